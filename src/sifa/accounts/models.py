@@ -1,0 +1,183 @@
+"""Accounts: natural persons, legal persons, staff, agents with mandates, API tokens.
+
+Personal identifiers (公民身份号码, phone numbers) are stored only as SM4-GCM ciphertext with the
+row's UUID as associated data, next to an HMAC-SM3 blind index for exact lookup and a masked
+form for lists (see ``sifa.core.crypto`` and ``sifa.core.masking``). Writes go through
+``sifa.accounts.services``; reads of personal data through ``sifa.accounts.selectors``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from sifa.core.db import PathField
+
+
+class AccountKind(models.TextChoices):
+    PERSON = "person", "自然人"
+    COMPANY = "company", "法人"
+    STAFF = "staff", "工作人员"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra):
+        if not username:
+            raise ValueError("username is required")
+        user = self.model(username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra):
+        extra.setdefault("kind", AccountKind.STAFF)
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """One login. ``kind`` says whether it is a citizen, a company or a staff member.
+
+    ``scope_path`` is the organisation path responsible for the account holder (the 司法所 or
+    司法局 of a citizen's or company's region; a staff member's primary organisation), so staff
+    reads of accounts are scoped like every other personal row.
+    """
+
+    data_class = "personal"
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    username = models.CharField("用户名", max_length=150, unique=True)
+    kind = models.CharField("账户类型", max_length=10, choices=AccountKind.choices)
+    display_name = models.CharField("姓名/名称", max_length=200, blank=True)
+    phone_enc = models.BinaryField("手机号（密文）", null=True, editable=False)
+    phone_index = models.CharField("手机号盲索引", max_length=64, null=True, blank=True, unique=True, editable=False)
+    phone_masked = models.CharField("手机号（脱敏）", max_length=20, blank=True, editable=False)
+    email = models.EmailField("电子邮箱", blank=True)
+    scope_path = PathField("管辖路径", db_index=True, blank=True, default="")
+    is_active = models.BooleanField("有效", default=True)
+    is_staff = models.BooleanField("可登录管理后台", default=False)
+    is_demo = models.BooleanField("演示账户", default=False)
+    date_joined = models.DateTimeField("注册时间", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class NaturalPerson(models.Model):
+    """A 自然人 with a verified 公民身份号码 (GB 11643). May exist without an account (walk-in)."""
+
+    data_class = "personal"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        User, verbose_name="账户", null=True, blank=True, on_delete=models.PROTECT, related_name="person"
+    )
+    name = models.CharField("姓名", max_length=100)
+    id_number_enc = models.BinaryField("公民身份号码（密文）", editable=False)
+    id_number_index = models.CharField("公民身份号码盲索引", max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField("公民身份号码（脱敏）", max_length=18, editable=False)
+    region = models.ForeignKey(
+        "organisations.Region", verbose_name="常住地区划", on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = PathField("管辖路径", db_index=True)
+    real_name_verified = models.BooleanField("已实名核验", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "自然人"
+        verbose_name_plural = "自然人"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number_masked}）"
+
+
+class LegalPerson(models.Model):
+    """A 法人或其他组织 identified by its 统一社会信用代码 (GB 32100)."""
+
+    data_class = "personal"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        User, verbose_name="账户", null=True, blank=True, on_delete=models.PROTECT, related_name="company"
+    )
+    name = models.CharField("名称", max_length=200)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    legal_representative = models.CharField("法定代表人/负责人", max_length=100)
+    region = models.ForeignKey(
+        "organisations.Region", verbose_name="登记地区划", on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = PathField("管辖路径", db_index=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "法人"
+        verbose_name_plural = "法人"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.uscc}）"
+
+
+class MandateStatus(models.TextChoices):
+    ACTIVE = "active", "有效"
+    REVOKED = "revoked", "已撤销"
+
+
+class Mandate(models.Model):
+    """代办/委托: an agent may act for a principal within a scope and a validity window."""
+
+    data_class = "personal"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    principal = models.ForeignKey(User, verbose_name="委托人", on_delete=models.PROTECT, related_name="mandates_given")
+    agent = models.ForeignKey(User, verbose_name="受托人", on_delete=models.PROTECT, related_name="mandates_received")
+    scope = models.JSONField(
+        "委托范围", default=list, blank=True,
+        help_text="Basic codes of the service items the agent may handle; empty means all items.",
+    )
+    valid_from = models.DateField("生效日期")
+    valid_until = models.DateField("截止日期")
+    document_reference = models.CharField("委托书编号/说明", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=10, choices=MandateStatus.choices, default=MandateStatus.ACTIVE)
+    scope_path = PathField("管辖路径", db_index=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "委托代办"
+        verbose_name_plural = "委托代办"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(valid_until__gte=models.F("valid_from")), name="mandate_window"),
+            models.CheckConstraint(condition=~models.Q(principal=models.F("agent")), name="mandate_not_self"),
+        ]
+
+
+class ApiToken(models.Model):
+    """A bearer token for scripts and apps. Only the SM3 digest of the key is stored."""
+
+    data_class = "internal"
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
+    key_digest = models.CharField("令牌摘要", max_length=64, unique=True)
+    prefix = models.CharField("令牌前缀", max_length=8)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间")
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked = models.BooleanField("已吊销", default=False)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"

