@@ -47,8 +47,9 @@ class Setting:
 DECLARED: dict[str, Setting] = {}
 
 
-def declare(name: str, kind: Kind, default: Any, help: str, group: str = "通用 General",  # noqa: A002
-            secret: bool = False) -> Setting:
+def declare(
+    name: str, kind: Kind, default: Any, help: str, group: str = "通用 General", secret: bool = False
+) -> Setting:
     setting = Setting(name, kind, default, help, group, secret)
     DECLARED[name] = setting
     return setting
@@ -63,59 +64,138 @@ def env(name: str) -> Any:
 
 
 # --- general -------------------------------------------------------------------------------
-declare("SIFA_DEBUG", "bool", False,
-        "Development mode: detailed error pages, demo accounts allowed, keys generated locally. "
-        "Never on in production. `make run` turns it on.")
-declare("SIFA_SECRET_KEY", "str", "",
-        "Django secret key (session and token signing). Required when SIFA_DEBUG is off; in "
-        "development a key is generated once into SIFA_VAR_DIR/secret_key.", secret=True)
-declare("SIFA_ALLOWED_HOSTS", "list", ["localhost", "127.0.0.1", "[::1]", "testserver"],
-        "Comma-separated host names this server answers to.")
-declare("SIFA_VAR_DIR", "path", BASE_DIR / "var",
-        "Folder for local state: the embedded SQLite database, uploaded files, development keys.")
-declare("SIFA_PUBLIC_URL", "str", "http://localhost:8000",
-        "The public base URL, used in links that leave the site (QR codes, e-mails, SMS).")
+declare(
+    "SIFA_DEBUG",
+    "bool",
+    False,
+    "Development mode: detailed error pages, demo accounts allowed, keys generated locally. "
+    "Never on in production. `make run` turns it on.",
+)
+declare(
+    "SIFA_SECRET_KEY",
+    "str",
+    "",
+    "Django secret key (session and token signing). Required when SIFA_DEBUG is off; in "
+    "development a key is generated once into SIFA_VAR_DIR/secret_key.",
+    secret=True,
+)
+declare(
+    "SIFA_ALLOWED_HOSTS",
+    "list",
+    ["localhost", "127.0.0.1", "[::1]", "testserver"],
+    "Comma-separated host names this server answers to.",
+)
+declare(
+    "SIFA_VAR_DIR",
+    "path",
+    BASE_DIR / "var",
+    "Folder for local state: the embedded SQLite database, uploaded files, development keys.",
+)
+declare(
+    "SIFA_PUBLIC_URL",
+    "str",
+    "http://localhost:8000",
+    "The public base URL, used in links that leave the site (QR codes, e-mails, SMS).",
+)
 declare("PORT", "int", 8000, "TCP port `make run` serves on.")
 declare("SIFA_WEB_WORKERS", "int", 2, "Web server worker processes for `sifa serve`.")
-declare("SIFA_TESTING", "bool", False,
-        "Set by the test settings (`sifa.conf.test_settings`): fast password hashing, tasks run "
-        "immediately, development keys. Never set it by hand.")
+declare(
+    "SIFA_TESTING",
+    "bool",
+    False,
+    "Set by the test settings (`sifa.conf.test_settings`): fast password hashing, tasks run "
+    "immediately, development keys. Never set it by hand.",
+)
 declare("SIFA_LOG_LEVEL", "str", "INFO", "Log level for Sifa's own loggers.")
 
 # --- database ------------------------------------------------------------------------------
-declare("DATABASE_URL", "str", "",
-        "Database to use, e.g. `postgres://postgres@127.0.0.1:5432/sifa`. Empty: the embedded "
-        "SQLite database at SIFA_VAR_DIR/sifa.sqlite3 (WAL mode).", group="数据库 Database")
-declare("SIFA_DB_CONN_MAX_AGE", "int", 60,
-        "Seconds a database connection is kept open between requests (0 closes after each).",
-        group="数据库 Database")
+declare(
+    "DATABASE_URL",
+    "str",
+    "",
+    "Database to use, e.g. `postgres://postgres@127.0.0.1:5432/sifa`. Empty: the embedded "
+    "SQLite database at SIFA_VAR_DIR/sifa.sqlite3 (WAL mode).",
+    group="数据库 Database",
+)
+declare(
+    "SIFA_DB_CONN_MAX_AGE",
+    "int",
+    60,
+    "Seconds a database connection is kept open between requests (0 closes after each).",
+    group="数据库 Database",
+)
 
 # --- security ------------------------------------------------------------------------------
-declare("SIFA_FIELD_KEYS", "str", "",
-        "SM4 keys for personal fields at rest: `id:hex32[,id:hex32…]`; the first one encrypts, all "
-        "decrypt (rotation). Required when SIFA_DEBUG is off; development generates one into "
-        "SIFA_VAR_DIR/keys/.", group="安全 Security", secret=True)
-declare("SIFA_BLIND_INDEX_KEY", "str", "",
-        "HMAC-SM3 key (hex, 32 bytes) for the blind index that finds a person by exact 公民身份号码 "
-        "or phone without decrypting. Required when SIFA_DEBUG is off; never rotate without "
-        "re-indexing.", group="安全 Security", secret=True)
-declare("SIFA_SESSION_IDLE_SECONDS", "int", 1800,
-        "Idle session timeout (等保 level 3: log out idle sessions; 30 minutes by default).",
-        group="安全 Security")
-declare("SIFA_LOGIN_FAILURE_LIMIT", "int", 5,
-        "Failed logins before an account/address pair is locked (django-axes).", group="安全 Security")
+declare(
+    "SIFA_FIELD_KEYS",
+    "str",
+    "",
+    "SM4 keys for personal fields at rest: `id:hex32[,id:hex32…]`; the first one encrypts, all "
+    "decrypt (rotation). Required when SIFA_DEBUG is off; development generates one into "
+    "SIFA_VAR_DIR/keys/.",
+    group="安全 Security",
+    secret=True,
+)
+declare(
+    "SIFA_BLIND_INDEX_KEY",
+    "str",
+    "",
+    "HMAC-SM3 key (hex, 32 bytes) for the blind index that finds a person by exact 公民身份号码 "
+    "or phone without decrypting. Required when SIFA_DEBUG is off; never rotate without "
+    "re-indexing.",
+    group="安全 Security",
+    secret=True,
+)
+declare(
+    "SIFA_SESSION_IDLE_SECONDS",
+    "int",
+    1800,
+    "Idle session timeout (等保 level 3: log out idle sessions; 30 minutes by default).",
+    group="安全 Security",
+)
+declare(
+    "SIFA_LOGIN_FAILURE_LIMIT",
+    "int",
+    5,
+    "Failed logins before an account/address pair is locked (django-axes).",
+    group="安全 Security",
+)
 declare("SIFA_LOCKOUT_MINUTES", "int", 30, "How long a lockout lasts.", group="安全 Security")
-declare("SIFA_API_TOKEN_HOURS", "int", 12, "Lifetime of an API token issued by /api/v1/auth/token/.",
-        group="安全 Security")
-declare("SIFA_SECURE_COOKIES", "bool", False,
-        "Send session and CSRF cookies only over HTTPS and set HSTS. Turn on behind TLS.",
-        group="安全 Security")
-declare("SIFA_TOTP_ISSUER", "str", "Sifa 司法行政政务服务",
-        "Issuer name shown in authenticator apps for staff TOTP devices.", group="安全 Security")
+declare(
+    "SIFA_API_TOKEN_HOURS",
+    "int",
+    12,
+    "Lifetime of an API token issued by /api/v1/auth/token/.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_SECURE_COOKIES",
+    "bool",
+    False,
+    "Send session and CSRF cookies only over HTTPS and set HSTS. Turn on behind TLS.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_TOTP_ISSUER",
+    "str",
+    "Sifa 司法行政政务服务",
+    "Issuer name shown in authenticator apps for staff TOTP devices.",
+    group="安全 Security",
+)
 
 # --- outside systems -------------------------------------------------------------------------
-declare("SIFA_SMS_BACKEND", "str", "local",
-        "SMS gateway adapter: `local` writes messages to the database outbox viewer and the log "
-        "(development and tests).", group="外部系统 Outside systems")
-declare("SIFA_EMAIL_BACKEND", "str", "django.core.mail.backends.console.EmailBackend",
-        "Django e-mail backend for notifications.", group="外部系统 Outside systems")
+declare(
+    "SIFA_SMS_BACKEND",
+    "str",
+    "local",
+    "SMS gateway adapter: `local` writes messages to the database outbox viewer and the log "
+    "(development and tests).",
+    group="外部系统 Outside systems",
+)
+declare(
+    "SIFA_EMAIL_BACKEND",
+    "str",
+    "django.core.mail.backends.console.EmailBackend",
+    "Django e-mail backend for notifications.",
+    group="外部系统 Outside systems",
+)

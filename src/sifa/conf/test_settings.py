@@ -5,4 +5,4 @@ import os
 os.environ["SIFA_TESTING"] = "1"
 os.environ.setdefault("SIFA_DEBUG", "0")
 
-from sifa.conf.settings import *  # noqa: E402,F403
+from sifa.conf.settings import *  # noqa: F403
