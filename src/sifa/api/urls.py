@@ -1,9 +1,10 @@
-"""`/api/v1/` routing. Each app keeps its viewsets in its own ``api.py``."""
+"""`/api/v1/` routing. Each app keeps its viewsets in its own ``api.py`` and exposes ``urlpatterns``."""
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("sifa.organisations.api")),
 ]

@@ -199,3 +199,10 @@ declare(
     "Django e-mail backend for notifications.",
     group="外部系统 Outside systems",
 )
+declare(
+    "SIFA_WEB_THREADS",
+    "int",
+    4,
+    "Request threads per web worker for `sifa serve`; each may hold one database connection, so "
+    "workers × threads must stay below the database's connection limit.",
+)
