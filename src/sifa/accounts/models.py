@@ -15,7 +15,17 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
+from sifa.core.crypto import field_cipher
 from sifa.core.db import PathField
+
+ID_NUMBER_INDEX = "accounts.id_number"
+PHONE_INDEX = "accounts.phone"
+"""Blind-index purposes: the same value indexed for different fields gives unlinkable digests."""
+
+
+def sealed_aad(model_label: str, row_id: object, field: str) -> str:
+    """Associated data binding a ciphertext to one row and one field (copying it elsewhere fails)."""
+    return f"{model_label}:{row_id}:{field}"
 
 
 class AccountKind(models.TextChoices):
@@ -56,7 +66,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     kind = models.CharField("账户类型", max_length=10, choices=AccountKind.choices)
     display_name = models.CharField("姓名/名称", max_length=200, blank=True)
     phone_enc = models.BinaryField("手机号（密文）", null=True, editable=False)
-    phone_index = models.CharField("手机号盲索引", max_length=64, null=True, blank=True, unique=True, editable=False)
+    phone_index = models.CharField(
+        "手机号盲索引", max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     phone_masked = models.CharField("手机号（脱敏）", max_length=20, blank=True, editable=False)
     email = models.EmailField("电子邮箱", blank=True)
     scope_path = PathField("管辖路径", db_index=True, blank=True, default="")
@@ -76,6 +88,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def phone_aad(self) -> str:
+        return sealed_aad("accounts.User", self.public_id, "phone")
+
+    def reveal_phone(self) -> str:
+        """Decrypt the phone number. Only for authorised reads (selectors decide who may)."""
+        return field_cipher().open(self.phone_enc, self.phone_aad) if self.phone_enc else ""
 
 
 class NaturalPerson(models.Model):
@@ -104,6 +124,14 @@ class NaturalPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
+
+    @property
+    def id_number_aad(self) -> str:
+        return sealed_aad("accounts.NaturalPerson", self.id, "id_number")
+
+    def reveal_id_number(self) -> str:
+        """Decrypt the 公民身份号码. Only for authorised reads; callers log the access."""
+        return field_cipher().open(self.id_number_enc, self.id_number_aad)
 
 
 class LegalPerson(models.Model):
@@ -143,16 +171,24 @@ class Mandate(models.Model):
     data_class = "personal"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    principal = models.ForeignKey(User, verbose_name="委托人", on_delete=models.PROTECT, related_name="mandates_given")
-    agent = models.ForeignKey(User, verbose_name="受托人", on_delete=models.PROTECT, related_name="mandates_received")
+    principal = models.ForeignKey(
+        User, verbose_name="委托人", on_delete=models.PROTECT, related_name="mandates_given"
+    )
+    agent = models.ForeignKey(
+        User, verbose_name="受托人", on_delete=models.PROTECT, related_name="mandates_received"
+    )
     scope = models.JSONField(
-        "委托范围", default=list, blank=True,
+        "委托范围",
+        default=list,
+        blank=True,
         help_text="Basic codes of the service items the agent may handle; empty means all items.",
     )
     valid_from = models.DateField("生效日期")
     valid_until = models.DateField("截止日期")
     document_reference = models.CharField("委托书编号/说明", max_length=200, blank=True)
-    status = models.CharField("状态", max_length=10, choices=MandateStatus.choices, default=MandateStatus.ACTIVE)
+    status = models.CharField(
+        "状态", max_length=10, choices=MandateStatus.choices, default=MandateStatus.ACTIVE
+    )
     scope_path = PathField("管辖路径", db_index=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -160,9 +196,14 @@ class Mandate(models.Model):
         verbose_name = "委托代办"
         verbose_name_plural = "委托代办"
         constraints = [
-            models.CheckConstraint(condition=models.Q(valid_until__gte=models.F("valid_from")), name="mandate_window"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("valid_from")), name="mandate_window"
+            ),
             models.CheckConstraint(condition=~models.Q(principal=models.F("agent")), name="mandate_not_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"委托 {self.valid_from}–{self.valid_until}（{self.get_status_display()}）"
 
 
 class ApiToken(models.Model):
@@ -181,3 +222,68 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = "API 令牌"
         verbose_name_plural = "API 令牌"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class SmsMessage(models.Model):
+    """One text message handed to the local SMS gateway (development and tests read codes here).
+
+    The recipient's number is personal data: sealed like ``User.phone_enc`` with the row's UUID
+    as associated data, plus a blind index and a masked copy.
+    """
+
+    data_class = "personal"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(
+        User, verbose_name="接收账户", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    phone_enc = models.BinaryField("手机号（密文）", editable=False)
+    phone_index = models.CharField("手机号盲索引", max_length=64, db_index=True, editable=False)
+    phone_masked = models.CharField("手机号（脱敏）", max_length=20, editable=False)
+    template = models.CharField("模板", max_length=50)
+    params = models.JSONField("模板参数", default=dict, blank=True)
+    body = models.TextField("短信内容")
+    scope_path = PathField("管辖路径", db_index=True, blank=True, default="")
+    sent_at = models.DateTimeField("发送时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "短信（本地网关）"
+        verbose_name_plural = "短信（本地网关）"
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone_masked} · {self.template}"
+
+    @property
+    def phone_aad(self) -> str:
+        return sealed_aad("accounts.SmsMessage", self.id, "phone")
+
+    def reveal_phone(self) -> str:
+        return field_cipher().open(self.phone_enc, self.phone_aad)
+
+
+class SmsChallenge(models.Model):
+    """A one-time SMS login code: 6 digits, 5 minutes, 5 attempts, used once.
+
+    Only the SM3 digest of the code is kept; the phone appears only as its blind index.
+    """
+
+    data_class = "internal"
+
+    phone_index = models.CharField("手机号盲索引", max_length=64, db_index=True)
+    code_digest = models.CharField("验证码摘要", max_length=64)
+    created_at = models.DateTimeField("发送时间", default=timezone.now)
+    expires_at = models.DateTimeField("过期时间")
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    consumed_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [models.Index(fields=["phone_index", "-created_at"], name="sms_challenge_phone_time")]
+
+    def __str__(self) -> str:
+        return f"验证码 {self.created_at:%Y-%m-%d %H:%M}"

@@ -7,4 +7,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("sifa.organisations.api")),
+    path("", include("sifa.accounts.api")),
+    path("", include("sifa.audit.api")),
 ]

@@ -16,13 +16,17 @@ class AuditContext:
     ip_address: str | None = None
 
 
-_current: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "sifa_audit_context", default=AuditContext()
+_EMPTY = AuditContext()
+# No default on the variable itself (a shared mutable-looking default is flagged by B039);
+# ``current()`` falls back to the frozen empty context instead.
+_current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar(
+    "sifa_audit_context", default=None
 )
 
 
 def current() -> AuditContext:
-    return _current.get()
+    """The context of the running request or task (an empty one outside any request)."""
+    return _current.get() or _EMPTY
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -31,12 +31,20 @@ class AuditEvent(models.Model):
     seq = models.BigAutoField("序号", primary_key=True)
     occurred_at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     actor_username = models.CharField("操作人用户名", max_length=150, blank=True)
     organisation = models.ForeignKey(
-        "organisations.Organisation", verbose_name="机构", null=True, blank=True, on_delete=models.PROTECT,
+        "organisations.Organisation",
+        verbose_name="机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     role = models.CharField("角色", max_length=30, blank=True)
@@ -55,6 +63,9 @@ class AuditEvent(models.Model):
         verbose_name_plural = "审计事件"
         ordering = ["seq"]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}（{self.get_result_display()}）"
+
 
 class PersonalDataAccess(models.Model):
     """A staff read of someone's personal data: subject, reader, organisation, purpose, time.
@@ -65,15 +76,25 @@ class PersonalDataAccess(models.Model):
     data_class = "personal"
 
     subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="数据主体账户", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="数据主体账户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="data_accesses",
     )
-    subject_ref = models.CharField("数据主体标识", max_length=100, help_text="Public id of the person or company read.")
+    subject_ref = models.CharField(
+        "数据主体标识", max_length=100, help_text="Public id of the person or company read."
+    )
     reader = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
     )
     reader_organisation = models.ForeignKey(
-        "organisations.Organisation", verbose_name="查看机构", null=True, blank=True, on_delete=models.PROTECT,
+        "organisations.Organisation",
+        verbose_name="查看机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     reader_role = models.CharField("查看人角色", max_length=30, blank=True)
@@ -87,3 +108,6 @@ class PersonalDataAccess(models.Model):
         verbose_name_plural = "个人数据查看记录"
         ordering = ["-accessed_at", "-id"]
         indexes = [models.Index(fields=["subject", "-accessed_at"], name="access_subject_time")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_ref} · {self.object_type} · {self.accessed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,305 @@
+"""Accounts API, included under ``/api/v1/`` (see ``urlpatterns`` at the end for the paths).
+
+Views validate shapes, call ``services`` for every write and ``selectors`` for every read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from sifa.accounts import selectors, serializers, services
+from sifa.accounts.models import AccountKind, ApiToken, NaturalPerson, User
+from sifa.accounts.services.common import FieldErrors
+from sifa.accounts.services.registration import id_number_index
+from sifa.audit import context
+from sifa.core.errors import Forbidden, ServiceError
+from sifa.core.identifiers import IdentifierError, parse_id_number
+from sifa.organisations.models import Membership
+from sifa.organisations.scope import actor_for
+
+
+class LoginThrottle(AnonRateThrottle):
+    scope = "login"
+    rate = "30/min"
+
+
+class RegistrationThrottle(AnonRateThrottle):
+    scope = "registration"
+    rate = "10/hour"
+
+
+class SmsCodeThrottle(AnonRateThrottle):
+    scope = "sms_code"
+    rate = "10/hour"
+
+
+def _validated(serializer_class, request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _token_response(user: User) -> Response:
+    key, token = services.issue_api_token(user)
+    body = {"token": key, "expires_at": token.expires_at, "user": serializers.user_summary(user)}
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    """Issue a bearer token: {username, password, totp} (staff need totp; citizens may use
+    their phone as username), or {phone, sms_code} for citizens."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=serializers.TokenRequestSerializer, responses={201: dict}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = _validated(serializers.TokenRequestSerializer, request)
+        if data["sms_code"] or (data["phone"] and not data["username"]):
+            errors = FieldErrors()
+            if not data["phone"]:
+                errors.add("phone", "field.required", "请填写手机号码")
+            if not data["sms_code"]:
+                errors.add("sms_code", "field.required", "请填写短信验证码")
+            errors.raise_if_any()
+            result = services.login_with_sms_code(request, phone=data["phone"], code=data["sms_code"])
+        else:
+            errors = FieldErrors()
+            if not data["username"]:
+                errors.add("username", "field.required", "请填写用户名或手机号码")
+            if not data["password"]:
+                errors.add("password", "field.required", "请填写密码")
+            errors.raise_if_any()
+            result = services.login_with_password(
+                request, identifier=data["username"], password=data["password"], totp=data["totp"]
+            )
+        context.bind_user(result.user)
+        return _token_response(result.user)
+
+
+class TokenRevokeView(APIView):
+    """Revoke the bearer token this request was made with."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.auth, ApiToken):
+            raise ServiceError("auth.no_token", "请使用要吊销的令牌发起请求（Authorization: Bearer …）")
+        services.revoke_api_token(request.auth, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SmsCodeView(APIView):
+    """Send a 6-digit login code by SMS (5 minutes, one per number per 60 s)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [SmsCodeThrottle]
+
+    @extend_schema(request=serializers.SmsCodeRequestSerializer, responses={202: dict}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = _validated(serializers.SmsCodeRequestSerializer, request)
+        services.send_sms_code(data["phone"])
+        # Same answer for registered and unknown numbers: no account enumeration.
+        return Response(
+            {"detail": "如该号码已注册，验证码已发送，5分钟内有效"}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class RegisterPersonView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [RegistrationThrottle]
+
+    @extend_schema(request=serializers.RegisterPersonSerializer, responses={201: dict}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = _validated(serializers.RegisterPersonSerializer, request)
+        person = services.register_person(**data)
+        return Response(serializers.user_summary(person.user), status=status.HTTP_201_CREATED)
+
+
+class RegisterCompanyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [RegistrationThrottle]
+
+    @extend_schema(request=serializers.RegisterCompanySerializer, responses={201: dict}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = _validated(serializers.RegisterCompanySerializer, request)
+        company = services.register_company(**data)
+        return Response(serializers.user_summary(company.user), status=status.HTTP_201_CREATED)
+
+
+def _membership_data(membership: Membership) -> dict[str, Any]:
+    org = membership.organisation
+    return {
+        "organisation": {
+            "id": org.pk,
+            "name": org.name,
+            "level": org.level,
+            "path": org.path,
+            "region_code": org.region_id,
+        },
+        "role": membership.role,
+        "role_display": membership.get_role_display(),
+    }
+
+
+class MeView(APIView):
+    """The caller: masked identifiers only, memberships, and for citizens their mandates."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        user: User = request.user
+        body = {
+            **serializers.user_summary(user),
+            "phone_masked": user.phone_masked,
+            "person": None,
+            "company": None,
+            "region": None,
+            "memberships": [
+                _membership_data(m)
+                for m in Membership.objects.filter(user=user)
+                .select_related("organisation")
+                .order_by("organisation__path", "role")
+            ],
+        }
+        person = NaturalPerson.objects.select_related("region").filter(user=user).first()
+        if person is not None:
+            body["person"] = {
+                "id": str(person.id),
+                "name": person.name,
+                "id_number_masked": person.id_number_masked,
+            }
+            body["region"] = serializers.region_data(person.region)
+        company = getattr(user, "company", None) if user.kind == AccountKind.COMPANY else None
+        if company is not None:
+            body["company"] = serializers.CompanySerializer(company).data
+            body["region"] = serializers.region_data(company.region)
+        if user.kind != AccountKind.STAFF:
+            mine = selectors.mandates(actor_for(user))
+            body["mandates"] = {
+                "given": serializers.MandateSerializer(mine.filter(principal=user), many=True).data,
+                "received": serializers.MandateSerializer(mine.filter(agent=user), many=True).data,
+            }
+        return Response(body)
+
+
+class PersonViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("id_number", str, description="精确查找：公民身份号码（盲索引，不解密）")
+        ],
+        responses=serializers.PersonListSerializer(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        queryset = selectors.persons(
+            actor_for(request.user), id_number=request.query_params.get("id_number", "")
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializers.PersonListSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("purpose", str, description="查看用途（记入个人数据查看记录），默认“办理业务”")
+        ],
+        responses=serializers.PersonDetailSerializer,
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        actor = actor_for(request.user)
+        row = selectors.person(actor, pk)
+        purpose = request.query_params.get("purpose", "").strip() or selectors.DEFAULT_PURPOSE
+        revealed = selectors.reveal_person(actor, request.user, row, purpose=purpose)
+        return Response(serializers.PersonDetailSerializer(row, context={"revealed": revealed}).data)
+
+
+class CompanyViewSet(viewsets.GenericViewSet):
+    @extend_schema(responses=serializers.CompanySerializer(many=True))
+    def list(self, request: Request) -> Response:
+        queryset = selectors.companies(actor_for(request.user), uscc=request.query_params.get("uscc", ""))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializers.CompanySerializer(page, many=True).data)
+
+    @extend_schema(responses=serializers.CompanySerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(serializers.CompanySerializer(selectors.company(actor_for(request.user), pk)).data)
+
+
+def _agent_for(data: dict[str, Any]) -> User:
+    """Find the agent by ID number and name together (both as on the 委托书)."""
+    try:
+        parsed = parse_id_number(data["agent_id_number"])
+    except IdentifierError as exc:
+        raise ServiceError(
+            exc.code,
+            exc.message,
+            errors=[{"field": "agent_id_number", "code": exc.code, "message": exc.message}],
+        ) from None
+    person = (
+        NaturalPerson.objects.select_related("user")
+        .filter(id_number_index=id_number_index(parsed.value), user__isnull=False)
+        .first()
+    )
+    if person is None or person.name != data["agent_name"].strip():
+        raise ServiceError("mandate.agent_not_found", "未找到姓名与身份号码相符的注册用户，请受托人先注册")
+    return person.user
+
+
+class MandateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.MandateSerializer
+
+    def get_queryset(self):
+        return selectors.mandates(actor_for(self.request.user))
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.serializer_class(selectors.mandate(actor_for(request.user), pk)).data)
+
+    @extend_schema(
+        request=serializers.MandateCreateSerializer, responses={201: serializers.MandateSerializer}
+    )
+    def create(self, request: Request) -> Response:
+        if request.user.kind not in (AccountKind.PERSON, AccountKind.COMPANY):
+            raise Forbidden("只有群众或企业账户可以办理委托", code="mandate.principal_invalid")
+        data = _validated(serializers.MandateCreateSerializer, request)
+        mandate = services.create_mandate(
+            principal=request.user,
+            agent=_agent_for(data),
+            scope=data["scope"],
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            document_reference=data["document_reference"],
+        )
+        return Response(self.serializer_class(mandate).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=serializers.MandateSerializer)
+    def revoke(self, request: Request, pk: str) -> Response:
+        mandate = services.revoke_mandate(selectors.mandate(actor_for(request.user), pk), by=request.user)
+        return Response(self.serializer_class(mandate).data)
+
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/token/revoke/", TokenRevokeView.as_view(), name="auth-token-revoke"),
+    path("auth/sms-code/", SmsCodeView.as_view(), name="auth-sms-code"),
+    path("accounts/register/person/", RegisterPersonView.as_view(), name="register-person"),
+    path("accounts/register/company/", RegisterCompanyView.as_view(), name="register-company"),
+    path("me/", MeView.as_view(), name="me"),
+    path("persons/", PersonViewSet.as_view({"get": "list"}), name="person-list"),
+    path("persons/<str:pk>/", PersonViewSet.as_view({"get": "retrieve"}), name="person-detail"),
+    path("companies/", CompanyViewSet.as_view({"get": "list"}), name="company-list"),
+    path("companies/<str:pk>/", CompanyViewSet.as_view({"get": "retrieve"}), name="company-detail"),
+    path("mandates/", MandateViewSet.as_view({"get": "list", "post": "create"}), name="mandate-list"),
+    path("mandates/<str:pk>/", MandateViewSet.as_view({"get": "retrieve"}), name="mandate-detail"),
+    path("mandates/<str:pk>/revoke/", MandateViewSet.as_view({"post": "revoke"}), name="mandate-revoke"),
+]

@@ -1,0 +1,214 @@
+"""The demo data set: who exists, with which roles where, and the fixed secrets to log in with."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from sifa.accounts import services
+from sifa.accounts.models import AccountKind, LegalPerson, Mandate, NaturalPerson, User
+from sifa.accounts.services.registration import id_number_index
+from sifa.conf.env import env
+from sifa.core.crypto import sm3
+from sifa.core.identifiers import id_number_check_digit, make_uscc
+from sifa.organisations.models import Membership, Organisation, OrganisationKind, Region, RegionLevel, Role
+
+DEMO_PASSWORD = "Sifa-demo-2026!"  # noqa: S105 — published on purpose; ensure_allowed() keeps it out of production
+
+CITIZEN = {
+    "name": "陈明",
+    "birth": "19850315",
+    "seq": "123",
+    "phone": "13800000001",
+    "username": "demo-citizen",
+}
+AGENT = {"name": "刘芳", "birth": "19900720", "seq": "456", "phone": "13800000002"}
+COMPANY = {
+    "name": "浙江明理律师事务所（演示）",
+    "org_body": "MA2DEM81",
+    "phone": "13800000003",
+    "representative": "周律",
+}
+
+# (username, display name, organisation key, roles)
+STAFF = [
+    (
+        "demo-province",
+        "省厅审批人员（演示）",
+        "province",
+        [Role.DECISION_MAKER, Role.CATALOGUE_ADMIN, Role.SUPERVISOR],
+    ),
+    ("demo-city", "市局审查人员（演示）", "city", [Role.REVIEWER, Role.DECISION_MAKER]),
+    ("demo-county", "西湖区窗口人员（演示）", "county", [Role.WINDOW_CLERK, Role.REVIEWER]),
+    ("demo-township", "司法所工作人员（演示）", "township", [Role.WINDOW_CLERK, Role.CONSULTANT]),
+    ("demo-county2", "上城区窗口人员（演示）", "other_county", [Role.WINDOW_CLERK, Role.REVIEWER]),
+    ("demo-sysadmin", "系统管理员（演示）", "province", [Role.SYSTEM_ADMIN]),
+    ("demo-secadmin", "安全管理员（演示）", "province", [Role.SECURITY_ADMIN]),
+    ("demo-auditadmin", "审计管理员（演示）", "province", [Role.AUDIT_ADMIN]),
+]
+
+MISSING_TREE = "尚未导入行政区划和机构树，请先运行 `sifa import-regions && sifa build-organisations`"
+
+
+def ensure_allowed() -> None:
+    """Demo accounts have published passwords: never in a production deployment."""
+    if not settings.DEBUG and not env("SIFA_TESTING"):
+        raise CommandError("演示数据只能在开发环境（SIFA_DEBUG=1）中使用，生产环境禁止创建演示账户")
+
+
+def demo_totp_key(username: str) -> str:
+    """A fixed 20-byte TOTP secret per demo user, derived from the username (hex for django-otp)."""
+    return sm3(f"sifa-demo-totp:{username}".encode())[:20].hex()
+
+
+def totp_secret_base32(key_hex: str) -> str:
+    return base64.b32encode(bytes.fromhex(key_hex)).decode()
+
+
+def _id_number(spec: dict[str, str]) -> str:
+    first17 = f"330106{spec['birth']}{spec['seq']}"
+    return first17 + id_number_check_digit(first17)
+
+
+def _demo_uscc() -> str:
+    # 司法行政 registration (3), 律师事务所 (1), registered in 西湖区.
+    return make_uscc("3", "1", "330106", COMPANY["org_body"])
+
+
+@dataclass(frozen=True)
+class DemoTree:
+    province: Organisation
+    city: Organisation
+    county: Organisation
+    township: Organisation
+    other_county: Organisation
+
+
+def _bureau(code: str) -> Organisation | None:
+    return (
+        Organisation.objects.filter(region_id=code, kind=OrganisationKind.BUREAU, is_active=True)
+        .order_by("level", "path")
+        .first()
+    )
+
+
+def find_tree() -> DemoTree:
+    township_region = (
+        Region.objects.filter(parent_id="330106", level=RegionLevel.TOWNSHIP).order_by("code").first()
+    )
+    township = (
+        Organisation.objects.filter(region=township_region, kind=OrganisationKind.JUDICIAL_OFFICE).first()
+        if township_region
+        else None
+    )
+    found = {
+        "province": _bureau("330000"),
+        "city": _bureau("330100"),
+        "county": _bureau("330106"),
+        "township": township,
+        "other_county": _bureau("330102"),
+    }
+    if any(org is None for org in found.values()):
+        raise CommandError(MISSING_TREE)
+    return DemoTree(**found)
+
+
+def _person(spec: dict[str, str]) -> User:
+    existing = NaturalPerson.objects.filter(id_number_index=id_number_index(_id_number(spec))).first()
+    if existing is not None:
+        return existing.user
+    township = Region.objects.filter(parent_id="330106", level=RegionLevel.TOWNSHIP).order_by("code").first()
+    person = services.register_person(
+        name=spec["name"],
+        id_number=_id_number(spec),
+        phone=spec["phone"],
+        password=DEMO_PASSWORD,
+        region_code=township.code,
+        is_demo=True,
+    )
+    return person.user
+
+
+@transaction.atomic
+def load() -> dict[str, int]:
+    """Create whatever part of the demo set is missing (safe to run again)."""
+    tree = find_tree()
+    created = {"staff": 0, "citizens": 0, "companies": 0, "mandates": 0}
+    before = User.objects.filter(is_demo=True, kind=AccountKind.PERSON).count()
+    citizen = _person(CITIZEN)
+    agent = _person(AGENT)
+    created["citizens"] = User.objects.filter(is_demo=True, kind=AccountKind.PERSON).count() - before
+    if not LegalPerson.objects.filter(uscc=_demo_uscc()).exists():
+        services.register_company(
+            name=COMPANY["name"],
+            uscc=_demo_uscc(),
+            legal_representative=COMPANY["representative"],
+            phone=COMPANY["phone"],
+            password=DEMO_PASSWORD,
+            region_code="330106",
+            is_demo=True,
+        )
+        created["companies"] = 1
+    if not Mandate.objects.filter(principal=citizen, agent=agent).exists():
+        today = dt.date.today()
+        services.create_mandate(
+            principal=citizen,
+            agent=agent,
+            scope=[],
+            valid_from=today,
+            valid_until=today + dt.timedelta(days=365),
+            document_reference="演示委托书 DEMO-0001",
+        )
+        created["mandates"] = 1
+    for username, display_name, org_key, roles in STAFF:
+        if User.objects.filter(username=username).exists():
+            continue
+        organisation = getattr(tree, org_key)
+        user = services.create_staff(
+            username=username,
+            display_name=display_name,
+            password=DEMO_PASSWORD,
+            memberships=[(organisation, role) for role in roles],
+            is_demo=True,
+        )
+        services.add_totp_device(user, key_hex=demo_totp_key(username))
+        created["staff"] += 1
+    return created
+
+
+def listing() -> list[dict[str, object]]:
+    """Every demo account with what a tester needs to log in."""
+    rows: list[dict[str, object]] = []
+    for user in User.objects.filter(is_demo=True).order_by("kind", "username"):
+        memberships = list(
+            Membership.objects.filter(user=user).select_related("organisation").order_by("role")
+        )
+        if memberships:
+            org = memberships[0].organisation
+            code, name = org.region_id, org.name
+        else:
+            region = getattr(getattr(user, "person", None), "region", None) or getattr(
+                getattr(user, "company", None), "region", None
+            )
+            code, name = (region.code, region.name) if region else (None, None)
+        login = user.username if user.kind == AccountKind.STAFF else user.reveal_phone()
+        rows.append(
+            {
+                "username": login,
+                "password": DEMO_PASSWORD,
+                "kind": user.kind,
+                "display_name": user.display_name,
+                "roles": [m.role for m in memberships],
+                "organisation_code": code,
+                "organisation_name": name,
+                "totp_secret": totp_secret_base32(demo_totp_key(user.username))
+                if user.kind == AccountKind.STAFF
+                else None,
+            }
+        )
+    return rows

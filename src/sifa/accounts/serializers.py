@@ -1,0 +1,176 @@
+"""API shapes for accounts. Output never carries a full identifier unless a selector revealed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from sifa.accounts.models import LegalPerson, Mandate, NaturalPerson, User
+from sifa.core.masking import mask_name
+from sifa.organisations.models import Region
+
+
+def region_data(region: Region | None) -> dict[str, str] | None:
+    return {"code": region.code, "name": region.name} if region else None
+
+
+def user_summary(user: User) -> dict[str, Any]:
+    return {
+        "public_id": str(user.public_id),
+        "username": user.username,
+        "kind": user.kind,
+        "display_name": user.display_name,
+    }
+
+
+# --- input -----------------------------------------------------------------------------------------
+# Text inputs default to "" so the service reports every missing or bad field in one answer.
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
+    password = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=256, trim_whitespace=False
+    )
+    totp = serializers.CharField(required=False, allow_blank=True, default="", max_length=10)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    sms_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=10)
+
+
+class SmsCodeRequestSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20)
+
+
+class RegisterPersonSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    id_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    password = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=256, trim_whitespace=False
+    )
+    region_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
+
+
+class RegisterCompanySerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    uscc = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
+    legal_representative = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    password = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=256, trim_whitespace=False
+    )
+    region_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
+
+
+class MandateCreateSerializer(serializers.Serializer):
+    agent_name = serializers.CharField(max_length=100, help_text="受托人姓名（须与身份号码一致）")
+    agent_id_number = serializers.CharField(max_length=30, help_text="受托人公民身份号码 (GB 11643)")
+    scope = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        default=list,
+        help_text="事项基本编码列表；为空表示全部事项",
+    )
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    document_reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+# --- output ------------------------------------------------------------------------------------------
+
+
+class PersonListSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    phone_masked = serializers.CharField(source="user.phone_masked", default="", read_only=True)
+    region = serializers.SerializerMethodField()
+
+    class Meta:
+        model = NaturalPerson
+        fields = [
+            "id",
+            "name",
+            "id_number_masked",
+            "phone_masked",
+            "region",
+            "real_name_verified",
+            "created_at",
+        ]
+
+    def get_name(self, obj: NaturalPerson) -> str:
+        return mask_name(obj.name)
+
+    def get_region(self, obj: NaturalPerson) -> dict[str, str] | None:
+        return region_data(obj.region)
+
+
+class PersonDetailSerializer(PersonListSerializer):
+    """Full name; full identifiers only when the view put them in the context (``revealed``)."""
+
+    id_number = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    identifiers_revealed = serializers.SerializerMethodField()
+
+    class Meta(PersonListSerializer.Meta):
+        fields = [*PersonListSerializer.Meta.fields, "id_number", "phone", "identifiers_revealed"]
+
+    def get_name(self, obj: NaturalPerson) -> str:
+        return obj.name
+
+    def _revealed(self) -> dict[str, str] | None:
+        return self.context.get("revealed")
+
+    def get_id_number(self, obj: NaturalPerson) -> str | None:
+        revealed = self._revealed()
+        return revealed["id_number"] if revealed else None
+
+    def get_phone(self, obj: NaturalPerson) -> str | None:
+        revealed = self._revealed()
+        return revealed["phone"] if revealed else None
+
+    def get_identifiers_revealed(self, obj: NaturalPerson) -> bool:
+        return self._revealed() is not None
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    phone_masked = serializers.CharField(source="user.phone_masked", default="", read_only=True)
+    region = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LegalPerson
+        fields = ["id", "name", "uscc", "legal_representative", "phone_masked", "region", "created_at"]
+
+    def get_region(self, obj: LegalPerson) -> dict[str, str] | None:
+        return region_data(obj.region)
+
+
+class MandateSerializer(serializers.ModelSerializer):
+    principal = serializers.SerializerMethodField()
+    agent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Mandate
+        fields = [
+            "id",
+            "principal",
+            "agent",
+            "scope",
+            "valid_from",
+            "valid_until",
+            "document_reference",
+            "status",
+            "created_at",
+        ]
+
+    def _party(self, user: User) -> dict[str, str]:
+        return {
+            "public_id": str(user.public_id),
+            "kind": user.kind,
+            "display_name": mask_name(user.display_name),
+        }
+
+    def get_principal(self, obj: Mandate) -> dict[str, str]:
+        return self._party(obj.principal)
+
+    def get_agent(self, obj: Mandate) -> dict[str, str]:
+        return self._party(obj.agent)

@@ -1,0 +1,39 @@
+"""Account commands — the only write path for accounts. Each command is atomic and audited.
+
+Split by resource: ``registration`` (citizens, companies), ``staff`` (staff, roles, TOTP),
+``mandates`` (代办/委托) and ``auth`` (login, SMS codes, API tokens).
+"""
+
+from sifa.accounts.services.auth import (
+    AuthError,
+    LoginResult,
+    issue_api_token,
+    login_with_password,
+    login_with_sms_code,
+    record_logout,
+    revoke_api_token,
+    send_sms_code,
+)
+from sifa.accounts.services.mandates import create_mandate, revoke_mandate
+from sifa.accounts.services.registration import id_number_index, register_company, register_person
+from sifa.accounts.services.staff import add_totp_device, create_staff, grant_role, revoke_role
+
+__all__ = [
+    "AuthError",
+    "LoginResult",
+    "add_totp_device",
+    "create_mandate",
+    "create_staff",
+    "grant_role",
+    "id_number_index",
+    "issue_api_token",
+    "login_with_password",
+    "login_with_sms_code",
+    "record_logout",
+    "register_company",
+    "register_person",
+    "revoke_api_token",
+    "revoke_mandate",
+    "revoke_role",
+    "send_sms_code",
+]

@@ -1,0 +1,163 @@
+"""Registration of citizens (自然人) and companies (法人) with their login accounts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from sifa.accounts.models import ID_NUMBER_INDEX, AccountKind, LegalPerson, NaturalPerson, User
+from sifa.accounts.services.common import (
+    FieldErrors,
+    check_password,
+    check_phone,
+    check_region,
+    check_required,
+    phone_index,
+    scope_path_for,
+    set_phone,
+)
+from sifa.audit import services as audit
+from sifa.core.crypto import field_cipher
+from sifa.core.errors import Conflict
+from sifa.core.identifiers import IdentifierError, parse_id_number, validate_uscc
+from sifa.core.masking import mask_id_number
+from sifa.organisations.models import Region
+
+
+def _region_exists(code: str) -> bool:
+    return Region.objects.filter(code=code).exists()
+
+
+def _new_account(kind: str, display_name: str) -> User:
+    public_id = uuid.uuid4()
+    # The username is an opaque handle: citizens log in by phone, and a username must never
+    # carry the phone or ID number in clear text.
+    return User(
+        public_id=public_id, username=f"{kind[0]}{public_id.hex[:15]}", kind=kind, display_name=display_name
+    )
+
+
+def _duplicate_phone() -> Conflict:
+    return Conflict("account.duplicate_phone", "该手机号码已注册，请直接登录或找回密码")
+
+
+def id_number_index(id_number: str) -> str:
+    return field_cipher().blind_index(id_number, ID_NUMBER_INDEX)
+
+
+def register_person(
+    *, name: str, id_number: str, phone: str, password: str, region_code: str, is_demo: bool = False
+) -> NaturalPerson:
+    """Create a 自然人 and their account. Every field problem is reported at once."""
+    errors = FieldErrors()
+    name = check_required(name, "name", "姓名", errors, 100)
+    parsed = None
+    try:
+        parsed = parse_id_number(id_number, region_exists=_region_exists)
+    except IdentifierError as exc:
+        errors.add("id_number", exc.code, exc.message)
+    phone = check_phone(phone, errors)
+    region = check_region(region_code, errors)
+    scope_path = scope_path_for(region, errors) if region else ""
+    user = _new_account(AccountKind.PERSON, name)
+    check_password(password, user, errors)
+    errors.raise_if_any()
+
+    index = id_number_index(parsed.value)
+    if NaturalPerson.objects.filter(id_number_index=index).exists():
+        raise Conflict("account.duplicate_id_number", "该公民身份号码已注册，请直接登录或找回密码")
+    if User.objects.filter(phone_index=phone_index(phone)).exists():
+        raise _duplicate_phone()
+    try:
+        with transaction.atomic():
+            user.scope_path = scope_path
+            user.is_demo = is_demo
+            user.set_password(password)
+            set_phone(user, phone)
+            user.save(force_insert=True)
+            person = NaturalPerson(user=user, name=name, region=region, scope_path=scope_path)
+            person.id_number_enc = field_cipher().seal(parsed.value, person.id_number_aad)
+            person.id_number_index = index
+            person.id_number_masked = mask_id_number(parsed.value)
+            person.save(force_insert=True)
+            audit.record(
+                "account.register_person",
+                actor=user,
+                object_type="accounts.NaturalPerson",
+                object_id=str(person.id),
+                scope_path=scope_path,
+                detail={"region": region.code},
+            )
+    except IntegrityError:
+        # Two registrations raced past the checks above; the unique indexes decided.
+        raise Conflict("account.duplicate", "该身份号码或手机号码已注册，请直接登录") from None
+    return person
+
+
+def register_company(
+    *,
+    name: str,
+    uscc: str,
+    legal_representative: str,
+    phone: str,
+    password: str,
+    region_code: str,
+    is_demo: bool = False,
+) -> LegalPerson:
+    """Create a 法人 (identified by its 统一社会信用代码) and its account."""
+    errors = FieldErrors()
+    name = check_required(name, "name", "单位名称", errors, 200)
+    code = ""
+    try:
+        code = validate_uscc(uscc)
+    except IdentifierError as exc:
+        errors.add("uscc", exc.code, exc.message)
+    representative = check_required(legal_representative, "legal_representative", "法定代表人", errors, 100)
+    phone = check_phone(phone, errors)
+    region = check_region(region_code, errors)
+    scope_path = scope_path_for(region, errors) if region else ""
+    user = _new_account(AccountKind.COMPANY, name)
+    check_password(password, user, errors)
+    errors.raise_if_any()
+
+    if LegalPerson.objects.filter(uscc=code).exists():
+        raise Conflict("account.duplicate_uscc", "该统一社会信用代码已注册，请直接登录")
+    if User.objects.filter(phone_index=phone_index(phone)).exists():
+        raise _duplicate_phone()
+    try:
+        with transaction.atomic():
+            user.scope_path = scope_path
+            user.is_demo = is_demo
+            user.set_password(password)
+            set_phone(user, phone)
+            user.save(force_insert=True)
+            company = LegalPerson.objects.create(
+                user=user,
+                name=name,
+                uscc=code,
+                legal_representative=representative,
+                region=region,
+                scope_path=scope_path,
+            )
+            audit.record(
+                "account.register_company",
+                actor=user,
+                object_type="accounts.LegalPerson",
+                object_id=str(company.id),
+                scope_path=scope_path,
+                detail={"region": region.code},
+            )
+    except IntegrityError:
+        raise Conflict("account.duplicate", "该统一社会信用代码或手机号码已注册，请直接登录") from None
+    return company
+
+
+def registration_summary(account: NaturalPerson | LegalPerson) -> dict[str, Any]:
+    """What the registration endpoints answer: no identifier in clear text."""
+    return {
+        "public_id": str(account.user.public_id),
+        "username": account.user.username,
+        "kind": account.user.kind,
+    }

@@ -1,0 +1,61 @@
+"""Chinese labels for audit action codes, for timelines and the audit-admin views.
+
+Codes are ``<area>.<verb>`` (e.g. ``auth.login``). Each app adds its own in its
+``AppConfig.ready()`` with :func:`register_labels`; an unknown code is shown as the code itself,
+so a missing label is visible but never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_LABELS: dict[str, str] = {
+    # sign-in and sessions (a failed attempt is the same action with result "失败"/"拒绝")
+    "auth.login": "登录",
+    "auth.logout": "退出登录",
+    "auth.sms_code": "发送短信验证码",
+    "auth.token_issued": "签发 API 令牌",
+    "auth.token_revoked": "吊销 API 令牌",
+    # accounts
+    "account.register_person": "自然人注册",
+    "account.register_company": "法人注册",
+    "account.create_staff": "创建工作人员账户",
+    "account.grant_role": "授予岗位",
+    "account.revoke_role": "撤销岗位",
+    "account.add_totp_device": "绑定动态口令",
+    "account.create_mandate": "委托代办",
+    "account.revoke_mandate": "撤销委托",
+    # the audit trail itself: audit administrators' own reads are audited too
+    "audit.events_read": "查阅审计记录",
+    "audit.verified": "核验审计链",
+}
+
+
+def register_labels(labels: Mapping[str, str]) -> None:
+    """Add (or refine) labels for action codes; call from an app's ``ready()``."""
+    _LABELS.update(labels)
+
+
+def action_label(code: str) -> str:
+    return _LABELS.get(code, code)
+
+
+def all_labels() -> dict[str, str]:
+    return dict(_LABELS)
+
+
+def role_label(value: str) -> str:
+    """The Chinese name of a staff role value (``reviewer`` → 审查人员)."""
+    from sifa.organisations.models import Role
+
+    return Role(value).label if value in Role.values else value
+
+
+def data_type_label(object_type: str) -> str:
+    """``accounts.NaturalPerson`` → the model's verbose name (自然人); other values unchanged."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type

@@ -1,0 +1,63 @@
+"""Reading the audit trail and the access log, always through the caller's data scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+
+from sifa.audit.models import AuditEvent, PersonalDataAccess
+from sifa.organisations.scope import Actor, Role, scoped
+
+
+def is_audit_admin(actor: Actor) -> bool:
+    """三员分立: only audit administrators read the trail (a superuser without the role does not)."""
+    return actor.has_role(Role.AUDIT_ADMIN)
+
+
+def audit_events(
+    actor: Actor,
+    *,
+    action: str = "",
+    actor_username: str = "",
+    object_id: str = "",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    """Events in the subtrees where ``actor`` is an audit administrator, newest first.
+
+    Events with no scope path (e.g. a failed login for an unknown username) belong to no
+    jurisdiction; audit administrators of a root organisation (path ``/<id>/``) read those too.
+    """
+    if not is_audit_admin(actor):
+        return AuditEvent.objects.none()
+    queryset = scoped(AuditEvent.objects.all(), actor, roles=[Role.AUDIT_ADMIN])
+    if any(path.count("/") == 2 for path in actor.paths_for([Role.AUDIT_ADMIN])):
+        queryset = queryset | AuditEvent.objects.filter(scope_path="")
+    if action:
+        queryset = queryset.filter(action=action)
+    if actor_username:
+        queryset = queryset.filter(actor_username=actor_username)
+    if object_id:
+        queryset = queryset.filter(object_id=object_id)
+    if since is not None:
+        queryset = queryset.filter(occurred_at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(occurred_at__lt=until)
+    return queryset.select_related("organisation").order_by("-seq")
+
+
+def my_access_log(user) -> QuerySet[PersonalDataAccess]:
+    """Who read the caller's personal data, newest first (the subject's own view)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return PersonalDataAccess.objects.none()
+    return (
+        PersonalDataAccess.objects.filter(subject_id=user.pk)
+        .select_related("reader", "reader_organisation")
+        .order_by("-accessed_at", "-id")
+    )
+
+
+def access_log(actor: Actor) -> QuerySet[PersonalDataAccess]:
+    """Access-log rows in ``actor``'s scope (staff: their subtrees; anyone: reads of their own data)."""
+    return scoped(PersonalDataAccess.objects.all(), actor).order_by("-accessed_at", "-id")

@@ -1,0 +1,83 @@
+"""Shared fixtures: a small organisation tree, staff with roles, a citizen, and tamper helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+
+from sifa.accounts.models import User
+from sifa.audit import services, triggers
+from sifa.audit.models import AuditEvent
+from sifa.organisations.models import Membership, Organisation, OrganisationKind, OrganisationLevel, Role
+
+
+@pytest.fixture(autouse=True)
+def _anchors_in_tmp(settings, tmp_path):
+    """Anchor files go to the test's own folder, never to the developer's var/."""
+    settings.VAR_DIR = tmp_path
+
+
+@contextmanager
+def triggers_dropped() -> Iterator[None]:
+    """Play the attacker with database access: drop the guard triggers, then put them back."""
+    triggers.uninstall(connection)
+    try:
+        yield
+    finally:
+        triggers.install(connection)
+
+
+def raw(sql: str, params: list | None = None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+
+
+def make_chain(n: int) -> list[AuditEvent]:
+    return [
+        services.record("test.step", object_type="case", object_id=f"C{i}", detail={"step": i})
+        for i in range(1, n + 1)
+    ]
+
+
+@pytest.fixture
+def orgs(db) -> dict[str, Organisation]:
+    def org(name: str, path: str, level: int, kind: str = OrganisationKind.BUREAU) -> Organisation:
+        return Organisation.objects.create(name=name, kind=kind, level=level, path=path)
+
+    return {
+        "ministry": org("司法部", "/1/", OrganisationLevel.MINISTRY, OrganisationKind.MINISTRY),
+        "zhejiang": org("浙江省司法厅", "/1/2/", OrganisationLevel.PROVINCE),
+        "hangzhou": org("杭州市司法局", "/1/2/3/", OrganisationLevel.CITY),
+        "jiangsu": org("江苏省司法厅", "/1/4/", OrganisationLevel.PROVINCE),
+    }
+
+
+def staff(username: str, organisation: Organisation, role: str, display_name: str = "") -> User:
+    user = User.objects.create_user(username=username, kind="staff", display_name=display_name)
+    Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def auditor_zj(orgs) -> User:
+    return staff("auditor-zj", orgs["zhejiang"], Role.AUDIT_ADMIN, "审计员甲")
+
+
+@pytest.fixture
+def auditor_root(orgs) -> User:
+    return staff("auditor-root", orgs["ministry"], Role.AUDIT_ADMIN, "审计员乙")
+
+
+@pytest.fixture
+def reviewer(orgs) -> User:
+    return staff("reviewer-hz", orgs["hangzhou"], Role.REVIEWER, "王小明")
+
+
+@pytest.fixture
+def citizen(db) -> User:
+    return User.objects.create_user(
+        username="citizen-1", kind="person", display_name="李四", scope_path="/1/2/3/"
+    )

@@ -1,0 +1,51 @@
+"""Concurrent writers on separate connections never fork the chain."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Count
+
+from sifa.audit import services
+from sifa.audit.chain import verify_chain
+from sifa.audit.models import AuditEvent
+
+THREADS = 4
+APPENDS = 25
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_writers_append_one_unforked_chain():
+    if connection.vendor == "sqlite":
+        # SQLite serializes every writer on its one database lock; a light run still proves
+        # that IMMEDIATE transactions keep the head read and the insert together.
+        threads, appends = 2, 10
+    else:
+        threads, appends = THREADS, APPENDS
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads)
+
+    def writer(number: int) -> None:
+        try:
+            start.wait()
+            for i in range(appends):
+                services.record("test.concurrent", object_id=f"{number}-{i}")
+        except BaseException as exc:  # reported to the main thread below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert not errors, errors
+    result = verify_chain()
+    assert result.ok, result.message
+    assert result.count == AuditEvent.objects.count() == threads * appends
+    forks = AuditEvent.objects.values("prev_hash").annotate(n=Count("seq")).filter(n__gt=1)
+    assert not forks.exists()
