@@ -1,0 +1,213 @@
+"""Commands on stored clocks: start, suspend (§45), resume, extend (§42), stop; and recomputation.
+
+The workflow calls these inside its own command transaction (one atomic step per case command).
+Each one locks the clock row, applies the event to the pure :class:`~sifa.deadlines.clocks.Clock`,
+stores the events, recomputes the derived columns, bumps ``version`` and writes an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from sifa.audit.services import record
+from sifa.core.errors import Conflict, NotFound, ServiceError
+from sifa.deadlines.calendar import CalendarDataMissing, TimeLimit, WorkingCalendar
+from sifa.deadlines.clocks import NOTICE_WINDOW, Clock, ClockError, SuspensionKind, WarningLevel
+from sifa.deadlines.db_calendar import DatabaseCalendar
+from sifa.deadlines.models import ClockPurpose, ClockState
+from sifa.deadlines.services import record_calendar_alert
+
+
+def recompute(state: ClockState, calendar: WorkingCalendar, today: dt.date) -> bool:
+    """Set the derived columns of ``state`` (unsaved) as of ``today``.
+
+    Without calendar data the derived columns become unknown (``due_on`` None), the year's alert is
+    recorded, and False is returned: the events stay the record and a later refresh fills them in.
+    """
+    try:
+        status = state.to_clock().status(calendar, today)
+    except CalendarDataMissing as missing:
+        record_calendar_alert(missing.year)
+        state.due_on = state.working_days_left = None
+        state.refreshed_on = today
+        return False
+    state.due_on = status.due_on
+    state.working_days_left = status.working_days_left
+    state.warning_level = status.warning_level
+    state.paused = status.paused
+    state.refreshed_on = today
+    return True
+
+
+def _today(on: dt.date | None) -> dt.date:
+    return on or timezone.localdate()
+
+
+def start_clock(
+    *,
+    subject_type: str,
+    subject_id: str,
+    purpose: str,
+    limit: TimeLimit,
+    started_on: dt.date,
+    scope_path: str,
+    stage: str = "",
+    actor: Any = None,
+    calendar: WorkingCalendar | None = None,
+) -> ClockState:
+    """Start a clock (e.g. at 受理 for the legal limit, at hand-over for a stage sub-clock)."""
+    if purpose not in ClockPurpose.values:
+        raise ServiceError("clock.bad_purpose", "时限类型无效")
+    with transaction.atomic():
+        if ClockState.objects.filter(
+            subject_type=subject_type, subject_id=subject_id, purpose=purpose, stage=stage
+        ).exists():
+            raise Conflict("clock.already_started", "该事项的此项时限已经开始计时")
+        state = ClockState(
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            purpose=purpose,
+            stage=stage,
+            scope_path=scope_path,
+            started_on=started_on,
+            limit_value=limit.value,
+            limit_unit=str(limit.unit),
+        )
+        recompute(state, calendar or DatabaseCalendar(), _today(None))
+        state.save()
+        _audit(
+            "deadlines.clock.start", state, actor, {"limit": str(limit), "started_on": started_on.isoformat()}
+        )
+    return state
+
+
+def start_notice_window(
+    *, subject_type: str, subject_id: str, received_on: dt.date, scope_path: str, actor: Any = None
+) -> ClockState:
+    """行政许可法 §32: the 5-working-day one-time notice window runs from receipt of the materials."""
+    return start_clock(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        purpose=ClockPurpose.NOTICE_WINDOW,
+        limit=NOTICE_WINDOW,
+        started_on=received_on,
+        scope_path=scope_path,
+        actor=actor,
+    )
+
+
+def _change(
+    clock_id: int, action: str, apply, detail: dict[str, Any], actor: Any, calendar: WorkingCalendar | None
+) -> ClockState:
+    with transaction.atomic():
+        state = ClockState.objects.select_for_update().filter(pk=clock_id).first()
+        if state is None:
+            raise NotFound("时限记录不存在", code="clock.not_found")
+        try:
+            clock: Clock = apply(state.to_clock())
+        except ClockError as refused:
+            raise Conflict("clock.invalid_event", str(refused)) from refused
+        state.store_clock(clock)
+        state.version += 1
+        recompute(state, calendar or DatabaseCalendar(), _today(None))
+        state.save()
+        _audit(action, state, actor, detail)
+    return state
+
+
+def suspend_clock(
+    clock_id: int,
+    *,
+    kind: str,
+    on: dt.date,
+    reason: str,
+    actor: Any = None,
+    calendar: WorkingCalendar | None = None,
+) -> ClockState:
+    """行政许可法 §45: stop counting from ``on`` until resumed (hearing, expert review, …)."""
+    if kind not in SuspensionKind.values:
+        raise ServiceError(
+            "clock.bad_suspension_kind", "中止事由只能是听证、招标、拍卖、检验、检测、检疫、鉴定或专家评审"
+        )
+
+    def apply(clock: Clock) -> Clock:
+        if on < clock.started_on:
+            raise ClockError("中止日期不能早于起算日期")
+        if clock.stopped_on:
+            raise ClockError("时限已办结，不能中止")
+        return clock.suspend(SuspensionKind(kind), on, reason)
+
+    detail = {"kind": kind, "on": on.isoformat(), "reason": reason}
+    return _change(clock_id, "deadlines.clock.suspend", apply, detail, actor, calendar)
+
+
+def resume_clock(
+    clock_id: int, *, on: dt.date, actor: Any = None, calendar: WorkingCalendar | None = None
+) -> ClockState:
+    """End the open suspension: counting resumes on ``on``."""
+    return _change(
+        clock_id,
+        "deadlines.clock.resume",
+        lambda clock: clock.resume(on),
+        {"on": on.isoformat()},
+        actor,
+        calendar,
+    )
+
+
+def extend_clock(
+    clock_id: int,
+    *,
+    days: int,
+    approved_by: str,
+    reason: str,
+    on: dt.date,
+    actor: Any = None,
+    calendar: WorkingCalendar | None = None,
+) -> ClockState:
+    """行政许可法 §42: extend by ``days`` (10 working days) with the head's approval and reasons."""
+    if not approved_by.strip() or not reason.strip():
+        raise ServiceError("clock.extension_incomplete", "延长期限须写明批准人和理由")
+
+    def apply(clock: Clock) -> Clock:
+        if clock.stopped_on:
+            raise ClockError("时限已办结，不能延长")
+        return clock.extend(days, approved_by, reason, on)
+
+    detail = {"days": days, "approved_by": approved_by, "reason": reason, "on": on.isoformat()}
+    return _change(clock_id, "deadlines.clock.extend", apply, detail, actor, calendar)
+
+
+def stop_clock(
+    clock_id: int, *, on: dt.date, actor: Any = None, calendar: WorkingCalendar | None = None
+) -> ClockState:
+    """The stage or case is done on ``on``; the clock's warning is frozen there."""
+
+    def apply(clock: Clock) -> Clock:
+        if clock.stopped_on:
+            raise ClockError("时限已办结")
+        return clock.stop(on)
+
+    return _change(clock_id, "deadlines.clock.stop", apply, {"on": on.isoformat()}, actor, calendar)
+
+
+def _audit(action: str, state: ClockState, actor: Any, detail: dict[str, Any]) -> None:
+    record(
+        action,
+        actor=actor,
+        object_type="ClockState",
+        object_id=str(state.pk),
+        scope_path=state.scope_path,
+        detail={
+            "subject": f"{state.subject_type}:{state.subject_id}",
+            "purpose": state.purpose,
+            "stage": state.stage,
+            "due_on": state.due_on.isoformat() if state.due_on else None,
+            "warning_level": state.warning_level or WarningLevel.GREEN,
+            **detail,
+        },
+    )

@@ -1,0 +1,60 @@
+"""The periodic job: recompute due dates and warning levels of every open clock.
+
+Safe with several workers at once: each batch is one transaction that locks its rows with
+``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (workers split the work, none waits), and every
+write is conditional on the row's ``version`` being the one read, so a command that changed the
+clock meanwhile (suspend, extend …) is never overwritten by a stale computation. SQLite has a
+single writer, so the conditional update alone suffices there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from sifa.deadlines.calendar import WorkingCalendar
+from sifa.deadlines.clock_services import recompute
+from sifa.deadlines.db_calendar import DatabaseCalendar
+from sifa.deadlines.models import ClockState
+
+BATCH_SIZE = 500
+_DERIVED = ("due_on", "working_days_left", "warning_level", "paused", "refreshed_on")
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    examined: int
+    changed: int
+    missing_calendar: int
+
+
+def refresh_warnings(
+    today: dt.date, *, calendar: WorkingCalendar | None = None, batch_size: int = BATCH_SIZE
+) -> RefreshResult:
+    """Recompute every open clock as of ``today``; returns how many were examined and changed."""
+    calendar = calendar or DatabaseCalendar()
+    examined = changed = missing = 0
+    last_id = 0
+    lock = connection.features.has_select_for_update_skip_locked
+    while True:
+        with transaction.atomic():
+            rows = ClockState.objects.filter(stopped_on__isnull=True, id__gt=last_id).order_by("id")
+            if lock:
+                rows = rows.select_for_update(skip_locked=True)
+            batch = list(rows[:batch_size])
+            if not batch:
+                break
+            last_id = batch[-1].id
+            for state in batch:
+                examined += 1
+                before = tuple(getattr(state, name) for name in _DERIVED[:-1])
+                if not recompute(state, calendar, today):
+                    missing += 1
+                if tuple(getattr(state, name) for name in _DERIVED[:-1]) == before:
+                    continue
+                changed += ClockState.objects.filter(pk=state.pk, version=state.version).update(
+                    **{name: getattr(state, name) for name in _DERIVED}
+                )
+    return RefreshResult(examined, changed, missing)
