@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("sifa.organisations.api")),
     path("", include("sifa.accounts.api")),
     path("", include("sifa.audit.api")),
+    path("", include("sifa.catalogue.api")),
 ]

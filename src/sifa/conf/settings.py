@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "sifa.audit",
     "sifa.catalogue",
     "sifa.deadlines",
+    "sifa.applications",
+    "sifa.notifications",
     "sifa.api",
 ]
 
@@ -194,6 +196,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,28 @@
+"""Catalogue models: code tables, items and versions with their content, implementation entries."""
+
+from sifa.catalogue.models.codes import *  # noqa: F403
+from sifa.catalogue.models.implementation import ImplementationEntry
+from sifa.catalogue.models.items import (
+    LOCKED_STATUSES,
+    CatalogueItem,
+    Fee,
+    FormSchema,
+    ItemVersion,
+    Material,
+    ProcessDefinition,
+    Situation,
+    Stage,
+)
+
+__all__ = [
+    "LOCKED_STATUSES",
+    "CatalogueItem",
+    "Fee",
+    "FormSchema",
+    "ImplementationEntry",
+    "ItemVersion",
+    "Material",
+    "ProcessDefinition",
+    "Situation",
+    "Stage",
+]

@@ -1,0 +1,166 @@
+"""Read queries of the public catalogue. The catalogue is public data, so no data scope applies;
+filters are validated here and bad values raise ``ServiceError`` (400) with a Chinese message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from sifa.catalogue.identifiers import validate_basic_code, validate_implementation_code
+from sifa.catalogue.models import (
+    CORPORATE_TOPIC_PREFIX,
+    PERSONAL_TOPIC_PREFIX,
+    CatalogueItem,
+    EntryStatus,
+    ExerciseLevel,
+    ImplementationEntry,
+    ItemType,
+    ItemVersion,
+    Topic,
+    VersionStatus,
+)
+from sifa.core.errors import NotFound, ServiceError
+from sifa.core.identifiers import normalize_uscc
+from sifa.organisations.models import Region
+
+REGION_RE = re.compile(r"^(\d{6}|\d{12})$")
+MAX_QUERY_LENGTH = 100
+
+
+def _bad(field: str, code: str, message: str) -> ServiceError:
+    return ServiceError(code, message, errors=[{"field": field, "code": code, "message": message}])
+
+
+def parse_changed_since(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise _bad(
+            "changed_since",
+            "catalogue.filter.changed_since",
+            "changed_since 应为ISO 8601日期时间，如 2026-01-01T00:00:00+08:00",
+        )
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+def items(
+    *, q: str = "", item_type: str = "", level: str = "", topic: str = "", changed_since: str = ""
+) -> QuerySet:
+    """Items that have a published version, with their version history prefetched."""
+    qs = CatalogueItem.objects.filter(versions__status=VersionStatus.PUBLISHED).select_related(
+        "owner", "parent"
+    )
+    if q:
+        if len(q) > MAX_QUERY_LENGTH:
+            raise _bad("q", "catalogue.filter.q", "查询关键词不能超过100个字")
+        qs = qs.filter(name__contains=q.strip())
+    if item_type:
+        if item_type not in ItemType.values:
+            raise _bad(
+                "type", "catalogue.filter.type", f"事项类型代码无效，可选值：{'、'.join(ItemType.values)}"
+            )
+        qs = qs.filter(item_type=item_type)
+    if level:
+        if level not in ExerciseLevel.values:
+            raise _bad("level", "catalogue.filter.level", "行使层级代码无效，应为1至7")
+        # JSON containment is not portable to SQLite; the list is short and the digit unique.
+        qs = qs.filter(exercise_levels__icontains=f'"{level}"')
+    if topic:
+        if topic in ("personal", "company"):
+            prefix = PERSONAL_TOPIC_PREFIX if topic == "personal" else CORPORATE_TOPIC_PREFIX
+            qs = qs.filter(topics__icontains=f'"{prefix}')
+        elif topic in Topic.values:
+            qs = qs.filter(topics__icontains=f'"{topic}"')
+        else:
+            raise _bad("topic", "catalogue.filter.topic", "服务主题无效：可用 personal、company 或主题代码")
+    since = parse_changed_since(changed_since)
+    if since is not None:
+        qs = qs.filter(updated_at__gte=since)
+    return qs.prefetch_related(
+        Prefetch("versions", queryset=ItemVersion.objects.order_by("number"))
+    ).order_by("basic_code")
+
+
+def item_by_code(code: str) -> CatalogueItem:
+    basic = validate_basic_code(code)
+    item = CatalogueItem.objects.select_related("owner", "parent").filter(basic_code=basic).first()
+    if item is None:
+        raise NotFound("未找到该基本编码对应的事项", code="catalogue.item_not_found")
+    return item
+
+
+def live_version(item: CatalogueItem) -> ItemVersion | None:
+    return (
+        ItemVersion.objects.filter(item=item, status=VersionStatus.PUBLISHED)
+        .select_related("form", "process")
+        .prefetch_related("materials", "situations", "fees", "process__stages")
+        .first()
+    )
+
+
+def version_of(item: CatalogueItem, number: str | int) -> ItemVersion:
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise NotFound("未找到该版本", code="catalogue.version_not_found") from None
+    version = item.versions.filter(number=number).first()
+    if version is None:
+        raise NotFound("未找到该版本", code="catalogue.version_not_found")
+    return version
+
+
+def region_chain(code: str) -> list[str]:
+    """The region and its ancestors (a township → county → city → province)."""
+    if not REGION_RE.match(code):
+        raise _bad("region", "catalogue.filter.region", "行政区划代码应为6位或12位数字")
+    chain: list[str] = []
+    current = Region.objects.filter(code=code).values("code", "parent_id").first()
+    if current is None:
+        raise _bad("region", "catalogue.filter.region_unknown", "未找到该行政区划代码")
+    while current is not None and len(chain) < 6:
+        chain.append(current["code"])
+        current = (
+            Region.objects.filter(code=current["parent_id"]).values("code", "parent_id").first()
+            if current["parent_id"]
+            else None
+        )
+    return chain
+
+
+def entries(*, region: str = "", org: str = "", item: str = "", changed_since: str = "") -> QuerySet:
+    """Active implementation entries; ``region`` = every entry serving it, national ones included."""
+    qs = ImplementationEntry.objects.filter(status=EntryStatus.ACTIVE)
+    if region:
+        qs = qs.filter(Q(region_id__in=region_chain(region.strip())) | Q(region__isnull=True))
+    if org:
+        value = org.strip()
+        if value.isdigit() and len(value) < 12:
+            qs = qs.filter(organisation_id=int(value))
+        elif len(normalize_uscc(value)) == 18:
+            qs = qs.filter(organisation__uscc=normalize_uscc(value))
+        else:
+            raise _bad("org", "catalogue.filter.org", "实施机构应为机构编号或18位统一社会信用代码")
+    if item:
+        qs = qs.filter(item__basic_code=validate_basic_code(item))
+    since = parse_changed_since(changed_since)
+    if since is not None:
+        qs = qs.filter(updated_at__gte=since)
+    return qs.select_related(
+        "item", "version", "organisation", "accepting_organisation", "deciding_organisation"
+    ).order_by("implementation_code")
+
+
+def entry_by_code(code: str) -> ImplementationEntry:
+    validate_implementation_code(code)
+    entry = entries().filter(implementation_code=code.strip().upper()).first()
+    if entry is None:
+        raise NotFound("未找到该实施编码对应的实施清单事项", code="catalogue.implementation_not_found")
+    return entry
