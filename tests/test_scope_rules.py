@@ -49,5 +49,7 @@ def test_scope_rules_point_at_real_indexed_fields():
             assert field.db_index or field.unique, f"{model._meta.label}: {rule.path} must be indexed"
         for owner in rule.owners:
             field = _resolve(model, owner)
-            assert field.is_relation or field.primary_key, f"{model._meta.label}: owner {owner} is not a user link"
+            assert field.is_relation or field.primary_key, (
+                f"{model._meta.label}: owner {owner} is not a user link"
+            )
         assert rule.path or rule.owners, f"{model._meta.label}: a rule needs a path or an owner"

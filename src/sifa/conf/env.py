@@ -206,3 +206,33 @@ declare(
     "Request threads per web worker for `sifa serve`; each may hold one database connection, so "
     "workers × threads must stay below the database's connection limit.",
 )
+
+# --- signing keys (sifa.core.signing; docs/keys.md) ----------------------------------------
+declare(
+    "SIFA_SIGNING_KEY_DIR",
+    "str",
+    "",
+    "Folder of signing keys for e-licences and exchange messages: `<key_id>.pem` (PKCS#8, mode "
+    "0600) + `<key_id>.json` (valid_from, valid_until, status active|retired). Required when "
+    "SIFA_DEBUG is off; development and tests generate an SM2 key into "
+    "SIFA_VAR_DIR/keys/signing/. Manage with `sifa keys list|rotate|export-public`.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_SIGNING_ALGORITHM",
+    "str",
+    "SM2-with-SM3",
+    "Algorithm of newly created signing keys: `SM2-with-SM3` (GB/T 32918, distinguishing id "
+    "1234567812345678) or `Ed25519` (RFC 8032). Existing keys keep their algorithm.",
+    group="安全 Security",
+)
+
+# --- uploads -----------------------------------------------------------------------------------
+declare(
+    "SIFA_UPLOAD_MAX_BYTES",
+    "int",
+    20 * 1024 * 1024,
+    "Largest accepted upload in bytes (default 20 MB), checked while streaming so an oversize "
+    "file is never written in full (OWASP ASVS 5.2.1; see docs/uploads.md).",
+    group="上传 Uploads",
+)

@@ -1,0 +1,94 @@
+"""Canonical JSON: the exact bytes that are signed, and that a verifier gets back as ``payload``.
+
+Rules (a subset of RFC 8785 JCS that needs no number formatting):
+
+* objects with string keys only, sorted by code point; no duplicate keys when parsing;
+* UTF-8, no BOM, no insignificant whitespace (``{"a":1,"b":[true,null]}``);
+* characters are written as themselves except ``"``, ``\\`` and control characters, which use
+  the short escapes (``\\n`` …) or ``\\u00XX`` in lower-case hex;
+* numbers are integers within ±(2⁵³−1), so every JSON library reads them exactly. Floats are
+  refused: amounts go as integer 分 or as decimal strings, dates as ISO 8601 strings.
+
+Sorting by code point equals JCS's UTF-16 order for every character outside the supplementary
+planes; keys are our own ASCII field names, so the two never differ in practice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sifa.core.errors import ServiceError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class CanonicalJsonError(ServiceError):
+    """A value cannot be signed as canonical JSON, or a payload is not canonical (400)."""
+
+
+def _check(value: Any, path: str) -> None:
+    if value is None or isinstance(value, bool | str):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise CanonicalJsonError("canonical_json.integer_range", f"{path} 的整数超出 ±(2^53−1) 范围")
+        return
+    if isinstance(value, float):
+        raise CanonicalJsonError(
+            "canonical_json.float", f"{path} 是浮点数；签名数据不允许浮点数，请用整数或字符串"
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalJsonError("canonical_json.key", f"{path} 的键 {key!r} 不是字符串")
+            _check(item, f"{path}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check(item, f"{path}[{index}]")
+        return
+    raise CanonicalJsonError("canonical_json.type", f"{path} 的类型 {type(value).__name__} 不能写入签名数据")
+
+
+def canonical_json(value: Any) -> bytes:
+    """Encode ``value`` canonically; raise CanonicalJsonError for floats and non-JSON types."""
+    _check(value, "$")
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CanonicalJsonError("canonical_json.encoding", "签名数据含有无法用 UTF-8 表示的字符") from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise CanonicalJsonError("canonical_json.duplicate_key", "签名数据中有重复的键")
+    return result
+
+
+def _no_float(text: str) -> Any:
+    raise CanonicalJsonError("canonical_json.float", f"签名数据不允许浮点数：{text[:40]}")
+
+
+def parse_canonical_json(payload: bytes) -> Any:
+    """Parse signed bytes and insist they are exactly the canonical form (else 400).
+
+    A verifier that re-encodes what it parsed must get the same bytes back; anything else means
+    the copy was re-formatted or edited, and its signature cannot be trusted to mean the same.
+    """
+    try:
+        value = json.loads(
+            payload.decode("utf-8"),
+            object_pairs_hook=_no_duplicates,
+            parse_float=_no_float,
+            parse_constant=_no_float,
+        )
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise CanonicalJsonError("canonical_json.syntax", "签名数据不是有效的 UTF-8 JSON") from None
+    if canonical_json(value) != payload:
+        raise CanonicalJsonError(
+            "canonical_json.not_canonical", "签名数据不是规范 JSON（键未排序或含多余空白）"
+        )
+    return value
