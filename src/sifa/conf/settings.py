@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "sifa.deadlines",
     "sifa.applications",
     "sifa.notifications",
+    "sifa.portal",
     "sifa.api",
 ]
 
@@ -126,6 +127,8 @@ else:
                 ),
             },
             "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
+            "CONN_MAX_AGE": env("SIFA_DB_CONN_MAX_AGE"),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

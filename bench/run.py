@@ -1,0 +1,220 @@
+"""Benchmark harness: same-run ratios, per shared/reference/scale.md §7.1. Run with ``make bench``.
+
+For each workload the harness measures the workload (A) and its denominator (B, by default the
+bare Django hello view) with the same server, the same settings and the same load generator,
+alternating A B A B A B (3 pairs × ``BENCH_SECONDS``, 8 s by default) after a discarded warm-up.
+It reports the median ratio A/B with its min–max and the coefficient of variation of each side,
+and flags a row whose CV is above 10 %. The server is ``sifa serve`` with DEBUG off against a
+bench database the harness seeds itself: a SQLite file under var/bench/ by default, or
+``BENCH_DATABASE_URL`` (e.g. ``postgres://postgres@127.0.0.1:5432/sifa_bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))  # run as a script: make the `bench` package importable
+
+from bench.loadgen import LoadGenerator, Request, pick_generator  # noqa: E402
+from bench.report import Row, write_report  # noqa: E402
+from bench.workloads import BASELINES, WORKLOADS, Context, Skip  # noqa: E402
+
+BENCH_DIR = ROOT / "var" / "bench"
+CV_LIMIT = 0.10
+LOADERS = [("import-regions", "import_regions"), ("build-organisations", "build_organisations")]
+DEMO_LOADERS = [("load-demo", "load_demo")]
+
+
+def _bench_keys() -> dict[str, str]:
+    """Bench-only secrets, kept in var/bench so seeded encrypted data stays readable across runs."""
+    path = BENCH_DIR / "keys.env"
+    if not path.exists():
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"SIFA_SECRET_KEY={secrets.token_hex(32)}\n"
+            f"SIFA_FIELD_KEYS=bench1:{secrets.token_hex(16)}\n"
+            f"SIFA_BLIND_INDEX_KEY={secrets.token_hex(32)}\n"
+        )
+        path.chmod(0o600)
+    return dict(line.split("=", 1) for line in path.read_text().split())
+
+
+def server_env() -> dict[str, str]:
+    env = {
+        **os.environ,
+        **_bench_keys(),
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "SIFA_DEBUG": "0",
+        "SIFA_VAR_DIR": str(BENCH_DIR),
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", ""),
+        "SIFA_LOG_LEVEL": "WARNING",
+    }
+    env.pop("SIFA_TESTING", None)
+    return env
+
+
+def seed_env() -> dict[str, str]:
+    # Demo data is a development feature, so seeding runs with DEBUG on (same keys, same database).
+    return {**server_env(), "SIFA_DEBUG": "1"}
+
+
+def sifa(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "sifa", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=check
+    )
+
+
+def seed() -> None:
+    env = seed_env()
+    available = set(sifa(env, "help", "--commands").stdout.split())
+    sifa(env, "migrate", "--noinput")
+    for spellings in LOADERS + DEMO_LOADERS:
+        name = next((s for s in spellings if s in available), None)
+        if name is None:
+            print(f"  seed: {spellings[0]} does not exist yet, skipped")
+            continue
+        started = time.perf_counter()
+        sifa(env, name)
+        print(f"  seed: {name} ({time.perf_counter() - started:.1f} s)")
+    sifa(env, "collectstatic", "--noinput")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.log = open(BENCH_DIR / "server.log", "w")
+        self.process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "sifa", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=server_env(),
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            process_group=0,
+        )
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"server exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"server not healthy after {timeout:.0f} s; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(2)  # SIGINT: granian drains and exits
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait()
+        self.log.close()
+
+
+@dataclass(frozen=True)
+class Measured:
+    ratios: list[float]
+    numerator_rps: list[float]
+    denominator_rps: list[float]
+    errors: int
+
+
+def cv(values: list[float]) -> float:
+    mean = statistics.fmean(values)
+    return statistics.pstdev(values) / mean if mean else float("inf")
+
+
+def measure_pair(
+    gen: LoadGenerator, port: int, a: Request, b: Request, seconds: float, pairs: int
+) -> Measured:
+    for request in (a, b):  # warm-up: connections, caches, lazy imports; discarded
+        gen.measure("127.0.0.1", port, request, min(2.0, seconds))
+    ratios, num, den, errors = [], [], [], 0
+    for _ in range(pairs):
+        sample_a = gen.measure("127.0.0.1", port, a, seconds)
+        sample_b = gen.measure("127.0.0.1", port, b, seconds)
+        num.append(sample_a.requests_per_second)
+        den.append(sample_b.requests_per_second)
+        ratios.append(sample_a.requests_per_second / sample_b.requests_per_second)
+        errors += sample_a.errors + sample_b.errors
+    return Measured(ratios, num, den, errors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "8")))
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated workload keys, e.g. W0,me")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument("--no-write", action="store_true", help="print the results only")
+    args = parser.parse_args(argv)
+    selected = [w for w in WORKLOADS if not args.only or w.key in args.only.split(",")]
+
+    print("seeding the bench database …")
+    seed()
+    gen = pick_generator()
+    server = Server(free_port())
+    rows: list[Row] = []
+    try:
+        server.wait_healthy()
+        ctx = Context("127.0.0.1", server.port, seed_env())
+        for workload in selected:
+            baseline = BASELINES[workload.baseline]
+            try:
+                a, b = workload.prepare(ctx), baseline.prepare(ctx)
+            except Skip as reason:
+                print(f"{workload.key}: skipped — {reason}")
+                rows.append(Row(workload.key, workload.title, baseline.title, skipped=str(reason)))
+                continue
+            print(f"{workload.key}: {args.pairs} pairs × {args.seconds:g} s vs {baseline.key} …", flush=True)
+            m = measure_pair(gen, server.port, a, b, args.seconds, args.pairs)
+            row = Row(
+                workload.key,
+                workload.title,
+                baseline.title,
+                ratio_median=statistics.median(m.ratios),
+                ratio_min=min(m.ratios),
+                ratio_max=max(m.ratios),
+                cv_numerator=cv(m.numerator_rps),
+                cv_denominator=cv(m.denominator_rps),
+                rps_numerator=statistics.median(m.numerator_rps),
+                rps_denominator=statistics.median(m.denominator_rps),
+                errors=m.errors,
+                flagged=max(cv(m.numerator_rps), cv(m.denominator_rps)) > CV_LIMIT or m.errors > 0,
+            )
+            rows.append(row)
+            print("  " + row.summary())
+    finally:
+        server.stop()
+    if not args.no_write:
+        write_report(args.output, rows, gen.name, args.seconds, args.pairs, server_env())
+        print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

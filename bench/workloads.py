@@ -1,0 +1,132 @@
+"""The benchmark workloads. Each is a small entry: how to build its request, and its denominator.
+
+To add a workload (W1–W10 of shared/reference/scale.md §7.2), write a ``prepare`` function that
+returns the :class:`Request` to repeat — or raises :class:`Skip` with the reason when the feature it
+needs is not there yet — and append a :class:`Workload` to ``WORKLOADS``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bench.loadgen import Request
+
+
+class Skip(Exception):
+    """The workload cannot run in this build; the message says why and is printed in the report."""
+
+
+@dataclass
+class Context:
+    host: str
+    port: int
+    seed_env: dict[str, str]
+    cache: dict[str, object] = field(default_factory=dict)
+
+    def call(
+        self, method: str, path: str, body: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            payload = json.dumps(body).encode() if body is not None else None
+            all_headers = (
+                {"Content-Type": "application/json", **(headers or {})} if payload else headers or {}
+            )
+            conn.request(method, path, body=payload, headers=all_headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def sifa(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "sifa", *args],
+            env=self.seed_env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+
+@dataclass(frozen=True)
+class Workload:
+    key: str
+    title: str
+    prepare: Callable[[Context], Request]
+    baseline: str = "hello"
+
+
+def _get(path: str) -> Callable[[Context], Request]:
+    def prepare(ctx: Context) -> Request:
+        status, body = ctx.call("GET", path)
+        if status != 200:
+            raise Skip(f"GET {path} answered {status}: {body[:200]!r}")
+        return Request("GET", path, {})
+
+    return prepare
+
+
+def totp_now(secret: str, step: int = 30, digits: int = 6) -> str:
+    """RFC 6238 TOTP (SHA-1) for a hex (django-otp) or base32 (authenticator app) secret."""
+    try:
+        key = bytes.fromhex(secret)
+    except ValueError:
+        key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    mac = hmac.new(key, struct.pack(">Q", int(time.time()) // step), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    code = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
+    return str(code).zfill(digits)
+
+
+def _bearer_token(ctx: Context) -> str:
+    if "token" in ctx.cache:
+        return str(ctx.cache["token"])
+    listing = ctx.sifa("demo-accounts", "--json")
+    if listing.returncode != 0:
+        first_line = (listing.stderr.strip().splitlines() or [""])[0][:160]
+        raise Skip(f"`sifa demo-accounts --json` is not available yet ({first_line})")
+    accounts = json.loads(listing.stdout)
+    if not accounts:
+        raise Skip("`sifa demo-accounts --json` listed no account")
+    # A staff account (they carry a TOTP secret), so the read goes through the data-scope path.
+    account = next((a for a in accounts if a.get("totp_secret")), accounts[0])
+    credentials = {"username": account["username"], "password": account["password"]}
+    if account.get("totp_secret"):
+        credentials["totp"] = totp_now(account["totp_secret"])
+    status, body = ctx.call("POST", "/api/v1/auth/token/", credentials)
+    if status == 404:
+        raise Skip("POST /api/v1/auth/token/ does not exist yet")
+    if status not in (200, 201):
+        raise Skip(f"POST /api/v1/auth/token/ answered {status}: {body[:200]!r}")
+    ctx.cache["token"] = json.loads(body)["token"]
+    return str(ctx.cache["token"])
+
+
+def _me(ctx: Context) -> Request:
+    headers = {"Authorization": f"Bearer {_bearer_token(ctx)}"}
+    status, body = ctx.call("GET", "/api/v1/me/", headers=headers)
+    if status != 200:
+        raise Skip(f"GET /api/v1/me/ answered {status}: {body[:200]!r}")
+    return Request("GET", "/api/v1/me/", headers)
+
+
+BASELINES: dict[str, Workload] = {
+    "hello": Workload(
+        "hello", "Django hello view `GET /bench/hello` (framework floor)", _get("/bench/hello"), ""
+    ),
+}
+
+WORKLOADS: list[Workload] = [
+    Workload("W0", "`GET /healthz` (one `SELECT 1`)", _get("/healthz")),
+    Workload("me", "`GET /api/v1/me/` with a bearer token: single-object scoped read", _me),
+]

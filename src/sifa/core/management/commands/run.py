@@ -1,0 +1,148 @@
+"""`sifa run`: prepare the database, then run the web server and the task worker together.
+
+Used by ``make run``. Steps: ``migrate``; the data loaders that exist (each is idempotent and fast
+when already done); ``collectstatic``; then two child processes — ``sifa serve`` and
+``sifa db_worker`` — supervised as one unit: Ctrl-C (SIGINT) or SIGTERM stops both cleanly, and if
+either child exits on its own the other is stopped and ``sifa run`` exits non-zero, so a
+supervisor (or the developer) notices instead of running half a system.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+
+from sifa.conf.env import env
+
+# Loaders run in this order (regions before the organisations built from them; demo data last).
+# Each entry lists the accepted spellings, so the name style of each app does not matter.
+LOADERS: list[tuple[str, ...]] = [
+    ("import-regions", "import_regions"),
+    ("build-organisations", "build_organisations"),
+]
+DEMO_LOADER: tuple[str, ...] = ("load-demo", "load_demo")
+
+STOP_TIMEOUT_SECONDS = 15.0
+
+
+def find_command(spellings: tuple[str, ...]) -> str | None:
+    """The installed management command matching one of ``spellings``, if any."""
+    available = get_commands()
+    return next((name for name in spellings if name in available), None)
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        # A process group of its own: a terminal's Ctrl-C reaches only `sifa run`, which then
+        # stops the children in order, instead of every process racing on the same signal.
+        self.process = subprocess.Popen(self.argv, process_group=0)  # noqa: S603
+
+    def poll(self) -> int | None:
+        assert self.process is not None
+        return self.process.poll()
+
+    def signal(self, signum: int) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signum)
+
+    def wait_or_kill(self, deadline: float) -> int:
+        assert self.process is not None
+        try:
+            return self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            return self.process.wait()
+
+
+def supervise(children: list[Child], poll_seconds: float = 0.2) -> int:
+    """Run ``children`` until a signal arrives or one of them exits; return the exit status.
+
+    0 when stopped by SIGINT/SIGTERM and every child shut down cleanly; otherwise 1.
+    """
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for child in children:
+            child.start()
+        died: Child | None = None
+        while not received and died is None:
+            died = next((child for child in children if child.poll() is not None), None)
+            if died is None:
+                time.sleep(poll_seconds)
+        stop_signal = received[0] if received else signal.SIGTERM
+        for child in children:
+            child.signal(stop_signal)
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        codes = {child.name: child.wait_or_kill(deadline) for child in children}
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if died is not None:
+        sys.stderr.write(f"sifa run: {died.name} 意外退出（状态 {codes[died.name]}），已停止其余进程。\n")
+        return 1
+    # A child stopped by our own forwarded signal reports -signum or 0; both are a clean stop.
+    failed = {name: code for name, code in codes.items() if code not in (0, -stop_signal)}
+    if failed:
+        sys.stderr.write(f"sifa run: 停止时出错 {failed}\n")
+        return 1
+    return 0
+
+
+class Command(BaseCommand):
+    help = "迁移数据库、加载基础数据、收集静态文件，然后同时运行 Web 服务与后台任务进程（Ctrl-C 停止）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=env("PORT"), help="Web 服务端口（默认 PORT）")
+        parser.add_argument("--no-load", action="store_true", help="跳过基础数据与演示数据加载")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        verbosity = options["verbosity"]
+        call_command("migrate", interactive=False, verbosity=verbosity)
+        if not options["no_load"]:
+            self._load(verbosity)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        # The children open their own connections; keep none idle in the supervisor.
+        connections.close_all()
+
+        sifa = [sys.executable, "-m", "sifa"]
+        children = [
+            Child("web", [*sifa, "serve", "--port", str(options["port"])]),
+            # One worker: enough for development and the only safe choice on SQLite.
+            Child("worker", [*sifa, "db_worker", "--queue-name", "*", "--no-reload"]),
+        ]
+        self.stdout.write(f"sifa run: http://localhost:{options['port']}/ — Ctrl-C 停止")
+        self.stdout.flush()
+        status = supervise(children)
+        if status:
+            raise CommandError("sifa run 异常结束", returncode=status)
+
+    def _load(self, verbosity: int) -> None:
+        loaders = list(LOADERS)
+        if settings.DEBUG:
+            loaders.append(DEMO_LOADER)  # demo accounts exist only in development
+        for spellings in loaders:
+            name = find_command(spellings)
+            if name is None:
+                self.stdout.write(f"sifa run: 跳过 {spellings[0]}（命令尚不存在）")
+                continue
+            call_command(name, verbosity=verbosity)
