@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("sifa.accounts.api")),
     path("", include("sifa.audit.api")),
     path("", include("sifa.catalogue.api")),
+    path("", include("sifa.notifications.api")),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "sifa.deadlines",
     "sifa.applications",
     "sifa.notifications",
+    "sifa.workflow",
     "sifa.portal",
     "sifa.api",
 ]
@@ -241,6 +242,7 @@ if _TESTING:
 # --- outside systems -----------------------------------------------------------------------------
 SMS_BACKEND = env("SIFA_SMS_BACKEND")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
+DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,0 +1,149 @@
+"""Commands of the notifications app: write a notification (the outbox), read it, resend a delivery.
+
+:func:`notify` is what every other app calls. It writes into the caller's transaction and starts
+delivery only after that transaction commits (``transaction.on_commit``), so a command that rolls
+back sends nothing, and a committed one never loses its message: if the enqueue is lost, the
+periodic ``sifa deliver-notifications`` sweep still finds the pending rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from sifa.accounts.models import User
+from sifa.audit.services import record
+from sifa.core.errors import Conflict, Forbidden, NotFound
+from sifa.notifications.channels import get_channel
+from sifa.notifications.events import NotificationError, get_event, render
+from sifa.notifications.models import TROUBLE_STATUSES, Channel, Delivery, DeliveryStatus, Notification
+from sifa.notifications.selectors import MONITOR_ROLES, delivery_in_scope, monitoring_role_for
+from sifa.notifications.tasks import enqueue_delivery
+from sifa.organisations.scope import actor_for
+
+Related = tuple[str, str] | models.Model | None
+
+
+def _related_ref(related: Related) -> tuple[str, str]:
+    if related is None:
+        return "", ""
+    if isinstance(related, tuple):
+        return str(related[0]), str(related[1])
+    public = getattr(related, "public_id", None) or getattr(related, "number", None)
+    if not public:
+        raise NotificationError(
+            "notifications.related_without_public_id", "关联对象没有公开标识，不能写入通知", status=500
+        )
+    return related._meta.label_lower, str(public)
+
+
+def notify(
+    recipient: User,
+    event: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    channels: Iterable[str] | None = None,
+    related: Related = None,
+    link: str = "",
+) -> Notification:
+    """Write one notification and its deliveries in the caller's transaction.
+
+    ``channels`` defaults to the event's channels; a channel the recipient cannot be reached on
+    (no e-mail address, no phone number) is skipped. Unknown events, channels or missing context
+    are refused here, so the caller's command fails loudly instead of a message vanishing later.
+    """
+    template = get_event(event)
+    wanted = list(dict.fromkeys(channels if channels is not None else template.channels))
+    unknown = [name for name in wanted if name not in Channel.values]
+    if unknown:
+        raise NotificationError(
+            "notifications.unknown_channel", f"未知的通知渠道：{'、'.join(unknown)}", status=500
+        )
+    rendered = render(event, context or {})
+    related_type, related_id = _related_ref(related)
+    now = timezone.now()
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            recipient=recipient,
+            event=event,
+            title=rendered.title[:200],
+            body=rendered.body,
+            sms_text=rendered.sms if Channel.SMS in wanted else "",
+            link=link,
+            related_type=related_type,
+            related_id=related_id,
+            scope_path=recipient.scope_path,
+            created_at=now,
+        )
+        outbox: list[int] = []
+        for name in wanted:
+            channel = get_channel(name)
+            if not channel.reachable(recipient):
+                continue
+            delivery = Delivery(notification=notification, channel=name, next_attempt_at=now, created_at=now)
+            if channel.sends_in_transaction:
+                channel.send(delivery)
+                delivery.status, delivery.attempts, delivery.sent_at = DeliveryStatus.SENT, 1, now
+            delivery.save(force_insert=True)
+            if delivery.status == DeliveryStatus.PENDING:
+                outbox.append(delivery.pk)
+        if outbox:
+            transaction.on_commit(partial(enqueue_delivery, outbox), robust=True)
+    return notification
+
+
+def mark_read(user: User, public_id: str) -> Notification:
+    """Mark one of the user's own messages read (the first reading time is kept)."""
+    try:
+        notification = Notification.objects.get(public_id=uuid.UUID(str(public_id)), recipient_id=user.pk)
+    except (Notification.DoesNotExist, ValueError):
+        raise NotFound("未找到该消息", code="notifications.message_not_found") from None
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def resend(delivery: Delivery | str, actor: User) -> Delivery:
+    """Put a failed or dead delivery back in the queue with a fresh attempt budget (audited).
+
+    Only supervisors and system administrators whose jurisdiction covers the recipient may do it;
+    for anyone else a delivery outside their jurisdiction does not exist (404).
+    """
+    scope_actor = actor_for(actor)
+    if not (scope_actor.is_superuser or scope_actor.has_role(*MONITOR_ROLES)):
+        raise Forbidden("只有监督人员或系统管理员可以重新发送消息", code="notifications.resend_forbidden")
+    public_id = delivery.public_id if isinstance(delivery, Delivery) else delivery
+    with transaction.atomic():
+        target = delivery_in_scope(scope_actor, str(public_id), for_update=True)
+        if target.status not in TROUBLE_STATUSES:
+            raise Conflict(
+                "notifications.not_failed",
+                f"该消息当前状态为“{target.get_status_display()}”，只有发送失败的消息可以重新发送",
+            )
+        previous = {"status": target.status, "attempts": target.attempts, "last_error": target.last_error}
+        now = timezone.now()
+        Delivery.objects.filter(pk=target.pk, status__in=TROUBLE_STATUSES).update(
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, claimed_at=None
+        )
+        target.refresh_from_db()
+        membership = monitoring_role_for(scope_actor, target.notification.scope_path)
+        record(
+            "notifications.delivery.resend",
+            actor=actor,
+            organisation=membership[0] if membership else None,
+            role=membership[1] if membership else "",
+            object_type="notifications.Delivery",
+            object_id=str(target.public_id),
+            scope_path=target.notification.scope_path,
+            detail={"channel": target.channel, "event": target.notification.event, "previous": previous},
+        )
+        transaction.on_commit(partial(enqueue_delivery, [target.pk]), robust=True)
+    return target
