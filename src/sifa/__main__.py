@@ -10,8 +10,12 @@ def main(argv: list[str] | None = None) -> None:
 
     argv = list(argv if argv is not None else sys.argv)
     # `sifa config-docs` and `sifa config_docs` are the same command.
-    if len(argv) > 1 and argv[1] not in get_commands() and argv[1].replace("-", "_") in get_commands():
-        argv[1] = argv[1].replace("-", "_")
+    if len(argv) > 1 and "-" in argv[1] and not argv[1].startswith("-"):
+        import django
+
+        django.setup()
+        if argv[1] not in get_commands() and argv[1].replace("-", "_") in get_commands():
+            argv[1] = argv[1].replace("-", "_")
     execute_from_command_line(argv)
 
 
