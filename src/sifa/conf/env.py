@@ -200,6 +200,13 @@ declare(
     group="外部系统 Outside systems",
 )
 declare(
+    "SIFA_EMAIL_FROM",
+    "str",
+    "Sifa 司法行政政务服务 <noreply@localhost>",
+    "Sender address of notification e-mails.",
+    group="外部系统 Outside systems",
+)
+declare(
     "SIFA_WEB_THREADS",
     "int",
     4,

@@ -1,0 +1,60 @@
+"""The PDF screen at the token level: hex escapes, chunk boundaries, and no false alarms."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sifa.applications.uploads import inspect_upload
+from sifa.applications.uploads.errors import PDF_ACTIVE_CONTENT
+from sifa.applications.uploads.pdf import ACTIVE_LONG, ACTIVE_SHORT, CHUNK, decode_name
+
+from .upload_corpus import make_pdf, pdf_stream
+from .upload_corpus.samples import catalog_with, noise, object_stream
+
+
+def verdict(data: bytes):
+    return inspect_upload(io.BytesIO(data), "a.pdf")
+
+
+def escape(name: bytes, mask: list[bool]) -> bytes:
+    return b"".join(
+        b"#%02X" % byte if hide else bytes([byte]) for byte, hide in zip(name, mask, strict=False)
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(ACTIVE_LONG | ACTIVE_SHORT)), st.lists(st.booleans(), min_size=20, max_size=20))
+def test_every_hex_escaped_spelling_of_an_active_name_is_caught(name, mask):
+    spelled = escape(name, mask)
+    assert decode_name(spelled) == name
+    assert verdict(make_pdf(catalog=catalog_with(b"/" + spelled + b" 5 0 R"))).code == PDF_ACTIVE_CONTENT
+    in_objstm = make_pdf([object_stream([b"<< /" + spelled + b" 1 >>"], flate=True)])
+    assert verdict(in_objstm).code == PDF_ACTIVE_CONTENT
+
+
+@pytest.mark.parametrize("shift", range(-12, 3))
+def test_names_straddling_a_chunk_boundary_are_caught(shift):
+    head = make_pdf()[:9]  # "%PDF-1.7\n"
+    padding = b" " * (CHUNK - len(head) - 40 + shift)
+    data = make_pdf(catalog=catalog_with(padding + b"/J#61vaScript 5 0 R"))
+    assert verdict(data).code == PDF_ACTIVE_CONTENT
+
+
+def test_active_names_inside_strings_are_text_not_actions():
+    data = make_pdf(catalog=catalog_with(b"/Title (How to disable /JavaScript and /Launch \\) obj)"))
+    assert verdict(data).accepted
+
+
+def test_short_names_in_binary_image_data_are_not_false_alarms():
+    pixels = noise(50_000) + b" /JS /AA /EF " + noise(1000)
+    data = make_pdf([pdf_stream(pixels, b" /Subtype /Image /Filter /DCTDecode")])
+    assert verdict(data).accepted
+
+
+def test_long_names_in_any_stream_are_caught():
+    data = make_pdf([pdf_stream(noise(1000) + b"/S /Launch " + noise(1000))])
+    assert verdict(data).code == PDF_ACTIVE_CONTENT
