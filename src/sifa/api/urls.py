@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("sifa.audit.api")),
     path("", include("sifa.catalogue.api")),
     path("", include("sifa.notifications.api")),
+    path("", include("sifa.applications.api")),
 ]

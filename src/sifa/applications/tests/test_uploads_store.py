@@ -160,6 +160,7 @@ def test_default_store_uses_media_root(settings, tmp_path):
     assert (tmp_path / "media" / verdict.stored.key).is_file()
 
 
+@pytest.mark.django_db  # closing a FileResponse fires request_finished, which closes connections
 def test_attachment_response_headers(store):
     verdict = store_upload(io.BytesIO(make_pdf()), "律师执业许可申请书.pdf", store=store)
     response = attachment_response(
@@ -178,6 +179,7 @@ def test_attachment_response_headers(store):
     assert disposition.isascii()
 
 
+@pytest.mark.django_db
 def test_attachment_response_never_serves_html(store):
     verdict = store_upload(io.BytesIO(make_pdf()), 'a"b.pdf', store=store)
     response = attachment_response(verdict.stored.key, 'x"\r\n.pdf', "text/html", store=store)

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from .errors import CORRUPT, IMAGE_TOO_LARGE, UploadRejected
 from .sniff import FileKind
@@ -55,6 +55,9 @@ def reencode(source: BinaryIO, kind: FileKind, target: BinaryIO, limits: ImageLi
             width, height = image.size
             if width * height > limits.max_pixels or max(width, height) > limits.max_side:
                 raise UploadRejected(IMAGE_TOO_LARGE, f"{width}×{height}")
+            # WeasyPrint sets the process-wide LOAD_TRUNCATED_IMAGES on import; a truncated upload
+            # must still be refused, so decoding here is always strict.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             image.load()
             clean = _without_metadata(ImageOps.exif_transpose(image), kind)
     except UploadRejected:

@@ -1,0 +1,328 @@
+"""Applications API, mounted under ``/api/v1/`` with ``path("", include("sifa.applications.api"))``.
+
+Applicants (and agents, and window clerks for walk-ins):
+  POST  applications/                       create AND submit in one call (Idempotency-Key) → 201
+                                            {number, query_code, status}; 400 lists every problem
+  POST  applications/drafts/                start a draft → 201 {id, status, materials…}
+  PATCH applications/drafts/{id}/           save form_data / situation_answers
+  POST  applications/{number-or-id}/submit/ submit a draft (Idempotency-Key) → 201 {number, query_code, status}
+  POST  applications/{ref}/materials/       multipart ``material`` (catalogue material id), ``file``,
+                                            optional ``valid_until`` (YYYY-MM-DD)
+  GET   applications/{ref}/materials/{id}/file/   download (attachment), only in scope
+  POST  applications/{ref}/correction/      resubmit corrections in place {form_data?, situation_answers?}
+  POST  applications/{ref}/withdraw/        before acceptance
+  GET   applications/                       mine (or, for staff, in my jurisdiction) with next action
+  GET   applications/{ref}/                 detail: materials checklist, notices, timeline, deadline
+Window clerks in scope (pre-review):
+  GET/POST applications/{ref}/findings/     list / add a finding {field, message, code?}
+  POST  applications/{ref}/correction-notice/   issue the one-time notice {items?: [{field, message}]}
+Public (no login, rate-limited):
+  GET   track/{number}/?code=               timeline by number + query code; 404 for either wrong
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import path
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from sifa.applications import selectors, serializers, services
+from sifa.applications.services.common import invalid, is_applicant_side, staff_in_scope
+from sifa.applications.uploads import attachment_response
+from sifa.catalogue.models import ImplementationEntry
+from sifa.core.errors import NotFound, ServiceError
+from sifa.organisations.scope import actor_for
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class TrackingThrottle(SimpleRateThrottle):
+    """Per client address, whoever is logged in: guessing query codes must stay impractical."""
+
+    scope = "application_tracking"
+    rate = "30/min"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def _body(request: Request) -> dict[str, Any]:
+    data = request.data
+    if not isinstance(data, dict):
+        raise ServiceError("parse_error", "请求内容应为JSON对象")
+    return data
+
+
+def _entry(code: Any) -> ImplementationEntry:
+    entry = ImplementationEntry.objects.filter(implementation_code=str(code or "")).first()
+    if entry is None:
+        raise invalid([{"field": "entry", "code": "entry.not_found", "message": "未找到该实施清单事项"}])
+    return entry
+
+
+def _start(request: Request, data: dict[str, Any]):
+    return services.start_draft(
+        _entry(data.get("entry")),
+        actor=request.user,
+        form_data=data.get("form_data") or {},
+        situation_answers=data.get("situation_answers") or {},
+        on_behalf_of=data.get("on_behalf_of"),
+        walk_in=data.get("applicant") if isinstance(data.get("applicant"), dict) else None,
+        channel=str(data.get("channel") or "online"),
+    )
+
+
+def _submitted(app, code: str) -> dict[str, Any]:
+    return {"number": app.number, "query_code": code, "status": app.status, "id": str(app.pk)}
+
+
+def _app(request: Request, ref: str):
+    return selectors.application(actor_for(request.user), ref)
+
+
+def _detail(request: Request, app) -> dict[str, Any]:
+    return serializers.detail(
+        app, staff=not is_applicant_side(request.user, app) and staff_in_scope(request.user, app)
+    )
+
+
+class ApplicationList(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        rows = selectors.applications(actor_for(request.user))
+        if request.query_params.get("status"):
+            rows = rows.filter(status=request.query_params["status"])
+        page = self.paginator.paginate_queryset(rows, request, view=self)
+        return self.paginator.get_paginated_response([serializers.summary(a) for a in page])
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            from sifa.api.pagination import Pagination
+
+            self._paginator = Pagination()
+        return self._paginator
+
+    def post(self, request: Request) -> Response:
+        """Create and submit in one call; the body must be complete (materials from once-only
+        sources). Anything missing is listed and nothing is kept."""
+        data = _body(request)
+
+        def run() -> tuple[int, dict[str, Any]]:
+            app = _start(request, data)
+            app, code = services.submit(app, actor=request.user)
+            return status.HTTP_201_CREATED, _submitted(app, code)
+
+        code, body = services.idempotent(
+            user=request.user,
+            key=request.headers.get(IDEMPOTENCY_HEADER),
+            scope="applications.create",
+            payload=data,
+            run=run,
+        )
+        return Response(body, status=code)
+
+
+class DraftCreate(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        app = _start(request, _body(request))
+        return Response(_detail(request, app), status=status.HTTP_201_CREATED)
+
+
+class DraftUpdate(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def patch(self, request: Request, ref: str) -> Response:
+        data = _body(request)
+        app = services.update_draft(
+            _app(request, ref),
+            actor=request.user,
+            form_data=data.get("form_data"),
+            situation_answers=data.get("situation_answers"),
+        )
+        return Response(_detail(request, app))
+
+
+class ApplicationDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request, ref: str) -> Response:
+        return Response(_detail(request, _app(request, ref)))
+
+
+class Submit(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, ref: str) -> Response:
+        app = _app(request, ref)
+
+        def run() -> tuple[int, dict[str, Any]]:
+            submitted, code = services.submit(app, actor=request.user)
+            return status.HTTP_201_CREATED, _submitted(submitted, code)
+
+        code, body = services.idempotent(
+            user=request.user,
+            key=request.headers.get(IDEMPOTENCY_HEADER),
+            scope=f"applications.submit:{app.pk}",
+            payload={"application": str(app.pk)},
+            run=run,
+        )
+        return Response(body, status=code)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise invalid(
+            [{"field": "valid_until", "code": "field.invalid_date", "message": "有效期格式应为YYYY-MM-DD"}]
+        ) from None
+
+
+class MaterialUpload(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request: Request, ref: str) -> Response:
+        app = _app(request, ref)
+        upload = request.FILES.get("file")
+        errors = []
+        if upload is None:
+            errors.append({"field": "file", "code": "field.required", "message": "请选择要上传的文件"})
+        if not request.data.get("material"):
+            errors.append(
+                {"field": "material", "code": "field.required", "message": "请指明上传的是哪项材料"}
+            )
+        valid_until = _date(request.data.get("valid_until"))
+        if errors:
+            raise invalid(errors)
+        row = services.upload_material(
+            app,
+            actor=request.user,
+            material_id=request.data.get("material"),
+            fileobj=upload,
+            filename=upload.name or "",
+            valid_until=valid_until,
+            declared_content_type=upload.content_type,
+        )
+        return Response(serializers._material_file(app, row), status=status.HTTP_201_CREATED)
+
+
+class MaterialFile(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request, ref: str, material_id: str):
+        row = selectors.material(actor_for(request.user), ref, material_id)
+        return attachment_response(row.storage_key, row.display_name, row.content_type)
+
+
+class Correction(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, ref: str) -> Response:
+        data = _body(request)
+        app = services.submit_correction(
+            _app(request, ref),
+            actor=request.user,
+            form_data=data.get("form_data"),
+            situation_answers=data.get("situation_answers"),
+        )
+        return Response(_detail(request, app))
+
+
+class Withdraw(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, ref: str) -> Response:
+        app = services.withdraw(_app(request, ref), request.user)
+        return Response(_detail(request, app))
+
+
+class Findings(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def _staff_app(self, request: Request, ref: str):
+        app = _app(request, ref)
+        if not staff_in_scope(request.user, app):
+            raise NotFound()
+        return app
+
+    def get(self, request: Request, ref: str) -> Response:
+        app = self._staff_app(request, ref)
+        rows = selectors.findings(actor_for(request.user), app)
+        return Response({"results": [serializers.finding(f) for f in rows]})
+
+    def post(self, request: Request, ref: str) -> Response:
+        data = _body(request)
+        row = services.add_finding(
+            self._staff_app(request, ref),
+            actor=request.user,
+            field=str(data.get("field") or ""),
+            message=str(data.get("message") or ""),
+            code=str(data.get("code") or ""),
+        )
+        return Response(serializers.finding(row), status=status.HTTP_201_CREATED)
+
+
+class CorrectionNoticeIssue(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, ref: str) -> Response:
+        data = _body(request)
+        items = data.get("items") or []
+        if not isinstance(items, list):
+            raise invalid([{"field": "items", "code": "field.invalid", "message": "补正内容应为列表"}])
+        notice = services.issue_correction_notice(_app(request, ref), items=items, actor=request.user)
+        body = {
+            "document_number": notice.document_number,
+            "issued_at": notice.issued_at,
+            "items": notice.items,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class Track(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [TrackingThrottle]
+
+    def get(self, request: Request, number: str) -> Response:
+        app = selectors.track(number, request.query_params.get("code", ""))
+        return Response(serializers.tracking(app))
+
+
+urlpatterns = [
+    path("applications/", ApplicationList.as_view(), name="applications"),
+    path("applications/drafts/", DraftCreate.as_view(), name="application-drafts"),
+    path("applications/drafts/<str:ref>/", DraftUpdate.as_view(), name="application-draft"),
+    path("applications/<str:ref>/", ApplicationDetail.as_view(), name="application"),
+    path("applications/<str:ref>/submit/", Submit.as_view(), name="application-submit"),
+    path("applications/<str:ref>/materials/", MaterialUpload.as_view(), name="application-materials"),
+    path(
+        "applications/<str:ref>/materials/<str:material_id>/file/",
+        MaterialFile.as_view(),
+        name="application-material-file",
+    ),
+    path("applications/<str:ref>/correction/", Correction.as_view(), name="application-correction"),
+    path("applications/<str:ref>/withdraw/", Withdraw.as_view(), name="application-withdraw"),
+    path("applications/<str:ref>/findings/", Findings.as_view(), name="application-findings"),
+    path(
+        "applications/<str:ref>/correction-notice/",
+        CorrectionNoticeIssue.as_view(),
+        name="application-correction-notice",
+    ),
+    path("track/<str:number>/", Track.as_view(), name="application-track"),
+]

@@ -1,0 +1,186 @@
+"""Once-only (一次不跑、数据多跑路; 国务院令716 §7): before asking for a material, look it up.
+
+Each outside source is a :class:`OnceOnlyProvider` in :data:`registry`, asked in order; the first
+:class:`Found` satisfies the material, which is then recorded with its provenance and a label the
+applicant reads, and is not requested. A provider that is down raises :class:`ProviderUnavailable`;
+the material is then simply asked for (never a failed application because a partner is offline).
+
+Hooks for later issues:
+
+* ``LicenceWalletProvider`` looks in the applicant's e-licence wallet. Until ``sifa.licences``
+  provides a wallet query, :class:`LocalLicenceWallet` finds nothing; the licences issue replaces
+  it with ``registry.replace("licence", <its provider>)`` in its ``AppConfig.ready``.
+* ``PartnerDataProvider`` asks a partner agency (公安, 教育, …). :class:`LocalPartnerData` simulates
+  one; the exchange issue replaces it the same way (``registry.replace("partner", …)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.utils import timezone
+
+from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus, MaterialProvenance
+
+PREVIOUS_MATERIAL_MAX_AGE_DAYS = 180
+"""A reused upload without its own expiry date is trusted for this long (then asked for again)."""
+
+
+@dataclass(frozen=True)
+class Found:
+    provenance: str
+    source_reference: str
+    source_label: str
+    valid_until: dt.date | None = None
+    storage_key: str = ""
+    display_name: str = ""
+    content_type: str = ""
+    size: int = 0
+    sm3: str = ""
+
+
+class ProviderUnavailable(Exception):
+    """The outside source could not answer now; the material is asked for instead."""
+
+
+class OnceOnlyProvider(Protocol):
+    name: str
+
+    def find(self, application: Application, material) -> Found | None:
+        """A source that satisfies ``material`` (a catalogue ``Material``) for this application."""
+
+
+class LicenceWalletProvider(OnceOnlyProvider, Protocol):
+    """Looks up ``material.satisfiable_by_licence_type`` in the applicant's e-licence wallet."""
+
+
+class PartnerDataProvider(OnceOnlyProvider, Protocol):
+    """Asks a partner agency for ``material.satisfiable_by_partner_data``."""
+
+
+class LocalLicenceWallet:
+    """Until the licences app exists there is no wallet to look in."""
+
+    name = "licence"
+
+    def find(self, application: Application, material) -> Found | None:
+        return None
+
+
+class PreviousApplications:
+    """A still-valid uploaded material of the same name from the applicant's earlier application."""
+
+    name = "previous"
+
+    def find(self, application: Application, material) -> Found | None:
+        owner = _owner_filter(application)
+        if owner is None:
+            return None
+        today = timezone.localdate()
+        oldest = timezone.now() - dt.timedelta(days=PREVIOUS_MATERIAL_MAX_AGE_DAYS)
+        rows = (
+            ApplicationMaterial.objects.filter(
+                material__name=material.name,
+                superseded=False,
+                provenance__in=(MaterialProvenance.UPLOAD, MaterialProvenance.WINDOW_SCAN),
+                application__number__isnull=False,
+                **owner,
+            )
+            .exclude(application=application)
+            .exclude(application__status__in=(ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))
+            .exclude(storage_key="")
+            .select_related("application")
+            .order_by("-created_at")
+        )
+        for row in rows[:20]:
+            fresh = row.valid_until >= today if row.valid_until else row.created_at >= oldest
+            if fresh:
+                number = row.application.number
+                return Found(
+                    provenance=MaterialProvenance.PREVIOUS,
+                    source_reference=number,
+                    source_label=f"复用办件 {number} 的材料",
+                    valid_until=row.valid_until,
+                    storage_key=row.storage_key,
+                    display_name=row.display_name,
+                    content_type=row.content_type,
+                    size=row.size,
+                    sm3=row.sm3,
+                )
+        return None
+
+
+def _owner_filter(application: Application) -> dict | None:
+    if application.applicant_id:
+        return {"application__applicant_id": application.applicant_id}
+    if application.applicant_person_id:
+        return {"application__applicant_person_id": application.applicant_person_id}
+    return None
+
+
+PARTNER_SOURCES: dict[str, str] = {
+    "police.identity": "公安部门共享数据：居民身份信息核验",
+    "police.criminal_record": "公安部门共享数据：无犯罪记录证明",
+    "education.degree": "教育部门共享数据：学历学位信息",
+}
+
+
+class LocalPartnerData:
+    """A simulated partner gateway: answers for a natural-person applicant with a known identity.
+
+    ``available`` lets tests and demos take the partner offline; the caller then asks for the
+    material, as it would when the real gateway times out.
+    """
+
+    name = "partner"
+
+    def __init__(self) -> None:
+        self.available = True
+
+    def find(self, application: Application, material) -> Found | None:
+        code = material.satisfiable_by_partner_data
+        if not code or code not in PARTNER_SOURCES:
+            return None
+        if not self.available:
+            raise ProviderUnavailable(code)
+        if application.applicant_person_id is None:
+            return None
+        return Found(
+            provenance=MaterialProvenance.PARTNER,
+            source_reference=f"{code}:{application.applicant_person_id}",
+            source_label=PARTNER_SOURCES[code],
+        )
+
+
+class Registry:
+    """The providers, asked in order: licence wallet, earlier applications, partner data."""
+
+    def __init__(self) -> None:
+        self._providers: list[OnceOnlyProvider] = []
+
+    def register(self, provider: OnceOnlyProvider) -> None:
+        self._providers.append(provider)
+
+    def replace(self, name: str, provider: OnceOnlyProvider) -> None:
+        self._providers = [provider if p.name == name else p for p in self._providers]
+
+    def get(self, name: str) -> OnceOnlyProvider:
+        return next(p for p in self._providers if p.name == name)
+
+    def lookup(self, application: Application, material) -> Found | None:
+        for provider in self._providers:
+            try:
+                found = provider.find(application, material)
+            except ProviderUnavailable:
+                continue
+            if found is not None:
+                return found
+        return None
+
+
+registry = Registry()
+registry.register(LocalLicenceWallet())
+registry.register(PreviousApplications())
+registry.register(LocalPartnerData())

@@ -1,0 +1,44 @@
+"""Application commands — the only write path for 办件 before acceptance. Each is atomic and audited.
+
+Split by resource: ``drafts`` (apply, submit, withdraw), ``materials`` (uploads), ``prereview``
+(automatic and staff pre-review, the one-time correction notice, corrections) and
+``idempotency`` (replaying the first answer to a retried request).
+"""
+
+from sifa.applications.services.drafts import (
+    applicable_materials,
+    check_complete,
+    resolve_once_only,
+    start_draft,
+    submit,
+    update_draft,
+    withdraw,
+)
+from sifa.applications.services.idempotency import idempotent
+from sifa.applications.services.materials import upload_material
+from sifa.applications.services.prereview import (
+    add_finding,
+    automatic_findings,
+    issue_correction_notice,
+    run_pre_review,
+    submit_correction,
+)
+from sifa.applications.timeline import transition
+
+__all__ = [
+    "add_finding",
+    "applicable_materials",
+    "automatic_findings",
+    "check_complete",
+    "idempotent",
+    "issue_correction_notice",
+    "resolve_once_only",
+    "run_pre_review",
+    "start_draft",
+    "submit",
+    "submit_correction",
+    "transition",
+    "update_draft",
+    "upload_material",
+    "withdraw",
+]

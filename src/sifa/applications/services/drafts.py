@@ -1,0 +1,400 @@
+"""Apply: start a draft, save it, submit it (validating everything at once), withdraw before acceptance.
+
+A draft pins the implementation entry's current published version. At submission the entry must
+still implement that version: if the catalogue moved on, the applicant is told to start again
+(409 ``application.stale_version``). We never re-pin silently, because a new version may ask for a
+different form or materials and the applicant must see what they are applying under.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from sifa.accounts.models import AccountKind, NaturalPerson, User
+from sifa.accounts.selectors import mandate_allows
+from sifa.accounts.services import id_number_index
+from sifa.applications import numbers
+from sifa.applications.models import (
+    Application,
+    ApplicationMaterial,
+    ApplicationStatus,
+    SubmissionChannel,
+)
+from sifa.applications.onceonly import registry
+from sifa.applications.services.common import (
+    audit,
+    clerk_covers,
+    invalid,
+    notify_applicant,
+    require_actor,
+)
+from sifa.applications.timeline import transition
+from sifa.catalogue.forms import validate_form
+from sifa.catalogue.models import EntryStatus, ImplementationEntry, ItemVersion, Material, VersionStatus
+from sifa.core.crypto import field_cipher
+from sifa.core.errors import Conflict, Forbidden, NotFound
+from sifa.core.identifiers import IdentifierError, parse_id_number
+from sifa.core.masking import mask_id_number
+from sifa.organisations.models import Region
+
+PRE_ACCEPTANCE = (
+    ApplicationStatus.DRAFT,
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.CORRECTION_REQUIRED,
+    ApplicationStatus.PENDING_ACCEPTANCE,
+)
+
+
+def applicable_materials(version: ItemVersion, situation_answers: dict[str, str]) -> list[Material]:
+    """The version's materials asked for under these 情形 answers (required and optional)."""
+    return [m for m in version.materials.all() if m.applies_to(situation_answers or {})]
+
+
+def _situation_errors(version: ItemVersion, answers: Any) -> list[dict[str, str]]:
+    if not isinstance(answers, dict):
+        return [{"field": "situation_answers", "code": "situation.invalid", "message": "情形选择格式不正确"}]
+    errors = []
+    situations = {s.code: s for s in version.situations.all()}
+    for code, value in answers.items():
+        situation = situations.get(code)
+        if situation is None:
+            errors.append(
+                {
+                    "field": f"situation_answers.{code}",
+                    "code": "situation.unknown",
+                    "message": "不存在该情形问题",
+                }
+            )
+        elif value not in {str(o.get("value")) for o in situation.options}:
+            errors.append(
+                {
+                    "field": f"situation_answers.{code}",
+                    "code": "situation.unknown_answer",
+                    "message": f"“{situation.question}”的回答不是有效选项",
+                }
+            )
+    for code, situation in situations.items():
+        if code not in answers:
+            errors.append(
+                {
+                    "field": f"situation_answers.{code}",
+                    "code": "situation.required",
+                    "message": f"请回答：{situation.question}",
+                }
+            )
+    return errors
+
+
+def current_materials(application: Application) -> dict[int, ApplicationMaterial]:
+    """The live (not superseded) material per catalogue material."""
+    return {m.material_id: m for m in application.materials.filter(superseded=False)}
+
+
+def missing_material_errors(application: Application) -> list[dict[str, str]]:
+    have = current_materials(application)
+    return [
+        {
+            "field": f"materials.{m.pk}",
+            "code": "material.missing",
+            "message": f"请提交材料：{m.name}",
+        }
+        for m in applicable_materials(application.version, application.situation_answers)
+        if m.necessity == "required" and m.pk not in have
+    ]
+
+
+def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
+    """Satisfy applicable materials from once-only sources before they are asked for."""
+    have = current_materials(application)
+    added = []
+    for material in applicable_materials(application.version, application.situation_answers):
+        if material.pk in have:
+            continue
+        found = registry.lookup(application, material)
+        if found is None:
+            continue
+        added.append(
+            ApplicationMaterial.objects.create(
+                application=application,
+                material=material,
+                provenance=found.provenance,
+                source_reference=found.source_reference[:200],
+                source_label=found.source_label[:200],
+                valid_until=found.valid_until,
+                storage_key=found.storage_key,
+                display_name=found.display_name,
+                content_type=found.content_type,
+                size=found.size,
+                sm3=found.sm3,
+            )
+        )
+    return added
+
+
+def _live_entry(entry: ImplementationEntry) -> ImplementationEntry:
+    entry = ImplementationEntry.objects.select_related("version", "item", "accepting_organisation").get(
+        pk=entry.pk
+    )
+    if entry.status != EntryStatus.ACTIVE or entry.version.status != VersionStatus.PUBLISHED:
+        raise Conflict("application.entry_unavailable", "该事项当前不接受申请")
+    return entry
+
+
+def _walk_in_person(data: dict[str, Any], entry: ImplementationEntry) -> NaturalPerson:
+    """Find the walk-in applicant by ID number, or record them (no account needed)."""
+    errors = []
+    name = str(data.get("name") or "").strip()
+    if not 2 <= len(name) <= 100:
+        errors.append({"field": "applicant.name", "code": "field.required", "message": "请填写申请人姓名"})
+    parsed = None
+    try:
+        parsed = parse_id_number(str(data.get("id_number") or ""))
+    except IdentifierError as exc:
+        errors.append({"field": "applicant.id_number", "code": exc.code, "message": exc.message})
+    if errors:
+        raise invalid(errors)
+    index = id_number_index(parsed.value)
+    person = NaturalPerson.objects.filter(id_number_index=index).first()
+    if person is not None:
+        return person
+    organisation = entry.accepting_organisation
+    region = Region.objects.filter(code=parsed.region_code).first() or organisation.region
+    if region is None:
+        raise invalid(
+            [
+                {
+                    "field": "applicant.id_number",
+                    "code": "region.unknown",
+                    "message": "无法确定申请人的户籍地区",
+                }
+            ]
+        )
+    person = NaturalPerson(name=name, region=region, scope_path=organisation.path)
+    person.id_number_enc = field_cipher().seal(parsed.value, person.id_number_aad)
+    person.id_number_index = index
+    person.id_number_masked = mask_id_number(parsed.value)
+    person.save(force_insert=True)
+    return person
+
+
+def _principal(public_id: Any) -> User:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound("未找到委托人") from None
+    principal = User.objects.filter(public_id=key, kind__in=(AccountKind.PERSON, AccountKind.COMPANY)).first()
+    if principal is None:
+        raise NotFound("未找到委托人")
+    return principal
+
+
+def _mandated(agent: User, principal: User, entry: ImplementationEntry, on: dt.date) -> bool:
+    codes = [entry.item.basic_code]
+    if entry.item.parent_id:
+        codes.append(entry.item.parent.basic_code)
+    return any(mandate_allows(agent, principal, code, on) for code in codes)
+
+
+@transaction.atomic
+def start_draft(
+    entry: ImplementationEntry,
+    *,
+    actor: User,
+    form_data: dict[str, Any] | None = None,
+    situation_answers: dict[str, str] | None = None,
+    on_behalf_of: Any = None,
+    walk_in: dict[str, Any] | None = None,
+    channel: str = SubmissionChannel.ONLINE,
+) -> Application:
+    """Start an application for ``entry`` pinned to its current published version.
+
+    The applicant is the caller (citizen or company); or ``on_behalf_of`` (a principal's public id)
+    for an agent holding a mandate for the item; or ``walk_in`` ({name, id_number}) for a window
+    clerk serving a walk-in applicant (一窗受理) at the accepting organisation, its subtree or above.
+    """
+    entry = _live_entry(entry)
+    organisation = entry.accepting_organisation
+    application = Application(
+        entry=entry,
+        version=entry.version,
+        accepting_organisation=organisation,
+        current_organisation=organisation,
+        scope_path=organisation.path,
+        form_data=form_data or {},
+        situation_answers=situation_answers or {},
+        submitted_by=actor,
+        channel=channel if channel in (SubmissionChannel.ONLINE, SubmissionChannel.MOBILE) else "online",
+    )
+    if walk_in is not None:
+        if actor.kind != AccountKind.STAFF or not clerk_covers(actor, organisation.path):
+            raise Forbidden(
+                "只有受理机构或其上下级机构的窗口工作人员可以代为录入申请", "application.not_clerk"
+            )
+        person = _walk_in_person(walk_in, entry)
+        application.applicant_person = person
+        application.applicant = person.user
+        application.channel = SubmissionChannel.WINDOW
+    elif on_behalf_of is not None:
+        principal = _principal(on_behalf_of)
+        if not _mandated(actor, principal, entry, timezone.localdate()):
+            raise Forbidden("您没有该申请人办理此事项的有效委托", "application.no_mandate")
+        application.applicant, application.agent = principal, actor
+        application.channel = SubmissionChannel.AGENT
+    elif actor.kind in (AccountKind.PERSON, AccountKind.COMPANY):
+        application.applicant = actor
+    else:
+        raise Forbidden("工作人员请通过窗口受理为申请人录入申请", "application.not_applicant")
+    if application.applicant is not None:
+        application.applicant_person = NaturalPerson.objects.filter(user=application.applicant).first()
+        application.applicant_company = (
+            getattr(application.applicant, "company", None)
+            if (application.applicant.kind == AccountKind.COMPANY)
+            else None
+        )
+    errors = []
+    if not isinstance(application.form_data, dict):
+        errors.append({"field": "form_data", "code": "form.type", "message": "申请表数据格式不正确"})
+    if not isinstance(application.situation_answers, dict):
+        errors.append(
+            {"field": "situation_answers", "code": "situation.invalid", "message": "情形选择格式不正确"}
+        )
+    if errors:
+        raise invalid(errors)
+    application.save(force_insert=True)
+    resolve_once_only(application)
+    audit("draft", application, actor, {"entry": entry.implementation_code, "version": entry.version.number})
+    return application
+
+
+def lock(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update()
+        .select_related("version", "entry__item")
+        .get(pk=application.pk)
+    )
+
+
+@transaction.atomic
+def update_draft(
+    application: Application,
+    *,
+    actor: User,
+    form_data: dict[str, Any] | None = None,
+    situation_answers: dict[str, str] | None = None,
+) -> Application:
+    """Save form data and/or situation answers of a draft (a partial form is fine until submit)."""
+    application = lock(application)
+    require_actor(actor, application)
+    if application.status != ApplicationStatus.DRAFT:
+        raise Conflict("application.not_draft", "该申请已提交，不能再作为草稿修改")
+    errors = []
+    if form_data is not None and not isinstance(form_data, dict):
+        errors.append({"field": "form_data", "code": "form.type", "message": "申请表数据格式不正确"})
+    if situation_answers is not None and not isinstance(situation_answers, dict):
+        errors.append(
+            {"field": "situation_answers", "code": "situation.invalid", "message": "情形选择格式不正确"}
+        )
+    if errors:
+        raise invalid(errors)
+    fields = ["updated_at"]
+    if form_data is not None:
+        application.form_data = form_data
+        fields.append("form_data")
+    if situation_answers is not None:
+        application.situation_answers = situation_answers
+        fields.append("situation_answers")
+    application.save(update_fields=fields)
+    resolve_once_only(application)
+    audit("draft.update", application, actor, {"fields": fields[1:]})
+    return application
+
+
+def check_complete(application: Application) -> None:
+    """Every problem at once: the form, the 情形 answers and the missing materials."""
+    version = application.version
+    errors = validate_form(version, application.form_data)
+    errors += _situation_errors(version, application.situation_answers)
+    if not any(e["code"].startswith("situation.") for e in errors):
+        errors += missing_material_errors(application)
+    if errors:
+        raise invalid(errors)
+
+
+def check_not_stale(application: Application) -> None:
+    entry = ImplementationEntry.objects.only("version_id", "status").get(pk=application.entry_id)
+    if entry.version_id != application.version_id:
+        raise Conflict(
+            "application.stale_version",
+            "该事项的办事指南已更新（申请表或材料要求可能变化），本草稿依据的是旧版本，"
+            "请按新版指南重新发起申请",
+        )
+    if entry.status != EntryStatus.ACTIVE:
+        raise Conflict("application.entry_unavailable", "该事项当前不接受申请")
+
+
+def _enqueue_pre_review(application_id: str) -> None:
+    from sifa.applications.tasks import enqueue_pre_review
+
+    enqueue_pre_review(application_id)
+
+
+@transaction.atomic
+def submit(application: Application, *, actor: User) -> tuple[Application, str]:
+    """Submit a draft: validate everything, number it, start the pre-review after the commit.
+
+    Returns the application and the query code (shown once; only its digest is kept).
+    """
+    application = lock(application)
+    require_actor(actor, application)
+    if application.status != ApplicationStatus.DRAFT:
+        raise Conflict("application.not_draft", "该申请已提交，请勿重复提交")
+    check_not_stale(application)
+    resolve_once_only(application)
+    check_complete(application)
+    now = timezone.now()
+    code = numbers.new_query_code()
+    organisation = application.accepting_organisation
+    transition(
+        application,
+        status=ApplicationStatus.SUBMITTED,
+        event="submitted",
+        title="申请已提交",
+        detail=f"已收到您的申请材料，受理机构：{organisation.name}",
+        organisation=organisation,
+        occurred_at=now,
+        fields={
+            "number": numbers.application_number(organisation, timezone.localdate(now)),
+            "query_code_digest": numbers.query_code_digest(code),
+            "submitted_at": now,
+            "received_at": now,
+        },
+    )
+    audit("submit", application, actor, {"channel": application.channel})
+    notify_applicant(application, "application.submitted", {})
+    transaction.on_commit(functools.partial(_enqueue_pre_review, str(application.pk)))
+    return application, code
+
+
+@transaction.atomic
+def withdraw(application: Application, actor: User) -> Application:
+    """Withdrawal by the applicant before acceptance (after it, ``sifa.workflow`` handles it)."""
+    application = lock(application)
+    require_actor(actor, application)
+    if application.status not in PRE_ACCEPTANCE:
+        raise Conflict("application.withdraw_after_acceptance", "该申请已受理，请通过办件撤回申请办理")
+    transition(
+        application,
+        status=ApplicationStatus.WITHDRAWN,
+        event="withdrawn",
+        title="申请人已撤回申请",
+        organisation=application.accepting_organisation,
+        fields={"closed_at": timezone.now()},
+    )
+    audit("withdraw", application, actor)
+    return application

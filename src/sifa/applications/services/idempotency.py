@@ -1,0 +1,104 @@
+"""``Idempotency-Key``: a retried create/submit gets the first answer again, never a second case.
+
+The record is inserted FIRST in the command's transaction. The unique index (user, scope, key)
+makes a concurrent retry wait on that insert: when the first request commits, the retry's insert
+fails and it replays the committed answer; when the first request fails and rolls back, the retry
+simply runs. Only successful answers are kept, so a request refused for bad input can be fixed
+and sent again with the same key. The one secret in an answer (the query code) is stored sealed
+(SM4-GCM), never in clear text.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from sifa.applications.models import IdempotencyRecord
+from sifa.core.crypto import field_cipher, sm3_hex
+from sifa.core.errors import Conflict, ServiceError
+
+MAX_KEY_LENGTH = 200
+_SEALED = ("query_code",)
+
+
+def _aad(user_id: Any, scope: str, key: str) -> str:
+    return f"applications.IdempotencyRecord:{user_id}:{scope}:{key}"
+
+
+def _seal(body: dict[str, Any], aad: str) -> dict[str, Any]:
+    out = dict(body)
+    for name in _SEALED:
+        if out.get(name):
+            out[name] = {"sealed": base64.b64encode(field_cipher().seal(str(out[name]), aad)).decode()}
+    return out
+
+
+def _open(body: dict[str, Any], aad: str) -> dict[str, Any]:
+    out = dict(body)
+    for name in _SEALED:
+        value = out.get(name)
+        if isinstance(value, dict) and "sealed" in value:
+            out[name] = field_cipher().open(base64.b64decode(value["sealed"]), aad)
+    return out
+
+
+def request_digest(payload: Any) -> str:
+    return sm3_hex(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode())
+
+
+def _replay(record: IdempotencyRecord, digest: str, aad: str) -> tuple[int, dict[str, Any]]:
+    if record.request_digest != digest:
+        raise ServiceError(
+            "idempotency.key_reused",
+            "该幂等键已用于另一个不同内容的请求，请为新的请求使用新的幂等键",
+            status=422,
+        )
+    return record.response_status, _open(record.response_body, aad)
+
+
+def idempotent(
+    *, user: Any, key: str | None, scope: str, payload: Any, run: Callable[[], tuple[int, dict[str, Any]]]
+) -> tuple[int, dict[str, Any]]:
+    """Run ``run`` once per (user, scope, key); without a key it just runs."""
+    if not key:
+        with transaction.atomic():
+            return run()
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ServiceError("idempotency.bad_key", "幂等键应为1至200个字符")
+    digest = request_digest(payload)
+    aad = _aad(user.pk, scope, key)
+    for _attempt in range(3):
+        existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
+        if existing is not None:
+            return _replay(existing, digest, aad)
+        try:
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        record = IdempotencyRecord.objects.create(
+                            user=user,
+                            scope=scope,
+                            key=key,
+                            request_digest=digest,
+                            response_status=0,
+                            response_body={},
+                        )
+                except IntegrityError:
+                    raise _Raced() from None
+                status, body = run()
+                record.response_status = status
+                record.response_body = _seal(body, aad)
+                record.save(update_fields=["response_status", "response_body"])
+                return status, body
+        except _Raced:
+            continue
+    raise Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后重试")
+
+
+class _Raced(Exception):
+    """Another request with the same key committed first."""

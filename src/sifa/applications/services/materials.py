@@ -1,0 +1,86 @@
+"""Materials: upload through the safe-upload gate, replace in place during correction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, BinaryIO
+
+from django.db import transaction
+
+from sifa.applications.models import (
+    Application,
+    ApplicationMaterial,
+    ApplicationStatus,
+    MaterialProvenance,
+)
+from sifa.applications.services.common import audit, invalid, require_actor
+from sifa.applications.services.drafts import applicable_materials, lock
+from sifa.applications.uploads import store_upload
+from sifa.core.errors import Conflict
+
+EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION_REQUIRED)
+
+
+def _material_of(application: Application, material_id: Any):
+    try:
+        wanted = int(material_id)
+    except (TypeError, ValueError):
+        wanted = None
+    for material in applicable_materials(application.version, application.situation_answers):
+        if material.pk == wanted:
+            return material
+    raise invalid(
+        [{"field": "material", "code": "material.unknown", "message": "该事项在所选情形下不需要此材料"}]
+    )
+
+
+def upload_material(
+    application: Application,
+    *,
+    actor: Any,
+    material_id: Any,
+    fileobj: BinaryIO,
+    filename: str,
+    valid_until: dt.date | None = None,
+    declared_content_type: str | None = None,
+) -> ApplicationMaterial:
+    """Store one uploaded file for a material (replacing the current one, if any).
+
+    The gate checks and stores the file before the row is written; a rejected file stores nothing
+    and raises the gate's error (4xx with its code). If the transaction then fails the stored file
+    is an orphan the storage sweep removes — never a row without a file.
+    """
+    application = Application.objects.select_related("version").get(pk=application.pk)
+    require_actor(actor, application)
+    if application.status not in EDITABLE:
+        raise Conflict("application.materials_locked", "当前状态下不能修改申请材料")
+    material = _material_of(application, material_id)
+    verdict = store_upload(fileobj, filename, declared_content_type=declared_content_type)
+    verdict.raise_if_rejected()
+    stored = verdict.stored
+    with transaction.atomic():
+        application = lock(application)
+        if application.status not in EDITABLE:
+            raise Conflict("application.materials_locked", "当前状态下不能修改申请材料")
+        application.materials.filter(material=material, superseded=False).update(superseded=True)
+        row = ApplicationMaterial.objects.create(
+            application=application,
+            material=material,
+            provenance=MaterialProvenance.WINDOW_SCAN
+            if application.channel == "window" and getattr(actor, "kind", "") == "staff"
+            else MaterialProvenance.UPLOAD,
+            storage_key=stored.key,
+            display_name=stored.display_name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sm3=stored.sm3,
+            valid_until=valid_until,
+            uploaded_by=actor,
+        )
+        audit(
+            "material.upload",
+            application,
+            actor,
+            {"material": material.name, "sm3": stored.sm3, "size": stored.size},
+        )
+    return row

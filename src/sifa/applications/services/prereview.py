@@ -1,0 +1,335 @@
+"""Pre-review (预审) and the one-time correction notice (一次性告知, 行政许可法 §32).
+
+The automatic pre-review runs as a task after the submission commits. It never rejects on its
+own: problems become :class:`PreReviewFinding` rows for a window clerk, who adds any of their own
+and issues ONE notice listing every open finding. No problems → ``pending_acceptance`` and the
+``ready_for_acceptance`` signal (after the commit) for the workflow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from sifa.applications import numbers
+from sifa.applications.models import (
+    Application,
+    ApplicationStatus,
+    CorrectionNotice,
+    PreReviewFinding,
+)
+from sifa.applications.services.common import (
+    audit,
+    invalid,
+    notify_applicant,
+    require_actor,
+    staff_in_scope,
+)
+from sifa.applications.services.drafts import (
+    _enqueue_pre_review,
+    check_complete,
+    current_materials,
+    lock,
+    missing_material_errors,
+    resolve_once_only,
+)
+from sifa.applications.signals import ready_for_acceptance
+from sifa.applications.timeline import transition
+from sifa.catalogue.forms import validate_form
+from sifa.core.errors import Conflict, NotFound, ServiceError
+from sifa.core.identifiers import IdentifierError, parse_id_number, validate_uscc
+
+NOTICE_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.PENDING_ACCEPTANCE)
+
+_FORMAT_OF_TYPE = {
+    "application/pdf": {"pdf"},
+    "image/jpeg": {"jpg", "jpeg"},
+    "image/png": {"png"},
+    "application/ofd": {"ofd"},
+}
+_RANGE_PAIRS = (("_from", "_until"), ("_from", "_to"), ("_start", "_end"))
+
+
+def _identifier_findings(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
+    out = []
+    properties = (schema or {}).get("properties") or {}
+    for name, value in data.items():
+        if not isinstance(value, str) or not value:
+            continue
+        spec = properties.get(name) or {}
+        title = spec.get("title") or name
+        widget = (spec.get("x-ui") or {}).get("widget")
+        try:
+            if name == "id_number" or name.endswith("_id_number") or widget == "id-number":
+                parse_id_number(value)
+            elif name == "uscc" or name.endswith("_uscc") or widget == "uscc":
+                validate_uscc(value)
+        except IdentifierError as exc:
+            out.append({"field": name, "code": exc.code, "message": f"{title}：{exc.message}"})
+    return out
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _range_findings(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
+    """Generic cross-field rule: ``x_from``/``x_start`` must not be after ``x_until``/``x_to``/``x_end``."""
+    out = []
+    properties = (schema or {}).get("properties") or {}
+    for name in data:
+        for start, end in _RANGE_PAIRS:
+            if not name.endswith(start):
+                continue
+            other = name[: -len(start)] + end
+            first, last = _date(data.get(name)), _date(data.get(other))
+            if first and last and first > last:
+                title = (properties.get(name) or {}).get("title") or name
+                other_title = (properties.get(other) or {}).get("title") or other
+                out.append(
+                    {
+                        "field": other,
+                        "code": "form.date_range",
+                        "message": f"{other_title}不能早于{title}",
+                    }
+                )
+    return out
+
+
+def _material_findings(application: Application, today: dt.date) -> list[dict[str, str]]:
+    out = []
+    for row in current_materials(application).values():
+        material = row.material
+        allowed = {f.strip().lower() for f in (material.file_format or "").split(",") if f.strip()}
+        if row.storage_key and allowed and not (_FORMAT_OF_TYPE.get(row.content_type, set()) & allowed):
+            out.append(
+                {
+                    "field": f"materials.{material.pk}",
+                    "code": "material.format",
+                    "message": f"{material.name}的文件格式不符合要求（应为{material.file_format}）",
+                }
+            )
+        if row.valid_until and row.valid_until < today:
+            out.append(
+                {
+                    "field": f"materials.{material.pk}",
+                    "code": "material.expired",
+                    "message": f"{material.name}已于{row.valid_until:%Y年%m月%d日}过期，请提交有效期内的材料",
+                }
+            )
+    return out
+
+
+def automatic_findings(application: Application, today: dt.date | None = None) -> list[dict[str, str]]:
+    """Completeness, formats, identifiers, date ranges and expiry — every problem found."""
+    today = today or timezone.localdate()
+    schema = getattr(application.version, "form", None)
+    schema = schema.schema if schema is not None else {}
+    data = application.form_data if isinstance(application.form_data, dict) else {}
+    problems = validate_form(application.version, data)
+    problems += missing_material_errors(application)
+    problems += _identifier_findings(schema, data)
+    problems += _range_findings(schema, data)
+    problems += _material_findings(application, today)
+    return problems
+
+
+def _send_ready(application_id: Any) -> None:
+    application = Application.objects.get(pk=application_id)
+    ready_for_acceptance.send(sender=Application, application=application)
+
+
+@transaction.atomic
+def run_pre_review(application_id: Any) -> list[PreReviewFinding]:
+    """The automatic pre-review. Safe to run twice: it acts only on a submitted application
+    without open findings."""
+    application = Application.objects.filter(pk=application_id).first()
+    if application is None:
+        return []
+    application = lock(application)
+    if application.status != ApplicationStatus.SUBMITTED:
+        return []
+    if application.findings.filter(resolved=False).exists():
+        return list(application.findings.filter(resolved=False))
+    problems = automatic_findings(application)
+    organisation = application.accepting_organisation
+    if not problems:
+        transition(
+            application,
+            status=ApplicationStatus.PENDING_ACCEPTANCE,
+            event="pre_review_passed",
+            title="预审通过，等待受理",
+            detail="申请材料齐全、符合法定形式，等待受理机构受理",
+            organisation=organisation,
+        )
+        audit("pre_review.passed", application, None)
+        transaction.on_commit(functools.partial(_send_ready, application.pk))
+        return []
+    findings = PreReviewFinding.objects.bulk_create(
+        [
+            PreReviewFinding(
+                application=application,
+                source="auto",
+                field=p["field"][:200],
+                code=p["code"][:80],
+                message=p["message"][:500],
+            )
+            for p in problems
+        ]
+    )
+    transition(
+        application,
+        status=None,
+        event="pre_review_findings",
+        title="材料预审中",
+        detail="工作人员将核实预审结果，如需补正将一次性告知全部需补正的内容",
+        organisation=organisation,
+    )
+    audit("pre_review.findings", application, None, {"codes": sorted({p["code"] for p in problems})})
+    return findings
+
+
+def _staff_application(application: Application, actor: Any) -> Application:
+    if actor is None or not staff_in_scope(actor, application):
+        raise NotFound()
+    return application
+
+
+@transaction.atomic
+def add_finding(
+    application: Application, *, actor: Any, field: str, message: str, code: str = ""
+) -> PreReviewFinding:
+    """A window clerk's own pre-review finding, to be listed in the one-time notice."""
+    application = lock(_staff_application(application, actor))
+    if application.status not in NOTICE_STATUSES:
+        raise Conflict("application.not_in_pre_review", "该申请不在预审阶段")
+    message = (message or "").strip()
+    if not message:
+        raise invalid([{"field": "message", "code": "field.required", "message": "请填写需补正的问题说明"}])
+    finding = PreReviewFinding.objects.create(
+        application=application,
+        source="staff",
+        field=(field or "")[:200],
+        code=(code or "staff.finding")[:80],
+        message=message[:500],
+    )
+    audit("pre_review.finding", application, actor, {"code": finding.code})
+    return finding
+
+
+@transaction.atomic
+def issue_correction_notice(
+    application: Application, *, items: list[dict[str, Any]], actor: Any
+) -> CorrectionNotice:
+    """ONE 一次性告知书 listing every open finding plus ``items``; status → correction_required.
+
+    ``actor`` None is the system (an automatic notice); otherwise a window clerk in scope. The
+    workflow's "request correction" command calls this too.
+    """
+    application = lock(application)
+    if actor is not None:
+        _staff_application(application, actor)
+    if application.status not in NOTICE_STATUSES:
+        raise Conflict("application.not_in_pre_review", "该申请当前不能发出补正告知")
+    problems: list[dict[str, str]] = []
+    seen = set()
+    open_findings = list(application.findings.filter(resolved=False).order_by("id"))
+    extra = [
+        {
+            "field": str(i.get("field", ""))[:200],
+            "code": str(i.get("code") or "staff.finding")[:80],
+            "message": str(i.get("message", "")).strip()[:500],
+        }
+        for i in items or []
+        if isinstance(i, dict)
+    ]
+    for entry in [{"field": f.field, "code": f.code, "message": f.message} for f in open_findings] + extra:
+        key = (entry["field"], entry["message"])
+        if entry["message"] and key not in seen:
+            seen.add(key)
+            problems.append(entry)
+    if not problems:
+        raise ServiceError("correction.empty", "补正告知至少应列出一项需补正的内容")
+    now = timezone.now()
+    organisation = application.accepting_organisation
+    notice = CorrectionNotice.objects.create(
+        application=application,
+        items=problems,
+        issued_by=actor if getattr(actor, "pk", None) else None,
+        issued_at=now,
+        document_number=numbers.notice_number(organisation, timezone.localdate(now)),
+    )
+    transition(
+        application,
+        status=ApplicationStatus.CORRECTION_REQUIRED,
+        event="correction_requested",
+        title="一次性告知：请补正材料",
+        detail=f"一次性告知书 {notice.document_number}，共 {len(problems)} 项需补正："
+        + "；".join(f"{i}. {p['message']}" for i, p in enumerate(problems, 1)),
+        organisation=organisation,
+        occurred_at=now,
+    )
+    audit(
+        "correction.notice", application, actor, {"document": notice.document_number, "items": len(problems)}
+    )
+    notify_applicant(
+        application, "application.correction_requested", {"problems": [p["message"] for p in problems]}
+    )
+    return notice
+
+
+@transaction.atomic
+def submit_correction(
+    application: Application,
+    *,
+    actor: Any,
+    form_data: dict[str, Any] | None = None,
+    situation_answers: dict[str, str] | None = None,
+) -> Application:
+    """The applicant's corrections, in place; then the pre-review runs again.
+
+    The §32 window restarts from the receipt of the corrected materials (``received_at``).
+    """
+    application = lock(application)
+    require_actor(actor, application)
+    if application.status != ApplicationStatus.CORRECTION_REQUIRED:
+        raise Conflict("application.no_correction_pending", "该申请当前没有待补正的内容")
+    if form_data is not None:
+        if not isinstance(form_data, dict):
+            raise invalid([{"field": "form_data", "code": "form.type", "message": "申请表数据格式不正确"}])
+        application.form_data = form_data
+    if situation_answers is not None:
+        if not isinstance(situation_answers, dict):
+            raise invalid(
+                [{"field": "situation_answers", "code": "situation.invalid", "message": "情形选择格式不正确"}]
+            )
+        application.situation_answers = situation_answers
+    application.save(update_fields=["form_data", "situation_answers", "updated_at"])
+    resolve_once_only(application)
+    check_complete(application)
+    now = timezone.now()
+    application.correction_notices.filter(answered_at__isnull=True).update(answered_at=now)
+    application.findings.filter(resolved=False).update(resolved=True)
+    transition(
+        application,
+        status=ApplicationStatus.SUBMITTED,
+        event="corrected",
+        title="已提交补正材料",
+        detail="已收到补正材料，将重新预审",
+        organisation=application.accepting_organisation,
+        occurred_at=now,
+        fields={"received_at": now},
+    )
+    audit("correction.submit", application, actor)
+    transaction.on_commit(functools.partial(_enqueue_pre_review, str(application.pk)))
+    return application

@@ -1,0 +1,360 @@
+"""The 律师执业许可 journey through the API: draft, materials, submit, pre-review, one notice, correction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from sifa.applications.models import (
+    Application,
+    ApplicationMaterial,
+    ApplicationStatus,
+    CorrectionNotice,
+    IdempotencyRecord,
+    MaterialProvenance,
+)
+from sifa.applications.signals import ready_for_acceptance
+from sifa.audit.models import AuditEvent
+
+from .conftest import BAD_CHECK_DIGIT_ID, PDF, lawyer_form
+
+pytestmark = [pytest.mark.urls("sifa.applications.tests.urls")]
+API = "/api/v1/applications"
+
+
+def _draft(world, **form_changes) -> dict:
+    response = world["api"].post(
+        f"{API}/drafts/",
+        {"entry": world["entry"].implementation_code, "form_data": lawyer_form(**form_changes)},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def _upload(api, ref: str, material: int, *, name="证明.pdf", data=PDF, valid_until: str = ""):
+    body = {"material": str(material), "file": SimpleUploadedFile(name, data, "application/pdf")}
+    if valid_until:
+        body["valid_until"] = valid_until
+    return api.post(f"{API}/{ref}/materials/", body, format="multipart")
+
+
+def _requested(draft: dict) -> list[int]:
+    return [m["material"] for m in draft["materials"] if m["requested"] and m["necessity"] == "required"]
+
+
+def _ready(world, draft, *, expired_first: bool = False) -> None:
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    for index, material in enumerate(_requested(draft)):
+        response = _upload(
+            world["api"], draft["id"], material, valid_until=yesterday if expired_first and index == 0 else ""
+        )
+        assert response.status_code == 201, response.json()
+
+
+def test_identity_comes_from_partner_data_and_is_not_requested(world):
+    draft = _draft(world)
+    identity = next(m for m in draft["materials"] if m["name"] == "申请人的身份证明")
+    assert identity["satisfied"] and not identity["requested"]
+    assert identity["provenance"] == MaterialProvenance.PARTNER
+    assert identity["source_label"].startswith("公安部门共享数据")
+    assert len(_requested(draft)) == 3
+
+
+def test_partner_offline_falls_back_to_asking(world):
+    from sifa.applications.onceonly import registry
+
+    partner = registry.get("partner")
+    partner.available = False
+    try:
+        draft = _draft(world)
+    finally:
+        partner.available = True
+    identity = next(m for m in draft["materials"] if m["name"] == "申请人的身份证明")
+    assert identity["requested"]
+
+
+def test_full_journey_two_findings_one_notice_corrected_then_ready(world, django_capture_on_commit_callbacks):
+    received = []
+
+    def receiver(sender, application, **kwargs):
+        received.append(application.number)
+
+    ready_for_acceptance.connect(receiver)
+    try:
+        draft = _draft(world, id_number=BAD_CHECK_DIGIT_ID)
+        _ready(world, draft, expired_first=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = world["api"].post(f"{API}/{draft['id']}/submit/", HTTP_IDEMPOTENCY_KEY="k-1")
+        assert response.status_code == 201, response.json()
+        number, code = response.json()["number"], response.json()["query_code"]
+        assert number.startswith("SF330100") and len(number) == 22
+        assert len(code) == 8
+
+        # The automatic pre-review found both problems and did not reject on its own.
+        detail = world["clerk_api"].get(f"{API}/{number}/").json()
+        assert detail["status"] == ApplicationStatus.SUBMITTED
+        codes = sorted(f["code"] for f in detail["findings"])
+        assert codes == ["id_number.check_digit", "material.expired"], codes
+
+        # The clerk issues ONE notice listing both, plus nothing else.
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = world["clerk_api"].post(f"{API}/{number}/correction-notice/", {}, format="json")
+        assert notice.status_code == 201, notice.json()
+        assert len(notice.json()["items"]) == 2
+        assert notice.json()["document_number"].startswith("BZGZ330100")
+        app = Application.objects.get(number=number)
+        assert app.status == ApplicationStatus.CORRECTION_REQUIRED
+        assert CorrectionNotice.objects.filter(application=app).count() == 1
+        mine = world["api"].get(f"{API}/").json()["results"][0]
+        assert mine["next_action"] == "提交补正材料"
+
+        # The applicant corrects in place: replaces the expired material, fixes the ID number.
+        expired = next(
+            m for m in world["api"].get(f"{API}/{number}/").json()["materials"] if m["valid_until"]
+        )
+        assert _upload(world["api"], number, expired["material"]).status_code == 201
+        with django_capture_on_commit_callbacks(execute=True):
+            corrected = world["api"].post(
+                f"{API}/{number}/correction/", {"form_data": lawyer_form()}, format="json"
+            )
+        assert corrected.status_code == 200, corrected.json()
+        app.refresh_from_db()
+        assert app.status == ApplicationStatus.PENDING_ACCEPTANCE
+        assert received == [number]
+        assert app.correction_notices.get().answered_at is not None
+
+        # Every step is on the public timeline, reachable with the query code, without staff names.
+        track = world["api"].get(f"/api/v1/track/{number}/", {"code": code})
+        assert track.status_code == 200
+        events = [e["event"] for e in track.json()["timeline"]]
+        assert events == [
+            "submitted",
+            "pre_review_findings",
+            "correction_requested",
+            "corrected",
+            "pre_review_passed",
+        ]
+        assert "hz-clerk" not in str(track.json())
+        assert AuditEvent.objects.filter(action="application.correction.notice").count() == 1
+    finally:
+        ready_for_acceptance.disconnect(receiver)
+
+
+def test_submit_lists_every_problem_and_writes_nothing(world):
+    draft = _draft(world, phone="123", law_firm="")
+    response = world["api"].post(f"{API}/{draft['id']}/submit/", HTTP_IDEMPOTENCY_KEY="bad-1")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "application.invalid"
+    fields = {e["field"] for e in body["errors"]}
+    assert {"phone", "law_firm"} <= fields
+    assert sum(e["code"] == "material.missing" for e in body["errors"]) == 3
+    app = Application.objects.get(pk=draft["id"])
+    assert app.status == ApplicationStatus.DRAFT and app.number is None
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_unknown_situation_answers_are_listed(world):
+    draft = _draft(world)
+    response = world["api"].patch(
+        f"{API}/drafts/{draft['id']}/", {"situation_answers": {"nope": "yes"}}, format="json"
+    )
+    assert response.status_code == 200
+    response = world["api"].post(f"{API}/{draft['id']}/submit/")
+    assert response.status_code == 400
+    assert "situation.unknown" in {e["code"] for e in response.json()["errors"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "code"),
+    [
+        ("a.pdf", b"MZ\x90\x00" + b"\x00" * 200, 400, "upload.type_not_allowed"),
+        ("a.exe", PDF, 400, "upload.extension_mismatch"),
+        ("a.pdf", b"", 400, "upload.empty"),
+    ],
+)
+def test_rejected_uploads_store_nothing_and_say_why(world, name, data, status, code):
+    draft = _draft(world)
+    response = _upload(world["api"], draft["id"], _requested(draft)[0], name=name, data=data)
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    assert not ApplicationMaterial.objects.filter(application_id=draft["id"], provenance="upload").exists()
+
+
+def test_oversize_upload_is_refused(world, settings, monkeypatch):
+    monkeypatch.setenv("SIFA_UPLOAD_MAX_BYTES", "1024")
+    from sifa.applications.uploads import gate
+
+    monkeypatch.setattr(gate, "env", lambda name: 1024)
+    draft = _draft(world)
+    big = PDF + b"%" + b"x" * 4096 + b"\n"
+    response = _upload(world["api"], draft["id"], _requested(draft)[0], data=big)
+    assert response.status_code == 413
+    assert response.json()["code"] == "upload.too_large"
+
+
+def test_material_not_asked_for_is_refused(world):
+    draft = _draft(world)
+    response = _upload(world["api"], draft["id"], 999999)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "material.unknown"
+
+
+def test_files_only_in_scope_and_as_attachments(world):
+    draft = _draft(world)
+    row = _upload(world["api"], draft["id"], _requested(draft)[0]).json()
+    url = row["url"]
+    own = world["api"].get(url)
+    assert own.status_code == 200
+    assert own["Content-Disposition"].startswith("attachment")
+    assert b"".join(own.streaming_content) == PDF
+    assert world["other_api"].get(url).status_code == 404
+    assert world["elsewhere_api"].get(url).status_code == 404
+
+
+def test_reuses_a_still_valid_material_from_an_earlier_application(world, django_capture_on_commit_callbacks):
+    first = _draft(world)
+    _ready(world, first)
+    with django_capture_on_commit_callbacks(execute=True):
+        number = world["api"].post(f"{API}/{first['id']}/submit/").json()["number"]
+    second = _draft(world)
+    reused = [m for m in second["materials"] if m["provenance"] == MaterialProvenance.PREVIOUS]
+    assert len(reused) == 3
+    assert all(m["source_label"] == f"复用办件 {number} 的材料" for m in reused)
+    assert _requested(second) == []
+
+
+def test_create_and_submit_in_one_call_when_complete(world, django_capture_on_commit_callbacks):
+    first = _draft(world)
+    _ready(world, first)
+    with django_capture_on_commit_callbacks(execute=True):
+        world["api"].post(f"{API}/{first['id']}/submit/")
+    body = {"entry": world["entry"].implementation_code, "form_data": lawyer_form()}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = world["api"].post(f"{API}/", body, format="json", HTTP_IDEMPOTENCY_KEY="one-call")
+    assert response.status_code == 201, response.json()
+    assert set(response.json()) >= {"number", "query_code", "status"}
+
+
+def test_one_call_with_missing_materials_keeps_nothing(world):
+    body = {"entry": world["entry"].implementation_code, "form_data": lawyer_form()}
+    response = world["api"].post(f"{API}/", body, format="json")
+    assert response.status_code == 400
+    assert {e["code"] for e in response.json()["errors"]} == {"material.missing"}
+    assert not Application.objects.exists()
+
+
+def test_ten_retries_with_one_key_make_one_application(world, django_capture_on_commit_callbacks):
+    first = _draft(world)
+    _ready(world, first)
+    with django_capture_on_commit_callbacks(execute=True):
+        world["api"].post(f"{API}/{first['id']}/submit/")
+    body = {"entry": world["entry"].implementation_code, "form_data": lawyer_form()}
+    answers = []
+    for _ in range(10):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(world["api"].post(f"{API}/", body, format="json", HTTP_IDEMPOTENCY_KEY="same"))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["number"] for a in answers}) == 1
+    assert len({a.json()["query_code"] for a in answers}) == 1
+    assert Application.objects.exclude(pk=first["id"]).count() == 1
+    assert (
+        IdempotencyRecord.objects.get(key="same").response_body["query_code"]
+        != answers[0].json()["query_code"]
+    )
+
+    changed = {**body, "form_data": lawyer_form(address="另一个地址")}
+    reused = world["api"].post(f"{API}/", changed, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency.key_reused"
+
+
+def test_stale_catalogue_version_is_refused_with_409(world):
+    from sifa.catalogue import services as catalogue
+
+    draft = _draft(world)
+    _ready(world, draft)
+    item = world["entry"].item
+    new = catalogue.new_draft(item, system=True)
+    catalogue.publish_version(new, system=True)
+    response = world["api"].post(f"{API}/{draft['id']}/submit/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "application.stale_version"
+    assert Application.objects.get(pk=draft["id"]).status == ApplicationStatus.DRAFT
+
+
+def test_filed_application_keeps_version_one_after_version_two(world, django_capture_on_commit_callbacks):
+    from sifa.catalogue import services as catalogue
+
+    draft = _draft(world)
+    _ready(world, draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        number = world["api"].post(f"{API}/{draft['id']}/submit/").json()["number"]
+    before = world["api"].get(f"{API}/{number}/").json()
+    new = catalogue.new_draft(world["entry"].item, system=True)
+    catalogue.update_draft(new, {"form": {"type": "object", "properties": {}}}, system=True)
+    catalogue.publish_version(new, system=True)
+    after = world["api"].get(f"{API}/{number}/").json()
+    assert after["version"] == before["version"] == 1
+    assert after["form_data"] == before["form_data"]
+    assert after["materials"] == before["materials"]
+
+
+def test_tracking_wrong_code_and_unknown_number_are_the_same_404(world, django_capture_on_commit_callbacks):
+    draft = _draft(world)
+    _ready(world, draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        number = world["api"].post(f"{API}/{draft['id']}/submit/").json()["number"]
+    from rest_framework.test import APIClient
+
+    anonymous = APIClient()
+    wrong = anonymous.get(f"/api/v1/track/{number}/", {"code": "AAAAAAAA"})
+    unknown = anonymous.get("/api/v1/track/SF33010020990101999999/", {"code": "AAAAAAAA"})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+
+
+def test_other_citizen_and_county_clerk_elsewhere_get_404(world):
+    draft = _draft(world)
+    for api in (world["other_api"], world["elsewhere_api"]):
+        assert api.get(f"{API}/{draft['id']}/").status_code == 404
+        assert api.post(f"{API}/{draft['id']}/submit/").status_code == 404
+        assert api.get(f"{API}/{draft['id']}/findings/").status_code == 404
+        assert api.get(f"{API}/").json()["results"] == []
+
+
+def test_withdraw_before_acceptance(world):
+    draft = _draft(world)
+    response = world["api"].post(f"{API}/{draft['id']}/withdraw/")
+    assert response.status_code == 200
+    assert response.json()["status"] == ApplicationStatus.WITHDRAWN
+
+
+def test_upload_is_streamed_not_read_whole(world):
+    draft = _draft(world)
+    handle = io.BytesIO(PDF)
+    handle.name = "证明.pdf"
+    response = world["api"].post(
+        f"{API}/{draft['id']}/materials/",
+        {"material": str(_requested(draft)[0]), "file": handle},
+        format="multipart",
+    )
+    assert response.status_code == 201
+
+
+def test_tracking_is_rate_limited(world):
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    cache.clear()
+    anonymous = APIClient()
+    codes = [
+        anonymous.get("/api/v1/track/SF33010020990101999999/", {"code": "X"}).status_code for _ in range(31)
+    ]
+    assert codes[:30] == [404] * 30
+    assert codes[30] == 429
+    cache.clear()

@@ -1,0 +1,62 @@
+"""Concurrent retries of one create with one Idempotency-Key (PostgreSQL: real row locks)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from sifa.applications.models import Application
+from sifa.applications.services import idempotent, start_draft, submit
+
+from .conftest import lawyer_form
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_make_one_application(monkeypatch):
+    from sifa.applications.onceonly import Found, registry
+    from sifa.catalogue.loader import generate_entries, load_items
+    from sifa.catalogue.models import ImplementationEntry
+
+    from .conftest import LAWYER_FULL_TIME, _person, build_tree
+
+    orgs = build_tree()
+    generate_entries(load_items())
+    citizen = _person("张三", "110101199003077774", "13800000009")
+    entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
+    # Every material comes from once-only sources, so the one-call create can succeed.
+    found = Found(provenance="partner", source_reference="test", source_label="公安部门共享数据")
+    monkeypatch.setattr(registry, "lookup", lambda application, material: found)
+    payload = {"entry": entry.implementation_code, "form_data": lawyer_form(id_number="110101199003077774")}
+    answers, failures = [], []
+    barrier = threading.Barrier(10)
+
+    def attempt() -> None:
+        try:
+            barrier.wait()
+
+            def run():
+                app, code = submit(
+                    start_draft(entry, actor=citizen, form_data=payload["form_data"]), actor=citizen
+                )
+                return 201, {"number": app.number, "query_code": code}
+
+            answers.append(
+                idempotent(user=citizen, key="k", scope="applications.create", payload=payload, run=run)
+            )
+        except Exception as exc:  # collected and asserted below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len({body["number"] for _status, body in answers}) == 1
+    assert Application.objects.count() == 1
