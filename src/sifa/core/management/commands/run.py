@@ -30,6 +30,9 @@ from sifa.conf.env import env
 LOADERS: list[tuple[str, ...]] = [
     ("import-regions", "import_regions"),
     ("build-organisations", "build_organisations"),
+    ("seed-calendar", "seed_calendar"),
+    ("load-catalogue", "load_catalogue"),
+    ("load-licence-types", "load_licence_types"),
 ]
 DEMO_LOADER: tuple[str, ...] = ("load-demo", "load_demo")
 
@@ -129,6 +132,7 @@ class Command(BaseCommand):
             Child("web", [*sifa, "serve", "--port", str(options["port"])]),
             # One worker: enough for development and the only safe choice on SQLite.
             Child("worker", [*sifa, "db_worker", "--queue-name", "*", "--no-reload"]),
+            Child("scheduler", [*sifa, "scheduler"]),
         ]
         self.stdout.write(f"sifa run: http://localhost:{options['port']}/ — Ctrl-C 停止")
         self.stdout.flush()

@@ -1,0 +1,75 @@
+"""`sifa scheduler`: run Sifa's periodic commands on a fixed timetable (the worker's cron).
+
+Every job here is safe to run from several schedulers at once (each claims its rows with
+``SKIP LOCKED`` on PostgreSQL or a conditional update), so production may run this next to each
+worker or replace it with cron entries calling the same commands. A failing job is logged and
+retried at its next slot; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from dataclasses import dataclass, field
+from types import FrameType
+
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand
+
+logger = logging.getLogger("sifa.scheduler")
+
+
+@dataclass
+class Job:
+    command: str
+    every_seconds: int
+    next_run: float = field(default=0.0)
+
+
+# Command, interval. Names are the management commands of the apps that own the work.
+TIMETABLE: list[tuple[str, int]] = [
+    ("deliver-notifications", 60),  # outbox sweep: deliveries whose task was lost or is due for retry
+    ("pre-review-pending", 300),  # automatic pre-reviews whose task was lost
+    ("apply-deemed-acceptance", 900),  # 行政许可法 §32: no notice within 5 working days
+    ("refresh-deadlines", 900),  # warning levels of statutory clocks
+    ("refresh-workitems", 900),  # warning levels and due dates in worklists
+]
+
+
+def available_jobs() -> list[Job]:
+    installed = get_commands()
+    return [Job(name, every) for name, every in TIMETABLE if name in installed]
+
+
+class Command(BaseCommand):
+    help = (
+        "Run periodic jobs (notification delivery, deadline warnings, §32 deemed acceptance) until stopped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Run every job once and exit.")
+
+    def handle(self, *args, **options):
+        jobs = available_jobs()
+        stop: list[int] = []
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            stop.append(signum)
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, on_signal)
+        self.stdout.write("scheduler: " + ", ".join(f"{j.command}/{j.every_seconds}s" for j in jobs))
+        while not stop:
+            now = time.monotonic()
+            for job in jobs:
+                if stop or job.next_run > now:
+                    continue
+                try:
+                    call_command(job.command, verbosity=0)
+                except Exception:  # one failing job must not stop the others
+                    logger.exception("periodic job %s failed", job.command)
+                job.next_run = time.monotonic() + job.every_seconds
+            if options["once"]:
+                return
+            time.sleep(1.0)
