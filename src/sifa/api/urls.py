@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("sifa.catalogue.api")),
     path("", include("sifa.notifications.api")),
     path("", include("sifa.applications.api")),
+    path("", include("sifa.workflow.api")),
 ]

@@ -243,3 +243,15 @@ declare(
     "file is never written in full (OWASP ASVS 5.2.1; see docs/uploads.md).",
     group="上传 Uploads",
 )
+
+# --- documents and seals (sifa.documents; docs/documents.md) -----------------------------------
+declare(
+    "SIFA_SEAL_KEY_DIR",
+    "str",
+    "",
+    "Folder of the platform seal CA and the organisations' seal certificates: `ca.pem`, "
+    "`ca.key.pem` (mode 0600; may be kept offline once seals are issued) and "
+    "`seals/<USCC>/<serial>.pem|.key.pem`. Required when SIFA_DEBUG is off; development and "
+    "tests create a CA in SIFA_VAR_DIR/keys/ca/. Print the CA with `sifa documents ca-cert`.",
+    group="安全 Security",
+)

@@ -1,0 +1,212 @@
+"""Workflow API: the worklist, the staff case view, and commands on a case.
+
+Mounted under ``/api/v1/`` (``path("", include("sifa.workflow.api"))`` in ``sifa/api/urls.py``):
+
+* ``GET  workitems/`` — open work in my jurisdiction, red → yellow → green, then earliest due;
+  filters ``warning_level``, ``role``, ``stage`` (task id, stage name or task kind).
+* ``GET  cases/{number}/`` — staff view: status, current stage, clocks, work items, full timeline.
+* ``POST cases/{number}/commands/{command}/`` — ``{opinion, reasons, outcome, decision, …}``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sifa.applications.models import Application, TimelineEntry
+from sifa.core.errors import ServiceError
+from sifa.deadlines.clocks import WarningLevel
+from sifa.organisations.models import Role
+from sifa.organisations.scope import actor_for
+from sifa.workflow import caseclocks
+from sifa.workflow.commands import COMMANDS, run_command
+from sifa.workflow.selectors import case_for_staff, worklist
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="稳定的错误代码，如 workflow.command_not_allowed")
+    message = serializers.CharField(help_text="中文错误说明")
+    errors = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="输入有误（缺少理由、意见等），逐项列出"),
+    403: OpenApiResponse(ErrorSerializer, description="workflow.role_required：在管辖范围内但岗位不符"),
+    404: OpenApiResponse(ErrorSerializer, description="办件不存在或不在管辖范围内"),
+    409: OpenApiResponse(ErrorSerializer, description="workflow.command_not_allowed / application.stale"),
+}
+
+
+class WorkItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField(source="application.number")
+    item_name = serializers.CharField(source="application.version.item.name")
+    status = serializers.CharField(source="application.status")
+    task = serializers.CharField(source="task_name")
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    stage = serializers.CharField(source="stage_name")
+    organisation = serializers.CharField(source="organisation.name")
+    role = serializers.CharField()
+    due_on = serializers.DateField(allow_null=True)
+    warning_level = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ClockSerializer(serializers.Serializer):
+    purpose = serializers.CharField()
+    stage = serializers.CharField()
+    started_on = serializers.DateField()
+    limit = serializers.CharField(source="limit.__str__")
+    due_on = serializers.DateField(allow_null=True)
+    working_days_left = serializers.IntegerField(allow_null=True)
+    warning_level = serializers.CharField()
+    paused = serializers.BooleanField()
+    stopped_on = serializers.DateField(allow_null=True)
+    suspensions = serializers.JSONField()
+    extensions = serializers.JSONField()
+
+
+class TimelineSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.name", default=None)
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["occurred_at", "event", "title", "detail", "organisation", "public"]
+
+
+class CaseSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    item_name = serializers.CharField(source="version.item.name")
+    version = serializers.IntegerField(source="version.number")
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    row_version = serializers.IntegerField()
+    accepting_organisation = serializers.CharField(source="accepting_organisation.name")
+    current_organisation = serializers.CharField(source="current_organisation.name", default=None)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    deemed_accepted = serializers.BooleanField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    stage = serializers.SerializerMethodField()
+    clocks = serializers.SerializerMethodField()
+    work_items = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+
+    def _items(self, case: Application):
+        return case.work_items.select_related("organisation", "application__version__item").order_by("id")
+
+    def get_stage(self, case: Application) -> str:
+        open_items = [i for i in self._items(case) if i.status == "open"]
+        return "、".join(i.title for i in open_items)
+
+    def get_clocks(self, case: Application) -> list[dict]:
+        return ClockSerializer(caseclocks.case_clocks(case).order_by("id"), many=True).data
+
+    def get_work_items(self, case: Application) -> list[dict]:
+        return [
+            {**WorkItemSerializer(i).data, "status": i.status, "outcome": i.outcome, "opinion": i.opinion}
+            for i in self._items(case)
+        ]
+
+    def get_timeline(self, case: Application) -> list[dict]:
+        return TimelineSerializer(
+            case.timeline.select_related("organisation").order_by("occurred_at", "id"), many=True
+        ).data
+
+
+class CommandSerializer(serializers.Serializer):
+    """Fields used by the commands; each command reads only its own (see docs/workflow.md)."""
+
+    task = serializers.CharField(required=False, help_text="并联环节时指明办理哪个环节（任务标识或待办编号）")
+    outcome = serializers.ChoiceField(["approve", "return"], required=False, help_text="审查意见")
+    decision = serializers.ChoiceField(["approve", "deny"], required=False, help_text="决定")
+    opinion = serializers.CharField(required=False, allow_blank=True)
+    reasons = serializers.CharField(required=False, allow_blank=True)
+    items = serializers.ListField(child=serializers.DictField(), required=False, help_text="补正内容")
+    kind = serializers.CharField(required=False, help_text="中止事由（行政许可法第四十五条）")
+    reason = serializers.CharField(required=False, allow_blank=True)
+    approved_by = serializers.CharField(required=False, help_text="批准延长的负责人（行政许可法第四十二条）")
+    method = serializers.ChoiceField(["electronic", "mail", "pickup"], required=False)
+    tracking_number = serializers.CharField(required=False, allow_blank=True)
+    assignee = serializers.CharField(required=False)
+    row_version = serializers.IntegerField(required=False, help_text="乐观并发：读取时的版本号")
+
+
+class WorkItemList(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = WorkItemSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "warning_level", OpenApiTypes.STR, enum=WarningLevel.values, description="预警等级"
+            ),
+            OpenApiParameter("role", OpenApiTypes.STR, enum=Role.values, description="岗位"),
+            OpenApiParameter("stage", OpenApiTypes.STR, description="环节：任务标识、环节名称或环节类型"),
+        ],
+        responses={200: WorkItemSerializer(many=True), 400: ERRORS[400]},
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        level, role = params.get("warning_level"), params.get("role")
+        problems = []
+        if level and level not in WarningLevel.values:
+            problems.append(
+                {
+                    "field": "warning_level",
+                    "code": "field.invalid_choice",
+                    "message": "预警等级只能是 green、yellow 或 red",
+                }
+            )
+        if role and role not in Role.values:
+            problems.append({"field": "role", "code": "field.invalid_choice", "message": "不是有效的岗位"})
+        if problems:
+            raise ServiceError("validation_error", "查询条件有误", errors=problems)
+        return worklist(
+            actor_for(self.request.user), warning_level=level, role=role, stage=params.get("stage")
+        ).order_by("warning_rank", F("due_on").asc(nulls_last=True), "id")
+
+
+class CaseDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: CaseSerializer, 404: ERRORS[404]})
+    def get(self, request: Request, number: str) -> Response:
+        case = case_for_staff(actor_for(request.user), number)
+        return Response(CaseSerializer(case).data)
+
+
+class CaseCommand(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=CommandSerializer,
+        parameters=[
+            OpenApiParameter("command", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(COMMANDS))
+        ],
+        responses={200: CaseSerializer, **ERRORS},
+    )
+    def post(self, request: Request, number: str, command: str) -> Response:
+        body = CommandSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = run_command(request.user, number, command, dict(body.validated_data))
+        if command == "withdraw":
+            return Response({"number": case.number, "status": case.status, "row_version": case.row_version})
+        return Response(CaseSerializer(case).data)
+
+
+urlpatterns = [
+    path("workitems/", WorkItemList.as_view(), name="workflow-workitems"),
+    path("cases/<str:number>/", CaseDetail.as_view(), name="workflow-case"),
+    path("cases/<str:number>/commands/<str:command>/", CaseCommand.as_view(), name="workflow-command"),
+]

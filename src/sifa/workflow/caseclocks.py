@@ -1,0 +1,110 @@
+"""The clocks of one case, on top of ``sifa.deadlines``: the legal and promised limits from acceptance,
+and one sub-clock per 办理环节 (stage) started on the day the stage begins (acceptance, or the day of
+hand-over to the next level) with that stage's own limit from the pinned catalogue version.
+
+A stage that is entered again (the province returns the case to the city) gets a fresh sub-clock
+(``stage`` label ``"<order>.<round>:<name>"``); the earlier round stays stopped, as the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sifa.catalogue.models import ItemVersion, Stage
+from sifa.deadlines import clock_services
+from sifa.deadlines.calendar import TimeLimit, TimeUnit
+from sifa.deadlines.models import ClockPurpose, ClockState
+
+SUBJECT_TYPE = "application"
+
+_UNITS = {
+    "working_day": TimeUnit.WORKING_DAYS,
+    "calendar_day": TimeUnit.CALENDAR_DAYS,
+    "month": TimeUnit.MONTHS,
+}
+
+
+def time_limit(value: int | None, unit: str) -> TimeLimit | None:
+    """The catalogue's (value, unit) as a deadlines ``TimeLimit``; None when the item sets none."""
+    if value is None or unit not in _UNITS:
+        return None
+    return TimeLimit(value, _UNITS[unit])
+
+
+def case_clocks(application: Any):
+    return ClockState.objects.filter(subject_type=SUBJECT_TYPE, subject_id=str(application.pk))
+
+
+def running_clocks(application: Any) -> list[ClockState]:
+    return list(case_clocks(application).filter(stopped_on__isnull=True).order_by("id"))
+
+
+def stages_of(version: ItemVersion) -> dict[int, Stage]:
+    return {stage.order: stage for stage in Stage.objects.filter(process__version=version)}
+
+
+def start_case_clocks(application: Any, on: dt.date, actor: Any) -> None:
+    """At acceptance: the legal and the promised limit of the pinned version."""
+    version = application.version
+    for purpose, limit in (
+        (ClockPurpose.LEGAL, time_limit(version.legal_limit_value, version.legal_limit_unit)),
+        (ClockPurpose.PROMISED, time_limit(version.promised_limit_value, version.promised_limit_unit)),
+    ):
+        if limit is not None:
+            clock_services.start_clock(
+                subject_type=SUBJECT_TYPE,
+                subject_id=str(application.pk),
+                purpose=purpose,
+                limit=limit,
+                started_on=on,
+                scope_path=application.scope_path,
+                actor=actor,
+            )
+
+
+def _stage_prefix(order: int) -> str:
+    return f"{order}."
+
+
+def running_stage_clock(application: Any, order: int) -> ClockState | None:
+    return (
+        case_clocks(application)
+        .filter(purpose=ClockPurpose.STAGE, stopped_on__isnull=True, stage__startswith=_stage_prefix(order))
+        .first()
+    )
+
+
+def start_stage_clock(application: Any, stage: Stage, on: dt.date, actor: Any) -> ClockState | None:
+    limit = time_limit(stage.limit_value, stage.limit_unit)
+    if limit is None:
+        return None
+    rounds = (
+        case_clocks(application)
+        .filter(purpose=ClockPurpose.STAGE, stage__startswith=_stage_prefix(stage.order))
+        .count()
+    )
+    return clock_services.start_clock(
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(application.pk),
+        purpose=ClockPurpose.STAGE,
+        limit=limit,
+        started_on=on,
+        scope_path=application.scope_path,
+        stage=f"{stage.order}.{rounds + 1}:{stage.name}"[:60],
+        actor=actor,
+    )
+
+
+def stop(clock: ClockState, on: dt.date, actor: Any) -> None:
+    clock_services.stop_clock(clock.pk, on=max(on, clock.started_on), actor=actor)
+
+
+def stop_all(application: Any, on: dt.date, actor: Any, *, purposes: tuple[str, ...] | None = None) -> None:
+    for clock in running_clocks(application):
+        if purposes is None or clock.purpose in purposes:
+            stop(clock, on, actor)
+
+
+def legal_clock(application: Any) -> ClockState | None:
+    return case_clocks(application).filter(purpose=ClockPurpose.LEGAL).first()

@@ -1,0 +1,1 @@
+"""The SpiffWorkflow adapter: restricted conditions, validated process files, per-case state."""

@@ -1,0 +1,135 @@
+"""Project the engine's ready user tasks into ``WorkItem`` rows and keep stage sub-clocks in step.
+
+Called by every command after the engine moved, inside the command's transaction. It only looks at
+the case's current ready tasks and open work items (never at history), so its cost is O(1) in the
+length of the case's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from sifa.deadlines.models import ClockPurpose, ClockState
+from sifa.organisations.models import Organisation
+from sifa.workflow import caseclocks
+from sifa.workflow.engine.registry import ProcessFile, TaskInfo
+from sifa.workflow.engine.runtime import ReadyTask
+from sifa.workflow.models import WorkItem, WorkItemStatus
+
+
+def assigned_organisation(application: Any, task: TaskInfo) -> Organisation:
+    """Resolve the task's lane to an organisation of this case (see ``engine.registry.LANES``)."""
+    if task.lane == "deciding":
+        return application.entry.deciding_organisation
+    return application.accepting_organisation
+
+
+def sync(
+    application: Any,
+    process: ProcessFile,
+    ready: list[ReadyTask],
+    *,
+    on: dt.date,
+    actor: Any = None,
+    outcome: str = "",
+    opinion: str = "",
+) -> list[WorkItem]:
+    """Close work items whose task is no longer ready, open one per new ready task, move sub-clocks.
+
+    Returns the work items that are open afterwards.
+    """
+    now = timezone.now()
+    ready_ids = {task.task_id for task in ready}
+    open_items = list(WorkItem.objects.filter(application=application, status=WorkItemStatus.OPEN))
+    for item in open_items:
+        if item.task_id not in ready_ids:
+            item.status = WorkItemStatus.DONE
+            item.completed_at = now
+            item.completed_by = actor if getattr(actor, "pk", None) else None
+            item.outcome = outcome[:20]
+            item.opinion = opinion
+            item.save(update_fields=["status", "completed_at", "completed_by", "outcome", "opinion"])
+    known = {item.task_id for item in open_items}
+    stages = caseclocks.stages_of(application.version)
+    active_stages = {process.tasks[task.bpmn_id].stage for task in ready} - {None}
+    for clock in caseclocks.running_clocks(application):
+        if clock.purpose == ClockPurpose.STAGE and int(clock.stage.split(".", 1)[0]) not in active_stages:
+            caseclocks.stop(clock, on, actor)
+    stage_clocks: dict[int, ClockState | None] = {}
+    for order in sorted(active_stages):
+        clock = caseclocks.running_stage_clock(application, order)
+        if clock is None and order in stages:
+            clock = caseclocks.start_stage_clock(application, stages[order], on, actor)
+        stage_clocks[order] = clock
+    legal = caseclocks.legal_clock(application)
+    fallback = legal if legal is not None and legal.stopped_on is None else None
+    for task in ready:
+        if task.task_id in known:
+            continue
+        info = process.tasks[task.bpmn_id]
+        organisation = assigned_organisation(application, info)
+        stage = stages.get(info.stage) if info.stage else None
+        clock = stage_clocks.get(info.stage) if info.stage else fallback
+        WorkItem.objects.create(
+            application=application,
+            task_id=task.task_id,
+            task_name=info.bpmn_id,
+            title=info.name,
+            kind=info.kind,
+            stage_order=info.stage,
+            stage_name=stage.name if stage else "",
+            organisation=organisation,
+            role=info.role,
+            scope_path=organisation.path,
+            clock=clock,
+        )
+    refresh_case(application)
+    return list(WorkItem.objects.filter(application=application, status=WorkItemStatus.OPEN).order_by("id"))
+
+
+def cancel_open(application: Any) -> int:
+    return WorkItem.objects.filter(application=application, status=WorkItemStatus.OPEN).update(
+        status=WorkItemStatus.CANCELLED, completed_at=timezone.now()
+    )
+
+
+def _copy_from_clock(items: list[WorkItem]) -> int:
+    changed = []
+    for item in items:
+        clock = item.clock
+        due, level = (clock.due_on, clock.warning_level) if clock is not None else (None, item.warning_level)
+        if (item.due_on, item.warning_level) != (due, level):
+            item.due_on, item.warning_level = due, level
+            changed.append(item)
+    WorkItem.objects.bulk_update(changed, ["due_on", "warning_level"])
+    return len(changed)
+
+
+def refresh_case(application: Any) -> int:
+    """Copy due dates and warning levels from the clocks onto the case's open work items."""
+    return _copy_from_clock(
+        list(
+            WorkItem.objects.filter(application=application, status=WorkItemStatus.OPEN).select_related(
+                "clock"
+            )
+        )
+    )
+
+
+def refresh_all(batch_size: int = 500) -> int:
+    """The periodic half of ``sifa refresh-workitems``: after ``refresh-deadlines`` moved the clocks,
+    bring every open work item's due date and warning level in line (batched by id)."""
+    changed, last_id = 0, 0
+    while True:
+        batch = list(
+            WorkItem.objects.filter(status=WorkItemStatus.OPEN, clock__isnull=False, id__gt=last_id)
+            .select_related("clock")
+            .order_by("id")[:batch_size]
+        )
+        if not batch:
+            return changed
+        last_id = batch[-1].id
+        changed += _copy_from_clock(batch)
