@@ -82,7 +82,7 @@ def calendar(db):
     db_calendar.forget()
 
 
-def _apply_correct_and_pass(world, capture) -> tuple[str, str]:
+def _apply_correct_and_pass(world, capture) -> tuple[str, str]:  # noqa: F811
     draft = _draft(world, id_number=BAD_CHECK_DIGIT_ID)
     _ready(world, draft, expired_first=True)
     with capture(execute=True):
@@ -105,7 +105,10 @@ def _apply_correct_and_pass(world, capture) -> tuple[str, str]:
 
 
 def test_lawyer_licence_from_application_to_delivery(
-    world, calendar, django_user_model, django_capture_on_commit_callbacks
+    world,  # noqa: F811
+    calendar,
+    django_user_model,
+    django_capture_on_commit_callbacks,
 ):
     orgs = world["orgs"]
     city_reviewer = _staff(django_user_model, "hz-reviewer", orgs["hz"], Role.REVIEWER)
