@@ -5,6 +5,8 @@ Public reads (AllowAny):
   GET catalogue/items/{basic_code}/             the live version with materials, situations, stages, fees, form
   GET catalogue/implementations/                ?region= &org= &item= &changed_since=
   GET catalogue/implementations/{implementation_code}/
+  GET catalogue/implementations/{implementation_code}/guide/      the 办事指南 with every element (JSON)
+  GET catalogue/implementations/{implementation_code}/guide.pdf   the same as a PDF (CJK fonts embedded)
 Catalogue admins (services check the role and the owning organisation):
   POST  catalogue/items/{basic_code}/drafts/                 new draft copied from the live version
   PATCH catalogue/items/{basic_code}/drafts/{n}/             change draft fields (``form``, ``bpmn_file`` too)
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import FileResponse, HttpResponse
 from django.urls import path
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -24,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.catalogue import selectors, services
+from sifa.catalogue import guides, pdf, selectors, services
 from sifa.catalogue.models import (
     CatalogueItem,
     Fee,
@@ -216,6 +219,29 @@ class EntryDetail(APIView):
         return Response(EntrySerializer(selectors.entry_by_code(implementation_code)).data)
 
 
+class EntryGuide(APIView):
+    """办事指南（JSON）：国家办事指南模板的全部要素。"""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request, implementation_code: str) -> Response:
+        entry, version = selectors.guide_entry(implementation_code)
+        return Response(guides.as_json(guides.build(entry, version)))
+
+
+class EntryGuidePdf(APIView):
+    """办事指南（PDF，嵌入中文字体）。"""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request, implementation_code: str) -> HttpResponse:
+        entry, version = selectors.guide_entry(implementation_code)
+        path = pdf.guide_pdf(entry, version)
+        return FileResponse(
+            path.open("rb"), content_type="application/pdf", filename=f"{entry.item.name}-办事指南.pdf"
+        )
+
+
 def _version_body(version: ItemVersion) -> dict[str, Any]:
     version = ItemVersion.objects.select_related("form", "process").get(pk=version.pk)
     return {"basic_code": version.item.basic_code, **VersionSerializer(version).data}
@@ -277,5 +303,15 @@ urlpatterns = [
         "catalogue/implementations/<str:implementation_code>/",
         EntryDetail.as_view(),
         name="catalogue-implementation",
+    ),
+    path(
+        "catalogue/implementations/<str:implementation_code>/guide/",
+        EntryGuide.as_view(),
+        name="catalogue-implementation-guide",
+    ),
+    path(
+        "catalogue/implementations/<str:implementation_code>/guide.pdf",
+        EntryGuidePdf.as_view(),
+        name="catalogue-implementation-guide-pdf",
     ),
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from sifa.catalogue import services
+from sifa.catalogue import search, services
 from sifa.catalogue.data.items import ITEMS
 from sifa.catalogue.identifiers import basic_code
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ItemLevel, VersionStatus
@@ -102,6 +102,8 @@ def load_items(specs: Iterable[dict] = ITEMS) -> LoadResult:
         with transaction.atomic():
             item, changed = _load_item(spec, owner)
         (result.published if changed else result.unchanged).append(item.basic_code)
+    # Items loaded before the search index existed are unchanged, so publish did not index them.
+    search.reindex_all()
     return result
 
 

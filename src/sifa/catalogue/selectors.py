@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from sifa.catalogue import search
 from sifa.catalogue.identifiers import validate_basic_code, validate_implementation_code
 from sifa.catalogue.models import (
     CORPORATE_TOPIC_PREFIX,
@@ -61,7 +62,11 @@ def items(
     if q:
         if len(q) > MAX_QUERY_LENGTH:
             raise _bad("q", "catalogue.filter.q", "查询关键词不能超过100个字")
-        qs = qs.filter(name__contains=q.strip())
+        # Whole-word full-text matches, plus plain substrings of the name so that a single
+        # character or a word jieba splits differently still finds something.
+        ids = search.matching_ids(q.strip())
+        by_name = Q(name__contains=q.strip())
+        qs = qs.filter(by_name if ids is None else Q(pk__in=ids) | by_name)
     if item_type:
         if item_type not in ItemType.values:
             raise _bad(
@@ -164,3 +169,21 @@ def entry_by_code(code: str) -> ImplementationEntry:
     if entry is None:
         raise NotFound("未找到该实施编码对应的实施清单事项", code="catalogue.implementation_not_found")
     return entry
+
+
+def guide_version(version_id: int) -> ItemVersion:
+    """A version with everything its guide shows, in a fixed number of queries."""
+    return (
+        ItemVersion.objects.select_related("item__parent", "form", "process")
+        .prefetch_related("materials", "situations", "fees", "process__stages")
+        .get(pk=version_id)
+    )
+
+
+def guide_entry(code: str) -> tuple[ImplementationEntry, ItemVersion]:
+    """The entry and the live version its public guide shows; 404 once the item is withdrawn."""
+    entry = entry_by_code(code)
+    version = guide_version(entry.version_id)
+    if version.status != VersionStatus.PUBLISHED:
+        raise NotFound("该事项已停止办理，暂无办事指南", code="catalogue.guide_not_published")
+    return entry, version

@@ -14,7 +14,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from sifa.audit.services import record
-from sifa.catalogue import forms
+from sifa.catalogue import forms, search
 from sifa.catalogue.errors import quality_gate, version_immutable
 from sifa.catalogue.identifiers import validate_basic_code
 from sifa.catalogue.models import (
@@ -54,13 +54,18 @@ _ITEM_CODE_LISTS = {
 _CHILD_EXCLUDE = ("id", "version", "process")
 
 
-def _authorise(user: Any, owner: Organisation, system: bool) -> None:
-    if system:
-        return
+def can_author(user: Any, owner: Organisation) -> bool:
+    """Whether ``user`` is a catalogue admin of ``owner`` or of an organisation above it."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
     actor = actor_for(user)
-    if actor.is_superuser:
-        return
-    if any(owner.path.startswith(p) for p in actor.paths_for([Role.CATALOGUE_ADMIN])):
+    return actor.is_superuser or any(
+        owner.path.startswith(p) for p in actor.paths_for([Role.CATALOGUE_ADMIN])
+    )
+
+
+def _authorise(user: Any, owner: Organisation, system: bool) -> None:
+    if system or can_author(user, owner):
         return
     raise Forbidden(
         "只有事项所属机构或上级机构的事项管理员才能维护该事项", code="catalogue.permission_denied"
@@ -376,6 +381,7 @@ def publish_version(version: ItemVersion, *, by: Any = None, system: bool = Fals
     # Entries follow the live version; the timestamp lets provincial platforms sync (changed_since).
     ImplementationEntry.objects.filter(item=item).update(version=version, updated_at=now)
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
+    search.index_item(item)
     _audit(
         "version.publish",
         by,

@@ -14,4 +14,9 @@ urlpatterns = [
     path("api/v1/", include("sifa.api.urls")),
     path("accounts/", include("sifa.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("sifa.catalogue.urls")),  # /catalogue/, /guides/…, /open-data/…
+    path("", include("sifa.portal.urls")),  # / (home)
 ]
+
+handler404 = "sifa.portal.views.not_found"
+handler500 = "sifa.portal.views.server_error"

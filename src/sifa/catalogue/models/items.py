@@ -79,6 +79,12 @@ class CatalogueItem(models.Model):
         help_text="The organisation whose catalogue admins (and those above) maintain the item",
     )
     source = models.TextField("内容来源", blank=True, help_text="Where the content was taken from")
+    search_text = models.TextField(
+        "检索词",
+        blank=True,
+        editable=False,
+        help_text="jieba-segmented words, space-joined (sifa.catalogue.search); maintained by services",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
 

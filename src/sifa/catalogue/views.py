@@ -1,0 +1,289 @@
+"""Public catalogue pages: browse and search, item pages, guides (page, PDF, JSON), admin preview
+and open data. Server-rendered, no JavaScript needed; bad input gets a Chinese message (a form
+error with status 400, or a 404 page), never a 500."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Max
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from sifa.catalogue import guides, opendata, pdf, selectors, services
+from sifa.catalogue.models import CatalogueItem, EntryStatus, ExerciseLevel, ImplementationEntry, ItemType
+from sifa.catalogue.opendata_columns import CSV_FILES
+from sifa.core.errors import NotFound, ServiceError
+from sifa.core.identifiers import IdentifierError
+from sifa.organisations.models import Region
+
+PAGE_SIZE = 20
+ENTRY_PAGE_SIZE = 50
+
+
+def error_page(request: HttpRequest, status: int, message: str, code: str = "") -> HttpResponse:
+    title = "未找到您要访问的页面" if status == 404 else "请求有误"
+    context = {"title": title, "message": message, "code": code}
+    return render(request, "portal/error.html", context, status=status)
+
+
+def page_errors(view: Callable) -> Callable:
+    """Service and identifier errors as a Chinese error page: a malformed code in the path is just
+    an unknown page (404); other refused input keeps its status."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except IdentifierError as exc:
+            return error_page(request, 404, exc.message, exc.code)
+        except ServiceError as exc:
+            return error_page(request, exc.status, exc.message, exc.code)
+
+    return wrapper
+
+
+def json_errors(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except IdentifierError as exc:
+            return JsonResponse({"code": exc.code, "message": exc.message}, status=404)
+        except ServiceError as exc:
+            return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+
+    return wrapper
+
+
+# --- browse and search ------------------------------------------------------------------------
+
+_CHOICE_ERROR = {"invalid_choice": "请从列表中选择有效的选项"}
+
+
+class CatalogueFilterForm(forms.Form):
+    q = forms.CharField(
+        label="事项名称或关键词",
+        required=False,
+        max_length=selectors.MAX_QUERY_LENGTH,
+        error_messages={"max_length": "关键词不能超过100个字"},
+    )
+    topic = forms.ChoiceField(
+        label="服务对象",
+        required=False,
+        choices=[("", "全部"), ("personal", "个人办事"), ("company", "法人办事")],
+        error_messages=_CHOICE_ERROR,
+    )
+    type = forms.ChoiceField(
+        label="事项类型",
+        required=False,
+        choices=[("", "全部"), *ItemType.choices],
+        error_messages=_CHOICE_ERROR,
+    )
+    level = forms.ChoiceField(
+        label="行使层级",
+        required=False,
+        choices=[("", "全部"), *ExerciseLevel.choices],
+        error_messages=_CHOICE_ERROR,
+    )
+    region = forms.RegexField(
+        label="行政区划代码",
+        required=False,
+        regex=selectors.REGION_RE,
+        help_text="6位县级或12位乡镇（街道）代码；结果包括上级机构办理的事项",
+        error_messages={"invalid": "行政区划代码应为6位或12位数字"},
+    )
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "页码应为正整数", "min_value": "页码应为正整数", "max_value": "页码过大"},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "sifa-select" if isinstance(field, forms.ChoiceField) else "sifa-input"
+            field.widget.attrs.setdefault("class", css)
+        self.fields["region"].widget.attrs.update({"inputmode": "numeric", "maxlength": "12"})
+        self.fields["q"].widget.input_type = "search"
+
+    def clean_region(self) -> str:
+        code = self.cleaned_data["region"]
+        if code:
+            try:
+                selectors.region_chain(code)
+            except ServiceError as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from None
+        return code
+
+
+def _page(request: HttpRequest, qs, size: int, number: int | None):
+    return Paginator(qs, size).get_page(number or 1)
+
+
+@require_safe
+@page_errors
+def catalogue_index(request: HttpRequest) -> HttpResponse:
+    """办事目录: search by name or keyword, filter by topic, type, level; ``region`` = services for
+    my county (the entries serving the region, higher levels included)."""
+    form = CatalogueFilterForm(request.GET or None)
+    context: dict = {"form": form, "nav": "catalogue"}
+    if form.is_bound and not form.is_valid():
+        return render(request, "catalogue/index.html", context, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    items = selectors.items(
+        q=data.get("q", ""),
+        item_type=data.get("type", ""),
+        level=data.get("level", ""),
+        topic=data.get("topic", ""),
+    )
+    if data.get("region"):
+        entries = selectors.entries(region=data["region"]).filter(item_id__in=items.values("pk"))
+        context["entries"] = _page(request, entries, ENTRY_PAGE_SIZE, data.get("page"))
+        context["region"] = Region.objects.get(code=data["region"])
+    else:
+        context["items"] = _page(request, items, PAGE_SIZE, data.get("page"))
+    context["query"] = request.GET.copy()
+    context["query"].pop("page", None)
+    return render(request, "catalogue/index.html", context)
+
+
+@require_safe
+@page_errors
+def item_page(request: HttpRequest, basic_code: str) -> HttpResponse:
+    """One item: its basis and the organisations that implement it, each linking to its guide."""
+    item = selectors.item_by_code(basic_code)
+    version = selectors.live_version(item)
+    if version is None:
+        raise NotFound("该事项尚未发布或已停止办理", code="catalogue.item_not_published")
+    region = request.GET.get("region", "").strip()
+    entries = selectors.entries(item=item.basic_code, region=region)
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        raise ServiceError("catalogue.page", "页码应为正整数") from None
+    context = {
+        "item": item,
+        "version": version,
+        "children": item.children.filter(versions__status="published").order_by("basic_code"),
+        "entries": _page(request, entries, ENTRY_PAGE_SIZE, max(number, 1)),
+        "region": region,
+        "nav": "catalogue",
+        "limit": guides.limit_text(version.legal_limit_value, version.legal_limit_unit),
+    }
+    return render(request, "catalogue/item.html", context)
+
+
+# --- guides -----------------------------------------------------------------------------------
+
+
+def _guide_response(request: HttpRequest, entry, version, *, preview: bool = False) -> HttpResponse:
+    situations = list(version.situations.all())
+    answers, errors = guides.parse_answers(request.GET, situations)
+    context = {
+        "guide": guides.build(entry, version, answers),
+        "checklist_errors": errors,
+        "preview": preview,
+        "nav": "catalogue",
+    }
+    return render(request, "catalogue/guide.html", context, status=400 if errors else 200)
+
+
+@require_safe
+@page_errors
+def guide_page(request: HttpRequest, implementation_code: str) -> HttpResponse:
+    entry, version = selectors.guide_entry(implementation_code)
+    return _guide_response(request, entry, version)
+
+
+@require_safe
+@json_errors
+def guide_json(request: HttpRequest, implementation_code: str) -> HttpResponse:
+    entry, version = selectors.guide_entry(implementation_code)
+    body = guides.as_json(guides.build(entry, version))
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+def pdf_response(entry: ImplementationEntry, version) -> FileResponse:
+    path = pdf.guide_pdf(entry, version)
+    return FileResponse(
+        path.open("rb"), content_type="application/pdf", filename=f"{entry.item.name}-办事指南.pdf"
+    )
+
+
+@require_safe
+@page_errors
+def guide_pdf(request: HttpRequest, implementation_code: str) -> HttpResponse:
+    entry, version = selectors.guide_entry(implementation_code)
+    return pdf_response(entry, version)
+
+
+@require_safe
+@page_errors
+def guide_preview(request: HttpRequest, basic_code: str, number: str) -> HttpResponse:
+    """A version's guide (usually a draft) as the public will see it; only for catalogue admins of
+    the owning organisation or above — anyone else is told the page does not exist."""
+    item = selectors.item_by_code(basic_code)
+    if not services.can_author(request.user, item.owner):
+        raise NotFound("未找到您要访问的页面", code="not_found")
+    version = selectors.guide_version(selectors.version_of(item, number).pk)
+    response = _guide_response(request, None, version, preview=True)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- open data --------------------------------------------------------------------------------
+
+
+def _open_data_file(suffix: str) -> Path:
+    """The cached download, keyed by what changes when the catalogue changes."""
+    stats = CatalogueItem.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    entry_stats = ImplementationEntry.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    stamps = [s["t"].strftime("%Y%m%d%H%M%S%f") if s["t"] else "0" for s in (stats, entry_stats)]
+    directory = Path(settings.VAR_DIR) / "cache" / "open-data"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"catalogue-{stats['n']}-{entry_stats['n']}-{'-'.join(stamps)}.{suffix}"
+    if not path.exists():
+        data = opendata.export_catalogue(published_only=True)
+        content = opendata.dumps(data) if suffix == "json" else opendata.csv_zip(data)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_bytes(content)
+        temporary.replace(path)
+        for stale in directory.glob(f"catalogue-*.{suffix}"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    return path
+
+
+@require_safe
+def open_data_index(request: HttpRequest) -> HttpResponse:
+    context = {
+        "files": CSV_FILES.values(),
+        "nav": "open-data",
+        "entries": ImplementationEntry.objects.filter(status=EntryStatus.ACTIVE).count(),
+    }
+    return render(request, "catalogue/open_data.html", context)
+
+
+@require_safe
+def open_data_json(request: HttpRequest) -> FileResponse:
+    return FileResponse(_open_data_file("json").open("rb"), content_type="application/json; charset=utf-8")
+
+
+@require_safe
+def open_data_csv(request: HttpRequest) -> FileResponse:
+    return FileResponse(
+        _open_data_file("zip").open("rb"),
+        content_type="application/zip",
+        as_attachment=True,
+        filename="catalogue-csv.zip",
+    )

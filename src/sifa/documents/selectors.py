@@ -1,0 +1,25 @@
+"""Read queries for documents, always through the caller's data scope."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+
+from sifa.core.errors import NotFound
+from sifa.documents.models import Document
+from sifa.organisations.scope import actor_for, scoped
+
+
+def documents_for(user: Any) -> QuerySet[Document]:
+    """Documents ``user`` may see: staff within their organisations' subtrees, others their own."""
+    return scoped(Document.objects.select_related("organisation"), actor_for(user))
+
+
+def document_for(user: Any, public_id: str) -> Document:
+    """One visible document by its public id; out of scope reads as not found (404)."""
+    try:
+        return documents_for(user).get(public_id=uuid.UUID(str(public_id)))
+    except (Document.DoesNotExist, ValueError):
+        raise NotFound("未找到该文书", code="documents.not_found") from None

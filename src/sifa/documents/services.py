@@ -1,0 +1,192 @@
+"""Issuing documents: render → number → seal → store → audit, in one transaction.
+
+``issue_document`` is what the workflow calls for notices and decision letters; the licences app
+uses :func:`sifa.documents.rendering.render_pdf` and :func:`sifa.documents.sealing.seal_pdf`
+directly for the licence PDF (it has its own identifiers instead of document numbers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from sifa.audit.services import record
+from sifa.core.errors import ServiceError
+from sifa.documents.models import Document, DocumentKind
+from sifa.documents.numbering import format_number, next_sequence, province_short_name
+from sifa.documents.rendering import render_pdf
+from sifa.documents.sealing import seal_pdf
+
+DEFAULT_REVIEW_CHANNELS = (
+    "书面申请：当面递交或者邮寄行政复议申请书",
+    "通过行政复议机关指定的互联网渠道在线提交",
+    "书面申请确有困难的，可以口头申请，由行政复议机关当场记录",
+)
+"""行政复议法 (2023) §22: the ways an application for administrative review may be made."""
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    template: str
+    required: tuple[str, ...]
+    reason: str
+
+
+KINDS: dict[str, KindSpec] = {
+    DocumentKind.ACCEPTANCE_NOTICE: KindSpec(
+        "documents/acceptance_notice.html", ("applicant_name", "item_name", "time_limit"), "受理行政许可申请"
+    ),
+    DocumentKind.REFUSAL_NOTICE: KindSpec(
+        "documents/refusal_notice.html",
+        ("applicant_name", "item_name", "reasons", "legal_basis"),
+        "不予受理行政许可申请",
+    ),
+    DocumentKind.CORRECTION_NOTICE: KindSpec(
+        "documents/correction_notice.html", ("applicant_name", "item_name", "items"), "一次性告知补正材料"
+    ),
+    DocumentKind.APPROVAL_DECISION: KindSpec(
+        "documents/approval_decision.html", ("applicant_name", "item_name", "legal_basis"), "准予行政许可决定"
+    ),
+    DocumentKind.DENIAL_DECISION: KindSpec(
+        "documents/denial_decision.html",
+        ("applicant_name", "item_name", "reasons", "legal_basis"),
+        "不予行政许可决定",
+    ),
+}
+LIST_FIELDS = ("reasons", "items")
+CORRECTION_ITEM_FIELDS = ("material", "problem", "requirement")
+
+
+def _check_context(kind: str, context: dict[str, Any]) -> None:
+    """Every missing or malformed field at once (one 400 listing them all)."""
+    errors = []
+    for name in KINDS[kind].required:
+        value = context.get(name)
+        if name in LIST_FIELDS:
+            if not isinstance(value, list | tuple) or not value:
+                errors.append(
+                    {"field": name, "code": "documents.required", "message": f"{name} 至少需要一项"}
+                )
+        elif not isinstance(value, str) or not value.strip():
+            errors.append({"field": name, "code": "documents.required", "message": f"缺少 {name}"})
+    if kind == DocumentKind.CORRECTION_NOTICE and isinstance(context.get("items"), list | tuple):
+        for index, item in enumerate(context["items"]):
+            if not isinstance(item, dict) or any(
+                not str(item.get(f, "")).strip() for f in CORRECTION_ITEM_FIELDS
+            ):
+                errors.append(
+                    {
+                        "field": f"items[{index}]",
+                        "code": "documents.bad_item",
+                        "message": "每个补正事项都需要 material（材料）、problem（问题）和 requirement（补正要求）",
+                    }
+                )
+    if errors:
+        raise ServiceError(
+            "documents.bad_context",
+            "文书内容不完整：" + "；".join(e["message"] for e in errors),
+            errors=errors,
+        )
+
+
+def _storage_key(document_id: str, organisation_id: int, year: int) -> str:
+    return f"documents/{year}/{organisation_id}/{document_id}.pdf"
+
+
+def issue_document(
+    kind: str,
+    *,
+    organisation: Any,
+    recipient: Any = None,
+    context: dict[str, Any],
+    related: tuple[str, str] | None = None,
+    actor: Any = None,
+    scope_path: str = "",
+    issued_on: dt.date | None = None,
+) -> Document:
+    """Render, number, seal, store and audit one document; return the saved :class:`Document`.
+
+    ``context`` holds the template fields (see docs/documents.md for each kind; e.g.
+    ``applicant_name``, ``item_name``, ``application_number``, ``submitted_on``, ``verify_url``);
+    ``organisation``, ``title``, ``number`` and ``issued_on`` are filled in here. ``related`` is
+    (type, id), e.g. ``("application", "330106202611270001")``. ``scope_path`` defaults to the
+    issuing organisation's path (who may read it: its staff and those above; and the recipient).
+
+    The number is taken inside the transaction that stores the document, so a failure anywhere
+    (bad context, sealing, storage) uses no number.
+    """
+    if kind not in KINDS:
+        raise ServiceError("documents.bad_kind", f"不支持的文书种类：{str(kind)[:40]}")
+    if not isinstance(context, dict):
+        raise ServiceError("documents.bad_context", "文书内容必须是字典")
+    _check_context(kind, context)
+    spec = KINDS[kind]
+    issued_on = issued_on or timezone.localdate()
+    title = DocumentKind(kind).label
+    related_type, related_id = related or ("", "")
+    full_context = {
+        "review_body": "作出本决定的行政机关的本级人民政府",
+        "court": "有管辖权的人民法院",
+        "review_channels": list(DEFAULT_REVIEW_CHANNELS),
+        **context,
+        "title": title,
+        "organisation_name": organisation.name,
+        "issued_on": issued_on,
+    }
+    prefix = province_short_name(organisation)
+    with transaction.atomic():
+        sequence = next_sequence(organisation, kind, issued_on.year)
+        number = format_number(prefix, kind, issued_on.year, sequence)
+        pdf = render_pdf(spec.template, {**full_context, "number": number})
+        sealed = seal_pdf(pdf, organisation, reason=spec.reason, location=organisation.name)
+        document = Document(
+            kind=kind,
+            title=title,
+            number=number,
+            year=issued_on.year,
+            sequence=sequence,
+            organisation=organisation,
+            recipient=recipient,
+            related_type=str(related_type)[:50],
+            related_id=str(related_id)[:64],
+            size=len(sealed.pdf),
+            sm3=sealed.sm3_hex,
+            sm2_signature=sealed.sm2_signature_der,
+            sm2_key_id=sealed.sm2_key_id,
+            seal_certificate_serial=sealed.certificate_serial,
+            scope_path=scope_path or organisation.path,
+        )
+        # The file is written before the row commits: a committed document always has its file.
+        # If the transaction rolls back, an unreferenced file may remain; it is never served.
+        document.storage_key = default_storage.save(
+            _storage_key(str(document.public_id), organisation.pk, issued_on.year), ContentFile(sealed.pdf)
+        )
+        document.save()
+        record(
+            "documents.issue",
+            actor=actor,
+            organisation=organisation,
+            object_type="document",
+            object_id=str(document.public_id),
+            scope_path=document.scope_path,
+            detail={
+                "kind": kind,
+                "number": number,
+                "sm3": sealed.sm3_hex,
+                "key_id": sealed.sm2_key_id,
+                "related": f"{related_type}:{related_id}" if related else "",
+            },
+        )
+    return document
+
+
+def read_pdf(document: Document) -> bytes:
+    """The stored sealed PDF of ``document``."""
+    with default_storage.open(document.storage_key, "rb") as handle:
+        return handle.read()

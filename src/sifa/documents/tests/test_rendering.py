@@ -1,0 +1,117 @@
+"""Rendering: Chinese fonts embedded and subset, text extractable, QR codes that decode, fast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sifa.documents.rendering import chinese_date, chinese_number, html_to_pdf, render_pdf
+from sifa.documents.tests.conftest import APPROVAL_CONTEXT, needs_poppler
+from sifa.documents.tests.tools import has
+
+CONTEXT = {**APPROVAL_CONTEXT, "title": "准予行政许可决定书", "organisation_name": "杭州市西湖区司法局", "number": "浙司许字〔2026〕第0007号", "issued_on": dt.date(2026, 11, 27)}  # fmt: skip
+
+
+def poppler(tool: str, pdf: bytes, tmp_path, *args: str) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run([tool, *args, str(path), *(["-"] if tool == "pdftotext" else [])], capture_output=True, text=True, check=True).stdout  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    return render_pdf("documents/approval_decision.html", CONTEXT)
+
+
+@needs_poppler
+def test_an_embedded_subset_cjk_font(pdf, tmp_path):
+    lines = [line for line in poppler("pdffonts", pdf, tmp_path).splitlines() if "CJK" in line]
+    assert lines, "no CJK font in the PDF"
+    for line in lines:
+        columns = line.split()
+        # name  type…  encoding  emb sub uni  object ID
+        assert columns[-5:-2] == ["yes", "yes", "yes"], line
+        assert "+" in columns[0]  # a subset tag such as ABCDEF+Noto-Serif-CJK-SC
+
+
+@needs_poppler
+def test_the_chinese_text_can_be_extracted(pdf, tmp_path):
+    text = poppler("pdftotext", pdf, tmp_path)
+    for expected in (
+        "准予行政许可决定书",
+        "浙司许字〔2026〕第0007号",
+        "杭州市西湖区司法局",
+        "二〇二六年十一月二十七日",
+        "律师执业许可",
+    ):
+        assert expected in text
+
+
+def test_the_qr_code_decodes_to_the_verification_url(pdf, tmp_path):
+    if not has("zbarimg", "pdftoppm"):
+        pytest.skip("zbarimg (Debian zbar-tools) and pdftoppm (poppler-utils) are needed to read the QR code")
+    (tmp_path / "doc.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(tmp_path / "doc.pdf"), str(tmp_path / "page")], check=True)  # fmt: skip
+    decoded = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True
+    )
+    assert decoded.stdout.strip() == APPROVAL_CONTEXT["verify_url"]
+
+
+def test_rendering_takes_less_than_a_second(pdf):
+    started = time.perf_counter()
+    render_pdf("documents/acceptance_notice.html", {**CONTEXT, "time_limit": "二十个工作日"})
+    assert time.perf_counter() - started < 1.0
+
+
+def test_applicant_text_is_escaped_and_never_fetches_files(tmp_path):
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not an image")
+    hostile = {**CONTEXT, "applicant_name": f'<img src="file://{secret}">张三'}
+    pdf = render_pdf("documents/approval_decision.html", hostile)
+    assert pdf.startswith(b"%PDF-")
+    # Even a template that asks for a local file gets nothing: only data: URLs are fetched.
+    html = f'<html><body><p>测试</p><img src="file://{secret}"><img src="http://127.0.0.1:9/x.png"></body></html>'
+    assert html_to_pdf(html).startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(
+    ("date", "text"),
+    [
+        (dt.date(2026, 11, 27), "二〇二六年十一月二十七日"),
+        (dt.date(2030, 1, 10), "二〇三〇年一月十日"),
+        (dt.date(2026, 10, 30), "二〇二六年十月三十日"),
+        (dt.date(2026, 2, 1), "二〇二六年二月一日"),
+    ],
+)
+def test_chinese_dates(date, text):
+    assert chinese_date(date) == text
+
+
+_VALUES = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
+
+
+def _parse(text: str) -> int:
+    if "十" not in text:
+        return _VALUES[text]
+    tens, _, ones = text.partition("十")
+    return (_VALUES[tens] if tens else 1) * 10 + (_VALUES[ones] if ones else 0)
+
+
+@given(st.integers(min_value=1, max_value=99))
+def test_chinese_numbers_read_back(value):
+    text = chinese_number(value)
+    assert "〇" not in text
+    assert _parse(text) == value
+
+
+@given(st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(9999, 12, 31)))
+def test_every_date_has_the_year_digit_by_digit(date):
+    text = chinese_date(date)
+    assert text.startswith("".join("〇一二三四五六七八九"[int(d)] for d in str(date.year)) + "年")
+    assert text.endswith("日")

@@ -1,0 +1,163 @@
+"""issue_document: every kind renders, is numbered, sealed, stored, audited and data-scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+
+import pytest
+
+from sifa.audit.models import AuditEvent
+from sifa.core.errors import ServiceError
+from sifa.documents.models import Document, DocumentKind
+from sifa.documents.numbering import format_number, province_short_name
+from sifa.documents.sealing import verify_sealed_pdf
+from sifa.documents.selectors import document_for, documents_for
+from sifa.documents.services import issue_document, read_pdf
+from sifa.documents.tests.conftest import needs_poppler
+
+BASE = {"applicant_name": "张三", "item_name": "律师执业许可", "application_number": "330106202611270001", "submitted_on": dt.date(2026, 11, 2)}  # fmt: skip
+CONTEXTS = {
+    DocumentKind.ACCEPTANCE_NOTICE: {**BASE, "time_limit": "二十个工作日"},
+    DocumentKind.REFUSAL_NOTICE: {
+        **BASE,
+        "reasons": ["申请事项依法不需要取得行政许可"],
+        "legal_basis": "《中华人民共和国行政许可法》第三十二条第一款第（一）项",
+    },
+    DocumentKind.CORRECTION_NOTICE: {
+        **BASE,
+        "items": [
+            {"material": "身份证明", "problem": "照片页不清晰", "requirement": "重新上传清晰的彩色扫描件"},
+            {"material": "律师协会考核意见", "problem": "缺少", "requirement": "补交实习考核合格意见"},
+            {
+                "material": "无犯罪记录证明",
+                "problem": "已超过有效期",
+                "requirement": "提交三个月内出具的证明",
+            },
+        ],
+        "correction_deadline": dt.date(2026, 12, 2),
+    },
+    DocumentKind.APPROVAL_DECISION: {
+        **BASE,
+        "legal_basis": "《中华人民共和国律师法》第五条",
+        "licence_name": "律师执业证",
+    },
+    DocumentKind.DENIAL_DECISION: {
+        **BASE,
+        "reasons": ["申请人受过刑事处罚（《中华人民共和国律师法》第七条第（一）项）"],
+        "legal_basis": "《中华人民共和国律师法》第五条、第七条",
+        "review_body": "杭州市西湖区人民政府",
+        "court": "杭州市西湖区人民法院",
+    },
+}
+EXPECTED_TEXT = {
+    DocumentKind.ACCEPTANCE_NOTICE: ["受理通知书", "予以受理", "二十个工作日"],
+    DocumentKind.REFUSAL_NOTICE: ["不予受理通知书", "决定不予受理", "行政复议", "行政诉讼"],
+    DocumentKind.CORRECTION_NOTICE: ["补正告知书", "一次性告知", "共3项", "照片页不清晰", "律师协会考核意见", "无犯罪记录证明"],
+    DocumentKind.APPROVAL_DECISION: ["准予行政许可决定书", "决定准予行政许可", "律师执业证"],
+    DocumentKind.DENIAL_DECISION: [
+        "不予行政许可决定书", "受过刑事处罚", "杭州市西湖区人民政府", "六十日内", "杭州市西湖区人民法院", "六个月内", "口头申请",
+    ],
+}  # fmt: skip
+
+
+@needs_poppler
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_every_kind_is_issued_sealed_and_readable(kind, orgs, citizen, tmp_path):
+    document = issue_document(
+        kind, organisation=orgs["county"], recipient=citizen, context=CONTEXTS[kind],
+        related=("application", "330106202611270001"), issued_on=dt.date(2026, 11, 27),
+    )  # fmt: skip
+    pdf = read_pdf(document)
+    assert document.size == len(pdf)
+    assert verify_sealed_pdf(pdf, bytes(document.sm2_signature), document.sm2_key_id).valid
+    (tmp_path / "d.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(tmp_path / "d.pdf"), "-"], capture_output=True, text=True).stdout
+    for expected in [
+        *EXPECTED_TEXT[kind],
+        document.number,
+        "杭州市西湖区司法局",
+        "二〇二六年十一月二十七日",
+        "张三",
+    ]:
+        assert expected in text.replace("\n", ""), expected
+    assert document.storage_key.startswith("documents/2026/")
+    event = AuditEvent.objects.get(action="documents.issue", object_id=str(document.public_id))
+    assert event.detail["number"] == document.number and event.scope_path == "/1/2/4/"
+
+
+def test_numbers_count_per_organisation_kind_and_year(orgs, citizen):
+    def issue(kind, org="county", year=2026):
+        return issue_document(
+            kind,
+            organisation=orgs[org],
+            recipient=citizen,
+            context=CONTEXTS[kind],
+            issued_on=dt.date(year, 3, 1),
+        ).number
+
+    assert issue(DocumentKind.APPROVAL_DECISION) == "浙司许字〔2026〕第0001号"
+    assert issue(DocumentKind.APPROVAL_DECISION) == "浙司许字〔2026〕第0002号"
+    assert issue(DocumentKind.ACCEPTANCE_NOTICE) == "浙司受字〔2026〕第0001号"
+    assert issue(DocumentKind.APPROVAL_DECISION, year=2027) == "浙司许字〔2027〕第0001号"
+    assert issue(DocumentKind.DENIAL_DECISION, org="province") == "浙司不许字〔2026〕第0001号"
+
+
+def test_prefixes_follow_the_province_and_the_ministry_has_its_own(orgs):
+    assert province_short_name(orgs["county"]) == "浙"
+    assert province_short_name(orgs["ministry"]) == "部"
+    assert format_number("京", DocumentKind.CORRECTION_NOTICE, 2026, 12345) == "京司补字〔2026〕第12345号"
+    assert format_number("浙", DocumentKind.REFUSAL_NOTICE, 2026, 7) == "浙司不受字〔2026〕第0007号"
+
+
+def test_a_failed_seal_uses_no_number(orgs, citizen, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ServiceError("documents.bad_pdf", "坏")
+
+    monkeypatch.setattr("sifa.documents.services.seal_pdf", broken)
+    with pytest.raises(ServiceError):
+        issue_document(DocumentKind.APPROVAL_DECISION, organisation=orgs["county"], context=CONTEXTS[DocumentKind.APPROVAL_DECISION])  # fmt: skip
+    monkeypatch.undo()
+    document = issue_document(
+        DocumentKind.APPROVAL_DECISION, organisation=orgs["county"], context=CONTEXTS[DocumentKind.APPROVAL_DECISION],
+        issued_on=dt.date(2026, 5, 1),
+    )  # fmt: skip
+    assert document.sequence == 1
+
+
+def test_missing_fields_are_all_listed_in_chinese(orgs):
+    with pytest.raises(ServiceError) as excinfo:
+        issue_document(
+            DocumentKind.CORRECTION_NOTICE, organisation=orgs["county"],
+            context={"applicant_name": "张三", "items": [{"material": "身份证明"}, "x"]},
+        )  # fmt: skip
+    error = excinfo.value
+    assert error.code == "documents.bad_context" and error.status == 400
+    assert {e["field"] for e in error.errors} == {"item_name", "items[0]", "items[1]"}
+    assert not Document.objects.exists()
+    with pytest.raises(ServiceError) as excinfo:
+        issue_document("licence", organisation=orgs["county"], context={})
+    assert excinfo.value.code == "documents.bad_kind"
+
+
+def test_an_organisation_without_uscc_gets_a_clear_error(orgs):
+    with pytest.raises(ServiceError) as excinfo:
+        issue_document(DocumentKind.APPROVAL_DECISION, organisation=orgs["ministry"], context=CONTEXTS[DocumentKind.APPROVAL_DECISION])  # fmt: skip
+    assert excinfo.value.code == "documents.no_uscc"
+
+
+def test_the_recipient_and_the_jurisdiction_see_the_document_others_do_not(
+    orgs, citizen, other_citizen, county_staff
+):
+    document = issue_document(
+        DocumentKind.ACCEPTANCE_NOTICE, organisation=orgs["county"], recipient=citizen,
+        context=CONTEXTS[DocumentKind.ACCEPTANCE_NOTICE],
+    )  # fmt: skip
+    assert document_for(citizen, str(document.public_id)) == document
+    assert list(documents_for(county_staff)) == [document]
+    assert not documents_for(other_citizen).exists()
+    with pytest.raises(ServiceError) as excinfo:
+        document_for(other_citizen, str(document.public_id))
+    assert excinfo.value.status == 404
+    with pytest.raises(ServiceError):
+        document_for(citizen, "not-a-uuid")

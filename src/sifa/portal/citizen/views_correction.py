@@ -1,0 +1,128 @@
+"""补正: the one-time notice (一次性告知书, 行政许可法 §32) with everything fixed on one page.
+
+One multipart form holds the whole application: each material can be replaced in place and each
+form field corrected, with the notice's items shown next to what they are about. Submitting it
+stores the new files first (a rejected file stores nothing and is reported on its input), then
+resubmits the corrected form through ``services.submit_correction``, which re-runs pre-review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from sifa.applications import services
+from sifa.applications.models import Application, ApplicationStatus
+from sifa.core.errors import ServiceError
+from sifa.portal.citizen import jsonschema_forms as jf
+from sifa.portal.citizen.common import applicant_required, page
+from sifa.portal.citizen.drafts import checklist, my_application, ref_of, schema_of
+from sifa.portal.citizen.views_apply import _valid_until, bound_fields
+
+
+def _flagged(items: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """The notice's items split into form fields, materials (by id) and general remarks."""
+    fields: dict[str, str] = {}
+    materials: dict[str, str] = {}
+    general: list[str] = []
+    for item in items:
+        name, message = str(item.get("field") or ""), str(item.get("message") or "")
+        if name.startswith("materials."):
+            materials[name.split(".", 1)[1]] = message
+        elif name and not name.startswith("situation_answers"):
+            fields[name] = message
+        else:
+            general.append(message)
+    return fields, materials, general
+
+
+def _uploads(request: HttpRequest, app: Application, rows: list[dict]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for row in rows:
+        upload = request.FILES.get(f"file-{row['material']}")
+        valid_until, date_error = _valid_until(request.POST.get(f"valid-{row['material']}", "").strip())
+        if date_error:
+            errors[f"m-{row['material']}-valid-until"] = date_error
+            continue
+        if upload is None:
+            continue
+        try:
+            services.upload_material(
+                app,
+                actor=request.user,
+                material_id=row["material"],
+                fileobj=upload,
+                filename=upload.name or "",
+                valid_until=valid_until,
+                declared_content_type=upload.content_type,
+            )
+        except ServiceError as exc:
+            if exc.status in (404, 409):
+                raise
+            errors[f"m-{row['material']}-file"] = f"{row['name']}：{exc.message}"
+    return errors
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def correction(request: HttpRequest, ref: str) -> HttpResponse:
+    app = my_application(request, ref)
+    if app.status != ApplicationStatus.CORRECTION_REQUIRED:
+        messages.info(request, "该申请当前没有待补正的内容。")
+        return redirect("citizen-application", ref=ref_of(app))
+    notice = app.correction_notices.filter(answered_at__isnull=True).order_by("-issued_at").first()
+    items = list(notice.items) if notice else []
+    flagged_fields, flagged_materials, general = _flagged(items)
+    schema = schema_of(app)
+    fields = jf.all_fields(schema)
+    errors: dict[str, str] = {}
+    posted = None
+    if request.method == "POST":
+        errors = _uploads(request, app, checklist(app))
+        data, field_errors = jf.read_fields(fields, request.POST, app.form_data or {}, schema)
+        errors.update({"f-" + k.replace(".", "-"): v for k, v in field_errors.items()})
+        if not errors:
+            try:
+                services.submit_correction(app, actor=request.user, form_data=data)
+            except ServiceError as exc:
+                if not exc.errors:
+                    raise
+                for error in exc.errors:
+                    name = error.get("field", "")
+                    key = f"m-{name.split('.', 1)[1]}-file" if name.startswith("materials.") else "f-" + name
+                    errors[key.replace(".", "-")] = error.get("message", "")
+            else:
+                messages.success(request, "补正材料已提交，我们将重新预审，结果会通过消息通知您。")
+                return redirect("citizen-application", ref=ref_of(app))
+        posted = request.POST
+    field_errors = {f.name: errors.get(f.html_id, "") for f in fields}
+    bound = bound_fields(fields, app.form_data or {}, field_errors, posted, flagged_fields)
+    material_rows = [
+        {
+            **row,
+            "issue": flagged_materials.get(str(row["material"]), ""),
+            "error": errors.get(f"m-{row['material']}-file", ""),
+            "date_error": errors.get(f"m-{row['material']}-valid-until", ""),
+        }
+        for row in checklist(app)
+    ]
+    material_rows.sort(key=lambda r: not r["issue"])
+    context = {
+        "title": "补正材料",
+        "app": app,
+        "ref": ref_of(app),
+        "notice": notice,
+        "items": items,
+        "general": general,
+        "fields": bound,
+        "materials": material_rows,
+        "errors": [{"href": "#" + key, "message": message} for key, message in errors.items()],
+        "section": "applications",
+    }
+    return page(request, "portal/citizen/correction.html", context, status=400 if errors else 200)

@@ -1,0 +1,193 @@
+"""我的空间: my applications with their next action, one application, materials, messages, e-licences
+and who read my personal data. Everything is the caller's own; another citizen's ids answer 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from sifa.applications import selectors, services
+from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus
+from sifa.applications.serializers import timeline
+from sifa.applications.services.drafts import PRE_ACCEPTANCE
+from sifa.applications.uploads import attachment_response
+from sifa.audit.selectors import my_access_log
+from sifa.core.masking import mask_name
+from sifa.notifications import services as notification_services
+from sifa.notifications.selectors import my_messages
+from sifa.organisations.scope import actor_for, scoped
+from sifa.portal.citizen.common import applicant_required, page
+from sifa.portal.citizen.drafts import checklist, flow, my_application, ref_of
+
+PAGE_SIZE = 20
+
+
+def next_action(app: Application) -> dict[str, str]:
+    """The one thing the applicant can do next, as a link (or just words when it is ours to do)."""
+    label = selectors.NEXT_ACTIONS.get(app.status, "")
+    if app.status == ApplicationStatus.DRAFT:
+        return {"label": label, "url": flow(app)[0]["url"]}
+    if app.status == ApplicationStatus.CORRECTION_REQUIRED:
+        return {"label": label, "url": reverse("citizen-correction", args=[ref_of(app)])}
+    return {"label": label, "url": ""}
+
+
+def _mine(request: HttpRequest):
+    user = request.user
+    return selectors.applications(actor_for(user)).filter(Q(applicant=user) | Q(agent=user))
+
+
+def _paged(request: HttpRequest, rows) -> Any:
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@never_cache
+@require_safe
+@applicant_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    page_obj = _paged(request, _mine(request))
+    rows = [
+        {
+            "app": app,
+            "ref": ref_of(app),
+            "stage": selectors.STAGES.get(app.status, ""),
+            "next": next_action(app),
+        }
+        for app in page_obj
+    ]
+    context = {
+        "title": "我的空间",
+        "rows": rows,
+        "page_obj": page_obj,
+        "unread": my_messages(request.user, unread_only=True).count(),
+        "section": "applications",
+    }
+    return page(request, "portal/citizen/me_dashboard.html", context)
+
+
+@never_cache
+@require_safe
+@applicant_required
+def application_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    app = my_application(request, ref)
+    context = {
+        "title": f"办件 {app.number or '草稿'}",
+        "app": app,
+        "ref": ref_of(app),
+        "stage": selectors.STAGES.get(app.status, ""),
+        "next": next_action(app),
+        "deadline": selectors.deadline(app),
+        "checklist": checklist(app),
+        "notices": list(app.correction_notices.order_by("issued_at")),
+        "timeline": timeline(app),
+        "can_withdraw": app.status in PRE_ACCEPTANCE,
+        "section": "applications",
+    }
+    return page(request, "portal/citizen/me_application.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def withdraw(request: HttpRequest, ref: str) -> HttpResponse:
+    app = my_application(request, ref)
+    if request.method == "POST":
+        app = services.withdraw(app, request.user)
+        messages.success(request, "申请已撤回。")
+        return redirect("citizen-application", ref=ref_of(app))
+    context = {"title": "撤回申请", "app": app, "ref": ref_of(app), "section": "applications"}
+    return page(request, "portal/citizen/me_withdraw.html", context)
+
+
+@require_safe
+@applicant_required
+def material_file(request: HttpRequest, ref: str, material_id: str) -> HttpResponse:
+    my_application(request, ref)
+    row = selectors.material(actor_for(request.user), ref, material_id)
+    return attachment_response(row.storage_key, row.display_name, row.content_type)
+
+
+@require_safe
+def legacy_link(request: HttpRequest, ref: str) -> HttpResponse:
+    """Notifications link to ``/applications/<number>/``: that is this application in 我的空间."""
+    return redirect("citizen-application", ref=ref)
+
+
+@never_cache
+@require_safe
+@applicant_required
+def my_materials(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    rows = (
+        scoped(ApplicationMaterial.objects.all(), actor_for(user))
+        .filter(Q(application__applicant=user) | Q(application__agent=user), superseded=False)
+        .exclude(storage_key="")
+        .select_related("application", "material")
+        .order_by("-created_at")
+    )
+    page_obj = _paged(request, rows)
+    items = [{"row": row, "ref": ref_of(row.application)} for row in page_obj]
+    context = {"title": "我提交的材料", "items": items, "page_obj": page_obj, "section": "materials"}
+    return page(request, "portal/citizen/me_materials.html", context)
+
+
+@never_cache
+@require_safe
+@applicant_required
+def my_messages_page(request: HttpRequest) -> HttpResponse:
+    page_obj = _paged(request, my_messages(request.user))
+    context = {"title": "我的消息", "page_obj": page_obj, "section": "messages"}
+    return page(request, "portal/citizen/me_messages.html", context)
+
+
+@require_POST
+@applicant_required
+def message_read(request: HttpRequest, public_id: str) -> HttpResponse:
+    notification_services.mark_read(request.user, public_id)
+    return redirect("citizen-messages")
+
+
+@never_cache
+@require_safe
+@applicant_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    """我的数据被谁查看: staff names masked (张*), organisation and purpose in full."""
+    page_obj = _paged(request, my_access_log(request.user))
+    rows = [
+        {
+            "at": row.accessed_at,
+            "organisation": row.reader_organisation.name if row.reader_organisation else "",
+            "reader": mask_name(row.reader.display_name or "工作人员"),
+            "purpose": row.purpose,
+            "object_type": row.object_type,
+        }
+        for row in page_obj
+    ]
+    context = {"title": "谁查看了我的数据", "rows": rows, "page_obj": page_obj, "section": "access"}
+    return page(request, "portal/citizen/me_access_log.html", context)
+
+
+def licence_wallet(user: Any) -> list | None:
+    """The caller's e-licences when the licences app offers a wallet; None while it does not."""
+    try:
+        from sifa.licences import selectors as licence_selectors
+    except ImportError:
+        return None
+    wallet = getattr(licence_selectors, "wallet", None)
+    return list(wallet(user)) if callable(wallet) else None
+
+
+@never_cache
+@require_safe
+@applicant_required
+def licences(request: HttpRequest) -> HttpResponse:
+    context = {"title": "我的电子证照", "licences": licence_wallet(request.user), "section": "licences"}
+    return page(request, "portal/citizen/me_licences.html", context)

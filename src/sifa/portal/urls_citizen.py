@@ -1,0 +1,31 @@
+"""Citizen pages, mounted at the site root: ``path("", include("sifa.portal.urls_citizen"))``."""
+
+from django.urls import path
+
+from sifa.portal.citizen import views_apply, views_correction, views_space, views_track
+
+urlpatterns = [
+    path("apply/drafts/<uuid:app_id>/situations/", views_apply.situations, name="citizen-apply-situations"),
+    path("apply/drafts/<uuid:app_id>/form/<int:step>/", views_apply.form_step, name="citizen-apply-form"),
+    path("apply/drafts/<uuid:app_id>/materials/", views_apply.materials, name="citizen-apply-materials"),
+    path("apply/drafts/<uuid:app_id>/check/", views_apply.check, name="citizen-apply-check"),
+    path("apply/drafts/<uuid:app_id>/done/", views_apply.done, name="citizen-apply-done"),
+    path("apply/<str:implementation_code>/", views_apply.start, name="citizen-apply"),
+    path("track/", views_track.track, name="citizen-track"),
+    path("care-mode/", views_track.care_mode, name="citizen-care-mode"),
+    path("me/", views_space.dashboard, name="citizen-me"),
+    path("me/applications/<str:ref>/", views_space.application_detail, name="citizen-application"),
+    path("me/applications/<str:ref>/correction/", views_correction.correction, name="citizen-correction"),
+    path("me/applications/<str:ref>/withdraw/", views_space.withdraw, name="citizen-withdraw"),
+    path(
+        "me/applications/<str:ref>/materials/<str:material_id>/file/",
+        views_space.material_file,
+        name="citizen-material-file",
+    ),
+    path("me/materials/", views_space.my_materials, name="citizen-materials"),
+    path("me/messages/", views_space.my_messages_page, name="citizen-messages"),
+    path("me/messages/<str:public_id>/read/", views_space.message_read, name="citizen-message-read"),
+    path("me/access-log/", views_space.access_log, name="citizen-access-log"),
+    path("me/licences/", views_space.licences, name="citizen-licences"),
+    path("applications/<str:ref>/", views_space.legacy_link, name="citizen-application-link"),
+]
