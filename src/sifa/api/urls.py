@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("sifa.notifications.api")),
     path("", include("sifa.applications.api")),
     path("", include("sifa.workflow.api")),
+    path("", include("sifa.licences.api")),
 ]

@@ -68,7 +68,10 @@ INSTALLED_APPS = [
     "sifa.applications",
     "sifa.notifications",
     "sifa.workflow",
+    "sifa.documents",
+    "sifa.licences",
     "sifa.portal",
+    "sifa.workbench",
     "sifa.api",
 ]
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/", include("sifa.api.urls")),
     path("accounts/", include("sifa.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("workbench/", include("sifa.workbench.urls")),
+    path("", include("sifa.licences.urls")),  # /verify/…
     path("", include("sifa.catalogue.urls")),  # /catalogue/, /guides/…, /open-data/…
     path("", include("sifa.portal.urls")),  # / (home)
 ]

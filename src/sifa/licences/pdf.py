@@ -1,0 +1,83 @@
+"""The licence's PDF rendition: rendered and sealed by ``sifa.documents`` when it is installed.
+
+The signed JSON is the licence; the PDF is its printable 版式文件 (GB/T 36905 asks for a layout
+file). ``sifa.documents`` renders it (WeasyPrint, Noto CJK), seals it for the issuing organisation
+(PAdES + visible stamp) and signs its SM3 digest with SM2. Without that app (or its system
+libraries) a licence is still issued, signed and verifiable; it just has no PDF yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from sifa.licences.models import Licence
+from sifa.licences.payload import keyring, public_holder_name
+
+logger = logging.getLogger("sifa.licences")
+
+TEMPLATE = "licences/licence.html"
+
+
+@dataclass(frozen=True)
+class StoredPdf:
+    storage_key: str
+    sm3_hex: str
+    signature: bytes
+    key_id: str
+
+
+def documents_available() -> bool:
+    try:
+        from sifa.documents.rendering import render_pdf  # noqa: F401
+        from sifa.documents.sealing import seal_pdf  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def verify_url(identifier: str) -> str:
+    """The public page a QR code on the licence points to."""
+    base = getattr(settings, "PUBLIC_URL", "") or ""
+    return f"{base.rstrip('/')}/verify/{identifier}"
+
+
+def context(licence: Licence) -> dict:
+    return {
+        "licence": licence,
+        "holder_display": licence.holder_name,
+        "public_holder": public_holder_name(licence),
+        "verify_url": verify_url(licence.identifier),
+        "organisation_name": licence.issuer_name,
+        "title": licence.name,
+    }
+
+
+def render_and_seal(licence: Licence) -> StoredPdf | None:
+    """Render, seal and store the PDF; None when ``sifa.documents`` is not available."""
+    if not documents_available():
+        logger.info("licence %s issued without PDF: sifa.documents is not available", licence.identifier)
+        return None
+    from sifa.documents.rendering import render_pdf
+    from sifa.documents.sealing import seal_pdf
+
+    pdf = render_pdf(TEMPLATE, context(licence))
+    sealed = seal_pdf(
+        pdf,
+        licence.issuer,
+        reason=f"签发电子证照：{licence.name}",
+        location=licence.issuer_name,
+        keyring=keyring(),
+    )
+    key = f"licences/{licence.issue_date.year}/{licence.issuer_id}/{licence.id}.pdf"
+    stored_key = default_storage.save(key, ContentFile(sealed.pdf))
+    return StoredPdf(stored_key, sealed.sm3_hex, sealed.sm2_signature_der, sealed.sm2_key_id)
+
+
+def read_pdf(licence: Licence) -> bytes:
+    with default_storage.open(licence.pdf_storage_key, "rb") as handle:
+        return handle.read()

@@ -1,0 +1,84 @@
+"""With the real catalogue: an approved 律师执业许可 issues a 律师执业证 (no workflow needed), and a
+later application that needs the licence takes it from the wallet instead of asking for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from sifa.accounts.services import register_person
+from sifa.applications.models import MaterialProvenance
+from sifa.applications.services.drafts import start_draft
+from sifa.catalogue.models import ImplementationEntry
+from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
+from sifa.core.licence_ids import parse_licence_id
+from sifa.licences.models import LicenceUse
+from sifa.licences.services import issue_for_application
+from sifa.organisations.models import Membership, Role
+
+from .conftest import CITIZEN_ID
+
+LAWYER_FULL_TIME = "000100001001"
+
+
+@pytest.fixture
+def world(cat, django_user_model):  # noqa: F811  (the imported fixture)
+    citizen = register_person(
+        name="张三",
+        id_number=CITIZEN_ID,
+        phone="13900000011",
+        password="Sifa-Secret-2026!",
+        region_code="330106",
+    ).user
+    decider = django_user_model.objects.create_user("zj-decider", "x-Secret-123", kind="staff")
+    Membership.objects.create(user=decider, organisation=cat["orgs"]["zj"], role=Role.DECISION_MAKER)
+    return {"orgs": cat["orgs"], "citizen": citizen, "decider": decider}
+
+
+def _draft(world, basic_code: str, **form):
+    entry = ImplementationEntry.objects.select_related("version").get(
+        item__basic_code=basic_code, organisation=world["orgs"]["hz"]
+    )
+    return start_draft(entry, actor=world["citizen"], form_data={"law_firm": "浙江示例律师事务所", **form})
+
+
+def test_an_approved_lawyer_application_issues_a_lawyer_licence(world):
+    application = _draft(world, LAWYER_FULL_TIME)
+    licence = issue_for_application(application, world["decider"], issuer=world["orgs"]["zj"], with_pdf=False)
+    assert licence is not None and licence.name == "律师执业证" and licence.holder == world["citizen"]
+    assert parse_licence_id(licence.identifier).issuer_code == world["orgs"]["zj"].uscc
+    assert licence.particulars == {"practice_organisation": "浙江示例律师事务所"}
+    assert licence.application == application
+    # A retried decision does not issue a second licence.
+    assert issue_for_application(application, world["decider"], with_pdf=False) == licence
+
+
+def test_a_change_application_takes_the_licence_from_the_wallet_with_provenance(world):
+    first = issue_for_application(
+        _draft(world, LAWYER_FULL_TIME), world["decider"], issuer=world["orgs"]["zj"], with_pdf=False
+    )
+    change = _draft(world, "000100002000")
+    material = change.materials.get(material__name="律师执业证书")
+    assert material.provenance == MaterialProvenance.LICENCE
+    assert material.source_reference == first.identifier
+    assert material.source_label == f"来自电子证照库：律师执业证 {first.number}（浙江省司法厅）"
+
+    use = LicenceUse.objects.get(licence=first)
+    assert use.application == change and use.action == "once_only" and "律师执业证书" in use.purpose
+
+    # The approved change re-issues the licence as version 002 with the new practice organisation.
+    change.form_data = {"law_firm": "浙江新律师事务所"}
+    second = issue_for_application(change, world["decider"], issuer=world["orgs"]["zj"], with_pdf=False)
+    assert parse_licence_id(second.identifier).version == 2 and second.previous == first
+    first.refresh_from_db()
+    assert first.status == "superseded"
+
+
+def test_a_revoked_licence_is_not_offered(world):
+    from sifa.licences.services import revoke
+
+    first = issue_for_application(
+        _draft(world, LAWYER_FULL_TIME), world["decider"], issuer=world["orgs"]["zj"], with_pdf=False
+    )
+    revoke(first, actor=world["decider"], reason="吊销")
+    change = _draft(world, "000100002000")
+    assert not change.materials.filter(provenance=MaterialProvenance.LICENCE).exists()

@@ -1,0 +1,51 @@
+"""The sealed PDF rendition (needs ``sifa.documents``: WeasyPrint, Noto CJK fonts, pyHanko)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from sifa.licences.models import LicenceType
+from sifa.licences.pdf import documents_available
+from sifa.licences.services import issue_licence
+
+from .conftest import client_for
+
+pytestmark = [
+    pytest.mark.urls("sifa.licences.tests.urls"),
+    pytest.mark.skipif(
+        not documents_available(),
+        reason="sifa.documents (render_pdf, seal_pdf) is not importable: licences are issued without PDF",
+    ),
+]
+
+
+def test_the_holder_downloads_a_sealed_pdf_that_validates_and_names_the_licence(people, orgs, ring, tmp_path):
+    from sifa.documents.sealing import verify_sealed_pdf
+
+    licence = issue_licence(
+        LicenceType.objects.get(key="lawyer_licence"), people["citizen"], orgs["zj"], actor=people["decider"],
+        particulars={"practice_organisation": "浙江示例律师事务所"},
+    )  # fmt: skip
+    assert licence.pdf_storage_key and licence.pdf_key_id == licence.key_id
+    response = client_for(people["citizen"]).get(f"/api/v1/licences/{licence.identifier}/pdf/")
+    assert response.status_code == 200
+    pdf = response.content
+    result = verify_sealed_pdf(pdf, bytes(licence.pdf_signature), licence.pdf_key_id, keyring=ring)
+    assert result.valid, result.errors
+    assert result.sm3_hex == licence.pdf_sm3 and result.signer_uscc in ("", orgs["zj"].uscc)
+
+    tampered = bytearray(pdf)
+    tampered[len(tampered) // 3] ^= 0x01
+    assert not verify_sealed_pdf(
+        bytes(tampered), bytes(licence.pdf_signature), licence.pdf_key_id, keyring=ring
+    ).valid
+
+    if shutil.which("pdftotext"):
+        (tmp_path / "licence.pdf").write_bytes(pdf)
+        text = subprocess.run(
+            ["pdftotext", "licence.pdf", "-"], cwd=tmp_path, capture_output=True, text=True
+        ).stdout
+        assert "律师执业证" in text and licence.number in text and "/verify/" in text

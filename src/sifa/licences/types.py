@@ -1,0 +1,123 @@
+"""The licence types Sifa issues, defined by 司法部 (its USCC from the organisation tree).
+
+``sifa load-licence-types`` writes them (idempotent: a second run changes nothing; a renamed
+type is updated in place, its code never changes). Sequences are stable forever: a code printed
+in an identifier must keep meaning the same type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from sifa.core.errors import ServiceError
+from sifa.core.licence_ids import licence_type_code
+from sifa.licences.models import HolderKind, LicenceType
+from sifa.organisations.models import Organisation, OrganisationKind
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    sequence: int
+    key: str
+    name: str
+    holder_kind: str
+    validity_years: int | None
+    result_names: tuple[str, ...]
+    legal_basis: str
+
+
+PERSON, COMPANY = HolderKind.PERSON.value, HolderKind.COMPANY.value
+
+TYPES: tuple[TypeSpec, ...] = (
+    TypeSpec(1, "lawyer_licence", "律师执业证", PERSON, None,
+             ("律师执业证书", "律师执业证书（换发）", "律师执业证"), "《中华人民共和国律师法》第六条"),
+    TypeSpec(2, "law_firm_licence", "律师事务所执业许可证", COMPANY, None,
+             ("律师事务所执业证书", "律师事务所执业许可证"), "《中华人民共和国律师法》第十八条"),
+    TypeSpec(3, "notary_licence", "公证员执业证", PERSON, None,
+             ("公证员执业证书", "公证员执业证"), "《中华人民共和国公证法》第二十一条"),
+    TypeSpec(4, "forensic_institution_licence", "司法鉴定许可证", COMPANY, 5,
+             ("司法鉴定许可证",), "《司法鉴定机构登记管理办法》第二十条（有效期五年）"),
+    TypeSpec(5, "forensic_expert_licence", "司法鉴定人执业证", PERSON, 5,
+             ("司法鉴定人执业证",), "《司法鉴定人登记管理办法》第十八条（有效期五年）"),
+    TypeSpec(6, "grassroots_legal_worker_licence", "基层法律服务工作者执业证", PERSON, None,
+             ("基层法律服务工作者执业证",), "《基层法律服务工作者管理办法》第十四条"),
+    TypeSpec(7, "legal_qualification", "法律职业资格证书", PERSON, None,
+             ("法律职业资格证书",), "《法律职业资格管理办法》第四条"),
+    TypeSpec(8, "legal_aid_decision", "法律援助决定书", PERSON, None,
+             ("给予法律援助决定书或者不予法律援助决定书", "法律援助决定书"), "《中华人民共和国法律援助法》第四十三条"),
+    TypeSpec(9, "notary_office_licence", "公证机构执业证书", COMPANY, None,
+             ("公证机构执业证书",), "《中华人民共和国公证法》第九条"),
+    TypeSpec(10, "law_firm_branch_licence", "律师事务所分所执业许可证", COMPANY, None,
+             ("律师事务所分所执业证书",), "《中华人民共和国律师法》第十九条"),
+    TypeSpec(11, "foreign_law_office_licence", "外国律师事务所驻华代表机构执业执照", COMPANY, None,
+             ("外国律师事务所驻华代表机构执业执照、代表执业证书",), "《外国律师事务所驻华代表机构管理条例》第十条"),
+)  # fmt: skip
+
+
+def ministry() -> Organisation:
+    """司法部, the definer of every type; it must be in the organisation tree with its USCC."""
+    org = Organisation.objects.filter(kind=OrganisationKind.MINISTRY).exclude(uscc="").order_by("pk").first()
+    if org is None:
+        raise ServiceError(
+            "licence.no_definer",
+            "组织机构树中没有带统一社会信用代码的司法部，请先运行 sifa build-organisations",
+            status=503,
+        )
+    return org
+
+
+def load_licence_types() -> tuple[int, int]:
+    """Create or update every type; return (created, updated)."""
+    definer = ministry()
+    created = updated = 0
+    with transaction.atomic():
+        for spec in TYPES:
+            code = licence_type_code(definer.uscc, spec.sequence)
+            values = {
+                "code": code,
+                "name": spec.name,
+                "definer_name": definer.name,
+                "definer_uscc": definer.uscc,
+                "holder_kind": spec.holder_kind,
+                "validity_years": spec.validity_years,
+                "result_names": list(spec.result_names),
+                "legal_basis": spec.legal_basis,
+            }
+            row = LicenceType.objects.filter(key=spec.key).first()
+            if row is None:
+                LicenceType.objects.create(key=spec.key, **values)
+                created += 1
+            elif any(getattr(row, field) != value for field, value in values.items()):
+                for field, value in values.items():
+                    setattr(row, field, value)
+                row.save()
+                updated += 1
+    return created, updated
+
+
+def type_for(reference: str) -> LicenceType | None:
+    """A type by its key (``lawyer_licence``) or its 21-character code; loads the types on first use."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    if not LicenceType.objects.exists():
+        load_licence_types()
+    return (
+        LicenceType.objects.filter(key=reference).first()
+        or LicenceType.objects.filter(code=reference).first()
+    )
+
+
+def type_for_result(result_name: str) -> LicenceType | None:
+    """The type a catalogue result name (``ItemVersion.result_name``) issues, or None."""
+    result_name = (result_name or "").strip()
+    if not result_name:
+        return None
+    if not LicenceType.objects.exists():
+        load_licence_types()
+    for row in LicenceType.objects.all():
+        if result_name in row.result_names:
+            return row
+    return None

@@ -1,0 +1,121 @@
+"""Verification anyone can run: by identifier (the register's copy) or by a copy someone holds.
+
+The answer always reads the status live from the database (a revocation shows at once) and
+carries the exact signed bytes, the DER signature and the key id, so the check can be repeated
+offline with ``openssl pkeyutl`` (docs/licences.md). The holder appears masked.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.utils import timezone
+
+from sifa.core.errors import NotFound
+from sifa.core.signing import SM2_WITH_SM3
+from sifa.licences.models import Licence
+from sifa.licences.payload import (
+    SignatureCheck,
+    b64,
+    check_signature,
+    decode_b64,
+    parse_payload,
+    public_holder_name,
+    stored_check,
+)
+from sifa.licences.wallet import canonical_identifier
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+MAX_SIGNATURE_BYTES = 160
+
+
+def _algorithm(key_id: str) -> str:
+    return "Ed25519" if key_id.startswith("ed25519-") else SM2_WITH_SM3
+
+
+def licence_facts(licence: Licence) -> dict[str, Any]:
+    """The public facts of a licence: status (live), masked holder, issuer, validity, versions."""
+    today = timezone.localdate()
+    successor = licence.next_versions.order_by("-version").values_list("identifier", flat=True).first()
+    return {
+        "identifier": licence.identifier,
+        "name": licence.name,
+        "type": licence.licence_type.name,
+        "type_code": licence.licence_type.code,
+        "number": licence.number,
+        "version": licence.version,
+        "status": licence.effective_status(today),
+        "status_label": licence.effective_status_label(today),
+        "status_reason": licence.status_reason if licence.status != "valid" else "",
+        "status_date": licence.status_date,
+        "suspended_until": licence.suspended_until,
+        "superseded_by": successor,
+        "holder": public_holder_name(licence),
+        "holder_code": licence.holder_code_masked,
+        "holder_code_type": licence.holder_code_type,
+        "holder_code_type_name": licence.get_holder_code_type_display(),
+        "issuer": {"name": licence.issuer_name, "uscc": licence.issuer_uscc},
+        "issue_date": licence.issue_date,
+        "valid_from": licence.valid_from,
+        "valid_until": licence.valid_until,
+        "jurisdiction_code": licence.jurisdiction_code,
+    }
+
+
+def find_licence(identifier: str) -> Licence:
+    """400 for a malformed identifier or wrong check character; 404 when well-formed but unknown."""
+    identifier = canonical_identifier(identifier)
+    licence = Licence.objects.select_related("licence_type").filter(identifier=identifier).first()
+    if licence is None:
+        raise NotFound("证照库中没有该电子证照标识，请核对后重新输入", "licence.not_found")
+    return licence
+
+
+def verify_identifier(identifier: str) -> dict[str, Any]:
+    licence = find_licence(identifier)
+    check = stored_check(licence)
+    if check.authentic and json.loads(licence.payload).get("certificate_identifier") != licence.identifier:
+        # Signed bytes of another licence stored under this identifier: authentic, but not this one.
+        check = SignatureCheck(False, "licence.payload_mismatch", "签名数据不属于该电子证照标识")
+    return {
+        "authentic": check.authentic,
+        "reason_code": check.code,
+        "reason": check.reason,
+        **licence_facts(licence),
+        "payload": b64(licence.payload.encode("utf-8")),
+        "signature": b64(licence.signature),
+        "key_id": licence.key_id,
+        "algorithm": _algorithm(licence.key_id),
+        "checked_at": timezone.now(),
+    }
+
+
+def verify_copy(payload_b64: str, signature_b64: str, key_id: str) -> dict[str, Any]:
+    """Check a copy. Malformed input raises (400); a bad signature answers ``authentic: false``."""
+    payload = decode_b64(payload_b64, "payload", "签名数据", MAX_PAYLOAD_BYTES)
+    signature = decode_b64(signature_b64, "signature", "签名值", MAX_SIGNATURE_BYTES)
+    data = parse_payload(payload)
+    check = check_signature(payload, signature, key_id.strip())  # unknown key id → 400
+    answer: dict[str, Any] = {
+        "authentic": check.authentic,
+        "reason_code": check.code,
+        "reason": check.reason,
+        "key_id": key_id.strip(),
+        "algorithm": _algorithm(key_id.strip()),
+        "identifier": data["certificate_identifier"],
+        "checked_at": timezone.now(),
+    }
+    if not check.authentic:
+        return answer
+    licence = (
+        Licence.objects.select_related("licence_type")
+        .filter(identifier=data["certificate_identifier"])
+        .first()
+    )
+    answer["registered"] = licence is not None
+    answer["matches_register"] = licence is not None and licence.payload.encode("utf-8") == payload
+    if licence is not None:
+        # Authentic bytes say what was issued; the register says whether it still holds.
+        answer["licence"] = licence_facts(licence)
+    return answer

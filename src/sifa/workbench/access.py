@@ -1,0 +1,75 @@
+"""Who may open the workbench, and the menu each staff member sees.
+
+Every page needs a logged-in **staff** account whose session was verified with TOTP
+(django-otp's ``request.user.is_verified()``; 等保 2.0 level 3 asks for two factors for staff).
+Anonymous visitors and staff without a verified session go to the login page; citizens and
+companies get 404, as if the workbench did not exist (it is no business of theirs).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+
+from sifa.accounts.models import AccountKind
+from sifa.notifications.selectors import MONITOR_ROLES
+from sifa.organisations.models import Role
+from sifa.organisations.scope import Actor, actor_for
+
+CATALOGUE_ROLES = (Role.CATALOGUE_ADMIN,)
+
+
+def is_staff_account(user) -> bool:
+    return bool(user.is_superuser or getattr(user, "kind", "") == AccountKind.STAFF)
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login + TOTP for staff; 404 for everyone else who is logged in. Sets ``request.actor``."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not is_staff_account(user):
+            raise Http404("未找到该页面")
+        if not user.is_verified():
+            # A password-only session (e.g. an old one from before 2FA) must log in again with TOTP.
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        request.actor = actor_for(user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str
+    label: str
+    url_name: str
+
+
+def can_monitor_deliveries(actor: Actor) -> bool:
+    return actor.is_superuser or actor.has_role(*MONITOR_ROLES)
+
+
+def can_author_catalogue(actor: Actor) -> bool:
+    return actor.is_superuser or actor.has_role(*CATALOGUE_ROLES)
+
+
+def menu_for(actor: Actor) -> list[MenuItem]:
+    """Menu items by role: nobody is shown a page that would answer them 404."""
+    items = [
+        MenuItem("worklist", "待办工作", "workbench-worklist"),
+        MenuItem("overdue", "超期预警", "workbench-overdue"),
+    ]
+    if can_monitor_deliveries(actor):
+        items.append(MenuItem("deliveries", "发送失败的消息", "workbench-failed-deliveries"))
+    if can_author_catalogue(actor):
+        items.append(MenuItem("catalogue", "事项管理", "workbench-catalogue"))
+    return items

@@ -1,0 +1,196 @@
+"""The action forms of the case page. Each form only checks what a person can fix on the page
+(required fields, choices); the services stay the judge of everything else (state, role, scope).
+
+The field names are the command body's names (docs/workflow.md), so ``cleaned_data`` is passed on
+as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from sifa.deadlines.clocks import SuspensionKind
+from sifa.workflow.commands import DECISIONS, DELIVERY_METHODS, REVIEW_OUTCOMES
+
+
+def _required(label: str) -> dict[str, str]:
+    return {"required": f"请填写{label}", "invalid_choice": f"请选择有效的{label}"}
+
+
+def _choose(label: str) -> dict[str, str]:
+    return {"required": f"请选择{label}", "invalid_choice": f"请选择有效的{label}"}
+
+
+def decorate(form: forms.Form) -> None:
+    """House classes on the inputs, and ``aria-describedby`` pointing at the hint and the error
+    (WCAG 1.3.1 / 3.3.1: a screen reader announces both with the field)."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, (forms.HiddenInput, forms.RadioSelect)):
+            continue
+        css = "sifa-select" if isinstance(widget, forms.Select) else "sifa-input"
+        if isinstance(widget, forms.Textarea):
+            css += " wb-textarea"
+        widget.attrs["class"] = css
+        bound = form[name]
+        ids = ([f"{bound.auto_id}-hint"] if field.help_text else []) + (
+            [f"{bound.auto_id}-error"] if form.is_bound and name in form.errors else []
+        )
+        if ids:
+            widget.attrs["aria-describedby"] = " ".join(ids)
+        else:
+            widget.attrs.pop("aria-describedby", None)
+
+
+class ActionForm(forms.Form):
+    """Base: carries the optimistic-concurrency version and, for parallel tasks, the task id."""
+
+    row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    task = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, item: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item = item
+        decorate(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        decorate(self)
+
+    def command_data(self) -> dict[str, Any]:
+        """The command body: blank optional fields left out, so the service sees only answers."""
+        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(field label, shown value) pairs for the confirmation page."""
+        rows = []
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.HiddenInput):
+                continue
+            value = self.cleaned_data.get(name)
+            if value in ("", None, []):
+                continue
+            if isinstance(field, forms.ChoiceField):
+                value = dict(field.choices).get(value, value)
+            elif isinstance(value, list):
+                value = "；".join(str(v) for v in value)
+            rows.append((str(field.label), str(value)))
+        return rows
+
+
+def _radio(choices: dict[str, str] | list[tuple[str, str]], label: str) -> forms.ChoiceField:
+    items = list(choices.items()) if isinstance(choices, dict) else list(choices)
+    return forms.ChoiceField(
+        label=label, choices=items, widget=forms.RadioSelect, error_messages=_choose(label)
+    )
+
+
+def _text(label: str, *, required: bool = True, rows: int = 4, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=2000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages=_required(label),
+    )
+
+
+class AcceptForm(ActionForm):
+    """受理. A 即办件 is decided on the spot, so its form asks for the decision too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.item is not None and self.item.kind == "accept_decide":
+            self.fields["decision"] = _radio(DECISIONS, "当场决定")
+            self.fields["reasons"] = _text("理由（不予时必填）", required=False)
+        decorate(self)
+
+
+class RefuseForm(ActionForm):
+    reasons = _text("不予受理的理由", help_text="将写入不予受理决定书并告知申请人（行政许可法第三十二条）")
+
+
+class LinesField(forms.CharField):
+    """One problem per line → ``[{"field": "", "message": line}]`` (the notice lists every one)."""
+
+    widget = forms.Textarea(attrs={"rows": 5})
+
+    def clean(self, value: Any) -> list[dict[str, str]]:
+        text = super().clean(value)
+        return [{"field": "", "message": line.strip()} for line in text.splitlines() if line.strip()]
+
+
+class CorrectionForm(ActionForm):
+    items = LinesField(
+        label="需补正的内容",
+        required=False,
+        help_text="每行一项。未解决的预审意见会自动列入，一次性告知申请人全部需补正的内容（行政许可法第三十二条）。",
+    )
+
+    def summary(self) -> list[tuple[str, str]]:
+        lines = [i["message"] for i in self.cleaned_data.get("items") or []]
+        return (
+            [("需补正的内容", "；".join(lines))]
+            if lines
+            else [("需补正的内容", "（仅列入未解决的预审意见）")]
+        )
+
+
+class ReviewForm(ActionForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        outcomes = REVIEW_OUTCOMES
+        if self.item is not None and self.item.kind == "decide":
+            # On the decision task a "review" can only send the case back (docs/workflow.md).
+            outcomes = {"return": REVIEW_OUTCOMES["return"]}
+        self.fields["outcome"] = _radio(outcomes, "审查意见")
+        self.fields["opinion"] = _text("审查意见说明")
+        decorate(self)
+
+
+class DecideForm(ActionForm):
+    decision = _radio(DECISIONS, "决定")
+    reasons = _text("理由（不予时必填）", required=False, help_text="不予许可的，应当说明理由并告知救济途径")
+    opinion = _text("审批意见", required=False, rows=3)
+
+
+class AssignForm(ActionForm):
+    assignee = forms.CharField(
+        label="承办的法律援助人员", max_length=200, error_messages=_required("承办人员")
+    )
+
+
+class DeliverForm(ActionForm):
+    method = _radio(DELIVERY_METHODS, "送达方式")
+    tracking_number = forms.CharField(
+        label="邮寄单号（邮寄送达时必填）",
+        max_length=60,
+        required=False,
+        error_messages=_required("邮寄单号"),
+    )
+
+
+class SuspendForm(ActionForm):
+    kind = forms.ChoiceField(
+        label="中止事由", choices=SuspensionKind.choices, error_messages=_choose("中止事由")
+    )
+    reason = _text("事由说明", help_text="行政许可法第四十五条：听证、检验、鉴定等所需时间不计入期限")
+
+
+class ResumeForm(ActionForm):
+    pass
+
+
+class ExtendForm(ActionForm):
+    approved_by = forms.CharField(
+        label="批准延长的负责人", max_length=100, error_messages=_required("批准延长的负责人")
+    )
+    reason = _text("延长理由", help_text="行政许可法第四十二条：经本行政机关负责人批准，可以延长十日")
+
+
+class FindingForm(ActionForm):
+    field = forms.CharField(label="涉及的字段或材料（选填）", max_length=200, required=False)
+    message = _text("问题说明", rows=3)

@@ -1,0 +1,125 @@
+"""What the case page shows, prepared for the template: form answers under the schema's labels,
+materials with their preview kind, clocks in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from sifa.applications.models import Application, ApplicationMaterial
+from sifa.deadlines.clocks import SuspensionKind
+from sifa.deadlines.models import ClockPurpose, ClockState
+
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
+YES_NO = {True: "是", False: "否"}
+
+
+def _schema(case: Application) -> dict[str, Any]:
+    try:
+        return case.version.form.schema or {}
+    except ObjectDoesNotExist:
+        return {}
+
+
+def _show(value: Any, spec: dict[str, Any]) -> str:
+    """A value as a person reads it: enum codes under their titles, booleans as 是/否, lists joined."""
+    if isinstance(value, bool):
+        return YES_NO[value]
+    if isinstance(value, list):
+        return "；".join(_show(v, spec.get("items") or {}) for v in value)
+    if isinstance(value, dict):
+        props = spec.get("properties") or {}
+        return "；".join(
+            f"{(props.get(k) or {}).get('title', k)}：{_show(v, props.get(k) or {})}"
+            for k, v in value.items()
+        )
+    names = spec.get("x-enumNames") or spec.get("enumNames")
+    if names and "enum" in spec and value in spec["enum"]:
+        return str(names[spec["enum"].index(value)])
+    for option in spec.get("oneOf") or []:
+        if isinstance(option, dict) and option.get("const") == value:
+            return str(option.get("title", value))
+    return "" if value is None else str(value)
+
+
+def form_rows(case: Application) -> list[tuple[str, str]]:
+    """(label, value) in the schema's order; answers the schema does not know come last, by name."""
+    schema = _schema(case)
+    props = schema.get("properties") or {}
+    data = case.form_data if isinstance(case.form_data, dict) else {}
+    order = list(props) + [k for k in data if k not in props]
+    return [
+        (str((props.get(k) or {}).get("title") or k), _show(data[k], props.get(k) or {}))
+        for k in order
+        if k in data
+    ]
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    row: ApplicationMaterial
+
+    @property
+    def is_image(self) -> bool:
+        return bool(self.row.storage_key) and self.row.content_type in IMAGE_TYPES
+
+    @property
+    def is_file(self) -> bool:
+        return bool(self.row.storage_key)
+
+    @property
+    def size_kb(self) -> int:
+        return max(1, (self.row.size + 1023) // 1024)
+
+
+def materials(case: Application) -> list[MaterialRow]:
+    rows = (
+        case.materials.filter(superseded=False)
+        .select_related("material")
+        .order_by("material__order", "created_at")
+    )
+    return [MaterialRow(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    clock: ClockState
+
+    @property
+    def name(self) -> str:
+        if self.clock.purpose == ClockPurpose.STAGE:
+            # Stored as "<order>.<round>:<name>" (sifa.workflow.caseclocks).
+            label = self.clock.stage.split(":", 1)[-1]
+            round_no = self.clock.stage.split(":", 1)[0].split(".")[-1]
+            return f"环节时限：{label}" + (f"（第{round_no}轮）" if round_no not in ("", "1") else "")
+        return self.clock.get_purpose_display()
+
+    @property
+    def state(self) -> str:
+        if self.clock.stopped_on:
+            return f"已停止（{self.clock.stopped_on:%Y-%m-%d}）"
+        return "已中止计时" if self.clock.paused else "计时中"
+
+    @property
+    def suspensions(self) -> list[str]:
+        out = []
+        for s in self.clock.suspensions or []:
+            kind = s.get("kind", "")
+            label = SuspensionKind(kind).label if kind in SuspensionKind.values else kind
+            out.append(f"{label}：{s.get('started_on', '')} 至 {s.get('ended_on') or '今'}")
+        return out
+
+    @property
+    def extensions(self) -> list[str]:
+        return [
+            f"延长{e.get('days', '')}个工作日（批准人：{e.get('approved_by', '')}）"
+            for e in self.clock.extensions or []
+        ]
+
+
+def clocks(case: Application) -> list[ClockRow]:
+    from sifa.workflow import caseclocks
+
+    return [ClockRow(c) for c in caseclocks.case_clocks(case).order_by("id")]

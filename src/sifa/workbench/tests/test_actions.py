@@ -1,0 +1,139 @@
+"""Every action is a form, a confirmation page, then the service; errors come back in a summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+import time_machine
+
+from sifa.applications.models import ApplicationStatus, CorrectionNotice, PreReviewFinding
+from sifa.deadlines.models import ClockPurpose, ClockState
+from sifa.workflow.commands import run_command
+
+pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
+
+
+def act(client, case, key, data):
+    """Both steps: the form post (→ confirmation page), then the confirmed post."""
+    url = f"/workbench/cases/{case.number}/actions/{key}/"
+    first = client.post(url, data)
+    assert first.status_code == 200, first.content.decode()
+    assert "确认" in first.content.decode()
+    return client.post(url, {**data, "confirmed": "1"})
+
+
+def test_accept_needs_a_confirmation_then_accepts(login, people, case):
+    client = login(people["hz_clerk"])
+    url = f"/workbench/cases/{case.number}/actions/accept/"
+    confirm = client.post(url, {"row_version": case.row_version})
+    assert "确认受理" in confirm.content.decode()
+    case.refresh_from_db()
+    assert case.status == ApplicationStatus.PENDING_ACCEPTANCE  # nothing happens before confirming
+    done = client.post(url, {"row_version": case.row_version, "confirmed": "1"}, follow=True)
+    case.refresh_from_db()
+    assert case.status == ApplicationStatus.ACCEPTED
+    html = done.content.decode()
+    assert "已受理" in html and "法定办结时限" in html  # message and the clocks now running
+
+
+def test_review_without_opinion_shows_an_error_summary_linked_to_the_field(login, people, case):
+    run_command(people["hz_clerk"], case.number, "accept", {})
+    client = login(people["hz_reviewer"])
+    response = client.post(
+        f"/workbench/cases/{case.number}/actions/review/", {"outcome": "approve", "opinion": ""}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#id_opinion"' in html and "请填写审查意见说明" in html
+    assert 'aria-describedby="id_opinion-error"' in html
+
+
+def test_service_errors_are_shown_with_their_message(login, people, case):
+    client = login(people["hz_clerk"])
+    stale = case.row_version
+    run_command(people["xh_clerk"], case.number, "accept", {})  # a colleague was quicker
+    response = client.post(
+        f"/workbench/cases/{case.number}/actions/accept/", {"row_version": stale, "confirmed": "1"}
+    )
+    # The accept task is gone: the page says so instead of failing.
+    assert response.status_code == 302
+    run_command(people["hz_reviewer"], case.number, "review", {"outcome": "approve", "opinion": "同意"})
+    case.refresh_from_db()
+    decider = login(people["zj_decider"])
+    response = decider.post(
+        f"/workbench/cases/{case.number}/actions/decide/",
+        {"decision": "approve", "row_version": case.row_version - 1, "confirmed": "1"},
+    )
+    assert response.status_code == 409
+    assert "该办件已被他人处理，请刷新后重试" in response.content.decode()
+
+
+def test_accept_review_decide_deliver_through_the_pages(login, people, case):
+    assert act(login(people["hz_clerk"]), case, "accept", {}).status_code == 302
+    act(login(people["hz_reviewer"]), case, "review", {"outcome": "approve", "opinion": "符合条件，报省厅"})
+    case.refresh_from_db()
+    assert case.current_organisation.name == "浙江省司法厅"
+    act(login(people["zj_decider"]), case, "decide", {"decision": "approve", "opinion": "准予"})
+    case.refresh_from_db()
+    assert case.status == ApplicationStatus.APPROVED
+    act(login(people["zj_clerk"]), case, "deliver", {"method": "mail", "tracking_number": "SF1234567890"})
+    case.refresh_from_db()
+    assert case.status == ApplicationStatus.DELIVERED
+    html = login(people["zj_clerk"]).get(f"/workbench/cases/{case.number}/").content.decode()
+    assert "邮寄单号：SF1234567890" in html and "内部" in html and "符合条件，报省厅" in html
+
+
+def test_refuse_needs_reasons(login, people, case):
+    client = login(people["hz_clerk"])
+    missing = client.post(f"/workbench/cases/{case.number}/actions/refuse/", {"reasons": ""})
+    assert missing.status_code == 400 and "请填写不予受理的理由" in missing.content.decode()
+    act(client, case, "refuse", {"reasons": "不属于本机关职权范围"})
+    case.refresh_from_db()
+    assert case.status == ApplicationStatus.NOT_ACCEPTED
+
+
+def test_request_correction_issues_one_notice_with_every_line(login, people, case):
+    PreReviewFinding.objects.create(application=case, source="auto", code="x", message="缺少身份证复印件")
+    act(login(people["hz_clerk"]), case, "request_correction", {"items": "照片不清晰\n\n学历证明缺页"})
+    case.refresh_from_db()
+    assert case.status == ApplicationStatus.CORRECTION_REQUIRED
+    notice = CorrectionNotice.objects.get(application=case)
+    assert [i["message"] for i in notice.items] == ["缺少身份证复印件", "照片不清晰", "学历证明缺页"]
+
+
+def test_pre_review_finding_and_notice_before_acceptance(login, people, w):
+    from sifa.workbench.tests import world as W
+
+    submitted = W.make_case(
+        W.entry_for(W.LAWYER, w["hz"]), people["citizen"], status=ApplicationStatus.SUBMITTED
+    )
+    client = login(people["hz_clerk"])
+    act(client, submitted, "add_finding", {"field": "id_number", "message": "身份证号码与证件不一致"})
+    assert PreReviewFinding.objects.filter(application=submitted, source="staff").count() == 1
+    act(client, submitted, "correction_notice", {"items": ""})
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.CORRECTION_REQUIRED
+
+
+def test_suspend_resume_and_extend(login, people, case):
+    run_command(people["hz_clerk"], case.number, "accept", {})
+    client = login(people["hz_reviewer"])
+    bad = client.post(f"/workbench/cases/{case.number}/actions/suspend/", {"kind": "picnic", "reason": "x"})
+    assert bad.status_code == 400 and "请选择有效的中止事由" in bad.content.decode()
+    act(client, case, "suspend", {"kind": "appraisal", "reason": "委托司法鉴定"})
+    case.refresh_from_db()
+    assert case.status == ApplicationStatus.SUSPENDED
+    later = dt.datetime(2025, 9, 5, 10, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(later, tick=False):
+        client = login(people["hz_reviewer"])  # the idle session of four days ago has expired
+        act(client, case, "resume", {})
+        case.refresh_from_db()
+        assert case.status == ApplicationStatus.ACCEPTED
+        act(client, case, "extend", {"approved_by": "王局长", "reason": "情况复杂"})
+    legal = ClockState.objects.get(subject_id=str(case.pk), purpose=ClockPurpose.LEGAL)
+    assert legal.extensions[0]["approved_by"] == "王局长"
+    html = client.get(f"/workbench/cases/{case.number}/").content.decode()
+    assert "鉴定：2025-09-01 至 2025-09-05" in html and "批准人：王局长" in html
+    assert "延长办理期限" not in html  # only once (行政许可法 §42)

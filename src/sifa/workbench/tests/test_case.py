@@ -1,0 +1,82 @@
+"""The case page: what it shows, who may open it, and the material previews."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from sifa.applications.models import ApplicationMaterial, MaterialProvenance, PreReviewFinding
+from sifa.applications.uploads.store import FileSystemUploadStore
+from sifa.audit.models import PersonalDataAccess
+
+pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
+
+
+def test_case_page_shows_form_labels_timeline_clocks_and_my_actions(login, people, case):
+    PreReviewFinding.objects.create(application=case, source="auto", code="x", message="身份证复印件不清晰")
+    response = login(people["hz_clerk"]).get(f"/workbench/cases/{case.number}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "申请人姓名" in html and "李四" in html and "拟执业律师事务所" in html
+    assert "身份证复印件不清晰" in html
+    assert "尚未开始计时" in html
+    assert "下一步：确认受理" in html and "不予受理" in html
+    assert PersonalDataAccess.objects.filter(subject=people["citizen"], subject_ref=case.number).exists()
+
+
+def test_case_outside_my_jurisdiction_is_not_found(login, people, case):
+    assert login(people["nb_reviewer"]).get(f"/workbench/cases/{case.number}/").status_code == 404
+    assert login(people["hz_clerk"]).get("/workbench/cases/NO-SUCH/").status_code == 404
+
+
+def test_reviewer_sees_the_case_but_cannot_accept_it(login, people, case):
+    client = login(people["hz_reviewer"])
+    html = client.get(f"/workbench/cases/{case.number}/").content.decode()
+    assert "没有可办理的操作" in html
+    response = client.post(f"/workbench/cases/{case.number}/actions/accept/", {"confirmed": "1"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "pending_acceptance"
+
+
+def test_window_clerk_below_the_accepting_organisation_may_accept(login, people, case):
+    """一窗受理: the county window receives for the city."""
+    html = login(people["xh_clerk"]).get(f"/workbench/cases/{case.number}/").content.decode()
+    assert "下一步：确认受理" in html
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 10, 10)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_materials_are_previewed_and_served_only_in_scope(login, people, case, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    store = FileSystemUploadStore(tmp_path)
+    work = store.temp_dir() / "photo.png"
+    work.write_bytes(_png())
+    material = case.version.materials.first()
+    row = ApplicationMaterial.objects.create(
+        application=case,
+        material=material,
+        provenance=MaterialProvenance.UPLOAD,
+        storage_key=store.commit(work, "png"),
+        display_name="证件照.png",
+        content_type="image/png",
+        size=100,
+    )
+    url = f"/workbench/cases/{case.number}/materials/{row.pk}/"
+    html = login(people["hz_clerk"]).get(f"/workbench/cases/{case.number}/").content.decode()
+    assert f'<img class="wb-preview" src="{url}"' in html
+    response = login(people["hz_clerk"]).get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content) == (tmp_path / row.storage_key).read_bytes()
+    assert login(people["nb_reviewer"]).get(url).status_code == 404
+    assert (
+        login(people["hz_clerk"]).get(f"/workbench/cases/{case.number}/materials/not-a-uuid/").status_code
+        == 404
+    )

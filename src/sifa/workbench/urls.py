@@ -1,0 +1,16 @@
+"""Workbench pages, mounted at ``/workbench/``: ``path("workbench/", include("sifa.workbench.urls"))``."""
+
+from django.urls import path
+
+from sifa.workbench.views import case, monitor, worklist
+
+urlpatterns = [
+    path("", worklist.worklist_view, name="workbench-worklist"),
+    path("overdue/", worklist.overdue_view, name="workbench-overdue"),
+    path("cases/<str:number>/", case.case_view, name="workbench-case"),
+    path("cases/<str:number>/actions/<str:key>/", case.action_view, name="workbench-action"),
+    path("cases/<str:number>/materials/<str:material_id>/", case.material_file, name="workbench-material"),
+    path("deliveries/failed/", monitor.failed_deliveries_view, name="workbench-failed-deliveries"),
+    path("deliveries/<str:public_id>/resend/", monitor.resend_view, name="workbench-resend"),
+    path("catalogue/", monitor.catalogue_view, name="workbench-catalogue"),
+]

@@ -1,0 +1,1 @@
+"""Workbench pages. Every view is wrapped in ``sifa.workbench.access.staff_required``."""

@@ -1,0 +1,156 @@
+"""The case page and its actions: every action is a form, a confirmation page, then the service.
+
+POST without ``confirmed`` checks the form and shows what will be done; the confirmation page
+posts the same answers again with ``confirmed=1`` and only then the service runs. Errors from the
+form or the service come back on the action page in an error summary linked to the fields.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_safe
+
+from sifa.applications.models import Application, ApplicationMaterial
+from sifa.applications.uploads import attachment_response
+from sifa.audit.services import record_access
+from sifa.core.errors import NotFound, ServiceError
+from sifa.organisations.models import Organisation, Role
+from sifa.workbench import presenters
+from sifa.workbench.access import staff_required
+from sifa.workbench.actions import Available, available_actions, find
+from sifa.workbench.views.common import error_summary, page
+from sifa.workflow.models import WorkItem, WorkItemStatus
+from sifa.workflow.selectors import case_for_staff
+
+
+def _case(request: HttpRequest, number: str) -> Application:
+    try:
+        return case_for_staff(request.actor, number)
+    except NotFound:
+        raise Http404("未找到该办件") from None
+
+
+def _items(case: Application) -> list[WorkItem]:
+    return list(case.work_items.select_related("organisation", "completed_by").order_by("id"))
+
+
+def _available(request: HttpRequest, case: Application) -> list[Available]:
+    open_items = [i for i in _items(case) if i.status == WorkItemStatus.OPEN]
+    return available_actions(request.actor, case, open_items)
+
+
+def _log_access(request: HttpRequest, case: Application) -> None:
+    """Opening a case reads the applicant's personal data: the applicant can see who did (个人信息
+    保护法 §6, the audit app's access log), with the membership that gave the reader access."""
+    grant = next(
+        ((org, role) for org, path, role in request.actor.memberships if case.scope_path.startswith(path)),
+        next(((org, role) for org, _p, role in request.actor.memberships), (None, "")),
+    )
+    record_access(
+        reader=request.user,
+        subject=case.applicant,
+        subject_ref=case.number or str(case.pk),
+        object_type="applications.Application",
+        purpose=f"办理“{case.version.item.name}”申请",
+        scope_path=case.scope_path,
+        reader_organisation=Organisation.objects.filter(pk=grant[0]).first() if grant[0] else None,
+        reader_role=grant[1],
+    )
+
+
+def _blank_form(case: Application, action: Available):
+    initial = {"row_version": case.row_version, "task": action.task}
+    return action.spec.form_class(item=action.item, initial=initial, prefix=None)
+
+
+@require_safe
+@staff_required
+def case_view(request: HttpRequest, number: str) -> HttpResponse:
+    case = _case(request, number)
+    items = _items(case)
+    actions = available_actions(request.actor, case, [i for i in items if i.status == WorkItemStatus.OPEN])
+    _log_access(request, case)
+    return page(
+        request,
+        "workbench/case.html",
+        {
+            "nav": "worklist",
+            "case": case,
+            "items": items,
+            "roles": dict(Role.choices),
+            "form_rows": presenters.form_rows(case),
+            "materials": presenters.materials(case),
+            "findings": case.findings.order_by("id"),
+            "notices": case.correction_notices.order_by("issued_at"),
+            "timeline": case.timeline.select_related("organisation").order_by("occurred_at", "id"),
+            "clocks": presenters.clocks(case),
+            "actions": [(a, _blank_form(case, a)) for a in actions],
+        },
+    )
+
+
+def _action_page(request, case, action, form, *, error: ServiceError | None = None, status: int = 200):
+    return page(
+        request,
+        "workbench/action.html",
+        {
+            "nav": "worklist",
+            "case": case,
+            "action": action,
+            "form": form,
+            "errors": error_summary(form, error),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def action_view(request: HttpRequest, number: str, key: str) -> HttpResponse:
+    case = _case(request, number)
+    action = find(_available(request, case), key)
+    if action is None:
+        messages.error(request, "该操作当前不可办理，可能已由他人处理，请查看最新办理情况。")
+        return redirect("workbench-case", number=case.number)
+    if request.method == "GET":
+        return _action_page(request, case, action, _blank_form(case, action))
+    form = action.spec.form_class(request.POST, item=action.item)
+    if not form.is_valid():
+        return _action_page(request, case, action, form, status=400)
+    if request.POST.get("confirmed") != "1":
+        return page(
+            request,
+            "workbench/confirm.html",
+            {"nav": "worklist", "case": case, "action": action, "form": form, "summary": form.summary()},
+        )
+    data = form.command_data()
+    if action.task:
+        data["task"] = action.task
+    try:
+        action.spec.run(request.user, case, data)
+    except ServiceError as refused:
+        return _action_page(request, case, action, form, error=refused, status=refused.status)
+    messages.success(request, f"办件 {case.number}：{action.spec.done or action.spec.label}。")
+    return redirect("workbench-case", number=case.number)
+
+
+@require_safe
+@staff_required
+def material_file(request: HttpRequest, number: str, material_id: str) -> HttpResponse:
+    """A material of a case in my scope, always as an attachment (images still show in <img>)."""
+    case = _case(request, number)
+    try:
+        key = uuid.UUID(material_id)
+    except ValueError:
+        raise Http404("未找到该材料") from None
+    row = ApplicationMaterial.objects.filter(application=case, pk=key).exclude(storage_key="").first()
+    if row is None:
+        raise Http404("未找到该材料")
+    try:
+        return attachment_response(row.storage_key, row.display_name, row.content_type)
+    except NotFound:
+        raise Http404("未找到该材料文件") from None

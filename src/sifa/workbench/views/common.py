@@ -1,0 +1,55 @@
+"""Shared bits of the workbench views: rendering with the role menu, pagination, error summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from sifa.core.errors import ServiceError
+from sifa.workbench.access import menu_for
+
+PAGE_SIZE = 20
+
+
+def page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    context = {"menu": menu_for(request.actor), **context}
+    return render(request, template, context, status=status)
+
+
+def paginate(request: HttpRequest, queryset: Any, size: int = PAGE_SIZE) -> Page:
+    """The requested page; a page number out of range or not a number shows the nearest page."""
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def field_anchor(form: forms.Form, name: str) -> str:
+    """The id a summary link jumps to: the input itself, or a group's first radio."""
+    if name not in form.fields:
+        return "action-form"
+    bound = form[name]
+    if isinstance(form.fields[name].widget, forms.RadioSelect):
+        return f"{bound.auto_id}_0"
+    return bound.auto_id
+
+
+def error_summary(form: forms.Form | None, error: ServiceError | None = None) -> list[tuple[str, str]]:
+    """(anchor, message) pairs for the error summary: the form's own errors first, then the
+    service's, each linked to its field when the service named one the form has."""
+    rows: list[tuple[str, str]] = []
+    if form is not None and form.is_bound:
+        for name, messages in form.errors.items():
+            anchor = "action-form" if name == "__all__" else field_anchor(form, name)
+            rows += [(anchor, str(m)) for m in messages]
+    if error is not None:
+        fielded = [e for e in error.errors if isinstance(e, dict) and e.get("message")]
+        if fielded:
+            rows += [
+                (field_anchor(form, str(e.get("field", ""))) if form else "action-form", e["message"])
+                for e in fielded
+            ]
+        else:
+            rows.append(("action-form", error.message))
+    return rows

@@ -1,0 +1,117 @@
+"""The worklist (待办工作) and my organisation's overdue list (超期预警)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import F, Q
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from sifa.deadlines.clocks import WarningLevel
+from sifa.organisations.models import Role
+from sifa.organisations.scope import Actor, scoped
+from sifa.workbench.access import staff_required
+from sifa.workbench.views.common import error_summary, page, paginate
+from sifa.workflow.models import WorkItem, WorkItemStatus
+from sifa.workflow.selectors import worklist
+
+TASK_KINDS = {
+    "accept": "受理",
+    "accept_decide": "受理并当场决定",
+    "review": "审查",
+    "decide": "决定",
+    "assign": "指派",
+    "deliver": "送达",
+}
+ANY = [("", "全部")]
+
+
+def _item_choices(actor: Actor) -> list[tuple[str, str]]:
+    rows = (
+        scoped(WorkItem.objects.filter(status=WorkItemStatus.OPEN), actor)
+        .values_list("application__version__item__basic_code", "application__version__item__name")
+        .distinct()
+        .order_by("application__version__item__name")
+    )
+    return list(dict(rows).items())
+
+
+class WorklistFilter(forms.Form):
+    warning_level = forms.ChoiceField(label="预警等级", required=False)
+    stage = forms.ChoiceField(label="环节", required=False)
+    role = forms.ChoiceField(label="岗位", required=False)
+    item = forms.ChoiceField(label="事项", required=False)
+
+    def __init__(self, *args, actor: Actor, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["warning_level"].choices = [
+            *ANY,
+            (WarningLevel.RED, "超期"),
+            (WarningLevel.YELLOW, "临期"),
+            (WarningLevel.GREEN, "正常"),
+        ]
+        self.fields["stage"].choices = ANY + list(TASK_KINDS.items())
+        mine = sorted(actor.roles) if not actor.is_superuser else Role.values
+        self.fields["role"].choices = ANY + [(r, Role(r).label) for r in mine if r in Role.values]
+        self.fields["item"].choices = ANY + _item_choices(actor)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "sifa-select"
+            field.error_messages["invalid_choice"] = f"{field.label}的选项无效，已忽略该条件"
+
+
+@require_safe
+@staff_required
+def worklist_view(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    form = WorklistFilter(request.GET or None, actor=actor)
+    chosen: dict[str, str] = {}
+    if form.is_bound:
+        form.is_valid()
+        chosen = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
+    items = worklist(
+        actor, warning_level=chosen.get("warning_level"), role=chosen.get("role"), stage=chosen.get("stage")
+    )
+    if chosen.get("item"):
+        items = items.filter(application__version__item__basic_code=chosen["item"])
+    items = items.order_by("warning_rank", F("due_on").asc(nulls_last=True), "id")
+    query = urlencode(chosen)
+    return page(
+        request,
+        "workbench/worklist.html",
+        {
+            "nav": "worklist",
+            "form": form,
+            "errors": error_summary(form) if form.is_bound else [],
+            "page_obj": paginate(request, items),
+            "query": query,
+            "kinds": TASK_KINDS,
+            "roles": dict(Role.choices),
+        },
+    )
+
+
+@require_safe
+@staff_required
+def overdue_view(request: HttpRequest) -> HttpResponse:
+    """Open work in my organisations' subtrees that is overdue (red) or past its due date."""
+    today = timezone.localdate()
+    items = (
+        scoped(WorkItem.objects.filter(status=WorkItemStatus.OPEN), request.actor)
+        .filter(Q(warning_level=WarningLevel.RED) | Q(due_on__lt=today))
+        .select_related("application__version__item", "organisation")
+        .order_by(F("due_on").asc(nulls_last=True), "id")
+    )
+    return page(
+        request,
+        "workbench/overdue.html",
+        {
+            "nav": "overdue",
+            "page_obj": paginate(request, items),
+            "today": today,
+            "kinds": TASK_KINDS,
+            "roles": dict(Role.choices),
+        },
+    )
