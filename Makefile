@@ -38,6 +38,7 @@ run: $(STAMP)
 	SIFA_DEBUG=1 $(BIN)/sifa run
 
 test: $(STAMP)
+	@if [ ! -f node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

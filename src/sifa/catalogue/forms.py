@@ -56,15 +56,17 @@ def _title(schema: dict[str, Any], path: list[str]) -> str:
 
 def validate_data(schema: dict[str, Any], data: Any) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
+    reported: set[str] = set()
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         path = [str(p) for p in error.absolute_path]
         template = _MESSAGES.get(str(error.validator), "{title}填写有误")
         code = f"form.{error.validator}"
         if error.validator == "required" and isinstance(error.instance, dict):
-            # jsonschema reports all missing names in one error; the applicant needs one per field.
+            # One message per missing field, however jsonschema groups its ``required`` errors.
             for name in error.validator_value:
-                if name not in error.instance:
+                if name not in error.instance and ".".join([*path, name]) not in reported:
+                    reported.add(".".join([*path, name]))
                     title = _title(schema, [*path, name])
                     errors.append(
                         {

@@ -82,6 +82,8 @@ def applicant_form(extra: dict[str, Any] | None = None, required: tuple[str, ...
         "type": "object",
         "title": "申请表",
         "properties": properties,
+        # PostgreSQL's jsonb does not keep key order: the form's field order is stated explicitly.
+        "x-ui": {"order": list(properties)},
         "required": ["applicant_name", "id_number", "phone", *required],
         "additionalProperties": False,
     }
@@ -112,6 +114,7 @@ def org_form(extra: dict[str, Any] | None = None, required: tuple[str, ...] = ()
         "type": "object",
         "title": "申请表",
         "properties": properties,
+        "x-ui": {"order": list(properties)},
         "required": ["organisation_name", "contact_name", "phone", "address", *required],
         "additionalProperties": False,
     }

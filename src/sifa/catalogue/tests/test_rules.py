@@ -73,3 +73,15 @@ def test_every_shipped_item_has_a_source_and_statutory_basis():
     codes = [basic_code(*spec["code"]) for spec in ITEMS]
     assert len(codes) == len(set(codes)) >= 15
     assert all(spec["source"] and spec["legal_basis"] for spec in ITEMS)
+
+
+def test_each_missing_required_field_is_reported_once():
+    from sifa.catalogue.forms import validate_data
+
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string", "title": "甲"}, "b": {"type": "string", "title": "乙"}},
+        "required": ["a", "b"],
+    }
+    errors = validate_data(schema, {})
+    assert sorted(e["field"] for e in errors) == ["a", "b"]

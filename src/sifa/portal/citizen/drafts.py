@@ -120,5 +120,7 @@ def error_links(app: Application, errors: list[dict[str, str]]) -> list[dict[str
                 if step
                 else "#main"
             )
-        out.append({"href": href, "message": error.get("message", "")})
+        link = {"href": href, "message": error.get("message", "")}
+        if link not in out:  # the same problem may be reported more than once
+            out.append(link)
     return out

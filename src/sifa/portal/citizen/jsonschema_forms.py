@@ -6,8 +6,13 @@ validator (:func:`sifa.catalogue.forms.validate_data`), so the browser, the API 
 pre-review tell an applicant the same thing.
 
 Steps: every top-level property of type ``object`` is one step (its ``title`` is the fieldset
-legend); the other top-level fields are cut into steps of :data:`STEP_SIZE`, in schema order, so a
-phone screen never shows a wall of inputs (GOV.UK "one thing per page", relaxed to a few).
+legend); the other top-level fields are cut into steps of :data:`STEP_SIZE`, so a phone screen
+never shows a wall of inputs (GOV.UK "one thing per page", relaxed to a few).
+
+Order: PostgreSQL ``jsonb`` does not keep the order of object keys (it sorts them by length), so
+the order of ``properties`` as stored cannot be trusted. Fields follow the schema's own
+``x-ui.order`` list when it has one, then the order of ``required``, then the remaining names
+alphabetically — the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -100,6 +105,17 @@ def _field(name: str, prop: dict[str, Any], required: bool) -> Field:
     )
 
 
+def ordered_names(schema: dict[str, Any]) -> list[str]:
+    """Property names in a database-independent order (see the module docstring)."""
+    properties = (schema or {}).get("properties") or {}
+    explicit = list(((schema or {}).get("x-ui") or {}).get("order") or [])
+    names: list[str] = []
+    for name in [*explicit, *((schema or {}).get("required") or []), *sorted(properties)]:
+        if name in properties and name not in names:
+            names.append(name)
+    return names
+
+
 def steps_of(schema: dict[str, Any]) -> list[Step]:
     """The form's steps; an empty schema gives no steps (the item needs no form)."""
     properties = (schema or {}).get("properties") or {}
@@ -113,16 +129,17 @@ def steps_of(schema: dict[str, Any]) -> list[Step]:
             chunk, pending[:] = pending[:STEP_SIZE], pending[STEP_SIZE:]
             steps.append(Step(len(steps) + 1, form_title, tuple(chunk)))
 
-    for name, prop in properties.items():
+    for name in ordered_names(schema):
+        prop = properties[name]
         if not isinstance(prop, dict):
             continue
         if prop.get("type") == "object" and isinstance(prop.get("properties"), dict):
             flush()
             inner_required = set(prop.get("required") or [])
             fields = tuple(
-                _field(f"{name}.{inner}", sub, inner in inner_required)
-                for inner, sub in prop["properties"].items()
-                if isinstance(sub, dict)
+                _field(f"{name}.{inner}", prop["properties"][inner], inner in inner_required)
+                for inner in ordered_names(prop)
+                if isinstance(prop["properties"][inner], dict)
             )
             title = str(prop.get("title") or form_title)
             steps.append(Step(len(steps) + 1, title, fields, legend=title))

@@ -178,11 +178,11 @@ def access_log(request: HttpRequest) -> HttpResponse:
 def licence_wallet(user: Any) -> list | None:
     """The caller's e-licences when the licences app offers a wallet; None while it does not."""
     try:
-        from sifa.licences import selectors as licence_selectors
+        from sifa.licences import wallet
     except ImportError:
         return None
-    wallet = getattr(licence_selectors, "wallet", None)
-    return list(wallet(user)) if callable(wallet) else None
+    my_licences = getattr(wallet, "my_licences", None)
+    return list(my_licences(user)) if callable(my_licences) else None
 
 
 @never_cache

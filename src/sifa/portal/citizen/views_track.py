@@ -45,7 +45,7 @@ class TrackForm(forms.Form):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.POST or None)
+    form = TrackForm(request.POST if request.method == "POST" else None)
     context = {"title": "办件查询", "form": form, "nav": "track", "result": None, "errors": []}
     if request.method != "POST":
         return page(request, "portal/citizen/track.html", context)

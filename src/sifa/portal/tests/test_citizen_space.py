@@ -1,0 +1,213 @@
+"""Correction in place, tracking without login, 我的空间 and 关怀模式, through the pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from sifa.applications import services
+from sifa.applications.models import ApplicationStatus
+from sifa.audit.services import record_access
+from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401  (fixtures)
+from sifa.organisations.models import Membership, Role
+
+from .test_citizen_support import (
+    OTHER_ID,
+    PDF,
+    URLS,
+    VALID_ID,
+    lawyer_entry,
+    lawyer_form,
+    person,
+    submitted_application,
+)
+
+pytestmark = [URLS]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def case(cat, client, django_user_model):  # noqa: F811
+    citizen = person("张三", VALID_ID, "13800000001")
+    clerk = django_user_model.objects.create_user(
+        "hz-clerk", "x-Secret-123", kind="staff", display_name="王小明"
+    )
+    Membership.objects.create(user=clerk, organisation=cat["orgs"]["hz"], role=Role.WINDOW_CLERK)
+    app, code = submitted_application(lawyer_entry(cat["orgs"]), citizen)
+    client.force_login(citizen)
+    return {
+        "citizen": citizen,
+        "clerk": clerk,
+        "app": app,
+        "code": code,
+        "client": client,
+        "orgs": cat["orgs"],
+    }
+
+
+def _html(response) -> str:
+    return response.content.decode()
+
+
+def _notice(case):
+    material = case["app"].materials.filter(provenance="upload").first().material
+    return services.issue_correction_notice(
+        case["app"],
+        items=[
+            {"field": "address", "message": "通讯地址应写明门牌号"},
+            {"field": f"materials.{material.pk}", "message": f"{material.name}不清晰，请重新上传"},
+        ],
+        actor=case["clerk"],
+    ), material
+
+
+def test_correction_page_shows_every_item_and_fixes_everything_in_place(
+    case, django_capture_on_commit_callbacks
+):
+    notice, material = _notice(case)
+    client, app = case["client"], case["app"]
+    me = _html(client.get("/me/"))
+    assert f'href="/me/applications/{app.number}/correction/"' in me and "提交补正材料" in me
+    page = _html(client.get(f"/me/applications/{app.number}/correction/"))
+    assert notice.document_number in page and "通讯地址应写明门牌号" in page and "不清晰，请重新上传" in page
+    assert 'id="f-address-issue"' in page and f'id="m-{material.pk}-issue"' in page
+    # A field error is reported on the field, and nothing is resubmitted.
+    form = {**lawyer_form(address="杭州市西湖区北山街道1号"), "phone": "12"}
+    response = client.post(f"/me/applications/{app.number}/correction/", form)
+    assert response.status_code == 400 and '<a href="#f-phone">联系电话的格式不正确</a>' in _html(response)
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.CORRECTION_REQUIRED
+    # Fixed field + replaced file in one submit.
+    form = {
+        **lawyer_form(address="杭州市西湖区北山街道1号"),
+        f"file-{material.pk}": SimpleUploadedFile("清晰.pdf", PDF, "application/pdf"),
+    }
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(f"/me/applications/{app.number}/correction/", form)
+    assert response["Location"] == f"/me/applications/{app.number}/"
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.SUBMITTED
+    assert app.form_data["address"] == "杭州市西湖区北山街道1号"
+    assert app.materials.get(material=material, superseded=False).display_name == "清晰.pdf"
+    detail = _html(client.get(response["Location"]))
+    assert "补正材料已提交" in detail and "已提交补正材料" in detail
+
+
+def test_correction_page_without_a_notice_sends_back_to_the_application(case):
+    response = case["client"].get(f"/me/applications/{case['app'].number}/correction/")
+    assert response["Location"] == f"/me/applications/{case['app'].number}/"
+
+
+def test_tracking_without_login_shows_the_timeline_and_hides_wrong_codes(case, client):
+    client.logout()
+    app = case["app"]
+    assert "输入办件编号和查询码" in _html(client.get("/track/"))
+    page = _html(client.post("/track/", {"number": app.number, "code": case["code"]}))
+    assert "申请已提交" in page and "杭州市司法局" in page and "张三" not in page
+    wrong = client.post("/track/", {"number": app.number, "code": "AAAAAAAA"})
+    unknown = client.post("/track/", {"number": "SF000000000000000000", "code": case["code"]})
+    assert wrong.status_code == unknown.status_code == 404
+    assert "办件编号或查询码不正确" in _html(wrong)
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|value="SF[0-9]+"')
+    assert strip.sub("", _html(wrong)) == strip.sub("", _html(unknown))
+    empty = client.post("/track/", {})
+    assert empty.status_code == 400 and '<a href="#f-number">请输入办件编号</a>' in _html(empty)
+
+
+def test_tracking_is_rate_limited_per_address(case, client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(30):
+        client.post("/track/", {"number": "SF1", "code": "X"})
+    response = client.post("/track/", {"number": case["app"].number, "code": case["code"]})
+    assert response.status_code == 429 and "查询过于频繁" in _html(response)
+    cache.clear()
+
+
+def test_my_space_lists_applications_messages_materials_and_who_read_my_data(case):
+    client, app = case["client"], case["app"]
+    me = _html(client.get("/me/"))
+    assert app.number in me and "等待预审" in me and "您有 1 条未读消息" in me
+    detail = _html(client.get(f"/me/applications/{app.number}/"))
+    assert "申请已提交" in detail and "撤回申请" in detail and "/file/" in detail
+    messages = _html(client.get("/me/messages/"))
+    assert "申请已提交" in messages and "未读" in messages
+    public_id = re.search(r"/me/messages/([0-9a-f-]{36})/read/", messages).group(1)
+    assert client.post(f"/me/messages/{public_id}/read/").status_code == 302
+    assert "未读</span>" not in _html(client.get("/me/messages/"))
+    materials = _html(client.get("/me/materials/"))
+    assert "证明.pdf" in materials and app.number in materials
+    file_url = re.search(r'href="(/me/applications/[^"]+/file/)"', materials).group(1)
+    download = client.get(file_url)
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    record_access(
+        reader=case["clerk"],
+        subject=case["citizen"],
+        subject_ref=str(case["citizen"].public_id),
+        object_type="accounts.NaturalPerson",
+        purpose="受理审查",
+        scope_path=case["orgs"]["hz"].path,
+        reader_organisation=case["orgs"]["hz"],
+    )
+    log = _html(client.get("/me/access-log/"))
+    assert "王**" in log and "王小明" not in log and "杭州市司法局" in log and "受理审查" in log
+    assert "电子证照" in _html(client.get("/me/licences/"))
+
+
+def test_notification_links_lead_to_the_application(case):
+    response = case["client"].get(f"/applications/{case['app'].number}/")
+    assert response["Location"] == f"/me/applications/{case['app'].number}/"
+
+
+def test_withdraw_needs_a_confirmation(case):
+    client, app = case["client"], case["app"]
+    assert "确定撤回申请吗" in _html(client.get(f"/me/applications/{app.number}/withdraw/"))
+    assert client.post(f"/me/applications/{app.number}/withdraw/").status_code == 302
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.WITHDRAWN
+
+
+def test_another_citizen_gets_404_on_every_page_of_my_application(case, client):
+    other = person("李四", OTHER_ID, "13800000002")
+    client.force_login(other)
+    app = case["app"]
+    material = app.materials.filter(provenance="upload").first()
+    for url in ("", "correction/", "withdraw/", f"materials/{material.pk}/file/"):
+        assert client.get(f"/me/applications/{app.number}/{url}").status_code == 404, url
+    assert client.post(f"/me/applications/{app.number}/withdraw/").status_code == 404
+    assert app.number not in _html(client.get("/me/")) and "证明.pdf" not in _html(
+        client.get("/me/materials/")
+    )
+
+
+def test_care_mode_is_a_cookie_set_by_a_plain_form(client, db):
+    page = _html(client.get("/track/"))
+    assert 'action="/care-mode/"' in page and 'sifa-care"' not in page and " sifa-care" not in page
+    response = client.post("/care-mode/", {"care": "on", "next": "/track/"})
+    assert response["Location"] == "/track/"
+    assert response.cookies["sifa_care"].value == "1" and response.cookies["sifa_care"]["max-age"] > 3600 * 24
+    assert 'class="sifa-body sifa-care' in _html(client.get("/track/"))
+    assert "退出关怀模式" in _html(client.get("/track/"))
+    client.post("/care-mode/", {"care": "off", "next": "https://evil.example/"})
+    assert 'class="sifa-body sifa-care' not in _html(client.get("/track/"))
+    assert client.post("/care-mode/", {"care": "on", "next": "https://evil.example/"})["Location"] == "/"
+
+
+def test_pages_carry_no_inline_script_or_style(case):
+    for url in (
+        "/me/",
+        f"/me/applications/{case['app'].number}/",
+        "/track/",
+        "/me/messages/",
+        "/me/access-log/",
+    ):
+        page = _html(case["client"].get(url))
+        assert "style=" not in page and "<style" not in page
+        assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == [], url

@@ -1,0 +1,253 @@
+"""The citizen journey in real Chromium: search → guide → apply with uploads → a clerk's one-time
+correction notice (through the service) → correct in place → track without login. Then the same
+apply-and-track with JavaScript off, and 关怀模式. axe-core must find nothing on every page, no page
+may scroll sideways at 375 px, and the key pages are saved to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sifa.applications import services
+from sifa.applications.models import Application, ApplicationStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.portal.tests.test_citizen_support")]
+
+PHONE_NUMBER = "13800000001"
+PASSWORD = "Sifa-Secret-2024!"
+ITEM = "律师执业许可（专职律师执业）"
+
+
+@pytest.fixture
+def world(transactional_db, settings, tmp_path):
+    """Organisation tree, the shipped catalogue (indexed for search), the calendar, a citizen and a
+    window clerk at 杭州市司法局 — committed, because the live server reads them from another thread."""
+    from sifa.accounts.services import register_person
+    from sifa.catalogue import search
+    from sifa.catalogue.loader import generate_entries, load_items
+    from sifa.catalogue.models import ImplementationEntry
+    from sifa.catalogue.tests.conftest import build_tree
+    from sifa.deadlines.services import seed_calendar
+    from sifa.organisations.models import Membership, Role
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    orgs = build_tree()
+    generate_entries(load_items())
+    seed_calendar(2025, 2026)
+    if not search.is_indexed():
+        search.reindex_all()
+    citizen = register_person(
+        name="张三",
+        id_number=_id_number("33010619900101123"),
+        phone=PHONE_NUMBER,
+        password=PASSWORD,
+        region_code="330106",
+    ).user
+    from django.contrib.auth import get_user_model
+
+    clerk = get_user_model().objects.create_user(
+        "hz-clerk", "x-Secret-123", kind="staff", display_name="王小明"
+    )
+    Membership.objects.create(user=clerk, organisation=orgs["hz"], role=Role.WINDOW_CLERK)
+    entry = ImplementationEntry.objects.get(item__name=ITEM, organisation=orgs["hz"])
+    return {"orgs": orgs, "citizen": citizen, "clerk": clerk, "entry": entry}
+
+
+def _id_number(first17: str) -> str:
+    from sifa.core.identifiers import id_number_check_digit
+
+    return first17 + id_number_check_digit(first17)
+
+
+def _pdf(tmp_path: Path, name: str) -> Path:
+    from sifa.applications.tests.upload_corpus import make_pdf
+
+    path = tmp_path / name
+    path.write_bytes(make_pdf())
+    return path
+
+
+def log_in(page, base: str, next_url: str) -> None:
+    page.goto(f"{base}/accounts/login/?next={next_url}")
+    page.get_by_label("用户名或手机号码").fill(PHONE_NUMBER)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}{next_url}")
+
+
+LAWYER_FORM = {
+    "申请人姓名": "张三",
+    "公民身份号码": None,  # filled in by fill_lawyer_form (computed check digit)
+    "联系电话": PHONE_NUMBER,
+    "通讯地址（选填）": "杭州市西湖区北山街道",
+    "拟执业律师事务所": "浙江某某律师事务所",
+    "法律职业资格证书编号": "A20201234567",
+}
+
+
+def fill_lawyer_form(page, check_page=None) -> None:
+    """Fill whatever fields each step shows, step after step, until the materials page."""
+    values = {**LAWYER_FORM, "公民身份号码": _id_number("33010619900101123")}
+    for _step in range(5):
+        if page.get_by_role("heading", name="提交材料").count():
+            return
+        for label, value in values.items():
+            field = page.get_by_label(label, exact=True)
+            if field.count():
+                field.fill(value)
+        if check_page:
+            check_page(page, "citizen-apply-form")
+            check_page = None
+        page.get_by_role("button", name="保存并继续").click()
+    raise AssertionError("the form never reached the materials page")
+
+
+def upload_everything(page, tmp_path: Path) -> None:
+    """Upload a file for every material still asked for, one form at a time."""
+    for index in range(10):
+        inputs = page.locator("li.sifa-material:has(.sifa-status--todo) input[type=file]")
+        if inputs.count() == 0:
+            return
+        field = inputs.first
+        field.set_input_files(str(_pdf(tmp_path, f"材料{index}.pdf")))
+        field.locator("xpath=ancestor::form").get_by_role("button", name=re.compile("^上传")).click()
+        page.get_by_text(f"材料{index}.pdf").first.wait_for()
+    raise AssertionError("materials never completed")
+
+
+def submit_and_read_code(page) -> tuple[str, str]:
+    page.get_by_role("button", name="确认提交").click()
+    page.get_by_role("heading", name="申请已提交").wait_for()
+    number = page.locator(".sifa-panel__number").inner_text().strip()
+    code = page.locator("code.sifa-code").inner_text().strip()
+    return number, code
+
+
+def track(page, base: str, number: str, code: str) -> None:
+    page.goto(f"{base}/track/")
+    page.get_by_label("办件编号").fill(number)
+    page.get_by_label("查询码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    page.get_by_role("heading", name=ITEM).wait_for()
+
+
+def test_citizen_journey(world, live_server, browser_page, browser, check_page, tmp_path):
+    page, base = browser_page, live_server.url
+
+    # 1. Search from the home page and open the guide of the Hangzhou entry.
+    page.goto(f"{base}/")
+    check_page(page, "citizen-home")
+    page.get_by_label("搜索办事事项").fill("律师执业")
+    page.get_by_role("button", name="搜索").click()
+    page.get_by_role("link", name=ITEM).first.wait_for()
+    check_page(page, "citizen-search")
+    page.get_by_role("link", name=ITEM).first.click()
+    page.get_by_role("link", name="杭州市司法局").first.click()
+    page.get_by_role("heading", name=re.compile("办事指南|律师执业")).first.wait_for()
+    check_page(page, "citizen-guide")
+    apply_url = f"/apply/{world['entry'].implementation_code}/"
+    apply_link = page.locator(f'a[href="{apply_url}"]')
+    if apply_link.count():
+        apply_link.first.click()
+
+    # 2. Log in and apply: a step with errors first, then the whole form, uploads, check, submit.
+    log_in(page, base, apply_url)
+    check_page(page, "citizen-apply-start")
+    page.get_by_role("button", name="开始新的申请").click()
+    page.get_by_role("button", name="保存并继续").click()
+    page.locator("#error-summary").wait_for()
+    assert page.evaluate("() => document.activeElement.id") == "error-summary"
+    check_page(page, "citizen-apply-errors")
+    page.get_by_role("link", name="请填写申请人姓名").click()
+    assert page.evaluate("() => document.activeElement.id") == "f-applicant_name"
+    fill_lawyer_form(page, check_page)
+    page.get_by_role("heading", name="提交材料").wait_for()
+    assert page.get_by_text("无需提交：公安部门共享数据").first.is_visible()
+    check_page(page, "citizen-apply-materials")
+    upload_everything(page, tmp_path)
+    page.get_by_role("link", name="继续：核对并提交").click()
+    check_page(page, "citizen-apply-check")
+    number, code = submit_and_read_code(page)
+    assert re.fullmatch(r"SF\d{20}", number) and re.fullmatch(r"[2-9A-Z]{8}", code)
+    check_page(page, "citizen-apply-done")
+
+    # 3. The window clerk issues the one-time notice (through the service, not the workbench).
+    app = Application.objects.get(number=number)
+    material = app.materials.filter(provenance="upload").select_related("material").first().material
+    services.issue_correction_notice(
+        app,
+        items=[
+            {"field": "address", "message": "通讯地址应写明门牌号"},
+            {"field": f"materials.{material.pk}", "message": f"{material.name}不清晰，请重新上传"},
+        ],
+        actor=world["clerk"],
+    )
+
+    # 4. 我的空间 shows the next action; correct the field and replace the file in place.
+    page.goto(f"{base}/me/")
+    check_page(page, "citizen-me")
+    page.get_by_role("link", name=re.compile("提交补正材料")).first.click()
+    page.get_by_role("heading", name="补正材料").wait_for()
+    assert page.get_by_text("通讯地址应写明门牌号").first.is_visible()
+    check_page(page, "citizen-correction")
+    page.get_by_label("通讯地址（选填）").fill("杭州市西湖区北山街道1号")
+    page.locator(f"#m-{material.pk}-file").set_input_files(str(_pdf(tmp_path, "清晰.pdf")))
+    page.get_by_role("button", name="提交补正").click()
+    page.get_by_text("补正材料已提交").wait_for()
+    check_page(page, "citizen-application")
+    app.refresh_from_db()
+    assert app.form_data["address"] == "杭州市西湖区北山街道1号"
+    assert app.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.PENDING_ACCEPTANCE)
+    for url, name in (("/me/messages/", "citizen-messages"), ("/me/access-log/", "citizen-access-log")):
+        page.goto(f"{base}{url}")
+        check_page(page, name)
+
+    # 5. Anyone holding the number and the query code can follow it, without logging in.
+    anonymous = browser.new_context(bypass_csp=True, locale="zh-CN").new_page()
+    track(anonymous, base, number, code.lower())
+    assert anonymous.get_by_text("已提交补正材料").first.is_visible()
+    check_page(anonymous, "citizen-track")
+    anonymous.get_by_label("办件编号").fill(number)
+    anonymous.get_by_label("查询码").fill("AAAAAAAA")
+    anonymous.get_by_role("button", name="查询").click()
+    anonymous.get_by_text("办件编号或查询码不正确").first.wait_for()
+    check_page(anonymous, "citizen-track-error", shots=False)
+    anonymous.context.close()
+
+
+def test_apply_and_track_without_javascript(world, live_server, nojs_page, check_page, tmp_path):
+    page, base = nojs_page, live_server.url
+    apply_url = f"/apply/{world['entry'].implementation_code}/"
+    log_in(page, base, apply_url)
+    page.get_by_role("button", name="开始新的申请").click()
+    fill_lawyer_form(page)
+    page.get_by_role("heading", name="提交材料").wait_for()
+    upload_everything(page, tmp_path)
+    page.get_by_role("link", name="继续：核对并提交").click()
+    number, code = submit_and_read_code(page)
+    assert Application.objects.filter(number=number, status__in=["submitted", "pending_acceptance"]).exists()
+    track(page, base, number, code)
+    assert page.get_by_text("申请已提交").first.is_visible()
+    check_page(page, "citizen-track-nojs", shots=False, audit=False)  # audited with JS in the journey
+
+
+def test_care_mode_is_remembered_and_accessible(world, live_server, browser_page, check_page):
+    page, base = browser_page, live_server.url
+    page.goto(f"{base}/track/")
+    normal = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+    page.get_by_role("button", name=re.compile("^关怀模式")).click()
+    page.wait_for_url(f"{base}/track/")
+    assert "sifa-care" in page.evaluate("() => document.body.className")
+    larger = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+    assert larger >= normal * 1.2
+    page.goto(f"{base}/")
+    assert "sifa-care" in page.evaluate("() => document.body.className")  # remembered per browser
+    check_page(page, "citizen-care-home")
+    page.goto(f"{base}/track/")
+    check_page(page, "citizen-care-track")
+    page.get_by_role("button", name="退出关怀模式").click()
+    page.wait_for_url(f"{base}/track/")
+    assert "sifa-care" not in page.evaluate("() => document.body.className")
