@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "sifa.licences",
     "sifa.portal",
     "sifa.workbench",
+    "sifa.demo",
     "sifa.api",
 ]
 

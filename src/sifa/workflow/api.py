@@ -6,6 +6,7 @@ Mounted under ``/api/v1/`` (``path("", include("sifa.workflow.api"))`` in ``sifa
   filters ``warning_level``, ``role``, ``stage`` (task id, stage name or task kind).
 * ``GET  cases/{number}/`` — staff view: status, current stage, clocks, work items, full timeline.
 * ``POST cases/{number}/commands/{command}/`` — ``{opinion, reasons, outcome, decision, …}``.
+* ``GET  me/documents/``, ``GET documents/{public_id}/pdf/`` — see ``sifa.workflow.documents_api``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sifa.core.errors import ServiceError
 from sifa.deadlines.clocks import WarningLevel
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
-from sifa.workflow import caseclocks
+from sifa.workflow import caseclocks, documents_api
 from sifa.workflow.commands import COMMANDS, run_command
 from sifa.workflow.selectors import case_for_staff, worklist
 
@@ -98,6 +99,7 @@ class CaseSerializer(serializers.Serializer):
     clocks = serializers.SerializerMethodField()
     work_items = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField(help_text="通知书、决定书和电子证照的出具情况")
 
     def _items(self, case: Application):
         return case.work_items.select_related("organisation", "application__version__item").order_by("id")
@@ -114,6 +116,9 @@ class CaseSerializer(serializers.Serializer):
             {**WorkItemSerializer(i).data, "status": i.status, "outcome": i.outcome, "opinion": i.opinion}
             for i in self._items(case)
         ]
+
+    def get_documents(self, case: Application) -> list[dict]:
+        return documents_api.case_documents(case)
 
     def get_timeline(self, case: Application) -> list[dict]:
         return TimelineSerializer(
@@ -209,4 +214,5 @@ urlpatterns = [
     path("workitems/", WorkItemList.as_view(), name="workflow-workitems"),
     path("cases/<str:number>/", CaseDetail.as_view(), name="workflow-case"),
     path("cases/<str:number>/commands/<str:command>/", CaseCommand.as_view(), name="workflow-command"),
+    *documents_api.urlpatterns,
 ]

@@ -7,11 +7,14 @@ class WorkflowConfig(AppConfig):
     verbose_name = "办理流程"
 
     def ready(self) -> None:
+        from sifa.applications.services import correction_notice_issued
         from sifa.applications.signals import ready_for_acceptance
         from sifa.organisations.scope import register
-        from sifa.workflow.models import ProcessInstance, WorkItem
-        from sifa.workflow.receivers import start_on_ready_for_acceptance
+        from sifa.workflow.models import CaseDocument, ProcessInstance, WorkItem
+        from sifa.workflow.receivers import owe_correction_document, start_on_ready_for_acceptance
 
         register(WorkItem, path="scope_path")
         register(ProcessInstance, path="application__scope_path")
+        register(CaseDocument, path="application__scope_path")
         ready_for_acceptance.connect(start_on_ready_for_acceptance, dispatch_uid="sifa.workflow.start_case")
+        correction_notice_issued.connect(owe_correction_document, dispatch_uid="sifa.workflow.correction_doc")

@@ -32,8 +32,8 @@ from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
-from sifa.workflow import caseclocks, projection
-from sifa.workflow.models import ProcessInstance
+from sifa.workflow import caseclocks, casedocs, projection
+from sifa.workflow.models import CaseDocumentKind, ProcessInstance
 from sifa.workflow.selectors import case_for_staff
 from sifa.workflow.services import (
     CommandContext,
@@ -97,6 +97,27 @@ def _decision_words(ctx: CommandContext, decision: str) -> str:
     return f"{DECISIONS[decision]}{'行政许可' if _is_licensing(ctx) else '办理'}"
 
 
+def _owe_decision(ctx: CommandContext, decision: str, organisation: Any, *, immediate: bool = False) -> None:
+    """The decision letter (licensing items) and, on approval, the e-licence — issued after commit.
+
+    A non-licensing item gets no 行政许可决定书; if its result is a licence (e.g. 法律援助决定书)
+    the licence alone is issued."""
+    if decision == "approve":
+        kind = CaseDocumentKind.APPROVAL_DECISION if _is_licensing(ctx) else CaseDocumentKind.LICENCE
+    elif _is_licensing(ctx):
+        kind = CaseDocumentKind.DENIAL_DECISION
+    else:
+        return
+    casedocs.owe(
+        ctx.application,
+        kind,
+        organisation=organisation,
+        actor=ctx.user,
+        context={"reasons": _text(ctx.data, "reasons"), "immediate": immediate},
+        on=ctx.today,
+    )
+
+
 # --- task commands ---------------------------------------------------------------------------
 
 
@@ -129,10 +150,18 @@ def accept(ctx: CommandContext) -> None:
         notify_applicant(
             ctx.application, "application.decided", decision=words, reasons=_text(ctx.data, "reasons")
         )
+        _owe_decision(ctx, decision, organisation, immediate=True)
     else:
         legal = caseclocks.legal_clock(ctx.application)
         due = legal.due_on.isoformat() if legal and legal.due_on else ""
         notify_applicant(ctx.application, "application.accepted", due_date=due)
+        casedocs.owe(
+            ctx.application,
+            CaseDocumentKind.ACCEPTANCE_NOTICE,
+            organisation=organisation,
+            actor=ctx.user,
+            on=ctx.today,
+        )
     ctx.audit["decision"] = decision
 
 
@@ -142,6 +171,14 @@ def refuse(ctx: CommandContext) -> None:
     ctx.complete({"decision": "refuse"}, outcome="refuse", opinion=reasons)
     ctx.record(ApplicationStatus.NOT_ACCEPTED, "refused", "不予受理", reasons, fields={"closed_at": ctx.now})
     notify_applicant(ctx.application, "application.refused", reasons=reasons)
+    casedocs.owe(
+        ctx.application,
+        CaseDocumentKind.REFUSAL_NOTICE,
+        organisation=ctx.application.accepting_organisation,
+        actor=ctx.user,
+        context={"reasons": reasons},
+        on=ctx.today,
+    )
     ctx.audit["reasons"] = reasons
 
 
@@ -193,6 +230,7 @@ def decide(ctx: CommandContext) -> None:
     )
     projection.refresh_case(ctx.application)
     notify_applicant(ctx.application, "application.decided", decision=words, reasons=reasons)
+    _owe_decision(ctx, decision, ctx.item.organisation)
     ctx.audit.update(decision=decision, reasons=reasons)
 
 

@@ -112,3 +112,97 @@ class WorkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.title}"
+
+
+class CaseDocumentKind(models.TextChoices):
+    """What a case document job produces: a notice or decision letter (sifa.documents), or only the
+    e-licence (an approved non-licensing item whose result is a licence, e.g. 法律援助决定书)."""
+
+    ACCEPTANCE_NOTICE = "acceptance_notice", "受理通知书"
+    REFUSAL_NOTICE = "refusal_notice", "不予受理通知书"
+    CORRECTION_NOTICE = "correction_notice", "补正告知书"
+    APPROVAL_DECISION = "approval_decision", "准予行政许可决定书"
+    DENIAL_DECISION = "denial_decision", "不予行政许可决定书"
+    LICENCE = "licence", "电子证照"
+
+
+class CaseDocumentStatus(models.TextChoices):
+    PENDING = "pending", "待出具"
+    FAILED = "failed", "出具失败，待重试"
+    ISSUED = "issued", "已出具"
+
+
+class CaseDocument(models.Model):
+    """A document (and for approvals the e-licence) a workflow command owes the applicant.
+
+    Written in the command's transaction, so the decision and the promise to issue its documents
+    commit together; rendering and sealing (~0.5 s) happen afterwards in a task. The unique key
+    (application, kind, key) makes issuance idempotent: a retried task finds the row issued.
+    """
+
+    data_class = "case"
+
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="办件",
+        on_delete=models.CASCADE,
+        related_name="case_documents",
+    )
+    kind = models.CharField("文书种类", max_length=30, choices=CaseDocumentKind.choices)
+    key = models.CharField(
+        "区分键", max_length=64, blank=True, help_text="Empty, or the correction notice's id (one per notice)"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation", verbose_name="出具机关", on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作出决定的人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The licence is signed on this decision maker's authority (None: the system)",
+    )
+    context = models.JSONField(
+        "文书内容", default=dict, blank=True, help_text="Command input the letter cites, e.g. reasons"
+    )
+    issued_on = models.DateField(
+        "成文日期", help_text="The date of the command, not of the (later) rendering"
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=CaseDocumentStatus.choices, default=CaseDocumentStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    last_error = models.CharField("最近一次失败原因", max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField("下次重试时间", null=True, blank=True)
+    document = models.ForeignKey(
+        "documents.Document",
+        verbose_name="文书",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    licence = models.ForeignKey(
+        "licences.Licence",
+        verbose_name="电子证照",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    issued_at = models.DateTimeField("出具时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "办件文书"
+        verbose_name_plural = "办件文书"
+        ordering = ["application", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind", "key"], name="case_document_once"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="case_document_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_kind_display()}"

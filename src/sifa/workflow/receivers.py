@@ -18,3 +18,22 @@ def start_on_ready_for_acceptance(sender: Any, application: Any, **kwargs: Any) 
         start_case(application)
     except ServiceError as refused:
         logger.error("办件 %s 未能启动办理流程：%s", application.number, refused.message)
+
+
+def owe_correction_document(sender: Any, notice: Any, actor: Any = None, **kwargs: Any) -> None:
+    """Inside the notice's transaction: owe its sealed 补正告知书 (one per notice, every item listed)."""
+    from django.utils import timezone
+
+    from sifa.workflow.casedocs import correction_items, owe
+    from sifa.workflow.models import CaseDocumentKind
+
+    application = notice.application
+    owe(
+        application,
+        CaseDocumentKind.CORRECTION_NOTICE,
+        organisation=application.accepting_organisation,
+        actor=actor,
+        context={"items": correction_items(notice.items)},
+        key=str(notice.pk),
+        on=timezone.localdate(notice.issued_at),
+    )

@@ -19,6 +19,7 @@ from sifa.applications.services.materials import upload_material
 from sifa.applications.services.prereview import (
     add_finding,
     automatic_findings,
+    correction_notice_issued,
     issue_correction_notice,
     run_pre_review,
     submit_correction,
@@ -30,6 +31,7 @@ __all__ = [
     "applicable_materials",
     "automatic_findings",
     "check_complete",
+    "correction_notice_issued",
     "idempotent",
     "issue_correction_notice",
     "resolve_once_only",

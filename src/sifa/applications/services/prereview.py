@@ -4,6 +4,10 @@ The automatic pre-review runs as a task after the submission commits. It never r
 own: problems become :class:`PreReviewFinding` rows for a window clerk, who adds any of their own
 and issues ONE notice listing every open finding. No problems → ``pending_acceptance`` and the
 ``ready_for_acceptance`` signal (after the commit) for the workflow.
+
+Every notice sends ``correction_notice_issued(sender, notice, actor)`` *inside* its transaction:
+``sifa.workflow`` connects to it to owe the sealed 补正告知书 document, so the promise to issue
+it commits with the notice (the rendering itself runs after the commit, in a task).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from sifa.applications import numbers
@@ -227,6 +232,10 @@ def add_finding(
     return finding
 
 
+correction_notice_issued = Signal()
+"""Sent with ``notice`` (a :class:`CorrectionNotice`) and ``actor`` in the notice's transaction."""
+
+
 @transaction.atomic
 def issue_correction_notice(
     application: Application, *, items: list[dict[str, Any]], actor: Any
@@ -285,6 +294,7 @@ def issue_correction_notice(
     notify_applicant(
         application, "application.correction_requested", {"problems": [p["message"] for p in problems]}
     )
+    correction_notice_issued.send(sender=CorrectionNotice, notice=notice, actor=actor)
     return notice
 
 

@@ -135,6 +135,7 @@ def test_full_journey_two_findings_one_notice_corrected_then_ready(world, django
             "submitted",
             "pre_review_findings",
             "correction_requested",
+            "document_correction_notice",
             "corrected",
             "pre_review_passed",
         ]

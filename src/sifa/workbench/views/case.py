@@ -23,6 +23,7 @@ from sifa.workbench import presenters
 from sifa.workbench.access import staff_required
 from sifa.workbench.actions import Available, available_actions, find
 from sifa.workbench.views.common import error_summary, page
+from sifa.workflow.documents_api import case_documents
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.selectors import case_for_staff
 
@@ -88,6 +89,7 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
             "notices": case.correction_notices.order_by("issued_at"),
             "timeline": case.timeline.select_related("organisation").order_by("occurred_at", "id"),
             "clocks": presenters.clocks(case),
+            "documents": case_documents(case),
             "actions": [(a, _blank_form(case, a)) for a in actions],
         },
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,7 +44,8 @@ STAFF = [
         "province",
         [Role.DECISION_MAKER, Role.CATALOGUE_ADMIN, Role.SUPERVISOR],
     ),
-    ("demo-city", "市局审查人员（演示）", "city", [Role.REVIEWER, Role.DECISION_MAKER]),
+    # The city's window accepts and delivers its licensing cases (律师法 §6: apply to the city).
+    ("demo-city", "市局审查人员（演示）", "city", [Role.REVIEWER, Role.DECISION_MAKER, Role.WINDOW_CLERK]),
     ("demo-county", "西湖区窗口人员（演示）", "county", [Role.WINDOW_CLERK, Role.REVIEWER]),
     ("demo-township", "司法所工作人员（演示）", "township", [Role.WINDOW_CLERK, Role.CONSULTANT]),
     ("demo-county2", "上城区窗口人员（演示）", "other_county", [Role.WINDOW_CLERK, Role.REVIEWER]),
@@ -166,9 +168,16 @@ def load() -> dict[str, int]:
         )
         created["mandates"] = 1
     for username, display_name, org_key, roles in STAFF:
-        if User.objects.filter(username=username).exists():
-            continue
         organisation = getattr(tree, org_key)
+        existing = User.objects.filter(username=username).first()
+        if existing is not None:
+            # A demo set loaded by an older version gains the roles added since.
+            for role in roles:
+                if not Membership.objects.filter(
+                    user=existing, organisation=organisation, role=role
+                ).exists():
+                    services.grant_role(existing, organisation, role)
+            continue
         user = services.create_staff(
             username=username,
             display_name=display_name,
@@ -181,8 +190,9 @@ def load() -> dict[str, int]:
     return created
 
 
-def listing() -> list[dict[str, object]]:
-    """Every demo account with what a tester needs to log in."""
+def listing(extra: Callable[[User], dict[str, object]] | None = None) -> list[dict[str, object]]:
+    """Every demo account with what a tester needs to log in; ``extra(user)`` adds fields (the
+    demo app adds the licences each holds)."""
     rows: list[dict[str, object]] = []
     for user in User.objects.filter(is_demo=True).order_by("kind", "username"):
         memberships = list(
@@ -209,6 +219,7 @@ def listing() -> list[dict[str, object]]:
                 "totp_secret": totp_secret_base32(demo_totp_key(user.username))
                 if user.kind == AccountKind.STAFF
                 else None,
+                **(extra(user) if extra else {}),
             }
         )
     return rows

@@ -35,6 +35,7 @@ LOADERS: list[tuple[str, ...]] = [
     ("load-licence-types", "load_licence_types"),
 ]
 DEMO_LOADER: tuple[str, ...] = ("load-demo", "load_demo")
+DEMO_CASES_LOADER: tuple[str, ...] = ("load-demo-cases", "load_demo_cases")
 
 STOP_TIMEOUT_SECONDS = 15.0
 
@@ -144,6 +145,7 @@ class Command(BaseCommand):
         loaders = list(LOADERS)
         if settings.DEBUG:
             loaders.append(DEMO_LOADER)  # demo accounts exist only in development
+            loaders.append(DEMO_CASES_LOADER)  # their licences, issued through the real workflow
         for spellings in loaders:
             name = find_command(spellings)
             if name is None:

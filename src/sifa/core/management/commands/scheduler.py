@@ -34,6 +34,7 @@ TIMETABLE: list[tuple[str, int]] = [
     ("apply-deemed-acceptance", 900),  # 行政许可法 §32: no notice within 5 working days
     ("refresh-deadlines", 900),  # warning levels of statutory clocks
     ("refresh-workitems", 900),  # warning levels and due dates in worklists
+    ("issue-pending-documents", 120),  # notices, decision letters and licences whose task failed or was lost
 ]
 
 

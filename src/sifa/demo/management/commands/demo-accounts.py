@@ -1,21 +1,25 @@
-"""`sifa demo-accounts [--json]`: the demo logins (username/phone, password, roles, TOTP secret)."""
+"""`sifa demo-accounts [--json]`: the demo logins (username/phone, password, roles, TOTP secret) and
+the licences the demo cases issued to the holders (listing in ``sifa.demo.listing``).
+
+It lives in the top-layer demo app because it reads licences, which the accounts app may not import."""
 
 import json
 
 from django.core.management.base import BaseCommand
 
 from sifa.accounts.management.commands import _demo
+from sifa.demo.listing import listing
 
 
 class Command(BaseCommand):
-    help = "列出演示账户的登录信息（仅限开发环境）。"
+    help = "列出演示账户的登录信息和持有的电子证照（仅限开发环境）。"
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def handle(self, *args, **options) -> None:
         _demo.ensure_allowed()
-        rows = _demo.listing()
+        rows = listing()
         if options["json"]:
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
@@ -29,3 +33,5 @@ class Command(BaseCommand):
                 f"{row['username']}\t{row['password']}\t{row['kind']}\t{roles}\t"
                 f"{row['organisation_code']} {row['organisation_name']}\tTOTP: {secret}"
             )
+            for licence in row["licences"]:
+                self.stdout.write(f"\t持有 {licence['name']} {licence['number']}：{licence['identifier']}")

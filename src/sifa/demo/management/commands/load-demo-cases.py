@@ -1,0 +1,24 @@
+"""`sifa load-demo-cases`: after `sifa load-demo`, run the demo lawyer's and law firm's applications
+through the real workflow to delivered, so the demo holders have real e-licences (idempotent)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from sifa.demo.cases import load_cases
+from sifa.licences.models import Licence
+
+
+class Command(BaseCommand):
+    help = "用真实的办理流程为演示律师和律师事务所办结执业许可并颁发电子证照（可重复运行）。"
+
+    def handle(self, *args, **options) -> None:
+        for key, application in load_cases().items():
+            licence = Licence.objects.filter(application=application).first()
+            issued = f"{licence.name} {licence.identifier}" if licence else "（无电子证照）"
+            self.stdout.write(
+                f"{key}: 办件 {application.number} {application.get_status_display()}，{issued}"
+            )
+        self.stdout.write(
+            self.style.SUCCESS("演示办件已就绪：`sifa demo-accounts --json` 列出持证人及证照标识")
+        )

@@ -1,0 +1,266 @@
+"""Documents the workflow owes the applicant: notices, decision letters and the e-licence.
+
+A command calls :func:`owe` inside its own transaction: that writes a ``CaseDocument`` row (the
+durable promise) and, only after the commit, enqueues :func:`sifa.workflow.tasks.issue_case_document`.
+Rendering and sealing take about half a second, so they never hold up the staff member's click,
+and a failure there can never undo the decision: the row stays ``failed`` with the reason, and
+``sifa issue-pending-documents`` (run by the scheduler) retries it with back-off.
+
+:func:`issue_owed` is idempotent: it locks the row, returns at once when it is already issued,
+and issues the licence through ``licences.issue_for_application`` (itself one licence per
+application) and the letter through ``documents.issue_document`` in one transaction with the
+timeline entry — so a retried task never makes a second document or licence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from sifa.applications.models import Application
+from sifa.applications.timeline import transition
+from sifa.catalogue.models import ItemType, Material, TimeUnit
+from sifa.documents.rendering import chinese_number
+from sifa.documents.services import issue_document
+from sifa.licences.services import issue_for_application
+from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
+
+logger = logging.getLogger("sifa.workflow")
+
+LICENSING_LAW = "中华人民共和国行政许可法"
+REFUSAL_BASIS = f"《{LICENSING_LAW}》第三十二条第一款"
+APPROVAL_BASIS = f"《{LICENSING_LAW}》第三十八条第一款"
+DENIAL_BASIS = f"《{LICENSING_LAW}》第三十八条第二款"
+CORRECTION_REQUIREMENT = "请按本告知书一次性补正后重新提交（行政许可法第三十二条第一款第（四）项）"
+RETRY_AFTER_SECONDS = 60
+"""A pending row younger than this still has its own task on the way; the sweep leaves it alone."""
+MAX_BACKOFF_SECONDS = 3600
+
+
+def owe(
+    application: Application,
+    kind: str,
+    *,
+    organisation: Any,
+    actor: Any = None,
+    context: dict[str, Any] | None = None,
+    key: str = "",
+    on: dt.date | None = None,
+) -> CaseDocument:
+    """Record that ``kind`` is owed for ``application`` and enqueue its issuance after commit.
+
+    Call inside the command's transaction. Owing the same (application, kind, key) twice returns
+    the first row and enqueues nothing more.
+    """
+    row, created = CaseDocument.objects.get_or_create(
+        application=application,
+        kind=kind,
+        key=key,
+        defaults={
+            "organisation": organisation,
+            "actor": actor if getattr(actor, "pk", None) else None,
+            "context": context or {},
+            "issued_on": on or timezone.localdate(),
+        },
+    )
+    if created:
+        from sifa.workflow.tasks import enqueue_issue
+
+        transaction.on_commit(lambda: enqueue_issue(row.pk))
+    return row
+
+
+def split_reasons(text: str) -> list[str]:
+    """One reason per line (or per 。/；), as the letters list them."""
+    parts = [p.strip(" \t;；。") for p in re.split(r"[\n；;]+|。(?=.)", text or "")]
+    return [p for p in parts if p]
+
+
+def correction_items(items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The notice's findings as the letter's rows: which material or field, what, what to do."""
+    material_ids = [
+        int(i["field"].split(".", 1)[1])
+        for i in items
+        if str(i.get("field", "")).startswith("materials.") and i["field"].split(".", 1)[1].isdigit()
+    ]
+    names = dict(Material.objects.filter(pk__in=material_ids).values_list("pk", "name"))
+    rows = []
+    for item in items:
+        field = str(item.get("field", ""))
+        message = str(item.get("message", "")).strip()
+        material = ""
+        if field.startswith("materials.") and field.split(".", 1)[1].isdigit():
+            material = names.get(int(field.split(".", 1)[1]), "")
+        elif "：" in message:
+            material = message.split("：", 1)[0]
+        rows.append(
+            {"material": material or "申请表", "problem": message, "requirement": CORRECTION_REQUIREMENT}
+        )
+    return rows
+
+
+def _item_basis(application: Application) -> str:
+    item = application.version.item
+    refs = item.legal_basis or (item.parent.legal_basis if item.parent_id else [])
+    by_law: dict[str, list[str]] = {}
+    for ref in refs or []:
+        if isinstance(ref, dict) and ref.get("law"):
+            by_law.setdefault(ref["law"], []).append(ref.get("article", ""))
+    return "；".join(f"《{law}》{'、'.join(a for a in articles if a)}" for law, articles in by_law.items())
+
+
+def _time_limit(application: Application) -> str:
+    version = application.version
+    value, unit = version.legal_limit_value, version.legal_limit_unit
+    if not value:
+        return "法定期限"
+    words = chinese_number(value) if value < 100 else str(value)
+    unit_label = TimeUnit(unit).label if unit in TimeUnit.values else "工作日"
+    return f"{words}个{unit_label}" if unit_label in ("工作日", "自然日") else f"{words}{unit_label}"
+
+
+def _applicant_name(application: Application) -> str:
+    form = application.form_data or {}
+    for name in ("applicant_name", "organisation_name"):
+        if isinstance(form.get(name), str) and form[name].strip():
+            return form[name].strip()[:100]
+    return getattr(application.applicant, "display_name", "") or "申请人"
+
+
+def build_context(row: CaseDocument, application: Application, licence: Any = None) -> dict[str, Any]:
+    """The template fields of docs/documents.md for ``row.kind``, from the case and the command."""
+    context: dict[str, Any] = {
+        "applicant_name": _applicant_name(application),
+        "item_name": application.version.item.name,
+        "application_number": application.number,
+        "submitted_on": timezone.localdate(application.submitted_at) if application.submitted_at else None,
+    }
+    reasons = split_reasons(row.context.get("reasons", ""))
+    if row.kind == CaseDocumentKind.ACCEPTANCE_NOTICE:
+        context["time_limit"] = _time_limit(application)
+    elif row.kind == CaseDocumentKind.REFUSAL_NOTICE:
+        context.update(reasons=reasons, legal_basis=REFUSAL_BASIS)
+    elif row.kind == CaseDocumentKind.CORRECTION_NOTICE:
+        context["items"] = row.context.get("items", [])
+    elif row.kind == CaseDocumentKind.APPROVAL_DECISION:
+        context["legal_basis"] = "；".join(b for b in (_item_basis(application), APPROVAL_BASIS) if b)
+        if licence is not None:
+            context.update(
+                licence_name=licence.name,
+                licence_number=licence.number,
+                valid_until=licence.valid_until,
+                permitted_scope=(licence.particulars or {}).get("practice_organisation", ""),
+                verify_url=f"{settings.PUBLIC_URL}/verify/{licence.identifier}",
+            )
+    elif row.kind == CaseDocumentKind.DENIAL_DECISION:
+        context.update(
+            reasons=reasons,
+            legal_basis="；".join(b for b in (_item_basis(application), DENIAL_BASIS) if b),
+        )
+    return context
+
+
+def _timeline_title(row: CaseDocument, licence: Any) -> tuple[str, str]:
+    if row.document_id is not None:
+        title = f"已送达{row.document.title}"
+        detail = f"文号：{row.document.number}"
+        if licence is not None:
+            detail += f"；已颁发电子证照“{licence.name}”，证照编号 {licence.number}"
+        return title, detail
+    return f"已颁发电子证照（{licence.name}）", f"证照编号 {licence.number}，证照标识 {licence.identifier}"
+
+
+def _issue(row: CaseDocument) -> None:
+    application = Application.objects.select_related("version__item__parent", "applicant").get(
+        pk=row.application_id
+    )
+    licence = None
+    if row.kind in (CaseDocumentKind.APPROVAL_DECISION, CaseDocumentKind.LICENCE):
+        # The decision was authorised by the command; a 即办件 decided at the window is signed on
+        # the system's authority because the clerk holds no decision-maker role.
+        actor = None if row.context.get("immediate") else row.actor
+        licence = issue_for_application(application, actor, issuer=row.organisation)
+    if row.kind != CaseDocumentKind.LICENCE:
+        row.document = issue_document(
+            row.kind,
+            organisation=row.organisation,
+            recipient=application.applicant,
+            context=build_context(row, application, licence),
+            related=("application", application.number),
+            actor=row.actor,
+            scope_path=application.scope_path,
+            issued_on=row.issued_on,
+        )
+    row.licence = licence
+    row.status = CaseDocumentStatus.ISSUED
+    row.issued_at = timezone.now()
+    row.last_error = ""
+    row.next_attempt_at = None
+    row.save(update_fields=["document", "licence", "status", "issued_at", "last_error", "next_attempt_at"])
+    if row.document_id is None and licence is None:
+        return  # nothing to tell: the result of this item is neither a letter nor a licence
+    title, detail = _timeline_title(row, licence)
+    transition(
+        application,
+        status=None,
+        event=f"document_{row.kind}",
+        title=title,
+        detail=detail,
+        organisation=row.organisation,
+    )
+
+
+def issue_owed(case_document_id: int) -> CaseDocument | None:
+    """Issue one owed document (and licence). Never raises: a failure is recorded for the retry."""
+    try:
+        with transaction.atomic():
+            row = (
+                # ``of=("self",)``: PostgreSQL cannot lock the nullable side (``actor``) of the join.
+                CaseDocument.objects.select_for_update(of=("self",))
+                .select_related("organisation", "actor")
+                .filter(pk=case_document_id)
+                .first()
+            )
+            if row is None or row.status == CaseDocumentStatus.ISSUED:
+                return row
+            _issue(row)
+            return row
+    except Exception as failure:  # any failure is recorded and retried, never lost
+        logger.exception("办件文书 %s 出具失败，将重试", case_document_id)
+        return _record_failure(case_document_id, failure)
+
+
+def _record_failure(case_document_id: int, failure: Exception) -> CaseDocument | None:
+    row = CaseDocument.objects.filter(pk=case_document_id).first()
+    if row is None:
+        return None
+    row.attempts += 1
+    row.status = CaseDocumentStatus.FAILED
+    message = getattr(failure, "message", "") or f"{type(failure).__name__}: {failure}"
+    row.last_error = str(message)[:500]
+    backoff = min(RETRY_AFTER_SECONDS * 2 ** (row.attempts - 1), MAX_BACKOFF_SECONDS)
+    row.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff)
+    row.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
+    return row
+
+
+def due_for_retry(now: dt.datetime | None = None) -> QuerySet[CaseDocument]:
+    """Rows the sweep should (re)try: failed and due, or pending whose task seems lost."""
+    now = now or timezone.now()
+    return CaseDocument.objects.filter(
+        Q(status=CaseDocumentStatus.FAILED, next_attempt_at__lte=now)
+        | Q(
+            status=CaseDocumentStatus.PENDING, created_at__lte=now - dt.timedelta(seconds=RETRY_AFTER_SECONDS)
+        )
+    ).order_by("created_at", "id")
+
+
+def is_licensing(application: Application) -> bool:
+    return application.version.item.item_type == ItemType.LICENSING

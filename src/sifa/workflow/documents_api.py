@@ -1,0 +1,106 @@
+"""Documents the workflow issued (受理/不予受理通知书, 补正告知书, 准予/不予行政许可决定书), over the API.
+
+Mounted under ``/api/v1/`` through ``sifa.workflow.api``:
+
+* ``GET me/documents/`` — the documents sent to me (the applicant), newest first.
+* ``GET documents/{public_id}/pdf/`` — the sealed PDF, as an attachment, to its recipient and to
+  staff whose jurisdiction covers the case; anyone else gets 404 ``documents.not_found``.
+
+Reads go through ``sifa.documents.selectors`` (data scope); nothing here writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sifa.documents.selectors import document_for, documents_for
+from sifa.documents.services import read_pdf
+from sifa.workflow.models import CaseDocument
+
+
+def pdf_url(document: Any) -> str:
+    return f"/api/v1/documents/{document.public_id}/pdf/"
+
+
+class DocumentSerializer(serializers.Serializer):
+    public_id = serializers.UUIDField(help_text="文书的公开标识（下载时使用）")
+    kind = serializers.CharField(help_text="acceptance_notice / refusal_notice / correction_notice / …")
+    title = serializers.CharField(help_text="如 受理通知书")
+    number = serializers.CharField(help_text="文号，如 浙司受字〔2026〕第0001号")
+    organisation = serializers.CharField(source="organisation.name", help_text="发文机关")
+    application_number = serializers.CharField(source="related_id", help_text="办件编号")
+    issued_at = serializers.DateTimeField(source="created_at")
+    sm3 = serializers.CharField(help_text="PDF 的 SM3 摘要（十六进制）")
+    pdf = serializers.SerializerMethodField(help_text="下载地址")
+
+    def get_pdf(self, document: Any) -> str:
+        return pdf_url(document)
+
+
+class CaseDocumentSerializer(serializers.Serializer):
+    """One owed document of a case, for the staff case view (pending ones show their last error)."""
+
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField()
+    number = serializers.CharField(source="document.number", default=None)
+    public_id = serializers.UUIDField(source="document.public_id", default=None)
+    pdf = serializers.SerializerMethodField()
+    licence_identifier = serializers.CharField(source="licence.identifier", default=None)
+    licence_number = serializers.CharField(source="licence.number", default=None)
+
+    def get_pdf(self, row: CaseDocument) -> str | None:
+        return pdf_url(row.document) if row.document_id else None
+
+
+def case_documents(application: Any) -> list[dict[str, Any]]:
+    """The case's owed documents, oldest first (for the staff case view and the workbench)."""
+    rows = CaseDocument.objects.filter(application=application).select_related("document", "licence")
+    return CaseDocumentSerializer(rows.order_by("created_at", "id"), many=True).data
+
+
+class MyDocuments(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: DocumentSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        documents = documents_for(request.user).filter(recipient=request.user).order_by("-created_at", "-id")
+        return Response(DocumentSerializer(documents, many=True).data)
+
+
+class DocumentPdf(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): bytes,
+            404: OpenApiResponse(description="documents.not_found：文书不存在或无权查看"),
+        }
+    )
+    def get(self, request: Request, public_id: str) -> HttpResponse:
+        document = document_for(request.user, public_id)
+        response = HttpResponse(read_pdf(document), content_type="application/pdf")
+        # Attachment: a PDF is never rendered inline from our origin (docs/security.md).
+        response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.public_id}.pdf"'
+        response["X-Content-SM3"] = document.sm3
+        response["X-Content-SM2-Key-Id"] = document.sm2_key_id
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+urlpatterns = [
+    path("me/documents/", MyDocuments.as_view(), name="workflow-my-documents"),
+    path("documents/<str:public_id>/pdf/", DocumentPdf.as_view(), name="workflow-document-pdf"),
+]
