@@ -1,4 +1,5 @@
-"""Closed-loop HTTP load generators: wrk when installed, else a small threaded Python client.
+"""Closed-loop HTTP load generators: wrk when installed, else a small threaded Python client, and a
+threaded Python *flow* runner for multi-step workloads that wrk cannot drive (W3, W4).
 
 Both sides of a ratio always use the same generator with the same settings, so the generator's own
 cost (it shares the 2 cores with the server) cancels out of the ratio.
@@ -14,6 +15,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +113,76 @@ class PythonClosedLoop(LoadGenerator):
             thread.join()
         elapsed = time.perf_counter() - started
         return Sample(sum(counts) / elapsed, sum(errors))
+
+
+class FlowError(Exception):
+    """A step of a flow got an unexpected answer; the iteration counts as an error."""
+
+
+Flow = Callable[[http.client.HTTPConnection], int]
+"""One iteration of a multi-step workload over a keep-alive connection; returns the units done
+(e.g. 1 submission, 2 transitions) or raises :class:`FlowError`."""
+
+
+def send(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    expect: tuple[int, ...] = (200, 201),
+) -> bytes:
+    """One request of a flow; raises FlowError on an unexpected status."""
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    data = response.read()
+    if response.status not in expect:
+        raise FlowError(f"{method} {path} answered {response.status}: {data[:200]!r}")
+    return data
+
+
+class FlowRunner:
+    """CONNECTIONS threads, each running its own flow back to back on one keep-alive connection.
+
+    ``make_flow(slot)`` builds the flow of connection ``slot`` (so each connection can own its own
+    cases). The rate is units per second over the measured interval.
+    """
+
+    name = f"python flow runner, {CONNECTIONS} keep-alive connections"
+
+    def __init__(self) -> None:
+        self.last_error = ""
+
+    def measure(self, host: str, port: int, make_flow: Callable[[int], Flow], seconds: float) -> Sample:
+        units = [0] * CONNECTIONS
+        errors = [0] * CONNECTIONS
+        start_gate = threading.Barrier(CONNECTIONS + 1)
+        deadline: list[float] = []
+        flows = [make_flow(slot) for slot in range(CONNECTIONS)]
+
+        def loop(slot: int) -> None:
+            conn = http.client.HTTPConnection(host, port, timeout=60)
+            start_gate.wait()
+            while time.perf_counter() < deadline[0]:
+                try:
+                    units[slot] += flows[slot](conn)
+                except (OSError, http.client.HTTPException, FlowError) as failure:
+                    errors[slot] += 1
+                    self.last_error = str(failure)[:300]
+                    conn.close()
+                    conn = http.client.HTTPConnection(host, port, timeout=60)
+            conn.close()
+
+        threads = [threading.Thread(target=loop, args=(slot,), daemon=True) for slot in range(CONNECTIONS)]
+        for thread in threads:
+            thread.start()
+        started = time.perf_counter()
+        deadline.append(started + seconds)
+        start_gate.wait()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        return Sample(sum(units) / elapsed, sum(errors))
 
 
 def pick_generator() -> LoadGenerator:

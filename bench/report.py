@@ -1,4 +1,8 @@
-"""Write benchmark results into docs/performance.md between markers; the text above them stays."""
+"""Write benchmark results into docs/performance.md, one marker block per database kind.
+
+A SQLite run replaces only the SQLite block and a PostgreSQL run only the PostgreSQL block, so both
+latest results stay in the document; the text outside the blocks is never touched.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-START = "<!-- bench:results:start (written by `make bench`; edit above this line only) -->"
-END = "<!-- bench:results:end -->"
+LEGACY_START = "<!-- bench:results:start (written by `make bench`; edit above this line only) -->"
+LEGACY_END = "<!-- bench:results:end -->"
+
+
+def markers(kind: str) -> tuple[str, str]:
+    """The block markers of one database kind (``sqlite`` or ``postgresql``)."""
+    return (
+        f"<!-- bench:results:{kind}:start (written by `make bench`; do not edit inside) -->",
+        f"<!-- bench:results:{kind}:end -->",
+    )
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,7 @@ class Row:
     rps_denominator: float = 0.0
     errors: int = 0
     flagged: bool = False
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         flag = "  ⚠ CV > 10 % or errors: rerun" if self.flagged else ""
@@ -38,6 +51,11 @@ class Row:
             f"CV {self.cv_numerator:.1%} / {self.cv_denominator:.1%}, "
             f"{self.rps_numerator:.0f} / {self.rps_denominator:.0f} rps, errors {self.errors}{flag}"
         )
+
+
+def _rate(value: float) -> str:
+    """Whole numbers, except the slow flows (a few per second), which need one decimal."""
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
 def _cell(text: str) -> str:
@@ -74,30 +92,54 @@ def machine() -> str:
     return f"{os.cpu_count()} CPU ({model}), {memory_kib / 1024 / 1024:.0f} GiB RAM, Python {platform.python_version()}"
 
 
+def database_kind(env: dict[str, str]) -> str:
+    return "postgresql" if env.get("DATABASE_URL") else "sqlite"
+
+
+def _psql(url: str, query: str) -> str:
+    try:
+        return subprocess.run(  # noqa: S603
+            ["psql", "-At", "-c", query, url],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
 def database(env: dict[str, str]) -> str:
     url = env.get("DATABASE_URL", "")
     if not url:
         return f"SQLite {sqlite3.sqlite_version} (WAL) file under var/bench/"
     parts = urlsplit(url)
-    return f"{parts.scheme} at {parts.hostname}:{parts.port or ''}{parts.path} (BENCH_DATABASE_URL)"
+    version = _psql(url, "SHOW server_version")
+    buffers = _psql(url, "SHOW shared_buffers")
+    return (
+        f"PostgreSQL {version} at {parts.hostname}:{parts.port or ''}{parts.path} (BENCH_DATABASE_URL), "
+        f"shared_buffers {buffers}"
+    )
 
 
 def render(rows: list[Row], generator: str, seconds: float, pairs: int, env: dict[str, str]) -> str:
     commit = _git("rev-parse", "--short", "HEAD") or "unknown"
     if _git("status", "--porcelain", "--untracked-files=no"):
         commit += " + uncommitted changes"
+    kind = database_kind(env)
+    start, end = markers(kind)
     lines = [
-        START,
+        start,
         "",
-        "## Latest results",
+        f"### Latest results: {'PostgreSQL' if kind == 'postgresql' else 'SQLite'}",
         "",
         f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {machine()}",
         f"- Database: {database(env)}",
         f"- Git commit: {commit}",
-        f"- Server: `sifa serve` (granian WSGI), {env.get('SIFA_WEB_WORKERS', '2')} workers × "
+        f"- Server: granian WSGI as `sifa serve` runs it, {env.get('SIFA_WEB_WORKERS', '2')} workers × "
         f"{env.get('SIFA_WEB_THREADS', '4')} threads, DEBUG off",
-        f"- Load generator: {generator}; {pairs} A/B pairs × {seconds:g} s after a discarded warm-up",
+        f"- Load generators: {generator}; {pairs} A/B pairs × {seconds:g} s after a discarded warm-up",
         "",
         "| Workload | Denominator | Ratio (median) | Min–max | CV workload / denominator | rps workload / denominator | Note |",
         "|---|---|---|---|---|---|---|",
@@ -111,12 +153,14 @@ def render(rows: list[Row], generator: str, seconds: float, pairs: int, env: dic
         note = "⚠ CV > 10 % or errors: rerun before trusting" if row.flagged else "ok"
         if row.errors:
             note += f" ({row.errors} errors)"
+        for extra in row.notes:
+            note += f"; {_cell(extra)}"
         lines.append(
             f"| {row.key}: {row.title} | {row.baseline} | **{row.ratio_median:.3f}** | "
             f"{row.ratio_min:.3f}–{row.ratio_max:.3f} | {row.cv_numerator:.1%} / {row.cv_denominator:.1%} | "
-            f"{row.rps_numerator:.0f} / {row.rps_denominator:.0f} | {note} |"
+            f"{_rate(row.rps_numerator)} / {_rate(row.rps_denominator)} | {note} |"
         )
-    lines += ["", "Absolute rps are shown for context only; the ratios are the result.", "", END]
+    lines += ["", "Absolute rates are shown for context only; the ratios are the result.", "", end]
     return "\n".join(lines) + "\n"
 
 
@@ -124,10 +168,13 @@ def write_report(
     path: Path, rows: list[Row], generator: str, seconds: float, pairs: int, env: dict[str, str]
 ) -> None:
     block = render(rows, generator, seconds, pairs, env)
+    start, end = markers(database_kind(env))
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
+    for old_start, old_end in ((start, end), (LEGACY_START, LEGACY_END)):
+        if old_start in text and old_end in text:
+            head, rest = text.split(old_start, 1)
+            text = head + block + rest.split(old_end, 1)[1].lstrip("\n")
+            break
     else:
         text = text.rstrip("\n") + "\n\n" + block
     path.write_text(text, encoding="utf-8")

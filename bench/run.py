@@ -1,17 +1,19 @@
 """Benchmark harness: same-run ratios, per shared/reference/scale.md §7.1. Run with ``make bench``.
 
 For each workload the harness measures the workload (A) and its denominator (B, by default the
-bare Django hello view) with the same server, the same settings and the same load generator,
-alternating A B A B A B (3 pairs × ``BENCH_SECONDS``, 8 s by default) after a discarded warm-up.
+Django hello view) with the same server, the same settings and the same load generator,
+alternating A B A B A B (3 pairs × ``BENCH_SECONDS``, 5 s by default) after a discarded warm-up.
 It reports the median ratio A/B with its min–max and the coefficient of variation of each side,
-and flags a row whose CV is above 10 %. The server is ``sifa serve`` with DEBUG off against a
-bench database the harness seeds itself: a SQLite file under var/bench/ by default, or
-``BENCH_DATABASE_URL`` (e.g. ``postgres://postgres@127.0.0.1:5432/sifa_bench``).
+and flags a row whose CV is above 10 %. The server is granian started exactly as ``sifa serve``
+starts it (same flags, workers and threads), DEBUG off, serving ``bench.wsgi`` (Sifa plus the bare
+WSGI route) against a bench database the harness seeds itself: a SQLite file under var/bench/ by
+default, or ``BENCH_DATABASE_URL`` (e.g. ``postgres://postgres@127.0.0.1:5432/sifa_bench``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import socket
@@ -27,13 +29,20 @@ ROOT = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))  # run as a script: make the `bench` package importable
 
-from bench.loadgen import LoadGenerator, Request, pick_generator  # noqa: E402
+from bench.loadgen import FlowRunner, pick_generator  # noqa: E402
 from bench.report import Row, write_report  # noqa: E402
+from bench.sides import Side  # noqa: E402
 from bench.workloads import BASELINES, WORKLOADS, Context, Skip  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench"
 CV_LIMIT = 0.10
-LOADERS = [("import-regions", "import_regions"), ("build-organisations", "build_organisations")]
+LOADERS = [
+    ("import-regions", "import_regions"),
+    ("build-organisations", "build_organisations"),
+    ("seed-calendar", "seed_calendar"),
+    ("load-catalogue", "load_catalogue"),
+    ("load-licence-types", "load_licence_types"),
+]
 DEMO_LOADERS = [("load-demo", "load_demo")]
 
 
@@ -61,6 +70,9 @@ def server_env() -> dict[str, str]:
         "SIFA_VAR_DIR": str(BENCH_DIR),
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", ""),
         "SIFA_LOG_LEVEL": "WARNING",
+        # With DEBUG off the key ring must be configured: use the SM2 key that seeding (DEBUG on)
+        # generated into SIFA_VAR_DIR/keys/signing/, unless the caller points elsewhere.
+        "SIFA_SIGNING_KEY_DIR": os.environ.get("SIFA_SIGNING_KEY_DIR") or str(BENCH_DIR / "keys" / "signing"),
     }
     env.pop("SIFA_TESTING", None)
     return env
@@ -68,7 +80,10 @@ def server_env() -> dict[str, str]:
 
 def seed_env() -> dict[str, str]:
     # Demo data is a development feature, so seeding runs with DEBUG on (same keys, same database).
-    return {**server_env(), "SIFA_DEBUG": "1"}
+    env = {**server_env(), "SIFA_DEBUG": "1"}
+    if not os.environ.get("SIFA_SIGNING_KEY_DIR"):
+        env.pop("SIFA_SIGNING_KEY_DIR")  # development generates the key on first use
+    return env
 
 
 def sifa(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -77,7 +92,11 @@ def sifa(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Comp
     )
 
 
-def seed() -> None:
+def seed() -> tuple[dict, str]:
+    """Migrate, run the loaders that exist, then make the bench data through the services.
+
+    Returns the bench data (see ``bench.seed_data``) and, if making it failed, why.
+    """
     env = seed_env()
     available = set(sifa(env, "help", "--commands").stdout.split())
     sifa(env, "migrate", "--noinput")
@@ -90,6 +109,23 @@ def seed() -> None:
         sifa(env, name)
         print(f"  seed: {name} ({time.perf_counter() - started:.1f} s)")
     sifa(env, "collectstatic", "--noinput")
+    if env["DATABASE_URL"]:
+        # pgbench's own tables (scale 1) in the bench database: same server, same placement.
+        subprocess.run(  # noqa: S603
+            ["pgbench", "-i", "-q", "-s", "1", env["DATABASE_URL"]],  # noqa: S607
+            capture_output=True,
+            check=True,
+        )
+    started = time.perf_counter()
+    made = subprocess.run(
+        [sys.executable, "-m", "bench.seed_data"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if made.returncode != 0:
+        reason = (made.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        print(f"  seed: bench data FAILED ({reason}); the workloads that need it are skipped")
+        return {}, f"bench.seed_data failed: {reason}"
+    print(f"  seed: bench data via the services ({time.perf_counter() - started:.1f} s)")
+    return json.loads(made.stdout), ""
 
 
 def free_port() -> int:
@@ -98,12 +134,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def granian_command(port: int) -> list[str]:
+    """``sifa serve``'s exact granian command line, serving ``bench.wsgi`` instead of
+    ``sifa.conf.wsgi`` (which it wraps) so the bare WSGI route shares the server."""
+    os.environ.setdefault("SIFA_VAR_DIR", str(BENCH_DIR))
+    from sifa.conf.env import env
+    from sifa.core.management.commands.serve import granian_argv
+
+    argv = granian_argv("127.0.0.1", port, env("SIFA_WEB_WORKERS"), env("SIFA_WEB_THREADS"))
+    return [("bench.wsgi:application" if a == "sifa.conf.wsgi:application" else a) for a in argv]
+
+
 class Server:
     def __init__(self, port: int) -> None:
         self.port = port
         self.log = open(BENCH_DIR / "server.log", "w")
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "sifa", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            granian_command(port),
             env=server_env(),
             cwd=ROOT,
             stdout=self.log,
@@ -148,15 +195,13 @@ def cv(values: list[float]) -> float:
     return statistics.pstdev(values) / mean if mean else float("inf")
 
 
-def measure_pair(
-    gen: LoadGenerator, port: int, a: Request, b: Request, seconds: float, pairs: int
-) -> Measured:
-    for request in (a, b):  # warm-up: connections, caches, lazy imports; discarded
-        gen.measure("127.0.0.1", port, request, min(2.0, seconds))
+def measure_pair(a: Side, b: Side, seconds: float, pairs: int) -> Measured:
+    for side in (a, b):  # warm-up: connections, caches, lazy imports; discarded
+        side.warm(min(2.0, seconds))
     ratios, num, den, errors = [], [], [], 0
     for _ in range(pairs):
-        sample_a = gen.measure("127.0.0.1", port, a, seconds)
-        sample_b = gen.measure("127.0.0.1", port, b, seconds)
+        sample_a = a.measure(seconds)
+        sample_b = b.measure(seconds)
         num.append(sample_a.requests_per_second)
         den.append(sample_b.requests_per_second)
         ratios.append(sample_a.requests_per_second / sample_b.requests_per_second)
@@ -166,22 +211,35 @@ def measure_pair(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "8")))
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "5")))
     parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--only", default="", help="comma-separated workload keys, e.g. W0,me")
+    parser.add_argument("--only", default="", help="comma-separated workload keys, e.g. W0,W3")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument("--no-write", action="store_true", help="print the results only")
     args = parser.parse_args(argv)
     selected = [w for w in WORKLOADS if not args.only or w.key in args.only.split(",")]
 
     print("seeding the bench database …")
-    seed()
+    started = time.perf_counter()
+    data, data_error = seed()
+    print(f"  seeding took {time.perf_counter() - started:.0f} s")
     gen = pick_generator()
+    runner = FlowRunner()
     server = Server(free_port())
     rows: list[Row] = []
     try:
         server.wait_healthy()
-        ctx = Context("127.0.0.1", server.port, seed_env())
+        ctx = Context(
+            "127.0.0.1",
+            server.port,
+            seed_env(),
+            gen=gen,
+            runner=runner,
+            data=data,
+            data_error=data_error,
+            database_url=server_env()["DATABASE_URL"],
+            server_pid=server.process.pid,
+        )
         for workload in selected:
             baseline = BASELINES[workload.baseline]
             try:
@@ -191,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(Row(workload.key, workload.title, baseline.title, skipped=str(reason)))
                 continue
             print(f"{workload.key}: {args.pairs} pairs × {args.seconds:g} s vs {baseline.key} …", flush=True)
-            m = measure_pair(gen, server.port, a, b, args.seconds, args.pairs)
+            m = measure_pair(a, b, args.seconds, args.pairs)
             row = Row(
                 workload.key,
                 workload.title,
@@ -205,13 +263,17 @@ def main(argv: list[str] | None = None) -> int:
                 rps_denominator=statistics.median(m.denominator_rps),
                 errors=m.errors,
                 flagged=max(cv(m.numerator_rps), cv(m.denominator_rps)) > CV_LIMIT or m.errors > 0,
+                notes=tuple(a.notes() + b.notes()),
             )
             rows.append(row)
             print("  " + row.summary())
+            if m.errors and runner.last_error:
+                print(f"  last flow error: {runner.last_error}")
     finally:
         server.stop()
     if not args.no_write:
-        write_report(args.output, rows, gen.name, args.seconds, args.pairs, server_env())
+        generators = f"{gen.name} (single requests); {runner.name} (W3, W4 and their HTTP denominators)"
+        write_report(args.output, rows, generators, args.seconds, args.pairs, server_env())
         print(f"wrote {args.output}")
     return 0
 

@@ -1,8 +1,11 @@
-"""The benchmark workloads. Each is a small entry: how to build its request, and its denominator.
+"""The benchmark workloads. Each is a small entry: how to measure it, and its denominator.
 
 To add a workload (W1–W10 of shared/reference/scale.md §7.2), write a ``prepare`` function that
-returns the :class:`Request` to repeat — or raises :class:`Skip` with the reason when the feature it
-needs is not there yet — and append a :class:`Workload` to ``WORKLOADS``.
+returns the :class:`~bench.sides.Side` to measure — an HTTP request wrk repeats, a multi-step
+flow, pgbench, a command — or raises :class:`Skip` with the reason when the feature it needs is
+not there yet, and append a :class:`Workload` to ``WORKLOADS``. Its ``baseline`` names an entry of
+``BASELINES`` (or another workload) measured in the same run. The application workloads W1–W6
+are in :mod:`bench.app_workloads`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bench.loadgen import Request
+from bench.loadgen import FlowRunner, LoadGenerator, Request
+from bench.sides import HttpSide, Side
 
 
 class Skip(Exception):
@@ -31,7 +35,23 @@ class Context:
     host: str
     port: int
     seed_env: dict[str, str]
+    gen: LoadGenerator | None = None
+    runner: FlowRunner | None = None
+    data: dict = field(default_factory=dict)
+    """What ``bench.seed_data`` made (tokens, cases, codes); empty with ``data_error`` if it failed."""
+    data_error: str = ""
+    database_url: str = ""
+    server_pid: int = 0
     cache: dict[str, object] = field(default_factory=dict)
+
+    def need(self, key: str) -> object:
+        """A seeded value, or Skip saying why the bench data is missing."""
+        if key not in self.data:
+            raise Skip(f"bench data has no {key!r}: {self.data_error or 'bench.seed_data did not make it'}")
+        return self.data[key]
+
+    def http(self, title: str, request: Request) -> HttpSide:
+        return HttpSide(title, gen=self.gen, host=self.host, port=self.port, request=request)
 
     def call(
         self, method: str, path: str, body: dict | None = None, headers: dict | None = None
@@ -62,16 +82,18 @@ class Context:
 class Workload:
     key: str
     title: str
-    prepare: Callable[[Context], Request]
+    prepare: Callable[[Context], Side]
     baseline: str = "hello"
 
 
-def _get(path: str) -> Callable[[Context], Request]:
-    def prepare(ctx: Context) -> Request:
+def get(path: str, title: str = "") -> Callable[[Context], Side]:
+    def prepare(ctx: Context) -> Side:
         status, body = ctx.call("GET", path)
+        if status == 404 and body.lstrip().startswith(b"<"):
+            raise Skip(f"GET {path} answered Django's 404 page: the route is not mounted (yet)")
         if status != 200:
-            raise Skip(f"GET {path} answered {status}: {body[:200]!r}")
-        return Request("GET", path, {})
+            raise Skip(f"GET {path} answered {status}: {body[:200].decode(errors='replace')}")
+        return ctx.http(title or f"GET {path}", Request("GET", path, {}))
 
     return prepare
 
@@ -112,21 +134,27 @@ def _bearer_token(ctx: Context) -> str:
     return str(ctx.cache["token"])
 
 
-def _me(ctx: Context) -> Request:
+def _me(ctx: Context) -> Side:
     headers = {"Authorization": f"Bearer {_bearer_token(ctx)}"}
     status, body = ctx.call("GET", "/api/v1/me/", headers=headers)
     if status != 200:
         raise Skip(f"GET /api/v1/me/ answered {status}: {body[:200]!r}")
-    return Request("GET", "/api/v1/me/", headers)
+    return ctx.http("GET /api/v1/me/", Request("GET", "/api/v1/me/", headers))
 
 
 BASELINES: dict[str, Workload] = {
     "hello": Workload(
-        "hello", "Django hello view `GET /bench/hello` (framework floor)", _get("/bench/hello"), ""
+        "hello", "Django hello view `GET /bench/hello` (framework floor)", get("/bench/hello"), ""
     ),
 }
 
 WORKLOADS: list[Workload] = [
-    Workload("W0", "`GET /healthz` (one `SELECT 1`)", _get("/healthz")),
+    Workload("W0", "`GET /healthz` (one `SELECT 1`)", get("/healthz")),
     Workload("me", "`GET /api/v1/me/` with a bearer token: single-object scoped read", _me),
 ]
+
+# Imported last: bench.app_workloads builds on Context, Skip, Workload and get defined above.
+from bench.app_workloads import APP_BASELINES, APP_WORKLOADS  # noqa: E402
+
+BASELINES.update(APP_BASELINES)
+WORKLOADS.extend(APP_WORKLOADS)

@@ -176,6 +176,14 @@ declare(
     group="安全 Security",
 )
 declare(
+    "SIFA_TRUSTED_PROXIES",
+    "int",
+    0,
+    "Number of reverse proxies in front of Sifa whose X-Forwarded-For entries are trusted when rate "
+    "limiting by client address (0: use the peer address only).",
+    group="安全 Security",
+)
+declare(
     "SIFA_TOTP_ISSUER",
     "str",
     "Sifa 司法行政政务服务",

@@ -227,6 +227,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sifa.api.errors.exception_handler",
+    # Throttles key on the peer address; X-Forwarded-For is trusted only from this many proxies
+    # (None would trust any client-supplied header and let a client dodge every rate limit).
+    "NUM_PROXIES": env("SIFA_TRUSTED_PROXIES"),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

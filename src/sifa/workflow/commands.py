@@ -290,7 +290,9 @@ def suspend(ctx: CommandContext) -> None:
 
 def resume(ctx: CommandContext) -> None:
     for clock in caseclocks.running_clocks(ctx.application):
-        if clock.paused:
+        # The recorded events decide, not the cached ``paused`` column: that column is not
+        # refreshed while a year's calendar is missing, and the clock must still resume.
+        if clock.to_clock().paused:
             clock_services.resume_clock(clock.pk, on=ctx.today, actor=ctx.user)
     status = ctx.instance.resume_status or ApplicationStatus.IN_REVIEW
     ctx.record(status, "resumed", "恢复计时")

@@ -273,8 +273,11 @@ def start_draft(
 
 
 def lock(application: Application) -> Application:
+    # of=("self",): lock only the application row. Without it PostgreSQL also locks the joined
+    # catalogue rows, so every submit for one entry queued on them and deadlocked with the
+    # audit-chain lock (found by `make bench` W3).
     return (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("version", "entry__item")
         .get(pk=application.pk)
     )

@@ -1,0 +1,290 @@
+"""Bench data made through Sifa's own services: accounts, tokens, accepted 律师执业许可 cases, a licence.
+
+Run by the harness after the loaders (``python -m bench.seed_data``, bench settings, seeding env);
+prints one JSON object on stdout that the workloads read (tokens, case numbers and query codes,
+the implementation code, the material to upload, the licence identifier). Every case goes the way
+a real one does: draft → uploads through the safe-upload gate → submit → automatic pre-review →
+process start → the city window accepts it (``sifa.workflow.services.run_command``). Fresh cases
+are made on every run, so W4's suspend/resume pairs always start from a known state and W5 reads a
+timeline of five rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import sys
+import time
+import traceback
+import zlib
+from typing import Any
+
+LAWYER_FULL_TIME = "000100001001"
+W4_CASES = int(os.environ.get("BENCH_W4_CASES", "32"))
+W5_CASES = 4
+PASSWORD = "Bench-Secret-2024!"  # noqa: S105 — bench accounts in the bench database only
+WRITE_TABLE = "bench_write"
+
+
+def small_pdf(note: bytes = b"bench") -> bytes:
+    """A one-page PDF the upload gate accepts."""
+    content = zlib.compress(b"BT /F1 12 Tf 72 720 Td (" + note + b") Tj ET")
+    return make_pdf(
+        [b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content), content)]
+    )
+
+
+def make_pdf(page_contents: list[bytes], extra: list[bytes] | None = None) -> bytes:
+    """Catalog, pages, one page per content stream object, then ``extra`` objects; a valid xref."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    count = len(page_contents)
+    kids = " ".join(f"{3 + i} 0 R" for i in range(count)).encode()
+    objects.append(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count))
+    for i in range(count):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >>" % (3 + count + i)
+        )
+    objects += page_contents
+    objects += extra or []
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref)
+    return bytes(out)
+
+
+def two_megabyte_pdf() -> bytes:
+    """A 2 MB (2,097,152 bytes ± a few) scanned-document-like PDF: a page plus an image XObject of
+    incompressible pixels, as a phone scan would be. Deterministic so every run uploads the same."""
+    import random
+
+    rng = random.Random(20261127)
+    pixels = rng.randbytes(2 * 1024 * 1024 - 900)
+    image = b"<< /Type /XObject /Subtype /Image /Width 1024 /Height %d /ColorSpace /DeviceGray " % (
+        len(pixels) // 1024
+    )
+    image += b"/BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream" % (len(pixels), pixels)
+    content = b"q 500 0 0 700 40 60 cm /Im1 Do Q"
+    page_stream = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)
+    return make_pdf([page_stream], [image])
+
+
+def _id_number(first17: str) -> str:
+    from sifa.core.identifiers import id_number_check_digit
+
+    return first17 + id_number_check_digit(first17)
+
+
+def _bench_tables() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {WRITE_TABLE} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)"
+        )
+        log_id = "BIGSERIAL" if connection.vendor == "postgresql" else "INTEGER"
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {WRITE_TABLE}_log "
+            f"(id {log_id} PRIMARY KEY, counter_id INTEGER NOT NULL, note VARCHAR(20) NOT NULL)"
+        )
+        cursor.execute(f"DELETE FROM {WRITE_TABLE}_log")  # noqa: S608
+        cursor.execute(f"DELETE FROM {WRITE_TABLE}")  # noqa: S608
+        for slot in range(1, 101):
+            cursor.execute(f"INSERT INTO {WRITE_TABLE} (id, n) VALUES (%s, 0)", [slot])  # noqa: S608
+
+
+def _calendar_ahead() -> list[int]:
+    """Make sure next year has calendar data, so 20–30 working-day deadlines started late in the
+    year can be computed. chinese-calendar ships a year only once the State Council publishes it;
+    until then an administrator enters it (``define_year``). The bench enters a placeholder year
+    (weekends plus 1 January) through that same service, in the bench database only. Without it
+    the clocks' derived columns stay unknown and a suspension is never resumed (see the report)."""
+    from django.utils import timezone
+
+    from sifa.deadlines.models import CalendarYear
+    from sifa.deadlines.services import define_year
+
+    entered = []
+    for year in (timezone.localdate().year, timezone.localdate().year + 1):
+        if not CalendarYear.objects.filter(year=year, complete=True).exists():
+            define_year(year, holidays={dt.date(year, 1, 1): "元旦"}, makeup_workdays={})
+            entered.append(year)
+    return entered
+
+
+def _entry():
+    from sifa.catalogue.models import EntryStatus, ImplementationEntry, VersionStatus
+
+    entries = ImplementationEntry.objects.select_related("accepting_organisation", "version").filter(
+        item__basic_code=LAWYER_FULL_TIME, status=EntryStatus.ACTIVE, version__status=VersionStatus.PUBLISHED
+    )
+    # A city-level entry (律师执业许可 is accepted by the city bureau), Hangzhou when present.
+    preferred = entries.filter(accepting_organisation__region__code__startswith="3301").order_by("pk").first()
+    entry = preferred or entries.order_by("pk").first()
+    if entry is None:
+        raise LookupError(f"no published implementation entry of {LAWYER_FULL_TIME} (律师执业许可)")
+    return entry
+
+
+def _staff(username: str, organisation: Any, role: str, *, superuser: bool = False):
+    from sifa.accounts.models import User
+    from sifa.organisations.models import Membership
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username, PASSWORD, kind="staff", display_name=username)
+    user.is_superuser = user.is_staff = superuser
+    user.scope_path = organisation.path
+    user.save()
+    Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+    return user
+
+
+def _citizen():
+    from sifa.accounts.models import NaturalPerson
+    from sifa.accounts.services import id_number_index, register_person
+
+    number = _id_number("33010619900101123")
+    person = NaturalPerson.objects.filter(id_number_index=id_number_index(number)).first()
+    if person is None:
+        person = register_person(
+            name="张三", id_number=number, phone="13900009917", password=PASSWORD, region_code="330106"
+        )
+    return person.user, number
+
+
+def _form(id_number: str) -> dict[str, str]:
+    return {
+        "applicant_name": "张三",
+        "id_number": id_number,
+        "phone": "13900009917",
+        "address": "杭州市西湖区北山街道1号",
+        "law_firm": "浙江某某律师事务所",
+        "qualification_number": "A20201234567",
+    }
+
+
+def _required_materials(application) -> list[int]:
+    from sifa.applications.services import applicable_materials
+    from sifa.applications.services.drafts import current_materials
+
+    have = current_materials(application)
+    return [
+        m.pk
+        for m in applicable_materials(application.version, application.situation_answers)
+        if m.necessity == "required" and m.pk not in have
+    ]
+
+
+def _accepted_case(entry, citizen, clerk, id_number: str, pdf: bytes) -> tuple[str, str]:
+    from sifa.applications.models import ApplicationStatus
+    from sifa.applications.services import run_pre_review, start_draft, submit, upload_material
+    from sifa.workflow.commands import run_command
+
+    draft = start_draft(entry, actor=citizen, form_data=_form(id_number))
+    for material in _required_materials(draft):
+        upload_material(
+            draft, actor=citizen, material_id=material, fileobj=io.BytesIO(pdf), filename="证明.pdf"
+        )
+    application, code = submit(draft, actor=citizen)
+    run_pre_review(application.pk)  # the server enqueues it; here it runs at once
+    application.refresh_from_db()
+    if application.status != ApplicationStatus.PENDING_ACCEPTANCE:
+        findings = list(application.findings.values_list("code", flat=True))
+        raise RuntimeError(f"{application.number} is {application.status} after pre-review: {findings}")
+    application = run_command(clerk, application.number, "accept", {})
+    return application.number, code
+
+
+def _licence(citizen, issuer) -> dict[str, str]:
+    try:
+        from sifa.licences.services import issue_licence
+        from sifa.licences.types import type_for
+    except ImportError as missing:
+        return {"licence_skip": f"sifa.licences is not importable ({missing})"}
+    try:
+        licence_type = type_for("lawyer_licence")  # loads the types on first use
+        if licence_type is None:
+            return {"licence_skip": "licence type lawyer_licence (律师执业证) is not defined"}
+        licence = issue_licence(licence_type, citizen, issuer, actor=None, with_pdf=False)
+        return {"licence_identifier": licence.identifier}
+    except Exception as failure:
+        return {"licence_skip": f"issuing a bench licence failed: {type(failure).__name__}: {failure}"[:300]}
+
+
+def main() -> int:
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from sifa.accounts.services.auth import issue_api_token
+    from sifa.organisations.models import Role
+
+    started = time.perf_counter()
+    _bench_tables()
+    placeholder_years = _calendar_ahead()
+    entry = _entry()
+    organisation = entry.accepting_organisation
+    citizen, id_number = _citizen()
+    clerk = _staff("bench-clerk", organisation, Role.WINDOW_CLERK)
+    reviewer = _staff("bench-reviewer", organisation, Role.REVIEWER)
+    # A superuser with the same reviewer role: the scope check is skipped for it, the role check is
+    # not, so W4-as-superuser runs the same commands and W4s isolates the cost of data scoping.
+    superuser = _staff("bench-superuser", organisation, Role.REVIEWER, superuser=True)
+    pdf = small_pdf()
+    cases = []
+    for _ in range(W4_CASES + W5_CASES):
+        with transaction.atomic():
+            cases.append(_accepted_case(entry, citizen, clerk, id_number, pdf))
+    draft_probe = _required_materials_for_new_draft(entry, citizen, id_number)
+    issuer = organisation.parent if organisation.parent_id else organisation
+    data: dict[str, Any] = {
+        "implementation_code": entry.implementation_code,
+        "organisation": organisation.name,
+        "form_data": _form(id_number),
+        "upload_material": draft_probe,
+        "tokens": {
+            "citizen": issue_api_token(citizen)[0],
+            "reviewer": issue_api_token(reviewer)[0],
+            "superuser": issue_api_token(superuser)[0],
+        },
+        "w4_cases": [number for number, _code in cases[:W4_CASES]],
+        "w5_cases": [{"number": number, "code": code} for number, code in cases[W4_CASES:]],
+        **_licence(citizen, issuer),
+        "placeholder_calendar_years": placeholder_years,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    sys.stdout.write(json.dumps(data, ensure_ascii=False))
+    return 0
+
+
+def _required_materials_for_new_draft(entry, citizen, id_number: str) -> int:
+    """The material a W3 iteration uploads its 2 MB PDF to: the first required one of the version
+    (later drafts of the same applicant reuse earlier uploads once-only, so it may not be asked)."""
+    from sifa.applications.services import applicable_materials
+
+    version = entry.version
+    required = [m.pk for m in applicable_materials(version, {}) if m.necessity == "required"]
+    asked = [
+        m.pk
+        for m in applicable_materials(version, {})
+        if m.necessity == "required" and not m.satisfiable_by_partner_data
+    ]
+    return (asked or required)[0]
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception:
+        traceback.print_exc()
+        sys.exit(1)

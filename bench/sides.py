@@ -1,0 +1,176 @@
+"""The two sides of a ratio: anything that can be measured for N seconds and gives a rate.
+
+- :class:`HttpSide`: one request repeated by the closed-loop generator (wrk, or the Python client).
+- :class:`FlowSide`: a multi-step flow run by :class:`bench.loadgen.FlowRunner` (W3, W4 and the
+  denominators measured with the same runner, so the generator's cost is the same on both sides).
+- :class:`PgbenchSide`: ``pgbench`` with a built-in script, 8 clients (PostgreSQL limits).
+- :class:`CommandSide`: a command that prints a rate (``openssl speed``, the in-process SM2 loop).
+- :class:`MinSide`: the smaller of several sides measured back to back (the W3 denominator).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.loadgen import CONNECTIONS, Flow, FlowRunner, LoadGenerator, Request, Sample
+
+
+@dataclass
+class Side:
+    title: str
+    warmup: bool = True
+    detail: dict[str, list[float]] = field(default_factory=dict)
+    """Per-component rates of every sample (MinSide), for the report's note."""
+
+    def measure(self, seconds: float) -> Sample:
+        raise NotImplementedError
+
+    def notes(self) -> list[str]:
+        """Extra facts for the report row (components of a minimum, peak RSS)."""
+        return []
+
+    def warm(self, seconds: float) -> None:
+        """Discarded run before the pairs: connections, caches, lazy imports."""
+        if self.warmup:
+            self.measure(seconds)
+
+
+@dataclass
+class HttpSide(Side):
+    gen: LoadGenerator | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    request: Request | None = None
+
+    def measure(self, seconds: float) -> Sample:
+        return self.gen.measure(self.host, self.port, self.request, seconds)
+
+
+@dataclass
+class FlowSide(Side):
+    runner: FlowRunner | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    make_flow: Callable[[int], Flow] | None = None
+    server_pids: Callable[[], list[int]] | None = None
+    """When set, the peak RSS of these processes is recorded for every sample (``peak_rss``)."""
+    peak_rss: list[int] = field(default_factory=list)
+    idle_rss: int = 0
+
+    def warm(self, seconds: float) -> None:
+        self.runner.measure(self.host, self.port, self.make_flow, seconds)
+
+    def notes(self) -> list[str]:
+        if not self.peak_rss:
+            return []
+        peak = max(self.peak_rss)
+        return [
+            f"server RSS (Σ over granian processes): idle {self.idle_rss / 1024:.0f} MB, "
+            f"peak {peak / 1024:.0f} MB (+{(peak - self.idle_rss) / 1024:.0f} MB)"
+        ]
+
+    def measure(self, seconds: float) -> Sample:
+        if self.server_pids is None:
+            return self.runner.measure(self.host, self.port, self.make_flow, seconds)
+        pids = self.server_pids()
+        self.idle_rss = self.idle_rss or sum(_status_kib(pid, "VmRSS") for pid in pids)
+        for pid in pids:
+            _reset_peak_rss(pid)
+        sample = self.runner.measure(self.host, self.port, self.make_flow, seconds)
+        self.peak_rss.append(sum(_status_kib(pid, "VmHWM") for pid in pids))
+        return sample
+
+
+def _status_kib(pid: int, key: str) -> int:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    match = re.search(rf"^{key}:\s+(\d+) kB", text, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def _reset_peak_rss(pid: int) -> None:
+    """Writing 5 to clear_refs resets VmHWM (Linux ≥ 4.0), so each sample has its own peak."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants (granian's main process and its workers)."""
+    pids, frontier = [root], [root]
+    while frontier:
+        parent = frontier.pop()
+        try:
+            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            pids.append(child)
+            frontier.append(child)
+    return pids
+
+
+@dataclass
+class PgbenchSide(Side):
+    """``pgbench -n -b <script> -c 8 -j 2 -T <s>``; TPS excluding connection set-up."""
+
+    url: str = ""
+    script: str = "simple-update"
+    warmup: bool = False
+
+    def measure(self, seconds: float) -> Sample:
+        argv = ["pgbench", "-n", "-b", self.script, "-c", str(CONNECTIONS), "-j", "2"]
+        argv += ["-T", str(max(1, round(seconds))), self.url]
+        out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout  # noqa: S603
+        tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
+        failed = re.search(r"number of failed transactions: (\d+)", out)
+        return Sample(tps, int(failed.group(1)) if failed else 0)
+
+
+@dataclass
+class CommandSide(Side):
+    """A command run for ``seconds`` whose output ``parse`` turns into a rate (single thread)."""
+
+    argv: Callable[[float], list[str]] | None = None
+    parse: Callable[[str], float] | None = None
+    env: dict[str, str] | None = None
+    warmup: bool = False
+
+    def measure(self, seconds: float) -> Sample:
+        result = subprocess.run(  # noqa: S603
+            self.argv(seconds), capture_output=True, text=True, check=True, env=self.env
+        )
+        return Sample(self.parse(result.stdout + result.stderr), 0)
+
+
+@dataclass
+class MinSide(Side):
+    """Measure every part for the full interval, one after another; the rate is the smallest."""
+
+    parts: list[Side] = field(default_factory=list)
+
+    def warm(self, seconds: float) -> None:
+        for part in self.parts:
+            part.warm(seconds)
+
+    def notes(self) -> list[str]:
+        return [
+            "denominator parts (median): "
+            + "; ".join(f"{title} {statistics.median(rates):.0f}/s" for title, rates in self.detail.items())
+        ]
+
+    def measure(self, seconds: float) -> Sample:
+        samples = []
+        for part in self.parts:
+            sample = part.measure(seconds)
+            self.detail.setdefault(part.title, []).append(sample.requests_per_second)
+            samples.append(sample)
+        return Sample(min(s.requests_per_second for s in samples), sum(s.errors for s in samples))

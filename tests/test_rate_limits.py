@@ -1,0 +1,21 @@
+"""A client cannot dodge the tracking rate limit by sending its own X-Forwarded-For header."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+
+def test_spoofed_forwarded_for_does_not_reset_the_tracking_limit():
+    cache.clear()
+    client = APIClient()
+    statuses = [
+        client.get(
+            "/api/v1/track/SF330100202601010000001/", {"code": "ABCDEFGH"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{i}"
+        ).status_code
+        for i in range(35)
+    ]
+    cache.clear()
+    assert statuses[0] == 404
+    assert 429 in statuses
