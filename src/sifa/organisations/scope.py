@@ -119,4 +119,14 @@ def scoped(queryset: QuerySet, actor: Actor, *, roles: Iterable[str] | None = No
     return queryset.filter(predicate)
 
 
-__all__ = ["ANONYMOUS", "Actor", "Role", "ScopeRule", "actor_for", "register", "rule_for", "scoped", "subtree_q"]
+__all__ = [
+    "ANONYMOUS",
+    "Actor",
+    "Role",
+    "ScopeRule",
+    "actor_for",
+    "register",
+    "rule_for",
+    "scoped",
+    "subtree_q",
+]
