@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -20,11 +20,16 @@ from sifa.accounts import selectors, serializers, services
 from sifa.accounts.models import AccountKind, ApiToken, NaturalPerson, User
 from sifa.accounts.services.common import FieldErrors
 from sifa.accounts.services.registration import id_number_index
+from sifa.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.audit import context
 from sifa.core.errors import Forbidden, ServiceError
 from sifa.core.identifiers import IdentifierError, parse_id_number
 from sifa.organisations.models import Membership
 from sifa.organisations.scope import actor_for
+
+REGISTRATION_ERRORS = error_responses(
+    400, 409, 429, notes={400: "各项问题一次列全", 409: "account.duplicate_phone 等：已注册"}
+)
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -62,7 +67,23 @@ class TokenView(APIView):
     authentication_classes: list = []
     throttle_classes = [LoginThrottle]
 
-    @extend_schema(request=serializers.TokenRequestSerializer, responses={201: dict}, auth=[])
+    @extend_schema(
+        summary="登录取得令牌",
+        request=serializers.TokenRequestSerializer,
+        responses={
+            201: serializers.TokenSerializer,
+            **error_responses(
+                400,
+                401,
+                429,
+                notes={
+                    401: "auth.invalid_credentials、auth.totp_required 等",
+                    429: "auth.locked：失败次数过多，账户临时锁定",
+                },
+            ),
+        },
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         data = _validated(serializers.TokenRequestSerializer, request)
         if data["sms_code"] or (data["phone"] and not data["username"]):
@@ -90,7 +111,14 @@ class TokenView(APIView):
 class TokenRevokeView(APIView):
     """Revoke the bearer token this request was made with."""
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        summary="吊销当前令牌",
+        request=None,
+        responses={
+            204: None,
+            **error_responses(400, *LOGIN_ERRORS, notes={400: "auth.no_token：须用要吊销的令牌发起请求"}),
+        },
+    )
     def post(self, request: Request) -> Response:
         if not isinstance(request.auth, ApiToken):
             raise ServiceError("auth.no_token", "请使用要吊销的令牌发起请求（Authorization: Bearer …）")
@@ -105,7 +133,15 @@ class SmsCodeView(APIView):
     authentication_classes: list = []
     throttle_classes = [SmsCodeThrottle]
 
-    @extend_schema(request=serializers.SmsCodeRequestSerializer, responses={202: dict}, auth=[])
+    @extend_schema(
+        summary="发送短信验证码",
+        request=serializers.SmsCodeRequestSerializer,
+        responses={
+            202: serializers.AcceptedSerializer,
+            **error_responses(400, 429, notes={429: "auth.sms_rate_limited：同一号码60秒内只发一次"}),
+        },
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         data = _validated(serializers.SmsCodeRequestSerializer, request)
         services.send_sms_code(data["phone"])
@@ -120,7 +156,12 @@ class RegisterPersonView(APIView):
     authentication_classes: list = []
     throttle_classes = [RegistrationThrottle]
 
-    @extend_schema(request=serializers.RegisterPersonSerializer, responses={201: dict}, auth=[])
+    @extend_schema(
+        summary="自然人注册",
+        request=serializers.RegisterPersonSerializer,
+        responses={201: serializers.UserSummarySerializer, **REGISTRATION_ERRORS},
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         data = _validated(serializers.RegisterPersonSerializer, request)
         person = services.register_person(**data)
@@ -132,7 +173,12 @@ class RegisterCompanyView(APIView):
     authentication_classes: list = []
     throttle_classes = [RegistrationThrottle]
 
-    @extend_schema(request=serializers.RegisterCompanySerializer, responses={201: dict}, auth=[])
+    @extend_schema(
+        summary="法人注册",
+        request=serializers.RegisterCompanySerializer,
+        responses={201: serializers.UserSummarySerializer, **REGISTRATION_ERRORS},
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         data = _validated(serializers.RegisterCompanySerializer, request)
         company = services.register_company(**data)
@@ -157,7 +203,9 @@ def _membership_data(membership: Membership) -> dict[str, Any]:
 class MeView(APIView):
     """The caller: masked identifiers only, memberships, and for citizens their mandates."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        summary="当前用户", responses={200: serializers.MeSerializer, **error_responses(*LOGIN_ERRORS)}
+    )
     def get(self, request: Request) -> Response:
         user: User = request.user
         body = {
@@ -196,12 +244,13 @@ class MeView(APIView):
 
 class PersonViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
+    filter_backends: list = []  # the lookups below go through selectors (blind index), not django-filter
 
     @extend_schema(
         parameters=[
             OpenApiParameter("id_number", str, description="精确查找：公民身份号码（盲索引，不解密）")
         ],
-        responses=serializers.PersonListSerializer(many=True),
+        responses={200: serializers.PersonListSerializer(many=True), **error_responses(*LOGIN_ERRORS)},
     )
     def list(self, request: Request) -> Response:
         queryset = selectors.persons(
@@ -212,9 +261,10 @@ class PersonViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("purpose", str, description="查看用途（记入个人数据查看记录），默认“办理业务”")
+            path_parameter("id", "自然人 id（UUID）"),
+            OpenApiParameter("purpose", str, description="查看用途（记入个人数据查看记录），默认“办理业务”"),
         ],
-        responses=serializers.PersonDetailSerializer,
+        responses={200: serializers.PersonDetailSerializer, **error_responses(*LOGIN_ERRORS, 404)},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         actor = actor_for(request.user)
@@ -225,13 +275,21 @@ class PersonViewSet(viewsets.GenericViewSet):
 
 
 class CompanyViewSet(viewsets.GenericViewSet):
-    @extend_schema(responses=serializers.CompanySerializer(many=True))
+    filter_backends: list = []  # the uscc lookup goes through selectors, not django-filter
+
+    @extend_schema(
+        parameters=[OpenApiParameter("uscc", str, description="精确查找：统一社会信用代码")],
+        responses={200: serializers.CompanySerializer(many=True), **error_responses(*LOGIN_ERRORS)},
+    )
     def list(self, request: Request) -> Response:
         queryset = selectors.companies(actor_for(request.user), uscc=request.query_params.get("uscc", ""))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializers.CompanySerializer(page, many=True).data)
 
-    @extend_schema(responses=serializers.CompanySerializer)
+    @extend_schema(
+        parameters=[path_parameter("id", "法人 id（UUID）")],
+        responses={200: serializers.CompanySerializer, **error_responses(*LOGIN_ERRORS, 404)},
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(serializers.CompanySerializer(selectors.company(actor_for(request.user), pk)).data)
 
@@ -256,17 +314,38 @@ def _agent_for(data: dict[str, Any]) -> User:
     return person.user
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: serializers.MandateSerializer(many=True), **error_responses(*LOGIN_ERRORS)}
+    )
+)
 class MandateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = serializers.MandateSerializer
 
     def get_queryset(self):
         return selectors.mandates(actor_for(self.request.user))
 
+    @extend_schema(
+        parameters=[path_parameter("id", "委托 id（UUID）")],
+        responses={200: serializers.MandateSerializer, **error_responses(*LOGIN_ERRORS, 404)},
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.serializer_class(selectors.mandate(actor_for(request.user), pk)).data)
 
     @extend_schema(
-        request=serializers.MandateCreateSerializer, responses={201: serializers.MandateSerializer}
+        summary="办理委托（委托书）",
+        request=serializers.MandateCreateSerializer,
+        responses={
+            201: serializers.MandateSerializer,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                notes={
+                    400: "mandate.agent_not_found：受托人须已注册，姓名与身份号码相符",
+                    403: "mandate.principal_invalid：只有群众或企业账户可以委托",
+                },
+            ),
+        },
     )
     def create(self, request: Request) -> Response:
         if request.user.kind not in (AccountKind.PERSON, AccountKind.COMPANY):
@@ -282,7 +361,15 @@ class MandateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         return Response(self.serializer_class(mandate).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=serializers.MandateSerializer)
+    @extend_schema(
+        summary="撤销委托",
+        request=None,
+        parameters=[path_parameter("id", "委托 id（UUID）")],
+        responses={
+            200: serializers.MandateSerializer,
+            **error_responses(*LOGIN_ERRORS, 404, 409, notes={409: "mandate.already_revoked"}),
+        },
+    )
     def revoke(self, request: Request, pk: str) -> Response:
         mandate = services.revoke_mandate(selectors.mandate(actor_for(request.user), pk), by=request.user)
         return Response(self.serializer_class(mandate).data)

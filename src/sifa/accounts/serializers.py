@@ -6,7 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from sifa.accounts.models import LegalPerson, Mandate, NaturalPerson, User
+from sifa.accounts.models import AccountKind, LegalPerson, Mandate, NaturalPerson, User
+from sifa.api.schema import EnumField
 from sifa.core.masking import mask_name
 from sifa.organisations.models import Region
 
@@ -174,3 +175,62 @@ class MandateSerializer(serializers.ModelSerializer):
 
     def get_agent(self, obj: Mandate) -> dict[str, str]:
         return self._party(obj.agent)
+
+
+# --- OpenAPI shapes of the answers built by hand in ``api.py`` (documentation only) ----------------
+
+
+class UserSummarySerializer(serializers.Serializer):
+    public_id = serializers.UUIDField(help_text="账户的公开标识（委托代办时的 on_behalf_of）")
+    username = serializers.CharField()
+    kind = EnumField(AccountKind)
+    display_name = serializers.CharField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="请求时放在 Authorization: Bearer <token>；只返回这一次")
+    expires_at = serializers.DateTimeField()
+    user = UserSummarySerializer()
+
+
+class AcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="中文说明")
+
+
+class RegionRefSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="行政区划代码")
+    name = serializers.CharField()
+
+
+class MembershipOrganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    level = serializers.IntegerField(help_text="1 部级 … 5 乡级")
+    path = serializers.CharField()
+    region_code = serializers.CharField(allow_null=True)
+
+
+class MembershipSerializer(serializers.Serializer):
+    organisation = MembershipOrganisationSerializer()
+    role = serializers.CharField()
+    role_display = serializers.CharField()
+
+
+class MePersonSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    id_number_masked = serializers.CharField()
+
+
+class MyMandatesSerializer(serializers.Serializer):
+    given = MandateSerializer(many=True, help_text="我委托他人的")
+    received = MandateSerializer(many=True, help_text="他人委托我的")
+
+
+class MeSerializer(UserSummarySerializer):
+    phone_masked = serializers.CharField()
+    person = MePersonSerializer(allow_null=True)
+    company = CompanySerializer(allow_null=True)
+    region = RegionRefSerializer(allow_null=True)
+    memberships = MembershipSerializer(many=True, help_text="工作人员的机构岗位")
+    mandates = MyMandatesSerializer(required=False, help_text="群众和企业账户才有")

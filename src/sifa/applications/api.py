@@ -26,6 +26,8 @@ import datetime as dt
 from typing import Any
 
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -34,7 +36,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from sifa.api.pagination import Pagination
+from sifa.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
 from sifa.applications import selectors, serializers, services
+from sifa.applications.models import ApplicationStatus
 from sifa.applications.services.common import invalid, is_applicant_side, staff_in_scope
 from sifa.applications.uploads import attachment_response
 from sifa.catalogue.models import ImplementationEntry
@@ -42,6 +47,15 @@ from sifa.core.errors import NotFound, ServiceError
 from sifa.organisations.scope import actor_for
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="幂等键（1至200个字符）：同一键重发时返回第一次的结果，不会重复提交",
+)
+REF = path_parameter("ref", "办件编号，或草稿的 id（UUID）")
+STATE_CONFLICT = "如 application.not_draft、application.materials_locked"
 
 
 class TrackingThrottle(SimpleRateThrottle):
@@ -96,7 +110,21 @@ def _detail(request: Request, app) -> dict[str, Any]:
 
 class ApplicationList(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
+    @extend_schema(
+        operation_id="applications_list",
+        summary="我的申请（工作人员：管辖范围内的办件）",
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=ApplicationStatus.values, description="按状态筛选"
+            )
+        ],
+        responses={
+            200: serializers.ApplicationSummarySerializer(many=True),
+            **error_responses(*LOGIN_ERRORS),
+        },
+    )
     def get(self, request: Request) -> Response:
         rows = selectors.applications(actor_for(request.user))
         if request.query_params.get("status"):
@@ -107,11 +135,27 @@ class ApplicationList(APIView):
     @property
     def paginator(self):
         if not hasattr(self, "_paginator"):
-            from sifa.api.pagination import Pagination
-
-            self._paginator = Pagination()
+            self._paginator = self.pagination_class()
         return self._paginator
 
+    @extend_schema(
+        operation_id="applications_create",
+        summary="申请并提交（一次完成）",
+        request=serializers.ApplicationStartSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: serializers.SubmittedSerializer,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                409,
+                notes={
+                    400: "缺少的材料和填写问题一次列全，什么也不保存",
+                    409: "application.entry_unavailable、idempotency.in_progress",
+                },
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         """Create and submit in one call; the body must be complete (materials from once-only
         sources). Anything missing is listed and nothing is kept."""
@@ -135,6 +179,14 @@ class ApplicationList(APIView):
 class DraftCreate(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="新建草稿",
+        request=serializers.ApplicationStartSerializer,
+        responses={
+            201: serializers.ApplicationDetailSerializer,
+            **error_responses(400, *LOGIN_ERRORS, 409, notes={409: "application.entry_unavailable"}),
+        },
+    )
     def post(self, request: Request) -> Response:
         app = _start(request, _body(request))
         return Response(_detail(request, app), status=status.HTTP_201_CREATED)
@@ -143,6 +195,15 @@ class DraftCreate(APIView):
 class DraftUpdate(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="保存草稿",
+        parameters=[REF],
+        request=serializers.ApplicationChangeSerializer,
+        responses={
+            200: serializers.ApplicationDetailSerializer,
+            **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_draft"}),
+        },
+    )
     def patch(self, request: Request, ref: str) -> Response:
         data = _body(request)
         app = services.update_draft(
@@ -157,6 +218,11 @@ class DraftUpdate(APIView):
 class ApplicationDetail(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="申请详情：材料清单、补正告知、进度和时限",
+        parameters=[REF],
+        responses={200: serializers.ApplicationDetailSerializer, **error_responses(*LOGIN_ERRORS, 404)},
+    )
     def get(self, request: Request, ref: str) -> Response:
         return Response(_detail(request, _app(request, ref)))
 
@@ -164,6 +230,17 @@ class ApplicationDetail(APIView):
 class Submit(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="提交草稿",
+        parameters=[REF, IDEMPOTENCY_PARAMETER],
+        request=None,
+        responses={
+            201: serializers.SubmittedSerializer,
+            **error_responses(
+                400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_draft、idempotency.in_progress"}
+            ),
+        },
+    )
     def post(self, request: Request, ref: str) -> Response:
         app = _app(request, ref)
 
@@ -196,6 +273,21 @@ class MaterialUpload(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        summary="上传申请材料",
+        parameters=[REF],
+        request={"multipart/form-data": serializers.MaterialUploadSerializer},
+        responses={
+            201: serializers.MaterialFileSerializer,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={400: "文件类型、大小或有效期不符", 409: "application.materials_locked"},
+            ),
+        },
+    )
     def post(self, request: Request, ref: str) -> Response:
         app = _app(request, ref)
         upload = request.FILES.get("file")
@@ -224,6 +316,14 @@ class MaterialUpload(APIView):
 class MaterialFile(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="下载申请材料（附件）",
+        parameters=[REF, path_parameter("material_id", "材料文件 id（materials[].file.id）")],
+        responses={
+            **file_response("application/octet-stream", "文件本身，Content-Type 为上传时识别的类型"),
+            **error_responses(*LOGIN_ERRORS, 404),
+        },
+    )
     def get(self, request: Request, ref: str, material_id: str):
         row = selectors.material(actor_for(request.user), ref, material_id)
         return attachment_response(row.storage_key, row.display_name, row.content_type)
@@ -232,6 +332,15 @@ class MaterialFile(APIView):
 class Correction(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="提交补正（在原申请上修改）",
+        parameters=[REF],
+        request=serializers.ApplicationChangeSerializer,
+        responses={
+            200: serializers.ApplicationDetailSerializer,
+            **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.no_correction_pending"}),
+        },
+    )
     def post(self, request: Request, ref: str) -> Response:
         data = _body(request)
         app = services.submit_correction(
@@ -246,6 +355,15 @@ class Correction(APIView):
 class Withdraw(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="撤回申请（受理前）",
+        parameters=[REF],
+        request=None,
+        responses={
+            200: serializers.ApplicationDetailSerializer,
+            **error_responses(*LOGIN_ERRORS, 404, 409, notes={409: "application.withdraw_after_acceptance"}),
+        },
+    )
     def post(self, request: Request, ref: str) -> Response:
         app = services.withdraw(_app(request, ref), request.user)
         return Response(_detail(request, app))
@@ -260,11 +378,25 @@ class Findings(APIView):
             raise NotFound()
         return app
 
+    @extend_schema(
+        summary="预审意见列表（窗口人员）",
+        parameters=[REF],
+        responses={200: serializers.FindingListSerializer, **error_responses(*LOGIN_ERRORS, 404)},
+    )
     def get(self, request: Request, ref: str) -> Response:
         app = self._staff_app(request, ref)
         rows = selectors.findings(actor_for(request.user), app)
         return Response({"results": [serializers.finding(f) for f in rows]})
 
+    @extend_schema(
+        summary="添加预审意见（窗口人员）",
+        parameters=[REF],
+        request=serializers.FindingCreateSerializer,
+        responses={
+            201: serializers.FindingSerializer,
+            **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_in_pre_review"}),
+        },
+    )
     def post(self, request: Request, ref: str) -> Response:
         data = _body(request)
         row = services.add_finding(
@@ -280,6 +412,15 @@ class Findings(APIView):
 class CorrectionNoticeIssue(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="发出一次性补正告知书（窗口人员）",
+        parameters=[REF],
+        request=serializers.CorrectionNoticeCreateSerializer,
+        responses={
+            201: serializers.CorrectionNoticeIssuedSerializer,
+            **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_in_pre_review"}),
+        },
+    )
     def post(self, request: Request, ref: str) -> Response:
         data = _body(request)
         items = data.get("items") or []
@@ -299,6 +440,18 @@ class Track(APIView):
     authentication_classes: list = []
     throttle_classes = [TrackingThrottle]
 
+    @extend_schema(
+        summary="凭办件编号和查询码查询进度（免登录）",
+        auth=[],
+        parameters=[
+            path_parameter("number", "办件编号"),
+            OpenApiParameter("code", OpenApiTypes.STR, required=True, description="查询码（提交时取得）"),
+        ],
+        responses={
+            200: serializers.TrackingSerializer,
+            **error_responses(404, 429, notes={404: "编号不存在和查询码错误的回答相同"}),
+        },
+    )
     def get(self, request: Request, number: str) -> Response:
         app = selectors.track(number, request.query_params.get("code", ""))
         return Response(serializers.tracking(app))

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework import serializers
+
+from sifa.api.schema import EnumField
 from sifa.applications import selectors
-from sifa.applications.models import Application, ApplicationMaterial
+from sifa.applications.models import (
+    Application,
+    ApplicationMaterial,
+    ApplicationStatus,
+    MaterialProvenance,
+    SubmissionChannel,
+)
 from sifa.applications.services.drafts import applicable_materials, current_materials
 
 
@@ -128,3 +137,166 @@ def tracking(app: Application) -> dict[str, Any]:
         "deadline": selectors.deadline(app),
         "timeline": timeline(app),
     }
+
+
+# --- OpenAPI shapes ----------------------------------------------------------------------------------
+# The functions above build the answers; these classes only describe them (and the request bodies)
+# for ``/api/v1/schema/``; ``sifa/api/tests/test_openapi_answers.py`` checks real answers against them.
+
+
+class MaterialFileSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    display_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="字节数")
+    sm3 = serializers.CharField(help_text="文件的 SM3 摘要（十六进制）")
+    url = serializers.CharField(help_text="下载地址（仅本人及管辖范围内的工作人员）")
+
+
+class ChecklistMaterialSerializer(serializers.Serializer):
+    material = serializers.IntegerField(help_text="事项材料ID（上传时的 material）")
+    name = serializers.CharField()
+    necessity = serializers.CharField(help_text="必要性（GB/T 39046 材料必要性）")
+    file_format = serializers.CharField(help_text="电子文件格式，如 pdf,jpg")
+    satisfied = serializers.BooleanField(help_text="已提供（上传或免提交来源）")
+    requested = serializers.BooleanField(help_text="仍需提供")
+    provenance = EnumField(MaterialProvenance, allow_null=True, help_text="材料来源；未提供时为空")
+    source_label = serializers.CharField(help_text="来源说明，如 电子证照库：律师执业证")
+    valid_until = serializers.DateField(allow_null=True)
+    file = MaterialFileSerializer(allow_null=True)
+
+
+class PublicTimelineEntrySerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    event = serializers.CharField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    organisation = serializers.CharField()
+
+
+class DeadlineSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="法定时限 / 承诺时限 / 告知期限")
+    due_on = serializers.DateField(allow_null=True)
+    working_days_left = serializers.IntegerField(allow_null=True)
+    paused = serializers.BooleanField(help_text="中止中（时限暂停）")
+
+
+class ApplicationSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField(allow_null=True, help_text="办件编号（GB/T 39046）；草稿为空")
+    item = serializers.CharField(help_text="事项名称")
+    implementation_code = serializers.CharField(help_text="实施编码")
+    status = EnumField(ApplicationStatus)
+    status_label = serializers.CharField()
+    stage = serializers.CharField()
+    next_action = serializers.CharField(help_text="下一步该谁做什么")
+    channel = EnumField(SubmissionChannel)
+    accepting_organisation = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class CorrectionItemSerializer(serializers.Serializer):
+    field = serializers.CharField(required=False, help_text="需补正的表单字段")
+    material_id = serializers.IntegerField(required=False, help_text="需补正的材料")
+    code = serializers.CharField(required=False)
+    message = serializers.CharField(help_text="补正要求")
+
+
+class CorrectionNoticeSerializer(serializers.Serializer):
+    document_number = serializers.CharField(help_text="补正告知书文号")
+    issued_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    items = CorrectionItemSerializer(many=True, help_text="一次性告知的全部补正内容（行政许可法第三十二条）")
+
+
+class FindingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    source = serializers.ChoiceField([("auto", "自动预审"), ("staff", "人工预审")])
+    field = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    resolved = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class ApplicationDetailSerializer(ApplicationSummarySerializer):
+    version = serializers.IntegerField(help_text="申请时的事项版本号")
+    form_data = serializers.JSONField(help_text="按事项表单（JSON Schema）填写的内容")
+    situation_answers = serializers.DictField(child=serializers.CharField(), help_text="情形选项的回答")
+    received_at = serializers.DateTimeField(allow_null=True)
+    materials = ChecklistMaterialSerializer(many=True)
+    correction_notices = CorrectionNoticeSerializer(many=True)
+    timeline = PublicTimelineEntrySerializer(many=True)
+    deadline = DeadlineSerializer(allow_null=True)
+    findings = FindingSerializer(many=True, required=False, help_text="预审意见；仅管辖范围内的工作人员可见")
+
+
+class TrackingSerializer(serializers.Serializer):
+    """The public tracking answer: no personal data, no staff names."""
+
+    number = serializers.CharField()
+    item = serializers.CharField()
+    status = EnumField(ApplicationStatus)
+    status_label = serializers.CharField()
+    stage = serializers.CharField()
+    organisation = serializers.CharField(help_text="当前办理机构")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    deadline = DeadlineSerializer(allow_null=True)
+    timeline = PublicTimelineEntrySerializer(many=True)
+
+
+class SubmittedSerializer(serializers.Serializer):
+    number = serializers.CharField(help_text="办件编号")
+    query_code = serializers.CharField(help_text="查询码：凭编号和查询码免登录查询进度；只返回这一次")
+    status = EnumField(ApplicationStatus)
+    id = serializers.UUIDField()
+
+
+class WalkInApplicantSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="申请人姓名")
+    id_number = serializers.CharField(help_text="公民身份号码（GB 11643）")
+
+
+class ApplicationStartSerializer(serializers.Serializer):
+    entry = serializers.CharField(help_text="实施编码（实施清单事项）")
+    form_data = serializers.JSONField(required=False, help_text="表单内容（JSON对象）")
+    situation_answers = serializers.DictField(child=serializers.CharField(), required=False)
+    on_behalf_of = serializers.CharField(
+        required=False, help_text="委托人的 public_id（代办时，须有有效委托）"
+    )
+    applicant = WalkInApplicantSerializer(required=False, help_text="窗口代录的申请人（窗口人员）")
+    channel = EnumField(SubmissionChannel, required=False, help_text="默认 online")
+
+
+class ApplicationChangeSerializer(serializers.Serializer):
+    form_data = serializers.JSONField(required=False, help_text="表单内容（整体替换）")
+    situation_answers = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class MaterialUploadSerializer(serializers.Serializer):
+    material = serializers.IntegerField(help_text="事项材料ID（见 materials[].material）")
+    file = serializers.FileField(help_text="文件（类型按内容识别，大小受限）")
+    valid_until = serializers.DateField(required=False, help_text="证明材料的有效期，YYYY-MM-DD")
+
+
+class FindingCreateSerializer(serializers.Serializer):
+    field = serializers.CharField(required=False, help_text="相关字段；整体性意见为空")
+    message = serializers.CharField(help_text="预审意见")
+    code = serializers.CharField(required=False)
+
+
+class CorrectionNoticeCreateSerializer(serializers.Serializer):
+    items = CorrectionItemSerializer(
+        many=True, required=False, help_text="另行补充的补正内容；未解决的预审意见总会一并列入"
+    )
+
+
+class FindingListSerializer(serializers.Serializer):
+    results = FindingSerializer(many=True)
+
+
+class CorrectionNoticeIssuedSerializer(serializers.Serializer):
+    document_number = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    items = CorrectionItemSerializer(many=True)

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sifa.api.schema import LOGIN_ERRORS, error_responses
 from sifa.audit import services
 from sifa.audit.chain import AnchorFileError, verify_chain
 from sifa.audit.labels import action_label, data_type_label, role_label
@@ -67,6 +68,7 @@ class AccessLogEntrySerializer(serializers.ModelSerializer):
         return data_type_label(obj.object_type)
 
 
+@extend_schema(responses={200: AccessLogEntrySerializer(many=True), **error_responses(*LOGIN_ERRORS)})
 class MyAccessLogView(generics.ListAPIView):
     """我的数据被谁查看：newest first, paginated."""
 
@@ -174,7 +176,11 @@ TIME_HELP = "ISO 8601 日期或时间；until 为日期时包含当天"
         OpenApiParameter("object_id", OpenApiTypes.STR, description="对象标识"),
         OpenApiParameter("since", OpenApiTypes.STR, description=TIME_HELP),
         OpenApiParameter("until", OpenApiTypes.STR, description=TIME_HELP),
-    ]
+    ],
+    responses={
+        200: AuditEventSerializer(many=True),
+        **error_responses(400, *LOGIN_ERRORS, notes={400: "audit.filter.invalid_time", 403: "仅审计管理员"}),
+    },
 )
 class AuditEventListView(generics.ListAPIView):
     """The audit trail in the caller's audit-admin subtrees; 403 for everyone else."""
@@ -220,7 +226,14 @@ class ChainVerificationSerializer(serializers.Serializer):
 class AuditVerifyView(APIView):
     """Run the chain check now (the whole chain; for very long chains prefer ``sifa audit verify``)."""
 
-    @extend_schema(responses=ChainVerificationSerializer)
+    @extend_schema(
+        responses={
+            200: ChainVerificationSerializer,
+            **error_responses(
+                *LOGIN_ERRORS, 503, notes={403: "仅审计管理员", 503: "audit.anchors_unreadable"}
+            ),
+        }
+    )
     def get(self, request: Request) -> Response:
         actor = _require_audit_admin(request)
         try:

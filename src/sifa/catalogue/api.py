@@ -21,26 +21,41 @@ from typing import Any
 
 from django.http import FileResponse, HttpResponse
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sifa.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.catalogue import guides, pdf, selectors, services
 from sifa.catalogue.models import (
     CatalogueItem,
     Fee,
     ImplementationEntry,
+    ItemLevel,
     ItemVersion,
     Material,
     Situation,
     Stage,
+    TimeUnit,
+    VersionStatus,
 )
 from sifa.core.errors import ServiceError
 
+BASIC_CODE = path_parameter("basic_code", "事项基本编码")
+IMPLEMENTATION_CODE = path_parameter("implementation_code", "实施编码")
+VERSION_NUMBER = path_parameter("number", "事项版本号")
+CHANGED_SINCE = OpenApiParameter(
+    "changed_since", OpenApiTypes.STR, description="只列此后变更的（ISO 8601 日期或时间），供增量同步"
+)
+
 
 class VersionSummarySerializer(serializers.ModelSerializer):
+    status = EnumField(VersionStatus)
+
     class Meta:
         model = ItemVersion
         fields = ["number", "status", "valid_from", "valid_until", "published_at"]
@@ -49,6 +64,7 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 class ItemSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="item_type")
     type_label = serializers.CharField(source="get_item_type_display")
+    level = EnumField(ItemLevel)
     level_label = serializers.CharField(source="get_level_display")
     parent = serializers.CharField(source="parent.basic_code", default=None)
     owner = serializers.CharField(source="owner.name")
@@ -88,6 +104,8 @@ class SituationSerializer(serializers.ModelSerializer):
 
 
 class StageSerializer(serializers.ModelSerializer):
+    limit_unit = EnumField(TimeUnit, allow_blank=True)
+
     class Meta:
         model = Stage
         fields = ["order", "name", "organisation_level", "limit_value", "limit_unit", "legal_basis"]
@@ -106,6 +124,9 @@ class VersionSerializer(serializers.ModelSerializer):
     stages = serializers.SerializerMethodField()
     form = serializers.SerializerMethodField()
     bpmn_file = serializers.SerializerMethodField()
+    status = EnumField(VersionStatus)
+    legal_limit_unit = EnumField(TimeUnit, allow_blank=True)
+    promised_limit_unit = EnumField(TimeUnit, allow_blank=True)
 
     class Meta:
         model = ItemVersion
@@ -133,6 +154,8 @@ class EntrySerializer(serializers.ModelSerializer):
     accepting_organisation = serializers.CharField(source="accepting_organisation.name")
     deciding_organisation = serializers.CharField(source="deciding_organisation.name")
     region = serializers.CharField(source="region_id", default=None)
+    legal_limit_unit = EnumField(TimeUnit, allow_blank=True)
+    promised_limit_unit = EnumField(TimeUnit, allow_blank=True)
 
     class Meta:
         model = ImplementationEntry
@@ -163,6 +186,92 @@ class EntrySerializer(serializers.ModelSerializer):
         ]
 
 
+# Schema-only shapes below: the views assemble these answers themselves; these classes describe them.
+
+
+class ItemDetailSerializer(ItemSerializer):
+    children = serializers.ListField(child=serializers.CharField(), help_text="下级事项的基本编码")
+    current_version = VersionSerializer(allow_null=True, help_text="当前发布的版本；尚未发布时为空")
+
+    class Meta(ItemSerializer.Meta):
+        fields = [*ItemSerializer.Meta.fields, "children", "current_version"]
+
+
+class VersionWithCodeSerializer(VersionSerializer):
+    basic_code = serializers.CharField()
+
+
+class VersionChangeSerializer(serializers.ModelSerializer):
+    """Only the fields sent are changed; unknown fields are refused (field.unknown)."""
+
+    legal_limit_unit = EnumField(TimeUnit, allow_blank=True, required=False)
+    promised_limit_unit = EnumField(TimeUnit, allow_blank=True, required=False)
+    form = serializers.JSONField(required=False, help_text="申请表单（JSON Schema）")
+    bpmn_file = serializers.CharField(required=False, help_text="办理流程的 BPMN 文件名")
+
+    class Meta:
+        model = ItemVersion
+        fields = [*services.VERSION_EDITABLE, "form", "bpmn_file"]
+        extra_kwargs = {name: {"required": False} for name in services.VERSION_EDITABLE}
+
+
+class GuideItemTypeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class GuideVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    valid_from_text = serializers.CharField(help_text="中文日期，如 2026年1月1日")
+
+
+class GuideSituationSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    question = serializers.CharField()
+    options = serializers.JSONField()
+    answer = serializers.CharField()
+
+
+class GuideElementSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="要素标识，如 materials、time_limits")
+    number = serializers.CharField(help_text="国家办事指南模板中的序号")
+    label = serializers.CharField(help_text="要素名称，如 申请材料")
+    value = serializers.JSONField(help_text="要素内容：文字、列表或对象，视要素而定")
+
+
+class GuideSerializer(serializers.Serializer):
+    """办事指南：国家办事指南模板的全部要素。"""
+
+    basic_code = serializers.CharField()
+    implementation_code = serializers.CharField()
+    name = serializers.CharField()
+    item_type = GuideItemTypeSerializer()
+    organisation = serializers.CharField(help_text="实施机构")
+    version = GuideVersionSerializer()
+    is_charged = serializers.BooleanField()
+    situations = GuideSituationSerializer(many=True)
+    materials_total = serializers.IntegerField()
+    materials_shown = serializers.IntegerField()
+    elements = GuideElementSerializer(many=True, help_text="按国家办事指南模板顺序的全部要素")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="事项目录（公开）",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="名称或编码关键词（不超过100字）"),
+            OpenApiParameter("type", OpenApiTypes.STR, description="事项类型代码"),
+            OpenApiParameter("level", OpenApiTypes.STR, description="行使层级代码（1至7）"),
+            OpenApiParameter("topic", OpenApiTypes.STR, description="主题代码"),
+            CHANGED_SINCE,
+        ],
+        responses={200: ItemSerializer(many=True), **error_responses(400, 404)},
+    )
+)
 class ItemList(generics.ListAPIView):
     """政务服务事项目录（公开）。"""
 
@@ -186,6 +295,11 @@ class ItemDetail(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="事项详情",
+        parameters=[BASIC_CODE],
+        responses={200: ItemDetailSerializer, **error_responses(404)},
+    )
     def get(self, request: Request, basic_code: str) -> Response:
         item = selectors.item_by_code(basic_code)
         live = selectors.live_version(item)
@@ -195,6 +309,18 @@ class ItemDetail(APIView):
         return Response(body)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="实施清单（公开）",
+        parameters=[
+            OpenApiParameter("region", OpenApiTypes.STR, description="行政区划代码（6位或12位）"),
+            OpenApiParameter("org", OpenApiTypes.STR, description="实施机构：机构编号或18位统一社会信用代码"),
+            OpenApiParameter("item", OpenApiTypes.STR, description="事项基本编码"),
+            CHANGED_SINCE,
+        ],
+        responses={200: EntrySerializer(many=True), **error_responses(400, 404)},
+    )
+)
 class EntryList(generics.ListAPIView):
     """实施清单（公开）；region 返回服务该区划的全部实施事项（含上级机构实施的）。"""
 
@@ -215,6 +341,11 @@ class EntryList(generics.ListAPIView):
 class EntryDetail(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="实施清单事项",
+        parameters=[IMPLEMENTATION_CODE],
+        responses={200: EntrySerializer, **error_responses(404)},
+    )
     def get(self, request: Request, implementation_code: str) -> Response:
         return Response(EntrySerializer(selectors.entry_by_code(implementation_code)).data)
 
@@ -224,6 +355,11 @@ class EntryGuide(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="办事指南（JSON）",
+        parameters=[IMPLEMENTATION_CODE],
+        responses={200: GuideSerializer, **error_responses(404)},
+    )
     def get(self, request: Request, implementation_code: str) -> Response:
         entry, version = selectors.guide_entry(implementation_code)
         return Response(guides.as_json(guides.build(entry, version)))
@@ -234,6 +370,11 @@ class EntryGuidePdf(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="办事指南（PDF）",
+        parameters=[IMPLEMENTATION_CODE],
+        responses={**file_response("application/pdf", "办事指南 PDF（附件）"), **error_responses(404)},
+    )
     def get(self, request: Request, implementation_code: str) -> HttpResponse:
         entry, version = selectors.guide_entry(implementation_code)
         path = pdf.guide_pdf(entry, version)
@@ -250,6 +391,15 @@ def _version_body(version: ItemVersion) -> dict[str, Any]:
 class DraftCreate(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="新建草稿版本（复制当前发布版本）",
+        parameters=[BASIC_CODE],
+        request=None,
+        responses={
+            201: VersionWithCodeSerializer,
+            **error_responses(*LOGIN_ERRORS, 404, 409, notes={409: "catalogue.draft_exists"}),
+        },
+    )
     def post(self, request: Request, basic_code: str) -> Response:
         draft = services.new_draft(selectors.item_by_code(basic_code), by=request.user)
         return Response(_version_body(draft), status=status.HTTP_201_CREATED)
@@ -258,6 +408,21 @@ class DraftCreate(APIView):
 class DraftUpdate(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="修改草稿版本",
+        parameters=[BASIC_CODE, VERSION_NUMBER],
+        request=VersionChangeSerializer,
+        responses={
+            200: VersionWithCodeSerializer,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={400: "未知字段为 field.unknown", 409: "catalogue.version_immutable"},
+            ),
+        },
+    )
     def patch(self, request: Request, basic_code: str, number: str) -> Response:
         if not isinstance(request.data, dict) or not request.data:
             raise ServiceError("catalogue.body_invalid", "请求内容应为包含待修改字段的JSON对象")
@@ -268,6 +433,17 @@ class DraftUpdate(APIView):
 class DraftPublish(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="质量检查并发布",
+        parameters=[BASIC_CODE, VERSION_NUMBER],
+        request=None,
+        responses={
+            200: VersionWithCodeSerializer,
+            **error_responses(
+                400, *LOGIN_ERRORS, 404, 409, notes={400: "未通过质量检查的要素逐项列在 errors"}
+            ),
+        },
+    )
     def post(self, request: Request, basic_code: str, number: str) -> Response:
         version = selectors.version_of(selectors.item_by_code(basic_code), number)
         return Response(_version_body(services.publish_version(version, by=request.user)))
@@ -276,6 +452,12 @@ class DraftPublish(APIView):
 class VersionWithdraw(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="撤回版本",
+        parameters=[BASIC_CODE, VERSION_NUMBER],
+        request=None,
+        responses={200: VersionWithCodeSerializer, **error_responses(*LOGIN_ERRORS, 404, 409)},
+    )
     def post(self, request: Request, basic_code: str, number: str) -> Response:
         version = selectors.version_of(selectors.item_by_code(basic_code), number)
         return Response(_version_body(services.withdraw_version(version, by=request.user)))

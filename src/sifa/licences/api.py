@@ -19,14 +19,133 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from sifa.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import NotFound
 from sifa.licences import pdf as licence_pdf
 from sifa.licences import wallet
-from sifa.licences.models import LicenceAuthorisation, LicenceUse
+from sifa.licences.models import HolderCodeType, LicenceAuthorisation, LicenceUse
 from sifa.licences.payload import keyring
 from sifa.licences.verification import verify_copy, verify_identifier
 
 VERIFY_RATE = "120/min"
+
+IDENTIFIER = path_parameter("identifier", "电子证照标识（GB/T 36904，含校验位）")
+STATUS_HELP = (
+    "valid 有效 / suspended 停止执业 / revoked 已吊销 / cancelled 已注销 / superseded 已换发 / expired 已过期"
+)
+
+
+# --- OpenAPI shapes of the answers built in ``verification``/``wallet`` (documentation only) -------
+
+
+class IssuerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    uscc = serializers.CharField(help_text="发证机构统一社会信用代码")
+
+
+class LicenceFactsSerializer(serializers.Serializer):
+    identifier = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField(help_text="证照类型名称")
+    type_code = serializers.CharField()
+    number = serializers.CharField(help_text="证照编号")
+    version = serializers.IntegerField()
+    status = serializers.CharField(help_text=f"当前状态（实时）：{STATUS_HELP}")
+    status_label = serializers.CharField()
+    status_reason = serializers.CharField()
+    status_date = serializers.DateField(allow_null=True)
+    suspended_until = serializers.DateField(allow_null=True)
+    superseded_by = serializers.CharField(allow_null=True, help_text="新版本的证照标识")
+    holder = serializers.CharField(help_text="持证主体（个人姓名脱敏）")
+    holder_code = serializers.CharField(help_text="持证主体代码（脱敏）")
+    holder_code_type = EnumField(HolderCodeType)
+    holder_code_type_name = serializers.CharField()
+    issuer = IssuerSerializer()
+    issue_date = serializers.DateField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    jurisdiction_code = serializers.CharField()
+
+
+class CheckSerializer(serializers.Serializer):
+    authentic = serializers.BooleanField(help_text="签名验证通过")
+    reason_code = serializers.CharField(help_text="稳定的结果代码")
+    reason = serializers.CharField(help_text="中文说明")
+
+
+class VerificationSerializer(CheckSerializer, LicenceFactsSerializer):
+    payload = serializers.CharField(help_text="签名数据（规范化 JSON 的 base64）")
+    signature = serializers.CharField(help_text="签名值（DER 的 base64）")
+    key_id = serializers.CharField(help_text="签名密钥标识，公钥见 /api/v1/keys/")
+    algorithm = serializers.CharField(help_text="SM2-with-SM3 或 Ed25519")
+    checked_at = serializers.DateTimeField()
+
+
+class CopyVerificationSerializer(CheckSerializer):
+    key_id = serializers.CharField()
+    algorithm = serializers.CharField()
+    identifier = serializers.CharField(help_text="签名数据中的证照标识")
+    checked_at = serializers.DateTimeField()
+    registered = serializers.BooleanField(required=False, help_text="证照库中有该标识（仅签名有效时）")
+    matches_register = serializers.BooleanField(required=False, help_text="与证照库中的签名数据一致")
+    licence = LicenceFactsSerializer(required=False, help_text="证照库中的当前信息（仅已登记时）")
+
+
+class PublicKeySerializer(serializers.Serializer):
+    key_id = serializers.CharField()
+    algorithm = serializers.CharField()
+    public_key_pem = serializers.CharField()
+    valid_from = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField(allow_null=True)
+    status = serializers.ChoiceField(["active", "retired"], help_text="retired 的密钥仍可用于验证")
+
+
+class WalletEntrySerializer(serializers.Serializer):
+    identifier = serializers.CharField()
+    name = serializers.CharField()
+    type_code = serializers.CharField()
+    number = serializers.CharField()
+    version = serializers.IntegerField()
+    issuer = serializers.CharField()
+    issue_date = serializers.DateField()
+    status = serializers.CharField(help_text=STATUS_HELP)
+    status_label = serializers.CharField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    has_pdf = serializers.BooleanField()
+
+
+class WalletSerializer(serializers.Serializer):
+    results = WalletEntrySerializer(many=True)
+
+
+class AuthorisationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    organisation = serializers.CharField(allow_null=True)
+    organisation_id = serializers.IntegerField(allow_null=True)
+    application_number = serializers.CharField(allow_null=True)
+    purpose = serializers.CharField()
+    valid_until = serializers.DateField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class AuthorisationListSerializer(serializers.Serializer):
+    results = AuthorisationSerializer(many=True)
+
+
+class UseSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    action = serializers.CharField()
+    purpose = serializers.CharField()
+    organisation = serializers.CharField(allow_null=True)
+    application_number = serializers.CharField(allow_null=True)
+    authorisation_id = serializers.UUIDField(allow_null=True)
+
+
+class UseListSerializer(serializers.Serializer):
+    results = UseSerializer(many=True)
 
 
 class VerifyThrottle(AnonRateThrottle):
@@ -49,7 +168,15 @@ class VerifyView(PublicView):
     """Authentic or not, the current status (never cached), masked holder, issuer, validity, and
     the exact signed bytes with signature and key id for an offline check."""
 
-    @extend_schema(responses={200: dict}, auth=[])
+    @extend_schema(
+        summary="核验电子证照（免登录）",
+        parameters=[IDENTIFIER],
+        responses={
+            200: VerificationSerializer,
+            **error_responses(400, 404, 429, notes={400: "标识格式或校验位错误", 404: "licence.not_found"}),
+        },
+        auth=[],
+    )
     def get(self, request: Request, identifier: str) -> Response:
         response = Response(verify_identifier(identifier))
         response["Cache-Control"] = "no-store"
@@ -69,7 +196,15 @@ class VerifyCopyView(PublicView):
     malformed input (bad base64, not canonical JSON, unknown key id) answers 400 with a code.
     """
 
-    @extend_schema(request=CopySerializer, responses={200: dict}, auth=[])
+    @extend_schema(
+        summary="核验证照副本的签名（免登录）",
+        request=CopySerializer,
+        responses={
+            200: CopyVerificationSerializer,
+            **error_responses(400, 429, notes={400: "base64 错误、非规范 JSON 或未知密钥标识"}),
+        },
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         serializer = CopySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -82,7 +217,11 @@ class VerifyCopyView(PublicView):
 class KeysView(PublicView):
     """Public keys (PEM) with key ids, algorithm, validity and status; retired keys still verify."""
 
-    @extend_schema(responses={200: dict}, auth=[])
+    @extend_schema(
+        summary="签名公钥（免登录）",
+        responses={200: PublicKeySerializer(many=True), **error_responses(429)},
+        auth=[],
+    )
     def get(self, request: Request) -> Response:
         return Response(keyring().public_keys())
 
@@ -90,7 +229,14 @@ class KeysView(PublicView):
 class PdfView(APIView):
     """The sealed PDF, for the holder and for staff the holder authorised (others: 404)."""
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @extend_schema(
+        summary="下载电子证照版式文件（持证人及经授权的工作人员）",
+        parameters=[IDENTIFIER],
+        responses={
+            **file_response("application/pdf", "加盖电子印章的 PDF；X-Content-SM3 为其 SM3 摘要"),
+            **error_responses(*LOGIN_ERRORS, 404, notes={404: "licence.not_found、licence.no_pdf"}),
+        },
+    )
     def get(self, request: Request, identifier: str) -> HttpResponse:
         licence, authorisation = wallet.licence_for_download(request.user, identifier)
         if not licence.pdf_storage_key:
@@ -135,7 +281,7 @@ def wallet_entry(licence: Any) -> dict[str, Any]:
 class WalletView(APIView):
     """我的证照: every licence (and version) held by the caller."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(summary="我的证照", responses={200: WalletSerializer, **error_responses(*LOGIN_ERRORS)})
     def get(self, request: Request) -> Response:
         return Response({"results": [wallet_entry(licence) for licence in wallet.my_licences(request.user)]})
 
@@ -164,13 +310,25 @@ def authorisation_entry(grant: LicenceAuthorisation) -> dict[str, Any]:
 class AuthorisationsView(APIView):
     """用证授权: list (GET) or grant (POST {organisation_id | application_number, purpose, valid_until})."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        summary="用证授权列表",
+        parameters=[IDENTIFIER],
+        responses={200: AuthorisationListSerializer, **error_responses(*LOGIN_ERRORS, 404)},
+    )
     def get(self, request: Request, identifier: str) -> Response:
         licence = wallet.my_licence(request.user, identifier)
         grants = licence.authorisations.select_related("grantee_organisation", "grantee_application")
         return Response({"results": [authorisation_entry(g) for g in grants]})
 
-    @extend_schema(request=GrantSerializer, responses={201: dict})
+    @extend_schema(
+        summary="授权机构或办件使用证照",
+        parameters=[IDENTIFIER],
+        request=GrantSerializer,
+        responses={
+            201: AuthorisationSerializer,
+            **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "licence.not_usable"}),
+        },
+    )
     def post(self, request: Request, identifier: str) -> Response:
         licence = wallet.my_licence(request.user, identifier)
         serializer = GrantSerializer(data=request.data)
@@ -188,7 +346,12 @@ class AuthorisationsView(APIView):
 
 
 class RevokeAuthorisationView(APIView):
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(
+        summary="撤销用证授权",
+        parameters=[IDENTIFIER, path_parameter("authorisation_id", "用证授权 id（UUID）")],
+        request=None,
+        responses={200: AuthorisationSerializer, **error_responses(*LOGIN_ERRORS, 404)},
+    )
     def post(self, request: Request, identifier: str, authorisation_id: str) -> Response:
         licence = wallet.my_licence(request.user, identifier)
         grant = wallet.revoke_grant(licence, authorisation_id, holder=request.user)
@@ -209,7 +372,11 @@ def use_entry(use: LicenceUse) -> dict[str, Any]:
 class UsesView(APIView):
     """Every use of one of my licences (用证记录)."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        summary="用证记录",
+        parameters=[IDENTIFIER],
+        responses={200: UseListSerializer, **error_responses(*LOGIN_ERRORS, 404)},
+    )
     def get(self, request: Request, identifier: str) -> Response:
         licence = wallet.my_licence(request.user, identifier)
         return Response({"results": [use_entry(u) for u in wallet.uses_for_holder(licence)]})

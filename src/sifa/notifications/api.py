@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sifa.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import ServiceError
 from sifa.core.masking import mask_name
 from sifa.notifications import selectors, services
@@ -93,7 +94,10 @@ class MyMessagesView(generics.ListAPIView):
 
     serializer_class = MessageSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="只看未读")])
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="只看未读")],
+        responses={200: MessageSerializer(many=True), **error_responses(*LOGIN_ERRORS)},
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -105,7 +109,14 @@ class MyMessagesView(generics.ListAPIView):
 class MarkReadView(APIView):
     """把一条消息标记为已读。"""
 
-    @extend_schema(request=None, responses=MessageSerializer)
+    @extend_schema(
+        request=None,
+        parameters=[path_parameter("public_id", "消息 id（UUID）")],
+        responses={
+            200: MessageSerializer,
+            **error_responses(*LOGIN_ERRORS, 404, notes={404: "notifications.message_not_found"}),
+        },
+    )
     def post(self, request: Request, public_id: str) -> Response:
         return Response(MessageSerializer(services.mark_read(request.user, public_id)).data)
 
@@ -128,7 +139,11 @@ class FailedDeliveriesView(generics.ListAPIView):
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=[str(s) for s in TROUBLE_STATUSES]),
             OpenApiParameter("channel", OpenApiTypes.STR, enum=Channel.values),
-        ]
+        ],
+        responses={
+            200: DeliverySerializer(many=True),
+            **error_responses(400, *LOGIN_ERRORS, notes={400: "notifications.invalid_status 等"}),
+        },
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
@@ -146,7 +161,14 @@ class FailedDeliveriesView(generics.ListAPIView):
 class ResendView(APIView):
     """重新发送一条失败的投递（重置为待发送，重新计算尝试次数；记入审计日志）。"""
 
-    @extend_schema(request=None, responses=DeliverySerializer)
+    @extend_schema(
+        request=None,
+        parameters=[path_parameter("public_id", "投递 id（UUID）")],
+        responses={
+            200: DeliverySerializer,
+            **error_responses(*LOGIN_ERRORS, 404, 409, notes={403: "notifications.resend_forbidden"}),
+        },
+    )
     def post(self, request: Request, public_id: str) -> Response:
         return Response(DeliverySerializer(services.resend(public_id, request.user)).data)
 

@@ -19,16 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from sifa.api.schema import ErrorSerializer
 from sifa.core.errors import NotFound, ServiceError
 from sifa.organisations import selectors
 from sifa.organisations.models import Organisation, OrganisationLevel, Region
 
 REGION_CODE_RE = re.compile(r"^(\d{6}|\d{12})$")
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="稳定的错误代码，如 region.not_found")
-    message = serializers.CharField(help_text="中文错误说明")
 
 
 def _region_code(value: str, what: str) -> str:

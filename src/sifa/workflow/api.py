@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sifa.api.schema import ErrorSerializer
 from sifa.applications.models import Application, TimelineEntry
 from sifa.core.errors import ServiceError
 from sifa.deadlines.clocks import WarningLevel
@@ -30,15 +31,9 @@ from sifa.workflow import caseclocks, documents_api
 from sifa.workflow.commands import COMMANDS, run_command
 from sifa.workflow.selectors import case_for_staff, worklist
 
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="稳定的错误代码，如 workflow.command_not_allowed")
-    message = serializers.CharField(help_text="中文错误说明")
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
-
-
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="输入有误（缺少理由、意见等），逐项列出"),
+    401: OpenApiResponse(ErrorSerializer, description="未登录或令牌无效、已过期"),
     403: OpenApiResponse(ErrorSerializer, description="workflow.role_required：在管辖范围内但岗位不符"),
     404: OpenApiResponse(ErrorSerializer, description="办件不存在或不在管辖范围内"),
     409: OpenApiResponse(ErrorSerializer, description="workflow.command_not_allowed / application.stale"),
@@ -156,7 +151,7 @@ class WorkItemList(generics.ListAPIView):
             OpenApiParameter("role", OpenApiTypes.STR, enum=Role.values, description="岗位"),
             OpenApiParameter("stage", OpenApiTypes.STR, description="环节：任务标识、环节名称或环节类型"),
         ],
-        responses={200: WorkItemSerializer(many=True), 400: ERRORS[400]},
+        responses={200: WorkItemSerializer(many=True), 400: ERRORS[400], 401: ERRORS[401], 403: ERRORS[403]},
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
@@ -185,7 +180,7 @@ class WorkItemList(generics.ListAPIView):
 class CaseDetail(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: CaseSerializer, 404: ERRORS[404]})
+    @extend_schema(responses={200: CaseSerializer, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request: Request, number: str) -> Response:
         case = case_for_staff(actor_for(request.user), number)
         return Response(CaseSerializer(case).data)

@@ -15,13 +15,14 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sifa.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
 from sifa.documents.selectors import document_for, documents_for
 from sifa.documents.services import read_pdf
 from sifa.workflow.models import CaseDocument
@@ -74,7 +75,7 @@ def case_documents(application: Any) -> list[dict[str, Any]]:
 class MyDocuments(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: DocumentSerializer(many=True)})
+    @extend_schema(responses={200: DocumentSerializer(many=True), **error_responses(*LOGIN_ERRORS)})
     def get(self, request: Request) -> Response:
         documents = documents_for(request.user).filter(recipient=request.user).order_by("-created_at", "-id")
         return Response(DocumentSerializer(documents, many=True).data)
@@ -84,10 +85,11 @@ class DocumentPdf(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        parameters=[path_parameter("public_id", "文书的公开标识（UUID）")],
         responses={
-            (200, "application/pdf"): bytes,
-            404: OpenApiResponse(description="documents.not_found：文书不存在或无权查看"),
-        }
+            **file_response("application/pdf", "加盖电子印章的 PDF（附件）"),
+            **error_responses(*LOGIN_ERRORS, 404, notes={404: "documents.not_found：文书不存在或无权查看"}),
+        },
     )
     def get(self, request: Request, public_id: str) -> HttpResponse:
         document = document_for(request.user, public_id)
