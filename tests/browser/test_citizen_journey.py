@@ -1,5 +1,7 @@
 """The citizen journey in real Chromium: search → guide → apply with uploads → a clerk's one-time
-correction notice (through the service) → correct in place → track without login. Then the same
+correction notice (through the service) → correct in place → track without login → the staff accept,
+review, decide and deliver (through the workflow commands) → 我的空间 shows the decision and the
+律师执业证 → download its sealed PDF → open the address in its QR code → 证照真实有效. Then the same
 apply-and-track with JavaScript off, and 关怀模式. axe-core must find nothing on every page, no page
 may scroll sideways at 375 px, and the key pages are saved to docs/screenshots/.
 """
@@ -7,15 +9,23 @@ may scroll sideways at 375 px, and the key pages are saved to docs/screenshots/.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from sifa.applications import services
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.licences import pdf as licence_pdf
+from sifa.licences.models import Licence
+from sifa.organisations.models import Membership, Role
+from sifa.workflow.commands import run_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.portal.tests.test_citizen_support")]
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE_NUMBER = "13800000001"
 PASSWORD = "Sifa-Secret-2024!"
 ITEM = "律师执业许可（专职律师执业）"
@@ -134,7 +144,60 @@ def track(page, base: str, number: str, code: str) -> None:
     page.get_by_role("heading", name=ITEM).wait_for()
 
 
-def test_citizen_journey(world, live_server, browser_page, browser, check_page, tmp_path):
+def finish_case(world, number: str) -> None:
+    """Accept and review at the city, decide and deliver at the province, as their staff would
+    (the commands the workbench and the API call)."""
+    from django.contrib.auth import get_user_model
+
+    orgs = world["orgs"]
+
+    def staff(username: str, organisation, role: str):
+        user = get_user_model().objects.create_user(username, "x-Secret-123", kind="staff")
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+        return user
+
+    reviewer = staff("hz-reviewer", orgs["hz"], Role.REVIEWER)
+    decider = staff("zj-decider", orgs["zj"], Role.DECISION_MAKER)
+    province_clerk = staff("zj-clerk", orgs["zj"], Role.WINDOW_CLERK)
+    run_command(world["clerk"], number, "accept", {})
+    run_command(reviewer, number, "review", {"outcome": "approve", "opinion": "符合律师法第五条规定的条件"})
+    run_command(decider, number, "decide", {"decision": "approve", "opinion": "准予律师执业"})
+    delivered = run_command(province_clerk, number, "deliver", {"method": "electronic"})
+    assert delivered.status == ApplicationStatus.DELIVERED
+
+
+def in_plain_thread(function, *args) -> None:
+    """Run ``function`` in a thread without an event loop: Playwright's sync API keeps one running
+    in the test's thread, and sealing PDFs (pyHanko) starts its own with ``asyncio.run``."""
+    from django.db import connection
+
+    def work() -> None:
+        try:
+            function(*args)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(work).result()
+
+
+def qr_address(pdf: bytes, tmp_path: Path) -> str | None:
+    """The text of the QR code on the PDF's first page (poppler's pdftoppm + zbarimg), or None
+    when those tools are missing."""
+    if not (shutil.which("pdftoppm") and shutil.which("zbarimg")):
+        return None
+    (tmp_path / "licence.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-f", "1", "-l", "1", "-png", "licence.pdf", "page"],
+        cwd=tmp_path,
+        check=True,
+    )
+    [image] = tmp_path.glob("page*.png")
+    found = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True)
+    return found.stdout.strip()
+
+
+def test_citizen_journey(world, live_server, browser_page, browser, check_page, axe, tmp_path, settings):
     page, base = browser_page, live_server.url
 
     # 1. Search from the home page and open the guide of the Hangzhou entry.
@@ -174,16 +237,19 @@ def test_citizen_journey(world, live_server, browser_page, browser, check_page, 
     assert re.fullmatch(r"SF\d{20}", number) and re.fullmatch(r"[2-9A-Z]{8}", code)
     check_page(page, "citizen-apply-done")
 
-    # 3. The window clerk issues the one-time notice (through the service, not the workbench).
+    # 3. The window clerk issues the one-time notice (through the service, not the workbench; in a
+    #    plain thread, because its sealed 补正告知书 is issued on commit).
     app = Application.objects.get(number=number)
     material = app.materials.filter(provenance="upload").select_related("material").first().material
-    services.issue_correction_notice(
-        app,
-        items=[
-            {"field": "address", "message": "通讯地址应写明门牌号"},
-            {"field": f"materials.{material.pk}", "message": f"{material.name}不清晰，请重新上传"},
-        ],
-        actor=world["clerk"],
+    in_plain_thread(
+        lambda: services.issue_correction_notice(
+            app,
+            items=[
+                {"field": "address", "message": "通讯地址应写明门牌号"},
+                {"field": f"materials.{material.pk}", "message": f"{material.name}不清晰，请重新上传"},
+            ],
+            actor=world["clerk"],
+        )
     )
 
     # 4. 我的空间 shows the next action; correct the field and replace the file in place.
@@ -216,6 +282,42 @@ def test_citizen_journey(world, live_server, browser_page, browser, check_page, 
     anonymous.get_by_text("办件编号或查询码不正确").first.wait_for()
     check_page(anonymous, "citizen-track-error", shots=False)
     anonymous.context.close()
+
+    # 6. The staff finish the case; each committed command issues its documents, and the
+    #    approval the 律师执业证, whose QR code points at this site (SIFA_PUBLIC_URL).
+    settings.PUBLIC_URL = base
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.PENDING_ACCEPTANCE
+    in_plain_thread(finish_case, world, number)
+    licence = Licence.objects.get(application__number=number)
+
+    # 7. 我的空间 shows the decision and the licence; the licence page offers its sealed PDF.
+    page.goto(f"{base}/me/")
+    assert page.get_by_role("link", name="律师执业证").is_visible()
+    assert page.get_by_text("准予行政许可决定书").first.is_visible()
+    check_page(page, "citizen-me-decided")
+    page.get_by_role("link", name=ITEM).first.click()
+    assert page.get_by_text("作出准予行政许可决定").first.is_visible()
+    page.goto(f"{base}/me/licences/")
+    assert page.get_by_text(licence.number).first.is_visible()
+    check_page(page, "citizen-licences")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("^下载证照文件")).first.click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and download.value.suggested_filename.endswith(".pdf")
+
+    # 8. The address in the QR code opens the public verification page: authentic and valid.
+    verify = qr_address(pdf, tmp_path)
+    if verify is None:  # no QR tools here: the address the QR code is built from
+        verify = licence_pdf.verify_url(licence.identifier)
+    assert verify == f"{base}/verify/{licence.identifier}"
+    anonymous = browser.new_context(bypass_csp=True, locale="zh-CN").new_page()
+    anonymous.goto(verify)
+    assert anonymous.get_by_role("heading", name="证照真实有效").is_visible()
+    assert anonymous.get_by_text(licence.number).first.is_visible()
+    assert axe(anonymous) == []
+    anonymous.screenshot(path=str(SCREENSHOTS / "verify.png"), full_page=True)
+    anonymous.context.close()  # the 375 px check of this page is in test_licence_journey.py
 
 
 def test_apply_and_track_without_javascript(world, live_server, nojs_page, check_page, tmp_path):

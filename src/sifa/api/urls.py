@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("sifa.applications.api")),
     path("", include("sifa.workflow.api")),
     path("", include("sifa.licences.api")),
+    path("", include("sifa.licences.staff_api")),
 ]

@@ -539,3 +539,211 @@ def import_licence(
         _sign_and_save(licence, holder_code, with_pdf=with_pdf)
         _audit("licence.import", licence, actor)
     return licence
+
+
+# --- staff actions (API and workbench) ---------------------------------------------------------
+# What staff do to an issued licence, by name: one entry point per kind so both the API and the
+# workbench apply the same checks, in the same order: role (403), input (400), state (409).
+
+STATUS_ACTIONS: dict[str, Any] = {
+    "revoke": revoke,
+    "cancel": cancel,
+    "suspend": suspend,
+    "reinstate": reinstate,
+}
+VERSION_ACTIONS: dict[str, Any] = {"reissue": reissue, "replace": replace, "change": change}
+STAFF_ACTIONS = (*STATUS_ACTIONS, *VERSION_ACTIONS)
+ACTION_LABELS = {
+    "revoke": "吊销",
+    "cancel": "注销",
+    "suspend": "停止执业",
+    "reinstate": "恢复执业",
+    "reissue": "换发",
+    "replace": "补办",
+    "change": "变更",
+}
+ACTIONS_FROM: dict[str, tuple[str, ...]] = {
+    "revoke": (LicenceStatus.VALID, LicenceStatus.SUSPENDED),
+    "cancel": (LicenceStatus.VALID, LicenceStatus.SUSPENDED),
+    "suspend": (LicenceStatus.VALID,),
+    "reinstate": (LicenceStatus.SUSPENDED,),
+    **dict.fromkeys(VERSION_ACTIONS, (LicenceStatus.VALID, LicenceStatus.SUSPENDED)),
+}
+"""The stored statuses each action starts from (mirrors ``allowed_from`` above and ``_new_version``)."""
+
+STATUS_CHANGED_EVENT = "licence.status_changed"
+MAX_PARTICULARS = 10
+PARTICULAR_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz_")
+
+
+def may_change(actor: Any, licence: Licence) -> bool:
+    """Whether ``actor`` holds a deciding role over the licence's issuer (the services' own rule)."""
+    try:
+        _check_issuing_permission(actor, licence.issuer)
+    except Forbidden:
+        return False
+    return True
+
+
+def actions_for(actor: Any, licence: Licence) -> list[str]:
+    """The actions ``actor`` may take on ``licence`` now, in the order a person reads them."""
+    if actor is None or not may_change(actor, licence):
+        return []
+    return [name for name in STAFF_ACTIONS if licence.status in ACTIONS_FROM[name]]
+
+
+def require_decider(actor: Any, licence: Licence, action: str) -> None:
+    """403 ``licence.role_required`` unless ``actor`` may take ``action`` on ``licence``."""
+    if actor is None or not may_change(actor, licence):
+        raise Forbidden(
+            f"只有颁发机构（{licence.issuer_name}）或其上级机关的审批决定人员可以{ACTION_LABELS[action]}电子证照",
+            "licence.role_required",
+        )
+
+
+def _effective_on(licence: Licence, on: dt.date | None) -> dt.date:
+    """The status takes effect now, so its recorded date may be earlier (a decision made before it
+    was entered) but never later than today, and never before the licence existed."""
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ServiceError(
+            "licence.effective_date_future",
+            "生效日期不能晚于今天（状态在确认后立即生效）",
+            errors=[{"field": "effective_date", "code": "licence.effective_date_future",
+                     "message": "生效日期不能晚于今天（状态在确认后立即生效）"}],
+        )  # fmt: skip
+    if on < licence.issue_date:
+        message = f"生效日期不能早于证照颁发日期（{licence.issue_date:%Y-%m-%d}）"
+        raise ServiceError(
+            "licence.effective_date_early",
+            message,
+            errors=[{"field": "effective_date", "code": "licence.effective_date_early", "message": message}],
+        )
+    return on
+
+
+def _suspended_until(on: dt.date, until: dt.date | None) -> dt.date | None:
+    if until is not None and (until <= on or until < timezone.localdate()):
+        message = "停止执业截止日期应晚于生效日期，且不能早于今天"
+        raise ServiceError(
+            "licence.bad_suspension_end",
+            message,
+            errors=[{"field": "until", "code": "licence.bad_suspension_end", "message": message}],
+        )
+    return until
+
+
+def notify_status_changed(licence: Licence) -> bool:
+    """Tell the holder their licence's status changed, in the command's transaction (the outbox
+    row commits with the change or not at all). Guarded: until the event is registered in
+    ``sifa.notifications.events`` the change is made without a message, and that is logged."""
+    if licence.holder_id is None:
+        return False
+    try:
+        from sifa.notifications.events import NotificationError, get_event
+        from sifa.notifications.services import notify
+    except ImportError:
+        return False
+    try:
+        get_event(STATUS_CHANGED_EVENT)
+    except NotificationError:
+        logger.warning("notification event %s is not registered; holder not notified", STATUS_CHANGED_EVENT)
+        return False
+    notify(
+        licence.holder,
+        STATUS_CHANGED_EVENT,
+        {
+            "licence_name": licence.name,
+            "licence_id": licence.identifier,
+            "licence_number": licence.number,
+            "status_label": licence.get_status_display(),
+            "reason": licence.status_reason,
+            "effective_date": f"{licence.status_date:%Y-%m-%d}",
+            "until": f"{licence.suspended_until:%Y-%m-%d}" if licence.suspended_until else "",
+        },
+        related=("licence", str(licence.id)),
+        link=f"/verify/{licence.identifier}",
+    )
+    return True
+
+
+def change_status(
+    licence: Licence,
+    action: str,
+    *,
+    actor: Any,
+    reason: str,
+    effective_date: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Licence:
+    """吊销 / 注销 / 停止执业 / 恢复执业 by a decision maker, audited, the holder notified."""
+    if action not in STATUS_ACTIONS:
+        raise ServiceError("licence.unknown_action", "不支持该证照操作")
+    require_decider(actor, licence, action)
+    on = _effective_on(licence, effective_date)
+    extra = {"until": _suspended_until(on, until)} if action == "suspend" else {}
+    with transaction.atomic():
+        changed = STATUS_ACTIONS[action](licence, actor=actor, reason=reason, on=on, **extra)
+        notify_status_changed(changed)
+    return changed
+
+
+def _clean_particulars(particulars: dict[str, Any] | None) -> dict[str, str]:
+    if not particulars:
+        return {}
+    problems = []
+    if len(particulars) > MAX_PARTICULARS:
+        problems.append(f"记载事项不能超过{MAX_PARTICULARS}项")
+    cleaned = {}
+    for key, value in particulars.items():
+        text = str(value).strip() if isinstance(value, str | int) else ""
+        if not key or len(key) > 40 or not set(key) <= PARTICULAR_KEY_CHARS:
+            problems.append(f"记载事项名称“{key[:40]}”只能由小写英文字母和下划线组成（不超过40个字符）")
+        elif not text or len(text) > 200:
+            problems.append(f"记载事项“{key}”的内容应为1至200字的文字")
+        else:
+            cleaned[key] = text
+    if problems:
+        raise ServiceError(
+            "licence.bad_particulars",
+            problems[0],
+            errors=[
+                {"field": "particulars", "code": "licence.bad_particulars", "message": p} for p in problems
+            ],
+        )
+    return cleaned
+
+
+def new_version(
+    licence: Licence,
+    action: str,
+    *,
+    actor: Any,
+    reason: str,
+    holder_name: str | None = None,
+    particulars: dict[str, Any] | None = None,
+    valid_until: dt.date | None = None,
+    with_pdf: bool = True,
+) -> Licence:
+    """换发 / 补办 / 变更 by a decision maker: the next version (the holder is told it was issued).
+
+    A change must change something: the holder's name, a recorded particular or the validity.
+    """
+    if action not in VERSION_ACTIONS:
+        raise ServiceError("licence.unknown_action", "不支持该证照操作")
+    require_decider(actor, licence, action)
+    particulars = _clean_particulars(particulars)
+    holder_name = (holder_name or "").strip() or None
+    if holder_name is not None and len(holder_name) > 200:
+        raise ServiceError("licence.bad_holder", "持证主体名称不能超过200字")
+    if action == "change":
+        renamed = holder_name is not None and holder_name != licence.holder_name
+        new_particulars = any(licence.particulars.get(k) != v for k, v in particulars.items())
+        new_validity = valid_until is not None and valid_until != licence.valid_until
+        if not (renamed or new_particulars or new_validity):
+            raise ServiceError("licence.nothing_changed", "请填写需要变更的事项（与现有记载不同）")
+    changes: dict[str, Any] = {"particulars": particulars, "valid_until": valid_until, "with_pdf": with_pdf}
+    if holder_name is not None:
+        changes["holder_name"] = holder_name
+    return VERSION_ACTIONS[action](licence, actor=actor, reason=reason, **changes)

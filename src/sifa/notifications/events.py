@@ -222,6 +222,28 @@ _BUILT_IN = [
         sms="您已成功注册司法行政网上政务服务平台账户，如非本人操作请及时联系我们。",
         channels=(Channel.IN_APP, Channel.SMS),
     ),
+    EventTemplate(
+        code="licence.status_changed",
+        name="电子证照状态变更",
+        title="电子证照状态变更：{{ licence_name }}{{ status_label }}",
+        body=(
+            "您的电子证照“{{ licence_name }}”（证照编号 {{ licence_number }}）自{{ effective_date }}起"
+            "状态为“{{ status_label }}”{% if until %}，至{{ until }}{% endif %}。原因：{{ reason }}。"
+            "证照标识 {{ licence_id }}，任何人可据此核验当前状态。"
+            "如对该决定不服，可以依法申请行政复议或者提起行政诉讼。"
+        ),
+        sms="您的电子证照“{{ licence_name|clip:10 }}”状态已变更为“{{ status_label }}”，请登录平台查看。",
+        fields=("licence_name", "licence_id", "licence_number", "status_label", "reason", "effective_date"),
+        sample={
+            "licence_name": "律师执业证（专职律师）",
+            "licence_id": "1" * 80,
+            "licence_number": "9" * 64,
+            "status_label": "已换发新版本",
+            "reason": "理" * 500,
+            "effective_date": "2026-01-01",
+            "until": "2026-07-01",
+        },
+    ),
 ]
 
 for _template in _BUILT_IN:

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from sifa.portal.citizen import views_apply, views_correction, views_space, views_track
+from sifa.portal.citizen import (
+    views_apply,
+    views_correction,
+    views_documents,
+    views_licences,
+    views_register,
+    views_space,
+    views_track,
+)
 
 urlpatterns = [
     path("apply/drafts/<uuid:app_id>/situations/", views_apply.situations, name="citizen-apply-situations"),
@@ -26,6 +34,20 @@ urlpatterns = [
     path("me/messages/", views_space.my_messages_page, name="citizen-messages"),
     path("me/messages/<str:public_id>/read/", views_space.message_read, name="citizen-message-read"),
     path("me/access-log/", views_space.access_log, name="citizen-access-log"),
-    path("me/licences/", views_space.licences, name="citizen-licences"),
+    path("me/licences/", views_licences.licences, name="citizen-licences"),
+    path("me/licences/<str:identifier>/", views_licences.licence_detail, name="citizen-licence"),
+    path("me/licences/<str:identifier>/pdf/", views_licences.licence_file, name="citizen-licence-pdf"),
+    path(
+        "me/licences/<str:identifier>/authorise/", views_licences.authorise, name="citizen-licence-authorise"
+    ),
+    path(
+        "me/licences/<str:identifier>/authorisations/<str:authorisation_id>/revoke/",
+        views_licences.revoke,
+        name="citizen-licence-revoke",
+    ),
+    path("me/documents/", views_documents.documents, name="citizen-documents"),
+    path("me/documents/<str:public_id>/pdf/", views_documents.document_file, name="citizen-document-pdf"),
+    path("register/", views_register.register, name="citizen-register"),
+    path("register/company/", views_register.register, {"kind": "company"}, name="citizen-register-company"),
     path("applications/<str:ref>/", views_space.legacy_link, name="citizen-application-link"),
 ]

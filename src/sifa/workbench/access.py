@@ -72,4 +72,6 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("deliveries", "发送失败的消息", "workbench-failed-deliveries"))
     if can_author_catalogue(actor):
         items.append(MenuItem("catalogue", "事项管理", "workbench-catalogue"))
+    if actor.is_superuser or actor.has_role(Role.DECISION_MAKER):
+        items.append(MenuItem("licences", "电子证照", "workbench-licences"))
     return items

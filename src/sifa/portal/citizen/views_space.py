@@ -1,5 +1,6 @@
-"""我的空间: my applications with their next action, one application, materials, messages, e-licences
-and who read my personal data. Everything is the caller's own; another citizen's ids answer 404."""
+"""我的空间: my applications with their next action (and my newest e-licences and documents), one
+application, materials, messages and who read my personal data (e-licences: views_licences.py,
+documents: views_documents.py). Everything is the caller's own; another citizen's ids answer 404."""
 
 from __future__ import annotations
 
@@ -21,13 +22,17 @@ from sifa.applications.services.drafts import PRE_ACCEPTANCE
 from sifa.applications.uploads import attachment_response
 from sifa.audit.selectors import my_access_log
 from sifa.core.masking import mask_name
+from sifa.licences.wallet import my_licences
 from sifa.notifications import services as notification_services
 from sifa.notifications.selectors import my_messages
 from sifa.organisations.scope import actor_for, scoped
 from sifa.portal.citizen.common import applicant_required, page
 from sifa.portal.citizen.drafts import checklist, flow, my_application, ref_of
+from sifa.portal.citizen.views_documents import my_documents
+from sifa.portal.citizen.views_licences import licence_row
 
 PAGE_SIZE = 20
+DASHBOARD_LATEST = 3
 
 
 def next_action(app: Application) -> dict[str, str]:
@@ -68,6 +73,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "page_obj": page_obj,
         "unread": my_messages(request.user, unread_only=True).count(),
+        "licences": [licence_row(licence) for licence in my_licences(request.user)[:DASHBOARD_LATEST]],
+        "documents": list(my_documents(request.user)[:DASHBOARD_LATEST]),
         "section": "applications",
     }
     return page(request, "portal/citizen/me_dashboard.html", context)
@@ -89,6 +96,11 @@ def application_detail(request: HttpRequest, ref: str) -> HttpResponse:
         "notices": list(app.correction_notices.order_by("issued_at")),
         "timeline": timeline(app),
         "can_withdraw": app.status in PRE_ACCEPTANCE,
+        "documents": list(
+            my_documents(request.user).filter(related_type="application", related_id=app.number)
+        )
+        if app.number
+        else [],
         "section": "applications",
     }
     return page(request, "portal/citizen/me_application.html", context)
@@ -173,21 +185,3 @@ def access_log(request: HttpRequest) -> HttpResponse:
     ]
     context = {"title": "谁查看了我的数据", "rows": rows, "page_obj": page_obj, "section": "access"}
     return page(request, "portal/citizen/me_access_log.html", context)
-
-
-def licence_wallet(user: Any) -> list | None:
-    """The caller's e-licences when the licences app offers a wallet; None while it does not."""
-    try:
-        from sifa.licences import wallet
-    except ImportError:
-        return None
-    my_licences = getattr(wallet, "my_licences", None)
-    return list(my_licences(user)) if callable(my_licences) else None
-
-
-@never_cache
-@require_safe
-@applicant_required
-def licences(request: HttpRequest) -> HttpResponse:
-    context = {"title": "我的电子证照", "licences": licence_wallet(request.user), "section": "licences"}
-    return page(request, "portal/citizen/me_licences.html", context)
