@@ -172,10 +172,11 @@ def test_verifier_refuses_non_canonical_signature_encodings() -> None:
         ("-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n", "signing.bad_pem"),
         ("-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n", "signing.bad_public_key"),
         (_SM2.private_key_pem(), "signing.bad_public_key"),
-        # An SM2 SubjectPublicKeyInfo whose point is not on the curve.
+        # An SM2 SubjectPublicKeyInfo whose point is not on the curve (y changed in its last bit;
+        # the only other valid y for that x is p - y, which y ^ 1 is with negligible probability).
         (
             "-----BEGIN PUBLIC KEY-----\n"
-            + base64.b64encode(_SM2.public_key_der()[:-1] + b"\x00").decode()
+            + base64.b64encode(_SM2.public_key_der()[:-1] + bytes([_SM2.public_key_der()[-1] ^ 1])).decode()
             + "\n-----END PUBLIC KEY-----\n",
             "signing.bad_public_key",
         ),
