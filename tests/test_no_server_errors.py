@@ -15,8 +15,18 @@ from sifa.accounts.tests import factories
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 GARBAGE_VALUES = ["0", "-1", "x" * 300, "%00", "' OR 1=1 --", "../../etc/passwd", "９９", "1.2.156.3005.2.."]
-GARBAGE_QUERY = {"page": "-1", "page_size": "abc", "q": "'\";--", "region": "zz", "level": "99",
-                 "status": "nope", "changed_since": "yesterday", "code": "\x00", "since": "x", "until": "y"}
+GARBAGE_QUERY = {
+    "page": "-1",
+    "page_size": "abc",
+    "q": "'\";--",
+    "region": "zz",
+    "level": "99",
+    "status": "nope",
+    "changed_since": "yesterday",
+    "code": "\x00",
+    "since": "x",
+    "until": "y",
+}
 
 
 def routes() -> list[str]:
@@ -62,3 +72,25 @@ def test_no_route_answers_500_to_garbage():
                         failures.append((name, method, path, response.status_code))
         cache.clear()
     assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs"),
+    [
+        {"path": "/api/v1/applications/%00/"},
+        {"path": "/api/v1/catalogue/items/", "data": {"q": "律师\x00"}},
+        {"path": "/api/v1/auth/token/", "method": "post", "data": {"username": "a\x00", "password": "x"}},
+        {
+            "path": "/api/v1/auth/token/",
+            "method": "post",
+            "data": {"username": "a\x00", "password": "x"},
+            "format": "json",
+        },
+    ],
+)
+def test_nul_characters_are_refused_with_a_stable_code(kwargs):
+    client = APIClient()
+    method = kwargs.pop("method", "get")
+    response = getattr(client, method)(kwargs.pop("path"), kwargs.pop("data", None), **kwargs)
+    assert response.status_code == 400
+    assert response.json()["code"] == "request.nul_character"
