@@ -162,7 +162,7 @@ def test_a_revoked_licence_cannot_be_authorised(people, licence):  # noqa: F811
     assert response.status_code == 409 and "licence.not_usable" in _html(response)
 
 
-def _document(orgs, recipient, kind=DocumentKind.APPROVAL_DECISION, number="浙司许字〔2026〕第0001号"):  # noqa: F811
+def _document(orgs, recipient, kind=DocumentKind.APPROVAL_DECISION, number="浙西司许〔2026〕1号"):  # noqa: F811
     key = default_storage.save("documents/test.pdf", ContentFile(PDF_BYTES))
     return Document.objects.create(
         kind=kind, title=DocumentKind(kind).label, number=number, year=2026, sequence=int(number[-5:-1]),
