@@ -173,6 +173,13 @@ def test_the_approved_lawyer_holds_a_licence_anyone_can_verify(
     assert by_title["准予行政许可决定书"]["number"].startswith("浙司许〔2026〕")
     decision = world["api"].get(by_title["准予行政许可决定书"]["pdf"])
     assert decision.status_code == 200 and decision["Content-Disposition"].startswith("attachment")
+    # The 受理通知书 states 律师法 §6's own limit and who decides, not 行政许可法 §42's 20 days.
+    notice = world["api"].get(by_title["受理通知书"]["pdf"]).content
+    flat = re.sub(
+        r"\s+", "", subprocess.run(["pdftotext", "-", "-"], input=notice, capture_output=True).stdout.decode()
+    )
+    assert "本申请的法定办理期限为三十个工作日（《中华人民共和国律师法》第六条第三款）" in flat, flat
+    assert "本机关自受理之日起二十个工作日内审查" in flat and "作出决定的机关：浙江省司法厅" in flat
     assert decision.content.startswith(b"%PDF")
     # Nobody else can list or fetch them.
     assert world["other_api"].get("/api/v1/me/documents/").json() == []
