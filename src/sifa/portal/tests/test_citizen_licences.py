@@ -165,7 +165,7 @@ def test_a_revoked_licence_cannot_be_authorised(people, licence):  # noqa: F811
 def _document(orgs, recipient, kind=DocumentKind.APPROVAL_DECISION, number="浙西司许〔2026〕1号"):  # noqa: F811
     key = default_storage.save("documents/test.pdf", ContentFile(PDF_BYTES))
     return Document.objects.create(
-        kind=kind, title=DocumentKind(kind).label, number=number, year=2026, sequence=int(number[-5:-1]),
+        kind=kind, title=DocumentKind(kind).label, number=number, year=2026, sequence=int(number.split("〕")[1].removesuffix("号")),
         organisation=orgs["zj"], recipient=recipient, related_type="application", related_id="SF1",
         storage_key=key, size=len(PDF_BYTES), sm3="0" * 64, sm2_signature=b"", sm2_key_id="k",
         seal_certificate_serial="01", scope_path=orgs["zj"].path,
