@@ -87,7 +87,7 @@ def test_every_kind_is_issued_sealed_and_readable(kind, orgs, citizen, tmp_path)
         *EXPECTED_TEXT[kind],
         document.number,
         "杭州市西湖区司法局",
-        "二〇二六年十一月二十七日",
+        "2026年11月27日",
         "张三",
     ]:
         assert expected in text.replace("\n", ""), expected
