@@ -51,27 +51,28 @@ def _taken_by_other(code: str, organisation_id: int | None) -> bool:
 def ensure_document_code(organisation: Organisation) -> str:
     """The organisation's 代字 as stored; derived and stored now if it has none yet. Call inside the
     transaction that issues the document (a command), never from a read: if that transaction
-    rolls back, so does the derived code."""
+    rolls back, so does the derived code.
+
+    The write is a conditional ``UPDATE … WHERE document_code = ''`` rather than a row lock taken
+    up front: concurrent issuers of the same organisation then never hold a lock on the
+    organisation while waiting for the number counter (a lock cycle with the foreign-key checks of
+    the documents they insert); the loser of the race reads the winner's code.
+    """
     stored = Organisation.objects.filter(pk=organisation.pk).values_list("document_code", flat=True).first()
     if stored:
         return stored
-    current = (
-        Organisation.objects.select_for_update(of=("self",))
-        .select_related("region", "parent")
-        .get(pk=organisation.pk)
+    current = Organisation.objects.select_related("region", "parent").get(pk=organisation.pk)
+    parent_code = ensure_document_code(current.parent) if current.parent_id else ""
+    candidates = document_code_candidates(
+        current.kind,
+        current.level,
+        current.region.name if current.region_id else current.short_name or current.name,
+        parent_code,
+        current.region_id or "",
     )
-    if not current.document_code:
-        parent_code = ensure_document_code(current.parent) if current.parent_id else ""
-        candidates = document_code_candidates(
-            current.kind,
-            current.level,
-            current.region.name if current.region_id else current.short_name or current.name,
-            parent_code,
-            current.region_id or "",
-        )
-        current.document_code = choose_document_code(candidates, lambda c: _taken_by_other(c, current.pk))
-        current.save(update_fields=["document_code"])
-    return current.document_code
+    code = choose_document_code(candidates, lambda c: _taken_by_other(c, current.pk))
+    Organisation.objects.filter(pk=current.pk, document_code="").update(document_code=code)
+    return Organisation.objects.filter(pk=current.pk).values_list("document_code", flat=True).get()
 
 
 def can_configure(user: Any, organisation: Organisation) -> bool:
