@@ -47,6 +47,11 @@ def materials_checklist(app: Application) -> list[dict[str, Any]]:
                 "requested": row is None,
                 "provenance": row.provenance if row else None,
                 "source_label": row.source_label if row else "",
+                "partner_answer": (
+                    {"answer_id": row.partner_answer_id, "answered_at": row.partner_answered_at}
+                    if row and row.partner_answer_id
+                    else None
+                ),
                 "valid_until": row.valid_until if row else None,
                 "file": _material_file(app, row) if row else None,
             }
@@ -153,6 +158,11 @@ class MaterialFileSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="下载地址（仅本人及管辖范围内的工作人员）")
 
 
+class PartnerAnswerSerializer(serializers.Serializer):
+    answer_id = serializers.CharField(help_text="部门应答编号（共享数据交换的应答标识）")
+    answered_at = serializers.DateTimeField(help_text="部门应答时间")
+
+
 class ChecklistMaterialSerializer(serializers.Serializer):
     material = serializers.IntegerField(help_text="事项材料ID（上传时的 material）")
     name = serializers.CharField()
@@ -162,6 +172,9 @@ class ChecklistMaterialSerializer(serializers.Serializer):
     requested = serializers.BooleanField(help_text="仍需提供")
     provenance = EnumField(MaterialProvenance, allow_null=True, help_text="材料来源；未提供时为空")
     source_label = serializers.CharField(help_text="来源说明，如 电子证照库：律师执业证")
+    partner_answer = PartnerAnswerSerializer(
+        allow_null=True, help_text="部门共享数据的应答（仅当合作部门确实应答时才有；否则材料须由申请人提交）"
+    )
     valid_until = serializers.DateField(allow_null=True)
     file = MaterialFileSerializer(allow_null=True)
 

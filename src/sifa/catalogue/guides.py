@@ -89,7 +89,9 @@ def _material(row: Material, situations: list[Situation], answers: dict[str, str
     once_only = []
     if row.satisfiable_by_licence_type:
         once_only.append("已有相应电子证照的，无需提交")
-    if row.satisfiable_by_partner_data:
+    if row.satisfiable_by_partner_data and settings.PARTNER_DATA:
+        # Promised only where a partner adapter is configured (SIFA_PARTNER_DATA); without one the
+        # material is asked for, so the guide must not say otherwise.
         once_only.append("可通过部门共享数据核验的，无需提交")
     unanswered = [s for s in row.situations if s.partition("=")[0] not in answers]
     return {

@@ -19,9 +19,10 @@ from django.utils import timezone
 from sifa.audit.services import record
 from sifa.core.errors import ServiceError
 from sifa.documents.models import Document, DocumentKind
-from sifa.documents.numbering import format_number, next_sequence, province_short_name
+from sifa.documents.numbering import format_number, next_sequence
 from sifa.documents.rendering import render_pdf
 from sifa.documents.sealing import seal_pdf
+from sifa.organisations.document_codes import ensure_document_code
 
 DEFAULT_REVIEW_CHANNELS = (
     "书面申请：当面递交或者邮寄行政复议申请书",
@@ -139,10 +140,10 @@ def issue_document(
         "organisation_name": organisation.name,
         "issued_on": issued_on,
     }
-    prefix = province_short_name(organisation)
     with transaction.atomic():
+        document_code = ensure_document_code(organisation)
         sequence = next_sequence(organisation, kind, issued_on.year)
-        number = format_number(prefix, kind, issued_on.year, sequence)
+        number = format_number(document_code, kind, issued_on.year, sequence)
         pdf = render_pdf(spec.template, {**full_context, "number": number})
         sealed = seal_pdf(pdf, organisation, reason=spec.reason, location=organisation.name)
         document = Document(

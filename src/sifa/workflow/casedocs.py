@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from sifa.applications.models import Application
 from sifa.applications.timeline import transition
-from sifa.catalogue.models import ItemType, Material, TimeUnit
-from sifa.documents.rendering import chinese_number
+from sifa.catalogue.models import ItemType, Material
+from sifa.catalogue.timelimits import describe as describe_time_limit
 from sifa.documents.services import issue_document
 from sifa.licences.services import issue_for_application
 from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
@@ -116,16 +116,6 @@ def _item_basis(application: Application) -> str:
     return "；".join(f"《{law}》{'、'.join(a for a in articles if a)}" for law, articles in by_law.items())
 
 
-def _time_limit(application: Application) -> str:
-    version = application.version
-    value, unit = version.legal_limit_value, version.legal_limit_unit
-    if not value:
-        return "法定期限"
-    words = chinese_number(value) if value < 100 else str(value)
-    unit_label = TimeUnit(unit).label if unit in TimeUnit.values else "工作日"
-    return f"{words}个{unit_label}" if unit_label in ("工作日", "自然日") else f"{words}{unit_label}"
-
-
 def _applicant_name(application: Application) -> str:
     form = application.form_data or {}
     for name in ("applicant_name", "organisation_name"):
@@ -144,7 +134,9 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
     }
     reasons = split_reasons(row.context.get("reasons", ""))
     if row.kind == CaseDocumentKind.ACCEPTANCE_NOTICE:
-        context["time_limit"] = _time_limit(application)
+        # The item's own limit, its stages and who decides, from the pinned version (catalogue.timelimits).
+        wording = describe_time_limit(application)
+        context.update(time_limit=wording.total or "法定期限", time_limit_detail=wording.sentence)
     elif row.kind == CaseDocumentKind.REFUSAL_NOTICE:
         context.update(reasons=reasons, legal_basis=REFUSAL_BASIS)
     elif row.kind == CaseDocumentKind.CORRECTION_NOTICE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import uuid
 from typing import Any
 
@@ -24,6 +25,7 @@ from sifa.applications.models import (
     Application,
     ApplicationMaterial,
     ApplicationStatus,
+    MaterialProvenance,
     SubmissionChannel,
 )
 from sifa.applications.onceonly import registry
@@ -42,6 +44,8 @@ from sifa.core.errors import Conflict, Forbidden, NotFound
 from sifa.core.identifiers import IdentifierError, parse_id_number
 from sifa.core.masking import mask_id_number
 from sifa.organisations.models import Region
+
+logger = logging.getLogger("sifa.applications")
 
 PRE_ACCEPTANCE = (
     ApplicationStatus.DRAFT,
@@ -119,6 +123,10 @@ def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
         found = registry.lookup(application, material)
         if found is None:
             continue
+        if found.provenance == MaterialProvenance.PARTNER and not found.is_answered_partner_data:
+            # Nothing is labelled 部门共享数据 without the partner's answer on record: ask for it.
+            logger.warning("部门共享数据未返回应答编号或应答时间，材料“%s”改为由申请人提交", material.name)
+            continue
         added.append(
             ApplicationMaterial.objects.create(
                 application=application,
@@ -132,6 +140,8 @@ def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
                 content_type=found.content_type,
                 size=found.size,
                 sm3=found.sm3,
+                partner_answer_id=found.answer_id[:100],
+                partner_answered_at=found.answered_at,
             )
         )
     return added

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sifa.documents.rendering import chinese_date, chinese_number, html_to_pdf, render_pdf
+from sifa.documents.rendering import chinese_date, chinese_number, document_date, html_to_pdf, render_pdf
 from sifa.documents.tests.conftest import APPROVAL_CONTEXT, needs_poppler
 from sifa.documents.tests.tools import has
 
-CONTEXT = {**APPROVAL_CONTEXT, "title": "准予行政许可决定书", "organisation_name": "杭州市西湖区司法局", "number": "浙司许字〔2026〕第0007号", "issued_on": dt.date(2026, 11, 27)}  # fmt: skip
+CONTEXT = {**APPROVAL_CONTEXT, "title": "准予行政许可决定书", "organisation_name": "杭州市西湖区司法局", "number": "浙西司许〔2026〕7号", "issued_on": dt.date(2026, 11, 27)}  # fmt: skip
 
 
 def poppler(tool: str, pdf: bytes, tmp_path, *args: str) -> str:
@@ -43,9 +43,9 @@ def test_the_chinese_text_can_be_extracted(pdf, tmp_path):
     text = poppler("pdftotext", pdf, tmp_path)
     for expected in (
         "准予行政许可决定书",
-        "浙司许字〔2026〕第0007号",
+        "浙西司许〔2026〕7号",
         "杭州市西湖区司法局",
-        "二〇二六年十一月二十七日",
+        "2026年11月27日",  # 成文日期 in Arabic numerals (GB/T 9704-2012 §7.3.5.4)
         "律师执业许可",
     ):
         assert expected in text
@@ -84,6 +84,14 @@ def test_applicant_text_is_escaped_and_never_fetches_files(tmp_path):
 )
 def test_chinese_dates(date, text):
     assert chinese_date(date) == text
+
+
+@pytest.mark.parametrize(
+    ("date", "text"),
+    [(dt.date(2026, 11, 27), "2026年11月27日"), (dt.date(2027, 1, 5), "2027年1月5日")],
+)
+def test_document_dates_follow_gbt9704_2012(date, text):
+    assert document_date(date) == text
 
 
 _VALUES = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
