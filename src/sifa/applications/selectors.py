@@ -7,9 +7,10 @@ with the same answer for an unknown number and a wrong code.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from sifa.applications import numbers
 from sifa.applications.models import (
@@ -122,3 +123,26 @@ def track(number: str, code: str) -> Application:
     if not numbers.query_code_matches(code or "", digest) or row is None:
         raise NotFound()
     return row
+
+
+def mandatable_items() -> list[tuple[str, str]]:
+    """(basic code, name) of the items a mandate (委托) may name: every item that can be applied
+    for (an active implementation entry on a published version) and the 主项 above such items —
+    a mandate for a 主项 covers its 子项."""
+    from sifa.catalogue.models import CatalogueItem, EntryStatus, VersionStatus
+
+    live = Q(implementations__status=EntryStatus.ACTIVE) & Q(
+        implementations__version__status=VersionStatus.PUBLISHED
+    )
+    applicable = CatalogueItem.objects.filter(live)
+    rows = CatalogueItem.objects.filter(
+        Q(pk__in=applicable.values("pk")) | Q(pk__in=applicable.values("parent_id"))
+    ).order_by("basic_code")
+    return list(rows.values_list("basic_code", "name"))
+
+
+def item_names(codes: Collection[str]) -> dict[str, str]:
+    """``{basic code: name}`` for those of ``codes`` a mandate may name (the accounts app's item
+    lookup, registered in ``ApplicationsConfig.ready``)."""
+    wanted = set(codes)
+    return {code: name for code, name in mandatable_items() if code in wanted}
