@@ -254,8 +254,15 @@ class SubmittedSerializer(serializers.Serializer):
 
 
 class WalkInApplicantSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="申请人姓名")
-    id_number = serializers.CharField(help_text="公民身份号码（GB 11643）")
+    kind = serializers.ChoiceField(
+        [("person", "自然人"), ("company", "法人或其他组织")], required=False, help_text="默认 person"
+    )
+    name = serializers.CharField(help_text="申请人姓名或单位名称（已登记的须一致）")
+    id_number = serializers.CharField(required=False, help_text="自然人：公民身份号码（GB 11643）")
+    uscc = serializers.CharField(required=False, help_text="法人：统一社会信用代码（GB 32100）")
+    legal_representative = serializers.CharField(
+        required=False, help_text="法人：法定代表人或负责人（首次登记该单位时必填）"
+    )
 
 
 class ApplicationStartSerializer(serializers.Serializer):
