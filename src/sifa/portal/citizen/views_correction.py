@@ -21,8 +21,14 @@ from sifa.applications.models import Application, ApplicationStatus
 from sifa.core.errors import ServiceError
 from sifa.portal.citizen import jsonschema_forms as jf
 from sifa.portal.citizen.common import applicant_required, page
-from sifa.portal.citizen.drafts import checklist, my_application, ref_of, schema_of
-from sifa.portal.citizen.views_apply import _valid_until, bound_fields
+from sifa.portal.citizen.drafts import (
+    bound_fields,
+    checklist,
+    my_application,
+    ref_of,
+    schema_of,
+    valid_until_of,
+)
 
 
 def _flagged(items: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str], list[str]]:
@@ -45,7 +51,7 @@ def _uploads(request: HttpRequest, app: Application, rows: list[dict]) -> dict[s
     errors: dict[str, str] = {}
     for row in rows:
         upload = request.FILES.get(f"file-{row['material']}")
-        valid_until, date_error = _valid_until(request.POST.get(f"valid-{row['material']}", "").strip())
+        valid_until, date_error = valid_until_of(request.POST.get(f"valid-{row['material']}", "").strip())
         if date_error:
             errors[f"m-{row['material']}-valid-until"] = date_error
             continue
