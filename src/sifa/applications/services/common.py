@@ -10,6 +10,7 @@ from django.utils import timezone
 from sifa.accounts.models import Mandate
 from sifa.accounts.selectors import mandate_for
 from sifa.applications.models import Application
+from sifa.applications.selectors import window_covers
 from sifa.audit.services import record
 from sifa.core.errors import Forbidden, NotFound, ServiceError
 from sifa.organisations.scope import Role, actor_for
@@ -26,13 +27,7 @@ def invalid(errors: list[dict[str, str]]) -> ServiceError:
 
 def clerk_covers(user: Any, organisation_path: str) -> bool:
     """A window clerk at the organisation, in its subtree, or above it (一窗受理)."""
-    actor = actor_for(user)
-    if actor.is_superuser:
-        return True
-    return any(
-        organisation_path.startswith(path) or path.startswith(organisation_path)
-        for path in actor.paths_for([Role.WINDOW_CLERK])
-    )
+    return window_covers(actor_for(user), organisation_path)
 
 
 def staff_in_scope(user: Any, application: Application, roles=(Role.WINDOW_CLERK,)) -> bool:
