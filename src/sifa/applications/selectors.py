@@ -167,7 +167,8 @@ def window_covers(actor: Actor, organisation_path: str) -> bool:
     if actor.is_superuser:
         return True
     return any(
-        organisation_path.startswith(path) or path.startswith(organisation_path) for path in window_paths(actor)
+        organisation_path.startswith(path) or path.startswith(organisation_path)
+        for path in window_paths(actor)
     )
 
 
