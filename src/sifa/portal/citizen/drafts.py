@@ -21,9 +21,14 @@ from django.urls import reverse
 from sifa.applications import selectors, services
 from sifa.applications.models import Application, MaterialProvenance
 from sifa.applications.serializers import materials_checklist
-from sifa.applications.services.common import is_applicant_side
+from sifa.applications.services.common import (
+    MANDATE_ENDED,
+    MANDATE_ENDED_MESSAGE,
+    agent_may_act,
+    is_applicant_side,
+)
 from sifa.catalogue.models import MaterialNecessity
-from sifa.core.errors import NotFound, ServiceError
+from sifa.core.errors import Forbidden, NotFound, ServiceError
 from sifa.organisations.scope import actor_for
 from sifa.portal.citizen import jsonschema_forms as jf
 
@@ -53,11 +58,16 @@ CITIZEN = Routes(
 )
 
 
-def my_application(request: HttpRequest, ref: Any) -> Application:
-    """The caller's own application (as applicant or agent); anyone else is told it does not exist."""
+def my_application(request: HttpRequest, ref: Any, *, acting: bool = False) -> Application:
+    """The caller's own application (as applicant or agent); anyone else is told it does not exist.
+
+    ``acting``: the page changes the application, so an agent whose mandate has ended gets the
+    403 page at once (``application.mandate_ended``) instead of a form that can only fail."""
     app = selectors.application(actor_for(request.user), ref)
     if not is_applicant_side(request.user, app):
         raise NotFound()
+    if acting and not agent_may_act(request.user, app):
+        raise Forbidden(MANDATE_ENDED_MESSAGE, MANDATE_ENDED)
     return app
 
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from sifa.accounts.selectors import principals_for
 from sifa.applications import selectors, services
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.services.common import item_codes
 from sifa.catalogue import selectors as catalogue_selectors
 from sifa.core.errors import ServiceError
 from sifa.organisations.scope import actor_for
@@ -47,7 +51,7 @@ def submit_key(app: Application) -> str:
 
 
 def _draft(request: HttpRequest, app_id: Any) -> Application | HttpResponse:
-    app = my_application(request, app_id)
+    app = my_application(request, app_id, acting=True)
     if app.status != ApplicationStatus.DRAFT:
         return redirect("citizen-application", ref=app.number or app.pk)
     return app
@@ -60,14 +64,35 @@ def _draft(request: HttpRequest, app_id: Any) -> Application | HttpResponse:
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def start(request: HttpRequest, implementation_code: str) -> HttpResponse:
+    """Start a draft — for myself, or, for an agent, for a principal whose mandate covers the item
+    today (代委托人申请; the service checks the mandate again)."""
     entry, version = catalogue_selectors.guide_entry(implementation_code)
+    principals = principals_for(request.user, item_codes(entry.item), timezone.localdate())
     if request.method == "POST":
-        app = services.start_draft(entry, actor=request.user)
+        on_behalf_of = request.POST.get("for", "self")
+        app = services.start_draft(
+            entry, actor=request.user, on_behalf_of=None if on_behalf_of == "self" else on_behalf_of
+        )
         return redirect(flow(app)[0]["url"])
-    drafts = selectors.applications(actor_for(request.user)).filter(
-        entry=entry, status=ApplicationStatus.DRAFT, applicant=request.user
+    drafts = (
+        selectors.applications(actor_for(request.user))
+        .filter(entry=entry, status=ApplicationStatus.DRAFT)
+        .filter(Q(applicant=request.user) | Q(agent=request.user))
+        .select_related("applicant")
     )
-    context = {"entry": entry, "version": version, "drafts": drafts, "title": f"申请：{entry.item.name}"}
+    context = {
+        "entry": entry,
+        "version": version,
+        "drafts": [
+            {
+                "app": draft,
+                "for": "" if draft.applicant_id == request.user.pk else draft.applicant.display_name,
+            }
+            for draft in drafts
+        ],
+        "principals": [{"user": user, "mandate": mandate} for user, mandate in principals],
+        "title": f"申请：{entry.item.name}",
+    }
     return page(request, "portal/citizen/apply_start.html", context)
 
 
@@ -170,7 +195,7 @@ def materials(request: HttpRequest, app_id: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def check(request: HttpRequest, app_id: Any) -> HttpResponse:
-    app = my_application(request, app_id)
+    app = my_application(request, app_id, acting=True)
     if request.method == "POST":
         return _submit(request, app)
     if app.status != ApplicationStatus.DRAFT:

@@ -68,7 +68,7 @@ def _uploads(request: HttpRequest, app: Application, rows: list[dict]) -> dict[s
                 declared_content_type=upload.content_type,
             )
         except ServiceError as exc:
-            if exc.status in (404, 409):
+            if exc.status in (403, 404, 409):
                 raise
             errors[f"m-{row['material']}-file"] = f"{row['name']}：{exc.message}"
     return errors
@@ -78,7 +78,7 @@ def _uploads(request: HttpRequest, app: Application, rows: list[dict]) -> dict[s
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def correction(request: HttpRequest, ref: str) -> HttpResponse:
-    app = my_application(request, ref)
+    app = my_application(request, ref, acting=True)
     if app.status != ApplicationStatus.CORRECTION_REQUIRED:
         messages.info(request, "该申请当前没有待补正的内容。")
         return redirect("citizen-application", ref=ref_of(app))
