@@ -42,6 +42,8 @@ FIELDS = (
 )
 AGENT_KINDS = {AccountKind.PERSON: "自然人", AccountKind.COMPANY: "法人或其他组织（如律师事务所）"}
 SCOPE_CHOICES = {"chosen": "指定事项", "all": "全部事项"}
+DEFAULT_TERM_DAYS = 365
+"""The form suggests a one-year term; the principal changes it as the 委托书 says."""
 LOOKUP_RATE = "20/h"
 """Agent lookups per account and hour: enough for typing mistakes, too few to probe identities."""
 ANCHORS = {"agent_kind": "#f-agent_kind", "scope_all": "#f-scope_all", "items": "#f-items"}
@@ -196,8 +198,12 @@ def new_mandate(request: HttpRequest) -> HttpResponse:
     items = [code for code in request.POST.getlist("items") if code]
     if request.method != "POST" or "edit" in request.POST:
         if request.method != "POST":
+            today = timezone.localdate()
             data.update(
-                agent_kind=AccountKind.PERSON, scope_all="chosen", valid_from=str(timezone.localdate())
+                agent_kind=AccountKind.PERSON,
+                scope_all="chosen",
+                valid_from=str(today),
+                valid_until=str(today + dt.timedelta(days=DEFAULT_TERM_DAYS)),
             )
         return _form(request, data, items, {})
     known = dict(mandatable_items())
