@@ -57,7 +57,7 @@ STAGES = {
 
 def applications(actor: Actor) -> QuerySet[Application]:
     queryset = Application.objects.select_related(
-        "entry__item", "version", "accepting_organisation", "current_organisation"
+        "entry__item", "version", "accepting_organisation", "current_organisation", "agent"
     ).order_by("-created_at", "id")
     return scoped(queryset, actor)
 

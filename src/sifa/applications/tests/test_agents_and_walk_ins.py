@@ -65,7 +65,9 @@ def test_a_law_firm_applies_for_its_client_under_the_mandate(world, firm, mandat
     assert app.applicant_person.name == "张三"
     # Both see it in their lists; the principal can open it.
     assert [a["id"] for a in world["api"].get(f"{API}/").json()["results"]] == [str(app.pk)]
-    assert [a["id"] for a in firm_api.get(f"{API}/").json()["results"]] == [str(app.pk)]
+    [listed] = firm_api.get(f"{API}/").json()["results"]
+    assert listed["id"] == str(app.pk) and listed["channel"] == "agent"
+    assert listed["agent"] == {"public_id": str(firm.public_id), "display_name": "浙江明理律师事务所"}
 
 
 def test_after_revocation_the_firm_can_neither_continue_nor_start(world, firm, mandate):
