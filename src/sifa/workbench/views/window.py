@@ -147,7 +147,7 @@ def new_view(request: HttpRequest) -> HttpResponse:
         )
     entries = {e.implementation_code: e for e in by_item[choice.cleaned_data["item"]]}
     version = entries[next(iter(entries))].version
-    schema = schema_of_version(version)
+    schema = _version_schema(version)
     form = WalkInForm(
         request.POST if request.method == "POST" else None,
         entries=[(code, e.accepting_organisation.name) for code, e in entries.items()],
@@ -161,7 +161,7 @@ def new_view(request: HttpRequest) -> HttpResponse:
                 entry,
                 actor=request.user,
                 walk_in=form.walk_in(),
-                form_data=_prefilled(schema_of_version(entry.version), form.cleaned_data),
+                form_data=_prefilled(_version_schema(entry.version), form.cleaned_data),
                 channel=SubmissionChannel.WINDOW,
             )
         except ServiceError as refused:
@@ -177,7 +177,7 @@ def new_view(request: HttpRequest) -> HttpResponse:
     return _window_page(request, "workbench/window/new.html", context, status=400 if form.errors else 200)
 
 
-def schema_of_version(version: Any) -> dict[str, Any]:
+def _version_schema(version: Any) -> dict[str, Any]:
     form = getattr(version, "form", None)
     return (form.schema or {}) if form is not None else {}
 
