@@ -15,12 +15,15 @@ from rest_framework.test import APIClient
 
 from sifa.accounts.management.commands import _demo
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.services import start_draft
 from sifa.applications.tests.conftest import _media  # noqa: F401  (fixture)
+from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.tests.conftest import _org, _region, cat, loaded  # noqa: F401  (fixtures)
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.demo.cases import load_cases
 from sifa.demo.listing import listing
+from sifa.demo.mandates import load_mandates
 from sifa.documents.models import Document
 from sifa.licences.models import Licence
 from sifa.organisations.models import OrganisationKind
@@ -79,3 +82,33 @@ def test_demo_accounts_json_names_the_holders_and_their_licence_identifiers(demo
     holders = {r["display_name"]: r["licences"] for r in rows if r["licences"]}
     assert set(holders) == {_demo.CITIZEN["name"], _demo.COMPANY["name"]}
     assert all(lic["identifier"].startswith("1.2.156.3005.2.") for lics in holders.values() for lic in lics)
+
+
+def test_the_demo_law_firm_holds_its_clients_mandate_and_can_apply_for_her(demo, capsys):
+    mandate = load_mandates()
+    assert load_mandates() == mandate  # idempotent
+    client, firm = mandate.principal, mandate.agent
+    assert (client.display_name, firm.display_name) == (_demo.CLIENT["name"], _demo.COMPANY["name"])
+
+    # The firm (a company account) starts a 律师执业许可 application for 王丽 under it.
+    entry = ImplementationEntry.objects.get(item__basic_code="000100001001", organisation=demo["hz"])
+    draft = start_draft(entry, actor=firm, on_behalf_of=str(client.public_id))
+    assert (draft.applicant, draft.agent, draft.mandate) == (client, firm, mandate)
+
+    capsys.readouterr()
+    call_command("demo-accounts", "--json")
+    rows = {r["display_name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows[_demo.CLIENT["name"]]["mandates"] == [
+        {
+            "role": "principal",
+            "other": firm.display_name,
+            "items": ["律师执业许可"],
+            "valid_until": str(mandate.valid_until),
+        }
+    ]
+    assert rows[_demo.COMPANY["name"]]["mandates"][0]["role"] == "agent"
+    call_command("demo-accounts")
+    assert f"受托于 {_demo.CLIENT['name']}：律师执业许可" in capsys.readouterr().out
+    # The window clerks the walk-in journey needs: a township and a county window.
+    windows = {r["username"] for r in rows.values() if "window_clerk" in r["roles"]}
+    assert {"demo-township", "demo-county"} <= windows

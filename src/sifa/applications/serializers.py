@@ -83,6 +83,9 @@ def summary(app: Application) -> dict[str, Any]:
         "stage": selectors.STAGES.get(app.status, ""),
         "next_action": selectors.NEXT_ACTIONS.get(app.status, ""),
         "channel": app.channel,
+        "agent": {"public_id": str(app.agent.public_id), "display_name": app.agent.display_name}
+        if app.agent_id
+        else None,
         "accepting_organisation": app.accepting_organisation.name,
         "created_at": app.created_at,
         "submitted_at": app.submitted_at,
@@ -194,6 +197,11 @@ class DeadlineSerializer(serializers.Serializer):
     paused = serializers.BooleanField(help_text="中止中（时限暂停）")
 
 
+class AgentSerializer(serializers.Serializer):
+    public_id = serializers.UUIDField(help_text="受托人账户的公开标识")
+    display_name = serializers.CharField(help_text="受托人姓名或单位名称")
+
+
 class ApplicationSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField(allow_null=True, help_text="办件编号（GB/T 39046）；草稿为空")
@@ -204,6 +212,9 @@ class ApplicationSummarySerializer(serializers.Serializer):
     stage = serializers.CharField()
     next_action = serializers.CharField(help_text="下一步该谁做什么")
     channel = EnumField(SubmissionChannel)
+    agent = AgentSerializer(
+        allow_null=True, help_text="委托代办时的受托人（代办人）；本人申请或窗口受理时为空"
+    )
     accepting_organisation = serializers.CharField()
     created_at = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
@@ -267,8 +278,15 @@ class SubmittedSerializer(serializers.Serializer):
 
 
 class WalkInApplicantSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="申请人姓名")
-    id_number = serializers.CharField(help_text="公民身份号码（GB 11643）")
+    kind = serializers.ChoiceField(
+        [("person", "自然人"), ("company", "法人或其他组织")], required=False, help_text="默认 person"
+    )
+    name = serializers.CharField(help_text="申请人姓名或单位名称（已登记的须一致）")
+    id_number = serializers.CharField(required=False, help_text="自然人：公民身份号码（GB 11643）")
+    uscc = serializers.CharField(required=False, help_text="法人：统一社会信用代码（GB 32100）")
+    legal_representative = serializers.CharField(
+        required=False, help_text="法人：法定代表人或负责人（首次登记该单位时必填）"
+    )
 
 
 class ApplicationStartSerializer(serializers.Serializer):

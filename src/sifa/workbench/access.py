@@ -68,6 +68,8 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         MenuItem("worklist", "待办工作", "workbench-worklist"),
         MenuItem("overdue", "超期预警", "workbench-overdue"),
     ]
+    if actor.has_role(Role.WINDOW_CLERK):
+        items.append(MenuItem("window", "窗口受理", "workbench-window"))
     if can_monitor_deliveries(actor):
         items.append(MenuItem("deliveries", "发送失败的消息", "workbench-failed-deliveries"))
     if can_author_catalogue(actor):

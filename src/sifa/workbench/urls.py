@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sifa.workbench.views import case, licences, monitor, worklist
+from sifa.workbench.views import case, licences, monitor, window, worklist
 
 urlpatterns = [
     path("", worklist.worklist_view, name="workbench-worklist"),
@@ -10,6 +10,14 @@ urlpatterns = [
     path("cases/<str:number>/", case.case_view, name="workbench-case"),
     path("cases/<str:number>/actions/<str:key>/", case.action_view, name="workbench-action"),
     path("cases/<str:number>/materials/<str:material_id>/", case.material_file, name="workbench-material"),
+    path("window/", window.start_view, name="workbench-window"),
+    path("window/new/", window.new_view, name="workbench-window-new"),
+    path("window/<uuid:app_id>/situations/", window.situations_view, name="workbench-window-situations"),
+    path("window/<uuid:app_id>/form/<int:step>/", window.form_view, name="workbench-window-form"),
+    path("window/<uuid:app_id>/materials/", window.materials_view, name="workbench-window-materials"),
+    path("window/<uuid:app_id>/materials/<str:material_id>/", window.file_view, name="workbench-window-file"),
+    path("window/<uuid:app_id>/check/", window.check_view, name="workbench-window-check"),
+    path("window/<uuid:app_id>/receipt/", window.receipt_view, name="workbench-window-receipt"),
     path("deliveries/failed/", monitor.failed_deliveries_view, name="workbench-failed-deliveries"),
     path("deliveries/<str:public_id>/resend/", monitor.resend_view, name="workbench-resend"),
     path("catalogue/", monitor.catalogue_view, name="workbench-catalogue"),

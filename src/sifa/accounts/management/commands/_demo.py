@@ -29,6 +29,9 @@ CITIZEN = {
     "username": "demo-citizen",
 }
 AGENT = {"name": "刘芳", "birth": "19900720", "seq": "456", "phone": "13800000002"}
+CLIENT = {"name": "王丽", "birth": "19960411", "seq": "268", "phone": "13800000004"}
+"""The law firm's client: she mandates 浙江明理律师事务所 to apply for her 律师执业许可 (the
+mandate names a catalogue item, so ``sifa load-demo-cases`` grants it once the catalogue is in)."""
 COMPANY = {
     "name": "浙江明理律师事务所（演示）",
     "org_body": "MA2DEM81",
@@ -144,6 +147,7 @@ def load() -> dict[str, int]:
     before = User.objects.filter(is_demo=True, kind=AccountKind.PERSON).count()
     citizen = _person(CITIZEN)
     agent = _person(AGENT)
+    _person(CLIENT)
     created["citizens"] = User.objects.filter(is_demo=True, kind=AccountKind.PERSON).count() - before
     if not LegalPerson.objects.filter(uscc=_demo_uscc()).exists():
         services.register_company(

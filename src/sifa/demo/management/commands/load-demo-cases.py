@@ -1,11 +1,13 @@
 """`sifa load-demo-cases`: after `sifa load-demo`, run the demo lawyer's and law firm's applications
-through the real workflow to delivered, so the demo holders have real e-licences (idempotent)."""
+through the real workflow to delivered, so the demo holders have real e-licences, and grant the law
+firm its client's mandate (idempotent)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
 from sifa.demo.cases import load_cases
+from sifa.demo.mandates import load_mandates
 from sifa.licences.models import Licence
 
 
@@ -19,6 +21,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{key}: 办件 {application.number} {application.get_status_display()}，{issued}"
             )
+        mandate = load_mandates()
+        self.stdout.write(
+            f"委托代办：{mandate.principal.display_name} 委托 {mandate.agent.display_name}（至 {mandate.valid_until}）"
+        )
         self.stdout.write(
             self.style.SUCCESS("演示办件已就绪：`sifa demo-accounts --json` 列出持证人及证照标识")
         )
