@@ -143,6 +143,11 @@ class ClockState(models.Model):
         "预警等级", max_length=10, choices=WarningLevel.choices, default=WarningLevel.GREEN, db_index=True
     )
     paused = models.BooleanField("已中止", default=False)
+    provisional = models.BooleanField(
+        "暂定",
+        default=False,
+        help_text="截止日期计入了尚未公布放假安排的年度（按《全国年节及纪念日放假办法》推算），公布后可能变动",
+    )
     refreshed_on = models.DateField("预警计算日期", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 

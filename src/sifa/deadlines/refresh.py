@@ -20,7 +20,7 @@ from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import ClockState
 
 BATCH_SIZE = 500
-_DERIVED = ("due_on", "working_days_left", "warning_level", "paused", "refreshed_on")
+_DERIVED = ("due_on", "working_days_left", "warning_level", "paused", "provisional", "refreshed_on")
 
 
 @dataclass(frozen=True)
