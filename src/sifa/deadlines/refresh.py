@@ -5,6 +5,11 @@ Safe with several workers at once: each batch is one transaction that locks its 
 write is conditional on the row's ``version`` being the one read, so a command that changed the
 clock meanwhile (suspend, extend …) is never overwritten by a stale computation. SQLite has a
 single writer, so the conditional update alone suffices there.
+
+A due date only moves here when the calendar changed under it (a published notice, an edited day):
+commands write their own. Each batch sends ``due_dates_moved`` with the clocks whose due date moved,
+inside its transaction, so the owners are told exactly once (the write is also conditional on the
+old due date, so two workers never both report one move).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sifa.deadlines.calendar import WorkingCalendar
 from sifa.deadlines.clock_services import recompute
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import ClockState
+from sifa.deadlines.signals import DueDateMove, due_dates_moved
 
 BATCH_SIZE = 500
 _DERIVED = ("due_on", "working_days_left", "warning_level", "paused", "provisional", "refreshed_on")
@@ -28,6 +34,7 @@ class RefreshResult:
     examined: int
     changed: int
     missing_calendar: int
+    moved: int = 0
 
 
 def refresh_warnings(
@@ -35,7 +42,7 @@ def refresh_warnings(
 ) -> RefreshResult:
     """Recompute every open clock as of ``today``; returns how many were examined and changed."""
     calendar = calendar or DatabaseCalendar()
-    examined = changed = missing = 0
+    examined = changed = missing = moved = 0
     last_id = 0
     lock = connection.features.has_select_for_update_skip_locked
     while True:
@@ -47,6 +54,7 @@ def refresh_warnings(
             if not batch:
                 break
             last_id = batch[-1].id
+            moves = []
             for state in batch:
                 examined += 1
                 before = tuple(getattr(state, name) for name in _DERIVED[:-1])
@@ -54,7 +62,31 @@ def refresh_warnings(
                     missing += 1
                 if tuple(getattr(state, name) for name in _DERIVED[:-1]) == before:
                     continue
-                changed += ClockState.objects.filter(pk=state.pk, version=state.version).update(
-                    **{name: getattr(state, name) for name in _DERIVED}
-                )
-    return RefreshResult(examined, changed, missing)
+                written = ClockState.objects.filter(
+                    pk=state.pk, version=state.version, due_on=before[0]
+                ).update(**{name: getattr(state, name) for name in _DERIVED})
+                changed += written
+                if (
+                    written
+                    and before[0] is not None
+                    and state.due_on is not None
+                    and state.due_on != before[0]
+                ):
+                    moves.append(_move(state, before[0]))
+            if moves:
+                moved += len(moves)
+                due_dates_moved.send(sender=ClockState, moves=moves)
+    return RefreshResult(examined, changed, missing, moved)
+
+
+def _move(state: ClockState, before: dt.date) -> DueDateMove:
+    return DueDateMove(
+        clock_id=state.pk,
+        subject_type=state.subject_type,
+        subject_id=state.subject_id,
+        purpose=state.purpose,
+        stage=state.stage,
+        before=before,
+        after=state.due_on,
+        provisional=state.provisional,
+    )
