@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from sifa.audit.services import record
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
-from sifa.deadlines import services
+from sifa.deadlines import provisional, services
 from sifa.deadlines.calendar import ONE_DAY, CalendarDataMissing, OverlayCalendar, depends_on_provisional
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import CalendarNotice, ClockState, NoticeStatus
@@ -169,6 +169,18 @@ def validate(
         for day, _ in makeup_workdays
         if day in rest
     ]
+    worked = {day for day, _ in makeup_workdays}
+    if year is not None and provisional.covers(year) and holidays:
+        # 《全国年节及纪念日放假办法》§2: the notice arranges around these days, it cannot cancel them.
+        errors += [
+            _error(
+                "holidays",
+                "statutory_day_missing",
+                f"{day.isoformat()}（{name}）是法定节假日，通知中应当放假",
+            )
+            for day, name in provisional.statutory_holidays(year)
+            if day in worked or (day not in rest and day.weekday() < 5)
+        ]
     errors += [
         _error(
             "makeup_workdays",

@@ -18,8 +18,15 @@ from sifa.organisations.models import Membership, Organisation, OrganisationKind
 D = dt.date
 pytestmark = [pytest.mark.django_db]
 NUMBER = "国办发明电〔2026〕12号"
-# A hypothetical 2027 notice: 元旦 1/1 off and Saturday 1/2 worked; 春节 2/5–2/12 with Saturday 2/20 worked.
-HOLIDAYS = "2027-01-01 元旦\n2027-02-05至2027-02-12 春节"
+# A hypothetical 2027 notice (shape of the real ones): 元旦 1/1 off with Saturday 1/2 worked, 春节 2/5–2/12
+# with Saturday 2/20 worked, and every other holiday of 《全国年节及纪念日放假办法》§2.
+HOLIDAYS = """2027-01-01 元旦
+2027-02-05至2027-02-12 春节
+2027-04-03至2027-04-05 清明节
+2027-05-01至2027-05-05 劳动节
+2027-06-09 端午节
+2027-09-15 中秋节
+2027-10-01至2027-10-07 国庆节"""
 MAKEUP = "2027-01-02 元旦\n2027-02-20 春节"
 
 
@@ -126,7 +133,7 @@ def test_every_problem_of_a_notice_is_listed_at_once():
         holidays=[(D(2026, 12, 31), "元旦"), (D(2027, 1, 2), "元旦"), (D(2027, 1, 2), "元旦")],
         makeup_workdays=[(D(2027, 1, 2), "元旦"), (D(2027, 1, 5), "元旦")],
     )
-    assert sorted((e["field"], e["code"]) for e in errors) == [
+    assert sorted((e["field"], e["code"]) for e in errors if e["code"] != "statutory_day_missing") == [
         ("document_number", "required"),
         ("holidays", "duplicate"),
         ("holidays", "wrong_year"),
@@ -136,6 +143,22 @@ def test_every_problem_of_a_notice_is_listed_at_once():
     ]
     weekday = next(e for e in errors if e["code"] == "not_weekend")
     assert weekday["message"] == "2027-01-05 是星期二，本来就上班，不是调休上班日"
+
+
+def test_a_notice_cannot_cancel_a_statutory_holiday():
+    holidays = [(day, name) for day, name in _days(HOLIDAYS) if name != "中秋节"]
+    errors = notices.validate(
+        year=2027,
+        document_number=NUMBER,
+        issued_on=D(2026, 11, 4),
+        holidays=holidays,
+        makeup_workdays=[(D(2027, 5, 1), "劳动节")],  # a Saturday, but 劳动节 itself
+    )
+    assert [(e["code"], e["message"]) for e in errors] == [
+        ("overlap", "2027-05-01 不能既是放假日又是调休上班日"),
+        ("statutory_day_missing", "2027-05-01（劳动节）是法定节假日，通知中应当放假"),
+        ("statutory_day_missing", "2027-09-15（中秋节）是法定节假日，通知中应当放假"),
+    ]
 
 
 def test_the_number_is_checked_and_brackets_are_normalised():
