@@ -15,6 +15,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -182,3 +183,39 @@ def test_a_provisional_2027_due_date_is_marked_then_moved_by_the_official_notice
         for deadline in deadlines:
             assert deadline["provisional"] is False, (name, deadline)
     assert "工作日历提醒" not in admin.get("/workbench/").content.decode()
+
+
+def test_clocks_stored_empty_before_the_provisional_calendar_are_filled_by_the_refresh(
+    world,  # noqa: F811
+    december,
+    django_capture_on_commit_callbacks,
+):
+    """Cases accepted while 2027 had no data kept an empty due date (未设定, 日历数据缺失):
+    ``sifa refresh-workitems`` fills clocks and work items in, marked 暂定."""
+    draft = _draft(world)
+    _ready(world, draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        number = (
+            world["api"]
+            .post(f"/api/v1/applications/{draft['id']}/submit/", HTTP_IDEMPOTENCY_KEY="p-2")
+            .json()["number"]
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = world["clerk_api"].post(f"/api/v1/cases/{number}/commands/accept/", {}, format="json")
+    assert accepted.status_code == 200, accepted.json()
+    application = Application.objects.get(number=number)
+    ClockState.objects.filter(subject_id=str(application.pk)).update(
+        due_on=None, working_days_left=None, provisional=False
+    )
+    WorkItem.objects.filter(application=application).update(due_on=None)
+    reviewer = W.staff("hz-reviewer", (world["orgs"]["hz"], Role.REVIEWER))
+    assert "日历数据缺失，暂无法计算" in _web(reviewer).get("/workbench/").content.decode()
+
+    call_command("refresh-workitems")
+
+    legal = _clock(application, ClockPurpose.LEGAL)
+    assert (legal.due_on, legal.provisional) == (dt.date(2027, 1, 19), True)
+    review = WorkItem.objects.get(application=application, status=WorkItemStatus.OPEN, clock__purpose="stage")
+    assert review.due_on == dt.date(2027, 1, 5)
+    html = _web(reviewer).get("/workbench/").content.decode()
+    assert '2027-01-05 <span class="wb-tag wb-tag--provisional">暂定</span>' in html
