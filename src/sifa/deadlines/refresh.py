@@ -15,6 +15,7 @@ old due date, so two workers never both report one move).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -24,6 +25,8 @@ from sifa.deadlines.clock_services import recompute
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import ClockState
 from sifa.deadlines.signals import DueDateMove, due_dates_moved
+
+logger = logging.getLogger("sifa.deadlines")
 
 BATCH_SIZE = 500
 _DERIVED = ("due_on", "working_days_left", "warning_level", "paused", "provisional", "refreshed_on")
@@ -75,8 +78,21 @@ def refresh_warnings(
                     moves.append(_move(state, before[0]))
             if moves:
                 moved += len(moves)
-                due_dates_moved.send(sender=ClockState, moves=moves)
+                _tell(moves)
     return RefreshResult(examined, changed, missing, moved)
+
+
+def _tell(moves: list[DueDateMove]) -> None:
+    """Send ``due_dates_moved`` in a savepoint: if a receiver fails, its writes roll back and the
+    failure is logged for monitoring, but the new due dates stay — a broken message must never keep
+    every deadline from being refreshed."""
+    try:
+        with transaction.atomic():
+            due_dates_moved.send(sender=ClockState, moves=moves)
+    except Exception:
+        logger.exception(
+            "could not tell the owners of %d moved due dates; the due dates are stored", len(moves)
+        )
 
 
 def _move(state: ClockState, before: dt.date) -> DueDateMove:

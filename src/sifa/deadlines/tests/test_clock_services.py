@@ -173,3 +173,29 @@ def test_notice_window_clock_runs_five_working_days_from_receipt(seeded):
 def test_clock_state_is_scoped_case_data():
     assert ClockState.data_class == "case"
     assert rule_for(ClockState).path == "scope_path"
+
+
+@time_machine.travel(dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC), tick=False)
+def test_a_failing_receiver_of_moved_due_dates_does_not_stop_the_refresh(seeded, caplog):
+    """Regression guard: telling people is secondary; the new due dates are stored and the failure is
+    logged for monitoring, so one broken message cannot freeze every deadline."""
+    from sifa.deadlines.services import define_year
+    from sifa.deadlines.signals import due_dates_moved
+
+    state = start("C-1", started_on=D(2026, 12, 7))
+    assert (state.due_on, state.provisional) == (D(2027, 1, 5), True)
+    define_year(2027, holidays={D(2027, 1, 1): "元旦"}, makeup_workdays={D(2027, 1, 2): "元旦"})
+
+    def broken(sender, moves, **kwargs):
+        ClockState.objects.filter(pk=state.pk).update(stage="written by the broken receiver")
+        raise RuntimeError("boom")
+
+    due_dates_moved.connect(broken)
+    try:
+        result = refresh_warnings(D(2026, 12, 7))
+    finally:
+        due_dates_moved.disconnect(broken)
+    state.refresh_from_db()
+    assert (state.due_on, state.provisional, state.stage) == (D(2027, 1, 4), False, "市级审查")
+    assert result.moved == 1
+    assert "could not tell the owners of 1 moved due dates" in caplog.text

@@ -44,7 +44,12 @@ class NoticeForm(forms.Form):
         label="年度",
         min_value=1,
         max_value=9999,
-        error_messages={"required": "请填写年度", "invalid": "年度应为四位数字，如 2027"},
+        error_messages={
+            "required": "请填写年度",
+            "invalid": "年度应为四位数字，如 2027",
+            "min_value": "年度应为四位数字，如 2027",
+            "max_value": "年度应为四位数字，如 2027",
+        },
     )
     document_number = forms.CharField(
         label="文号",
