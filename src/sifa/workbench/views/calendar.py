@@ -279,7 +279,8 @@ def notice_view(request: HttpRequest, notice_id: str) -> HttpResponse:
     }
     if notice.status == NoticeStatus.DRAFT:
         preview = notices.preview(request.user, notice)
-        context.update(preview=preview, moves=_moves(request, preview))
+        moves = _moves(request, preview)
+        context.update(preview=preview, moves=moves, moved_cases=len({m["subject"] for m in moves}))
     return page(request, "workbench/calendar_notice.html", context)
 
 
