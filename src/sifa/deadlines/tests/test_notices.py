@@ -80,15 +80,21 @@ def _draft(admin, **overrides):
     return notices.save_draft(**values)
 
 
-def _clock(subject_id, started_on, value=20, unit=TimeUnit.WORKING_DAYS):
-    return clock_services.start_clock(
-        subject_type="application",
-        subject_id=subject_id,
-        purpose=ClockPurpose.LEGAL,
-        limit=TimeLimit(value, unit),
-        started_on=started_on,
-        scope_path="/1/",
-    )
+@pytest.fixture
+def clock(orgs):
+    """Start a legal clock of a case in the province (inside the ministry's subtree)."""
+
+    def start(subject_id, started_on, value=20, unit=TimeUnit.WORKING_DAYS):
+        return clock_services.start_clock(
+            subject_type="application",
+            subject_id=subject_id,
+            purpose=ClockPurpose.LEGAL,
+            limit=TimeLimit(value, unit),
+            started_on=started_on,
+            scope_path=orgs["province"].path,
+        )
+
+    return start
 
 
 def test_lines_are_read_as_the_notice_writes_them():
@@ -195,10 +201,10 @@ def test_a_bad_draft_is_refused_whole_and_a_second_draft_of_a_year_conflicts(adm
     assert conflict.value.code == "calendar.draft_exists"
 
 
-def test_the_preview_lists_the_deadlines_the_notice_moves_and_changes_nothing(admin, seeded):
-    reaching = _clock("A-1", D(2026, 12, 7))  # 20 WD → 2027-01-05 (暂定)
-    longer = _clock("A-2", D(2026, 11, 6), value=40)  # 39 WD in 2026, the 40th is 2027-01-04
-    inside = _clock("A-3", D(2026, 11, 2))  # due 2026-11-30: cannot reach 2027
+def test_the_preview_lists_the_deadlines_the_notice_moves_and_changes_nothing(admin, seeded, clock):
+    reaching = clock("A-1", D(2026, 12, 7))  # 20 WD → 2027-01-05 (暂定)
+    longer = clock("A-2", D(2026, 11, 6), value=40)  # 39 WD in 2026, the 40th is 2027-01-04
+    inside = clock("A-3", D(2026, 11, 2))  # due 2026-11-30: cannot reach 2027
     assert (reaching.due_on, reaching.provisional) == (D(2027, 1, 5), True)
     assert not inside.provisional
     notice = _draft(admin)
@@ -213,11 +219,11 @@ def test_the_preview_lists_the_deadlines_the_notice_moves_and_changes_nothing(ad
 
 
 def test_publishing_makes_the_year_official_and_recomputes_every_open_clock(
-    admin, seeded, django_capture_on_commit_callbacks
+    admin, seeded, clock, django_capture_on_commit_callbacks
 ):
-    reaching = _clock("A-1", D(2026, 12, 7))
+    reaching = clock("A-1", D(2026, 12, 7))
     # 30 自然日 end on Wednesday 2027-01-06 on either calendar: only the 暂定 mark goes.
-    unchanged = _clock("A-4", D(2026, 12, 7), value=30, unit=TimeUnit.CALENDAR_DAYS)
+    unchanged = clock("A-4", D(2026, 12, 7), value=30, unit=TimeUnit.CALENDAR_DAYS)
     assert (unchanged.due_on, unchanged.provisional) == (D(2027, 1, 6), True)
     notice = _draft(admin)
     assert notices.preview(admin, notice).confirmed == 1
