@@ -96,7 +96,10 @@ def public_timeline(app: Application) -> QuerySet[TimelineEntry]:
 
 
 def deadline(app: Application) -> dict[str, Any] | None:
-    """The statutory clock of the case, when the deadlines app has one (legal limit first)."""
+    """The statutory clock of the case, when the deadlines app has one (legal limit first).
+
+    ``provisional``: the due date counts a day of a year whose official 放假安排 is not yet entered (暂定).
+    """
     from sifa.deadlines.models import ClockPurpose, ClockState
 
     ids = [str(app.pk)] + ([app.number] if app.number else [])
@@ -109,6 +112,7 @@ def deadline(app: Application) -> dict[str, Any] | None:
                 "due_on": clock.due_on,
                 "working_days_left": clock.working_days_left,
                 "paused": clock.paused,
+                "provisional": clock.provisional,
             }
     return None
 

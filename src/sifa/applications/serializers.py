@@ -192,9 +192,14 @@ class PublicTimelineEntrySerializer(serializers.Serializer):
 
 class DeadlineSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="法定时限 / 承诺时限 / 告知期限")
-    due_on = serializers.DateField(allow_null=True)
+    due_on = serializers.DateField(
+        allow_null=True, help_text="截止日期；计时中从不为空，仅中止期间（paused）为空"
+    )
     working_days_left = serializers.IntegerField(allow_null=True)
     paused = serializers.BooleanField(help_text="中止中（时限暂停）")
+    provisional = serializers.BooleanField(
+        help_text="暂定：截止日期计入了国务院办公厅尚未公布放假安排的年度，按《全国年节及纪念日放假办法》推算，公布后可能变动"
+    )
 
 
 class AgentSerializer(serializers.Serializer):

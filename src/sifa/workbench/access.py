@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from sifa.accounts.models import AccountKind
+from sifa.deadlines.notices import can_manage_calendar
 from sifa.notifications.selectors import MONITOR_ROLES
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, actor_for
@@ -76,4 +77,11 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("catalogue", "事项管理", "workbench-catalogue"))
     if actor.is_superuser or actor.has_role(Role.DECISION_MAKER):
         items.append(MenuItem("licences", "电子证照", "workbench-licences"))
+    if manages_calendar(actor):
+        items.append(MenuItem("calendar", "工作日历", "workbench-calendar"))
     return items
+
+
+def manages_calendar(actor: Actor) -> bool:
+    """工作日历管理员 at the ministry (one query, only for holders of the role)."""
+    return actor.is_superuser or (actor.has_role(Role.CALENDAR_ADMIN) and can_manage_calendar(actor))

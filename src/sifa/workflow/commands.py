@@ -153,7 +153,11 @@ def accept(ctx: CommandContext) -> None:
         _owe_decision(ctx, decision, organisation, immediate=True)
     else:
         legal = caseclocks.legal_clock(ctx.application)
-        due = legal.due_on.isoformat() if legal and legal.due_on else ""
+        due = (
+            legal.due_on.isoformat() + ("（暂定）" if legal.provisional else "")
+            if legal and legal.due_on
+            else ""
+        )
         notify_applicant(ctx.application, "application.accepted", due_date=due)
         casedocs.owe(
             ctx.application,

@@ -52,6 +52,8 @@ STAFF = [
     ("demo-county", "西湖区窗口人员（演示）", "county", [Role.WINDOW_CLERK, Role.REVIEWER]),
     ("demo-township", "司法所工作人员（演示）", "township", [Role.WINDOW_CLERK, Role.CONSULTANT]),
     ("demo-county2", "上城区窗口人员（演示）", "other_county", [Role.WINDOW_CLERK, Role.REVIEWER]),
+    # The national working-day calendar: enters the State Council's annual holiday notice.
+    ("demo-calendar", "司法部工作日历管理员（演示）", "ministry", [Role.CALENDAR_ADMIN]),
     ("demo-sysadmin", "系统管理员（演示）", "province", [Role.SYSTEM_ADMIN]),
     ("demo-secadmin", "安全管理员（演示）", "province", [Role.SECURITY_ADMIN]),
     ("demo-auditadmin", "审计管理员（演示）", "province", [Role.AUDIT_ADMIN]),
@@ -87,6 +89,7 @@ def _demo_uscc() -> str:
 
 @dataclass(frozen=True)
 class DemoTree:
+    ministry: Organisation
     province: Organisation
     city: Organisation
     county: Organisation
@@ -112,6 +115,7 @@ def find_tree() -> DemoTree:
         else None
     )
     found = {
+        "ministry": Organisation.objects.filter(kind=OrganisationKind.MINISTRY, is_active=True).first(),
         "province": _bureau("330000"),
         "city": _bureau("330100"),
         "county": _bureau("330106"),
