@@ -23,6 +23,7 @@ from typing import Protocol
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus, MaterialProvenance
+from sifa.catalogue.models import LicenceEffect
 
 PREVIOUS_MATERIAL_MAX_AGE_DAYS = 180
 """A reused upload without its own expiry date is trusted for this long (then asked for again)."""
@@ -152,6 +153,18 @@ class LocalPartnerData:
             source_reference=f"{code}:{application.applicant_person_id}",
             source_label=PARTNER_SOURCES[code],
         )
+
+
+def subject_material(application: Application, material) -> bool:
+    """Whether ``material`` is the licence a 换发 or 注销 application acts on (the version's
+    ``subject_licence_type``). It can only come from the applicant's e-licence wallet: the decision
+    changes or cancels exactly that licence."""
+    version = application.version
+    return (
+        version.licence_effect in (LicenceEffect.REISSUE, LicenceEffect.CANCEL)
+        and bool(version.subject_licence_type)
+        and material.satisfiable_by_licence_type == version.subject_licence_type
+    )
 
 
 class Registry:
