@@ -23,7 +23,7 @@ from sifa.audit.services import record
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import Actor
-from sifa.workflow import projection
+from sifa.workflow import caseclocks, projection
 from sifa.workflow.engine import runtime
 from sifa.workflow.engine.registry import ProcessFile, process_for
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
@@ -49,6 +49,7 @@ def start_case(application: Application, *, actor: Any = None, on: dt.date | Non
             return existing
         if application.status not in STARTABLE:
             raise Conflict("workflow.command_not_allowed", "该办件当前状态不能进入受理环节")
+        projection.check_lanes(application, process)
         workflow = runtime.start(process)
         instance = ProcessInstance.objects.create(
             application=application,
@@ -84,6 +85,7 @@ class CommandContext:
     role: str = ""
     audit: dict[str, Any] = field(default_factory=dict)
     handover_to: Organisation | None = None
+    pending_entries: list[tuple[str, str, str]] = field(default_factory=list)
     _process: ProcessFile | None = None
     _workflow: Any = None
 
@@ -107,15 +109,17 @@ class CommandContext:
         """Complete the targeted task, project the work items, store the engine state."""
         before = {self.item.organisation_id} if self.item else set()
         runtime.complete(self.workflow, self.item.task_id, variables)
+        ready = runtime.ready_tasks(self.workflow)
         open_items = projection.sync(
             self.application,
             self.process,
-            runtime.ready_tasks(self.workflow),
+            ready,
             on=self.today,
             actor=self.user,
             outcome=outcome,
             opinion=opinion,
         )
+        self._sync_not_counted(ready)
         self.instance.state = runtime.dump(self.workflow)
         self.instance.version += 1
         self.instance.completed = self.workflow.is_completed()
@@ -125,9 +129,27 @@ class CommandContext:
             self.handover_to = handed[0]
         return open_items
 
+    def _sync_not_counted(self, ready: list[runtime.ReadyTask]) -> None:
+        """行政许可法 §45 for a stage the catalogue marks not counted (e.g. 考核): its time is taken
+        out of the case's limit, and the applicant reads so on the timeline."""
+        active = {self.process.tasks[t.bpmn_id].stage for t in ready} - {None}
+        changed = caseclocks.sync_not_counted(
+            self.application, caseclocks.stages_of(self.application.version), active, self.today, self.user
+        )
+        if changed is None:
+            return
+        what, stage = changed
+        if what == "suspended":
+            title = f"{stage.name}期间不计算办理期限（行政许可法第四十五条）"
+        else:
+            title = f"{stage.name}结束，自次日起恢复计算办理期限"
+        self.pending_entries.append((f"not_counted_{what}", title, stage.legal_basis))
+        projection.refresh_case(self.application)
+
     def finish(self) -> None:
         """After the command's own entry: record a hand-over across levels (e.g. city review →
-        provincial decision), which moves the case to the next organisation."""
+        provincial decision), which moves the case to the next organisation; then the §45 entries
+        of a not-counted stage."""
         if self.handover_to is not None:
             organisation, self.handover_to = self.handover_to, None
             self.record(
@@ -137,6 +159,9 @@ class CommandContext:
                 organisation=organisation,
                 fields={"current_organisation": organisation},
             )
+        while self.pending_entries:
+            event, title, detail = self.pending_entries.pop(0)
+            self.record(None, event, title, detail)
 
     def record(
         self,
