@@ -238,13 +238,15 @@ def decide(ctx: CommandContext) -> None:
     reasons = _text(ctx.data, "reasons")
     info = ctx.process.tasks[ctx.item.task_name]
     issuer = projection.lane_organisation(ctx.application, info.issuer_lane) if info.issuer_lane else None
+    # Decided: the case's limits are met. Stopped before the engine moves on, so a next task
+    # without a stage limit of its own (送达 of a 注销 decision) is not shown against them.
+    caseclocks.stop_all(
+        ctx.application, ctx.today, ctx.user, purposes=(ClockPurpose.LEGAL, ClockPurpose.PROMISED)
+    )
     ctx.complete({"decision": decision}, outcome=decision, opinion=_text(ctx.data, "opinion") or reasons)
     status = ApplicationStatus.APPROVED if decision == "approve" else ApplicationStatus.DENIED
     words = _decision_words(ctx, decision)
     ctx.record(status, "decided", f"作出{words}决定", reasons, fields={"decided_at": ctx.now})
-    caseclocks.stop_all(
-        ctx.application, ctx.today, ctx.user, purposes=(ClockPurpose.LEGAL, ClockPurpose.PROMISED)
-    )
     projection.refresh_case(ctx.application)
     notify_applicant(ctx.application, "application.decided", decision=words, reasons=reasons)
     _owe_decision(ctx, decision, ctx.item.organisation, licence_issuer=issuer)
