@@ -4,14 +4,18 @@ change re-issues it, and without a licence in the wallet a change cannot even be
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from sifa.accounts.services import register_person
 from sifa.applications.models import MaterialProvenance
+from sifa.applications.services import upload_material
 from sifa.applications.services.drafts import start_draft
+from sifa.applications.tests.conftest import PDF
 from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
-from sifa.core.errors import Conflict
+from sifa.core.errors import Conflict, ServiceError
 from sifa.core.licence_ids import parse_licence_id
 from sifa.licences.models import LicenceUse
 from sifa.licences.results import apply_decision
@@ -96,3 +100,23 @@ def test_a_revoked_licence_is_not_offered(world):
     with pytest.raises(Conflict) as refused:
         _draft(world, "000100002000")
     assert refused.value.code == "application.no_current_licence"
+
+
+def test_the_licence_a_change_is_about_cannot_be_swapped_for_an_upload(world):
+    issue_for_application(
+        _draft(world, LAWYER_FULL_TIME), world["decider"], issuer=world["orgs"]["zj"], with_pdf=False
+    )
+    change = _draft(world, "000100002000")
+    subject = change.materials.get(material__name="律师执业证书")
+    with pytest.raises(ServiceError) as refused:
+        upload_material(
+            change,
+            actor=world["citizen"],
+            material_id=subject.material_id,
+            fileobj=io.BytesIO(PDF),
+            filename="执业证.pdf",
+            declared_content_type="application/pdf",
+        )
+    assert refused.value.errors[0]["code"] == "material.from_licence_library"
+    subject.refresh_from_db()
+    assert not subject.superseded and subject.provenance == MaterialProvenance.LICENCE
