@@ -14,7 +14,6 @@ APPRAISAL_DECISION = "全国人民代表大会常务委员会关于司法鉴定�
 
 # Who implements an item and who decides (see sifa.catalogue.loader).
 CITY = {"implementer": "prefecture_bureaus", "decider": "province"}
-PROVINCE_SELF = {"implementer": "province_bureaus", "decider": "self"}
 PROVINCE_TO_MINISTRY = {"implementer": "province_bureaus", "decider": "ministry"}
 # 所在地的司法行政部门 (county or city bureau) receives and reports upwards (公证法 §9, §21).
 LOCAL_TO_PROVINCE = {"implementer": "local_bureaus", "decider": "province"}
