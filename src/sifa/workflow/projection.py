@@ -67,10 +67,13 @@ def sync(
     actor: Any = None,
     outcome: str = "",
     opinion: str = "",
+    events: list[tuple[str, Any]] | None = None,
 ) -> list[WorkItem]:
-    """Close work items whose task is no longer ready, open one per new ready task, move sub-clocks.
+    """Close work items whose task is no longer ready, open one per new ready task, move sub-clocks,
+    and hold the case clocks while a not-counted stage runs (行政许可法 §45).
 
-    Returns the work items that are open afterwards.
+    Returns the work items that are open afterwards; ``events`` (when given) receives the
+    not-counted stage that began or ended, for the caller's timeline.
     """
     now = timezone.now()
     ready_ids = {task.task_id for task in ready}
@@ -95,6 +98,9 @@ def sync(
         if clock is None and order in stages:
             clock = caseclocks.start_stage_clock(application, stages[order], on, actor)
         stage_clocks[order] = clock
+    changed = caseclocks.sync_not_counted(application, stages, active_stages, on, actor)
+    if changed is not None and events is not None:
+        events.append(changed)
     legal = caseclocks.legal_clock(application)
     fallback = legal if legal is not None and legal.stopped_on is None else None
     for task in ready:

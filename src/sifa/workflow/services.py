@@ -23,7 +23,7 @@ from sifa.audit.services import record
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import Actor
-from sifa.workflow import caseclocks, projection
+from sifa.workflow import projection
 from sifa.workflow.engine import runtime
 from sifa.workflow.engine.registry import ProcessFile, process_for
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
@@ -109,17 +109,24 @@ class CommandContext:
         """Complete the targeted task, project the work items, store the engine state."""
         before = {self.item.organisation_id} if self.item else set()
         runtime.complete(self.workflow, self.item.task_id, variables)
-        ready = runtime.ready_tasks(self.workflow)
+        not_counted: list[tuple[str, Any]] = []
         open_items = projection.sync(
             self.application,
             self.process,
-            ready,
+            runtime.ready_tasks(self.workflow),
             on=self.today,
             actor=self.user,
             outcome=outcome,
             opinion=opinion,
+            events=not_counted,
         )
-        self._sync_not_counted(ready)
+        for what, stage in not_counted:
+            # 行政许可法 §45: the applicant reads that (and when) the stage's time is not counted.
+            if what == "suspended":
+                title = f"{stage.name}期间不计算办理期限（行政许可法第四十五条）"
+            else:
+                title = f"{stage.name}结束，自次日起恢复计算办理期限"
+            self.pending_entries.append((f"not_counted_{what}", title, stage.legal_basis))
         self.instance.state = runtime.dump(self.workflow)
         self.instance.version += 1
         self.instance.completed = self.workflow.is_completed()
@@ -128,23 +135,6 @@ class CommandContext:
         if handed and before:
             self.handover_to = handed[0]
         return open_items
-
-    def _sync_not_counted(self, ready: list[runtime.ReadyTask]) -> None:
-        """行政许可法 §45 for a stage the catalogue marks not counted (e.g. 考核): its time is taken
-        out of the case's limit, and the applicant reads so on the timeline."""
-        active = {self.process.tasks[t.bpmn_id].stage for t in ready} - {None}
-        changed = caseclocks.sync_not_counted(
-            self.application, caseclocks.stages_of(self.application.version), active, self.today, self.user
-        )
-        if changed is None:
-            return
-        what, stage = changed
-        if what == "suspended":
-            title = f"{stage.name}期间不计算办理期限（行政许可法第四十五条）"
-        else:
-            title = f"{stage.name}结束，自次日起恢复计算办理期限"
-        self.pending_entries.append((f"not_counted_{what}", title, stage.legal_basis))
-        projection.refresh_case(self.application)
 
     def finish(self) -> None:
         """After the command's own entry: record a hand-over across levels (e.g. city review →
