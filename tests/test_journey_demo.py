@@ -7,6 +7,7 @@ see their licences and documents, anyone can verify them, and a second run chang
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -17,16 +18,20 @@ from sifa.accounts.management.commands import _demo
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services import start_draft
 from sifa.applications.tests.conftest import _media  # noqa: F401  (fixture)
-from sifa.catalogue.models import ImplementationEntry
+from sifa.catalogue.models import ImplementationEntry, ItemType
 from sifa.catalogue.tests.conftest import _org, _region, cat, loaded  # noqa: F401  (fixtures)
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
-from sifa.demo.cases import load_cases
+from sifa.demo.cases import _staff_for, load_cases
 from sifa.demo.listing import listing
 from sifa.demo.mandates import load_mandates
 from sifa.documents.models import Document
 from sifa.licences.models import Licence
 from sifa.organisations.models import OrganisationKind
+from sifa.organisations.scope import actor_for
+from sifa.workflow.engine.registry import process_for
+from sifa.workflow.projection import lane_organisation
+from sifa.workflow.services import holds_role
 
 pytestmark = [pytest.mark.django_db]
 
@@ -112,3 +117,38 @@ def test_the_demo_law_firm_holds_its_clients_mandate_and_can_apply_for_her(demo,
     # The window clerks the walk-in journey needs: a township and a county window.
     windows = {r["username"] for r in rows.values() if "window_clerk" in r["roles"]}
     assert {"demo-township", "demo-county"} <= windows
+
+
+def test_every_task_of_every_licensing_process_can_be_done_by_a_demo_account(demo):
+    """No demo case can get stuck: for every licensing item implemented in the demo jurisdiction
+    (司法部, 浙江省司法厅, 杭州市司法局, 西湖区 and 上城区), every task of its process, assigned to
+    the organisation its lane resolves to, is held by a demo account that may do it."""
+    tree = _demo.find_tree()
+    jurisdiction = {
+        getattr(tree, name).pk for name in ("ministry", "province", "city", "county", "other_county")
+    }
+    entries = ImplementationEntry.objects.filter(
+        organisation_id__in=jurisdiction, item__item_type=ItemType.LICENSING, status="active"
+    ).select_related("item", "version__process", "accepting_organisation", "deciding_organisation")
+    checked = set()
+    for entry in entries:
+        process = process_for(entry.version.process.bpmn_file)
+        case = SimpleNamespace(
+            entry=entry,
+            accepting_organisation=entry.accepting_organisation,
+            scope_path=entry.accepting_organisation.path,
+        )
+        for task in process.tasks.values():
+            organisation = lane_organisation(case, task.lane)
+            item = SimpleNamespace(organisation=organisation, role=task.role, kind=task.kind, title=task.name)
+            user = _staff_for(case, item)  # the demo's own rule; raises when nobody may act
+            window = task.kind in ("accept", "accept_decide", "deliver")
+            assert holds_role(actor_for(user), organisation, task.role, window=window), (
+                entry.item.name,
+                task.name,
+            )
+            checked.add((entry.item.name, organisation.name, task.bpmn_id))
+    items = {name for name, _org, _task in checked}
+    assert {"特许律师执业许可", "公证员执业许可（任职）", "外国律师事务所驻华代表机构设立许可"} <= items
+    assert ("公证员执业许可（任职）", "中华人民共和国司法部", "ministry_decide") in checked
+    assert ("法律职业资格认定", "浙江省司法厅", "province_check") in checked

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus, MaterialProvenance
+from sifa.catalogue.models import LicenceEffect
 from sifa.conf.env import env
 
 PREVIOUS_MATERIAL_MAX_AGE_DAYS = 180
@@ -189,6 +190,18 @@ class SimulatedPartnerData:
             answer_id=f"SIM-{uuid.uuid4().hex[:20]}",
             answered_at=timezone.now(),
         )
+
+
+def subject_material(application: Application, material) -> bool:
+    """Whether ``material`` is the licence a 换发 or 注销 application acts on (the version's
+    ``subject_licence_type``). It can only come from the applicant's e-licence wallet: the decision
+    changes or cancels exactly that licence."""
+    version = application.version
+    return (
+        version.licence_effect in (LicenceEffect.REISSUE, LicenceEffect.CANCEL)
+        and bool(version.subject_licence_type)
+        and material.satisfiable_by_licence_type == version.subject_licence_type
+    )
 
 
 class Registry:

@@ -18,6 +18,7 @@ from sifa.catalogue.models import (
     ExerciseLevel,
     HandlingForm,
     ImplementationEntry,
+    ItemType,
     ItemVersion,
     Material,
     OnlineDepthLevel,
@@ -62,6 +63,16 @@ def limit_text(value: int | None, unit: str) -> str:
     if unit == TimeUnit.MONTH:
         return f"{value}个月"
     return f"{value}个{TimeUnit(unit).label if unit in TimeUnit.values else '日'}"
+
+
+def extension_text(version: ItemVersion) -> str:
+    """Whether the deciding organisation may extend the limit (行政许可法 §42), with the basis;
+    empty for items that are not 行政许可."""
+    if version.item.item_type != ItemType.LICENSING:
+        return ""
+    if version.extension_applies:
+        return f"可以延长十日：{version.extension_basis or '行政许可法第四十二条第一款'}"
+    return f"不适用延长：{version.extension_basis or '法律、法规另有规定'}"
 
 
 def _date_text(value: Any) -> str:
@@ -154,6 +165,7 @@ def _stages(version: ItemVersion) -> list[dict[str, Any]]:
             "level": _label(ExerciseLevel, s.organisation_level),
             "limit": limit_text(s.limit_value, s.limit_unit),
             "legal_basis": s.legal_basis,
+            "not_counted": s.not_counted,
         }
         for s in process.stages.all()
     ]
@@ -225,6 +237,7 @@ def build(
             or ("即办" if version.case_type == CaseType.IMMEDIATE else ""),
             "promised_note": version.promised_limit_note,
             "special_procedures": version.special_procedures,
+            "extension": extension_text(version),
         },
         "fees": [
             {

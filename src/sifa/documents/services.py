@@ -110,6 +110,7 @@ def issue_document(
     actor: Any = None,
     scope_path: str = "",
     issued_on: dt.date | None = None,
+    title: str | None = None,
 ) -> Document:
     """Render, number, seal, store and audit one document; return the saved :class:`Document`.
 
@@ -118,6 +119,8 @@ def issue_document(
     ``organisation``, ``title``, ``number`` and ``issued_on`` are filled in here. ``related`` is
     (type, id), e.g. ``("application", "330106202611270001")``. ``scope_path`` defaults to the
     issuing organisation's path (who may read it: its staff and those above; and the recipient).
+    ``title`` replaces the kind's title where the same kind has a more exact name (a decision to
+    change or to cancel a licence is 准予变更行政许可决定书 / 注销行政许可决定书, not 准予行政许可).
 
     The number is taken inside the transaction that stores the document, so a failure anywhere
     (bad context, sealing, storage) uses no number.
@@ -129,7 +132,7 @@ def issue_document(
     _check_context(kind, context)
     spec = KINDS[kind]
     issued_on = issued_on or timezone.localdate()
-    title = DocumentKind(kind).label
+    title = (title or "").strip()[:100] or DocumentKind(kind).label
     related_type, related_id = related or ("", "")
     full_context = {
         "review_body": "作出本决定的行政机关的本级人民政府",

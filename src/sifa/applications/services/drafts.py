@@ -27,7 +27,7 @@ from sifa.applications.models import (
     MaterialProvenance,
     SubmissionChannel,
 )
-from sifa.applications.onceonly import registry
+from sifa.applications.onceonly import registry, subject_material
 from sifa.applications.services.common import (
     INVALID,
     audit,
@@ -142,6 +142,24 @@ def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
             )
         )
     return added
+
+
+def require_subject_licence(application: Application) -> None:
+    """A 换发/注销 application needs the licence it acts on, from the wallet: 409
+    ``application.no_current_licence`` otherwise (nothing is written; the caller's transaction
+    rolls back)."""
+    have = current_materials(application)
+    for material in applicable_materials(application.version, application.situation_answers):
+        if not subject_material(application, material):
+            continue
+        row = have.get(material.pk)
+        if row is None or row.provenance != MaterialProvenance.LICENCE:
+            issuer = application.entry.deciding_organisation.name
+            raise Conflict(
+                "application.no_current_licence",
+                f"电子证照库中没有您持有的、由{issuer}颁发的有效{material.name}，不能申请"
+                f"{application.version.item.name}。持有纸质证书的，请先由颁发机关将其录入电子证照库",
+            )
 
 
 def _live_entry(entry: ImplementationEntry) -> ImplementationEntry:
@@ -268,6 +286,7 @@ def start_draft(
         raise invalid(errors)
     application.save(force_insert=True)
     resolve_once_only(application)
+    require_subject_licence(application)
     audit("draft", application, actor, {"entry": entry.implementation_code, "version": entry.version.number})
     return application
 
@@ -359,6 +378,7 @@ def submit(application: Application, *, actor: User) -> tuple[Application, str]:
         raise Conflict("application.not_draft", "该申请已提交，请勿重复提交")
     check_not_stale(application)
     resolve_once_only(application)
+    require_subject_licence(application)
     check_complete(application)
     now = timezone.now()
     code = numbers.new_query_code()

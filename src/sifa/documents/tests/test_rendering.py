@@ -116,3 +116,28 @@ def test_every_date_has_the_year_digit_by_digit(date):
     text = chinese_date(date)
     assert text.startswith("".join("〇一二三四五六七八九"[int(d)] for d in str(date.year)) + "年")
     assert text.endswith("日")
+
+
+@needs_poppler
+def test_a_cancellation_letter_says_it_cancels_and_a_change_letter_that_it_changes(tmp_path):
+    """行政许可法 §70 / §49: neither letter may read as a grant of a new licence (准予行政许可)."""
+    base = {**CONTEXT, "application_number": "SF33010020260302000001", "licence_name": "律师执业证"}
+    cancel = poppler("pdftotext", render_pdf("documents/approval_decision.html", {
+        **base, "title": "注销行政许可决定书", "item_name": "律师执业注销", "effect": "cancel",
+        "legal_basis": "《中华人民共和国行政许可法》第七十条",
+    }), tmp_path)  # fmt: skip
+    flat = "".join(cancel.split())
+    assert "注销行政许可决定书" in flat and "本机关决定注销你（单位）的律师执业证" in flat
+    assert "应当办理注销手续的情形" in flat and "准予行政许可" not in flat
+    change = poppler("pdftotext", render_pdf("documents/approval_decision.html", {
+        **base, "title": "准予变更行政许可决定书", "item_name": "律师执业变更许可（变更执业机构）",
+        "effect": "reissue", "licence_version": 2, "changed": [("执业机构", "浙江新律师事务所")],
+        "legal_basis": "《中华人民共和国律师法》第十条",
+    }), tmp_path)  # fmt: skip
+    flat = "".join(change.split())
+    assert "本机关决定准予变更" in flat and "变更后的执业机构浙江新律师事务所" in flat
+    assert "（第2版）" in flat and "准予行政许可" not in flat
+    denial = poppler("pdftotext", render_pdf("documents/denial_decision.html", {
+        **base, "title": "不予注销行政许可决定书", "reasons": ["正在接受立案调查"], "decision_text": "不予注销",
+    }), tmp_path)  # fmt: skip
+    assert "本机关决定不予注销" in "".join(denial.split())

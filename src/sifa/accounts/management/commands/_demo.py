@@ -41,12 +41,24 @@ COMPANY = {
 
 # (username, display name, organisation key, roles)
 STAFF = [
+    # 司法部 accepts and decides 特许律师执业 (律师法 §8), appoints 公证员 (公证法 §21), recognises
+    # 法律职业资格 and decides on foreign law firms' offices (条例 §9).
+    (
+        "demo-ministry",
+        "司法部审批人员（演示）",
+        "ministry",
+        [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER],
+    ),
     (
         "demo-province",
         "省厅审批人员（演示）",
         "province",
         [Role.DECISION_MAKER, Role.CATALOGUE_ADMIN, Role.SUPERVISOR],
     ),
+    # The province's own window and review: it receives foreign law firms' applications (条例 §8),
+    # reviews 公证员 and 法律职业资格 cases between the city or county and the ministry, and
+    # delivers what it issues.
+    ("demo-province-clerk", "省厅窗口和审查人员（演示）", "province", [Role.WINDOW_CLERK, Role.REVIEWER]),
     # The city's window accepts and delivers its licensing cases (律师法 §6: apply to the city).
     ("demo-city", "市局审查人员（演示）", "city", [Role.REVIEWER, Role.DECISION_MAKER, Role.WINDOW_CLERK]),
     ("demo-county", "西湖区窗口人员（演示）", "county", [Role.WINDOW_CLERK, Role.REVIEWER]),
@@ -95,6 +107,9 @@ class DemoTree:
     county: Organisation
     township: Organisation
     other_county: Organisation
+    ministry: Organisation | None = None
+    """司法部 (always there after `sifa build-organisations`; a partial test tree may lack it, and then
+    the ministry's demo account is simply not created)."""
 
 
 def _bureau(code: str) -> Organisation | None:
@@ -124,7 +139,10 @@ def find_tree() -> DemoTree:
     }
     if any(org is None for org in found.values()):
         raise CommandError(MISSING_TREE)
-    return DemoTree(**found)
+    ministry = (
+        Organisation.objects.filter(kind=OrganisationKind.MINISTRY, is_active=True).order_by("path").first()
+    )
+    return DemoTree(**found, ministry=ministry)
 
 
 def _person(spec: dict[str, str]) -> User:
@@ -177,6 +195,8 @@ def load() -> dict[str, int]:
         created["mandates"] = 1
     for username, display_name, org_key, roles in STAFF:
         organisation = getattr(tree, org_key)
+        if organisation is None:
+            continue
         existing = User.objects.filter(username=username).first()
         if existing is not None:
             # A demo set loaded by an older version gains the roles added since.
