@@ -26,11 +26,10 @@ def test_load_demo_is_idempotent_and_lists_logins(tree, capsys):
     call_command("load-demo")
     capsys.readouterr()
     rows = _accounts(capsys)
-    # This tree has no 司法部, so the ministry's demo account is not made (the full tree has it).
-    assert User.objects.filter(is_demo=True).count() == len(rows) == 12
+    assert User.objects.filter(is_demo=True).count() == len(rows) == 15
     assert Mandate.objects.count() == 1
     by_name = {r["username"]: r for r in rows}
-    assert "demo-ministry" not in by_name
+    assert set(by_name["demo-ministry"]["roles"]) == {"window_clerk", "reviewer", "decision_maker"}
     assert set(by_name["demo-province-clerk"]["roles"]) == {"window_clerk", "reviewer"}
     assert set(by_name["demo-county"]["roles"]) == {"window_clerk", "reviewer"}
     assert by_name["demo-county"]["organisation_code"] == "330106"

@@ -107,9 +107,6 @@ class DemoTree:
     county: Organisation
     township: Organisation
     other_county: Organisation
-    ministry: Organisation | None = None
-    """司法部 (always there after `sifa build-organisations`; a partial test tree may lack it, and then
-    the ministry's demo account is simply not created)."""
 
 
 def _bureau(code: str) -> Organisation | None:
@@ -139,10 +136,7 @@ def find_tree() -> DemoTree:
     }
     if any(org is None for org in found.values()):
         raise CommandError(MISSING_TREE)
-    ministry = (
-        Organisation.objects.filter(kind=OrganisationKind.MINISTRY, is_active=True).order_by("path").first()
-    )
-    return DemoTree(**found, ministry=ministry)
+    return DemoTree(**found)
 
 
 def _person(spec: dict[str, str]) -> User:
