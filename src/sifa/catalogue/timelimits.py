@@ -42,7 +42,7 @@ KNOWN_LAWS = {
 }
 LICENSING_DEFAULT_BASIS = "《中华人民共和国行政许可法》第四十二条"
 _ORGAN_PREFIX = re.compile(
-    r"^(设区的市级或者直辖市的区|设区的市级|直辖市的区|市级（直辖市的区）|市级|省级|县级|乡级|国务院|司法部|司法所|原审核部门)?"
+    r"^(所在地|设区的市级或者直辖市的区|设区的市级|直辖市的区|市级（直辖市的区）|市级|省级|县级|乡级|国务院|司法部|司法所|原审核部门)?"
     r"(人民政府)?(司法行政部门|司法行政机关)?"
 )
 _ARTICLE = re.compile(
@@ -139,11 +139,11 @@ def acceptance_limit_wording(
     licensing = version.item.item_type == ItemType.LICENSING
 
     def organ(stage: Stage) -> str:
-        return (
-            "本机关"
-            if stage.organisation_level == own
-            else LEVEL_ORGANS.get(stage.organisation_level, "有关机关")
-        )
+        # A stage without a level is done where the application was received (所在地: a county or
+        # a city bureau, whichever the entry names), i.e. by the organ sending the notice.
+        if stage.organisation_level in (own, ""):
+            return "本机关"
+        return LEVEL_ORGANS.get(stage.organisation_level, "有关机关")
 
     if not total:
         sentence = "本事项法律、法规未规定办理期限，本机关将及时办理。"

@@ -49,9 +49,27 @@ def test_a_one_stage_item_decided_by_the_accepting_organ_reads_simply(cat):
     )
 
 
+def test_a_notary_appointment_names_all_three_levels_and_the_ministry_decides(cat):
+    """公证法 §21: the local bureau reports to the province, the province to 司法部, which appoints."""
+    wording = acceptance_limit_wording(
+        version("公证员执业许可（任职）"), accepting_level=4, decider_name="中华人民共和国司法部"
+    )
+    assert wording.total == "六十个工作日"
+    assert wording.sentence.startswith(
+        "本申请的法定办理期限为六十个工作日（《中华人民共和国行政许可法》第四十三条、《中华人民共和国公证法》第二十一条）："
+        "本机关自受理之日起二十个工作日内审查，并将审查意见和全部申请材料报送省级司法行政部门；"
+    )
+    assert "司法部自收到报送材料之日起二十个工作日内任命" in wording.sentence
+    assert wording.sentence.endswith("作出决定的机关：中华人民共和国司法部。")
+
+
 def test_a_limitless_higher_stage_is_named_and_not_counted(cat):
-    wording = acceptance_limit_wording(version("公证员执业许可（任职）"), accepting_level=2, decider_name="")
-    assert wording.total == "二十个工作日"
+    item = version("公证员执业许可（任职）")
+    Stage.objects.filter(process__version=item, order=3).update(limit_value=None, limit_unit="")
+    ItemVersion.objects.filter(pk=item.pk).update(legal_limit_value=40)
+    item.refresh_from_db()
+    wording = acceptance_limit_wording(item, accepting_level=4, decider_name="")
+    assert wording.total == "四十个工作日"
     assert "其后由司法部任命，法律、法规未规定该环节的期限，所需时间不计入上述期限" in wording.sentence
     assert "报送司法部" in wording.sentence
 
