@@ -9,7 +9,9 @@ class WorkflowConfig(AppConfig):
     def ready(self) -> None:
         from sifa.applications.services import correction_notice_issued
         from sifa.applications.signals import ready_for_acceptance
+        from sifa.catalogue.processes import register_process_files
         from sifa.organisations.scope import register
+        from sifa.workflow.engine.registry import is_shipped
         from sifa.workflow.models import CaseDocument, ProcessInstance, WorkItem
         from sifa.workflow.receivers import owe_correction_document, start_on_ready_for_acceptance
 
@@ -18,3 +20,4 @@ class WorkflowConfig(AppConfig):
         register(CaseDocument, path="application__scope_path")
         ready_for_acceptance.connect(start_on_ready_for_acceptance, dispatch_uid="sifa.workflow.start_case")
         correction_notice_issued.connect(owe_correction_document, dispatch_uid="sifa.workflow.correction_doc")
+        register_process_files(is_shipped)

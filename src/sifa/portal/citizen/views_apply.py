@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from sifa.applications import selectors, services
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.catalogue import selectors as catalogue_selectors
+from sifa.catalogue.processes import require_process
 from sifa.core.errors import ServiceError
 from sifa.organisations.scope import actor_for
 from sifa.portal.citizen import jsonschema_forms as jf
@@ -59,6 +60,7 @@ def _draft(request: HttpRequest, app_id: Any) -> Application | HttpResponse:
 @applicant_required
 def start(request: HttpRequest, implementation_code: str) -> HttpResponse:
     entry, version = catalogue_selectors.guide_entry(implementation_code)
+    require_process(version)  # no dead end: 409 page instead of a draft nobody can ever handle
     if request.method == "POST":
         app = services.start_draft(entry, actor=request.user)
         return redirect(flow(app)[0]["url"])

@@ -200,3 +200,15 @@ def process_for(bpmn_file: str) -> ProcessFile:
             "workflow.no_process", f"事项未配置可用的办理流程（{bpmn_file or '未指定流程文件'}）", status=409
         )
     return found
+
+
+@functools.cache
+def shipped_files() -> frozenset[str]:
+    """The names of the process files shipped in ``processes/`` (no parsing; cheap to ask)."""
+    return frozenset(path.name for path in PROCESS_DIR.glob("*.bpmn"))
+
+
+def is_shipped(bpmn_file: str) -> bool:
+    """Whether ``bpmn_file`` names a shipped process file (what the catalogue asks before anyone
+    may apply for an item, see ``sifa.catalogue.processes``)."""
+    return bpmn_file in shipped_files()
