@@ -24,6 +24,7 @@ from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import Actor
 from sifa.workflow import projection
+from sifa.workflow.alerts import resolve_start_failure
 from sifa.workflow.engine import runtime
 from sifa.workflow.engine.registry import ProcessFile, process_for
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
@@ -58,6 +59,7 @@ def start_case(application: Application, *, actor: Any = None, on: dt.date | Non
             state=runtime.dump(workflow),
         )
         projection.sync(application, process, runtime.ready_tasks(workflow), on=on or timezone.localdate())
+        resolve_start_failure(application)
         record(
             "workflow.start",
             actor=actor,
