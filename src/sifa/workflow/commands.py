@@ -169,6 +169,7 @@ def refuse(ctx: CommandContext) -> None:
     _require(ctx.data, "reasons")
     reasons = _text(ctx.data, "reasons")
     ctx.complete({"decision": "refuse"}, outcome="refuse", opinion=reasons)
+    caseclocks.stop_all(ctx.application, ctx.today, ctx.user)  # clocks counted from receipt
     ctx.record(ApplicationStatus.NOT_ACCEPTED, "refused", "不予受理", reasons, fields={"closed_at": ctx.now})
     notify_applicant(ctx.application, "application.refused", reasons=reasons)
     casedocs.owe(
@@ -193,6 +194,8 @@ def request_correction(ctx: CommandContext) -> None:
     # The acceptance task ends here; the applicant's resubmission passes pre-review again and
     # ``ready_for_acceptance`` starts a fresh process (nothing past acceptance has happened yet).
     projection.cancel_open(ctx.application)
+    # A limit counted from receipt restarts with the receipt of the corrected application.
+    caseclocks.stop_all(ctx.application, ctx.today, ctx.user)
     ProcessInstance.objects.filter(pk=ctx.instance.pk).delete()
     ctx.application.refresh_from_db()
     application_services.issue_correction_notice(ctx.application, items=items, actor=ctx.user)
