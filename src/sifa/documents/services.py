@@ -19,7 +19,7 @@ from django.utils import timezone
 from sifa.audit.services import record
 from sifa.core.errors import ServiceError
 from sifa.documents.models import Document, DocumentKind
-from sifa.documents.numbering import format_number, next_sequence, province_short_name
+from sifa.documents.numbering import KIND_WORDS, format_number, next_sequence, province_short_name
 from sifa.documents.rendering import render_pdf
 from sifa.documents.sealing import seal_pdf
 
@@ -58,8 +58,41 @@ KINDS: dict[str, KindSpec] = {
         ("applicant_name", "item_name", "reasons", "legal_basis"),
         "不予行政许可决定",
     ),
+    # 法律援助法 §43: a denial is told in writing with its reasons; §49: the objection's decision.
+    DocumentKind.LEGAL_AID_DENIAL: KindSpec(
+        "documents/legal_aid_denial.html", ("applicant_name", "item_name", "reasons"), "不予法律援助决定"
+    ),
+    DocumentKind.OBJECTION_DECISION: KindSpec(
+        "documents/objection_decision.html",
+        ("applicant_name", "item_name", "ruling", "reasons", "aid_centre", "original_decision"),
+        "法律援助异议审查决定",
+    ),
+    # 人民调解法 §28–§29, §33: the agreement; §26: the record of a mediation ended without one.
+    DocumentKind.MEDIATION_AGREEMENT: KindSpec(
+        "documents/mediation_agreement.html",
+        ("item_name", "committee_name", "parties", "mediators", "facts", "terms"),
+        "人民调解协议书",
+    ),
+    DocumentKind.MEDIATION_TERMINATION: KindSpec(
+        "documents/mediation_termination.html",
+        ("item_name", "committee_name", "parties", "mediators", "dispute", "reason", "remedies"),
+        "调解终止记录",
+    ),
 }
-LIST_FIELDS = ("reasons", "items")
+LIST_FIELDS = ("reasons", "items", "parties", "mediators", "terms", "remedies")
+RULINGS = ("uphold", "correct")
+"""法律援助法 §49: 维持法律援助机构决定 or 责令法律援助机构改正."""
+
+# 发文字号 words of the kinds above that numbering.py's table does not have yet (it holds the
+# licensing kinds); they join it here so every kind numbers the same way.
+KIND_WORDS.update(
+    {
+        DocumentKind.LEGAL_AID_DENIAL: "援不",
+        DocumentKind.OBJECTION_DECISION: "援异",
+        DocumentKind.MEDIATION_AGREEMENT: "调",
+        DocumentKind.MEDIATION_TERMINATION: "调终",
+    }
+)
 CORRECTION_ITEM_FIELDS = ("material", "problem", "requirement")
 
 
@@ -87,6 +120,10 @@ def _check_context(kind: str, context: dict[str, Any]) -> None:
                         "message": "每个补正事项都需要 material（材料）、problem（问题）和 requirement（补正要求）",
                     }
                 )
+    if kind == DocumentKind.OBJECTION_DECISION and context.get("ruling") not in RULINGS:
+        errors.append(
+            {"field": "ruling", "code": "documents.bad_ruling", "message": "ruling 只能是 uphold 或 correct"}
+        )
     if errors:
         raise ServiceError(
             "documents.bad_context",
