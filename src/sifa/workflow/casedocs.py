@@ -27,9 +27,12 @@ from django.utils import timezone
 from sifa.applications.models import Application
 from sifa.applications.timeline import transition
 from sifa.catalogue.models import ItemType, Material, TimeUnit
+from sifa.core.errors import Conflict
 from sifa.documents.rendering import chinese_number
 from sifa.documents.services import issue_document
+from sifa.licences.models import Licence, LicenceStatus
 from sifa.licences.services import issue_for_application
+from sifa.licences.types import type_for_result
 from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
 
 logger = logging.getLogger("sifa.workflow")
@@ -164,6 +167,26 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
             reasons=reasons,
             legal_basis="；".join(b for b in (_item_basis(application), DENIAL_BASIS) if b),
         )
+    elif row.kind == CaseDocumentKind.LEGAL_AID_DENIAL:
+        # 法律援助法 §49: an objection goes to the 司法行政部门 that set up the centre (its parent).
+        parent = row.organisation.parent
+        context.update(reasons=reasons, objection_body=parent.name if parent else "")
+    elif row.kind == CaseDocumentKind.OBJECTION_DECISION:
+        context.update(
+            reasons=reasons,
+            ruling=row.context.get("ruling", ""),
+            aid_centre=row.context.get("aid_centre", ""),
+            original_decision=row.context.get("original_decision", ""),
+            received_on=timezone.localdate(application.received_at) if application.received_at else None,
+        )
+    elif row.kind in (CaseDocumentKind.MEDIATION_AGREEMENT, CaseDocumentKind.MEDIATION_TERMINATION):
+        from sifa.mediation import documents as mediation_documents
+        from sifa.mediation.services import case_of
+
+        case = case_of(application)
+        if row.kind == CaseDocumentKind.MEDIATION_AGREEMENT:
+            return mediation_documents.agreement_context(case)
+        return mediation_documents.termination_context(case)
     return context
 
 
@@ -264,3 +287,37 @@ def due_for_retry(now: dt.datetime | None = None) -> QuerySet[CaseDocument]:
 
 def is_licensing(application: Application) -> bool:
     return application.version.item.item_type == ItemType.LICENSING
+
+
+def check_reissue(application: Application) -> Licence | None:
+    """Before a 即办件 approves a 换发 at the window: the holder's current licence must be in the
+    licence register (and be the one the form names), because the decision re-issues exactly that
+    licence as a new version. Without it there is nothing to re-issue — 409, decide 不予 instead."""
+    result = application.version.result_name or ""
+    licence_type = type_for_result(result) if "换发" in result else None
+    if licence_type is None:
+        return None
+    current = (
+        Licence.objects.filter(
+            holder_id=application.applicant_id, licence_type=licence_type, status=LicenceStatus.VALID
+        )
+        .order_by("-issue_date", "-version")
+        .first()
+    )
+    if current is None or application.applicant_id is None:
+        raise Conflict(
+            "workflow.no_licence_to_reissue",
+            f"证照库中没有申请人有效的{licence_type.name}，不能换发；请核实后作出不予决定并说明理由",
+        )
+    named = str((application.form_data or {}).get("licence_number") or "").strip()
+    if named and named != current.number:
+        raise Conflict(
+            "workflow.licence_number_mismatch",
+            f"申请表所填执业证号 {named[:40]} 与证照库中申请人的{licence_type.name}（{current.number}）不一致",
+        )
+    return current
+
+
+DENIAL_LETTERS: dict[str, str] = {"legal_aid.bpmn": CaseDocumentKind.LEGAL_AID_DENIAL}
+"""The written denial a non-licensing procedure owes, by its process file: 法律援助法 §43 —
+决定不给予法律援助的，应当书面告知申请人，并说明理由. (Licensing items owe 不予行政许可决定书.)"""

@@ -11,6 +11,9 @@
 | deliver            | deliver              | window clerk (assigned org or below)  |
 | suspend/resume/extend | any open task     | reviewer or decision maker holding an open task's org |
 | withdraw           | —                    | the applicant (or their agent)        |
+
+The commands of the legal-aid objection and of mediation (rule, assign_mediators, record_session,
+conclude_mediation) live in ``sifa.workflow.service_commands`` and join ``COMMANDS`` at start-up.
 """
 
 from __future__ import annotations
@@ -101,11 +104,14 @@ def _owe_decision(ctx: CommandContext, decision: str, organisation: Any, *, imme
     """The decision letter (licensing items) and, on approval, the e-licence — issued after commit.
 
     A non-licensing item gets no 行政许可决定书; if its result is a licence (e.g. 法律援助决定书)
-    the licence alone is issued."""
+    the licence alone is issued, and a denial gets the letter its procedure owes, if any
+    (``casedocs.DENIAL_LETTERS``: 不予法律援助决定书)."""
     if decision == "approve":
         kind = CaseDocumentKind.APPROVAL_DECISION if _is_licensing(ctx) else CaseDocumentKind.LICENCE
     elif _is_licensing(ctx):
         kind = CaseDocumentKind.DENIAL_DECISION
+    elif ctx.instance is not None and ctx.instance.bpmn_file in casedocs.DENIAL_LETTERS:
+        kind = casedocs.DENIAL_LETTERS[ctx.instance.bpmn_file]
     else:
         return
     casedocs.owe(
@@ -126,6 +132,8 @@ def accept(ctx: CommandContext) -> None:
     decision = _choice(ctx.data, "decision", DECISIONS, "决定") if immediate else "accept"
     if decision == "deny":
         _require(ctx.data, "reasons")
+    if immediate and decision == "approve":
+        casedocs.check_reissue(ctx.application)  # decided at once from the licence register
     organisation = ctx.application.accepting_organisation
     if ctx.application.accepted_at is None:
         ctx.record(
@@ -155,13 +163,14 @@ def accept(ctx: CommandContext) -> None:
         legal = caseclocks.legal_clock(ctx.application)
         due = legal.due_on.isoformat() if legal and legal.due_on else ""
         notify_applicant(ctx.application, "application.accepted", due_date=due)
-        casedocs.owe(
-            ctx.application,
-            CaseDocumentKind.ACCEPTANCE_NOTICE,
-            organisation=organisation,
-            actor=ctx.user,
-            on=ctx.today,
-        )
+        if _is_licensing(ctx):  # the 受理通知书 is a 行政许可法 §32 document
+            casedocs.owe(
+                ctx.application,
+                CaseDocumentKind.ACCEPTANCE_NOTICE,
+                organisation=organisation,
+                actor=ctx.user,
+                on=ctx.today,
+            )
     ctx.audit["decision"] = decision
 
 
@@ -172,14 +181,15 @@ def refuse(ctx: CommandContext) -> None:
     caseclocks.stop_all(ctx.application, ctx.today, ctx.user)  # clocks counted from receipt
     ctx.record(ApplicationStatus.NOT_ACCEPTED, "refused", "不予受理", reasons, fields={"closed_at": ctx.now})
     notify_applicant(ctx.application, "application.refused", reasons=reasons)
-    casedocs.owe(
-        ctx.application,
-        CaseDocumentKind.REFUSAL_NOTICE,
-        organisation=ctx.application.accepting_organisation,
-        actor=ctx.user,
-        context={"reasons": reasons},
-        on=ctx.today,
-    )
+    if _is_licensing(ctx):  # the 不予受理通知书 cites 行政许可法 §32; other items get the notice above
+        casedocs.owe(
+            ctx.application,
+            CaseDocumentKind.REFUSAL_NOTICE,
+            organisation=ctx.application.accepting_organisation,
+            actor=ctx.user,
+            context={"reasons": reasons},
+            on=ctx.today,
+        )
     ctx.audit["reasons"] = reasons
 
 
@@ -276,6 +286,8 @@ def deliver(ctx: CommandContext) -> None:
 
 
 def suspend(ctx: CommandContext) -> None:
+    if not _is_licensing(ctx):
+        raise not_allowed("中止计时（行政许可法第四十五条）只适用于行政许可事项")
     kind = _choice(ctx.data, "kind", dict(SuspensionKind.choices), "中止事由")
     _require(ctx.data, "reason")
     reason = _text(ctx.data, "reason")

@@ -124,6 +124,10 @@ class CaseDocumentKind(models.TextChoices):
     APPROVAL_DECISION = "approval_decision", "准予行政许可决定书"
     DENIAL_DECISION = "denial_decision", "不予行政许可决定书"
     LICENCE = "licence", "电子证照"
+    LEGAL_AID_DENIAL = "legal_aid_denial", "不予法律援助决定书"
+    OBJECTION_DECISION = "objection_decision", "法律援助异议审查决定书"
+    MEDIATION_AGREEMENT = "mediation_agreement", "人民调解协议书"
+    MEDIATION_TERMINATION = "mediation_termination", "调解终止记录"
 
 
 class CaseDocumentStatus(models.TextChoices):

@@ -50,6 +50,8 @@ TASK_KINDS = {
     "decide": "决定（准予或不予；也可退回重新审查）",
     "assign": "指派（法律援助人员）",
     "deliver": "送达",
+    "rule": "异议审查：维持或者责令改正（法律援助法第四十九条）",
+    "mediate": "人民调解：指定调解员、记录调解、以协议或终止结案（人民调解法）",
 }
 
 ALLOWED_NODES = {"startEvent", "endEvent", "userTask", "exclusiveGateway", "parallelGateway", "sequenceFlow"}

@@ -16,6 +16,8 @@ SHIPPED = {
     "legal_aid.bpmn",
     "appraiser_registration.bpmn",
     "immediate_decision.bpmn",
+    "legal_aid_objection.bpmn",
+    "mediation.bpmn",
 }
 
 HEAD = (
