@@ -360,4 +360,3 @@ def conclude_termination(case: MediationCase, *, reason: str, today: dt.date) ->
     case.outcome, case.concluded_on, case.termination_reason = MediationOutcome.TERMINATED, today, reason
     case.save(update_fields=["outcome", "concluded_on", "termination_reason"])
     return case
-

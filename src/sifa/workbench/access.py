@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from sifa.accounts.models import AccountKind
+from sifa.mediation.services import ROSTER_ROLES
 from sifa.notifications.selectors import MONITOR_ROLES
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, actor_for
@@ -74,4 +75,6 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("catalogue", "事项管理", "workbench-catalogue"))
     if actor.is_superuser or actor.has_role(Role.DECISION_MAKER):
         items.append(MenuItem("licences", "电子证照", "workbench-licences"))
+    if actor.is_superuser or actor.has_role(*ROSTER_ROLES):
+        items.append(MenuItem("mediation", "人民调解员名册", "workbench-roster-index"))
     return items

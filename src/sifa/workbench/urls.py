@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sifa.workbench.views import case, licences, monitor, worklist
+from sifa.workbench.views import case, licences, mediation, monitor, worklist
 
 urlpatterns = [
     path("", worklist.worklist_view, name="workbench-worklist"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("deliveries/failed/", monitor.failed_deliveries_view, name="workbench-failed-deliveries"),
     path("deliveries/<str:public_id>/resend/", monitor.resend_view, name="workbench-resend"),
     path("catalogue/", monitor.catalogue_view, name="workbench-catalogue"),
+    path("mediation/", mediation.roster_index, name="workbench-roster-index"),
+    path("mediation/<int:office_id>/", mediation.roster_view, name="workbench-roster"),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(

@@ -18,6 +18,7 @@ from sifa.applications.models import Application, ApplicationMaterial
 from sifa.applications.uploads import attachment_response
 from sifa.audit.services import record_access
 from sifa.core.errors import NotFound, ServiceError
+from sifa.mediation.selectors import case_summary
 from sifa.organisations.models import Organisation, Role
 from sifa.workbench import presenters
 from sifa.workbench.access import staff_required
@@ -90,6 +91,7 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
             "timeline": case.timeline.select_related("organisation").order_by("occurred_at", "id"),
             "clocks": presenters.clocks(case),
             "documents": case_documents(case),
+            "mediation": case_summary(case),
             "actions": [(a, _blank_form(case, a)) for a in actions],
         },
     )

@@ -25,6 +25,8 @@ TASK_KINDS = {
     "review": "审查",
     "decide": "决定",
     "assign": "指派",
+    "rule": "异议审查决定",
+    "mediate": "人民调解",
     "deliver": "送达",
 }
 ANY = [("", "全部")]
