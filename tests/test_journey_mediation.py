@@ -206,3 +206,19 @@ def test_mediation_without_agreement_ends_in_a_termination_record_with_the_remed
     # No agreement, no confirmation window: nothing to remind.
     call_command("remind-judicial-confirmation", "--date", "2026-12-14", verbosity=0)
     assert not Notification.objects.filter(event="mediation.confirmation_reminder").exists()
+
+
+def test_the_apply_page_shows_the_roster_to_choose_from(world, office, client):  # noqa: F811
+    client.force_login(world["citizen"])
+    page = client.get(f"/apply/{entry(MEDIATION, office['town']).implementation_code}/").content.decode()
+    assert "北山街道司法所人民调解员名册" in page and "王秀英（主任）" in page and "陈立（委员）" in page
+    lawyer = client.get(
+        f"/apply/{entry('律师执业许可（专职律师执业）', world['orgs']['hz']).implementation_code}/"
+    )
+    assert "人民调解员名册" not in lawyer.content.decode()
+
+
+def test_the_scheduler_runs_the_judicial_confirmation_reminders():
+    from sifa.core.management.commands.scheduler import available_jobs
+
+    assert "remind-judicial-confirmation" in [job.command for job in available_jobs()]

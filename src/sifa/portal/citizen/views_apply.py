@@ -23,6 +23,7 @@ from sifa.applications.models import Application, ApplicationStatus
 from sifa.catalogue import selectors as catalogue_selectors
 from sifa.catalogue.processes import require_process
 from sifa.core.errors import ServiceError
+from sifa.mediation.selectors import public_roster
 from sifa.organisations.scope import actor_for
 from sifa.portal.citizen import jsonschema_forms as jf
 from sifa.portal.citizen.common import applicant_required, error_list, page
@@ -67,8 +68,22 @@ def start(request: HttpRequest, implementation_code: str) -> HttpResponse:
     drafts = selectors.applications(actor_for(request.user)).filter(
         entry=entry, status=ApplicationStatus.DRAFT, applicant=request.user
     )
-    context = {"entry": entry, "version": version, "drafts": drafts, "title": f"申请：{entry.item.name}"}
+    context = {
+        "entry": entry,
+        "version": version,
+        "drafts": drafts,
+        "title": f"申请：{entry.item.name}",
+        # 人民调解法 §23: an applicant may choose mediators — show the 司法所's roster to choose from.
+        "roster": public_roster(entry.accepting_organisation)
+        if "preferred_mediators" in _fields(version)
+        else [],
+    }
     return page(request, "portal/citizen/apply_start.html", context)
+
+
+def _fields(version: Any) -> dict[str, Any]:
+    form = getattr(version, "form", None)
+    return (form.schema.get("properties") or {}) if form is not None else {}
 
 
 # --- 情形 -----------------------------------------------------------------------------------------
