@@ -1,11 +1,13 @@
 """`sifa load-demo-cases`: after `sifa load-demo`, run the demo lawyer's and law firm's applications
-through the real workflow to delivered, so the demo holders have real e-licences (idempotent)."""
+through the real workflow to delivered, so the demo holders have real e-licences, and put the demo
+司法所's 人民调解员名册 in place (idempotent)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
 from sifa.demo.cases import load_cases
+from sifa.demo.mediation import ensure_roster
 from sifa.licences.models import Licence
 
 
@@ -19,6 +21,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{key}: 办件 {application.number} {application.get_status_display()}，{issued}"
             )
+        mediators = ensure_roster()
+        self.stdout.write(f"人民调解员名册：{'、'.join(m.name for m in mediators)}")
         self.stdout.write(
             self.style.SUCCESS("演示办件已就绪：`sifa demo-accounts --json` 列出持证人及证照标识")
         )
