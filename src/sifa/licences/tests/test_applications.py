@@ -8,7 +8,8 @@ import pytest
 from sifa.accounts.services import register_person
 from sifa.applications.models import MaterialProvenance
 from sifa.applications.services.drafts import start_draft
-from sifa.catalogue.models import ImplementationEntry
+from sifa.catalogue.models import ImplementationEntry, ProcessDefinition
+from sifa.catalogue.processes import process_available
 from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
 from sifa.core.licence_ids import parse_licence_id
 from sifa.licences.models import LicenceUse
@@ -38,6 +39,11 @@ def _draft(world, basic_code: str, **form):
     entry = ImplementationEntry.objects.select_related("version").get(
         item__basic_code=basic_code, organisation=world["orgs"]["hz"]
     )
+    if not process_available(entry.version):
+        # A draft needs a shipped process (no dead ends, docs/workflow.md). These tests are about
+        # the wallet, not the process: until the item's own process ships, it borrows one.
+        ProcessDefinition.objects.filter(version=entry.version).update(bpmn_file="lawyer_licence.bpmn")
+        entry = ImplementationEntry.objects.select_related("version").get(pk=entry.pk)
     return start_draft(entry, actor=world["citizen"], form_data={"law_firm": "浙江示例律师事务所", **form})
 
 
