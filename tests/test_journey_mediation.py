@@ -67,6 +67,7 @@ def _form(preferred: str) -> dict:
         "phone": "13800000001",
         "other_party": "李四",
         "dispute": "楼上住户李四家卫生间漏水，致本人房屋天花板和墙面受损，双方就维修费用协商不成。",
+        "referred_by": "police",  # 派出所 told the parties to apply (人民调解法 §18)
         "preferred_mediators": preferred,
     }
 

@@ -582,6 +582,13 @@ OTHER_ITEMS: list[dict] = [
                     "maxLength": 2000,
                     "x-ui": {"widget": "textarea"},
                 },
+                "referred_by": {
+                    "type": "string",
+                    "title": "受理前告知您申请人民调解的机关（选填）",
+                    "enum": ["court", "police"],
+                    "description": "基层人民法院、公安机关对适宜通过人民调解方式解决的纠纷，可以在受理前告知当事人申请调解（人民调解法第十八条）",
+                    "x-ui": {"widget": "radio", "labels": ["基层人民法院", "公安机关"]},
+                },
                 "preferred_mediators": {
                     "type": "string",
                     "title": "希望选择的人民调解员（选填）",
