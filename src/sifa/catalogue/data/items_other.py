@@ -510,7 +510,7 @@ OTHER_ITEMS: list[dict] = [
                     "type": "string",
                     "title": "该决定书的文号（选填）",
                     "maxLength": 64,
-                    "description": "如：浙司援不字〔2026〕第0001号",
+                    "description": "不予或者终止法律援助决定书上的文号",
                 },
                 "reason": {
                     "type": "string",

@@ -61,7 +61,7 @@ CONTEXTS = {
         "ruling": "correct",
         "reasons": ["申请人属于进城务工人员请求支付劳动报酬，免予核查经济困难状况（法律援助法第四十二条）"],
         "aid_centre": "杭州市西湖区法律援助中心",
-        "original_decision": "不予法律援助决定（浙司援不字〔2026〕第0001号）",
+        "original_decision": "不予法律援助决定（西司援不〔2026〕1号）",
         "received_on": dt.date(2026, 11, 23),
     },
     DocumentKind.MEDIATION_AGREEMENT: {
@@ -96,7 +96,7 @@ EXPECTED_TEXT = {
     ],
     DocumentKind.LEGAL_AID_DENIAL: ["不予法律援助决定书", "决定不给予法律援助", "第四十九条", "五日内"],
     DocumentKind.OBJECTION_DECISION: ["法律援助异议审查决定书", "责令杭州市西湖区法律援助中心改正", "抄送"],
-    DocumentKind.MEDIATION_AGREEMENT: ["人民调解协议书", "北山街道人民调解委员会", "3000", "三十日内", "司法确认", "二〇二六年十二月二十八日"],
+    DocumentKind.MEDIATION_AGREEMENT: ["人民调解协议书", "北山街道人民调解委员会", "3000", "三十日内", "司法确认", "强制执行"],
     DocumentKind.MEDIATION_TERMINATION: ["调解终止记录", "调解不成", "仲裁", "第二十六条"],
 }  # fmt: skip
 
