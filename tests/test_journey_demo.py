@@ -7,6 +7,7 @@ see their licences and documents, anyone can verify them, and a second run chang
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -15,15 +16,23 @@ from rest_framework.test import APIClient
 
 from sifa.accounts.management.commands import _demo
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.services import start_draft
 from sifa.applications.tests.conftest import _media  # noqa: F401  (fixture)
+from sifa.catalogue.models import ImplementationEntry
+from sifa.catalogue.processes import process_available
 from sifa.catalogue.tests.conftest import _org, _region, cat, loaded  # noqa: F401  (fixtures)
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
-from sifa.demo.cases import demo_cases, load_cases
+from sifa.demo.cases import _staff_for, demo_cases, load_cases
 from sifa.demo.listing import listing
+from sifa.demo.mandates import load_mandates
 from sifa.documents.models import Document
 from sifa.licences.models import Licence
 from sifa.organisations.models import OrganisationKind
+from sifa.organisations.scope import actor_for
+from sifa.workflow.engine.registry import process_for
+from sifa.workflow.projection import lane_organisation
+from sifa.workflow.services import holds_role
 
 pytestmark = [pytest.mark.django_db]
 
@@ -134,13 +143,90 @@ def test_demo_staff_and_mediators_can_finish_every_public_service_case(
         command(staff["demo-township"], mediation, "conclude_mediation", result="agreement", facts="装修噪音扰民",
                 terms=["李四每日20时后停止施工"], effective_on="2026-11-16")  # fmt: skip
 
+        # The licence to re-issue comes from the lawyer's wallet (律师执业证, issued by the province).
         reissue = apply(citizen, capture, entry("律师执业证书换发（证书损毁、记载事项变更）", orgs["zj"]),
-                        {**person, "licence_number": Licence.objects.get(holder=lawyer, version=1).number,
-                         "reissue_reason": "damaged"})  # fmt: skip
-        command(staff["demo-city"], reissue, "accept", decision="approve")  # 一窗受理: the city's window
-        command(staff["demo-city"], reissue, "deliver", method="electronic")
+                        {**person, "reissue_reason": "damaged"})  # fmt: skip
+        command(staff["demo-province-clerk"], reissue, "accept", decision="approve")
+        command(staff["demo-province-clerk"], reissue, "deliver", method="electronic")
 
     for number in (aid, objection, mediation, reissue):
         assert Application.objects.get(number=number).status == ApplicationStatus.DELIVERED, number
     issue_documents()
     assert Licence.objects.get(holder=lawyer, version=2).issue_kind == IssueKind.REISSUE
+
+
+def test_the_demo_law_firm_holds_its_clients_mandate_and_can_apply_for_her(demo, capsys):
+    mandate = load_mandates()
+    assert load_mandates() == mandate  # idempotent
+    client, firm = mandate.principal, mandate.agent
+    assert (client.display_name, firm.display_name) == (_demo.CLIENT["name"], _demo.COMPANY["name"])
+
+    # The firm (a company account) starts a 律师执业许可 application for 王丽 under it.
+    entry = ImplementationEntry.objects.get(item__basic_code="000100001001", organisation=demo["hz"])
+    draft = start_draft(entry, actor=firm, on_behalf_of=str(client.public_id))
+    assert (draft.applicant, draft.agent, draft.mandate) == (client, firm, mandate)
+
+    capsys.readouterr()
+    call_command("demo-accounts", "--json")
+    rows = {r["display_name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows[_demo.CLIENT["name"]]["mandates"] == [
+        {
+            "role": "principal",
+            "other": firm.display_name,
+            "items": ["律师执业许可"],
+            "valid_until": str(mandate.valid_until),
+        }
+    ]
+    assert rows[_demo.COMPANY["name"]]["mandates"][0]["role"] == "agent"
+    call_command("demo-accounts")
+    assert f"受托于 {_demo.CLIENT['name']}：律师执业许可" in capsys.readouterr().out
+    # The window clerks the walk-in journey needs: a township and a county window.
+    windows = {r["username"] for r in rows.values() if "window_clerk" in r["roles"]}
+    assert {"demo-township", "demo-county"} <= windows
+
+
+def test_every_task_of_every_process_can_be_done_by_a_demo_account(demo):
+    """No demo case can get stuck: for every item with a process implemented in the demo
+    jurisdiction (司法部, 浙江省司法厅, 杭州市司法局, 西湖区 and 上城区, 西湖区法律援助中心, 北山街道司法所)
+    — licensing items, legal aid, the objection, mediation and the 即办件 — every task of its
+    process, assigned to the organisation its lane resolves to, is held by a demo account that may
+    do it."""
+    tree = _demo.find_tree()
+    jurisdiction = {
+        getattr(tree, name).pk
+        for name in ("ministry", "province", "city", "county", "other_county", "legal_aid", "township")
+    }
+    entries = ImplementationEntry.objects.filter(
+        organisation_id__in=jurisdiction, status="active"
+    ).select_related("item", "version__process", "accepting_organisation", "deciding_organisation")
+    checked = set()
+    for entry in entries:
+        if not process_available(entry.version):
+            continue  # not offered (no 在线申请, 409 at draft time): no case can exist
+        process = process_for(entry.version.process.bpmn_file)
+        case = SimpleNamespace(
+            entry=entry,
+            accepting_organisation=entry.accepting_organisation,
+            scope_path=entry.accepting_organisation.path,
+        )
+        for task in process.tasks.values():
+            organisation = lane_organisation(case, task.lane)
+            item = SimpleNamespace(organisation=organisation, role=task.role, kind=task.kind, title=task.name)
+            user = _staff_for(case, item)  # the demo's own rule; raises when nobody may act
+            window = task.kind in ("accept", "accept_decide", "deliver")
+            assert holds_role(actor_for(user), organisation, task.role, window=window), (
+                entry.item.name,
+                task.name,
+            )
+            checked.add((entry.item.name, organisation.name, task.bpmn_id))
+    items = {name for name, _org, _task in checked}
+    assert {"特许律师执业许可", "公证员执业许可（任职）", "外国律师事务所驻华代表机构设立许可"} <= items
+    assert ("公证员执业许可（任职）", "中华人民共和国司法部", "ministry_decide") in checked
+    assert ("法律职业资格认定", "浙江省司法厅", "province_check") in checked
+    assert {
+        "法律援助申请",
+        "法律援助异议处理",
+        "人民调解申请",
+        "律师执业证书换发（证书损毁、记载事项变更）",
+    } <= items
+    assert ("人民调解申请", "北山街道司法所", "mediate") in checked

@@ -43,7 +43,9 @@ from tests.test_journey_lawyer_licence import (  # noqa: F401  (fixture)
 )
 
 pytestmark = [pytest.mark.django_db]
-NUMBER = re.compile(r"^浙司(受|补|许|不许|不受)字〔2026〕第\d{4}号$")
+# GB/T 9704-2012 §7.2.5: the issuing organisation's own 代字 (杭州市司法局 杭司, 浙江省司法厅 浙司),
+# the kind word, the full year in 六角括号, the sequence without 第 or leading zeros.
+NUMBER = re.compile(r"^(杭司|浙司)(受|补|许|不许|不受)〔2026〕[1-9]\d*号$")
 needs_tools = pytest.mark.skipif(
     not all(shutil.which(t) for t in ("openssl", "pdfsig", "certutil")),
     reason="needs openssl, poppler-utils (pdfsig) and libnss3-tools (certutil)",
@@ -168,9 +170,16 @@ def test_the_approved_lawyer_holds_a_licence_anyone_can_verify(
     by_title = {d["title"]: d for d in documents}
     assert {"补正告知书", "受理通知书", "准予行政许可决定书"} <= set(by_title)
     assert all(NUMBER.match(d["number"]) for d in documents), [d["number"] for d in documents]
-    assert by_title["准予行政许可决定书"]["number"].startswith("浙司许字〔2026〕第")
+    assert by_title["准予行政许可决定书"]["number"].startswith("浙司许〔2026〕")
     decision = world["api"].get(by_title["准予行政许可决定书"]["pdf"])
     assert decision.status_code == 200 and decision["Content-Disposition"].startswith("attachment")
+    # The 受理通知书 states 律师法 §6's own limit and who decides, not 行政许可法 §42's 20 days.
+    notice = world["api"].get(by_title["受理通知书"]["pdf"]).content
+    flat = re.sub(
+        r"\s+", "", subprocess.run(["pdftotext", "-", "-"], input=notice, capture_output=True).stdout.decode()
+    )
+    assert "本申请的法定办理期限为三十个工作日（《中华人民共和国律师法》第六条第三款）" in flat, flat
+    assert "本机关自受理之日起二十个工作日内审查" in flat and "作出决定的机关：浙江省司法厅" in flat
     assert decision.content.startswith(b"%PDF")
     # Nobody else can list or fetch them.
     assert world["other_api"].get("/api/v1/me/documents/").json() == []
@@ -225,7 +234,7 @@ def test_a_failed_rendering_keeps_the_decision_and_the_sweep_issues_it_once(
     call_command("issue-pending-documents")  # a second sweep (or a late task) changes nothing
     casedocs.issue_owed(row.pk)
     row.refresh_from_db()
-    assert row.status == CaseDocumentStatus.ISSUED and row.document.number.startswith("浙司受字〔2026〕第")
+    assert row.status == CaseDocumentStatus.ISSUED and row.document.number.startswith("杭司受〔2026〕")
     titles = [d["title"] for d in world["api"].get("/api/v1/me/documents/").json()]
     assert titles.count("受理通知书") == 1
 
@@ -249,7 +258,7 @@ def test_a_refusal_sends_a_notice_with_the_reasons_and_remedies(
     worker()
     documents = world["api"].get("/api/v1/me/documents/").json()
     [document] = [d for d in documents if d["kind"] == "refusal_notice"]
-    assert document["title"] == "不予受理通知书" and document["number"].startswith("浙司不受字〔2026〕第")
+    assert document["title"] == "不予受理通知书" and document["number"].startswith("杭司不受〔2026〕")
     assert not Licence.objects.filter(application__number=number).exists()
     if shutil.which("pdftotext"):
         pdf = world["api"].get(document["pdf"]).content

@@ -19,11 +19,9 @@ from rest_framework.views import APIView
 from sifa.accounts import selectors, serializers, services
 from sifa.accounts.models import AccountKind, ApiToken, NaturalPerson, User
 from sifa.accounts.services.common import FieldErrors
-from sifa.accounts.services.registration import id_number_index
 from sifa.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.audit import context
 from sifa.core.errors import Forbidden, ServiceError
-from sifa.core.identifiers import IdentifierError, parse_id_number
 from sifa.organisations.models import Membership
 from sifa.organisations.scope import actor_for
 
@@ -295,23 +293,14 @@ class CompanyViewSet(viewsets.GenericViewSet):
 
 
 def _agent_for(data: dict[str, Any]) -> User:
-    """Find the agent by ID number and name together (both as on the 委托书)."""
-    try:
-        parsed = parse_id_number(data["agent_id_number"])
-    except IdentifierError as exc:
-        raise ServiceError(
-            exc.code,
-            exc.message,
-            errors=[{"field": "agent_id_number", "code": exc.code, "message": exc.message}],
-        ) from None
-    person = (
-        NaturalPerson.objects.select_related("user")
-        .filter(id_number_index=id_number_index(parsed.value), user__isnull=False)
-        .first()
+    """The agent named on the 委托书: a person by name + ID number, a company by name + USCC."""
+    company = data["agent_kind"] == AccountKind.COMPANY
+    return selectors.agent_by_identity(
+        kind=data["agent_kind"],
+        name=data["agent_name"],
+        identifier=data["agent_uscc"] if company else data["agent_id_number"],
+        field="agent_uscc" if company else "agent_id_number",
     )
-    if person is None or person.name != data["agent_name"].strip():
-        raise ServiceError("mandate.agent_not_found", "未找到姓名与身份号码相符的注册用户，请受托人先注册")
-    return person.user
 
 
 @extend_schema_view(
@@ -340,8 +329,11 @@ class MandateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             **error_responses(
                 400,
                 *LOGIN_ERRORS,
+                409,
                 notes={
-                    400: "mandate.agent_not_found：受托人须已注册，姓名与身份号码相符",
+                    409: "mandate.overlap：与同一受托人的有效委托在日期和事项上重叠",
+                    400: "mandate.agent_not_found：受托人须已注册，姓名（名称）与证件号码相符；"
+                    "mandate.scope_unknown 等：各项问题一次列全",
                     403: "mandate.principal_invalid：只有群众或企业账户可以委托",
                 },
             ),

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from sifa.accounts.models import LegalPerson, Mandate, MandateStatus, NaturalPerson, User
+from sifa.accounts.models import AccountKind, LegalPerson, Mandate, MandateStatus, NaturalPerson, User
+from sifa.accounts.services.mandates import item_names as item_names  # names of a mandate's items
 from sifa.accounts.services.registration import id_number_index
 from sifa.audit import services as audit
-from sifa.core.errors import NotFound
-from sifa.core.identifiers import normalize_id_number
+from sifa.core.errors import NotFound, ServiceError
+from sifa.core.identifiers import IdentifierError, normalize_id_number, parse_id_number, validate_uscc
 from sifa.organisations.models import Membership, Role
 from sifa.organisations.scope import Actor, scoped
 
@@ -101,17 +103,87 @@ def reveal_person(actor: Actor, reader: User, row: NaturalPerson, *, purpose: st
     return {"id_number": row.reveal_id_number(), "phone": row.user.reveal_phone() if row.user else ""}
 
 
-def mandate_allows(agent: User, principal: User, item_code: str, on_date: dt.date) -> bool:
-    """Whether ``agent`` may act for ``principal`` on item ``item_code`` on ``on_date``.
+def mandate_for(agent: User, principal: User, item_codes: Iterable[str], on_date: dt.date) -> Mandate | None:
+    """The mandate in force on ``on_date`` under which ``agent`` may act for ``principal`` on any
+    of ``item_codes`` (an item's own basic code and its parent's), or None.
 
-    A mandate in force that day with an empty scope covers every item. The scope is checked in
-    Python: SQLite has no JSON containment lookup, and a principal has only a few mandates.
+    A mandate with an empty scope covers every item. The scope is checked in Python: SQLite has
+    no JSON containment lookup, and a principal has only a few mandates.
     """
+    codes = set(item_codes)
     rows = Mandate.objects.filter(
         agent=agent,
         principal=principal,
         status=MandateStatus.ACTIVE,
         valid_from__lte=on_date,
         valid_until__gte=on_date,
-    ).values_list("scope", flat=True)
-    return any(not scope or item_code in scope for scope in rows)
+    ).order_by("valid_until", "created_at")
+    return next((m for m in rows if not m.scope or codes & set(m.scope)), None)
+
+
+def mandate_allows(agent: User, principal: User, item_code: str, on_date: dt.date) -> bool:
+    """Whether ``agent`` may act for ``principal`` on item ``item_code`` on ``on_date``."""
+    return mandate_for(agent, principal, [item_code], on_date) is not None
+
+
+def principals_for(agent: User, item_codes: Iterable[str], on_date: dt.date) -> list[tuple[User, Mandate]]:
+    """The principals ``agent`` may act for on these items today, each with the mandate."""
+    codes = set(item_codes)
+    rows = (
+        Mandate.objects.filter(
+            agent=agent,
+            status=MandateStatus.ACTIVE,
+            valid_from__lte=on_date,
+            valid_until__gte=on_date,
+            principal__is_active=True,
+        )
+        .select_related("principal")
+        .order_by("principal__display_name", "valid_until", "created_at")
+    )
+    found: dict[int, tuple[User, Mandate]] = {}
+    for mandate in rows:
+        if (not mandate.scope or codes & set(mandate.scope)) and mandate.principal_id not in found:
+            found[mandate.principal_id] = (mandate.principal, mandate)
+    return list(found.values())
+
+
+def mandate_state(mandate: Mandate, on_date: dt.date) -> tuple[str, str]:
+    """(state, label) as a person reads it: 有效, 未生效, 已过期 or 已撤销."""
+    if mandate.status == MandateStatus.REVOKED:
+        return "revoked", "已撤销"
+    if mandate.valid_until < on_date:
+        return "expired", "已过期"
+    if mandate.valid_from > on_date:
+        return "pending", "未生效"
+    return "active", "有效"
+
+
+AGENT_NOT_FOUND = "未找到名称与证件号码相符的注册账户，请核对，或请受托人先在本平台注册"
+
+
+def agent_by_identity(*, kind: str, name: str, identifier: str, field: str = "agent_identifier") -> User:
+    """The agent account named on a 委托书: a person by 姓名 + 公民身份号码, a company (e.g. a law
+    firm) by 名称 + 统一社会信用代码. Both must match a registered account; every miss (unknown
+    number, other name, no account) gets the same answer, so nobody can probe who is registered."""
+    try:
+        if kind == AccountKind.COMPANY:
+            code = validate_uscc(identifier)
+            row = LegalPerson.objects.select_related("user").filter(uscc=code, user__isnull=False).first()
+        else:
+            parsed = parse_id_number(identifier)
+            row = (
+                NaturalPerson.objects.select_related("user")
+                .filter(id_number_index=id_number_index(parsed.value), user__isnull=False)
+                .first()
+            )
+    except IdentifierError as exc:
+        raise ServiceError(
+            exc.code, exc.message, errors=[{"field": field, "code": exc.code, "message": exc.message}]
+        ) from None
+    if row is None or row.name != (name or "").strip() or not row.user.is_active:
+        raise ServiceError(
+            "mandate.agent_not_found",
+            AGENT_NOT_FOUND,
+            errors=[{"field": field, "code": "mandate.agent_not_found", "message": AGENT_NOT_FOUND}],
+        )
+    return row.user

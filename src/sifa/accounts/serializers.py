@@ -65,8 +65,27 @@ class RegisterCompanySerializer(serializers.Serializer):
 
 
 class MandateCreateSerializer(serializers.Serializer):
-    agent_name = serializers.CharField(max_length=100, help_text="受托人姓名（须与身份号码一致）")
-    agent_id_number = serializers.CharField(max_length=30, help_text="受托人公民身份号码 (GB 11643)")
+    agent_kind = serializers.ChoiceField(
+        choices=[("person", "自然人"), ("company", "法人（如律师事务所）")],
+        required=False,
+        default="person",
+        help_text="受托人类型：person 自然人（姓名 + 公民身份号码），company 法人（名称 + 统一社会信用代码）",
+    )
+    agent_name = serializers.CharField(max_length=200, help_text="受托人姓名或单位名称（须与证件号码一致）")
+    agent_id_number = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="自然人受托人的公民身份号码 (GB 11643)",
+    )
+    agent_uscc = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="法人受托人的统一社会信用代码 (GB 32100)",
+    )
     scope = serializers.ListField(
         child=serializers.CharField(max_length=64),
         required=False,
@@ -76,6 +95,13 @@ class MandateCreateSerializer(serializers.Serializer):
     valid_from = serializers.DateField()
     valid_until = serializers.DateField()
     document_reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+    def validate(self, attrs: dict) -> dict:
+        field = "agent_uscc" if attrs["agent_kind"] == "company" else "agent_id_number"
+        if not attrs.get(field, "").strip():
+            label = "统一社会信用代码" if field == "agent_uscc" else "公民身份号码"
+            raise serializers.ValidationError({field: f"请填写受托人的{label}"})
+        return attrs
 
 
 # --- output ------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("sifa.accounts.api")),
     path("", include("sifa.audit.api")),
     path("", include("sifa.catalogue.api")),
+    path("", include("sifa.deadlines.api")),
     path("", include("sifa.notifications.api")),
     path("", include("sifa.applications.api")),
     path("", include("sifa.workflow.api")),

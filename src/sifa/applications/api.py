@@ -83,13 +83,24 @@ def _entry(code: Any) -> ImplementationEntry:
 
 
 def _start(request: Request, data: dict[str, Any]):
+    walk_in = data.get("applicant")
+    if walk_in is not None and not isinstance(walk_in, dict):
+        raise invalid(
+            [
+                {
+                    "field": "applicant",
+                    "code": "field.invalid",
+                    "message": "窗口代录的申请人应为对象（姓名和证件号码）",
+                }
+            ]
+        )
     return services.start_draft(
         _entry(data.get("entry")),
         actor=request.user,
         form_data=data.get("form_data") or {},
         situation_answers=data.get("situation_answers") or {},
         on_behalf_of=data.get("on_behalf_of"),
-        walk_in=data.get("applicant") if isinstance(data.get("applicant"), dict) else None,
+        walk_in=walk_in,
         channel=str(data.get("channel") or "online"),
     )
 

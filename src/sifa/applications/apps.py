@@ -7,8 +7,12 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "办件"
 
     def ready(self) -> None:
-        from sifa.applications import models
+        from sifa.accounts.services import use_item_lookup
+        from sifa.applications import models, selectors
         from sifa.organisations.scope import register
+
+        # Mandates (accounts) name catalogue items, which the accounts app cannot see itself.
+        use_item_lookup(selectors.item_names)
 
         # A case is visible to the applicant, their agent, and staff over the accepting
         # organisation (its subtree and everyone above it, via the path prefix). The submitter is

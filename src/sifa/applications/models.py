@@ -235,6 +235,15 @@ class ApplicationMaterial(models.Model):
     size = models.PositiveBigIntegerField("大小（字节）", default=0)
     sm3 = models.CharField("SM3摘要", max_length=64, blank=True)
     valid_until = models.DateField("有效期至", null=True, blank=True)
+    partner_answer_id = models.CharField(
+        "部门应答编号",
+        max_length=100,
+        blank=True,
+        help_text="The partner's id of its answer (partner data only)",
+    )
+    partner_answered_at = models.DateTimeField(
+        "部门应答时间", null=True, blank=True, help_text="When the partner answered (partner data only)"
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="上传人",

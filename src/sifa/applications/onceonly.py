@@ -5,24 +5,36 @@ Each outside source is a :class:`OnceOnlyProvider` in :data:`registry`, asked in
 applicant reads, and is not requested. A provider that is down raises :class:`ProviderUnavailable`;
 the material is then simply asked for (never a failed application because a partner is offline).
 
-Hooks for later issues:
+Hooks:
 
-* ``LicenceWalletProvider`` looks in the applicant's e-licence wallet. Until ``sifa.licences``
-  provides a wallet query, :class:`LocalLicenceWallet` finds nothing; the licences issue replaces
-  it with ``registry.replace("licence", <its provider>)`` in its ``AppConfig.ready``.
-* ``PartnerDataProvider`` asks a partner agency (公安, 教育, …). :class:`LocalPartnerData` simulates
-  one; the exchange issue replaces it the same way (``registry.replace("partner", …)``).
+* ``LicenceWalletProvider`` looks in the applicant's e-licence wallet (``sifa.licences`` registers
+  its provider with ``registry.replace("licence", …)`` in its ``AppConfig.ready``).
+* ``PartnerDataProvider`` asks a partner agency (公安, 教育, …) and must return a :class:`Found`
+  carrying the partner's answer: ``answer_id`` and ``answered_at``. A partner-sourced ``Found``
+  without them is never recorded (the material is asked for), so nothing is labelled
+  公安/教育部门共享数据 unless a partner answered. The exchange module plugs its gateway in with
+  ``registry.replace("partner", …)``.
+
+Honesty switch (``SIFA_PARTNER_DATA``, docs/configuration.md): without a partner adapter — the
+production default — :class:`SimulatedPartnerData` answers nothing and partner-sourced materials
+are requested from the applicant. ``simulated`` lets the stand-in answer, and settings refuse it
+unless the deployment is a development/demo one (``SIFA_DEBUG``) or the test suite; its answers are
+labelled 演示模拟 and carry a ``SIM-`` answer id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.conf import settings
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus, MaterialProvenance
+from sifa.catalogue.models import LicenceEffect
+from sifa.conf.env import env
 
 PREVIOUS_MATERIAL_MAX_AGE_DAYS = 180
 """A reused upload without its own expiry date is trusted for this long (then asked for again)."""
@@ -39,6 +51,18 @@ class Found:
     content_type: str = ""
     size: int = 0
     sm3: str = ""
+    answer_id: str = ""
+    """The partner's id of its answer (message id); required for partner data."""
+    answered_at: dt.datetime | None = None
+    """When the partner answered; required for partner data."""
+
+    @property
+    def is_answered_partner_data(self) -> bool:
+        return (
+            self.provenance == MaterialProvenance.PARTNER
+            and bool(self.answer_id)
+            and self.answered_at is not None
+        )
 
 
 class ProviderUnavailable(Exception):
@@ -127,11 +151,23 @@ PARTNER_SOURCES: dict[str, str] = {
 }
 
 
-class LocalPartnerData:
-    """A simulated partner gateway: answers for a natural-person applicant with a known identity.
+SIMULATED = "simulated"
+SIMULATED_LABEL_SUFFIX = "（演示模拟，非真实部门核验）"
 
-    ``available`` lets tests and demos take the partner offline; the caller then asks for the
-    material, as it would when the real gateway times out.
+
+def simulated_partner_allowed() -> bool:
+    """The stand-in may answer only when configured (``SIFA_PARTNER_DATA=simulated``) in a
+    development/demo deployment or in the tests; settings refuse the value elsewhere."""
+    return getattr(settings, "PARTNER_DATA", "") == SIMULATED and bool(settings.DEBUG or env("SIFA_TESTING"))
+
+
+class SimulatedPartnerData:
+    """A stand-in partner gateway for demos and tests: answers for a natural-person applicant.
+
+    It answers only when :func:`simulated_partner_allowed`; otherwise (production without a partner
+    adapter) it finds nothing and the material is asked for. ``available`` lets tests and demos take
+    the partner offline; the caller then asks for the material, as it would when a real gateway
+    times out.
     """
 
     name = "partner"
@@ -141,7 +177,7 @@ class LocalPartnerData:
 
     def find(self, application: Application, material) -> Found | None:
         code = material.satisfiable_by_partner_data
-        if not code or code not in PARTNER_SOURCES:
+        if not code or code not in PARTNER_SOURCES or not simulated_partner_allowed():
             return None
         if not self.available:
             raise ProviderUnavailable(code)
@@ -149,9 +185,23 @@ class LocalPartnerData:
             return None
         return Found(
             provenance=MaterialProvenance.PARTNER,
-            source_reference=f"{code}:{application.applicant_person_id}",
-            source_label=PARTNER_SOURCES[code],
+            source_reference=code,
+            source_label=PARTNER_SOURCES[code] + SIMULATED_LABEL_SUFFIX,
+            answer_id=f"SIM-{uuid.uuid4().hex[:20]}",
+            answered_at=timezone.now(),
         )
+
+
+def subject_material(application: Application, material) -> bool:
+    """Whether ``material`` is the licence a 换发 or 注销 application acts on (the version's
+    ``subject_licence_type``). It can only come from the applicant's e-licence wallet: the decision
+    changes or cancels exactly that licence."""
+    version = application.version
+    return (
+        version.licence_effect in (LicenceEffect.REISSUE, LicenceEffect.CANCEL)
+        and bool(version.subject_licence_type)
+        and material.satisfiable_by_licence_type == version.subject_licence_type
+    )
 
 
 class Registry:
@@ -183,4 +233,4 @@ class Registry:
 registry = Registry()
 registry.register(LocalLicenceWallet())
 registry.register(PreviousApplications())
-registry.register(LocalPartnerData())
+registry.register(SimulatedPartnerData())

@@ -7,9 +7,10 @@ with the same answer for an unknown number and a wrong code.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from sifa.applications import numbers
 from sifa.applications.models import (
@@ -17,10 +18,11 @@ from sifa.applications.models import (
     ApplicationMaterial,
     ApplicationStatus,
     PreReviewFinding,
+    SubmissionChannel,
     TimelineEntry,
 )
 from sifa.core.errors import NotFound
-from sifa.organisations.scope import Actor, scoped
+from sifa.organisations.scope import Actor, Role, scoped
 
 NEXT_ACTIONS = {
     ApplicationStatus.DRAFT: "继续填写并提交申请",
@@ -55,7 +57,7 @@ STAGES = {
 
 def applications(actor: Actor) -> QuerySet[Application]:
     queryset = Application.objects.select_related(
-        "entry__item", "version", "accepting_organisation", "current_organisation"
+        "entry__item", "version", "accepting_organisation", "current_organisation", "agent"
     ).order_by("-created_at", "id")
     return scoped(queryset, actor)
 
@@ -94,7 +96,10 @@ def public_timeline(app: Application) -> QuerySet[TimelineEntry]:
 
 
 def deadline(app: Application) -> dict[str, Any] | None:
-    """The statutory clock of the case, when the deadlines app has one (legal limit first)."""
+    """The statutory clock of the case, when the deadlines app has one (legal limit first).
+
+    ``provisional``: the due date counts a day of a year whose official 放假安排 is not yet entered (暂定).
+    """
     from sifa.deadlines.models import ClockPurpose, ClockState
 
     ids = [str(app.pk)] + ([app.number] if app.number else [])
@@ -107,6 +112,7 @@ def deadline(app: Application) -> dict[str, Any] | None:
                 "due_on": clock.due_on,
                 "working_days_left": clock.working_days_left,
                 "paused": clock.paused,
+                "provisional": clock.provisional,
             }
     return None
 
@@ -122,3 +128,120 @@ def track(number: str, code: str) -> Application:
     if not numbers.query_code_matches(code or "", digest) or row is None:
         raise NotFound()
     return row
+
+
+def mandatable_items() -> list[tuple[str, str]]:
+    """(basic code, name) of the items a mandate (委托) may name: every item that can be applied
+    for (an active implementation entry on a published version) and the 主项 above such items —
+    a mandate for a 主项 covers its 子项."""
+    from sifa.catalogue.models import CatalogueItem, EntryStatus, VersionStatus
+
+    live = Q(implementations__status=EntryStatus.ACTIVE) & Q(
+        implementations__version__status=VersionStatus.PUBLISHED
+    )
+    applicable = CatalogueItem.objects.filter(live)
+    rows = CatalogueItem.objects.filter(
+        Q(pk__in=applicable.values("pk")) | Q(pk__in=applicable.values("parent_id"))
+    ).order_by("basic_code")
+    return list(rows.values_list("basic_code", "name"))
+
+
+def item_names(codes: Collection[str]) -> dict[str, str]:
+    """``{basic code: name}`` for those of ``codes`` a mandate may name (the accounts app's item
+    lookup, registered in ``ApplicationsConfig.ready``)."""
+    wanted = set(codes)
+    return {code: name for code, name in mandatable_items() if code in wanted}
+
+
+# --- 一窗受理: what a window clerk may receive, and the receipt -------------------------------------
+
+WINDOW_SUBMIT_KEY = "window-submit-{pk}"
+"""The Idempotency-Key of a walk-in submission at the window: a double click or a reload replays
+the first answer, and the receipt reads the query code back from it."""
+
+
+def window_paths(actor: Actor) -> tuple[str, ...]:
+    """The organisations where the actor sits at a window (一窗受理)."""
+    return actor.paths_for([Role.WINDOW_CLERK])
+
+
+def window_covers(actor: Actor, organisation_path: str) -> bool:
+    """一窗受理: a window clerk at the organisation, in its subtree, or above it may receive for it
+    (docs/workflow.md, "Who may see and act")."""
+    if actor.is_superuser:
+        return True
+    return any(
+        organisation_path.startswith(path) or path.startswith(organisation_path)
+        for path in window_paths(actor)
+    )
+
+
+def window_application(actor: Actor, ref: Any) -> Application:
+    """A walk-in application (filed at a window) that the actor's windows may handle — wherever the
+    accepting organisation sits on their line; anything else is 404."""
+    try:
+        key = uuid.UUID(str(ref))
+    except ValueError:
+        raise NotFound() from None
+    row = (
+        Application.objects.select_related(
+            "entry__item", "version", "accepting_organisation", "applicant_person", "applicant_company"
+        )
+        .filter(pk=key, channel=SubmissionChannel.WINDOW)
+        .first()
+    )
+    if row is None or not window_covers(actor, row.scope_path):
+        raise NotFound()
+    return row
+
+
+def window_material(actor: Actor, ref: Any, material_id: Any) -> ApplicationMaterial:
+    """A stored file of a walk-in application the actor's windows may handle."""
+    app = window_application(actor, ref)
+    try:
+        key = uuid.UUID(str(material_id))
+    except ValueError:
+        raise NotFound() from None
+    row = ApplicationMaterial.objects.filter(application=app, pk=key).exclude(storage_key="").first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def window_entries(actor: Actor) -> QuerySet:
+    """Active entries on a published version that the actor's windows may receive for: entries of
+    the window's own organisation, of every organisation above it, and of those below it (the rule
+    of :func:`window_covers`)."""
+    from sifa.catalogue.models import EntryStatus, ImplementationEntry, VersionStatus
+    from sifa.organisations.scope import subtree_q
+
+    paths = window_paths(actor)
+    ancestors = {p[: i + 1] for p in paths for i, ch in enumerate(p) if ch == "/" and i}
+    return (
+        ImplementationEntry.objects.filter(status=EntryStatus.ACTIVE, version__status=VersionStatus.PUBLISHED)
+        .filter(
+            subtree_q("accepting_organisation__path", paths) | Q(accepting_organisation__path__in=ancestors)
+        )
+        .select_related("item", "version", "accepting_organisation")
+        .order_by("item__basic_code", "accepting_organisation__level", "accepting_organisation__path")
+    )
+
+
+def window_applications(user: Any) -> QuerySet[Application]:
+    """The walk-in applications this clerk filed at the window, newest first."""
+    return (
+        Application.objects.filter(submitted_by=user, channel=SubmissionChannel.WINDOW)
+        .select_related("entry__item", "accepting_organisation", "applicant_person", "applicant_company")
+        .order_by("-created_at", "id")
+    )
+
+
+def window_query_code(user: Any, app: Application) -> str:
+    """The query code of a walk-in submission, for the clerk who submitted it at the window (it is
+    kept only sealed in the submission's idempotency record); "" for anyone else."""
+    from sifa.applications.services.idempotency import stored_answer
+
+    answer = stored_answer(
+        user=user, scope=f"applications.submit:{app.pk}", key=WINDOW_SUBMIT_KEY.format(pk=app.pk)
+    )
+    return str((answer or {}).get("query_code") or "")

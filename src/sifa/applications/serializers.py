@@ -47,6 +47,11 @@ def materials_checklist(app: Application) -> list[dict[str, Any]]:
                 "requested": row is None,
                 "provenance": row.provenance if row else None,
                 "source_label": row.source_label if row else "",
+                "partner_answer": (
+                    {"answer_id": row.partner_answer_id, "answered_at": row.partner_answered_at}
+                    if row and row.partner_answer_id
+                    else None
+                ),
                 "valid_until": row.valid_until if row else None,
                 "file": _material_file(app, row) if row else None,
             }
@@ -78,6 +83,9 @@ def summary(app: Application) -> dict[str, Any]:
         "stage": selectors.STAGES.get(app.status, ""),
         "next_action": selectors.NEXT_ACTIONS.get(app.status, ""),
         "channel": app.channel,
+        "agent": {"public_id": str(app.agent.public_id), "display_name": app.agent.display_name}
+        if app.agent_id
+        else None,
         "accepting_organisation": app.accepting_organisation.name,
         "created_at": app.created_at,
         "submitted_at": app.submitted_at,
@@ -153,6 +161,11 @@ class MaterialFileSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="下载地址（仅本人及管辖范围内的工作人员）")
 
 
+class PartnerAnswerSerializer(serializers.Serializer):
+    answer_id = serializers.CharField(help_text="部门应答编号（共享数据交换的应答标识）")
+    answered_at = serializers.DateTimeField(help_text="部门应答时间")
+
+
 class ChecklistMaterialSerializer(serializers.Serializer):
     material = serializers.IntegerField(help_text="事项材料ID（上传时的 material）")
     name = serializers.CharField()
@@ -162,6 +175,9 @@ class ChecklistMaterialSerializer(serializers.Serializer):
     requested = serializers.BooleanField(help_text="仍需提供")
     provenance = EnumField(MaterialProvenance, allow_null=True, help_text="材料来源；未提供时为空")
     source_label = serializers.CharField(help_text="来源说明，如 电子证照库：律师执业证")
+    partner_answer = PartnerAnswerSerializer(
+        allow_null=True, help_text="部门共享数据的应答（仅当合作部门确实应答时才有；否则材料须由申请人提交）"
+    )
     valid_until = serializers.DateField(allow_null=True)
     file = MaterialFileSerializer(allow_null=True)
 
@@ -176,9 +192,19 @@ class PublicTimelineEntrySerializer(serializers.Serializer):
 
 class DeadlineSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="法定时限 / 承诺时限 / 告知期限")
-    due_on = serializers.DateField(allow_null=True)
+    due_on = serializers.DateField(
+        allow_null=True, help_text="截止日期；计时中从不为空，仅中止期间（paused）为空"
+    )
     working_days_left = serializers.IntegerField(allow_null=True)
     paused = serializers.BooleanField(help_text="中止中（时限暂停）")
+    provisional = serializers.BooleanField(
+        help_text="暂定：截止日期计入了国务院办公厅尚未公布放假安排的年度，按《全国年节及纪念日放假办法》推算，公布后可能变动"
+    )
+
+
+class AgentSerializer(serializers.Serializer):
+    public_id = serializers.UUIDField(help_text="受托人账户的公开标识")
+    display_name = serializers.CharField(help_text="受托人姓名或单位名称")
 
 
 class ApplicationSummarySerializer(serializers.Serializer):
@@ -191,6 +217,9 @@ class ApplicationSummarySerializer(serializers.Serializer):
     stage = serializers.CharField()
     next_action = serializers.CharField(help_text="下一步该谁做什么")
     channel = EnumField(SubmissionChannel)
+    agent = AgentSerializer(
+        allow_null=True, help_text="委托代办时的受托人（代办人）；本人申请或窗口受理时为空"
+    )
     accepting_organisation = serializers.CharField()
     created_at = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
@@ -254,8 +283,15 @@ class SubmittedSerializer(serializers.Serializer):
 
 
 class WalkInApplicantSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="申请人姓名")
-    id_number = serializers.CharField(help_text="公民身份号码（GB 11643）")
+    kind = serializers.ChoiceField(
+        [("person", "自然人"), ("company", "法人或其他组织")], required=False, help_text="默认 person"
+    )
+    name = serializers.CharField(help_text="申请人姓名或单位名称（已登记的须一致）")
+    id_number = serializers.CharField(required=False, help_text="自然人：公民身份号码（GB 11643）")
+    uscc = serializers.CharField(required=False, help_text="法人：统一社会信用代码（GB 32100）")
+    legal_representative = serializers.CharField(
+        required=False, help_text="法人：法定代表人或负责人（首次登记该单位时必填）"
+    )
 
 
 class ApplicationStartSerializer(serializers.Serializer):

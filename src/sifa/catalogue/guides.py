@@ -18,6 +18,7 @@ from sifa.catalogue.models import (
     ExerciseLevel,
     HandlingForm,
     ImplementationEntry,
+    ItemType,
     ItemVersion,
     Material,
     OnlineDepthLevel,
@@ -65,6 +66,16 @@ def limit_text(value: int | None, unit: str) -> str:
     return f"{value}个{TimeUnit(unit).label if unit in TimeUnit.values else '日'}"
 
 
+def extension_text(version: ItemVersion) -> str:
+    """Whether the deciding organisation may extend the limit (行政许可法 §42), with the basis;
+    empty for items that are not 行政许可."""
+    if version.item.item_type != ItemType.LICENSING:
+        return ""
+    if version.extension_applies:
+        return f"可以延长十日：{version.extension_basis or '行政许可法第四十二条第一款'}"
+    return f"不适用延长：{version.extension_basis or '法律、法规另有规定'}"
+
+
 def _date_text(value: Any) -> str:
     if value is None:
         return ""
@@ -90,7 +101,9 @@ def _material(row: Material, situations: list[Situation], answers: dict[str, str
     once_only = []
     if row.satisfiable_by_licence_type:
         once_only.append("已有相应电子证照的，无需提交")
-    if row.satisfiable_by_partner_data:
+    if row.satisfiable_by_partner_data and settings.PARTNER_DATA:
+        # Promised only where a partner adapter is configured (SIFA_PARTNER_DATA); without one the
+        # material is asked for, so the guide must not say otherwise.
         once_only.append("可通过部门共享数据核验的，无需提交")
     unanswered = [s for s in row.situations if s.partition("=")[0] not in answers]
     return {
@@ -153,6 +166,7 @@ def _stages(version: ItemVersion) -> list[dict[str, Any]]:
             "level": _label(ExerciseLevel, s.organisation_level),
             "limit": limit_text(s.limit_value, s.limit_unit),
             "legal_basis": s.legal_basis,
+            "not_counted": s.not_counted,
         }
         for s in process.stages.all()
     ]
@@ -224,6 +238,7 @@ def build(
             or ("即办" if version.case_type == CaseType.IMMEDIATE else ""),
             "promised_note": version.promised_limit_note,
             "special_procedures": version.special_procedures,
+            "extension": extension_text(version),
         },
         "fees": [
             {

@@ -135,6 +135,11 @@ def _select(rule: str, orgs: list[dict], by_id: dict[int, dict]) -> list[dict]:
             )
         ),
         "county_bureaus": lambda o: o["kind"] == bureau and o["level"] == OrganisationLevel.COUNTY,
+        # 所在地的司法行政部门 (公证法 §9, §21): a notary office sits in a county, a city or a district
+        # (§7), so the bureau of that place receives the application and reports it upwards.
+        "local_bureaus": lambda o: (
+            o["kind"] == bureau and o["level"] in (OrganisationLevel.CITY, OrganisationLevel.COUNTY)
+        ),
         "legal_aid_centres": lambda o: o["kind"] == OrganisationKind.LEGAL_AID_CENTRE,
         "judicial_offices": lambda o: o["kind"] == OrganisationKind.JUDICIAL_OFFICE,
     }

@@ -215,6 +215,17 @@ declare(
     group="外部系统 Outside systems",
 )
 declare(
+    "SIFA_PARTNER_DATA",
+    "str",
+    "",
+    "Partner data for once-only materials (公安 identity, 教育 degrees …; docs/applications.md). "
+    "Empty (the default, and production until a partner gateway is configured): no partner is "
+    "asked, such materials are requested from the applicant and nothing is labelled 部门共享数据. "
+    "`simulated`: a stand-in answers for every natural-person applicant, labelled 演示模拟 — demo "
+    "and tests only: refused unless SIFA_DEBUG is on (`make run` sets it).",
+    group="外部系统 Outside systems",
+)
+declare(
     "SIFA_WEB_THREADS",
     "int",
     4,

@@ -252,6 +252,12 @@ if _TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- outside systems -----------------------------------------------------------------------------
+PARTNER_DATA: str = env("SIFA_PARTNER_DATA").strip()
+if PARTNER_DATA not in ("", "simulated"):
+    raise ImproperlyConfigured("SIFA_PARTNER_DATA must be empty (no partner adapter) or 'simulated'")
+if PARTNER_DATA == "simulated" and not (DEBUG or _TESTING):
+    # The stand-in would label materials 部门共享数据 that no partner ever checked.
+    raise ImproperlyConfigured("SIFA_PARTNER_DATA=simulated is for demos and tests only (needs SIFA_DEBUG)")
 SMS_BACKEND = env("SIFA_SMS_BACKEND")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")

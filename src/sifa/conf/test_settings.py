@@ -4,6 +4,8 @@ import os
 
 os.environ["SIFA_TESTING"] = "1"
 os.environ.setdefault("SIFA_DEBUG", "0")
+# The partner stand-in answers in tests (tests of production behaviour override PARTNER_DATA).
+os.environ.setdefault("SIFA_PARTNER_DATA", "simulated")
 
 from sifa.conf.settings import *  # noqa: F403
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+
+from sifa.core.divisions import is_ever_valid
 
 
 class IdentifierError(ValueError):
@@ -58,16 +59,12 @@ def normalize_id_number(value: str) -> str:
     return (value or "").strip().upper()
 
 
-def parse_id_number(
-    value: str,
-    *,
-    today: dt.date | None = None,
-    region_exists: Callable[[str], bool] | None = None,
-) -> IdNumber:
+def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumber:
     """Validate a 18-digit 公民身份号码 and return its parts.
 
-    Checks, in order: format, check digit, a real birth date that is not in the future, and — when
-    ``region_exists`` is given — that the 6-digit address code is a known 行政区划代码.
+    Checks, in order: format, check digit, a real birth date that is not in the future, and that
+    the 6-digit address code was a GB/T 2260 code at some time (:mod:`sifa.core.divisions`): the
+    number is fixed for life (居民身份证法 §3), so 110103 (崇文区, merged in 2010) is accepted.
     """
     raw = normalize_id_number(value)
     if len(raw) != 18:
@@ -85,8 +82,10 @@ def parse_id_number(
         raise IdentifierError("id_number.birth_date_future", "公民身份号码中的出生日期晚于今天")
     if birth < EARLIEST_BIRTH:
         raise IdentifierError("id_number.birth_date", "公民身份号码中的出生日期不合理")
-    if region_exists is not None and not region_exists(raw[:6]):
-        raise IdentifierError("id_number.region", "公民身份号码中的地址码不是有效的行政区划代码")
+    if not is_ever_valid(raw[:6]):
+        raise IdentifierError(
+            "id_number.region", "公民身份号码前6位地址码不是任何时期的行政区划代码，请核对后重新输入"
+        )
     return IdNumber(value=raw, region_code=raw[:6], birth_date=birth, sequence=raw[14:17])
 
 

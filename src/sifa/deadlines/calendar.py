@@ -10,7 +10,9 @@ The legal counting rules (see ``docs/deadlines.md``):
 * 行政许可法 §82: periods of that law are counted in working days, public holidays excluded.
 
 Working days are *data*, never derived from weekdays: the State Council sets make-up working
-Saturdays and Sundays (调休上班日) each year. A computation that needs a year without data raises
+Saturdays and Sundays (调休上班日) each year. Until it has, a year is *provisional*: computed from the
+rules of 《全国年节及纪念日放假办法》 (``sifa.deadlines.provisional``), and every due date that counts a day
+of it says so (:func:`depends_on_provisional`). A computation that needs a year with neither raises
 :class:`CalendarDataMissing` — it never guesses.
 """
 
@@ -62,16 +64,18 @@ class WorkingCalendar(Protocol):
 class InMemoryCalendar:
     """A calendar held in memory: ``{year: working days}``; years absent are missing.
 
-    Used by tests and by anything that already has the data at hand.
+    ``provisional`` names the years whose data is provisional. Used by tests and by anything that
+    already has the data at hand.
     """
 
-    def __init__(self, years: Mapping[int, Iterable[dt.date]]) -> None:
+    def __init__(self, years: Mapping[int, Iterable[dt.date]], *, provisional: Iterable[int] = ()) -> None:
         self._years: dict[int, tuple[dt.date, ...]] = {}
         for year, days in years.items():
             ordered = tuple(sorted(set(days)))
             if any(d.year != year for d in ordered):
                 raise ValueError(f"{year} 年的工作日列表含有其他年份的日期")
             self._years[year] = ordered
+        self._provisional = frozenset(provisional)
 
     @classmethod
     def from_rules(
@@ -99,9 +103,43 @@ class InMemoryCalendar:
         except KeyError:
             raise CalendarDataMissing(year) from None
 
+    def is_provisional(self, year: int) -> bool:
+        return year in self._provisional
+
     @property
     def years(self) -> tuple[int, ...]:
         return tuple(sorted(self._years))
+
+
+class OverlayCalendar:
+    """``base`` with some years replaced by official working days (e.g. a notice not yet published,
+    to preview what it would change). The replaced years are not provisional."""
+
+    def __init__(self, base: WorkingCalendar, years: Mapping[int, Iterable[dt.date]]) -> None:
+        self.base = base
+        self._years = {year: tuple(sorted(set(days))) for year, days in years.items()}
+
+    def workdays(self, year: int) -> Sequence[dt.date]:
+        if year in self._years:
+            return self._years[year]
+        return self.base.workdays(year)
+
+    def is_provisional(self, year: int) -> bool:
+        return year not in self._years and is_provisional(self.base, year)
+
+
+def is_provisional(calendar: WorkingCalendar, year: int) -> bool:
+    """Whether ``calendar`` holds ``year`` only provisionally (calendars without the notion: never)."""
+    check = getattr(calendar, "is_provisional", None)
+    return bool(check and check(year))
+
+
+def depends_on_provisional(calendar: WorkingCalendar, start: dt.date, end: dt.date) -> bool:
+    """Whether a period counted from ``start`` (which does not count, 民法典 §201) to ``end`` counts a
+    day of a provisional year — then a due date ``end`` is 暂定 until that year's notice is entered."""
+    if end <= start:
+        return False
+    return any(is_provisional(calendar, year) for year in range((start + ONE_DAY).year, end.year + 1))
 
 
 def is_workday(calendar: WorkingCalendar, day: dt.date) -> bool:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sifa.audit.services import record
 from sifa.core.errors import Conflict, NotFound, ServiceError
-from sifa.deadlines.calendar import CalendarDataMissing, TimeLimit, WorkingCalendar
+from sifa.deadlines.calendar import CalendarDataMissing, TimeLimit, WorkingCalendar, depends_on_provisional
 from sifa.deadlines.clocks import NOTICE_WINDOW, Clock, ClockError, SuspensionKind, WarningLevel
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import ClockPurpose, ClockState
@@ -25,16 +25,22 @@ from sifa.deadlines.services import record_calendar_alert
 def recompute(state: ClockState, calendar: WorkingCalendar, today: dt.date) -> bool:
     """Set the derived columns of ``state`` (unsaved) as of ``today``.
 
+    ``provisional`` is set when a day counted from the start up to the (projected) due date lies in
+    a provisional calendar year: the due date is 暂定 until that year's official notice is entered.
     Without calendar data the derived columns become unknown (``due_on`` None), the year's alert is
     recorded, and False is returned: the events stay the record and a later refresh fills them in.
     """
+    clock = state.to_clock()
     try:
-        status = state.to_clock().status(calendar, today)
+        status = clock.status(calendar, today)
+        provisional = depends_on_provisional(calendar, clock.started_on, status.projected_due_on)
     except CalendarDataMissing as missing:
         record_calendar_alert(missing.year)
         state.due_on = state.working_days_left = None
+        state.provisional = False
         state.refreshed_on = today
         return False
+    state.provisional = provisional
     state.due_on = status.due_on
     state.working_days_left = status.working_days_left
     state.warning_level = status.warning_level

@@ -3,6 +3,11 @@
 A year is loaded once (one indexed query) and reused. Every ``ttl`` seconds the cached year checks
 its ``CalendarYear.revision`` (one tiny query) and reloads only if an administrator changed it;
 edits made in this process invalidate the cache at once (``forget``).
+
+A year without complete official data is *provisional*: its working days come from the rules of
+《全国年节及纪念日放假办法》 (``sifa.deadlines.provisional``), cached the same way, until the year is
+entered. Partial manual edits of such a year are not used until it is complete. Outside the years the
+rules cover, ``CalendarDataMissing`` is raised.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sifa.deadlines import provisional
 from sifa.deadlines.calendar import CalendarDataMissing
 from sifa.deadlines.models import CalendarDay, CalendarYear
 
@@ -21,9 +27,14 @@ DEFAULT_TTL_SECONDS = 60.0
 
 @dataclass
 class _CachedYear:
-    revision: int
+    revision: int | None
+    """The official year's revision; None for a provisional year."""
     checked_at: float
     workdays: tuple[dt.date, ...]
+
+    @property
+    def provisional(self) -> bool:
+        return self.revision is None
 
 
 _cache: dict[int, _CachedYear] = {}
@@ -40,32 +51,43 @@ def forget(year: int | None = None) -> None:
 
 
 class DatabaseCalendar:
-    """``WorkingCalendar`` over the calendar table; raises ``CalendarDataMissing`` for an incomplete year."""
+    """``WorkingCalendar`` over the calendar table, provisional where a year is not complete;
+    raises ``CalendarDataMissing`` for a year that is neither."""
 
     def __init__(self, ttl: float = DEFAULT_TTL_SECONDS) -> None:
         self.ttl = ttl
 
     def workdays(self, year: int) -> Sequence[dt.date]:
+        return self._year(year).workdays
+
+    def is_provisional(self, year: int) -> bool:
+        return self._year(year).provisional
+
+    def _year(self, year: int) -> _CachedYear:
         now = time.monotonic()
         cached = _cache.get(year)
         if cached is not None and now - cached.checked_at < self.ttl:
-            return cached.workdays
+            return cached
         revision = (
             CalendarYear.objects.filter(year=year, complete=True).values_list("revision", flat=True).first()
         )
         if revision is None:
-            forget(year)
-            raise CalendarDataMissing(year)
-        if cached is not None and cached.revision == revision:
+            if not provisional.covers(year):
+                forget(year)
+                raise CalendarDataMissing(year)
+            entry = _CachedYear(None, now, provisional.provisional_year(year).workdays)
+        elif cached is not None and cached.revision == revision:
             cached.checked_at = now
-            return cached.workdays
-        days = tuple(
-            CalendarDay.objects.filter(
-                date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31), is_workday=True
+            return cached
+        else:
+            days = tuple(
+                CalendarDay.objects.filter(
+                    date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31), is_workday=True
+                )
+                .order_by("date")
+                .values_list("date", flat=True)
             )
-            .order_by("date")
-            .values_list("date", flat=True)
-        )
+            entry = _CachedYear(revision, now, days)
         with _lock:
-            _cache[year] = _CachedYear(revision, now, days)
-        return days
+            _cache[year] = entry
+        return entry

@@ -143,6 +143,11 @@ class ClockState(models.Model):
         "预警等级", max_length=10, choices=WarningLevel.choices, default=WarningLevel.GREEN, db_index=True
     )
     paused = models.BooleanField("已中止", default=False)
+    provisional = models.BooleanField(
+        "暂定",
+        default=False,
+        help_text="截止日期计入了尚未公布放假安排的年度（按《全国年节及纪念日放假办法》推算），公布后可能变动",
+    )
     refreshed_on = models.DateField("预警计算日期", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -181,3 +186,66 @@ class ClockState(models.Model):
         self.suspensions = [s.as_dict() for s in clock.suspensions]
         self.extensions = [e.as_dict() for e in clock.extensions]
         self.stopped_on = clock.stopped_on
+
+
+class NoticeStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+    SUPERSEDED = "superseded", "已被新通知替代"
+
+
+class CalendarNotice(models.Model):
+    """The State Council's notice of a year's holidays (国务院办公厅关于XXXX年部分节假日安排的通知),
+    as the calendar administrator entered it: every rest day of the breaks with its holiday's name
+    and every make-up working day (调休上班日). Publishing it makes the year official."""
+
+    data_class = "internal"
+
+    year = models.PositiveSmallIntegerField("年度")
+    document_number = models.CharField(
+        "文号", max_length=60, help_text="如 国办发明电〔2026〕7号（GB/T 9704 六角括号）"
+    )
+    issued_on = models.DateField("发文日期")
+    holidays = models.JSONField(
+        "放假日期", default=list, help_text='[{"date": "2027-01-01", "name": "元旦"}, …]'
+    )
+    makeup_workdays = models.JSONField(
+        "调休上班日期", default=list, help_text='[{"date": "2027-02-20", "name": "春节"}, …]'
+    )
+    status = models.CharField("状态", max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发布人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    recomputed_at = models.DateTimeField("重算完成时间", null=True, blank=True)
+    clocks_examined = models.PositiveIntegerField("重算时限数", null=True, blank=True)
+    clocks_moved = models.PositiveIntegerField("截止日期变动数", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "放假安排通知"
+        verbose_name_plural = "放假安排通知"
+        ordering = ["-year", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"],
+                condition=models.Q(status="draft"),
+                name="deadlines_one_draft_notice_per_year",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年放假安排（{self.document_number}）"
+
+    @property
+    def title(self) -> str:
+        return f"国务院办公厅关于{self.year}年部分节假日安排的通知"

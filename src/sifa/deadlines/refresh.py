@@ -5,11 +5,17 @@ Safe with several workers at once: each batch is one transaction that locks its 
 write is conditional on the row's ``version`` being the one read, so a command that changed the
 clock meanwhile (suspend, extend …) is never overwritten by a stale computation. SQLite has a
 single writer, so the conditional update alone suffices there.
+
+A due date only moves here when the calendar changed under it (a published notice, an edited day):
+commands write their own. Each batch sends ``due_dates_moved`` with the clocks whose due date moved,
+inside its transaction, so the owners are told exactly once (the write is also conditional on the
+old due date, so two workers never both report one move).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -18,9 +24,12 @@ from sifa.deadlines.calendar import WorkingCalendar
 from sifa.deadlines.clock_services import recompute
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import ClockState
+from sifa.deadlines.signals import DueDateMove, due_dates_moved
+
+logger = logging.getLogger("sifa.deadlines")
 
 BATCH_SIZE = 500
-_DERIVED = ("due_on", "working_days_left", "warning_level", "paused", "refreshed_on")
+_DERIVED = ("due_on", "working_days_left", "warning_level", "paused", "provisional", "refreshed_on")
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,7 @@ class RefreshResult:
     examined: int
     changed: int
     missing_calendar: int
+    moved: int = 0
 
 
 def refresh_warnings(
@@ -35,7 +45,7 @@ def refresh_warnings(
 ) -> RefreshResult:
     """Recompute every open clock as of ``today``; returns how many were examined and changed."""
     calendar = calendar or DatabaseCalendar()
-    examined = changed = missing = 0
+    examined = changed = missing = moved = 0
     last_id = 0
     lock = connection.features.has_select_for_update_skip_locked
     while True:
@@ -47,6 +57,7 @@ def refresh_warnings(
             if not batch:
                 break
             last_id = batch[-1].id
+            moves = []
             for state in batch:
                 examined += 1
                 before = tuple(getattr(state, name) for name in _DERIVED[:-1])
@@ -54,7 +65,44 @@ def refresh_warnings(
                     missing += 1
                 if tuple(getattr(state, name) for name in _DERIVED[:-1]) == before:
                     continue
-                changed += ClockState.objects.filter(pk=state.pk, version=state.version).update(
-                    **{name: getattr(state, name) for name in _DERIVED}
-                )
-    return RefreshResult(examined, changed, missing)
+                written = ClockState.objects.filter(
+                    pk=state.pk, version=state.version, due_on=before[0]
+                ).update(**{name: getattr(state, name) for name in _DERIVED})
+                changed += written
+                if (
+                    written
+                    and before[0] is not None
+                    and state.due_on is not None
+                    and state.due_on != before[0]
+                ):
+                    moves.append(_move(state, before[0]))
+            if moves:
+                moved += len(moves)
+                _tell(moves)
+    return RefreshResult(examined, changed, missing, moved)
+
+
+def _tell(moves: list[DueDateMove]) -> None:
+    """Send ``due_dates_moved`` in a savepoint: if a receiver fails, its writes roll back and the
+    failure is logged for monitoring, but the new due dates stay — a broken message must never keep
+    every deadline from being refreshed."""
+    try:
+        with transaction.atomic():
+            due_dates_moved.send(sender=ClockState, moves=moves)
+    except Exception:
+        logger.exception(
+            "could not tell the owners of %d moved due dates; the due dates are stored", len(moves)
+        )
+
+
+def _move(state: ClockState, before: dt.date) -> DueDateMove:
+    return DueDateMove(
+        clock_id=state.pk,
+        subject_type=state.subject_type,
+        subject_id=state.subject_id,
+        purpose=state.purpose,
+        stage=state.stage,
+        before=before,
+        after=state.due_on,
+        provisional=state.provisional,
+    )

@@ -254,7 +254,32 @@ def define_year(
     ]
     if errors:
         raise ServiceError("calendar.bad_year", "放假安排有误，请逐项修改", errors=errors)
-    user = actor if getattr(actor, "pk", None) else None
+    with transaction.atomic():
+        row = write_year(
+            year, holidays=holidays, makeup_workdays=makeup_workdays, source=MANUAL_SOURCE, user=actor
+        )
+        record(
+            "deadlines.calendar_year.define",
+            actor=actor,
+            object_type="CalendarYear",
+            object_id=str(year),
+            detail={"holidays": len(holidays), "makeup_workdays": len(makeup_workdays)},
+        )
+    row.refresh_from_db()
+    return row
+
+
+def write_year(
+    year: int,
+    *,
+    holidays: Mapping[dt.date, str],
+    makeup_workdays: Mapping[dt.date, str],
+    source: str,
+    user: Any = None,
+) -> CalendarYear:
+    """Replace the year's days (validated by the caller) and mark it complete — official — with
+    ``source`` (``manual`` or the notice's 文号); its alert is resolved. Part of the caller's command."""
+    user = user if getattr(user, "pk", None) else None
     rows = []
     for day in _days_of(year):
         if day in makeup_workdays:
@@ -275,22 +300,14 @@ def define_year(
             batch_size=1000,
         )
         row, was_created = CalendarYear.objects.get_or_create(
-            year=year, defaults={"complete": True, "source": MANUAL_SOURCE}
+            year=year, defaults={"complete": True, "source": source[:60]}
         )
         if not was_created:
             CalendarYear.objects.filter(year=year).update(
-                complete=True, source=MANUAL_SOURCE, revision=F("revision") + 1
+                complete=True, source=source[:60], revision=F("revision") + 1
             )
         CalendarAlert.objects.filter(year=year, resolved_at__isnull=True).update(resolved_at=timezone.now())
-        record(
-            "deadlines.calendar_year.define",
-            actor=actor,
-            object_type="CalendarYear",
-            object_id=str(year),
-            detail={"holidays": len(holidays), "makeup_workdays": len(makeup_workdays)},
-        )
         _forget(year)
-    row.refresh_from_db()
     return row
 
 

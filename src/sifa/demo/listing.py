@@ -1,9 +1,11 @@
-"""``sifa demo-accounts``' listing with the results the demo cases produced: each holder's licences."""
+"""``sifa demo-accounts``' listing with what the demo data produced: each holder's licences and
+each account's mandates (委托代办, given and received)."""
 
 from __future__ import annotations
 
 from sifa.accounts.management.commands import _demo
 from sifa.accounts.models import User
+from sifa.demo.mandates import mandates_of
 from sifa.licences.models import Licence
 
 
@@ -26,5 +28,5 @@ def licences_of(user: User) -> dict[str, object]:
 
 
 def listing() -> list[dict[str, object]]:
-    """Every demo account (login facts) with the licences it holds."""
-    return _demo.listing(extra=licences_of)
+    """Every demo account (login facts) with the licences it holds and its mandates."""
+    return _demo.listing(extra=lambda user: {**licences_of(user), **mandates_of(user)})

@@ -29,7 +29,7 @@ class DocumentKind(models.TextChoices):
 
 
 class DocumentNumberSequence(models.Model):
-    """The last number used per issuing organisation, kind and year (文号 GB/T 9704 §7.2.4)."""
+    """The last number used per issuing organisation, kind and year (发文字号, GB/T 9704-2012 §7.2.5)."""
 
     data_class = "internal"
 
@@ -60,7 +60,7 @@ class Document(models.Model):
     kind = models.CharField("文书种类", max_length=30, choices=DocumentKind.choices, db_index=True)
     title = models.CharField("标题", max_length=100)
     number = models.CharField(
-        "文号", max_length=64, help_text="e.g. 浙司许字〔2026〕第0001号 (GB/T 9704 §7.2.4)"
+        "文号", max_length=64, help_text="e.g. 浙司许〔2026〕1号 (GB/T 9704-2012 §7.2.5)"
     )
     year = models.PositiveSmallIntegerField("年度")
     sequence = models.PositiveIntegerField("序号")

@@ -1,10 +1,11 @@
-"""Document numbers (发文字号, GB/T 9704 §7.2.4): ``浙司许字〔2026〕第0001号``.
+"""Document numbers (发文字号, GB/T 9704-2012 §7.2.5): ``浙司许〔2026〕1号``.
 
-``<province short name>司<kind word>字〔<year>〕第<sequence, 4+ digits>号``. The province short
-name comes from the first two digits of the issuing organisation's region code (GB/T 2260); the
-ministry, with no region, writes ``部司许字…``. Numbers count per organisation, kind and year, so
-the same number can exist at two organisations — a document is identified by its issuing
-organisation together with its number, as on paper.
+``<机关代字><kind word>〔<year>〕<sequence>号``: the issuing organisation's own 代字
+(``Organisation.document_code``, e.g. 浙司 for 浙江省司法厅, 杭司 for 杭州市司法局; see
+:mod:`sifa.organisations.document_codes`), the kind word of the document (许, 受, 补 …), the full
+year in 六角括号, and the sequence in Arabic numerals without 第 and without leading zeros (1,
+not 0001). Codes are unique per organisation, so no two organisations issue the same number;
+numbers count per organisation, kind and year.
 
 The counter is incremented with one conditional ``UPDATE … SET last_number = last_number + 1``
 inside the caller's transaction: the row lock serialises concurrent issuers (PostgreSQL), SQLite
@@ -27,34 +28,21 @@ KIND_WORDS: dict[str, str] = {
     DocumentKind.CORRECTION_NOTICE: "补",
     DocumentKind.APPROVAL_DECISION: "许",
     DocumentKind.DENIAL_DECISION: "不许",
+    DocumentKind.LEGAL_AID_DENIAL: "援不",
+    DocumentKind.OBJECTION_DECISION: "援异",
+    DocumentKind.MEDIATION_AGREEMENT: "调",
+    DocumentKind.MEDIATION_TERMINATION: "调终",
 }
-
-PROVINCE_SHORT_NAMES: dict[str, str] = {
-    "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉", "23": "黑",
-    "31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣", "37": "鲁", "41": "豫",
-    "42": "鄂", "43": "湘", "44": "粤", "45": "桂", "46": "琼", "50": "渝", "51": "川", "52": "黔",
-    "53": "滇", "54": "藏", "61": "陕", "62": "甘", "63": "青", "64": "宁", "65": "新", "71": "台",
-    "81": "港", "82": "澳",
-}  # fmt: skip
-"""省级行政区简称 (GB/T 2260 codes → the one-character short names used in 文号)."""
-MINISTRY_PREFIX = "部"
+"""The second layer of the 代字 (GB/T 9704 leaves it to the organ): one word per document kind,
+taken from the document's title (受理, 不予受理, 补正, 准予许可, 不予许可; 不予法律援助, 法律援助异议,
+人民调解协议, 调解终止)."""
 
 
-def province_short_name(organisation: Any) -> str:
-    """The short name of the organisation's province, or ``部`` for an organisation without a
-    region (the ministry). Walks up the parents when the organisation itself has no region."""
-    node = organisation
-    while node is not None:
-        region_id = getattr(node, "region_id", None)
-        if region_id:
-            return PROVINCE_SHORT_NAMES.get(str(region_id)[:2], MINISTRY_PREFIX)
-        node = node.parent if getattr(node, "parent_id", None) else None
-    return MINISTRY_PREFIX
-
-
-def format_number(prefix: str, kind: str, year: int, sequence: int) -> str:
-    """``format_number("浙", "approval_decision", 2026, 1)`` → ``浙司许字〔2026〕第0001号``."""
-    return f"{prefix}司{KIND_WORDS[kind]}字〔{year}〕第{sequence:04d}号"
+def format_number(document_code: str, kind: str, year: int, sequence: int) -> str:
+    """``format_number("浙司", "approval_decision", 2026, 1)`` → ``浙司许〔2026〕1号``."""
+    if not document_code or sequence < 1:
+        raise ValueError("a document number needs a 机关代字 and a sequence from 1")
+    return f"{document_code}{KIND_WORDS[kind]}〔{year}〕{sequence}号"
 
 
 def next_sequence(organisation: Any, kind: str, year: int) -> int:

@@ -65,8 +65,18 @@ def chinese_number(value: int) -> str:
     return text
 
 
+def document_date(value: dt.date) -> str:
+    """``2026-11-07`` → ``2026年11月7日``: GB/T 9704-2012 §7.3.5.4 writes the 成文日期 (and §9,
+    after GB/T 15835, every date in the text) in Arabic numerals, the year in full, month and day
+    without leading zeros."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
 def chinese_date(value: dt.date) -> str:
-    """``2026-11-27`` → ``二〇二六年十一月二十七日`` (GB/T 9704 公文成文日期)."""
+    """``2026-11-27`` → ``二〇二六年十一月二十七日``, the date in Chinese numerals as certificates (the
+    e-licence PDF) print it. Documents under GB/T 9704-2012 use :func:`document_date`."""
     if isinstance(value, dt.datetime):
         value = value.date()
     year = "".join(_DIGITS[int(d)] for d in f"{value.year:04d}")

@@ -19,9 +19,10 @@ from django.utils import timezone
 from sifa.audit.services import record
 from sifa.core.errors import ServiceError
 from sifa.documents.models import Document, DocumentKind
-from sifa.documents.numbering import KIND_WORDS, format_number, next_sequence, province_short_name
+from sifa.documents.numbering import format_number, next_sequence
 from sifa.documents.rendering import render_pdf
 from sifa.documents.sealing import seal_pdf
+from sifa.organisations.document_codes import ensure_document_code
 
 DEFAULT_REVIEW_CHANNELS = (
     "书面申请：当面递交或者邮寄行政复议申请书",
@@ -83,16 +84,6 @@ LIST_FIELDS = ("reasons", "items", "parties", "mediators", "terms", "remedies")
 RULINGS = ("uphold", "correct")
 """法律援助法 §49: 维持法律援助机构决定 or 责令法律援助机构改正."""
 
-# 发文字号 words of the kinds above that numbering.py's table does not have yet (it holds the
-# licensing kinds); they join it here so every kind numbers the same way.
-KIND_WORDS.update(
-    {
-        DocumentKind.LEGAL_AID_DENIAL: "援不",
-        DocumentKind.OBJECTION_DECISION: "援异",
-        DocumentKind.MEDIATION_AGREEMENT: "调",
-        DocumentKind.MEDIATION_TERMINATION: "调终",
-    }
-)
 CORRECTION_ITEM_FIELDS = ("material", "problem", "requirement")
 
 
@@ -146,6 +137,7 @@ def issue_document(
     actor: Any = None,
     scope_path: str = "",
     issued_on: dt.date | None = None,
+    title: str | None = None,
 ) -> Document:
     """Render, number, seal, store and audit one document; return the saved :class:`Document`.
 
@@ -154,6 +146,8 @@ def issue_document(
     ``organisation``, ``title``, ``number`` and ``issued_on`` are filled in here. ``related`` is
     (type, id), e.g. ``("application", "330106202611270001")``. ``scope_path`` defaults to the
     issuing organisation's path (who may read it: its staff and those above; and the recipient).
+    ``title`` replaces the kind's title where the same kind has a more exact name (a decision to
+    change or to cancel a licence is 准予变更行政许可决定书 / 注销行政许可决定书, not 准予行政许可).
 
     The number is taken inside the transaction that stores the document, so a failure anywhere
     (bad context, sealing, storage) uses no number.
@@ -165,7 +159,7 @@ def issue_document(
     _check_context(kind, context)
     spec = KINDS[kind]
     issued_on = issued_on or timezone.localdate()
-    title = DocumentKind(kind).label
+    title = (title or "").strip()[:100] or DocumentKind(kind).label
     related_type, related_id = related or ("", "")
     full_context = {
         "review_body": "作出本决定的行政机关的本级人民政府",
@@ -176,10 +170,10 @@ def issue_document(
         "organisation_name": organisation.name,
         "issued_on": issued_on,
     }
-    prefix = province_short_name(organisation)
     with transaction.atomic():
+        document_code = ensure_document_code(organisation)
         sequence = next_sequence(organisation, kind, issued_on.year)
-        number = format_number(prefix, kind, issued_on.year, sequence)
+        number = format_number(document_code, kind, issued_on.year, sequence)
         pdf = render_pdf(spec.template, {**full_context, "number": number})
         sealed = seal_pdf(pdf, organisation, reason=spec.reason, location=organisation.name)
         document = Document(

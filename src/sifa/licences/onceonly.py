@@ -11,13 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from sifa.applications.models import MaterialProvenance
-from sifa.applications.onceonly import Found
+from sifa.applications.onceonly import Found, subject_material
 from sifa.licences.types import type_for
 from sifa.licences.wallet import record_use, usable_wallet_licence
 
 
 class WalletProvider:
-    """Finds a valid licence of the material's type held by the applicant (account or ID number)."""
+    """Finds a valid licence of the material's type held by the applicant (account or ID number).
+
+    For the material that names the licence a 换发/注销 acts on (``subject_material``) only a licence
+    issued by the entry's deciding organisation (or below it) counts: that organisation changes or
+    cancels its own licences (律师法 §21, §22; 行政许可法 §49, §70)."""
 
     name = "licence"
 
@@ -26,10 +30,12 @@ class WalletProvider:
         if licence_type is None:
             return None
         person = application.applicant_person
+        issuer = application.entry.deciding_organisation if subject_material(application, material) else None
         licence = usable_wallet_licence(
             licence_type.pk,
             holder_id=application.applicant_id,
             id_number_index=person.id_number_index if person is not None else None,
+            issuer_path=issuer.path if issuer is not None else None,
         )
         if licence is None:
             return None

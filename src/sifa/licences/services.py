@@ -1,7 +1,8 @@
 """Issuing and changing licences: the only write path (each command atomic and audited).
 
 * :func:`issue_licence` — a new licence (version 001), signed with the active SM2 key.
-* :func:`issue_for_application` — what the workflow calls when a decision approves.
+* :func:`issue_for_application` — a new licence for an approved application (the workflow calls it
+  through :mod:`sifa.licences.results`, which also handles 换发 and 注销 items).
 * :func:`reissue` / :func:`replace` / :func:`change` — a new version (换发/补办/变更) with the same
   serial; the old version is superseded and stays verifiable as such.
 * :func:`suspend` / :func:`reinstate` / :func:`revoke` / :func:`cancel` — status with reason and date.
@@ -275,7 +276,7 @@ def issue_for_application(
 
     The type comes from the pinned catalogue version's ``result_name``; the holder is the applicant;
     the issuer is ``issuer`` or else the organisation currently handling the case (the deciding one).
-    A result marked 换发 re-issues the holder's current licence of that type as a new version.
+    换发 and 注销 items go through :func:`sifa.licences.results.apply_decision` instead.
     """
     licence_type = type_for_result(application.version.result_name)
     if licence_type is None:
@@ -290,19 +291,6 @@ def issue_for_application(
     particulars = {
         target: str(form[source])[:200] for source, target in PARTICULAR_FIELDS.items() if form.get(source)
     }
-    if "换发" in (application.version.result_name or ""):
-        current = (
-            Licence.objects.filter(
-                holder=application.applicant, licence_type=licence_type, status=LicenceStatus.VALID
-            )
-            .order_by("-issue_date", "-version")
-            .first()
-        )
-        if current is not None:
-            return _new_version(
-                current, IssueKind.REISSUE, actor=actor, reason=f"办件 {application.number} 准予换发",
-                particulars=particulars, application=application, with_pdf=with_pdf,
-            )  # fmt: skip
     return issue_licence(
         licence_type,
         application.applicant,

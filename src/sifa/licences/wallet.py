@@ -210,18 +210,25 @@ def uses_for_holder(licence: Licence) -> QuerySet[LicenceUse]:
 
 
 def usable_wallet_licence(
-    licence_type_id: int, *, holder_id: int | None, id_number_index: str | None
+    licence_type_id: int,
+    *,
+    holder_id: int | None,
+    id_number_index: str | None,
+    issuer_path: str | None = None,
 ) -> Licence | None:
-    """The newest usable licence of a type held by an account (or by an ID number's blind index)."""
+    """The newest usable licence of a type held by an account (or by an ID number's blind index);
+    with ``issuer_path``, only one issued by that organisation or an organisation below it."""
     owner = Q(pk__in=[])
     if holder_id:
         owner |= Q(holder_id=holder_id)
     if id_number_index:
         owner |= Q(holder_code_index=id_number_index)
     today = timezone.localdate()
+    found = Licence.objects.filter(owner, licence_type_id=licence_type_id, status=LicenceStatus.VALID)
+    if issuer_path:
+        found = found.filter(scope_path__startswith=issuer_path)
     return (
-        Licence.objects.filter(owner, licence_type_id=licence_type_id, status=LicenceStatus.VALID)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        found.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .select_related("licence_type")
         .order_by("-issue_date", "-version")
         .first()

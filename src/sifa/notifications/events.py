@@ -215,6 +215,45 @@ _BUILT_IN = [
         sample={"licence_name": "律师执业证（专职律师）", "licence_id": "1" * 40},
     ),
     EventTemplate(
+        code="deadline.moved",
+        name="办理期限调整",
+        title="办理期限调整：{{ kind }}改为{{ after }}",
+        body=(
+            "因{{ cause }}，您申请的“{{ item_name }}”（办件编号 {{ number }}）的{{ kind }}截止日期"
+            "由{{ before }}调整为{{ after }}{% if provisional %}（暂定：仍跨入尚未公布放假安排的年度）{% endif %}。"
+            "您无需办理任何手续。"
+        ),
+        sms="您的办件{{ number }}截止日期调整为{{ after }}，详见平台消息。",
+        fields=("number", "item_name", "kind", "before", "after", "cause"),
+        sample={
+            "number": _NUMBER,
+            "item_name": _ITEM,
+            "kind": "法定办结时限",
+            "before": "2027-01-05",
+            "after": "2027-01-04",
+            "cause": "国务院办公厅公布2027年部分节假日安排（国办发明电〔2026〕12号）",
+            "provisional": True,
+        },
+    ),
+    EventTemplate(
+        code="deadline.moved_staff",
+        name="待办事项截止日期调整",
+        title="{{ count }}件待办事项的截止日期已调整",
+        body=(
+            "因{{ cause }}，您岗位上以下待办事项的截止日期已重新计算：\n"
+            "{% for line in cases %}{{ line }}\n{% endfor %}"
+            "请在工作台待办工作中查看。"
+        ),
+        sms="您有{{ count }}件待办事项的截止日期因工作日历调整而变动，请登录工作台查看。",
+        fields=("count", "cases", "cause"),
+        channels=(Channel.IN_APP, Channel.EMAIL),
+        sample={
+            "count": 9999,
+            "cases": [f"{_NUMBER} 审查：2027-01-05 → 2027-01-04"],
+            "cause": "国务院办公厅公布2027年部分节假日安排（国办发明电〔2026〕12号）",
+        },
+    ),
+    EventTemplate(
         code="account.registered",
         name="注册成功",
         title="注册成功",

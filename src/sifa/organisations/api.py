@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import re
 
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
-from sifa.api.schema import ErrorSerializer
+from sifa.api.schema import LOGIN_ERRORS, ErrorSerializer, error_responses
 from sifa.core.errors import NotFound, ServiceError
 from sifa.organisations import selectors
+from sifa.organisations.document_codes import set_document_code
 from sifa.organisations.models import Organisation, OrganisationLevel, Region
 
 REGION_CODE_RE = re.compile(r"^(\d{6}|\d{12})$")
@@ -62,6 +65,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "path",
             "uscc",
             "uscc_source",
+            "document_code",
         ]
 
 
@@ -184,7 +188,48 @@ class OrganisationViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(organisation).data)
 
 
+class DocumentCodeSerializer(serializers.Serializer):
+    document_code = serializers.CharField(help_text="机关代字：1至10个汉字，如“浙司”“甬司”", allow_blank=True)
+
+
+class OrganisationDocumentCode(APIView):
+    """Set an organisation's own 机关代字 (the prefix of its document numbers)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="设置机构的机关代字（发文字号前缀）",
+        request=DocumentCodeSerializer,
+        responses={
+            200: OrganisationSerializer,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={
+                    400: "organisation.document_code_required / organisation.document_code_invalid",
+                    403: "organisation.permission_denied：仅本机构或上级机构的系统管理员",
+                    409: "organisation.document_code_taken：已由其他机构使用",
+                },
+            ),
+        },
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        org_id = _positive_int(pk, "organisation.invalid_id", "机构ID应为正整数")
+        data = request.data if isinstance(request.data, dict) else {}
+        organisation = set_document_code(request.user, org_id, data.get("document_code"))
+        return Response(OrganisationSerializer(selectors.get_organisation(organisation.pk)).data)
+
+
 router = SimpleRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("organisations", OrganisationViewSet, basename="organisation")
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "organisations/<str:pk>/document-code/",
+        OrganisationDocumentCode.as_view(),
+        name="organisation-document-code",
+    ),
+]

@@ -109,6 +109,13 @@ class Organisation(models.Model):
         blank=True,
         help_text="GB 32100: official codes where known; generated demo codes pass the check character.",
     )
+    document_code = models.CharField(
+        "机关代字",
+        max_length=20,
+        blank=True,
+        help_text="Prefix of the organisation's document numbers (GB/T 9704-2012 §7.2.5), e.g. 浙司; "
+        "derived by `sifa build-organisations` or on the first document, configurable (docs/documents.md).",
+    )
     is_active = models.BooleanField("有效", default=True)
 
     class Meta:
@@ -116,6 +123,14 @@ class Organisation(models.Model):
         verbose_name_plural = "机构"
         ordering = ["path"]
         indexes = [models.Index(fields=["region", "kind"], name="org_region_kind")]
+        constraints = [
+            # Two organisations never share a 代字, so two organisations never issue the same number.
+            models.UniqueConstraint(
+                fields=["document_code"],
+                condition=~models.Q(document_code=""),
+                name="organisation_document_code_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -131,6 +146,7 @@ class Role(models.TextChoices):
     CATALOGUE_ADMIN = "catalogue_admin", "事项管理员"
     SUPERVISOR = "supervisor", "监督人员"
     CONSULTANT = "consultant", "法律咨询人员"
+    CALENDAR_ADMIN = "calendar_admin", "工作日历管理员"
     SYSTEM_ADMIN = "system_admin", "系统管理员"
     SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDIT_ADMIN = "audit_admin", "审计管理员"

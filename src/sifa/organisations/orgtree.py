@@ -1,4 +1,5 @@
-"""The organisation tree as pure data: which organisations the regions imply, their names and USCCs.
+"""The organisation tree as pure data: which organisations the regions imply, their names, USCCs
+and 机关代字 (the prefix of their document numbers).
 
 No database access here, so the rules can be read and tested on their own; ``services`` turns the
 plan into rows. One organisation is identified by its *natural key* ``(kind, region code)`` (the
@@ -7,8 +8,8 @@ ministry has no region), which is what keeps rebuilding idempotent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from sifa.core.identifiers import orgcode_check_char, uscc_check_char
 from sifa.organisations.models import OrganisationKind, OrganisationLevel, RegionLevel, UsccSource
@@ -73,6 +74,7 @@ class OrgSpec:
     region_code: str | None
     uscc: str
     uscc_source: str
+    document_code: str = ""
 
     @property
     def sort_key(self) -> tuple[int, str, int]:
@@ -117,8 +119,13 @@ def judicial_office_name(township_name: str) -> str:
     return township_name.removesuffix("办事处") + "司法所"
 
 
-def plan(regions: Iterable[RegionRow]) -> list[OrgSpec]:
-    """Every organisation implied by ``regions``, parents before children, in a stable order."""
+def plan(regions: Iterable[RegionRow], document_codes: dict[NaturalKey, str] | None = None) -> list[OrgSpec]:
+    """Every organisation implied by ``regions``, parents before children, in a stable order.
+
+    ``document_codes`` are the 机关代字 organisations already have (configured or derived
+    earlier); they are kept, and every other organisation gets a derived one that none of them
+    uses (:func:`assign_document_codes`).
+    """
     by_code = {region.code: region for region in regions}
     bureau = OrganisationKind.BUREAU.value
     uscc, source = _uscc(MINISTRY_KEY, MINISTRY_REGISTRATION_CODE, MINISTRY_REGISTRATION_CODE + "0")
@@ -169,4 +176,119 @@ def plan(regions: Iterable[RegionRow]) -> list[OrgSpec]:
                     )
                 )
     specs.sort(key=lambda spec: spec.sort_key)
-    return specs
+    return assign_document_codes(specs, by_code, document_codes or {})
+
+
+# --- 机关代字 (GB/T 9704-2012 §7.2.5: 发文字号 = 发文机关代字 + 〔年份〕 + 发文顺序号) -----------------
+
+PROVINCE_SHORT_NAMES: dict[str, str] = {
+    "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉", "23": "黑",
+    "31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣", "37": "鲁", "41": "豫",
+    "42": "鄂", "43": "湘", "44": "粤", "45": "桂", "46": "琼", "50": "渝", "51": "川", "52": "黔",
+    "53": "滇", "54": "藏", "61": "陕", "62": "甘", "63": "青", "64": "宁", "65": "新", "71": "台",
+    "81": "港", "82": "澳",
+}  # fmt: skip
+"""省级行政区简称, keyed by the first two digits of the GB/T 2260 code."""
+MINISTRY_DOCUMENT_CODE = "司"
+"""司法部's own 代字, as in 司发, 司办."""
+DOCUMENT_CODE_MAX_LENGTH = 20
+_KIND_WORD = {
+    OrganisationKind.BUREAU.value: "司",
+    OrganisationKind.LEGAL_SERVICE_CENTRE.value: "公法",
+    OrganisationKind.LEGAL_AID_CENTRE.value: "法援",
+    OrganisationKind.JUDICIAL_OFFICE.value: "所",
+}
+_PLACE_SUFFIXES = (
+    "街道办事处", "特别行政区", "自治州", "自治县", "自治旗", "自治区", "街道", "地区", "林区", "特区",
+    "新区", "市", "盟", "县", "区", "旗", "镇", "乡", "省", "苏木",
+)  # fmt: skip
+_NUMERALS = "二三四五六七八九"
+
+
+def place_stems(name: str) -> list[str]:
+    """Short stems of a place name, shortest first: "西湖区" → ["西", "西湖"], "宁德市" → ["宁", "宁德"].
+
+    At most three characters, or the name without its suffix when that is at most four
+    ("鄂尔多斯市" → […, "鄂尔多斯"]), so that derived 代字 stay short; collisions beyond that get a
+    numeral (:func:`choose_document_code`).
+    """
+    core = name
+    for suffix in _PLACE_SUFFIXES:
+        if core.endswith(suffix) and len(core) > len(suffix):
+            core = core.removesuffix(suffix)
+            break
+    stems: list[str] = []
+    for stem in (name[:1], name[:2], core[:3], core if len(core) <= 4 else ""):
+        if stem and stem not in stems:
+            stems.append(stem)
+    return stems
+
+
+def document_stem(code: str) -> str:
+    """The part of a bureau's 代字 its subordinate bodies build on: "杭司" → "杭", "京司" → "京"."""
+    return code.removesuffix("司") or code
+
+
+def document_code_candidates(
+    kind: str, level: int, place_name: str, parent_code: str, region_code: str = ""
+) -> list[str]:
+    """The derived 代字 an organisation may take, most conventional first (docs/documents.md).
+
+    * 司法部 ``司``; a province's bureau its 简称 + 司 (``浙司``);
+    * a prefecture's bureau the first character(s) of its name + 司 (``杭司``, else ``宁德司``);
+    * a county's bureau its prefecture's stem + the county's first character(s) + 司 (``杭西司``);
+    * a county's centres the county's stem + 法援 / 公法 (``杭西法援``);
+    * a 司法所 the county's stem + the township's first two characters + 所 (``杭西北山所``).
+    """
+    if kind == OrganisationKind.MINISTRY.value:
+        return [MINISTRY_DOCUMENT_CODE]
+    word = _KIND_WORD.get(kind, "司")
+    stems = place_stems(place_name) if place_name else []
+    parent_stem = document_stem(parent_code)
+    if kind == OrganisationKind.BUREAU.value and level == OrganisationLevel.PROVINCE:
+        short = PROVINCE_SHORT_NAMES.get(region_code[:2], "")
+        return [s + word for s in ([short] if short else []) + stems[1:]]
+    if kind == OrganisationKind.BUREAU.value and level == OrganisationLevel.CITY:
+        return [s + word for s in stems]
+    if kind in (OrganisationKind.LEGAL_AID_CENTRE.value, OrganisationKind.LEGAL_SERVICE_CENTRE.value):
+        return [parent_stem + word] + [parent_stem + s + word for s in stems[1:]]
+    if kind == OrganisationKind.JUDICIAL_OFFICE.value:
+        return [parent_stem + s + word for s in stems[1:] or stems]
+    return [parent_stem + s + word for s in stems]
+
+
+def choose_document_code(candidates: list[str], is_taken: Callable[[str], bool]) -> str:
+    """The first free candidate; if all are taken, the last one with 二, 三 … appended."""
+    usable = [c[:DOCUMENT_CODE_MAX_LENGTH] for c in candidates if c] or ["司"]
+    for candidate in usable:
+        if not is_taken(candidate):
+            return candidate
+    base = usable[-1][: DOCUMENT_CODE_MAX_LENGTH - 2]
+    for tens in ["", *_NUMERALS]:
+        for digit in _NUMERALS:
+            candidate = base + (tens + "十" if tens else "") + digit
+            if not is_taken(candidate):
+                return candidate
+    raise ValueError(f"no free 机关代字 for {usable[-1]}")
+
+
+def assign_document_codes(
+    specs: list[OrgSpec], regions: dict[str, RegionRow], existing: dict[NaturalKey, str]
+) -> list[OrgSpec]:
+    """Keep the codes in ``existing``; derive the others in tree order so that no two are equal."""
+    taken = {code for code in existing.values() if code}
+    codes: dict[NaturalKey, str] = {}
+    out = []
+    for spec in specs:
+        code = existing.get(spec.key, "")
+        if not code:
+            region = regions.get(spec.region_code or "")
+            parent_code = codes.get(spec.parent_key, "") if spec.parent_key else ""
+            candidates = document_code_candidates(
+                spec.kind, spec.level, region.name if region else "", parent_code, spec.region_code or ""
+            )
+            code = choose_document_code(candidates, taken.__contains__)
+            taken.add(code)
+        codes[spec.key] = code
+        out.append(replace(spec, document_code=code))
+    return out

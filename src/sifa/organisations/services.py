@@ -94,7 +94,18 @@ def import_regions(path: Path = REGIONS_FILE) -> SyncResult:
     return SyncResult(created=created, updated=len(changed) - created, unchanged=len(rows) - len(changed))
 
 
-_ORG_FIELDS = ("name", "short_name", "kind", "level", "region_id", "parent_id", "path", "uscc", "uscc_source")
+_ORG_FIELDS = (
+    "name",
+    "short_name",
+    "kind",
+    "level",
+    "region_id",
+    "parent_id",
+    "path",
+    "uscc",
+    "uscc_source",
+    "document_code",
+)
 
 
 def _row_for(spec: OrgSpec, pk: int, parent_pk: int | None, path: str) -> dict:
@@ -108,6 +119,7 @@ def _row_for(spec: OrgSpec, pk: int, parent_pk: int | None, path: str) -> dict:
         "path": path,
         "uscc": spec.uscc,
         "uscc_source": spec.uscc_source,
+        "document_code": spec.document_code,
     }
 
 
@@ -115,6 +127,8 @@ def _row_for(spec: OrgSpec, pk: int, parent_pk: int | None, path: str) -> dict:
 def build_organisations() -> SyncResult:
     """Create or correct the five-level tree implied by the regions (see docs/regions.md).
 
+    A 机关代字 already set (configured, or derived by an earlier build) is never changed; the
+    others are derived so that no two organisations share one (docs/documents.md).
     Primary keys are chosen here, so every materialized path is known before the insert: an
     organisation already in the tree keeps its id (matched on kind and region); a new one gets the
     next free id, in level/region-code order.
@@ -123,11 +137,12 @@ def build_organisations() -> SyncResult:
         RegionRow(*values)
         for values in Region.objects.order_by().values_list("code", "name", "level", "parent_id")
     ]
-    specs = plan(regions)
-
     existing: dict[tuple[str, str], dict] = {}
     for values in Organisation.objects.order_by("id").values("id", *_ORG_FIELDS):
         existing.setdefault((values["kind"], values["region_id"] or ""), values)
+    # Organisations outside the plan (made by hand) keep their 代字 too: reserve them under their own key.
+    codes = {key: values["document_code"] for key, values in existing.items() if values["document_code"]}
+    specs = plan(regions, codes)
     next_id = Organisation.objects.aggregate(top=Max("id"))["top"] or 0
 
     ids: dict[tuple[str, str], int] = {}

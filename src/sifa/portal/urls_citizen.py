@@ -7,6 +7,7 @@ from sifa.portal.citizen import (
     views_correction,
     views_documents,
     views_licences,
+    views_mandates,
     views_register,
     views_space,
     views_track,
@@ -44,6 +45,11 @@ urlpatterns = [
         "me/licences/<str:identifier>/authorisations/<str:authorisation_id>/revoke/",
         views_licences.revoke,
         name="citizen-licence-revoke",
+    ),
+    path("me/mandates/", views_mandates.mandates, name="citizen-mandates"),
+    path("me/mandates/new/", views_mandates.new_mandate, name="citizen-mandate-new"),
+    path(
+        "me/mandates/<str:mandate_id>/revoke/", views_mandates.revoke_mandate, name="citizen-mandate-revoke"
     ),
     path("me/documents/", views_documents.documents, name="citizen-documents"),
     path("me/documents/<str:public_id>/pdf/", views_documents.document_file, name="citizen-document-pdf"),

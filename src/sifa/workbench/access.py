@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from sifa.accounts.models import AccountKind
+from sifa.deadlines.notices import can_manage_calendar
 from sifa.mediation.services import ROSTER_ROLES
 from sifa.notifications.selectors import MONITOR_ROLES
 from sifa.organisations.models import Role
@@ -69,6 +70,8 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         MenuItem("worklist", "待办工作", "workbench-worklist"),
         MenuItem("overdue", "超期预警", "workbench-overdue"),
     ]
+    if actor.has_role(Role.WINDOW_CLERK):
+        items.append(MenuItem("window", "窗口受理", "workbench-window"))
     if can_monitor_deliveries(actor):
         items.append(MenuItem("deliveries", "发送失败的消息", "workbench-failed-deliveries"))
     if can_author_catalogue(actor):
@@ -77,4 +80,11 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("licences", "电子证照", "workbench-licences"))
     if actor.is_superuser or actor.has_role(*ROSTER_ROLES):
         items.append(MenuItem("mediation", "人民调解员名册", "workbench-roster-index"))
+    if manages_calendar(actor):
+        items.append(MenuItem("calendar", "工作日历", "workbench-calendar"))
     return items
+
+
+def manages_calendar(actor: Actor) -> bool:
+    """工作日历管理员 at the ministry (one query, only for holders of the role)."""
+    return actor.is_superuser or (actor.has_role(Role.CALENDAR_ADMIN) and can_manage_calendar(actor))

@@ -21,7 +21,7 @@ from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor
 from sifa.workbench import forms, service_forms
 from sifa.workflow import caseclocks
-from sifa.workflow.commands import CASE_ROLES, COMMANDS, DECIDED, run_command
+from sifa.workflow.commands import CASE_ROLES, COMMANDS, DECIDED, extension_refusal, run_command
 from sifa.workflow.models import WorkItem
 from sifa.workflow.service_commands import SERVICE_COMMANDS
 from sifa.workflow.services import holds_role
@@ -229,12 +229,28 @@ def _case_actions(actor: Actor, case: Application, items: list[WorkItem]) -> lis
     if case.status == ApplicationStatus.SUSPENDED:
         return [Available(ACTIONS["resume"], holder)]
     found = []
-    licensing = case.version.item.item_type == ItemType.LICENSING
-    if licensing and case.accepted_at is not None and case.status not in DECIDED:
-        found.append(Available(ACTIONS["suspend"], holder))  # §45 is a 行政许可法 rule
-    legal = caseclocks.legal_clock(case)
-    if licensing and legal is not None and legal.stopped_on is None and not legal.extensions:
-        found.append(Available(ACTIONS["extend"], holder))
+    if (
+        case.version.item.item_type == ItemType.LICENSING  # §45 is a 行政许可法 rule
+        and case.accepted_at is not None
+        and case.status not in DECIDED
+        and not caseclocks.case_clocks_paused(case)  # a not-counted stage (行政许可法 §45) runs
+    ):
+        found.append(Available(ACTIONS["suspend"], holder))
+    if not extension_refusal(case, items):
+        # 行政许可法 §42: the deciding organisation extends, while it has the case.
+        decider = next(
+            (
+                i
+                for i in items
+                for role in CASE_ROLES
+                if i.organisation_id == case.entry.deciding_organisation_id
+                and i.kind != "deliver"
+                and (actor.is_superuser or holds_role(actor, i.organisation, role))
+            ),
+            None,
+        )
+        if decider is not None:
+            found.append(Available(ACTIONS["extend"], decider))
     return found
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sifa.workbench.views import case, licences, mediation, monitor, worklist
+from sifa.workbench.views import calendar, case, licences, mediation, monitor, window, worklist
 
 urlpatterns = [
     path("", worklist.worklist_view, name="workbench-worklist"),
@@ -10,11 +10,28 @@ urlpatterns = [
     path("cases/<str:number>/", case.case_view, name="workbench-case"),
     path("cases/<str:number>/actions/<str:key>/", case.action_view, name="workbench-action"),
     path("cases/<str:number>/materials/<str:material_id>/", case.material_file, name="workbench-material"),
+    path("window/", window.start_view, name="workbench-window"),
+    path("window/new/", window.new_view, name="workbench-window-new"),
+    path("window/<uuid:app_id>/situations/", window.situations_view, name="workbench-window-situations"),
+    path("window/<uuid:app_id>/form/<int:step>/", window.form_view, name="workbench-window-form"),
+    path("window/<uuid:app_id>/materials/", window.materials_view, name="workbench-window-materials"),
+    path("window/<uuid:app_id>/materials/<str:material_id>/", window.file_view, name="workbench-window-file"),
+    path("window/<uuid:app_id>/check/", window.check_view, name="workbench-window-check"),
+    path("window/<uuid:app_id>/receipt/", window.receipt_view, name="workbench-window-receipt"),
     path("deliveries/failed/", monitor.failed_deliveries_view, name="workbench-failed-deliveries"),
     path("deliveries/<str:public_id>/resend/", monitor.resend_view, name="workbench-resend"),
     path("catalogue/", monitor.catalogue_view, name="workbench-catalogue"),
     path("mediation/", mediation.roster_index, name="workbench-roster-index"),
     path("mediation/<int:office_id>/", mediation.roster_view, name="workbench-roster"),
+    path("calendar/", calendar.calendar_view, name="workbench-calendar"),
+    path("calendar/notices/new/", calendar.notice_new_view, name="workbench-calendar-new"),
+    path("calendar/notices/<str:notice_id>/", calendar.notice_view, name="workbench-calendar-notice"),
+    path("calendar/notices/<str:notice_id>/edit/", calendar.notice_edit_view, name="workbench-calendar-edit"),
+    path(
+        "calendar/notices/<str:notice_id>/publish/",
+        calendar.notice_publish_view,
+        name="workbench-calendar-publish",
+    ),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(

@@ -53,6 +53,9 @@ class WorkItemSerializer(serializers.Serializer):
     organisation = serializers.CharField(source="organisation.name")
     role = serializers.CharField()
     due_on = serializers.DateField(allow_null=True)
+    provisional = serializers.BooleanField(
+        source="clock.provisional", default=False, help_text="截止日期暂定（计入了尚未公布放假安排的年度）"
+    )
     warning_level = serializers.CharField()
     created_at = serializers.DateTimeField()
 
@@ -62,7 +65,10 @@ class ClockSerializer(serializers.Serializer):
     stage = serializers.CharField()
     started_on = serializers.DateField()
     limit = serializers.CharField(source="limit.__str__")
-    due_on = serializers.DateField(allow_null=True)
+    due_on = serializers.DateField(allow_null=True, help_text="截止日期；计时中从不为空，仅中止期间为空")
+    provisional = serializers.BooleanField(
+        help_text="暂定：截止日期计入了尚未公布放假安排的年度，按《全国年节及纪念日放假办法》推算"
+    )
     working_days_left = serializers.IntegerField(allow_null=True)
     warning_level = serializers.CharField()
     paused = serializers.BooleanField()
@@ -101,7 +107,9 @@ class CaseSerializer(serializers.Serializer):
     )
 
     def _items(self, case: Application):
-        return case.work_items.select_related("organisation", "application__version__item").order_by("id")
+        return case.work_items.select_related("organisation", "application__version__item", "clock").order_by(
+            "id"
+        )
 
     def get_stage(self, case: Application) -> str:
         open_items = [i for i in self._items(case) if i.status == "open"]

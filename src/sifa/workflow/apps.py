@@ -10,8 +10,10 @@ class WorkflowConfig(AppConfig):
         from sifa.applications.services import correction_notice_issued
         from sifa.applications.signals import ready_for_acceptance
         from sifa.catalogue.processes import register_process_files
+        from sifa.deadlines.signals import due_dates_moved
         from sifa.organisations.scope import register
         from sifa.workflow import service_commands
+        from sifa.workflow.calendar_moves import on_due_dates_moved
         from sifa.workflow.commands import COMMANDS
         from sifa.workflow.engine.registry import is_shipped
         from sifa.workflow.models import CaseDocument, ProcessInstance, StartAlert, WorkItem
@@ -25,3 +27,4 @@ class WorkflowConfig(AppConfig):
         correction_notice_issued.connect(owe_correction_document, dispatch_uid="sifa.workflow.correction_doc")
         register_process_files(is_shipped)
         service_commands.register(COMMANDS)
+        due_dates_moved.connect(on_due_dates_moved, dispatch_uid="sifa.workflow.due_dates_moved")

@@ -10,6 +10,10 @@ too; later stages still count from their own start (§43: 指派 "自作出决�
 
 A stage that is entered again (the province returns the case to the city) gets a fresh sub-clock
 (``stage`` label ``"<order>.<round>:<name>"``); the earlier round stays stopped, as the record.
+
+A stage the catalogue marks ``not_counted`` (行政许可法 §45: e.g. the 考核 of 律师法 §8) suspends
+the legal and promised clocks from the day it begins; they resume the day after it ends, which is
+also the first counted day of the next stage's sub-clock (民法典 §201).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.utils import timezone
 from sifa.catalogue.models import ItemVersion, LimitStart, Stage
 from sifa.deadlines import clock_services
 from sifa.deadlines.calendar import TimeLimit, TimeUnit
+from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose, ClockState
 
 SUBJECT_TYPE = "application"
@@ -124,8 +129,53 @@ def start_stage_clock(application: Any, stage: Stage, on: dt.date, actor: Any) -
     )
 
 
+CASE_PURPOSES = (ClockPurpose.LEGAL, ClockPurpose.PROMISED)
+NOT_COUNTED_KIND = SuspensionKind.EXPERT_REVIEW
+"""The §45 category a not-counted stage is recorded under: 考核 is an assessment by experts."""
+
+
 def stop(clock: ClockState, on: dt.date, actor: Any) -> None:
-    clock_services.stop_clock(clock.pk, on=max(on, clock.started_on), actor=actor)
+    """Stop a clock; one that is suspended (a withdrawal during a §45 period) resumes first."""
+    on = max(on, clock.started_on)
+    if clock.to_clock().paused:
+        clock = clock_services.resume_clock(clock.pk, on=on, actor=actor)
+    clock_services.stop_clock(clock.pk, on=on, actor=actor)
+
+
+def case_clocks_paused(application: Any) -> bool:
+    """Whether the legal (or promised) clock is suspended, by a §45 command or a not-counted stage."""
+    return any(c.to_clock().paused for c in running_clocks(application) if c.purpose in CASE_PURPOSES)
+
+
+def sync_not_counted(
+    application: Any, stages: dict[int, Stage], active: set[int], on: dt.date, actor: Any
+) -> tuple[str, Stage] | None:
+    """Suspend the case clocks when a not-counted stage begins, resume them the day after it ends.
+
+    Returns ("suspended" | "resumed", the stage) when something changed, for the timeline. Only
+    called while no §45 suspension command is in force (commands are refused while suspended), so a
+    paused case clock found here was paused by a not-counted stage.
+    """
+    uncounted = [stages[order] for order in sorted(active) if order in stages and stages[order].not_counted]
+    clocks = [c for c in running_clocks(application) if c.purpose in CASE_PURPOSES]
+    if uncounted:
+        stage = uncounted[0]
+        reason = f"{stage.name}所需时间不计算在期限内（行政许可法第四十五条；{stage.legal_basis}）"[:500]
+        started = False
+        for clock in clocks:
+            if not clock.to_clock().paused:
+                clock_services.suspend_clock(
+                    clock.pk, kind=NOT_COUNTED_KIND, on=max(on, clock.started_on), reason=reason, actor=actor
+                )
+                started = True
+        return ("suspended", stage) if started else None
+    resumed = False
+    for clock in clocks:
+        if clock.to_clock().paused:
+            clock_services.resume_clock(clock.pk, on=on + dt.timedelta(days=1), actor=actor)
+            resumed = True
+    finished = next((s for o, s in sorted(stages.items()) if s.not_counted and o not in active), None)
+    return ("resumed", finished) if resumed and finished is not None else None
 
 
 def stop_all(application: Any, on: dt.date, actor: Any, *, purposes: tuple[str, ...] | None = None) -> None:

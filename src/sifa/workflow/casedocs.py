@@ -10,6 +10,10 @@ and a failure there can never undo the decision: the row stays ``failed`` with t
 and issues the licence through ``licences.issue_for_application`` (itself one licence per
 application) and the letter through ``documents.issue_document`` in one transaction with the
 timeline entry — so a retried task never makes a second document or licence.
+
+What an approval does to licences follows the pinned catalogue version
+(``licences.results.apply_decision``): a new licence, a re-issued version (换发) or a cancelled
+one (注销); the letter's title and wording say which (:data:`DECISION_TITLES`).
 """
 
 from __future__ import annotations
@@ -26,13 +30,12 @@ from django.utils import timezone
 
 from sifa.applications.models import Application
 from sifa.applications.timeline import transition
-from sifa.catalogue.models import ItemType, Material, TimeUnit
-from sifa.core.errors import Conflict
-from sifa.documents.rendering import chinese_number
+from sifa.catalogue.models import ItemType, LicenceEffect, Material
+from sifa.catalogue.timelimits import describe as describe_time_limit
 from sifa.documents.services import issue_document
-from sifa.licences.models import Licence, LicenceStatus
-from sifa.licences.services import issue_for_application
-from sifa.licences.types import type_for_result
+from sifa.licences.models import IssueKind, LicenceStatus
+from sifa.licences.results import apply_decision, changed_particulars
+from sifa.organisations.models import Organisation
 from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
 
 logger = logging.getLogger("sifa.workflow")
@@ -42,6 +45,20 @@ REFUSAL_BASIS = f"《{LICENSING_LAW}》第三十二条第一款"
 APPROVAL_BASIS = f"《{LICENSING_LAW}》第三十八条第一款"
 DENIAL_BASIS = f"《{LICENSING_LAW}》第三十八条第二款"
 CORRECTION_REQUIREMENT = "请按本告知书一次性补正后重新提交（行政许可法第三十二条第一款第（四）项）"
+DECISION_WORDS = {
+    LicenceEffect.ISSUE: ("准予行政许可", "不予行政许可"),
+    LicenceEffect.REISSUE: ("准予变更", "不予变更"),
+    LicenceEffect.CANCEL: ("注销", "不予注销"),
+}
+"""What a licensing decision is called, by the version's licence effect (行政许可法 §38, §49, §70)."""
+DECISION_TITLES = {
+    (LicenceEffect.REISSUE, CaseDocumentKind.APPROVAL_DECISION): "准予变更行政许可决定书",
+    (LicenceEffect.REISSUE, CaseDocumentKind.DENIAL_DECISION): "不予变更行政许可决定书",
+    (LicenceEffect.CANCEL, CaseDocumentKind.APPROVAL_DECISION): "注销行政许可决定书",
+    (LicenceEffect.CANCEL, CaseDocumentKind.DENIAL_DECISION): "不予注销行政许可决定书",
+}
+"""Letters whose title differs from the document kind's (准予行政许可决定书 / 不予行政许可决定书)."""
+PARTICULAR_LABELS = {"practice_organisation": "执业机构", "principal": "负责人"}
 RETRY_AFTER_SECONDS = 60
 """A pending row younger than this still has its own task on the way; the sweep leaves it alone."""
 MAX_BACKOFF_SECONDS = 3600
@@ -119,14 +136,16 @@ def _item_basis(application: Application) -> str:
     return "；".join(f"《{law}》{'、'.join(a for a in articles if a)}" for law, articles in by_law.items())
 
 
-def _time_limit(application: Application) -> str:
-    version = application.version
-    value, unit = version.legal_limit_value, version.legal_limit_unit
-    if not value:
-        return "法定期限"
-    words = chinese_number(value) if value < 100 else str(value)
-    unit_label = TimeUnit(unit).label if unit in TimeUnit.values else "工作日"
-    return f"{words}个{unit_label}" if unit_label in ("工作日", "自然日") else f"{words}{unit_label}"
+def effect(application: Application) -> str:
+    return application.version.licence_effect or LicenceEffect.ISSUE
+
+
+def decision_words(application: Application, decision: str) -> str:
+    """准予行政许可 / 准予变更 / 注销 … (licensing items), 准予办理 / 不予办理 (other items)."""
+    if application.version.item.item_type != ItemType.LICENSING:
+        return "准予办理" if decision == "approve" else "不予办理"
+    approve, deny = DECISION_WORDS.get(effect(application), DECISION_WORDS[LicenceEffect.ISSUE])
+    return approve if decision == "approve" else deny
 
 
 def _applicant_name(application: Application) -> str:
@@ -147,11 +166,25 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
     }
     reasons = split_reasons(row.context.get("reasons", ""))
     if row.kind == CaseDocumentKind.ACCEPTANCE_NOTICE:
-        context["time_limit"] = _time_limit(application)
+        # The item's own limit, its stages and who decides, from the pinned version (catalogue.timelimits).
+        wording = describe_time_limit(application)
+        context.update(time_limit=wording.total or "法定期限", time_limit_detail=wording.sentence)
     elif row.kind == CaseDocumentKind.REFUSAL_NOTICE:
         context.update(reasons=reasons, legal_basis=REFUSAL_BASIS)
     elif row.kind == CaseDocumentKind.CORRECTION_NOTICE:
         context["items"] = row.context.get("items", [])
+    elif row.kind == CaseDocumentKind.APPROVAL_DECISION and effect(application) != LicenceEffect.ISSUE:
+        context.update(legal_basis=_item_basis(application), effect=effect(application))
+        if licence is not None:
+            particulars, _name = changed_particulars(application)
+            context.update(
+                licence_name=licence.name,
+                licence_number=licence.number,
+                licence_version=licence.version,
+                changed=[(PARTICULAR_LABELS.get(k, k), v) for k, v in particulars.items()]
+                + ([("名称", licence.holder_name)] if _name else []),
+                verify_url=f"{settings.PUBLIC_URL}/verify/{licence.identifier}",
+            )
     elif row.kind == CaseDocumentKind.APPROVAL_DECISION:
         context["legal_basis"] = "；".join(b for b in (_item_basis(application), APPROVAL_BASIS) if b)
         if licence is not None:
@@ -166,6 +199,7 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
         context.update(
             reasons=reasons,
             legal_basis="；".join(b for b in (_item_basis(application), DENIAL_BASIS) if b),
+            decision_text=decision_words(application, "deny"),
         )
     elif row.kind == CaseDocumentKind.LEGAL_AID_DENIAL:
         # 法律援助法 §49: an objection goes to the 司法行政部门 that set up the centre (its parent).
@@ -190,14 +224,31 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
     return context
 
 
+def _licence_words(licence: Any) -> str:
+    if licence.status == LicenceStatus.CANCELLED:
+        return f"已注销电子证照“{licence.name}”，证照编号 {licence.number}"
+    if licence.issue_kind == IssueKind.REISSUE:
+        return f"已换发电子证照“{licence.name}”（第{licence.version}版），证照编号 {licence.number}"
+    return f"已颁发电子证照“{licence.name}”，证照编号 {licence.number}"
+
+
 def _timeline_title(row: CaseDocument, licence: Any) -> tuple[str, str]:
     if row.document_id is not None:
         title = f"已送达{row.document.title}"
         detail = f"文号：{row.document.number}"
         if licence is not None:
-            detail += f"；已颁发电子证照“{licence.name}”，证照编号 {licence.number}"
+            detail += f"；{_licence_words(licence)}"
         return title, detail
     return f"已颁发电子证照（{licence.name}）", f"证照编号 {licence.number}，证照标识 {licence.identifier}"
+
+
+def _licence_issuer(row: CaseDocument) -> Organisation:
+    """Who issues the e-licence: the decider, unless the process names another lane's organisation
+    (公证法 §21: 司法部 appoints, the province issues the 公证员执业证书)."""
+    issuer_id = row.context.get("licence_issuer")
+    if issuer_id:
+        return Organisation.objects.get(pk=issuer_id)
+    return row.organisation
 
 
 def _issue(row: CaseDocument) -> None:
@@ -209,7 +260,7 @@ def _issue(row: CaseDocument) -> None:
         # The decision was authorised by the command; a 即办件 decided at the window is signed on
         # the system's authority because the clerk holds no decision-maker role.
         actor = None if row.context.get("immediate") else row.actor
-        licence = issue_for_application(application, actor, issuer=row.organisation)
+        licence = apply_decision(application, actor, issuer=_licence_issuer(row))
     if row.kind != CaseDocumentKind.LICENCE:
         row.document = issue_document(
             row.kind,
@@ -220,6 +271,7 @@ def _issue(row: CaseDocument) -> None:
             actor=row.actor,
             scope_path=application.scope_path,
             issued_on=row.issued_on,
+            title=DECISION_TITLES.get((effect(application), row.kind)),
         )
     row.licence = licence
     row.status = CaseDocumentStatus.ISSUED
@@ -287,35 +339,6 @@ def due_for_retry(now: dt.datetime | None = None) -> QuerySet[CaseDocument]:
 
 def is_licensing(application: Application) -> bool:
     return application.version.item.item_type == ItemType.LICENSING
-
-
-def check_reissue(application: Application) -> Licence | None:
-    """Before a 即办件 approves a 换发 at the window: the holder's current licence must be in the
-    licence register (and be the one the form names), because the decision re-issues exactly that
-    licence as a new version. Without it there is nothing to re-issue — 409, decide 不予 instead."""
-    result = application.version.result_name or ""
-    licence_type = type_for_result(result) if "换发" in result else None
-    if licence_type is None:
-        return None
-    current = (
-        Licence.objects.filter(
-            holder_id=application.applicant_id, licence_type=licence_type, status=LicenceStatus.VALID
-        )
-        .order_by("-issue_date", "-version")
-        .first()
-    )
-    if current is None or application.applicant_id is None:
-        raise Conflict(
-            "workflow.no_licence_to_reissue",
-            f"证照库中没有申请人有效的{licence_type.name}，不能换发；请核实后作出不予决定并说明理由",
-        )
-    named = str((application.form_data or {}).get("licence_number") or "").strip()
-    if named and named != current.number:
-        raise Conflict(
-            "workflow.licence_number_mismatch",
-            f"申请表所填执业证号 {named[:40]} 与证照库中申请人的{licence_type.name}（{current.number}）不一致",
-        )
-    return current
 
 
 DENIAL_LETTERS: dict[str, str] = {"legal_aid.bpmn": CaseDocumentKind.LEGAL_AID_DENIAL}

@@ -9,7 +9,8 @@
 | decide             | decide               | decision maker at the assigned org    |
 | assign             | assign               | the task's role at the assigned org   |
 | deliver            | deliver              | window clerk (assigned org or below)  |
-| suspend/resume/extend | any open task     | reviewer or decision maker holding an open task's org |
+| suspend/resume     | any open task        | reviewer or decision maker holding an open task's org |
+| extend             | open task of the deciding organisation | reviewer or decision maker there (行政许可法 §42) |
 | withdraw           | —                    | the applicant (or their agent)        |
 
 The commands of the legal-aid objection and of mediation (rule, assign_mediators, record_session,
@@ -33,6 +34,7 @@ from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.deadlines import clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
+from sifa.licences.results import check_subject
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.workflow import caseclocks, casedocs, projection
@@ -97,15 +99,23 @@ def _is_licensing(ctx: CommandContext) -> bool:
 
 
 def _decision_words(ctx: CommandContext, decision: str) -> str:
-    return f"{DECISIONS[decision]}{'行政许可' if _is_licensing(ctx) else '办理'}"
+    return casedocs.decision_words(ctx.application, decision)
 
 
-def _owe_decision(ctx: CommandContext, decision: str, organisation: Any, *, immediate: bool = False) -> None:
+def _owe_decision(
+    ctx: CommandContext,
+    decision: str,
+    organisation: Any,
+    *,
+    immediate: bool = False,
+    licence_issuer: Any = None,
+) -> None:
     """The decision letter (licensing items) and, on approval, the e-licence — issued after commit.
 
     A non-licensing item gets no 行政许可决定书; if its result is a licence (e.g. 法律援助决定书)
     the licence alone is issued, and a denial gets the letter its procedure owes, if any
-    (``casedocs.DENIAL_LETTERS``: 不予法律援助决定书)."""
+    (``casedocs.DENIAL_LETTERS``: 不予法律援助决定书). ``licence_issuer`` is recorded when it is not
+    the decider."""
     if decision == "approve":
         kind = CaseDocumentKind.APPROVAL_DECISION if _is_licensing(ctx) else CaseDocumentKind.LICENCE
     elif _is_licensing(ctx):
@@ -119,7 +129,11 @@ def _owe_decision(ctx: CommandContext, decision: str, organisation: Any, *, imme
         kind,
         organisation=organisation,
         actor=ctx.user,
-        context={"reasons": _text(ctx.data, "reasons"), "immediate": immediate},
+        context={
+            "reasons": _text(ctx.data, "reasons"),
+            "immediate": immediate,
+            **({"licence_issuer": licence_issuer.pk} if licence_issuer not in (None, organisation) else {}),
+        },
         on=ctx.today,
     )
 
@@ -132,8 +146,8 @@ def accept(ctx: CommandContext) -> None:
     decision = _choice(ctx.data, "decision", DECISIONS, "决定") if immediate else "accept"
     if decision == "deny":
         _require(ctx.data, "reasons")
-    if immediate and decision == "approve":
-        casedocs.check_reissue(ctx.application)  # decided at once from the licence register
+    if immediate and decision == "approve" and _is_licensing(ctx):
+        check_subject(ctx.application)  # a 换发 decided at once needs the licence still in force (409)
     organisation = ctx.application.accepting_organisation
     if ctx.application.accepted_at is None:
         ctx.record(
@@ -161,7 +175,11 @@ def accept(ctx: CommandContext) -> None:
         _owe_decision(ctx, decision, organisation, immediate=True)
     else:
         legal = caseclocks.legal_clock(ctx.application)
-        due = legal.due_on.isoformat() if legal and legal.due_on else ""
+        due = (
+            legal.due_on.isoformat() + ("（暂定）" if legal.provisional else "")
+            if legal and legal.due_on
+            else ""
+        )
         notify_applicant(ctx.application, "application.accepted", due_date=due)
         if _is_licensing(ctx):  # the 受理通知书 is a 行政许可法 §32 document
             casedocs.owe(
@@ -233,17 +251,23 @@ def decide(ctx: CommandContext) -> None:
     decision = _choice(ctx.data, "decision", DECISIONS, "决定")
     if decision == "deny":
         _require(ctx.data, "reasons")
+    elif _is_licensing(ctx):
+        check_subject(ctx.application)  # a 换发/注销 needs the licence still in force (409 otherwise)
     reasons = _text(ctx.data, "reasons")
+    info = ctx.process.tasks[ctx.item.task_name]
+    issuer = projection.lane_organisation(ctx.application, info.issuer_lane) if info.issuer_lane else None
+    # Decided: the case's limits are met. Stopped before the engine moves on, so a next task
+    # without a stage limit of its own (送达 of a 注销 decision) is not shown against them.
+    caseclocks.stop_all(
+        ctx.application, ctx.today, ctx.user, purposes=(ClockPurpose.LEGAL, ClockPurpose.PROMISED)
+    )
     ctx.complete({"decision": decision}, outcome=decision, opinion=_text(ctx.data, "opinion") or reasons)
     status = ApplicationStatus.APPROVED if decision == "approve" else ApplicationStatus.DENIED
     words = _decision_words(ctx, decision)
     ctx.record(status, "decided", f"作出{words}决定", reasons, fields={"decided_at": ctx.now})
-    caseclocks.stop_all(
-        ctx.application, ctx.today, ctx.user, purposes=(ClockPurpose.LEGAL, ClockPurpose.PROMISED)
-    )
     projection.refresh_case(ctx.application)
     notify_applicant(ctx.application, "application.decided", decision=words, reasons=reasons)
-    _owe_decision(ctx, decision, ctx.item.organisation)
+    _owe_decision(ctx, decision, ctx.item.organisation, licence_issuer=issuer)
     ctx.audit.update(decision=decision, reasons=reasons)
 
 
@@ -288,6 +312,10 @@ def deliver(ctx: CommandContext) -> None:
 def suspend(ctx: CommandContext) -> None:
     if not _is_licensing(ctx):
         raise not_allowed("中止计时（行政许可法第四十五条）只适用于行政许可事项")
+    if caseclocks.case_clocks_paused(ctx.application):
+        raise not_allowed(
+            "当前环节的时间依法不计入办理期限（行政许可法第四十五条），办理期限已中止计算，无需另行中止"
+        )
     kind = _choice(ctx.data, "kind", dict(SuspensionKind.choices), "中止事由")
     _require(ctx.data, "reason")
     reason = _text(ctx.data, "reason")
@@ -314,18 +342,44 @@ def resume(ctx: CommandContext) -> None:
     projection.refresh_case(ctx.application)
 
 
-def extend(ctx: CommandContext) -> None:
-    if not _is_licensing(ctx):
-        raise not_allowed("只有行政许可事项可以依行政许可法第四十二条延长期限")
-    _require(ctx.data, "approved_by", "reason")
-    legal = caseclocks.legal_clock(ctx.application)
+def extension_refusal(application: Application, items: list[Any]) -> str:
+    """Why 行政许可法 §42 extension is not possible for this case now; "" when it is.
+
+    The item version records whether §42 applies (a statute with its own limit — 律师法 §6, §18,
+    the 条例 §9 — excludes it). The extension is the deciding organisation's (经本行政机关负责人
+    批准), so it is made while that organisation has the case, and extends its stage only."""
+    version = application.version
+    if version.item.item_type != ItemType.LICENSING:
+        return "只有行政许可事项可以依行政许可法第四十二条延长期限"
+    if not version.extension_applies:
+        return f"该事项不适用行政许可法第四十二条延长期限：{version.extension_basis or '法律、法规另有规定'}"
+    legal = caseclocks.legal_clock(application)
     if legal is None or legal.stopped_on is not None:
-        raise not_allowed("该办件没有正在计算的法定期限")
+        return "该办件没有正在计算的法定期限"
     if legal.extensions:
-        raise not_allowed("法定期限已延长过一次，不能再次延长（行政许可法第四十二条）")
+        return "法定期限已延长过一次，不能再次延长（行政许可法第四十二条）"
+    deciding = application.entry.deciding_organisation
+    if not _deciding_items(application, items):
+        return (
+            f"延长期限须由决定机关{deciding.name}在其审查决定环节经负责人批准（行政许可法第四十二条），"
+            "下级机关的审查期限不能延长"
+        )
+    return ""
+
+
+def _deciding_items(application: Application, items: list[Any]) -> list[Any]:
+    deciding_id = application.entry.deciding_organisation_id
+    return [i for i in items if i.organisation_id == deciding_id and i.kind != "deliver"]
+
+
+def extend(ctx: CommandContext) -> None:
+    _require(ctx.data, "approved_by", "reason")
     approved_by, reason = _text(ctx.data, "approved_by"), _text(ctx.data, "reason")
+    deciding_clocks = {i.clock_id for i in _deciding_items(ctx.application, open_items(ctx.application))}
     for clock in caseclocks.running_clocks(ctx.application):
-        if clock.purpose in (ClockPurpose.LEGAL, ClockPurpose.STAGE):
+        if clock.purpose == ClockPurpose.LEGAL or (
+            clock.purpose == ClockPurpose.STAGE and clock.pk in deciding_clocks
+        ):
             clock_services.extend_clock(
                 clock.pk,
                 days=EXTENSION_DAYS,
@@ -407,6 +461,11 @@ def _check_state(
 def _target(ctx: CommandContext, command: str, spec: Command) -> None:
     """Pick the work item the command acts on; 409 if none fits, 403 if the actor may do none."""
     items = open_items(ctx.application)
+    if command == "extend":
+        refusal = extension_refusal(ctx.application, items)
+        if refusal:
+            raise not_allowed(refusal)
+        items = _deciding_items(ctx.application, items)
     if command in CASE_COMMANDS:
         if not items:
             raise not_allowed(f"当前没有可{spec.label}的办理环节")

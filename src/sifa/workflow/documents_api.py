@@ -36,7 +36,7 @@ class DocumentSerializer(serializers.Serializer):
     public_id = serializers.UUIDField(help_text="文书的公开标识（下载时使用）")
     kind = serializers.CharField(help_text="acceptance_notice / refusal_notice / correction_notice / …")
     title = serializers.CharField(help_text="如 受理通知书")
-    number = serializers.CharField(help_text="文号，如 浙司受字〔2026〕第0001号")
+    number = serializers.CharField(help_text="文号（GB/T 9704-2012 §7.2.5），如 杭司受〔2026〕1号")
     organisation = serializers.CharField(source="organisation.name", help_text="发文机关")
     application_number = serializers.CharField(source="related_id", help_text="办件编号")
     issued_at = serializers.DateTimeField(source="created_at")

@@ -12,19 +12,50 @@ from typing import Any
 
 from django.utils import timezone
 
+from sifa.core.errors import ServiceError
 from sifa.deadlines.models import ClockPurpose, ClockState
-from sifa.organisations.models import Organisation
+from sifa.organisations.models import Organisation, OrganisationLevel
 from sifa.workflow import caseclocks
-from sifa.workflow.engine.registry import ProcessFile, TaskInfo
+from sifa.workflow.engine.registry import LANES, ProcessFile, TaskInfo
 from sifa.workflow.engine.runtime import ReadyTask
 from sifa.workflow.models import WorkItem, WorkItemStatus
 
 
-def assigned_organisation(application: Any, task: TaskInfo) -> Organisation:
-    """Resolve the task's lane to an organisation of this case (see ``engine.registry.LANES``)."""
-    if task.lane == "deciding":
+def lane_organisation(application: Any, lane: str) -> Organisation:
+    """The organisation that does a lane's tasks in this case (see ``engine.registry.LANES``).
+
+    ``province`` is the provincial bureau on the accepting organisation's path (itself, when it is
+    provincial). A lane that cannot be resolved is a configuration error of the entry: 409
+    ``workflow.lane_unresolved``, never a task assigned to the wrong organisation.
+    """
+    if lane == "deciding":
         return application.entry.deciding_organisation
+    if lane == "province":
+        accepting = application.accepting_organisation
+        ancestors = [int(part) for part in accepting.path.strip("/").split("/") if part.isdigit()]
+        province = Organisation.objects.filter(pk__in=ancestors, level=OrganisationLevel.PROVINCE).first()
+        if province is None:
+            raise ServiceError(
+                "workflow.lane_unresolved",
+                f"无法确定{accepting.name}所属的省级司法行政部门，该事项的办理流程不能在此受理，请联系系统管理员核对实施清单",
+                status=409,
+            )
+        return province
     return application.accepting_organisation
+
+
+def assigned_organisation(application: Any, task: TaskInfo) -> Organisation:
+    """Resolve the task's lane to an organisation of this case."""
+    return lane_organisation(application, task.lane)
+
+
+def check_lanes(application: Any, process: ProcessFile) -> None:
+    """Every lane the process uses resolves for this case (called before the process starts)."""
+    used = {task.lane for task in process.tasks.values()} | {
+        task.issuer_lane for task in process.tasks.values() if task.issuer_lane
+    }
+    for lane in sorted(used & set(LANES)):
+        lane_organisation(application, lane)
 
 
 def sync(
@@ -36,10 +67,13 @@ def sync(
     actor: Any = None,
     outcome: str = "",
     opinion: str = "",
+    events: list[tuple[str, Any]] | None = None,
 ) -> list[WorkItem]:
-    """Close work items whose task is no longer ready, open one per new ready task, move sub-clocks.
+    """Close work items whose task is no longer ready, open one per new ready task, move sub-clocks,
+    and hold the case clocks while a not-counted stage runs (行政许可法 §45).
 
-    Returns the work items that are open afterwards.
+    Returns the work items that are open afterwards; ``events`` (when given) receives the
+    not-counted stage that began or ended, for the caller's timeline.
     """
     now = timezone.now()
     ready_ids = {task.task_id for task in ready}
@@ -64,6 +98,9 @@ def sync(
         if clock is None and order in stages:
             clock = caseclocks.start_stage_clock(application, stages[order], on, actor)
         stage_clocks[order] = clock
+    changed = caseclocks.sync_not_counted(application, stages, active_stages, on, actor)
+    if changed is not None and events is not None:
+        events.append(changed)
     legal = caseclocks.legal_clock(application)
     fallback = legal if legal is not None and legal.stopped_on is None else None
     for task in ready:

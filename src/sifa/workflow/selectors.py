@@ -70,7 +70,7 @@ def worklist(
     if stage:
         items = items.filter(Q(task_name=stage) | Q(stage_name=stage) | Q(kind=stage))
     return (
-        items.select_related("application__version__item", "organisation")
+        items.select_related("application__version__item", "organisation", "clock")
         .annotate(warning_rank=WARNING_ORDER)
         .order_by("warning_rank", "due_on", "id")
     )

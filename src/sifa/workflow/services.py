@@ -50,6 +50,7 @@ def start_case(application: Application, *, actor: Any = None, on: dt.date | Non
             return existing
         if application.status not in STARTABLE:
             raise Conflict("workflow.command_not_allowed", "该办件当前状态不能进入受理环节")
+        projection.check_lanes(application, process)
         workflow = runtime.start(process)
         instance = ProcessInstance.objects.create(
             application=application,
@@ -89,6 +90,7 @@ class CommandContext:
     role: str = ""
     audit: dict[str, Any] = field(default_factory=dict)
     handover_to: Organisation | None = None
+    pending_entries: list[tuple[str, str, str]] = field(default_factory=list)
     _process: ProcessFile | None = None
     _workflow: Any = None
 
@@ -112,6 +114,7 @@ class CommandContext:
         """Complete the targeted task, project the work items, store the engine state."""
         before = {self.item.organisation_id} if self.item else set()
         runtime.complete(self.workflow, self.item.task_id, variables)
+        not_counted: list[tuple[str, Any]] = []
         open_items = projection.sync(
             self.application,
             self.process,
@@ -120,7 +123,15 @@ class CommandContext:
             actor=self.user,
             outcome=outcome,
             opinion=opinion,
+            events=not_counted,
         )
+        for what, stage in not_counted:
+            # 行政许可法 §45: the applicant reads that (and when) the stage's time is not counted.
+            if what == "suspended":
+                title = f"{stage.name}期间不计算办理期限（行政许可法第四十五条）"
+            else:
+                title = f"{stage.name}结束，自次日起恢复计算办理期限"
+            self.pending_entries.append((f"not_counted_{what}", title, stage.legal_basis))
         self.instance.state = runtime.dump(self.workflow)
         self.instance.version += 1
         self.instance.completed = self.workflow.is_completed()
@@ -132,7 +143,8 @@ class CommandContext:
 
     def finish(self) -> None:
         """After the command's own entry: record a hand-over across levels (e.g. city review →
-        provincial decision), which moves the case to the next organisation."""
+        provincial decision), which moves the case to the next organisation; then the §45 entries
+        of a not-counted stage."""
         if self.handover_to is not None:
             organisation, self.handover_to = self.handover_to, None
             self.record(
@@ -142,6 +154,9 @@ class CommandContext:
                 organisation=organisation,
                 fields={"current_organisation": organisation},
             )
+        while self.pending_entries:
+            event, title, detail = self.pending_entries.pop(0)
+            self.record(None, event, title, detail)
 
     def record(
         self,

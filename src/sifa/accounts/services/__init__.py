@@ -1,7 +1,8 @@
 """Account commands — the only write path for accounts. Each command is atomic and audited.
 
 Split by resource: ``registration`` (citizens, companies), ``staff`` (staff, roles, TOTP),
-``mandates`` (代办/委托) and ``auth`` (login, SMS codes, API tokens).
+``mandates`` (代办/委托), ``walkin`` (applicants served at the window, 一窗受理) and ``auth`` (login,
+SMS codes, API tokens).
 """
 
 from sifa.accounts.services.auth import (
@@ -14,9 +15,10 @@ from sifa.accounts.services.auth import (
     revoke_api_token,
     send_sms_code,
 )
-from sifa.accounts.services.mandates import create_mandate, revoke_mandate
+from sifa.accounts.services.mandates import create_mandate, revoke_mandate, use_item_lookup
 from sifa.accounts.services.registration import id_number_index, register_company, register_person
 from sifa.accounts.services.staff import add_totp_device, create_staff, grant_role, revoke_role
+from sifa.accounts.services.walkin import walk_in_company, walk_in_person
 
 __all__ = [
     "AuthError",
@@ -36,4 +38,7 @@ __all__ = [
     "revoke_mandate",
     "revoke_role",
     "send_sms_code",
+    "use_item_lookup",
+    "walk_in_company",
+    "walk_in_person",
 ]

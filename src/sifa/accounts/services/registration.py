@@ -23,11 +23,6 @@ from sifa.core.crypto import field_cipher
 from sifa.core.errors import Conflict
 from sifa.core.identifiers import IdentifierError, parse_id_number, validate_uscc
 from sifa.core.masking import mask_id_number
-from sifa.organisations.models import Region
-
-
-def _region_exists(code: str) -> bool:
-    return Region.objects.filter(code=code).exists()
 
 
 def _new_account(kind: str, display_name: str) -> User:
@@ -55,7 +50,7 @@ def register_person(
     name = check_required(name, "name", "姓名", errors, 100)
     parsed = None
     try:
-        parsed = parse_id_number(id_number, region_exists=_region_exists)
+        parsed = parse_id_number(id_number)
     except IdentifierError as exc:
         errors.add("id_number", exc.code, exc.message)
     phone = check_phone(phone, errors)

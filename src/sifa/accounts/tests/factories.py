@@ -25,9 +25,12 @@ class Tree:
     county: Organisation
     township: Organisation
     other_county: Organisation
+    ministry: Organisation | None = None
 
 
-def _org(name: str, kind: str, level: int, region: Region, parent: Organisation | None) -> Organisation:
+def _org(
+    name: str, kind: str, level: int, region: Region | None, parent: Organisation | None
+) -> Organisation:
     org = Organisation.objects.create(
         name=name, kind=kind, level=level, region=region, parent=parent, path=f"/tmp{next(_sequence)}/"
     )
@@ -37,8 +40,8 @@ def _org(name: str, kind: str, level: int, region: Region, parent: Organisation 
 
 
 def build_tree() -> Tree:
-    """浙江省 → 杭州市 → 西湖区 → 北山街道 (and 西湖区法律援助中心), and 上城区 beside 西湖区 (codes as in
-    GB/T 2260)."""
+    """司法部 → 浙江省 → 杭州市 → 西湖区 → 北山街道 (and 西湖区法律援助中心), and 上城区 beside 西湖区
+    (codes as in GB/T 2260)."""
     vintage = "test fixture"
     zj = Region.objects.create(code="330000", name="浙江省", level=RegionLevel.PROVINCE, vintage=vintage)
     hz = Region.objects.create(
@@ -54,7 +57,8 @@ def build_tree() -> Tree:
         code="330102", name="上城区", level=RegionLevel.COUNTY, parent=hz, vintage=vintage
     )
     bureau = OrganisationKind.BUREAU
-    province = _org("浙江省司法厅", bureau, OrganisationLevel.PROVINCE, zj, None)
+    ministry = _org("中华人民共和国司法部", OrganisationKind.MINISTRY, OrganisationLevel.MINISTRY, None, None)
+    province = _org("浙江省司法厅", bureau, OrganisationLevel.PROVINCE, zj, ministry)
     city = _org("杭州市司法局", bureau, OrganisationLevel.CITY, hz, province)
     county = _org("杭州市西湖区司法局", bureau, OrganisationLevel.COUNTY, xh, city)
     township = _org(
@@ -62,7 +66,7 @@ def build_tree() -> Tree:
     )
     other = _org("杭州市上城区司法局", bureau, OrganisationLevel.COUNTY, sc, city)
     _org("杭州市西湖区法律援助中心", OrganisationKind.LEGAL_AID_CENTRE, OrganisationLevel.COUNTY, xh, county)
-    return Tree(province, city, county, township, other)
+    return Tree(province, city, county, township, other, ministry)
 
 
 def id_number(region: str = "330106", birth: dt.date = dt.date(1985, 3, 15), seq: int | None = None) -> str:

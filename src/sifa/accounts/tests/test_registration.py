@@ -100,6 +100,17 @@ def test_future_birth_date_is_refused(tree, api):
     assert response.json()["message"] == "公民身份号码中的出生日期晚于今天"
 
 
+@pytest.mark.parametrize("address_code", ["110103", "110104", "310103", "330103"])
+def test_an_id_number_from_a_district_that_no_longer_exists_registers(tree, api, address_code):
+    # 居民身份证法 §3: the number is fixed for life, so 崇文区 (merged into 东城区 in 2010) stays valid.
+    number = factories.id_number(address_code)
+    response = api.post(PERSON_URL, person_payload(id_number=number), format="json")
+    assert response.status_code == 201, response.json()
+    person = NaturalPerson.objects.get(user__public_id=response.json()["public_id"])
+    assert person.reveal_id_number() == number
+    assert person.region.code == "330106001000"  # where they live now, from the current region list
+
+
 def test_unknown_address_code_in_id_number_is_refused(tree, api):
     response = api.post(PERSON_URL, person_payload(id_number=factories.id_number("339999")), format="json")
     assert response.status_code == 400

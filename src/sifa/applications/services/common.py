@@ -5,9 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.utils import timezone
+
+from sifa.accounts.models import Mandate
+from sifa.accounts.selectors import mandate_for
 from sifa.applications.models import Application
+from sifa.applications.selectors import window_covers
 from sifa.audit.services import record
-from sifa.core.errors import NotFound, ServiceError
+from sifa.core.errors import Forbidden, NotFound, ServiceError
 from sifa.organisations.scope import Role, actor_for
 
 logger = logging.getLogger("sifa.applications")
@@ -22,13 +27,7 @@ def invalid(errors: list[dict[str, str]]) -> ServiceError:
 
 def clerk_covers(user: Any, organisation_path: str) -> bool:
     """A window clerk at the organisation, in its subtree, or above it (一窗受理)."""
-    actor = actor_for(user)
-    if actor.is_superuser:
-        return True
-    return any(
-        organisation_path.startswith(path) or path.startswith(organisation_path)
-        for path in actor.paths_for([Role.WINDOW_CLERK])
-    )
+    return window_covers(actor_for(user), organisation_path)
 
 
 def staff_in_scope(user: Any, application: Application, roles=(Role.WINDOW_CLERK,)) -> bool:
@@ -38,17 +37,54 @@ def staff_in_scope(user: Any, application: Application, roles=(Role.WINDOW_CLERK
     return any(application.scope_path.startswith(path) for path in actor.paths_for(roles))
 
 
+MANDATE_ENDED = "application.mandate_ended"
+MANDATE_ENDED_MESSAGE = (
+    "委托人已撤销委托或委托已过期（或不再包含该事项），您不能再代其办理此申请；如需继续，请委托人重新办理委托"
+)
+
+
 def is_applicant_side(user: Any, application: Application) -> bool:
     uid = getattr(user, "pk", None)
     return uid is not None and uid in (application.applicant_id, application.agent_id)
 
 
-def require_actor(user: Any, application: Application) -> None:
-    """The applicant, their agent, or a window clerk for an application filed at the window.
+def item_codes(item: Any) -> list[str]:
+    """The basic codes a mandate may name to cover ``item``: its own and its 主项's."""
+    codes = [item.basic_code]
+    if item.parent_id:
+        codes.append(item.parent.basic_code)
+    return codes
 
-    Everyone else is told the application does not exist (404), never that it is forbidden.
+
+def agent_mandate(user: Any, application: Application) -> Mandate | None:
+    """The mandate in force today under which ``user`` acts as the application's agent."""
+    if application.applicant is None:
+        return None
+    return mandate_for(user, application.applicant, item_codes(application.entry.item), timezone.localdate())
+
+
+def acting_as_agent_only(user: Any, application: Application) -> bool:
+    uid = getattr(user, "pk", None)
+    return uid is not None and uid == application.agent_id and uid != application.applicant_id
+
+
+def agent_may_act(user: Any, application: Application) -> bool:
+    """False for an agent whose mandate for this principal and item has ended (revoked, expired,
+    or narrowed): they may still read what they filed, but no longer act on it."""
+    return not acting_as_agent_only(user, application) or agent_mandate(user, application) is not None
+
+
+def require_actor(user: Any, application: Application) -> None:
+    """The applicant, their agent (while a mandate is in force), or a window clerk for an
+    application filed at the window.
+
+    Everyone else is told the application does not exist (404), never that it is forbidden. An
+    agent whose mandate has ended gets 403 ``application.mandate_ended``: they filed it and know it
+    exists, and must be told why they can no longer act.
     """
     if is_applicant_side(user, application):
+        if not agent_may_act(user, application):
+            raise Forbidden(MANDATE_ENDED_MESSAGE, MANDATE_ENDED)
         return
     if application.channel == "window" and clerk_covers(user, application.scope_path):
         return

@@ -8,8 +8,8 @@ different form or materials and the applicant must see what they are applying un
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
+import logging
 import uuid
 from typing import Any
 
@@ -17,20 +17,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from sifa.accounts.models import AccountKind, NaturalPerson, User
-from sifa.accounts.selectors import mandate_allows
-from sifa.accounts.services import id_number_index
+from sifa.accounts.selectors import mandate_for
+from sifa.accounts.services import walk_in_company, walk_in_person
 from sifa.applications import numbers
 from sifa.applications.models import (
     Application,
     ApplicationMaterial,
     ApplicationStatus,
+    MaterialProvenance,
     SubmissionChannel,
 )
-from sifa.applications.onceonly import registry
+from sifa.applications.onceonly import registry, subject_material
 from sifa.applications.services.common import (
+    INVALID,
     audit,
     clerk_covers,
     invalid,
+    item_codes,
     notify_applicant,
     require_actor,
 )
@@ -38,11 +41,9 @@ from sifa.applications.timeline import transition
 from sifa.catalogue.forms import validate_form
 from sifa.catalogue.models import EntryStatus, ImplementationEntry, ItemVersion, Material, VersionStatus
 from sifa.catalogue.processes import require_process
-from sifa.core.crypto import field_cipher
-from sifa.core.errors import Conflict, Forbidden, NotFound
-from sifa.core.identifiers import IdentifierError, parse_id_number
-from sifa.core.masking import mask_id_number
-from sifa.organisations.models import Region
+from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
+
+logger = logging.getLogger("sifa.applications")
 
 PRE_ACCEPTANCE = (
     ApplicationStatus.DRAFT,
@@ -120,6 +121,10 @@ def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
         found = registry.lookup(application, material)
         if found is None:
             continue
+        if found.provenance == MaterialProvenance.PARTNER and not found.is_answered_partner_data:
+            # Nothing is labelled 部门共享数据 without the partner's answer on record: ask for it.
+            logger.warning("部门共享数据未返回应答编号或应答时间，材料“%s”改为由申请人提交", material.name)
+            continue
         added.append(
             ApplicationMaterial.objects.create(
                 application=application,
@@ -133,9 +138,29 @@ def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
                 content_type=found.content_type,
                 size=found.size,
                 sm3=found.sm3,
+                partner_answer_id=found.answer_id[:100],
+                partner_answered_at=found.answered_at,
             )
         )
     return added
+
+
+def require_subject_licence(application: Application) -> None:
+    """A 换发/注销 application needs the licence it acts on, from the wallet: 409
+    ``application.no_current_licence`` otherwise (nothing is written; the caller's transaction
+    rolls back)."""
+    have = current_materials(application)
+    for material in applicable_materials(application.version, application.situation_answers):
+        if not subject_material(application, material):
+            continue
+        row = have.get(material.pk)
+        if row is None or row.provenance != MaterialProvenance.LICENCE:
+            issuer = application.entry.deciding_organisation.name
+            raise Conflict(
+                "application.no_current_licence",
+                f"电子证照库中没有您持有的、由{issuer}颁发的有效{material.name}，不能申请"
+                f"{application.version.item.name}。持有纸质证书的，请先由颁发机关将其录入电子证照库",
+            )
 
 
 def _live_entry(entry: ImplementationEntry) -> ImplementationEntry:
@@ -149,43 +174,6 @@ def _live_entry(entry: ImplementationEntry) -> ImplementationEntry:
     return entry
 
 
-def _walk_in_person(data: dict[str, Any], entry: ImplementationEntry) -> NaturalPerson:
-    """Find the walk-in applicant by ID number, or record them (no account needed)."""
-    errors = []
-    name = str(data.get("name") or "").strip()
-    if not 2 <= len(name) <= 100:
-        errors.append({"field": "applicant.name", "code": "field.required", "message": "请填写申请人姓名"})
-    parsed = None
-    try:
-        parsed = parse_id_number(str(data.get("id_number") or ""))
-    except IdentifierError as exc:
-        errors.append({"field": "applicant.id_number", "code": exc.code, "message": exc.message})
-    if errors:
-        raise invalid(errors)
-    index = id_number_index(parsed.value)
-    person = NaturalPerson.objects.filter(id_number_index=index).first()
-    if person is not None:
-        return person
-    organisation = entry.accepting_organisation
-    region = Region.objects.filter(code=parsed.region_code).first() or organisation.region
-    if region is None:
-        raise invalid(
-            [
-                {
-                    "field": "applicant.id_number",
-                    "code": "region.unknown",
-                    "message": "无法确定申请人的户籍地区",
-                }
-            ]
-        )
-    person = NaturalPerson(name=name, region=region, scope_path=organisation.path)
-    person.id_number_enc = field_cipher().seal(parsed.value, person.id_number_aad)
-    person.id_number_index = index
-    person.id_number_masked = mask_id_number(parsed.value)
-    person.save(force_insert=True)
-    return person
-
-
 def _principal(public_id: Any) -> User:
     try:
         key = uuid.UUID(str(public_id))
@@ -197,11 +185,46 @@ def _principal(public_id: Any) -> User:
     return principal
 
 
-def _mandated(agent: User, principal: User, entry: ImplementationEntry, on: dt.date) -> bool:
-    codes = [entry.item.basic_code]
-    if entry.item.parent_id:
-        codes.append(entry.item.parent.basic_code)
-    return any(mandate_allows(agent, principal, code, on) for code in codes)
+def _take_walk_in(application: Application, actor: User, walk_in: dict[str, Any]) -> None:
+    """一窗受理: the clerk must receive for the accepting organisation (at it, in its subtree or
+    above it); the applicant is found by identifier (name must match) or recorded without an
+    account. ``walk_in``: ``{kind: person|company, name, id_number | uscc, legal_representative}``."""
+    organisation = application.accepting_organisation
+    if actor.kind != AccountKind.STAFF or not clerk_covers(actor, organisation.path):
+        raise Forbidden(
+            f"您的窗口不能受理{organisation.name}的事项：只有受理机构或其上下级机构的窗口工作人员可以代为录入申请",
+            "application.not_clerk",
+        )
+    kind = str(walk_in.get("kind") or AccountKind.PERSON)
+    try:
+        if kind == AccountKind.COMPANY:
+            company = walk_in_company(
+                name=walk_in.get("name"),
+                uscc=walk_in.get("uscc"),
+                legal_representative=walk_in.get("legal_representative"),
+                organisation=organisation,
+            )
+            application.applicant_company, application.applicant = company, company.user
+        elif kind == AccountKind.PERSON:
+            person = walk_in_person(
+                name=walk_in.get("name"), id_number=walk_in.get("id_number"), organisation=organisation
+            )
+            application.applicant_person, application.applicant = person, person.user
+        else:
+            raise invalid(
+                [
+                    {
+                        "field": "applicant.kind",
+                        "code": "applicant.kind",
+                        "message": "申请人类型应为自然人或法人",
+                    }
+                ]
+            )
+    except ServiceError as refused:
+        if refused.code == INVALID or not refused.errors:
+            raise
+        raise invalid(refused.errors) from None
+    application.channel = SubmissionChannel.WINDOW
 
 
 @transaction.atomic
@@ -218,7 +241,8 @@ def start_draft(
     """Start an application for ``entry`` pinned to its current published version.
 
     The applicant is the caller (citizen or company); or ``on_behalf_of`` (a principal's public id)
-    for an agent holding a mandate for the item; or ``walk_in`` ({name, id_number}) for a window
+    for an agent (person or company) holding a mandate for the item, which the application
+    records; or ``walk_in`` (a person or an organisation, see :func:`_take_walk_in`) for a window
     clerk serving a walk-in applicant (一窗受理) at the accepting organisation, its subtree or above.
     """
     entry = _live_entry(entry)
@@ -235,19 +259,13 @@ def start_draft(
         channel=channel if channel in (SubmissionChannel.ONLINE, SubmissionChannel.MOBILE) else "online",
     )
     if walk_in is not None:
-        if actor.kind != AccountKind.STAFF or not clerk_covers(actor, organisation.path):
-            raise Forbidden(
-                "只有受理机构或其上下级机构的窗口工作人员可以代为录入申请", "application.not_clerk"
-            )
-        person = _walk_in_person(walk_in, entry)
-        application.applicant_person = person
-        application.applicant = person.user
-        application.channel = SubmissionChannel.WINDOW
+        _take_walk_in(application, actor, walk_in)
     elif on_behalf_of is not None:
         principal = _principal(on_behalf_of)
-        if not _mandated(actor, principal, entry, timezone.localdate()):
+        mandate = mandate_for(actor, principal, item_codes(entry.item), timezone.localdate())
+        if mandate is None:
             raise Forbidden("您没有该申请人办理此事项的有效委托", "application.no_mandate")
-        application.applicant, application.agent = principal, actor
+        application.applicant, application.agent, application.mandate = principal, actor, mandate
         application.channel = SubmissionChannel.AGENT
     elif actor.kind in (AccountKind.PERSON, AccountKind.COMPANY):
         application.applicant = actor
@@ -271,6 +289,7 @@ def start_draft(
         raise invalid(errors)
     application.save(force_insert=True)
     resolve_once_only(application)
+    require_subject_licence(application)
     audit("draft", application, actor, {"entry": entry.implementation_code, "version": entry.version.number})
     return application
 
@@ -363,6 +382,7 @@ def submit(application: Application, *, actor: User) -> tuple[Application, str]:
     check_not_stale(application)
     require_process(application.version)
     resolve_once_only(application)
+    require_subject_licence(application)
     check_complete(application)
     now = timezone.now()
     code = numbers.new_query_code()

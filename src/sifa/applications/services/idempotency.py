@@ -100,5 +100,17 @@ def idempotent(
     raise Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后重试")
 
 
+def stored_answer(*, user: Any, scope: str, key: str) -> dict[str, Any] | None:
+    """The committed answer to ``user``'s request with this key, opened — a read for pages that
+    show a first answer again (the window's receipt, reprinted with its query code); None when
+    there is none."""
+    record = (
+        IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).exclude(response_status=0).first()
+    )
+    if record is None:
+        return None
+    return _open(record.response_body, _aad(user.pk, scope, key))
+
+
 class _Raced(Exception):
     """Another request with the same key committed first."""

@@ -13,6 +13,7 @@ from sifa.applications.models import (
     ApplicationStatus,
     MaterialProvenance,
 )
+from sifa.applications.onceonly import subject_material
 from sifa.applications.services.common import audit, invalid, require_actor
 from sifa.applications.services.drafts import applicable_materials, lock
 from sifa.applications.uploads import store_upload
@@ -55,6 +56,16 @@ def upload_material(
     if application.status not in EDITABLE:
         raise Conflict("application.materials_locked", "当前状态下不能修改申请材料")
     material = _material_of(application, material_id)
+    if subject_material(application, material):
+        raise invalid(
+            [
+                {
+                    "field": "material",
+                    "code": "material.from_licence_library",
+                    "message": f"{material.name}由电子证照库提供（本申请变更或注销的就是该证照），不能上传替换",
+                }
+            ]
+        )
     verdict = store_upload(fileobj, filename, declared_content_type=declared_content_type)
     verdict.raise_if_rejected()
     stored = verdict.stored

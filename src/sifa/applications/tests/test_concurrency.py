@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from sifa.applications.models import Application
 from sifa.applications.services import idempotent, start_draft, submit
@@ -28,7 +29,13 @@ def test_concurrent_retries_make_one_application(monkeypatch):
     citizen = _person("张三", "110101199003077774", "13800000009")
     entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
     # Every material comes from once-only sources, so the one-call create can succeed.
-    found = Found(provenance="partner", source_reference="test", source_label="公安部门共享数据")
+    found = Found(
+        provenance="partner",
+        source_reference="test",
+        source_label="公安部门共享数据",
+        answer_id="GA-TEST-1",
+        answered_at=timezone.now(),
+    )
     monkeypatch.setattr(registry, "lookup", lambda application, material: found)
     payload = {"entry": entry.implementation_code, "form_data": lawyer_form(id_number="110101199003077774")}
     answers, failures = [], []

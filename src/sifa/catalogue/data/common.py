@@ -15,9 +15,12 @@ CERTIFICATES_RULES = "律师和律师事务所执业证书管理办法（司法�
 
 # Who implements an item and who decides (see sifa.catalogue.loader).
 CITY = {"implementer": "prefecture_bureaus", "decider": "province"}
-PROVINCE_SELF = {"implementer": "province_bureaus", "decider": "self"}
 PROVINCE_TO_MINISTRY = {"implementer": "province_bureaus", "decider": "ministry"}
+# 所在地的司法行政部门 (county or city bureau) receives and reports upwards (公证法 §9, §21).
+LOCAL_TO_PROVINCE = {"implementer": "local_bureaus", "decider": "province"}
+LOCAL_TO_MINISTRY = {"implementer": "local_bureaus", "decider": "ministry"}
 
+LAWYER_BARS = "无民事行为能力或者限制民事行为能力的；受过刑事处罚的（过失犯罪的除外）；被开除公职或者被吊销律师、公证员执业证书的，不予颁发律师执业证书（律师法第七条）"
 LAW_SOURCE = "法律条文核对自 LawRefBook/Laws（2f4c5c2）"
 
 
@@ -41,7 +44,13 @@ def material(name: str, source: str = "applicant", **extra: Any) -> dict[str, An
 
 
 def stage(
-    name: str, level: str, value: int | None, unit: str = "working_day", basis: str = ""
+    name: str,
+    level: str,
+    value: int | None,
+    unit: str = "working_day",
+    basis: str = "",
+    *,
+    not_counted: bool = False,
 ) -> dict[str, Any]:
     return {
         "name": name,
@@ -49,7 +58,34 @@ def stage(
         "limit_value": value,
         "limit_unit": unit if value is not None else "",
         "legal_basis": basis,
+        "not_counted": not_counted,
     }
+
+
+# 行政许可法 §43 (a lower level reviews within 20 days), §42 (the deciding level decides within
+# 20 days), §44 (the licence is issued and delivered within 10 days): the stages of a licensing item
+# whose own law sets no time limit.
+LOWER_REVIEW_BASIS = "行政许可法第四十三条：下级行政机关自其受理（收到）申请之日起二十日内审查完毕"
+DECISION_BASIS = "行政许可法第四十二条第一款：二十日内作出决定"
+DELIVERY_BASIS = "行政许可法第四十四条：自作出决定之日起十日内颁发、送达"
+
+
+def extension(applies: bool, basis: str) -> dict[str, Any]:
+    """Whether the deciding organisation may extend the limit under 行政许可法 §42, and why."""
+    return {"extension_applies": applies, "extension_basis": basis}
+
+
+EXTENSION_42 = extension(
+    True,
+    "行政许可法第四十二条第一款：二十日内不能作出决定的，经本行政机关负责人批准，可以延长十日，"
+    "并应当将延长期限的理由告知申请人。由作出决定的机关在其审查决定环节批准，下级机关的审查期限不延长",
+)
+NO_EXTENSION_LAWYERS_LAW = extension(
+    False,
+    "律师法第六条第三款（律师事务所：第十八条）规定了受理部门二十日、省级十日的期限，属于行政许可法"
+    "第四十二条第一款“法律、法规另有规定的，依照其规定”，不适用延长",
+)
+NO_EXTENSION_SERVICE = extension(False, "非行政许可事项，不适用行政许可法第四十二条")
 
 
 def applicant_form(extra: dict[str, Any] | None = None, required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -131,6 +167,7 @@ LITIGATION = {
 }
 
 LICENSING_DEFAULTS: dict[str, Any] = {
+    **EXTENSION_42,
     "review_type": "review_then_approve",
     "quantity_limit": "无数量限制",
     "intake": "通过司法行政一体化网上政务服务平台在线提交，或到受理机构政务服务窗口提交纸质材料；材料不齐全或者不符合法定形式的，当场或者在五日内一次告知需要补正的全部内容（行政许可法第三十二条）",
@@ -156,6 +193,7 @@ LICENSING_DEFAULTS: dict[str, Any] = {
 
 SERVICE_DEFAULTS: dict[str, Any] = {
     **LICENSING_DEFAULTS,
+    **NO_EXTENSION_SERVICE,
     "review_type": "",
     "quantity_limit": "",
     "result_type": "other",

@@ -161,6 +161,15 @@ class ResultType(models.TextChoices):
     OTHER = "other", "其他"
 
 
+class LicenceEffect(models.TextChoices):
+    """What an approval does to e-licences (Sifa's): issue a new one, re-issue the holder's current
+    one as a new version (换发, e.g. 律师法 §10), or cancel it (注销, 行政许可法 §70)."""
+
+    ISSUE = "issue", "颁发新证照"
+    REISSUE = "reissue", "换发现有证照（新版本）"
+    CANCEL = "cancel", "注销现有证照"
+
+
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "已发布"

@@ -18,6 +18,7 @@ from sifa.catalogue.models.codes import (
     CaseType,
     ItemLevel,
     ItemType,
+    LicenceEffect,
     LimitStart,
     MaterialMedium,
     MaterialNecessity,
@@ -181,6 +182,30 @@ class ItemVersion(models.Model):
         "审批结果样本", max_length=500, blank=True, help_text="File reference or URL"
     )
     result_delivery = models.TextField("结果送达", blank=True, help_text="附录2 第16项")
+    licence_effect = models.CharField(
+        "证照办理方式",
+        max_length=12,
+        choices=LicenceEffect.choices,
+        default=LicenceEffect.ISSUE,
+        help_text="issue: the licence type of result_name is issued; reissue/cancel act on the applicant's"
+        " current licence of subject_licence_type (换发 律师法 §10; 注销 行政许可法 §70)",
+    )
+    subject_licence_type = models.CharField(
+        "办理对象证照类型",
+        max_length=50,
+        blank=True,
+        help_text="证照类型代码 or key of the licence a reissue/cancel acts on; the material satisfiable by"
+        " that type is taken from the applicant's wallet",
+    )
+    extension_applies = models.BooleanField(
+        "可依行政许可法第四十二条延长",
+        default=False,
+        help_text="行政许可法 §42: the deciding organisation's head may extend the limit by 10 days, unless a"
+        " law or regulation sets the limit otherwise (e.g. 律师法 §6, 条例 §9)",
+    )
+    extension_basis = models.TextField(
+        "延长期限依据", blank=True, help_text="Why §42 extension applies or not, with the article"
+    )
     special_procedures = models.TextField("特别程序", blank=True, help_text="SPECIAL_PROCEDURE; 表A.7")
     rights = models.TextField("依法享有的权利", blank=True, help_text="RIGHT_ENJOY_BY_LAW")
     duties = models.TextField("依法履行的义务", blank=True, help_text="DUTY_PERFORM_BY_LAW")
@@ -443,6 +468,12 @@ class Stage(VersionChild):
     limit_value = models.PositiveIntegerField("环节时限", null=True, blank=True)
     limit_unit = models.CharField("时限单位", max_length=12, choices=TimeUnit.choices, blank=True)
     legal_basis = models.CharField("时限依据", max_length=300, blank=True)
+    not_counted = models.BooleanField(
+        "不计入办理期限",
+        default=False,
+        help_text="行政许可法 §45: the time this stage needs (考核, 专家评审 …) is not counted; while it runs"
+        " the case's legal and promised clocks are suspended",
+    )
 
     class Meta:
         verbose_name = "办理环节"

@@ -114,6 +114,29 @@ def test_guide_json_carries_all_elements_on_both_urls(cat, client):
     assert page_json["implementation_code"] == code and page_json["version"]["number"] == 1
 
 
+def test_the_guide_says_whether_the_deciding_organisation_may_extend_the_limit(cat, client):
+    """行政许可法 §42 applies unless the item's own law sets the limit (律师法 §6, 条例 §9)."""
+
+    def limits(name: str, organisation: str) -> dict:
+        entry = ImplementationEntry.objects.get(item__name=name, organisation=cat["orgs"][organisation])
+        page = client.get(f"/guides/{entry.implementation_code}.json").json()
+        return {e["key"]: e["value"] for e in page["elements"]}
+
+    lawyer = limits("律师执业许可（专职律师执业）", "hz")["time_limits"]["extension"]
+    assert lawyer.startswith("不适用延长") and "律师法第六条第三款" in lawyer
+    foreign = limits("外国律师事务所驻华代表机构设立许可", "zj")["time_limits"]["extension"]
+    assert foreign.startswith("不适用延长") and "管理条例第九条" in foreign
+    change = limits("律师执业变更许可（变更执业机构）", "hz")["time_limits"]["extension"]
+    assert change.startswith("可以延长十日") and "行政许可法第四十二条第一款" in change
+    special = limits("特许律师执业许可", "ministry")
+    assert special["process"]["stages"][0]["not_counted"] is True
+    html = client.get(
+        f"/guides/{ImplementationEntry.objects.get(item__name='特许律师执业许可').implementation_code}/"
+    )
+    assert "所需时间不计入办理期限" in html.content.decode() and "可以延长十日" in html.content.decode()
+    assert limits("法律援助申请", "xh_aid")["time_limits"]["extension"] == ""
+
+
 def _pdf_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:

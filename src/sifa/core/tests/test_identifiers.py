@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
+from sifa.core.divisions import historical_division, is_ever_valid
 from sifa.core.identifiers import (
     USCC_ALPHABET,
     IdentifierError,
@@ -161,10 +162,35 @@ def test_future_birth_date_is_rejected():
     assert exc.value.code == "id_number.birth_date_future"
 
 
-def test_unknown_region_is_rejected_when_a_lookup_is_given():
+def _with_address(code: str) -> str:
+    first17 = code + ID_VECTOR[6:17]
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [("110103", "崇文区"), ("110104", "宣武区"), ("310103", "卢湾区"), ("330103", "下城区")],
+)
+def test_an_address_code_that_was_valid_once_is_valid_for_life(code, name):
+    # 居民身份证法 §3: the number never changes, so a district merged away keeps its holders' numbers.
+    assert parse_id_number(_with_address(code)).region_code == code
+    division = historical_division(code)
+    assert division is not None and division.name == name
+
+
+@pytest.mark.parametrize("code", ["339999", "500157", "130171", "000000", "990101"])
+def test_an_address_code_that_never_was_a_gbt2260_code_is_rejected(code):
+    # 500157 两江新区 is a 国家级新区 and 130171 a development zone: neither is a division.
     with pytest.raises(IdentifierError) as exc:
-        parse_id_number(ID_VECTOR, region_exists=lambda code: False)
+        parse_id_number(_with_address(code))
     assert exc.value.code == "id_number.region"
+    assert "行政区划代码" in exc.value.message
+    assert not is_ever_valid(code)
+
+
+def test_the_historical_list_covers_current_codes_and_the_2019_to_2026_changes():
+    for code in ("110101", "500105", "500112", "330113", "653132", "710000", "810000"):
+        assert is_ever_valid(code), code
 
 
 def test_uscc_with_bad_embedded_orgcode_is_rejected():

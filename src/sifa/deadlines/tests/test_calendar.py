@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 from sifa.deadlines.calendar import (
     CalendarDataMissing,
     InMemoryCalendar,
+    OverlayCalendar,
     TimeLimit,
     TimeUnit,
     add_calendar_days,
     add_months,
     add_working_days,
+    depends_on_provisional,
     is_workday,
     working_days_between,
 )
@@ -142,3 +144,30 @@ def test_calendar_day_deadline_is_the_first_working_day_on_or_after_the_plain_da
     plain = start + dt.timedelta(days=n)
     assert due >= plain and due in WORKDAYS
     assert not any(plain + dt.timedelta(days=k) in WORKDAYS for k in range((due - plain).days))
+
+
+def _with_provisional_2027() -> InMemoryCalendar:
+    from sifa.deadlines.provisional import provisional_year
+
+    years = {year: OFFICIAL.workdays(year) for year in (2025, 2026)}
+    return InMemoryCalendar({**years, 2027: provisional_year(2027).workdays}, provisional={2027})
+
+
+def test_a_due_date_is_provisional_exactly_when_a_counted_day_lies_in_a_provisional_year():
+    calendar = _with_provisional_2027()
+    # Counting starts the day after the start (§201): a period that ends on 12/31 counts no 2027 day.
+    assert not depends_on_provisional(calendar, D(2026, 12, 30), D(2026, 12, 31))
+    assert depends_on_provisional(calendar, D(2026, 12, 31), D(2027, 1, 4))
+    assert not depends_on_provisional(calendar, D(2026, 12, 31), D(2026, 12, 31))
+    assert not depends_on_provisional(OFFICIAL, D(2026, 12, 31), D(2027, 1, 4))  # no such notion
+
+
+def test_an_overlay_makes_its_year_official_for_a_preview():
+    calendar = _with_provisional_2027()
+    # A notice that makes Saturday 2027-01-02 a working day moves a count through it one day earlier.
+    notice = [*calendar.workdays(2027), D(2027, 1, 2)]
+    overlay = OverlayCalendar(calendar, {2027: notice})
+    assert add_working_days(calendar, D(2026, 12, 31), 1) == D(2027, 1, 4)
+    assert add_working_days(overlay, D(2026, 12, 31), 1) == D(2027, 1, 2)
+    assert not overlay.is_provisional(2027) and calendar.is_provisional(2027)
+    assert overlay.workdays(2026) == calendar.workdays(2026)

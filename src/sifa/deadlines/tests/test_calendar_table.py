@@ -64,10 +64,20 @@ def test_the_database_calendar_counts_like_the_official_data(seeded, official):
         assert add_working_days(calendar, start, 30) == add_working_days(official, start, 30)
 
 
-def test_a_year_missing_from_the_table_raises(seeded):
+def test_a_year_missing_from_the_table_is_provisional(seeded):
+    calendar = DatabaseCalendar()
+    # 2026-12-21 … 12-31 are 9 working days; 2027 by the rules: 1/1 元旦 off, then weekdays.
+    assert add_working_days(calendar, D(2026, 12, 20), 20) == D(2027, 1, 18)
+    assert calendar.is_provisional(2027) and not calendar.is_provisional(2026)
+    assert not CalendarAlert.objects.exists()
+
+
+def test_a_year_the_rules_do_not_cover_raises(seeded):
     with pytest.raises(CalendarDataMissing) as missing:
-        add_working_days(DatabaseCalendar(), D(2026, 12, 20), 20)
-    assert missing.value.year == 2027
+        DatabaseCalendar().workdays(2101)
+    assert missing.value.year == 2101
+    with pytest.raises(CalendarDataMissing):
+        DatabaseCalendar().workdays(2023)  # before the 2024 rules, with no official data
 
 
 def test_an_admin_edit_is_audited_and_seen_by_the_cached_calendar(seeded, django_user_model):
@@ -90,10 +100,11 @@ def test_an_inconsistent_day_kind_is_refused_in_chinese(seeded):
 
 
 def test_a_single_edited_day_does_not_make_a_year_complete(db):
-    services.set_day(D(2027, 1, 1), is_workday=False, holiday_name="元旦")
+    services.set_day(D(2027, 1, 4), is_workday=False, holiday_name="临时停工")
     assert CalendarYear.objects.get(year=2027).complete is False
-    with pytest.raises(CalendarDataMissing):
-        DatabaseCalendar().workdays(2027)
+    calendar = DatabaseCalendar()
+    assert calendar.is_provisional(2027)
+    assert D(2027, 1, 4) in calendar.workdays(2027)  # the year stays provisional until it is complete
 
 
 def test_entering_a_year_makes_it_usable_and_resolves_its_alert(seeded):

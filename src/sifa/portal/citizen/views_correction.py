@@ -21,8 +21,14 @@ from sifa.applications.models import Application, ApplicationStatus
 from sifa.core.errors import ServiceError
 from sifa.portal.citizen import jsonschema_forms as jf
 from sifa.portal.citizen.common import applicant_required, page
-from sifa.portal.citizen.drafts import checklist, my_application, ref_of, schema_of
-from sifa.portal.citizen.views_apply import _valid_until, bound_fields
+from sifa.portal.citizen.drafts import (
+    bound_fields,
+    checklist,
+    my_application,
+    ref_of,
+    schema_of,
+    valid_until_of,
+)
 
 
 def _flagged(items: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str], list[str]]:
@@ -45,7 +51,7 @@ def _uploads(request: HttpRequest, app: Application, rows: list[dict]) -> dict[s
     errors: dict[str, str] = {}
     for row in rows:
         upload = request.FILES.get(f"file-{row['material']}")
-        valid_until, date_error = _valid_until(request.POST.get(f"valid-{row['material']}", "").strip())
+        valid_until, date_error = valid_until_of(request.POST.get(f"valid-{row['material']}", "").strip())
         if date_error:
             errors[f"m-{row['material']}-valid-until"] = date_error
             continue
@@ -62,7 +68,7 @@ def _uploads(request: HttpRequest, app: Application, rows: list[dict]) -> dict[s
                 declared_content_type=upload.content_type,
             )
         except ServiceError as exc:
-            if exc.status in (404, 409):
+            if exc.status in (403, 404, 409):
                 raise
             errors[f"m-{row['material']}-file"] = f"{row['name']}：{exc.message}"
     return errors
@@ -72,7 +78,7 @@ def _uploads(request: HttpRequest, app: Application, rows: list[dict]) -> dict[s
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def correction(request: HttpRequest, ref: str) -> HttpResponse:
-    app = my_application(request, ref)
+    app = my_application(request, ref, acting=True)
     if app.status != ApplicationStatus.CORRECTION_REQUIRED:
         messages.info(request, "该申请当前没有待补正的内容。")
         return redirect("citizen-application", ref=ref_of(app))

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sifa.applications import selectors, services
 from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus
 from sifa.applications.serializers import timeline
+from sifa.applications.services.common import agent_may_act
 from sifa.applications.services.drafts import PRE_ACCEPTANCE
 from sifa.applications.uploads import attachment_response
 from sifa.audit.selectors import my_access_log
@@ -35,8 +36,20 @@ PAGE_SIZE = 20
 DASHBOARD_LATEST = 3
 
 
-def next_action(app: Application) -> dict[str, str]:
-    """The one thing the applicant can do next, as a link (or just words when it is ours to do)."""
+def on_behalf(user: Any, app: Application) -> str:
+    """Who acts for whom, in words: "代张三申请" for the agent, "由某律师事务所代办" for the principal."""
+    if app.agent_id is None:
+        return ""
+    if app.agent_id == user.pk and app.applicant_id != user.pk:
+        return f"代{app.applicant.display_name if app.applicant else '委托人'}申请（代办）"
+    return f"由{app.agent.display_name}代办"
+
+
+def next_action(app: Application, user: Any = None) -> dict[str, str]:
+    """The one thing the applicant can do next, as a link (or just words when it is ours to do).
+    An agent whose mandate has ended has nothing left to do."""
+    if user is not None and not agent_may_act(user, app):
+        return {"label": "委托已结束，不能再代为办理", "url": ""}
     label = selectors.NEXT_ACTIONS.get(app.status, "")
     if app.status == ApplicationStatus.DRAFT:
         return {"label": label, "url": flow(app)[0]["url"]}
@@ -47,7 +60,11 @@ def next_action(app: Application) -> dict[str, str]:
 
 def _mine(request: HttpRequest):
     user = request.user
-    return selectors.applications(actor_for(user)).filter(Q(applicant=user) | Q(agent=user))
+    return (
+        selectors.applications(actor_for(user))
+        .filter(Q(applicant=user) | Q(agent=user))
+        .select_related("applicant", "agent")
+    )
 
 
 def _paged(request: HttpRequest, rows) -> Any:
@@ -64,7 +81,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "app": app,
             "ref": ref_of(app),
             "stage": selectors.STAGES.get(app.status, ""),
-            "next": next_action(app),
+            "next": next_action(app, request.user),
+            "on_behalf": on_behalf(request.user, app),
         }
         for app in page_obj
     ]
@@ -85,17 +103,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @applicant_required
 def application_detail(request: HttpRequest, ref: str) -> HttpResponse:
     app = my_application(request, ref)
+    may_act = agent_may_act(request.user, app)
     context = {
         "title": f"办件 {app.number or '草稿'}",
         "app": app,
         "ref": ref_of(app),
         "stage": selectors.STAGES.get(app.status, ""),
-        "next": next_action(app),
+        "next": next_action(app, request.user),
+        "on_behalf": on_behalf(request.user, app),
+        "mandate_ended": not may_act,
         "deadline": selectors.deadline(app),
         "checklist": checklist(app),
         "notices": list(app.correction_notices.order_by("issued_at")),
         "timeline": timeline(app),
-        "can_withdraw": app.status in PRE_ACCEPTANCE,
+        "can_withdraw": may_act and app.status in PRE_ACCEPTANCE,
         "documents": list(
             my_documents(request.user).filter(related_type="application", related_id=app.number)
         )
@@ -110,7 +131,7 @@ def application_detail(request: HttpRequest, ref: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def withdraw(request: HttpRequest, ref: str) -> HttpResponse:
-    app = my_application(request, ref)
+    app = my_application(request, ref, acting=True)
     if request.method == "POST":
         app = services.withdraw(app, request.user)
         messages.success(request, "申请已撤回。")

@@ -162,10 +162,10 @@ def test_a_revoked_licence_cannot_be_authorised(people, licence):  # noqa: F811
     assert response.status_code == 409 and "licence.not_usable" in _html(response)
 
 
-def _document(orgs, recipient, kind=DocumentKind.APPROVAL_DECISION, number="浙司许字〔2026〕第0001号"):  # noqa: F811
+def _document(orgs, recipient, kind=DocumentKind.APPROVAL_DECISION, number="浙西司许〔2026〕1号"):  # noqa: F811
     key = default_storage.save("documents/test.pdf", ContentFile(PDF_BYTES))
     return Document.objects.create(
-        kind=kind, title=DocumentKind(kind).label, number=number, year=2026, sequence=int(number[-5:-1]),
+        kind=kind, title=DocumentKind(kind).label, number=number, year=2026, sequence=int(number.split("〕")[1].removesuffix("号")),
         organisation=orgs["zj"], recipient=recipient, related_type="application", related_id="SF1",
         storage_key=key, size=len(PDF_BYTES), sm3="0" * 64, sm2_signature=b"", sm2_key_id="k",
         seal_certificate_serial="01", scope_path=orgs["zj"].path,
@@ -174,7 +174,7 @@ def _document(orgs, recipient, kind=DocumentKind.APPROVAL_DECISION, number="浙�
 
 def test_my_documents_list_and_download_only_mine(people, orgs):  # noqa: F811
     mine = _document(orgs, people["citizen"])
-    theirs = _document(orgs, people["other"], DocumentKind.ACCEPTANCE_NOTICE, "浙司受字〔2026〕第0002号")
+    theirs = _document(orgs, people["other"], DocumentKind.ACCEPTANCE_NOTICE, "浙西司受〔2026〕2号")
     client = client_for(people["citizen"])
     page = _html(client.get("/me/documents/"))
     assert "准予行政许可决定书" in page and mine.number in page and theirs.number not in page

@@ -10,7 +10,9 @@ import time_machine
 
 from sifa.applications.models import ApplicationStatus, CorrectionNotice, PreReviewFinding
 from sifa.deadlines.models import ClockPurpose, ClockState
+from sifa.workbench.tests import world as W
 from sifa.workflow.commands import run_command
+from sifa.workflow.services import start_case
 
 pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 
@@ -104,7 +106,6 @@ def test_request_correction_issues_one_notice_with_every_line(login, people, cas
 
 
 def test_pre_review_finding_and_notice_before_acceptance(login, people, w):
-    from sifa.workbench.tests import world as W
 
     submitted = W.make_case(
         W.entry_for(W.LAWYER, w["hz"]), people["citizen"], status=ApplicationStatus.SUBMITTED
@@ -117,7 +118,7 @@ def test_pre_review_finding_and_notice_before_acceptance(login, people, w):
     assert submitted.status == ApplicationStatus.CORRECTION_REQUIRED
 
 
-def test_suspend_resume_and_extend(login, people, case):
+def test_suspend_and_resume_and_no_extension_where_the_lawyers_law_sets_the_limit(login, people, case):
     run_command(people["hz_clerk"], case.number, "accept", {})
     client = login(people["hz_reviewer"])
     bad = client.post(f"/workbench/cases/{case.number}/actions/suspend/", {"kind": "picnic", "reason": "x"})
@@ -131,9 +132,31 @@ def test_suspend_resume_and_extend(login, people, case):
         act(client, case, "resume", {})
         case.refresh_from_db()
         assert case.status == ApplicationStatus.ACCEPTED
-        act(client, case, "extend", {"approved_by": "王局长", "reason": "情况复杂"})
-    legal = ClockState.objects.get(subject_id=str(case.pk), purpose=ClockPurpose.LEGAL)
-    assert legal.extensions[0]["approved_by"] == "王局长"
     html = client.get(f"/workbench/cases/{case.number}/").content.decode()
-    assert "鉴定：2025-09-01 至 2025-09-05" in html and "批准人：王局长" in html
+    assert "鉴定：2025-09-01 至 2025-09-05" in html
+    # 律师法 §6 sets the limits itself: no §42 extension is offered (nor accepted).
+    assert "延长办理期限" not in html
+    refused = client.post(
+        f"/workbench/cases/{case.number}/actions/extend/", {"approved_by": "王局长", "reason": "情况复杂"}
+    )
+    assert refused.status_code == 302 and refused["Location"] == f"/workbench/cases/{case.number}/"
+    assert not ClockState.objects.get(subject_id=str(case.pk), purpose=ClockPurpose.LEGAL).extensions
+
+
+def test_the_deciding_province_extends_its_own_stage_once(login, people, w):
+    appraiser = W.make_case(W.entry_for("司法鉴定人执业登记", w["hz"]), people["citizen"])
+    start_case(appraiser)
+    run_command(people["hz_clerk"], appraiser.number, "accept", {})
+    city_page = login(people["hz_reviewer"]).get(f"/workbench/cases/{appraiser.number}/").content.decode()
+    assert "延长办理期限" not in city_page  # the city's review (行政许可法 §43) is not extended
+    run_command(
+        people["hz_reviewer"], appraiser.number, "review", {"outcome": "approve", "opinion": "报省厅"}
+    )
+    client = login(people["zj_decider"])
+    assert "延长办理期限" in client.get(f"/workbench/cases/{appraiser.number}/").content.decode()
+    act(client, appraiser, "extend", {"approved_by": "王厅长", "reason": "情况复杂"})
+    legal = ClockState.objects.get(subject_id=str(appraiser.pk), purpose=ClockPurpose.LEGAL)
+    assert legal.extensions[0]["approved_by"] == "王厅长"
+    html = client.get(f"/workbench/cases/{appraiser.number}/").content.decode()
+    assert "批准人：王厅长" in html
     assert "延长办理期限" not in html  # only once (行政许可法 §42)

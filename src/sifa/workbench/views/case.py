@@ -79,6 +79,7 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
     items = _items(case)
     actions = available_actions(request.actor, case, [i for i in items if i.status == WorkItemStatus.OPEN])
     _log_access(request, case)
+    clocks = presenters.clocks(case)
     return page(
         request,
         "workbench/case.html",
@@ -92,7 +93,8 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
             "findings": case.findings.order_by("id"),
             "notices": case.correction_notices.order_by("issued_at"),
             "timeline": case.timeline.select_related("organisation").order_by("occurred_at", "id"),
-            "clocks": presenters.clocks(case),
+            "clocks": clocks,
+            "any_provisional": any(row.clock.due_on and row.clock.provisional for row in clocks),
             "documents": case_documents(case),
             "mediation": case_summary(case),
             "actions": [(a, _blank_form(case, a, on_case_page=True)) for a in actions],

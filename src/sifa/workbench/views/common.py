@@ -8,16 +8,28 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from sifa.core.errors import ServiceError
+from sifa.deadlines.selectors import calendar_outlook
 from sifa.workbench.access import menu_for
 
 PAGE_SIZE = 20
 
 
 def page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
-    context = {"menu": menu_for(request.actor), **context}
+    menu = menu_for(request.actor)
+    context = {"menu": menu, "calendar_alert": _calendar_alert(menu), **context}
     return render(request, template, context, status=status)
+
+
+def _calendar_alert(menu: list) -> Any:
+    """From 1 October until next year's 放假安排 is entered, every calendar administrator sees a
+    banner on every page (the menu already says whether this is one)."""
+    if not any(item.key == "calendar" for item in menu):
+        return None
+    outlook = calendar_outlook(timezone.localdate())
+    return outlook if outlook.alert else None
 
 
 def paginate(request: HttpRequest, queryset: Any, size: int = PAGE_SIZE) -> Page:

@@ -66,6 +66,11 @@ class WorklistFilter(forms.Form):
             field.error_messages["invalid_choice"] = f"{field.label}的选项无效，已忽略该条件"
 
 
+def _any_provisional(items) -> bool:
+    """Whether a due date shown carries 暂定 (the page then explains the mark once)."""
+    return any(item.due_on and item.clock is not None and item.clock.provisional for item in items)
+
+
 @require_safe
 @staff_required
 def worklist_view(request: HttpRequest) -> HttpResponse:
@@ -83,6 +88,7 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
     items = items.order_by("warning_rank", F("due_on").asc(nulls_last=True), "id")
     query = urlencode(chosen)
     alerts = open_alerts(actor)
+    page_obj = paginate(request, items)
     return page(
         request,
         "workbench/worklist.html",
@@ -92,7 +98,8 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
             "start_alerts_count": alerts.count(),
             "form": form,
             "errors": error_summary(form) if form.is_bound else [],
-            "page_obj": paginate(request, items),
+            "page_obj": page_obj,
+            "any_provisional": _any_provisional(page_obj),
             "query": query,
             "kinds": TASK_KINDS,
             "roles": dict(Role.choices),
@@ -108,15 +115,17 @@ def overdue_view(request: HttpRequest) -> HttpResponse:
     items = (
         scoped(WorkItem.objects.filter(status=WorkItemStatus.OPEN), request.actor)
         .filter(Q(warning_level=WarningLevel.RED) | Q(due_on__lt=today))
-        .select_related("application__version__item", "organisation")
+        .select_related("application__version__item", "organisation", "clock")
         .order_by(F("due_on").asc(nulls_last=True), "id")
     )
+    page_obj = paginate(request, items)
     return page(
         request,
         "workbench/overdue.html",
         {
             "nav": "overdue",
-            "page_obj": paginate(request, items),
+            "page_obj": page_obj,
+            "any_provisional": _any_provisional(page_obj),
             "today": today,
             "kinds": TASK_KINDS,
             "roles": dict(Role.choices),

@@ -8,7 +8,9 @@ to Sifa's rules before SpiffWorkflow sees it run (:func:`validate_process`):
   and no timer or other event definitions (statutory clocks live in ``sifa.deadlines``);
 * every user task sits in a lane naming whose organisation does it (see ``LANES``) and carries
   ``sifa:kind`` (which commands complete it), ``sifa:role`` and optionally ``sifa:stage`` (the order of
-  the catalogue version's 办理环节 whose sub-clock it runs under);
+  the catalogue version's 办理环节 whose sub-clock it runs under); a decision task may name, with
+  ``sifa:issuer``, the lane whose organisation issues the e-licence when it is not the decider's
+  own (公证法 §21: 司法部 appoints, the province issues the 公证员执业证书);
 * every condition parses in the whitelisted condition language (``engine.conditions``).
 
 A file that breaks a rule is refused with every problem listed; the test suite loads every shipped
@@ -39,9 +41,15 @@ NS = {"bpmn": BPMN_NS}
 
 LANES = {
     "accepting": "受理机构（实施清单的受理机构）",
+    "province": "受理机构所属的省级司法行政部门（受理机构本身为省级的即为其本身）",
     "deciding": "决定机构（实施清单的决定机构）",
 }
-"""Lane id → whose organisation does the lane's tasks (resolved per case in ``projection``)."""
+"""Lane id → whose organisation does the lane's tasks (resolved per case in ``projection``).
+
+``province`` is found in the organisation tree, not stored on the entry: it is the provincial
+bureau on the accepting organisation's path, the level between a local bureau and the ministry
+(公证法 §21, 法律职业资格管理办法 §4)."""
+DECISION_KINDS = ("decide", "accept_decide")
 
 TASK_KINDS = {
     "accept": "受理（受理、不予受理、补正告知）",
@@ -85,6 +93,8 @@ class TaskInfo:
     role: str
     lane: str
     stage: int | None
+    issuer_lane: str = ""
+    """For a decision task: the lane whose organisation issues the e-licence ("" = its own lane)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,9 @@ def validate_process(file_name: str, content: bytes) -> tuple[etree._Element, di
         kind = task.get(f"{{{SIFA_NS}}}kind", "")
         role = task.get(f"{{{SIFA_NS}}}role", "")
         stage = task.get(f"{{{SIFA_NS}}}stage")
+        issuer = task.get(f"{{{SIFA_NS}}}issuer", "")
+        if issuer and (issuer not in LANES or kind not in DECISION_KINDS):
+            problems.append(f"用户任务 {task_id} 的 sifa:issuer 只能用于决定环节，且须是允许的泳道")
         if kind not in TASK_KINDS:
             problems.append(f"用户任务 {task_id} 缺少或有无效的 sifa:kind（{kind!r}）")
         if role not in Role.values:
@@ -152,6 +165,7 @@ def validate_process(file_name: str, content: bytes) -> tuple[etree._Element, di
             role,
             lanes.get(task_id, ""),
             int(stage) if stage and stage.isdigit() else None,
+            issuer,
         )
     for expression in process.iter(f"{{{BPMN_NS}}}conditionExpression"):
         try:

@@ -102,18 +102,47 @@ def test_a_suspension_of_n_working_days_moves_the_stage_deadline_by_exactly_n(pe
     assert review.due_on == working_days_after(before, 3)
 
 
-def test_extension_adds_ten_working_days_once_with_the_approver_recorded(people, case):
+def test_lawyers_law_sets_its_own_limits_so_there_is_no_section_42_extension(people, case):
     with travel(ACCEPTED_ON):
         command(people["hz_clerk"], case.number, "accept")
-        before = stage_clock(case, 1).due_on
-        bad = command(people["hz_reviewer"], case.number, "extend", reason="情况复杂")
+        command(people["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅")
+        before = stage_clock(case, 2).due_on
+        refused = command(
+            people["zj_decider"], case.number, "extend", reason="情况复杂", approved_by="张厅长"
+        )
+    assert refused.status_code == 409 and refused.json()["code"] == "workflow.command_not_allowed"
+    assert "律师法第六条" in refused.json()["message"]
+    assert stage_clock(case, 2).due_on == before and not stage_clock(case, 2).extensions
+
+
+APPRAISER = "司法鉴定人执业登记"
+
+
+def test_section_42_extends_the_deciding_stage_only_once_with_the_approver_recorded(w, people):
+    case = make_case(entry_for(APPRAISER, w["hz"]), people["citizen"])
+    with travel(ACCEPTED_ON):
+        command(people["hz_clerk"], case.number, "accept")
+        # The city's review (行政许可法 §43) cannot be extended: the deciding province extends.
+        lower = command(people["hz_reviewer"], case.number, "extend", reason="情况复杂", approved_by="张局长")
+        assert lower.status_code == 409 and "浙江省司法厅" in lower.json()["message"]
+        command(people["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅")
+        city_round = ClockState.objects.get(subject_id=str(case.pk), stage__startswith="1.")
+        before, legal_before = stage_clock(case, 2).due_on, case_legal_due(case)
+        bad = command(people["zj_decider"], case.number, "extend", reason="情况复杂")
         assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "approved_by"
-        ok = command(people["hz_reviewer"], case.number, "extend", reason="情况复杂", approved_by="张局长")
-        assert ok.status_code == 200
-        assert stage_clock(case, 1).due_on == working_days_after(before, 10)
-        assert stage_clock(case, 1).extensions[0]["approved_by"] == "张局长"
-        again = command(people["hz_reviewer"], case.number, "extend", reason="再延", approved_by="张局长")
+        ok = command(people["zj_decider"], case.number, "extend", reason="情况复杂", approved_by="张厅长")
+        assert ok.status_code == 200, ok.json()
+        assert stage_clock(case, 2).due_on == working_days_after(before, 10)
+        assert case_legal_due(case) == working_days_after(legal_before, 10)
+        assert stage_clock(case, 2).extensions[0]["approved_by"] == "张厅长"
+        city_round.refresh_from_db()
+        assert not city_round.extensions
+        again = command(people["zj_decider"], case.number, "extend", reason="再延", approved_by="张厅长")
         assert again.status_code == 409 and again.json()["code"] == "workflow.command_not_allowed"
+
+
+def case_legal_due(case) -> dt.date:
+    return ClockState.objects.get(subject_id=str(case.pk), purpose=ClockPurpose.LEGAL).due_on
 
 
 def test_a_reviewer_in_another_city_sees_no_work_item_and_gets_404(people, case):

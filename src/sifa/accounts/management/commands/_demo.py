@@ -29,6 +29,9 @@ CITIZEN = {
     "username": "demo-citizen",
 }
 AGENT = {"name": "刘芳", "birth": "19900720", "seq": "456", "phone": "13800000002"}
+CLIENT = {"name": "王丽", "birth": "19960411", "seq": "268", "phone": "13800000004"}
+"""The law firm's client: she mandates 浙江明理律师事务所 to apply for her 律师执业许可 (the
+mandate names a catalogue item, so ``sifa load-demo-cases`` grants it once the catalogue is in)."""
 COMPANY = {
     "name": "浙江明理律师事务所（演示）",
     "org_body": "MA2DEM81",
@@ -38,12 +41,24 @@ COMPANY = {
 
 # (username, display name, organisation key, roles)
 STAFF = [
+    # 司法部 accepts and decides 特许律师执业 (律师法 §8), appoints 公证员 (公证法 §21), recognises
+    # 法律职业资格 and decides on foreign law firms' offices (条例 §9).
+    (
+        "demo-ministry",
+        "司法部审批人员（演示）",
+        "ministry",
+        [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER],
+    ),
     (
         "demo-province",
         "省厅审批人员（演示）",
         "province",
         [Role.DECISION_MAKER, Role.CATALOGUE_ADMIN, Role.SUPERVISOR],
     ),
+    # The province's own window and review: it receives foreign law firms' applications (条例 §8),
+    # reviews 公证员 and 法律职业资格 cases between the city or county and the ministry, and
+    # delivers what it issues.
+    ("demo-province-clerk", "省厅窗口和审查人员（演示）", "province", [Role.WINDOW_CLERK, Role.REVIEWER]),
     # The city's window accepts and delivers its licensing cases (律师法 §6: apply to the city).
     ("demo-city", "市局审查人员（演示）", "city", [Role.REVIEWER, Role.DECISION_MAKER, Role.WINDOW_CLERK]),
     # The county bureau also decides legal-aid objections (法律援助法 §49: the bureau that set up the centre).
@@ -67,6 +82,8 @@ STAFF = [
         [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER],
     ),
     ("demo-county2", "上城区窗口人员（演示）", "other_county", [Role.WINDOW_CLERK, Role.REVIEWER]),
+    # The national working-day calendar: enters the State Council's annual holiday notice.
+    ("demo-calendar", "司法部工作日历管理员（演示）", "ministry", [Role.CALENDAR_ADMIN]),
     ("demo-sysadmin", "系统管理员（演示）", "province", [Role.SYSTEM_ADMIN]),
     ("demo-secadmin", "安全管理员（演示）", "province", [Role.SECURITY_ADMIN]),
     ("demo-auditadmin", "审计管理员（演示）", "province", [Role.AUDIT_ADMIN]),
@@ -102,6 +119,7 @@ def _demo_uscc() -> str:
 
 @dataclass(frozen=True)
 class DemoTree:
+    ministry: Organisation
     province: Organisation
     city: Organisation
     county: Organisation
@@ -128,6 +146,7 @@ def find_tree() -> DemoTree:
         else None
     )
     found = {
+        "ministry": Organisation.objects.filter(kind=OrganisationKind.MINISTRY, is_active=True).first(),
         "province": _bureau("330000"),
         "city": _bureau("330100"),
         "county": _bureau("330106"),
@@ -168,6 +187,7 @@ def load() -> dict[str, int]:
     before = User.objects.filter(is_demo=True, kind=AccountKind.PERSON).count()
     citizen = _person(CITIZEN)
     agent = _person(AGENT)
+    _person(CLIENT)
     created["citizens"] = User.objects.filter(is_demo=True, kind=AccountKind.PERSON).count() - before
     if not LegalPerson.objects.filter(uscc=_demo_uscc()).exists():
         services.register_company(
@@ -193,6 +213,8 @@ def load() -> dict[str, int]:
         created["mandates"] = 1
     for username, display_name, org_key, roles in STAFF:
         organisation = getattr(tree, org_key)
+        if organisation is None:
+            continue
         existing = User.objects.filter(username=username).first()
         if existing is not None:
             # A demo set loaded by an older version gains the roles added since.

@@ -1,13 +1,22 @@
-"""`sifa refresh-deadlines`: recompute due dates and warning levels of open clocks (periodic job)."""
+"""`sifa refresh-deadlines`: recompute due dates and warning levels of open clocks (periodic job).
+
+It also watches the calendar: from 1 October, while next year's official 放假安排 is not entered, it
+logs a warning on ``sifa.deadlines`` (the monitoring log) at every run.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from sifa.deadlines.refresh import BATCH_SIZE, refresh_warnings
+from sifa.deadlines.refresh import BATCH_SIZE
+from sifa.deadlines.selectors import calendar_outlook
+from sifa.deadlines.tasks import recompute_open_clocks
+
+logger = logging.getLogger("sifa.deadlines")
 
 
 class Command(BaseCommand):
@@ -26,8 +35,19 @@ class Command(BaseCommand):
             raise CommandError(f"日期格式应为 YYYY-MM-DD：{date}") from bad
         if batch_size < 1:
             raise CommandError("每批处理条数必须大于 0")
-        result = refresh_warnings(today, batch_size=batch_size)
+        result = recompute_open_clocks(today, batch_size=batch_size)
         message = f"时限预警已刷新（{today.isoformat()}）：检查 {result.examined}，更新 {result.changed}"
+        if result.moved:
+            message += f"，{result.moved} 条因工作日历调整改变了截止日期（已通知）"
         if result.missing_calendar:
             message += f"，{result.missing_calendar} 条因工作日历缺失无法计算（已告警）"
         self.stdout.write(self.style.SUCCESS(message))
+        outlook = calendar_outlook(today)
+        if outlook.alert:
+            logger.warning(
+                "calendar.next_year_not_official year=%s status=%s: %s",
+                outlook.year,
+                outlook.status,
+                outlook.message,
+            )
+            self.stdout.write(self.style.WARNING(outlook.message))

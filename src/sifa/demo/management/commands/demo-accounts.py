@@ -1,5 +1,6 @@
-"""`sifa demo-accounts [--json]`: the demo logins (username/phone, password, roles, TOTP secret) and
-the licences the demo cases issued to the holders (listing in ``sifa.demo.listing``).
+"""`sifa demo-accounts [--json]`: the demo logins (username/phone, password, roles, TOTP secret), the
+licences the demo cases issued to the holders and the mandates between demo accounts (listing in
+``sifa.demo.listing``).
 
 It lives in the top-layer demo app because it reads licences, which the accounts app may not import."""
 
@@ -35,3 +36,7 @@ class Command(BaseCommand):
             )
             for licence in row["licences"]:
                 self.stdout.write(f"\t持有 {licence['name']} {licence['number']}：{licence['identifier']}")
+            for mandate in row["mandates"]:
+                direction = "委托" if mandate["role"] == "principal" else "受托于"
+                items = "、".join(mandate["items"])
+                self.stdout.write(f"\t{direction} {mandate['other']}：{items}（至 {mandate['valid_until']}）")

@@ -1,12 +1,13 @@
 """`sifa load-demo-cases`: after `sifa load-demo`, run the demo lawyer's and law firm's applications
-through the real workflow to delivered, so the demo holders have real e-licences, and put the demo
-司法所's 人民调解员名册 in place (idempotent)."""
+through the real workflow to delivered, so the demo holders have real e-licences, grant the law
+firm its client's mandate and put the demo 司法所's 人民调解员名册 in place (idempotent)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
 from sifa.demo.cases import load_cases
+from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.licences.models import Licence
 
@@ -21,6 +22,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{key}: 办件 {application.number} {application.get_status_display()}，{issued}"
             )
+        mandate = load_mandates()
+        self.stdout.write(
+            f"委托代办：{mandate.principal.display_name} 委托 {mandate.agent.display_name}（至 {mandate.valid_until}）"
+        )
         mediators = ensure_roster()
         self.stdout.write(f"人民调解员名册：{'、'.join(m.name for m in mediators)}")
         self.stdout.write(

@@ -8,7 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from sifa.deadlines.refresh import refresh_warnings
+from sifa.deadlines.tasks import recompute_open_clocks
 from sifa.workflow.projection import refresh_all
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             today = dt.date.fromisoformat(date) if date else timezone.localdate()
         except ValueError as bad:
             raise CommandError(f"日期格式应为 YYYY-MM-DD：{date}") from bad
-        clocks = refresh_warnings(today)
+        clocks = recompute_open_clocks(today)
         items = refresh_all()
         self.stdout.write(
             self.style.SUCCESS(

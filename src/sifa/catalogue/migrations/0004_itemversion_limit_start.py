@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0002_search'),
+        ('catalogue', '0003_licence_effect_and_extension_rule'),
     ]
 
     operations = [

@@ -1,0 +1,28 @@
+"""Signals of the deadlines app, for the apps above it that know whose clocks these are."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.dispatch import Signal
+
+
+@dataclass(frozen=True)
+class DueDateMove:
+    """A clock whose due date the refresh moved because the calendar changed (e.g. a published notice)."""
+
+    clock_id: int
+    subject_type: str
+    subject_id: str
+    purpose: str
+    stage: str
+    before: dt.date
+    after: dt.date
+    provisional: bool
+    """Whether the new due date is still 暂定 (it reaches another provisional year)."""
+
+
+due_dates_moved = Signal()
+"""Sent by ``refresh_warnings`` inside the transaction that wrote the new due dates, with
+``moves: list[DueDateMove]``. Receivers write their notifications into that transaction."""

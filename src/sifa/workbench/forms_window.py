@@ -1,0 +1,120 @@
+"""The forms of 窗口受理 (一窗受理): which item, which receiving organisation, who the walk-in applicant
+is. They check what the clerk can fix on the page (required fields, choices, the phone's shape);
+``applications.services.start_draft`` stays the judge of identifiers, names on record and whether
+this window may receive for the organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from sifa.accounts.services.common import PHONE_RE, normalize_phone
+from sifa.workbench.forms import decorate
+
+PERSON, COMPANY = "person", "company"
+KINDS = [(PERSON, "自然人"), (COMPANY, "法人或其他组织")]
+RADIO_LIMIT = 8
+"""Up to this many receiving organisations are radios; more become a drop-down list."""
+
+
+def _messages(label: str, verb: str = "填写") -> dict[str, str]:
+    return {"required": f"请{verb}{label}", "invalid_choice": f"请选择有效的{label}"}
+
+
+class WindowForm(forms.Form):
+    """Subclasses call ``decorate(self)`` at the end of ``__init__``, once their choices are set:
+    decorating reads ``errors``, which validates the form there and then."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        decorate(self)
+
+
+class ItemChoiceForm(WindowForm):
+    """Step 1: the item (only items the clerk's windows may receive for are offered)."""
+
+    item = forms.ChoiceField(label="办理事项", error_messages=_messages("办理事项", "选择"))
+
+    def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [("", "请选择"), *items]
+        decorate(self)
+
+
+class WalkInForm(WindowForm):
+    """Step 2: the receiving organisation and the applicant's identity (and phone, when the item's
+    form asks for one: it is filled into the form for the clerk to check on the next pages)."""
+
+    entry = forms.ChoiceField(label="受理机构", error_messages=_messages("受理机构", "选择"))
+    kind = forms.ChoiceField(
+        label="申请人类型",
+        choices=KINDS,
+        widget=forms.RadioSelect,
+        error_messages=_messages("申请人类型", "选择"),
+    )
+    name = forms.CharField(
+        label="申请人姓名或单位名称",
+        max_length=200,
+        help_text="与身份证件或营业执照（登记证书）上的一致",
+        error_messages=_messages("申请人姓名或单位名称"),
+    )
+    id_number = forms.CharField(
+        label="公民身份号码", required=False, max_length=30, help_text="自然人填写：18位，末位为X的请大写"
+    )
+    uscc = forms.CharField(
+        label="统一社会信用代码", required=False, max_length=30, help_text="法人或其他组织填写：18位"
+    )
+    legal_representative = forms.CharField(
+        label="法定代表人或负责人",
+        required=False,
+        max_length=100,
+        help_text="法人或其他组织填写；该单位已在平台登记的可不填",
+    )
+    phone = forms.CharField(label="联系电话", required=False, max_length=20, help_text="11位手机号码")
+
+    def __init__(self, *args: Any, entries: list[tuple[str, str]], ask_phone: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["entry"]
+        field.choices = entries
+        if len(entries) <= RADIO_LIMIT:
+            field.widget = forms.RadioSelect(choices=entries)
+        else:
+            field.choices = [("", "请选择"), *entries]
+        if len(entries) == 1 and not self.is_bound:
+            self.initial["entry"] = entries[0][0]
+        self.initial.setdefault("kind", PERSON)
+        self.ask_phone = ask_phone
+        if not ask_phone:
+            del self.fields["phone"]
+        else:
+            self.fields["phone"].required = True
+            self.fields["phone"].error_messages["required"] = "请填写联系电话"
+        decorate(self)
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data.get("phone", ""))
+        if phone and not PHONE_RE.match(phone):
+            raise forms.ValidationError("联系电话应为11位中国大陆手机号（以13–19开头）")
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == COMPANY:
+            if not (data.get("uscc") or "").strip():
+                self.add_error("uscc", "请填写统一社会信用代码")
+        elif data.get("kind") == PERSON and not (data.get("id_number") or "").strip():
+            self.add_error("id_number", "请填写公民身份号码")
+        return data
+
+    def walk_in(self) -> dict[str, str]:
+        """The ``walk_in`` argument of ``start_draft``."""
+        data = self.cleaned_data
+        if data["kind"] == COMPANY:
+            return {
+                "kind": COMPANY,
+                "name": data["name"],
+                "uscc": data["uscc"],
+                "legal_representative": data["legal_representative"],
+            }
+        return {"kind": PERSON, "name": data["name"], "id_number": data["id_number"]}

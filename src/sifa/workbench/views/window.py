@@ -1,0 +1,372 @@
+"""窗口受理 (一窗受理): a window clerk files an application for a walk-in applicant and prints the
+receipt (回执).
+
+start (item) → identity and receiving organisation → 情形 → form steps → scanned materials → check
+and submit → receipt. The form pages are the citizen portal's own journey (the same JSON-Schema
+form, checklist and upload gate, ``sifa.portal.citizen.drafts``) under the workbench's addresses.
+Every step is a plain GET/POST and writes only through ``sifa.applications.services`` (each
+command audited). Submitting carries an Idempotency-Key derived from the draft, so a double click
+or a reload replays the first answer — one application, one number, one query code — and the
+receipt reads the query code back from that answer, so it can be reprinted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from sifa.applications import selectors, services
+from sifa.applications.models import Application, ApplicationStatus, SubmissionChannel
+from sifa.applications.uploads import attachment_response
+from sifa.catalogue import guides
+from sifa.catalogue import selectors as catalogue_selectors
+from sifa.catalogue.models import ItemType
+from sifa.core.errors import NotFound, ServiceError
+from sifa.portal.citizen import jsonschema_forms as jf
+from sifa.portal.citizen.common import error_list
+from sifa.portal.citizen.drafts import (
+    Routes,
+    answers_summary,
+    bound_fields,
+    checklist,
+    error_links,
+    flow,
+    position,
+    read_situations,
+    schema_of,
+    situation_rows,
+    upload_from_post,
+)
+from sifa.workbench.access import staff_required
+from sifa.workbench.forms_window import COMPANY, ItemChoiceForm, WalkInForm
+from sifa.workbench.views.common import error_summary, page, paginate
+
+ROUTES = Routes(
+    situations="workbench-window-situations",
+    form="workbench-window-form",
+    materials="workbench-window-materials",
+    check="workbench-window-check",
+    file_url=lambda app, file_id: reverse("workbench-window-file", args=[app.pk, file_id]),
+)
+
+PREFILL = {
+    "person": {"applicant_name": "name", "id_number": "id_number", "phone": "phone"},
+    COMPANY: {"organisation_name": "name", "uscc": "uscc", "phone": "phone"},
+}
+"""Form fields filled from the identity the clerk has just typed (when the item's form has them)."""
+
+
+def _window_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
+    return page(request, template, {"nav": "window", **context}, status=status)
+
+
+def _refused(request: HttpRequest, error: ServiceError) -> HttpResponse:
+    """A command refused for a reason the clerk cannot fix on the page: its message and status."""
+    return _window_page(
+        request,
+        "workbench/window/refused.html",
+        {"message": error.message, "code": error.code},
+        status=error.status,
+    )
+
+
+def _items(request: HttpRequest) -> tuple[list[tuple[str, str]], dict[str, list]]:
+    """The items this clerk's windows may receive for, and the receiving entries of each."""
+    by_item: dict[str, list] = {}
+    names: dict[str, str] = {}
+    for entry in selectors.window_entries(request.actor):
+        by_item.setdefault(entry.item.basic_code, []).append(entry)
+        names[entry.item.basic_code] = entry.item.name
+    return list(names.items()), by_item
+
+
+def _walk_in(request: HttpRequest, app_id: Any) -> Application:
+    """A walk-in application this clerk may handle at the window; anything else is 404."""
+    try:
+        return selectors.window_application(request.actor, app_id)
+    except NotFound:
+        raise Http404("未找到该窗口申请") from None
+
+
+def _draft(request: HttpRequest, app_id: Any) -> Application | HttpResponse:
+    app = _walk_in(request, app_id)
+    if app.status != ApplicationStatus.DRAFT:
+        return redirect("workbench-window-receipt", app_id=app.pk)
+    return app
+
+
+def _applicant_name(app: Application) -> str:
+    party = app.applicant_person or app.applicant_company
+    return party.name if party else ""
+
+
+def _step(app: Application, key: str) -> dict[str, Any]:
+    """What every page of the journey shows: the draft, where it is, and whose it is."""
+    return {"app": app, "applicant": _applicant_name(app), "flow": position(app, key, ROUTES)}
+
+
+# --- start: my walk-in applications, and which item -------------------------------------------
+
+
+@require_safe
+@staff_required
+def start_view(request: HttpRequest) -> HttpResponse:
+    items, _entries = _items(request)
+    rows = paginate(request, selectors.window_applications(request.user))
+    return _window_page(
+        request,
+        "workbench/window/start.html",
+        {
+            "form": ItemChoiceForm(items=items),
+            "has_items": bool(items),
+            "page_obj": rows,
+            "rows": [{"app": app, "applicant": _applicant_name(app)} for app in rows],
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def new_view(request: HttpRequest) -> HttpResponse:
+    """Which organisation receives it, and who applies. GET ``?item=`` comes from the start page."""
+    items, by_item = _items(request)
+    choice = ItemChoiceForm(request.GET or request.POST or None, items=items)
+    if not choice.is_bound or not choice.is_valid():
+        context = {"form": choice, "errors": error_summary(choice), "has_items": bool(items), "rows": []}
+        return _window_page(
+            request, "workbench/window/start.html", context, status=400 if choice.is_bound else 200
+        )
+    entries = {e.implementation_code: e for e in by_item[choice.cleaned_data["item"]]}
+    version = entries[next(iter(entries))].version
+    schema = _version_schema(version)
+    form = WalkInForm(
+        request.POST if request.method == "POST" else None,
+        entries=[(code, e.accepting_organisation.name) for code, e in entries.items()],
+        ask_phone="phone" in (schema.get("properties") or {}),
+    )
+    context = {"item": choice.cleaned_data["item"], "item_name": dict(items)[choice.cleaned_data["item"]]}
+    if request.method == "POST" and form.is_valid():
+        entry = entries[form.cleaned_data["entry"]]
+        try:
+            app = services.start_draft(
+                entry,
+                actor=request.user,
+                walk_in=form.walk_in(),
+                form_data=_prefilled(_version_schema(entry.version), form.cleaned_data),
+                channel=SubmissionChannel.WINDOW,
+            )
+        except ServiceError as refused:
+            if refused.status != 400:
+                return _refused(request, refused)
+            for problem in refused.errors or [{"field": "", "message": refused.message}]:
+                name = str(problem.get("field", "")).removeprefix("applicant.")
+                form.add_error(name if name in form.fields else None, problem["message"])
+        else:
+            messages.success(request, f"已为{_applicant_name(app)}建立窗口申请，请继续录入。")
+            return redirect(flow(app, ROUTES)[0]["url"])
+    context.update({"form": form, "errors": error_summary(form)})
+    return _window_page(request, "workbench/window/new.html", context, status=400 if form.errors else 200)
+
+
+def _version_schema(version: Any) -> dict[str, Any]:
+    form = getattr(version, "form", None)
+    return (form.schema or {}) if form is not None else {}
+
+
+def _prefilled(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    properties = schema.get("properties") or {}
+    values = {**data, "id_number": str(data.get("id_number") or "").strip().upper()}
+    values["uscc"] = str(data.get("uscc") or "").strip().upper()
+    return {
+        field: values[source]
+        for field, source in PREFILL[data["kind"]].items()
+        if field in properties and values.get(source)
+    }
+
+
+# --- 情形, form steps, materials (the portal's journey under workbench addresses) ------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def situations_view(request: HttpRequest, app_id: Any) -> HttpResponse:
+    app = _draft(request, app_id)
+    if isinstance(app, HttpResponse):
+        return app
+    answers, errors = dict(app.situation_answers or {}), {}
+    if request.method == "POST":
+        answers, errors = read_situations(app, request.POST)
+        if not errors:
+            services.update_draft(app, actor=request.user, situation_answers=answers)
+            return redirect(position(app, "situations", ROUTES)["next"]["url"])
+    context = {
+        **_step(app, "situations"),
+        "questions": situation_rows(app, answers, errors),
+        "errors": error_list(errors, {code: f"#s-{code}-0" for code in errors}),
+    }
+    return _window_page(request, "workbench/window/situations.html", context, status=400 if errors else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def form_view(request: HttpRequest, app_id: Any, step: int) -> HttpResponse:
+    app = _draft(request, app_id)
+    if isinstance(app, HttpResponse):
+        return app
+    schema = schema_of(app)
+    steps = jf.steps_of(schema)
+    if not 1 <= step <= len(steps):
+        return redirect("workbench-window-check", app_id=app.pk)
+    current = steps[step - 1]
+    errors: dict[str, str] = {}
+    posted = None
+    if request.method == "POST":
+        data, errors = jf.read_fields(current.fields, request.POST, app.form_data or {}, schema)
+        if not errors:
+            services.update_draft(app, actor=request.user, form_data=data)
+            return redirect(position(app, f"form-{step}", ROUTES)["next"]["url"])
+        posted = request.POST
+    context = {
+        **_step(app, f"form-{step}"),
+        "step": current,
+        "fields": bound_fields(current.fields, app.form_data or {}, errors, posted),
+        "errors": error_list(errors),
+    }
+    return _window_page(request, "workbench/window/form.html", context, status=400 if errors else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def materials_view(request: HttpRequest, app_id: Any) -> HttpResponse:
+    app = _draft(request, app_id)
+    if isinstance(app, HttpResponse):
+        return app
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = upload_from_post(request, app)
+        if not errors:
+            anchor = f"#m-{request.POST['material']}"
+            return redirect(reverse("workbench-window-materials", args=[app.pk]) + anchor)
+    context = {
+        **_step(app, "materials"),
+        "checklist": [
+            {
+                **row,
+                "error": errors.get(f"m-{row['material']}-file", ""),
+                "date_error": errors.get(f"m-{row['material']}-valid-until", ""),
+            }
+            for row in checklist(app, ROUTES)
+        ],
+        "errors": [{"href": "#" + key, "message": message} for key, message in errors.items()],
+        "upload_url": reverse("workbench-window-materials", args=[app.pk]),
+    }
+    return _window_page(request, "workbench/window/materials.html", context, status=400 if errors else 200)
+
+
+@require_safe
+@staff_required
+def file_view(request: HttpRequest, app_id: Any, material_id: str) -> HttpResponse:
+    try:
+        row = selectors.window_material(request.actor, app_id, material_id)
+        return attachment_response(row.storage_key, row.display_name, row.content_type)
+    except NotFound:
+        raise Http404("未找到该材料") from None
+
+
+# --- check, submit, receipt --------------------------------------------------------------------
+
+
+def _check_context(app: Application) -> dict[str, Any]:
+    return {
+        **_step(app, "check"),
+        "summary": answers_summary(app, ROUTES),
+        "checklist": checklist(app, ROUTES),
+        "situations_url": reverse("workbench-window-situations", args=[app.pk]),
+        "materials_url": reverse("workbench-window-materials", args=[app.pk]),
+        "errors": [],
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def check_view(request: HttpRequest, app_id: Any) -> HttpResponse:
+    app = _walk_in(request, app_id)
+    if request.method == "GET" and app.status != ApplicationStatus.DRAFT:
+        return redirect("workbench-window-receipt", app_id=app.pk)
+    if request.method == "GET":
+        return _window_page(request, "workbench/window/check.html", _check_context(app))
+
+    def run() -> tuple[int, dict[str, Any]]:
+        submitted, code = services.submit(app, actor=request.user)
+        return 201, {"number": submitted.number, "query_code": code, "id": str(submitted.pk)}
+
+    try:
+        services.idempotent(
+            user=request.user,
+            key=selectors.WINDOW_SUBMIT_KEY.format(pk=app.pk),
+            scope=f"applications.submit:{app.pk}",
+            payload={"application": str(app.pk)},
+            run=run,
+        )
+    except ServiceError as refused:
+        if not refused.errors:
+            return _refused(request, refused)
+        app.refresh_from_db()
+        context = {
+            **_check_context(app),
+            "errors": error_links(app, refused.errors, ROUTES),
+            "error_title": refused.message,
+        }
+        return _window_page(request, "workbench/window/check.html", context, status=400)
+    return redirect("workbench-window-receipt", app_id=app.pk)
+
+
+@never_cache
+@require_safe
+@staff_required
+def receipt_view(request: HttpRequest, app_id: Any) -> HttpResponse:
+    """回执: proof that the materials were received (not the 受理 decision, 行政许可法 §32 ¶2)."""
+    app = _walk_in(request, app_id)
+    if app.status == ApplicationStatus.DRAFT:
+        return redirect("workbench-window-check", app_id=app.pk)
+    entry, version = app.entry, catalogue_selectors.guide_version(app.version_id)
+    guide = guides.build(entry, version)["e"]  # the guide's own wording of the limits and phone
+    context = {
+        "app": app,
+        "applicant": _applicant_name(app),
+        "identifier": (app.applicant_person.id_number_masked if app.applicant_person else "")
+        or (app.applicant_company.uscc if app.applicant_company else ""),
+        "query_code": selectors.window_query_code(request.user, app),
+        "window": _receiving_window(request, app),
+        "materials": [row for row in checklist(app, ROUTES) if row["satisfied"]],
+        "limits": guide["time_limits"],
+        "licensing": version.item.item_type == ItemType.LICENSING,
+        "phone": guide["consultation"]["phone"],
+        "track_url": f"{settings.PUBLIC_URL}/track/",
+        "printed_at": timezone.localtime(),
+    }
+    return _window_page(request, "workbench/window/receipt.html", context)
+
+
+def _receiving_window(request: HttpRequest, app: Application) -> str:
+    """The clerk's window that took the materials: the membership whose organisation lies on the
+    receiving organisation's line (at it, above it or below it)."""
+    from sifa.organisations.models import Organisation, Role
+
+    for organisation_id, path, role in request.actor.memberships:
+        if role == Role.WINDOW_CLERK and (app.scope_path.startswith(path) or path.startswith(app.scope_path)):
+            return Organisation.objects.get(pk=organisation_id).name
+    return app.accepting_organisation.name
