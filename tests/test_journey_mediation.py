@@ -14,7 +14,10 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.template.loader import render_to_string
+from django.test import Client
 
+from sifa.accounts.services import add_totp_device
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.tests.conftest import (  # noqa: F401  (fixtures)
     VALID_ID,
@@ -23,15 +26,27 @@ from sifa.applications.tests.conftest import (  # noqa: F401  (fixtures)
     loaded,
     world,
 )
+from sifa.deadlines import db_calendar, notices
+from sifa.mediation.documents import agreement_context
 from sifa.mediation.models import MediationCase
 from sifa.notifications.models import Notification
-from sifa.organisations.models import Role
+from sifa.organisations.models import Membership, Role
+from sifa.workbench.tests.world import verified_login
 from sifa.workflow.models import CaseDocumentKind
 from tests.service_journeys import apply, command, entry, issue_documents, only_open, staff, travel
 from tests.test_journey_lawyer_licence import calendar  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db]
 MEDIATION = "人民调解申请"
+# A hypothetical 2027 notice (the shape of the real ones; as in deadlines/tests/test_notices.py):
+# 元旦 1/1 off with Saturday 1/2 worked, and every holiday of 《全国年节及纪念日放假办法》§2.
+NOTICE_2027_HOLIDAYS = """2027-01-01 元旦
+2027-02-05至2027-02-12 春节
+2027-04-03至2027-04-05 清明节
+2027-05-01至2027-05-05 劳动节
+2027-06-09 端午节
+2027-09-15 中秋节
+2027-10-01至2027-10-07 国庆节"""
 
 
 @pytest.fixture
@@ -180,6 +195,83 @@ def test_mediation_ends_in_a_sealed_agreement_and_the_judicial_confirmation_remi
     [reminder] = Notification.objects.filter(recipient=citizen, event="mediation.confirmation_reminder")
     assert "2026年12月21日" in reminder.body
     assert MediationCase.objects.get(application__number=number).reminded_at is not None
+
+
+def test_a_section_33_day_in_an_unpublished_year_is_provisional_until_the_notice_is_entered(
+    world,  # noqa: F811
+    calendar,  # noqa: F811
+    office,
+    django_capture_on_commit_callbacks,
+    django_user_model,
+):
+    """December 2026, no 2027 notice yet: 30 days from 2026-12-03 end on Saturday 2027-01-02, which
+    the provisional calendar (《全国年节及纪念日放假办法》, no make-up days) moves to Monday 01-04 —
+    marked 暂定 in the API, the workbench, the message and the agreement. The State Council's notice
+    then makes 01-02 a working day: the next scheduler run moves the day, removes the mark and tells
+    the applicant; the reminder names the official day."""
+    number = _apply(world, django_capture_on_commit_callbacks, office, "王秀英", dt.date(2026, 11, 30))
+    ids = office["ids"]
+    with travel(dt.date(2026, 12, 3)):
+        command(office["clerk"], number, "accept")
+        command(office["handler"], number, "assign_mediators", mediators=[ids["王秀英"]])
+        command(
+            office["handler"], number, "record_session",
+            held_on="2026-12-03", place="北山街道司法所调解室", mediators=[ids["王秀英"]],
+            parties_present="张三、李四", summary="双方同意按维修报价分担",
+        )  # fmt: skip
+        body = command(
+            office["handler"], number, "conclude_mediation",
+            result="agreement", facts="漏水致损，李四承担维修费用。", terms=["李四支付维修费3000元"],
+            effective_on="2026-12-03",
+        )  # fmt: skip
+    shown = body["mediation"]
+    assert (shown["confirmation_due"], shown["confirmation_due_provisional"]) == ("2027-01-04", True)
+    citizen = world["citizen"]
+    told = Notification.objects.get(recipient=citizen, event="mediation.agreement")
+    assert "2027年1月4日（暂定）前" in told.body
+    handler = django_user_model.objects.get(username="town-handler")
+    add_totp_device(handler)
+    page = Client()
+    verified_login(page, handler)
+    html = page.get(f"/workbench/cases/{number}/").content.decode()
+    assert "2027-01-04" in html and "wb-tag--provisional" in html
+    assert any(r.kind == CaseDocumentKind.MEDIATION_AGREEMENT for r in issue_documents())
+    letter = render_to_string(
+        "documents/mediation_agreement.html",
+        agreement_context(MediationCase.objects.get(application__number=number)),
+    )
+    assert "至2027年1月4日，暂定" in letter
+
+    # The notice for 2027 is entered and published at the ministry: Saturday 01-02 is worked.
+    admin = django_user_model.objects.create_user("calendar-admin", "x-Secret-123", kind="staff")
+    Membership.objects.create(user=admin, organisation=world["orgs"]["ministry"], role=Role.CALENDAR_ADMIN)
+    with travel(dt.date(2026, 12, 7)):
+        holidays, _ = notices.parse_days(NOTICE_2027_HOLIDAYS, "holidays", name_required=True)
+        makeup, _ = notices.parse_days(
+            "2027-01-02 元旦\n2027-02-20 春节", "makeup_workdays", name_required=False
+        )
+        draft = notices.save_draft(
+            user=admin, year=2027, document_number="国办发明电〔2026〕12号", issued_on=dt.date(2026, 11, 4),
+            holidays=holidays, makeup_workdays=makeup,
+        )  # fmt: skip
+        notices.publish(admin, draft.pk)
+    db_calendar.forget()
+    call_command("remind-judicial-confirmation", "--date", "2026-12-08", verbosity=0)
+    case = MediationCase.objects.get(application__number=number)
+    assert (case.confirmation_due, case.confirmation_due_provisional) == (dt.date(2027, 1, 2), False)
+    moved = Notification.objects.get(recipient=citizen, event="deadline.moved")
+    assert (
+        "2027-01-04" in moved.body and "2027-01-02" in moved.body and "国办发明电〔2026〕12号" in moved.body
+    )
+    assert "暂定" not in moved.body
+    html = page.get(f"/workbench/cases/{number}/").content.decode()
+    assert "2027-01-02" in html and "wb-tag--provisional" not in html
+    call_command("remind-judicial-confirmation", "--date", "2026-12-26", verbosity=0)
+    [reminder] = Notification.objects.filter(recipient=citizen, event="mediation.confirmation_reminder")
+    assert "2027年1月2日" in reminder.body and "暂定" not in reminder.body
+    # A second run changes nothing and tells no one again.
+    call_command("remind-judicial-confirmation", "--date", "2026-12-27", verbosity=0)
+    assert Notification.objects.filter(recipient=citizen, event="deadline.moved").count() == 1
 
 
 def test_mediation_without_agreement_ends_in_a_termination_record_with_the_remedies(

@@ -40,7 +40,10 @@ def agreement_context(case: MediationCase) -> dict[str, Any]:
         "facts": case.facts,
         "terms": list(case.terms),
         "effective_on": case.effective_on,
+        # Without the calendar of its year the day may still move: the letter then states the
+        # 30 days only; a day on the provisional calendar is printed with its 暂定 note.
         "confirmation_due": case.confirmation_due if case.confirmation_due_exact else None,
+        "confirmation_provisional": case.confirmation_due_provisional,
     }
 
 

@@ -139,6 +139,12 @@ class MediationCase(models.Model):
         default=False,
         help_text="False while the calendar of that year is missing: the date is the plain 30th day",
     )
+    confirmation_due_provisional = models.BooleanField(
+        "截止日期暂定",
+        default=False,
+        help_text="The date counts a year whose holiday notice is not entered (provisional calendar): "
+        "暂定 until it is, then recomputed by sifa remind-judicial-confirmation",
+    )
     termination_reason = models.TextField("终止调解的原因", blank=True, help_text="§26")
     notified_at = models.DateTimeField("司法确认告知时间", null=True, blank=True)
     reminded_at = models.DateTimeField("司法确认提醒时间", null=True, blank=True)

@@ -74,6 +74,7 @@ def case_summary(application: Any) -> dict[str, Any] | None:
         "effective_on": case.effective_on,
         "confirmation_due": case.confirmation_due,
         "confirmation_due_exact": case.confirmation_due_exact,
+        "confirmation_due_provisional": case.confirmation_due_provisional,
         "termination_reason": case.termination_reason,
         "reminded_at": case.reminded_at,
     }

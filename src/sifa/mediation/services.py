@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -23,7 +24,13 @@ from django.db.models import QuerySet
 
 from sifa.audit.services import record
 from sifa.core.errors import Forbidden, NotFound, ServiceError
-from sifa.deadlines.calendar import CalendarDataMissing, TimeLimit, TimeUnit
+from sifa.deadlines.calendar import (
+    CalendarDataMissing,
+    TimeLimit,
+    TimeUnit,
+    WorkingCalendar,
+    depends_on_provisional,
+)
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.services import record_calendar_alert
 from sifa.mediation.models import (
@@ -291,18 +298,30 @@ def record_session(
     return session
 
 
-def confirmation_due(effective_on: dt.date) -> tuple[dt.date, bool]:
+@dataclass(frozen=True)
+class ConfirmationDue:
+    """The §33 last day and how sure it is."""
+
+    on: dt.date
+    exact: bool
+    """The calendar of the year(s) it reaches was known (official, or computed from the rules)."""
+    provisional: bool
+    """It reaches a year whose holiday notice is not entered: 暂定 until it is (then recomputed)."""
+
+
+def confirmation_due(effective_on: dt.date, calendar: WorkingCalendar | None = None) -> ConfirmationDue:
     """The last day to apply for judicial confirmation (§33: 30 days; 民法典 §203 moves a rest day
-    to the next working day), and whether the calendar could say so. Without the calendar of that
-    year the plain 30th day is used — the earliest the period can end, so a reminder is never late
-    — and the year's calendar alert is recorded (docs/deadlines.md: alert, never guess)."""
+    to the next working day). A year whose notice is not entered counts on the provisional calendar
+    (《全国年节及纪念日放假办法》) and the date is 暂定, as every due date (docs/deadlines.md). Outside
+    the years the rules cover the plain 30th day is used — the earliest the period can end, so a
+    reminder is never late — and the year's calendar alert is recorded (alert, never guess)."""
+    calendar = calendar or DatabaseCalendar()
     try:
-        return TimeLimit(CONFIRMATION_DAYS, TimeUnit.CALENDAR_DAYS).deadline(
-            DatabaseCalendar(), effective_on
-        ), True
+        due = TimeLimit(CONFIRMATION_DAYS, TimeUnit.CALENDAR_DAYS).deadline(calendar, effective_on)
     except CalendarDataMissing as missing:
         record_calendar_alert(missing.year)
-        return effective_on + dt.timedelta(days=CONFIRMATION_DAYS), False
+        return ConfirmationDue(effective_on + dt.timedelta(days=CONFIRMATION_DAYS), False, False)
+    return ConfirmationDue(due, True, depends_on_provisional(calendar, effective_on, due))
 
 
 def _lines(value: Any) -> list[str]:
@@ -342,10 +361,11 @@ def conclude_agreement(
         errors.append(_problem("effective_on", "date_out_of_range", "协议生效日期应在受理之日至今天之间"))
     if errors:
         raise invalid(errors)
-    due, exact = confirmation_due(effective_on)
+    due = confirmation_due(effective_on)
     case.outcome = MediationOutcome.AGREEMENT
     case.concluded_on, case.facts, case.terms, case.effective_on = today, facts, lines, effective_on
-    case.confirmation_due, case.confirmation_due_exact = due, exact
+    case.confirmation_due, case.confirmation_due_exact = due.on, due.exact
+    case.confirmation_due_provisional = due.provisional
     case.save()
     return case
 

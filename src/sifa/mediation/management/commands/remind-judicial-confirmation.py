@@ -1,4 +1,5 @@
-"""`sifa remind-judicial-confirmation [--date YYYY-MM-DD]`: the 人民调解法 §33 reminders due today."""
+"""`sifa remind-judicial-confirmation [--date YYYY-MM-DD]`: the 人民调解法 §33 reminders due today, after
+the 暂定 last days are computed again (a holiday notice entered since makes them official)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sifa.mediation.reminders import send_due_reminders
+from sifa.mediation.reminders import refresh_dates, send_due_reminders
 
 
 class Command(BaseCommand):
@@ -24,6 +25,9 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(options["date"])
             except ValueError as bad:
                 raise CommandError("--date 应为 YYYY-MM-DD 格式的日期") from bad
+        moved = refresh_dates(today)
         sent = send_due_reminders(today)
         if options["verbosity"]:
+            if moved:
+                self.stdout.write(f"{len(moved)} 个申请司法确认的截止日期已按工作日历重新计算")
             self.stdout.write(f"已发送 {len(sent)} 条司法确认提醒")
