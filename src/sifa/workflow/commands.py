@@ -11,7 +11,7 @@
 | deliver            | deliver              | window clerk (assigned org or below)  |
 | suspend/resume     | any open task        | reviewer or decision maker holding an open task's org |
 | extend             | open task of the deciding organisation | reviewer or decision maker there (行政许可法 §42) |
-| withdraw           | —                    | the applicant (or their agent)        |
+| withdraw           | —                    | the applicant (or their agent while a mandate covers it) |
 
 The commands of the legal-aid objection and of mediation (rule, assign_mediators, record_session,
 conclude_mediation) live in ``sifa.workflow.service_commands`` and join ``COMMANDS`` at start-up.
@@ -28,9 +28,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.services.common import MANDATE_ENDED, MANDATE_ENDED_MESSAGE, agent_may_act
 from sifa.applications.timeline import TERMINAL_STATUSES
 from sifa.catalogue.models import ItemType
-from sifa.core.errors import Conflict, NotFound, ServiceError
+from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.deadlines import clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
@@ -495,6 +496,8 @@ def _load_case(user: Any, command: str, number: str) -> Application:
         case = Application.objects.filter(number=number).filter(Q(applicant=user) | Q(agent=user)).first()
         if case is None:
             raise NotFound("未找到该办件", code="workflow.case_not_found")
+        if not agent_may_act(user, case):  # a former agent (mandate revoked, expired, narrowed)
+            raise Forbidden(MANDATE_ENDED_MESSAGE, MANDATE_ENDED)
         return case
     return case_for_staff(actor_for(user), number)
 
