@@ -18,11 +18,12 @@ from sifa.accounts.management.commands import _demo
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services import start_draft
 from sifa.applications.tests.conftest import _media  # noqa: F401  (fixture)
-from sifa.catalogue.models import ImplementationEntry, ItemType
+from sifa.catalogue.models import ImplementationEntry
+from sifa.catalogue.processes import process_available
 from sifa.catalogue.tests.conftest import _org, _region, cat, loaded  # noqa: F401  (fixtures)
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
-from sifa.demo.cases import _staff_for, load_cases
+from sifa.demo.cases import _staff_for, demo_cases, load_cases
 from sifa.demo.listing import listing
 from sifa.demo.mandates import load_mandates
 from sifa.documents.models import Document
@@ -89,6 +90,71 @@ def test_demo_accounts_json_names_the_holders_and_their_licence_identifiers(demo
     assert all(lic["identifier"].startswith("1.2.156.3005.2.") for lics in holders.values() for lic in lics)
 
 
+def test_demo_staff_and_mediators_can_finish_every_public_service_case(
+    demo, django_capture_on_commit_callbacks
+):
+    """The demo jurisdiction has who each new case needs: the legal-aid centre's staff, the county
+    deciding objections, the 司法所 handling mediation with its roster, and a window for the 即办件."""
+    import datetime as dt
+
+    from sifa.accounts.models import User
+    from sifa.demo.mediation import ensure_roster
+    from sifa.licences.models import IssueKind
+    from sifa.workflow.models import WorkItem, WorkItemStatus
+    from tests.service_journeys import apply, client, command, entry, issue_documents, travel
+
+    load_cases()
+    mediators = ensure_roster()
+    assert [m.name for m in ensure_roster()] == [m.name for m in mediators]  # idempotent
+    staff = {u.username: client(u) for u in User.objects.filter(is_demo=True, kind="staff")}
+    lawyer = next(case.applicant for case in demo_cases() if case.key == "lawyer")
+    citizen = client(lawyer)
+    person = {"applicant_name": _demo.CITIZEN["name"], "id_number": _demo._id_number(_demo.CITIZEN), "phone": _demo.CITIZEN["phone"]}  # fmt: skip
+    orgs = demo
+    capture = django_capture_on_commit_callbacks
+
+    def open_kinds(number):
+        return [
+            i.kind for i in WorkItem.objects.filter(application__number=number, status=WorkItemStatus.OPEN)
+        ]
+
+    with travel(dt.date(2026, 11, 16)):
+        aid = apply(citizen, capture, entry("法律援助申请", orgs["xh_aid"]),
+                    {**person, "case_kind": "civil", "facts": "用人单位拖欠工资三个月，需要申请劳动仲裁。"},
+                    {"means_exempt": "no", "by_agent": "no"})  # fmt: skip
+        command(staff["demo-legal-aid"], aid, "accept")
+        command(staff["demo-legal-aid"], aid, "decide", decision="deny", reasons="不符合经济困难标准")
+        command(staff["demo-legal-aid"], aid, "deliver", method="electronic")
+
+        objection = apply(citizen, capture, entry("法律援助异议处理", orgs["xh"]),
+                          {**person, "decision_kind": "deny", "reason": "本人属于免予核查经济困难状况的人员。"})  # fmt: skip
+        command(staff["demo-county"], objection, "accept")
+        command(staff["demo-county"], objection, "rule", ruling="correct", reasons="应免予核查经济困难状况")
+        command(staff["demo-county"], objection, "deliver", method="electronic")
+
+        mediation = apply(citizen, capture, entry("人民调解申请", orgs["xh_town"]),
+                          {**person, "other_party": "李四", "dispute": "邻居装修噪音扰民，多次协商未果。",
+                           "preferred_mediators": mediators[0].name})  # fmt: skip
+        command(staff["demo-township"], mediation, "accept")
+        assert open_kinds(mediation) == ["mediate"]
+        command(staff["demo-township"], mediation, "assign_mediators", mediators=[mediators[0].pk])
+        command(staff["demo-township"], mediation, "record_session", held_on="2026-11-16", place="司法所调解室",
+                mediators=[mediators[0].pk], parties_present="陈明、李四", summary="双方达成一致")  # fmt: skip
+        command(staff["demo-township"], mediation, "conclude_mediation", result="agreement", facts="装修噪音扰民",
+                terms=["李四每日20时后停止施工"], effective_on="2026-11-16")  # fmt: skip
+
+        # The licence to re-issue comes from the lawyer's wallet (律师执业证, issued by the province).
+        reissue = apply(citizen, capture, entry("律师执业证书换发（证书损毁、记载事项变更）", orgs["zj"]),
+                        {**person, "reissue_reason": "damaged"})  # fmt: skip
+        command(staff["demo-province-clerk"], reissue, "accept", decision="approve")
+        command(staff["demo-province-clerk"], reissue, "deliver", method="electronic")
+
+    for number in (aid, objection, mediation, reissue):
+        assert Application.objects.get(number=number).status == ApplicationStatus.DELIVERED, number
+    issue_documents()
+    assert Licence.objects.get(holder=lawyer, version=2).issue_kind == IssueKind.REISSUE
+
+
 def test_the_demo_law_firm_holds_its_clients_mandate_and_can_apply_for_her(demo, capsys):
     mandate = load_mandates()
     assert load_mandates() == mandate  # idempotent
@@ -119,19 +185,24 @@ def test_the_demo_law_firm_holds_its_clients_mandate_and_can_apply_for_her(demo,
     assert {"demo-township", "demo-county"} <= windows
 
 
-def test_every_task_of_every_licensing_process_can_be_done_by_a_demo_account(demo):
-    """No demo case can get stuck: for every licensing item implemented in the demo jurisdiction
-    (司法部, 浙江省司法厅, 杭州市司法局, 西湖区 and 上城区), every task of its process, assigned to
-    the organisation its lane resolves to, is held by a demo account that may do it."""
+def test_every_task_of_every_process_can_be_done_by_a_demo_account(demo):
+    """No demo case can get stuck: for every item with a process implemented in the demo
+    jurisdiction (司法部, 浙江省司法厅, 杭州市司法局, 西湖区 and 上城区, 西湖区法律援助中心, 北山街道司法所)
+    — licensing items, legal aid, the objection, mediation and the 即办件 — every task of its
+    process, assigned to the organisation its lane resolves to, is held by a demo account that may
+    do it."""
     tree = _demo.find_tree()
     jurisdiction = {
-        getattr(tree, name).pk for name in ("ministry", "province", "city", "county", "other_county")
+        getattr(tree, name).pk
+        for name in ("ministry", "province", "city", "county", "other_county", "legal_aid", "township")
     }
     entries = ImplementationEntry.objects.filter(
-        organisation_id__in=jurisdiction, item__item_type=ItemType.LICENSING, status="active"
+        organisation_id__in=jurisdiction, status="active"
     ).select_related("item", "version__process", "accepting_organisation", "deciding_organisation")
     checked = set()
     for entry in entries:
+        if not process_available(entry.version):
+            continue  # not offered (no 在线申请, 409 at draft time): no case can exist
         process = process_for(entry.version.process.bpmn_file)
         case = SimpleNamespace(
             entry=entry,
@@ -152,3 +223,10 @@ def test_every_task_of_every_licensing_process_can_be_done_by_a_demo_account(dem
     assert {"特许律师执业许可", "公证员执业许可（任职）", "外国律师事务所驻华代表机构设立许可"} <= items
     assert ("公证员执业许可（任职）", "中华人民共和国司法部", "ministry_decide") in checked
     assert ("法律职业资格认定", "浙江省司法厅", "province_check") in checked
+    assert {
+        "法律援助申请",
+        "法律援助异议处理",
+        "人民调解申请",
+        "律师执业证书换发（证书损毁、记载事项变更）",
+    } <= items
+    assert ("人民调解申请", "北山街道司法所", "mediate") in checked

@@ -4,9 +4,9 @@ Each journey goes through the public API as the applicant does (draft, materials
 automatic pre-review starts the process), then through every stage of the item's process with the
 staff of the organisation each task is assigned to, in 2026 on the official working-day calendar.
 Each work item's due date must be the statute's count from the day its stage began (律师法 §6, §18;
-行政许可法 §42–§44; 管理办法 §12; 条例 §9 in months), and the legal clock must be the item's own
-limit. The end: the licence issued (by the right organisation), re-issued as a new version (变更)
-or cancelled (注销), and the sealed decision letter with the right title.
+行政许可法 §42–§44; 管理办法 §12; 条例 §9 in months, counted from receipt), and the legal clock
+must be the item's own limit. The end: the licence issued (by the right organisation), re-issued as
+a new version (变更) or cancelled (注销), and the sealed decision letter with the right title.
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ class Journey:
     issuer: str = ""  # who issues (or issued) it
     answers: dict = field(default_factory=dict)
     holds: str = ""  # licence type key the applicant holds before applying (变更/注销)
+    from_receipt: bool = False  # the limit counts from receipt of the application (条例 §9)
 
 
 PERSON_FORM = {
@@ -250,7 +251,7 @@ JOURNEYS = [
             Step("ministry_decide", "ministry", (MONTHS, 6)),
             Step("deliver", "ministry", (WD, 10)),
         ),
-        (MONTHS, 9), "issue", "外国律师事务所驻华代表机构执业执照", "ministry",
+        (MONTHS, 9), "issue", "外国律师事务所驻华代表机构执业执照", "ministry", from_receipt=True,
     ),
 ]  # fmt: skip
 
@@ -368,12 +369,18 @@ def _walk(journey: Journey, world, number: str, capture) -> None:
     with the right due date; its staff member completes it through the API."""
     orgs, application = world["orgs"], Application.objects.get(number=number)
     opened: dict[str, dt.date] = {"accept": SUBMITTED_ON}  # the day each task became ready
+    # 条例 §9 (自收到申请文件材料之日起): the legal clock and the first stage count from receipt, so the
+    # acceptance task already shows the statutory date.
+    start = SUBMITTED_ON if journey.from_receipt else ACCEPTED_ON
+    if journey.from_receipt:
+        opened[journey.route[1].task] = SUBMITTED_ON
     day = ACCEPTED_ON
-    legal_start = ACCEPTED_ON
+    legal_start = start
     for step in journey.route:
         item = WorkItem.objects.get(application=application, status=WorkItemStatus.OPEN, task_name=step.task)
         assert item.organisation == orgs[step.at], (step.task, item.organisation.name)
-        assert item.due_on == due(opened[step.task], step.limit), (step.task, item.due_on)
+        limit = journey.legal if step.task == "accept" and journey.from_receipt else step.limit
+        assert item.due_on == due(opened[step.task], limit), (step.task, item.due_on)
         user = world["staff"][(item.organisation_id, item.role)]
         name, body = COMMANDS[item.kind]
         with travel(day), capture(execute=True):
@@ -384,13 +391,13 @@ def _walk(journey: Journey, world, number: str, capture) -> None:
         for ready in WorkItem.objects.filter(application=application, status=WorkItemStatus.OPEN):
             opened.setdefault(ready.task_name, day)
         if step.task == "accept" and not journey.route[1].not_counted:
-            assert _legal_due(application) == due(ACCEPTED_ON, journey.legal)
+            assert _legal_due(application) == due(start, journey.legal)
         elif step.task == "accept":  # 行政许可法 §45: no due date while the time is not counted
             assert _legal_due(application) is None and _legal_paused(application)
         if step.not_counted:
             legal_start = day  # the clock counts again from the day after the stage ended
         day = working_days_after(day, 3)
-    if legal_start != ACCEPTED_ON:
+    if legal_start != start:
         assert _legal_due(application) == due(legal_start, journey.legal)
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DELIVERED

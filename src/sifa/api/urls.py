@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("sifa.notifications.api")),
     path("", include("sifa.applications.api")),
     path("", include("sifa.workflow.api")),
+    path("", include("sifa.mediation.api")),
     path("", include("sifa.licences.api")),
     path("", include("sifa.licences.staff_api")),
 ]

@@ -222,7 +222,7 @@ def window_entries(actor: Actor) -> QuerySet:
         .filter(
             subtree_q("accepting_organisation__path", paths) | Q(accepting_organisation__path__in=ancestors)
         )
-        .select_related("item", "version", "accepting_organisation")
+        .select_related("item", "version__process", "accepting_organisation")
         .order_by("item__basic_code", "accepting_organisation__level", "accepting_organisation__path")
     )
 

@@ -253,6 +253,10 @@ class GuideSerializer(serializers.Serializer):
     organisation = serializers.CharField(help_text="实施机构")
     version = GuideVersionSerializer()
     is_charged = serializers.BooleanField()
+    online_application = serializers.BooleanField(
+        help_text="能否在线申请：事项版本未配置可用办理流程的为 false（申请草稿将答复 409 catalogue.no_process）"
+    )
+    online_application_note = serializers.CharField(help_text="不能在线申请时的说明；可以申请时为空")
     situations = GuideSituationSerializer(many=True)
     materials_total = serializers.IntegerField()
     materials_shown = serializers.IntegerField()

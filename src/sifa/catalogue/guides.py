@@ -27,6 +27,7 @@ from sifa.catalogue.models import (
     Situation,
     TimeUnit,
 )
+from sifa.catalogue.processes import NO_PROCESS_MESSAGE, process_available
 
 NOT_APPLICABLE = "不适用"
 SET_BY_IMPLEMENTER = "由实施机构确定"
@@ -275,6 +276,7 @@ def build(
         },
         "public_query": "申请人可登录本平台，凭申请编号查询办理进度和结果；办理结果依法公开的，可在本平台查询",
     }
+    online = entry is not None and process_available(version)
     return {
         "basic_code": item.basic_code,
         "implementation_code": entry.implementation_code if entry else "",
@@ -290,6 +292,9 @@ def build(
             "valid_from_text": _date_text(version.valid_from),
         },
         "is_charged": version.is_charged,
+        # An item whose version names no shipped process can not be applied for (no dead end).
+        "online_application": online,
+        "online_application_note": "" if online else NO_PROCESS_MESSAGE,
         "situations": [
             {
                 "code": s.code,

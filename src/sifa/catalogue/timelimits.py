@@ -11,8 +11,10 @@ later gets the right sentence without a template of its own. For 律师执业许
 
 The stages that count are the first ones whose limits add up to the legal limit (in the same
 unit); later stages (颁发、送达 under 行政许可法 §44) are after the decision and are not part of it.
-A stage without a limit that follows them (司法部任命 of a notary) is named with "法律、法规未规定
-该环节的期限". Months are written 三个月/九个月 (never 九月); calendar days 五个自然日.
+A stage without a limit that follows them (one whose law sets none) is named with "法律、法规未规定
+该环节的期限". Months are written 三个月/九个月 (never 九月); calendar days 五个自然日. The first
+stage counts 自受理之日起, or 自收到申请之日起 where the version's ``limit_start`` is ``receipt``
+(外国律所代表机构, 条例 §9: 自收到申请文件材料之日起).
 docs/documents.md shows the sentences of the shipped items.
 """
 
@@ -22,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sifa.catalogue.models import ItemType, ItemVersion, Stage, TimeUnit
+from sifa.catalogue.models import ItemType, ItemVersion, LimitStart, Stage, TimeUnit
 
 _DIGITS = "〇一二三四五六七八九"
 LEVEL_ORGANS = {
@@ -42,7 +44,7 @@ KNOWN_LAWS = {
 }
 LICENSING_DEFAULT_BASIS = "《中华人民共和国行政许可法》第四十二条"
 _ORGAN_PREFIX = re.compile(
-    r"^(所在地|设区的市级或者直辖市的区|设区的市级|直辖市的区|市级（直辖市的区）|市级|省级|县级|乡级|国务院|司法部|司法所|原审核部门)?"
+    r"^(设区的市级或者直辖市的区|设区的市级|直辖市的区|市级（直辖市的区）|市级|省级|县级|乡级|国务院|司法部|司法所|原审核部门|所在地)?"
     r"(人民政府)?(司法行政部门|司法行政机关)?"
 )
 _ARTICLE = re.compile(
@@ -137,11 +139,14 @@ def acceptance_limit_wording(
     laws = _law_refs(version)
     own = str(accepting_level or "")
     licensing = version.item.item_type == ItemType.LICENSING
+    # 时限起算: 自受理之日起, or where the statute says so 自收到申请之日起 (条例 §9, 法律援助法 §43, §49).
+    since = LimitStart(version.limit_start or LimitStart.ACCEPTANCE).label
 
     def organ(stage: Stage) -> str:
-        # A stage without a level is done where the application was received (所在地: a county or
-        # a city bureau, whichever the entry names), i.e. by the organ sending the notice.
-        if stage.organisation_level in (own, ""):
+        # A first stage without a level is the receiving 所在地 bureau's (county or city, 公证法 §9,
+        # §21): the organisation sending this notice.
+        receiving = not stage.organisation_level and stages and stage.pk == stages[0].pk
+        if receiving or stage.organisation_level == own:
             return "本机关"
         return LEVEL_ORGANS.get(stage.organisation_level, "有关机关")
 
@@ -156,14 +161,14 @@ def acceptance_limit_wording(
     decider = decider_name or (LEVEL_ORGANS.get(last.organisation_level, "") if last else "")
     decision = "作出行政许可决定" if licensing else "办结"
     if len(counted) == 1 and last.organisation_level == own and not limitless:
-        return LimitWording(total, f"本机关将自受理之日起{total}内{decision}{cited}。", decider)
+        return LimitWording(total, f"本机关将{since}{total}内{decision}{cited}。", decider)
     if not counted:
-        sentence = f"本申请的法定办理期限为{total}{cited}，自受理之日起计算。"
+        sentence = f"本申请的法定办理期限为{total}{cited}，{since}计算。"
         return LimitWording(total, sentence + (f"作出决定的机关：{decider}。" if decider else ""), decider)
 
     parts = []
     for index, stage in enumerate(counted):
-        start = "自受理之日起" if index == 0 else "自收到报送材料之日起"
+        start = since if index == 0 else "自收到报送材料之日起"
         part = f"{organ(stage)}{start}{duration(stage.limit_value, stage.limit_unit)}内{_action(stage.name)}"
         following = counted[index + 1] if index + 1 < len(counted) else (limitless[0] if limitless else None)
         if following is not None and following.organisation_level != stage.organisation_level:

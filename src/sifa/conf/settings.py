@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "sifa.deadlines",
     "sifa.applications",
     "sifa.notifications",
+    "sifa.mediation",
     "sifa.workflow",
     "sifa.documents",
     "sifa.licences",

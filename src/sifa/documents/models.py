@@ -22,6 +22,10 @@ class DocumentKind(models.TextChoices):
     CORRECTION_NOTICE = "correction_notice", "补正告知书"
     APPROVAL_DECISION = "approval_decision", "准予行政许可决定书"
     DENIAL_DECISION = "denial_decision", "不予行政许可决定书"
+    LEGAL_AID_DENIAL = "legal_aid_denial", "不予法律援助决定书"
+    OBJECTION_DECISION = "objection_decision", "法律援助异议审查决定书"
+    MEDIATION_AGREEMENT = "mediation_agreement", "人民调解协议书"
+    MEDIATION_TERMINATION = "mediation_termination", "调解终止记录"
 
 
 class DocumentNumberSequence(models.Model):

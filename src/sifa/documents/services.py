@@ -59,8 +59,31 @@ KINDS: dict[str, KindSpec] = {
         ("applicant_name", "item_name", "reasons", "legal_basis"),
         "不予行政许可决定",
     ),
+    # 法律援助法 §43: a denial is told in writing with its reasons; §49: the objection's decision.
+    DocumentKind.LEGAL_AID_DENIAL: KindSpec(
+        "documents/legal_aid_denial.html", ("applicant_name", "item_name", "reasons"), "不予法律援助决定"
+    ),
+    DocumentKind.OBJECTION_DECISION: KindSpec(
+        "documents/objection_decision.html",
+        ("applicant_name", "item_name", "ruling", "reasons", "aid_centre", "original_decision"),
+        "法律援助异议审查决定",
+    ),
+    # 人民调解法 §28–§29, §33: the agreement; §26: the record of a mediation ended without one.
+    DocumentKind.MEDIATION_AGREEMENT: KindSpec(
+        "documents/mediation_agreement.html",
+        ("item_name", "committee_name", "parties", "mediators", "facts", "terms"),
+        "人民调解协议书",
+    ),
+    DocumentKind.MEDIATION_TERMINATION: KindSpec(
+        "documents/mediation_termination.html",
+        ("item_name", "committee_name", "parties", "mediators", "dispute", "reason", "remedies"),
+        "调解终止记录",
+    ),
 }
-LIST_FIELDS = ("reasons", "items")
+LIST_FIELDS = ("reasons", "items", "parties", "mediators", "terms", "remedies")
+RULINGS = ("uphold", "correct")
+"""法律援助法 §49: 维持法律援助机构决定 or 责令法律援助机构改正."""
+
 CORRECTION_ITEM_FIELDS = ("material", "problem", "requirement")
 
 
@@ -88,6 +111,10 @@ def _check_context(kind: str, context: dict[str, Any]) -> None:
                         "message": "每个补正事项都需要 material（材料）、problem（问题）和 requirement（补正要求）",
                     }
                 )
+    if kind == DocumentKind.OBJECTION_DECISION and context.get("ruling") not in RULINGS:
+        errors.append(
+            {"field": "ruling", "code": "documents.bad_ruling", "message": "ruling 只能是 uphold 或 correct"}
+        )
     if errors:
         raise ServiceError(
             "documents.bad_context",

@@ -25,6 +25,9 @@ CHANGEABLE = (LicenceStatus.VALID, LicenceStatus.SUSPENDED)
 REISSUE_FIELDS = {"law_firm": "practice_organisation", "new_principal": "principal"}
 """Form fields of a 换发 application copied onto the new version's particulars (律师法 §10: the new
 执业机构; §21: the new 负责人). ``new_name`` becomes the holder's name on the licence."""
+NEW_CERTIFICATE_FIELD = "reissue_reason"
+"""A 换发 applied for because the certificate itself must be replaced (损毁, 记载事项变更: 律师和律师事务所
+执业证书管理办法 §10) always makes a new version, even when nothing recorded on it changes."""
 
 
 def effect_of(application: Any) -> str:
@@ -85,7 +88,7 @@ def apply_decision(application: Any, actor: Any, *, issuer: Any, with_pdf: bool 
     """Carry out an approval on the licences; returns the licence issued, re-issued or cancelled.
 
     A 换发 that changes nothing recorded on the licence (e.g. only a law firm's 章程) leaves it as it
-    is and returns None. Idempotent per application: a retried task finds what it did.
+    is and returns None, unless the certificate itself is to be replaced (:data:`NEW_CERTIFICATE_FIELD`). Idempotent per application: a retried task finds what it did.
     """
     effect = effect_of(application)
     if effect == LicenceEffect.ISSUE:
@@ -102,7 +105,9 @@ def apply_decision(application: Any, actor: Any, *, issuer: Any, with_pdf: bool 
         return cancel(licence, actor=actor, reason=reason)
     particulars, holder_name = changed_particulars(application)
     renamed = holder_name is not None and holder_name != licence.holder_name
-    if not renamed and all(licence.particulars.get(k) == v for k, v in particulars.items()):
+    unchanged = not renamed and all(licence.particulars.get(k) == v for k, v in particulars.items())
+    form = application.form_data if isinstance(application.form_data, dict) else {}
+    if unchanged and not form.get(NEW_CERTIFICATE_FIELD):
         return None
     changes: dict[str, Any] = {"particulars": particulars, "application": application, "with_pdf": with_pdf}
     if renamed:

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from sifa.accounts.models import AccountKind
 from sifa.deadlines.notices import can_manage_calendar
+from sifa.mediation.services import ROSTER_ROLES
 from sifa.notifications.selectors import MONITOR_ROLES
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, actor_for
@@ -77,6 +78,8 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("catalogue", "事项管理", "workbench-catalogue"))
     if actor.is_superuser or actor.has_role(Role.DECISION_MAKER):
         items.append(MenuItem("licences", "电子证照", "workbench-licences"))
+    if actor.is_superuser or actor.has_role(*ROSTER_ROLES):
+        items.append(MenuItem("mediation", "人民调解员名册", "workbench-roster-index"))
     if manages_calendar(actor):
         items.append(MenuItem("calendar", "工作日历", "workbench-calendar"))
     return items

@@ -16,12 +16,14 @@ from sifa.applications import services as application_services
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services.prereview import NOTICE_STATUSES
 from sifa.applications.timeline import TERMINAL_STATUSES
+from sifa.catalogue.models import ItemType
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor
-from sifa.workbench import forms
+from sifa.workbench import forms, service_forms
 from sifa.workflow import caseclocks
 from sifa.workflow.commands import CASE_ROLES, COMMANDS, DECIDED, extension_refusal, run_command
 from sifa.workflow.models import WorkItem
+from sifa.workflow.service_commands import SERVICE_COMMANDS
 from sifa.workflow.services import holds_role
 
 PRE_REVIEW_ROLES = (Role.WINDOW_CLERK,)
@@ -114,6 +116,38 @@ ACTIONS: dict[str, ActionSpec] = {
             "法定期限只能延长一次（十个工作日）。",
             "办理期限已延长",
         ),
+        ActionSpec(
+            "rule",
+            SERVICE_COMMANDS["rule"].label,
+            service_forms.RuleForm,
+            _workflow("rule"),
+            "异议审查决定作出后不能在本系统撤销。",
+            "已作出异议审查决定",
+        ),
+        ActionSpec(
+            "assign_mediators",
+            SERVICE_COMMANDS["assign_mediators"].label,
+            service_forms.AssignMediatorsForm,
+            _workflow("assign_mediators"),
+            "",
+            "已指定人民调解员",
+        ),
+        ActionSpec(
+            "record_session",
+            SERVICE_COMMANDS["record_session"].label,
+            service_forms.SessionForm,
+            _workflow("record_session"),
+            "",
+            "调解记录已保存",
+        ),
+        ActionSpec(
+            "conclude_mediation",
+            SERVICE_COMMANDS["conclude_mediation"].label,
+            service_forms.ConcludeForm,
+            _workflow("conclude_mediation"),
+            "结束调解后办件即办结，调解协议书或调解终止记录将送达申请人。",
+            "调解已结束",
+        ),
         ActionSpec("add_finding", "添加预审意见", forms.FindingForm, _add_finding, "", "预审意见已添加"),
         ActionSpec(
             "correction_notice",
@@ -155,7 +189,19 @@ def _window_clerk_for(actor: Actor, case: Application) -> bool:
 def _task_actions(actor: Actor, items: list[WorkItem]) -> list[Available]:
     found: list[Available] = []
     # The decision before its "send back" alternative (a review with outcome return).
-    for name in ("accept", "refuse", "request_correction", "decide", "review", "assign", "deliver"):
+    for name in (
+        "accept",
+        "refuse",
+        "request_correction",
+        "decide",
+        "rule",
+        "review",
+        "assign",
+        "assign_mediators",
+        "record_session",
+        "conclude_mediation",
+        "deliver",
+    ):
         command = COMMANDS[name]
         mine = [
             i
@@ -184,7 +230,8 @@ def _case_actions(actor: Actor, case: Application, items: list[WorkItem]) -> lis
         return [Available(ACTIONS["resume"], holder)]
     found = []
     if (
-        case.accepted_at is not None
+        case.version.item.item_type == ItemType.LICENSING  # §45 is a 行政许可法 rule
+        and case.accepted_at is not None
         and case.status not in DECIDED
         and not caseclocks.case_clocks_paused(case)  # a not-counted stage (行政许可法 §45) runs
     ):

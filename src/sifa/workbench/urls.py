@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sifa.workbench.views import calendar, case, licences, monitor, window, worklist
+from sifa.workbench.views import calendar, case, licences, mediation, monitor, window, worklist
 
 urlpatterns = [
     path("", worklist.worklist_view, name="workbench-worklist"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("deliveries/failed/", monitor.failed_deliveries_view, name="workbench-failed-deliveries"),
     path("deliveries/<str:public_id>/resend/", monitor.resend_view, name="workbench-resend"),
     path("catalogue/", monitor.catalogue_view, name="workbench-catalogue"),
+    path("mediation/", mediation.roster_index, name="workbench-roster-index"),
+    path("mediation/<int:office_id>/", mediation.roster_view, name="workbench-roster"),
     path("calendar/", calendar.calendar_view, name="workbench-calendar"),
     path("calendar/notices/new/", calendar.notice_new_view, name="workbench-calendar-new"),
     path("calendar/notices/<str:notice_id>/", calendar.notice_view, name="workbench-calendar-notice"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.db.models import F
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -25,6 +25,7 @@ from sifa.api.schema import ErrorSerializer
 from sifa.applications.models import Application, TimelineEntry
 from sifa.core.errors import ServiceError
 from sifa.deadlines.clocks import WarningLevel
+from sifa.mediation.selectors import case_summary
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.workflow import caseclocks, documents_api
@@ -101,6 +102,9 @@ class CaseSerializer(serializers.Serializer):
     work_items = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField(help_text="通知书、决定书和电子证照的出具情况")
+    mediation = serializers.SerializerMethodField(
+        help_text="人民调解申请：委员会、指定的调解员、申请人的选择、每次调解记录和调解结果；其他事项为空"
+    )
 
     def _items(self, case: Application):
         return case.work_items.select_related("organisation", "application__version__item", "clock").order_by(
@@ -123,6 +127,10 @@ class CaseSerializer(serializers.Serializer):
     def get_documents(self, case: Application) -> list[dict]:
         return documents_api.case_documents(case)
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_mediation(self, case: Application) -> dict | None:
+        return case_summary(case)
+
     def get_timeline(self, case: Application) -> list[dict]:
         return TimelineSerializer(
             case.timeline.select_related("organisation").order_by("occurred_at", "id"), many=True
@@ -144,6 +152,27 @@ class CommandSerializer(serializers.Serializer):
     method = serializers.ChoiceField(["electronic", "mail", "pickup"], required=False)
     tracking_number = serializers.CharField(required=False, allow_blank=True)
     assignee = serializers.CharField(required=False)
+    ruling = serializers.ChoiceField(
+        ["uphold", "correct"], required=False, help_text="法律援助异议：维持（uphold）或者责令改正（correct）"
+    )
+    mediators = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="人民调解员编号（名册中的 id）"
+    )
+    preference_note = serializers.CharField(
+        required=False, allow_blank=True, help_text="未按申请人选择指定调解员的理由（人民调解法第二十三条）"
+    )
+    held_on = serializers.DateField(required=False, help_text="调解日期")
+    place = serializers.CharField(required=False, allow_blank=True, help_text="调解地点")
+    parties_present = serializers.CharField(required=False, allow_blank=True, help_text="到场当事人")
+    summary = serializers.CharField(required=False, allow_blank=True, help_text="调解情况")
+    result = serializers.ChoiceField(
+        ["agreement", "terminated"], required=False, help_text="结束调解：达成协议或者终止调解"
+    )
+    facts = serializers.CharField(required=False, allow_blank=True, help_text="纠纷事实、争议事项和责任")
+    terms = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="协议内容，一条一项（含履行方式、期限）"
+    )
+    effective_on = serializers.DateField(required=False, help_text="调解协议生效日期")
     row_version = serializers.IntegerField(required=False, help_text="乐观并发：读取时的版本号")
 
 

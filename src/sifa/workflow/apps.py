@@ -9,15 +9,22 @@ class WorkflowConfig(AppConfig):
     def ready(self) -> None:
         from sifa.applications.services import correction_notice_issued
         from sifa.applications.signals import ready_for_acceptance
+        from sifa.catalogue.processes import register_process_files
         from sifa.deadlines.signals import due_dates_moved
         from sifa.organisations.scope import register
+        from sifa.workflow import service_commands
         from sifa.workflow.calendar_moves import on_due_dates_moved
-        from sifa.workflow.models import CaseDocument, ProcessInstance, WorkItem
+        from sifa.workflow.commands import COMMANDS
+        from sifa.workflow.engine.registry import is_shipped
+        from sifa.workflow.models import CaseDocument, ProcessInstance, StartAlert, WorkItem
         from sifa.workflow.receivers import owe_correction_document, start_on_ready_for_acceptance
 
         register(WorkItem, path="scope_path")
         register(ProcessInstance, path="application__scope_path")
         register(CaseDocument, path="application__scope_path")
+        register(StartAlert, path="scope_path")
         ready_for_acceptance.connect(start_on_ready_for_acceptance, dispatch_uid="sifa.workflow.start_case")
         correction_notice_issued.connect(owe_correction_document, dispatch_uid="sifa.workflow.correction_doc")
+        register_process_files(is_shipped)
+        service_commands.register(COMMANDS)
         due_dates_moved.connect(on_due_dates_moved, dispatch_uid="sifa.workflow.due_dates_moved")

@@ -2,6 +2,12 @@
 and one sub-clock per 办理环节 (stage) started on the day the stage begins (acceptance, or the day of
 hand-over to the next level) with that stage's own limit from the pinned catalogue version.
 
+Where the pinned version counts its limits from the receipt of the application
+(``ItemVersion.limit_start`` = receipt: 法律援助法 §43 审查决定, §49 异议审查), the legal and promised
+clocks start when the case enters its process — dated from the receipt day, so the acceptance work
+item already shows the statutory due date — and the first stage's sub-clock counts from receipt
+too; later stages still count from their own start (§43: 指派 "自作出决定之日起三日内").
+
 A stage that is entered again (the province returns the case to the city) gets a fresh sub-clock
 (``stage`` label ``"<order>.<round>:<name>"``); the earlier round stays stopped, as the record.
 
@@ -15,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sifa.catalogue.models import ItemVersion, Stage
+from django.utils import timezone
+
+from sifa.catalogue.models import ItemVersion, LimitStart, Stage
 from sifa.deadlines import clock_services
 from sifa.deadlines.calendar import TimeLimit, TimeUnit
 from sifa.deadlines.clocks import SuspensionKind
@@ -49,8 +57,25 @@ def stages_of(version: ItemVersion) -> dict[int, Stage]:
     return {stage.order: stage for stage in Stage.objects.filter(process__version=version)}
 
 
+def counts_from_receipt(application: Any) -> bool:
+    return application.version.limit_start == LimitStart.RECEIPT and application.received_at is not None
+
+
+def received_on(application: Any) -> dt.date:
+    return timezone.localdate(application.received_at)
+
+
 def start_case_clocks(application: Any, on: dt.date, actor: Any) -> None:
-    """At acceptance: the legal and the promised limit of the pinned version."""
+    """The legal and the promised limit of the pinned version, counted from ``on`` (acceptance) —
+    or from the receipt day where the version says so. Does nothing while they already run."""
+    if (
+        case_clocks(application)
+        .filter(purpose__in=(ClockPurpose.LEGAL, ClockPurpose.PROMISED), stopped_on__isnull=True)
+        .exists()
+    ):
+        return
+    if counts_from_receipt(application):
+        on = received_on(application)
     version = application.version
     for purpose, limit in (
         (ClockPurpose.LEGAL, time_limit(version.legal_limit_value, version.legal_limit_unit)),
@@ -89,6 +114,9 @@ def start_stage_clock(application: Any, stage: Stage, on: dt.date, actor: Any) -
         .filter(purpose=ClockPurpose.STAGE, stage__startswith=_stage_prefix(stage.order))
         .count()
     )
+    first_stage = min(stages_of(application.version))
+    if counts_from_receipt(application) and stage.order == first_stage and rounds == 0:
+        on = received_on(application)
     return clock_services.start_clock(
         subject_type=SUBJECT_TYPE,
         subject_id=str(application.pk),
@@ -157,4 +185,5 @@ def stop_all(application: Any, on: dt.date, actor: Any, *, purposes: tuple[str, 
 
 
 def legal_clock(application: Any) -> ClockState | None:
-    return case_clocks(application).filter(purpose=ClockPurpose.LEGAL).first()
+    """The case's current legal clock (the latest: a correction before acceptance stops the first)."""
+    return case_clocks(application).filter(purpose=ClockPurpose.LEGAL).order_by("-id").first()

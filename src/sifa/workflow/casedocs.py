@@ -201,6 +201,26 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
             legal_basis="；".join(b for b in (_item_basis(application), DENIAL_BASIS) if b),
             decision_text=decision_words(application, "deny"),
         )
+    elif row.kind == CaseDocumentKind.LEGAL_AID_DENIAL:
+        # 法律援助法 §49: an objection goes to the 司法行政部门 that set up the centre (its parent).
+        parent = row.organisation.parent
+        context.update(reasons=reasons, objection_body=parent.name if parent else "")
+    elif row.kind == CaseDocumentKind.OBJECTION_DECISION:
+        context.update(
+            reasons=reasons,
+            ruling=row.context.get("ruling", ""),
+            aid_centre=row.context.get("aid_centre", ""),
+            original_decision=row.context.get("original_decision", ""),
+            received_on=timezone.localdate(application.received_at) if application.received_at else None,
+        )
+    elif row.kind in (CaseDocumentKind.MEDIATION_AGREEMENT, CaseDocumentKind.MEDIATION_TERMINATION):
+        from sifa.mediation import documents as mediation_documents
+        from sifa.mediation.services import case_of
+
+        case = case_of(application)
+        if row.kind == CaseDocumentKind.MEDIATION_AGREEMENT:
+            return mediation_documents.agreement_context(case)
+        return mediation_documents.termination_context(case)
     return context
 
 
@@ -319,3 +339,8 @@ def due_for_retry(now: dt.datetime | None = None) -> QuerySet[CaseDocument]:
 
 def is_licensing(application: Application) -> bool:
     return application.version.item.item_type == ItemType.LICENSING
+
+
+DENIAL_LETTERS: dict[str, str] = {"legal_aid.bpmn": CaseDocumentKind.LEGAL_AID_DENIAL}
+"""The written denial a non-licensing procedure owes, by its process file: 法律援助法 §43 —
+决定不给予法律援助的，应当书面告知申请人，并说明理由. (Licensing items owe 不予行政许可决定书.)"""

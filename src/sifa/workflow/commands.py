@@ -11,7 +11,10 @@
 | deliver            | deliver              | window clerk (assigned org or below)  |
 | suspend/resume     | any open task        | reviewer or decision maker holding an open task's org |
 | extend             | open task of the deciding organisation | reviewer or decision maker there (行政许可法 §42) |
-| withdraw           | —                    | the applicant (or their agent)        |
+| withdraw           | —                    | the applicant (or their agent while a mandate covers it) |
+
+The commands of the legal-aid objection and of mediation (rule, assign_mediators, record_session,
+conclude_mediation) live in ``sifa.workflow.service_commands`` and join ``COMMANDS`` at start-up.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.services.common import MANDATE_ENDED, MANDATE_ENDED_MESSAGE, agent_may_act
 from sifa.applications.timeline import TERMINAL_STATUSES
 from sifa.catalogue.models import ItemType
-from sifa.core.errors import Conflict, NotFound, ServiceError
+from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.deadlines import clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
@@ -110,11 +114,15 @@ def _owe_decision(
     """The decision letter (licensing items) and, on approval, the e-licence — issued after commit.
 
     A non-licensing item gets no 行政许可决定书; if its result is a licence (e.g. 法律援助决定书)
-    the licence alone is issued. ``licence_issuer`` is recorded when it is not the decider."""
+    the licence alone is issued, and a denial gets the letter its procedure owes, if any
+    (``casedocs.DENIAL_LETTERS``: 不予法律援助决定书). ``licence_issuer`` is recorded when it is not
+    the decider."""
     if decision == "approve":
         kind = CaseDocumentKind.APPROVAL_DECISION if _is_licensing(ctx) else CaseDocumentKind.LICENCE
     elif _is_licensing(ctx):
         kind = CaseDocumentKind.DENIAL_DECISION
+    elif ctx.instance is not None and ctx.instance.bpmn_file in casedocs.DENIAL_LETTERS:
+        kind = casedocs.DENIAL_LETTERS[ctx.instance.bpmn_file]
     else:
         return
     casedocs.owe(
@@ -139,6 +147,8 @@ def accept(ctx: CommandContext) -> None:
     decision = _choice(ctx.data, "decision", DECISIONS, "决定") if immediate else "accept"
     if decision == "deny":
         _require(ctx.data, "reasons")
+    if immediate and decision == "approve" and _is_licensing(ctx):
+        check_subject(ctx.application)  # a 换发 decided at once needs the licence still in force (409)
     organisation = ctx.application.accepting_organisation
     if ctx.application.accepted_at is None:
         ctx.record(
@@ -172,13 +182,14 @@ def accept(ctx: CommandContext) -> None:
             else ""
         )
         notify_applicant(ctx.application, "application.accepted", due_date=due)
-        casedocs.owe(
-            ctx.application,
-            CaseDocumentKind.ACCEPTANCE_NOTICE,
-            organisation=organisation,
-            actor=ctx.user,
-            on=ctx.today,
-        )
+        if _is_licensing(ctx):  # the 受理通知书 is a 行政许可法 §32 document
+            casedocs.owe(
+                ctx.application,
+                CaseDocumentKind.ACCEPTANCE_NOTICE,
+                organisation=organisation,
+                actor=ctx.user,
+                on=ctx.today,
+            )
     ctx.audit["decision"] = decision
 
 
@@ -186,16 +197,18 @@ def refuse(ctx: CommandContext) -> None:
     _require(ctx.data, "reasons")
     reasons = _text(ctx.data, "reasons")
     ctx.complete({"decision": "refuse"}, outcome="refuse", opinion=reasons)
+    caseclocks.stop_all(ctx.application, ctx.today, ctx.user)  # clocks counted from receipt
     ctx.record(ApplicationStatus.NOT_ACCEPTED, "refused", "不予受理", reasons, fields={"closed_at": ctx.now})
     notify_applicant(ctx.application, "application.refused", reasons=reasons)
-    casedocs.owe(
-        ctx.application,
-        CaseDocumentKind.REFUSAL_NOTICE,
-        organisation=ctx.application.accepting_organisation,
-        actor=ctx.user,
-        context={"reasons": reasons},
-        on=ctx.today,
-    )
+    if _is_licensing(ctx):  # the 不予受理通知书 cites 行政许可法 §32; other items get the notice above
+        casedocs.owe(
+            ctx.application,
+            CaseDocumentKind.REFUSAL_NOTICE,
+            organisation=ctx.application.accepting_organisation,
+            actor=ctx.user,
+            context={"reasons": reasons},
+            on=ctx.today,
+        )
     ctx.audit["reasons"] = reasons
 
 
@@ -210,6 +223,8 @@ def request_correction(ctx: CommandContext) -> None:
     # The acceptance task ends here; the applicant's resubmission passes pre-review again and
     # ``ready_for_acceptance`` starts a fresh process (nothing past acceptance has happened yet).
     projection.cancel_open(ctx.application)
+    # A limit counted from receipt restarts with the receipt of the corrected application.
+    caseclocks.stop_all(ctx.application, ctx.today, ctx.user)
     ProcessInstance.objects.filter(pk=ctx.instance.pk).delete()
     ctx.application.refresh_from_db()
     application_services.issue_correction_notice(ctx.application, items=items, actor=ctx.user)
@@ -296,6 +311,8 @@ def deliver(ctx: CommandContext) -> None:
 
 
 def suspend(ctx: CommandContext) -> None:
+    if not _is_licensing(ctx):
+        raise not_allowed("中止计时（行政许可法第四十五条）只适用于行政许可事项")
     if caseclocks.case_clocks_paused(ctx.application):
         raise not_allowed(
             "当前环节的时间依法不计入办理期限（行政许可法第四十五条），办理期限已中止计算，无需另行中止"
@@ -479,6 +496,8 @@ def _load_case(user: Any, command: str, number: str) -> Application:
         case = Application.objects.filter(number=number).filter(Q(applicant=user) | Q(agent=user)).first()
         if case is None:
             raise NotFound("未找到该办件", code="workflow.case_not_found")
+        if not agent_may_act(user, case):  # a former agent (mandate revoked, expired, narrowed)
+            raise Forbidden(MANDATE_ENDED_MESSAGE, MANDATE_ENDED)
         return case
     return case_for_staff(actor_for(user), number)
 

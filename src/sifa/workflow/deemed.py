@@ -8,6 +8,8 @@ date, and the public timeline entry “视为受理（行政许可法第三十�
 
 Safe with several workers: every case is its own transaction, and ``transition`` refuses a stale
 ``row_version``, so a case a clerk (or another worker) acted on meanwhile is skipped, not doubled.
+A case whose process cannot be started (e.g. its version names no shipped process file) is left
+untouched and recorded as a ``StartAlert`` (log, audit, workbench); the run goes on with the rest.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from django.utils import timezone
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.timeline import transition
 from sifa.audit.services import record
+from sifa.catalogue.models import ItemType
 from sifa.core.errors import Conflict
 from sifa.deadlines.calendar import CalendarDataMissing, WorkingCalendar
 from sifa.deadlines.clocks import NoticeOutcome, NoticeWindow
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.services import record_calendar_alert
 from sifa.workflow import caseclocks, projection
+from sifa.workflow.alerts import record_start_failure
 from sifa.workflow.engine import runtime
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.services import process_file_of, start_case
@@ -38,10 +42,15 @@ TITLE = "视为受理（行政许可法第三十二条）"
 
 def candidates(today: dt.date):
     # Five working days are at least five calendar days: a cheap indexed pre-filter, the calendar
-    # decides exactly below.
+    # decides exactly below. §32 is a rule of the 行政许可法: only licensing items are deemed
+    # accepted (a legal-aid clock already runs from receipt, 法律援助法 §43; mediation needs the
+    # parties' consent, 人民调解法 §17).
     return (
         Application.objects.filter(
-            status__in=WAITING, received_at__isnull=False, correction_notices__isnull=True
+            status__in=WAITING,
+            received_at__isnull=False,
+            correction_notices__isnull=True,
+            version__item__item_type=ItemType.LICENSING,
         )
         .filter(received_at__date__lte=today - dt.timedelta(days=5))
         .order_by("received_at", "pk")
@@ -68,6 +77,9 @@ def apply_deemed_acceptance(
             deem_accepted(application, received_on)
         except Conflict:
             logger.info("办件 %s 已被他人处理，跳过视为受理", application.number)
+            continue
+        except Exception as failure:  # one case that cannot start must not stop the others
+            record_start_failure(application, failure, source="deemed_acceptance")
             continue
         done.append(application.number)
     return done

@@ -124,6 +124,10 @@ class CaseDocumentKind(models.TextChoices):
     APPROVAL_DECISION = "approval_decision", "准予行政许可决定书"
     DENIAL_DECISION = "denial_decision", "不予行政许可决定书"
     LICENCE = "licence", "电子证照"
+    LEGAL_AID_DENIAL = "legal_aid_denial", "不予法律援助决定书"
+    OBJECTION_DECISION = "objection_decision", "法律援助异议审查决定书"
+    MEDIATION_AGREEMENT = "mediation_agreement", "人民调解协议书"
+    MEDIATION_TERMINATION = "mediation_termination", "调解终止记录"
 
 
 class CaseDocumentStatus(models.TextChoices):
@@ -206,3 +210,43 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.get_kind_display()}"
+
+
+class StartAlert(models.Model):
+    """A case whose process could not be started (e.g. its version names no shipped process file).
+
+    Nobody can act on such a case, so it must not sit unseen: the §32 job and the start after
+    pre-review record it here (and in the log) instead of failing, the workbench shows it to staff
+    whose jurisdiction covers the case, and a later successful start resolves it.
+    """
+
+    data_class = "case"
+
+    application = models.OneToOneField(
+        "applications.Application",
+        verbose_name="办件",
+        on_delete=models.CASCADE,
+        related_name="start_alert",
+    )
+    code = models.CharField(
+        "错误代码", max_length=60, help_text="The ServiceError code, e.g. workflow.no_process"
+    )
+    message = models.CharField("原因", max_length=500)
+    source = models.CharField(
+        "发现环节",
+        max_length=40,
+        help_text="deemed_acceptance (§32 job) or ready_for_acceptance (pre-review)",
+    )
+    occurrences = models.PositiveIntegerField("发生次数", default=1)
+    first_seen_at = models.DateTimeField("首次发现时间", auto_now_add=True)
+    last_seen_at = models.DateTimeField("最近发现时间")
+    resolved_at = models.DateTimeField("解除时间", null=True, blank=True)
+    scope_path = PathField("管辖路径", db_index=True, help_text="The case's scope path")
+
+    class Meta:
+        verbose_name = "办件启动告警"
+        verbose_name_plural = "办件启动告警"
+        ordering = ["-last_seen_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.code}"

@@ -23,7 +23,8 @@ from sifa.audit.services import record
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import Actor
-from sifa.workflow import projection
+from sifa.workflow import caseclocks, projection
+from sifa.workflow.alerts import resolve_start_failure
 from sifa.workflow.engine import runtime
 from sifa.workflow.engine.registry import ProcessFile, process_for
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
@@ -58,7 +59,11 @@ def start_case(application: Application, *, actor: Any = None, on: dt.date | Non
             definition_digest=process.digest,
             state=runtime.dump(workflow),
         )
+        if caseclocks.counts_from_receipt(application):
+            # 法律援助法 §43/§49: the limit runs from receipt, before anyone has accepted the case.
+            caseclocks.start_case_clocks(application, on or timezone.localdate(), actor)
         projection.sync(application, process, runtime.ready_tasks(workflow), on=on or timezone.localdate())
+        resolve_start_failure(application)
         record(
             "workflow.start",
             actor=actor,

@@ -40,7 +40,8 @@ def _org(
 
 
 def build_tree() -> Tree:
-    """司法部 → 浙江省 → 杭州市 → 西湖区 → 北山街道, and 上城区 beside 西湖区 (codes as in GB/T 2260)."""
+    """司法部 → 浙江省 → 杭州市 → 西湖区 → 北山街道 (and 西湖区法律援助中心), and 上城区 beside 西湖区
+    (codes as in GB/T 2260)."""
     vintage = "test fixture"
     zj = Region.objects.create(code="330000", name="浙江省", level=RegionLevel.PROVINCE, vintage=vintage)
     hz = Region.objects.create(
@@ -64,6 +65,7 @@ def build_tree() -> Tree:
         "北山街道司法所", OrganisationKind.JUDICIAL_OFFICE, OrganisationLevel.TOWNSHIP, bs, county
     )
     other = _org("杭州市上城区司法局", bureau, OrganisationLevel.COUNTY, sc, city)
+    _org("杭州市西湖区法律援助中心", OrganisationKind.LEGAL_AID_CENTRE, OrganisationLevel.COUNTY, xh, county)
     return Tree(province, city, county, township, other, ministry)
 
 

@@ -40,6 +40,7 @@ from sifa.applications.services.common import (
 from sifa.applications.timeline import transition
 from sifa.catalogue.forms import validate_form
 from sifa.catalogue.models import EntryStatus, ImplementationEntry, ItemVersion, Material, VersionStatus
+from sifa.catalogue.processes import require_process
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 
 logger = logging.getLogger("sifa.applications")
@@ -168,6 +169,8 @@ def _live_entry(entry: ImplementationEntry) -> ImplementationEntry:
     )
     if entry.status != EntryStatus.ACTIVE or entry.version.status != VersionStatus.PUBLISHED:
         raise Conflict("application.entry_unavailable", "该事项当前不接受申请")
+    # No accepted dead end: a version whose process is not shipped cannot be handled by anyone.
+    require_process(entry.version)
     return entry
 
 
@@ -377,6 +380,7 @@ def submit(application: Application, *, actor: User) -> tuple[Application, str]:
     if application.status != ApplicationStatus.DRAFT:
         raise Conflict("application.not_draft", "该申请已提交，请勿重复提交")
     check_not_stale(application)
+    require_process(application.version)
     resolve_once_only(application)
     require_subject_licence(application)
     check_complete(application)

@@ -11,6 +11,7 @@ LICENSING_LAW = "中华人民共和国行政许可法"
 MEDIATION_LAW = "中华人民共和国人民调解法"
 FOREIGN_FIRMS_REG = "外国律师事务所驻华代表机构管理条例"
 APPRAISAL_DECISION = "全国人民代表大会常务委员会关于司法鉴定管理问题的决定"
+CERTIFICATES_RULES = "律师和律师事务所执业证书管理办法（司法部令第119号，司法部令第143号修改）"
 
 # Who implements an item and who decides (see sifa.catalogue.loader).
 CITY = {"implementer": "prefecture_bureaus", "decider": "province"}

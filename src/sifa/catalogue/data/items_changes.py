@@ -1,5 +1,5 @@
-"""Changes to and cancellations of lawyers' and law firms' licences, and 特许律师执业 (continued from
-items.py; same conventions).
+"""Changes to and cancellations of lawyers' and law firms' licences, the 即办 re-issue of a lawyer's
+certificate, and 特许律师执业 (continued from items.py; same conventions).
 
 A change (律师法 §10, §21; 行政许可法 §49) re-issues the holder's current e-licence as a new version;
 a cancellation (行政许可法 §70) cancels it. The licence acted on is the one that satisfies the
@@ -11,6 +11,7 @@ cancellation the holder applies for.
 from __future__ import annotations
 
 from sifa.catalogue.data.common import (
+    CERTIFICATES_RULES,
     CITY,
     DECISION_BASIS,
     DELIVERY_BASIS,
@@ -21,6 +22,7 @@ from sifa.catalogue.data.common import (
     LICENSING_LAW,
     LOWER_REVIEW_BASIS,
     applicant_form,
+    extension,
     material,
     org_form,
     ref,
@@ -48,6 +50,80 @@ def _wallet_licence(name: str, licence_type: str) -> dict:
 
 
 CHANGE_ITEMS: list[dict] = [
+    {
+        # A 即办件 (GB/T 39046 办件类型 1): decided at the window from the licence register.
+        "code": ("01", 1, 3),
+        "name": "律师执业证书换发（证书损毁、记载事项变更）",
+        "level": 3,
+        "parent": ("01", 1, 0),
+        "legal_basis": ref(LAWYERS_LAW, "第六条", "第十条") + ref(CERTIFICATES_RULES, "第十条"),
+        "levels": ["2"],
+        "objects": ["1"],
+        "topics": ["P02"],
+        "implement": {"implementer": "province_bureaus", "decider": "self"},
+        "source": (
+            "律师和律师事务所执业证书管理办法第十条（律师因执业证书损毁等原因导致执业证书无法使用的，应当申请换发）；"
+            "即办件依据：辽宁省司法厅在辽宁政务服务网公布的“律师执业证（工作证）信息变更”办事指南（事项编码 "
+            "11210000001100230L200011200200006，事项审查类型“即审即办”，受理机构司法厅审批处，决定机构辽宁省司法厅，"
+            "适用于证件损毁、需换发新证的：https://zwfw.chaoyang.gov.cn/webSite/repertory/view.do?itemId="
+            "8909e55b-a1e7-4e56-bae7-bf6905d8a25f&itemcode=11210000001100230L200011200200006），同厅同类事项"
+            "（事项编码 11210000001100230L200011200200009）公布“办理类型 即办件、承诺时限 即办”："
+            "https://center.lnzwfw.gov.cn/api/web/matter/getContent?id=ee96339e-9719-4ec9-9b90-c20aaaf21da9"
+        ),
+        "version": {
+            **LICENSING_DEFAULTS,
+            "scope": "律师执业证书损毁无法使用，或者执业证记载事项（姓名等）已依法变更、需要换发新证的执业律师",
+            "review_type": "immediate",
+            "application_conditions": "持有省级司法行政部门颁发的有效律师执业证书；因证书损毁等原因导致执业证书无法使用，或者记载事项已依法变更（律师和律师事务所执业证书管理办法第十条）",
+            "prohibitions": "律师执业证书已被注销、吊销或者正在停止执业期间的，不予换发",
+            "accept_conditions": "向颁发律师执业证书的省级司法行政部门（原发证机关）提出；换发的律师执业证书由电子证照库调取，须为该机关颁发的有效证书",
+            "intake": "通过司法行政一体化网上政务服务平台在线提交，或到原发证机关政务服务窗口提交；材料齐全、符合法定形式的，当场换发",
+            "handling_flow": "申请→窗口核对证照库中的有效律师执业证书→当场作出准予换发决定→换发电子证照（新版本，原版本同时失效）→送达",
+            "legal_limit_value": 10,
+            "legal_limit_unit": "working_day",
+            "legal_limit_note": "律师和律师事务所执业证书管理办法第十条：原发证机关自收到申请之日起十日内完成审查；本事项承诺即办（当场办结）",
+            **extension(False, "即办件：受理时当场作出决定，不需要延长期限（行政许可法第四十二条第一款）"),
+            "case_type": "1",
+            "visits_required": 0,
+            "visits_reason": "",
+            "online_depth_level": "IV",
+            "online_depth_codes": ["1", "2", "3", "4", "5", "6", "7"],
+            "result_name": "律师执业证书（换发）",
+            "licence_effect": "reissue",
+            "subject_licence_type": "lawyer_licence",
+            "result_delivery": "当场作出决定，换发的电子证照即时推送至申请人账户；原证书版本同时失效，任何人可通过证照标识核验",
+        },
+        "materials": [
+            material("律师执业证书换发申请表"),
+            _wallet_licence("律师执业证书", "lawyer_licence"),
+            material(
+                "损毁的律师执业证书或者记载事项变更的证明材料",
+                "applicant",
+                legal_basis="律师和律师事务所执业证书管理办法第十条",
+                filling_notes="证书损毁的，提交损毁证书的照片或者扫描件；记载事项变更的，提交变更证明",
+            ),
+        ],
+        "stages": [stage("受理并当场换发", "2", None, basis="即办件：当场作出决定")],
+        "form": applicant_form(
+            {
+                "reissue_reason": {
+                    "type": "string",
+                    "title": "换发原因",
+                    "enum": ["damaged", "particulars_changed"],
+                    "x-ui": {"widget": "radio", "labels": ["证书损毁、无法使用", "执业证记载事项变更"]},
+                },
+                "new_name": {
+                    "type": "string",
+                    "title": "变更后的姓名",
+                    "minLength": 2,
+                    "maxLength": 50,
+                    "description": "姓名已依法变更的填写，换发的执业证书记载变更后的姓名；其他情形不填",
+                },
+            },
+            ("reissue_reason",),
+        ),
+        "bpmn": "immediate_decision.bpmn",
+    },
     {
         "code": ("01", 2, 0),
         "name": "律师执业变更许可（变更执业机构）",

@@ -124,6 +124,17 @@ class TimeUnit(models.TextChoices):
     MONTH = "month", "月"
 
 
+class LimitStart(models.TextChoices):
+    """时限起算: the day a statutory limit counts from (the day itself not counted, 民法典 §201).
+
+    The 行政许可法 counts from 受理 (§42, §43), and so does every limit unless the item's own statute
+    says otherwise; 法律援助法 §43 (审查决定) and §49 (异议审查) count from 收到申请（异议）之日.
+    """
+
+    ACCEPTANCE = "acceptance", "自受理之日起"
+    RECEIPT = "receipt", "自收到申请之日起"
+
+
 class AcrossScope(models.TextChoices):
     """通办范围, GB/T 39046-2020 表4 第33项 (no codes published; labels are the values)."""
 

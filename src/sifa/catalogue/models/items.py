@@ -19,6 +19,7 @@ from sifa.catalogue.models.codes import (
     ItemLevel,
     ItemType,
     LicenceEffect,
+    LimitStart,
     MaterialMedium,
     MaterialNecessity,
     MaterialSource,
@@ -140,6 +141,16 @@ class ItemVersion(models.Model):
     )
     legal_limit_unit = models.CharField("法定时限单位", max_length=12, choices=TimeUnit.choices, blank=True)
     legal_limit_note = models.TextField("法定时限说明", blank=True, help_text="ANTICIPATE_EXPLAIN")
+    limit_start = models.CharField(
+        "时限起算",
+        max_length=12,
+        choices=LimitStart.choices,
+        default=LimitStart.ACCEPTANCE,
+        help_text=(
+            "Whether the legal and promised limits and the first stage count from 受理 (行政许可法 §42) "
+            "or from the receipt of the application (法律援助法 §43, §49)"
+        ),
+    )
     promised_limit_value = models.PositiveIntegerField(
         "承诺办结时限", null=True, blank=True, help_text="PROMISE_DAY"
     )

@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.urls("sifa.catalogue.tests.urls")]
 LAWYER = "000100001000"
 LAWYER_FULL_TIME = "000100001001"
 LAWYER_PART_TIME = "000100001002"
+LAWYER_REISSUE = "000100001003"  # 律师执业证书换发, a 即办件
 LEGAL_AID = "002000001000"
 MEDIATION = "002000002000"
 API = "/api/v1/catalogue"
@@ -81,7 +82,7 @@ def test_lawyer_licence_shows_its_stages_and_the_four_statutory_materials(cat, c
         "申请人的身份证明",
         "律师事务所出具的同意接收申请人的证明",
     ]
-    assert body["children"] == [LAWYER_FULL_TIME, LAWYER_PART_TIME]
+    assert body["children"] == [LAWYER_FULL_TIME, LAWYER_PART_TIME, LAWYER_REISSUE]
     part_time = client.get(f"{API}/items/{LAWYER_PART_TIME}/").json()["current_version"]["materials"]
     assert len(part_time) == 5 and "兼职" in part_time[-1]["name"]
 

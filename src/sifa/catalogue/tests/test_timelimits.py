@@ -27,14 +27,15 @@ def test_lawyer_licence_is_thirty_working_days_city_twenty_then_province_ten(cat
     assert "第四十二条" not in wording.sentence and "四十个工作日" not in wording.sentence
 
 
-def test_foreign_law_firm_office_is_nine_months_never_nine_moons(cat):
+def test_foreign_law_firm_office_is_nine_months_never_nine_moons_counted_from_receipt(cat):
+    """条例 §9: 自收到申请文件材料之日起 — the notice says so (the version's ``limit_start``)."""
     wording = acceptance_limit_wording(
         version("外国律师事务所驻华代表机构设立许可"), accepting_level=2, decider_name="中华人民共和国司法部"
     )
     assert wording.total == "九个月"
     assert wording.sentence == (
         "本申请的法定办理期限为九个月（《外国律师事务所驻华代表机构管理条例》第九条）："
-        "本机关自受理之日起三个月内审查，并将审查意见和全部申请材料报送司法部；"
+        "本机关自收到申请之日起三个月内审查，并将审查意见和全部申请材料报送司法部；"
         "司法部自收到报送材料之日起六个月内审核决定。作出决定的机关：中华人民共和国司法部。"
     )
     assert "九月" not in wording.sentence.replace("九个月", "")
@@ -45,25 +46,27 @@ def test_a_one_stage_item_decided_by_the_accepting_organ_reads_simply(cat):
         version("法律援助异议处理"), accepting_level=4, decider_name="西湖区司法局"
     )
     assert (
-        wording.sentence == "本机关将自受理之日起五个自然日内办结（《中华人民共和国法律援助法》第四十九条）。"
+        wording.sentence
+        == "本机关将自收到申请之日起五个自然日内办结（《中华人民共和国法律援助法》第四十九条）。"
     )
 
 
-def test_a_notary_appointment_names_all_three_levels_and_the_ministry_decides(cat):
-    """公证法 §21: the local bureau reports to the province, the province to 司法部, which appoints."""
+def test_a_notary_case_received_by_the_county_names_each_level(cat):
+    """公证法 §21: 所在地 (here the county) → 省 → 司法部, 20 working days each (行政许可法 §43, §42)."""
     wording = acceptance_limit_wording(
         version("公证员执业许可（任职）"), accepting_level=4, decider_name="中华人民共和国司法部"
     )
     assert wording.total == "六十个工作日"
-    assert wording.sentence.startswith(
-        "本申请的法定办理期限为六十个工作日（《中华人民共和国行政许可法》第四十三条、《中华人民共和国公证法》第二十一条）："
-        "本机关自受理之日起二十个工作日内审查，并将审查意见和全部申请材料报送省级司法行政部门；"
-    )
-    assert "司法部自收到报送材料之日起二十个工作日内任命" in wording.sentence
-    assert wording.sentence.endswith("作出决定的机关：中华人民共和国司法部。")
+    assert (
+        "：本机关自受理之日起二十个工作日内审查，并将审查意见和全部申请材料报送省级司法行政部门；"
+        "省级司法行政部门自收到报送材料之日起二十个工作日内审核，并将审查意见和全部申请材料报送司法部；"
+        "司法部自收到报送材料之日起二十个工作日内任命。作出决定的机关：中华人民共和国司法部。"
+    ) in wording.sentence
+    assert "有关机关" not in wording.sentence and "所在地" not in wording.sentence
 
 
 def test_a_limitless_higher_stage_is_named_and_not_counted(cat):
+    """A stage the law gives no limit (here the ministry's appointment, edited so) follows the counted ones."""
     item = version("公证员执业许可（任职）")
     Stage.objects.filter(process__version=item, order=3).update(limit_value=None, limit_unit="")
     ItemVersion.objects.filter(pk=item.pk).update(legal_limit_value=40)

@@ -59,6 +59,42 @@ CONTEXTS = {
         "review_body": "杭州市西湖区人民政府",
         "court": "杭州市西湖区人民法院",
     },
+    DocumentKind.LEGAL_AID_DENIAL: {
+        **BASE,
+        "item_name": "法律援助申请",
+        "reasons": ["申请事项不属于法律援助范围（法律援助法第三十一条）"],
+        "objection_body": "杭州市西湖区司法局",
+    },
+    DocumentKind.OBJECTION_DECISION: {
+        **BASE,
+        "item_name": "法律援助异议处理",
+        "ruling": "correct",
+        "reasons": ["申请人属于进城务工人员请求支付劳动报酬，免予核查经济困难状况（法律援助法第四十二条）"],
+        "aid_centre": "杭州市西湖区法律援助中心",
+        "original_decision": "不予法律援助决定（西司援不〔2026〕1号）",
+        "received_on": dt.date(2026, 11, 23),
+    },
+    DocumentKind.MEDIATION_AGREEMENT: {
+        "item_name": "人民调解申请",
+        "application_number": "330106202611270002",
+        "committee_name": "北山街道人民调解委员会",
+        "parties": ["申请人：张三", "对方当事人：李四"],
+        "mediators": ["王调解", "赵调解"],
+        "facts": "相邻房屋漏水致楼下墙面受损，双方就维修费用发生争议。",
+        "terms": ["李四于2026年12月10日前支付维修费3000元", "张三收到款项后不再就此事主张其他权利"],
+        "effective_on": dt.date(2026, 11, 27),
+        "confirmation_due": dt.date(2026, 12, 28),
+    },
+    DocumentKind.MEDIATION_TERMINATION: {
+        "item_name": "人民调解申请",
+        "committee_name": "北山街道人民调解委员会",
+        "parties": ["申请人：张三", "对方当事人：李四"],
+        "mediators": ["王调解"],
+        "dispute": "相邻房屋漏水致楼下墙面受损，双方就维修费用发生争议。",
+        "reason": "对方当事人明确拒绝继续调解（人民调解法第二十三条第（二）项）",
+        "remedies": ["依法向人民法院提起诉讼"],
+        "terminated_on": dt.date(2026, 11, 27),
+    },
 }
 EXPECTED_TEXT = {
     DocumentKind.ACCEPTANCE_NOTICE: ["受理通知书", "予以受理", "二十个工作日"],
@@ -68,6 +104,10 @@ EXPECTED_TEXT = {
     DocumentKind.DENIAL_DECISION: [
         "不予行政许可决定书", "受过刑事处罚", "杭州市西湖区人民政府", "六十日内", "杭州市西湖区人民法院", "六个月内", "口头申请",
     ],
+    DocumentKind.LEGAL_AID_DENIAL: ["不予法律援助决定书", "决定不给予法律援助", "第四十九条", "五日内"],
+    DocumentKind.OBJECTION_DECISION: ["法律援助异议审查决定书", "责令杭州市西湖区法律援助中心改正", "抄送"],
+    DocumentKind.MEDIATION_AGREEMENT: ["人民调解协议书", "北山街道人民调解委员会", "3000", "三十日内", "司法确认", "强制执行"],
+    DocumentKind.MEDIATION_TERMINATION: ["调解终止记录", "调解不成", "仲裁", "第二十六条"],
 }  # fmt: skip
 
 

@@ -23,7 +23,9 @@ from sifa.applications import selectors, services
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services.common import item_codes
 from sifa.catalogue import selectors as catalogue_selectors
+from sifa.catalogue.processes import require_process
 from sifa.core.errors import ServiceError
+from sifa.mediation.selectors import public_roster
 from sifa.organisations.scope import actor_for
 from sifa.portal.citizen import jsonschema_forms as jf
 from sifa.portal.citizen.common import applicant_required, error_list, page
@@ -67,6 +69,7 @@ def start(request: HttpRequest, implementation_code: str) -> HttpResponse:
     """Start a draft — for myself, or, for an agent, for a principal whose mandate covers the item
     today (代委托人申请; the service checks the mandate again)."""
     entry, version = catalogue_selectors.guide_entry(implementation_code)
+    require_process(version)  # no dead end: 409 page instead of a draft nobody can ever handle
     principals = principals_for(request.user, item_codes(entry.item), timezone.localdate())
     if request.method == "POST":
         on_behalf_of = request.POST.get("for", "self")
@@ -92,8 +95,17 @@ def start(request: HttpRequest, implementation_code: str) -> HttpResponse:
         ],
         "principals": [{"user": user, "mandate": mandate} for user, mandate in principals],
         "title": f"申请：{entry.item.name}",
+        # 人民调解法 §23: an applicant may choose mediators — show the 司法所's roster to choose from.
+        "roster": public_roster(entry.accepting_organisation)
+        if "preferred_mediators" in _fields(version)
+        else [],
     }
     return page(request, "portal/citizen/apply_start.html", context)
+
+
+def _fields(version: Any) -> dict[str, Any]:
+    form = getattr(version, "form", None)
+    return (form.schema.get("properties") or {}) if form is not None else {}
 
 
 # --- 情形 -----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.urls import include, path
 from sifa.accounts.services import register_person
 from sifa.applications.tests.conftest import OTHER_ID, PDF, VALID_ID, lawyer_form  # noqa: F401
 from sifa.catalogue.models import ImplementationEntry
+from sifa.catalogue.processes import process_available
 from sifa.conf.urls import urlpatterns as root_urlpatterns
 
 LAWYER_FULL_TIME = "000100001001"
@@ -40,12 +41,17 @@ def lawyer_entry(orgs) -> ImplementationEntry:
 
 
 def entry_with_situations() -> ImplementationEntry:
-    """A natural-person item whose guide asks a 情形 question (法律援助: 是否委托代理人)."""
+    """A natural-person item that can be applied for (its process is shipped) and whose guide asks a
+    情形 question (法律援助: 是否委托代理人)."""
     for entry in ImplementationEntry.objects.select_related("version", "item").order_by(
         "implementation_code"
     ):
         schema = entry.version.form.schema if hasattr(entry.version, "form") else {}
-        if entry.version.situations.exists() and "applicant_name" in schema.get("properties", {}):
+        if (
+            entry.version.situations.exists()
+            and "applicant_name" in schema.get("properties", {})
+            and process_available(entry.version)
+        ):
             return entry
     raise AssertionError("the catalogue has no item with 情形 and a person form")
 

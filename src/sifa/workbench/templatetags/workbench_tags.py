@@ -25,6 +25,10 @@ OUTCOMES = {
     "electronic": "电子送达",
     "mail": "邮寄送达",
     "pickup": "窗口领取",
+    "uphold": "维持原决定",
+    "correct": "责令改正",
+    "agreement": "达成调解协议",
+    "terminated": "终止调解",
 }
 
 

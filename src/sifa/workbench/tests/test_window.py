@@ -13,7 +13,7 @@ from sifa.accounts.models import NaturalPerson
 from sifa.applications.models import Application, ApplicationStatus, MaterialProvenance, SubmissionChannel
 from sifa.applications.tests.conftest import PDF, id_number
 from sifa.audit.models import AuditEvent
-from sifa.catalogue.models import CatalogueItem, ImplementationEntry
+from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ProcessDefinition
 from sifa.organisations.models import Role
 from sifa.workbench.tests import world as W
 
@@ -66,6 +66,19 @@ def test_the_start_page_offers_the_items_this_window_may_receive(w, clerk):
     new = _html(client.get("/workbench/window/new/", {"item": LAWYER_CODE}))
     assert "杭州市司法局" in new and "宁波市司法局" not in new
     assert f'value="{_entry(w).implementation_code}"' in new and "checked" in new  # the only choice
+
+
+def test_an_item_without_a_shipped_process_is_not_offered(w, clerk):
+    """No dead end at the window either: an item whose version names no shipped process file is not
+    on the list, and asking for it is the unknown-item error (a draft would be 409 no_process)."""
+    _user, client = clerk
+    part_time = "000100001002"
+    assert "律师执业许可（兼职律师执业）" in _html(client.get("/workbench/window/"))
+    ProcessDefinition.objects.filter(version__item__basic_code=part_time).update(bpmn_file="no_such.bpmn")
+    page = _html(client.get("/workbench/window/"))
+    assert "律师执业许可（兼职律师执业）" not in page and "律师执业许可（专职律师执业）" in page
+    response = client.get("/workbench/window/new/", {"item": part_time})
+    assert response.status_code == 400 and "请选择有效的办理事项" in _html(response)
 
 
 def test_an_unknown_item_is_a_form_error_not_a_500(clerk):

@@ -18,6 +18,7 @@ from sifa.applications.models import Application, ApplicationMaterial
 from sifa.applications.uploads import attachment_response
 from sifa.audit.services import record_access
 from sifa.core.errors import NotFound, ServiceError
+from sifa.mediation.selectors import case_summary
 from sifa.organisations.models import Organisation, Role
 from sifa.workbench import presenters
 from sifa.workbench.access import staff_required
@@ -63,9 +64,12 @@ def _log_access(request: HttpRequest, case: Application) -> None:
     )
 
 
-def _blank_form(case: Application, action: Available):
+def _blank_form(case: Application, action: Available, *, on_case_page: bool = False):
     initial = {"row_version": case.row_version, "task": action.task}
-    return action.spec.form_class(item=action.item, initial=initial, prefix=None)
+    # The case page shows several action forms at once: field ids carry the action's key there so
+    # two forms asking for the same field (e.g. mediators, reason) never share an id or a label.
+    auto_id = f"id_{action.key}_%s" if on_case_page else "id_%s"
+    return action.spec.form_class(item=action.item, initial=initial, prefix=None, auto_id=auto_id)
 
 
 @require_safe
@@ -92,7 +96,8 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
             "clocks": clocks,
             "any_provisional": any(row.clock.due_on and row.clock.provisional for row in clocks),
             "documents": case_documents(case),
-            "actions": [(a, _blank_form(case, a)) for a in actions],
+            "mediation": case_summary(case),
+            "actions": [(a, _blank_form(case, a, on_case_page=True)) for a in actions],
         },
     )
 

@@ -29,6 +29,7 @@ from sifa.applications.uploads import attachment_response
 from sifa.catalogue import guides
 from sifa.catalogue import selectors as catalogue_selectors
 from sifa.catalogue.models import ItemType
+from sifa.catalogue.processes import process_available
 from sifa.core.errors import NotFound, ServiceError
 from sifa.portal.citizen import jsonschema_forms as jf
 from sifa.portal.citizen.common import error_list
@@ -79,10 +80,14 @@ def _refused(request: HttpRequest, error: ServiceError) -> HttpResponse:
 
 
 def _items(request: HttpRequest) -> tuple[list[tuple[str, str]], dict[str, list]]:
-    """The items this clerk's windows may receive for, and the receiving entries of each."""
+    """The items this clerk's windows may receive for, and the receiving entries of each — only
+    those whose version names a shipped process, so the window never offers a dead end
+    (``catalogue.no_process``, docs/workflow.md)."""
     by_item: dict[str, list] = {}
     names: dict[str, str] = {}
     for entry in selectors.window_entries(request.actor):
+        if not process_available(entry.version):
+            continue
         by_item.setdefault(entry.item.basic_code, []).append(entry)
         names[entry.item.basic_code] = entry.item.name
     return list(names.items()), by_item

@@ -15,6 +15,7 @@ from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, scoped
 from sifa.workbench.access import staff_required
 from sifa.workbench.views.common import error_summary, page, paginate
+from sifa.workflow.alerts import open_alerts
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.selectors import worklist
 
@@ -24,9 +25,12 @@ TASK_KINDS = {
     "review": "审查",
     "decide": "决定",
     "assign": "指派",
+    "rule": "异议审查决定",
+    "mediate": "人民调解",
     "deliver": "送达",
 }
 ANY = [("", "全部")]
+START_ALERTS_SHOWN = 20
 
 
 def _item_choices(actor: Actor) -> list[tuple[str, str]]:
@@ -83,12 +87,15 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
         items = items.filter(application__version__item__basic_code=chosen["item"])
     items = items.order_by("warning_rank", F("due_on").asc(nulls_last=True), "id")
     query = urlencode(chosen)
+    alerts = open_alerts(actor)
     page_obj = paginate(request, items)
     return page(
         request,
         "workbench/worklist.html",
         {
             "nav": "worklist",
+            "start_alerts": alerts[:START_ALERTS_SHOWN],
+            "start_alerts_count": alerts.count(),
             "form": form,
             "errors": error_summary(form) if form.is_bound else [],
             "page_obj": page_obj,

@@ -58,6 +58,8 @@ TASK_KINDS = {
     "decide": "决定（准予或不予；也可退回重新审查）",
     "assign": "指派（法律援助人员）",
     "deliver": "送达",
+    "rule": "异议审查：维持或者责令改正（法律援助法第四十九条）",
+    "mediate": "人民调解：指定调解员、记录调解、以协议或终止结案（人民调解法）",
 }
 
 ALLOWED_NODES = {"startEvent", "endEvent", "userTask", "exclusiveGateway", "parallelGateway", "sequenceFlow"}
@@ -214,3 +216,15 @@ def process_for(bpmn_file: str) -> ProcessFile:
             "workflow.no_process", f"事项未配置可用的办理流程（{bpmn_file or '未指定流程文件'}）", status=409
         )
     return found
+
+
+@functools.cache
+def shipped_files() -> frozenset[str]:
+    """The names of the process files shipped in ``processes/`` (no parsing; cheap to ask)."""
+    return frozenset(path.name for path in PROCESS_DIR.glob("*.bpmn"))
+
+
+def is_shipped(bpmn_file: str) -> bool:
+    """Whether ``bpmn_file`` names a shipped process file (what the catalogue asks before anyone
+    may apply for an item, see ``sifa.catalogue.processes``)."""
+    return bpmn_file in shipped_files()

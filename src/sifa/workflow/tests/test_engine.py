@@ -27,6 +27,8 @@ SHIPPED = {
     "foreign_firm_office.bpmn",
     "legal_aid.bpmn",
     "immediate_decision.bpmn",
+    "legal_aid_objection.bpmn",
+    "mediation.bpmn",
 }
 
 HEAD = (

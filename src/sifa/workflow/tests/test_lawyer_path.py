@@ -7,7 +7,9 @@ import datetime as dt
 
 import pytest
 
-from sifa.applications.models import ApplicationStatus
+from sifa.accounts.models import User
+from sifa.accounts.services import create_mandate, revoke_mandate
+from sifa.applications.models import Application, ApplicationStatus
 from sifa.audit.models import AuditEvent
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.workflow.models import WorkItem, WorkItemStatus
@@ -215,6 +217,28 @@ def test_refusal_needs_reasons_and_closes_the_case(people, case):
         response = command(people["hz_clerk"], case.number, "refuse", reasons="不属于本机关职权范围")
     assert response.json()["status"] == ApplicationStatus.NOT_ACCEPTED
     assert open_items(case) == []
+
+
+def test_a_former_agent_cannot_withdraw_but_the_principal_can(people, case):
+    """委托代办: once the principal revokes the mandate, the agent who filed the case gets the same
+    403 application.mandate_ended as everywhere else, and nothing changes; the principal can."""
+    agent = User.objects.create_user(username="agent", kind="person", display_name="刘芳")
+    with travel(ACCEPTED_ON):
+        mandate = create_mandate(
+            principal=people["citizen"],
+            agent=agent,
+            valid_from=ACCEPTED_ON,
+            valid_until=ACCEPTED_ON + dt.timedelta(days=60),
+        )
+        Application.objects.filter(pk=case.pk).update(agent=agent, mandate=mandate)
+        command(people["hz_clerk"], case.number, "accept")
+        revoke_mandate(mandate, by=people["citizen"])
+        refused = command(agent, case.number, "withdraw", reasons="代为撤回")
+        assert refused.status_code == 403 and refused.json()["code"] == "application.mandate_ended"
+        assert Application.objects.get(pk=case.pk).status == ApplicationStatus.ACCEPTED
+        assert len(open_items(case)) == 1
+        response = command(people["citizen"], case.number, "withdraw", reasons="不再申请")
+    assert response.status_code == 200 and response.json()["status"] == ApplicationStatus.WITHDRAWN
 
 
 def test_the_applicant_may_withdraw_after_acceptance_but_staff_may_not(people, case):

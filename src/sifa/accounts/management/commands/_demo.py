@@ -61,8 +61,26 @@ STAFF = [
     ("demo-province-clerk", "省厅窗口和审查人员（演示）", "province", [Role.WINDOW_CLERK, Role.REVIEWER]),
     # The city's window accepts and delivers its licensing cases (律师法 §6: apply to the city).
     ("demo-city", "市局审查人员（演示）", "city", [Role.REVIEWER, Role.DECISION_MAKER, Role.WINDOW_CLERK]),
-    ("demo-county", "西湖区窗口人员（演示）", "county", [Role.WINDOW_CLERK, Role.REVIEWER]),
-    ("demo-township", "司法所工作人员（演示）", "township", [Role.WINDOW_CLERK, Role.CONSULTANT]),
+    # The county bureau also decides legal-aid objections (法律援助法 §49: the bureau that set up the centre).
+    (
+        "demo-county",
+        "西湖区窗口人员（演示）",
+        "county",
+        [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER],
+    ),
+    # The 司法所 registers mediation applications and handles them (人民调解法; the reviewer role is the 承办人).
+    (
+        "demo-township",
+        "司法所工作人员（演示）",
+        "township",
+        [Role.WINDOW_CLERK, Role.CONSULTANT, Role.REVIEWER],
+    ),
+    (
+        "demo-legal-aid",
+        "法律援助中心工作人员（演示）",
+        "legal_aid",
+        [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER],
+    ),
     ("demo-county2", "上城区窗口人员（演示）", "other_county", [Role.WINDOW_CLERK, Role.REVIEWER]),
     # The national working-day calendar: enters the State Council's annual holiday notice.
     ("demo-calendar", "司法部工作日历管理员（演示）", "ministry", [Role.CALENDAR_ADMIN]),
@@ -107,6 +125,7 @@ class DemoTree:
     county: Organisation
     township: Organisation
     other_county: Organisation
+    legal_aid: Organisation
 
 
 def _bureau(code: str) -> Organisation | None:
@@ -133,6 +152,11 @@ def find_tree() -> DemoTree:
         "county": _bureau("330106"),
         "township": township,
         "other_county": _bureau("330102"),
+        "legal_aid": Organisation.objects.filter(
+            region_id="330106", kind=OrganisationKind.LEGAL_AID_CENTRE, is_active=True
+        )
+        .order_by("path")
+        .first(),
     }
     if any(org is None for org in found.values()):
         raise CommandError(MISSING_TREE)

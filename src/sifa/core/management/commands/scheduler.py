@@ -35,6 +35,7 @@ TIMETABLE: list[tuple[str, int]] = [
     ("refresh-deadlines", 900),  # warning levels of statutory clocks
     ("refresh-workitems", 900),  # warning levels and due dates in worklists
     ("issue-pending-documents", 120),  # notices, decision letters and licences whose task failed or was lost
+    ("remind-judicial-confirmation", 3600),  # 人民调解法 §33: a week before the 30 days end
 ]
 
 

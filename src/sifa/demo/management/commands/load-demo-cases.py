@@ -1,6 +1,6 @@
 """`sifa load-demo-cases`: after `sifa load-demo`, run the demo lawyer's and law firm's applications
-through the real workflow to delivered, so the demo holders have real e-licences, and grant the law
-firm its client's mandate (idempotent)."""
+through the real workflow to delivered, so the demo holders have real e-licences, grant the law
+firm its client's mandate and put the demo 司法所's 人民调解员名册 in place (idempotent)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from sifa.demo.cases import load_cases
 from sifa.demo.mandates import load_mandates
+from sifa.demo.mediation import ensure_roster
 from sifa.licences.models import Licence
 
 
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"委托代办：{mandate.principal.display_name} 委托 {mandate.agent.display_name}（至 {mandate.valid_until}）"
         )
+        mediators = ensure_roster()
+        self.stdout.write(f"人民调解员名册：{'、'.join(m.name for m in mediators)}")
         self.stdout.write(
             self.style.SUCCESS("演示办件已就绪：`sifa demo-accounts --json` 列出持证人及证照标识")
         )

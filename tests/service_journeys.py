@@ -1,0 +1,125 @@
+"""Shared steps of the submit-to-result journeys of the public-service items (no tests here).
+
+A journey applies as a citizen through the public API (draft → materials → submit), lets the
+automatic pre-review run at the commit (which starts the process), then drives the case with the
+staff commands through ``/api/v1/cases/…``. The documents the commands owe wait (the test
+transaction never commits, so no job runs) and :func:`issue_documents` issues them afterwards, at
+the real time, as the worker would (a document sealed "before" the development seal certificate
+existed would rightly not verify).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import zoneinfo
+from typing import Any
+
+import chinese_calendar
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from sifa.accounts.models import User
+from sifa.applications.tests.upload_corpus import make_pdf
+from sifa.catalogue.models import ImplementationEntry
+from sifa.organisations.models import Membership, Organisation
+from sifa.workflow.models import CaseDocument, CaseDocumentStatus, WorkItem, WorkItemStatus
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+API = "/api/v1/applications"
+PDF = make_pdf()
+_keys = itertools.count(1)
+
+
+def travel(day: dt.date, hour: int = 10):
+    return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)
+
+
+def working_days_after(start: dt.date, n: int) -> dt.date:
+    """The n-th working day after ``start`` on the official calendar (chinese-calendar)."""
+    day = start
+    while n:
+        day += dt.timedelta(days=1)
+        n -= chinese_calendar.is_workday(day)
+    return day
+
+
+def client(user: User) -> APIClient:
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+def staff(django_user_model, username: str, organisation: Organisation, *roles: str) -> APIClient:
+    user = django_user_model.objects.create_user(
+        username, "x-Secret-123", kind="staff", display_name=username
+    )
+    for role in roles:
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+    return client(user)
+
+
+def entry(item_name: str, organisation: Organisation) -> ImplementationEntry:
+    return ImplementationEntry.objects.get(item__name=item_name, organisation=organisation)
+
+
+def apply(
+    api: APIClient,
+    capture,
+    item_entry: ImplementationEntry,
+    form: dict[str, Any],
+    situations: dict[str, str] | None = None,
+) -> str:
+    """Draft, upload every requested required material, submit; returns the 办件编号. The
+    pre-review runs at the commit and, finding nothing, starts the process."""
+    response = api.post(
+        f"{API}/drafts/",
+        {"entry": item_entry.implementation_code, "form_data": form, "situation_answers": situations or {}},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    draft = response.json()
+    for material in draft["materials"]:
+        if material["requested"] and material["necessity"] == "required":
+            upload = {
+                "material": str(material["material"]),
+                "file": SimpleUploadedFile("材料.pdf", PDF, "application/pdf"),
+            }
+            uploaded = api.post(f"{API}/{draft['id']}/materials/", upload, format="multipart")
+            assert uploaded.status_code == 201, uploaded.json()
+    with capture(execute=True):
+        submitted = api.post(f"{API}/{draft['id']}/submit/", HTTP_IDEMPOTENCY_KEY=f"journey-{next(_keys)}")
+    assert submitted.status_code == 201, submitted.json()
+    return submitted.json()["number"]
+
+
+def command(api: APIClient, number: str, name: str, expect: int = 200, **body) -> dict:
+    response = api.post(f"/api/v1/cases/{number}/commands/{name}/", body, format="json")
+    assert response.status_code == expect, (name, response.json())
+    return response.json()
+
+
+def open_items(number: str) -> list[WorkItem]:
+    return list(
+        WorkItem.objects.filter(application__number=number, status=WorkItemStatus.OPEN).order_by("id")
+    )
+
+
+def only_open(number: str) -> WorkItem:
+    [item] = open_items(number)
+    return item
+
+
+def issue_documents() -> list[CaseDocument]:
+    """Issue every owed document now, as the worker does after the commands' commits (the test
+    transaction never commits, so their on-commit jobs never ran); returns the rows issued."""
+    from sifa.workflow.casedocs import issue_owed
+
+    rows = list(CaseDocument.objects.filter(status=CaseDocumentStatus.PENDING).order_by("id"))
+    for row in rows:
+        issue_owed(row.pk)
+    issued = list(CaseDocument.objects.filter(pk__in=[r.pk for r in rows]).select_related("document"))
+    failed = [(r.kind, r.last_error) for r in issued if r.status != CaseDocumentStatus.ISSUED]
+    assert not failed, failed
+    return issued
