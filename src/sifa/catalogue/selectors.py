@@ -141,10 +141,18 @@ def region_chain(code: str) -> list[str]:
 
 
 def entries(*, region: str = "", org: str = "", item: str = "", changed_since: str = "") -> QuerySet:
-    """Active implementation entries; ``region`` = every entry serving it, national ones included."""
+    """Active implementation entries; ``region`` = every entry serving it: its own, its ancestors'
+    and the national ones, and — for a county or a city — those of the units inside it two levels
+    down (a resident of 西湖区 looking for 人民调解 finds the 司法所 of her street)."""
     qs = ImplementationEntry.objects.filter(status=EntryStatus.ACTIVE)
     if region:
-        qs = qs.filter(Q(region_id__in=region_chain(region.strip())) | Q(region__isnull=True))
+        code = region.strip()
+        qs = qs.filter(
+            Q(region_id__in=region_chain(code))
+            | Q(region__isnull=True)
+            | Q(region__parent_id=code)
+            | Q(region__parent__parent_id=code)
+        )
     if org:
         value = org.strip()
         if value.isdigit() and len(value) < 12:

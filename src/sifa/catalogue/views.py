@@ -96,7 +96,7 @@ class CatalogueFilterForm(forms.Form):
         label="行政区划代码",
         required=False,
         regex=selectors.REGION_RE,
-        help_text="6位县级或12位乡镇（街道）代码；结果包括上级机构办理的事项",
+        help_text="6位县级或12位乡镇（街道）代码；结果包括上级机构和辖区内乡镇（街道）机构办理的事项",
         error_messages={"invalid": "行政区划代码应为6位或12位数字"},
     )
     page = forms.IntegerField(

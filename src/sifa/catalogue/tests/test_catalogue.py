@@ -121,6 +121,17 @@ def test_services_for_my_township_include_higher_levels(cat, client):
     assert client.get(f"{API}/implementations/{code}/").json()["implementation_code"] == code
 
 
+def test_services_for_my_county_include_the_townships_inside_it(cat, client):
+    """Regression: a township item (人民调解) was not found by a county code, a dead end for a
+    citizen who knows her district but not her street's 12-digit code."""
+    rows = _all(client, f"{API}/implementations/?region=330106&item={MEDIATION}")
+    assert {row["organisation"] for row in rows} == {"北山街道司法所"}
+    rows = _all(client, f"{API}/implementations/?region=330106")
+    organisations = {row["organisation"] for row in rows}
+    assert {"北山街道司法所", "杭州市西湖区司法局", "杭州市司法局", "浙江省司法厅"} <= organisations
+    assert "东华门街道司法所" not in organisations
+
+
 def test_loading_again_changes_nothing(cat):
     before = ImplementationEntry.objects.count()
     result = generate_entries(load_items())
