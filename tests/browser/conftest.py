@@ -7,9 +7,12 @@ either, every ``browser`` test is skipped with the reason. Tests get:
 * ``browser_page`` / ``nojs_page`` — a page in a fresh context (CSP bypassed so axe can be
   injected; ``nojs_page`` has JavaScript switched off, for the no-JS journeys);
 * ``check_page(page, name)`` — axe-core (WCAG 2.1 A/AA + best practice) must report nothing,
-  the page must not scroll sideways at 375 px, and screenshots go to ``docs/screenshots/``
-  (``audit=False`` skips axe, for pages without JavaScript; ``shots=False`` skips screenshots);
-* ``axe(page)`` — the violations alone.
+  the page must not scroll sideways at 375 px, and screenshots are taken (``audit=False`` skips
+  axe, for pages without JavaScript; ``shots=False`` skips screenshots);
+* ``axe(page)`` — the violations alone;
+* ``screenshot(page, name)`` — a full-page PNG into ``SCREENSHOTS``: ``var/screenshots/`` by default,
+  so a test run never rewrites the committed pictures; ``SIFA_SCREENSHOTS_DIR=docs/screenshots``
+  regenerates those (docs/screenshots.md).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / os.environ.get("SIFA_SCREENSHOTS_DIR", "var/screenshots")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

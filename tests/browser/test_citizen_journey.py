@@ -3,7 +3,8 @@ correction notice (through the service) → correct in place → track without l
 review, decide and deliver (through the workflow commands) → 我的空间 shows the decision and the
 律师执业证 → download its sealed PDF → open the address in its QR code → 证照真实有效. Then the same
 apply-and-track with JavaScript off, and 关怀模式. axe-core must find nothing on every page, no page
-may scroll sideways at 375 px, and the key pages are saved to docs/screenshots/.
+may scroll sideways at 375 px, and the key pages are photographed (see the
+harness in conftest.py for where to).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import screenshot
 
 from sifa.applications import services
 from sifa.applications.models import Application, ApplicationStatus
@@ -25,7 +27,6 @@ from sifa.workflow.commands import run_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.portal.tests.test_citizen_support")]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE_NUMBER = "13800000001"
 PASSWORD = "Sifa-Secret-2024!"
 ITEM = "律师执业许可（专职律师执业）"
@@ -316,7 +317,7 @@ def test_citizen_journey(world, live_server, browser_page, browser, check_page, 
     assert anonymous.get_by_role("heading", name="证照真实有效").is_visible()
     assert anonymous.get_by_text(licence.number).first.is_visible()
     assert axe(anonymous) == []
-    anonymous.screenshot(path=str(SCREENSHOTS / "verify.png"), full_page=True)
+    screenshot(anonymous, "verify")
     anonymous.context.close()  # the 375 px check of this page is in test_licence_journey.py
 
 

@@ -1,6 +1,6 @@
 """The staff journey in real Chromium: log in with password + TOTP → worklist → accept → review →
 decide. axe-core must report no violation on the worklist and the case page, and neither may
-scroll sideways at 375 px. Screenshots go to docs/screenshots/.
+scroll sideways at 375 px. Screenshots: see conftest.py.
 
 Uses the harness of tests/browser/conftest.py (``browser_page``, ``check_page``). The world is
 built with the services and the ORM (organisation tree, shipped catalogue, calendar, staff with
@@ -9,9 +9,8 @@ TOTP devices, a 律师执业许可 application pending acceptance at 杭州市�
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import screenshot
 
 from sifa.applications.models import ApplicationStatus
 from sifa.organisations.models import Role
@@ -19,8 +18,6 @@ from sifa.workbench.tests import world as W
 from sifa.workflow.services import start_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.workbench.tests.urls")]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def log_in(page, base: str, user, next_url: str) -> None:
@@ -76,7 +73,7 @@ def test_staff_journey_accept_review_decide(browser_page, check_page, live_serve
     page.get_by_label("通过").check()
     page.get_by_label("审查意见说明").fill("符合律师法第五条规定的条件，报省厅决定")
     page.get_by_role("button", name="下一步：确认审查").click()
-    page.screenshot(path=str(SCREENSHOTS / "workbench-confirm.png"), full_page=True)
+    screenshot(page, "workbench-confirm")
     page.get_by_role("button", name="确认审查", exact=True).click()
     assert page.get_by_text("移送浙江省司法厅办理").first.is_visible()
     log_out(page)
@@ -88,7 +85,7 @@ def test_staff_journey_accept_review_decide(browser_page, check_page, live_serve
     page.get_by_label("审批意见").fill("准予律师执业")
     confirm(page, "作出决定")
     assert page.get_by_text("作出准予行政许可决定").first.is_visible()
-    page.screenshot(path=str(SCREENSHOTS / "workbench-decided.png"), full_page=True)
+    screenshot(page, "workbench-decided")
 
     case.refresh_from_db()
     assert case.status == ApplicationStatus.APPROVED
