@@ -11,7 +11,7 @@ either, every ``browser`` test is skipped with the reason. Tests get:
   axe, for pages without JavaScript; ``shots=False`` skips screenshots);
 * ``axe(page)`` — the violations alone;
 * ``screenshot(page, name)`` — a full-page PNG into ``SCREENSHOTS``: ``var/screenshots/`` by default,
-  so a test run never rewrites the committed pictures; ``SIFA_SCREENSHOTS_DIR=docs/screenshots``
+  so a test run never rewrites the committed pictures; ``SIFA_SCREENSHOTS=docs/screenshots``
   regenerates those (docs/screenshots.md).
 """
 
@@ -27,7 +27,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / os.environ.get("SIFA_SCREENSHOTS_DIR", "var/screenshots")
+SCREENSHOTS = ROOT / os.environ.get("SIFA_SCREENSHOTS", "var/screenshots")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
