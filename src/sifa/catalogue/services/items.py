@@ -1,4 +1,5 @@
-"""Catalogue commands — the only write path. Each is atomic, checks permission and is audited.
+"""Authoring commands on catalogue items: create, draft, edit a draft and its children, publish,
+withdraw. Each is atomic, checks permission and is audited.
 
 Permission: a catalogue admin (``Role.CATALOGUE_ADMIN``) of the item's owning organisation or of
 an organisation above it (the membership path is a prefix of the owner's path), or a superuser.
@@ -14,7 +15,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from sifa.audit.services import record
-from sifa.catalogue import forms, search
+from sifa.catalogue import forms
 from sifa.catalogue.errors import quality_gate, version_immutable
 from sifa.catalogue.identifiers import validate_basic_code
 from sifa.catalogue.models import (
@@ -35,6 +36,7 @@ from sifa.catalogue.models import (
     VersionStatus,
 )
 from sifa.catalogue.quality import check_version
+from sifa.catalogue.services.search_index import index_item
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import actor_for
@@ -72,7 +74,10 @@ def _authorise(user: Any, owner: Organisation, system: bool) -> None:
     )
 
 
-def _audit(action: str, user: Any, item: CatalogueItem, object_id: str, detail: dict | None = None) -> None:
+def audit_item(
+    action: str, user: Any, item: CatalogueItem, object_id: str, detail: dict | None = None
+) -> None:
+    """The audit event ``catalogue.<action>`` of a change to ``item``, in the caller's transaction."""
     record(
         f"catalogue.{action}",
         actor=user,
@@ -177,7 +182,7 @@ def create_item(
     if errors:
         raise _invalid(errors)
     item.save()
-    _audit("item.create", by, item, item.basic_code, {"name": name})
+    audit_item("item.create", by, item, item.basic_code, {"name": name})
     return item
 
 
@@ -202,7 +207,9 @@ def new_draft(item: CatalogueItem, *, by: Any = None, system: bool = False) -> I
     draft.save()
     if base is not None:
         _copy_children(base, draft)
-    _audit("version.draft", by, item, f"{item.basic_code}/v{number}", {"from": base.number if base else None})
+    audit_item(
+        "version.draft", by, item, f"{item.basic_code}/v{number}", {"from": base.number if base else None}
+    )
     return draft
 
 
@@ -265,7 +272,7 @@ def update_draft(
         ProcessDefinition.objects.update_or_create(
             version=version, defaults={"bpmn_file": fields["bpmn_file"]}
         )
-    _audit("version.update", by, item, f"{item.basic_code}/v{version.number}", {"fields": sorted(fields)})
+    audit_item("version.update", by, item, f"{item.basic_code}/v{version.number}", {"fields": sorted(fields)})
     return version
 
 
@@ -324,7 +331,9 @@ def add_child(version: ItemVersion, kind: str, data: dict[str, Any], *, by: Any 
         raise ServiceError("catalogue.unknown_child", "不支持的子项类型")
     row = model(process=_draft_process(version)) if model is Stage else model(version=version)
     row = _save_child(row, data, kind)
-    _audit(f"{kind}.add", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk})
+    audit_item(
+        f"{kind}.add", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk}
+    )
     return row
 
 
@@ -335,7 +344,9 @@ def update_child(row: models.Model, data: dict[str, Any], *, by: Any = None, sys
     _require_draft(version)
     kind = _CHILD_KINDS[type(row)]
     row = _save_child(type(row).objects.get(pk=row.pk), data, kind)
-    _audit(f"{kind}.update", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk})
+    audit_item(
+        f"{kind}.update", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk}
+    )
     return row
 
 
@@ -346,7 +357,7 @@ def remove_child(row: models.Model, *, by: Any = None, system: bool = False) -> 
     _require_draft(version)
     kind, pk = _CHILD_KINDS[type(row)], row.pk
     row.delete()
-    _audit(f"{kind}.remove", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": pk})
+    audit_item(f"{kind}.remove", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": pk})
 
 
 _CHILD_MODELS: dict[str, type[models.Model]] = {
@@ -387,8 +398,8 @@ def publish_version(version: ItemVersion, *, by: Any = None, system: bool = Fals
     # Entries follow the live version; the timestamp lets provincial platforms sync (changed_since).
     ImplementationEntry.objects.filter(item=item).update(version=version, updated_at=now)
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
-    search.index_item(item)
-    _audit(
+    index_item(item)
+    audit_item(
         "version.publish",
         by,
         item,
@@ -414,5 +425,5 @@ def withdraw_version(version: ItemVersion, *, by: Any = None, system: bool = Fal
     version.save()
     ImplementationEntry.objects.filter(item=item).update(updated_at=now)
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
-    _audit("version.withdraw", by, item, f"{item.basic_code}/v{version.number}")
+    audit_item("version.withdraw", by, item, f"{item.basic_code}/v{version.number}")
     return version
