@@ -31,7 +31,7 @@ from sifa.deadlines import db_calendar
 from sifa.deadlines.calendar import corresponding_day
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.documents.sealing import verify_sealed_pdf
-from sifa.documents.services import read_pdf
+from sifa.documents.selectors import read_pdf
 from sifa.licences.models import Licence, LicenceStatus
 from sifa.licences.services import issue_licence
 from sifa.licences.types import type_for
