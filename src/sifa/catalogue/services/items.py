@@ -307,11 +307,16 @@ def _save_child(row: models.Model, data: dict[str, Any], label: str) -> models.M
     return row
 
 
+def _locked(version_id: int) -> ItemVersion:
+    """The version row locked for this transaction (only its own row), with its item's owner."""
+    return (
+        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version_id)
+    )
+
+
 def _child_version(row: models.Model) -> ItemVersion:
     version = row.process.version if isinstance(row, Stage) else row.version
-    return (
-        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
-    )
+    return _locked(version.pk)
 
 
 def _draft_process(version: ItemVersion) -> ProcessDefinition:
@@ -321,9 +326,7 @@ def _draft_process(version: ItemVersion) -> ProcessDefinition:
 @transaction.atomic
 def add_child(version: ItemVersion, kind: str, data: dict[str, Any], *, by: Any = None, system: bool = False):
     """Add a ``material``, ``stage``, ``situation`` or ``fee`` to a draft."""
-    version = (
-        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
-    )
+    version = _locked(version.pk)
     _authorise(by, version.item.owner, system)
     _require_draft(version)
     model = _CHILD_MODELS.get(kind)
@@ -375,9 +378,7 @@ _CHILD_KINDS = {model: kind for kind, model in _CHILD_MODELS.items()}
 @transaction.atomic
 def publish_version(version: ItemVersion, *, by: Any = None, system: bool = False) -> ItemVersion:
     """Publish a draft through the quality gate; the live version (if any) is superseded."""
-    version = (
-        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
-    )
+    version = _locked(version.pk)
     item = version.item
     _authorise(by, item.owner, system)
     _require_draft(version)
@@ -412,9 +413,7 @@ def publish_version(version: ItemVersion, *, by: Any = None, system: bool = Fals
 @transaction.atomic
 def withdraw_version(version: ItemVersion, *, by: Any = None, system: bool = False) -> ItemVersion:
     """Withdraw a published version (the item is no longer offered) or discard a draft."""
-    version = (
-        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
-    )
+    version = _locked(version.pk)
     item = version.item
     _authorise(by, item.owner, system)
     if version.status not in (VersionStatus.DRAFT, VersionStatus.PUBLISHED):
