@@ -31,7 +31,7 @@ from sifa.deadlines import db_calendar
 from sifa.deadlines.calendar import corresponding_day
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.documents.sealing import verify_sealed_pdf
-from sifa.documents.services import read_pdf
+from sifa.documents.selectors import read_pdf
 from sifa.licences.models import Licence, LicenceStatus
 from sifa.licences.services import issue_licence
 from sifa.licences.types import type_for
@@ -260,7 +260,7 @@ JOURNEYS = [
 def world(django_db_setup, django_db_blocker):
     """The workflow test tree (司法部 → 浙江 → 杭州 → 西湖区 …) with the catalogue, the 2026 calendar,
     a window clerk, a reviewer and a decision maker at every bureau, a citizen and a law firm."""
-    from sifa.catalogue.loader import generate_entries, load_items
+    from sifa.catalogue.services import generate_entries, load_items
     from sifa.deadlines.services import seed_calendar
     from sifa.workflow.tests.conftest import build_world
 

@@ -26,7 +26,7 @@ from sifa.applications.tests.conftest import (  # noqa: F401  (fixtures)
     loaded,
     world,
 )
-from sifa.documents.services import read_pdf
+from sifa.documents.selectors import read_pdf
 from sifa.licences.models import Licence
 from sifa.organisations.models import Role
 from sifa.workflow.models import CaseDocumentKind

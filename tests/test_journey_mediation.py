@@ -27,6 +27,7 @@ from sifa.applications.tests.conftest import (  # noqa: F401  (fixtures)
     world,
 )
 from sifa.deadlines import db_calendar, notices
+from sifa.deadlines.services import publish_notice, save_notice_draft
 from sifa.mediation.documents import agreement_context
 from sifa.mediation.models import MediationCase
 from sifa.notifications.models import Notification
@@ -250,11 +251,11 @@ def test_a_section_33_day_in_an_unpublished_year_is_provisional_until_the_notice
         makeup, _ = notices.parse_days(
             "2027-01-02 元旦\n2027-02-20 春节", "makeup_workdays", name_required=False
         )
-        draft = notices.save_draft(
+        draft = save_notice_draft(
             user=admin, year=2027, document_number="国办发明电〔2026〕12号", issued_on=dt.date(2026, 11, 4),
             holidays=holidays, makeup_workdays=makeup,
         )  # fmt: skip
-        notices.publish(admin, draft.pk)
+        publish_notice(admin, draft.pk)
     db_calendar.forget()
     call_command("remind-judicial-confirmation", "--date", "2026-12-08", verbosity=0)
     case = MediationCase.objects.get(application__number=number)

@@ -18,8 +18,8 @@ from rest_framework.test import APIClient
 from sifa.applications.models import Application
 from sifa.applications.tests.conftest import VALID_ID, lawyer_form
 from sifa.catalogue.data.items import ITEMS
-from sifa.catalogue.loader import load_items
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ProcessDefinition
+from sifa.catalogue.services import load_items
 from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401  (fixtures)
 from sifa.portal.tests.test_citizen_support import URLS, lawyer_entry, person
 

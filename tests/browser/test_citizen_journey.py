@@ -38,8 +38,8 @@ def world(transactional_db, settings, tmp_path):
     window clerk at 杭州市司法局 — committed, because the live server reads them from another thread."""
     from sifa.accounts.services import register_person
     from sifa.catalogue import search
-    from sifa.catalogue.loader import generate_entries, load_items
     from sifa.catalogue.models import ImplementationEntry
+    from sifa.catalogue.services import generate_entries, load_items, reindex_all
     from sifa.catalogue.tests.conftest import build_tree
     from sifa.deadlines.services import seed_calendar
     from sifa.organisations.models import Membership, Role
@@ -49,7 +49,7 @@ def world(transactional_db, settings, tmp_path):
     generate_entries(load_items())
     seed_calendar(2025, 2026)
     if not search.is_indexed():
-        search.reindex_all()
+        reindex_all()
     citizen = register_person(
         name="张三",
         id_number=_id_number("33010619900101123"),

@@ -29,8 +29,8 @@ def world(transactional_db, settings, tmp_path):
     """The catalogue test tree with the shipped catalogue, 王丽 and the law firm (both registered)."""
     from sifa.accounts.services import register_company, register_person
     from sifa.accounts.tests.factories import uscc
-    from sifa.catalogue.loader import generate_entries, load_items
     from sifa.catalogue.models import ImplementationEntry
+    from sifa.catalogue.services import generate_entries, load_items
     from sifa.catalogue.tests.conftest import build_tree
 
     settings.MEDIA_ROOT = tmp_path / "media"

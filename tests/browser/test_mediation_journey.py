@@ -12,7 +12,7 @@ from django.utils import timezone
 from test_staff_journey import log_in
 
 from sifa.applications.models import ApplicationStatus
-from sifa.catalogue.loader import generate_entries
+from sifa.catalogue.services import generate_entries
 from sifa.mediation.models import MediationCommittee, Mediator
 from sifa.organisations.models import OrganisationKind, Region, Role
 from sifa.workbench.tests import world as W

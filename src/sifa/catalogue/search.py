@@ -6,12 +6,14 @@ dictionary words inside them, so 律师事务所 also yields 律师 and 事务�
 are stored in ``CatalogueItem.search_text``. The database then only has to match whole words:
 
 * SQLite: an FTS5 table ``catalogue_item_fts`` (``unicode61`` tokenizer, rowid = item id), kept
-  in step by :func:`index_item` — not by triggers, which SQLite loses whenever Django remakes the
+  in step by ``services.search_index.index_item`` — not by triggers, which SQLite loses whenever Django remakes the
   item table in a later migration.
 * PostgreSQL: ``to_tsvector('simple', search_text)`` with the GIN index of migration 0002.
 
 A query is segmented the same way (precise mode) and every word must match. Where no item has been
 indexed yet, callers fall back to a substring match on the name (see ``selectors.items``).
+
+Nothing here writes: the index is written by ``sifa.catalogue.services.search_index``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import jieba
 from django.conf import settings
 from django.db import connection
 
-from sifa.catalogue.models import CatalogueItem, ItemVersion, Topic, VersionStatus
+from sifa.catalogue.models import CatalogueItem, ItemVersion, Topic
 
 FTS_TABLE = "catalogue_item_fts"
 USER_DICTIONARY = Path(__file__).parent / "data" / "legal_terms.txt"
@@ -81,31 +83,6 @@ def document(item: CatalogueItem, version: ItemVersion | None) -> str:
     if version is not None:
         parts += [version.scope, version.result_name]
     return "\n".join(p for p in parts if p)
-
-
-def index_item(item: CatalogueItem) -> None:
-    """Re-segment one item (called by the publish service) and update the database index."""
-    version = item.versions.filter(status=VersionStatus.PUBLISHED).first()
-    text = segment(document(item, version))
-    CatalogueItem.objects.filter(pk=item.pk).update(search_text=text)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [item.pk])  # noqa: S608
-            cursor.execute(
-                f"INSERT INTO {FTS_TABLE} (rowid, search_text) VALUES (%s, %s)",  # noqa: S608
-                [item.pk, text],
-            )
-
-
-def reindex_all() -> int:
-    """Rebuild the whole index (after a bulk load or an import); returns the number of items."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
-    items = list(CatalogueItem.objects.select_related("parent"))
-    for item in items:
-        index_item(item)
-    return len(items)
 
 
 def is_indexed() -> bool:

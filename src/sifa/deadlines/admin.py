@@ -1,5 +1,7 @@
 """Admin pages for the working-day calendar. Every edit goes through ``services.set_day`` so it is
-audited and the cached calendar is reloaded. Clocks are case data and are not edited here."""
+audited and the cached calendar is reloaded. Years and calendar alerts are shown, never edited or
+deleted here: a year is entered by a command (``define_year``, a published notice), which also
+resolves its alert. Clocks are case data and are not edited here."""
 
 from __future__ import annotations
 
@@ -48,6 +50,9 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
@@ -59,4 +64,11 @@ class CalendarAlertAdmin(admin.ModelAdmin):
     readonly_fields = list_display
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A deleted alert would hide a year that deadlines cannot be counted in, without a trace.
         return False

@@ -1,11 +1,10 @@
-"""The State Council's annual holiday notice: enter it, preview what it moves, publish it.
+"""The State Council's annual holiday notice: read it, check it, preview what it moves.
 
 The calendar administrator (工作日历管理员, at the ministry) types the notice in as it reads — rest
 days and make-up working days, a range per line — with its number (文号) and date. Every problem is
 listed at once. The preview recomputes every open clock that reaches the year on the notice's days
-(the table is not touched) and lists those whose due date would move. Publishing writes the year as
-official, audits it, and recomputes every open clock in the background (``sifa.deadlines.tasks``);
-the refresh then tells the owners of moved deadlines (``sifa.deadlines.signals.due_dates_moved``).
+(the table is not touched) and lists those whose due date would move. Nothing here writes: saving
+the draft and publishing it are commands in ``sifa.deadlines.services.notices``.
 """
 
 from __future__ import annotations
@@ -16,17 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sifa.audit.services import record
-from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
-from sifa.deadlines import provisional, services
+from sifa.core.errors import Forbidden, NotFound
+from sifa.deadlines import provisional
 from sifa.deadlines.calendar import ONE_DAY, CalendarDataMissing, OverlayCalendar, depends_on_provisional
 from sifa.deadlines.db_calendar import DatabaseCalendar
-from sifa.deadlines.models import CalendarNotice, ClockState, NoticeStatus
-from sifa.deadlines.tasks import enqueue_recompute
+from sifa.deadlines.models import CalendarNotice, ClockState
 from sifa.organisations.models import Organisation, OrganisationLevel, Role
 from sifa.organisations.scope import Actor, actor_for, scoped
 
@@ -51,7 +47,8 @@ def can_manage_calendar(actor: Actor) -> bool:
     return bool(ids) and Organisation.objects.filter(pk__in=ids, level=OrganisationLevel.MINISTRY).exists()
 
 
-def _require_manager(user: Any) -> Actor:
+def require_manager(user: Any) -> Actor:
+    """The caller's actor, or 403 ``calendar.admin_required``."""
     actor = actor_for(user)
     if not can_manage_calendar(actor):
         raise Forbidden("只有司法部的工作日历管理员可以录入和发布放假安排", code="calendar.admin_required")
@@ -193,74 +190,13 @@ def validate(
     return errors
 
 
-def _as_rows(days: Iterable[Day]) -> list[dict[str, str]]:
-    return [{"date": day.isoformat(), "name": name} for day, name in sorted(days)]
-
-
 def days_of(rows: Iterable[Mapping[str, str]]) -> list[Day]:
     return [(dt.date.fromisoformat(row["date"]), row.get("name", "")) for row in rows]
 
 
-def save_draft(
-    *,
-    user: Any,
-    year: int | None,
-    document_number: str,
-    issued_on: dt.date | None,
-    holidays: Iterable[Day],
-    makeup_workdays: Iterable[Day],
-    notice: CalendarNotice | None = None,
-) -> CalendarNotice:
-    """Create (or, with ``notice``, correct) the draft of a year's notice; every problem at once."""
-    _require_manager(user)
-    holidays, makeup_workdays = list(holidays), list(makeup_workdays)
-    errors = validate(
-        year=year,
-        document_number=document_number,
-        issued_on=issued_on,
-        holidays=holidays,
-        makeup_workdays=makeup_workdays,
-    )
-    if errors:
-        raise ServiceError("calendar.bad_notice", "放假安排有误，请逐项修改", errors=errors)
-    with transaction.atomic():
-        if notice is not None:
-            notice = CalendarNotice.objects.select_for_update().get(pk=notice.pk)
-            if notice.status != NoticeStatus.DRAFT:
-                raise Conflict(
-                    "calendar.notice_not_draft", "该通知已发布，不能再修改；如有更正，请录入新的通知"
-                )
-        other = CalendarNotice.objects.filter(year=year, status=NoticeStatus.DRAFT)
-        if notice is not None:
-            other = other.exclude(pk=notice.pk)
-        if other.exists():
-            raise Conflict("calendar.draft_exists", f"{year}年已有一份未发布的放假安排草稿，请在该草稿上修改")
-        notice = notice or CalendarNotice(created_by=user)
-        notice.year, notice.document_number, notice.issued_on = (
-            year,
-            normalise_number(document_number),
-            issued_on,
-        )
-        notice.holidays, notice.makeup_workdays = _as_rows(holidays), _as_rows(makeup_workdays)
-        notice.save()
-        record(
-            "deadlines.calendar_notice.save",
-            actor=user,
-            object_type="CalendarNotice",
-            object_id=str(notice.pk),
-            detail={
-                "year": year,
-                "document_number": notice.document_number,
-                "holidays": len(holidays),
-                "makeup_workdays": len(makeup_workdays),
-            },
-        )
-    return notice
-
-
 def notice_for(user: Any, notice_id: Any) -> CalendarNotice:
     """A notice the calendar administrator may see (404 for anything else)."""
-    _require_manager(user)
+    require_manager(user)
     try:
         key = int(str(notice_id))
     except ValueError:
@@ -303,7 +239,7 @@ class NoticePreview:
 
 def preview(user: Any, notice: CalendarNotice, *, today: dt.date | None = None) -> NoticePreview:
     """What publishing ``notice`` would do to the open clocks the administrator may see. Reads only."""
-    actor = _require_manager(user)
+    actor = require_manager(user)
     today = today or timezone.localdate()
     calendar = OverlayCalendar(DatabaseCalendar(), {notice.year: workdays_of(notice)})
     # Only a clock whose count can reach the year can move: due in or after it, or not computed.
@@ -327,53 +263,3 @@ def preview(user: Any, notice: CalendarNotice, *, today: dt.date | None = None) 
         elif state.provisional and not provisional:
             confirmed += 1
     return NoticePreview(examined, moves, confirmed)
-
-
-def publish(user: Any, notice_id: int) -> CalendarNotice:
-    """Make the notice's year official: write its days, supersede an earlier notice of the year,
-    audit, and recompute every open clock in the background once this has committed."""
-    _require_manager(user)
-    with transaction.atomic():
-        notice = CalendarNotice.objects.select_for_update().filter(pk=notice_id).first()
-        if notice is None:
-            raise NotFound("放假安排通知不存在", code="calendar.notice_not_found")
-        if notice.status != NoticeStatus.DRAFT:
-            raise Conflict("calendar.notice_not_draft", "该通知已经发布过")
-        holidays, makeup = days_of(notice.holidays), days_of(notice.makeup_workdays)
-        errors = validate(
-            year=notice.year,
-            document_number=notice.document_number,
-            issued_on=notice.issued_on,
-            holidays=holidays,
-            makeup_workdays=makeup,
-        )
-        if errors:
-            raise ServiceError("calendar.bad_notice", "放假安排有误，请逐项修改", errors=errors)
-        services.write_year(
-            notice.year,
-            holidays=dict(holidays),
-            makeup_workdays=dict(makeup),
-            source=notice.document_number,
-            user=user,
-        )
-        superseded = CalendarNotice.objects.filter(year=notice.year, status=NoticeStatus.PUBLISHED).update(
-            status=NoticeStatus.SUPERSEDED
-        )
-        notice.status, notice.published_by, notice.published_at = NoticeStatus.PUBLISHED, user, timezone.now()
-        notice.save(update_fields=["status", "published_by", "published_at", "updated_at"])
-        record(
-            "deadlines.calendar_notice.publish",
-            actor=user,
-            object_type="CalendarNotice",
-            object_id=str(notice.pk),
-            detail={
-                "year": notice.year,
-                "document_number": notice.document_number,
-                "issued_on": notice.issued_on.isoformat(),
-                "holidays": [row["date"] for row in notice.holidays],
-                "makeup_workdays": [row["date"] for row in notice.makeup_workdays],
-                "superseded": superseded,
-            },
-        )
-        transaction.on_commit(lambda: enqueue_recompute(notice.pk))
-    return notice

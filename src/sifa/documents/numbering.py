@@ -7,20 +7,12 @@ year in 六角括号, and the sequence in Arabic numerals without 第 and withou
 not 0001). Codes are unique per organisation, so no two organisations issue the same number;
 numbers count per organisation, kind and year.
 
-The counter is incremented with one conditional ``UPDATE … SET last_number = last_number + 1``
-inside the caller's transaction: the row lock serialises concurrent issuers (PostgreSQL), SQLite
-serialises writers anyway (IMMEDIATE transactions), and a rolled-back document gives its number
-back, so numbers have no gaps.
+The counter that hands out the sequence is a write, in ``sifa.documents.services.numbering``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db import transaction
-from django.db.models import F
-
-from sifa.documents.models import DocumentKind, DocumentNumberSequence
+from sifa.documents.models import DocumentKind
 
 KIND_WORDS: dict[str, str] = {
     DocumentKind.ACCEPTANCE_NOTICE: "受",
@@ -43,18 +35,3 @@ def format_number(document_code: str, kind: str, year: int, sequence: int) -> st
     if not document_code or sequence < 1:
         raise ValueError("a document number needs a 机关代字 and a sequence from 1")
     return f"{document_code}{KIND_WORDS[kind]}〔{year}〕{sequence}号"
-
-
-def next_sequence(organisation: Any, kind: str, year: int) -> int:
-    """Take the next number of (organisation, kind, year); must run inside the caller's
-    transaction, so the number is only used if the document is."""
-    if kind not in KIND_WORDS:
-        raise ValueError(f"unknown document kind {kind!r}")
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("next_sequence must run inside transaction.atomic()")
-    sequence, _created = DocumentNumberSequence.objects.get_or_create(
-        organisation=organisation, kind=kind, year=year
-    )
-    DocumentNumberSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
-    sequence.refresh_from_db(fields=["last_number"])
-    return sequence.last_number

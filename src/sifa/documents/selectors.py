@@ -1,10 +1,11 @@
-"""Read queries for documents, always through the caller's data scope."""
+"""Read queries for documents, always through the caller's data scope; and a document's stored file."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
 from sifa.core.errors import NotFound
@@ -23,3 +24,9 @@ def document_for(user: Any, public_id: str) -> Document:
         return documents_for(user).get(public_id=uuid.UUID(str(public_id)))
     except (Document.DoesNotExist, ValueError):
         raise NotFound("未找到该文书", code="documents.not_found") from None
+
+
+def read_pdf(document: Document) -> bytes:
+    """The stored sealed PDF of ``document``."""
+    with default_storage.open(document.storage_key, "rb") as handle:
+        return handle.read()

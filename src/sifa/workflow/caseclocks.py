@@ -24,7 +24,7 @@ from typing import Any
 from django.utils import timezone
 
 from sifa.catalogue.models import ItemVersion, LimitStart, Stage
-from sifa.deadlines import clock_services
+from sifa.deadlines import services as clock_services
 from sifa.deadlines.calendar import TimeLimit, TimeUnit
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose, ClockState

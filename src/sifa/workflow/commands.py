@@ -32,7 +32,7 @@ from sifa.applications.services.common import MANDATE_ENDED, MANDATE_ENDED_MESSA
 from sifa.applications.timeline import TERMINAL_STATUSES
 from sifa.catalogue.models import ItemType
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
-from sifa.deadlines import clock_services
+from sifa.deadlines import services as clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
 from sifa.licences.results import check_subject

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_make_one_application(monkeypatch):
     from sifa.applications.onceonly import Found, registry
-    from sifa.catalogue.loader import generate_entries, load_items
     from sifa.catalogue.models import ImplementationEntry
+    from sifa.catalogue.services import generate_entries, load_items
 
     from .conftest import LAWYER_FULL_TIME, _person, build_tree
 

@@ -13,7 +13,7 @@ FOREIGN_FIRMS_REG = "外国律师事务所驻华代表机构管理条例"
 APPRAISAL_DECISION = "全国人民代表大会常务委员会关于司法鉴定管理问题的决定"
 CERTIFICATES_RULES = "律师和律师事务所执业证书管理办法（司法部令第119号，司法部令第143号修改）"
 
-# Who implements an item and who decides (see sifa.catalogue.loader).
+# Who implements an item and who decides (see sifa.catalogue.services.loader).
 CITY = {"implementer": "prefecture_bureaus", "decider": "province"}
 PROVINCE_TO_MINISTRY = {"implementer": "province_bureaus", "decider": "ministry"}
 # 所在地的司法行政部门 (county or city bureau) receives and reports upwards (公证法 §9, §21).

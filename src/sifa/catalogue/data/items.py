@@ -2,7 +2,7 @@
 
 Basic codes are Sifa's, built on the inferred national structure ``00`` + 事项类型 + 主项(5) + 子项(3)
 (standards.md §1.3); no official 基本编码 of these items was available. ``implement`` says which
-organisations implement an item and who decides (see ``sifa.catalogue.loader``). Time limits
+organisations implement an item and who decides (see ``sifa.catalogue.services.loader``). Time limits
 written as "日" in a statute are published as 工作日 where 行政许可法 §82 applies (procedures under
 that law) and as 自然日 otherwise; ``legal_limit_note`` quotes the statute.
 """

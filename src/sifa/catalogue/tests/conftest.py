@@ -63,7 +63,7 @@ def build_tree() -> dict[str, Organisation]:
 def loaded(django_db_setup, django_db_blocker):
     """Tree + catalogue built once per module inside an outer transaction that is rolled back at the
     end; each test's own ``db`` transaction nests inside it, so tests stay isolated."""
-    from sifa.catalogue.loader import generate_entries, load_items
+    from sifa.catalogue.services import generate_entries, load_items
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()

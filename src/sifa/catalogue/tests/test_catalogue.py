@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from sifa.audit.models import AuditEvent
 from sifa.catalogue import services
 from sifa.catalogue.identifiers import validate_implementation_code
-from sifa.catalogue.loader import generate_entries, load_items
 from sifa.catalogue.models import ImplementationEntry, ItemVersion, Material, VersionStatus
+from sifa.catalogue.services import generate_entries, load_items
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import uscc_is_valid
 from sifa.organisations.models import Membership, Role
@@ -137,6 +138,24 @@ def test_loading_again_changes_nothing(cat):
     result = generate_entries(load_items())
     assert result.published == [] and result.entries_created == 0
     assert ImplementationEntry.objects.count() == before
+
+
+def test_generated_implementation_entries_are_audited_per_item(cat):
+    """Regression guard: the 实施清单 entries the loader generates leave an audit event per item (how
+    many, for which item, at its owner), written in the transaction that creates them."""
+    events = AuditEvent.objects.filter(action="catalogue.entries.generate")
+    per_item = {e.object_id: e.detail["entries_created"] for e in events}
+    assert per_item and sum(per_item.values()) == ImplementationEntry.objects.count()
+    entries = ImplementationEntry.objects.filter(item__basic_code=LAWYER_FULL_TIME).order_by("pk")
+    assert per_item[LAWYER_FULL_TIME] == entries.count() > 0
+    event = events.get(object_id=LAWYER_FULL_TIME)
+    assert event.object_type == "catalogue.item" and event.actor is None
+    assert event.scope_path == cat["orgs"]["ministry"].path
+    entries.last().delete()
+    assert generate_entries().entries_created == 1
+    assert events.filter(object_id=LAWYER_FULL_TIME).latest("seq").detail == {"entries_created": 1}
+    generate_entries()  # nothing missing: nothing written, nothing audited
+    assert events.all().count() == len(per_item) + 1
 
 
 def test_published_version_is_immutable_in_services_models_and_api(cat, admin):

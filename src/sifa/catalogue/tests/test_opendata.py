@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from sifa.catalogue import opendata
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ItemVersion
 from sifa.catalogue.opendata_columns import CSV_FILES
+from sifa.catalogue.services import import_catalogue
 from sifa.core.errors import ServiceError
 
 pytestmark = [pytest.mark.urls("sifa.catalogue.tests.urls")]
@@ -100,12 +101,12 @@ def test_export_then_import_into_an_empty_catalogue_reproduces_it(cat, tmp_path)
 def test_import_refuses_a_non_empty_catalogue_and_bad_files(cat, tmp_path):
     data = opendata.export_catalogue(published_only=False)
     with pytest.raises(ServiceError) as refused:
-        opendata.import_catalogue(data)
+        import_catalogue(data)
     assert refused.value.code == "catalogue.import.not_empty"
     _empty_catalogue()
     for bad in ({}, {"format": "x"}, {**data, "format_version": 9}, {**data, "items": [{"name": "缺编码"}]}):
         with pytest.raises(ServiceError) as invalid:
-            opendata.import_catalogue(bad)
+            import_catalogue(bad)
         assert invalid.value.code == "catalogue.import.invalid"
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")

@@ -160,3 +160,23 @@ def test_seeded_table_agrees_with_the_holidays_package_every_day(seeded):
             assert day in reference.weekend_workdays, day
     only_ours = [d for d, row in table.items() if row.kind == DayKind.HOLIDAY and d not in reference]
     assert len(only_ours) == 27 and all(d.weekday() >= 5 for d in only_ours)
+
+
+def test_the_admin_cannot_edit_or_delete_calendar_years_and_alerts(seeded, django_user_model):
+    """Regression guard: the admin could delete a calendar alert (or re-save a year) without any
+    audit event; years and alerts are now view-only there, and days are still edited through
+    ``set_day``."""
+    from django.contrib.admin import site
+    from django.test import RequestFactory
+
+    services.record_calendar_alert(2101)
+    superuser = django_user_model.objects.create_superuser("root", password="x-Secret-123456")
+    request = RequestFactory().get("/admin/")
+    request.user = superuser
+    for model in (CalendarYear, CalendarAlert):
+        model_admin = site._registry[model]
+        assert model_admin.has_view_permission(request)
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request, model.objects.first())
+        assert not model_admin.has_delete_permission(request, model.objects.first())
+    assert site._registry[CalendarDay].has_change_permission(request)

@@ -8,11 +8,10 @@ from django.core.management import call_command
 
 from sifa.audit.models import AuditEvent
 from sifa.core.errors import ServiceError
-from sifa.deadlines import clock_services
+from sifa.deadlines import services
 from sifa.deadlines.calendar import TimeLimit, TimeUnit
 from sifa.deadlines.clocks import SuspensionKind, WarningLevel
 from sifa.deadlines.models import CalendarAlert, ClockPurpose, ClockState
-from sifa.deadlines.refresh import refresh_warnings
 from sifa.organisations.scope import rule_for
 
 D = dt.date
@@ -29,7 +28,7 @@ def _on_the_first_day():
 
 
 def start(subject_id="A-1", *, started_on=START, limit=WD20, stage="市级审查"):
-    return clock_services.start_clock(
+    return services.start_clock(
         subject_type="application",
         subject_id=subject_id,
         purpose=ClockPurpose.STAGE,
@@ -51,12 +50,12 @@ def test_city_stage_is_due_after_twenty_official_working_days(seeded):
 def test_suspension_of_n_working_days_moves_the_stored_deadline_by_n(seeded):
     state = start()
     with time_machine.travel(dt.datetime(2026, 10, 12, 9, tzinfo=dt.UTC), tick=False):
-        state = clock_services.suspend_clock(
+        state = services.suspend_clock(
             state.pk, kind=SuspensionKind.HEARING, on=D(2026, 10, 12), reason="听证"
         )
     assert state.paused and state.due_on is None
     with time_machine.travel(dt.datetime(2026, 10, 15, 9, tzinfo=dt.UTC), tick=False):
-        state = clock_services.resume_clock(state.pk, on=D(2026, 10, 15))
+        state = services.resume_clock(state.pk, on=D(2026, 10, 15))
     assert not state.paused and state.due_on == D(2026, 11, 4)  # 3 working days later than 10/30
     assert state.version == 3
     assert list(AuditEvent.objects.filter(object_type="ClockState").values_list("action", flat=True)) == [
@@ -69,9 +68,9 @@ def test_suspension_of_n_working_days_moves_the_stored_deadline_by_n(seeded):
 def test_extension_by_ten_working_days_needs_approver_and_reason(seeded):
     state = start()
     with pytest.raises(ServiceError) as refused:
-        clock_services.extend_clock(state.pk, days=10, approved_by="", reason="", on=D(2026, 10, 20))
+        services.extend_clock(state.pk, days=10, approved_by="", reason="", on=D(2026, 10, 20))
     assert refused.value.code == "clock.extension_incomplete"
-    state = clock_services.extend_clock(
+    state = services.extend_clock(
         state.pk, days=10, approved_by="局长", reason="需实地核查", on=D(2026, 10, 20)
     )
     assert state.due_on == D(2026, 11, 13)
@@ -80,10 +79,10 @@ def test_extension_by_ten_working_days_needs_approver_and_reason(seeded):
 def test_out_of_order_commands_get_a_conflict_not_a_crash(seeded):
     state = start()
     with pytest.raises(ServiceError) as refused:
-        clock_services.resume_clock(state.pk, on=D(2026, 10, 1))
+        services.resume_clock(state.pk, on=D(2026, 10, 1))
     assert (refused.value.status, refused.value.code) == (409, "clock.invalid_event")
     with pytest.raises(ServiceError) as refused:
-        clock_services.suspend_clock(state.pk, kind="holiday", on=D(2026, 10, 9), reason="")
+        services.suspend_clock(state.pk, kind="holiday", on=D(2026, 10, 9), reason="")
     assert refused.value.code == "clock.bad_suspension_kind"
     with pytest.raises(ServiceError) as refused:
         start()
@@ -93,11 +92,11 @@ def test_out_of_order_commands_get_a_conflict_not_a_crash(seeded):
 
 def test_refresh_turns_yellow_then_red_and_skips_stopped_clocks(seeded):
     running, done = start("A-1"), start("A-2")
-    clock_services.stop_clock(done.pk, on=D(2026, 10, 20))
-    result = refresh_warnings(D(2026, 10, 28))
+    services.stop_clock(done.pk, on=D(2026, 10, 20))
+    result = services.refresh_warnings(D(2026, 10, 28))
     assert (result.examined, result.changed) == (1, 1)
     assert ClockState.objects.get(pk=running.pk).warning_level == WarningLevel.YELLOW
-    refresh_warnings(D(2026, 11, 2))
+    services.refresh_warnings(D(2026, 11, 2))
     running.refresh_from_db()
     assert (running.warning_level, running.working_days_left) == (WarningLevel.RED, -1)
     assert ClockState.objects.get(pk=done.pk).warning_level == WarningLevel.GREEN
@@ -105,15 +104,15 @@ def test_refresh_turns_yellow_then_red_and_skips_stopped_clocks(seeded):
 
 def test_refresh_never_overwrites_a_newer_command(seeded, monkeypatch):
     state = start()
-    real = clock_services.recompute
+    real = services.recompute
 
     def slow_recompute(row, calendar, today):
         # A command commits between the refresh's read and its write.
         ClockState.objects.filter(pk=row.pk).update(version=row.version + 1, warning_level=WarningLevel.GREEN)
         return real(row, calendar, today)
 
-    monkeypatch.setattr("sifa.deadlines.refresh.recompute", slow_recompute)
-    result = refresh_warnings(D(2026, 10, 28))
+    monkeypatch.setattr("sifa.deadlines.services.refresh.recompute", slow_recompute)
+    result = services.refresh_warnings(D(2026, 10, 28))
     assert result.changed == 0
     assert ClockState.objects.get(pk=state.pk).warning_level == WarningLevel.GREEN
 
@@ -121,7 +120,7 @@ def test_refresh_never_overwrites_a_newer_command(seeded, monkeypatch):
 def test_refresh_in_batches_covers_every_open_clock(seeded):
     for n in range(7):
         start(f"A-{n}")
-    assert refresh_warnings(D(2026, 10, 29), batch_size=3).examined == 7
+    assert services.refresh_warnings(D(2026, 10, 29), batch_size=3).examined == 7
     assert set(ClockState.objects.values_list("warning_level", flat=True)) == {WarningLevel.YELLOW}
 
 
@@ -140,7 +139,7 @@ def test_a_deadline_beyond_the_rules_raises_one_alert_and_guesses_nothing(seeded
     first, second = start("B-1", started_on=D(2100, 12, 17)), start("B-2", started_on=D(2100, 12, 17))
     assert first.due_on is None and second.due_on is None and first.working_days_left is None
     assert not first.provisional
-    result = refresh_warnings(D(2100, 12, 21))
+    result = services.refresh_warnings(D(2100, 12, 21))
     assert result.missing_calendar == 2
     alert = CalendarAlert.objects.get()
     assert (alert.year, alert.occurrences, alert.resolved_at) == (2101, 4, None)
@@ -150,7 +149,7 @@ def test_the_refresh_fills_in_a_clock_stored_empty_before_the_provisional_calend
     """Clocks stored while 2027 had no data kept an empty due date; the next refresh fills them in."""
     state = start("B-3", started_on=D(2026, 12, 7))
     ClockState.objects.filter(pk=state.pk).update(due_on=None, working_days_left=None, provisional=False)
-    assert refresh_warnings(D(2026, 12, 8)).changed == 1
+    assert services.refresh_warnings(D(2026, 12, 8)).changed == 1
     state.refresh_from_db()
     assert (state.due_on, state.provisional, state.working_days_left) == (D(2027, 1, 5), True, 19)
 
@@ -164,7 +163,7 @@ def test_refresh_command_uses_today(seeded, capsys):
 
 
 def test_notice_window_clock_runs_five_working_days_from_receipt(seeded):
-    state = clock_services.start_notice_window(
+    state = services.start_notice_window(
         subject_type="application", subject_id="A-9", received_on=D(2026, 9, 28), scope_path="/1/12/"
     )
     assert state.purpose == ClockPurpose.NOTICE_WINDOW and state.due_on == D(2026, 10, 10)
@@ -192,7 +191,7 @@ def test_a_failing_receiver_of_moved_due_dates_does_not_stop_the_refresh(seeded,
 
     due_dates_moved.connect(broken)
     try:
-        result = refresh_warnings(D(2026, 12, 7))
+        result = services.refresh_warnings(D(2026, 12, 7))
     finally:
         due_dates_moved.disconnect(broken)
     state.refresh_from_db()

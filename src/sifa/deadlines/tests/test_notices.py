@@ -8,7 +8,7 @@ import time_machine
 
 from sifa.audit.models import AuditEvent
 from sifa.core.errors import Conflict, Forbidden, ServiceError
-from sifa.deadlines import clock_services, notices
+from sifa.deadlines import notices, services
 from sifa.deadlines.calendar import TimeLimit, TimeUnit
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import CalendarNotice, CalendarYear, ClockPurpose, ClockState, NoticeStatus
@@ -77,7 +77,7 @@ def _draft(admin, **overrides):
         "makeup_workdays": _days(MAKEUP, "makeup_workdays", False),
         **overrides,
     }
-    return notices.save_draft(**values)
+    return services.save_notice_draft(**values)
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def clock(orgs):
     """Start a legal clock of a case in the province (inside the ministry's subtree)."""
 
     def start(subject_id, started_on, value=20, unit=TimeUnit.WORKING_DAYS):
-        return clock_services.start_clock(
+        return services.start_clock(
             subject_type="application",
             subject_id=subject_id,
             purpose=ClockPurpose.LEGAL,
@@ -235,7 +235,7 @@ def test_publishing_makes_the_year_official_and_recomputes_every_open_clock(
     due_dates_moved.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            notices.publish(admin, notice.pk)
+            services.publish_notice(admin, notice.pk)
     finally:
         due_dates_moved.disconnect(listener)
     year = CalendarYear.objects.get(year=2027)
@@ -252,17 +252,45 @@ def test_publishing_makes_the_year_official_and_recomputes_every_open_clock(
     event = AuditEvent.objects.get(action="deadlines.calendar_notice.publish")
     assert event.actor == admin and event.detail["makeup_workdays"] == ["2027-01-02", "2027-02-20"]
     with pytest.raises(Conflict):
-        notices.publish(admin, notice.pk)
+        services.publish_notice(admin, notice.pk)
 
 
 def test_a_correcting_notice_supersedes_the_published_one(admin, seeded, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notices.publish(admin, _draft(admin).pk)
+        services.publish_notice(admin, _draft(admin).pk)
         second = _draft(admin, document_number="国办发明电〔2026〕13号", makeup_workdays=[])
-        notices.publish(admin, second.pk)
+        services.publish_notice(admin, second.pk)
     assert list(CalendarNotice.objects.order_by("pk").values_list("status", flat=True)) == [
         NoticeStatus.SUPERSEDED,
         NoticeStatus.PUBLISHED,
     ]
     assert CalendarYear.objects.get(year=2027).source == "国办发明电〔2026〕13号"
     assert D(2027, 1, 2) not in DatabaseCalendar().workdays(2027)
+
+
+def test_due_dates_moved_by_a_published_notice_are_audited_with_their_cause(
+    admin, seeded, clock, django_capture_on_commit_callbacks
+):
+    """Regression guard: a legal due date moved by the calendar (not by a command) leaves an audit
+    event in the batch that moved it, naming the notice; the notice's recomputation stamp is audited
+    once, in the transaction that writes it."""
+    reaching = clock("A-1", D(2026, 12, 7))
+    clock("A-4", D(2026, 12, 7), value=30, unit=TimeUnit.CALENDAR_DAYS)  # keeps its date
+    notice = _draft(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_notice(admin, notice.pk)
+    moved = AuditEvent.objects.get(action="deadlines.clock.due_date_moved")
+    assert (moved.object_type, moved.object_id) == ("ClockState", str(reaching.pk))
+    assert moved.scope_path == reaching.scope_path and moved.actor is None
+    assert (moved.detail["before"], moved.detail["after"], moved.detail["provisional"]) == (
+        "2027-01-05",
+        "2027-01-04",
+        False,
+    )
+    assert moved.detail["cause"] == f"国务院办公厅公布2027年部分节假日安排（{NUMBER}）"
+    stamp = AuditEvent.objects.get(action="deadlines.calendar_notice.recompute")
+    assert stamp.object_id == str(notice.pk)
+    assert (stamp.detail["clocks_examined"], stamp.detail["clocks_moved"]) == (2, 1)
+    services.recompute_open_clocks()  # the periodic run finds nothing left to stamp or move
+    assert AuditEvent.objects.filter(action="deadlines.calendar_notice.recompute").count() == 1
+    assert AuditEvent.objects.filter(action="deadlines.clock.due_date_moved").count() == 1

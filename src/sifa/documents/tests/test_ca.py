@@ -10,7 +10,9 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
+from sifa.audit.models import AuditEvent
 from sifa.core.errors import ServiceError
 from sifa.documents.ca import SealAuthority, _default_directory, default_authority
 from sifa.documents.rendering import render_pdf
@@ -130,3 +132,18 @@ def test_the_ca_cert_command_prints_the_pem(capsys, db):
     out = capsys.readouterr().out
     assert out.startswith("-----BEGIN CERTIFICATE-----") and "PRIVATE" not in out
     x509.load_pem_x509_certificate(out.encode())
+
+
+def test_rotating_a_seal_is_audited_with_the_new_serial(orgs, capsys):
+    """Regression guard: ``sifa documents rotate-seal`` issued a certificate without any audit event;
+    now the organisation, the new serial and its end date are recorded with it."""
+    call_command("documents", "rotate-seal", XIHU_USCC.lower())
+    assert "新的印章证书" in capsys.readouterr().out
+    newest = default_authority().seal_certificates(XIHU_USCC)[0]
+    event = AuditEvent.objects.get(action="documents.seal.rotate")
+    assert (event.object_type, event.object_id) == ("seal_certificate", format(newest.serial_number, "x"))
+    assert event.organisation == orgs["county"] and event.scope_path == orgs["county"].path
+    assert event.detail["not_valid_after"] == newest.not_valid_after_utc.isoformat()
+    with pytest.raises(CommandError, match=r"\[documents.unknown_organisation\]"):
+        call_command("documents", "rotate-seal", "91330106MA2XXXXXX0")
+    assert AuditEvent.objects.filter(action="documents.seal.rotate").count() == 1

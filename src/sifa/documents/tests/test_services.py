@@ -13,8 +13,8 @@ from sifa.core.identifiers import make_uscc
 from sifa.documents.models import Document, DocumentKind
 from sifa.documents.numbering import format_number
 from sifa.documents.sealing import verify_sealed_pdf
-from sifa.documents.selectors import document_for, documents_for
-from sifa.documents.services import issue_document, read_pdf
+from sifa.documents.selectors import document_for, documents_for, read_pdf
+from sifa.documents.services import issue_document
 from sifa.documents.tests.conftest import needs_poppler
 from sifa.organisations.document_codes import set_document_code
 from sifa.organisations.models import (
@@ -207,7 +207,7 @@ def test_a_failed_seal_uses_no_number(orgs, citizen, monkeypatch):
     def broken(*args, **kwargs):
         raise ServiceError("documents.bad_pdf", "坏")
 
-    monkeypatch.setattr("sifa.documents.services.seal_pdf", broken)
+    monkeypatch.setattr("sifa.documents.services.issuing.seal_pdf", broken)
     with pytest.raises(ServiceError):
         issue_document(DocumentKind.APPROVAL_DECISION, organisation=orgs["county"], context=CONTEXTS[DocumentKind.APPROVAL_DECISION])  # fmt: skip
     monkeypatch.undo()

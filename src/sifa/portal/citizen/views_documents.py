@@ -13,8 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from sifa.core.errors import NotFound
-from sifa.documents.selectors import document_for, documents_for
-from sifa.documents.services import read_pdf
+from sifa.documents.selectors import document_for, documents_for, read_pdf
 from sifa.portal.citizen.common import applicant_required, page
 
 PAGE_SIZE = 20

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sifa.applications.models import ApplicationStatus
-from sifa.catalogue.loader import generate_entries
+from sifa.catalogue.services import generate_entries
 from sifa.mediation.models import MediationCommittee, Mediator
 from sifa.organisations.models import OrganisationKind, Region, Role
 from sifa.workbench.tests import world as W

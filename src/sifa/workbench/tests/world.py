@@ -48,7 +48,7 @@ def _org(
 
 def build_world() -> dict[str, Organisation]:
     """The organisation tree, the catalogue with its implementation entries, the calendar."""
-    from sifa.catalogue.loader import generate_entries, load_items
+    from sifa.catalogue.services import generate_entries, load_items
     from sifa.deadlines.services import seed_calendar
 
     zj = _region("330000", "浙江省", 1, None)

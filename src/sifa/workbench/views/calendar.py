@@ -20,6 +20,7 @@ from sifa.deadlines import notices
 from sifa.deadlines.calendar import CalendarDataMissing
 from sifa.deadlines.models import CalendarNotice, ClockPurpose, NoticeStatus
 from sifa.deadlines.selectors import year_calendar
+from sifa.deadlines.services import publish_notice, save_notice_draft
 from sifa.organisations.scope import scoped
 from sifa.workbench.access import manages_calendar, staff_required
 from sifa.workbench.forms import decorate
@@ -173,7 +174,7 @@ def _save(request: HttpRequest, notice: CalendarNotice | None) -> HttpResponse:
         return _form_page(request, form, notice, status=400)
     data = form.cleaned_data
     try:
-        saved = notices.save_draft(
+        saved = save_notice_draft(
             user=request.user,
             year=data["year"],
             document_number=data["document_number"],
@@ -292,7 +293,7 @@ def notice_publish_view(request: HttpRequest, notice_id: str) -> HttpResponse:
         messages.error(request, "请先勾选“已与通知原文逐日核对”，再发布。")
         return redirect("workbench-calendar-notice", notice_id=notice.pk)
     try:
-        notices.publish(request.user, notice.pk)
+        publish_notice(request.user, notice.pk)
     except ServiceError as refused:
         messages.error(request, refused.message)
         return redirect("workbench-calendar-notice", notice_id=notice.pk)

@@ -86,7 +86,7 @@ def build_world() -> dict[str, Organisation]:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from sifa.catalogue.loader import generate_entries, load_items
+    from sifa.catalogue.services import generate_entries, load_items
     from sifa.deadlines.services import seed_calendar
 
     with django_db_blocker.unblock():

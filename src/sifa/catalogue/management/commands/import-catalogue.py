@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sifa.catalogue import opendata
+from sifa.catalogue.services import import_catalogue
 from sifa.core.errors import ServiceError
 
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             raise CommandError(f"文件不是有效的JSON：第{exc.lineno}行第{exc.colno}列") from None
         try:
-            counts = opendata.import_catalogue(data)
+            counts = import_catalogue(data)
         except ServiceError as exc:
             raise CommandError(f"{exc.message}（{exc.code}）") from None
         self.stdout.write(

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sifa.catalogue.loader import generate_entries, load_items
+from sifa.catalogue.services import generate_entries, load_items
 from sifa.core.errors import ServiceError
 
 

@@ -12,9 +12,8 @@ import logging
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from sifa.deadlines.refresh import BATCH_SIZE
 from sifa.deadlines.selectors import calendar_outlook
-from sifa.deadlines.tasks import recompute_open_clocks
+from sifa.deadlines.services import BATCH_SIZE, recompute_open_clocks
 
 logger = logging.getLogger("sifa.deadlines")
 

@@ -1,6 +1,7 @@
 """`sifa documents ca-cert|seal-certs|rotate-seal`: the platform CA and seal certificates.
 
-Only certificates (public data) are ever printed; private keys stay in their 0600 files.
+Only certificates (public data) are ever printed; private keys stay in their 0600 files. Rotating
+is a command (``services.rotate_seal``, audited as ``documents.seal.rotate``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sifa.core.errors import ServiceError
 from sifa.documents.ca import certificate_name, default_authority
-from sifa.organisations.models import Organisation
+from sifa.documents.services import rotate_seal
 
 
 class Command(BaseCommand):
@@ -47,11 +48,7 @@ class Command(BaseCommand):
             self.stdout.write(certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"), ending="")
 
     def _rotate_seal(self, options: dict[str, Any]) -> None:
-        uscc = options["uscc"].strip().upper()
-        organisation = Organisation.objects.filter(uscc=uscc).first()
-        if organisation is None:
-            raise CommandError(f"[documents.unknown_organisation] 没有统一社会信用代码为 {uscc[:40]} 的机构")
-        credentials = default_authority().rotate(uscc, organisation.name)
+        credentials = rotate_seal(options["uscc"])
         self.stdout.write(
             self.style.SUCCESS(f"新的印章证书：serial={credentials.serial_hex}（旧证书盖章的文书仍可验证）")
         )

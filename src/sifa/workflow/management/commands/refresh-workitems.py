@@ -8,7 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from sifa.deadlines.tasks import recompute_open_clocks
+from sifa.deadlines.services import recompute_open_clocks
 from sifa.workflow.projection import refresh_all
 
 

@@ -1,4 +1,5 @@
-"""The periodic job: recompute due dates and warning levels of every open clock.
+"""The periodic job: recompute due dates and warning levels of every open clock; and the run after a
+published holiday notice, which stamps the notice with what it moved.
 
 Safe with several workers at once: each batch is one transaction that locks its rows with
 ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (workers split the work, none waits), and every
@@ -7,9 +8,11 @@ clock meanwhile (suspend, extend …) is never overwritten by a stale computatio
 single writer, so the conditional update alone suffices there.
 
 A due date only moves here when the calendar changed under it (a published notice, an edited day):
-commands write their own. Each batch sends ``due_dates_moved`` with the clocks whose due date moved,
-inside its transaction, so the owners are told exactly once (the write is also conditional on the
-old due date, so two workers never both report one move).
+commands write their own. Each moved due date is audited (``deadlines.clock.due_date_moved``, with
+the cause) and each batch sends ``due_dates_moved`` with the clocks whose due date moved, inside its
+transaction, so the owners are told exactly once (the write is also conditional on the old due date,
+so two workers never both report one move). Warning levels and due dates filled in for the first
+time are derived values of the day and are not audited.
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ import logging
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.utils import timezone
 
+from sifa.audit.services import record
+from sifa.deadlines import db_calendar
 from sifa.deadlines.calendar import WorkingCalendar
-from sifa.deadlines.clock_services import recompute
 from sifa.deadlines.db_calendar import DatabaseCalendar
-from sifa.deadlines.models import ClockState
+from sifa.deadlines.models import CalendarNotice, ClockState, NoticeStatus
+from sifa.deadlines.selectors import change_cause
+from sifa.deadlines.services.clocks import audit_clock, recompute
 from sifa.deadlines.signals import DueDateMove, due_dates_moved
 
 logger = logging.getLogger("sifa.deadlines")
@@ -47,6 +54,7 @@ def refresh_warnings(
     calendar = calendar or DatabaseCalendar()
     examined = changed = missing = moved = 0
     last_id = 0
+    cause: str | None = None
     lock = connection.features.has_select_for_update_skip_locked
     while True:
         with transaction.atomic():
@@ -75,11 +83,59 @@ def refresh_warnings(
                     and state.due_on is not None
                     and state.due_on != before[0]
                 ):
-                    moves.append(_move(state, before[0]))
+                    moves.append((state, _move(state, before[0])))
             if moves:
                 moved += len(moves)
-                _tell(moves)
+                cause = cause or change_cause()
+                for state, move in moves:
+                    _audit_move(state, move, cause)
+                _tell([move for _state, move in moves])
     return RefreshResult(examined, changed, missing, moved)
+
+
+def recompute_open_clocks(today: dt.date | None = None, *, batch_size: int = BATCH_SIZE) -> RefreshResult:
+    """Refresh every open clock, then stamp the published notices that were waiting for it.
+
+    Run after a notice is published (``tasks.recompute_after_notice``) and by every periodic
+    ``sifa refresh-deadlines``, so a lost enqueue is made good. Each notice is stamped once (the
+    write is conditional), with its audit event in the same transaction.
+    """
+    # Another process may have cached a year as provisional a moment ago: read the calendar afresh.
+    db_calendar.forget()
+    result = refresh_warnings(today or timezone.localdate(), batch_size=batch_size)
+    waiting = CalendarNotice.objects.filter(status=NoticeStatus.PUBLISHED, recomputed_at__isnull=True)
+    for notice in waiting.order_by("pk"):
+        with transaction.atomic():
+            stamped = CalendarNotice.objects.filter(pk=notice.pk, recomputed_at__isnull=True).update(
+                recomputed_at=timezone.now(), clocks_examined=result.examined, clocks_moved=result.moved
+            )
+            if stamped:
+                record(
+                    "deadlines.calendar_notice.recompute",
+                    object_type="CalendarNotice",
+                    object_id=str(notice.pk),
+                    detail={
+                        "year": notice.year,
+                        "document_number": notice.document_number,
+                        "clocks_examined": result.examined,
+                        "clocks_moved": result.moved,
+                    },
+                )
+    return result
+
+
+def _audit_move(state: ClockState, move: DueDateMove, cause: str) -> None:
+    audit_clock(
+        "deadlines.clock.due_date_moved",
+        state,
+        None,
+        {
+            "before": move.before.isoformat(),
+            "after": move.after.isoformat(),
+            "provisional": move.provisional,
+            "cause": cause,
+        },
+    )
 
 
 def _tell(moves: list[DueDateMove]) -> None:

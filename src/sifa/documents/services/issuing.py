@@ -19,9 +19,10 @@ from django.utils import timezone
 from sifa.audit.services import record
 from sifa.core.errors import ServiceError
 from sifa.documents.models import Document, DocumentKind
-from sifa.documents.numbering import format_number, next_sequence
+from sifa.documents.numbering import format_number
 from sifa.documents.rendering import render_pdf
 from sifa.documents.sealing import seal_pdf
+from sifa.documents.services.numbering import next_sequence
 from sifa.organisations.document_codes import ensure_document_code
 
 DEFAULT_REVIEW_CHANNELS = (
@@ -215,9 +216,3 @@ def issue_document(
             },
         )
     return document
-
-
-def read_pdf(document: Document) -> bytes:
-    """The stored sealed PDF of ``document``."""
-    with default_storage.open(document.storage_key, "rb") as handle:
-        return handle.read()

@@ -1,16 +1,17 @@
-"""Commands on the working-day calendar: seed from chinese-calendar, edit a day, enter a whole year;
-and the calendar-data alert raised when a deadline needs a year we do not have.
+"""Commands on the working-day calendar table: seed from chinese-calendar, edit a day, enter a whole
+year; and the calendar-data alert raised when a deadline needs a year we do not have.
 
-Each command is atomic and writes one audit event (``sifa.audit.services.record``).
+Each command is atomic and writes one audit event (``sifa.audit.services.record``); the alert is a
+monitoring record (see :func:`record_calendar_alert`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import chinese_calendar
 from django.db import IntegrityError, transaction
@@ -20,7 +21,7 @@ from django.utils import timezone
 from sifa.audit.services import record
 from sifa.core.errors import ServiceError
 from sifa.deadlines import db_calendar
-from sifa.deadlines.calendar import ONE_DAY, CalendarDataMissing
+from sifa.deadlines.calendar import ONE_DAY
 from sifa.deadlines.models import CHINESE_CALENDAR_SOURCE, CalendarAlert, CalendarDay, CalendarYear, DayKind
 
 MANUAL_SOURCE = "manual"
@@ -35,9 +36,6 @@ HOLIDAY_NAMES = {
     "National Day": "国庆节",
     "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
 }
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def chinese_calendar_years() -> tuple[int, int]:
@@ -278,7 +276,8 @@ def write_year(
     user: Any = None,
 ) -> CalendarYear:
     """Replace the year's days (validated by the caller) and mark it complete — official — with
-    ``source`` (``manual`` or the notice's 文号); its alert is resolved. Part of the caller's command."""
+    ``source`` (``manual`` or the notice's 文号); its alert is resolved. Part of the caller's command
+    (:func:`define_year`, ``notices.publish_notice``), which writes the audit event."""
     user = user if getattr(user, "pk", None) else None
     rows = []
     for day in _days_of(year):
@@ -314,8 +313,9 @@ def write_year(
 def record_calendar_alert(year: int) -> CalendarAlert:
     """Record (once per year) that a deadline needed ``year`` and found no calendar data.
 
-    Call it outside any transaction that is about to roll back, or the alert rolls back with it
-    (:func:`alerting_on_missing_calendar` does this for you).
+    An alert is a monitoring record, not a command: it has no audit event of its own, and a caller
+    whose transaction is about to roll back must record it afterwards, outside that transaction
+    (``sifa.workflow.deemed`` does), or the alert rolls back with it.
     """
     now = timezone.now()
     message = f"计算期限需要 {year} 年的工作日历，但尚未录入"
@@ -335,20 +335,3 @@ def record_calendar_alert(year: int) -> CalendarAlert:
                     last_raised_at=now, occurrences=F("occurrences") + 1
                 )
     return CalendarAlert.objects.get(year=year)
-
-
-def alerting_on_missing_calendar(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a command so a ``CalendarDataMissing`` records its alert and is re-raised.
-
-    Put it *outside* the command's ``transaction.atomic``: the command rolls back, the alert stays.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except CalendarDataMissing as missing:
-            record_calendar_alert(missing.year)
-            raise
-
-    return wrapper

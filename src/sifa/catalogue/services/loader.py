@@ -9,15 +9,27 @@ path. Entries are generated for every organisation that implements an item at it
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from sifa.catalogue import search, services
 from sifa.catalogue.data.items import ITEMS
 from sifa.catalogue.identifiers import basic_code
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ItemLevel, VersionStatus
+from sifa.catalogue.services.items import (
+    add_child,
+    audit_item,
+    create_item,
+    current_version,
+    new_draft,
+    publish_version,
+    remove_child,
+    update_draft,
+    withdraw_version,
+)
+from sifa.catalogue.services.search_index import reindex_all
 from sifa.core.crypto import sm3_hex
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import uscc_is_valid
@@ -47,7 +59,7 @@ def _load_item(spec: dict, owner: Organisation) -> tuple[CatalogueItem, bool]:
     item = CatalogueItem.objects.filter(basic_code=code).first()
     if item is None:
         parent = CatalogueItem.objects.get(basic_code=_code(spec["parent"])) if spec.get("parent") else None
-        item = services.create_item(
+        item = create_item(
             system=True,
             owner=owner,
             basic_code=code,
@@ -62,22 +74,20 @@ def _load_item(spec: dict, owner: Organisation) -> tuple[CatalogueItem, bool]:
             source=spec["source"],
         )
     digest = _digest(spec)
-    live = services.current_version(item)
+    live = current_version(item)
     if live is not None and live.source_digest == digest:
         return item, False
     stale = item.versions.filter(status=VersionStatus.DRAFT).first()
     if stale is not None:
-        services.withdraw_version(stale, system=True)
-    draft = services.new_draft(item, system=True)
+        withdraw_version(stale, system=True)
+    draft = new_draft(item, system=True)
     for manager in (draft.fees, draft.materials, draft.situations):
         for row in manager.all():
-            services.remove_child(row, system=True)
+            remove_child(row, system=True)
     if hasattr(draft, "process"):
         for row in draft.process.stages.all():
-            services.remove_child(row, system=True)
-    services.update_draft(
-        draft, {**spec["version"], "form": spec["form"], "bpmn_file": spec["bpmn"]}, system=True
-    )
+            remove_child(row, system=True)
+    update_draft(draft, {**spec["version"], "form": spec["form"], "bpmn_file": spec["bpmn"]}, system=True)
     for kind, key in (
         ("situation", "situations"),
         ("material", "materials"),
@@ -85,11 +95,11 @@ def _load_item(spec: dict, owner: Organisation) -> tuple[CatalogueItem, bool]:
         ("fee", "fees"),
     ):
         for order, row in enumerate(spec.get(key, []), start=1):
-            services.add_child(draft, kind, {**row, "order": order}, system=True)
+            add_child(draft, kind, {**row, "order": order}, system=True)
     # The digest is loader bookkeeping, not content an admin edits; the row is still a draft here.
     type(draft).objects.filter(pk=draft.pk, status=VersionStatus.DRAFT).update(source_digest=digest)
     draft.refresh_from_db()
-    services.publish_version(draft, system=True)
+    publish_version(draft, system=True)
     return item, True
 
 
@@ -103,7 +113,7 @@ def load_items(specs: Iterable[dict] = ITEMS) -> LoadResult:
             item, changed = _load_item(spec, owner)
         (result.published if changed else result.unchanged).append(item.basic_code)
     # Items loaded before the search index existed are unchanged, so publish did not index them.
-    search.reindex_all()
+    reindex_all()
     return result
 
 
@@ -159,7 +169,8 @@ def _decider(rule: str, org: dict, by_id: dict[int, dict]) -> int:
 
 
 def generate_entries(result: LoadResult | None = None) -> LoadResult:
-    """Create the missing 实施清单 entries of every item that has an ``implement`` rule."""
+    """Create the missing 实施清单 entries of every item that has an ``implement`` rule, with one
+    audit event ``catalogue.entries.generate`` per item that got entries, in the same transaction."""
     result = result or LoadResult()
     orgs = list(
         Organisation.objects.filter(is_active=True)
@@ -171,9 +182,9 @@ def generate_entries(result: LoadResult | None = None) -> LoadResult:
     existing = set(ImplementationEntry.objects.values_list("item_id", "organisation_id"))
     items = {
         item.basic_code: item
-        for item in CatalogueItem.objects.filter(versions__status=VersionStatus.PUBLISHED).prefetch_related(
-            "versions"
-        )
+        for item in CatalogueItem.objects.filter(versions__status=VersionStatus.PUBLISHED)
+        .select_related("owner")
+        .prefetch_related("versions")
     }
     rows: list[ImplementationEntry] = []
     for spec in ITEMS:
@@ -203,7 +214,10 @@ def generate_entries(result: LoadResult | None = None) -> LoadResult:
                     place=f"{org['name']}政务服务窗口",
                 )
             )
+    created = Counter(row.item.basic_code for row in rows)
     with transaction.atomic():
         ImplementationEntry.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        for code, count in sorted(created.items()):
+            audit_item("entries.generate", None, items[code], code, {"entries_created": count})
     result.entries_created += len(rows)
     return result

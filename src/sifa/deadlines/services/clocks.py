@@ -19,7 +19,7 @@ from sifa.deadlines.calendar import CalendarDataMissing, TimeLimit, WorkingCalen
 from sifa.deadlines.clocks import NOTICE_WINDOW, Clock, ClockError, SuspensionKind, WarningLevel
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import ClockPurpose, ClockState
-from sifa.deadlines.services import record_calendar_alert
+from sifa.deadlines.services.calendar_table import record_calendar_alert
 
 
 def recompute(state: ClockState, calendar: WorkingCalendar, today: dt.date) -> bool:
@@ -85,7 +85,7 @@ def start_clock(
         )
         recompute(state, calendar or DatabaseCalendar(), _today(None))
         state.save()
-        _audit(
+        audit_clock(
             "deadlines.clock.start", state, actor, {"limit": str(limit), "started_on": started_on.isoformat()}
         )
     return state
@@ -121,7 +121,7 @@ def _change(
         state.version += 1
         recompute(state, calendar or DatabaseCalendar(), _today(None))
         state.save()
-        _audit(action, state, actor, detail)
+        audit_clock(action, state, actor, detail)
     return state
 
 
@@ -201,7 +201,8 @@ def stop_clock(
     return _change(clock_id, "deadlines.clock.stop", apply, {"on": on.isoformat()}, actor, calendar)
 
 
-def _audit(action: str, state: ClockState, actor: Any, detail: dict[str, Any]) -> None:
+def audit_clock(action: str, state: ClockState, actor: Any, detail: dict[str, Any]) -> None:
+    """The audit event of a change to ``state``, written into the caller's transaction."""
     record(
         action,
         actor=actor,

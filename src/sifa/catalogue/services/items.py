@@ -1,4 +1,5 @@
-"""Catalogue commands — the only write path. Each is atomic, checks permission and is audited.
+"""Authoring commands on catalogue items: create, draft, edit a draft and its children, publish,
+withdraw. Each is atomic, checks permission and is audited.
 
 Permission: a catalogue admin (``Role.CATALOGUE_ADMIN``) of the item's owning organisation or of
 an organisation above it (the membership path is a prefix of the owner's path), or a superuser.
@@ -14,7 +15,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from sifa.audit.services import record
-from sifa.catalogue import forms, search
+from sifa.catalogue import forms
 from sifa.catalogue.errors import quality_gate, version_immutable
 from sifa.catalogue.identifiers import validate_basic_code
 from sifa.catalogue.models import (
@@ -35,6 +36,7 @@ from sifa.catalogue.models import (
     VersionStatus,
 )
 from sifa.catalogue.quality import check_version
+from sifa.catalogue.services.search_index import index_item
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import actor_for
@@ -72,7 +74,10 @@ def _authorise(user: Any, owner: Organisation, system: bool) -> None:
     )
 
 
-def _audit(action: str, user: Any, item: CatalogueItem, object_id: str, detail: dict | None = None) -> None:
+def audit_item(
+    action: str, user: Any, item: CatalogueItem, object_id: str, detail: dict | None = None
+) -> None:
+    """The audit event ``catalogue.<action>`` of a change to ``item``, in the caller's transaction."""
     record(
         f"catalogue.{action}",
         actor=user,
@@ -177,7 +182,7 @@ def create_item(
     if errors:
         raise _invalid(errors)
     item.save()
-    _audit("item.create", by, item, item.basic_code, {"name": name})
+    audit_item("item.create", by, item, item.basic_code, {"name": name})
     return item
 
 
@@ -202,7 +207,9 @@ def new_draft(item: CatalogueItem, *, by: Any = None, system: bool = False) -> I
     draft.save()
     if base is not None:
         _copy_children(base, draft)
-    _audit("version.draft", by, item, f"{item.basic_code}/v{number}", {"from": base.number if base else None})
+    audit_item(
+        "version.draft", by, item, f"{item.basic_code}/v{number}", {"from": base.number if base else None}
+    )
     return draft
 
 
@@ -265,7 +272,7 @@ def update_draft(
         ProcessDefinition.objects.update_or_create(
             version=version, defaults={"bpmn_file": fields["bpmn_file"]}
         )
-    _audit("version.update", by, item, f"{item.basic_code}/v{version.number}", {"fields": sorted(fields)})
+    audit_item("version.update", by, item, f"{item.basic_code}/v{version.number}", {"fields": sorted(fields)})
     return version
 
 
@@ -300,11 +307,16 @@ def _save_child(row: models.Model, data: dict[str, Any], label: str) -> models.M
     return row
 
 
+def _locked(version_id: int) -> ItemVersion:
+    """The version row locked for this transaction (only its own row), with its item's owner."""
+    return (
+        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version_id)
+    )
+
+
 def _child_version(row: models.Model) -> ItemVersion:
     version = row.process.version if isinstance(row, Stage) else row.version
-    return (
-        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
-    )
+    return _locked(version.pk)
 
 
 def _draft_process(version: ItemVersion) -> ProcessDefinition:
@@ -314,9 +326,7 @@ def _draft_process(version: ItemVersion) -> ProcessDefinition:
 @transaction.atomic
 def add_child(version: ItemVersion, kind: str, data: dict[str, Any], *, by: Any = None, system: bool = False):
     """Add a ``material``, ``stage``, ``situation`` or ``fee`` to a draft."""
-    version = (
-        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
-    )
+    version = _locked(version.pk)
     _authorise(by, version.item.owner, system)
     _require_draft(version)
     model = _CHILD_MODELS.get(kind)
@@ -324,7 +334,9 @@ def add_child(version: ItemVersion, kind: str, data: dict[str, Any], *, by: Any 
         raise ServiceError("catalogue.unknown_child", "不支持的子项类型")
     row = model(process=_draft_process(version)) if model is Stage else model(version=version)
     row = _save_child(row, data, kind)
-    _audit(f"{kind}.add", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk})
+    audit_item(
+        f"{kind}.add", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk}
+    )
     return row
 
 
@@ -335,7 +347,9 @@ def update_child(row: models.Model, data: dict[str, Any], *, by: Any = None, sys
     _require_draft(version)
     kind = _CHILD_KINDS[type(row)]
     row = _save_child(type(row).objects.get(pk=row.pk), data, kind)
-    _audit(f"{kind}.update", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk})
+    audit_item(
+        f"{kind}.update", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk}
+    )
     return row
 
 
@@ -346,7 +360,7 @@ def remove_child(row: models.Model, *, by: Any = None, system: bool = False) -> 
     _require_draft(version)
     kind, pk = _CHILD_KINDS[type(row)], row.pk
     row.delete()
-    _audit(f"{kind}.remove", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": pk})
+    audit_item(f"{kind}.remove", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": pk})
 
 
 _CHILD_MODELS: dict[str, type[models.Model]] = {
@@ -364,9 +378,7 @@ _CHILD_KINDS = {model: kind for kind, model in _CHILD_MODELS.items()}
 @transaction.atomic
 def publish_version(version: ItemVersion, *, by: Any = None, system: bool = False) -> ItemVersion:
     """Publish a draft through the quality gate; the live version (if any) is superseded."""
-    version = (
-        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
-    )
+    version = _locked(version.pk)
     item = version.item
     _authorise(by, item.owner, system)
     _require_draft(version)
@@ -387,8 +399,8 @@ def publish_version(version: ItemVersion, *, by: Any = None, system: bool = Fals
     # Entries follow the live version; the timestamp lets provincial platforms sync (changed_since).
     ImplementationEntry.objects.filter(item=item).update(version=version, updated_at=now)
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
-    search.index_item(item)
-    _audit(
+    index_item(item)
+    audit_item(
         "version.publish",
         by,
         item,
@@ -401,9 +413,7 @@ def publish_version(version: ItemVersion, *, by: Any = None, system: bool = Fals
 @transaction.atomic
 def withdraw_version(version: ItemVersion, *, by: Any = None, system: bool = False) -> ItemVersion:
     """Withdraw a published version (the item is no longer offered) or discard a draft."""
-    version = (
-        ItemVersion.objects.select_for_update(of=("self",)).select_related("item__owner").get(pk=version.pk)
-    )
+    version = _locked(version.pk)
     item = version.item
     _authorise(by, item.owner, system)
     if version.status not in (VersionStatus.DRAFT, VersionStatus.PUBLISHED):
@@ -414,5 +424,5 @@ def withdraw_version(version: ItemVersion, *, by: Any = None, system: bool = Fal
     version.save()
     ImplementationEntry.objects.filter(item=item).update(updated_at=now)
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
-    _audit("version.withdraw", by, item, f"{item.basic_code}/v{version.number}")
+    audit_item("version.withdraw", by, item, f"{item.basic_code}/v{version.number}")
     return version
