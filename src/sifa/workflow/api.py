@@ -29,8 +29,8 @@ from sifa.mediation.selectors import case_summary
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.workflow import caseclocks, documents_api
-from sifa.workflow.commands import COMMANDS, run_command
 from sifa.workflow.selectors import case_for_staff, worklist
+from sifa.workflow.services import COMMANDS, run_command
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="输入有误（缺少理由、意见等），逐项列出"),

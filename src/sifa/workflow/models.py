@@ -2,7 +2,7 @@
 
 Worklists never touch the engine: they are plain indexed SQL over ``WorkItem`` (``status``,
 ``scope_path`` = the assigned organisation's path, ``warning_level``, ``due_on``). The projection is
-rewritten by every command in the same transaction as the engine state (``sifa.workflow.projection``).
+rewritten by every command in the same transaction as the engine state (``sifa.workflow.services.projection``).
 """
 
 from __future__ import annotations

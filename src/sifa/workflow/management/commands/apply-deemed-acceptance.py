@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from sifa.workflow.deemed import apply_deemed_acceptance
+from sifa.workflow.services import apply_deemed_acceptance
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from sifa.deadlines.tasks import recompute_open_clocks
-from sifa.workflow.projection import refresh_all
+from sifa.workflow.services import refresh_all
 
 
 class Command(BaseCommand):

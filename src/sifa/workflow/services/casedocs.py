@@ -215,7 +215,7 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
         )
     elif row.kind in (CaseDocumentKind.MEDIATION_AGREEMENT, CaseDocumentKind.MEDIATION_TERMINATION):
         from sifa.mediation import documents as mediation_documents
-        from sifa.mediation.services import case_of
+        from sifa.mediation.selectors import case_of
 
         case = case_of(application)
         if row.kind == CaseDocumentKind.MEDIATION_AGREEMENT:
@@ -335,10 +335,6 @@ def due_for_retry(now: dt.datetime | None = None) -> QuerySet[CaseDocument]:
             status=CaseDocumentStatus.PENDING, created_at__lte=now - dt.timedelta(seconds=RETRY_AFTER_SECONDS)
         )
     ).order_by("created_at", "id")
-
-
-def is_licensing(application: Application) -> bool:
-    return application.version.item.item_type == ItemType.LICENSING
 
 
 DENIAL_LETTERS: dict[str, str] = {"legal_aid.bpmn": CaseDocumentKind.LEGAL_AID_DENIAL}

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from sifa.deadlines.models import CalendarNotice, NoticeStatus
 from sifa.mediation.models import MediationCase, MediationOutcome
-from sifa.mediation.services import confirmation_due
+from sifa.mediation.services.cases import confirmation_due
 from sifa.notifications.services import notify
 
 REMIND_DAYS_BEFORE = 7
