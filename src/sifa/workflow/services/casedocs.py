@@ -30,6 +30,8 @@ from django.utils import timezone
 
 from sifa.applications.models import Application
 from sifa.applications.timeline import transition
+from sifa.audit.models import AuditResult
+from sifa.audit.services import record
 from sifa.catalogue.models import ItemType, LicenceEffect, Material
 from sifa.catalogue.timelimits import describe as describe_time_limit
 from sifa.documents.services import issue_document
@@ -313,16 +315,38 @@ def issue_owed(case_document_id: int) -> CaseDocument | None:
 
 
 def _record_failure(case_document_id: int, failure: Exception) -> CaseDocument | None:
-    row = CaseDocument.objects.filter(pk=case_document_id).first()
-    if row is None:
-        return None
-    row.attempts += 1
-    row.status = CaseDocumentStatus.FAILED
-    message = getattr(failure, "message", "") or f"{type(failure).__name__}: {failure}"
-    row.last_error = str(message)[:500]
-    backoff = min(RETRY_AFTER_SECONDS * 2 ** (row.attempts - 1), MAX_BACKOFF_SECONDS)
-    row.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff)
-    row.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
+    """Mark the row failed with its back-off, and audit it (``workflow.document_failed``) in the
+    same transaction: the trail shows every owed letter that could not be issued, and why."""
+    with transaction.atomic():
+        row = (
+            CaseDocument.objects.select_for_update(of=("self",))
+            .select_related("application")
+            .filter(pk=case_document_id)
+            .first()
+        )
+        if row is None:
+            return None
+        row.attempts += 1
+        row.status = CaseDocumentStatus.FAILED
+        message = getattr(failure, "message", "") or f"{type(failure).__name__}: {failure}"
+        row.last_error = str(message)[:500]
+        backoff = min(RETRY_AFTER_SECONDS * 2 ** (row.attempts - 1), MAX_BACKOFF_SECONDS)
+        row.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff)
+        row.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
+        application = row.application
+        record(
+            "workflow.document_failed",
+            object_type="Application",
+            object_id=str(application.number or application.pk),
+            scope_path=application.scope_path,
+            result=AuditResult.FAILED,
+            detail={
+                "kind": row.kind,
+                "attempts": row.attempts,
+                "error": row.last_error,
+                "next_attempt_at": row.next_attempt_at.isoformat(),
+            },
+        )
     return row
 
 
