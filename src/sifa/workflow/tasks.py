@@ -19,6 +19,7 @@ logger = logging.getLogger("sifa.workflow")
 @task()
 def issue_case_document(case_document_id: int) -> str:
     """Issue one owed case document; returns its status (``issued`` or ``failed``)."""
+    # Imported here: the services enqueue this task, so they import this module first.
     from sifa.workflow.services import issue_owed
 
     row = issue_owed(case_document_id)

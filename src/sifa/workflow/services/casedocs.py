@@ -3,13 +3,14 @@
 A command calls :func:`owe` inside its own transaction: that writes a ``CaseDocument`` row (the
 durable promise) and, only after the commit, enqueues :func:`sifa.workflow.tasks.issue_case_document`.
 Rendering and sealing take about half a second, so they never hold up the staff member's click,
-and a failure there can never undo the decision: the row stays ``failed`` with the reason, and
-``sifa issue-pending-documents`` (run by the scheduler) retries it with back-off.
+and a failure there can never undo the decision: the row stays ``failed`` with the reason (and the
+audit event ``workflow.document_failed``), and ``sifa issue-pending-documents`` (run by the
+scheduler) retries it with back-off.
 
 :func:`issue_owed` is idempotent: it locks the row, returns at once when it is already issued,
-and issues the licence through ``licences.issue_for_application`` (itself one licence per
-application) and the letter through ``documents.issue_document`` in one transaction with the
-timeline entry — so a retried task never makes a second document or licence.
+and applies the decision to the licence through ``licences.results.apply_decision`` (one licence
+per application) and issues the letter through ``documents.issue_document`` in one transaction
+with the timeline entry — so a retried task never makes a second document or licence.
 
 What an approval does to licences follows the pinned catalogue version
 (``licences.results.apply_decision``): a new licence, a re-issued version (换发) or a cancelled
@@ -37,7 +38,10 @@ from sifa.catalogue.timelimits import describe as describe_time_limit
 from sifa.documents.services import issue_document
 from sifa.licences.models import IssueKind, LicenceStatus
 from sifa.licences.results import apply_decision, changed_particulars
+from sifa.mediation import documents as mediation_documents
+from sifa.mediation.selectors import case_of
 from sifa.organisations.models import Organisation
+from sifa.workflow import tasks
 from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
 
 logger = logging.getLogger("sifa.workflow")
@@ -93,9 +97,7 @@ def owe(
         },
     )
     if created:
-        from sifa.workflow.tasks import enqueue_issue
-
-        transaction.on_commit(lambda: enqueue_issue(row.pk))
+        transaction.on_commit(lambda: tasks.enqueue_issue(row.pk))
     return row
 
 
@@ -216,9 +218,6 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
             received_on=timezone.localdate(application.received_at) if application.received_at else None,
         )
     elif row.kind in (CaseDocumentKind.MEDIATION_AGREEMENT, CaseDocumentKind.MEDIATION_TERMINATION):
-        from sifa.mediation import documents as mediation_documents
-        from sifa.mediation.selectors import case_of
-
         case = case_of(application)
         if row.kind == CaseDocumentKind.MEDIATION_AGREEMENT:
             return mediation_documents.agreement_context(case)
