@@ -18,9 +18,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from sifa.audit.models import AuditResult
-from sifa.audit.services import record
 from sifa.core.errors import ServiceError
 from sifa.workflow.models import StartAlert
+from sifa.workflow.services.case_audit import record_case
 
 logger = logging.getLogger("sifa.workflow")
 
@@ -63,11 +63,9 @@ def record_start_failure(application: Any, error: BaseException, *, source: str)
                 last_seen_at=now,
                 scope_path=application.scope_path,
             )
-        record(
+        record_case(
             "workflow.start_failed",
-            object_type="Application",
-            object_id=str(application.number or application.pk),
-            scope_path=application.scope_path,
+            application,
             result=AuditResult.FAILED,
             detail={"code": code, "source": source},
         )

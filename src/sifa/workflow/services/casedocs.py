@@ -32,7 +32,6 @@ from django.utils import timezone
 from sifa.applications.models import Application
 from sifa.applications.timeline import transition
 from sifa.audit.models import AuditResult
-from sifa.audit.services import record
 from sifa.catalogue.models import ItemType, LicenceEffect, Material
 from sifa.catalogue.timelimits import describe as describe_time_limit
 from sifa.documents.services import issue_document
@@ -43,6 +42,7 @@ from sifa.mediation.selectors import case_of
 from sifa.organisations.models import Organisation
 from sifa.workflow import tasks
 from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
+from sifa.workflow.services.case_audit import record_case
 
 logger = logging.getLogger("sifa.workflow")
 
@@ -332,12 +332,9 @@ def _record_failure(case_document_id: int, failure: Exception) -> CaseDocument |
         backoff = min(RETRY_AFTER_SECONDS * 2 ** (row.attempts - 1), MAX_BACKOFF_SECONDS)
         row.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff)
         row.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
-        application = row.application
-        record(
+        record_case(
             "workflow.document_failed",
-            object_type="Application",
-            object_id=str(application.number or application.pk),
-            scope_path=application.scope_path,
+            row.application,
             result=AuditResult.FAILED,
             detail={
                 "kind": row.kind,

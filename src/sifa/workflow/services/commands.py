@@ -153,9 +153,8 @@ def refuse(ctx: CommandContext) -> None:
     clocks.stop_all(ctx.application, ctx.today, ctx.user)  # clocks counted from receipt
     ctx.record(ApplicationStatus.NOT_ACCEPTED, "refused", "不予受理", reasons, fields={"closed_at": ctx.now})
     notify_applicant(ctx.application, "application.refused", reasons=reasons)
-    if is_licensing(
-        ctx.application
-    ):  # the 不予受理通知书 cites 行政许可法 §32; other items get the notice above
+    # The 不予受理通知书 cites 行政许可法 §32; other items get the notice above.
+    if is_licensing(ctx.application):
         casedocs.owe(
             ctx.application,
             CaseDocumentKind.REFUSAL_NOTICE,

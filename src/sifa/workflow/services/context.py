@@ -16,7 +16,6 @@ from typing import Any
 
 from sifa.applications.models import Application
 from sifa.applications.timeline import transition
-from sifa.audit.services import record
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.notifications.services import notify
 from sifa.organisations.models import Organisation, Role
@@ -25,6 +24,7 @@ from sifa.workflow.engine import runtime
 from sifa.workflow.engine.registry import ProcessFile
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
 from sifa.workflow.services import projection
+from sifa.workflow.services.case_audit import record_case
 from sifa.workflow.services.start import process_file_of
 
 INPUT_LABELS = {
@@ -160,14 +160,12 @@ def bad_input(errors: list[dict[str, str]]) -> ServiceError:
 
 
 def audit(ctx: CommandContext, command: str) -> None:
-    record(
+    record_case(
         f"workflow.{command}",
+        ctx.application,
         actor=ctx.user,
         organisation=ctx.item.organisation if ctx.item else None,
         role=ctx.role,
-        object_type="Application",
-        object_id=str(ctx.application.number or ctx.application.pk),
-        scope_path=ctx.application.scope_path,
         detail={"status": ctx.application.status, **ctx.audit},
     )
 

@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.timeline import transition
-from sifa.audit.services import record
 from sifa.catalogue.models import ItemType
 from sifa.core.errors import Conflict
 from sifa.deadlines.calendar import CalendarDataMissing, WorkingCalendar
@@ -33,6 +32,7 @@ from sifa.workflow.engine import runtime
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.services import clocks, projection
 from sifa.workflow.services.alerts import record_start_failure
+from sifa.workflow.services.case_audit import record_case
 from sifa.workflow.services.start import process_file_of, start_case
 
 logger = logging.getLogger("sifa.workflow")
@@ -119,10 +119,4 @@ def deem_accepted(application: Application, received_on: dt.date) -> None:
             instance.state = runtime.dump(workflow)
             instance.version += 1
             instance.save(update_fields=["state", "version", "updated_at"])
-        record(
-            "workflow.deemed_accepted",
-            object_type="Application",
-            object_id=str(application.number or application.pk),
-            scope_path=application.scope_path,
-            detail={"received_on": received_on.isoformat()},
-        )
+        record_case("workflow.deemed_accepted", application, detail={"received_on": received_on.isoformat()})

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.audit.services import record
 from sifa.core.errors import Conflict
 from sifa.workflow import caseclocks
 from sifa.workflow.engine import runtime
@@ -24,6 +23,7 @@ from sifa.workflow.engine.registry import ProcessFile, process_for
 from sifa.workflow.models import ProcessInstance
 from sifa.workflow.services import clocks, projection
 from sifa.workflow.services.alerts import resolve_start_failure
+from sifa.workflow.services.case_audit import record_case
 
 STARTABLE = (ApplicationStatus.SUBMITTED, ApplicationStatus.PENDING_ACCEPTANCE)
 
@@ -60,12 +60,10 @@ def start_case(application: Application, *, actor: Any = None, on: dt.date | Non
             clocks.start_case_clocks(application, on or timezone.localdate(), actor)
         projection.sync(application, process, runtime.ready_tasks(workflow), on=on or timezone.localdate())
         resolve_start_failure(application)
-        record(
+        record_case(
             "workflow.start",
+            application,
             actor=actor,
-            object_type="Application",
-            object_id=str(application.number or application.pk),
-            scope_path=application.scope_path,
             detail={"process": process.process_id, "file": process.file_name},
         )
     return instance

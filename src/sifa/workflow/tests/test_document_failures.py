@@ -9,7 +9,7 @@ import pytest
 from sifa.audit.models import AuditEvent, AuditResult
 from sifa.core.errors import ServiceError
 from sifa.workflow.models import CaseDocument, CaseDocumentStatus
-from sifa.workflow.services import casedocs, issue_owed
+from sifa.workflow.services import case_audit, casedocs, issue_owed
 from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
 
 pytestmark = pytest.mark.urls("sifa.workflow.tests.urls")
@@ -44,7 +44,7 @@ def test_the_failure_mark_and_its_audit_event_commit_together(owed, monkeypatch)
     def audit_down(*args, **kwargs):
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(casedocs, "record", audit_down)
+    monkeypatch.setattr(case_audit, "record", audit_down)
     with pytest.raises(RuntimeError):
         issue_owed(owed.pk)
     owed.refresh_from_db()
