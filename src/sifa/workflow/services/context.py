@@ -67,7 +67,7 @@ class CommandContext:
         return self._process
 
     @property
-    def workflow(self):
+    def workflow(self) -> Any:
         if self._workflow is None:
             self._workflow = runtime.load(self.process, self.instance.state)
         return self._workflow
