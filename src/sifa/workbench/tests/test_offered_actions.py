@@ -12,9 +12,11 @@ from sifa.accounts.models import User
 from sifa.applications.models import ApplicationStatus
 from sifa.catalogue.models import ItemVersion, ProcessDefinition, VersionStatus
 from sifa.deadlines.models import ClockPurpose, ClockState
+from sifa.workbench.actions import ACTIONS
 from sifa.workbench.tests import world as W
 from sifa.workbench.tests.test_actions import act
 from sifa.workflow.services import apply_deemed_acceptance, run_command, start_case
+from sifa.workflow.transitions import TRANSITIONS
 
 pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -74,3 +76,9 @@ def test_a_deemed_accepted_immediate_case_offers_only_the_decision(login, people
     act(client, case, "accept", {"decision": "deny", "reasons": "证书记载事项无需变更"})
     case.refresh_from_db()
     assert case.status == ApplicationStatus.DENIED
+
+
+def test_every_staff_command_of_the_transition_table_has_its_action_form():
+    """A row added to the table without a workbench action would break the case page."""
+    staff_commands = {name for name, rule in TRANSITIONS.items() if not rule.by_applicant}
+    assert staff_commands <= set(ACTIONS)
