@@ -1,20 +1,12 @@
-"""The statutory commands of a case, one handler each (dispatched by ``services.dispatch``).
+"""The statutory commands of a case, one handler each: accept, refuse, request_correction, review,
+decide, assign, deliver, and the case commands suspend, resume, extend and withdraw.
 
-| command            | task kind             | who                                   |
-|--------------------|-----------------------|---------------------------------------|
-| accept             | accept, accept_decide | window clerk (assigned org or below)  |
-| refuse             | accept, accept_decide | window clerk (assigned org or below)  |
-| request_correction | accept, accept_decide | window clerk (assigned org or below)  |
-| review             | review; decide→return | the task's role at the assigned org   |
-| decide             | decide                | decision maker at the assigned org    |
-| assign             | assign                | the task's role at the assigned org   |
-| deliver            | deliver               | window clerk (assigned org or below)  |
-| suspend/resume     | any open task         | reviewer or decision maker holding an open task's org |
-| extend             | open task of the deciding organisation | reviewer or decision maker there (行政许可法 §42) |
-| withdraw           | —                     | the applicant (or their agent while a mandate covers it) |
-
-In which statuses each may run, and why, is ``sifa.workflow.transitions.TRANSITIONS``; the commands
-of the legal-aid objection and of mediation are in ``services.service_commands``.
+Which status, task kind and role each needs — and why — is the one transition table
+(``sifa.workflow.transitions.TRANSITIONS``); a handler runs only after ``run_command``
+(``services.dispatch``) has checked them. It reads its input (400 listing every problem), completes
+the engine task, moves clocks, status and timeline, notifies the applicant, owes the documents and
+fills ``ctx.audit``. The commands of the legal-aid objection and of mediation are in
+``services.service_commands``.
 """
 
 from __future__ import annotations

@@ -1,16 +1,10 @@
-"""Commands of the public-service procedures: the legal-aid objection and people's mediation.
-
-| command            | task kind | who (at the assigned organisation)      | statute |
-|--------------------|-----------|-----------------------------------------|---------|
-| rule               | rule      | decision maker of the bureau            | 法律援助法 §49 |
-| assign_mediators   | mediate   | reviewer (承办人) of the 司法所          | 人民调解法 §19, §23 |
-| record_session     | mediate   | reviewer of the 司法所                   | §22, §27 |
-| conclude_mediation | mediate   | reviewer of the 司法所                   | §26, §28–§29, §33 |
+"""Commands of the public-service procedures: the legal-aid objection (``rule``, 法律援助法 §49) and
+people's mediation (``assign_mediators``, ``record_session``, ``conclude_mediation``, 人民调解法).
 
 They run inside :func:`sifa.workflow.services.run_command` like every other command (scope →
-state → role → input, one transaction, audit ``workflow.<command>``; the statuses they are allowed
-in are rows of ``sifa.workflow.transitions.TRANSITIONS``). The mediation's own rows are written by
-``sifa.mediation.services``; only ``conclude_mediation`` completes the engine task.
+state → role → input, one transaction, audit ``workflow.<command>``); their statuses, task kinds
+and the reason are rows of ``sifa.workflow.transitions.TRANSITIONS``. The mediation's own rows are
+written by ``sifa.mediation.services``; only ``conclude_mediation`` completes the engine task.
 """
 
 from __future__ import annotations
