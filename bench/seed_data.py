@@ -187,7 +187,7 @@ def _required_materials(application) -> list[int]:
 def _accepted_case(entry, citizen, clerk, id_number: str, pdf: bytes) -> tuple[str, str]:
     from sifa.applications.models import ApplicationStatus
     from sifa.applications.services import run_pre_review, start_draft, submit, upload_material
-    from sifa.workflow.commands import run_command
+    from sifa.workflow.services import run_command
 
     draft = start_draft(entry, actor=citizen, form_data=_form(id_number))
     for material in _required_materials(draft):

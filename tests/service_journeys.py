@@ -114,7 +114,7 @@ def only_open(number: str) -> WorkItem:
 def issue_documents() -> list[CaseDocument]:
     """Issue every owed document now, as the worker does after the commands' commits (the test
     transaction never commits, so their on-commit jobs never ran); returns the rows issued."""
-    from sifa.workflow.casedocs import issue_owed
+    from sifa.workflow.services import issue_owed
 
     rows = list(CaseDocument.objects.filter(status=CaseDocumentStatus.PENDING).order_by("id"))
     for row in rows:

@@ -31,8 +31,8 @@ from sifa.licences.models import Licence
 from sifa.organisations.models import OrganisationKind
 from sifa.organisations.scope import actor_for
 from sifa.workflow.engine.registry import process_for
-from sifa.workflow.projection import lane_organisation
-from sifa.workflow.services import holds_role
+from sifa.workflow.services import lane_organisation
+from sifa.workflow.transitions import holds_role
 
 pytestmark = [pytest.mark.django_db]
 

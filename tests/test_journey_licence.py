@@ -33,8 +33,8 @@ from sifa.documents.tests.tools import pdfsig
 from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
 from sifa.organisations.models import Role
-from sifa.workflow import casedocs
 from sifa.workflow.models import CaseDocument, CaseDocumentStatus
+from sifa.workflow.services import casedocs
 from tests.test_journey_lawyer_licence import (  # noqa: F401  (fixture)
     _apply_correct_and_pass,
     _staff,

@@ -23,7 +23,7 @@ from sifa.applications.models import Application, ApplicationStatus
 from sifa.licences import pdf as licence_pdf
 from sifa.licences.models import Licence
 from sifa.organisations.models import Membership, Role
-from sifa.workflow.commands import run_command
+from sifa.workflow.services import run_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.portal.tests.test_citizen_support")]
 

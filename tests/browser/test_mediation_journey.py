@@ -16,8 +16,7 @@ from sifa.catalogue.services import generate_entries
 from sifa.mediation.models import MediationCommittee, Mediator
 from sifa.organisations.models import OrganisationKind, Region, Role
 from sifa.workbench.tests import world as W
-from sifa.workflow.commands import run_command
-from sifa.workflow.services import start_case
+from sifa.workflow.services import run_command, start_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.workbench.tests.urls")]
 

@@ -28,10 +28,8 @@ from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services.drafts import missing_material_errors
 from sifa.catalogue.models import ImplementationEntry
 from sifa.organisations.models import Membership, Role
-from sifa.workflow.casedocs import issue_owed
-from sifa.workflow.commands import run_command
 from sifa.workflow.models import CaseDocument, CaseDocumentStatus, WorkItem, WorkItemStatus
-from sifa.workflow.services import start_case
+from sifa.workflow.services import issue_owed, run_command, start_case
 
 LAWYER_FULL_TIME = "000100001001"
 """律师执业许可（专职律师执业）: its result is 律师执业证书 (licence type 律师执业证)."""

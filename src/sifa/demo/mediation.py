@@ -10,6 +10,7 @@ from sifa.accounts.management.commands import _demo
 from sifa.accounts.models import User
 from sifa.mediation import services
 from sifa.mediation.models import MediationCommittee, Mediator
+from sifa.mediation.selectors import roster
 
 ROSTER = [
     (
@@ -42,4 +43,4 @@ def ensure_roster() -> list[Mediator]:
                 services.add_mediator(
                     keeper, committee, name=mediator, position=position, specialties=specialties
                 )
-    return list(services.roster(office))
+    return list(roster(office))

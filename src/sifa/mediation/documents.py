@@ -1,6 +1,6 @@
 """What the 人民调解协议书 and the 调解终止记录 say, read from the concluded mediation.
 
-The workflow's document job (``sifa.workflow.casedocs``) calls these when it renders the owed
+The workflow's document job (``sifa.workflow.services.casedocs``) calls these when it renders the owed
 document, so the letter always shows what was recorded — the parties (§29(1)), the facts and
 terms (§29(2)–(3)), the mediators, the §33 confirmation date, or the reason and remedies (§26).
 """

@@ -47,12 +47,23 @@ class MediationCommittee(models.Model):
         verbose_name="指导的司法所",
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The judicial office whose roster the committee is on",
+        help_text="人民调解法 §5, §10: the judicial office (司法所) whose roster the committee is on",
     )
-    name = models.CharField("名称", max_length=100)
-    kind = models.CharField("类别", max_length=20, choices=CommitteeKind.choices)
-    is_active = models.BooleanField("在册", default=True)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    name = models.CharField(
+        "名称", max_length=100, help_text="人民调解法 §7: the committee's name, unique on the office's roster"
+    )
+    kind = models.CharField(
+        "类别",
+        max_length=20,
+        choices=CommitteeKind.choices,
+        help_text="人民调解法 §8, §34: who set it up (村民委员会、居民委员会、企业事业单位、乡镇（街道）、行业性专业性)",
+    )
+    is_active = models.BooleanField(
+        "在册", default=True, help_text="Off the roster: no longer offered or assignable; its cases keep it"
+    )
+    created_at = models.DateTimeField(
+        "登记时间", auto_now_add=True, help_text="When it was put on the roster"
+    )
 
     class Meta:
         verbose_name = "人民调解委员会"
@@ -72,13 +83,33 @@ class Mediator(models.Model):
     data_class = "public"
 
     committee = models.ForeignKey(
-        MediationCommittee, verbose_name="人民调解委员会", on_delete=models.PROTECT, related_name="mediators"
+        MediationCommittee,
+        verbose_name="人民调解委员会",
+        on_delete=models.PROTECT,
+        related_name="mediators",
+        help_text="人民调解法 §13: 人民调解员由人民调解委员会委员和人民调解委员会聘任的人员担任",
     )
-    name = models.CharField("姓名", max_length=50)
-    position = models.CharField("职务", max_length=20, choices=MediatorPosition.choices)
-    specialties = models.CharField("擅长调解的纠纷", max_length=200, blank=True)
-    is_active = models.BooleanField("在册", default=True)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    name = models.CharField("姓名", max_length=50, help_text="Public: applicants choose by name (§23(1))")
+    position = models.CharField(
+        "职务",
+        max_length=20,
+        choices=MediatorPosition.choices,
+        help_text="人民调解法 §8 (主任、副主任、委员) or §13 (委员会聘任的人员)",
+    )
+    specialties = models.CharField(
+        "擅长调解的纠纷",
+        max_length=200,
+        blank=True,
+        help_text="Shown to applicants choosing a mediator (§23(1))",
+    )
+    is_active = models.BooleanField(
+        "在册",
+        default=True,
+        help_text="Off the roster: no longer offered or assignable; sessions keep the name",
+    )
+    created_at = models.DateTimeField(
+        "登记时间", auto_now_add=True, help_text="When they were put on the roster"
+    )
 
     class Meta:
         verbose_name = "人民调解员"
@@ -101,9 +132,13 @@ class MediationCase(models.Model):
     data_class = "case"
 
     application = models.OneToOneField(
-        "applications.Application", verbose_name="办件", on_delete=models.CASCADE, related_name="mediation"
+        "applications.Application",
+        verbose_name="办件",
+        on_delete=models.CASCADE,
+        related_name="mediation",
+        help_text="The 人民调解申请 (人民调解法 §17: 当事人可以向人民调解委员会申请调解), once accepted",
     )
-    scope_path = PathField("管辖路径", db_index=True, help_text="The application's scope path")
+    scope_path = PathField("管辖路径", db_index=True, help_text="The application's scope path (the 司法所)")
     committee = models.ForeignKey(
         MediationCommittee,
         verbose_name="调解的人民调解委员会",
@@ -111,28 +146,59 @@ class MediationCase(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        help_text="人民调解法 §19: the committee whose mediators were assigned (one per dispute)",
     )
     mediators = models.ManyToManyField(
-        Mediator, verbose_name="指定的人民调解员", blank=True, related_name="cases"
+        Mediator,
+        verbose_name="指定的人民调解员",
+        blank=True,
+        related_name="cases",
+        help_text="人民调解法 §19: 指定一名或者数名人民调解员进行调解",
     )
     preferred = models.JSONField(
-        "申请人选择的调解员", default=list, blank=True, help_text="Names from the form (人民调解法 §23(1))"
+        "申请人选择的调解员",
+        default=list,
+        blank=True,
+        help_text="人民调解法 §23(1) 选择或者接受人民调解员: the names the applicant gave in the form",
     )
     preference_note = models.TextField(
-        "未按申请人选择指定的说明", blank=True, help_text="Required when a chosen mediator is not assigned"
+        "未按申请人选择指定的说明",
+        blank=True,
+        help_text="人民调解法 §23(1): required when a mediator the applicant chose is not assigned",
     )
     outcome = models.CharField(
-        "调解结果", max_length=20, choices=MediationOutcome.choices, default=MediationOutcome.OPEN, blank=True
+        "调解结果",
+        max_length=20,
+        choices=MediationOutcome.choices,
+        default=MediationOutcome.OPEN,
+        blank=True,
+        help_text="人民调解法 §28 调解协议 or §26 调解不成的，应当终止调解; empty while mediating",
     )
-    concluded_on = models.DateField("结案日期", null=True, blank=True)
-    facts = models.TextField("纠纷的主要事实、争议事项以及各方当事人的责任", blank=True, help_text="§29(2)")
-    terms = models.JSONField("协议内容、履行方式和期限", default=list, blank=True, help_text="§29(3)")
-    effective_on = models.DateField("协议生效日期", null=True, blank=True, help_text="§29: signed by all")
+    concluded_on = models.DateField(
+        "结案日期", null=True, blank=True, help_text="The day the mediation ended"
+    )
+    facts = models.TextField(
+        "纠纷的主要事实、争议事项以及各方当事人的责任",
+        blank=True,
+        help_text="人民调解法第二十九条第一款第（二）项（调解协议书载明的事项）",
+    )
+    terms = models.JSONField(
+        "协议内容、履行方式和期限",
+        default=list,
+        blank=True,
+        help_text="人民调解法第二十九条第一款第（三）项：当事人达成调解协议的内容，履行的方式、期限 — one line per term",
+    )
+    effective_on = models.DateField(
+        "协议生效日期",
+        null=True,
+        blank=True,
+        help_text="人民调解法第二十九条第二款：自各方当事人签名、盖章或者按指印，人民调解员签名并加盖人民调解委员会印章之日起生效",
+    )
     confirmation_due = models.DateField(
         "申请司法确认的截止日期",
         null=True,
         blank=True,
-        help_text="§33: 30 days from effect; 民法典 §203 moves a last day that is a rest day",
+        help_text="人民调解法 §33: 自调解协议生效之日起三十日内; 民法典 §203 moves a last day that is a rest day",
     )
     confirmation_due_exact = models.BooleanField(
         "截止日期已按工作日历确定",
@@ -145,9 +211,23 @@ class MediationCase(models.Model):
         help_text="The date counts a year whose holiday notice is not entered (provisional calendar): "
         "暂定 until it is, then recomputed by sifa remind-judicial-confirmation",
     )
-    termination_reason = models.TextField("终止调解的原因", blank=True, help_text="§26")
-    notified_at = models.DateTimeField("司法确认告知时间", null=True, blank=True)
-    reminded_at = models.DateTimeField("司法确认提醒时间", null=True, blank=True)
+    termination_reason = models.TextField(
+        "终止调解的原因",
+        blank=True,
+        help_text="人民调解法 §26 调解不成; or a party refused or asked to end it (§17, §23(2))",
+    )
+    notified_at = models.DateTimeField(
+        "司法确认告知时间",
+        null=True,
+        blank=True,
+        help_text="When the applicant was told of the §33 window, with the agreement",
+    )
+    reminded_at = models.DateTimeField(
+        "司法确认提醒时间",
+        null=True,
+        blank=True,
+        help_text="When the §33 reminder was sent (a week before the last day; once)",
+    )
 
     class Meta:
         verbose_name = "人民调解案件"
@@ -166,18 +246,40 @@ class MediationSession(models.Model):
     data_class = "case"
 
     case = models.ForeignKey(
-        MediationCase, verbose_name="调解案件", on_delete=models.CASCADE, related_name="sessions"
+        MediationCase,
+        verbose_name="调解案件",
+        on_delete=models.CASCADE,
+        related_name="sessions",
+        help_text="人民调解法 §27: 人民调解员应当记录调解情况",
     )
-    number = models.PositiveSmallIntegerField("次序")
-    held_on = models.DateField("调解日期")
-    place = models.CharField("调解地点", max_length=200)
-    mediators = models.ManyToManyField(Mediator, verbose_name="参加调解的人民调解员", related_name="+")
-    parties_present = models.CharField("到场当事人及其他参加人员", max_length=300)
-    summary = models.TextField("调解情况")
+    number = models.PositiveSmallIntegerField("次序", help_text="1, 2, … within the case")
+    held_on = models.DateField(
+        "调解日期",
+        help_text="Between the acceptance and the day it is recorded (人民调解法 §21: 及时、就地进行)",
+    )
+    place = models.CharField("调解地点", max_length=200, help_text="人民调解法 §21: 就地进行")
+    mediators = models.ManyToManyField(
+        Mediator,
+        verbose_name="参加调解的人民调解员",
+        related_name="+",
+        help_text="The assigned mediators who took part (人民调解法 §19)",
+    )
+    parties_present = models.CharField(
+        "到场当事人及其他参加人员",
+        max_length=300,
+        help_text="Parties present and others who took part (人民调解法 §20: 在征得当事人的同意后，可以邀请当事人的亲属、邻里、同事等参与调解)",
+    )
+    summary = models.TextField(
+        "调解情况", help_text="人民调解法 §22, §27: what was heard and proposed (internal)"
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The staff member who recorded it",
     )
-    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True, help_text="When it was recorded")
 
     class Meta:
         verbose_name = "调解记录"

@@ -1,12 +1,34 @@
-"""Reads of the mediation: the public roster of a 司法所, and one case as staff and the API see it."""
+"""Reads of the mediation: the public roster of a 司法所, and one case as staff and the API see it.
+
+Nothing here writes; the roster and the cases are written by ``sifa.mediation.services``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sifa.mediation.models import MediationCase, MediationCommittee
-from sifa.mediation.services import roster
+from django.db.models import QuerySet
+
+from sifa.core.errors import NotFound
+from sifa.mediation.models import MediationCase, MediationCommittee, Mediator
 from sifa.organisations.models import Organisation
+
+
+def roster(office: Organisation) -> QuerySet[Mediator]:
+    """The mediators an applicant at ``office`` may choose and staff may assign."""
+    return (
+        Mediator.objects.filter(committee__organisation=office, committee__is_active=True, is_active=True)
+        .select_related("committee")
+        .order_by("committee__name", "name", "id")
+    )
+
+
+def case_of(application: Any) -> MediationCase:
+    """The mediation of an accepted application (404 ``mediation.not_found`` before acceptance)."""
+    case = MediationCase.objects.filter(application=application).select_related("committee").first()
+    if case is None:
+        raise NotFound("该办件没有人民调解记录", code="mediation.not_found")
+    return case
 
 
 def committees(office: Organisation, *, include_inactive: bool = False) -> list[MediationCommittee]:

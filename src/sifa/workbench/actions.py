@@ -1,9 +1,11 @@
 """The actions of the case page: which ones the signed-in staff member may take now, and how each
 one reaches its service.
 
-Availability mirrors the checks of ``sifa.workflow.commands`` (task kind, role at the assigned
-organisation, 一窗受理 for window work) so nobody is offered a button that can only fail; the
-service still re-checks everything when the form is confirmed.
+The workflow's actions are exactly ``sifa.workflow.transitions.offers`` — the transition table
+(status, §42/§45 guards), the task kind and the role at the assigned organisation (一窗受理 for window
+work) that ``run_command`` itself applies — so nobody is offered a button that can only fail; the
+service still re-checks everything when the form is confirmed. Pre-review actions before the
+process starts are the applications app's (``NOTICE_STATUSES``).
 """
 
 from __future__ import annotations
@@ -16,15 +18,12 @@ from sifa.applications import services as application_services
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services.prereview import NOTICE_STATUSES
 from sifa.applications.timeline import TERMINAL_STATUSES
-from sifa.catalogue.models import ItemType
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor
 from sifa.workbench import forms, service_forms
-from sifa.workflow import caseclocks
-from sifa.workflow.commands import CASE_ROLES, COMMANDS, DECIDED, extension_refusal, run_command
 from sifa.workflow.models import WorkItem
-from sifa.workflow.service_commands import SERVICE_COMMANDS
-from sifa.workflow.services import holds_role
+from sifa.workflow.services import run_command
+from sifa.workflow.transitions import TRANSITIONS, offers
 
 PRE_REVIEW_ROLES = (Role.WINDOW_CLERK,)
 
@@ -80,20 +79,22 @@ ACTIONS: dict[str, ActionSpec] = {
             "已发出一次性告知书",
         ),
         ActionSpec(
-            "review", COMMANDS["review"].label, forms.ReviewForm, _workflow("review"), "", "审查意见已提交"
+            "review", TRANSITIONS["review"].label, forms.ReviewForm, _workflow("review"), "", "审查意见已提交"
         ),
         ActionSpec(
             "decide",
-            COMMANDS["decide"].label,
+            TRANSITIONS["decide"].label,
             forms.DecideForm,
             _workflow("decide"),
             "决定作出后不能在本系统撤销。",
             "已作出决定",
         ),
-        ActionSpec("assign", COMMANDS["assign"].label, forms.AssignForm, _workflow("assign"), "", "已指派"),
+        ActionSpec(
+            "assign", TRANSITIONS["assign"].label, forms.AssignForm, _workflow("assign"), "", "已指派"
+        ),
         ActionSpec(
             "deliver",
-            COMMANDS["deliver"].label,
+            TRANSITIONS["deliver"].label,
             forms.DeliverForm,
             _workflow("deliver"),
             "送达后办件即办结。",
@@ -118,7 +119,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "rule",
-            SERVICE_COMMANDS["rule"].label,
+            TRANSITIONS["rule"].label,
             service_forms.RuleForm,
             _workflow("rule"),
             "异议审查决定作出后不能在本系统撤销。",
@@ -126,7 +127,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "assign_mediators",
-            SERVICE_COMMANDS["assign_mediators"].label,
+            TRANSITIONS["assign_mediators"].label,
             service_forms.AssignMediatorsForm,
             _workflow("assign_mediators"),
             "",
@@ -134,7 +135,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "record_session",
-            SERVICE_COMMANDS["record_session"].label,
+            TRANSITIONS["record_session"].label,
             service_forms.SessionForm,
             _workflow("record_session"),
             "",
@@ -142,7 +143,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "conclude_mediation",
-            SERVICE_COMMANDS["conclude_mediation"].label,
+            TRANSITIONS["conclude_mediation"].label,
             service_forms.ConcludeForm,
             _workflow("conclude_mediation"),
             "结束调解后办件即办结，调解协议书或调解终止记录将送达申请人。",
@@ -186,86 +187,21 @@ def _window_clerk_for(actor: Actor, case: Application) -> bool:
     return actor.is_superuser or any(p.startswith(path) for p in actor.paths_for(PRE_REVIEW_ROLES))
 
 
-def _task_actions(actor: Actor, items: list[WorkItem]) -> list[Available]:
-    found: list[Available] = []
-    # The decision before its "send back" alternative (a review with outcome return).
-    for name in (
-        "accept",
-        "refuse",
-        "request_correction",
-        "decide",
-        "rule",
-        "review",
-        "assign",
-        "assign_mediators",
-        "record_session",
-        "conclude_mediation",
-        "deliver",
-    ):
-        command = COMMANDS[name]
-        mine = [
-            i
-            for i in items
-            if i.kind in command.kinds
-            and (actor.is_superuser or holds_role(actor, i.organisation, i.role, window=command.window))
-        ]
-        for item in mine:
-            found.append(Available(ACTIONS[name], item, item.task_name if len(mine) > 1 else ""))
-    return found
-
-
-def _case_actions(actor: Actor, case: Application, items: list[WorkItem]) -> list[Available]:
-    holder = next(
-        (
-            i
-            for i in items
-            for role in CASE_ROLES
-            if actor.is_superuser or holds_role(actor, i.organisation, role)
-        ),
-        None,
-    )
-    if holder is None:
-        return []
-    if case.status == ApplicationStatus.SUSPENDED:
-        return [Available(ACTIONS["resume"], holder)]
-    found = []
-    if (
-        case.version.item.item_type == ItemType.LICENSING  # §45 is a 行政许可法 rule
-        and case.accepted_at is not None
-        and case.status not in DECIDED
-        and not caseclocks.case_clocks_paused(case)  # a not-counted stage (行政许可法 §45) runs
-    ):
-        found.append(Available(ACTIONS["suspend"], holder))
-    if not extension_refusal(case, items):
-        # 行政许可法 §42: the deciding organisation extends, while it has the case.
-        decider = next(
-            (
-                i
-                for i in items
-                for role in CASE_ROLES
-                if i.organisation_id == case.entry.deciding_organisation_id
-                and i.kind != "deliver"
-                and (actor.is_superuser or holds_role(actor, i.organisation, role))
-            ),
-            None,
-        )
-        if decider is not None:
-            found.append(Available(ACTIONS["extend"], decider))
-    return found
-
-
 def available_actions(actor: Actor, case: Application, items: list[WorkItem]) -> list[Available]:
     """What this actor may do on this case now, in the order a person would do it."""
     if case.status in TERMINAL_STATUSES:
         return []
-    found: list[Available] = []
-    clerk = _window_clerk_for(actor, case)
-    if case.status == ApplicationStatus.PENDING_ACCEPTANCE and not items and clerk:
-        # The process starts with the first command (workflow.commands.run_command).
-        found += [Available(ACTIONS[n]) for n in ("accept", "refuse", "request_correction")]
-    found += _task_actions(actor, items)
-    found += _case_actions(actor, case, items)
-    if case.status in NOTICE_STATUSES and clerk:
+    offered = offers(actor, case, items)
+    per_command = {o.command: sum(1 for x in offered if x.command == o.command) for o in offered}
+    found = [
+        Available(
+            ACTIONS[o.command],
+            o.item,
+            o.item.task_name if o.item is not None and per_command[o.command] > 1 else "",
+        )
+        for o in offered
+    ]
+    if case.status in NOTICE_STATUSES and _window_clerk_for(actor, case):
         if case.status == ApplicationStatus.SUBMITTED:
             # Pre-review still running: no acceptance task yet, the notice goes out directly.
             found.insert(0, Available(ACTIONS["correction_notice"]))

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 
 from sifa.deadlines.clocks import SuspensionKind
-from sifa.workflow.commands import DECISIONS, DELIVERY_METHODS, REVIEW_OUTCOMES
+from sifa.workflow.services import DECISIONS, DELIVERY_METHODS, REVIEW_OUTCOMES
 
 
 def _required(label: str) -> dict[str, str]:

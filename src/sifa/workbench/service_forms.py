@@ -1,4 +1,4 @@
-"""Action forms of the legal-aid objection and of mediation (see ``sifa.workflow.service_commands``).
+"""Action forms of the legal-aid objection and of mediation (see ``sifa.workflow.services.service_commands``).
 
 Like the other action forms, they only check what a person can fix on the page; the service
 judges the rest and its field errors come back linked to these fields (same names as the command
@@ -12,9 +12,10 @@ from typing import Any
 from django import forms
 
 from sifa.mediation.models import MediationCase, Mediator
-from sifa.mediation.services import preferred_names, roster
+from sifa.mediation.selectors import roster
+from sifa.mediation.services import preferred_names
 from sifa.workbench.forms import ActionForm, _choose, _radio, _required, _text, decorate
-from sifa.workflow.service_commands import MEDIATION_RESULTS, RULINGS
+from sifa.workflow.services import MEDIATION_RESULTS, RULINGS
 
 
 def _label(mediator: Mediator) -> str:

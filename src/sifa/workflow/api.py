@@ -4,7 +4,9 @@ Mounted under ``/api/v1/`` (``path("", include("sifa.workflow.api"))`` in ``sifa
 
 * ``GET  workitems/`` — open work in my jurisdiction, red → yellow → green, then earliest due;
   filters ``warning_level``, ``role``, ``stage`` (task id, stage name or task kind).
-* ``GET  cases/{number}/`` — staff view: status, current stage, clocks, work items, full timeline.
+* ``GET  cases/{number}/`` — staff view: status, current stage, clocks, work items, full timeline,
+  and ``allowed_commands``: what the caller may do now (``sifa.workflow.transitions.offers``, the
+  same list the workbench offers).
 * ``POST cases/{number}/commands/{command}/`` — ``{opinion, reasons, outcome, decision, …}``.
 * ``GET  me/documents/``, ``GET documents/{public_id}/pdf/`` — see ``sifa.workflow.documents_api``.
 """
@@ -29,8 +31,10 @@ from sifa.mediation.selectors import case_summary
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.workflow import caseclocks, documents_api
-from sifa.workflow.commands import COMMANDS, run_command
+from sifa.workflow.models import WorkItemStatus
 from sifa.workflow.selectors import case_for_staff, worklist
+from sifa.workflow.services import COMMANDS, run_command
+from sifa.workflow.transitions import offers
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="输入有误（缺少理由、意见等），逐项列出"),
@@ -85,6 +89,15 @@ class TimelineSerializer(serializers.ModelSerializer):
         fields = ["occurred_at", "event", "title", "detail", "organisation", "public"]
 
 
+class AllowedCommandSerializer(serializers.Serializer):
+    command = serializers.CharField(help_text="命令，用于 POST cases/{number}/commands/{command}/")
+    label = serializers.CharField(help_text="命令名称，如 受理、审查")
+    task = serializers.CharField(
+        allow_null=True,
+        help_text="所办理的环节（任务标识）；并联环节时作为命令的 task 发送；尚未进入流程时为空",
+    )
+
+
 class CaseSerializer(serializers.Serializer):
     number = serializers.CharField()
     item_name = serializers.CharField(source="version.item.name")
@@ -106,6 +119,10 @@ class CaseSerializer(serializers.Serializer):
         help_text="人民调解申请：委员会、指定的调解员、申请人的选择、每次调解记录和调解结果；其他事项为空"
     )
 
+    allowed_commands = serializers.SerializerMethodField(
+        help_text="当前登录的工作人员现在可以办理的命令（状态、环节和岗位都符合；与工作台提供的操作一致）"
+    )
+
     def _items(self, case: Application):
         return case.work_items.select_related("organisation", "application__version__item", "clock").order_by(
             "id"
@@ -122,6 +139,17 @@ class CaseSerializer(serializers.Serializer):
         return [
             {**WorkItemSerializer(i).data, "status": i.status, "outcome": i.outcome, "opinion": i.opinion}
             for i in self._items(case)
+        ]
+
+    @extend_schema_field(AllowedCommandSerializer(many=True))
+    def get_allowed_commands(self, case: Application) -> list[dict]:
+        actor = self.context.get("actor")
+        if actor is None:
+            return []
+        items = [i for i in self._items(case) if i.status == WorkItemStatus.OPEN]
+        return [
+            {"command": o.command, "label": o.label, "task": o.item.task_name if o.item else None}
+            for o in offers(actor, case, items)
         ]
 
     def get_documents(self, case: Application) -> list[dict]:
@@ -219,8 +247,9 @@ class CaseDetail(APIView):
 
     @extend_schema(responses={200: CaseSerializer, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request: Request, number: str) -> Response:
-        case = case_for_staff(actor_for(request.user), number)
-        return Response(CaseSerializer(case).data)
+        actor = actor_for(request.user)
+        case = case_for_staff(actor, number)
+        return Response(CaseSerializer(case, context={"actor": actor}).data)
 
 
 class CaseCommand(APIView):
@@ -239,7 +268,7 @@ class CaseCommand(APIView):
         case = run_command(request.user, number, command, dict(body.validated_data))
         if command == "withdraw":
             return Response({"number": case.number, "status": case.status, "row_version": case.row_version})
-        return Response(CaseSerializer(case).data)
+        return Response(CaseSerializer(case, context={"actor": actor_for(request.user)}).data)
 
 
 urlpatterns = [

@@ -12,12 +12,10 @@ class WorkflowConfig(AppConfig):
         from sifa.catalogue.processes import register_process_files
         from sifa.deadlines.signals import due_dates_moved
         from sifa.organisations.scope import register
-        from sifa.workflow import service_commands
-        from sifa.workflow.calendar_moves import on_due_dates_moved
-        from sifa.workflow.commands import COMMANDS
         from sifa.workflow.engine.registry import is_shipped
         from sifa.workflow.models import CaseDocument, ProcessInstance, StartAlert, WorkItem
         from sifa.workflow.receivers import owe_correction_document, start_on_ready_for_acceptance
+        from sifa.workflow.services import on_due_dates_moved
 
         register(WorkItem, path="scope_path")
         register(ProcessInstance, path="application__scope_path")
@@ -26,5 +24,4 @@ class WorkflowConfig(AppConfig):
         ready_for_acceptance.connect(start_on_ready_for_acceptance, dispatch_uid="sifa.workflow.start_case")
         correction_notice_issued.connect(owe_correction_document, dispatch_uid="sifa.workflow.correction_doc")
         register_process_files(is_shipped)
-        service_commands.register(COMMANDS)
         due_dates_moved.connect(on_due_dates_moved, dispatch_uid="sifa.workflow.due_dates_moved")

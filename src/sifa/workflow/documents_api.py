@@ -1,4 +1,4 @@
-"""Documents the workflow issued (受理/不予受理通知书, 补正告知书, 准予/不予行政许可决定书), over the API.
+"""Documents the workflow issued (notices, decision letters, mediation documents), over the API.
 
 Mounted under ``/api/v1/`` through ``sifa.workflow.api``:
 

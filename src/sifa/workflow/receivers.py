@@ -1,12 +1,14 @@
-"""Signal receivers: the applications app says a case is ready for acceptance; we start its process."""
+"""Signal receivers: a case ready for acceptance starts its process; a correction notice owes its letter."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from sifa.core.errors import ServiceError
-from sifa.workflow.alerts import record_start_failure
-from sifa.workflow.services import start_case
+from sifa.workflow.models import CaseDocumentKind
+from sifa.workflow.services import correction_items, owe, record_start_failure, start_case
 
 
 def start_on_ready_for_acceptance(sender: Any, application: Any, **kwargs: Any) -> None:
@@ -21,11 +23,6 @@ def start_on_ready_for_acceptance(sender: Any, application: Any, **kwargs: Any) 
 
 def owe_correction_document(sender: Any, notice: Any, actor: Any = None, **kwargs: Any) -> None:
     """Inside the notice's transaction: owe its sealed 补正告知书 (one per notice, every item listed)."""
-    from django.utils import timezone
-
-    from sifa.workflow.casedocs import correction_items, owe
-    from sifa.workflow.models import CaseDocumentKind
-
     application = notice.application
     owe(
         application,

@@ -16,7 +16,7 @@ from sifa.core.errors import NotFound
 from sifa.deadlines.clocks import WarningLevel
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, scoped, subtree_q
-from sifa.workflow.models import WorkItem, WorkItemStatus
+from sifa.workflow.models import StartAlert, WorkItem, WorkItemStatus
 
 
 def ancestor_paths(path: str) -> list[str]:
@@ -73,4 +73,13 @@ def worklist(
         items.select_related("application__version__item", "organisation", "clock")
         .annotate(warning_rank=WARNING_ORDER)
         .order_by("warning_rank", "due_on", "id")
+    )
+
+
+def open_alerts(actor: Actor) -> QuerySet[StartAlert]:
+    """Open start alerts of cases in ``actor``'s jurisdiction, newest first (see ``services.alerts``)."""
+    return (
+        scoped(StartAlert.objects.filter(resolved_at__isnull=True), actor)
+        .select_related("application__version__item", "application__accepting_organisation")
+        .order_by("-last_seen_at", "id")
     )

@@ -19,7 +19,8 @@ logger = logging.getLogger("sifa.workflow")
 @task()
 def issue_case_document(case_document_id: int) -> str:
     """Issue one owed case document; returns its status (``issued`` or ``failed``)."""
-    from sifa.workflow.casedocs import issue_owed
+    # Imported here: the services enqueue this task, so they import this module first.
+    from sifa.workflow.services import issue_owed
 
     row = issue_owed(case_document_id)
     return row.status if row is not None else "missing"

@@ -34,5 +34,5 @@ OUTCOMES = {
 
 @register.filter
 def outcome_label(code: str) -> str:
-    """A work item's stored outcome code in words (codes from sifa.workflow.commands)."""
+    """A work item's stored outcome code in words (codes from sifa.workflow.services.commands)."""
     return OUTCOMES.get(code, code)

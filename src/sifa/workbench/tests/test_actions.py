@@ -11,8 +11,7 @@ import time_machine
 from sifa.applications.models import ApplicationStatus, CorrectionNotice, PreReviewFinding
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.workbench.tests import world as W
-from sifa.workflow.commands import run_command
-from sifa.workflow.services import start_case
+from sifa.workflow.services import run_command, start_case
 
 pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 

@@ -15,9 +15,8 @@ from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, scoped
 from sifa.workbench.access import staff_required
 from sifa.workbench.views.common import error_summary, page, paginate
-from sifa.workflow.alerts import open_alerts
 from sifa.workflow.models import WorkItem, WorkItemStatus
-from sifa.workflow.selectors import worklist
+from sifa.workflow.selectors import open_alerts, worklist
 
 TASK_KINDS = {
     "accept": "受理",

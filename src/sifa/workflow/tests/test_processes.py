@@ -11,8 +11,8 @@ from django.core.management import call_command
 from sifa.applications.models import ApplicationStatus, CorrectionNotice
 from sifa.applications.signals import ready_for_acceptance
 from sifa.catalogue.models import ItemVersion, ProcessDefinition, VersionStatus
-from sifa.workflow.deemed import TITLE, apply_deemed_acceptance
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
+from sifa.workflow.services import DEEMED_ACCEPTANCE_TITLE, apply_deemed_acceptance
 from sifa.workflow.tests.conftest import (
     at,
     client_for,
@@ -113,7 +113,7 @@ def test_deemed_acceptance_after_five_working_days_without_a_notice(w, people):
         body = client_for(people["hz_reviewer"]).get(f"/api/v1/cases/{lapsed.number}/").json()
     assert body["status"] == ApplicationStatus.ACCEPTED and body["deemed_accepted"] is True
     assert body["accepted_at"].startswith("2025-09-01")
-    assert TITLE in [e["title"] for e in body["timeline"]]
+    assert DEEMED_ACCEPTANCE_TITLE in [e["title"] for e in body["timeline"]]
     [review] = [i for i in body["work_items"] if i["status"] == "open"]
     assert review["task"] == "city_review" and review["due_on"] == working_days_after(DAY, 20).isoformat()
     for untouched in (fresh, noticed):

@@ -18,8 +18,8 @@ from sifa.applications.models import ApplicationStatus
 from sifa.applications.signals import ready_for_acceptance
 from sifa.audit.models import AuditEvent
 from sifa.catalogue.models import ItemVersion, ProcessDefinition, VersionStatus
-from sifa.workflow.deemed import TITLE, apply_deemed_acceptance
 from sifa.workflow.models import ProcessInstance, StartAlert
+from sifa.workflow.services import DEEMED_ACCEPTANCE_TITLE, apply_deemed_acceptance
 from sifa.workflow.tests.conftest import entry_for, make_case, travel, working_days_after
 
 pytestmark = pytest.mark.urls("sifa.workflow.tests.urls")
@@ -49,7 +49,7 @@ def test_three_good_cases_are_deemed_accepted_and_the_unstartable_one_is_alerted
     for good in (first, second, third):
         good.refresh_from_db()
         assert good.status == ApplicationStatus.ACCEPTED and good.deemed_accepted
-        assert TITLE in list(good.timeline.values_list("title", flat=True))
+        assert DEEMED_ACCEPTANCE_TITLE in list(good.timeline.values_list("title", flat=True))
     bad.refresh_from_db()
     assert bad.status == ApplicationStatus.PENDING_ACCEPTANCE and bad.accepted_at is None
     assert not ProcessInstance.objects.filter(application=bad).exists()

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sifa.mediation.reminders import refresh_dates, send_due_reminders
+from sifa.mediation.services import refresh_dates, send_due_reminders
 
 
 class Command(BaseCommand):

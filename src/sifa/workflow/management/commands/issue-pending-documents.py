@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from sifa.workflow.casedocs import due_for_retry, issue_owed
 from sifa.workflow.models import CaseDocumentStatus
+from sifa.workflow.services import due_for_retry, issue_owed
 
 
 class Command(BaseCommand):

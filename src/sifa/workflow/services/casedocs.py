@@ -3,13 +3,14 @@
 A command calls :func:`owe` inside its own transaction: that writes a ``CaseDocument`` row (the
 durable promise) and, only after the commit, enqueues :func:`sifa.workflow.tasks.issue_case_document`.
 Rendering and sealing take about half a second, so they never hold up the staff member's click,
-and a failure there can never undo the decision: the row stays ``failed`` with the reason, and
-``sifa issue-pending-documents`` (run by the scheduler) retries it with back-off.
+and a failure there can never undo the decision: the row stays ``failed`` with the reason (and the
+audit event ``workflow.document_failed``), and ``sifa issue-pending-documents`` (run by the
+scheduler) retries it with back-off.
 
 :func:`issue_owed` is idempotent: it locks the row, returns at once when it is already issued,
-and issues the licence through ``licences.issue_for_application`` (itself one licence per
-application) and the letter through ``documents.issue_document`` in one transaction with the
-timeline entry — so a retried task never makes a second document or licence.
+and applies the decision to the licence through ``licences.results.apply_decision`` (one licence
+per application) and issues the letter through ``documents.issue_document`` in one transaction
+with the timeline entry — so a retried task never makes a second document or licence.
 
 What an approval does to licences follows the pinned catalogue version
 (``licences.results.apply_decision``): a new licence, a re-issued version (换发) or a cancelled
@@ -30,13 +31,18 @@ from django.utils import timezone
 
 from sifa.applications.models import Application
 from sifa.applications.timeline import transition
+from sifa.audit.models import AuditResult
 from sifa.catalogue.models import ItemType, LicenceEffect, Material
 from sifa.catalogue.timelimits import describe as describe_time_limit
 from sifa.documents.services import issue_document
 from sifa.licences.models import IssueKind, LicenceStatus
 from sifa.licences.results import apply_decision, changed_particulars
+from sifa.mediation import documents as mediation_documents
+from sifa.mediation.selectors import case_of
 from sifa.organisations.models import Organisation
+from sifa.workflow import tasks
 from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
+from sifa.workflow.services.case_audit import record_case
 
 logger = logging.getLogger("sifa.workflow")
 
@@ -91,9 +97,7 @@ def owe(
         },
     )
     if created:
-        from sifa.workflow.tasks import enqueue_issue
-
-        transaction.on_commit(lambda: enqueue_issue(row.pk))
+        transaction.on_commit(lambda: tasks.enqueue_issue(row.pk))
     return row
 
 
@@ -214,9 +218,6 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
             received_on=timezone.localdate(application.received_at) if application.received_at else None,
         )
     elif row.kind in (CaseDocumentKind.MEDIATION_AGREEMENT, CaseDocumentKind.MEDIATION_TERMINATION):
-        from sifa.mediation import documents as mediation_documents
-        from sifa.mediation.services import case_of
-
         case = case_of(application)
         if row.kind == CaseDocumentKind.MEDIATION_AGREEMENT:
             return mediation_documents.agreement_context(case)
@@ -313,16 +314,35 @@ def issue_owed(case_document_id: int) -> CaseDocument | None:
 
 
 def _record_failure(case_document_id: int, failure: Exception) -> CaseDocument | None:
-    row = CaseDocument.objects.filter(pk=case_document_id).first()
-    if row is None:
-        return None
-    row.attempts += 1
-    row.status = CaseDocumentStatus.FAILED
-    message = getattr(failure, "message", "") or f"{type(failure).__name__}: {failure}"
-    row.last_error = str(message)[:500]
-    backoff = min(RETRY_AFTER_SECONDS * 2 ** (row.attempts - 1), MAX_BACKOFF_SECONDS)
-    row.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff)
-    row.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
+    """Mark the row failed with its back-off, and audit it (``workflow.document_failed``) in the
+    same transaction: the trail shows every owed letter that could not be issued, and why."""
+    with transaction.atomic():
+        row = (
+            CaseDocument.objects.select_for_update(of=("self",))
+            .select_related("application")
+            .filter(pk=case_document_id)
+            .first()
+        )
+        if row is None:
+            return None
+        row.attempts += 1
+        row.status = CaseDocumentStatus.FAILED
+        message = getattr(failure, "message", "") or f"{type(failure).__name__}: {failure}"
+        row.last_error = str(message)[:500]
+        backoff = min(RETRY_AFTER_SECONDS * 2 ** (row.attempts - 1), MAX_BACKOFF_SECONDS)
+        row.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff)
+        row.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
+        record_case(
+            "workflow.document_failed",
+            row.application,
+            result=AuditResult.FAILED,
+            detail={
+                "kind": row.kind,
+                "attempts": row.attempts,
+                "error": row.last_error,
+                "next_attempt_at": row.next_attempt_at.isoformat(),
+            },
+        )
     return row
 
 
@@ -335,10 +355,6 @@ def due_for_retry(now: dt.datetime | None = None) -> QuerySet[CaseDocument]:
             status=CaseDocumentStatus.PENDING, created_at__lte=now - dt.timedelta(seconds=RETRY_AFTER_SECONDS)
         )
     ).order_by("created_at", "id")
-
-
-def is_licensing(application: Application) -> bool:
-    return application.version.item.item_type == ItemType.LICENSING
 
 
 DENIAL_LETTERS: dict[str, str] = {"legal_aid.bpmn": CaseDocumentKind.LEGAL_AID_DENIAL}

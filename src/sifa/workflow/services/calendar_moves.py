@@ -18,9 +18,10 @@ from sifa.deadlines.selectors import change_cause
 from sifa.deadlines.signals import DueDateMove
 from sifa.notifications.services import notify
 from sifa.organisations.models import Membership
-from sifa.workflow import caseclocks, projection
+from sifa.workflow import caseclocks
 from sifa.workflow.models import WorkItem, WorkItemStatus
-from sifa.workflow.services import notify_applicant
+from sifa.workflow.services import projection
+from sifa.workflow.services.context import notify_applicant
 
 SHOWN_TO_APPLICANT = (ClockPurpose.LEGAL, ClockPurpose.PROMISED, ClockPurpose.NOTICE_WINDOW)
 """The order ``applications.selectors.deadline`` picks the one deadline an applicant sees."""

@@ -22,22 +22,22 @@ from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.timeline import transition
-from sifa.audit.services import record
 from sifa.catalogue.models import ItemType
 from sifa.core.errors import Conflict
 from sifa.deadlines.calendar import CalendarDataMissing, WorkingCalendar
 from sifa.deadlines.clocks import NoticeOutcome, NoticeWindow
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.services import record_calendar_alert
-from sifa.workflow import caseclocks, projection
-from sifa.workflow.alerts import record_start_failure
 from sifa.workflow.engine import runtime
 from sifa.workflow.models import WorkItem, WorkItemStatus
-from sifa.workflow.services import process_file_of, start_case
+from sifa.workflow.services import clocks, projection
+from sifa.workflow.services.alerts import record_start_failure
+from sifa.workflow.services.case_audit import record_case
+from sifa.workflow.services.start import process_file_of, start_case
 
 logger = logging.getLogger("sifa.workflow")
 WAITING = (ApplicationStatus.SUBMITTED, ApplicationStatus.PENDING_ACCEPTANCE)
-TITLE = "视为受理（行政许可法第三十二条）"
+DEEMED_ACCEPTANCE_TITLE = "视为受理（行政许可法第三十二条）"
 
 
 def candidates(today: dt.date):
@@ -94,7 +94,7 @@ def deem_accepted(application: Application, received_on: dt.date) -> None:
             application,
             status=ApplicationStatus.ACCEPTED,
             event="deemed_accepted",
-            title=TITLE,
+            title=DEEMED_ACCEPTANCE_TITLE,
             detail=f"自收到申请材料之日（{received_on.isoformat()}）起五个工作日内未告知补正，自收到申请材料之日起即为受理",
             organisation=application.accepting_organisation,
             fields={
@@ -110,7 +110,7 @@ def deem_accepted(application: Application, received_on: dt.date) -> None:
         if item is not None:
             # An ordinary case: acceptance is complete, the clocks run from the receipt date.
             # A 即办件 keeps its accept-and-decide task open: the decision still needs a clerk.
-            caseclocks.start_case_clocks(application, received_on, None)
+            clocks.start_case_clocks(application, received_on, None)
             workflow = runtime.load(process, instance.state)
             runtime.complete(workflow, item.task_id, {"decision": "accept"})
             projection.sync(
@@ -119,10 +119,4 @@ def deem_accepted(application: Application, received_on: dt.date) -> None:
             instance.state = runtime.dump(workflow)
             instance.version += 1
             instance.save(update_fields=["state", "version", "updated_at"])
-        record(
-            "workflow.deemed_accepted",
-            object_type="Application",
-            object_id=str(application.number or application.pk),
-            scope_path=application.scope_path,
-            detail={"received_on": received_on.isoformat()},
-        )
+        record_case("workflow.deemed_accepted", application, detail={"received_on": received_on.isoformat()})

@@ -1,15 +1,10 @@
-"""The mediation's write path.
+"""The steps of one mediation: the domain half of the workflow's mediation commands.
 
-Two kinds of commands:
-
-* **roster** (``create_committee``, ``add_mediator``, ``set_mediator_active``): staff of the 司法所
-  (or of the bureau above it, which guides 人民调解 — 人民调解法 §5, §10) keep the roster; each
-  command checks the role, validates every field at once and writes its audit event.
-* **case steps** (``open_case``, ``assign``, ``record_session``, ``conclude_agreement``,
-  ``conclude_termination``): the domain half of the workflow's mediation commands
-  (``sifa.workflow.service_commands``), which already hold the case lock, checked scope, state and
-  role, and write the audit event, timeline and notification in the same transaction. These
-  functions validate the input (every problem at once, 400) and change the mediation rows.
+``open_case``, ``assign``, ``record_session``, ``conclude_agreement`` and ``conclude_termination``
+are called by ``sifa.workflow.services.service_commands``, which already holds the case lock, has
+checked scope, state and role, and writes the audit event ``workflow.<command>``, the timeline and
+the notification in the same transaction. These functions validate the input (every problem at
+once, 400) and change the mediation rows (人民调解法 §19, §22–§23, §26–§29, §33).
 """
 
 from __future__ import annotations
@@ -19,11 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db import transaction
 
-from sifa.audit.services import record
-from sifa.core.errors import Forbidden, NotFound, ServiceError
 from sifa.deadlines.calendar import (
     CalendarDataMissing,
     TimeLimit,
@@ -33,20 +25,10 @@ from sifa.deadlines.calendar import (
 )
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.services import record_calendar_alert
-from sifa.mediation.models import (
-    CommitteeKind,
-    MediationCase,
-    MediationCommittee,
-    MediationOutcome,
-    MediationSession,
-    Mediator,
-    MediatorPosition,
-)
-from sifa.organisations.models import Organisation, OrganisationKind, Role
-from sifa.organisations.scope import actor_for
+from sifa.mediation.models import MediationCase, MediationOutcome, MediationSession
+from sifa.mediation.selectors import roster
+from sifa.mediation.services.common import invalid, problem
 
-ROSTER_ROLES = (Role.WINDOW_CLERK, Role.REVIEWER, Role.SUPERVISOR)
-"""Who keeps a 司法所's roster: its staff, and staff of the bureaus above it (which guide 人民调解)."""
 CONFIRMATION_DAYS = 30
 """人民调解法 §33: 自调解协议生效之日起三十日内共同向人民法院申请司法确认."""
 REMEDIES = (
@@ -56,116 +38,6 @@ REMEDIES = (
 )
 """人民调解法 §26: 告知当事人可以依法通过仲裁、行政、司法等途径维护自己的权利."""
 _NAME_SPLIT = re.compile(r"[、，,；;\s]+")
-
-
-def invalid(errors: list[dict[str, str]]) -> ServiceError:
-    return ServiceError(
-        "validation_error", "；".join(e["message"] for e in errors), errors=errors, status=400
-    )
-
-
-def _problem(field: str, code: str, message: str) -> dict[str, str]:
-    return {"field": field, "code": f"mediation.{code}", "message": message}
-
-
-# --- roster ----------------------------------------------------------------------------------
-
-
-def can_keep_roster(user: Any, office: Organisation) -> bool:
-    actor = actor_for(user)
-    return actor.is_superuser or any(office.path.startswith(p) for p in actor.paths_for(ROSTER_ROLES))
-
-
-def _require_keeper(user: Any, office: Organisation) -> None:
-    if not can_keep_roster(user, office):
-        raise Forbidden(
-            f"只有{office.name}或其上级司法行政机关的工作人员可以维护人民调解员名册", "mediation.not_keeper"
-        )
-
-
-def _audit(action: str, user: Any, office: Organisation, object_id: str, detail: dict[str, Any]) -> None:
-    record(
-        f"mediation.{action}",
-        actor=user,
-        organisation=office,
-        object_type="mediation.roster",
-        object_id=object_id,
-        scope_path=office.path,
-        detail=detail,
-    )
-
-
-@transaction.atomic
-def create_committee(user: Any, office: Organisation, *, name: str, kind: str) -> MediationCommittee:
-    """Put a 人民调解委员会 on ``office``'s roster."""
-    if office.kind != OrganisationKind.JUDICIAL_OFFICE:
-        raise ServiceError("mediation.not_judicial_office", "人民调解员名册由司法所维护，请选择司法所")
-    _require_keeper(user, office)
-    name = str(name or "").strip()
-    errors = []
-    if not 2 <= len(name) <= 100:
-        errors.append(_problem("name", "name_required", "请填写人民调解委员会名称（2至100字）"))
-    if kind not in CommitteeKind.values:
-        errors.append(_problem("kind", "bad_kind", "请选择人民调解委员会的类别"))
-    if errors:
-        raise invalid(errors)
-    try:
-        with transaction.atomic():
-            committee = MediationCommittee.objects.create(organisation=office, name=name, kind=kind)
-    except IntegrityError:
-        raise invalid([_problem("name", "duplicate", f"名册中已有“{name}”")]) from None
-    _audit("committee.create", user, office, str(committee.pk), {"name": name, "kind": kind})
-    return committee
-
-
-@transaction.atomic
-def add_mediator(
-    user: Any, committee: MediationCommittee, *, name: str, position: str, specialties: str = ""
-) -> Mediator:
-    """Put a 人民调解员 on the committee's roster (§13)."""
-    office = committee.organisation
-    _require_keeper(user, office)
-    name, specialties = str(name or "").strip(), str(specialties or "").strip()
-    errors = []
-    if not 2 <= len(name) <= 50:
-        errors.append(_problem("name", "name_required", "请填写人民调解员姓名（2至50字）"))
-    if position not in MediatorPosition.values:
-        errors.append(_problem("position", "bad_position", "请选择人民调解员的职务"))
-    if len(specialties) > 200:
-        errors.append(_problem("specialties", "too_long", "擅长调解的纠纷不能超过200字"))
-    if not committee.is_active:
-        errors.append(_problem("committee", "committee_inactive", "该人民调解委员会已不在册"))
-    if errors:
-        raise invalid(errors)
-    mediator = Mediator.objects.create(
-        committee=committee, name=name, position=position, specialties=specialties
-    )
-    _audit("mediator.add", user, office, str(mediator.pk), {"name": name, "committee": committee.name})
-    return mediator
-
-
-@transaction.atomic
-def set_mediator_active(user: Any, mediator: Mediator, active: bool) -> Mediator:
-    """Take a mediator off the roster (or back on). Sessions already recorded keep their names."""
-    office = mediator.committee.organisation
-    _require_keeper(user, office)
-    if mediator.is_active != active:
-        mediator.is_active = active
-        mediator.save(update_fields=["is_active"])
-        _audit("mediator.active" if active else "mediator.inactive", user, office, str(mediator.pk), {})
-    return mediator
-
-
-def roster(office: Organisation) -> QuerySet[Mediator]:
-    """The mediators an applicant at ``office`` may choose and staff may assign."""
-    return (
-        Mediator.objects.filter(committee__organisation=office, committee__is_active=True, is_active=True)
-        .select_related("committee")
-        .order_by("committee__name", "name", "id")
-    )
-
-
-# --- one case ----------------------------------------------------------------------------------
 
 
 def preferred_names(form_data: dict[str, Any] | None) -> list[str]:
@@ -185,22 +57,15 @@ def open_case(application: Any) -> MediationCase:
     return case
 
 
-def case_of(application: Any) -> MediationCase:
-    case = MediationCase.objects.filter(application=application).select_related("committee").first()
-    if case is None:
-        raise NotFound("该办件没有人民调解记录", code="mediation.not_found")
-    return case
-
-
 def _ids(values: Any, field: str) -> tuple[list[int], list[dict[str, str]]]:
     if not isinstance(values, list | tuple) or not values:
-        return [], [_problem(field, "mediators_required", "请至少选择一名人民调解员")]
+        return [], [problem(field, "mediators_required", "请至少选择一名人民调解员")]
     ids = []
     for value in values:
         try:
             ids.append(int(value))
         except (TypeError, ValueError):
-            return [], [_problem(field, "bad_mediator", "人民调解员选择有误，请重新选择")]
+            return [], [problem(field, "bad_mediator", "人民调解员选择有误，请重新选择")]
     return list(dict.fromkeys(ids)), []
 
 
@@ -210,11 +75,11 @@ def assign(case: MediationCase, mediator_ids: Any, note: str) -> dict[str, Any]:
     ids, errors = _ids(mediator_ids, "mediators")
     chosen = list(roster(case.application.accepting_organisation).filter(pk__in=ids)) if ids else []
     if ids and len(chosen) != len(ids):
-        errors.append(_problem("mediators", "not_on_roster", "所选人民调解员不在本司法所的名册中或已不在册"))
+        errors.append(problem("mediators", "not_on_roster", "所选人民调解员不在本司法所的名册中或已不在册"))
     committees = {m.committee_id for m in chosen}
     if len(committees) > 1:
         errors.append(
-            _problem(
+            problem(
                 "mediators", "one_committee", "一件纠纷由一个人民调解委员会调解，请选择同一委员会的人民调解员"
             )
         )
@@ -223,7 +88,7 @@ def assign(case: MediationCase, mediator_ids: Any, note: str) -> dict[str, Any]:
     note = str(note or "").strip()
     if chosen and not_followed and not note:
         errors.append(
-            _problem(
+            problem(
                 "preference_note",
                 "preference_note_required",
                 f"申请人选择了{'、'.join(not_followed)}，未予指定的，请说明理由（人民调解法第二十三条）",
@@ -259,12 +124,12 @@ def record_session(
     """Record one mediation held (§22, §27). Only assigned mediators can have taken part."""
     errors = []
     if not case.mediators.exists():
-        errors.append(_problem("mediators", "assign_first", "请先指定人民调解员，再记录调解情况"))
+        errors.append(problem("mediators", "assign_first", "请先指定人民调解员，再记录调解情况"))
     if not isinstance(held_on, dt.date):
-        errors.append(_problem("held_on", "date_required", "请填写调解日期"))
+        errors.append(problem("held_on", "date_required", "请填写调解日期"))
     elif not accepted_on <= held_on <= today:
         errors.append(
-            _problem(
+            problem(
                 "held_on", "date_out_of_range", f"调解日期应在受理之日（{accepted_on.isoformat()}）至今天之间"
             )
         )
@@ -273,14 +138,14 @@ def record_session(
     for field, (value, limit, label) in texts.items():
         value = str(value or "").strip()
         if not value:
-            errors.append(_problem(field, f"{field}_required", f"请填写{label}"))
+            errors.append(problem(field, f"{field}_required", f"请填写{label}"))
         elif len(value) > limit:
-            errors.append(_problem(field, "too_long", f"{label}不能超过{limit}字"))
+            errors.append(problem(field, "too_long", f"{label}不能超过{limit}字"))
     ids, id_errors = _ids(mediator_ids, "mediators")
     errors += id_errors
     present = list(case.mediators.filter(pk__in=ids)) if ids else []
     if ids and len(present) != len(ids):
-        errors.append(_problem("mediators", "not_assigned", "参加调解的人民调解员须是本案指定的调解员"))
+        errors.append(problem("mediators", "not_assigned", "参加调解的人民调解员须是本案指定的调解员"))
     if errors:
         raise invalid(errors)
     with transaction.atomic():
@@ -339,26 +204,26 @@ def conclude_agreement(
     errors = []
     if not case.sessions.exists():
         errors.append(
-            _problem(
+            problem(
                 "sessions", "session_required", "达成调解协议前，请先记录调解情况（人民调解法第二十七条）"
             )
         )
     facts = str(facts or "").strip()
     if not facts:
         errors.append(
-            _problem("facts", "facts_required", "请填写纠纷的主要事实、争议事项以及各方当事人的责任")
+            problem("facts", "facts_required", "请填写纠纷的主要事实、争议事项以及各方当事人的责任")
         )
     elif len(facts) > 5000:
-        errors.append(_problem("facts", "too_long", "纠纷事实不能超过5000字"))
+        errors.append(problem("facts", "too_long", "纠纷事实不能超过5000字"))
     lines = _lines(terms)
     if not lines:
-        errors.append(_problem("terms", "terms_required", "请逐条填写协议内容及履行方式、期限（每行一条）"))
+        errors.append(problem("terms", "terms_required", "请逐条填写协议内容及履行方式、期限（每行一条）"))
     if not isinstance(effective_on, dt.date):
         errors.append(
-            _problem("effective_on", "date_required", "请填写协议生效日期（各方签名、盖章或者按指印之日）")
+            problem("effective_on", "date_required", "请填写协议生效日期（各方签名、盖章或者按指印之日）")
         )
     elif not accepted_on <= effective_on <= today:
-        errors.append(_problem("effective_on", "date_out_of_range", "协议生效日期应在受理之日至今天之间"))
+        errors.append(problem("effective_on", "date_out_of_range", "协议生效日期应在受理之日至今天之间"))
     if errors:
         raise invalid(errors)
     due = confirmation_due(effective_on)
@@ -374,9 +239,9 @@ def conclude_termination(case: MediationCase, *, reason: str, today: dt.date) ->
     """调解不成 (§26) — or a party refused or asked to end it (§17, §23(2))."""
     reason = str(reason or "").strip()
     if not reason:
-        raise invalid([_problem("reason", "reason_required", "请填写终止调解的原因")])
+        raise invalid([problem("reason", "reason_required", "请填写终止调解的原因")])
     if len(reason) > 2000:
-        raise invalid([_problem("reason", "too_long", "终止调解的原因不能超过2000字")])
+        raise invalid([problem("reason", "too_long", "终止调解的原因不能超过2000字")])
     case.outcome, case.concluded_on, case.termination_reason = MediationOutcome.TERMINATED, today, reason
     case.save(update_fields=["outcome", "concluded_on", "termination_reason"])
     return case

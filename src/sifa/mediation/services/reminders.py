@@ -9,6 +9,10 @@ one reminder each. Safe with several schedulers: each case is claimed with a con
 year whose holiday notice was not entered) or not exact is computed again; once the notice is in,
 the mark goes, and if the day moved the applicant is told (``deadline.moved``), so the reminder
 and every page use the official day.
+
+Each change is audited in its own transaction with the row it changes:
+``mediation.confirmation_due_recomputed`` (the day, its marks and whether the applicant was told)
+and ``mediation.confirmation_reminded``.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from sifa.audit.services import record
 from sifa.deadlines.models import CalendarNotice, NoticeStatus
 from sifa.mediation.models import MediationCase, MediationOutcome
-from sifa.mediation.services import confirmation_due
+from sifa.mediation.services.cases import confirmation_due
 from sifa.notifications.services import notify
 
 REMIND_DAYS_BEFORE = 7
@@ -33,6 +38,17 @@ def due_text(case: MediationCase) -> str:
     if case.confirmation_due_provisional:
         return f"{text}（暂定）"
     return text if case.confirmation_due_exact else f"{text}（逢法定休假日顺延）"
+
+
+def _audit(action: str, case: MediationCase, detail: dict) -> None:
+    application = case.application
+    record(
+        f"mediation.{action}",
+        object_type="Application",
+        object_id=str(application.number or application.pk),
+        scope_path=case.scope_path,
+        detail=detail,
+    )
 
 
 def _cause(year: int) -> str:
@@ -69,8 +85,22 @@ def refresh_dates(today: dt.date | None = None) -> list[str]:
                 confirmation_due_exact=due.exact,
                 confirmation_due_provisional=due.provisional,
             )
+            if not updated:
+                continue  # another scheduler recomputed it meanwhile
             application = case.application
-            if updated and due.on != before and application.applicant_id is not None:
+            told = due.on != before and application.applicant_id is not None
+            _audit(
+                "confirmation_due_recomputed",
+                case,
+                {
+                    "before": before.isoformat(),
+                    "after": due.on.isoformat(),
+                    "exact": due.exact,
+                    "provisional": due.provisional,
+                    "told": told,
+                },
+            )
+            if told:
                 notify(
                     application.applicant,
                     "deadline.moved",
@@ -107,6 +137,14 @@ def send_due_reminders(today: dt.date | None = None) -> list[str]:
             if not claimed:
                 continue
             application = case.application
+            _audit(
+                "confirmation_reminded",
+                case,
+                {
+                    "confirmation_due": case.confirmation_due.isoformat(),
+                    "told": application.applicant_id is not None,
+                },
+            )
             if application.applicant_id is not None:
                 notify(
                     application.applicant,

@@ -1,10 +1,11 @@
-"""The workflow's write path: start a case's process, and run a staff or applicant command on it.
+"""What every workflow command handler works with: the case, the engine, the timeline and the audit.
 
-Every command is one transaction: lock the case's process instance, check scope (404), state (409),
-role (403) and input (400) in that order, complete the engine task, project work items, move the
-clocks, change status and timeline through ``sifa.applications.timeline.transition`` (which refuses
-a stale ``row_version``), write the audit event and the outbox notification. The handlers live in
-``sifa.workflow.commands``.
+``run_command`` (``services.dispatch``) builds one :class:`CommandContext` per command inside the
+command's transaction; the handlers (``services.commands``, ``services.service_commands``) read their
+input with :func:`text`, :func:`require` and :func:`choice`, complete the engine task with
+:meth:`CommandContext.complete`, change status and timeline with :meth:`CommandContext.record`
+(``sifa.applications.timeline.transition``, which refuses a stale ``row_version``) and fill
+``ctx.audit`` for the audit event ``workflow.<command>`` written by :func:`audit`.
 """
 
 from __future__ import annotations
@@ -13,71 +14,32 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
-from django.utils import timezone
-
-from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.models import Application
 from sifa.applications.timeline import transition
-from sifa.audit.services import record
 from sifa.core.errors import Conflict, Forbidden, ServiceError
+from sifa.notifications.services import notify
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import Actor
-from sifa.workflow import caseclocks, projection
-from sifa.workflow.alerts import resolve_start_failure
 from sifa.workflow.engine import runtime
-from sifa.workflow.engine.registry import ProcessFile, process_for
+from sifa.workflow.engine.registry import ProcessFile
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
+from sifa.workflow.services import projection
+from sifa.workflow.services.case_audit import record_case
+from sifa.workflow.services.start import process_file_of
 
-STARTABLE = (ApplicationStatus.SUBMITTED, ApplicationStatus.PENDING_ACCEPTANCE)
-
-
-def process_file_of(application: Application) -> ProcessFile:
-    """The process the application's *pinned* version names (a later version never changes it)."""
-    try:
-        bpmn_file = application.version.process.bpmn_file
-    except ObjectDoesNotExist:
-        bpmn_file = ""
-    return process_for(bpmn_file)
-
-
-def start_case(application: Application, *, actor: Any = None, on: dt.date | None = None) -> ProcessInstance:
-    """Start the BPMN process and open the acceptance work item. Idempotent per application."""
-    process = process_file_of(application)
-    with transaction.atomic():
-        existing = ProcessInstance.objects.select_for_update().filter(application=application).first()
-        if existing is not None:
-            return existing
-        if application.status not in STARTABLE:
-            raise Conflict("workflow.command_not_allowed", "该办件当前状态不能进入受理环节")
-        projection.check_lanes(application, process)
-        workflow = runtime.start(process)
-        instance = ProcessInstance.objects.create(
-            application=application,
-            bpmn_file=process.file_name,
-            process_id=process.process_id,
-            definition_digest=process.digest,
-            state=runtime.dump(workflow),
-        )
-        if caseclocks.counts_from_receipt(application):
-            # 法律援助法 §43/§49: the limit runs from receipt, before anyone has accepted the case.
-            caseclocks.start_case_clocks(application, on or timezone.localdate(), actor)
-        projection.sync(application, process, runtime.ready_tasks(workflow), on=on or timezone.localdate())
-        resolve_start_failure(application)
-        record(
-            "workflow.start",
-            actor=actor,
-            object_type="Application",
-            object_id=str(application.number or application.pk),
-            scope_path=application.scope_path,
-            detail={"process": process.process_id, "file": process.file_name},
-        )
-    return instance
+INPUT_LABELS = {
+    "reasons": "理由",
+    "opinion": "意见",
+    "approved_by": "批准人",
+    "reason": "事由说明",
+    "assignee": "承办的法律援助人员",
+    "tracking_number": "邮寄单号",
+}
 
 
 @dataclass
 class CommandContext:
-    """What a handler works with. ``workflow`` is loaded lazily; ``save_engine`` writes it back."""
+    """What a handler works with. ``workflow`` is loaded lazily; :meth:`complete` stores it back."""
 
     application: Application
     instance: ProcessInstance | None
@@ -105,7 +67,7 @@ class CommandContext:
         return self._process
 
     @property
-    def workflow(self):
+    def workflow(self) -> Any:
         if self._workflow is None:
             self._workflow = runtime.load(self.process, self.instance.state)
         return self._workflow
@@ -183,16 +145,6 @@ class CommandContext:
         )
 
 
-def holds_role(actor: Actor, organisation: Organisation, role: str, *, window: bool = False) -> bool:
-    """The actor holds ``role`` at ``organisation`` itself — or, for window work (受理、送达), at an
-    organisation below it (一窗受理). Holding it at an ancestor is not enough: a provincial reviewer
-    does not do a city's review (the case stays visible to them for supervision)."""
-    return any(
-        held == role and (org_id == organisation.pk or (window and path.startswith(organisation.path)))
-        for org_id, path, held in actor.memberships
-    )
-
-
 def role_required(organisation: Organisation, role: str) -> Forbidden:
     return Forbidden(f"该环节须由{organisation.name}的{Role(role).label}办理", code="workflow.role_required")
 
@@ -208,14 +160,12 @@ def bad_input(errors: list[dict[str, str]]) -> ServiceError:
 
 
 def audit(ctx: CommandContext, command: str) -> None:
-    record(
+    record_case(
         f"workflow.{command}",
+        ctx.application,
         actor=ctx.user,
         organisation=ctx.item.organisation if ctx.item else None,
         role=ctx.role,
-        object_type="Application",
-        object_id=str(ctx.application.number or ctx.application.pk),
-        scope_path=ctx.application.scope_path,
         detail={"status": ctx.application.status, **ctx.audit},
     )
 
@@ -232,11 +182,37 @@ def notify_applicant(application: Application, event: str, **context: Any) -> No
     """Outbox row in the command's transaction; skipped for walk-in applicants without an account."""
     if application.applicant_id is None:
         return
-    from sifa.notifications.services import notify
-
     notify(
         application.applicant,
         event,
         {"number": application.number, "item_name": application.version.item.name, **context},
         related=application,
     )
+
+
+def text(data: dict[str, Any], name: str) -> str:
+    """A text input, stripped ("" when missing or not a string)."""
+    value = data.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def require(data: dict[str, Any], *names: str) -> None:
+    """400 listing every one of ``names`` left empty."""
+    missing = [
+        {"field": n, "code": f"workflow.{n}_required", "message": f"请填写{INPUT_LABELS.get(n, n)}"}
+        for n in names
+        if not text(data, n)
+    ]
+    if missing:
+        raise bad_input(missing)
+
+
+def choice(data: dict[str, Any], name: str, choices: dict[str, str], label: str) -> str:
+    """One of ``choices``' keys, or 400 naming them all."""
+    value = data.get(name)
+    if value not in choices:
+        allowed = "、".join(f"{k}（{v}）" for k, v in choices.items())
+        raise bad_input(
+            [{"field": name, "code": f"workflow.bad_{name}", "message": f"{label}只能是：{allowed}"}]
+        )
+    return value

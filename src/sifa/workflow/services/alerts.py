@@ -4,7 +4,8 @@
 back), in its own short one: one ``StartAlert`` per case with an occurrence count, an ERROR line
 in the ``sifa.workflow`` log with the stable code (what monitoring watches), and an audit event.
 :func:`resolve_start_failure` closes the alert when the case starts after all (e.g. once its
-process file is shipped). Staff read open alerts in their jurisdiction with :func:`open_alerts`.
+process file is shipped). Staff read open alerts in their jurisdiction with
+``sifa.workflow.selectors.open_alerts``.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
 from sifa.audit.models import AuditResult
-from sifa.audit.services import record
 from sifa.core.errors import ServiceError
-from sifa.organisations.scope import Actor, scoped
 from sifa.workflow.models import StartAlert
+from sifa.workflow.services.case_audit import record_case
 
 logger = logging.getLogger("sifa.workflow")
 
@@ -63,11 +63,9 @@ def record_start_failure(application: Any, error: BaseException, *, source: str)
                 last_seen_at=now,
                 scope_path=application.scope_path,
             )
-        record(
+        record_case(
             "workflow.start_failed",
-            object_type="Application",
-            object_id=str(application.number or application.pk),
-            scope_path=application.scope_path,
+            application,
             result=AuditResult.FAILED,
             detail={"code": code, "source": source},
         )
@@ -78,13 +76,4 @@ def resolve_start_failure(application: Any) -> int:
     """The case started after all: close its open alert (inside the start's transaction)."""
     return StartAlert.objects.filter(application=application, resolved_at__isnull=True).update(
         resolved_at=timezone.now()
-    )
-
-
-def open_alerts(actor: Actor) -> QuerySet[StartAlert]:
-    """Open alerts of cases in ``actor``'s jurisdiction, newest first."""
-    return (
-        scoped(StartAlert.objects.filter(resolved_at__isnull=True), actor)
-        .select_related("application__version__item", "application__accepting_organisation")
-        .order_by("-last_seen_at", "id")
     )

@@ -1,34 +1,32 @@
-"""Commands of the public-service procedures: the legal-aid objection and people's mediation.
+"""Commands of the public-service procedures: the legal-aid objection (``rule``, 法律援助法 §49) and
+people's mediation (``assign_mediators``, ``record_session``, ``conclude_mediation``, 人民调解法).
 
-| command            | task kind | who (at the assigned organisation)      | statute |
-|--------------------|-----------|-----------------------------------------|---------|
-| rule               | rule      | decision maker of the bureau            | 法律援助法 §49 |
-| assign_mediators   | mediate   | reviewer (承办人) of the 司法所          | 人民调解法 §19, §23 |
-| record_session     | mediate   | reviewer of the 司法所                   | §22, §27 |
-| conclude_mediation | mediate   | reviewer of the 司法所                   | §26, §28–§29, §33 |
-
-They run inside :func:`sifa.workflow.commands.run_command` like every other command (scope →
-state → role → input, one transaction, audit ``workflow.<command>``). The mediation's own rows
-are written by ``sifa.mediation.services``; only ``conclude_mediation`` completes the engine task.
-Registered into ``commands.COMMANDS`` when the workflow app starts (``WorkflowConfig.ready``).
+They run inside :func:`sifa.workflow.services.run_command` like every other command (scope →
+state → role → input, one transaction, audit ``workflow.<command>``); their statuses, task kinds
+and the reason are rows of ``sifa.workflow.transitions.TRANSITIONS``. The mediation's own rows are
+written by ``sifa.mediation.services``; only ``conclude_mediation`` completes the engine task.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.utils import timezone
 
 from sifa.applications.models import ApplicationStatus
 from sifa.deadlines.models import ClockPurpose
 from sifa.mediation import services as mediation
-from sifa.mediation.reminders import due_text
 from sifa.organisations.models import Organisation, OrganisationKind
-from sifa.workflow import caseclocks, casedocs, projection
-from sifa.workflow.commands import Command, _choice, _require, _text
 from sifa.workflow.models import CaseDocumentKind
-from sifa.workflow.services import CommandContext, not_allowed, notify_applicant
+from sifa.workflow.services import casedocs, clocks, projection
+from sifa.workflow.services.context import (
+    CommandContext,
+    choice,
+    not_allowed,
+    notify_applicant,
+    require,
+    text,
+)
 
 RULINGS = {"uphold": "维持法律援助机构的决定", "correct": "责令法律援助机构改正"}
 """法律援助法 §49(2): the two decisions the 司法行政部门 may make on an objection."""
@@ -60,15 +58,15 @@ def _original_decision(ctx: CommandContext) -> str:
 
 
 def rule(ctx: CommandContext) -> None:
-    ruling = _choice(ctx.data, "ruling", RULINGS, "审查决定")
-    _require(ctx.data, "reasons")
-    reasons = _text(ctx.data, "reasons")
+    ruling = choice(ctx.data, "ruling", RULINGS, "审查决定")
+    require(ctx.data, "reasons")
+    reasons = text(ctx.data, "reasons")
     ctx.complete({}, outcome=ruling, opinion=reasons)
     # 异议成立 (责令改正) is the applicant's request granted; 维持 is the objection dismissed.
     status = ApplicationStatus.APPROVED if ruling == "correct" else ApplicationStatus.DENIED
     words = f"作出{RULINGS[ruling]}的决定"
     ctx.record(status, "decided", words, reasons, fields={"decided_at": ctx.now})
-    caseclocks.stop_all(
+    clocks.stop_all(
         ctx.application, ctx.today, ctx.user, purposes=(ClockPurpose.LEGAL, ClockPurpose.PROMISED)
     )
     projection.refresh_case(ctx.application)
@@ -98,7 +96,7 @@ def _accepted_on(ctx: CommandContext) -> dt.date:
 
 def assign_mediators(ctx: CommandContext) -> None:
     case = mediation.open_case(ctx.application)
-    result = mediation.assign(case, ctx.data.get("mediators"), _text(ctx.data, "preference_note"))
+    result = mediation.assign(case, ctx.data.get("mediators"), text(ctx.data, "preference_note"))
     detail = f"{result['committee']}：{'、'.join(result['mediators'])}"
     if result["followed"]:
         detail += f"；按申请人的选择指定：{'、'.join(result['followed'])}"
@@ -115,10 +113,10 @@ def record_session(ctx: CommandContext) -> None:
     session = mediation.record_session(
         case,
         held_on=ctx.data.get("held_on"),
-        place=_text(ctx.data, "place"),
+        place=text(ctx.data, "place"),
         mediator_ids=ctx.data.get("mediators"),
-        parties_present=_text(ctx.data, "parties_present"),
-        summary=_text(ctx.data, "summary"),
+        parties_present=text(ctx.data, "parties_present"),
+        summary=text(ctx.data, "summary"),
         user=ctx.user,
         accepted_on=_accepted_on(ctx),
         today=ctx.today,
@@ -135,22 +133,25 @@ def record_session(ctx: CommandContext) -> None:
 
 
 def conclude_mediation(ctx: CommandContext) -> None:
-    result = _choice(ctx.data, "result", MEDIATION_RESULTS, "调解结果")
+    result = choice(ctx.data, "result", MEDIATION_RESULTS, "调解结果")
     case = mediation.open_case(ctx.application)
     if not case.mediators.exists():
         raise not_allowed("尚未指定人民调解员，不能结束调解")
     if result == "agreement":
         case = mediation.conclude_agreement(
             case,
-            facts=_text(ctx.data, "facts"),
+            facts=text(ctx.data, "facts"),
             terms=ctx.data.get("terms"),
             effective_on=ctx.data.get("effective_on"),
             accepted_on=_accepted_on(ctx),
             today=ctx.today,
         )
-        kind, detail = CaseDocumentKind.MEDIATION_AGREEMENT, f"可于{due_text(case)}前共同申请司法确认"
+        kind, detail = (
+            CaseDocumentKind.MEDIATION_AGREEMENT,
+            f"可于{mediation.due_text(case)}前共同申请司法确认",
+        )
     else:
-        case = mediation.conclude_termination(case, reason=_text(ctx.data, "reason"), today=ctx.today)
+        case = mediation.conclude_termination(case, reason=text(ctx.data, "reason"), today=ctx.today)
         kind, detail = CaseDocumentKind.MEDIATION_TERMINATION, case.termination_reason
     ctx.complete({"decision": result}, outcome=result, opinion=detail)
     ctx.record(
@@ -160,25 +161,12 @@ def conclude_mediation(ctx: CommandContext) -> None:
         detail,
         fields={"decided_at": ctx.now, "closed_at": ctx.now},
     )
-    caseclocks.stop_all(ctx.application, ctx.today, ctx.user)
+    clocks.stop_all(ctx.application, ctx.today, ctx.user)
     casedocs.owe(ctx.application, kind, organisation=ctx.item.organisation, actor=ctx.user, on=ctx.today)
     if result == "agreement":
-        notify_applicant(ctx.application, "mediation.agreement", due_text=f"{due_text(case)}前")
+        notify_applicant(ctx.application, "mediation.agreement", due_text=f"{mediation.due_text(case)}前")
         case.notified_at = ctx.now
         case.save(update_fields=["notified_at"])
     else:
         notify_applicant(ctx.application, "mediation.terminated", reason=case.termination_reason)
     ctx.audit.update(result=result)
-
-
-SERVICE_COMMANDS: dict[str, Command] = {
-    "rule": Command(rule, "作出异议审查决定", frozenset({"rule"})),
-    "assign_mediators": Command(assign_mediators, "指定人民调解员", frozenset({"mediate"})),
-    "record_session": Command(record_session, "记录调解", frozenset({"mediate"})),
-    "conclude_mediation": Command(conclude_mediation, "结束调解", frozenset({"mediate"})),
-}
-
-
-def register(commands: dict[str, Any]) -> None:
-    """Add these commands to the workflow's command table (called once, at start-up)."""
-    commands.update(SERVICE_COMMANDS)

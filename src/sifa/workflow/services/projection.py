@@ -19,6 +19,7 @@ from sifa.workflow import caseclocks
 from sifa.workflow.engine.registry import LANES, ProcessFile, TaskInfo
 from sifa.workflow.engine.runtime import ReadyTask
 from sifa.workflow.models import WorkItem, WorkItemStatus
+from sifa.workflow.services import clocks
 
 
 def lane_organisation(application: Any, lane: str) -> Organisation:
@@ -91,14 +92,14 @@ def sync(
     active_stages = {process.tasks[task.bpmn_id].stage for task in ready} - {None}
     for clock in caseclocks.running_clocks(application):
         if clock.purpose == ClockPurpose.STAGE and int(clock.stage.split(".", 1)[0]) not in active_stages:
-            caseclocks.stop(clock, on, actor)
+            clocks.stop(clock, on, actor)
     stage_clocks: dict[int, ClockState | None] = {}
     for order in sorted(active_stages):
         clock = caseclocks.running_stage_clock(application, order)
         if clock is None and order in stages:
-            clock = caseclocks.start_stage_clock(application, stages[order], on, actor)
+            clock = clocks.start_stage_clock(application, stages[order], on, actor)
         stage_clocks[order] = clock
-    changed = caseclocks.sync_not_counted(application, stages, active_stages, on, actor)
+    changed = clocks.sync_not_counted(application, stages, active_stages, on, actor)
     if changed is not None and events is not None:
         events.append(changed)
     legal = caseclocks.legal_clock(application)

@@ -1,0 +1,134 @@
+"""``run_command``: the one entry of every workflow command, staff's and the applicant's.
+
+Every command is one transaction: lock the case's process instance (starting it when the case still
+waits for acceptance), check scope (404), state (409, from ``sifa.workflow.transitions``), role (403)
+and input (400) in that order, run the handler — engine task, work items, clocks, status and
+timeline, notification, documents owed — and write the audit event ``workflow.<command>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.services.common import MANDATE_ENDED, MANDATE_ENDED_MESSAGE, agent_may_act
+from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from sifa.organisations.models import Role
+from sifa.organisations.scope import actor_for
+from sifa.workflow.models import ProcessInstance
+from sifa.workflow.selectors import case_for_staff
+from sifa.workflow.services import commands, service_commands
+from sifa.workflow.services.context import (
+    CommandContext,
+    audit,
+    bad_input,
+    not_allowed,
+    open_items,
+    role_required,
+    text,
+)
+from sifa.workflow.services.start import start_case
+from sifa.workflow.transitions import TRANSITIONS, acting_items, acting_role, refusal
+
+Handler = Callable[[CommandContext], None]
+
+COMMANDS: dict[str, Handler] = {
+    "accept": commands.accept,
+    "refuse": commands.refuse,
+    "request_correction": commands.request_correction,
+    "review": commands.review,
+    "decide": commands.decide,
+    "assign": commands.assign,
+    "deliver": commands.deliver,
+    "suspend": commands.suspend,
+    "resume": commands.resume,
+    "extend": commands.extend,
+    "withdraw": commands.withdraw,
+    "rule": service_commands.rule,
+    "assign_mediators": service_commands.assign_mediators,
+    "record_session": service_commands.record_session,
+    "conclude_mediation": service_commands.conclude_mediation,
+}
+"""The handler of every command of ``transitions.TRANSITIONS`` (a test checks both name the same)."""
+
+
+def _target(ctx: CommandContext, command: str) -> None:
+    """Pick the work item the command acts on; 409 if none fits, 403 if the actor may do none."""
+    rule = TRANSITIONS[command]
+    items = acting_items(command, ctx.application, open_items(ctx.application))
+    if rule.case_command:
+        if not items:
+            raise not_allowed(f"当前没有可{rule.label}的办理环节")
+        mine = [(i, role) for i in items if (role := acting_role(ctx.actor, command, i))]
+        if not mine:
+            raise role_required(items[0].organisation, Role.REVIEWER)
+        ctx.item, ctx.role = mine[0]
+        return
+    hint = text(ctx.data, "task")
+    items = [i for i in items if not hint or hint in (i.task_name, str(i.pk))]
+    if not items:
+        raise not_allowed(f"当前办理环节不能{rule.label}")
+    mine = [(i, role) for i in items if (role := acting_role(ctx.actor, command, i))]
+    if not mine:
+        raise role_required(items[0].organisation, items[0].role)
+    if len(mine) > 1:
+        names = "、".join(f"{i.task_name}（{i.title}）" for i, _role in mine)
+        raise bad_input(
+            [{"field": "task", "code": "workflow.task_required", "message": f"请指明办理哪个环节：{names}"}]
+        )
+    ctx.item, ctx.role = mine[0]
+
+
+def _load_case(user: Any, command: str, number: str) -> Application:
+    if TRANSITIONS[command].by_applicant:
+        case = Application.objects.filter(number=number).filter(Q(applicant=user) | Q(agent=user)).first()
+        if case is None:
+            raise NotFound("未找到该办件", code="workflow.case_not_found")
+        if not agent_may_act(user, case):  # a former agent (mandate revoked, expired, narrowed)
+            raise Forbidden(MANDATE_ENDED_MESSAGE, MANDATE_ENDED)
+        return case
+    return case_for_staff(actor_for(user), number)
+
+
+def run_command(user: Any, number: str, command: str, data: dict[str, Any]) -> Application:
+    """Run ``command`` on case ``number`` for ``user``; returns the updated application."""
+    handler = COMMANDS.get(command)
+    if handler is None:
+        raise NotFound(f"没有名为 {command} 的办理命令", code="workflow.unknown_command")
+    if not isinstance(data, dict):
+        raise ServiceError("validation_error", "请求内容应为 JSON 对象")
+    with transaction.atomic():
+        application = _load_case(user, command, number)
+        instance = ProcessInstance.objects.select_for_update().filter(application=application).first()
+        if instance is None and application.status == ApplicationStatus.PENDING_ACCEPTANCE:
+            instance = start_case(application, actor=user)
+        application.refresh_from_db()
+        expected = data.get("row_version")
+        if expected is not None and expected != application.row_version:
+            raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
+        refused = refusal(command, application, open_items(application))
+        if refused:
+            raise not_allowed(refused)
+        if instance is None:
+            raise not_allowed(f"该办件尚未进入办理流程，不能{TRANSITIONS[command].label}")
+        ctx = CommandContext(
+            application=application,
+            instance=instance,
+            user=user,
+            actor=actor_for(user),
+            data=data,
+            today=timezone.localdate(),
+            now=timezone.now(),
+        )
+        if not TRANSITIONS[command].by_applicant:
+            _target(ctx, command)
+        handler(ctx)
+        ctx.finish()
+        audit(ctx, command)
+        application.refresh_from_db()
+    return application
