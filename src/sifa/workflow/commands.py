@@ -35,7 +35,7 @@ from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.deadlines import clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
-from sifa.licences.results import check_subject
+from sifa.licences.services import check_subject
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.workflow import caseclocks, casedocs, projection
