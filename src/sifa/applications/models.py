@@ -376,7 +376,7 @@ class TimelineEntry(models.Model):
 class NumberCounter(models.Model):
     """A DB-safe sequence per key (e.g. one per accepting region and day for 办件编号).
 
-    ``sifa.applications.numbers`` bumps ``last`` with a single ``UPDATE … SET last = last + 1``,
+    ``sifa.applications.services.numbers`` bumps ``last`` with a single ``UPDATE … SET last = last + 1``,
     which takes the row lock, so two submissions on the same day never get the same number.
     """
 

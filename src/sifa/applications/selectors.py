@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from sifa.applications import numbers
+from sifa.applications import query_codes
 from sifa.applications.models import (
     Application,
     ApplicationMaterial,
@@ -125,7 +125,7 @@ def track(number: str, code: str) -> Application:
         .first()
     )
     digest = row.query_code_digest if row is not None else ""
-    if not numbers.query_code_matches(code or "", digest) or row is None:
+    if not query_codes.query_code_matches(code or "", digest) or row is None:
         raise NotFound()
     return row
 

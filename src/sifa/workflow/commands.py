@@ -28,8 +28,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.services import TERMINAL_STATUSES
 from sifa.applications.services.common import MANDATE_ENDED, MANDATE_ENDED_MESSAGE, agent_may_act
-from sifa.applications.timeline import TERMINAL_STATUSES
 from sifa.catalogue.models import ItemType
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.deadlines import clock_services

@@ -2,7 +2,7 @@
 
 Every command is one transaction: lock the case's process instance, check scope (404), state (409),
 role (403) and input (400) in that order, complete the engine task, project work items, move the
-clocks, change status and timeline through ``sifa.applications.timeline.transition`` (which refuses
+clocks, change status and timeline through ``sifa.applications.services.transition`` (which refuses
 a stale ``row_version``), write the audit event and the outbox notification. The handlers live in
 ``sifa.workflow.commands``.
 """
@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.timeline import transition
+from sifa.applications.services import transition
 from sifa.audit.services import record
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.organisations.models import Organisation, Role
