@@ -25,6 +25,10 @@ _LABELS: dict[str, str] = {
     "account.add_totp_device": "绑定动态口令",
     "account.create_mandate": "委托代办",
     "account.revoke_mandate": "撤销委托",
+    # regions and the organisation tree
+    "organisation.regions_imported": "导入行政区划",
+    "organisation.tree_built": "生成机构树",
+    "organisation.set_document_code": "设置机关代字",
     # the audit trail itself: audit administrators' own reads are audited too
     "audit.events_read": "查阅审计记录",
     "audit.verified": "核验审计链",
