@@ -22,9 +22,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sifa.accounts import sms
 from sifa.accounts.models import AccountKind, ApiToken, SmsChallenge, User
 from sifa.accounts.services.common import PHONE_RE, normalize_phone, phone_index
-from sifa.accounts.sms import get_gateway
 from sifa.audit import services as audit
 from sifa.audit.models import AuditResult
 from sifa.core.crypto import constant_time_equal, sm3_hex
@@ -168,7 +168,7 @@ def send_sms_code(phone: str) -> None:
         )
         user = User.objects.filter(phone_index=index, is_active=True).first()
         if user is not None:
-            get_gateway().send(
+            sms.get_gateway().send(
                 phone, "login_code", {"code": code, "minutes": str(SMS_CODE_MINUTES)}, recipient=user
             )
         audit.record(
