@@ -114,8 +114,10 @@ def _verify_totp(user: User, code: str) -> TOTPDevice | None:
 
 def _succeed(http: HttpRequest, user: User, axes_username: str, method: str) -> None:
     AxesProxyHandler.reset_attempts(ip_address=getattr(http, "axes_ip_address", None), username=axes_username)
-    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    _audit_login(AuditResult.SUCCESS, user=user, method=method)
+    # The login time and the login event commit together: never a login without its event.
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        _audit_login(AuditResult.SUCCESS, user=user, method=method)
 
 
 def login_with_password(request, *, identifier: str, password: str, totp: str = "") -> LoginResult:
