@@ -34,8 +34,7 @@ class StoredPdf:
 
 def verify_url(identifier: str) -> str:
     """The public page a QR code on the licence points to."""
-    base = getattr(settings, "PUBLIC_URL", "") or ""
-    return f"{base.rstrip('/')}/verify/{identifier}"
+    return f"{settings.PUBLIC_URL}/verify/{identifier}"
 
 
 def context(licence: Licence) -> dict[str, Any]:
