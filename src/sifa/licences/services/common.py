@@ -184,13 +184,18 @@ def default_until(licence_type: LicenceType, valid_from: dt.date) -> dt.date | N
     return end - dt.timedelta(days=1)
 
 
+def required_text(value: str, *, name: str, label: str, limit: int) -> str:
+    """``value`` stripped; 400 ``licence.<name>_required`` when empty, ``…_too_long`` past ``limit``."""
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError(f"licence.{name}_required", f"请填写{label}")
+    if len(value) > limit:
+        raise ServiceError(f"licence.{name}_too_long", f"{label}不能超过{limit}字")
+    return value
+
+
 def clean_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("licence.reason_required", "请填写原因")
-    if len(reason) > MAX_REASON:
-        raise ServiceError("licence.reason_too_long", f"原因不能超过{MAX_REASON}字")
-    return reason
+    return required_text(reason, name="reason", label="原因", limit=MAX_REASON)
 
 
 # --- signing, audit, telling the holder -----------------------------------------------------------
@@ -243,11 +248,15 @@ def audit(action: str, licence: Licence, actor: Any, **detail: Any) -> None:
     )
 
 
-def locked(licence: Licence) -> Licence:
-    """The licence row under an update lock, with what the commands read."""
+def locked(licence: Licence, allowed_from: tuple[str, ...], code: str, refusal: str) -> Licence:
+    """The licence row under an update lock, with what the commands read; 409 ``code`` (“该证照当前
+    状态为“…”，<refusal>”) when its status is not one of ``allowed_from``."""
     # ``of=("self",)``: PostgreSQL cannot lock the nullable side of the join to ``previous``.
-    return (
+    row = (
         Licence.objects.select_for_update(of=("self",))
         .select_related("licence_type", "issuer", "previous")
         .get(pk=licence.pk)
     )
+    if row.status not in allowed_from:
+        raise Conflict(code, f"该证照当前状态为“{row.get_status_display()}”，{refusal}")
+    return row

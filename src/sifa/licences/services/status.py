@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from sifa.core.errors import Conflict, ServiceError
+from sifa.core.errors import ServiceError
 from sifa.licences.models import Licence, LicenceStatus
 from sifa.licences.services.common import (
     ACTIONS_FROM,
@@ -41,12 +41,9 @@ def _set_status(
     reason = clean_reason(reason)
     check_issuing_permission(actor, licence.issuer)
     with transaction.atomic():
-        row = locked(licence)
-        if row.status not in allowed_from:
-            raise Conflict(
-                "licence.bad_transition",
-                f"该证照当前状态为“{row.get_status_display()}”，不能改为“{LicenceStatus(status).label}”",
-            )
+        row = locked(
+            licence, allowed_from, "licence.bad_transition", f"不能改为“{LicenceStatus(status).label}”"
+        )
         row.status = status
         row.status_reason = reason
         row.status_date = on or timezone.localdate()

@@ -50,12 +50,7 @@ def _new_version(
     reason = clean_reason(reason)
     check_issuing_permission(actor, licence.issuer)
     with transaction.atomic():
-        old = locked(licence)
-        if old.status not in CHANGEABLE:
-            raise Conflict(
-                "licence.not_current",
-                f"该证照当前状态为“{old.get_status_display()}”，不能{IssueKind(kind).label}",
-            )
+        old = locked(licence, CHANGEABLE, "licence.not_current", f"不能{IssueKind(kind).label}")
         if old.version >= 999:
             raise Conflict("licence.version_exhausted", "该证照的版本号已用尽")
         today = timezone.localdate()

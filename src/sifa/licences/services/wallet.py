@@ -19,6 +19,7 @@ from sifa.applications.models import Application
 from sifa.audit.services import record
 from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.licences.models import Licence, LicenceAuthorisation, LicenceUse
+from sifa.licences.services.common import required_text
 from sifa.organisations.models import Organisation
 
 MAX_PURPOSE = 200
@@ -26,17 +27,24 @@ MAX_AUTHORISATION_DAYS = 366
 
 
 def _purpose(purpose: str) -> str:
-    purpose = (purpose or "").strip()
-    if not purpose:
-        raise ServiceError("licence.purpose_required", "请填写用证事由")
-    if len(purpose) > MAX_PURPOSE:
-        raise ServiceError("licence.purpose_too_long", f"用证事由不能超过{MAX_PURPOSE}字")
-    return purpose
+    return required_text(purpose, name="purpose", label="用证事由", limit=MAX_PURPOSE)
 
 
 def _require_holder(licence: Licence, holder: Any) -> None:
     if licence.holder_id is None or licence.holder_id != getattr(holder, "pk", None):
         raise NotFound("未找到该电子证照", "licence.not_found")
+
+
+def _audit(action: str, authorisation: LicenceAuthorisation, holder: Any, **detail: Any) -> None:
+    licence = authorisation.licence
+    record(
+        action,
+        actor=holder,
+        object_type="licences.LicenceAuthorisation",
+        object_id=str(authorisation.id),
+        scope_path=licence.scope_path,
+        detail={"licence": licence.identifier, **detail},
+    )
 
 
 def grant(
@@ -79,18 +87,13 @@ def grant(
             purpose=purpose,
             valid_until=valid_until,
         )
-        record(
+        _audit(
             "licence.authorise",
-            actor=holder,
-            object_type="licences.LicenceAuthorisation",
-            object_id=str(authorisation.id),
-            scope_path=licence.scope_path,
-            detail={
-                "licence": licence.identifier,
-                "organisation": organisation.pk if organisation else None,
-                "application": application.number if application else None,
-                "valid_until": valid_until,
-            },
+            authorisation,
+            holder,
+            organisation=organisation.pk if organisation else None,
+            application=application.number if application else None,
+            valid_until=valid_until,
         )
     return authorisation
 
@@ -110,14 +113,7 @@ def revoke_grant(licence: Licence, authorisation_id: str, *, holder: Any) -> Lic
         if authorisation.revoked_at is None:
             authorisation.revoked_at = timezone.now()
             authorisation.save(update_fields=["revoked_at"])
-            record(
-                "licence.authorisation_revoked",
-                actor=holder,
-                object_type="licences.LicenceAuthorisation",
-                object_id=str(authorisation.id),
-                scope_path=licence.scope_path,
-                detail={"licence": licence.identifier},
-            )
+            _audit("licence.authorisation_revoked", authorisation, holder)
     return authorisation
 
 
