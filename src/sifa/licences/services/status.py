@@ -28,22 +28,29 @@ from sifa.notifications.services import notify
 STATUS_CHANGED_EVENT = "licence.status_changed"
 
 
+TARGET_STATUS = {
+    "suspend": LicenceStatus.SUSPENDED,
+    "reinstate": LicenceStatus.VALID,
+    "revoke": LicenceStatus.REVOKED,
+    "cancel": LicenceStatus.CANCELLED,
+}
+"""The status each status action sets; the statuses it starts from are ``ACTIONS_FROM``."""
+
+
 def _set_status(
     licence: Licence,
-    status: str,
+    action: str,
     *,
     actor: Any,
     reason: str,
-    allowed_from: tuple[str, ...],
     on: dt.date | None = None,
     until: dt.date | None = None,
 ) -> Licence:
+    status = TARGET_STATUS[action]
     reason = clean_reason(reason)
     check_issuing_permission(actor, licence.issuer)
     with transaction.atomic():
-        row = locked(
-            licence, allowed_from, "licence.bad_transition", f"不能改为“{LicenceStatus(status).label}”"
-        )
+        row = locked(licence, ACTIONS_FROM[action], "licence.bad_transition", f"不能改为“{status.label}”")
         row.status = status
         row.status_reason = reason
         row.status_date = on or timezone.localdate()
@@ -57,41 +64,22 @@ def suspend(
     licence: Licence, *, actor: Any, reason: str, until: dt.date | None = None, on: dt.date | None = None
 ) -> Licence:
     """停止执业 (律师法 §49 等): the licence reads as suspended until reinstated."""
-    return _set_status(
-        licence, LicenceStatus.SUSPENDED, actor=actor, reason=reason, on=on, until=until,
-        allowed_from=ACTIONS_FROM["suspend"],
-    )  # fmt: skip
+    return _set_status(licence, "suspend", actor=actor, reason=reason, on=on, until=until)
 
 
 def reinstate(licence: Licence, *, actor: Any, reason: str, on: dt.date | None = None) -> Licence:
     """The end of a 停止执业 period."""
-    return _set_status(
-        licence,
-        LicenceStatus.VALID,
-        actor=actor,
-        reason=reason,
-        on=on,
-        allowed_from=ACTIONS_FROM["reinstate"],
-    )
+    return _set_status(licence, "reinstate", actor=actor, reason=reason, on=on)
 
 
 def revoke(licence: Licence, *, actor: Any, reason: str, on: dt.date | None = None) -> Licence:
     """吊销 (a penalty, 行政处罚法 §9). Final: visible on /verify at once."""
-    return _set_status(
-        licence, LicenceStatus.REVOKED, actor=actor, reason=reason, on=on, allowed_from=ACTIONS_FROM["revoke"]
-    )
+    return _set_status(licence, "revoke", actor=actor, reason=reason, on=on)
 
 
 def cancel(licence: Licence, *, actor: Any, reason: str, on: dt.date | None = None) -> Licence:
     """注销 (行政许可法 §70: the holder gave it up, died, the firm closed …). Final."""
-    return _set_status(
-        licence,
-        LicenceStatus.CANCELLED,
-        actor=actor,
-        reason=reason,
-        on=on,
-        allowed_from=ACTIONS_FROM["cancel"],
-    )
+    return _set_status(licence, "cancel", actor=actor, reason=reason, on=on)
 
 
 STATUS_ACTIONS: dict[str, Any] = {
