@@ -205,13 +205,11 @@ def _accepted_case(entry, citizen, clerk, id_number: str, pdf: bytes) -> tuple[s
 
 
 def _licence(citizen, issuer) -> dict[str, str]:
+    from sifa.licences.services import issue_licence
+    from sifa.licences.types import type_for
+
     try:
-        from sifa.licences.services import issue_licence
-        from sifa.licences.types import type_for
-    except ImportError as missing:
-        return {"licence_skip": f"sifa.licences is not importable ({missing})"}
-    try:
-        licence_type = type_for("lawyer_licence")  # loads the types on first use
+        licence_type = type_for("lawyer_licence")  # written by the load-licence-types loader
         if licence_type is None:
             return {"licence_skip": "licence type lawyer_licence (律师执业证) is not defined"}
         licence = issue_licence(licence_type, citizen, issuer, actor=None, with_pdf=False)

@@ -262,6 +262,7 @@ def world(django_db_setup, django_db_blocker):
     a window clerk, a reviewer and a decision maker at every bureau, a citizen and a law firm."""
     from sifa.catalogue.services import generate_entries, load_items
     from sifa.deadlines.services import seed_calendar
+    from sifa.licences.services import load_licence_types
     from sifa.workflow.tests.conftest import build_world
 
     with django_db_blocker.unblock():
@@ -270,6 +271,7 @@ def world(django_db_setup, django_db_blocker):
         try:
             orgs = build_world()
             generate_entries(load_items())
+            load_licence_types()
             seed_calendar(2026, 2026)
             staff = {}
             for key in ("ministry", "zj", "hz", "xh"):

@@ -42,11 +42,13 @@ def world(transactional_db, settings, tmp_path):
     from sifa.catalogue.services import generate_entries, load_items, reindex_all
     from sifa.catalogue.tests.conftest import build_tree
     from sifa.deadlines.services import seed_calendar
+    from sifa.licences.services import load_licence_types
     from sifa.organisations.models import Membership, Role
 
     settings.MEDIA_ROOT = tmp_path / "media"
     orgs = build_tree()
     generate_entries(load_items())
+    load_licence_types()
     seed_calendar(2025, 2026)
     if not search.is_indexed():
         reindex_all()

@@ -1,7 +1,8 @@
 """SMS gateway adapters: a small typed interface, a registry, and the local implementation.
 
 ``settings.SMS_BACKEND`` names the adapter. ``local`` keeps every message in
-:class:`~sifa.accounts.models.SmsMessage` (phone sealed) so development and tests can read the
+:class:`~sifa.accounts.models.SmsMessage` (phone sealed; written by
+:func:`sifa.accounts.services.sms.keep_local_message`) so development and tests can read the
 one-time codes; a real carrier adapter registers under its own name.
 """
 
@@ -13,8 +14,8 @@ from collections.abc import Callable
 from django.conf import settings
 
 from sifa.accounts.models import PHONE_INDEX, SmsMessage, User
+from sifa.accounts.services.sms import keep_local_message
 from sifa.core.crypto import field_cipher
-from sifa.core.masking import mask_phone
 
 TEMPLATES = {
     "login_code": "【司法行政政务服务】您的登录验证码为{code}，{minutes}分钟内有效。请勿泄露给他人。",
@@ -43,19 +44,8 @@ class LocalSmsGateway(SmsGateway):
     ) -> str:
         if template not in TEMPLATES:
             raise SmsGatewayError(f"unknown SMS template {template!r}")
-        cipher = field_cipher()
-        message = SmsMessage(
-            recipient=recipient,
-            template=template,
-            params=params,
-            body=TEMPLATES[template].format(**params),
-            phone_index=cipher.blind_index(phone, PHONE_INDEX),
-            phone_masked=mask_phone(phone),
-            scope_path=recipient.scope_path if recipient else "",
-        )
-        message.phone_enc = cipher.seal(phone, message.phone_aad)
-        message.save(force_insert=True)
-        return str(message.id)
+        body = TEMPLATES[template].format(**params)
+        return str(keep_local_message(phone, template, params, body, recipient=recipient).id)
 
 
 _REGISTRY: dict[str, Callable[[], SmsGateway]] = {"local": LocalSmsGateway}

@@ -62,28 +62,40 @@ class Application(models.Model):
 
     data_class = "case"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True,
+        default=uuid.uuid4,
+        editable=False,
+        help_text="内部标识（UUID），不对外公开；对外以办件编号为准",
+    )
     number = models.CharField(
         "办件编号",
         max_length=50,
         unique=True,
         null=True,
         blank=True,
-        help_text="GB/T 39046 表5 办件编号 an..50; assigned at submission",
+        help_text="GB/T 39046 表5 办件编号（an..50）：SF + 受理机构区划代码(6) + 日期(8) + 当日序号(6)，提交时生成",
     )
-    query_code_digest = models.CharField("查询码摘要", max_length=64, blank=True, editable=False)
+    query_code_digest = models.CharField(
+        "查询码摘要",
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="查询码的 HMAC-SM3 摘要；查询码只在提交时告知申请人一次，不保存明文",
+    )
     entry = models.ForeignKey(
         "catalogue.ImplementationEntry",
         verbose_name="实施清单事项",
         on_delete=models.PROTECT,
         related_name="+",
+        help_text="GB/T 39046 表5 实施编码所指的实施清单事项（受理机构的事项）",
     )
     version = models.ForeignKey(
         "catalogue.ItemVersion",
         verbose_name="所依据的事项版本",
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Pinned when the draft is created; never changes",
+        help_text="创建草稿时所依据的事项版本，此后不变：按申请时公示的条件、材料和期限办理（行政许可法第三十条）",
     )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -92,7 +104,7 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="applications",
-        help_text="The citizen or company the application is for",
+        help_text="申请人（公民、法人或者其他组织，行政许可法第二十九条）的平台账户；窗口受理的申请人可以没有账户",
     )
     applicant_person = models.ForeignKey(
         "accounts.NaturalPerson",
@@ -101,6 +113,7 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text="GB/T 39046 表5 申请者名称、证件类型和证件号码：申请人为自然人时的实名信息",
     )
     applicant_company = models.ForeignKey(
         "accounts.LegalPerson",
@@ -109,6 +122,7 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text="GB/T 39046 表5 申请者名称和统一社会信用代码（GB 32100）：申请人为法人或者其他组织时",
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -117,7 +131,7 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The applicant, their agent, or the window clerk",
+        help_text="实际提交申请的账户：申请人本人、其代理人或窗口工作人员",
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -126,6 +140,7 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="applications_as_agent",
+        help_text="GB/T 39046 表5 代理人：受申请人委托代为办理的账户",
     )
     mandate = models.ForeignKey(
         "accounts.Mandate",
@@ -134,9 +149,14 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text="代理人办理所依据的委托；委托撤销、到期或不再包含该事项后，代理人不能再办理",
     )
     channel = models.CharField(
-        "申报来源", max_length=10, choices=SubmissionChannel.choices, default=SubmissionChannel.ONLINE
+        "申报来源",
+        max_length=10,
+        choices=SubmissionChannel.choices,
+        default=SubmissionChannel.ONLINE,
+        help_text="GB/T 39046 表5 申报来源",
     )
     status = models.CharField(
         "状态",
@@ -144,11 +164,23 @@ class Application(models.Model):
         choices=ApplicationStatus.choices,
         default=ApplicationStatus.DRAFT,
         db_index=True,
+        help_text="办件状态：受理前由申请服务变更，受理后由办件流程变更；每次变更记入办理进程",
     )
-    form_data = models.JSONField("申请表数据", default=dict, blank=True)
-    situation_answers = models.JSONField("情形选择", default=dict, blank=True)
+    form_data = models.JSONField(
+        "申请表数据",
+        default=dict,
+        blank=True,
+        help_text="申请书内容（行政许可法第二十九条），按事项版本的申请表（JSON Schema）校验",
+    )
+    situation_answers = models.JSONField(
+        "情形选择", default=dict, blank=True, help_text="申请人对事项情形的选择，决定需要提交哪些材料"
+    )
     accepting_organisation = models.ForeignKey(
-        "organisations.Organisation", verbose_name="受理机构", on_delete=models.PROTECT, related_name="+"
+        "organisations.Organisation",
+        verbose_name="受理机构",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="GB/T 39046 表6 受理单位：收到申请的实施机构",
     )
     current_organisation = models.ForeignKey(
         "organisations.Organisation",
@@ -157,30 +189,48 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text="当前办理机构，例如由上级机关作出决定时；为空时即受理单位",
     )
     scope_path = PathField(
         "管辖路径",
         db_index=True,
-        help_text="Path of the accepting organisation; the case is visible to its subtree "
-        "and to every organisation above it",
+        help_text="受理单位在机构树中的物化路径：本机构、其下级和其上级机关的工作人员可以查阅（数据范围）",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, help_text="草稿创建时间")
+    updated_at = models.DateTimeField("更新时间", auto_now=True, help_text="最后一次变更的时间")
+    submitted_at = models.DateTimeField(
+        "提交时间", null=True, blank=True, help_text="GB/T 39046 表5 申请时间：申请人提交申请的时间"
+    )
     received_at = models.DateTimeField(
         "收到申请材料时间",
         null=True,
         blank=True,
-        help_text="行政许可法 §32: the 5-working-day notice window runs from here",
+        help_text="收到申请材料的时间；行政许可法第三十二条第一款第（四）项的五日告知期自此起算",
     )
-    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    accepted_at = models.DateTimeField(
+        "受理时间",
+        null=True,
+        blank=True,
+        help_text="GB/T 39046 表6 受理时间（视为受理时为收到申请材料的时间）",
+    )
     deemed_accepted = models.BooleanField(
-        "视为受理", default=False, help_text="行政许可法 §32: no notice within 5 working days"
+        "视为受理",
+        default=False,
+        help_text="行政许可法第三十二条第一款第（四）项：逾期不告知补正的，自收到申请材料之日起即为受理",
     )
-    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
-    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    decided_at = models.DateTimeField(
+        "决定时间",
+        null=True,
+        blank=True,
+        help_text="作出准予或者不予行政许可书面决定的时间（行政许可法第三十八条）",
+    )
+    closed_at = models.DateTimeField(
+        "办结时间", null=True, blank=True, help_text="GB/T 39046 表8 办结时间：结果送达、不予受理或撤回的时间"
+    )
     row_version = models.PositiveIntegerField(
-        "版本号", default=0, help_text="Optimistic concurrency for commands"
+        "版本号",
+        default=0,
+        help_text="乐观并发的版本号：每次状态变更加一，两人同时办理同一办件时后提交者须刷新重试",
     )
 
     class Meta:
@@ -209,40 +259,69 @@ class ApplicationMaterial(models.Model):
 
     data_class = "case"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="内部标识（UUID）")
     application = models.ForeignKey(
-        Application, verbose_name="办件", on_delete=models.CASCADE, related_name="materials"
+        Application,
+        verbose_name="办件",
+        on_delete=models.CASCADE,
+        related_name="materials",
+        help_text="材料所属的办件",
     )
     material = models.ForeignKey(
-        "catalogue.Material", verbose_name="所需材料", on_delete=models.PROTECT, related_name="+"
+        "catalogue.Material",
+        verbose_name="所需材料",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="事项版本要求的材料（GB/T 39046 表4 材料名称）",
     )
-    provenance = models.CharField("来源", max_length=12, choices=MaterialProvenance.choices)
+    provenance = models.CharField(
+        "来源",
+        max_length=12,
+        choices=MaterialProvenance.choices,
+        help_text="材料来源：申请人上传、窗口扫描、电子证照库、历史办件、部门共享数据或告知承诺",
+    )
     source_reference = models.CharField(
         "来源标识",
         max_length=200,
         blank=True,
-        help_text="Licence identifier, earlier application number, or partner message id",
+        help_text="来源标识：电子证照标识（GB/T 36904）、历史办件编号或共享部门的应答编号",
     )
     source_label = models.CharField(
         "来源说明",
         max_length=200,
         blank=True,
-        help_text="Shown to the applicant: where the material came from",
+        help_text="向申请人说明材料从何处取得",
     )
-    storage_key = models.CharField("存储键", max_length=300, blank=True)
-    display_name = models.CharField("文件名", max_length=200, blank=True)
-    content_type = models.CharField("文件类型", max_length=100, blank=True)
-    size = models.PositiveBigIntegerField("大小（字节）", default=0)
-    sm3 = models.CharField("SM3摘要", max_length=64, blank=True)
-    valid_until = models.DateField("有效期至", null=True, blank=True)
+    storage_key = models.CharField(
+        "存储键",
+        max_length=300,
+        blank=True,
+        help_text="通过上传检查后文件的存储键，由服务器生成，与用户的文件名无关",
+    )
+    display_name = models.CharField(
+        "文件名", max_length=200, blank=True, help_text="清理后的文件名，仅用于显示和下载"
+    )
+    content_type = models.CharField(
+        "文件类型",
+        max_length=100,
+        blank=True,
+        help_text="按文件内容识别的类型（PDF、JPEG、PNG、OFD），不采信客户端声明",
+    )
+    size = models.PositiveBigIntegerField("大小（字节）", default=0, help_text="所存文件的字节数")
+    sm3 = models.CharField(
+        "SM3摘要", max_length=64, blank=True, help_text="所存文件的 SM3 摘要（GB/T 32905）"
+    )
+    valid_until = models.DateField(
+        "有效期至", null=True, blank=True, help_text="材料本身的有效期截止日期（如证照的有效期）"
+    )
     partner_answer_id = models.CharField(
         "部门应答编号",
         max_length=100,
         blank=True,
-        help_text="The partner's id of its answer (partner data only)",
+        help_text="共享部门对数据请求的应答编号（仅部门共享数据）",
     )
     partner_answered_at = models.DateTimeField(
-        "部门应答时间", null=True, blank=True, help_text="When the partner answered (partner data only)"
+        "部门应答时间", null=True, blank=True, help_text="共享部门的应答时间（仅部门共享数据）"
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -251,9 +330,12 @@ class ApplicationMaterial(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text="上传人：申请人、代理人或窗口工作人员",
     )
-    created_at = models.DateTimeField("时间", auto_now_add=True)
-    superseded = models.BooleanField("已被替换", default=False)
+    created_at = models.DateTimeField("时间", auto_now_add=True, help_text="材料提交时间")
+    superseded = models.BooleanField(
+        "已被替换", default=False, help_text="已被同一材料的新文件替换（如补正时）；被替换的记录保留备查"
+    )
 
     class Meta:
         verbose_name = "办件材料"
@@ -269,14 +351,24 @@ class IdempotencyRecord(models.Model):
     data_class = "internal"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="发出请求的账户：幂等键只在同一账户内有效",
     )
-    key = models.CharField("幂等键", max_length=200)
-    scope = models.CharField("操作", max_length=80)
-    request_digest = models.CharField("请求摘要", max_length=64)
-    response_status = models.PositiveSmallIntegerField("响应状态")
-    response_body = models.JSONField("响应内容")
-    created_at = models.DateTimeField("时间", auto_now_add=True)
+    key = models.CharField("幂等键", max_length=200, help_text="请求头 Idempotency-Key 的值")
+    scope = models.CharField("操作", max_length=80, help_text="幂等键所属的操作（创建草稿或提交某一草稿）")
+    request_digest = models.CharField(
+        "请求摘要", max_length=64, help_text="请求内容的 SM3 摘要：同一幂等键配不同内容的请求被拒绝（422）"
+    )
+    response_status = models.PositiveSmallIntegerField(
+        "响应状态", help_text="第一次应答的 HTTP 状态码，重试时原样返回"
+    )
+    response_body = models.JSONField(
+        "响应内容", help_text="第一次成功应答的内容，重试时原样返回；其中的查询码以 SM4-GCM 密封保存"
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True, help_text="第一次请求的时间")
 
     class Meta:
         verbose_name = "幂等记录"
@@ -292,12 +384,17 @@ class CorrectionNotice(models.Model):
 
     data_class = "case"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="内部标识（UUID）")
     application = models.ForeignKey(
-        Application, verbose_name="办件", on_delete=models.CASCADE, related_name="correction_notices"
+        Application,
+        verbose_name="办件",
+        on_delete=models.CASCADE,
+        related_name="correction_notices",
+        help_text="被告知补正的办件",
     )
     items = models.JSONField(
-        "补正内容", help_text="[{material_id|field, code, message}] — all problems at once"
+        "补正内容",
+        help_text="行政许可法第三十二条第一款第（四）项：一次告知需要补正的全部内容 [{material_id 或 field, code, message}]",
     )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -306,10 +403,21 @@ class CorrectionNotice(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text="作出告知的窗口工作人员；自动预审告知时为空",
     )
-    issued_at = models.DateTimeField("告知时间")
-    answered_at = models.DateTimeField("补正提交时间", null=True, blank=True)
-    document_number = models.CharField("文书编号", max_length=80, blank=True)
+    issued_at = models.DateTimeField(
+        "告知时间",
+        help_text="告知时间：应当当场或者在收到申请材料后五日内（行政许可法第三十二条第一款第（四）项）",
+    )
+    answered_at = models.DateTimeField(
+        "补正提交时间", null=True, blank=True, help_text="申请人提交全部补正材料的时间"
+    )
+    document_number = models.CharField(
+        "文书编号",
+        max_length=80,
+        blank=True,
+        help_text="一次性告知书文号：BZGZ + 区划代码(6) + 年份 + 当年序号(6)",
+    )
 
     class Meta:
         verbose_name = "一次性告知书"
@@ -325,14 +433,23 @@ class PreReviewFinding(models.Model):
     data_class = "case"
 
     application = models.ForeignKey(
-        Application, verbose_name="办件", on_delete=models.CASCADE, related_name="findings"
+        Application,
+        verbose_name="办件",
+        on_delete=models.CASCADE,
+        related_name="findings",
+        help_text="被预审的办件",
     )
-    source = models.CharField("来源", max_length=10, choices=[("auto", "自动预审"), ("staff", "人工预审")])
-    field = models.CharField("字段或材料", max_length=200, blank=True)
-    code = models.CharField("问题代码", max_length=80)
-    message = models.CharField("问题说明", max_length=500)
-    created_at = models.DateTimeField("时间", auto_now_add=True)
-    resolved = models.BooleanField("已解决", default=False)
+    source = models.CharField(
+        "来源",
+        max_length=10,
+        choices=[("auto", "自动预审"), ("staff", "人工预审")],
+        help_text="自动预审（受理前的机器检查）或人工预审",
+    )
+    field = models.CharField("字段或材料", max_length=200, blank=True, help_text="问题所在的申请表字段或材料")
+    code = models.CharField("问题代码", max_length=80, help_text="稳定的问题代码（如 material.missing）")
+    message = models.CharField("问题说明", max_length=500, help_text="给申请人看的问题说明")
+    created_at = models.DateTimeField("时间", auto_now_add=True, help_text="发现问题的时间")
+    resolved = models.BooleanField("已解决", default=False, help_text="已解决：申请人提交补正后")
 
     class Meta:
         verbose_name = "预审意见"
@@ -348,12 +465,20 @@ class TimelineEntry(models.Model):
     data_class = "case"
 
     application = models.ForeignKey(
-        Application, verbose_name="办件", on_delete=models.CASCADE, related_name="timeline"
+        Application,
+        verbose_name="办件",
+        on_delete=models.CASCADE,
+        related_name="timeline",
+        help_text="所属办件",
     )
-    occurred_at = models.DateTimeField("时间", db_index=True)
-    event = models.CharField("事件", max_length=60)
-    title = models.CharField("标题", max_length=200)
-    detail = models.TextField("说明", blank=True)
+    occurred_at = models.DateTimeField("时间", db_index=True, help_text="该步骤发生的时间")
+    event = models.CharField(
+        "事件", max_length=60, help_text="步骤代码（如 submitted、pre_review_passed），供程序区分步骤"
+    )
+    title = models.CharField(
+        "标题", max_length=200, help_text="向申请人和查询人显示的步骤名称，不含工作人员姓名"
+    )
+    detail = models.TextField("说明", blank=True, help_text="该步骤的说明（如不予受理的理由）")
     organisation = models.ForeignKey(
         "organisations.Organisation",
         verbose_name="办理机构",
@@ -361,8 +486,9 @@ class TimelineEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text="办理该步骤的机构",
     )
-    public = models.BooleanField("公开", default=True)
+    public = models.BooleanField("公开", default=True, help_text="是否在免登录查询页和申请人的办理进程中显示")
 
     class Meta:
         verbose_name = "办理进程"
@@ -376,14 +502,21 @@ class TimelineEntry(models.Model):
 class NumberCounter(models.Model):
     """A DB-safe sequence per key (e.g. one per accepting region and day for 办件编号).
 
-    ``sifa.applications.numbers`` bumps ``last`` with a single ``UPDATE … SET last = last + 1``,
+    ``sifa.applications.services.numbers`` bumps ``last`` with a single ``UPDATE … SET last = last + 1``,
     which takes the row lock, so two submissions on the same day never get the same number.
     """
 
     data_class = "internal"
 
-    key = models.CharField("序列键", max_length=40, unique=True)
-    last = models.PositiveIntegerField("当前值", default=0)
+    key = models.CharField(
+        "序列键",
+        max_length=40,
+        unique=True,
+        help_text="序列键：编号前缀，如 SF + 区划代码 + 日期（每个受理地区每天一个序列）",
+    )
+    last = models.PositiveIntegerField(
+        "当前值", default=0, help_text="该序列最后发出的序号，在提交命令的事务中加一"
+    )
 
     class Meta:
         verbose_name = "编号序列"

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from sifa.applications import numbers
+from sifa.applications import query_codes
 from sifa.applications.models import (
     Application,
     ApplicationMaterial,
@@ -21,8 +21,10 @@ from sifa.applications.models import (
     SubmissionChannel,
     TimelineEntry,
 )
+from sifa.catalogue.models import CatalogueItem, EntryStatus, ImplementationEntry, VersionStatus
 from sifa.core.errors import NotFound
-from sifa.organisations.scope import Actor, Role, scoped
+from sifa.deadlines.models import ClockPurpose, ClockState
+from sifa.organisations.scope import Actor, Role, scoped, subtree_q
 
 NEXT_ACTIONS = {
     ApplicationStatus.DRAFT: "继续填写并提交申请",
@@ -75,16 +77,23 @@ def application(actor: Actor, ref: Any) -> Application:
     return row
 
 
-def material(actor: Actor, application_ref: Any, material_id: Any) -> ApplicationMaterial:
-    app = application(actor, application_ref)
+def _stored_material(
+    rows: QuerySet[ApplicationMaterial], app: Application, material_id: Any
+) -> ApplicationMaterial:
+    """The material ``material_id`` of ``app`` among ``rows`` that has a stored file; 404 otherwise."""
     try:
         key = uuid.UUID(str(material_id))
     except ValueError:
         raise NotFound() from None
-    row = scoped(ApplicationMaterial.objects.filter(application=app, pk=key), actor).first()
-    if row is None or not row.storage_key:
+    row = rows.filter(application=app, pk=key).exclude(storage_key="").first()
+    if row is None:
         raise NotFound()
     return row
+
+
+def material(actor: Actor, application_ref: Any, material_id: Any) -> ApplicationMaterial:
+    app = application(actor, application_ref)
+    return _stored_material(scoped(ApplicationMaterial.objects.all(), actor), app, material_id)
 
 
 def findings(actor: Actor, app: Application) -> QuerySet[PreReviewFinding]:
@@ -96,12 +105,10 @@ def public_timeline(app: Application) -> QuerySet[TimelineEntry]:
 
 
 def deadline(app: Application) -> dict[str, Any] | None:
-    """The statutory clock of the case, when the deadlines app has one (legal limit first).
+    """The statutory clock of the case, when it has one (legal limit first).
 
     ``provisional``: the due date counts a day of a year whose official 放假安排 is not yet entered (暂定).
     """
-    from sifa.deadlines.models import ClockPurpose, ClockState
-
     ids = [str(app.pk)] + ([app.number] if app.number else [])
     clocks = {c.purpose: c for c in ClockState.objects.filter(subject_id__in=ids, stopped_on__isnull=True)}
     for purpose in (ClockPurpose.LEGAL, ClockPurpose.PROMISED, ClockPurpose.NOTICE_WINDOW):
@@ -125,7 +132,7 @@ def track(number: str, code: str) -> Application:
         .first()
     )
     digest = row.query_code_digest if row is not None else ""
-    if not numbers.query_code_matches(code or "", digest) or row is None:
+    if not query_codes.query_code_matches(code or "", digest) or row is None:
         raise NotFound()
     return row
 
@@ -134,8 +141,6 @@ def mandatable_items() -> list[tuple[str, str]]:
     """(basic code, name) of the items a mandate (委托) may name: every item that can be applied
     for (an active implementation entry on a published version) and the 主项 above such items —
     a mandate for a 主项 covers its 子项."""
-    from sifa.catalogue.models import CatalogueItem, EntryStatus, VersionStatus
-
     live = Q(implementations__status=EntryStatus.ACTIVE) & Q(
         implementations__version__status=VersionStatus.PUBLISHED
     )
@@ -197,23 +202,13 @@ def window_application(actor: Actor, ref: Any) -> Application:
 
 def window_material(actor: Actor, ref: Any, material_id: Any) -> ApplicationMaterial:
     """A stored file of a walk-in application the actor's windows may handle."""
-    app = window_application(actor, ref)
-    try:
-        key = uuid.UUID(str(material_id))
-    except ValueError:
-        raise NotFound() from None
-    row = ApplicationMaterial.objects.filter(application=app, pk=key).exclude(storage_key="").first()
-    if row is None:
-        raise NotFound()
-    return row
+    return _stored_material(ApplicationMaterial.objects.all(), window_application(actor, ref), material_id)
 
 
 def window_entries(actor: Actor) -> QuerySet:
     """Active entries on a published version that the actor's windows may receive for: entries of
     the window's own organisation, of every organisation above it, and of those below it (the rule
     of :func:`window_covers`)."""
-    from sifa.catalogue.models import EntryStatus, ImplementationEntry, VersionStatus
-    from sifa.organisations.scope import subtree_q
 
     paths = window_paths(actor)
     ancestors = {p[: i + 1] for p in paths for i, ch in enumerate(p) if ch == "/" and i}

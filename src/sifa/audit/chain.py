@@ -23,8 +23,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from sifa.audit.hashing import GENESIS_HASH, chain_hash
 from sifa.audit.models import AuditEvent
-from sifa.audit.services import GENESIS_HASH, chain_hash
 
 BATCH_SIZE = 2000
 ANCHOR_FILE = "anchors.jsonl"

@@ -2,12 +2,16 @@
 
 Codes are ``<area>.<verb>`` (e.g. ``auth.login``). Each app adds its own in its
 ``AppConfig.ready()`` with :func:`register_labels`; an unknown code is shown as the code itself,
-so a missing label is visible but never an error.
+so a missing label is visible but never an error. The table lives in memory: nothing here writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from django.apps import apps
+
+from sifa.organisations.models import Role
 
 _LABELS: dict[str, str] = {
     # sign-in and sessions (a failed attempt is the same action with result "失败"/"拒绝")
@@ -25,6 +29,10 @@ _LABELS: dict[str, str] = {
     "account.add_totp_device": "绑定动态口令",
     "account.create_mandate": "委托代办",
     "account.revoke_mandate": "撤销委托",
+    # regions and the organisation tree
+    "organisation.regions_imported": "导入行政区划",
+    "organisation.tree_built": "生成机构树",
+    "organisation.set_document_code": "设置机关代字",
     # the audit trail itself: audit administrators' own reads are audited too
     "audit.events_read": "查阅审计记录",
     "audit.verified": "核验审计链",
@@ -46,15 +54,11 @@ def all_labels() -> dict[str, str]:
 
 def role_label(value: str) -> str:
     """The Chinese name of a staff role value (``reviewer`` → 审查人员)."""
-    from sifa.organisations.models import Role
-
     return Role(value).label if value in Role.values else value
 
 
 def data_type_label(object_type: str) -> str:
     """``accounts.NaturalPerson`` → the model's verbose name (自然人); other values unchanged."""
-    from django.apps import apps
-
     try:
         return str(apps.get_model(object_type)._meta.verbose_name)
     except (LookupError, ValueError):

@@ -2,7 +2,7 @@
 
 ``<机关代字><kind word>〔<year>〕<sequence>号``: the issuing organisation's own 代字
 (``Organisation.document_code``, e.g. 浙司 for 浙江省司法厅, 杭司 for 杭州市司法局; see
-:mod:`sifa.organisations.document_codes`), the kind word of the document (许, 受, 补 …), the full
+:mod:`sifa.organisations.services.document_codes`), the kind word of the document (许, 受, 补 …), the full
 year in 六角括号, and the sequence in Arabic numerals without 第 and without leading zeros (1,
 not 0001). Codes are unique per organisation, so no two organisations issue the same number;
 numbers count per organisation, kind and year.

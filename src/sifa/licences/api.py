@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from sifa.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import NotFound
 from sifa.licences import pdf as licence_pdf
-from sifa.licences import wallet
+from sifa.licences import selectors, services
 from sifa.licences.models import HolderCodeType, LicenceAuthorisation, LicenceUse
 from sifa.licences.payload import keyring
 from sifa.licences.verification import verify_copy, verify_identifier
@@ -35,7 +35,7 @@ STATUS_HELP = (
 )
 
 
-# --- OpenAPI shapes of the answers built in ``verification``/``wallet`` (documentation only) -------
+# --- OpenAPI shapes of the answers built in ``verification``/``selectors`` (documentation only) ----
 
 
 class IssuerSerializer(serializers.Serializer):
@@ -238,11 +238,11 @@ class PdfView(APIView):
         },
     )
     def get(self, request: Request, identifier: str) -> HttpResponse:
-        licence, authorisation = wallet.licence_for_download(request.user, identifier)
+        licence, authorisation = selectors.licence_for_download(request.user, identifier)
         if not licence.pdf_storage_key:
             raise NotFound("该电子证照暂无版式文件（PDF）", "licence.no_pdf")
         if authorisation is not None:
-            wallet.record_use(
+            services.record_use(
                 licence,
                 action="download_pdf",
                 purpose=authorisation.purpose,
@@ -283,7 +283,9 @@ class WalletView(APIView):
 
     @extend_schema(summary="我的证照", responses={200: WalletSerializer, **error_responses(*LOGIN_ERRORS)})
     def get(self, request: Request) -> Response:
-        return Response({"results": [wallet_entry(licence) for licence in wallet.my_licences(request.user)]})
+        return Response(
+            {"results": [wallet_entry(licence) for licence in selectors.my_licences(request.user)]}
+        )
 
 
 class GrantSerializer(serializers.Serializer):
@@ -316,7 +318,7 @@ class AuthorisationsView(APIView):
         responses={200: AuthorisationListSerializer, **error_responses(*LOGIN_ERRORS, 404)},
     )
     def get(self, request: Request, identifier: str) -> Response:
-        licence = wallet.my_licence(request.user, identifier)
+        licence = selectors.my_licence(request.user, identifier)
         grants = licence.authorisations.select_related("grantee_organisation", "grantee_application")
         return Response({"results": [authorisation_entry(g) for g in grants]})
 
@@ -330,11 +332,11 @@ class AuthorisationsView(APIView):
         },
     )
     def post(self, request: Request, identifier: str) -> Response:
-        licence = wallet.my_licence(request.user, identifier)
+        licence = selectors.my_licence(request.user, identifier)
         serializer = GrantSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        grant = wallet.grant(
+        grant = services.grant(
             licence,
             holder=request.user,
             purpose=data["purpose"],
@@ -353,8 +355,8 @@ class RevokeAuthorisationView(APIView):
         responses={200: AuthorisationSerializer, **error_responses(*LOGIN_ERRORS, 404)},
     )
     def post(self, request: Request, identifier: str, authorisation_id: str) -> Response:
-        licence = wallet.my_licence(request.user, identifier)
-        grant = wallet.revoke_grant(licence, authorisation_id, holder=request.user)
+        licence = selectors.my_licence(request.user, identifier)
+        grant = services.revoke_grant(licence, authorisation_id, holder=request.user)
         return Response(authorisation_entry(grant))
 
 
@@ -378,8 +380,8 @@ class UsesView(APIView):
         responses={200: UseListSerializer, **error_responses(*LOGIN_ERRORS, 404)},
     )
     def get(self, request: Request, identifier: str) -> Response:
-        licence = wallet.my_licence(request.user, identifier)
-        return Response({"results": [use_entry(u) for u in wallet.uses_for_holder(licence)]})
+        licence = selectors.my_licence(request.user, identifier)
+        return Response({"results": [use_entry(u) for u in selectors.uses_for_holder(licence)]})
 
 
 urlpatterns = [

@@ -26,6 +26,7 @@ class LicencesConfig(AppConfig):
                 "licence.replacement": "补办电子证照",
                 "licence.change": "变更电子证照",
                 "licence.import": "导入存量证照",
+                "licence.types_loaded": "载入电子证照类型",
                 "licence.suspended": "停止执业",
                 "licence.valid": "恢复执业",
                 "licence.revoked": "吊销电子证照",

@@ -12,8 +12,9 @@ from typing import Any
 
 from sifa.applications.models import MaterialProvenance
 from sifa.applications.onceonly import Found, subject_material
+from sifa.licences.selectors import usable_wallet_licence
+from sifa.licences.services import record_use
 from sifa.licences.types import type_for
-from sifa.licences.wallet import record_use, usable_wallet_licence
 
 
 class WalletProvider:

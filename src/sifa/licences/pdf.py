@@ -1,24 +1,25 @@
-"""The licence's PDF rendition: rendered and sealed by ``sifa.documents`` when it is installed.
+"""The licence's PDF rendition, rendered and sealed by ``sifa.documents``.
 
 The signed JSON is the licence; the PDF is its printable 版式文件 (GB/T 36905 asks for a layout
 file). ``sifa.documents`` renders it (WeasyPrint, Noto CJK), seals it for the issuing organisation
-(PAdES + visible stamp) and signs its SM3 digest with SM2. Without that app (or its system
-libraries) a licence is still issued, signed and verifiable; it just has no PDF yet.
+(PAdES + visible stamp) and signs its SM3 digest with SM2. The commands store it in the issuing
+transaction (``with_pdf=False`` issues without one, e.g. a bulk import; the signed JSON is the
+licence either way).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from sifa.documents.rendering import render_pdf
+from sifa.documents.sealing import seal_pdf
 from sifa.licences.models import Licence
 from sifa.licences.payload import keyring, public_holder_name
-
-logger = logging.getLogger("sifa.licences")
 
 TEMPLATE = "licences/licence.html"
 
@@ -31,22 +32,12 @@ class StoredPdf:
     key_id: str
 
 
-def documents_available() -> bool:
-    try:
-        from sifa.documents.rendering import render_pdf  # noqa: F401
-        from sifa.documents.sealing import seal_pdf  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def verify_url(identifier: str) -> str:
     """The public page a QR code on the licence points to."""
-    base = getattr(settings, "PUBLIC_URL", "") or ""
-    return f"{base.rstrip('/')}/verify/{identifier}"
+    return f"{settings.PUBLIC_URL}/verify/{identifier}"
 
 
-def context(licence: Licence) -> dict:
+def context(licence: Licence) -> dict[str, Any]:
     return {
         "licence": licence,
         "holder_display": licence.holder_name,
@@ -57,14 +48,8 @@ def context(licence: Licence) -> dict:
     }
 
 
-def render_and_seal(licence: Licence) -> StoredPdf | None:
-    """Render, seal and store the PDF; None when ``sifa.documents`` is not available."""
-    if not documents_available():
-        logger.info("licence %s issued without PDF: sifa.documents is not available", licence.identifier)
-        return None
-    from sifa.documents.rendering import render_pdf
-    from sifa.documents.sealing import seal_pdf
-
+def render_and_seal(licence: Licence) -> StoredPdf:
+    """Render, seal and store the PDF (a file in the default storage, keyed by licence)."""
     pdf = render_pdf(TEMPLATE, context(licence))
     sealed = seal_pdf(
         pdf,

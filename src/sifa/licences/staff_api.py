@@ -36,7 +36,7 @@ from sifa.core.identifiers import IdentifierError, parse_id_number, validate_usc
 from sifa.core.masking import mask_name
 from sifa.licences import services
 from sifa.licences.models import EXPIRED, EXPIRED_LABEL, Licence, LicenceStatus, LicenceType
-from sifa.licences.wallet import canonical_identifier
+from sifa.licences.selectors import canonical_identifier
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import Actor, actor_for, scoped, subtree_q
 

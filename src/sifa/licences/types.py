@@ -1,18 +1,18 @@
 """The licence types Sifa issues, defined by 司法部 (its USCC from the organisation tree).
 
-``sifa load-licence-types`` writes them (idempotent: a second run changes nothing; a renamed
-type is updated in place, its code never changes). Sequences are stable forever: a code printed
-in an identifier must keep meaning the same type.
+:data:`TYPES` is what ``sifa load-licence-types`` writes
+(:func:`sifa.licences.services.load_licence_types`: idempotent; a renamed type is updated in
+place, its code never changes). Sequences are stable forever: a code printed in an identifier
+must keep meaning the same type. The lookups here only read, never load: an approval whose
+licence type was never loaded is refused (503 ``licence.types_not_loaded``) rather than decided
+without its licence.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from sifa.core.errors import ServiceError
-from sifa.core.licence_ids import licence_type_code
 from sifa.licences.models import HolderKind, LicenceType
 from sifa.organisations.models import Organisation, OrganisationKind
 
@@ -68,42 +68,12 @@ def ministry() -> Organisation:
     return org
 
 
-def load_licence_types() -> tuple[int, int]:
-    """Create or update every type; return (created, updated)."""
-    definer = ministry()
-    created = updated = 0
-    with transaction.atomic():
-        for spec in TYPES:
-            code = licence_type_code(definer.uscc, spec.sequence)
-            values = {
-                "code": code,
-                "name": spec.name,
-                "definer_name": definer.name,
-                "definer_uscc": definer.uscc,
-                "holder_kind": spec.holder_kind,
-                "validity_years": spec.validity_years,
-                "result_names": list(spec.result_names),
-                "legal_basis": spec.legal_basis,
-            }
-            row = LicenceType.objects.filter(key=spec.key).first()
-            if row is None:
-                LicenceType.objects.create(key=spec.key, **values)
-                created += 1
-            elif any(getattr(row, field) != value for field, value in values.items()):
-                for field, value in values.items():
-                    setattr(row, field, value)
-                row.save()
-                updated += 1
-    return created, updated
-
-
 def type_for(reference: str) -> LicenceType | None:
-    """A type by its key (``lawyer_licence``) or its 21-character code; loads the types on first use."""
+    """A type by its key (``lawyer_licence``) or its 21-character code; None when there is none
+    (before the types are loaded no licence of any type exists, so a wallet finds nothing)."""
     reference = (reference or "").strip()
     if not reference:
         return None
-    if not LicenceType.objects.exists():
-        load_licence_types()
     return (
         LicenceType.objects.filter(key=reference).first()
         or LicenceType.objects.filter(code=reference).first()
@@ -111,13 +81,21 @@ def type_for(reference: str) -> LicenceType | None:
 
 
 def type_for_result(result_name: str) -> LicenceType | None:
-    """The type a catalogue result name (``ItemVersion.result_name``) issues, or None."""
+    """The type a catalogue result name (``ItemVersion.result_name``) issues, or None when that
+    result is no licence.
+
+    503 ``licence.types_not_loaded`` when the result is a licence whose type was never loaded:
+    answering None then would decide an approval without issuing its licence.
+    """
     result_name = (result_name or "").strip()
-    if not result_name:
+    spec = next((spec for spec in TYPES if result_name and result_name in spec.result_names), None)
+    if spec is None:
         return None
-    if not LicenceType.objects.exists():
-        load_licence_types()
-    for row in LicenceType.objects.all():
-        if result_name in row.result_names:
-            return row
-    return None
+    row = LicenceType.objects.filter(key=spec.key).first()
+    if row is None:
+        raise ServiceError(
+            "licence.types_not_loaded",
+            f"电子证照类型“{spec.name}”尚未载入，请系统管理员运行 sifa load-licence-types 后重试",
+            status=503,
+        )
+    return row

@@ -24,7 +24,7 @@ from sifa.licences.payload import (
     public_holder_name,
     stored_check,
 )
-from sifa.licences.wallet import canonical_identifier
+from sifa.licences.selectors import canonical_identifier
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_SIGNATURE_BYTES = 160

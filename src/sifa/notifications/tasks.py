@@ -1,4 +1,9 @@
-"""Background tasks (django-tasks): deliver the notifications a committed command wrote."""
+"""Background tasks (django-tasks): deliver the notifications a committed command wrote.
+
+The task body is :mod:`sifa.notifications.services.dispatch`; the commands enqueue it after their
+commit (:func:`enqueue_delivery`). Both sides import this module as a whole (``from
+sifa.notifications import tasks``), so either may be imported first.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import logging
 
 from django_tasks import task
 
-from sifa.notifications import dispatch
+from sifa.notifications.services import dispatch
 
 logger = logging.getLogger("sifa.notifications")
 

@@ -24,8 +24,8 @@ from rest_framework.views import APIView
 from sifa.api.schema import LOGIN_ERRORS, ErrorSerializer, error_responses
 from sifa.core.errors import NotFound, ServiceError
 from sifa.organisations import selectors
-from sifa.organisations.document_codes import set_document_code
 from sifa.organisations.models import Organisation, OrganisationLevel, Region
+from sifa.organisations.services import set_document_code
 
 REGION_CODE_RE = re.compile(r"^(\d{6}|\d{12})$")
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from sifa.applications import services as application_services
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.services import TERMINAL_STATUSES
 from sifa.applications.services.prereview import NOTICE_STATUSES
-from sifa.applications.timeline import TERMINAL_STATUSES
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor
 from sifa.workbench import forms, service_forms

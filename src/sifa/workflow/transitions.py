@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.timeline import TERMINAL_STATUSES
+from sifa.applications.services import TERMINAL_STATUSES
 from sifa.catalogue.models import ItemType
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import Actor

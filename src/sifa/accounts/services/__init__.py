@@ -1,8 +1,8 @@
 """Account commands — the only write path for accounts. Each command is atomic and audited.
 
 Split by resource: ``registration`` (citizens, companies), ``staff`` (staff, roles, TOTP),
-``mandates`` (代办/委托), ``walkin`` (applicants served at the window, 一窗受理) and ``auth`` (login,
-SMS codes, API tokens).
+``mandates`` (代办/委托), ``walkin`` (applicants served at the window, 一窗受理), ``auth`` (login,
+SMS codes, API tokens) and ``sms`` (the local SMS gateway's outbox rows).
 """
 
 from sifa.accounts.services.auth import (
@@ -17,6 +17,7 @@ from sifa.accounts.services.auth import (
 )
 from sifa.accounts.services.mandates import create_mandate, revoke_mandate, use_item_lookup
 from sifa.accounts.services.registration import id_number_index, register_company, register_person
+from sifa.accounts.services.sms import keep_local_message
 from sifa.accounts.services.staff import add_totp_device, create_staff, grant_role, revoke_role
 from sifa.accounts.services.walkin import walk_in_company, walk_in_person
 
@@ -29,6 +30,7 @@ __all__ = [
     "grant_role",
     "id_number_index",
     "issue_api_token",
+    "keep_local_message",
     "login_with_password",
     "login_with_sms_code",
     "record_logout",

@@ -22,9 +22,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sifa.accounts import sms
 from sifa.accounts.models import AccountKind, ApiToken, SmsChallenge, User
 from sifa.accounts.services.common import PHONE_RE, normalize_phone, phone_index
-from sifa.accounts.sms import get_gateway
 from sifa.audit import services as audit
 from sifa.audit.models import AuditResult
 from sifa.core.crypto import constant_time_equal, sm3_hex
@@ -114,8 +114,10 @@ def _verify_totp(user: User, code: str) -> TOTPDevice | None:
 
 def _succeed(http: HttpRequest, user: User, axes_username: str, method: str) -> None:
     AxesProxyHandler.reset_attempts(ip_address=getattr(http, "axes_ip_address", None), username=axes_username)
-    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    _audit_login(AuditResult.SUCCESS, user=user, method=method)
+    # The login time and the login event commit together: never a login without its event.
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        _audit_login(AuditResult.SUCCESS, user=user, method=method)
 
 
 def login_with_password(request, *, identifier: str, password: str, totp: str = "") -> LoginResult:
@@ -168,7 +170,7 @@ def send_sms_code(phone: str) -> None:
         )
         user = User.objects.filter(phone_index=index, is_active=True).first()
         if user is not None:
-            get_gateway().send(
+            sms.get_gateway().send(
                 phone, "login_code", {"code": code, "minutes": str(SMS_CODE_MINUTES)}, recipient=user
             )
         audit.record(

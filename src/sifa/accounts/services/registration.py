@@ -42,6 +42,25 @@ def id_number_index(id_number: str) -> str:
     return field_cipher().blind_index(id_number, ID_NUMBER_INDEX)
 
 
+def _save_account(user: User, *, scope_path: str, password: str, phone: str, is_demo: bool) -> None:
+    user.scope_path = scope_path
+    user.is_demo = is_demo
+    user.set_password(password)
+    set_phone(user, phone)
+    user.save(force_insert=True)
+
+
+def _audit_registration(action: str, holder: NaturalPerson | LegalPerson, region: Any) -> None:
+    audit.record(
+        action,
+        actor=holder.user,
+        object_type=holder._meta.label,
+        object_id=str(holder.id),
+        scope_path=holder.scope_path,
+        detail={"region": region.code},
+    )
+
+
 def register_person(
     *, name: str, id_number: str, phone: str, password: str, region_code: str, is_demo: bool = False
 ) -> NaturalPerson:
@@ -67,24 +86,13 @@ def register_person(
         raise _duplicate_phone()
     try:
         with transaction.atomic():
-            user.scope_path = scope_path
-            user.is_demo = is_demo
-            user.set_password(password)
-            set_phone(user, phone)
-            user.save(force_insert=True)
+            _save_account(user, scope_path=scope_path, password=password, phone=phone, is_demo=is_demo)
             person = NaturalPerson(user=user, name=name, region=region, scope_path=scope_path)
             person.id_number_enc = field_cipher().seal(parsed.value, person.id_number_aad)
             person.id_number_index = index
             person.id_number_masked = mask_id_number(parsed.value)
             person.save(force_insert=True)
-            audit.record(
-                "account.register_person",
-                actor=user,
-                object_type="accounts.NaturalPerson",
-                object_id=str(person.id),
-                scope_path=scope_path,
-                detail={"region": region.code},
-            )
+            _audit_registration("account.register_person", person, region)
     except IntegrityError:
         # Two registrations raced past the checks above; the unique indexes decided.
         raise Conflict("account.duplicate", "该身份号码或手机号码已注册，请直接登录") from None
@@ -123,11 +131,7 @@ def register_company(
         raise _duplicate_phone()
     try:
         with transaction.atomic():
-            user.scope_path = scope_path
-            user.is_demo = is_demo
-            user.set_password(password)
-            set_phone(user, phone)
-            user.save(force_insert=True)
+            _save_account(user, scope_path=scope_path, password=password, phone=phone, is_demo=is_demo)
             company = LegalPerson.objects.create(
                 user=user,
                 name=name,
@@ -136,14 +140,7 @@ def register_company(
                 region=region,
                 scope_path=scope_path,
             )
-            audit.record(
-                "account.register_company",
-                actor=user,
-                object_type="accounts.LegalPerson",
-                object_id=str(company.id),
-                scope_path=scope_path,
-                detail={"region": region.code},
-            )
+            _audit_registration("account.register_company", company, region)
     except IntegrityError:
         raise Conflict("account.duplicate", "该统一社会信用代码或手机号码已注册，请直接登录") from None
     return company

@@ -122,16 +122,20 @@ def grant_role(user: User, organisation: Organisation, role: str, *, by: User | 
         if not user.scope_path:
             User.objects.filter(pk=user.pk).update(scope_path=organisation.path)
             user.scope_path = organisation.path
-        audit.record(
-            "account.grant_role",
-            actor=by,
-            organisation=organisation,
-            object_type="accounts.User",
-            object_id=str(user.public_id),
-            scope_path=organisation.path,
-            detail={"role": str(role)},
-        )
+        _audit_role("account.grant_role", user, organisation, role, by)
     return membership
+
+
+def _audit_role(action: str, user: User, organisation: Organisation, role: str, by: User | None) -> None:
+    audit.record(
+        action,
+        actor=by,
+        organisation=organisation,
+        object_type="accounts.User",
+        object_id=str(user.public_id),
+        scope_path=organisation.path,
+        detail={"role": str(role)},
+    )
 
 
 def revoke_role(user: User, organisation: Organisation, role: str, *, by: User | None = None) -> None:
@@ -140,15 +144,7 @@ def revoke_role(user: User, organisation: Organisation, role: str, *, by: User |
         deleted, _ = Membership.objects.filter(user=user, organisation=organisation, role=role).delete()
         if not deleted:
             raise NotFound("该用户在此机构没有该角色", code="role.not_found")
-        audit.record(
-            "account.revoke_role",
-            actor=by,
-            organisation=organisation,
-            object_type="accounts.User",
-            object_id=str(user.public_id),
-            scope_path=organisation.path,
-            detail={"role": str(role)},
-        )
+        _audit_role("account.revoke_role", user, organisation, role, by)
 
 
 def add_totp_device(user: User, *, key_hex: str | None = None, name: str = "身份验证器") -> TOTPDevice:

@@ -10,7 +10,8 @@ from django.utils import timezone
 from sifa.accounts.models import ApiToken, SmsMessage
 from sifa.accounts.sms import latest_local_message
 from sifa.accounts.tests import factories
-from sifa.audit.models import AuditEvent
+from sifa.audit import services as audit_services
+from sifa.audit.models import AuditEvent, AuditResult
 from sifa.organisations.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -261,3 +262,22 @@ def test_idle_session_is_logged_out_but_activity_keeps_it(client, citizen):
         response = client.get("/accounts/me/")
     assert response.status_code == 302
     assert response["Location"].startswith(settings.LOGIN_URL)
+
+
+def test_a_login_whose_audit_event_fails_records_no_login_time(api, citizen, monkeypatch):
+    """Regression (issue 10): the login time and the login event were two transactions, so a
+    failed event left an account that had logged in with no record of it."""
+    record = audit_services.record
+
+    def failing_login_event(action, **kwargs):
+        if action == "auth.login" and kwargs.get("result") == AuditResult.SUCCESS:
+            raise RuntimeError("the audit chain is unavailable")
+        return record(action, **kwargs)
+
+    monkeypatch.setattr(audit_services, "record", failing_login_event)
+    with pytest.raises(RuntimeError):
+        api.post(
+            TOKEN_URL, {"username": citizen.user.username, "password": factories.PASSWORD}, format="json"
+        )
+    citizen.user.refresh_from_db()
+    assert citizen.user.last_login is None

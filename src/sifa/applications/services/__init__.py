@@ -1,8 +1,10 @@
 """Application commands — the only write path for 办件 before acceptance. Each is atomic and audited.
 
 Split by resource: ``drafts`` (apply, submit, withdraw), ``materials`` (uploads), ``prereview``
-(automatic and staff pre-review, the one-time correction notice, corrections) and
-``idempotency`` (replaying the first answer to a retried request).
+(automatic and staff pre-review, the one-time correction notice, corrections), ``idempotency``
+(replaying the first answer to a retried request), ``timeline`` (the one status change every
+command makes, before acceptance here and after it in ``sifa.workflow``) and ``numbers`` (办件编号
+and notice numbers). Reads are in :mod:`sifa.applications.selectors`.
 """
 
 from sifa.applications.services.drafts import (
@@ -24,9 +26,10 @@ from sifa.applications.services.prereview import (
     run_pre_review,
     submit_correction,
 )
-from sifa.applications.timeline import transition
+from sifa.applications.services.timeline import TERMINAL_STATUSES, transition
 
 __all__ = [
+    "TERMINAL_STATUSES",
     "add_finding",
     "applicable_materials",
     "automatic_findings",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.utils import timezone
@@ -13,9 +12,8 @@ from sifa.applications.models import Application
 from sifa.applications.selectors import window_covers
 from sifa.audit.services import record
 from sifa.core.errors import Forbidden, NotFound, ServiceError
+from sifa.notifications.services import notify
 from sifa.organisations.scope import Role, actor_for
-
-logger = logging.getLogger("sifa.applications")
 
 INVALID = "application.invalid"
 INVALID_MESSAGE = "申请材料或表单有误，请按提示逐项修改后重新提交"
@@ -104,14 +102,10 @@ def audit(action: str, application: Application, actor: Any, detail: dict[str, A
 
 
 def notify_applicant(application: Application, event: str, context: dict[str, Any]) -> None:
-    """Notify the applicant (and agent) in this transaction, when the notifications app is present.
+    """Notify the applicant (and agent) in this transaction.
 
     A walk-in applicant without an account gets the paper notice at the window instead.
     """
-    try:
-        from sifa.notifications.services import notify
-    except ImportError:  # the notifications app is optional for this module
-        return
     recipients = [u for u in (application.applicant, application.agent) if u is not None]
     for recipient in recipients:
         notify(

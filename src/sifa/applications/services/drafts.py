@@ -19,7 +19,7 @@ from django.utils import timezone
 from sifa.accounts.models import AccountKind, NaturalPerson, User
 from sifa.accounts.selectors import mandate_for
 from sifa.accounts.services import walk_in_company, walk_in_person
-from sifa.applications import numbers
+from sifa.applications import query_codes
 from sifa.applications.models import (
     Application,
     ApplicationMaterial,
@@ -28,6 +28,7 @@ from sifa.applications.models import (
     SubmissionChannel,
 )
 from sifa.applications.onceonly import registry, subject_material
+from sifa.applications.services import numbers
 from sifa.applications.services.common import (
     INVALID,
     audit,
@@ -37,7 +38,7 @@ from sifa.applications.services.common import (
     notify_applicant,
     require_actor,
 )
-from sifa.applications.timeline import transition
+from sifa.applications.services.timeline import transition
 from sifa.catalogue.forms import validate_form
 from sifa.catalogue.models import EntryStatus, ImplementationEntry, ItemVersion, Material, VersionStatus
 from sifa.catalogue.processes import require_process
@@ -385,7 +386,7 @@ def submit(application: Application, *, actor: User) -> tuple[Application, str]:
     require_subject_licence(application)
     check_complete(application)
     now = timezone.now()
-    code = numbers.new_query_code()
+    code = query_codes.new_query_code()
     organisation = application.accepting_organisation
     transition(
         application,
@@ -397,7 +398,7 @@ def submit(application: Application, *, actor: User) -> tuple[Application, str]:
         occurred_at=now,
         fields={
             "number": numbers.application_number(organisation, timezone.localdate(now)),
-            "query_code_digest": numbers.query_code_digest(code),
+            "query_code_digest": query_codes.query_code_digest(code),
             "submitted_at": now,
             "received_at": now,
         },

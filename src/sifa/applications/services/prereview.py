@@ -21,13 +21,13 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from sifa.applications import numbers
 from sifa.applications.models import (
     Application,
     ApplicationStatus,
     CorrectionNotice,
     PreReviewFinding,
 )
+from sifa.applications.services import numbers
 from sifa.applications.services.common import (
     audit,
     invalid,
@@ -43,8 +43,8 @@ from sifa.applications.services.drafts import (
     missing_material_errors,
     resolve_once_only,
 )
+from sifa.applications.services.timeline import transition
 from sifa.applications.signals import ready_for_acceptance
-from sifa.applications.timeline import transition
 from sifa.catalogue.forms import validate_form
 from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, parse_id_number, validate_uscc

@@ -179,6 +179,22 @@ def _rejected(exc: UploadRejected, declared_content_type: str | None) -> UploadV
     )
 
 
+def _accepted(
+    checked: _Checked, message: str, declared_content_type: str | None, stored: StoredUpload | None = None
+) -> UploadVerdict:
+    return UploadVerdict(
+        accepted=True,
+        code=None,
+        message=message,
+        display_name=checked.display_name,
+        kind=checked.kind,
+        size=checked.size,
+        sm3=checked.sm3,
+        declared_content_type=declared_content_type,
+        stored=stored,
+    )
+
+
 def inspect_upload(
     fileobj: BinaryIO,
     filename: str,
@@ -195,16 +211,7 @@ def inspect_upload(
     except UploadRejected as exc:
         return _rejected(exc, declared_content_type)
     checked.path.unlink()
-    return UploadVerdict(
-        accepted=True,
-        code=None,
-        message="文件检查通过。",
-        display_name=checked.display_name,
-        kind=checked.kind,
-        size=checked.size,
-        sm3=checked.sm3,
-        declared_content_type=declared_content_type,
-    )
+    return _accepted(checked, "文件检查通过。", declared_content_type)
 
 
 def store_upload(
@@ -243,14 +250,4 @@ def store_upload(
         display_name=checked.display_name,
         source_sm3=checked.source_sm3,
     )
-    return UploadVerdict(
-        accepted=True,
-        code=None,
-        message="文件已上传。",
-        display_name=checked.display_name,
-        kind=checked.kind,
-        size=checked.size,
-        sm3=checked.sm3,
-        declared_content_type=declared_content_type,
-        stored=stored,
-    )
+    return _accepted(checked, "文件已上传。", declared_content_type, stored)

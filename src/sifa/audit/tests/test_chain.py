@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from sifa.audit import services
 from sifa.audit.chain import Anchor, read_anchors, verify_chain, write_anchor
+from sifa.audit.hashing import GENESIS_HASH, chain_hash
 from sifa.audit.models import AuditEvent
-from sifa.audit.services import GENESIS_HASH, chain_hash
 from sifa.audit.tests.conftest import make_chain, raw, triggers_dropped
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]

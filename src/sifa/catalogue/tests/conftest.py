@@ -64,6 +64,7 @@ def loaded(django_db_setup, django_db_blocker):
     """Tree + catalogue built once per module inside an outer transaction that is rolled back at the
     end; each test's own ``db`` transaction nests inside it, so tests stay isolated."""
     from sifa.catalogue.services import generate_entries, load_items
+    from sifa.licences.services import load_licence_types
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -72,6 +73,7 @@ def loaded(django_db_setup, django_db_blocker):
             orgs = build_tree()
             result = load_items()
             generate_entries(result)
+            load_licence_types()  # as `sifa run` does: an approval issues its licence
             yield {"orgs": orgs, "result": result}
         finally:
             transaction.set_rollback(True)

@@ -23,7 +23,7 @@ from sifa.documents.numbering import format_number
 from sifa.documents.rendering import render_pdf
 from sifa.documents.sealing import seal_pdf
 from sifa.documents.services.numbering import next_sequence
-from sifa.organisations.document_codes import ensure_document_code
+from sifa.organisations.services import ensure_document_code
 
 DEFAULT_REVIEW_CHANNELS = (
     "书面申请：当面递交或者邮寄行政复议申请书",

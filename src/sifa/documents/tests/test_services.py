@@ -16,7 +16,6 @@ from sifa.documents.sealing import verify_sealed_pdf
 from sifa.documents.selectors import document_for, documents_for, read_pdf
 from sifa.documents.services import issue_document
 from sifa.documents.tests.conftest import needs_poppler
-from sifa.organisations.document_codes import set_document_code
 from sifa.organisations.models import (
     Membership,
     Organisation,
@@ -25,6 +24,7 @@ from sifa.organisations.models import (
     Region,
     Role,
 )
+from sifa.organisations.services import set_document_code
 
 BASE = {"applicant_name": "张三", "item_name": "律师执业许可", "application_number": "330106202611270001", "submitted_on": dt.date(2026, 11, 2)}  # fmt: skip
 CONTEXTS = {

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from sifa.accounts.services import register_company, register_person
 from sifa.core.identifiers import id_number_check_digit, make_uscc
 from sifa.core.signing import KeyRing
-from sifa.licences.types import load_licence_types
+from sifa.licences.services import load_licence_types
 from sifa.organisations.models import Membership, Organisation, OrganisationKind, Region, Role
 
 PASSWORD = "Sifa-Secret-2026!"

@@ -18,8 +18,7 @@ from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
 from sifa.core.errors import Conflict, ServiceError
 from sifa.core.licence_ids import parse_licence_id
 from sifa.licences.models import LicenceUse
-from sifa.licences.results import apply_decision
-from sifa.licences.services import issue_for_application
+from sifa.licences.services import apply_decision, issue_for_application, load_licence_types
 from sifa.organisations.models import Membership, Role
 
 from .conftest import CITIZEN_ID
@@ -29,6 +28,7 @@ LAWYER_FULL_TIME = "000100001001"
 
 @pytest.fixture
 def world(cat, django_user_model):  # noqa: F811  (the imported fixture)
+    load_licence_types()
     citizen = register_person(
         name="张三",
         id_number=CITIZEN_ID,

@@ -8,9 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from sifa.audit.models import AuditEvent
+from sifa.core.errors import ServiceError
 from sifa.licences.models import IssueKind, Licence, LicenceType
+from sifa.licences.types import type_for, type_for_result
+from sifa.organisations.models import OrganisationKind
 
-from .conftest import CITIZEN_ID
+from .conftest import CITIZEN_ID, _org
 
 
 def test_load_licence_types_is_idempotent_and_codes_use_the_ministry_uscc(orgs, capsys):
@@ -22,6 +26,36 @@ def test_load_licence_types_is_idempotent_and_codes_use_the_ministry_uscc(orgs, 
         assert name in names
     lawyer = LicenceType.objects.get(key="lawyer_licence")
     assert lawyer.code == orgs["ministry"].uscc + "001" and "律师执业证书" in lawyer.result_names
+
+
+def test_a_run_that_changes_the_types_is_audited_and_a_run_that_changes_nothing_is_not(orgs):
+    (event,) = AuditEvent.objects.filter(action="licence.types_loaded")
+    assert len(event.detail["created"]) == len(LicenceType.objects.all()) and event.detail["updated"] == []
+    LicenceType.objects.filter(key="notary_licence").update(name="旧名称")
+    call_command("load-licence-types")
+    call_command("load-licence-types")
+    assert [e.detail for e in AuditEvent.objects.filter(action="licence.types_loaded").order_by("seq")][
+        1:
+    ] == [{"created": [], "updated": ["notary_licence"]}]
+    assert LicenceType.objects.get(key="notary_licence").name == "公证员执业证"
+
+
+def test_looking_up_a_type_never_loads_the_types(db):
+    """Regression (issue 10): the lookups loaded every type on first use — a read that wrote."""
+    _org("中华人民共和国司法部", OrganisationKind.MINISTRY, 1, None, None)
+    assert type_for("lawyer_licence") is None
+    assert type_for_result("不予许可决定书") is None
+    with pytest.raises(ServiceError) as refused:
+        type_for_result("律师执业证书")
+    assert refused.value.code == "licence.types_not_loaded" and refused.value.status == 503
+    assert not LicenceType.objects.exists()
+
+
+def test_importing_before_the_types_are_loaded_says_what_to_run(db, tmp_path):
+    file = tmp_path / "licences.jsonl"
+    file.write_text('{"type": "lawyer_licence"}\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="sifa load-licence-types"):
+        call_command("import-licences", str(file))
 
 
 def test_load_licence_types_needs_the_ministry(db):

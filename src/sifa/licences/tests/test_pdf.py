@@ -1,4 +1,4 @@
-"""The sealed PDF rendition (needs ``sifa.documents``: WeasyPrint, Noto CJK fonts, pyHanko)."""
+"""The sealed PDF rendition (rendered and sealed by ``sifa.documents``: WeasyPrint, Noto CJK, pyHanko)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,11 @@ import subprocess
 import pytest
 
 from sifa.licences.models import LicenceType
-from sifa.licences.pdf import documents_available
 from sifa.licences.services import issue_licence
 
 from .conftest import client_for
 
-pytestmark = [
-    pytest.mark.urls("sifa.licences.tests.urls"),
-    pytest.mark.skipif(
-        not documents_available(),
-        reason="sifa.documents (render_pdf, seal_pdf) is not importable: licences are issued without PDF",
-    ),
-]
+pytestmark = [pytest.mark.urls("sifa.licences.tests.urls")]
 
 
 def test_the_holder_downloads_a_sealed_pdf_that_validates_and_names_the_licence(people, orgs, ring, tmp_path):

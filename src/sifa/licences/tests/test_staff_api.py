@@ -14,11 +14,11 @@ from sifa.audit.models import AuditEvent, PersonalDataAccess
 from sifa.core.licence_ids import parse_licence_id
 from sifa.licences import services
 from sifa.licences.models import Licence, LicenceType
+from sifa.licences.pdf import StoredPdf
 from sifa.notifications.models import Notification
 from sifa.organisations.models import Role
 
 from .conftest import CITIZEN_ID, client_for, staff
-from .test_staff_notify import status_event_registered
 
 urlpatterns = [
     path("api/v1/", include("sifa.licences.staff_api")),
@@ -30,15 +30,9 @@ ISSUED = dt.date.today() - dt.timedelta(days=30)
 
 
 @pytest.fixture(autouse=True)
-def status_event():
-    with status_event_registered():
-        yield
-
-
-@pytest.fixture(autouse=True)
 def no_pdf(monkeypatch):
     # The PDF pipeline has its own tests (test_pdf); here a new version is about status and ids.
-    monkeypatch.setattr("sifa.licences.pdf.render_and_seal", lambda licence: None)
+    monkeypatch.setattr("sifa.licences.pdf.render_and_seal", lambda licence: StoredPdf("", "", b"", ""))
 
 
 def lawyer_licence(people, orgs, holder="citizen", issuer="zj") -> Licence:

@@ -9,7 +9,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from sifa.licences.models import Licence, LicenceType
+from sifa.audit.models import AuditEvent
+from sifa.licences import services
+from sifa.licences.models import Licence, LicenceAuthorisation, LicenceType
 from sifa.licences.services import issue_licence
 
 from .conftest import client_for
@@ -143,3 +145,32 @@ def test_another_citizen_cannot_authorise_my_licence(people, orgs, licence):
         format="json",
     )
     assert response.status_code == 404
+
+
+def test_revoking_a_grant_is_undone_when_its_audit_event_fails(people, orgs, licence, monkeypatch):
+    """Regression (issue 10): the revocation and its audit event were two transactions, so a failed
+    event left the authorisation revoked with nobody recorded as having revoked it."""
+    grant = _grant(people, licence, organisation_id=orgs["hz"].pk).json()
+
+    def broken_record(*args, **kwargs):
+        raise RuntimeError("the audit chain is unavailable")
+
+    monkeypatch.setattr("sifa.licences.services.wallet.record", broken_record)
+    with pytest.raises(RuntimeError):
+        services.revoke_grant(licence, grant["id"], holder=people["citizen"])
+    assert LicenceAuthorisation.objects.get(pk=grant["id"]).revoked_at is None
+    assert (
+        client_for(people["hz_clerk"]).get(f"/api/v1/licences/{licence.identifier}/pdf/").status_code == 200
+    )
+
+
+def test_revoking_twice_records_one_event_and_a_malformed_id_is_404(people, orgs, licence):
+    grant = _grant(people, licence, organisation_id=orgs["hz"].pk).json()
+    base = f"/api/v1/me/licences/{licence.identifier}/authorisations"
+    for _ in range(2):
+        assert client_for(people["citizen"]).post(f"{base}/{grant['id']}/revoke/").status_code == 200
+    assert (
+        AuditEvent.objects.filter(action="licence.authorisation_revoked", object_id=grant["id"]).count() == 1
+    )
+    response = client_for(people["citizen"]).post(f"{base}/not-a-uuid/revoke/")
+    assert response.status_code == 404 and response.json()["code"] == "licence.authorisation_not_found"

@@ -12,9 +12,8 @@ from rest_framework.test import APIClient
 from sifa.accounts import sms
 from sifa.accounts.models import SmsMessage
 from sifa.audit.models import AuditEvent
-from sifa.notifications.dispatch import deliver_due
 from sifa.notifications.models import Delivery, DeliveryStatus, Notification
-from sifa.notifications.services import notify
+from sifa.notifications.services import deliver_due, notify
 from sifa.notifications.tests.conftest import CONTEXT, make_staff
 from sifa.organisations.models import Role
 

@@ -10,9 +10,8 @@ import pytest
 from django.db import connection, connections
 
 from sifa.accounts import sms
-from sifa.notifications.dispatch import deliver_due
 from sifa.notifications.models import Delivery, DeliveryStatus
-from sifa.notifications.services import notify
+from sifa.notifications.services import deliver_due, notify
 from sifa.notifications.tests.conftest import CONTEXT, make_citizen
 
 pytestmark = [
@@ -41,7 +40,7 @@ class CountingGateway(sms.SmsGateway):
 def test_concurrent_workers_never_send_a_delivery_twice(settings, orgs, monkeypatch):
     CountingGateway.sent.clear()
     # Leave the rows for the workers (the test backend would otherwise send them on commit).
-    monkeypatch.setattr("sifa.notifications.services.enqueue_delivery", lambda ids: None)
+    monkeypatch.setattr("sifa.notifications.tasks.enqueue_delivery", lambda ids: None)
     sms.register_gateway("counting", CountingGateway)
     settings.SMS_BACKEND = "counting"
     citizen = make_citizen("many", "/1/2/3/4/", phone="13812345678")

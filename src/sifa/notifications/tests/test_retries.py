@@ -14,11 +14,10 @@ from hypothesis import strategies as st
 
 from sifa.accounts import sms
 from sifa.accounts.models import SmsMessage
-from sifa.notifications import dispatch
-from sifa.notifications.dispatch import MAX_ATTEMPTS, deliver_due, retry_delay
+from sifa.notifications import services
 from sifa.notifications.models import Delivery, DeliveryStatus
 from sifa.notifications.redaction import redact
-from sifa.notifications.services import notify
+from sifa.notifications.services import MAX_ATTEMPTS, deliver_due, notify, retry_delay
 from sifa.notifications.tests.conftest import CITIZEN_PHONE, CONTEXT
 
 START = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
@@ -120,17 +119,17 @@ def test_sweep_sends_deliveries_whose_enqueue_was_lost(citizen, django_capture_o
 
 def test_a_delivery_is_claimed_once(citizen):
     notify(citizen, "application.accepted", CONTEXT, channels=["sms"])
-    first = dispatch.claim()
+    first = services.claim()
     assert [d.channel for d in first] == ["sms"]
-    assert dispatch.claim() == []
-    assert dispatch.deliver_ids([first[0].pk]).attempted == 0
+    assert services.claim() == []
+    assert services.deliver_ids([first[0].pk]).attempted == 0
 
 
 def test_stale_claim_of_a_dead_worker_is_retried(citizen):
     with time_machine.travel(START, tick=False) as traveller:
         notify(citizen, "application.accepted", CONTEXT, channels=["sms"])
-        assert len(dispatch.claim()) == 1  # the worker takes it, then dies before sending
-        traveller.shift(dispatch.CLAIM_LEASE - dt.timedelta(seconds=1))
+        assert len(services.claim()) == 1  # the worker takes it, then dies before sending
+        traveller.shift(services.CLAIM_LEASE - dt.timedelta(seconds=1))
         assert deliver_due().recovered == 0
         traveller.shift(dt.timedelta(seconds=2))
         result = deliver_due()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from sifa.audit.models import AuditEvent
 from sifa.core.identifiers import uscc_is_valid
 from sifa.organisations.models import Organisation, Region
 from sifa.organisations.selectors import subtree_of
@@ -99,6 +100,9 @@ def test_rebuilding_changes_nothing(subset_tree):
 
     assert (result.created, result.updated) == (0, 0)
     assert list(Organisation.objects.values_list("id", "path", "name", "uscc").order_by("id")) == before
+    # The first build is audited with its counts; a build that changed nothing records nothing.
+    (event,) = AuditEvent.objects.filter(action="organisation.tree_built")
+    assert event.detail == {"created": Organisation.objects.count(), "updated": 0}
 
 
 def test_a_new_region_adds_only_its_organisations_and_repairs_edits(subset_tree, tmp_path: Path):

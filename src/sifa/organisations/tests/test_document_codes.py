@@ -6,10 +6,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from sifa.audit.models import AuditEvent
-from sifa.organisations.document_codes import ensure_document_code
 from sifa.organisations.models import Membership, Organisation, Role
 from sifa.organisations.orgtree import choose_document_code, place_stems
-from sifa.organisations.services import build_organisations
+from sifa.organisations.services import build_organisations, ensure_document_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.organisations.tests.urls")]
 

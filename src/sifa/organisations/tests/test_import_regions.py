@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from sifa.audit.models import AuditEvent
 from sifa.organisations.models import Region
 from sifa.organisations.services import RegionFileError, import_regions, read_region_file
 
@@ -40,6 +41,13 @@ def test_second_import_changes_nothing_and_a_rename_is_updated(subset_file: Path
     assert (second.created, second.updated, second.unchanged) == (0, 1, first.total - 1)
     assert Region.objects.get(code="110101").name == "东城区"
     assert Region.objects.count() == first.total
+    third = import_regions(subset_file)
+    assert (third.created, third.updated) == (0, 0)
+    events = AuditEvent.objects.filter(action="organisation.regions_imported").order_by("seq")
+    assert [event.detail for event in events] == [
+        {"created": first.total, "updated": 0, "source": subset_file.name},
+        {"created": 0, "updated": 1, "source": subset_file.name},
+    ]
 
 
 def _write(path: Path, text: str) -> Path:

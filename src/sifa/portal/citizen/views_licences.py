@@ -1,9 +1,9 @@
 """我的空间 → 电子证照: my licences, the sealed PDF, 用证授权 (grant with confirmation, revoke) and the
 use log (国务院令716 §11; GB/T 36906 useCause).
 
-Every read goes through ``sifa.licences.wallet`` (``my_licences`` / ``my_licence``: the holder's
-own, a malformed or foreign identifier answers 404) and every change through its commands
-(``grant`` / ``revoke_grant``). The grant form checks every field before the command so that all
+Every read goes through ``sifa.licences.selectors`` (``my_licences`` / ``my_licence``: the holder's
+own, a malformed or foreign identifier answers 404) and every change through the commands of
+``sifa.licences.services`` (``grant`` / ``revoke_grant``). The grant form checks every field before the command so that all
 problems are listed at once; the command stays the authority and its refusals land on the field.
 """
 
@@ -23,7 +23,8 @@ from sifa.applications import selectors as app_selectors
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, validate_uscc
 from sifa.licences import pdf as licence_pdf
-from sifa.licences import wallet
+from sifa.licences import selectors as licence_selectors
+from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
 from sifa.organisations import selectors as org_selectors
 from sifa.organisations.models import Organisation
@@ -34,7 +35,7 @@ GRANT_FIELDS = ("grantee", "organisation", "uscc", "application_number", "purpos
 GRANTEE_CHOICES = {"organisation": "司法行政机关", "application": "某一件办件（按办件编号）"}
 USE_ACTIONS = {"download_pdf": "下载证照文件", "view": "查看证照", "once_only": "办事时免交材料（用证）"}
 
-# Where a refusal of wallet.grant belongs on the form (its stable codes, sifa.licences.wallet).
+# Where a refusal of licence_services.grant belongs on the form (its stable codes).
 CODE_FIELDS = {
     "licence.purpose_required": "purpose",
     "licence.purpose_too_long": "purpose",
@@ -63,7 +64,7 @@ def licence_row(licence: Licence) -> dict[str, Any]:
 @require_safe
 @applicant_required
 def licences(request: HttpRequest) -> HttpResponse:
-    rows = [licence_row(licence) for licence in wallet.my_licences(request.user)]
+    rows = [licence_row(licence) for licence in licence_selectors.my_licences(request.user)]
     context = {"title": "我的电子证照", "rows": rows, "section": "licences"}
     return page(request, "portal/citizen/me_licences.html", context)
 
@@ -72,11 +73,11 @@ def licences(request: HttpRequest) -> HttpResponse:
 @require_safe
 @applicant_required
 def licence_detail(request: HttpRequest, identifier: str) -> HttpResponse:
-    licence = wallet.my_licence(request.user, identifier)
+    licence = licence_selectors.my_licence(request.user, identifier)
     grants = licence.authorisations.select_related("grantee_organisation", "grantee_application")
     uses = [
         {"use": use, "action": USE_ACTIONS.get(use.action, use.action)}
-        for use in wallet.uses_for_holder(licence)[:100]
+        for use in licence_selectors.uses_for_holder(licence)[:100]
     ]
     context = {
         "title": f"{licence.name} {licence.number}",
@@ -93,7 +94,7 @@ def licence_detail(request: HttpRequest, identifier: str) -> HttpResponse:
 @applicant_required
 def licence_file(request: HttpRequest, identifier: str) -> HttpResponse:
     """The sealed PDF of my licence, as an attachment (never rendered inline from our origin)."""
-    licence = wallet.my_licence(request.user, identifier)
+    licence = licence_selectors.my_licence(request.user, identifier)
     if not licence.pdf_storage_key:
         raise NotFound("该电子证照暂无版式文件（PDF），请稍后再试或联系颁发机构", "licence.no_pdf")
     response = HttpResponse(licence_pdf.read_pdf(licence), content_type="application/pdf")
@@ -126,7 +127,7 @@ def _parse_date(value: str) -> dt.date | None:
 
 
 def check_grant(data: dict[str, str], options: list[Organisation]) -> tuple[dict[str, str], dict[str, Any]]:
-    """Every problem of the grant form at once, and the values ``wallet.grant`` takes."""
+    """Every problem of the grant form at once, and the values ``licence_services.grant`` takes."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     grantee = data.get("grantee", "")
@@ -148,8 +149,8 @@ def check_grant(data: dict[str, str], options: list[Organisation]) -> tuple[dict
     purpose = data.get("purpose", "").strip()
     if not purpose:
         errors["purpose"] = "请填写用证事由"
-    elif len(purpose) > wallet.MAX_PURPOSE:
-        errors["purpose"] = f"用证事由不能超过{wallet.MAX_PURPOSE}字"
+    elif len(purpose) > licence_services.MAX_PURPOSE:
+        errors["purpose"] = f"用证事由不能超过{licence_services.MAX_PURPOSE}字"
     values["purpose"] = purpose
     until = _parse_date(data.get("valid_until", ""))
     today = timezone.localdate()
@@ -157,7 +158,7 @@ def check_grant(data: dict[str, str], options: list[Organisation]) -> tuple[dict
         errors["valid_until"] = "请按“年-月-日”填写授权截止日期，如 2026-12-31"
     elif until < today:
         errors["valid_until"] = "授权截止日期不能早于今天"
-    elif until > today + dt.timedelta(days=wallet.MAX_AUTHORISATION_DAYS):
+    elif until > today + dt.timedelta(days=licence_services.MAX_AUTHORISATION_DAYS):
         errors["valid_until"] = "用证授权最长一年，请缩短授权期限"
     values["valid_until"] = until
     return errors, values
@@ -193,8 +194,8 @@ def _form_context(request: HttpRequest, licence: Licence, options: list, data: d
         "errors": error_list(errors, ANCHORS),
         "grantee_choices": GRANTEE_CHOICES,
         "today": timezone.localdate(),
-        "last_day": timezone.localdate() + dt.timedelta(days=wallet.MAX_AUTHORISATION_DAYS),
-        "max_purpose": wallet.MAX_PURPOSE,
+        "last_day": timezone.localdate() + dt.timedelta(days=licence_services.MAX_AUTHORISATION_DAYS),
+        "max_purpose": licence_services.MAX_PURPOSE,
         "section": "licences",
     }
 
@@ -204,7 +205,7 @@ def _form_context(request: HttpRequest, licence: Licence, options: list, data: d
 @applicant_required
 def authorise(request: HttpRequest, identifier: str) -> HttpResponse:
     """用证授权 in two steps: the form, then 确认授权 (the values ride along as hidden fields)."""
-    licence = wallet.my_licence(request.user, identifier)
+    licence = licence_selectors.my_licence(request.user, identifier)
     if not licence.is_usable:
         raise ServiceError(
             "licence.not_usable",
@@ -234,7 +235,7 @@ def authorise(request: HttpRequest, identifier: str) -> HttpResponse:
         }
         return page(request, "portal/citizen/me_licence_authorise_confirm.html", context)
     try:
-        wallet.grant(
+        licence_services.grant(
             licence,
             holder=request.user,
             purpose=values["purpose"],
@@ -256,12 +257,12 @@ def authorise(request: HttpRequest, identifier: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def revoke(request: HttpRequest, identifier: str, authorisation_id: str) -> HttpResponse:
-    licence = wallet.my_licence(request.user, identifier)
+    licence = licence_selectors.my_licence(request.user, identifier)
     grant = next((g for g in licence.authorisations.all() if str(g.pk) == authorisation_id), None)
     if grant is None:
         raise NotFound("未找到该用证授权", "licence.authorisation_not_found")
     if request.method == "POST":
-        wallet.revoke_grant(licence, authorisation_id, holder=request.user)
+        licence_services.revoke_grant(licence, authorisation_id, holder=request.user)
         messages.success(request, "已撤销该用证授权。")
         return redirect("citizen-licence", identifier=licence.identifier)
     context = {"title": "撤销用证授权", "licence": licence, "grant": grant, "section": "licences"}

@@ -23,7 +23,7 @@ from sifa.applications.services.drafts import PRE_ACCEPTANCE
 from sifa.applications.uploads import attachment_response
 from sifa.audit.selectors import my_access_log
 from sifa.core.masking import mask_name
-from sifa.licences.wallet import my_licences
+from sifa.licences.selectors import my_licences
 from sifa.notifications import services as notification_services
 from sifa.notifications.selectors import my_messages
 from sifa.organisations.scope import actor_for, scoped

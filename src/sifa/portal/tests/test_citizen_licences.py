@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from sifa.documents.models import Document, DocumentKind
 from sifa.licences import services as licence_services
-from sifa.licences import wallet
 from sifa.licences.models import Licence, LicenceType
 from sifa.licences.tests.conftest import orgs, people, ring  # noqa: F401  (fixtures)
 
@@ -125,7 +124,7 @@ def test_grant_after_confirmation_then_the_use_shows_and_revoke(people, orgs, li
     assert "用证授权已生效" in _html(done) and "杭州市司法局" in _html(done)
 
     # The authorised organisation uses the licence; the holder sees when, who and why.
-    wallet.record_use(
+    licence_services.record_use(
         licence, action="download_pdf", purpose=PURPOSE, user=people["hz_clerk"], organisation=orgs["hz"],
         authorisation=grant,
     )  # fmt: skip

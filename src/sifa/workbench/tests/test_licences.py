@@ -15,7 +15,7 @@ from sifa.core.identifiers import id_number_check_digit, make_uscc
 from sifa.core.signing import KeyRing
 from sifa.licences import services
 from sifa.licences.models import Licence, LicenceType
-from sifa.licences.types import load_licence_types
+from sifa.licences.pdf import StoredPdf
 from sifa.organisations.models import Organisation, OrganisationKind, Region, Role
 from sifa.workbench.tests import world as W
 from sifa.workbench.views import licences
@@ -45,7 +45,7 @@ def ring(settings, tmp_path, monkeypatch):
     keys = KeyRing(tmp_path / "signing", generate=True)
     monkeypatch.setattr("sifa.licences.payload.default_keyring", lambda: keys)
     # The PDF pipeline has its own tests; these are about the pages.
-    monkeypatch.setattr("sifa.licences.pdf.render_and_seal", lambda licence: None)
+    monkeypatch.setattr("sifa.licences.pdf.render_and_seal", lambda licence: StoredPdf("", "", b"", ""))
 
 
 def _org(
@@ -69,7 +69,7 @@ def tree(db) -> dict[str, Organisation]:
     o = {"ministry": _org("中华人民共和国司法部", OrganisationKind.MINISTRY, 1, None, None)}
     o["zj"] = _org("浙江省司法厅", OrganisationKind.BUREAU, 2, zj, o["ministry"])
     o["bj"] = _org("北京市司法局", OrganisationKind.BUREAU, 2, bj, o["ministry"])
-    load_licence_types()
+    services.load_licence_types()
     return o
 
 

@@ -50,6 +50,7 @@ def build_world() -> dict[str, Organisation]:
     """The organisation tree, the catalogue with its implementation entries, the calendar."""
     from sifa.catalogue.services import generate_entries, load_items
     from sifa.deadlines.services import seed_calendar
+    from sifa.licences.services import load_licence_types
 
     zj = _region("330000", "浙江省", 1, None)
     hz = _region("330100", "杭州市", 2, zj)
@@ -63,6 +64,7 @@ def build_world() -> dict[str, Organisation]:
     o["xh"] = _org("杭州市西湖区司法局", K.BUREAU, 4, xh, o["hz"])
     o["nb"] = _org("宁波市司法局", K.BUREAU, 3, nb, o["zj"])
     generate_entries(load_items())
+    load_licence_types()  # as `sifa run` does: an approval issues its licence
     seed_calendar(2025, 2026)
     return o
 

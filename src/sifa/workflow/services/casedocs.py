@@ -13,7 +13,7 @@ per application) and issues the letter through ``documents.issue_document`` in o
 with the timeline entry — so a retried task never makes a second document or licence.
 
 What an approval does to licences follows the pinned catalogue version
-(``licences.results.apply_decision``): a new licence, a re-issued version (换发) or a cancelled
+(``licences.services.apply_decision``): a new licence, a re-issued version (换发) or a cancelled
 one (注销); the letter's title and wording say which (:data:`DECISION_TITLES`).
 """
 
@@ -30,13 +30,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sifa.applications.models import Application
-from sifa.applications.timeline import transition
+from sifa.applications.services import transition
 from sifa.audit.models import AuditResult
 from sifa.catalogue.models import ItemType, LicenceEffect, Material
 from sifa.catalogue.timelimits import describe as describe_time_limit
 from sifa.documents.services import issue_document
 from sifa.licences.models import IssueKind, LicenceStatus
-from sifa.licences.results import apply_decision, changed_particulars
+from sifa.licences.services import apply_decision, changed_particulars
 from sifa.mediation import documents as mediation_documents
 from sifa.mediation.selectors import case_of
 from sifa.organisations.models import Organisation

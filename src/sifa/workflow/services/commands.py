@@ -18,7 +18,7 @@ from sifa.applications.models import ApplicationStatus
 from sifa.deadlines import services as clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
-from sifa.licences.results import check_subject
+from sifa.licences.services import check_subject
 from sifa.workflow import caseclocks
 from sifa.workflow.models import CaseDocumentKind, ProcessInstance
 from sifa.workflow.services import casedocs, clocks, projection

@@ -4,7 +4,7 @@
 command's transaction; the handlers (``services.commands``, ``services.service_commands``) read their
 input with :func:`text`, :func:`require` and :func:`choice`, complete the engine task with
 :meth:`CommandContext.complete`, change status and timeline with :meth:`CommandContext.record`
-(``sifa.applications.timeline.transition``, which refuses a stale ``row_version``) and fill
+(``sifa.applications.services.transition``, which refuses a stale ``row_version``) and fill
 ``ctx.audit`` for the audit event ``workflow.<command>`` written by :func:`audit`.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sifa.applications.models import Application
-from sifa.applications.timeline import transition
+from sifa.applications.services import transition
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.notifications.services import notify
 from sifa.organisations.models import Organisation, Role

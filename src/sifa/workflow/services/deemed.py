@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.timeline import transition
+from sifa.applications.services import transition
 from sifa.catalogue.models import ItemType
 from sifa.core.errors import Conflict
 from sifa.deadlines.calendar import CalendarDataMissing, WorkingCalendar

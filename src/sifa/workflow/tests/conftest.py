@@ -88,6 +88,7 @@ def build_world() -> dict[str, Organisation]:
 def world(django_db_setup, django_db_blocker):
     from sifa.catalogue.services import generate_entries, load_items
     from sifa.deadlines.services import seed_calendar
+    from sifa.licences.services import load_licence_types
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -95,6 +96,7 @@ def world(django_db_setup, django_db_blocker):
         try:
             orgs = build_world()
             generate_entries(load_items())
+            load_licence_types()  # as `sifa run` does: an approval issues its licence
             seed_calendar(2025, 2026)
             yield orgs
         finally:

@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.timeline import TERMINAL_STATUSES
+from sifa.applications.services import TERMINAL_STATUSES
 from sifa.catalogue.models import ItemVersion, ProcessDefinition, VersionStatus
 from sifa.core.errors import ServiceError
 from sifa.organisations.scope import actor_for

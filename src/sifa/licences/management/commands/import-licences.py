@@ -18,6 +18,7 @@ from django.db import transaction
 
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import IdentifierError
+from sifa.licences.models import LicenceType
 from sifa.licences.services import import_licence
 from sifa.licences.types import type_for
 from sifa.organisations.models import Organisation
@@ -73,6 +74,8 @@ class Command(BaseCommand):
         parser.add_argument("--pdf", action="store_true", help="同时生成并加盖电子印章的版式文件（较慢）")
 
     def handle(self, *args, **options) -> None:
+        if not LicenceType.objects.exists():
+            raise CommandError("电子证照类型尚未载入，请先运行 sifa load-licence-types")
         try:
             lines = Path(options["file"]).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:

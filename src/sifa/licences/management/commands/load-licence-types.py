@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from sifa.core.errors import ServiceError
-from sifa.licences.types import load_licence_types
+from sifa.licences.services import load_licence_types
 
 
 class Command(BaseCommand):

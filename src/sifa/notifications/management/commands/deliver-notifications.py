@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sifa.notifications.dispatch import BATCH_SIZE, deliver_due
+from sifa.notifications.services import BATCH_SIZE, deliver_due
 
 
 class Command(BaseCommand):

@@ -1,13 +1,13 @@
-"""Writing the audit trail: one hash-chained event per command, and the personal-data access log.
+"""Writing the audit trail: one hash-chained event per command.
 
 Call :func:`record` inside the command's transaction so the event commits (or rolls back) with
 the change it describes. The request's address and the acting membership come from
-``sifa.audit.context`` when the caller does not pass them.
+``sifa.audit.context`` when the caller does not pass them. What is hashed, and how, is
+:mod:`sifa.audit.hashing` (the verifier uses the same functions).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import json
 import math
@@ -19,44 +19,11 @@ from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
 from sifa.audit import context
-from sifa.audit.models import AuditEvent, AuditResult, PersonalDataAccess
-from sifa.core.crypto import sm3_hex
-
-GENESIS_HASH = "0" * 64
-"""``prev_hash`` of the first event."""
+from sifa.audit.hashing import GENESIS_HASH, chain_hash
+from sifa.audit.models import AuditEvent, AuditResult
 
 _PG_LOCK_KEY = 0x5F1FA  # pg_advisory_xact_lock key reserved for audit appends
-_NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the same on SQLite
-
-
-def canonical_event(event: AuditEvent) -> bytes:
-    """The exact bytes hashed for an event: sorted-key JSON of every recorded field.
-
-    UTF-8, no spaces, keys sorted, ``occurred_at`` in UTC with microseconds (see docs/audit.md).
-    ``prev_hash`` and ``hash`` are not part of it: the link is the ``prev_hash ||`` prefix.
-    """
-    occurred = event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    payload = {
-        "seq": event.seq,
-        "occurred_at": occurred,
-        "actor": event.actor_id,
-        "actor_username": event.actor_username,
-        "organisation": event.organisation_id,
-        "role": event.role,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "result": event.result,
-        "ip_address": event.ip_address,
-        "scope_path": event.scope_path,
-        "detail": event.detail,
-    }
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
-    """``SM3(prev_hash || canonical JSON)`` as 64 lowercase hex digits."""
-    return sm3_hex(prev_hash.encode() + canonical_event(event))
+NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the same on SQLite
 
 
 def _lock_chain() -> None:
@@ -69,10 +36,10 @@ def _lock_chain() -> None:
     # key, so even a writer that skipped the lock could not fork the chain, only fail.
 
 
-def _fit(model: type, field: str, value: Any) -> str:
+def fit(model: type, field: str, value: Any) -> str:
     """The value as stored: a string cut to the column's length (so hashed == stored on every
     database, and an over-long object id from user input never turns into a 500)."""
-    text = str(value or "").replace("\x00", _NUL_REPLACEMENT)
+    text = str(value or "").replace("\x00", NUL_REPLACEMENT)
     return text[: model._meta.get_field(field).max_length]
 
 
@@ -101,11 +68,11 @@ def _stored_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
 
 def _jsonb_stable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key.replace("\x00", _NUL_REPLACEMENT): _jsonb_stable(item) for key, item in value.items()}
+        return {key.replace("\x00", NUL_REPLACEMENT): _jsonb_stable(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_jsonb_stable(item) for item in value]
     if isinstance(value, str):
-        return value.replace("\x00", _NUL_REPLACEMENT)
+        return value.replace("\x00", NUL_REPLACEMENT)
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
@@ -142,11 +109,11 @@ def record(
     actor = actor if getattr(actor, "pk", None) else None
     event = AuditEvent(
         actor=actor,
-        actor_username=_fit(AuditEvent, "actor_username", getattr(actor, "username", "")),
-        role=_fit(AuditEvent, "role", role),
-        action=_fit(AuditEvent, "action", action),
-        object_type=_fit(AuditEvent, "object_type", object_type),
-        object_id=_fit(AuditEvent, "object_id", object_id),
+        actor_username=fit(AuditEvent, "actor_username", getattr(actor, "username", "")),
+        role=fit(AuditEvent, "role", role),
+        action=fit(AuditEvent, "action", action),
+        object_type=fit(AuditEvent, "object_type", object_type),
+        object_id=fit(AuditEvent, "object_id", object_id),
         result=str(result),
         ip_address=_stored_ip(ip_address if ip_address is not None else ctx.ip_address),
         # Without an explicit jurisdiction the event belongs to the actor's (an account's scope
@@ -167,34 +134,3 @@ def record(
         event.hash = chain_hash(prev_hash, event)
         event.save(force_insert=True)
     return event
-
-
-def record_access(
-    *,
-    reader: Any,
-    subject: Any,
-    subject_ref: str,
-    object_type: str,
-    purpose: str,
-    scope_path: str,
-    reader_organisation: Any = None,
-    reader_role: str = "",
-) -> PersonalDataAccess:
-    """Log a staff read of someone's personal data (the subject can list these).
-
-    ``subject`` is the subject's account (None for a walk-in person without one); ``purpose``
-    is shown to the subject, so write it for them (e.g. "受理律师执业许可申请").
-    """
-    if not purpose or not str(purpose).strip():
-        raise ValueError("a personal-data read needs a purpose (个人信息保护法 §6 目的限定)")
-    return PersonalDataAccess.objects.create(
-        subject=subject,
-        subject_ref=_fit(PersonalDataAccess, "subject_ref", subject_ref),
-        reader=reader,
-        reader_organisation=reader_organisation,
-        reader_role=_fit(PersonalDataAccess, "reader_role", reader_role),
-        purpose=_fit(PersonalDataAccess, "purpose", str(purpose).strip()),
-        object_type=_fit(PersonalDataAccess, "object_type", object_type),
-        accessed_at=timezone.now(),
-        scope_path=scope_path,
-    )

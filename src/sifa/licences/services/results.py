@@ -18,9 +18,10 @@ from sifa.applications.onceonly import subject_material
 from sifa.catalogue.models import LicenceEffect
 from sifa.core.errors import Conflict
 from sifa.licences.models import Licence, LicenceStatus
-from sifa.licences.services import cancel, issue_for_application, reissue
-
-CHANGEABLE = (LicenceStatus.VALID, LicenceStatus.SUSPENDED)
+from sifa.licences.services.common import CHANGEABLE
+from sifa.licences.services.issue import issue_for_application
+from sifa.licences.services.status import cancel
+from sifa.licences.services.versions import reissue
 
 REISSUE_FIELDS = {"law_firm": "practice_organisation", "new_principal": "principal"}
 """Form fields of a 换发 application copied onto the new version's particulars (律师法 §10: the new
@@ -88,7 +89,8 @@ def apply_decision(application: Any, actor: Any, *, issuer: Any, with_pdf: bool 
     """Carry out an approval on the licences; returns the licence issued, re-issued or cancelled.
 
     A 换发 that changes nothing recorded on the licence (e.g. only a law firm's 章程) leaves it as it
-    is and returns None, unless the certificate itself is to be replaced (:data:`NEW_CERTIFICATE_FIELD`). Idempotent per application: a retried task finds what it did.
+    is and returns None, unless the certificate itself is to be replaced (:data:`NEW_CERTIFICATE_FIELD`).
+    Idempotent per application: a retried task finds what it did.
     """
     effect = effect_of(application)
     if effect == LicenceEffect.ISSUE:

@@ -2,7 +2,8 @@
 
 Both commands compare what is in the database with what should be there and write only the
 difference, in bulk, inside one transaction — so a first run loads ~42k regions / ~50k
-organisations in seconds, and a second run reads, compares and writes nothing.
+organisations in seconds, and a second run reads, compares and writes nothing. A run that
+changes something records one audit event with the counts, in the same transaction.
 They never delete: other tables point at regions and organisations with PROTECT.
 """
 
@@ -18,10 +19,11 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
 
+from sifa.audit.services import record
 from sifa.organisations.models import Organisation, Region
 from sifa.organisations.orgtree import OrgSpec, RegionRow, plan
 
-REGIONS_FILE = Path(__file__).with_name("data") / "regions.csv.gz"
+REGIONS_FILE = Path(__file__).parent.parent / "data" / "regions.csv.gz"
 BATCH_SIZE = 2000
 _CODE_BY_LEVEL = {
     1: re.compile(r"^\d{2}0000$"),
@@ -91,7 +93,9 @@ def import_regions(path: Path = REGIONS_FILE) -> SyncResult:
         unique_fields=["code"],
         update_fields=["name", "level", "parent", "vintage"],
     )
-    return SyncResult(created=created, updated=len(changed) - created, unchanged=len(rows) - len(changed))
+    result = SyncResult(created=created, updated=len(changed) - created, unchanged=len(rows) - len(changed))
+    _audit("organisation.regions_imported", "organisations.Region", result, source=path.name)
+    return result
 
 
 _ORG_FIELDS = (
@@ -171,9 +175,21 @@ def build_organisations() -> SyncResult:
     )
     if to_create:
         _reset_id_sequence()
-    return SyncResult(
+    result = SyncResult(
         created=len(to_create), updated=len(to_update), unchanged=len(specs) - len(to_create) - len(to_update)
     )
+    _audit("organisation.tree_built", "organisations.Organisation", result)
+    return result
+
+
+def _audit(action: str, object_type: str, result: SyncResult, **detail: str) -> None:
+    """One event for a run that changed something (the system acts: no actor, no jurisdiction)."""
+    if result.created or result.updated:
+        record(
+            action,
+            object_type=object_type,
+            detail={"created": result.created, "updated": result.updated, **detail},
+        )
 
 
 def _reset_id_sequence() -> None:

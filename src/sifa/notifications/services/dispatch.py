@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from sifa.notifications import tasks
 from sifa.notifications.channels import PermanentDeliveryError, TransientDeliveryError, get_channel
 from sifa.notifications.models import DUE_STATUSES, Delivery, DeliveryStatus
 from sifa.notifications.redaction import redact
@@ -129,11 +130,8 @@ def _finish(delivery: Delivery, **changes) -> None:
 def _schedule_retry(delivery: Delivery) -> None:
     """Ask the task backend to come back at ``next_attempt_at`` when it can defer; otherwise the
     periodic ``sifa deliver-notifications`` sweep picks the row up."""
-    # Imported here: tasks.py imports this module for the task body.
-    from sifa.notifications.tasks import deliver, enqueue_delivery
-
-    if deliver.get_backend().supports_defer:
-        enqueue_delivery([delivery.pk], run_after=delivery.next_attempt_at)
+    if tasks.deliver.get_backend().supports_defer:
+        tasks.enqueue_delivery([delivery.pk], run_after=delivery.next_attempt_at)
 
 
 def recover_stale_claims() -> int:

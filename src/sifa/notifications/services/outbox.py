@@ -1,4 +1,4 @@
-"""Commands of the notifications app: write a notification (the outbox), read it, resend a delivery.
+"""The outbox: write a notification with its deliveries, and put a failed delivery back in it.
 
 :func:`notify` is what every other app calls. It writes into the caller's transaction and starts
 delivery only after that transaction commits (``transaction.on_commit``), so a command that rolls
@@ -8,7 +8,6 @@ periodic ``sifa deliver-notifications`` sweep still finds the pending rows.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -18,12 +17,12 @@ from django.utils import timezone
 
 from sifa.accounts.models import User
 from sifa.audit.services import record
-from sifa.core.errors import Conflict, Forbidden, NotFound
+from sifa.core.errors import Conflict, Forbidden
+from sifa.notifications import tasks
 from sifa.notifications.channels import get_channel
 from sifa.notifications.events import NotificationError, get_event, render
 from sifa.notifications.models import TROUBLE_STATUSES, Channel, Delivery, DeliveryStatus, Notification
 from sifa.notifications.selectors import MONITOR_ROLES, delivery_in_scope, monitoring_role_for
-from sifa.notifications.tasks import enqueue_delivery
 from sifa.organisations.scope import actor_for
 
 Related = tuple[str, str] | models.Model | None
@@ -93,21 +92,7 @@ def notify(
             if delivery.status == DeliveryStatus.PENDING:
                 outbox.append(delivery.pk)
         if outbox:
-            transaction.on_commit(partial(enqueue_delivery, outbox), robust=True)
-    return notification
-
-
-def mark_read(user: User, public_id: str) -> Notification:
-    """Mark one of the user's own messages read (the first reading time is kept)."""
-    try:
-        notification = Notification.objects.get(public_id=uuid.UUID(str(public_id)), recipient_id=user.pk)
-    except (Notification.DoesNotExist, ValueError):
-        raise NotFound("未找到该消息", code="notifications.message_not_found") from None
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-            read_at=notification.read_at
-        )
+            transaction.on_commit(partial(tasks.enqueue_delivery, outbox), robust=True)
     return notification
 
 
@@ -145,5 +130,5 @@ def resend(delivery: Delivery | str, actor: User) -> Delivery:
             scope_path=target.notification.scope_path,
             detail={"channel": target.channel, "event": target.notification.event, "previous": previous},
         )
-        transaction.on_commit(partial(enqueue_delivery, [target.pk]), robust=True)
+        transaction.on_commit(partial(tasks.enqueue_delivery, [target.pk]), robust=True)
     return target

@@ -1,0 +1,13 @@
+"""Audit commands — the only write path for the audit trail and the personal-data access log.
+
+``events`` appends one hash-chained event per command (:func:`record`, imported everywhere as
+``sifa.audit.services.record``, inside the command's transaction); ``access`` logs a staff read
+of personal data (:func:`record_access`). The hashing itself is :mod:`sifa.audit.hashing`, shared
+with the verifier :mod:`sifa.audit.chain`.
+"""
+
+from sifa.audit.hashing import GENESIS_HASH, canonical_event, chain_hash
+from sifa.audit.services.access import record_access
+from sifa.audit.services.events import record
+
+__all__ = ["GENESIS_HASH", "canonical_event", "chain_hash", "record", "record_access"]
