@@ -34,7 +34,6 @@ from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus, MaterialProvenance
 from sifa.catalogue.models import LicenceEffect
-from sifa.conf.env import env
 
 PREVIOUS_MATERIAL_MAX_AGE_DAYS = 180
 """A reused upload without its own expiry date is trusted for this long (then asked for again)."""
@@ -158,7 +157,7 @@ SIMULATED_LABEL_SUFFIX = "（演示模拟，非真实部门核验）"
 def simulated_partner_allowed() -> bool:
     """The stand-in may answer only when configured (``SIFA_PARTNER_DATA=simulated``) in a
     development/demo deployment or in the tests; settings refuse the value elsewhere."""
-    return getattr(settings, "PARTNER_DATA", "") == SIMULATED and bool(settings.DEBUG or env("SIFA_TESTING"))
+    return getattr(settings, "PARTNER_DATA", "") == SIMULATED and bool(settings.DEBUG or settings.TESTING)
 
 
 class SimulatedPartnerData:

@@ -35,6 +35,8 @@ def _required_secret(name: str, filename: str, nbytes: int) -> str:
 
 
 _TESTING = env("SIFA_TESTING")
+TESTING: bool = _TESTING
+"""The test suite is running (``sifa.conf.test_settings``): apps read this, never the variable."""
 SECRET_KEY = _required_secret("SIFA_SECRET_KEY", "secret_key", 32)
 FIELD_KEYS = env("SIFA_FIELD_KEYS") or ("dev1:" + _required_secret("SIFA_FIELD_KEYS", "field_key_dev1", 16))
 BLIND_INDEX_KEY = _required_secret("SIFA_BLIND_INDEX_KEY", "blind_index_key", 32)
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "sifa.workbench",
     "sifa.demo",
     "sifa.api",
+    "sifa.conf",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +262,10 @@ if PARTNER_DATA == "simulated" and not (DEBUG or _TESTING):
     # The stand-in would label materials 部门共享数据 that no partner ever checked.
     raise ImproperlyConfigured("SIFA_PARTNER_DATA=simulated is for demos and tests only (needs SIFA_DEBUG)")
 SMS_BACKEND = env("SIFA_SMS_BACKEND")
+SIGNING_KEY_DIR: str = env("SIFA_SIGNING_KEY_DIR")
+SIGNING_ALGORITHM: str = env("SIFA_SIGNING_ALGORITHM")
+SEAL_KEY_DIR: str = env("SIFA_SEAL_KEY_DIR")
+UPLOAD_MAX_BYTES: int = env("SIFA_UPLOAD_MAX_BYTES")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 
