@@ -19,8 +19,8 @@ from rest_framework.views import APIView
 from sifa.accounts import selectors, serializers, services
 from sifa.accounts.models import AccountKind, ApiToken, NaturalPerson, User
 from sifa.accounts.services.common import FieldErrors
-from sifa.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.audit import context
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import Forbidden, ServiceError
 from sifa.organisations.models import Membership
 from sifa.organisations.scope import actor_for

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from sifa.accounts.models import AccountKind, LegalPerson, Mandate, NaturalPerson, User
-from sifa.api.schema import EnumField
+from sifa.core.api.schema import EnumField
 from sifa.core.masking import mask_name
 from sifa.organisations.models import Region
 

@@ -36,13 +36,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from sifa.api.pagination import Pagination
-from sifa.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
 from sifa.applications import selectors, serializers, services
 from sifa.applications.models import ApplicationStatus
 from sifa.applications.services.common import invalid, is_applicant_side, staff_in_scope
 from sifa.applications.uploads import attachment_response
 from sifa.catalogue.models import ImplementationEntry
+from sifa.core.api.pagination import Pagination
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
 from sifa.core.errors import NotFound, ServiceError
 from sifa.organisations.scope import actor_for
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from sifa.api.schema import EnumField
 from sifa.applications import selectors
 from sifa.applications.models import (
     Application,
@@ -16,6 +15,7 @@ from sifa.applications.models import (
     SubmissionChannel,
 )
 from sifa.applications.services.drafts import applicable_materials, current_materials
+from sifa.core.api.schema import EnumField
 
 
 def _material_file(app: Application, row: ApplicationMaterial) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ Catalogue admins (services check the role and the owning organisation):
   PATCH catalogue/items/{basic_code}/drafts/{n}/             change draft fields (``form``, ``bpmn_file`` too)
   POST  catalogue/items/{basic_code}/drafts/{n}/publish/     quality gate + publish (422-style list in ``errors``)
   POST  catalogue/items/{basic_code}/versions/{n}/withdraw/
-Errors follow ``sifa.api.errors``: ``{"code", "message", "errors"?}``, always 4xx for bad input.
+Errors follow ``sifa.core.api.errors``: ``{"code", "message", "errors"?}``, always 4xx for bad input.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.catalogue import guides, pdf, selectors, services
 from sifa.catalogue.models import (
     CatalogueItem,
@@ -43,6 +42,7 @@ from sifa.catalogue.models import (
     TimeUnit,
     VersionStatus,
 )
+from sifa.core.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import ServiceError
 
 BASIC_CODE = path_parameter("basic_code", "事项基本编码")

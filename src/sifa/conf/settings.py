@@ -223,15 +223,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # stream anything larger to a temporar
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "sifa.api.authentication.BearerTokenAuthentication",
+        "sifa.accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "sifa.api.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "sifa.core.api.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "sifa.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "sifa.core.api.errors.exception_handler",
     # Throttles key on the peer address; X-Forwarded-For is trusted only from this many proxies
     # (None would trust any client-supplied header and let a client dodge every rate limit).
     "NUM_PROXIES": env("SIFA_TRUSTED_PROXIES"),

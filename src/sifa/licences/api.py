@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
+from sifa.core.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import NotFound
 from sifa.licences import pdf as licence_pdf
 from sifa.licences import wallet

@@ -28,8 +28,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sifa.accounts.models import ID_NUMBER_INDEX
-from sifa.api.schema import error_responses, path_parameter
 from sifa.audit.services import record_access
+from sifa.core.api.schema import error_responses, path_parameter
 from sifa.core.crypto import field_cipher
 from sifa.core.errors import Forbidden, NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, parse_id_number, validate_uscc

@@ -23,8 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import error_responses
 from sifa.catalogue.models import ImplementationEntry
+from sifa.core.api.schema import error_responses
 from sifa.core.errors import NotFound, ServiceError
 from sifa.mediation import services
 from sifa.mediation.models import CommitteeKind, MediationCommittee, Mediator, MediatorPosition

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, error_responses, path_parameter
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import ServiceError
 from sifa.core.masking import mask_name
 from sifa.notifications import selectors, services

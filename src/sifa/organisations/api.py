@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, ErrorSerializer, error_responses
+from sifa.core.api.schema import LOGIN_ERRORS, ErrorSerializer, error_responses
 from sifa.core.errors import NotFound, ServiceError
 from sifa.organisations import selectors
 from sifa.organisations.document_codes import set_document_code

@@ -21,8 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import ErrorSerializer
 from sifa.applications.models import Application, TimelineEntry
+from sifa.core.api.schema import ErrorSerializer
 from sifa.core.errors import ServiceError
 from sifa.deadlines.clocks import WarningLevel
 from sifa.mediation.selectors import case_summary
