@@ -136,7 +136,15 @@ class SmsCodeView(APIView):
         request=serializers.SmsCodeRequestSerializer,
         responses={
             202: serializers.AcceptedSerializer,
-            **error_responses(400, 429, notes={429: "auth.sms_rate_limited：同一号码60秒内只发一次"}),
+            **error_responses(
+                400,
+                429,
+                503,
+                notes={
+                    429: "auth.sms_rate_limited：同一号码60秒内只发一次",
+                    503: "auth.sms_unavailable：短信网关未配置或不可用",
+                },
+            ),
         },
         auth=[],
     )

@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sifa.accounts.models import AccountKind, ApiToken, SmsChallenge, User
 from sifa.accounts.services.common import PHONE_RE, normalize_phone, phone_index
-from sifa.accounts.sms import get_gateway
+from sifa.accounts.sms import SmsGatewayError, get_gateway
 from sifa.audit import services as audit
 from sifa.audit.models import AuditResult
 from sifa.core.crypto import constant_time_equal, sm3_hex
@@ -151,6 +151,13 @@ def send_sms_code(phone: str) -> None:
     phone = normalize_phone(phone)
     if not PHONE_RE.match(phone):
         raise ServiceError("phone.invalid", "手机号码应为11位中国大陆手机号（以13–19开头）")
+    try:
+        # Checked for every number alike, so a misconfigured gateway reveals no account.
+        gateway = get_gateway()
+    except SmsGatewayError:
+        raise ServiceError(
+            "auth.sms_unavailable", "短信服务暂不可用，请稍后再试或使用密码登录", status=503
+        ) from None
     index = phone_index(phone)
     now = timezone.now()
     with transaction.atomic():
@@ -168,7 +175,7 @@ def send_sms_code(phone: str) -> None:
         )
         user = User.objects.filter(phone_index=index, is_active=True).first()
         if user is not None:
-            get_gateway().send(
+            gateway.send(
                 phone, "login_code", {"code": code, "minutes": str(SMS_CODE_MINUTES)}, recipient=user
             )
         audit.record(
