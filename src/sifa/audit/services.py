@@ -11,6 +11,7 @@ import datetime as dt
 import ipaddress
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,6 +22,7 @@ from django.utils.ipv6 import clean_ipv6_address
 from sifa.audit import context
 from sifa.audit.models import AuditEvent, AuditResult, PersonalDataAccess
 from sifa.core.crypto import sm3_hex
+from sifa.organisations.scope import Actor, actor_for, attributed_membership
 
 GENESIS_HASH = "0" * 64
 """``prev_hash`` of the first event."""
@@ -177,22 +179,30 @@ def record_access(
     object_type: str,
     purpose: str,
     scope_path: str,
-    reader_organisation: Any = None,
-    reader_role: str = "",
+    actor: Actor | None = None,
+    roles: Iterable[str] | None = None,
+    from_below: Iterable[str] = (),
 ) -> PersonalDataAccess:
     """Log a staff read of someone's personal data (the subject can list these).
 
     ``subject`` is the subject's account (None for a walk-in person without one); ``purpose``
-    is shown to the subject, so write it for them (e.g. "受理律师执业许可申请").
+    is shown to the subject, so write it for them (e.g. "受理律师执业许可申请"). The organisation
+    and role the read is credited to are decided here, by the one rule
+    :func:`~sifa.organisations.scope.attributed_membership` over the reader's memberships
+    (``actor``, built from ``reader`` when not given; ``roles`` and ``from_below`` as there): the
+    membership nearest above the data, never an unrelated organisation.
     """
     if not purpose or not str(purpose).strip():
         raise ValueError("a personal-data read needs a purpose (个人信息保护法 §6 目的限定)")
+    grant = attributed_membership(
+        actor if actor is not None else actor_for(reader), scope_path, roles=roles, from_below=from_below
+    )
     return PersonalDataAccess.objects.create(
         subject=subject,
         subject_ref=_fit(PersonalDataAccess, "subject_ref", subject_ref),
         reader=reader,
-        reader_organisation=reader_organisation,
-        reader_role=_fit(PersonalDataAccess, "reader_role", reader_role),
+        reader_organisation_id=grant.organisation_id if grant else None,
+        reader_role=_fit(PersonalDataAccess, "reader_role", grant.role if grant else ""),
         purpose=_fit(PersonalDataAccess, "purpose", str(purpose).strip()),
         object_type=_fit(PersonalDataAccess, "object_type", object_type),
         accessed_at=timezone.now(),

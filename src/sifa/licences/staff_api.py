@@ -37,7 +37,6 @@ from sifa.core.masking import mask_name
 from sifa.licences import services
 from sifa.licences.models import EXPIRED, EXPIRED_LABEL, Licence, LicenceStatus, LicenceType
 from sifa.licences.wallet import canonical_identifier
-from sifa.organisations.models import Organisation
 from sifa.organisations.scope import Actor, actor_for, scoped, subtree_q
 
 STATUS_FILTERS = {**dict(LicenceStatus.choices), EXPIRED: EXPIRED_LABEL}
@@ -132,19 +131,14 @@ def filter_licences(rows: QuerySet[Licence], params: Any) -> QuerySet[Licence]:
 
 def log_read(user: Any, actor: Actor, licence: Licence) -> None:
     """Opening a licence shows its holder: the holder can see who looked (个人信息保护法 §6)."""
-    grant = next(
-        ((org, role) for org, root, role in actor.memberships if licence.scope_path.startswith(root)),
-        (None, ""),
-    )
     record_access(
         reader=user,
+        actor=actor,
         subject=licence.holder,
         subject_ref=licence.number,
         object_type="licences.Licence",
         purpose=f"电子证照管理：查阅{licence.name}",
         scope_path=licence.scope_path,
-        reader_organisation=Organisation.objects.filter(pk=grant[0]).first() if grant[0] else None,
-        reader_role=grant[1],
     )
 
 
