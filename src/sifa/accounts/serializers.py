@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from sifa.accounts.models import AccountKind, LegalPerson, Mandate, NaturalPerson, User
+from sifa.core.api.bodies import StrictSerializer
 from sifa.core.api.schema import EnumField
 from sifa.core.masking import mask_name
 from sifa.organisations.models import Region
@@ -29,7 +30,7 @@ def user_summary(user: User) -> dict[str, Any]:
 # Text inputs default to "" so the service reports every missing or bad field in one answer.
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
     password = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=256, trim_whitespace=False
@@ -39,11 +40,11 @@ class TokenRequestSerializer(serializers.Serializer):
     sms_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=10)
 
 
-class SmsCodeRequestSerializer(serializers.Serializer):
+class SmsCodeRequestSerializer(StrictSerializer):
     phone = serializers.CharField(max_length=20)
 
 
-class RegisterPersonSerializer(serializers.Serializer):
+class RegisterPersonSerializer(StrictSerializer):
     name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     id_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
@@ -53,7 +54,7 @@ class RegisterPersonSerializer(serializers.Serializer):
     region_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
 
 
-class RegisterCompanySerializer(serializers.Serializer):
+class RegisterCompanySerializer(StrictSerializer):
     name = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     uscc = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
     legal_representative = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
@@ -64,7 +65,7 @@ class RegisterCompanySerializer(serializers.Serializer):
     region_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
 
 
-class MandateCreateSerializer(serializers.Serializer):
+class MandateCreateSerializer(StrictSerializer):
     agent_kind = serializers.ChoiceField(
         choices=[("person", "自然人"), ("company", "法人（如律师事务所）")],
         required=False,
