@@ -228,7 +228,7 @@ class ApplicationSummarySerializer(serializers.Serializer):
 
 
 class CorrectionItemSerializer(StrictSerializer):
-    """One thing to correct, in a notice (and in the body that asks for one)."""
+    """一次性告知的一项补正内容。"""
 
     field = serializers.CharField(
         required=False,
@@ -295,9 +295,8 @@ class SubmittedSerializer(serializers.Serializer):
 
 
 class ApplicationBody(StrictSerializer):
-    """A request body of the applications API: bad input answers ``application.invalid`` with
-    every problem listed, as the services do."""
-
+    # A request body of the applications API: bad input answers ``application.invalid`` with every
+    # problem listed, as the services do. (A comment, not a docstring: the schema would show it.)
     invalid_code = INVALID
     invalid_message = INVALID_MESSAGE
 

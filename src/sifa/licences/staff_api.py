@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 
 from sifa.accounts.models import ID_NUMBER_INDEX
 from sifa.audit.services import record_access
+from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.schema import error_responses, path_parameter
 from sifa.core.crypto import field_cipher
 from sifa.core.errors import Forbidden, NotFound, ServiceError
@@ -234,7 +235,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
 """The body each action reads; anything else is refused rather than silently dropped."""
 
 
-class LicenceActionSerializer(serializers.Serializer):
+class LicenceActionSerializer(StrictSerializer):
     """Body of ``POST staff/licences/{identifier}/{action}/``; each action takes only its fields."""
 
     reason = serializers.CharField(
@@ -255,10 +256,11 @@ class LicenceActionSerializer(serializers.Serializer):
     )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        allowed = ACTION_FIELDS[self.context["action"]]
-        extra = sorted(set(self.initial_data) - set(allowed)) if isinstance(self.initial_data, dict) else []
+        action = self.context["view"].kwargs["action"]
+        allowed = ACTION_FIELDS[action]
+        extra = sorted(set(data) - set(allowed))
         if extra:
-            label = services.ACTION_LABELS[self.context["action"]]
+            label = services.ACTION_LABELS[action]
             raise serializers.ValidationError(
                 {
                     name: serializers.ErrorDetail(f"{label}不使用此项", code="licence.field_not_applicable")
@@ -328,7 +330,6 @@ class StaffLicenceAction(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=LicenceActionSerializer,
         parameters=[
             IDENTIFIER,
             OpenApiParameter(
@@ -354,14 +355,13 @@ class StaffLicenceAction(APIView):
             ),
         },
     )
-    def post(self, request: Request, identifier: str, action: str) -> Response:
+    @accepts(LicenceActionSerializer)
+    def post(self, request: Request, identifier: str, action: str, *, body: RequestBody) -> Response:
         if action not in services.STAFF_ACTIONS:
             raise NotFound("不支持该证照操作", "licence.unknown_action")
         licence = licence_for_staff(actor_for(request.user), identifier)
         services.require_decider(request.user, licence, action)
-        body = LicenceActionSerializer(data=request.data, context={"action": action})
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
+        data = dict(body.validated())
         if action in services.STATUS_ACTIONS:
             result = services.change_status(licence, action, actor=request.user, **data)
             code = status.HTTP_200_OK
