@@ -45,7 +45,7 @@ class SmsCodeRequestSerializer(StrictSerializer):
 
 
 class RegisterPersonSerializer(StrictSerializer):
-    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     id_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     password = serializers.CharField(
@@ -57,7 +57,7 @@ class RegisterPersonSerializer(StrictSerializer):
 class RegisterCompanySerializer(StrictSerializer):
     name = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     uscc = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
-    legal_representative = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    legal_representative = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     password = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=256, trim_whitespace=False
@@ -101,7 +101,14 @@ class MandateCreateSerializer(StrictSerializer):
         field = "agent_uscc" if attrs["agent_kind"] == "company" else "agent_id_number"
         if not attrs.get(field, "").strip():
             label = "统一社会信用代码" if field == "agent_uscc" else "公民身份号码"
-            raise serializers.ValidationError({field: f"请填写受托人的{label}"})
+            # A rule across fields (which identifier depends on agent_kind), so a code of its own.
+            raise serializers.ValidationError(
+                {
+                    field: serializers.ErrorDetail(
+                        f"请填写受托人的{label}", code="mandate.agent_identifier_required"
+                    )
+                }
+            )
         return attrs
 
 

@@ -317,7 +317,7 @@ class WalkInApplicantSerializer(StrictSerializer):
     legal_representative = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=200,
+        max_length=100,
         help_text="法人：法定代表人或负责人（首次登记该单位时必填）",
     )
 

@@ -208,7 +208,7 @@ class VersionChangeSerializer(Strict, serializers.ModelSerializer):
     legal_limit_unit = EnumField(TimeUnit, allow_blank=True, required=False)
     promised_limit_unit = EnumField(TimeUnit, allow_blank=True, required=False)
     form = serializers.JSONField(required=False, help_text="申请表单（JSON Schema）")
-    bpmn_file = serializers.CharField(required=False, help_text="办理流程的 BPMN 文件名")
+    bpmn_file = serializers.CharField(required=False, max_length=200, help_text="办理流程的 BPMN 文件名")
 
     class Meta:
         model = ItemVersion
