@@ -139,7 +139,7 @@ def granian_command(port: int) -> list[str]:
     ``sifa.conf.wsgi`` (which it wraps) so the bare WSGI route shares the server."""
     os.environ.setdefault("SIFA_VAR_DIR", str(BENCH_DIR))
     from sifa.conf.env import env
-    from sifa.core.management.commands.serve import granian_argv
+    from sifa.conf.management.commands.serve import granian_argv
 
     argv = granian_argv("127.0.0.1", port, env("SIFA_WEB_WORKERS"), env("SIFA_WEB_THREADS"))
     return [("bench.wsgi:application" if a == "sifa.conf.wsgi:application" else a) for a in argv]

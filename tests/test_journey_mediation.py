@@ -317,6 +317,6 @@ def test_the_apply_page_shows_the_roster_to_choose_from(world, office, client): 
 
 
 def test_the_scheduler_runs_the_judicial_confirmation_reminders():
-    from sifa.core.management.commands.scheduler import available_jobs
+    from sifa.conf.management.commands.scheduler import available_jobs
 
     assert "remind-judicial-confirmation" in [job.command for job in available_jobs()]

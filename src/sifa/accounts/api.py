@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 from sifa.accounts import selectors, serializers, services
 from sifa.accounts.models import AccountKind, ApiToken, NaturalPerson, User
 from sifa.accounts.services.common import FieldErrors
-from sifa.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.audit import context
+from sifa.core.api.bodies import RequestBody, accepts
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import Forbidden, ServiceError
 from sifa.organisations.models import Membership
 from sifa.organisations.scope import actor_for
@@ -45,12 +46,6 @@ class SmsCodeThrottle(AnonRateThrottle):
     rate = "10/hour"
 
 
-def _validated(serializer_class, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _token_response(user: User) -> Response:
     key, token = services.issue_api_token(user)
     body = {"token": key, "expires_at": token.expires_at, "user": serializers.user_summary(user)}
@@ -67,7 +62,6 @@ class TokenView(APIView):
 
     @extend_schema(
         summary="登录取得令牌",
-        request=serializers.TokenRequestSerializer,
         responses={
             201: serializers.TokenSerializer,
             **error_responses(
@@ -82,8 +76,9 @@ class TokenView(APIView):
         },
         auth=[],
     )
-    def post(self, request: Request) -> Response:
-        data = _validated(serializers.TokenRequestSerializer, request)
+    @accepts(serializers.TokenRequestSerializer)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        data = body.validated()
         if data["sms_code"] or (data["phone"] and not data["username"]):
             errors = FieldErrors()
             if not data["phone"]:
@@ -111,12 +106,12 @@ class TokenRevokeView(APIView):
 
     @extend_schema(
         summary="吊销当前令牌",
-        request=None,
         responses={
             204: None,
             **error_responses(400, *LOGIN_ERRORS, notes={400: "auth.no_token：须用要吊销的令牌发起请求"}),
         },
     )
+    @accepts(None)
     def post(self, request: Request) -> Response:
         if not isinstance(request.auth, ApiToken):
             raise ServiceError("auth.no_token", "请使用要吊销的令牌发起请求（Authorization: Bearer …）")
@@ -133,15 +128,23 @@ class SmsCodeView(APIView):
 
     @extend_schema(
         summary="发送短信验证码",
-        request=serializers.SmsCodeRequestSerializer,
         responses={
             202: serializers.AcceptedSerializer,
-            **error_responses(400, 429, notes={429: "auth.sms_rate_limited：同一号码60秒内只发一次"}),
+            **error_responses(
+                400,
+                429,
+                503,
+                notes={
+                    429: "auth.sms_rate_limited：同一号码60秒内只发一次",
+                    503: "auth.sms_unavailable：短信网关未配置或不可用",
+                },
+            ),
         },
         auth=[],
     )
-    def post(self, request: Request) -> Response:
-        data = _validated(serializers.SmsCodeRequestSerializer, request)
+    @accepts(serializers.SmsCodeRequestSerializer)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        data = body.validated()
         services.send_sms_code(data["phone"])
         # Same answer for registered and unknown numbers: no account enumeration.
         return Response(
@@ -156,12 +159,12 @@ class RegisterPersonView(APIView):
 
     @extend_schema(
         summary="自然人注册",
-        request=serializers.RegisterPersonSerializer,
         responses={201: serializers.UserSummarySerializer, **REGISTRATION_ERRORS},
         auth=[],
     )
-    def post(self, request: Request) -> Response:
-        data = _validated(serializers.RegisterPersonSerializer, request)
+    @accepts(serializers.RegisterPersonSerializer)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        data = body.validated()
         person = services.register_person(**data)
         return Response(serializers.user_summary(person.user), status=status.HTTP_201_CREATED)
 
@@ -173,12 +176,12 @@ class RegisterCompanyView(APIView):
 
     @extend_schema(
         summary="法人注册",
-        request=serializers.RegisterCompanySerializer,
         responses={201: serializers.UserSummarySerializer, **REGISTRATION_ERRORS},
         auth=[],
     )
-    def post(self, request: Request) -> Response:
-        data = _validated(serializers.RegisterCompanySerializer, request)
+    @accepts(serializers.RegisterCompanySerializer)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        data = body.validated()
         company = services.register_company(**data)
         return Response(serializers.user_summary(company.user), status=status.HTTP_201_CREATED)
 
@@ -323,7 +326,6 @@ class MandateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="办理委托（委托书）",
-        request=serializers.MandateCreateSerializer,
         responses={
             201: serializers.MandateSerializer,
             **error_responses(
@@ -339,10 +341,11 @@ class MandateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             ),
         },
     )
-    def create(self, request: Request) -> Response:
+    @accepts(serializers.MandateCreateSerializer)
+    def create(self, request: Request, *, body: RequestBody) -> Response:
         if request.user.kind not in (AccountKind.PERSON, AccountKind.COMPANY):
             raise Forbidden("只有群众或企业账户可以办理委托", code="mandate.principal_invalid")
-        data = _validated(serializers.MandateCreateSerializer, request)
+        data = body.validated()
         mandate = services.create_mandate(
             principal=request.user,
             agent=_agent_for(data),
@@ -355,13 +358,13 @@ class MandateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="撤销委托",
-        request=None,
         parameters=[path_parameter("id", "委托 id（UUID）")],
         responses={
             200: serializers.MandateSerializer,
             **error_responses(*LOGIN_ERRORS, 404, 409, notes={409: "mandate.already_revoked"}),
         },
     )
+    @accepts(None)
     def revoke(self, request: Request, pk: str) -> Response:
         mandate = services.revoke_mandate(selectors.mandate(actor_for(request.user), pk), by=request.user)
         return Response(self.serializer_class(mandate).data)

@@ -19,8 +19,8 @@ from sifa.accounts.services.registration import id_number_index
 from sifa.audit import services as audit
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, normalize_id_number, parse_id_number, validate_uscc
-from sifa.organisations.models import Membership, Role
-from sifa.organisations.scope import Actor, scoped
+from sifa.organisations.models import Role
+from sifa.organisations.scope import Actor, attributed_membership, scoped
 
 FULL_IDENTIFIER_ROLES = (Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER)
 """Roles whose work needs the full 公民身份号码 and phone (accepting, reviewing, deciding)."""
@@ -70,35 +70,22 @@ def mandate(actor: Actor, pk: object) -> Mandate:
     return _get(mandates(actor), pk)
 
 
-def full_identifier_membership(actor: Actor, scope_path: str) -> tuple[int, str] | None:
-    """(organisation id, role) of a case-handling membership whose subtree holds ``scope_path``."""
-    wanted = {str(r) for r in FULL_IDENTIFIER_ROLES}
-    for organisation_id, path, role in actor.memberships:
-        if role in wanted and scope_path.startswith(path):
-            return organisation_id, role
-    return None
-
-
 def reveal_person(actor: Actor, reader: User, row: NaturalPerson, *, purpose: str) -> dict[str, str] | None:
     """The full identifiers for an authorised staff reader, logged as a personal-data access.
 
     ``None`` when the reader may see the row but not the full identifiers (masked view only).
     """
-    grant = full_identifier_membership(actor, row.scope_path)
-    if grant is None:
+    if attributed_membership(actor, row.scope_path, roles=FULL_IDENTIFIER_ROLES) is None:
         return None
-    organisation_id, role = grant
     audit.record_access(
         reader=reader,
+        actor=actor,
         subject=row.user,
         subject_ref=str(row.id),
         object_type="accounts.NaturalPerson",
         purpose=(purpose or DEFAULT_PURPOSE)[:200],
         scope_path=row.scope_path,
-        reader_organisation=Membership.objects.get(
-            user_id=reader.pk, organisation_id=organisation_id, role=role
-        ).organisation,
-        reader_role=role,
+        roles=FULL_IDENTIFIER_ROLES,
     )
     return {"id_number": row.reveal_id_number(), "phone": row.user.reveal_phone() if row.user else ""}
 

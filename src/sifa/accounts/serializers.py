@@ -7,7 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from sifa.accounts.models import AccountKind, LegalPerson, Mandate, NaturalPerson, User
-from sifa.api.schema import EnumField
+from sifa.core.api.bodies import StrictSerializer
+from sifa.core.api.schema import EnumField
 from sifa.core.masking import mask_name
 from sifa.organisations.models import Region
 
@@ -29,7 +30,7 @@ def user_summary(user: User) -> dict[str, Any]:
 # Text inputs default to "" so the service reports every missing or bad field in one answer.
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
     password = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=256, trim_whitespace=False
@@ -39,12 +40,12 @@ class TokenRequestSerializer(serializers.Serializer):
     sms_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=10)
 
 
-class SmsCodeRequestSerializer(serializers.Serializer):
+class SmsCodeRequestSerializer(StrictSerializer):
     phone = serializers.CharField(max_length=20)
 
 
-class RegisterPersonSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+class RegisterPersonSerializer(StrictSerializer):
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     id_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     password = serializers.CharField(
@@ -53,10 +54,10 @@ class RegisterPersonSerializer(serializers.Serializer):
     region_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
 
 
-class RegisterCompanySerializer(serializers.Serializer):
+class RegisterCompanySerializer(StrictSerializer):
     name = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     uscc = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
-    legal_representative = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    legal_representative = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     password = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=256, trim_whitespace=False
@@ -64,7 +65,7 @@ class RegisterCompanySerializer(serializers.Serializer):
     region_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
 
 
-class MandateCreateSerializer(serializers.Serializer):
+class MandateCreateSerializer(StrictSerializer):
     agent_kind = serializers.ChoiceField(
         choices=[("person", "自然人"), ("company", "法人（如律师事务所）")],
         required=False,
@@ -100,7 +101,14 @@ class MandateCreateSerializer(serializers.Serializer):
         field = "agent_uscc" if attrs["agent_kind"] == "company" else "agent_id_number"
         if not attrs.get(field, "").strip():
             label = "统一社会信用代码" if field == "agent_uscc" else "公民身份号码"
-            raise serializers.ValidationError({field: f"请填写受托人的{label}"})
+            # A rule across fields (which identifier depends on agent_kind), so a code of its own.
+            raise serializers.ValidationError(
+                {
+                    field: serializers.ErrorDetail(
+                        f"请填写受托人的{label}", code="mandate.agent_identifier_required"
+                    )
+                }
+            )
         return attrs
 
 

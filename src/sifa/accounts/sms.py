@@ -1,21 +1,22 @@
-"""SMS gateway adapters: a small typed interface, a registry, and the local implementation.
+"""SMS gateway adapters: a small typed interface, their registry, and the local implementation.
 
-``settings.SMS_BACKEND`` names the adapter. ``local`` keeps every message in
-:class:`~sifa.accounts.models.SmsMessage` (phone sealed; written by
-:func:`sifa.accounts.services.sms.keep_local_message`) so development and tests can read the
-one-time codes; a real carrier adapter registers under its own name.
+``settings.SMS_BACKEND`` (``SIFA_SMS_BACKEND``) names the adapter in :data:`gateways` (a
+:class:`~sifa.core.registry.Registry`). ``local`` keeps every message in
+:class:`~sifa.accounts.models.SmsMessage` (phone sealed) so development and tests can read the
+one-time codes; a real carrier adapter registers under its own name with
+``gateways.register("<carrier>", CarrierGateway())`` in its app's ``ready``.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
 
 from django.conf import settings
 
 from sifa.accounts.models import PHONE_INDEX, SmsMessage, User
 from sifa.accounts.services.sms import keep_local_message
 from sifa.core.crypto import field_cipher
+from sifa.core.registry import Registry, UnknownAdapter
 
 TEMPLATES = {
     "login_code": "【司法行政政务服务】您的登录验证码为{code}，{minutes}分钟内有效。请勿泄露给他人。",
@@ -48,18 +49,16 @@ class LocalSmsGateway(SmsGateway):
         return str(keep_local_message(phone, template, params, body, recipient=recipient).id)
 
 
-_REGISTRY: dict[str, Callable[[], SmsGateway]] = {"local": LocalSmsGateway}
-
-
-def register_gateway(name: str, factory: Callable[[], SmsGateway]) -> None:
-    _REGISTRY[name] = factory
+gateways: Registry[SmsGateway] = Registry("sms.gateways", "短信网关")
+gateways.register("local", LocalSmsGateway())
 
 
 def get_gateway() -> SmsGateway:
+    """The configured gateway; an unregistered ``SMS_BACKEND`` is a gateway failure."""
     try:
-        return _REGISTRY[settings.SMS_BACKEND]()
-    except KeyError:
-        raise SmsGatewayError(f"SMS_BACKEND {settings.SMS_BACKEND!r} is not a registered gateway") from None
+        return gateways.get(settings.SMS_BACKEND)
+    except UnknownAdapter as error:
+        raise SmsGatewayError(str(error)) from None
 
 
 def latest_local_message(phone: str) -> SmsMessage | None:

@@ -22,7 +22,6 @@ Public (no login, rate-limited):
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.urls import path
@@ -36,14 +35,15 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from sifa.api.pagination import Pagination
-from sifa.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
 from sifa.applications import selectors, serializers, services
 from sifa.applications.models import ApplicationStatus
 from sifa.applications.services.common import invalid, is_applicant_side, staff_in_scope
 from sifa.applications.uploads import attachment_response
 from sifa.catalogue.models import ImplementationEntry
-from sifa.core.errors import NotFound, ServiceError
+from sifa.core.api.bodies import RequestBody, accepts
+from sifa.core.api.pagination import Pagination
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
+from sifa.core.errors import NotFound
 from sifa.organisations.scope import actor_for
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -68,40 +68,24 @@ class TrackingThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-def _body(request: Request) -> dict[str, Any]:
-    data = request.data
-    if not isinstance(data, dict):
-        raise ServiceError("parse_error", "请求内容应为JSON对象")
-    return data
-
-
-def _entry(code: Any) -> ImplementationEntry:
-    entry = ImplementationEntry.objects.filter(implementation_code=str(code or "")).first()
+def _entry(code: str) -> ImplementationEntry:
+    entry = ImplementationEntry.objects.filter(implementation_code=code).first()
     if entry is None:
         raise invalid([{"field": "entry", "code": "entry.not_found", "message": "未找到该实施清单事项"}])
     return entry
 
 
 def _start(request: Request, data: dict[str, Any]):
+    """``data``: a validated :class:`~sifa.applications.serializers.ApplicationStartSerializer`."""
     walk_in = data.get("applicant")
-    if walk_in is not None and not isinstance(walk_in, dict):
-        raise invalid(
-            [
-                {
-                    "field": "applicant",
-                    "code": "field.invalid",
-                    "message": "窗口代录的申请人应为对象（姓名和证件号码）",
-                }
-            ]
-        )
     return services.start_draft(
-        _entry(data.get("entry")),
+        _entry(data["entry"]),
         actor=request.user,
         form_data=data.get("form_data") or {},
         situation_answers=data.get("situation_answers") or {},
         on_behalf_of=data.get("on_behalf_of"),
-        walk_in=walk_in,
-        channel=str(data.get("channel") or "online"),
+        walk_in=dict(walk_in) if walk_in is not None else None,
+        channel=data.get("channel") or "online",
     )
 
 
@@ -152,7 +136,6 @@ class ApplicationList(APIView):
     @extend_schema(
         operation_id="applications_create",
         summary="申请并提交（一次完成）",
-        request=serializers.ApplicationStartSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             201: serializers.SubmittedSerializer,
@@ -167,10 +150,11 @@ class ApplicationList(APIView):
             ),
         },
     )
-    def post(self, request: Request) -> Response:
+    @accepts(serializers.ApplicationStartSerializer)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
         """Create and submit in one call; the body must be complete (materials from once-only
         sources). Anything missing is listed and nothing is kept."""
-        data = _body(request)
+        data = body.validated()
 
         def run() -> tuple[int, dict[str, Any]]:
             app = _start(request, data)
@@ -181,7 +165,7 @@ class ApplicationList(APIView):
             user=request.user,
             key=request.headers.get(IDEMPOTENCY_HEADER),
             scope="applications.create",
-            payload=data,
+            payload=request.data,  # what was sent: a retry must send the same
             run=run,
         )
         return Response(body, status=code)
@@ -192,14 +176,14 @@ class DraftCreate(APIView):
 
     @extend_schema(
         summary="新建草稿",
-        request=serializers.ApplicationStartSerializer,
         responses={
             201: serializers.ApplicationDetailSerializer,
             **error_responses(400, *LOGIN_ERRORS, 409, notes={409: "application.entry_unavailable"}),
         },
     )
-    def post(self, request: Request) -> Response:
-        app = _start(request, _body(request))
+    @accepts(serializers.ApplicationStartSerializer)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        app = _start(request, body.validated())
         return Response(_detail(request, app), status=status.HTTP_201_CREATED)
 
 
@@ -209,16 +193,17 @@ class DraftUpdate(APIView):
     @extend_schema(
         summary="保存草稿",
         parameters=[REF],
-        request=serializers.ApplicationChangeSerializer,
         responses={
             200: serializers.ApplicationDetailSerializer,
             **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_draft"}),
         },
     )
-    def patch(self, request: Request, ref: str) -> Response:
-        data = _body(request)
+    @accepts(serializers.ApplicationChangeSerializer, partial=True)
+    def patch(self, request: Request, ref: str, *, body: RequestBody) -> Response:
+        app = _app(request, ref)
+        data = body.validated()
         app = services.update_draft(
-            _app(request, ref),
+            app,
             actor=request.user,
             form_data=data.get("form_data"),
             situation_answers=data.get("situation_answers"),
@@ -244,7 +229,6 @@ class Submit(APIView):
     @extend_schema(
         summary="提交草稿",
         parameters=[REF, IDEMPOTENCY_PARAMETER],
-        request=None,
         responses={
             201: serializers.SubmittedSerializer,
             **error_responses(
@@ -252,6 +236,7 @@ class Submit(APIView):
             ),
         },
     )
+    @accepts(None)
     def post(self, request: Request, ref: str) -> Response:
         app = _app(request, ref)
 
@@ -269,17 +254,6 @@ class Submit(APIView):
         return Response(body, status=code)
 
 
-def _date(value: Any) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise invalid(
-            [{"field": "valid_until", "code": "field.invalid_date", "message": "有效期格式应为YYYY-MM-DD"}]
-        ) from None
-
-
 class MaterialUpload(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
@@ -287,7 +261,6 @@ class MaterialUpload(APIView):
     @extend_schema(
         summary="上传申请材料",
         parameters=[REF],
-        request={"multipart/form-data": serializers.MaterialUploadSerializer},
         responses={
             201: serializers.MaterialFileSerializer,
             **error_responses(
@@ -299,26 +272,18 @@ class MaterialUpload(APIView):
             ),
         },
     )
-    def post(self, request: Request, ref: str) -> Response:
+    @accepts(serializers.MaterialUploadSerializer, media_types=("multipart/form-data",))
+    def post(self, request: Request, ref: str, *, body: RequestBody) -> Response:
         app = _app(request, ref)
-        upload = request.FILES.get("file")
-        errors = []
-        if upload is None:
-            errors.append({"field": "file", "code": "field.required", "message": "请选择要上传的文件"})
-        if not request.data.get("material"):
-            errors.append(
-                {"field": "material", "code": "field.required", "message": "请指明上传的是哪项材料"}
-            )
-        valid_until = _date(request.data.get("valid_until"))
-        if errors:
-            raise invalid(errors)
+        data = body.validated()
+        upload = data["file"]
         row = services.upload_material(
             app,
             actor=request.user,
-            material_id=request.data.get("material"),
+            material_id=data["material"],
             fileobj=upload,
             filename=upload.name or "",
-            valid_until=valid_until,
+            valid_until=data.get("valid_until"),
             declared_content_type=upload.content_type,
         )
         return Response(serializers._material_file(app, row), status=status.HTTP_201_CREATED)
@@ -346,16 +311,17 @@ class Correction(APIView):
     @extend_schema(
         summary="提交补正（在原申请上修改）",
         parameters=[REF],
-        request=serializers.ApplicationChangeSerializer,
         responses={
             200: serializers.ApplicationDetailSerializer,
             **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.no_correction_pending"}),
         },
     )
-    def post(self, request: Request, ref: str) -> Response:
-        data = _body(request)
+    @accepts(serializers.ApplicationChangeSerializer)
+    def post(self, request: Request, ref: str, *, body: RequestBody) -> Response:
+        app = _app(request, ref)
+        data = body.validated()
         app = services.submit_correction(
-            _app(request, ref),
+            app,
             actor=request.user,
             form_data=data.get("form_data"),
             situation_answers=data.get("situation_answers"),
@@ -369,12 +335,12 @@ class Withdraw(APIView):
     @extend_schema(
         summary="撤回申请（受理前）",
         parameters=[REF],
-        request=None,
         responses={
             200: serializers.ApplicationDetailSerializer,
             **error_responses(*LOGIN_ERRORS, 404, 409, notes={409: "application.withdraw_after_acceptance"}),
         },
     )
+    @accepts(None)
     def post(self, request: Request, ref: str) -> Response:
         app = services.withdraw(_app(request, ref), request.user)
         return Response(_detail(request, app))
@@ -402,20 +368,21 @@ class Findings(APIView):
     @extend_schema(
         summary="添加预审意见（窗口人员）",
         parameters=[REF],
-        request=serializers.FindingCreateSerializer,
         responses={
             201: serializers.FindingSerializer,
             **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_in_pre_review"}),
         },
     )
-    def post(self, request: Request, ref: str) -> Response:
-        data = _body(request)
+    @accepts(serializers.FindingCreateSerializer)
+    def post(self, request: Request, ref: str, *, body: RequestBody) -> Response:
+        app = self._staff_app(request, ref)
+        data = body.validated()
         row = services.add_finding(
-            self._staff_app(request, ref),
+            app,
             actor=request.user,
-            field=str(data.get("field") or ""),
-            message=str(data.get("message") or ""),
-            code=str(data.get("code") or ""),
+            field=data.get("field", ""),
+            message=data["message"],
+            code=data.get("code", ""),
         )
         return Response(serializers.finding(row), status=status.HTTP_201_CREATED)
 
@@ -426,18 +393,16 @@ class CorrectionNoticeIssue(APIView):
     @extend_schema(
         summary="发出一次性补正告知书（窗口人员）",
         parameters=[REF],
-        request=serializers.CorrectionNoticeCreateSerializer,
         responses={
             201: serializers.CorrectionNoticeIssuedSerializer,
             **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_in_pre_review"}),
         },
     )
-    def post(self, request: Request, ref: str) -> Response:
-        data = _body(request)
-        items = data.get("items") or []
-        if not isinstance(items, list):
-            raise invalid([{"field": "items", "code": "field.invalid", "message": "补正内容应为列表"}])
-        notice = services.issue_correction_notice(_app(request, ref), items=items, actor=request.user)
+    @accepts(serializers.CorrectionNoticeCreateSerializer)
+    def post(self, request: Request, ref: str, *, body: RequestBody) -> Response:
+        app = _app(request, ref)
+        items = [dict(item) for item in body.validated().get("items", [])]
+        notice = services.issue_correction_notice(app, items=items, actor=request.user)
         body = {
             "document_number": notice.document_number,
             "issued_at": notice.issued_at,

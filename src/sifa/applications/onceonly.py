@@ -1,6 +1,8 @@
 """Once-only (一次不跑、数据多跑路; 国务院令716 §7): before asking for a material, look it up.
 
-Each outside source is a :class:`OnceOnlyProvider` in :data:`registry`, asked in order; the first
+Each outside source is a :class:`OnceOnlyProvider` in :data:`registry` (a
+:class:`~sifa.core.registry.Registry` with slots ``licence``, ``previous``, ``partner``), asked in
+that order; the first
 :class:`Found` satisfies the material, which is then recorded with its provenance and a label the
 applicant reads, and is not requested. A provider that is down raises :class:`ProviderUnavailable`;
 the material is then simply asked for (never a failed application because a partner is offline).
@@ -34,7 +36,7 @@ from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus, MaterialProvenance
 from sifa.catalogue.models import LicenceEffect
-from sifa.conf.env import env
+from sifa.core.registry import Registry
 
 PREVIOUS_MATERIAL_MAX_AGE_DAYS = 180
 """A reused upload without its own expiry date is trusted for this long (then asked for again)."""
@@ -70,8 +72,6 @@ class ProviderUnavailable(Exception):
 
 
 class OnceOnlyProvider(Protocol):
-    name: str
-
     def find(self, application: Application, material) -> Found | None:
         """A source that satisfies ``material`` (a catalogue ``Material``) for this application."""
 
@@ -84,10 +84,9 @@ class PartnerDataProvider(OnceOnlyProvider, Protocol):
     """Asks a partner agency for ``material.satisfiable_by_partner_data``."""
 
 
-class LocalLicenceWallet:
-    """Until the licences app exists there is no wallet to look in."""
-
-    name = "licence"
+class EmptyLicenceWallet:
+    """Keeps the wallet's place (asked first) until ``sifa.licences`` fills the ``licence`` slot
+    in its ``AppConfig.ready``; by itself it finds nothing."""
 
     def find(self, application: Application, material) -> Found | None:
         return None
@@ -95,8 +94,6 @@ class LocalLicenceWallet:
 
 class PreviousApplications:
     """A still-valid uploaded material of the same name from the applicant's earlier application."""
-
-    name = "previous"
 
     def find(self, application: Application, material) -> Found | None:
         owner = _owner_filter(application)
@@ -158,7 +155,7 @@ SIMULATED_LABEL_SUFFIX = "（演示模拟，非真实部门核验）"
 def simulated_partner_allowed() -> bool:
     """The stand-in may answer only when configured (``SIFA_PARTNER_DATA=simulated``) in a
     development/demo deployment or in the tests; settings refuse the value elsewhere."""
-    return getattr(settings, "PARTNER_DATA", "") == SIMULATED and bool(settings.DEBUG or env("SIFA_TESTING"))
+    return getattr(settings, "PARTNER_DATA", "") == SIMULATED and bool(settings.DEBUG or settings.TESTING)
 
 
 class SimulatedPartnerData:
@@ -169,8 +166,6 @@ class SimulatedPartnerData:
     the partner offline; the caller then asks for the material, as it would when a real gateway
     times out.
     """
-
-    name = "partner"
 
     def __init__(self) -> None:
         self.available = True
@@ -204,23 +199,11 @@ def subject_material(application: Application, material) -> bool:
     )
 
 
-class Registry:
-    """The providers, asked in order: licence wallet, earlier applications, partner data."""
-
-    def __init__(self) -> None:
-        self._providers: list[OnceOnlyProvider] = []
-
-    def register(self, provider: OnceOnlyProvider) -> None:
-        self._providers.append(provider)
-
-    def replace(self, name: str, provider: OnceOnlyProvider) -> None:
-        self._providers = [provider if p.name == name else p for p in self._providers]
-
-    def get(self, name: str) -> OnceOnlyProvider:
-        return next(p for p in self._providers if p.name == name)
+class ProviderRegistry(Registry[OnceOnlyProvider]):
+    """The providers, asked in registration order: licence wallet, earlier applications, partner data."""
 
     def lookup(self, application: Application, material) -> Found | None:
-        for provider in self._providers:
+        for provider in self:
             try:
                 found = provider.find(application, material)
             except ProviderUnavailable:
@@ -230,7 +213,7 @@ class Registry:
         return None
 
 
-registry = Registry()
-registry.register(LocalLicenceWallet())
-registry.register(PreviousApplications())
-registry.register(SimulatedPartnerData())
+registry = ProviderRegistry("applications.onceonly", "免提交数据来源")
+registry.register("licence", EmptyLicenceWallet())
+registry.register("previous", PreviousApplications())
+registry.register("partner", SimulatedPartnerData())

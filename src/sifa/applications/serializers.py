@@ -6,7 +6,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from sifa.api.schema import EnumField
 from sifa.applications import selectors
 from sifa.applications.models import (
     Application,
@@ -15,7 +14,10 @@ from sifa.applications.models import (
     MaterialProvenance,
     SubmissionChannel,
 )
+from sifa.applications.services.common import INVALID, INVALID_MESSAGE
 from sifa.applications.services.drafts import applicable_materials, current_materials
+from sifa.core.api.bodies import StrictSerializer
+from sifa.core.api.schema import EnumField
 
 
 def _material_file(app: Application, row: ApplicationMaterial) -> dict[str, Any] | None:
@@ -225,11 +227,21 @@ class ApplicationSummarySerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
 
 
-class CorrectionItemSerializer(serializers.Serializer):
-    field = serializers.CharField(required=False, help_text="需补正的表单字段")
-    material_id = serializers.IntegerField(required=False, help_text="需补正的材料")
-    code = serializers.CharField(required=False)
-    message = serializers.CharField(help_text="补正要求")
+class CorrectionItemSerializer(StrictSerializer):
+    """一次性告知的一项补正内容。"""
+
+    field = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="需补正的表单字段或材料名称；整体性要求为空",
+    )
+    code = serializers.CharField(required=False, allow_blank=True, max_length=80, help_text="问题代码")
+    message = serializers.CharField(
+        max_length=500,
+        error_messages={"required": "请填写补正要求", "blank": "请填写补正要求"},
+        help_text="补正要求（行政许可法第三十二条：一次告知申请人需要补正的全部内容）",
+    )
 
 
 class CorrectionNoticeSerializer(serializers.Serializer):
@@ -282,47 +294,88 @@ class SubmittedSerializer(serializers.Serializer):
     id = serializers.UUIDField()
 
 
-class WalkInApplicantSerializer(serializers.Serializer):
+class ApplicationBody(StrictSerializer):
+    # A request body of the applications API: bad input answers ``application.invalid`` with every
+    # problem listed, as the services do. (A comment, not a docstring: the schema would show it.)
+    invalid_code = INVALID
+    invalid_message = INVALID_MESSAGE
+
+
+class WalkInApplicantSerializer(StrictSerializer):
+    codes = {"kind": "applicant.kind"}
+
     kind = serializers.ChoiceField(
         [("person", "自然人"), ("company", "法人或其他组织")], required=False, help_text="默认 person"
     )
-    name = serializers.CharField(help_text="申请人姓名或单位名称（已登记的须一致）")
-    id_number = serializers.CharField(required=False, help_text="自然人：公民身份号码（GB 11643）")
-    uscc = serializers.CharField(required=False, help_text="法人：统一社会信用代码（GB 32100）")
+    name = serializers.CharField(max_length=200, help_text="申请人姓名或单位名称（已登记的须一致）")
+    id_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=30, help_text="自然人：公民身份号码（GB 11643）"
+    )
+    uscc = serializers.CharField(
+        required=False, allow_blank=True, max_length=30, help_text="法人：统一社会信用代码（GB 32100）"
+    )
     legal_representative = serializers.CharField(
-        required=False, help_text="法人：法定代表人或负责人（首次登记该单位时必填）"
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="法人：法定代表人或负责人（首次登记该单位时必填）",
     )
 
 
-class ApplicationStartSerializer(serializers.Serializer):
-    entry = serializers.CharField(help_text="实施编码（实施清单事项）")
-    form_data = serializers.JSONField(required=False, help_text="表单内容（JSON对象）")
-    situation_answers = serializers.DictField(child=serializers.CharField(), required=False)
-    on_behalf_of = serializers.CharField(
+def _situation_answers() -> serializers.DictField:
+    return serializers.DictField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        help_text="情形选项的回答：{情形代码: 选项代码}",
+    )
+
+
+class ApplicationStartSerializer(ApplicationBody):
+    entry = serializers.CharField(max_length=64, help_text="实施编码（实施清单事项）")
+    form_data = serializers.DictField(
+        required=False, help_text="表单内容（JSON对象，按事项表单的 JSON Schema）"
+    )
+    situation_answers = _situation_answers()
+    on_behalf_of = serializers.UUIDField(
         required=False, help_text="委托人的 public_id（代办时，须有有效委托）"
     )
     applicant = WalkInApplicantSerializer(required=False, help_text="窗口代录的申请人（窗口人员）")
     channel = EnumField(SubmissionChannel, required=False, help_text="默认 online")
 
 
-class ApplicationChangeSerializer(serializers.Serializer):
-    form_data = serializers.JSONField(required=False, help_text="表单内容（整体替换）")
-    situation_answers = serializers.DictField(child=serializers.CharField(), required=False)
+class ApplicationChangeSerializer(ApplicationBody):
+    form_data = serializers.DictField(required=False, help_text="表单内容（JSON对象，整体替换）")
+    situation_answers = _situation_answers()
 
 
-class MaterialUploadSerializer(serializers.Serializer):
-    material = serializers.IntegerField(help_text="事项材料ID（见 materials[].material）")
-    file = serializers.FileField(help_text="文件（类型按内容识别，大小受限）")
+class MaterialUploadSerializer(ApplicationBody):
+    material = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={"required": "请指明上传的是哪项材料"},
+        help_text="事项材料ID（见 materials[].material）",
+    )
+    file = serializers.FileField(
+        allow_empty_file=True,  # the upload gate answers an empty file with its own code
+        error_messages={"required": "请选择要上传的文件"},
+        help_text="文件（类型按内容识别，大小受限）",
+    )
     valid_until = serializers.DateField(required=False, help_text="证明材料的有效期，YYYY-MM-DD")
 
 
-class FindingCreateSerializer(serializers.Serializer):
-    field = serializers.CharField(required=False, help_text="相关字段；整体性意见为空")
-    message = serializers.CharField(help_text="预审意见")
-    code = serializers.CharField(required=False)
+class FindingCreateSerializer(ApplicationBody):
+    field = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="相关字段；整体性意见为空"
+    )
+    message = serializers.CharField(
+        max_length=500,
+        error_messages={"required": "请填写需补正的问题说明", "blank": "请填写需补正的问题说明"},
+        help_text="预审意见",
+    )
+    code = serializers.CharField(required=False, allow_blank=True, max_length=80, help_text="问题代码")
 
 
-class CorrectionNoticeCreateSerializer(serializers.Serializer):
+class CorrectionNoticeCreateSerializer(ApplicationBody):
     items = CorrectionItemSerializer(
         many=True, required=False, help_text="另行补充的补正内容；未解决的预审意见总会一并列入"
     )

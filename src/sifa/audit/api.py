@@ -23,12 +23,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, error_responses
 from sifa.audit import services
 from sifa.audit.chain import AnchorFileError, verify_chain
 from sifa.audit.labels import action_label, data_type_label, role_label
 from sifa.audit.models import AuditEvent, PersonalDataAccess
 from sifa.audit.selectors import audit_events, is_audit_admin, my_access_log
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses
 from sifa.core.errors import Forbidden, ServiceError
 from sifa.core.masking import mask_name
 from sifa.organisations.scope import Actor, Role, actor_for

@@ -12,7 +12,7 @@ Catalogue admins (services check the role and the owning organisation):
   PATCH catalogue/items/{basic_code}/drafts/{n}/             change draft fields (``form``, ``bpmn_file`` too)
   POST  catalogue/items/{basic_code}/drafts/{n}/publish/     quality gate + publish (422-style list in ``errors``)
   POST  catalogue/items/{basic_code}/versions/{n}/withdraw/
-Errors follow ``sifa.api.errors``: ``{"code", "message", "errors"?}``, always 4xx for bad input.
+Errors follow ``sifa.core.api.errors``: ``{"code", "message", "errors"?}``, always 4xx for bad input.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.catalogue import guides, pdf, selectors, services
 from sifa.catalogue.models import (
     CatalogueItem,
@@ -43,6 +42,8 @@ from sifa.catalogue.models import (
     TimeUnit,
     VersionStatus,
 )
+from sifa.core.api.bodies import RequestBody, Strict, accepts
+from sifa.core.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import ServiceError
 
 BASIC_CODE = path_parameter("basic_code", "事项基本编码")
@@ -201,13 +202,13 @@ class VersionWithCodeSerializer(VersionSerializer):
     basic_code = serializers.CharField()
 
 
-class VersionChangeSerializer(serializers.ModelSerializer):
+class VersionChangeSerializer(Strict, serializers.ModelSerializer):
     """Only the fields sent are changed; unknown fields are refused (field.unknown)."""
 
     legal_limit_unit = EnumField(TimeUnit, allow_blank=True, required=False)
     promised_limit_unit = EnumField(TimeUnit, allow_blank=True, required=False)
     form = serializers.JSONField(required=False, help_text="申请表单（JSON Schema）")
-    bpmn_file = serializers.CharField(required=False, help_text="办理流程的 BPMN 文件名")
+    bpmn_file = serializers.CharField(required=False, max_length=200, help_text="办理流程的 BPMN 文件名")
 
     class Meta:
         model = ItemVersion
@@ -398,12 +399,12 @@ class DraftCreate(APIView):
     @extend_schema(
         summary="新建草稿版本（复制当前发布版本）",
         parameters=[BASIC_CODE],
-        request=None,
         responses={
             201: VersionWithCodeSerializer,
             **error_responses(*LOGIN_ERRORS, 404, 409, notes={409: "catalogue.draft_exists"}),
         },
     )
+    @accepts(None)
     def post(self, request: Request, basic_code: str) -> Response:
         draft = services.new_draft(selectors.item_by_code(basic_code), by=request.user)
         return Response(_version_body(draft), status=status.HTTP_201_CREATED)
@@ -415,7 +416,6 @@ class DraftUpdate(APIView):
     @extend_schema(
         summary="修改草稿版本",
         parameters=[BASIC_CODE, VERSION_NUMBER],
-        request=VersionChangeSerializer,
         responses={
             200: VersionWithCodeSerializer,
             **error_responses(
@@ -427,11 +427,13 @@ class DraftUpdate(APIView):
             ),
         },
     )
-    def patch(self, request: Request, basic_code: str, number: str) -> Response:
-        if not isinstance(request.data, dict) or not request.data:
-            raise ServiceError("catalogue.body_invalid", "请求内容应为包含待修改字段的JSON对象")
+    @accepts(VersionChangeSerializer, partial=True)
+    def patch(self, request: Request, basic_code: str, number: str, *, body: RequestBody) -> Response:
         version = selectors.version_of(selectors.item_by_code(basic_code), number)
-        return Response(_version_body(services.update_draft(version, dict(request.data), by=request.user)))
+        fields = dict(body.validated())
+        if not fields:
+            raise ServiceError("catalogue.body_invalid", "请求内容应为包含待修改字段的JSON对象")
+        return Response(_version_body(services.update_draft(version, fields, by=request.user)))
 
 
 class DraftPublish(APIView):
@@ -440,7 +442,6 @@ class DraftPublish(APIView):
     @extend_schema(
         summary="质量检查并发布",
         parameters=[BASIC_CODE, VERSION_NUMBER],
-        request=None,
         responses={
             200: VersionWithCodeSerializer,
             **error_responses(
@@ -448,6 +449,7 @@ class DraftPublish(APIView):
             ),
         },
     )
+    @accepts(None)
     def post(self, request: Request, basic_code: str, number: str) -> Response:
         version = selectors.version_of(selectors.item_by_code(basic_code), number)
         return Response(_version_body(services.publish_version(version, by=request.user)))
@@ -459,9 +461,9 @@ class VersionWithdraw(APIView):
     @extend_schema(
         summary="撤回版本",
         parameters=[BASIC_CODE, VERSION_NUMBER],
-        request=None,
         responses={200: VersionWithCodeSerializer, **error_responses(*LOGIN_ERRORS, 404, 409)},
     )
+    @accepts(None)
     def post(self, request: Request, basic_code: str, number: str) -> Response:
         version = selectors.version_of(selectors.item_by_code(basic_code), number)
         return Response(_version_body(services.withdraw_version(version, by=request.user)))

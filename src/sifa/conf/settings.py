@@ -35,6 +35,8 @@ def _required_secret(name: str, filename: str, nbytes: int) -> str:
 
 
 _TESTING = env("SIFA_TESTING")
+TESTING: bool = _TESTING
+"""The test suite is running (``sifa.conf.test_settings``): apps read this, never the variable."""
 SECRET_KEY = _required_secret("SIFA_SECRET_KEY", "secret_key", 32)
 FIELD_KEYS = env("SIFA_FIELD_KEYS") or ("dev1:" + _required_secret("SIFA_FIELD_KEYS", "field_key_dev1", 16))
 BLIND_INDEX_KEY = _required_secret("SIFA_BLIND_INDEX_KEY", "blind_index_key", 32)
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "sifa.workbench",
     "sifa.demo",
     "sifa.api",
+    "sifa.conf",
 ]
 
 MIDDLEWARE = [
@@ -220,15 +223,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # stream anything larger to a temporar
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "sifa.api.authentication.BearerTokenAuthentication",
+        "sifa.accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "sifa.api.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "sifa.core.api.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "sifa.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "sifa.core.api.errors.exception_handler",
     # Throttles key on the peer address; X-Forwarded-For is trusted only from this many proxies
     # (None would trust any client-supplied header and let a client dodge every rate limit).
     "NUM_PROXIES": env("SIFA_TRUSTED_PROXIES"),
@@ -240,6 +243,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "GET_LIB_DOC_EXCLUDES": "sifa.core.api.bodies.lib_doc_excludes",
     # Swagger UI served from our own static files (no CDN; CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -259,6 +263,10 @@ if PARTNER_DATA == "simulated" and not (DEBUG or _TESTING):
     # The stand-in would label materials 部门共享数据 that no partner ever checked.
     raise ImproperlyConfigured("SIFA_PARTNER_DATA=simulated is for demos and tests only (needs SIFA_DEBUG)")
 SMS_BACKEND = env("SIFA_SMS_BACKEND")
+SIGNING_KEY_DIR: str = env("SIFA_SIGNING_KEY_DIR")
+SIGNING_ALGORITHM: str = env("SIFA_SIGNING_ALGORITHM")
+SEAL_KEY_DIR: str = env("SIFA_SEAL_KEY_DIR")
+UPLOAD_MAX_BYTES: int = env("SIFA_UPLOAD_MAX_BYTES")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import error_responses, path_parameter
+from sifa.core.api.schema import error_responses, path_parameter
 from sifa.core.errors import NotFound, ServiceError
 from sifa.deadlines.calendar import CalendarDataMissing
 from sifa.deadlines.selectors import OFFICIAL, PROVISIONAL, year_calendar

@@ -361,12 +361,10 @@ class SealAuthority:
 def _default_directory() -> tuple[Path, bool]:
     from django.conf import settings
 
-    from sifa.conf.env import env
-
-    configured = env("SIFA_SEAL_KEY_DIR")
+    configured = settings.SEAL_KEY_DIR
     if configured:
         return Path(configured), False
-    if settings.DEBUG or env("SIFA_TESTING"):
+    if settings.DEBUG or settings.TESTING:
         return Path(settings.VAR_DIR) / "keys" / "ca", True
     raise SealConfigurationError(
         "documents.seal_not_configured", "生产环境必须设置 SIFA_SEAL_KEY_DIR（平台根证书与印章证书目录）"

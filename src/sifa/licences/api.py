@@ -19,7 +19,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
+from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
+from sifa.core.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import NotFound
 from sifa.licences import pdf as licence_pdf
 from sifa.licences import selectors, services
@@ -183,7 +184,7 @@ class VerifyView(PublicView):
         return response
 
 
-class CopySerializer(serializers.Serializer):
+class CopySerializer(StrictSerializer):
     payload = serializers.CharField(max_length=100_000, trim_whitespace=True)
     signature = serializers.CharField(max_length=400, trim_whitespace=True)
     key_id = serializers.CharField(max_length=80, trim_whitespace=True)
@@ -198,17 +199,15 @@ class VerifyCopyView(PublicView):
 
     @extend_schema(
         summary="核验证照副本的签名（免登录）",
-        request=CopySerializer,
         responses={
             200: CopyVerificationSerializer,
             **error_responses(400, 429, notes={400: "base64 错误、非规范 JSON 或未知密钥标识"}),
         },
         auth=[],
     )
-    def post(self, request: Request) -> Response:
-        serializer = CopySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+    @accepts(CopySerializer)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        data = body.validated()
         response = Response(verify_copy(data["payload"], data["signature"], data["key_id"]))
         response["Cache-Control"] = "no-store"
         return response
@@ -288,8 +287,10 @@ class WalletView(APIView):
         )
 
 
-class GrantSerializer(serializers.Serializer):
-    organisation_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+class GrantSerializer(StrictSerializer):
+    organisation_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+    )
     application_number = serializers.CharField(required=False, allow_blank=True, max_length=50)
     purpose = serializers.CharField(max_length=200)
     valid_until = serializers.DateField()
@@ -325,17 +326,15 @@ class AuthorisationsView(APIView):
     @extend_schema(
         summary="授权机构或办件使用证照",
         parameters=[IDENTIFIER],
-        request=GrantSerializer,
         responses={
             201: AuthorisationSerializer,
             **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "licence.not_usable"}),
         },
     )
-    def post(self, request: Request, identifier: str) -> Response:
+    @accepts(GrantSerializer)
+    def post(self, request: Request, identifier: str, *, body: RequestBody) -> Response:
         licence = selectors.my_licence(request.user, identifier)
-        serializer = GrantSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = body.validated()
         grant = services.grant(
             licence,
             holder=request.user,
@@ -351,9 +350,9 @@ class RevokeAuthorisationView(APIView):
     @extend_schema(
         summary="撤销用证授权",
         parameters=[IDENTIFIER, path_parameter("authorisation_id", "用证授权 id（UUID）")],
-        request=None,
         responses={200: AuthorisationSerializer, **error_responses(*LOGIN_ERRORS, 404)},
     )
+    @accepts(None)
     def post(self, request: Request, identifier: str, authorisation_id: str) -> Response:
         licence = selectors.my_licence(request.user, identifier)
         grant = services.revoke_grant(licence, authorisation_id, holder=request.user)

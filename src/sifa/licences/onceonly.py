@@ -24,8 +24,6 @@ class WalletProvider:
     issued by the entry's deciding organisation (or below it) counts: that organisation changes or
     cancels its own licences (律师法 §21, §22; 行政许可法 §49, §70)."""
 
-    name = "licence"
-
     def find(self, application: Any, material: Any) -> Found | None:
         licence_type = type_for(getattr(material, "satisfiable_by_licence_type", ""))
         if licence_type is None:

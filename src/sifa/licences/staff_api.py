@@ -28,8 +28,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sifa.accounts.models import ID_NUMBER_INDEX
-from sifa.api.schema import error_responses, path_parameter
 from sifa.audit.services import record_access
+from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
+from sifa.core.api.schema import error_responses, path_parameter
 from sifa.core.crypto import field_cipher
 from sifa.core.errors import Forbidden, NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, parse_id_number, validate_uscc
@@ -37,7 +38,6 @@ from sifa.core.masking import mask_name
 from sifa.licences import services
 from sifa.licences.models import EXPIRED, EXPIRED_LABEL, Licence, LicenceStatus, LicenceType
 from sifa.licences.selectors import canonical_identifier
-from sifa.organisations.models import Organisation
 from sifa.organisations.scope import Actor, actor_for, scoped, subtree_q
 
 STATUS_FILTERS = {**dict(LicenceStatus.choices), EXPIRED: EXPIRED_LABEL}
@@ -132,19 +132,14 @@ def filter_licences(rows: QuerySet[Licence], params: Any) -> QuerySet[Licence]:
 
 def log_read(user: Any, actor: Actor, licence: Licence) -> None:
     """Opening a licence shows its holder: the holder can see who looked (个人信息保护法 §6)."""
-    grant = next(
-        ((org, role) for org, root, role in actor.memberships if licence.scope_path.startswith(root)),
-        (None, ""),
-    )
     record_access(
         reader=user,
+        actor=actor,
         subject=licence.holder,
         subject_ref=licence.number,
         object_type="licences.Licence",
         purpose=f"电子证照管理：查阅{licence.name}",
         scope_path=licence.scope_path,
-        reader_organisation=Organisation.objects.filter(pk=grant[0]).first() if grant[0] else None,
-        reader_role=grant[1],
     )
 
 
@@ -240,7 +235,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
 """The body each action reads; anything else is refused rather than silently dropped."""
 
 
-class LicenceActionSerializer(serializers.Serializer):
+class LicenceActionSerializer(StrictSerializer):
     """Body of ``POST staff/licences/{identifier}/{action}/``; each action takes only its fields."""
 
     reason = serializers.CharField(
@@ -261,10 +256,11 @@ class LicenceActionSerializer(serializers.Serializer):
     )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        allowed = ACTION_FIELDS[self.context["action"]]
-        extra = sorted(set(self.initial_data) - set(allowed)) if isinstance(self.initial_data, dict) else []
+        action = self.context["view"].kwargs["action"]
+        allowed = ACTION_FIELDS[action]
+        extra = sorted(set(data) - set(allowed))
         if extra:
-            label = services.ACTION_LABELS[self.context["action"]]
+            label = services.ACTION_LABELS[action]
             raise serializers.ValidationError(
                 {
                     name: serializers.ErrorDetail(f"{label}不使用此项", code="licence.field_not_applicable")
@@ -334,7 +330,6 @@ class StaffLicenceAction(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=LicenceActionSerializer,
         parameters=[
             IDENTIFIER,
             OpenApiParameter(
@@ -360,14 +355,13 @@ class StaffLicenceAction(APIView):
             ),
         },
     )
-    def post(self, request: Request, identifier: str, action: str) -> Response:
+    @accepts(LicenceActionSerializer)
+    def post(self, request: Request, identifier: str, action: str, *, body: RequestBody) -> Response:
         if action not in services.STAFF_ACTIONS:
             raise NotFound("不支持该证照操作", "licence.unknown_action")
         licence = licence_for_staff(actor_for(request.user), identifier)
         services.require_decider(request.user, licence, action)
-        body = LicenceActionSerializer(data=request.data, context={"action": action})
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
+        data = dict(body.validated())
         if action in services.STATUS_ACTIONS:
             result = services.change_status(licence, action, actor=request.user, **data)
             code = status.HTTP_200_OK

@@ -23,8 +23,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import error_responses
 from sifa.catalogue.models import ImplementationEntry
+from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
+from sifa.core.api.schema import error_responses
 from sifa.core.errors import NotFound, ServiceError
 from sifa.mediation import services
 from sifa.mediation.models import CommitteeKind, MediationCommittee, Mediator, MediatorPosition
@@ -50,19 +51,47 @@ class RosterSerializer(serializers.Serializer):
     committees = RosterCommitteeSerializer(many=True)
 
 
-class CommitteeInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    kind = serializers.ChoiceField(CommitteeKind.choices)
+def _messages(message: str) -> dict[str, str]:
+    """The same Chinese message for every way a field can be wrong."""
+    keys = ("required", "blank", "null", "invalid", "invalid_choice", "max_length", "min_length")
+    return dict.fromkeys(keys, message)
 
 
-class MediatorInput(serializers.Serializer):
-    name = serializers.CharField(max_length=50)
-    position = serializers.ChoiceField(MediatorPosition.choices)
-    specialties = serializers.CharField(max_length=200, required=False, allow_blank=True)
+class CommitteeInput(StrictSerializer):
+    codes = {"name": "mediation.name_required", "kind": "mediation.bad_kind"}
+
+    name = serializers.CharField(
+        min_length=2, max_length=100, error_messages=_messages("请填写人民调解委员会名称（2至100字）")
+    )
+    kind = serializers.ChoiceField(
+        CommitteeKind.choices, error_messages=_messages("请选择人民调解委员会的类别")
+    )
 
 
-class ActiveInput(serializers.Serializer):
-    active = serializers.BooleanField()
+class MediatorInput(StrictSerializer):
+    codes = {
+        "name": "mediation.name_required",
+        "position": "mediation.bad_position",
+        "specialties": "mediation.too_long",
+    }
+
+    name = serializers.CharField(
+        min_length=2, max_length=50, error_messages=_messages("请填写人民调解员姓名（2至50字）")
+    )
+    position = serializers.ChoiceField(
+        MediatorPosition.choices, error_messages=_messages("请选择人民调解员的职务")
+    )
+    specialties = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        error_messages={"max_length": "擅长调解的纠纷不能超过200字"},
+        help_text="擅长调解的纠纷",
+    )
+
+
+class ActiveInput(StrictSerializer):
+    active = serializers.BooleanField(error_messages=_messages("请用 active: true 或 false 表示是否在册"))
 
 
 class CreatedSerializer(serializers.Serializer):
@@ -123,14 +152,13 @@ class CommitteeCreate(APIView):
 
     @extend_schema(
         summary="登记人民调解委员会（工作人员）",
-        request=CommitteeInput,
         responses={201: CreatedSerializer, **error_responses(400, 401, 403, 404)},
     )
-    def post(self, request: Request, org_id: str) -> Response:
+    @accepts(CommitteeInput)
+    def post(self, request: Request, org_id: str, *, body: RequestBody) -> Response:
         office = _office(org_id)
-        committee = services.create_committee(
-            request.user, office, name=request.data.get("name", ""), kind=request.data.get("kind", "")
-        )
+        data = body.validated()
+        committee = services.create_committee(request.user, office, name=data["name"], kind=data["kind"])
         return Response({"id": committee.pk, "name": committee.name}, status=status.HTTP_201_CREATED)
 
 
@@ -139,19 +167,20 @@ class MediatorCreate(APIView):
 
     @extend_schema(
         summary="登记人民调解员（工作人员）",
-        request=MediatorInput,
         responses={201: CreatedSerializer, **error_responses(400, 401, 403, 404)},
     )
-    def post(self, request: Request, committee_id: str) -> Response:
+    @accepts(MediatorInput)
+    def post(self, request: Request, committee_id: str, *, body: RequestBody) -> Response:
         committee = MediationCommittee.objects.filter(pk=_int(committee_id, "未找到该人民调解委员会")).first()
         if committee is None:
             raise NotFound("未找到该人民调解委员会", code="mediation.not_found")
+        data = body.validated()
         mediator = services.add_mediator(
             request.user,
             committee,
-            name=request.data.get("name", ""),
-            position=request.data.get("position", ""),
-            specialties=request.data.get("specialties", ""),
+            name=data["name"],
+            position=data["position"],
+            specialties=data.get("specialties", ""),
         )
         return Response({"id": mediator.pk, "name": mediator.name}, status=status.HTTP_201_CREATED)
 
@@ -161,10 +190,10 @@ class MediatorActive(APIView):
 
     @extend_schema(
         summary="人民调解员在册或不在册（工作人员）",
-        request=ActiveInput,
         responses={200: CreatedSerializer, **error_responses(400, 401, 403, 404)},
     )
-    def post(self, request: Request, mediator_id: str) -> Response:
+    @accepts(ActiveInput)
+    def post(self, request: Request, mediator_id: str, *, body: RequestBody) -> Response:
         mediator = (
             Mediator.objects.select_related("committee__organisation")
             .filter(pk=_int(mediator_id, "未找到该人民调解员"))
@@ -172,10 +201,7 @@ class MediatorActive(APIView):
         )
         if mediator is None:
             raise NotFound("未找到该人民调解员", code="mediation.not_found")
-        body = ActiveInput(data=request.data)
-        if not body.is_valid():
-            raise ServiceError("validation_error", "请用 active: true 或 false 表示是否在册")
-        services.set_mediator_active(request.user, mediator, body.validated_data["active"])
+        services.set_mediator_active(request.user, mediator, body.validated()["active"])
         return Response({"id": mediator.pk, "name": mediator.name})
 
 

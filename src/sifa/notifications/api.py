@@ -19,7 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, error_responses, path_parameter
+from sifa.core.api.bodies import accepts
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import ServiceError
 from sifa.core.masking import mask_name
 from sifa.notifications import selectors, services
@@ -110,13 +111,13 @@ class MarkReadView(APIView):
     """把一条消息标记为已读。"""
 
     @extend_schema(
-        request=None,
         parameters=[path_parameter("public_id", "消息 id（UUID）")],
         responses={
             200: MessageSerializer,
             **error_responses(*LOGIN_ERRORS, 404, notes={404: "notifications.message_not_found"}),
         },
     )
+    @accepts(None)
     def post(self, request: Request, public_id: str) -> Response:
         return Response(MessageSerializer(services.mark_read(request.user, public_id)).data)
 
@@ -162,13 +163,13 @@ class ResendView(APIView):
     """重新发送一条失败的投递（重置为待发送，重新计算尝试次数；记入审计日志）。"""
 
     @extend_schema(
-        request=None,
         parameters=[path_parameter("public_id", "投递 id（UUID）")],
         responses={
             200: DeliverySerializer,
             **error_responses(*LOGIN_ERRORS, 404, 409, notes={403: "notifications.resend_forbidden"}),
         },
     )
+    @accepts(None)
     def post(self, request: Request, public_id: str) -> Response:
         return Response(DeliverySerializer(services.resend(public_id, request.user)).data)
 

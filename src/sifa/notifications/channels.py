@@ -1,4 +1,4 @@
-"""Delivery channels: a typed interface, a registry, and the three built-in channels.
+"""Delivery channels: a typed interface, their registry (:data:`channels`), and the three built-in channels.
 
 A channel sends one :class:`~sifa.notifications.models.Delivery` and returns the provider's
 message id, or raises :class:`TransientDeliveryError` (try again later: gateway down, timeout) or
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import abc
 import smtplib
-from collections.abc import Callable
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.template.loader import render_to_string
 
 from sifa.accounts import sms
 from sifa.accounts.models import User
+from sifa.core.registry import Registry
 from sifa.notifications.models import Channel, Delivery, Notification
 
 SMS_TEMPLATE = "notification"
@@ -137,22 +137,16 @@ class SmsChannel(NotificationChannel):
             raise TransientDeliveryError(f"短信网关发送失败：{error}") from None
 
 
-_REGISTRY: dict[str, Callable[[], NotificationChannel]] = {
-    Channel.IN_APP: InAppChannel,
-    Channel.EMAIL: EmailChannel,
-    Channel.SMS: SmsChannel,
-}
-
-
-def register_channel(name: str, factory: Callable[[], NotificationChannel]) -> None:
-    """Replace a channel's implementation (e.g. a carrier-specific e-mail API)."""
-    if name not in Channel.values:
-        raise ValueError(f"unknown channel {name!r}; add it to Channel first")
-    _REGISTRY[name] = factory
+channels: Registry[NotificationChannel] = Registry("notifications.channels", "通知渠道")
+"""One adapter per :class:`~sifa.notifications.models.Channel`. Swap one (e.g. a carrier-specific
+e-mail API) with ``channels.replace(Channel.EMAIL, …)``; a channel not in ``Channel`` has no slot."""
+channels.register(Channel.IN_APP.value, InAppChannel())
+channels.register(Channel.EMAIL.value, EmailChannel())
+channels.register(Channel.SMS.value, SmsChannel())
 
 
 def get_channel(name: str) -> NotificationChannel:
-    return _REGISTRY[name]()
+    return channels.get(name)
 
 
 def register_sms_template() -> None:

@@ -21,7 +21,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, ErrorSerializer, error_responses
+from sifa.core.api.bodies import RequestBody, ServiceCheckedString, StrictSerializer, accepts
+from sifa.core.api.schema import LOGIN_ERRORS, ErrorSerializer, error_responses
 from sifa.core.errors import NotFound, ServiceError
 from sifa.organisations import selectors
 from sifa.organisations.models import Organisation, OrganisationLevel, Region
@@ -188,8 +189,10 @@ class OrganisationViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(organisation).data)
 
 
-class DocumentCodeSerializer(serializers.Serializer):
-    document_code = serializers.CharField(help_text="机关代字：1至10个汉字，如“浙司”“甬司”", allow_blank=True)
+class DocumentCodeSerializer(StrictSerializer):
+    codes = {"document_code": "organisation.document_code_required"}
+
+    document_code = ServiceCheckedString(help_text="机关代字：1至10个汉字，如“浙司”“甬司”")
 
 
 class OrganisationDocumentCode(APIView):
@@ -199,7 +202,6 @@ class OrganisationDocumentCode(APIView):
 
     @extend_schema(
         summary="设置机构的机关代字（发文字号前缀）",
-        request=DocumentCodeSerializer,
         responses={
             200: OrganisationSerializer,
             **error_responses(
@@ -215,10 +217,10 @@ class OrganisationDocumentCode(APIView):
             ),
         },
     )
-    def post(self, request: Request, pk: str) -> Response:
+    @accepts(DocumentCodeSerializer)
+    def post(self, request: Request, pk: str, *, body: RequestBody) -> Response:
         org_id = _positive_int(pk, "organisation.invalid_id", "机构ID应为正整数")
-        data = request.data if isinstance(request.data, dict) else {}
-        organisation = set_document_code(request.user, org_id, data.get("document_code"))
+        organisation = set_document_code(request.user, org_id, body.validated()["document_code"])
         return Response(OrganisationSerializer(selectors.get_organisation(organisation.pk)).data)
 
 

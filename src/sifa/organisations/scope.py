@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -92,6 +93,38 @@ def actor_for(user) -> Actor:
     )
 
 
+class Grant(NamedTuple):
+    """One membership of an actor: the organisation (id and path) and the role held there."""
+
+    organisation_id: int
+    path: str
+    role: str
+
+
+def attributed_membership(
+    actor: Actor, scope_path: str, *, roles: Iterable[str] | None = None, from_below: Iterable[str] = ()
+) -> Grant | None:
+    """The membership a staff read of data at ``scope_path`` is credited to (the access log).
+
+    Of the actor's memberships (holding one of ``roles``, when given) whose subtree holds the data,
+    the nearest ancestor of the data: the organisation closest to it. ``from_below`` names roles
+    that also see data *above* their own organisation (a 司法所 window clerk receives for the
+    county, 一窗受理): when no membership holds the data, the nearest such membership inside the
+    data's subtree is credited. Otherwise ``None`` — the read is credited to no organisation,
+    never to an unrelated one.
+    """
+    if not scope_path:
+        return None
+    wanted = None if roles is None else {str(r) for r in roles}
+    grants = [Grant(*m) for m in actor.memberships if wanted is None or m[2] in wanted]
+    above = [g for g in grants if scope_path.startswith(g.path)]
+    if above:
+        return max(above, key=lambda g: len(g.path))
+    upward = {str(r) for r in from_below}
+    below = [g for g in grants if g.role in upward and g.path.startswith(scope_path)]
+    return min(below, key=lambda g: len(g.path)) if below else None
+
+
 def subtree_q(lookup: str, paths: Iterable[str]) -> Q:
     """OR of subtree ranges; an empty ``paths`` gives a predicate that matches nothing."""
     q = Q(pk__in=[])
@@ -122,9 +155,11 @@ def scoped(queryset: QuerySet, actor: Actor, *, roles: Iterable[str] | None = No
 __all__ = [
     "ANONYMOUS",
     "Actor",
+    "Grant",
     "Role",
     "ScopeRule",
     "actor_for",
+    "attributed_membership",
     "register",
     "rule_for",
     "scoped",

@@ -23,8 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import ErrorSerializer
 from sifa.applications.models import Application, TimelineEntry
+from sifa.applications.serializers import CorrectionItemSerializer
+from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
+from sifa.core.api.schema import ErrorSerializer
 from sifa.core.errors import ServiceError
 from sifa.deadlines.clocks import WarningLevel
 from sifa.mediation.selectors import case_summary
@@ -165,43 +167,63 @@ class CaseSerializer(serializers.Serializer):
         ).data
 
 
-class CommandSerializer(serializers.Serializer):
+TEXT = 2000
+"""Longest free text a command takes (opinions, reasons, mediation records)."""
+
+
+def _text(help_text: str = "", max_length: int = TEXT) -> serializers.CharField:
+    return serializers.CharField(required=False, allow_blank=True, max_length=max_length, help_text=help_text)
+
+
+class CommandSerializer(StrictSerializer):
     """Fields used by the commands; each command reads only its own (see docs/workflow.md)."""
 
-    task = serializers.CharField(required=False, help_text="并联环节时指明办理哪个环节（任务标识或待办编号）")
+    task = serializers.CharField(
+        required=False, max_length=100, help_text="并联环节时指明办理哪个环节（任务标识或待办编号）"
+    )
     outcome = serializers.ChoiceField(["approve", "return"], required=False, help_text="审查意见")
     decision = serializers.ChoiceField(["approve", "deny"], required=False, help_text="决定")
-    opinion = serializers.CharField(required=False, allow_blank=True)
-    reasons = serializers.CharField(required=False, allow_blank=True)
-    items = serializers.ListField(child=serializers.DictField(), required=False, help_text="补正内容")
-    kind = serializers.CharField(required=False, help_text="中止事由（行政许可法第四十五条）")
-    reason = serializers.CharField(required=False, allow_blank=True)
-    approved_by = serializers.CharField(required=False, help_text="批准延长的负责人（行政许可法第四十二条）")
+    opinion = _text("审查或决定意见")
+    reasons = _text("不予受理、不予许可的理由")
+    items = CorrectionItemSerializer(
+        many=True, required=False, help_text="补正内容：一次告知需要补正的全部内容（行政许可法第三十二条）"
+    )
+    kind = serializers.CharField(required=False, max_length=40, help_text="中止事由（行政许可法第四十五条）")
+    reason = _text("中止、延长、撤回的事由说明")
+    approved_by = serializers.CharField(
+        required=False, max_length=100, help_text="批准延长的负责人（行政许可法第四十二条）"
+    )
     method = serializers.ChoiceField(["electronic", "mail", "pickup"], required=False)
-    tracking_number = serializers.CharField(required=False, allow_blank=True)
-    assignee = serializers.CharField(required=False)
+    tracking_number = _text("邮寄单号", max_length=100)
+    assignee = serializers.CharField(required=False, max_length=150, help_text="承办的法律援助人员（用户名）")
     ruling = serializers.ChoiceField(
         ["uphold", "correct"], required=False, help_text="法律援助异议：维持（uphold）或者责令改正（correct）"
     )
     mediators = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="人民调解员编号（名册中的 id）"
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=50,
+        help_text="人民调解员编号（名册中的 id）",
     )
-    preference_note = serializers.CharField(
-        required=False, allow_blank=True, help_text="未按申请人选择指定调解员的理由（人民调解法第二十三条）"
-    )
+    preference_note = _text("未按申请人选择指定调解员的理由（人民调解法第二十三条）")
     held_on = serializers.DateField(required=False, help_text="调解日期")
-    place = serializers.CharField(required=False, allow_blank=True, help_text="调解地点")
-    parties_present = serializers.CharField(required=False, allow_blank=True, help_text="到场当事人")
-    summary = serializers.CharField(required=False, allow_blank=True, help_text="调解情况")
+    place = _text("调解地点", max_length=200)
+    parties_present = _text("到场当事人", max_length=300)
+    summary = _text("调解情况")
     result = serializers.ChoiceField(
         ["agreement", "terminated"], required=False, help_text="结束调解：达成协议或者终止调解"
     )
-    facts = serializers.CharField(required=False, allow_blank=True, help_text="纠纷事实、争议事项和责任")
+    facts = _text("纠纷事实、争议事项和责任")
     terms = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="协议内容，一条一项（含履行方式、期限）"
+        child=serializers.CharField(max_length=TEXT),
+        required=False,
+        max_length=50,
+        help_text="协议内容，一条一项（含履行方式、期限）",
     )
     effective_on = serializers.DateField(required=False, help_text="调解协议生效日期")
-    row_version = serializers.IntegerField(required=False, help_text="乐观并发：读取时的版本号")
+    row_version = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**31 - 1, help_text="乐观并发：读取时的版本号"
+    )
 
 
 class WorkItemList(generics.ListAPIView):
@@ -256,16 +278,14 @@ class CaseCommand(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=CommandSerializer,
         parameters=[
             OpenApiParameter("command", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(COMMANDS))
         ],
         responses={200: CaseSerializer, **ERRORS},
     )
-    def post(self, request: Request, number: str, command: str) -> Response:
-        body = CommandSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        case = run_command(request.user, number, command, dict(body.validated_data))
+    @accepts(CommandSerializer)
+    def post(self, request: Request, number: str, command: str, *, body: RequestBody) -> Response:
+        case = run_command(request.user, number, command, dict(body.validated()))
         if command == "withdraw":
             return Response({"number": case.number, "status": case.status, "row_version": case.row_version})
         return Response(CaseSerializer(case, context={"actor": actor_for(request.user)}).data)

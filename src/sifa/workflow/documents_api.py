@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
 from sifa.documents.selectors import document_for, documents_for, read_pdf
 from sifa.workflow.models import CaseDocument
 

@@ -153,6 +153,13 @@ def send_sms_code(phone: str) -> None:
     phone = normalize_phone(phone)
     if not PHONE_RE.match(phone):
         raise ServiceError("phone.invalid", "手机号码应为11位中国大陆手机号（以13–19开头）")
+    try:
+        # Checked for every number alike, so a misconfigured gateway reveals no account.
+        gateway = sms.get_gateway()
+    except sms.SmsGatewayError:
+        raise ServiceError(
+            "auth.sms_unavailable", "短信服务暂不可用，请稍后再试或使用密码登录", status=503
+        ) from None
     index = phone_index(phone)
     now = timezone.now()
     with transaction.atomic():
@@ -170,7 +177,7 @@ def send_sms_code(phone: str) -> None:
         )
         user = User.objects.filter(phone_index=index, is_active=True).first()
         if user is not None:
-            sms.get_gateway().send(
+            gateway.send(
                 phone, "login_code", {"code": code, "minutes": str(SMS_CODE_MINUTES)}, recipient=user
             )
         audit.record(

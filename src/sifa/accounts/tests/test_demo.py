@@ -70,9 +70,9 @@ def test_demo_refuses_without_the_organisation_tree(db):
     assert "sifa import-regions && sifa build-organisations" in MISSING_TREE
 
 
-def test_demo_refuses_in_production(tree, settings, monkeypatch):
+def test_demo_refuses_in_production(tree, settings):
     settings.DEBUG = False
-    monkeypatch.setenv("SIFA_TESTING", "0")
+    settings.TESTING = False
     with pytest.raises(CommandError) as excinfo:
         call_command("load-demo")
     assert "生产环境禁止" in str(excinfo.value)

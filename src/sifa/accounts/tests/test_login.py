@@ -201,6 +201,17 @@ def test_bad_phone_for_sms_code(api, tree):
     assert response.json()["code"] == "phone.invalid"
 
 
+def test_unregistered_sms_gateway_is_503_for_known_and_unknown_numbers_alike(api, citizen, settings):
+    """Regression: a SIFA_SMS_BACKEND naming no registered gateway answered 500, and only for
+    numbers with an account — which told a caller which numbers are registered."""
+    settings.SMS_BACKEND = "carrier-x"
+    for phone in (citizen.user.reveal_phone(), "13912345678"):
+        response = api.post("/api/v1/auth/sms-code/", {"phone": phone}, format="json")
+        assert response.status_code == 503
+        assert response.json()["code"] == "auth.sms_unavailable"
+    assert not SmsMessage.objects.exists()
+
+
 # --- login page ------------------------------------------------------------------------------------
 
 

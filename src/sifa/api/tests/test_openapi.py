@@ -1,7 +1,7 @@
 """The OpenAPI schema partners generate clients from: complete, valid, warning-free.
 
 Every operation names its body and its answers; every error answer is the one ``Error`` component
-(the shape ``sifa.api.errors`` produces); public operations say so; the Swagger UI page is served
+(the shape ``sifa.core.api.errors`` produces); public operations say so; the Swagger UI page is served
 from our own static files with no inline script, so the CSP (script-src 'self') holds.
 """
 

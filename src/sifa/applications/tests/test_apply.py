@@ -186,11 +186,8 @@ def test_rejected_uploads_store_nothing_and_say_why(world, name, data, status, c
     assert not ApplicationMaterial.objects.filter(application_id=draft["id"], provenance="upload").exists()
 
 
-def test_oversize_upload_is_refused(world, settings, monkeypatch):
-    monkeypatch.setenv("SIFA_UPLOAD_MAX_BYTES", "1024")
-    from sifa.applications.uploads import gate
-
-    monkeypatch.setattr(gate, "env", lambda name: 1024)
+def test_oversize_upload_is_refused(world, settings):
+    settings.UPLOAD_MAX_BYTES = 1024
     draft = _draft(world)
     big = PDF + b"%" + b"x" * 4096 + b"\n"
     response = _upload(world["api"], draft["id"], _requested(draft)[0], data=big)

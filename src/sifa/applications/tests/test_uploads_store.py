@@ -103,8 +103,8 @@ def test_declared_size_over_the_limit_is_refused_before_reading(store, settings)
     assert store_upload(upload, "a.pdf", store=store).code == TOO_LARGE
 
 
-def test_limit_comes_from_the_environment(monkeypatch, store):
-    monkeypatch.setenv("SIFA_UPLOAD_MAX_BYTES", "1000")
+def test_limit_comes_from_the_settings(settings, store):
+    settings.UPLOAD_MAX_BYTES = 1000
     data = make_pdf([pdf_stream(b"x" * 2000)])
     assert store_upload(io.BytesIO(data), "a.pdf", store=store).code == TOO_LARGE
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from sifa.conf.env import env
+from django.conf import settings
 
 from . import errors
 from .errors import UploadRejected
@@ -45,7 +45,7 @@ class UploadLimits:
 
     @classmethod
     def default(cls, max_bytes: int | None = None) -> UploadLimits:
-        return cls(max_bytes=max_bytes if max_bytes is not None else env("SIFA_UPLOAD_MAX_BYTES"))
+        return cls(max_bytes=max_bytes if max_bytes is not None else settings.UPLOAD_MAX_BYTES)
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,6 @@ def read(reviewer, subject, orgs, purpose: str, subject_ref: str = "P-1"):
         object_type="accounts.NaturalPerson",
         purpose=purpose,
         scope_path="/1/2/3/",
-        reader_organisation=orgs["hangzhou"],
-        reader_role="reviewer",
     )
 
 

@@ -285,6 +285,16 @@ def test_bad_writes_get_a_4xx(cat, admin):
     assert bad_form["errors"][0]["code"] == "catalogue.form.invalid_schema"
 
 
+def test_a_too_long_bpmn_file_name_is_a_400_not_a_500(cat, admin):
+    """Regression: the name went unchecked into a 200-character column — a 500 on PostgreSQL."""
+    assert admin.post(f"{API}/items/{LAWYER}/drafts/").status_code == 201
+    response = admin.patch(f"{API}/items/{LAWYER}/drafts/2/", {"bpmn_file": "x" * 201}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "bpmn_file", "code": "field.too_long", "message": response.json()["errors"][0]["message"]}
+    ]
+
+
 def test_filters_and_changed_since(cat, client):
     personal = {i["basic_code"] for i in _all(client, f"{API}/items/?topic=personal")}
     assert LAWYER in personal and "000100004000" not in personal

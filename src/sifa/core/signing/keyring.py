@@ -289,10 +289,8 @@ class KeyRing:
 def _default_directory() -> tuple[Path, bool]:
     from django.conf import settings
 
-    from sifa.conf.env import env
-
-    configured = env("SIFA_SIGNING_KEY_DIR")
-    development = bool(settings.DEBUG or env("SIFA_TESTING"))
+    configured = settings.SIGNING_KEY_DIR
+    development = bool(settings.DEBUG or settings.TESTING)
     if configured:
         return Path(configured), False
     if development:
@@ -304,7 +302,7 @@ def _default_directory() -> tuple[Path, bool]:
 def default_keyring() -> KeyRing:
     """The process-wide key ring: SIFA_SIGNING_KEY_DIR in production; in development and tests
     ``SIFA_VAR_DIR/keys/signing``, with an SM2 key generated on first use."""
-    from sifa.conf.env import env
+    from django.conf import settings
 
     directory, generate = _default_directory()
-    return KeyRing(directory, generate=generate, algorithm=env("SIFA_SIGNING_ALGORITHM"))
+    return KeyRing(directory, generate=generate, algorithm=settings.SIGNING_ALGORITHM)

@@ -1,4 +1,5 @@
-"""The algorithm registry: from a name or a PEM key to the right signer/verifier plugin."""
+"""The algorithm registry (a :class:`~sifa.core.registry.Registry`): from a name or a PEM key to
+the right signer/verifier plugin."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sifa.core.crypto import sm3
+from sifa.core.registry import Registry, UnknownAdapter
 from sifa.core.signing import pem as der
 from sifa.core.signing.base import ED25519, SM2_WITH_SM3, Signer, SigningError, Verifier
 from sifa.core.signing.ed25519 import OID_ED25519, Ed25519Signer, Ed25519Verifier
@@ -35,17 +37,16 @@ class Algorithm:
         return algorithm_oid == OID_ED25519
 
 
-ALGORITHMS: dict[str, Algorithm] = {
-    SM2_WITH_SM3: Algorithm(SM2_WITH_SM3, "sm2", Sm2Signer, Sm2Verifier),
-    ED25519: Algorithm(ED25519, "ed25519", Ed25519Signer, Ed25519Verifier),
-}
+ALGORITHMS: Registry[Algorithm] = Registry("signing.algorithms", "签名算法")
+ALGORITHMS.register(SM2_WITH_SM3, Algorithm(SM2_WITH_SM3, "sm2", Sm2Signer, Sm2Verifier))
+ALGORITHMS.register(ED25519, Algorithm(ED25519, "ed25519", Ed25519Signer, Ed25519Verifier))
 
 
 def get_algorithm(name: str) -> Algorithm:
     try:
-        return ALGORITHMS[name]
-    except KeyError:
-        choices = "、".join(ALGORITHMS)
+        return ALGORITHMS.get(name)
+    except UnknownAdapter:
+        choices = "、".join(ALGORITHMS.names())
         raise SigningError(
             "signing.unknown_algorithm", f"不支持的签名算法：{name}（可选：{choices}）"
         ) from None
@@ -75,7 +76,7 @@ def _algorithm_of_spki(spki: bytes) -> Algorithm:
         oid, parameter, _ = der.spki_algorithm(spki)
     except ValueError:
         raise SigningError("signing.bad_public_key", "公钥结构（SubjectPublicKeyInfo）无效") from None
-    for algorithm in ALGORITHMS.values():
+    for algorithm in ALGORITHMS:
         if algorithm.owns(oid, parameter):
             return algorithm
     raise SigningError("signing.unknown_algorithm", "公钥算法不受支持（仅支持 SM2 与 Ed25519）")
@@ -104,7 +105,7 @@ def load_signer(private_pem: str | bytes, key_id: str) -> Signer:
     except ValueError:
         raise SigningError("signing.bad_private_key", "私钥结构（PKCS#8）无效") from None
     parameter = items[1][1] if len(items) > 1 and items[1][0] == der.OID else None
-    for algorithm in ALGORITHMS.values():
+    for algorithm in ALGORITHMS:
         if items and algorithm.owns(items[0][1], parameter):
             return algorithm.signer.from_der(label, data, key_id)
     raise SigningError("signing.unknown_algorithm", "私钥算法不受支持（仅支持 SM2 与 Ed25519）")

@@ -356,10 +356,10 @@ def test_development_generates_an_sm2_key_on_first_use(settings, tmp_path, fresh
     assert fresh_default_keyring().signer().key_id == key_id  # generated once, then reused
 
 
-def test_production_requires_a_key_directory(settings, monkeypatch, fresh_default_keyring) -> None:
+def test_production_requires_a_key_directory(settings, fresh_default_keyring) -> None:
     settings.DEBUG = False
-    monkeypatch.setenv("SIFA_TESTING", "0")
-    monkeypatch.delenv("SIFA_SIGNING_KEY_DIR", raising=False)
+    settings.TESTING = False
+    settings.SIGNING_KEY_DIR = ""
     with pytest.raises(KeyRingError) as caught:
         fresh_default_keyring()
     assert caught.value.code == "signing.not_configured"

@@ -74,13 +74,13 @@ def test_documents_sealed_before_a_rotation_still_verify(authority):
     assert len(authority.seal_certificates(XIHU_USCC)) == 2
 
 
-def test_production_never_invents_a_ca(tmp_path, settings, monkeypatch):
+def test_production_never_invents_a_ca(tmp_path, settings):
     empty = SealAuthority(tmp_path / "empty")
     with pytest.raises(ServiceError) as excinfo:
         empty.ca_certificate()
     assert (excinfo.value.code, excinfo.value.status) == ("documents.seal_not_configured", 503)
     settings.DEBUG = False
-    monkeypatch.setenv("SIFA_TESTING", "0")
+    settings.TESTING = False
     with pytest.raises(ServiceError) as excinfo:
         _default_directory()
     assert excinfo.value.code == "documents.seal_not_configured"

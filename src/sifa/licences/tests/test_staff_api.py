@@ -16,7 +16,7 @@ from sifa.licences import services
 from sifa.licences.models import Licence, LicenceType
 from sifa.licences.pdf import StoredPdf
 from sifa.notifications.models import Notification
-from sifa.organisations.models import Role
+from sifa.organisations.models import Membership, Role
 
 from .conftest import CITIZEN_ID, client_for, staff
 
@@ -289,6 +289,19 @@ def test_reading_a_licence_shows_the_holder_and_is_logged_for_them(people, orgs)
     assert body["holder"] == "张三" and body["holder_code"] == licence.holder_code_masked
     assert body["actions"] == ["revoke", "cancel", "suspend", "reissue", "replace", "change"]
     assert PersonalDataAccess.objects.filter(subject=people["citizen"], subject_ref=licence.number).exists()
+
+
+def test_a_licence_read_is_credited_to_the_nearest_organisation_of_the_reader(
+    people, orgs, django_user_model
+):
+    """Regression: a reader at the province and at the city was credited to the province (the
+    first membership above the data), not to the city that issued the licence."""
+    licence = lawyer_licence(people, orgs, issuer="hz")
+    reader = staff(django_user_model, orgs["zj"], Role.SUPERVISOR)
+    Membership.objects.create(user=reader, organisation=orgs["hz"], role=Role.DECISION_MAKER)
+    assert client_for(reader).get(f"{STAFF}/{licence.identifier}/").status_code == 200
+    access = PersonalDataAccess.objects.get(reader=reader, subject_ref=licence.number)
+    assert (access.reader_organisation, access.reader_role) == (orgs["hz"], Role.DECISION_MAKER)
 
 
 def test_the_openapi_schema_names_the_error_answers():

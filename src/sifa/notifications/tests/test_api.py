@@ -32,11 +32,11 @@ def dead_sms(citizen, settings) -> Delivery:
         def send(self, phone, template, params, *, recipient=None):
             raise sms.SmsGatewayError("carrier down")
 
-    sms.register_gateway("refusing", Refusing)
-    settings.SMS_BACKEND = "refusing"
-    notify(citizen, "application.accepted", CONTEXT, channels=["sms"])
-    Delivery.objects.filter(channel="sms").update(attempts=5)
-    deliver_due()
+    with sms.gateways.override("refusing", Refusing()):
+        settings.SMS_BACKEND = "refusing"
+        notify(citizen, "application.accepted", CONTEXT, channels=["sms"])
+        Delivery.objects.filter(channel="sms").update(attempts=5)
+        deliver_due()
     settings.SMS_BACKEND = "local"
     delivery = Delivery.objects.get(channel="sms")
     assert delivery.status == DeliveryStatus.DEAD

@@ -37,12 +37,17 @@ class CountingGateway(sms.SmsGateway):
         return params["text"]
 
 
-def test_concurrent_workers_never_send_a_delivery_twice(settings, orgs, monkeypatch):
+@pytest.fixture
+def counting_gateway(settings):
     CountingGateway.sent.clear()
+    with sms.gateways.override("counting", CountingGateway()):
+        settings.SMS_BACKEND = "counting"
+        yield CountingGateway
+
+
+def test_concurrent_workers_never_send_a_delivery_twice(counting_gateway, orgs, monkeypatch):
     # Leave the rows for the workers (the test backend would otherwise send them on commit).
     monkeypatch.setattr("sifa.notifications.tasks.enqueue_delivery", lambda ids: None)
-    sms.register_gateway("counting", CountingGateway)
-    settings.SMS_BACKEND = "counting"
     citizen = make_citizen("many", "/1/2/3/4/", phone="13812345678")
     for index in range(MESSAGES):
         # Distinct numbers give distinct texts, so the gateway can tell messages apart.

@@ -36,9 +36,9 @@ class DownGateway(sms.SmsGateway):
 @pytest.fixture
 def down_gateway(settings):
     DownGateway.calls = 0
-    sms.register_gateway("down", DownGateway)
-    settings.SMS_BACKEND = "down"
-    yield DownGateway
+    with sms.gateways.override("down", DownGateway()):
+        settings.SMS_BACKEND = "down"
+        yield DownGateway
     settings.SMS_BACKEND = "local"
 
 

@@ -154,7 +154,6 @@ def test_my_space_lists_applications_messages_materials_and_who_read_my_data(cas
         object_type="accounts.NaturalPerson",
         purpose="受理审查",
         scope_path=case["orgs"]["hz"].path,
-        reader_organisation=case["orgs"]["hz"],
     )
     log = _html(client.get("/me/access-log/"))
     assert "王**" in log and "王小明" not in log and "杭州市司法局" in log and "受理审查" in log

@@ -10,6 +10,9 @@ from PIL import Image
 from sifa.applications.models import ApplicationMaterial, MaterialProvenance, PreReviewFinding
 from sifa.applications.uploads.store import FileSystemUploadStore
 from sifa.audit.models import PersonalDataAccess
+from sifa.organisations.models import Organisation, OrganisationKind, Role
+from sifa.organisations.scope import actor_for
+from sifa.workbench.tests import world as W
 
 pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 
@@ -45,6 +48,20 @@ def test_window_clerk_below_the_accepting_organisation_may_accept(login, people,
     """一窗受理: the county window receives for the city."""
     html = login(people["xh_clerk"]).get(f"/workbench/cases/{case.number}/").content.decode()
     assert "下一步：确认受理" in html
+
+
+def test_a_case_read_is_never_credited_to_an_unrelated_organisation(login, people, case, w):
+    """Regression: when no membership of the reader held the case (a window below it receiving for
+    it), the case page credited the read to the reader's first membership — here 舟山市司法局,
+    which has nothing to do with the applicant — in the applicant's access log."""
+    unrelated = Organisation.objects.create(
+        name="舟山市司法局", kind=OrganisationKind.BUREAU, level=3, parent=w["zj"], path=f"{w['zj'].path}0/"
+    )
+    two_hats = W.staff("two-hats", (unrelated, Role.REVIEWER), (w["xh"], Role.WINDOW_CLERK))
+    assert actor_for(two_hats).memberships[0][0] == unrelated.pk  # the one the old fallback took
+    assert login(two_hats).get(f"/workbench/cases/{case.number}/").status_code == 200
+    access = PersonalDataAccess.objects.get(reader=two_hats, subject_ref=case.number)
+    assert (access.reader_organisation, access.reader_role) == (w["xh"], Role.WINDOW_CLERK)
 
 
 def _png() -> bytes:

@@ -19,7 +19,7 @@ from sifa.applications.uploads import attachment_response
 from sifa.audit.services import record_access
 from sifa.core.errors import NotFound, ServiceError
 from sifa.mediation.selectors import case_summary
-from sifa.organisations.models import Organisation, Role
+from sifa.organisations.models import Role
 from sifa.workbench import presenters
 from sifa.workbench.access import staff_required
 from sifa.workbench.actions import Available, available_actions, find
@@ -47,20 +47,17 @@ def _available(request: HttpRequest, case: Application) -> list[Available]:
 
 def _log_access(request: HttpRequest, case: Application) -> None:
     """Opening a case reads the applicant's personal data: the applicant can see who did (个人信息
-    保护法 §6, the audit app's access log), with the membership that gave the reader access."""
-    grant = next(
-        ((org, role) for org, path, role in request.actor.memberships if case.scope_path.startswith(path)),
-        next(((org, role) for org, _p, role in request.actor.memberships), (None, "")),
-    )
+    保护法 §6, the audit app's access log), credited to the membership that gave the reader access —
+    one holding the case's organisation, or the window below it that receives for it (一窗受理)."""
     record_access(
         reader=request.user,
+        actor=request.actor,
         subject=case.applicant,
         subject_ref=case.number or str(case.pk),
         object_type="applications.Application",
         purpose=f"办理“{case.version.item.name}”申请",
         scope_path=case.scope_path,
-        reader_organisation=Organisation.objects.filter(pk=grant[0]).first() if grant[0] else None,
-        reader_role=grant[1],
+        from_below=(Role.WINDOW_CLERK,),
     )
 
 

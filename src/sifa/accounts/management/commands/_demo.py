@@ -14,7 +14,6 @@ from django.db import transaction
 from sifa.accounts import services
 from sifa.accounts.models import AccountKind, LegalPerson, Mandate, NaturalPerson, User
 from sifa.accounts.services.registration import id_number_index
-from sifa.conf.env import env
 from sifa.core.crypto import sm3
 from sifa.core.identifiers import id_number_check_digit, make_uscc
 from sifa.organisations.models import Membership, Organisation, OrganisationKind, Region, RegionLevel, Role
@@ -94,7 +93,7 @@ MISSING_TREE = "尚未导入行政区划和机构树，请先运行 `sifa import
 
 def ensure_allowed() -> None:
     """Demo accounts have published passwords: never in a production deployment."""
-    if not settings.DEBUG and not env("SIFA_TESTING"):
+    if not settings.DEBUG and not settings.TESTING:
         raise CommandError("演示数据只能在开发环境（SIFA_DEBUG=1）中使用，生产环境禁止创建演示账户")
 
 

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true", help="以 JSON 输出（与 /api/v1/keys/ 相同）")
         rotate = actions.add_parser("rotate", help="生成新的启用密钥，并将当前密钥转为 retired")
         rotate.add_argument(
-            "--algorithm", choices=sorted(ALGORITHMS), help="新密钥的算法（默认 SIFA_SIGNING_ALGORITHM）"
+            "--algorithm",
+            choices=sorted(ALGORITHMS.names()),
+            help="新密钥的算法（默认 SIFA_SIGNING_ALGORITHM）",
         )
         export = actions.add_parser("export-public", help="导出公钥 PEM（可直接用于 openssl）")
         export.add_argument("--key-id", help="只导出这一个密钥（默认导出全部）")

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from sifa.core.management.commands import scheduler
+from sifa.conf.management.commands import scheduler
 
 
 @pytest.mark.django_db

@@ -52,7 +52,12 @@ _FIELD_CODES = {
     "max_value": ("field.too_large", "数值过大"),
     "min_value": ("field.too_small", "数值过小"),
     "date": ("field.invalid_date", "日期格式不正确"),
+    "datetime": ("field.invalid_date", "日期格式不正确"),
     "max_string_length": ("field.too_long", "内容过长"),
+    "not_a_dict": ("field.invalid", "应为JSON对象（键值对）"),
+    "not_a_list": ("field.invalid", "应为列表"),
+    "empty": ("field.required", "不能为空"),
+    "no_name": ("field.invalid", "无法识别上传文件的文件名"),
 }
 
 
@@ -63,19 +68,20 @@ def error_body(code: str, message: str, errors: list[dict[str, str]] | None = No
     return body
 
 
-def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
-    """Turn DRF's nested ``ErrorDetail`` structure into a list of {field, code, message}."""
+def field_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Turn DRF's nested ``ErrorDetail`` structure into a list of {field, code, message}
+    (``field`` a path such as ``applicant.id_number`` or ``items[0].message``)."""
     out: list[dict[str, str]] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
             field = key if key != "non_field_errors" else ""
-            out.extend(_flatten(value, f"{prefix}.{field}" if prefix and field else (field or prefix)))
+            out.extend(field_errors(value, f"{prefix}.{field}" if prefix and field else (field or prefix)))
     elif isinstance(detail, list):
         for index, item in enumerate(detail):
             if isinstance(item, dict | list) and not isinstance(item, exceptions.ErrorDetail):
-                out.extend(_flatten(item, f"{prefix}[{index}]"))
+                out.extend(field_errors(item, f"{prefix}[{index}]"))
             else:
-                out.extend(_flatten(item, prefix))
+                out.extend(field_errors(item, prefix))
     else:
         raw_code = getattr(detail, "code", "invalid") or "invalid"
         message = str(detail)
@@ -111,7 +117,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(exc.detail)
+        errors = field_errors(exc.detail)
         if len(errors) == 1 and not errors[0]["field"]:
             response.data = error_body(errors[0]["code"], errors[0]["message"])
         else:

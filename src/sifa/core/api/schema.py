@@ -3,7 +3,7 @@ parameters, binary answers, and enums published as one named component.
 
 Partners generate clients from ``/api/v1/schema/``, so every operation names its error answers
 with :func:`error_responses`, which all point at the single ``Error`` component (the shape
-``sifa.api.errors`` produces). Nothing here changes what a view does; it only describes it.
+``sifa.core.api.errors`` produces). Nothing here changes what a view does; it only describes it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from sifa.conf.env import BASE_DIR, DECLARED, Setting
-from sifa.core.management.commands.config_docs import DOC_PATH, render_configuration
+from sifa.conf.management.commands.config_docs import DOC_PATH, render_configuration
 
 pytestmark = pytest.mark.smoke
 
