@@ -46,7 +46,7 @@ from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf, load_cases
 from sifa.demo.mandates import load_mandates
-from sifa.licences import wallet
+from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
 from sifa.mediation.models import MediationCommittee, Mediator
 from sifa.notifications.models import Delivery, Notification
@@ -65,7 +65,8 @@ UNKNOWN_FIELD = "no_such_field"
 def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
     """The demo world (accounts, delivered cases, licences, mandates) plus a draft application,
     a catalogue draft, a licence authorisation and a mediation roster; rolled back at the end."""
-    from sifa.catalogue.loader import generate_entries, load_items
+    from sifa.catalogue.services import generate_entries, load_items
+    from sifa.licences.services import load_licence_types
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -73,6 +74,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
         try:
             orgs = build_tree()
             generate_entries(load_items())
+            load_licence_types()  # as `sifa run` does: the demo's approvals issue licences
             _org(
                 "杭州市上城区司法局",
                 OrganisationKind.BUREAU,
@@ -102,7 +104,7 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
     entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
     draft = applications.start_draft(entry, actor=citizen)
     licence = Licence.objects.filter(holder=citizen).first()
-    grant = wallet.grant(
+    grant = licence_services.grant(
         licence,
         holder=citizen,
         purpose="律师事务所核验执业证",

@@ -8,7 +8,7 @@ audit event ``workflow.document_failed``), and ``sifa issue-pending-documents`` 
 scheduler) retries it with back-off.
 
 :func:`issue_owed` is idempotent: it locks the row, returns at once when it is already issued,
-and applies the decision to the licence through ``licences.results.apply_decision`` (one licence
+and applies the decision to the licence through ``licences.services.apply_decision`` (one licence
 per application) and issues the letter through ``documents.issue_document`` in one transaction
 with the timeline entry — so a retried task never makes a second document or licence.
 
