@@ -177,7 +177,7 @@ def test_a_deemed_accepted_immediate_case_is_decided_and_no_longer_refused_or_se
         assert offered == ["accept"]
         for name, body in (
             ("refuse", {"reasons": "不属于本机关职权范围"}),
-            ("request_correction", {"items": [{}]}),
+            ("request_correction", {"items": [{"message": "请补充律师执业证书"}]}),
         ):
             refused = command(clerk, case.number, name, **body)
             assert refused.status_code == 409 and refused.json()["code"] == "workflow.command_not_allowed"
