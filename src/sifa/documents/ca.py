@@ -250,10 +250,15 @@ class SealAuthority:
     def seal_certificates(self, uscc: str) -> list[x509.Certificate]:
         """Every seal certificate issued to ``uscc``, newest first (public data only)."""
         folder = self._seal_dir(uscc)
-        certificates = [
-            _load_cert(path) for path in folder.glob("*.pem") if not path.name.endswith(".key.pem")
+        # Certificates carry whole seconds: two issued in the same second are told apart by the
+        # time their files were written, so "newest" is the one issued last.
+        found = [
+            (_load_cert(path), path.stat().st_mtime_ns)
+            for path in folder.glob("*.pem")
+            if not path.name.endswith(".key.pem")
         ]
-        return sorted(certificates, key=lambda c: c.not_valid_before_utc, reverse=True)
+        found.sort(key=lambda pair: (pair[0].not_valid_before_utc, pair[1]), reverse=True)
+        return [certificate for certificate, _ in found]
 
     def credentials(self, uscc: str, name: str) -> SealCredentials:
         """The organisation's current seal certificate and key, issuing one when needed.
