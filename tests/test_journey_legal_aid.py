@@ -87,6 +87,8 @@ def test_legal_aid_granted_review_counts_from_receipt_and_assignment_from_the_de
     assert (decide.task_name, decide.due_on) == ("decide", dt.date(2026, 11, 9))  # not 11-04 + 7
     with travel(dt.date(2026, 11, 6)):
         body = command(centre["decider"], number, "decide", decision="approve", opinion="符合法律援助条件")
+    # Legal aid is not a 行政许可: the applicant reads 准予办理, never 准予许可.
+    assert (body["status"], body["status_label"]) == (ApplicationStatus.APPROVED, "准予办理")
     assign = only_open(number)
     assert (assign.task_name, assign.due_on) == ("assign", dt.date(2026, 11, 9))  # 自作出决定之日起三日内
     legal = next(c for c in body["clocks"] if c["purpose"] == "legal")
@@ -119,9 +121,10 @@ def test_a_denied_applicant_objects_and_the_bureau_orders_the_centre_to_correct(
     with travel(dt.date(2026, 11, 3)):
         command(centre["clerk"], number, "accept")
     with travel(dt.date(2026, 11, 5)):
-        command(
+        denied = command(
             centre["decider"], number, "decide", decision="deny", reasons="申请人月收入高于本地经济困难标准"
         )
+        assert denied["status_label"] == "不予办理"
         deliver = only_open(number)
         assert deliver.task_name == "deliver"
         command(centre["clerk"], number, "deliver", method="electronic")

@@ -244,6 +244,18 @@ class Application(models.Model):
     def __str__(self) -> str:
         return self.number or f"草稿 {self.pk}"
 
+    @property
+    def status_label(self) -> str:
+        """The status in words the applicant reads. 准予许可 / 不予许可 are the words of a
+        行政许可 (行政许可法 §38); a decided legal-aid, mediation or other service application
+        reads 准予办理 / 不予办理, as its decision letter does."""
+        if self.status in (ApplicationStatus.APPROVED, ApplicationStatus.DENIED):
+            from sifa.catalogue.models.codes import ItemType
+
+            if self.version.item.item_type != ItemType.LICENSING:
+                return "准予办理" if self.status == ApplicationStatus.APPROVED else "不予办理"
+        return self.get_status_display()
+
 
 class MaterialProvenance(models.TextChoices):
     UPLOAD = "upload", "申请人上传"

@@ -35,7 +35,7 @@ NEXT_ACTIONS = {
     ApplicationStatus.IN_REVIEW: "等待审查结果",
     ApplicationStatus.SUSPENDED: "等待恢复办理（时限暂停）",
     ApplicationStatus.APPROVED: "等待领取或送达结果",
-    ApplicationStatus.DENIED: "查看不予许可决定及救济途径",
+    ApplicationStatus.DENIED: "查看不予决定及救济途径",
     ApplicationStatus.DELIVERED: "",
     ApplicationStatus.NOT_ACCEPTED: "查看不予受理决定",
     ApplicationStatus.WITHDRAWN: "",

@@ -200,7 +200,7 @@ def _step(application: Application, case: DemoCase) -> bool:
         )
         if not items:
             raise CommandError(
-                f"演示办件 {application.number} 处于“{application.get_status_display()}”，没有待办环节"
+                f"演示办件 {application.number} 处于“{application.status_label}”，没有待办环节"
             )
         _act(application, items[0])
     return True

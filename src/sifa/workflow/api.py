@@ -105,7 +105,7 @@ class CaseSerializer(serializers.Serializer):
     item_name = serializers.CharField(source="version.item.name")
     version = serializers.IntegerField(source="version.number")
     status = serializers.CharField()
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = serializers.CharField()
     row_version = serializers.IntegerField()
     accepting_organisation = serializers.CharField(source="accepting_organisation.name")
     current_organisation = serializers.CharField(source="current_organisation.name", default=None)

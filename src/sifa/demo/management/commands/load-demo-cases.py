@@ -20,7 +20,7 @@ class Command(BaseCommand):
             licence = Licence.objects.filter(application=application).first()
             issued = f"{licence.name} {licence.identifier}" if licence else "（无电子证照）"
             self.stdout.write(
-                f"{key}: 办件 {application.number} {application.get_status_display()}，{issued}"
+                f"{key}: 办件 {application.number} {application.status_label}，{issued}"
             )
         mandate = load_mandates()
         self.stdout.write(
