@@ -24,6 +24,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from sifa.applications import services
 from sifa.applications.models import Application, MaterialProvenance
@@ -276,6 +278,15 @@ class Journey:
     render: Callable[..., HttpResponse]
     draft: Callable[[HttpRequest, Any], Application | HttpResponse]
     shows: Callable[[Application], dict[str, Any]] = field(default=_nothing)
+
+    def step_views(self, guard: Callable[[Callable], Callable]) -> tuple[Callable, ...]:
+        """The 情形, form-step and materials pages as the site's views (GET shows, POST saves),
+        never cached, behind the site's ``guard`` (who may use the site at all)."""
+
+        def view(handler: Callable) -> Callable:
+            return never_cache(require_http_methods(["GET", "POST"])(guard(handler)))
+
+        return view(self.situations), view(self.form), view(self.materials)
 
     def _page(self, request: HttpRequest, step: str, context: dict[str, Any], errors: Any) -> HttpResponse:
         return self.render(request, self.templates[step], context, status=400 if errors else 200)

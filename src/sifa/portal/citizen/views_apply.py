@@ -109,25 +109,7 @@ APPLY = Journey(
 )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@applicant_required
-def situations(request: HttpRequest, app_id: Any) -> HttpResponse:
-    return APPLY.situations(request, app_id)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@applicant_required
-def form_step(request: HttpRequest, app_id: Any, step: int) -> HttpResponse:
-    return APPLY.form(request, app_id, step)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@applicant_required
-def materials(request: HttpRequest, app_id: Any) -> HttpResponse:
-    return APPLY.materials(request, app_id)
+situations, form_step, materials = APPLY.step_views(applicant_required)
 
 
 # --- check your answers, submit, confirmation --------------------------------------------------

@@ -196,25 +196,7 @@ def _prefilled(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
 # --- 情形, form steps, materials (sifa.web.journey under workbench addresses) ---------------------
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@staff_required
-def situations_view(request: HttpRequest, app_id: Any) -> HttpResponse:
-    return WINDOW.situations(request, app_id)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@staff_required
-def form_view(request: HttpRequest, app_id: Any, step: int) -> HttpResponse:
-    return WINDOW.form(request, app_id, step)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@staff_required
-def materials_view(request: HttpRequest, app_id: Any) -> HttpResponse:
-    return WINDOW.materials(request, app_id)
+situations_view, form_view, materials_view = WINDOW.step_views(staff_required)
 
 
 @require_safe
