@@ -24,8 +24,14 @@ writes):
 * ``.update(…)`` and ``.delete(…)`` on a queryset: the receiver's chain passes through a manager
   (``.objects``, ``._default_manager``, ``._base_manager``) or ends in a queryset method
   (``filter``, ``exclude``, ``all``, ``select_for_update``, …) or ``scoped(…)``;
+* ``.update(…)`` and ``.delete()`` on a name the module bound to such a queryset
+  (``rows = WorkItem.objects.filter(…)`` … ``rows.update(…)``);
+* ``cursor.execute("INSERT …" / "UPDATE …" / "DELETE …")``: raw SQL that writes rows;
 * a call on ``super()`` (a model's own ``save``/``delete`` override calling its parent) is the
   model's invariant, not a write path.
+
+Not seen: many-to-many ``add``/``remove``/``set``/``clear`` (the names of every Python set; Sifa
+has no many-to-many fields today) and writes through a queryset passed in from elsewhere.
 """
 
 from __future__ import annotations
@@ -224,11 +230,28 @@ def _is_queryset(receiver: ast.expr) -> bool:
     return False
 
 
-def orm_write(call: ast.Call) -> str | None:
+RAW_WRITE = re.compile(r"^\s*(insert|update|delete|truncate)\b", re.IGNORECASE)
+
+
+def queryset_names(tree: ast.AST) -> set[str]:
+    """Names the module binds to a queryset (``rows = Model.objects.filter(…)``), in any scope."""
+    return {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and _is_queryset(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def orm_write(call: ast.Call, querysets: frozenset[str] | set[str] = frozenset()) -> str | None:
     """The ORM method a call writes with, or None (see the module docstring for the heuristics)."""
     if not isinstance(call.func, ast.Attribute):
         return None
     name, receiver = call.func.attr, call.func.value
+    first = call.args[0] if call.args else None
+    if name == "execute" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return "execute" if RAW_WRITE.match(first.value) else None
     if isinstance(receiver, ast.Call) and getattr(receiver.func, "id", "") == "super":
         return None
     positional = bool(call.args)
@@ -238,7 +261,9 @@ def orm_write(call: ast.Call) -> str | None:
         return name
     if name == "create" and not positional and call.keywords:
         return name
-    if name in ("update", "delete") and _is_queryset(receiver):
+    if name in ("update", "delete") and (
+        _is_queryset(receiver) or (isinstance(receiver, ast.Name) and receiver.id in querysets)
+    ):
         return name
     return None
 
@@ -252,10 +277,12 @@ def write_violations(module: str, source: str) -> list[Violation]:
     """ORM writes in ``module`` when it is not a place writes may happen."""
     if may_write(module):
         return []
+    tree = ast.parse(source)
+    querysets = queryset_names(tree)
     return [
         Violation(module, node.lineno, f"ORM write .{method}() outside services")
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Call) and (method := orm_write(node))
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and (method := orm_write(node, querysets))
     ]
 
 
@@ -402,6 +429,10 @@ def test_orm_writes_outside_services_are_reported() -> None:
     for line, method in planted.items():
         [violation] = write_violations("sifa.portal.citizen.planted", line + "\n")
         assert f".{method}()" in violation.message, line
+    [violation] = write_violations("sifa.portal.planted", "rows = X.objects.filter(a=1)\nrows.update(b=2)\n")
+    assert violation.line == 2
+    [violation] = write_violations("sifa.portal.planted", 'cursor.execute("UPDATE t SET a = 1")\n')
+    assert ".execute()" in violation.message
     command = "sifa.workflow.management.commands.planted"
     assert write_violations(command, "WorkItem.objects.filter(x=1).delete()\n")
 
@@ -415,6 +446,8 @@ def test_what_is_not_an_orm_write_is_not_reported() -> None:
         "super().save(*args, **kwargs)",
         "registry.create(name)",
         "cache.delete(key)",
+        "rows = {}\nrows.update(a=1)",
+        'cursor.execute("SELECT pg_advisory_xact_lock(%s)", [1])',
     ):
         assert not write_violations("sifa.portal.citizen.planted", line + "\n"), line
 
