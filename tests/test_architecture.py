@@ -59,6 +59,7 @@ DOMAIN = {
     "licences",
     "workflow",
 }
+"""The apps that hold Sifa's records and their commands; the pages and the API sit above them."""
 
 BASE = {"core", "organisations", "audit"}
 BELOW_APPLICATIONS = BASE | {"accounts", "notifications", "catalogue", "deadlines", "documents"}
@@ -74,7 +75,7 @@ LAYERS: dict[str, set[str]] = {
     "documents": BASE,
     "applications": BELOW_APPLICATIONS,
     "mediation": BELOW_APPLICATIONS | {"applications"},
-    "licences": BELOW_APPLICATIONS - {"deadlines"} | {"applications"},
+    "licences": (BELOW_APPLICATIONS - {"deadlines"}) | {"applications"},
     "workflow": DOMAIN - {"workflow"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web"},
