@@ -84,15 +84,6 @@ def safe_next(request: HttpRequest, candidate: str, default: str = "/") -> str:
     return default
 
 
-def error_list(errors: dict[str, str], anchors: dict[str, str] | None = None) -> list[dict[str, str]]:
-    """The error summary at the top of a page: each message links to its field (GOV.UK pattern)."""
-    anchors = anchors or {}
-    return [
-        {"href": anchors.get(name, "#f-" + name.replace(".", "-")), "message": m}
-        for name, m in errors.items()
-    ]
-
-
 def bound_fields(data: dict[str, str], errors: dict[str, str]) -> dict[str, dict[str, str]]:
     """Each field's value and error for a template (``f.<name>.value`` / ``f.<name>.error``)."""
     return {name: {"value": value, "error": errors.get(name, "")} for name, value in data.items()}

@@ -1,52 +1,28 @@
-"""What the apply pages share — the citizen's (``/apply/…``), the correction page and the window
-clerk's (``/workbench/window/…``, 一窗受理): the draft's form, its steps and their links, the material
-checklist, the check-your-answers rows, and storing one posted upload.
-
-The journeys differ only in their addresses, so every helper takes a :class:`Routes` (the URL names
-of the journey's pages); the citizen's are the default.
-"""
+"""The citizen's side of the apply journey (``sifa.web.journey``): its addresses, and which
+applications are the caller's own."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
 from django.urls import reverse
 
-from sifa.applications import selectors, services
-from sifa.applications.models import Application, MaterialProvenance
-from sifa.applications.serializers import materials_checklist
+from sifa.applications import selectors
+from sifa.applications.models import Application
 from sifa.applications.services.common import (
     MANDATE_ENDED,
     MANDATE_ENDED_MESSAGE,
     agent_may_act,
     is_applicant_side,
 )
-from sifa.catalogue.models import MaterialNecessity
-from sifa.core.errors import Forbidden, NotFound, ServiceError
+from sifa.core.errors import Forbidden, NotFound
 from sifa.organisations.scope import actor_for
-from sifa.portal.citizen import jsonschema_forms as jf
+from sifa.web.journey import Routes, ref_of
 
 
 def _citizen_file_url(app: Application, file_id: str) -> str:
     return reverse("citizen-material-file", args=[ref_of(app), file_id])
-
-
-@dataclass(frozen=True)
-class Routes:
-    """URL names of one apply journey's pages (each takes the draft's id), and how a material
-    file of the draft is linked."""
-
-    situations: str
-    form: str
-    materials: str
-    check: str
-    file_url: Callable[[Application, str], str]
 
 
 CITIZEN = Routes(
@@ -69,217 +45,3 @@ def my_application(request: HttpRequest, ref: Any, *, acting: bool = False) -> A
     if acting and not agent_may_act(request.user, app):
         raise Forbidden(MANDATE_ENDED_MESSAGE, MANDATE_ENDED)
     return app
-
-
-def schema_of(app: Application) -> dict[str, Any]:
-    try:
-        return app.version.form.schema or {}
-    except ObjectDoesNotExist:
-        return {}
-
-
-def situations_of(app: Application) -> list:
-    return list(app.version.situations.all())
-
-
-def ref_of(app: Application) -> str:
-    return app.number or str(app.pk)
-
-
-def flow(app: Application, routes: Routes = CITIZEN) -> list[dict[str, str]]:
-    """The pages of the apply journey in order, for the step indicator and next/back links."""
-    pk = app.pk
-    pages = []
-    if situations_of(app):
-        pages.append({"key": "situations", "title": "选择情形", "url": reverse(routes.situations, args=[pk])})
-    for step in jf.steps_of(schema_of(app)):
-        pages.append(
-            {
-                "key": f"form-{step.number}",
-                "title": step.legend or f"填写{step.title}（{step.number}）",
-                "url": reverse(routes.form, args=[pk, step.number]),
-            }
-        )
-    pages.append({"key": "materials", "title": "提交材料", "url": reverse(routes.materials, args=[pk])})
-    pages.append({"key": "check", "title": "核对并提交", "url": reverse(routes.check, args=[pk])})
-    return pages
-
-
-def position(app: Application, key: str, routes: Routes = CITIZEN) -> dict[str, Any]:
-    """Where ``key`` sits in the flow: its number, the total, and the previous and next pages."""
-    pages = flow(app, routes)
-    index = next(i for i, p in enumerate(pages) if p["key"] == key)
-    return {
-        "pages": pages,
-        "current": index + 1,
-        "total": len(pages),
-        "title": pages[index]["title"],
-        "previous": pages[index - 1] if index else None,
-        "next": pages[index + 1] if index + 1 < len(pages) else None,
-    }
-
-
-def checklist(app: Application, routes: Routes = CITIZEN) -> list[dict[str, Any]]:
-    """The material checklist with the labels an applicant reads (来源, 必要性)."""
-    necessity = dict(MaterialNecessity.choices)
-    provenance = dict(MaterialProvenance.choices)
-    rows = []
-    for row in materials_checklist(app):
-        from_source = row["provenance"] not in (
-            None,
-            MaterialProvenance.UPLOAD,
-            MaterialProvenance.WINDOW_SCAN,
-        )
-        rows.append(
-            {
-                **row,
-                "necessity_label": necessity.get(row["necessity"], row["necessity"]),
-                "provenance_label": provenance.get(row["provenance"], ""),
-                "from_source": from_source,
-                "file_url": routes.file_url(app, row["file"]["id"]) if row["file"] else "",
-            }
-        )
-    return rows
-
-
-def error_links(
-    app: Application, errors: list[dict[str, str]], routes: Routes = CITIZEN
-) -> list[dict[str, str]]:
-    """Service errors as summary links to the page and field that fixes each one."""
-    schema = schema_of(app)
-    out = []
-    for error in errors:
-        name = error.get("field", "")
-        if name.startswith("situation_answers."):
-            href = reverse(routes.situations, args=[app.pk]) + "#s-" + name.split(".", 1)[1] + "-0"
-        elif name.startswith("materials."):
-            href = reverse(routes.materials, args=[app.pk]) + "#m-" + name.split(".", 1)[1] + "-file"
-        else:
-            step = jf.step_of_field(schema, name)
-            href = (
-                reverse(routes.form, args=[app.pk, step]) + "#f-" + name.replace(".", "-")
-                if step
-                else "#main"
-            )
-        link = {"href": href, "message": error.get("message", "")}
-        if link not in out:  # the same problem may be reported more than once
-            out.append(link)
-    return out
-
-
-def bound_fields(
-    fields,
-    data: dict[str, Any],
-    errors: dict[str, str],
-    posted: Any = None,
-    issues: dict[str, str] | None = None,
-) -> list[dict]:
-    """What the field partial needs: the field, the value to show, its error and notice item, and
-    the ids its input is described by (hint, notice item, error)."""
-    issues = issues or {}
-    out = []
-    for f in fields:
-        value = str(posted.get(f.name, "")) if posted is not None else jf.input_value(data, f.name)
-        row = {"field": f, "value": value, "error": errors.get(f.name, ""), "issue": issues.get(f.name, "")}
-        parts = [(f.description, "hint"), (row["issue"], "issue"), (row["error"], "error")]
-        row["describedby"] = " ".join(f"{f.html_id}-{suffix}" for text, suffix in parts if text)
-        out.append(row)
-    return out
-
-
-def situation_rows(app: Application, answers: dict[str, str], errors: dict[str, str]) -> list[dict[str, Any]]:
-    """The 情形 questions with their options, the answer so far and each question's error."""
-    return [
-        {
-            "code": q.code,
-            "question": q.question,
-            "error": errors.get(q.code, ""),
-            "options": [
-                {"value": str(o.get("value")), "label": o.get("label") or o.get("value"), "index": i}
-                for i, o in enumerate(q.options)
-            ],
-            "answer": answers.get(q.code, ""),
-        }
-        for q in situations_of(app)
-    ]
-
-
-def read_situations(app: Application, posted: Any) -> tuple[dict[str, str], dict[str, str]]:
-    """The posted 情形 answers merged into the draft's, and an error per unanswered question."""
-    answers = dict(app.situation_answers or {})
-    errors: dict[str, str] = {}
-    for question in situations_of(app):
-        value = posted.get(f"s-{question.code}", "")
-        if value not in {str(o.get("value")) for o in question.options}:
-            errors[question.code] = f"请选择：{question.question}"
-            answers.pop(question.code, None)
-        else:
-            answers[question.code] = value
-    return answers, errors
-
-
-def answers_summary(app: Application, routes: Routes = CITIZEN) -> dict[str, Any]:
-    """The 情形 answers and the form as label → answer rows, each with its change link."""
-    schema = schema_of(app)
-    labels = {
-        q.code: (q.question, {str(o.get("value")): o.get("label") for o in q.options})
-        for q in situations_of(app)
-    }
-    situation_rows = [
-        {"label": question, "value": options.get(str(app.situation_answers.get(code)), "未选择")}
-        for code, (question, options) in labels.items()
-    ]
-    step_rows = [
-        {
-            "step": step,
-            "url": reverse(routes.form, args=[app.pk, step.number]),
-            "rows": [{"field": f, "value": jf.display_value(f, app.form_data or {})} for f in step.fields],
-        }
-        for step in jf.steps_of(schema)
-    ]
-    return {"situations": situation_rows, "steps": step_rows}
-
-
-def valid_until_of(raw: str) -> tuple[dt.date | None, str]:
-    """A material's optional 有效期至 as posted: the date, or an error message."""
-    if not raw:
-        return None, ""
-    try:
-        return dt.date.fromisoformat(raw), ""
-    except ValueError:
-        return None, "有效期应为有效日期，格式如 2027-01-31"
-
-
-def upload_from_post(request: HttpRequest, app: Application) -> dict[str, str]:
-    """Store the one posted file for its material; the errors, keyed by the input's id.
-
-    A refusal the person can fix on the page (type, size, date) comes back on the input; one they
-    cannot (404, 409, 403 — e.g. the draft is no longer theirs to change) is raised."""
-    material = request.POST.get("material", "")
-    prefix = f"m-{material}" if material.isdigit() else "m"
-    upload = request.FILES.get("file")
-    valid_until, date_error = valid_until_of(request.POST.get("valid_until", "").strip())
-    errors: dict[str, str] = {}
-    if upload is None:
-        errors[f"{prefix}-file"] = "请选择要上传的文件"
-    if date_error:
-        errors[f"{prefix}-valid-until"] = date_error
-    if errors:
-        return errors
-    try:
-        row = services.upload_material(
-            app,
-            actor=request.user,
-            material_id=material,
-            fileobj=upload,
-            filename=upload.name or "",
-            valid_until=valid_until,
-            declared_content_type=upload.content_type,
-        )
-    except ServiceError as exc:
-        if exc.status >= 500 or exc.status in (403, 404, 409):
-            raise
-        detail = "；".join(e.get("message", "") for e in exc.errors)
-        return {f"{prefix}-file": detail or exc.message}
-    messages.success(request, f"已上传“{row.material.name}”：{row.display_name}")
-    return {}

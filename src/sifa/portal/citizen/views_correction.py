@@ -19,16 +19,10 @@ from django.views.decorators.http import require_http_methods
 from sifa.applications import services
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.core.errors import ServiceError
-from sifa.portal.citizen import jsonschema_forms as jf
 from sifa.portal.citizen.common import applicant_required, page
-from sifa.portal.citizen.drafts import (
-    bound_fields,
-    checklist,
-    my_application,
-    ref_of,
-    schema_of,
-    valid_until_of,
-)
+from sifa.portal.citizen.drafts import CITIZEN, my_application
+from sifa.web import jsonschema_forms as jf
+from sifa.web.journey import bound_fields, checklist, ref_of, schema_of, valid_until_of
 
 
 def _flagged(items: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str], list[str]]:
@@ -90,7 +84,7 @@ def correction(request: HttpRequest, ref: str) -> HttpResponse:
     errors: dict[str, str] = {}
     posted = None
     if request.method == "POST":
-        errors = _uploads(request, app, checklist(app))
+        errors = _uploads(request, app, checklist(app, CITIZEN))
         data, field_errors = jf.read_fields(fields, request.POST, app.form_data or {}, schema)
         errors.update({"f-" + k.replace(".", "-"): v for k, v in field_errors.items()})
         if not errors:
@@ -116,7 +110,7 @@ def correction(request: HttpRequest, ref: str) -> HttpResponse:
             "error": errors.get(f"m-{row['material']}-file", ""),
             "date_error": errors.get(f"m-{row['material']}-valid-until", ""),
         }
-        for row in checklist(app)
+        for row in checklist(app, CITIZEN)
     ]
     material_rows.sort(key=lambda r: not r["issue"])
     context = {

@@ -29,7 +29,8 @@ from sifa.licences.models import Licence
 from sifa.organisations import selectors as org_selectors
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import actor_for
-from sifa.portal.citizen.common import applicant_required, bound_fields, error_list, page
+from sifa.portal.citizen.common import applicant_required, bound_fields, page
+from sifa.web.errors import error_list
 
 GRANT_FIELDS = ("grantee", "organisation", "uscc", "application_number", "purpose", "valid_until")
 GRANTEE_CHOICES = {"organisation": "司法行政机关", "application": "某一件办件（按办件编号）"}

@@ -28,7 +28,8 @@ from sifa.accounts.services.mandates import MAX_MANDATE_DAYS
 from sifa.applications.selectors import mandatable_items
 from sifa.core.errors import Conflict, ServiceError
 from sifa.organisations.scope import actor_for
-from sifa.portal.citizen.common import applicant_required, bound_fields, error_list, page
+from sifa.portal.citizen.common import applicant_required, bound_fields, page
+from sifa.web.errors import error_list
 
 FIELDS = (
     "agent_kind",

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods
 from sifa.accounts import services as account_services
 from sifa.accounts.api import RegistrationThrottle
 from sifa.core.errors import ServiceError
-from sifa.portal.citizen.common import bound_fields, error_list, page, safe_next
+from sifa.portal.citizen.common import bound_fields, page, safe_next
+from sifa.web.errors import error_list
 
 PERSON_FIELDS = ("name", "id_number", "phone", "password", "region_code")
 COMPANY_FIELDS = ("name", "uscc", "legal_representative", "phone", "password", "region_code")

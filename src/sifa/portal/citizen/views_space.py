@@ -28,9 +28,10 @@ from sifa.notifications import services as notification_services
 from sifa.notifications.selectors import my_messages
 from sifa.organisations.scope import actor_for, scoped
 from sifa.portal.citizen.common import applicant_required, page
-from sifa.portal.citizen.drafts import checklist, flow, my_application, ref_of
+from sifa.portal.citizen.drafts import CITIZEN, my_application
 from sifa.portal.citizen.views_documents import my_documents
 from sifa.portal.citizen.views_licences import licence_row
+from sifa.web.journey import checklist, flow, ref_of
 
 PAGE_SIZE = 20
 DASHBOARD_LATEST = 3
@@ -52,7 +53,7 @@ def next_action(app: Application, user: Any = None) -> dict[str, str]:
         return {"label": "委托已结束，不能再代为办理", "url": ""}
     label = selectors.NEXT_ACTIONS.get(app.status, "")
     if app.status == ApplicationStatus.DRAFT:
-        return {"label": label, "url": flow(app)[0]["url"]}
+        return {"label": label, "url": flow(app, CITIZEN)[0]["url"]}
     if app.status == ApplicationStatus.CORRECTION_REQUIRED:
         return {"label": label, "url": reverse("citizen-correction", args=[ref_of(app)])}
     return {"label": label, "url": ""}
@@ -113,7 +114,7 @@ def application_detail(request: HttpRequest, ref: str) -> HttpResponse:
         "on_behalf": on_behalf(request.user, app),
         "mandate_ended": not may_act,
         "deadline": selectors.deadline(app),
-        "checklist": checklist(app),
+        "checklist": checklist(app, CITIZEN),
         "notices": list(app.correction_notices.order_by("issued_at")),
         "timeline": timeline(app),
         "can_withdraw": may_act and app.status in PRE_ACCEPTANCE,

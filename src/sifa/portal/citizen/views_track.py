@@ -17,7 +17,8 @@ from django_ratelimit.core import is_ratelimited
 from sifa.applications import selectors
 from sifa.applications.serializers import tracking
 from sifa.core.errors import NotFound
-from sifa.portal.citizen.common import CARE_COOKIE, CARE_COOKIE_AGE, error_list, page, safe_next
+from sifa.portal.citizen.common import CARE_COOKIE, CARE_COOKIE_AGE, page, safe_next
+from sifa.web.errors import error_list
 
 TRACK_RATE = "30/m"
 NOT_FOUND_MESSAGE = "办件编号或查询码不正确，请核对后重新输入"

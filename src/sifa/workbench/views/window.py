@@ -2,8 +2,8 @@
 receipt (回执).
 
 start (item) → identity and receiving organisation → 情形 → form steps → scanned materials → check
-and submit → receipt. The form pages are the citizen portal's own journey (the same JSON-Schema
-form, checklist and upload gate, ``sifa.portal.citizen.drafts``) under the workbench's addresses.
+and submit → receipt. The form pages are the citizen's own apply journey (``sifa.web.journey``: the
+same JSON-Schema form, checklist and upload gate) under the workbench's addresses and frame.
 Every step is a plain GET/POST and writes only through ``sifa.applications.services`` (each
 command audited). Submitting carries an Idempotency-Key derived from the draft, so a double click
 or a reload replays the first answer — one application, one number, one query code — and the
@@ -31,21 +31,7 @@ from sifa.catalogue import selectors as catalogue_selectors
 from sifa.catalogue.models import ItemType
 from sifa.catalogue.processes import process_available
 from sifa.core.errors import NotFound, ServiceError
-from sifa.portal.citizen import jsonschema_forms as jf
-from sifa.portal.citizen.common import error_list
-from sifa.portal.citizen.drafts import (
-    Routes,
-    answers_summary,
-    bound_fields,
-    checklist,
-    error_links,
-    flow,
-    position,
-    read_situations,
-    schema_of,
-    situation_rows,
-    upload_from_post,
-)
+from sifa.web.journey import Journey, Routes, checklist, flow
 from sifa.workbench.access import staff_required
 from sifa.workbench.forms_window import COMPANY, ItemChoiceForm, WalkInForm
 from sifa.workbench.views.common import error_summary, page, paginate
@@ -113,9 +99,18 @@ def _applicant_name(app: Application) -> str:
     return party.name if party else ""
 
 
-def _step(app: Application, key: str) -> dict[str, Any]:
-    """What every page of the journey shows: the draft, where it is, and whose it is."""
-    return {"app": app, "applicant": _applicant_name(app), "flow": position(app, key, ROUTES)}
+WINDOW = Journey(
+    routes=ROUTES,
+    templates={
+        "situations": "workbench/window/situations.html",
+        "form": "workbench/window/form.html",
+        "materials": "workbench/window/materials.html",
+        "check": "workbench/window/check.html",
+    },
+    render=_window_page,
+    draft=_draft,
+    shows=lambda app: {"applicant": _applicant_name(app)},  # a busy window must not mix up two people
+)
 
 
 # --- start: my walk-in applications, and which item -------------------------------------------
@@ -198,86 +193,10 @@ def _prefilled(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# --- 情形, form steps, materials (the portal's journey under workbench addresses) ------------------
+# --- 情形, form steps, materials (sifa.web.journey under workbench addresses) ---------------------
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@staff_required
-def situations_view(request: HttpRequest, app_id: Any) -> HttpResponse:
-    app = _draft(request, app_id)
-    if isinstance(app, HttpResponse):
-        return app
-    answers, errors = dict(app.situation_answers or {}), {}
-    if request.method == "POST":
-        answers, errors = read_situations(app, request.POST)
-        if not errors:
-            services.update_draft(app, actor=request.user, situation_answers=answers)
-            return redirect(position(app, "situations", ROUTES)["next"]["url"])
-    context = {
-        **_step(app, "situations"),
-        "questions": situation_rows(app, answers, errors),
-        "errors": error_list(errors, {code: f"#s-{code}-0" for code in errors}),
-    }
-    return _window_page(request, "workbench/window/situations.html", context, status=400 if errors else 200)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@staff_required
-def form_view(request: HttpRequest, app_id: Any, step: int) -> HttpResponse:
-    app = _draft(request, app_id)
-    if isinstance(app, HttpResponse):
-        return app
-    schema = schema_of(app)
-    steps = jf.steps_of(schema)
-    if not 1 <= step <= len(steps):
-        return redirect("workbench-window-check", app_id=app.pk)
-    current = steps[step - 1]
-    errors: dict[str, str] = {}
-    posted = None
-    if request.method == "POST":
-        data, errors = jf.read_fields(current.fields, request.POST, app.form_data or {}, schema)
-        if not errors:
-            services.update_draft(app, actor=request.user, form_data=data)
-            return redirect(position(app, f"form-{step}", ROUTES)["next"]["url"])
-        posted = request.POST
-    context = {
-        **_step(app, f"form-{step}"),
-        "step": current,
-        "fields": bound_fields(current.fields, app.form_data or {}, errors, posted),
-        "errors": error_list(errors),
-    }
-    return _window_page(request, "workbench/window/form.html", context, status=400 if errors else 200)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@staff_required
-def materials_view(request: HttpRequest, app_id: Any) -> HttpResponse:
-    app = _draft(request, app_id)
-    if isinstance(app, HttpResponse):
-        return app
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        errors = upload_from_post(request, app)
-        if not errors:
-            anchor = f"#m-{request.POST['material']}"
-            return redirect(reverse("workbench-window-materials", args=[app.pk]) + anchor)
-    context = {
-        **_step(app, "materials"),
-        "checklist": [
-            {
-                **row,
-                "error": errors.get(f"m-{row['material']}-file", ""),
-                "date_error": errors.get(f"m-{row['material']}-valid-until", ""),
-            }
-            for row in checklist(app, ROUTES)
-        ],
-        "errors": [{"href": "#" + key, "message": message} for key, message in errors.items()],
-        "upload_url": reverse("workbench-window-materials", args=[app.pk]),
-    }
-    return _window_page(request, "workbench/window/materials.html", context, status=400 if errors else 200)
+situations_view, form_view, materials_view = WINDOW.step_views(staff_required)
 
 
 @require_safe
@@ -293,17 +212,6 @@ def file_view(request: HttpRequest, app_id: Any, material_id: str) -> HttpRespon
 # --- check, submit, receipt --------------------------------------------------------------------
 
 
-def _check_context(app: Application) -> dict[str, Any]:
-    return {
-        **_step(app, "check"),
-        "summary": answers_summary(app, ROUTES),
-        "checklist": checklist(app, ROUTES),
-        "situations_url": reverse("workbench-window-situations", args=[app.pk]),
-        "materials_url": reverse("workbench-window-materials", args=[app.pk]),
-        "errors": [],
-    }
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 @staff_required
@@ -312,30 +220,13 @@ def check_view(request: HttpRequest, app_id: Any) -> HttpResponse:
     if request.method == "GET" and app.status != ApplicationStatus.DRAFT:
         return redirect("workbench-window-receipt", app_id=app.pk)
     if request.method == "GET":
-        return _window_page(request, "workbench/window/check.html", _check_context(app))
-
-    def run() -> tuple[int, dict[str, Any]]:
-        submitted, code = services.submit(app, actor=request.user)
-        return 201, {"number": submitted.number, "query_code": code, "id": str(submitted.pk)}
-
+        return WINDOW.check(request, app)
     try:
-        services.idempotent(
-            user=request.user,
-            key=selectors.WINDOW_SUBMIT_KEY.format(pk=app.pk),
-            scope=f"applications.submit:{app.pk}",
-            payload={"application": str(app.pk)},
-            run=run,
-        )
+        answer = WINDOW.submit(request, app, selectors.WINDOW_SUBMIT_KEY.format(pk=app.pk))
     except ServiceError as refused:
-        if not refused.errors:
-            return _refused(request, refused)
-        app.refresh_from_db()
-        context = {
-            **_check_context(app),
-            "errors": error_links(app, refused.errors, ROUTES),
-            "error_title": refused.message,
-        }
-        return _window_page(request, "workbench/window/check.html", context, status=400)
+        return _refused(request, refused)
+    if isinstance(answer, HttpResponse):
+        return answer
     return redirect("workbench-window-receipt", app_id=app.pk)
 
 

@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sifa.portal.citizen import jsonschema_forms as jf
+from sifa.web import jsonschema_forms as jf
 
 names = st.lists(st.from_regex(r"[a-z][a-z_]{0,11}", fullmatch=True), min_size=1, max_size=12, unique=True)
 
