@@ -103,6 +103,7 @@ class ChainVerification:
             "broken_seq": self.broken_seq,
             "reason": self.reason,
             "anchors_checked": self.anchors_checked,
+            "anchors_rewritten": self.anchors_rewritten,
         }
 
 
