@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from django.apps import apps
+
 
 @dataclass(frozen=True)
 class ObjectType:
@@ -143,8 +145,6 @@ def type_name(object_type: str) -> str:
     entry = OBJECT_TYPES.get(object_type)
     if entry is not None and entry.name:
         return entry.name
-    from django.apps import apps
-
     try:
         return str(apps.get_model(object_type)._meta.verbose_name)
     except (LookupError, ValueError):
