@@ -82,6 +82,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.name", default=None, read_only=True)
     role_label = serializers.SerializerMethodField()
     action_label = serializers.SerializerMethodField()
+    object_type_label = serializers.SerializerMethodField(
+        help_text="对象类型的中文名称（如 办件、电子印章证书）"
+    )
     result_label = serializers.CharField(source="get_result_display", read_only=True)
 
     class Meta:
@@ -96,6 +99,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "action",
             "action_label",
             "object_type",
+            "object_type_label",
             "object_id",
             "result",
             "result_label",
@@ -111,6 +115,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     def get_action_label(self, obj: AuditEvent) -> str:
         return action_label(obj.action)
+
+    def get_object_type_label(self, obj: AuditEvent) -> str:
+        return data_type_label(obj.object_type) if obj.object_type else ""
 
 
 class NewestFirst(CursorPagination):
@@ -221,6 +228,9 @@ class ChainVerificationSerializer(serializers.Serializer):
     broken_seq = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField()
     anchors_checked = serializers.IntegerField()
+    anchors_rewritten = serializers.IntegerField(
+        help_text="其中所指记录已被有记载的审计链重写（对象命名迁移）改写、按重写事件记载的新旧哈希核对的锚点数"
+    )
 
 
 class AuditVerifyView(APIView):

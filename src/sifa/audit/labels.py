@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.apps import apps
-
+from sifa.audit.subjects import type_name
 from sifa.organisations.models import Role
 
 _LABELS: dict[str, str] = {
@@ -36,6 +35,7 @@ _LABELS: dict[str, str] = {
     # the audit trail itself: audit administrators' own reads are audited too
     "audit.events_read": "查阅审计记录",
     "audit.verified": "核验审计链",
+    "audit.chain_rewritten": "重写审计链（对象命名迁移）",
 }
 
 
@@ -58,8 +58,7 @@ def role_label(value: str) -> str:
 
 
 def data_type_label(object_type: str) -> str:
-    """``accounts.NaturalPerson`` → the model's verbose name (自然人); other values unchanged."""
-    try:
-        return str(apps.get_model(object_type)._meta.verbose_name)
-    except (LookupError, ValueError):
-        return object_type
+    """``accounts.NaturalPerson`` → the model's verbose name (自然人), a pseudo-type's Chinese name
+    (``documents.SealCertificate`` → 电子印章证书, from :data:`sifa.audit.subjects.OBJECT_TYPES`);
+    other values unchanged."""
+    return type_name(object_type)

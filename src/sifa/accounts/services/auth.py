@@ -81,8 +81,7 @@ def _audit_login(result: str, *, user: User | None, method: str, reason: str = "
     audit.record(
         "auth.login",
         actor=user,
-        object_type="accounts.User",
-        object_id=str(user.public_id) if user else "",
+        subject=user or User,  # an unknown account: the type, no id
         result=result,
         scope_path=user.scope_path if user else "",
         detail=detail,
@@ -183,8 +182,7 @@ def send_sms_code(phone: str) -> None:
         audit.record(
             "auth.sms_code",
             actor=user,
-            object_type="accounts.User",
-            object_id=str(user.public_id) if user else "",
+            subject=user or User,  # an unknown account: the type, no id
             scope_path=user.scope_path if user else "",
         )
 
@@ -241,8 +239,7 @@ def issue_api_token(user: User) -> tuple[str, ApiToken]:
         audit.record(
             "auth.token_issued",
             actor=user,
-            object_type="accounts.ApiToken",
-            object_id=str(token.pk),
+            subject=token,
             scope_path=user.scope_path,
             detail={"prefix": token.prefix},
         )
@@ -257,8 +254,7 @@ def revoke_api_token(token: ApiToken, *, by: User) -> None:
         audit.record(
             "auth.token_revoked",
             actor=by,
-            object_type="accounts.ApiToken",
-            object_id=str(token.pk),
+            subject=token,
             scope_path=by.scope_path,
         )
 
@@ -267,7 +263,6 @@ def record_logout(user: User) -> None:
     audit.record(
         "auth.logout",
         actor=user,
-        object_type="accounts.User",
-        object_id=str(user.public_id),
+        subject=user,
         scope_path=user.scope_path,
     )

@@ -145,8 +145,7 @@ def create_mandate(
         audit.record(
             "account.create_mandate",
             actor=by or principal,
-            object_type="accounts.Mandate",
-            object_id=str(mandate.id),
+            subject=mandate,
             scope_path=mandate.scope_path,
             detail={
                 "scope": mandate.scope,
@@ -175,8 +174,7 @@ def revoke_mandate(mandate: Mandate, *, by: User) -> Mandate:
         audit.record(
             "account.revoke_mandate",
             actor=by,
-            object_type="accounts.Mandate",
-            object_id=str(locked.id),
+            subject=locked,
             scope_path=locked.scope_path,
             detail={"by": "principal" if by.pk == locked.principal_id else "agent"},
         )

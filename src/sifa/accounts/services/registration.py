@@ -54,8 +54,7 @@ def _audit_registration(action: str, holder: NaturalPerson | LegalPerson, region
     audit.record(
         action,
         actor=holder.user,
-        object_type=holder._meta.label,
-        object_id=str(holder.id),
+        subject=holder,
         scope_path=holder.scope_path,
         detail={"region": region.code},
     )

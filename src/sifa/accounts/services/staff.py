@@ -103,8 +103,7 @@ def create_staff(
         audit.record(
             "account.create_staff",
             actor=by,
-            object_type="accounts.User",
-            object_id=str(user.public_id),
+            subject=user,
             scope_path=user.scope_path,
             detail={"roles": roles},
         )
@@ -131,8 +130,7 @@ def _audit_role(action: str, user: User, organisation: Organisation, role: str, 
         action,
         actor=by,
         organisation=organisation,
-        object_type="accounts.User",
-        object_id=str(user.public_id),
+        subject=user,
         scope_path=organisation.path,
         detail={"role": str(role)},
     )
@@ -156,8 +154,7 @@ def add_totp_device(user: User, *, key_hex: str | None = None, name: str = "èº«ä
         device.save()
         audit.record(
             "account.add_totp_device",
-            object_type="accounts.User",
-            object_id=str(user.public_id),
+            subject=user,
             scope_path=user.scope_path,
         )
     return device

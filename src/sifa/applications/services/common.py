@@ -94,8 +94,7 @@ def audit(action: str, application: Application, actor: Any, detail: dict[str, A
         f"application.{action}",
         actor=actor,
         organisation=application.accepting_organisation_id,
-        object_type="applications.Application",
-        object_id=application.number or str(application.pk),
+        subject=application,
         detail=detail or {},
         scope_path=application.scope_path,
     )

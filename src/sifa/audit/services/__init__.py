@@ -2,12 +2,22 @@
 
 ``events`` appends one hash-chained event per command (:func:`record`, imported everywhere as
 ``sifa.audit.services.record``, inside the command's transaction); ``access`` logs a staff read
-of personal data (:func:`record_access`). The hashing itself is :mod:`sifa.audit.hashing`, shared
-with the verifier :mod:`sifa.audit.chain`.
+of personal data (:func:`record_access`). What an event is about is named by one rule,
+:mod:`sifa.audit.subjects` (``AuditSubject``, ``subject_of``). The hashing itself is
+:mod:`sifa.audit.hashing`, shared with the verifier :mod:`sifa.audit.chain`.
 """
 
 from sifa.audit.hashing import GENESIS_HASH, canonical_event, chain_hash
 from sifa.audit.services.access import record_access
 from sifa.audit.services.events import record
+from sifa.audit.subjects import AuditSubject, subject_of
 
-__all__ = ["GENESIS_HASH", "canonical_event", "chain_hash", "record", "record_access"]
+__all__ = [
+    "GENESIS_HASH",
+    "AuditSubject",
+    "canonical_event",
+    "chain_hash",
+    "record",
+    "record_access",
+    "subject_of",
+]

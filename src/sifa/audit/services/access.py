@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from sifa.audit.models import PersonalDataAccess
 from sifa.audit.services.events import fit
+from sifa.audit.subjects import check_type
 from sifa.organisations.scope import Actor, actor_for, attributed_membership
 
 
@@ -35,8 +36,11 @@ def record_access(
     and role the read is credited to are decided here, by the one rule
     :func:`~sifa.organisations.scope.attributed_membership` over the reader's memberships
     (``actor``, built from ``reader`` when not given; ``roles`` and ``from_below`` as there): the
-    membership nearest above the data, never an unrelated organisation.
+    membership nearest above the data, never an unrelated organisation. ``object_type`` is the
+    kind of data read, named by the audit rule (``accounts.NaturalPerson``; registered in
+    :data:`sifa.audit.subjects.OBJECT_TYPES`).
     """
+    check_type(object_type)
     if not purpose or not str(purpose).strip():
         raise ValueError("a personal-data read needs a purpose (个人信息保护法 §6 目的限定)")
     grant = attributed_membership(

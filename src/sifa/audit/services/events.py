@@ -21,6 +21,7 @@ from django.utils.ipv6 import clean_ipv6_address
 from sifa.audit import context
 from sifa.audit.hashing import GENESIS_HASH, chain_hash
 from sifa.audit.models import AuditEvent, AuditResult
+from sifa.audit.subjects import subject_of
 
 _PG_LOCK_KEY = 0x5F1FA  # pg_advisory_xact_lock key reserved for audit appends
 NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the same on SQLite
@@ -87,8 +88,7 @@ def record(
     actor: Any = None,
     organisation: Any = None,
     role: str = "",
-    object_type: str = "",
-    object_id: str = "",
+    subject: Any = None,
     result: str = AuditResult.SUCCESS,
     detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
@@ -96,6 +96,9 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain (inside the caller's transaction, or its own).
 
+    ``subject`` is what the event is about: a model instance, a model class (a batch of rows) or
+    an :class:`~sifa.audit.subjects.AuditSubject`; :func:`~sifa.audit.subjects.subject_of` names
+    it by the one rule (``app_label.ModelName`` + public id) and refuses unregistered types.
     ``actor`` defaults to the request's authenticated user, ``ip_address`` to its peer address
     and ``scope_path`` to the actor's. ``result`` must be an :class:`AuditResult` value.
     """
@@ -103,6 +106,7 @@ def record(
         raise ValueError(f"audit result must be one of {AuditResult.values}, got {result!r}")
     if not action:
         raise ValueError("audit action is required")
+    object_type, object_id = subject_of(subject)
     ctx = context.current()
     if actor is None and ctx.user is not None and getattr(ctx.user, "is_authenticated", False):
         actor = ctx.user

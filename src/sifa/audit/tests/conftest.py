@@ -11,6 +11,7 @@ from django.db import connection
 from sifa.accounts.models import User
 from sifa.audit import services, triggers
 from sifa.audit.models import AuditEvent
+from sifa.audit.subjects import AuditSubject
 from sifa.organisations.models import Membership, Organisation, OrganisationKind, OrganisationLevel, Role
 
 
@@ -35,11 +36,18 @@ def raw(sql: str, params: list | None = None) -> None:
         cursor.execute(sql, params or [])
 
 
+def case(number: str) -> AuditSubject:
+    """An application named by its number, without building one."""
+    return AuditSubject("applications.Application", number)
+
+
+def account(ref: str) -> AuditSubject:
+    """An account named by its public id, without building one."""
+    return AuditSubject("accounts.User", ref)
+
+
 def make_chain(n: int) -> list[AuditEvent]:
-    return [
-        services.record("test.step", object_type="case", object_id=f"C{i}", detail={"step": i})
-        for i in range(1, n + 1)
-    ]
+    return [services.record("test.step", subject=case(f"C{i}"), detail={"step": i}) for i in range(1, n + 1)]
 
 
 @pytest.fixture

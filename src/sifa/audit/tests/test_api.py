@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from sifa.audit import services
 from sifa.audit.models import AuditEvent
-from sifa.audit.tests.conftest import raw, triggers_dropped
+from sifa.audit.tests.conftest import account, case, raw, triggers_dropped
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.audit.tests.urls"), pytest.mark.smoke]
 
@@ -87,9 +87,9 @@ def test_a_citizen_is_refused_too(citizen):
 
 
 def test_an_audit_admin_reads_only_their_subtree(auditor_zj):
-    services.record("case.accept", object_id="ZJ-1", scope_path="/1/2/3/")
-    services.record("case.accept", object_id="JS-1", scope_path="/1/4/")
-    services.record("auth.login", object_id="NOBODY", scope_path="")
+    services.record("case.accept", subject=case("ZJ-1"), scope_path="/1/2/3/")
+    services.record("case.accept", subject=case("JS-1"), scope_path="/1/4/")
+    services.record("auth.login", subject=account("NOBODY"), scope_path="")
 
     response = client_for(auditor_zj).get("/api/v1/audit/events/")
 
@@ -100,8 +100,8 @@ def test_an_audit_admin_reads_only_their_subtree(auditor_zj):
 
 
 def test_a_root_audit_admin_also_reads_events_without_a_jurisdiction(auditor_root):
-    services.record("auth.login", object_id="NOBODY", scope_path="")
-    services.record("case.accept", object_id="JS-1", scope_path="/1/4/")
+    services.record("auth.login", subject=account("NOBODY"), scope_path="")
+    services.record("case.accept", subject=case("JS-1"), scope_path="/1/4/")
     rows = client_for(auditor_root).get("/api/v1/audit/events/").json()["results"]
     assert {row["object_id"] for row in rows} >= {"NOBODY", "JS-1"}
     login = next(row for row in rows if row["object_id"] == "NOBODY")
@@ -109,9 +109,9 @@ def test_a_root_audit_admin_also_reads_events_without_a_jurisdiction(auditor_roo
 
 
 def test_filters_narrow_the_trail(auditor_root, citizen):
-    services.record("auth.login", actor=citizen, object_id="A")
-    services.record("auth.logout", actor=citizen, object_id="B")
-    services.record("auth.login", object_id="C", scope_path="/1/")
+    services.record("auth.login", actor=citizen, subject=account("A"))
+    services.record("auth.logout", actor=citizen, subject=account("B"))
+    services.record("auth.login", subject=account("C"), scope_path="/1/")
     client = client_for(auditor_root)
 
     def ids(query: str) -> list[str]:
@@ -148,7 +148,7 @@ def test_reading_the_trail_is_itself_audited(auditor_zj, orgs):
 
 def test_pages_follow_a_cursor(auditor_root):
     for i in range(5):
-        services.record("case.step", object_id=str(i), scope_path="/1/")
+        services.record("case.step", subject=case(str(i)), scope_path="/1/")
     client = client_for(auditor_root)
     first = client.get("/api/v1/audit/events/?action=case.step&page_size=3").json()
     second = client.get(first["next"]).json()
@@ -161,7 +161,7 @@ def test_pages_follow_a_cursor(auditor_root):
 
 def test_verify_reports_the_chain_state(auditor_zj, reviewer):
     for i in range(3):
-        services.record("case.step", object_id=str(i))
+        services.record("case.step", subject=case(str(i)))
     client = client_for(auditor_zj)
     body = client.get("/api/v1/audit/verify/").json()
     assert body["ok"] is True and body["count"] == 3 and body["message"] == "审计链完整：共 3 条"

@@ -13,6 +13,7 @@ from sifa.audit import services
 from sifa.audit.chain import Anchor, read_anchors, verify_chain, write_anchor
 from sifa.audit.hashing import GENESIS_HASH, chain_hash
 from sifa.audit.models import AuditEvent
+from sifa.audit.subjects import AuditSubject
 from sifa.audit.tests.conftest import make_chain, raw, triggers_dropped
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
@@ -33,8 +34,7 @@ def test_stored_event_hashes_the_same_as_when_written(reviewer, orgs):
         actor=reviewer,
         organisation=orgs["hangzhou"],
         role="reviewer",
-        object_type="applications.Application",
-        object_id="X" * 300,
+        subject=AuditSubject("applications.Application", "X" * 300),
         detail={
             "when": dt.date(2026, 1, 31),
             "id": uuid.UUID(int=7),

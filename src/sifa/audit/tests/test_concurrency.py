@@ -11,6 +11,7 @@ from django.db.models import Count
 from sifa.audit import services
 from sifa.audit.chain import verify_chain
 from sifa.audit.models import AuditEvent
+from sifa.audit.tests.conftest import case
 
 THREADS = 4
 APPENDS = 25
@@ -31,7 +32,7 @@ def test_four_writers_append_one_unforked_chain():
         try:
             start.wait()
             for i in range(appends):
-                services.record("test.concurrent", object_id=f"{number}-{i}")
+                services.record("test.concurrent", subject=case(f"{number}-{i}"))
         except BaseException as exc:  # reported to the main thread below
             errors.append(exc)
         finally:

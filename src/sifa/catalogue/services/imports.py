@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.dateparse import parse_datetime
 
-from sifa.audit.services import record
+from sifa.audit.services import AuditSubject, record
 from sifa.catalogue.models import (
     CatalogueItem,
     Fee,
@@ -146,8 +146,7 @@ def import_catalogue(data: Any, *, by: Any = None) -> dict[str, int]:
     record(
         "catalogue.import",
         actor=by,
-        object_type="catalogue.catalogue",
-        object_id=data.get("exported_at", ""),
+        subject=AuditSubject("catalogue.Catalogue", data.get("exported_at", "")),
         detail=counts,
     )
     return counts

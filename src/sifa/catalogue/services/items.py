@@ -75,16 +75,17 @@ def _authorise(user: Any, owner: Organisation, system: bool) -> None:
 
 
 def audit_item(
-    action: str, user: Any, item: CatalogueItem, object_id: str, detail: dict | None = None
+    action: str, user: Any, subject: CatalogueItem | ItemVersion, detail: dict | None = None
 ) -> None:
-    """The audit event ``catalogue.<action>`` of a change to ``item``, in the caller's transaction."""
+    """The audit event ``catalogue.<action>`` of a change to an item or one of its versions, in the
+    caller's transaction (the event names the version when a version changed)."""
+    item = subject.item if isinstance(subject, ItemVersion) else subject
     record(
         f"catalogue.{action}",
         actor=user,
         organisation=item.owner,
         role=Role.CATALOGUE_ADMIN if user is not None else "",
-        object_type="catalogue.item",
-        object_id=object_id,
+        subject=subject,
         detail=detail or {},
         scope_path=item.owner.path,
     )
@@ -182,7 +183,7 @@ def create_item(
     if errors:
         raise _invalid(errors)
     item.save()
-    audit_item("item.create", by, item, item.basic_code, {"name": name})
+    audit_item("item.create", by, item, {"name": name})
     return item
 
 
@@ -207,9 +208,7 @@ def new_draft(item: CatalogueItem, *, by: Any = None, system: bool = False) -> I
     draft.save()
     if base is not None:
         _copy_children(base, draft)
-    audit_item(
-        "version.draft", by, item, f"{item.basic_code}/v{number}", {"from": base.number if base else None}
-    )
+    audit_item("version.draft", by, draft, {"from": base.number if base else None})
     return draft
 
 
@@ -272,7 +271,7 @@ def update_draft(
         ProcessDefinition.objects.update_or_create(
             version=version, defaults={"bpmn_file": fields["bpmn_file"]}
         )
-    audit_item("version.update", by, item, f"{item.basic_code}/v{version.number}", {"fields": sorted(fields)})
+    audit_item("version.update", by, version, {"fields": sorted(fields)})
     return version
 
 
@@ -334,9 +333,7 @@ def add_child(version: ItemVersion, kind: str, data: dict[str, Any], *, by: Any 
         raise ServiceError("catalogue.unknown_child", "不支持的子项类型")
     row = model(process=_draft_process(version)) if model is Stage else model(version=version)
     row = _save_child(row, data, kind)
-    audit_item(
-        f"{kind}.add", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk}
-    )
+    audit_item(f"{kind}.add", by, version, {"id": row.pk})
     return row
 
 
@@ -347,9 +344,7 @@ def update_child(row: models.Model, data: dict[str, Any], *, by: Any = None, sys
     _require_draft(version)
     kind = _CHILD_KINDS[type(row)]
     row = _save_child(type(row).objects.get(pk=row.pk), data, kind)
-    audit_item(
-        f"{kind}.update", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": row.pk}
-    )
+    audit_item(f"{kind}.update", by, version, {"id": row.pk})
     return row
 
 
@@ -360,7 +355,7 @@ def remove_child(row: models.Model, *, by: Any = None, system: bool = False) -> 
     _require_draft(version)
     kind, pk = _CHILD_KINDS[type(row)], row.pk
     row.delete()
-    audit_item(f"{kind}.remove", by, version.item, f"{version.item.basic_code}/v{version.number}", {"id": pk})
+    audit_item(f"{kind}.remove", by, version, {"id": pk})
 
 
 _CHILD_MODELS: dict[str, type[models.Model]] = {
@@ -400,13 +395,7 @@ def publish_version(version: ItemVersion, *, by: Any = None, system: bool = Fals
     ImplementationEntry.objects.filter(item=item).update(version=version, updated_at=now)
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
     index_item(item)
-    audit_item(
-        "version.publish",
-        by,
-        item,
-        f"{item.basic_code}/v{version.number}",
-        {"superseded": live.number if live else None},
-    )
+    audit_item("version.publish", by, version, {"superseded": live.number if live else None})
     return version
 
 
@@ -424,5 +413,5 @@ def withdraw_version(version: ItemVersion, *, by: Any = None, system: bool = Fal
     version.save()
     ImplementationEntry.objects.filter(item=item).update(updated_at=now)
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
-    audit_item("version.withdraw", by, item, f"{item.basic_code}/v{version.number}")
+    audit_item("version.withdraw", by, version)
     return version

@@ -218,6 +218,6 @@ def generate_entries(result: LoadResult | None = None) -> LoadResult:
     with transaction.atomic():
         ImplementationEntry.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         for code, count in sorted(created.items()):
-            audit_item("entries.generate", None, items[code], code, {"entries_created": count})
+            audit_item("entries.generate", None, items[code], {"entries_created": count})
     result.entries_created += len(rows)
     return result

@@ -149,7 +149,7 @@ def test_generated_implementation_entries_are_audited_per_item(cat):
     entries = ImplementationEntry.objects.filter(item__basic_code=LAWYER_FULL_TIME).order_by("pk")
     assert per_item[LAWYER_FULL_TIME] == entries.count() > 0
     event = events.get(object_id=LAWYER_FULL_TIME)
-    assert event.object_type == "catalogue.item" and event.actor is None
+    assert event.object_type == "catalogue.CatalogueItem" and event.actor is None
     assert event.scope_path == cat["orgs"]["ministry"].path
     entries.last().delete()
     assert generate_entries().entries_created == 1

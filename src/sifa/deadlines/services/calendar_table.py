@@ -135,9 +135,13 @@ def seed_calendar(from_year: int | None = None, to_year: int | None = None) -> S
         if created or updated:
             record(
                 "deadlines.calendar.seed",
-                object_type="CalendarYear",
-                object_id=f"{from_year}-{to_year}",
-                detail={"source": CHINESE_CALENDAR_SOURCE, "created": created, "updated": updated},
+                subject=CalendarYear,  # a batch of years: named in the detail
+                detail={
+                    "years": f"{from_year}-{to_year}",
+                    "source": CHINESE_CALENDAR_SOURCE,
+                    "created": created,
+                    "updated": updated,
+                },
             )
     _forget(None)
     return SeedResult(years, created, updated, unchanged, kept)
@@ -211,8 +215,7 @@ def set_day(
         record(
             "deadlines.calendar_day.set",
             actor=actor,
-            object_type="CalendarDay",
-            object_id=day.isoformat(),
+            subject=row,
             detail={
                 "before": before,
                 "after": {"is_workday": row.is_workday, "kind": kind, "holiday_name": holiday_name},
@@ -259,8 +262,7 @@ def define_year(
         record(
             "deadlines.calendar_year.define",
             actor=actor,
-            object_type="CalendarYear",
-            object_id=str(year),
+            subject=row,
             detail={"holidays": len(holidays), "makeup_workdays": len(makeup_workdays)},
         )
     row.refresh_from_db()

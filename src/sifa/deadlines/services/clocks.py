@@ -206,8 +206,7 @@ def audit_clock(action: str, state: ClockState, actor: Any, detail: dict[str, An
     record(
         action,
         actor=actor,
-        object_type="ClockState",
-        object_id=str(state.pk),
+        subject=state,
         scope_path=state.scope_path,
         detail={
             "subject": f"{state.subject_type}:{state.subject_id}",

@@ -70,8 +70,7 @@ def save_notice_draft(
         record(
             "deadlines.calendar_notice.save",
             actor=user,
-            object_type="CalendarNotice",
-            object_id=str(notice.pk),
+            subject=notice,
             detail={
                 "year": year,
                 "document_number": notice.document_number,
@@ -119,8 +118,7 @@ def publish_notice(user: Any, notice_id: int) -> CalendarNotice:
         record(
             "deadlines.calendar_notice.publish",
             actor=user,
-            object_type="CalendarNotice",
-            object_id=str(notice.pk),
+            subject=notice,
             detail={
                 "year": notice.year,
                 "document_number": notice.document_number,

@@ -112,8 +112,7 @@ def recompute_open_clocks(today: dt.date | None = None, *, batch_size: int = BAT
             if stamped:
                 record(
                     "deadlines.calendar_notice.recompute",
-                    object_type="CalendarNotice",
-                    object_id=str(notice.pk),
+                    subject=notice,
                     detail={
                         "year": notice.year,
                         "document_number": notice.document_number,

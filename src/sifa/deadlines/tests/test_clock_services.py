@@ -58,7 +58,9 @@ def test_suspension_of_n_working_days_moves_the_stored_deadline_by_n(seeded):
         state = services.resume_clock(state.pk, on=D(2026, 10, 15))
     assert not state.paused and state.due_on == D(2026, 11, 4)  # 3 working days later than 10/30
     assert state.version == 3
-    assert list(AuditEvent.objects.filter(object_type="ClockState").values_list("action", flat=True)) == [
+    assert list(
+        AuditEvent.objects.filter(object_type="deadlines.ClockState").values_list("action", flat=True)
+    ) == [
         "deadlines.clock.start",
         "deadlines.clock.suspend",
         "deadlines.clock.resume",

@@ -280,7 +280,7 @@ def test_due_dates_moved_by_a_published_notice_are_audited_with_their_cause(
     with django_capture_on_commit_callbacks(execute=True):
         services.publish_notice(admin, notice.pk)
     moved = AuditEvent.objects.get(action="deadlines.clock.due_date_moved")
-    assert (moved.object_type, moved.object_id) == ("ClockState", str(reaching.pk))
+    assert (moved.object_type, moved.object_id) == ("deadlines.ClockState", str(reaching.pk))
     assert moved.scope_path == reaching.scope_path and moved.actor is None
     assert (moved.detail["before"], moved.detail["after"], moved.detail["provisional"]) == (
         "2027-01-05",

@@ -204,8 +204,7 @@ def issue_document(
             "documents.issue",
             actor=actor,
             organisation=organisation,
-            object_type="document",
-            object_id=str(document.public_id),
+            subject=document,
             scope_path=document.scope_path,
             detail={
                 "kind": kind,

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
-from sifa.audit.services import record
+from sifa.audit.services import AuditSubject, record
 from sifa.core.errors import NotFound
 from sifa.documents.ca import SealAuthority, SealCredentials, default_authority
 from sifa.organisations.models import Organisation
@@ -35,8 +35,7 @@ def rotate_seal(uscc: str, *, actor: Any = None, authority: SealAuthority | None
             "documents.seal.rotate",
             actor=actor,
             organisation=organisation,
-            object_type="seal_certificate",
-            object_id=credentials.serial_hex,
+            subject=AuditSubject("documents.SealCertificate", credentials.serial_hex),
             scope_path=organisation.path,
             detail={
                 "uscc": uscc,

@@ -141,7 +141,10 @@ def test_rotating_a_seal_is_audited_with_the_new_serial(orgs, capsys):
     assert "新的印章证书" in capsys.readouterr().out
     newest = default_authority().seal_certificates(XIHU_USCC)[0]
     event = AuditEvent.objects.get(action="documents.seal.rotate")
-    assert (event.object_type, event.object_id) == ("seal_certificate", format(newest.serial_number, "x"))
+    assert (event.object_type, event.object_id) == (
+        "documents.SealCertificate",
+        format(newest.serial_number, "x"),
+    )
     assert event.organisation == orgs["county"] and event.scope_path == orgs["county"].path
     assert event.detail["not_valid_after"] == newest.not_valid_after_utc.isoformat()
     with pytest.raises(CommandError, match=r"\[documents.unknown_organisation\]"):

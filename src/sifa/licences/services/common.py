@@ -241,8 +241,7 @@ def audit(action: str, licence: Licence, actor: Any, **detail: Any) -> None:
         action,
         actor=actor,
         organisation=licence.issuer_id,
-        object_type="licences.Licence",
-        object_id=licence.identifier,
+        subject=licence,
         scope_path=licence.scope_path,
         detail={"number": licence.number, "key_id": licence.key_id, "status": licence.status, **detail},
     )

@@ -44,7 +44,7 @@ def load_licence_types() -> tuple[int, int]:
             record(
                 "licence.types_loaded",
                 organisation=definer,
-                object_type="licences.LicenceType",
+                subject=LicenceType,  # a batch: the keys are in the detail
                 scope_path=definer.path,
                 detail={"created": created, "updated": updated},
             )

@@ -40,8 +40,7 @@ def _audit(action: str, authorisation: LicenceAuthorisation, holder: Any, **deta
     record(
         action,
         actor=holder,
-        object_type="licences.LicenceAuthorisation",
-        object_id=str(authorisation.id),
+        subject=authorisation,
         scope_path=licence.scope_path,
         detail={"licence": licence.identifier, **detail},
     )

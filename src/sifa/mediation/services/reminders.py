@@ -44,8 +44,7 @@ def _audit(action: str, case: MediationCase, detail: dict) -> None:
     application = case.application
     record(
         f"mediation.{action}",
-        object_type="Application",
-        object_id=str(application.number or application.pk),
+        subject=application,
         scope_path=case.scope_path,
         detail=detail,
     )

@@ -34,13 +34,18 @@ def _require_keeper(user: Any, office: Organisation) -> None:
         )
 
 
-def _audit(action: str, user: Any, office: Organisation, object_id: str, detail: dict[str, Any]) -> None:
+def _audit(
+    action: str,
+    user: Any,
+    office: Organisation,
+    subject: MediationCommittee | Mediator,
+    detail: dict[str, Any],
+) -> None:
     record(
         f"mediation.{action}",
         actor=user,
         organisation=office,
-        object_type="mediation.roster",
-        object_id=object_id,
+        subject=subject,
         scope_path=office.path,
         detail=detail,
     )
@@ -65,7 +70,7 @@ def create_committee(user: Any, office: Organisation, *, name: str, kind: str) -
             committee = MediationCommittee.objects.create(organisation=office, name=name, kind=kind)
     except IntegrityError:
         raise invalid([problem("name", "duplicate", f"名册中已有“{name}”")]) from None
-    _audit("committee.create", user, office, str(committee.pk), {"name": name, "kind": kind})
+    _audit("committee.create", user, office, committee, {"name": name, "kind": kind})
     return committee
 
 
@@ -91,7 +96,7 @@ def add_mediator(
     mediator = Mediator.objects.create(
         committee=committee, name=name, position=position, specialties=specialties
     )
-    _audit("mediator.add", user, office, str(mediator.pk), {"name": name, "committee": committee.name})
+    _audit("mediator.add", user, office, mediator, {"name": name, "committee": committee.name})
     return mediator
 
 
@@ -103,5 +108,5 @@ def set_mediator_active(user: Any, mediator: Mediator, active: bool) -> Mediator
     if mediator.is_active != active:
         mediator.is_active = active
         mediator.save(update_fields=["is_active"])
-        _audit("mediator.active" if active else "mediator.inactive", user, office, str(mediator.pk), {})
+        _audit("mediator.active" if active else "mediator.inactive", user, office, mediator, {})
     return mediator

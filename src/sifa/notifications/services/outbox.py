@@ -125,8 +125,7 @@ def resend(delivery: Delivery | str, actor: User) -> Delivery:
             actor=actor,
             organisation=membership[0] if membership else None,
             role=membership[1] if membership else "",
-            object_type="notifications.Delivery",
-            object_id=str(target.public_id),
+            subject=target,
             scope_path=target.notification.scope_path,
             detail={"channel": target.channel, "event": target.notification.event, "previous": previous},
         )

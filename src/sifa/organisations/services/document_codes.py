@@ -112,8 +112,7 @@ def set_document_code(user: Any, organisation_id: int, value: Any) -> Organisati
             "organisation.set_document_code",
             actor=user,
             organisation=organisation,
-            object_type="organisations.Organisation",
-            object_id=str(organisation.pk),
+            subject=organisation,
             scope_path=organisation.path,
             detail={"previous": previous, "document_code": code},
         )

@@ -94,7 +94,7 @@ def import_regions(path: Path = REGIONS_FILE) -> SyncResult:
         update_fields=["name", "level", "parent", "vintage"],
     )
     result = SyncResult(created=created, updated=len(changed) - created, unchanged=len(rows) - len(changed))
-    _audit("organisation.regions_imported", "organisations.Region", result, source=path.name)
+    _audit("organisation.regions_imported", Region, result, source=path.name)
     return result
 
 
@@ -178,16 +178,16 @@ def build_organisations() -> SyncResult:
     result = SyncResult(
         created=len(to_create), updated=len(to_update), unchanged=len(specs) - len(to_create) - len(to_update)
     )
-    _audit("organisation.tree_built", "organisations.Organisation", result)
+    _audit("organisation.tree_built", Organisation, result)
     return result
 
 
-def _audit(action: str, object_type: str, result: SyncResult, **detail: str) -> None:
+def _audit(action: str, model: type, result: SyncResult, **detail: str) -> None:
     """One event for a run that changed something (the system acts: no actor, no jurisdiction)."""
     if result.created or result.updated:
         record(
             action,
-            object_type=object_type,
+            subject=model,  # a batch of rows: the type, no id
             detail={"created": result.created, "updated": result.updated, **detail},
         )
 
