@@ -12,7 +12,7 @@ compares the chain with every anchor it finds. In production the anchor file is 
 separate write-once (WORM) store or log server (see docs/audit.md).
 
 A documented rewrite of the chain (migration ``audit.0003_object_names``, see
-:mod:`sifa.audit.renames`) appends a ``audit.chain_rewritten`` event listing, for each anchor it
+:mod:`sifa.audit.services.renames`) appends a ``audit.chain_rewritten`` event listing, for each anchor it
 found on a rewritten row, the anchored (old) hash and the row's new hash; ``verify`` accepts an
 anchor that such an event explains and says how many it accepted that way.
 """
@@ -35,7 +35,7 @@ from sifa.audit.models import AuditEvent
 BATCH_SIZE = 2000
 ANCHOR_FILE = "anchors.jsonl"
 REWRITE_ACTION = "audit.chain_rewritten"
-"""The action of the event a documented chain rewrite appends (see :mod:`sifa.audit.renames`)."""
+"""The action of the event a documented chain rewrite appends (see :mod:`sifa.audit.services.renames`)."""
 
 
 @dataclass(frozen=True)

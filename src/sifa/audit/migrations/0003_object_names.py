@@ -1,6 +1,6 @@
 """Old audit events get the one naming rule for their objects (``app_label.ModelName`` + public id).
 
-The work is :func:`sifa.audit.renames.rewrite_object_names`: it checks the old chain (a broken
+The work is :func:`sifa.audit.services.renames.rewrite_object_names`: it checks the old chain (a broken
 chain is refused), lifts the append-only triggers inside this migration's transaction, renames and
 re-hashes, puts the triggers back, appends an ``audit.chain_rewritten`` event with the old and new
 head and every rewritten anchor, and re-anchors after commit (docs/audit.md, "Renaming old events").
@@ -11,7 +11,7 @@ Reversing it is a no-op: the rewrite event stays, and the chain it describes sta
 
 from django.db import migrations
 
-from sifa.audit.renames import rewrite_object_names
+from sifa.audit.services.renames import rewrite_object_names
 
 
 def forwards(apps, schema_editor):

@@ -1,7 +1,7 @@
 """Migration ``audit.0003_object_names``: old events get the naming rule and the chain stays valid.
 
 The chain is built the old way (rows inserted with the names the code used to write), anchored
-twice, then rewritten by :func:`sifa.audit.renames.rewrite_object_names` — what the migration
+twice, then rewritten by :func:`sifa.audit.services.renames.rewrite_object_names` — what the migration
 runs. Runs on SQLite and on PostgreSQL (``DATABASE_URL``), triggers and all.
 """
 
@@ -20,7 +20,7 @@ from django.utils import timezone
 from sifa.audit.chain import REWRITE_ACTION, Anchor, read_anchors, verify_chain, write_anchor
 from sifa.audit.hashing import GENESIS_HASH, chain_hash
 from sifa.audit.models import AuditEvent
-from sifa.audit.renames import ChainBroken, rewrite_object_names
+from sifa.audit.services.renames import ChainBroken, rewrite_object_names
 from sifa.audit.subjects import OBJECT_TYPES
 from sifa.audit.tests.conftest import raw, triggers_dropped
 

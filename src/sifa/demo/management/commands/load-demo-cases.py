@@ -19,9 +19,7 @@ class Command(BaseCommand):
         for key, application in load_cases().items():
             licence = Licence.objects.filter(application=application).first()
             issued = f"{licence.name} {licence.identifier}" if licence else "（无电子证照）"
-            self.stdout.write(
-                f"{key}: 办件 {application.number} {application.status_label}，{issued}"
-            )
+            self.stdout.write(f"{key}: 办件 {application.number} {application.status_label}，{issued}")
         mandate = load_mandates()
         self.stdout.write(
             f"委托代办：{mandate.principal.display_name} 委托 {mandate.agent.display_name}（至 {mandate.valid_until}）"
