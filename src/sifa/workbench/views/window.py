@@ -44,6 +44,7 @@ from sifa.portal.citizen.drafts import (
     read_situations,
     schema_of,
     situation_rows,
+    situations_of,
     upload_from_post,
 )
 from sifa.workbench.access import staff_required
@@ -208,6 +209,8 @@ def situations_view(request: HttpRequest, app_id: Any) -> HttpResponse:
     app = _draft(request, app_id)
     if isinstance(app, HttpResponse):
         return app
+    if not situations_of(app):  # an item without 情形: the journey starts at the form
+        return redirect(flow(app, ROUTES)[0]["url"])
     answers, errors = dict(app.situation_answers or {}), {}
     if request.method == "POST":
         answers, errors = read_situations(app, request.POST)
