@@ -440,6 +440,27 @@ def test_no_identity_sees_a_canary_of_another_citizen_or_jurisdiction(matrix_wor
     assert not leaks, "\n".join(map(str, leaks))
 
 
+def test_staff_reads_outside_scope_answer_404(matrix_world):
+    """A detail outside a staff member's scope is "not found" — never 403, which would confirm
+    that the row exists. (The citizen space ``/me/`` answers every staff member 403, whatever the
+    address: it confirms nothing.)"""
+    m = matrix_world
+    answers = {}
+    for name, banned in m.forbidden.items():
+        if m.world.users.get(name) is None or m.world.users[name].kind != "staff":
+            continue
+        pages, api = _clients(m, name)
+        for owner, families in banned.items():
+            for family in families:
+                for url in m.owners[owner].details[family]:
+                    if url.startswith("/me/"):
+                        continue
+                    status, _body = _text(pages, api, url)
+                    if status != 404:
+                        answers[(name, url)] = status
+    assert answers == {}
+
+
 def test_every_family_has_canaries_that_their_viewers_do_see(matrix_world):
     """The matrix must not pass by hiding everything: B's rows exist, and someone allowed sees them."""
     m = matrix_world
