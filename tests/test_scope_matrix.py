@@ -1,41 +1,100 @@
-"""Cross-jurisdiction probe (security bar S1): every demo identity × every list endpoint × every
-object of another jurisdiction or another citizen.
+"""Scope matrix (security bar S1): no one sees another citizen's or another jurisdiction's rows, in
+any personal or case model family, through any API list or detail or any page.
 
-The demo data lives in 西湖区 (北山街道); canary accounts live in the second county, 上城区. No
-list endpoint may ever show an identity a row outside its scope, and every detail read of such
-a row answers 404 (never 403, which would confirm the row exists). A mutation run switches the
-subtree predicate off and asserts that the probe then finds leaks, so the probe cannot pass
-vacuously.
+The world is the probes' demo world (``tests/probe_world.py``: 陈明's delivered case, licence and
+documents in 西湖区, accepted at 杭州市). On top, canaries owned by citizen B, 赵金诚 of 上城区: a
+case delivered through the real services (application, materials, documents, licence, messages,
+deliveries), a second case waiting for acceptance (an open work item), a wallet authorisation of
+his licence, a staff read of his data (access log), his person, company and mandate rows. Every
+family has markers — strings that identify its canary rows in any answer (ids, public ids,
+numbers, a distinctive purpose or filename).
+
+:func:`matrix` requests, as each identity (logged in for real: bearer token for the API, the
+login page for pages), every API list endpoint, the pages that list each family, and every detail
+address of every canary it must not see (forged ids), and returns the leaks: a banned marker in a
+body, or a 2xx on a banned detail. The test asserts there are none. The mutation test removes
+one family's scope at a time (``scoped`` returns that model's rows unfiltered, and the family's
+own-rows selectors return every row) and asserts the matrix then reports a leak in that family:
+a family whose leak the matrix cannot see fails there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
+from django.db import transaction
+from django.db.models import QuerySet
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from sifa.accounts import services as accounts
 from sifa.accounts.models import LegalPerson, Mandate, NaturalPerson, User
-from sifa.accounts.services import issue_api_token
 from sifa.accounts.tests import factories
+from sifa.applications.models import Application, ApplicationMaterial
+from sifa.audit.models import PersonalDataAccess
 from sifa.audit.services import record_access
-from sifa.core.db import Subtree
+from sifa.deadlines import db_calendar
+from sifa.demo.cases import LAWYER_FULL_TIME, DemoCase, drive
+from sifa.documents.models import Document
+from sifa.licences import services as licences
+from sifa.licences.models import Licence, LicenceAuthorisation
+from sifa.notifications.models import Delivery, Notification
+from sifa.organisations import scope
+from sifa.organisations.models import Role
+from sifa.workflow.models import WorkItem, WorkItemStatus
+from tests import probe_world
+from tests.probe_world import World
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 NOT_LIST_ENDPOINTS = {"schema/", "docs/"}
+FAMILIES = (
+    "persons",
+    "companies",
+    "mandates",
+    "applications",
+    "materials",
+    "work_items",
+    "documents",
+    "licences",
+    "authorisations",
+    "notifications",
+    "messages",
+    "access_log",
+)
+WINDOW_SEES = ("applications", "materials", "work_items")
+"""一窗受理 (docs/workflow.md, "Who may see and act"): a window clerk sees the cases of every
+organisation above the window, whoever applied; the people's other rows stay closed to them."""
+PAGE_LISTS = (
+    "/me/",
+    "/me/materials/",
+    "/me/messages/",
+    "/me/access-log/",
+    "/me/licences/",
+    "/me/documents/",
+    "/me/mandates/",
+    "/workbench/",
+    "/workbench/overdue/",
+    "/workbench/licences/",
+    "/workbench/deliveries/failed/",
+    "/workbench/window/",
+)
+"""The pages that list a family's rows (a new list page belongs here)."""
 
 
 def list_endpoints() -> list[str]:
     """Every GET endpoint under /api/v1/ that takes no path parameter."""
     found: list[str] = []
 
-    def walk(patterns, prefix: str) -> None:
+    def walk(patterns: Any, prefix: str) -> None:
         for entry in patterns:
             route = str(entry.pattern)
             if isinstance(entry, URLResolver):
@@ -53,160 +112,442 @@ def list_endpoints() -> list[str]:
     )
 
 
-def _client(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        key, _token = issue_api_token(user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
+# --- the canaries -------------------------------------------------------------------------------
 
 
-def _fetch_all(client: APIClient, url: str) -> str:
-    """The text of every page of a list (bounded), or of the single answer."""
-    texts = []
-    next_url: str | None = url
+@dataclass
+class Owner:
+    """A citizen's canary rows: markers per family, and the detail addresses that name them."""
+
+    user: User
+    markers: dict[str, set[str]] = field(default_factory=dict)
+    details: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _owner(user: User) -> Owner:
+    owner = Owner(user)
+    m, d = owner.markers, owner.details
+    person = NaturalPerson.objects.filter(user=user).first()
+    company = LegalPerson.objects.filter(user=user).first()
+    m["persons"] = {str(person.id), person.name, person.id_number_masked} if person else set()
+    m["companies"] = {str(company.id), company.uscc, company.name} if company else set()
+    d["persons"] = [f"/api/v1/persons/{person.id}/"] if person else []
+    d["companies"] = [f"/api/v1/companies/{company.id}/"] if company else []
+    mandates = Mandate.objects.filter(principal=user)
+    m["mandates"] = {str(x.id) for x in mandates}
+    d["mandates"] = [f"/api/v1/mandates/{x.id}/" for x in mandates]
+
+    apps = list(Application.objects.filter(applicant=user).exclude(number=None))
+    m["applications"] = {a.number for a in apps} | {str(a.pk) for a in apps}
+    d["applications"] = [
+        url
+        for a in apps
+        for url in (
+            f"/api/v1/applications/{a.number}/",
+            f"/api/v1/applications/{a.pk}/",
+            f"/api/v1/applications/{a.number}/findings/",
+            f"/api/v1/cases/{a.number}/",
+            f"/me/applications/{a.number}/",
+            f"/me/applications/{a.pk}/",
+            f"/workbench/cases/{a.number}/",
+        )
+    ]
+    materials = ApplicationMaterial.objects.filter(application__in=apps).exclude(storage_key="")
+    m["materials"] = {str(x.pk) for x in materials}
+    d["materials"] = [
+        url
+        for x in materials
+        for url in (
+            f"/api/v1/applications/{x.application.number}/materials/{x.pk}/file/",
+            f"/me/applications/{x.application.number}/materials/{x.pk}/file/",
+            f"/workbench/cases/{x.application.number}/materials/{x.pk}/",
+        )
+    ]
+    items = WorkItem.objects.filter(application__in=apps, status=WorkItemStatus.OPEN)
+    # The worklist names an open item by its case and task: both together are the marker.
+    m["work_items"] = {f"{i.application.number}" for i in items}
+    d["work_items"] = [f"/workbench/cases/{i.application.number}/actions/accept/" for i in items]
+    documents = Document.objects.filter(related_id__in=[a.number for a in apps])
+    m["documents"] = {str(x.public_id) for x in documents}
+    d["documents"] = [
+        url
+        for x in documents
+        for url in (f"/api/v1/documents/{x.public_id}/pdf/", f"/me/documents/{x.public_id}/pdf/")
+    ]
+    held = Licence.objects.filter(holder=user)
+    m["licences"] = {x.identifier for x in held}
+    d["licences"] = [
+        url
+        for x in held
+        for url in (
+            f"/api/v1/licences/{x.identifier}/pdf/",
+            f"/api/v1/staff/licences/{x.identifier}/",
+            f"/api/v1/me/licences/{x.identifier}/authorisations/",
+            f"/api/v1/me/licences/{x.identifier}/uses/",
+            f"/me/licences/{x.identifier}/",
+            f"/me/licences/{x.identifier}/pdf/",
+            f"/workbench/licences/{x.identifier}/",
+        )
+    ]
+    grants = LicenceAuthorisation.objects.filter(licence__holder=user)
+    m["authorisations"] = {str(g.id) for g in grants} | {g.purpose for g in grants}
+    d["authorisations"] = [
+        url
+        for g in grants
+        for url in (
+            f"/me/licences/{g.licence.identifier}/authorisations/{g.id}/revoke/",
+            # An authorised use: only the grantee's staff may download the holder's licence.
+            f"/api/v1/licences/{g.licence.identifier}/pdf/",
+        )
+    ]
+    messages = Notification.objects.filter(recipient=user)
+    m["messages"] = {str(x.public_id) for x in messages}
+    d["messages"] = []  # reading a message is a POST
+    deliveries = Delivery.objects.filter(notification__recipient=user)
+    m["notifications"] = {str(x.public_id) for x in deliveries}
+    d["notifications"] = []  # resending is a POST
+    reads = PersonalDataAccess.objects.filter(subject=user)
+    m["access_log"] = {x.purpose for x in reads if "（探针）" in x.purpose}
+    d["access_log"] = []
+    return owner
+
+
+@dataclass
+class Matrix:
+    world: World
+    owners: dict[str, Owner]
+    forbidden: dict[str, dict[str, tuple[str, ...]]]
+    """identity → owner → the families of that owner's canaries it must never see."""
+    viewers: dict[str, str]
+    """family → an identity that does see the canary of B (the markers are real)."""
+    clients: dict[str, tuple[Client, Client]] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker) -> Iterator[Matrix]:
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _build()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            db_calendar.forget()
+            cache.clear()
+
+
+def _build() -> Matrix:
+    world = probe_world.build()
+    orgs = world.orgs
+    # Citizen B in 上城区 with his own delivered case, a pending one, a grant, a staff read.
+    id_number, phone = factories.id_number("330102"), "13912340001"  # not a demo account's number
+    east = factories.person(region_code="330102", name="赵金诚", id_number=id_number, phone=phone)
+    east_other = factories.person(region_code="330102", name="钱玉洁", phone="13912340002").user
+    east_company = factories.company(
+        region_code="330102", name="上城金诚律师事务所", phone="13912340003"
+    ).user
+    b = east.user
+    form = {
+        "applicant_name": "赵金诚",
+        "id_number": id_number,
+        "phone": phone,
+        "address": "杭州市上城区清波街道1号",
+        "law_firm": "上城金诚律师事务所",
+        "qualification_number": "A20207654321",
+    }
+    case = DemoCase("canary", LAWYER_FULL_TIME, b, form, {})
+    drive(case, orgs["hz"])
+    from sifa.applications import services as applications
+    from sifa.catalogue.models import ImplementationEntry
+    from sifa.workflow.services import start_case
+    from tests.probe_world import _upload_all  # the same uploads the demo applicant makes
+
+    entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
+    pending = applications.start_draft(entry, actor=b, form_data=form)
+    _upload_all(pending, b)
+    applications.submit(pending, actor=b)
+    applications.run_pre_review(pending.pk)
+    pending.refresh_from_db()
+    start_case(pending)
+    licence = Licence.objects.filter(holder=b).first()
+    licences.grant(
+        licence,
+        holder=b,
+        purpose="赵金诚授权核验（探针）",
+        valid_until=dt.date.today() + dt.timedelta(days=30),
+        organisation_id=orgs["hz"].pk,
+    )
+    accounts.create_mandate(
+        principal=b,
+        agent=east_other,
+        scope=[],
+        valid_from=dt.date.today(),
+        valid_until=dt.date.today() + dt.timedelta(days=30),
+        document_reference="委托书（测试）",
+    )
+    demo = {u.username: u for u in User.objects.filter(is_demo=True)}
+    record_access(
+        reader=demo["demo-county2"],
+        subject=b,
+        subject_ref=str(b.public_id),
+        object_type="accounts.NaturalPerson",
+        purpose="核查赵金诚执业信息（探针）",
+        scope_path=b.scope_path,
+    )
+    citizen = world.users["citizen"]
+    record_access(
+        reader=demo["demo-county"],
+        subject=citizen,
+        subject_ref=str(citizen.public_id),
+        object_type="accounts.NaturalPerson",
+        purpose="核查陈明执业信息（探针）",
+        scope_path=citizen.scope_path,
+    )
+    # A failed delivery of B's (the monitors' list shows trouble only).
+    Delivery.objects.filter(pk=Delivery.objects.filter(notification__recipient=b).first().pk).update(
+        status="failed"
+    )
+    Delivery.objects.filter(pk=Delivery.objects.filter(notification__recipient=citizen).first().pk).update(
+        status="failed"
+    )
+    # A supervisor of 西湖区 only: B's deliveries are outside his jurisdiction.
+    supervisor = factories.staff(orgs["xh"], Role.SUPERVISOR, username="xh-supervisor")
+    # Staff of another city altogether (北京市东城区): nothing of 杭州 is theirs.
+    dongcheng = factories.staff(
+        orgs["dc"],
+        Role.WINDOW_CLERK,
+        Role.REVIEWER,
+        Role.DECISION_MAKER,
+        Role.SUPERVISOR,
+        username="dc-staff",
+    )
+
+    world.users |= {
+        "b": b,
+        "company": next(u for u in demo.values() if u.kind == "company"),
+        "staff-county2": demo["demo-county2"],
+        "staff-supervisor-xh": supervisor,
+        "staff-dongcheng": dongcheng,
+        "staff-province": demo["demo-province"],
+    }
+    world.login |= {
+        "b": phone,
+        "company": "13800000003",
+        "staff-county2": "demo-county2",
+        "staff-dongcheng": "dc-staff",
+        "staff-supervisor-xh": "xh-supervisor",
+    }
+    world.passwords |= {
+        "b": factories.PASSWORD,
+        "company": world.passwords["citizen"],
+        "staff-county2": world.passwords["citizen"],
+        "staff-supervisor-xh": factories.PASSWORD,
+        "staff-dongcheng": factories.PASSWORD,
+    }
+    owners = {"a": _owner(citizen), "b": _owner(b), "b-company": _owner(east_company)}
+    everything, personal = FAMILIES, tuple(f for f in FAMILIES if f not in WINDOW_SEES)
+    forbidden = {
+        "anonymous": {"a": everything, "b": everything, "b-company": everything},
+        "citizen": {"b": everything, "b-company": everything},
+        "company": {"a": everything, "b": everything, "b-company": everything},
+        # 一窗受理: a window below 杭州市 sees the city's cases (not the people's other rows).
+        "staff-county": {"b": personal, "b-company": personal},
+        "staff-township": {"b": personal, "b-company": personal},
+        "staff-county2": {"a": personal},
+        "staff-dongcheng": {"a": everything, "b": everything, "b-company": everything},
+        "staff-supervisor-xh": {"b": personal, "b-company": personal},
+    }
+    viewers = {
+        "persons": "staff-county2",
+        "companies": "staff-county2",
+        "mandates": "b",
+        "applications": "b",
+        "materials": "b",
+        "work_items": "staff-city",
+        "documents": "b",
+        "licences": "b",
+        "authorisations": "b",
+        "notifications": "staff-province",
+        "messages": "b",
+        "access_log": "b",
+    }
+    built = Matrix(world, owners, forbidden, viewers)
+    # Log everyone in now, in the module's transaction: a login inside a test rolls back with it.
+    for name in {*forbidden, *viewers.values()}:
+        _clients(built, name)
+    return built
+
+
+# --- the matrix ---------------------------------------------------------------------------------
+
+
+def _clients(m: Matrix, name: str) -> tuple[Client, Client]:
+    """(pages, api) for ``name``, logged in for real once per module."""
+    if name not in m.clients:
+        if name == "anonymous":
+            m.clients[name] = (Client(), APIClient())
+        else:
+            api = probe_world.token_login(m.world, name)
+            pages = probe_world.session_login(m.world, name, steps_ahead=1)
+            m.clients[name] = (pages, api)
+    return m.clients[name]
+
+
+def _text(pages: Client, api: Client, url: str) -> tuple[int, str]:
+    """The status and the text of every page of a list (bounded), or of the single answer."""
+    client = api if url.startswith("/api/") else pages
+    texts, status, next_url = [], 0, url
     for _ in range(25):
         if not next_url:
             break
         response = client.get(next_url)
+        status = status or response.status_code
         assert response.status_code < 500, (url, response.status_code)
-        texts.append(response.content.decode())
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        texts.append(body.decode(errors="replace"))
         try:
-            body = response.json()
-        except (ValueError, json.JSONDecodeError):
+            data = json.loads(texts[-1])
+        except ValueError:
             break
-        next_url = body.get("next") if isinstance(body, dict) else None
-    return "\n".join(texts)
-
-
-def _markers(user: User) -> set[str]:
-    """Strings that identify one account and its personal rows in any API answer."""
-    marks = {str(user.public_id), user.username}
-    person = NaturalPerson.objects.filter(user=user).first()
-    if person:
-        marks |= {str(person.id), person.name, person.id_number_masked}
-    company = LegalPerson.objects.filter(user=user).first()
-    if company:
-        marks |= {str(company.id), company.uscc, company.name}
-    for mandate in Mandate.objects.filter(principal=user):
-        marks.add(str(mandate.id))
-    return marks
-
-
-@pytest.fixture
-def world(db):
+        next_url = data.get("next") if isinstance(data, dict) else None
     cache.clear()
-    factories.build_tree()
-    call_command("load-demo")
-    demo = {u.username: u for u in User.objects.filter(is_demo=True)}
-    citizen = User.objects.get(is_demo=True, kind="person", mandates_given__isnull=False)
-    company = User.objects.get(is_demo=True, kind="company")
-    agent = User.objects.get(is_demo=True, kind="person", mandates_received__principal=citizen)
-
-    # Canaries in the second county (上城区), with a mandate and a staff read of their data.
-    east_person = factories.person(region_code="330102", name="赵金诚").user
-    east_other = factories.person(region_code="330102", name="钱玉洁").user
-    east_company = factories.company(region_code="330102", name="上城金诚律师事务所").user
-    today = dt.date.today()
-    accounts.create_mandate(
-        principal=east_person,
-        agent=east_other,
-        scope=[],
-        valid_from=today,
-        valid_until=today + dt.timedelta(days=30),
-        document_reference="委托书（测试）",
-    )
-    record_access(
-        reader=demo["demo-county2"],
-        subject=east_person,
-        subject_ref=str(east_person.public_id),
-        object_type="accounts.NaturalPerson",
-        purpose="办理业务",
-        scope_path=east_person.scope_path,
-    )
-    west = {citizen, agent, company}
-    east = {east_person, east_other, east_company}
-    marks = {u: _markers(u) for u in west | east}
-    everyone = west | east
-    forbidden = {
-        "demo-county": east,
-        "demo-township": east,
-        "demo-county2": west,
-        citizen.username: east | {company},
-        company.username: east | {citizen, agent},
-        "anonymous": everyone,
-    }
-    return demo, forbidden, marks
+    return status, "\n".join(texts)
 
 
-def _identities(demo):
-    users = dict(demo)
-    users["anonymous"] = None
-    return users
-
-
-def probe(world) -> list[tuple[str, str, str]]:
-    """Return (identity, endpoint, leaked marker) for every leak found."""
-    demo, forbidden, marks = world
-    endpoints = list_endpoints()
-    assert "/api/v1/persons/" in endpoints and "/api/v1/me/access-log/" in endpoints, endpoints
+def matrix(m: Matrix, families: tuple[str, ...] = FAMILIES) -> list[tuple[str, str, str, str]]:
+    """(identity, address, family, what leaked) for every leak found."""
     leaks = []
-    for name, user in _identities(demo).items():
-        banned = forbidden.get(name)
-        if not banned:
-            continue
-        client = _client(user)
-        for url in endpoints:
-            text = _fetch_all(client, url)
-            for owner in banned:
-                for marker in marks[owner]:
-                    if marker and marker in text:
-                        leaks.append((name, url, marker))
+    lists = [*list_endpoints(), *PAGE_LISTS]
+    for name, banned in m.forbidden.items():
+        pages, api = _clients(m, name)
+        for url in lists:
+            _status, text = _text(pages, api, url)
+            for owner, owner_families in banned.items():
+                for family in set(families) & set(owner_families):
+                    leaks += [(name, url, family, mk) for mk in m.owners[owner].markers[family] if mk in text]
+        for owner, owner_families in banned.items():
+            for family in set(families) & set(owner_families):
+                for url in m.owners[owner].details[family]:
+                    status, _body = _text(pages, api, url)
+                    if 200 <= status < 300:
+                        leaks.append((name, url, family, f"HTTP {status}"))
     return leaks
 
 
-def test_no_list_endpoint_shows_rows_of_another_jurisdiction_or_citizen(world):
-    assert probe(world) == []
+def test_no_identity_sees_a_canary_of_another_citizen_or_jurisdiction(matrix_world):
+    leaks = matrix(matrix_world)
+    assert not leaks, "\n".join(map(str, leaks))
 
 
-def test_detail_reads_outside_scope_answer_404(world):
-    demo, forbidden, _marks = world
-    attempts = 0
-    for name, user in _identities(demo).items():
-        banned = forbidden.get(name)
-        if not banned:
+def test_staff_reads_outside_scope_answer_404(matrix_world):
+    """A detail outside a staff member's scope is "not found" — never 403, which would confirm
+    that the row exists. (The citizen space ``/me/`` answers every staff member 403, whatever the
+    address: it confirms nothing.)"""
+    m = matrix_world
+    answers = {}
+    for name, banned in m.forbidden.items():
+        if m.world.users.get(name) is None or m.world.users[name].kind != "staff":
             continue
-        client = _client(user)
-        is_staff = user is not None and user.kind == "staff"
-        for owner in banned:
-            ids = {
-                "persons": [str(p.id) for p in NaturalPerson.objects.filter(user=owner)],
-                "companies": [str(c.id) for c in LegalPerson.objects.filter(user=owner)],
-                "mandates": [str(m.id) for m in Mandate.objects.filter(principal=owner)],
-            }
-            for resource, values in ids.items():
-                for value in values:
-                    for variant in (value, value.upper()):
-                        response = client.get(f"/api/v1/{resource}/{variant}/")
-                        attempts += 1
-                        allowed = {404} if is_staff else {401, 403, 404}
-                        assert response.status_code in allowed, (name, resource, response.status_code)
-                        assert "赵金诚" not in response.content.decode()
-    assert attempts >= 40
+        pages, api = _clients(m, name)
+        for owner, families in banned.items():
+            for family in families:
+                for url in m.owners[owner].details[family]:
+                    if url.startswith("/me/"):
+                        continue
+                    status, _body = _text(pages, api, url)
+                    if status != 404:
+                        answers[(name, url)] = status
+    assert answers == {}
 
 
-def test_in_scope_rows_are_visible(world):
-    """The probe must not pass by hiding everything: staff see their own county's people."""
-    demo, _forbidden, marks = world
-    citizen = User.objects.get(is_demo=True, kind="person", mandates_given__isnull=False)
-    text = _fetch_all(_client(demo["demo-county"]), "/api/v1/persons/")
-    assert any(m in text for m in marks[citizen])
-    east_person = NaturalPerson.objects.get(region_id="330102", name="赵金诚")
-    text = _fetch_all(_client(demo["demo-county2"]), "/api/v1/persons/")
-    assert str(east_person.id) in text
+def test_every_family_has_canaries_that_their_viewers_do_see(matrix_world):
+    """The matrix must not pass by hiding everything: B's rows exist, and someone allowed sees them."""
+    m = matrix_world
+    b = m.owners["b"]
+    lists = [*list_endpoints(), *PAGE_LISTS]
+    unseen = {}
+    for family in FAMILIES:
+        owner = m.owners["b-company"] if family == "companies" else b
+        assert owner.markers[family], f"{family}: no canary rows"
+        pages, api = _clients(m, m.viewers[family])
+        text = "\n".join(_text(pages, api, url)[1] for url in lists + owner.details[family][:1])
+        if not any(mk in text for mk in owner.markers[family]):
+            unseen[family] = m.viewers[family]
+    assert unseen == {}
 
 
-def test_probe_catches_a_broken_scope_predicate(world, monkeypatch):
-    """Mutation: with the subtree range switched off, the probe must report leaks."""
-    monkeypatch.setattr(Subtree, "as_sql", lambda self, compiler, connection: ("1=1", []))
-    assert probe(world), "the probe found no leak with scoping disabled: it has no teeth"
+# --- mutations: one family's scope removed at a time ---------------------------------------------
+
+FAMILY_MODELS: dict[str, tuple[type, ...]] = {
+    "persons": (NaturalPerson,),
+    "companies": (LegalPerson,),
+    "mandates": (Mandate,),
+    "applications": (Application,),
+    "materials": (ApplicationMaterial,),
+    "work_items": (WorkItem,),
+    "documents": (Document,),
+    "licences": (Licence,),
+    "authorisations": (LicenceAuthorisation,),
+    "notifications": (Delivery,),
+    "messages": (Notification,),
+    "access_log": (PersonalDataAccess,),
+}
+
+
+def _own_rows_selectors() -> dict[str, list[tuple[Callable[..., Any], Callable[..., Any]]]]:
+    """The selectors that guard a family's rows by owner or grant rather than through ``scoped``,
+    each with its unguarded stand-in."""
+    from sifa.applications import selectors as applications
+    from sifa.audit import selectors as audit
+    from sifa.licences import selectors as wallet
+    from sifa.notifications import selectors as inbox
+
+    return {
+        "materials": [
+            (
+                applications.material,
+                lambda actor, ref, material_id: ApplicationMaterial.objects.get(pk=material_id),
+            )
+        ],
+        "messages": [(inbox.my_messages, lambda user, **kw: Notification.objects.order_by("-pk"))],
+        "licences": [(wallet.my_licences, lambda user: Licence.objects.select_related("licence_type"))],
+        "authorisations": [
+            (
+                wallet.authorisation_for,
+                lambda licence, user: licence.authorisations.filter(revoked_at=None).first(),
+            )
+        ],
+        "access_log": [(audit.my_access_log, lambda user: PersonalDataAccess.objects.order_by("-id"))],
+    }
+
+
+def _patch_everywhere(monkeypatch: pytest.MonkeyPatch, original: Any, replacement: Any) -> None:
+    """Replace ``original`` in every ``sifa`` module that holds it (views import names directly)."""
+    for module in list(sys.modules.values()):
+        if not getattr(module, "__name__", "").startswith("sifa"):
+            continue
+        for attr, value in list(vars(module).items()):
+            if value is original:
+                monkeypatch.setattr(module, attr, replacement)
+
+
+def remove_scope(monkeypatch: pytest.MonkeyPatch, family: str) -> None:
+    models = FAMILY_MODELS[family]
+    original = scope.scoped
+
+    def unscoped(queryset: QuerySet, actor: Any, **kwargs: Any) -> QuerySet:
+        if queryset.model in models:
+            return queryset
+        return original(queryset, actor, **kwargs)
+
+    _patch_everywhere(monkeypatch, original, unscoped)
+    for selector, stand_in in _own_rows_selectors().get(family, []):
+        _patch_everywhere(monkeypatch, selector, stand_in)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_the_matrix_catches_a_family_whose_scope_is_removed(matrix_world, monkeypatch, family):
+    remove_scope(monkeypatch, family)
+    leaks = matrix(matrix_world, (family,))
+    assert leaks, f"{family}: the matrix found no leak with its scope removed: it has no teeth there"

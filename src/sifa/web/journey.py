@@ -298,6 +298,8 @@ class Journey:
         app = self.draft(request, app_id)
         if isinstance(app, HttpResponse):
             return app
+        if not situations_of(app):  # an item without 情形: the journey starts at the form
+            return redirect(flow(app, self.routes)[0]["url"])
         answers, errors = dict(app.situation_answers or {}), {}
         if request.method == "POST":
             answers, errors = read_situations(app, request.POST)

@@ -175,6 +175,13 @@ def test_situation_questions_decide_the_materials(cat, client):  # noqa: F811
     assert app.situation_answers == answers
 
 
+def test_the_situations_page_of_an_item_without_situations_leads_to_the_form(site):
+    """It answered 500 (the page looked itself up in a flow it is not part of)."""
+    app = _start(site)
+    response = site["client"].get(f"/apply/drafts/{app.pk}/situations/")
+    assert response.status_code == 302 and response["Location"] == f"/apply/drafts/{app.pk}/form/1/"
+
+
 def test_another_citizen_gets_404_on_my_draft_pages(site, client):
     app = _start(site)
     other = person("李四", OTHER_ID, "13800000002")

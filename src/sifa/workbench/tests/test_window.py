@@ -211,6 +211,15 @@ def test_submit_with_missing_materials_lists_them_with_links(w, clerk):
     assert app.status == ApplicationStatus.DRAFT and app.number is None
 
 
+def test_the_situations_page_of_an_item_without_situations_leads_to_the_form(w, clerk):
+    """It answered 500 (the page looked itself up in a flow it is not part of)."""
+    user, client = clerk
+    _start(client, w)
+    app = Application.objects.get(submitted_by=user)
+    response = client.get(f"/workbench/window/{app.pk}/situations/")
+    assert response.status_code == 302 and response["Location"] == f"/workbench/window/{app.pk}/form/1/"
+
+
 def test_walk_in_pages_are_closed_to_other_windows_and_citizens(w, clerk, login, client):
     user, clerk_client = clerk
     _start(clerk_client, w)

@@ -1,0 +1,326 @@
+"""The demo-like world the two probes walk (no tests here): ``tests/test_no_server_errors.py`` and
+``tests/test_scope_matrix.py``.
+
+It is built through the real services, as ``sifa run`` and the demo loaders build it: the
+organisation tree, the catalogue with its entries, the licence types, the working-day calendar,
+``sifa load-demo`` (accounts with their published password and fixed TOTP secrets),
+``load_cases`` (陈明's and the law firm's delivered licensing cases, with their documents and
+licences), the demo mandates and mediation roster; then one of each object a page can name and the
+demo lacks — a draft with a material, a case waiting for acceptance, a clerk's walk-in draft, a
+wallet authorisation, a catalogue draft, a calendar notice draft, a superuser (the admin) with a
+TOTP device.
+
+People log in for real: :func:`session_login` posts the login form (password, and the current
+TOTP code for staff), :func:`token_login` posts ``/api/v1/auth/token/`` and keeps the bearer token
+it answers with. A TOTP code is good once (django-otp refuses a replayed time step), so a staff
+member's second login uses the next step's code, which the device accepts within its tolerance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
+
+from sifa.accounts import services as accounts
+from sifa.accounts.management.commands import _demo
+from sifa.accounts.models import LegalPerson, Mandate, NaturalPerson, User
+from sifa.applications import services as applications
+from sifa.applications.models import Application, ApplicationMaterial
+from sifa.catalogue import services as catalogue
+from sifa.catalogue.models import CatalogueItem, ImplementationEntry
+from sifa.catalogue.tests.conftest import _org, _region, build_tree
+from sifa.deadlines import db_calendar
+from sifa.deadlines.notices import parse_days
+from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
+from sifa.demo.cases import LAWYER_FULL_TIME, demo_cases, demo_pdf, load_cases
+from sifa.demo.mandates import load_mandates
+from sifa.demo.mediation import ensure_roster
+from sifa.documents.models import Document
+from sifa.licences import services as licences
+from sifa.licences.models import Licence
+from sifa.notifications.models import Delivery, Notification
+from sifa.organisations.models import OrganisationKind, Role
+from sifa.organisations.scope import actor_for
+from sifa.workbench.actions import available_actions
+from sifa.workflow.models import WorkItem, WorkItemStatus
+from sifa.workflow.services import start_case
+
+ADMIN_PASSWORD = "Sifa-probe-2026!"  # a test account's password
+HOLIDAYS_2027 = """2027-01-01 元旦
+2027-02-05至2027-02-12 春节
+2027-04-03至2027-04-05 清明节
+2027-05-01至2027-05-05 劳动节
+2027-06-09 端午节
+2027-09-15 中秋节
+2027-10-01至2027-10-07 国庆节"""
+"""A hypothetical notice for 2027 (the shape of the State Council's), for the calendar pages."""
+
+
+@dataclass
+class World:
+    orgs: dict[str, Any]
+    users: dict[str, User]
+    login: dict[str, str]
+    """The identifier each user types on the login page (phone for citizens, username for staff)."""
+    values: dict[str, str] = field(default_factory=dict)
+    """Real ids and public ids of the objects the pages name, by a short key."""
+    passwords: dict[str, str] = field(default_factory=dict)
+
+
+def build() -> World:
+    from sifa.catalogue.services import generate_entries, load_items
+    from sifa.licences.services import load_licence_types
+
+    orgs = build_tree()
+    generate_entries(load_items())
+    load_licence_types()  # as `sifa run` does: the demo's approvals issue licences
+    orgs["sc"] = _org(
+        "杭州市上城区司法局",
+        OrganisationKind.BUREAU,
+        4,
+        _region("330102", "上城区", 3, orgs["hz"].region),
+        orgs["hz"],
+    )
+    seed_calendar(2026, 2026)
+    db_calendar.forget()
+    cache.clear()
+    call_command("load-demo", verbosity=0)
+    cases = load_cases()
+    load_mandates()
+    mediators = ensure_roster()
+
+    demo = {u.username: u for u in User.objects.filter(is_demo=True)}
+    lawyer = next(c for c in demo_cases() if c.key == "lawyer")
+    citizen = lawyer.applicant
+    admin = User.objects.create_superuser("probe-admin", password=ADMIN_PASSWORD, kind="staff")
+    accounts.add_totp_device(admin)
+    # 三员分立: a superuser reads the audit trail only with the audit administrator's role.
+    auditor = User.objects.create_superuser("probe-auditor", password=ADMIN_PASSWORD, kind="staff")
+    accounts.grant_role(auditor, orgs["zj"], Role.AUDIT_ADMIN)
+    accounts.add_totp_device(auditor)
+    users = {
+        "citizen": citizen,
+        "staff-city": demo["demo-city"],
+        "staff-county": demo["demo-county"],
+        "staff-province": demo["demo-province"],
+        "staff-township": demo["demo-township"],
+        "staff-calendar": demo["demo-calendar"],
+        "staff-audit": demo["demo-auditadmin"],
+        "admin": admin,
+        "admin-auditor": auditor,
+    }
+    login = {name: u.username for name, u in users.items()}
+    login["citizen"] = _demo.CITIZEN["phone"]
+    world = World(orgs=orgs, users=users, login=login)
+    world.passwords = {name: _demo.DEMO_PASSWORD for name in users} | {
+        "admin": ADMIN_PASSWORD,
+        "admin-auditor": ADMIN_PASSWORD,
+    }
+
+    entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
+    delivered = cases["lawyer"]
+
+    # 陈明's draft with one material, and his second application, waiting for acceptance at 杭州市.
+    draft = applications.start_draft(entry, actor=citizen, form_data=lawyer.form_data)
+    _upload_all(draft, citizen)
+    pending = applications.start_draft(entry, actor=citizen, form_data=lawyer.form_data)
+    _upload_all(pending, citizen)
+    _pending, query_code = applications.submit(pending, actor=citizen)
+    # Drafts of an item whose guide asks 情形 questions, for the situations pages.
+    asks = _entry_with_situations(orgs["hz"])
+    situations_draft = applications.start_draft(asks, actor=citizen)
+    walk_in_situations = _walk_in(asks, users["staff-city"], {}, "9")
+    applications.run_pre_review(pending.pk)
+    pending.refresh_from_db()
+    start_case(pending)
+    open_items = list(WorkItem.objects.filter(application=pending, status=WorkItemStatus.OPEN))
+    [action, *_] = available_actions(actor_for(users["staff-city"]), pending, open_items)
+
+    # A walk-in draft the city's window clerk files for a person without an account.
+    walk_in, walk_in_submitted = (_walk_in(entry, users["staff-city"], lawyer.form_data, seq) for seq in "78")
+    applications.submit(walk_in_submitted, actor=users["staff-city"])
+
+    licence = Licence.objects.filter(holder=citizen).order_by("id").first()
+    grant = licences.grant(
+        licence,
+        holder=citizen,
+        purpose="律师事务所核验执业证",
+        valid_until=dt.date.today() + dt.timedelta(days=60),
+        organisation_id=orgs["hz"].pk,
+    )
+    item = CatalogueItem.objects.get(basic_code=LAWYER_FULL_TIME)
+    version = catalogue.new_draft(item, system=True)
+    holidays, _errors = parse_days(HOLIDAYS_2027, "holidays", name_required=True)
+    makeup, _errors = parse_days("2027-01-02 元旦\n2027-02-20 春节", "makeup_workdays", name_required=False)
+    notice = save_notice_draft(
+        user=users["staff-calendar"],
+        year=2027,
+        document_number="国办发明电〔2026〕12号",
+        issued_on=dt.date(2026, 11, 4),
+        holidays=holidays,
+        makeup_workdays=makeup,
+    )
+    Group.objects.get_or_create(name="探针用户组")
+    # A mistyped password: the lockout guard's attempt, failure log and access log rows (admin pages).
+    Client().post("/accounts/login/", {"username": "demo-county2", "password": "wrong-password"})
+    cache.clear()
+    record_calendar_alert(2027)  # a deadline that needed next year's calendar (monitoring, admin)
+    StaticDevice.objects.get_or_create(user=admin, name="备用验证码")
+    _queued_task(notice.pk)
+    committee = mediators[0].committee
+    person = NaturalPerson.objects.get(user=citizen)
+    company = LegalPerson.objects.get(user=demo_cases()[1].applicant)
+
+    world.values = {
+        "region": orgs["hz"].region.code,
+        "organisation": str(orgs["hz"].pk),
+        "person": str(person.pk),
+        "company": str(company.pk),
+        "mandate": str(Mandate.objects.filter(principal=citizen).order_by("created_at").first().pk),
+        "basic_code": LAWYER_FULL_TIME,
+        "catalogue_draft": str(version.number),
+        "implementation_code": entry.implementation_code,
+        "year": "2026",
+        "message": str(Notification.objects.filter(recipient=citizen).order_by("id").first().public_id),
+        "delivery": str(Delivery.objects.order_by("id").first().public_id),
+        "draft": str(draft.pk),
+        "draft_material": _material(draft),
+        "case": delivered.number,
+        "case_material": _material(delivered),
+        "pending": pending.number,
+        "pending_material": _material(pending),
+        "pending_id": str(pending.pk),
+        "query_code": query_code,
+        "action": action.key,
+        "command": "accept",
+        "document": str(
+            Document.objects.filter(related_id=delivered.number).order_by("id").first().public_id
+        ),
+        "office": str(orgs["xh_town"].pk),
+        "committee": str(committee.pk),
+        "mediator": str(mediators[0].pk),
+        "licence": licence.identifier,
+        "authorisation": str(grant.id),
+        "licence_action": "suspend",
+        "walk_in": str(walk_in.pk),
+        "walk_in_material": _material(walk_in),
+        "walk_in_submitted": str(walk_in_submitted.pk),
+        "situations_draft": str(situations_draft.pk),
+        "walk_in_situations": str(walk_in_situations.pk),
+        "notice": str(notice.pk),
+        "totp_device": str(TOTPDevice.objects.get(user=admin).pk),
+    }
+    return world
+
+
+def _entry_with_situations(within: Any) -> ImplementationEntry:
+    """An item a person applies for in ``within``'s subtree (its process is shipped) whose guide
+    asks 情形 questions."""
+    from sifa.catalogue.processes import process_available
+
+    entries = ImplementationEntry.objects.filter(organisation__path__startswith=within.path)
+    for entry in entries.select_related("version").order_by("implementation_code"):
+        schema = entry.version.form.schema if hasattr(entry.version, "form") else {}
+        if (
+            entry.version.situations.exists()
+            and "applicant_name" in schema.get("properties", {})
+            and process_available(entry.version)
+        ):
+            return entry
+    raise AssertionError("the catalogue has no item with 情形 questions")
+
+
+def _queued_task(notice_id: int) -> None:
+    """A task row as production queues it (tests run tasks at once, so none is stored otherwise)."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    from sifa.deadlines.tasks import recompute_after_notice
+
+    DatabaseBackend("default", {"QUEUES": [], "OPTIONS": {}}).enqueue(recompute_after_notice, [notice_id], {})
+
+
+def _walk_in(entry: ImplementationEntry, clerk: User, form_data: dict[str, Any], seq: str) -> Application:
+    """A walk-in draft the window clerk files for a person without an account (一窗受理)."""
+    person = {
+        "kind": "person",
+        "name": "孙窗口",
+        "id_number": _demo._id_number({"birth": "19800101", "seq": seq * 3}),
+    }
+    app = applications.start_draft(entry, actor=clerk, walk_in=person, form_data=form_data, channel="window")
+    if form_data:
+        _upload_all(app, clerk)
+    return app
+
+
+def _upload_all(application: Application, actor: User) -> None:
+    from sifa.applications.services.drafts import missing_material_errors
+
+    for problem in missing_material_errors(application):
+        applications.upload_material(
+            application,
+            actor=actor,
+            material_id=int(problem["field"].split(".", 1)[1]),
+            fileobj=io.BytesIO(demo_pdf("probe")),
+            filename="探针材料.pdf",
+            declared_content_type="application/pdf",
+        )
+
+
+def _material(application: Application) -> str:
+    row = ApplicationMaterial.objects.filter(application=application).exclude(storage_key="").first()
+    return str(row.pk)
+
+
+# --- logging in for real -----------------------------------------------------------------------
+
+
+def totp_code(user: User, steps_ahead: int = 0) -> str:
+    """The device's code for the current time step, or for a later one (still accepted within the
+    device's tolerance, and never a replay of a code already used)."""
+    device = TOTPDevice.objects.get(user=user)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift + steps_ahead)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def _needs_totp(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def session_login(world: World, name: str, *, steps_ahead: int = 0) -> Client:
+    """A browser-like client logged in through the login page (password + TOTP for staff)."""
+    user = world.users[name]
+    client = Client()
+    cache.clear()  # the login throttle counts in the cache
+    data = {"username": world.login[name], "password": world.passwords[name]}
+    if _needs_totp(user):
+        data["totp"] = totp_code(user, steps_ahead)
+    response = client.post("/accounts/login/", data)
+    assert response.status_code == 302, (name, response.status_code, response.content[:500])
+    return client
+
+
+def token_login(world: World, name: str, *, steps_ahead: int = 0) -> APIClient:
+    """An API client holding the bearer token ``/api/v1/auth/token/`` answered with."""
+    user = world.users[name]
+    client = APIClient()
+    cache.clear()
+    data = {"username": world.login[name], "password": world.passwords[name]}
+    if _needs_totp(user):
+        data["totp"] = totp_code(user, steps_ahead)
+    response = client.post("/api/v1/auth/token/", data, format="json")
+    assert response.status_code == 201, (name, response.status_code, response.content[:500])
+    token = response.json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
