@@ -25,7 +25,7 @@ from sifa.licences.models import Licence
 from sifa.organisations.models import Membership, Role
 from sifa.workflow.services import run_command
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.portal.tests.test_citizen_support")]
+pytestmark = pytest.mark.browser
 
 PHONE_NUMBER = "13800000001"
 PASSWORD = "Sifa-Secret-2024!"

@@ -15,7 +15,7 @@ from test_citizen_journey import PASSWORD, PHONE_NUMBER, _id_number, log_in
 from sifa.licences.models import Licence, LicenceType
 from sifa.licences.services import issue_licence, load_licence_types
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.portal.tests.test_citizen_support")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture

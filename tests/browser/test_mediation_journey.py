@@ -19,7 +19,7 @@ from sifa.testing import tree
 from sifa.workbench.tests import world as W
 from sifa.workflow.services import run_command, start_case
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.workbench.tests.urls")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.mark.django_db(transaction=True)

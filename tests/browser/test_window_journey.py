@@ -21,7 +21,7 @@ from sifa.organisations.models import Role
 from sifa.testing import tree
 from sifa.workbench.tests import world as W
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.conf.urls")]
+pytestmark = pytest.mark.browser
 
 ITEM = "律师执业许可（专职律师执业）"
 WALK_IN = {"name": "王五", "id_number": _id_number("33010619700202001"), "phone": "13900001111"}

@@ -69,11 +69,11 @@ def tree(*keys: str, on: dict[str, Organisation] | None = None, **fields: dict) 
         if key not in built:
             name, kind, level, code, parent = NODES[key]
             values = {"name": name, "kind": kind, "level": level, **fields.get(key, {})}
-            built[key] = OrganisationFactory(
-                region=region(code) if code else None,
-                parent=build(parent) if parent else None,
-                **values,
-            )
+            if "region" not in values:
+                values["region"] = region(code) if code else None
+            if "parent" not in values:
+                values["parent"] = build(parent) if parent else None
+            built[key] = OrganisationFactory(**values)
         return built[key]
 
     for key in keys:

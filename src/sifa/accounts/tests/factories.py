@@ -8,7 +8,7 @@ import itertools
 from dataclasses import dataclass
 
 from sifa.accounts.models import LegalPerson, NaturalPerson, User
-from sifa.core.identifiers import id_number_check_digit, make_uscc  # noqa: F401  (used by the tests)
+from sifa.core.identifiers import id_number_check_digit, make_uscc
 from sifa.organisations.models import Organisation
 from sifa.testing import PASSWORD, CompanyFactory, PersonFactory, StaffFactory, tree
 from sifa.testing import totp_code as totp_code

@@ -14,8 +14,6 @@ from sifa.core.errors import ServiceError
 from sifa.core.identifiers import uscc_is_valid
 from sifa.organisations.models import Membership, Role
 
-pytestmark = [pytest.mark.urls("sifa.catalogue.tests.urls")]
-
 LAWYER = "000100001000"
 LAWYER_FULL_TIME = "000100001001"
 LAWYER_PART_TIME = "000100001002"

@@ -14,8 +14,6 @@ from sifa.catalogue import guides, services
 from sifa.catalogue.models import ImplementationEntry
 from sifa.organisations.models import Membership, Role
 
-pytestmark = [pytest.mark.urls("sifa.catalogue.tests.urls")]
-
 LAWYER_FULL_TIME = "000100001001"
 LAW_FIRM = "000100004000"
 ELEMENT_NAMES = [label for _, _, label in guides.ELEMENTS]

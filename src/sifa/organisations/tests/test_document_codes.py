@@ -10,7 +10,7 @@ from sifa.organisations.models import Membership, Organisation, Role
 from sifa.organisations.orgtree import choose_document_code, place_stems
 from sifa.organisations.services import build_organisations, ensure_document_code
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.organisations.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def org(kind: str, region_code: str = "") -> Organisation:

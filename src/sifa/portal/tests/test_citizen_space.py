@@ -16,15 +16,12 @@ from sifa.organisations.models import Membership, Role
 from .test_citizen_support import (
     OTHER_ID,
     PDF,
-    URLS,
     VALID_ID,
     lawyer_entry,
     lawyer_form,
     person,
     submitted_application,
 )
-
-pytestmark = [URLS]
 
 
 @pytest.fixture(autouse=True)

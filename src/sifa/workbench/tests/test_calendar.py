@@ -13,7 +13,6 @@ from sifa.deadlines.models import CalendarNotice, CalendarYear, NoticeStatus
 from sifa.organisations.models import Role
 from sifa.workbench.tests import world as W
 
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOTICE = {
     "year": "2027",

@@ -15,8 +15,6 @@ from sifa.workbench.tests import world as W
 from sifa.workflow.models import CaseDocument
 from sifa.workflow.services import run_command, start_case
 
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
-
 
 @pytest.fixture
 def town(w):
