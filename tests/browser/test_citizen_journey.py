@@ -29,6 +29,16 @@ pytestmark = pytest.mark.browser
 
 PHONE_NUMBER = "13800000001"
 PASSWORD = "Sifa-Secret-2024!"
+
+
+def the_citizen():
+    """张三, registered with the phone number and password the journeys log in with."""
+    from sifa.testing import PersonFactory
+
+    number = _id_number("33010619900101123")
+    return PersonFactory(id_number=number, phone=PHONE_NUMBER, password=PASSWORD, region_code="330106").user
+
+
 ITEM = "律师执业许可（专职律师执业）"
 
 
@@ -36,7 +46,6 @@ ITEM = "律师执业许可（专职律师执业）"
 def world(transactional_db, settings, tmp_path):
     """Organisation tree, the shipped catalogue (indexed for search), the calendar, a citizen and a
     window clerk at 杭州市司法局 — committed, because the live server reads them from another thread."""
-    from sifa.accounts.services import register_person
     from sifa.catalogue import search
     from sifa.catalogue.models import ImplementationEntry
     from sifa.catalogue.services import reindex_all
@@ -50,13 +59,7 @@ def world(transactional_db, settings, tmp_path):
     seed_calendar(2025, 2026)
     if not search.is_indexed():
         reindex_all()
-    citizen = register_person(
-        name="张三",
-        id_number=_id_number("33010619900101123"),
-        phone=PHONE_NUMBER,
-        password=PASSWORD,
-        region_code="330106",
-    ).user
+    citizen = the_citizen()
     clerk = staff("hz-clerk", orgs["hz"], Role.WINDOW_CLERK, display_name="王小明")
     entry = ImplementationEntry.objects.get(item__name=ITEM, organisation=orgs["hz"])
     return {"orgs": orgs, "citizen": citizen, "clerk": clerk, "entry": entry}

@@ -14,20 +14,11 @@ from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import CalendarNotice, CalendarYear, ClockPurpose, ClockState, NoticeStatus
 from sifa.deadlines.signals import due_dates_moved
 from sifa.organisations.models import Membership, Organisation, OrganisationKind, OrganisationLevel, Role
+from sifa.testing.notices import HOLIDAYS_2027, MAKEUP_2027, NUMBER_2027
 
 D = dt.date
 pytestmark = [pytest.mark.django_db]
-NUMBER = "国办发明电〔2026〕12号"
-# A hypothetical 2027 notice (shape of the real ones): 元旦 1/1 off with Saturday 1/2 worked, 春节 2/5–2/12
-# with Saturday 2/20 worked, and every other holiday of 《全国年节及纪念日放假办法》§2.
-HOLIDAYS = """2027-01-01 元旦
-2027-02-05至2027-02-12 春节
-2027-04-03至2027-04-05 清明节
-2027-05-01至2027-05-05 劳动节
-2027-06-09 端午节
-2027-09-15 中秋节
-2027-10-01至2027-10-07 国庆节"""
-MAKEUP = "2027-01-02 元旦\n2027-02-20 春节"
+NUMBER, HOLIDAYS, MAKEUP = NUMBER_2027, HOLIDAYS_2027, MAKEUP_2027
 
 
 @pytest.fixture(autouse=True)
