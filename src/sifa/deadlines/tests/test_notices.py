@@ -13,7 +13,8 @@ from sifa.deadlines.calendar import TimeLimit, TimeUnit
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import CalendarNotice, CalendarYear, ClockPurpose, ClockState, NoticeStatus
 from sifa.deadlines.signals import due_dates_moved
-from sifa.organisations.models import Membership, Organisation, OrganisationKind, OrganisationLevel, Role
+from sifa.organisations.models import Role
+from sifa.testing import staff, tree
 from sifa.testing.notices import HOLIDAYS_2027, MAKEUP_2027, NUMBER_2027
 
 D = dt.date
@@ -27,24 +28,14 @@ def _december_2026():
         yield
 
 
-def _org(name, kind, level, parent=None):
-    org = Organisation.objects.create(name=name, kind=kind, level=level, parent=parent, path=f"/tmp-{name}/")
-    org.path = (parent.path if parent else "/") + f"{org.pk}/"
-    org.save(update_fields=["path"])
-    return org
-
-
 @pytest.fixture
 def orgs(db):
-    ministry = _org("司法部", OrganisationKind.MINISTRY, OrganisationLevel.MINISTRY)
-    province = _org("浙江省司法厅", OrganisationKind.BUREAU, OrganisationLevel.PROVINCE, ministry)
-    return {"ministry": ministry, "province": province}
+    o = tree("ministry", "zj")
+    return {"ministry": o["ministry"], "province": o["zj"]}
 
 
 def _user(django_user_model, username, org, role):
-    user = django_user_model.objects.create_user(username, "x-Secret-123", kind="staff")
-    Membership.objects.create(user=user, organisation=org, role=role)
-    return user
+    return staff(username, org, role)
 
 
 @pytest.fixture

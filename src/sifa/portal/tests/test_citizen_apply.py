@@ -21,11 +21,6 @@ from .test_citizen_support import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def site(cat, client):  # noqa: F811
     citizen = person("张三", VALID_ID, "13800000001")
