@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import factory
 from factory.django import DjangoModelFactory
 
-from sifa.accounts.models import AccountKind, User
+from sifa.accounts.models import AccountKind, LegalPerson, NaturalPerson, User
 from sifa.core.identifiers import id_number_check_digit, make_uscc
 from sifa.organisations.models import Membership, Organisation, OrganisationKind, OrganisationLevel, Region
 
@@ -150,7 +150,7 @@ class _ServiceFactory(factory.Factory):
 
     @classmethod
     def _build(cls, model_class, *args, **kwargs):
-        raise NotImplementedError("registered through the service only")
+        raise TypeError(f"{cls.__name__} registers through the accounts service: use create(), not build()")
 
 
 class PersonFactory(_ServiceFactory):
@@ -158,7 +158,7 @@ class PersonFactory(_ServiceFactory):
     NaturalPerson, whose ``.user`` logs in with :data:`PASSWORD`."""
 
     class Meta:
-        model = dict
+        model = NaturalPerson
 
     name = "张三"
     region_code = "330106001000"
@@ -180,7 +180,7 @@ class CompanyFactory(_ServiceFactory):
     LegalPerson."""
 
     class Meta:
-        model = dict
+        model = LegalPerson
 
     name = "浙江示例律师事务所"
     region_code = "330106"
