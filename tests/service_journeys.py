@@ -10,54 +10,30 @@ existed would rightly not verify).
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-import zoneinfo
 from typing import Any
 
-import chinese_calendar
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from sifa.accounts.models import User
+from sifa import testing
 from sifa.applications.tests.upload_corpus import make_pdf
 from sifa.catalogue.models import ImplementationEntry
-from sifa.organisations.models import Membership, Organisation
+from sifa.organisations.models import Organisation
+from sifa.testing import api_client
+from sifa.testing.clock import SHANGHAI, travel, working_days_after  # noqa: F401  (used by the journeys)
 from sifa.workflow.models import CaseDocument, CaseDocumentStatus, WorkItem, WorkItemStatus
 
-SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 API = "/api/v1/applications"
 PDF = make_pdf()
 _keys = itertools.count(1)
 
 
-def travel(day: dt.date, hour: int = 10):
-    return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)
-
-
-def working_days_after(start: dt.date, n: int) -> dt.date:
-    """The n-th working day after ``start`` on the official calendar (chinese-calendar)."""
-    day = start
-    while n:
-        day += dt.timedelta(days=1)
-        n -= chinese_calendar.is_workday(day)
-    return day
-
-
-def client(user: User) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
+client = api_client
 
 
 def staff(django_user_model, username: str, organisation: Organisation, *roles: str) -> APIClient:
-    user = django_user_model.objects.create_user(
-        username, "x-Secret-123", kind="staff", display_name=username
-    )
-    for role in roles:
-        Membership.objects.create(user=user, organisation=organisation, role=role)
-    return client(user)
+    return api_client(testing.staff(username, organisation, *roles))
 
 
 def entry(item_name: str, organisation: Organisation) -> ImplementationEntry:

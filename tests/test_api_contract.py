@@ -38,7 +38,7 @@ from sifa.applications import services as applications
 from sifa.applications.services.drafts import applicable_materials
 from sifa.catalogue import services as catalogue
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
-from sifa.catalogue.tests.conftest import _org, _region, build_tree
+from sifa.catalogue.tests.conftest import build_tree
 from sifa.core.api.bodies import RequestBody
 from sifa.core.api.errors import field_errors
 from sifa.core.errors import ServiceError
@@ -50,7 +50,7 @@ from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
 from sifa.mediation.models import MediationCommittee, Mediator
 from sifa.notifications.models import Delivery, Notification
-from sifa.organisations.models import OrganisationKind
+from sifa.testing import load_catalogue, rolled_back, tree
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 BIG_INTEGER = 10**20
@@ -65,33 +65,19 @@ UNKNOWN_FIELD = "no_such_field"
 def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
     """The demo world (accounts, delivered cases, licences, mandates) plus a draft application,
     a catalogue draft, a licence authorisation and a mediation roster; rolled back at the end."""
-    from sifa.catalogue.services import generate_entries, load_items
-    from sifa.licences.services import load_licence_types
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
+    with rolled_back(django_db_blocker):
+        orgs = build_tree()
+        load_catalogue()  # with the licence types, as `sifa run` does: the demo's approvals issue licences
+        tree("sc", on=orgs)  # the demo's second county
+        seed_calendar(2026, 2026)
+        db_calendar.forget()
+        cache.clear()
+        call_command("load-demo")
+        cases = load_cases()
+        load_mandates()
         try:
-            orgs = build_tree()
-            generate_entries(load_items())
-            load_licence_types()  # as `sifa run` does: the demo's approvals issue licences
-            _org(
-                "杭州市上城区司法局",
-                OrganisationKind.BUREAU,
-                4,
-                _region("330102", "上城区", 3, orgs["hz"].region),
-                orgs["hz"],
-            )
-            seed_calendar(2026, 2026)
-            db_calendar.forget()
-            cache.clear()
-            call_command("load-demo")
-            cases = load_cases()
-            load_mandates()
             yield _objects(orgs, cases)
         finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
             db_calendar.forget()
             cache.clear()
 

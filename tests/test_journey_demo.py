@@ -20,7 +20,7 @@ from sifa.applications.services import start_draft
 from sifa.applications.tests.conftest import _media  # noqa: F401  (fixture)
 from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.processes import process_available
-from sifa.catalogue.tests.conftest import _org, _region, cat, loaded  # noqa: F401  (fixtures)
+from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.demo.cases import _staff_for, demo_cases, load_cases
@@ -28,8 +28,8 @@ from sifa.demo.listing import listing
 from sifa.demo.mandates import load_mandates
 from sifa.documents.models import Document
 from sifa.licences.models import Licence
-from sifa.organisations.models import OrganisationKind
 from sifa.organisations.scope import actor_for
+from sifa.testing import tree
 from sifa.workflow.engine.registry import process_for
 from sifa.workflow.services import lane_organisation
 from sifa.workflow.transitions import holds_role
@@ -40,8 +40,7 @@ pytestmark = [pytest.mark.django_db]
 @pytest.fixture
 def demo(cat):  # noqa: F811
     """The catalogue test tree plus 上城区 (the demo's second county), the calendar and `load-demo`."""
-    shangcheng = _region("330102", "上城区", 3, cat["orgs"]["hz"].region)
-    _org("杭州市上城区司法局", OrganisationKind.BUREAU, 4, shangcheng, cat["orgs"]["hz"])
+    tree("sc", on=cat["orgs"])
     seed_calendar(2026, 2026)
     db_calendar.forget()
     cache.clear()

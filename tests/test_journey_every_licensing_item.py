@@ -12,17 +12,13 @@ a new version (变更) or cancelled (注销), and the sealed decision letter wit
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, field
 
 import chinese_calendar
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from rest_framework.test import APIClient
 
-from sifa.accounts.services import register_company, register_person
+from sifa import testing
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.tests.conftest import PDF, id_number
 from sifa.catalogue.models import ImplementationEntry
@@ -35,28 +31,16 @@ from sifa.documents.selectors import read_pdf
 from sifa.licences.models import Licence, LicenceStatus
 from sifa.licences.services import issue_licence
 from sifa.licences.types import type_for
-from sifa.organisations.models import Membership, Role
+from sifa.organisations.models import Role
+from sifa.testing import CompanyFactory, PersonFactory, api_client, load_catalogue, rolled_back
+from sifa.testing.clock import SHANGHAI, travel, working_days_after  # noqa: F401
 from sifa.workflow.models import CaseDocument, CaseDocumentKind, WorkItem, WorkItemStatus
 
 pytestmark = [pytest.mark.django_db]
-SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 API = "/api/v1/applications"
 SUBMITTED_ON = dt.date(2026, 2, 27)
 ACCEPTED_ON = dt.date(2026, 3, 2)
 PERSON_ID = id_number("33010619880808123")
-
-
-def travel(day: dt.date):
-    return time_machine.travel(dt.datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI), tick=False)
-
-
-def working_days_after(start: dt.date, n: int) -> dt.date:
-    """Brute force over chinese-calendar (the official calendar), independent of Sifa's arithmetic."""
-    day = start
-    while n:
-        day += dt.timedelta(days=1)
-        n -= chinese_calendar.is_workday(day)
-    return day
 
 
 def months_after(start: dt.date, n: int) -> dt.date:
@@ -260,50 +244,26 @@ JOURNEYS = [
 def world(django_db_setup, django_db_blocker):
     """The workflow test tree (司法部 → 浙江 → 杭州 → 西湖区 …) with the catalogue, the 2026 calendar,
     a window clerk, a reviewer and a decision maker at every bureau, a citizen and a law firm."""
-    from sifa.catalogue.services import generate_entries, load_items
     from sifa.deadlines.services import seed_calendar
-    from sifa.licences.services import load_licence_types
     from sifa.workflow.tests.conftest import build_world
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            orgs = build_world()
-            generate_entries(load_items())
-            load_licence_types()
-            seed_calendar(2026, 2026)
-            staff = {}
-            for key in ("ministry", "zj", "hz", "xh"):
-                for role in (Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER):
-                    user = _user(f"{key}-{role}", kind="staff")
-                    Membership.objects.create(user=user, organisation=orgs[key], role=role)
-                    staff[(orgs[key].pk, role)] = user
-            person = register_person(
-                name="王五", id_number=PERSON_ID, phone="13900000021", password="Sifa-Secret-2026!",
-                region_code="330106",
-            ).user  # fmt: skip
-            company = register_company(
-                name="浙江明法律师事务所", uscc=make_uscc("3", "1", "330106", "MA2JRN81"),
-                legal_representative="赵六", phone="13900000022", password="Sifa-Secret-2026!",
-                region_code="330106",
-            ).user  # fmt: skip
-            yield {"orgs": orgs, "staff": staff, "person": person, "company": company}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        orgs = build_world()
+        load_catalogue()
+        seed_calendar(2026, 2026)
+        staff = {}
+        for key in ("ministry", "zj", "hz", "xh"):
+            for role in (Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER):
+                staff[(orgs[key].pk, role)] = testing.staff(f"{key}-{role}", orgs[key], role, scope_path="")
+        person = PersonFactory(name="王五", id_number=PERSON_ID, phone="13900000021", region_code="330106")
+        company = CompanyFactory(
+            name="浙江明法律师事务所", uscc=make_uscc("3", "1", "330106", "MA2JRN81"),
+            legal_representative="赵六", phone="13900000022",
+        )  # fmt: skip
+        yield {"orgs": orgs, "staff": staff, "person": person.user, "company": company.user}
 
 
-def _user(username: str, kind: str):
-    from sifa.accounts.models import User
-
-    return User.objects.create_user(username=username, kind=kind, display_name=username)
-
-
-def _client(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+_client = api_client
 
 
 @pytest.fixture

@@ -10,11 +10,8 @@ moves it by exactly N.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
-import chinese_calendar
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from sifa.applications.models import Application, ApplicationStatus
@@ -30,32 +27,18 @@ from sifa.applications.tests.test_apply import _draft, _ready, _upload
 from sifa.deadlines import db_calendar
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.deadlines.services import seed_calendar
-from sifa.organisations.models import Membership, Role
+from sifa.organisations.models import Role
+from sifa.testing import api_client, staff
+from sifa.testing.clock import travel, working_days_after
 from sifa.workflow.models import WorkItem, WorkItemStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
-SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 API = "/api/v1/applications"
-
-
-def _travel(day: dt.date):
-    return time_machine.travel(dt.datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI), tick=False)
-
-
-def _working_days_after(start: dt.date, n: int) -> dt.date:
-    day = start
-    while n:
-        day += dt.timedelta(days=1)
-        n -= chinese_calendar.is_workday(day)
-    return day
+_travel, _working_days_after = travel, working_days_after
 
 
 def _staff(django_user_model, username, organisation, role):
-    user = django_user_model.objects.create_user(username, "x-Secret-123", kind="staff")
-    Membership.objects.create(user=user, organisation=organisation, role=role)
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+    return api_client(staff(username, organisation, role))
 
 
 def _command(client, number, name, **body):

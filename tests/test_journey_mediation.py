@@ -32,6 +32,7 @@ from sifa.mediation.documents import agreement_context
 from sifa.mediation.models import MediationCase
 from sifa.notifications.models import Notification
 from sifa.organisations.models import Membership, Role
+from sifa.testing.notices import HOLIDAYS_2027
 from sifa.workbench.tests.world import verified_login
 from sifa.workflow.models import CaseDocumentKind
 from tests.service_journeys import apply, command, entry, issue_documents, only_open, staff, travel
@@ -39,15 +40,6 @@ from tests.test_journey_lawyer_licence import calendar  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db]
 MEDIATION = "人民调解申请"
-# A hypothetical 2027 notice (the shape of the real ones; as in deadlines/tests/test_notices.py):
-# 元旦 1/1 off with Saturday 1/2 worked, and every holiday of 《全国年节及纪念日放假办法》§2.
-NOTICE_2027_HOLIDAYS = """2027-01-01 元旦
-2027-02-05至2027-02-12 春节
-2027-04-03至2027-04-05 清明节
-2027-05-01至2027-05-05 劳动节
-2027-06-09 端午节
-2027-09-15 中秋节
-2027-10-01至2027-10-07 国庆节"""
 
 
 @pytest.fixture
@@ -247,7 +239,7 @@ def test_a_section_33_day_in_an_unpublished_year_is_provisional_until_the_notice
     admin = django_user_model.objects.create_user("calendar-admin", "x-Secret-123", kind="staff")
     Membership.objects.create(user=admin, organisation=world["orgs"]["ministry"], role=Role.CALENDAR_ADMIN)
     with travel(dt.date(2026, 12, 7)):
-        holidays, _ = notices.parse_days(NOTICE_2027_HOLIDAYS, "holidays", name_required=True)
+        holidays, _ = notices.parse_days(HOLIDAYS_2027, "holidays", name_required=True)
         makeup, _ = notices.parse_days(
             "2027-01-02 元旦\n2027-02-20 春节", "makeup_workdays", name_required=False
         )

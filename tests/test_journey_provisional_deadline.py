@@ -27,22 +27,14 @@ from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.deadlines.services import seed_calendar
 from sifa.notifications.models import Notification
 from sifa.organisations.models import Role
+from sifa.testing.notices import NOTICE_2027_FORM
 from sifa.workbench.tests import world as W
 from sifa.workflow.models import WorkItem, WorkItemStatus
 
 pytestmark = [pytest.mark.django_db]
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 RECEIVED = dt.date(2026, 12, 7)
-NOTICE = {
-    "year": "2027",
-    "document_number": "国办发明电〔2026〕12号",
-    "issued_on": "2026-11-04",
-    "holidays": (
-        "2027-01-01 元旦\n2027-02-05至2027-02-12 春节\n2027-04-03至2027-04-05 清明节\n"
-        "2027-05-01至2027-05-05 劳动节\n2027-06-09 端午节\n2027-09-15 中秋节\n2027-10-01至2027-10-07 国庆节"
-    ),
-    "makeup_workdays": "2027-01-02 元旦\n2027-02-20 春节",
-}
+NOTICE = NOTICE_2027_FORM
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from sifa.catalogue.data.items import ITEMS
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ProcessDefinition
 from sifa.catalogue.services import load_items
 from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401  (fixtures)
-from sifa.portal.tests.test_citizen_support import URLS, lawyer_entry, person
+from sifa.portal.tests.test_citizen_support import lawyer_entry, person
 
-pytestmark = [URLS, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 MISSING = "no_such_process.bpmn"
 
 

@@ -95,22 +95,22 @@ def _context(browser: Any, *, javascript: bool) -> Any:
     )
 
 
-@pytest.fixture
-def browser_page(browser: Any) -> Iterator[Any]:
-    context = _context(browser, javascript=True)
+def _pages(browser: Any, *, javascript: bool) -> Iterator[Any]:
+    context = _context(browser, javascript=javascript)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def browser_page(browser: Any) -> Iterator[Any]:
+    yield from _pages(browser, javascript=True)
 
 
 @pytest.fixture
 def nojs_page(browser: Any) -> Iterator[Any]:
-    context = _context(browser, javascript=False)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    yield from _pages(browser, javascript=False)
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -22,13 +22,23 @@ from sifa.applications import services
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.licences import pdf as licence_pdf
 from sifa.licences.models import Licence
-from sifa.organisations.models import Membership, Role
+from sifa.organisations.models import Role
 from sifa.workflow.services import run_command
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.portal.tests.test_citizen_support")]
+pytestmark = pytest.mark.browser
 
 PHONE_NUMBER = "13800000001"
 PASSWORD = "Sifa-Secret-2024!"
+
+
+def the_citizen():
+    """张三, registered with the phone number and password the journeys log in with."""
+    from sifa.testing import PersonFactory
+
+    number = _id_number("33010619900101123")
+    return PersonFactory(id_number=number, phone=PHONE_NUMBER, password=PASSWORD, region_code="330106").user
+
+
 ITEM = "律师执业许可（专职律师执业）"
 
 
@@ -36,35 +46,21 @@ ITEM = "律师执业许可（专职律师执业）"
 def world(transactional_db, settings, tmp_path):
     """Organisation tree, the shipped catalogue (indexed for search), the calendar, a citizen and a
     window clerk at 杭州市司法局 — committed, because the live server reads them from another thread."""
-    from sifa.accounts.services import register_person
     from sifa.catalogue import search
     from sifa.catalogue.models import ImplementationEntry
-    from sifa.catalogue.services import generate_entries, load_items, reindex_all
+    from sifa.catalogue.services import reindex_all
     from sifa.catalogue.tests.conftest import build_tree
     from sifa.deadlines.services import seed_calendar
-    from sifa.licences.services import load_licence_types
-    from sifa.organisations.models import Membership, Role
+    from sifa.testing import load_catalogue, staff
 
     settings.MEDIA_ROOT = tmp_path / "media"
     orgs = build_tree()
-    generate_entries(load_items())
-    load_licence_types()
+    load_catalogue()
     seed_calendar(2025, 2026)
     if not search.is_indexed():
         reindex_all()
-    citizen = register_person(
-        name="张三",
-        id_number=_id_number("33010619900101123"),
-        phone=PHONE_NUMBER,
-        password=PASSWORD,
-        region_code="330106",
-    ).user
-    from django.contrib.auth import get_user_model
-
-    clerk = get_user_model().objects.create_user(
-        "hz-clerk", "x-Secret-123", kind="staff", display_name="王小明"
-    )
-    Membership.objects.create(user=clerk, organisation=orgs["hz"], role=Role.WINDOW_CLERK)
+    citizen = the_citizen()
+    clerk = staff("hz-clerk", orgs["hz"], Role.WINDOW_CLERK, display_name="王小明")
     entry = ImplementationEntry.objects.get(item__name=ITEM, organisation=orgs["hz"])
     return {"orgs": orgs, "citizen": citizen, "clerk": clerk, "entry": entry}
 
@@ -150,15 +146,9 @@ def track(page, base: str, number: str, code: str) -> None:
 def finish_case(world, number: str) -> None:
     """Accept and review at the city, decide and deliver at the province, as their staff would
     (the commands the workbench and the API call)."""
-    from django.contrib.auth import get_user_model
+    from sifa.testing import staff
 
     orgs = world["orgs"]
-
-    def staff(username: str, organisation, role: str):
-        user = get_user_model().objects.create_user(username, "x-Secret-123", kind="staff")
-        Membership.objects.create(user=user, organisation=organisation, role=role)
-        return user
-
     reviewer = staff("hz-reviewer", orgs["hz"], Role.REVIEWER)
     decider = staff("zj-decider", orgs["zj"], Role.DECISION_MAKER)
     province_clerk = staff("zj-clerk", orgs["zj"], Role.WINDOW_CLERK)

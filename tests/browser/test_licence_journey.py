@@ -10,31 +10,24 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from test_citizen_journey import PASSWORD, PHONE_NUMBER, _id_number, log_in
+from test_citizen_journey import PASSWORD, _id_number, log_in, the_citizen
 
 from sifa.licences.models import Licence, LicenceType
 from sifa.licences.services import issue_licence, load_licence_types
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.portal.tests.test_citizen_support")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def holder(transactional_db, settings, tmp_path):
     """The organisation tree, a citizen and her 律师执业证 (without its PDF: sealing is the
     citizen journey's), committed for the live server."""
-    from sifa.accounts.services import register_person
     from sifa.catalogue.tests.conftest import build_tree
 
     settings.MEDIA_ROOT = tmp_path / "media"
     orgs = build_tree()
     load_licence_types()
-    citizen = register_person(
-        name="张三",
-        id_number=_id_number("33010619900101123"),
-        phone=PHONE_NUMBER,
-        password=PASSWORD,
-        region_code="330106",
-    ).user
+    citizen = the_citizen()
     licence = issue_licence(
         LicenceType.objects.get(key="lawyer_licence"), citizen, orgs["zj"], actor=None, with_pdf=False
     )

@@ -17,7 +17,7 @@ from test_window_journey import tab_to
 from sifa.accounts.models import Mandate
 from sifa.applications.models import Application
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.conf.urls")]
+pytestmark = pytest.mark.browser
 
 CLIENT_PHONE, FIRM_PHONE = "13800000004", "13800000003"
 FIRM = "浙江明理律师事务所"

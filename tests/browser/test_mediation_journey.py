@@ -14,20 +14,18 @@ from test_staff_journey import log_in
 from sifa.applications.models import ApplicationStatus
 from sifa.catalogue.services import generate_entries
 from sifa.mediation.models import MediationCommittee, Mediator
-from sifa.organisations.models import OrganisationKind, Region, Role
+from sifa.organisations.models import Role
+from sifa.testing import tree
 from sifa.workbench.tests import world as W
 from sifa.workflow.services import run_command, start_case
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.workbench.tests.urls")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_judicial_office_mediates_and_keeps_its_roster(browser_page, check_page, live_server):
     orgs = W.build_world()
-    region = Region.objects.create(
-        code="330106001000", name="北山街道", level=4, parent_id="330106", vintage="test"
-    )
-    town = W._org("北山街道司法所", OrganisationKind.JUDICIAL_OFFICE, 5, region, orgs["xh"])
+    town = tree("xh_town", on=orgs)["xh_town"]
     generate_entries()
     committee = MediationCommittee.objects.create(
         organisation=town, name="北山街道人民调解委员会", kind="township"

@@ -17,7 +17,7 @@ from sifa.organisations.models import Role
 from sifa.workbench.tests import world as W
 from sifa.workflow.services import start_case
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.workbench.tests.urls")]
+pytestmark = pytest.mark.browser
 
 
 def log_in(page, base: str, user, next_url: str) -> None:

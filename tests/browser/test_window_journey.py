@@ -17,10 +17,11 @@ from test_citizen_journey import _id_number, _pdf, upload_everything
 from test_staff_journey import log_in
 
 from sifa.applications.models import Application, SubmissionChannel
-from sifa.organisations.models import OrganisationKind, Role
+from sifa.organisations.models import Role
+from sifa.testing import tree
 from sifa.workbench.tests import world as W
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("sifa.conf.urls")]
+pytestmark = pytest.mark.browser
 
 ITEM = "律师执业许可（专职律师执业）"
 WALK_IN = {"name": "王五", "id_number": _id_number("33010619700202001"), "phone": "13900001111"}
@@ -32,8 +33,7 @@ def window(transactional_db, settings, tmp_path):
     """The workbench world with a 司法所 under 西湖区 and a window clerk there (TOTP device)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     orgs = W.build_world()
-    town = W._region("330106001000", "北山街道", 4, orgs["xh"].region)
-    orgs["town"] = W._org("北山街道司法所", OrganisationKind.JUDICIAL_OFFICE, 5, town, orgs["xh"])
+    orgs["town"] = tree("xh_town", on=orgs)["xh_town"]
     clerk = W.staff("bs-window", (orgs["town"], Role.WINDOW_CLERK))
     return {"orgs": orgs, "clerk": clerk}
 

@@ -12,6 +12,7 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -204,6 +205,16 @@ class Mandate(models.Model):
 
     def __str__(self) -> str:
         return f"委托 {self.valid_from}–{self.valid_until}（{self.get_status_display()}）"
+
+    def clean(self) -> None:
+        """The window runs forwards and no one mandates themselves (the database checks both)."""
+        errors: dict[str, str] = {}
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = "截止日期不能早于生效日期"
+        if self.principal_id is not None and self.principal_id == self.agent_id:
+            errors["agent"] = "不能委托本人代办"
+        if errors:
+            raise ValidationError(errors)
 
 
 class ApiToken(models.Model):

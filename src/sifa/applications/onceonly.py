@@ -155,7 +155,7 @@ SIMULATED_LABEL_SUFFIX = "（演示模拟，非真实部门核验）"
 def simulated_partner_allowed() -> bool:
     """The stand-in may answer only when configured (``SIFA_PARTNER_DATA=simulated``) in a
     development/demo deployment or in the tests; settings refuse the value elsewhere."""
-    return getattr(settings, "PARTNER_DATA", "") == SIMULATED and bool(settings.DEBUG or settings.TESTING)
+    return settings.PARTNER_DATA == SIMULATED and bool(settings.DEBUG or settings.TESTING)
 
 
 class SimulatedPartnerData:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from sifa.core.db import PathField
@@ -62,6 +63,15 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date.isoformat()} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        """The kind says whether the day is worked (the database checks the same): 工作日 and 调休上班日
+        are worked, 周末 and 法定节假日 are not."""
+        worked = self.kind in (DayKind.WORKDAY, DayKind.MAKEUP_WORKDAY)
+        if self.kind and bool(self.is_workday) != worked:
+            raise ValidationError(
+                {"kind": f"“{self.get_kind_display()}”{'是' if worked else '不是'}工作日，与“是否工作日”不符"}
+            )
 
 
 class CalendarYear(models.Model):

@@ -16,6 +16,7 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -318,6 +319,19 @@ class Licence(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.number}（第{self.version}版）"
 
+    def clean(self) -> None:
+        """GB/T 36903 有效期: the end does not come before the start; a status change takes effect
+        no earlier than the licence; a suspension ends after it begins."""
+        errors: dict[str, str] = {}
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = "有效期截止日期不能早于有效期起始日期"
+        if self.valid_from and self.status_date and self.status_date < self.valid_from:
+            errors["status_date"] = "状态变更日期不能早于有效期起始日期"
+        if self.status_date and self.suspended_until and self.suspended_until < self.status_date:
+            errors["suspended_until"] = "停止执业截止日期不能早于状态变更日期"
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def holder_code_aad(self) -> str:
         return sealed_aad("licences.Licence", self.id, "holder_code")
@@ -424,6 +438,12 @@ class LicenceAuthorisation(models.Model):
 
     def __str__(self) -> str:
         return f"授权 {self.purpose[:20]} 至 {self.valid_until}"
+
+    def clean(self) -> None:
+        """GB/T 36906 用证授权: an organisation or a case is authorised, one of the two."""
+        has_org, has_case = self.grantee_organisation_id is not None, self.grantee_application_id is not None
+        if has_org == has_case:
+            raise ValidationError("被授权机构与被授权办件须二选一")
 
     def is_active(self, today: dt.date | None = None) -> bool:
         return self.revoked_at is None and self.valid_until >= (today or timezone.localdate())

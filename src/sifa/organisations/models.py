@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from sifa.core.db import PathField
@@ -46,6 +47,30 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+    def clean(self) -> None:
+        """GB/T 2260 six digits down to the county, twelve for a township; a unit lies below its
+        parent and its code continues the parent's (330106 under 330100, 429004 under 420000)."""
+        errors: dict[str, str] = {}
+        length = 12 if self.level == RegionLevel.TOWNSHIP else 6
+        if not (self.code.isdigit() and len(self.code) == length):
+            errors["code"] = f"{self.get_level_display()}区划代码应为{length}位数字"
+        if self.parent_id is not None:
+            parent = self.parent
+            if parent.level >= self.level:
+                errors["parent"] = "上级区划的层级应高于本区划"
+            elif not self.code.startswith(_significant(parent.code)):
+                errors["parent"] = f"区划代码{self.code}不在上级区划{parent.code}之下"
+        if errors:
+            raise ValidationError(errors)
+
+
+def _significant(code: str) -> str:
+    """A region code without its trailing zero pairs: 330100 → 3301, 420000 → 42."""
+    significant = code[:6]
+    while significant.endswith("00"):
+        significant = significant[:-2]
+    return significant
 
 
 class OrganisationLevel(models.IntegerChoices):
@@ -135,6 +160,21 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """The kind fits the level (司法部 only at the top, 司法所 only at the township level), and an
+        organisation never stands above its parent (a centre may sit beside its bureau's level)."""
+        errors: dict[str, str] = {}
+        if (self.kind == OrganisationKind.MINISTRY) != (self.level == OrganisationLevel.MINISTRY):
+            errors["kind"] = "只有司法部位于部级，部级机构只能是司法部"
+        elif self.kind == OrganisationKind.JUDICIAL_OFFICE and self.level != OrganisationLevel.TOWNSHIP:
+            errors["kind"] = "司法所只能设在乡级"
+        if self.parent_id is not None and self.parent.level > self.level:
+            errors["parent"] = "机构的层级不能高于其上级机构"
+        if self.parent_id is None and self.level != OrganisationLevel.MINISTRY:
+            errors["parent"] = "除司法部外，每个机构都须有上级机构"
+        if errors:
+            raise ValidationError(errors)
+
 
 class Role(models.TextChoices):
     """Staff roles. The last three are the separated administrators (三员分立, 等保 level 3):
@@ -185,3 +225,26 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        """Roles are for staff accounts; the national working-day calendar is kept by the ministry
+        (``deadlines.notices.can_manage_calendar``); 三员分立 (等保 level 3): one separated
+        administrator post per person, as the database's partial unique index says."""
+        errors: dict[str, str] = {}
+        user = self.user if self.user_id is not None else None
+        if user is not None and user.kind != "staff":
+            errors["user"] = "只有工作人员账号可以担任岗位角色"
+        if (
+            self.role == Role.CALENDAR_ADMIN
+            and self.organisation_id is not None
+            and self.organisation.level != OrganisationLevel.MINISTRY
+        ):
+            errors["role"] = "工作日历管理员只能设在司法部"
+        if user is not None and self.role in SEPARATED_ADMIN_ROLES:
+            others = Membership.objects.filter(user=user, role__in=SEPARATED_ADMIN_ROLES).exclude(pk=self.pk)
+            if others.exists():
+                errors["role"] = (
+                    "三员分立：系统管理员、安全管理员、审计管理员不得由同一人兼任，每人只担任一个此类岗位"
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -2,13 +2,12 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from sifa.accounts.services import issue_api_token
 from sifa.accounts.tests import factories
+from sifa.testing import bearer_client
 
 
 @pytest.fixture(autouse=True)
-def _accounts_urls_and_clean_cache(settings):
-    settings.ROOT_URLCONF = "sifa.accounts.tests.urls"
+def _clean_cache():
     cache.clear()  # throttles keep their counters in the cache
     yield
     cache.clear()
@@ -27,11 +26,4 @@ def api():
 @pytest.fixture
 def as_user():
     """An API client authenticated with a fresh bearer token for ``user``."""
-
-    def make(user):
-        client = APIClient()
-        key, _token = issue_api_token(user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-        return client
-
-    return make
+    return bearer_client

@@ -4,7 +4,7 @@ import pytest
 
 from sifa.accounts.sms import LocalSmsGateway, gateways
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.conf.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def test_the_configured_gateway_is_reported_ok(client, settings):

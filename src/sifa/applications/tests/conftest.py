@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
-from sifa.accounts.services import register_person
 from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401  (fixtures)
-from sifa.core.identifiers import id_number_check_digit
-from sifa.organisations.models import Membership, Role
+from sifa.organisations.models import Role
+from sifa.testing import PersonFactory, api_client, id_number, staff
 
 from .upload_corpus import make_pdf
 
 LAWYER_FULL_TIME = "000100001001"
-
-
-def id_number(first17: str) -> str:
-    return first17 + id_number_check_digit(first17)
 
 
 VALID_ID = id_number("33010619900101123")
@@ -32,21 +26,14 @@ def _media(settings, tmp_path):
 
 
 def _person(name: str, number: str, phone: str):
-    return register_person(
-        name=name, id_number=number, phone=phone, password="Sifa-Secret-2024!", region_code="330106"
-    ).user
+    return PersonFactory(name=name, id_number=number, phone=phone, region_code="330106").user
 
 
 def _staff(django_user_model, username: str, organisation, role=Role.WINDOW_CLERK):
-    user = django_user_model.objects.create_user(username, "x-Secret-123", kind="staff")
-    Membership.objects.create(user=user, organisation=organisation, role=role)
-    return user
+    return staff(username, organisation, role)
 
 
-def _client(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
+_client = api_client
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ import io
 import pytest
 
 from sifa.accounts.models import LegalPerson, NaturalPerson
-from sifa.accounts.services import create_mandate, register_company, revoke_mandate
+from sifa.accounts.services import create_mandate, revoke_mandate
 from sifa.accounts.tests.factories import uscc
 from sifa.applications.models import Application, IdempotencyRecord, SubmissionChannel
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
+from sifa.testing import CompanyFactory
 
 from .conftest import LAWYER_FULL_TIME, PDF, _client, _staff, id_number, lawyer_form
 
-pytestmark = [pytest.mark.urls("sifa.applications.tests.urls")]
 API = "/api/v1/applications"
 LAWYER_MAIN = LAWYER_FULL_TIME[:-3] + "000"
 TODAY = dt.date.today()
@@ -28,14 +28,7 @@ def _body(world, **extra) -> dict:
 
 @pytest.fixture
 def firm(world):
-    return register_company(
-        name="浙江明理律师事务所",
-        uscc=uscc("330106"),
-        legal_representative="周律",
-        phone="13900000003",
-        password="Sifa-Secret-2024!",
-        region_code="330106",
-    ).user
+    return CompanyFactory(name="浙江明理律师事务所", legal_representative="周律", phone="13900000003").user
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from sifa.audit.models import AuditEvent
 
 from .conftest import BAD_CHECK_DIGIT_ID, PDF, lawyer_form
 
-pytestmark = [pytest.mark.urls("sifa.applications.tests.urls")]
 API = "/api/v1/applications"
 
 

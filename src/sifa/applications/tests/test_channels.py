@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from sifa.accounts.models import Mandate
 from sifa.applications.models import Application, SubmissionChannel
 from sifa.organisations.models import Role
 
 from .conftest import _client, _staff, id_number, lawyer_form
 
-pytestmark = [pytest.mark.urls("sifa.applications.tests.urls")]
 API = "/api/v1/applications"
 
 

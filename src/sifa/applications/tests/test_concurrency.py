@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from sifa.applications.models import Application
 from sifa.applications.services import idempotent, start_draft, submit
+from sifa.testing.concurrency import run_together
 
 from .conftest import lawyer_form
 
@@ -38,32 +37,16 @@ def test_concurrent_retries_make_one_application(monkeypatch):
     )
     monkeypatch.setattr(registry, "lookup", lambda application, material: found)
     payload = {"entry": entry.implementation_code, "form_data": lawyer_form(id_number="110101199003077774")}
-    answers, failures = [], []
-    barrier = threading.Barrier(10)
 
-    def attempt() -> None:
-        try:
-            barrier.wait()
-
-            def run():
-                app, code = submit(
-                    start_draft(entry, actor=citizen, form_data=payload["form_data"]), actor=citizen
-                )
-                return 201, {"number": app.number, "query_code": code}
-
-            answers.append(
-                idempotent(user=citizen, key="k", scope="applications.create", payload=payload, run=run)
+    def attempt(_index: int):
+        def run():
+            app, code = submit(
+                start_draft(entry, actor=citizen, form_data=payload["form_data"]), actor=citizen
             )
-        except Exception as exc:  # collected and asserted below
-            failures.append(exc)
-        finally:
-            connections.close_all()
+            return 201, {"number": app.number, "query_code": code}
 
-    threads = [threading.Thread(target=attempt) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+        return idempotent(user=citizen, key="k", scope="applications.create", payload=payload, run=run)
+
+    answers = run_together(attempt, 10)
     assert len({body["number"] for _status, body in answers}) == 1
     assert Application.objects.count() == 1

@@ -3,11 +3,8 @@ never was a GB/T 2260 code is a clear finding or a 400 — at the window and in 
 
 from __future__ import annotations
 
-import pytest
-
 from .conftest import PDF, _client, _staff, id_number, lawyer_form
 
-pytestmark = [pytest.mark.urls("sifa.applications.tests.urls")]
 API = "/api/v1/applications"
 HISTORICAL = id_number("11010319800101001")  # 崇文区, merged into 东城区 in 2010
 NEVER_VALID = id_number("99010119800101001")

@@ -18,7 +18,6 @@ from sifa.catalogue import guides
 
 from .conftest import PDF, lawyer_form
 
-pytestmark = [pytest.mark.urls("sifa.applications.tests.urls")]
 API = "/api/v1/applications"
 IDENTITY = "申请人的身份证明"
 

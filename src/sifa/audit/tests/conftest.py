@@ -8,11 +8,13 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection
 
+from sifa import testing
 from sifa.accounts.models import User
 from sifa.audit import services, triggers
 from sifa.audit.models import AuditEvent
 from sifa.audit.subjects import AuditSubject
-from sifa.organisations.models import Membership, Organisation, OrganisationKind, OrganisationLevel, Role
+from sifa.organisations.models import Organisation, Role
+from sifa.testing import CitizenFactory, tree
 
 
 @pytest.fixture(autouse=True)
@@ -52,21 +54,14 @@ def make_chain(n: int) -> list[AuditEvent]:
 
 @pytest.fixture
 def orgs(db) -> dict[str, Organisation]:
-    def org(name: str, path: str, level: int, kind: str = OrganisationKind.BUREAU) -> Organisation:
-        return Organisation.objects.create(name=name, kind=kind, level=level, path=path)
-
-    return {
-        "ministry": org("司法部", "/1/", OrganisationLevel.MINISTRY, OrganisationKind.MINISTRY),
-        "zhejiang": org("浙江省司法厅", "/1/2/", OrganisationLevel.PROVINCE),
-        "hangzhou": org("杭州市司法局", "/1/2/3/", OrganisationLevel.CITY),
-        "jiangsu": org("江苏省司法厅", "/1/4/", OrganisationLevel.PROVINCE),
-    }
+    """The tree at literal paths (the tests speak of ``/1/2/3/``)."""
+    paths = {"ministry": "/1/", "zj": "/1/2/", "hz": "/1/2/3/", "js": "/1/4/"}
+    o = tree(*paths, **{key: {"path": path} for key, path in paths.items()})
+    return {"ministry": o["ministry"], "zhejiang": o["zj"], "hangzhou": o["hz"], "jiangsu": o["js"]}
 
 
 def staff(username: str, organisation: Organisation, role: str, display_name: str = "") -> User:
-    user = User.objects.create_user(username=username, kind="staff", display_name=display_name)
-    Membership.objects.create(user=user, organisation=organisation, role=role)
-    return user
+    return testing.staff(username, organisation, role, display_name=display_name, scope_path="")
 
 
 @pytest.fixture
@@ -86,6 +81,4 @@ def reviewer(orgs) -> User:
 
 @pytest.fixture
 def citizen(db) -> User:
-    return User.objects.create_user(
-        username="citizen-1", kind="person", display_name="李四", scope_path="/1/2/3/"
-    )
+    return CitizenFactory(username="citizen-1", scope_path="/1/2/3/")

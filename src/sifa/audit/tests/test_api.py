@@ -9,7 +9,7 @@ from sifa.audit import services
 from sifa.audit.models import AuditEvent
 from sifa.audit.tests.conftest import account, case, raw, triggers_dropped
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.audit.tests.urls"), pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 def client_for(user) -> APIClient:

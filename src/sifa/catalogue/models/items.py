@@ -9,6 +9,7 @@ services never use it on version content).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -256,6 +257,11 @@ class ItemVersion(models.Model):
         if type(self).objects.filter(pk=self.pk, status__in=LOCKED_STATUSES).exists():
             raise version_immutable()
         return super().delete(*args, **kwargs)
+
+    def clean(self) -> None:
+        """实施清单 PLAN_CANCEL_DATE comes after PLAN_EFFECTIVE_DATE."""
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValidationError({"valid_until": "失效时间应晚于生效时间"})
 
     @property
     def is_locked(self) -> bool:

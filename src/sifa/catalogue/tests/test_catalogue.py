@@ -12,9 +12,8 @@ from sifa.catalogue.models import ImplementationEntry, ItemVersion, Material, Ve
 from sifa.catalogue.services import generate_entries, load_items
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import uscc_is_valid
-from sifa.organisations.models import Membership, Role
-
-pytestmark = [pytest.mark.urls("sifa.catalogue.tests.urls")]
+from sifa.organisations.models import Role
+from sifa.testing import api_client, staff
 
 LAWYER = "000100001000"
 LAWYER_FULL_TIME = "000100001001"
@@ -32,11 +31,7 @@ def client():
 
 @pytest.fixture
 def admin(cat, django_user_model):
-    user = django_user_model.objects.create_user("catadmin", "x-Secret-123", kind="staff")
-    Membership.objects.create(user=user, organisation=cat["orgs"]["ministry"], role=Role.CATALOGUE_ADMIN)
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
+    return api_client(staff("catadmin", cat["orgs"]["ministry"], Role.CATALOGUE_ADMIN))
 
 
 def _all(client, url):
@@ -235,10 +230,7 @@ def test_quality_gate_lists_every_violation_at_once(cat, admin):
 
 
 def test_only_catalogue_admins_of_the_owner_or_above_may_write(cat, django_user_model):
-    user = django_user_model.objects.create_user("cityadmin", "x-Secret-123", kind="staff")
-    Membership.objects.create(user=user, organisation=cat["orgs"]["hz"], role=Role.CATALOGUE_ADMIN)
-    api = APIClient()
-    api.force_authenticate(user)
+    api = api_client(staff("cityadmin", cat["orgs"]["hz"], Role.CATALOGUE_ADMIN))
     assert api.post(f"{API}/items/{LAWYER}/drafts/").status_code == 403
     assert APIClient().post(f"{API}/items/{LAWYER}/drafts/").status_code in (401, 403)
 

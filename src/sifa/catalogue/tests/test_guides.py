@@ -12,9 +12,8 @@ from django.test import Client
 
 from sifa.catalogue import guides, services
 from sifa.catalogue.models import ImplementationEntry
-from sifa.organisations.models import Membership, Role
-
-pytestmark = [pytest.mark.urls("sifa.catalogue.tests.urls")]
+from sifa.organisations.models import Role
+from sifa.testing import StaffFactory
 
 LAWYER_FULL_TIME = "000100001001"
 LAW_FIRM = "000100004000"
@@ -188,9 +187,8 @@ def test_guide_pdf_is_cached_and_a_new_version_renders_afresh(cat, client, var_d
 @pytest.fixture
 def staff(cat, django_user_model):
     def make(username: str, org_key: str | None, role: str = Role.CATALOGUE_ADMIN) -> Client:
-        user = django_user_model.objects.create_user(username, "x-Secret-123", kind="staff")
-        if org_key:
-            Membership.objects.create(user=user, organisation=cat["orgs"][org_key], role=role)
+        memberships = [(cat["orgs"][org_key], role)] if org_key else []
+        user = StaffFactory(username=username, memberships=memberships)
         browser = Client()
         browser.force_login(user)
         return browser

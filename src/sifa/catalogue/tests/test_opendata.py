@@ -17,8 +17,6 @@ from sifa.catalogue.opendata_columns import CSV_FILES
 from sifa.catalogue.services import import_catalogue
 from sifa.core.errors import ServiceError
 
-pytestmark = [pytest.mark.urls("sifa.catalogue.tests.urls")]
-
 
 @pytest.fixture(autouse=True)
 def var_dir(settings, tmp_path):

@@ -11,7 +11,6 @@ from rest_framework.test import APIClient
 from sifa.catalogue import search, services
 from sifa.catalogue.models import CatalogueItem
 
-pytestmark = [pytest.mark.urls("sifa.catalogue.tests.urls")]
 API = "/api/v1/catalogue/items/"
 
 

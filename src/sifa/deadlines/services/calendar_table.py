@@ -317,7 +317,7 @@ def record_calendar_alert(year: int) -> CalendarAlert:
 
     An alert is a monitoring record, not a command: it has no audit event of its own, and a caller
     whose transaction is about to roll back must record it afterwards, outside that transaction
-    (``sifa.workflow.deemed`` does), or the alert rolls back with it.
+    (``sifa.workflow.services.deemed`` does), or the alert rolls back with it.
     """
     now = timezone.now()
     message = f"计算期限需要 {year} 年的工作日历，但尚未录入"

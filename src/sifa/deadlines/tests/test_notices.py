@@ -13,21 +13,13 @@ from sifa.deadlines.calendar import TimeLimit, TimeUnit
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import CalendarNotice, CalendarYear, ClockPurpose, ClockState, NoticeStatus
 from sifa.deadlines.signals import due_dates_moved
-from sifa.organisations.models import Membership, Organisation, OrganisationKind, OrganisationLevel, Role
+from sifa.organisations.models import Role
+from sifa.testing import staff, tree
+from sifa.testing.notices import HOLIDAYS_2027, MAKEUP_2027, NUMBER_2027
 
 D = dt.date
 pytestmark = [pytest.mark.django_db]
-NUMBER = "国办发明电〔2026〕12号"
-# A hypothetical 2027 notice (shape of the real ones): 元旦 1/1 off with Saturday 1/2 worked, 春节 2/5–2/12
-# with Saturday 2/20 worked, and every other holiday of 《全国年节及纪念日放假办法》§2.
-HOLIDAYS = """2027-01-01 元旦
-2027-02-05至2027-02-12 春节
-2027-04-03至2027-04-05 清明节
-2027-05-01至2027-05-05 劳动节
-2027-06-09 端午节
-2027-09-15 中秋节
-2027-10-01至2027-10-07 国庆节"""
-MAKEUP = "2027-01-02 元旦\n2027-02-20 春节"
+NUMBER, HOLIDAYS, MAKEUP = NUMBER_2027, HOLIDAYS_2027, MAKEUP_2027
 
 
 @pytest.fixture(autouse=True)
@@ -36,24 +28,14 @@ def _december_2026():
         yield
 
 
-def _org(name, kind, level, parent=None):
-    org = Organisation.objects.create(name=name, kind=kind, level=level, parent=parent, path=f"/tmp-{name}/")
-    org.path = (parent.path if parent else "/") + f"{org.pk}/"
-    org.save(update_fields=["path"])
-    return org
-
-
 @pytest.fixture
 def orgs(db):
-    ministry = _org("司法部", OrganisationKind.MINISTRY, OrganisationLevel.MINISTRY)
-    province = _org("浙江省司法厅", OrganisationKind.BUREAU, OrganisationLevel.PROVINCE, ministry)
-    return {"ministry": ministry, "province": province}
+    o = tree("ministry", "zj")
+    return {"ministry": o["ministry"], "province": o["zj"]}
 
 
 def _user(django_user_model, username, org, role):
-    user = django_user_model.objects.create_user(username, "x-Secret-123", kind="staff")
-    Membership.objects.create(user=user, organisation=org, role=role)
-    return user
+    return staff(username, org, role)
 
 
 @pytest.fixture

@@ -8,14 +8,8 @@ import shutil
 import pytest
 
 from sifa.accounts.models import User
-from sifa.organisations.models import (
-    Membership,
-    Organisation,
-    OrganisationKind,
-    OrganisationLevel,
-    Region,
-    Role,
-)
+from sifa.organisations.models import Organisation, Role
+from sifa.testing import CitizenFactory, staff, tree
 
 ZJ_USCC = "11330000002482022X"
 XIHU_USCC = "11330106002481234X"
@@ -28,43 +22,26 @@ needs_poppler = pytest.mark.skipif(
 
 @pytest.fixture
 def orgs(db) -> dict[str, Organisation]:
-    zhejiang = Region.objects.create(code="330000", name="浙江省", level=1, vintage="test")
-    hangzhou = Region.objects.create(code="330100", name="杭州市", level=2, parent=zhejiang, vintage="test")
-    xihu = Region.objects.create(code="330106", name="西湖区", level=3, parent=hangzhou, vintage="test")
-    province = Organisation.objects.create(
-        name="浙江省司法厅", kind=OrganisationKind.BUREAU, level=OrganisationLevel.PROVINCE,
-        region=zhejiang, path="/1/2/", uscc=ZJ_USCC,
-    )  # fmt: skip
-    county = Organisation.objects.create(
-        name="杭州市西湖区司法局", kind=OrganisationKind.BUREAU, level=OrganisationLevel.COUNTY,
-        region=xihu, parent=province, path="/1/2/4/", uscc=XIHU_USCC,
-    )  # fmt: skip
-    ministry = Organisation.objects.create(
-        name="中华人民共和国司法部",
-        kind=OrganisationKind.MINISTRY,
-        level=OrganisationLevel.MINISTRY,
-        path="/1/",
-    )
-    return {"province": province, "county": county, "ministry": ministry}
+    """司法部 (without a USCC, for the error it earns), 浙江省司法厅 and 西湖区司法局 right under it, at
+    literal paths with fixed USCCs."""
+    o = tree("ministry", "zj", ministry={"path": "/1/", "uscc": ""}, zj={"path": "/1/2/", "uscc": ZJ_USCC})
+    o = tree("xh", on=o, xh={"path": "/1/2/4/", "uscc": XIHU_USCC, "parent": o["zj"]})
+    return {"province": o["zj"], "county": o["xh"], "ministry": o["ministry"]}
 
 
 @pytest.fixture
 def citizen(orgs) -> User:
-    return User.objects.create_user(
-        username="zhangsan", kind="person", scope_path="/1/2/4/", display_name="张三"
-    )
+    return CitizenFactory(username="zhangsan", scope_path="/1/2/4/", display_name="张三")
 
 
 @pytest.fixture
 def other_citizen(orgs) -> User:
-    return User.objects.create_user(username="lisi", kind="person", scope_path="/1/2/4/", display_name="李四")
+    return CitizenFactory(username="lisi", scope_path="/1/2/4/")
 
 
 @pytest.fixture
 def county_staff(orgs) -> User:
-    user = User.objects.create_user(username="clerk", kind="staff", scope_path="/1/2/4/")
-    Membership.objects.create(user=user, organisation=orgs["county"], role=Role.WINDOW_CLERK)
-    return user
+    return staff("clerk", orgs["county"], Role.WINDOW_CLERK, display_name="")
 
 
 APPROVAL_CONTEXT = {

@@ -17,7 +17,6 @@ from sifa.documents.selectors import document_for, documents_for, read_pdf
 from sifa.documents.services import issue_document
 from sifa.documents.tests.conftest import needs_poppler
 from sifa.organisations.models import (
-    Membership,
     Organisation,
     OrganisationKind,
     OrganisationLevel,
@@ -25,6 +24,7 @@ from sifa.organisations.models import (
     Role,
 )
 from sifa.organisations.services import set_document_code
+from sifa.testing import staff
 
 BASE = {"applicant_name": "张三", "item_name": "律师执业许可", "application_number": "330106202611270001", "submitted_on": dt.date(2026, 11, 2)}  # fmt: skip
 CONTEXTS = {
@@ -182,8 +182,7 @@ def test_two_bureaus_of_one_province_issue_different_numbers_on_the_same_day(
     assert (first.number, second.number) == ("杭司许〔2026〕1号", "宁司许〔2026〕1号")
 
     # 宁波's own 代字 is 甬司: a system administrator of the province sets it; the sequence goes on.
-    admin = django_user_model.objects.create_user(username="zj-admin", kind="staff")
-    Membership.objects.create(user=admin, organisation=orgs["province"], role=Role.SYSTEM_ADMIN)
+    admin = staff("zj-admin", orgs["province"], Role.SYSTEM_ADMIN)
     set_document_code(admin, ningbo.pk, "甬司")
     third = issue_document(
         DocumentKind.APPROVAL_DECISION, organisation=ningbo, context=context, issued_on=day

@@ -19,7 +19,8 @@ from sifa.core.errors import Conflict, ServiceError
 from sifa.core.licence_ids import parse_licence_id
 from sifa.licences.models import LicenceUse
 from sifa.licences.services import apply_decision, issue_for_application, load_licence_types
-from sifa.organisations.models import Membership, Role
+from sifa.organisations.models import Role
+from sifa.testing import staff
 
 from .conftest import CITIZEN_ID
 
@@ -36,8 +37,7 @@ def world(cat, django_user_model):  # noqa: F811  (the imported fixture)
         password="Sifa-Secret-2026!",
         region_code="330106",
     ).user
-    decider = django_user_model.objects.create_user("zj-decider", "x-Secret-123", kind="staff")
-    Membership.objects.create(user=decider, organisation=cat["orgs"]["zj"], role=Role.DECISION_MAKER)
+    decider = staff("zj-decider", cat["orgs"]["zj"], Role.DECISION_MAKER)
     return {"orgs": cat["orgs"], "citizen": citizen, "decider": decider}
 
 

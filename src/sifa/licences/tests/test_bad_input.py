@@ -15,7 +15,6 @@ from sifa.licences.services import issue_licence
 
 from .conftest import client_for
 
-pytestmark = [pytest.mark.urls("sifa.licences.tests.urls")]
 VERIFY = "/api/v1/licences/verify"
 
 

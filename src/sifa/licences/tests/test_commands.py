@@ -12,9 +12,9 @@ from sifa.audit.models import AuditEvent
 from sifa.core.errors import ServiceError
 from sifa.licences.models import IssueKind, Licence, LicenceType
 from sifa.licences.types import type_for, type_for_result
-from sifa.organisations.models import OrganisationKind
+from sifa.testing import tree
 
-from .conftest import CITIZEN_ID, _org
+from .conftest import CITIZEN_ID
 
 
 def test_load_licence_types_is_idempotent_and_codes_use_the_ministry_uscc(orgs, capsys):
@@ -42,7 +42,7 @@ def test_a_run_that_changes_the_types_is_audited_and_a_run_that_changes_nothing_
 
 def test_looking_up_a_type_never_loads_the_types(db):
     """Regression (issue 10): the lookups loaded every type on first use — a read that wrote."""
-    _org("中华人民共和国司法部", OrganisationKind.MINISTRY, 1, None, None)
+    tree("ministry")
     assert type_for("lawyer_licence") is None
     assert type_for_result("不予许可决定书") is None
     with pytest.raises(ServiceError) as refused:

@@ -17,7 +17,6 @@ from sifa.licences.payload import holder_commitment
 
 from .conftest import CITIZEN_ID, client_for
 
-pytestmark = [pytest.mark.urls("sifa.licences.tests.urls")]
 VERIFY = "/api/v1/licences/verify"
 
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import pytest
-
 from sifa.licences.models import LicenceType
 from sifa.licences.services import issue_licence
 
 from .conftest import client_for
-
-pytestmark = [pytest.mark.urls("sifa.licences.tests.urls")]
 
 
 def test_the_holder_downloads_a_sealed_pdf_that_validates_and_names_the_licence(people, orgs, ring, tmp_path):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.urls import include, path
 from django.utils import timezone
 
 from sifa.audit.models import AuditEvent, PersonalDataAccess
@@ -20,11 +19,6 @@ from sifa.organisations.models import Membership, Role
 
 from .conftest import CITIZEN_ID, client_for, staff
 
-urlpatterns = [
-    path("api/v1/", include("sifa.licences.staff_api")),
-    path("api/v1/", include("sifa.licences.api")),
-]
-pytestmark = [pytest.mark.urls("sifa.licences.tests.test_staff_api")]
 STAFF = "/api/v1/staff/licences"
 ISSUED = dt.date.today() - dt.timedelta(days=30)
 

@@ -16,7 +16,6 @@ from sifa.licences.services import issue_licence
 
 from .conftest import client_for
 
-pytestmark = [pytest.mark.urls("sifa.licences.tests.urls")]
 PDF_BYTES = b"%PDF-1.7\n% a stored rendition\n%%EOF\n"
 
 

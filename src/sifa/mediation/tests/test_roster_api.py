@@ -9,7 +9,8 @@ from sifa.audit.models import AuditEvent
 from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401  (fixtures)
 from sifa.mediation.models import MediationCommittee, Mediator
-from sifa.organisations.models import Membership, Role
+from sifa.organisations.models import Role
+from sifa.testing import CitizenFactory, staff
 
 pytestmark = pytest.mark.django_db
 ROSTER = "/api/v1/mediation/roster/"
@@ -24,9 +25,7 @@ def _client(user=None) -> APIClient:
 
 @pytest.fixture
 def keeper(cat, django_user_model):  # noqa: F811
-    user = django_user_model.objects.create_user("town-handler", "x-Secret-123", kind="staff")
-    Membership.objects.create(user=user, organisation=cat["orgs"]["xh_town"], role=Role.REVIEWER)
-    return _client(user)
+    return _client(staff("town-handler", cat["orgs"]["xh_town"], Role.REVIEWER))
 
 
 def test_staff_keep_the_roster_and_anyone_reads_it(cat, keeper):  # noqa: F811
@@ -83,9 +82,8 @@ def test_bad_requests_get_a_clear_4xx_and_nothing_is_written(cat, keeper, django
     assert garbage.status_code == 400
 
     # Someone who does not keep this roster: a citizen, or staff of another county.
-    citizen = django_user_model.objects.create_user("citizen", kind="person")
-    other = django_user_model.objects.create_user("dc-clerk", "x-Secret-123", kind="staff")
-    Membership.objects.create(user=other, organisation=orgs["dc"], role=Role.WINDOW_CLERK)
+    citizen = CitizenFactory(username="citizen")
+    other = staff("dc-clerk", orgs["dc"], Role.WINDOW_CLERK)
     for outsider in (_client(citizen), _client(other)):
         refused = outsider.post(
             f"/api/v1/mediation/committees/{committee.pk}/mediators/", {"name": "李某", "position": "member"}

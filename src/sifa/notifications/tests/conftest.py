@@ -7,7 +7,8 @@ import pytest
 from sifa.accounts.models import PHONE_INDEX, User
 from sifa.core.crypto import field_cipher
 from sifa.core.masking import mask_phone
-from sifa.organisations.models import Membership, Organisation, OrganisationKind, OrganisationLevel
+from sifa.organisations.models import Organisation
+from sifa.testing import staff, tree
 
 CITIZEN_PHONE = "13812345678"
 OTHER_PHONE = "13987654321"
@@ -15,15 +16,10 @@ OTHER_PHONE = "13987654321"
 
 @pytest.fixture
 def orgs(db) -> dict[str, Organisation]:
-    def org(name: str, path: str, level: int) -> Organisation:
-        return Organisation.objects.create(name=name, kind=OrganisationKind.BUREAU, level=level, path=path)
-
-    return {
-        "zhejiang": org("浙江省司法厅", "/1/2/", OrganisationLevel.PROVINCE),
-        "hangzhou": org("杭州市司法局", "/1/2/3/", OrganisationLevel.CITY),
-        "xihu": org("西湖区司法局", "/1/2/3/4/", OrganisationLevel.COUNTY),
-        "binjiang": org("滨江区司法局", "/1/2/3/5/", OrganisationLevel.COUNTY),
-    }
+    """The tree at literal paths (the tests speak of ``/1/2/3/4/``)."""
+    paths = {"ministry": "/1/", "zj": "/1/2/", "hz": "/1/2/3/", "xh": "/1/2/3/4/", "bjq": "/1/2/3/5/"}
+    o = tree(*paths, **{key: {"path": path} for key, path in paths.items()})
+    return {"zhejiang": o["zj"], "hangzhou": o["hz"], "xihu": o["xh"], "binjiang": o["bjq"]}
 
 
 def make_citizen(username: str, scope_path: str, *, phone: str = "", email: str = "") -> User:
@@ -40,9 +36,7 @@ def make_citizen(username: str, scope_path: str, *, phone: str = "", email: str 
 
 
 def make_staff(username: str, organisation: Organisation, role: str) -> User:
-    user = User.objects.create_user(username=username, kind="staff", scope_path=organisation.path)
-    Membership.objects.create(user=user, organisation=organisation, role=role)
-    return user
+    return staff(username, organisation, role)
 
 
 @pytest.fixture

@@ -17,8 +17,6 @@ from sifa.notifications.services import deliver_due, notify
 from sifa.notifications.tests.conftest import CONTEXT, make_staff
 from sifa.organisations.models import Role
 
-pytestmark = pytest.mark.urls("sifa.notifications.tests.urls")
-
 
 def client_for(user) -> APIClient:
     client = APIClient()

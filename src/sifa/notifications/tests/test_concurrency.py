@@ -7,12 +7,13 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from sifa.accounts import sms
 from sifa.notifications.models import Delivery, DeliveryStatus
 from sifa.notifications.services import deliver_due, notify
 from sifa.notifications.tests.conftest import CONTEXT, make_citizen
+from sifa.testing.concurrency import run_together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -53,26 +54,7 @@ def test_concurrent_workers_never_send_a_delivery_twice(counting_gateway, orgs, 
         # Distinct numbers give distinct texts, so the gateway can tell messages apart.
         notify(citizen, "application.accepted", {**CONTEXT, "number": f"N{index:04d}"}, channels=["sms"])
 
-    start = threading.Barrier(WORKERS)
-    errors: list[BaseException] = []
-    per_worker: list[int] = []
-
-    def worker() -> None:
-        try:
-            start.wait()
-            per_worker.append(deliver_due(limit=3).sent)
-        except BaseException as error:  # surfaced in the main thread below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    per_worker = run_together(lambda _index: deliver_due(limit=3).sent, WORKERS)
     assert len(per_worker) == WORKERS and all(per_worker), "every worker should have taken some"
     assert len(CountingGateway.sent) == MESSAGES
     assert set(CountingGateway.sent.values()) == {1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.organisations.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

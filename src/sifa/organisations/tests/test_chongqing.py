@@ -14,7 +14,7 @@ from sifa.organisations.models import Organisation, Region
 from sifa.organisations.services import REGIONS_FILE, build_organisations, import_regions
 from sifa.organisations.tests.conftest import write_subset
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.organisations.tests.urls")]
+pytestmark = pytest.mark.django_db
 CHONGQING = {"500000", "500103", "500105", "500112"}
 
 

@@ -6,11 +6,12 @@ import pytest
 from rest_framework.test import APIClient
 
 from sifa.audit.models import AuditEvent
-from sifa.organisations.models import Membership, Organisation, Role
+from sifa.organisations.models import Organisation, Role
 from sifa.organisations.orgtree import choose_document_code, place_stems
 from sifa.organisations.services import build_organisations, ensure_document_code
+from sifa.testing import api_client, staff
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.organisations.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def org(kind: str, region_code: str = "") -> Organisation:
@@ -26,11 +27,7 @@ def url(organisation: Organisation) -> str:
 @pytest.fixture
 def admin_api(subset_tree, django_user_model) -> APIClient:
     """A system administrator of 北京市司法局 (so of every Beijing organisation)."""
-    user = django_user_model.objects.create_user("bj-admin", "x-Secret-123", kind="staff")
-    Membership.objects.create(user=user, organisation=org("bureau", "110000"), role=Role.SYSTEM_ADMIN)
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
+    return api_client(staff("bj-admin", org("bureau", "110000"), Role.SYSTEM_ADMIN))
 
 
 def test_the_build_derives_a_conventional_unique_code_for_every_organisation(subset_tree):
@@ -103,10 +100,7 @@ def test_only_system_administrators_of_the_organisation_or_above_may_set_it(admi
         admin_api.post(url(org("bureau", "210000")), {"document_code": "辽宁司"}, format="json").status_code
         == 403
     )
-    clerk = django_user_model.objects.create_user("dc-clerk", "x-Secret-123", kind="staff")
-    Membership.objects.create(user=clerk, organisation=org("bureau", "110101"), role=Role.WINDOW_CLERK)
-    clerk_api = APIClient()
-    clerk_api.force_authenticate(clerk)
+    clerk_api = api_client(staff("dc-clerk", org("bureau", "110101"), Role.WINDOW_CLERK))
     forbidden = clerk_api.post(url(org("bureau", "110101")), {"document_code": "京东城司"}, format="json")
     assert forbidden.status_code == 403
     assert forbidden.json()["code"] == "organisation.permission_denied"

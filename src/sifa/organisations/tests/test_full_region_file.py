@@ -16,7 +16,6 @@ EXPECTED_REGIONS = {1: 31, 2: 333, 3: 2846, 4: 41352}
 
 @pytest.mark.slow
 @pytest.mark.django_db
-@pytest.mark.urls("sifa.organisations.tests.urls")
 def test_full_file_imports_and_builds_the_whole_tree():
     assert import_regions().created == sum(EXPECTED_REGIONS.values())
     assert build_organisations().created == 1 + 31 + 333 + 3 * 2846 + 41352

@@ -13,20 +13,12 @@ from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401 
 from .test_citizen_support import (
     OTHER_ID,
     PDF,
-    URLS,
     VALID_ID,
     entry_with_situations,
     lawyer_entry,
     lawyer_form,
     person,
 )
-
-pytestmark = [URLS]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -17,9 +17,6 @@ from sifa.licences import services as licence_services
 from sifa.licences.models import Licence, LicenceType
 from sifa.licences.tests.conftest import orgs, people, ring  # noqa: F401  (fixtures)
 
-from .test_citizen_support import URLS
-
-pytestmark = [URLS]
 PDF_BYTES = b"%PDF-1.7\n% a stored rendition\n%%EOF\n"
 PURPOSE = "办理律师事务所设立许可，核验律师执业证"
 

@@ -18,9 +18,8 @@ from sifa.accounts.tests.factories import uscc
 from sifa.applications.models import Application, SubmissionChannel
 from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401  (fixtures)
 
-from .test_citizen_support import PASSWORD, URLS, VALID_ID, lawyer_entry, lawyer_form, person
+from .test_citizen_support import PASSWORD, VALID_ID, lawyer_entry, lawyer_form, person
 
-pytestmark = [URLS]
 LAWYER_MAIN = "000100001000"
 
 

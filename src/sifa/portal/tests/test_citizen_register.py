@@ -10,9 +10,9 @@ from sifa.accounts.models import LegalPerson, NaturalPerson
 from sifa.catalogue.tests.conftest import build_tree
 from sifa.core.identifiers import make_uscc
 
-from .test_citizen_support import OTHER_ID, PASSWORD, URLS, VALID_ID, person
+from .test_citizen_support import OTHER_ID, PASSWORD, VALID_ID, person
 
-pytestmark = [URLS, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

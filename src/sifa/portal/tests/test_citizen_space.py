@@ -11,12 +11,12 @@ from sifa.applications import services
 from sifa.applications.models import ApplicationStatus
 from sifa.audit.services import record_access
 from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401  (fixtures)
-from sifa.organisations.models import Membership, Role
+from sifa.organisations.models import Role
+from sifa.testing import staff
 
 from .test_citizen_support import (
     OTHER_ID,
     PDF,
-    URLS,
     VALID_ID,
     lawyer_entry,
     lawyer_form,
@@ -24,21 +24,11 @@ from .test_citizen_support import (
     submitted_application,
 )
 
-pytestmark = [URLS]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
 
 @pytest.fixture
 def case(cat, client, django_user_model):  # noqa: F811
     citizen = person("张三", VALID_ID, "13800000001")
-    clerk = django_user_model.objects.create_user(
-        "hz-clerk", "x-Secret-123", kind="staff", display_name="王小明"
-    )
-    Membership.objects.create(user=clerk, organisation=cat["orgs"]["hz"], role=Role.WINDOW_CLERK)
+    clerk = staff("hz-clerk", cat["orgs"]["hz"], Role.WINDOW_CLERK, display_name="王小明")
     app, code = submitted_application(lawyer_entry(cat["orgs"]), citizen)
     client.force_login(citizen)
     return {

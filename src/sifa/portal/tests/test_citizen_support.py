@@ -1,37 +1,21 @@
-"""Shared set-up of the citizen page tests: the full site's URLs, a citizen, a draft helper.
+"""Shared set-up of the citizen page tests: a citizen, the lawyer entry, a draft helper.
 
 It has no tests itself; the ``test_citizen_*`` modules import from it.
 """
 
 from __future__ import annotations
 
-import pytest
-from django.urls import include, path
-
-from sifa.accounts.services import register_person
 from sifa.applications.tests.conftest import OTHER_ID, PDF, VALID_ID, lawyer_form  # noqa: F401
 from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.processes import process_available
-from sifa.conf.urls import urlpatterns as root_urlpatterns
+from sifa.testing import PASSWORD, PersonFactory
 
 LAWYER_FULL_TIME = "000100001001"
-PASSWORD = "Sifa-Secret-2024!"
-
-# The site as it will be mounted: the root URLs plus the portal, catalogue and citizen pages.
-urlpatterns = [
-    *root_urlpatterns,
-    path("", include("sifa.catalogue.urls")),
-    path("", include("sifa.portal.urls")),
-    path("", include("sifa.portal.urls_citizen")),
-]
-
-URLS = pytest.mark.urls("sifa.portal.tests.test_citizen_support")
+__all__ = ["PASSWORD"]
 
 
 def person(name: str, number: str, phone: str):
-    return register_person(
-        name=name, id_number=number, phone=phone, password=PASSWORD, region_code="330106"
-    ).user
+    return PersonFactory(name=name, id_number=number, phone=phone, region_code="330106").user
 
 
 def lawyer_entry(orgs) -> ImplementationEntry:

@@ -2,7 +2,7 @@
 
 import pytest
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.conf.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def test_unknown_page_is_a_chinese_404(client):

@@ -5,10 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 
-import pytest
-
-pytestmark = [pytest.mark.urls("sifa.portal.tests.urls")]
-
 
 def test_home_page_has_the_accessible_base_layout(client):
     response = client.get("/")

@@ -4,14 +4,13 @@ with roles, a verified-login client, and a case pending acceptance on a fixed wo
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 import pytest
-import time_machine
-from django.db import transaction
 
 from sifa.deadlines import db_calendar
 from sifa.organisations.models import Role
+from sifa.testing import rolled_back
+from sifa.testing.clock import travel
 from sifa.workbench.tests import world as W
 from sifa.workflow.services import start_case
 
@@ -20,22 +19,14 @@ TODAY = dt.date(2025, 9, 1)
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield W.build_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield W.build_world()
 
 
 @pytest.fixture
 def w(world, db):
     db_calendar.forget()
-    with time_machine.travel(
-        dt.datetime(2025, 9, 1, 10, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")), tick=False
-    ):
+    with travel(TODAY):
         yield world
     db_calendar.forget()
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from sifa.workbench.tests import world as W
-
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 
 
 def test_anonymous_visitor_is_sent_to_the_login_page(client, w):

@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-import pytest
 import time_machine
 
 from sifa.applications.models import ApplicationStatus, CorrectionNotice, PreReviewFinding
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.workbench.tests import world as W
 from sifa.workflow.services import run_command, start_case
-
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 
 
 def act(client, case, key, data):

@@ -11,20 +11,11 @@ import time_machine
 
 from sifa.deadlines.models import CalendarNotice, CalendarYear, NoticeStatus
 from sifa.organisations.models import Role
+from sifa.testing.notices import NOTICE_2027_FORM
 from sifa.workbench.tests import world as W
 
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-NOTICE = {
-    "year": "2027",
-    "document_number": "国办发明电〔2026〕12号",
-    "issued_on": "2026-11-04",
-    "holidays": (
-        "2027-01-01 元旦\n2027-02-05至2027-02-12 春节\n2027-04-03至2027-04-05 清明节\n"
-        "2027-05-01至2027-05-05 劳动节\n2027-06-09 端午节\n2027-09-15 中秋节\n2027-10-01至2027-10-07 国庆节"
-    ),
-    "makeup_workdays": "2027-01-02 元旦\n2027-02-20 春节",
-}
+NOTICE = NOTICE_2027_FORM
 
 
 def _on(day: dt.date):

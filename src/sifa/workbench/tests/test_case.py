@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from PIL import Image
 
 from sifa.applications.models import ApplicationMaterial, MaterialProvenance, PreReviewFinding
@@ -13,8 +12,6 @@ from sifa.audit.models import PersonalDataAccess
 from sifa.organisations.models import Organisation, OrganisationKind, Role
 from sifa.organisations.scope import actor_for
 from sifa.workbench.tests import world as W
-
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 
 
 def test_case_page_shows_form_labels_timeline_clocks_and_my_actions(login, people, case):

@@ -7,7 +7,6 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.urls import include, path
 from django.utils import timezone
 
 from sifa.accounts.services import register_person
@@ -18,22 +17,7 @@ from sifa.licences.models import Licence, LicenceType
 from sifa.licences.pdf import StoredPdf
 from sifa.organisations.models import Organisation, OrganisationKind, Region, Role
 from sifa.workbench.tests import world as W
-from sifa.workbench.views import licences
 
-urlpatterns = [
-    path("accounts/", include("sifa.accounts.urls")),
-    path("workbench/", include("sifa.workbench.urls")),
-    # The lines src/sifa/workbench/urls.py takes (docs/licences.md, "Staff: the register").
-    path("workbench/licences/", licences.licences_view, name="workbench-licences"),
-    path("workbench/licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
-    path(
-        "workbench/licences/<str:identifier>/actions/<str:action>/",
-        licences.licence_action_view,
-        name="workbench-licence-action",
-    ),
-    path("", include("sifa.licences.urls")),
-]
-pytestmark = pytest.mark.urls("sifa.workbench.tests.test_licences")
 _counter = itertools.count(1)
 ISSUED = dt.date.today() - dt.timedelta(days=30)
 CITIZEN_ID = "33010619880808123" + id_number_check_digit("33010619880808123")

@@ -9,20 +9,16 @@ import pytest
 from sifa.applications.models import ApplicationStatus
 from sifa.catalogue.services import generate_entries
 from sifa.mediation.models import MediationCommittee, Mediator
-from sifa.organisations.models import OrganisationKind, Region, Role
+from sifa.organisations.models import Role
+from sifa.testing import tree
 from sifa.workbench.tests import world as W
 from sifa.workflow.models import CaseDocument
 from sifa.workflow.services import run_command, start_case
 
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
-
 
 @pytest.fixture
 def town(w):
-    region = Region.objects.create(
-        code="330106001000", name="北山街道", level=4, parent_id="330106", vintage="test"
-    )
-    office = W._org("北山街道司法所", OrganisationKind.JUDICIAL_OFFICE, 5, region, w["xh"])
+    office = tree("xh_town", on=w)["xh_town"]
     generate_entries()
     return office
 

@@ -8,8 +8,6 @@ from sifa.audit.models import AuditEvent
 from sifa.notifications.models import Delivery, DeliveryStatus
 from sifa.notifications.services import notify
 
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
-
 
 @pytest.fixture
 def dead_sms(w, people):

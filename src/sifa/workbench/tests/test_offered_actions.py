@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-import pytest
-
 from sifa.accounts.models import User
 from sifa.applications.models import ApplicationStatus
 from sifa.catalogue.models import ItemVersion, ProcessDefinition, VersionStatus
@@ -18,7 +16,6 @@ from sifa.workbench.tests.test_actions import act
 from sifa.workflow.services import apply_deemed_acceptance, run_command, start_case
 from sifa.workflow.transitions import TRANSITIONS
 
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from sifa.applications.models import ApplicationMaterial, MaterialProvenance
-
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 
 
 def test_the_case_page_shows_the_partner_answer_of_a_shared_material(login, people, case):

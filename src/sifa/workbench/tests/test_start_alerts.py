@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from sifa.applications.signals import ready_for_acceptance
 from sifa.catalogue.models import ItemVersion, ProcessDefinition, VersionStatus
 from sifa.workbench.tests import world as W
-
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 
 
 def test_staff_whose_jurisdiction_covers_the_case_see_the_alert(w, people, login):

@@ -17,7 +17,7 @@ from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ProcessDef
 from sifa.organisations.models import Role
 from sifa.workbench.tests import world as W
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("sifa.workbench.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 WALK_IN_ID = id_number("33010619700202001")
 LAWYER_CODE = "000100001001"

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from sifa.deadlines.clocks import WarningLevel
 from sifa.workbench.tests import world as W
 from sifa.workflow.models import WorkItem
 from sifa.workflow.services import start_case
-
-pytestmark = pytest.mark.urls("sifa.workbench.tests.urls")
 
 
 def _cases(w, people, levels):

@@ -12,7 +12,6 @@ from sifa.workflow.models import CaseDocument, CaseDocumentStatus
 from sifa.workflow.services import case_audit, casedocs, issue_owed
 from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
 
-pytestmark = pytest.mark.urls("sifa.workflow.tests.urls")
 LAWYER = "律师执业许可（专职律师执业）"
 
 

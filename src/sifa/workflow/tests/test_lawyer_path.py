@@ -15,8 +15,6 @@ from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.tests.conftest import client_for, command, entry_for, make_case, travel, working_days_after
 
-pytestmark = pytest.mark.urls("sifa.workflow.tests.urls")
-
 ACCEPTED_ON = dt.date(2025, 9, 1)
 LAWYER = "律师执业许可（专职律师执业）"
 

@@ -16,7 +16,6 @@ from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.services import start_case
 from sifa.workflow.tests.conftest import command, entry_for, make_case, staff, travel, working_days_after
 
-pytestmark = pytest.mark.urls("sifa.workflow.tests.urls")
 DAY = dt.date(2025, 9, 1)
 SPECIAL = "特许律师执业许可"
 

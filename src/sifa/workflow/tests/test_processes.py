@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.core.management import call_command
 
 from sifa.applications.models import ApplicationStatus, CorrectionNotice
@@ -23,7 +22,6 @@ from sifa.workflow.tests.conftest import (
     working_days_after,
 )
 
-pytestmark = pytest.mark.urls("sifa.workflow.tests.urls")
 DAY = dt.date(2025, 9, 1)
 
 

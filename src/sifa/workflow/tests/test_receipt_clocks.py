@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from sifa.catalogue.models import ItemVersion, LimitStart
 from sifa.deadlines.models import ClockPurpose
 from sifa.workflow import caseclocks
@@ -15,7 +13,6 @@ from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.services import start_case
 from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
 
-pytestmark = pytest.mark.urls("sifa.workflow.tests.urls")
 RECEIVED = dt.date(2026, 11, 2)  # Monday
 ACCEPTED = dt.date(2026, 11, 4)  # Wednesday, two days later
 DECIDED = dt.date(2026, 11, 6)  # Friday

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-import pytest
 from django.core.management import call_command
 
 from sifa.applications.models import ApplicationStatus
@@ -22,7 +21,6 @@ from sifa.workflow.models import ProcessInstance, StartAlert
 from sifa.workflow.services import DEEMED_ACCEPTANCE_TITLE, apply_deemed_acceptance
 from sifa.workflow.tests.conftest import entry_for, make_case, travel, working_days_after
 
-pytestmark = pytest.mark.urls("sifa.workflow.tests.urls")
 DAY = dt.date(2025, 9, 1)
 LAWYER = "律师执业许可（专职律师执业）"
 

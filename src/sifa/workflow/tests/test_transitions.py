@@ -20,7 +20,6 @@ from sifa.workflow.services import COMMANDS, apply_deemed_acceptance, run_comman
 from sifa.workflow.tests.conftest import client_for, command, entry_for, make_case, travel, working_days_after
 from sifa.workflow.transitions import TRANSITIONS, offers, refusal
 
-pytestmark = pytest.mark.urls("sifa.workflow.tests.urls")
 DAY = dt.date(2025, 9, 1)
 APPRAISER = "司法鉴定人执业登记"
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "workflow.md"

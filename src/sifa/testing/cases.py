@@ -1,0 +1,44 @@
+"""Cases for tests: the implementation entry of an item at an organisation, and an application
+that passed pre-review and waits for acceptance (what ``submit`` and pre-review leave behind)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from django.utils import timezone
+
+from sifa.accounts.models import User
+from sifa.applications.models import Application, ApplicationStatus
+from sifa.catalogue.models import ImplementationEntry
+from sifa.organisations.models import Organisation
+from sifa.testing.clock import at
+
+_numbers = itertools.count(1)
+
+
+def entry_for(item_name: str, organisation: Organisation) -> ImplementationEntry:
+    return ImplementationEntry.objects.select_related("version").get(
+        item__name=item_name, organisation=organisation
+    )
+
+
+def make_case(
+    entry: ImplementationEntry, applicant: User, *, received: dt.date | None = None, **fields
+) -> Application:
+    """Received at 9 o'clock on ``received`` (now without one), pending acceptance unless
+    ``status`` says otherwise."""
+    moment = at(received, 9) if received else timezone.now()
+    values = {
+        "number": f"T{moment:%Y%m%d}{next(_numbers):08d}",
+        "entry": entry,
+        "version": entry.version,
+        "applicant": applicant,
+        "status": ApplicationStatus.PENDING_ACCEPTANCE,
+        "accepting_organisation": entry.accepting_organisation,
+        "scope_path": entry.accepting_organisation.path,
+        "submitted_at": moment,
+        "received_at": moment,
+        **{k: v for k, v in fields.items() if v is not None},
+    }
+    return Application.objects.create(**values)
