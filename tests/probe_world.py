@@ -39,7 +39,7 @@ from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationMaterial
 from sifa.catalogue import services as catalogue
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
-from sifa.catalogue.tests.conftest import _org, _region, build_tree
+from sifa.catalogue.tests.conftest import build_tree
 from sifa.deadlines import db_calendar
 from sifa.deadlines.notices import parse_days
 from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
@@ -50,8 +50,9 @@ from sifa.documents.models import Document
 from sifa.licences import services as licences
 from sifa.licences.models import Licence
 from sifa.notifications.models import Delivery, Notification
-from sifa.organisations.models import OrganisationKind, Role
+from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
+from sifa.testing import tree
 from sifa.workbench.actions import available_actions
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.services import start_case
@@ -85,13 +86,7 @@ def build() -> World:
     orgs = build_tree()
     generate_entries(load_items())
     load_licence_types()  # as `sifa run` does: the demo's approvals issue licences
-    orgs["sc"] = _org(
-        "杭州市上城区司法局",
-        OrganisationKind.BUREAU,
-        4,
-        _region("330102", "上城区", 3, orgs["hz"].region),
-        orgs["hz"],
-    )
+    orgs.update(tree("sc", on=orgs))  # 杭州市上城区司法局, citizen B's county
     seed_calendar(2026, 2026)
     db_calendar.forget()
     cache.clear()
