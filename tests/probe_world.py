@@ -27,6 +27,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -53,19 +54,28 @@ from sifa.notifications.models import Delivery, Notification
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.testing import tree
+from sifa.testing.notices import HOLIDAYS_2027
 from sifa.workbench.actions import available_actions
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.services import start_case
 
 ADMIN_PASSWORD = "Sifa-probe-2026!"  # a test account's password
-HOLIDAYS_2027 = """2027-01-01 元旦
-2027-02-05至2027-02-12 春节
-2027-04-03至2027-04-05 清明节
-2027-05-01至2027-05-05 劳动节
-2027-06-09 端午节
-2027-09-15 中秋节
-2027-10-01至2027-10-07 国庆节"""
-"""A hypothetical notice for 2027 (the shape of the State Council's), for the calendar pages."""
+
+
+def routes() -> list[str]:
+    """Every route of the root URLconf, as written (``<conv:name>`` and router regexes alike)."""
+    found: list[str] = []
+
+    def walk(patterns: Any, prefix: str) -> None:
+        for entry in patterns:
+            route = str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + route)
+            elif isinstance(entry, URLPattern):
+                found.append(prefix + route)
+
+    walk(get_resolver().url_patterns, "/")
+    return sorted(set(found))
 
 
 @dataclass

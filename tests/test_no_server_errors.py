@@ -36,12 +36,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from sifa.deadlines import db_calendar
 from tests import probe_world
-from tests.probe_world import World
+from tests.probe_world import World, routes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -53,22 +52,6 @@ GROUPS = {"anonymous": ("anonymous",), "citizen": ("citizen",), "staff": STAFF, 
 # --- the routes ---------------------------------------------------------------------------------
 
 PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>(?P<regex>[^)]*)\)")
-
-
-def routes() -> list[str]:
-    """Every route of the root URLconf, as written (``<conv:name>`` and router regexes alike)."""
-    found: list[str] = []
-
-    def walk(patterns: Any, prefix: str) -> None:
-        for entry in patterns:
-            route = str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, prefix + route)
-            elif isinstance(entry, URLPattern):
-                found.append(prefix + route)
-
-    walk(get_resolver().url_patterns, "/")
-    return sorted(set(found))
 
 
 def params(route: str) -> list[str]:

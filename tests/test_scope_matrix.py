@@ -32,7 +32,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from sifa.accounts import services as accounts
@@ -51,7 +50,7 @@ from sifa.organisations import scope
 from sifa.organisations.models import Role
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from tests import probe_world
-from tests.probe_world import World
+from tests.probe_world import World, routes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -92,22 +91,14 @@ PAGE_LISTS = (
 
 def list_endpoints() -> list[str]:
     """Every GET endpoint under /api/v1/ that takes no path parameter."""
-    found: list[str] = []
-
-    def walk(patterns: Any, prefix: str) -> None:
-        for entry in patterns:
-            route = str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, prefix + route)
-            elif isinstance(entry, URLPattern) and "<" not in route and "(?P" not in route:
-                found.append(prefix + route)
-
-    walk(get_resolver().url_patterns, "/")
     return sorted(
         {
             p
-            for p in found
-            if p.startswith("/api/v1/") and p.removeprefix("/api/v1/") not in NOT_LIST_ENDPOINTS
+            for p in routes()
+            if "<" not in p
+            and "(?P" not in p
+            and p.startswith("/api/v1/")
+            and p.removeprefix("/api/v1/") not in NOT_LIST_ENDPOINTS
         }
     )
 

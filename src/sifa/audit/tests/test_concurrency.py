@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count
 
 from sifa.audit import services
 from sifa.audit.chain import verify_chain
 from sifa.audit.models import AuditEvent
 from sifa.audit.tests.conftest import case
+from sifa.testing.concurrency import run_together
 
 THREADS = 4
 APPENDS = 25
@@ -25,26 +24,11 @@ def test_four_writers_append_one_unforked_chain():
         threads, appends = 2, 10
     else:
         threads, appends = THREADS, APPENDS
-    errors: list[BaseException] = []
-    start = threading.Barrier(threads)
-
     def writer(number: int) -> None:
-        try:
-            start.wait()
-            for i in range(appends):
-                services.record("test.concurrent", subject=case(f"{number}-{i}"))
-        except BaseException as exc:  # reported to the main thread below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for i in range(appends):
+            services.record("test.concurrent", subject=case(f"{number}-{i}"))
 
-    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
-    assert not errors, errors
+    run_together(writer, threads, timeout=None)
     result = verify_chain()
     assert result.ok, result.message
     assert result.count == AuditEvent.objects.count() == threads * appends
