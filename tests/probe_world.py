@@ -54,6 +54,7 @@ from sifa.notifications.models import Delivery, Notification
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.testing import tree
+from sifa.testing.cases import entry_with_situations
 from sifa.testing.notices import HOLIDAYS_2027
 from sifa.workbench.actions import available_actions
 from sifa.workflow.models import WorkItem, WorkItemStatus
@@ -143,7 +144,7 @@ def build() -> World:
     _upload_all(pending, citizen)
     _pending, query_code = applications.submit(pending, actor=citizen)
     # Drafts of an item whose guide asks 情形 questions, for the situations pages.
-    asks = _entry_with_situations(orgs["hz"])
+    asks = entry_with_situations(orgs["hz"])
     situations_draft = applications.start_draft(asks, actor=citizen)
     walk_in_situations = _walk_in(asks, users["staff-city"], {}, "9")
     applications.run_pre_review(pending.pk)
@@ -227,23 +228,6 @@ def build() -> World:
         "totp_device": str(TOTPDevice.objects.get(user=admin).pk),
     }
     return world
-
-
-def _entry_with_situations(within: Any) -> ImplementationEntry:
-    """An item a person applies for in ``within``'s subtree (its process is shipped) whose guide
-    asks 情形 questions."""
-    from sifa.catalogue.processes import process_available
-
-    entries = ImplementationEntry.objects.filter(organisation__path__startswith=within.path)
-    for entry in entries.select_related("version").order_by("implementation_code"):
-        schema = entry.version.form.schema if hasattr(entry.version, "form") else {}
-        if (
-            entry.version.situations.exists()
-            and "applicant_name" in schema.get("properties", {})
-            and process_available(entry.version)
-        ):
-            return entry
-    raise AssertionError("the catalogue has no item with 情形 questions")
 
 
 def _queued_task(notice_id: int) -> None:

@@ -23,6 +23,25 @@ def entry_for(item_name: str, organisation: Organisation) -> ImplementationEntry
     )
 
 
+def entry_with_situations(within: Organisation | None = None) -> ImplementationEntry:
+    """An item a person applies for (its process is shipped; its form asks the applicant's name)
+    whose guide asks 情形 questions (法律援助: 是否委托代理人), in ``within``'s subtree if given."""
+    from sifa.catalogue.processes import process_available
+
+    entries = ImplementationEntry.objects.select_related("version", "item")
+    if within is not None:
+        entries = entries.filter(organisation__path__startswith=within.path)
+    for entry in entries.order_by("implementation_code"):
+        schema = entry.version.form.schema if hasattr(entry.version, "form") else {}
+        if (
+            entry.version.situations.exists()
+            and "applicant_name" in schema.get("properties", {})
+            and process_available(entry.version)
+        ):
+            return entry
+    raise AssertionError("the catalogue has no item with 情形 and a person form")
+
+
 def make_case(
     entry: ImplementationEntry, applicant: User, *, received: dt.date | None = None, **fields
 ) -> Application:

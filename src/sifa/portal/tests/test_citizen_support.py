@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sifa.applications.tests.conftest import OTHER_ID, PDF, VALID_ID, lawyer_form  # noqa: F401
 from sifa.catalogue.models import ImplementationEntry
-from sifa.catalogue.processes import process_available
 from sifa.testing import PASSWORD, PersonFactory
+from sifa.testing.cases import entry_with_situations  # noqa: F401  (the apply tests import it from here)
 
 LAWYER_FULL_TIME = "000100001001"
 __all__ = ["PASSWORD"]
@@ -22,22 +22,6 @@ def lawyer_entry(orgs) -> ImplementationEntry:
     return ImplementationEntry.objects.select_related("version", "item").get(
         item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"]
     )
-
-
-def entry_with_situations() -> ImplementationEntry:
-    """A natural-person item that can be applied for (its process is shipped) and whose guide asks a
-    情形 question (法律援助: 是否委托代理人)."""
-    for entry in ImplementationEntry.objects.select_related("version", "item").order_by(
-        "implementation_code"
-    ):
-        schema = entry.version.form.schema if hasattr(entry.version, "form") else {}
-        if (
-            entry.version.situations.exists()
-            and "applicant_name" in schema.get("properties", {})
-            and process_available(entry.version)
-        ):
-            return entry
-    raise AssertionError("the catalogue has no item with 情形 and a person form")
 
 
 def submitted_application(entry: ImplementationEntry, citizen, form: dict | None = None):
