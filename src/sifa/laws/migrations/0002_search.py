@@ -1,0 +1,33 @@
+"""The article full-text index: FTS5 on SQLite, a GIN index on PostgreSQL (see ``sifa.laws.search``)."""
+
+from django.db import migrations
+
+SQLITE_FORWARD = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS laws_article_fts USING fts5(title, body, tokenize='unicode61')",
+    "INSERT INTO laws_article_fts (rowid, title, body) SELECT id, title_words, search_text FROM laws_article",
+]
+SQLITE_BACKWARD = ["DROP TABLE IF EXISTS laws_article_fts"]
+POSTGRES_FORWARD = [
+    "CREATE INDEX IF NOT EXISTS laws_article_search_gin ON laws_article USING GIN "
+    "((setweight(to_tsvector('simple', title_words), 'A') || setweight(to_tsvector('simple', search_text), 'B')))"
+]
+POSTGRES_BACKWARD = ["DROP INDEX IF EXISTS laws_article_search_gin"]
+
+
+def _run(statements_by_vendor):
+    def run(apps, schema_editor):
+        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(sql)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("laws", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(
+            _run({"sqlite": SQLITE_FORWARD, "postgresql": POSTGRES_FORWARD}),
+            _run({"sqlite": SQLITE_BACKWARD, "postgresql": POSTGRES_BACKWARD}),
+        ),
+    ]
