@@ -93,3 +93,12 @@ def test_the_sample_loads_and_reloads() -> None:
     count = Article.objects.count()
     call_command("load-laws", verbosity=0)
     assert Article.objects.count() == count
+
+
+def test_an_article_with_zhi_yi_has_its_own_address(folder: Path, client) -> None:
+    import_directory(folder)
+    page = client.get("/laws/示例法-2017-09-01/123-1/")
+    assert page.status_code == 200 and "第一百二十三条之一" in page.content.decode()
+    assert client.get("/laws/示例法-2017-09-01/123-2/").status_code == 404
+    statute = client.get("/laws/示例法-2017-09-01/").content.decode()
+    assert 'id="a123-1"' in statute and "第一节 细则" in statute
