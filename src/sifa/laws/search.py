@@ -6,8 +6,8 @@ jieba segments each article in the application (search mode: 律师事务所 als
 
 * SQLite: the FTS5 table ``laws_article_fts`` (columns ``title``, ``body``; rowid = article id),
   ranked by ``bm25`` with the title weighted ten times the body;
-* PostgreSQL: ``setweight(to_tsvector('simple', title_words), 'A') || setweight(…search_text, 'B')``
-  with the GIN index of migration 0002, ranked by ``ts_rank``.
+* PostgreSQL: the stored column ``search_vector`` = ``setweight(to_tsvector('simple', title_words),
+  'A') || setweight(…search_text, 'B')`` with the GIN index of migration 0002, ranked by ``ts_rank``.
 
 Every query word must match (in the title or the text); when that finds nothing, any word may.
 The best candidates are then re-ranked in Python: an article that contains the query's words
@@ -105,11 +105,8 @@ def _candidates(words: list[str], any_word: bool) -> list[int]:
             joiner = " | " if any_word else " & "
             tsquery = joiner.join("'" + w.replace("'", "''").replace("\\", "") + "'" for w in words)
             cursor.execute(
-                "SELECT id FROM laws_article, to_tsquery('simple', %s) q "
-                "WHERE (setweight(to_tsvector('simple', title_words), 'A') || "
-                "setweight(to_tsvector('simple', search_text), 'B')) @@ q "
-                "ORDER BY ts_rank(setweight(to_tsvector('simple', title_words), 'A') || "
-                "setweight(to_tsvector('simple', search_text), 'B'), q) DESC, id LIMIT %s",
+                "SELECT id FROM laws_article, to_tsquery('simple', %s) q WHERE search_vector @@ q "
+                "ORDER BY ts_rank(search_vector, q) DESC, id LIMIT %s",
                 [tsquery, CANDIDATES],
             )
         else:  # pragma: no cover - Sifa runs on SQLite or PostgreSQL
