@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from sifa.core.errors import ServiceError
 from sifa.laws import search, selectors
+from sifa.laws.api import LawsThrottle
 
 PAGE_SIZE = 30
 
@@ -28,7 +29,7 @@ class LawSearchForm(forms.Form):
 
 
 def _error(request: HttpRequest, status: int, message: str, code: str = "") -> HttpResponse:
-    title = "未找到您要访问的页面" if status == 404 else "请求有误"
+    title = {404: "未找到您要访问的页面", 429: "查询过于频繁"}.get(status, "请求有误")
     return render(
         request, "portal/error.html", {"title": title, "message": message, "code": code}, status=status
     )
@@ -48,6 +49,8 @@ def index(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         q, category = form.cleaned_data["q"].strip(), form.cleaned_data["category"]
         context["category"] = category
+        if q and not LawsThrottle().allow_request(request, None):  # the API's budget, per client address
+            return _error(request, 429, "查询过于频繁，请稍后再试", "rate_limited")
         if q:
             hits, words = search.search(q, category=category, limit=50)
             context.update(hits=hits, words=words, q=q)

@@ -95,3 +95,9 @@ def test_unknown_statutes_and_articles_are_chinese_404(laws, client) -> None:
 
 def test_the_header_links_to_the_library(laws, client) -> None:
     assert 'href="/laws/"' in client.get("/").content.decode()
+
+
+def test_the_search_page_is_rate_limited_too(laws, client) -> None:
+    statuses = [client.get("/laws/", {"q": "公证"}).status_code for _ in range(61)]
+    assert statuses[0] == 200 and statuses[-1] == 429
+    assert "过于频繁" in client.get("/laws/", {"q": "公证"}).content.decode()
