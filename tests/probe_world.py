@@ -92,11 +92,13 @@ class World:
 
 def build() -> World:
     from sifa.catalogue.services import generate_entries, load_items
+    from sifa.laws.services import import_sample as import_laws_sample
     from sifa.licences.services import load_licence_types
 
     orgs = build_tree()
     generate_entries(load_items())
     load_licence_types()  # as `sifa run` does: the demo's approvals issue licences
+    import_laws_sample()  # as `sifa run` does: the law library's built-in sample
     orgs.update(tree("sc", on=orgs))  # 杭州市上城区司法局, citizen B's county
     seed_calendar(2026, 2026)
     db_calendar.forget()
@@ -198,6 +200,8 @@ def build() -> World:
         "catalogue_draft": str(version.number),
         "implementation_code": entry.implementation_code,
         "year": "2026",
+        "statute": "律师法-2017-09-01",
+        "article": "6",
         "message": str(Notification.objects.filter(recipient=citizen).order_by("id").first().public_id),
         "delivery": str(Delivery.objects.order_by("id").first().public_id),
         "draft": str(draft.pk),

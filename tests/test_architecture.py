@@ -70,7 +70,8 @@ LAYERS: dict[str, set[str]] = {
     "audit": {"core", "organisations"},
     "accounts": BASE,
     "notifications": BASE | {"accounts"},
-    "catalogue": BASE,
+    "laws": {"core", "audit"},
+    "catalogue": BASE | {"laws"},
     "deadlines": BASE,
     "documents": BASE,
     "applications": BELOW_APPLICATIONS,
@@ -81,8 +82,8 @@ LAYERS: dict[str, set[str]] = {
     "portal": DOMAIN | {"web"},
     "workbench": DOMAIN | {"web"},
     "demo": set(DOMAIN),
-    "api": set(DOMAIN),
-    "conf": DOMAIN | {"web", "portal", "workbench", "demo", "api"},
+    "api": DOMAIN | {"laws"},
+    "conf": DOMAIN | {"laws", "web", "portal", "workbench", "demo", "api"},
 }
 """Which apps each app may import (its own modules always). Read bottom-up: an app imports only
 the apps below it; ``conf``, ``api`` and ``demo`` are imported by nobody."""

@@ -94,6 +94,7 @@ FILL: dict[str, dict[str, str]] = {
         "implementation_code": "implementation_code"
     },
     "/api/v1/calendar/<str:year>/": {"year": "year"},
+    "/api/v1/laws/<str:statute_id>/": {"statute_id": "statute"},
     "/api/v1/me/messages/<str:public_id>/read/": {"public_id": "message"},
     "/api/v1/notifications/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
     # API: applications and cases
@@ -160,6 +161,8 @@ FILL: dict[str, dict[str, str]] = {
     # Public pages
     "/verify/<str:identifier>": {"identifier": "licence"},
     "/catalogue/<str:basic_code>/": {"basic_code": "basic_code"},
+    "/laws/<str:slug>/": {"slug": "statute"},
+    "/laws/<str:slug>/<str:key>/": {"slug": "statute", "key": "article"},
     "/guides/preview/<str:basic_code>/<str:number>/": {
         "basic_code": "basic_code",
         "number": "catalogue_draft",
@@ -239,6 +242,9 @@ PUBLIC = (
     "/verify/<str:identifier>",
     "/catalogue/",
     "/catalogue/<str:basic_code>/",
+    "/laws/",
+    "/laws/<str:slug>/",
+    "/laws/<str:slug>/<str:key>/",
     "/guides/<str:implementation_code>/",
     "/guides/<str:implementation_code>.json",
     "/guides/<str:implementation_code>/guide.pdf",
@@ -262,6 +268,8 @@ PUBLIC = (
     "/api/v1/licences/verify/<str:identifier>/",
     "/api/v1/keys/",
     "/api/v1/mediation/roster/",
+    "/api/v1/laws/",
+    "/api/v1/laws/<str:statute_id>/",
 )
 """What anyone reaches without logging in."""
 

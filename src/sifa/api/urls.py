@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("sifa.organisations.api")),
     path("", include("sifa.accounts.api")),
     path("", include("sifa.audit.api")),
+    path("", include("sifa.laws.api")),
     path("", include("sifa.catalogue.api")),
     path("", include("sifa.deadlines.api")),
     path("", include("sifa.notifications.api")),

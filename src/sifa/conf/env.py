@@ -263,6 +263,16 @@ declare(
     group="上传 Uploads",
 )
 
+# --- law library (sifa.laws; docs/laws.md) -------------------------------------------------------
+declare(
+    "SIFA_LAWS_DIR",
+    "path",
+    BASE_DIR.parent / "shared" / "data" / "laws",
+    "Folder of statute Markdown files that `sifa import-laws` reads when no folder is given "
+    "(default: ../shared/data/laws next to the project). `sifa run` loads only the built-in sample.",
+    group="法律法规库 Law library",
+)
+
 # --- documents and seals (sifa.documents; docs/documents.md) -----------------------------------
 declare(
     "SIFA_SEAL_KEY_DIR",

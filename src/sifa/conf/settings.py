@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sifa.organisations",
     "sifa.accounts",
     "sifa.audit",
+    "sifa.laws",
     "sifa.catalogue",
     "sifa.deadlines",
     "sifa.applications",
@@ -268,6 +269,7 @@ SIGNING_KEY_DIR: str = env("SIFA_SIGNING_KEY_DIR")
 SIGNING_ALGORITHM: str = env("SIFA_SIGNING_ALGORITHM")
 SEAL_KEY_DIR: str = env("SIFA_SEAL_KEY_DIR")
 UPLOAD_MAX_BYTES: int = env("SIFA_UPLOAD_MAX_BYTES")
+LAWS_DIR: Path = env("SIFA_LAWS_DIR")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 

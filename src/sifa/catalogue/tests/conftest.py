@@ -28,3 +28,17 @@ def loaded(django_db_setup, django_db_blocker):
 @pytest.fixture
 def cat(loaded, db):
     return loaded
+
+
+@pytest.fixture(scope="module")
+def _laws_sample(django_db_setup, django_db_blocker):
+    from sifa.laws.services import import_sample
+
+    with rolled_back(django_db_blocker):
+        yield import_sample()
+
+
+@pytest.fixture
+def laws(_laws_sample, db):
+    """The law library's built-in sample (what `sifa run` loads)."""
+    return _laws_sample

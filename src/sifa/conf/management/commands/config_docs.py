@@ -40,8 +40,11 @@ def format_default(setting: Setting) -> str:
     elif isinstance(value, Path):
         try:
             text = value.relative_to(BASE_DIR).as_posix() or "."
-        except ValueError:
-            text = value.as_posix()
+        except ValueError:  # beside the project (SIFA_LAWS_DIR: ../shared/data/laws)
+            try:
+                text = "../" + value.relative_to(BASE_DIR.parent).as_posix()
+            except ValueError:
+                text = value.as_posix()
     elif isinstance(value, list | tuple):
         text = ",".join(str(item) for item in value)
     else:

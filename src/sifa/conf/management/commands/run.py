@@ -31,6 +31,7 @@ LOADERS: list[tuple[str, ...]] = [
     ("import-regions", "import_regions"),
     ("build-organisations", "build_organisations"),
     ("seed-calendar", "seed_calendar"),
+    ("load-laws", "load_laws"),  # the law library's built-in sample (docs/laws.md)
     ("load-catalogue", "load_catalogue"),
     ("load-licence-types", "load_licence_types"),
 ]
