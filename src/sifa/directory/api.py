@@ -79,6 +79,9 @@ class DirectoryMediatorSerializer(serializers.Serializer):
 
 
 class DirectoryEntryDetailSerializer(DirectoryEntrySerializer):
+    organisation_url = serializers.CharField(
+        help_text="执业机构在名录中的页面（律师的律师事务所在名录中时），否则为空"
+    )
     address = serializers.CharField(help_text="机构住所（公开登记事项）；个人从不显示")
     licence = DirectoryLicenceSerializer(allow_null=True)
     mediators = DirectoryMediatorSerializer(

@@ -82,6 +82,8 @@ class Entry:
     field: str = ""
     address: str = ""
     licence: dict[str, Any] | None = None
+    organisation_url: str = ""
+    """The directory page of the organisation, when it is in the directory (a lawyer's firm)."""
     mediators: list[dict[str, str]] = dataclass_field(default_factory=list)
 
     @property
@@ -107,6 +109,7 @@ class Entry:
             "url": self.url,
         }
         if detail:
+            data["organisation_url"] = self.organisation_url
             data["address"] = self.address
             data["licence"] = self.licence
             data["mediators"] = self.mediators if self.kind == "mediation_committee" else []
@@ -192,8 +195,9 @@ def region_names(codes: Iterable[str]) -> dict[str, str]:
 
 
 def picker_regions() -> list[Region]:
-    """What the 地区 field suggests (a datalist; typing any region name works too)."""
-    return list(Region.objects.filter(level__lte=3).order_by("code").only("code", "name"))
+    """What the 地区 field suggests: provinces and cities (a datalist of a few hundred names, light
+    enough for a phone); typing any region name, a county's or a township's, works too."""
+    return list(Region.objects.filter(level__lte=2).order_by("code").only("code", "name"))
 
 
 # --- sources ----------------------------------------------------------------------------------
@@ -217,7 +221,9 @@ def licence_summary(licence: Licence) -> dict[str, Any]:
     }
 
 
-def _licence_rows(kinds: Iterable[str], *, number: str | None = None) -> list[Licence]:
+def _licence_rows(
+    kinds: Iterable[str], *, number: str | None = None, holder_name: str | None = None
+) -> list[Licence]:
     types = [t for k in kinds for t in KINDS[k].licence_types]
     rows = (
         Licence.objects.filter(licence_type__key__in=types)
@@ -227,6 +233,8 @@ def _licence_rows(kinds: Iterable[str], *, number: str | None = None) -> list[Li
     )
     if number is not None:
         rows = rows.filter(number=number)
+    if holder_name is not None:
+        rows = rows.filter(holder_name=holder_name)
     return list(rows)
 
 
@@ -402,5 +410,8 @@ def entry(kind: Any, entry_id: Any) -> Entry:
         found = _committee_entry(committees[0], with_mediators=True) if committees else None
     if found is None:
         raise missing
+    if kind == "lawyer" and found.organisation:
+        firms = _licence_rows(["law_firm"], holder_name=found.organisation)
+        found.organisation_url = _licence_entry(firms[0]).url if firms else ""
     _name_regions([found])
     return found
