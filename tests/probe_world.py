@@ -223,6 +223,8 @@ def build() -> World:
         "licence": licence.identifier,
         "authorisation": str(grant.id),
         "licence_action": "suspend",
+        "directory_kind": "lawyer",
+        "directory_id": licence.number,
         "walk_in": str(walk_in.pk),
         "walk_in_material": _material(walk_in),
         "walk_in_submitted": str(walk_in_submitted.pk),

@@ -78,12 +78,13 @@ LAYERS: dict[str, set[str]] = {
     "mediation": BELOW_APPLICATIONS | {"applications"},
     "licences": (BELOW_APPLICATIONS - {"deadlines"}) | {"applications"},
     "workflow": DOMAIN - {"workflow"},
+    "directory": {"core", "organisations", "mediation", "licences"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web"},
     "workbench": DOMAIN | {"web"},
     "demo": set(DOMAIN),
-    "api": DOMAIN | {"laws"},
-    "conf": DOMAIN | {"laws", "web", "portal", "workbench", "demo", "api"},
+    "api": DOMAIN | {"laws", "directory"},
+    "conf": DOMAIN | {"laws", "directory", "web", "portal", "workbench", "demo", "api"},
 }
 """Which apps each app may import (its own modules always). Read bottom-up: an app imports only
 the apps below it; ``conf``, ``api`` and ``demo`` are imported by nobody."""

@@ -120,6 +120,8 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/mediation/mediators/<str:mediator_id>/active/": {"mediator_id": "mediator"},
     # API: licences
     "/api/v1/licences/verify/<str:identifier>/": {"identifier": "licence"},
+    # API: directory (the demo lawyer, by the licence number)
+    "/api/v1/directory/<str:kind>/<str:entry_id>/": {"kind": "directory_kind", "entry_id": "directory_id"},
     "/api/v1/licences/<str:identifier>/pdf/": {"identifier": "licence"},
     "/api/v1/me/licences/<str:identifier>/authorisations/": {"identifier": "licence"},
     "/api/v1/me/licences/<str:identifier>/authorisations/<str:authorisation_id>/revoke/": {
@@ -160,6 +162,7 @@ FILL: dict[str, dict[str, str]] = {
     },
     # Public pages
     "/verify/<str:identifier>": {"identifier": "licence"},
+    "/directory/<str:kind>/<str:entry_id>/": {"kind": "directory_kind", "entry_id": "directory_id"},
     "/catalogue/<str:basic_code>/": {"basic_code": "basic_code"},
     "/laws/<str:slug>/": {"slug": "statute"},
     "/laws/<str:slug>/<str:key>/": {"slug": "statute", "key": "article"},
@@ -240,6 +243,8 @@ PUBLIC = (
     "/track/",
     "/verify/",
     "/verify/<str:identifier>",
+    "/directory/",
+    "/directory/<str:kind>/<str:entry_id>/",
     "/catalogue/",
     "/catalogue/<str:basic_code>/",
     "/laws/",
@@ -270,6 +275,8 @@ PUBLIC = (
     "/api/v1/mediation/roster/",
     "/api/v1/laws/",
     "/api/v1/laws/<str:statute_id>/",
+    "/api/v1/directory/",
+    "/api/v1/directory/<str:kind>/<str:entry_id>/",
 )
 """What anyone reaches without logging in."""
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("sifa.mediation.api")),
     path("", include("sifa.licences.api")),
     path("", include("sifa.licences.staff_api")),
+    path("", include("sifa.directory.api")),
 ]

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "sifa.workflow",
     "sifa.documents",
     "sifa.licences",
+    "sifa.directory",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",

@@ -24,6 +24,7 @@ def test_four_writers_append_one_unforked_chain():
         threads, appends = 2, 10
     else:
         threads, appends = THREADS, APPENDS
+
     def writer(number: int) -> None:
         for i in range(appends):
             services.record("test.concurrent", subject=case(f"{number}-{i}"))
