@@ -17,61 +17,19 @@ side by side (律师执业) or names them in its first paragraph comes first. No
 from __future__ import annotations
 
 import html
-import logging
 import re
-import threading
-import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
-import jieba
-from django.conf import settings
 from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
 
 from sifa.core.errors import ServiceError
+from sifa.core.segmentation import query_words
 from sifa.laws.models import Article
 
 FTS_TABLE = "laws_article_fts"
-USER_DICTIONARY = Path(__file__).parent / "data" / "legal_terms.txt"
 MAX_QUERY_LENGTH = 100
-MAX_QUERY_WORDS = 10
 CANDIDATES = 500
-_lock = threading.Lock()
-_tokenizer: jieba.Tokenizer | None = None
-
-
-def tokenizer() -> jieba.Tokenizer:
-    """One jieba tokenizer per process; its cache lives under SIFA_VAR_DIR/cache/jieba."""
-    global _tokenizer
-    if _tokenizer is None:
-        with _lock:
-            if _tokenizer is None:
-                jieba.setLogLevel(logging.WARNING)
-                cache_dir = Path(settings.VAR_DIR) / "cache" / "jieba"
-                cache_dir.mkdir(parents=True, exist_ok=True)
-                tok = jieba.Tokenizer()
-                tok.tmp_dir = str(cache_dir)
-                tok.initialize()
-                tok.load_userdict(str(USER_DICTIONARY))
-                _tokenizer = tok
-    return _tokenizer
-
-
-def _is_word(token: str) -> bool:
-    return any(unicodedata.category(ch)[0] in "LN" for ch in token)
-
-
-def segment(text: str) -> str:
-    """The words of ``text`` for the index: search-mode segmentation, de-duplicated, space-joined."""
-    words = (t.strip().lower() for t in tokenizer().cut_for_search(text or ""))
-    return " ".join(dict.fromkeys(t for t in words if t and _is_word(t)))
-
-
-def query_words(query: str) -> list[str]:
-    words = [t.strip().lower() for t in tokenizer().cut(query or "") if t.strip() and _is_word(t)]
-    longer = [w for w in words if len(w) > 1]
-    return list(dict.fromkeys(longer or words))[:MAX_QUERY_WORDS]
 
 
 def check_query(query: str) -> str:

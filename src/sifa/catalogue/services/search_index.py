@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from sifa.catalogue.models import CatalogueItem, VersionStatus
-from sifa.catalogue.search import FTS_TABLE, document, segment
+from sifa.catalogue.search import FTS_TABLE, document
+from sifa.core.segmentation import segment
 
 
 def index_item(item: CatalogueItem) -> None:

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from sifa.catalogue import search, services
 from sifa.catalogue.models import CatalogueItem
+from sifa.core import segmentation
 
 API = "/api/v1/catalogue/items/"
 
@@ -20,10 +21,10 @@ def _names(client, q: str) -> set[str]:
 
 
 def test_segmentation_yields_the_two_character_words_inside_legal_terms():
-    words = search.segment("律师事务所设立许可 公证员执业许可 法律援助申请").split()
+    words = segmentation.segment("律师事务所设立许可 公证员执业许可 法律援助申请").split()
     for word in ("律师事务所", "律师", "公证员", "公证", "法律援助", "法律", "援助", "许可"):
         assert word in words
-    assert search.query_words("律师执业许可") == ["律师执业", "许可"]
+    assert segmentation.query_words("律师执业许可") == ["律师执业", "许可"]
 
 
 def test_two_character_words_are_found_through_the_full_text_index(cat, client):
@@ -137,5 +138,5 @@ def test_item_page_lists_implementers_with_links_to_guides(cat, client):
 def test_any_query_text_is_searched_without_error(cat, query):
     ids = search.matching_ids(query)
     assert ids is None or all(isinstance(pk, int) for pk in ids)
-    words = search.query_words(query)
-    assert len(words) <= search.MAX_QUERY_WORDS and all(w.strip() for w in words)
+    words = segmentation.query_words(query)
+    assert len(words) <= segmentation.MAX_QUERY_WORDS and all(w.strip() for w in words)

@@ -19,9 +19,10 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from sifa.audit.services import record
+from sifa.core.segmentation import segment
 from sifa.laws.models import Article, Effectiveness, Heading, Statute
 from sifa.laws.parser import ParsedStatute, ParseError, parse
-from sifa.laws.search import FTS_TABLE, segment
+from sifa.laws.search import FTS_TABLE
 
 NOT_STATUTES = {"README.md": "说明文件，不是法规正文", "_index.md": "目录索引文件，不是法规正文"}
 BATCH = 200
