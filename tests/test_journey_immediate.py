@@ -18,14 +18,7 @@ import pytest
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus, MaterialProvenance
-from sifa.applications.tests.conftest import (  # noqa: F401  (fixtures)
-    OTHER_ID,
-    VALID_ID,
-    _media,
-    cat,
-    loaded,
-    world,
-)
+from sifa.applications.tests.conftest import OTHER_ID, VALID_ID
 from sifa.catalogue.models import CaseType
 from sifa.licences.models import IssueKind, Licence, LicenceStatus
 from sifa.licences.services import issue_licence, revoke
@@ -33,7 +26,6 @@ from sifa.licences.types import type_for
 from sifa.organisations.models import Role
 from sifa.workflow.models import CaseDocumentKind
 from tests.service_journeys import apply, command, entry, issue_documents, only_open, staff, travel
-from tests.test_journey_lawyer_licence import calendar  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db]
 REISSUE = "律师执业证书换发（证书损毁、记载事项变更）"
@@ -51,7 +43,7 @@ def _form(name: str, id_number: str, phone: str, **extra: str) -> dict:
 
 
 @pytest.fixture
-def licensed(world):  # noqa: F811
+def licensed(world):
     """张三 holds a valid 律师执业证 issued by 浙江省司法厅 (in the licence register)."""
     return issue_licence(
         type_for("lawyer_licence"),
@@ -63,7 +55,7 @@ def licensed(world):  # noqa: F811
     )
 
 
-def test_the_item_is_published_as_an_immediate_reissue(world):  # noqa: F811
+def test_the_item_is_published_as_an_immediate_reissue(world):
     item = entry(REISSUE, world["orgs"]["zj"])
     assert item.version.case_type == CaseType.IMMEDIATE
     assert item.version.process.bpmn_file == "immediate_decision.bpmn"
@@ -73,8 +65,8 @@ def test_the_item_is_published_as_an_immediate_reissue(world):  # noqa: F811
 
 
 def test_the_lawyer_gets_the_licence_reissued_at_the_window_the_same_day(
-    world,  # noqa: F811
-    calendar,  # noqa: F811
+    world,
+    calendar,
     licensed,
     django_user_model,
     django_capture_on_commit_callbacks,
@@ -121,8 +113,8 @@ def test_the_lawyer_gets_the_licence_reissued_at_the_window_the_same_day(
 
 
 def test_a_changed_name_is_written_on_the_new_version(
-    world,  # noqa: F811
-    calendar,  # noqa: F811
+    world,
+    calendar,
     licensed,
     django_user_model,
     django_capture_on_commit_callbacks,
@@ -140,8 +132,8 @@ def test_a_changed_name_is_written_on_the_new_version(
 
 
 def test_nothing_to_reissue_cannot_be_applied_for_or_approved(
-    world,  # noqa: F811
-    calendar,  # noqa: F811
+    world,
+    calendar,
     licensed,
     django_user_model,
     django_capture_on_commit_callbacks,

@@ -15,18 +15,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.tests.conftest import (  # noqa: F401  (fixtures)
-    BAD_CHECK_DIGIT_ID,
-    _media,
-    cat,
-    lawyer_form,
-    loaded,
-    world,
-)
+from sifa.applications.tests.conftest import BAD_CHECK_DIGIT_ID, lawyer_form
 from sifa.applications.tests.test_apply import _draft, _ready, _upload
-from sifa.deadlines import db_calendar
 from sifa.deadlines.models import ClockPurpose, ClockState
-from sifa.deadlines.services import seed_calendar
 from sifa.organisations.models import Role
 from sifa.testing import api_client, staff
 from sifa.testing.clock import travel, working_days_after
@@ -57,15 +48,7 @@ def _stage_due(application: Application) -> dt.date:
     return clock.due_on
 
 
-@pytest.fixture
-def calendar(db):
-    seed_calendar(2025, 2026)
-    db_calendar.forget()
-    yield
-    db_calendar.forget()
-
-
-def _apply_correct_and_pass(world, capture) -> tuple[str, str]:  # noqa: F811
+def _apply_correct_and_pass(world, capture) -> tuple[str, str]:
     draft = _draft(world, id_number=BAD_CHECK_DIGIT_ID)
     _ready(world, draft, expired_first=True)
     with capture(execute=True):
@@ -88,7 +71,7 @@ def _apply_correct_and_pass(world, capture) -> tuple[str, str]:  # noqa: F811
 
 
 def test_lawyer_licence_from_application_to_delivery(
-    world,  # noqa: F811
+    world,
     calendar,
     django_user_model,
     django_capture_on_commit_callbacks,

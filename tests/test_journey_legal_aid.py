@@ -19,19 +19,12 @@ import subprocess
 import pytest
 
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.tests.conftest import (  # noqa: F401  (fixtures)
-    VALID_ID,
-    _media,
-    cat,
-    loaded,
-    world,
-)
+from sifa.applications.tests.conftest import VALID_ID
 from sifa.documents.selectors import read_pdf
 from sifa.licences.models import Licence
 from sifa.organisations.models import Role
 from sifa.workflow.models import CaseDocumentKind
 from tests.service_journeys import apply, command, entry, issue_documents, only_open, staff, travel
-from tests.test_journey_lawyer_licence import calendar  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db]
 AID = "法律援助申请"
@@ -49,7 +42,7 @@ def _aid_form() -> dict:
 
 
 @pytest.fixture
-def centre(world, django_user_model):  # noqa: F811
+def centre(world, django_user_model):
     orgs = world["orgs"]
     return {
         "clerk": staff(django_user_model, "aid-clerk", orgs["xh_aid"], Role.WINDOW_CLERK),
@@ -58,7 +51,7 @@ def centre(world, django_user_model):  # noqa: F811
     }
 
 
-def _apply_for_aid(world, capture, day: dt.date) -> str:  # noqa: F811
+def _apply_for_aid(world, capture, day: dt.date) -> str:
     with travel(day):
         return apply(
             world["api"],
@@ -70,8 +63,8 @@ def _apply_for_aid(world, capture, day: dt.date) -> str:  # noqa: F811
 
 
 def test_legal_aid_granted_review_counts_from_receipt_and_assignment_from_the_decision(
-    world,  # noqa: F811
-    calendar,  # noqa: F811
+    world,
+    calendar,
     centre,
     django_capture_on_commit_callbacks,
 ):
@@ -110,8 +103,8 @@ def _text(document) -> str:
 
 
 def test_a_denied_applicant_objects_and_the_bureau_orders_the_centre_to_correct(
-    world,  # noqa: F811
-    calendar,  # noqa: F811
+    world,
+    calendar,
     centre,
     django_user_model,
     django_capture_on_commit_callbacks,

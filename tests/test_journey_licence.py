@@ -35,12 +35,7 @@ from sifa.licences.models import Licence
 from sifa.organisations.models import Role
 from sifa.workflow.models import CaseDocument, CaseDocumentStatus
 from sifa.workflow.services import casedocs
-from tests.test_journey_lawyer_licence import (  # noqa: F401  (fixture)
-    _apply_correct_and_pass,
-    _staff,
-    _travel,
-    calendar,
-)
+from tests.test_journey_lawyer_licence import _apply_correct_and_pass, _staff, _travel
 
 pytestmark = [pytest.mark.django_db]
 # GB/T 9704-2012 §7.2.5: the issuing organisation's own 代字 (杭州市司法局 杭司, 浙江省司法厅 浙司),
@@ -120,7 +115,7 @@ def _openssl_verify(workdir, pem: str, payload: bytes, signature: bytes) -> subp
 @needs_tools
 def test_the_approved_lawyer_holds_a_licence_anyone_can_verify(
     world,  # noqa: F811
-    calendar,  # noqa: F811
+    calendar,
     django_user_model,
     django_capture_on_commit_callbacks,
     worker,
@@ -202,7 +197,7 @@ def test_the_approved_lawyer_holds_a_licence_anyone_can_verify(
 
 def test_a_failed_rendering_keeps_the_decision_and_the_sweep_issues_it_once(
     world,  # noqa: F811
-    calendar,  # noqa: F811
+    calendar,
     django_user_model,
     django_capture_on_commit_callbacks,
     worker,
@@ -241,7 +236,7 @@ def test_a_failed_rendering_keeps_the_decision_and_the_sweep_issues_it_once(
 
 def test_a_refusal_sends_a_notice_with_the_reasons_and_remedies(
     world,  # noqa: F811
-    calendar,  # noqa: F811
+    calendar,
     django_capture_on_commit_callbacks,
     worker,
 ):

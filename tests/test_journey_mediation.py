@@ -19,13 +19,7 @@ from django.test import Client
 
 from sifa.accounts.services import add_totp_device
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.tests.conftest import (  # noqa: F401  (fixtures)
-    VALID_ID,
-    _media,
-    cat,
-    loaded,
-    world,
-)
+from sifa.applications.tests.conftest import VALID_ID
 from sifa.deadlines import db_calendar, notices
 from sifa.deadlines.services import publish_notice, save_notice_draft
 from sifa.mediation.documents import agreement_context
@@ -36,14 +30,13 @@ from sifa.testing.notices import HOLIDAYS_2027
 from sifa.workbench.tests.world import verified_login
 from sifa.workflow.models import CaseDocumentKind
 from tests.service_journeys import apply, command, entry, issue_documents, only_open, staff, travel
-from tests.test_journey_lawyer_licence import calendar  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db]
 MEDIATION = "人民调解申请"
 
 
 @pytest.fixture
-def office(world, django_user_model):  # noqa: F811
+def office(world, django_user_model):
     """北山街道司法所 with its clerk and its 承办人 (reviewer), and a roster they keep."""
     town = world["orgs"]["xh_town"]
     clerk = staff(django_user_model, "town-clerk", town, Role.WINDOW_CLERK)
@@ -80,7 +73,7 @@ def _form(preferred: str) -> dict:
     }
 
 
-def _apply(world, capture, office, preferred: str, day: dt.date) -> str:  # noqa: F811
+def _apply(world, capture, office, preferred: str, day: dt.date) -> str:
     item = entry(MEDIATION, office["town"])
     roster = world["api"].get("/api/v1/mediation/roster/", {"entry": item.implementation_code})
     assert roster.status_code == 200
@@ -91,8 +84,8 @@ def _apply(world, capture, office, preferred: str, day: dt.date) -> str:  # noqa
 
 
 def test_mediation_ends_in_a_sealed_agreement_and_the_judicial_confirmation_reminders(
-    world,  # noqa: F811
-    calendar,  # noqa: F811
+    world,
+    calendar,
     office,
     django_capture_on_commit_callbacks,
 ):
@@ -191,8 +184,8 @@ def test_mediation_ends_in_a_sealed_agreement_and_the_judicial_confirmation_remi
 
 
 def test_a_section_33_day_in_an_unpublished_year_is_provisional_until_the_notice_is_entered(
-    world,  # noqa: F811
-    calendar,  # noqa: F811
+    world,
+    calendar,
     office,
     django_capture_on_commit_callbacks,
     django_user_model,
@@ -268,8 +261,8 @@ def test_a_section_33_day_in_an_unpublished_year_is_provisional_until_the_notice
 
 
 def test_mediation_without_agreement_ends_in_a_termination_record_with_the_remedies(
-    world,  # noqa: F811
-    calendar,  # noqa: F811
+    world,
+    calendar,
     office,
     django_capture_on_commit_callbacks,
 ):
@@ -298,7 +291,7 @@ def test_mediation_without_agreement_ends_in_a_termination_record_with_the_remed
     assert not Notification.objects.filter(event="mediation.confirmation_reminder").exists()
 
 
-def test_the_apply_page_shows_the_roster_to_choose_from(world, office, client):  # noqa: F811
+def test_the_apply_page_shows_the_roster_to_choose_from(world, office, client):
     client.force_login(world["citizen"])
     page = client.get(f"/apply/{entry(MEDIATION, office['town']).implementation_code}/").content.decode()
     assert "北山街道司法所人民调解员名册" in page and "王秀英（主任）" in page and "陈立（委员）" in page
