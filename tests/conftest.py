@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sifa.applications.tests.conftest import _media, cat, loaded, world  # noqa: F401  (fixtures)
+from sifa.applications.tests.conftest import cat, loaded, world  # noqa: F401  (fixtures)
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 

@@ -18,7 +18,11 @@ import pytest
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus, MaterialProvenance
-from sifa.applications.tests.conftest import OTHER_ID, VALID_ID
+from sifa.applications.tests.conftest import (
+    OTHER_ID,
+    VALID_ID,
+    _media,  # noqa: F401  (autouse: uploads in the test's own folder)
+)
 from sifa.catalogue.models import CaseType
 from sifa.licences.models import IssueKind, Licence, LicenceStatus
 from sifa.licences.services import issue_licence, revoke

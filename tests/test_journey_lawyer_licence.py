@@ -15,7 +15,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.tests.conftest import BAD_CHECK_DIGIT_ID, lawyer_form
+from sifa.applications.tests.conftest import (
+    BAD_CHECK_DIGIT_ID,
+    _media,  # noqa: F401  (autouse: uploads in the test's own folder)
+    lawyer_form,
+)
 from sifa.applications.tests.test_apply import _draft, _ready, _upload
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Role

@@ -19,7 +19,10 @@ import subprocess
 import pytest
 
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.tests.conftest import VALID_ID
+from sifa.applications.tests.conftest import (
+    VALID_ID,
+    _media,  # noqa: F401  (autouse: uploads in the test's own folder)
+)
 from sifa.documents.selectors import read_pdf
 from sifa.licences.models import Licence
 from sifa.organisations.models import Role

@@ -19,7 +19,10 @@ from django.test import Client
 
 from sifa.accounts.services import add_totp_device
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.tests.conftest import VALID_ID
+from sifa.applications.tests.conftest import (
+    VALID_ID,
+    _media,  # noqa: F401  (autouse: uploads in the test's own folder)
+)
 from sifa.deadlines import db_calendar, notices
 from sifa.deadlines.services import publish_notice, save_notice_draft
 from sifa.mediation.documents import agreement_context
