@@ -79,12 +79,13 @@ LAYERS: dict[str, set[str]] = {
     "licences": (BELOW_APPLICATIONS - {"deadlines"}) | {"applications"},
     "workflow": DOMAIN - {"workflow"},
     "directory": {"core", "organisations", "mediation", "licences"},
+    "consultation": BELOW_APPLICATIONS | {"laws", "applications"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
-    "portal": DOMAIN | {"web"},
-    "workbench": DOMAIN | {"web"},
-    "demo": set(DOMAIN),
-    "api": DOMAIN | {"laws", "directory"},
-    "conf": DOMAIN | {"laws", "directory", "web", "portal", "workbench", "demo", "api"},
+    "portal": DOMAIN | {"web", "laws", "consultation"},
+    "workbench": DOMAIN | {"web", "laws", "consultation"},
+    "demo": DOMAIN | {"consultation"},
+    "api": DOMAIN | {"laws", "directory", "consultation"},
+    "conf": DOMAIN | {"laws", "directory", "consultation", "web", "portal", "workbench", "demo", "api"},
 }
 """Which apps each app may import (its own modules always). Read bottom-up: an app imports only
 the apps below it; ``conf``, ``api`` and ``demo`` are imported by nobody."""

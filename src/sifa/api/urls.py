@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("sifa.licences.api")),
     path("", include("sifa.licences.staff_api")),
     path("", include("sifa.directory.api")),
+    path("", include("sifa.consultation.api")),
 ]

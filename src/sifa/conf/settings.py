@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "sifa.documents",
     "sifa.licences",
     "sifa.directory",
+    "sifa.consultation",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",

@@ -83,6 +83,8 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     def get_recipient(self, obj: Delivery) -> dict[str, str]:
         user = obj.notification.recipient
+        if user is None:  # a message to a number without an account (a 12348 caller)
+            return {"name": "", "phone": obj.notification.phone_masked, "email": ""}
         return {
             "name": mask_name(user.display_name),
             "phone": user.phone_masked,

@@ -94,7 +94,7 @@ class EmailChannel(NotificationChannel):
 
     def send(self, delivery: Delivery) -> str:
         notification: Notification = delivery.notification
-        address = notification.recipient.email
+        address = notification.recipient.email if notification.recipient_id else ""
         if not address:
             raise PermanentDeliveryError("接收人未登记电子邮箱")
         link = absolute_link(notification.link)
@@ -125,14 +125,16 @@ class SmsChannel(NotificationChannel):
     def send(self, delivery: Delivery) -> str:
         notification: Notification = delivery.notification
         recipient = notification.recipient
-        if not recipient.phone_enc:
+        if recipient is None:  # a number without an account (a 12348 caller): sealed on the message
+            phone = notification.reveal_phone()
+        else:
+            phone = recipient_phone(recipient) if recipient.phone_enc else ""
+        if not phone:
             raise PermanentDeliveryError("接收人未登记手机号码")
         if not notification.sms_text:
             raise PermanentDeliveryError("该消息没有短信内容")
         try:
-            return sms.get_gateway().send(
-                recipient_phone(recipient), SMS_TEMPLATE, {"text": notification.sms_text}, recipient=recipient
-            )
+            return sms.get_gateway().send(phone, SMS_TEMPLATE, {"text": notification.sms_text}, recipient=recipient)
         except sms.SmsGatewayError as error:
             raise TransientDeliveryError(f"短信网关发送失败：{error}") from None
 

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sifa.core.crypto import field_cipher
 from sifa.core.db import PathField
+from sifa.core.masking import mask_name
 
 
 class Channel(models.TextChoices):
@@ -47,9 +49,19 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="接收人",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="notifications",
+        help_text="Empty for a message to a phone number without an account (a 12348 caller): see phone_enc",
     )
+    phone_enc = models.BinaryField(
+        "接收号码（密文）",
+        null=True,
+        editable=False,
+        help_text="Only for a message without an account: the number, sealed (SM4-GCM) with the row's UUID",
+    )
+    phone_masked = models.CharField("接收号码（脱敏）", max_length=20, blank=True, editable=False)
     event = models.CharField(
         "事件代码",
         max_length=64,
@@ -87,6 +99,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def phone_aad(self) -> str:
+        return f"notifications.Notification:{self.public_id}:phone"
+
+    def reveal_phone(self) -> str:
+        """The number of a message without an account, in clear text (only the SMS channel asks)."""
+        return field_cipher().open(self.phone_enc, self.phone_aad) if self.phone_enc else ""
+
+    @property
+    def recipient_label(self) -> str:
+        """Who it goes to, for operators: the account's masked name, or the masked number."""
+        if self.recipient_id is None:
+            return self.phone_masked
+        return mask_name(self.recipient.display_name)
 
 
 class Delivery(models.Model):

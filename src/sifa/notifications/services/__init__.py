@@ -19,7 +19,7 @@ from sifa.notifications.services.dispatch import (
     retry_delay,
 )
 from sifa.notifications.services.inbox import mark_read
-from sifa.notifications.services.outbox import notify, resend
+from sifa.notifications.services.outbox import notify, notify_phone, resend
 
 __all__ = [
     "BATCH_SIZE",
@@ -32,6 +32,7 @@ __all__ = [
     "deliver_ids",
     "mark_read",
     "notify",
+    "notify_phone",
     "recover_stale_claims",
     "resend",
     "retry_delay",

@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from sifa.accounts.models import User
 from sifa.audit.services import record
+from sifa.core.crypto import field_cipher
 from sifa.core.errors import Conflict, Forbidden
+from sifa.core.masking import mask_phone
 from sifa.notifications import tasks
 from sifa.notifications.channels import get_channel
 from sifa.notifications.events import NotificationError, get_event, render
@@ -93,6 +95,56 @@ def notify(
                 outbox.append(delivery.pk)
         if outbox:
             transaction.on_commit(partial(tasks.enqueue_delivery, outbox), robust=True)
+    return notification
+
+
+def notify_phone(
+    phone: str,
+    event: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    scope_path: str,
+    related: Related = None,
+    link: str = "",
+) -> Notification:
+    """Write an SMS to a number that has no account (a 12348 caller), in the caller's transaction.
+
+    The number is sealed on the message (SM4-GCM, the row's UUID as associated data) and shown
+    masked to operators; ``scope_path`` is the jurisdiction of the record it is about, so the
+    failed-deliveries view shows it to the right supervisors. Delivery, retries and resend are
+    those of every other SMS.
+    """
+    phone = str(phone or "").strip()
+    if not phone:
+        raise NotificationError("notifications.no_phone", "没有接收短信的手机号码", status=500)
+    template = get_event(event)
+    if Channel.SMS not in template.channels:
+        raise NotificationError(
+            "notifications.no_sms_text", f"事件{event}没有短信内容，不能发给没有账户的号码", status=500
+        )
+    rendered = render(event, context or {})
+    related_type, related_id = _related_ref(related)
+    now = timezone.now()
+    with transaction.atomic():
+        notification = Notification(
+            recipient=None,
+            event=event,
+            title=rendered.title[:200],
+            body=rendered.body,
+            sms_text=rendered.sms,
+            link=link,
+            related_type=related_type,
+            related_id=related_id,
+            scope_path=scope_path,
+            created_at=now,
+            phone_masked=mask_phone(phone),
+        )
+        notification.phone_enc = field_cipher().seal(phone, notification.phone_aad)
+        notification.save(force_insert=True)
+        delivery = Delivery.objects.create(
+            notification=notification, channel=Channel.SMS, next_attempt_at=now, created_at=now
+        )
+        transaction.on_commit(partial(tasks.enqueue_delivery, [delivery.pk]), robust=True)
     return notification
 
 

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from sifa.catalogue.models import CatalogueItem
 from sifa.core.errors import NotFound, ServiceError
-from sifa.core.masking import mask_name
 from sifa.notifications.models import TROUBLE_STATUSES, Channel, DeliveryStatus
 from sifa.notifications.selectors import delivery_in_scope, failed_deliveries
 from sifa.notifications.services import resend
@@ -34,7 +33,7 @@ def failed_deliveries_view(request: HttpRequest) -> HttpResponse:
     rows = failed_deliveries(request.actor, status=status, channel=channel)
     page_obj = paginate(request, rows)
     for delivery in page_obj:
-        delivery.recipient_masked = mask_name(delivery.notification.recipient.display_name)
+        delivery.recipient_masked = delivery.notification.recipient_label
     return page(
         request,
         "workbench/deliveries.html",
@@ -65,7 +64,7 @@ def resend_view(request: HttpRequest, public_id: str) -> HttpResponse:
             {
                 "nav": "deliveries",
                 "delivery": delivery,
-                "recipient": mask_name(delivery.notification.recipient.display_name),
+                "recipient": delivery.notification.recipient_label,
             },
         )
     try:

@@ -1,0 +1,3 @@
+"""Ticket API (see sifa.consultation.api.tickets docstring when written)."""
+
+urlpatterns: list = []

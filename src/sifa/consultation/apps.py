@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class ConsultationConfig(AppConfig):
+    name = "sifa.consultation"
+    label = "consultation"
+    verbose_name = "法律咨询"
+
+    def ready(self) -> None:
+        from sifa.consultation import events  # noqa: F401  (registers the notification texts)
+        from sifa.consultation.models import Citation, Ticket, TicketEvent
+        from sifa.organisations.scope import register
+
+        # Staff see the tickets of the organisations in their jurisdiction (the answering one, and
+        # the one escalated to, which lies above it); a signed-in asker sees their own.
+        register(Ticket, path="scope_path", owners=("asker",))
+        register(Citation, path="ticket__scope_path", owners=("ticket__asker",))
+        register(TicketEvent, path="ticket__scope_path", owners=("ticket__asker",))

@@ -1,0 +1,62 @@
+"""The consultation's notification texts, registered with the notifications app.
+
+``consultation.answered`` goes to the asker: in the inbox of a signed-in asker, and by SMS when they
+asked for it (a 12348 caller without an account gets it by SMS only). The SMS carries the start of
+the answer, so a caller without internet access still has it, and says where the whole answer is.
+``consultation.escalated`` tells the consultants and supervisors of the organisation above that a
+ticket is overdue.
+"""
+
+from __future__ import annotations
+
+from sifa.notifications.events import EventTemplate, register_event
+from sifa.notifications.models import Channel
+
+_NUMBER = "ZX33010620261204000001"
+
+for _template in (
+    EventTemplate(
+        code="consultation.received",
+        name="法律咨询已受理",
+        title="您的法律咨询已受理",
+        body=(
+            "您的法律咨询（工单编号 {{ number }}）已由{{ organisation }}受理，将于{{ due }}前答复。"
+            "{% if code %}查询码：{{ code }}，凭工单编号和查询码可在12348平台查看答复。{% endif %}"
+        ),
+        sms="咨询{{ number }}已受理，{{ due|clip:11 }}前答复。查询码{{ code|default:'见平台' }}。",
+        fields=("number", "organisation", "due"),
+        sample={"number": _NUMBER, "organisation": "北山街道司法所", "due": "2026年12月9日", "code": "K7M2Q9XP"},
+        channels=(Channel.IN_APP, Channel.SMS),
+    ),
+    EventTemplate(
+        code="consultation.answered",
+        name="法律咨询已答复",
+        title="您的法律咨询已答复",
+        body=(
+            "您的法律咨询（工单编号 {{ number }}）已由{{ organisation }}答复：\n{{ answer }}\n"
+            "欢迎对本次答复作出评价。如需申请法律援助或人民调解，可在答复页面直接转为申请，无需重新填写。"
+        ),
+        sms="咨询{{ number }}答复：{{ answer|clip:26 }}全文见12348平台。",
+        fields=("number", "organisation", "answer"),
+        sample={
+            "number": _NUMBER,
+            "organisation": "北山街道司法所",
+            "answer": "根据《中华人民共和国人民调解法》第十七条，当事人可以向人民调解委员会申请调解。",
+        },
+        channels=(Channel.IN_APP, Channel.SMS),
+    ),
+    EventTemplate(
+        code="consultation.escalated",
+        name="法律咨询逾期升级",
+        title="法律咨询逾期未答复，已升级督办",
+        body=(
+            "工单 {{ number }}（{{ organisation }}承办）答复期限为{{ due }}，逾期未答复，已升级至本机构督办。"
+            "请督促承办机构答复，或直接答复、转办。"
+        ),
+        sms="咨询工单{{ number }}逾期未答复，已升级督办，请登录工作台处理。",
+        fields=("number", "organisation", "due"),
+        sample={"number": _NUMBER, "organisation": "北山街道司法所", "due": "2026年12月9日"},
+        channels=(Channel.IN_APP,),
+    ),
+):
+    register_event(_template)
