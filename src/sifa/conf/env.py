@@ -273,6 +273,17 @@ declare(
     group="法律法规库 Law library",
 )
 
+# --- 12348 consultation (sifa.consultation; docs/consultation.md) ------------------------------
+declare(
+    "SIFA_CONSULTATION_ANSWER_DAYS",
+    "int",
+    3,
+    "Working days a consultation ticket may stay unanswered, counted from the day after it was "
+    "received; after that `sifa escalate-consultations` escalates it to the level above. No statute "
+    "sets this limit: 3 is Sifa's default (docs/consultation.md).",
+    group="法律咨询 Consultation",
+)
+
 # --- documents and seals (sifa.documents; docs/documents.md) -----------------------------------
 declare(
     "SIFA_SEAL_KEY_DIR",

@@ -25,7 +25,12 @@ for _template in (
         ),
         sms="咨询{{ number }}已受理，{{ due|clip:11 }}前答复。查询码{{ code|default:'见平台' }}。",
         fields=("number", "organisation", "due"),
-        sample={"number": _NUMBER, "organisation": "北山街道司法所", "due": "2026年12月9日", "code": "K7M2Q9XP"},
+        sample={
+            "number": _NUMBER,
+            "organisation": "北山街道司法所",
+            "due": "2026年12月9日",
+            "code": "K7M2Q9XP",
+        },
         channels=(Channel.IN_APP, Channel.SMS),
     ),
     EventTemplate(

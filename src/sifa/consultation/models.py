@@ -83,10 +83,15 @@ class Faq(models.Model):
 
     public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
     question = models.CharField("问题", max_length=200)
-    answer = models.TextField("解答", help_text="Plain text; article citations become links to the law library")
+    answer = models.TextField(
+        "解答", help_text="Plain text; article citations become links to the law library"
+    )
     category = models.CharField("类别", max_length=30, choices=Category.choices)
     keywords = models.CharField(
-        "关键词", max_length=200, blank=True, help_text="Words people use for it, separated by spaces (律师证 …)"
+        "关键词",
+        max_length=200,
+        blank=True,
+        help_text="Words people use for it, separated by spaces (律师证 …)",
     )
     organisation = models.ForeignKey(
         "organisations.Organisation",
@@ -100,7 +105,12 @@ class Faq(models.Model):
     status = models.CharField("状态", max_length=20, choices=FaqStatus.choices, default=FaqStatus.DRAFT)
     search_text = models.TextField("检索词", blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="编写人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="编写人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", default=timezone.now)
@@ -133,6 +143,9 @@ class FaqCitation(models.Model):
         verbose_name_plural = "常见问题引用的条文"
         ordering = ["faq", "position"]
 
+    def __str__(self) -> str:
+        return self.label
+
 
 class FaqItem(models.Model):
     """A catalogue item the answer points to (基本编码, stable across versions)."""
@@ -148,6 +161,9 @@ class FaqItem(models.Model):
         verbose_name_plural = "常见问题关联的事项"
         ordering = ["faq", "position"]
         constraints = [models.UniqueConstraint(fields=["faq", "item_code"], name="faq_item_once")]
+
+    def __str__(self) -> str:
+        return self.item_code
 
 
 class Ticket(models.Model):
@@ -193,12 +209,16 @@ class Ticket(models.Model):
     phone_masked = models.CharField("联系电话（脱敏）", max_length=20, blank=True, editable=False)
     wants_sms = models.BooleanField("短信告知答复", default=False)
     tracking_code_digest = models.CharField("查询码摘要", max_length=64, blank=True, editable=False)
-    title = models.CharField("标题", max_length=60, help_text="Shown in queues; no ID or phone numbers (checked)")
+    title = models.CharField(
+        "标题", max_length=60, help_text="Shown in queues; no ID or phone numbers (checked)"
+    )
     question_enc = models.BinaryField("咨询内容（密文）", editable=False)
     status = models.CharField("状态", max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN)
     due_date = models.DateField("答复期限", help_text="Working days from the day after it was received")
     due_provisional = models.BooleanField(
-        "期限暂定", default=False, help_text="The due date counts days of a year whose holidays are not yet published"
+        "期限暂定",
+        default=False,
+        help_text="The due date counts days of a year whose holidays are not yet published",
     )
     escalated_at = models.DateTimeField("升级督办时间", null=True, blank=True)
     escalated_to = models.ForeignKey(
@@ -212,7 +232,12 @@ class Ticket(models.Model):
     answer_enc = models.BinaryField("答复（密文）", null=True, editable=False)
     answered_at = models.DateTimeField("答复时间", null=True, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="答复人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="答复人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     satisfaction = models.CharField("满意度", max_length=20, choices=Satisfaction.choices, blank=True)
     rating_comment = models.CharField("评价意见", max_length=500, blank=True)
@@ -243,7 +268,10 @@ class Ticket(models.Model):
     idempotency_key = models.CharField("幂等键", max_length=200, blank=True, editable=False)
     request_digest = models.CharField("请求摘要", max_length=64, blank=True, editable=False)
     tracking_code_enc = models.BinaryField(
-        "查询码（密文）", null=True, editable=False, help_text="Kept sealed only to answer a retried request again"
+        "查询码（密文）",
+        null=True,
+        editable=False,
+        help_text="Kept sealed only to answer a retried request again",
     )
     created_at = models.DateTimeField("提出时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", default=timezone.now)
@@ -306,6 +334,9 @@ class Citation(models.Model):
         verbose_name_plural = "答复引用的条文"
         ordering = ["ticket", "position"]
 
+    def __str__(self) -> str:
+        return self.label
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", "受理咨询"
@@ -327,7 +358,12 @@ class TicketEvent(models.Model):
     kind = models.CharField("事项", max_length=20, choices=EventKind.choices)
     at = models.DateTimeField("时间", default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     organisation = models.ForeignKey(
         "organisations.Organisation",
@@ -344,3 +380,6 @@ class TicketEvent(models.Model):
         verbose_name = "咨询工单记录"
         verbose_name_plural = "咨询工单记录"
         ordering = ["ticket", "at", "id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -134,7 +134,9 @@ class SmsChannel(NotificationChannel):
         if not notification.sms_text:
             raise PermanentDeliveryError("该消息没有短信内容")
         try:
-            return sms.get_gateway().send(phone, SMS_TEMPLATE, {"text": notification.sms_text}, recipient=recipient)
+            return sms.get_gateway().send(
+                phone, SMS_TEMPLATE, {"text": notification.sms_text}, recipient=recipient
+            )
         except sms.SmsGatewayError as error:
             raise TransientDeliveryError(f"短信网关发送失败：{error}") from None
 

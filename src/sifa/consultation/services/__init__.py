@@ -5,3 +5,44 @@ from any channel: create, answer, transfer, rate, convert), ``routing`` (who ans
 from a place and of a category; pure reads) and ``escalation`` (overdue tickets go to the level
 above, ``sifa escalate-consultations``). Reads are in :mod:`sifa.consultation.selectors`.
 """
+
+from sifa.consultation.services.escalation import escalate_overdue
+from sifa.consultation.services.routing import bureau_for, county_of, escalation_target, route
+from sifa.consultation.services.tickets import (
+    ANSWER_ROLES,
+    QUEUE_ROLES,
+    RECORD_ROLES,
+    TRANSFER_ROLES,
+    Created,
+    answer,
+    answer_days,
+    convert,
+    create_ticket,
+    due_text,
+    link_of,
+    rate,
+    resolve_citations,
+    transfer,
+)
+
+__all__ = [
+    "ANSWER_ROLES",
+    "QUEUE_ROLES",
+    "RECORD_ROLES",
+    "TRANSFER_ROLES",
+    "Created",
+    "answer",
+    "answer_days",
+    "bureau_for",
+    "convert",
+    "county_of",
+    "create_ticket",
+    "due_text",
+    "escalate_overdue",
+    "escalation_target",
+    "link_of",
+    "rate",
+    "resolve_citations",
+    "route",
+    "transfer",
+]

@@ -13,7 +13,9 @@ def problem(field: str, code: str, message: str) -> dict[str, str]:
 
 
 def invalid(errors: list[dict[str, str]]) -> ServiceError:
-    return ServiceError("validation_error", "；".join(e["message"] for e in errors), errors=errors, status=400)
+    return ServiceError(
+        "validation_error", "；".join(e["message"] for e in errors), errors=errors, status=400
+    )
 
 
 def audit(action: str, user: Any, *, organisation: Any, subject: Any, scope_path: str, detail: dict) -> None:

@@ -41,6 +41,7 @@ ERROR_DESCRIPTIONS = {
     403: "无权执行该操作（permission.denied 等；以会话方式调用时也包括 CSRF 校验失败）",
     404: "不存在，或不在您可见的范围内（not_found 等）",
     409: "与当前状态冲突（如已提交、已受理、他人已处理、重复登记）",
+    422: "幂等键已用于另一个内容不同的请求（idempotency.key_reused）",
     429: "请求过于频繁（rate_limited），retry_after 为建议等待秒数",
     503: "依赖的服务暂不可用",
 }

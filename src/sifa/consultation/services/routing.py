@@ -1,0 +1,79 @@
+"""Who answers a consultation: the organisation for a place and a category (pure reads).
+
+The rule (docs/consultation.md, "Routing"):
+
+* questions of law in daily life (婚姻家庭, 劳动, 合同, 房产, 人身损害, 刑事, 行政, 人民调解, 其他)
+  go to the **司法所** of the asker's township (街道、乡镇) — the grassroots office that gives
+  法律咨询 and guides 人民调解 (人民调解法 §5); from a place without a township, or a township
+  without an office in Sifa, to the county bureau;
+* **法律援助** goes to the county's 法律援助中心 (法律援助法 §12: 县级以上人民政府司法行政部门设立法律援助机构),
+  or the county bureau where the county has none;
+* questions about **律师、公证、司法鉴定** and other legal services go to the county bureau, which
+  supervises the practitioners of its area;
+* a county-level place without a bureau in Sifa walks up to the city, then the province.
+
+A hotline operator may route by hand to any organisation in their jurisdiction instead.
+"""
+
+from __future__ import annotations
+
+from sifa.consultation.models import Category
+from sifa.core.errors import ServiceError
+from sifa.organisations.models import Organisation, OrganisationKind, Region, RegionLevel
+
+TOWNSHIP_CATEGORIES = frozenset(Category.values) - {Category.LEGAL_AID, Category.PRACTICE}
+ANSWERING_KINDS = (
+    OrganisationKind.JUDICIAL_OFFICE,
+    OrganisationKind.LEGAL_AID_CENTRE,
+    OrganisationKind.LEGAL_SERVICE_CENTRE,
+    OrganisationKind.BUREAU,
+    OrganisationKind.MINISTRY,
+)
+"""Organisations that answer consultations (every kind Sifa has)."""
+
+
+def _active(**lookup: object) -> Organisation | None:
+    return Organisation.objects.filter(is_active=True, **lookup).order_by("level", "path").first()
+
+
+def county_of(region: Region) -> Region:
+    """The county-level unit of a township; any other place is its own."""
+    if region.level == RegionLevel.TOWNSHIP and region.parent_id:
+        return region.parent
+    return region
+
+
+def bureau_for(region: Region) -> Organisation:
+    """The 司法局/司法厅 of ``region``, or of the nearest unit above it that has one."""
+    place: Region | None = county_of(region)
+    while place is not None:
+        bureau = _active(region=place, kind=OrganisationKind.BUREAU)
+        if bureau is not None:
+            return bureau
+        place = place.parent
+    ministry = _active(kind=OrganisationKind.MINISTRY)
+    if ministry is None:
+        raise ServiceError("consultation.no_organisation", "平台尚未建立机构，暂时无法受理咨询", status=503)
+    return ministry
+
+
+def route(region: Region, category: str) -> Organisation:
+    """The organisation that answers a ``category`` question from ``region``."""
+    if category in TOWNSHIP_CATEGORIES and region.level == RegionLevel.TOWNSHIP:
+        office = _active(region=region, kind=OrganisationKind.JUDICIAL_OFFICE)
+        if office is not None:
+            return office
+    if category == Category.LEGAL_AID:
+        centre = _active(region=county_of(region), kind=OrganisationKind.LEGAL_AID_CENTRE)
+        if centre is not None:
+            return centre
+    return bureau_for(region)
+
+
+def escalation_target(organisation: Organisation) -> Organisation | None:
+    """The level above that supervises an overdue ticket: a 司法所's or a centre's county bureau,
+    a bureau's bureau above. None at the top."""
+    parent = organisation.parent
+    while parent is not None and parent.kind not in (OrganisationKind.BUREAU, OrganisationKind.MINISTRY):
+        parent = parent.parent
+    return parent
