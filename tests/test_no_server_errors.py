@@ -120,6 +120,12 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/mediation/mediators/<str:mediator_id>/active/": {"mediator_id": "mediator"},
     # API: licences
     "/api/v1/licences/verify/<str:identifier>/": {"identifier": "licence"},
+    # API: consultation tickets (the citizen's web consultation)
+    "/api/v1/consultations/<str:number>/": {"number": "ticket"},
+    "/api/v1/consultations/<str:number>/answer/": {"number": "ticket"},
+    "/api/v1/consultations/<str:number>/transfer/": {"number": "ticket"},
+    "/api/v1/consultations/<str:number>/rating/": {"number": "ticket"},
+    "/api/v1/consultations/<str:number>/convert/": {"number": "ticket"},
     # API: directory (the demo lawyer, by the licence number)
     "/api/v1/directory/<str:kind>/<str:entry_id>/": {"kind": "directory_kind", "entry_id": "directory_id"},
     "/api/v1/licences/<str:identifier>/pdf/": {"identifier": "licence"},
@@ -230,6 +236,10 @@ NOT_A_PAGE: dict[str, str] = {
     "/workbench/calendar/notices/<str:notice_id>/publish/": "POST only (publishes)",
     "/applications/<str:ref>/": "a redirect by design: old notification links to 我的空间",
     "/api/v1/me/messages/<str:public_id>/read/": "POST only",
+    "/api/v1/consultations/<str:number>/answer/": "POST only (a consultant answers)",
+    "/api/v1/consultations/<str:number>/transfer/": "POST only (transfers)",
+    "/api/v1/consultations/<str:number>/rating/": "POST only (rates)",
+    "/api/v1/consultations/<str:number>/convert/": "POST only (turns it into an application draft)",
     "/api/v1/me/licences/<str:identifier>/authorisations/<str:authorisation_id>/revoke/": "POST only",
 }
 

@@ -40,6 +40,8 @@ from sifa.accounts.tests import factories
 from sifa.applications.models import Application, ApplicationMaterial
 from sifa.audit.models import PersonalDataAccess
 from sifa.audit.services import record_access
+from sifa.consultation import services as consultation
+from sifa.consultation.models import Ticket
 from sifa.deadlines import db_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, DemoCase, drive
 from sifa.documents.models import Document
@@ -68,6 +70,7 @@ FAMILIES = (
     "notifications",
     "messages",
     "access_log",
+    "consultations",
 )
 WINDOW_SEES = ("applications", "materials", "work_items")
 """一窗受理 (docs/workflow.md, "Who may see and act"): a window clerk sees the cases of every
@@ -210,6 +213,9 @@ def _owner(user: User) -> Owner:
     reads = PersonalDataAccess.objects.filter(subject=user)
     m["access_log"] = {x.purpose for x in reads if "（探针）" in x.purpose}
     d["access_log"] = []
+    tickets = Ticket.objects.filter(asker=user)
+    m["consultations"] = {x.number for x in tickets} | {x.title for x in tickets if "（探针）" in x.title}
+    d["consultations"] = [f"/api/v1/consultations/{x.number}/" for x in tickets]
     return owner
 
 
@@ -296,6 +302,15 @@ def _build() -> Matrix:
         purpose="核查赵金诚执业信息（探针）",
         scope_path=b.scope_path,
     )
+    # B's consultation, asked online about 上城区: answered by 上城区司法局.
+    consultation.create_ticket(
+        b,
+        channel="web",
+        category="practice",
+        region="330102",
+        title="赵金诚咨询律师执业（探针）",
+        question="我想了解申请律师执业需要准备哪些材料，实习期满后多久可以申请？",
+    )
     citizen = world.users["citizen"]
     record_access(
         reader=demo["demo-county"],
@@ -372,6 +387,7 @@ def _build() -> Matrix:
         "notifications": "staff-province",
         "messages": "b",
         "access_log": "b",
+        "consultations": "b",
     }
     built = Matrix(world, owners, forbidden, viewers)
     # Log everyone in now, in the module's transaction: a login inside a test rolls back with it.
@@ -496,6 +512,7 @@ FAMILY_MODELS: dict[str, tuple[type, ...]] = {
     "notifications": (Delivery,),
     "messages": (Notification,),
     "access_log": (PersonalDataAccess,),
+    "consultations": (Ticket,),
 }
 
 
@@ -504,6 +521,7 @@ def _own_rows_selectors() -> dict[str, list[tuple[Callable[..., Any], Callable[.
     each with its unguarded stand-in."""
     from sifa.applications import selectors as applications
     from sifa.audit import selectors as audit
+    from sifa.consultation.selectors import tickets
     from sifa.licences import selectors as wallet
     from sifa.notifications import selectors as inbox
 
@@ -523,6 +541,10 @@ def _own_rows_selectors() -> dict[str, list[tuple[Callable[..., Any], Callable[.
             )
         ],
         "access_log": [(audit.my_access_log, lambda user: PersonalDataAccess.objects.order_by("-id"))],
+        "consultations": [
+            (tickets.mine, lambda user: Ticket.objects.select_related("organisation").order_by("-id")),
+            (tickets.for_asker, lambda user, number: Ticket.objects.get(number=number)),
+        ],
     }
 
 
