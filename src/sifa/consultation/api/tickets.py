@@ -133,9 +133,11 @@ class TicketInput(StrictSerializer):
         error_messages=_messages("请选择咨询事项发生地或您所在的地区（6位或12位区划代码）"),
         help_text="行政区划代码：县级6位，乡镇（街道）12位；决定由哪个机构答复",
     )
-    title = serializers.CharField(max_length=60, error_messages=_messages("请用4至60个字概括您的问题"))
+    title = serializers.CharField(
+        min_length=4, max_length=60, error_messages=_messages("请用4至60个字概括您的问题")
+    )
     question = serializers.CharField(
-        max_length=5000, error_messages=_messages("请详细描述您的问题（10至5000字）")
+        min_length=10, max_length=5000, error_messages=_messages("请详细描述您的问题（10至5000字）")
     )
     name = serializers.CharField(
         max_length=30, required=False, allow_blank=True, error_messages=_messages("称呼不能超过30个字")
@@ -260,7 +262,9 @@ def summary(ticket: Any) -> dict[str, Any]:
 class AnswerInput(StrictSerializer):
     codes = {"answer": "consultation.answer_length", "citations": "consultation.bad_citations"}
 
-    answer = serializers.CharField(max_length=5000, error_messages=_messages("答复应为10至5000字"))
+    answer = serializers.CharField(
+        min_length=10, max_length=5000, error_messages=_messages("答复应为10至5000字")
+    )
     citations = serializers.ListField(
         child=serializers.CharField(max_length=200, error_messages=_messages("每条引用不超过200字")),
         required=False,
@@ -277,7 +281,9 @@ class TransferInput(StrictSerializer):
     codes = {"organisation": "consultation.bad_organisation", "reason": "consultation.reason_required"}
 
     organisation = serializers.IntegerField(error_messages=_messages("请选择转办的机构"))
-    reason = serializers.CharField(max_length=200, error_messages=_messages("请填写转办理由（2至200字）"))
+    reason = serializers.CharField(
+        min_length=2, max_length=200, error_messages=_messages("请填写转办理由（2至200字）")
+    )
 
 
 class RatingInput(StrictSerializer):

@@ -13,6 +13,9 @@ def problem(field: str, code: str, message: str) -> dict[str, str]:
 
 
 def invalid(errors: list[dict[str, str]]) -> ServiceError:
+    """One problem answers with its own code; several with ``validation_error`` listing each."""
+    if len(errors) == 1:
+        return ServiceError(errors[0]["code"], errors[0]["message"], errors=errors, status=400)
     return ServiceError(
         "validation_error", "；".join(e["message"] for e in errors), errors=errors, status=400
     )
