@@ -48,6 +48,7 @@ from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf, load_cases
 from sifa.demo.mandates import load_mandates
 from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
+from sifa.consultation import services as consultation
 from sifa.mediation.models import MediationCommittee, Mediator
 from sifa.notifications.models import Delivery, Notification
 from sifa.testing import load_catalogue, rolled_back, tree
@@ -104,6 +105,14 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
     )
     mediator = Mediator.objects.create(committee=committee, name="王秀英", position="member")
     case = next(iter(cases.values()))
+    ticket = consultation.create_ticket(
+        citizen,
+        channel="web",
+        category="mediation",
+        region=orgs["xh_town"].region.code,
+        title="邻里纠纷如何申请调解",
+        question="楼上邻居漏水导致我家受损，协商不成，如何申请人民调解？",
+    ).ticket
     return {
         "users": {
             "anonymous": None,
@@ -129,6 +138,7 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
             "mediator": str(mediator.pk),
             "office": str(orgs["xh_town"].pk),
             "organisation": str(orgs["zj"].pk),
+            "ticket": ticket.number,
         },
     }
 
@@ -206,6 +216,17 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("post", "/api/v1/mediation/mediators/{mediator_id}/active/"): (
         "keeper",
         "/api/v1/mediation/mediators/{mediator}/active/",
+    ),
+    ("post", "/api/v1/consultations/"): ("citizen", "/api/v1/consultations/"),
+    ("post", "/api/v1/consultations/{number}/answer/"): ("keeper", "/api/v1/consultations/{ticket}/answer/"),
+    ("post", "/api/v1/consultations/{number}/transfer/"): (
+        "keeper",
+        "/api/v1/consultations/{ticket}/transfer/",
+    ),
+    ("post", "/api/v1/consultations/{number}/rating/"): ("citizen", "/api/v1/consultations/{ticket}/rating/"),
+    ("post", "/api/v1/consultations/{number}/convert/"): (
+        "citizen",
+        "/api/v1/consultations/{ticket}/convert/",
     ),
     ("post", "/api/v1/organisations/{id}/document-code/"): (
         "admin",

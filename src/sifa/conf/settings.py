@@ -252,6 +252,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two fields named "channel" with different choices: each enum gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ConsultationChannelEnum": "sifa.consultation.models.Channel",
+        "SubmissionChannelEnum": "sifa.applications.models.SubmissionChannel",
+    },
 }
 
 # --- background tasks --------------------------------------------------------------------------

@@ -172,7 +172,7 @@ class TicketInput(StrictSerializer):
     )
 
 
-class CreatedSerializer(serializers.Serializer):
+class TicketCreatedOut(serializers.Serializer):
     number = serializers.CharField(help_text="工单编号")
     tracking_code = serializers.CharField(
         help_text="查询码：匿名咨询时返回（只显示这一次，请妥善保存）；登录用户为空"
@@ -367,7 +367,7 @@ class TicketList(APIView):
         summary="提出法律咨询（网站、热线、大厅、微信、微博）",
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
-            201: CreatedSerializer,
+            201: TicketCreatedOut,
             **error_responses(
                 400,
                 403,
