@@ -437,17 +437,6 @@ def _create(
         code = query_codes.new_query_code()
         ticket.tracking_code_digest = query_codes.query_code_digest(code)
         ticket.tracking_code_enc = _seal(ticket, "tracking_code", code)
-    if (
-        phone
-        and asker is None
-        and Ticket.objects.filter(
-            phone_masked=ticket.phone_masked, status=TicketStatus.OPEN, created_at__date=today
-        ).count()
-        >= MAX_OPEN_PER_ASKER * 2
-    ):
-        raise ServiceError(
-            "consultation.too_many_open", "该号码今日提出的咨询过多，请等待答复后再提出新的咨询", status=429
-        )
     ticket.save(force_insert=True)
     _event(ticket, EventKind.CREATED, user, note=f"通过{Channel(channel).label}提出")
     _event(ticket, EventKind.ROUTED, user, organisation=target, note=f"分派至{target.name}")
