@@ -3,8 +3,8 @@
 The rule (docs/consultation.md, "Routing"):
 
 * questions of law in daily life (婚姻家庭, 劳动, 合同, 房产, 人身损害, 刑事, 行政, 人民调解, 其他)
-  go to the **司法所** of the asker's township (街道、乡镇) — the grassroots office that gives
-  法律咨询 and guides 人民调解 (人民调解法 §5); from a place without a township, or a township
+  go to the **司法所** of the asker's township (街道、乡镇) — the county bureau's office in the
+  township, through which it guides 人民调解 (人民调解法 §5); from a place without a township, or a township
   without an office in Sifa, to the county bureau;
 * **法律援助** goes to the county's 法律援助中心 (法律援助法 §12: 县级以上人民政府司法行政部门设立法律援助机构),
   or the county bureau where the county has none;
