@@ -26,6 +26,7 @@ from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -346,13 +347,11 @@ class TicketList(APIView):
             ),
             OpenApiParameter("page", OpenApiTypes.INT),
         ],
-        responses={200: TicketSummaryOut(many=True), **error_responses(*LOGIN_ERRORS)},
+        responses={200: TicketSummaryOut(many=True), **error_responses(401)},
     )
     def get(self, request: Request) -> Response:
         if not request.user.is_authenticated:
-            raise NotFound(
-                "请登录后查看您的咨询；匿名咨询请凭工单编号和查询码查询", code="consultation.login_required"
-            )
+            raise NotAuthenticated("请登录后查看您的咨询；匿名咨询请凭工单编号和查询码查询")
         actor = actor_for(request.user)
         if actor.is_staff_actor or actor.is_superuser:
             rows = selectors.queue(actor, status=request.query_params.get("status", "open"))

@@ -228,3 +228,8 @@ def test_tracking_code_guessing_is_rate_limited(cat, people):
     url = f"{URL}{body['number']}/"
     answers = [client().get(url, {"code": f"WRONG{i:03d}"}).status_code for i in range(31)]
     assert set(answers[:30]) == {404} and answers[30] == 429
+
+
+def test_the_list_needs_a_login(cat, people):
+    response = client().get(URL)
+    assert response.status_code == 401 and response.json()["message"]
