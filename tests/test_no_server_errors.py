@@ -160,7 +160,16 @@ FILL: dict[str, dict[str, str]] = {
         "identifier": "licence",
         "action": "licence_action",
     },
+    # API: consultation tickets (陈明's online consultation)
+    "/api/v1/consultations/<str:number>/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/answer/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/transfer/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/rating/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/convert/": {"number": "consultation"},
     # Public pages
+    "/consultations/<str:number>/": {"number": "consultation"},
+    "/consultations/<str:number>/rating/": {"number": "consultation"},
+    "/consultations/<str:number>/convert/": {"number": "consultation"},
     "/verify/<str:identifier>": {"identifier": "licence"},
     "/directory/<str:kind>/<str:entry_id>/": {"kind": "directory_kind", "entry_id": "directory_id"},
     "/catalogue/<str:basic_code>/": {"basic_code": "basic_code"},
@@ -231,6 +240,13 @@ NOT_A_PAGE: dict[str, str] = {
     "/applications/<str:ref>/": "a redirect by design: old notification links to 我的空间",
     "/api/v1/me/messages/<str:public_id>/read/": "POST only",
     "/api/v1/me/licences/<str:identifier>/authorisations/<str:authorisation_id>/revoke/": "POST only",
+    "/consultations/new/done/": "a redirect by design to /consultations/ unless a consultation was just sent",
+    "/consultations/<str:number>/rating/": "POST only (rates)",
+    "/consultations/<str:number>/convert/": "POST only (turns the consultation into an application)",
+    "/api/v1/consultations/<str:number>/answer/": "POST only",
+    "/api/v1/consultations/<str:number>/transfer/": "POST only",
+    "/api/v1/consultations/<str:number>/rating/": "POST only",
+    "/api/v1/consultations/<str:number>/convert/": "POST only",
 }
 
 
@@ -245,6 +261,9 @@ PUBLIC = (
     "/verify/<str:identifier>",
     "/directory/",
     "/directory/<str:kind>/<str:entry_id>/",
+    "/consultations/",
+    "/consultations/new/",
+    "/consultations/track/",
     "/catalogue/",
     "/catalogue/<str:basic_code>/",
     "/laws/",

@@ -147,6 +147,11 @@ def _find(where: str) -> list[Region]:
     )
 
 
+def _whole(county: Region) -> str:
+    """``（全区）`` after a county-level place offered next to its townships."""
+    return f"（全{county.name[-1]}）" if county.name[-1] in "区县市旗" else "（全境）"
+
+
 def _region_choices(regions: list[Region], selected: str) -> list[dict[str, Any]]:
     seen: set[str] = set()
     rows = []
@@ -157,7 +162,7 @@ def _region_choices(regions: list[Region], selected: str) -> list[dict[str, Any]
         if region.code in seen:
             continue
         seen.add(region.code)
-        suffix = "（全区、县）" if region.level == RegionLevel.COUNTY else ""
+        suffix = _whole(region) if region.level == RegionLevel.COUNTY else ""
         rows.append(
             {"code": region.code, "label": _label(region) + suffix, "selected": region.code == selected}
         )
