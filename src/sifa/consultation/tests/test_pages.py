@@ -217,3 +217,13 @@ def test_a_signed_in_citizen_follows_rates_and_converts_to_mediation(cat, people
 def test_staff_are_sent_to_the_hotline_channel(cat, people):
     refused = ask(browser(people["town"]))
     assert refused.status_code == 403 and "工作人员请通过热线或服务大厅渠道" in refused.content.decode()
+
+
+def test_only_conversions_that_work_are_offered(cat, people):
+    page = browser(people["citizen"])
+    ask(page, region="330106")  # the whole county: no 司法所 of its own offers 人民调解申请
+    ticket = Ticket.objects.get()
+    html = page.get(f"/consultations/{ticket.number}/").content.decode()
+    assert "转为法律援助申请</button>" in html  # the county's 法律援助中心
+    assert "转为人民调解申请</button>" not in html
+    assert "所在乡镇（街道）司法所尚未在平台开通“人民调解申请”" in html and 'href="/catalogue/"' in html

@@ -293,6 +293,17 @@ def _application_link(ticket: Ticket) -> dict[str, str] | None:
     }
 
 
+def _conversions(ticket: Ticket) -> list[dict[str, str]]:
+    """The conversion buttons, or why one cannot be offered (no organisation of the place has it)."""
+    if ticket.application_id is not None:
+        return []
+    options = services.conversion_options(ticket)
+    return [
+        {"kind": kind, "label": label, "refused": options.get(kind, "")}
+        for kind, label in CONVERT_KINDS.items()
+    ]
+
+
 def _ticket_context(ticket: Ticket) -> dict[str, Any]:
     return {
         "ticket": selectors.view(ticket),
@@ -314,7 +325,7 @@ def _detail(
         **_ticket_context(ticket),
         "owner": True,
         "application": _application_link(ticket),
-        "convert_kinds": CONVERT_KINDS,
+        "conversions": _conversions(ticket),
         "errors": errors or {},
         "summary": _summary(errors or {}),
         **extra,
