@@ -93,14 +93,20 @@ def test_a_citizen_asks_online_reads_the_answer_rates_and_converts(
     assert page.get_by_text("当事人").first.is_visible()
     page.go_back()
 
-    page.get_by_label("非常满意").check()
-    page.get_by_label("评价意见（选填）").fill("解答清楚")
-    page.get_by_role("button", name="提交评价").click()
-    assert page.get_by_role("status").get_by_text("感谢您的评价").is_visible()
+    # Rating and conversion by keyboard alone.
+    page.get_by_label("非常满意").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # leaves the radio group for the comment
+    page.keyboard.type("解答清楚")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "提交评价"
+    page.keyboard.press("Enter")
+    page.get_by_role("status").get_by_text("感谢您的评价").wait_for()
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.CLOSED and ticket.satisfaction == "very_satisfied"
 
-    page.get_by_role("button", name="转为人民调解申请").click()
+    page.get_by_role("button", name="转为人民调解申请").focus()
+    page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/apply/drafts/[0-9a-f-]+/form/1/$"))
     draft = Application.objects.get()
     assert (

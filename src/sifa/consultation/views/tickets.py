@@ -64,6 +64,7 @@ FIELD_LABELS = {
 }
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 FIND_LIMIT = 30
+WHERE_MAX = 30
 PAGE_SIZE = 20
 NOT_FOUND_MESSAGE = "工单编号或查询码不正确，请核对后重新输入"
 CONVERT_KINDS = {"legal_aid": "转为法律援助申请", "mediation": "转为人民调解申请"}
@@ -213,6 +214,7 @@ def ask(request: HttpRequest) -> HttpResponse:
         )
     post = request.POST
     data = {name: post.get(name, "").strip() for name in (*ASK_FIELDS, "where")}
+    data["where"] = data["where"][:WHERE_MAX]
     data["wants_sms"] = post.get("wants_sms") == "on"
     token = post.get("token", "")
     data["token"] = token if TOKEN.match(token) else uuid.uuid4().hex
