@@ -41,7 +41,7 @@ from sifa.applications.models import Application, ApplicationMaterial
 from sifa.catalogue import services as catalogue
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
 from sifa.catalogue.tests.conftest import build_tree
-from sifa.consultation import services as consultation
+from sifa.consultation import services as consultations
 from sifa.deadlines import db_calendar
 from sifa.deadlines.notices import parse_days
 from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
@@ -188,17 +188,16 @@ def build() -> World:
     StaticDevice.objects.get_or_create(user=admin, name="备用验证码")
     _queued_task(notice.pk)
     committee = mediators[0].committee
-    person = NaturalPerson.objects.get(user=citizen)
-    # A consultation the citizen asked online, at the 司法所 of 北山街道 (the probes' staff there and
-    # above reach it; the citizen reaches it as the asker).
-    ticket = consultation.create_ticket(
+    # 陈明's online consultation (法律咨询), for its pages and the channel API.
+    consultation = consultations.create_ticket(
         citizen,
         channel="web",
         category="mediation",
         region=orgs["xh_town"].region.code,
-        title="邻里纠纷如何申请调解",
-        question="楼上邻居漏水导致我家受损，协商不成，如何申请人民调解？",
+        title="邻居装修漏水如何调解",
+        question="楼上邻居装修导致我家天花板漏水，协商不成，想请社区调解，需要什么手续？",
     ).ticket
+    person = NaturalPerson.objects.get(user=citizen)
     company = LegalPerson.objects.get(user=demo_cases()[1].applicant)
 
     world.values = {
@@ -229,12 +228,12 @@ def build() -> World:
             Document.objects.filter(related_id=delivered.number).order_by("id").first().public_id
         ),
         "office": str(orgs["xh_town"].pk),
+        "consultation": consultation.number,
         "committee": str(committee.pk),
         "mediator": str(mediators[0].pk),
         "licence": licence.identifier,
         "authorisation": str(grant.id),
         "licence_action": "suspend",
-        "ticket": ticket.number,
         "directory_kind": "lawyer",
         "directory_id": licence.number,
         "walk_in": str(walk_in.pk),

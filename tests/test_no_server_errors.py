@@ -120,12 +120,6 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/mediation/mediators/<str:mediator_id>/active/": {"mediator_id": "mediator"},
     # API: licences
     "/api/v1/licences/verify/<str:identifier>/": {"identifier": "licence"},
-    # API: consultation tickets (the citizen's web consultation)
-    "/api/v1/consultations/<str:number>/": {"number": "ticket"},
-    "/api/v1/consultations/<str:number>/answer/": {"number": "ticket"},
-    "/api/v1/consultations/<str:number>/transfer/": {"number": "ticket"},
-    "/api/v1/consultations/<str:number>/rating/": {"number": "ticket"},
-    "/api/v1/consultations/<str:number>/convert/": {"number": "ticket"},
     # API: directory (the demo lawyer, by the licence number)
     "/api/v1/directory/<str:kind>/<str:entry_id>/": {"kind": "directory_kind", "entry_id": "directory_id"},
     "/api/v1/licences/<str:identifier>/pdf/": {"identifier": "licence"},
@@ -166,7 +160,16 @@ FILL: dict[str, dict[str, str]] = {
         "identifier": "licence",
         "action": "licence_action",
     },
+    # API: consultation tickets (陈明's online consultation)
+    "/api/v1/consultations/<str:number>/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/answer/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/transfer/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/rating/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/convert/": {"number": "consultation"},
     # Public pages
+    "/consultations/<str:number>/": {"number": "consultation"},
+    "/consultations/<str:number>/rating/": {"number": "consultation"},
+    "/consultations/<str:number>/convert/": {"number": "consultation"},
     "/verify/<str:identifier>": {"identifier": "licence"},
     "/directory/<str:kind>/<str:entry_id>/": {"kind": "directory_kind", "entry_id": "directory_id"},
     "/catalogue/<str:basic_code>/": {"basic_code": "basic_code"},
@@ -236,11 +239,14 @@ NOT_A_PAGE: dict[str, str] = {
     "/workbench/calendar/notices/<str:notice_id>/publish/": "POST only (publishes)",
     "/applications/<str:ref>/": "a redirect by design: old notification links to 我的空间",
     "/api/v1/me/messages/<str:public_id>/read/": "POST only",
-    "/api/v1/consultations/<str:number>/answer/": "POST only (a consultant answers)",
-    "/api/v1/consultations/<str:number>/transfer/": "POST only (transfers)",
-    "/api/v1/consultations/<str:number>/rating/": "POST only (rates)",
-    "/api/v1/consultations/<str:number>/convert/": "POST only (turns it into an application draft)",
     "/api/v1/me/licences/<str:identifier>/authorisations/<str:authorisation_id>/revoke/": "POST only",
+    "/consultations/new/done/": "a redirect by design to /consultations/ unless a consultation was just sent",
+    "/consultations/<str:number>/rating/": "POST only (rates)",
+    "/consultations/<str:number>/convert/": "POST only (turns the consultation into an application)",
+    "/api/v1/consultations/<str:number>/answer/": "POST only",
+    "/api/v1/consultations/<str:number>/transfer/": "POST only",
+    "/api/v1/consultations/<str:number>/rating/": "POST only",
+    "/api/v1/consultations/<str:number>/convert/": "POST only",
 }
 
 
@@ -255,6 +261,9 @@ PUBLIC = (
     "/verify/<str:identifier>",
     "/directory/",
     "/directory/<str:kind>/<str:entry_id>/",
+    "/consultations/",
+    "/consultations/new/",
+    "/consultations/track/",
     "/catalogue/",
     "/catalogue/<str:basic_code>/",
     "/laws/",

@@ -740,6 +740,21 @@ def _entry_for(kind: str, ticket: Ticket) -> ImplementationEntry:
     return entry
 
 
+def conversion_options(ticket: Ticket) -> dict[str, str]:
+    """Each kind a consultation can become, with "" when the asker's place has an organisation
+    offering it, else why not (the message :func:`convert` would refuse with): a page offers only
+    what works."""
+    options: dict[str, str] = {}
+    for kind in CONVERTIBLE:
+        try:
+            _entry_for(kind, ticket)
+        except ServiceError as exc:
+            options[kind] = exc.message
+        else:
+            options[kind] = ""
+    return options
+
+
 def _prefill(kind: str, user: User, ticket: Ticket) -> dict[str, Any]:
     question = ticket.reveal_question()[:2000]
     data: dict[str, Any] = {}

@@ -1,6 +1,7 @@
-"""我的空间: my applications with their next action (and my newest e-licences and documents), one
-application, materials, messages and who read my personal data (e-licences: views_licences.py,
-documents: views_documents.py). Everything is the caller's own; another citizen's ids answer 404."""
+"""我的空间: my applications with their next action (and my newest e-licences, documents and
+法律咨询), one application, materials, messages and who read my personal data (e-licences:
+views_licences.py, documents: views_documents.py; consultations: sifa.consultation.views).
+Everything is the caller's own; another citizen's ids answer 404."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sifa.applications.services.common import agent_may_act
 from sifa.applications.services.drafts import PRE_ACCEPTANCE
 from sifa.applications.uploads import attachment_response
 from sifa.audit.selectors import my_access_log
+from sifa.consultation import selectors as consultations
 from sifa.core.masking import mask_name
 from sifa.licences.selectors import my_licences
 from sifa.notifications import services as notification_services
@@ -94,6 +96,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "unread": my_messages(request.user, unread_only=True).count(),
         "licences": [licence_row(licence) for licence in my_licences(request.user)[:DASHBOARD_LATEST]],
         "documents": list(my_documents(request.user)[:DASHBOARD_LATEST]),
+        "consultations": list(consultations.mine(request.user)[:DASHBOARD_LATEST]),
         "section": "applications",
     }
     return page(request, "portal/citizen/me_dashboard.html", context)

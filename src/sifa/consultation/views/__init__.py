@@ -1,0 +1,1 @@
+"""Public consultation pages (``faq``: the knowledge base)."""
