@@ -39,6 +39,7 @@ from sifa.applications.services.drafts import applicable_materials
 from sifa.catalogue import services as catalogue
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
 from sifa.catalogue.tests.conftest import build_tree
+from sifa.consultation import services as consultation
 from sifa.core.api.bodies import RequestBody
 from sifa.core.api.errors import field_errors
 from sifa.core.errors import ServiceError
@@ -48,7 +49,6 @@ from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf, load_cases
 from sifa.demo.mandates import load_mandates
 from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
-from sifa.consultation import services as consultation
 from sifa.mediation.models import MediationCommittee, Mediator
 from sifa.notifications.models import Delivery, Notification
 from sifa.testing import load_catalogue, rolled_back, tree
