@@ -46,6 +46,7 @@ from sifa.deadlines.notices import parse_days
 from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_cases, demo_pdf, load_cases
 from sifa.demo.mandates import load_mandates
+from sifa.demo.consultations import ensure_consultations
 from sifa.demo.mediation import ensure_roster
 from sifa.documents.models import Document
 from sifa.licences import services as licences
@@ -107,6 +108,7 @@ def build() -> World:
     cases = load_cases()
     load_mandates()
     mediators = ensure_roster()
+    *_answered_and_escalated, open_call = ensure_consultations()  # 12348: an open call at the 司法所
 
     demo = {u.username: u for u in User.objects.filter(is_demo=True)}
     lawyer = next(c for c in demo_cases() if c.key == "lawyer")
@@ -218,6 +220,7 @@ def build() -> World:
             Document.objects.filter(related_id=delivered.number).order_by("id").first().public_id
         ),
         "office": str(orgs["xh_town"].pk),
+        "consultation": open_call.number,
         "committee": str(committee.pk),
         "mediator": str(mediators[0].pk),
         "licence": licence.identifier,

@@ -118,6 +118,12 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/mediation/offices/<str:org_id>/committees/": {"org_id": "office"},
     "/api/v1/mediation/committees/<str:committee_id>/mediators/": {"committee_id": "committee"},
     "/api/v1/mediation/mediators/<str:mediator_id>/active/": {"mediator_id": "mediator"},
+    # API: consultation tickets (the demo's open hotline call at the 司法所)
+    "/api/v1/consultations/<str:number>/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/answer/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/transfer/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/rating/": {"number": "consultation"},
+    "/api/v1/consultations/<str:number>/convert/": {"number": "consultation"},
     # API: licences
     "/api/v1/licences/verify/<str:identifier>/": {"identifier": "licence"},
     # API: directory (the demo lawyer, by the licence number)
@@ -152,6 +158,7 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/window/<uuid:app_id>/receipt/": {"app_id": "walk_in_submitted"},
     "/workbench/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
     "/workbench/mediation/<int:office_id>/": {"office_id": "office"},
+    "/workbench/consultations/<str:number>/": {"number": "consultation"},
     "/workbench/calendar/notices/<str:notice_id>/": {"notice_id": "notice"},
     "/workbench/calendar/notices/<str:notice_id>/edit/": {"notice_id": "notice"},
     "/workbench/calendar/notices/<str:notice_id>/publish/": {"notice_id": "notice"},
