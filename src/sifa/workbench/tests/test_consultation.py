@@ -274,3 +274,21 @@ def test_the_menu_shows_consultation_by_role(login, desk):
     assert ">法律咨询</a>" in town_page
     clerk_page = login(desk["clerk"]).get("/workbench/").content.decode()
     assert ">法律咨询</a>" not in clerk_page and ">登记来电/来访</a>" in clerk_page
+
+
+def test_the_desk_previews_the_routing_without_recording(login, desk):
+    client = login(desk["operator"])
+    page = client.get(DESK).content.decode()
+    token = re.search(r'name="token" value="([0-9a-f]+)"', page)[1]
+    body = {"token": token, "channel": "hotline", "phone": CALLER, "title": "工资被拖欠", "preview": "1"}
+    shown = client.post(DESK, {**body, "category": "legal_aid", "region": "330106001000"})
+    html = shown.content.decode()
+    assert shown.status_code == 200 and "自动分派至：杭州市西湖区法律援助中心" in html
+    assert 'value="工资被拖欠"' in html and f'value="{token}"' in html  # what was typed stays
+    assert "存在问题" not in html
+    town = client.post(DESK, {**body, "category": "mediation", "region": "330106001000"}).content.decode()
+    assert "自动分派至：北山街道司法所" in town
+    chosen = client.post(DESK, {**body, "organisation": str(desk["orgs"]["xh"].pk)}).content.decode()
+    assert "将由您选择的杭州市西湖区司法局承办" in chosen
+    assert "请先选择咨询类别和地区" in client.post(DESK, {**body, "region": "110101001000"}).content.decode()
+    assert not Ticket.objects.exists()

@@ -302,7 +302,13 @@ class QueueFilter(forms.Form):
 # --- the desk -----------------------------------------------------------------------------------
 
 
-def _desk_render(request: HttpRequest, form: DeskForm, error: ServiceError | None = None, status: int = 200):
+def _desk_render(
+    request: HttpRequest,
+    form: DeskForm,
+    error: ServiceError | None = None,
+    status: int = 200,
+    preview: str = "",
+):
     return page(
         request,
         "workbench/consultation/new.html",
@@ -310,9 +316,33 @@ def _desk_render(request: HttpRequest, form: DeskForm, error: ServiceError | Non
             "nav": "consultation-new",
             "form": form,
             "errors": error_summary(form, error) if form.is_bound or error else [],
+            "preview": preview,
         },
         status=status,
     )
+
+
+def _preview(actor: Actor, values: dict[str, str]) -> str:
+    """Where the ticket would go (查看分派结果), without recording anything: the organisation chosen,
+    or ``services.route`` for the place and category given so far."""
+    form = DeskForm(actor=actor)
+    chosen = dict(form.fields["organisation"].choices).get(values.get("organisation", ""))
+    if values.get("organisation") and chosen:
+        return f"将由您选择的{chosen}承办。"
+    category = values.get("category", "")
+    place = Region.objects.filter(code=values.get("region", "")).select_related("parent").first()
+    valid_places = {
+        code
+        for key, value in form.fields["region"].choices
+        for code in ([c for c, _label in value] if isinstance(value, list | tuple) else [key])
+    }
+    if category not in Category.values or place is None or place.code not in valid_places:
+        return "请先选择咨询类别和地区，再查看分派结果。"
+    try:
+        target = services.route(place, category)
+    except ServiceError as refused:
+        return refused.message
+    return f"自动分派至：{target.name}（{place.name}，{Category(category).label}）。"
 
 
 def _moment(value: str, fallback: dt.datetime | None) -> Any:
@@ -355,6 +385,9 @@ def new_view(request: HttpRequest) -> HttpResponse:
             "phone": request.GET.get("phone", "")[:20],  # the hotline system opens the desk with the number
         }
         return _desk_render(request, DeskForm(initial=initial, actor=actor))
+    if request.POST.get("preview"):
+        values = {k: v for k, v in request.POST.dict().items() if k not in ("csrfmiddlewaretoken", "preview")}
+        return _desk_render(request, DeskForm(initial=values, actor=actor), preview=_preview(actor, values))
     form = DeskForm(request.POST, actor=actor)
     if not form.is_valid():
         return _desk_render(request, form, status=400)
