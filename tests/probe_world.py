@@ -45,8 +45,8 @@ from sifa.deadlines import db_calendar
 from sifa.deadlines.notices import parse_days
 from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_cases, demo_pdf, load_cases
-from sifa.demo.mandates import load_mandates
 from sifa.demo.consultations import ensure_consultations
+from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.documents.models import Document
 from sifa.licences import services as licences

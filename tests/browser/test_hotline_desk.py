@@ -96,7 +96,7 @@ def test_a_hotline_call_is_recorded_answered_rated_and_escalated(browser, check_
         town.get_by_role("button", name="提交答复").click()
         assert town.get_by_role("status").get_by_text("已答复，将以短信告知咨询人").is_visible()
         assert town.get_by_role("link", name="人民调解法第十七条").is_visible()
-        check_page(town, "workbench-consultation-answered", shots=False)
+        check_page(town, "workbench-consultation-answered")
 
         # The caller has no account: the answer goes by SMS to the number of the call.
         deliver_due()
