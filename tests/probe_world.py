@@ -46,6 +46,7 @@ from sifa.deadlines import db_calendar
 from sifa.deadlines.notices import parse_days
 from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_cases, demo_pdf, load_cases
+from sifa.demo.consultations import ensure_consultations
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.documents.models import Document
@@ -108,6 +109,7 @@ def build() -> World:
     cases = load_cases()
     load_mandates()
     mediators = ensure_roster()
+    ensure_consultations()  # the demo 12348 tickets: an open call, an answered and an escalated one
 
     demo = {u.username: u for u in User.objects.filter(is_demo=True)}
     lawyer = next(c for c in demo_cases() if c.key == "lawyer")

@@ -20,7 +20,7 @@ from sifa.applications.services import start_draft
 from sifa.applications.tests.conftest import _media  # noqa: F401  (fixture)
 from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.processes import process_available
-from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
+from sifa.catalogue.tests.conftest import _laws_sample, cat, laws, loaded  # noqa: F401  (fixtures)
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.demo.cases import _staff_for, demo_cases, load_cases
@@ -229,3 +229,30 @@ def test_every_task_of_every_process_can_be_done_by_a_demo_account(demo):
         "律师执业证书换发（证书损毁、记载事项变更）",
     } <= items
     assert ("人民调解申请", "北山街道司法所", "mediate") in checked
+
+
+def test_the_demo_consultations_are_open_answered_and_escalated_once(demo, laws):  # noqa: F811
+    """Three 12348 tickets made through the consultation services; a second run records none."""
+    from sifa.consultation import selectors
+    from sifa.consultation.models import Ticket
+    from sifa.demo.consultations import ensure_consultations
+    from sifa.organisations.models import Role
+
+    answered, escalated, open_call = ensure_consultations()
+    assert [t.number for t in ensure_consultations()] == [answered.number, escalated.number, open_call.number]
+    assert Ticket.objects.count() == 3
+    tree = _demo.find_tree()
+    assert answered.status == "answered" and answered.channel == "web"
+    assert [c.label for c in answered.citations.all()] == ["人民调解法第十七条"]
+    assert answered.asker.reveal_phone() == _demo.CITIZEN["phone"]
+    assert escalated.escalated_to == tree.county and escalated.status == "open"
+    assert open_call.organisation == tree.township and open_call.escalated_at is None
+    assert open_call.recorded_by.username == "demo-hotline" and open_call.phone_masked == "138****0011"
+    county = actor_for(_demo.User.objects.get(username="demo-county"))
+    assert county.has_role(Role.CONSULTANT)
+    assert [t.number for t in selectors.queue(county, status="escalated")] == [escalated.number]
+    township = actor_for(_demo.User.objects.get(username="demo-township"))
+    assert {t.number for t in selectors.queue(township, status="open")} == {
+        escalated.number,
+        open_call.number,
+    }

@@ -152,6 +152,7 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/window/<uuid:app_id>/receipt/": {"app_id": "walk_in_submitted"},
     "/workbench/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
     "/workbench/mediation/<int:office_id>/": {"office_id": "office"},
+    "/workbench/consultations/<str:number>/": {"number": "consultation"},
     "/workbench/calendar/notices/<str:notice_id>/": {"notice_id": "notice"},
     "/workbench/calendar/notices/<str:notice_id>/edit/": {"notice_id": "notice"},
     "/workbench/calendar/notices/<str:notice_id>/publish/": {"notice_id": "notice"},

@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from sifa.accounts.models import AccountKind
+from sifa.consultation.selectors import can_work_queue
 from sifa.deadlines.notices import can_manage_calendar
 from sifa.mediation.services import ROSTER_ROLES
 from sifa.notifications.selectors import MONITOR_ROLES
@@ -72,6 +73,10 @@ def menu_for(actor: Actor) -> list[MenuItem]:
     ]
     if actor.has_role(Role.WINDOW_CLERK):
         items.append(MenuItem("window", "窗口受理", "workbench-window"))
+    if can_work_queue(actor):
+        items.append(MenuItem("consultations", "法律咨询", "workbench-consultations"))
+    if actor.is_superuser or actor.has_role(Role.CONSULTANT, Role.WINDOW_CLERK):
+        items.append(MenuItem("consultation-new", "登记来电/来访", "workbench-consultation-new"))
     if can_monitor_deliveries(actor):
         items.append(MenuItem("deliveries", "发送失败的消息", "workbench-failed-deliveries"))
     if can_author_catalogue(actor):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sifa.workbench.views import calendar, case, licences, mediation, monitor, window, worklist
+from sifa.workbench.views import calendar, case, consultation, licences, mediation, monitor, window, worklist
 
 urlpatterns = [
     path("", worklist.worklist_view, name="workbench-worklist"),
@@ -32,6 +32,10 @@ urlpatterns = [
         calendar.notice_publish_view,
         name="workbench-calendar-publish",
     ),
+    # 12348 法律咨询: the queue, the operator desk, the ticket page
+    path("consultations/", consultation.queue_view, name="workbench-consultations"),
+    path("consultations/new/", consultation.new_view, name="workbench-consultation-new"),
+    path("consultations/<str:number>/", consultation.ticket_view, name="workbench-consultation"),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(

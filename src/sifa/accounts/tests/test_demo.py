@@ -26,12 +26,19 @@ def test_load_demo_is_idempotent_and_lists_logins(tree, capsys):
     call_command("load-demo")
     capsys.readouterr()
     rows = _accounts(capsys)
-    assert User.objects.filter(is_demo=True).count() == len(rows) == 16
+    assert User.objects.filter(is_demo=True).count() == len(rows) == 17
     assert Mandate.objects.count() == 1
     by_name = {r["username"]: r for r in rows}
     assert set(by_name["demo-ministry"]["roles"]) == {"window_clerk", "reviewer", "decision_maker"}
     assert set(by_name["demo-province-clerk"]["roles"]) == {"window_clerk", "reviewer"}
-    assert set(by_name["demo-county"]["roles"]) == {"window_clerk", "reviewer", "decision_maker"}
+    assert set(by_name["demo-county"]["roles"]) == {
+        "window_clerk",
+        "reviewer",
+        "decision_maker",
+        "consultant",
+    }
+    assert by_name["demo-hotline"]["roles"] == ["consultant"]
+    assert by_name["demo-hotline"]["organisation_code"] == "330000"
     assert set(by_name["demo-township"]["roles"]) == {"window_clerk", "consultant", "reviewer"}
     assert by_name["demo-legal-aid"]["organisation_name"] == "杭州市西湖区法律援助中心"
     assert by_name["demo-county"]["organisation_code"] == "330106"

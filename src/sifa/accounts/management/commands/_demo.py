@@ -60,12 +60,13 @@ STAFF = [
     ("demo-province-clerk", "省厅窗口和审查人员（演示）", "province", [Role.WINDOW_CLERK, Role.REVIEWER]),
     # The city's window accepts and delivers its licensing cases (律师法 §6: apply to the city).
     ("demo-city", "市局审查人员（演示）", "city", [Role.REVIEWER, Role.DECISION_MAKER, Role.WINDOW_CLERK]),
-    # The county bureau also decides legal-aid objections (法律援助法 §49: the bureau that set up the centre).
+    # The county bureau also decides legal-aid objections (法律援助法 §49: the bureau that set up the centre),
+    # and its consultant supervises the consultations its 司法所 leave unanswered (逾期升级).
     (
         "demo-county",
         "西湖区窗口人员（演示）",
         "county",
-        [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER],
+        [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER, Role.CONSULTANT],
     ),
     # The 司法所 registers mediation applications and handles them (人民调解法; the reviewer role is the 承办人).
     (
@@ -81,6 +82,8 @@ STAFF = [
         [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER],
     ),
     ("demo-county2", "上城区窗口人员（演示）", "other_county", [Role.WINDOW_CLERK, Role.REVIEWER]),
+    # The province's 12348 hotline: records calls and routes them (or answers on the call).
+    ("demo-hotline", "12348热线接线员（演示）", "province", [Role.CONSULTANT]),
     # The national working-day calendar: enters the State Council's annual holiday notice.
     ("demo-calendar", "司法部工作日历管理员（演示）", "ministry", [Role.CALENDAR_ADMIN]),
     ("demo-sysadmin", "系统管理员（演示）", "province", [Role.SYSTEM_ADMIN]),
