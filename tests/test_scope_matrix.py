@@ -88,6 +88,9 @@ PAGE_LISTS = (
     "/workbench/licences/",
     "/workbench/deliveries/failed/",
     "/workbench/window/",
+    "/consultations/",
+    "/workbench/consultations/",
+    "/workbench/consultations/?status=all",
 )
 """The pages that list a family's rows (a new list page belongs here)."""
 PUBLIC_REGISTERS = {
@@ -215,7 +218,15 @@ def _owner(user: User) -> Owner:
     d["access_log"] = []
     tickets = Ticket.objects.filter(asker=user)
     m["consultations"] = {x.number for x in tickets} | {x.title for x in tickets if "（探针）" in x.title}
-    d["consultations"] = [f"/api/v1/consultations/{x.number}/" for x in tickets]
+    d["consultations"] = [
+        url
+        for x in tickets
+        for url in (
+            f"/api/v1/consultations/{x.number}/",
+            f"/consultations/{x.number}/",
+            f"/workbench/consultations/{x.number}/",
+        )
+    ]
     return owner
 
 
