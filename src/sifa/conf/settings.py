@@ -182,6 +182,9 @@ SESSION_SAVE_EVERY_REQUEST = True  # the age is an idle timeout, renewed on each
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Flash messages stay on the server: one may carry a caller's tracking code (12348 desk), and a
+# signed cookie is readable by anyone with the browser.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env("SIFA_SECURE_COOKIES")
 if env("SIFA_SECURE_COOKIES"):
