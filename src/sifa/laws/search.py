@@ -29,7 +29,8 @@ from sifa.laws.models import Article
 
 FTS_TABLE = "laws_article_fts"
 MAX_QUERY_LENGTH = 100
-CANDIDATES = 500
+CANDIDATES = 300
+UNSHOWN = ("search_text", "title_words", "statute__history", "statute__preamble")
 
 
 def check_query(query: str) -> str:
@@ -98,13 +99,15 @@ def search(query: str, *, category: str = "", limit: int = 20) -> tuple[list[Hit
         return [], []
     ids = _candidates(words, any_word=False) or _candidates(words, any_word=True)
     rank = {pk: i / len(ids) for i, pk in enumerate(ids)}
-    articles = Article.objects.filter(pk__in=ids).select_related("statute")
+    # The segmented words and the statute's long texts are not shown: left in the database.
+    articles = Article.objects.filter(pk__in=ids).select_related("statute").defer(*UNSHOWN)
     if category:
         articles = articles.filter(statute__category=category)
-    scored = sorted(articles, key=lambda a: (-_rerank_score(a, words, rank[a.pk], query), rank[a.pk]))
-    hits = [
-        Hit(a, highlight(a.text, words), _rerank_score(a, words, rank[a.pk], query)) for a in scored[:limit]
-    ]
+    scored = sorted(
+        ((_rerank_score(a, words, rank[a.pk], query), a) for a in articles),
+        key=lambda pair: (-pair[0], rank[pair[1].pk]),
+    )
+    hits = [Hit(a, highlight(a.text, words), score) for score, a in scored[:limit]]
     return hits, words
 
 
