@@ -27,6 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))  # run as a script: make the `bench` package importable
+# The checkout's own code is measured, not whatever `sifa` the virtualenv was installed from
+# (a second worktree sharing one virtualenv would otherwise benchmark the first one's code).
+sys.path.insert(0, str(ROOT / "src"))
 
 from bench.loadgen import FlowRunner, pick_generator  # noqa: E402
 from bench.report import Row, write_report  # noqa: E402
@@ -64,7 +67,9 @@ def server_env() -> dict[str, str]:
         **os.environ,
         **_bench_keys(),
         "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(ROOT), str(ROOT / "src"), os.environ.get("PYTHONPATH")])
+        ),
         "SIFA_DEBUG": "0",
         "SIFA_VAR_DIR": str(BENCH_DIR),
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", ""),
