@@ -215,7 +215,7 @@ def _w7(ctx: Context, seconds: float, pairs: int) -> list[Row]:
             f"p50 {statistics.median(r.percentile(50) for r in at_full):.1f} ms at 100 %, "
             f"{statistics.median(r.percentile(50) for r in at_small):.1f} ms at {SHARE_AT_SMALL} %",
             f"slowest p95 at 100 %: {_slowest(at_full)}",
-            f"requests sent over 100 ms late (all 16 connections busy): {late}",
+            f"requests sent over 100 ms late (all 16 threads busy): {late}",
         ),
         block="W7",
         unit="ms",
