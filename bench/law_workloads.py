@@ -20,6 +20,7 @@ import json
 import math
 import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -78,8 +79,6 @@ def _laws_dir() -> Path:
 
 
 def _corpus(ctx: Context, action: str) -> dict[str, int]:
-    import subprocess
-
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "bench.laws_corpus", action],
         env=ctx.seed_env,
