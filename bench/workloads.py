@@ -5,7 +5,8 @@ returns the :class:`~bench.sides.Side` to measure — an HTTP request wrk repeat
 flow, pgbench, a command — or raises :class:`Skip` with the reason when the feature it needs is
 not there yet, and append a :class:`Workload` to ``WORKLOADS``. Its ``baseline`` names an entry of
 ``BASELINES`` (or another workload) measured in the same run. The application workloads W1–W6
-are in :mod:`bench.app_workloads`.
+are in :mod:`bench.app_workloads`, W7 (the law library, which measures itself with ``run``) in
+:mod:`bench.law_workloads`.
 """
 
 from __future__ import annotations
