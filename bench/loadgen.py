@@ -1,5 +1,6 @@
 """Closed-loop HTTP load generators: wrk when installed, else a small threaded Python client, and a
-threaded Python *flow* runner for multi-step workloads that wrk cannot drive (W3, W4).
+threaded Python *flow* runner for multi-step workloads that wrk cannot drive (W3, W4); plus an
+open-loop constant-rate client for latency percentiles (:func:`open_loop_latencies`, W7).
 
 Both sides of a ratio always use the same generator with the same settings, so the generator's own
 cost (it shares the 2 cores with the server) cancels out of the ratio.
@@ -8,6 +9,8 @@ cost (it shares the 2 cores with the server) cancels out of the ratio.
 from __future__ import annotations
 
 import http.client
+import json
+import math
 import os
 import re
 import shutil
@@ -28,6 +31,11 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes = b""
+    paths: tuple[str, ...] = ()
+    """When set, successive requests take these paths in turn (a query set); ``path`` is ignored."""
+
+    def path_at(self, n: int) -> str:
+        return self.paths[n % len(self.paths)] if self.paths else self.path
 
 
 @dataclass(frozen=True)
@@ -56,12 +64,16 @@ class Wrk(LoadGenerator):
         for key, value in request.headers.items():
             argv += ["-H", f"{key}: {value}"]
         with tempfile.TemporaryDirectory() as tmp:
-            if request.method != "GET" or request.body:
+            if request.method != "GET" or request.body or request.paths:
                 script = Path(tmp) / "request.lua"
                 body = request.body.decode().replace("\\", "\\\\").replace('"', '\\"')
-                script.write_text(f'wrk.method = "{request.method}"\nwrk.body = "{body}"\n')
+                lua = f'wrk.method = "{request.method}"\nwrk.body = "{body}"\n'
+                if request.paths:  # ASCII only (percent-encoded), so a JSON array is a Lua string list
+                    lua += f"local paths = {{{json.dumps(list(request.paths))[1:-1]}}}\nlocal n = 0\n"
+                    lua += "request = function()\n  n = n + 1\n  return wrk.format(nil, paths[(n - 1) % #paths + 1])\nend\n"
+                script.write_text(lua)
                 argv += ["-s", str(script)]
-            argv.append(f"http://{host}:{port}{request.path}")
+            argv.append(f"http://{host}:{port}{request.path_at(0)}")
             out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout  # noqa: S603
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
@@ -89,9 +101,8 @@ class PythonClosedLoop(LoadGenerator):
             start_gate.wait()
             while time.perf_counter() < deadline[0]:
                 try:
-                    conn.request(
-                        request.method, request.path, body=request.body or None, headers=request.headers
-                    )
+                    path = request.path_at(slot + counts[slot] * CONNECTIONS)
+                    conn.request(request.method, path, body=request.body or None, headers=request.headers)
                     response = conn.getresponse()
                     response.read()
                     if response.status >= 400:
@@ -183,6 +194,89 @@ class FlowRunner:
             thread.join()
         elapsed = time.perf_counter() - started
         return Sample(sum(units) / elapsed, sum(errors))
+
+
+@dataclass(frozen=True)
+class Latencies:
+    """Per-request latencies (seconds) of an open-loop run, and what went wrong."""
+
+    seconds: list[float]
+    paths: list[str]
+    """The path of each latency in ``seconds`` (per-query percentiles)."""
+    errors: int
+    late: int
+    """Requests sent more than 100 ms after their scheduled time (every worker was busy)."""
+
+    def percentile(self, p: float) -> float:
+        """Nearest-rank percentile in milliseconds (inf when nothing was measured)."""
+        if not self.seconds:
+            return math.inf
+        ordered = sorted(self.seconds)
+        return 1000 * ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+def open_loop_latencies(
+    host: str, port: int, request: Request, rate: float, seconds: float, workers: int = 16
+) -> Latencies:
+    """Send ``request`` (cycling its ``paths``) at a constant ``rate`` per second for ``seconds``,
+    whatever the answers' speed (open loop, scale.md §7.1.2), from ``workers`` threads.
+
+    Request *i* is due at ``start + i / rate``; its latency runs from that due time to the end of
+    the answer, so a request that waited for a free worker counts its wait (no coordinated
+    omission). Each request opens its own connection and closes it, as distinct visitors do: a
+    keep-alive connection left idle between requests can hold one of the server's slots (granian
+    ``--backpressure``), and a request on a connection beyond them waited for the whole run (seen:
+    ~9.6 s in a 10 s run). An answer of 400 or more counts as an error and not as a latency.
+    """
+    total = max(1, int(rate * seconds))
+    lock = threading.Lock()
+    turn = [0]
+    latencies: list[float] = []
+    paths: list[str] = []
+    errors = [0]
+    late = [0]
+    start = time.perf_counter() + 0.05
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = turn[0]
+                turn[0] += 1
+            if i >= total:
+                break
+            due = start + i / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            elif wait < -0.1:
+                with lock:
+                    late[0] += 1
+            path = request.path_at(i)
+            conn = http.client.HTTPConnection(host, port, timeout=30)
+            try:
+                headers = {**request.headers, "Connection": "close"}
+                conn.request(request.method, path, body=request.body or None, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status < 400
+            except (OSError, http.client.HTTPException):
+                ok = False
+            finally:
+                conn.close()
+            elapsed = time.perf_counter() - due
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                    paths.append(path)
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Latencies(latencies, paths, errors[0], late[0])
 
 
 def pick_generator() -> LoadGenerator:

@@ -1,7 +1,10 @@
 """Write benchmark results into docs/performance.md, one marker block per database kind.
 
 A SQLite run replaces only the SQLite block and a PostgreSQL run only the PostgreSQL block, so both
-latest results stay in the document; the text outside the blocks is never touched.
+latest results stay in the document; the text outside the blocks is never touched. A workload with
+its own block (``Row.block``, e.g. W7's law-library search with its corpus sizes and import times)
+is written into ``bench:results:<kind>:<block>``, and a run writes only the blocks it has rows for:
+``--only W7`` leaves the other workloads' latest results in place.
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ LEGACY_START = "<!-- bench:results:start (written by `make bench`; edit above th
 LEGACY_END = "<!-- bench:results:end -->"
 
 
-def markers(kind: str) -> tuple[str, str]:
-    """The block markers of one database kind (``sqlite`` or ``postgresql``)."""
+BLOCK_TITLES = {"": "", "W7": "W7, article search over the law library"}
+
+
+def markers(kind: str, block: str = "") -> tuple[str, str]:
+    """The block markers of one database kind (``sqlite`` or ``postgresql``) and block."""
+    name = f"{kind}:{block}" if block else kind
     return (
-        f"<!-- bench:results:{kind}:start (written by `make bench`; do not edit inside) -->",
-        f"<!-- bench:results:{kind}:end -->",
+        f"<!-- bench:results:{name}:start (written by `make bench`; do not edit inside) -->",
+        f"<!-- bench:results:{name}:end -->",
     )
 
 
@@ -43,19 +50,29 @@ class Row:
     errors: int = 0
     flagged: bool = False
     notes: tuple[str, ...] = ()
+    block: str = ""
+    """The results block the row goes to ("" is the main table; see ``BLOCK_TITLES``)."""
+    unit: str = "rps"
+    """What the two measured values are: ``rps`` (rates) or ``ms`` (latencies, e.g. a p95)."""
 
     def summary(self) -> str:
         flag = "  ⚠ CV > 10 % or errors: rerun" if self.flagged else ""
         return (
             f"ratio {self.ratio_median:.3f} ({self.ratio_min:.3f}–{self.ratio_max:.3f}), "
             f"CV {self.cv_numerator:.1%} / {self.cv_denominator:.1%}, "
-            f"{self.rps_numerator:.0f} / {self.rps_denominator:.0f} rps, errors {self.errors}{flag}"
+            f"{self.rps_numerator:.0f} / {self.rps_denominator:.0f} {self.unit}, errors {self.errors}{flag}"
         )
 
 
 def _rate(value: float) -> str:
     """Whole numbers, except the slow flows (a few per second), which need one decimal."""
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def _values(row: Row) -> str:
+    if row.unit == "rps":
+        return f"{_rate(row.rps_numerator)} / {_rate(row.rps_denominator)}"
+    return f"{row.rps_numerator:.1f} {row.unit} / {row.rps_denominator:.1f} {row.unit}"
 
 
 def _cell(text: str) -> str:
@@ -122,16 +139,21 @@ def database(env: dict[str, str]) -> str:
     )
 
 
-def render(rows: list[Row], generator: str, seconds: float, pairs: int, env: dict[str, str]) -> str:
+def render(
+    rows: list[Row], generator: str, seconds: float, pairs: int, env: dict[str, str], block: str = ""
+) -> str:
     commit = _git("rev-parse", "--short", "HEAD") or "unknown"
     if _git("status", "--porcelain", "--untracked-files=no"):
         commit += " + uncommitted changes"
     kind = database_kind(env)
-    start, end = markers(kind)
+    start, end = markers(kind, block)
+    heading = "PostgreSQL" if kind == "postgresql" else "SQLite"
+    if block:
+        heading = f"{BLOCK_TITLES.get(block, block)}: {heading}"
     lines = [
         start,
         "",
-        f"### Latest results: {'PostgreSQL' if kind == 'postgresql' else 'SQLite'}",
+        f"### Latest results: {heading}",
         "",
         f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {machine()}",
@@ -141,7 +163,8 @@ def render(rows: list[Row], generator: str, seconds: float, pairs: int, env: dic
         f"{env.get('SIFA_WEB_THREADS', '4')} threads, DEBUG off",
         f"- Load generators: {generator}; {pairs} A/B pairs × {seconds:g} s after a discarded warm-up",
         "",
-        "| Workload | Denominator | Ratio (median) | Min–max | CV workload / denominator | rps workload / denominator | Note |",
+        "| Workload | Denominator | Ratio (median) | Min–max | CV workload / denominator | "
+        "rps (or ms) workload / denominator | Note |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
@@ -158,7 +181,7 @@ def render(rows: list[Row], generator: str, seconds: float, pairs: int, env: dic
         lines.append(
             f"| {row.key}: {row.title} | {row.baseline} | **{row.ratio_median:.3f}** | "
             f"{row.ratio_min:.3f}–{row.ratio_max:.3f} | {row.cv_numerator:.1%} / {row.cv_denominator:.1%} | "
-            f"{_rate(row.rps_numerator)} / {_rate(row.rps_denominator)} | {note} |"
+            f"{_values(row)} | {note} |"
         )
     lines += ["", "Absolute rates are shown for context only; the ratios are the result.", "", end]
     return "\n".join(lines) + "\n"
@@ -167,14 +190,16 @@ def render(rows: list[Row], generator: str, seconds: float, pairs: int, env: dic
 def write_report(
     path: Path, rows: list[Row], generator: str, seconds: float, pairs: int, env: dict[str, str]
 ) -> None:
-    block = render(rows, generator, seconds, pairs, env)
-    start, end = markers(database_kind(env))
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
-    for old_start, old_end in ((start, end), (LEGACY_START, LEGACY_END)):
-        if old_start in text and old_end in text:
-            head, rest = text.split(old_start, 1)
-            text = head + block + rest.split(old_end, 1)[1].lstrip("\n")
-            break
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
+    for name in dict.fromkeys(row.block for row in rows):
+        rendered = render([r for r in rows if r.block == name], generator, seconds, pairs, env, name)
+        start, end = markers(database_kind(env), name)
+        candidates = [(start, end)] if name else [(start, end), (LEGACY_START, LEGACY_END)]
+        for old_start, old_end in candidates:
+            if old_start in text and old_end in text:
+                head, rest = text.split(old_start, 1)
+                text = head + rendered + rest.split(old_end, 1)[1].lstrip("\n")
+                break
+        else:
+            text = text.rstrip("\n") + "\n\n" + rendered
     path.write_text(text, encoding="utf-8")

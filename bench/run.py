@@ -22,16 +22,18 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))  # run as a script: make the `bench` package importable
+# The checkout's own code is measured, not whatever `sifa` the virtualenv was installed from
+# (a second worktree sharing one virtualenv would otherwise benchmark the first one's code).
+sys.path.insert(0, str(ROOT / "src"))
 
 from bench.loadgen import FlowRunner, pick_generator  # noqa: E402
 from bench.report import Row, write_report  # noqa: E402
-from bench.sides import Side  # noqa: E402
+from bench.sides import cv, measure_pair  # noqa: E402
 from bench.workloads import BASELINES, WORKLOADS, Context, Skip  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench"
@@ -65,7 +67,9 @@ def server_env() -> dict[str, str]:
         **os.environ,
         **_bench_keys(),
         "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(ROOT), str(ROOT / "src"), os.environ.get("PYTHONPATH")])
+        ),
         "SIFA_DEBUG": "0",
         "SIFA_VAR_DIR": str(BENCH_DIR),
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", ""),
@@ -182,33 +186,6 @@ class Server:
         self.log.close()
 
 
-@dataclass(frozen=True)
-class Measured:
-    ratios: list[float]
-    numerator_rps: list[float]
-    denominator_rps: list[float]
-    errors: int
-
-
-def cv(values: list[float]) -> float:
-    mean = statistics.fmean(values)
-    return statistics.pstdev(values) / mean if mean else float("inf")
-
-
-def measure_pair(a: Side, b: Side, seconds: float, pairs: int) -> Measured:
-    for side in (a, b):  # warm-up: connections, caches, lazy imports; discarded
-        side.warm(min(2.0, seconds))
-    ratios, num, den, errors = [], [], [], 0
-    for _ in range(pairs):
-        sample_a = a.measure(seconds)
-        sample_b = b.measure(seconds)
-        num.append(sample_a.requests_per_second)
-        den.append(sample_b.requests_per_second)
-        ratios.append(sample_a.requests_per_second / sample_b.requests_per_second)
-        errors += sample_a.errors + sample_b.errors
-    return Measured(ratios, num, den, errors)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "5")))
@@ -241,12 +218,31 @@ def main(argv: list[str] | None = None) -> int:
             server_pid=server.process.pid,
         )
         for workload in selected:
+            if workload.run is not None:  # measures itself (W7: two library sizes, its own rows)
+                print(f"{workload.key}: {args.pairs} samples × {args.seconds:g} s per side …", flush=True)
+                try:
+                    made = workload.run(ctx, args.seconds, args.pairs)
+                except Skip as reason:
+                    print(f"{workload.key}: skipped — {reason}")
+                    made = [Row(workload.key, workload.title, "", skipped=str(reason), block=workload.block)]
+                for row in made:
+                    print(f"  {row.key}: " + (row.skipped or row.summary()))
+                rows.extend(made)
+                continue
             baseline = BASELINES[workload.baseline]
             try:
                 a, b = workload.prepare(ctx), baseline.prepare(ctx)
             except Skip as reason:
                 print(f"{workload.key}: skipped — {reason}")
-                rows.append(Row(workload.key, workload.title, baseline.title, skipped=str(reason)))
+                rows.append(
+                    Row(
+                        workload.key,
+                        workload.title,
+                        baseline.title,
+                        skipped=str(reason),
+                        block=workload.block,
+                    )
+                )
                 continue
             print(f"{workload.key}: {args.pairs} pairs × {args.seconds:g} s vs {baseline.key} …", flush=True)
             m = measure_pair(a, b, args.seconds, args.pairs)
@@ -264,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 errors=m.errors,
                 flagged=max(cv(m.numerator_rps), cv(m.denominator_rps)) > CV_LIMIT or m.errors > 0,
                 notes=tuple(a.notes() + b.notes()),
+                block=workload.block,
             )
             rows.append(row)
             print("  " + row.summary())

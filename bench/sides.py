@@ -6,6 +6,8 @@
 - :class:`PgbenchSide`: ``pgbench`` with a built-in script, 8 clients (PostgreSQL limits).
 - :class:`CommandSide`: a command that prints a rate (``openssl speed``, the in-process SM2 loop).
 - :class:`MinSide`: the smaller of several sides measured back to back (the W3 denominator).
+
+:func:`measure_pair` alternates two sides A B A B A B after a warm-up (scale.md §7.1.1).
 """
 
 from __future__ import annotations
@@ -18,6 +20,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.loadgen import CONNECTIONS, Flow, FlowRunner, LoadGenerator, Request, Sample
+
+
+@dataclass(frozen=True)
+class Measured:
+    ratios: list[float]
+    numerator_rps: list[float]
+    denominator_rps: list[float]
+    errors: int
+
+
+def cv(values: list[float]) -> float:
+    """Coefficient of variation: standard deviation ÷ mean."""
+    mean = statistics.fmean(values)
+    return statistics.pstdev(values) / mean if mean else float("inf")
+
+
+def measure_pair(a: Side, b: Side, seconds: float, pairs: int) -> Measured:
+    for side in (a, b):  # warm-up: connections, caches, lazy imports; discarded
+        side.warm(min(2.0, seconds))
+    ratios, num, den, errors = [], [], [], 0
+    for _ in range(pairs):
+        sample_a = a.measure(seconds)
+        sample_b = b.measure(seconds)
+        num.append(sample_a.requests_per_second)
+        den.append(sample_b.requests_per_second)
+        ratios.append(sample_a.requests_per_second / sample_b.requests_per_second)
+        errors += sample_a.errors + sample_b.errors
+    return Measured(ratios, num, den, errors)
 
 
 @dataclass

@@ -7,8 +7,9 @@
 - ``/bench/fsync-write`` (POST): writes the request body to a new file, fsyncs it and removes it
   (the "fsync'd 2 MB file write", one side of the W3 denominator).
 
-The public endpoints' anti-abuse throttles (tracking 30/min, verification 120/min per address)
-would cap a closed-loop benchmark from one address at 0.5–2 rps, so their limits are raised here;
+The public endpoints' anti-abuse throttles (tracking 30/min, verification 120/min, the law library
+60/min per address) would cap a closed-loop benchmark from one address at 0.5–2 rps, so their
+limits are raised here (the bench settings load this URLconf; production never does);
 the throttle code still runs (cache read and write on every request), only the limit differs.
 """
 
@@ -29,7 +30,11 @@ from sifa.conf.urls import urlpatterns as sifa_urlpatterns
 from sifa.organisations.models import Organisation
 
 BENCH_THROTTLE_RATE = "100000000/min"
-THROTTLES = ("sifa.applications.api:TrackingThrottle", "sifa.licences.api:VerifyThrottle")
+THROTTLES = (
+    "sifa.applications.api:TrackingThrottle",
+    "sifa.licences.api:VerifyThrottle",
+    "sifa.laws.api:LawsThrottle",
+)
 WRITE_TABLE = "bench_write"
 FSYNC_DIR = Path(settings.VAR_DIR) / "fsync"
 

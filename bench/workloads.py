@@ -5,7 +5,8 @@ returns the :class:`~bench.sides.Side` to measure — an HTTP request wrk repeat
 flow, pgbench, a command — or raises :class:`Skip` with the reason when the feature it needs is
 not there yet, and append a :class:`Workload` to ``WORKLOADS``. Its ``baseline`` names an entry of
 ``BASELINES`` (or another workload) measured in the same run. The application workloads W1–W6
-are in :mod:`bench.app_workloads`.
+are in :mod:`bench.app_workloads`, W7 (the law library, which measures itself with ``run``) in
+:mod:`bench.law_workloads`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.loadgen import FlowRunner, LoadGenerator, Request
+from bench.report import Row
 from bench.sides import HttpSide, Side
 
 
@@ -82,8 +84,13 @@ class Context:
 class Workload:
     key: str
     title: str
-    prepare: Callable[[Context], Side]
+    prepare: Callable[[Context], Side] | None = None
     baseline: str = "hello"
+    run: Callable[[Context, float, int], list[Row]] | None = None
+    """A workload that is not one same-run pair (W7 imports the library at two sizes) measures
+    itself: ``run(ctx, seconds, pairs)`` returns its report rows; ``prepare`` is then unused."""
+    block: str = ""
+    """The results block of docs/performance.md its rows go to (see ``bench.report``)."""
 
 
 def get(path: str, title: str = "") -> Callable[[Context], Side]:
@@ -153,8 +160,11 @@ WORKLOADS: list[Workload] = [
     Workload("me", "`GET /api/v1/me/` with a bearer token: single-object scoped read", _me),
 ]
 
-# Imported last: bench.app_workloads builds on Context, Skip, Workload and get defined above.
+# Imported last: bench.app_workloads and bench.law_workloads build on Context, Skip, Workload and
+# get defined above.
 from bench.app_workloads import APP_BASELINES, APP_WORKLOADS  # noqa: E402
+from bench.law_workloads import LAW_WORKLOADS  # noqa: E402
 
 BASELINES.update(APP_BASELINES)
 WORKLOADS.extend(APP_WORKLOADS)
+WORKLOADS.extend(LAW_WORKLOADS)

@@ -77,7 +77,7 @@ LAYERS: dict[str, set[str]] = {
     "applications": BELOW_APPLICATIONS,
     "mediation": BELOW_APPLICATIONS | {"applications"},
     "licences": (BELOW_APPLICATIONS - {"deadlines"}) | {"applications"},
-    "workflow": DOMAIN - {"workflow"},
+    "workflow": (DOMAIN - {"workflow"}) | {"laws"},
     "directory": {"core", "organisations", "mediation", "licences"},
     "consultation": BELOW_APPLICATIONS | {"laws", "applications"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -30,6 +31,7 @@ from sifa.core.licence_ids import parse_licence_id
 from sifa.documents.ca import default_authority
 from sifa.documents.sealing import verify_sealed_pdf
 from sifa.documents.tests.tools import pdfsig
+from sifa.laws.services import import_sample
 from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
 from sifa.organisations.models import Role
@@ -121,6 +123,7 @@ def test_the_approved_lawyer_holds_a_licence_anyone_can_verify(
     worker,
     tmp_path,
 ):
+    import_sample()  # the law library's sample: the letters name the articles they cite
     number, code, decider = _approved_case(
         world, django_user_model, django_capture_on_commit_callbacks, worker
     )
@@ -176,6 +179,15 @@ def test_the_approved_lawyer_holds_a_licence_anyone_can_verify(
     assert "本申请的法定办理期限为三十个工作日（《中华人民共和国律师法》第六条第三款）" in flat, flat
     assert "本机关自受理之日起二十个工作日内审查" in flat and "作出决定的机关：浙江省司法厅" in flat
     assert decision.content.startswith(b"%PDF")
+    # The decision names the articles its legal basis cites, with their permanent addresses.
+    flat = re.sub(
+        r"\s+",
+        "",
+        subprocess.run(["pdftotext", "-", "-"], input=decision.content, capture_output=True).stdout.decode(),
+    )
+    assert "本文书引用的法律条文" in flat, flat
+    for slug, key in (("律师法-2017-09-01", "6"), ("行政许可法-2019-04-23", "38")):
+        assert f"{settings.PUBLIC_URL}/laws/{slug}/{key}/" in flat, flat
     # Nobody else can list or fetch them.
     assert world["other_api"].get("/api/v1/me/documents/").json() == []
     assert world["other_api"].get(by_title["准予行政许可决定书"]["pdf"]).status_code == 404
@@ -260,3 +272,5 @@ def test_a_refusal_sends_a_notice_with_the_reasons_and_remedies(
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
         flat = re.sub(r"\s+", "", text)
         assert "申请事项依法不属于本机关职权范围" in flat and "行政复议" in flat and number in flat
+        # No law library imported: no list of cited articles (nothing to link to).
+        assert "本文书引用的法律条文" not in flat

@@ -24,6 +24,8 @@ class LawSearchForm(forms.Form):
         max_length=search.MAX_QUERY_LENGTH,
         help_text="查条文，例如“律师执业 申请”“公证”；多个词用空格分开",
         error_messages={"max_length": f"关键词不能超过{search.MAX_QUERY_LENGTH}个字"},
+        # The directory's search box (sifa.directory.views.DirectoryForm): same class, same width.
+        widget=forms.TextInput(attrs={"class": "sifa-input", "type": "search", "autocomplete": "off"}),
     )
     category = forms.CharField(label="类别", required=False, max_length=100, widget=forms.HiddenInput)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from sifa.laws import search
 from sifa.laws.search import highlight
 
 API = "/api/v1/laws"
@@ -101,3 +102,10 @@ def test_the_search_page_is_rate_limited_too(laws, client) -> None:
     statuses = [client.get("/laws/", {"q": "公证"}).status_code for _ in range(61)]
     assert statuses[0] == 200 and statuses[-1] == 429
     assert "过于频繁" in client.get("/laws/", {"q": "公证"}).content.decode()
+
+
+def test_search_leaves_the_segmented_words_in_the_database(laws):
+    hits, _words = search.search("公证")
+    assert hits and len(hits) <= 20
+    assert {"search_text", "title_words"} <= hits[0].article.get_deferred_fields()
+    assert hits[0].article.statute.short_title  # what the pages and the API show is loaded

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri, uri_to_iri
 
 from sifa.applications.models import Application
 from sifa.applications.services import transition
@@ -35,6 +36,7 @@ from sifa.audit.models import AuditResult
 from sifa.catalogue.models import ItemType, LicenceEffect, Material
 from sifa.catalogue.timelimits import describe as describe_time_limit
 from sifa.documents.services import issue_document
+from sifa.laws import references
 from sifa.licences.models import IssueKind, LicenceStatus
 from sifa.licences.services import apply_decision, changed_particulars
 from sifa.mediation import documents as mediation_documents
@@ -140,6 +142,30 @@ def _item_basis(application: Application) -> str:
     return "；".join(f"《{law}》{'、'.join(a for a in articles if a)}" for law, articles in by_law.items())
 
 
+def cited_articles(legal_basis: str, application: Application) -> list[dict[str, str]]:
+    """The articles a letter's legal basis cites that the law library holds, each with its
+    permanent address (absolute, ``settings.PUBLIC_URL``): printed under the letter so the reader
+    can look the article up. ``url`` is readable (Chinese as written), ``href`` the encoded link;
+    an act the library does not hold is simply not listed."""
+    item = application.version.item
+    context = references.context_laws(item.legal_basis or (item.parent.legal_basis if item.parent_id else []))
+    cited, seen = [], set()
+    for citation in references.find(legal_basis or "", context):
+        if not citation.resolved or citation.article.pk in seen:
+            continue
+        seen.add(citation.article.pk)
+        article = citation.article
+        url = settings.PUBLIC_URL.rstrip("/") + uri_to_iri(article.get_absolute_url())
+        cited.append(
+            {
+                "label": f"《{article.statute.title}》{article.label}",
+                "url": url,
+                "href": iri_to_uri(url),
+            }
+        )
+    return cited
+
+
 def effect(application: Application) -> str:
     return application.version.licence_effect or LicenceEffect.ISSUE
 
@@ -222,6 +248,8 @@ def build_context(row: CaseDocument, application: Application, licence: Any = No
         if row.kind == CaseDocumentKind.MEDIATION_AGREEMENT:
             return mediation_documents.agreement_context(case)
         return mediation_documents.termination_context(case)
+    if context.get("legal_basis"):
+        context["cited_articles"] = cited_articles(context["legal_basis"], application)
     return context
 
 
