@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "django_htmx",  # only for its static htmx 2 (django_htmx/htmx-2.min.js)
     "sifa.core",
     "sifa.organisations",
     "sifa.accounts",

@@ -104,6 +104,13 @@ class Faq(models.Model):
     )
     status = models.CharField("状态", max_length=20, choices=FaqStatus.choices, default=FaqStatus.DRAFT)
     search_text = models.TextField("检索词", blank=True, editable=False)
+    source_key = models.CharField(
+        "内置条目标识",
+        max_length=60,
+        blank=True,
+        editable=False,
+        help_text="Stable key of a starter entry (data/faq.json, `sifa load-faq`); empty for the consultants' own",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="编写人",
@@ -121,6 +128,11 @@ class Faq(models.Model):
         verbose_name_plural = "常见问题"
         ordering = ["category", "question"]
         indexes = [models.Index(fields=["status", "category"], name="faq_status_category")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_key"], condition=~models.Q(source_key=""), name="faq_source_key_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.question

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sifa.consultation.views import tickets
+from sifa.consultation.views import faq, tickets
 
 urlpatterns: list = []
 
@@ -17,4 +17,11 @@ urlpatterns += [
     path("consultations/<str:number>/", tickets.detail, name="consultation-detail"),
     path("consultations/<str:number>/rating/", tickets.rate, name="consultation-rate"),
     path("consultations/<str:number>/convert/", tickets.convert, name="consultation-convert"),
+]
+
+# 常见问题 (the knowledge base): search and browse, one answer, the htmx suggestions fragment.
+urlpatterns += [
+    path("faq/", faq.index, name="faq-index"),
+    path("faq/suggest/", faq.suggest, name="faq-suggest"),
+    path("faq/<str:faq_id>/", faq.detail, name="faq-detail"),
 ]

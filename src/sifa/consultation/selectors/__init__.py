@@ -26,3 +26,20 @@ __all__ = [
     "queue",
     "view",
 ]
+
+# The knowledge base (常见问题).
+from sifa.consultation.selectors.faq import (
+    by_category,
+    curated,
+    curated_entry,
+    public_entry,
+)
+from sifa.consultation.selectors.faq import search as search_faq
+
+__all__ += [
+    "by_category",
+    "curated",
+    "curated_entry",
+    "public_entry",
+    "search_faq",
+]

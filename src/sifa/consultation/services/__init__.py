@@ -48,3 +48,26 @@ __all__ = [
     "route",
     "transfer",
 ]
+
+# The knowledge base (常见问题).
+from sifa.consultation.services.faq import (
+    CURATOR_ROLES,
+    can_curate,
+    create_faq,
+    curated_organisations,
+    load_starter_faq,
+    publish_faq,
+    update_faq,
+    withdraw_faq,
+)
+
+__all__ += [
+    "CURATOR_ROLES",
+    "can_curate",
+    "create_faq",
+    "curated_organisations",
+    "load_starter_faq",
+    "publish_faq",
+    "update_faq",
+    "withdraw_faq",
+]

@@ -34,6 +34,7 @@ LOADERS: list[tuple[str, ...]] = [
     ("load-laws", "load_laws"),  # the law library's built-in sample (docs/laws.md)
     ("load-catalogue", "load_catalogue"),
     ("load-licence-types", "load_licence_types"),
+    ("load-faq", "load_faq"),  # the starter knowledge base: cites load-laws' articles, load-catalogue's items
 ]
 DEMO_LOADER: tuple[str, ...] = ("load-demo", "load_demo")
 DEMO_CASES_LOADER: tuple[str, ...] = ("load-demo-cases", "load_demo_cases")
