@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from sifa.accounts.models import AccountKind
 from sifa.consultation.selectors import can_work_queue
+from sifa.consultation.services import CURATOR_ROLES
 from sifa.deadlines.notices import can_manage_calendar
 from sifa.mediation.services import ROSTER_ROLES
 from sifa.notifications.selectors import MONITOR_ROLES
@@ -25,6 +26,8 @@ from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, actor_for
 
 CATALOGUE_ROLES = (Role.CATALOGUE_ADMIN,)
+FAQ_ROLES = CURATOR_ROLES
+"""Who keeps the knowledge base (常见问题): consultants and supervisors."""
 
 
 def is_staff_account(user) -> bool:
@@ -85,6 +88,8 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("licences", "电子证照", "workbench-licences"))
     if actor.is_superuser or actor.has_role(*ROSTER_ROLES):
         items.append(MenuItem("mediation", "人民调解员名册", "workbench-roster-index"))
+    if actor.is_superuser or actor.has_role(*FAQ_ROLES):
+        items.append(MenuItem("faq", "常见问题", "workbench-faq-list"))
     if manages_calendar(actor):
         items.append(MenuItem("calendar", "工作日历", "workbench-calendar"))
     return items

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from sifa.workbench.views import calendar, case, consultation, licences, mediation, monitor, window, worklist
+from sifa.workbench.views import (
+    calendar,
+    case,
+    consultation,
+    faq,
+    licences,
+    mediation,
+    monitor,
+    window,
+    worklist,
+)
 
 urlpatterns = [
     path("", worklist.worklist_view, name="workbench-worklist"),
@@ -43,4 +53,8 @@ urlpatterns = [
         licences.licence_action_view,
         name="workbench-licence-action",
     ),
+    # 常见问题 (the 12348 knowledge base), kept by consultants.
+    path("faq/", faq.faq_list_view, name="workbench-faq-list"),
+    path("faq/new/", faq.faq_new_view, name="workbench-faq-new"),
+    path("faq/<str:faq_id>/", faq.faq_view, name="workbench-faq"),
 ]
