@@ -42,6 +42,7 @@ from sifa.catalogue import services as catalogue
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
 from sifa.catalogue.tests.conftest import build_tree
 from sifa.consultation import services as consultations
+from sifa.consultation.models import Faq
 from sifa.deadlines import db_calendar
 from sifa.deadlines.notices import parse_days
 from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
@@ -94,6 +95,7 @@ class World:
 
 def build() -> World:
     from sifa.catalogue.services import generate_entries, load_items
+    from sifa.consultation.services import load_starter_faq
     from sifa.laws.services import import_sample as import_laws_sample
     from sifa.licences.services import load_licence_types
 
@@ -101,6 +103,7 @@ def build() -> World:
     generate_entries(load_items())
     load_licence_types()  # as `sifa run` does: the demo's approvals issue licences
     import_laws_sample()  # as `sifa run` does: the law library's built-in sample
+    load_starter_faq()  # as `sifa run` does: the starter knowledge base (常见问题)
     orgs.update(tree("sc", on=orgs))  # 杭州市上城区司法局, citizen B's county
     seed_calendar(2026, 2026)
     db_calendar.forget()
@@ -236,6 +239,7 @@ def build() -> World:
         "licence": licence.identifier,
         "authorisation": str(grant.id),
         "licence_action": "suspend",
+        "faq": str(Faq.objects.get(source_key="lawyer-certificate-lost").public_id),
         "directory_kind": "lawyer",
         "directory_id": licence.number,
         "walk_in": str(walk_in.pk),

@@ -95,6 +95,7 @@ FILL: dict[str, dict[str, str]] = {
     },
     "/api/v1/calendar/<str:year>/": {"year": "year"},
     "/api/v1/laws/<str:statute_id>/": {"statute_id": "statute"},
+    "/api/v1/faq/<str:faq_id>/": {"faq_id": "faq"},
     "/api/v1/me/messages/<str:public_id>/read/": {"public_id": "message"},
     "/api/v1/notifications/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
     # API: applications and cases
@@ -157,6 +158,7 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/calendar/notices/<str:notice_id>/edit/": {"notice_id": "notice"},
     "/workbench/calendar/notices/<str:notice_id>/publish/": {"notice_id": "notice"},
     "/workbench/licences/<str:identifier>/": {"identifier": "licence"},
+    "/workbench/faq/<str:faq_id>/": {"faq_id": "faq"},
     "/workbench/licences/<str:identifier>/actions/<str:action>/": {
         "identifier": "licence",
         "action": "licence_action",
@@ -172,6 +174,7 @@ FILL: dict[str, dict[str, str]] = {
     "/consultations/<str:number>/rating/": {"number": "consultation"},
     "/consultations/<str:number>/convert/": {"number": "consultation"},
     "/verify/<str:identifier>": {"identifier": "licence"},
+    "/faq/<str:faq_id>/": {"faq_id": "faq"},
     "/directory/<str:kind>/<str:entry_id>/": {"kind": "directory_kind", "entry_id": "directory_id"},
     "/catalogue/<str:basic_code>/": {"basic_code": "basic_code"},
     "/laws/<str:slug>/": {"slug": "statute"},
@@ -222,6 +225,7 @@ FILL: dict[str, dict[str, str]] = {
 QUERY: dict[str, str] = {
     "/api/v1/track/<str:number>/": "code={query_code}",
     "/api/v1/mediation/roster/": "organisation={office}",
+    "/api/v1/faq/": "q=律师证",
 }
 
 UNFILLED: dict[str, str] = {}
@@ -297,6 +301,11 @@ PUBLIC = (
     "/api/v1/laws/<str:statute_id>/",
     "/api/v1/directory/",
     "/api/v1/directory/<str:kind>/<str:entry_id>/",
+    "/faq/",
+    "/faq/suggest/",
+    "/faq/<str:faq_id>/",
+    "/api/v1/faq/",
+    "/api/v1/faq/<str:faq_id>/",
 )
 """What anyone reaches without logging in."""
 
