@@ -338,7 +338,7 @@ def test_the_page_asks_for_suggestions_with_htmx(w, client) -> None:
     body = client.get("/faq/").content.decode()
     assert "django_htmx/htmx-2.min.js" in body
     assert 'hx-get="/faq/suggest/"' in body
-    assert 'hx-trigger="keyup changed delay:300ms from:#id_q, search from:#id_q"' in body
+    assert 'hx-trigger="input changed delay:300ms from:#id_q, search from:#id_q"' in body
     assert 'hx-include="#id_q"' in body
 
 
