@@ -64,12 +64,12 @@ class FaqSearchSerializer(serializers.Serializer):
     results = FaqHitSerializer(many=True)
 
 
-class CitationSerializer(serializers.Serializer):
+class FaqCitationSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="如“律师法第六条”")
     url = serializers.CharField(help_text="条文的永久地址（法律法规库）")
 
 
-class ItemSerializer(serializers.Serializer):
+class FaqItemSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="事项基本编码")
     name = serializers.CharField()
     url = serializers.CharField(help_text="事项页面（含办事指南）")
@@ -84,8 +84,8 @@ class FaqDetailSerializer(serializers.Serializer):
     keywords = serializers.CharField()
     organisation = serializers.CharField(allow_null=True, help_text="维护机构；空为全国常见问题")
     updated_at = serializers.DateTimeField()
-    citations = CitationSerializer(many=True)
-    items = ItemSerializer(many=True)
+    citations = FaqCitationSerializer(many=True)
+    items = FaqItemSerializer(many=True)
     url = serializers.CharField()
 
 
@@ -93,6 +93,7 @@ class FaqSearch(PublicView):
     """常见问题检索：问题和关键词相符的靠前；用于输入时的提示。"""
 
     @extend_schema(
+        operation_id="faq_search",
         summary="常见问题检索（公开）",
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, required=True, description="问题或关键词（1至100字）"),
@@ -136,6 +137,7 @@ class FaqDetail(PublicView):
     """一条常见问题：解答、引用的条文和相关事项。"""
 
     @extend_schema(
+        operation_id="faq_detail",
         summary="常见问题详情（公开）",
         parameters=[FAQ_ID],
         responses={
