@@ -370,3 +370,11 @@ def test_the_answer_page(w, client) -> None:
     for missing in ("00000000-0000-0000-0000-000000000000", "nope"):
         gone = client.get(f"/faq/{missing}/")
         assert gone.status_code == 404 and "未找到" in gone.content.decode()
+
+
+def test_the_ask_form_shows_suggestions_under_its_title(w, client) -> None:
+    body = client.get("/consultations/new/").content.decode()
+    assert "django_htmx/htmx-2.min.js" in body
+    assert 'hx-get="/faq/suggest/?field=title"' in body and 'hx-include="#f-title"' in body
+    named = client.get("/faq/suggest/", {"field": "title", "title": "律师证"}).content.decode()
+    assert "<mark>律师证</mark>" in named
