@@ -84,7 +84,8 @@ def _require_curator(user: Any, organisation: Organisation | None) -> None:
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str]:
-    """Citations or item codes as a list: a list as it is, a text split on lines and 、；."""
+    """Citations or item codes as a list: a list as it is; a text split on lines and ；
+    (律师法第六条、第十条 stays one text, which resolves to two articles)."""
     if value is None:
         return []
     parts = _SPLIT.split(value) if isinstance(value, str) else [str(v) for v in value]
