@@ -7,10 +7,9 @@
 * a hotline call about unpaid wages nobody answered in time: escalated to 西湖区司法局, where
   ``demo-county`` (a consultant too) finds it under 逾期升级.
 
-The escalation is the demo's one shortcut through time: a ticket recorded today is not overdue, so
-the scheduler's command is run as on the day after its due date (``escalate_overdue(due + 1)``),
-right after that ticket is recorded and before the open one is. Its due date therefore still lies
-ahead: it shows under 逾期升级, not under 已逾期.
+The unanswered call is recorded as the operator would record a call taken ten days ago (the time
+limit counts from the day of the call), so it is really overdue, and the scheduler's escalation
+runs on it as it would today: it shows under 已逾期 and 逾期升级.
 
 Idempotent: each ticket has a fixed idempotency key and is recorded only when absent, so a second
 run changes nothing.
@@ -41,8 +40,8 @@ def _existing(user: User, key: str) -> Ticket | None:
     ).first()
 
 
-def _call_times() -> dict[str, dt.datetime]:
-    now = timezone.now().replace(microsecond=0)
+def _call_times(days_ago: int = 0) -> dict[str, dt.datetime]:
+    now = timezone.now().replace(microsecond=0) - dt.timedelta(days=days_ago)
     return {"call_started_at": now - dt.timedelta(minutes=9), "call_ended_at": now - dt.timedelta(minutes=2)}
 
 
@@ -86,9 +85,9 @@ def _escalated(hotline: User, region: str) -> Ticket:
         wants_sms=True,
         recording_ref="12348-DEMO-0002",
         idempotency_key=KEY_PREFIX + "overdue",
-        **_call_times(),
+        **_call_times(days_ago=10),
     ).ticket
-    services.escalate_overdue(ticket.due_date + dt.timedelta(days=1))
+    services.escalate_overdue()
     ticket.refresh_from_db()
     return ticket
 

@@ -73,6 +73,9 @@ TITLE_MIN, TITLE_MAX = 4, 60
 QUESTION_MIN, QUESTION_MAX = 10, 5000
 ANSWER_MIN, ANSWER_MAX = 10, 5000
 MAX_CITATIONS = 20
+MAX_LATE_DAYS = 30
+"""A call or visit may be recorded up to 30 days after it happened; its time limit counts from the
+day of the call, not the day it was typed in."""
 MAX_OPEN_PER_ASKER = 10
 """A signed-in asker's or a number's unanswered tickets: more is a flood, refused with 429."""
 
@@ -374,6 +377,10 @@ def _create(
         errors.append(problem("recording_ref", "recording_ref_length", "录音编号不能超过100个字符"))
     started = _when(call_started_at, "call_started_at", "通话开始时间", errors)
     ended = _when(call_ended_at, "call_ended_at", "通话结束时间", errors)
+    if started and (timezone.localdate() - timezone.localdate(started)).days > MAX_LATE_DAYS:
+        errors.append(
+            problem("call_started_at", "call_too_old", f"只能补登{MAX_LATE_DAYS}天内的来电（来访）")
+        )
     if started and ended and ended < started:
         errors.append(problem("call_ended_at", "call_order", "通话结束时间不能早于开始时间"))
     if not staff_channel and (started or ended or recording_ref):
@@ -405,7 +412,8 @@ def _create(
         )
     target = target or routing.route(place, category)
     today = timezone.localdate()
-    due, provisional = _due(today)
+    received = timezone.localdate(started) if started else today
+    due, provisional = _due(received)
     prefix = f"ZX{region_code_of(target)}{today:%Y%m%d}"
     ticket = Ticket(
         number=f"{prefix}{next_in_sequence(prefix):06d}",
@@ -423,6 +431,7 @@ def _create(
         call_started_at=started,
         call_ended_at=ended,
         recording_ref=recording_ref,
+        created_at=started or timezone.now(),
         idempotency_owner=owner if key else "",
         idempotency_key=key,
         request_digest=digest if key else "",

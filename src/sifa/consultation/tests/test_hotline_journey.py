@@ -236,3 +236,26 @@ def test_staff_reads_are_in_the_askers_access_log(cat, people):
     log = PersonalDataAccess.objects.get(subject=citizen)
     assert log.subject_ref == number and log.reader == people["town"]
     assert log.reader_organisation_id == cat["orgs"]["xh_town"].pk
+
+
+def test_a_call_recorded_late_counts_from_the_day_of_the_call(cat, people):
+    started = CALL_END - dt.timedelta(days=10)
+    late = hotline_call(
+        people["operator"],
+        call_started_at=started.isoformat(),
+        call_ended_at=(started + dt.timedelta(minutes=5)).isoformat(),
+        recording_ref="12348-LATE",
+    )
+    assert late.status_code == 201, late.json()
+    ticket = Ticket.objects.get(number=late.json()["number"])
+    assert ticket.created_at == started
+    assert ticket.is_overdue  # three working days after a call ten days ago
+    assert services.escalate_overdue() == [ticket.number]
+    too_old = hotline_call(
+        people["operator"],
+        call_started_at=(CALL_END - dt.timedelta(days=31)).isoformat(),
+        call_ended_at=(CALL_END - dt.timedelta(days=31, minutes=-5)).isoformat(),
+        recording_ref="12348-OLD",
+    )
+    assert too_old.status_code == 400
+    assert "consultation.call_too_old" in {e["code"] for e in too_old.json()["errors"]}, too_old.json()
