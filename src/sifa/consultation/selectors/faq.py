@@ -13,8 +13,6 @@ answer 1; the whole query in the question adds 3.
 
 from __future__ import annotations
 
-import html
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +25,7 @@ from sifa.catalogue.models import CatalogueItem
 from sifa.consultation.models import Category, Faq, FaqStatus
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.segmentation import query_words
+from sifa.laws.search import highlight
 from sifa.organisations.scope import subtree_q
 
 MAX_QUERY_LENGTH = 100
@@ -213,22 +212,6 @@ def curated_entry(user: Any, public_id: Any) -> Faq:
     if faq is None:
         raise NotFound("未找到该常见问题", "consultation.faq_not_found")
     return faq
-
-
-def highlight(text: str, words: list[str]) -> SafeString:
-    """``text`` HTML-escaped, every occurrence of a query word wrapped in ``<mark>`` (as the law
-    library's search does)."""
-    terms = sorted({w for w in words if w}, key=len, reverse=True)
-    if not terms:
-        return mark_safe(html.escape(text))  # noqa: S308 - escaped above
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
-    out, last = [], 0
-    for match in pattern.finditer(text):
-        out.append(html.escape(text[last : match.start()]))
-        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
-        last = match.end()
-    out.append(html.escape(text[last:]))
-    return mark_safe("".join(out))  # noqa: S308 - every piece escaped above
 
 
 def snippet(text: str, words: list[str], length: int = SNIPPET_LENGTH) -> SafeString:
