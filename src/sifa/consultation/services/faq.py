@@ -13,7 +13,6 @@ and writes its audit event in the same transaction.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +23,11 @@ from django.utils import timezone
 
 from sifa.catalogue.models import CatalogueItem
 from sifa.consultation.models import Category, Faq, FaqCitation, FaqItem, FaqStatus
+from sifa.consultation.services import citations as citations_module
+from sifa.consultation.services.citations import Cited, as_list
 from sifa.consultation.services.common import audit, invalid, problem
 from sifa.core.errors import Conflict, Forbidden
 from sifa.core.segmentation import segment
-from sifa.laws.references import find
 from sifa.organisations.models import Organisation, OrganisationLevel
 from sifa.organisations.scope import actor_for
 
@@ -36,10 +36,8 @@ CURATOR_ROLES = ("consultant", "supervisor")
 QUESTION_LENGTH = (5, 200)
 ANSWER_LENGTH = (10, 5000)
 KEYWORDS_LENGTH = 200
-MAX_CITATIONS = 20
 MAX_ITEMS = 10
 STARTER_FILE = Path(__file__).resolve().parent.parent / "data" / "faq.json"
-_SPLIT = re.compile(r"[\n；;]+")
 
 
 def _national_curator(actor: Any) -> bool:
@@ -83,50 +81,6 @@ def _require_curator(user: Any, organisation: Organisation | None) -> None:
         )
 
 
-def _as_list(value: str | Iterable[str] | None) -> list[str]:
-    """Citations or item codes as a list: a list as it is; a text split on lines and ；
-    (律师法第六条、第十条 stays one text, which resolves to two articles)."""
-    if value is None:
-        return []
-    parts = _SPLIT.split(value) if isinstance(value, str) else [str(v) for v in value]
-    return [p.strip() for p in parts if p and p.strip()]
-
-
-@dataclass
-class _Resolved:
-    statute_slug: str
-    article_key: str
-    label: str
-
-
-def _resolve_citations(texts: list[str], errors: list[dict[str, str]]) -> list[_Resolved]:
-    resolved: list[_Resolved] = []
-    seen: set[tuple[str, str]] = set()
-    for text in texts:
-        found = find(text)
-        missing = [c for c in found if not c.resolved]
-        if not found or missing:
-            errors.append(
-                problem(
-                    "citations",
-                    "citation_unresolved",
-                    f"引用的条文“{text}”在法律法规库中找不到，请写明法规名称和条号，如“律师法第六条”",
-                )
-            )
-            continue
-        for citation in found:
-            article = citation.article
-            key = (article.statute.slug, article.key)
-            if key in seen:
-                continue
-            seen.add(key)
-            label = f"{article.statute.short_title or article.statute.title}{article.label}"
-            resolved.append(_Resolved(article.statute.slug, article.key, label))
-    if len(resolved) > MAX_CITATIONS:
-        errors.append(problem("citations", "too_many_citations", f"引用的条文不能超过{MAX_CITATIONS}条"))
-    return resolved
-
-
 def _check_items(codes: list[str], errors: list[dict[str, str]]) -> list[str]:
     codes = list(dict.fromkeys(codes))
     known = set(CatalogueItem.objects.filter(basic_code__in=codes).values_list("basic_code", flat=True))
@@ -144,7 +98,7 @@ class _Fields:
     answer: str
     category: str
     keywords: str
-    citations: list[_Resolved]
+    citations: list[Cited]
     item_codes: list[str]
 
 
@@ -170,8 +124,8 @@ def _validate(
         errors.append(problem("category", "bad_category", "请选择咨询类别"))
     if len(keywords) > KEYWORDS_LENGTH:
         errors.append(problem("keywords", "keywords_too_long", f"关键词不能超过{KEYWORDS_LENGTH}字"))
-    resolved = _resolve_citations(_as_list(citations), errors)
-    codes = _check_items(_as_list(item_codes), errors)
+    resolved = citations_module.resolve(as_list(citations), errors)
+    codes = _check_items(as_list(item_codes), errors)
     if errors:
         raise invalid(errors)
     return _Fields(question, answer, category, keywords, resolved, codes)

@@ -49,13 +49,13 @@ from sifa.consultation.models import (
     sealed_aad,
 )
 from sifa.consultation.services import routing
+from sifa.consultation.services.citations import Cited, as_list, resolve
 from sifa.consultation.services.common import audit, invalid, problem
 from sifa.core.crypto import field_cipher
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.core.masking import mask_name, mask_phone
 from sifa.deadlines.calendar import add_working_days, depends_on_provisional
 from sifa.deadlines.db_calendar import DatabaseCalendar
-from sifa.laws import references
 from sifa.notifications.models import Channel as NotifyChannel
 from sifa.notifications.services import notify, notify_phone
 from sifa.organisations.models import Organisation, OrganisationKind, Region, Role
@@ -72,7 +72,6 @@ QUEUE_ROLES = (Role.CONSULTANT, Role.SUPERVISOR)
 TITLE_MIN, TITLE_MAX = 4, 60
 QUESTION_MIN, QUESTION_MAX = 10, 5000
 ANSWER_MIN, ANSWER_MAX = 10, 5000
-MAX_CITATIONS = 20
 MAX_LATE_DAYS = 30
 """A call or visit may be recorded up to 30 days after it happened; its time limit counts from the
 day of the call, not the day it was typed in."""
@@ -482,41 +481,16 @@ def link_of(ticket: Ticket) -> str:
 # --- answer, transfer ---------------------------------------------------------------------------
 
 
-def resolve_citations(citations: Any, answer: str = "") -> list[references.Citation]:
-    """Each citation written by the consultant (``律师法第六条``, ``《人民调解法》第十七条``) must
-    resolve to an article of the library (400 naming the ones that do not); citations written in
-    the answer itself are added when they resolve."""
-    if citations is None:
-        citations = []
-    if isinstance(citations, str):
-        citations = [c for c in re.split(r"[\n；;]", citations) if c.strip()]
-    if not isinstance(citations, list | tuple) or not all(isinstance(c, str) for c in citations):
+def resolve_citations(citations: Any, answer: str = "") -> list[Cited]:
+    """The articles an answer cites (see :mod:`~sifa.consultation.services.citations`); a 400 naming
+    every citation the library does not hold."""
+    if citations is not None and not isinstance(citations, str | list | tuple):
         raise invalid([problem("citations", "bad_citations", "引用条文应为文字列表，如“律师法第六条”")])
-    if len(citations) > MAX_CITATIONS:
-        raise invalid([problem("citations", "too_many_citations", f"引用条文不能超过{MAX_CITATIONS}条")])
-    found: list[references.Citation] = []
-    missing: list[str] = []
-    for text in citations:
-        text = text.strip()
-        hits = [c for c in references.find(text) if c.resolved]
-        if not hits:
-            missing.append(text[:50])
-        found.extend(hits)
-    if missing:
-        raise invalid(
-            [
-                problem(
-                    "citations",
-                    "unresolved_citation",
-                    f"法律法规库中未找到引用的条文：{'、'.join(missing)}。请写明法律名称和条号，如“律师法第六条”",
-                )
-            ]
-        )
-    found.extend(c for c in references.find(answer) if c.resolved)
-    unique: dict[int, references.Citation] = {}
-    for citation in found:
-        unique.setdefault(citation.article.pk, citation)
-    return list(unique.values())
+    errors: list[dict[str, str]] = []
+    cited = resolve(as_list(citations), errors, also_in=answer)
+    if errors:
+        raise invalid(errors)
+    return cited
 
 
 @transaction.atomic
@@ -549,11 +523,7 @@ def answer(user: Any, ticket: Ticket | str, *, text: str, citations: Any = None)
     ticket.save(update_fields=["answer_enc", "answered_at", "answered_by", "status", "updated_at"])
     Citation.objects.bulk_create(
         Citation(
-            ticket=ticket,
-            statute_slug=c.article.statute.slug,
-            article_key=c.article.key,
-            label=f"{c.article.statute.short_title}{c.article.label}",
-            position=i,
+            ticket=ticket, statute_slug=c.statute_slug, article_key=c.article_key, label=c.label, position=i
         )
         for i, c in enumerate(cited)
     )
@@ -565,7 +535,7 @@ def answer(user: Any, ticket: Ticket | str, *, text: str, citations: Any = None)
         organisation=organisation,
         subject=ticket,
         scope_path=ticket.scope_path,
-        detail={"citations": [f"{c.article.statute.slug}/{c.article.key}" for c in cited]},
+        detail={"citations": [f"{c.statute_slug}/{c.article_key}" for c in cited]},
     )
     context = {"number": ticket.number, "organisation": organisation.name, "answer": text}
     if ticket.asker_id is not None:

@@ -136,8 +136,8 @@ def test_every_problem_is_named_at_once(w, people) -> None:
         "consultation.answer_length",
         "consultation.bad_category",
         "consultation.keywords_too_long",
-        "consultation.citation_unresolved",
-        "consultation.citation_unresolved",
+        "consultation.unresolved_citation",
+        "consultation.unresolved_citation",
         "consultation.item_unknown",
     ]
     messages = " ".join(e["message"] for e in bad.value.errors)
