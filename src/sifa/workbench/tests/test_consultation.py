@@ -108,7 +108,10 @@ def test_the_desk_refuses_with_the_services_messages(login, desk):
 def test_answering_on_the_call_records_it_answered(login, desk):
     client = login(desk["operator"])
     bad, _ = call(client, answer_now="on", answer=ANSWER, citations="人民调解法第九百条")
-    assert bad.status_code == 400 and "引用的条文“人民调解法第九百条”在法律法规库中找不到" in bad.content.decode()
+    assert (
+        bad.status_code == 400
+        and "引用的条文“人民调解法第九百条”在法律法规库中找不到" in bad.content.decode()
+    )
     assert not Ticket.objects.exists()  # nothing recorded when the answer cannot be
     done, _ = call(client, answer_now="on", answer=ANSWER, citations="人民调解法第十七条", wants_sms="")
     assert done.status_code == 302
