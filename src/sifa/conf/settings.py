@@ -257,10 +257,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two fields named "channel" with different choices: each enum gets its own name.
+    # Fields named "channel" (and "level") with different choices: each enum gets its own name.
     "ENUM_NAME_OVERRIDES": {
         "ConsultationChannelEnum": "sifa.consultation.models.Channel",
         "SubmissionChannelEnum": "sifa.applications.models.SubmissionChannel",
+        "RatingChannelEnum": "sifa.evaluation.models.Channel",
+        "RatingLevelEnum": "sifa.evaluation.models.Level",
+        "RatingLevelInputEnum": "sifa.evaluation.models.LEVEL_INPUTS",
     },
 }
 

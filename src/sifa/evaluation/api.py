@@ -33,7 +33,7 @@ from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses
 from sifa.evaluation import selectors, services
-from sifa.evaluation.models import Channel, Level, SubjectKind
+from sifa.evaluation.models import LEVEL_INPUTS, Channel, Level, SubjectKind
 from sifa.organisations.scope import actor_for
 
 RATING_RATE = "20/hour"
@@ -70,9 +70,6 @@ def _messages(message: str) -> dict[str, str]:
     return dict.fromkeys(keys, message)
 
 
-LEVEL_CHOICES = [label for _key, label in Level.choices] + list(Level.values)
-
-
 class ServiceRatingInput(StrictSerializer):
     codes = {
         "subject": "evaluation.bad_subject",
@@ -89,7 +86,7 @@ class ServiceRatingInput(StrictSerializer):
         max_length=50, error_messages=_messages("请填写办件编号或工单编号"), help_text="办件编号或工单编号"
     )
     level = serializers.ChoiceField(
-        LEVEL_CHOICES,
+        LEVEL_INPUTS,
         error_messages=_messages("满意度应为非常满意、满意、基本满意、不满意或非常不满意"),
         help_text="满意度：非常满意、满意、基本满意、不满意、非常不满意（或 very_satisfied … very_dissatisfied）",
     )

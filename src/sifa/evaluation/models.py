@@ -32,6 +32,9 @@ class Level(models.TextChoices):
     VERY_DISSATISFIED = "very_dissatisfied", "非常不满意"
 
 
+LEVEL_INPUTS = [label for _key, label in Level.choices] + list(Level.values)
+"""What the API accepts for a level: the label (非常满意 …) or the key (very_satisfied …)."""
+
 BAD_LEVELS = (Level.DISSATISFIED, Level.VERY_DISSATISFIED)
 """差评: the two levels that open a rectification."""
 GOOD_LEVELS = (Level.VERY_SATISFIED, Level.SATISFIED, Level.NEUTRAL)
