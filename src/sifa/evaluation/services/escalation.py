@@ -80,5 +80,4 @@ def _escalate(rectification: Rectification) -> None:
             context,
             channels=[NotifyChannel.IN_APP],
             related=("evaluation.rectification", str(rectification.pk)),
-            link=f"/api/v1/rectifications/?status=escalated#{rectification.pk}",
         )

@@ -102,7 +102,6 @@ def open_rectification(rating: Rating) -> Rectification:
             context,
             channels=[NotifyChannel.IN_APP],
             related=("evaluation.rectification", str(rectification.pk)),
-            link=f"/api/v1/rectifications/?status=open#{rectification.pk}",
         )
     return rectification
 
