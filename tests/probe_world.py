@@ -51,6 +51,7 @@ from sifa.demo.consultations import ensure_consultations
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.documents.models import Document
+from sifa.evaluation import services as evaluation
 from sifa.licences import services as licences
 from sifa.licences.models import Licence
 from sifa.notifications.models import Delivery, Notification
@@ -202,6 +203,14 @@ def build() -> World:
         title="邻居装修漏水如何调解",
         question="楼上邻居装修导致我家天花板漏水，协商不成，想请社区调解，需要什么手续？",
     ).ticket
+    # 陈明 rates his delivered case 非常不满意: a rectification opens at 杭州市司法局 (好差评).
+    rating = evaluation.rate(
+        citizen,
+        subject="application",
+        number=delivered.number,
+        level="very_dissatisfied",
+        comment="材料要求反复变化，多跑了一次",
+    )
     person = NaturalPerson.objects.get(user=citizen)
     company = LegalPerson.objects.get(user=demo_cases()[1].applicant)
 
@@ -234,6 +243,8 @@ def build() -> World:
         ),
         "office": str(orgs["xh_town"].pk),
         "consultation": consultation.number,
+        "rectification": str(rating.rectification.pk),
+        "rectification_command": "callback",
         "committee": str(committee.pk),
         "mediator": str(mediators[0].pk),
         "licence": licence.identifier,

@@ -47,6 +47,7 @@ from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf, load_cases
 from sifa.demo.mandates import load_mandates
+from sifa.evaluation import services as evaluation
 from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
 from sifa.mediation.models import MediationCommittee, Mediator
@@ -113,6 +114,9 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
         title="邻里纠纷如何申请调解",
         question="楼上邻居漏水导致我家受损，协商不成，如何申请人民调解？",
     ).ticket
+    rating = evaluation.rate(
+        case.applicant, subject="application", number=case.number, level="不满意", comment="等待时间过长"
+    )
     return {
         "users": {
             "anonymous": None,
@@ -139,6 +143,7 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
             "office": str(orgs["xh_town"].pk),
             "organisation": str(orgs["zj"].pk),
             "ticket": ticket.number,
+            "rectification": str(rating.rectification.pk),
         },
     }
 
@@ -218,6 +223,11 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
         "/api/v1/mediation/mediators/{mediator}/active/",
     ),
     ("post", "/api/v1/consultations/"): ("citizen", "/api/v1/consultations/"),
+    ("post", "/api/v1/ratings/"): ("citizen", "/api/v1/ratings/"),
+    ("post", "/api/v1/rectifications/{id}/commands/{command}/"): (
+        "staff",
+        "/api/v1/rectifications/{rectification}/commands/callback/",
+    ),
     ("post", "/api/v1/consultations/{number}/answer/"): ("keeper", "/api/v1/consultations/{ticket}/answer/"),
     ("post", "/api/v1/consultations/{number}/transfer/"): (
         "keeper",

@@ -169,6 +169,11 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/consultations/<str:number>/transfer/": {"number": "consultation"},
     "/api/v1/consultations/<str:number>/rating/": {"number": "consultation"},
     "/api/v1/consultations/<str:number>/convert/": {"number": "consultation"},
+    # API: 好差评 rectifications
+    "/api/v1/rectifications/<str:id>/commands/<str:command>/": {
+        "id": "rectification",
+        "command": "rectification_command",
+    },
     # Public pages
     "/consultations/<str:number>/": {"number": "consultation"},
     "/consultations/<str:number>/rating/": {"number": "consultation"},
@@ -252,6 +257,7 @@ NOT_A_PAGE: dict[str, str] = {
     "/api/v1/consultations/<str:number>/transfer/": "POST only",
     "/api/v1/consultations/<str:number>/rating/": "POST only",
     "/api/v1/consultations/<str:number>/convert/": "POST only",
+    "/api/v1/rectifications/<str:id>/commands/<str:command>/": "POST only",
 }
 
 

@@ -284,6 +284,26 @@ declare(
     group="法律咨询 Consultation",
 )
 
+# --- 好差评 (sifa.evaluation; docs/evaluation.md) ------------------------------------------------
+declare(
+    "SIFA_EVALUATION_CALLBACK_DAYS",
+    "int",
+    1,
+    "Working days, from the day after a 差评 (不满意 or 非常不满意), within which the responsible "
+    "organisation calls a named rater back (回访). No national day-count was confirmed: 1 is Sifa's "
+    'default, after implementing rules such as the "123" rule (docs/evaluation.md).',
+    group="好差评 Ratings",
+)
+declare(
+    "SIFA_EVALUATION_RECTIFY_DAYS",
+    "int",
+    15,
+    "Working days, from the day after a 差评, within which the organisation rectifies and reports "
+    "the outcome to the rater; after that `sifa escalate-rectifications` escalates it to the level "
+    "above. 15 follows the commonly cited rule; no national day-count was confirmed (docs/evaluation.md).",
+    group="好差评 Ratings",
+)
+
 # --- documents and seals (sifa.documents; docs/documents.md) -----------------------------------
 declare(
     "SIFA_SEAL_KEY_DIR",

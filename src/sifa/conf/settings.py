@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "sifa.licences",
     "sifa.directory",
     "sifa.consultation",
+    "sifa.evaluation",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",
@@ -256,10 +257,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two fields named "channel" with different choices: each enum gets its own name.
+    # Fields named "channel" (and "level") with different choices: each enum gets its own name.
     "ENUM_NAME_OVERRIDES": {
         "ConsultationChannelEnum": "sifa.consultation.models.Channel",
         "SubmissionChannelEnum": "sifa.applications.models.SubmissionChannel",
+        "RatingChannelEnum": "sifa.evaluation.models.Channel",
+        "RatingLevelEnum": "sifa.evaluation.models.Level",
+        "RatingLevelInputEnum": "sifa.evaluation.models.LEVEL_INPUTS",
     },
 }
 
@@ -282,6 +286,8 @@ SEAL_KEY_DIR: str = env("SIFA_SEAL_KEY_DIR")
 UPLOAD_MAX_BYTES: int = env("SIFA_UPLOAD_MAX_BYTES")
 LAWS_DIR: Path = env("SIFA_LAWS_DIR")
 CONSULTATION_ANSWER_DAYS: int = env("SIFA_CONSULTATION_ANSWER_DAYS")
+EVALUATION_CALLBACK_DAYS: int = env("SIFA_EVALUATION_CALLBACK_DAYS")
+EVALUATION_RECTIFY_DAYS: int = env("SIFA_EVALUATION_RECTIFY_DAYS")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 

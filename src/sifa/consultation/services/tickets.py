@@ -51,6 +51,7 @@ from sifa.consultation.models import (
 from sifa.consultation.services import routing
 from sifa.consultation.services.citations import Cited, as_list, resolve
 from sifa.consultation.services.common import audit, invalid, problem
+from sifa.consultation.signals import ticket_rated
 from sifa.core.crypto import field_cipher
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.core.masking import mask_name, mask_phone
@@ -685,6 +686,14 @@ def rate(
         subject=ticket,
         scope_path=ticket.scope_path,
         detail={"satisfaction": satisfaction, "channel": channel},
+    )
+    ticket_rated.send(
+        sender=Ticket,
+        ticket=ticket,
+        satisfaction=satisfaction,
+        channel=channel,
+        comment=comment,
+        user=user if signed_in else None,
     )
     return ticket
 

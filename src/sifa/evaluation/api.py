@@ -1,0 +1,334 @@
+"""好差评 API, included under ``/api/v1/``.
+
+* ``POST ratings/`` — the applicant of a delivered or refused application, or the asker of an
+  answered consultation (signed in): ``subject`` (application | consultation | visit | call),
+  ``number``, ``level`` (非常满意 … 非常不满意, or its key very_satisfied … very_dissatisfied),
+  ``channel``, ``comment``. Once per subject and rater (409 ``evaluation.already_rated``); someone
+  else's case is 404. Rate-limited per account.
+* ``GET ratings/?organisation=&period=YYYY-MM`` — staff: the ratings of their jurisdiction
+  (the staff member named to supervisors only); a rater: their own.
+* ``GET public/ratings/?organisation=&period=`` — anyone: counts per level, satisfaction rate,
+  rectification rate; no personal data.
+* ``GET rectifications/?status=&organisation=`` — staff in scope.
+* ``POST rectifications/{id}/commands/{callback|report|close|appeal|set_aside}/`` — ``text`` (the
+  callback note, the outcome, the appeal's evidence, the decision's reason) and, for
+  ``set_aside``, ``decision`` (set_aside | dismiss).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
+from sifa.core.api.pagination import Pagination
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses
+from sifa.evaluation import selectors, services
+from sifa.evaluation.models import LEVEL_INPUTS, Channel, Level, SubjectKind
+from sifa.organisations.scope import actor_for
+
+RATING_RATE = "20/hour"
+PUBLIC_RATE = "120/min"
+
+ORGANISATION = OpenApiParameter("organisation", OpenApiTypes.INT, description="机构ID（含其下级机构）")
+PERIOD = OpenApiParameter("period", OpenApiTypes.STR, description="统计月份 YYYY-MM，如 2026-12")
+
+
+class RatingThrottle(SimpleRateThrottle):
+    """Rating floods: 20 an hour per account (a person rates what they received, once each)."""
+
+    scope = "evaluation_rate"
+    rate = RATING_RATE
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if request.method != "POST":
+            return None
+        user = getattr(request, "user", None)
+        ident = f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class PublicThrottle(SimpleRateThrottle):
+    scope = "evaluation_public"
+    rate = PUBLIC_RATE
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def _messages(message: str) -> dict[str, str]:
+    keys = ("required", "blank", "null", "invalid", "invalid_choice", "max_length", "min_length")
+    return dict.fromkeys(keys, message)
+
+
+class ServiceRatingInput(StrictSerializer):
+    codes = {
+        "subject": "evaluation.bad_subject",
+        "number": "evaluation.bad_number",
+        "level": "evaluation.bad_level",
+        "channel": "evaluation.bad_channel",
+        "comment": "evaluation.comment_length",
+    }
+
+    subject = serializers.ChoiceField(
+        SubjectKind.choices, error_messages=_messages("评价对象应为 application、consultation、visit 或 call")
+    )
+    number = serializers.CharField(
+        max_length=50, error_messages=_messages("请填写办件编号或工单编号"), help_text="办件编号或工单编号"
+    )
+    level = serializers.ChoiceField(
+        LEVEL_INPUTS,
+        error_messages=_messages("满意度应为非常满意、满意、基本满意、不满意或非常不满意"),
+        help_text="满意度：非常满意、满意、基本满意、不满意、非常不满意（或 very_satisfied … very_dissatisfied）",
+    )
+    channel = serializers.ChoiceField(
+        Channel.choices,
+        required=False,
+        default=Channel.WEB,
+        error_messages=_messages("评价渠道不正确"),
+        help_text="评价渠道（GB/T 39046 表9）：web PC端、app 移动端、qr 二维码、window_tablet 大厅平板、window_terminal 大厅其他终端、hotline 电话、sms 短信",
+    )
+    comment = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, error_messages=_messages("文字评价不能超过500字")
+    )
+
+
+class ServiceRatingOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    subject_label = serializers.CharField()
+    number = serializers.CharField()
+    organisation = serializers.CharField(help_text="责任机构")
+    item_code = serializers.CharField(help_text="事项基本编码")
+    stage = serializers.CharField()
+    level = serializers.ChoiceField(Level.choices)
+    level_label = serializers.CharField()
+    gbt39046_code = serializers.IntegerField(help_text="GB/T 39046 满意度代码：1 非常满意 … 5 非常不满意")
+    provincial_code = serializers.IntegerField(help_text="省级好差评接口代码：1 非常不满意 … 5 非常满意")
+    channel = serializers.CharField()
+    channel_label = serializers.CharField()
+    channel_code = serializers.IntegerField(help_text="评价渠道代码 1 PC端 … 7 短信")
+    comment = serializers.CharField()
+    rater_named = serializers.BooleanField(help_text="实名评价（不显示评价人）")
+    staff_member = serializers.CharField(help_text="经办人（仅监督人员可见）")
+    set_aside = serializers.BooleanField(help_text="已被上级撤销（恶意差评），不计入统计")
+    rectification = serializers.IntegerField(allow_null=True, help_text="差评整改 id")
+    created_at = serializers.DateTimeField()
+
+
+class LevelCountOut(serializers.Serializer):
+    level = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class PublicRatingsOut(serializers.Serializer):
+    organisation = serializers.CharField()
+    period = serializers.CharField()
+    total = serializers.IntegerField()
+    levels = LevelCountOut(many=True)
+    satisfied = serializers.IntegerField(help_text="非常满意 + 满意 + 基本满意")
+    satisfaction_rate = serializers.FloatField(
+        allow_null=True, help_text="满意率 = (非常满意+满意+基本满意) ÷ 评价总数"
+    )
+    bad = serializers.IntegerField(help_text="差评（不满意 + 非常不满意）")
+    rectified = serializers.IntegerField(help_text="已整改反馈的差评")
+    rectification_rate = serializers.FloatField(allow_null=True, help_text="整改率 = 已整改反馈 ÷ 差评数")
+
+
+class RectificationOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    subject = serializers.CharField()
+    level = serializers.CharField()
+    level_label = serializers.CharField()
+    comment = serializers.CharField()
+    rater_named = serializers.BooleanField()
+    organisation = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    callback_due = serializers.DateField(allow_null=True)
+    callback_at = serializers.DateTimeField(allow_null=True)
+    callback_note = serializers.CharField()
+    due_date = serializers.DateField()
+    due_provisional = serializers.BooleanField()
+    overdue = serializers.BooleanField()
+    outcome = serializers.CharField()
+    reported_at = serializers.DateTimeField(allow_null=True)
+    appeal_evidence = serializers.CharField()
+    decision_note = serializers.CharField()
+    decided_by = serializers.CharField()
+    escalated_to = serializers.CharField()
+    escalated_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class RectificationCommandInput(StrictSerializer):
+    codes = {"text": "evaluation.text_length", "decision": "evaluation.bad_decision"}
+
+    text = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        error_messages=_messages("说明不能超过2000字"),
+        help_text="callback：回访记录；report：整改情况；appeal：申诉理由和证据；set_aside：复核意见",
+    )
+    decision = serializers.ChoiceField(
+        [("set_aside", "撤销差评"), ("dismiss", "驳回申诉")],
+        required=False,
+        error_messages=_messages("复核结论应为 set_aside（撤销差评）或 dismiss（驳回申诉）"),
+        help_text="仅 set_aside：复核结论，默认 set_aside",
+    )
+
+
+class RatingList(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [RatingThrottle]
+
+    @extend_schema(
+        operation_id="ratings_list",
+        summary="服务评价（工作人员：管辖范围内；评价人：本人的评价）",
+        parameters=[ORGANISATION, PERIOD, OpenApiParameter("page", OpenApiTypes.INT)],
+        responses={200: ServiceRatingOut(many=True), **error_responses(400, *LOGIN_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        actor = actor_for(request.user)
+        rows = selectors.ratings(
+            actor,
+            organisation=request.query_params.get("organisation"),
+            period=request.query_params.get("period"),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response([selectors.rating_out(r, actor) for r in page])
+
+    @extend_schema(
+        operation_id="ratings_create",
+        summary="评价服务（办件、法律咨询、窗口来访、热线来电；每项一次）",
+        responses={
+            201: ServiceRatingOut,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                404,
+                409,
+                429,
+                notes={
+                    404: "evaluation.not_found（不是本人的办件或咨询）",
+                    409: "evaluation.already_rated、evaluation.not_finished、consultation.not_answered",
+                },
+            ),
+        },
+    )
+    @accepts(ServiceRatingInput)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        data = body.validated()
+        rating = services.rate(
+            request.user,
+            subject=data["subject"],
+            number=data["number"],
+            level=data["level"],
+            channel=data.get("channel") or Channel.WEB,
+            comment=data.get("comment", ""),
+        )
+        return Response(selectors.rating_out(rating, actor_for(request.user)), status=status.HTTP_201_CREATED)
+
+
+class PublicRatings(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [PublicThrottle]
+
+    @extend_schema(
+        operation_id="public_ratings",
+        summary="好差评统计（公开）：各等级数量、满意率、整改率",
+        parameters=[ORGANISATION, PERIOD],
+        responses={200: PublicRatingsOut, **error_responses(400, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            selectors.public_statistics(
+                organisation=request.query_params.get("organisation"),
+                period=request.query_params.get("period"),
+            )
+        )
+
+
+class RectificationList(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="rectifications_list",
+        summary="差评整改（管辖范围内）",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(selectors.TABS), description="默认 all"),
+            ORGANISATION,
+            OpenApiParameter("page", OpenApiTypes.INT),
+        ],
+        responses={200: RectificationOut(many=True), **error_responses(400, *LOGIN_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.rectifications(
+            actor_for(request.user),
+            status=request.query_params.get("status", "all"),
+            organisation=request.query_params.get("organisation"),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response([selectors.rectification_out(r) for r in page])
+
+
+class RectificationCommand(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="rectifications_command",
+        summary="差评整改操作：回访、反馈整改情况、办结、申诉、上级复核",
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="差评整改 id"),
+            OpenApiParameter(
+                "command", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(services.COMMANDS)
+            ),
+        ],
+        responses={
+            200: RectificationOut,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={
+                    403: "evaluation.not_allowed",
+                    409: "evaluation.not_open、evaluation.callback_first、evaluation.anonymous_rater 等",
+                },
+            ),
+        },
+    )
+    @accepts(RectificationCommandInput)
+    def post(self, request: Request, id: str, command: str, *, body: RequestBody) -> Response:
+        data = body.validated()
+        rectification = services.command(
+            request.user, id, command, text_value=data.get("text", ""), decision=data.get("decision", "")
+        )
+        return Response(selectors.rectification_out(rectification))
+
+
+urlpatterns = [
+    path("ratings/", RatingList.as_view(), name="api-ratings"),
+    path("public/ratings/", PublicRatings.as_view(), name="api-public-ratings"),
+    path("rectifications/", RectificationList.as_view(), name="api-rectifications"),
+    path(
+        "rectifications/<str:id>/commands/<str:command>/",
+        RectificationCommand.as_view(),
+        name="api-rectification-command",
+    ),
+]

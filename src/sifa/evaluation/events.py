@@ -1,0 +1,60 @@
+"""The 好差评 notification texts, registered with the notifications app.
+
+``evaluation.bad_rating`` tells the supervisors of the responsible organisation that a 差评 opened a
+rectification; ``evaluation.reported`` tells the rater (with an account) what was done;
+``evaluation.escalated`` tells the supervisors of the level above that a rectification is overdue.
+"""
+
+from __future__ import annotations
+
+from sifa.notifications.events import EventTemplate, register_event
+from sifa.notifications.models import Channel
+
+_NUMBER = "ZX33010620261204000001"
+
+for _template in (
+    EventTemplate(
+        code="evaluation.bad_rating",
+        name="收到差评",
+        title="收到差评，请按期回访整改",
+        body=(
+            "{{ number }} 收到“{{ level }}”评价，已生成差评整改，请于{{ due }}前整改并向评价人反馈；"
+            "实名评价请先回访评价人。"
+        ),
+        sms="{{ number }}收到差评，请于{{ due|clip:11 }}前整改反馈。",
+        fields=("number", "level", "due"),
+        sample={"number": _NUMBER, "level": "非常不满意", "due": "2026年12月25日（暂定）"},
+        channels=(Channel.IN_APP,),
+    ),
+    EventTemplate(
+        code="evaluation.reported",
+        name="差评整改情况反馈",
+        title="您的评价已整改反馈",
+        body="您对 {{ number }} 的评价，{{ organisation }}已整改，整改情况如下：\n{{ outcome }}",
+        sms="您对{{ number }}的评价已整改：{{ outcome|clip:26 }}详见平台。",
+        fields=("number", "organisation", "outcome"),
+        sample={
+            "number": _NUMBER,
+            "organisation": "杭州市西湖区公共法律服务中心",
+            "outcome": "已对窗口工作人员进行批评教育，并优化了材料清单的说明，欢迎再次评价。",
+        },
+        channels=(Channel.IN_APP, Channel.SMS),
+    ),
+    EventTemplate(
+        code="evaluation.escalated",
+        name="差评整改逾期升级",
+        title="差评整改逾期，已升级督办",
+        body=(
+            "{{ number }} 的差评整改（{{ organisation }}负责）期限为{{ due }}，逾期未反馈，已升级至本机构督办。"
+        ),
+        sms="{{ number }}差评整改逾期，已升级督办。",
+        fields=("number", "organisation", "due"),
+        sample={
+            "number": _NUMBER,
+            "organisation": "杭州市西湖区公共法律服务中心",
+            "due": "2026年12月25日（暂定）",
+        },
+        channels=(Channel.IN_APP,),
+    ),
+):
+    register_event(_template)

@@ -1,0 +1,36 @@
+"""Evaluation commands — the only write path of 好差评. Each is atomic and audited.
+
+``ratings`` (a person rates a service once; the consultation's ratings flow in through its
+``ticket_rated`` signal), ``rectifications`` (the 整改 a 差评 opens: callback, report, close,
+appeal, set aside) and ``escalation`` (overdue rectifications go to the level above,
+``sifa escalate-rectifications``). Reads are in :mod:`sifa.evaluation.selectors`.
+"""
+
+from sifa.evaluation.services.escalation import escalate_overdue
+from sifa.evaluation.services.ratings import RATEABLE_STATUSES, rate, record_ticket_rating, ticket_kind
+from sifa.evaluation.services.rectifications import (
+    COMMANDS,
+    DECISIONS,
+    HANDLE_ROLES,
+    callback_days,
+    command,
+    date_text,
+    open_rectification,
+    rectify_days,
+)
+
+__all__ = [
+    "COMMANDS",
+    "DECISIONS",
+    "HANDLE_ROLES",
+    "RATEABLE_STATUSES",
+    "callback_days",
+    "command",
+    "date_text",
+    "escalate_overdue",
+    "open_rectification",
+    "rate",
+    "record_ticket_rating",
+    "rectify_days",
+    "ticket_kind",
+]
