@@ -80,12 +80,14 @@ LAYERS: dict[str, set[str]] = {
     "workflow": (DOMAIN - {"workflow"}) | {"laws"},
     "directory": {"core", "organisations", "mediation", "licences"},
     "consultation": BELOW_APPLICATIONS | {"laws", "applications"},
+    "complaints": BELOW_APPLICATIONS | {"applications"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation"},
     "workbench": DOMAIN | {"web", "laws", "consultation"},
     "demo": DOMAIN | {"consultation"},
-    "api": DOMAIN | {"laws", "directory", "consultation"},
-    "conf": DOMAIN | {"laws", "directory", "consultation", "web", "portal", "workbench", "demo", "api"},
+    "api": DOMAIN | {"laws", "directory", "consultation", "complaints"},
+    "conf": DOMAIN
+    | {"laws", "directory", "consultation", "complaints", "web", "portal", "workbench", "demo", "api"},
 }
 """Which apps each app may import (its own modules always). Read bottom-up: an app imports only
 the apps below it; ``conf``, ``api`` and ``demo`` are imported by nobody."""

@@ -169,6 +169,13 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/consultations/<str:number>/transfer/": {"number": "consultation"},
     "/api/v1/consultations/<str:number>/rating/": {"number": "consultation"},
     "/api/v1/consultations/<str:number>/convert/": {"number": "consultation"},
+    # API: complaints and reports (投诉举报)
+    "/api/v1/complaints/track/<str:number>/": {"number": "complaint"},
+    "/api/v1/complaints/<str:number>/": {"number": "complaint"},
+    "/api/v1/complaints/<str:number>/commands/<str:command>/": {
+        "number": "complaint",
+        "command": "complaint_command",
+    },
     # Public pages
     "/consultations/<str:number>/": {"number": "consultation"},
     "/consultations/<str:number>/rating/": {"number": "consultation"},
@@ -226,6 +233,7 @@ QUERY: dict[str, str] = {
     "/api/v1/track/<str:number>/": "code={query_code}",
     "/api/v1/mediation/roster/": "organisation={office}",
     "/api/v1/faq/": "q=律师证",
+    "/api/v1/complaints/track/<str:number>/": "code={complaint_code}",
 }
 
 UNFILLED: dict[str, str] = {}
@@ -252,6 +260,7 @@ NOT_A_PAGE: dict[str, str] = {
     "/api/v1/consultations/<str:number>/transfer/": "POST only",
     "/api/v1/consultations/<str:number>/rating/": "POST only",
     "/api/v1/consultations/<str:number>/convert/": "POST only",
+    "/api/v1/complaints/<str:number>/commands/<str:command>/": "POST only",
 }
 
 
@@ -306,6 +315,7 @@ PUBLIC = (
     "/faq/<str:faq_id>/",
     "/api/v1/faq/",
     "/api/v1/faq/<str:faq_id>/",
+    "/api/v1/complaints/track/<str:number>/",
 )
 """What anyone reaches without logging in."""
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("sifa.licences.staff_api")),
     path("", include("sifa.directory.api")),
     path("", include("sifa.consultation.api")),
+    path("", include("sifa.complaints.api")),
 ]

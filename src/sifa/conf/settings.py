@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "sifa.licences",
     "sifa.directory",
     "sifa.consultation",
+    "sifa.complaints",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",
@@ -282,6 +283,7 @@ SEAL_KEY_DIR: str = env("SIFA_SEAL_KEY_DIR")
 UPLOAD_MAX_BYTES: int = env("SIFA_UPLOAD_MAX_BYTES")
 LAWS_DIR: Path = env("SIFA_LAWS_DIR")
 CONSULTATION_ANSWER_DAYS: int = env("SIFA_CONSULTATION_ANSWER_DAYS")
+COMPLAINT_REPLY_DAYS: int = env("SIFA_COMPLAINT_REPLY_DAYS")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 
