@@ -316,6 +316,8 @@ PUBLIC = (
     "/api/v1/faq/",
     "/api/v1/faq/<str:faq_id>/",
     "/api/v1/complaints/track/<str:number>/",
+    "/complaints/new/",
+    "/complaints/track/",
 )
 """What anyone reaches without logging in."""
 
