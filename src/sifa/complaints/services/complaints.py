@@ -692,7 +692,7 @@ def reply(user: Any, number: Complaint | str, *, text: str) -> Complaint:
             scope_path=complaint.scope_path,
             related=complaint,
         )
-        _event(complaint, EventKind.SMS_SENT, note=f"短信告知办理结果（{complaint.phone_masked}）")
+        _event(complaint, EventKind.SMS_SENT, note="短信告知办理结果")
     return complaint
 
 

@@ -206,3 +206,42 @@ def test_commands_in_the_wrong_order_are_a_409(cat, people):
     command(people["county"], number, "accept")
     assert command(people["county"], number, "accept").json()["code"] == "complaints.not_submitted"
     assert command(people["county"], number, "escalate").status_code == 404
+
+
+def test_an_anonymous_complainant_who_asked_gets_the_outcome_by_sms(cat, people):
+    orgs = cat["orgs"]
+    response = client().post(
+        URL, body(orgs, anonymous=True, phone="13912345678", wants_sms=True), format="json"
+    )
+    assert response.status_code == 201, response.content
+    number = response.json()["number"]
+    assert Notification.objects.filter(
+        recipient=None, event="complaints.received", phone_masked="139****5678"
+    ).exists()
+    command(people["county"], number, "accept")
+    command(people["county"], number, "reply", text="经核查，已责成窗口统一材料清单。")
+    sms = Notification.objects.get(recipient=None, event="complaints.replied")
+    assert sms.phone_masked == "139****5678"
+    complaint = Complaint.objects.get(number=number)
+    assert complaint.events.filter(kind=EventKind.SMS_SENT).exists()
+    # The history holds no phone number, masked or not (staff, the one complained about too, read it).
+    assert not any("5678" in e.note for e in complaint.events.all())
+    tracked = client().get(f"{URL}track/{number}/", {"code": response.json()["tracking_code"]})
+    assert tracked.status_code == 200 and tracked.json()["reply"].startswith("经核查")
+
+
+def test_a_late_report_shows_the_complaint_as_overdue_above(cat, people):
+    orgs = cat["orgs"]
+    number = client().post(URL, body(orgs, anonymous=True), format="json").json()["number"]
+    deadline = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    command(people["city"], number, "supervise", instruction="请核实并报告", deadline=deadline)
+    assert client(people["city"]).get(URL, {"status": "overdue"}).json()["results"] == []
+    supervised = client(people["city"]).get(URL, {"status": "supervised"}).json()["results"]
+    assert [c["number"] for c in supervised] == [number]
+    Complaint.objects.get(number=number).supervisions.update(
+        deadline=timezone.localdate() - dt.timedelta(days=1)
+    )
+    overdue = client(people["city"]).get(URL, {"status": "overdue"}).json()["results"]
+    assert [c["number"] for c in overdue] == [number]
+    seen = client(people["city"]).get(f"{URL}{number}/").json()
+    assert seen["supervisions"][0]["overdue"] is True
