@@ -467,7 +467,7 @@ def _submit(
     _event(complaint, EventKind.ROUTED, organisation=handler, note=f"转{handler.name}办理")
     _audit(
         "complaint.submit",
-        user,
+        complainant,  # anonymous by choice: the trail does not name the account either
         organisation=handler,
         complaint=complaint,
         detail={

@@ -245,3 +245,15 @@ def test_a_late_report_shows_the_complaint_as_overdue_above(cat, people):
     assert [c["number"] for c in overdue] == [number]
     seen = client(people["city"]).get(f"{URL}{number}/").json()
     assert seen["supervisions"][0]["overdue"] is True
+
+
+def test_a_signed_in_citizen_may_complain_anonymously(cat, people):
+    response = client(people["citizen"]).post(URL, body(cat["orgs"], anonymous=True), format="json")
+    assert response.status_code == 201
+    complaint = Complaint.objects.get(number=response.json()["number"])
+    assert complaint.complainant is None and complaint.anonymous
+    assert len(response.json()["tracking_code"]) == 8  # followed like any anonymous complaint
+    assert client(people["citizen"]).get(URL).json()["results"] == []  # nothing ties it to the account
+    assert not AuditEvent.objects.filter(
+        action="complaints.complaint.submit", actor=people["citizen"]
+    ).exists()
