@@ -41,6 +41,7 @@ from sifa.applications.models import Application, ApplicationMaterial
 from sifa.catalogue import services as catalogue
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
 from sifa.catalogue.tests.conftest import build_tree
+from sifa.complaints import services as complaints
 from sifa.consultation import services as consultations
 from sifa.consultation.models import Faq
 from sifa.deadlines import db_calendar
@@ -211,6 +212,15 @@ def build() -> World:
         level="very_dissatisfied",
         comment="材料要求反复变化，多跑了一次",
     )
+    # An anonymous complaint about the 司法所's window (投诉举报), followed by its tracking code.
+    complaint = complaints.submit(
+        None,
+        kind="complaint",
+        subject_kind="service",
+        organisation=orgs["xh_town"].pk,
+        text="窗口工作人员让我来回跑了三次，每次要求的材料都不一样。",
+        anonymous=True,
+    )
     person = NaturalPerson.objects.get(user=citizen)
     company = LegalPerson.objects.get(user=demo_cases()[1].applicant)
 
@@ -245,6 +255,9 @@ def build() -> World:
         "consultation": consultation.number,
         "rectification": str(rating.rectification.pk),
         "rectification_command": "callback",
+        "complaint": complaint.complaint.number,
+        "complaint_code": complaint.tracking_code,
+        "complaint_command": "accept",
         "committee": str(committee.pk),
         "mediator": str(mediators[0].pk),
         "licence": licence.identifier,

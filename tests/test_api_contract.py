@@ -39,6 +39,7 @@ from sifa.applications.services.drafts import applicable_materials
 from sifa.catalogue import services as catalogue
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
 from sifa.catalogue.tests.conftest import build_tree
+from sifa.complaints import services as complaints
 from sifa.consultation import services as consultation
 from sifa.core.api.bodies import RequestBody
 from sifa.core.api.errors import field_errors
@@ -117,6 +118,14 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
     rating = evaluation.rate(
         case.applicant, subject="application", number=case.number, level="不满意", comment="等待时间过长"
     )
+    complaint = complaints.submit(
+        None,
+        kind="complaint",
+        subject_kind="service",
+        organisation=orgs["xh_town"].pk,
+        text="窗口工作人员让我来回跑了三次，每次要求的材料都不一样。",
+        anonymous=True,
+    ).complaint
     return {
         "users": {
             "anonymous": None,
@@ -124,6 +133,7 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
             "client": client,
             "staff": users["demo-city"],
             "keeper": users["demo-township"],
+            "supervisor": users["demo-province"],
             "admin": admin,
         },
         "entry": entry.implementation_code,
@@ -144,6 +154,7 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
             "organisation": str(orgs["zj"].pk),
             "ticket": ticket.number,
             "rectification": str(rating.rectification.pk),
+            "complaint": complaint.number,
         },
     }
 
@@ -237,6 +248,11 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("post", "/api/v1/consultations/{number}/convert/"): (
         "citizen",
         "/api/v1/consultations/{ticket}/convert/",
+    ),
+    ("post", "/api/v1/complaints/"): ("anonymous", "/api/v1/complaints/"),
+    ("post", "/api/v1/complaints/{number}/commands/{command}/"): (
+        "supervisor",
+        "/api/v1/complaints/{complaint}/commands/accept/",
     ),
     ("post", "/api/v1/organisations/{id}/document-code/"): (
         "admin",

@@ -81,13 +81,25 @@ LAYERS: dict[str, set[str]] = {
     "directory": {"core", "organisations", "mediation", "licences"},
     "consultation": BELOW_APPLICATIONS | {"laws", "applications"},
     "evaluation": BELOW_APPLICATIONS | {"applications", "consultation"},
+    "complaints": BELOW_APPLICATIONS | {"applications"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation"},
     "workbench": DOMAIN | {"web", "laws", "consultation"},
     "demo": DOMAIN | {"consultation"},
-    "api": DOMAIN | {"laws", "directory", "consultation", "evaluation"},
+    "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints"},
     "conf": DOMAIN
-    | {"laws", "directory", "consultation", "evaluation", "web", "portal", "workbench", "demo", "api"},
+    | {
+        "laws",
+        "directory",
+        "consultation",
+        "evaluation",
+        "complaints",
+        "web",
+        "portal",
+        "workbench",
+        "demo",
+        "api",
+    },
 }
 """Which apps each app may import (its own modules always). Read bottom-up: an app imports only
 the apps below it; ``conf``, ``api`` and ``demo`` are imported by nobody."""

@@ -174,6 +174,13 @@ FILL: dict[str, dict[str, str]] = {
         "id": "rectification",
         "command": "rectification_command",
     },
+    # API: complaints and reports (投诉举报)
+    "/api/v1/complaints/track/<str:number>/": {"number": "complaint"},
+    "/api/v1/complaints/<str:number>/": {"number": "complaint"},
+    "/api/v1/complaints/<str:number>/commands/<str:command>/": {
+        "number": "complaint",
+        "command": "complaint_command",
+    },
     # Public pages
     "/consultations/<str:number>/": {"number": "consultation"},
     "/consultations/<str:number>/rating/": {"number": "consultation"},
@@ -231,6 +238,7 @@ QUERY: dict[str, str] = {
     "/api/v1/track/<str:number>/": "code={query_code}",
     "/api/v1/mediation/roster/": "organisation={office}",
     "/api/v1/faq/": "q=律师证",
+    "/api/v1/complaints/track/<str:number>/": "code={complaint_code}",
 }
 
 UNFILLED: dict[str, str] = {}
@@ -258,6 +266,7 @@ NOT_A_PAGE: dict[str, str] = {
     "/api/v1/consultations/<str:number>/rating/": "POST only",
     "/api/v1/consultations/<str:number>/convert/": "POST only",
     "/api/v1/rectifications/<str:id>/commands/<str:command>/": "POST only",
+    "/api/v1/complaints/<str:number>/commands/<str:command>/": "POST only",
 }
 
 
@@ -312,6 +321,9 @@ PUBLIC = (
     "/faq/<str:faq_id>/",
     "/api/v1/faq/",
     "/api/v1/faq/<str:faq_id>/",
+    "/api/v1/complaints/track/<str:number>/",
+    "/complaints/new/",
+    "/complaints/track/",
 )
 """What anyone reaches without logging in."""
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("sifa.directory.api")),
     path("", include("sifa.consultation.api")),
     path("", include("sifa.evaluation.api")),
+    path("", include("sifa.complaints.api")),
 ]

@@ -304,6 +304,18 @@ declare(
     group="好差评 Ratings",
 )
 
+# --- complaints and reports (sifa.complaints; docs/complaints.md) -----------------------------
+declare(
+    "SIFA_COMPLAINT_REPLY_DAYS",
+    "int",
+    15,
+    "Working days within which a complaint or report must be replied to, counted from the day "
+    "after it was received; after that `sifa escalate-complaints` shows it to the level above as "
+    "overdue. 15 is Sifa's default, the rectification limit of 国办发〔2019〕51号 for 差评 "
+    "(docs/complaints.md).",
+    group="投诉举报 Complaints",
+)
+
 # --- documents and seals (sifa.documents; docs/documents.md) -----------------------------------
 declare(
     "SIFA_SEAL_KEY_DIR",

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "sifa.directory",
     "sifa.consultation",
     "sifa.evaluation",
+    "sifa.complaints",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",
@@ -288,6 +289,7 @@ LAWS_DIR: Path = env("SIFA_LAWS_DIR")
 CONSULTATION_ANSWER_DAYS: int = env("SIFA_CONSULTATION_ANSWER_DAYS")
 EVALUATION_CALLBACK_DAYS: int = env("SIFA_EVALUATION_CALLBACK_DAYS")
 EVALUATION_RECTIFY_DAYS: int = env("SIFA_EVALUATION_RECTIFY_DAYS")
+COMPLAINT_REPLY_DAYS: int = env("SIFA_COMPLAINT_REPLY_DAYS")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 

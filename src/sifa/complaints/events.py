@@ -1,0 +1,89 @@
+"""The complaints' notification texts, registered with the notifications app.
+
+``complaints.received`` and ``complaints.replied`` go to the complainant (inbox when signed in, SMS
+when they asked for it); ``complaints.submitted`` and ``complaints.supervised`` tell the handling
+organisation's supervisors; ``complaints.overdue`` tells the supervisors of the level above. None
+carries the complainant's name or number.
+"""
+
+from __future__ import annotations
+
+from sifa.notifications.events import EventTemplate, register_event
+from sifa.notifications.models import Channel
+
+_NUMBER = "TS33010620261204000001"
+
+for _template in (
+    EventTemplate(
+        code="complaints.received",
+        name="投诉举报已收到",
+        title="您的投诉举报已收到",
+        body=(
+            "您的投诉举报（编号 {{ number }}）已转{{ organisation }}办理，将于{{ due }}前答复。"
+            "{% if code %}查询码：{{ code }}，凭编号和查询码可查看办理进度和结果。{% endif %}"
+        ),
+        sms="投诉举报{{ number }}已收到，{{ due|clip:11 }}前答复。查询码{{ code|default:'见平台' }}。",
+        fields=("number", "organisation", "due"),
+        sample={
+            "number": _NUMBER,
+            "organisation": "杭州市西湖区司法局",
+            "due": "2026年12月25日",
+            "code": "K7M2Q9XP",
+        },
+        channels=(Channel.IN_APP, Channel.SMS),
+    ),
+    EventTemplate(
+        code="complaints.replied",
+        name="投诉举报已答复",
+        title="您的投诉举报已有办理结果",
+        body="您的投诉举报（编号 {{ number }}）已由{{ organisation }}答复：\n{{ reply }}",
+        sms="投诉举报{{ number }}已答复：{{ reply|clip:26 }}全文见平台。",
+        fields=("number", "organisation", "reply"),
+        sample={
+            "number": _NUMBER,
+            "organisation": "杭州市西湖区司法局",
+            "reply": "经核查，您反映的窗口工作人员态度问题属实，已对其批评教育并纳入年度考核。",
+        },
+        channels=(Channel.IN_APP, Channel.SMS),
+    ),
+    EventTemplate(
+        code="complaints.submitted",
+        name="收到投诉举报",
+        title="收到新的投诉举报",
+        body="投诉举报 {{ number }}（涉及{{ organisation }}）已转本机构办理，请于{{ due }}前答复。",
+        sms="投诉举报{{ number }}待办理，请登录工作台处理。",
+        fields=("number", "organisation", "due"),
+        sample={"number": _NUMBER, "organisation": "北山街道司法所", "due": "2026年12月25日"},
+        channels=(Channel.IN_APP,),
+    ),
+    EventTemplate(
+        code="complaints.supervised",
+        name="投诉举报被督办",
+        title="投诉举报已被上级督办",
+        body=(
+            "{{ by }}对投诉举报 {{ number }} 督办，办理期限为{{ deadline }}"
+            "{% if report %}，请按期报告办理情况{% endif %}。督办意见：{{ instruction }}"
+        ),
+        sms="投诉举报{{ number }}已被督办，请登录工作台处理。",
+        fields=("number", "by", "deadline", "instruction"),
+        sample={
+            "number": _NUMBER,
+            "by": "杭州市司法局",
+            "deadline": "2026年12月18日",
+            "report": True,
+            "instruction": "请核实情况并于期限前书面报告处理结果。",
+        },
+        channels=(Channel.IN_APP,),
+    ),
+    EventTemplate(
+        code="complaints.overdue",
+        name="投诉举报逾期",
+        title="下级办理的投诉举报已逾期",
+        body="投诉举报 {{ number }}（{{ organisation }}办理）答复期限为{{ due }}，逾期未答复，请督办。",
+        sms="投诉举报{{ number }}逾期未答复，请登录工作台督办。",
+        fields=("number", "organisation", "due"),
+        sample={"number": _NUMBER, "organisation": "杭州市西湖区司法局", "due": "2026年12月25日"},
+        channels=(Channel.IN_APP,),
+    ),
+):
+    register_event(_template)

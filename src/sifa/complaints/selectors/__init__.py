@@ -1,0 +1,244 @@
+"""Reads of 投诉举报, always scoped in SQL (``sifa.organisations.scope.scoped``). Nothing here writes.
+
+* supervisors: :func:`queue` and :func:`for_staff` (every read of the complainant's data is in the
+  access log);
+* the signed-in complainant: :func:`mine` and :func:`for_complainant`;
+* anyone holding the tracking code: :func:`by_tracking_code`.
+
+Out of scope is 404. :func:`view` opens the sealed fields for a caller a selector let through, and
+never shows who complained to the staff member complained about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from sifa.applications import query_codes
+from sifa.audit.services import record_access
+from sifa.complaints.models import OPEN_STATUSES, Complaint, EventKind, Status
+from sifa.complaints.services.complaints import HANDLER_ROLES, not_found
+from sifa.organisations.scope import Actor, actor_for, scoped
+
+NUMBER_MAX = 30
+HIDDEN = "（对被投诉人保密）"
+COMPLAINANT_EVENTS = (
+    EventKind.SUBMITTED,
+    EventKind.ROUTED,
+    EventKind.ACCEPTED,
+    EventKind.SUPERVISED,
+    EventKind.REPLIED,
+    EventKind.SMS_SENT,
+    EventKind.CLOSED,
+)
+"""What the complainant sees of the history (reports to the level above and overdue notes are
+internal supervision)."""
+
+QUEUES = {
+    "open": "办理中",
+    "overdue": "已逾期",
+    "supervised": "督办中",
+    "replied": "已答复",
+    "closed": "已办结",
+    "all": "全部",
+}
+
+
+def _status_q(key: str) -> Q:
+    today = timezone.localdate()
+    if key == "overdue":
+        return Q(status__in=OPEN_STATUSES, due_date__lt=today) | Q(
+            supervisions__requires_report=True,
+            supervisions__reported_at__isnull=True,
+            supervisions__deadline__lt=today,
+        )
+    if key == "supervised":
+        return Q(supervisions__isnull=False) & ~Q(status=Status.CLOSED)
+    if key == "replied":
+        return Q(status=Status.REPLIED)
+    if key == "closed":
+        return Q(status=Status.CLOSED)
+    if key == "all":
+        return Q()
+    return Q(status__in=OPEN_STATUSES)
+
+
+def _clean_number(number: Any) -> str:
+    number = str(number or "").strip().upper()
+    if not number or len(number) > NUMBER_MAX or not number.isalnum():
+        raise not_found()
+    return number
+
+
+def queue(actor: Actor, *, status: str = "open") -> QuerySet[Complaint]:
+    """Complaints handled in the actor's jurisdiction where they are a supervisor, oldest due first
+    (the level above sees its subtree's, so ``overdue`` is its list of overdue ones)."""
+    if not actor.is_staff_actor and not actor.is_superuser:
+        return Complaint.objects.none()
+    rows = scoped(Complaint.objects.all(), actor, roles=HANDLER_ROLES).filter(_status_q(status)).distinct()
+    return rows.select_related("organisation", "handler").order_by("due_date", "created_at", "id")
+
+
+def for_staff(user: Any, number: Any, *, purpose: str = "办理投诉举报") -> Complaint:
+    actor = actor_for(user)
+    if not actor.is_staff_actor and not actor.is_superuser:
+        raise not_found()
+    complaint = (
+        scoped(Complaint.objects.all(), actor, roles=HANDLER_ROLES)
+        .filter(number=_clean_number(number))
+        .select_related("organisation", "handler", "complainant", "staff_member", "application")
+        .first()
+    )
+    if complaint is None:
+        raise not_found()
+    if complaint.staff_member_id != user.pk:
+        record_access(
+            reader=user,
+            subject=complaint.complainant,
+            subject_ref=complaint.number,
+            object_type="complaints.Complaint",
+            purpose=purpose,
+            scope_path=complaint.scope_path,
+            actor=actor,
+            roles=HANDLER_ROLES,
+        )
+    return complaint
+
+
+def mine(user: Any) -> QuerySet[Complaint]:
+    if not getattr(user, "is_authenticated", False):
+        return Complaint.objects.none()
+    return (
+        Complaint.objects.filter(complainant_id=user.pk)
+        .select_related("organisation", "handler")
+        .order_by("-created_at", "-id")
+    )
+
+
+def for_complainant(user: Any, number: Any) -> Complaint:
+    if not getattr(user, "is_authenticated", False):
+        raise not_found()
+    complaint = (
+        Complaint.objects.filter(complainant_id=user.pk, number=_clean_number(number))
+        .select_related("organisation", "handler", "application")
+        .first()
+    )
+    if complaint is None:
+        raise not_found()
+    return complaint
+
+
+def by_tracking_code(number: Any, code: Any) -> Complaint:
+    """A complaint without an account behind it, by number and tracking code (404 on any mismatch)."""
+    number = _clean_number(number)
+    code = str(code or "").strip()
+    if not code or len(code) > 20:
+        raise not_found()
+    complaint = (
+        Complaint.objects.filter(number=number, complainant__isnull=True)
+        .select_related("organisation", "handler", "application")
+        .first()
+    )
+    if complaint is None or not query_codes.query_code_matches(code, complaint.tracking_code_digest):
+        raise not_found()
+    return complaint
+
+
+def history(complaint: Complaint, *, staff: bool) -> list[dict[str, Any]]:
+    rows = complaint.events.select_related("organisation").order_by("at", "id")
+    if not staff:
+        rows = rows.filter(kind__in=COMPLAINANT_EVENTS)
+    return [
+        {
+            "kind": e.kind,
+            "label": e.get_kind_display(),
+            "at": e.at,
+            "organisation": e.organisation.name if e.organisation else "",
+            "note": e.note,
+        }
+        for e in rows
+    ]
+
+
+def summary(complaint: Complaint, viewer: Any = None) -> dict[str, Any]:
+    hidden = viewer is not None and complaint.staff_member_id == getattr(viewer, "pk", None)
+    return {
+        "number": complaint.number,
+        "kind": complaint.kind,
+        "kind_label": complaint.get_kind_display(),
+        "subject_kind": complaint.subject_kind,
+        "subject_label": complaint.get_subject_kind_display(),
+        "organisation": complaint.organisation.name,
+        "handler": complaint.handler.name,
+        "status": complaint.status,
+        "status_label": complaint.get_status_display(),
+        "due_date": complaint.due_date,
+        "overdue": complaint.is_overdue,
+        "anonymous": complaint.anonymous,
+        "name_masked": HIDDEN if hidden else complaint.name_masked,
+        "phone_masked": HIDDEN if hidden else complaint.phone_masked,
+        "received_at": complaint.created_at,
+    }
+
+
+def view(complaint: Complaint, *, viewer: Any = None, staff: bool = False) -> dict[str, Any]:
+    """What the complainant (``staff=False``) or a supervisor in scope sees. To the staff member
+    complained about, the complainant's name, number and account are never shown."""
+    data: dict[str, Any] = {
+        **summary(complaint),
+        "case_number": complaint.application.number if complaint.application_id else "",
+        "due_provisional": complaint.due_provisional,
+        "text": complaint.reveal_text(),
+        "reply": complaint.reveal_reply() if complaint.reply_enc else "",
+        "replied_at": complaint.replied_at,
+        "closed_at": complaint.closed_at,
+        "history": history(complaint, staff=staff),
+    }
+    if staff:
+        hidden = viewer is not None and complaint.staff_member_id == viewer.pk
+        data.update(
+            {
+                "name": HIDDEN if hidden else complaint.reveal_name(),
+                "phone": HIDDEN if hidden else complaint.reveal_phone(),
+                "name_masked": HIDDEN if hidden else complaint.name_masked,
+                "phone_masked": HIDDEN if hidden else complaint.phone_masked,
+                "complainant_signed_in": None if hidden else complaint.complainant_id is not None,
+                "staff_member": complaint.staff_member.display_name if complaint.staff_member_id else "",
+                "overdue_marked_at": complaint.overdue_at,
+                "supervisions": [
+                    {
+                        "organisation": s.organisation.name,
+                        "instruction": s.instruction,
+                        "deadline": s.deadline,
+                        "requires_report": s.requires_report,
+                        "report": s.report,
+                        "reported_at": s.reported_at,
+                        "overdue": s.is_overdue,
+                    }
+                    for s in complaint.supervisions.select_related("organisation").order_by(
+                        "created_at", "id"
+                    )
+                ],
+            }
+        )
+    return data
+
+
+def can_work_queue(actor: Actor) -> bool:
+    return actor.is_superuser or actor.has_role(*HANDLER_ROLES)
+
+
+__all__ = [
+    "QUEUES",
+    "by_tracking_code",
+    "can_work_queue",
+    "for_complainant",
+    "for_staff",
+    "history",
+    "mine",
+    "queue",
+    "summary",
+    "view",
+]

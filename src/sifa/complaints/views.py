@@ -1,0 +1,154 @@
+"""Public 投诉举报 pages, mounted at the site root: ``path("", include("sifa.complaints.urls"))``.
+
+Server-rendered on the portal's base template; every page works without JavaScript (plain form
+posts). The pages only call :mod:`sifa.complaints.services` and :mod:`sifa.complaints.selectors`:
+
+* ``/complaints/new/`` — the form: named or anonymous, about a case (办件编号), a service or a
+  staff member's conduct (the organisation by its full name). A hidden token generated with the
+  form is the idempotency key, so a double submit files one complaint;
+* ``/complaints/new/done/`` — number, handling organisation, due date and, when no account is
+  behind it, the tracking code (查询码) — once: kept in the session for this one view;
+* ``/complaints/track/`` — progress and outcome by number and tracking code (a POST, so the code
+  stays out of addresses and logs; per-address limit of the API's ``TrackingThrottle``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from sifa.complaints import selectors, services
+from sifa.complaints.api import TrackingThrottle
+from sifa.complaints.models import Kind, SubjectKind
+from sifa.core.errors import ServiceError
+from sifa.organisations.models import Organisation
+
+SESSION_DONE = "complaint_submitted"
+FIELDS = ("kind", "subject_kind", "case_number", "organisation", "staff_member", "text", "name", "phone")
+NOT_FOUND_MESSAGE = "投诉编号或查询码不正确，请核对后重新输入"
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    response = render(request, template, {"nav": "complaints", **context}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _summary(errors: dict[str, str]) -> list[dict[str, str]]:
+    return [{"href": f"#f-{name}", "message": message} for name, message in errors.items()]
+
+
+def _organisation(name: str, errors: dict[str, str]) -> int | None:
+    if not name:
+        return None
+    ids = list(Organisation.objects.filter(is_active=True, name=name[:100]).values_list("pk", flat=True)[:2])
+    if not ids:
+        errors["organisation"] = "未找到该机构，请填写机构全称，如“北山街道司法所”"
+    elif len(ids) > 1:
+        errors["organisation"] = "有多个同名机构，请填写办件编号，或在名称前加上所在市、县（区）"
+    return ids[0] if len(ids) == 1 else None
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def new(request: HttpRequest) -> HttpResponse:
+    signed_in = bool(request.user.is_authenticated)
+    context: dict[str, Any] = {
+        "kinds": Kind.choices,
+        "subjects": SubjectKind.choices,
+        "signed_in": signed_in,
+        "reply_days": services.reply_days(),
+        "data": {"kind": Kind.COMPLAINT, "subject_kind": SubjectKind.SERVICE, "anonymous": not signed_in},
+        "errors": {},
+        "summary": [],
+        "token": uuid.uuid4().hex,
+    }
+    if request.method != "POST":
+        return _render(request, "complaints/new.html", context)
+    data = {name: request.POST.get(name, "").strip() for name in FIELDS}
+    data["anonymous"] = request.POST.get("anonymous") == "on"
+    data["wants_sms"] = request.POST.get("wants_sms") == "on"
+    token = request.POST.get("token", "")[:64] or uuid.uuid4().hex
+    context.update(data=data, token=token)
+    errors: dict[str, str] = {}
+    organisation = None if data["case_number"] else _organisation(data["organisation"], errors)
+    if errors:
+        context.update(errors=errors, summary=_summary(errors))
+        return _render(request, "complaints/new.html", context, status=400)
+    try:
+        done = services.submit(
+            request.user,
+            kind=data["kind"],
+            subject_kind=data["subject_kind"],
+            text=data["text"],
+            case_number=data["case_number"],
+            organisation=organisation,
+            staff_member=data["staff_member"],
+            name=data["name"],
+            phone=data["phone"],
+            anonymous=data["anonymous"],
+            wants_sms=data["wants_sms"],
+            idempotency_key=f"web-{token}",
+        )
+    except ServiceError as exc:
+        for problem in exc.errors or [{"field": "text", "message": exc.message}]:
+            field = problem.get("field") or "text"
+            errors.setdefault(field if field in (*FIELDS, "wants_sms") else "text", problem["message"])
+        context.update(errors=errors, summary=_summary(errors))
+        return _render(request, "complaints/new.html", context, status=exc.status)
+    complaint = done.complaint
+    request.session[SESSION_DONE] = {
+        "number": complaint.number,
+        "handler": complaint.handler.name,
+        "due": services.due_text(complaint),
+        "code": done.tracking_code,
+        "signed_in": complaint.complainant_id is not None,
+    }
+    return redirect("complaints-done")
+
+
+@never_cache
+@require_safe
+def done(request: HttpRequest) -> HttpResponse:
+    submitted = request.session.get(SESSION_DONE)
+    if not submitted:
+        return redirect("complaints-new")
+    shown = dict(submitted)
+    if submitted.get("code"):  # shown once: a reload no longer has it
+        request.session[SESSION_DONE] = {**submitted, "code": ""}
+    return _render(request, "complaints/done.html", {"submitted": shown})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {"number": request.GET.get("number", "")[:30], "errors": {}, "summary": []}
+    if request.method != "POST":
+        return _render(request, "complaints/track.html", context)
+    number = request.POST.get("number", "").strip().upper()[:30]
+    code = request.POST.get("code", "").strip().upper()
+    context["number"] = number
+    if not TrackingThrottle().allow_request(request, None):
+        errors = {"number": "查询过于频繁，请一分钟后再试"}
+        context.update(errors=errors, summary=_summary(errors))
+        return _render(request, "complaints/track.html", context, status=429)
+    errors = {}
+    if not number:
+        errors["number"] = "请输入投诉编号"
+    if not code:
+        errors["code"] = "请输入查询码"
+    if errors:
+        context.update(errors=errors, summary=_summary(errors))
+        return _render(request, "complaints/track.html", context, status=400)
+    try:
+        complaint = selectors.by_tracking_code(number, code)
+    except ServiceError:
+        errors = {"number": NOT_FOUND_MESSAGE}
+        context.update(errors=errors, summary=_summary(errors))
+        return _render(request, "complaints/track.html", context, status=404)
+    return _render(request, "complaints/progress.html", {"complaint": selectors.view(complaint)})

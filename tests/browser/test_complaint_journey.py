@@ -1,0 +1,81 @@
+"""投诉举报 in real Chromium: an anonymous person complains about a 司法所's window (the error summary
+first), gets the number and the tracking code once, follows the complaint with them; the county
+bureau's supervisor accepts and replies (through the services); the person reads the outcome with
+the same code. axe-core must find nothing and no page may scroll sideways at 375 px.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sifa.complaints import services
+from sifa.complaints.models import Complaint
+from sifa.organisations.models import Role
+
+pytestmark = pytest.mark.browser
+
+TEXT = "12月1日上午在北山街道司法所窗口办理调解申请，工作人员让我来回跑了三次，每次要求的材料都不一样。"
+REPLY = "经核查情况属实，已统一窗口材料清单，并对相关工作人员进行批评教育。感谢您的监督。"
+
+
+@pytest.fixture
+def world(transactional_db):
+    from sifa.catalogue.tests.conftest import build_tree
+    from sifa.deadlines.services import seed_calendar
+    from sifa.testing import staff
+
+    orgs = build_tree()
+    seed_calendar(2025, 2026)
+    return {"orgs": orgs, "supervisor": staff("xh-supervisor", orgs["xh"], Role.SUPERVISOR)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_complaint_followed_by_its_tracking_code(world, live_server, browser_page, check_page):
+    page, base = browser_page, live_server.url
+    page.goto(f"{base}/complaints/new/")
+    check_page(page, "complaint-new", shots=False)
+
+    # Nothing written: the summary names the problem and its link takes the keyboard there.
+    page.get_by_role("button", name="提交投诉举报").click()
+    summary = page.locator(".sifa-error-summary")
+    assert summary.is_visible()
+    check_page(page, "complaint-new-errors", shots=False)
+
+    page.get_by_label("被投诉举报的机构").fill("北山街道司法所")
+    page.get_by_label("事实和诉求").fill(TEXT)
+    assert page.get_by_label("匿名投诉举报（不留姓名，凭查询码查询）").is_checked()
+    page.get_by_role("button", name="提交投诉举报").click()
+    page.wait_for_url(f"{base}/complaints/new/done/")
+    assert page.get_by_role("heading", name="投诉举报已提交").is_visible()
+    number = page.locator(".sifa-panel__number").inner_text().strip()
+    code = page.locator("[data-tracking-code]").inner_text().strip()
+    assert number.startswith("TS330106") and len(code) == 8
+    check_page(page, "complaint-done", shots=False)
+    page.reload()
+    assert page.locator("[data-tracking-code]").count() == 0  # shown once
+
+    complaint = Complaint.objects.get(number=number)
+    assert complaint.complainant is None and complaint.handler == world["orgs"]["xh"]
+
+    page.get_by_role("link", name="查询办理进度").first.click()
+    page.get_by_label("投诉编号").fill(number)
+    page.get_by_label("查询码").fill("WRONG234")
+    page.get_by_role("button", name="查询").click()
+    assert page.locator(".sifa-error-summary").is_visible()
+    check_page(page, "complaint-track-error", shots=False)
+    page.get_by_label("投诉编号").fill(number)
+    page.get_by_label("查询码").fill(code.lower())
+    page.get_by_role("button", name="查询").click()
+    assert page.locator("[data-status]").inner_text() == "待受理"
+    check_page(page, "complaint-progress", shots=False)
+
+    services.accept(world["supervisor"], number)
+    services.reply(world["supervisor"], number, text=REPLY)
+
+    page.goto(f"{base}/complaints/track/")
+    page.get_by_label("投诉编号").fill(number)
+    page.get_by_label("查询码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    assert page.locator("[data-status]").inner_text() == "已答复"
+    assert page.get_by_text(REPLY).is_visible()
+    check_page(page, "complaint-progress-replied", shots=False)
