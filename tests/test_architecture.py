@@ -84,7 +84,7 @@ LAYERS: dict[str, set[str]] = {
     "complaints": BELOW_APPLICATIONS | {"applications"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation"},
-    "workbench": DOMAIN | {"web", "laws", "consultation"},
+    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
     "demo": DOMAIN | {"consultation"},
     "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints"},
     "conf": DOMAIN

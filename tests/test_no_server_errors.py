@@ -154,6 +154,8 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
     "/workbench/mediation/<int:office_id>/": {"office_id": "office"},
     "/workbench/consultations/<str:number>/": {"number": "consultation"},
+    "/workbench/rectifications/<int:rectification_id>/": {"rectification_id": "rectification"},
+    "/workbench/complaints/<str:number>/": {"number": "complaint"},
     "/workbench/calendar/notices/<str:notice_id>/": {"notice_id": "notice"},
     "/workbench/calendar/notices/<str:notice_id>/edit/": {"notice_id": "notice"},
     "/workbench/calendar/notices/<str:notice_id>/publish/": {"notice_id": "notice"},

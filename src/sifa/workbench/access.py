@@ -17,9 +17,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from sifa.accounts.models import AccountKind
+from sifa.complaints.selectors import can_work_queue as can_handle_complaints
 from sifa.consultation.selectors import can_work_queue
 from sifa.consultation.services import CURATOR_ROLES
 from sifa.deadlines.notices import can_manage_calendar
+from sifa.evaluation.services import HANDLE_ROLES as RECTIFY_ROLES
 from sifa.mediation.services import ROSTER_ROLES
 from sifa.notifications.selectors import MONITOR_ROLES
 from sifa.organisations.models import Role
@@ -78,6 +80,10 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("window", "窗口受理", "workbench-window"))
     if can_work_queue(actor):
         items.append(MenuItem("consultations", "法律咨询", "workbench-consultations"))
+    if actor.is_superuser or actor.has_role(*RECTIFY_ROLES):
+        items.append(MenuItem("rectifications", "差评整改", "workbench-rectifications"))
+    if can_handle_complaints(actor):
+        items.append(MenuItem("complaints", "投诉举报", "workbench-complaints"))
     if actor.is_superuser or actor.has_role(Role.CONSULTANT, Role.WINDOW_CLERK):
         items.append(MenuItem("consultation-new", "登记来电/来访", "workbench-consultation-new"))
     if can_monitor_deliveries(actor):

@@ -5,11 +5,13 @@ from django.urls import path
 from sifa.workbench.views import (
     calendar,
     case,
+    complaint,
     consultation,
     faq,
     licences,
     mediation,
     monitor,
+    rectification,
     window,
     worklist,
 )
@@ -46,6 +48,15 @@ urlpatterns = [
     path("consultations/", consultation.queue_view, name="workbench-consultations"),
     path("consultations/new/", consultation.new_view, name="workbench-consultation-new"),
     path("consultations/<str:number>/", consultation.ticket_view, name="workbench-consultation"),
+    # 好差评: the rectifications of 差评; 投诉举报: the complaints handled by supervisors
+    path("rectifications/", rectification.queue_view, name="workbench-rectifications"),
+    path(
+        "rectifications/<int:rectification_id>/",
+        rectification.detail_view,
+        name="workbench-rectification",
+    ),
+    path("complaints/", complaint.queue_view, name="workbench-complaints"),
+    path("complaints/<str:number>/", complaint.detail_view, name="workbench-complaint"),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(
