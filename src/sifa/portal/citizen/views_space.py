@@ -160,6 +160,7 @@ def application_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 RATING_FIELDS = {"level": "f-level", "comment": "f-comment"}
+NO_LEVEL = "请选择您对本次服务的满意程度"
 
 
 @never_cache
@@ -189,6 +190,8 @@ def rate_application(request: HttpRequest, ref: str) -> HttpResponse:
             messages.info(request, exc.message)
             return redirect("citizen-application", ref=ref_of(app))
         problems = exc.errors or [{"field": "level", "message": exc.message}]
+        if not level.strip():  # nothing chosen: say what to do rather than what is allowed
+            problems = [{**e, "message": NO_LEVEL} if e.get("field") == "level" else e for e in problems]
         errors = [
             {"href": "#" + RATING_FIELDS.get(e.get("field", ""), "f-level"), "message": e.get("message", "")}
             for e in problems

@@ -89,7 +89,7 @@ def test_a_bad_level_is_400_with_the_error_summary(client, orgs, people):  # noq
 
     missing = _rate(client, app)
     assert missing.status_code == 400
-    assert 'href="#f-level"' in missing.content.decode()
+    assert '<a href="#f-level">请选择您对本次服务的满意程度</a>' in missing.content.decode()
 
 
 def test_a_bad_rating_shows_the_rectification_with_its_due_date(client, orgs, people):  # noqa: F811
