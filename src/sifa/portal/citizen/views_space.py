@@ -24,7 +24,7 @@ from sifa.applications.services.drafts import PRE_ACCEPTANCE
 from sifa.applications.uploads import attachment_response
 from sifa.audit.selectors import my_access_log
 from sifa.consultation import selectors as consultations
-from sifa.core.errors import ServiceError
+from sifa.core.errors import NotFound, ServiceError
 from sifa.core.masking import mask_name
 from sifa.evaluation import selectors as evaluation
 from sifa.evaluation import services as evaluation_services
@@ -172,9 +172,9 @@ def rate_application(request: HttpRequest, ref: str) -> HttpResponse:
     finished goes back to the case page with the reason."""
     app = my_application(request, ref)
     level, comment = request.POST.get("level", ""), request.POST.get("comment", "").strip()
+    if not app.number or app.applicant_id != request.user.pk:  # a draft, or the agent's view of it
+        raise NotFound("未找到可评价的办件或咨询", code="evaluation.not_found")
     try:
-        if not app.number or app.applicant_id != request.user.pk:
-            raise ServiceError("evaluation.not_found", "未找到可评价的办件或咨询", status=404)
         rating = evaluation_services.rate(
             request.user,
             subject=SubjectKind.APPLICATION,
@@ -184,9 +184,9 @@ def rate_application(request: HttpRequest, ref: str) -> HttpResponse:
             channel=RatingChannel.WEB,
         )
     except ServiceError as exc:
-        if exc.status != 400:
-            if exc.status == 404:
-                raise
+        if exc.status == 404:
+            raise
+        if exc.status != 400:  # already rated, or not finished yet
             messages.info(request, exc.message)
             return redirect("citizen-application", ref=ref_of(app))
         problems = exc.errors or [{"field": "level", "message": exc.message}]
