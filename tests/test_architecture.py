@@ -83,7 +83,7 @@ LAYERS: dict[str, set[str]] = {
     "evaluation": BELOW_APPLICATIONS | {"applications", "consultation"},
     "complaints": BELOW_APPLICATIONS | {"applications"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
-    "portal": DOMAIN | {"web", "laws", "consultation"},
+    "portal": DOMAIN | {"web", "laws", "consultation", "evaluation"},
     "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
     "demo": DOMAIN | {"consultation"},
     "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints"},

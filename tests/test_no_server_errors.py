@@ -210,6 +210,7 @@ FILL: dict[str, dict[str, str]] = {
     "/me/applications/<str:ref>/": {"ref": "case"},
     "/me/applications/<str:ref>/correction/": {"ref": "pending"},
     "/me/applications/<str:ref>/withdraw/": {"ref": "pending"},
+    "/me/applications/<str:ref>/rating/": {"ref": "case"},
     "/me/applications/<str:ref>/materials/<str:material_id>/file/": {
         "ref": "case",
         "material_id": "case_material",
@@ -254,6 +255,7 @@ NOT_A_PAGE: dict[str, str] = {
     "/admin/(?P<url>.*)$": "the admin's catch-all: an unknown admin address is a 404",
     "/admin/r/<path:content_type_id>/<path:object_id>/": "“view on site”: audit events have no public page",
     "/me/messages/<str:public_id>/read/": "POST only (marks a message read)",
+    "/me/applications/<str:ref>/rating/": "POST only (rates a finished case, 好差评)",
     "/me/applications/<str:ref>/correction/": "needs a case waiting for the applicant's correction",
     "/workbench/deliveries/<str:public_id>/resend/": "POST only (resends)",
     "/workbench/calendar/notices/<str:notice_id>/publish/": "POST only (publishes)",

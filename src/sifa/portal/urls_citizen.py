@@ -26,6 +26,7 @@ urlpatterns = [
     path("me/applications/<str:ref>/", views_space.application_detail, name="citizen-application"),
     path("me/applications/<str:ref>/correction/", views_correction.correction, name="citizen-correction"),
     path("me/applications/<str:ref>/withdraw/", views_space.withdraw, name="citizen-withdraw"),
+    path("me/applications/<str:ref>/rating/", views_space.rate_application, name="citizen-rate"),
     path(
         "me/applications/<str:ref>/materials/<str:material_id>/file/",
         views_space.material_file,

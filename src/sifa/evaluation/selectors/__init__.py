@@ -5,6 +5,8 @@ which are counts only.
   rating names is shown to supervisors only (:func:`rating_out`); the rater is never named, only
   whether the rating is named (实名) — 评价人信息保护.
 * :func:`rectifications` — staff: the rectifications of their jurisdiction, by tab (:data:`TABS`).
+* :func:`my_rating` — a rater: their own rating of one service (with its rectification), for the
+  citizen's case page.
 * :func:`public_statistics` — anyone: counts per level, satisfaction rate and rectification rate
   of an organisation's subtree (or the whole platform) for a month; ratings set aside are not
   counted.
@@ -134,6 +136,37 @@ def rating_out(rating: Rating, actor: Actor) -> dict[str, Any]:
         "set_aside": rating.set_aside,
         "rectification": getattr(getattr(rating, "rectification", None), "pk", None),
         "created_at": rating.created_at,
+    }
+
+
+def my_rating(user: Any, *, subject: str, number: str) -> Rating | None:
+    """The caller's own rating of one service and its rectification, or None (anonymous: None)."""
+    if not getattr(user, "is_authenticated", False) or not number:
+        return None
+    return (
+        Rating.objects.filter(subject_kind=subject, number=number, rater_id=user.pk)
+        .select_related("rectification")
+        .first()
+    )
+
+
+def my_rectification_out(rating: Rating) -> dict[str, Any] | None:
+    """What the rater is told of the rectification their 差评 opened: status, due date, the
+    callback and the reported outcome — never who handles it."""
+    rectification = getattr(rating, "rectification", None)
+    if rectification is None:
+        return None
+    return {
+        "status": rectification.status,
+        "status_label": rectification.get_status_display(),
+        "due_date": rectification.due_date,
+        "due_provisional": rectification.due_provisional,
+        "overdue": rectification.is_overdue,
+        "callback_due": rectification.callback_due,
+        "callback_at": rectification.callback_at,
+        "outcome": rectification.outcome if rectification.reported_at else "",
+        "reported_at": rectification.reported_at,
+        "created_at": rectification.created_at,
     }
 
 

@@ -24,7 +24,12 @@ from sifa.applications.services.drafts import PRE_ACCEPTANCE
 from sifa.applications.uploads import attachment_response
 from sifa.audit.selectors import my_access_log
 from sifa.consultation import selectors as consultations
+from sifa.core.errors import NotFound, ServiceError
 from sifa.core.masking import mask_name
+from sifa.evaluation import selectors as evaluation
+from sifa.evaluation import services as evaluation_services
+from sifa.evaluation.models import Channel as RatingChannel
+from sifa.evaluation.models import Level, SubjectKind
 from sifa.licences.selectors import my_licences
 from sifa.notifications import services as notification_services
 from sifa.notifications.selectors import my_messages
@@ -102,11 +107,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return page(request, "portal/citizen/me_dashboard.html", context)
 
 
-@never_cache
-@require_safe
-@applicant_required
-def application_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    app = my_application(request, ref)
+def rating_context(user: Any, app: Application) -> dict[str, Any]:
+    """好差评 on the case page: the applicant's own rating (and the rectification a 差评 opened), or
+    whether they may rate it now (delivered or refused, once; an agent does not rate)."""
+    rating = (
+        evaluation.my_rating(user, subject=SubjectKind.APPLICATION, number=app.number) if app.number else None
+    )
+    return {
+        "rating": rating,
+        "rectification": evaluation.my_rectification_out(rating) if rating else None,
+        "can_rate": rating is None
+        and app.applicant_id == user.pk
+        and app.status in evaluation_services.RATEABLE_STATUSES,
+        "levels": Level.choices,
+    }
+
+
+def _detail(
+    request: HttpRequest, app: Application, rating_form: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     may_act = agent_may_act(request.user, app)
     context = {
         "title": f"办件 {app.number or '草稿'}",
@@ -127,8 +146,64 @@ def application_detail(request: HttpRequest, ref: str) -> HttpResponse:
         if app.number
         else [],
         "section": "applications",
+        **rating_context(request.user, app),
+        "rating_form": rating_form or {"errors": [], "level": "", "comment": ""},
     }
-    return page(request, "portal/citizen/me_application.html", context)
+    return page(request, "portal/citizen/me_application.html", context, status=status)
+
+
+@never_cache
+@require_safe
+@applicant_required
+def application_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    return _detail(request, my_application(request, ref))
+
+
+RATING_FIELDS = {"level": "f-level", "comment": "f-comment"}
+NO_LEVEL = "请选择您对本次服务的满意程度"
+
+
+@never_cache
+@require_POST
+@applicant_required
+def rate_application(request: HttpRequest, ref: str) -> HttpResponse:
+    """评价本次服务: the applicant rates a delivered or refused case once (channel PC端/网站). Bad
+    input is the case page again with the error summary (400); a case already rated or not yet
+    finished goes back to the case page with the reason."""
+    app = my_application(request, ref)
+    level, comment = request.POST.get("level", ""), request.POST.get("comment", "").strip()
+    if not app.number or app.applicant_id != request.user.pk:  # a draft, or the agent's view of it
+        raise NotFound("未找到可评价的办件或咨询", code="evaluation.not_found")
+    try:
+        rating = evaluation_services.rate(
+            request.user,
+            subject=SubjectKind.APPLICATION,
+            number=app.number,
+            level=level,
+            comment=comment,
+            channel=RatingChannel.WEB,
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        if exc.status != 400:  # already rated, or not finished yet
+            messages.info(request, exc.message)
+            return redirect("citizen-application", ref=ref_of(app))
+        problems = exc.errors or [{"field": "level", "message": exc.message}]
+        if not level.strip():  # nothing chosen: say what to do rather than what is allowed
+            problems = [{**e, "message": NO_LEVEL} if e.get("field") == "level" else e for e in problems]
+        errors = [
+            {"href": "#" + RATING_FIELDS.get(e.get("field", ""), "f-level"), "message": e.get("message", "")}
+            for e in problems
+        ]
+        by_field = {e.get("field", "level"): e.get("message", "") for e in problems}
+        form = {"errors": errors, "by_field": by_field, "level": level, "comment": comment}
+        return _detail(request, app, rating_form=form, status=400)
+    if rating.is_bad:
+        messages.success(request, "感谢您的评价。我们已对您反映的问题启动整改，整改情况将告知您。")
+    else:
+        messages.success(request, "感谢您的评价。")
+    return redirect("citizen-application", ref=ref_of(app))
 
 
 @never_cache
