@@ -227,6 +227,11 @@ class Application(models.Model):
     closed_at = models.DateTimeField(
         "办结时间", null=True, blank=True, help_text="GB/T 39046 表8 办结时间：结果送达、不予受理或撤回的时间"
     )
+    is_mock = models.BooleanField(
+        "模拟办件",
+        default=False,
+        help_text="督查人员提交的模拟办件（暗访）：照常办理，但不计入任何统计、绩效和好差评；办结前只有督查人员可见此标记",
+    )
     row_version = models.PositiveIntegerField(
         "版本号",
         default=0,
