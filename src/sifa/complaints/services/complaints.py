@@ -147,6 +147,16 @@ def link_of(complaint: Complaint) -> str:
     return f"/complaints/track/?number={complaint.number}"
 
 
+def my_link(complaint: Complaint) -> str:
+    """The signed-in complainant's page of the complaint in 我的空间 (我的投诉)."""
+    return f"/me/complaints/{complaint.number}/"
+
+
+def staff_link(complaint: Complaint) -> str:
+    """The workbench page of the complaint, where the supervisors told of it handle it."""
+    return f"/workbench/complaints/{complaint.number}/"
+
+
 def supervisors_of(organisation: Organisation) -> list[User]:
     rows = (
         Membership.objects.filter(organisation=organisation, role=Role.SUPERVISOR, user__is_active=True)
@@ -486,7 +496,14 @@ def _submit(
     }
     if complainant is not None:
         channels = [NotifyChannel.IN_APP, *([NotifyChannel.SMS] if wants_sms else [])]
-        notify(complainant, "complaints.received", context, channels=channels, related=complaint)
+        notify(
+            complainant,
+            "complaints.received",
+            context,
+            channels=channels,
+            related=complaint,
+            link=my_link(complaint),
+        )
     elif phone and wants_sms:
         notify_phone(phone, "complaints.received", context, scope_path=handler.path, related=complaint)
     staff_context = {"number": complaint.number, "organisation": target.name, "due": due_text(complaint)}
@@ -498,7 +515,7 @@ def _submit(
                 staff_context,
                 channels=[NotifyChannel.IN_APP],
                 related=complaint,
-                link=f"/api/v1/complaints/{complaint.number}/",
+                link=staff_link(complaint),
             )
     return Submitted(complaint, code)
 
@@ -609,6 +626,7 @@ def supervise(
                 context,
                 channels=[NotifyChannel.IN_APP],
                 related=complaint,
+                link=staff_link(complaint),
             )
     return supervision
 
@@ -681,7 +699,14 @@ def reply(user: Any, number: Complaint | str, *, text: str) -> Complaint:
     context = {"number": complaint.number, "organisation": organisation.name, "reply": text}
     if complaint.complainant_id is not None:
         channels = [NotifyChannel.IN_APP, *([NotifyChannel.SMS] if complaint.wants_sms else [])]
-        notify(complaint.complainant, "complaints.replied", context, channels=channels, related=complaint)
+        notify(
+            complaint.complainant,
+            "complaints.replied",
+            context,
+            channels=channels,
+            related=complaint,
+            link=my_link(complaint),
+        )
         if complaint.wants_sms and complaint.complainant.phone_enc:
             _event(complaint, EventKind.SMS_SENT, note="短信告知办理结果")
     elif complaint.phone_enc and complaint.wants_sms:

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from sifa.complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent, EventKind
-from sifa.complaints.services.complaints import _audit, due_text, level_above, supervisors_of
+from sifa.complaints.services.complaints import _audit, due_text, level_above, staff_link, supervisors_of
 from sifa.notifications.models import Channel as NotifyChannel
 from sifa.notifications.services import notify
 
@@ -67,4 +67,11 @@ def _mark(complaint: Complaint) -> None:
     context = {"number": complaint.number, "organisation": complaint.handler.name, "due": due_text(complaint)}
     for user in supervisors_of(above):
         if user.pk != complaint.staff_member_id:
-            notify(user, "complaints.overdue", context, channels=[NotifyChannel.IN_APP], related=complaint)
+            notify(
+                user,
+                "complaints.overdue",
+                context,
+                channels=[NotifyChannel.IN_APP],
+                related=complaint,
+                link=staff_link(complaint),
+            )

@@ -257,3 +257,26 @@ def test_a_signed_in_citizen_may_complain_anonymously(cat, people):
     assert not AuditEvent.objects.filter(
         action="complaints.complaint.submit", actor=people["citizen"]
     ).exists()
+
+
+def test_the_notifications_link_to_the_workbench_and_to_my_space(cat, people):
+    orgs = cat["orgs"]
+    number = client(people["citizen"]).post(URL, body(orgs), format="json").json()["number"]
+    staff_page = f"/workbench/complaints/{number}/"
+    received = Notification.objects.get(recipient=people["citizen"], event="complaints.received")
+    assert received.link == f"/me/complaints/{number}/"
+    assert (
+        Notification.objects.get(recipient=people["county"], event="complaints.submitted").link == staff_page
+    )
+    deadline = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    command(people["city"], number, "supervise", instruction="请核实并报告处理结果", deadline=deadline)
+    assert (
+        Notification.objects.get(recipient=people["county"], event="complaints.supervised").link == staff_page
+    )
+    complaint = Complaint.objects.get(number=number)
+    services.escalate_overdue(complaint.due_date + dt.timedelta(days=1))
+    assert Notification.objects.get(recipient=people["city"], event="complaints.overdue").link == staff_page
+    command(people["county"], number, "accept")
+    command(people["county"], number, "reply", text="经核查情况属实，已整改并向投诉人说明。")
+    replied = Notification.objects.get(recipient=people["citizen"], event="complaints.replied")
+    assert replied.link == f"/me/complaints/{number}/"

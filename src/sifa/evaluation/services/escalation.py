@@ -18,7 +18,7 @@ from django.utils import timezone
 from sifa.consultation.services import escalation_target
 from sifa.evaluation.models import Rectification, RectificationStatus
 from sifa.evaluation.services.common import audit
-from sifa.evaluation.services.rectifications import TOLD_ROLES, _members, date_text
+from sifa.evaluation.services.rectifications import TOLD_ROLES, _members, date_text, workbench_link
 from sifa.notifications.models import Channel as NotifyChannel
 from sifa.notifications.services import notify
 
@@ -80,4 +80,5 @@ def _escalate(rectification: Rectification) -> None:
             context,
             channels=[NotifyChannel.IN_APP],
             related=("evaluation.rectification", str(rectification.pk)),
+            link=workbench_link(rectification),
         )

@@ -102,8 +102,22 @@ def open_rectification(rating: Rating) -> Rectification:
             context,
             channels=[NotifyChannel.IN_APP],
             related=("evaluation.rectification", str(rectification.pk)),
+            link=workbench_link(rectification),
         )
     return rectification
+
+
+def my_link(rectification: Rectification) -> str:
+    """Where the rater sees the rectification of their rating in 我的空间."""
+    rating = rectification.rating
+    if rating.subject_kind == "application":
+        return f"/me/applications/{rating.number}/"
+    return "/me/"
+
+
+def workbench_link(rectification: Rectification) -> str:
+    """The workbench page of a rectification, where staff told of it work it."""
+    return f"/workbench/rectifications/{rectification.pk}/"
 
 
 def _members(organisation: Organisation, roles: tuple[str, ...]) -> list[Any]:
@@ -247,7 +261,7 @@ def _report(user: Any, actor: Actor, rectification: Rectification, outcome: str,
                 "outcome": outcome,
             },
             related=("evaluation.rectification", str(rectification.pk)),
-            link="/me/",
+            link=my_link(rectification),
         )
 
 

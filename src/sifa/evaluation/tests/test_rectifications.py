@@ -121,3 +121,19 @@ def test_escalation_runs_once_and_skips_what_is_done(orgs, people):
     assert services.escalate_overdue(later) == []
     waiting.refresh_from_db()
     assert waiting.escalated_to == orgs["zj"] and waiting.status == RectificationStatus.OPEN
+
+
+def test_the_staff_notifications_link_to_the_workbench_page(orgs, people):
+    from sifa.notifications.models import Notification
+
+    rectification = _bad_rating(orgs, people)
+    told = Notification.objects.get(recipient=people["hz_supervisor"], event="evaluation.bad_rating")
+    assert told.link == f"/workbench/rectifications/{rectification.pk}/"
+    services.escalate_overdue(rectification.due_date + dt.timedelta(days=1))
+    escalated = Notification.objects.get(recipient=people["zj_supervisor"], event="evaluation.escalated")
+    assert escalated.link == f"/workbench/rectifications/{rectification.pk}/"
+    clerk = people["hz_clerk"]
+    _post(clerk, rectification, "callback", text="已联系")
+    _post(clerk, rectification, "report", text="已整改完毕")
+    reported = Notification.objects.get(recipient=people["applicant"], event="evaluation.reported")
+    assert reported.link == f"/me/applications/{rectification.rating.number}/"
