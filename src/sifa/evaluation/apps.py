@@ -9,11 +9,12 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from sifa.consultation.signals import ticket_rated
         from sifa.evaluation import events  # noqa: F401  (registers the notification texts)
-        from sifa.evaluation.models import Rating, Rectification
+        from sifa.evaluation.models import Rating, RatingLink, Rectification
         from sifa.evaluation.services.ratings import record_ticket_rating
         from sifa.organisations.scope import register
 
         # Staff see the ratings and rectifications of their jurisdiction; a rater sees their own.
         register(Rating, path="scope_path", owners=("rater",))
         register(Rectification, path="scope_path", owners=("rating__rater",))
+        register(RatingLink, path="scope_path")
         ticket_rated.connect(record_ticket_rating, dispatch_uid="evaluation.ticket_rated")

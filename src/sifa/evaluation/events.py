@@ -2,7 +2,8 @@
 
 ``evaluation.bad_rating`` tells the supervisors of the responsible organisation that a 差评 opened a
 rectification; ``evaluation.reported`` tells the rater (with an account) what was done;
-``evaluation.escalated`` tells the supervisors of the level above that a rectification is overdue.
+``evaluation.escalated`` tells the supervisors of the level above that a rectification is overdue;
+``evaluation.rate_link`` is the SMS with a rating link after a window visit or a 12348 call.
 """
 
 from __future__ import annotations
@@ -55,6 +56,19 @@ for _template in (
             "due": "2026年12月25日（暂定）",
         },
         channels=(Channel.IN_APP,),
+    ),
+    EventTemplate(
+        code="evaluation.rate_link",
+        name="服务评价邀请",
+        title="请评价本次服务",
+        body="感谢您到{{ organisation }}办事。请点击链接评价本次服务（仅可评价一次，过期作废）：{{ url }}",
+        sms="请评价：{{ url }}",
+        fields=("organisation", "url"),
+        sample={
+            "organisation": "杭州市西湖区司法局",
+            "url": "https://sifa.example.cn/rate/Xq3v9LmP0aZk7RtYb2Wc4NdE5fGh/",
+        },
+        channels=(Channel.SMS,),
     ),
 ):
     register_event(_template)

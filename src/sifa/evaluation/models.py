@@ -224,3 +224,53 @@ class Rectification(models.Model):
         return self.status in (RectificationStatus.OPEN, RectificationStatus.APPEALED) and (
             self.due_date < timezone.localdate()
         )
+
+
+LINK_CHANNELS = (Channel.WINDOW_TABLET, Channel.SMS)
+"""The channels a rating link is issued for: the counter's 评价器 and an SMS after the service."""
+
+
+class RatingLink(models.Model):
+    """评价邀请: a signed, single-use, expiring link to rate one window visit or hotline call.
+
+    Issued by the staff member who served the person (the window clerk after a visit, the 12348
+    operator after a call); only the keyed digest of the token is kept, so the link cannot be
+    rebuilt from the database, and a guessed or altered token matches nothing. Issuing a new link
+    for the same service withdraws the earlier ones; the service is rated once whatever the link.
+    """
+
+    data_class = "case"
+
+    subject_kind = models.CharField("评价对象类型", max_length=20, choices=SubjectKind.choices)
+    number = models.CharField("来访编号或工单编号", max_length=50, db_index=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", verbose_name="责任机构", on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = PathField("管辖路径", db_index=True)
+    item_code = models.CharField("事项基本编码", max_length=20, blank=True)
+    stage = models.CharField("服务环节", max_length=60, blank=True)
+    staff_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.CharField("评价渠道", max_length=20, choices=Channel.choices)
+    token_digest = models.CharField("链接摘要", max_length=64, unique=True)
+    expires_at = models.DateTimeField("有效期至")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("作废时间", null=True, blank=True)
+    rating = models.OneToOneField(
+        Rating, verbose_name="评价", null=True, blank=True, on_delete=models.PROTECT, related_name="link"
+    )
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "评价邀请"
+        verbose_name_plural = "评价邀请"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"评价邀请 {self.number}"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("cases/<str:number>/materials/<str:material_id>/", case.material_file, name="workbench-material"),
     path("window/", window.start_view, name="workbench-window"),
     path("window/new/", window.new_view, name="workbench-window-new"),
+    path("window/rating/", window.rating_view, name="workbench-window-rating"),
     path("window/<uuid:app_id>/situations/", window.situations_view, name="workbench-window-situations"),
     path("window/<uuid:app_id>/form/<int:step>/", window.form_view, name="workbench-window-form"),
     path("window/<uuid:app_id>/materials/", window.materials_view, name="workbench-window-materials"),

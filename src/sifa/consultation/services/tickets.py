@@ -636,13 +636,16 @@ def rate(
     comment: str = "",
     channel: str = Channel.WEB,
     tracking_code: str = "",
+    by_link: bool = False,
 ) -> Ticket:
     """Rate an answered ticket once: the signed-in asker, an anonymous asker with the tracking
-    code, or a consultant recording a caller's rating on the phone (channel hotline)."""
+    code, a consultant recording a caller's rating on the phone (channel hotline), or the caller
+    following the rating link sent by SMS after the call (``by_link``: the evaluation app has
+    verified the signed, single-use link for this ticket, which stands for the tracking code)."""
     ticket = _lock(ticket)
     signed_in = bool(getattr(user, "is_authenticated", False))
     actor = actor_for(user) if signed_in else None
-    if signed_in and ticket.asker_id == user.pk:
+    if by_link or (signed_in and ticket.asker_id == user.pk):
         pass
     elif actor is not None and actor.is_staff_actor and _staff_may(actor, QUEUE_ROLES, ticket.scope_path):
         if channel not in STAFF_CHANNELS:

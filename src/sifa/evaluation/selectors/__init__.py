@@ -252,3 +252,24 @@ def public_statistics(*, organisation: Any = None, period: Any = None) -> dict[s
         "rectified": done,
         "rectification_rate": _rate(done, bad),
     }
+
+
+def last_link(actor: Actor, subject_kind: str, number: str) -> Any:
+    """The latest rating link issued for a visit or call in the caller's jurisdiction (when it was
+    sent and whether it was used; never the token, which is not kept)."""
+    from sifa.evaluation.models import RatingLink
+
+    rows = scoped(RatingLink.objects.filter(subject_kind=subject_kind, number=number), actor)
+    return rows.order_by("-created_at", "-id").first()
+
+
+def my_visit_links(actor: Actor, limit: int = 5) -> list[Any]:
+    """The window clerk's latest visit links (the desk shows whether each was used)."""
+    from sifa.evaluation.models import RatingLink, SubjectKind
+
+    if actor.user_id is None:
+        return []
+    rows = RatingLink.objects.filter(subject_kind=SubjectKind.VISIT, staff_member_id=actor.user_id)
+    return list(
+        scoped(rows, actor).select_related("organisation", "rating").order_by("-created_at", "-id")[:limit]
+    )

@@ -7,6 +7,7 @@ appeal, set aside) and ``escalation`` (overdue rectifications go to the level ab
 """
 
 from sifa.evaluation.services.escalation import escalate_overdue
+from sifa.evaluation.services.links import LINK_VALID, invite_call, invite_visit, open_link, rate_by_link
 from sifa.evaluation.services.ratings import RATEABLE_STATUSES, rate, record_ticket_rating, ticket_kind
 from sifa.evaluation.services.rectifications import (
     COMMANDS,
@@ -23,13 +24,18 @@ __all__ = [
     "COMMANDS",
     "DECISIONS",
     "HANDLE_ROLES",
+    "LINK_VALID",
     "RATEABLE_STATUSES",
     "callback_days",
     "command",
     "date_text",
     "escalate_overdue",
+    "invite_call",
+    "invite_visit",
+    "open_link",
     "open_rectification",
     "rate",
+    "rate_by_link",
     "record_ticket_rating",
     "rectify_days",
     "ticket_kind",

@@ -36,6 +36,10 @@ from sifa.consultation import selectors, services
 from sifa.consultation.models import Category, Channel, Satisfaction, Ticket, TicketStatus
 from sifa.consultation.services import routing
 from sifa.core.errors import ServiceError
+from sifa.evaluation import selectors as evaluation_selectors
+from sifa.evaluation import services as evaluation
+from sifa.evaluation.models import Channel as RatingChannel
+from sifa.evaluation.models import SubjectKind
 from sifa.organisations.models import Organisation, Region, RegionLevel, Role
 from sifa.organisations.scope import Actor, subtree_q
 from sifa.workbench.access import staff_required
@@ -515,6 +519,7 @@ def _ticket_render(
     may_answer = is_open and _holds(actor, services.ANSWER_ROLES, ticket.scope_path)
     may_transfer = is_open and _holds(actor, services.TRANSFER_ROLES, ticket.scope_path)
     may_rate = ticket.status == TicketStatus.ANSWERED
+    may_send_link = may_rate and ticket.channel == Channel.HOTLINE and bool(ticket.phone_enc)
     initial_channel = ticket.channel if ticket.channel in (Channel.HOTLINE, Channel.HALL) else Channel.HOTLINE
     return page(
         request,
@@ -528,11 +533,26 @@ def _ticket_render(
             "rating_form": (rating_form or RatingForm(initial={"channel": initial_channel}))
             if may_rate
             else None,
+            "may_send_link": may_send_link,
+            "link_sent": evaluation_selectors.last_link(actor, SubjectKind.CALL, ticket.number)
+            if may_send_link
+            else None,
+            "link_days": evaluation.LINK_VALID[RatingChannel.SMS].days,
             "errors": error_summary(bound, error) if bound is not None or error else [],
             "bound_action": request.POST.get("action", "") if request.method == "POST" else "",
         },
         status=status,
     )
+
+
+def _send_rating_link(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    """评价短信: the caller gets a single-use rating link for this call (sifa.evaluation)."""
+    try:
+        evaluation.invite_call(request.user, ticket.number)
+    except ServiceError as refused:
+        return _ticket_render(request, ticket, error=refused, status=refused.status)
+    messages.success(request, "已向来电人发送评价短信，链接仅可使用一次。")
+    return redirect(reverse("workbench-consultation", args=[ticket.number]))
 
 
 @require_http_methods(["GET", "POST"])
@@ -542,6 +562,8 @@ def ticket_view(request: HttpRequest, number: str) -> HttpResponse:
         return _ticket_render(request, _ticket(request, number))
     ticket = _ticket(request, number)
     action = request.POST.get("action", "")
+    if action == "rate_link":
+        return _send_rating_link(request, ticket)
     forms_by_action: dict[str, forms.Form] = {
         "answer": AnswerForm(request.POST),
         "transfer": TransferForm(request.POST, ticket=ticket),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,6 +32,9 @@ from sifa.catalogue import selectors as catalogue_selectors
 from sifa.catalogue.models import ItemType
 from sifa.catalogue.processes import process_available
 from sifa.core.errors import NotFound, ServiceError
+from sifa.evaluation import selectors as evaluation_selectors
+from sifa.evaluation import services as evaluation
+from sifa.evaluation.models import Channel as RatingChannel
 from sifa.web.journey import Journey, Routes, checklist, flow
 from sifa.workbench.access import staff_required
 from sifa.workbench.forms_window import COMPANY, ItemChoiceForm, WalkInForm
@@ -266,3 +270,50 @@ def _receiving_window(request: HttpRequest, app: Application) -> str:
         if role == Role.WINDOW_CLERK and (app.scope_path.startswith(path) or path.startswith(app.scope_path)):
             return Organisation.objects.get(pk=organisation_id).name
     return app.accepting_organisation.name
+
+
+# --- 评价: the visit just served is rated on the counter's 评价器 or by SMS ------------------------
+
+
+class VisitRatingForm(forms.Form):
+    phone = forms.CharField(
+        label="群众的手机号码（发送评价短信时填写）",
+        required=False,
+        max_length=20,
+        help_text="只用于发送评价短信，不保存；在评价器上评价的不用填写。",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel", "class": "sifa-input"}),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def rating_view(request: HttpRequest) -> HttpResponse:
+    """请群众评价: a single-use link for the visit just served (``sifa.evaluation``): opened on the
+    counter's 评价器 (``window_tablet``), or sent by SMS. The page shows the link once, on the POST
+    answer (never in an address), and the clerk's latest links with whether each was used."""
+    form = VisitRatingForm(request.POST or None)
+    context: dict[str, Any] = {
+        "form": form,
+        "issued": None,
+        "links": evaluation_selectors.my_visit_links(request.actor),
+        "tablet_hours": int(evaluation.LINK_VALID[RatingChannel.WINDOW_TABLET].total_seconds() // 3600),
+        "sms_days": evaluation.LINK_VALID[RatingChannel.SMS].days,
+        "errors": [],
+    }
+    if request.method == "POST" and form.is_valid():
+        channel = request.POST.get("channel", "")
+        try:
+            issued = evaluation.invite_visit(request.user, channel=channel, phone=form.cleaned_data["phone"])
+        except ServiceError as refused:
+            context["errors"] = error_summary(form, refused)
+            return _window_page(request, "workbench/window/rating.html", context, status=refused.status)
+        context.update(
+            issued=issued,
+            url=f"{settings.PUBLIC_URL}{issued.path}",
+            form=VisitRatingForm(),
+            links=evaluation_selectors.my_visit_links(request.actor),
+        )
+    response = _window_page(request, "workbench/window/rating.html", context)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
