@@ -212,6 +212,8 @@ def build() -> World:
         level="very_dissatisfied",
         comment="材料要求反复变化，多跑了一次",
     )
+    # A window visit at 杭州市司法局 to be rated on the counter's 评价器 (a single-use link).
+    visit_link = evaluation.invite_visit(users["staff-city"], channel="window_tablet")
     # An anonymous complaint about the 司法所's window (投诉举报), followed by its tracking code.
     complaint = complaints.submit(
         None,
@@ -221,6 +223,14 @@ def build() -> World:
         text="窗口工作人员让我来回跑了三次，每次要求的材料都不一样。",
         anonymous=True,
     )
+    # 陈明's own named complaint, followed in 我的空间 (我的投诉).
+    my_complaint = complaints.submit(
+        citizen,
+        kind="complaint",
+        subject_kind="service",
+        organisation=orgs["hz"].pk,
+        text="窗口要求重复提交已经在网上提交过的证明材料。",
+    ).complaint
     person = NaturalPerson.objects.get(user=citizen)
     company = LegalPerson.objects.get(user=demo_cases()[1].applicant)
 
@@ -255,8 +265,10 @@ def build() -> World:
         "consultation": consultation.number,
         "rectification": str(rating.rectification.pk),
         "rectification_command": "callback",
+        "rate_token": visit_link.token,
         "complaint": complaint.complaint.number,
         "complaint_code": complaint.tracking_code,
+        "my_complaint": my_complaint.number,
         "complaint_command": "accept",
         "committee": str(committee.pk),
         "mediator": str(mediators[0].pk),

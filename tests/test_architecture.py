@@ -83,9 +83,9 @@ LAYERS: dict[str, set[str]] = {
     "evaluation": BELOW_APPLICATIONS | {"applications", "consultation"},
     "complaints": BELOW_APPLICATIONS | {"applications"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
-    "portal": DOMAIN | {"web", "laws", "consultation", "evaluation"},
+    "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
     "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
-    "demo": DOMAIN | {"consultation"},
+    "demo": DOMAIN | {"consultation", "evaluation", "complaints"},
     "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints"},
     "conf": DOMAIN
     | {

@@ -184,6 +184,7 @@ FILL: dict[str, dict[str, str]] = {
         "command": "complaint_command",
     },
     # Public pages
+    "/rate/<str:token>/": {"token": "rate_token"},
     "/consultations/<str:number>/": {"number": "consultation"},
     "/consultations/<str:number>/rating/": {"number": "consultation"},
     "/consultations/<str:number>/convert/": {"number": "consultation"},
@@ -216,6 +217,7 @@ FILL: dict[str, dict[str, str]] = {
         "material_id": "case_material",
     },
     "/me/messages/<str:public_id>/read/": {"public_id": "message"},
+    "/me/complaints/<str:number>/": {"number": "my_complaint"},
     "/me/licences/<str:identifier>/": {"identifier": "licence"},
     "/me/licences/<str:identifier>/pdf/": {"identifier": "licence"},
     "/me/licences/<str:identifier>/authorise/": {"identifier": "licence"},

@@ -3,9 +3,12 @@
 Server-rendered on the portal's base template; every page works without JavaScript (plain form
 posts). The pages only call :mod:`sifa.complaints.services` and :mod:`sifa.complaints.selectors`:
 
-* ``/complaints/new/`` — the form: named or anonymous, about a case (办件编号), a service or a
-  staff member's conduct (the organisation by its full name). A hidden token generated with the
-  form is the idempotency key, so a double submit files one complaint;
+* ``/complaints/new/`` — the form: named or anonymous, about a case (办件编号, or one of the
+  signed-in person's own applications from a list), a service or a staff member's conduct (the
+  organisation from a place chooser: 省 → 市 → 县（区） → 机构, successive lists each refreshed
+  by the 选择 button — a plain POST that keeps everything typed, so it works without
+  JavaScript). A hidden token generated with the form is the idempotency key, so a double
+  submit files one complaint;
 * ``/complaints/new/done/`` — number, handling organisation, due date and, when no account is
   behind it, the tracking code (查询码) — once: kept in the session for this one view;
 * ``/complaints/track/`` — progress and outcome by number and tracking code (a POST, so the code
@@ -26,10 +29,10 @@ from sifa.complaints import selectors, services
 from sifa.complaints.api import TrackingThrottle
 from sifa.complaints.models import Kind, SubjectKind
 from sifa.core.errors import ServiceError
-from sifa.organisations.models import Organisation
 
 SESSION_DONE = "complaint_submitted"
 FIELDS = ("kind", "subject_kind", "case_number", "organisation", "staff_member", "text", "name", "phone")
+PLACE_FIELDS = ("province", "city", "county")
 NOT_FOUND_MESSAGE = "投诉编号或查询码不正确，请核对后重新输入"
 
 
@@ -43,15 +46,19 @@ def _summary(errors: dict[str, str]) -> list[dict[str, str]]:
     return [{"href": f"#f-{name}", "message": message} for name, message in errors.items()]
 
 
-def _organisation(name: str, errors: dict[str, str]) -> int | None:
-    if not name:
+def _organisation(value: str, chooser: dict[str, Any], errors: dict[str, str]) -> int | None:
+    """The organisation chosen from the list of the place chosen (a value not in it is refused)."""
+    if not value:
         return None
-    ids = list(Organisation.objects.filter(is_active=True, name=name[:100]).values_list("pk", flat=True)[:2])
-    if not ids:
-        errors["organisation"] = "未找到该机构，请填写机构全称，如“北山街道司法所”"
-    elif len(ids) > 1:
-        errors["organisation"] = "有多个同名机构，请填写办件编号，或在名称前加上所在市、县（区）"
-    return ids[0] if len(ids) == 1 else None
+    offered = {str(o.pk): o.pk for o in chooser["organisations"]}
+    if value not in offered:
+        errors["organisation"] = "请先选择所在地，再从列表中选择机构"
+        return None
+    return offered[value]
+
+
+def _chooser(source: Any) -> dict[str, Any]:
+    return selectors.places({key: source.get(key, "") for key in selectors.PLACE_LEVELS})
 
 
 @never_cache
@@ -67,16 +74,25 @@ def new(request: HttpRequest) -> HttpResponse:
         "errors": {},
         "summary": [],
         "token": uuid.uuid4().hex,
+        "places": _chooser(request.GET),
+        "my_cases": selectors.my_cases(request.user),
     }
     if request.method != "POST":
         return _render(request, "complaints/new.html", context)
-    data = {name: request.POST.get(name, "").strip() for name in FIELDS}
+    data: dict[str, Any] = {name: request.POST.get(name, "").strip()[:3000] for name in FIELDS}
     data["anonymous"] = request.POST.get("anonymous") == "on"
     data["wants_sms"] = request.POST.get("wants_sms") == "on"
+    my_case = request.POST.get("my_case", "").strip()[:30]
+    if my_case and not data["case_number"]:
+        data["case_number"] = my_case
+    data["my_case"] = my_case
     token = request.POST.get("token", "")[:64] or uuid.uuid4().hex
-    context.update(data=data, token=token)
+    chooser = _chooser(request.POST)
+    context.update(data=data, token=token, places=chooser)
+    if "refine" in request.POST:  # 选择所在地: the next list, the rest of the form kept as typed
+        return _render(request, "complaints/new.html", context)
     errors: dict[str, str] = {}
-    organisation = None if data["case_number"] else _organisation(data["organisation"], errors)
+    organisation = None if data["case_number"] else _organisation(data["organisation"], chooser, errors)
     if errors:
         context.update(errors=errors, summary=_summary(errors))
         return _render(request, "complaints/new.html", context, status=400)

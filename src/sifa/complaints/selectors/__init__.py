@@ -242,3 +242,59 @@ __all__ = [
     "summary",
     "view",
 ]
+
+
+# --- the place chooser of the public form (省 → 市 → 县 → 机构) -----------------------------------
+
+PLACE_LEVELS = ("province", "city", "county")
+
+
+def places(chosen: dict[str, str]) -> dict[str, Any]:
+    """The successive lists of the form's place chooser: provinces, the chosen province's cities,
+    the chosen city's counties and the organisations at the deepest place chosen (at a county,
+    also those of its townships: the 司法所). A choice that is not a child of the one before is
+    dropped, and so is everything after it."""
+    from sifa.organisations.models import Organisation, Region, RegionLevel
+
+    lists: dict[str, Any] = {"provinces": [], "cities": [], "counties": [], "organisations": [], "chosen": {}}
+    lists["provinces"] = list(Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code"))
+    parent, deepest = None, None
+    for level, key in zip(
+        (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY), PLACE_LEVELS, strict=True
+    ):
+        code = str(chosen.get(key) or "").strip()[:12]
+        query = Region.objects.filter(code=code, level=level)
+        if parent is not None:
+            query = query.filter(parent=parent)
+        region = query.first() if code else None
+        if region is None:
+            break
+        lists["chosen"][key] = region.code
+        parent = deepest = region
+        following = {"province": "cities", "city": "counties"}.get(key)
+        if following:
+            lists[following] = list(Region.objects.filter(parent=region).order_by("code"))
+    if deepest is not None:
+        regions = Q(region=deepest)
+        if deepest.level == RegionLevel.COUNTY:
+            regions |= Q(region__parent=deepest)
+        lists["organisations"] = list(
+            Organisation.objects.filter(regions, is_active=True).order_by("level", "path")[:300]
+        )
+    return lists
+
+
+def my_cases(user: Any, limit: int = 50) -> list[Any]:
+    """The signed-in person's own applications (not drafts), newest first, to complain about one."""
+    from sifa.applications.models import Application, ApplicationStatus
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rows = (
+        Application.objects.filter(applicant_id=user.pk)
+        .exclude(status=ApplicationStatus.DRAFT)
+        .filter(number__isnull=False)
+        .select_related("entry__item", "accepting_organisation")
+        .order_by("-submitted_at", "-id")
+    )
+    return list(rows[:limit])

@@ -22,10 +22,16 @@ def _fresh_throttles():
 
 
 def form(**overrides):
+    from sifa.organisations.models import Organisation
+
+    town = Organisation.objects.get(name="北山街道司法所")
     return {
         "kind": "complaint",
         "subject_kind": "service",
-        "organisation": "北山街道司法所",
+        "province": "330000",
+        "city": "330100",
+        "county": "330106",
+        "organisation": str(town.pk),
         "text": TEXT,
         "anonymous": "on",
         "token": "t-1",
@@ -34,9 +40,9 @@ def form(**overrides):
 
 
 def test_the_form_lists_every_problem(cat, people):
-    response = Client().post("/complaints/new/", form(text="", organisation="没有这个机构"))
+    response = Client().post("/complaints/new/", form(text="", organisation="999999"))
     assert response.status_code == 400
-    assert "未找到该机构" in response.content.decode()
+    assert "请先选择所在地，再从列表中选择机构" in response.content.decode()
     response = Client().post("/complaints/new/", form(text="短"))
     assert response.status_code == 400 and "10至3000字" in response.content.decode()
     assert not Complaint.objects.exists()
@@ -66,3 +72,57 @@ def test_anonymous_complaint_code_shown_once_and_tracked(cat, people):
 
 def test_done_without_a_complaint_goes_back_to_the_form(cat, people):
     assert Client().get("/complaints/new/done/")["Location"] == "/complaints/new/"
+
+
+def test_the_place_chooser_narrows_province_city_county_without_javascript(cat, people):
+    orgs = cat["orgs"]
+    browser = Client()
+    first = browser.get("/complaints/new/").content.decode()
+    assert "浙江省" in first and 'name="city"' not in first and 'name="organisation"' not in first
+    typed = form(text=TEXT, province="330000", city="", county="", organisation="", refine="1")
+    step = browser.post("/complaints/new/", typed)
+    page = step.content.decode()
+    assert step.status_code == 200 and "杭州市" in page and TEXT in page  # the text is kept
+    assert orgs["zj"].name in page  # the province's own bureau may be chosen
+    step = browser.post("/complaints/new/", {**typed, "city": "330100"}).content.decode()
+    assert "西湖区" in step and orgs["hz"].name in step
+    step = browser.post("/complaints/new/", {**typed, "city": "330100", "county": "330106"}).content.decode()
+    assert "北山街道司法所" in step and orgs["xh"].name in step
+    # A city that is not in the chosen province is dropped with everything after it.
+    stray = browser.post("/complaints/new/", {**typed, "city": "110100", "county": "330106"}).content.decode()
+    assert "北山街道司法所" not in stray
+    # An organisation of another place than the one chosen is refused.
+    refused = browser.post("/complaints/new/", form(organisation=str(orgs["dc"].pk)))
+    assert refused.status_code == 400
+    assert Client().post("/complaints/new/", form()).status_code == 302
+    assert Complaint.objects.get().organisation == orgs["xh_town"]
+
+
+def test_a_signed_in_citizen_picks_one_of_their_cases_and_follows_it_in_my_space(cat, people):
+    from sifa.catalogue.models import ImplementationEntry
+    from sifa.testing.cases import make_case
+
+    orgs = cat["orgs"]
+    entry = ImplementationEntry.objects.filter(accepting_organisation=orgs["xh"]).first()
+    case = make_case(entry, people["citizen"])
+    browser = Client()
+    browser.force_login(people["citizen"])
+    page = browser.get("/complaints/new/").content.decode()
+    assert 'name="my_case"' in page and case.number in page
+    sent = browser.post(
+        "/complaints/new/",
+        {"kind": "complaint", "subject_kind": "case", "my_case": case.number, "text": TEXT, "token": "t-2"},
+    )
+    assert sent.status_code == 302, sent.content.decode()
+    complaint = Complaint.objects.get()
+    assert complaint.application == case and complaint.complainant == people["citizen"]
+    mine = browser.get("/me/complaints/").content.decode()
+    assert complaint.number in mine and "待受理" in mine
+    detail = browser.get(f"/me/complaints/{complaint.number}/")
+    assert detail.status_code == 200 and TEXT in detail.content.decode()
+    # Another citizen: not in their list, and the page does not exist for them.
+    other = Client()
+    other.force_login(people["other_citizen"])
+    assert complaint.number not in other.get("/me/complaints/").content.decode()
+    assert other.get(f"/me/complaints/{complaint.number}/").status_code == 404
+    assert Client().get(f"/me/complaints/{complaint.number}/").status_code == 302  # to the login
