@@ -256,3 +256,46 @@ def test_the_demo_consultations_are_open_answered_and_escalated_once(demo, laws)
         escalated.number,
         open_call.number,
     }
+
+
+def test_the_demo_supervision_shows_at_the_city_and_the_province_once(demo):
+    """好差评 and 投诉举报 of the demo, through the real services: 陈明's 差评 opens a rectification at
+    杭州市司法局; an overdue one is escalated to 浙江省司法厅; a named complaint under the province's
+    督办 and an anonymous report in progress; a second run adds nothing."""
+    from sifa.complaints import selectors as complaint_selectors
+    from sifa.complaints.models import Complaint
+    from sifa.demo.supervision import ensure_supervision
+    from sifa.evaluation import selectors as evaluation_selectors
+    from sifa.evaluation.models import Rating, Rectification
+    from sifa.notifications.models import Notification
+
+    cases = load_cases()
+    shown = ensure_supervision(cases)
+    again = ensure_supervision(cases)
+    assert (
+        Rating.objects.count() == 2 and Rectification.objects.count() == 2 and Complaint.objects.count() == 2
+    )
+    assert again.complaint.number == shown.complaint.number and again.report.number == shown.report.number
+    tree = _demo.find_tree()
+    case = shown.case_rectification
+    assert case.rating.number == cases["lawyer"].number and case.rating.level == "very_dissatisfied"
+    assert case.organisation == tree.city and case.status == "open" and not case.is_overdue
+    overdue = shown.escalated_rectification
+    assert overdue.organisation == tree.city and overdue.is_overdue and overdue.escalated_to == tree.province
+    city_supervisor = _demo.User.objects.get(username="demo-city-supervisor")
+    province = _demo.User.objects.get(username="demo-province")
+    assert Notification.objects.filter(recipient=city_supervisor, event="evaluation.bad_rating").count() == 2
+    assert Notification.objects.filter(recipient=province, event="evaluation.escalated").count() == 1
+    city_rows = evaluation_selectors.rectifications(actor_for(city_supervisor), status="open")
+    assert {r.pk for r in city_rows} >= {case.pk}
+    province_rows = evaluation_selectors.rectifications(actor_for(province), status="escalated")
+    assert [r.pk for r in province_rows] == [overdue.pk]
+    assert shown.complaint.handler == tree.city and shown.complaint.status == "accepted"
+    assert shown.complaint.supervisions.get().organisation == tree.province
+    assert shown.report.handler == tree.city and shown.report.complainant_id is None and shown.report_code
+    supervised = complaint_selectors.queue(actor_for(province), status="supervised")
+    assert [c.number for c in supervised] == [shown.complaint.number]
+    assert {c.number for c in complaint_selectors.queue(actor_for(city_supervisor), status="open")} == {
+        shown.complaint.number,
+        shown.report.number,
+    }

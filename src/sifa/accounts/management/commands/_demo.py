@@ -60,6 +60,10 @@ STAFF = [
     ("demo-province-clerk", "省厅窗口和审查人员（演示）", "province", [Role.WINDOW_CLERK, Role.REVIEWER]),
     # The city's window accepts and delivers its licensing cases (律师法 §6: apply to the city).
     ("demo-city", "市局审查人员（演示）", "city", [Role.REVIEWER, Role.DECISION_MAKER, Role.WINDOW_CLERK]),
+    # 好差评 and 投诉举报: the city's supervisor works the rectifications of its 差评 and handles the
+    # complaints routed to it (and those of its county bureaus and 司法所, which have no supervisor of
+    # their own); the province's supervisor (demo-province) sees the escalated ones and 督办s.
+    ("demo-city-supervisor", "市局监督人员（演示）", "city", [Role.SUPERVISOR]),
     # The county bureau also decides legal-aid objections (法律援助法 §49: the bureau that set up the centre),
     # and its consultant supervises the consultations its 司法所 leave unanswered (逾期升级).
     (

@@ -1,7 +1,9 @@
 """`sifa load-demo-cases`: after `sifa load-demo`, run the demo lawyer's and law firm's applications
 through the real workflow to delivered, so the demo holders have real e-licences, grant the law
 firm its client's mandate, put the demo 司法所's 人民调解员名册 in place and record the demo 12348
-consultations (open, answered, escalated) through the consultation services (idempotent)."""
+consultations (open, answered, escalated) through the consultation services, and the 好差评 and
+投诉举报 of the demo (a 差评 with its rectification, an escalated one, a complaint under 督办 and an
+anonymous report) through the evaluation and complaint services (idempotent)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from sifa.demo.cases import load_cases
 from sifa.demo.consultations import ensure_consultations
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
+from sifa.demo.supervision import ensure_supervision
 from sifa.licences.models import Licence
 
 
@@ -18,7 +21,8 @@ class Command(BaseCommand):
     help = "用真实的办理流程为演示律师和律师事务所办结执业许可并颁发电子证照（可重复运行）。"
 
     def handle(self, *args, **options) -> None:
-        for key, application in load_cases().items():
+        cases = load_cases()
+        for key, application in cases.items():
             licence = Licence.objects.filter(application=application).first()
             issued = f"{licence.name} {licence.identifier}" if licence else "（无电子证照）"
             self.stdout.write(f"{key}: 办件 {application.number} {application.status_label}，{issued}")
@@ -33,6 +37,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"法律咨询：{ticket.number} {ticket.title}（{ticket.organisation.name}，{state}）"
             )
+        shown = ensure_supervision(cases)
+        for rectification in (shown.case_rectification, shown.escalated_rectification):
+            escalated = (
+                f"，已逾期升级至{rectification.escalated_to.name}" if rectification.escalated_to else ""
+            )
+            self.stdout.write(
+                f"差评整改：{rectification.rating.number}（{rectification.organisation.name}，"
+                f"整改期限 {rectification.due_date}{escalated}）"
+            )
+        self.stdout.write(
+            f"投诉：{shown.complaint.number}（{shown.complaint.handler.name}，{shown.complaint.get_status_display()}，上级督办）"
+        )
+        code = f"，查询码 {shown.report_code}" if shown.report_code else ""
+        self.stdout.write(
+            f"匿名举报：{shown.report.number}（{shown.report.handler.name}，{shown.report.get_status_display()}{code}）"
+        )
         self.stdout.write(
             self.style.SUCCESS("演示办件已就绪：`sifa demo-accounts --json` 列出持证人及证照标识")
         )
