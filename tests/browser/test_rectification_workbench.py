@@ -45,3 +45,49 @@ def test_a_clerk_calls_back_and_reports_a_rectification(browser_page, check_page
     check_page(page, "workbench-rectification-reported")
     rectification.refresh_from_db()
     assert rectification.status == RectificationStatus.REPORTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rater_sees_the_outcome_and_an_overdue_one_shows_at_the_province(
+    browser_page, check_page, live_server
+):
+    """Must show, the end: after the callback and the report the rater reads the outcome on the
+    case page in 我的空间; a 差评 left unreported past its due date is escalated to 浙江省司法厅,
+    whose supervisor finds it under 逾期升级."""
+    import datetime as dt
+
+    from test_citizen_journey import log_in as citizen_log_in
+    from test_citizen_journey import the_citizen
+
+    from sifa.testing.clock import travel
+
+    orgs = W.build_world()
+    clerk = W.staff("hz-clerk", (orgs["hz"], Role.WINDOW_CLERK))
+    province = W.staff("zj-supervisor", (orgs["zj"], Role.SUPERVISOR))
+    applicant = the_citizen()
+    entry = W.entry_for(W.LAWYER, orgs["hz"])
+    case = W.make_case(entry, applicant, status=ApplicationStatus.DELIVERED)
+    rating = services.rate(
+        applicant, subject="application", number=case.number, level="非常不满意", comment="材料要求反复变化"
+    )
+    services.command(clerk, rating.rectification.pk, "callback", text_value="已电话联系评价人，听取意见")
+    services.command(clerk, rating.rectification.pk, "report", text_value="已统一材料清单并公开说明")
+    with travel(dt.date(2026, 10, 12)):
+        late_case = W.make_case(entry, applicant, status=ApplicationStatus.DELIVERED)
+        late = services.rate(applicant, subject="application", number=late_case.number, level="不满意")
+    services.escalate_overdue()
+
+    base, page = live_server.url, browser_page
+    citizen_log_in(page, base, f"/me/applications/{case.number}/")
+    assert page.get_by_text("已统一材料清单并公开说明").is_visible()
+    assert page.get_by_text("已反馈").first.is_visible()
+    check_page(page, "rating-outcome")
+    page.context.clear_cookies()
+
+    log_in(page, base, province, "/workbench/rectifications/?status=escalated")
+    page.wait_for_url(f"{base}/workbench/rectifications/?status=escalated")
+    assert page.get_by_text(late_case.number).is_visible()
+    assert page.get_by_text(case.number).count() == 0
+    check_page(page, "workbench-rectifications-escalated")
+    late.rectification.refresh_from_db()
+    assert late.rectification.escalated_to == orgs["zj"]

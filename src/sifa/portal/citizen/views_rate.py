@@ -35,7 +35,7 @@ def _refused(request: HttpRequest, error: ServiceError) -> HttpResponse:
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to another site
+    response["Referrer-Policy"] = "same-origin"  # the token must not leak to another site
     response["Cache-Control"] = "no-store"
     return response
 

@@ -315,5 +315,5 @@ def rating_view(request: HttpRequest) -> HttpResponse:
             links=evaluation_selectors.my_visit_links(request.actor),
         )
     response = _window_page(request, "workbench/window/rating.html", context)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
