@@ -29,12 +29,12 @@ MAX_NOTICES = 5000
 
 def notice_rows(organisation: Organisation | None = None) -> list[dict[str, Any]]:
     base = base_url()
-    return [
-        selectors.notice_out(n, base) for n in selectors.public_notices(organisation)[:MAX_NOTICES]
-    ]
+    return [selectors.notice_out(n, base) for n in selectors.public_notices(organisation)[:MAX_NOTICES]]
 
 
-def statistics_rows(organisation: Organisation | None = None, today: dt.date | None = None) -> list[dict[str, Any]]:
+def statistics_rows(
+    organisation: Organisation | None = None, today: dt.date | None = None
+) -> list[dict[str, Any]]:
     """One row per month that is over, the newest first (the period chooser's months)."""
     return [flat(statistics_for(organisation, month)) for month in periods.past_months(today)]
 

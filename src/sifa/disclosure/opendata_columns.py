@@ -52,7 +52,9 @@ STATISTICS = Dataset(
         Column("period_end", "期间截止日", "日期"),
         Column("ratings_total", "评价总数（不含经复核撤销的恶意差评）", "整数"),
         *(Column(f"ratings_{key}", f"{label}数", "整数") for key, label in Level.choices),
-        Column("satisfaction_rate", "满意率（非常满意、满意、基本满意之和 ÷ 评价总数，0至1；无评价为空）", "小数"),
+        Column(
+            "satisfaction_rate", "满意率（非常满意、满意、基本满意之和 ÷ 评价总数，0至1；无评价为空）", "小数"
+        ),
         Column("bad_ratings", "差评数（不满意、非常不满意）", "整数"),
         Column("rectified", "已整改差评数（整改情况已反馈或已办结）", "整数"),
         Column("rectification_rate", "整改率（已整改差评数 ÷ 差评数，0至1；无差评为空）", "小数"),

@@ -15,6 +15,12 @@ REVIEW_ROLES = (Role.SUPERVISOR, Role.DECISION_MAKER)
 """Who does the 保密审查 and publishes, and who withdraws: at the organisation or above."""
 
 
+def may_draft(actor: Actor) -> bool:
+    """Whether the actor drafts for any organisation (no query: the actor's memberships)."""
+    separated = {str(r) for r in SEPARATED_ADMIN_ROLES}
+    return any(role not in separated for _org, _path, role in actor.memberships)
+
+
 def author_organisations(actor: Actor) -> list[Organisation]:
     """The organisations a staff member drafts for: where they hold a membership (any role but the
     separated administrators)."""

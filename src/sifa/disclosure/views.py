@@ -131,7 +131,9 @@ def opendata_file(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
             content_type="application/json; charset=utf-8",
         )
     else:
-        response = HttpResponse(opendata.table(DATASETS[dataset], rows), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            opendata.table(DATASETS[dataset], rows), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -21,7 +21,9 @@ def test_a_draft_is_reviewed_by_another_person_and_published(orgs, people):
     assert selectors.public_notice(notice.public_id) is None
     services.submit(author, notice.public_id)
     assert selectors.public_notice(notice.public_id) is None
-    done = services.review(reviewer, notice.public_id, decision="publish", confirmed="1", opinion="不涉密，同意公开")
+    done = services.review(
+        reviewer, notice.public_id, decision="publish", confirmed="1", opinion="不涉密，同意公开"
+    )
     assert done.status == NoticeStatus.PUBLISHED and done.published_by == reviewer
     review = NoticeReview.objects.get(notice=done)
     assert review.checklist_confirmed and review.checklist_text == CHECKLIST
@@ -33,7 +35,11 @@ def test_a_draft_is_reviewed_by_another_person_and_published(orgs, people):
         .order_by("seq")
         .values_list("action", flat=True)
     )
-    assert actions == ["disclosure.notice_drafted", "disclosure.notice_submitted", "disclosure.notice_published"]
+    assert actions == [
+        "disclosure.notice_drafted",
+        "disclosure.notice_submitted",
+        "disclosure.notice_published",
+    ]
 
 
 def test_the_author_cannot_publish_alone(orgs, people):
@@ -69,7 +75,9 @@ def test_only_reviewer_roles_review(orgs, people):
     notice = draft(people["hz_clerk"], orgs["hz"])
     services.submit(people["hz_clerk"], notice.public_id)
     with pytest.raises(Forbidden):  # 审查人员 (case reviewer) is not a 保密审查 reviewer
-        services.review(people["hz_reviewer"], notice.public_id, decision="publish", confirmed=True, opinion="同意")
+        services.review(
+            people["hz_reviewer"], notice.public_id, decision="publish", confirmed=True, opinion="同意"
+        )
     # The province above may review.
     done = services.review(
         people["zj_supervisor"], notice.public_id, decision="publish", confirmed=True, opinion="同意公开"
@@ -82,17 +90,31 @@ def test_returned_notices_are_edited_and_resubmitted(orgs, people):
     notice = draft(author, orgs["hz"])
     services.submit(author, notice.public_id)
     with pytest.raises(ServiceError):  # no editing while in review
-        services.save_draft(author, notice_id=notice.public_id, category="notice", title="新的标题文字", body="新的正文内容十个字以上")
+        services.save_draft(
+            author,
+            notice_id=notice.public_id,
+            category="notice",
+            title="新的标题文字",
+            body="新的正文内容十个字以上",
+        )
     services.review(reviewer, notice.public_id, decision="return", opinion="第二段含有申请人姓名，请删除")
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.RETURNED
     edited = services.save_draft(
-        author, notice_id=notice.public_id, category="news", title="窗口办公时间调整", body="窗口办公时间调整为上午9:00至下午5:00。"
+        author,
+        notice_id=notice.public_id,
+        category="news",
+        title="窗口办公时间调整",
+        body="窗口办公时间调整为上午9:00至下午5:00。",
     )
     assert edited.category == "news"
     with pytest.raises(Forbidden):  # only the author edits
         services.save_draft(
-            people["hz_decider"], notice_id=notice.public_id, category="news", title="别人改的标题", body="别人改的正文内容十字以上"
+            people["hz_decider"],
+            notice_id=notice.public_id,
+            category="news",
+            title="别人改的标题",
+            body="别人改的正文内容十字以上",
         )
     services.submit(author, notice.public_id)
     assert NoticeReview.objects.filter(notice=notice).count() == 1
@@ -110,7 +132,9 @@ def test_withdrawn_notices_are_kept_but_not_public(orgs, people):
     assert notice.status == NoticeStatus.WITHDRAWN and notice.withdrawn_by == people["hz_supervisor"]
     assert selectors.public_notice(notice.public_id) is None
     assert not selectors.public_notices().exists()
-    assert AuditEvent.objects.filter(action="disclosure.notice_withdrawn", object_id=str(notice.public_id)).exists()
+    assert AuditEvent.objects.filter(
+        action="disclosure.notice_withdrawn", object_id=str(notice.public_id)
+    ).exists()
     with pytest.raises(ServiceError):
         services.withdraw(people["hz_supervisor"], notice.public_id, reason="再次撤回试试")
 
