@@ -151,7 +151,7 @@ def save_draft(
         notice.category, notice.title, notice.body = _fields(category, title, body)
         notice.updated_at = timezone.now()
         notice.save(update_fields=["category", "title", "body", "updated_at"])
-        _audit("notice_edited", user, notice, {"title": notice.title, "status": notice.status})
+        _audit("notice.edit", user, notice, {"title": notice.title, "status": notice.status})
         return notice
     allowed = {org.pk: org for org in author_organisations(actor)}
     org_id = _text(organisation)
@@ -170,7 +170,7 @@ def save_draft(
         body=body,
         author=user,
     )
-    _audit("notice_drafted", user, notice, {"title": title, "category": category})
+    _audit("notice.draft", user, notice, {"title": title, "category": category})
     return notice
 
 
@@ -186,7 +186,7 @@ def submit(user: Any, notice_id: Any) -> Notice:
     now = timezone.now()
     notice.status, notice.submitted_at, notice.updated_at = NoticeStatus.SUBMITTED, now, now
     notice.save(update_fields=["status", "submitted_at", "updated_at"])
-    _audit("notice_submitted", user, notice, {"title": notice.title})
+    _audit("notice.submit", user, notice, {"title": notice.title})
     return notice
 
 
@@ -227,10 +227,10 @@ def review(user: Any, notice_id: Any, *, decision: Any, confirmed: Any = False, 
     )
     if decision == Decision.PUBLISH:
         notice.status, notice.published_at, notice.published_by = NoticeStatus.PUBLISHED, now, user
-        action = "notice_published"
+        action = "notice.publish"
     else:
         notice.status = NoticeStatus.RETURNED
-        action = "notice_returned"
+        action = "notice.return"
     notice.updated_at = now
     notice.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     _audit(
@@ -265,7 +265,7 @@ def withdraw(user: Any, notice_id: Any, *, reason: Any = "") -> Notice:
     notice.withdraw_reason, notice.updated_at = reason, now
     notice.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "withdraw_reason", "updated_at"])
     _audit(
-        "notice_withdrawn",
+        "notice.withdraw",
         user,
         notice,
         {"title": notice.title, "reason": reason},

@@ -36,9 +36,9 @@ def test_a_draft_is_reviewed_by_another_person_and_published(orgs, people):
         .values_list("action", flat=True)
     )
     assert actions == [
-        "disclosure.notice_drafted",
-        "disclosure.notice_submitted",
-        "disclosure.notice_published",
+        "disclosure.notice.draft",
+        "disclosure.notice.submit",
+        "disclosure.notice.publish",
     ]
 
 
@@ -133,7 +133,7 @@ def test_withdrawn_notices_are_kept_but_not_public(orgs, people):
     assert selectors.public_notice(notice.public_id) is None
     assert not selectors.public_notices().exists()
     assert AuditEvent.objects.filter(
-        action="disclosure.notice_withdrawn", object_id=str(notice.public_id)
+        action="disclosure.notice.withdraw", object_id=str(notice.public_id)
     ).exists()
     with pytest.raises(ServiceError):
         services.withdraw(people["hz_supervisor"], notice.public_id, reason="再次撤回试试")
