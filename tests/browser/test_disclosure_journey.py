@@ -5,6 +5,8 @@ on the public page. axe-core reports nothing on any page, and none scrolls sidew
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_staff_journey import log_in, log_out
 
@@ -70,9 +72,9 @@ def test_draft_confidentiality_review_and_publish(browser_page, check_page, live
     page.get_by_label("标题").fill(TITLE)
     page.get_by_label("正文").fill(BODY)
     page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url(re.compile(r".*/workbench/disclosure/[0-9a-f-]{36}/$"))
     notice = Notice.objects.get(title=TITLE)
     url = f"{base}/workbench/disclosure/{notice.public_id}/"
-    page.wait_for_url(url)
     check_page(page, "workbench-disclosure-draft")
     page.get_by_role("button", name="送保密审查").click()
     page.wait_for_url(url)

@@ -8,7 +8,8 @@ import pytest
 from sifa.disclosure.models import Notice, NoticeStatus
 from sifa.disclosure.tests.conftest import BODY, TITLE, draft
 from sifa.organisations.models import Role
-from sifa.testing import staff, tree, verified_login
+from sifa.testing import tree, verified_login
+from sifa.workbench.tests import world as W
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +22,10 @@ def d_orgs(db):
 @pytest.fixture
 def d_people(d_orgs):
     return {
-        "clerk": staff("d-hz-clerk", d_orgs["hz"], Role.WINDOW_CLERK),
-        "supervisor": staff("d-hz-supervisor", d_orgs["hz"], Role.SUPERVISOR),
-        "nb": staff("d-nb-supervisor", d_orgs["nb"], Role.SUPERVISOR),
-        "sysadmin": staff("d-zj-sysadmin", d_orgs["zj"], Role.SYSTEM_ADMIN),
+        "clerk": W.staff("d-hz-clerk", (d_orgs["hz"], Role.WINDOW_CLERK)),
+        "supervisor": W.staff("d-hz-supervisor", (d_orgs["hz"], Role.SUPERVISOR)),
+        "nb": W.staff("d-nb-supervisor", (d_orgs["nb"], Role.SUPERVISOR)),
+        "sysadmin": W.staff("d-zj-sysadmin", (d_orgs["zj"], Role.SYSTEM_ADMIN)),
     }
 
 
@@ -44,9 +45,10 @@ def test_draft_review_publish_and_withdraw_through_the_pages(client, d_orgs, d_p
         "/workbench/disclosure/new/",
         {"organisation": d_orgs["hz"].pk, "category": "notice", "title": TITLE, "body": BODY},
     )
+    assert saved.status_code == 302, saved.content.decode()
     notice = Notice.objects.get(title=TITLE)
     url = f"/workbench/disclosure/{notice.public_id}/"
-    assert saved.status_code == 302 and saved["Location"] == url
+    assert saved["Location"] == url
     page = c.get(url).content.decode()
     assert "送保密审查" in page and "保密审查记录" in page and "修改草稿" in page
     assert c.get(f"{url}edit/").status_code == 200

@@ -73,6 +73,8 @@ class NoticeForm(_Form):
             self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
             if len(organisations) == 1:
                 self.fields["organisation"].initial = organisations[0].pk
+        # ``decorate`` in the base __init__ read ``errors`` before the choices were set: clean again.
+        self._errors = None
         decorate(self)
 
 
