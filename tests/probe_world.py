@@ -49,8 +49,10 @@ from sifa.deadlines.notices import parse_days
 from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_cases, demo_pdf, load_cases
 from sifa.demo.consultations import ensure_consultations
+from sifa.demo.disclosure import ensure_notices
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
+from sifa.disclosure import services as disclosure
 from sifa.documents.models import Document
 from sifa.evaluation import services as evaluation
 from sifa.licences import services as licences
@@ -231,6 +233,15 @@ def build() -> World:
         organisation=orgs["hz"].pk,
         text="窗口要求重复提交已经在网上提交过的证明材料。",
     ).complaint
+    # The demo 政务公开 notices (published through 保密审查) and a draft of 杭州市司法局's.
+    published_notices = ensure_notices()
+    notice_draft = disclosure.save_draft(
+        users["staff-city"],
+        organisation=orgs["hz"].pk,
+        category="news",
+        title="杭州市司法局开展法治宣传进社区活动",
+        body="本月起，杭州市司法局组织律师、人民调解员走进社区，开展法治宣传和法律咨询服务。",
+    )
     person = NaturalPerson.objects.get(user=citizen)
     company = LegalPerson.objects.get(user=demo_cases()[1].applicant)
 
@@ -285,6 +296,10 @@ def build() -> World:
         "walk_in_situations": str(walk_in_situations.pk),
         "notice": str(notice.pk),
         "totp_device": str(TOTPDevice.objects.get(user=admin).pk),
+        "disclosure_notice": str(published_notices[0].public_id),
+        "disclosure_draft": str(notice_draft.public_id),
+        "disclosure_dataset": "notices",
+        "disclosure_format": "csv",
     }
     return world
 

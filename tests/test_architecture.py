@@ -82,10 +82,11 @@ LAYERS: dict[str, set[str]] = {
     "consultation": BELOW_APPLICATIONS | {"laws", "applications"},
     "evaluation": BELOW_APPLICATIONS | {"applications", "consultation"},
     "complaints": BELOW_APPLICATIONS | {"applications"},
+    "disclosure": BELOW_APPLICATIONS | {"applications", "evaluation", "complaints"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
-    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
-    "demo": DOMAIN | {"consultation", "evaluation", "complaints"},
+    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "disclosure"},
+    "demo": DOMAIN | {"consultation", "evaluation", "complaints", "disclosure"},
     "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints"},
     "conf": DOMAIN
     | {
@@ -94,6 +95,7 @@ LAYERS: dict[str, set[str]] = {
         "consultation",
         "evaluation",
         "complaints",
+        "disclosure",
         "web",
         "portal",
         "workbench",

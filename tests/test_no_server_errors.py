@@ -161,6 +161,8 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/calendar/notices/<str:notice_id>/publish/": {"notice_id": "notice"},
     "/workbench/licences/<str:identifier>/": {"identifier": "licence"},
     "/workbench/faq/<str:faq_id>/": {"faq_id": "faq"},
+    "/workbench/disclosure/<str:public_id>/": {"public_id": "disclosure_draft"},
+    "/workbench/disclosure/<str:public_id>/edit/": {"public_id": "disclosure_draft"},
     "/workbench/licences/<str:identifier>/actions/<str:action>/": {
         "identifier": "licence",
         "action": "licence_action",
@@ -201,6 +203,13 @@ FILL: dict[str, dict[str, str]] = {
     "/guides/<str:implementation_code>.json": {"implementation_code": "implementation_code"},
     "/guides/<str:implementation_code>/guide.pdf": {"implementation_code": "implementation_code"},
     "/guides/<str:implementation_code>/": {"implementation_code": "implementation_code"},
+    "/disclosure/opendata/<str:dataset>.<str:fmt>": {
+        "dataset": "disclosure_dataset",
+        "fmt": "disclosure_format",
+    },
+    "/disclosure/notices/<str:public_id>/": {"public_id": "disclosure_notice"},
+    "/disclosure/<int:org_id>/": {"org_id": "organisation"},
+    "/disclosure/<int:org_id>/feed.atom": {"org_id": "organisation"},
     # Citizen pages
     "/apply/drafts/<uuid:app_id>/situations/": {"app_id": "situations_draft"},
     "/apply/drafts/<uuid:app_id>/form/<int:step>/": {"app_id": "draft", "step": "step"},
@@ -330,6 +339,13 @@ PUBLIC = (
     "/api/v1/complaints/track/<str:number>/",
     "/complaints/new/",
     "/complaints/track/",
+    "/disclosure/",
+    "/disclosure/feed.atom",
+    "/disclosure/opendata/",
+    "/disclosure/opendata/<str:dataset>.<str:fmt>",
+    "/disclosure/notices/<str:public_id>/",
+    "/disclosure/<int:org_id>/",
+    "/disclosure/<int:org_id>/feed.atom",
 )
 """What anyone reaches without logging in."""
 

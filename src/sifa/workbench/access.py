@@ -21,6 +21,7 @@ from sifa.complaints.selectors import can_work_queue as can_handle_complaints
 from sifa.consultation.selectors import can_work_queue
 from sifa.consultation.services import CURATOR_ROLES
 from sifa.deadlines.notices import can_manage_calendar
+from sifa.disclosure import rules as disclosure_rules
 from sifa.evaluation.services import HANDLE_ROLES as RECTIFY_ROLES
 from sifa.mediation.services import ROSTER_ROLES
 from sifa.notifications.selectors import MONITOR_ROLES
@@ -94,11 +95,22 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("licences", "电子证照", "workbench-licences"))
     if actor.is_superuser or actor.has_role(*ROSTER_ROLES):
         items.append(MenuItem("mediation", "人民调解员名册", "workbench-roster-index"))
+    if can_use_disclosure(actor):
+        items.append(MenuItem("disclosure", "政务公开", "workbench-disclosure"))
     if actor.is_superuser or actor.has_role(*FAQ_ROLES):
         items.append(MenuItem("faq", "常见问题", "workbench-faq-list"))
     if manages_calendar(actor):
         items.append(MenuItem("calendar", "工作日历", "workbench-calendar"))
     return items
+
+
+def can_use_disclosure(actor: Actor) -> bool:
+    """Who drafts (a staff member of an organisation) or reviews notices (政务公开)."""
+    return (
+        actor.is_superuser
+        or disclosure_rules.may_draft(actor)
+        or actor.has_role(*disclosure_rules.REVIEW_ROLES)
+    )
 
 
 def manages_calendar(actor: Actor) -> bool:

@@ -7,6 +7,7 @@ from sifa.workbench.views import (
     case,
     complaint,
     consultation,
+    disclosure,
     faq,
     licences,
     mediation,
@@ -58,6 +59,11 @@ urlpatterns = [
     ),
     path("complaints/", complaint.queue_view, name="workbench-complaints"),
     path("complaints/<str:number>/", complaint.detail_view, name="workbench-complaint"),
+    # 政务公开: notices drafted, 保密审查, published and withdrawn
+    path("disclosure/", disclosure.list_view, name="workbench-disclosure"),
+    path("disclosure/new/", disclosure.new_view, name="workbench-disclosure-new"),
+    path("disclosure/<str:public_id>/", disclosure.notice_view, name="workbench-disclosure-notice"),
+    path("disclosure/<str:public_id>/edit/", disclosure.edit_view, name="workbench-disclosure-edit"),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(
