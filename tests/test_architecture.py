@@ -82,11 +82,12 @@ LAYERS: dict[str, set[str]] = {
     "consultation": BELOW_APPLICATIONS | {"laws", "applications"},
     "evaluation": BELOW_APPLICATIONS | {"applications", "consultation"},
     "complaints": BELOW_APPLICATIONS | {"applications"},
+    "inspections": BELOW_APPLICATIONS | {"applications"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation", "evaluation"},
-    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
-    "demo": DOMAIN | {"consultation"},
-    "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints"},
+    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "inspections"},
+    "demo": DOMAIN | {"consultation", "inspections"},
+    "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints", "inspections"},
     "conf": DOMAIN
     | {
         "laws",
@@ -94,6 +95,7 @@ LAYERS: dict[str, set[str]] = {
         "consultation",
         "evaluation",
         "complaints",
+        "inspections",
         "web",
         "portal",
         "workbench",

@@ -73,6 +73,8 @@ _TYPES = [
     ObjectType("consultation.Ticket", "工单编号 number（如 ZX33010620261204000001）", _attr("number")),
     ObjectType("evaluation.Rating", "评价 id（API 中的 id）", _attr("pk")),
     ObjectType("evaluation.Rectification", "整改 id（API 地址中的 id）", _attr("pk")),
+    ObjectType("inspections.MockApplication", "公开标识 public_id（UUID）", _attr("public_id")),
+    ObjectType("inspections.RandomCheck", "公开标识 public_id（UUID）", _attr("public_id")),
     ObjectType("deadlines.CalendarDay", "日期（ISO 8601）", lambda day: day.date.isoformat()),
     ObjectType("deadlines.CalendarYear", "年份", _attr("year")),
     ObjectType("deadlines.CalendarNotice", "通知的内部主键（工作台地址中的 id）", _attr("pk"), internal=True),

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "sifa.consultation",
     "sifa.evaluation",
     "sifa.complaints",
+    "sifa.inspections",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",
