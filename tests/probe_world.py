@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -49,10 +50,12 @@ from sifa.deadlines.notices import parse_days
 from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_cases, demo_pdf, load_cases
 from sifa.demo.consultations import ensure_consultations
+from sifa.demo.inspections import load_mock
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.documents.models import Document
 from sifa.evaluation import services as evaluation
+from sifa.inspections import services as inspections
 from sifa.licences import services as licences
 from sifa.licences.models import Licence
 from sifa.notifications.models import Delivery, Notification
@@ -60,6 +63,7 @@ from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.testing import tree
 from sifa.testing.cases import entry_with_situations
+from sifa.testing.clock import travel
 from sifa.testing.notices import HOLIDAYS_2027
 from sifa.workbench.actions import available_actions
 from sifa.workflow.models import WorkItem, WorkItemStatus
@@ -133,6 +137,7 @@ def build() -> World:
         "staff-township": demo["demo-township"],
         "staff-calendar": demo["demo-calendar"],
         "staff-audit": demo["demo-auditadmin"],
+        "staff-inspector": demo["demo-inspector"],
         "admin": admin,
         "admin-auditor": auditor,
     }
@@ -221,6 +226,18 @@ def build() -> World:
         text="窗口工作人员让我来回跑了三次，每次要求的材料都不一样。",
         anonymous=True,
     )
+    # The demo inspector's mock application (模拟办件), handled to delivered and scored; and a random
+    # check of this month's closed cases at 杭州市司法局, drawn on the first day of next month.
+    mock = load_mock()
+    today = timezone.localdate()
+    with travel((today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)):
+        check = inspections.draw(
+            users["staff-inspector"],
+            organisation=orgs["hz"].pk,
+            period=today.strftime("%Y-%m"),
+            size=2,
+            seed="probe",
+        ).check
     person = NaturalPerson.objects.get(user=citizen)
     company = LegalPerson.objects.get(user=demo_cases()[1].applicant)
 
@@ -258,6 +275,9 @@ def build() -> World:
         "complaint": complaint.complaint.number,
         "complaint_code": complaint.tracking_code,
         "complaint_command": "accept",
+        "mock": str(mock.public_id),
+        "check": str(check.public_id),
+        "check_case": check.cases.order_by("position").first().application.number,
         "committee": str(committee.pk),
         "mediator": str(mediators[0].pk),
         "licence": licence.identifier,

@@ -46,11 +46,24 @@ IDEMPOTENCY = OpenApiParameter(
 ID = path_parameter("id", "公开标识（UUID）")
 NUMBER = path_parameter("number", "抽查办件的办件编号")
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
+MAX_ID = 2**31 - 1
 
 
 def _messages(message: str) -> dict[str, str]:
-    keys = ("required", "blank", "null", "invalid", "invalid_choice", "max_length", "min_length",
-            "max_value", "min_value", "not_a_list", "not_a_dict", "empty")
+    keys = (
+        "required",
+        "blank",
+        "null",
+        "invalid",
+        "invalid_choice",
+        "max_length",
+        "min_length",
+        "max_value",
+        "min_value",
+        "not_a_list",
+        "not_a_dict",
+        "empty",
+    )
     return dict.fromkeys(keys, message)
 
 
@@ -81,10 +94,14 @@ class MaterialInput(StrictSerializer):
         "content": "inspections.bad_content",
     }
 
-    material = serializers.IntegerField(error_messages=_messages("材料应为材料ID"))
+    material = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, error_messages=_messages("材料应为材料ID")
+    )
     filename = serializers.CharField(max_length=100, error_messages=_messages("请填写文件名（100字以内）"))
     content = serializers.CharField(
-        max_length=14_000_000, error_messages=_messages("文件内容应为Base64编码"), help_text="文件内容（Base64）"
+        max_length=14_000_000,
+        error_messages=_messages("文件内容应为Base64编码"),
+        help_text="文件内容（Base64）",
     )
     content_type = serializers.CharField(
         max_length=100, required=False, default="application/pdf", error_messages=_messages("文件类型不正确")
@@ -101,11 +118,18 @@ class MockInput(StrictSerializer):
     }
 
     organisation = serializers.IntegerField(
-        error_messages=_messages("机构应为机构ID"), help_text="实施该事项的机构（须在督查人员的管辖范围内）"
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages=_messages("机构应为机构ID"),
+        help_text="实施该事项的机构（须在督查人员的管辖范围内）",
     )
-    item = serializers.CharField(max_length=20, error_messages=_messages("事项应为基本编码"), help_text="基本编码")
+    item = serializers.CharField(
+        max_length=20, error_messages=_messages("事项应为基本编码"), help_text="基本编码"
+    )
     applicant = TestApplicantInput(help_text="测试身份（虚构的申请人，只有督查人员知道）")
-    form_data = serializers.DictField(required=False, default=dict, error_messages=_messages("申请表应为对象"))
+    form_data = serializers.DictField(
+        required=False, default=dict, error_messages=_messages("申请表应为对象")
+    )
     situation_answers = serializers.DictField(
         child=serializers.CharField(max_length=100),
         required=False,
@@ -113,7 +137,11 @@ class MockInput(StrictSerializer):
         error_messages=_messages("情形选择应为对象"),
     )
     materials = serializers.ListField(
-        child=MaterialInput(), required=False, default=list, max_length=50, error_messages=_messages("材料应为列表")
+        child=MaterialInput(),
+        required=False,
+        default=list,
+        max_length=50,
+        error_messages=_messages("材料应为列表"),
     )
 
 
@@ -126,7 +154,11 @@ class ScoreInput(StrictSerializer):
         help_text="评查项目 → 得分（见 GET inspections/checklists/）",
     )
     findings = serializers.CharField(
-        max_length=3000, required=False, allow_blank=True, default="", error_messages=_messages("督查发现不能超过3000字")
+        max_length=3000,
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages=_messages("督查发现不能超过3000字"),
     )
 
 
@@ -139,7 +171,9 @@ class DrawInput(StrictSerializer):
         "inspectors": "inspections.bad_inspectors",
     }
 
-    organisation = serializers.IntegerField(error_messages=_messages("机构应为机构ID"))
+    organisation = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, error_messages=_messages("机构应为机构ID")
+    )
     period = serializers.CharField(max_length=7, error_messages=_messages("期间应为年月，格式 YYYY-MM"))
     size = serializers.IntegerField(
         min_value=1, max_value=services.checks.MAX_SIZE, error_messages=_messages("抽取数量应为1至200件")
@@ -170,7 +204,9 @@ class FindingInput(StrictSerializer):
         "scores": "inspections.bad_scores",
     }
 
-    result = serializers.ChoiceField(Result.choices, error_messages=_messages("结论应为合格（pass）或存在问题（issues）"))
+    result = serializers.ChoiceField(
+        Result.choices, error_messages=_messages("结论应为合格（pass）或存在问题（issues）")
+    )
     severity = serializers.ChoiceField(
         [("", "—"), *Severity.choices],
         required=False,
@@ -179,7 +215,11 @@ class FindingInput(StrictSerializer):
         error_messages=_messages("问题程度应为 minor、major 或 serious"),
     )
     findings = serializers.CharField(
-        max_length=3000, required=False, allow_blank=True, default="", error_messages=_messages("检查发现不能超过3000字")
+        max_length=3000,
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages=_messages("检查发现不能超过3000字"),
     )
     scores = serializers.DictField(
         child=serializers.IntegerField(min_value=0, max_value=100),
@@ -198,10 +238,17 @@ def _materials(raw: list[dict[str, Any]]) -> list[services.Material]:
             raise ServiceError(
                 "inspections.bad_content",
                 "材料文件内容应为Base64编码的文件（不超过10MB）",
-                errors=[{"field": f"materials.{index}.content", "code": "inspections.bad_content",
-                         "message": "材料文件内容应为Base64编码的文件（不超过10MB）"}],
+                errors=[
+                    {
+                        "field": f"materials.{index}.content",
+                        "code": "inspections.bad_content",
+                        "message": "材料文件内容应为Base64编码的文件（不超过10MB）",
+                    }
+                ],
             )
-        out.append(services.Material(row["material"], row["filename"], content, row.get("content_type") or ""))
+        out.append(
+            services.Material(row["material"], row["filename"], content, row.get("content_type") or "")
+        )
     return out
 
 
@@ -312,7 +359,8 @@ class CheckList(APIView):
         )
         check = selectors.check(request.user, done.check.public_id)
         return Response(
-            selectors.check_view(check), status=status.HTTP_200_OK if done.replayed else status.HTTP_201_CREATED
+            selectors.check_view(check),
+            status=status.HTTP_200_OK if done.replayed else status.HTTP_201_CREATED,
         )
 
 
@@ -375,7 +423,9 @@ urlpatterns = [
     path("inspections/checklists/", Checklists.as_view(), name="api-inspection-checklists"),
     path("inspections/mock-applications/", MockList.as_view(), name="api-inspection-mocks"),
     path("inspections/mock-applications/<str:id>/", MockDetail.as_view(), name="api-inspection-mock"),
-    path("inspections/mock-applications/<str:id>/score/", MockScore.as_view(), name="api-inspection-mock-score"),
+    path(
+        "inspections/mock-applications/<str:id>/score/", MockScore.as_view(), name="api-inspection-mock-score"
+    ),
     path("inspections/random-checks/", CheckList.as_view(), name="api-inspection-checks"),
     path("inspections/random-checks/<str:id>/", CheckDetail.as_view(), name="api-inspection-check"),
     path(

@@ -8,6 +8,7 @@ from sifa.workbench.views import (
     complaint,
     consultation,
     faq,
+    inspection,
     licences,
     mediation,
     monitor,
@@ -57,6 +58,17 @@ urlpatterns = [
     ),
     path("complaints/", complaint.queue_view, name="workbench-complaints"),
     path("complaints/<str:number>/", complaint.detail_view, name="workbench-complaint"),
+    # 督查: mock applications and random checks (inspectors); ended mocks for the handling side
+    path("inspections/", inspection.index_view, name="workbench-inspections"),
+    path("inspections/checks/new/", inspection.draw_view, name="workbench-inspection-draw"),
+    path("inspections/checks/<str:check_id>/", inspection.check_view, name="workbench-inspection-check"),
+    path(
+        "inspections/checks/<str:check_id>/cases/<str:number>/",
+        inspection.finding_view,
+        name="workbench-inspection-finding",
+    ),
+    path("inspections/mocks/<str:mock_id>/", inspection.mock_view, name="workbench-inspection-mock"),
+    path("inspections/results/", inspection.results_view, name="workbench-inspection-results"),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(

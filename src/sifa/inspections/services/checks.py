@@ -94,7 +94,9 @@ def _inspectors(actor_user: Any, target: Organisation, raw: Any) -> list[User]:
     for username in dict.fromkeys(raw):
         user = User.objects.filter(username=username, is_active=True).first()
         paths = (
-            Membership.objects.filter(user=user, role=Role.INSPECTOR).values_list("organisation__path", flat=True)
+            Membership.objects.filter(user=user, role=Role.INSPECTOR).values_list(
+                "organisation__path", flat=True
+            )
             if user is not None
             else []
         )
@@ -112,7 +114,9 @@ def _replay(owner: str, key: str, digest: str) -> Drawn | None:
         return None
     if existing.request_digest != digest:
         raise ServiceError(
-            "idempotency.key_reused", "该幂等键已用于另一个不同内容的请求，请为新的请求使用新的幂等键", status=422
+            "idempotency.key_reused",
+            "该幂等键已用于另一个不同内容的请求，请为新的请求使用新的幂等键",
+            status=422,
         )
     return Drawn(existing, replayed=True)
 
@@ -133,7 +137,13 @@ def draw(
     if len(key) > MAX_KEY_LENGTH:
         raise ServiceError("idempotency.bad_key", "幂等键应为1至200个字符")
     owner = f"user:{user.pk}"
-    payload = {"organisation": organisation, "period": period, "size": size, "seed": seed, "inspectors": inspectors}
+    payload = {
+        "organisation": organisation,
+        "period": period,
+        "size": size,
+        "seed": seed,
+        "inspectors": inspectors,
+    }
     digest = request_digest(payload)
     if key:
         replay = _replay(owner, key, digest)
@@ -240,9 +250,7 @@ def record_finding(
     if row is None:
         raise not_found("抽查办件")
     if row.inspector_id != user.pk:
-        raise ServiceError(
-            "inspections.not_assigned", "该抽查办件已分配给其他督查人员检查", status=403
-        )
+        raise ServiceError("inspections.not_assigned", "该抽查办件已分配给其他督查人员检查", status=403)
     if row.checked_at is not None:
         raise Conflict("inspections.already_checked", "该抽查办件已记录检查结论")
     errors = []
@@ -274,7 +282,12 @@ def record_finding(
         subject=check,
         organisation=inspecting_organisation(actor, check.scope_path),
         scope_path=check.scope_path,
-        detail={"number": row.application.number, "result": result, "severity": row.severity, "total": total,
-                "closed": closed},
+        detail={
+            "number": row.application.number,
+            "result": result,
+            "severity": row.severity,
+            "total": total,
+            "closed": closed,
+        },
     )
     return row

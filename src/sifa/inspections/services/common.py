@@ -19,7 +19,9 @@ def problem(field: str, code: str, message: str) -> dict[str, str]:
 def invalid(errors: list[dict[str, str]]) -> ServiceError:
     if len(errors) == 1:
         return ServiceError(errors[0]["code"], errors[0]["message"], errors=errors, status=400)
-    return ServiceError("validation_error", "；".join(e["message"] for e in errors), errors=errors, status=400)
+    return ServiceError(
+        "validation_error", "；".join(e["message"] for e in errors), errors=errors, status=400
+    )
 
 
 def not_found(what: str = "督查记录") -> NotFound:
@@ -70,8 +72,8 @@ def scores_of(checklist: tuple, raw: Any) -> tuple[dict[str, int], int]:
     scores: dict[str, int] = {}
     for item in checklist:
         value = raw.get(item.key)
-        if isinstance(value, bool) or not isinstance(value, int) and not (
-            isinstance(value, str) and value.strip().isdigit()
+        if isinstance(value, bool) or (
+            not isinstance(value, int) and not (isinstance(value, str) and value.strip().isdigit())
         ):
             errors.append(
                 problem(f"scores.{item.key}", "bad_score", f"请为“{item.label}”评分（0至{item.points}分）")

@@ -68,8 +68,9 @@ def _test_applicant(user: Any, organisation: Organisation, applicant: dict[str, 
     person = NaturalPerson.objects.filter(id_number_index=id_number_index(parsed.value)).first()
     if person is not None:
         held = TestApplicant.objects.filter(person=person).select_related("person__user").first()
-        if held is None or not held.scope_path.startswith(organisation.path) and not organisation.path.startswith(
-            held.scope_path
+        if held is None or (
+            not held.scope_path.startswith(organisation.path)
+            and not organisation.path.startswith(held.scope_path)
         ):
             raise Conflict(
                 "inspections.real_person",
@@ -89,9 +90,7 @@ def _test_applicant(user: Any, organisation: Organisation, applicant: dict[str, 
     except ServiceError as refused:
         if not refused.errors:
             raise
-        raise invalid(
-            [{**e, "field": f"applicant.{e['field']}"} for e in refused.errors]
-        ) from None
+        raise invalid([{**e, "field": f"applicant.{e['field']}"} for e in refused.errors]) from None
     return TestApplicant.objects.create(
         person=person, organisation=organisation, scope_path=organisation.path, created_by=user
     )
@@ -99,7 +98,9 @@ def _test_applicant(user: Any, organisation: Organisation, applicant: dict[str, 
 
 def _entry(organisation_id: Any, item_code: str) -> ImplementationEntry:
     entry = (
-        ImplementationEntry.objects.select_related("version", "item", "organisation", "accepting_organisation")
+        ImplementationEntry.objects.select_related(
+            "version", "item", "organisation", "accepting_organisation"
+        )
         .filter(organisation_id=organisation_id, item__basic_code=item_code, status=EntryStatus.ACTIVE)
         .order_by("-id")
         .first()
@@ -115,7 +116,9 @@ def _replay(owner: str, key: str, digest: str) -> Filed | None:
         return None
     if existing.request_digest != digest:
         raise ServiceError(
-            "idempotency.key_reused", "该幂等键已用于另一个不同内容的请求，请为新的请求使用新的幂等键", status=422
+            "idempotency.key_reused",
+            "该幂等键已用于另一个不同内容的请求，请为新的请求使用新的幂等键",
+            status=422,
         )
     return Filed(existing, replayed=True)
 

@@ -1,4 +1,4 @@
-"""The demo world of 督查, built once per module and rolled back: the catalogue tree with the
+"""The demo world of 督查, built once per test session and rolled back: the catalogue tree with the
 catalogue, 上城区, the 2025–2026 working-day calendar and ``sifa load-demo`` (its staff handle the
 mock applications; ``demo-inspector`` at the province and ``demo-city-inspector`` at 杭州)."""
 
@@ -19,7 +19,7 @@ from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf
 from sifa.testing import id_number, load_catalogue, rolled_back, tree
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def _world(django_db_setup, django_db_blocker):
     with rolled_back(django_db_blocker):
         orgs = build_tree()
@@ -59,8 +59,8 @@ TEST_NAME = "李测试"
 
 def mock_body(orgs, *, materials=None, id_no: str = TEST_ID) -> dict:
     """A 律师执业许可（专职）mock application at 杭州市司法局 with every material."""
-    from sifa.catalogue.models import ImplementationEntry
     from sifa.applications.services.drafts import applicable_materials
+    from sifa.catalogue.models import ImplementationEntry
 
     entry = ImplementationEntry.objects.select_related("version").get(
         item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"]

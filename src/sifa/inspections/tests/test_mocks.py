@@ -7,9 +7,9 @@ import pytest
 
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.core.errors import ServiceError
 from sifa.evaluation import selectors as evaluation_selectors
 from sifa.evaluation import services as evaluation
-from sifa.core.errors import ServiceError
 from sifa.inspections import selectors
 from sifa.inspections.models import MockApplication
 from sifa.inspections.tests.conftest import TEST_NAME, client, mock_body
@@ -32,12 +32,14 @@ def file(world, **kwargs):
 def _staff(world, item: WorkItem):
     from sifa.organisations.models import Membership
 
-    members = Membership.objects.filter(user__is_demo=True, role=item.role).select_related("user", "organisation")
+    members = Membership.objects.filter(user__is_demo=True, role=item.role).select_related(
+        "user", "organisation"
+    )
     for m in members:
         if item.kind in ("accept", "accept_decide", "deliver"):
-            if m.organisation.path.startswith(item.organisation.path) and item.application.scope_path.startswith(
-                m.organisation.path
-            ):
+            if m.organisation.path.startswith(
+                item.organisation.path
+            ) and item.application.scope_path.startswith(m.organisation.path):
                 return m.user
         elif m.organisation_id == item.organisation_id:
             return m.user
@@ -49,10 +51,14 @@ def handle(world, application: Application) -> list[str]:
     and worklist's HTML seen on the way."""
     from django.test import Client
 
+    from sifa.testing import verified_login
+
     pages = []
     for _ in range(20):
         application.refresh_from_db()
-        for row in CaseDocument.objects.filter(application=application).exclude(status=CaseDocumentStatus.ISSUED):
+        for row in CaseDocument.objects.filter(application=application).exclude(
+            status=CaseDocumentStatus.ISSUED
+        ):
             issue_owed(row.pk)
         status = application.status
         if status == ApplicationStatus.SUBMITTED:
@@ -70,15 +76,26 @@ def handle(world, application: Application) -> list[str]:
         )
         user = _staff(world, item)
         browser = Client()
-        browser.force_login(user)
-        session = browser.session
-        session["otp_device_id"] = None
-        pages.append(browser.get(f"/workbench/cases/{application.number}/").content.decode())
-        pages.append(browser.get("/workbench/").content.decode())
+        verified_login(browser, user)
+        for url in (f"/workbench/cases/{application.number}/", "/workbench/"):
+            page = browser.get(url)
+            assert page.status_code == 200, url
+            pages.append(page.content.decode())
+        assert application.number in pages[-2]
         if item.kind in ("accept", "accept_decide"):
-            run_command(user, application.number, "accept", {"decision": "approve"} if item.kind == "accept_decide" else {})
+            run_command(
+                user,
+                application.number,
+                "accept",
+                {"decision": "approve"} if item.kind == "accept_decide" else {},
+            )
         elif item.kind == "review":
-            run_command(user, application.number, "review", {"outcome": "approve", "opinion": "材料齐全，符合条件", "task": item.task_name})
+            run_command(
+                user,
+                application.number,
+                "review",
+                {"outcome": "approve", "opinion": "材料齐全，符合条件", "task": item.task_name},
+            )
         elif item.kind == "decide":
             run_command(user, application.number, "decide", {"decision": "approve", "opinion": "准予许可"})
         elif item.kind == "deliver":
@@ -112,7 +129,9 @@ def test_a_mock_application_is_handled_end_to_end_unnoticed_and_counts_nowhere(w
 
     # Not rateable, and the public statistics did not move.
     with pytest.raises(ServiceError) as refused:
-        evaluation.rate(application.applicant, subject="application", number=application.number, level="非常满意")
+        evaluation.rate(
+            application.applicant, subject="application", number=application.number, level="非常满意"
+        )
     assert refused.value.code == "evaluation.mock_application"
     assert evaluation_selectors.public_statistics(organisation=world["orgs"]["hz"].pk) == before
 
@@ -122,8 +141,16 @@ def test_a_mock_application_is_handled_end_to_end_unnoticed_and_counts_nowhere(w
     url = f"/api/v1/inspections/mock-applications/{mock.public_id}/score/"
     bad = inspector.post(url, {"scores": {"once_only_notice": 30}}, format="json")
     assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
-    scores = {"once_only_notice": 25, "time_limit": 25, "documents": 18, "no_extra_materials": 15, "attitude": 12}
-    scored = inspector.post(url, {"scores": scores, "findings": "文书编号规范，服务用语可改进"}, format="json")
+    scores = {
+        "once_only_notice": 25,
+        "time_limit": 25,
+        "documents": 18,
+        "no_extra_materials": 15,
+        "attitude": 12,
+    }
+    scored = inspector.post(
+        url, {"scores": scores, "findings": "文书编号规范，服务用语可改进"}, format="json"
+    )
     assert scored.status_code == 200, scored.content
     assert scored.json()["score_total"] == 95
     again = inspector.post(url, {"scores": scores}, format="json")
@@ -149,8 +176,12 @@ def test_only_inspectors_file_and_see_mock_applications(world):
 def test_filing_is_idempotent_and_a_real_persons_identity_is_refused(world):
     inspector = client(world["users"]["demo-inspector"])
     body = mock_body(world["orgs"])
-    first = inspector.post("/api/v1/inspections/mock-applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
-    again = inspector.post("/api/v1/inspections/mock-applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    first = inspector.post(
+        "/api/v1/inspections/mock-applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    again = inspector.post(
+        "/api/v1/inspections/mock-applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
     assert first.status_code == 201 and again.status_code == 200
     assert first.json()["number"] == again.json()["number"]
     assert MockApplication.objects.count() == 1

@@ -1,7 +1,8 @@
 """`sifa load-demo-cases`: after `sifa load-demo`, run the demo lawyer's and law firm's applications
 through the real workflow to delivered, so the demo holders have real e-licences, grant the law
 firm its client's mandate, put the demo 司法所's 人民调解员名册 in place and record the demo 12348
-consultations (open, answered, escalated) through the consultation services (idempotent)."""
+consultations (open, answered, escalated) through the consultation services, and file, handle and
+score the demo inspector's mock application (模拟办件) (idempotent)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand
 
 from sifa.demo.cases import load_cases
 from sifa.demo.consultations import ensure_consultations
+from sifa.demo.inspections import load_mock
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.licences.models import Licence
@@ -33,6 +35,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"法律咨询：{ticket.number} {ticket.title}（{ticket.organisation.name}，{state}）"
             )
+        mock = load_mock()
+        self.stdout.write(
+            f"模拟办件：{mock.application.number} {mock.application.status_label}，督查评分 {mock.score_total} 分"
+        )
         self.stdout.write(
             self.style.SUCCESS("演示办件已就绪：`sifa demo-accounts --json` 列出持证人及证照标识")
         )
