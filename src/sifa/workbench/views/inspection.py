@@ -29,14 +29,14 @@ from sifa.core.errors import ServiceError
 from sifa.inspections import selectors, services
 from sifa.inspections.checklist import CASE_CHECKLIST, MOCK_CHECKLIST
 from sifa.inspections.models import Result, Severity
-from sifa.organisations.models import Organisation, Role
+from sifa.organisations.models import Organisation, OrganisationLevel, Role
 from sifa.organisations.scope import Actor, subtree_q
 from sifa.workbench.access import staff_required
 from sifa.workbench.forms import decorate
 from sifa.workbench.views.common import error_summary, page, paginate
 
 RESULT_ROLES = (Role.SUPERVISOR, Role.DECISION_MAKER)
-MAX_ORGANISATIONS = 300
+MAX_ORGANISATIONS = 500
 
 
 def is_inspector(actor: Actor) -> bool:
@@ -63,12 +63,15 @@ class _Form(forms.Form):
 
 
 def organisations_for(actor: Actor) -> list[tuple[int, str]]:
-    """The organisations an inspector may check, their own first (at most 300, by path)."""
+    """The organisations an inspector may check down to the county, the higher levels first (at
+    most 500; a check of a county covers its 司法所, and the API takes any organisation)."""
     rows = (
         Organisation.objects.filter(
-            subtree_q("path", actor.paths_for(services.INSPECTOR_ROLES)), is_active=True
+            subtree_q("path", actor.paths_for(services.INSPECTOR_ROLES)),
+            is_active=True,
+            level__lte=OrganisationLevel.COUNTY,
         )
-        .order_by("path")
+        .order_by("level", "path")
         .values_list("pk", "name")[:MAX_ORGANISATIONS]
     )
     return list(rows)
@@ -113,7 +116,8 @@ class DrawForm(_Form):
     )
 
     def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # The choices before ``decorate``: it reads ``errors``, which validates a bound form.
+        forms.Form.__init__(self, *args, **kwargs)
         self.fields["organisation"].choices = [("", "请选择"), *choices]
         decorate(self)
 
@@ -136,6 +140,8 @@ def _scores_fields(form: forms.Form, checklist: tuple) -> None:
 
 
 class FindingForm(_Form):
+    """The case checklist's score fields are added before the form is first validated."""
+
     result = forms.ChoiceField(
         label="检查结论",
         choices=Result.choices,
@@ -158,7 +164,7 @@ class FindingForm(_Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        forms.Form.__init__(self, *args, **kwargs)
         _scores_fields(self, CASE_CHECKLIST)
         decorate(self)
 
@@ -174,7 +180,7 @@ class ScoreForm(_Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        forms.Form.__init__(self, *args, **kwargs)
         _scores_fields(self, MOCK_CHECKLIST)
         decorate(self)
 
