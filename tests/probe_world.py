@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -50,11 +51,13 @@ from sifa.deadlines.services import record_calendar_alert, save_notice_draft, se
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_cases, demo_pdf, load_cases
 from sifa.demo.consultations import ensure_consultations
 from sifa.demo.disclosure import ensure_notices
+from sifa.demo.inspections import load_mock
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.disclosure import services as disclosure
 from sifa.documents.models import Document
 from sifa.evaluation import services as evaluation
+from sifa.inspections import services as inspections
 from sifa.licences import services as licences
 from sifa.licences.models import Licence
 from sifa.notifications.models import Delivery, Notification
@@ -62,6 +65,7 @@ from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.testing import tree
 from sifa.testing.cases import entry_with_situations
+from sifa.testing.clock import travel
 from sifa.testing.notices import HOLIDAYS_2027
 from sifa.workbench.actions import available_actions
 from sifa.workflow.models import WorkItem, WorkItemStatus
@@ -135,6 +139,7 @@ def build() -> World:
         "staff-township": demo["demo-township"],
         "staff-calendar": demo["demo-calendar"],
         "staff-audit": demo["demo-auditadmin"],
+        "staff-inspector": demo["demo-inspector"],
         "admin": admin,
         "admin-auditor": auditor,
     }
@@ -242,6 +247,18 @@ def build() -> World:
         title="杭州市司法局开展法治宣传进社区活动",
         body="本月起，杭州市司法局组织律师、人民调解员走进社区，开展法治宣传和法律咨询服务。",
     )
+    # The demo inspector's mock application (模拟办件), handled to delivered and scored; and a random
+    # check of this month's closed cases at 杭州市司法局, drawn on the first day of next month.
+    mock = load_mock()
+    today = timezone.localdate()
+    with travel((today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)):
+        check = inspections.draw(
+            users["staff-inspector"],
+            organisation=orgs["hz"].pk,
+            period=today.strftime("%Y-%m"),
+            size=2,
+            seed="probe",
+        ).check
     person = NaturalPerson.objects.get(user=citizen)
     company = LegalPerson.objects.get(user=demo_cases()[1].applicant)
 
@@ -281,6 +298,9 @@ def build() -> World:
         "complaint_code": complaint.tracking_code,
         "my_complaint": my_complaint.number,
         "complaint_command": "accept",
+        "mock": str(mock.public_id),
+        "check": str(check.public_id),
+        "check_case": check.cases.order_by("position").first().application.number,
         "committee": str(committee.pk),
         "mediator": str(mediators[0].pk),
         "licence": licence.identifier,

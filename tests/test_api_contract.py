@@ -29,6 +29,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import resolve
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
@@ -47,13 +48,16 @@ from sifa.core.errors import ServiceError
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf, load_cases
+from sifa.demo.inspections import load_mock
 from sifa.demo.mandates import load_mandates
 from sifa.evaluation import services as evaluation
+from sifa.inspections import services as inspections
 from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
 from sifa.mediation.models import MediationCommittee, Mediator
 from sifa.notifications.models import Delivery, Notification
 from sifa.testing import load_catalogue, rolled_back, tree
+from sifa.testing.clock import travel
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 BIG_INTEGER = 10**20
@@ -126,6 +130,18 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
         text="窗口工作人员让我来回跑了三次，每次要求的材料都不一样。",
         anonymous=True,
     ).complaint
+    # The demo inspector's mock application, delivered and scored, and a random check of this
+    # month's closed cases drawn on the first day of next month (a month must be over).
+    mock = load_mock()
+    today = timezone.localdate()
+    with travel((today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)):
+        check = inspections.draw(
+            users["demo-inspector"],
+            organisation=orgs["hz"].pk,
+            period=today.strftime("%Y-%m"),
+            size=2,
+            seed="c",
+        ).check
     return {
         "users": {
             "anonymous": None,
@@ -134,6 +150,7 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
             "staff": users["demo-city"],
             "keeper": users["demo-township"],
             "supervisor": users["demo-province"],
+            "inspector": users["demo-inspector"],
             "admin": admin,
         },
         "entry": entry.implementation_code,
@@ -141,6 +158,9 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
         "paths": {
             "ref": str(draft.pk),
             "case": case.number,
+            "mock": str(mock.public_id),
+            "check": str(check.public_id),
+            "check_case": check.cases.order_by("position").first().application.number,
             "basic_code": LAWYER_FULL_TIME,
             "version": str(version.number),
             "licence": licence.identifier,
@@ -253,6 +273,19 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("post", "/api/v1/complaints/{number}/commands/{command}/"): (
         "supervisor",
         "/api/v1/complaints/{complaint}/commands/accept/",
+    ),
+    ("post", "/api/v1/inspections/mock-applications/"): (
+        "inspector",
+        "/api/v1/inspections/mock-applications/",
+    ),
+    ("post", "/api/v1/inspections/mock-applications/{id}/score/"): (
+        "inspector",
+        "/api/v1/inspections/mock-applications/{mock}/score/",
+    ),
+    ("post", "/api/v1/inspections/random-checks/"): ("inspector", "/api/v1/inspections/random-checks/"),
+    ("post", "/api/v1/inspections/random-checks/{id}/cases/{number}/finding/"): (
+        "inspector",
+        "/api/v1/inspections/random-checks/{check}/cases/{check_case}/finding/",
     ),
     ("post", "/api/v1/organisations/{id}/document-code/"): (
         "admin",

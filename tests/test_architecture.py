@@ -83,11 +83,12 @@ LAYERS: dict[str, set[str]] = {
     "evaluation": BELOW_APPLICATIONS | {"applications", "consultation"},
     "complaints": BELOW_APPLICATIONS | {"applications"},
     "disclosure": BELOW_APPLICATIONS | {"applications", "evaluation", "complaints"},
+    "inspections": BELOW_APPLICATIONS | {"applications"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
-    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "disclosure"},
-    "demo": DOMAIN | {"consultation", "evaluation", "complaints", "disclosure"},
-    "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints"},
+    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "disclosure", "inspections"},
+    "demo": DOMAIN | {"consultation", "evaluation", "complaints", "disclosure", "inspections"},
+    "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints", "inspections"},
     "conf": DOMAIN
     | {
         "laws",
@@ -96,6 +97,7 @@ LAYERS: dict[str, set[str]] = {
         "evaluation",
         "complaints",
         "disclosure",
+        "inspections",
         "web",
         "portal",
         "workbench",

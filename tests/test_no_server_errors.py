@@ -5,9 +5,9 @@ of ``/api/v1/``, and the admin site — and fills its path parameters with real 
 of the demo world (``tests/probe_world.py``). Each identity logs in the way a person does: a
 session through the login page (password, plus the TOTP code for staff) for the pages and the
 admin, a bearer token from ``/api/v1/auth/token/`` for the API. Every route is requested with GET
-and HEAD by anonymous, the citizen 陈明, five staff members (杭州市 window/review/decision, 西湖区,
+and HEAD by anonymous, the citizen 陈明, the staff members (杭州市 window/review/decision, 西湖区,
 the province's decision maker and supervisor, the 司法所's roster keeper, the calendar
-administrator) and the admin (a superuser).
+administrator, the province's inspector) and the admin (a superuser).
 
 * No answer is a 5xx (nor an exception).
 * A route an identity gets a 2xx on counts as reached by it. The reach per identity is printed
@@ -44,7 +44,15 @@ from tests.probe_world import World, routes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
-STAFF = ("staff-city", "staff-county", "staff-province", "staff-township", "staff-calendar", "staff-audit")
+STAFF = (
+    "staff-city",
+    "staff-county",
+    "staff-province",
+    "staff-township",
+    "staff-calendar",
+    "staff-audit",
+    "staff-inspector",
+)
 ADMINS = ("admin", "admin-auditor")
 IDENTITIES = ("anonymous", "citizen", *STAFF, *ADMINS)
 GROUPS = {"anonymous": ("anonymous",), "citizen": ("citizen",), "staff": STAFF, "admin": ADMINS}
@@ -156,6 +164,12 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/consultations/<str:number>/": {"number": "consultation"},
     "/workbench/rectifications/<int:rectification_id>/": {"rectification_id": "rectification"},
     "/workbench/complaints/<str:number>/": {"number": "complaint"},
+    "/workbench/inspections/checks/<str:check_id>/": {"check_id": "check"},
+    "/workbench/inspections/checks/<str:check_id>/cases/<str:number>/": {
+        "check_id": "check",
+        "number": "check_case",
+    },
+    "/workbench/inspections/mocks/<str:mock_id>/": {"mock_id": "mock"},
     "/workbench/calendar/notices/<str:notice_id>/": {"notice_id": "notice"},
     "/workbench/calendar/notices/<str:notice_id>/edit/": {"notice_id": "notice"},
     "/workbench/calendar/notices/<str:notice_id>/publish/": {"notice_id": "notice"},
@@ -184,6 +198,14 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/complaints/<str:number>/commands/<str:command>/": {
         "number": "complaint",
         "command": "complaint_command",
+    },
+    # API: inspections (督查: the demo inspector's mock application and random check)
+    "/api/v1/inspections/mock-applications/<str:id>/": {"id": "mock"},
+    "/api/v1/inspections/mock-applications/<str:id>/score/": {"id": "mock"},
+    "/api/v1/inspections/random-checks/<str:id>/": {"id": "check"},
+    "/api/v1/inspections/random-checks/<str:id>/cases/<str:number>/finding/": {
+        "id": "check",
+        "number": "check_case",
     },
     # Public pages
     "/rate/<str:token>/": {"token": "rate_token"},
@@ -282,6 +304,8 @@ NOT_A_PAGE: dict[str, str] = {
     "/api/v1/consultations/<str:number>/convert/": "POST only",
     "/api/v1/rectifications/<str:id>/commands/<str:command>/": "POST only",
     "/api/v1/complaints/<str:number>/commands/<str:command>/": "POST only",
+    "/api/v1/inspections/mock-applications/<str:id>/score/": "POST only",
+    "/api/v1/inspections/random-checks/<str:id>/cases/<str:number>/finding/": "POST only",
 }
 
 

@@ -75,6 +75,8 @@ _TYPES = [
     ObjectType("evaluation.Rectification", "整改 id（API 地址中的 id）", _attr("pk")),
     ObjectType("evaluation.RatingLink", "评价邀请的内部主键（链接本身不可公开）", _attr("pk"), internal=True),
     ObjectType("disclosure.Notice", "公开标识 public_id（UUID，公开地址中的 id）", _attr("public_id")),
+    ObjectType("inspections.MockApplication", "公开标识 public_id（UUID）", _attr("public_id")),
+    ObjectType("inspections.RandomCheck", "公开标识 public_id（UUID）", _attr("public_id")),
     ObjectType("deadlines.CalendarDay", "日期（ISO 8601）", lambda day: day.date.isoformat()),
     ObjectType("deadlines.CalendarYear", "年份", _attr("year")),
     ObjectType("deadlines.CalendarNotice", "通知的内部主键（工作台地址中的 id）", _attr("pk"), internal=True),

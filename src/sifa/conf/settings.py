@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "sifa.evaluation",
     "sifa.complaints",
     "sifa.disclosure",
+    "sifa.inspections",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",

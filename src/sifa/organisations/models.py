@@ -187,6 +187,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "监督人员"
     CONSULTANT = "consultant", "法律咨询人员"
     CALENDAR_ADMIN = "calendar_admin", "工作日历管理员"
+    INSPECTOR = "inspector", "督查人员"
     SYSTEM_ADMIN = "system_admin", "系统管理员"
     SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDIT_ADMIN = "audit_admin", "审计管理员"

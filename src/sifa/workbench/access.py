@@ -97,6 +97,10 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("mediation", "人民调解员名册", "workbench-roster-index"))
     if can_use_disclosure(actor):
         items.append(MenuItem("disclosure", "政务公开", "workbench-disclosure"))
+    if actor.has_role(Role.INSPECTOR):
+        items.append(MenuItem("inspections", "模拟办件和随机抽查", "workbench-inspections"))
+    if actor.has_role(Role.SUPERVISOR, Role.DECISION_MAKER):
+        items.append(MenuItem("inspection-results", "督查结果", "workbench-inspection-results"))
     if actor.is_superuser or actor.has_role(*FAQ_ROLES):
         items.append(MenuItem("faq", "常见问题", "workbench-faq-list"))
     if manages_calendar(actor):

@@ -9,6 +9,7 @@ from sifa.workbench.views import (
     consultation,
     disclosure,
     faq,
+    inspection,
     licences,
     mediation,
     monitor,
@@ -64,6 +65,17 @@ urlpatterns = [
     path("disclosure/new/", disclosure.new_view, name="workbench-disclosure-new"),
     path("disclosure/<str:public_id>/", disclosure.notice_view, name="workbench-disclosure-notice"),
     path("disclosure/<str:public_id>/edit/", disclosure.edit_view, name="workbench-disclosure-edit"),
+    # 督查: mock applications and random checks (inspectors); ended mocks for the handling side
+    path("inspections/", inspection.index_view, name="workbench-inspections"),
+    path("inspections/checks/new/", inspection.draw_view, name="workbench-inspection-draw"),
+    path("inspections/checks/<str:check_id>/", inspection.check_view, name="workbench-inspection-check"),
+    path(
+        "inspections/checks/<str:check_id>/cases/<str:number>/",
+        inspection.finding_view,
+        name="workbench-inspection-finding",
+    ),
+    path("inspections/mocks/<str:mock_id>/", inspection.mock_view, name="workbench-inspection-mock"),
+    path("inspections/results/", inspection.results_view, name="workbench-inspection-results"),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(

@@ -238,6 +238,7 @@ def start_draft(
     on_behalf_of: Any = None,
     walk_in: dict[str, Any] | None = None,
     channel: str = SubmissionChannel.ONLINE,
+    is_mock: bool = False,
 ) -> Application:
     """Start an application for ``entry`` pinned to its current published version.
 
@@ -245,6 +246,8 @@ def start_draft(
     for an agent (person or company) holding a mandate for the item, which the application
     records; or ``walk_in`` (a person or an organisation, see :func:`_take_walk_in`) for a window
     clerk serving a walk-in applicant (一窗受理) at the accepting organisation, its subtree or above.
+    ``is_mock`` marks a 模拟办件 filed by ``sifa.inspections`` as its test applicant: from here on it
+    is an ordinary online application (docs/inspections.md).
     """
     entry = _live_entry(entry)
     organisation = entry.accepting_organisation
@@ -257,6 +260,7 @@ def start_draft(
         form_data=form_data or {},
         situation_answers=situation_answers or {},
         submitted_by=actor,
+        is_mock=bool(is_mock),
         channel=channel if channel in (SubmissionChannel.ONLINE, SubmissionChannel.MOBILE) else "online",
     )
     if walk_in is not None:

@@ -109,6 +109,10 @@ def _rate_application(user: Any, number: str, level: str, channel: str, comment:
     )
     if application is None:
         raise _not_found()
+    if application.is_mock:
+        # A 模拟办件 is the inspection's own test: its handling is scored by the inspector
+        # (sifa.inspections), never counted in 好差评. Only the test applicant can get here.
+        raise Conflict("evaluation.mock_application", "模拟办件不参与好差评，其办理情况由督查人员评分")
     if application.status not in RATEABLE_STATUSES:
         raise Conflict("evaluation.not_finished", "办件办结（送达）或不予受理后才能评价")
     if Rating.objects.filter(subject_kind=SubjectKind.APPLICATION, number=number, rater=user).exists():

@@ -90,8 +90,14 @@ def apply_decision(application: Any, actor: Any, *, issuer: Any, with_pdf: bool 
 
     A 换发 that changes nothing recorded on the licence (e.g. only a law firm's 章程) leaves it as it
     is and returns None, unless the certificate itself is to be replaced (:data:`NEW_CERTIFICATE_FIELD`).
-    Idempotent per application: a retried task finds what it did.
+    Idempotent per application: a retried task finds what it did. A mock application changes no
+    licence (returns None).
     """
+    if getattr(application, "is_mock", False):
+        # A 模拟办件 (sifa.inspections) has a fictitious applicant: it never issues, re-issues or
+        # cancels a real licence, so nothing of it reaches the licence register, the public
+        # directory or verification. Its decision letter is issued as usual.
+        return None
     effect = effect_of(application)
     if effect == LicenceEffect.ISSUE:
         return issue_for_application(application, actor, issuer=issuer, with_pdf=with_pdf)

@@ -3,8 +3,9 @@ through the real workflow to delivered, so the demo holders have real e-licences
 firm its client's mandate, put the demo 司法所's 人民调解员名册 in place and record the demo 12348
 consultations (open, answered, escalated) through the consultation services, the 好差评 and
 投诉举报 of the demo (a 差评 with its rectification, an escalated one, a complaint under 督办 and an
-anonymous report) through the evaluation and complaint services, and publish the demo 政务公开
-notices through the disclosure services (idempotent)."""
+anonymous report) through the evaluation and complaint services, publish the demo 政务公开
+notices through the disclosure services, and file, handle and score the demo inspector's mock
+application (模拟办件) (idempotent)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand
 from sifa.demo.cases import load_cases
 from sifa.demo.consultations import ensure_consultations
 from sifa.demo.disclosure import ensure_notices
+from sifa.demo.inspections import load_mock
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.demo.supervision import ensure_supervision
@@ -59,6 +61,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"政务公开：{notice.organisation.name}《{notice.title}》（{notice.get_status_display()}）"
             )
+        mock = load_mock()
+        self.stdout.write(
+            f"模拟办件：{mock.application.number} {mock.application.status_label}，督查评分 {mock.score_total} 分"
+        )
         self.stdout.write(
             self.style.SUCCESS("演示办件已就绪：`sifa demo-accounts --json` 列出持证人及证照标识")
         )
