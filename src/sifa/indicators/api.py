@@ -113,6 +113,8 @@ def _depth(value: Any) -> int:
 def _default_organisation(request: Request) -> Organisation:
     actor = actor_for(request.user)
     paths = actor.paths_for()
+    if not paths and actor.is_superuser:
+        paths = tuple(Organisation.objects.filter(parent__isnull=True).values_list("path", flat=True)[:1])
     if not paths:
         raise NotFound()
     top = min(paths, key=len)
