@@ -85,7 +85,7 @@ LAYERS: dict[str, set[str]] = {
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation", "evaluation"},
     "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
-    "demo": DOMAIN | {"consultation"},
+    "demo": DOMAIN | {"consultation", "evaluation"},
     "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints"},
     "conf": DOMAIN
     | {
