@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("sifa.evaluation.api")),
     path("", include("sifa.complaints.api")),
     path("", include("sifa.inspections.api")),
+    path("", include("sifa.indicators.api")),
 ]

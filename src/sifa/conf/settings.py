@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sifa.complaints",
     "sifa.disclosure",
     "sifa.inspections",
+    "sifa.indicators",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",

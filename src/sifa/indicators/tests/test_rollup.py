@@ -1,0 +1,218 @@
+"""The same case rolled up consistently at every level; scope; mock cases; rebuild == incremental."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sifa.core.errors import NotFound
+from sifa.indicators import selectors
+from sifa.indicators.models import MonthlyFigures, PendingDelta
+from sifa.indicators.services import fold, fold_all, rebuild
+from sifa.organisations.scope import actor_for
+from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
+
+SEPT = dt.date(2025, 9, 1)
+AID = "法律援助申请"
+
+
+def aid_case(w, people, *, mock: bool = False):
+    case = make_case(entry_for(AID, w["xh_aid"]), people["citizen"])
+    if mock:
+        type(case).objects.filter(pk=case.pk).update(is_mock=True)
+        case.refresh_from_db()
+    clerk = people["aid_clerk"]
+    with travel(dt.date(2025, 9, 2)):
+        assert command(clerk, case.number, "accept").status_code == 200
+    with travel(dt.date(2025, 9, 4)):
+        assert command(clerk, case.number, "decide", decision="approve").status_code == 200
+    with travel(dt.date(2025, 9, 5)):
+        assert command(clerk, case.number, "assign", assignee="王律师").status_code == 200
+    return case
+
+
+def snapshot():
+    return sorted(
+        tuple(r.values())
+        for r in MonthlyFigures.objects.values("organisation_id", "month", *selectors.METRIC_NAMES)
+    )
+
+
+@pytest.mark.django_db
+def test_the_same_case_rolls_up_at_every_level(w, people, viewers):
+    aid_case(w, people)
+    levels = ["xh_aid", "xh", "hz", "zj", "ministry"]
+    # Before the fold: the deltas are read with the rows, so the figures are already exact.
+    before = {k: selectors.figures(actor_for(viewers["ministry"]), w[k], SEPT) for k in levels}
+    assert PendingDelta.objects.exists()
+    fold_all()
+    assert not PendingDelta.objects.exists()
+    viewer = {"xh_aid": "xh", "xh": "xh", "hz": "hz", "zj": "zj", "ministry": "ministry"}
+    for key in levels:
+        figures = selectors.figures(actor_for(viewers[viewer[key]]), w[key], SEPT)
+        assert figures.counts == before[key].counts
+        assert (figures.received, figures.accepted, figures.decided, figures.approved) == (1, 1, 1, 1)
+        assert figures.delivered == 1
+        assert figures.legal_on_time + figures.legal_overdue <= 1
+    # Drill-down: the ministry's children show the case under 浙江 only.
+    kids = dict(selectors.children(actor_for(viewers["ministry"]), w["ministry"], "2025-09"))
+    assert kids[w["zj"]].received == 1
+    hz_kids = dict(selectors.children(actor_for(viewers["hz"]), w["hz"], SEPT))
+    assert hz_kids[w["xh"]].received == 1
+    trend = selectors.series(actor_for(viewers["zj"]), w["zj"], 12, end=dt.date(2025, 12, 1))
+    assert [f.received for _m, f in trend][-4:] == [1, 0, 0, 0]
+    ranked = selectors.ranking(actor_for(viewers["zj"]), w["zj"], SEPT, "received")
+    assert ranked[0].organisation == w["hz"] and ranked[0].rank == 1
+
+
+@pytest.mark.django_db
+def test_each_user_sees_only_their_subtree(w, people, viewers):
+    aid_case(w, people)
+    xh = actor_for(viewers["xh"])
+    for other in ("hz", "zj", "ministry", "nb", "hs"):
+        with pytest.raises(NotFound):
+            selectors.figures(xh, w[other], SEPT)
+    hz = actor_for(viewers["hz"])
+    for other in ("zj", "ministry", "nb", "hs"):
+        with pytest.raises(NotFound):
+            selectors.children(hz, w[other], SEPT)
+    with pytest.raises(NotFound):
+        selectors.series(actor_for(viewers["hs"]), w["nb"], 12)
+    with pytest.raises(NotFound):
+        selectors.ranking(actor_for(viewers["nb"]), w["zj"], SEPT, "received")
+    assert selectors.figures(actor_for(viewers["nb"]), w["nb"], SEPT).received == 0
+    assert selectors.figures(hz, w["xh_aid"], SEPT).received == 1
+
+
+@pytest.mark.django_db
+def test_a_mock_case_changes_nothing(w, people, viewers):
+    aid_case(w, people, mock=True)
+    assert not PendingDelta.objects.exists()
+    fold_all()
+    assert selectors.figures(actor_for(viewers["ministry"]), w["ministry"], SEPT).counts == {}
+    rebuild()
+    assert not MonthlyFigures.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rebuild_gives_what_the_incremental_maintenance_gave(w, people):
+    from sifa.complaints import services as complaints
+
+    aid_case(w, people)
+    case = make_case(entry_for(AID, w["xh_aid"]), people["citizen"])
+    with travel(dt.date(2025, 9, 3)):
+        command(people["aid_clerk"], case.number, "accept")
+    lawyer = "律师执业许可（专职律师执业）"
+    corrected = make_case(entry_for(lawyer, w["hz"]), people["citizen"], received=dt.date(2025, 9, 29))
+    refused = make_case(entry_for(lawyer, w["hz"]), people["citizen"], received=dt.date(2025, 9, 29))
+    with travel(dt.date(2025, 9, 30)):
+        items = [{"field": "id", "message": "身份证明不清晰"}]
+        assert (
+            command(people["hz_clerk"], corrected.number, "request_correction", items=items).status_code
+            == 200
+        )
+    with travel(dt.date(2025, 10, 9)):  # another month: the refusal falls in October
+        assert (
+            command(people["hz_clerk"], refused.number, "refuse", reasons="不属于本机关职权范围").status_code
+            == 200
+        )
+        complaints.submit(
+            people["citizen"],
+            kind="complaint",
+            subject_kind="case",
+            text="办理太慢，多次催促无人答复",
+            case_number=case.number,
+        )
+    partial = snapshot()  # some deltas folded, some pending, then the rest
+    fold(limit=3)
+    assert snapshot() != partial
+    fold_all()
+    incremental = snapshot()
+    assert incremental
+    rebuild()
+    assert snapshot() == incremental
+    rebuild()  # idempotent
+    assert snapshot() == incremental
+    rebuild(SEPT)
+    assert snapshot() == incremental
+    hz = {r["month"]: r for r in MonthlyFigures.objects.filter(organisation=w["hz"]).values()}
+    assert hz[SEPT]["corrected"] == 1 and hz[SEPT]["received"] == 4
+    october = dt.date(2025, 10, 1)
+    assert hz[october]["not_accepted"] == 1 and hz[october]["complaints_received"] == 1
+
+
+@pytest.mark.django_db
+def test_ratings_and_rectifications_are_counted_and_rebuilt(w, people, viewers):
+    from sifa.evaluation import services as evaluation
+
+    case = aid_case(w, people)
+    with travel(dt.date(2025, 9, 8)):
+        evaluation.rate(
+            people["citizen"],
+            subject="application",
+            number=case.number,
+            level="非常不满意",
+            channel="web",
+            comment="太慢",
+        )
+    fold_all()
+    figures = selectors.figures(actor_for(viewers["zj"]), w["zj"], SEPT)
+    assert (figures.ratings, figures.ratings_bad, figures.ratings_satisfied) == (1, 1, 0)
+    assert figures.rectifications_opened == 1
+    assert figures.satisfaction_rate == 0.0
+    incremental = snapshot()
+    rebuild()
+    assert snapshot() == incremental
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def get(user, url):
+    from sifa.testing import api_client
+
+    return api_client(user).get(url)
+
+
+@pytest.mark.django_db
+def test_api_gives_the_figures_and_the_children_in_scope(w, people, viewers):
+    aid_case(w, people)
+    response = get(viewers["hz"], f"/api/v1/indicators/?organisation={w['hz'].pk}&period=2025-09")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["organisation"]["name"] == "杭州市司法局"
+    assert body["figures"]["counts"]["received"] == 1
+    assert {c["organisation"]["name"]: c["figures"]["counts"]["received"] for c in body["children"]}[
+        "杭州市西湖区司法局"
+    ] == 1
+    assert body["figures"]["rates"]["online_share"] is not None
+    own = get(viewers["xh"], "/api/v1/indicators/?period=2025-09&depth=0").json()
+    assert own["organisation"]["name"] == "杭州市西湖区司法局" and own["children"] == []
+    # Outside the subtree: 404, whether above or beside.
+    for viewer, other in (("xh", "hz"), ("xh", "hs"), ("hz", "zj"), ("nb", "hz")):
+        assert get(viewers[viewer], f"/api/v1/indicators/?organisation={w[other].pk}").status_code == 404
+    for query, code in (
+        ("period=2025-13", "indicators.bad_period"),
+        ("period=abc", "indicators.bad_period"),
+        ("organisation=x", "indicators.bad_organisation"),
+        ("organisation=999999", "indicators.bad_organisation"),
+        ("depth=2", "indicators.bad_depth"),
+    ):
+        response = get(viewers["hz"], f"/api/v1/indicators/?{query}")
+        assert response.status_code == 400 and response.json()["code"] == code, (query, response.json())
+    assert get(people["citizen"], "/api/v1/indicators/").status_code == 404
+    assert get(None, "/api/v1/indicators/").status_code in (401, 403)
+
+
+@pytest.mark.django_db
+def test_public_statistics_for_a_month_that_is_over(w, people):
+    aid_case(w, people, mock=True)
+    aid_case(w, people)
+    whole = get(None, "/api/v1/public/statistics/?period=2025-09").json()
+    assert whole["organisation"] is None and whole["figures"]["counts"]["received"] == 1
+    one = get(None, f"/api/v1/public/statistics/?organisation={w['nb'].pk}&period=2025-09").json()
+    assert one["figures"]["counts"]["received"] == 0
+    current = selectors.current_month()
+    response = get(None, f"/api/v1/public/statistics/?period={current:%Y-%m}")
+    assert response.status_code == 400 and response.json()["code"] == "indicators.not_published"
