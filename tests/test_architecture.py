@@ -82,11 +82,13 @@ LAYERS: dict[str, set[str]] = {
     "consultation": BELOW_APPLICATIONS | {"laws", "applications"},
     "evaluation": BELOW_APPLICATIONS | {"applications", "consultation"},
     "complaints": BELOW_APPLICATIONS | {"applications"},
+    "indicators": BELOW_APPLICATIONS
+    | {"applications", "workflow", "consultation", "evaluation", "complaints"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
-    "portal": DOMAIN | {"web", "laws", "consultation", "evaluation"},
-    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints"},
-    "demo": DOMAIN | {"consultation"},
-    "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints"},
+    "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "indicators"},
+    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "indicators"},
+    "demo": DOMAIN | {"consultation", "indicators"},
+    "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints", "indicators"},
     "conf": DOMAIN
     | {
         "laws",
@@ -94,6 +96,7 @@ LAYERS: dict[str, set[str]] = {
         "consultation",
         "evaluation",
         "complaints",
+        "indicators",
         "web",
         "portal",
         "workbench",

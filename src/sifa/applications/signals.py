@@ -4,8 +4,17 @@
 the automatic pre-review passed (status → ``pending_acceptance``). ``sifa.workflow`` connects to it
 to start the BPMN process and create the acceptance work item; sending it only after the commit
 means a receiver never sees a status that could still be rolled back.
+
+``application_changed(sender, application, previous_status, changed)`` is sent by
+``sifa.applications.services.timeline.transition`` — the one function every status change goes
+through — *inside* the command's transaction, after the row and the timeline entry are written:
+``application`` is the fresh row, ``previous_status`` the status before, ``changed`` the names of
+the fields the transition set (``status`` included when it changed). ``sifa.indicators`` connects to
+it to maintain the performance roll-ups in the same transaction.
 """
 
 from django.dispatch import Signal
 
 ready_for_acceptance = Signal()
+
+application_changed = Signal()

@@ -79,6 +79,9 @@ _TYPES = [
     ObjectType("deadlines.ClockState", "时限的内部主键（时限不单独对外公开）", _attr("pk"), internal=True),
     ObjectType("documents.Document", "公开标识 public_id（UUID）", _attr("public_id")),
     ObjectType("laws.Statute", "法规地址标识 slug（如 律师法-2017-09-01）", _attr("slug")),
+    ObjectType(
+        "indicators.MonthlyFigures", "内部主键；批量归并与重建（按类记录）时为空", _attr("pk"), internal=True
+    ),
     ObjectType("licences.Licence", "证照标识 identifier（GB/T 36904）", _attr("identifier")),
     ObjectType("licences.LicenceAuthorisation", "用证授权 id（UUID，持证人撤销时使用）", _attr("pk")),
     ObjectType("licences.LicenceType", "证照类型代码 code", _attr("code")),

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "sifa.consultation",
     "sifa.evaluation",
     "sifa.complaints",
+    "sifa.indicators",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",

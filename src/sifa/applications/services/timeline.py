@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus, TimelineEntry
+from sifa.applications.signals import application_changed
 from sifa.core.errors import Conflict
 
 TERMINAL_STATUSES = frozenset(
@@ -40,6 +41,9 @@ def transition(
 ) -> TimelineEntry:
     """Set ``status`` (None keeps it), update ``fields``, bump ``row_version``, add a timeline entry.
 
+    Sends ``sifa.applications.signals.application_changed`` in the same transaction (the
+    performance roll-ups are maintained by its receiver).
+
     Raises ``Conflict`` ("application.stale") when the row changed since ``application`` was read,
     and ("application.closed") when the case is already closed.
     """
@@ -49,6 +53,7 @@ def transition(
     if status is not None:
         updates["status"] = status
     updates["updated_at"] = timezone.now()
+    previous_status = application.status
     with transaction.atomic():
         changed = Application.objects.filter(pk=application.pk, row_version=application.row_version).update(
             row_version=F("row_version") + 1, **updates
@@ -56,7 +61,7 @@ def transition(
         if changed != 1:
             raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
         application.refresh_from_db()
-        return TimelineEntry.objects.create(
+        entry = TimelineEntry.objects.create(
             application=application,
             occurred_at=occurred_at or timezone.now(),
             event=event,
@@ -65,3 +70,10 @@ def transition(
             organisation=organisation,
             public=public,
         )
+        application_changed.send(
+            sender=Application,
+            application=application,
+            previous_status=previous_status,
+            changed=frozenset(k for k in updates if k != "updated_at"),
+        )
+        return entry

@@ -38,6 +38,7 @@ TIMETABLE: list[tuple[str, int]] = [
     ("remind-judicial-confirmation", 3600),  # 人民调解法 §33: a week before the 30 days end
     ("escalate-consultations", 900),  # 12348: tickets unanswered past their due date go up a level
     ("escalate-rectifications", 900),  # 好差评: rectifications of a 差评 past their due date go up a level
+    ("roll-up-indicators", 60),  # 绩效考核: fold the pending deltas into the monthly roll-ups
     ("escalate-complaints", 900),  # 投诉举报: complaints not replied to by their due date, to the level above
 ]
 

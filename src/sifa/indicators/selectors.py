@@ -1,0 +1,347 @@
+"""Reads of the 绩效考核 figures — the dashboard pages, the CSV, the 通报 and the API build on these.
+
+Every staff read is scoped: ``organisation`` must lie in the subtree of one of the actor's
+memberships (or the actor is a superuser); anything else is :class:`~sifa.core.errors.NotFound`
+(404), never a hint that the organisation exists. Figures are **subtree** figures (the organisation
+and everything below it) for one month (Asia/Shanghai), read from ``MonthlyFigures`` plus the
+subtree's not-yet-folded ``PendingDelta`` rows — exact at any moment, never a scan of the facts.
+Mock applications (模拟办件) are never counted.
+
+Stable signatures (the dashboard pages depend on them):
+
+* :func:`figures` (actor, organisation, month) → :class:`Figures`
+* :func:`children` (actor, organisation, month) → list of (Organisation, Figures), drill-down depth 1
+* :func:`series` (actor, organisation, months=12, *, end=None) → list of (month, Figures), oldest first
+* :func:`ranking` (actor, organisation, month, metric) → list of :class:`Ranked` among the children
+* :func:`public_figures` (organisation | None, month) → :class:`Figures` (published months only)
+* helpers: :func:`parse_period`, :func:`organisation_of`, :func:`visible`, :func:`current_month`,
+  :data:`RATES`, :data:`METRICS` / :data:`METRIC_LABELS`.
+
+``month`` is a ``datetime.date`` (any day of the month) or a ``YYYY-MM`` string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from sifa.core.errors import NotFound, ServiceError
+from sifa.indicators.metrics import (
+    METRIC_LABELS,
+    METRIC_NAMES,
+    METRICS,
+    SHANGHAI,
+    add_months,
+    month_label,
+    parse_month,
+)
+from sifa.indicators.models import MonthlyFigures, PendingDelta
+from sifa.organisations.models import Organisation
+from sifa.organisations.scope import Actor
+
+RATES: dict[str, tuple[str, str, str]] = {
+    # name: (label, numerator, denominator) — each a ratio of two stored sums, computed here.
+    "acceptance_rate": ("受理率", "accepted", "accepted+not_accepted"),
+    "legal_on_time_rate": ("法定时限内办结率", "legal_on_time", "legal_on_time+legal_overdue"),
+    "promised_on_time_rate": ("承诺时限内办结率", "promised_on_time", "promised_on_time+promised_overdue"),
+    "average_working_days": ("平均办理用时（工作日）", "decision_days", "decision_days_counted"),
+    "instant_share": ("即办件占比", "instant", "received"),
+    "online_share": ("网办率", "online", "received"),
+    "once_only_share": ("材料免提交率", "materials_once_only", "materials"),
+    "correction_rate": ("补正率", "corrected", "received"),
+    "satisfaction_rate": ("满意率", "ratings_satisfied", "ratings"),
+    "bad_rating_rate": ("差评率", "ratings_bad", "ratings"),
+    "rectification_rate": ("整改办结率", "rectifications_closed", "rectifications_opened"),
+    "rectification_on_time_rate": (
+        "整改按期办结率",
+        "rectifications_closed_on_time",
+        "rectifications_closed",
+    ),
+    "complaint_reply_rate": ("投诉答复率", "complaints_replied", "complaints_received"),
+    "complaint_on_time_rate": ("投诉按期答复率", "complaints_replied_on_time", "complaints_replied"),
+}
+"""Derived figures: label, numerator, denominator (``a+b`` sums metrics). None when the
+denominator is 0 (shown as “—”, never as 0 %)."""
+
+__all__ = [
+    "METRICS",
+    "METRIC_LABELS",
+    "METRIC_NAMES",
+    "RATES",
+    "Figures",
+    "Ranked",
+    "children",
+    "current_month",
+    "figures",
+    "organisation_of",
+    "parse_period",
+    "public_figures",
+    "ranking",
+    "series",
+    "visible",
+]
+
+
+def _bad(code: str, message: str, field_name: str) -> ServiceError:
+    return ServiceError(
+        f"indicators.{code}",
+        message,
+        errors=[{"field": field_name, "code": f"indicators.{code}", "message": message}],
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of one organisation's subtree for one month: every stored sum or count
+    (``counts[name]`` or ``figures.received`` …) and the derived rates (``rate(name)``)."""
+
+    month: dt.date
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in METRIC_LABELS:
+            return self.counts.get(name, 0)
+        if name in RATES:
+            return self.rate(name)
+        raise AttributeError(name)
+
+    def _sum(self, expression: str) -> int:
+        return sum(self.counts.get(part, 0) for part in expression.split("+"))
+
+    def rate(self, name: str) -> float | None:
+        """A derived figure (see :data:`RATES`); None when its denominator is 0."""
+        _label, numerator, denominator = RATES[name]
+        below = self._sum(denominator)
+        return None if below == 0 else self._sum(numerator) / below
+
+    def rates(self) -> dict[str, float | None]:
+        return {name: self.rate(name) for name in RATES}
+
+    def value(self, metric: str) -> float | int | None:
+        """A stored count or a derived rate by name (for rankings and tables)."""
+        if metric in RATES:
+            return self.rate(metric)
+        return self.counts.get(metric, 0)
+
+    @property
+    def period(self) -> str:
+        return month_label(self.month)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "counts": {name: int(self.counts.get(name, 0)) for name in METRIC_NAMES},
+            "rates": {name: (None if v is None else round(v, 4)) for name, v in self.rates().items()},
+        }
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One organisation's place in a ranking (1 = best); ``value`` None sorts last, unranked."""
+
+    rank: int | None
+    organisation: Organisation
+    value: float | int | None
+    figures: Figures
+
+
+# --- arguments ---------------------------------------------------------------------------------
+
+
+def current_month() -> dt.date:
+    return timezone.now().astimezone(SHANGHAI).date().replace(day=1)
+
+
+def parse_period(value: Any, *, default: dt.date | None = None) -> dt.date:
+    """``YYYY-MM`` (or a date) → the month's first day. Empty → ``default`` (the current month when
+    None). Anything else → 400 ``indicators.bad_period``."""
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    if value is None or str(value).strip() == "":
+        return default or current_month()
+    month = parse_month(value)
+    if month is None:
+        raise _bad("bad_period", "统计月份应为 YYYY-MM 格式，如 2026-12", "period")
+    return month
+
+
+def organisation_of(value: Any, *, required: bool = False) -> Organisation | None:
+    """An organisation from its id (an int or digit string); 400 ``indicators.bad_organisation``
+    when it is not one (an existing but out-of-scope one is the caller's 404, see :func:`visible`)."""
+    if isinstance(value, Organisation):
+        return value
+    text = str(value if value is not None else "").strip()
+    if not text:
+        if required:
+            raise _bad("bad_organisation", "请选择机构（机构ID）", "organisation")
+        return None
+    organisation = (
+        Organisation.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 12 else None
+    )
+    if organisation is None:
+        raise _bad("bad_organisation", "未找到该机构，请填写有效的机构ID", "organisation")
+    return organisation
+
+
+def visible(actor: Actor, organisation: Organisation) -> bool:
+    """Whether ``actor`` may read ``organisation``'s figures: it lies in one of their subtrees."""
+    if actor.user_id is None:
+        return False
+    if actor.is_superuser:
+        return True
+    return any(organisation.path.startswith(path) for path in actor.paths_for())
+
+
+def _require(actor: Actor, organisation: Any) -> Organisation:
+    organisation = organisation_of(organisation, required=True)
+    if not visible(actor, organisation):
+        raise NotFound()
+    return organisation
+
+
+def _month(value: Any) -> dt.date:
+    return parse_period(value)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _row_counts(rows) -> dict[tuple[int, dt.date], Counter]:
+    out: dict[tuple[int, dt.date], Counter] = {}
+    for row in rows.values("organisation_id", "month", *METRIC_NAMES):
+        out[(row["organisation_id"], row["month"])] = Counter({n: row[n] for n in METRIC_NAMES if row[n]})
+    return out
+
+
+def _pending(path: str, months: list[dt.date]) -> list[dict[str, Any]]:
+    """Not-yet-folded deltas of the subtree (a minute's worth at most), grouped by leaf and month."""
+    return list(
+        PendingDelta.objects.filter(path__subtree=path, month__in=months)
+        .values("path", "month")
+        .annotate(**{n: Sum(n) for n in METRIC_NAMES})
+        .order_by()
+    )
+
+
+def _figures_of(organisation: Organisation, months: list[dt.date]) -> dict[dt.date, Figures]:
+    stored = _row_counts(MonthlyFigures.objects.filter(organisation=organisation, month__in=months))
+    totals = {m: Counter(stored.get((organisation.pk, m), Counter())) for m in months}
+    for row in _pending(organisation.path, months):
+        totals[row["month"]].update({n: row[n] or 0 for n in METRIC_NAMES})
+    return {m: Figures(month=m, counts=dict(+totals[m])) for m in months}
+
+
+def figures(actor: Actor, organisation: Any, month: Any) -> Figures:
+    """The subtree figures of ``organisation`` for ``month`` (404 outside the actor's scope)."""
+    organisation = _require(actor, organisation)
+    month = _month(month)
+    return _figures_of(organisation, [month])[month]
+
+
+def _children_figures(organisation: Organisation, month: dt.date) -> list[tuple[Organisation, Figures]]:
+    kids = list(Organisation.objects.filter(parent=organisation, is_active=True).order_by("path"))
+    if not kids:
+        return []
+    stored = _row_counts(MonthlyFigures.objects.filter(organisation__in=kids, month=month))
+    totals = {kid.pk: Counter(stored.get((kid.pk, month), Counter())) for kid in kids}
+    by_path = sorted(((kid.path, kid.pk) for kid in kids), key=lambda p: -len(p[0]))
+    for row in _pending(organisation.path, [month]):
+        for path, pk in by_path:
+            if row["path"].startswith(path):
+                totals[pk].update({n: row[n] or 0 for n in METRIC_NAMES})
+                break
+    return [(kid, Figures(month=month, counts=dict(+totals[kid.pk]))) for kid in kids]
+
+
+def children(actor: Actor, organisation: Any, month: Any) -> list[tuple[Organisation, Figures]]:
+    """The active children of ``organisation`` with their subtree figures (drill-down, depth 1),
+    in tree order. An organisation's own figures minus its children's are what it handled itself."""
+    organisation = _require(actor, organisation)
+    return _children_figures(organisation, _month(month))
+
+
+def series(
+    actor: Actor, organisation: Any, months: int = 12, *, end: Any = None
+) -> list[tuple[dt.date, Figures]]:
+    """The trend: ``months`` consecutive months ending with ``end`` (the current month when None),
+    oldest first, each with the subtree figures."""
+    organisation = _require(actor, organisation)
+    if not 1 <= int(months) <= 60:
+        raise _bad("bad_months", "趋势的月数应在1到60之间", "months")
+    last = _month(end)
+    wanted = [add_months(last, -i) for i in range(int(months) - 1, -1, -1)]
+    found = _figures_of(organisation, wanted)
+    return [(m, found[m]) for m in wanted]
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRIC_LABELS and metric not in RATES:
+        raise _bad("bad_metric", "不支持按该指标排名", "metric")
+
+
+LOWER_IS_BETTER = frozenset(
+    {
+        "not_accepted",
+        "legal_overdue",
+        "promised_overdue",
+        "average_working_days",
+        "correction_rate",
+        "bad_rating_rate",
+        "ratings_bad",
+        "rectifications_overdue",
+        "complaints_received",
+        "complaints_overdue",
+    }
+)
+"""Metrics where a smaller value ranks first."""
+
+
+def ranking(actor: Actor, organisation: Any, month: Any, metric: str) -> list[Ranked]:
+    """The children of ``organisation`` ranked by ``metric`` (a count or a rate of :data:`RATES`);
+    for a unit's place among its peers, pass its parent. Ties share a rank; organisations without a
+    value (no denominator) come last, unranked."""
+    _check_metric(metric)
+    rows = children(actor, organisation, month)
+    lower = metric in LOWER_IS_BETTER
+    valued = [(kid, f, f.value(metric)) for kid, f in rows]
+    ranked = sorted(
+        (r for r in valued if r[2] is not None), key=lambda r: (r[2] if lower else -r[2], r[0].path)
+    )
+    out: list[Ranked] = []
+    previous, rank = object(), 0
+    for index, (kid, f, value) in enumerate(ranked, 1):
+        if value != previous:
+            rank, previous = index, value
+        out.append(Ranked(rank=rank, organisation=kid, value=value, figures=f))
+    out += [Ranked(rank=None, organisation=kid, value=None, figures=f) for kid, f, v in valued if v is None]
+    return out
+
+
+def published(month: dt.date) -> bool:
+    """A month's figures are published once the month is over (Asia/Shanghai)."""
+    return month < current_month()
+
+
+def roots() -> list[Organisation]:
+    return list(Organisation.objects.filter(parent__isnull=True).order_by("path"))
+
+
+def public_figures(organisation: Any, month: Any) -> Figures:
+    """Figures for public statistics (counts only, no personal data): ``organisation``'s subtree,
+    or the whole platform when None. Only a month that is over (400 ``indicators.not_published``
+    otherwise); the default is the last month."""
+    month = parse_period(month, default=add_months(current_month(), -1))
+    if not published(month):
+        raise _bad("not_published", "该月尚未结束，统计数据将于次月公布", "period")
+    organisation = organisation_of(organisation)
+    if organisation is not None:
+        return _figures_of(organisation, [month])[month]
+    total: Counter = Counter()
+    for root in roots():
+        total.update(_figures_of(root, [month])[month].counts)
+    return Figures(month=month, counts=dict(+total))
