@@ -28,8 +28,9 @@ LINE = "#00703c"  # 6.0:1 on white
 
 @dataclass(frozen=True)
 class Point:
-    label: str  # the x axis label, e.g. "11月"
+    label: str  # in words, for <desc>: "2026年11月"
     value: float | None  # None: nothing to show that month (e.g. a rate without a denominator)
+    axis: str = ""  # the short x axis label ("11月"); the label when empty
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -41,16 +42,16 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def _nice_max(value: float) -> float:
-    """A round top for the y axis (1, 2, 5 × 10ⁿ), at least 1."""
-    if value <= 0:
-        return 1.0
-    magnitude = 1.0
-    while magnitude * 10 <= value:
+    """A round top for the y axis: four gridline steps of 1, 2 or 5 × 10ⁿ (whole numbers, so a
+    count axis never reads 0.5件), at least 4."""
+    needed = max(value, 0) / 4
+    magnitude = 1
+    while magnitude * 10 <= needed:
         magnitude *= 10
     for step in (1, 2, 5, 10):
-        if step * magnitude >= value:
-            return float(step * magnitude)
-    return float(10 * magnitude)  # pragma: no cover - the loop always returns
+        if step * magnitude >= needed:
+            return float(4 * step * magnitude)
+    return float(40 * magnitude)  # pragma: no cover - the loop always returns
 
 
 def describe(points: Sequence[Point], unit: str) -> str:
@@ -92,7 +93,7 @@ def _x_labels(points: Sequence[Point]) -> list[str]:
     slot = plot_w / max(len(points), 1)
     return [
         f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
-        f'font-size="12" fill="{INK}">{escape(p.label)}</text>'
+        f'font-size="12" fill="{INK}">{escape(p.axis or p.label)}</text>'
         for i, p in enumerate(points)
     ]
 

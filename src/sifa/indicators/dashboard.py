@@ -49,9 +49,9 @@ class Month:
         return f"{self.year}年{self.month}月"
 
     @property
-    def short(self) -> str:
-        """The chart's axis label: 1月 … 12月 (the year once, where a year begins)."""
-        return f"{self.month}月" if self.month != 1 else f"{self.year}年1月"
+    def axis(self) -> str:
+        """The chart's axis label: 1月 … 12月 (the year is in the caption and the data table)."""
+        return f"{self.month}月"
 
     @property
     def first_day(self) -> dt.date:
@@ -119,22 +119,22 @@ METRICS: tuple[Metric, ...] = (
     Metric("received", "收件数", "件", None),
     Metric("accepted", "受理数", "件", None),
     Metric("decided", "办结数", "件", None),
-    Metric("on_time_rate_legal", "法定时限内办结率", "%"),
-    Metric("on_time_rate_promised", "承诺时限内办结率", "%"),
-    Metric("overdue_legal", "超法定时限件数", "件", False),
+    Metric("legal_on_time_rate", "法定时限内办结率", "%"),
+    Metric("promised_on_time_rate", "承诺时限内办结率", "%"),
+    Metric("legal_overdue", "超法定时限件数", "件", False),
     Metric("average_working_days", "平均办理用时", "个工作日", False),
     Metric("instant_share", "即办件占比", "%"),
     Metric("online_share", "网办率", "%"),
-    Metric("material_exempt_share", "材料免提交率", "%"),
+    Metric("once_only_share", "材料免提交率", "%"),
     Metric("correction_rate", "补正率", "%", False),
     Metric("ratings", "评价数", "件", None),
     Metric("satisfaction_rate", "满意率", "%"),
     Metric("rectification_rate", "差评整改率", "%"),
-    Metric("complaints", "投诉举报数", "件", None),
+    Metric("complaints_received", "投诉举报数", "件", None),
 )
 METRIC_BY_KEY = {m.key: m for m in METRICS}
 RANKED = tuple(m for m in METRICS if m.higher_is_better is not None)
-DEFAULT_RANKING = "on_time_rate_legal"
+DEFAULT_RANKING = "legal_on_time_rate"
 
 
 def value(figures: Any, metric: Metric) -> float | None:
@@ -142,6 +142,8 @@ def value(figures: Any, metric: Metric) -> float | None:
     raw = getattr(figures, metric.key, None)
     if raw is None:
         return None
+    if metric.is_rate:  # the selectors' rates are fractions
+        return float(raw) * 100
     return raw if isinstance(raw, int) else float(raw)
 
 
@@ -190,8 +192,8 @@ def fell_behind(rows: Sequence[tuple[Any, Any]]) -> list[tuple[Any, list[str]]]:
     * any case decided beyond the legal time limit (超法定时限件数 > 0);
     * 满意率 below :data:`SATISFACTION_FLOOR` %.
     """
-    on_time = METRIC_BY_KEY["on_time_rate_legal"]
-    overdue = METRIC_BY_KEY["overdue_legal"]
+    on_time = METRIC_BY_KEY["legal_on_time_rate"]
+    overdue = METRIC_BY_KEY["legal_overdue"]
     satisfaction = METRIC_BY_KEY["satisfaction_rate"]
     average = peer_average(rows, on_time)
     found = []

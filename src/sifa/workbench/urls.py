@@ -8,6 +8,7 @@ from sifa.workbench.views import (
     complaint,
     consultation,
     faq,
+    indicators,
     licences,
     mediation,
     monitor,
@@ -57,6 +58,9 @@ urlpatterns = [
     ),
     path("complaints/", complaint.queue_view, name="workbench-complaints"),
     path("complaints/<str:number>/", complaint.detail_view, name="workbench-complaint"),
+    # 绩效考核: the indicator dashboard and its CSV (the 通报 PDF is under /api/v1/indicators/report/)
+    path("indicators/", indicators.dashboard_view, name="workbench-indicators"),
+    path("indicators/download.csv", indicators.csv_view, name="workbench-indicators-csv"),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(

@@ -92,17 +92,26 @@ class TestCharts:
         points = [charts.Point(f"{m}月", 0) for m in range(1, 13)]
         root = ElementTree.fromstring(str(charts.bar_chart("c3", "收件数", points, "件")))  # noqa: S314 - our own SVG
         assert root.find("{http://www.w3.org/2000/svg}desc").text.startswith("1月 0件")
+        ticks = [t.text for t in root.findall("{http://www.w3.org/2000/svg}text")][:5]
+        assert ticks == ["0件", "1件", "2件", "3件", "4件"]  # whole numbers on a count axis
+
+    def test_the_axis_is_round(self):
+        assert charts._nice_max(7) == 8
+        assert charts._nice_max(9) == 20
+        assert charts._nice_max(1234) == 2000
+        points = [charts.Point("2026年1月", 3, "1月")]
+        assert "2026年1月 3件" in str(charts.bar_chart("c4", "收件数", points, "件"))
 
 
 class TestRankingAndBehind:
     def test_ranking_best_first_ties_share_a_rank_missing_last(self):
         rows = [
-            (org("甲", "/1/2/"), F(on_time_rate_legal=90.0)),
-            (org("乙", "/1/3/"), F(on_time_rate_legal=None)),
-            (org("丙", "/1/4/"), F(on_time_rate_legal=100.0)),
-            (org("丁", "/1/5/"), F(on_time_rate_legal=90.0)),
+            (org("甲", "/1/2/"), F(legal_on_time_rate=0.9)),
+            (org("乙", "/1/3/"), F(legal_on_time_rate=None)),
+            (org("丙", "/1/4/"), F(legal_on_time_rate=1.0)),
+            (org("丁", "/1/5/"), F(legal_on_time_rate=0.9)),
         ]
-        out = dashboard.ranked(rows, dashboard.METRIC_BY_KEY["on_time_rate_legal"])
+        out = dashboard.ranked(rows, dashboard.METRIC_BY_KEY["legal_on_time_rate"])
         assert [(rank, o.name) for rank, o, _f in out] == [(1, "丙"), (2, "甲"), (2, "丁"), (None, "乙")]
 
     def test_lower_is_better_for_working_days(self):
@@ -112,9 +121,9 @@ class TestRankingAndBehind:
 
     def test_fell_behind(self):
         rows = [
-            (org("甲"), F(on_time_rate_legal=100.0, satisfaction_rate=100.0)),
-            (org("乙"), F(on_time_rate_legal=80.0, overdue_legal=2)),
-            (org("丙"), F(on_time_rate_legal=100.0, satisfaction_rate=50.0)),
+            (org("甲"), F(legal_on_time_rate=1.0, satisfaction_rate=1.0)),
+            (org("乙"), F(legal_on_time_rate=0.8, legal_overdue=2)),
+            (org("丙"), F(legal_on_time_rate=1.0, satisfaction_rate=0.5)),
             (org("丁"), F()),  # no cases at all: nothing to blame
         ]
         behind = dict((o.name, reasons) for o, reasons in dashboard.fell_behind(rows))
@@ -129,7 +138,7 @@ class TestCsv:
         data = dashboard.csv_bytes(
             Month(2026, 11),
             org("杭州市司法局"),
-            F(received=3, on_time_rate_legal=66.666),
+            F(received=3, legal_on_time_rate=0.66666),
             [(org('=HYPERLINK("http://x")'), F(received=1)), (org("西湖区司法局"), F())],
         )
         assert data.startswith(b"\xef\xbb\xbf")
@@ -137,6 +146,6 @@ class TestCsv:
         assert rows[0][:4] == ["统计期间", "机构", "范围", "收件数（件）"]
         assert rows[0][3:] == [f"{m.label}（{m.unit}）" for m in dashboard.METRICS]
         assert rows[1][:4] == ["2026-11", "杭州市司法局", "合计（含下级）", "3"]
-        assert rows[1][3 + [m.key for m in dashboard.METRICS].index("on_time_rate_legal")] == "66.7"
+        assert rows[1][3 + [m.key for m in dashboard.METRICS].index("legal_on_time_rate")] == "66.7"
         assert rows[2][1].startswith("'=")
         assert len(rows) == 4 and all(len(r) == len(rows[0]) for r in rows)
