@@ -22,7 +22,11 @@ LEGACY_START = "<!-- bench:results:start (written by `make bench`; edit above th
 LEGACY_END = "<!-- bench:results:end -->"
 
 
-BLOCK_TITLES = {"": "", "W7": "W7, article search over the law library"}
+BLOCK_TITLES = {
+    "": "",
+    "W7": "W7, article search over the law library",
+    "W8": "W8, performance dashboard (绩效考核) over the roll-ups",
+}
 
 
 def markers(kind: str, block: str = "") -> tuple[str, str]:

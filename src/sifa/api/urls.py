@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("sifa.consultation.api")),
     path("", include("sifa.evaluation.api")),
     path("", include("sifa.complaints.api")),
+    path("", include("sifa.indicators.api")),
     path("", include("sifa.indicators.api_report")),
 ]

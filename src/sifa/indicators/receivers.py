@@ -9,9 +9,13 @@ from typing import Any
 from sifa.indicators.models import FactKind
 from sifa.indicators.services import contributions, maintenance
 
-RELEVANT_FIELDS = frozenset({"status", "submitted_at", "accepted_at", "decided_at", "closed_at"})
-"""A transition that sets none of these (a handover, a document issued) cannot change a figure —
-except through a correction notice or materials, which always come with a status change."""
+DATED_FIELDS = frozenset({"submitted_at", "accepted_at", "decided_at", "closed_at"})
+COUNTED_STATUSES = frozenset({"correction_required", "not_accepted", "approved", "denied", "delivered"})
+"""A transition that sets none of the dated fields and moves neither into nor out of one of these
+statuses (a handover, a document issued, 审查中 ↔ 中止) cannot change a figure: a case's
+contribution depends on its dates, on these statuses, on its first correction notice (issued with
+the move to 待补正), on its materials once accepted (fixed by then) and on its clocks once decided
+(stopped by then). Such transitions skip the maintenance altogether."""
 
 
 def on_application_changed(
@@ -19,7 +23,10 @@ def on_application_changed(
 ) -> None:
     if application.is_mock or application.submitted_at is None:
         return
-    if not (changed & RELEVANT_FIELDS):
+    if not (changed & DATED_FIELDS) and not (
+        "status" in changed
+        and (application.status in COUNTED_STATUSES or previous_status in COUNTED_STATUSES)
+    ):
         return
     maintenance.record(FactKind.APPLICATION, application.pk, contributions.of_application(application))
 

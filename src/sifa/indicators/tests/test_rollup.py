@@ -110,3 +110,79 @@ def test_rebuild_gives_what_the_incremental_maintenance_gave(w, people):
     assert snapshot() == incremental
     rebuild(SEPT)
     assert snapshot() == incremental
+
+
+@pytest.mark.django_db
+def test_ratings_and_rectifications_are_counted_and_rebuilt(w, people, viewers):
+    from sifa.evaluation import services as evaluation
+
+    case = aid_case(w, people)
+    with travel(dt.date(2025, 9, 8)):
+        evaluation.rate(
+            people["citizen"],
+            subject="application",
+            number=case.number,
+            level="非常不满意",
+            channel="web",
+            comment="太慢",
+        )
+    fold_all()
+    figures = selectors.figures(actor_for(viewers["zj"]), w["zj"], SEPT)
+    assert (figures.ratings, figures.ratings_bad, figures.ratings_satisfied) == (1, 1, 0)
+    assert figures.rectifications_opened == 1
+    assert figures.satisfaction_rate == 0.0
+    incremental = snapshot()
+    rebuild()
+    assert snapshot() == incremental
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def get(user, url):
+    from sifa.testing import api_client
+
+    return api_client(user).get(url)
+
+
+@pytest.mark.django_db
+def test_api_gives_the_figures_and_the_children_in_scope(w, people, viewers):
+    aid_case(w, people)
+    response = get(viewers["hz"], f"/api/v1/indicators/?organisation={w['hz'].pk}&period=2025-09")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["organisation"]["name"] == "杭州市司法局"
+    assert body["figures"]["counts"]["received"] == 1
+    assert {c["organisation"]["name"]: c["figures"]["counts"]["received"] for c in body["children"]}[
+        "杭州市西湖区司法局"
+    ] == 1
+    assert body["figures"]["rates"]["online_share"] is not None
+    own = get(viewers["xh"], "/api/v1/indicators/?period=2025-09&depth=0").json()
+    assert own["organisation"]["name"] == "杭州市西湖区司法局" and own["children"] == []
+    # Outside the subtree: 404, whether above or beside.
+    for viewer, other in (("xh", "hz"), ("xh", "hs"), ("hz", "zj"), ("nb", "hz")):
+        assert get(viewers[viewer], f"/api/v1/indicators/?organisation={w[other].pk}").status_code == 404
+    for query, code in (
+        ("period=2025-13", "indicators.bad_period"),
+        ("period=abc", "indicators.bad_period"),
+        ("organisation=x", "indicators.bad_organisation"),
+        ("organisation=999999", "indicators.bad_organisation"),
+        ("depth=2", "indicators.bad_depth"),
+    ):
+        response = get(viewers["hz"], f"/api/v1/indicators/?{query}")
+        assert response.status_code == 400 and response.json()["code"] == code, (query, response.json())
+    assert get(people["citizen"], "/api/v1/indicators/").status_code == 404
+    assert get(None, "/api/v1/indicators/").status_code in (401, 403)
+
+
+@pytest.mark.django_db
+def test_public_statistics_for_a_month_that_is_over(w, people):
+    aid_case(w, people, mock=True)
+    aid_case(w, people)
+    whole = get(None, "/api/v1/public/statistics/?period=2025-09").json()
+    assert whole["organisation"] is None and whole["figures"]["counts"]["received"] == 1
+    one = get(None, f"/api/v1/public/statistics/?organisation={w['nb'].pk}&period=2025-09").json()
+    assert one["figures"]["counts"]["received"] == 0
+    current = selectors.current_month()
+    response = get(None, f"/api/v1/public/statistics/?period={current:%Y-%m}")
+    assert response.status_code == 400 and response.json()["code"] == "indicators.not_published"

@@ -1,0 +1,155 @@
+"""W8 measurements inside the bench database (run as ``python -m bench.indicator_scale``, Django set up
+by the seed environment); prints one JSON object for ``bench.indicator_workloads``.
+
+* optionally fills the database first: ``--cases N`` runs ``sifa generate-cases --cases N`` (the
+  deterministic generator, when installed) and then ``sifa rebuild-indicators`` (timed);
+* R8b — t(dashboard) ÷ t(raw GROUP BY over facts), same run: the dashboard is what the API answers
+  (``selectors.figures`` + ``selectors.children`` of one month) for the ministry, the province and
+  the county with the most cases; the raw side computes received / accepted / decided of the same
+  month per child straight from ``applications_application`` (subtree range join, indexed);
+* R8c — roll-up rows ÷ fact rows per organisation level (1 部 … 5 乡);
+* t(dashboard) alone, for R8a (the caller compares two sizes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sifa.conf.settings")
+    import django
+
+    django.setup()
+
+
+def _timed(fn, repeat: int) -> float:
+    fn()  # warm
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+RAW = """
+SELECT o.id,
+       count(*) FILTER (WHERE a.submitted_at >= %s AND a.submitted_at < %s),
+       count(*) FILTER (WHERE a.accepted_at >= %s AND a.accepted_at < %s),
+       count(*) FILTER (WHERE a.decided_at >= %s AND a.decided_at < %s)
+FROM organisations_organisation o
+JOIN applications_application a ON a.scope_path >= o.path AND a.scope_path < o.path || '~'
+WHERE (o.parent_id = %s OR o.id = %s) AND a.is_mock = false
+  AND ((a.submitted_at >= %s AND a.submitted_at < %s) OR (a.accepted_at >= %s AND a.accepted_at < %s)
+       OR (a.decided_at >= %s AND a.decided_at < %s))
+GROUP BY o.id
+"""
+
+
+def measure(repeat: int) -> dict:
+    import datetime as dt
+
+    from django.db import connection
+    from django.db.models import Count
+
+    from sifa.applications.models import Application
+    from sifa.indicators import selectors
+    from sifa.indicators.metrics import SHANGHAI, add_months
+    from sifa.indicators.models import MonthlyFigures
+    from sifa.organisations.models import Organisation
+    from sifa.organisations.scope import Actor
+
+    facts = Application.objects.filter(submitted_at__isnull=False, is_mock=False).count()
+    busiest = (
+        MonthlyFigures.objects.filter(received__gt=0)
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    if not facts or busiest is None:
+        return {"error": "no submitted cases with roll-ups in the bench database"}
+    month = busiest["month"]
+    start = dt.datetime.combine(month, dt.time(), tzinfo=SHANGHAI)
+    end = dt.datetime.combine(add_months(month, 1), dt.time(), tzinfo=SHANGHAI)
+    actor = Actor(user_id=0, is_superuser=True)
+
+    def top(level: int) -> Organisation | None:
+        row = (
+            MonthlyFigures.objects.filter(month=month, organisation__level=level)
+            .order_by("-received")
+            .values_list("organisation_id", flat=True)
+            .first()
+        )
+        return Organisation.objects.get(pk=row) if row else None
+
+    out: dict = {"facts": facts, "month": month.isoformat(), "levels": {}}
+    for level, name in ((1, "ministry"), (2, "province"), (4, "county")):
+        organisation = top(level)
+        if organisation is None:
+            continue
+
+        def dashboard(organisation=organisation) -> None:
+            selectors.figures(actor, organisation, month)
+            selectors.children(actor, organisation, month)
+
+        def raw(organisation=organisation) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(RAW, [start, end] * 3 + [organisation.pk, organisation.pk] + [start, end] * 3)
+                cursor.fetchall()
+
+        t_dash = _timed(dashboard, repeat)
+        t_raw = _timed(raw, max(3, repeat // 4))
+        out["levels"][name] = {
+            "organisation": organisation.name,
+            "dashboard_ms": t_dash * 1000,
+            "raw_ms": t_raw * 1000,
+            "r8b": t_dash / t_raw if t_raw else None,
+        }
+    rows = dict(
+        MonthlyFigures.objects.values_list("organisation__level")
+        .annotate(n=Count("id"))
+        .values_list("organisation__level", "n")
+    )
+    out["r8c"] = {str(level): rows.get(level, 0) / facts for level in range(1, 6)}
+    out["rows"] = {str(level): rows.get(level, 0) for level in range(1, 6)}
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=0, help="generate this many cases first")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    _setup()
+    result: dict = {}
+    if args.cases:
+        from django.core.management import get_commands
+
+        if "generate-cases" not in get_commands() and "generate_cases" not in get_commands():
+            print(json.dumps({"error": "sifa generate-cases is not installed"}))
+            return 0
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "sifa", "generate-cases", "--cases", str(args.cases)],
+            check=True,
+            capture_output=True,
+        )
+        result["generate_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sifa", "rebuild-indicators"], check=True, capture_output=True)
+        result["rebuild_s"] = time.perf_counter() - started
+    result.update(measure(args.repeat))
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
