@@ -156,6 +156,7 @@ INDICATOR_WORKLOADS: list[Workload] = [
         "W4 transitions with the indicators' roll-up maintenance ÷ without (R8d)",
         _with,
         "W4-no-rollups",
+        block="W8",
     ),
     Workload(
         "W8",

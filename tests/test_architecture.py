@@ -87,7 +87,7 @@ LAYERS: dict[str, set[str]] = {
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "indicators"},
     "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "indicators"},
-    "demo": DOMAIN | {"consultation", "indicators"},
+    "demo": DOMAIN | {"consultation", "evaluation", "indicators"},
     "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints", "indicators"},
     "conf": DOMAIN
     | {

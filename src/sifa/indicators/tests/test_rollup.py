@@ -9,7 +9,7 @@ import pytest
 from sifa.core.errors import NotFound
 from sifa.indicators import selectors
 from sifa.indicators.models import MonthlyFigures, PendingDelta
-from sifa.indicators.services import fold_all, rebuild
+from sifa.indicators.services import fold, fold_all, rebuild
 from sifa.organisations.scope import actor_for
 from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
 
@@ -97,10 +97,36 @@ def test_a_mock_case_changes_nothing(w, people, viewers):
 
 @pytest.mark.django_db
 def test_rebuild_gives_what_the_incremental_maintenance_gave(w, people):
+    from sifa.complaints import services as complaints
+
     aid_case(w, people)
     case = make_case(entry_for(AID, w["xh_aid"]), people["citizen"])
     with travel(dt.date(2025, 9, 3)):
         command(people["aid_clerk"], case.number, "accept")
+    lawyer = "律师执业许可（专职律师执业）"
+    corrected = make_case(entry_for(lawyer, w["hz"]), people["citizen"], received=dt.date(2025, 9, 29))
+    refused = make_case(entry_for(lawyer, w["hz"]), people["citizen"], received=dt.date(2025, 9, 29))
+    with travel(dt.date(2025, 9, 30)):
+        items = [{"field": "id", "message": "身份证明不清晰"}]
+        assert (
+            command(people["hz_clerk"], corrected.number, "request_correction", items=items).status_code
+            == 200
+        )
+    with travel(dt.date(2025, 10, 9)):  # another month: the refusal falls in October
+        assert (
+            command(people["hz_clerk"], refused.number, "refuse", reasons="不属于本机关职权范围").status_code
+            == 200
+        )
+        complaints.submit(
+            people["citizen"],
+            kind="complaint",
+            subject_kind="case",
+            text="办理太慢，多次催促无人答复",
+            case_number=case.number,
+        )
+    partial = snapshot()  # some deltas folded, some pending, then the rest
+    fold(limit=3)
+    assert snapshot() != partial
     fold_all()
     incremental = snapshot()
     assert incremental
@@ -110,6 +136,10 @@ def test_rebuild_gives_what_the_incremental_maintenance_gave(w, people):
     assert snapshot() == incremental
     rebuild(SEPT)
     assert snapshot() == incremental
+    hz = {r["month"]: r for r in MonthlyFigures.objects.filter(organisation=w["hz"]).values()}
+    assert hz[SEPT]["corrected"] == 1 and hz[SEPT]["received"] == 4
+    october = dt.date(2025, 10, 1)
+    assert hz[october]["not_accepted"] == 1 and hz[october]["complaints_received"] == 1
 
 
 @pytest.mark.django_db

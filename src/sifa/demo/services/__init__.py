@@ -1,0 +1,1 @@
+"""The demo app's writers: the bench case generator (``generator``)."""
