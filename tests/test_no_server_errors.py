@@ -123,6 +123,11 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/cases/<str:number>/": {"number": "pending"},
     "/api/v1/cases/<str:number>/commands/<str:command>/": {"number": "pending", "command": "command"},
     "/api/v1/documents/<str:public_id>/pdf/": {"public_id": "document"},
+    # API: the monthly 绩效通报 (a literal period: a month that is over)
+    "/api/v1/indicators/report/<str:organisation>/<str:period>.pdf": {
+        "organisation": "organisation",
+        "period": "2026-01",
+    },
     # API: mediation roster
     "/api/v1/mediation/offices/<str:org_id>/committees/": {"org_id": "office"},
     "/api/v1/mediation/committees/<str:committee_id>/mediators/": {"committee_id": "committee"},

@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("sifa.complaints.api")),
     path("", include("sifa.inspections.api")),
     path("", include("sifa.indicators.api")),
+    path("", include("sifa.indicators.api_report")),
 ]

@@ -23,6 +23,7 @@ from sifa.consultation.services import CURATOR_ROLES
 from sifa.deadlines.notices import can_manage_calendar
 from sifa.disclosure import rules as disclosure_rules
 from sifa.evaluation.services import HANDLE_ROLES as RECTIFY_ROLES
+from sifa.indicators.viewers import can_view_indicators
 from sifa.mediation.services import ROSTER_ROLES
 from sifa.notifications.selectors import MONITOR_ROLES
 from sifa.organisations.models import Role
@@ -85,6 +86,8 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("rectifications", "差评整改", "workbench-rectifications"))
     if can_handle_complaints(actor):
         items.append(MenuItem("complaints", "投诉举报", "workbench-complaints"))
+    if can_view_indicators(actor):
+        items.append(MenuItem("indicators", "绩效考核", "workbench-indicators"))
     if actor.is_superuser or actor.has_role(Role.CONSULTANT, Role.WINDOW_CLERK):
         items.append(MenuItem("consultation-new", "登记来电/来访", "workbench-consultation-new"))
     if can_monitor_deliveries(actor):

@@ -1,0 +1,65 @@
+"""绩效考核 in real Chromium: the province's decision maker opens the dashboard, drills down
+province → city → county with the keyboard-usable links, and goes back up by the breadcrumbs.
+axe-core reports nothing on each level, and no page scrolls sideways at 375 px. A second journey
+with JavaScript switched off chooses another month with the plain GET form."""
+
+from __future__ import annotations
+
+import pytest
+from test_staff_journey import log_in
+
+from sifa.applications.models import ApplicationStatus
+from sifa.organisations.models import Role
+from sifa.workbench.tests import world as W
+
+pytestmark = pytest.mark.browser
+
+
+def _world():
+    orgs = W.build_world()
+    applicant = W.citizen("indicator-applicant")
+    W.make_case(W.entry_for(W.LAWYER, orgs["hz"]), applicant, status=ApplicationStatus.DELIVERED)
+    from sifa.indicators.services import rebuild
+
+    rebuild()
+    return orgs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_province_drills_down_to_the_county_and_back(browser_page, check_page, live_server):
+    orgs = _world()
+    province = W.staff("ind-province", (orgs["zj"], Role.DECISION_MAKER))
+    base, page = live_server.url, browser_page
+    log_in(page, base, province, "/workbench/")
+    page.wait_for_url(f"{base}/workbench/")
+    page.get_by_role("link", name="绩效考核").click()
+    page.wait_for_url(f"{base}/workbench/indicators/")
+    assert page.get_by_role("heading", level=1, name="浙江省司法厅").is_visible()
+    check_page(page, "workbench-indicators-province")
+    # the charts are named images with a data table beside them
+    assert page.get_by_role("img", name="浙江省司法厅 近12个月收件数（件）").count() == 1
+    page.get_by_role("table", name="近12个月趋势数据表").wait_for()
+    # drill down with the keyboard: focus the child's link and press Enter
+    page.get_by_role("table", name="下级机构（2 个）").get_by_role("link", name="杭州市司法局").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", level=1, name="杭州市司法局").wait_for()
+    check_page(page, "workbench-indicators-city")
+    page.get_by_role("link", name="杭州市西湖区司法局").first.click()
+    page.get_by_role("heading", level=1, name="杭州市西湖区司法局").wait_for()
+    assert page.get_by_text("杭州市西湖区司法局没有下级机构。").is_visible()
+    check_page(page, "workbench-indicators-county")
+    page.get_by_role("navigation", name="机构层级").get_by_role("link", name="浙江省司法厅").click()
+    page.get_by_role("heading", level=1, name="浙江省司法厅").wait_for()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_choosing_a_month_without_javascript(nojs_page, check_page, live_server):
+    orgs = _world()
+    county = W.staff("ind-county", (orgs["xh"], Role.SUPERVISOR))
+    base, page = live_server.url, nojs_page
+    log_in(page, base, county, "/workbench/indicators/")
+    page.wait_for_url(f"{base}/workbench/indicators/")
+    page.get_by_label("月份").select_option(label="2025年1月")
+    page.get_by_role("button", name="查看").click()
+    page.get_by_text("2025年1月指标（含下级）").wait_for()
+    check_page(page, "workbench-indicators-nojs", audit=False, shots=False)
