@@ -738,36 +738,57 @@ class Table:
 
         def converter(f: models.Field) -> Callable[[Any], Any]:
             if isinstance(f, models.JSONField):
+                if postgres:
+                    return lambda v: "\\N" if v is None else _copy_text(json.dumps(v, ensure_ascii=False))
                 return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
-            if postgres or isinstance(
+            if postgres:
+                return _copy_text
+            if isinstance(
                 f, models.CharField | models.IntegerField | models.BooleanField | models.ForeignKey
             ):
                 return lambda v: v
             return lambda v, f=f: f.get_db_prep_save(v, connection)
 
         self.converters = [converter(f) for f in fields]
-
-    def values(self, row: dict[str, Any]) -> tuple:
-        defaults = self.defaults
-        return tuple(
-            convert(row[name] if name in row else defaults[name])
-            for name, convert in zip(self.attnames, self.converters, strict=True)
+        self.plan = list(
+            zip(self.attnames, [self.defaults[a] for a in self.attnames], self.converters, strict=True)
         )
+
+    def values(self, row: dict[str, Any]) -> list:
+        get = row.get
+        return [convert(get(name, default)) for name, default, convert in self.plan]
 
     def insert(self, rows: list[dict[str, Any]]) -> int:
         if not rows:
             return 0
-        values = [self.values(row) for row in rows]
         with connection.cursor() as cursor:
             if self.postgres:
+                # COPY's text format, built here: psycopg's per-value dumpers cost more than the rest.
+                text = "".join("\t".join(self.values(row)) + "\n" for row in rows)
                 with cursor.cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
-                    for row in values:
-                        copy.write_row(row)
+                    copy.write(text)
             else:
                 marks = ", ".join(["%s"] * len(self.attnames))
                 sql = f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})"  # noqa: S608 (model metadata)
-                cursor.executemany(sql, values)
-        return len(values)
+                cursor.executemany(sql, [self.values(row) for row in rows])
+        return len(rows)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES)
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is dt.datetime or kind is dt.date:
+        return value.isoformat()
+    return str(value)
 
 
 def generated_cases() -> models.QuerySet:
