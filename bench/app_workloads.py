@@ -11,6 +11,7 @@
 | W5 | public progress query | db1: raw-SQL single-row JSON view (R5) |
 | W6a | licence verification JSON | W5 (R6a) |
 | W6b | SM2 verifies/s of ``sifa.core.signing``, one thread | ``openssl speed sm2`` verify/s (R6b) |
+| W10 | ratings written through ``sifa.evaluation.services.ratings.record`` (8 processes on PostgreSQL, 1 on SQLite) | pgbench -N c8 TPS (PostgreSQL) or raw SQLite WAL+FULL commits/s (R10) |
 
 Everything a flow needs (tokens, case numbers, query codes) comes from ``bench.seed_data``.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import subprocess
 import sys
 import uuid
 from collections.abc import Callable
@@ -244,6 +246,43 @@ def _openssl_sm2(_ctx: Context) -> Side:
     )
 
 
+# --- W10: satisfaction rating write ------------------------------------------------------------
+
+
+def _ratespeed(ctx: Context, title: str, args: list[str], pattern: str) -> Side:
+    """An in-process loop of ``bench.ratespeed``, probed once so a failure is a Skip."""
+
+    def argv(seconds: float) -> list[str]:
+        return [sys.executable, "-m", "bench.ratespeed", args[0], str(seconds), *args[1:]]
+
+    probe = subprocess.run(argv(0.5), env=ctx.seed_env, capture_output=True, text=True, check=False)  # noqa: S603
+    if probe.returncode != 0 or not re.search(pattern, probe.stdout):
+        reason = (probe.stderr.strip().splitlines() or [probe.stdout.strip() or "no output"])[-1][:200]
+        raise Skip(f"bench.ratespeed {args[0]} failed: {reason}")
+    return CommandSide(
+        title,
+        argv=argv,
+        parse=lambda out: float(re.search(pattern, out).group(1)),
+        env=ctx.seed_env,
+    )
+
+
+def _ratings(ctx: Context) -> Side:
+    clients = "8" if ctx.database_url else "1"
+    return _ratespeed(
+        ctx,
+        f"ratings/s via the rating service, {clients} process(es)",
+        ["ratings", clients],
+        r"ratings/s: ([\d.]+)",
+    )
+
+
+def _rating_floor(ctx: Context) -> Side:
+    if ctx.database_url:
+        return PgbenchSide("pgbench -N c8 TPS", url=ctx.database_url, script="simple-update")
+    return _ratespeed(ctx, "raw SQLite WAL+FULL commits/s", ["sqlite-commit"], r"commits/s: ([\d.]+)")
+
+
 APP_BASELINES: dict[str, Workload] = {
     "bare": Workload("bare", "bare WSGI hello `GET /bench/bare` (no Django)", get("/bench/bare"), ""),
     "db1": Workload("db1", "db1: Django view, one raw-SQL single-row read as JSON", get("/bench/db1"), ""),
@@ -267,6 +306,12 @@ APP_BASELINES: dict[str, Workload] = {
     ),
     "W5": Workload("W5", "W5 public progress query", _track, ""),
     "openssl-sm2": Workload("openssl-sm2", "`openssl speed sm2` verify/s, same machine", _openssl_sm2, ""),
+    "rating-floor": Workload(
+        "rating-floor",
+        "pgbench -N c8 TPS (PostgreSQL) / raw SQLite WAL+FULL single-row commits/s (SQLite)",
+        _rating_floor,
+        "",
+    ),
 }
 
 APP_WORKLOADS: list[Workload] = [
@@ -293,5 +338,13 @@ APP_WORKLOADS: list[Workload] = [
     Workload("W6a", "licence verification `GET /api/v1/licences/verify/{identifier}/`", _verify, "W5"),
     Workload(
         "W6b", "SM2 verifies/s of `sifa.core.signing`, one thread, in-process", _sm2_library, "openssl-sm2"
+    ),
+    Workload(
+        "W10",
+        "satisfaction rating write: `ratings.record` (rating + audit event; 差评 → rectification), "
+        "in-process, 8 processes on PostgreSQL / 1 on SQLite (ratings/s)",
+        _ratings,
+        "rating-floor",
+        block="W10",
     ),
 ]
