@@ -82,14 +82,17 @@ LAYERS: dict[str, set[str]] = {
     "consultation": BELOW_APPLICATIONS | {"laws", "applications"},
     "evaluation": BELOW_APPLICATIONS | {"applications", "consultation"},
     "complaints": BELOW_APPLICATIONS | {"applications"},
-    "disclosure": BELOW_APPLICATIONS | {"applications", "evaluation", "complaints"},
     "inspections": BELOW_APPLICATIONS | {"applications"},
-    "indicators": BELOW_APPLICATIONS | {"applications", "workflow", "consultation", "evaluation", "complaints"},
+    "indicators": BELOW_APPLICATIONS
+    | {"applications", "workflow", "consultation", "evaluation", "complaints"},
+    "disclosure": BELOW_APPLICATIONS | {"applications", "evaluation", "complaints", "indicators"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "indicators"},
-    "workbench": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "disclosure", "inspections", "indicators"},
+    "workbench": DOMAIN
+    | {"web", "laws", "consultation", "evaluation", "complaints", "disclosure", "inspections", "indicators"},
     "demo": DOMAIN | {"consultation", "evaluation", "complaints", "disclosure", "inspections", "indicators"},
-    "api": DOMAIN | {"laws", "directory", "consultation", "evaluation", "complaints", "inspections", "indicators"},
+    "api": DOMAIN
+    | {"laws", "directory", "consultation", "evaluation", "complaints", "inspections", "indicators"},
     "conf": DOMAIN
     | {
         "laws",
