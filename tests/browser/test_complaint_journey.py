@@ -41,8 +41,15 @@ def test_an_anonymous_complaint_followed_by_its_tracking_code(world, live_server
     assert summary.is_visible()
     check_page(page, "complaint-new-errors", shots=False)
 
-    page.get_by_label("被投诉举报的机构").fill("北山街道司法所")
+    # The place chooser, one list at a time (each 选择所在地 is a plain POST keeping what was typed).
     page.get_by_label("事实和诉求").fill(TEXT)
+    for label, place in (("省（区、市）", "浙江省"), ("市（州）", "杭州市"), ("县（市、区）", "西湖区")):
+        page.get_by_label(label).select_option(label=place)
+        with page.expect_navigation():
+            page.get_by_role("button", name="选择所在地").click()
+    assert page.get_by_label("事实和诉求").input_value() == TEXT
+    check_page(page, "complaint-new-place", shots=False)
+    page.get_by_label("机构", exact=True).select_option(label="北山街道司法所")
     assert page.get_by_label("匿名投诉举报（不留姓名，凭查询码查询）").is_checked()
     page.get_by_role("button", name="提交投诉举报").click()
     page.wait_for_url(f"{base}/complaints/new/done/")

@@ -43,8 +43,8 @@ def test_the_visitor_rates_on_the_counter_device_by_keyboard_once(
     for _ in range(4):
         page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent") == "非常不满意"
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.get_by_role("heading", name="感谢您的评价").is_visible()
     assert page.get_by_text("已收到您的差评").is_visible()
     check_page(page, "rate-link-done")
