@@ -63,7 +63,7 @@ def test_an_inspector_draws_a_check_and_records_a_finding(browser_page, check_pa
     check_page(page, "workbench-inspection-check")
 
     number = SampledCase.objects.filter(random_check=check).order_by("position").first().application.number
-    page.get_by_role("link", name=f"记录检查结论（{number}）").click()
+    page.locator(f'a[href$="/cases/{number}/"]').click()
     page.wait_for_url(f"{base}/workbench/inspections/checks/{check.public_id}/cases/{number}/")
     check_page(page, "workbench-inspection-finding")
     for label, points in (
