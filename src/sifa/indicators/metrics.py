@@ -14,6 +14,9 @@ import datetime as dt
 from collections import Counter
 from zoneinfo import ZoneInfo
 
+from sifa.evaluation.models import BAD_LEVELS as EVALUATION_BAD_LEVELS
+from sifa.evaluation.models import GOOD_LEVELS
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 METRICS: tuple[tuple[str, str], ...] = (
@@ -36,7 +39,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("materials_once_only", "免提交材料数"),
     ("corrected", "一次性告知补正的办件数"),
     ("ratings", "评价数"),
-    ("ratings_satisfied", "满意评价数（非常满意、满意）"),
+    ("ratings_satisfied", "满意评价数（非常满意、满意、基本满意）"),
     ("ratings_bad", "差评数（不满意、非常不满意）"),
     ("rectifications_opened", "差评整改发起数"),
     ("rectifications_closed", "差评整改办结数"),
@@ -51,8 +54,9 @@ METRIC_NAMES: tuple[str, ...] = tuple(name for name, _label in METRICS)
 METRIC_LABELS: dict[str, str] = dict(METRICS)
 
 ONLINE_CHANNELS = ("online", "mobile")
-SATISFIED_LEVELS = ("very_satisfied", "satisfied")
-BAD_LEVELS = ("dissatisfied", "very_dissatisfied")
+SATISFIED_LEVELS = tuple(str(level) for level in GOOD_LEVELS)
+"""The same levels as the 好差评 public statistics count as satisfied (非常满意、满意、基本满意)."""
+BAD_LEVELS = tuple(str(level) for level in EVALUATION_BAD_LEVELS)
 
 Key = tuple[int, dt.date]
 """(leaf organisation id, first day of the month)."""
