@@ -12,10 +12,9 @@ event every command appends — and prints ``ratings/s: N`` (the sum over the wo
 COMMIT per transaction into a scratch file under var/bench/ in WAL mode with ``synchronous=FULL``
 (scale.md W10: "raw WAL+FULL commit rate"), single connection, and prints ``commits/s: N``.
 
-The roll-up hook: the indicators' roll-up maintenance (wt/ind) belongs to the same transaction as
-the rating. When it is wired to the rating service (a signal sent by ``record`` or a call inside
-it), this loop measures it with no change. If it ends up as a separate call the API view makes,
-add that call in :func:`_rate_once`, marked ``# W10 roll-up``, so R10 stays "insert + counter".
+The counter roll-up: the 绩效考核 maintenance (``sifa.indicators``) receives the rating's
+``post_save`` inside the same transaction and appends its insert-only delta row, so this loop
+measures "insert + counter" as the workload defines it, with nothing added here.
 """
 
 from __future__ import annotations
@@ -53,8 +52,8 @@ def _rate_once(organisation, index: int, tag: str) -> None:
             rater_named=False,
             actor=None,
         )
-        # W10 roll-up: the indicators' counter maintenance runs here, inside the same transaction
-        # (through the rating service); nothing to add while it is called by ``record``.
+        # The indicators' counter (an insert-only delta row) is written by its post_save receiver,
+        # inside this same transaction.
 
 
 def _worker(seconds: float, barrier, results, slot: int) -> None:
