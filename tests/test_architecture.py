@@ -84,7 +84,7 @@ LAYERS: dict[str, set[str]] = {
     "complaints": BELOW_APPLICATIONS | {"applications"},
     "inspections": BELOW_APPLICATIONS | {"applications"},
     "indicators": BELOW_APPLICATIONS
-    | {"applications", "workflow", "consultation", "evaluation", "complaints"},
+    | {"applications", "workflow", "consultation", "evaluation", "complaints", "inspections"},
     "disclosure": BELOW_APPLICATIONS | {"applications", "evaluation", "complaints", "indicators"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "indicators"},

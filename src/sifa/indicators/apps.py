@@ -13,6 +13,7 @@ class IndicatorsConfig(AppConfig):
         from sifa.complaints.models import Complaint
         from sifa.evaluation.models import Rating, Rectification
         from sifa.indicators import receivers
+        from sifa.inspections.models import SampledCase
 
         application_changed.connect(receivers.on_application_changed, dispatch_uid="indicators.application")
         post_save.connect(receivers.on_rating_saved, sender=Rating, dispatch_uid="indicators.rating")
@@ -20,3 +21,6 @@ class IndicatorsConfig(AppConfig):
             receivers.on_rectification_saved, sender=Rectification, dispatch_uid="indicators.rectification"
         )
         post_save.connect(receivers.on_complaint_saved, sender=Complaint, dispatch_uid="indicators.complaint")
+        post_save.connect(
+            receivers.on_sampled_case_saved, sender=SampledCase, dispatch_uid="indicators.check"
+        )

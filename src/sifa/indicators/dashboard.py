@@ -131,6 +131,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("satisfaction_rate", "满意率", "%"),
     Metric("rectification_rate", "差评整改率", "%"),
     Metric("complaints_received", "投诉举报数", "件", None),
+    Metric("checks_done", "随机抽查评查件数", "件", None),
+    Metric("check_issue_rate", "随机抽查问题率", "%", False),
 )
 METRIC_BY_KEY = {m.key: m for m in METRICS}
 RANKED = tuple(m for m in METRICS if m.higher_is_better is not None)

@@ -49,6 +49,8 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("complaints_replied", "投诉举报答复数"),
     ("complaints_replied_on_time", "按期答复的投诉举报数"),
     ("complaints_overdue", "逾期升级的投诉举报数"),
+    ("checks_done", "随机抽查已评查办件数"),
+    ("checks_with_issues", "随机抽查发现问题的办件数"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(name for name, _label in METRICS)
 METRIC_LABELS: dict[str, str] = dict(METRICS)
@@ -239,4 +241,17 @@ def difference(new: Contribution, old: Contribution) -> Contribution:
         delta = Counter({k: v for k, v in delta.items() if v})
         if delta:
             out[key] = delta
+    return out
+
+
+def check_contribution(facts: dict) -> Contribution:
+    """What one sampled case of a random check (随机抽查) adds once its finding is recorded:
+    organisation_id (the case's accepting organisation), period (the first day of the month the
+    check covers), checked (a finding recorded), with_issues (the finding found problems)."""
+    out: Contribution = {}
+    if not facts["checked"]:
+        return out
+    _add(
+        out, facts["organisation_id"], facts["period"], checks_done=1, checks_with_issues=facts["with_issues"]
+    )
     return out

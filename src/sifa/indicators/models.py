@@ -97,6 +97,7 @@ class FactKind(models.TextChoices):
     RATING = "rating", "服务评价"
     RECTIFICATION = "rectification", "差评整改"
     COMPLAINT = "complaint", "投诉举报"
+    CHECK = "check", "随机抽查"
 
 
 class Contribution(models.Model):

@@ -1,6 +1,6 @@
 """Receivers that keep the roll-ups current, each in the transaction of the command that changed
 the fact: the application's transitions (``application_changed``), and saves of ratings,
-rectifications and complaints (Django's ``post_save``; those apps write them with ``save()``)."""
+rectifications, complaints and random-check findings (Django's ``post_save``; those apps write them with ``save()``)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,11 @@ def on_rating_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any
 def on_rectification_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if not raw:
         maintenance.record(FactKind.RECTIFICATION, instance.pk, contributions.of_rectification(instance))
+
+
+def on_sampled_case_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        maintenance.record(FactKind.CHECK, instance.pk, contributions.of_check(instance))
 
 
 def on_complaint_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:

@@ -64,6 +64,7 @@ RATES: dict[str, tuple[str, str, str]] = {
     ),
     "complaint_reply_rate": ("投诉答复率", "complaints_replied", "complaints_received"),
     "complaint_on_time_rate": ("投诉按期答复率", "complaints_replied_on_time", "complaints_replied"),
+    "check_issue_rate": ("随机抽查问题率", "checks_with_issues", "checks_done"),
 }
 """Derived figures: label, numerator, denominator (``a+b`` sums metrics). None when the
 denominator is 0 (shown as “—”, never as 0 %)."""
@@ -296,6 +297,8 @@ LOWER_IS_BETTER = frozenset(
         "rectifications_overdue",
         "complaints_received",
         "complaints_overdue",
+        "checks_with_issues",
+        "check_issue_rate",
     }
 )
 """Metrics where a smaller value ranks first."""

@@ -9,6 +9,7 @@ from sifa.evaluation.models import Rating, Rectification
 from sifa.indicators import metrics
 from sifa.indicators.models import FactKind
 from sifa.indicators.services import facts
+from sifa.inspections.models import SampledCase
 
 
 def of_application(application) -> metrics.Contribution:
@@ -26,6 +27,10 @@ def of_rectification(rectification: Rectification) -> metrics.Contribution:
 
 def of_complaint(complaint: Complaint) -> metrics.Contribution:
     return metrics.complaint_contribution(facts.complaint_facts(complaint))
+
+
+def of_check(sampled: SampledCase) -> metrics.Contribution:
+    return metrics.check_contribution(facts.check_facts(sampled))
 
 
 def all_contributions() -> Iterator[tuple[str, object, metrics.Contribution]]:
@@ -50,3 +55,6 @@ def all_contributions() -> Iterator[tuple[str, object, metrics.Contribution]]:
             complaint.pk,
             metrics.complaint_contribution(facts.complaint_facts(complaint, mocks)),
         )
+    sampled_cases = SampledCase.objects.select_related("application", "random_check").order_by("pk")
+    for sampled in sampled_cases.iterator(chunk_size=2000):
+        yield FactKind.CHECK, sampled.pk, metrics.check_contribution(facts.check_facts(sampled))

@@ -20,7 +20,9 @@ from sifa.deadlines.calendar import CalendarDataMissing, working_days_between
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.evaluation.models import Rating, Rectification
+from sifa.indicators import metrics
 from sifa.indicators.metrics import local_date
+from sifa.inspections.models import Result, SampledCase
 from sifa.workflow.models import WorkItem
 
 APPLICATION_FIELDS = (
@@ -246,4 +248,16 @@ def complaint_facts(complaint: Complaint, mocks: set[str] | None = None) -> dict
         "replied_at": complaint.replied_at,
         "due_date": complaint.due_date,
         "overdue_at": complaint.overdue_at,
+    }
+
+
+def check_facts(sampled: SampledCase) -> dict[str, Any]:
+    """A sampled case's finding: counted in the month the check covers, at the organisation that
+    received the case (where its other figures are), never for a mock (a check never draws one)."""
+    application = sampled.application
+    return {
+        "organisation_id": application.accepting_organisation_id,
+        "period": metrics.parse_month(sampled.random_check.period),
+        "checked": sampled.checked_at is not None and not application.is_mock,
+        "with_issues": sampled.result == Result.ISSUES,
     }

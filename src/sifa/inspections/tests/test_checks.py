@@ -119,6 +119,19 @@ def test_findings_close_the_check_and_feed_the_summary(world, closed):
     }
     assert selectors.findings_summary(world["orgs"]["hz"].path, "2026-10")["sampled"] == 0
 
+    # The findings feed the 绩效考核 figures of the month checked, at every level above the case,
+    # and a rebuild from the facts gives the same.
+    from sifa.indicators import selectors as indicators
+    from sifa.indicators.services import maintenance
+
+    for org in ("hz", "zj"):
+        figures = indicators.public_figures(world["orgs"][org].pk, "2026-11")
+        assert (figures.checks_done, figures.checks_with_issues) == (2, 1)
+        assert figures.rate("check_issue_rate") == 0.5
+    assert indicators.public_figures(world["orgs"]["hz"].pk, "2026-10").checks_done == 0
+    maintenance.rebuild()
+    assert indicators.public_figures(world["orgs"]["zj"].pk, "2026-11").checks_with_issues == 1
+
 
 def test_only_inspectors_in_scope_draw_and_see_checks(world, closed):
     body = {"organisation": world["orgs"]["hz"].pk, "period": "2026-11", "size": 2, "seed": "x"}
