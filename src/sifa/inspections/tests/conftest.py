@@ -19,7 +19,7 @@ from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf
 from sifa.testing import id_number, load_catalogue, rolled_back, tree
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _world(django_db_setup, django_db_blocker):
     with rolled_back(django_db_blocker):
         orgs = build_tree()
