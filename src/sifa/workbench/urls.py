@@ -11,6 +11,7 @@ from sifa.workbench.views import (
     faq,
     indicators,
     inspection,
+    inspection_mock,
     licences,
     mediation,
     monitor,
@@ -75,6 +76,7 @@ urlpatterns = [
         inspection.finding_view,
         name="workbench-inspection-finding",
     ),
+    path("inspections/mocks/new/", inspection_mock.new_view, name="workbench-inspection-mock-new"),
     path("inspections/mocks/<str:mock_id>/", inspection.mock_view, name="workbench-inspection-mock"),
     path("inspections/results/", inspection.results_view, name="workbench-inspection-results"),
     # 绩效考核: the indicator dashboard and its CSV (the 通报 PDF is under /api/v1/indicators/report/)
