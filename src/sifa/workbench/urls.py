@@ -29,6 +29,7 @@ urlpatterns = [
     path("window/", window.start_view, name="workbench-window"),
     path("window/new/", window.new_view, name="workbench-window-new"),
     path("window/rating/", window.rating_view, name="workbench-window-rating"),
+    path("window/rating/back-entry/", window.back_entry_view, name="workbench-window-back-entry"),
     path("window/<uuid:app_id>/situations/", window.situations_view, name="workbench-window-situations"),
     path("window/<uuid:app_id>/form/<int:step>/", window.form_view, name="workbench-window-form"),
     path("window/<uuid:app_id>/materials/", window.materials_view, name="workbench-window-materials"),
