@@ -9,7 +9,14 @@ appeal, set aside) and ``escalation`` (overdue rectifications go to the level ab
 
 from sifa.evaluation.services.back_entry import BACK_ENTRY_DAYS, enter_card
 from sifa.evaluation.services.escalation import escalate_overdue
-from sifa.evaluation.services.links import LINK_VALID, invite_call, invite_visit, open_link, rate_by_link
+from sifa.evaluation.services.links import (
+    LINK_VALID,
+    invite_call,
+    invite_visit,
+    issue_link,
+    open_link,
+    rate_by_link,
+)
 from sifa.evaluation.services.ratings import RATEABLE_STATUSES, rate, record_ticket_rating, ticket_kind
 from sifa.evaluation.services.rectifications import (
     COMMANDS,
@@ -36,6 +43,7 @@ __all__ = [
     "escalate_overdue",
     "invite_call",
     "invite_visit",
+    "issue_link",
     "open_link",
     "open_rectification",
     "rate",

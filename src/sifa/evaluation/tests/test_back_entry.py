@@ -147,3 +147,28 @@ def test_the_clerk_enters_a_card_on_the_workbench_without_javascript(people):
 def test_the_page_is_for_window_clerks_only(people):
     assert _page(people["hz_supervisor"]).get(URL).status_code == 404
     assert _page(people["town"]).post(URL, {"source": "paper"}).status_code == 404
+
+
+def test_the_api_enters_a_card_and_says_it_was_entered_afterwards(people, orgs):
+    from sifa.evaluation.tests.conftest import client
+
+    card_day = timezone.localdate() - dt.timedelta(days=5)
+    body = {"collected_on": card_day.isoformat(), "source": "device", "card_number": "PJQ-7", "level": "满意"}
+    answer = client(people["hz_clerk"]).post("/api/v1/ratings/cards/", body, format="json")
+    assert answer.status_code == 201, answer.content
+    out = answer.json()
+    assert out["entry_source"] == "device" and out["entered_at"] and out["channel"] == "window_tablet"
+    assert timezone.localdate(dt.datetime.fromisoformat(out["created_at"])) == card_day
+    again = client(people["hz_clerk"]).post("/api/v1/ratings/cards/", body, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "evaluation.already_entered"
+    late = {**body, "card_number": "PJQ-8", "collected_on": (card_day + dt.timedelta(days=30)).isoformat()}
+    future = client(people["hz_clerk"]).post("/api/v1/ratings/cards/", late, format="json")
+    assert future.status_code == 400 and future.json()["code"] == "evaluation.future_date"
+    other = client(people["hz_clerk"]).post(
+        "/api/v1/ratings/cards/",
+        {**body, "card_number": "PJQ-9", "organisation": orgs["nb"].pk},
+        format="json",
+    )
+    assert other.status_code == 403
+    supervisor = client(people["hz_supervisor"]).post("/api/v1/ratings/cards/", body, format="json")
+    assert supervisor.status_code == 403 and supervisor.json()["code"] == "evaluation.not_allowed"
