@@ -255,6 +255,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("post", "/api/v1/consultations/"): ("citizen", "/api/v1/consultations/"),
     ("post", "/api/v1/ratings/"): ("citizen", "/api/v1/ratings/"),
+    ("post", "/api/v1/ratings/links/"): ("staff", "/api/v1/ratings/links/"),
+    ("post", "/api/v1/ratings/cards/"): ("staff", "/api/v1/ratings/cards/"),
     ("post", "/api/v1/rectifications/{id}/commands/{command}/"): (
         "staff",
         "/api/v1/rectifications/{rectification}/commands/callback/",

@@ -1,13 +1,19 @@
-"""The demo mock application (模拟办件): filed by ``demo-inspector`` as the test identity 李测试 for
-律师执业许可（专职律师执业）at 杭州市司法局, handled by the demo staff through the same workflow
-commands as the other demo cases (:mod:`sifa.demo.cases`), then scored by the inspector.
+"""The demo 督查: the mock application (模拟办件) filed by ``demo-inspector`` as the test identity
+李测试 for 律师执业许可（专职律师执业）at 杭州市司法局, handled by the demo staff through the same
+workflow commands as the other demo cases (:mod:`sifa.demo.cases`), then scored by the inspector;
+and the random check (随机抽查) of 杭州市司法局's closed cases by ``demo-city-inspector``
+(:func:`load_check`).
 
-Idempotent: a second run finds the inspector's mock and takes it on from where it is.
+Idempotent: a second run finds the inspector's mock and takes it on from where it is, and finds
+the check by its idempotency key.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from sifa.accounts.management.commands import _demo
 from sifa.accounts.models import User
@@ -17,7 +23,7 @@ from sifa.catalogue.models import ImplementationEntry
 from sifa.core.identifiers import id_number_check_digit
 from sifa.demo.cases import LAWYER_FULL_TIME, MAX_STEPS, DemoCase, _issue_documents, _step, demo_pdf
 from sifa.inspections import services as inspections
-from sifa.inspections.models import MockApplication
+from sifa.inspections.models import MockApplication, RandomCheck, Result, Severity
 
 TEST_NAME = "李测试"
 TEST_ID_FIRST17 = "33010619900307123"
@@ -96,3 +102,71 @@ def load_mock() -> MockApplication:
             findings="文书编号、签章规范；电话咨询时答复较简略，建议改进服务用语",
         )
     return mock
+
+
+# --- 随机抽查: a seeded check of 杭州市司法局's closed cases, one finding recorded --------------------
+
+CHECK_KEY = "demo-random-check"
+CHECK_SIZE = 3
+LOOK_BACK_MONTHS = 12
+FINDING = "不予受理决定书未载明申请人不服决定的救济途径和期限（演示）"
+CASE_SCORES = {"legal_basis": 25, "materials": 20, "time_limit": 25, "documents": 12, "file": 10}
+
+
+def _finished_months(today: dt.date, count: int) -> list[str]:
+    """The months before this one, the most recent first (a check draws only a month that is over)."""
+    months, day = [], today.replace(day=1)
+    for _ in range(count):
+        day = (day - dt.timedelta(days=1)).replace(day=1)
+        months.append(f"{day:%Y-%m}")
+    return months
+
+
+def load_check() -> RandomCheck | None:
+    """The demo random check: ``demo-city-inspector`` draws, with the seed ``demo-<month>``, from
+    the cases of 杭州市司法局's subtree closed in the most recent finished month that has any (up to
+    a year back), assigns them to itself and records one finding (存在问题, 一般) on the first drawn
+    case, which the indicators count under 随机抽查. None while no finished month has a closed case
+    — on a demo database loaded this month its cases close this month, and a month still running
+    is not drawn (docs/inspections.md): the next run after the month ends makes the check.
+    Idempotent: the check is found by its idempotency key, and the finding is recorded once."""
+    _demo.ensure_allowed()
+    city = _demo.find_tree().city
+    inspector = User.objects.filter(username="demo-city-inspector", is_demo=True).first()
+    if inspector is None:
+        raise CommandError("尚无演示督查人员，请先运行 `sifa load-demo`")
+    check = RandomCheck.objects.filter(
+        idempotency_owner=f"user:{inspector.pk}", idempotency_key__startswith=f"{CHECK_KEY}-"
+    ).first()
+    if check is None:
+        period = next(
+            (
+                p
+                for p in _finished_months(timezone.localdate(), LOOK_BACK_MONTHS)
+                if inspections.candidates(city, p)
+            ),
+            None,
+        )
+        if period is None:
+            return None
+        check = inspections.draw(
+            inspector,
+            organisation=city.pk,
+            period=period,
+            size=CHECK_SIZE,
+            seed=f"demo-{period}",
+            idempotency_key=f"{CHECK_KEY}-{period}",
+        ).check
+    first = check.cases.select_related("application").order_by("position").first()
+    if first is not None and first.checked_at is None:
+        inspections.record_finding(
+            inspector,
+            check.public_id,
+            first.application.number,
+            result=Result.ISSUES,
+            severity=Severity.MINOR,
+            findings=FINDING,
+            scores=CASE_SCORES,
+        )
+    check.refresh_from_db()
+    return check

@@ -3,27 +3,25 @@
 * 陈明 rates his delivered 律师执业许可 case 非常不满意 with a comment: a rectification opens at
   杭州市司法局 with its due date on the working-day calendar; ``demo-city-supervisor`` is told, and
   the city's staff (``demo-city``) call him back and report.
-* A window visit at 杭州市司法局 rated 不满意 on the counter's 评价器 a month ago (a link from
-  ``demo-city``, the city's window): nobody reported in time, so the scheduler's escalation sends
-  it to 浙江省司法厅, where ``demo-province`` (a supervisor) finds it under 逾期升级. The visit is
-  recorded as it happened 30 days ago: the services run with the clock set back (their audit
-  events carry that date), the way the consultation demo records a call taken ten days ago.
+* A window visit at 杭州市司法局 rated 不满意 on a paper 评价卡 a month ago, entered now by
+  ``demo-city`` (the city's window) through 离线补录 (``evaluation.enter_card``): the rating
+  carries the card's date, so its rectification fell due long ago; nobody reported in time, so the
+  scheduler's escalation sends it to 浙江省司法厅, where ``demo-province`` (a supervisor) finds it
+  under 逾期升级. Nothing is back-dated: the audit events are written at load time, the card's
+  date is in their detail.
 * A named complaint by 陈明 about 杭州市司法局's window, accepted by ``demo-city-supervisor`` and
   put under 督办 by ``demo-province`` (report required); an anonymous report (举报) about a staff
   member's conduct at 西湖区司法局, routed to 杭州市司法局 (the county has no supervisor) and
   accepted — the loader prints its tracking code.
 
-Idempotent: the rating is made once per case, the visit once (found by its comment), the
+Idempotent: the rating is made once per case, the card entered once (found by its number), the
 complaints have fixed idempotency keys and each step runs only from the state before it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from unittest import mock
 
 from django.utils import timezone
 
@@ -33,11 +31,12 @@ from sifa.applications.models import Application
 from sifa.complaints import services as complaints
 from sifa.complaints.models import Complaint, Status
 from sifa.evaluation import services as evaluation
-from sifa.evaluation.models import Rating, Rectification, SubjectKind
+from sifa.evaluation.models import EntrySource, Rating, Rectification, SubjectKind
 
 CASE_COMMENT = "同一份材料要求补正了两次，窗口说法和网上办事指南不一致，多跑了一趟。"
 VISIT_COMMENT = "窗口只开了一个，排队一个多小时，工作人员态度冷淡。（演示）"
 VISIT_DAYS_AGO = 30
+VISIT_CARD = "DEMO-HZ-0001"
 COMPLAINT_KEY = "demo-complaint-named"
 REPORT_KEY = "demo-complaint-anonymous"
 COMPLAINT_TEXT = (
@@ -59,14 +58,6 @@ class Supervision:
     report_code: str
 
 
-@contextmanager
-def _clock_back(days: int) -> Iterator[None]:
-    """Run the services as if it were ``days`` days ago (the demo's past visit)."""
-    then = timezone.now() - dt.timedelta(days=days)
-    with mock.patch("django.utils.timezone.now", return_value=then):
-        yield
-
-
 def _case_rating(citizen: User, case: Application) -> Rectification:
     rating = Rating.objects.filter(
         subject_kind=SubjectKind.APPLICATION, number=case.number, rater=citizen
@@ -84,11 +75,16 @@ def _case_rating(citizen: User, case: Application) -> Rectification:
 
 
 def _overdue_visit(city_window: User) -> Rectification:
-    rating = Rating.objects.filter(subject_kind=SubjectKind.VISIT, comment=VISIT_COMMENT).first()
+    rating = Rating.objects.filter(entry_source=EntrySource.PAPER, card_number=VISIT_CARD).first()
     if rating is None:
-        with _clock_back(VISIT_DAYS_AGO):
-            issued = evaluation.invite_visit(city_window, channel="window_tablet")
-            rating = evaluation.rate_by_link(issued.token, level="dissatisfied", comment=VISIT_COMMENT)
+        rating = evaluation.enter_card(
+            city_window,
+            collected_on=timezone.localdate() - dt.timedelta(days=VISIT_DAYS_AGO),
+            source=EntrySource.PAPER,
+            card_number=VISIT_CARD,
+            level="dissatisfied",
+            comment=VISIT_COMMENT,
+        )
     evaluation.escalate_overdue()
     return Rectification.objects.get(rating=rating)
 

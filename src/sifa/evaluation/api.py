@@ -5,6 +5,13 @@
   ``number``, ``level`` (非常满意 … 非常不满意, or its key very_satisfied … very_dissatisfied),
   ``channel``, ``comment``. Once per subject and rater (409 ``evaluation.already_rated``); someone
   else's case is 404. Rate-limited per account.
+* ``POST ratings/links/`` — staff: a single-use rating link for a window visit (``subject`` visit,
+  window clerks: ``channel`` window_tablet — the answer carries the URL to open on the counter's
+  评价器 — or sms with ``phone``) or a 12348 call (``subject`` call, ``number`` of the hotline
+  ticket, by SMS; consultants and supervisors in scope). Audited (``evaluation.link.issue``).
+* ``POST ratings/cards/`` — window clerks: enter a paper 评价卡 or an offline 评价器 record as of
+  its date (离线补录, ``services.enter_card``): ``collected_on``, ``source``, ``card_number``,
+  ``level``, ``comment``, ``organisation``.
 * ``GET ratings/?organisation=&period=YYYY-MM`` — staff: the ratings of their jurisdiction
   (the staff member named to supervisors only); a rater: their own.
 * ``GET public/ratings/?organisation=&period=`` — anyone: counts per level, satisfaction rate,
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -33,7 +41,7 @@ from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses
 from sifa.evaluation import selectors, services
-from sifa.evaluation.models import LEVEL_INPUTS, Channel, Level, SubjectKind
+from sifa.evaluation.models import LEVEL_INPUTS, Channel, EntrySource, Level, SubjectKind
 from sifa.organisations.scope import actor_for
 
 RATING_RATE = "20/hour"
@@ -122,7 +130,11 @@ class ServiceRatingOut(serializers.Serializer):
     staff_member = serializers.CharField(help_text="经办人（仅监督人员可见）")
     set_aside = serializers.BooleanField(help_text="已被上级撤销（恶意差评），不计入统计")
     rectification = serializers.IntegerField(allow_null=True, help_text="差评整改 id")
-    created_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField(help_text="评价时间（离线补录的：评价卡上的日期）")
+    entry_source = serializers.CharField(
+        help_text="离线补录来源：device 评价器离线记录、paper 纸质评价卡；当场评价为空"
+    )
+    entered_at = serializers.DateTimeField(allow_null=True, help_text="补录时间（当场评价为 null）")
 
 
 class LevelCountOut(serializers.Serializer):
@@ -188,6 +200,183 @@ class RectificationCommandInput(StrictSerializer):
         error_messages=_messages("复核结论应为 set_aside（撤销差评）或 dismiss（驳回申诉）"),
         help_text="仅 set_aside：复核结论，默认 set_aside",
     )
+
+
+class RatingLinkInput(StrictSerializer):
+    codes = {
+        "subject": "evaluation.bad_subject",
+        "number": "evaluation.bad_number",
+        "channel": "evaluation.bad_channel",
+        "phone": "evaluation.bad_phone",
+        "organisation": "evaluation.bad_organisation",
+    }
+
+    subject = serializers.ChoiceField(
+        [(SubjectKind.VISIT, "窗口来访"), (SubjectKind.CALL, "热线来电")],
+        error_messages=_messages("评价对象应为 visit（窗口来访）或 call（热线来电）"),
+        help_text="visit 窗口来访（窗口工作人员）；call 热线来电（管辖范围内的咨询员、监督人员）",
+    )
+    number = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        error_messages=_messages("工单编号不超过50个字符"),
+        help_text="call：热线来电的工单编号；visit 不填（系统生成来访编号）",
+    )
+    channel = serializers.ChoiceField(
+        [(Channel.WINDOW_TABLET, "评价器"), (Channel.SMS, "短信")],
+        required=False,
+        allow_blank=True,
+        error_messages=_messages("邀请方式应为 window_tablet（评价器）或 sms（短信）"),
+        help_text="visit：window_tablet（默认，在柜台评价器上打开）或 sms；call 只能 sms",
+    )
+    phone = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        error_messages=_messages("请填写11位手机号码"),
+        help_text="visit 且 sms 时：群众的手机号码（只用于发送，不保存）",
+    )
+    organisation = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages=_messages("机构ID应为正整数"),
+        help_text="visit：窗口所属机构ID（在多个机构任窗口工作人员时）",
+    )
+
+
+class RatingLinkOut(serializers.Serializer):
+    subject = serializers.CharField()
+    number = serializers.CharField(help_text="来访编号或工单编号")
+    organisation = serializers.CharField(help_text="责任机构")
+    channel = serializers.CharField()
+    url = serializers.CharField(
+        allow_null=True,
+        help_text="评价链接（仅评价器方式返回，请在柜台评价器上打开；短信方式为 null，链接只发给群众）",
+    )
+    expires_at = serializers.DateTimeField(help_text="链接有效期至（评价器2小时，短信7日）")
+
+
+class RatingLinks(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="rating_links_create",
+        summary="邀请评价：窗口来访（评价器或短信）、热线来电（短信）的一次性评价链接",
+        responses={
+            201: RatingLinkOut,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={
+                    403: "evaluation.not_allowed（不是该机构的窗口工作人员）",
+                    404: "evaluation.not_found（管辖范围外或不存在的热线工单）",
+                    409: "evaluation.not_finished、evaluation.already_rated、evaluation.no_mobile",
+                },
+            ),
+        },
+    )
+    @accepts(RatingLinkInput)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        data = body.validated()
+        issued = services.issue_link(
+            request.user,
+            subject=data["subject"],
+            number=data.get("number", ""),
+            channel=data.get("channel", ""),
+            phone=data.get("phone", ""),
+            organisation=data.get("organisation"),
+        )
+        link = issued.link
+        tablet = link.channel == Channel.WINDOW_TABLET
+        out = {
+            "subject": link.subject_kind,
+            "number": link.number,
+            "organisation": link.organisation.name,
+            "channel": link.channel,
+            "url": f"{settings.PUBLIC_URL}{issued.path}" if tablet else None,
+            "expires_at": link.expires_at,
+        }
+        response = Response(RatingLinkOut(out).data, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"  # the link is shown once
+        return response
+
+
+class RatingCardInput(StrictSerializer):
+    codes = {
+        "collected_on": "evaluation.bad_date",
+        "source": "evaluation.bad_source",
+        "card_number": "evaluation.bad_card_number",
+        "level": "evaluation.bad_level",
+        "comment": "evaluation.comment_length",
+        "organisation": "evaluation.bad_organisation",
+    }
+
+    collected_on = serializers.DateField(
+        error_messages=_messages("请填写评价卡上的日期，如 2026-11-20"),
+        help_text="评价卡或评价器记录上的日期（今天及之前60天内）",
+    )
+    source = serializers.ChoiceField(
+        EntrySource.choices,
+        error_messages=_messages("补录来源应为 device（评价器离线记录）或 paper（纸质评价卡）"),
+        help_text="device 评价器离线记录；paper 纸质评价卡",
+    )
+    card_number = serializers.CharField(
+        max_length=40, error_messages=_messages("请填写评价卡编号（1至40位字母、数字或连字符）")
+    )
+    level = serializers.ChoiceField(
+        LEVEL_INPUTS,
+        error_messages=_messages("满意度应为非常满意、满意、基本满意、不满意或非常不满意"),
+        help_text="评价卡上的满意度：非常满意 … 非常不满意（或 very_satisfied … very_dissatisfied）",
+    )
+    comment = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, error_messages=_messages("文字评价不能超过500字")
+    )
+    organisation = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages=_messages("机构ID应为正整数"),
+        help_text="窗口所属机构ID（在多个机构任窗口工作人员时）",
+    )
+
+
+class RatingCards(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="rating_cards_create",
+        summary="离线补录：按评价卡日期补录纸质评价卡或评价器离线记录（窗口工作人员）",
+        responses={
+            201: ServiceRatingOut,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                409,
+                notes={
+                    400: "evaluation.future_date、evaluation.too_old 等",
+                    403: "evaluation.not_allowed（不是该机构的窗口工作人员）",
+                    409: "evaluation.already_entered（该评价卡已补录）",
+                },
+            ),
+        },
+    )
+    @accepts(RatingCardInput)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        data = body.validated()
+        rating = services.enter_card(
+            request.user,
+            collected_on=data["collected_on"],
+            source=data["source"],
+            card_number=data["card_number"],
+            level=data["level"],
+            comment=data.get("comment", ""),
+            organisation=data.get("organisation"),
+        )
+        return Response(selectors.rating_out(rating, actor_for(request.user)), status=status.HTTP_201_CREATED)
 
 
 class RatingList(APIView):
@@ -324,6 +513,8 @@ class RectificationCommand(APIView):
 
 urlpatterns = [
     path("ratings/", RatingList.as_view(), name="api-ratings"),
+    path("ratings/links/", RatingLinks.as_view(), name="api-rating-links"),
+    path("ratings/cards/", RatingCards.as_view(), name="api-rating-cards"),
     path("public/ratings/", PublicRatings.as_view(), name="api-public-ratings"),
     path("rectifications/", RectificationList.as_view(), name="api-rectifications"),
     path(

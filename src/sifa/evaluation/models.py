@@ -86,6 +86,18 @@ class Channel(models.TextChoices):
     SMS = "sms", "短信"
 
 
+class EntrySource(models.TextChoices):
+    """离线补录: a rating collected while the system could not take it, entered afterwards."""
+
+    DEVICE = "device", "评价器离线记录"
+    PAPER = "paper", "纸质评价卡"
+
+
+ENTRY_CHANNEL = {EntrySource.DEVICE: Channel.WINDOW_TABLET, EntrySource.PAPER: Channel.WINDOW_TERMINAL}
+"""The national 评价渠道 of a back-entered rating: the counter's 评价器, or 政务大厅其他终端 for a
+paper card filled in at the hall (GB/T 39046-2020 表9 has no paper channel)."""
+
+
 def channel_code(channel: str) -> int:
     """评价渠道 code (``pf``): 1 PC端 … 7 短信, the national list's order."""
     return Channel.values.index(Channel(channel)) + 1
@@ -134,7 +146,28 @@ class Rating(models.Model):
     set_aside = models.BooleanField(
         "已撤销", default=False, help_text="Set aside by the level above as malicious; kept, not counted"
     )
-    created_at = models.DateTimeField("评价时间", default=timezone.now)
+    created_at = models.DateTimeField(
+        "评价时间", default=timezone.now, help_text="When the person rated (a back-entered card: its date)"
+    )
+    entry_source = models.CharField(
+        "补录来源",
+        max_length=12,
+        choices=EntrySource.choices,
+        blank=True,
+        help_text="Blank: rated live; else entered afterwards from an offline device record or a paper card",
+    )
+    card_number = models.CharField(
+        "评价卡编号", max_length=40, blank=True, help_text="The card's or device record's number (back entry)"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="补录人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField("补录时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "服务评价"
@@ -147,6 +180,11 @@ class Rating(models.Model):
                 fields=["subject_kind", "number"],
                 condition=models.Q(rater__isnull=True),
                 name="rating_once_anonymous",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "entry_source", "card_number"],
+                condition=~models.Q(card_number=""),
+                name="rating_card_entered_once",
             ),
         ]
 

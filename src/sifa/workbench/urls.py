@@ -11,6 +11,7 @@ from sifa.workbench.views import (
     faq,
     indicators,
     inspection,
+    inspection_mock,
     licences,
     mediation,
     monitor,
@@ -28,6 +29,7 @@ urlpatterns = [
     path("window/", window.start_view, name="workbench-window"),
     path("window/new/", window.new_view, name="workbench-window-new"),
     path("window/rating/", window.rating_view, name="workbench-window-rating"),
+    path("window/rating/back-entry/", window.back_entry_view, name="workbench-window-back-entry"),
     path("window/<uuid:app_id>/situations/", window.situations_view, name="workbench-window-situations"),
     path("window/<uuid:app_id>/form/<int:step>/", window.form_view, name="workbench-window-form"),
     path("window/<uuid:app_id>/materials/", window.materials_view, name="workbench-window-materials"),
@@ -75,6 +77,7 @@ urlpatterns = [
         inspection.finding_view,
         name="workbench-inspection-finding",
     ),
+    path("inspections/mocks/new/", inspection_mock.new_view, name="workbench-inspection-mock-new"),
     path("inspections/mocks/<str:mock_id>/", inspection.mock_view, name="workbench-inspection-mock"),
     path("inspections/results/", inspection.results_view, name="workbench-inspection-results"),
     # 绩效考核: the indicator dashboard and its CSV (the 通报 PDF is under /api/v1/indicators/report/)

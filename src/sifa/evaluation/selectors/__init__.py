@@ -136,6 +136,8 @@ def rating_out(rating: Rating, actor: Actor) -> dict[str, Any]:
         "set_aside": rating.set_aside,
         "rectification": getattr(getattr(rating, "rectification", None), "pk", None),
         "created_at": rating.created_at,
+        "entry_source": rating.entry_source,
+        "entered_at": rating.entered_at,
     }
 
 

@@ -235,6 +235,44 @@ def invite_call(user: Any, number: str) -> Issued:
     return issued
 
 
+def issue_link(
+    user: Any, *, subject: str, number: str = "", channel: str = "", phone: str = "", organisation: Any = None
+) -> Issued:
+    """One entry for both invitations (the staff API): ``visit`` → :func:`invite_visit` (a new
+    来访编号; ``window_tablet`` by default, or ``sms`` to ``phone``), ``call`` → :func:`invite_call`
+    (the hotline ticket ``number``, by SMS). Applications and consultations are rated by their own
+    applicant or asker, never by a link: 400."""
+    subject, number, channel = text(subject), text(number), text(channel)
+    if subject == SubjectKind.VISIT:
+        if number:
+            raise invalid([problem("number", "bad_number", "窗口来访的来访编号由系统生成，不用填写")])
+        return invite_visit(
+            user, channel=channel or Channel.WINDOW_TABLET, phone=phone, organisation=organisation
+        )
+    if subject == SubjectKind.CALL:
+        errors = []
+        if not number or len(number) > 50:
+            errors.append(problem("number", "bad_number", "请填写热线来电的工单编号"))
+        if channel not in ("", Channel.SMS):
+            errors.append(problem("channel", "bad_channel", "热线来电的评价链接只能通过短信发送"))
+        if organisation not in (None, ""):
+            errors.append(
+                problem("organisation", "bad_organisation", "热线来电的责任机构即工单的办理机构，不用填写")
+            )
+        if errors:
+            raise invalid(errors)
+        return invite_call(user, number)
+    raise invalid(
+        [
+            problem(
+                "subject",
+                "bad_subject",
+                "只能为窗口来访（visit）或热线来电（call）发送评价邀请；办件和法律咨询由申请人或咨询人本人评价",
+            )
+        ]
+    )
+
+
 def _audit_issue(user: Any, issued: Issued) -> None:
     link = issued.link
     audit(
@@ -328,4 +366,13 @@ def rate_by_link(token: str, *, level: str, comment: str = "") -> Rating:
     return rating
 
 
-__all__ = ["LINK_VALID", "Issued", "invite_call", "invite_visit", "open_link", "path_of", "rate_by_link"]
+__all__ = [
+    "LINK_VALID",
+    "Issued",
+    "invite_call",
+    "invite_visit",
+    "issue_link",
+    "open_link",
+    "path_of",
+    "rate_by_link",
+]

@@ -197,9 +197,16 @@ def record(
     stage: str = "",
     staff_member: Any = None,
     comment: str = "",
+    back_entry: dict[str, Any] | None = None,
 ) -> Rating:
     """Write one rating (and its rectification when it is a 差评), audited; the caller checked who
-    rates what. A concurrent second rating of the same subject by the same rater is 409."""
+    rates what. A concurrent second rating of the same subject by the same rater is 409.
+
+    ``back_entry`` (离线补录, :mod:`sifa.evaluation.services.back_entry`): ``rated_at`` (the card's
+    time, which the rating keeps and the rectification's deadline counts from), ``source``,
+    ``card_number`` and ``collected_on``; the audit event is written now and says so."""
+    now = timezone.now()
+    entry = back_entry or {}
     try:
         with transaction.atomic():
             rating = Rating.objects.create(
@@ -215,17 +222,28 @@ def record(
                 comment=comment[:COMMENT_MAX],
                 rater=rater,
                 rater_named=rater_named,
-                created_at=timezone.now(),
+                created_at=entry.get("rated_at") or now,
+                entry_source=entry.get("source", ""),
+                card_number=entry.get("card_number", ""),
+                entered_by=actor if entry else None,
+                entered_at=now if entry else None,
             )
     except IntegrityError as clash:
         raise _already() from clash
+    detail: dict[str, Any] = {"subject": subject_kind, "number": number, "level": level, "channel": channel}
+    if entry:
+        detail["back_entry"] = {
+            "collected_on": entry["collected_on"].isoformat(),
+            "source": entry["source"],
+            "card_number": entry["card_number"],
+        }
     audit(
         "rating.create",
         actor,
         organisation=organisation,
         subject=rating,
         scope_path=rating.scope_path,
-        detail={"subject": subject_kind, "number": number, "level": level, "channel": channel},
+        detail=detail,
     )
     if rating.is_bad:
         open_rectification(rating)

@@ -10,8 +10,8 @@
 * ``/workbench/inspections/results/`` — for the handling side (supervisors and decision makers):
   the mock applications of their scope that have ended, with their scores.
 
-Filing a mock application is done through ``POST /api/v1/inspections/mock-applications/`` (the
-application form and materials of the item as the test applicant).
+Filing a mock application is ``…/mocks/new/`` (:mod:`sifa.workbench.views.inspection_mock`), the
+same command as ``POST /api/v1/inspections/mock-applications/``.
 """
 
 from __future__ import annotations

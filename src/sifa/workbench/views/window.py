@@ -8,6 +8,9 @@ Every step is a plain GET/POST and writes only through ``sifa.applications.servi
 command audited). Submitting carries an Idempotency-Key derived from the draft, so a double click
 or a reload replays the first answer — one application, one number, one query code — and the
 receipt reads the query code back from that answer, so it can be reprinted.
+
+``rating/`` asks the person just served to rate the visit; ``rating/back-entry/`` enters ratings
+collected on paper cards or an offline 评价器, as of the card's date (离线补录).
 """
 
 from __future__ import annotations
@@ -35,8 +38,11 @@ from sifa.core.errors import NotFound, ServiceError
 from sifa.evaluation import selectors as evaluation_selectors
 from sifa.evaluation import services as evaluation
 from sifa.evaluation.models import Channel as RatingChannel
+from sifa.evaluation.models import EntrySource
+from sifa.evaluation.models import Level as RatingLevel
 from sifa.web.journey import Journey, Routes, checklist, flow
 from sifa.workbench.access import staff_required
+from sifa.workbench.forms import decorate
 from sifa.workbench.forms_window import COMPANY, ItemChoiceForm, WalkInForm
 from sifa.workbench.views.common import error_summary, page, paginate
 
@@ -317,3 +323,104 @@ def rating_view(request: HttpRequest) -> HttpResponse:
     response = _window_page(request, "workbench/window/rating.html", context)
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+# --- 离线补录: ratings collected on paper cards or an offline 评价器, entered afterwards ----------
+
+
+class CardForm(forms.Form):
+    """One card: what the clerk copies from it. ``enter_card`` judges the bounds and the scope."""
+
+    organisation = forms.ChoiceField(label="评价的窗口所属机构", error_messages={"required": "请选择机构"})
+    source = forms.ChoiceField(
+        label="补录来源",
+        choices=EntrySource.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择补录来源", "invalid_choice": "请选择补录来源"},
+    )
+    collected_on = forms.DateField(
+        label="评价日期",
+        help_text="评价卡或评价器记录上的日期，格式 2026-11-20；只能补录今天及之前60天内的评价",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "请填写评价日期", "invalid": "评价日期应为 YYYY-MM-DD，如 2026-11-20"},
+    )
+    card_number = forms.CharField(
+        label="评价卡编号",
+        max_length=40,
+        help_text="评价卡上印的编号或评价器记录号；同一张卡只能补录一次",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": "请填写评价卡编号"},
+    )
+    level = forms.ChoiceField(
+        label="满意程度",
+        choices=RatingLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择评价卡上的满意程度", "invalid_choice": "请选择评价卡上的满意程度"},
+    )
+    comment = forms.CharField(
+        label="文字评价（选填）",
+        max_length=500,
+        required=False,
+        help_text="照录评价卡上的文字，500字以内",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "文字评价不能超过500字"},
+    )
+
+    def __init__(self, *args: Any, organisations: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = organisations
+        if len(organisations) == 1:
+            self.fields["organisation"].widget = forms.HiddenInput()
+            self.fields["organisation"].initial = organisations[0][0]
+            self.fields["organisation"].required = False  # the clerk's one window
+        decorate(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        decorate(self)
+
+
+def _clerk_windows(request: HttpRequest) -> list[tuple[str, str]]:
+    from sifa.organisations.models import Organisation, Role
+
+    ids = [m[0] for m in request.actor.memberships if m[2] == Role.WINDOW_CLERK]
+    return [(str(pk), name) for pk, name in Organisation.objects.filter(pk__in=ids).values_list("pk", "name")]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def back_entry_view(request: HttpRequest) -> HttpResponse:
+    """补录评价: a paper card or an offline 评价器 record, entered as of its date (window clerks)."""
+    windows = _clerk_windows(request)
+    if not windows:
+        raise Http404("未找到该页面")
+    form = CardForm(request.POST if request.method == "POST" else None, organisations=windows)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rating = evaluation.enter_card(
+                request.user,
+                organisation=data["organisation"] or windows[0][0],
+                collected_on=data["collected_on"],
+                source=data["source"],
+                card_number=data["card_number"],
+                level=data["level"],
+                comment=data["comment"],
+            )
+        except ServiceError as refused:
+            error = refused
+        else:
+            done = f"已补录评价卡 {rating.card_number}（来访编号 {rating.number}，{data['collected_on']:%Y-%m-%d}）。"
+            if rating.is_bad:
+                done += "差评已在本机构启动整改，期限自评价日期起算。"
+            messages.success(request, done)
+            return redirect("workbench-window-back-entry")
+    status = 200 if request.method == "GET" else (error.status if error else 400)
+    context = {
+        "form": form,
+        "errors": error_summary(form if form.is_bound else None, error),
+        "days": evaluation.BACK_ENTRY_DAYS,
+    }
+    return _window_page(request, "workbench/window/back_entry.html", context, status=status)

@@ -4,8 +4,9 @@ firm its client's mandate, put the demo 司法所's 人民调解员名册 in pla
 consultations (open, answered, escalated) through the consultation services, the 好差评 and
 投诉举报 of the demo (a 差评 with its rectification, an escalated one, a complaint under 督办 and an
 anonymous report) through the evaluation and complaint services, publish the demo 政务公开
-notices through the disclosure services, and file, handle and score the demo inspector's mock
-application (模拟办件) (idempotent)."""
+notices through the disclosure services, file, handle and score the demo inspector's mock
+application (模拟办件), and draw the demo random check (随机抽查) of 杭州市司法局's cases closed in
+the last finished month that has any, with one finding (idempotent)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand
 from sifa.demo.cases import load_cases
 from sifa.demo.consultations import ensure_consultations
 from sifa.demo.disclosure import ensure_notices
-from sifa.demo.inspections import load_mock
+from sifa.demo.inspections import load_check, load_mock
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.demo.supervision import ensure_supervision
@@ -65,6 +66,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"模拟办件：{mock.application.number} {mock.application.status_label}，督查评分 {mock.score_total} 分"
         )
+        check = load_check()
+        if check is None:
+            self.stdout.write(
+                "随机抽查：已结束的月份中尚无杭州市司法局的办结件（本月办结的演示办件在下月可抽查，届时再运行本命令）"
+            )
+        else:
+            self.stdout.write(
+                f"随机抽查：{check.organisation.name} {check.period} 办结件，抽取{check.cases.count()}件"
+                f"（候选{check.candidate_count}件，随机种子 {check.seed}），已记录检查结论"
+                f"{check.cases.filter(checked_at__isnull=False).count()}件"
+            )
         self.stdout.write(
             self.style.SUCCESS("演示办件已就绪：`sifa demo-accounts --json` 列出持证人及证照标识")
         )
