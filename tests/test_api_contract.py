@@ -293,6 +293,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
         "admin",
         "/api/v1/organisations/{organisation}/document-code/",
     ),
+    ("post", "/api/v1/indicators/report/{organisation}/{period}/commands/issue/"): (
+        "supervisor",
+        "/api/v1/indicators/report/{organisation}/2026-01/commands/issue/",
+    ),
     ("post", "/api/v1/staff/licences/{identifier}/{action}/"): (
         "admin",
         "/api/v1/staff/licences/{licence}/revoke/",

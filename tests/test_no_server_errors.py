@@ -128,6 +128,10 @@ FILL: dict[str, dict[str, str]] = {
         "organisation": "organisation",
         "period": "2026-01",
     },
+    "/api/v1/indicators/report/<str:organisation>/<str:period>/commands/issue/": {
+        "organisation": "organisation",
+        "period": "2026-01",
+    },
     # API: mediation roster
     "/api/v1/mediation/offices/<str:org_id>/committees/": {"org_id": "office"},
     "/api/v1/mediation/committees/<str:committee_id>/mediators/": {"committee_id": "committee"},
@@ -297,6 +301,8 @@ NOT_A_PAGE: dict[str, str] = {
     "/me/applications/<str:ref>/correction/": "needs a case waiting for the applicant's correction",
     "/workbench/deliveries/<str:public_id>/resend/": "POST only (resends)",
     "/workbench/calendar/notices/<str:notice_id>/publish/": "POST only (publishes)",
+    "/workbench/indicators/issue/": "POST only (印发 the month's 绩效通报)",
+    "/api/v1/indicators/report/<str:organisation>/<str:period>/commands/issue/": "POST only (印发 the 通报)",
     "/applications/<str:ref>/": "a redirect by design: old notification links to 我的空间",
     "/api/v1/me/messages/<str:public_id>/read/": "POST only",
     "/api/v1/me/licences/<str:identifier>/authorisations/<str:authorisation_id>/revoke/": "POST only",

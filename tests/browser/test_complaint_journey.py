@@ -15,6 +15,15 @@ from sifa.organisations.models import Role
 pytestmark = pytest.mark.browser
 
 TEXT = "12月1日上午在北山街道司法所窗口办理调解申请，工作人员让我来回跑了三次，每次要求的材料都不一样。"
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
+
+def settled(page) -> None:
+    """Wait until htmx has swapped and set up the new chooser (a person is never faster than that)."""
+    page.wait_for_function(f"!document.querySelector({HTMX_BUSY!r})")
+
+
+PLACE_IDS = {"省（区、市）": "province", "市（州）": "city", "县（市、区）": "county"}
 REPLY = "经核查情况属实，已统一窗口材料清单，并对相关工作人员进行批评教育。感谢您的监督。"
 
 
@@ -41,13 +50,33 @@ def test_an_anonymous_complaint_followed_by_its_tracking_code(world, live_server
     assert summary.is_visible()
     check_page(page, "complaint-new-errors", shots=False)
 
-    # The place chooser, one list at a time (each 选择所在地 is a plain POST keeping what was typed).
+    # The place chooser with JavaScript: choosing a level fills the next list in place (htmx), no
+    # page load, the focus stays on the list just chosen.
     page.get_by_label("事实和诉求").fill(TEXT)
-    for label, place in (("省（区、市）", "浙江省"), ("市（州）", "杭州市"), ("县（市、区）", "西湖区")):
+    page.evaluate("window.__same_page = true")
+    for label, place, following in (
+        ("省（区、市）", "浙江省", "市（州）"),
+        ("市（州）", "杭州市", "县（市、区）"),
+        ("县（市、区）", "西湖区", "机构"),
+    ):
+        page.get_by_label(label).focus()  # as a keyboard user is, on the list they change
         page.get_by_label(label).select_option(label=place)
-        with page.expect_navigation():
-            page.get_by_role("button", name="选择所在地").click()
+        page.get_by_label(following, exact=True).wait_for()
+        settled(page)
+        assert page.evaluate("document.activeElement.id") == f"f-{PLACE_IDS[label]}"
+    assert page.evaluate("window.__same_page") is True  # never reloaded
     assert page.get_by_label("事实和诉求").input_value() == TEXT
+    # a higher level chosen again empties the levels below it
+    page.get_by_label("市（州）").select_option(value="")
+    page.get_by_label("县（市、区）").wait_for(state="detached")
+    settled(page)
+    assert "北山街道司法所" not in page.get_by_label("机构", exact=True).inner_text()
+    page.get_by_label("市（州）").select_option(label="杭州市")
+    page.get_by_label("县（市、区）").wait_for()
+    settled(page)
+    page.get_by_label("县（市、区）").select_option(label="西湖区")
+    page.locator("#f-organisation option", has_text="北山街道司法所").wait_for(state="attached")
+    settled(page)
     check_page(page, "complaint-new-place", shots=False)
     page.get_by_label("机构", exact=True).select_option(label="北山街道司法所")
     assert page.get_by_label("匿名投诉举报（不留姓名，凭查询码查询）").is_checked()
@@ -86,3 +115,23 @@ def test_an_anonymous_complaint_followed_by_its_tracking_code(world, live_server
     assert page.locator("[data-status]").inner_text() == "已答复"
     assert page.get_by_text(REPLY).is_visible()
     check_page(page, "complaint-progress-replied", shots=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_place_chooser_works_without_javascript(world, live_server, nojs_page, check_page):
+    """Without JavaScript each 选择所在地 is a plain POST that keeps what was typed; the complaint
+    is filed with the organisation chosen at the end."""
+    page, base = nojs_page, live_server.url
+    page.goto(f"{base}/complaints/new/")
+    page.get_by_label("事实和诉求").fill(TEXT)
+    for label, place in (("省（区、市）", "浙江省"), ("市（州）", "杭州市"), ("县（市、区）", "西湖区")):
+        page.get_by_label(label).select_option(label=place)
+        with page.expect_navigation():
+            page.get_by_role("button", name="选择所在地").click()
+    assert page.get_by_label("事实和诉求").input_value() == TEXT
+    check_page(page, "complaint-new-place-nojs", audit=False, shots=False)
+    page.get_by_label("机构", exact=True).select_option(label="北山街道司法所")
+    page.get_by_role("button", name="提交投诉举报").click()
+    page.wait_for_url(f"{base}/complaints/new/done/")
+    number = page.locator(".sifa-panel__number").inner_text().strip()
+    assert Complaint.objects.get(number=number).handler == world["orgs"]["xh"]

@@ -63,3 +63,22 @@ def test_choosing_a_month_without_javascript(nojs_page, check_page, live_server)
     page.get_by_role("button", name="查看").click()
     page.get_by_text("2025年1月指标（含下级）").wait_for()
     check_page(page, "workbench-indicators-nojs", audit=False, shots=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_issuing_the_monthly_report_without_javascript(nojs_page, check_page, live_server):
+    """The 印发 button is a plain POST form: the province's decision maker issues last month's
+    通报 and the page then names its 文号 instead of the button."""
+    orgs = _world()
+    province = W.staff("ind-issuer", (orgs["zj"], Role.DECISION_MAKER))
+    base, page = live_server.url, nojs_page
+    log_in(page, base, province, "/workbench/indicators/")
+    page.wait_for_url(f"{base}/workbench/indicators/")
+    assert page.get_by_text("尚未印发").is_visible()
+    button = page.get_by_role("button", name="绩效通报").filter(has_text="印发")
+    with page.expect_navigation():
+        button.click()
+    status = page.locator("#report-status").inner_text()
+    assert status.startswith("已印发：") and "通〔" in status
+    assert page.get_by_role("button", name="绩效通报").filter(has_text="印发").count() == 0
+    check_page(page, "workbench-indicators-issued", audit=False, shots=False)

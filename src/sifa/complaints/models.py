@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from sifa.core.crypto import field_cipher
 from sifa.core.db import PathField
+from sifa.organisations.history import HistoryEvent
 
 
 def sealed_aad(model: str, public_id: uuid.UUID, field: str) -> str:
@@ -217,36 +218,16 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", "办结"
 
 
-class ComplaintEvent(models.Model):
-    """One step of a complaint's history; ``note`` holds no personal data."""
+class ComplaintEvent(HistoryEvent):
+    """One step of a complaint's history (``at``, ``actor``, ``organisation``, ``note`` from
+    ``HistoryEvent``); ``note`` holds no personal data."""
 
     data_class = "case"
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("事项", max_length=20, choices=EventKind.choices)
-    at = models.DateTimeField("时间", default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    organisation = models.ForeignKey(
-        "organisations.Organisation",
-        verbose_name="机构",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    note = models.CharField("说明", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "投诉举报记录"
         verbose_name_plural = "投诉举报记录"
         ordering = ["complaint", "at", "id"]
-
-    def __str__(self) -> str:
-        return self.get_kind_display()

@@ -6,6 +6,7 @@ from sifa.complaints import views
 
 urlpatterns = [
     path("complaints/new/", views.new, name="complaints-new"),
+    path("complaints/new/places/", views.places, name="complaints-places"),
     path("complaints/new/done/", views.done, name="complaints-done"),
     path("complaints/track/", views.track, name="complaints-track"),
 ]

@@ -9,6 +9,9 @@ posts). The pages only call :mod:`sifa.complaints.services` and :mod:`sifa.compl
   by the 选择 button — a plain POST that keeps everything typed, so it works without
   JavaScript). A hidden token generated with the form is the idempotency key, so a double
   submit files one complaint;
+* ``/complaints/new/places/?province=&city=&county=&organisation=`` — the place chooser alone
+  (``complaints/_places.html``), for htmx: with JavaScript, choosing a level fills the next list in
+  place; the 选择所在地 button stays for browsers without it. Reads only;
 * ``/complaints/new/done/`` — number, handling organisation, due date and, when no account is
   behind it, the tracking code (查询码) — once: kept in the session for this one view;
 * ``/complaints/track/`` — progress and outcome by number and tracking code (a POST, so the code
@@ -126,6 +129,19 @@ def new(request: HttpRequest) -> HttpResponse:
         "signed_in": complaint.complainant_id is not None,
     }
     return redirect("complaints-done")
+
+
+@never_cache
+@require_safe
+def places(request: HttpRequest) -> HttpResponse:
+    """The chooser for the places asked for (anything not a child of the level above is dropped)."""
+    chooser = _chooser(request.GET)
+    organisation = request.GET.get("organisation", "")[:20]
+    return _render(
+        request,
+        "complaints/_places.html",
+        {"places": chooser, "data": {"organisation": organisation}, "errors": {}},
+    )
 
 
 @never_cache

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from sifa.core.crypto import field_cipher
 from sifa.core.db import PathField
+from sifa.organisations.history import HistoryEvent
 
 
 def sealed_aad(model: str, public_id: uuid.UUID, field: str) -> str:
@@ -361,22 +362,14 @@ class EventKind(models.TextChoices):
     CONVERTED = "converted", "转为办件申请"
 
 
-class TicketEvent(models.Model):
-    """One step of a ticket's history. ``note`` is written for the asker and staff: no personal data."""
+class TicketEvent(HistoryEvent):
+    """One step of a ticket's history (``at``, ``actor``, ``note`` from ``HistoryEvent``). ``note``
+    is written for the asker and staff: no personal data."""
 
     data_class = "case"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("事项", max_length=20, choices=EventKind.choices)
-    at = models.DateTimeField("时间", default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     organisation = models.ForeignKey(
         "organisations.Organisation",
         verbose_name="机构",
@@ -386,12 +379,8 @@ class TicketEvent(models.Model):
         related_name="+",
         help_text="The organisation it went to (routed, transferred, escalated) or that acted",
     )
-    note = models.CharField("说明", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "咨询工单记录"
         verbose_name_plural = "咨询工单记录"
         ordering = ["ticket", "at", "id"]
-
-    def __str__(self) -> str:
-        return self.get_kind_display()

@@ -26,6 +26,12 @@ class DocumentKind(models.TextChoices):
     OBJECTION_DECISION = "objection_decision", "法律援助异议审查决定书"
     MEDIATION_AGREEMENT = "mediation_agreement", "人民调解协议书"
     MEDIATION_TERMINATION = "mediation_termination", "调解终止记录"
+    PERFORMANCE_REPORT = "performance_report", "绩效通报"
+
+
+ONCE_PER_SUBJECT = (DocumentKind.PERFORMANCE_REPORT,)
+"""Kinds an organisation issues at most once per related object (one 通报 per month): the database
+refuses a second one (``document_once_per_subject``), so two concurrent issuers cannot both win."""
 
 
 class DocumentNumberSequence(models.Model):
@@ -104,6 +110,11 @@ class Document(models.Model):
             models.UniqueConstraint(fields=["organisation", "number"], name="document_number_unique"),
             models.UniqueConstraint(
                 fields=["organisation", "kind", "year", "sequence"], name="document_sequence_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "related_type", "related_id"],
+                condition=models.Q(kind__in=ONCE_PER_SUBJECT),
+                name="document_once_per_subject",
             ),
         ]
         indexes = [models.Index(fields=["related_type", "related_id"], name="document_related")]

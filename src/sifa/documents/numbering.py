@@ -24,10 +24,11 @@ KIND_WORDS: dict[str, str] = {
     DocumentKind.OBJECTION_DECISION: "援异",
     DocumentKind.MEDIATION_AGREEMENT: "调",
     DocumentKind.MEDIATION_TERMINATION: "调终",
+    DocumentKind.PERFORMANCE_REPORT: "通",
 }
 """The second layer of the 代字 (GB/T 9704 leaves it to the organ): one word per document kind,
 taken from the document's title (受理, 不予受理, 补正, 准予许可, 不予许可; 不予法律援助, 法律援助异议,
-人民调解协议, 调解终止)."""
+人民调解协议, 调解终止; 通报)."""
 
 
 def format_number(document_code: str, kind: str, year: int, sequence: int) -> str:

@@ -65,6 +65,11 @@ class Month:
         return self.key
 
 
+def month_is_over(month: Month, today: dt.date) -> bool:
+    """Whether ``month`` has ended by ``today`` (its 通报 may be issued from the next month's first day)."""
+    return Month.of(today) > month
+
+
 def last_complete(today: dt.date) -> Month:
     return Month.of(today).shift(-1)
 

@@ -5,9 +5,15 @@ The 通报 covers the organisation's subtree for one month: 一、总体情况 (
 printed in the document) and 四、说明 (what the figures mean). It is rendered through
 ``sifa.documents.rendering.render_pdf`` (WeasyPrint, A4, Noto CJK fonts embedded).
 
-It is a statistical report generated on request from the roll-ups, not a 公文 issued by the
-bureau: it is neither numbered nor sealed, and says so (a bureau that issues a 通报 attaches it
-to a notice of its own). Reads only, through the scoped selectors.
+One template, two forms:
+
+* **草稿** (:func:`render_draft`): generated on request from the roll-ups until the organisation
+  issues it — marked “草稿，未印发” in its header, on every page and in its note; no 文号, no seal.
+* **印发** (``sifa.indicators.services.reports.issue_report``): the same template rendered once
+  through the documents app's ``issue_document`` with the 文号 (``浙司通〔2026〕3号``), the 成文日期
+  and the place of the seal; that sealed file is then served every time.
+
+Reads only, through the scoped selectors.
 """
 
 from __future__ import annotations
@@ -34,13 +40,20 @@ RANKING_COLUMNS = (
 )
 
 
+TEMPLATE = "indicators/report.html"
+
+
+def report_title(organisation: Any, month: Month) -> str:
+    return f"{organisation.name}{month.label}政务服务绩效通报"
+
+
 def report_context(actor: Any, organisation: Any, month: Month) -> dict[str, Any]:
     own = figures(actor, organisation, month.first_day)
     rows = children(actor, organisation, month.first_day)
     ranking_metric = METRIC_BY_KEY[dashboard.DEFAULT_RANKING]
     columns = [METRIC_BY_KEY[k] for k in RANKING_COLUMNS]
     return {
-        "title": f"{organisation.name}{month.label}政务服务绩效通报",
+        "title": report_title(organisation, month),
         "organisation": organisation,
         "month": month,
         "cells": dashboard.cells(own),
@@ -58,5 +71,6 @@ def report_context(actor: Any, organisation: Any, month: Month) -> dict[str, Any
     }
 
 
-def render_report(actor: Any, organisation: Any, month: Month) -> bytes:
-    return render_pdf("indicators/report.html", report_context(actor, organisation, month))
+def render_draft(actor: Any, organisation: Any, month: Month) -> bytes:
+    """The 草稿 of the month's 通报: not numbered, not sealed, marked as such on every page."""
+    return render_pdf(TEMPLATE, {**report_context(actor, organisation, month), "draft": True})

@@ -44,6 +44,19 @@ def decorate(form: forms.Form) -> None:
             widget.attrs.pop("aria-describedby", None)
 
 
+class DecoratedForm(forms.Form):
+    """A form of a record's page (a complaint, a rectification, a notice…) whose inputs carry the
+    house classes and their hint and error ids (``decorate``), bound or not."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        decorate(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        decorate(self)
+
+
 class ActionForm(forms.Form):
     """Base: carries the optimistic-concurrency version and, for parallel tasks, the task id."""
 

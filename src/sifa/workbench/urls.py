@@ -80,9 +80,10 @@ urlpatterns = [
     path("inspections/mocks/new/", inspection_mock.new_view, name="workbench-inspection-mock-new"),
     path("inspections/mocks/<str:mock_id>/", inspection.mock_view, name="workbench-inspection-mock"),
     path("inspections/results/", inspection.results_view, name="workbench-inspection-results"),
-    # 绩效考核: the indicator dashboard and its CSV (the 通报 PDF is under /api/v1/indicators/report/)
+    # 绩效考核: the indicator dashboard, its CSV and 印发 of the 通报 (its PDF is under /api/v1/indicators/report/)
     path("indicators/", indicators.dashboard_view, name="workbench-indicators"),
     path("indicators/download.csv", indicators.csv_view, name="workbench-indicators-csv"),
+    path("indicators/issue/", indicators.issue_view, name="workbench-indicators-issue"),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(

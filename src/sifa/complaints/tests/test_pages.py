@@ -98,6 +98,41 @@ def test_the_place_chooser_narrows_province_city_county_without_javascript(cat, 
     assert Complaint.objects.get().organisation == orgs["xh_town"]
 
 
+def test_the_place_chooser_fragment_for_htmx(cat, people):
+    """With JavaScript the form's selects ask /complaints/new/places/ and swap the chooser in place."""
+    orgs = cat["orgs"]
+    page = Client().get("/complaints/new/").content.decode()
+    assert 'hx-get="/complaints/new/places/"' in page and 'id="f-places"' in page
+    assert "django_htmx/htmx-2.min.js" in page
+    assert 'name="refine"' in page  # the button stays for browsers without JavaScript
+    fragment = Client().get("/complaints/new/places/", {"province": "330000"})
+    body = fragment.content.decode()
+    assert fragment.status_code == 200 and "no-store" in fragment["Cache-Control"]
+    assert body.lstrip().startswith("<div") and "<html" not in body and 'id="f-places"' in body
+    assert 'name="city"' in body and "杭州市" in body and orgs["zj"].name in body
+    county = (
+        Client()
+        .get(
+            "/complaints/new/places/",
+            {
+                "province": "330000",
+                "city": "330100",
+                "county": "330106",
+                "organisation": str(orgs["xh_town"].pk),
+            },
+        )
+        .content.decode()
+    )
+    assert f'<option value="{orgs["xh_town"].pk}" selected>北山街道司法所</option>' in county
+    # a city of another province is dropped with everything after it; garbage is ignored
+    stray = Client().get(
+        "/complaints/new/places/", {"province": "330000", "city": "110100", "county": "330106"}
+    )
+    assert "北山街道司法所" not in stray.content.decode()
+    junk = Client().get("/complaints/new/places/", {"province": "<script>", "organisation": "x" * 5000})
+    assert junk.status_code == 200 and "<script>" not in junk.content.decode()
+
+
 def test_a_signed_in_citizen_picks_one_of_their_cases_and_follows_it_in_my_space(cat, people):
     from sifa.catalogue.models import ImplementationEntry
     from sifa.testing.cases import make_case

@@ -1,6 +1,7 @@
 """Issuing documents: render → number → seal → store → audit, in one transaction.
 
-``issue_document`` is what the workflow calls for notices and decision letters; the licences app
+``issue_document`` is what the workflow calls for notices and decision letters, and what the
+indicators app calls for the monthly 绩效通报 (with its own template); the licences app
 uses :func:`sifa.documents.rendering.render_pdf` and :func:`sifa.documents.sealing.seal_pdf`
 directly for the licence PDF (it has its own identifiers instead of document numbers).
 """
@@ -13,12 +14,12 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sifa.audit.services import record
-from sifa.core.errors import ServiceError
-from sifa.documents.models import Document, DocumentKind
+from sifa.core.errors import Conflict, ServiceError
+from sifa.documents.models import ONCE_PER_SUBJECT, Document, DocumentKind
 from sifa.documents.numbering import format_number
 from sifa.documents.rendering import render_pdf
 from sifa.documents.sealing import seal_pdf
@@ -36,6 +37,8 @@ DEFAULT_REVIEW_CHANNELS = (
 @dataclass(frozen=True)
 class KindSpec:
     template: str
+    """The template in this app; empty for a kind whose body belongs to the calling app, which
+    passes its own (``issue_document(…, template=…)``)."""
     required: tuple[str, ...]
     reason: str
 
@@ -80,6 +83,9 @@ KINDS: dict[str, KindSpec] = {
         ("item_name", "committee_name", "parties", "mediators", "dispute", "reason", "remedies"),
         "调解终止记录",
     ),
+    # 绩效通报 (issue 12): the body is the indicators app's (``indicators/report.html``); it is
+    # addressed to the organisations below, not to a person, and issued once per month.
+    DocumentKind.PERFORMANCE_REPORT: KindSpec("", (), "印发绩效通报"),
 }
 LIST_FIELDS = ("reasons", "items", "parties", "mediators", "terms", "remedies")
 RULINGS = ("uphold", "correct")
@@ -124,6 +130,20 @@ def _check_context(kind: str, context: dict[str, Any]) -> None:
         )
 
 
+def _already_issued(organisation: Any, kind: str, related: tuple[str, str]) -> bool:
+    related_type, related_id = related
+    return Document.objects.filter(
+        organisation=organisation,
+        kind=kind,
+        related_type=str(related_type)[:50],
+        related_id=str(related_id)[:64],
+    ).exists()
+
+
+def _already(kind: str) -> Conflict:
+    return Conflict("documents.already_issued", f"该{DocumentKind(kind).label}已经印发，不能重复印发")
+
+
 def _storage_key(document_id: str, organisation_id: int, year: int) -> str:
     return f"documents/{year}/{organisation_id}/{document_id}.pdf"
 
@@ -139,6 +159,7 @@ def issue_document(
     scope_path: str = "",
     issued_on: dt.date | None = None,
     title: str | None = None,
+    template: str | None = None,
 ) -> Document:
     """Render, number, seal, store and audit one document; return the saved :class:`Document`.
 
@@ -149,6 +170,13 @@ def issue_document(
     issuing organisation's path (who may read it: its staff and those above; and the recipient).
     ``title`` replaces the kind's title where the same kind has a more exact name (a decision to
     change or to cancel a licence is 准予变更行政许可决定书 / 注销行政许可决定书, not 准予行政许可).
+    ``template`` is the calling app's template for a kind whose body it owns (the 绩效通报: the
+    indicators app's ``indicators/report.html``); it gets the same fields (``number``, ``title``,
+    ``organisation_name``, ``issued_on``) and marks where the seal goes with ``id="seal"``.
+
+    A kind issued once per related object (``models.ONCE_PER_SUBJECT``) refuses a second one with
+    409 ``documents.already_issued``; the database's constraint backs the check against a
+    concurrent issuer, whose transaction then fails on it.
 
     The number is taken inside the transaction that stores the document, so a failure anywhere
     (bad context, sealing, storage) uses no number.
@@ -159,6 +187,9 @@ def issue_document(
         raise ServiceError("documents.bad_context", "文书内容必须是字典")
     _check_context(kind, context)
     spec = KINDS[kind]
+    template = template or spec.template
+    if not template:
+        raise ServiceError("documents.no_template", f"{DocumentKind(kind).label}需要由出具它的模块提供模板")
     issued_on = issued_on or timezone.localdate()
     title = (title or "").strip()[:100] or DocumentKind(kind).label
     related_type, related_id = related or ("", "")
@@ -171,47 +202,56 @@ def issue_document(
         "organisation_name": organisation.name,
         "issued_on": issued_on,
     }
-    with transaction.atomic():
-        document_code = ensure_document_code(organisation)
-        sequence = next_sequence(organisation, kind, issued_on.year)
-        number = format_number(document_code, kind, issued_on.year, sequence)
-        pdf = render_pdf(spec.template, {**full_context, "number": number})
-        sealed = seal_pdf(pdf, organisation, reason=spec.reason, location=organisation.name)
-        document = Document(
-            kind=kind,
-            title=title,
-            number=number,
-            year=issued_on.year,
-            sequence=sequence,
-            organisation=organisation,
-            recipient=recipient,
-            related_type=str(related_type)[:50],
-            related_id=str(related_id)[:64],
-            size=len(sealed.pdf),
-            sm3=sealed.sm3_hex,
-            sm2_signature=sealed.sm2_signature_der,
-            sm2_key_id=sealed.sm2_key_id,
-            seal_certificate_serial=sealed.certificate_serial,
-            scope_path=scope_path or organisation.path,
-        )
-        # The file is written before the row commits: a committed document always has its file.
-        # If the transaction rolls back, an unreferenced file may remain; it is never served.
-        document.storage_key = default_storage.save(
-            _storage_key(str(document.public_id), organisation.pk, issued_on.year), ContentFile(sealed.pdf)
-        )
-        document.save()
-        record(
-            "documents.issue",
-            actor=actor,
-            organisation=organisation,
-            subject=document,
-            scope_path=document.scope_path,
-            detail={
-                "kind": kind,
-                "number": number,
-                "sm3": sealed.sm3_hex,
-                "key_id": sealed.sm2_key_id,
-                "related": f"{related_type}:{related_id}" if related else "",
-            },
-        )
+    try:
+        with transaction.atomic():
+            if kind in ONCE_PER_SUBJECT and related and _already_issued(organisation, kind, related):
+                raise _already(kind)
+            document_code = ensure_document_code(organisation)
+            sequence = next_sequence(organisation, kind, issued_on.year)
+            number = format_number(document_code, kind, issued_on.year, sequence)
+            pdf = render_pdf(template, {**full_context, "number": number})
+            sealed = seal_pdf(pdf, organisation, reason=spec.reason, location=organisation.name)
+            document = Document(
+                kind=kind,
+                title=title,
+                number=number,
+                year=issued_on.year,
+                sequence=sequence,
+                organisation=organisation,
+                recipient=recipient,
+                related_type=str(related_type)[:50],
+                related_id=str(related_id)[:64],
+                size=len(sealed.pdf),
+                sm3=sealed.sm3_hex,
+                sm2_signature=sealed.sm2_signature_der,
+                sm2_key_id=sealed.sm2_key_id,
+                seal_certificate_serial=sealed.certificate_serial,
+                scope_path=scope_path or organisation.path,
+            )
+            # The file is written before the row commits: a committed document always has its file.
+            # If the transaction rolls back, an unreferenced file may remain; it is never served.
+            document.storage_key = default_storage.save(
+                _storage_key(str(document.public_id), organisation.pk, issued_on.year),
+                ContentFile(sealed.pdf),
+            )
+            document.save()
+            record(
+                "documents.issue",
+                actor=actor,
+                organisation=organisation,
+                subject=document,
+                scope_path=document.scope_path,
+                detail={
+                    "kind": kind,
+                    "number": number,
+                    "sm3": sealed.sm3_hex,
+                    "key_id": sealed.sm2_key_id,
+                    "related": f"{related_type}:{related_id}" if related else "",
+                },
+            )
+    except IntegrityError:
+        # a concurrent issuer of the same once-per-subject document committed first
+        if kind in ONCE_PER_SUBJECT and related and _already_issued(organisation, kind, related):
+            raise _already(kind) from None
+        raise
     return document

@@ -15,6 +15,7 @@ from sifa.documents.numbering import format_number
 from sifa.documents.sealing import verify_sealed_pdf
 from sifa.documents.selectors import document_for, documents_for, read_pdf
 from sifa.documents.services import issue_document
+from sifa.documents.services.issuing import KINDS
 from sifa.documents.tests.conftest import needs_poppler
 from sifa.organisations.models import (
     Organisation,
@@ -111,8 +112,12 @@ EXPECTED_TEXT = {
 }  # fmt: skip
 
 
+OWN_TEMPLATE = [k for k in DocumentKind if KINDS[k].template]
+"""The kinds whose template is this app's (the 绩效通报's body is the indicators app's: its tests)."""
+
+
 @needs_poppler
-@pytest.mark.parametrize("kind", list(DocumentKind))
+@pytest.mark.parametrize("kind", OWN_TEMPLATE)
 def test_every_kind_is_issued_sealed_and_readable(kind, orgs, citizen, tmp_path):
     document = issue_document(
         kind, organisation=orgs["county"], recipient=citizen, context=CONTEXTS[kind],
@@ -191,6 +196,31 @@ def test_two_bureaus_of_one_province_issue_different_numbers_on_the_same_day(
     second.refresh_from_db()
     assert second.number == "宁司许〔2026〕1号"  # an issued document keeps its number
     assert len({d.number for d in Document.objects.all()}) == Document.objects.count()
+
+
+def test_a_kind_with_the_callers_template_is_issued_once_per_subject(orgs):
+    """The 绩效通报 (kind word 通) brings its own template and is issued once per related month."""
+    report = DocumentKind.PERFORMANCE_REPORT
+    context = CONTEXTS[DocumentKind.ACCEPTANCE_NOTICE]
+    with pytest.raises(ServiceError) as refused:
+        issue_document(
+            report, organisation=orgs["province"], context=context, related=("performance_report", "2026-10")
+        )
+    assert refused.value.code == "documents.no_template"
+
+    def issue(month: str):
+        return issue_document(
+            report, organisation=orgs["province"], context=context, template="documents/acceptance_notice.html",
+            related=("performance_report", month), issued_on=dt.date(2026, 11, 2), title="浙江省司法厅2026年10月政务服务绩效通报",
+        )  # fmt: skip
+
+    first = issue("2026-10")
+    assert first.number == "浙司通〔2026〕1号" and first.recipient is None
+    with pytest.raises(ServiceError) as again:
+        issue("2026-10")
+    assert (again.value.code, again.value.status) == ("documents.already_issued", 409)
+    assert issue("2026-09").number == "浙司通〔2026〕2号"  # the refused one used no number
+    assert Document.objects.filter(kind=report).count() == 2
 
 
 def test_format_number_writes_arabic_numerals_without_padding():

@@ -8,14 +8,17 @@ last complete month and September the month in progress).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import shutil
 import subprocess
+from urllib.parse import unquote
 
 import pytest
 
 from sifa.applications.models import ApplicationStatus
 from sifa.organisations.models import Role
+from sifa.testing.clock import travel
 from sifa.workbench.tests import world as W
 
 URL = "/workbench/indicators/"
@@ -190,3 +193,160 @@ def test_the_monthly_report_pdf(login, staff, w, delivered, tmp_path):
     assert "浙江省司法厅2025年9月政务服务绩效通报" in compact
     assert "杭州市司法局" in compact and "宁波市司法局" in compact
     assert "落后单位" in compact
+
+
+# --- 印发: the monthly 通报 as a numbered, sealed document --------------------------------------
+
+needs_pdf_tools = pytest.mark.skipif(
+    not (shutil.which("pdftotext") and shutil.which("pdfsig") and shutil.which("certutil")),
+    reason="pdftotext and pdfsig (poppler-utils) and certutil (libnss3-tools) are needed",
+)
+ISSUE = "/workbench/indicators/issue/"
+REAL_TODAY = dt.date.today() + dt.timedelta(days=1)
+"""Issuing signs with the platform key, valid from when it was made (the real clock): the tests
+that issue travel to tomorrow, and 通报 of months long over (2025) are issued then."""
+
+
+@pytest.fixture
+def issuing_day(w):
+    with travel(REAL_TODAY):
+        yield REAL_TODAY
+
+
+def api_issue(org, period: str) -> str:
+    return f"/api/v1/indicators/report/{org.pk}/{period}/commands/issue/"
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split())
+
+
+def seal_report(pdf: bytes, tmp_path) -> str:
+    from sifa.documents.ca import default_authority
+    from sifa.documents.tests.tools import pdfsig
+
+    return pdfsig(pdf, default_authority().ca_certificate_pem(), tmp_path)
+
+
+@needs_pdf_tools
+def test_before_it_is_issued_the_report_is_a_marked_draft(login, staff, w, delivered, tmp_path):
+    client = login(staff["province"])
+    response = client.get(f"/api/v1/indicators/report/{w['zj'].pk}/2025-08.pdf")
+    assert response.status_code == 200
+    assert "draft" in response["Content-Disposition"]
+    assert "X-Sifa-Document-Number" not in response
+    text = pdf_text(response.content, tmp_path)
+    assert "草稿，未印发" in text and "不编文号、不加盖电子印章" in text
+    assert "〔2025〕" not in text
+    assert "does not contain any signatures" in seal_report(response.content, tmp_path)
+    page = client.get(URL, {"period": "2025-08"})
+    body = page.content.decode()
+    assert "尚未印发" in body and "绩效通报草稿（PDF，未印发）" in body
+    assert f'action="{ISSUE}"' in body and 'name="csrfmiddlewaretoken"' in body
+    assert "印发2025年8月绩效通报" in body
+
+
+def test_the_issue_button_shows_only_to_those_who_act_for_the_organisation(login, staff, w):
+    # the ministry's supervisor sees the province's dashboard but does not issue in its name
+    ministry = login(staff["ministry"]).get(URL, {"organisation": w["zj"].pk, "period": "2025-08"})
+    assert ministry.status_code == 200
+    assert f'action="{ISSUE}"' not in ministry.content.decode()
+    refused = login(staff["ministry"]).post(api_issue(w["zj"], "2025-08"))
+    assert (refused.status_code, refused.json()["code"]) == (403, "indicators.not_issuer")
+    # the month in progress: no button, and the command says why
+    running = login(staff["province"]).get(URL, {"period": "2025-09"}).content.decode()
+    assert f'action="{ISSUE}"' not in running and "2025年9月尚未结束" in running
+    response = login(staff["province"]).post(api_issue(w["zj"], "2025-09"))
+    assert (response.status_code, response.json()["code"]) == (409, "indicators.month_not_over")
+    assert "2025年9月尚未结束" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("who", "outside"), [("county", "hz"), ("city", "nb"), ("city", "zj"), ("clerk", "hz")]
+)
+def test_issuing_another_organisations_report_is_404(login, staff, w, who, outside):
+    response = login(staff[who]).post(api_issue(w[outside], "2025-08"))
+    assert (response.status_code, response.json()["code"]) == (404, "indicators.not_found")
+
+
+def test_another_citys_supervisor_cannot_issue_nor_read_it(login, w):
+    nb = W.staff("ind-nb-supervisor", (w["nb"], Role.SUPERVISOR))
+    client = login(nb)
+    assert client.post(api_issue(w["hz"], "2025-08")).status_code == 404
+    assert client.post(ISSUE, {"organisation": w["hz"].pk, "period": "2025-08"}).status_code == 404
+    assert client.get(f"/api/v1/indicators/report/{w['hz'].pk}/2025-08.pdf").status_code == 404
+
+
+@needs_pdf_tools
+def test_the_supervisor_issues_it_numbered_sealed_and_audited(
+    login, staff, w, delivered, issuing_day, tmp_path
+):
+    from sifa.audit.models import AuditEvent
+    from sifa.documents.models import Document
+
+    city = login(staff["city"])
+    response = city.post(ISSUE, {"organisation": w["hz"].pk, "period": "2025-08"}, follow=True)
+    assert response.status_code == 200
+    document = Document.objects.get(kind="performance_report", organisation=w["hz"])
+    body = response.content.decode()
+    number = document.number
+    assert (
+        number
+        == f"{Document.objects.get(pk=document.pk).organisation.document_code}通〔{issuing_day.year}〕1号"
+    )
+    assert f"已印发，文号 {number}" in body and f"已印发：<strong>{number}</strong>" in body
+    assert f'action="{ISSUE}"' not in body  # no second button
+    assert (document.related_type, document.related_id, document.title) == (
+        "performance_report",
+        "2025-08",
+        "杭州市司法局2025年8月政务服务绩效通报",
+    )
+    event = AuditEvent.objects.get(action="documents.issue", object_id=str(document.public_id))
+    assert event.detail["number"] == number
+    assert event.detail["related"] == "performance_report:2025-08"
+    assert event.actor_id == staff["city"].pk
+
+    # the API URL (and the dashboard's link) now serves the issued file: the same bytes every time
+    url = f"/api/v1/indicators/report/{w['hz'].pk}/2025-08.pdf"
+    first = city.get(url)
+    second = login(staff["province"]).get(url)  # the province reads it too (one client: log back in)
+    city = login(staff["city"])
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert "draft" not in first["Content-Disposition"]
+    assert unquote(first["X-Sifa-Document-Number"]) == number
+    report = seal_report(first.content, tmp_path)
+    assert "Signature is Valid" in report and "Certificate is Trusted" in report
+    assert "CN=杭州市司法局" in report and "Total document signed" in report
+    text = pdf_text(first.content, tmp_path)
+    assert number in text and "杭州市司法局2025年8月政务服务绩效通报" in text
+    assert "草稿" not in text
+    assert f"{issuing_day.year}年{issuing_day.month}月{issuing_day.day}日" in text  # 成文日期
+
+    # issuing again is idempotent: the same document, nothing written, no new number
+    again = city.post(api_issue(w["hz"], "2025-08"))
+    assert again.status_code == 200
+    assert again.json()["number"] == number and again.json()["document"] == str(document.public_id)
+    assert Document.objects.filter(kind="performance_report").count() == 1
+    assert AuditEvent.objects.filter(action="documents.issue", object_id=str(document.public_id)).count() == 1
+    repeat = city.post(ISSUE, {"organisation": w["hz"].pk, "period": "2025-08"}, follow=True)
+    assert "没有重复印发" in repeat.content.decode()
+
+    # the next month's 通报 of the same organisation takes the next number
+    later = dict(city.post(api_issue(w["hz"], "2025-07")).json())
+    assert later["number"].endswith(f"通〔{issuing_day.year}〕2号")
+
+
+def test_the_api_command_answers_201_with_the_document(login, staff, w, issuing_day):
+    response = login(staff["province"]).post(api_issue(w["zj"], "2025-06"))
+    assert response.status_code == 201
+    data = response.json()
+    w["zj"].refresh_from_db()
+    assert data["number"] == f"{w['zj'].document_code}通〔{issuing_day.year}〕1号"
+    assert data["period"] == "2025-06" and data["organisation"] == w["zj"].pk
+    assert data["pdf"] == f"/api/v1/indicators/report/{w['zj'].pk}/2025-06.pdf"
+    refused = login(staff["province"]).post(api_issue(w["zj"], "2025-06"), {"x": 1}, format="json")
+    assert refused.status_code == 400

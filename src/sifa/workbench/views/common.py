@@ -1,4 +1,5 @@
-"""Shared bits of the workbench views: rendering with the role menu, pagination, error summaries."""
+"""Shared bits of the workbench views: rendering with the role menu, pagination, error summaries,
+and the command forms of a record's page (``posted_action``, ``action_forms``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -65,3 +66,42 @@ def error_summary(form: forms.Form | None, error: ServiceError | None = None) ->
         else:
             rows.append(("action-form", error.message))
     return rows
+
+
+FormTable = dict[str, tuple[type[forms.Form], str]]
+"""A page's commands: action → (its form class, the message shown once it is done)."""
+
+
+def posted_action(request: HttpRequest, table: FormTable) -> tuple[str, forms.Form, str]:
+    """The action a page's POST names, its form bound to the POST (prefixed with the action) and
+    its success message; an action the page does not have is 404."""
+    action = request.POST.get("action", "")
+    if action not in table:
+        raise Http404("未知的操作")
+    form_class, done = table[action]
+    return action, form_class(request.POST, prefix=action), done
+
+
+def action_forms(
+    table: FormTable,
+    commands: Any,
+    *,
+    bound: forms.Form | None = None,
+    action: str = "",
+    error: ServiceError | None = None,
+    initial: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The page context of its command forms: ``forms`` (one per command the viewer may use now,
+    the posted one still bound), ``errors`` (the error summary) and ``bound_action``."""
+    initial = initial or {}
+    shown = {
+        name: bound
+        if name == action and bound is not None
+        else table[name][0](prefix=name, initial=initial.get(name))
+        for name in commands
+    }
+    return {
+        "forms": shown,
+        "errors": error_summary(bound, error) if bound is not None or error else [],
+        "bound_action": action,
+    }

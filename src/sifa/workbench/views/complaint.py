@@ -32,29 +32,19 @@ from sifa.core.errors import ServiceError
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor
 from sifa.workbench.access import staff_required
-from sifa.workbench.forms import decorate
-from sifa.workbench.views.common import error_summary, page, paginate
+from sifa.workbench.forms import DecoratedForm
+from sifa.workbench.views.common import action_forms, page, paginate, posted_action
 
 
-class _Form(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
-
-
-class AcceptForm(_Form):
+class AcceptForm(DecoratedForm):
     pass
 
 
-class CloseForm(_Form):
+class CloseForm(DecoratedForm):
     pass
 
 
-class SuperviseForm(_Form):
+class SuperviseForm(DecoratedForm):
     instruction = forms.CharField(
         label="督办意见",
         max_length=500,
@@ -71,7 +61,7 @@ class SuperviseForm(_Form):
     requires_report = forms.BooleanField(label="要求报告办理情况", required=False, initial=True)
 
 
-class ReportForm(_Form):
+class ReportForm(DecoratedForm):
     text = forms.CharField(
         label="情况报告",
         max_length=3000,
@@ -81,7 +71,7 @@ class ReportForm(_Form):
     )
 
 
-class ReplyForm(_Form):
+class ReplyForm(DecoratedForm):
     text = forms.CharField(
         label="答复内容",
         max_length=3000,
@@ -195,14 +185,6 @@ def _render(
 ) -> HttpResponse:
     commands = allowed(request.actor, request.user, complaint)
     initial = {"supervise": {"deadline": timezone.localdate() + dt.timedelta(days=7)}}
-    forms_shown = {
-        name: (
-            bound
-            if name == action and bound is not None
-            else FORMS[name][0](prefix=name, initial=initial.get(name))
-        )
-        for name in commands
-    }
     return page(
         request,
         "workbench/complaint/detail.html",
@@ -210,9 +192,7 @@ def _render(
             "nav": "complaints",
             "data": selectors.view(complaint, viewer=request.user, staff=True),
             "accused": complaint.staff_member_id is not None and complaint.staff_member_id == request.user.pk,
-            "forms": forms_shown,
-            "errors": error_summary(bound, error) if bound is not None or error else [],
-            "bound_action": action,
+            **action_forms(FORMS, commands, bound=bound, action=action, error=error, initial=initial),
         },
         status=status,
     )
@@ -224,11 +204,7 @@ def detail_view(request: HttpRequest, number: str) -> HttpResponse:
     complaint = _complaint(request, number)
     if request.method == "GET":
         return _render(request, complaint)
-    action = request.POST.get("action", "")
-    if action not in FORMS:
-        raise Http404("未知的操作")
-    form_class, done = FORMS[action]
-    form = form_class(request.POST, prefix=action)
+    action, form, done = posted_action(request, FORMS)
     if not form.is_valid():
         return _render(request, complaint, bound=form, action=action, status=400)
     data = form.cleaned_data

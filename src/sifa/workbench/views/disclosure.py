@@ -26,21 +26,11 @@ from sifa.disclosure import markup, rules, selectors, services
 from sifa.disclosure.models import CHECKLIST, Category, Decision, Notice, NoticeReview
 from sifa.organisations.scope import Actor
 from sifa.workbench.access import can_use_disclosure, staff_required
-from sifa.workbench.forms import decorate
-from sifa.workbench.views.common import error_summary, page, paginate
+from sifa.workbench.forms import DecoratedForm, decorate
+from sifa.workbench.views.common import action_forms, error_summary, page, paginate, posted_action
 
 
-class _Form(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
-
-
-class NoticeForm(_Form):
+class NoticeForm(DecoratedForm):
     organisation = forms.TypedChoiceField(
         label="发布机构",
         coerce=int,
@@ -78,11 +68,11 @@ class NoticeForm(_Form):
         decorate(self)
 
 
-class SubmitForm(_Form):
+class SubmitForm(DecoratedForm):
     pass
 
 
-class ReviewForm(_Form):
+class ReviewForm(DecoratedForm):
     decision = forms.ChoiceField(
         label="审查结果",
         choices=Decision.choices,
@@ -99,7 +89,7 @@ class ReviewForm(_Form):
     )
 
 
-class WithdrawForm(_Form):
+class WithdrawForm(DecoratedForm):
     reason = forms.CharField(
         label="撤回理由",
         max_length=500,
@@ -227,10 +217,6 @@ def edit_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def _render(request, notice, *, bound=None, action="", error=None, status=200) -> HttpResponse:
     commands = [c for c in selectors.allowed(request.actor, notice) if c in FORMS]
-    forms_shown = {
-        name: (bound if name == action and bound is not None else FORMS[name][0](prefix=name))
-        for name in commands
-    }
     return page(
         request,
         "workbench/disclosure/detail.html",
@@ -240,9 +226,7 @@ def _render(request, notice, *, bound=None, action="", error=None, status=200) -
             "body": markup.render(notice.body),
             "reviews": NoticeReview.objects.filter(notice=notice).select_related("reviewer"),
             "can_edit": rules.may_edit(request.actor, notice),
-            "forms": forms_shown,
-            "errors": error_summary(bound, error) if bound is not None or error else [],
-            "bound_action": action,
+            **action_forms(FORMS, commands, bound=bound, action=action, error=error),
         },
         status=status,
     )
@@ -254,11 +238,7 @@ def notice_view(request: HttpRequest, public_id: str) -> HttpResponse:
     notice = _notice(request, public_id)
     if request.method == "GET":
         return _render(request, notice)
-    action = request.POST.get("action", "")
-    if action not in FORMS:
-        raise Http404("未知的操作")
-    form_class, done = FORMS[action]
-    form = form_class(request.POST, prefix=action)
+    action, form, done = posted_action(request, FORMS)
     if not form.is_valid():
         return _render(request, notice, bound=form, action=action, status=400)
     data = form.cleaned_data

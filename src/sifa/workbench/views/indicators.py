@@ -6,7 +6,12 @@
   the viewer may see), and the children ranked by a chosen metric. Without ``organisation``: the
   viewer's own (highest) organisation; without ``period``: the last complete month.
 * ``/workbench/indicators/download.csv?organisation=&period=`` — the same table as CSV.
-* The monthly 通报 PDF is ``/api/v1/indicators/report/<id>/<YYYY-MM>.pdf`` (``indicators.api_report``).
+* The monthly 通报 PDF is ``/api/v1/indicators/report/<id>/<YYYY-MM>.pdf`` (``indicators.api_report``):
+  the issued, sealed 公文 once the organisation has issued it, a draft (草稿，未印发) before.
+* ``POST /workbench/indicators/issue/`` (``organisation``, ``period``; CSRF) — 印发 the month's 通报
+  (``indicators.services.issue_report``), then back to the dashboard with the number. The 印发
+  button shows only to those who may issue (a supervisor or decision maker of the organisation
+  itself) and only for a month that is over; the page works without JavaScript.
 
 Who: supervisors and decision makers (``INDICATOR_ROLES``), for the subtrees of the organisations
 where they hold one of those roles; any other organisation is 404, as is the page for other staff.
@@ -19,24 +24,28 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from sifa.core.errors import ServiceError
 from sifa.indicators import charts, dashboard
 from sifa.indicators.selectors import children, figures, series
-from sifa.indicators.viewers import can_view_indicators, roots, viewable_organisation
+from sifa.indicators.services import issue_report, issued_report
+from sifa.indicators.viewers import can_issue, can_view_indicators, roots, viewable_organisation
 from sifa.organisations.models import Organisation
 from sifa.workbench.access import staff_required
 from sifa.workbench.views.common import page
 
 
-def _organisation(request: HttpRequest) -> Organisation:
+def _organisation(request: HttpRequest, raw: str | None = None) -> Organisation:
     actor = request.actor
     if not can_view_indicators(actor):
         raise Http404("未找到该页面")
-    org = viewable_organisation(actor, request.GET.get("organisation"))
+    org = viewable_organisation(actor, request.GET.get("organisation") if raw is None else raw)
     if org is None:
         raise Http404("未找到该机构")
     return org
@@ -142,6 +151,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "crumbs": [(c, _query(organisation=c.pk, period=month.key, metric=metric.key)) for c in crumbs[:-1]],
         "csv_query": _query(organisation=org.pk, period=month.key),
         "report_url": f"/api/v1/indicators/report/{org.pk}/{month.key}.pdf",
+        "issued": issued_report(actor, org, month),
+        "month_over": dashboard.month_is_over(month, today),
+        "may_issue": can_issue(actor, org),
         "behind": dashboard.fell_behind(rows),
         "on_time_gap": dashboard.ON_TIME_GAP,
         "satisfaction_floor": dashboard.SATISFACTION_FLOOR,
@@ -166,3 +178,24 @@ def csv_view(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_POST
+@staff_required
+def issue_view(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("organisation", "")
+    org = _organisation(request, raw or "-")
+    try:
+        month = dashboard.parse_period(request.POST.get("period") or "-", timezone.localdate())
+        issued = issue_report(request.user, org, month)
+    except ServiceError as refused:
+        messages.error(request, refused.message)
+        return redirect(f"{reverse('workbench-indicators')}?{_query(organisation=org.pk)}")
+    document = issued.document
+    if issued.created:
+        messages.success(
+            request, f"{document.title}已印发，文号 {document.number}，已加盖{org.name}电子印章。"
+        )
+    else:
+        messages.info(request, f"{document.title}已于此前印发（{document.number}），没有重复印发。")
+    return redirect(f"{reverse('workbench-indicators')}?{_query(organisation=org.pk, period=month.key)}")

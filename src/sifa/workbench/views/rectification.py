@@ -28,8 +28,8 @@ from sifa.evaluation.models import Rectification, RectificationStatus
 from sifa.evaluation.services.rectifications import APPEAL_ROLES, DECIDE_ROLES
 from sifa.organisations.scope import Actor, scoped
 from sifa.workbench.access import staff_required
-from sifa.workbench.forms import decorate
-from sifa.workbench.views.common import error_summary, page, paginate
+from sifa.workbench.forms import DecoratedForm
+from sifa.workbench.views.common import action_forms, page, paginate, posted_action
 
 
 def can_work_rectifications(actor: Actor) -> bool:
@@ -45,17 +45,7 @@ def _holds(actor: Actor, roles: tuple[str, ...], path: str, *, strictly_above: b
 # --- forms --------------------------------------------------------------------------------------
 
 
-class _Form(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
-
-
-class CallbackForm(_Form):
+class CallbackForm(DecoratedForm):
     text = forms.CharField(
         label="回访记录",
         max_length=500,
@@ -65,7 +55,7 @@ class CallbackForm(_Form):
     )
 
 
-class ReportForm(_Form):
+class ReportForm(DecoratedForm):
     text = forms.CharField(
         label="整改情况",
         max_length=2000,
@@ -75,11 +65,11 @@ class ReportForm(_Form):
     )
 
 
-class CloseForm(_Form):
+class CloseForm(DecoratedForm):
     pass
 
 
-class AppealForm(_Form):
+class AppealForm(DecoratedForm):
     text = forms.CharField(
         label="申诉理由和证据",
         max_length=2000,
@@ -89,7 +79,7 @@ class AppealForm(_Form):
     )
 
 
-class DecideForm(_Form):
+class DecideForm(DecoratedForm):
     decision = forms.ChoiceField(
         label="复核结论",
         choices=[("set_aside", "撤销差评（不计入统计）"), ("dismiss", "驳回申诉（继续整改）")],
@@ -222,10 +212,6 @@ def _render(
 ) -> HttpResponse:
     actor = request.actor
     commands = allowed(actor, rectification)
-    forms_shown = {
-        name: (bound if name == action and bound is not None else FORMS[name][0](prefix=name))
-        for name in commands
-    }
     return page(
         request,
         "workbench/rectification/detail.html",
@@ -235,9 +221,7 @@ def _render(
             "data": selectors.rectification_out(rectification),
             "rating": selectors.rating_out(rectification.rating, actor),
             "history": history(rectification),
-            "forms": forms_shown,
-            "errors": error_summary(bound, error) if bound is not None or error else [],
-            "bound_action": action,
+            **action_forms(FORMS, commands, bound=bound, action=action, error=error),
         },
         status=status,
     )
@@ -249,11 +233,7 @@ def detail_view(request: HttpRequest, rectification_id: int) -> HttpResponse:
     rectification = _rectification(request, rectification_id)
     if request.method == "GET":
         return _render(request, rectification)
-    action = request.POST.get("action", "")
-    if action not in FORMS:
-        raise Http404("未知的操作")
-    form_class, done = FORMS[action]
-    form = form_class(request.POST, prefix=action)
+    action, form, done = posted_action(request, FORMS)
     if not form.is_valid():
         return _render(request, rectification, bound=form, action=action, status=400)
     data = form.cleaned_data
