@@ -1,8 +1,9 @@
 """W8 measurements inside the bench database (run as ``python -m bench.indicator_scale``, Django set up
 by the seed environment); prints one JSON object for ``bench.indicator_workloads``.
 
-* optionally fills the database first: ``--cases N`` runs ``sifa generate-cases --cases N`` (the
-  deterministic generator, when installed) and then ``sifa rebuild-indicators`` (timed);
+* optionally fills the database first: ``--cases N`` purges the cases an earlier size generated
+  (``sifa generate-cases --purge``), runs ``sifa generate-cases --cases N`` (the deterministic
+  generator, when installed) and then ``sifa rebuild-indicators`` (timed);
 * R8b — t(dashboard) ÷ t(raw GROUP BY over facts), same run: the dashboard is what the API answers
   (``selectors.figures`` + ``selectors.children`` of one month) for the ministry, the province and
   the county with the most cases; the raw side computes received / accepted / decided of the same
@@ -136,9 +137,17 @@ def main() -> int:
         if "generate-cases" not in get_commands() and "generate_cases" not in get_commands():
             print(json.dumps({"error": "sifa generate-cases is not installed"}))
             return 0
+        from sifa.demo.services.generator import generated_cases
+
+        if generated_cases().exists():  # an earlier (smaller) size of the same run: start afresh
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "sifa", "generate-cases", "--purge"], check=True, capture_output=True
+            )
+            result["purge_s"] = time.perf_counter() - started
         started = time.perf_counter()
         subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "sifa", "generate-cases", "--cases", str(args.cases)],
+            [sys.executable, "-m", "sifa", "generate-cases", "--cases", str(args.cases), "--no-progress"],
             check=True,
             capture_output=True,
         )
