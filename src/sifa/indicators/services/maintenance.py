@@ -54,7 +54,12 @@ def parents_among(organisation_ids: Iterable[int]) -> set[int]:
     ids = set(organisation_ids)
     if not ids:
         return set()
-    return set(Organisation.objects.filter(parent_id__in=ids).values_list("parent_id", flat=True).distinct())
+    return set(
+        Organisation.objects.filter(parent_id__in=ids)
+        .order_by()
+        .values_list("parent_id", flat=True)
+        .distinct()
+    )
 
 
 def rolled_up(path: str, parents: set[int]) -> list[int]:
@@ -189,7 +194,10 @@ def rebuild(month: dt.date | None = None, *, actor: object = None) -> dict[str, 
         if month is None:
             Contribution.objects.all().delete()
         parents = set(
-            Organisation.objects.filter(parent__isnull=False).values_list("parent_id", flat=True).distinct()
+            Organisation.objects.filter(parent__isnull=False)
+            .order_by()
+            .values_list("parent_id", flat=True)
+            .distinct()
         )
         for kind, fact_id, contribution in all_contributions():
             facts += 1
