@@ -8,7 +8,9 @@ by the seed environment); prints one JSON object for ``bench.indicator_workloads
   (``selectors.figures`` + ``selectors.children`` of one month) for the ministry, the province and
   the county with the most cases; the raw side computes received / accepted / decided of the same
   month per child straight from ``applications_application`` (subtree range join, indexed);
-* R8c — roll-up rows ÷ fact rows per organisation level (1 部 … 5 乡);
+* R8c — roll-up rows ÷ fact rows per organisation level (1 部 … 5 乡); leaves (司法所, centres)
+  keep no rows since ADR 0005's amendment, so level 5 counts 0 and the township dashboard (the
+  busiest 司法所 by its facts) measures the read from the facts;
 * t(dashboard) alone, for R8a (the caller compares two sizes).
 """
 
@@ -59,6 +61,7 @@ def measure(repeat: int) -> dict:
 
     from django.db import connection
     from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
 
     from sifa.applications.models import Application
     from sifa.indicators import selectors
@@ -83,16 +86,31 @@ def measure(repeat: int) -> dict:
     actor = Actor(user_id=0, is_superuser=True)
 
     def top(level: int) -> Organisation | None:
-        row = (
-            MonthlyFigures.objects.filter(month=month, organisation__level=level)
-            .order_by("-received")
-            .values_list("organisation_id", flat=True)
-            .first()
-        )
+        if level == 5:  # 司法所 are leaves: no roll-up rows, the busiest by its facts
+            row = (
+                Application.objects.filter(
+                    is_mock=False,
+                    submitted_at__gte=start,
+                    submitted_at__lt=end,
+                    accepting_organisation__level=level,
+                )
+                .values("accepting_organisation_id")
+                .annotate(n=Count("id"))
+                .order_by("-n")
+                .values_list("accepting_organisation_id", flat=True)
+                .first()
+            )
+        else:
+            row = (
+                MonthlyFigures.objects.filter(month=month, organisation__level=level)
+                .order_by("-received")
+                .values_list("organisation_id", flat=True)
+                .first()
+            )
         return Organisation.objects.get(pk=row) if row else None
 
     out: dict = {"facts": facts, "month": month.isoformat(), "levels": {}}
-    for level, name in ((1, "ministry"), (2, "province"), (4, "county")):
+    for level, name in ((1, "ministry"), (2, "province"), (4, "county"), (5, "township")):
         organisation = top(level)
         if organisation is None:
             continue
@@ -106,6 +124,8 @@ def measure(repeat: int) -> dict:
                 cursor.execute(RAW, [start, end] * 3 + [organisation.pk, organisation.pk] + [start, end] * 3)
                 cursor.fetchall()
 
+        with CaptureQueriesContext(connection) as queries:
+            dashboard()
         t_dash = _timed(dashboard, repeat)
         t_raw = _timed(raw, max(3, repeat // 4))
         out["levels"][name] = {
@@ -113,6 +133,8 @@ def measure(repeat: int) -> dict:
             "dashboard_ms": t_dash * 1000,
             "raw_ms": t_raw * 1000,
             "r8b": t_dash / t_raw if t_raw else None,
+            "queries": len(queries.captured_queries),
+            "children": Organisation.objects.filter(parent=organisation, is_active=True).count(),
         }
     rows = dict(
         MonthlyFigures.objects.values_list("organisation__level")
