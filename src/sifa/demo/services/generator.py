@@ -971,7 +971,19 @@ def generate(
             scope_path=root.path if root else "",
             detail={"seed": seed, "months": months, "end": end or "", **summary.as_dict()},
         )
+    analyze()
     return summary
+
+
+def analyze() -> None:
+    """Refresh PostgreSQL's planner statistics of the tables just filled: after a bulk load the
+    autovacuum daemon analyses them only later, and until then the planner takes 1 M-row tables for
+    small ones (W8: a leaf's ratings read by a sequential scan, 93 ms instead of 5 ms)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (*TABLES, Rating, Rectification):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 TABLES = (Application, TimelineEntry, ApplicationMaterial, CorrectionNotice, ClockState)
