@@ -225,13 +225,13 @@ def _row_counts(rows) -> dict[tuple[int, dt.date], Counter]:
 
 
 def _pending(path: str, months: list[dt.date]) -> list[dict[str, Any]]:
-    """Not-yet-folded deltas of the subtree (a minute's worth at most), grouped by leaf and month."""
-    return list(
-        PendingDelta.objects.filter(path__subtree=path, month__in=months)
-        .values("path", "month")
-        .annotate(**{n: Sum(n) for n in METRIC_NAMES})
-        .order_by()
-    )
+    """Not-yet-folded deltas of the subtree (a minute's worth at most), grouped by leaf and month.
+    Most subtrees have none between two folds: an ``EXISTS`` probe (≈ 0.6 ms) then spares the
+    aggregate of every metric (≈ 3.5 ms at 1 M cases, W8)."""
+    pending = PendingDelta.objects.filter(path__subtree=path, month__in=months)
+    if not pending.exists():
+        return []
+    return list(pending.values("path", "month").annotate(**{n: Sum(n) for n in METRIC_NAMES}).order_by())
 
 
 def _from_facts(members: dict[int, int], months: list[dt.date]) -> dict[tuple[int, dt.date], Counter]:
