@@ -18,16 +18,22 @@ from sifa.applications.models import (
     TimelineEntry,
 )
 from sifa.audit.models import AuditEvent
-from sifa.catalogue.models import ImplementationEntry
+from sifa.catalogue.models import ImplementationEntry, ItemVersion
+from sifa.catalogue.models.codes import LimitStart
 from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
 from sifa.deadlines import db_calendar
+from sifa.deadlines.db_calendar import DatabaseCalendar
+from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.deadlines.services import seed_calendar
+from sifa.deadlines.services.clocks import recompute
 from sifa.demo.services import generator
 from sifa.evaluation.models import Rating, Rectification
+from sifa.indicators.models import MonthlyFigures
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import actor_for, scoped
 from sifa.testing import PersonFactory, staff
 from sifa.testing.cases import make_case
+from sifa.workflow.caseclocks import time_limit
 
 ARGS = ["--cases", "300", "--seed", "5", "--months", "6", "--end", "2026-06", "--no-progress"]
 
@@ -78,6 +84,10 @@ def digest() -> str:
     ):
         h.update(repr(row).encode())
     for row in Rating.objects.order_by("number").values_list("number", "level", "created_at"):
+        h.update(repr(row).encode())
+    for row in ClockState.objects.order_by("subject_id", "purpose").values_list(
+        "subject_id", "purpose", "started_on", "stopped_on", "due_on", "warning_level"
+    ):
         h.update(repr(row).encode())
     return h.hexdigest()
 
@@ -170,3 +180,113 @@ def test_a_second_run_needs_a_purge_first(world):
     run(*ARGS)
     with pytest.raises(CommandError, match="请先运行 sifa generate-cases --purge"):
         run(*ARGS)
+
+
+def _local(moment):
+    return moment.astimezone(generator.TZ).date()
+
+
+def test_cases_carry_the_clocks_the_workflow_starts(world):
+    """The legal and promised clocks of the pinned version, from acceptance (or receipt), stopped
+    at the decision, with the derived columns the deadlines service computes (as of the last day
+    of the period)."""
+    run(*ARGS)
+    cases = {str(case.pk): case for case in generator.generated_cases()}
+    versions = {v.pk: v for v in ItemVersion.objects.filter(pk__in={c.version_id for c in cases.values()})}
+    clocks: dict[str, dict[str, ClockState]] = {}
+    for clock in ClockState.objects.filter(subject_type="application"):
+        clocks.setdefault(clock.subject_id, {})[clock.purpose] = clock
+    assert set(clocks) <= set(cases)
+    calendar, as_of = DatabaseCalendar(), generator.period(6, "2026-06")[1] - generator.dt.timedelta(days=1)
+    decided = stopped_late = 0
+    for key, case in cases.items():
+        version = versions[case.version_id]
+        from_receipt = version.limit_start == LimitStart.RECEIPT
+        expected = {
+            purpose
+            for purpose, limit in (
+                (ClockPurpose.LEGAL, time_limit(version.legal_limit_value, version.legal_limit_unit)),
+                (
+                    ClockPurpose.PROMISED,
+                    time_limit(version.promised_limit_value, version.promised_limit_unit),
+                ),
+            )
+            if limit is not None
+        }
+        if case.accepted_at is None and not from_receipt:
+            assert key not in clocks
+            continue
+        assert set(clocks.get(key, {})) == expected
+        decided += case.decided_at is not None and bool(expected)
+        for clock in clocks.get(key, {}).values():
+            assert clock.scope_path == case.scope_path
+            assert clock.started_on == _local(case.received_at if from_receipt else case.accepted_at)
+            if case.decided_at is not None:
+                assert clock.stopped_on == _local(case.decided_at)
+                stopped_late += clock.due_on is not None and clock.stopped_on > clock.due_on
+            elif not from_receipt:
+                assert clock.stopped_on is None
+            fresh = ClockState(
+                started_on=clock.started_on,
+                limit_value=clock.limit_value,
+                limit_unit=clock.limit_unit,
+                stopped_on=clock.stopped_on,
+            )
+            recompute(fresh, calendar, as_of)
+            assert (clock.due_on, clock.working_days_left, clock.warning_level, clock.provisional) == (
+                fresh.due_on,
+                fresh.working_days_left,
+                fresh.warning_level,
+                fresh.provisional,
+            )
+    assert decided > 100 and stopped_late > 0  # some decisions come after the due date
+
+
+def test_rebuild_fills_the_on_time_and_working_day_figures(world):
+    run(*ARGS)
+    call_command("rebuild-indicators", verbosity=0)
+    root = Organisation.objects.get(parent__isnull=True)
+    months = sorted(set(MonthlyFigures.objects.filter(organisation=root).values_list("month", flat=True)))
+    totals = {
+        name: 0
+        for name in (
+            "decided",
+            "legal_on_time",
+            "legal_overdue",
+            "promised_on_time",
+            "promised_overdue",
+            "decision_days",
+            "decision_days_counted",
+        )
+    }
+    for month in months:
+        row = MonthlyFigures.objects.get(organisation=root, month=month)
+        for name in totals:
+            totals[name] += getattr(row, name)
+    decided = set(
+        str(pk) for pk in generator.generated_cases().exclude(decided_at=None).values_list("pk", flat=True)
+    )
+    with_legal = ClockState.objects.filter(
+        subject_id__in=decided, purpose=ClockPurpose.LEGAL, due_on__isnull=False
+    ).count()
+    assert totals["decided"] == len(decided)
+    assert totals["legal_on_time"] + totals["legal_overdue"] == with_legal > 0
+    assert totals["legal_on_time"] > 0 and totals["promised_on_time"] > 0 and totals["promised_overdue"] > 0
+    assert totals["decision_days_counted"] > 0 and totals["decision_days"] > 0
+
+
+def test_purge_removes_the_generated_clocks_only(world):
+    real = make_case(ImplementationEntry.objects.order_by("pk").first(), PersonFactory().user)
+    kept = ClockState.objects.create(
+        subject_type="application",
+        subject_id=str(real.pk),
+        purpose=ClockPurpose.LEGAL,
+        scope_path=real.scope_path,
+        started_on=generator.dt.date(2026, 3, 2),
+        limit_value=20,
+        limit_unit="working_days",
+    )
+    run(*ARGS)
+    assert ClockState.objects.count() > 1
+    run("--purge")
+    assert list(ClockState.objects.all()) == [kept]

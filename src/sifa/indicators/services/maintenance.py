@@ -5,8 +5,8 @@
   (``Contribution``) and appends the difference as ``PendingDelta`` rows of the leaf organisation.
   It never touches a ``MonthlyFigures`` row, so two commands never wait on each other here.
 * :func:`fold` (``sifa roll-up-indicators``, every minute) takes the oldest deltas — ``FOR UPDATE
-  SKIP LOCKED`` on PostgreSQL, so two schedulers take disjoint sets — adds them to the rows of the
-  leaf and every ancestor with one ``INSERT … ON CONFLICT DO UPDATE`` and deletes them, in one
+  SKIP LOCKED`` on PostgreSQL, so two schedulers take disjoint sets — adds them to the rows of
+  every ancestor (and of the organisation itself unless it is a leaf: see :func:`rolled_up`) with one ``INSERT … ON CONFLICT DO UPDATE`` and deletes them, in one
   transaction.
 * :func:`rebuild` (``sifa rebuild-indicators``) recomputes every contribution from the facts and
   the rows from the contributions; it is idempotent and gives what the incremental path gives.
@@ -47,6 +47,31 @@ def forget_paths() -> None:
 def ancestors(path: str) -> list[int]:
     """``/1/12/345/`` → [1, 12, 345]: the organisation and every level above it."""
     return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def parents_among(organisation_ids: Iterable[int]) -> set[int]:
+    """Those of ``organisation_ids`` that have child organisations (one query)."""
+    ids = set(organisation_ids)
+    if not ids:
+        return set()
+    return set(
+        Organisation.objects.filter(parent_id__in=ids)
+        .order_by()
+        .values_list("parent_id", flat=True)
+        .distinct()
+    )
+
+
+def rolled_up(path: str, parents: set[int]) -> list[int]:
+    """The organisations whose ``MonthlyFigures`` rows a fact of the organisation at ``path`` adds
+    to: every ancestor, and the organisation itself unless it is a leaf (``parents``: the ids with
+    children). A leaf — a 司法所, a 法律援助中心 — has no roll-up rows: its figures are its own facts,
+    read through the facts' indexes (``contributions.contributions_at``), which keeps the roll-up
+    rows per level far below the fact rows (R8c, ADR 0005)."""
+    ids = ancestors(path)
+    if ids and ids[-1] not in parents:
+        ids.pop()
+    return ids
 
 
 def _delta_rows(delta: Figures) -> list[PendingDelta]:
@@ -109,13 +134,14 @@ def _upsert(totals: dict[tuple[int, dt.date], Counter]) -> None:
             cursor.execute(sql, params)
 
 
-def _expand(rows: Iterable[dict]) -> dict[tuple[int, dt.date], Counter]:
+def _expand(rows: list[dict]) -> dict[tuple[int, dt.date], Counter]:
     totals: dict[tuple[int, dt.date], Counter] = {}
+    parents = parents_among(ancestors(row["path"])[-1] for row in rows if row["path"].strip("/"))
     for row in rows:
         counts = Counter({n: row[n] for n in METRIC_NAMES if row[n]})
         if not counts:
             continue
-        for organisation_id in ancestors(row["path"]):
+        for organisation_id in rolled_up(row["path"], parents):
             totals.setdefault((organisation_id, row["month"]), Counter()).update(counts)
     return totals
 
@@ -167,6 +193,12 @@ def rebuild(month: dt.date | None = None, *, actor: object = None) -> dict[str, 
         suffix = f"|{month.isoformat()}" if month else ""
         if month is None:
             Contribution.objects.all().delete()
+        parents = set(
+            Organisation.objects.filter(parent__isnull=False)
+            .order_by()
+            .values_list("parent_id", flat=True)
+            .distinct()
+        )
         for kind, fact_id, contribution in all_contributions():
             facts += 1
             encoded = metrics.encode(contribution)
@@ -183,7 +215,7 @@ def rebuild(month: dt.date | None = None, *, actor: object = None) -> dict[str, 
             for (organisation_id, at), counts in contribution.items():
                 if month is not None and at != month:
                     continue
-                for ancestor in ancestors(path_of(organisation_id)):
+                for ancestor in rolled_up(path_of(organisation_id), parents):
                     totals.setdefault((ancestor, at), Counter()).update(counts)
         if ledger:
             Contribution.objects.bulk_create(ledger)
@@ -222,4 +254,15 @@ def _rewrite_ledger_month(suffix: str, parts: dict[tuple[str, str], dict]) -> No
     )
 
 
-__all__ = ["FactKind", "ancestors", "fold", "fold_all", "forget_paths", "path_of", "rebuild", "record"]
+__all__ = [
+    "FactKind",
+    "ancestors",
+    "fold",
+    "fold_all",
+    "forget_paths",
+    "parents_among",
+    "path_of",
+    "rebuild",
+    "record",
+    "rolled_up",
+]

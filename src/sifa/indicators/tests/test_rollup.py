@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 
 from sifa.core.errors import NotFound
-from sifa.indicators import selectors
-from sifa.indicators.models import MonthlyFigures, PendingDelta
+from sifa.indicators import metrics, selectors
+from sifa.indicators.models import Contribution, MonthlyFigures, PendingDelta
 from sifa.indicators.services import fold, fold_all, rebuild
-from sifa.organisations.scope import actor_for
+from sifa.organisations.models import Organisation
+from sifa.organisations.scope import Actor, actor_for
 from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
 
 SEPT = dt.date(2025, 9, 1)
@@ -216,3 +218,27 @@ def test_public_statistics_for_a_month_that_is_over(w, people):
     current = selectors.current_month()
     response = get(None, f"/api/v1/public/statistics/?period={current:%Y-%m}")
     assert response.status_code == 400 and response.json()["code"] == "indicators.not_published"
+
+
+@pytest.mark.django_db
+def test_a_leaf_has_no_rows_and_is_read_from_its_facts(w, people, viewers):
+    """R8c: a leaf (here the 西湖 legal-aid centre) keeps no roll-up rows; its figures and its line
+    in its parent's drill-down are computed from its facts and equal what the ledger says it got."""
+    aid_case(w, people)
+    fold_all()
+    parents = set(Organisation.objects.exclude(parent=None).values_list("parent_id", flat=True))
+    assert w["xh_aid"].pk not in parents and w["xh"].pk in parents
+    assert not MonthlyFigures.objects.exclude(organisation_id__in=parents).exists()
+    assert MonthlyFigures.objects.filter(organisation=w["xh"]).exists()
+    expected: dict = {}
+    for row in Contribution.objects.all():
+        for (organisation_id, month), counts in metrics.decode(row.figures).items():
+            if organisation_id == w["xh_aid"].pk:
+                expected.setdefault(month, Counter()).update(counts)
+    assert expected
+    superuser = Actor(user_id=0, is_superuser=True)
+    for month, counts in expected.items():
+        assert selectors.figures(superuser, w["xh_aid"], month).counts == dict(+counts)
+        kids = dict(selectors.children(superuser, w["xh"], month))
+        assert kids[w["xh_aid"]].counts == dict(+counts)
+    assert selectors.figures(superuser, w["xh_aid"], SEPT).received == 1

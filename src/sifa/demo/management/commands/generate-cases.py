@@ -97,5 +97,6 @@ class Command(BaseCommand):
         self.stdout.write(f"状态：{statuses}")
         self.stdout.write(
             f"办理进程 {summary.timeline:,} 条，材料 {summary.materials:,} 份，一次性告知书 {summary.notices:,} 份，"
+            f"办理时限 {summary.clocks:,} 条，"
             f"评价 {summary.ratings:,} 条，整改 {summary.rectifications:,} 件"
         )
