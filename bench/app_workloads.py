@@ -346,5 +346,6 @@ APP_WORKLOADS: list[Workload] = [
         _ratings,
         "rating-floor",
         block="W10",
+        needs_data=False,
     ),
 ]

@@ -96,8 +96,9 @@ def sifa(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Comp
     )
 
 
-def seed() -> tuple[dict, str]:
-    """Migrate, run the loaders that exist, then make the bench data through the services.
+def seed(data: bool = True) -> tuple[dict, str]:
+    """Migrate, run the loaders that exist, then make the bench data through the services
+    (unless ``data`` is false: no selected workload reads it).
 
     Returns the bench data (see ``bench.seed_data``) and, if making it failed, why.
     """
@@ -112,7 +113,8 @@ def seed() -> tuple[dict, str]:
         started = time.perf_counter()
         sifa(env, name)
         print(f"  seed: {name} ({time.perf_counter() - started:.1f} s)")
-    sifa(env, "collectstatic", "--noinput")
+    if data:
+        sifa(env, "collectstatic", "--noinput")
     if env["DATABASE_URL"]:
         # pgbench's own tables (scale 1) in the bench database: same server, same placement.
         subprocess.run(  # noqa: S603
@@ -120,6 +122,9 @@ def seed() -> tuple[dict, str]:
             capture_output=True,
             check=True,
         )
+    if not data:
+        print("  seed: bench data skipped (no selected workload reads it)")
+        return {}, "bench.seed_data was not run: no selected workload reads it"
     started = time.perf_counter()
     made = subprocess.run(
         [sys.executable, "-m", "bench.seed_data"], env=env, cwd=ROOT, capture_output=True, text=True
@@ -198,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("seeding the bench database …")
     started = time.perf_counter()
-    data, data_error = seed()
+    data, data_error = seed(data=any(w.needs_data for w in selected))
     print(f"  seeding took {time.perf_counter() - started:.0f} s")
     gen = pick_generator()
     runner = FlowRunner()

@@ -91,6 +91,10 @@ class Workload:
     itself: ``run(ctx, seconds, pairs)`` returns its report rows; ``prepare`` is then unused."""
     block: str = ""
     """The results block of docs/performance.md its rows go to (see ``bench.report``)."""
+    needs_data: bool = True
+    """Whether it reads what ``bench.seed_data`` makes (cases, tokens, a licence) or pages that
+    need the collected static files. A run whose workloads all say no skips both steps, the
+    slowest of the seeding (W10, in-process, needs only the migrations and the loaders)."""
 
 
 def get(path: str, title: str = "") -> Callable[[Context], Side]:
