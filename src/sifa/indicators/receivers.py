@@ -31,14 +31,20 @@ def on_application_changed(
     maintenance.record(FactKind.APPLICATION, application.pk, contributions.of_application(application))
 
 
-def on_rating_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+def on_rating_saved(
+    sender: Any, instance: Any, raw: bool = False, created: bool = False, **kwargs: Any
+) -> None:
     if not raw:
-        maintenance.record(FactKind.RATING, instance.pk, contributions.of_rating(instance))
+        maintenance.record(FactKind.RATING, instance.pk, contributions.of_rating(instance), new=created)
 
 
-def on_rectification_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+def on_rectification_saved(
+    sender: Any, instance: Any, raw: bool = False, created: bool = False, **kwargs: Any
+) -> None:
     if not raw:
-        maintenance.record(FactKind.RECTIFICATION, instance.pk, contributions.of_rectification(instance))
+        maintenance.record(
+            FactKind.RECTIFICATION, instance.pk, contributions.of_rectification(instance), new=created
+        )
 
 
 def on_sampled_case_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:

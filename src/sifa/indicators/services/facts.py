@@ -202,12 +202,21 @@ def _is_mock_number(number: str | None) -> bool:
     return bool(number) and Application.objects.filter(number=number, is_mock=True).exists()
 
 
+def _rated_mock(rating: Rating, mocks: set[str] | None) -> bool:
+    """Whether the rated service is a 模拟办件 (looked up once per rating object: a 差评's
+    rectification asks again in the same command)."""
+    if rating.subject_kind != "application":
+        return False
+    if mocks is not None:
+        return rating.number in mocks
+    found = getattr(rating, "_indicators_is_mock", None)
+    if found is None:
+        found = rating._indicators_is_mock = _is_mock_number(rating.number)
+    return found
+
+
 def rating_facts(rating: Rating, mocks: set[str] | None = None) -> dict[str, Any]:
-    is_mock = (
-        (rating.number in mocks if mocks is not None else _is_mock_number(rating.number))
-        if rating.subject_kind == "application"
-        else False
-    )
+    is_mock = _rated_mock(rating, mocks)
     return {
         "organisation_id": rating.organisation_id,
         "excluded": bool(rating.set_aside or is_mock),
@@ -217,12 +226,7 @@ def rating_facts(rating: Rating, mocks: set[str] | None = None) -> dict[str, Any
 
 
 def rectification_facts(rectification: Rectification, mocks: set[str] | None = None) -> dict[str, Any]:
-    rating = rectification.rating
-    is_mock = (
-        (rating.number in mocks if mocks is not None else _is_mock_number(rating.number))
-        if rating.subject_kind == "application"
-        else False
-    )
+    is_mock = _rated_mock(rectification.rating, mocks)
     return {
         "organisation_id": rectification.organisation_id,
         "excluded": is_mock,

@@ -88,12 +88,19 @@ def _delta_rows(delta: Figures) -> list[PendingDelta]:
     return rows
 
 
-def record(kind: str, fact_id: object, contribution: Figures) -> int:
+def record(kind: str, fact_id: object, contribution: Figures, *, new: bool = False) -> int:
     """Record that the fact ``(kind, fact_id)`` now contributes ``contribution``; returns the
-    number of delta rows written. Call inside the command's transaction."""
+    number of delta rows written. Call inside the command's transaction. ``new``: the fact was
+    created in this transaction, so it has no ledger row yet (no other transaction can see the
+    fact, hence none can have written one) and the lookup is skipped."""
     fact_id = str(fact_id)
-    with transaction.atomic():
-        row = Contribution.objects.select_for_update().filter(kind=kind, fact_id=fact_id).first()
+    # No savepoint: a failure fails the command, which rolls back as a whole.
+    with transaction.atomic(savepoint=False):
+        row = (
+            None
+            if new
+            else Contribution.objects.select_for_update().filter(kind=kind, fact_id=fact_id).first()
+        )
         old = metrics.decode(row.figures if row else None)
         delta = metrics.difference(contribution, old)
         if not delta:
