@@ -127,7 +127,8 @@ def record(
     )
     # Callers hold either the organisation or just its id.
     event.organisation_id = getattr(organisation, "pk", organisation)
-    with transaction.atomic():
+    # No savepoint: a failed append fails the command it belongs to anyway (W10 profile).
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
