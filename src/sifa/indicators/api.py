@@ -148,8 +148,10 @@ class Indicators(APIView):
         organisation = selectors.organisation_of(request.query_params.get("organisation"))
         if organisation is None:
             organisation = _default_organisation(request)
-        figures = selectors.figures(actor, organisation, month)
-        kids = selectors.children(actor, organisation, month) if depth else []
+        if depth:
+            figures, kids = selectors.drill_down(actor, organisation, month)
+        else:
+            figures, kids = selectors.figures(actor, organisation, month), []
         return Response(
             {
                 "organisation": organisation_ref(organisation),

@@ -25,7 +25,7 @@ from django.utils import timezone
 from sifa.documents.rendering import render_pdf
 from sifa.indicators import dashboard
 from sifa.indicators.dashboard import METRIC_BY_KEY, Month
-from sifa.indicators.selectors import children, figures
+from sifa.indicators.selectors import drill_down
 
 #: the columns of the ranking table (a subset: the page and the CSV have them all)
 RANKING_COLUMNS = (
@@ -48,8 +48,7 @@ def report_title(organisation: Any, month: Month) -> str:
 
 
 def report_context(actor: Any, organisation: Any, month: Month) -> dict[str, Any]:
-    own = figures(actor, organisation, month.first_day)
-    rows = children(actor, organisation, month.first_day)
+    own, rows = drill_down(actor, organisation, month.first_day)
     ranking_metric = METRIC_BY_KEY[dashboard.DEFAULT_RANKING]
     columns = [METRIC_BY_KEY[k] for k in RANKING_COLUMNS]
     return {

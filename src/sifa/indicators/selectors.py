@@ -6,14 +6,16 @@ memberships (or the actor is a superuser); anything else is :class:`~sifa.core.e
 and everything below it) for one month (Asia/Shanghai), read from ``MonthlyFigures`` plus the
 subtree's not-yet-folded ``PendingDelta`` rows — exact at any moment, never a scan of the facts.
 A leaf organisation (no children: a 司法所, a 法律援助中心) has no roll-up rows: its figures are
-computed from its own facts, read through their organisation indexes with the rebuild's functions
-(a few dozen facts a month; ADR 0005, R8c).
+computed from its own facts, one grouped query per fact table through their organisation indexes
+(``sifa.indicators.leaves``; a few dozen facts a month; ADR 0005, R8c).
 Mock applications (模拟办件) are never counted.
 
 Stable signatures (the dashboard pages depend on them):
 
 * :func:`figures` (actor, organisation, month) → :class:`Figures`
 * :func:`children` (actor, organisation, month) → list of (Organisation, Figures), drill-down depth 1
+* :func:`drill_down` (actor, organisation, month) → (Figures, children): both in a constant number of
+  queries (what the dashboards, the API and the 通报 read)
 * :func:`series` (actor, organisation, months=12, *, end=None) → list of (month, Figures), oldest first
 * :func:`ranking` (actor, organisation, month, metric) → list of :class:`Ranked` among the children
 * :func:`public_figures` (organisation | None, month) → :class:`Figures` (published months only)
@@ -30,10 +32,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from sifa.core.errors import NotFound, ServiceError
+from sifa.indicators.leaves import leaf_figures
 from sifa.indicators.metrics import (
     METRIC_LABELS,
     METRIC_NAMES,
@@ -44,8 +47,6 @@ from sifa.indicators.metrics import (
     parse_month,
 )
 from sifa.indicators.models import MonthlyFigures, PendingDelta
-from sifa.indicators.services.contributions import contributions_at
-from sifa.indicators.services.maintenance import parents_among
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import Actor
 
@@ -83,6 +84,7 @@ __all__ = [
     "Ranked",
     "children",
     "current_month",
+    "drill_down",
     "figures",
     "organisation_of",
     "parse_period",
@@ -234,28 +236,58 @@ def _pending(path: str, months: list[dt.date]) -> list[dict[str, Any]]:
     return list(pending.values("path", "month").annotate(**{n: Sum(n) for n in METRIC_NAMES}).order_by())
 
 
-def _from_facts(members: dict[int, int], months: list[dt.date]) -> dict[tuple[int, dt.date], Counter]:
-    """Figures of leaf organisations (no roll-up rows, see ADR 0005) from their facts:
-    ``members`` maps each organisation id to the key it is counted under."""
-    first, stop = min(months), add_months(max(months), 1)
-    wanted = set(months)
-    out: dict[tuple[int, dt.date], Counter] = {}
-    for contribution in contributions_at(members, first, stop):
-        for (organisation_id, month), counts in contribution.items():
-            if month in wanted and organisation_id in members:
-                out.setdefault((members[organisation_id], month), Counter()).update(counts)
-    return out
+def _children_of(organisation: Organisation) -> list[Organisation]:
+    """Every child (active or not), each with ``has_children``: one query tells whether
+    ``organisation`` is a leaf and which of its children are."""
+    return list(
+        Organisation.objects.filter(parent=organisation)
+        .annotate(has_children=Exists(Organisation.objects.filter(parent=OuterRef("pk"))))
+        .order_by("path")
+    )
+
+
+def _read(
+    organisation: Organisation, months: list[dt.date], kids: list[Organisation], *, is_leaf: bool
+) -> dict[int, dict[dt.date, Figures]]:
+    """The figures of ``organisation`` and of ``kids`` (some of its children) for ``months``, by
+    organisation id, in a constant number of queries: the roll-up rows of all the organisations
+    with children in one ``IN``, the subtree's pending deltas (an ``EXISTS`` probe, then one grouped
+    query), and the leaves' facts in one grouped query per fact table (``leaves.leaf_figures``).
+    ``kids`` come from :func:`_children_of` (``has_children``); ``is_leaf``: ``organisation`` has no
+    children at all (active or not)."""
+    parents = [k for k in kids if k.has_children] + ([] if is_leaf else [organisation])
+    leaves = [k for k in kids if not k.has_children] + ([organisation] if is_leaf else [])
+    totals: dict[tuple[int, dt.date], Counter] = {}
+    if parents:
+        totals.update(
+            _row_counts(MonthlyFigures.objects.filter(organisation__in=parents, month__in=months).order_by())
+        )
+        by_path = sorted(((p.path, p.pk) for p in parents), key=lambda p: -len(p[0]))
+        for row in _pending(organisation.path, months):
+            counts = {n: row[n] or 0 for n in METRIC_NAMES}
+            for path, pk in by_path:  # the organisation itself, and the child the delta lies under
+                if row["path"].startswith(path):
+                    totals.setdefault((pk, row["month"]), Counter()).update(counts)
+    if leaves:  # a leaf's facts are read as they are now: its pending deltas are already in them
+        totals.update(leaf_figures([leaf.pk for leaf in leaves], months))
+    return {
+        org.pk: {m: Figures(month=m, counts=dict(+totals.get((org.pk, m), Counter()))) for m in months}
+        for org in [organisation, *kids]
+    }
 
 
 def _figures_of(organisation: Organisation, months: list[dt.date]) -> dict[dt.date, Figures]:
-    if not Organisation.objects.filter(parent=organisation).exists():  # a leaf: read its facts
-        found = _from_facts({organisation.pk: organisation.pk}, months)
-        return {m: Figures(month=m, counts=dict(+found.get((organisation.pk, m), Counter()))) for m in months}
-    stored = _row_counts(MonthlyFigures.objects.filter(organisation=organisation, month__in=months))
-    totals = {m: Counter(stored.get((organisation.pk, m), Counter())) for m in months}
-    for row in _pending(organisation.path, months):
-        totals[row["month"]].update({n: row[n] or 0 for n in METRIC_NAMES})
-    return {m: Figures(month=m, counts=dict(+totals[m])) for m in months}
+    leaf = not Organisation.objects.filter(parent=organisation).exists()
+    return _read(organisation, months, [], is_leaf=leaf)[organisation.pk]
+
+
+def _drill_down(
+    organisation: Organisation, month: dt.date
+) -> tuple[Figures, list[tuple[Organisation, Figures]]]:
+    every = _children_of(organisation)
+    kids = [kid for kid in every if kid.is_active]
+    found = _read(organisation, [month], kids, is_leaf=not every)
+    return found[organisation.pk][month], [(kid, found[kid.pk][month]) for kid in kids]
 
 
 def figures(actor: Actor, organisation: Any, month: Any) -> Figures:
@@ -265,31 +297,22 @@ def figures(actor: Actor, organisation: Any, month: Any) -> Figures:
     return _figures_of(organisation, [month])[month]
 
 
-def _children_figures(organisation: Organisation, month: dt.date) -> list[tuple[Organisation, Figures]]:
-    kids = list(Organisation.objects.filter(parent=organisation, is_active=True).order_by("path"))
-    if not kids:
-        return []
-    parents = parents_among(kid.pk for kid in kids)
-    stored = _row_counts(
-        MonthlyFigures.objects.filter(organisation__in=[k for k in kids if k.pk in parents], month=month)
-    )
-    stored.update(_from_facts({kid.pk: kid.pk for kid in kids if kid.pk not in parents}, [month]))
-    totals = {kid.pk: Counter(stored.get((kid.pk, month), Counter())) for kid in kids}
-    by_path = sorted(((kid.path, kid.pk) for kid in kids), key=lambda p: -len(p[0]))
-    for row in _pending(organisation.path, [month]):
-        for path, pk in by_path:
-            if row["path"].startswith(path):
-                if pk in parents:  # a leaf's facts are read as they are now
-                    totals[pk].update({n: row[n] or 0 for n in METRIC_NAMES})
-                break
-    return [(kid, Figures(month=month, counts=dict(+totals[kid.pk]))) for kid in kids]
-
-
 def children(actor: Actor, organisation: Any, month: Any) -> list[tuple[Organisation, Figures]]:
     """The active children of ``organisation`` with their subtree figures (drill-down, depth 1),
     in tree order. An organisation's own figures minus its children's are what it handled itself."""
     organisation = _require(actor, organisation)
-    return _children_figures(organisation, _month(month))
+    return _drill_down(organisation, _month(month))[1]
+
+
+def drill_down(
+    actor: Actor, organisation: Any, month: Any
+) -> tuple[Figures, list[tuple[Organisation, Figures]]]:
+    """:func:`figures` and :func:`children` together, what a dashboard shows, in a constant number
+    of queries whatever the children and the facts: 3 for an organisation whose children all have
+    children (the children, the rows, the pending-delta probe; one more when deltas are pending),
+    5 more when some are leaves (their facts), 6 for a leaf itself (docs/indicators.md)."""
+    organisation = _require(actor, organisation)
+    return _drill_down(organisation, _month(month))
 
 
 def series(

@@ -290,3 +290,48 @@ def test_purge_removes_the_generated_clocks_only(world):
     assert ClockState.objects.count() > 1
     run("--purge")
     assert list(ClockState.objects.all()) == [kept]
+
+
+def test_leaves_read_from_their_facts_give_what_the_rebuild_gives(world):
+    """A leaf keeps no roll-up rows: its figures come from one grouped query per fact table
+    (``sifa.indicators.leaves``). Over the generated cases (every status, clocks, materials,
+    corrections, ratings and rectifications) they equal what the rebuild records for each leaf and
+    month, read one month at a time or all months at once, and in the parents' drill-downs."""
+    from collections import Counter
+
+    from sifa.indicators import metrics, selectors
+    from sifa.indicators.leaves import leaf_figures
+    from sifa.indicators.models import Contribution
+    from sifa.organisations.scope import Actor
+
+    run(*ARGS)
+    call_command("rebuild-indicators", verbosity=0)
+    expected: dict = {}
+    for figures in Contribution.objects.values_list("figures", flat=True):
+        for key, counts in metrics.decode(figures).items():
+            expected.setdefault(key, Counter()).update(counts)
+    parents = set(Organisation.objects.exclude(parent=None).values_list("parent_id", flat=True))
+    leaves = {org for org, _month in expected if org not in parents}
+    months = sorted({month for _org, month in expected})
+    assert len(leaves) >= 3 and len(months) >= 6
+    wanted = {key: +counts for key, counts in expected.items() if key[0] in leaves and +counts}
+    names = {name for counts in wanted.values() for name in counts}
+    assert {"received", "accepted", "decided", "legal_on_time", "decision_days", "materials"} <= names
+    assert leaf_figures(leaves, months) == wanted
+    for month in months:
+        assert leaf_figures(leaves, [month]) == {k: v for k, v in wanted.items() if k[1] == month}
+    superuser = Actor(user_id=0, is_superuser=True)
+    month = max(months, key=lambda m: sum(c["received"] for k, c in wanted.items() if k[1] == m))
+    for parent in Organisation.objects.filter(
+        pk__in={o.parent_id for o in Organisation.objects.filter(pk__in=leaves)}
+    ):
+        own, kids = selectors.drill_down(superuser, parent, month)
+        for kid, figures in kids:
+            if kid.pk in leaves:
+                assert figures.counts == dict(wanted.get((kid.pk, month), Counter())), kid
+        row = (
+            MonthlyFigures.objects.filter(organisation=parent, month=month)
+            .values(*metrics.METRIC_NAMES)
+            .first()
+        )
+        assert own.counts == {k: v for k, v in (row or {}).items() if v}

@@ -60,8 +60,15 @@ def decision_days(accepted_at: dt.datetime | None, decided_at: dt.datetime | Non
     both dates or when the calendar lacks a year."""
     if accepted_at is None or decided_at is None:
         return None
+    return working_days(local_date(accepted_at), local_date(decided_at))
+
+
+def working_days(accepted_on: dt.date | None, decided_on: dt.date | None) -> int | None:
+    """:func:`decision_days` from the local dates (None without both or when the calendar lacks a year)."""
+    if accepted_on is None or decided_on is None:
+        return None
     try:
-        return working_days_between(_CALENDAR, local_date(accepted_at), local_date(decided_at))
+        return working_days_between(_CALENDAR, accepted_on, decided_on)
     except CalendarDataMissing:
         return None
 

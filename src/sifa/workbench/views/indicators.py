@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from sifa.core.errors import ServiceError
 from sifa.indicators import charts, dashboard
-from sifa.indicators.selectors import children, figures, series
+from sifa.indicators.selectors import drill_down, series
 from sifa.indicators.services import issue_report, issued_report
 from sifa.indicators.viewers import can_issue, can_view_indicators, roots, viewable_organisation
 from sifa.organisations.models import Organisation
@@ -94,8 +94,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     if metric is None or metric not in dashboard.RANKED:
         metric = dashboard.METRIC_BY_KEY[dashboard.DEFAULT_RANKING]
 
-    own = figures(actor, org, month.first_day)
-    rows = children(actor, org, month.first_day)
+    own, rows = drill_down(actor, org, month.first_day)
     months = dashboard.trend_months(month)
     trend = [(dashboard.Month.of(day), f) for day, f in series(actor, org, len(months), end=month.first_day)]
 
@@ -170,9 +169,7 @@ def csv_view(request: HttpRequest) -> HttpResponse:
         month = dashboard.parse_period(request.GET.get("period"), timezone.localdate())
     except ServiceError as error:
         return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
-    body = dashboard.csv_bytes(
-        month, org, figures(actor, org, month.first_day), children(actor, org, month.first_day)
-    )
+    body = dashboard.csv_bytes(month, org, *drill_down(actor, org, month.first_day))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     filename = f"indicators-{org.pk}-{month.key}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
