@@ -10,8 +10,8 @@ deciding work item as correlated subqueries), the ratings, the rectifications, t
 the random checks' findings. The only figure the database cannot compute is the working days from
 acceptance to decision (the working calendar, with its provisional years, is Python's): the
 applications are therefore also grouped by the local dates of acceptance and decision of the cases
-decided in the range, and the calendar counts each pair once. Tested equal to the rebuild
-(``tests/test_leaves.py``).
+decided in the range, and the calendar counts each pair once. Tested equal to what the rebuild
+records (``sifa/demo/tests/test_generator.py`` over generated cases, ``indicators/tests``).
 """
 
 from __future__ import annotations

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 
-from django.db.models import Q
-
-from sifa.applications.models import Application
 from sifa.complaints.models import Complaint
 from sifa.evaluation.models import Rating, Rectification
 from sifa.indicators import metrics
@@ -62,69 +58,3 @@ def all_contributions() -> Iterator[tuple[str, object, metrics.Contribution]]:
     sampled_cases = SampledCase.objects.select_related("application", "random_check").order_by("pk")
     for sampled in sampled_cases.iterator(chunk_size=2000):
         yield FactKind.CHECK, sampled.pk, metrics.check_contribution(facts.check_facts(sampled))
-
-
-def contributions_at(
-    organisation_ids: Collection[int], first: dt.date, stop: dt.date
-) -> Iterator[metrics.Contribution]:
-    """The contributions of every fact that may add to ``organisation_ids`` in the months
-    ``first`` … ``stop`` (exclusive), read from the facts through their organisation indexes — how
-    the organisations without roll-up rows (``metrics.FACT_SERVED_LEVELS``) are served. A superset:
-    the caller keeps the (organisation, month) keys it asked for. The same functions as the rebuild
-    compute them, so these figures are the ones a roll-up row would hold."""
-    ids = list(organisation_ids)
-    if not ids:
-        return
-    start = dt.datetime.combine(first, dt.time(), tzinfo=metrics.SHANGHAI)
-    end = dt.datetime.combine(stop, dt.time(), tzinfo=metrics.SHANGHAI)
-    in_period = {"gte": start, "lt": end}
-
-    def during(*names: str) -> Q:
-        condition = Q()
-        for name in names:
-            condition |= Q(**{f"{name}__{op}": value for op, value in in_period.items()})
-        return condition
-
-    # Every dated step of a case lies between its submission and its closing (or now).
-    rows = list(
-        Application.objects.filter(accepting_organisation_id__in=ids, is_mock=False, submitted_at__lt=end)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start) | Q(decided_at__gte=start))
-        .values(*facts.APPLICATION_FIELDS)
-    )
-    for found in facts.application_facts_many(rows).values():
-        yield metrics.application_contribution(found)
-    ratings = list(Rating.objects.filter(during("created_at"), organisation_id__in=ids))
-    rectifications = list(
-        Rectification.objects.filter(
-            during("created_at", "closed_at", "escalated_at"), organisation_id__in=ids
-        ).select_related("rating")
-    )
-    complaints = list(
-        Complaint.objects.filter(
-            during("created_at", "replied_at", "overdue_at"), organisation_id__in=ids
-        ).select_related("application")
-    )
-    numbers = {r.number for r in ratings} | {r.rating.number for r in rectifications}
-    numbers |= {c.application.number for c in complaints if c.application_id is not None}
-    numbers.discard(None)
-    mocks = (
-        set(Application.objects.filter(is_mock=True, number__in=numbers).values_list("number", flat=True))
-        if numbers
-        else set()
-    )
-    for rating in ratings:
-        yield metrics.rating_contribution(facts.rating_facts(rating, mocks))
-    for rectification in rectifications:
-        yield metrics.rectification_contribution(facts.rectification_facts(rectification, mocks))
-    for complaint in complaints:
-        yield metrics.complaint_contribution(facts.complaint_facts(complaint, mocks))
-    periods = []
-    month = first
-    while month < stop:
-        periods.append(metrics.month_label(month))
-        month = metrics.add_months(month, 1)
-    sampled_cases = SampledCase.objects.filter(
-        application__accepting_organisation_id__in=ids, random_check__period__in=periods
-    ).select_related("application", "random_check")
-    for sampled in sampled_cases:
-        yield metrics.check_contribution(facts.check_facts(sampled))

@@ -66,7 +66,7 @@ def rolled_up(path: str, parents: set[int]) -> list[int]:
     """The organisations whose ``MonthlyFigures`` rows a fact of the organisation at ``path`` adds
     to: every ancestor, and the organisation itself unless it is a leaf (``parents``: the ids with
     children). A leaf — a 司法所, a 法律援助中心 — has no roll-up rows: its figures are its own facts,
-    read through the facts' indexes (``contributions.contributions_at``), which keeps the roll-up
+    read through the facts' indexes (``sifa.indicators.leaves``), which keeps the roll-up
     rows per level far below the fact rows (R8c, ADR 0005)."""
     ids = ancestors(path)
     if ids and ids[-1] not in parents:

@@ -242,3 +242,70 @@ def test_a_leaf_has_no_rows_and_is_read_from_its_facts(w, people, viewers):
         kids = dict(selectors.children(superuser, w["xh"], month))
         assert kids[w["xh_aid"]].counts == dict(+counts)
     assert selectors.figures(superuser, w["xh_aid"], SEPT).received == 1
+
+
+@pytest.mark.django_db
+def test_a_leaf_read_from_its_facts_equals_the_rebuild_at_the_month_edges(w, people, viewers):
+    """One grouped query per fact table (``sifa.indicators.leaves``) gives what the rebuild records
+    for a leaf: events either side of midnight (Asia/Shanghai) at a month's end, a decision in the
+    month after the acceptance, a 差评 with its rectification, a complaint, a mock case — read one
+    month at a time, several at once (the trend) and as a line of the parent's drill-down."""
+    from sifa.complaints import services as complaints
+    from sifa.evaluation import services as evaluation
+    from sifa.indicators.leaves import leaf_figures
+    from sifa.testing.cases import make_case as plain_case
+
+    shanghai = metrics.SHANGHAI
+    case = aid_case(w, people)
+    with travel(dt.date(2025, 9, 8)):
+        evaluation.rate(
+            people["citizen"], subject="application", number=case.number, level="非常不满意", channel="web"
+        )
+    with travel(dt.date(2025, 10, 9)):
+        complaints.submit(
+            people["citizen"],
+            kind="complaint",
+            subject_kind="case",
+            text="办理太慢，多次催促无人答复",
+            case_number=case.number,
+        )
+    entry = entry_for(AID, w["xh_aid"])
+    late = dt.datetime(2025, 9, 30, 23, 30, tzinfo=shanghai)
+    early = dt.datetime(2025, 10, 1, 0, 10, tzinfo=shanghai)
+    plain_case(entry, people["citizen"], submitted_at=late, received_at=late, channel="mobile")
+    plain_case(
+        entry,
+        people["citizen"],
+        submitted_at=late,
+        received_at=late,
+        accepted_at=late + dt.timedelta(minutes=10),
+        decided_at=early,
+        closed_at=early + dt.timedelta(minutes=5),
+        status="delivered",
+    )
+    plain_case(
+        entry, people["citizen"], submitted_at=late, received_at=late, status="not_accepted", closed_at=early
+    )
+    plain_case(entry, people["citizen"], submitted_at=late, received_at=late, is_mock=True)
+    rebuild()
+    expected: dict = {}
+    for row in Contribution.objects.all():
+        for key, counts in metrics.decode(row.figures).items():
+            if key[0] in (w["xh_aid"].pk, w["xh_town"].pk):
+                expected.setdefault(key, Counter()).update(counts)
+    months = [dt.date(2025, m, 1) for m in (8, 9, 10, 11)]
+    wanted = {k: +v for k, v in expected.items() if +v}
+    assert {k[1] for k in wanted} == {SEPT, dt.date(2025, 10, 1)}
+    assert wanted[(w["xh_aid"].pk, SEPT)]["received"] == 4  # 23:30 on 30 September is September
+    october = wanted[(w["xh_aid"].pk, dt.date(2025, 10, 1))]
+    assert october["decided"] == 1 and october["not_accepted"] == 1 and october["complaints_received"] == 1
+    assert leaf_figures([w["xh_aid"].pk, w["xh_town"].pk], months) == wanted
+    superuser = Actor(user_id=0, is_superuser=True)
+    for month in months:
+        assert leaf_figures([w["xh_aid"].pk], [month]) == {k: v for k, v in wanted.items() if k[1] == month}
+        own, kids = selectors.drill_down(superuser, w["xh"], month)
+        assert dict(kids)[w["xh_aid"]].counts == dict(wanted.get((w["xh_aid"].pk, month), {}))
+        assert own.counts == selectors.figures(superuser, w["xh"], month).counts
+        assert own.received >= dict(kids)[w["xh_aid"]].received
+    trend = selectors.series(superuser, w["xh_aid"], 4, end=dt.date(2025, 11, 1))
+    assert [f.counts for _m, f in trend] == [dict(wanted.get((w["xh_aid"].pk, m), {})) for m in months]
