@@ -157,18 +157,15 @@ def _applications_query(ids: list[int], months: list[dt.date]) -> QuerySet:
     approved = Q(status="approved") | (~by_status & Q(work_outcome__in=APPROVING))
     denied = Q(status="denied") | (~by_status & Q(work_outcome__in=DENYING))
     day = _local_date("decided_at")
+    # A case without the clock compares with NULL: neither on time nor overdue (as in ``metrics``).
     aggregates = {
         "decided": _count(decided),
         "approved": _count(decided & approved),
         "denied": _count(decided & denied),
-        "legal_on_time": _count(decided & Q(legal_due__isnull=False, decided_day__lte=F("legal_due"))),
-        "legal_overdue": _count(decided & Q(legal_due__isnull=False, decided_day__gt=F("legal_due"))),
-        "promised_on_time": _count(
-            decided & Q(promised_due__isnull=False, decided_day__lte=F("promised_due"))
-        ),
-        "promised_overdue": _count(
-            decided & Q(promised_due__isnull=False, decided_day__gt=F("promised_due"))
-        ),
+        "legal_on_time": _count(decided & Q(decided_day__lte=F("legal_due"))),
+        "legal_overdue": _count(decided & Q(decided_day__gt=F("legal_due"))),
+        "promised_on_time": _count(decided & Q(decided_day__lte=F("promised_due"))),
+        "promised_overdue": _count(decided & Q(decided_day__gt=F("promised_due"))),
     }
     for i, month in enumerate(months):
         submitted, accepted, closed = (
