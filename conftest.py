@@ -7,6 +7,37 @@ from collections.abc import Iterator
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _keys_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The run's signing key and seal CA, made at the real time before any test moves the clock.
+
+    Development makes both on first use, valid from that moment on. Made by a test that travels
+    ahead (``sifa.testing.clock.travel``: the 通报 tests issue "tomorrow", the probes start next
+    month), the key would be valid only from that day: every signature at the real time after it
+    would be refused (``signing.key_expired``), in this run and — the key being kept in
+    ``SIFA_VAR_DIR`` — in the next ones. So each run has directories of its own, configured as
+    production configures them (``SIFA_SIGNING_KEY_DIR``, ``SIFA_SEAL_KEY_DIR``), and a test that
+    travels back before the run started and signs is refused, as it would be in production.
+    """
+    from django.conf import settings
+
+    from sifa.core.signing import KeyRing, default_keyring
+    from sifa.documents.ca import SealAuthority, default_authority
+
+    signing = tmp_path_factory.mktemp("signing-keys")
+    KeyRing(signing, algorithm=settings.SIGNING_ALGORITHM).rotate()
+    seals = tmp_path_factory.mktemp("seal-keys")
+    SealAuthority(seals, generate=True).ca_certificate()
+    previous = settings.SIGNING_KEY_DIR, settings.SEAL_KEY_DIR
+    settings.SIGNING_KEY_DIR, settings.SEAL_KEY_DIR = str(signing), str(seals)
+    default_keyring.cache_clear()
+    default_authority.cache_clear()
+    yield
+    settings.SIGNING_KEY_DIR, settings.SEAL_KEY_DIR = previous
+    default_keyring.cache_clear()
+    default_authority.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Each test starts with an empty cache: rate limits (registration, login, verification,

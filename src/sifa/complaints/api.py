@@ -14,8 +14,6 @@ address; every 4xx has a stable code and a Chinese message.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -24,11 +22,11 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from sifa.complaints import selectors, services
 from sifa.complaints.models import Kind, SubjectKind
+from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
@@ -42,39 +40,19 @@ ACCOUNT_SUBMIT_RATE = "20/hour"
 TRACKING_RATE = "30/min"
 
 
-class SubmitThrottle(SimpleRateThrottle):
+class SubmitThrottle(throttles.SubmitThrottle):
     """Complaint floods: 5 an hour from one address without an account, 20 per account."""
 
     scope = "complaints_submit"
-
-    def __init__(self) -> None:  # the rate is chosen per request
-        self.rate = ANONYMOUS_SUBMIT_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        user = getattr(request, "user", None)
-        ident = f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-    def allow_request(self, request: Request, view: Any) -> bool:
-        if request.method != "POST":
-            return True
-        signed_in = getattr(request.user, "is_authenticated", False)
-        self.rate = ACCOUNT_SUBMIT_RATE if signed_in else ANONYMOUS_SUBMIT_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+    anonymous_rate = ANONYMOUS_SUBMIT_RATE
+    account_rate = ACCOUNT_SUBMIT_RATE
 
 
-class TrackingThrottle(SimpleRateThrottle):
+class TrackingThrottle(throttles.TrackingCodeThrottle):
     """Reading with a tracking code: per address, so guessing codes stays impractical."""
 
     scope = "complaints_tracking"
     rate = TRACKING_RATE
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if getattr(request.user, "is_authenticated", False):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def _messages(message: str) -> dict[str, str]:

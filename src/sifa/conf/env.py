@@ -240,8 +240,9 @@ declare(
     "",
     "Folder of signing keys for e-licences and exchange messages: `<key_id>.pem` (PKCS#8, mode "
     "0600) + `<key_id>.json` (valid_from, valid_until, status active|retired). Required when "
-    "SIFA_DEBUG is off; development and tests generate an SM2 key into "
-    "SIFA_VAR_DIR/keys/signing/. Manage with `sifa keys list|rotate|export-public`.",
+    "SIFA_DEBUG is off; development generates an SM2 key into SIFA_VAR_DIR/keys/signing/ "
+    "(the test suite makes one per run in a temporary folder). Manage with "
+    "`sifa keys list|rotate|export-public`.",
     group="安全 Security",
 )
 declare(
@@ -323,7 +324,8 @@ declare(
     "",
     "Folder of the platform seal CA and the organisations' seal certificates: `ca.pem`, "
     "`ca.key.pem` (mode 0600; may be kept offline once seals are issued) and "
-    "`seals/<USCC>/<serial>.pem|.key.pem`. Required when SIFA_DEBUG is off; development and "
-    "tests create a CA in SIFA_VAR_DIR/keys/ca/. Print the CA with `sifa documents ca-cert`.",
+    "`seals/<USCC>/<serial>.pem|.key.pem`. Required when SIFA_DEBUG is off; development "
+    "creates a CA in SIFA_VAR_DIR/keys/ca/ (the test suite makes one per run in a temporary "
+    "folder). Print the CA with `sifa documents ca-cert`.",
     group="安全 Security",
 )

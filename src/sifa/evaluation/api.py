@@ -37,6 +37,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses
@@ -51,7 +52,7 @@ ORGANISATION = OpenApiParameter("organisation", OpenApiTypes.INT, description="�
 PERIOD = OpenApiParameter("period", OpenApiTypes.STR, description="统计月份 YYYY-MM，如 2026-12")
 
 
-class RatingThrottle(SimpleRateThrottle):
+class RatingThrottle(throttles.PerClientThrottle):
     """Rating floods: 20 an hour per account (a person rates what they received, once each)."""
 
     scope = "evaluation_rate"
@@ -60,9 +61,7 @@ class RatingThrottle(SimpleRateThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if request.method != "POST":
             return None
-        user = getattr(request, "user", None)
-        ident = f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return super().get_cache_key(request, view)
 
 
 class PublicThrottle(SimpleRateThrottle):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.forms import DeclarativeFieldsMetaclass
 
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.workflow.services import DECISIONS, DELIVERY_METHODS, REVIEW_OUTCOMES
@@ -44,20 +45,29 @@ def decorate(form: forms.Form) -> None:
             widget.attrs.pop("aria-describedby", None)
 
 
-class DecoratedForm(forms.Form):
-    """A form of a record's page (a complaint, a rectification, a notice…) whose inputs carry the
-    house classes and their hint and error ids (``decorate``), bound or not."""
+class _DecoratedFormMetaclass(DeclarativeFieldsMetaclass):
+    """Decorates an unbound form once it is built: after the ``__init__`` of every subclass, so
+    the choices, added fields and widget attributes a subclass sets there are all in place."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        decorate(self)
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        form = super().__call__(*args, **kwargs)
+        if not form.is_bound:
+            decorate(form)
+        return form
+
+
+class DecoratedForm(forms.Form, metaclass=_DecoratedFormMetaclass):
+    """A workbench form whose inputs carry the house classes and their hint and error ids
+    (``decorate``), bound or not: an unbound form once it is built, a bound one each time it is
+    cleaned. A bound form is therefore never validated in ``__init__`` (``decorate`` reads
+    ``errors``): a subclass sets its choices and fields there, and needs no ``decorate`` of its own."""
 
     def full_clean(self) -> None:
         super().full_clean()
         decorate(self)
 
 
-class ActionForm(forms.Form):
+class ActionForm(DecoratedForm):
     """Base: carries the optimistic-concurrency version and, for parallel tasks, the task id."""
 
     row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -66,11 +76,6 @@ class ActionForm(forms.Form):
     def __init__(self, *args: Any, item: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item = item
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
 
     def command_data(self) -> dict[str, Any]:
         """The command body: blank optional fields left out, so the service sees only answers."""
@@ -119,7 +124,6 @@ class AcceptForm(ActionForm):
         if self.item is not None and self.item.kind == "accept_decide":
             self.fields["decision"] = _radio(DECISIONS, "当场决定")
             self.fields["reasons"] = _text("理由（不予时必填）", required=False)
-        decorate(self)
 
 
 class RefuseForm(ActionForm):
@@ -161,7 +165,6 @@ class ReviewForm(ActionForm):
             outcomes = {"return": REVIEW_OUTCOMES["return"]}
         self.fields["outcome"] = _radio(outcomes, "审查意见")
         self.fields["opinion"] = _text("审查意见说明")
-        decorate(self)
 
 
 class DecideForm(ActionForm):

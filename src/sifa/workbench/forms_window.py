@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from sifa.accounts.services.common import PHONE_RE, normalize_phone
-from sifa.workbench.forms import decorate
+from sifa.workbench.forms import DecoratedForm
 
 PERSON, COMPANY = "person", "company"
 KINDS = [(PERSON, "自然人"), (COMPANY, "法人或其他组织")]
@@ -22,16 +22,7 @@ def _messages(label: str, verb: str = "填写") -> dict[str, str]:
     return {"required": f"请{verb}{label}", "invalid_choice": f"请选择有效的{label}"}
 
 
-class WindowForm(forms.Form):
-    """Subclasses call ``decorate(self)`` at the end of ``__init__``, once their choices are set:
-    decorating reads ``errors``, which validates the form there and then."""
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
-
-
-class ItemChoiceForm(WindowForm):
+class ItemChoiceForm(DecoratedForm):
     """Step 1: the item (only items the clerk's windows may receive for are offered)."""
 
     item = forms.ChoiceField(label="办理事项", error_messages=_messages("办理事项", "选择"))
@@ -39,10 +30,9 @@ class ItemChoiceForm(WindowForm):
     def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].choices = [("", "请选择"), *items]
-        decorate(self)
 
 
-class WalkInForm(WindowForm):
+class WalkInForm(DecoratedForm):
     """Step 2: the receiving organisation and the applicant's identity (and phone, when the item's
     form asks for one: it is filled into the form for the clerk to check on the next pages)."""
 
@@ -90,7 +80,6 @@ class WalkInForm(WindowForm):
         else:
             self.fields["phone"].required = True
             self.fields["phone"].error_messages["required"] = "请填写联系电话"
-        decorate(self)
 
     def clean_phone(self) -> str:
         phone = normalize_phone(self.cleaned_data.get("phone", ""))

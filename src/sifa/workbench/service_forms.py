@@ -14,7 +14,7 @@ from django import forms
 from sifa.mediation.models import MediationCase, Mediator
 from sifa.mediation.selectors import roster
 from sifa.mediation.services import preferred_names
-from sifa.workbench.forms import ActionForm, _choose, _radio, _required, _text, decorate
+from sifa.workbench.forms import ActionForm, _choose, _radio, _required, _text
 from sifa.workflow.services import MEDIATION_RESULTS, RULINGS
 
 
@@ -77,7 +77,6 @@ class AssignMediatorsForm(ServiceActionForm):
             required=False,
             help_text="申请人选择的调解员未予指定的，须说明理由（人民调解法第二十三条）",
         )
-        decorate(self)
 
 
 class TermsField(forms.CharField):
@@ -120,7 +119,6 @@ class SessionForm(ServiceActionForm):
         self.fields["summary"] = _text(
             "调解情况", help_text="当事人陈述、调解过程和结果（人民调解法第二十七条）"
         )
-        decorate(self)
 
 
 class ConcludeForm(ServiceActionForm):

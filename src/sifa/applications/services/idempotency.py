@@ -13,15 +13,16 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from sifa.applications.models import IdempotencyRecord
 from sifa.core.crypto import field_cipher, sm3_hex
 from sifa.core.errors import Conflict, ServiceError
 
 MAX_KEY_LENGTH = 200
+M = TypeVar("M", bound=models.Model)
 _SEALED = ("query_code",)
 
 
@@ -50,14 +51,29 @@ def request_digest(payload: Any) -> str:
     return sm3_hex(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode())
 
 
-def _replay(record: IdempotencyRecord, digest: str, aad: str) -> tuple[int, dict[str, Any]]:
-    if record.request_digest != digest:
+def _same_request(stored_digest: str, digest: str) -> None:
+    if stored_digest != digest:
         raise ServiceError(
             "idempotency.key_reused",
             "该幂等键已用于另一个不同内容的请求，请为新的请求使用新的幂等键",
             status=422,
         )
+
+
+def _replay(record: IdempotencyRecord, digest: str, aad: str) -> tuple[int, dict[str, Any]]:
+    _same_request(record.request_digest, digest)
     return record.response_status, _open(record.response_body, aad)
+
+
+def first_request(model: type[M], *, owner: str, key: str, digest: str) -> M | None:
+    """For records that keep their own key (``idempotency_owner``, ``idempotency_key``,
+    ``request_digest``: a complaint, a consultation ticket, a random check, a 模拟办件): the record
+    the first request with this key created, or None; the same key with other content is
+    ``idempotency.key_reused`` (422)."""
+    existing = model.objects.filter(idempotency_owner=owner, idempotency_key=key).first()
+    if existing is not None:
+        _same_request(existing.request_digest, digest)
+    return existing
 
 
 def idempotent(

@@ -29,7 +29,7 @@ from django.utils import timezone
 from sifa.accounts.models import AccountKind, User
 from sifa.applications import query_codes
 from sifa.applications.models import Application
-from sifa.applications.services.idempotency import MAX_KEY_LENGTH, request_digest
+from sifa.applications.services.idempotency import MAX_KEY_LENGTH, first_request, request_digest
 from sifa.applications.services.numbers import next_in_sequence, region_code_of
 from sifa.audit.services import record
 from sifa.complaints.models import (
@@ -256,15 +256,9 @@ def _int(value: Any) -> int:
 
 
 def _replay(owner: str, key: str, digest: str) -> Submitted | None:
-    existing = Complaint.objects.filter(idempotency_owner=owner, idempotency_key=key).first()
+    existing = first_request(Complaint, owner=owner, key=key, digest=digest)
     if existing is None:
         return None
-    if existing.request_digest != digest:
-        raise ServiceError(
-            "idempotency.key_reused",
-            "该幂等键已用于另一个不同内容的请求，请为新的请求使用新的幂等键",
-            status=422,
-        )
     return Submitted(existing, existing.reveal_tracking_code(), replayed=True)
 
 

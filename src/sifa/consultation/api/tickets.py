@@ -30,11 +30,11 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from sifa.consultation import selectors, services
 from sifa.consultation.models import Category, Channel, Satisfaction, TicketStatus
+from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
@@ -55,44 +55,20 @@ ACCOUNT_CREATE_RATE = "120/hour"
 TRACKING_RATE = "30/min"
 
 
-class _PerClient(SimpleRateThrottle):
-    """Keyed by the account when signed in, else by the client address."""
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        user = getattr(request, "user", None)
-        ident = f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class CreateThrottle(_PerClient):
+class CreateThrottle(throttles.SubmitThrottle):
     """Ticket floods: 10 an hour from one address without an account; staff systems and signed-in
     askers have a larger budget of their own (the hotline records many calls)."""
 
     scope = "consultation_create"
-
-    def allow_request(self, request: Request, view: Any) -> bool:
-        if request.method != "POST":
-            return True
-        signed_in = getattr(request.user, "is_authenticated", False)
-        self.rate = ACCOUNT_CREATE_RATE if signed_in else ANONYMOUS_CREATE_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
-
-    def __init__(self) -> None:  # the rate is chosen per request
-        self.rate = ANONYMOUS_CREATE_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+    anonymous_rate = ANONYMOUS_CREATE_RATE
+    account_rate = ACCOUNT_CREATE_RATE
 
 
-class TrackingThrottle(SimpleRateThrottle):
+class TrackingThrottle(throttles.TrackingCodeThrottle):
     """Reading or rating with a tracking code: per address, so guessing codes stays impractical."""
 
     scope = "consultation_tracking"
     rate = TRACKING_RATE
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if getattr(request.user, "is_authenticated", False):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def _messages(message: str) -> dict[str, str]:

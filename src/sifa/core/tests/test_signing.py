@@ -348,6 +348,7 @@ def fresh_default_keyring():
 
 def test_development_generates_an_sm2_key_on_first_use(settings, tmp_path, fresh_default_keyring) -> None:
     settings.VAR_DIR = tmp_path
+    settings.SIGNING_KEY_DIR = ""  # the test run configures a directory of its own (conftest.py)
     key_id, signature = fresh_default_keyring().sign(DATA)
     key_dir = tmp_path / "keys" / "signing"
     assert key_id.startswith("sm2-")

@@ -81,6 +81,7 @@ def test_production_never_invents_a_ca(tmp_path, settings):
     assert (excinfo.value.code, excinfo.value.status) == ("documents.seal_not_configured", 503)
     settings.DEBUG = False
     settings.TESTING = False
+    settings.SEAL_KEY_DIR = ""
     with pytest.raises(ServiceError) as excinfo:
         _default_directory()
     assert excinfo.value.code == "documents.seal_not_configured"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from sifa.accounts.models import User
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.services.idempotency import MAX_KEY_LENGTH, request_digest
+from sifa.applications.services.idempotency import MAX_KEY_LENGTH, first_request, request_digest
 from sifa.core.errors import Conflict, ServiceError
 from sifa.inspections.checklist import CASE_CHECKLIST
 from sifa.inspections.models import CheckStatus, RandomCheck, Result, SampledCase, Severity
@@ -109,15 +109,9 @@ def _inspectors(actor_user: Any, target: Organisation, raw: Any) -> list[User]:
 
 
 def _replay(owner: str, key: str, digest: str) -> Drawn | None:
-    existing = RandomCheck.objects.filter(idempotency_owner=owner, idempotency_key=key).first()
+    existing = first_request(RandomCheck, owner=owner, key=key, digest=digest)
     if existing is None:
         return None
-    if existing.request_digest != digest:
-        raise ServiceError(
-            "idempotency.key_reused",
-            "该幂等键已用于另一个不同内容的请求，请为新的请求使用新的幂等键",
-            status=422,
-        )
     return Drawn(existing, replayed=True)
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from sifa.accounts.models import NaturalPerson
 from sifa.accounts.services.registration import id_number_index, register_person
 from sifa.applications import services as applications
-from sifa.applications.services.idempotency import MAX_KEY_LENGTH, request_digest
+from sifa.applications.services.idempotency import MAX_KEY_LENGTH, first_request, request_digest
 from sifa.catalogue.models import EntryStatus, ImplementationEntry
 from sifa.core.errors import Conflict, ServiceError
 from sifa.core.identifiers import IdentifierError, parse_id_number
@@ -111,15 +111,9 @@ def _entry(organisation_id: Any, item_code: str) -> ImplementationEntry:
 
 
 def _replay(owner: str, key: str, digest: str) -> Filed | None:
-    existing = MockApplication.objects.filter(idempotency_owner=owner, idempotency_key=key).first()
+    existing = first_request(MockApplication, owner=owner, key=key, digest=digest)
     if existing is None:
         return None
-    if existing.request_digest != digest:
-        raise ServiceError(
-            "idempotency.key_reused",
-            "该幂等键已用于另一个不同内容的请求，请为新的请求使用新的幂等键",
-            status=422,
-        )
     return Filed(existing, replayed=True)
 
 

@@ -23,7 +23,7 @@ from sifa.deadlines.selectors import year_calendar
 from sifa.deadlines.services import publish_notice, save_notice_draft
 from sifa.organisations.scope import scoped
 from sifa.workbench.access import manages_calendar, staff_required
-from sifa.workbench.forms import decorate
+from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.views.common import error_summary, page, paginate
 
 WEEKDAYS = "一二三四五六日"
@@ -37,7 +37,7 @@ def _manager_only(request: HttpRequest) -> None:
         raise Http404("未找到该页面")
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(DecoratedForm):
     """The notice as it reads. The form parses and checks everything at once (``notices.validate``);
     the service checks again when it saves."""
 
@@ -79,14 +79,6 @@ class NoticeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="通知中“上班”的周六、周日，每行一天，可写节日名称。例如：" + EXAMPLE_MAKEUP,
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

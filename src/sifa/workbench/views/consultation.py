@@ -43,7 +43,7 @@ from sifa.evaluation.models import SubjectKind
 from sifa.organisations.models import Organisation, Region, RegionLevel, Role
 from sifa.organisations.scope import Actor, subtree_q
 from sifa.workbench.access import staff_required
-from sifa.workbench.forms import decorate
+from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.views.common import error_summary, page, paginate
 
 RECORDERS = (Role.CONSULTANT, Role.WINDOW_CLERK)
@@ -133,7 +133,7 @@ def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime(LOCAL_FORMAT)
 
 
-class DeskForm(forms.Form):
+class DeskForm(DecoratedForm):
     """The call (or visit) as the operator records it. Field names are ``create_ticket``'s."""
 
     channel = forms.ChoiceField(
@@ -209,11 +209,6 @@ class DeskForm(forms.Form):
                 del self.fields[name]
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["name"].widget.attrs["autocomplete"] = "off"
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -222,7 +217,7 @@ class DeskForm(forms.Form):
         return data
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(DecoratedForm):
     answer = forms.CharField(
         label="答复内容",
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -237,14 +232,9 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix="answer", **kwargs)
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
 
 
-class TransferForm(forms.Form):
+class TransferForm(DecoratedForm):
     organisation = forms.ChoiceField(
         label="转办至", error_messages={"required": "请选择转办的机构", "invalid_choice": "请选择转办的机构"}
     )
@@ -258,14 +248,9 @@ class TransferForm(forms.Form):
     def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
         super().__init__(*args, prefix="transfer", **kwargs)
         self.fields["organisation"].choices = transfer_choices(ticket)
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
 
 
-class RatingForm(forms.Form):
+class RatingForm(DecoratedForm):
     satisfaction = forms.ChoiceField(
         label="来电（来访）人的评价",
         choices=Satisfaction.choices,
@@ -283,11 +268,6 @@ class RatingForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix="rating", **kwargs)
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
 
 
 class QueueFilter(forms.Form):

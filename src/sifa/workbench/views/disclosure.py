@@ -26,7 +26,7 @@ from sifa.disclosure import markup, rules, selectors, services
 from sifa.disclosure.models import CHECKLIST, Category, Decision, Notice, NoticeReview
 from sifa.organisations.scope import Actor
 from sifa.workbench.access import can_use_disclosure, staff_required
-from sifa.workbench.forms import DecoratedForm, decorate
+from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.views.common import action_forms, error_summary, page, paginate, posted_action
 
 
@@ -63,9 +63,6 @@ class NoticeForm(DecoratedForm):
             self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
             if len(organisations) == 1:
                 self.fields["organisation"].initial = organisations[0].pk
-        # ``decorate`` in the base __init__ read ``errors`` before the choices were set: clean again.
-        self._errors = None
-        decorate(self)
 
 
 class SubmitForm(DecoratedForm):

@@ -21,13 +21,13 @@ from sifa.consultation.selectors import faq as selectors
 from sifa.core.errors import ServiceError
 from sifa.organisations.models import Organisation
 from sifa.workbench.access import staff_required
-from sifa.workbench.forms import decorate
+from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.views.common import error_summary, page, paginate
 
 NATIONAL = "national"
 
 
-class FaqForm(forms.Form):
+class FaqForm(DecoratedForm):
     organisation = forms.ChoiceField(
         label="维护机构",
         help_text="全国常见问题由司法部或省级司法行政机关的法律咨询人员维护",
@@ -74,7 +74,6 @@ class FaqForm(forms.Form):
         self.fields["organisation"].choices = choices
         if editing:
             del self.fields["organisation"]  # an entry stays with the organisation that keeps it
-        decorate(self)
 
 
 def _choices(request: HttpRequest) -> list[tuple[str, str]]:

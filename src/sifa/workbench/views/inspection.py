@@ -32,7 +32,7 @@ from sifa.inspections.models import Result, Severity
 from sifa.organisations.models import Organisation, OrganisationLevel, Role
 from sifa.organisations.scope import Actor, subtree_q
 from sifa.workbench.access import staff_required
-from sifa.workbench.forms import decorate
+from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.views.common import error_summary, page, paginate
 
 RESULT_ROLES = (Role.SUPERVISOR, Role.DECISION_MAKER)
@@ -52,16 +52,6 @@ def _inspector(request: HttpRequest) -> None:
         raise Http404("未找到该页面")
 
 
-class _Form(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
-
-
 def organisations_for(actor: Actor) -> list[tuple[int, str]]:
     """The organisations an inspector may check down to the county, the higher levels first (at
     most 500; a check of a county covers its 司法所, and the API takes any organisation)."""
@@ -77,7 +67,7 @@ def organisations_for(actor: Actor) -> list[tuple[int, str]]:
     return list(rows)
 
 
-class DrawForm(_Form):
+class DrawForm(DecoratedForm):
     organisation = forms.TypedChoiceField(
         label="被抽查机构",
         coerce=int,
@@ -116,10 +106,8 @@ class DrawForm(_Form):
     )
 
     def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
-        # The choices before ``decorate``: it reads ``errors``, which validates a bound form.
-        forms.Form.__init__(self, *args, **kwargs)
+        super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = [("", "请选择"), *choices]
-        decorate(self)
 
 
 def _scores_fields(form: forms.Form, checklist: tuple) -> None:
@@ -139,7 +127,7 @@ def _scores_fields(form: forms.Form, checklist: tuple) -> None:
         )
 
 
-class FindingForm(_Form):
+class FindingForm(DecoratedForm):
     """The case checklist's score fields are added before the form is first validated."""
 
     result = forms.ChoiceField(
@@ -164,12 +152,11 @@ class FindingForm(_Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        forms.Form.__init__(self, *args, **kwargs)
+        super().__init__(*args, **kwargs)
         _scores_fields(self, CASE_CHECKLIST)
-        decorate(self)
 
 
-class ScoreForm(_Form):
+class ScoreForm(DecoratedForm):
     findings = forms.CharField(
         label="督查发现",
         max_length=3000,
@@ -180,9 +167,8 @@ class ScoreForm(_Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        forms.Form.__init__(self, *args, **kwargs)
+        super().__init__(*args, **kwargs)
         _scores_fields(self, MOCK_CHECKLIST)
-        decorate(self)
 
 
 def _scores(data: dict[str, Any], checklist: tuple) -> dict[str, int]:

@@ -38,7 +38,7 @@ from sifa.inspections import services
 from sifa.web import jsonschema_forms as jf
 from sifa.web.journey import bound_fields
 from sifa.workbench.access import staff_required
-from sifa.workbench.forms import decorate
+from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.views.common import page
 from sifa.workbench.views.inspection import _inspector, organisations_for
 
@@ -49,7 +49,7 @@ account fills them on the portal)."""
 KEY_RE = r"^[0-9A-Za-z_-]{16,64}$"
 
 
-class TestIdentityForm(forms.Form):
+class TestIdentityForm(DecoratedForm):
     """The test identity: a fictitious person (the command refuses a real person's number)."""
 
     name = forms.CharField(
@@ -75,14 +75,6 @@ class TestIdentityForm(forms.Form):
     key = forms.RegexField(regex=KEY_RE, widget=forms.HiddenInput, required=False)
 
     prefix = "applicant"  # the item's own form may have fields called name, id_number, phone
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
 
     def clean_id_number(self) -> str:
         return self.cleaned_data["id_number"].strip().upper()

@@ -33,7 +33,7 @@ from sifa.licences.staff_api import (
 )
 from sifa.organisations.models import Role
 from sifa.workbench.access import staff_required
-from sifa.workbench.forms import decorate
+from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.views.common import error_summary, field_anchor, page, paginate
 
 NAV = "licences"
@@ -61,7 +61,7 @@ def _licence(request: HttpRequest, identifier: str) -> Licence:
         raise Http404("未找到该电子证照") from None
 
 
-class FilterForm(forms.Form):
+class FilterForm(DecoratedForm):
     """The list's filters; ``filter_licences`` is the judge, this only draws the inputs."""
 
     status = forms.ChoiceField(label="状态", required=False)
@@ -78,10 +78,9 @@ class FilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "全部"), *STATUS_FILTERS.items()]
         self.fields["type"].choices = [("", "全部"), *LicenceType.objects.values_list("key", "name")]
-        decorate(self)
 
 
-class LicenceActionForm(forms.Form):
+class LicenceActionForm(DecoratedForm):
     """One action's answers; the fields are those the action takes (``staff_api.ACTION_FIELDS``)."""
 
     reason = forms.CharField(
@@ -126,11 +125,6 @@ class LicenceActionForm(forms.Form):
             wanted.add("practice_organisation")  # the particular a person's licence records (律师法 §10)
         for name in [n for n in self.fields if n not in wanted]:
             del self.fields[name]
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
 
     def command_data(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}

@@ -21,11 +21,11 @@ from sifa.mediation.selectors import committees
 from sifa.organisations.models import Organisation, OrganisationKind
 from sifa.organisations.scope import subtree_q
 from sifa.workbench.access import staff_required
-from sifa.workbench.forms import decorate
+from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.views.common import error_summary, page, paginate
 
 
-class CommitteeForm(forms.Form):
+class CommitteeForm(DecoratedForm):
     name = forms.CharField(
         label="人民调解委员会名称", max_length=100, error_messages={"required": "请填写名称"}
     )
@@ -37,10 +37,9 @@ class CommitteeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, prefix="committee", **kwargs)
-        decorate(self)
 
 
-class MediatorForm(forms.Form):
+class MediatorForm(DecoratedForm):
     committee = forms.ChoiceField(
         label="所属人民调解委员会", error_messages={"required": "请选择人民调解委员会"}
     )
@@ -57,7 +56,6 @@ class MediatorForm(forms.Form):
             for c in MediationCommittee.objects.filter(organisation=office, is_active=True)
         ]
         self.fields["committee"].error_messages["invalid_choice"] = "请选择本所名册中的人民调解委员会"
-        decorate(self)
 
 
 def _offices(request: HttpRequest):

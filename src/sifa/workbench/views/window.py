@@ -42,7 +42,7 @@ from sifa.evaluation.models import EntrySource
 from sifa.evaluation.models import Level as RatingLevel
 from sifa.web.journey import Journey, Routes, checklist, flow
 from sifa.workbench.access import staff_required
-from sifa.workbench.forms import decorate
+from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.forms_window import COMPANY, ItemChoiceForm, WalkInForm
 from sifa.workbench.views.common import error_summary, page, paginate
 
@@ -328,7 +328,7 @@ def rating_view(request: HttpRequest) -> HttpResponse:
 # --- 离线补录: ratings collected on paper cards or an offline 评价器, entered afterwards ----------
 
 
-class CardForm(forms.Form):
+class CardForm(DecoratedForm):
     """One card: what the clerk copies from it. ``enter_card`` judges the bounds and the scope."""
 
     organisation = forms.ChoiceField(label="评价的窗口所属机构", error_messages={"required": "请选择机构"})
@@ -373,11 +373,6 @@ class CardForm(forms.Form):
             self.fields["organisation"].widget = forms.HiddenInput()
             self.fields["organisation"].initial = organisations[0][0]
             self.fields["organisation"].required = False  # the clerk's one window
-        decorate(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        decorate(self)
 
 
 def _clerk_windows(request: HttpRequest) -> list[tuple[str, str]]:
