@@ -107,7 +107,7 @@ def test_withdrawing_a_wrong_report_with_the_keyboard_and_the_city_reads_both(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.locator(f'[data-withdrawn="{first}"]').inner_text().startswith(f"{first}（已撤销）")
-    assert page.get_by_text("尚未印发").is_visible()
+    assert page.locator("#report-status").inner_text().startswith("尚未印发")
     with page.expect_navigation():
         page.get_by_role("button", name="绩效通报").filter(has_text="印发").click()
     corrected = page.locator("#report-status strong").inner_text()
