@@ -3,7 +3,7 @@
 * ``GET indicators/report/{organisation}/{period}.pdf`` — the 通报 of the organisation (its id)
   for the month ``YYYY-MM``, as an attachment: once issued, the issued, numbered and sealed file
   (the same bytes every time; its number, UTF-8 percent-encoded, in the
-  ``X-Sifa-Document-Number`` header); before, a
+  ``X-Sifa-Document-Number`` header; the read audited ``documents.read``); before, a
   draft marked 草稿，未印发 (``sifa.indicators.report``), never numbered nor sealed. Supervisors and
   decision makers of the organisation or of one above it (``viewers``); any other organisation,
   or any other caller, is 404 ``indicators.not_found``; a malformed period is 400
@@ -38,6 +38,7 @@ from sifa.core.api.schema import LOGIN_ERRORS, error_responses, file_response, p
 from sifa.core.errors import NotFound
 from sifa.documents.models import Document
 from sifa.documents.selectors import read_pdf
+from sifa.documents.services import record_read
 from sifa.indicators import services
 from sifa.indicators.dashboard import Month, parse_period
 from sifa.indicators.report import render_draft
@@ -115,6 +116,7 @@ class ReportPdf(APIView):
         actor = actor_for(request.user)
         issued = services.issued_report(actor, org, month)
         if issued is not None:
+            record_read(issued, reader=request.user)  # as every read of a 通报 (documents API)
             response = HttpResponse(read_pdf(issued), content_type="application/pdf")
             response["X-Sifa-Document-Number"] = quote(issued.number)  # UTF-8, percent-encoded
             name = f"indicators-report-{org.pk}-{month.key}.pdf"

@@ -250,6 +250,9 @@ def test_a_card_entered_after_the_report_counts_in_its_month_and_the_report_stay
     assert read_pdf(report) == frozen and report.withdrawn_at is None
     served = city.get(f"/api/v1/indicators/report/{w['hz'].pk}/{period}.pdf")
     assert served.content == frozen
+    assert AuditEvent.objects.filter(
+        action="documents.read", object_id=str(report.public_id), actor=staff["city"]
+    ).exists()
     # the public statistics of that month say so too (counts and dates only)
     client.logout()
     public = client.get(f"/disclosure/{w['hz'].pk}/", {"period": period}).content.decode()
