@@ -122,3 +122,8 @@ def test_withdrawing_a_wrong_report_with_the_keyboard_and_the_city_reads_both(
     assert "已撤销" in circulated.locator(f'[data-circulated="{first}"]').inner_text()
     assert "已撤销" not in circulated.locator(f'[data-circulated="{corrected}"]').inner_text()
     check_page(page, "workbench-indicators-circulated", shots=False)
+    # every member of staff below finds them on the worklist too
+    page.goto(f"{base}/workbench/")
+    listed = page.get_by_role("region", name="上级通报")
+    assert listed.locator(f'[data-circulated="{first}"]').inner_text().count("已撤销") == 1
+    check_page(page, "workbench-worklist-circulated", shots=False)

@@ -53,6 +53,19 @@ def documents_for(user: Any) -> QuerySet[Document]:
     return visible(Document.objects.select_related("organisation"), actor_for(user))
 
 
+def circulated_from_above(actor: Actor, limit: int = 5) -> list[Document]:
+    """The latest 通报 issued by the organisations above the actor's own (上级通报 on the worklist,
+    for every member of staff), newest first; withdrawn ones included (marked)."""
+    if not actor.is_staff_actor:
+        return []
+    own = set(actor.paths_for())
+    above = [p for p in ancestors_or_self(tuple(own)) if p not in own]
+    if not above:
+        return []
+    rows = Document.objects.filter(kind__in=CIRCULATED_KINDS, scope_path__in=above)
+    return list(rows.select_related("organisation").order_by("-created_at", "-id")[:limit])
+
+
 def circulated_to(actor: Actor, organisation: Any, limit: int = 12) -> list[Document]:
     """The 上级通报 of ``organisation``: the 通报 issued by the organisations above it (not by itself),
     newest first, withdrawn ones included (marked), as far as ``actor`` may read them."""

@@ -83,9 +83,13 @@ def test_the_organisations_below_read_the_provinces_report(login, client, staff,
     page = login(staff["county"]).get(URL, {"period": "2025-08"}).content.decode()
     assert "上级通报" in page and f'data-circulated="{document.number}"' in page
     assert f"/api/v1/documents/{document.public_id}/pdf/" in page
+    # every member of staff below finds it on the worklist too, whatever their role
+    worklist = login(staff["county_clerk"]).get("/workbench/").content.decode()
+    assert "上级通报" in worklist and f'data-circulated="{document.number}"' in worklist
     # the province's own dashboard does not list its own 通报 as one from above
     own = login(staff["province"]).get(URL, {"period": "2025-08"}).content.decode()
     assert f'data-circulated="{document.number}"' not in own
+    assert document.number not in login(staff["province"]).get("/workbench/").content.decode()
 
     # nobody outside the issuer's subtree: another province, a citizen, forged ids
     other = tree("js", on={"ministry": w["ministry"]})
