@@ -297,6 +297,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
         "supervisor",
         "/api/v1/indicators/report/{organisation}/2026-01/commands/issue/",
     ),
+    ("post", "/api/v1/indicators/report/{organisation}/{period}/commands/withdraw/"): (
+        "supervisor",
+        "/api/v1/indicators/report/{organisation}/2026-01/commands/withdraw/",
+    ),
     ("post", "/api/v1/staff/licences/{identifier}/{action}/"): (
         "admin",
         "/api/v1/staff/licences/{licence}/revoke/",

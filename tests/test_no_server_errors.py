@@ -122,6 +122,7 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/track/<str:number>/": {"number": "pending"},
     "/api/v1/cases/<str:number>/": {"number": "pending"},
     "/api/v1/cases/<str:number>/commands/<str:command>/": {"number": "pending", "command": "command"},
+    "/api/v1/documents/<str:public_id>/": {"public_id": "document"},
     "/api/v1/documents/<str:public_id>/pdf/": {"public_id": "document"},
     # API: the monthly 绩效通报 (a literal period: a month that is over)
     "/api/v1/indicators/report/<str:organisation>/<str:period>.pdf": {
@@ -129,6 +130,10 @@ FILL: dict[str, dict[str, str]] = {
         "period": "2026-01",
     },
     "/api/v1/indicators/report/<str:organisation>/<str:period>/commands/issue/": {
+        "organisation": "organisation",
+        "period": "2026-01",
+    },
+    "/api/v1/indicators/report/<str:organisation>/<str:period>/commands/withdraw/": {
         "organisation": "organisation",
         "period": "2026-01",
     },
@@ -303,6 +308,8 @@ NOT_A_PAGE: dict[str, str] = {
     "/workbench/calendar/notices/<str:notice_id>/publish/": "POST only (publishes)",
     "/workbench/indicators/issue/": "POST only (印发 the month's 绩效通报)",
     "/api/v1/indicators/report/<str:organisation>/<str:period>/commands/issue/": "POST only (印发 the 通报)",
+    "/api/v1/indicators/report/<str:organisation>/<str:period>/commands/withdraw/": "POST only (撤销 the 通报)",
+    "/workbench/indicators/withdraw/": "POST only (撤销 the month's 绩效通报)",
     "/applications/<str:ref>/": "a redirect by design: old notification links to 我的空间",
     "/api/v1/me/messages/<str:public_id>/read/": "POST only",
     "/api/v1/me/licences/<str:identifier>/authorisations/<str:authorisation_id>/revoke/": "POST only",

@@ -54,16 +54,24 @@ def test_an_anonymous_complaint_followed_by_its_tracking_code(world, live_server
     # page load, the focus stays on the list just chosen.
     page.get_by_label("事实和诉求").fill(TEXT)
     page.evaluate("window.__same_page = true")
-    for label, place, following in (
-        ("省（区、市）", "浙江省", "市（州）"),
-        ("市（州）", "杭州市", "县（市、区）"),
-        ("县（市、区）", "西湖区", "机构"),
+    # the polite live region is in the page before it changes (a region inserted with its text is
+    # not read out): the same element throughout, only its text replaced
+    status = page.get_by_role("status").filter(has_text="请先选择省（区、市）")
+    assert status.get_attribute("aria-live") == "polite"
+    page.evaluate("window.__status = document.getElementById('f-places-status')")
+    for label, place, following, heard in (
+        ("省（区、市）", "浙江省", "市（州）", "已列出 浙江省 的"),
+        ("市（州）", "杭州市", "县（市、区）", "已列出 杭州市 的"),
+        ("县（市、区）", "西湖区", "机构", "已列出 西湖区 的"),
     ):
         page.get_by_label(label).focus()  # as a keyboard user is, on the list they change
         page.get_by_label(label).select_option(label=place)
         page.get_by_label(following, exact=True).wait_for()
         settled(page)
         assert page.evaluate("document.activeElement.id") == f"f-{PLACE_IDS[label]}"
+        said = page.locator("#f-places-status").inner_text()
+        assert said.startswith(heard) and "个机构" in said, said
+        assert page.evaluate("window.__status === document.getElementById('f-places-status')")
     assert page.evaluate("window.__same_page") is True  # never reloaded
     assert page.get_by_label("事实和诉求").input_value() == TEXT
     # a higher level chosen again empties the levels below it

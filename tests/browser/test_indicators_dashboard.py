@@ -82,3 +82,48 @@ def test_issuing_the_monthly_report_without_javascript(nojs_page, check_page, li
     assert status.startswith("已印发：") and "通〔" in status
     assert page.get_by_role("button", name="绩效通报").filter(has_text="印发").count() == 0
     check_page(page, "workbench-indicators-issued", audit=False, shots=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_withdrawing_a_wrong_report_with_the_keyboard_and_the_city_reads_both(
+    nojs_page, browser_page, check_page, live_server
+):
+    """撤销 is a plain POST form too: without JavaScript, with the keyboard only, the province's
+    decision maker withdraws the issued 通报 with a reason and issues the corrected one (the next
+    number). The city's supervisor then finds both under 上级通报, the first marked 已撤销 (axe)."""
+    orgs = _world()
+    province = W.staff("ind-withdrawer", (orgs["zj"], Role.DECISION_MAKER))
+    base, page = live_server.url, nojs_page
+    log_in(page, base, province, "/workbench/indicators/")
+    page.wait_for_url(f"{base}/workbench/indicators/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="绩效通报").filter(has_text="印发").click()
+    first = page.locator("#report-status strong").inner_text()
+    assert first.endswith("1号")
+    page.get_by_label("撤销理由").focus()
+    page.keyboard.type("收件数统计口径有误，予以撤销并重新印发。")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == f"撤销{first}"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(f'[data-withdrawn="{first}"]').inner_text().startswith(f"{first}（已撤销）")
+    assert page.locator("#report-status").inner_text().startswith("尚未印发")
+    with page.expect_navigation():
+        page.get_by_role("button", name="绩效通报").filter(has_text="印发").click()
+    corrected = page.locator("#report-status strong").inner_text()
+    assert corrected.endswith("2号") and corrected != first
+    check_page(page, "workbench-indicators-withdrawn", audit=False, shots=False)
+
+    city = W.staff("ind-city-reader", (orgs["hz"], Role.SUPERVISOR))
+    page = browser_page
+    log_in(page, base, city, "/workbench/indicators/")
+    page.wait_for_url(f"{base}/workbench/indicators/")
+    circulated = page.get_by_role("region", name="上级通报")
+    assert "已撤销" in circulated.locator(f'[data-circulated="{first}"]').inner_text()
+    assert "已撤销" not in circulated.locator(f'[data-circulated="{corrected}"]').inner_text()
+    check_page(page, "workbench-indicators-circulated", shots=False)
+    # every member of staff below finds them on the worklist too
+    page.goto(f"{base}/workbench/")
+    listed = page.get_by_role("region", name="上级通报")
+    assert listed.locator(f'[data-circulated="{first}"]').inner_text().count("已撤销") == 1
+    check_page(page, "workbench-worklist-circulated", shots=False)

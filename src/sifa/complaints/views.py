@@ -11,7 +11,8 @@ posts). The pages only call :mod:`sifa.complaints.services` and :mod:`sifa.compl
   submit files one complaint;
 * ``/complaints/new/places/?province=&city=&county=&organisation=`` — the place chooser alone
   (``complaints/_places.html``), for htmx: with JavaScript, choosing a level fills the next list in
-  place; the 选择所在地 button stays for browsers without it. Reads only;
+  place, and the polite live region under it says what is now listed (sent out of band, so the
+  focus never moves); the 选择所在地 button stays for browsers without it. Reads only;
 * ``/complaints/new/done/`` — number, handling organisation, due date and, when no account is
   behind it, the tracking code (查询码) — once: kept in the session for this one view;
 * ``/complaints/track/`` — progress and outcome by number and tracking code (a POST, so the code
@@ -139,7 +140,7 @@ def places(request: HttpRequest) -> HttpResponse:
     organisation = request.GET.get("organisation", "")[:20]
     return _render(
         request,
-        "complaints/_places.html",
+        "complaints/_places_fragment.html",
         {"places": chooser, "data": {"organisation": organisation}, "errors": {}},
     )
 

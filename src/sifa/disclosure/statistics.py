@@ -7,6 +7,9 @@ limits, average working days, 即办件, 网办率, 材料免提交率, 补正�
 figures of ``sifa.evaluation``'s public statistics (counts by level, satisfaction rate,
 rectification rate). One dict, shown by one include (``disclosure/_statistics.html``) and written
 by the same open-data rows (:func:`flat`), so the pages, the feed and the open data cannot disagree.
+When ratings of the month were entered afterwards (离线补录) once the organisation's 通报 of that
+month was issued, ``entered_after_report`` says how many and when (the figures count them; the
+通报 is not changed — ``sifa.indicators.selectors.entered_after_report``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from sifa.disclosure import periods
 from sifa.evaluation.selectors import public_statistics
-from sifa.indicators.selectors import RATES, public_figures, published
+from sifa.indicators.selectors import RATES, entered_after_report, public_figures, published
 from sifa.organisations.models import Organisation
 
 
@@ -91,6 +94,7 @@ def statistics_for(organisation: Organisation | None, month: dt.date) -> dict[st
         "end": periods.last_day(month),
         "performance": performance_for(organisation, month),
         "ratings": ratings,
+        "entered_after_report": entered_after_report(organisation, period),
     }
 
 

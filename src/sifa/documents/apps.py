@@ -13,4 +13,11 @@ class DocumentsConfig(AppConfig):
 
         # Staff see documents issued in their jurisdiction; a citizen or company only their own.
         register(Document, path="scope_path", owners=("recipient",))
-        register_labels({"documents.issue": "出具文书", "documents.seal.rotate": "签发新印章证书"})
+        register_labels(
+            {
+                "documents.issue": "出具文书",
+                "documents.seal.rotate": "签发新印章证书",
+                "documents.withdraw": "撤销文书",
+                "documents.read": "查阅通报",
+            }
+        )

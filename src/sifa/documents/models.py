@@ -30,8 +30,16 @@ class DocumentKind(models.TextChoices):
 
 
 ONCE_PER_SUBJECT = (DocumentKind.PERFORMANCE_REPORT,)
-"""Kinds an organisation issues at most once per related object (one 通报 per month): the database
-refuses a second one (``document_once_per_subject``), so two concurrent issuers cannot both win."""
+"""Kinds an organisation issues at most once per related object (one *current* 通报 per month): the
+database refuses a second one not withdrawn (``document_once_per_subject``), so two concurrent
+issuers cannot both win; once the first is withdrawn (已撤销) a corrected one may be issued."""
+
+CIRCULATED_KINDS = (DocumentKind.PERFORMANCE_REPORT,)
+"""Kinds addressed to the organisations below the issuer (a 通报 通报-s its subtree): staff of any
+organisation in the issuer's subtree read them, not only the issuer's own (``selectors``)."""
+
+WITHDRAWABLE_KINDS = (DocumentKind.PERFORMANCE_REPORT,)
+"""Kinds that may be withdrawn (撤销) when wrong: marked 已撤销 with reason, who and when, never deleted."""
 
 
 class DocumentNumberSequence(models.Model):
@@ -101,6 +109,21 @@ class Document(models.Model):
     seal_certificate_serial = models.CharField("印章证书序列号", max_length=40, help_text="hex")
     scope_path = PathField("管辖路径", db_index=True)
     created_at = models.DateTimeField("出具时间", default=timezone.now, db_index=True)
+    withdrawn_at = models.DateTimeField(
+        "撤销时间",
+        null=True,
+        blank=True,
+        help_text="set when a wrong 通报 is withdrawn (已撤销); never deleted",
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawal_reason = models.TextField("撤销理由", blank=True)
 
     class Meta:
         verbose_name = "文书"
@@ -113,7 +136,7 @@ class Document(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["organisation", "kind", "related_type", "related_id"],
-                condition=models.Q(kind__in=ONCE_PER_SUBJECT),
+                condition=models.Q(kind__in=ONCE_PER_SUBJECT, withdrawn_at__isnull=True),
                 name="document_once_per_subject",
             ),
         ]
@@ -121,3 +144,11 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.number}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def status_label(self) -> str:
+        return "已撤销" if self.withdrawn_at is not None else "有效"

@@ -3,7 +3,7 @@
 * ``GET indicators/report/{organisation}/{period}.pdf`` — the 通报 of the organisation (its id)
   for the month ``YYYY-MM``, as an attachment: once issued, the issued, numbered and sealed file
   (the same bytes every time; its number, UTF-8 percent-encoded, in the
-  ``X-Sifa-Document-Number`` header); before, a
+  ``X-Sifa-Document-Number`` header; the read audited ``documents.read``); before, a
   draft marked 草稿，未印发 (``sifa.indicators.report``), never numbered nor sealed. Supervisors and
   decision makers of the organisation or of one above it (``viewers``); any other organisation,
   or any other caller, is 404 ``indicators.not_found``; a malformed period is 400
@@ -13,6 +13,10 @@
   issued already (idempotent: nothing is written again); 403 ``indicators.not_issuer`` for a
   viewer who does not act for the organisation itself; 409 ``indicators.month_not_over`` while
   the month runs.
+* ``POST indicators/report/{organisation}/{period}/commands/withdraw/`` (``{reason}``) — 撤销 the
+  month's wrong 通报 (``services.withdraw_report``): 200 with the withdrawn document (kept, marked
+  已撤销); the PDF URL then serves the draft again until a corrected 通报 is issued (next number).
+  Same 403 / 404 as issuing; 409 ``indicators.not_issued`` when there is nothing to withdraw.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.core.api.bodies import accepts
+from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
 from sifa.core.errors import NotFound
 from sifa.documents.models import Document
 from sifa.documents.selectors import read_pdf
+from sifa.documents.services import record_read
 from sifa.indicators import services
 from sifa.indicators.dashboard import Month, parse_period
 from sifa.indicators.report import render_draft
@@ -111,6 +116,7 @@ class ReportPdf(APIView):
         actor = actor_for(request.user)
         issued = services.issued_report(actor, org, month)
         if issued is not None:
+            record_read(issued, reader=request.user)  # as every read of a 通报 (documents API)
             response = HttpResponse(read_pdf(issued), content_type="application/pdf")
             response["X-Sifa-Document-Number"] = quote(issued.number)  # UTF-8, percent-encoded
             name = f"indicators-report-{org.pk}-{month.key}.pdf"
@@ -162,6 +168,59 @@ class IssueReport(APIView):
         )
 
 
+class WithdrawIn(StrictSerializer):
+    reason = serializers.CharField(
+        help_text="撤销理由（5至500字），如 收件数统计有误，予以撤销并重新印发", max_length=500
+    )
+
+
+class WithdrawnReportOut(serializers.Serializer):
+    number = serializers.CharField(help_text="被撤销通报的文号")
+    document = serializers.UUIDField(
+        source="public_id", help_text="文书公开标识（GET /api/v1/documents/{public_id}/）"
+    )
+    status = serializers.CharField(default="withdrawn")
+    withdrawn_at = serializers.DateTimeField()
+    withdrawal_reason = serializers.CharField()
+
+
+class WithdrawReport(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="indicators_report_withdraw",
+        summary="撤销月度绩效通报",
+        description=(
+            "由本机构的监督人员或审批决定人员撤销有误的绩效通报：文书不删除，标注“已撤销”并记录理由、撤销人和时间"
+            "（记入审计日志）；撤销后可重新印发更正后的通报，使用下一个文号。"
+        ),
+        parameters=PARAMETERS,
+        request=WithdrawIn,
+        responses={
+            200: WithdrawnReportOut,
+            **error_responses(
+                *LOGIN_ERRORS,
+                400,
+                403,
+                404,
+                409,
+                notes={
+                    400: "documents.withdrawal_reason：撤销理由5至500字；indicators.bad_period",
+                    403: "indicators.not_issuer：只有本机构的监督人员或审批决定人员可以撤销",
+                    404: "indicators.not_found：机构不存在或不在本人管辖范围内",
+                    409: "indicators.not_issued：该月通报尚未印发；documents.already_withdrawn",
+                },
+            ),
+        },
+    )
+    @accepts(WithdrawIn)
+    def post(self, request: Request, organisation: str, period: str, body: RequestBody) -> Response:
+        org, month = _target(request, organisation, period)
+        data = body.validated()
+        document = services.withdraw_report(request.user, org, month, reason=data["reason"])
+        return Response(WithdrawnReportOut(document).data)
+
+
 urlpatterns = [
     path(
         "indicators/report/<str:organisation>/<str:period>.pdf",
@@ -172,5 +231,10 @@ urlpatterns = [
         "indicators/report/<str:organisation>/<str:period>/commands/issue/",
         IssueReport.as_view(),
         name="indicators-report-issue",
+    ),
+    path(
+        "indicators/report/<str:organisation>/<str:period>/commands/withdraw/",
+        WithdrawReport.as_view(),
+        name="indicators-report-withdraw",
     ),
 ]

@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.utils import timezone
 
 from sifa.core.errors import NotFound, ServiceError
@@ -397,3 +397,65 @@ def public_figures(organisation: Any, month: Any) -> Figures:
     for root in roots():
         total.update(_figures_of(root, [month])[month].counts)
     return Figures(month=month, counts=dict(+total))
+
+
+REPORT_RELATED_TYPE = "performance_report"
+"""How a 通报 names its month (``related=("performance_report", "YYYY-MM")``, ``services.reports``)."""
+
+
+@dataclass(frozen=True)
+class EnteredAfterReport:
+    """Ratings of a month entered afterwards (离线补录) once that month's 通报 was issued."""
+
+    report_number: str
+    report_issued_at: dt.datetime
+    count: int
+    last_entered_at: dt.datetime
+
+
+def entered_after_report(organisation: Organisation | None, period: str) -> EnteredAfterReport | None:
+    """Whether ``organisation``'s figures of ``period`` (``YYYY-MM``) changed after its 通报.
+
+    The rule (docs/evaluation.md, docs/indicators.md): a paper card or offline 评价器 record entered
+    late (离线补录, at most ``evaluation.services.BACK_ENTRY_DAYS`` days — Sifa's policy) counts in
+    the month of its date, so the month's figures stay true; the 通报 issued before is a frozen,
+    sealed document and is not changed. This says how many such ratings of the organisation's
+    subtree and month were entered after the current 通报 was issued (set-aside ones not counted,
+    as in the statistics), and when the last one was — or ``None`` when there is no 通报 or no such
+    rating. Counts only (no rating, person or comment); the caller decides who may see it (the
+    dashboard's viewers; the public statistics show the dates and the count).
+    """
+    from sifa.documents.models import Document, DocumentKind
+    from sifa.evaluation.models import Rating
+    from sifa.evaluation.selectors import period_bounds
+
+    if organisation is None:
+        return None
+    report = (
+        Document.objects.filter(
+            organisation=organisation,
+            kind=DocumentKind.PERFORMANCE_REPORT,
+            related_type=REPORT_RELATED_TYPE,
+            related_id=period,
+            withdrawn_at__isnull=True,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if report is None:
+        return None
+    start, end = period_bounds(period)
+    late = (
+        Rating.objects.filter(
+            scope_path__subtree=organisation.path,
+            created_at__gte=start,
+            created_at__lt=end,
+            set_aside=False,
+            entered_at__gt=report.created_at,
+        )
+        .exclude(entry_source="")
+        .aggregate(n=Count("id"), last=Max("entered_at"))
+    )
+    if not late["n"]:
+        return None
+    return EnteredAfterReport(report.number, report.created_at, late["n"], late["last"])

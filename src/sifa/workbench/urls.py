@@ -84,6 +84,7 @@ urlpatterns = [
     path("indicators/", indicators.dashboard_view, name="workbench-indicators"),
     path("indicators/download.csv", indicators.csv_view, name="workbench-indicators-csv"),
     path("indicators/issue/", indicators.issue_view, name="workbench-indicators-issue"),
+    path("indicators/withdraw/", indicators.withdraw_view, name="workbench-indicators-withdraw"),
     path("licences/", licences.licences_view, name="workbench-licences"),
     path("licences/<str:identifier>/", licences.licence_view, name="workbench-licence"),
     path(

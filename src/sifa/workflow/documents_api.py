@@ -3,10 +3,15 @@
 Mounted under ``/api/v1/`` through ``sifa.workflow.api``:
 
 * ``GET me/documents/`` — the documents sent to me (the applicant), newest first.
-* ``GET documents/{public_id}/pdf/`` — the sealed PDF, as an attachment, to its recipient and to
-  staff whose jurisdiction covers the case; anyone else gets 404 ``documents.not_found``.
+* ``GET documents/{public_id}/`` — the document's particulars and whether it is in force
+  (``status`` issued / withdrawn, with who withdrew it, when and why);
+* ``GET documents/{public_id}/pdf/`` — the sealed PDF, as an attachment (``X-Sifa-Document-Status``
+  says issued or withdrawn), to its recipient and to staff whose jurisdiction covers the case —
+  and, for a 通报, to the staff of every organisation in its issuer's subtree; anyone else gets 404
+  ``documents.not_found``.
 
-Reads go through ``sifa.documents.selectors`` (data scope); nothing here writes.
+Reads go through ``sifa.documents.selectors`` (data scope); the one write is the audit event of a
+staff read of a 通报 (``documents.services.record_read``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
+from sifa.documents.models import CIRCULATED_KINDS
 from sifa.documents.selectors import document_for, documents_for, read_pdf
+from sifa.documents.services import record_read
 from sifa.workflow.models import CaseDocument
 
 
@@ -71,6 +78,65 @@ def case_documents(application: Any) -> list[dict[str, Any]]:
     return CaseDocumentSerializer(rows.order_by("created_at", "id"), many=True).data
 
 
+class DocumentStatusSerializer(serializers.Serializer):
+    """One document's particulars and whether it is still in force (a 通报 may be withdrawn)."""
+
+    public_id = serializers.UUIDField(help_text="文书的公开标识")
+    kind = serializers.CharField(help_text="acceptance_notice / … / performance_report")
+    title = serializers.CharField()
+    number = serializers.CharField(help_text="文号")
+    organisation = serializers.CharField(source="organisation.name", help_text="发文机关")
+    related = serializers.SerializerMethodField(help_text="关联对象，如 performance_report:2026-11")
+    issued_at = serializers.DateTimeField(source="created_at")
+    sm3 = serializers.CharField(help_text="PDF 的 SM3 摘要（十六进制）")
+    status = serializers.SerializerMethodField(help_text="issued 有效 / withdrawn 已撤销")
+    status_label = serializers.CharField(help_text="有效 / 已撤销")
+    withdrawn_at = serializers.DateTimeField(allow_null=True, help_text="撤销时间")
+    withdrawn_by = serializers.SerializerMethodField(help_text="撤销人（姓名）")
+    withdrawal_reason = serializers.CharField(help_text="撤销理由")
+    pdf = serializers.SerializerMethodField(help_text="下载地址（撤销后文件仍保留，可核验）")
+
+    def get_related(self, document: Any) -> str:
+        return f"{document.related_type}:{document.related_id}" if document.related_type else ""
+
+    def get_status(self, document: Any) -> str:
+        return "withdrawn" if document.withdrawn_at else "issued"
+
+    def get_withdrawn_by(self, document: Any) -> str:
+        user = document.withdrawn_by
+        return (user.display_name or user.username) if user else ""
+
+    def get_pdf(self, document: Any) -> str:
+        return pdf_url(document)
+
+
+def _log_circulated_read(request: Request, document: Any) -> None:
+    """A staff read of a 通报 is in the audit trail (``documents.read``), whoever in its subtree reads it."""
+    if document.kind in CIRCULATED_KINDS and request.user.is_authenticated and document.recipient_id is None:
+        record_read(document, reader=request.user)
+
+
+class DocumentDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="documents_detail",
+        summary="文书信息与效力状态",
+        description="文书的文号、发文机关、SM3 摘要和效力状态：已撤销的通报写明撤销时间、撤销人和理由（文件不删除）。",
+        parameters=[path_parameter("public_id", "文书的公开标识（UUID）")],
+        responses={
+            200: DocumentStatusSerializer,
+            **error_responses(*LOGIN_ERRORS, 404, notes={404: "documents.not_found：文书不存在或无权查看"}),
+        },
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        document = document_for(request.user, public_id)
+        _log_circulated_read(request, document)
+        response = Response(DocumentStatusSerializer(document).data)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class MyDocuments(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -92,7 +158,9 @@ class DocumentPdf(APIView):
     )
     def get(self, request: Request, public_id: str) -> HttpResponse:
         document = document_for(request.user, public_id)
+        _log_circulated_read(request, document)
         response = HttpResponse(read_pdf(document), content_type="application/pdf")
+        response["X-Sifa-Document-Status"] = "withdrawn" if document.withdrawn_at else "issued"
         # Attachment: a PDF is never rendered inline from our origin (docs/security.md).
         response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.public_id}.pdf"'
         response["X-Content-SM3"] = document.sm3
@@ -103,5 +171,6 @@ class DocumentPdf(APIView):
 
 urlpatterns = [
     path("me/documents/", MyDocuments.as_view(), name="workflow-my-documents"),
+    path("documents/<str:public_id>/", DocumentDetail.as_view(), name="workflow-document-detail"),
     path("documents/<str:public_id>/pdf/", DocumentPdf.as_view(), name="workflow-document-pdf"),
 ]

@@ -281,7 +281,28 @@ def places(chosen: dict[str, str]) -> dict[str, Any]:
         lists["organisations"] = list(
             Organisation.objects.filter(regions, is_active=True).order_by("level", "path")[:300]
         )
+    lists["status"] = places_status(deepest, lists)
     return lists
+
+
+PLACE_LIST_NAMES = {1: ("cities", "市（州）"), 2: ("counties", "县（市、区）")}
+"""The list a chosen province (RegionLevel 1) or city (2) opens, and how it is called."""
+
+
+def places_status(deepest: Any, lists: dict[str, Any]) -> str:
+    """What the chooser now lists, in one sentence for its polite live region ("已列出 杭州市 的 13 个
+    县（市、区）和 2 个机构"): a screen reader hears the lists change without the focus moving."""
+    if deepest is None:
+        return "请先选择省（区、市）"
+    parts = []
+    following = PLACE_LIST_NAMES.get(deepest.level)
+    if following and lists[following[0]]:
+        parts.append(f"{len(lists[following[0]])} 个{following[1]}")
+    if lists["organisations"]:
+        parts.append(f"{len(lists['organisations'])} 个机构")
+    if not parts:
+        return f"{deepest.name} 暂无可选择的机构"
+    return f"已列出 {deepest.name} 的 {' 和 '.join(parts)}"
 
 
 def my_cases(user: Any, limit: int = 50) -> list[Any]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db.models import Q
 from django.test import Client
 
 from sifa.complaints.models import Complaint
+from sifa.organisations.models import Organisation, Region
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +133,37 @@ def test_the_place_chooser_fragment_for_htmx(cat, people):
     assert "北山街道司法所" not in stray.content.decode()
     junk = Client().get("/complaints/new/places/", {"province": "<script>", "organisation": "x" * 5000})
     assert junk.status_code == 200 and "<script>" not in junk.content.decode()
+
+
+def test_the_place_chooser_says_what_it_lists_in_a_polite_live_region(cat, people):
+    """A screen reader hears the lists change: the live region is outside the swapped block (in the
+    page from the start), and the fragment refills it out of band, so the focus never moves."""
+    page = Client().get("/complaints/new/").content.decode()
+    region = page.index('id="f-places-status"')
+    assert (
+        page.index('id="f-places"') < region
+        and 'role="status" aria-live="polite"' in page[region - 80 : region + 200]
+    )
+    assert "hx-swap-oob" not in page and "请先选择省（区、市）" in page
+    cities = Region.objects.filter(parent__code="330000").count()
+    counties = Region.objects.filter(parent__code="330100").count()
+    at = {code: Organisation.objects.filter(region__code=code).count() for code in ("330000", "330100")}
+    fragment = Client().get("/complaints/new/places/", {"province": "330000"}).content.decode()
+    status = fragment[fragment.index('id="f-places-status"') :]
+    assert 'hx-swap-oob="innerHTML"' in status and 'aria-live="polite"' in status
+    assert f"已列出 浙江省 的 {cities} 个市（州） 和 {at['330000']} 个机构" in status
+    city = Client().get("/complaints/new/places/", {"province": "330000", "city": "330100"}).content.decode()
+    assert f"已列出 杭州市 的 {counties} 个县（市、区） 和 {at['330100']} 个机构" in city
+    county = Client().get(
+        "/complaints/new/places/", {"province": "330000", "city": "330100", "county": "330106"}
+    )
+    organisations = Organisation.objects.filter(Q(region__code="330106") | Q(region__parent__code="330106"))
+    assert f"已列出 西湖区 的 {organisations.count()} 个机构" in county.content.decode()
+    # without JavaScript the same sentence is a line under the chooser after 选择所在地
+    step = Client().post(
+        "/complaints/new/", form(text=TEXT, province="330000", city="330100", county="", refine="1")
+    )
+    assert f"已列出 杭州市 的 {counties} 个县（市、区）" in step.content.decode()
 
 
 def test_a_signed_in_citizen_picks_one_of_their_cases_and_follows_it_in_my_space(cat, people):

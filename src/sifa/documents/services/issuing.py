@@ -137,6 +137,7 @@ def _already_issued(organisation: Any, kind: str, related: tuple[str, str]) -> b
         kind=kind,
         related_type=str(related_type)[:50],
         related_id=str(related_id)[:64],
+        withdrawn_at__isnull=True,
     ).exists()
 
 
@@ -174,8 +175,8 @@ def issue_document(
     indicators app's ``indicators/report.html``); it gets the same fields (``number``, ``title``,
     ``organisation_name``, ``issued_on``) and marks where the seal goes with ``id="seal"``.
 
-    A kind issued once per related object (``models.ONCE_PER_SUBJECT``) refuses a second one with
-    409 ``documents.already_issued``; the database's constraint backs the check against a
+    A kind issued once per related object (``models.ONCE_PER_SUBJECT``) refuses a second current
+    one (a withdrawn one does not count) with 409 ``documents.already_issued``; the database's constraint backs the check against a
     concurrent issuer, whose transaction then fails on it.
 
     The number is taken inside the transaction that stores the document, so a failure anywhere

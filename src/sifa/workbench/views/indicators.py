@@ -4,10 +4,14 @@
   the organisation's figures (its whole subtree), a 12-month trend (SVG charts, each with its data
   table), the children table with drill-down links (breadcrumbs back up to the top organisation
   the viewer may see), and the children ranked by a chosen metric. Without ``organisation``: the
-  viewer's own (highest) organisation; without ``period``: the last complete month.
+  viewer's own (highest) organisation; without ``period``: the last complete month. Also the
+  month's 通报 (issued, withdrawn ones marked 已撤销) and the 上级通报: the 通报 of the
+  organisations above, addressed to this one (``documents.selectors.circulated_to``).
 * ``/workbench/indicators/download.csv?organisation=&period=`` — the same table as CSV.
 * The monthly 通报 PDF is ``/api/v1/indicators/report/<id>/<YYYY-MM>.pdf`` (``indicators.api_report``):
   the issued, sealed 公文 once the organisation has issued it, a draft (草稿，未印发) before.
+* ``POST /workbench/indicators/withdraw/`` (``organisation``, ``period``, ``reason``; CSRF) — 撤销 the
+  month's wrong 通报 (``indicators.services.withdraw_report``), then back to the dashboard;
 * ``POST /workbench/indicators/issue/`` (``organisation``, ``period``; CSRF) — 印发 the month's 通报
   (``indicators.services.issue_report``), then back to the dashboard with the number. The 印发
   button shows only to those who may issue (a supervisor or decision maker of the organisation
@@ -32,9 +36,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from sifa.core.errors import ServiceError
+from sifa.documents.selectors import circulated_to
 from sifa.indicators import charts, dashboard
-from sifa.indicators.selectors import drill_down, series
-from sifa.indicators.services import issue_report, issued_report
+from sifa.indicators.selectors import drill_down, entered_after_report, series
+from sifa.indicators.services import issue_report, issued_report, withdraw_report, withdrawn_reports
 from sifa.indicators.viewers import can_issue, can_view_indicators, roots, viewable_organisation
 from sifa.organisations.models import Organisation
 from sifa.workbench.access import staff_required
@@ -151,6 +156,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "csv_query": _query(organisation=org.pk, period=month.key),
         "report_url": f"/api/v1/indicators/report/{org.pk}/{month.key}.pdf",
         "issued": issued_report(actor, org, month),
+        "withdrawn": withdrawn_reports(actor, org, month),
+        "entered_after": entered_after_report(org, month.key),
+        "circulated": circulated_to(actor, org),
         "month_over": dashboard.month_is_over(month, today),
         "may_issue": can_issue(actor, org),
         "behind": dashboard.fell_behind(rows),
@@ -196,3 +204,23 @@ def issue_view(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, f"{document.title}已于此前印发（{document.number}），没有重复印发。")
     return redirect(f"{reverse('workbench-indicators')}?{_query(organisation=org.pk, period=month.key)}")
+
+
+@require_POST
+@staff_required
+def withdraw_view(request: HttpRequest) -> HttpResponse:
+    """撤销 the month's 通报 with a reason (a plain form: works without JavaScript)."""
+    raw = request.POST.get("organisation", "")
+    org = _organisation(request, raw or "-")
+    back = f"{reverse('workbench-indicators')}?{_query(organisation=org.pk, period=request.POST.get('period', '')[:7])}"
+    try:
+        month = dashboard.parse_period(request.POST.get("period") or "-", timezone.localdate())
+        document = withdraw_report(request.user, org, month, reason=request.POST.get("reason", "")[:600])
+    except ServiceError as refused:
+        messages.error(request, refused.message)
+        return redirect(f"{back}#report-title")
+    messages.success(
+        request,
+        f"{document.title}（{document.number}）已撤销，文书保留并标注“已撤销”；可重新印发更正后的通报。",
+    )
+    return redirect(f"{back}#report-title")

@@ -1,4 +1,5 @@
-"""The worklist (待办工作) and my organisation's overdue list (超期预警)."""
+"""The worklist (待办工作) and my organisation's overdue list (超期预警). The worklist also lists the
+latest 上级通报 (the 绩效通报 of the organisations above mine), for every member of staff."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from sifa.deadlines.clocks import WarningLevel
+from sifa.documents.selectors import circulated_from_above
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, scoped
 from sifa.workbench.access import staff_required
@@ -102,6 +104,7 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
             "query": query,
             "kinds": TASK_KINDS,
             "roles": dict(Role.choices),
+            "circulated": circulated_from_above(actor),
         },
     )
 
