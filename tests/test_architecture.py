@@ -431,7 +431,7 @@ def test_product_code_may_not_import_test_support() -> None:
 
 
 def test_an_app_outside_the_table_is_reported() -> None:
-    assert import_violations("sifa.exchange.gateway", "import os\n")
+    assert import_violations("sifa.unlisted.module", "import os\n")
 
 
 def test_the_exception_is_narrow() -> None:
