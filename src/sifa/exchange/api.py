@@ -13,6 +13,7 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +22,7 @@ from rest_framework.views import APIView
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses
+from sifa.core.errors import ServiceError
 from sifa.exchange import selectors
 from sifa.exchange.models import MessageStatus
 from sifa.exchange.services import inbox
@@ -72,8 +74,13 @@ class InboxView(APIView):
     )
     @accepts(EnvelopeInput)
     def post(self, request: Request, *, body: RequestBody) -> Response:
-        data = body.validated()
-        answer = inbox.receive(dict(data), remote_addr=request.META.get("REMOTE_ADDR", ""))
+        remote_addr = request.META.get("REMOTE_ADDR", "")
+        try:
+            data = body.validated()
+        except (ValidationError, ServiceError):
+            inbox.refused_shape(remote_addr)  # a refusal of the envelope's shape is logged too
+            raise
+        answer = inbox.receive(dict(data), remote_addr=remote_addr)
         response = Response(answer.as_wire())
         response["Cache-Control"] = "no-store"
         return response

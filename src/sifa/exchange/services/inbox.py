@@ -38,6 +38,13 @@ def receive(data: Any, *, remote_addr: str = "") -> Envelope:
     return _answer(opened)
 
 
+def refused_shape(remote_addr: str = "") -> None:
+    """Log an envelope the API refused for its shape (not ``{header, body, signature}`` objects)."""
+    record_rejection(
+        EnvelopeError("exchange.malformed", "信封应为 {header, body, signature}"), b"", remote_addr
+    )
+
+
 def _answer_of(message: ExchangeMessage) -> ExchangeMessage | None:
     return (
         ExchangeMessage.objects.filter(

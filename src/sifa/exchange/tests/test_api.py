@@ -68,7 +68,8 @@ def test_refusals_are_4xx_with_the_reason_code_and_logged(world):
     assert response.status_code == 400 and response.json()["code"] == "exchange.malformed"
     response = client().post(INBOX, {"header": "x"}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "exchange.malformed"
-    assert Rejection.objects.count() == before + 4  # the body-shape error never reaches the gateway
+    assert Rejection.objects.count() == before + 5
+    assert Rejection.objects.order_by("-id").first().code == "exchange.malformed"
 
 
 def test_the_registry_is_for_staff(world):
