@@ -272,6 +272,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
         "/api/v1/consultations/{ticket}/convert/",
     ),
     ("post", "/api/v1/complaints/"): ("anonymous", "/api/v1/complaints/"),
+    ("post", "/api/v1/exchange/inbox/"): ("anonymous", "/api/v1/exchange/inbox/"),
     ("post", "/api/v1/complaints/{number}/commands/{command}/"): (
         "supervisor",
         "/api/v1/complaints/{complaint}/commands/accept/",

@@ -322,6 +322,7 @@ NOT_A_PAGE: dict[str, str] = {
     "/api/v1/consultations/<str:number>/convert/": "POST only",
     "/api/v1/rectifications/<str:id>/commands/<str:command>/": "POST only",
     "/api/v1/complaints/<str:number>/commands/<str:command>/": "POST only",
+    "/api/v1/exchange/inbox/": "POST only (a partner's signed envelope)",
     "/api/v1/inspections/mock-applications/<str:id>/score/": "POST only",
     "/api/v1/inspections/random-checks/<str:id>/cases/<str:number>/finding/": "POST only",
 }

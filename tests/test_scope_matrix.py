@@ -45,6 +45,7 @@ from sifa.consultation.models import Ticket
 from sifa.deadlines import db_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, DemoCase, drive
 from sifa.documents.models import Document
+from sifa.exchange.models import ExchangeMessage
 from sifa.licences import services as licences
 from sifa.licences.models import Licence, LicenceAuthorisation
 from sifa.notifications.models import Delivery, Notification
@@ -71,6 +72,7 @@ FAMILIES = (
     "messages",
     "access_log",
     "consultations",
+    "exchange",
 )
 WINDOW_SEES = ("applications", "materials", "work_items")
 """一窗受理 (docs/workflow.md, "Who may see and act"): a window clerk sees the cases of every
@@ -227,7 +229,40 @@ def _owner(user: User) -> Owner:
             f"/workbench/consultations/{x.number}/",
         )
     ]
+    # Exchange messages about the owner's cases (the court's 通知辩护 received for B's case).
+    exchanged = ExchangeMessage.objects.filter(case_number__in=[a.number for a in apps])
+    m["exchange"] = {str(x.message_id) for x in exchanged}
+    d["exchange"] = []  # the log has no detail address
     return owner
+
+
+def _exchange_canary(organisation: Any, case_number: str) -> None:
+    """The court's signed 通知辩护 about ``case_number``, received and answered by ``organisation``."""
+    import tempfile
+    from pathlib import Path
+
+    from sifa.exchange.services import envelopes, partners
+    from sifa.exchange.services.inbox import receive
+
+    with tempfile.TemporaryDirectory() as folder:
+        court = partners.load_demo_partners(Path(folder))["court"]
+        signer = partners.demo_signer("court", Path(folder))
+    header = {
+        "kind": "request",
+        "issue": case_number,
+        "purpose": "通知法律援助机构指派律师（探针）",
+        "service": {"code": "legal-aid.notify", "version": "1"},
+        "sender": court.uscc,
+        "receiver": organisation.uscc,
+        "user_id": {"official": "审判员（探针）", "organisation": court.name},
+    }
+    body = {
+        "case_number": case_number,
+        "suspect": {"name": "赵金诚", "id_number": "330102199001011234"},
+        "court_or_organ": court.name,
+        "notified_at": dt.date.today().isoformat(),
+    }
+    receive(envelopes.seal(header, body, signer=signer).as_wire())
 
 
 @dataclass
@@ -322,6 +357,7 @@ def _build() -> Matrix:
         title="赵金诚咨询律师执业（探针）",
         question="我想了解申请律师执业需要准备哪些材料，实习期满后多久可以申请？",
     )
+    _exchange_canary(orgs["hz"], Application.objects.filter(applicant=b).exclude(number=None).first().number)
     citizen = world.users["citizen"]
     record_access(
         reader=demo["demo-county"],
@@ -399,6 +435,7 @@ def _build() -> Matrix:
         "messages": "b",
         "access_log": "b",
         "consultations": "b",
+        "exchange": "staff-city",
     }
     built = Matrix(world, owners, forbidden, viewers)
     # Log everyone in now, in the module's transaction: a login inside a test rolls back with it.
@@ -524,6 +561,7 @@ FAMILY_MODELS: dict[str, tuple[type, ...]] = {
     "messages": (Notification,),
     "access_log": (PersonalDataAccess,),
     "consultations": (Ticket,),
+    "exchange": (ExchangeMessage,),
 }
 
 

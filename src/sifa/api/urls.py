@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("sifa.consultation.api")),
     path("", include("sifa.evaluation.api")),
     path("", include("sifa.complaints.api")),
+    path("", include("sifa.exchange.api")),
     path("", include("sifa.inspections.api")),
     path("", include("sifa.indicators.api")),
     path("", include("sifa.indicators.api_report")),

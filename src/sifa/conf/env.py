@@ -254,6 +254,41 @@ declare(
     group="安全 Security",
 )
 
+# --- data exchange (sifa.exchange; docs/exchange.md) -------------------------------------------
+declare(
+    "SIFA_EXCHANGE_ENDPOINTS",
+    "list",
+    [],
+    "The allow-list of partner endpoints, comma-separated `USCC=https://host/path/`: the only "
+    "addresses the gateway ever sends to (never one taken from a request). Empty: no partner is "
+    "reachable.",
+    group="外部系统 Outside systems",
+)
+declare(
+    "SIFA_EXCHANGE_CLOCK_SKEW_SECONDS",
+    "int",
+    300,
+    "How far an inbound message's signed timestamp may lie from our clock, either way, before it "
+    "is refused as stale or from the future (`exchange.stale`, `exchange.future`).",
+    group="外部系统 Outside systems",
+)
+declare(
+    "SIFA_EXCHANGE_LOG_BATCH",
+    "int",
+    100,
+    "The message log is hash-chained in batches: a batch is chained once this many messages are "
+    "waiting (or SIFA_EXCHANGE_LOG_BATCH_MS has passed), in one transaction.",
+    group="外部系统 Outside systems",
+)
+declare(
+    "SIFA_EXCHANGE_LOG_BATCH_MS",
+    "int",
+    200,
+    "The longest a committed message waits, in milliseconds, before the next append chains the "
+    "waiting batch (`sifa exchange chain` chains at once).",
+    group="外部系统 Outside systems",
+)
+
 # --- uploads -----------------------------------------------------------------------------------
 declare(
     "SIFA_UPLOAD_MAX_BYTES",

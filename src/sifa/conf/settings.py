@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "sifa.consultation",
     "sifa.evaluation",
     "sifa.complaints",
+    "sifa.exchange",
     "sifa.disclosure",
     "sifa.inspections",
     "sifa.indicators",
@@ -286,6 +287,10 @@ if PARTNER_DATA == "simulated" and not (DEBUG or _TESTING):
 SMS_BACKEND = env("SIFA_SMS_BACKEND")
 SIGNING_KEY_DIR: str = env("SIFA_SIGNING_KEY_DIR")
 SIGNING_ALGORITHM: str = env("SIFA_SIGNING_ALGORITHM")
+EXCHANGE_ENDPOINTS: list[str] = env("SIFA_EXCHANGE_ENDPOINTS")
+EXCHANGE_CLOCK_SKEW_SECONDS: int = env("SIFA_EXCHANGE_CLOCK_SKEW_SECONDS")
+EXCHANGE_LOG_BATCH: int = env("SIFA_EXCHANGE_LOG_BATCH")
+EXCHANGE_LOG_BATCH_MS: int = env("SIFA_EXCHANGE_LOG_BATCH_MS")
 SEAL_KEY_DIR: str = env("SIFA_SEAL_KEY_DIR")
 UPLOAD_MAX_BYTES: int = env("SIFA_UPLOAD_MAX_BYTES")
 LAWS_DIR: Path = env("SIFA_LAWS_DIR")

@@ -40,6 +40,7 @@ TIMETABLE: list[tuple[str, int]] = [
     ("escalate-rectifications", 900),  # 好差评: rectifications of a 差评 past their due date go up a level
     ("roll-up-indicators", 60),  # 绩效考核: fold the pending deltas into the monthly roll-ups
     ("escalate-complaints", 900),  # 投诉举报: complaints not replied to by their due date, to the level above
+    ("chain-exchange-log", 60),  # 数据交换: chain the message-log rows no batch has chained yet
 ]
 
 

@@ -1,0 +1,129 @@
+"""Exchange gateway API, included under ``/api/v1/``.
+
+* ``POST exchange/inbox/`` — a partner's signed envelope (no login: the envelope's SM2 signature
+  is the authentication). The answer is Sifa's signed envelope; the same message again gets the
+  same answer. A refusal is a 4xx with the reason code (``exchange.*``), logged.
+* ``GET exchange/partners/`` — staff: the registry (partners, keys, services).
+* ``GET exchange/messages/?case=&status=`` — staff: the message log of their jurisdiction.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
+from sifa.core.api.pagination import Pagination
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses
+from sifa.core.errors import ServiceError
+from sifa.exchange import selectors
+from sifa.exchange.models import MessageStatus
+from sifa.exchange.services import inbox
+from sifa.organisations.scope import actor_for
+
+
+class EnvelopeInput(StrictSerializer):
+    invalid_code = "exchange.malformed"
+    invalid_message = "信封应为 {header, body, signature}"
+
+    header = serializers.DictField(help_text="签名的消息头（字段见 docs/exchange.md）")
+    body = serializers.DictField(help_text="正文；其 SM3 摘要在消息头 body_digest 中")
+    signature = serializers.CharField(
+        max_length=400, help_text="对规范化消息头的 SM2 签名（DER，Base64），密钥标识在消息头 key_id 中"
+    )
+
+
+class EnvelopeOut(serializers.Serializer):
+    header = serializers.DictField()
+    body = serializers.DictField()
+    signature = serializers.CharField()
+
+
+class InboxView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="exchange_inbox",
+        summary="交换伙伴发来的签名消息（以信封签名认证）",
+        responses={
+            200: EnvelopeOut,
+            **error_responses(
+                400,
+                403,
+                409,
+                503,
+                notes={
+                    400: "exchange.malformed、exchange.digest_mismatch、exchange.stale、exchange.future、"
+                    "exchange.wrong_receiver、exchange.unknown_service、exchange.schema",
+                    403: "exchange.unknown_sender、exchange.unknown_key、exchange.bad_signature、"
+                    "exchange.key_not_valid、exchange.caller_not_allowed",
+                    409: "exchange.replay",
+                    503: "exchange.signing_unavailable",
+                },
+            ),
+        },
+        auth=[],
+    )
+    @accepts(EnvelopeInput)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        remote_addr = request.META.get("REMOTE_ADDR", "")
+        try:
+            data = body.validated()
+        except (ValidationError, ServiceError):
+            inbox.refused_shape(remote_addr)  # a refusal of the envelope's shape is logged too
+            raise
+        answer = inbox.receive(dict(data), remote_addr=remote_addr)
+        response = Response(answer.as_wire())
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PartnersView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="exchange_partners",
+        summary="交换伙伴登记（伙伴、公钥、服务；工作人员）",
+        responses={200: OpenApiTypes.OBJECT, **error_responses(*LOGIN_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.registry(actor_for(request.user)))
+
+
+class MessagesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="exchange_messages",
+        summary="交换消息日志（工作人员，管辖范围内）",
+        parameters=[
+            OpenApiParameter("case", OpenApiTypes.STR, description="案件或办件编号"),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(MessageStatus.values)),
+            OpenApiParameter("page", OpenApiTypes.INT),
+        ],
+        responses={200: OpenApiTypes.OBJECT, **error_responses(400, *LOGIN_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.messages(
+            actor_for(request.user),
+            case=request.query_params.get("case", "").strip(),
+            status=request.query_params.get("status", "").strip(),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response([selectors.summary(row) for row in page])
+
+
+urlpatterns = [
+    path("exchange/inbox/", InboxView.as_view(), name="api-exchange-inbox"),
+    path("exchange/partners/", PartnersView.as_view(), name="api-exchange-partners"),
+    path("exchange/messages/", MessagesView.as_view(), name="api-exchange-messages"),
+]

@@ -1,0 +1,193 @@
+"""The signed envelope: what travels between Sifa and a partner (docs/exchange.md, "Envelope").
+
+On the wire an envelope is one JSON object::
+
+    {"header": {...}, "body": {...}, "signature": "<base64 DER>"}
+
+The signature is SM2-with-SM3 (distinguishing id 1234567812345678) over the canonical JSON of the
+header (``sifa.core.signing.canonical_json``); the header carries ``body_digest``, the SM3 digest
+of the canonical JSON of the body, and ``key_id``, so one signature covers both and
+``openssl pkeyutl -verify`` checks it from the header bytes alone.
+
+This module is pure (no database): the header's shape, the digest, the wire form and the masking
+of ID numbers. Sealing and opening, which need keys and the registry, are
+:mod:`sifa.exchange.services.envelopes`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sifa.core.crypto import sm3_hex
+from sifa.core.errors import ServiceError
+from sifa.core.identifiers import uscc_is_valid
+from sifa.core.masking import mask_id_number
+from sifa.core.signing import CanonicalJsonError, canonical_json
+
+KINDS = ("request", "response", "receipt")
+HEADER_FIELDS = (
+    "body_digest",
+    "correlation_id",
+    "issue",
+    "key_id",
+    "kind",
+    "message_id",
+    "purpose",
+    "receiver",
+    "sender",
+    "service",
+    "timestamp",
+    "user_id",
+)
+MAX_SIGNATURE_BYTES = 160
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,59}$")
+_VERSION = re.compile(r"^[0-9A-Za-z.]{1,10}$")
+_KEY_ID = re.compile(r"^[a-z0-9-]{1,80}$")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+class EnvelopeError(ServiceError):
+    """A message the gateway refuses: a stable ``exchange.*`` code and a Chinese reason."""
+
+
+def now_timestamp() -> str:
+    """UTC, to the millisecond, ISO 8601 with ``Z`` — the header's ``timestamp``."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_timestamp(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise EnvelopeError("exchange.malformed", "消息头的 timestamp 不是 ISO 8601 时间") from None
+    if parsed.tzinfo is None:
+        raise EnvelopeError("exchange.malformed", "消息头的 timestamp 缺少时区")
+    return parsed
+
+
+def body_digest(body_bytes: bytes) -> str:
+    return sm3_hex(body_bytes)
+
+
+def _text(header: dict[str, Any], name: str, *, limit: int, blank: bool = False) -> str:
+    value = header.get(name)
+    if not isinstance(value, str) or len(value) > limit or (not blank and not value.strip()):
+        raise EnvelopeError("exchange.malformed", f"消息头的 {name} 缺失或格式不正确")
+    return value
+
+
+def _uuid(value: Any, name: str) -> str:
+    try:
+        parsed = uuid.UUID(str(value))
+    except ValueError:
+        raise EnvelopeError("exchange.malformed", f"消息头的 {name} 不是 UUID") from None
+    if str(parsed) != value:
+        raise EnvelopeError("exchange.malformed", f"消息头的 {name} 应为小写带连字符的 UUID")
+    return value
+
+
+def check_header(header: Any) -> dict[str, Any]:
+    """The header's shape, every field (an extra or missing field is refused: nothing unsigned
+    may ride along, nothing signed may be ignored)."""
+    if not isinstance(header, dict):
+        raise EnvelopeError("exchange.malformed", "消息头应为 JSON 对象")
+    if set(header) != set(HEADER_FIELDS):
+        missing = sorted(set(HEADER_FIELDS) - set(header))
+        extra = sorted(set(header) - set(HEADER_FIELDS))
+        raise EnvelopeError(
+            "exchange.malformed", f"消息头字段不符：缺少 {missing or '无'}，多出 {extra[:5] or '无'}"
+        )
+    _uuid(header["message_id"], "message_id")
+    if header["correlation_id"] is not None:
+        _uuid(header["correlation_id"], "correlation_id")
+    if header["kind"] not in KINDS:
+        raise EnvelopeError("exchange.malformed", "消息头的 kind 应为 request、response 或 receipt")
+    if header["kind"] != "request" and header["correlation_id"] is None:
+        raise EnvelopeError("exchange.malformed", "响应和回执必须带 correlation_id（所答复的消息标识）")
+    for name in ("sender", "receiver"):
+        if not isinstance(header[name], str) or not uscc_is_valid(header[name]):
+            raise EnvelopeError("exchange.malformed", f"消息头的 {name} 不是有效的统一社会信用代码")
+    service = header["service"]
+    if (
+        not isinstance(service, dict)
+        or set(service) != {"code", "version"}
+        or not isinstance(service["code"], str)
+        or not _CODE.match(service["code"])
+        or not isinstance(service["version"], str)
+        or not _VERSION.match(service["version"])
+    ):
+        raise EnvelopeError("exchange.malformed", "消息头的 service 应为 {code, version}")
+    user = header["user_id"]
+    if not isinstance(user, dict) or set(user) != {"official", "organisation"}:
+        raise EnvelopeError("exchange.malformed", "消息头的 user_id 应为 {official, organisation}")
+    _text(user, "official", limit=60)
+    _text(user, "organisation", limit=100)
+    _text(header, "issue", limit=60, blank=True)
+    _text(header, "purpose", limit=200)
+    parse_timestamp(header["timestamp"])
+    digest = header["body_digest"]
+    if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise EnvelopeError("exchange.malformed", "消息头的 body_digest 应为 64 位小写十六进制 SM3 摘要")
+    if not isinstance(header["key_id"], str) or not _KEY_ID.match(header["key_id"]):
+        raise EnvelopeError("exchange.malformed", "消息头的 key_id 格式不正确")
+    return header
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A sealed message: the exact signed header bytes, the canonical body bytes, the signature."""
+
+    header_bytes: bytes
+    body_bytes: bytes
+    signature: bytes
+
+    def as_wire(self) -> dict[str, Any]:
+        import json
+
+        return {
+            "header": json.loads(self.header_bytes),
+            "body": json.loads(self.body_bytes),
+            "signature": base64.b64encode(self.signature).decode("ascii"),
+        }
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Envelope:
+        """The envelope from its JSON form. The signed bytes are re-derived canonically, so any
+        JSON formatting in transit is harmless and a float or duplicate key is refused."""
+        if not isinstance(data, dict) or set(data) != {"header", "body", "signature"}:
+            raise EnvelopeError("exchange.malformed", "信封应为 {header, body, signature}")
+        if not isinstance(data["header"], dict) or not isinstance(data["body"], dict):
+            raise EnvelopeError("exchange.malformed", "信封的 header 和 body 应为 JSON 对象")
+        try:
+            header_bytes = canonical_json(data["header"])
+            body_bytes = canonical_json(data["body"])
+        except CanonicalJsonError as error:
+            raise EnvelopeError("exchange.malformed", f"信封不能规范化：{error.message}") from None
+        signature = data["signature"]
+        try:
+            raw = base64.b64decode(signature, validate=True) if isinstance(signature, str) else b""
+        except (binascii.Error, ValueError):
+            raw = b""
+        if not raw or len(raw) > MAX_SIGNATURE_BYTES:
+            raise EnvelopeError("exchange.malformed", "签名应为 Base64 编码的 DER 签名")
+        return cls(header_bytes, body_bytes, raw)
+
+
+def mask_id_numbers(value: Any) -> Any:
+    """A copy of ``value`` with every 18-character 公民身份号码 masked (``110***********002X``).
+
+    The message log keeps this copy for reading; the exact body stays sealed (SM4-GCM) as evidence.
+    """
+    if isinstance(value, dict):
+        return {key: mask_id_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_id_numbers(item) for item in value]
+    if isinstance(value, str):
+        return _ID_NUMBER.sub(lambda match: mask_id_number(match.group(0)), value)
+    return value

@@ -1,0 +1,103 @@
+"""Reads of the exchange gateway for staff, scoped in SQL. Nothing here writes.
+
+* :func:`registry` — the partners with their keys and services (any staff member);
+* :func:`messages` — the message log of the caller's jurisdiction (``scoped``: the subtree of
+  their organisations), filtered by case number and status; metadata only, never a body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from sifa.core.errors import Forbidden, ServiceError
+from sifa.exchange.models import ExchangeMessage, MessageStatus, Partner, PartnerService
+from sifa.organisations.scope import Actor, scoped
+
+CASE_MAX = 60
+
+
+def _staff_only(actor: Actor) -> None:
+    if not (actor.is_superuser or actor.is_staff_actor):
+        raise Forbidden("数据交换记录仅供工作人员查询", "exchange.staff_only")
+
+
+def registry(actor: Actor) -> dict[str, Any]:
+    _staff_only(actor)
+    partners = Partner.objects.prefetch_related("keys", "services").order_by("kind", "name")
+    own = PartnerService.objects.filter(provider__isnull=True).order_by("code", "version")
+    return {
+        "partners": [
+            {
+                "name": p.name,
+                "uscc": p.uscc,
+                "kind": p.kind,
+                "kind_label": p.get_kind_display(),
+                "is_active": p.is_active,
+                "is_demo": p.is_demo,
+                "keys": [
+                    {
+                        "key_id": k.key_id,
+                        "algorithm": k.algorithm,
+                        "public_key_pem": k.public_key_pem,
+                        "valid_from": k.valid_from,
+                        "valid_until": k.valid_until,
+                    }
+                    for k in p.keys.all()
+                ],
+                "services": [_service(s) for s in p.services.all()],
+            }
+            for p in partners
+        ],
+        "services": [_service(s) for s in own],
+    }
+
+
+def _service(service: PartnerService) -> dict[str, Any]:
+    return {
+        "code": service.code,
+        "version": service.version,
+        "name": service.name,
+        "purpose": service.purpose,
+        "legal_basis": service.legal_basis,
+        "allowed_callers": service.allowed_callers,
+        "request_schema": service.request_schema,
+        "response_schema": service.response_schema,
+    }
+
+
+def messages(actor: Actor, *, case: str = "", status: str = "") -> QuerySet[ExchangeMessage]:
+    _staff_only(actor)
+    if status and status not in MessageStatus.values:
+        raise ServiceError("exchange.bad_status", "状态应为 received、answered 或 sent")
+    if len(case) > CASE_MAX:
+        raise ServiceError("exchange.bad_case", "案件编号过长")
+    rows = scoped(ExchangeMessage.objects.all(), actor)
+    if case:
+        rows = rows.filter(case_number=case)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.select_related("partner").order_by("-recorded_at", "-id")
+
+
+def summary(row: ExchangeMessage) -> dict[str, Any]:
+    return {
+        "message_id": str(row.message_id),
+        "correlation_id": str(row.correlation_id) if row.correlation_id else None,
+        "direction": row.direction,
+        "kind": row.kind,
+        "status": row.status,
+        "status_label": row.get_status_display(),
+        "service": {"code": row.service_code, "version": row.service_version},
+        "sender": row.sender,
+        "receiver": row.receiver,
+        "partner": row.partner.name if row.partner else None,
+        "case_number": row.case_number,
+        "purpose": row.purpose,
+        "sent_at": row.sent_at,
+        "recorded_at": row.recorded_at,
+        "key_id": row.key_id,
+        "body_digest": row.body_digest,
+        "seq": row.seq,
+    }

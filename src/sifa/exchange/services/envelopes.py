@@ -1,0 +1,301 @@
+"""Sealing and opening signed envelopes (docs/exchange.md, "Envelope").
+
+* :func:`seal` signs with Sifa's active key (``sifa.core.signing.default_keyring``) or the signer
+  given. No key, an expired key or a failing signer raises :class:`SigningUnavailable` (503): a
+  message is never sent unsigned.
+* :func:`open` checks a partner's envelope against the registry and logs it; every refusal is a
+  :class:`~sifa.exchange.envelope.EnvelopeError` with a stable code, recorded as a
+  :class:`~sifa.exchange.models.Rejection` before it is raised (call it outside a transaction
+  that the refusal would roll back, as the inbox does).
+
+The checks, in order: shape → known sender → the key is the sender's → signature over the header
+→ the key was valid at the message's time → the body matches the signed digest → the message id
+(the same message again is a duplicate and gets the first answer; another message under a seen id
+is a replay) → the timestamp within ±``SIFA_EXCHANGE_CLOCK_SKEW_SECONDS`` → the receiver is one of
+Sifa's organisations → the service is registered and the caller allowed (deny by default) → the
+body matches the service's JSON Schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from sifa.core.errors import ServiceError
+from sifa.core.signing import (
+    CanonicalJsonError,
+    KeyRingError,
+    Signer,
+    SigningError,
+    Verifier,
+    canonical_json,
+    default_keyring,
+    load_verifier,
+    parse_canonical_json,
+)
+from sifa.exchange.envelope import (
+    Envelope,
+    EnvelopeError,
+    body_digest,
+    check_header,
+    now_timestamp,
+    parse_timestamp,
+)
+from sifa.exchange.models import (
+    Direction,
+    ExchangeMessage,
+    MessageStatus,
+    Partner,
+    PartnerKey,
+    PartnerService,
+    Rejection,
+)
+from sifa.exchange.services import log
+from sifa.organisations.models import Organisation
+
+STATUS = {
+    "exchange.malformed": 400,
+    "exchange.unknown_sender": 403,
+    "exchange.unknown_key": 403,
+    "exchange.bad_signature": 403,
+    "exchange.key_not_valid": 403,
+    "exchange.digest_mismatch": 400,
+    "exchange.replay": 409,
+    "exchange.stale": 400,
+    "exchange.future": 400,
+    "exchange.wrong_receiver": 400,
+    "exchange.unknown_service": 400,
+    "exchange.caller_not_allowed": 403,
+    "exchange.unknown_correlation": 400,
+    "exchange.schema": 400,
+}
+"""Every reason an inbound message is refused, and the HTTP status the inbox answers with."""
+
+
+class SigningUnavailable(ServiceError):
+    """Sifa cannot sign now (no key, key expired, signer failing): nothing is sent unsigned."""
+
+    status = 503
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("exchange.signing_unavailable", f"签名服务不可用，消息未发送：{detail}")
+
+
+def _refuse(code: str, message: str) -> EnvelopeError:
+    return EnvelopeError(code, message, status=STATUS[code])
+
+
+# --- sealing ------------------------------------------------------------------------------------
+
+
+def seal(header: dict[str, Any], body: dict[str, Any], *, signer: Signer | None = None) -> Envelope:
+    """Sign ``body`` under ``header`` (sender, receiver, service, purpose, user_id, kind, …).
+
+    ``message_id`` (UUID4), ``timestamp`` (now), ``correlation_id`` (None) and ``issue`` ("") are
+    filled when absent; ``key_id`` and ``body_digest`` are always set here.
+    """
+    fields = dict(header)
+    fields.setdefault("message_id", str(uuid.uuid4()))
+    fields.setdefault("correlation_id", None)
+    fields.setdefault("timestamp", now_timestamp())
+    fields.setdefault("issue", "")
+    try:
+        body_bytes = canonical_json(body)
+    except CanonicalJsonError as error:
+        raise EnvelopeError("exchange.malformed", f"正文不能规范化：{error.message}") from None
+    if signer is None:
+        try:
+            signer = default_keyring().signer()
+        except (KeyRingError, SigningError) as error:
+            raise SigningUnavailable(error.message) from None
+    fields["key_id"] = signer.key_id
+    fields["body_digest"] = body_digest(body_bytes)
+    check_header(fields)
+    header_bytes = canonical_json(fields)
+    try:
+        signature = signer.sign(header_bytes)
+    except Exception as error:  # any failure of the signer is "cannot sign", never "send anyway"
+        raise SigningUnavailable(type(error).__name__) from None
+    if not signature:
+        raise SigningUnavailable("签名为空")
+    return Envelope(header_bytes, body_bytes, signature)
+
+
+# --- opening ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An accepted inbound message: its header and body, its log row, and whether it had been
+    received before (``duplicate``: the caller answers with the first answer)."""
+
+    header: dict[str, Any]
+    body: dict[str, Any]
+    message: ExchangeMessage
+    partner: Partner
+    duplicate: bool = False
+
+
+@lru_cache(maxsize=256)
+def _verifier(key_id: str, pem: str) -> Verifier:
+    return load_verifier(pem, key_id)
+
+
+def open(envelope: Envelope, *, now: dt.datetime | None = None, remote_addr: str = "") -> Opened:
+    """Check and log an inbound envelope; refuse (and record why) anything not exactly right."""
+    try:
+        return _open(envelope, now or timezone.now())
+    except EnvelopeError as error:
+        record_rejection(error, envelope.header_bytes, remote_addr)
+        raise
+
+
+def _parse(data: bytes, what: str) -> dict[str, Any]:
+    try:
+        value = parse_canonical_json(data)
+    except CanonicalJsonError:
+        raise _refuse("exchange.malformed", f"{what}不是规范 JSON") from None
+    if not isinstance(value, dict):
+        raise _refuse("exchange.malformed", f"{what}应为 JSON 对象")
+    return value
+
+
+def _open(envelope: Envelope, now: dt.datetime) -> Opened:
+    header = check_header(_parse(envelope.header_bytes, "消息头"))
+    body = _parse(envelope.body_bytes, "正文")
+    partner = Partner.objects.filter(uscc=header["sender"], is_active=True).first()
+    if partner is None:
+        raise _refuse("exchange.unknown_sender", "发送方不是登记的交换伙伴")
+    key = PartnerKey.objects.filter(key_id=header["key_id"], partner=partner).first()
+    if key is None:
+        raise _refuse("exchange.unknown_key", "签名密钥不是发送方登记的公钥")
+    try:
+        verifier = _verifier(key.key_id, key.public_key_pem)
+    except SigningError:
+        raise _refuse("exchange.unknown_key", "发送方登记的公钥无法读取") from None
+    if not verifier.verify(envelope.header_bytes, envelope.signature):
+        raise _refuse("exchange.bad_signature", "签名验证失败：消息头或签名被改动，或不是该密钥所签")
+    sent_at = parse_timestamp(header["timestamp"])
+    if sent_at < key.valid_from or (key.valid_until is not None and sent_at >= key.valid_until):
+        raise _refuse("exchange.key_not_valid", "签名密钥在消息时间不在有效期内（已过期或尚未生效）")
+    if body_digest(envelope.body_bytes) != header["body_digest"]:
+        raise _refuse("exchange.digest_mismatch", "正文与签名的摘要不符：正文被改动")
+    seen = _seen(header)
+    if seen is not None:
+        return _duplicate(seen, header, body, partner, envelope)
+    skew = dt.timedelta(seconds=settings.EXCHANGE_CLOCK_SKEW_SECONDS)
+    if sent_at < now - skew:
+        raise _refuse("exchange.stale", "消息时间早于允许的时间窗口（过期消息）")
+    if sent_at > now + skew:
+        raise _refuse("exchange.future", "消息时间晚于当前时间，超出允许的时钟偏差")
+    organisation = Organisation.objects.filter(uscc=header["receiver"], is_active=True).first()
+    if organisation is None:
+        raise _refuse("exchange.wrong_receiver", "接收方不是本平台的机构")
+    schema = _service_schema(header, partner)
+    if schema:
+        _check_schema(schema, body)
+    try:
+        with transaction.atomic():
+            row = log.append(
+                envelope,
+                header,
+                body,
+                direction=Direction.INBOUND,
+                status=MessageStatus.RECEIVED,
+                partner=partner,
+                scope_path=organisation.path,
+            )
+    except IntegrityError:
+        # The same id arrived concurrently: one insert won; this one is its duplicate or a replay.
+        seen = _seen(header)
+        if seen is None:
+            raise
+        return _duplicate(seen, header, body, partner, envelope)
+    return Opened(header, body, row, partner)
+
+
+def _seen(header: dict[str, Any]) -> ExchangeMessage | None:
+    return ExchangeMessage.objects.filter(sender=header["sender"], message_id=header["message_id"]).first()
+
+
+def _duplicate(
+    seen: ExchangeMessage, header: dict[str, Any], body: dict[str, Any], partner: Partner, envelope: Envelope
+) -> Opened:
+    if seen.header != envelope.header_bytes.decode("utf-8") or bytes(seen.signature) != envelope.signature:
+        raise _refuse("exchange.replay", "该消息标识已被使用：重放的消息")
+    return Opened(header, body, seen, partner, duplicate=True)
+
+
+def _service_schema(header: dict[str, Any], partner: Partner) -> dict[str, Any]:
+    code, version = header["service"]["code"], header["service"]["version"]
+    if header["kind"] == "request":
+        service = PartnerService.objects.filter(provider__isnull=True, code=code, version=version).first()
+        if service is None:
+            raise _refuse("exchange.unknown_service", f"本平台未提供服务 {code} v{version}")
+        if header["sender"] not in (service.allowed_callers or []):
+            raise _refuse("exchange.caller_not_allowed", "发送方无权调用该服务")
+        return service.request_schema or {}
+    answered = ExchangeMessage.objects.filter(
+        direction=Direction.OUTBOUND, message_id=header["correlation_id"], receiver=header["sender"]
+    ).exists()
+    if not answered:
+        raise _refuse("exchange.unknown_correlation", "所答复的消息不是本平台发给该伙伴的消息")
+    service = PartnerService.objects.filter(
+        Q(provider=partner) | Q(provider__isnull=True), code=code, version=version
+    ).first()
+    if service is None:
+        raise _refuse("exchange.unknown_service", f"未登记的服务 {code} v{version}")
+    return service.response_schema if header["kind"] == "response" else {}
+
+
+def _check_schema(schema: dict[str, Any], body: dict[str, Any]) -> None:
+    try:
+        error = next(iter(Draft202012Validator(schema).iter_errors(body)), None)
+    except SchemaError:
+        raise _refuse("exchange.schema", "服务登记的 JSON Schema 无效") from None
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path) or "正文"
+        raise _refuse("exchange.schema", f"正文不符合服务的 JSON Schema（{where}）")
+
+
+def record_rejection(error: ServiceError, header_bytes: bytes, remote_addr: str = "") -> Rejection:
+    """Log a refusal with what the message claimed (never its body)."""
+    try:
+        claimed = json.loads(header_bytes)
+    except (ValueError, TypeError):
+        claimed = {}
+    if not isinstance(claimed, dict):
+        claimed = {}
+
+    def text(name: str, limit: int) -> str:
+        value = claimed.get(name)
+        return value[:limit] if isinstance(value, str) else ""
+
+    return Rejection.objects.create(
+        received_at=timezone.now(),
+        code=error.code[:60],
+        reason=error.message[:200],
+        message_id=text("message_id", 80),
+        sender=text("sender", 40),
+        key_id=text("key_id", 80),
+        remote_addr=(remote_addr or "")[:45],
+    )
+
+
+def stored_envelope(row: ExchangeMessage) -> Envelope:
+    """The exact envelope a log row holds (its body unsealed), e.g. to send a first answer again."""
+    from sifa.core.crypto import field_cipher
+
+    body = field_cipher().open(row.body_sealed, log.sealed_aad(row.sender, str(row.message_id)))
+    return Envelope(row.header.encode("utf-8"), body.encode("utf-8"), bytes(row.signature))

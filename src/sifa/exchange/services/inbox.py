@@ -1,0 +1,93 @@
+"""The inbox: a partner's signed envelope in, Sifa's signed answer out (``POST /api/v1/exchange/inbox/``).
+
+Every accepted message gets a signed answer correlated to it (a ``response`` to a request, a
+``receipt`` to a response or receipt), logged with it. The same message again gets the same
+answer, byte for byte (idempotent by message id). What a request *does* — the use cases — is not
+built yet: today the answer acknowledges receipt (``{"status": "accepted"}``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+
+from sifa.exchange.envelope import Envelope, EnvelopeError
+from sifa.exchange.models import Direction, ExchangeMessage, MessageStatus
+from sifa.exchange.services import log
+from sifa.exchange.services.envelopes import STATUS, Opened, open, record_rejection, seal, stored_envelope
+from sifa.organisations.models import Organisation
+
+GATEWAY_OFFICIAL = "sifa-gateway"
+
+
+def receive(data: Any, *, remote_addr: str = "") -> Envelope:
+    """Open the envelope in ``data`` (its JSON form) and answer it; refusals raise EnvelopeError."""
+    try:
+        envelope = Envelope.from_wire(data)
+    except EnvelopeError as error:
+        error.status = STATUS[error.code]
+        record_rejection(error, b"", remote_addr)
+        raise
+    opened = open(envelope, remote_addr=remote_addr)
+    if opened.duplicate:
+        first = _answer_of(opened.message)
+        if first is not None:
+            return stored_envelope(first)
+    return _answer(opened)
+
+
+def refused_shape(remote_addr: str = "") -> None:
+    """Log an envelope the API refused for its shape (not ``{header, body, signature}`` objects)."""
+    record_rejection(
+        EnvelopeError("exchange.malformed", "信封应为 {header, body, signature}"), b"", remote_addr
+    )
+
+
+def _answer_of(message: ExchangeMessage) -> ExchangeMessage | None:
+    return (
+        ExchangeMessage.objects.filter(
+            direction=Direction.OUTBOUND, correlation_id=message.message_id, receiver=message.sender
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def _answer(opened: Opened) -> Envelope:
+    header = opened.header
+    organisation = Organisation.objects.filter(uscc=header["receiver"]).first()
+    answer_header = {
+        "kind": "response" if header["kind"] == "request" else "receipt",
+        "correlation_id": header["message_id"],
+        "issue": header["issue"],
+        "purpose": header["purpose"],
+        "service": header["service"],
+        "sender": header["receiver"],
+        "receiver": header["sender"],
+        "user_id": {
+            "official": GATEWAY_OFFICIAL,
+            "organisation": organisation.name if organisation else header["receiver"],
+        },
+    }
+    body = {"status": "accepted", "message": "已接收"}
+    with transaction.atomic():
+        # One answer per message, even when two copies arrive together: the second waits for the
+        # first's lock on the inbound row and then finds its answer.
+        list(ExchangeMessage.objects.select_for_update().filter(pk=opened.message.pk).values_list("pk"))
+        first = _answer_of(opened.message)
+        if first is not None:
+            return stored_envelope(first)
+        envelope = seal(answer_header, body)
+        log.append(
+            envelope,
+            json.loads(envelope.header_bytes),
+            body,
+            direction=Direction.OUTBOUND,
+            status=MessageStatus.SENT,
+            partner=opened.partner,
+            scope_path=opened.message.scope_path,
+        )
+        log.set_status(opened.message, MessageStatus.ANSWERED)
+    return envelope

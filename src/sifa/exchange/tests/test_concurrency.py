@@ -1,0 +1,62 @@
+"""Concurrent copies of one message get one log row and one answer; concurrent messages and batches
+never fork the message log's chain (separate connections, released together)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+
+from sifa.core.signing import KeyRing
+from sifa.exchange.chain import verify_log
+from sifa.exchange.models import Direction, ExchangeMessage, PartnerKey
+from sifa.exchange.services import envelopes, log, partners
+from sifa.exchange.services.inbox import receive
+from sifa.testing import tree
+from sifa.testing.concurrency import run_together
+
+from .conftest import notice
+
+
+@pytest.fixture
+def live_world(transactional_db, tmp_path, monkeypatch):
+    ring = KeyRing(tmp_path / "signing", generate=True)
+    monkeypatch.setattr(envelopes, "default_keyring", lambda: ring)
+    orgs = tree("zj", "hz")
+    loaded = partners.load_demo_partners(tmp_path / "partners")
+    for key in PartnerKey.objects.all():
+        partners.add_key(
+            key.partner,
+            key.public_key_pem,
+            key_id=key.key_id,
+            valid_from=key.valid_from - dt.timedelta(days=1),
+        )
+    return {"orgs": orgs, "partners": loaded, "key_dir": tmp_path / "partners", "ring": ring}
+
+
+def test_copies_of_one_message_arriving_together_get_one_row_and_the_same_answer(live_world):
+    threads = 2 if connection.vendor == "sqlite" else 4
+    wire = notice(live_world).as_wire()
+    answers = run_together(lambda _i: receive(wire), threads, timeout=None)
+    assert len({a.header_bytes + a.signature for a in answers}) == 1
+    assert ExchangeMessage.objects.filter(direction=Direction.INBOUND).count() == 1
+    assert ExchangeMessage.objects.filter(direction=Direction.OUTBOUND).count() == 1
+
+
+def test_concurrent_messages_and_batches_keep_one_unforked_chain(live_world):
+    threads, each = (2, 5) if connection.vendor == "sqlite" else (4, 10)
+
+    def partner(index: int) -> None:
+        for _ in range(each):
+            receive(notice(live_world, ("court", "police", "procuratorate", "court")[index]).as_wire())
+            log.chain_pending()
+
+    run_together(partner, threads, timeout=None)
+    log.chain_pending()
+    result = verify_log()
+    assert result.ok and result.unchained == 0, result.message
+    assert result.count == ExchangeMessage.objects.count() == threads * each * 2
+    forks = ExchangeMessage.objects.values("prev_hash").annotate(n=Count("id")).filter(n__gt=1)
+    assert not forks.exists()
