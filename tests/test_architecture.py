@@ -83,14 +83,24 @@ LAYERS: dict[str, set[str]] = {
     "evaluation": BELOW_APPLICATIONS | {"applications", "consultation"},
     "complaints": BELOW_APPLICATIONS | {"applications"},
     "inspections": BELOW_APPLICATIONS | {"applications"},
-    "exchange": {"core", "organisations"},
+    "exchange": BASE | {"accounts", "notifications"},
     "indicators": BELOW_APPLICATIONS
     | {"applications", "workflow", "consultation", "evaluation", "complaints", "inspections"},
     "disclosure": BELOW_APPLICATIONS | {"applications", "evaluation", "complaints", "indicators"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
     "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "indicators"},
     "workbench": DOMAIN
-    | {"web", "laws", "consultation", "evaluation", "complaints", "disclosure", "inspections", "indicators"},
+    | {
+        "web",
+        "laws",
+        "consultation",
+        "evaluation",
+        "complaints",
+        "disclosure",
+        "inspections",
+        "indicators",
+        "exchange",
+    },
     "demo": DOMAIN | {"consultation", "evaluation", "complaints", "disclosure", "inspections", "indicators"},
     "api": DOMAIN
     | {

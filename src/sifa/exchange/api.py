@@ -5,6 +5,8 @@
   same answer. A refusal is a 4xx with the reason code (``exchange.*``), logged.
 * ``GET exchange/partners/`` — staff: the registry (partners, keys, services).
 * ``GET exchange/messages/?case=&status=`` — staff: the message log of their jurisdiction.
+* ``POST exchange/messages/{id}/resend/`` — a supervisor or system administrator puts a dead letter
+  (失败需人工处理) back in the outbox under the same message id (audited).
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from rest_framework.views import APIView
 
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
-from sifa.core.api.schema import LOGIN_ERRORS, error_responses
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import ServiceError
 from sifa.exchange import selectors
 from sifa.exchange.models import MessageStatus
-from sifa.exchange.services import inbox
+from sifa.exchange.services import inbox, outbox
 from sifa.organisations.scope import actor_for
 
 
@@ -122,8 +124,47 @@ class MessagesView(APIView):
         return paginator.get_paginated_response([selectors.summary(row) for row in page])
 
 
+class OutboxItemOut(serializers.Serializer):
+    message_id = serializers.UUIDField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    service = serializers.CharField(source="service_code")
+    partner = serializers.CharField(source="partner.name")
+    case_number = serializers.CharField()
+    attempts = serializers.IntegerField()
+    queued_at = serializers.DateTimeField()
+    next_attempt_at = serializers.DateTimeField()
+
+
+class ResendView(APIView):
+    """重新发送一条失败需人工处理的交换消息（同一消息标识，重新计 24 小时；记入审计日志）。"""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="exchange_message_resend",
+        summary="重新发送失败需人工处理的交换消息（监督人员、系统管理员）",
+        parameters=[path_parameter("message_id", "消息标识（UUID）")],
+        responses={
+            200: OutboxItemOut,
+            **error_responses(
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={403: "exchange.resend_forbidden、exchange.staff_only", 409: "exchange.not_dead"},
+            ),
+        },
+    )
+    @accepts(None)
+    def post(self, request: Request, message_id: str) -> Response:
+        return Response(OutboxItemOut(outbox.resend(request.user, message_id)).data)
+
+
 urlpatterns = [
     path("exchange/inbox/", InboxView.as_view(), name="api-exchange-inbox"),
     path("exchange/partners/", PartnersView.as_view(), name="api-exchange-partners"),
     path("exchange/messages/", MessagesView.as_view(), name="api-exchange-messages"),
+    path(
+        "exchange/messages/<str:message_id>/resend/", ResendView.as_view(), name="api-exchange-message-resend"
+    ),
 ]

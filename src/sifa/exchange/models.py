@@ -203,3 +203,78 @@ class Rejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.message_id}"
+
+
+class OutboxStatus(models.TextChoices):
+    UNSIGNED = "unsigned", "待签名"
+    PENDING = "pending", "待对方确认"
+    SENDING = "sending", "发送中"
+    CONFIRMED = "confirmed", "已确认"
+    DEAD = "dead", "失败需人工处理"
+
+
+class OutboxItem(models.Model):
+    """One outgoing message on its way to a partner (docs/exchange.md, "The outbox relay").
+
+    Written in the caller's transaction together with the message's log row, so nothing leaves
+    before the caller commits. The relay sends it, retries with back-off for 24 h under the **same
+    message id**, records the partner's signed acknowledgement (``answer``) and otherwise turns it
+    into a dead letter for manual handling. While Sifa cannot sign (``unsigned``), the header and
+    the body wait here (the body sealed) and the relay signs them when a key is back.
+    """
+
+    data_class = "case"
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    message_id = models.UUIDField("消息标识", unique=True, help_text="The same for every attempt")
+    log_entry = models.OneToOneField(
+        ExchangeMessage,
+        verbose_name="消息日志记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbox",
+        help_text="The logged message; empty while it waits to be signed",
+    )
+    answer = models.OneToOneField(
+        ExchangeMessage,
+        verbose_name="对方确认",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The partner's signed acknowledgement, logged",
+    )
+    partner = models.ForeignKey(Partner, verbose_name="伙伴", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", verbose_name="发送机构", on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = PathField("管辖路径", db_index=True, help_text="Path of the sending organisation")
+    case_number = models.CharField("案件/办件编号", max_length=60, blank=True, db_index=True)
+    service_code = models.CharField("服务代码", max_length=60)
+    service_version = models.CharField("服务版本", max_length=10)
+    purpose = models.CharField("用途", max_length=200)
+    header_fields = models.JSONField(
+        "待签名的消息头", default=dict, help_text="The header to seal while the message waits for a key"
+    )
+    body_sealed = models.BinaryField("正文（加密）", help_text="SM4-GCM; sealed while waiting for a key")
+    status = models.CharField("状态", max_length=10, choices=OutboxStatus.choices, db_index=True)
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试时间", db_index=True)
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
+    queued_at = models.DateTimeField("排队时间")
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    dead_at = models.DateTimeField("转人工时间", null=True, blank=True)
+    alerts_sent = models.PositiveSmallIntegerField(
+        "已发提醒", default=0, help_text="How many of the 15 min / 1 h / 6 h alerts were raised"
+    )
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "交换发件箱"
+        verbose_name_plural = "交换发件箱"
+        ordering = ("-queued_at", "-id")
+        indexes = [models.Index(fields=("status", "next_attempt_at"), name="exchange_outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.service_code} {self.message_id} {self.get_status_display()}"

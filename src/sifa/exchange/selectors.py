@@ -3,16 +3,27 @@
 * :func:`registry` — the partners with their keys and services (any staff member);
 * :func:`messages` — the message log of the caller's jurisdiction (``scoped``: the subtree of
   their organisations), filtered by case number and status; metadata only, never a body.
+* :func:`dead_letters`, :func:`item_in_scope`, :func:`case_messages` — the outbox of the caller's
+  jurisdiction: its dead letters, one item by message id, and a case's outgoing messages with the
+  case view's words (已发送 / 待对方确认 / 失败需人工处理).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import QuerySet
 
-from sifa.core.errors import Forbidden, ServiceError
-from sifa.exchange.models import ExchangeMessage, MessageStatus, Partner, PartnerService
+from sifa.core.errors import Forbidden, NotFound, ServiceError
+from sifa.exchange.models import (
+    ExchangeMessage,
+    MessageStatus,
+    OutboxItem,
+    OutboxStatus,
+    Partner,
+    PartnerService,
+)
 from sifa.organisations.scope import Actor, scoped
 
 CASE_MAX = 60
@@ -101,3 +112,60 @@ def summary(row: ExchangeMessage) -> dict[str, Any]:
         "body_digest": row.body_digest,
         "seq": row.seq,
     }
+
+
+# --- the outbox -----------------------------------------------------------------------------------
+
+CASE_LABELS = {
+    OutboxStatus.CONFIRMED: "已发送",
+    OutboxStatus.PENDING: "待对方确认",
+    OutboxStatus.SENDING: "待对方确认",
+    OutboxStatus.UNSIGNED: "待对方确认",
+    OutboxStatus.DEAD: "失败需人工处理",
+}
+"""The three words the case view shows (the outbox's own statuses are finer)."""
+
+
+def dead_letters(actor: Actor) -> QuerySet[OutboxItem]:
+    """The dead letters of the actor's jurisdiction, scoped in SQL."""
+    _staff_only(actor)
+    return (
+        scoped(OutboxItem.objects.filter(status=OutboxStatus.DEAD), actor)
+        .select_related("partner", "organisation")
+        .order_by("-dead_at", "-id")
+    )
+
+
+def item_in_scope(actor: Actor, message_id: str, *, for_update: bool = False) -> OutboxItem:
+    """One outgoing message by its message id; outside the actor's jurisdiction it does not exist."""
+    _staff_only(actor)
+    try:
+        key = uuid.UUID(str(message_id))
+    except ValueError:
+        raise NotFound("未找到该交换消息", code="exchange.not_found") from None
+    rows = scoped(OutboxItem.objects.filter(message_id=key), actor)
+    if for_update:
+        rows = rows.select_for_update()
+    item = rows.select_related("partner", "organisation").first()
+    if item is None:
+        raise NotFound("未找到该交换消息", code="exchange.not_found")
+    return item
+
+
+def case_messages(actor: Actor, case_number: str) -> list[dict[str, Any]]:
+    """The outgoing messages of one case in the actor's jurisdiction, with the case view's words."""
+    if not case_number or not (actor.is_superuser or actor.is_staff_actor):
+        return []
+    rows = scoped(OutboxItem.objects.filter(case_number=case_number), actor).select_related("partner")
+    return [
+        {
+            "message_id": str(item.message_id),
+            "service": item.service_code,
+            "partner": item.partner.name,
+            "status": item.status,
+            "label": CASE_LABELS[OutboxStatus(item.status)],
+            "queued_at": item.queued_at,
+            "confirmed_at": item.confirmed_at,
+        }
+        for item in rows.order_by("queued_at", "pk")
+    ]

@@ -24,3 +24,32 @@ class Transport(Protocol):
         opened: the caller checks it with :func:`sifa.exchange.services.open`). Raises
         :class:`TransportError` when delivery is uncertain."""
         ...
+
+
+DEFAULT_TRANSPORT = "sifa.exchange.http_transport.HttpTransport"
+"""The transport the relay uses outside tests (the HTTP transport to the allow-listed endpoints)."""
+
+_override: Transport | None = None
+
+
+def default_transport() -> Transport:
+    """The relay's transport: the one installed with :func:`use_transport` (tests, simulators), or
+    :data:`DEFAULT_TRANSPORT`. Without one the relay cannot send: ``exchange.no_transport`` (503)."""
+    if _override is not None:
+        return _override
+    from django.utils.module_loading import import_string
+
+    from sifa.core.errors import ServiceError
+
+    try:
+        return import_string(DEFAULT_TRANSPORT)()
+    except ImportError:
+        raise ServiceError(
+            "exchange.no_transport", "未安装数据交换的传输通道，消息留在发件箱中", status=503
+        ) from None
+
+
+def use_transport(transport: Transport | None) -> None:
+    """Install ``transport`` for the relay in this process (``None``: back to the default)."""
+    global _override
+    _override = transport

@@ -92,6 +92,7 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("consultation-new", "登记来电/来访", "workbench-consultation-new"))
     if can_monitor_deliveries(actor):
         items.append(MenuItem("deliveries", "发送失败的消息", "workbench-failed-deliveries"))
+        items.append(MenuItem("exchange", "交换失败消息", "workbench-exchange-dead-letters"))
     if can_author_catalogue(actor):
         items.append(MenuItem("catalogue", "事项管理", "workbench-catalogue"))
     if actor.is_superuser or actor.has_role(Role.DECISION_MAKER):

@@ -152,10 +152,20 @@ def _verifier(key_id: str, pem: str) -> Verifier:
     return load_verifier(pem, key_id)
 
 
-def open(envelope: Envelope, *, now: dt.datetime | None = None, remote_addr: str = "") -> Opened:
-    """Check and log an inbound envelope; refuse (and record why) anything not exactly right."""
+def open(
+    envelope: Envelope,
+    *,
+    now: dt.datetime | None = None,
+    remote_addr: str = "",
+    answering_since: dt.datetime | None = None,
+) -> Opened:
+    """Check and log an inbound envelope; refuse (and record why) anything not exactly right.
+
+    ``answering_since``: the envelope is the answer the relay got back for a message queued at that
+    moment. A partner answers a retry with its first answer, byte for byte, so the answer may be
+    older than the clock window; it may not be older than the message it answers."""
     try:
-        return _open(envelope, now or timezone.now())
+        return _open(envelope, now or timezone.now(), answering_since)
     except EnvelopeError as error:
         record_rejection(error, envelope.header_bytes, remote_addr)
         raise
@@ -171,7 +181,7 @@ def _parse(data: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def _open(envelope: Envelope, now: dt.datetime) -> Opened:
+def _open(envelope: Envelope, now: dt.datetime, answering_since: dt.datetime | None = None) -> Opened:
     header = check_header(_parse(envelope.header_bytes, "消息头"))
     body = _parse(envelope.body_bytes, "正文")
     partner = Partner.objects.filter(uscc=header["sender"], is_active=True).first()
@@ -195,7 +205,7 @@ def _open(envelope: Envelope, now: dt.datetime) -> Opened:
     if seen is not None:
         return _duplicate(seen, header, body, partner, envelope)
     skew = dt.timedelta(seconds=settings.EXCHANGE_CLOCK_SKEW_SECONDS)
-    if sent_at < now - skew:
+    if sent_at < (now if answering_since is None else min(now, answering_since)) - skew:
         raise _refuse("exchange.stale", "消息时间早于允许的时间窗口（过期消息）")
     if sent_at > now + skew:
         raise _refuse("exchange.future", "消息时间晚于当前时间，超出允许的时钟偏差")
@@ -232,9 +242,27 @@ def _seen(header: dict[str, Any]) -> ExchangeMessage | None:
 def _duplicate(
     seen: ExchangeMessage, header: dict[str, Any], body: dict[str, Any], partner: Partner, envelope: Envelope
 ) -> Opened:
-    if seen.header != envelope.header_bytes.decode("utf-8") or bytes(seen.signature) != envelope.signature:
+    same = (
+        seen.header == envelope.header_bytes.decode("utf-8") and bytes(seen.signature) == envelope.signature
+    )
+    if not same and not _retransmission(seen, header):
         raise _refuse("exchange.replay", "该消息标识已被使用：重放的消息")
     return Opened(header, body, seen, partner, duplicate=True)
+
+
+RESIGNED_FIELDS = ("timestamp", "key_id")
+"""What a sender may change when it signs the same message again for a retry (a fresh timestamp,
+perhaps a rotated key); everything else, the body digest included, must be identical."""
+
+
+def _retransmission(seen: ExchangeMessage, header: dict[str, Any]) -> bool:
+    """The sender signed the same message again under its id (a retry after the clock window): the
+    signature was checked already, so only the sender could have made it; it is a duplicate."""
+    first = json.loads(seen.header)
+    for name in RESIGNED_FIELDS:
+        first.pop(name, None)
+    again = {name: value for name, value in header.items() if name not in RESIGNED_FIELDS}
+    return first == again
 
 
 def _service_schema(header: dict[str, Any], partner: Partner) -> dict[str, Any]:

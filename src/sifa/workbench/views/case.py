@@ -18,6 +18,7 @@ from sifa.applications.models import Application, ApplicationMaterial
 from sifa.applications.uploads import attachment_response
 from sifa.audit.services import record_access
 from sifa.core.errors import NotFound, ServiceError
+from sifa.exchange.selectors import case_messages
 from sifa.mediation.selectors import case_summary
 from sifa.organisations.models import Role
 from sifa.workbench import presenters
@@ -94,6 +95,7 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
             "any_provisional": any(row.clock.due_on and row.clock.provisional for row in clocks),
             "documents": case_documents(case),
             "mediation": case_summary(case),
+            "exchange_messages": case_messages(request.actor, case.number or ""),
             "actions": [(a, _blank_form(case, a, on_case_page=True)) for a in actions],
         },
     )

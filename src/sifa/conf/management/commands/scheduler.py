@@ -41,6 +41,7 @@ TIMETABLE: list[tuple[str, int]] = [
     ("roll-up-indicators", 60),  # 绩效考核: fold the pending deltas into the monthly roll-ups
     ("escalate-complaints", 900),  # 投诉举报: complaints not replied to by their due date, to the level above
     ("chain-exchange-log", 60),  # 数据交换: chain the message-log rows no batch has chained yet
+    ("relay-exchange-outbox", 60),  # 数据交换: send due outbox messages, alerts, dead letters at 24 h
 ]
 
 

@@ -1,8 +1,10 @@
-"""``sifa exchange load-partners | add-key | chain | verify-log | export``: the exchange gateway."""
+"""``sifa exchange load-partners | add-key | chain | verify-log | export | relay``: the exchange gateway."""
 
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sifa.core.errors import ServiceError
 from sifa.exchange.chain import verify_log
 from sifa.exchange.models import Partner
-from sifa.exchange.services import archive, partners
+from sifa.exchange.services import archive, outbox, partners
 from sifa.exchange.services.log import chain_pending
+from sifa.exchange.transport import default_transport
 
 
 def _date(value: str) -> dt.date:
@@ -35,12 +38,13 @@ def _time(value: str) -> dt.datetime:
 class Command(BaseCommand):
     help = (
         "数据交换：load-partners 载入演示伙伴，add-key 登记伙伴公钥，chain 把待入链消息入链，"
-        "verify-log 核验消息日志（断裂时退出码为 1），export 导出签名归档。"
+        "verify-log 核验消息日志（断裂时退出码为 1），export 导出签名归档，"
+        "relay 发送发件箱中到期的消息（--loop 持续运行）。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(
-            dest="subcommand", required=True, metavar="{load-partners,add-key,chain,verify-log,export}"
+            dest="subcommand", required=True, metavar="{load-partners,add-key,chain,verify-log,export,relay}"
         )
         load = sub.add_parser(
             "load-partners", help="载入演示交换伙伴（公安、法院、检察院）、密钥和服务（仅开发环境）。"
@@ -62,6 +66,12 @@ class Command(BaseCommand):
         export = sub.add_parser("export", help="导出某日以来的签名归档（消息、签名、哈希链、签名公钥）。")
         export.add_argument("--since", required=True, help="起始日期 YYYY-MM-DD")
         export.add_argument("--out", type=Path, required=True, help="归档文件（ZIP）")
+        relay = sub.add_parser(
+            "relay", help="发送发件箱中到期的消息：签名待签名的消息、重试、24 小时后转人工、提醒。"
+        )
+        relay.add_argument("--loop", action="store_true", help="持续运行，直到收到 SIGTERM/SIGINT")
+        relay.add_argument("--interval", type=float, default=1.0, help="--loop 时两轮之间的秒数（默认 1）")
+        relay.add_argument("--batch", type=int, default=outbox.BATCH_SIZE, help="每批领取的条数")
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = getattr(self, "_" + options["subcommand"].replace("-", "_"))
@@ -111,3 +121,24 @@ class Command(BaseCommand):
             f"已导出 {done.count} 条消息（第 {done.first_seq or '-'} 至 {done.last_seq or '-'} 条）→ {done.path}，"
             f"归档由 {done.key_id} 签名"
         )
+
+    def _relay(self, options: dict[str, Any]) -> None:
+        if options["batch"] < 1 or options["interval"] <= 0:
+            raise CommandError("--batch 和 --interval 必须是正数")
+        transport = default_transport()
+        stop: list[int] = []
+        if options["loop"]:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda signum, frame: stop.append(signum))
+        while True:
+            done = outbox.relay_once(transport, limit=options["batch"], max_batches=None)
+            if options["verbosity"] > 0 and (
+                not options["loop"] or done.confirmed or done.dead or done.retried
+            ):
+                self.stdout.write(
+                    f"已确认 {done.confirmed} 条，待重试 {done.retried} 条，转人工 {done.dead} 条，"
+                    f"补签 {done.signed} 条，提醒 {done.alerts} 次"
+                )
+            if not options["loop"] or stop:
+                return
+            time.sleep(options["interval"])

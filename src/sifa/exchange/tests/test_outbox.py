@@ -1,0 +1,343 @@
+"""The outbox and its relay: written in the caller's transaction, retried with back-off under the
+same message id, alerts at 15 min / 1 h / 6 h once each, a dead letter at 24 h, resend, and
+signing unavailable → queued + alert → sent once a key is back. The partner is an in-process fake
+that checks Sifa's signature, holds one copy per message id and answers with its signed receipt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from sifa.audit.models import AuditEvent
+from sifa.core.signing import KeyRingError
+from sifa.exchange.envelope import Envelope, EnvelopeError
+from sifa.exchange.models import Direction, ExchangeMessage, OutboxItem, OutboxStatus
+from sifa.exchange.services import envelopes, outbox
+from sifa.exchange.transport import TransportError
+from sifa.notifications.models import Notification
+from sifa.organisations.models import Role
+from sifa.testing import staff
+from sifa.testing.login import verified_login
+
+from .conftest import CASE, client, notice, notice_body, signer_of
+from .test_envelope import refused
+
+ENDPOINT = "https://court.example.test/exchange/inbox/"
+
+
+class FakeCourt:
+    """The court's side of the wire: verify Sifa's signature, keep the first copy of each message id
+    (a re-signed copy of the same content is the same message), answer with a signed receipt.
+    ``script`` decides each call: ``"ok"``, ``"down"`` (nothing arrives) or ``"lost"`` (it arrives,
+    the answer is lost)."""
+
+    def __init__(self, world: dict[str, Any], script: Callable[[int], str] | None = None) -> None:
+        self.world, self.script = world, script or (lambda _n: "ok")
+        self.calls: list[str] = []
+        self.held: dict[str, dict[str, Any]] = {}
+        self.answers: dict[str, Envelope] = {}
+        self.duplicates = 0
+
+    def send(self, endpoint: str, envelope: Envelope, *, timeout: float) -> Envelope:
+        assert endpoint == ENDPOINT
+        header = json.loads(envelope.header_bytes)
+        self.calls.append(header["message_id"])
+        what = self.script(len(self.calls))
+        if what == "down":
+            raise TransportError("连接被重置")
+        verifier = self.world["ring"].verifier(header["key_id"])
+        assert verifier.verify(envelope.header_bytes, envelope.signature)
+        message_id = header["message_id"]
+        if message_id in self.held:
+            self.duplicates += 1
+            assert self.held[message_id]["body_digest"] == header["body_digest"]
+        else:
+            self.held[message_id] = header
+            self.answers[message_id] = envelopes.seal(
+                {
+                    "kind": "response",
+                    "correlation_id": message_id,
+                    "issue": header["issue"],
+                    "purpose": header["purpose"],
+                    "service": header["service"],
+                    "sender": header["receiver"],
+                    "receiver": header["sender"],
+                    "user_id": {"official": "立案庭", "organisation": "杭州市中级人民法院"},
+                },
+                {"status": "received"},
+                signer=signer_of(self.world, "court"),
+            )
+        if what == "lost":
+            raise TransportError("确认丢失")
+        # A real partner's clock: the answer is stamped when it is sent (again for a duplicate).
+        return self.answers[message_id]
+
+
+@pytest.fixture
+def court(world, settings):
+    settings.EXCHANGE_ENDPOINTS = [f"{world['partners']['court'].uscc}={ENDPOINT}"]
+    return world["partners"]["court"]
+
+
+@pytest.fixture
+def supervisor(world):
+    return staff("hz-supervisor", world["orgs"]["hz"], Role.SUPERVISOR, totp=True)
+
+
+def queue(world, court, **overrides) -> OutboxItem:
+    fields = {
+        "organisation": world["orgs"]["hz"],
+        "partner": court,
+        "service": ("judicial-confirmation.refer", "1"),
+        "body": {"agreement": "调解协议", "party": {"id_number": notice_body()["suspect"]["id_number"]}},
+        "purpose": "调解协议申请司法确认",
+        "official": "调解员张某",
+        "issue": CASE,
+        **overrides,
+    }
+    return outbox.send(**fields)
+
+
+def at(moment: dt.datetime):
+    return time_machine.travel(moment, tick=False)
+
+
+def alerts(user, event: str = "exchange.undelivered") -> list[Notification]:
+    return list(Notification.objects.filter(recipient=user, event=event).order_by("id"))
+
+
+# --- written in the caller's transaction ----------------------------------------------------------
+
+
+def test_nothing_is_queued_or_logged_when_the_callers_transaction_rolls_back(world, court):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue(world, court)
+        raise RuntimeError("the caller's command failed")
+    assert not OutboxItem.objects.exists()
+    assert not ExchangeMessage.objects.filter(direction=Direction.OUTBOUND).exists()
+
+
+def test_a_queued_message_is_sealed_logged_and_sent_only_by_the_relay(world, court):
+    fake = FakeCourt(world)
+    item = queue(world, court)
+    assert item.status == OutboxStatus.PENDING and fake.calls == []
+    logged = item.log_entry
+    assert logged.direction == Direction.OUTBOUND and str(logged.message_id) == str(item.message_id)
+    assert "110" not in json.dumps(logged.body_masked) or "*" in json.dumps(logged.body_masked)
+    result = outbox.relay_once(fake)
+    item.refresh_from_db()
+    assert result.confirmed == 1 and item.status == OutboxStatus.CONFIRMED
+    assert fake.calls == [str(item.message_id)]
+    assert item.answer.direction == Direction.INBOUND and str(item.answer.correlation_id) == str(
+        item.message_id
+    )
+    assert outbox.relay_once(fake).confirmed == 0 and len(fake.calls) == 1  # nothing is sent twice
+
+
+def test_a_partner_without_an_allowed_endpoint_is_refused_at_once(world, court, settings):
+    settings.EXCHANGE_ENDPOINTS = []
+    with pytest.raises(Exception) as refused_error:
+        queue(world, court)
+    assert refused_error.value.code == "exchange.no_endpoint"
+
+
+# --- back-off, same id, alerts, dead letter -------------------------------------------------------
+
+
+def test_the_back_off_doubles_from_30_seconds_to_one_hour_with_jitter():
+    rng = random.Random(7)
+    for attempts, nominal in [(1, 30), (2, 60), (3, 120), (5, 480), (8, 3600), (40, 3600)]:
+        for _ in range(20):
+            delay = outbox.retry_delay(attempts, rng).total_seconds()
+            assert nominal * 0.8 <= delay <= nominal * 1.2
+    assert len({outbox.retry_delay(3, rng) for _ in range(10)}) > 1  # jitter spreads them
+
+
+def test_retries_follow_the_schedule_alert_once_at_each_threshold_and_die_at_24_hours(
+    world, court, supervisor
+):
+    fake = FakeCourt(world, lambda _n: "down")
+    start = timezone.now().replace(microsecond=0)
+    with at(start):
+        item = queue(world, court)
+    seen_alerts: dict[dt.timedelta, int] = {}
+    previous_attempts = 0
+    step = dt.timedelta(minutes=1)
+    elapsed = dt.timedelta(0)
+    while elapsed <= dt.timedelta(hours=24, minutes=10):
+        with at(start + elapsed):
+            due_before = OutboxItem.objects.get(pk=item.pk).next_attempt_at
+            outbox.relay_once(fake)
+            item.refresh_from_db()
+            if item.attempts > previous_attempts:
+                # a try happens only once it is due, and the next one is scheduled by the back-off
+                assert due_before <= timezone.now()
+                if item.status == OutboxStatus.PENDING:
+                    gap = (item.next_attempt_at - timezone.now()).total_seconds()
+                    expected = min(30 * 2 ** (item.attempts - 1), 3600)
+                    remaining = (start + outbox.GIVE_UP_AFTER - timezone.now()).total_seconds()
+                    assert gap <= expected * 1.2 + 1 and (gap >= expected * 0.8 - 1 or gap <= remaining + 1)
+                previous_attempts = item.attempts
+            seen_alerts[elapsed] = len(alerts(supervisor))
+        elapsed += step if elapsed < dt.timedelta(hours=1, minutes=5) else dt.timedelta(minutes=7)
+    assert seen_alerts[dt.timedelta(minutes=14)] == 0
+    assert seen_alerts[dt.timedelta(minutes=15)] == 1
+    assert seen_alerts[dt.timedelta(minutes=59)] == 1
+    assert seen_alerts[dt.timedelta(hours=1)] == 2
+    six = max(k for k in seen_alerts if k < dt.timedelta(hours=6))
+    assert seen_alerts[six] == 2
+    assert alerts(supervisor)[2].title.startswith("数据交换消息6 小时未送达")
+    assert len(alerts(supervisor)) == 3  # once each, never again
+    assert item.status == OutboxStatus.DEAD and item.dead_at - start >= outbox.GIVE_UP_AFTER
+    assert item.dead_at - start <= outbox.GIVE_UP_AFTER + dt.timedelta(minutes=8)
+    assert len(alerts(supervisor, "exchange.dead_letter")) == 1
+    assert set(fake.calls) == {str(item.message_id)}  # every retry under the same message id
+    assert 20 < len(fake.calls) == item.attempts < 60
+    actions = set(AuditEvent.objects.filter(object_id=str(item.message_id)).values_list("action", flat=True))
+    assert actions == {"exchange.outbox.undelivered", "exchange.outbox.dead_letter"}
+
+
+def test_a_lost_acknowledgement_is_retried_under_the_same_id_and_the_partner_keeps_one_copy(world, court):
+    fake = FakeCourt(world, lambda n: "lost" if n == 1 else "ok")
+    start = timezone.now().replace(microsecond=0)
+    with at(start):
+        item = queue(world, court)
+        assert outbox.relay_once(fake).retried == 1
+    # Ten minutes later the signed timestamp is outside the partner's clock window: the relay signs
+    # the same message again (same id, same body) and the partner treats it as the same message.
+    with at(start + dt.timedelta(minutes=10)):
+        assert outbox.relay_once(fake).confirmed == 1
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.CONFIRMED and item.attempts == 2
+    assert fake.calls == [str(item.message_id)] * 2 and len(fake.held) == 1 and fake.duplicates == 1
+
+
+def test_a_re_signed_copy_of_the_same_message_is_a_duplicate_and_a_changed_one_a_replay(world):
+    first = notice(world)
+    opened = envelopes.open(first)
+    header = json.loads(first.header_bytes)
+    later = (timezone.now() + dt.timedelta(seconds=90)).isoformat(timespec="milliseconds")
+    again = notice(world, message_id=header["message_id"], timestamp=later.replace("+00:00", "Z"))
+    assert again.header_bytes != first.header_bytes
+    duplicate = envelopes.open(again)
+    assert duplicate.duplicate and duplicate.message.pk == opened.message.pk
+    changed = notice(world, message_id=header["message_id"], body=notice_body(charge="另一案由"))
+    refused(changed, "exchange.replay")
+
+
+def test_a_partner_refusal_is_a_dead_letter_at_once(world, court, supervisor):
+    class Refusing:
+        def send(self, endpoint, envelope, *, timeout):
+            raise EnvelopeError("exchange.caller_not_allowed", "发送方无权调用该服务", status=403)
+
+    item = queue(world, court)
+    assert outbox.relay_once(Refusing()).dead == 1
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.DEAD and "exchange.caller_not_allowed" in item.last_error
+    assert len(alerts(supervisor, "exchange.dead_letter")) == 1
+
+
+# --- signing unavailable --------------------------------------------------------------------------
+
+
+def test_signing_unavailable_queues_unsigned_alerts_and_sends_once_a_key_is_back(
+    world, court, supervisor, monkeypatch
+):
+    def no_key():
+        raise KeyRingError("signing.no_key", "没有可用的签名密钥")
+
+    fake = FakeCourt(world)
+    monkeypatch.setattr(envelopes, "default_keyring", no_key)
+    item = queue(world, court)
+    assert item.status == OutboxStatus.UNSIGNED and item.get_status_display() == "待签名"
+    assert item.log_entry is None and b"id_number" not in bytes(item.body_sealed)
+    assert not ExchangeMessage.objects.filter(message_id=item.message_id).exists()
+    assert len(alerts(supervisor, "exchange.signing_unavailable")) == 1
+    result = outbox.relay_once(fake)
+    assert result.signed == 0 and fake.calls == []  # nothing leaves unsigned
+    monkeypatch.setattr(envelopes, "default_keyring", lambda: world["ring"])
+    result = outbox.relay_once(fake)
+    item.refresh_from_db()
+    assert result.signed == 1 and result.confirmed == 1 and item.status == OutboxStatus.CONFIRMED
+    assert fake.calls == [str(item.message_id)] and item.log_entry.direction == Direction.OUTBOUND
+
+
+# --- dead letters: the workbench page, resend, the case view's words ------------------------------
+
+
+def _dead(world, court) -> OutboxItem:
+    item = queue(world, court)
+    OutboxItem.objects.filter(pk=item.pk).update(
+        status=OutboxStatus.DEAD, attempts=31, dead_at=timezone.now(), last_error="投递不确定：连接被重置"
+    )
+    item.refresh_from_db()
+    return item
+
+
+def test_resend_over_the_api_is_for_supervisors_in_scope_and_audited(world, court, supervisor):
+    item = _dead(world, court)
+    url = f"/api/v1/exchange/messages/{item.message_id}/resend/"
+    assert client(world["people"]["hz"]).post(url).status_code == 403  # a window clerk
+    beijing = staff("bj-supervisor", world["orgs"]["bj"], Role.SUPERVISOR)
+    assert client(beijing).post(url).status_code == 404  # not in their jurisdiction
+    answer = client(supervisor).post(url)
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["status"] == "pending" and answer.json()["attempts"] == 0
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.PENDING and item.alerts_sent == 0
+    event = AuditEvent.objects.get(action="exchange.outbox.resend")
+    assert event.actor == supervisor and event.object_id == str(item.message_id)
+    assert client(supervisor).post(url).json()["code"] == "exchange.not_dead"
+    assert client(supervisor).post(url, {"x": 1}, format="json").status_code == 400
+    fake = FakeCourt(world)
+    assert outbox.relay_once(fake).confirmed == 1 and fake.calls == [str(item.message_id)]
+
+
+def test_the_dead_letter_page_lists_my_jurisdiction_and_resends_without_javascript(world, court, supervisor):
+    item = _dead(world, court)
+    browser = Client()
+    verified_login(browser, supervisor)
+    page = browser.get("/workbench/exchange/failed/").content.decode()
+    assert str(item.message_id) in page and "连接被重置" in page and "重新发送" in page
+    beijing = staff("bj-supervisor", world["orgs"]["bj"], Role.SUPERVISOR, totp=True)
+    other = Client()
+    verified_login(other, beijing)
+    assert str(item.message_id) not in other.get("/workbench/exchange/failed/").content.decode()
+    assert other.post(f"/workbench/exchange/{item.message_id}/resend/").status_code == 404
+    url = f"/workbench/exchange/{item.message_id}/resend/"
+    assert "确认重新发送" in browser.post(url).content.decode()
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.DEAD
+    done = browser.post(url, {"confirmed": "1"}, follow=True).content.decode()
+    assert "已重新排队发送" in done
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.PENDING
+    clerk = Client()
+    verified_login(clerk, staff("hz-clerk-2", world["orgs"]["hz"], Role.WINDOW_CLERK, totp=True))
+    assert clerk.get("/workbench/exchange/failed/").status_code == 404
+
+
+def test_the_case_view_words(world, court):
+    from sifa.exchange.selectors import case_messages
+    from sifa.organisations.scope import actor_for
+
+    confirmed = queue(world, court)
+    outbox.relay_once(FakeCourt(world))
+    waiting = queue(world, court)
+    dead = _dead(world, court)
+    words = {m["message_id"]: m["label"] for m in case_messages(actor_for(world["people"]["hz"]), CASE)}
+    assert words == {
+        str(confirmed.message_id): "已发送",
+        str(waiting.message_id): "待对方确认",
+        str(dead.message_id): "失败需人工处理",
+    }
+    assert case_messages(actor_for(world["people"]["bj"]), CASE) == []
