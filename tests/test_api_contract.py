@@ -273,6 +273,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("post", "/api/v1/complaints/"): ("anonymous", "/api/v1/complaints/"),
     ("post", "/api/v1/exchange/inbox/"): ("anonymous", "/api/v1/exchange/inbox/"),
+    ("post", "/api/v1/exchange/messages/{message_id}/resend/"): (
+        "admin",
+        "/api/v1/exchange/messages/00000000-0000-4000-8000-000000000000/resend/",
+    ),
     ("post", "/api/v1/complaints/{number}/commands/{command}/"): (
         "supervisor",
         "/api/v1/complaints/{complaint}/commands/accept/",

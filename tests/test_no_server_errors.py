@@ -106,6 +106,7 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/faq/<str:faq_id>/": {"faq_id": "faq"},
     "/api/v1/me/messages/<str:public_id>/read/": {"public_id": "message"},
     "/api/v1/notifications/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
+    "/api/v1/exchange/messages/<str:message_id>/resend/": {"message_id": "00000000-0000-4000-8000-000000000000"},
     # API: applications and cases
     "/api/v1/applications/drafts/<str:ref>/": {"ref": "draft"},
     "/api/v1/applications/<str:ref>/": {"ref": "case"},
@@ -174,6 +175,7 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/window/<uuid:app_id>/check/": {"app_id": "walk_in"},
     "/workbench/window/<uuid:app_id>/receipt/": {"app_id": "walk_in_submitted"},
     "/workbench/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
+    "/workbench/exchange/<str:message_id>/resend/": {"message_id": "00000000-0000-4000-8000-000000000000"},
     "/workbench/mediation/<int:office_id>/": {"office_id": "office"},
     "/workbench/consultations/<str:number>/": {"number": "consultation"},
     "/workbench/rectifications/<int:rectification_id>/": {"rectification_id": "rectification"},
@@ -305,6 +307,7 @@ NOT_A_PAGE: dict[str, str] = {
     "/me/applications/<str:ref>/rating/": "POST only (rates a finished case, 好差评)",
     "/me/applications/<str:ref>/correction/": "needs a case waiting for the applicant's correction",
     "/workbench/deliveries/<str:public_id>/resend/": "POST only (resends)",
+    "/workbench/exchange/<str:message_id>/resend/": "POST only (resends a dead letter)",
     "/workbench/calendar/notices/<str:notice_id>/publish/": "POST only (publishes)",
     "/workbench/indicators/issue/": "POST only (印发 the month's 绩效通报)",
     "/api/v1/indicators/report/<str:organisation>/<str:period>/commands/issue/": "POST only (印发 the 通报)",
@@ -323,6 +326,7 @@ NOT_A_PAGE: dict[str, str] = {
     "/api/v1/rectifications/<str:id>/commands/<str:command>/": "POST only",
     "/api/v1/complaints/<str:number>/commands/<str:command>/": "POST only",
     "/api/v1/exchange/inbox/": "POST only (a partner's signed envelope)",
+    "/api/v1/exchange/messages/<str:message_id>/resend/": "POST only (resends a dead letter)",
     "/api/v1/inspections/mock-applications/<str:id>/score/": "POST only",
     "/api/v1/inspections/random-checks/<str:id>/cases/<str:number>/finding/": "POST only",
 }

@@ -1,7 +1,8 @@
-"""The seam for what is not built yet: how a sealed envelope travels to a partner.
+"""The seam between the outbox relay and the wire: how a sealed envelope travels to a partner.
 
-The outbox relay (retries with back-off for 24 h, alerts, the dead-letter list) and the partner
-simulators will implement :class:`Transport`; the gateway core only seals, opens and logs. The
+The outbox relay (:mod:`sifa.exchange.services.outbox`: retries with back-off for 24 h, alerts,
+dead letters) sends through a :class:`Transport`; the HTTP transport and the partner simulators
+implement it; the gateway core only seals, opens and logs. The
 address always comes from :func:`sifa.exchange.services.partners.endpoint_for` (the configured
 allow-list), never from a message or a request.
 """
@@ -22,7 +23,9 @@ class Transport(Protocol):
     def send(self, endpoint: str, envelope: Envelope, *, timeout: float) -> Envelope:
         """Deliver ``envelope`` to ``endpoint`` and return the partner's signed answer (not yet
         opened: the caller checks it with :func:`sifa.exchange.services.open`). Raises
-        :class:`TransportError` when delivery is uncertain."""
+        :class:`TransportError` when delivery is uncertain (the relay retries), and an
+        :class:`~sifa.exchange.envelope.EnvelopeError` with the partner's reason code when the
+        partner refused the message (the relay makes it a dead letter at once)."""
         ...
 
 

@@ -60,3 +60,38 @@ def test_concurrent_messages_and_batches_keep_one_unforked_chain(live_world):
     assert result.count == ExchangeMessage.objects.count() == threads * each * 2
     forks = ExchangeMessage.objects.values("prev_hash").annotate(n=Count("id")).filter(n__gt=1)
     assert not forks.exists()
+
+
+def test_relays_running_together_never_send_one_message_twice(live_world, settings):
+    """Two (SQLite) or four (PostgreSQL, ``FOR UPDATE SKIP LOCKED``) relays drain one outbox: every
+    message is sent exactly once and confirmed once."""
+    import threading
+
+    from sifa.exchange.models import OutboxItem, OutboxStatus
+    from sifa.exchange.services import outbox
+    from sifa.exchange.tests.test_outbox import ENDPOINT, FakeCourt
+
+    court = live_world["partners"]["court"]
+    settings.EXCHANGE_ENDPOINTS = [f"{court.uscc}={ENDPOINT}"]
+    threads, count = (2, 12) if connection.vendor == "sqlite" else (4, 40)
+    for index in range(count):
+        outbox.send(
+            organisation=live_world["orgs"]["hz"],
+            partner=court,
+            service=("judicial-confirmation.refer", "1"),
+            body={"n": index},
+            purpose="调解协议申请司法确认",
+            official="调解员张某",
+        )
+    fake = FakeCourt(live_world)
+    lock = threading.Lock()
+    original = fake.send
+
+    def send(endpoint, envelope, *, timeout):
+        with lock:  # the fake's own bookkeeping is not what is under test
+            return original(endpoint, envelope, timeout=timeout)
+
+    fake.send = send  # type: ignore[method-assign]
+    run_together(lambda _i: outbox.relay_once(fake, limit=3, max_batches=None), threads, timeout=None)
+    assert len(fake.calls) == count == len(set(fake.calls)) and fake.duplicates == 0
+    assert OutboxItem.objects.filter(status=OutboxStatus.CONFIRMED).count() == count
