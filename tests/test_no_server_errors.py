@@ -106,7 +106,9 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/faq/<str:faq_id>/": {"faq_id": "faq"},
     "/api/v1/me/messages/<str:public_id>/read/": {"public_id": "message"},
     "/api/v1/notifications/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
-    "/api/v1/exchange/messages/<str:message_id>/resend/": {"message_id": "00000000-0000-4000-8000-000000000000"},
+    "/api/v1/exchange/messages/<str:message_id>/resend/": {
+        "message_id": "00000000-0000-4000-8000-000000000000"
+    },
     # API: applications and cases
     "/api/v1/applications/drafts/<str:ref>/": {"ref": "draft"},
     "/api/v1/applications/<str:ref>/": {"ref": "case"},

@@ -341,3 +341,20 @@ def test_the_case_view_words(world, court):
         str(dead.message_id): "失败需人工处理",
     }
     assert case_messages(actor_for(world["people"]["bj"]), CASE) == []
+
+
+def test_the_relay_command_sends_through_the_installed_transport(world, court):
+    from django.core.management import call_command
+
+    from sifa.exchange.transport import use_transport
+
+    item = queue(world, court)
+    fake = FakeCourt(world)
+    use_transport(fake)
+    try:
+        call_command("exchange", "relay", verbosity=0)
+        call_command("relay-exchange-outbox", verbosity=0)
+    finally:
+        use_transport(None)
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.CONFIRMED and fake.calls == [str(item.message_id)]
