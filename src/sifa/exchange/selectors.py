@@ -89,7 +89,7 @@ def messages(actor: Actor, *, case: str = "", status: str = "") -> QuerySet[Exch
         rows = rows.filter(case_number=case)
     if status:
         rows = rows.filter(status=status)
-    return rows.select_related("partner").order_by("-recorded_at", "-id")
+    return rows.select_related("partner", "outbox").order_by("-recorded_at", "-id")
 
 
 def summary(row: ExchangeMessage) -> dict[str, Any]:
@@ -111,6 +111,22 @@ def summary(row: ExchangeMessage) -> dict[str, Any]:
         "key_id": row.key_id,
         "body_digest": row.body_digest,
         "seq": row.seq,
+        "delivery": _delivery(row),
+    }
+
+
+def _delivery(row: ExchangeMessage) -> dict[str, Any] | None:
+    """An outgoing message's place in the outbox (``None`` for the others)."""
+    try:
+        item = row.outbox
+    except OutboxItem.DoesNotExist:
+        return None
+    return {
+        "status": item.status,
+        "status_label": item.get_status_display(),
+        "case_label": CASE_LABELS[OutboxStatus(item.status)],
+        "attempts": item.attempts,
+        "confirmed_at": item.confirmed_at,
     }
 
 

@@ -341,6 +341,10 @@ def test_the_case_view_words(world, court):
         str(dead.message_id): "失败需人工处理",
     }
     assert case_messages(actor_for(world["people"]["bj"]), CASE) == []
+    listed = client(world["people"]["hz"]).get("/api/v1/exchange/messages/", {"case": CASE}).json()["results"]
+    by_id = {row["message_id"]: row["delivery"] for row in listed if row["direction"] == "out"}
+    assert by_id[str(confirmed.message_id)]["case_label"] == "已发送"
+    assert by_id[str(dead.message_id)]["status_label"] == "失败需人工处理"
 
 
 def test_the_relay_command_sends_through_the_installed_transport(world, court):
