@@ -290,6 +290,7 @@ SIGNING_ALGORITHM: str = env("SIFA_SIGNING_ALGORITHM")
 EXCHANGE_ENDPOINTS: list[str] = env("SIFA_EXCHANGE_ENDPOINTS")
 EXCHANGE_CONNECT_TIMEOUT_SECONDS: int = env("SIFA_EXCHANGE_CONNECT_TIMEOUT_SECONDS")
 PARTNER_SIM_PORTS: list[str] = env("SIFA_PARTNER_SIM_PORTS")
+PORT: int = env("PORT")  # where the partner simulators find Sifa by default
 PARTNER_SIM_LATENCY_MS: str = env("SIFA_PARTNER_SIM_LATENCY_MS")
 if DEBUG and not EXCHANGE_ENDPOINTS:
     # Development: the partner simulators that `sifa run` starts on loopback are the allow-list.

@@ -308,6 +308,93 @@ def test_the_dev_allow_list_names_the_simulators():
     ]
 
 
+def test_another_message_under_a_seen_id_is_a_replay(world, police, allow):
+    first = request(world)
+    header = json.loads(first.header_bytes)
+    HttpTransport().deliver(endpoint(world), first, timeout=5)
+    fields = {k: header[k] for k in ("kind", "issue", "purpose", "service", "sender", "receiver", "user_id")}
+    other = envelopes.seal(
+        {**fields, "message_id": header["message_id"]}, {"name": "李四", "id_number": APPLICANT["id_number"]}
+    )
+    with pytest.raises(PartnerRefused) as error:
+        HttpTransport().deliver(endpoint(world), other, timeout=5)
+    assert error.value.partner_code == "exchange.replay" and error.value.http_status == 409
+
+
+def test_send_checks_sifas_signed_answer(world, tmp_path):
+    """``partner-sim … send``: the court's request goes out signed; Sifa's answer is verified with
+    Sifa's published key, and a tampered answer is refused."""
+    from sifa.exchange.simulator import client
+    from sifa.exchange.simulator.protocol import SifaKeys
+    from sifa.exchange.simulator.server import Simulator, load_partner_signer
+    from sifa.exchange.simulator.store import Store
+
+    world["ring"].signer()
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps(world["ring"].public_keys()), encoding="utf-8")
+    sim = Simulator(
+        kind="court",
+        signer=load_partner_signer(world["key_dir"], "court"),
+        store=Store(tmp_path / "court.sqlite3"),
+        keys=SifaKeys(str(keys)),
+    )
+    seen: list[dict[str, Any]] = []
+    tamper = {"on": False}
+
+    def inbox(handler: BaseHTTPRequestHandler) -> None:
+        request = seen[-1] if seen else {}
+        header = request["header"]
+        answer = envelopes.seal(
+            {
+                "kind": "response",
+                "correlation_id": header["message_id"],
+                "issue": header["issue"],
+                "purpose": header["purpose"],
+                "service": header["service"],
+                "sender": header["receiver"],
+                "receiver": header["sender"],
+                "user_id": {"official": "sifa-gateway", "organisation": "杭州市司法局"},
+            },
+            {"licence_number": "13301202610123456", "status": "valid"},
+        ).as_wire()
+        if tamper["on"]:
+            answer["body"]["status"] = "revoked"
+        payload = json.dumps(answer).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    class Recording(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            inbox(self)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recording)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/exchange/inbox/"
+    receiver = world["orgs"]["hz"].uscc
+    try:
+        result = client.send(
+            sim, url, "lawyer-status", {"licence_number": "13301202610123456"}, receiver=receiver
+        )
+        assert result["status"] == 200 and result["verified"] is True
+        assert result["answer"] == {"licence_number": "13301202610123456", "status": "valid"}
+        assert seen[-1]["header"]["service"] == {"code": "lawyer.status", "version": "1"}
+        assert seen[-1]["header"]["sender"] == partners.DEMO_PARTNERS[1].uscc
+        tamper["on"] = True
+        from sifa.exchange.envelope import EnvelopeError
+
+        with pytest.raises(EnvelopeError) as error:
+            client.send(sim, url, "lawyer-status", {"licence_number": "13301202610123456"}, receiver=receiver)
+        assert error.value.code == "exchange.digest_mismatch"
+    finally:
+        server.shutdown()
+
+
 def test_sigterm_stops_the_simulator_cleanly(police):
     """Last in the module: the simulator stops with status 0 on SIGTERM."""
     assert police.stop() == 0

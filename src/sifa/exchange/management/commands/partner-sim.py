@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sifa.conf.env import env
 from sifa.core.errors import ServiceError
 from sifa.exchange.demo import KINDS
 from sifa.exchange.simulator import client
@@ -48,13 +47,13 @@ class Command(BaseCommand):
         send.add_argument("--licence", default="", help="律师执业证号（lawyer-status）")
         send.add_argument("--case", default="(2026)浙0106刑初123号", help="案号（legal-aid-notify）")
         send.add_argument("--name", default="王某某", help="犯罪嫌疑人、被告人姓名（legal-aid-notify）")
-        send.add_argument("--id-number", default="330106198505051235", help="其公民身份号码")
+        send.add_argument("--id-number", default="330106198505051230", help="其公民身份号码")
         send.add_argument("--organ", default="", help="办案机关（默认本伙伴）")
         send.add_argument("--charge", default="盗窃罪", help="涉嫌罪名")
 
     def handle(self, *args: Any, **options: Any) -> None:
         kind = options["kind"]
-        sifa = (options["sifa"] or f"http://127.0.0.1:{env('PORT')}").rstrip("/")
+        sifa = (options["sifa"] or f"http://127.0.0.1:{settings.PORT}").rstrip("/")
         try:
             latency = parse_latency(options["latency_ms"] or settings.PARTNER_SIM_LATENCY_MS)
         except ValueError as error:
