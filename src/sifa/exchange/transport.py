@@ -1,7 +1,8 @@
 """The seam for what is not built yet: how a sealed envelope travels to a partner.
 
-The outbox relay (retries with back-off for 24 h, alerts, the dead-letter list) and the partner
-simulators will implement :class:`Transport`; the gateway core only seals, opens and logs. The
+The outbox relay (retries with back-off for 24 h, alerts, the dead-letter list) calls a
+:class:`Transport`; :class:`sifa.exchange.http_transport.HttpTransport` is the one over HTTP. The
+gateway core only seals, opens and logs. The
 address always comes from :func:`sifa.exchange.services.partners.endpoint_for` (the configured
 allow-list), never from a message or a request.
 """
