@@ -151,6 +151,7 @@ TEST_SUPPORT = re.compile(r"^sifa\.testing(\.|$)|\.tests(\.|$)|(^|\.)conftest$")
 INFRASTRUCTURE_WRITERS: dict[str, str] = {
     "sifa.accounts.authentication": "stamps ApiToken.last_used_at while authenticating a request",
     "sifa.accounts.models": "UserManager.create_user, Django's manager contract (createsuperuser)",
+    "sifa.exchange.simulator.store": "the partner simulators' own SQLite file, never Sifa's database",
 }
 """Modules outside ``services`` that may write, each for one infrastructure reason."""
 

@@ -273,6 +273,31 @@ declare(
     group="外部系统 Outside systems",
 )
 declare(
+    "SIFA_EXCHANGE_CONNECT_TIMEOUT_SECONDS",
+    "int",
+    3,
+    "How long the HTTP transport waits to connect to a partner before it gives up "
+    "(`exchange.partner_timeout`, retried by the relay). The read timeout is the caller's.",
+    group="外部系统 Outside systems",
+)
+declare(
+    "SIFA_PARTNER_SIM_PORTS",
+    "list",
+    ["police=8101", "court=8102", "procuratorate=8103"],
+    "Development only: the loopback ports of the partner simulators that `make run` starts "
+    "(`kind=port`, comma-separated). With SIFA_DEBUG on and SIFA_EXCHANGE_ENDPOINTS empty, their "
+    "addresses are the allow-list. Empty: no simulators.",
+    group="外部系统 Outside systems",
+)
+declare(
+    "SIFA_PARTNER_SIM_LATENCY_MS",
+    "str",
+    "50-300",
+    "The partner simulators' answer delay in milliseconds: `MIN-MAX` (uniformly random) or one "
+    "number; `0` answers at once.",
+    group="外部系统 Outside systems",
+)
+declare(
     "SIFA_EXCHANGE_LOG_BATCH",
     "int",
     100,

@@ -288,6 +288,15 @@ SMS_BACKEND = env("SIFA_SMS_BACKEND")
 SIGNING_KEY_DIR: str = env("SIFA_SIGNING_KEY_DIR")
 SIGNING_ALGORITHM: str = env("SIFA_SIGNING_ALGORITHM")
 EXCHANGE_ENDPOINTS: list[str] = env("SIFA_EXCHANGE_ENDPOINTS")
+EXCHANGE_CONNECT_TIMEOUT_SECONDS: int = env("SIFA_EXCHANGE_CONNECT_TIMEOUT_SECONDS")
+PARTNER_SIM_PORTS: list[str] = env("SIFA_PARTNER_SIM_PORTS")
+PORT: int = env("PORT")  # where the partner simulators find Sifa by default
+PARTNER_SIM_LATENCY_MS: str = env("SIFA_PARTNER_SIM_LATENCY_MS")
+if DEBUG and not EXCHANGE_ENDPOINTS:
+    # Development: the partner simulators that `sifa run` starts on loopback are the allow-list.
+    from sifa.exchange.demo import simulator_allow_list
+
+    EXCHANGE_ENDPOINTS = simulator_allow_list(PARTNER_SIM_PORTS)
 EXCHANGE_CLOCK_SKEW_SECONDS: int = env("SIFA_EXCHANGE_CLOCK_SKEW_SECONDS")
 EXCHANGE_LOG_BATCH: int = env("SIFA_EXCHANGE_LOG_BATCH")
 EXCHANGE_LOG_BATCH_MS: int = env("SIFA_EXCHANGE_LOG_BATCH_MS")

@@ -1,8 +1,8 @@
 """The seam between the outbox relay and the wire: how a sealed envelope travels to a partner.
 
 The outbox relay (:mod:`sifa.exchange.services.outbox`: retries with back-off for 24 h, alerts,
-dead letters) sends through a :class:`Transport`; the HTTP transport and the partner simulators
-implement it; the gateway core only seals, opens and logs. The
+dead letters) sends through a :class:`Transport`; :class:`sifa.exchange.http_transport.HttpTransport`
+is the one over HTTP. The gateway core only seals, opens and logs. The
 address always comes from :func:`sifa.exchange.services.partners.endpoint_for` (the configured
 allow-list), never from a message or a request.
 """

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +26,7 @@ from sifa.core.errors import ServiceError
 from sifa.core.identifiers import IdentifierError, validate_uscc
 from sifa.core.signing import SM2_WITH_SM3, Signer, SigningError, generate_signer, load_signer, load_verifier
 from sifa.core.signing.registry import key_id_matches
+from sifa.exchange.demo import DEMO_PARTNERS, DemoPartner  # noqa: F401 (DemoPartner re-exported)
 from sifa.exchange.models import Partner, PartnerKey, PartnerKind, PartnerService
 
 
@@ -147,19 +147,6 @@ def endpoint_for(partner: Partner) -> str:
 
 DEMO_NOTE = "演示数据：名称为真实机关，统一社会信用代码为编造（校验位正确），密钥为本机生成"
 
-
-@dataclass(frozen=True)
-class DemoPartner:
-    kind: str
-    name: str
-    uscc: str
-
-
-DEMO_PARTNERS = (
-    DemoPartner(PartnerKind.POLICE, "杭州市公安局", "11330100002493988P"),
-    DemoPartner(PartnerKind.COURT, "杭州市中级人民法院", "11330100002501925N"),
-    DemoPartner(PartnerKind.PROCURATORATE, "杭州市人民检察院", "11330100002510151G"),
-)
 
 _NAME_ID = {
     "type": "object",

@@ -38,6 +38,32 @@ LOADERS: list[tuple[str, ...]] = [
 ]
 DEMO_LOADER: tuple[str, ...] = ("load-demo", "load_demo")
 DEMO_CASES_LOADER: tuple[str, ...] = ("load-demo-cases", "load_demo_cases")
+PARTNER_KIND_NAMES = {"police": "公安", "court": "法院", "procuratorate": "检察院"}
+
+
+def simulator_children(port: int) -> list[Child]:
+    """Development: one ``sifa partner-sim`` per entry of SIFA_PARTNER_SIM_PORTS, on loopback,
+    fetching Sifa's public keys from this server (docs/exchange.md, "Partner simulators")."""
+    from sifa.exchange.demo import simulator_ports
+
+    sifa = [sys.executable, "-m", "sifa"]
+    return [
+        Child(
+            f"partner-sim-{kind}",
+            [
+                *sifa,
+                "partner-sim",
+                "--as",
+                kind,
+                "--port",
+                str(sim_port),
+                "--sifa",
+                f"http://127.0.0.1:{port}",
+            ],
+        )
+        for kind, sim_port in simulator_ports(settings.PARTNER_SIM_PORTS).items()
+    ]
+
 
 STOP_TIMEOUT_SECONDS = 15.0
 
@@ -137,7 +163,17 @@ class Command(BaseCommand):
             Child("worker", [*sifa, "db_worker", "--queue-name", "*", "--no-reload"]),
             Child("scheduler", [*sifa, "scheduler"]),
         ]
+        simulators = simulator_children(options["port"]) if settings.DEBUG else []
+        children += simulators
         self.stdout.write(f"sifa run: http://localhost:{options['port']}/ — Ctrl-C 停止")
+        if simulators:
+            from sifa.exchange.demo import simulator_ports
+
+            listed = "，".join(
+                f"{PARTNER_KIND_NAMES[kind]} :{sim_port}"
+                for kind, sim_port in simulator_ports(settings.PARTNER_SIM_PORTS).items()
+            )
+            self.stdout.write(f"sifa run: 交换伙伴模拟器（演示）{listed}，随服务一起停止")
         self.stdout.flush()
         status = supervise(children)
         if status:
@@ -154,3 +190,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"sifa run: 跳过 {spellings[0]}（命令尚不存在）")
                 continue
             call_command(name, verbosity=verbosity)
+        if settings.DEBUG and find_command(("exchange",)):
+            # The demo partners and their keys, which the partner simulators sign with.
+            call_command("exchange", "load-partners", verbosity=verbosity)

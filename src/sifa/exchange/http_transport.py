@@ -1,0 +1,198 @@
+"""The HTTP transport: a sealed envelope POSTed to a partner's allow-listed endpoint, its signed
+answer opened with the same checks as any inbound message (docs/exchange.md, "HTTP transport").
+
+* The address is the partner's entry in ``SIFA_EXCHANGE_ENDPOINTS``
+  (:func:`sifa.exchange.services.partners.endpoint_for`). :meth:`HttpTransport.send` refuses any
+  other address: it never takes one from a message.
+* Connect and read timeouts are separate (``SIFA_EXCHANGE_CONNECT_TIMEOUT_SECONDS``; the read
+  timeout is the caller's ``timeout``).
+* The answer goes through :func:`sifa.exchange.services.envelopes.open` (signature, key validity,
+  digest, replay, clock window, correlation to the message sent, response schema), so it is logged
+  as evidence, and any refusal is recorded as a ``Rejection``.
+
+The errors are typed. Only the first two mean "delivery is uncertain" and are
+:class:`~sifa.exchange.transport.TransportError`: the relay retries them, and the message id makes
+the retry safe.
+
+| error | code | retry |
+|---|---|---|
+| :class:`PartnerUnreachable` | ``exchange.partner_unreachable`` | yes: no connection, reset, or a 5xx |
+| :class:`PartnerTimeout` | ``exchange.partner_timeout`` | yes: no answer within the timeout |
+| :class:`PartnerRefused` | ``exchange.partner_refused`` | no: a 4xx, with the partner's reason code |
+| :class:`BadAnswer` | ``exchange.bad_answer`` | no: an answer that is not a valid signed answer |
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from sifa.core.errors import ServiceError
+from sifa.exchange.envelope import Envelope, EnvelopeError
+from sifa.exchange.transport import TransportError
+
+MAX_ANSWER_BYTES = 1024 * 1024
+USER_AGENT = "sifa-exchange/1"
+
+
+class DeliveryError(ServiceError):
+    """Sending to a partner failed. ``retryable`` says whether the relay should try again."""
+
+    retryable = False
+    status = 502
+
+
+class PartnerUnreachable(DeliveryError, TransportError):
+    """No connection, a reset before the answer, or a 5xx: the message may or may not have arrived."""
+
+    retryable = True
+    status = 503
+
+    def __init__(self, detail: str) -> None:
+        DeliveryError.__init__(self, "exchange.partner_unreachable", f"无法连接交换伙伴：{detail}")
+
+
+class PartnerTimeout(DeliveryError, TransportError):
+    """No connection or no answer in time: the message may or may not have arrived."""
+
+    retryable = True
+    status = 504
+
+    def __init__(self, detail: str) -> None:
+        DeliveryError.__init__(self, "exchange.partner_timeout", f"交换伙伴未在规定时间内答复：{detail}")
+
+
+class PartnerRefused(DeliveryError):
+    """The partner refused the message (4xx). ``partner_code`` is its reason code
+    (e.g. ``exchange.bad_signature``); sending the same message again will not help."""
+
+    def __init__(self, http_status: int, partner_code: str, partner_message: str) -> None:
+        super().__init__(
+            "exchange.partner_refused", f"交换伙伴拒收（{partner_code or http_status}）：{partner_message}"
+        )
+        self.http_status = http_status
+        self.partner_code = partner_code
+        self.partner_message = partner_message
+
+
+class BadAnswer(DeliveryError):
+    """The partner answered, but not with a valid signed answer to this message. ``reason`` is the
+    check that failed (an ``exchange.*`` code when :func:`open` refused it)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__("exchange.bad_answer", f"交换伙伴的答复无效（{reason}）：{detail}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The partner's answer: the envelope as received and what :func:`open` made of it."""
+
+    envelope: Envelope
+    header: dict[str, Any]
+    body: dict[str, Any]
+    message_pk: int
+    duplicate: bool
+
+
+def allowed_endpoints() -> set[str]:
+    return {item.partition("=")[2].strip() for item in settings.EXCHANGE_ENDPOINTS if "=" in item}
+
+
+class HttpTransport:
+    """POST an envelope, open the answer. Thread-safe: one connection per call."""
+
+    def __init__(self, *, connect_timeout: float | None = None) -> None:
+        self.connect_timeout = (
+            connect_timeout if connect_timeout is not None else settings.EXCHANGE_CONNECT_TIMEOUT_SECONDS
+        )
+
+    def send(self, endpoint: str, envelope: Envelope, *, timeout: float) -> Envelope:
+        """The :class:`~sifa.exchange.transport.Transport` seam: the answer, checked and logged."""
+        return self.deliver(endpoint, envelope, timeout=timeout).envelope
+
+    def deliver(self, endpoint: str, envelope: Envelope, *, timeout: float) -> Delivered:
+        if endpoint not in allowed_endpoints():
+            raise ServiceError("exchange.endpoint_not_allowed", "该地址不在交换地址白名单中", status=503)
+        status, payload = self._post(endpoint, json.dumps(envelope.as_wire()).encode("utf-8"), timeout)
+        if status >= 500:
+            raise PartnerUnreachable(f"HTTP {status}")
+        data = self._json(payload, status)
+        if 400 <= status < 500:
+            code = data.get("code") if isinstance(data, dict) else ""
+            message = data.get("message") if isinstance(data, dict) else ""
+            raise PartnerRefused(status, str(code or "")[:60], str(message or "")[:200])
+        if status != 200:
+            raise BadAnswer("http_status", f"HTTP {status}")
+        return self._open(envelope, data)
+
+    def _post(self, endpoint: str, payload: bytes, timeout: float) -> tuple[int, bytes]:
+        parts = urlsplit(endpoint)
+        cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        connection = cls(parts.hostname, parts.port, timeout=self.connect_timeout)
+        path = parts.path or "/"
+        try:
+            connection.connect()
+            connection.sock.settimeout(timeout)  # from here on, the read timeout
+            connection.request(
+                "POST",
+                path,
+                body=payload,
+                headers={
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "User-Agent": USER_AGENT,
+                },
+            )
+            response = connection.getresponse()
+            body = response.read(MAX_ANSWER_BYTES + 1)
+            return response.status, body
+        except TimeoutError as error:
+            raise PartnerTimeout(type(error).__name__) from None
+        except (OSError, http.client.HTTPException) as error:
+            raise PartnerUnreachable(type(error).__name__) from None
+        finally:
+            connection.close()
+
+    @staticmethod
+    def _json(payload: bytes, status: int) -> Any:
+        if len(payload) > MAX_ANSWER_BYTES:
+            raise BadAnswer("too_large", "答复超过 1 MB")
+        try:
+            return json.loads(payload)
+        except ValueError:
+            if 400 <= status < 500:
+                return {}
+            raise BadAnswer("not_json", "答复不是 JSON") from None
+
+    @staticmethod
+    def _open(sent: Envelope, data: Any) -> Delivered:
+        from sifa.exchange.services.envelopes import STATUS, open, record_rejection
+
+        try:
+            answer = Envelope.from_wire(data)
+        except EnvelopeError as error:
+            error.status = STATUS[error.code]
+            record_rejection(error, b"")
+            raise BadAnswer(error.code, error.message) from None
+        request = json.loads(sent.header_bytes)
+        try:
+            claimed = json.loads(answer.header_bytes)
+        except ValueError:
+            claimed = {}
+        if (
+            claimed.get("correlation_id") != request["message_id"]
+            or claimed.get("sender") != request["receiver"]
+            or claimed.get("receiver") != request["sender"]
+        ):
+            raise BadAnswer("not_the_answer", "答复不是对所发消息的答复（correlation_id 或收发方不符）")
+        try:
+            opened = open(answer)
+        except EnvelopeError as error:
+            raise BadAnswer(error.code, error.message) from None
+        return Delivered(answer, opened.header, opened.body, opened.message.pk, opened.duplicate)

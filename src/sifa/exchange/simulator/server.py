@@ -1,0 +1,198 @@
+"""The simulator's WSGI app and its server (the standard library's, threaded), stopped by SIGTERM.
+
+* ``POST /exchange/`` — Sifa's signed envelope in, the partner's signed answer out; refusals are
+  ``{code, message}`` with the gateway's codes and statuses. The same message again gets the
+  stored answer, byte for byte, also after a restart.
+* ``GET /healthz`` — ``{"status": "ok", "partner": …, "uscc": …, "received": N}``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from types import FrameType
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from sifa.core.signing import Signer, load_signer
+from sifa.exchange.demo import DemoPartner, demo_partner
+from sifa.exchange.envelope import Envelope, EnvelopeError, now_timestamp
+from sifa.exchange.simulator import data
+from sifa.exchange.simulator.protocol import SifaKeys, open_from_sifa
+from sifa.exchange.simulator.store import Store
+
+MAX_REQUEST_BYTES = 1024 * 1024
+REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+REASONS |= {409: "Conflict", 413: "Content Too Large", 503: "Service Unavailable"}
+
+
+def parse_latency(text: str) -> tuple[float, float]:
+    """``"50-300"`` → (0.05, 0.3) seconds; ``"0"`` → (0, 0)."""
+    low, _, high = str(text).strip().partition("-")
+    low_ms = float(low or 0)
+    high_ms = float(high) if high else low_ms
+    if low_ms < 0 or high_ms < low_ms:
+        raise ValueError(f"latency should be MIN-MAX milliseconds: {text}")
+    return low_ms / 1000, high_ms / 1000
+
+
+def load_partner_signer(key_dir: Path, kind: str) -> Signer:
+    pem, meta = key_dir / f"{kind}.pem", key_dir / f"{kind}.json"
+    if not pem.exists() or not meta.exists():
+        raise FileNotFoundError(f"{pem}: run `sifa exchange load-partners` first")
+    key_id = json.loads(meta.read_text(encoding="utf-8"))["key_id"]
+    return load_signer(pem.read_text(encoding="ascii"), key_id)
+
+
+@dataclass
+class Simulator:
+    kind: str
+    signer: Signer
+    store: Store
+    keys: SifaKeys
+    latency: tuple[float, float] = (0.0, 0.0)
+    skew_seconds: int = 300
+
+    @property
+    def partner(self) -> DemoPartner:
+        return demo_partner(self.kind)
+
+    # --- answering ---------------------------------------------------------------------------
+
+    def answer(self, wire: Any) -> str:
+        """The signed answer (JSON text) to an envelope from Sifa, or an EnvelopeError."""
+        from sifa.exchange.services.envelopes import seal
+
+        envelope = Envelope.from_wire(wire)
+        inbound = open_from_sifa(
+            envelope,
+            keys=self.keys,
+            own_uscc=self.partner.uscc,
+            store=self.store,
+            skew_seconds=self.skew_seconds,
+        )
+        if inbound.first_answer is not None:
+            return inbound.first_answer
+        header = inbound.header
+        body = data.answer_body(self.kind, header, inbound.body, self.store)
+        sealed = seal(
+            {
+                "kind": "response" if header["kind"] == "request" else "receipt",
+                "correlation_id": header["message_id"],
+                "issue": header["issue"],
+                "purpose": header["purpose"],
+                "service": header["service"],
+                "sender": self.partner.uscc,
+                "receiver": header["sender"],
+                "user_id": {"official": f"{self.kind}-exchange", "organisation": self.partner.name},
+            },
+            body,
+            signer=self.signer,
+        )
+        text = json.dumps(sealed.as_wire(), ensure_ascii=False, separators=(",", ":"))
+        stored = self.store.keep(
+            header["sender"],
+            header["message_id"],
+            envelope.header_bytes.decode("utf-8"),
+            envelope.signature,
+            header["service"]["code"],
+            text,
+            now_timestamp(),
+        )
+        if stored[0] != envelope.header_bytes.decode("utf-8") or stored[1] != envelope.signature:
+            from sifa.exchange.simulator.protocol import refuse
+
+            raise refuse("exchange.replay", "该消息标识已被使用：重放的消息")
+        return stored[2]
+
+    # --- WSGI --------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+        if path == "/healthz" and method == "GET":
+            payload = {
+                "status": "ok",
+                "partner": self.partner.name,
+                "uscc": self.partner.uscc,
+                "received": self.store.count(),
+            }
+            return self._json(start_response, 200, payload)
+        if path != "/exchange/":
+            return self._json(start_response, 404, {"code": "not_found", "message": "未找到"})
+        if method != "POST":
+            return self._json(start_response, 405, {"code": "method_not_allowed", "message": "只接受 POST"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_REQUEST_BYTES:
+            return self._json(start_response, 413, {"code": "exchange.too_large", "message": "消息超过 1 MB"})
+        raw = environ["wsgi.input"].read(length) if length else b""
+        low, high = self.latency
+        if high:
+            time.sleep(random.uniform(low, high))
+        try:
+            try:
+                wire = json.loads(raw)
+            except ValueError:
+                from sifa.exchange.simulator.protocol import refuse
+
+                raise refuse("exchange.malformed", "消息不是 JSON") from None
+            text = self.answer(wire)
+        except EnvelopeError as error:
+            return self._json(start_response, error.status, {"code": error.code, "message": error.message})
+        body = text.encode("utf-8")
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+        return [body]
+
+    @staticmethod
+    def _json(start_response: Callable[..., Any], status: int, payload: dict[str, Any]) -> list[bytes]:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        start_response(f"{status} {REASONS.get(status, 'Error')}", headers)
+        return [body]
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def serve(app: Simulator, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> int:
+    """Serve until SIGTERM or SIGINT; return 0 after a clean stop."""
+    server = make_server(host, port, app, server_class=_Server, handler_class=_QuietHandler)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if ready is not None:
+            ready(f"http://{host}:{server.server_address[1]}/")
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    sys.stdout.flush()
+    return 0
