@@ -32,6 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.utils import timezone
 
@@ -219,10 +220,34 @@ def _month(value: Any) -> dt.date:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _row_counts(rows) -> dict[tuple[int, dt.date], Counter]:
+def _row_counts(organisation_ids: list[int], months: list[dt.date]) -> dict[tuple[int, dt.date], Counter]:
+    """The roll-up rows of ``organisation_ids`` for ``months``, as counters by (organisation, month).
+
+    One plain statement, written here rather than built by the ORM: on the dashboard's path,
+    compiling the queryset cost more than PostgreSQL's planning and running it (W8,
+    docs/performance.md), and the statement is the same for every dashboard."""
+    meta = MonthlyFigures._meta
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name).column for name in ("organisation", "month", *METRIC_NAMES)]
+    # Only quoted model names and placeholders go into the text; every value is a parameter.
+    sql = "SELECT {} FROM {} WHERE {} IN ({}) AND {} IN ({})".format(  # noqa: S608
+        ", ".join(quote(c) for c in columns),
+        quote(meta.db_table),
+        quote(columns[0]),
+        ", ".join(["%s"] * len(organisation_ids)),
+        quote(columns[1]),
+        ", ".join(["%s"] * len(months)),
+    )
+    params = [*organisation_ids, *(connection.ops.adapt_datefield_value(m) for m in months)]
     out: dict[tuple[int, dt.date], Counter] = {}
-    for row in rows.values("organisation_id", "month", *METRIC_NAMES):
-        out[(row["organisation_id"], row["month"])] = Counter({n: row[n] for n in METRIC_NAMES if row[n]})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for organisation_id, month, *values in cursor.fetchall():
+            if isinstance(month, str):  # SQLite returns dates as text
+                month = dt.date.fromisoformat(month)
+            out[(organisation_id, month)] = Counter(
+                {name: value for name, value in zip(METRIC_NAMES, values, strict=True) if value}
+            )
     return out
 
 
@@ -239,11 +264,32 @@ def _pending(path: str, months: list[dt.date]) -> list[dict[str, Any]]:
 def _children_of(organisation: Organisation) -> list[Organisation]:
     """Every child (active or not), each with ``has_children``: one query tells whether
     ``organisation`` is a leaf and which of its children are."""
-    return list(
-        Organisation.objects.filter(parent=organisation)
-        .annotate(has_children=Exists(Organisation.objects.filter(parent=OuterRef("pk"))))
-        .order_by("path")
-    )
+    sql, params = _children_sql()
+    return list(Organisation.objects.raw(sql, [organisation.pk if p is _PARENT else p for p in params]))
+
+
+_PARENT = object()
+_CHILDREN_SQL: dict[str, tuple[str, list[object]]] = {}
+
+
+def _children_sql() -> tuple[str, list[object]]:
+    """The SQL of :func:`_children_of` and its parameters (``_PARENT`` where the parent's id goes),
+    compiled once per database vendor: compiling the queryset with its ``Exists`` cost about as
+    much as running it (W8)."""
+    found = _CHILDREN_SQL.get(connection.vendor)
+    if found is None:
+        sentinel = -(10**12)
+        query = (
+            Organisation.objects.filter(parent_id=sentinel)
+            .annotate(has_children=Exists(Organisation.objects.filter(parent=OuterRef("pk"))))
+            .order_by("path")
+        )
+        sql, params = query.query.sql_with_params()
+        template = [_PARENT if p == sentinel else p for p in params]
+        if template.count(_PARENT) != 1:
+            raise AssertionError(f"the children query should take the parent once: {params!r}")
+        found = _CHILDREN_SQL[connection.vendor] = (sql, template)
+    return found
 
 
 def _read(
@@ -259,9 +305,7 @@ def _read(
     leaves = [k for k in kids if not k.has_children] + ([organisation] if is_leaf else [])
     totals: dict[tuple[int, dt.date], Counter] = {}
     if parents:
-        totals.update(
-            _row_counts(MonthlyFigures.objects.filter(organisation__in=parents, month__in=months).order_by())
-        )
+        totals.update(_row_counts([p.pk for p in parents], months))
         by_path = sorted(((p.path, p.pk) for p in parents), key=lambda p: -len(p[0]))
         for row in _pending(organisation.path, months):
             counts = {n: row[n] or 0 for n in METRIC_NAMES}
