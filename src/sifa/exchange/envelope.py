@@ -110,7 +110,7 @@ def is_duplicate(first_header: str, first_signature: bytes, header_bytes: bytes,
     if first_header == header_bytes.decode("utf-8") and bytes(first_signature) == signature:
         return True
     try:
-        first, again = json_loads_object(first_header), json_loads_object(header_bytes)
+        first, again = _json_object(first_header), _json_object(header_bytes)
     except ValueError:
         return False
     for name in RESIGNED_FIELDS:
@@ -119,7 +119,7 @@ def is_duplicate(first_header: str, first_signature: bytes, header_bytes: bytes,
     return first == again
 
 
-def json_loads_object(data: str | bytes) -> dict[str, Any]:
+def _json_object(data: str | bytes) -> dict[str, Any]:
     value = json.loads(data)
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
