@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -89,6 +90,39 @@ def _uuid(value: Any, name: str) -> str:
         raise EnvelopeError("exchange.malformed", f"消息头的 {name} 不是 UUID") from None
     if str(parsed) != value:
         raise EnvelopeError("exchange.malformed", f"消息头的 {name} 应为小写带连字符的 UUID")
+    return value
+
+
+RESIGNED_FIELDS = ("timestamp", "key_id")
+"""What a sender may change when it signs the same message again for a retry (a fresh timestamp,
+perhaps a rotated key); everything else, the body digest included, must be identical."""
+
+
+def is_duplicate(first_header: str, first_signature: bytes, header_bytes: bytes, signature: bytes) -> bool:
+    """The receiving side's rule for a message id it has seen (Sifa's gateway and the partner
+    simulators share it; docs/exchange.md, "Idempotency and replay").
+
+    ``first_header``/``first_signature``: the copy kept for the id; ``header_bytes``/``signature``:
+    the copy that arrived, whose signature has already been checked. It is a duplicate (answered with
+    the first answer) when it is the same copy, or the same message signed again by its sender with
+    only :data:`RESIGNED_FIELDS` changed (a retry after the clock window). Anything else under a seen
+    id is a replay."""
+    if first_header == header_bytes.decode("utf-8") and bytes(first_signature) == signature:
+        return True
+    try:
+        first, again = _json_object(first_header), _json_object(header_bytes)
+    except ValueError:
+        return False
+    for name in RESIGNED_FIELDS:
+        first.pop(name, None)
+        again.pop(name, None)
+    return first == again
+
+
+def _json_object(data: str | bytes) -> dict[str, Any]:
+    value = json.loads(data)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
     return value
 
 

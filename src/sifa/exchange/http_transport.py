@@ -16,10 +16,15 @@ the retry safe.
 
 | error | code | retry |
 |---|---|---|
-| :class:`PartnerUnreachable` | ``exchange.partner_unreachable`` | yes: no connection, reset, or a 5xx |
+| :class:`PartnerUnreachable` | ``exchange.partner_unreachable`` | yes: no connection, reset, a 5xx, 408 or 429 |
 | :class:`PartnerTimeout` | ``exchange.partner_timeout`` | yes: no answer within the timeout |
-| :class:`PartnerRefused` | ``exchange.partner_refused`` | no: a 4xx, with the partner's reason code |
-| :class:`BadAnswer` | ``exchange.bad_answer`` | no: an answer that is not a valid signed answer |
+| :class:`PartnerRefused` | ``exchange.partner_refused`` | no: a 4xx, with the partner's reason code (dead letter) |
+| :class:`BadAnswer` | ``exchange.bad_answer`` | yes, until the 24 h are up: an answer that is not a valid signed answer |
+
+The relay (:func:`sifa.exchange.services.outbox.attempt`) maps them: a ``TransportError`` is retried,
+``PartnerRefused`` (an ``EnvelopeError``) is a dead letter at once, and ``BadAnswer`` is retried
+with back-off (the partner may have answered badly once: a broken proxy, a clock out of step), so
+a partner that keeps answering badly ends as a dead letter after 24 h.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from sifa.exchange.transport import TransportError
 
 MAX_ANSWER_BYTES = 1024 * 1024
 USER_AGENT = "sifa-exchange/1"
+RETRY_STATUSES = (408, 429)
+"""4xx answers that are not a refusal of the message (request timeout, too many requests): retried."""
 
 
 class DeliveryError(ServiceError):
@@ -67,9 +74,10 @@ class PartnerTimeout(DeliveryError, TransportError):
         DeliveryError.__init__(self, "exchange.partner_timeout", f"交换伙伴未在规定时间内答复：{detail}")
 
 
-class PartnerRefused(DeliveryError):
+class PartnerRefused(DeliveryError, EnvelopeError):
     """The partner refused the message (4xx). ``partner_code`` is its reason code
-    (e.g. ``exchange.bad_signature``); sending the same message again will not help."""
+    (e.g. ``exchange.bad_signature``); sending the same message again will not help. It is an
+    :class:`~sifa.exchange.envelope.EnvelopeError`: the relay makes the item a dead letter at once."""
 
     def __init__(self, http_status: int, partner_code: str, partner_message: str) -> None:
         super().__init__(
@@ -82,7 +90,10 @@ class PartnerRefused(DeliveryError):
 
 class BadAnswer(DeliveryError):
     """The partner answered, but not with a valid signed answer to this message. ``reason`` is the
-    check that failed (an ``exchange.*`` code when :func:`open` refused it)."""
+    check that failed (an ``exchange.*`` code when :func:`open` refused it). The relay retries it
+    (a proxy that mangled one answer, a partner's clock out of step) until the 24 h are up."""
+
+    retryable = True
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__("exchange.bad_answer", f"交换伙伴的答复无效（{reason}）：{detail}")
@@ -120,7 +131,7 @@ class HttpTransport:
         if endpoint not in allowed_endpoints():
             raise ServiceError("exchange.endpoint_not_allowed", "该地址不在交换地址白名单中", status=503)
         status, payload = self._post(endpoint, json.dumps(envelope.as_wire()).encode("utf-8"), timeout)
-        if status >= 500:
+        if status >= 500 or status in RETRY_STATUSES:
             raise PartnerUnreachable(f"HTTP {status}")
         data = self._json(payload, status)
         if 400 <= status < 500:
@@ -192,7 +203,24 @@ class HttpTransport:
         ):
             raise BadAnswer("not_the_answer", "答复不是对所发消息的答复（correlation_id 或收发方不符）")
         try:
-            opened = open(answer)
+            # A partner answers a repeated message id with its first answer, byte for byte: after a
+            # retry re-signed past the clock window, that answer may be older than the window. It
+            # may not be older than the first copy of the message it answers.
+            opened = open(answer, answering_since=_first_sent_at(request))
         except EnvelopeError as error:
             raise BadAnswer(error.code, error.message) from None
         return Delivered(answer, opened.header, opened.body, opened.message.pk, opened.duplicate)
+
+
+def _first_sent_at(request: dict[str, Any]) -> Any:
+    """The signed time of the first logged copy of the message sent (None: not logged, and
+    :func:`open` refuses the answer as answering nothing Sifa sent)."""
+    from sifa.exchange.models import Direction, ExchangeMessage
+
+    return (
+        ExchangeMessage.objects.filter(
+            direction=Direction.OUTBOUND, sender=request["sender"], message_id=request["message_id"]
+        )
+        .values_list("sent_at", flat=True)
+        .first()
+    )

@@ -49,6 +49,7 @@ from sifa.exchange.envelope import (
     EnvelopeError,
     body_digest,
     check_header,
+    is_duplicate,
     now_timestamp,
     parse_timestamp,
 )
@@ -242,27 +243,11 @@ def _seen(header: dict[str, Any]) -> ExchangeMessage | None:
 def _duplicate(
     seen: ExchangeMessage, header: dict[str, Any], body: dict[str, Any], partner: Partner, envelope: Envelope
 ) -> Opened:
-    same = (
-        seen.header == envelope.header_bytes.decode("utf-8") and bytes(seen.signature) == envelope.signature
-    )
-    if not same and not _retransmission(seen, header):
+    # The shared rule (the partner simulators apply it too): the same copy, or the same message
+    # re-signed by its sender with a fresh timestamp (and perhaps a rotated key); else a replay.
+    if not is_duplicate(seen.header, bytes(seen.signature), envelope.header_bytes, envelope.signature):
         raise _refuse("exchange.replay", "该消息标识已被使用：重放的消息")
     return Opened(header, body, seen, partner, duplicate=True)
-
-
-RESIGNED_FIELDS = ("timestamp", "key_id")
-"""What a sender may change when it signs the same message again for a retry (a fresh timestamp,
-perhaps a rotated key); everything else, the body digest included, must be identical."""
-
-
-def _retransmission(seen: ExchangeMessage, header: dict[str, Any]) -> bool:
-    """The sender signed the same message again under its id (a retry after the clock window): the
-    signature was checked already, so only the sender could have made it; it is a duplicate."""
-    first = json.loads(seen.header)
-    for name in RESIGNED_FIELDS:
-        first.pop(name, None)
-    again = {name: value for name, value in header.items() if name not in RESIGNED_FIELDS}
-    return first == again
 
 
 def _service_schema(header: dict[str, Any], partner: Partner) -> dict[str, Any]:

@@ -339,7 +339,9 @@ def attempt(item: OutboxItem, transport: Transport) -> str:
         logger.exception("exchange transport crashed on %s", item.message_id)
         return _failed(item, f"发送通道内部错误（{type(error).__name__}）")
     try:
-        opened = envelopes.open(answer, answering_since=item.queued_at)
+        # The answer to a retry may be the partner's first answer (older than the clock window); not
+        # older than the first signed copy, nor than the queuing (a resent dead letter keeps its copy).
+        opened = envelopes.open(answer, answering_since=min(item.queued_at, item.log_entry.sent_at))
     except EnvelopeError as error:
         return _failed(item, f"对方的确认未通过核验：{error.message}（{error.code}）")
     if (

@@ -2,7 +2,8 @@
 
 Shape → the key is one of Sifa's published keys → signature over the header → the key was valid at
 the message's time → the body matches the signed digest → the message id (the same message again
-is a duplicate, another message under a seen id a replay) → the timestamp within the clock window →
+is a duplicate, and so is Sifa's re-signed copy of it: :func:`~sifa.exchange.envelope.is_duplicate`;
+another message under a seen id is a replay) → the timestamp within the clock window →
 the receiver is this partner. The service checks follow in :mod:`.data`. Each refusal is an
 :class:`~sifa.exchange.envelope.EnvelopeError` with the gateway's code and HTTP status.
 
@@ -22,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from sifa.core.signing import CanonicalJsonError, Verifier, load_verifier, parse_canonical_json
-from sifa.exchange.envelope import Envelope, EnvelopeError, body_digest, check_header, parse_timestamp
+from sifa.exchange.envelope import (
+    Envelope,
+    EnvelopeError,
+    body_digest,
+    check_header,
+    is_duplicate,
+    parse_timestamp,
+)
 from sifa.exchange.simulator.store import Store
 
 REFRESH_SECONDS = 10.0
@@ -150,7 +158,9 @@ def open_from_sifa(
     seen = store.seen(header["sender"], header["message_id"])
     if seen is not None:
         stored_header, stored_signature, answer = seen
-        if stored_header != envelope.header_bytes.decode("utf-8") or stored_signature != envelope.signature:
+        # The gateway's rule (shared): the same copy, or the same message re-signed by Sifa for a
+        # retry after the clock window (only timestamp / key_id differ), is a duplicate.
+        if not is_duplicate(stored_header, stored_signature, envelope.header_bytes, envelope.signature):
             raise refuse("exchange.replay", "该消息标识已被使用：重放的消息")
         return Inbound(header, body, answer)
     now = now or dt.datetime.now(dt.UTC)

@@ -24,7 +24,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from sifa.core.signing import Signer, load_signer
 from sifa.exchange.demo import DemoPartner, demo_partner
-from sifa.exchange.envelope import Envelope, EnvelopeError, now_timestamp
+from sifa.exchange.envelope import Envelope, EnvelopeError, is_duplicate, now_timestamp
 from sifa.exchange.simulator import data
 from sifa.exchange.simulator.protocol import SifaKeys, open_from_sifa
 from sifa.exchange.simulator.store import Store
@@ -107,7 +107,9 @@ class Simulator:
             text,
             now_timestamp(),
         )
-        if stored[0] != envelope.header_bytes.decode("utf-8") or stored[1] != envelope.signature:
+        if not is_duplicate(stored[0], stored[1], envelope.header_bytes, envelope.signature):
+            # Another copy of this id won the insert: the same message (or Sifa's re-signed copy
+            # of it) gets that copy's answer; a different message is a replay.
             from sifa.exchange.simulator.protocol import refuse
 
             raise refuse("exchange.replay", "该消息标识已被使用：重放的消息")

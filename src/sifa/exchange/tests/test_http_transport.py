@@ -24,7 +24,7 @@ from django.test import override_settings
 
 from sifa.core.errors import ServiceError
 from sifa.exchange.demo import simulator_allow_list, simulator_endpoint
-from sifa.exchange.envelope import Envelope
+from sifa.exchange.envelope import Envelope, EnvelopeError
 from sifa.exchange.http_transport import (
     BadAnswer,
     HttpTransport,
@@ -227,6 +227,7 @@ def test_the_partner_refuses_a_tampered_request_with_its_code(world, police, all
     with pytest.raises(PartnerRefused) as error:
         HttpTransport().deliver(endpoint(world), tampered, timeout=5)
     assert error.value.partner_code == "exchange.digest_mismatch" and error.value.http_status == 400
+    assert isinstance(error.value, EnvelopeError) and not isinstance(error.value, TransportError)
 
 
 def stub(handler: Callable[[BaseHTTPRequestHandler], None]) -> tuple[ThreadingHTTPServer, str]:
@@ -263,7 +264,8 @@ def test_a_tampered_answer_is_refused_and_logged(world, police, allow):
                 HttpTransport().deliver(url, sent, timeout=5)
     finally:
         server.shutdown()
-    assert error.value.reason == "exchange.digest_mismatch" and not error.value.retryable
+    assert error.value.reason == "exchange.digest_mismatch"
+    assert error.value.retryable and not isinstance(error.value, TransportError)  # retried, 24 h at most
     assert Rejection.objects.filter(
         code="exchange.digest_mismatch", sender=world["partners"]["police"].uscc
     ).exists()
@@ -285,9 +287,10 @@ def test_a_slow_partner_is_a_retryable_timeout(world, police):
     assert isinstance(error.value, TransportError) and error.value.retryable
 
 
-def test_a_5xx_is_retryable(world, police):
+@pytest.mark.parametrize("status", [503, 429, 408])
+def test_a_5xx_too_many_requests_or_request_timeout_is_retryable(world, police, status):
     def busy(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(503)
+        handler.send_response(status)
         handler.send_header("Content-Length", "0")
         handler.end_headers()
 
