@@ -2,8 +2,9 @@
 
 Every accepted message gets a signed answer correlated to it (a ``response`` to a request, a
 ``receipt`` to a response or receipt), logged with it. The same message again gets the same
-answer, byte for byte (idempotent by message id). What a request *does* — the use cases — is not
-built yet: today the answer acknowledges receipt (``{"status": "accepted"}``).
+answer, byte for byte (idempotent by message id). What a request *does* is its service's handler
+(``sifa.exchange.handlers``), run in the transaction that logs the answer; a service without one
+is acknowledged (``{"status": "accepted"}``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from sifa.exchange.envelope import Envelope, EnvelopeError
+from sifa.exchange.handlers import answer_body
 from sifa.exchange.models import Direction, ExchangeMessage, MessageStatus
 from sifa.exchange.services import log
 from sifa.exchange.services.envelopes import STATUS, Opened, open, record_rejection, seal, stored_envelope
@@ -71,7 +73,6 @@ def _answer(opened: Opened) -> Envelope:
             "organisation": organisation.name if organisation else header["receiver"],
         },
     }
-    body = {"status": "accepted", "message": "已接收"}
     with transaction.atomic():
         # One answer per message, even when two copies arrive together: the second waits for the
         # first's lock on the inbound row and then finds its answer.
@@ -79,6 +80,7 @@ def _answer(opened: Opened) -> Envelope:
         first = _answer_of(opened.message)
         if first is not None:
             return stored_envelope(first)
+        body = answer_body(opened, organisation)
         envelope = seal(answer_header, body)
         log.append(
             envelope,
