@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
+from sifa.core.db import PATH_CEILING
 from sifa.core.errors import NotFound, ServiceError
 from sifa.indicators.leaves import leaf_figures
 from sifa.indicators.metrics import (
@@ -251,63 +252,44 @@ def _row_counts(organisation_ids: list[int], months: list[dt.date]) -> dict[tupl
     return out
 
 
-def _pending(path: str, months: list[dt.date]) -> list[dict[str, Any]]:
+def _pending(path: str, months: list[dt.date], *, probed: bool | None = None) -> list[dict[str, Any]]:
     """Not-yet-folded deltas of the subtree (a minute's worth at most), grouped by leaf and month.
-    Most subtrees have none between two folds: an ``EXISTS`` probe (≈ 0.6 ms) then spares the
-    aggregate of every metric (≈ 3.5 ms at 1 M cases, W8)."""
+    Most subtrees have none between two folds: an ``EXISTS`` probe (≈ 0.6 ms; ``probed`` when the
+    caller's statement already asked) then spares the aggregate of every metric (≈ 3.5 ms at 1 M
+    cases, W8)."""
     pending = PendingDelta.objects.filter(path__subtree=path, month__in=months)
-    if not pending.exists():
+    if probed is False or (probed is None and not pending.exists()):
         return []
     return list(pending.values("path", "month").annotate(**{n: Sum(n) for n in METRIC_NAMES}).order_by())
 
 
-def _children_of(organisation: Organisation) -> list[Organisation]:
-    """Every child (active or not), each with ``has_children``: one query tells whether
-    ``organisation`` is a leaf and which of its children are."""
-    sql, params = _children_sql()
-    return list(Organisation.objects.raw(sql, [organisation.pk if p is _PARENT else p for p in params]))
-
-
-_PARENT = object()
-_CHILDREN_SQL: dict[str, tuple[str, list[object]]] = {}
-
-
-def _children_sql() -> tuple[str, list[object]]:
-    """The SQL of :func:`_children_of` and its parameters (``_PARENT`` where the parent's id goes),
-    compiled once per database vendor: compiling the queryset with its ``Exists`` cost about as
-    much as running it (W8)."""
-    found = _CHILDREN_SQL.get(connection.vendor)
-    if found is None:
-        sentinel = -(10**12)
-        query = (
-            Organisation.objects.filter(parent_id=sentinel)
-            .annotate(has_children=Exists(Organisation.objects.filter(parent=OuterRef("pk"))))
-            .order_by("path")
-        )
-        sql, params = query.query.sql_with_params()
-        template = [_PARENT if p == sentinel else p for p in params]
-        if template.count(_PARENT) != 1:
-            raise AssertionError(f"the children query should take the parent once: {params!r}")
-        found = _CHILDREN_SQL[connection.vendor] = (sql, template)
-    return found
-
-
 def _read(
-    organisation: Organisation, months: list[dt.date], kids: list[Organisation], *, is_leaf: bool
+    organisation: Organisation,
+    months: list[dt.date],
+    kids: list[Organisation],
+    *,
+    is_leaf: bool,
+    rows: list[Organisation] | None = None,
+    pending: bool | None = None,
 ) -> dict[int, dict[dt.date, Figures]]:
     """The figures of ``organisation`` and of ``kids`` (some of its children) for ``months``, by
     organisation id, in a constant number of queries: the roll-up rows of all the organisations
     with children in one ``IN``, the subtree's pending deltas (an ``EXISTS`` probe, then one grouped
     query), and the leaves' facts in one grouped query per fact table (``leaves.leaf_figures``).
-    ``kids`` come from :func:`_children_of` (``has_children``); ``is_leaf``: ``organisation`` has no
-    children at all (active or not)."""
+    ``kids`` carry ``has_children`` (:func:`_dashboard_sql`); ``is_leaf``: ``organisation`` has no
+    children at all (active or not). ``rows`` and ``pending``: the organisations with children
+    already read with their roll-up rows for the one month, and the probe's answer
+    (:func:`_dashboard_sql`), which spare the ``IN`` and the probe."""
     parents = [k for k in kids if k.has_children] + ([] if is_leaf else [organisation])
     leaves = [k for k in kids if not k.has_children] + ([organisation] if is_leaf else [])
     totals: dict[tuple[int, dt.date], Counter] = {}
     if parents:
-        totals.update(_row_counts([p.pk for p in parents], months))
+        if rows is not None:
+            totals.update({(row.pk, months[0]): Counter(_joined_counts(row)) for row in rows})
+        else:
+            totals.update(_row_counts([p.pk for p in parents], months))
         by_path = sorted(((p.path, p.pk) for p in parents), key=lambda p: -len(p[0]))
-        for row in _pending(organisation.path, months):
+        for row in _pending(organisation.path, months, probed=pending):
             counts = {n: row[n] or 0 for n in METRIC_NAMES}
             for path, pk in by_path:  # the organisation itself, and the child the delta lies under
                 if row["path"].startswith(path):
@@ -325,13 +307,67 @@ def _figures_of(organisation: Organisation, months: list[dt.date]) -> dict[dt.da
     return _read(organisation, months, [], is_leaf=leaf)[organisation.pk]
 
 
+_DASHBOARD_SQL: dict[str, str] = {}
+_METRIC_ALIAS = "m__"
+
+
+def _dashboard_sql() -> str:
+    """One statement for the dashboard of an organisation: the organisation and its children (each
+    with ``has_children``), each joined to its roll-up row for the month, and whether any delta of
+    the subtree is pending. Written once per database vendor from the models' own names; every
+    value is a parameter (the probe's month and subtree range, the month, the organisation twice)."""
+    found = _DASHBOARD_SQL.get(connection.vendor)
+    if found is not None:
+        return found
+    quote = connection.ops.quote_name
+    org, rows, delta = Organisation._meta, MonthlyFigures._meta, PendingDelta._meta
+    org_columns = ", ".join(f"o.{quote(f.column)}" for f in org.concrete_fields)
+    parent = quote(org.get_field("parent").column)
+    metrics = ", ".join(
+        f"r.{quote(rows.get_field(name).column)} AS {quote(_METRIC_ALIAS + name)}" for name in METRIC_NAMES
+    )
+    row_org, row_month = (quote(rows.get_field(n).column) for n in ("organisation", "month"))
+    delta_path, delta_month = (quote(delta.get_field(n).column) for n in ("path", "month"))
+    pk = quote(org.pk.column)
+    # Only quoted model names and placeholders go into the text; every value is a parameter.
+    found = (
+        f"SELECT {org_columns}, "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {quote(org.db_table)} c WHERE c.{parent} = o.{pk}) AS has_children, "
+        f"{metrics}, "
+        f"EXISTS (SELECT 1 FROM {quote(delta.db_table)} p WHERE p.{delta_month} = %s "
+        f"AND p.{delta_path} >= %s AND p.{delta_path} < %s) AS any_pending "
+        f"FROM {quote(org.db_table)} o LEFT JOIN {quote(rows.db_table)} r "
+        f"ON r.{row_org} = o.{pk} AND r.{row_month} = %s "
+        f"WHERE o.{parent} = %s OR o.{pk} = %s ORDER BY o.{quote(org.get_field('path').column)}"
+    )
+    _DASHBOARD_SQL[connection.vendor] = found
+    return found
+
+
 def _drill_down(
     organisation: Organisation, month: dt.date
 ) -> tuple[Figures, list[tuple[Organisation, Figures]]]:
-    every = _children_of(organisation)
+    """The dashboard in one statement where every child has children and nothing is pending (the
+    ministry's and a province's): the children, their roll-up rows and the organisation's, and the
+    pending probe (:func:`_dashboard_sql`). Pending deltas add one grouped query; leaf children
+    (or a leaf organisation) their facts (:func:`_read`)."""
+    day = connection.ops.adapt_datefield_value(month)
+    params = [day, organisation.path, organisation.path + PATH_CEILING, day, organisation.pk, organisation.pk]
+    rows = list(Organisation.objects.raw(_dashboard_sql(), params))
+    every = [row for row in rows if row.pk != organisation.pk]
     kids = [kid for kid in every if kid.is_active]
-    found = _read(organisation, [month], kids, is_leaf=not every)
-    return found[organisation.pk][month], [(kid, found[kid.pk][month]) for kid in kids]
+    pending = bool(rows and rows[0].any_pending)
+    if pending or not every or any(not kid.has_children for kid in kids):
+        parents = [row for row in rows if row.has_children]
+        found = _read(organisation, [month], kids, is_leaf=not every, rows=parents, pending=pending)
+        return found[organisation.pk][month], [(kid, found[kid.pk][month]) for kid in kids]
+    counts = {row.pk: _joined_counts(row) for row in rows if row.has_children}
+    own = Figures(month=month, counts=counts.get(organisation.pk, {}))
+    return own, [(kid, Figures(month=month, counts=counts.get(kid.pk, {}))) for kid in kids]
+
+
+def _joined_counts(row: Organisation) -> dict[str, int]:
+    return {name: value for name in METRIC_NAMES if (value := getattr(row, _METRIC_ALIAS + name))}
 
 
 def figures(actor: Actor, organisation: Any, month: Any) -> Figures:
@@ -352,9 +388,10 @@ def drill_down(
     actor: Actor, organisation: Any, month: Any
 ) -> tuple[Figures, list[tuple[Organisation, Figures]]]:
     """:func:`figures` and :func:`children` together, what a dashboard shows, in a constant number
-    of queries whatever the children and the facts: 3 for an organisation whose children all have
-    children (the children, the rows, the pending-delta probe; one more when deltas are pending),
-    5 more when some are leaves (their facts), 6 for a leaf itself (docs/indicators.md)."""
+    of queries whatever the children and the facts: 1 for an organisation whose children all have
+    children (the children, the rows and the pending-delta probe in one statement; one more when
+    deltas are pending), 5 more when some are leaves (their facts), 6 for a leaf itself
+    (docs/indicators.md)."""
     organisation = _require(actor, organisation)
     return _drill_down(organisation, _month(month))
 

@@ -19,9 +19,9 @@ from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
 
 SEPT = dt.date(2025, 9, 1)
 SUPERUSER = Actor(user_id=0, is_superuser=True)
-ALL_PARENTS = 4
-"""The children, the roll-up rows (the organisation's and its children's in one ``IN``), the
-pending-delta probe, the pending deltas grouped (only when some are pending)."""
+ALL_PARENTS = 2
+"""One statement for the organisation and its children with their roll-up rows and the
+pending-delta probe, then the pending deltas grouped (only when some are pending)."""
 SOME_LEAVES = ALL_PARENTS + 5
 """… plus the leaf children's facts: applications, ratings, rectifications, complaints, checks."""
 LEAF = 1 + 5
