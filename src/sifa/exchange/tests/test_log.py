@@ -18,7 +18,7 @@ from sifa.exchange.models import ExchangeMessage
 from sifa.exchange.services import envelopes, log
 from sifa.exchange.services.inbox import receive
 
-from .conftest import SUSPECT_ID, needs_openssl, notice, openssl_verify
+from .conftest import SUSPECT_ID, log_triggers_dropped, needs_openssl, notice, openssl_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,8 @@ def logged(world, count: int) -> list[ExchangeMessage]:
 
 
 def raw(sql: str, params=()) -> None:
-    with connection.cursor() as cursor:
+    """Tamper as someone with database access would: past the guard triggers (dropped, then put back)."""
+    with log_triggers_dropped(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
