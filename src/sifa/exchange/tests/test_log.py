@@ -24,6 +24,12 @@ from .conftest import SUSPECT_ID, log_triggers_dropped, needs_openssl, notice, o
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _anchors_in_tmp(settings, tmp_path):
+    """The default anchor file is in the test's own folder, never in the developer's var/."""
+    settings.VAR_DIR = tmp_path
+
+
 def run(*args: str) -> tuple[int, str, str]:
     out, err = StringIO(), StringIO()
     try:
@@ -172,7 +178,7 @@ def test_removing_the_newest_rows_is_found_against_the_anchor(world, tmp_path):
     assert code == 0 and out.startswith(f"已锚定第 6 条（{head.hash[:4]}…") and str(anchors) in out
     assert run("verify-log", "--anchors", str(anchors))[1] == "消息日志完整：已入链 6 条，核对锚点 1 个\n"
     raw("DELETE FROM exchange_exchangemessage WHERE seq >= 5")  # the newest rows: no broken link
-    assert run("verify-log")[0] == 0  # without the anchor, nothing shows
+    assert run("verify-log")[0] == 0  # without the anchor (the default file is empty), nothing shows
     code, _, err = run("verify-log", "--anchors", str(anchors))
     assert code == 1 and err.startswith("消息日志在第 5 条断裂") and "链尾被截断" in err and "第 6 条" in err
 
@@ -203,3 +209,12 @@ def test_an_unreadable_anchor_file_is_an_error_not_a_pass(world, tmp_path):
         call_command(
             "exchange", "verify-log", "--anchors", str(anchors), stdout=StringIO(), stderr=StringIO()
         )
+
+
+def test_the_default_anchor_file_is_used_without_anchors(world, settings):
+    logged(world, 1)
+    code, out, _ = run("anchor")
+    assert code == 0 and str(settings.VAR_DIR / "exchange-anchors" / "anchors.jsonl") in out
+    raw("DELETE FROM exchange_exchangemessage WHERE seq = 2")
+    code, _, err = run("verify-log")
+    assert code == 1 and "链尾被截断" in err
