@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -151,12 +152,19 @@ def _queue(live: dict[str, Any], count: int) -> None:
                 )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def confirmed() -> int:
     return OutboxItem.objects.filter(status=OutboxStatus.CONFIRMED).count()
 
 
 def test_r3_every_message_reaches_the_partner_exactly_once_through_faults_and_relay_kills(live):
     timings: dict[str, float] = {}
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
     started = time.monotonic()
     relays = [Relay(i, live["folder"], live["env"]) for i in range(RELAYS)]
     spawned, kills, crashes = RELAYS, 0, []
@@ -192,6 +200,12 @@ def test_r3_every_message_reaches_the_partner_exactly_once_through_faults_and_re
         callers.shutdown(wait=True)
     queued.result()
     relayed_in = time.monotonic() - started
+    children, own = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    cpu = {  # CPU seconds: relays (all reaped by now), the simulator (still running), this process
+        "relays": children.ru_utime + children.ru_stime - cpu_before[0].ru_utime - cpu_before[0].ru_stime,
+        "simulator": cpu_seconds(live["sim"].process.pid),
+        "test (queue, proxy)": own.ru_utime + own.ru_stime - cpu_before[1].ru_utime - cpu_before[1].ru_stime,
+    }
 
     assert kills == len(KILL_AT)
     assert not crashes, crashes[0]
@@ -220,5 +234,6 @@ def test_r3_every_message_reaches_the_partner_exactly_once_through_faults_and_re
     print(
         f"\nR3 {connection.vendor}: {N} queued in {timings['queued']:.1f} s while the relays ran, "
         f"all confirmed after {relayed_in:.1f} s; "
-        f"{attempts} attempts, {spawned} relay processes ({kills} killed); proxy {faults}"
+        f"{attempts} attempts, {spawned} relay processes ({kills} killed); proxy {faults}; "
+        f"CPU s { ({name: round(value, 1) for name, value in cpu.items()}) }, total {sum(cpu.values()):.1f}"
     )
