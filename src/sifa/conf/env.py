@@ -281,6 +281,24 @@ declare(
     group="外部系统 Outside systems",
 )
 declare(
+    "SIFA_EXCHANGE_RETRY_BASE_MS",
+    "int",
+    30_000,
+    "The outbox relay's first retry delay in milliseconds; each further failure doubles it (±20 % "
+    "jitter), capped at 120 times this (1 h at the default). Lower it only for tests (the R3 chaos "
+    "test uses 50).",
+    group="外部系统 Outside systems",
+)
+declare(
+    "SIFA_EXCHANGE_CLAIM_LEASE_SECONDS",
+    "int",
+    300,
+    "An outbox item left 发送中 (sending) longer than this belongs to a relay that died: the next "
+    "relay pass puts it back in the queue. Keep it well above the send timeout (10 s); lower it "
+    "only for tests (the R3 chaos test kills relays and uses 3).",
+    group="外部系统 Outside systems",
+)
+declare(
     "SIFA_PARTNER_SIM_PORTS",
     "list",
     ["police=8101", "court=8102", "procuratorate=8103"],

@@ -8,21 +8,36 @@ gateway recorded about the message. ``status`` is not hashed: it is operational 
 one: ``missing`` (a seq is absent: a row was removed), ``link_mismatch`` (its ``prev_hash`` is not
 its predecessor's hash: rows were reordered, or one before it removed or rewritten),
 ``hash_mismatch`` (the row itself was changed). Rows not chained yet are counted, not checked.
+
+Removing the newest rows, or rewriting every row from some seq on with fresh hashes, leaves a
+chain consistent in itself. :func:`write_anchor` (``sifa exchange anchor``) therefore appends the
+head (seq and hash) to an anchor file outside the database, like the audit trail's
+(``sifa.audit.chain``), and :func:`verify_log` checks every anchor: ``anchor_mismatch`` (the row at
+an anchored seq has another hash: the log was rewritten from there), ``truncated`` (the chain ends
+before an anchored seq: the newest rows were removed).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
+
+from sifa.audit.chain import Anchor
 from sifa.core.crypto import sm3_hex
 from sifa.core.signing import canonical_json
 from sifa.exchange.models import ExchangeMessage
 
 GENESIS_HASH = "0" * 64
 BATCH_SIZE = 2000
+ANCHOR_FILE = "anchors.jsonl"
 
 
 def _utc(value: dt.datetime) -> str:
@@ -64,18 +79,50 @@ class LogVerification:
     broken_seq: int | None = None
     message_id: str = ""
     reason: str = ""
+    anchors_checked: int = 0
 
     @property
     def message(self) -> str:
         waiting = f"，另有 {self.unchained} 条尚未入链" if self.unchained else ""
         if self.ok:
-            return f"消息日志完整：已入链 {self.count} 条{waiting}"
+            anchored = f"，核对锚点 {self.anchors_checked} 个" if self.anchors_checked else ""
+            return f"消息日志完整：已入链 {self.count} 条{anchored}{waiting}"
         return (
             f"消息日志在第 {self.broken_seq} 条断裂（消息 {self.message_id or '-'}）：{self.reason}{waiting}"
         )
 
 
-def verify_log(*, batch_size: int = BATCH_SIZE) -> LogVerification:
+def default_anchor_path() -> Path:
+    return Path(settings.VAR_DIR) / "exchange-anchors" / ANCHOR_FILE
+
+
+def write_anchor(path: Path | None = None) -> Anchor:
+    """Append the chained head (seq 0 and the genesis hash for an empty log) to the anchor file
+    and flush it to disk. Chain what is waiting first (``chain_pending``) to anchor it too."""
+    path = path or default_anchor_path()
+    head = (
+        ExchangeMessage.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+    )
+    seq, head_hash = head if head else (0, GENESIS_HASH)
+    anchor = Anchor(seq=seq, hash=head_hash, anchored_at=timezone.localtime().isoformat(timespec="seconds"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_APPEND: concurrent anchor runs interleave whole lines, never overwrite each other.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, (anchor.as_json() + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return anchor
+
+
+def verify_log(*, batch_size: int = BATCH_SIZE, anchors: Iterable[Anchor] = ()) -> LogVerification:
+    """Walk the chain and check it against ``anchors`` (``sifa exchange verify-log`` passes those
+    of the anchor file: ``read_anchors(default_anchor_path())``)."""
+    anchor_list = list(anchors)
+    by_seq: dict[int, list[Anchor]] = {}
+    for anchor in anchor_list:
+        by_seq.setdefault(anchor.seq, []).append(anchor)
     unchained = ExchangeMessage.objects.filter(seq__isnull=True).count()
     count, expected_prev, last_seq = 0, GENESIS_HASH, 0
 
@@ -105,5 +152,20 @@ def verify_log(*, batch_size: int = BATCH_SIZE) -> LogVerification:
                 )
             if row_hash(row.prev_hash, row, row.seq) != row.hash:
                 return broken(row.seq, "hash_mismatch", "哈希不符，该条内容被修改", str(row.message_id))
+            for anchor in by_seq.get(row.seq, ()):
+                if anchor.hash != row.hash:
+                    return broken(
+                        row.seq,
+                        "anchor_mismatch",
+                        f"与 {anchor.anchored_at} 的锚点哈希不符，消息日志自此被改写",
+                        str(row.message_id),
+                    )
             count, expected_prev, last_seq = count + 1, row.hash, row.seq
-    return LogVerification(True, count, unchained, last_seq, expected_prev)
+    longest = max(anchor_list, key=lambda a: a.seq, default=None)
+    if longest is not None and longest.seq > last_seq:
+        return broken(
+            last_seq + 1,
+            "truncated",
+            f"链尾被截断：{longest.anchored_at} 的锚点记录到第 {longest.seq} 条，现只有 {last_seq} 条",
+        )
+    return LogVerification(True, count, unchained, last_seq, expected_prev, anchors_checked=len(anchor_list))

@@ -53,17 +53,15 @@ from sifa.organisations.scope import actor_for
 
 logger = logging.getLogger("sifa.exchange")
 
-BASE_DELAY = dt.timedelta(seconds=30)
 BACKOFF_FACTOR = 2
-MAX_DELAY = dt.timedelta(hours=1)
+MAX_DELAY_FACTOR = 120
+"""The longest delay is 120 × the first (``SIFA_EXCHANGE_RETRY_BASE_MS``): 30 s → 1 h by default."""
 JITTER = 0.2
 """±20 %: items that failed together (a partner outage) do not all come back in the same second."""
 GIVE_UP_AFTER = dt.timedelta(hours=24)
 """An item not acknowledged 24 h after it was queued is a dead letter (失败需人工处理)."""
 ALERTS = (dt.timedelta(minutes=15), dt.timedelta(hours=1), dt.timedelta(hours=6))
 ALERT_WORDS = ("15 分钟", "1 小时", "6 小时")
-CLAIM_LEASE = dt.timedelta(minutes=5)
-"""A ``sending`` item older than this belongs to a relay that died; it is retried."""
 SEND_TIMEOUT = 10.0
 BATCH_SIZE = 50
 ALERT_ROLES = (Role.SUPERVISOR, Role.SYSTEM_ADMIN)
@@ -72,10 +70,23 @@ RESEND_ROLES = ALERT_ROLES
 ACTIVE = (OutboxStatus.UNSIGNED, OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
+def base_delay() -> dt.timedelta:
+    """The first retry delay (``SIFA_EXCHANGE_RETRY_BASE_MS``, 30 s by default)."""
+    return dt.timedelta(milliseconds=settings.EXCHANGE_RETRY_BASE_MS)
+
+
+def claim_lease() -> dt.timedelta:
+    """A ``sending`` item older than this (``SIFA_EXCHANGE_CLAIM_LEASE_SECONDS``, 5 min by
+    default) belongs to a relay that died; it is retried."""
+    return dt.timedelta(seconds=settings.EXCHANGE_CLAIM_LEASE_SECONDS)
+
+
 def retry_delay(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
-    """Delay after ``attempts`` failed tries: 30 s, 1, 2, 4, 8 … minutes up to 1 h (± jitter)."""
+    """Delay after ``attempts`` failed tries: 30 s, 1, 2, 4, 8 … minutes up to 1 h (± jitter) with
+    the default base."""
     exponent = min(max(attempts - 1, 0), 16)
-    nominal = min(BASE_DELAY * BACKOFF_FACTOR**exponent, MAX_DELAY)
+    base = base_delay()
+    nominal = min(base * BACKOFF_FACTOR**exponent, base * MAX_DELAY_FACTOR)
     return nominal * (rng or random).uniform(1 - JITTER, 1 + JITTER)
 
 
@@ -261,7 +272,7 @@ def claim(*, limit: int = BATCH_SIZE, now: dt.datetime | None = None) -> list[Ou
 
 def recover_stale_claims(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
-    return OutboxItem.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE).update(
+    return OutboxItem.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - claim_lease()).update(
         status=OutboxStatus.PENDING,
         claimed_at=None,
         next_attempt_at=now,

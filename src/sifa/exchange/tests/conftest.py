@@ -8,14 +8,17 @@ import datetime as dt
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from sifa.core.signing import KeyRing, Signer
+from sifa.exchange import triggers
 from sifa.exchange.envelope import Envelope
 from sifa.exchange.models import PartnerKey
 from sifa.exchange.services import envelopes, partners
@@ -125,3 +128,14 @@ def tampered(envelope: Envelope, *, header: bytes | None = None, body: bytes | N
     return Envelope(
         header or envelope.header_bytes, body or envelope.body_bytes, signature or envelope.signature
     )
+
+
+@contextmanager
+def log_triggers_dropped() -> Iterator[None]:
+    """Play the attacker with database access: drop the message log's guard triggers, then put
+    them back (``sifa.exchange.triggers``)."""
+    triggers.uninstall(connection)
+    try:
+        yield
+    finally:
+        triggers.install(connection)

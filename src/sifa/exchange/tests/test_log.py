@@ -10,17 +10,24 @@ import zipfile
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
+from sifa.exchange import chain
 from sifa.exchange.models import ExchangeMessage
 from sifa.exchange.services import envelopes, log
 from sifa.exchange.services.inbox import receive
 
-from .conftest import SUSPECT_ID, needs_openssl, notice, openssl_verify
+from .conftest import SUSPECT_ID, log_triggers_dropped, needs_openssl, notice, openssl_verify
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _anchors_in_tmp(settings, tmp_path):
+    """The default anchor file is in the test's own folder, never in the developer's var/."""
+    settings.VAR_DIR = tmp_path
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -41,7 +48,8 @@ def logged(world, count: int) -> list[ExchangeMessage]:
 
 
 def raw(sql: str, params=()) -> None:
-    with connection.cursor() as cursor:
+    """Tamper as someone with database access would: past the guard triggers (dropped, then put back)."""
+    with log_triggers_dropped(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
@@ -156,3 +164,57 @@ def test_export_without_a_key_refuses(world, tmp_path, monkeypatch):
     monkeypatch.setattr(envelopes, "default_keyring", lambda: empty)
     with pytest.raises(CommandError, match=r"exchange\.signing_unavailable"):
         run("export", "--since", "2026-01-01", "--out", str(tmp_path / "c.zip"))
+
+
+# --- the tail anchor ------------------------------------------------------------------------------
+
+
+def test_removing_the_newest_rows_is_found_against_the_anchor(world, tmp_path):
+    anchors = tmp_path / "anchors.jsonl"
+    logged(world, 2)
+    receive(notice(world).as_wire())  # waiting rows: `anchor` chains them first
+    code, out, _ = run("anchor", "--anchors", str(anchors))
+    head = ExchangeMessage.objects.order_by("-seq").first()
+    assert code == 0 and out.startswith(f"已锚定第 6 条（{head.hash[:4]}…") and str(anchors) in out
+    assert run("verify-log", "--anchors", str(anchors))[1] == "消息日志完整：已入链 6 条，核对锚点 1 个\n"
+    raw("DELETE FROM exchange_exchangemessage WHERE seq >= 5")  # the newest rows: no broken link
+    assert run("verify-log")[0] == 0  # without the anchor (the default file is empty), nothing shows
+    code, _, err = run("verify-log", "--anchors", str(anchors))
+    assert code == 1 and err.startswith("消息日志在第 5 条断裂") and "链尾被截断" in err and "第 6 条" in err
+
+
+def test_a_log_rewritten_from_a_row_on_is_found_against_the_anchor(world, tmp_path):
+    anchors = tmp_path / "anchors.jsonl"
+    rows = logged(world, 1)
+    run("anchor", "--anchors", str(anchors))
+    # Rewrite row 2 and recompute its hash: consistent in itself, but not what was anchored.
+    row = ExchangeMessage.objects.get(seq=2)
+    row.case_number = "X"
+    forged = chain.row_hash(row.prev_hash, row, 2)
+    assert forged != row.hash
+    raw("UPDATE exchange_exchangemessage SET case_number = %s, hash = %s WHERE seq = 2", ["X", forged])
+    assert run("verify-log")[0] == 0
+    code, _, err = run("verify-log", "--anchors", str(anchors))
+    assert (
+        code == 1
+        and err.startswith(f"消息日志在第 2 条断裂（消息 {rows[1].message_id}）")
+        and "锚点哈希不符" in err
+    )
+
+
+def test_an_unreadable_anchor_file_is_an_error_not_a_pass(world, tmp_path):
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="无法解析"):
+        call_command(
+            "exchange", "verify-log", "--anchors", str(anchors), stdout=StringIO(), stderr=StringIO()
+        )
+
+
+def test_the_default_anchor_file_is_used_without_anchors(world, settings):
+    logged(world, 1)
+    code, out, _ = run("anchor")
+    assert code == 0 and str(settings.VAR_DIR / "exchange-anchors" / "anchors.jsonl") in out
+    raw("DELETE FROM exchange_exchangemessage WHERE seq = 2")
+    code, _, err = run("verify-log")
+    assert code == 1 and "链尾被截断" in err

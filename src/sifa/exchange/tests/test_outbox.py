@@ -362,3 +362,14 @@ def test_the_relay_command_sends_through_the_installed_transport(world, court):
         use_transport(None)
     item.refresh_from_db()
     assert item.status == OutboxStatus.CONFIRMED and fake.calls == [str(item.message_id)]
+
+
+def test_the_back_off_and_the_claim_lease_are_settings_for_tests(settings):
+    """``SIFA_EXCHANGE_RETRY_BASE_MS`` and ``SIFA_EXCHANGE_CLAIM_LEASE_SECONDS`` (the R3 chaos test);
+    the cap stays 120 × the first delay."""
+    settings.EXCHANGE_RETRY_BASE_MS = 50
+    settings.EXCHANGE_CLAIM_LEASE_SECONDS = 2
+    rng = random.Random(3)
+    for attempts, nominal in [(1, 0.05), (2, 0.1), (8, 6.0), (40, 6.0)]:
+        assert nominal * 0.8 <= outbox.retry_delay(attempts, rng).total_seconds() <= nominal * 1.2
+    assert outbox.claim_lease() == dt.timedelta(seconds=2)

@@ -3,6 +3,7 @@
 The audit triggers refuse DELETE/TRUNCATE of events (see ``sifa.audit.triggers``); emptying the
 whole database — test teardown, resetting a development database — is the one deliberate
 exception, so this override opens the purge switch for the session while Django's flush runs.
+The exchange message log's triggers (``sifa.exchange.triggers``) honour the same switch.
 """
 
 from __future__ import annotations

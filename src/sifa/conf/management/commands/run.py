@@ -1,9 +1,10 @@
 """`sifa run`: prepare the database, then run the web server and the task worker together.
 
 Used by ``make run``. Steps: ``migrate``; the data loaders that exist (each is idempotent and fast
-when already done); ``collectstatic``; then two child processes — ``sifa serve`` and
-``sifa db_worker`` — supervised as one unit: Ctrl-C (SIGINT) or SIGTERM stops both cleanly, and if
-either child exits on its own the other is stopped and ``sifa run`` exits non-zero, so a
+when already done); ``collectstatic``; then the child processes — ``sifa serve``,
+``sifa db_worker`` and ``sifa scheduler``; in development also ``sifa exchange relay --loop`` and the
+partner simulators — supervised as one unit: Ctrl-C (SIGINT) or SIGTERM stops them all cleanly, and
+if one child exits on its own the others are stopped and ``sifa run`` exits non-zero, so a
 supervisor (or the developer) notices instead of running half a system.
 """
 
@@ -63,6 +64,12 @@ def simulator_children(port: int) -> list[Child]:
         )
         for kind, sim_port in simulator_ports(settings.PARTNER_SIM_PORTS).items()
     ]
+
+
+def relay_child() -> Child:
+    """Development: ``sifa exchange relay --loop`` sends the outbox within a second (the
+    scheduler's pass every minute stays as the fallback; docs/exchange.md, "The outbox relay")."""
+    return Child("exchange-relay", [sys.executable, "-m", "sifa", "exchange", "relay", "--loop"])
 
 
 STOP_TIMEOUT_SECONDS = 15.0
@@ -164,8 +171,13 @@ class Command(BaseCommand):
             Child("scheduler", [*sifa, "scheduler"]),
         ]
         simulators = simulator_children(options["port"]) if settings.DEBUG else []
-        children += simulators
+        relay = [relay_child()] if settings.DEBUG and find_command(("exchange",)) else []
+        children += relay + simulators
         self.stdout.write(f"sifa run: http://localhost:{options['port']}/ — Ctrl-C 停止")
+        if relay:
+            self.stdout.write(
+                "sifa run: 数据交换发件箱转发进程（exchange relay --loop，每秒一轮），随服务一起停止"
+            )
         if simulators:
             from sifa.exchange.demo import simulator_ports
 

@@ -1,4 +1,4 @@
-"""``sifa exchange load-partners | add-key | chain | verify-log | export | relay``: the exchange gateway."""
+"""``sifa exchange load-partners | add-key | chain | verify-log | anchor | export | relay``: the exchange gateway."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sifa.audit.chain import AnchorFileError, read_anchors
 from sifa.core.errors import ServiceError
-from sifa.exchange.chain import verify_log
+from sifa.exchange.chain import default_anchor_path, verify_log, write_anchor
 from sifa.exchange.models import Partner
 from sifa.exchange.services import archive, outbox, partners
 from sifa.exchange.services.log import chain_pending
@@ -38,13 +39,15 @@ def _time(value: str) -> dt.datetime:
 class Command(BaseCommand):
     help = (
         "数据交换：load-partners 载入演示伙伴，add-key 登记伙伴公钥，chain 把待入链消息入链，"
-        "verify-log 核验消息日志（断裂时退出码为 1），export 导出签名归档，"
+        "verify-log 核验消息日志（断裂时退出码为 1），anchor 把链头写入锚点文件，export 导出签名归档，"
         "relay 发送发件箱中到期的消息（--loop 持续运行）。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(
-            dest="subcommand", required=True, metavar="{load-partners,add-key,chain,verify-log,export,relay}"
+            dest="subcommand",
+            required=True,
+            metavar="{load-partners,add-key,chain,verify-log,anchor,export,relay}",
         )
         load = sub.add_parser(
             "load-partners", help="载入演示交换伙伴（公安、法院、检察院）、密钥和服务（仅开发环境）。"
@@ -63,6 +66,21 @@ class Command(BaseCommand):
             "verify-log", help="逐条核验消息日志的哈希链；断裂时退出码为 1 并指出第一条。"
         )
         verify.add_argument("--batch-size", type=int, default=2000, help="每批读取的条数")
+        verify.add_argument(
+            "--anchors",
+            type=Path,
+            default=None,
+            help="锚点文件（默认 SIFA_VAR_DIR/exchange-anchors/anchors.jsonl）",
+        )
+        anchor = sub.add_parser(
+            "anchor", help="先把待入链消息入链，再把链头（序号和哈希）追加到锚点文件；删除最新记录可被发现。"
+        )
+        anchor.add_argument(
+            "--anchors",
+            type=Path,
+            default=None,
+            help="锚点文件（默认 SIFA_VAR_DIR/exchange-anchors/anchors.jsonl）",
+        )
         export = sub.add_parser("export", help="导出某日以来的签名归档（消息、签名、哈希链、签名公钥）。")
         export.add_argument("--since", required=True, help="起始日期 YYYY-MM-DD")
         export.add_argument("--out", type=Path, required=True, help="归档文件（ZIP）")
@@ -108,12 +126,24 @@ class Command(BaseCommand):
     def _verify_log(self, options: dict[str, Any]) -> None:
         if options["batch_size"] < 1:
             raise CommandError("--batch-size 必须是正整数")
-        result = verify_log(batch_size=options["batch_size"])
+        try:
+            anchors = read_anchors(options["anchors"] or default_anchor_path())
+        except AnchorFileError as error:
+            raise CommandError(str(error)) from None
+        result = verify_log(batch_size=options["batch_size"], anchors=anchors)
         if result.ok:
             self.stdout.write(result.message)
             return
         self.stderr.write(result.message)
         raise SystemExit(1)
+
+    def _anchor(self, options: dict[str, Any]) -> None:
+        chain_pending()
+        path = options["anchors"] or default_anchor_path()
+        anchor = write_anchor(path)
+        self.stdout.write(
+            f"已锚定第 {anchor.seq} 条（{anchor.hash[:4]}…{anchor.hash[-4:]}）于 {anchor.anchored_at} → {path}"
+        )
 
     def _export(self, options: dict[str, Any]) -> None:
         done = archive.export(_date(options["since"]), options["out"])

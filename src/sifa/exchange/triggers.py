@@ -1,0 +1,161 @@
+"""Database triggers that guard the message log (``exchange_exchangemessage``), whoever connects.
+
+Installed by migration ``0003_message_log_triggers``; the SQL lives here so tests can drop and
+recreate the triggers around a deliberate tamper (as ``sifa.audit.triggers`` does for the audit
+trail). Changing the SQL, or the table's columns, needs a new migration that reinstalls it. On
+SQLite a migration that rebuilds the table (Django does so for most column changes) drops its
+triggers: such a migration must call :func:`install` again, and ``exchange/tests/test_triggers.py``
+fails if it forgets (and if a new column is in neither list below).
+
+* ``UPDATE`` of an evidence column (:data:`EVIDENCE_COLUMNS`: the signed header, the signature,
+  the body, who, when, what) is refused.
+* ``status`` may change (已接收 → 已答复). The chain columns ``seq``, ``prev_hash`` and ``hash`` may
+  change only from empty (``NULL`` / ``''``) to set — what ``chain_pending`` does once per row.
+* ``DELETE`` (and ``TRUNCATE`` on PostgreSQL) is refused unless the session opened the audit
+  trail's purge switch (:func:`sifa.audit.triggers.purge_allowed`), which only ``flush`` does (test
+  teardown, resetting a development database). A guard rail against accidents and against code
+  that should not touch the log, not against a database owner: that is what the hash chain and
+  ``sifa exchange verify-log`` are for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sifa.audit.triggers import PURGE_SETTING, SQLITE_PURGE_FUNCTION
+
+TABLE = "exchange_exchangemessage"
+
+EVIDENCE_COLUMNS = (
+    "id",
+    "message_id",
+    "correlation_id",
+    "direction",
+    "kind",
+    "service_code",
+    "service_version",
+    "sender",
+    "receiver",
+    "partner_id",
+    "case_number",
+    "purpose",
+    "sent_at",
+    "recorded_at",
+    "key_id",
+    "header",
+    "signature",
+    "body_digest",
+    "body_masked",
+    "body_sealed",
+    "scope_path",
+)
+"""Never changed once written."""
+OPERATIONAL_COLUMNS = ("status",)
+"""May change."""
+CHAIN_COLUMNS = ("seq", "prev_hash", "hash")
+"""May change only while empty (``seq`` NULL, the hashes ``''``): chaining fills them once."""
+
+UPDATE_REFUSED = "交换消息日志只能追加，禁止修改已记录的内容"
+CHAIN_REFUSED = "交换消息日志的链序号和哈希一经写入，禁止修改"
+DELETE_REFUSED = "交换消息日志只能追加，禁止删除"
+
+
+def _pg_chain_changed() -> str:
+    return " OR ".join(
+        [
+            "(OLD.seq IS NOT NULL AND NEW.seq IS DISTINCT FROM OLD.seq)",
+            "(OLD.prev_hash <> '' AND NEW.prev_hash IS DISTINCT FROM OLD.prev_hash)",
+            "(OLD.hash <> '' AND NEW.hash IS DISTINCT FROM OLD.hash)",
+        ]
+    )
+
+
+_PG_ALLOWED = " - ".join(f"'{name}'" for name in (*OPERATIONAL_COLUMNS, *CHAIN_COLUMNS))
+
+POSTGRESQL_INSTALL = [
+    f"""
+    CREATE OR REPLACE FUNCTION exchange_message_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+            IF coalesce(current_setting('{PURGE_SETTING}', true), '') = 'on' THEN
+                RETURN OLD;
+            END IF;
+            RAISE EXCEPTION '{DELETE_REFUSED}' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF (to_jsonb(NEW) - {_PG_ALLOWED}) IS DISTINCT FROM (to_jsonb(OLD) - {_PG_ALLOWED}) THEN
+            RAISE EXCEPTION '{UPDATE_REFUSED}' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF {_pg_chain_changed()} THEN
+            RAISE EXCEPTION '{CHAIN_REFUSED}' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+    END;
+    $$
+    """,
+    f"""
+    CREATE TRIGGER exchange_message_guard BEFORE UPDATE OR DELETE ON {TABLE}
+    FOR EACH ROW EXECUTE FUNCTION exchange_message_guard()
+    """,
+    f"""
+    CREATE TRIGGER exchange_message_no_truncate BEFORE TRUNCATE ON {TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION exchange_message_guard()
+    """,
+]
+POSTGRESQL_UNINSTALL = [
+    f"DROP TRIGGER IF EXISTS exchange_message_guard ON {TABLE}",
+    f"DROP TRIGGER IF EXISTS exchange_message_no_truncate ON {TABLE}",
+    "DROP FUNCTION IF EXISTS exchange_message_guard()",
+]
+
+_SQLITE_EVIDENCE_CHANGED = " OR ".join(f'NEW."{name}" IS NOT OLD."{name}"' for name in EVIDENCE_COLUMNS)
+_SQLITE_CHAIN_CHANGED = " OR ".join(
+    [
+        "(OLD.seq IS NOT NULL AND NEW.seq IS NOT OLD.seq)",
+        "(OLD.prev_hash <> '' AND NEW.prev_hash IS NOT OLD.prev_hash)",
+        "(OLD.hash <> '' AND NEW.hash IS NOT OLD.hash)",
+    ]
+)
+
+SQLITE_INSTALL = [
+    f"""
+    CREATE TRIGGER exchange_message_no_update BEFORE UPDATE ON {TABLE}
+    WHEN {_SQLITE_EVIDENCE_CHANGED}
+    BEGIN SELECT RAISE(ABORT, '{UPDATE_REFUSED}'); END
+    """,
+    f"""
+    CREATE TRIGGER exchange_message_chain_once BEFORE UPDATE ON {TABLE}
+    WHEN {_SQLITE_CHAIN_CHANGED}
+    BEGIN SELECT RAISE(ABORT, '{CHAIN_REFUSED}'); END
+    """,
+    f"""
+    CREATE TRIGGER exchange_message_no_delete BEFORE DELETE ON {TABLE}
+    WHEN NOT {SQLITE_PURGE_FUNCTION}()
+    BEGIN SELECT RAISE(ABORT, '{DELETE_REFUSED}'); END
+    """,
+]
+SQLITE_UNINSTALL = [
+    "DROP TRIGGER IF EXISTS exchange_message_no_update",
+    "DROP TRIGGER IF EXISTS exchange_message_chain_once",
+    "DROP TRIGGER IF EXISTS exchange_message_no_delete",
+]
+
+
+def _statements(vendor: str, *, install: bool) -> list[str]:
+    if vendor == "postgresql":
+        return POSTGRESQL_INSTALL if install else POSTGRESQL_UNINSTALL
+    if vendor == "sqlite":
+        return SQLITE_INSTALL if install else SQLITE_UNINSTALL
+    raise NotImplementedError(f"message-log triggers are not written for {vendor}")
+
+
+def install(connection: Any) -> None:
+    """Create the triggers on ``connection`` (a Django database connection)."""
+    with connection.cursor() as cursor:
+        for sql in _statements(connection.vendor, install=True):
+            cursor.execute(sql)
+
+
+def uninstall(connection: Any) -> None:
+    with connection.cursor() as cursor:
+        for sql in _statements(connection.vendor, install=False):
+            cursor.execute(sql)
