@@ -26,6 +26,7 @@ BLOCK_TITLES = {
     "": "",
     "W7": "W7, article search over the law library",
     "W8": "W8, performance dashboard (绩效考核) over the roll-ups",
+    "W9": "W9, exchange gateway signed round trip",
     "W10": "W10, satisfaction rating write",
 }
 

@@ -167,6 +167,7 @@ WORKLOADS: list[Workload] = [
 # Imported last: bench.app_workloads and bench.law_workloads build on Context, Skip, Workload and
 # get defined above.
 from bench.app_workloads import APP_BASELINES, APP_WORKLOADS  # noqa: E402
+from bench.exchange_workloads import EXCHANGE_WORKLOADS  # noqa: E402
 from bench.indicator_workloads import INDICATOR_BASELINES, INDICATOR_WORKLOADS  # noqa: E402
 from bench.law_workloads import LAW_WORKLOADS  # noqa: E402
 
@@ -175,3 +176,4 @@ BASELINES.update(INDICATOR_BASELINES)
 WORKLOADS.extend(APP_WORKLOADS)
 WORKLOADS.extend(INDICATOR_WORKLOADS)
 WORKLOADS.extend(LAW_WORKLOADS)
+WORKLOADS.extend(EXCHANGE_WORKLOADS)

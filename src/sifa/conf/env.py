@@ -296,6 +296,25 @@ declare(
     "An outbox item left 发送中 (sending) longer than this belongs to a relay that died: the next "
     "relay pass puts it back in the queue. Keep it well above the send timeout (10 s); lower it "
     "only for tests (the R3 chaos test kills relays and uses 3).",
+    group="å¤é¨ç³»ç» Outside systems",
+)
+declare(
+    "SIFA_EXCHANGE_INBOX_RATE",
+    "str",
+    "6000/min",
+    "Every POST to the exchange inbox, per client address (`N/s`, `N/min`, `N/hour`): a generous "
+    "ceiling, twice the national design burst (scale.md W9: 50/s), since one partner's whole relay "
+    "pool may come from one address. Over it: 429 `exchange.rate_limited`.",
+    group="外部系统 Outside systems",
+)
+declare(
+    "SIFA_EXCHANGE_INBOX_REFUSED_RATE",
+    "str",
+    "60/min",
+    "Refused envelopes per client address (a bad signature, unknown key, replay, stale time …; each "
+    "costs a signature check and a rejection row). Once an address has had this many refused in "
+    "the window, its inbox requests are answered 429 `exchange.too_many_refused` without any "
+    "check until the window has room again.",
     group="外部系统 Outside systems",
 )
 declare(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -302,6 +303,14 @@ EXCHANGE_LOG_BATCH: int = env("SIFA_EXCHANGE_LOG_BATCH")
 EXCHANGE_LOG_BATCH_MS: int = env("SIFA_EXCHANGE_LOG_BATCH_MS")
 EXCHANGE_RETRY_BASE_MS: int = env("SIFA_EXCHANGE_RETRY_BASE_MS")
 EXCHANGE_CLAIM_LEASE_SECONDS: int = env("SIFA_EXCHANGE_CLAIM_LEASE_SECONDS")
+EXCHANGE_INBOX_RATE: str = env("SIFA_EXCHANGE_INBOX_RATE")
+EXCHANGE_INBOX_REFUSED_RATE: str = env("SIFA_EXCHANGE_INBOX_REFUSED_RATE")
+for _name, _rate in (
+    ("SIFA_EXCHANGE_INBOX_RATE", EXCHANGE_INBOX_RATE),
+    ("SIFA_EXCHANGE_INBOX_REFUSED_RATE", EXCHANGE_INBOX_REFUSED_RATE),
+):
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(f"{_name} should be N/s, N/min, N/hour or N/day, not {_rate!r}")
 SEAL_KEY_DIR: str = env("SIFA_SEAL_KEY_DIR")
 UPLOAD_MAX_BYTES: int = env("SIFA_UPLOAD_MAX_BYTES")
 LAWS_DIR: Path = env("SIFA_LAWS_DIR")

@@ -2,7 +2,9 @@
 
 * ``POST exchange/inbox/`` — a partner's signed envelope (no login: the envelope's SM2 signature
   is the authentication). The answer is Sifa's signed envelope; the same message again gets the
-  same answer. A refusal is a 4xx with the reason code (``exchange.*``), logged.
+  same answer. A refusal is a 4xx with the reason code (``exchange.*``), logged. An address with
+  too many refusals (``SIFA_EXCHANGE_INBOX_REFUSED_RATE``) or too many messages
+  (``SIFA_EXCHANGE_INBOX_RATE``) is answered 429 before any check.
 * ``GET exchange/partners/`` — staff: the registry (partners, keys, services).
 * ``GET exchange/messages/?case=&status=`` — staff: the message log of their jurisdiction.
 * ``POST exchange/messages/{id}/resend/`` — a supervisor or system administrator puts a dead letter
@@ -11,6 +13,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
@@ -48,9 +54,51 @@ class EnvelopeOut(serializers.Serializer):
     signature = serializers.CharField()
 
 
+class InboxThrottle(throttles.PerClientThrottle):
+    """Every inbox POST per client address: a generous ceiling (``SIFA_EXCHANGE_INBOX_RATE``)."""
+
+    scope = "exchange_inbox"
+    code = "exchange.rate_limited"
+
+    def get_rate(self) -> str:
+        return settings.EXCHANGE_INBOX_RATE
+
+
+class InboxRefusalThrottle(throttles.RefusalThrottle):
+    """Refused envelopes per client address (``SIFA_EXCHANGE_INBOX_REFUSED_RATE``)."""
+
+    scope = "exchange_inbox_refused"
+    code = "exchange.too_many_refused"
+
+    def get_rate(self) -> str:
+        return settings.EXCHANGE_INBOX_REFUSED_RATE
+
+
 class InboxView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    # The refusal count first: an address over it is stopped before the envelope is even parsed.
+    throttle_classes = [InboxRefusalThrottle, InboxThrottle]
+
+    def check_throttles(self, request: Request) -> None:
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                raise inbox.rate_limited(
+                    throttle.code,
+                    throttle.get_ident(request),
+                    retry_after=int(throttle.wait() or 1) + 1,
+                    window_seconds=throttle.duration,
+                )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ServiceError | ValidationError) and 400 <= _status(exc) < 500:
+            if not isinstance(exc, inbox.RateLimited):
+                InboxRefusalThrottle().count_refusal(self.request, self)
+        response = super().handle_exception(exc)
+        if isinstance(exc, inbox.RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+            response.data["retry_after"] = exc.retry_after
+        return response
 
     @extend_schema(
         operation_id="exchange_inbox",
@@ -61,6 +109,7 @@ class InboxView(APIView):
                 400,
                 403,
                 409,
+                429,
                 503,
                 notes={
                     400: "exchange.malformed、exchange.digest_mismatch、exchange.stale、exchange.future、"
@@ -68,6 +117,8 @@ class InboxView(APIView):
                     403: "exchange.unknown_sender、exchange.unknown_key、exchange.bad_signature、"
                     "exchange.key_not_valid、exchange.caller_not_allowed",
                     409: "exchange.replay",
+                    429: "exchange.too_many_refused（该地址被拒收过多，SIFA_EXCHANGE_INBOX_REFUSED_RATE）、"
+                    "exchange.rate_limited（SIFA_EXCHANGE_INBOX_RATE）；retry_after 为建议等待秒数",
                     503: "exchange.signing_unavailable",
                 },
             ),
@@ -76,7 +127,7 @@ class InboxView(APIView):
     )
     @accepts(EnvelopeInput)
     def post(self, request: Request, *, body: RequestBody) -> Response:
-        remote_addr = request.META.get("REMOTE_ADDR", "")
+        remote_addr = InboxThrottle().get_ident(request)  # the peer, or as SIFA_TRUSTED_PROXIES says
         try:
             data = body.validated()
         except (ValidationError, ServiceError):
@@ -86,6 +137,10 @@ class InboxView(APIView):
         response = Response(answer.as_wire())
         response["Cache-Control"] = "no-store"
         return response
+
+
+def _status(exc: Any) -> int:
+    return 400 if isinstance(exc, ValidationError) else int(exc.status)
 
 
 class PartnersView(APIView):

@@ -6,6 +6,10 @@
   ``account_rate`` with one: the rate is chosen per request.
 * :class:`TrackingCodeThrottle` counts the requests without an account per client address, so
   that guessing tracking codes stays impractical; a signed-in account is not counted.
+* :class:`RefusalThrottle` counts only the requests the view *refused*, per client address: its
+  ``allow_request`` only looks, and the view calls :meth:`RefusalThrottle.count_refusal` when it
+  refuses one. A client that keeps sending what is refused is stopped before the expensive check
+  (the exchange inbox: a signature check and a rejection row each).
 
 Each app's subclass names its own ``scope`` (the cache key) and rates.
 """
@@ -53,3 +57,30 @@ class TrackingCodeThrottle(SimpleRateThrottle):
         if getattr(request.user, "is_authenticated", False):
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class RefusalThrottle(SimpleRateThrottle):
+    """Refusals per client address. ``allow_request`` answers False once ``rate`` refusals are in
+    the window, without counting the request itself; :meth:`count_refusal` counts one."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def _recent(self, key: str) -> list[float]:
+        self.now = self.timer()
+        return [moment for moment in self.cache.get(key, []) if moment > self.now - self.duration]
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        self.history = self._recent(self.key)
+        return len(self.history) < self.num_requests
+
+    def count_refusal(self, request: Request, view: Any) -> None:
+        if self.rate is None:
+            return
+        key = self.get_cache_key(request, view)
+        history = self._recent(key)
+        history.insert(0, self.now)
+        self.cache.set(key, history[: self.num_requests], self.duration)

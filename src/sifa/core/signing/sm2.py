@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import gmssl_pyx
 
+from sifa.core.crypto import sm3
 from sifa.core.signing import pem as der
 from sifa.core.signing.base import SM2_WITH_SM3, Signer, SigningError, Verifier, as_bytes
 
@@ -69,6 +70,18 @@ def public_from_private(private: bytes) -> bytes:
     return result[0].to_bytes(32, "big") + result[1].to_bytes(32, "big")
 
 
+def z_value(public: bytes, distinguishing_id: bytes = DISTINGUISHING_ID) -> bytes:
+    """Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) (GB/T 32918.2 §5.5) for a 64-byte public key.
+
+    It depends only on the key and the distinguishing id, so signers and verifiers compute it once
+    per key; a signature is then over e = SM3(Z ‖ message), exactly what ``sm2_sign``/openssl
+    ``-digest sm3 -pkeyopt distid:…`` compute per call.
+    """
+    entl = (len(distinguishing_id) * 8).to_bytes(2, "big")
+    curve = b"".join(value.to_bytes(32, "big") for value in (A, B, G[0], G[1]))
+    return sm3(entl + distinguishing_id + curve + public)
+
+
 def _check_public(point: bytes) -> bytes:
     """Accept 04‖x‖y (or 64 raw bytes) on the SM2 curve; return 64 bytes x‖y."""
     raw = point[1:] if len(point) == 65 and point[0] == 4 else point
@@ -120,6 +133,7 @@ class Sm2Verifier(Verifier):
     def __init__(self, public: bytes, key_id: str | None = None) -> None:
         super().__init__(key_id)
         self._public = _check_public(public)
+        self._z = z_value(self._public)
 
     @classmethod
     def from_spki(cls, spki: bytes, key_id: str | None = None) -> Sm2Verifier:
@@ -136,7 +150,9 @@ class Sm2Verifier(Verifier):
         if data_bytes is None or signature_bytes is None or not _strict_signature(signature_bytes):
             return False
         try:
-            return bool(gmssl_pyx.sm2_verify(self._public, data_bytes, signature_bytes, DISTINGUISHING_ID))
+            # e = SM3(Z ‖ M) with Z cached per key; the same check as sm2_verify(…, DISTINGUISHING_ID).
+            digest = sm3(self._z + data_bytes)
+            return bool(gmssl_pyx.sm2_verify_sm3_digest(self._public, digest, signature_bytes))
         except gmssl_pyx.GmsslInnerError:
             return False
 
@@ -160,6 +176,7 @@ class Sm2Signer(Signer):
             raise SigningError("signing.bad_private_key", "SM2 私钥与其中的公钥不匹配")
         self.__private = private
         self._public = derived
+        self._z = z_value(derived)
 
     @classmethod
     def generate(cls, key_id: str = "") -> Sm2Signer:
@@ -202,7 +219,10 @@ class Sm2Signer(Signer):
         data_bytes = as_bytes(data)
         if data_bytes is None:
             raise TypeError("data to sign must be bytes")
-        return gmssl_pyx.sm2_sign(self.__private, self._public, data_bytes, DISTINGUISHING_ID)
+        # Not gmssl_pyx.sm2_sign: GmSSL's sm2_sign_init precomputes a table of 32 (k, k·G) pairs for
+        # the context on every call and then uses one (≈ 3 ms; docs/keys.md, "Speed"). The same
+        # signature is e = SM3(Z ‖ M) signed as a digest, with Z computed once per key.
+        return gmssl_pyx.sm2_sign_sm3_digest(self.__private, sm3(self._z + data_bytes))
 
     def verifier(self) -> Sm2Verifier:
         return Sm2Verifier(self._public, self.key_id)

@@ -5,6 +5,10 @@ Every accepted message gets a signed answer correlated to it (a ``response`` to 
 answer, byte for byte (idempotent by message id). What a request *does* is its service's handler
 (``sifa.exchange.handlers``), run in the transaction that logs the answer; a service without one
 is acknowledged (``{"status": "accepted"}``).
+
+Rate limits (docs/exchange.md, "Rate limits"): the API refuses an address that sent too many
+refused envelopes, or too many messages, with :class:`RateLimited` (429) before any check, and
+:func:`rate_limited` logs that as **one** ``Rejection`` per address, reason and window.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 
+from sifa.core.errors import ServiceError
 from sifa.exchange.envelope import Envelope, EnvelopeError
 from sifa.exchange.handlers import answer_body
 from sifa.exchange.models import Direction, ExchangeMessage, MessageStatus
@@ -22,6 +28,33 @@ from sifa.exchange.services.envelopes import STATUS, Opened, open, record_reject
 from sifa.organisations.models import Organisation
 
 GATEWAY_OFFICIAL = "sifa-gateway"
+
+RATE_LIMIT_MESSAGES = {
+    "exchange.too_many_refused": "该地址发来的被拒收消息过多，已暂停接收，请 {wait} 秒后重试",
+    "exchange.rate_limited": "该地址发送消息过于频繁，请 {wait} 秒后重试",
+}
+
+
+class RateLimited(ServiceError):
+    """429: an address over the inbox's limits (``exchange.too_many_refused`` or
+    ``exchange.rate_limited``); ``retry_after`` is the seconds until the window has room."""
+
+    status = 429
+
+    def __init__(self, code: str, retry_after: int) -> None:
+        super().__init__(code, RATE_LIMIT_MESSAGES[code].format(wait=retry_after))
+        self.retry_after = retry_after
+
+
+def rate_limited(code: str, remote_addr: str, *, retry_after: int, window_seconds: int) -> RateLimited:
+    """The refusal for an address over a limit, logged as a ``Rejection`` only the first time in
+    the window (a flood must not fill the table): later ones in the window are answered, not logged."""
+    error = RateLimited(code, max(1, retry_after))
+    if cache.add(f"exchange-inbox-limited:{code}:{remote_addr}", 1, timeout=max(1, window_seconds)):
+        logged = RateLimited(code, error.retry_after)
+        logged.message = f"{error.message}（本时间窗 {window_seconds} 秒内同一地址的后续限流不再逐条记录）"
+        record_rejection(logged, b"", remote_addr)
+    return error
 
 
 def receive(data: Any, *, remote_addr: str = "") -> Envelope:

@@ -4,6 +4,9 @@
   ``{code, message}`` with the gateway's codes and statuses. The same message again gets the
   stored answer, byte for byte, also after a restart.
 * ``GET /healthz`` — ``{"status": "ok", "partner": …, "uscc": …, "received": N}``.
+* ``POST /bench/unsigned/`` — only with ``--unsigned-bench`` (refused unless SIFA_DEBUG): the
+  same answer to the same message with **no signature checked or made**, the denominator of W9
+  (scale.md R9a, docs/performance.md). Without the flag the path does not exist (404).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +26,23 @@ from types import FrameType
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from sifa.core.signing import Signer, load_signer
+from sifa.core.signing import CanonicalJsonError, Signer, canonical_json, load_signer
 from sifa.exchange.demo import DemoPartner, demo_partner
-from sifa.exchange.envelope import Envelope, EnvelopeError, is_duplicate, now_timestamp
+from sifa.exchange.envelope import (
+    Envelope,
+    EnvelopeError,
+    body_digest,
+    check_header,
+    is_duplicate,
+    now_timestamp,
+)
 from sifa.exchange.simulator import data
 from sifa.exchange.simulator.protocol import SifaKeys, open_from_sifa
 from sifa.exchange.simulator.store import Store
 
 MAX_REQUEST_BYTES = 1024 * 1024
+PLACEHOLDER_SIGNATURE = bytes.fromhex("3006020101020101")
+"""DER SEQUENCE{1, 1}: what W9's unsigned side puts where a signature goes (never valid)."""
 REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
 REASONS |= {409: "Conflict", 413: "Content Too Large", 503: "Service Unavailable"}
 
@@ -60,6 +73,9 @@ class Simulator:
     keys: SifaKeys
     latency: tuple[float, float] = (0.0, 0.0)
     skew_seconds: int = 300
+    unsigned_bench: bool = False
+    """Serve ``/bench/unsigned/`` (W9's unsigned side). Development only: the command refuses the
+    flag unless SIFA_DEBUG is on, and nothing in Sifa ever sends there."""
 
     @property
     def partner(self) -> DemoPartner:
@@ -115,6 +131,58 @@ class Simulator:
             raise refuse("exchange.replay", "该消息标识已被使用：重放的消息")
         return stored[2]
 
+    def answer_unsigned(self, wire: Any) -> str:
+        """W9's denominator: :meth:`answer` minus the SM2 cryptography. The same shape checks, the
+        same store lookup and write (the partner's idempotency), the same answer body and header
+        (with the body's SM3 digest and the partner's key id); no signature verified and nothing
+        signed: the answer carries :data:`PLACEHOLDER_SIGNATURE`. Never reachable unless the
+        simulator runs with ``--unsigned-bench``."""
+        from sifa.exchange.simulator.protocol import refuse
+
+        if not isinstance(wire, dict) or set(wire) != {"header", "body", "signature"}:
+            raise refuse("exchange.malformed", "信封应为 {header, body, signature}")
+        header, body = wire["header"], wire["body"]
+        if not isinstance(header, dict) or not isinstance(body, dict):
+            raise refuse("exchange.malformed", "信封的 header 和 body 应为 JSON 对象")
+        try:
+            header_bytes = canonical_json(header)
+            canonical_json(body)
+            check_header(header)
+        except (CanonicalJsonError, EnvelopeError):
+            raise refuse("exchange.malformed", "消息头格式不正确") from None
+        seen = self.store.seen(header["sender"], header["message_id"])
+        if seen is not None:
+            return seen[2]
+        if header["receiver"] != self.partner.uscc:
+            raise refuse("exchange.wrong_receiver", "接收方不是本单位")
+        answer_bytes = canonical_json(data.answer_body(self.kind, header, body, self.store))
+        answer_header = {
+            "kind": "response" if header["kind"] == "request" else "receipt",
+            "correlation_id": header["message_id"],
+            "issue": header["issue"],
+            "purpose": header["purpose"],
+            "service": header["service"],
+            "sender": self.partner.uscc,
+            "receiver": header["sender"],
+            "user_id": {"official": f"{self.kind}-exchange", "organisation": self.partner.name},
+            "message_id": str(uuid.uuid4()),
+            "timestamp": now_timestamp(),
+            "key_id": self.signer.key_id,
+            "body_digest": body_digest(answer_bytes),
+        }
+        unsigned = Envelope(canonical_json(answer_header), answer_bytes, PLACEHOLDER_SIGNATURE)
+        text = json.dumps(unsigned.as_wire(), ensure_ascii=False, separators=(",", ":"))
+        stored = self.store.keep(
+            header["sender"],
+            header["message_id"],
+            header_bytes.decode("utf-8"),
+            b"",
+            header["service"]["code"],
+            text,
+            now_timestamp(),
+        )
+        return stored[2]
+
     # --- WSGI --------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -127,7 +195,8 @@ class Simulator:
                 "received": self.store.count(),
             }
             return self._json(start_response, 200, payload)
-        if path != "/exchange/":
+        unsigned = self.unsigned_bench and path == "/bench/unsigned/"
+        if path != "/exchange/" and not unsigned:
             return self._json(start_response, 404, {"code": "not_found", "message": "未找到"})
         if method != "POST":
             return self._json(start_response, 405, {"code": "method_not_allowed", "message": "只接受 POST"})
@@ -148,7 +217,7 @@ class Simulator:
                 from sifa.exchange.simulator.protocol import refuse
 
                 raise refuse("exchange.malformed", "消息不是 JSON") from None
-            text = self.answer(wire)
+            text = self.answer_unsigned(wire) if unsigned else self.answer(wire)
         except EnvelopeError as error:
             return self._json(start_response, error.status, {"code": error.code, "message": error.message})
         body = text.encode("utf-8")

@@ -40,6 +40,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--latency-ms", default=None, help="答复延迟毫秒数 MIN-MAX（默认 SIFA_PARTNER_SIM_LATENCY_MS）"
         )
+        parser.add_argument(
+            "--unsigned-bench",
+            action="store_true",
+            help="仅供基准测试 W9（需要 SIFA_DEBUG）：另开 /bench/unsigned/，同样答复但不验签、不签名，作为对照",
+        )
         sub = parser.add_subparsers(dest="action", metavar="send")
         send = sub.add_parser("send", help="向司法行政平台发送签名消息")
         send.add_argument("what", choices=sorted(client.SERVICES), help="lawyer-status 或 legal-aid-notify")
@@ -58,6 +63,8 @@ class Command(BaseCommand):
             latency = parse_latency(options["latency_ms"] or settings.PARTNER_SIM_LATENCY_MS)
         except ValueError as error:
             raise CommandError(str(error)) from None
+        if options["unsigned_bench"] and not settings.DEBUG:
+            raise CommandError("--unsigned-bench 仅用于开发环境的基准测试（需要 SIFA_DEBUG）")
         key_dir = options["key_dir"] or Path(settings.VAR_DIR) / "keys" / "partners"
         try:
             signer = load_partner_signer(key_dir, kind)
@@ -70,6 +77,7 @@ class Command(BaseCommand):
             keys=SifaKeys(options["sifa_keys"] or f"{sifa}/api/v1/keys/"),
             latency=latency,
             skew_seconds=settings.EXCHANGE_CLOCK_SKEW_SECONDS,
+            unsigned_bench=options["unsigned_bench"],
         )
         if options["action"] == "send":
             self._send(sim, f"{sifa}/api/v1/exchange/inbox/", options)
