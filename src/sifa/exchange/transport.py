@@ -21,10 +21,10 @@ class TransportError(Exception):
 
 class Transport(Protocol):
     def send(self, endpoint: str, envelope: Envelope, *, timeout: float) -> Envelope:
-        """Deliver ``envelope`` to ``endpoint`` and return the partner's signed answer. The caller
-        opens it with :func:`sifa.exchange.services.open`, whatever the transport did: the
-        :class:`~sifa.exchange.http_transport.HttpTransport` already opens and logs it, so the
-        caller's open finds a duplicate and repeats no check that could fail. Raises
+        """Deliver ``envelope`` to ``endpoint`` and return the partner's signed answer. The relay
+        opens it with :func:`sifa.exchange.services.open`, unless the transport also has
+        ``deliver`` (the :class:`~sifa.exchange.http_transport.HttpTransport`), which opens and
+        logs the answer itself: the relay then takes that result and verifies nothing twice. Raises
         :class:`TransportError` when delivery is uncertain (the relay retries), and an
         :class:`~sifa.exchange.envelope.EnvelopeError` with the partner's reason code when the
         partner refused the message (the relay makes it a dead letter at once)."""

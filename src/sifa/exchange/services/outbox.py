@@ -338,7 +338,12 @@ def attempt(item: OutboxItem, transport: Transport) -> str:
     try:
         endpoint = endpoint_for(item.partner)
         envelope = _envelope_for_attempt(item)
-        answer = transport.send(endpoint, envelope, timeout=SEND_TIMEOUT)
+        deliver = getattr(transport, "deliver", None)
+        if deliver is not None:  # the HTTP transport opens and logs the answer itself: once is enough
+            delivered = deliver(endpoint, envelope, timeout=SEND_TIMEOUT)
+            answer = None
+        else:
+            answer = transport.send(endpoint, envelope, timeout=SEND_TIMEOUT)
     except TransportError as error:
         return _failed(item, f"投递不确定：{error}"[:300] if str(error) else "投递不确定（超时或连接中断）")
     except EnvelopeError as error:
@@ -349,21 +354,26 @@ def attempt(item: OutboxItem, transport: Transport) -> str:
     except Exception as error:  # a bug in a transport: retry rather than lose the message
         logger.exception("exchange transport crashed on %s", item.message_id)
         return _failed(item, f"发送通道内部错误（{type(error).__name__}）")
-    try:
-        # The answer to a retry may be the partner's first answer (older than the clock window); not
-        # older than the first signed copy, nor than the queuing (a resent dead letter keeps its copy).
-        opened = envelopes.open(answer, answering_since=min(item.queued_at, item.log_entry.sent_at))
-    except EnvelopeError as error:
-        return _failed(item, f"对方的确认未通过核验：{error.message}（{error.code}）")
+    if answer is None:
+        header, answer_pk = delivered.header, delivered.message_pk
+    else:
+        try:
+            # The answer to a retry may be the partner's first answer (older than the clock window);
+            # not older than the first signed copy, nor than the queuing (a resent dead letter keeps
+            # its copy).
+            opened = envelopes.open(answer, answering_since=min(item.queued_at, item.log_entry.sent_at))
+        except EnvelopeError as error:
+            return _failed(item, f"对方的确认未通过核验：{error.message}（{error.code}）")
+        header, answer_pk = opened.header, opened.message.pk
     if (
-        opened.header["correlation_id"] != str(item.message_id)
-        or opened.header["sender"] != item.partner.uscc
-        or opened.header["kind"] == "request"
+        header["correlation_id"] != str(item.message_id)
+        or header["sender"] != item.partner.uscc
+        or header["kind"] == "request"
     ):
         return _failed(item, "对方的确认不是对本消息的答复")
     done = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
         status=OutboxStatus.CONFIRMED,
-        answer=opened.message,
+        answer_id=answer_pk,
         confirmed_at=timezone.now(),
         claimed_at=None,
         last_error="",
