@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -124,8 +125,20 @@ def _settings_error(**environment: str) -> str:
 
 @pytest.mark.parametrize(
     ("value", "debug", "refused"),
-    [("simulated", "0", True), ("gateway", "0", True), ("simulated", "1", False), ("", "0", False)],
+    [
+        ("simulated", "0", True),
+        ("gateway", "0", True),
+        ("simulated", "1", False),
+        ("", "0", False),
+        ("exchange", "0", False),  # the real partner over the signed exchange: production may use it
+    ],
 )
 def test_the_stand_in_is_refused_outside_demo_and_test_mode(value, debug, refused):
     error = _settings_error(SIFA_PARTNER_DATA=value, SIFA_DEBUG=debug)
     assert ("SIFA_PARTNER_DATA" in error) is refused, error
+
+
+def test_make_run_asks_the_police_simulator_over_the_exchange():
+    """`make run` (SIFA_DEBUG, the demo partners and their simulators) uses the exchange provider."""
+    makefile = (Path(__file__).resolve().parents[4] / "Makefile").read_text(encoding="utf-8")
+    assert "SIFA_PARTNER_DATA=$${SIFA_PARTNER_DATA-exchange}" in makefile
