@@ -240,11 +240,16 @@ class ProviderRegistry(Registry[OnceOnlyProvider]):
     def lookup(self, application: Application, material) -> Found | None:
         return self.lookup_with_notice(application, material)[0]
 
-    def lookup_with_notice(self, application: Application, material) -> tuple[Found | None, dict | None]:
+    def lookup_with_notice(
+        self, application: Application, material, *, without: tuple[str, ...] = ()
+    ) -> tuple[Found | None, dict | None]:
         """The first :class:`Found`; else None and the last notice a provider gave (why the
-        material is asked for: a partner down, a negative answer, no consent)."""
+        material is asked for: a partner down, a negative answer, no consent). The slots named in
+        ``without`` are not asked."""
         notice = None
-        for provider in self:
+        for name, provider in self.items():
+            if name in without:
+                continue
             try:
                 found = provider.find(application, material)
             except OnceOnlyNotice as told:

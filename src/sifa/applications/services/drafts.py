@@ -112,13 +112,18 @@ def missing_material_errors(application: Application) -> list[dict[str, str]]:
     ]
 
 
-def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
+def resolve_once_only(application: Application, *, ask_partners: bool = True) -> list[ApplicationMaterial]:
     """Satisfy applicable materials from once-only sources before they are asked for.
 
     A source that does not satisfy a material may say why (a partner down, a negative answer, no
     consent): the reason is kept in ``application.once_only_notices`` (by material id) and shown
     next to the material. A negative answer (``declined``) is not asked again for this draft
-    (each query discloses the applicant's data); a partner that was down is asked again."""
+    (each query discloses the applicant's data); a partner that was down is asked again.
+
+    ``ask_partners=False`` leaves the ``partner`` slot out: :func:`submit` does, because a submit
+    that is refused (a missing material) rolls back, and a query made in it would have disclosed
+    the applicant's data to the partner with its log and tracker rows rolled back too. Partners
+    are asked when the draft is saved and when the consent is given (or confirmed again)."""
     have = current_materials(application)
     notices = dict(application.once_only_notices or {})
     added = []
@@ -129,10 +134,12 @@ def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
             continue
         if notices.get(key, {}).get("code") == "declined":
             continue
-        found, notice = registry.lookup_with_notice(application, material)
+        found, notice = registry.lookup_with_notice(
+            application, material, without=() if ask_partners else ("partner",)
+        )
         if notice is not None:
             notices[key] = notice
-        else:
+        elif ask_partners:
             notices.pop(key, None)
         if found is None:
             continue
@@ -171,7 +178,8 @@ def set_partner_consent(application: Application, *, actor: User, consent: bool)
     The consent is recorded with its time and the version of the text the applicant read
     (``partner_data.CONSENT_VERSION``) and audited (``application.partner_consent`` /
     ``application.partner_consent_withdrawn``). Withdrawing stops further queries; answers already
-    received stay (§15 第二款)."""
+    received stay (§15 第二款). Giving it again when it is already given asks the partner again for
+    the materials it could not answer (the applicant's retry)."""
     from sifa.applications import partner_data
 
     application = lock(application)
@@ -182,6 +190,9 @@ def set_partner_consent(application: Application, *, actor: User, consent: bool)
         raise Conflict("application.consent_not_offered", "本申请无需向公安机关核验，无需授权")
     given = application.partner_consent_at is not None
     if bool(consent) == given:
+        if consent:
+            # Confirmed again: ask the partner again for what it could not answer before.
+            resolve_once_only(application)
         return application
     now = timezone.now()
     application.partner_consent_at = now if consent else None
@@ -441,7 +452,7 @@ def submit(application: Application, *, actor: User) -> tuple[Application, str]:
         raise Conflict("application.not_draft", "该申请已提交，请勿重复提交")
     check_not_stale(application)
     require_process(application.version)
-    resolve_once_only(application)
+    resolve_once_only(application, ask_partners=False)
     require_subject_licence(application)
     check_complete(application)
     now = timezone.now()

@@ -221,11 +221,18 @@ def test_the_simulator_stopped_asks_for_uploads_and_a_retry_succeeds(world, poli
             assert material["requested"] and material["notice"].startswith("公安部门数据暂时无法核验，请上传")
     finally:
         police.start()
-    retried = api_client(world["people"]["clean"].user).patch(
-        f"{API}/drafts/{draft['id']}/", {"form_data": lawyer_form()}, format="json"
+    # A submit never asks the partner: refused (materials missing), it rolls back, and a query in
+    # it would have disclosed data with its log and tracker rows rolled back.
+    asked = len(_outbound(draft["id"]))
+    refused = api_client(world["people"]["clean"].user).post(
+        f"{API}/{draft['id']}/submit/", HTTP_IDEMPOTENCY_KEY=f"submit-{draft['id']}"
     )
-    assert all(_material(retried.json(), name)["satisfied"] for name in (IDENTITY, RECORD))
-    assert all(_material(retried.json(), name)["notice"] == "" for name in (IDENTITY, RECORD))
+    assert refused.status_code == 400 and len(_outbound(draft["id"])) == asked
+    # Confirming the consent again is the applicant's retry.
+    retried = _consent(world, "clean", draft)
+    assert all(_material(retried, name)["satisfied"] for name in (IDENTITY, RECORD))
+    assert all(_material(retried, name)["notice"] == "" for name in (IDENTITY, RECORD))
+    assert len(_outbound(draft["id"])) == asked + 2
 
 
 def test_a_slow_or_unconfigured_partner_asks_for_uploads(world):
