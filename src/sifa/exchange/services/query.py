@@ -12,7 +12,9 @@ few seconds the caller does something else (asks the applicant to upload the doc
 2. it seals the request with Sifa's key (``exchange.signing_unavailable`` when it cannot: nothing
    is sent unsigned) and appends it to the message log (outbound, in the caller's transaction);
 3. it posts it through :class:`~sifa.exchange.http_transport.HttpTransport` with the caller's
-   timeout, which opens the partner's signed answer with the gateway's checks and logs it.
+   timeout (read; the connect timeout is ``SIFA_EXCHANGE_CONNECT_TIMEOUT_SECONDS`` but never more
+   than the caller's), which opens the partner's signed answer with the gateway's checks and logs
+   it.
 
 Every failure is a :class:`~sifa.core.errors.ServiceError` with a stable code: the transport's
 ``exchange.partner_unreachable``, ``exchange.partner_timeout``, ``exchange.partner_refused``,
@@ -29,6 +31,8 @@ import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
 
 from sifa.core.errors import ServiceError
 from sifa.exchange.envelope import parse_timestamp
@@ -133,7 +137,11 @@ def ask(
             scope_path=organisation.path,
         )
         sent = True
-        delivered = (transport or HttpTransport()).deliver(endpoint, envelope, timeout=timeout)
+        # Someone is waiting: connecting may not take longer than the whole answer may.
+        transport = transport or HttpTransport(
+            connect_timeout=min(settings.EXCHANGE_CONNECT_TIMEOUT_SECONDS, timeout)
+        )
+        delivered = transport.deliver(endpoint, envelope, timeout=timeout)
     except ServiceError as error:
         raise QueryFailed(error, sent=sent, request_id=request_id if sent else "") from error
     return Answer(
