@@ -101,7 +101,11 @@ def _material(row: Material, situations: list[Situation], answers: dict[str, str
     once_only = []
     if row.satisfiable_by_licence_type:
         once_only.append("已有相应电子证照的，无需提交")
-    if row.satisfiable_by_partner_data and settings.PARTNER_DATA:
+    if row.satisfiable_by_partner_data and settings.PARTNER_DATA == "exchange":
+        # Over the exchange only the police answer (applications.partner_data), with consent.
+        if row.satisfiable_by_partner_data.startswith("police."):
+            once_only.append("同意向公安机关核验且核验通过的，无需提交")
+    elif row.satisfiable_by_partner_data and settings.PARTNER_DATA:
         # Promised only where a partner adapter is configured (SIFA_PARTNER_DATA); without one the
         # material is asked for, so the guide must not say otherwise.
         once_only.append("可通过部门共享数据核验的，无需提交")

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -42,7 +43,9 @@ def test_the_demo_stand_in_answers_with_an_answer_id_and_time_and_says_it_is_sim
     assert identity["satisfied"] and identity["provenance"] == MaterialProvenance.PARTNER
     assert identity["source_label"] == "公安部门共享数据：居民身份信息核验（演示模拟，非真实部门核验）"
     assert identity["partner_answer"]["answer_id"].startswith("SIM-")
-    row = ApplicationMaterial.objects.get(application_id=draft["id"], provenance=MaterialProvenance.PARTNER)
+    row = ApplicationMaterial.objects.get(
+        application_id=draft["id"], provenance=MaterialProvenance.PARTNER, material__name=IDENTITY
+    )
     assert row.partner_answer_id == identity["partner_answer"]["answer_id"] and row.partner_answered_at
     # Once submitted, the accepting staff see the answer's id and time on the case.
     for material in draft["materials"]:
@@ -122,8 +125,20 @@ def _settings_error(**environment: str) -> str:
 
 @pytest.mark.parametrize(
     ("value", "debug", "refused"),
-    [("simulated", "0", True), ("gateway", "0", True), ("simulated", "1", False), ("", "0", False)],
+    [
+        ("simulated", "0", True),
+        ("gateway", "0", True),
+        ("simulated", "1", False),
+        ("", "0", False),
+        ("exchange", "0", False),  # the real partner over the signed exchange: production may use it
+    ],
 )
 def test_the_stand_in_is_refused_outside_demo_and_test_mode(value, debug, refused):
     error = _settings_error(SIFA_PARTNER_DATA=value, SIFA_DEBUG=debug)
     assert ("SIFA_PARTNER_DATA" in error) is refused, error
+
+
+def test_make_run_asks_the_police_simulator_over_the_exchange():
+    """`make run` (SIFA_DEBUG, the demo partners and their simulators) uses the exchange provider."""
+    makefile = (Path(__file__).resolve().parents[4] / "Makefile").read_text(encoding="utf-8")
+    assert "SIFA_PARTNER_DATA=$${SIFA_PARTNER_DATA-exchange}" in makefile
