@@ -35,7 +35,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 run: $(STAMP)
-	SIFA_DEBUG=1 SIFA_PARTNER_DATA=$${SIFA_PARTNER_DATA-simulated} $(BIN)/sifa run
+	SIFA_DEBUG=1 SIFA_PARTNER_DATA=$${SIFA_PARTNER_DATA-exchange} $(BIN)/sifa run
 
 test: $(STAMP)
 	@if [ ! -f node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; fi

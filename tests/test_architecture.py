@@ -74,7 +74,7 @@ LAYERS: dict[str, set[str]] = {
     "catalogue": BASE | {"laws"},
     "deadlines": BASE,
     "documents": BASE,
-    "applications": BELOW_APPLICATIONS,
+    "applications": BELOW_APPLICATIONS | {"exchange"},
     "mediation": BELOW_APPLICATIONS | {"applications"},
     "licences": (BELOW_APPLICATIONS - {"deadlines"}) | {"applications", "exchange"},
     "workflow": (DOMAIN - {"workflow"}) | {"laws", "exchange"},

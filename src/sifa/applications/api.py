@@ -195,19 +195,28 @@ class DraftUpdate(APIView):
         parameters=[REF],
         responses={
             200: serializers.ApplicationDetailSerializer,
-            **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_draft"}),
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={409: "application.not_draft, application.consent_not_offered"},
+            ),
         },
     )
     @accepts(serializers.ApplicationChangeSerializer, partial=True)
     def patch(self, request: Request, ref: str, *, body: RequestBody) -> Response:
         app = _app(request, ref)
         data = body.validated()
-        app = services.update_draft(
-            app,
-            actor=request.user,
-            form_data=data.get("form_data"),
-            situation_answers=data.get("situation_answers"),
-        )
+        if "partner_consent" in data:
+            app = services.set_partner_consent(app, actor=request.user, consent=data["partner_consent"])
+        if "form_data" in data or "situation_answers" in data or "partner_consent" not in data:
+            app = services.update_draft(
+                app,
+                actor=request.user,
+                form_data=data.get("form_data"),
+                situation_answers=data.get("situation_answers"),
+            )
         return Response(_detail(request, app))
 
 

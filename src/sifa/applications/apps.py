@@ -9,6 +9,7 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         from sifa.accounts.services import use_item_lookup
         from sifa.applications import models, selectors
+        from sifa.audit.labels import register_labels
         from sifa.organisations.scope import register
 
         # Mandates (accounts) name catalogue items, which the accounts app cannot see itself.
@@ -30,3 +31,9 @@ class ApplicationsConfig(AppConfig):
                 path="application__scope_path",
                 owners=("application__applicant", "application__agent", "application__submitted_by"),
             )
+        register_labels(
+            {
+                "application.partner_consent": "同意向公安机关核验",
+                "application.partner_consent_withdrawn": "撤回向公安机关核验的同意",
+            }
+        )

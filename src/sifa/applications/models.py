@@ -233,6 +233,24 @@ class Application(models.Model):
         default=False,
         help_text="督查人员提交的模拟办件（暗访）：照常办理，但不计入任何统计、绩效和好差评；办结前只有督查人员可见此标记",
     )
+    partner_consent_at = models.DateTimeField(
+        "同意部门核验时间",
+        null=True,
+        blank=True,
+        help_text="申请人单独同意向公安机关核验身份信息和无犯罪记录的时间（个人信息保护法第十四条、第二十九条）；撤回同意后清空",
+    )
+    partner_consent_version = models.CharField(
+        "同意书版本",
+        max_length=40,
+        blank=True,
+        help_text="申请人同意时所见告知文本的版本（applications.partner_data.CONSENT_VERSION）",
+    )
+    once_only_notices = models.JSONField(
+        "免提交提示",
+        default=dict,
+        blank=True,
+        help_text="按材料记录部门数据未能替代材料的原因（部门暂时无法核验、核验未通过），申请人在材料清单中看到",
+    )
     row_version = models.PositiveIntegerField(
         "版本号",
         default=0,

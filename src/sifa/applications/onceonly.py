@@ -15,10 +15,17 @@ Hooks:
   carrying the partner's answer: ``answer_id`` and ``answered_at``. A partner-sourced ``Found``
   without them is never recorded (the material is asked for), so nothing is labelled
   公安/教育部门共享数据 unless a partner answered. The exchange module plugs its gateway in with
-  ``registry.replace("partner", …)``.
+  ``registry.replace("partner", …)``. :class:`ConfiguredPartnerData` fills it: with
+  ``SIFA_PARTNER_DATA=exchange`` it asks the police partner over the signed exchange, with the
+  applicant's consent (:mod:`sifa.applications.partner_data`).
+
+A provider that does not satisfy a material may say why (:class:`OnceOnlyNotice`:
+:class:`ProviderUnavailable` — the partner is down, ask again later; :class:`Unsatisfied` — it
+answered, but the answer does not do, or the applicant did not consent); the reason is kept on the
+application (``once_only_notices``) and shown next to the material.
 
 Honesty switch (``SIFA_PARTNER_DATA``, docs/configuration.md): without a partner adapter — the
-production default — :class:`SimulatedPartnerData` answers nothing and partner-sourced materials
+production default — the slot answers nothing and partner-sourced materials
 are requested from the applicant. ``simulated`` lets the stand-in answer, and settings refuse it
 unless the deployment is a development/demo one (``SIFA_DEBUG``) or the test suite; its answers are
 labelled 演示模拟 and carry a ``SIM-`` answer id.
@@ -67,8 +74,36 @@ class Found:
         )
 
 
-class ProviderUnavailable(Exception):
-    """The outside source could not answer now; the material is asked for instead."""
+class OnceOnlyNotice(Exception):
+    """A source did not satisfy the material, with a reason the applicant reads in the checklist.
+
+    ``code`` is stable (``exchange.partner_timeout``, ``declined``, ``no_consent`` …); ``message``
+    is the Chinese sentence shown next to the material."""
+
+    kind = "notice"
+
+    def __init__(self, code: str = "", message: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+    def as_notice(self) -> dict[str, str]:
+        return {"kind": self.kind, "code": self.code, "message": self.message}
+
+
+class ProviderUnavailable(OnceOnlyNotice):
+    """The outside source could not answer now; the material is asked for instead (the next save
+    or the submit asks again)."""
+
+    kind = "unavailable"
+
+
+class Unsatisfied(OnceOnlyNotice):
+    """The source answered, but its answer does not satisfy the material (the police found no
+    match, or a record; no consent to ask): the applicant uploads it. Not asked again for this draft
+    unless the consent changes."""
+
+    kind = "declined"
 
 
 class OnceOnlyProvider(Protocol):
@@ -203,17 +238,40 @@ class ProviderRegistry(Registry[OnceOnlyProvider]):
     """The providers, asked in registration order: licence wallet, earlier applications, partner data."""
 
     def lookup(self, application: Application, material) -> Found | None:
+        return self.lookup_with_notice(application, material)[0]
+
+    def lookup_with_notice(self, application: Application, material) -> tuple[Found | None, dict | None]:
+        """The first :class:`Found`; else None and the last notice a provider gave (why the
+        material is asked for: a partner down, a negative answer, no consent)."""
+        notice = None
         for provider in self:
             try:
                 found = provider.find(application, material)
-            except ProviderUnavailable:
+            except OnceOnlyNotice as told:
+                notice = told.as_notice()
                 continue
             if found is not None:
-                return found
-        return None
+                return found, None
+        return None, notice
+
+
+EXCHANGE = "exchange"
+
+
+class ConfiguredPartnerData(SimulatedPartnerData):
+    """The ``partner`` slot as configured: ``SIFA_PARTNER_DATA=exchange`` asks the police partner
+    over the signed exchange (:class:`sifa.applications.partner_data.ExchangePartnerData`);
+    ``simulated`` lets the stand-in answer; empty asks nobody."""
+
+    def find(self, application: Application, material) -> Found | None:
+        if settings.PARTNER_DATA == EXCHANGE:
+            from sifa.applications.partner_data import ExchangePartnerData
+
+            return ExchangePartnerData().find(application, material)
+        return super().find(application, material)
 
 
 registry = ProviderRegistry("applications.onceonly", "免提交数据来源")
 registry.register("licence", EmptyLicenceWallet())
 registry.register("previous", PreviousApplications())
-registry.register("partner", SimulatedPartnerData())
+registry.register("partner", ConfiguredPartnerData())

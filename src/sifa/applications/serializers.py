@@ -36,6 +36,7 @@ def _material_file(app: Application, row: ApplicationMaterial) -> dict[str, Any]
 
 def materials_checklist(app: Application) -> list[dict[str, Any]]:
     have = current_materials(app)
+    notices = app.once_only_notices or {}
     out = []
     for material in applicable_materials(app.version, app.situation_answers):
         row = have.get(material.pk)
@@ -56,9 +57,22 @@ def materials_checklist(app: Application) -> list[dict[str, Any]]:
                 ),
                 "valid_until": row.valid_until if row else None,
                 "file": _material_file(app, row) if row else None,
+                "notice": (notices.get(str(material.pk)) or {}).get("message", "") if row is None else "",
             }
         )
     return out
+
+
+def partner_consent(app: Application) -> dict[str, Any] | None:
+    """The consent to the police checks, offered on a draft that can use them (and kept visible
+    once given)."""
+    from sifa.applications import partner_data
+
+    if app.partner_consent_at is None and not (
+        app.status == ApplicationStatus.DRAFT and partner_data.consent_offered(app)
+    ):
+        return None
+    return partner_data.consent_notice(app)
 
 
 def timeline(app: Application) -> list[dict[str, Any]]:
@@ -114,6 +128,7 @@ def detail(app: Application, *, staff: bool) -> dict[str, Any]:
             ],
             "timeline": timeline(app),
             "deadline": selectors.deadline(app),
+            "partner_consent": partner_consent(app),
         }
     )
     if staff:
@@ -182,6 +197,9 @@ class ChecklistMaterialSerializer(serializers.Serializer):
     )
     valid_until = serializers.DateField(allow_null=True)
     file = MaterialFileSerializer(allow_null=True)
+    notice = serializers.CharField(
+        help_text="未能由部门数据替代的原因（如 公安部门数据暂时无法核验，请上传……）；无则为空"
+    )
 
 
 class PublicTimelineEntrySerializer(serializers.Serializer):
@@ -261,6 +279,23 @@ class FindingSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class PartnerCheckSerializer(serializers.Serializer):
+    material = serializers.CharField(help_text="材料名称")
+    service = serializers.CharField(help_text="核验服务")
+    partner = serializers.CharField(help_text="被询问的机关")
+    purpose = serializers.CharField(help_text="用途")
+    legal_basis = serializers.CharField(help_text="法律依据")
+
+
+class PartnerConsentSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="同意事项")
+    version = serializers.CharField(help_text="告知文本版本")
+    organisation = serializers.CharField(help_text="发起核验的机关（受理机关）")
+    checks = PartnerCheckSerializer(many=True)
+    data = serializers.CharField(help_text="提供的个人信息种类")
+    given_at = serializers.DateTimeField(allow_null=True, help_text="同意时间；未同意或已撤回时为空")
+
+
 class ApplicationDetailSerializer(ApplicationSummarySerializer):
     version = serializers.IntegerField(help_text="申请时的事项版本号")
     form_data = serializers.JSONField(help_text="按事项表单（JSON Schema）填写的内容")
@@ -271,6 +306,9 @@ class ApplicationDetailSerializer(ApplicationSummarySerializer):
     timeline = PublicTimelineEntrySerializer(many=True)
     deadline = DeadlineSerializer(allow_null=True)
     findings = FindingSerializer(many=True, required=False, help_text="预审意见；仅管辖范围内的工作人员可见")
+    partner_consent = PartnerConsentSerializer(
+        allow_null=True, help_text="向公安机关核验的单独同意；本申请无需核验时为空"
+    )
 
 
 class TrackingSerializer(serializers.Serializer):
@@ -346,6 +384,11 @@ class ApplicationStartSerializer(ApplicationBody):
 class ApplicationChangeSerializer(ApplicationBody):
     form_data = serializers.DictField(required=False, help_text="表单内容（JSON对象，整体替换）")
     situation_answers = _situation_answers()
+    partner_consent = serializers.BooleanField(
+        required=False,
+        help_text="申请人单独同意向公安机关核验身份信息和无犯罪记录（true），或撤回同意（false）；"
+        "见 partner_consent.checks 的用途和法律依据",
+    )
 
 
 class MaterialUploadSerializer(ApplicationBody):

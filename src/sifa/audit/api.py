@@ -34,12 +34,16 @@ from sifa.core.masking import mask_name
 from sifa.organisations.scope import Actor, Role, actor_for
 
 STAFF_PLACEHOLDER = "工作人员"
+AUTOMATIC_PLACEHOLDER = "系统自动核验"
 
 
 class AccessLogEntrySerializer(serializers.ModelSerializer):
-    """One read of the caller's data. The reader is named only by a masked name (PIPL §51)."""
+    """One use of the caller's data: a staff read, a disclosure to a partner organ or a partner's
+    query. The reader is named only by a masked name (PIPL §51)."""
 
     time = serializers.DateTimeField(source="accessed_at")
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    visibility_label = serializers.CharField(source="get_visibility_display", read_only=True)
     reader_name = serializers.SerializerMethodField(help_text="查看人姓名（脱敏，如 王*）")
     reader_organisation = serializers.CharField(source="reader_organisation.name", default="", read_only=True)
     reader_role = serializers.SerializerMethodField(help_text="查看人岗位（中文）")
@@ -56,9 +60,19 @@ class AccessLogEntrySerializer(serializers.ModelSerializer):
             "purpose",
             "data_type",
             "data_type_label",
+            "kind",
+            "kind_label",
+            "receiver",
+            "legal_basis",
+            "case_number",
+            "message_id",
+            "visibility",
+            "visibility_label",
         ]
 
     def get_reader_name(self, obj: PersonalDataAccess) -> str:
+        if obj.reader is None:
+            return AUTOMATIC_PLACEHOLDER
         return mask_name(obj.reader.display_name) if obj.reader.display_name else STAFF_PLACEHOLDER
 
     def get_reader_role(self, obj: PersonalDataAccess) -> str:
@@ -70,7 +84,7 @@ class AccessLogEntrySerializer(serializers.ModelSerializer):
 
 @extend_schema(responses={200: AccessLogEntrySerializer(many=True), **error_responses(*LOGIN_ERRORS)})
 class MyAccessLogView(generics.ListAPIView):
-    """我的数据被谁查看：newest first, paginated."""
+    """我的数据使用记录：who read, received or asked about my data; newest first, paginated."""
 
     serializer_class = AccessLogEntrySerializer
 

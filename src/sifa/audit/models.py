@@ -67,10 +67,27 @@ class AuditEvent(models.Model):
         return f"#{self.seq} {self.action}（{self.get_result_display()}）"
 
 
-class PersonalDataAccess(models.Model):
-    """A staff read of someone's personal data: subject, reader, organisation, purpose, time.
+class AccessKind(models.TextChoices):
+    READ = "read", "工作人员查看"
+    DISCLOSURE = "disclosure", "向其他部门提供或核验"
+    PARTNER_QUERY = "partner_query", "其他部门查询"
 
-    The subject lists these newest first ("我的数据被谁查看").
+
+class Visibility(models.TextChoices):
+    """Who sees a row (security.md §1.2, after Estonia's data tracker): the data subject, or only
+    the organs involved, or the subject from a date on (a delayed row)."""
+
+    PUBLIC = "public", "公开"
+    RESTRICTED = "restricted", "仅相关机关可见"
+    DELAYED = "delayed", "延迟公开"
+
+
+class PersonalDataAccess(models.Model):
+    """A use of someone's personal data: a staff read, a disclosure to a partner organ (公安、法院、
+    检察院) or a partner's query about them — subject, who, organisation, purpose, time; for the
+    exchange, the receiver, legal basis, case number and message id.
+
+    The subject lists the rows visible to them newest first ("我的数据使用记录").
     """
 
     data_class = "personal"
@@ -87,7 +104,13 @@ class PersonalDataAccess(models.Model):
         "数据主体标识", max_length=100, help_text="Public id of the person or company read."
     )
     reader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="查看人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The official who read or caused the use; empty for an automatic exchange query.",
     )
     reader_organisation = models.ForeignKey(
         "organisations.Organisation",
@@ -102,6 +125,21 @@ class PersonalDataAccess(models.Model):
     object_type = models.CharField("数据类型", max_length=80)
     accessed_at = models.DateTimeField("时间", db_index=True)
     scope_path = PathField("管辖路径", db_index=True)
+    kind = models.CharField("使用方式", max_length=20, choices=AccessKind.choices, default=AccessKind.READ)
+    receiver = models.CharField(
+        "接收或查询机关", max_length=100, blank=True, help_text="The partner organ (exchange rows)."
+    )
+    legal_basis = models.CharField("法律依据", max_length=200, blank=True)
+    case_number = models.CharField("案件或办件编号", max_length=100, blank=True)
+    message_id = models.CharField(
+        "交换消息编号", max_length=40, blank=True, help_text="The exchange message that carried the data."
+    )
+    visibility = models.CharField(
+        "可见范围", max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    visible_from = models.DateTimeField(
+        "公开时间", null=True, blank=True, help_text="A delayed row is shown to the subject from then on."
+    )
 
     class Meta:
         verbose_name = "个人数据查看记录"

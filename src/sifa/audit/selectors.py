@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from sifa.audit.models import AuditEvent, PersonalDataAccess
+from sifa.audit.models import AuditEvent, PersonalDataAccess, Visibility
 from sifa.organisations.scope import Actor, Role, scoped
 
 
@@ -47,12 +48,15 @@ def audit_events(
     return queryset.select_related("organisation").order_by("-seq")
 
 
-def my_access_log(user) -> QuerySet[PersonalDataAccess]:
-    """Who read the caller's personal data, newest first (the subject's own view)."""
+def my_access_log(user, *, now: dt.datetime | None = None) -> QuerySet[PersonalDataAccess]:
+    """Who used the caller's personal data, newest first (the subject's own view): public rows,
+    and delayed rows once their date has come; never restricted rows (security.md §1.2)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return PersonalDataAccess.objects.none()
+    now = now or timezone.now()
+    visible = Q(visibility=Visibility.PUBLIC) | Q(visibility=Visibility.DELAYED, visible_from__lte=now)
     return (
-        PersonalDataAccess.objects.filter(subject_id=user.pk)
+        PersonalDataAccess.objects.filter(visible, subject_id=user.pk)
         .select_related("reader", "reader_organisation")
         .order_by("-accessed_at", "-id")
     )

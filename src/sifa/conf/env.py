@@ -218,11 +218,24 @@ declare(
     "SIFA_PARTNER_DATA",
     "str",
     "",
-    "Partner data for once-only materials (公安 identity, 教育 degrees …; docs/applications.md). "
-    "Empty (the default, and production until a partner gateway is configured): no partner is "
-    "asked, such materials are requested from the applicant and nothing is labelled 部门共享数据. "
-    "`simulated`: a stand-in answers for every natural-person applicant, labelled 演示模拟 — demo "
-    "and tests only: refused unless SIFA_DEBUG is on (`make run` sets it).",
+    "Partner data for once-only materials (公安 identity and criminal-record checks; "
+    "docs/applications.md). Empty (the default, and production until a partner gateway is "
+    "configured): no partner is asked, such materials are requested from the applicant and nothing "
+    "is labelled 部门共享数据. `exchange`: with the applicant's consent the police partner is asked "
+    "over the signed exchange (docs/exchange.md), synchronously, within "
+    "SIFA_PARTNER_QUERY_TIMEOUT_SECONDS; when it cannot answer the material is asked for. `make run` "
+    "sets `exchange` (the police simulator answers). `simulated`: a stand-in answers for every "
+    "natural-person applicant, labelled 演示模拟 — demo and tests only: refused unless SIFA_DEBUG "
+    "is on.",
+    group="外部系统 Outside systems",
+)
+declare(
+    "SIFA_PARTNER_QUERY_TIMEOUT_SECONDS",
+    "int",
+    3,
+    "How long a once-only partner query (SIFA_PARTNER_DATA=exchange) waits for the partner's "
+    "answer while the applicant's page is loading; past it the material is asked for as an upload "
+    "(公安部门数据暂时无法核验).",
     group="外部系统 Outside systems",
 )
 declare(

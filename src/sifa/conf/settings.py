@@ -279,8 +279,11 @@ if _TESTING:
 
 # --- outside systems -----------------------------------------------------------------------------
 PARTNER_DATA: str = env("SIFA_PARTNER_DATA").strip()
-if PARTNER_DATA not in ("", "simulated"):
-    raise ImproperlyConfigured("SIFA_PARTNER_DATA must be empty (no partner adapter) or 'simulated'")
+if PARTNER_DATA not in ("", "simulated", "exchange"):
+    raise ImproperlyConfigured(
+        "SIFA_PARTNER_DATA must be empty (no partner adapter), 'exchange' or 'simulated'"
+    )
+PARTNER_QUERY_TIMEOUT_SECONDS: int = env("SIFA_PARTNER_QUERY_TIMEOUT_SECONDS")
 if PARTNER_DATA == "simulated" and not (DEBUG or _TESTING):
     # The stand-in would label materials 部门共享数据 that no partner ever checked.
     raise ImproperlyConfigured("SIFA_PARTNER_DATA=simulated is for demos and tests only (needs SIFA_DEBUG)")

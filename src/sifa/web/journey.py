@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 
 from sifa.applications import services
 from sifa.applications.models import Application, MaterialProvenance
-from sifa.applications.serializers import materials_checklist
+from sifa.applications.serializers import materials_checklist, partner_consent
 from sifa.catalogue.models import MaterialNecessity
 from sifa.core.errors import ServiceError
 from sifa.web import jsonschema_forms as jf
@@ -344,6 +344,16 @@ class Journey:
             return app
         errors: dict[str, str] = {}
         upload_url = reverse(self.routes.materials, args=[app.pk])
+        if request.method == "POST" and "partner_consent_form" in request.POST:
+            given = request.POST.get("partner_consent") == "1"
+            app = services.set_partner_consent(app, actor=request.user, consent=given)
+            messages.success(
+                request,
+                "已同意向公安机关核验，核验结果见材料清单"
+                if given
+                else "未同意向公安机关核验，请上传相应材料",
+            )
+            return redirect(f"{upload_url}#partner-consent")
         if request.method == "POST":
             errors = upload_from_post(request, app)
             if not errors:
@@ -360,6 +370,7 @@ class Journey:
             ],
             "errors": [{"href": "#" + key, "message": message} for key, message in errors.items()],
             "upload_url": upload_url,
+            "partner_consent": partner_consent(app),
         }
         return self._page(request, "materials", context, errors)
 

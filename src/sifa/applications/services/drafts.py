@@ -113,13 +113,27 @@ def missing_material_errors(application: Application) -> list[dict[str, str]]:
 
 
 def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
-    """Satisfy applicable materials from once-only sources before they are asked for."""
+    """Satisfy applicable materials from once-only sources before they are asked for.
+
+    A source that does not satisfy a material may say why (a partner down, a negative answer, no
+    consent): the reason is kept in ``application.once_only_notices`` (by material id) and shown
+    next to the material. A negative answer (``declined``) is not asked again for this draft
+    (each query discloses the applicant's data); a partner that was down is asked again."""
     have = current_materials(application)
+    notices = dict(application.once_only_notices or {})
     added = []
     for material in applicable_materials(application.version, application.situation_answers):
+        key = str(material.pk)
         if material.pk in have:
+            notices.pop(key, None)
             continue
-        found = registry.lookup(application, material)
+        if notices.get(key, {}).get("code") == "declined":
+            continue
+        found, notice = registry.lookup_with_notice(application, material)
+        if notice is not None:
+            notices[key] = notice
+        else:
+            notices.pop(key, None)
         if found is None:
             continue
         if found.provenance == MaterialProvenance.PARTNER and not found.is_answered_partner_data:
@@ -143,7 +157,48 @@ def resolve_once_only(application: Application) -> list[ApplicationMaterial]:
                 partner_answered_at=found.answered_at,
             )
         )
+    if notices != (application.once_only_notices or {}):
+        Application.objects.filter(pk=application.pk).update(once_only_notices=notices)
+        application.once_only_notices = notices
     return added
+
+
+@transaction.atomic
+def set_partner_consent(application: Application, *, actor: User, consent: bool) -> Application:
+    """Record (or withdraw) the applicant's separate consent to the police checks of a draft
+    (个人信息保护法 §13 (一), §14, §29; withdrawal §15), then look the materials up again.
+
+    The consent is recorded with its time and the version of the text the applicant read
+    (``partner_data.CONSENT_VERSION``) and audited (``application.partner_consent`` /
+    ``application.partner_consent_withdrawn``). Withdrawing stops further queries; answers already
+    received stay (§15 第二款)."""
+    from sifa.applications import partner_data
+
+    application = lock(application)
+    require_actor(actor, application)
+    if application.status != ApplicationStatus.DRAFT:
+        raise Conflict("application.not_draft", "该申请已提交，不能再修改核验授权")
+    if consent and not partner_data.consent_offered(application):
+        raise Conflict("application.consent_not_offered", "本申请无需向公安机关核验，无需授权")
+    given = application.partner_consent_at is not None
+    if bool(consent) == given:
+        return application
+    now = timezone.now()
+    application.partner_consent_at = now if consent else None
+    application.partner_consent_version = partner_data.CONSENT_VERSION if consent else ""
+    # A new decision: the police may be asked again (or no longer), so the old reasons go.
+    application.once_only_notices = {}
+    application.save(
+        update_fields=["partner_consent_at", "partner_consent_version", "once_only_notices", "updated_at"]
+    )
+    audit(
+        "partner_consent" if consent else "partner_consent_withdrawn",
+        application,
+        actor,
+        {"version": partner_data.CONSENT_VERSION, "text": partner_data.CONSENT_LABEL, "at": now.isoformat()},
+    )
+    resolve_once_only(application)
+    return application
 
 
 def require_subject_licence(application: Application) -> None:

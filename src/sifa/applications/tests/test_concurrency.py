@@ -35,7 +35,7 @@ def test_concurrent_retries_make_one_application(monkeypatch):
         answer_id="GA-TEST-1",
         answered_at=timezone.now(),
     )
-    monkeypatch.setattr(registry, "lookup", lambda application, material: found)
+    monkeypatch.setattr(registry, "lookup_with_notice", lambda application, material: (found, None))
     payload = {"entry": entry.implementation_code, "form_data": lawyer_form(id_number="110101199003077774")}
 
     def attempt(_index: int):

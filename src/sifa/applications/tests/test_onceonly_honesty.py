@@ -42,7 +42,9 @@ def test_the_demo_stand_in_answers_with_an_answer_id_and_time_and_says_it_is_sim
     assert identity["satisfied"] and identity["provenance"] == MaterialProvenance.PARTNER
     assert identity["source_label"] == "公安部门共享数据：居民身份信息核验（演示模拟，非真实部门核验）"
     assert identity["partner_answer"]["answer_id"].startswith("SIM-")
-    row = ApplicationMaterial.objects.get(application_id=draft["id"], provenance=MaterialProvenance.PARTNER)
+    row = ApplicationMaterial.objects.get(
+        application_id=draft["id"], provenance=MaterialProvenance.PARTNER, material__name=IDENTITY
+    )
     assert row.partner_answer_id == identity["partner_answer"]["answer_id"] and row.partner_answered_at
     # Once submitted, the accepting staff see the answer's id and time on the case.
     for material in draft["materials"]:

@@ -54,6 +54,14 @@ def test_citizen_sees_who_read_their_data_newest_first_with_the_name_masked(citi
         "purpose": "核验身份",
         "data_type": "accounts.NaturalPerson",
         "data_type_label": "自然人",
+        "kind": "read",
+        "kind_label": "工作人员查看",
+        "receiver": "",
+        "legal_basis": "",
+        "case_number": "",
+        "message_id": "",
+        "visibility": "public",
+        "visibility_label": "公开",
     }
     assert "王小明" not in response.content.decode() and "reviewer-hz" not in response.content.decode()
 

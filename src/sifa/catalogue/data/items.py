@@ -68,6 +68,18 @@ LAWYER_MATERIALS = [
         issuing_body="拟执业的律师事务所",
         legal_basis="律师法第六条第一款第（四）项",
     ),
+    # Not one of the four materials of 律师法 §6, so never required: the authority checks the
+    # §7 (二) bar itself. With the applicant's consent the police answer for it over the exchange;
+    # otherwise the applicant may upload a certificate or an explanation (docs/applications.md).
+    material(
+        "无犯罪记录证明",
+        "government",
+        necessity="optional",
+        issuing_body="公安机关",
+        satisfiable_by_partner_data="police.criminal_record",
+        legal_basis="律师法第七条第（二）项",
+        filling_notes="非律师法第六条规定的申请材料，不提交不影响受理；同意向公安机关核验的，无需提交。受过刑事处罚的（过失犯罪除外）不予颁发律师执业证书",
+    ),
 ]
 PART_TIME_MATERIAL = material(
     "所在单位同意申请人兼职从事律师职业的证明",

@@ -77,10 +77,13 @@ def test_lawyer_licence_shows_its_stages_and_the_four_statutory_materials(cat, c
         "律师协会出具的申请人实习考核合格的材料",
         "申请人的身份证明",
         "律师事务所出具的同意接收申请人的证明",
+        "无犯罪记录证明",
     ]
+    # The four of 律师法 §6 are required; the §7 (二) check is optional (the police may answer it).
+    assert [m["necessity"] for m in version["materials"]] == ["required"] * 4 + ["optional"]
     assert body["children"] == [LAWYER_FULL_TIME, LAWYER_PART_TIME, LAWYER_REISSUE]
     part_time = client.get(f"{API}/items/{LAWYER_PART_TIME}/").json()["current_version"]["materials"]
-    assert len(part_time) == 5 and "兼职" in part_time[-1]["name"]
+    assert len(part_time) == 6 and "兼职" in part_time[-1]["name"]
 
 
 def test_every_implementation_code_embeds_a_valid_uscc_and_its_basic_code(cat):

@@ -271,15 +271,22 @@ def message_read(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_safe
 @applicant_required
 def access_log(request: HttpRequest) -> HttpResponse:
-    """我的数据被谁查看: staff names masked (张*), organisation and purpose in full."""
+    """我的数据被谁查看 (我的数据使用记录): staff names masked (张*), organisation and purpose in
+    full; for data given to or asked for by a partner organ, the receiver, legal basis, case number
+    and exchange message id."""
     page_obj = _paged(request, my_access_log(request.user))
     rows = [
         {
             "at": row.accessed_at,
             "organisation": row.reader_organisation.name if row.reader_organisation else "",
-            "reader": mask_name(row.reader.display_name or "工作人员"),
+            "reader": mask_name(row.reader.display_name or "工作人员") if row.reader else "系统自动核验",
             "purpose": row.purpose,
             "object_type": row.object_type,
+            "kind": row.get_kind_display(),
+            "receiver": row.receiver,
+            "legal_basis": row.legal_basis,
+            "case_number": row.case_number,
+            "message_id": row.message_id,
         }
         for row in page_obj
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0005_application_is_mock'),
+        ('applications', '0006_partner_consent'),
     ]
 
     operations = [
