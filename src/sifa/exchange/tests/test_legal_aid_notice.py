@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from sifa.accounts.models import NaturalPerson
 from sifa.applications.models import Application, ApplicationStatus, SubmissionChannel
+from sifa.audit.models import PersonalDataAccess
 from sifa.catalogue.processes import NOTICE_ONLY_CODE
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
@@ -171,6 +172,13 @@ def test_a_notice_to_the_bureau_becomes_a_case_at_its_legal_aid_centre(world):
     person = NaturalPerson.objects.get(pk=case.applicant_person_id)
     assert person.name == "王某某" and "*" in person.id_number_masked
     assert notice_body()["suspect"]["id_number"] not in json.dumps(case.form_data)
+    # The person's data tracker: the court's notice about them.
+    (row,) = PersonalDataAccess.objects.filter(
+        subject_ref=str(person.pk), object_type="accounts.NaturalPerson"
+    )
+    assert (row.kind, row.receiver, row.case_number) == ("partner_query", "杭州市中级人民法院", CASE)
+    assert row.legal_basis == "《法律援助法》第二十五条、第三十六条" and row.visibility == "public"
+    assert row.message_id and row.message_id in json.dumps(case.form_data)
     # The centre's staff see it in their worklist.
     rows = client(world["people"]["aid"]).get("/api/v1/workitems/").json()
     listed = rows["results"] if isinstance(rows, dict) else rows
@@ -258,6 +266,13 @@ def test_assigning_a_lawyer_closes_the_case_and_queues_the_signed_reply(world, e
     (shown,) = case_messages(actor_for(world["people"]["aid"]), case.number)
     assert shown["label"] == "待对方确认" and shown["service"] == "legal-aid.assignment"
     assert case.timeline.filter(event="notifier_informed").exists()
+    # Both data trackers: the person defended and the lawyer, each a disclosure to the court.
+    rows = PersonalDataAccess.objects.filter(message_id=str(item.message_id)).order_by("object_type")
+    assert [(r.object_type, r.kind, r.receiver) for r in rows] == [
+        ("accounts.NaturalPerson", "disclosure", "杭州市中级人民法院"),
+        ("licences.Licence", "disclosure", "杭州市中级人民法院"),
+    ]
+    assert rows[1].subject == lawyer.holder and rows[1].reader == world["people"]["aid"]
 
 
 def test_a_lawyer_not_in_practice_cannot_be_assigned(world, endpoints, licence_ring):
@@ -373,6 +388,9 @@ def test_lawyer_status_is_answered_live_from_the_licences(world, licence_ring):
     assert answer["status"] == "suspended" and answer["suspended_until"]
     revoke(world["lawyers"]["zhao"], actor=world["people"]["decider"], reason="吊销")
     assert post(status_query(world, world["lawyers"]["zhao"].number))["status"] == "revoked"
+    rows = PersonalDataAccess.objects.filter(subject_ref=li.identifier, kind="partner_query")
+    assert rows.count() == 2 and {r.receiver for r in rows} == {"杭州市中级人民法院"}
+    assert rows.first().subject == li.holder
     missing = post(status_query(world, "13301202600000000"))
     assert missing["status"] == "not_found" and set(missing) == {"status", "licence_number", "checked_at"}
 

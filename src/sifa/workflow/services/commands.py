@@ -274,7 +274,12 @@ def _assign_defender(ctx: CommandContext) -> None:
     )
     clocks.stop_all(ctx.application, ctx.today, ctx.user)
     item = notices.send_assignment(
-        ctx.application, lawyer=lawyer, official=ctx.user.get_username(), assigned_at=ctx.now
+        ctx.application,
+        lawyer=lawyer,
+        licence=licence,
+        official=ctx.user.get_username(),
+        official_user=ctx.user,
+        assigned_at=ctx.now,
     )
     ctx.record(
         None,

@@ -15,6 +15,13 @@
 * :func:`send_assignment` is called by the ``assign`` command on that task, in the command's
   transaction: the outbox queues ``legal-aid.assignment`` to the notifying organ with the lawyer's
   name, licence number and law firm, ``issue`` = the organ's case number.
+
+Each is a row of the data tracker (我的数据使用记录, ``audit.services.record_disclosure``): the
+notice in the person's (a partner query about them), the reply in the person's and the lawyer's (a
+disclosure to the organ). Visibility is public: a suspect or defendant is entitled to know that a
+defender is assigned (§35 obliges the organs to tell them of their right to legal aid), and the
+lawyer's practice is public. An interpretation: a row to be withheld during an investigation would be
+``restricted`` or ``delayed``, which the notice cannot ask for yet.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from sifa.accounts.services import id_number_index
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services import transition
 from sifa.applications.services.notices import file_notice
+from sifa.audit.models import AccessKind
+from sifa.audit.services import record_disclosure
 from sifa.catalogue.models import EntryStatus, ImplementationEntry
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import IdentifierError, parse_id_number
@@ -43,6 +52,8 @@ ASSIGN_TASK = "assign_lawyer"
 """The BPMN task id (``WorkItem.task_name``) of the notice process's one task: the ``assign`` command sends the reply on it."""
 ASSIGNMENT_SERVICE = ("legal-aid.assignment", "1")
 ASSIGNMENT_PURPOSE = "通知办案机关已指派律师担任辩护人（法律援助法第三十六条）"
+NOTICE_BASIS = "《法律援助法》第二十五条、第三十六条"
+ASSIGNMENT_BASIS = "《法律援助法》第三十六条"
 
 
 def centre_for(organisation: Organisation | None) -> Organisation | None:
@@ -160,6 +171,20 @@ def receive_legal_aid_notice(opened: Opened, organisation: Organisation | None) 
         occurred_at=received_at,
         fields={"accepted_at": received_at},
     )
+    person = application.applicant_person
+    record_disclosure(  # the person's data tracker: the organ's notice about them
+        subject=person.user,
+        subject_ref=str(person.pk),
+        object_type="accounts.NaturalPerson",
+        receiver=notifier,
+        purpose=f"{header['purpose']}（通知辩护，{centre.name}办理）",
+        legal_basis=NOTICE_BASIS,
+        organisation=centre,
+        scope_path=application.scope_path,
+        case_number=body["case_number"],
+        message_id=header["message_id"],
+        kind=AccessKind.PARTNER_QUERY,
+    )
     return _answer(application)
 
 
@@ -168,7 +193,13 @@ def is_notice_case(application: Application) -> bool:
 
 
 def send_assignment(
-    application: Application, *, lawyer: dict[str, str], official: str, assigned_at: Any
+    application: Application,
+    *,
+    lawyer: dict[str, str],
+    licence: Any = None,
+    official: str,
+    official_user: Any = None,
+    assigned_at: Any,
 ) -> Any:
     """Queue the reply to the notifying organ (in the caller's transaction): the outbox item."""
     form = application.form_data or {}
@@ -179,7 +210,7 @@ def send_assignment(
             "通知机关不在数据交换伙伴名录中，不能经数据交换答复，请书面通知",
             status=409,
         )
-    return outbox.send(
+    item = outbox.send(
         organisation=application.accepting_organisation,
         partner=partner,
         service=ASSIGNMENT_SERVICE,
@@ -196,3 +227,25 @@ def send_assignment(
         issue=form.get("court_case_number", ""),
         case_number=application.number,
     )
+    # Both data trackers: the person defended (whose case the reply is about) and the lawyer
+    # (whose name, 执业证号 and firm it discloses).
+    person = application.applicant_person
+    rows = [(person.user, str(person.pk), "accounts.NaturalPerson")] if person is not None else []
+    if licence is not None:
+        rows.append((licence.holder, licence.identifier, "licences.Licence"))
+    for subject, ref, object_type in rows:
+        record_disclosure(
+            subject=subject,
+            subject_ref=ref,
+            object_type=object_type,
+            receiver=partner.name,
+            purpose=ASSIGNMENT_PURPOSE,
+            legal_basis=ASSIGNMENT_BASIS,
+            organisation=application.accepting_organisation,
+            scope_path=application.scope_path,
+            case_number=form.get("court_case_number", ""),
+            message_id=str(item.message_id),
+            official=official_user,
+            kind=AccessKind.DISCLOSURE,
+        )
+    return item
