@@ -228,6 +228,9 @@ def test_nobody_can_apply_for_the_notice_item(world):
     with pytest.raises(Conflict) as refused:
         start_draft(entry, actor=citizen)
     assert refused.value.code == NOTICE_ONLY_CODE
+    # The guide says who starts it, and offers no 在线申请 button.
+    page = client().get(f"/guides/{entry.implementation_code}/").content.decode()
+    assert "不接受申请" in page and "在线申请</a>" not in page
 
 
 # --- 指派 → the signed reply ---------------------------------------------------------------------
@@ -340,6 +343,17 @@ def test_the_reply_is_relayed_to_the_court_which_verifies_and_acknowledges_it(wo
     assert court.copies(str(item.message_id)) == 1
     (shown,) = case_messages(actor_for(world["people"]["aid"]), case.number)
     assert shown["label"] == "已发送"
+    # …and the staff case page shows it (the existing include).
+    from django.test import Client
+
+    from sifa.testing.login import verified_login
+
+    web = Client()
+    verified_login(web, world["people"]["aid"])
+    page = web.get(f"/workbench/cases/{case.number}/").content.decode()
+    section = page[page.index('id="exchange-title"') :]
+    assert "legal-aid.assignment" in section and "杭州市中级人民法院" in section
+    assert "已发送" in section
 
 
 # --- lawyer.status ---------------------------------------------------------------------------------
@@ -448,3 +462,17 @@ def test_the_simulator_client_sends_a_notice_and_verifies_the_answer(world, tmp_
 def _no_time_travel_leak() -> Iterator[None]:
     yield
     use_transport(None)
+
+
+def test_the_case_page_offers_assign_by_licence_number(world):
+    """The workbench's 指派 on a 通知辩护 asks for the lawyer's 执业证号, not a free-text name."""
+    from django.test import Client
+
+    from sifa.testing.login import verified_login
+
+    case = case_of(post(to_xh(world, case_number="(2026)浙0106刑初444号")))
+    web = Client()
+    verified_login(web, world["people"]["aid"])
+    page = web.get(f"/workbench/cases/{case.number}/").content.decode()
+    assert "通知辩护指派律师" in page and "指派律师的执业证号" in page
+    assert 'name="licence_number"' in page and 'name="assignee"' not in page
