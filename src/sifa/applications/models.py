@@ -54,6 +54,7 @@ class SubmissionChannel(models.TextChoices):
     MOBILE = "mobile", "移动端申请"
     WINDOW = "window", "窗口受理（一窗受理）"
     AGENT = "agent", "委托代办"
+    EXCHANGE = "exchange", "数据交换（办案机关通知）"
 
 
 class Application(models.Model):

@@ -27,7 +27,7 @@ from sifa.catalogue.models import (
     Situation,
     TimeUnit,
 )
-from sifa.catalogue.processes import NO_PROCESS_MESSAGE, process_available
+from sifa.catalogue.processes import NO_PROCESS_MESSAGE, process_available, unavailable_note
 
 NOT_APPLICABLE = "不适用"
 SET_BY_IMPLEMENTER = "由实施机构确定"
@@ -298,7 +298,7 @@ def build(
         "is_charged": version.is_charged,
         # An item whose version names no shipped process can not be applied for (no dead end).
         "online_application": online,
-        "online_application_note": "" if online else NO_PROCESS_MESSAGE,
+        "online_application_note": "" if online else (unavailable_note(version) or NO_PROCESS_MESSAGE),
         "situations": [
             {
                 "code": s.code,

@@ -9,8 +9,10 @@ class LicencesConfig(AppConfig):
     def ready(self) -> None:
         from sifa.applications.onceonly import registry
         from sifa.audit.labels import register_labels
+        from sifa.exchange.handlers import handlers
         from sifa.licences.models import Licence, LicenceAuthorisation, LicenceUse
         from sifa.licences.onceonly import WalletProvider
+        from sifa.licences.partner import answer_lawyer_status
         from sifa.organisations.scope import register
 
         # Staff of the issuing organisation (and above) see a licence; the holder sees their own,
@@ -19,6 +21,7 @@ class LicencesConfig(AppConfig):
         register(LicenceAuthorisation, path="licence__scope_path", owners=("licence__holder",))
         register(LicenceUse, path="licence__scope_path", owners=("licence__holder",))
         registry.replace("licence", WalletProvider())
+        handlers.register("lawyer.status", answer_lawyer_status)
         register_labels(
             {
                 "licence.issue": "签发电子证照",

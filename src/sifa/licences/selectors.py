@@ -116,3 +116,25 @@ def usable_wallet_licence(
         .order_by("-issue_date", "-version")
         .first()
     )
+
+
+LAWYER_LICENCE = "lawyer_licence"
+
+
+def lawyer_licence_by_number(number: str) -> Licence | None:
+    """The current version of the 律师执业证 with this 执业证号 (证照编号), or None. Reads the
+    status live (a suspension or revocation shows at once)."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    return (
+        Licence.objects.filter(licence_type__key=LAWYER_LICENCE, number=number)
+        .select_related("licence_type")
+        .order_by("-version", "-created_at")
+        .first()
+    )
+
+
+def law_firm_of(licence: Licence) -> str:
+    """The 执业机构 recorded on a lawyer's licence (律师法 §10), "" when none is recorded."""
+    return str((licence.particulars or {}).get("practice_organisation") or "")

@@ -178,6 +178,18 @@ class AssignForm(ActionForm):
         label="承办的法律援助人员", max_length=200, error_messages=_required("承办人员")
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.item is not None and self.item.task_name == "assign_lawyer":
+            # 通知辩护 (法律援助法 §36): a lawyer by 执业证号; the reply to the organ names them.
+            del self.fields["assignee"]
+            self.fields["licence_number"] = forms.CharField(
+                label="指派律师的执业证号",
+                max_length=40,
+                error_messages=_required("律师执业证号"),
+                help_text="指派后经数据交换通知办案机关：律师姓名、执业证号和律师事务所（法律援助法第三十六条）",
+            )
+
 
 class DeliverForm(ActionForm):
     method = _radio(DELIVERY_METHODS, "送达方式")

@@ -196,6 +196,9 @@ class CommandSerializer(StrictSerializer):
     method = serializers.ChoiceField(["electronic", "mail", "pickup"], required=False)
     tracking_number = _text("邮寄单号", max_length=100)
     assignee = serializers.CharField(required=False, max_length=150, help_text="承办的法律援助人员（用户名）")
+    licence_number = serializers.CharField(
+        required=False, max_length=40, help_text="通知辩护：指派律师的执业证号（法律援助法第三十六条）"
+    )
     ruling = serializers.ChoiceField(
         ["uphold", "correct"], required=False, help_text="法律援助异议：维持（uphold）或者责令改正（correct）"
     )

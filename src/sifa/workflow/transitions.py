@@ -167,9 +167,10 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     "assign": Transition(
         "指派",
-        frozenset({S.APPROVED}),
+        frozenset({S.APPROVED, S.ACCEPTED}),
         "法律援助法第四十三条第一款：决定给予法律援助的，应当自作出决定之日起三日内指派法律援助人员"
-        "为受援人提供法律援助",
+        "为受援人提供法律援助；第三十六条：法律援助机构收到通知后，应当在三日内指派律师并通知人民法院、"
+        "人民检察院、公安机关（通知辩护无需审查决定，收到通知即在办理中）",
         kinds=frozenset({"assign"}),
     ),
     "assign_mediators": Transition(

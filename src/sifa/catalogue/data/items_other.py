@@ -501,6 +501,68 @@ OTHER_ITEMS: list[dict] = [
         "bpmn": "legal_aid.bpmn",
     },
     {
+        "code": ("20", 3, 0),
+        "name": "通知辩护指派律师",
+        "level": 1,
+        "type": "20",
+        "legal_basis": ref(LEGAL_AID_LAW, "第二十五条", "第二十六条", "第三十六条"),
+        "levels": ["4"],
+        "objects": ["1"],
+        "topics": ["P03"],
+        "implement": {"implementer": "legal_aid_centres", "decider": "self"},
+        "source": (
+            f"法律援助法第二十五条、第三十六条；{LAW_SOURCE}。由人民法院、人民检察院、公安机关经数据交换通知"
+            "法律援助机构启动，不接受申请；“三日”未规定为工作日，按自然日公布，自收到通知的次日起算"
+        ),
+        "version": {
+            **SERVICE_DEFAULTS,
+            "scope": "人民法院、人民检察院、公安机关办理刑事案件，犯罪嫌疑人、被告人属于法律援助法第二十五条第一款所列人员且没有委托辩护人的",
+            "application_conditions": "不接受申请：由人民法院、人民检察院、公安机关通知法律援助机构指派律师担任辩护人（法律援助法第二十五条、第三十六条）",
+            "accept_conditions": "通知经数据交换送达设立法律援助机构的司法行政机关或者法律援助机构，由该法律援助机构办理",
+            "intake": "人民法院、人民检察院、公安机关通过数据交换发送通知辩护（经签名验证）；收到即进入指派环节，无需受理",
+            "handling_flow": "收到通知→三日内指派律师担任辩护人→经数据交换通知办案机关（法律援助法第三十六条）",
+            "case_type": "1",
+            "handling_forms": ["1"],
+            "online_depth_level": "I",
+            "online_depth_codes": ["1"],
+            "visits_required": 0,
+            "visits_reason": "不接受申请，无需到现场",
+            "legal_limit_value": 3,
+            "legal_limit_unit": "calendar_day",
+            "legal_limit_note": "法律援助法第三十六条：法律援助机构收到通知后，应当在三日内指派律师并通知人民法院、人民检察院、公安机关",
+            "limit_start": "receipt",
+            "promised_limit_value": 3,
+            "promised_limit_unit": "calendar_day",
+            "result_name": "指派律师通知（经数据交换答复办案机关）",
+            "result_type": "other",
+            "result_delivery": "经数据交换向通知机关发送签名答复：承办律师姓名、执业证号和律师事务所",
+            "rights": "犯罪嫌疑人、被告人委托辩护人的权利不受限制或者损害（法律援助法第二十七条）",
+            "duties": "通知机关如实提供犯罪嫌疑人、被告人的情况和案号，并为辩护律师会见、阅卷提供便利",
+        },
+        "materials": [
+            material(
+                "人民法院、人民检察院、公安机关的通知辩护（经数据交换送达）",
+                "government",
+                issuing_body="人民法院、人民检察院、公安机关",
+                legal_basis="法律援助法第三十六条",
+            ),
+        ],
+        "stages": [
+            stage(
+                "指派律师", "4", 3, "calendar_day", "法律援助法第三十六条：收到通知后，应当在三日内指派律师"
+            ),
+        ],
+        "form": applicant_form(
+            {
+                "court_case_number": {"type": "string", "title": "办案机关案号", "maxLength": 60},
+                "notifying_organ": {"type": "string", "title": "通知机关", "maxLength": 100},
+                "charge": {"type": "string", "title": "涉嫌罪名", "maxLength": 200},
+            },
+            ("court_case_number", "notifying_organ"),
+        ),
+        "bpmn": "legal_aid_notice.bpmn",
+    },
+    {
         "code": ("10", 1, 0),
         "name": "法律援助异议处理",
         "level": 1,

@@ -31,7 +31,7 @@ def _body(response) -> bytes:
 def test_open_data_json_is_the_whole_published_catalogue(cat, client):
     data = json.loads(_body(client.get("/open-data/catalogue.json")))
     assert data["format"] == "sifa.catalogue" and data["scope"] == "published"
-    assert len(data["items"]) == 21
+    assert len(data["items"]) == 22  # 21 to apply for, and 通知辩护指派律师 (notice-only)
     lawyer = next(i for i in data["items"] if i["basic_code"] == "000100001001")
     assert [v["status"] for v in lawyer["versions"]] == ["published"]
     assert len(lawyer["versions"][0]["materials"]) == 5  # 律师法 §6 four, and the optional §7 (二) check

@@ -108,10 +108,13 @@ def send(
     issue: str = "",
     kind: str = "request",
     correlation_id: str | None = None,
+    case_number: str | None = None,
 ) -> OutboxItem:
     """Queue one message to ``partner`` from ``organisation`` (sealed and logged now; sent by the
     relay after the caller commits). The partner must have an allowed endpoint
-    (``exchange.no_endpoint`` otherwise)."""
+    (``exchange.no_endpoint`` otherwise). ``case_number`` is Sifa's case the item belongs to (the
+    case view lists it there); it defaults to ``issue``, which may be the partner's own case number
+    (通知辩护: the court's 案号)."""
     endpoint_for(partner)  # refuse at once a partner that nobody could deliver to
     if not organisation.uscc:
         raise ServiceError("exchange.no_uscc", f"{organisation.name} 没有统一社会信用代码，不能发送交换消息")
@@ -132,7 +135,7 @@ def send(
         partner=partner,
         organisation=organisation,
         scope_path=organisation.path,
-        case_number=issue,
+        case_number=issue if case_number is None else case_number,
         service_code=service[0],
         service_version=service[1],
         purpose=purpose,

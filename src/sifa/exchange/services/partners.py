@@ -171,6 +171,98 @@ _CASE_NOTICE = {
 }
 
 
+_REFUSED = {
+    "type": "object",
+    "required": ["status", "code", "message"],
+    "properties": {
+        "status": {"const": "refused"},
+        "code": {"type": "string", "maxLength": 60},
+        "message": {"type": "string", "maxLength": 300},
+    },
+    "additionalProperties": False,
+}
+_DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_LAWYER_STATUS_ANSWER = {
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["status", "licence_number", "holder_name", "law_firm", "checked_at"],
+            "properties": {
+                "status": {"enum": ["valid", "suspended", "revoked", "cancelled", "expired"]},
+                "licence_number": {"type": "string", "maxLength": 64},
+                "holder_name": {"type": "string", "maxLength": 100},
+                "law_firm": {"type": "string", "maxLength": 200},
+                "valid_until": _DATE,
+                "suspended_until": _DATE,
+                "checked_at": {"type": "string", "maxLength": 40},
+            },
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "required": ["status", "licence_number", "checked_at"],
+            "properties": {
+                "status": {"const": "not_found"},
+                "licence_number": {"type": "string", "maxLength": 64},
+                "checked_at": {"type": "string", "maxLength": 40},
+            },
+            "additionalProperties": False,
+        },
+        _REFUSED,
+    ]
+}
+"""律师执业状态查询's answer: the status read live, the holder's name and law firm — never an ID number."""
+_NOTICE_ANSWER = {
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["status", "case_number", "centre", "due_on"],
+            "properties": {
+                "status": {"const": "accepted"},
+                "case_number": {"type": "string", "maxLength": 50},
+                "centre": {"type": "string", "maxLength": 100},
+                "due_on": {"oneOf": [_DATE, {"type": "null"}]},
+            },
+            "additionalProperties": False,
+        },
+        _REFUSED,
+    ]
+}
+"""通知辩护's answer: Sifa's 办件编号 at the centre and the §36 date, or a refusal on the merits."""
+_ASSIGNMENT = {
+    "type": "object",
+    "required": ["case_number", "legal_aid_case_number", "centre", "lawyer", "assigned_at"],
+    "properties": {
+        "case_number": {"type": "string", "maxLength": 60},
+        "notice_message_id": {"type": "string", "maxLength": 40},
+        "legal_aid_case_number": {"type": "string", "maxLength": 50},
+        "centre": {"type": "string", "maxLength": 100},
+        "lawyer": {
+            "type": "object",
+            "required": ["name", "licence_number", "law_firm"],
+            "properties": {
+                "name": {"type": "string", "maxLength": 100},
+                "licence_number": {"type": "string", "maxLength": 64},
+                "law_firm": {"type": "string", "maxLength": 200},
+            },
+            "additionalProperties": False,
+        },
+        "assigned_at": {"type": "string", "maxLength": 40},
+    },
+    "additionalProperties": False,
+}
+"""法律援助法 §36 指派律师并通知: the lawyer's name, 执业证号 and law firm, for the organ's case number."""
+_RECEIPT = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"const": "received"},
+        "message": {"type": "string"},
+        "acknowledged_at": {"type": "string"},
+    },
+}
+
+
 def _demo_services(partners: dict[str, Partner]) -> None:
     police, court, procuratorate = partners["police"], partners["court"], partners["procuratorate"]
     add_service(
@@ -227,7 +319,7 @@ def _demo_services(partners: dict[str, Partner]) -> None:
             "properties": {"licence_number": {"type": "string", "maxLength": 40}},
             "additionalProperties": False,
         },
-        response_schema={"type": "object"},
+        response_schema=_LAWYER_STATUS_ANSWER,
         allowed_callers=[court.uscc],
     )
     add_service(
@@ -238,9 +330,21 @@ def _demo_services(partners: dict[str, Partner]) -> None:
         purpose="通知法律援助机构指派律师",
         legal_basis="《法律援助法》第二十五条、第三十六条",
         request_schema=_CASE_NOTICE,
-        response_schema={"type": "object"},
+        response_schema=_NOTICE_ANSWER,
         allowed_callers=[court.uscc, procuratorate.uscc, police.uscc],
     )
+    for organ in (court, procuratorate, police):
+        add_service(
+            provider=organ,
+            code="legal-aid.assignment",
+            version="1",
+            name="指派律师通知",
+            purpose="通知办案机关已指派律师担任辩护人（法律援助法第三十六条）",
+            legal_basis="《法律援助法》第三十六条",
+            request_schema=_ASSIGNMENT,
+            response_schema=_RECEIPT,
+            allowed_callers=[],
+        )
 
 
 def _demo_signer(directory: Path, kind: str) -> tuple[Signer, dt.datetime]:

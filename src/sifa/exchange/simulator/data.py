@@ -7,6 +7,8 @@
   valid number has none.
 * 法院 ``judicial-confirmation.refer``: acknowledged with a 司法确认 case number derived from the
   message id.
+* 法院/检察院/公安 ``legal-aid.assignment``: Sifa's 指派律师通知 (法律援助法 §36, the reply to
+  their 通知辩护) is acknowledged ``{"status": "received"}`` once it names the lawyer.
 * Any partner: a response or receipt from Sifa to a message the partner sent gets a receipt.
 """
 
@@ -32,9 +34,9 @@ CRIMINAL_RECORDS = frozenset(
 MISMATCH_SEQUENCES = range(990, 1000)
 
 SERVICES = {
-    "police": ("identity.verify", "criminal-record.check"),
-    "court": ("judicial-confirmation.refer",),
-    "procuratorate": (),
+    "police": ("identity.verify", "criminal-record.check", "legal-aid.assignment"),
+    "court": ("judicial-confirmation.refer", "legal-aid.assignment"),
+    "procuratorate": ("legal-aid.assignment",),
 }
 
 
@@ -69,6 +71,17 @@ def answer_body(kind: str, header: dict[str, Any], body: dict[str, Any], store: 
     if service == "criminal-record.check":
         number = _id_number(body)
         return {"has_record": number in CRIMINAL_RECORDS, "checked_at": _now()}
+    if service == "legal-aid.assignment":
+        lawyer = body.get("lawyer")
+        if not isinstance(lawyer, dict) or not all(
+            isinstance(lawyer.get(k), str) and lawyer.get(k) for k in ("name", "licence_number")
+        ):
+            raise refuse("exchange.schema", "指派律师通知应写明律师姓名和执业证号")
+        return {
+            "status": "received",
+            "message": f"已收到指派律师{lawyer['name']}担任辩护人的通知（案号 {body.get('case_number', '')}）",
+            "acknowledged_at": _now(),
+        }
     # judicial-confirmation.refer
     year = dt.date.today().year
     serial = int(header["message_id"].replace("-", "")[:6], 16) % 9000 + 1000

@@ -82,7 +82,11 @@ def test_the_registry_is_for_staff(world):
     assert names == {"杭州市公安局", "杭州市中级人民法院", "杭州市人民检察院"}
     police = next(p for p in body["partners"] if p["kind"] == "police")
     assert police["is_demo"] and police["keys"][0]["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
-    assert {s["code"] for s in police["services"]} == {"identity.verify", "criminal-record.check"}
+    assert {s["code"] for s in police["services"]} == {
+        "identity.verify",
+        "criminal-record.check",
+        "legal-aid.assignment",  # Sifa's reply to a 通知辩护 (法律援助法 §36)
+    }
     notify = next(s for s in body["services"] if s["code"] == "legal-aid.notify")
     assert notify["legal_basis"] and len(notify["allowed_callers"]) == 3
     assert "endpoint" not in json.dumps(body)

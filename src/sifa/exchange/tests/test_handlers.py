@@ -55,6 +55,9 @@ def test_a_refusal_on_the_merits_is_a_signed_answer_and_rolls_back_the_handler(w
     assert not Rejection.objects.filter(code="test.marker").exists()
 
 
-def test_a_service_without_a_handler_is_acknowledged(world):
-    assert "legal-aid.notify" not in handlers.names()
+def test_a_service_without_a_handler_is_acknowledged(world, monkeypatch):
+    # Every service Sifa offers has its handler now (legal-aid.notify: workflow; lawyer.status:
+    # licences); take one away to see the default.
+    assert "legal-aid.notify" in handlers.names()
+    monkeypatch.delitem(handlers._adapters, "legal-aid.notify")
     assert answer_of(notice(world)) == ACCEPTED

@@ -31,7 +31,8 @@ def test_the_demo_partners_have_valid_codes_keys_and_services(world):
     assert set(notify.allowed_callers) == {p.uscc for p in Partner.objects.all()}
     # Loading again changes nothing.
     partners.load_demo_partners(world["key_dir"])
-    assert PartnerKey.objects.count() == 3 and PartnerService.objects.count() == 5
+    # 5, and legal-aid.assignment (the 通知辩护 reply) offered by each of the three partners
+    assert PartnerKey.objects.count() == 3 and PartnerService.objects.count() == 8
 
 
 def test_a_partner_needs_a_valid_uscc_and_kind():

@@ -224,6 +224,17 @@ def shipped_files() -> frozenset[str]:
     return frozenset(path.name for path in PROCESS_DIR.glob("*.bpmn"))
 
 
+LEGAL_AID_NOTICE = "legal_aid_notice.bpmn"
+NOTICE_PROCESS_FILES = frozenset({LEGAL_AID_NOTICE})
+"""Processes a partner's notice starts through the exchange (通知辩护, 法律援助法 §36): nobody applies
+for them (``sifa.catalogue.processes``: ``catalogue.notice_only``); ``workflow.services.notices``
+starts their cases."""
+
+
+def is_notice_only(bpmn_file: str) -> bool:
+    return bpmn_file in NOTICE_PROCESS_FILES
+
+
 def is_shipped(bpmn_file: str) -> bool:
     """Whether ``bpmn_file`` names a shipped process file (what the catalogue asks before anyone
     may apply for an item, see ``sifa.catalogue.processes``)."""

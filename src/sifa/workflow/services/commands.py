@@ -18,10 +18,11 @@ from sifa.applications.models import ApplicationStatus
 from sifa.deadlines import services as clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
+from sifa.licences.selectors import law_firm_of, lawyer_licence_by_number
 from sifa.licences.services import check_subject
 from sifa.workflow import caseclocks
 from sifa.workflow.models import CaseDocumentKind, ProcessInstance
-from sifa.workflow.services import casedocs, clocks, projection
+from sifa.workflow.services import casedocs, clocks, notices, projection
 from sifa.workflow.services.context import (
     CommandContext,
     bad_input,
@@ -217,6 +218,9 @@ def decide(ctx: CommandContext) -> None:
 
 
 def assign(ctx: CommandContext) -> None:
+    if ctx.item is not None and ctx.item.task_name == notices.ASSIGN_TASK:
+        _assign_defender(ctx)
+        return
     require(ctx.data, "assignee")
     assignee = text(ctx.data, "assignee")
     ctx.complete({}, outcome="assigned", opinion=assignee)
@@ -230,6 +234,62 @@ def assign(ctx: CommandContext) -> None:
     clocks.stop_all(ctx.application, ctx.today, ctx.user)
     notify_applicant(ctx.application, "application.delivered", method="指派法律援助人员")
     ctx.audit["assignee"] = assignee
+
+
+def _assign_defender(ctx: CommandContext) -> None:
+    """通知辩护 (法律援助法 §36): 指派律师 — a lawyer with a licence in force, by 执业证号 — and
+    通知人民法院、人民检察院、公安机关: the signed reply is queued in this transaction."""
+    require(ctx.data, "licence_number")
+    number = text(ctx.data, "licence_number")
+    licence = lawyer_licence_by_number(number)
+    if licence is None:
+        raise bad_input(
+            [
+                {
+                    "field": "licence_number",
+                    "code": "workflow.lawyer_not_found",
+                    "message": "证照库中没有该律师执业证号",
+                }
+            ]
+        )
+    if not licence.is_usable:
+        raise bad_input(
+            [
+                {
+                    "field": "licence_number",
+                    "code": "workflow.lawyer_not_practising",
+                    "message": f"该律师执业证{licence.effective_status_label()}，不能指派",
+                }
+            ]
+        )
+    lawyer = {"name": licence.holder_name, "licence_number": licence.number, "law_firm": law_firm_of(licence)}
+    ctx.complete({}, outcome="assigned", opinion=lawyer["name"])
+    firm = f"，{lawyer['law_firm']}" if lawyer["law_firm"] else ""
+    ctx.record(
+        ApplicationStatus.DELIVERED,
+        "assigned",
+        "已指派律师担任辩护人",
+        f"承办律师：{lawyer['name']}（执业证号 {lawyer['licence_number']}{firm}）",
+        fields={"closed_at": ctx.now},
+    )
+    clocks.stop_all(ctx.application, ctx.today, ctx.user)
+    item = notices.send_assignment(
+        ctx.application,
+        lawyer=lawyer,
+        licence=licence,
+        official=ctx.user.get_username(),
+        official_user=ctx.user,
+        assigned_at=ctx.now,
+    )
+    ctx.record(
+        None,
+        "notifier_informed",
+        "已通知办案机关（数据交换）",
+        f"{item.partner.name}：指派律师通知已签名发出，待对方确认",
+    )
+    ctx.audit.update(
+        assignee=lawyer["name"], licence_number=lawyer["licence_number"], reply=str(item.message_id)
+    )
 
 
 def deliver(ctx: CommandContext) -> None:

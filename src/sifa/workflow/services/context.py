@@ -33,6 +33,7 @@ INPUT_LABELS = {
     "approved_by": "批准人",
     "reason": "事由说明",
     "assignee": "承办的法律援助人员",
+    "licence_number": "指派律师的执业证号",
     "tracking_number": "邮寄单号",
 }
 
