@@ -290,5 +290,5 @@ def access_log(request: HttpRequest) -> HttpResponse:
         }
         for row in page_obj
     ]
-    context = {"title": "谁查看了我的数据", "rows": rows, "page_obj": page_obj, "section": "access"}
+    context = {"title": "我的数据使用记录", "rows": rows, "page_obj": page_obj, "section": "access"}
     return page(request, "portal/citizen/me_access_log.html", context)

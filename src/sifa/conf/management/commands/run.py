@@ -5,7 +5,9 @@ when already done); ``collectstatic``; then the child processes — ``sifa serve
 ``sifa db_worker`` and ``sifa scheduler``; in development also ``sifa exchange relay --loop`` and the
 partner simulators — supervised as one unit: Ctrl-C (SIGINT) or SIGTERM stops them all cleanly, and
 if one child exits on its own the others are stopped and ``sifa run`` exits non-zero, so a
-supervisor (or the developer) notices instead of running half a system.
+supervisor (or the developer) notices instead of running half a system. The partner simulators are
+the exception: they stand in for outside systems, and when one stops (or is stopped to show a
+partner that is down) it is reported and the rest run on.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def simulator_children(port: int) -> list[Child]:
                 "--sifa",
                 f"http://127.0.0.1:{port}",
             ],
+            optional=True,
         )
         for kind, sim_port in simulator_ports(settings.PARTNER_SIM_PORTS).items()
     ]
@@ -86,6 +89,9 @@ class Child:
     name: str
     argv: list[str]
     process: subprocess.Popen[bytes] | None = None
+    optional: bool = False
+    """A stand-in for an outside system (a partner simulator): when it exits, the rest run on,
+    as Sifa does when a real partner is down."""
 
     def start(self) -> None:
         # A process group of its own: a terminal's Ctrl-C reaches only `sifa run`, which then
@@ -124,8 +130,19 @@ def supervise(children: list[Child], poll_seconds: float = 0.2) -> int:
         for child in children:
             child.start()
         died: Child | None = None
+        gone: set[str] = set()
         while not received and died is None:
-            died = next((child for child in children if child.poll() is not None), None)
+            for child in children:
+                if child.poll() is None or child.name in gone:
+                    continue
+                if not child.optional:
+                    died = child
+                    break
+                gone.add(child.name)
+                sys.stderr.write(
+                    f"sifa run: {child.name} 已退出（状态 {child.poll()}），其余进程继续运行；"
+                    f"可另行启动：sifa {' '.join(child.argv[3:])}\n"
+                )
             if died is None:
                 time.sleep(poll_seconds)
         stop_signal = received[0] if received else signal.SIGTERM
@@ -139,8 +156,11 @@ def supervise(children: list[Child], poll_seconds: float = 0.2) -> int:
     if died is not None:
         sys.stderr.write(f"sifa run: {died.name} 意外退出（状态 {codes[died.name]}），已停止其余进程。\n")
         return 1
-    # A child stopped by our own forwarded signal reports -signum or 0; both are a clean stop.
-    failed = {name: code for name, code in codes.items() if code not in (0, -stop_signal)}
+    # A child stopped by our own forwarded signal reports -signum or 0; both are a clean stop. An
+    # optional child that had already exited was reported then.
+    failed = {
+        name: code for name, code in codes.items() if code not in (0, -stop_signal) and name not in gone
+    }
     if failed:
         sys.stderr.write(f"sifa run: 停止时出错 {failed}\n")
         return 1
