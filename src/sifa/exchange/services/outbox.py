@@ -111,11 +111,13 @@ def send(
     case_number: str | None = None,
 ) -> OutboxItem:
     """Queue one message to ``partner`` from ``organisation`` (sealed and logged now; sent by the
-    relay after the caller commits). The partner must have an allowed endpoint
-    (``exchange.no_endpoint`` otherwise). ``case_number`` is Sifa's case the item belongs to (the
+    relay after the caller commits). A partner without an allow-listed endpoint is queued all the
+    same: the command that caused the message (assigning a lawyer within the statutory 3 days) must
+    not fail on configuration; each attempt fails with ``exchange.no_endpoint``, the staff are
+    alerted at 15 min / 1 h / 6 h, and it is sent once the address is configured (or is a dead letter
+    at 24 h, for manual handling). ``case_number`` is Sifa's case the item belongs to (the
     case view lists it there); it defaults to ``issue``, which may be the partner's own case number
     (通知辩护: the court's 案号)."""
-    endpoint_for(partner)  # refuse at once a partner that nobody could deliver to
     if not organisation.uscc:
         raise ServiceError("exchange.no_uscc", f"{organisation.name} 没有统一社会信用代码，不能发送交换消息")
     now = timezone.now()

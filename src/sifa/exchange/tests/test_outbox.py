@@ -143,11 +143,19 @@ def test_a_queued_message_is_sealed_logged_and_sent_only_by_the_relay(world, cou
     assert outbox.relay_once(fake).confirmed == 0 and len(fake.calls) == 1  # nothing is sent twice
 
 
-def test_a_partner_without_an_allowed_endpoint_is_refused_at_once(world, court, settings):
+def test_a_partner_without_an_allowed_endpoint_is_queued_and_sent_once_configured(world, court, settings):
+    configured = settings.EXCHANGE_ENDPOINTS
     settings.EXCHANGE_ENDPOINTS = []
-    with pytest.raises(Exception) as refused_error:
-        queue(world, court)
-    assert refused_error.value.code == "exchange.no_endpoint"
+    item = queue(world, court)  # the caller's command is not refused for a missing address
+    fake = FakeCourt(world)
+    outbox.relay_once(fake)
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.PENDING and "未配置" in item.last_error and fake.calls == []
+    settings.EXCHANGE_ENDPOINTS = configured
+    with at(item.next_attempt_at + dt.timedelta(seconds=1)):
+        assert outbox.relay_once(fake).confirmed == 1
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.CONFIRMED and fake.calls == [str(item.message_id)]
 
 
 # --- back-off, same id, alerts, dead letter -------------------------------------------------------
