@@ -134,8 +134,13 @@ def read_anchors(path: Path | None = None) -> list[Anchor]:
 def write_anchor(path: Path | None = None, *, model: Any = AuditEvent) -> Anchor:
     """Append the current head to the anchor file and flush it to disk (``model``: a migration's
     historical ``AuditEvent``)."""
-    path = path or default_anchor_path()
     head = model.objects.order_by("-seq").values_list("seq", "hash").first()
+    return append_anchor(path or default_anchor_path(), head)
+
+
+def append_anchor(path: Path, head: tuple[int, str] | None) -> Anchor:
+    """Append ``head`` (a chain's last seq and hash; None for an empty chain: seq 0 and the genesis
+    hash) to the anchor file at ``path`` and flush it to disk. Shared by the exchange message log."""
     seq, head_hash = head if head else (0, GENESIS_HASH)
     anchor = Anchor(seq=seq, hash=head_hash, anchored_at=timezone.localtime().isoformat(timespec="seconds"))
     path.parent.mkdir(parents=True, exist_ok=True)

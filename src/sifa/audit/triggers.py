@@ -92,25 +92,27 @@ SQLITE_UNINSTALL = [
 ]
 
 
-def _statements(vendor: str, *, install: bool) -> list[str]:
-    if vendor == "postgresql":
-        return POSTGRESQL_INSTALL if install else POSTGRESQL_UNINSTALL
-    if vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_UNINSTALL
-    raise NotImplementedError(f"append-only triggers are not written for {vendor}")
+def run_for_vendor(connection: Any, statements: dict[str, list[str]], what: str) -> None:
+    """Execute the statements written for ``connection``'s database vendor (a Django connection);
+    a vendor nobody wrote them for is an error, never a silent table without its guards."""
+    if connection.vendor not in statements:
+        raise NotImplementedError(f"{what} are not written for {connection.vendor}")
+    with connection.cursor() as cursor:
+        for sql in statements[connection.vendor]:
+            cursor.execute(sql)
 
 
 def install(connection: Any) -> None:
     """Create the triggers on ``connection`` (a Django database connection)."""
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=True):
-            cursor.execute(sql)
+    run_for_vendor(
+        connection, {"postgresql": POSTGRESQL_INSTALL, "sqlite": SQLITE_INSTALL}, "append-only triggers"
+    )
 
 
 def uninstall(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=False):
-            cursor.execute(sql)
+    run_for_vendor(
+        connection, {"postgresql": POSTGRESQL_UNINSTALL, "sqlite": SQLITE_UNINSTALL}, "append-only triggers"
+    )
 
 
 def register_sqlite_function(sender: Any, connection: Any, **kwargs: Any) -> None:

@@ -21,21 +21,19 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
-from sifa.audit.chain import Anchor
+from sifa.audit.chain import Anchor, append_anchor
+from sifa.audit.hashing import GENESIS_HASH
 from sifa.core.crypto import sm3_hex
 from sifa.core.signing import canonical_json
 from sifa.exchange.models import ExchangeMessage
 
-GENESIS_HASH = "0" * 64
 BATCH_SIZE = 2000
 ANCHOR_FILE = "anchors.jsonl"
 
@@ -99,21 +97,10 @@ def default_anchor_path() -> Path:
 def write_anchor(path: Path | None = None) -> Anchor:
     """Append the chained head (seq 0 and the genesis hash for an empty log) to the anchor file
     and flush it to disk. Chain what is waiting first (``chain_pending``) to anchor it too."""
-    path = path or default_anchor_path()
     head = (
         ExchangeMessage.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
     )
-    seq, head_hash = head if head else (0, GENESIS_HASH)
-    anchor = Anchor(seq=seq, hash=head_hash, anchored_at=timezone.localtime().isoformat(timespec="seconds"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # O_APPEND: concurrent anchor runs interleave whole lines, never overwrite each other.
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        os.write(fd, (anchor.as_json() + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return anchor
+    return append_anchor(path or default_anchor_path(), head)
 
 
 def verify_log(*, batch_size: int = BATCH_SIZE, anchors: Iterable[Anchor] = ()) -> LogVerification:

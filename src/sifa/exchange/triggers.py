@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sifa.audit.triggers import PURGE_SETTING, SQLITE_PURGE_FUNCTION
+from sifa.audit.triggers import PURGE_SETTING, SQLITE_PURGE_FUNCTION, run_for_vendor
 
 TABLE = "exchange_exchangemessage"
 
@@ -140,22 +140,14 @@ SQLITE_UNINSTALL = [
 ]
 
 
-def _statements(vendor: str, *, install: bool) -> list[str]:
-    if vendor == "postgresql":
-        return POSTGRESQL_INSTALL if install else POSTGRESQL_UNINSTALL
-    if vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_UNINSTALL
-    raise NotImplementedError(f"message-log triggers are not written for {vendor}")
-
-
 def install(connection: Any) -> None:
     """Create the triggers on ``connection`` (a Django database connection)."""
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=True):
-            cursor.execute(sql)
+    run_for_vendor(
+        connection, {"postgresql": POSTGRESQL_INSTALL, "sqlite": SQLITE_INSTALL}, "message-log triggers"
+    )
 
 
 def uninstall(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=False):
-            cursor.execute(sql)
+    run_for_vendor(
+        connection, {"postgresql": POSTGRESQL_UNINSTALL, "sqlite": SQLITE_UNINSTALL}, "message-log triggers"
+    )
