@@ -155,14 +155,18 @@ def open(
     now: dt.datetime | None = None,
     remote_addr: str = "",
     answering_since: dt.datetime | None = None,
+    answers_sent: bool = False,
 ) -> Opened:
     """Check and log an inbound envelope; refuse (and record why) anything not exactly right.
 
     ``answering_since``: the envelope is the answer the relay got back for a message queued at that
     moment. A partner answers a retry with its first answer, byte for byte, so the answer may be
-    older than the clock window; it may not be older than the message it answers."""
+    older than the clock window; it may not be older than the message it answers.
+    ``answers_sent``: the same, with that moment the signed time of the logged message the answer
+    correlates to (the HTTP transport's synchronous answer), read in the same query that checks
+    the correlation."""
     try:
-        return _open(envelope, now or timezone.now(), answering_since)
+        return _open(envelope, now or timezone.now(), answering_since, answers_sent)
     except EnvelopeError as error:
         record_rejection(error, envelope.header_bytes, remote_addr)
         raise
@@ -178,7 +182,12 @@ def _parse(data: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def _open(envelope: Envelope, now: dt.datetime, answering_since: dt.datetime | None = None) -> Opened:
+def _open(
+    envelope: Envelope,
+    now: dt.datetime,
+    answering_since: dt.datetime | None = None,
+    answers_sent: bool = False,
+) -> Opened:
     header = check_header(_parse(envelope.header_bytes, "消息头"))
     body = _parse(envelope.body_bytes, "正文")
     partner = registry.partner(header["sender"])
@@ -201,6 +210,9 @@ def _open(envelope: Envelope, now: dt.datetime, answering_since: dt.datetime | N
     seen = _seen(header)
     if seen is not None:
         return _duplicate(seen, header, body, partner, envelope)
+    answered = _answered(header)
+    if answers_sent:
+        answering_since = answered
     skew = dt.timedelta(seconds=settings.EXCHANGE_CLOCK_SKEW_SECONDS)
     if sent_at < (now if answering_since is None else min(now, answering_since)) - skew:
         raise _refuse("exchange.stale", "消息时间早于允许的时间窗口（过期消息）")
@@ -209,7 +221,7 @@ def _open(envelope: Envelope, now: dt.datetime, answering_since: dt.datetime | N
     organisation = registry.organisation(header["receiver"])
     if organisation is None:
         raise _refuse("exchange.wrong_receiver", "接收方不是本平台的机构")
-    schema = _service_schema(header, partner)
+    schema = _service_schema(header, partner, answered)
     if schema:
         _check_schema(schema, body)
     try:
@@ -246,7 +258,25 @@ def _duplicate(
     return Opened(header, body, seen, partner, duplicate=True)
 
 
-def _service_schema(header: dict[str, Any], partner: Partner) -> dict[str, Any]:
+def _answered(header: dict[str, Any]) -> dt.datetime | None:
+    """For an answer: the signed time of the logged message it answers, None if Sifa sent no such
+    message to its sender. The message answered was sent by the organisation the answer is
+    addressed to: (sender, message_id) is the log's unique key, so this is one index lookup."""
+    if header["kind"] == "request":
+        return None
+    return (
+        ExchangeMessage.objects.filter(
+            direction=Direction.OUTBOUND,
+            sender=header["receiver"],
+            message_id=header["correlation_id"],
+            receiver=header["sender"],
+        )
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+
+
+def _service_schema(header: dict[str, Any], partner: Partner, answered: dt.datetime | None) -> dict[str, Any]:
     code, version = header["service"]["code"], header["service"]["version"]
     if header["kind"] == "request":
         service = registry.own_service(code, version)
@@ -255,15 +285,7 @@ def _service_schema(header: dict[str, Any], partner: Partner) -> dict[str, Any]:
         if header["sender"] not in (service.allowed_callers or []):
             raise _refuse("exchange.caller_not_allowed", "发送方无权调用该服务")
         return service.request_schema or {}
-    # The message answered was sent by the organisation the answer is addressed to: (sender,
-    # message_id) is the log's unique key, so this is one index lookup, not a scan of the log.
-    answered = ExchangeMessage.objects.filter(
-        direction=Direction.OUTBOUND,
-        sender=header["receiver"],
-        message_id=header["correlation_id"],
-        receiver=header["sender"],
-    ).exists()
-    if not answered:
+    if answered is None:
         raise _refuse("exchange.unknown_correlation", "所答复的消息不是本平台发给该伙伴的消息")
     service = registry.answered_service(partner, code, version)
     if service is None:
