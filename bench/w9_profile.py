@@ -120,6 +120,16 @@ def _profile(base: str, count: int, profile: bool) -> int:
         finally:
             clock["open + log answer"] = time.perf_counter() - started
 
+    chain_pending = log.chain_pending
+    batches: list[tuple[int, float]] = []
+
+    def timed_chain(*args, **kwargs):
+        started = time.perf_counter()
+        chained = chain_pending(*args, **kwargs)
+        batches.append((chained, time.perf_counter() - started))
+        return chained
+
+    log.chain_pending = timed_chain
     http_transport.HttpTransport._post = timed_post
     http_transport.HttpTransport._open = staticmethod(timed_open)
 
@@ -160,6 +170,13 @@ def _profile(base: str, count: int, profile: bool) -> int:
     for name, values in parts.items():
         print(f"  {name:20s} {statistics.median(values) * 1000:7.2f}")
     print(f"  {'total':20s} {statistics.median(totals) * 1000:7.2f}  ({1 / statistics.median(totals):.0f}/s)")
+    if batches:
+        rows = sum(n for n, _ in batches)
+        spent = sum(t for _, t in batches)
+        print(
+            f"  chaining: {len(batches)} batches of {rows / len(batches):.0f} rows, "
+            f"{spent / len(batches) * 1000:.1f} ms each, {spent / count * 1000:.2f} ms per round trip"
+        )
     with CaptureQueriesContext(connection) as queries:
         once(999_999)
     print(f"  SQL statements in one round trip: {len(queries.captured_queries)}")
@@ -168,7 +185,9 @@ def _profile(base: str, count: int, profile: bool) -> int:
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
-        pstats.Stats(profiler).sort_stats("cumulative").print_callees("_open|append|deliver")
+        pstats.Stats(profiler).sort_stats("cumulative").print_callees(
+            "_open|append|deliver|chain_pending|bulk_update"
+        )
     return 0
 
 
