@@ -41,9 +41,15 @@ def _keys_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Each test starts with an empty cache: rate limits (registration, login, verification,
-    agent lookups) count in it, and a count left by one test must not refuse the next one."""
+    agent lookups) count in it, and a count left by one test must not refuse the next one.
+    The exchange gateway's registry cache too: a key or partner a rolled-back test read must not
+    be trusted by the next one."""
     from django.core.cache import cache
 
+    from sifa.exchange import registry
+
     cache.clear()
+    registry.forget()
     yield
     cache.clear()
+    registry.forget()

@@ -356,6 +356,16 @@ declare(
     group="外部系统 Outside systems",
 )
 declare(
+    "SIFA_EXCHANGE_REGISTRY_TTL_SECONDS",
+    "int",
+    5,
+    "How long, in seconds, a process keeps the registry rows it read to open a message (partner, "
+    "partner key, service, organisation, compiled schema). A change made in the process is seen at "
+    "once; one made by another process (a key retired, a partner deactivated) within this time. "
+    "0 turns the cache off.",
+    group="外部系统 Outside systems",
+)
+declare(
     "SIFA_EXCHANGE_LOG_BATCH_MS",
     "int",
     200,

@@ -206,21 +206,7 @@ class HttpTransport:
             # A partner answers a repeated message id with its first answer, byte for byte: after a
             # retry re-signed past the clock window, that answer may be older than the window. It
             # may not be older than the first copy of the message it answers.
-            opened = open(answer, answering_since=_first_sent_at(request))
+            opened = open(answer, answers_sent=True)
         except EnvelopeError as error:
             raise BadAnswer(error.code, error.message) from None
         return Delivered(answer, opened.header, opened.body, opened.message.pk, opened.duplicate)
-
-
-def _first_sent_at(request: dict[str, Any]) -> Any:
-    """The signed time of the first logged copy of the message sent (None: not logged, and
-    :func:`open` refuses the answer as answering nothing Sifa sent)."""
-    from sifa.exchange.models import Direction, ExchangeMessage
-
-    return (
-        ExchangeMessage.objects.filter(
-            direction=Direction.OUTBOUND, sender=request["sender"], message_id=request["message_id"]
-        )
-        .values_list("sent_at", flat=True)
-        .first()
-    )

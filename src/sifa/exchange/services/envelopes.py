@@ -27,9 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from sifa.core.errors import ServiceError
@@ -44,6 +42,7 @@ from sifa.core.signing import (
     load_verifier,
     parse_canonical_json,
 )
+from sifa.exchange import registry
 from sifa.exchange.envelope import (
     Envelope,
     EnvelopeError,
@@ -58,12 +57,9 @@ from sifa.exchange.models import (
     ExchangeMessage,
     MessageStatus,
     Partner,
-    PartnerKey,
-    PartnerService,
     Rejection,
 )
 from sifa.exchange.services import log
-from sifa.organisations.models import Organisation
 
 STATUS = {
     "exchange.malformed": 400,
@@ -159,14 +155,18 @@ def open(
     now: dt.datetime | None = None,
     remote_addr: str = "",
     answering_since: dt.datetime | None = None,
+    answers_sent: bool = False,
 ) -> Opened:
     """Check and log an inbound envelope; refuse (and record why) anything not exactly right.
 
     ``answering_since``: the envelope is the answer the relay got back for a message queued at that
     moment. A partner answers a retry with its first answer, byte for byte, so the answer may be
-    older than the clock window; it may not be older than the message it answers."""
+    older than the clock window; it may not be older than the message it answers.
+    ``answers_sent``: the same, with that moment the signed time of the logged message the answer
+    correlates to (the HTTP transport's synchronous answer), read in the same query that checks
+    the correlation."""
     try:
-        return _open(envelope, now or timezone.now(), answering_since)
+        return _open(envelope, now or timezone.now(), answering_since, answers_sent)
     except EnvelopeError as error:
         record_rejection(error, envelope.header_bytes, remote_addr)
         raise
@@ -182,13 +182,18 @@ def _parse(data: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def _open(envelope: Envelope, now: dt.datetime, answering_since: dt.datetime | None = None) -> Opened:
+def _open(
+    envelope: Envelope,
+    now: dt.datetime,
+    answering_since: dt.datetime | None = None,
+    answers_sent: bool = False,
+) -> Opened:
     header = check_header(_parse(envelope.header_bytes, "消息头"))
     body = _parse(envelope.body_bytes, "正文")
-    partner = Partner.objects.filter(uscc=header["sender"], is_active=True).first()
+    partner = registry.partner(header["sender"])
     if partner is None:
         raise _refuse("exchange.unknown_sender", "发送方不是登记的交换伙伴")
-    key = PartnerKey.objects.filter(key_id=header["key_id"], partner=partner).first()
+    key = registry.partner_key(partner, header["key_id"])
     if key is None:
         raise _refuse("exchange.unknown_key", "签名密钥不是发送方登记的公钥")
     try:
@@ -205,15 +210,18 @@ def _open(envelope: Envelope, now: dt.datetime, answering_since: dt.datetime | N
     seen = _seen(header)
     if seen is not None:
         return _duplicate(seen, header, body, partner, envelope)
+    answered = _answered(header)
+    if answers_sent:
+        answering_since = answered
     skew = dt.timedelta(seconds=settings.EXCHANGE_CLOCK_SKEW_SECONDS)
     if sent_at < (now if answering_since is None else min(now, answering_since)) - skew:
         raise _refuse("exchange.stale", "消息时间早于允许的时间窗口（过期消息）")
     if sent_at > now + skew:
         raise _refuse("exchange.future", "消息时间晚于当前时间，超出允许的时钟偏差")
-    organisation = Organisation.objects.filter(uscc=header["receiver"], is_active=True).first()
+    organisation = registry.organisation(header["receiver"])
     if organisation is None:
         raise _refuse("exchange.wrong_receiver", "接收方不是本平台的机构")
-    schema = _service_schema(header, partner)
+    schema = _service_schema(header, partner, answered)
     if schema:
         _check_schema(schema, body)
     try:
@@ -250,23 +258,36 @@ def _duplicate(
     return Opened(header, body, seen, partner, duplicate=True)
 
 
-def _service_schema(header: dict[str, Any], partner: Partner) -> dict[str, Any]:
+def _answered(header: dict[str, Any]) -> dt.datetime | None:
+    """For an answer: the signed time of the logged message it answers, None if Sifa sent no such
+    message to its sender. The message answered was sent by the organisation the answer is
+    addressed to: (sender, message_id) is the log's unique key, so this is one index lookup."""
+    if header["kind"] == "request":
+        return None
+    return (
+        ExchangeMessage.objects.filter(
+            direction=Direction.OUTBOUND,
+            sender=header["receiver"],
+            message_id=header["correlation_id"],
+            receiver=header["sender"],
+        )
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+
+
+def _service_schema(header: dict[str, Any], partner: Partner, answered: dt.datetime | None) -> dict[str, Any]:
     code, version = header["service"]["code"], header["service"]["version"]
     if header["kind"] == "request":
-        service = PartnerService.objects.filter(provider__isnull=True, code=code, version=version).first()
+        service = registry.own_service(code, version)
         if service is None:
             raise _refuse("exchange.unknown_service", f"本平台未提供服务 {code} v{version}")
         if header["sender"] not in (service.allowed_callers or []):
             raise _refuse("exchange.caller_not_allowed", "发送方无权调用该服务")
         return service.request_schema or {}
-    answered = ExchangeMessage.objects.filter(
-        direction=Direction.OUTBOUND, message_id=header["correlation_id"], receiver=header["sender"]
-    ).exists()
-    if not answered:
+    if answered is None:
         raise _refuse("exchange.unknown_correlation", "所答复的消息不是本平台发给该伙伴的消息")
-    service = PartnerService.objects.filter(
-        Q(provider=partner) | Q(provider__isnull=True), code=code, version=version
-    ).first()
+    service = registry.answered_service(partner, code, version)
     if service is None:
         raise _refuse("exchange.unknown_service", f"未登记的服务 {code} v{version}")
     return service.response_schema if header["kind"] == "response" else {}
@@ -274,7 +295,7 @@ def _service_schema(header: dict[str, Any], partner: Partner) -> dict[str, Any]:
 
 def _check_schema(schema: dict[str, Any], body: dict[str, Any]) -> None:
     try:
-        error = next(iter(Draft202012Validator(schema).iter_errors(body)), None)
+        error = next(iter(registry.validator(schema).iter_errors(body)), None)
     except SchemaError:
         raise _refuse("exchange.schema", "服务登记的 JSON Schema 无效") from None
     if error is not None:

@@ -105,7 +105,15 @@ def chain_pending(limit: int | None = None) -> int:
             seq += 1
             row.seq, row.prev_hash = seq, prev
             row.hash = prev = row_hash(prev, row, seq)
-        ExchangeMessage.objects.bulk_update(rows, ["seq", "prev_hash", "hash"], batch_size=500)
+        if rows:
+            # One parameterised statement for the batch (executemany): Django's bulk_update builds a
+            # CASE per column and row in Python, ≈ 0.6 ms a row, more than the rest of chaining.
+            table = connection.ops.quote_name(ExchangeMessage._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",  # noqa: S608
+                    [(row.seq, row.prev_hash, row.hash, row.pk) for row in rows],
+                )
     return len(rows)
 
 

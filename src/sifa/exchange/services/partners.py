@@ -26,6 +26,7 @@ from sifa.core.errors import ServiceError
 from sifa.core.identifiers import IdentifierError, validate_uscc
 from sifa.core.signing import SM2_WITH_SM3, Signer, SigningError, generate_signer, load_signer, load_verifier
 from sifa.core.signing.registry import key_id_matches
+from sifa.exchange import registry
 from sifa.exchange.demo import DEMO_PARTNERS, DemoPartner  # noqa: F401 (DemoPartner re-exported)
 from sifa.exchange.models import Partner, PartnerKey, PartnerKind, PartnerService
 
@@ -71,6 +72,7 @@ def add_key(
         ):
             raise ServiceError("exchange.key_exists", "该密钥标识已登记给其他伙伴或其他公钥")
         PartnerKey.objects.filter(pk=existing.pk).update(valid_from=valid_from, valid_until=valid_until)
+        registry.forget()
         existing.refresh_from_db()
         return existing
     return PartnerKey.objects.create(
@@ -86,6 +88,7 @@ def add_key(
 def retire_key(key: PartnerKey, *, at: dt.datetime | None = None) -> None:
     """End a key's validity (messages timestamped from then on no longer verify with it)."""
     PartnerKey.objects.filter(pk=key.pk).update(valid_until=at or timezone.now())
+    registry.forget()  # this process at once; the others within SIFA_EXCHANGE_REGISTRY_TTL_SECONDS
 
 
 def add_service(

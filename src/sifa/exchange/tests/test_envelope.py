@@ -149,6 +149,40 @@ def test_a_response_must_answer_one_of_our_messages(world):
     refused(notice(world, kind="response", correlation_id=str(uuid.uuid4())), "exchange.unknown_correlation")
 
 
+def test_an_answer_must_be_addressed_to_the_organisation_that_sent_the_message(world):
+    from django.db import transaction
+
+    from sifa.exchange.services import log
+
+    bj, court = world["orgs"]["bj"], world["partners"]["court"]
+    body = {"case_number": CASE}
+    sent = envelopes.seal(
+        {
+            "kind": "request",
+            "purpose": "通知办案机关已指派的律师",
+            "service": {"code": "legal-aid.assignment", "version": "1"},
+            "sender": bj.uscc,
+            "receiver": court.uscc,
+            "user_id": {"official": "bj-window", "organisation": bj.name},
+        },
+        body,
+    )
+    with transaction.atomic():
+        log.append(
+            sent,
+            json.loads(sent.header_bytes),
+            body,
+            direction=Direction.OUTBOUND,
+            status=MessageStatus.SENT,
+            partner=court,
+            scope_path=bj.path,
+        )
+    message_id = json.loads(sent.header_bytes)["message_id"]
+    # Addressed to 杭州 (the notice's receiver), but 北京 sent the message: it answers nothing.
+    refused(notice(world, kind="receipt", correlation_id=message_id), "exchange.unknown_correlation")
+    assert envelopes.open(notice(world, kind="receipt", correlation_id=message_id, receiver=bj.uscc))
+
+
 def test_malformed_envelopes_are_refused(world):
     envelope = notice(world)
     header = json.loads(envelope.header_bytes)
