@@ -28,6 +28,7 @@ from sifa.catalogue.models import (
     VersionStatus,
 )
 from sifa.catalogue.opendata_columns import CSV_FILES
+from sifa.core.csvcells import safe_cell
 from sifa.organisations.models import Organisation
 
 FORMAT = "sifa.catalogue"
@@ -152,8 +153,10 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+        return safe_cell(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    if isinstance(value, int | float):
+        return str(value)
+    return safe_cell(str(value))
 
 
 def csv_rows(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -17,13 +17,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from sifa.core.csvcells import safe_cell
 from sifa.disclosure import periods, selectors
 from sifa.disclosure.feed import base_url
 from sifa.disclosure.opendata_columns import NOTICES, STATISTICS, Dataset
 from sifa.disclosure.statistics import flat, statistics_for
 from sifa.organisations.models import Organisation
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_NOTICES = 5000
 
 
@@ -59,8 +59,7 @@ def cell(value: Any) -> Any:
         return "1" if value else "0"
     if isinstance(value, int | float):
         return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return safe_cell(str(value))
 
 
 def table(dataset: Dataset, rows: list[dict[str, Any]]) -> bytes:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sifa.core.csvcells import safe_cell
 from sifa.core.errors import ServiceError
 
 PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
@@ -238,14 +239,6 @@ def ranked(rows: Sequence[tuple[Any, Any]], metric: Metric) -> list[tuple[int | 
 
 
 # --- CSV ---------------------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(text: str) -> str:
-    """Neutralise spreadsheet formulas (OWASP CSV injection): a text cell starting with
-    ``= + - @``, tab or CR gets a leading apostrophe."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _number(number: float | None, metric: Metric) -> str:

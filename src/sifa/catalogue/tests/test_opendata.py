@@ -112,3 +112,14 @@ def test_import_refuses_a_non_empty_catalogue_and_bad_files(cat, tmp_path):
         call_command("import-catalogue", str(broken))
     with pytest.raises(CommandError, match="无法读取"):
         call_command("import-catalogue", str(tmp_path / "missing.json"))
+
+
+def test_open_data_csv_cells_never_start_a_formula():
+    """OWASP CSV injection: text a spreadsheet would evaluate gets a leading apostrophe; numbers
+    written as numbers stay numbers (a catalogue editor's ``=HYPERLINK(…)`` is shown, not run)."""
+    assert opendata._cell('=HYPERLINK("http://x","点击")') == '\'=HYPERLINK("http://x","点击")'
+    for text in ("+86 12348", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert opendata._cell(text) == "'" + text
+    assert opendata._cell(-5) == "-5" and opendata._cell(20) == "20" and opendata._cell(True) == "1"
+    assert opendata._cell("律师执业许可") == "律师执业许可" and opendata._cell(None) == ""
+    assert opendata._cell(["=1"]) == '["=1"]'  # JSON text starts with a bracket: safe as it is
