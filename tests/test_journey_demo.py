@@ -299,3 +299,19 @@ def test_the_demo_supervision_shows_at_the_city_and_the_province_once(demo):
         shown.complaint.number,
         shown.report.number,
     }
+
+
+def test_the_demo_has_a_lawyer_a_section_26_notice_may_be_assigned_to(demo):
+    """法律援助法 §26: a 通知辩护 for a person who may be sentenced to 无期徒刑 or 死刑 needs a lawyer
+    with 三年以上相关执业经历; the demo's imported 林志远 (since 2018) is one, entered once."""
+    import datetime as dt
+
+    from sifa.demo.lawyers import SENIOR_NUMBER, ensure_senior_lawyer
+    from sifa.licences.selectors import lawyer_licence_by_number, lawyer_practice_since
+
+    licence = ensure_senior_lawyer()
+    assert ensure_senior_lawyer() == licence  # idempotent
+    found = lawyer_licence_by_number(SENIOR_NUMBER)
+    assert found == licence and found.is_usable
+    assert lawyer_practice_since(found) == dt.date(2018, 6, 1)
+    assert found.particulars["practice_organisation"] == _demo.COMPANY["name"]

@@ -12,9 +12,10 @@ only the public, masked fields. Nothing here writes.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from sifa.applications.models import Application
@@ -133,6 +134,19 @@ def lawyer_licence_by_number(number: str) -> Licence | None:
         .order_by("-version", "-created_at")
         .first()
     )
+
+
+def lawyer_practice_since(licence: Licence) -> dt.date | None:
+    """The day the holder of ``licence`` first held a 律师执业证 on Sifa's records: the earliest
+    issue date of any version of any lawyer's licence of the same person (by the sealed ID-number
+    index, else the licence's serial). A licence imported with its original issue date counts from
+    that date (``sifa import-licences``)."""
+    same = Licence.objects.filter(licence_type__key=LAWYER_LICENCE)
+    if licence.holder_code_index:
+        same = same.filter(holder_code_index=licence.holder_code_index)
+    else:
+        same = same.filter(serial=licence.serial)
+    return same.aggregate(first=Min("issue_date"))["first"]
 
 
 def law_firm_of(licence: Licence) -> str:

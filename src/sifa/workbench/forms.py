@@ -14,6 +14,7 @@ from django.forms.forms import DeclarativeFieldsMetaclass
 
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.workflow.services import DECISIONS, DELIVERY_METHODS, REVIEW_OUTCOMES
+from sifa.workflow.services.notices import needs_experience
 
 
 def _required(label: str) -> dict[str, str]:
@@ -90,7 +91,9 @@ class ActionForm(DecoratedForm):
             value = self.cleaned_data.get(name)
             if value in ("", None, []):
                 continue
-            if isinstance(field, forms.ChoiceField):
+            if isinstance(value, bool):
+                value = "是" if value else "否"
+            elif isinstance(field, forms.ChoiceField):
                 value = dict(field.choices).get(value, value)
             elif isinstance(value, list):
                 value = "；".join(str(v) for v in value)
@@ -189,6 +192,16 @@ class AssignForm(ActionForm):
                 error_messages=_required("律师执业证号"),
                 help_text="指派后经数据交换通知办案机关：律师姓名、执业证号和律师事务所（法律援助法第三十六条）",
             )
+            if needs_experience(self.item.application):
+                self.fields["experience_confirmed"] = forms.BooleanField(
+                    label="已核实该律师具有三年以上相关执业经历",
+                    required=True,
+                    error_messages={
+                        "required": "请确认该律师具有三年以上相关执业经历（法律援助法第二十六条）"
+                    },
+                    help_text="通知情形为可能被判处无期徒刑、死刑的人或者死刑复核案件的被告人（法律援助法第二十六条）；"
+                    "执业年限由平台按律师执业证核对，相关执业经历由本中心核实",
+                )
 
 
 class DeliverForm(ActionForm):

@@ -199,6 +199,10 @@ class CommandSerializer(StrictSerializer):
     licence_number = serializers.CharField(
         required=False, max_length=40, help_text="通知辩护：指派律师的执业证号（法律援助法第三十六条）"
     )
+    experience_confirmed = serializers.BooleanField(
+        required=False,
+        help_text="通知辩护（可能被判处无期徒刑、死刑或者死刑复核案件）：确认所指派律师具有三年以上相关执业经历（法律援助法第二十六条）",
+    )
     ruling = serializers.ChoiceField(
         ["uphold", "correct"], required=False, help_text="法律援助异议：维持（uphold）或者责令改正（correct）"
     )

@@ -505,22 +505,22 @@ OTHER_ITEMS: list[dict] = [
         "name": "通知辩护指派律师",
         "level": 1,
         "type": "20",
-        "legal_basis": ref(LEGAL_AID_LAW, "第二十五条", "第二十六条", "第三十六条"),
+        "legal_basis": ref(LEGAL_AID_LAW, "第二十五条", "第二十六条", "第二十八条", "第三十六条"),
         "levels": ["4"],
         "objects": ["1"],
         "topics": ["P03"],
         "implement": {"implementer": "legal_aid_centres", "decider": "self"},
         "source": (
-            f"法律援助法第二十五条、第三十六条；{LAW_SOURCE}。由人民法院、人民检察院、公安机关经数据交换通知"
+            f"法律援助法第二十五条、第二十八条、第三十六条；{LAW_SOURCE}。由人民法院、人民检察院、公安机关经数据交换通知"
             "法律援助机构启动，不接受申请；“三日”未规定为工作日，按自然日公布，自收到通知的次日起算"
         ),
         "version": {
             **SERVICE_DEFAULTS,
-            "scope": "人民法院、人民检察院、公安机关办理刑事案件，犯罪嫌疑人、被告人属于法律援助法第二十五条第一款所列人员且没有委托辩护人的",
-            "application_conditions": "不接受申请：由人民法院、人民检察院、公安机关通知法律援助机构指派律师担任辩护人（法律援助法第二十五条、第三十六条）",
+            "scope": "人民法院、人民检察院、公安机关办理刑事案件，犯罪嫌疑人、被告人属于法律援助法第二十五条所列人员且没有委托辩护人的；强制医疗案件的被申请人或者被告人没有委托诉讼代理人的（第二十八条）",
+            "application_conditions": "不接受申请：由人民法院、人民检察院、公安机关通知法律援助机构指派律师担任辩护人（法律援助法第二十五条、第三十六条），强制医疗案件由人民法院通知指派律师担任诉讼代理人（第二十八条）",
             "accept_conditions": "通知经数据交换送达设立法律援助机构的司法行政机关或者法律援助机构，由该法律援助机构办理",
             "intake": "人民法院、人民检察院、公安机关通过数据交换发送通知辩护（经签名验证）；收到即进入指派环节，无需受理",
-            "handling_flow": "收到通知→三日内指派律师担任辩护人→经数据交换通知办案机关（法律援助法第三十六条）",
+            "handling_flow": "收到通知→三日内指派律师担任辩护人（强制医疗案件为诉讼代理人）；可能被判处无期徒刑、死刑的人和死刑复核案件的被告人，指派具有三年以上相关执业经历的律师（法律援助法第二十六条）→经数据交换通知办案机关（法律援助法第三十六条）",
             "case_type": "1",
             "handling_forms": ["1"],
             "online_depth_level": "I",
@@ -557,6 +557,7 @@ OTHER_ITEMS: list[dict] = [
                 "court_case_number": {"type": "string", "title": "办案机关案号", "maxLength": 60},
                 "notifying_organ": {"type": "string", "title": "通知机关", "maxLength": 100},
                 "charge": {"type": "string", "title": "涉嫌罪名", "maxLength": 200},
+                "ground_text": {"type": "string", "title": "通知情形", "maxLength": 100},
             },
             ("court_case_number", "notifying_organ"),
         ),

@@ -160,6 +160,22 @@ _NAME_ID = {
     },
     "additionalProperties": False,
 }
+NOTICE_GROUNDS: dict[str, tuple[str, str]] = {
+    "minor": ("未成年人", "第二十五条第一款第一项"),
+    "disabled": ("视力、听力、言语残疾人", "第二十五条第一款第二项"),
+    "incapacitated": ("不能完全辨认自己行为的成年人", "第二十五条第一款第三项"),
+    "life_or_death": ("可能被判处无期徒刑、死刑的人", "第二十五条第一款第四项"),
+    "death_review": ("申请法律援助的死刑复核案件被告人", "第二十五条第一款第五项"),
+    "absentia": ("缺席审判案件的被告人", "第二十五条第一款第六项"),
+    "other_statutory": ("法律法规规定的其他人员", "第二十五条第一款第七项"),
+    "ordinary_procedure": ("其他适用普通程序审理的刑事案件的被告人", "第二十五条第二款"),
+    "compulsory_medical": ("强制医疗案件的被申请人或者被告人", "第二十八条"),
+}
+"""通知辩护's ``ground`` (法律援助法 §25, §28): code → (the statute's words, the article). Optional in
+``legal-aid.notify`` v1 (a notice without it is filed as 未注明情形); §25 第二款 and §28 notices come
+from 人民法院 only, and the §26 grounds (``life_or_death``, ``death_review``) require a lawyer with
+三年以上相关执业经历 (``sifa.workflow.services.notices``)."""
+
 _CASE_NOTICE = {
     "type": "object",
     "required": ["case_number", "suspect", "court_or_organ", "notified_at"],
@@ -169,6 +185,7 @@ _CASE_NOTICE = {
         "court_or_organ": {"type": "string", "maxLength": 100},
         "notified_at": {"type": "string", "maxLength": 40},
         "charge": {"type": "string", "maxLength": 200},
+        "ground": {"enum": sorted(NOTICE_GROUNDS)},
     },
     "additionalProperties": False,
 }
@@ -331,7 +348,7 @@ def _demo_services(partners: dict[str, Partner]) -> None:
         version="1",
         name="通知辩护",
         purpose="通知法律援助机构指派律师",
-        legal_basis="《法律援助法》第二十五条、第三十六条",
+        legal_basis="《法律援助法》第二十五条、第二十八条、第三十六条",
         request_schema=_CASE_NOTICE,
         response_schema=_NOTICE_ANSWER,
         allowed_callers=[court.uscc, procuratorate.uscc, police.uscc],

@@ -12,7 +12,10 @@ staff of the centre, and lawyers with licences issued by the province.
   the relay delivers to a court simulator process that verifies it and acknowledges it;
 * the overdue assignment is red in the worklist;
 * ``lawyer.status`` answers live from the licences (valid, suspended, revoked, not found), and only
-  the court may ask.
+  the court may ask;
+* the notice's ground: a §26 ground (可能被判处无期徒刑、死刑) needs a lawyer in practice for three
+  years or more and the centre's confirmation; a §28 notice (强制医疗) comes from a court only and
+  assigns a 诉讼代理人.
 """
 
 from __future__ import annotations
@@ -89,6 +92,17 @@ def _world(django_db_setup, django_db_blocker, tmp_path_factory, _ring) -> Itera
                 particulars={"practice_organisation": FIRM},
                 with_pdf=False,
             )
+        holder = PersonFactory(name="孙律师", id_number=id_number("33010619750404404")).user
+        lawyers["sun"] = issue_licence(  # in practice since 2021: 三年以上 (§26)
+            lawyer_type,
+            holder,
+            orgs["zj"],
+            actor=decider,
+            valid_from=dt.date(2021, 3, 1),
+            issue_date=dt.date(2021, 3, 1),
+            particulars={"practice_organisation": FIRM},
+            with_pdf=False,
+        )
         people = {
             "aid": staff(
                 "aid-lawyer-desk", orgs["xh_aid"], Role.REVIEWER, Role.WINDOW_CLERK, two_factor=True
@@ -476,3 +490,64 @@ def test_the_case_page_offers_assign_by_licence_number(world):
     page = web.get(f"/workbench/cases/{case.number}/").content.decode()
     assert "通知辩护指派律师" in page and "指派律师的执业证号" in page
     assert 'name="licence_number"' in page and 'name="assignee"' not in page
+
+
+# --- the notice's ground: §26 and §28 ------------------------------------------------------------
+
+
+def test_a_life_or_death_notice_needs_a_lawyer_with_three_years_of_practice(world, endpoints):
+    """法律援助法 §26: 对可能被判处无期徒刑、死刑的人 … 应当指派具有三年以上相关执业经历的律师。"""
+    answer = post(
+        to_xh(world, case_number="(2026)浙0106刑初626号", ground="life_or_death", charge="故意杀人罪")
+    )
+    case = case_of(answer)
+    assert case.form_data["ground"] == "life_or_death"
+    assert case.form_data["ground_text"] == "可能被判处无期徒刑、死刑的人（法律援助法第二十五条第一款第四项）"
+    young = world["lawyers"]["li"]  # licensed this year
+    response = assign(world, case, licence_number=young.number, experience_confirmed=True)
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["code"] == "workflow.lawyer_experience" and "执业不满三年" in error["message"]
+    sun = world["lawyers"]["sun"]
+    response = assign(world, case, licence_number=sun.number)  # years enough, relevance not confirmed
+    assert response.status_code == 400
+    assert [e["code"] for e in response.json()["errors"]] == ["workflow.experience_confirmed_required"]
+    assert not OutboxItem.objects.filter(case_number=case.number).exists()
+    response = assign(world, case, licence_number=sun.number, experience_confirmed=True)
+    assert response.status_code == 200, response.content
+    assert case.timeline.filter(title="已指派律师担任辩护人").exists()
+
+
+def test_an_ordinary_notice_needs_no_experience_check(world, endpoints):
+    case = case_of(post(to_xh(world, case_number="(2026)浙0106刑初627号", ground="minor")))
+    response = assign(world, case, licence_number=world["lawyers"]["zhao"].number)
+    assert response.status_code == 200, response.content
+
+
+def test_a_compulsory_medical_notice_comes_from_a_court_and_assigns_an_agent(world, endpoints):
+    """法律援助法 §28: 强制医疗案件 … 人民法院应当通知法律援助机构指派律师为其提供法律援助。"""
+    body = {"case_number": "(2026)浙0106刑医1号", "ground": "compulsory_medical"}
+    refused = post(to_xh(world, partner="procuratorate", **body))
+    assert refused["status"] == "refused" and refused["code"] == "legal_aid.ground_not_for_organ"
+    assert "人民法院" in refused["message"]
+    case = case_of(post(to_xh(world, **body)))
+    notice_row = PersonalDataAccess.objects.get(case_number=body["case_number"], kind="partner_query")
+    assert notice_row.legal_basis == "《法律援助法》第二十八条、第三十六条"
+    response = assign(world, case, licence_number=world["lawyers"]["zhao"].number)
+    assert response.status_code == 200, response.content
+    assert case.timeline.filter(title="已指派律师担任诉讼代理人").exists()
+    (item,) = OutboxItem.objects.filter(case_number=case.number)
+    assert "诉讼代理人" in json.loads(item.log_entry.header)["purpose"]
+
+
+def test_the_case_page_asks_to_confirm_the_experience_on_a_section_26_notice(world):
+    from django.test import Client
+
+    from sifa.testing.login import verified_login
+
+    case = case_of(post(to_xh(world, case_number="(2026)浙0106刑初628号", ground="death_review")))
+    web = Client()
+    verified_login(web, world["people"]["aid"])
+    page = web.get(f"/workbench/cases/{case.number}/").content.decode()
+    assert 'name="experience_confirmed"' in page and "三年以上相关执业经历" in page
+    assert "申请法律援助的死刑复核案件被告人" in page  # the ground, on the case's particulars

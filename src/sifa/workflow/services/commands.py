@@ -27,6 +27,7 @@ from sifa.workflow.services.context import (
     CommandContext,
     bad_input,
     choice,
+    flag,
     not_allowed,
     notify_applicant,
     open_items,
@@ -262,13 +263,16 @@ def _assign_defender(ctx: CommandContext) -> None:
                 }
             ]
         )
+    notices.check_experience(
+        ctx.application, licence, confirmed=flag(ctx.data, "experience_confirmed"), today=ctx.today
+    )
     lawyer = {"name": licence.holder_name, "licence_number": licence.number, "law_firm": law_firm_of(licence)}
     ctx.complete({}, outcome="assigned", opinion=lawyer["name"])
     firm = f"，{lawyer['law_firm']}" if lawyer["law_firm"] else ""
     ctx.record(
         ApplicationStatus.DELIVERED,
         "assigned",
-        "已指派律师担任辩护人",
+        f"已指派律师担任{notices.role_words(ctx.application)}",
         f"承办律师：{lawyer['name']}（执业证号 {lawyer['licence_number']}{firm}）",
         fields={"closed_at": ctx.now},
     )

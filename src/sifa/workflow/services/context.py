@@ -197,6 +197,12 @@ def text(data: dict[str, Any], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def flag(data: dict[str, Any], name: str) -> bool:
+    """A yes/no input: true for ``True`` (the API) or "on"/"true"/"1" (an HTML checkbox)."""
+    value = data.get(name)
+    return value is True or (isinstance(value, str) and value.strip().lower() in {"on", "true", "1"})
+
+
 def require(data: dict[str, Any], *names: str) -> None:
     """400 listing every one of ``names`` left empty."""
     missing = [

@@ -16,6 +16,7 @@ from sifa.demo.cases import load_cases
 from sifa.demo.consultations import ensure_consultations
 from sifa.demo.disclosure import ensure_notices
 from sifa.demo.inspections import load_check, load_mock
+from sifa.demo.lawyers import ensure_senior_lawyer
 from sifa.demo.mandates import load_mandates
 from sifa.demo.mediation import ensure_roster
 from sifa.demo.supervision import ensure_supervision
@@ -31,6 +32,11 @@ class Command(BaseCommand):
             licence = Licence.objects.filter(application=application).first()
             issued = f"{licence.name} {licence.identifier}" if licence else "（无电子证照）"
             self.stdout.write(f"{key}: 办件 {application.number} {application.status_label}，{issued}")
+        senior = ensure_senior_lawyer()
+        self.stdout.write(
+            f"律师执业证（导入，{senior.issue_date} 颁发）：{senior.holder_name} 执业证号 {senior.number}"
+            "（通知辩护中可能被判处无期徒刑、死刑的案件可指派，法律援助法第二十六条）"
+        )
         mandate = load_mandates()
         self.stdout.write(
             f"委托代办：{mandate.principal.display_name} 委托 {mandate.agent.display_name}（至 {mandate.valid_until}）"

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sifa.core.errors import ServiceError
 from sifa.exchange.demo import KINDS
+from sifa.exchange.services.partners import NOTICE_GROUNDS
 from sifa.exchange.simulator import client
 from sifa.exchange.simulator.protocol import SifaKeys
 from sifa.exchange.simulator.server import Simulator, load_partner_signer, parse_latency, serve
@@ -55,6 +56,13 @@ class Command(BaseCommand):
         send.add_argument("--id-number", default="330106198505051230", help="其公民身份号码")
         send.add_argument("--organ", default="", help="办案机关（默认本伙伴）")
         send.add_argument("--charge", default="盗窃罪", help="涉嫌罪名")
+        send.add_argument(
+            "--ground",
+            choices=sorted(NOTICE_GROUNDS),
+            default="",
+            help="通知情形（法律援助法第二十五条、第二十八条）："
+            + "、".join(f"{k}={v[0]}" for k, v in NOTICE_GROUNDS.items()),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         kind = options["kind"]
@@ -108,6 +116,8 @@ class Command(BaseCommand):
                 "notified_at": sim_today(),
                 "charge": options["charge"],
             }
+            if options["ground"]:
+                body["ground"] = options["ground"]
         try:
             result = client.send(sim, inbox, options["what"], body, receiver=options["receiver"], issue=issue)
         except ServiceError as error:
