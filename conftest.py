@@ -53,3 +53,33 @@ def _fresh_cache() -> Iterator[None]:
     yield
     cache.clear()
     registry.forget()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """pytest-django's test database, with a check before it is dropped: on PostgreSQL, any other
+    session still connected to it (a server or relay a test started and did not stop, a thread's
+    connection never closed) would make the drop fail ("is being accessed by other users") and
+    leave the database behind. Each one is reported as a warning naming its last statement, then
+    ended, so the run cleans up after itself and the leak is visible in the output."""
+    yield
+    import warnings
+
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, application_name, client_port, state, backend_start, left(query, 300) "
+                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            others = cursor.fetchall()
+            for pid, app, port, state, started, query in others:
+                warnings.warn(
+                    f"a session was still connected to the test database at the end of the run: pid {pid}, "
+                    f"application {app!r}, client port {port}, {state}, since {started}, last statement: {query}",
+                    stacklevel=1,
+                )
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
