@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -148,3 +149,18 @@ def test_after_a_retention_purge_the_chain_still_verifies_with_its_anchors(monke
     with triggers.purge_allowed(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = 4")
     assert verify_chain(anchors=[]).code == "missing"
+
+
+@pytest.mark.django_db
+def test_the_purge_command_refuses_a_date_inside_the_retention_period(monkeypatch, capsys):
+    old_chain(monkeypatch, 2, days=400)
+    make_chain(1)
+    with pytest.raises(CommandError, match="至少保存 180 天"):
+        call_command("audit", "purge", "--before", timezone.localdate().isoformat())
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("audit", "purge", "--before", "yesterday")
+    assert AuditEvent.objects.count() == 3
+    day = (timezone.localdate() - dt.timedelta(days=300)).isoformat()
+    call_command("audit", "purge", "--before", day)
+    assert "已清除" in capsys.readouterr().out
+    assert verify_chain(anchors=[]).purged_through == 2
