@@ -29,11 +29,13 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from sifa.audit.hashing import GENESIS_HASH, chain_hash
-from sifa.audit.models import AuditEvent
+from sifa.audit.hashing import GENESIS_HASH, access_hash, chain_hash
+from sifa.audit.models import AuditEvent, PersonalDataAccess
 
 BATCH_SIZE = 2000
 ANCHOR_FILE = "anchors.jsonl"
+PURGE_ACTION = "audit.purged"
+"""The event a retention purge appends before it deletes (``sifa.audit.triggers.PURGE_ACTION``)."""
 REWRITE_ACTION = "audit.chain_rewritten"
 """The action of the event a documented chain rewrite appends (see :mod:`sifa.audit.services.renames`)."""
 
@@ -80,9 +82,16 @@ class ChainVerification:
     anchors_checked: int = 0
     anchors_rewritten: int = 0
     """Anchors whose row was rewritten by a documented rewrite that records the old and new hash."""
+    purged_through: int = 0
+    """Events 1 … ``purged_through`` were removed by a recorded retention purge (``audit.purged``)."""
 
     @property
     def message(self) -> str:
+        if self.ok and self.purged_through:
+            return (
+                f"审计链完整：共 {self.count} 条（第 1–{self.purged_through} 条已按保存期限清除，"
+                f"自清除事件记载的第 {self.purged_through} 条哈希起核验）"
+            )
         if self.ok:
             if self.anchors_rewritten:
                 return (
@@ -104,6 +113,7 @@ class ChainVerification:
             "reason": self.reason,
             "anchors_checked": self.anchors_checked,
             "anchors_rewritten": self.anchors_rewritten,
+            "purged_through": self.purged_through,
         }
 
 
@@ -165,13 +175,34 @@ def rewritten_anchors(model: Any = AuditEvent) -> dict[tuple[int, str], str]:
     return explained
 
 
+def purge_checkpoint(model: Any = AuditEvent) -> tuple[int, str] | None:
+    """``(through_seq, through_hash)`` when the chain's first row follows a recorded retention
+    purge: its predecessor was deleted by :func:`sifa.audit.services.retention.purge_through`,
+    whose ``audit.purged`` event (still in the chain) names that seq and hash."""
+    first = model.objects.order_by("seq").values_list("seq", "prev_hash").first()
+    if first is None or first[0] <= 1:
+        return None
+    for detail in model.objects.filter(action=PURGE_ACTION).values_list("detail", flat=True):
+        detail = detail or {}
+        if str(detail.get("through_seq")) == str(first[0] - 1) and detail.get("through_hash") == first[1]:
+            return first[0] - 1, first[1]
+    return None
+
+
 def verify_chain(
-    *, batch_size: int = BATCH_SIZE, anchors: Iterable[Anchor] | None = None, model: Any = AuditEvent
+    *,
+    batch_size: int = BATCH_SIZE,
+    anchors: Iterable[Anchor] | None = None,
+    model: Any = AuditEvent,
+    start: Anchor | None = None,
 ) -> ChainVerification:
     """Walk the whole chain and name the first broken row (see :class:`ChainVerification`).
 
     ``anchors`` defaults to those in the default anchor file. ``model`` is ``AuditEvent`` (or a
-    migration's historical copy of it).
+    migration's historical copy of it). ``start``: a head verified before (the scheduler's last
+    verified anchor) — the walk checks that row still has that hash and goes on from there. A
+    chain whose first rows were removed by a recorded retention purge is walked from the hash
+    the ``audit.purged`` event names.
     """
     anchor_list = list(read_anchors() if anchors is None else anchors)
     explained = rewritten_anchors(model)
@@ -181,6 +212,25 @@ def verify_chain(
         by_seq.setdefault(anchor.seq, []).append(anchor)
 
     count, expected_prev, last_seq = 0, GENESIS_HASH, 0
+    purged_through = 0
+    if start is not None and start.seq > 0:
+        if model.objects.filter(seq=start.seq, hash=start.hash).exists():
+            last_seq, expected_prev = start.seq, start.hash
+    elif (checkpoint := purge_checkpoint(model)) is not None:
+        purged_through, expected_prev = checkpoint
+        last_seq = purged_through
+        for anchor in by_seq.get(purged_through, ()):
+            if anchor.hash != expected_prev:
+                return ChainVerification(
+                    ok=False,
+                    count=0,
+                    head_seq=last_seq,
+                    head_hash=expected_prev,
+                    code="anchor_mismatch",
+                    broken_seq=purged_through,
+                    reason=f"清除事件记载的哈希与 {anchor.anchored_at} 的锚点不符，审计链被重写",
+                    anchors_checked=len(anchor_list),
+                )
 
     def broken(seq: int, code: str, reason: str) -> ChainVerification:
         return ChainVerification(
@@ -236,4 +286,158 @@ def verify_chain(
         head_hash=expected_prev,
         anchors_checked=len(anchor_list),
         anchors_rewritten=rewritten,
+        purged_through=purged_through,
     )
+
+
+# --- The personal-data access log's chain -------------------------------------------------------
+
+ACCESS_ANCHOR_DIR = "access-anchors"
+
+
+def default_access_anchor_path() -> Path:
+    return Path(settings.VAR_DIR) / ACCESS_ANCHOR_DIR / ANCHOR_FILE
+
+
+@dataclass(frozen=True)
+class AccessLogVerification:
+    """The outcome of :func:`verify_access_log`; ``code`` as in :class:`ChainVerification`."""
+
+    ok: bool
+    count: int
+    unchained: int
+    head_seq: int
+    head_hash: str
+    code: str = "ok"
+    broken_seq: int | None = None
+    reason: str = ""
+    anchors_checked: int = 0
+
+    @property
+    def message(self) -> str:
+        waiting = f"，另有 {self.unchained} 条尚未入链" if self.unchained else ""
+        if self.ok:
+            return f"个人数据查看记录链完整：已入链 {self.count} 条{waiting}"
+        return f"个人数据查看记录链在第 {self.broken_seq} 条断裂：{self.reason}{waiting}"
+
+
+def write_access_anchor(path: Path | None = None) -> Anchor:
+    """Append the access log's chained head to its anchor file (chain what waits first:
+    ``sifa.audit.services.access.chain_pending``)."""
+    head = (
+        PersonalDataAccess.objects.filter(seq__isnull=False)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
+    return append_anchor(path or default_access_anchor_path(), head)
+
+
+def verify_access_log(
+    *, batch_size: int = BATCH_SIZE, anchors: Iterable[Anchor] | None = None
+) -> AccessLogVerification:
+    """Walk the access log's chain in ``seq`` order and name the first bad row: ``missing``,
+    ``link_mismatch``, ``hash_mismatch``, ``anchor_mismatch``, ``truncated``. Rows not chained yet
+    are counted, not checked. ``anchors`` defaults to those of the access log's anchor file."""
+    anchor_list = list(read_anchors(default_access_anchor_path()) if anchors is None else anchors)
+    by_seq: dict[int, list[Anchor]] = {}
+    for anchor in anchor_list:
+        by_seq.setdefault(anchor.seq, []).append(anchor)
+    unchained = PersonalDataAccess.objects.filter(seq__isnull=True).count()
+    count, expected_prev, last_seq = 0, GENESIS_HASH, 0
+
+    def broken(seq: int, code: str, reason: str) -> AccessLogVerification:
+        return AccessLogVerification(
+            False, count, unchained, last_seq, expected_prev, code, seq, reason, len(anchor_list)
+        )
+
+    while True:
+        batch = list(PersonalDataAccess.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
+        if not batch:
+            break
+        for row in batch:
+            expected_seq = last_seq + 1
+            if row.seq != expected_seq:
+                return broken(
+                    expected_seq,
+                    "missing",
+                    f"第 {expected_seq} 条缺失（下一条是第 {row.seq} 条），记录被删除",
+                )
+            if row.prev_hash != expected_prev:
+                return broken(row.seq, "link_mismatch", "前一哈希与上一条不符，其前有记录被插入、删除或改写")
+            if access_hash(row.prev_hash, row, row.seq) != row.hash:
+                return broken(row.seq, "hash_mismatch", "哈希不符，该条内容被修改")
+            for anchor in by_seq.get(row.seq, ()):
+                if anchor.hash != row.hash:
+                    return broken(
+                        row.seq, "anchor_mismatch", f"与 {anchor.anchored_at} 的锚点哈希不符，记录被重写"
+                    )
+            count, expected_prev, last_seq = count + 1, row.hash, row.seq
+    longest = max(anchor_list, key=lambda a: a.seq, default=None)
+    if longest is not None and longest.seq > last_seq:
+        return broken(
+            last_seq + 1,
+            "truncated",
+            f"链尾被截断：{longest.anchored_at} 的锚点记录到第 {longest.seq} 条，现只有 {last_seq} 条",
+        )
+    return AccessLogVerification(
+        True, count, unchained, last_seq, expected_prev, anchors_checked=len(anchor_list)
+    )
+
+
+# --- The scheduler's hourly verify-and-anchor ---------------------------------------------------
+
+STATUS_FILE = "last-verified.json"
+
+
+def status_path() -> Path:
+    return default_anchor_path().with_name(STATUS_FILE)
+
+
+def read_status(path: Path | None = None) -> dict[str, Any] | None:
+    """The outcome of the last :func:`verify_and_anchor` (``/healthz`` shows it), or None."""
+    path = path or status_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_status(path: Path, status: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(status, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)  # readers see the old status or the new one, never half a file
+
+
+def verify_and_anchor(anchors_path: Path | None = None) -> dict[str, Any]:
+    """Verify the chain, then anchor its head — what ``sifa scheduler`` does every
+    ``SIFA_ANCHOR_INTERVAL_MINUTES`` and on shutdown.
+
+    The walk starts at the head the previous run verified and anchored (cheap: only the events
+    since then, plus a check that that row still has its hash); the first run, or one after a
+    failure, walks the whole chain. A broken chain is not anchored (an anchor vouches for the
+    head). The outcome goes to ``SIFA_VAR_DIR/audit-anchors/last-verified.json`` for ``/healthz``.
+    """
+    path = anchors_path or default_anchor_path()
+    status_file = path.with_name(STATUS_FILE)
+    previous = read_status(status_file)
+    start = None
+    if previous and previous.get("ok") and previous.get("seq"):
+        start = Anchor(seq=int(previous["seq"]), hash=str(previous["hash"]), anchored_at="")
+    result = verify_chain(anchors=read_anchors(path), start=start)
+    status: dict[str, Any] = {
+        "ok": result.ok,
+        "code": result.code,
+        "message": result.message,
+        "verified_at": timezone.localtime().isoformat(timespec="seconds"),
+        "seq": result.head_seq if result.ok else (previous or {}).get("seq", 0),
+        "hash": result.head_hash if result.ok else (previous or {}).get("hash", GENESIS_HASH),
+        "anchored_at": (previous or {}).get("anchored_at"),
+    }
+    if result.ok:
+        anchor = append_anchor(path, (result.head_seq, result.head_hash) if result.head_seq else None)
+        status["anchored_at"] = anchor.anchored_at
+    _write_status(status_file, status)
+    return status

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from sifa.audit.models import AuditEvent
 from sifa.core.crypto import sm3_hex
@@ -44,3 +45,39 @@ def canonical_event(event: AuditEvent) -> bytes:
 def chain_hash(prev_hash: str, event: AuditEvent) -> str:
     """``SM3(prev_hash || canonical JSON)`` as 64 lowercase hex digits."""
     return sm3_hex(prev_hash.encode() + canonical_event(event))
+
+
+def _utc(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds") if value else None
+
+
+def canonical_access(row: Any, seq: int) -> bytes:
+    """The exact bytes hashed for an access-log row (``PersonalDataAccess``, or a migration's
+    historical copy): sorted-key JSON of every column but the chain's, times in UTC with
+    microseconds, foreign keys as primary keys (docs/audit.md, "The access log's chain")."""
+    payload = {
+        "seq": seq,
+        "id": row.pk,
+        "subject": row.subject_id,
+        "subject_ref": row.subject_ref,
+        "reader": row.reader_id,
+        "reader_organisation": row.reader_organisation_id,
+        "reader_role": row.reader_role,
+        "purpose": row.purpose,
+        "object_type": row.object_type,
+        "accessed_at": _utc(row.accessed_at),
+        "scope_path": row.scope_path,
+        "kind": row.kind,
+        "receiver": row.receiver,
+        "legal_basis": row.legal_basis,
+        "case_number": row.case_number,
+        "message_id": row.message_id,
+        "visibility": row.visibility,
+        "visible_from": _utc(row.visible_from),
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def access_hash(prev_hash: str, row: Any, seq: int) -> str:
+    """``SM3(prev_hash || canonical JSON)`` of an access-log row at ``seq``."""
+    return sm3_hex(prev_hash.encode() + canonical_access(row, seq))

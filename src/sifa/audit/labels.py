@@ -36,6 +36,7 @@ _LABELS: dict[str, str] = {
     "audit.events_read": "查阅审计记录",
     "audit.verified": "核验审计链",
     "audit.chain_rewritten": "重写审计链（对象命名迁移）",
+    "audit.purged": "清除保存期满的审计事件",
 }
 
 

@@ -87,7 +87,10 @@ class PersonalDataAccess(models.Model):
     检察院) or a partner's query about them — subject, who, organisation, purpose, time; for the
     exchange, the receiver, legal basis, case number and message id.
 
-    The subject lists the rows visible to them newest first ("我的数据使用记录").
+    The subject lists the rows visible to them newest first ("我的数据使用记录"). Append-only
+    (database triggers) and SM3 hash-chained like the audit trail, but chained after commit in
+    batches (``sifa.audit.services.access.chain_pending``) so a read of personal data costs one
+    insert and never waits for a chain lock.
     """
 
     data_class = "personal"
@@ -140,6 +143,15 @@ class PersonalDataAccess(models.Model):
     visible_from = models.DateTimeField(
         "公开时间", null=True, blank=True, help_text="A delayed row is shown to the subject from then on."
     )
+    seq = models.BigIntegerField(
+        "链序号",
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Position in the access log's hash chain; empty until chaining (at most a minute).",
+    )
+    prev_hash = models.CharField("前一哈希", max_length=64, blank=True, default="")
+    hash = models.CharField("哈希", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "个人数据查看记录"

@@ -449,3 +449,15 @@ declare(
     "folder). Print the CA with `sifa documents ca-cert`.",
     group="安全 Security",
 )
+
+# --- audit anchors (sifa.audit; docs/audit.md) -------------------------------------------------
+declare(
+    "SIFA_ANCHOR_INTERVAL_MINUTES",
+    "int",
+    60,
+    "How often, in minutes, `sifa scheduler` verifies the audit chain (from the head it verified "
+    "last) and anchors the heads of the audit chain, the personal-data access log and the exchange "
+    "message log in SIFA_VAR_DIR/*-anchors/anchors.jsonl; it also anchors once on SIGTERM/SIGINT. "
+    "Ship those files off-box (docs/audit.md).",
+    group="安全 Security",
+)

@@ -337,3 +337,6 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# Audit anchors: `sifa scheduler` verifies and anchors every this many minutes, and on shutdown.
+ANCHOR_INTERVAL_MINUTES: int = max(1, env("SIFA_ANCHOR_INTERVAL_MINUTES"))

@@ -13,7 +13,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 
 from sifa.core.errors import Forbidden, NotFound, ServiceError
 from sifa.exchange.models import (
@@ -185,3 +186,18 @@ def case_messages(actor: Actor, case_number: str) -> list[dict[str, Any]]:
         }
         for item in rows.order_by("queued_at", "pk")
     ]
+
+
+def outbox_backlog() -> dict[str, object]:
+    """The exchange outbox's backlog for ``/healthz``: waiting (待签名, 待对方确认, 发送中) and dead
+    letters (失败需人工处理), and the oldest waiting item's age in seconds. One aggregate over the
+    indexed ``status``; no rows, no partner data."""
+    waiting = (OutboxStatus.UNSIGNED, OutboxStatus.PENDING, OutboxStatus.SENDING)
+    figures = OutboxItem.objects.filter(status__in=(*waiting, OutboxStatus.DEAD)).aggregate(
+        pending=Count("pk", filter=Q(status__in=waiting)),
+        dead=Count("pk", filter=Q(status=OutboxStatus.DEAD)),
+        oldest=Min("queued_at", filter=Q(status__in=waiting)),
+    )
+    oldest = figures["oldest"]
+    age = int((timezone.now() - oldest).total_seconds()) if oldest else 0
+    return {"pending": figures["pending"], "dead": figures["dead"], "oldest_pending_age_seconds": max(0, age)}

@@ -13,7 +13,9 @@ fails if it forgets (and if a new column is in neither list below).
   change only from empty (``NULL`` / ``''``) to set — what ``chain_pending`` does once per row.
 * ``DELETE`` (and ``TRUNCATE`` on PostgreSQL) is refused unless the session opened the audit
   trail's purge switch (:func:`sifa.audit.triggers.purge_allowed`), which only ``flush`` does (test
-  teardown, resetting a development database). A guard rail against accidents and against code
+  teardown, resetting a development database) — and, on PostgreSQL, only when the session's role
+  holds the table owner's privileges (:data:`sifa.audit.triggers.PG_PURGE_PERMITTED`): any other
+  role can set the switch, and is still refused. A guard rail against accidents and against code
   that should not touch the log, not against a database owner: that is what the hash chain and
   ``sifa exchange verify-log`` are for.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sifa.audit.triggers import PURGE_SETTING, SQLITE_PURGE_FUNCTION, run_for_vendor
+from sifa.audit.triggers import PG_PURGE_PERMITTED, PG_SAFE_PATH, SQLITE_PURGE_FUNCTION, run_for_vendor
 
 TABLE = "exchange_exchangemessage"
 
@@ -74,10 +76,10 @@ _PG_ALLOWED = " - ".join(f"'{name}'" for name in (*OPERATIONAL_COLUMNS, *CHAIN_C
 
 POSTGRESQL_INSTALL = [
     f"""
-    CREATE OR REPLACE FUNCTION exchange_message_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE OR REPLACE FUNCTION exchange_message_guard() RETURNS trigger LANGUAGE plpgsql {PG_SAFE_PATH} AS $$
     BEGIN
         IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
-            IF coalesce(current_setting('{PURGE_SETTING}', true), '') = 'on' THEN
+            IF {PG_PURGE_PERMITTED} THEN
                 RETURN OLD;
             END IF;
             RAISE EXCEPTION '{DELETE_REFUSED}' USING ERRCODE = 'insufficient_privilege';

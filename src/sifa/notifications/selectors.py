@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from sifa.accounts.models import User
 from sifa.core.errors import Forbidden, NotFound
-from sifa.notifications.models import TROUBLE_STATUSES, Delivery, Notification
+from sifa.notifications.models import TROUBLE_STATUSES, Delivery, DeliveryStatus, Notification
 from sifa.organisations.scope import Actor, Role, scoped
 
 MONITOR_ROLES = (Role.SUPERVISOR, Role.SYSTEM_ADMIN)
@@ -70,3 +71,22 @@ def monitoring_role_for(actor: Actor, scope_path: str) -> tuple[int, str] | None
         if role in wanted and scope_path.startswith(path):
             return organisation_id, role
     return None
+
+
+def outbox_backlog() -> dict[str, object]:
+    """The delivery outbox's backlog for ``/healthz``: counts and the oldest waiting delivery's age,
+    no rows (one aggregate over the ``delivery_due`` index's leading ``status``; not scoped: no
+    personal data leaves it)."""
+    waiting = (DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.SENDING)
+    figures = Delivery.objects.filter(status__in=(*waiting, DeliveryStatus.DEAD)).aggregate(
+        pending=Count("pk", filter=Q(status__in=waiting)),
+        dead=Count("pk", filter=Q(status=DeliveryStatus.DEAD)),
+        oldest=Min("created_at", filter=Q(status__in=waiting)),
+    )
+    return _backlog(figures)
+
+
+def _backlog(figures: dict[str, object]) -> dict[str, object]:
+    oldest = figures["oldest"]
+    age = int((timezone.now() - oldest).total_seconds()) if oldest else 0
+    return {"pending": figures["pending"], "dead": figures["dead"], "oldest_pending_age_seconds": max(0, age)}

@@ -1,5 +1,7 @@
 """`/healthz` warns when the configured SMS gateway is not registered, and stays 200."""
 
+import io
+
 import pytest
 
 from sifa.accounts.sms import LocalSmsGateway, gateways
@@ -23,3 +25,74 @@ def test_an_unregistered_gateway_is_a_warning_not_an_outage(client, settings):
     assert "短信验证码和短信通知无法发送" in sms["message"]
     with gateways.override("carrier-x", LocalSmsGateway()):
         assert client.get("/healthz").json()["sms_gateway"]["status"] == "ok"
+
+
+def test_the_audit_anchor_is_a_warning_until_the_scheduler_has_verified(client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    anchor = client.get("/healthz").json()["audit_anchor"]
+    assert (anchor["status"], anchor["ok"], anchor["verified_at"]) == ("warning", None, None)
+
+
+def test_the_last_verified_anchor_is_reported_without_walking_the_chain(
+    client, settings, tmp_path, django_assert_max_num_queries
+):
+    from django.core.management import call_command
+
+    from sifa.audit.services import record
+
+    settings.VAR_DIR = tmp_path
+    record("test.step")
+    call_command("audit", "anchor", "--verify", stdout=io.StringIO())
+    for _ in range(50):
+        record("test.step")  # the request must not walk these
+    with django_assert_max_num_queries(8):
+        body = client.get("/healthz").json()
+    anchor = body["audit_anchor"]
+    assert (anchor["status"], anchor["ok"], anchor["seq"]) == ("ok", True, 1)
+    assert anchor["verified_at"] and anchor["anchored_at"]
+    # Long ago: the scheduler has stopped.
+    settings.ANCHOR_INTERVAL_MINUTES = 0
+    assert client.get("/healthz").json()["audit_anchor"]["status"] == "warning"
+
+
+def test_a_broken_chain_found_by_the_scheduler_is_an_error_but_not_an_outage(client, settings, tmp_path):
+    from django.core.management import call_command
+
+    from sifa.audit.services import record
+    from sifa.audit.tests.conftest import raw, triggers_dropped
+
+    settings.VAR_DIR = tmp_path
+    record("test.step")
+    with triggers_dropped():
+        raw("UPDATE audit_auditevent SET action = 'x' WHERE seq = 1")
+    with pytest.raises(SystemExit):
+        call_command("audit", "anchor", "--verify", stdout=io.StringIO(), stderr=io.StringIO())
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    anchor = response.json()["audit_anchor"]
+    assert (anchor["status"], anchor["ok"], anchor["code"]) == ("error", False, "hash_mismatch")
+    assert not (tmp_path / "audit-anchors" / "anchors.jsonl").exists()  # a broken head is not anchored
+
+
+def test_the_backlog_counts_waiting_and_dead_items(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sifa.notifications.models import Channel, Delivery, DeliveryStatus, Notification
+    from sifa.testing import CitizenFactory
+
+    body = client.get("/healthz").json()
+    assert body["backlog"]["notifications"] == {"pending": 0, "dead": 0, "oldest_pending_age_seconds": 0}
+    assert body["backlog"]["exchange_outbox"] == {"pending": 0, "dead": 0, "oldest_pending_age_seconds": 0}
+    assert set(body["backlog"]["tasks"]) == {"pending", "oldest_pending_age_seconds"}
+    recipient = CitizenFactory()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    for status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.DEAD, DeliveryStatus.SENT):
+        notification = Notification.objects.create(recipient=recipient, event="test", title="t", body="b")
+        Delivery.objects.create(
+            notification=notification, channel=Channel.IN_APP, status=status, created_at=an_hour_ago
+        )
+    waiting = client.get("/healthz").json()["backlog"]["notifications"]
+    assert (waiting["pending"], waiting["dead"]) == (2, 1)
+    assert 3500 < waiting["oldest_pending_age_seconds"] < 3700

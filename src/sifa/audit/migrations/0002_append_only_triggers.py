@@ -10,7 +10,7 @@ from sifa.audit import triggers
 
 
 def install(apps, schema_editor):
-    triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection, sqlite_v1=True)
 
 
 def uninstall(apps, schema_editor):

@@ -11,7 +11,7 @@ def reinstall_triggers(apps, schema_editor):
     # SQLite rebuilds audit_personaldataaccess for these columns and drops its trigger with the
     # old table; install the append-only triggers again (PostgreSQL keeps them: drop and recreate).
     triggers.uninstall(schema_editor.connection)
-    triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection, sqlite_v1=True)
 
 
 class Migration(migrations.Migration):

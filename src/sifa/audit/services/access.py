@@ -13,8 +13,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connections, transaction
 from django.utils import timezone
 
+from sifa.audit.hashing import GENESIS_HASH, access_hash
 from sifa.audit.models import AccessKind, PersonalDataAccess, Visibility
 from sifa.audit.services.events import fit
 from sifa.audit.subjects import check_type
@@ -127,3 +129,44 @@ def record_disclosure(
         visibility=visibility,
         visible_from=visible_from,
     )
+
+
+_PG_ACCESS_LOCK_KEY = 0x5F1FC  # pg_advisory_xact_lock key reserved for access-log chaining
+
+
+def chain_pending(
+    limit: int | None = None, *, model: Any = PersonalDataAccess, using: str = "default"
+) -> int:
+    """Chain every committed access-log row still waiting (at most ``limit``), in one transaction.
+
+    Rows are written unchained (one insert per read of personal data, no chain lock in the
+    request); this gives them ``seq``, ``prev_hash`` and ``hash`` in ``id`` order — the
+    scheduler every minute (``sifa chain-access-log``), and ``sifa audit verify-access`` /
+    ``anchor-access`` first. The triggers let the chain columns go from empty to set once only.
+    ``model``: a migration's historical ``PersonalDataAccess``.
+    """
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_ACCESS_LOCK_KEY])
+        # SQLite: every atomic block begins IMMEDIATE and holds the one write lock already.
+        manager = model.objects.using(using)
+        head = manager.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+        seq, prev = head if head else (0, GENESIS_HASH)
+        waiting = manager.filter(seq__isnull=True).order_by("id")
+        rows = list(waiting[:limit] if limit else waiting)
+        updates = []
+        for row in rows:
+            seq += 1
+            prev_hash, prev = prev, access_hash(prev, row, seq)
+            updates.append((seq, prev_hash, prev, row.pk))
+        if updates:
+            # One parameterised statement for the batch (executemany), as the exchange log does.
+            table = connection.ops.quote_name(model._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",  # noqa: S608
+                    updates,
+                )
+    return len(rows)
