@@ -339,6 +339,7 @@ def prepare(
         "port": port,
         "start_command": start,
         "stop_command": _as_user([program("pg_ctl", major), "-D", str(datadir), "stop"], run_as),
+        "controldata": program("pg_controldata", major),
     }
 
 
@@ -349,10 +350,22 @@ def _recovery_log(datadir: Path) -> str:
         return ""
 
 
-def start(record: dict[str, Any], db: dict[str, Any]) -> dict[str, Any]:
-    """Start the prepared copy and wait until recovery has reached the target and promoted."""
-    import psycopg
+def cluster_state(record: dict[str, Any]) -> str:
+    """The data directory's state from its control file (``in archive recovery``, ``in production``, …):
+    read from disk, so it needs no login to the restored server."""
+    result = subprocess.run(  # noqa: S603 — fixed argument list, no shell
+        [record["controldata"], "-D", record["datadir"]],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "LC_ALL": "C", "LANG": "C"},
+    )
+    match = re.search(r"^Database cluster state:\s*(.+)$", result.stdout, re.MULTILINE)
+    return match.group(1).strip() if match else ""
 
+
+def start(record: dict[str, Any]) -> dict[str, Any]:
+    """Start the prepared copy and wait until recovery has reached the target and promoted."""
     datadir = Path(record["datadir"])
     result = subprocess.run(record["start_command"], capture_output=True, text=True, check=False)  # noqa: S603 — built by prepare()
     if result.returncode != 0:
@@ -361,24 +374,11 @@ def start(record: dict[str, Any], db: dict[str, Any]) -> dict[str, Any]:
             f"恢复的服务器未能启动：{(result.stderr + _recovery_log(datadir))[-3000:]}",
         )
     deadline = time.monotonic() + RECOVERY_WAIT_SECONDS
-    params = {
-        "host": "127.0.0.1",
-        "port": record["port"],
-        "user": db["user"],
-        "dbname": db["name"] or "postgres",
-    }
-    if db["password"]:
-        params["password"] = db["password"]
-    while True:
-        try:
-            with psycopg.connect(**params, connect_timeout=5) as conn:
-                if not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
-                    break
-        except psycopg.OperationalError:
-            if not (datadir / "postmaster.pid").exists():
-                raise BackupError(
-                    "backup.recovery_failed", f"恢复失败，服务器已退出：{_recovery_log(datadir)[-3000:]}"
-                ) from None
+    while cluster_state(record) != "in production":
+        if not (datadir / "postmaster.pid").exists():
+            raise BackupError(
+                "backup.recovery_failed", f"恢复失败，服务器已退出：{_recovery_log(datadir)[-3000:]}"
+            )
         if time.monotonic() > deadline:
             raise BackupError(
                 "backup.recovery_failed",

@@ -115,7 +115,7 @@ class Command(BaseCommand):
         if not options["start"]:
             self.stderr.write("数据目录已准备好。启动并开始恢复：\n    " + " ".join(record["start_command"]))
             return record
-        record = postgres.start(record, postgres.database())
+        record = postgres.start(record)
         db = postgres.database()
         self.stderr.write(
             f"恢复完成（{record['recovery']}），服务器在 127.0.0.1:{record['port']}："
