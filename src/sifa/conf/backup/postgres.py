@@ -44,6 +44,7 @@ KIND = "postgresql"
 RECOVERY_WAIT_SECONDS = 300
 REQUIRED_WAL_LEVELS = {"replica", "logical"}
 REQUIRED_ARCHIVE_MODES = {"on", "always"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
 
 
 # --- where the PostgreSQL programs are ---------------------------------------------------------
@@ -276,7 +277,10 @@ def prepare(
     source.verify_files()
     if datadir.exists() and any(datadir.iterdir()):
         raise BackupError("backup.datadir_not_empty", f"数据目录 {datadir} 不是空的：恢复只写入新的数据目录")
-    if port == int(source.manifest["database"].get("port") or 0) or _port_taken(port):
+    original = source.manifest["database"]
+    local = original.get("host") in LOCAL_HOSTS or str(original.get("host", "")).startswith("/")
+    same_as_original = local and port == int(original.get("port") or 0)
+    if same_as_original or _port_taken(port):
         raise BackupError(
             "backup.port_in_use", f"端口 {port} 已被占用（或是被备份服务器的端口）：请换一个 --port"
         )

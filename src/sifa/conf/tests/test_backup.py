@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,14 @@ import pytest
 from django.test import override_settings
 
 from sifa.conf.backup import postgres, sqlite
-from sifa.conf.backup.common import BackupError, find_backup, latest_before, list_backups, parse_time
+from sifa.conf.backup.common import (
+    BackupError,
+    find_backup,
+    latest_before,
+    list_backups,
+    parse_time,
+    write_manifest,
+)
 
 
 def _database(path: Path, value: str) -> Path:
@@ -123,3 +131,38 @@ def test_the_wal_settings_point_at_the_archive_folder(tmp_path: Path) -> None:
     assert "wal_level = replica" in lines
     assert "archive_mode = on" in lines
     assert f"archive_command = 'test ! -f {tmp_path}/wal/%f && cp %p {tmp_path}/wal/%f'" in lines
+
+
+def test_a_postgresql_restore_goes_only_into_a_new_folder_on_a_free_port(tmp_path: Path) -> None:
+    folder = tmp_path / "backups" / "postgresql-20261205T060000000000Z"
+    folder.mkdir(parents=True)
+    moment = datetime(2026, 12, 5, 6, 0, tzinfo=UTC).isoformat()
+    backup = write_manifest(
+        folder,
+        {
+            "kind": "postgresql",
+            "started_at": moment,
+            "finished_at": moment,
+            "database": {"host": "127.0.0.1", "port": 5432, "server_version_num": 150000},
+            "files": [],
+        },
+    )
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "PG_VERSION").write_text("15\n")
+    with pytest.raises(BackupError) as not_empty:
+        postgres.prepare(backup, used, 5439, tmp_path / "wal", None, None)
+    assert not_empty.value.code == "backup.datadir_not_empty"
+
+    with pytest.raises(BackupError) as original:
+        postgres.prepare(backup, tmp_path / "new", 5432, tmp_path / "wal", None, None)
+    assert original.value.code == "backup.port_in_use"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with pytest.raises(BackupError) as taken:
+            postgres.prepare(
+                backup, tmp_path / "new", listener.getsockname()[1], tmp_path / "wal", None, None
+            )
+    assert taken.value.code == "backup.port_in_use"
+    assert not (tmp_path / "new").exists()
