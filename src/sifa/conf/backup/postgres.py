@@ -390,4 +390,10 @@ def start(record: dict[str, Any]) -> dict[str, Any]:
             )
         time.sleep(0.3)
     stopped = re.findall(r"recovery stopping (?:before|after) .*", _recovery_log(datadir))
-    return {**record, "started": True, "recovery": stopped[-1] if stopped else "已重放全部归档的 WAL"}
+    if stopped:
+        reached = stopped[-1]
+    elif record["to"]:
+        reached = f"已恢复；停止点见 {datadir}/restore.log"
+    else:
+        reached = "已重放全部归档的 WAL"
+    return {**record, "started": True, "recovery": reached}
