@@ -15,8 +15,8 @@ database and a look at which accounts it holds.
   directory on another port: writes 1 and 1b are there, 2 is not. Both clusters are stopped at the
   end whatever happens. Skipped only when the PostgreSQL server programs are missing.
 
-docs/operations.md describes the drill; each takes well under a minute on an idle machine (most of
-it is ``sifa migrate``).
+docs/operations.md describes the drill; each uses about 45–60 s of CPU, most of it ``sifa migrate``
+and the start-up of the ``sifa`` processes.
 """
 
 from __future__ import annotations
