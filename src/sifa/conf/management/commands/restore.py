@@ -102,6 +102,7 @@ class Command(BaseCommand):
             f"已恢复备份 {backup.name}（完成于 {backup.manifest['finished_at']}）到 {target}。"
             "SQLite 没有 WAL 归档：数据回到该备份的时刻，之后提交的事务不在其中。"
             + (f"原数据库已另存为 {record['kept_aside']}。" if record["kept_aside"] else "")
+            + f"核验审计链：sifa audit verify --until {backup.manifest['started_at']}"
         )
         return record
 
@@ -120,6 +121,8 @@ class Command(BaseCommand):
         self.stderr.write(
             f"恢复完成（{record['recovery']}），服务器在 127.0.0.1:{record['port']}："
             f"DATABASE_URL=postgres://{db['user']}@127.0.0.1:{record['port']}/{db['name']}；"
-            "核验后停止：" + " ".join(record["stop_command"])
+            + (f"用它核验审计链：sifa audit verify --until {record['to']}；" if record["to"] else "")
+            + "核验后停止："
+            + " ".join(record["stop_command"])
         )
         return record
