@@ -102,6 +102,7 @@ _TYPES = [
     # Pseudo-types: objects that are not rows of a model.
     ObjectType("documents.SealCertificate", "证书序列号（十六进制）", name="电子印章证书"),
     ObjectType("catalogue.Catalogue", "导出文件的 exported_at", name="事项目录导入文件"),
+    ObjectType("conf.Backup", "备份目录名（如 postgresql-20261205T060000000000Z）", name="数据库备份"),
 ]
 
 OBJECT_TYPES: dict[str, ObjectType] = {entry.label: entry for entry in _TYPES}

@@ -13,3 +13,8 @@ class ConfConfig(AppConfig):
     name = "sifa.conf"
     label = "conf"
     verbose_name = "配置与运行"
+
+    def ready(self) -> None:
+        from sifa.audit.labels import register_labels
+
+        register_labels({"backup.create": "数据库备份"})

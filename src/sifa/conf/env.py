@@ -124,6 +124,32 @@ declare(
     "Seconds a database connection is kept open between requests (0 closes after each).",
     group="数据库 Database",
 )
+declare(
+    "SIFA_BACKUP_DIR",
+    "str",
+    "",
+    "Folder of the backups `sifa backup` writes and `sifa restore` reads (one folder per backup with "
+    "its manifest; the restore record `restores.jsonl`). Empty: SIFA_VAR_DIR/backups. Keep it on "
+    "another disk, and copy it off the machine (docs/operations.md).",
+    group="数据库 Database",
+)
+declare(
+    "SIFA_WAL_ARCHIVE_DIR",
+    "str",
+    "",
+    "PostgreSQL only: the folder the server's `archive_command` copies each completed WAL segment "
+    "to, and `sifa restore` replays from (`restore_command`). `sifa backup --check` prints the "
+    "server settings it needs. Empty: SIFA_BACKUP_DIR/wal.",
+    group="数据库 Database",
+)
+declare(
+    "SIFA_PG_BIN_DIR",
+    "str",
+    "",
+    "PostgreSQL only: folder of `pg_basebackup` and `pg_ctl` for `sifa backup` and `sifa restore`. "
+    "Empty: Debian's /usr/lib/postgresql/<server version>/bin, else the programs on PATH.",
+    group="数据库 Database",
+)
 
 # --- security ------------------------------------------------------------------------------
 declare(

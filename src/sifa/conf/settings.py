@@ -155,6 +155,13 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- backups (sifa backup / sifa restore, docs/operations.md) -------------------------------
+BACKUP_DIR: Path = Path(env("SIFA_BACKUP_DIR")) if env("SIFA_BACKUP_DIR") else VAR_DIR / "backups"
+WAL_ARCHIVE_DIR: Path = (
+    Path(env("SIFA_WAL_ARCHIVE_DIR")) if env("SIFA_WAL_ARCHIVE_DIR") else BACKUP_DIR / "wal"
+)
+PG_BIN_DIR: str = env("SIFA_PG_BIN_DIR")
+
 # --- auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

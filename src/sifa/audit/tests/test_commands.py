@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sifa.audit.chain import default_anchor_path
+from sifa.audit.models import AuditEvent
 from sifa.audit.tests.conftest import make_chain, raw, triggers_dropped
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
@@ -49,6 +50,26 @@ def test_anchor_appends_json_lines_that_verify_checks(settings):
         raw("DELETE FROM audit_auditevent WHERE seq = 3")
     code, _, err = run("verify")
     assert code == 1 and "链尾被截断" in err
+
+
+def test_verify_until_checks_only_the_anchors_written_by_then():
+    """After a restore to a time, later anchors name the events the restore dropped (docs/operations.md)."""
+    make_chain(2)
+    head = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first()
+    default_anchor_path().parent.mkdir(parents=True, exist_ok=True)
+    default_anchor_path().write_text(
+        json.dumps({"seq": 2, "hash": head, "anchored_at": "2026-12-05T10:00:00+08:00"})
+        + "\n"
+        + json.dumps({"seq": 5, "hash": "f" * 64, "anchored_at": "2026-12-05T12:00:00+08:00"})
+        + "\n"
+    )
+    code, _, err = run("verify")
+    assert code == 1 and "链尾被截断" in err
+    assert run("verify", "--until", "2026-12-05T11:00:00") == (0, "审计链完整：共 2 条\n", "")
+    assert run("verify", "--until", "2026-12-05T03:00:00+00:00")[0] == 0
+    assert run("verify", "--until", "2026-12-05T12:00:00+08:00")[0] == 1
+    with pytest.raises(CommandError, match="无法识别的时间"):
+        run("verify", "--until", "yesterday")
 
 
 def test_verify_refuses_an_unreadable_anchor_file():

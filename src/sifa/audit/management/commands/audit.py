@@ -5,6 +5,7 @@ personal-data access log's chain."""
 from __future__ import annotations
 
 import datetime as dt
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,16 @@ from sifa.audit.services.retention import purge_before
 from sifa.core.errors import ServiceError
 
 
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(
+            f"无法识别的时间：{text!r}（请用 ISO 8601，如 2026-12-05T14:30:00+08:00）"
+        ) from None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
 class Command(BaseCommand):
     help = "审计链：verify 核验完整性，tail 查看最近的事件，anchor 把链头写入锚点文件。"
 
@@ -48,6 +59,12 @@ class Command(BaseCommand):
             help="锚点文件（默认 SIFA_VAR_DIR/audit-anchors/anchors.jsonl）",
         )
         verify.add_argument("--batch-size", type=int, default=2000, help="每批读取的条数")
+        verify.add_argument(
+            "--until",
+            default=None,
+            help="只核对该时刻或之前写下的锚点（ISO 8601，不带时区时为北京时间）：恢复到某一时刻后核验时用，"
+            "之后的锚点记录的是恢复有意丢弃的事件",
+        )
         tail = sub.add_parser("tail", help="显示最近的审计事件。")
         tail.add_argument("-n", type=int, default=20, dest="count", help="条数（默认 20）")
         anchor = sub.add_parser("anchor", help="把当前链头（序号、哈希、时间）追加到锚点文件。")
@@ -96,6 +113,9 @@ class Command(BaseCommand):
             anchors = read_anchors(options["anchors"] or default_anchor_path())
         except AnchorFileError as exc:
             raise CommandError(str(exc)) from exc
+        if options["until"]:
+            until = _moment(options["until"])
+            anchors = [anchor for anchor in anchors if datetime.fromisoformat(anchor.anchored_at) <= until]
         result = verify_chain(batch_size=options["batch_size"], anchors=anchors)
         if result.ok:
             self.stdout.write(result.message)
