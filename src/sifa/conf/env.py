@@ -176,6 +176,14 @@ declare(
     group="安全 Security",
 )
 declare(
+    "SIFA_JSON_MAX_DEPTH",
+    "int",
+    32,
+    "Deepest nesting of arrays and objects a JSON request body may have; deeper bodies are refused "
+    "with `400 request.too_deep` before they are parsed (no Sifa body needs more than a few levels).",
+    group="安全 Security",
+)
+declare(
     "SIFA_TRUSTED_PROXIES",
     "int",
     0,

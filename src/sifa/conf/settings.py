@@ -93,9 +93,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sifa.core.middleware.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "sifa.core.middleware.RejectNulMiddleware",
+    "sifa.core.middleware.RequestTextMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -234,6 +235,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # stream anything larger to a temporary file
+JSON_MAX_DEPTH: int = env("SIFA_JSON_MAX_DEPTH")
+CSRF_FAILURE_VIEW = "sifa.portal.views.csrf_failure"
 
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
