@@ -169,10 +169,20 @@ declare(
     group="安全 Security",
 )
 declare(
+    "SIFA_HTTPS",
+    "bool",
+    False,
+    "Sifa is reached over HTTPS (behind TLS): redirect plain HTTP to HTTPS (except `/healthz`, for "
+    "load-balancer probes), send HSTS for a year and trust `X-Forwarded-Proto: https` from the proxy. "
+    "Session and CSRF cookies carry the `Secure` flag whenever SIFA_DEBUG is off, with or without it.",
+    group="安全 Security",
+)
+declare(
     "SIFA_SECURE_COOKIES",
     "bool",
     False,
-    "Send session and CSRF cookies only over HTTPS and set HSTS. Turn on behind TLS.",
+    "Former name of SIFA_HTTPS, still honoured. (It used to be needed for `Secure` cookies too; they "
+    "are now always `Secure` when SIFA_DEBUG is off.)",
     group="安全 Security",
 )
 declare(

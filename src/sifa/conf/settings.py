@@ -195,8 +195,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # signed cookie is readable by anyone with the browser.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env("SIFA_SECURE_COOKIES")
-if env("SIFA_SECURE_COOKIES"):
+# Secure whenever this is not a development server: a session cookie sent over plain HTTP is a
+# session anyone on the path can take. Tests (DEBUG off) get them too; the Django test client and
+# Chromium on http://localhost still send them (localhost counts as a secure origin).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+HTTPS: bool = env("SIFA_HTTPS") or env("SIFA_SECURE_COOKIES")
+if HTTPS:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = True
