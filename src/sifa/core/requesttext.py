@@ -12,12 +12,16 @@ None of them is ever legitimate input. :func:`json_problem` finds them in raw JS
 non-recursive pass (a regular expression over strings and brackets: depth is counted outside
 strings, escapes are decoded only in strings that hold ``\\u``), so a body is refused before any
 recursive parser sees it. :func:`text_problem` checks one decoded string.
+
+:func:`invisible_character` is the stricter rule for names (people, organisations, representatives):
+no bidi or other invisible format characters (issue 14: a name with U+202E was accepted).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 NUL_CODE = "request.nul_character"
@@ -83,3 +87,28 @@ def json_problem(body: bytes, *, max_depth: int, text: bool = True) -> TextProbl
             if problem:
                 return problem
     return None
+
+
+# --- names --------------------------------------------------------------------------------------
+
+NAME_CONTROL_CODE = "name.invisible_character"
+
+
+def invisible_character(text: str) -> str | None:
+    """The first character of ``text`` that a name may not hold, as ``U+XXXX``, or None.
+
+    Refused: every format character (Unicode category Cf — the bidi overrides U+202A–202E and
+    isolates U+2066–2069, the marks U+200E/U+200F/U+061C, zero-width U+200B–200D, U+2060, the BOM
+    U+FEFF, the soft hyphen …), control characters (Cc) and line or paragraph separators. A name
+    with U+202E shows the rest of it reversed on a staff screen, in a notice or on a licence, and one
+    with a zero-width space looks like another person's name while comparing unequal. Names are
+    typed, never pasted from formatted text, so nothing legitimate is lost.
+    """
+    for char in text:
+        if unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp"):
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def name_control_message(label: str, found: str) -> str:
+    return f"{label}含有不可见的控制字符（{found}，如从右向左改写符），请直接输入文字后重新提交"
