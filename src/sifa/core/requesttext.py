@@ -112,3 +112,11 @@ def invisible_character(text: str) -> str | None:
 
 def name_control_message(label: str, found: str) -> str:
     return f"{label}含有不可见的控制字符（{found}，如从右向左改写符），请直接输入文字后重新提交"
+
+
+def name_problem(field: str, label: str, value: str) -> dict[str, str] | None:
+    """``{field, code, message}`` when the name ``value`` holds an invisible character."""
+    found = invisible_character(value)
+    if found is None:
+        return None
+    return {"field": field, "code": NAME_CONTROL_CODE, "message": name_control_message(label, found)}
