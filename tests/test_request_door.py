@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from sifa.core.requesttext import text_problem
 from sifa.testing import CitizenFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +95,21 @@ def test_a_proper_surrogate_pair_and_escaped_backslashes_are_text():
     assert "\\ud83d\\ude00" in body
     response = _post_raw(APIClient(), "/api/v1/auth/token/", body)
     assert response.json()["code"] not in ("request.invalid_text", "request.nul_character")
+
+
+def test_surrogates_cannot_come_in_through_query_strings_or_forms():
+    """Encoded surrogates (``%ED%A0%80``) are not UTF-8: Django decodes them to U+FFFD, so only JSON
+    escapes can carry one, and those are refused above."""
+    response = APIClient().get("/api/v1/catalogue/items/?q=%ED%A0%80x")
+    query = response.wsgi_request.GET["q"]
+    assert response.status_code == 200 and query.startswith("\ufffd") and not text_problem(query)
+    response = _post_raw(
+        APIClient(),
+        "/api/v1/auth/token/",
+        b"username=%ED%A0%80&password=x",
+        "application/x-www-form-urlencoded",
+    )
+    assert response.status_code in (400, 401) and response.json()["code"].startswith("auth.")
 
 
 def test_nul_in_a_query_string_of_a_page_gets_the_chinese_400_page():
