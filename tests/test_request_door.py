@@ -192,9 +192,16 @@ def test_the_net_reshapes_any_non_json_error_under_the_api(rf):
 
     from sifa.core.middleware import ApiErrorShapeMiddleware
 
-    middleware = ApiErrorShapeMiddleware(lambda request: HttpResponseNotAllowed(["GET"]))
+    def inner(request):
+        answer = HttpResponseNotAllowed(["GET"])
+        answer["X-Content-Type-Options"] = "nosniff"
+        return answer
+
+    middleware = ApiErrorShapeMiddleware(inner)
     response = middleware(rf.post("/api/v1/anything/"))
     assert json.loads(response.content)["code"] == "method_not_allowed"
     assert response.status_code == 405 and response["Allow"] == "GET"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "application/json"
     page = middleware(rf.post("/complaints/new/"))
     assert page["Content-Type"].startswith("text/html")

@@ -119,10 +119,15 @@ class ApiErrorShapeMiddleware:
             return response  # the developer's traceback page
         code, message = api_error_for_status(response.status_code)
         shaped = JsonResponse({"code": code, "message": message}, status=response.status_code)
-        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-            if response.has_header(header):
-                shaped[header] = response[header]
+        # Keep what the inner layers said (Allow, Retry-After, the security headers, cookies).
+        for header, value in response.items():
+            if header.lower() not in _BODY_HEADERS:
+                shaped[header] = value
+        shaped.cookies = response.cookies
         return shaped
+
+
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "content-disposition"})
 
 
 def _is_shaped(response: HttpResponse) -> bool:
