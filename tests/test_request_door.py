@@ -4,6 +4,7 @@ under ``/api/`` in the API's JSON shape (never Django's HTML 400/403 page)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -110,6 +111,24 @@ def test_surrogates_cannot_come_in_through_query_strings_or_forms():
         "application/x-www-form-urlencoded",
     )
     assert response.status_code in (400, 401) and response.json()["code"].startswith("auth.")
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data"])
+@pytest.mark.parametrize(
+    ("form_data", "code"),
+    [(deep(1000), "request.too_deep"), ('{"applicant_name": "\\ud800x"}', "request.invalid_text")],
+)
+def test_json_sent_in_a_form_field_is_held_to_the_same_rules(content_type, form_data, code):
+    """An API's JSON field (a draft's ``form_data``) may come as a form field; DRF then parses it
+    with ``json.loads`` — a RecursionError or a lone surrogate, as in a JSON body."""
+    client = APIClient()
+    client.force_authenticate(CitizenFactory())
+    fields = {"entry": "x", "form_data": form_data}
+    if content_type == "multipart/form-data":
+        response = client.post("/api/v1/applications/drafts/", fields, format="multipart")
+    else:
+        response = _post_raw(client, "/api/v1/applications/drafts/", urlencode(fields), content_type)
+    _assert_api_error(response, 400, code)
 
 
 def test_nul_in_a_query_string_of_a_page_gets_the_chinese_400_page():

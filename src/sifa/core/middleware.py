@@ -6,7 +6,9 @@
 * NUL characters in the path, the query string, a form field or a JSON body (``request.nul_character``);
 * lone Unicode surrogates in a JSON body (``request.invalid_text``) — the only place they can come
   from: Django decodes paths, query strings and form fields with replacement characters;
-* JSON nested deeper than ``SIFA_JSON_MAX_DEPTH`` (``request.too_deep``).
+* JSON nested deeper than ``SIFA_JSON_MAX_DEPTH`` (``request.too_deep``);
+* the same in a form field that holds JSON (``[…]``/``{…}``): DRF's ``JSONField`` parses one with
+  ``json.loads`` when an API body is sent as a form.
 
 Uploaded files are binary and are not inspected here. An API path gets the API's JSON error shape;
 a page gets the site's Chinese 400 page (the URLconf's ``handler400``).
@@ -24,7 +26,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import get_resolver
 
 from sifa.core.requesttext import NUL, TextProblem, json_problem, text_problem
@@ -54,13 +56,27 @@ def request_problem(request: HttpRequest) -> TextProblem | None:
     if _is_json(content_type):
         return json_problem(request.body, max_depth=settings.JSON_MAX_DEPTH)
     if content_type == "application/x-www-form-urlencoded":
-        return NUL if b"\x00" in unquote_to_bytes(request.body) else None
+        if b"\x00" in unquote_to_bytes(request.body):
+            return NUL
+        # Parsed here for every method (Django fills request.POST for POST only; DRF parses PATCH).
+        return _fields_problem(QueryDict(request.body, encoding=request.encoding))
     if content_type == "multipart/form-data":
-        for key, values in request.POST.lists():
-            for text in (key, *values):
-                problem = text_problem(text)
-                if problem:
-                    return problem
+        return _fields_problem(request.POST)
+    return None
+
+
+def _fields_problem(fields: QueryDict) -> TextProblem | None:
+    """NUL in any field; and a field that holds JSON (an API's JSON field sent as a form, which
+    DRF parses with ``json.loads``) is held to the JSON rules: depth and lone surrogates."""
+    for key, values in fields.lists():
+        for text in (key, *values):
+            problem = text_problem(text)
+            if problem is None and text.lstrip()[:1] in ("[", "{"):
+                problem = json_problem(
+                    text.encode("utf-8", "surrogatepass"), max_depth=settings.JSON_MAX_DEPTH
+                )
+            if problem:
+                return problem
     return None
 
 
