@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from sifa.catalogue.models import ItemVersion
+from sifa.core.requesttext import NAME_CONTROL_CODE, invisible_character, name_control_message
 
 _MESSAGES = {
     "required": "请填写{title}",
@@ -84,7 +85,28 @@ def validate_data(schema: dict[str, Any], data: Any) -> list[dict[str, str]]:
         errors.append(
             {"field": ".".join(path), "code": code, "message": template.format(title=_title(schema, path))}
         )
-    return errors
+    return errors + _name_findings(schema, data, [])
+
+
+def is_name_field(key: str) -> bool:
+    """Fields that name a person or an organisation (``applicant_name``, ``law_firm_name``,
+    ``legal_representative`` …): free of bidi and other invisible control characters."""
+    return key == "name" or key.endswith("_name") or key.endswith("representative")
+
+
+def _name_findings(schema: dict[str, Any], data: Any, path: list[str]) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        here = [*path, str(key)]
+        if isinstance(value, dict | list):
+            found += _name_findings(schema, value, here)
+        elif isinstance(value, str) and isinstance(key, str) and is_name_field(key):
+            character = invisible_character(value)
+            if character:
+                message = name_control_message(_title(schema, here), character)
+                found.append({"field": ".".join(here), "code": NAME_CONTROL_CODE, "message": message})
+    return found
 
 
 def validate_form(version: ItemVersion, data: Any) -> list[dict[str, str]]:

@@ -195,10 +195,28 @@ declare(
     group="安全 Security",
 )
 declare(
+    "SIFA_HTTPS",
+    "bool",
+    False,
+    "Sifa is reached over HTTPS (behind TLS): redirect plain HTTP to HTTPS (except `/healthz`, for "
+    "load-balancer probes), send HSTS for a year and trust `X-Forwarded-Proto: https` from the proxy. "
+    "Session and CSRF cookies carry the `Secure` flag whenever SIFA_DEBUG is off, with or without it.",
+    group="安全 Security",
+)
+declare(
     "SIFA_SECURE_COOKIES",
     "bool",
     False,
-    "Send session and CSRF cookies only over HTTPS and set HSTS. Turn on behind TLS.",
+    "Former name of SIFA_HTTPS, still honoured. (It used to be needed for `Secure` cookies too; they "
+    "are now always `Secure` when SIFA_DEBUG is off.)",
+    group="安全 Security",
+)
+declare(
+    "SIFA_JSON_MAX_DEPTH",
+    "int",
+    32,
+    "Deepest nesting of arrays and objects a JSON request body may have; deeper bodies are refused "
+    "with `400 request.too_deep` before they are parsed (no Sifa body needs more than a few levels).",
     group="安全 Security",
 )
 declare(

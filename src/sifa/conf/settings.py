@@ -93,9 +93,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sifa.core.middleware.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "sifa.core.middleware.RejectNulMiddleware",
+    "sifa.core.middleware.RequestTextMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -201,8 +202,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # signed cookie is readable by anyone with the browser.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env("SIFA_SECURE_COOKIES")
-if env("SIFA_SECURE_COOKIES"):
+# Secure whenever this is not a development server: a session cookie sent over plain HTTP is a
+# session anyone on the path can take. Tests (DEBUG off) get them too; the Django test client and
+# Chromium on http://localhost still send them (localhost counts as a secure origin).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+HTTPS: bool = env("SIFA_HTTPS") or env("SIFA_SECURE_COOKIES")
+if HTTPS:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = True
@@ -241,6 +246,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # stream anything larger to a temporary file
+JSON_MAX_DEPTH: int = env("SIFA_JSON_MAX_DEPTH")
+CSRF_FAILURE_VIEW = "sifa.portal.views.csrf_failure"
 
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

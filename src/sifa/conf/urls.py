@@ -26,5 +26,7 @@ urlpatterns = [
     path("", include("sifa.portal.urls_citizen")),  # /apply/…, /track/, /me/…
 ]
 
+handler400 = "sifa.portal.views.bad_request"
+handler403 = "sifa.portal.views.forbidden"
 handler404 = "sifa.portal.views.not_found"
 handler500 = "sifa.portal.views.server_error"

@@ -1,8 +1,18 @@
 """Portal pages. The home page is a search box and the ways into the catalogue."""
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    SuspiciousMultipartForm,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+
+from sifa.core.middleware import RefusedInput, is_api
 
 
 @require_safe
@@ -32,3 +42,49 @@ def server_error(request: HttpRequest) -> HttpResponse:
         "code": "server_error",
     }
     return render(request, "portal/error.html", context, status=500)
+
+
+BAD_REQUESTS: tuple[tuple[type[Exception], str, str, int], ...] = (
+    (RequestDataTooBig, "request.too_large", "提交的内容过大，请减少内容后重试", 413),
+    (TooManyFieldsSent, "request.too_many_fields", "提交的字段过多，请检查后重试", 400),
+    (TooManyFilesSent, "request.too_many_files", "一次上传的文件过多，请分批上传", 400),
+    (DisallowedHost, "request.bad_host", "请求的主机名不正确", 400),
+    (SuspiciousMultipartForm, "request.bad_multipart", "上传的表单内容格式有误，请重新提交", 400),
+    (MultiPartParserError, "request.bad_multipart", "上传的表单内容格式有误，请重新提交", 400),
+)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Every 400 Django raises itself (oversized body, broken multipart, bad host) and every request
+    refused at the door (``RefusedInput``): a stable code and a Chinese message, as JSON under
+    ``/api/`` and as a page elsewhere."""
+    code, message, status = "request.bad", "请求有误，请检查后重新提交", 400
+    if isinstance(exception, RefusedInput):
+        code, message = exception.code, exception.message
+    for exc_type, exc_code, exc_message, exc_status in BAD_REQUESTS:
+        if isinstance(exception, exc_type):
+            code, message, status = exc_code, exc_message, exc_status
+            break
+    return _error(request, status, code, message, title="请求有误")
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "permission.denied", "您没有执行该操作的权限", title="无权访问")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal (CSRF_FAILURE_VIEW): the form is stale or was sent from elsewhere."""
+    return _error(
+        request,
+        403,
+        "csrf.failed",
+        "页面已过期或请求来源无法验证，请刷新页面后重新提交",
+        title="请刷新页面后重试",
+    )
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, *, title: str) -> HttpResponse:
+    if is_api(request):
+        return JsonResponse({"code": code, "message": message}, status=status)
+    context = {"title": title, "message": message, "code": code}
+    return render(request, "portal/error.html", context, status=status)

@@ -12,6 +12,7 @@ from sifa.accounts.models import PHONE_INDEX, User
 from sifa.core.crypto import field_cipher
 from sifa.core.errors import ServiceError
 from sifa.core.masking import mask_phone
+from sifa.core.requesttext import NAME_CONTROL_CODE, invisible_character, name_control_message
 from sifa.organisations.models import Organisation, OrganisationKind, Region, RegionLevel
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -85,6 +86,16 @@ def check_required(value: str, field: str, label: str, errors: FieldErrors, max_
         errors.add(field, "field.required", f"请填写{label}")
     elif len(value) > max_length:
         errors.add(field, "field.too_long", f"{label}不能超过{max_length}个字符")
+    return value
+
+
+def check_name(value: str, field: str, label: str, errors: FieldErrors, max_length: int) -> str:
+    """A required name (person, organisation, representative): also free of bidi and other
+    invisible control characters (``name.invisible_character``)."""
+    value = check_required(value, field, label, errors, max_length)
+    found = invisible_character(value)
+    if found:
+        errors.add(field, NAME_CONTROL_CODE, name_control_message(label, found))
     return value
 
 

@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from sifa.accounts.models import ID_NUMBER_INDEX, AccountKind, LegalPerson, NaturalPerson, User
 from sifa.accounts.services.common import (
     FieldErrors,
+    check_name,
     check_password,
     check_phone,
     check_region,
-    check_required,
     phone_index,
     scope_path_for,
     set_phone,
@@ -65,7 +65,7 @@ def register_person(
 ) -> NaturalPerson:
     """Create a 自然人 and their account. Every field problem is reported at once."""
     errors = FieldErrors()
-    name = check_required(name, "name", "姓名", errors, 100)
+    name = check_name(name, "name", "姓名", errors, 100)
     parsed = None
     try:
         parsed = parse_id_number(id_number)
@@ -110,13 +110,13 @@ def register_company(
 ) -> LegalPerson:
     """Create a 法人 (identified by its 统一社会信用代码) and its account."""
     errors = FieldErrors()
-    name = check_required(name, "name", "单位名称", errors, 200)
+    name = check_name(name, "name", "单位名称", errors, 200)
     code = ""
     try:
         code = validate_uscc(uscc)
     except IdentifierError as exc:
         errors.add("uscc", exc.code, exc.message)
-    representative = check_required(legal_representative, "legal_representative", "法定代表人", errors, 100)
+    representative = check_name(legal_representative, "legal_representative", "法定代表人", errors, 100)
     phone = check_phone(phone, errors)
     region = check_region(region_code, errors)
     scope_path = scope_path_for(region, errors) if region else ""

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sifa.accounts.models import AccountKind, User
-from sifa.accounts.services.common import FieldErrors, check_password, check_required
+from sifa.accounts.services.common import FieldErrors, check_name, check_password
 from sifa.audit import services as audit
 from sifa.core.errors import Conflict, Forbidden, NotFound
 from sifa.organisations.models import SEPARATED_ADMIN_ROLES, Membership, Organisation, Role
@@ -78,7 +78,7 @@ def create_staff(
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
         errors.add("username", "username.invalid", "用户名须以字母开头，3至64位字母、数字或 _ . -")
-    display_name = check_required(display_name, "display_name", "姓名", errors, 200)
+    display_name = check_name(display_name, "display_name", "姓名", errors, 200)
     user = User(username=username, kind=AccountKind.STAFF, display_name=display_name)
     check_password(password, user, errors)
     roles = [str(role) for _org, role in memberships]

@@ -19,6 +19,7 @@ from sifa.accounts.services.registration import id_number_index
 from sifa.core.crypto import field_cipher
 from sifa.core.identifiers import IdentifierError, parse_id_number, validate_uscc
 from sifa.core.masking import mask_id_number
+from sifa.core.requesttext import NAME_CONTROL_CODE, invisible_character, name_control_message
 from sifa.organisations.models import Organisation, Region
 
 NAME_MISMATCH = "姓名（名称）与平台已登记的信息不一致，请核对证件后重新填写"
@@ -30,6 +31,8 @@ def _name(value: object, field: str, label: str, errors: FieldErrors, max_length
         errors.add(field, "field.required", f"请填写{label}")
     elif not 2 <= len(name) <= max_length:
         errors.add(field, "field.length", f"{label}应为2至{max_length}个字")
+    elif found := invisible_character(name):
+        errors.add(field, NAME_CONTROL_CODE, name_control_message(label, found))
     return name
 
 

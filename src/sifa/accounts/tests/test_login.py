@@ -292,3 +292,13 @@ def test_a_login_whose_audit_event_fails_records_no_login_time(api, citizen, mon
         )
     citizen.user.refresh_from_db()
     assert citizen.user.last_login is None
+
+
+def test_the_cookies_a_login_sets_carry_the_secure_flag(client, citizen):
+    """SIFA_DEBUG is off in the tests: session and CSRF cookies are Secure with no other setting."""
+    assert client.get("/accounts/login/").cookies["csrftoken"]["secure"] is True
+    phone = citizen.user.reveal_phone()
+    response = client.post("/accounts/login/", {"username": phone, "password": factories.PASSWORD})
+    assert response.status_code == 302
+    session = response.cookies["sessionid"]
+    assert session["secure"] is True and session["httponly"] is True and session["samesite"] == "Lax"

@@ -355,3 +355,14 @@ def test_tracking_is_rate_limited(world):
     assert codes[:30] == [404] * 30
     assert codes[30] == 429
     cache.clear()
+
+
+def test_a_lone_surrogate_in_a_drafts_form_data_is_refused_not_a_500(world):
+    """Issue 14: ``{"applicant_name": "\\ud800x"}`` answered 500 on PostgreSQL."""
+    draft = _draft(world)
+    raw = '{"form_data": {"applicant_name": "\\ud800x"}}'
+    response = world["api"].generic(
+        "PATCH", f"{API}/drafts/{draft['id']}/", raw, content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "request.invalid_text"
+    assert Application.objects.get(pk=draft["id"]).form_data["applicant_name"] == "张三"

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sifa.applications.uploads import inspect_upload
-from sifa.applications.uploads.errors import PDF_ACTIVE_CONTENT
-from sifa.applications.uploads.pdf import ACTIVE_LONG, ACTIVE_SHORT, CHUNK, decode_name
+from sifa.applications.uploads.errors import PDF_ACTIVE_CONTENT, UploadRejected
+from sifa.applications.uploads.pdf import ACTIVE_LONG, ACTIVE_SHORT, CHUNK, _DataScan, decode_name
 
 from .upload_corpus import make_pdf, pdf_stream
 from .upload_corpus.samples import catalog_with, noise, object_stream
@@ -58,3 +58,23 @@ def test_short_names_in_binary_image_data_are_not_false_alarms():
 def test_long_names_in_any_stream_are_caught():
     data = make_pdf([pdf_stream(noise(1000) + b"/S /Launch " + noise(1000))])
     assert verdict(data).code == PDF_ACTIVE_CONTENT
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [(b"<< /S /URI /URI (https://evil.example/) >>", True), (b"12 0 R", True), (b"[3 0 R /Fit]", False)],
+)
+def test_open_action_in_an_object_stream_is_judged_by_its_value_at_every_piece_boundary(value, refused):
+    """Issue 14: inflated object streams arrive in pieces; the value after ``/OpenAction`` (past
+    white space and a comment) may start in the next piece, and must still be read."""
+    data = b"1 0 << /Type /Catalog /Open#41ction   %note\n  " + value + b" >>"
+    for size in range(1, len(data) + 1):
+        scan = _DataScan(lambda name: None, objects=True)
+        try:
+            for start in range(0, len(data), size):
+                scan.feed(data[start : start + size])
+            scan.close()
+        except UploadRejected as rejected:
+            assert refused and rejected.code == PDF_ACTIVE_CONTENT, size
+        else:
+            assert not refused, size

@@ -55,6 +55,10 @@ ACTIVE_LONG = frozenset(
     b"XFA SubmitForm ImportData GoToR GoToE Rendition".split()
 )
 ACTIVE_SHORT = frozenset(b"JS AA EF 3D".split())
+OPEN_ACTION = b"OpenAction"
+"""Allowed only with a destination array as its value (``[3 0 R /Fit]``: which page, which view);
+a dictionary is an action — of any kind, ``/URI`` and ``/Named`` included — and an indirect
+reference could be one, so both are refused (ISO 32000-1 §7.7.2 table 28, §12.6)."""
 UNINSPECTABLE_FILTERS = frozenset(
     b"ASCIIHexDecode AHx ASCII85Decode A85 LZWDecode LZW RunLengthDecode RL Crypt".split()
 )
@@ -80,6 +84,8 @@ _INT = re.compile(rb"[+-]?\d+")
 _ENDSTREAM = re.compile(rb"[\x00\t\n\f\r ]*endstream")
 _MARKUP = re.compile(rb"(?i:<\?php|<script|<html|<!doctype html|<iframe)")
 _WHITESPACE = b"\x00\t\n\f\r "
+_VALUE_START = re.compile(rb"(?:[\x00\t\n\f\r ]+|%[^\r\n]*[\r\n])*([^\x00\t\n\f\r %])")
+"""The first byte of the value after a name, skipping white space and comments."""
 
 
 def decode_name(raw: bytes) -> bytes:
@@ -113,11 +119,21 @@ def _parse_stream_dict(tokens: list[tuple[str, object]]) -> _StreamDict:
     return _StreamDict(names, length, predictor)
 
 
-class _DataScan:
-    """Forbidden names in stream bytes fed piece by piece (names may straddle two pieces)."""
+def refuse_open_action() -> UploadRejected:
+    return UploadRejected(
+        PDF_ACTIVE_CONTENT, "/OpenAction with an action (only a destination [...] is allowed)"
+    )
 
-    def __init__(self, check: Callable[[bytes], None]) -> None:
+
+class _DataScan:
+    """Forbidden names in stream bytes fed piece by piece (names may straddle two pieces).
+
+    ``objects``: the bytes are object syntax (an inflated object stream), so an ``/OpenAction``
+    must be followed by a destination array, as at top level."""
+
+    def __init__(self, check: Callable[[bytes], None], *, objects: bool = False) -> None:
         self._check = check
+        self._objects = objects
         self._carry = b""
 
     def feed(self, data: bytes) -> None:
@@ -127,7 +143,15 @@ class _DataScan:
             if match.end() == len(data):
                 keep_from = match.start()  # maybe unterminated: look again with the next piece
                 break
-            self._check(decode_name(match.group(1)))
+            name = decode_name(match.group(1))
+            if self._objects and name == OPEN_ACTION:
+                value = _VALUE_START.match(data, match.end())
+                if value is None:
+                    keep_from = match.start()  # its value starts in the next piece
+                    break
+                if value.group(1) != b"[":
+                    raise refuse_open_action()
+            self._check(name)
         if data.endswith(b"/"):
             keep_from = min(keep_from, len(data) - 1)
         self._carry = data[keep_from:][-512:]
@@ -225,6 +249,7 @@ class PdfScanner:
         overflow = False
         dict_tokens: list[tuple[str, object]] = []
         stream_dict: list[tuple[str, object]] | None = None
+        open_action = False  # the next token is the value of /OpenAction
         while True:
             if self._pos >= len(self._buf) and not self._more():
                 break
@@ -245,11 +270,16 @@ class PdfScanner:
                 if kind == "comment" and raw.startswith(b"%%EOF"):
                     self.last_eof_end = self._base + match.start() + 5
                 continue
+            if open_action:
+                open_action = False
+                if kind != "aopen":
+                    raise refuse_open_action()
             closes_dict = False
             token: tuple[str, object] = ("other", b"")
             if kind == "name":
                 token = ("name", decode_name(raw[1:]))
                 self._check_object_name(token[1])  # type: ignore[arg-type]
+                open_action = token[1] == OPEN_ACTION
             elif kind == "word":
                 if b"PK\x03\x04" in raw:
                     raise UploadRejected(POLYGLOT, "ZIP local header in object syntax")
@@ -316,7 +346,7 @@ class PdfScanner:
             filters = info.names & (_FLATE | {b"DCTDecode", b"JPXDecode", b"JBIG2Decode"})
             if info.predictor > 1 or (filters and filters - _FLATE):
                 raise UploadRejected(PDF_UNINSPECTABLE, "object stream with a predictor or filter")
-            decoded_scan = _DataScan(self._check_object_name)
+            decoded_scan = _DataScan(self._check_object_name, objects=True)
             if filters:
                 inflater = _Inflater(decoded_scan, self._budget)
                 sinks.append(inflater.feed)

@@ -69,6 +69,18 @@ def test_form_errors_are_chinese_and_per_field():
     assert "law_firm" in fields and fields["extra"] == "表单包含未定义的字段"
 
 
+def test_names_in_form_data_refuse_bidi_controls():
+    """Issue 14: ``applicant_name`` with U+202E was accepted; now a per-field Chinese error."""
+    lawyer = next(spec for spec in ITEMS if spec["name"] == "律师执业许可")
+    errors = validate_data(lawyer["form"], {"applicant_name": "张\u202e三", "law_firm": "某\u202e所"})
+    [finding] = [e for e in errors if e["code"] == "name.invisible_character"]
+    assert finding["field"] == "applicant_name"
+    assert finding["message"].startswith("申请人姓名含有不可见的控制字符（U+202E")
+    nested = {"type": "object", "properties": {"agents": {"type": "array", "title": "代理人"}}}
+    errors = validate_data(nested, {"agents": [{"name": "李\u2066四"}], "note": "说明\u200b"})
+    assert [(e["field"], e["code"]) for e in errors] == [("agents.0.name", "name.invisible_character")]
+
+
 def test_every_shipped_item_has_a_source_and_statutory_basis():
     codes = [basic_code(*spec["code"]) for spec in ITEMS]
     assert len(codes) == len(set(codes)) >= 15

@@ -46,6 +46,7 @@ from sifa.complaints.models import (
 from sifa.core.crypto import field_cipher
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.core.masking import mask_name, mask_phone
+from sifa.core.requesttext import name_problem
 from sifa.deadlines.calendar import add_working_days, depends_on_provisional
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.notifications.models import Channel as NotifyChannel
@@ -403,6 +404,8 @@ def _submit(
     if len(name) > 30:
         errors.append(problem("name", "name_length", "姓名不能超过30个字"))
     _readable("name", "姓名", name, errors)
+    if not UNREADABLE.search(name) and (found := name_problem("name", "姓名", name)):
+        errors.append(found)  # zero-width and the other invisible characters a name may not hold
     if anonymous and name:
         errors.append(problem("name", "anonymous_named", "匿名投诉举报请不要填写姓名"))
     if phone and not PHONE_RE.match(phone):

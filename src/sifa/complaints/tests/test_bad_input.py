@@ -68,7 +68,16 @@ def test_a_named_complaint_without_an_account_needs_name_and_phone(cat, people):
 def test_a_lone_surrogate_is_refused_not_a_500(cat, people):
     raw = json.dumps(body(cat["orgs"], anonymous=True, text="窗口问题\ud800请尽快处理谢谢谢谢"))
     response = client().post(URL, raw, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "request.invalid_text"
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u200b", "\ufeff"])
+def test_a_name_with_an_invisible_character_is_refused(cat, people, control):
+    sent = body(cat["orgs"], name=f"张{control}三", phone="13900000009")
+    response = client().post(URL, sent, format="json")
     assert response.status_code == 400
+    assert codes(response) & {"complaints.unreadable", "name.invisible_character"}
+    assert not Complaint.objects.exists()
 
 
 def test_staff_accounts_complain_as_persons(cat, people):

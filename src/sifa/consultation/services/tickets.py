@@ -55,6 +55,7 @@ from sifa.consultation.signals import ticket_rated
 from sifa.core.crypto import field_cipher
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.core.masking import mask_name, mask_phone
+from sifa.core.requesttext import name_problem
 from sifa.deadlines.calendar import add_working_days, depends_on_provisional
 from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.notifications.models import Channel as NotifyChannel
@@ -358,6 +359,8 @@ def _create(
     if len(name) > 30:
         errors.append(problem("name", "name_length", "称呼不能超过30个字"))
     _readable("name", "称呼", name, errors)
+    if not UNREADABLE.search(name) and (found := name_problem("name", "称呼", name)):
+        errors.append(found)  # zero-width and the other invisible characters a name may not hold
     _check_phone(phone, errors, mobile=not staff_channel)
     if channel == Channel.HOTLINE and not phone:
         errors.append(problem("phone", "phone_required", "请填写来电号码"))

@@ -108,6 +108,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(error_body("not_found", "未找到您要访问的内容"), status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # SessionAuthentication's CSRF check: the same code as the pages' CSRF refusal.
+        body = error_body("csrf.failed", "页面已过期或请求来源无法验证，请刷新页面后重新提交")
+        return Response(body, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages

@@ -18,7 +18,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
+
 from sifa.core.errors import ServiceError
+from sifa.core.requesttext import json_problem
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -78,6 +81,10 @@ def parse_canonical_json(payload: bytes) -> Any:
     A verifier that re-encodes what it parsed must get the same bytes back; anything else means
     the copy was re-formatted or edited, and its signature cannot be trusted to mean the same.
     """
+    # Deep nesting would make the recursive parser raise RecursionError (a 500, not a 400).
+    problem = json_problem(payload, max_depth=settings.JSON_MAX_DEPTH, text=False)
+    if problem:
+        raise CanonicalJsonError("canonical_json.too_deep", problem.message)
     try:
         value = json.loads(
             payload.decode("utf-8"),

@@ -421,6 +421,7 @@ def test_canonical_json_refuses_what_cannot_be_signed_unambiguously(value, code)
         (b'{"a":1.0}', "canonical_json.float"),
         (b'{"a":\xff}', "canonical_json.syntax"),
         (b'{"a":"\\u5f20"}', "canonical_json.not_canonical"),
+        (b"[" * 2000 + b"]" * 2000, "canonical_json.too_deep"),  # not a RecursionError
     ],
 )
 def test_parse_canonical_json_rejects_reformatted_payloads(payload: bytes, code: str) -> None:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from sifa.audit.services import record
 from sifa.core.errors import Forbidden, ServiceError
+from sifa.core.requesttext import name_problem
 from sifa.mediation.models import CommitteeKind, MediationCommittee, Mediator, MediatorPosition
 from sifa.mediation.services.common import invalid, problem
 from sifa.organisations.models import Organisation, OrganisationKind, Role
@@ -61,6 +62,8 @@ def create_committee(user: Any, office: Organisation, *, name: str, kind: str) -
     errors = []
     if not 2 <= len(name) <= 100:
         errors.append(problem("name", "name_required", "请填写人民调解委员会名称（2至100字）"))
+    elif found := name_problem("name", "人民调解委员会名称", name):
+        errors.append(found)
     if kind not in CommitteeKind.values:
         errors.append(problem("kind", "bad_kind", "请选择人民调解委员会的类别"))
     if errors:
@@ -85,6 +88,8 @@ def add_mediator(
     errors = []
     if not 2 <= len(name) <= 50:
         errors.append(problem("name", "name_required", "请填写人民调解员姓名（2至50字）"))
+    elif found := name_problem("name", "人民调解员姓名", name):
+        errors.append(found)
     if position not in MediatorPosition.values:
         errors.append(problem("position", "bad_position", "请选择人民调解员的职务"))
     if len(specialties) > 200:

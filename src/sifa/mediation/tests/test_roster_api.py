@@ -73,6 +73,14 @@ def test_bad_requests_get_a_clear_4xx_and_nothing_is_written(cat, keeper, django
     )
     assert twice.status_code == 400 and twice.json()["errors"][0]["code"] == "mediation.duplicate"
     assert keeper.post("/api/v1/mediation/committees/999999/mediators/", {"name": "王某"}).status_code == 404
+    hidden = keeper.post(
+        f"/api/v1/mediation/committees/{committee.pk}/mediators/",
+        {"name": "王\u202e某", "position": "member"},
+    )  # issue 14: bidi controls in names
+    assert hidden.status_code == 400
+    assert [(e["field"], e["code"]) for e in hidden.json()["errors"]] == [
+        ("name", "name.invisible_character")
+    ]
     no_position = keeper.post(f"/api/v1/mediation/committees/{committee.pk}/mediators/", {"name": "王某"})
     assert no_position.status_code == 400 and no_position.json()["errors"][0]["field"] == "position"
     mediator = Mediator.objects.create(committee=committee, name="王秀英", position="member")

@@ -185,6 +185,13 @@ SAMPLES: list[Sample] = [
     # benign: stored
     Sample("pdf-minimal", "申请书.pdf", make_pdf, None),
     Sample("pdf-open-view", "view.pdf", active_pdf(b"/OpenAction [3 0 R /Fit]"), None),
+    Sample("pdf-open-view-comment", "view.pdf", active_pdf(b"/OpenAction %why\n [3 0 R /XYZ 0 842 0]"), None),
+    Sample(
+        "pdf-objstm-open-view",
+        "view.pdf",
+        lambda: make_pdf([object_stream([catalog_with(b"/OpenAction\n[3 0 R /Fit]")], flate=True)]),
+        None,
+    ),
     Sample("pdf-uri-link", "link.pdf", active_pdf(b"/X << /S /URI /URI (https://www.moj.gov.cn) >>"), None),
     Sample(
         "pdf-binary-image",
@@ -318,6 +325,14 @@ SAMPLES: list[Sample] = [
             "hex-embeddedfiles": b"/Names << /Embedded#46iles 5 0 R >>",
             "fileattachment": b"/X << /Subtype /FileAttachment >>",
             "js-in-string-trick": b"/X (obj) /OpenAction << /S /JavaScript >>",
+            # issue 14: an /OpenAction that is an action of any kind, not only the dangerous ones
+            "open-uri": b"/OpenAction << /S /URI /URI (https://evil.example/) >>",
+            "open-uri-hex-name": b"/Open#41ction<</S/URI/URI(https://evil.example/)>>",
+            "open-named-print": b"/OpenAction << /S /Named /N /Print >>",
+            "open-goto-action": b"/OpenAction << /S /GoTo /D [3 0 R /Fit] >>",
+            "open-indirect": b"/OpenAction 5 0 R",
+            "open-after-comment": b"/OpenAction % a destination? no\n<< /S /URI /URI (x) >>",
+            "aa-page-uri": b"/AA << /O << /S /URI /URI (https://evil.example/) >> >>",
         }.items()
     ),
     Sample(
@@ -325,6 +340,19 @@ SAMPLES: list[Sample] = [
         "x.pdf",
         lambda: make_pdf([object_stream([b"<< /S /JavaScript /JS (app.alert(1)) >>"], flate=True)]),
         PDF,
+    ),
+    *(
+        Sample(
+            f"pdf-objstm-{key}",
+            "x.pdf",
+            lambda entry=entry: make_pdf([object_stream([entry], flate=True)]),
+            PDF,
+        )
+        for key, entry in {
+            "open-uri": catalog_with(b"/OpenAction << /S /URI /URI (https://evil.example/) >>"),
+            "open-uri-tight": catalog_with(b"/OpenAction<</S/URI/URI(https://evil.example/)>>"),
+            "open-indirect": catalog_with(b"/Open#41ction 12 0 R"),
+        }.items()
     ),
     Sample(
         "pdf-objstm-hex-js",
