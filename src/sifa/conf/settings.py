@@ -183,6 +183,11 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = env("SIFA_TOTP_ISSUER")
 API_TOKEN_HOURS = env("SIFA_API_TOKEN_HOURS")
+ACCOUNT_BACKOFF_AFTER = env("SIFA_ACCOUNT_BACKOFF_AFTER")
+ACCOUNT_BACKOFF_HOURS = env("SIFA_ACCOUNT_BACKOFF_HOURS")
+ACCOUNT_BACKOFF_MAX_SECONDS = env("SIFA_ACCOUNT_BACKOFF_MAX_SECONDS")
+# Counters of rate limits, throttles and the back-off (sifa.core.limits): the database, or Redis.
+LIMITS_URL = env("SIFA_LIMITS_URL")
 
 # --- sessions and cookies --------------------------------------------------------------------
 SESSION_COOKIE_AGE = env("SIFA_SESSION_IDLE_SECONDS")
