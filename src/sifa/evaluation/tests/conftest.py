@@ -5,12 +5,12 @@ delivered 律师执业许可 case at 杭州市司法局, its staff, the province
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.tests.conftest import _laws_sample, cat, laws, loaded  # noqa: F401  (fixtures)
+from sifa.core import limits
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.organisations.models import Role
@@ -30,10 +30,10 @@ def client(user=None) -> APIClient:
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    cache.clear()  # the rating endpoint is rate-limited per account
+    limits.clear()  # the rating endpoint is rate-limited per account
     db_calendar.forget()
     yield
-    cache.clear()
+    limits.clear()
     db_calendar.forget()
 
 

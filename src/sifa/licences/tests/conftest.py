@@ -5,8 +5,8 @@ ring of its own in a temporary directory (rotation here never touches anyone els
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
+from sifa.core import limits
 from sifa.core.signing import KeyRing
 from sifa.licences.services import load_licence_types
 from sifa.organisations.models import Organisation, Role
@@ -23,9 +23,9 @@ def ring(settings, tmp_path, monkeypatch) -> KeyRing:
     settings.MEDIA_ROOT = tmp_path / "media"
     keys = KeyRing(tmp_path / "signing", generate=True)
     monkeypatch.setattr("sifa.licences.payload.default_keyring", lambda: keys)
-    cache.clear()  # the verification throttle counts in the cache
+    limits.clear()  # the verification throttle counts in the shared limits store
     yield keys
-    cache.clear()
+    limits.clear()
 
 
 @pytest.fixture
