@@ -330,6 +330,8 @@ COMPLAINT_REPLY_DAYS: int = env("SIFA_COMPLAINT_REPLY_DAYS")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 
+# Nothing of Sifa counts in this cache: limits and throttles are in sifa.core.limits (the database
+# or SIFA_LIMITS_URL), shared by every process; tests/test_shared_limits.py keeps it that way.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
