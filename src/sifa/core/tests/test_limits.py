@@ -14,6 +14,7 @@ import time_machine
 from sifa.core import limits
 from sifa.core.limits import Rate, stores
 from sifa.core.models import LimitCounter
+from sifa.testing.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +164,14 @@ def test_the_database_store_purges_expired_rows(settings):
 def test_an_unknown_store_address_is_refused_in_chinese():
     with pytest.raises(ValueError, match="不支持的计数存储地址"):
         stores.build("memcached://localhost")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_made_at_once_never_pass_the_cap_nor_lose_one(settings):
+    """Twelve connections counting the same key at the same moment (the database store)."""
+    settings.LIMITS_URL = ""
+    capped = run_together(lambda _: limits.store().incr("race", 60_000, cap=5), 12)
+    assert sorted(value for value in capped if value is not None) == [1, 2, 3, 4, 5]
+    assert capped.count(None) == 7
+    free = run_together(lambda _: limits.store().incr("race-free", 60_000), 12)
+    assert sorted(free) == list(range(1, 13))
