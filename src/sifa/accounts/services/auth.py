@@ -55,9 +55,9 @@ def locked() -> AuthError:
     return AuthError("auth.locked", f"登录失败次数过多，账户已临时锁定，请{minutes:g}分钟后再试", status=429)
 
 
-def backed_off(wait: backoff.Wait, kind: str) -> AuthError:
+def backed_off(wait: backoff.Wait, *, suggest_sms: bool = False) -> AuthError:
     """429 ``auth.backoff`` with the moment of the next possible try (``retry_after`` too)."""
-    refused = AuthError("auth.backoff", backoff.message(wait, kind), status=429)
+    refused = AuthError("auth.backoff", backoff.message(wait, suggest_sms=suggest_sms), status=429)
     refused.retry_after = wait.seconds
     return refused
 
@@ -156,7 +156,8 @@ def login_with_password(request, *, identifier: str, password: str, totp: str = 
     method = "password+totp" if hint is not None and hint.kind == AccountKind.STAFF else "password"
     wait = backoff.current_wait(axes_username, "password")
     if wait is not None:  # refused before the password is looked at, and not counted
-        raise _refuse(http, hint, method, backed_off(wait, "password"))
+        by_phone = bool(PHONE_RE.match(normalize_phone((identifier or "").strip())))
+        raise _refuse(http, hint, method, backed_off(wait, suggest_sms=by_phone))
     if not AxesProxyHandler.is_allowed(http, {"username": axes_username}):
         raise _refuse(http, hint, method, locked())
     user = authenticate(http, username=axes_username, password=password or "")
@@ -232,7 +233,7 @@ def login_with_sms_code(request, *, phone: str, code: str) -> LoginResult:
     method = "sms"
     wait = backoff.current_wait(axes_username, "sms")
     if wait is not None:
-        raise _refuse(http, hint, method, backed_off(wait, "sms"))
+        raise _refuse(http, hint, method, backed_off(wait))
     if not AxesProxyHandler.is_allowed(http, {"username": axes_username}):
         raise _refuse(http, hint, method, locked())
     index = phone_index(phone)

@@ -64,12 +64,15 @@ def current_wait(account: str, kind: str = "password") -> Wait | None:
     return Wait(until=until, seconds=math.ceil(left))
 
 
-def message(wait: Wait, kind: str = "password") -> str:
-    """When to try again, in words an elderly user can follow (the ``auth.backoff`` refusal)."""
+def message(wait: Wait, *, suggest_sms: bool = False) -> str:
+    """When to try again, in words an elderly user can follow (the ``auth.backoff`` refusal).
+
+    ``suggest_sms``: a password login by phone number, whose owner may use an SMS code meanwhile
+    (decided by the form of the login name, so the answer does not tell staff accounts apart)."""
     local = timezone.localtime(wait.until)
     minutes, seconds = divmod(wait.seconds, 60)
     after = f"{minutes}分{seconds}秒" if minutes else f"{seconds}秒"
-    alternative = "也可改用短信验证码登录；" if kind == "password" else ""
+    alternative = "也可改用短信验证码登录；" if suggest_sms else ""
     return (
         f"该账户近期登录失败次数较多，为保护账户安全，请于{local:%H:%M:%S}（约{after}后）再试。"
         f"{alternative}如非本人操作，请联系安全管理员。"
