@@ -127,16 +127,20 @@ class Server:
             start_new_session=True,
         )
 
-    def wait_until_up(self, seconds: float = 30) -> None:
+    def wait_until_up(self, seconds: float = 40) -> None:
+        """Until both workers have answered /healthz (one up is not enough to spread requests)."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        workers: set[str] = set()
+        while time.monotonic() < deadline and len(workers) < 2:
             assert self.process.poll() is None, "sifa serve exited"
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
-                    return
-            except (OSError, urllib.error.URLError):
+                status, pid, _ = self.request("/healthz")
+                if status == 200:
+                    workers.add(pid)
+                time.sleep(0.05)
+            except OSError:  # not listening yet
                 time.sleep(0.2)
-        raise AssertionError("sifa serve did not answer /healthz")
+        assert len(workers) == 2, f"sifa serve: {len(workers)} of 2 workers answered /healthz"
 
     def request(self, path: str, *, body: bytes | None = None) -> tuple[int, str, bytes]:
         """One request on a connection of its own (so either worker may take it)."""

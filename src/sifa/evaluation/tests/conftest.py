@@ -10,7 +10,6 @@ from rest_framework.test import APIClient
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.tests.conftest import _laws_sample, cat, laws, loaded  # noqa: F401  (fixtures)
-from sifa.core import limits
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.organisations.models import Role
@@ -30,10 +29,10 @@ def client(user=None) -> APIClient:
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    limits.clear()  # the rating endpoint is rate-limited per account
+    # The rating endpoint is rate-limited per account: its counts are in the database, rolled back
+    # with each test's transaction.
     db_calendar.forget()
     yield
-    limits.clear()
     db_calendar.forget()
 
 
