@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -45,6 +44,7 @@ from sifa.catalogue.tests.conftest import build_tree
 from sifa.complaints import services as complaints
 from sifa.consultation import services as consultations
 from sifa.consultation.models import Faq
+from sifa.core import limits
 from sifa.deadlines import db_calendar
 from sifa.deadlines.notices import parse_days
 from sifa.deadlines.services import record_calendar_alert, save_notice_draft, seed_calendar
@@ -115,7 +115,7 @@ def build() -> World:
     orgs.update(tree("sc", on=orgs))  # 杭州市上城区司法局, citizen B's county
     seed_calendar(2026, 2026)
     db_calendar.forget()
-    cache.clear()
+    limits.clear()
     call_command("load-demo", verbosity=0)
     cases = load_cases()
     load_mandates()
@@ -197,7 +197,7 @@ def build() -> World:
     Group.objects.get_or_create(name="探针用户组")
     # A mistyped password: the lockout guard's attempt, failure log and access log rows (admin pages).
     Client().post("/accounts/login/", {"username": "demo-county2", "password": "wrong-password"})
-    cache.clear()
+    limits.clear()
     record_calendar_alert(2027)  # a deadline that needed next year's calendar (monitoring, admin)
     StaticDevice.objects.get_or_create(user=admin, name="备用验证码")
     _queued_task(notice.pk)
@@ -384,7 +384,7 @@ def session_login(world: World, name: str, *, steps_ahead: int = 0) -> Client:
     """A browser-like client logged in through the login page (password + TOTP for staff)."""
     user = world.users[name]
     client = Client()
-    cache.clear()  # the login throttle counts in the cache
+    limits.clear()  # the login throttle counts in the shared limits store
     data = {"username": world.login[name], "password": world.passwords[name]}
     if _needs_totp(user):
         data["totp"] = totp_code(user, steps_ahead)
@@ -397,7 +397,7 @@ def token_login(world: World, name: str, *, steps_ahead: int = 0) -> APIClient:
     """An API client holding the bearer token ``/api/v1/auth/token/`` answered with."""
     user = world.users[name]
     client = APIClient()
-    cache.clear()
+    limits.clear()
     data = {"username": world.login[name], "password": world.passwords[name]}
     if _needs_totp(user):
         data["totp"] = totp_code(user, steps_ahead)

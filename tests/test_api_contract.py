@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
@@ -42,6 +41,7 @@ from sifa.catalogue.models import CatalogueItem, ImplementationEntry
 from sifa.catalogue.tests.conftest import build_tree
 from sifa.complaints import services as complaints
 from sifa.consultation import services as consultation
+from sifa.core import limits
 from sifa.core.api.bodies import RequestBody
 from sifa.core.api.errors import field_errors
 from sifa.core.errors import ServiceError
@@ -78,7 +78,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
         tree("sc", on=orgs)  # the demo's second county
         seed_calendar(2026, 2026)
         db_calendar.forget()
-        cache.clear()
+        limits.clear()
         call_command("load-demo")
         cases = load_cases()
         load_mandates()
@@ -86,7 +86,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
             yield _objects(orgs, cases)
         finally:
             db_calendar.forget()
-            cache.clear()
+            limits.clear()
 
 
 def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
@@ -481,7 +481,7 @@ class Calls:
         monkeypatch.setattr(RequestBody, "validated", spy)
 
     def __call__(self, body: Any, media_type: str = "application/json"):
-        cache.clear()  # throttles count per client address; every call here is a first one
+        limits.clear()  # throttles count per client address; every call here is a first one
         client = APIClient()
         if self.user is not None:
             client.force_authenticate(self.user)

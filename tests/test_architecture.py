@@ -152,6 +152,7 @@ INFRASTRUCTURE_WRITERS: dict[str, str] = {
     "sifa.accounts.authentication": "stamps ApiToken.last_used_at while authenticating a request",
     "sifa.accounts.models": "UserManager.create_user, Django's manager contract (createsuperuser)",
     "sifa.exchange.simulator.store": "the partner simulators' own SQLite file, never Sifa's database",
+    "sifa.core.limits.stores": "counters of rate limits, throttles and the login back-off (bookkeeping)",
 }
 """Modules outside ``services`` that may write, each for one infrastructure reason."""
 

@@ -8,11 +8,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 
 from sifa.accounts.management.commands import _demo
+from sifa.core import limits
 from sifa.deadlines import db_calendar
 from sifa.directory.api import DirectoryThrottle
 from sifa.licences import services as licences
@@ -36,7 +36,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             db_calendar.forget()
-            cache.clear()
+            limits.clear()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -21,6 +20,7 @@ from sifa.applications.tests.conftest import _media  # noqa: F401  (fixture)
 from sifa.catalogue.models import ImplementationEntry
 from sifa.catalogue.processes import process_available
 from sifa.catalogue.tests.conftest import _laws_sample, cat, laws, loaded  # noqa: F401  (fixtures)
+from sifa.core import limits
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.demo.cases import _staff_for, demo_cases, load_cases
@@ -43,11 +43,11 @@ def demo(cat):  # noqa: F811
     tree("sc", on=cat["orgs"])
     seed_calendar(2026, 2026)
     db_calendar.forget()
-    cache.clear()
+    limits.clear()
     call_command("load-demo")
     yield cat["orgs"]
     db_calendar.forget()
-    cache.clear()
+    limits.clear()
 
 
 def test_demo_cases_give_the_lawyer_and_the_law_firm_verifiable_licences(demo):

@@ -17,7 +17,6 @@ import subprocess
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from sifa.applications.models import Application, ApplicationStatus
@@ -27,6 +26,7 @@ from sifa.applications.tests.conftest import (  # noqa: F401  (fixtures)
     loaded,
     world,
 )
+from sifa.core import limits
 from sifa.core.licence_ids import parse_licence_id
 from sifa.documents.ca import default_authority
 from sifa.documents.sealing import verify_sealed_pdf
@@ -51,9 +51,9 @@ needs_tools = pytest.mark.skipif(
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle():
-    cache.clear()  # the verification endpoints are rate-limited per address
+    limits.clear()  # the verification endpoints are rate-limited per address
     yield
-    cache.clear()
+    limits.clear()
 
 
 @pytest.fixture(autouse=True)

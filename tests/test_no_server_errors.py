@@ -33,11 +33,11 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
+from sifa.core import limits
 from sifa.deadlines import db_calendar
 from tests import probe_world
 from tests.probe_world import World, routes
@@ -437,7 +437,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             db_calendar.forget()
-            cache.clear()
+            limits.clear()
 
 
 def _more_values(world: World) -> None:
@@ -562,7 +562,7 @@ def sweep(world: World, identities: dict[str, Identity]) -> Sweep:
                         previous = statuses[name].get(route)
                         if previous is None or (isinstance(previous, int) and not 200 <= previous < 300):
                             statuses[name][route] = status
-            cache.clear()  # throttles count in the cache
+            limits.clear()  # throttles count in the shared limits store
     # Nothing on the way logged anyone out: the sweep really ran as these people.
     for name in IDENTITIES[1:]:
         assert identities[name].pages.get("/accounts/me/").status_code == 200, name
@@ -674,7 +674,7 @@ def test_no_route_answers_5xx_to_garbage(swept, identities):
                 ):
                     if _is_server_error(status):
                         failures.append((name, method, path, status))
-        cache.clear()
+        limits.clear()
     assert not failures, "\n".join(map(str, failures))
 
 
@@ -693,7 +693,7 @@ def test_no_route_answers_5xx_to_garbage(swept, identities):
     ],
 )
 def test_nul_characters_are_refused_with_a_stable_code(kwargs):
-    cache.clear()
+    limits.clear()
     client = APIClient()
     method = kwargs.pop("method", "get")
     response = getattr(client, method)(kwargs.pop("path"), kwargs.pop("data", None), **kwargs)

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.test import Client
@@ -42,6 +41,7 @@ from sifa.audit.models import PersonalDataAccess
 from sifa.audit.services import record_access
 from sifa.consultation import services as consultation
 from sifa.consultation.models import Ticket
+from sifa.core import limits
 from sifa.deadlines import db_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, DemoCase, drive
 from sifa.documents.models import Document
@@ -287,7 +287,7 @@ def matrix_world(django_db_setup, django_db_blocker) -> Iterator[Matrix]:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             db_calendar.forget()
-            cache.clear()
+            limits.clear()
 
 
 def _build() -> Matrix:
@@ -476,7 +476,7 @@ def _text(pages: Client, api: Client, url: str) -> tuple[int, str]:
         except ValueError:
             break
         next_url = data.get("next") if isinstance(data, dict) else None
-    cache.clear()
+    limits.clear()
     return status, "\n".join(texts)
 
 

@@ -7,9 +7,9 @@ desktop and on a phone.
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from test_citizen_journey import the_citizen
 
+from sifa.core import limits
 from sifa.laws.services import import_sample
 from sifa.licences.models import LicenceType
 from sifa.licences.services import issue_licence, load_licence_types
@@ -22,7 +22,7 @@ SEARCH_BOXES = {"/laws/": "关键词", "/directory/": "名称"}
 
 def test_law_search_then_the_article_page(transactional_db, live_server, browser_page, check_page):
     import_sample()
-    cache.clear()  # the laws rate limit counts per address; start from nothing
+    limits.clear()  # the laws rate limit counts per address; start from nothing
     page, base = browser_page, live_server.url
     page.goto(f"{base}/laws/")
     assert page.get_by_role("heading", name="法律法规库", level=1).is_visible()
@@ -55,7 +55,7 @@ def test_directory_search_then_the_practitioner_page(
     licence = issue_licence(
         LicenceType.objects.get(key="lawyer_licence"), citizen, orgs["zj"], actor=None, with_pdf=False
     )
-    cache.clear()
+    limits.clear()
     page, base = browser_page, live_server.url
     page.goto(f"{base}/directory/")
     assert page.get_by_role("heading", name="机构人员查询", level=1).is_visible()

@@ -13,13 +13,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from sifa.accounts import selectors, serializers, services
 from sifa.accounts.models import AccountKind, ApiToken, NaturalPerson, User
 from sifa.accounts.services.common import FieldErrors
 from sifa.audit import context
+from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, accepts
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import Forbidden, ServiceError
@@ -31,17 +31,17 @@ REGISTRATION_ERRORS = error_responses(
 )
 
 
-class LoginThrottle(AnonRateThrottle):
+class LoginThrottle(throttles.AnonymousThrottle):
     scope = "login"
     rate = "30/min"
 
 
-class RegistrationThrottle(AnonRateThrottle):
+class RegistrationThrottle(throttles.AnonymousThrottle):
     scope = "registration"
     rate = "10/hour"
 
 
-class SmsCodeThrottle(AnonRateThrottle):
+class SmsCodeThrottle(throttles.AnonymousThrottle):
     scope = "sms_code"
     rate = "10/hour"
 

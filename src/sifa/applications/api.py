@@ -32,7 +32,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from sifa.applications import selectors, serializers, services
@@ -40,6 +39,7 @@ from sifa.applications.models import ApplicationStatus
 from sifa.applications.services.common import invalid, is_applicant_side, staff_in_scope
 from sifa.applications.uploads import attachment_response
 from sifa.catalogue.models import ImplementationEntry
+from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, accepts
 from sifa.core.api.pagination import Pagination
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, file_response, path_parameter
@@ -58,7 +58,7 @@ REF = path_parameter("ref", "办件编号，或草稿的 id（UUID）")
 STATE_CONFLICT = "如 application.not_draft、application.materials_locked"
 
 
-class TrackingThrottle(SimpleRateThrottle):
+class TrackingThrottle(throttles.SharedRateThrottle):
     """Per client address, whoever is logged in: guessing query codes must stay impractical."""
 
     scope = "application_tracking"

@@ -19,6 +19,9 @@ _LABELS: dict[str, str] = {
     "auth.sms_code": "发送短信验证码",
     "auth.token_issued": "签发 API 令牌",
     "auth.token_revoked": "吊销 API 令牌",
+    "auth.lockout": "登录锁定（账户+地址）",
+    "auth.backoff": "登录退避（账户，跨地址）",
+    "auth.limits_lifted": "解除登录限制",
     # accounts
     "account.register_person": "自然人注册",
     "account.register_company": "法人注册",

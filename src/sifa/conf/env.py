@@ -188,6 +188,39 @@ declare(
 )
 declare("SIFA_LOCKOUT_MINUTES", "int", 30, "How long a lockout lasts.", group="安全 Security")
 declare(
+    "SIFA_ACCOUNT_BACKOFF_AFTER",
+    "int",
+    10,
+    "Failed logins of one account, from any addresses together, after which every further attempt "
+    "must wait (1 s, 2 s, 4 s … up to SIFA_ACCOUNT_BACKOFF_MAX_SECONDS): a delay, not a lock, and no "
+    "CAPTCHA. Counted separately for passwords and SMS codes.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_ACCOUNT_BACKOFF_HOURS",
+    "int",
+    24,
+    "How long an account's failed logins are counted for the back-off (from the first one); a "
+    "successful login or the security administrator's lift starts the count afresh.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_ACCOUNT_BACKOFF_MAX_SECONDS",
+    "int",
+    900,
+    "The longest wait between two login attempts of one account under the back-off.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_LIMITS_URL",
+    "str",
+    "",
+    "Where the counters of rate limits, throttles and the login back-off are kept, shared by every "
+    "web process and kept across restarts: empty for the database (table core_limitcounter), or a "
+    "Redis URL (redis://host:6379/0). Never one process's memory.",
+    group="安全 Security",
+)
+declare(
     "SIFA_API_TOKEN_HOURS",
     "int",
     12,

@@ -191,6 +191,11 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = env("SIFA_TOTP_ISSUER")
 API_TOKEN_HOURS = env("SIFA_API_TOKEN_HOURS")
+ACCOUNT_BACKOFF_AFTER = env("SIFA_ACCOUNT_BACKOFF_AFTER")
+ACCOUNT_BACKOFF_HOURS = env("SIFA_ACCOUNT_BACKOFF_HOURS")
+ACCOUNT_BACKOFF_MAX_SECONDS = env("SIFA_ACCOUNT_BACKOFF_MAX_SECONDS")
+# Counters of rate limits, throttles and the back-off (sifa.core.limits): the database, or Redis.
+LIMITS_URL = env("SIFA_LIMITS_URL")
 
 # --- sessions and cookies --------------------------------------------------------------------
 SESSION_COOKIE_AGE = env("SIFA_SESSION_IDLE_SECONDS")
@@ -339,6 +344,8 @@ COMPLAINT_REPLY_DAYS: int = env("SIFA_COMPLAINT_REPLY_DAYS")
 EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 
+# Nothing of Sifa counts in this cache: limits and throttles are in sifa.core.limits (the database
+# or SIFA_LIMITS_URL), shared by every process; tests/test_shared_limits.py keeps it that way.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {

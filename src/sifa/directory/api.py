@@ -12,9 +12,9 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from sifa.core.api import throttles
 from sifa.core.api.pagination import Pagination
 from sifa.core.api.schema import EnumField, error_responses, path_parameter
 from sifa.directory import selectors
@@ -28,7 +28,7 @@ STATUS_HELP = (
 KIND_HELP = "类别：" + "、".join(f"{key}（{kind.label}）" for key, kind in KINDS.items())
 
 
-class DirectoryThrottle(AnonRateThrottle):
+class DirectoryThrottle(throttles.AnonymousThrottle):
     """Per client address, logged in or not: looking people up is open to anyone, scraping is not."""
 
     scope = "directory"

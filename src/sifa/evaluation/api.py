@@ -34,7 +34,6 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from sifa.core.api import throttles
@@ -64,7 +63,7 @@ class RatingThrottle(throttles.PerClientThrottle):
         return super().get_cache_key(request, view)
 
 
-class PublicThrottle(SimpleRateThrottle):
+class PublicThrottle(throttles.SharedRateThrottle):
     scope = "evaluation_public"
     rate = PUBLIC_RATE
 

@@ -20,9 +20,9 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from sifa.core.api import throttles
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses
 from sifa.core.errors import NotFound, ServiceError
 from sifa.indicators import selectors
@@ -41,7 +41,7 @@ DEPTH = OpenApiParameter(
 )
 
 
-class PublicThrottle(SimpleRateThrottle):
+class PublicThrottle(throttles.SharedRateThrottle):
     scope = "indicators_public"
     rate = PUBLIC_RATE
 

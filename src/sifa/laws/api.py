@@ -18,9 +18,9 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from sifa.core.api import throttles
 from sifa.core.api.schema import EnumField, error_responses, path_parameter
 from sifa.laws import search, selectors
 from sifa.laws.models import Article, Effectiveness, Heading, Statute
@@ -32,7 +32,7 @@ CATEGORY = OpenApiParameter(
 )
 
 
-class LawsThrottle(AnonRateThrottle):
+class LawsThrottle(throttles.AnonymousThrottle):
     """Per client address, logged in or not: the library is open to anyone, scraping is not."""
 
     scope = "laws"

@@ -16,9 +16,9 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import NotFound
@@ -149,7 +149,7 @@ class UseListSerializer(serializers.Serializer):
     results = UseSerializer(many=True)
 
 
-class VerifyThrottle(AnonRateThrottle):
+class VerifyThrottle(throttles.AnonymousThrottle):
     """Per client address, logged in or not: verification is open to anyone, scraping is not."""
 
     scope = "licence_verify"

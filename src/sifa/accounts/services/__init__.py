@@ -2,7 +2,8 @@
 
 Split by resource: ``registration`` (citizens, companies), ``staff`` (staff, roles, TOTP),
 ``mandates`` (代办/委托), ``walkin`` (applicants served at the window, 一窗受理), ``auth`` (login,
-SMS codes, API tokens) and ``sms`` (the local SMS gateway's outbox rows).
+SMS codes, API tokens), ``backoff`` (the account-wide login back-off and its lift) and ``sms`` (the
+local SMS gateway's outbox rows).
 """
 
 from sifa.accounts.services.auth import (
@@ -15,6 +16,7 @@ from sifa.accounts.services.auth import (
     revoke_api_token,
     send_sms_code,
 )
+from sifa.accounts.services.backoff import lift as lift_login_limits
 from sifa.accounts.services.mandates import create_mandate, revoke_mandate, use_item_lookup
 from sifa.accounts.services.registration import id_number_index, register_company, register_person
 from sifa.accounts.services.sms import keep_local_message
@@ -31,6 +33,7 @@ __all__ = [
     "id_number_index",
     "issue_api_token",
     "keep_local_message",
+    "lift_login_limits",
     "login_with_password",
     "login_with_sms_code",
     "record_logout",

@@ -1,10 +1,13 @@
 """Login (password, staff TOTP, citizen SMS code), API tokens and their audit events.
 
 Login commands are deliberately *not* one transaction: a failed attempt must stay recorded
-(axes' counter and the ``auth.login`` audit event) even though the command is refused.
-Every password check goes through ``django.contrib.auth.authenticate`` with the request, so
-django-axes counts failures and refuses locked-out username/address pairs; a wrong or missing
-TOTP code is reported to axes as a failure as well.
+(axes' counter, the back-off's count and the ``auth.login`` audit event) even though the command
+is refused. Every password check goes through ``django.contrib.auth.authenticate`` with the
+request, so django-axes counts failures and refuses locked-out username/address pairs (the pair's
+lockout is audited once, ``auth.lockout``); a wrong or missing TOTP code is reported to axes as a
+failure as well. Failures are also counted per account from every address together
+(:mod:`sifa.accounts.services.backoff`): past the threshold an attempt must wait, and one made
+during the wait is refused before any password is checked (``auth.backoff``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sifa.accounts import sms
 from sifa.accounts.models import AccountKind, ApiToken, SmsChallenge, User
+from sifa.accounts.services import backoff
 from sifa.accounts.services.common import PHONE_RE, normalize_phone, phone_index
 from sifa.audit import services as audit
 from sifa.audit.models import AuditResult
@@ -49,6 +53,13 @@ def invalid_credentials() -> AuthError:
 def locked() -> AuthError:
     minutes = settings.AXES_COOLOFF_TIME * 60
     return AuthError("auth.locked", f"登录失败次数过多，账户已临时锁定，请{minutes:g}分钟后再试", status=429)
+
+
+def backed_off(wait: backoff.Wait, *, suggest_sms: bool = False) -> AuthError:
+    """429 ``auth.backoff`` with the moment of the next possible try (``retry_after`` too)."""
+    refused = AuthError("auth.backoff", backoff.message(wait, suggest_sms=suggest_sms), status=429)
+    refused.retry_after = wait.seconds
+    return refused
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,24 @@ def _count_failure(http: HttpRequest, axes_username: str) -> None:
     user_login_failed.send(sender=__name__, credentials={"username": axes_username}, request=http)
 
 
+def _note_failure(http: HttpRequest, user: User | None, axes_username: str, method: str, kind: str) -> None:
+    """After a failure axes has counted: audit the pair's lockout when this one locked it, and
+    count the failure for the account across addresses (which may impose a wait, audited)."""
+    if getattr(http, "axes_locked_out", False):
+        audit.record(
+            "auth.lockout",
+            actor=user,
+            subject=user or User,  # an unknown account: the type, no id
+            scope_path=user.scope_path if user else "",
+            detail={
+                "method": method,
+                "failures": settings.AXES_FAILURE_LIMIT,
+                "minutes": round(settings.AXES_COOLOFF_TIME * 60),
+            },
+        )
+    backoff.record_failure(axes_username, user, kind)
+
+
 def _refuse(http: HttpRequest, user: User | None, method: str, error: AuthError) -> AuthError:
     if getattr(http, "axes_locked_out", False):
         error = locked()
@@ -113,6 +142,7 @@ def _verify_totp(user: User, code: str) -> TOTPDevice | None:
 
 def _succeed(http: HttpRequest, user: User, axes_username: str, method: str) -> None:
     AxesProxyHandler.reset_attempts(ip_address=getattr(http, "axes_ip_address", None), username=axes_username)
+    backoff.forget(axes_username)
     # The login time and the login event commit together: never a login without its event.
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
@@ -124,17 +154,26 @@ def login_with_password(request, *, identifier: str, password: str, totp: str = 
     http = _http(request)
     hint, axes_username = _axes_username(identifier)
     method = "password+totp" if hint is not None and hint.kind == AccountKind.STAFF else "password"
+    wait = backoff.current_wait(axes_username, "password")
+    if wait is not None:  # refused before the password is looked at, and not counted
+        by_phone = bool(PHONE_RE.match(normalize_phone((identifier or "").strip())))
+        raise _refuse(http, hint, method, backed_off(wait, suggest_sms=by_phone))
+    if not AxesProxyHandler.is_allowed(http, {"username": axes_username}):
+        raise _refuse(http, hint, method, locked())
     user = authenticate(http, username=axes_username, password=password or "")
     if user is None:
+        _note_failure(http, hint, axes_username, method, "password")
         raise _refuse(http, hint, method, invalid_credentials())
     device = None
     if user.kind == AccountKind.STAFF:
         if not (totp or "").strip():
             _count_failure(http, axes_username)
+            _note_failure(http, user, axes_username, method, "password")
             raise _refuse(http, user, method, AuthError("auth.totp_required", "工作人员登录须填写动态验证码"))
         device = _verify_totp(user, totp)
         if device is None:
             _count_failure(http, axes_username)
+            _note_failure(http, user, axes_username, method, "password")
             raise _refuse(http, user, method, AuthError("auth.totp_invalid", "动态验证码错误或已过期"))
     _succeed(http, user, axes_username, method)
     return LoginResult(user=user, device=device, method=method)
@@ -192,6 +231,9 @@ def login_with_sms_code(request, *, phone: str, code: str) -> LoginResult:
     http = _http(request)
     hint, axes_username = _axes_username(phone)
     method = "sms"
+    wait = backoff.current_wait(axes_username, "sms")
+    if wait is not None:
+        raise _refuse(http, hint, method, backed_off(wait))
     if not AxesProxyHandler.is_allowed(http, {"username": axes_username}):
         raise _refuse(http, hint, method, locked())
     index = phone_index(phone)
@@ -216,6 +258,7 @@ def login_with_sms_code(request, *, phone: str, code: str) -> LoginResult:
     user = hint if hint is not None and hint.is_active and hint.kind != AccountKind.STAFF else None
     if not ok or user is None:
         _count_failure(http, axes_username)
+        _note_failure(http, hint, axes_username, method, "sms")
         raise _refuse(
             http, hint, method, AuthError("auth.sms_code_invalid", "短信验证码错误或已失效，请重新获取")
         )

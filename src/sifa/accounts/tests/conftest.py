@@ -1,16 +1,16 @@
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from sifa.accounts.tests import factories
+from sifa.core import limits
 from sifa.testing import bearer_client
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    cache.clear()  # throttles keep their counters in the cache
+    limits.clear()  # throttles keep their counters in the shared limits store
     yield
-    cache.clear()
+    limits.clear()
 
 
 @pytest.fixture

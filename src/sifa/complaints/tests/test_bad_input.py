@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 
 from sifa.complaints.models import Complaint
 from sifa.complaints.services import complaints as commands
 from sifa.complaints.tests.conftest import body, client
+from sifa.core import limits
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/complaints/"
@@ -18,9 +18,9 @@ URL = "/api/v1/complaints/"
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
-    cache.clear()
+    limits.clear()
     yield
-    cache.clear()
+    limits.clear()
 
 
 def codes(response) -> set[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from sifa.catalogue.models import ImplementationEntry
 from sifa.complaints import services
 from sifa.complaints.models import Complaint, EventKind, Status
 from sifa.complaints.tests.conftest import body, client
+from sifa.core import limits
 from sifa.notifications.models import Notification
 from sifa.testing.cases import make_case
 
@@ -25,9 +25,9 @@ URL = "/api/v1/complaints/"
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
-    cache.clear()
+    limits.clear()
     yield
-    cache.clear()
+    limits.clear()
 
 
 def command(user, number, name, **data):

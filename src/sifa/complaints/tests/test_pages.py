@@ -4,11 +4,11 @@ following with it, and a wrong code."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db.models import Q
 from django.test import Client
 
 from sifa.complaints.models import Complaint
+from sifa.core import limits
 from sifa.organisations.models import Organisation, Region
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +18,9 @@ TEXT = "窗口工作人员让我来回跑了三次，每次要求的材料都不
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
-    cache.clear()
+    limits.clear()
     yield
-    cache.clear()
+    limits.clear()
 
 
 def form(**overrides):

@@ -20,11 +20,11 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from sifa.consultation.models import Category
 from sifa.consultation.selectors import faq as selectors
+from sifa.core.api import throttles
 from sifa.core.api.schema import EnumField, error_responses, path_parameter
 
 SEARCH_RATE = "120/min"
@@ -32,7 +32,7 @@ SEARCH_RATE = "120/min"
 FAQ_ID = path_parameter("faq_id", "常见问题的公开标识（UUID）")
 
 
-class FaqThrottle(AnonRateThrottle):
+class FaqThrottle(throttles.AnonymousThrottle):
     """Per client address, logged in or not, like ``sifa.laws.api.LawsThrottle``."""
 
     scope = "faq"

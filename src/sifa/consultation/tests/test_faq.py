@@ -37,9 +37,9 @@ def world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def w(world, db):
-    from django.core.cache import cache
+    from sifa.core import limits
 
-    cache.clear()  # the rate limit counts per test
+    limits.clear()  # the rate limit counts per test
     return world
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from sifa.applications.models import Application
 from sifa.consultation import services
 from sifa.consultation.models import Ticket, TicketStatus
+from sifa.core import limits
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,9 @@ QUESTION = "楼上邻居装修导致我家天花板漏水，协商不成，想�
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
-    cache.clear()
+    limits.clear()
     yield
-    cache.clear()
+    limits.clear()
 
 
 def browser(user=None) -> Client:

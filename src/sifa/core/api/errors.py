@@ -101,7 +101,12 @@ def _looks_chinese(text: str) -> bool:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
-        return Response(error_body(exc.code, exc.message, exc.errors), status=exc.status)
+        response = Response(error_body(exc.code, exc.message, exc.errors), status=exc.status)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:  # a limit: when to try again (the login back-off, the exchange inbox)
+            response.data["retry_after"] = int(retry_after)
+            response["Retry-After"] = str(int(retry_after))
+        return response
     if isinstance(exc, IdentifierError):
         return Response(error_body(exc.code, exc.message), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404 | exceptions.NotFound):

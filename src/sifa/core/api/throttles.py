@@ -11,7 +11,11 @@
   refuses one. A client that keeps sending what is refused is stopped before the expensive check
   (the exchange inbox: a signature check and a rejection row each).
 
-Each app's subclass names its own ``scope`` (the cache key) and rates.
+Each app's subclass names its own ``scope`` (part of the counter's key) and rates. Every throttle
+here is a :class:`SharedRateThrottle`: DRF's throttle interface, counted by ``sifa.core.limits`` in
+the store every web process shares (the database or Redis), never in one process's memory. Use
+:class:`AnonymousThrottle` where DRF has ``AnonRateThrottle``; a test fails on a throttle that
+counts anywhere else (``tests/test_shared_limits.py``).
 """
 
 from __future__ import annotations
@@ -21,8 +25,41 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from sifa.core import limits
 
-class PerClientThrottle(SimpleRateThrottle):
+
+class SharedRateThrottle(SimpleRateThrottle):
+    """DRF's rate throttle over :mod:`sifa.core.limits`: the same count in every process.
+
+    A refused request is not counted (as in DRF), so a client that waits gets in again."""
+
+    decision: limits.Decision | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.decision = limits.hit(self.key, limits.Rate(self.num_requests, self.duration))
+        return self.decision.allowed
+
+    def wait(self) -> float | None:
+        return self.decision.retry_after if self.decision is not None and not self.decision.allowed else None
+
+
+class AnonymousThrottle(SharedRateThrottle):
+    """Requests without an account, per client address (DRF's ``AnonRateThrottle``, shared)."""
+
+    scope = "anon"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if getattr(request.user, "is_authenticated", False):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PerClientThrottle(SharedRateThrottle):
     """Keyed by the account when signed in, else by the client address."""
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
@@ -50,7 +87,14 @@ class SubmitThrottle(PerClientThrottle):
         return super().allow_request(request, view)
 
 
-class TrackingCodeThrottle(SimpleRateThrottle):
+class PerAddressThrottle(SharedRateThrottle):
+    """Every request per client address, signed in or not (pages call ``allow_request(request, None)``)."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TrackingCodeThrottle(SharedRateThrottle):
     """Requests without an account, per client address; signed-in accounts are not counted."""
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
@@ -59,28 +103,21 @@ class TrackingCodeThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class RefusalThrottle(SimpleRateThrottle):
+class RefusalThrottle(SharedRateThrottle):
     """Refusals per client address. ``allow_request`` answers False once ``rate`` refusals are in
     the window, without counting the request itself; :meth:`count_refusal` counts one."""
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-    def _recent(self, key: str) -> list[float]:
-        self.now = self.timer()
-        return [moment for moment in self.cache.get(key, []) if moment > self.now - self.duration]
-
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
-        self.history = self._recent(self.key)
-        return len(self.history) < self.num_requests
+        self.decision = limits.peek(self.key, limits.Rate(self.num_requests, self.duration))
+        return self.decision.allowed
 
     def count_refusal(self, request: Request, view: Any) -> None:
         if self.rate is None:
             return
-        key = self.get_cache_key(request, view)
-        history = self._recent(key)
-        history.insert(0, self.now)
-        self.cache.set(key, history[: self.num_requests], self.duration)
+        limits.add(self.get_cache_key(request, view), limits.Rate(self.num_requests, self.duration))

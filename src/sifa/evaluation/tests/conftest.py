@@ -5,7 +5,6 @@ delivered 律师执业许可 case at 杭州市司法局, its staff, the province
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from sifa.applications.models import Application, ApplicationStatus
@@ -30,10 +29,10 @@ def client(user=None) -> APIClient:
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    cache.clear()  # the rating endpoint is rate-limited per account
+    # The rating endpoint is rate-limited per account: its counts are in the database, rolled back
+    # with each test's transaction.
     db_calendar.forget()
     yield
-    cache.clear()
     db_calendar.forget()
 
 

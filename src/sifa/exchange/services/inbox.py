@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 
+from sifa.core import limits
 from sifa.core.errors import ServiceError
 from sifa.exchange.envelope import Envelope, EnvelopeError
 from sifa.exchange.handlers import answer_body
@@ -50,7 +50,7 @@ def rate_limited(code: str, remote_addr: str, *, retry_after: int, window_second
     """The refusal for an address over a limit, logged as a ``Rejection`` only the first time in
     the window (a flood must not fill the table): later ones in the window are answered, not logged."""
     error = RateLimited(code, max(1, retry_after))
-    if cache.add(f"exchange-inbox-limited:{code}:{remote_addr}", 1, timeout=max(1, window_seconds)):
+    if limits.first(f"exchange-inbox-limited:{code}:{remote_addr}", window_seconds):
         logged = RateLimited(code, error.retry_after)
         logged.message = f"{error.message}（本时间窗 {window_seconds} 秒内同一地址的后续限流不再逐条记录）"
         record_rejection(logged, b"", remote_addr)

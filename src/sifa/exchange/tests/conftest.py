@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
+from sifa.core import limits
 from sifa.core.signing import KeyRing, Signer
 from sifa.exchange import triggers
 from sifa.exchange.envelope import Envelope
@@ -62,9 +62,9 @@ def _world(django_db_setup, django_db_blocker, tmp_path_factory, _ring) -> Itera
 
 @pytest.fixture
 def world(_world, db) -> Iterator[dict[str, Any]]:
-    cache.clear()
+    limits.clear()
     yield _world
-    cache.clear()
+    limits.clear()
 
 
 def signer_of(world: dict[str, Any], kind: str) -> Signer:

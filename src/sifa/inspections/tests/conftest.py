@@ -7,12 +7,12 @@ from __future__ import annotations
 import base64
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from sifa.accounts.models import User
 from sifa.catalogue.tests.conftest import build_tree
+from sifa.core import limits
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf
@@ -27,22 +27,22 @@ def _world(django_db_setup, django_db_blocker):
         tree("sc", on=orgs)
         seed_calendar(2025, 2026)
         db_calendar.forget()
-        cache.clear()
+        limits.clear()
         call_command("load-demo", verbosity=0)
         try:
             yield {"orgs": orgs}
         finally:
             db_calendar.forget()
-            cache.clear()
+            limits.clear()
 
 
 @pytest.fixture
 def world(_world, db):
-    cache.clear()
+    limits.clear()
     db_calendar.forget()
     users = {u.username: u for u in User.objects.filter(is_demo=True)}
     yield {**_world, "users": users}
-    cache.clear()
+    limits.clear()
     db_calendar.forget()
 
 

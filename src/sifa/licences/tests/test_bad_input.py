@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sifa.core import limits
 from sifa.core.licence_ids import build_licence_id
 from sifa.licences.api import VerifyThrottle
 from sifa.licences.models import LicenceType
@@ -74,7 +75,7 @@ def test_wrong_check_character_of_a_real_licence_is_400_and_unknown_is_404(licen
     )
 )
 def test_any_identifier_text_gets_400_or_404(db, text):
-    VerifyThrottle.cache.clear()
+    limits.clear()
     response = client_for().get(f"{VERIFY}/{text or 'x'}/")
     assert response.status_code in (400, 404), response.content
 

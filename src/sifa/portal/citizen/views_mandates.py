@@ -19,13 +19,13 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
-from django_ratelimit.core import is_ratelimited
 
 from sifa.accounts import selectors as account_selectors
 from sifa.accounts import services as account_services
 from sifa.accounts.models import AccountKind, Mandate, MandateStatus
 from sifa.accounts.services.mandates import MAX_MANDATE_DAYS
 from sifa.applications.selectors import mandatable_items
+from sifa.core.api import throttles
 from sifa.core.errors import Conflict, ServiceError
 from sifa.organisations.scope import actor_for
 from sifa.portal.citizen.common import applicant_required, bound_fields, page
@@ -46,6 +46,15 @@ SCOPE_CHOICES = {"chosen": "指定事项", "all": "全部事项"}
 DEFAULT_TERM_DAYS = 365
 """The form suggests a one-year term; the principal changes it as the 委托书 says."""
 LOOKUP_RATE = "20/h"
+
+
+class AgentLookupThrottle(throttles.PerClientThrottle):
+    """Looking up an agent by identity, per account: finding out who has an account stays slow."""
+
+    scope = "portal_mandate_agent"
+    rate = LOOKUP_RATE
+
+
 """Agent lookups per account and hour: enough for typing mistakes, too few to probe identities."""
 ANCHORS = {"agent_kind": "#f-agent_kind", "scope_all": "#f-scope_all", "items": "#f-items"}
 
@@ -157,7 +166,7 @@ def _check_dates(data: dict[str, str], errors: dict[str, str], values: dict[str,
 def _find_agent(
     request: HttpRequest, kind: str, name: str, identifier: str, field: str, errors: dict, values: dict
 ) -> None:
-    if is_ratelimited(request, group="portal.mandate_agent", key="user", rate=LOOKUP_RATE, increment=True):
+    if not AgentLookupThrottle().allow_request(request, None):
         errors["agent_name"] = "查找受托人的次数过多，请一小时后再试"
         values["rate_limited"] = True
         return

@@ -13,14 +13,23 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
 
+from sifa.core.api import throttles
 from sifa.core.errors import ServiceError
 from sifa.evaluation import services
 from sifa.evaluation.models import Level, SubjectKind
 from sifa.portal.citizen.common import page
 
 RATE_LIMIT = "30/m"
+
+
+class RateLinkThrottle(throttles.PerAddressThrottle):
+    """Opening rating links per client address: tokens cannot be guessed at speed."""
+
+    scope = "portal_rate_link"
+    rate = RATE_LIMIT
+
+
 TITLES = {404: "评价链接无效", 409: "已经评价过了", 410: "评价链接已失效", 429: "请求过于频繁"}
 
 
@@ -43,7 +52,7 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def rate_link(request: HttpRequest, token: str) -> HttpResponse:
-    if is_ratelimited(request, group="portal.rate_link", key="ip", rate=RATE_LIMIT, increment=True):
+    if not RateLinkThrottle().allow_request(request, None):
         return _refused(request, ServiceError("rate_limited", "请求过于频繁，请一分钟后再试", status=429))
     try:
         link = services.open_link(token)

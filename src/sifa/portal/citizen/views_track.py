@@ -12,15 +12,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from sifa.applications import selectors
 from sifa.applications.serializers import tracking
+from sifa.core.api import throttles
 from sifa.core.errors import NotFound
 from sifa.portal.citizen.common import CARE_COOKIE, CARE_COOKIE_AGE, page, safe_next
 from sifa.web.errors import error_list
 
 TRACK_RATE = "30/m"
+
+
+class TrackThrottle(throttles.PerAddressThrottle):
+    """The 办件查询 form's POSTs per client address, counted in the shared limits store."""
+
+    scope = "portal_track"
+    rate = TRACK_RATE
+
+
 NOT_FOUND_MESSAGE = "办件编号或查询码不正确，请核对后重新输入"
 
 
@@ -50,9 +59,7 @@ def track(request: HttpRequest) -> HttpResponse:
     context = {"title": "办件查询", "form": form, "nav": "track", "result": None, "errors": []}
     if request.method != "POST":
         return page(request, "portal/citizen/track.html", context)
-    if is_ratelimited(
-        request, group="portal.track", key="ip", rate=TRACK_RATE, method="POST", increment=True
-    ):
+    if not TrackThrottle().allow_request(request, None):
         context["errors"] = [{"href": "#f-number", "message": "查询过于频繁，请一分钟后再试"}]
         return page(request, "portal/citizen/track.html", context, status=429)
     if not form.is_valid():

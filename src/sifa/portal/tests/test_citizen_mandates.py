@@ -8,7 +8,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from sifa.accounts.services import register_company
 from sifa.accounts.tests.factories import uscc
 from sifa.applications.models import Application, SubmissionChannel
 from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401  (fixtures)
+from sifa.core import limits
 
 from .test_citizen_support import PASSWORD, VALID_ID, lawyer_entry, lawyer_form, person
 
@@ -25,9 +25,9 @@ LAWYER_MAIN = "000100001000"
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    cache.clear()  # the agent-lookup limit counts in the cache
+    limits.clear()  # the agent-lookup limit counts in the shared limits store
     yield
-    cache.clear()
+    limits.clear()
 
 
 @pytest.fixture

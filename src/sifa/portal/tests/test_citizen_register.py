@@ -4,10 +4,10 @@ logged in afterwards."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from sifa.accounts.models import LegalPerson, NaturalPerson
 from sifa.catalogue.tests.conftest import build_tree
+from sifa.core import limits
 from sifa.core.identifiers import make_uscc
 
 from .test_citizen_support import OTHER_ID, PASSWORD, VALID_ID, person
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _tree():
     build_tree()
-    cache.clear()  # registrations are limited per client address
+    limits.clear()  # registrations are limited per client address
     yield
-    cache.clear()
+    limits.clear()
 
 
 def _html(response) -> str:

@@ -111,14 +111,14 @@ def test_tracking_without_login_shows_the_timeline_and_hides_wrong_codes(case, c
 
 
 def test_tracking_is_rate_limited_per_address(case, client, settings):
-    from django.core.cache import cache
+    from sifa.core import limits
 
-    cache.clear()
+    limits.clear()
     for _ in range(30):
         client.post("/track/", {"number": "SF1", "code": "X"})
     response = client.post("/track/", {"number": case["app"].number, "code": case["code"]})
     assert response.status_code == 429 and "查询过于频繁" in _html(response)
-    cache.clear()
+    limits.clear()
 
 
 def test_my_space_lists_applications_messages_materials_and_who_read_my_data(case):

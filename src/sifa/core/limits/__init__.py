@@ -1,0 +1,179 @@
+"""Shared limits: the one interface for rate limits, throttles and the login back-off.
+
+Every count is kept in a :mod:`store <sifa.core.limits.stores>` that all web processes share and
+that survives a restart — the database table ``core_limitcounter`` by default, Redis when
+``SIFA_LIMITS_URL`` names one — never in one process's memory, where a limit of N per process would
+let N × processes through (docs/security.md, "Shared limits").
+
+* :func:`hit` counts one request against a :class:`Rate` and says whether it is allowed; a refused
+  request is not counted, so a client that waits is let in again at the promised rate.
+* :func:`peek` looks without counting; :func:`add` counts without asking (refusals, failures).
+* :func:`first` is true for the first call of a key in a period (log something once).
+* :func:`reset` forgets a key; :func:`clear` every counter (tests; an operator starting afresh).
+
+A rate is enforced over a **sliding window**, estimated from two fixed windows: the count of the
+current window plus the previous window's count weighted by how much of it still overlaps the last
+``seconds`` (rounded up, so the estimate never lets more through than the rate). A client cannot
+send the rate at the end of one window and again at the start of the next.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from sifa.core.limits import stores
+from sifa.core.limits.stores import CounterStore, now_ms
+
+__all__ = [
+    "Decision",
+    "Rate",
+    "add",
+    "clear",
+    "count",
+    "first",
+    "get",
+    "hit",
+    "peek",
+    "put",
+    "reset",
+    "store",
+]
+
+UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``count`` requests per ``seconds``."""
+
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        """``"30/min"``, ``"10/hour"``, ``"5/15min"``, ``"100/day"`` (DRF's spelling and a multiple)."""
+        match = RATE_RE.match(text.lower())
+        unit = match and (UNITS.get(match.group(3)) or UNITS.get(match.group(3)[0]))
+        if not match or not unit:
+            raise ValueError(f"无法识别的频率：{text!r}")
+        return cls(int(match.group(1)), int(match.group(2) or 1) * unit)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    count: int
+    """The estimated requests in the last ``rate.seconds``, this one included when it was counted."""
+    retry_after: float
+    """Seconds until a request is likely allowed again; 0 when this one was."""
+
+
+_stores: dict[str, CounterStore] = {}
+
+
+def store() -> CounterStore:
+    """The configured store, one per process and URL (``SIFA_LIMITS_URL``)."""
+    url = getattr(settings, "LIMITS_URL", "") or ""
+    if url not in _stores:
+        _stores[url] = stores.build(url)
+    return _stores[url]
+
+
+def _windows(key: str, rate: Rate) -> tuple[str, str, int, int]:
+    length = rate.seconds * 1000
+    now = now_ms()
+    index, elapsed = divmod(now, length)
+    return f"{key}:{index}", f"{key}:{index - 1}", elapsed, length
+
+
+def _carried(previous: int, elapsed: int, length: int) -> int:
+    """What the previous window still weighs in the sliding window (rounded up)."""
+    return math.ceil(previous * (length - elapsed) / length) if previous else 0
+
+
+def _retry_after(current: int, previous: int, elapsed: int, length: int, limit: int) -> float:
+    room = limit - 1
+    if current <= room and previous:
+        # Within this window, once enough of the previous one has slid out.
+        needed = (1 - (room - current) / previous) * length
+        wait_ms = needed - elapsed
+    else:
+        # In the next window, once enough of this one has slid out.
+        wait_ms = (length - elapsed) + (max(0.0, 1 - room / current) * length if current else 0)
+    return max(1.0, math.ceil(wait_ms / 1000) + 1)
+
+
+def hit(key: str, rate: Rate) -> Decision:
+    """Count one request under ``key`` if the rate allows it."""
+    counters = store()
+    current_key, previous_key, elapsed, length = _windows(key, rate)
+    previous = counters.get(previous_key)
+    carried = _carried(previous, elapsed, length)
+    counted = counters.incr(current_key, 2 * length, cap=rate.count - carried)
+    if counted is not None:
+        return Decision(True, counted + carried, 0.0)
+    current = counters.get(current_key)
+    return Decision(False, current + carried, _retry_after(current, previous, elapsed, length, rate.count))
+
+
+def peek(key: str, rate: Rate) -> Decision:
+    """Whether a request under ``key`` would be allowed now; counts nothing."""
+    counters = store()
+    current_key, previous_key, elapsed, length = _windows(key, rate)
+    previous = counters.get(previous_key)
+    current = counters.get(current_key)
+    estimate = current + _carried(previous, elapsed, length)
+    if estimate < rate.count:
+        return Decision(True, estimate, 0.0)
+    return Decision(False, estimate, _retry_after(current, previous, elapsed, length, rate.count))
+
+
+def add(key: str, rate: Rate) -> int:
+    """Count one under ``key`` whatever the rate says; the new estimate."""
+    counters = store()
+    current_key, previous_key, elapsed, length = _windows(key, rate)
+    counted = counters.incr(current_key, 2 * length) or 0
+    return counted + _carried(counters.get(previous_key), elapsed, length)
+
+
+def first(key: str, seconds: int) -> bool:
+    """True for the first call with ``key`` in ``seconds`` (from that call), False after."""
+    return store().incr(f"once:{key}", max(1, seconds) * 1000, cap=1) is not None
+
+
+def count(key: str, seconds: int) -> int:
+    """A plain counter that lives ``seconds`` from its first count: add one, the new value."""
+    return store().incr(key, max(1, seconds) * 1000) or 0
+
+
+def get(key: str) -> int:
+    return store().get(key)
+
+
+def put(key: str, value: int, seconds: float) -> None:
+    store().put(key, value, max(1, int(seconds * 1000)))
+
+
+def reset(*keys: str) -> None:
+    """Forget plain counters and values (:func:`count`, :func:`put`)."""
+    store().delete(*keys)
+
+
+def clear() -> None:
+    store().clear()

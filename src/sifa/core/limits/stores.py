@@ -1,0 +1,157 @@
+"""Where the counters of ``sifa.core.limits`` live: the database table ``core_limitcounter``, or
+Redis when ``SIFA_LIMITS_URL`` names one. Never this process's memory: every web process, worker
+and restart sees the same counts.
+
+Both stores offer the same four operations, each atomic on its own:
+
+* ``incr(key, ttl_ms, cap)`` adds one unless the live value has reached ``cap`` and returns the
+  new value, or ``None`` when it was at the cap (nothing counted). A key that does not exist or
+  has expired starts again at 1 and lives ``ttl_ms`` from now.
+* ``get(key)`` the live value, 0 when absent or expired.
+* ``put(key, value, ttl_ms)`` sets a value (the login back-off's "not before" moment).
+* ``delete(*keys)``; ``clear()`` removes every counter (tests, and an operator starting afresh).
+
+The database store is one ``INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING`` statement
+(SQLite ≥ 3.35 and PostgreSQL alike), so two processes counting the same key at once never lose
+an increment and never both pass a cap. It runs on the request's connection: a count made inside
+a transaction that rolls back is rolled back with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Protocol
+
+from django.db import connection
+
+from sifa.core.models import LimitCounter
+
+PURGE_EVERY = 1000
+"""Expired rows are deleted by one increment in this many (per process): a cheap index range."""
+
+_increments = itertools.count(1)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class CounterStore(Protocol):
+    name: str
+
+    def incr(self, key: str, ttl_ms: int, cap: int | None = None) -> int | None: ...
+
+    def get(self, key: str) -> int: ...
+
+    def put(self, key: str, value: int, ttl_ms: int) -> None: ...
+
+    def delete(self, *keys: str) -> None: ...
+
+    def clear(self) -> None: ...
+
+
+# One statement: insert 1, or add 1 to a live value below the cap, or restart an expired one at 1.
+# No row comes back when the live value is at the cap (the WHERE of DO UPDATE refused it).
+_UPSERT = """
+INSERT INTO core_limitcounter ("key", value, expires_ms) VALUES (%s, 1, %s)
+ON CONFLICT ("key") DO UPDATE SET
+  value = CASE WHEN core_limitcounter.expires_ms <= %s THEN 1 ELSE core_limitcounter.value + 1 END,
+  expires_ms = CASE WHEN core_limitcounter.expires_ms <= %s
+                    THEN excluded.expires_ms ELSE core_limitcounter.expires_ms END
+WHERE core_limitcounter.expires_ms <= %s OR core_limitcounter.value < %s
+RETURNING value
+"""
+
+
+class DatabaseStore:
+    """Counters in ``core_limitcounter`` (docs/security.md, "Shared limits")."""
+
+    name = "database"
+
+    def incr(self, key: str, ttl_ms: int, cap: int | None = None) -> int | None:
+        if cap is not None and cap <= 0:
+            return None
+        now = now_ms()
+        cap_value = cap if cap is not None else 2**62
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT, [key, now + ttl_ms, now, now, now, cap_value])
+            row = cursor.fetchone()
+        if next(_increments) % PURGE_EVERY == 0:
+            self.purge()
+        return int(row[0]) if row else None
+
+    def get(self, key: str) -> int:
+        value = (
+            LimitCounter.objects.filter(key=key, expires_ms__gt=now_ms())
+            .values_list("value", flat=True)
+            .first()
+        )
+        return int(value or 0)
+
+    def put(self, key: str, value: int, ttl_ms: int) -> None:
+        LimitCounter.objects.update_or_create(
+            key=key, defaults={"value": value, "expires_ms": now_ms() + ttl_ms}
+        )
+
+    def delete(self, *keys: str) -> None:
+        LimitCounter.objects.filter(key__in=keys).delete()
+
+    def clear(self) -> None:
+        LimitCounter.objects.all().delete()
+
+    def purge(self) -> int:
+        deleted, _ = LimitCounter.objects.filter(expires_ms__lte=now_ms()).delete()
+        return deleted
+
+
+# Adds one unless at the cap; the expiry is set when the key is new. -1: at the cap.
+_INCR_SCRIPT = """
+local value = tonumber(redis.call('GET', KEYS[1]) or '0')
+if value >= tonumber(ARGV[2]) then return -1 end
+value = redis.call('INCR', KEYS[1])
+if value == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return value
+"""
+
+
+class RedisStore:
+    """Counters in Redis (``SIFA_LIMITS_URL=redis://…``), under the prefix ``sifa:limit:``."""
+
+    name = "redis"
+    prefix = "sifa:limit:"
+
+    def __init__(self, url: str) -> None:
+        import redis  # only needed when Redis is configured
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._incr = self.client.register_script(_INCR_SCRIPT)
+
+    def incr(self, key: str, ttl_ms: int, cap: int | None = None) -> int | None:
+        if cap is not None and cap <= 0:
+            return None
+        value = int(self._incr(keys=[self.prefix + key], args=[ttl_ms, cap if cap is not None else 2**62]))
+        return None if value < 0 else value
+
+    def get(self, key: str) -> int:
+        return int(self.client.get(self.prefix + key) or 0)
+
+    def put(self, key: str, value: int, ttl_ms: int) -> None:
+        self.client.set(self.prefix + key, value, px=max(1, ttl_ms))
+
+    def delete(self, *keys: str) -> None:
+        if keys:
+            self.client.delete(*(self.prefix + key for key in keys))
+
+    def clear(self) -> None:
+        for found in self.client.scan_iter(match=self.prefix + "*", count=500):
+            self.client.delete(found)
+
+
+def build(url: str) -> CounterStore:
+    """The store ``SIFA_LIMITS_URL`` names: empty for the database, ``redis://``/``rediss://``/``unix://``."""
+    if not url:
+        return DatabaseStore()
+    if url.split(":", 1)[0] in ("redis", "rediss", "unix"):
+        return RedisStore(url)
+    raise ValueError(f"SIFA_LIMITS_URL: 不支持的计数存储地址 {url.split(':', 1)[0]}:（应为空或 redis://…）")

@@ -1,0 +1,177 @@
+"""Shared limits (issue 14 point 3): one interface, counted in the database or Redis, the same
+answers from both stores; a rate holds over a sliding window."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import time_machine
+
+from sifa.core import limits
+from sifa.core.limits import Rate, stores
+from sifa.core.models import LimitCounter
+from sifa.testing.concurrency import run_together
+
+pytestmark = pytest.mark.django_db
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A throw-away redis-server of our own on a free port, or a skip when there is none."""
+    binary = shutil.which("redis-server")
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        binary = None
+    if binary is None:
+        pytest.skip("redis-server or the redis package is not installed (CI installs both)")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(params=["database", "redis"])
+def store(request, settings):
+    settings.LIMITS_URL = request.getfixturevalue("redis_url") if request.param == "redis" else ""
+    chosen = limits.store()
+    assert chosen.name == request.param
+    chosen.clear()
+    yield chosen
+    chosen.clear()
+
+
+def test_rates_are_read_as_drf_writes_them():
+    assert Rate.parse("30/min") == Rate(30, 60)
+    assert Rate.parse("30/m") == Rate(30, 60)
+    assert Rate.parse("10/hour") == Rate(10, 3600)
+    assert Rate.parse("5/15min") == Rate(5, 900)
+    assert Rate.parse("100/day") == Rate(100, 86400)
+    with pytest.raises(ValueError, match="无法识别"):
+        Rate.parse("fast")
+
+
+def test_an_increment_stops_at_the_cap_and_an_expired_key_starts_again(store):
+    with time_machine.travel(1_800_000_000, tick=False) as clock:
+        assert [store.incr("k", 10_000, cap=3) for _ in range(5)] == [1, 2, 3, None, None]
+        assert store.get("k") == 3
+        assert store.incr("k", 10_000) == 4  # no cap: always counted
+        if store.name == "database":  # Redis expires keys by its own clock, not the test's
+            clock.shift(11)
+            assert store.get("k") == 0
+            assert store.incr("k", 10_000, cap=3) == 1
+    assert store.incr("other", 10_000, cap=0) is None
+
+
+def test_put_get_delete_and_clear(store):
+    store.put("until", 123, 60_000)
+    store.put("until", 456, 60_000)
+    assert store.get("until") == 456
+    store.delete("until")
+    assert store.get("until") == 0
+    store.incr("a", 60_000)
+    store.clear()
+    assert store.get("a") == 0
+
+
+def test_a_rate_allows_n_then_says_when_to_come_back(store):
+    rate = Rate(3, 60)
+    with time_machine.travel(1_800_000_000 - 1_800_000_000 % 60, tick=False):  # the start of a window
+        decisions = [limits.hit("throttle_x_1.2.3.4", rate) for _ in range(5)]
+        assert [d.allowed for d in decisions] == [True, True, True, False, False]
+        assert decisions[3].retry_after >= 60
+        assert limits.hit("throttle_x_5.6.7.8", rate).allowed  # another client has its own count
+        assert not limits.peek("throttle_x_1.2.3.4", rate).allowed
+    assert store.get(f"throttle_x_1.2.3.4:{1_800_000_000 // 60}") == 3  # refusals are not counted
+
+
+def test_the_window_slides_a_burst_at_a_boundary_gets_no_second_helping(store):
+    rate = Rate(10, 60)
+    start = 1_800_000_000 - 1_800_000_000 % 60
+    with time_machine.travel(start + 55, tick=False) as clock:
+        assert all(limits.hit("burst", rate).allowed for _ in range(10))
+        clock.shift(6)  # a second into the next fixed window: the last minute still holds 10
+        assert not limits.hit("burst", rate).allowed
+        clock.shift(30)  # half the previous window has slid out: about half the rate again
+        allowed = sum(limits.hit("burst", rate).allowed for _ in range(10))
+        assert 4 <= allowed <= 5
+
+
+def test_refusals_are_counted_apart_with_peek_and_add(store):
+    rate = Rate(2, 60)
+    with time_machine.travel(1_800_000_000 - 1_800_000_000 % 60, tick=False):
+        assert limits.peek("refused", rate).allowed
+        limits.add("refused", rate)
+        assert limits.peek("refused", rate).allowed  # looking counts nothing
+        limits.add("refused", rate)
+        assert not limits.peek("refused", rate).allowed
+
+
+def test_first_is_true_once_per_period(store):
+    assert limits.first("log-once", 60)
+    assert not limits.first("log-once", 60)
+    assert limits.first("log-once-other", 60)
+
+
+def test_the_database_store_purges_expired_rows(settings):
+    settings.LIMITS_URL = ""
+    database = limits.store()
+    with time_machine.travel(1_800_000_000, tick=False) as clock:
+        database.incr("old", 1_000)
+        database.incr("young", 100_000)
+        clock.shift(5)
+        assert database.purge() == 1
+    assert list(LimitCounter.objects.values_list("key", flat=True)) == ["young"]
+
+
+def test_an_unknown_store_address_is_refused_in_chinese():
+    with pytest.raises(ValueError, match="不支持的计数存储地址"):
+        stores.build("memcached://localhost")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_made_at_once_never_pass_the_cap_nor_lose_one(settings):
+    """Twelve connections counting the same key at the same moment (the database store)."""
+    settings.LIMITS_URL = ""
+    capped = run_together(lambda _: limits.store().incr("race", 60_000, cap=5), 12)
+    assert sorted(value for value in capped if value is not None) == [1, 2, 3, 4, 5]
+    assert capped.count(None) == 7
+    free = run_together(lambda _: limits.store().incr("race-free", 60_000), 12)
+    assert sorted(free) == list(range(1, 13))
