@@ -87,6 +87,17 @@ def case_windows(actor: Actor, case: Application) -> tuple[int, ...]:
     return tuple(found)
 
 
+def window_deliveries(actor: Actor) -> QuerySet[Application]:
+    """Decided cases waiting for delivery at one of the actor's windows — received there or chosen
+    by the applicant as the pickup point (窗口领取) — oldest decision first: the window start
+    page's list, so a pickup window finds the case it must hand over."""
+    return (
+        Application.objects.filter(window_q(actor), status__in=(S.APPROVED, S.DENIED))
+        .select_related("entry__item", "version__item", "accepting_organisation")
+        .order_by("decided_at", "number")
+    )
+
+
 def case_for_staff(actor: Actor, number: str) -> Application:
     case = (
         visible_cases(actor)

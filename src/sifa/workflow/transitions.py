@@ -253,12 +253,13 @@ def refusal(command: str, application: Application, items: list[WorkItem]) -> st
 
 def window_organisations(command: str, application: Application) -> frozenset[int]:
     """The windows below the task's organisation that may give ``command`` on ``application``
-    (一窗受理): the window that received the walk-in (``receiving_window``: 受理, 不予受理, 补正, 送达)
-    and the window the applicant chose to collect the result at (``pickup_window``: 送达 only).
-    Empty for a command that is not window work."""
+    (一窗受理): the windows that received the case — the accepting organisation's own and, for a
+    walk-in, the window that filed it (``receiving_window``): 受理, 不予受理, 补正, 送达 — and the
+    window the applicant chose to collect the result at (``pickup_window``: 送达 only). Empty for a
+    command that is not window work."""
     if not TRANSITIONS[command].window:
         return frozenset()
-    found = {application.receiving_window_id}
+    found = {application.accepting_organisation_id, application.receiving_window_id}
     if command == "deliver":
         found.add(application.pickup_window_id)
     return frozenset(found - {None})

@@ -45,6 +45,7 @@ from sifa.workbench.access import staff_required
 from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.forms_window import COMPANY, ItemChoiceForm, WalkInForm
 from sifa.workbench.views.common import error_summary, page, paginate
+from sifa.workflow.selectors import window_deliveries
 
 ROUTES = Routes(
     situations="workbench-window-situations",
@@ -139,6 +140,7 @@ def start_view(request: HttpRequest) -> HttpResponse:
             "has_items": bool(items),
             "page_obj": rows,
             "rows": [{"app": app, "applicant": _applicant_name(app)} for app in rows],
+            "deliveries": list(window_deliveries(request.actor)[:50]),
         },
     )
 

@@ -64,6 +64,14 @@ def _page(user, url: str) -> int:
     return client.get(url).status_code
 
 
+def _html(user, url: str) -> str:
+    client = Client()
+    verified_login(client, user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def _api(user, number: str):
     return client_for(user).get(f"/api/v1/cases/{number}/")
 
@@ -172,6 +180,9 @@ def test_a_pickup_window_sees_the_case_for_its_delivery_step_only(w, windows, re
         command(windows["zj_decider"], case.number, "decide", decision="approve", opinion="准予")
         body = _api(clerk, case.number).json()
         assert [c["command"] for c in body["allowed_commands"]] == ["deliver"]
+        # The window start page lists it to be handed over; the 司法所's does not.
+        assert case.number in _html(clerk, "/workbench/window/")
+        assert case.number not in _html(windows["town_clerk"], "/workbench/window/")
         assert not _sees(windows["town_clerk"], case)
         assert command(windows["town_clerk"], case.number, "deliver", method="pickup").status_code == 404
         delivered = command(clerk, case.number, "deliver", method="pickup")
