@@ -224,3 +224,20 @@ def test_forged_numbers_and_other_jurisdictions_are_404(w, windows, resident):
     # opens nothing: a window sees through ``pickup_window`` only below the accepting organisation.
     forged = _case(w, resident, pickup_window=w["nb"], status=ApplicationStatus.APPROVED)
     assert not _sees(windows["nb_clerk"], forged) and not _sees(clerk, forged)
+
+
+def test_a_walk_in_filed_before_the_window_was_recorded_gets_the_filing_clerks_window(w, windows, resident):
+    """The migration that adds ``receiving_window`` fills it for the walk-ins already filed: the
+    filing clerk's window on the accepting organisation's line (the rule of ``start_draft``)."""
+    import importlib
+
+    from django.apps import apps
+
+    old = _case(w, resident, channel=SubmissionChannel.WINDOW, submitted_by=windows["sc_clerk"])
+    online = _case(w, resident, submitted_by=resident)
+    assert old.receiving_window is None
+    migration = importlib.import_module("sifa.applications.migrations.0008_window_of_receipt_and_pickup")
+    migration.backfill_receiving_window(apps, None)
+    old.refresh_from_db()
+    online.refresh_from_db()
+    assert (old.receiving_window, online.receiving_window) == (windows["sc"], None)
