@@ -74,9 +74,6 @@ FAMILIES = (
     "consultations",
     "exchange",
 )
-WINDOW_SEES = ("applications", "materials", "work_items")
-"""一窗受理 (docs/workflow.md, "Who may see and act"): a window clerk sees the cases of every
-organisation above the window, whoever applied; the people's other rows stay closed to them."""
 PAGE_LISTS = (
     "/me/",
     "/me/materials/",
@@ -317,6 +314,7 @@ def _build() -> Matrix:
     from tests.probe_world import _upload_all  # the same uploads the demo applicant makes
 
     entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
+    demo_users = {u.username: u for u in User.objects.filter(is_demo=True)}
     pending = applications.start_draft(entry, actor=b, form_data=form)
     _upload_all(pending, b)
     applications.submit(pending, actor=b)
@@ -339,7 +337,7 @@ def _build() -> Matrix:
         valid_until=dt.date.today() + dt.timedelta(days=30),
         document_reference="委托书（测试）",
     )
-    demo = {u.username: u for u in User.objects.filter(is_demo=True)}
+    demo = demo_users
     record_access(
         reader=demo["demo-county2"],
         subject=b,
@@ -358,6 +356,22 @@ def _build() -> Matrix:
         question="我想了解申请律师执业需要准备哪些材料，实习期满后多久可以申请？",
     )
     _exchange_canary(orgs["hz"], Application.objects.filter(applicant=b).exclude(number=None).first().number)
+    # Citizen C, 孙金窗 of 上城区, walks in at the 上城区 window, which files his application for
+    # 杭州市 (一窗受理): that window sees it; the 西湖区 window and the 司法所 below it do not.
+    c_id = factories.id_number("330102")
+    walker = factories.person(region_code="330102", name="孙金窗", id_number=c_id, phone="13912340004").user
+    walk_in = applications.start_draft(
+        entry,
+        actor=demo_users["demo-county2"],
+        walk_in={"kind": "person", "name": "孙金窗", "id_number": c_id},
+        form_data={**form, "applicant_name": "孙金窗", "id_number": c_id, "phone": "13912340004"},
+        channel="window",
+    )
+    _upload_all(walk_in, demo_users["demo-county2"])
+    applications.submit(walk_in, actor=demo_users["demo-county2"])
+    applications.run_pre_review(walk_in.pk)
+    walk_in.refresh_from_db()
+    start_case(walk_in)
     citizen = world.users["citizen"]
     record_access(
         reader=demo["demo-county"],
@@ -408,18 +422,21 @@ def _build() -> Matrix:
         "staff-supervisor-xh": factories.PASSWORD,
         "staff-dongcheng": factories.PASSWORD,
     }
-    owners = {"a": _owner(citizen), "b": _owner(b), "b-company": _owner(east_company)}
-    everything, personal = FAMILIES, tuple(f for f in FAMILIES if f not in WINDOW_SEES)
+    owners = {"a": _owner(citizen), "b": _owner(b), "b-company": _owner(east_company), "c": _owner(walker)}
+    everything = FAMILIES
     forbidden = {
-        "anonymous": {"a": everything, "b": everything, "b-company": everything},
-        "citizen": {"b": everything, "b-company": everything},
-        "company": {"a": everything, "b": everything, "b-company": everything},
-        # 一窗受理: a window below 杭州市 sees the city's cases (not the people's other rows).
-        "staff-county": {"b": personal, "b-company": personal},
-        "staff-township": {"b": personal, "b-company": personal},
-        "staff-county2": {"a": personal},
-        "staff-dongcheng": {"a": everything, "b": everything, "b-company": everything},
-        "staff-supervisor-xh": {"b": personal, "b-company": personal},
+        "anonymous": {"a": everything, "b": everything, "b-company": everything, "c": everything},
+        "citizen": {"b": everything, "b-company": everything, "c": everything},
+        "company": {"a": everything, "b": everything, "b-company": everything, "c": everything},
+        # 一窗受理, least privilege (docs/workflow.md, "Who may see and act"): a window below 杭州市
+        # sees none of the city's cases it did not receive — neither B's online ones nor C's
+        # walk-in received at the 上城区 window (issue 14: a 上城区 clerk does not read a 西湖区
+        # resident's online application to 杭州市).
+        "staff-county": {"b": everything, "b-company": everything, "c": everything},
+        "staff-township": {"b": everything, "b-company": everything, "c": everything},
+        "staff-county2": {"a": everything},
+        "staff-dongcheng": {"a": everything, "b": everything, "b-company": everything, "c": everything},
+        "staff-supervisor-xh": {"b": everything, "b-company": everything, "c": everything},
     }
     viewers = {
         "persons": "staff-county2",
@@ -543,6 +560,21 @@ def test_every_family_has_canaries_that_their_viewers_do_see(matrix_world):
         if not any(mk in text for mk in owner.markers[family]):
             unseen[family] = m.viewers[family]
     assert unseen == {}
+
+
+def test_a_window_sees_the_walk_in_it_received_and_its_reads_are_credited_to_it(matrix_world):
+    """The other side of the matrix: C's walk-in, received at the 上城区 window for 杭州市, is open to
+    that window (API and page), and each read is in C's access log under 上城区司法局."""
+    m = matrix_world
+    pages, api = _clients(m, "staff-county2")
+    [number] = [mk for mk in m.owners["c"].markers["applications"] if mk.startswith("SF")]
+    assert api.get(f"/api/v1/cases/{number}/").status_code == 200
+    assert pages.get(f"/workbench/cases/{number}/").status_code == 200
+    reads = PersonalDataAccess.objects.filter(subject=m.owners["c"].user, subject_ref=number)
+    assert {(r.reader_organisation.name, r.reader_role) for r in reads} == {
+        ("杭州市上城区司法局", Role.WINDOW_CLERK)
+    }
+    assert reads.count() == 2
 
 
 # --- mutations: one family's scope removed at a time ---------------------------------------------

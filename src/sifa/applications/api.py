@@ -86,6 +86,7 @@ def _start(request: Request, data: dict[str, Any]):
         on_behalf_of=data.get("on_behalf_of"),
         walk_in=dict(walk_in) if walk_in is not None else None,
         channel=data.get("channel") or "online",
+        pickup_window=data.get("pickup_window"),
     )
 
 
@@ -210,12 +211,16 @@ class DraftUpdate(APIView):
         data = body.validated()
         if "partner_consent" in data:
             app = services.set_partner_consent(app, actor=request.user, consent=data["partner_consent"])
-        if "form_data" in data or "situation_answers" in data or "partner_consent" not in data:
+        if (
+            any(k in data for k in ("form_data", "situation_answers", "pickup_window"))
+            or "partner_consent" not in data
+        ):
             app = services.update_draft(
                 app,
                 actor=request.user,
                 form_data=data.get("form_data"),
                 situation_answers=data.get("situation_answers"),
+                pickup_window=data.get("pickup_window"),
             )
         return Response(_detail(request, app))
 

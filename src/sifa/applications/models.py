@@ -192,10 +192,30 @@ class Application(models.Model):
         related_name="+",
         help_text="当前办理机构，例如由上级机关作出决定时；为空时即受理单位",
     )
+    receiving_window = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name="收件窗口",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="一窗受理：为来访申请人录入申请的窗口所在机构（可以是受理单位的下级机构）；"
+        "该窗口只在受理和送达环节看到本办件；网上申请为空",
+    )
+    pickup_window = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name="领取窗口",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="申请人选择领取办理结果的窗口所在机构（受理单位或其下级机构）；该窗口只在送达环节看到本办件；未选择的为空",
+    )
     scope_path = PathField(
         "管辖路径",
         db_index=True,
-        help_text="受理单位在机构树中的物化路径：本机构、其下级和其上级机关的工作人员可以查阅（数据范围）",
+        help_text="受理单位在机构树中的物化路径：本机构及其上级机关的工作人员可以查阅（数据范围）；"
+        "下级机构的窗口只能查阅其收件或被选为领取窗口的办件",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True, help_text="草稿创建时间")
     updated_at = models.DateTimeField("更新时间", auto_now=True, help_text="最后一次变更的时间")

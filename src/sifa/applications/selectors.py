@@ -181,21 +181,45 @@ def window_covers(actor: Actor, organisation_path: str) -> bool:
     )
 
 
+def receiving_window_for(actor: Actor, organisation_path: str) -> int | None:
+    """The window (organisation id) at which ``actor`` receives a walk-in for the organisation at
+    ``organisation_path``: of the actor's windows on its line (:func:`window_covers`), the nearest —
+    the organisation itself, else the closest below or above it. ``None`` when there is none."""
+    line = [
+        (abs(len(path) - len(organisation_path)), path, org_id)
+        for org_id, path, role in actor.memberships
+        if role == Role.WINDOW_CLERK
+        and (organisation_path.startswith(path) or path.startswith(organisation_path))
+    ]
+    return min(line)[2] if line else None
+
+
+def window_ids(actor: Actor) -> tuple[int, ...]:
+    """The organisations (ids) where the actor sits at a window."""
+    return tuple(sorted({org_id for org_id, _path, role in actor.memberships if role == Role.WINDOW_CLERK}))
+
+
 def window_application(actor: Actor, ref: Any) -> Application:
-    """A walk-in application (filed at a window) that the actor's windows may handle — wherever the
-    accepting organisation sits on their line; anything else is 404."""
+    """A walk-in application filed at one of the actor's windows (the window that received it:
+    ``receiving_window``; a colleague at the same window may carry on); anything else is 404 — a
+    walk-in filed at another window is that window's, wherever it sits on the line."""
     try:
         key = uuid.UUID(str(ref))
     except ValueError:
         raise NotFound() from None
     row = (
         Application.objects.select_related(
-            "entry__item", "version", "accepting_organisation", "applicant_person", "applicant_company"
+            "entry__item",
+            "version",
+            "accepting_organisation",
+            "receiving_window",
+            "applicant_person",
+            "applicant_company",
         )
         .filter(pk=key, channel=SubmissionChannel.WINDOW)
         .first()
     )
-    if row is None or not window_covers(actor, row.scope_path):
+    if row is None or not (actor.is_superuser or row.receiving_window_id in window_ids(actor)):
         raise NotFound()
     return row
 

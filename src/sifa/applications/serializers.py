@@ -129,6 +129,9 @@ def detail(app: Application, *, staff: bool) -> dict[str, Any]:
             "timeline": timeline(app),
             "deadline": selectors.deadline(app),
             "partner_consent": partner_consent(app),
+            "pickup_window": (
+                {"id": app.pickup_window_id, "name": app.pickup_window.name} if app.pickup_window_id else None
+            ),
         }
     )
     if staff:
@@ -296,6 +299,11 @@ class PartnerConsentSerializer(serializers.Serializer):
     given_at = serializers.DateTimeField(allow_null=True, help_text="同意时间；未同意或已撤回时为空")
 
 
+class PickupWindowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="机构ID")
+    name = serializers.CharField(help_text="机构名称")
+
+
 class ApplicationDetailSerializer(ApplicationSummarySerializer):
     version = serializers.IntegerField(help_text="申请时的事项版本号")
     form_data = serializers.JSONField(help_text="按事项表单（JSON Schema）填写的内容")
@@ -308,6 +316,9 @@ class ApplicationDetailSerializer(ApplicationSummarySerializer):
     findings = FindingSerializer(many=True, required=False, help_text="预审意见；仅管辖范围内的工作人员可见")
     partner_consent = PartnerConsentSerializer(
         allow_null=True, help_text="向公安机关核验的单独同意；本申请无需核验时为空"
+    )
+    pickup_window = PickupWindowSerializer(
+        allow_null=True, help_text="申请人选择的领取窗口（受理机构或其下级机构）；未选择时为空"
     )
 
 
@@ -379,6 +390,12 @@ class ApplicationStartSerializer(ApplicationBody):
     )
     applicant = WalkInApplicantSerializer(required=False, help_text="窗口代录的申请人（窗口人员）")
     channel = EnumField(SubmissionChannel, required=False, help_text="默认 online")
+    pickup_window = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="领取窗口：受理机构或其下级机构的机构ID（该窗口只在送达环节看到本办件）；空字符串为不选",
+    )
 
 
 class ApplicationChangeSerializer(ApplicationBody):
@@ -388,6 +405,12 @@ class ApplicationChangeSerializer(ApplicationBody):
         required=False,
         help_text="申请人单独同意向公安机关核验身份信息和无犯罪记录（true），或撤回同意（false）；"
         "见 partner_consent.checks 的用途和法律依据",
+    )
+    pickup_window = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="领取窗口：受理机构或其下级机构的机构ID（该窗口只在送达环节看到本办件）；空字符串为不选",
     )
 
 

@@ -30,6 +30,7 @@ from sifa.catalogue.models import ImplementationEntry
 from sifa.organisations.models import Membership, Role
 from sifa.workflow.models import CaseDocument, CaseDocumentStatus, WorkItem, WorkItemStatus
 from sifa.workflow.services import issue_owed, run_command, start_case
+from sifa.workflow.transitions import window_organisations
 
 LAWYER_FULL_TIME = "000100001001"
 """律师执业许可（专职律师执业）: its result is 律师执业证书 (licence type 律师执业证)."""
@@ -129,14 +130,17 @@ def _entry(case: DemoCase, city: Any) -> ImplementationEntry:
 
 def _staff_for(application: Application, item: WorkItem) -> User:
     """A demo staff member who may act on ``item``: its role at its organisation, or for window
-    work (受理、送达) a window clerk at or below it whose jurisdiction covers the case."""
+    work (受理、送达) a window clerk below it at a window that received the case or was chosen for
+    its pickup (一窗受理, ``workflow.transitions.window_organisations``)."""
     members = Membership.objects.filter(user__is_demo=True, role=item.role).select_related("user")
     if item.kind in ("accept", "accept_decide", "deliver"):
-        members = [
-            m
-            for m in members.filter(organisation__path__startswith=item.organisation.path)
-            if application.scope_path.startswith(m.organisation.path)
-        ]
+        windows = window_organisations("deliver" if item.kind == "deliver" else "accept", application)
+        members = list(
+            members.filter(
+                organisation_id__in={item.organisation.pk, *windows},
+                organisation__path__startswith=item.organisation.path,
+            )
+        )
     else:
         members = list(members.filter(organisation=item.organisation))
     if not members:

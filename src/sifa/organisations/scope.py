@@ -102,7 +102,12 @@ class Grant(NamedTuple):
 
 
 def attributed_membership(
-    actor: Actor, scope_path: str, *, roles: Iterable[str] | None = None, from_below: Iterable[str] = ()
+    actor: Actor,
+    scope_path: str,
+    *,
+    roles: Iterable[str] | None = None,
+    from_below: Iterable[str] = (),
+    windows: Iterable[int] | None = None,
 ) -> Grant | None:
     """The membership a staff read of data at ``scope_path`` is credited to (the access log).
 
@@ -110,8 +115,10 @@ def attributed_membership(
     the nearest ancestor of the data: the organisation closest to it. ``from_below`` names roles
     that also see data *above* their own organisation (a 司法所 window clerk receives for the
     county, 一窗受理): when no membership holds the data, the nearest such membership inside the
-    data's subtree is credited. Otherwise ``None`` — the read is credited to no organisation,
-    never to an unrelated one.
+    data's subtree is credited; ``windows`` (organisation ids), when given, narrows those to the
+    windows through which the reader sees the data (the window that received a case or was chosen
+    for its pickup — ``workflow.selectors.case_windows``). Otherwise ``None`` — the read is
+    credited to no organisation, never to an unrelated one.
     """
     if not scope_path:
         return None
@@ -121,7 +128,14 @@ def attributed_membership(
     if above:
         return max(above, key=lambda g: len(g.path))
     upward = {str(r) for r in from_below}
-    below = [g for g in grants if g.role in upward and g.path.startswith(scope_path)]
+    through = None if windows is None else set(windows)
+    below = [
+        g
+        for g in grants
+        if g.role in upward
+        and g.path.startswith(scope_path)
+        and (through is None or g.organisation_id in through)
+    ]
     return min(below, key=lambda g: len(g.path)) if below else None
 
 

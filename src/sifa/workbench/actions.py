@@ -182,9 +182,13 @@ class Available:
 
 
 def _window_clerk_for(actor: Actor, case: Application) -> bool:
-    """A window clerk at the accepting organisation or below it (一窗受理)."""
-    path = case.accepting_organisation.path
-    return actor.is_superuser or any(p.startswith(path) for p in actor.paths_for(PRE_REVIEW_ROLES))
+    """A window clerk at a window that received the case: the accepting organisation's own, or the
+    window below it that filed the walk-in (``receiving_window``, 一窗受理) — the rule of
+    ``applications.services.prereview``."""
+    windows = {case.accepting_organisation_id, case.receiving_window_id} - {None}
+    return actor.is_superuser or any(
+        org_id in windows for org_id, _path, role in actor.memberships if role in PRE_REVIEW_ROLES
+    )
 
 
 def available_actions(actor: Actor, case: Application, items: list[WorkItem]) -> list[Available]:

@@ -36,6 +36,7 @@ from sifa.workflow import caseclocks, documents_api
 from sifa.workflow.models import WorkItemStatus
 from sifa.workflow.selectors import case_for_staff, worklist
 from sifa.workflow.services import COMMANDS, run_command
+from sifa.workflow.services.case_audit import record_case_read
 from sifa.workflow.transitions import offers
 
 ERRORS = {
@@ -278,6 +279,7 @@ class CaseDetail(APIView):
     def get(self, request: Request, number: str) -> Response:
         actor = actor_for(request.user)
         case = case_for_staff(actor, number)
+        record_case_read(request.user, actor, case)  # the applicant's 我的数据使用记录
         return Response(CaseSerializer(case, context={"actor": actor}).data)
 
 

@@ -1,22 +1,46 @@
 """Reads, always scoped: which cases a staff member may see, and their worklist.
 
-Visibility of a case: the accepting organisation lies in the subtree of one of the actor's
-organisations (the standard data scope — a province sees its cities' cases), **or** the actor is a
-window clerk at an organisation *below* the accepting organisation (一窗受理: a county or township
-window receives walk-in applicants for the city and may accept and deliver on its behalf). Cases
-outside both are reported as not found (404), never as forbidden.
+Visibility of a case (:func:`visible_cases`, one SQL predicate):
+
+* the accepting organisation lies in the subtree of one of the actor's organisations (the standard
+  data scope — a province sees its cities' cases);
+* **or** the actor is a window clerk at the window that *received* the case (一窗受理: a county or
+  township window takes a walk-in applicant's materials for the city — ``receiving_window``), while
+  the case is at a step that window performs: acceptance (待预审 … 已受理, 不予受理) and delivery
+  (准予/不予决定, 已送达);
+* **or** the actor is a window clerk at the window the applicant *chose* to collect the result at
+  (``pickup_window``), while the case is at its delivery step (准予/不予决定, 已送达).
+
+A window below the accepting organisation sees nothing else of it: a 上城区 clerk does not read a
+西湖区 resident's online application to 杭州市. Cases outside all three are reported as not found
+(404 ``workflow.case_not_found``), never as forbidden.
 """
 
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from sifa.applications.models import Application
+from sifa.applications.models import Application, ApplicationStatus
 from sifa.core.errors import NotFound
 from sifa.deadlines.clocks import WarningLevel
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, scoped, subtree_q
 from sifa.workflow.models import StartAlert, WorkItem, WorkItemStatus
+
+S = ApplicationStatus
+DELIVERY_STEP = (S.APPROVED, S.DENIED, S.DELIVERED)
+"""颁发、送达 (行政许可法 §44): decided, and the delivery it ends with."""
+RECEIVING_STEPS = (
+    S.SUBMITTED,
+    S.CORRECTION_REQUIRED,
+    S.PENDING_ACCEPTANCE,
+    S.ACCEPTED,
+    S.NOT_ACCEPTED,
+    *DELIVERY_STEP,
+)
+"""The steps of the window that received a walk-in: acceptance (pre-review, 补正, 受理 or 不予受理;
+已受理 while a 即办件's 受理并当场决定 is still the window's) and delivery. Review and decision
+(审查中, 中止) are the accepting organisation's: the window does not see them."""
 
 
 def ancestor_paths(path: str) -> list[str]:
@@ -25,17 +49,53 @@ def ancestor_paths(path: str) -> list[str]:
     return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
 
 
+def window_q(actor: Actor) -> Q:
+    """The cases the actor's windows received or were chosen for, at the window's steps, and only
+    on the window's own line (the accepting organisation is the window's or above it) — one SQL
+    predicate, no per-row check."""
+    predicate = Q(pk__in=[])
+    for org_id, path, role in actor.memberships:
+        if role != Role.WINDOW_CLERK:
+            continue
+        line = Q(scope_path__in=ancestor_paths(path))
+        predicate |= line & Q(receiving_window_id=org_id, status__in=RECEIVING_STEPS)
+        predicate |= line & Q(pickup_window_id=org_id, status__in=DELIVERY_STEP)
+    return predicate
+
+
 def visible_cases(actor: Actor) -> QuerySet[Application]:
     cases = Application.objects.all()
     if actor.user_id is None:
         return cases.none()
     if actor.is_superuser:
         return cases
-    predicate = subtree_q("scope_path", actor.paths)
-    window = {p for path in actor.paths_for([Role.WINDOW_CLERK]) for p in ancestor_paths(path)}
-    if window:
-        predicate |= Q(scope_path__in=sorted(window))
-    return cases.filter(predicate)
+    return cases.filter(subtree_q("scope_path", actor.paths) | window_q(actor))
+
+
+def case_windows(actor: Actor, case: Application) -> tuple[int, ...]:
+    """The actor's windows through which ``case`` is visible at its current step — the rule of
+    :func:`window_q` for one case (for the access log: a read through a window is credited to
+    that window's organisation)."""
+    found = []
+    for org_id, path, role in actor.memberships:
+        if role != Role.WINDOW_CLERK or case.scope_path not in ancestor_paths(path):
+            continue
+        if (org_id == case.receiving_window_id and case.status in RECEIVING_STEPS) or (
+            org_id == case.pickup_window_id and case.status in DELIVERY_STEP
+        ):
+            found.append(org_id)
+    return tuple(found)
+
+
+def window_deliveries(actor: Actor) -> QuerySet[Application]:
+    """Decided cases waiting for delivery at one of the actor's windows — received there or chosen
+    by the applicant as the pickup point (窗口领取) — oldest decision first: the window start
+    page's list, so a pickup window finds the case it must hand over."""
+    return (
+        Application.objects.filter(window_q(actor), status__in=(S.APPROVED, S.DENIED))
+        .select_related("entry__item", "version__item", "accepting_organisation")
+        .order_by("decided_at", "number")
+    )
 
 
 def case_for_staff(actor: Actor, number: str) -> Application:

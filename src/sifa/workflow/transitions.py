@@ -56,7 +56,8 @@ class Transition:
     kinds: frozenset[str] = frozenset()
     """Task kinds the command completes or acts on; empty for a case command and for withdraw."""
     window: bool = False
-    """Window work (受理、送达): a window clerk below the task's organisation may act (一窗受理)."""
+    """Window work (受理、送达): the window below the task's organisation that received the case (or,
+    for 送达, was chosen for its pickup) may act (一窗受理, :func:`window_organisations`)."""
     by_applicant: bool = False
     refused: str = ""
     """What the user reads in a status outside ``statuses`` ("" → 当前办理环节不能<label>)."""
@@ -250,13 +251,32 @@ def refusal(command: str, application: Application, items: list[WorkItem]) -> st
     return rule.guard(application, items) if rule.guard is not None else ""
 
 
-def holds_role(actor: Actor, organisation: Organisation, role: str, *, window: bool = False) -> bool:
-    """The actor holds ``role`` at ``organisation`` itself — or, for window work (受理、送达), at an
-    organisation below it (一窗受理). Holding it at an ancestor is not enough: a provincial reviewer
-    does not do a city's review (the case stays visible to them for supervision). A system
-    administrator holds no role by being one: case work is done by the organisation's staff."""
+def window_organisations(command: str, application: Application) -> frozenset[int]:
+    """The windows below the task's organisation that may give ``command`` on ``application``
+    (一窗受理): the windows that received the case — the accepting organisation's own and, for a
+    walk-in, the window that filed it (``receiving_window``): 受理, 不予受理, 补正, 送达 — and the
+    window the applicant chose to collect the result at (``pickup_window``: 送达 only). Empty for a
+    command that is not window work."""
+    if not TRANSITIONS[command].window:
+        return frozenset()
+    found = {application.accepting_organisation_id, application.receiving_window_id}
+    if command == "deliver":
+        found.add(application.pickup_window_id)
+    return frozenset(found - {None})
+
+
+def holds_role(
+    actor: Actor, organisation: Organisation, role: str, *, windows: frozenset[int] = frozenset()
+) -> bool:
+    """The actor holds ``role`` at ``organisation`` itself — or, for window work (受理、送达), at one of
+    ``windows`` below it (:func:`window_organisations`: the window that received the case or was
+    chosen for its pickup, 一窗受理); any other window below does not. Holding it at an ancestor is
+    not enough: a provincial reviewer does not do a city's review (the case stays visible to them
+    for supervision). A system administrator holds no role by being one: case work is done by the
+    organisation's staff."""
     return any(
-        held == role and (org_id == organisation.pk or (window and path.startswith(organisation.path)))
+        held == role
+        and (org_id == organisation.pk or (org_id in windows and path.startswith(organisation.path)))
         for org_id, path, held in actor.memberships
     )
 
@@ -273,12 +293,14 @@ def acting_items(command: str, application: Application, items: list[WorkItem]) 
     return [i for i in items if i.kind in rule.kinds]
 
 
-def acting_role(actor: Actor, command: str, item: WorkItem) -> str:
-    """The role in which ``actor`` may give ``command`` on ``item``; "" when they may not."""
+def acting_role(actor: Actor, command: str, item: WorkItem, application: Application) -> str:
+    """The role in which ``actor`` may give ``command`` on ``item`` of ``application``; "" when they
+    may not."""
     rule = TRANSITIONS[command]
     if rule.case_command:
         return next((r for r in CASE_ROLES if holds_role(actor, item.organisation, r)), "")
-    return item.role if holds_role(actor, item.organisation, item.role, window=rule.window) else ""
+    windows = window_organisations(command, application)
+    return item.role if holds_role(actor, item.organisation, item.role, windows=windows) else ""
 
 
 @dataclass(frozen=True)
@@ -307,9 +329,14 @@ def offers(actor: Actor, application: Application, items: list[WorkItem]) -> lis
         if not items and rule.kinds == _ACCEPT and application.status == S.PENDING_ACCEPTANCE:
             # Not started yet (or its start failed): the first command starts the process, whose
             # acceptance task is the accepting organisation's window work.
-            if holds_role(actor, application.accepting_organisation, Role.WINDOW_CLERK, window=True):
+            windows = window_organisations(command, application)
+            if holds_role(actor, application.accepting_organisation, Role.WINDOW_CLERK, windows=windows):
                 found.append(Offer(command))
             continue
-        mine = [i for i in acting_items(command, application, items) if acting_role(actor, command, i)]
+        mine = [
+            i
+            for i in acting_items(command, application, items)
+            if acting_role(actor, command, i, application)
+        ]
         found += [Offer(command, item) for item in (mine[:1] if rule.case_command else mine)]
     return found

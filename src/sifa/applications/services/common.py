@@ -9,7 +9,7 @@ from django.utils import timezone
 from sifa.accounts.models import Mandate
 from sifa.accounts.selectors import mandate_for
 from sifa.applications.models import Application
-from sifa.applications.selectors import window_covers
+from sifa.applications.selectors import window_covers, window_ids
 from sifa.audit.services import record
 from sifa.core.errors import Forbidden, NotFound, ServiceError
 from sifa.notifications.services import notify
@@ -26,6 +26,14 @@ def invalid(errors: list[dict[str, str]]) -> ServiceError:
 def clerk_covers(user: Any, organisation_path: str) -> bool:
     """A window clerk at the organisation, in its subtree, or above it (一窗受理)."""
     return window_covers(actor_for(user), organisation_path)
+
+
+def at_receiving_window(user: Any, application: Application) -> bool:
+    """A window clerk at the window that received this walk-in (``receiving_window``), 一窗受理."""
+    actor = actor_for(user)
+    return actor.is_superuser or (
+        application.receiving_window_id is not None and application.receiving_window_id in window_ids(actor)
+    )
 
 
 def staff_in_scope(user: Any, application: Application, roles=(Role.WINDOW_CLERK,)) -> bool:
@@ -73,8 +81,8 @@ def agent_may_act(user: Any, application: Application) -> bool:
 
 
 def require_actor(user: Any, application: Application) -> None:
-    """The applicant, their agent (while a mandate is in force), or a window clerk for an
-    application filed at the window.
+    """The applicant, their agent (while a mandate is in force), or a window clerk at the window
+    where the application was filed (``receiving_window``).
 
     Everyone else is told the application does not exist (404), never that it is forbidden. An
     agent whose mandate has ended gets 403 ``application.mandate_ended``: they filed it and know it
@@ -84,7 +92,7 @@ def require_actor(user: Any, application: Application) -> None:
         if not agent_may_act(user, application):
             raise Forbidden(MANDATE_ENDED_MESSAGE, MANDATE_ENDED)
         return
-    if application.channel == "window" and clerk_covers(user, application.scope_path):
+    if application.channel == "window" and at_receiving_window(user, application):
         return
     raise NotFound()
 

@@ -28,6 +28,7 @@ from sifa.applications.models import (
     SubmissionChannel,
 )
 from sifa.applications.onceonly import registry, subject_material
+from sifa.applications.selectors import receiving_window_for
 from sifa.applications.services import numbers
 from sifa.applications.services.common import (
     INVALID,
@@ -43,6 +44,8 @@ from sifa.catalogue.forms import validate_form
 from sifa.catalogue.models import EntryStatus, ImplementationEntry, ItemVersion, Material, VersionStatus
 from sifa.catalogue.processes import require_process
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from sifa.organisations.models import Organisation
+from sifa.organisations.scope import actor_for
 
 logger = logging.getLogger("sifa.applications")
 
@@ -292,6 +295,7 @@ def _take_walk_in(application: Application, actor: User, walk_in: dict[str, Any]
             raise
         raise invalid(refused.errors) from None
     application.channel = SubmissionChannel.WINDOW
+    application.receiving_window_id = receiving_window_for(actor_for(actor), organisation.path)
 
 
 @transaction.atomic
@@ -305,6 +309,7 @@ def start_draft(
     walk_in: dict[str, Any] | None = None,
     channel: str = SubmissionChannel.ONLINE,
     is_mock: bool = False,
+    pickup_window: Any = None,
 ) -> Application:
     """Start an application for ``entry`` pinned to its current published version.
 
@@ -313,7 +318,8 @@ def start_draft(
     records; or ``walk_in`` (a person or an organisation, see :func:`_take_walk_in`) for a window
     clerk serving a walk-in applicant (一窗受理) at the accepting organisation, its subtree or above.
     ``is_mock`` marks a 模拟办件 filed by ``sifa.inspections`` as its test applicant: from here on it
-    is an ordinary online application (docs/inspections.md).
+    is an ordinary online application (docs/inspections.md). ``pickup_window``: the organisation
+    (id) whose window the applicant chose to collect the result at (:func:`chosen_pickup_window`).
     """
     entry = _live_entry(entry)
     organisation = entry.accepting_organisation
@@ -356,6 +362,8 @@ def start_draft(
         errors.append(
             {"field": "situation_answers", "code": "situation.invalid", "message": "情形选择格式不正确"}
         )
+    if pickup_window not in (None, ""):
+        application.pickup_window = chosen_pickup_window(organisation, pickup_window)
     if errors:
         raise invalid(errors)
     application.save(force_insert=True)
@@ -363,6 +371,31 @@ def start_draft(
     require_subject_licence(application)
     audit("draft", application, actor, {"entry": entry.implementation_code, "version": entry.version.number})
     return application
+
+
+PICKUP_WINDOW_MESSAGE = "领取窗口应为受理机构或其下级机构"
+
+
+def chosen_pickup_window(accepting: Organisation, ref: Any) -> Organisation:
+    """领取窗口: the organisation whose window the applicant chose to collect the result at — the
+    accepting organisation or an active organisation below it (a county bureau or 司法所 nearer
+    home). That window then sees the case at its delivery step only (``workflow.selectors``)."""
+    try:
+        key = int(str(ref))
+    except ValueError:
+        key = 0
+    chosen = Organisation.objects.filter(pk=key, is_active=True, path__startswith=accepting.path).first()
+    if chosen is None:
+        raise invalid(
+            [
+                {
+                    "field": "pickup_window",
+                    "code": "application.pickup_window",
+                    "message": PICKUP_WINDOW_MESSAGE,
+                }
+            ]
+        )
+    return chosen
 
 
 def lock(application: Application) -> Application:
@@ -383,8 +416,10 @@ def update_draft(
     actor: User,
     form_data: dict[str, Any] | None = None,
     situation_answers: dict[str, str] | None = None,
+    pickup_window: Any = None,
 ) -> Application:
-    """Save form data and/or situation answers of a draft (a partial form is fine until submit)."""
+    """Save form data and/or situation answers of a draft (a partial form is fine until submit),
+    and the 领取窗口 when ``pickup_window`` is given (an organisation id; ``""`` clears it)."""
     application = lock(application)
     require_actor(actor, application)
     if application.status != ApplicationStatus.DRAFT:
@@ -405,6 +440,13 @@ def update_draft(
     if situation_answers is not None:
         application.situation_answers = situation_answers
         fields.append("situation_answers")
+    if pickup_window is not None:
+        application.pickup_window = (
+            chosen_pickup_window(application.accepting_organisation, pickup_window)
+            if pickup_window != ""
+            else None
+        )
+        fields.append("pickup_window")
     application.save(update_fields=fields)
     resolve_once_only(application)
     audit("draft.update", application, actor, {"fields": fields[1:]})

@@ -29,6 +29,7 @@ from sifa.applications.models import (
 )
 from sifa.applications.services import numbers
 from sifa.applications.services.common import (
+    at_receiving_window,
     audit,
     invalid,
     notify_applicant,
@@ -205,7 +206,10 @@ def run_pre_review(application_id: Any) -> list[PreReviewFinding]:
 
 
 def _staff_application(application: Application, actor: Any) -> Application:
-    if actor is None or not staff_in_scope(actor, application):
+    """Pre-review findings and the one-time correction notice are the work of a window that
+    received the application: in its jurisdiction, or the window below that filed the walk-in
+    (``receiving_window``, 一窗受理). Anyone else: 404."""
+    if actor is None or not (staff_in_scope(actor, application) or at_receiving_window(actor, application)):
         raise NotFound()
     return application
 

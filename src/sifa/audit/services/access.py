@@ -34,6 +34,7 @@ def record_access(
     actor: Actor | None = None,
     roles: Iterable[str] | None = None,
     from_below: Iterable[str] = (),
+    windows: Iterable[int] | None = None,
 ) -> PersonalDataAccess:
     """Log a staff read of someone's personal data (the subject can list these).
 
@@ -41,8 +42,9 @@ def record_access(
     is shown to the subject, so write it for them (e.g. "受理律师执业许可申请"). The organisation
     and role the read is credited to are decided here, by the one rule
     :func:`~sifa.organisations.scope.attributed_membership` over the reader's memberships
-    (``actor``, built from ``reader`` when not given; ``roles`` and ``from_below`` as there): the
-    membership nearest above the data, never an unrelated organisation. ``object_type`` is the
+    (``actor``, built from ``reader`` when not given; ``roles``, ``from_below`` and ``windows`` as
+    there): the membership nearest above the data, or the window through which the reader sees
+    it, never an unrelated organisation. ``object_type`` is the
     kind of data read, named by the audit rule (``accounts.NaturalPerson``; registered in
     :data:`sifa.audit.subjects.OBJECT_TYPES`).
     """
@@ -50,7 +52,11 @@ def record_access(
     if not purpose or not str(purpose).strip():
         raise ValueError("a personal-data read needs a purpose (个人信息保护法 §6 目的限定)")
     grant = attributed_membership(
-        actor if actor is not None else actor_for(reader), scope_path, roles=roles, from_below=from_below
+        actor if actor is not None else actor_for(reader),
+        scope_path,
+        roles=roles,
+        from_below=from_below,
+        windows=windows,
     )
     return PersonalDataAccess.objects.create(
         subject=subject,

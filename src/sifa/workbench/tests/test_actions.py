@@ -9,6 +9,7 @@ import time_machine
 
 from sifa.applications.models import ApplicationStatus, CorrectionNotice, PreReviewFinding
 from sifa.deadlines.models import ClockPurpose, ClockState
+from sifa.organisations.models import Role
 from sifa.workbench.tests import world as W
 from sifa.workflow.services import run_command, start_case
 
@@ -51,7 +52,8 @@ def test_review_without_opinion_shows_an_error_summary_linked_to_the_field(login
 def test_service_errors_are_shown_with_their_message(login, people, case):
     client = login(people["hz_clerk"])
     stale = case.row_version
-    run_command(people["xh_clerk"], case.number, "accept", {})  # a colleague was quicker
+    colleague = W.staff("hz-clerk-2", (case.accepting_organisation, Role.WINDOW_CLERK))
+    run_command(colleague, case.number, "accept", {})  # a colleague at the same window was quicker
     response = client.post(
         f"/workbench/cases/{case.number}/actions/accept/", {"row_version": stale, "confirmed": "1"}
     )

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from sifa.applications.models import ApplicationMaterial, MaterialProvenance, PreReviewFinding
+from sifa.applications.models import Application, ApplicationMaterial, MaterialProvenance, PreReviewFinding
 from sifa.applications.uploads.store import FileSystemUploadStore
 from sifa.audit.models import PersonalDataAccess
 from sifa.organisations.models import Organisation, OrganisationKind, Role
@@ -41,9 +41,20 @@ def test_reviewer_sees_the_case_but_cannot_accept_it(login, people, case):
     assert case.status == "pending_acceptance"
 
 
-def test_window_clerk_below_the_accepting_organisation_may_accept(login, people, case):
-    """一窗受理: the county window receives for the city."""
-    html = login(people["xh_clerk"]).get(f"/workbench/cases/{case.number}/").content.decode()
+def _received_at(case, window):
+    """The case as a walk-in received at ``window`` (一窗受理: the window below files it for the city)."""
+    Application.objects.filter(pk=case.pk).update(channel="window", receiving_window=window)
+    case.refresh_from_db()
+
+
+def test_a_window_below_sees_only_the_cases_it_received(login, people, case, w):
+    """一窗受理, least privilege: the county window does not read the city's online applications
+    (404, the same answer as an unknown number); the walk-in it received it sees and accepts."""
+    client = login(people["xh_clerk"])
+    assert client.get(f"/workbench/cases/{case.number}/").status_code == 404
+    assert client.get(f"/workbench/cases/{case.number}/actions/accept/").status_code == 404
+    _received_at(case, w["xh"])
+    html = client.get(f"/workbench/cases/{case.number}/").content.decode()
     assert "下一步：确认受理" in html
 
 
@@ -54,6 +65,7 @@ def test_a_case_read_is_never_credited_to_an_unrelated_organisation(login, peopl
     unrelated = Organisation.objects.create(
         name="舟山市司法局", kind=OrganisationKind.BUREAU, level=3, parent=w["zj"], path=f"{w['zj'].path}0/"
     )
+    _received_at(case, w["xh"])
     two_hats = W.staff("two-hats", (unrelated, Role.REVIEWER), (w["xh"], Role.WINDOW_CLERK))
     assert actor_for(two_hats).memberships[0][0] == unrelated.pk  # the one the old fallback took
     assert login(two_hats).get(f"/workbench/cases/{case.number}/").status_code == 200

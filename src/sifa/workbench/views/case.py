@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from sifa.applications.models import Application, ApplicationMaterial
 from sifa.applications.uploads import attachment_response
-from sifa.audit.services import record_access
 from sifa.core.errors import NotFound, ServiceError
 from sifa.exchange.selectors import case_messages
 from sifa.mediation.selectors import case_summary
@@ -27,7 +26,8 @@ from sifa.workbench.actions import Available, available_actions, find
 from sifa.workbench.views.common import error_summary, page
 from sifa.workflow.documents_api import case_documents
 from sifa.workflow.models import WorkItem, WorkItemStatus
-from sifa.workflow.selectors import case_for_staff
+from sifa.workflow.selectors import case_for_staff, visible_cases
+from sifa.workflow.services.case_audit import record_case_read
 
 
 def _case(request: HttpRequest, number: str) -> Application:
@@ -46,22 +46,6 @@ def _available(request: HttpRequest, case: Application) -> list[Available]:
     return available_actions(request.actor, case, open_items)
 
 
-def _log_access(request: HttpRequest, case: Application) -> None:
-    """Opening a case reads the applicant's personal data: the applicant can see who did (个人信息
-    保护法 §6, the audit app's access log), credited to the membership that gave the reader access —
-    one holding the case's organisation, or the window below it that receives for it (一窗受理)."""
-    record_access(
-        reader=request.user,
-        actor=request.actor,
-        subject=case.applicant,
-        subject_ref=case.number or str(case.pk),
-        object_type="applications.Application",
-        purpose=f"办理“{case.version.item.name}”申请",
-        scope_path=case.scope_path,
-        from_below=(Role.WINDOW_CLERK,),
-    )
-
-
 def _blank_form(case: Application, action: Available, *, on_case_page: bool = False):
     initial = {"row_version": case.row_version, "task": action.task}
     # The case page shows several action forms at once: field ids carry the action's key there so
@@ -76,7 +60,7 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number)
     items = _items(case)
     actions = available_actions(request.actor, case, [i for i in items if i.status == WorkItemStatus.OPEN])
-    _log_access(request, case)
+    record_case_read(request.user, request.actor, case)
     clocks = presenters.clocks(case)
     return page(
         request,
@@ -143,6 +127,10 @@ def action_view(request: HttpRequest, number: str, key: str) -> HttpResponse:
     except ServiceError as refused:
         return _action_page(request, case, action, form, error=refused, status=refused.status)
     messages.success(request, f"办件 {case.number}：{action.spec.done or action.spec.label}。")
+    if not visible_cases(request.actor).filter(pk=case.pk).exists():
+        # A window's step is done (accepted, delivered …) and the case has moved past what that
+        # window sees (一窗受理, docs/workflow.md): back to the worklist, not to a 404.
+        return redirect("workbench-worklist")
     return redirect("workbench-case", number=case.number)
 
 

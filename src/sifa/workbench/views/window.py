@@ -45,6 +45,7 @@ from sifa.workbench.access import staff_required
 from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.forms_window import COMPANY, ItemChoiceForm, WalkInForm
 from sifa.workbench.views.common import error_summary, page, paginate
+from sifa.workflow.selectors import window_deliveries
 
 ROUTES = Routes(
     situations="workbench-window-situations",
@@ -139,6 +140,7 @@ def start_view(request: HttpRequest) -> HttpResponse:
             "has_items": bool(items),
             "page_obj": rows,
             "rows": [{"app": app, "applicant": _applicant_name(app)} for app in rows],
+            "deliveries": list(window_deliveries(request.actor)[:50]),
         },
     )
 
@@ -268,14 +270,9 @@ def receipt_view(request: HttpRequest, app_id: Any) -> HttpResponse:
 
 
 def _receiving_window(request: HttpRequest, app: Application) -> str:
-    """The clerk's window that took the materials: the membership whose organisation lies on the
-    receiving organisation's line (at it, above it or below it)."""
-    from sifa.organisations.models import Organisation, Role
-
-    for organisation_id, path, role in request.actor.memberships:
-        if role == Role.WINDOW_CLERK and (app.scope_path.startswith(path) or path.startswith(app.scope_path)):
-            return Organisation.objects.get(pk=organisation_id).name
-    return app.accepting_organisation.name
+    """The window that took the materials (``receiving_window``, recorded when the clerk started
+    the walk-in); the accepting organisation for a walk-in filed before it was recorded."""
+    return (app.receiving_window or app.accepting_organisation).name
 
 
 # --- 评价: the visit just served is rated on the counter's 评价器 or by SMS ------------------------

@@ -8,7 +8,10 @@ from typing import Any
 
 from sifa.applications.models import Application
 from sifa.audit.models import AuditEvent, AuditResult
-from sifa.audit.services import record
+from sifa.audit.services import record, record_access
+from sifa.organisations.models import Role
+from sifa.organisations.scope import Actor
+from sifa.workflow.selectors import case_windows
 
 
 def record_case(
@@ -31,4 +34,23 @@ def record_case(
         scope_path=application.scope_path,
         result=result,
         detail=detail or {},
+    )
+
+
+def record_case_read(reader: Any, actor: Actor, case: Application) -> None:
+    """Opening a case (the workbench page or ``GET /api/v1/cases/{number}/``) reads the applicant's
+    personal data: the applicant sees who did in 我的数据使用记录 (个人信息保护法 §6, the audit app's
+    access log), credited to the membership that gave the reader access — one holding the case's
+    organisation, or the reader's window through which the case is visible at its current step
+    (``selectors.case_windows``: the window that received it or was chosen for its pickup)."""
+    record_access(
+        reader=reader,
+        actor=actor,
+        subject=case.applicant,
+        subject_ref=case.number or str(case.pk),
+        object_type="applications.Application",
+        purpose=f"办理“{case.version.item.name}”申请",
+        scope_path=case.scope_path,
+        from_below=(Role.WINDOW_CLERK,),
+        windows=case_windows(actor, case),
     )

@@ -64,7 +64,7 @@ def _target(ctx: CommandContext, command: str) -> None:
     if rule.case_command:
         if not items:
             raise not_allowed(f"当前没有可{rule.label}的办理环节")
-        mine = [(i, role) for i in items if (role := acting_role(ctx.actor, command, i))]
+        mine = [(i, role) for i in items if (role := acting_role(ctx.actor, command, i, ctx.application))]
         if not mine:
             raise role_required(items[0].organisation, Role.REVIEWER)
         ctx.item, ctx.role = mine[0]
@@ -73,7 +73,7 @@ def _target(ctx: CommandContext, command: str) -> None:
     items = [i for i in items if not hint or hint in (i.task_name, str(i.pk))]
     if not items:
         raise not_allowed(f"当前办理环节不能{rule.label}")
-    mine = [(i, role) for i in items if (role := acting_role(ctx.actor, command, i))]
+    mine = [(i, role) for i in items if (role := acting_role(ctx.actor, command, i, ctx.application))]
     if not mine:
         raise role_required(items[0].organisation, items[0].role)
     if len(mine) > 1:

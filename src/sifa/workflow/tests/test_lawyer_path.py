@@ -157,13 +157,19 @@ def test_a_reviewer_in_another_city_sees_no_work_item_and_gets_404(people, case)
         assert [i["number"] for i in mine["results"]] == [case.number]
 
 
-def test_a_township_clerk_can_accept_for_the_city_but_cannot_decide(people, case):
+def test_a_township_clerk_accepts_for_the_city_only_what_its_window_received(w, people, case):
+    """一窗受理: the 司法所's window accepts the walk-in it received for the city; the city's online
+    case is not its (404), and review and decision are never a window's (the case is out of its
+    sight until delivery: 404, not 403)."""
     with travel(ACCEPTED_ON):
+        refused = command(people["town_clerk"], case.number, "accept")
+        assert refused.status_code == 404 and refused.json()["code"] == "workflow.case_not_found"
+        Application.objects.filter(pk=case.pk).update(channel="window", receiving_window=w["xh_town"])
         assert command(people["town_clerk"], case.number, "accept").status_code == 200
         command(people["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅")
         response = command(people["town_clerk"], case.number, "decide", decision="approve")
-    assert response.status_code == 403
-    assert response.json()["code"] == "workflow.role_required"
+    assert response.status_code == 404
+    assert response.json()["code"] == "workflow.case_not_found"
 
 
 def test_commands_out_of_order_are_refused_with_409(people, case):

@@ -1,0 +1,243 @@
+"""一窗受理, least privilege (issue 14 point 1): a window below the accepting organisation sees only
+the cases it received (``receiving_window``) or that the applicant chose it for (``pickup_window``),
+and only at the steps it performs — acceptance and delivery for the window that received the case,
+delivery for the pickup window. Everything else is 404 ``workflow.case_not_found``, on the API, the
+workbench pages and the material downloads; every read through a window is in the applicant's
+access log (我的数据使用记录) credited to that window's organisation.
+
+The world: 杭州市司法局 accepts 律师执业许可, 浙江省司法厅 decides it; windows at 上城区司法局 (the
+county that receives walk-ins for the city), at 北山街道司法所 (under 西湖区) and at 宁波市司法局.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from sifa.accounts.tests import factories as account_factories
+from sifa.applications import services as applications
+from sifa.applications.models import Application, ApplicationStatus, SubmissionChannel
+from sifa.audit.models import PersonalDataAccess
+from sifa.organisations.models import Role
+from sifa.organisations.scope import actor_for
+from sifa.testing import tree
+from sifa.testing.cases import make_case
+from sifa.testing.login import verified_login
+from sifa.workflow.selectors import visible_cases
+from sifa.workflow.tests.conftest import client_for, command, entry_for, staff, travel
+
+LAWYER = "律师执业许可（专职律师执业）"
+DAY = dt.date(2025, 9, 1)
+
+
+@pytest.fixture
+def windows(w):
+    """上城区's window (and a colleague there), the 司法所's window, 宁波's window; the city's staff."""
+    sc = tree("sc", on=w)["sc"]
+    return {
+        "sc": sc,
+        "sc_clerk": staff("sc-clerk", sc, Role.WINDOW_CLERK, totp=True),
+        "sc_colleague": staff("sc-clerk-2", sc, Role.WINDOW_CLERK, totp=True),
+        "town_clerk": staff("bs-clerk", w["xh_town"], Role.WINDOW_CLERK, totp=True),
+        "nb_clerk": staff("nb-clerk", w["nb"], Role.WINDOW_CLERK),
+        "hz_clerk": staff("hz-clerk", w["hz"], Role.WINDOW_CLERK, totp=True),
+        "hz_reviewer": staff("hz-reviewer", w["hz"], Role.REVIEWER),
+        "zj_decider": staff("zj-decider", w["zj"], Role.DECISION_MAKER),
+    }
+
+
+@pytest.fixture
+def resident(w):
+    """A 西湖区 resident who applies online."""
+    return account_factories.person(region_code="330106", name="陈西湖").user
+
+
+def _case(w, applicant, **fields) -> Application:
+    return make_case(entry_for(LAWYER, w["hz"]), applicant, received=DAY, **fields)
+
+
+def _page(user, url: str) -> int:
+    client = Client()
+    verified_login(client, user)
+    return client.get(url).status_code
+
+
+def _html(user, url: str) -> str:
+    client = Client()
+    verified_login(client, user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _api(user, number: str):
+    return client_for(user).get(f"/api/v1/cases/{number}/")
+
+
+def visible_cases_for(user):
+    return visible_cases(actor_for(user))
+
+
+def _sees(user, case) -> bool:
+    """Through the API (and the answer is the documented 404 when not)."""
+    response = _api(user, case.number)
+    if response.status_code == 404:
+        assert response.json()["code"] == "workflow.case_not_found"
+        return False
+    assert response.status_code == 200, response.content
+    return True
+
+
+def test_a_county_window_gets_404_on_the_citys_online_case_of_another_countys_resident(w, windows, resident):
+    """The Must-show line: a 上城区 window clerk reads nothing of a 西湖区 resident's online
+    application to 杭州市 — API, workbench page, action page, material download, command."""
+    case = _case(w, resident)
+    clerk = windows["sc_clerk"]
+    assert not visible_cases_for(clerk).filter(pk=case.pk).exists()
+    assert _api(clerk, case.number).status_code == 404
+    assert _api(clerk, case.number).json()["code"] == "workflow.case_not_found"
+    for url in (
+        f"/workbench/cases/{case.number}/",
+        f"/workbench/cases/{case.number}/actions/accept/",
+        f"/workbench/cases/{case.number}/materials/00000000-0000-0000-0000-000000000000/",
+    ):
+        assert _page(clerk, url) == 404, url
+    refused = command(clerk, case.number, "accept")
+    assert refused.status_code == 404 and refused.json()["code"] == "workflow.case_not_found"
+    # Nor the 司法所 under 西湖区, nor 宁波: the window below or beside has no step in it.
+    assert not _sees(windows["town_clerk"], case) and not _sees(windows["nb_clerk"], case)
+    # The city's own window still does, and accepts it.
+    assert _sees(windows["hz_clerk"], case)
+    assert not PersonalDataAccess.objects.filter(reader=clerk).exists()
+
+
+def test_a_walk_in_records_the_window_that_received_it_and_only_that_window_handles_it(w, windows):
+    """The county window files a walk-in for the city: the application remembers the window; a
+    colleague at the same window carries on, another window (on the same line) gets 404."""
+    entry = entry_for(LAWYER, w["hz"])
+    walk_in = {"kind": "person", "name": "王五", "id_number": account_factories.id_number("330102")}
+    draft = applications.start_draft(entry, actor=windows["sc_clerk"], walk_in=walk_in)
+    assert (draft.channel, draft.receiving_window) == (SubmissionChannel.WINDOW, windows["sc"])
+    assert _page(windows["sc_colleague"], f"/workbench/window/{draft.pk}/check/") == 200
+    for other in ("town_clerk", "hz_clerk"):  # below the city beside 上城区; the city itself
+        assert _page(windows[other], f"/workbench/window/{draft.pk}/check/") == 404, other
+    # A forged or unknown id is the same 404.
+    assert _page(windows["sc_clerk"], "/workbench/window/not-a-uuid/check/") == 404
+
+
+def test_the_receiving_window_accepts_and_delivers_and_sees_nothing_in_between(w, windows, resident):
+    case = _case(w, resident, channel=SubmissionChannel.WINDOW, receiving_window=windows["sc"])
+    clerk = windows["sc_clerk"]
+    with travel(DAY):
+        body = _api(clerk, case.number).json()
+        assert "accept" in [c["command"] for c in body["allowed_commands"]]
+        assert _page(clerk, f"/workbench/cases/{case.number}/") == 200
+        accepted = command(clerk, case.number, "accept")
+        assert accepted.status_code == 200, accepted.json()
+        assert accepted.json()["status"] == ApplicationStatus.ACCEPTED
+        assert _sees(clerk, case)  # 已受理: the acceptance is still the window's step
+        reviewed = command(windows["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅")
+        assert reviewed.status_code == 200, reviewed.json()
+    # Review and decision are the city's and the province's: the window does not see them.
+    assert not _sees(clerk, case)
+    assert _page(clerk, f"/workbench/cases/{case.number}/") == 404
+    with travel(dt.date(2025, 9, 10)):
+        decided = command(windows["zj_decider"], case.number, "decide", decision="approve", opinion="准予")
+        assert decided.json()["status"] == ApplicationStatus.APPROVED
+        # Delivery (颁发、送达) is the window's again: it sees the case and hands the licence over.
+        body = _api(clerk, case.number).json()
+        assert "deliver" in [c["command"] for c in body["allowed_commands"]]
+        assert not _sees(windows["town_clerk"], case)  # another window below the province: 404
+        delivered = command(clerk, case.number, "deliver", method="pickup")
+        assert delivered.status_code == 200, delivered.json()
+        assert delivered.json()["status"] == ApplicationStatus.DELIVERED
+    assert _sees(clerk, case)
+    # Every read through the window is in the applicant's access log, credited to 上城区司法局.
+    reads = PersonalDataAccess.objects.filter(reader=clerk, subject=resident)
+    assert reads.count() >= 4
+    assert {(r.reader_organisation_id, r.reader_role) for r in reads} == {
+        (windows["sc"].pk, Role.WINDOW_CLERK)
+    }
+    log = client_for(resident).get("/api/v1/me/access-log/").json()
+    rows = log["results"] if isinstance(log, dict) else log
+    assert "杭州市上城区司法局" in {row["reader_organisation"] for row in rows}
+
+
+def test_a_pickup_window_sees_the_case_for_its_delivery_step_only(w, windows, resident):
+    """The applicant chose 上城区's window to collect the licence: that window sees nothing while
+    the case is accepted, reviewed and decided, then sees it to deliver it."""
+    case = _case(w, resident, pickup_window=windows["sc"])
+    clerk = windows["sc_clerk"]
+    with travel(DAY):
+        assert not _sees(clerk, case)
+        assert command(clerk, case.number, "accept").status_code == 404
+        assert command(windows["hz_clerk"], case.number, "accept").status_code == 200
+        assert not _sees(clerk, case)
+        command(windows["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅")
+    with travel(dt.date(2025, 9, 10)):
+        command(windows["zj_decider"], case.number, "decide", decision="approve", opinion="准予")
+        body = _api(clerk, case.number).json()
+        assert [c["command"] for c in body["allowed_commands"]] == ["deliver"]
+        # The window start page lists it to be handed over; the 司法所's does not.
+        assert case.number in _html(clerk, "/workbench/window/")
+        assert case.number not in _html(windows["town_clerk"], "/workbench/window/")
+        assert not _sees(windows["town_clerk"], case)
+        assert command(windows["town_clerk"], case.number, "deliver", method="pickup").status_code == 404
+        delivered = command(clerk, case.number, "deliver", method="pickup")
+        assert delivered.json()["status"] == ApplicationStatus.DELIVERED
+    access = PersonalDataAccess.objects.filter(reader=clerk).latest("id")
+    assert (access.reader_organisation_id, access.reader_role) == (windows["sc"].pk, Role.WINDOW_CLERK)
+
+
+def test_the_applicant_chooses_a_pickup_window_at_or_below_the_accepting_organisation(w, windows, resident):
+    entry = entry_for(LAWYER, w["hz"])
+    api = client_for(resident)
+    created = api.post(
+        "/api/v1/applications/drafts/",
+        {"entry": entry.implementation_code, "pickup_window": str(windows["sc"].pk)},
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["pickup_window"] == {"id": windows["sc"].pk, "name": "杭州市上城区司法局"}
+    draft = Application.objects.get(pk=created.json()["id"])
+    assert draft.pickup_window == windows["sc"]
+    for elsewhere in (w["nb"], w["zj"]):  # beside it, above it
+        refused = api.patch(
+            f"/api/v1/applications/drafts/{draft.pk}/", {"pickup_window": str(elsewhere.pk)}, format="json"
+        )
+        assert refused.status_code == 400
+        assert refused.json()["errors"][0]["code"] == "application.pickup_window"
+    cleared = api.patch(f"/api/v1/applications/drafts/{draft.pk}/", {"pickup_window": ""}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["pickup_window"] is None
+
+
+def test_forged_numbers_and_other_jurisdictions_are_404(w, windows, resident):
+    received = _case(w, resident, channel=SubmissionChannel.WINDOW, receiving_window=windows["sc"])
+    nb_case = make_case(entry_for(LAWYER, w["nb"]), resident, received=DAY)
+    clerk = windows["sc_clerk"]
+    assert _sees(clerk, received)
+    assert not _sees(clerk, nb_case)
+    for number in ("NO-SUCH", received.number + "0", received.number.lower(), "' OR 1=1 --"):
+        assert _api(clerk, number).status_code == 404, number
+    # A pickup window off the case's line (the service refuses it; here written into the row)
+    # opens nothing: a window sees through ``pickup_window`` only below the accepting organisation.
+    forged = _case(w, resident, pickup_window=w["nb"], status=ApplicationStatus.APPROVED)
+    assert not _sees(windows["nb_clerk"], forged) and not _sees(clerk, forged)
+
+
+def test_a_walk_in_filed_before_the_window_was_recorded_gets_the_filing_clerks_window(w, windows, resident):
+    """The migration that adds ``receiving_window`` fills it for the walk-ins already filed: the
+    filing clerk's window on the accepting organisation's line (the rule of ``start_draft``)."""
+    import importlib
+
+    from django.apps import apps
+
+    old = _case(w, resident, channel=SubmissionChannel.WINDOW, submitted_by=windows["sc_clerk"])
+    online = _case(w, resident, submitted_by=resident)
+    assert old.receiving_window is None
+    migration = importlib.import_module("sifa.applications.migrations.0008_window_of_receipt_and_pickup")
+    migration.backfill_receiving_window(apps, None)
+    old.refresh_from_db()
+    online.refresh_from_db()
+    assert (old.receiving_window, online.receiving_window) == (windows["sc"], None)
