@@ -322,6 +322,23 @@ declare(
     "Request threads per web worker for `sifa serve`; each may hold one database connection, so "
     "workers × threads must stay below the database's connection limit.",
 )
+declare(
+    "SIFA_WEB_CONNECTIONS",
+    "int",
+    256,
+    "Open client connections each web worker of `sifa serve` holds at once (granian "
+    "`--backpressure`); more wait in the kernel's queue. An idle keep-alive or slow client holds "
+    "one until SIFA_WEB_HEADER_TIMEOUT_SECONDS closes it, so keep this well above "
+    'SIFA_WEB_THREADS (docs/performance.md, "The web server").',
+)
+declare(
+    "SIFA_WEB_HEADER_TIMEOUT_SECONDS",
+    "int",
+    10,
+    "`sifa serve` closes a connection that has not sent a complete request head within this "
+    "time: a new connection, a slow client and an idle keep-alive connection between requests "
+    "alike (1–60).",
+)
 
 # --- signing keys (sifa.core.signing; docs/keys.md) ----------------------------------------
 declare(

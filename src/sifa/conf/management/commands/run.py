@@ -5,7 +5,8 @@ when already done); ``collectstatic``; then the child processes — ``sifa serve
 ``sifa db_worker`` and ``sifa scheduler``; in development also ``sifa exchange relay --loop`` and the
 partner simulators — supervised as one unit: Ctrl-C (SIGINT) or SIGTERM stops them all cleanly, and
 if one child exits on its own the others are stopped and ``sifa run`` exits non-zero, so a
-supervisor (or the developer) notices instead of running half a system. The partner simulators are
+supervisor (or the developer) notices instead of running half a system. A web *worker* that dies is
+not such an exit: granian respawns it inside ``sifa serve`` and the site stays up. The partner simulators are
 the exception: they stand in for outside systems, and when one stops (or is stopped to show a
 partner that is down) it is reported and the rest run on.
 """
@@ -73,6 +74,12 @@ def relay_child() -> Child:
     """Development: ``sifa exchange relay --loop`` sends the outbox within a second (the
     scheduler's pass every minute stays as the fallback; docs/exchange.md, "The outbox relay")."""
     return Child("exchange-relay", [sys.executable, "-m", "sifa", "exchange", "relay", "--loop"])
+
+
+def web_child(port: int) -> Child:
+    """``sifa serve``: granian respawns a web worker that dies (a crash, an OOM kill), so the child
+    ``sifa run`` watches stays up and the site with it (docs/performance.md, "The web server")."""
+    return Child("web", [sys.executable, "-m", "sifa", "serve", "--port", str(port)])
 
 
 STOP_TIMEOUT_SECONDS = 15.0
@@ -185,7 +192,7 @@ class Command(BaseCommand):
 
         sifa = [sys.executable, "-m", "sifa"]
         children = [
-            Child("web", [*sifa, "serve", "--port", str(options["port"])]),
+            web_child(options["port"]),
             # One worker: enough for development and the only safe choice on SQLite.
             Child("worker", [*sifa, "db_worker", "--queue-name", "*", "--no-reload"]),
             Child("scheduler", [*sifa, "scheduler"]),
