@@ -84,6 +84,7 @@ LAYERS: dict[str, set[str]] = {
     "complaints": BELOW_APPLICATIONS | {"applications"},
     "inspections": BELOW_APPLICATIONS | {"applications"},
     "exchange": BASE | {"accounts", "notifications"},
+    "security": BASE | {"accounts", "notifications", "exchange"},
     "indicators": BELOW_APPLICATIONS
     | {"applications", "workflow", "consultation", "evaluation", "complaints", "inspections"},
     "disclosure": BELOW_APPLICATIONS | {"applications", "evaluation", "complaints", "indicators"},
@@ -100,6 +101,7 @@ LAYERS: dict[str, set[str]] = {
         "inspections",
         "indicators",
         "exchange",
+        "security",
     },
     "demo": DOMAIN | {"consultation", "evaluation", "complaints", "disclosure", "inspections", "indicators"},
     "api": DOMAIN
@@ -124,6 +126,7 @@ LAYERS: dict[str, set[str]] = {
         "inspections",
         "indicators",
         "exchange",
+        "security",
         "web",
         "portal",
         "workbench",

@@ -83,6 +83,7 @@ _TYPES = [
     ObjectType("deadlines.ClockState", "时限的内部主键（时限不单独对外公开）", _attr("pk"), internal=True),
     ObjectType("documents.Document", "公开标识 public_id（UUID）", _attr("public_id")),
     ObjectType("exchange.OutboxItem", "消息标识 message_id（UUID）", _attr("message_id")),
+    ObjectType("security.Incident", "公开标识 public_id（UUID）", _attr("public_id")),
     ObjectType("laws.Statute", "法规地址标识 slug（如 律师法-2017-09-01）", _attr("slug")),
     ObjectType(
         "indicators.MonthlyFigures", "内部主键；批量归并与重建（按类记录）时为空", _attr("pk"), internal=True

@@ -212,6 +212,30 @@ declare(
     group="安全 Security",
 )
 declare(
+    "SIFA_SECURITY_FAILED_LOGINS",
+    "int",
+    20,
+    "Security monitoring: failed logins of one account (or, not counted for an account, from one "
+    "address) within SIFA_SECURITY_WINDOW_MINUTES that raise a 高 incident.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_SECURITY_BAD_SIGNATURES",
+    "int",
+    3,
+    "Security monitoring: exchange messages refused for their signature or key, claimed by one "
+    "sender within SIFA_SECURITY_WINDOW_MINUTES, that raise a 高 incident.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_SECURITY_WINDOW_MINUTES",
+    "int",
+    10,
+    "Security monitoring: the sliding window of the counting rules (`sifa security detect`, every "
+    "minute under `sifa scheduler`).",
+    group="安全 Security",
+)
+declare(
     "SIFA_LIMITS_URL",
     "str",
     "",

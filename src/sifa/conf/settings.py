@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "sifa.disclosure",
     "sifa.inspections",
     "sifa.indicators",
+    "sifa.security",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",
@@ -192,6 +193,9 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = env("SIFA_TOTP_ISSUER")
 API_TOKEN_HOURS = env("SIFA_API_TOKEN_HOURS")
 ACCOUNT_BACKOFF_AFTER = env("SIFA_ACCOUNT_BACKOFF_AFTER")
+SECURITY_FAILED_LOGINS = env("SIFA_SECURITY_FAILED_LOGINS")
+SECURITY_BAD_SIGNATURES = env("SIFA_SECURITY_BAD_SIGNATURES")
+SECURITY_WINDOW_MINUTES = env("SIFA_SECURITY_WINDOW_MINUTES")
 ACCOUNT_BACKOFF_HOURS = env("SIFA_ACCOUNT_BACKOFF_HOURS")
 ACCOUNT_BACKOFF_MAX_SECONDS = env("SIFA_ACCOUNT_BACKOFF_MAX_SECONDS")
 # Counters of rate limits, throttles and the back-off (sifa.core.limits): the database, or Redis.

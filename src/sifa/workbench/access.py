@@ -28,6 +28,7 @@ from sifa.mediation.services import ROSTER_ROLES
 from sifa.notifications.selectors import MONITOR_ROLES
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, actor_for
+from sifa.security.services import is_security_admin
 
 CATALOGUE_ROLES = (Role.CATALOGUE_ADMIN,)
 FAQ_ROLES = CURATOR_ROLES
@@ -109,7 +110,14 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("faq", "常见问题", "workbench-faq-list"))
     if manages_calendar(actor):
         items.append(MenuItem("calendar", "工作日历", "workbench-calendar"))
+    if can_handle_incidents(actor):
+        items.append(MenuItem("security", "安全事件", "workbench-security"))
     return items
+
+
+def can_handle_incidents(actor: Actor) -> bool:
+    """安全管理员 only (三员分立): not the system or audit administrator, not a superuser."""
+    return is_security_admin(actor)
 
 
 def can_use_disclosure(actor: Actor) -> bool:

@@ -17,6 +17,7 @@ from sifa.workbench.views import (
     mediation,
     monitor,
     rectification,
+    security,
     window,
     worklist,
 )
@@ -42,6 +43,13 @@ urlpatterns = [
     path("exchange/failed/", exchange.dead_letters_view, name="workbench-exchange-dead-letters"),
     path("exchange/<str:message_id>/resend/", exchange.resend_view, name="workbench-exchange-resend"),
     path("catalogue/", monitor.catalogue_view, name="workbench-catalogue"),
+    path("security/", security.incidents_view, name="workbench-security"),
+    path("security/<uuid:public_id>/", security.incident_view, name="workbench-security-incident"),
+    path(
+        "security/<uuid:public_id>/actions/<str:key>/",
+        security.incident_action_view,
+        name="workbench-security-action",
+    ),
     path("mediation/", mediation.roster_index, name="workbench-roster-index"),
     path("mediation/<int:office_id>/", mediation.roster_view, name="workbench-roster"),
     path("calendar/", calendar.calendar_view, name="workbench-calendar"),

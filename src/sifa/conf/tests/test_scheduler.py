@@ -13,7 +13,7 @@ from sifa.conf.management.commands import scheduler
 @pytest.mark.django_db
 def test_scheduler_runs_each_available_job_once(monkeypatch, capsys):
     ran = []
-    monkeypatch.setattr(scheduler, "call_command", lambda name, **kw: ran.append(name))
+    monkeypatch.setattr(scheduler, "call_command", lambda *name, **kw: ran.append(" ".join(name)))
     call_command("scheduler", "--once")
     expected = [job.command for job in scheduler.available_jobs()]
     assert ran == expected
@@ -24,8 +24,8 @@ def test_scheduler_runs_each_available_job_once(monkeypatch, capsys):
 def test_a_failing_job_does_not_stop_the_others(monkeypatch):
     ran = []
 
-    def fake(name, **kw):
-        ran.append(name)
+    def fake(*name, **kw):
+        ran.append(" ".join(name))
         if len(ran) == 1:
             raise RuntimeError("boom")
 
@@ -39,6 +39,7 @@ def test_the_logs_are_anchored_every_interval(settings):
     jobs = {job.command: job.every_seconds for job in scheduler.available_jobs()}
     assert jobs[scheduler.ANCHOR_JOB] == 45 * 60
     assert jobs["chain-access-log"] == 60
+    assert jobs["security detect"] == 60  # incidents within a minute of the facts
 
 
 @pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_a_stop_signal_anchors_the_logs_before_exiting(monkeypatch, signum):
     """SIGTERM/SIGINT during the loop: the current pass ends, ``anchor-logs`` runs once more, and
     the scheduler returns (no sleeping: the signal is sent from the first sleep)."""
     ran = []
-    monkeypatch.setattr(scheduler, "call_command", lambda name, **kw: ran.append(name))
+    monkeypatch.setattr(scheduler, "call_command", lambda *name, **kw: ran.append(" ".join(name)))
     monkeypatch.setattr(scheduler.time, "sleep", lambda seconds: os.kill(os.getpid(), signum))
     before = signal.getsignal(signum)
     call_command("scheduler")
