@@ -23,6 +23,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
@@ -140,6 +141,7 @@ def build() -> World:
         "staff-calendar": demo["demo-calendar"],
         "staff-audit": demo["demo-auditadmin"],
         "staff-inspector": demo["demo-inspector"],
+        "staff-security": demo["demo-secadmin"],
         "admin": admin,
         "admin-auditor": auditor,
     }
@@ -320,8 +322,27 @@ def build() -> World:
         "disclosure_draft": str(notice_draft.public_id),
         "disclosure_dataset": "notices",
         "disclosure_format": "csv",
+        "incident": _incident(),
+        "incident_action": "acknowledge",
     }
     return world
+
+
+def _incident() -> str:
+    """A platform-wide 安全事件单 for the security administrator: failed logins from one address."""
+    from sifa.audit.services import record
+    from sifa.security.services import detect
+
+    for _ in range(settings.SECURITY_FAILED_LOGINS):
+        record(
+            "auth.login",
+            subject=User,
+            result="failed",
+            ip_address="203.0.113.50",
+            detail={"method": "password"},
+        )
+    [incident] = [i for i in detect().opened if i.rule == "login.address"]
+    return str(incident.public_id)
 
 
 def _queued_task(notice_id: int) -> None:

@@ -52,6 +52,7 @@ STAFF = (
     "staff-calendar",
     "staff-audit",
     "staff-inspector",
+    "staff-security",
 )
 ADMINS = ("admin", "admin-auditor")
 IDENTITIES = ("anonymous", "citizen", *STAFF, *ADMINS)
@@ -178,6 +179,11 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/window/<uuid:app_id>/receipt/": {"app_id": "walk_in_submitted"},
     "/workbench/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
     "/workbench/exchange/<str:message_id>/resend/": {"message_id": "00000000-0000-4000-8000-000000000000"},
+    "/workbench/security/<uuid:public_id>/": {"public_id": "incident"},
+    "/workbench/security/<uuid:public_id>/actions/<str:key>/": {
+        "public_id": "incident",
+        "key": "incident_action",
+    },
     "/workbench/mediation/<int:office_id>/": {"office_id": "office"},
     "/workbench/consultations/<str:number>/": {"number": "consultation"},
     "/workbench/rectifications/<int:rectification_id>/": {"rectification_id": "rectification"},
@@ -310,6 +316,7 @@ NOT_A_PAGE: dict[str, str] = {
     "/me/applications/<str:ref>/correction/": "needs a case waiting for the applicant's correction",
     "/workbench/deliveries/<str:public_id>/resend/": "POST only (resends)",
     "/workbench/exchange/<str:message_id>/resend/": "POST only (resends a dead letter)",
+    "/workbench/security/<uuid:public_id>/actions/<str:key>/": "POST only (确认, 处置, 关闭 an incident)",
     "/workbench/calendar/notices/<str:notice_id>/publish/": "POST only (publishes)",
     "/workbench/indicators/issue/": "POST only (印发 the month's 绩效通报)",
     "/api/v1/indicators/report/<str:organisation>/<str:period>/commands/issue/": "POST only (印发 the 通报)",
