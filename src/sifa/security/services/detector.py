@@ -179,7 +179,8 @@ def _title(rule: Rule, value: str, events: list[SecurityEvent]) -> str:
     detail = ""
     if rule.trigger == EventKind.CHAIN_BROKEN and events:
         detail = str(events[0].details.get("message", ""))
-    return rule.title.format(value=value, count=len(events), detail=detail)[:200]
+    count = sum(1 for e in events if e.kind == rule.trigger)
+    return rule.title.format(value=value, count=count, detail=detail)[:200]
 
 
 def _attach(incident: Incident, events: list[SecurityEvent], now: dt.datetime, *, opened: bool) -> None:

@@ -70,6 +70,7 @@ def test_twenty_failed_logins_raise_one_incident_the_security_admin_handles_in_t
     [incident] = result.opened
     assert (incident.rule, incident.severity, incident.status) == ("login.account", Severity.HIGH, "new")
     assert incident.key == f"account:{w['clerk'].public_id}"
+    assert incident.title == "同一账户短时间内登录失败 20 次"
     assert incident.event_count >= 20
     assert incident.scope_path == w["clerk"].scope_path
     assert SecurityEvent.objects.filter(kind=EventKind.LOCKOUT, incident=incident).exists()
@@ -204,3 +205,31 @@ def test_others_do_not_see_the_incidents(w, client, who):
     assert client.post(url + "actions/acknowledge/").status_code == 404
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.NEW
+
+
+def test_bad_exchange_signatures_from_one_sender_raise_an_incident(w):
+    from django.utils import timezone
+
+    from sifa.exchange.models import Rejection
+
+    for code in (
+        "exchange.bad_signature",
+        "exchange.unknown_key",
+        "exchange.bad_signature",
+        "exchange.malformed",
+    ):
+        Rejection.objects.create(
+            received_at=timezone.now(),
+            code=code,
+            reason="-",
+            sender="11330000MB0000001X",
+            remote_addr="192.0.2.4",
+        )
+    [incident] = detect().opened
+    assert (incident.rule, incident.severity, incident.event_count) == (
+        "exchange.bad_signature",
+        Severity.HIGH,
+        3,
+    )
+    refused = SecurityEvent.objects.get(kind=EventKind.EXCHANGE_REFUSED)
+    assert refused.incident is None and refused.details["code"] == "exchange.malformed"
