@@ -88,6 +88,7 @@ def test_twenty_failed_logins_raise_one_incident_the_security_admin_handles_in_t
     assert Incident.objects.filter(rule="login.account").count() == 1
 
     verified_login(client, w["secadmin"])
+    assert 'href="/workbench/security/"' in client.get("/workbench/").content.decode()  # the menu
     listing = client.get("/workbench/security/")
     assert listing.status_code == 200
     assert "同一账户短时间内登录失败" in listing.content.decode()
@@ -201,6 +202,7 @@ def test_others_do_not_see_the_incidents(w, client, who):
         assert incident.title not in client.get("/workbench/security/").content.decode()
     else:
         assert client.get("/workbench/security/").status_code == 404
+        assert 'href="/workbench/security/"' not in client.get("/workbench/").content.decode()
     assert client.get(url).status_code == 404
     assert client.post(url + "actions/acknowledge/").status_code == 404
     incident.refresh_from_db()
