@@ -14,12 +14,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 
 from sifa.accounts.tests import factories as account_factories
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus, SubmissionChannel
 from sifa.audit.models import PersonalDataAccess
+from sifa.documents.models import Document, DocumentKind
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.testing import tree
@@ -241,3 +244,72 @@ def test_a_walk_in_filed_before_the_window_was_recorded_gets_the_filing_clerks_w
     old.refresh_from_db()
     online.refresh_from_db()
     assert (old.receiving_window, online.receiving_window) == (windows["sc"], None)
+
+
+PDF_BYTES = b"%PDF-1.4\n% a sealed letter\n%%EOF\n"
+
+
+def _case_document(case: Application, kind: str, sequence: int) -> Document:
+    """The case's document as ``workflow.services.casedocs`` stores it: about the application (by
+    its number), addressed to the applicant, in the case's scope."""
+    key = default_storage.save("documents/window-test.pdf", ContentFile(PDF_BYTES))
+    return Document.objects.create(
+        kind=kind, title=DocumentKind(kind).label, number=f"杭司许〔2025〕{sequence}号", year=2025,
+        sequence=sequence, organisation=case.accepting_organisation, recipient=case.applicant,
+        related_type="application", related_id=case.number, storage_key=key, size=len(PDF_BYTES),
+        sm3="0" * 64, sm2_signature=b"", sm2_key_id="k", seal_certificate_serial="01",
+        scope_path=case.scope_path,
+    )  # fmt: skip
+
+
+def _pdf(user, document: Document) -> int:
+    response = client_for(user).get(f"/api/v1/documents/{document.public_id}/pdf/")
+    if response.status_code == 404:
+        assert response.json()["code"] == "documents.not_found"
+    else:
+        assert response.content == PDF_BYTES
+    return response.status_code
+
+
+def _set(case: Application, status: str) -> None:
+    Application.objects.filter(pk=case.pk).update(status=status)
+
+
+def test_a_pickup_window_prints_the_decision_letter_at_delivery_and_not_before(w, windows, resident):
+    """Issue 14 point 1 follow-up: the window the applicant chose opens the decision letter it
+    hands over — at the delivery step only; no other window ever; the read is in the applicant's
+    access log credited to the pickup window."""
+    case = _case(w, resident, pickup_window=windows["sc"], status=ApplicationStatus.IN_REVIEW)
+    notice = _case_document(case, DocumentKind.ACCEPTANCE_NOTICE, 1)
+    decision = _case_document(case, DocumentKind.APPROVAL_DECISION, 2)
+    clerk, others = windows["sc_clerk"], (windows["town_clerk"], windows["nb_clerk"])
+    assert _pdf(clerk, decision) == 404  # 审查中: the case is the city's, not the window's
+    assert client_for(clerk).get(f"/api/v1/documents/{decision.public_id}/").status_code == 404
+    assert _pdf(windows["hz_reviewer"], decision) == 200  # the accepting organisation, as ever
+    _set(case, ApplicationStatus.APPROVED)
+    assert _pdf(clerk, decision) == 200
+    assert _pdf(windows["sc_colleague"], notice) == 200  # any clerk of that window, any of its documents
+    assert client_for(clerk).get(f"/api/v1/documents/{decision.public_id}/").status_code == 200
+    assert all(_pdf(other, decision) == 404 for other in others)
+    read = PersonalDataAccess.objects.filter(reader=clerk, object_type="documents.Document").get()
+    assert (read.subject, read.subject_ref) == (resident, decision.number)
+    assert (read.reader_organisation_id, read.reader_role) == (windows["sc"].pk, Role.WINDOW_CLERK)
+    assert "准予行政许可决定书" in read.purpose
+    _set(case, ApplicationStatus.DELIVERED)
+    assert _pdf(clerk, decision) == 200  # 已送达: still the window's step (a reprint)
+    # The applicant's own download is not a staff read.
+    assert client_for(resident).get(f"/api/v1/documents/{decision.public_id}/pdf/").status_code == 200
+    assert not PersonalDataAccess.objects.filter(reader=resident).exists()
+    assert all(_pdf(other, decision) == 404 for other in others)
+
+
+def test_the_receiving_window_prints_the_acceptance_notice_at_acceptance_only(w, windows, resident):
+    case = _case(w, resident, channel=SubmissionChannel.WINDOW, receiving_window=windows["sc"])
+    _set(case, ApplicationStatus.NOT_ACCEPTED)
+    refusal = _case_document(case, DocumentKind.REFUSAL_NOTICE, 3)
+    clerk = windows["sc_clerk"]
+    assert _pdf(clerk, refusal) == 200
+    assert _pdf(windows["town_clerk"], refusal) == 404
+    _set(case, ApplicationStatus.IN_REVIEW)  # (not a real path: shows the step decides, not the row)
+    assert _pdf(clerk, refusal) == 404
+    assert _pdf(windows["sc_clerk"], Document(public_id="00000000-0000-0000-0000-000000000000")) == 404
