@@ -23,10 +23,13 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.selectors import pickup_window_choices
+from sifa.catalogue.processes import bpmn_file_of
 from sifa.core.errors import NotFound
 from sifa.deadlines.clocks import WarningLevel
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, scoped, subtree_q
+from sifa.workflow.engine.registry import delivers
 from sifa.workflow.models import StartAlert, WorkItem, WorkItemStatus
 
 S = ApplicationStatus
@@ -125,6 +128,17 @@ def window_deliveries(actor: Actor) -> QuerySet[Application]:
         .select_related("entry__item", "version__item", "accepting_organisation")
         .order_by("decided_at", "number")
     )
+
+
+def pickup_windows(application: Application) -> list[Any]:
+    """Where the applicant may collect the result (领取窗口) — the apply journey's question "在哪里领取
+    办理结果" — or ``[]`` when there is nothing to ask: the item's process has no 送达 step
+    (人民调解), or no window below the accepting organisation is near enough to offer
+    (``applications.selectors.pickup_window_choices``: the accepting organisation alone)."""
+    if not delivers(bpmn_file_of(application.version)):
+        return []
+    choices = pickup_window_choices(application)
+    return choices if len(choices) > 1 else []
 
 
 def case_for_staff(actor: Actor, number: str) -> Application:

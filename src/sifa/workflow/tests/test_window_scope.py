@@ -12,11 +12,13 @@ county that receives walk-ins for the city), at 北山街道司法所 (under 西
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
+from django.utils import timezone
 
 from sifa.accounts.tests import factories as account_factories
 from sifa.applications import services as applications
@@ -313,3 +315,97 @@ def test_the_receiving_window_prints_the_acceptance_notice_at_acceptance_only(w,
     _set(case, ApplicationStatus.IN_REVIEW)  # (not a real path: shows the step decides, not the row)
     assert _pdf(clerk, refusal) == 404
     assert _pdf(windows["sc_clerk"], Document(public_id="00000000-0000-0000-0000-000000000000")) == 404
+
+
+# --- 领取地点 on the pages: the citizen's apply journey and the walk-in window form ---------------
+
+
+def _apply_client(user) -> Client:
+    client = Client()
+    if user.memberships.exists():  # staff: a verified (TOTP) login
+        verified_login(client, user)
+    else:
+        client.force_login(user)
+    return client
+
+
+def test_the_applicant_chooses_a_county_window_on_the_portal_and_it_sees_the_case_only_at_delivery(
+    w, windows, resident
+):
+    """ "在哪里领取办理结果" in the citizen's journey (a radio list, no script): the accepting
+    organisation by default, the staffed windows below it offered; the choice is stored on the
+    draft, shown on check your answers with a 修改 link — and that window then sees the case at
+    its delivery step only."""
+    client = _apply_client(resident)
+    entry = entry_for(LAWYER, w["hz"])
+    assert client.post(f"/apply/{entry.implementation_code}/").status_code == 302
+    draft = Application.objects.get(applicant=resident, status=ApplicationStatus.DRAFT)
+    materials = client.get(f"/apply/drafts/{draft.pk}/materials/").content.decode()
+    assert f'href="/apply/drafts/{draft.pk}/pickup/"' in materials  # the next step of the flow
+    page = client.get(f"/apply/drafts/{draft.pk}/pickup/").content.decode()
+    assert "在哪里领取办理结果" in page
+    options = dict(re.findall(r'name="pickup_window" value="(\d+)"( checked)?', page))
+    assert options == {str(w["hz"].pk): " checked", str(windows["sc"].pk): ""}  # 司法所: not on the line
+    assert "杭州市司法局（受理机构）" in page and "杭州市上城区司法局" in page
+    assert "宁波市司法局" not in page
+    refused = client.post(f"/apply/drafts/{draft.pk}/pickup/", {"pickup_window": str(w["nb"].pk)})
+    assert refused.status_code == 400 and 'href="#pickup-0"' in refused.content.decode()
+    chosen = client.post(f"/apply/drafts/{draft.pk}/pickup/", {"pickup_window": str(windows["sc"].pk)})
+    assert chosen.status_code == 302 and chosen["Location"] == f"/apply/drafts/{draft.pk}/check/"
+    draft.refresh_from_db()
+    assert draft.pickup_window == windows["sc"]
+    check = client.get(f"/apply/drafts/{draft.pk}/check/").content.decode()
+    row = re.search(
+        r"<dt>在哪里领取办理结果</dt><dd>([^<]+)</dd>\s*<dd[^>]*><a href=\"([^\"]+)\">修改", check
+    )
+    assert row and row.groups() == ("杭州市上城区司法局", f"/apply/drafts/{draft.pk}/pickup/")
+    # The case goes its way (submitted as any other; here set along its steps): the window sees it
+    # only when it is to be handed over.
+    Application.objects.filter(pk=draft.pk).update(
+        number="T20250901PICKUP", status=ApplicationStatus.IN_REVIEW, submitted_at=timezone.now()
+    )
+    case = Application.objects.get(pk=draft.pk)
+    assert not _sees(windows["sc_clerk"], case)
+    _set(case, ApplicationStatus.APPROVED)
+    assert _sees(windows["sc_clerk"], case) and not _sees(windows["town_clerk"], case)
+    assert case.number in _html(windows["sc_clerk"], "/workbench/window/")
+
+
+def test_a_walk_in_is_collected_at_the_receiving_window_unless_the_applicant_says_otherwise(w, windows):
+    entry = entry_for(LAWYER, w["hz"])
+    walk_in = {"kind": "person", "name": "王五", "id_number": account_factories.id_number("330102")}
+    draft = applications.start_draft(entry, actor=windows["sc_clerk"], walk_in=walk_in)
+    clerk = _apply_client(windows["sc_clerk"])
+    response = clerk.get(f"/workbench/window/{draft.pk}/pickup/")
+    assert response.status_code == 200, (response.status_code, response.get("Location"))
+    page = response.content.decode()
+    options = re.findall(r'name="pickup_window" value="(\d+)"( checked)?', page)
+    assert options[:2] == [(str(w["hz"].pk), ""), (str(windows["sc"].pk), " checked")]
+    assert "杭州市上城区司法局（收取申请材料的窗口）" in page
+    check = clerk.get(f"/workbench/window/{draft.pk}/check/").content.decode()
+    assert re.search(r"<dt>在哪里领取办理结果</dt><dd>杭州市上城区司法局</dd>", check)
+    moved = clerk.post(f"/workbench/window/{draft.pk}/pickup/", {"pickup_window": str(w["hz"].pk)})
+    assert moved.status_code == 302
+    draft.refresh_from_db()
+    assert draft.pickup_window == w["hz"]
+    # The receipt (回执) the applicant takes home says where to collect the result.
+    Application.objects.filter(pk=draft.pk).update(
+        number="T20250901WALKIN", status=ApplicationStatus.PENDING_ACCEPTANCE, received_at=timezone.now()
+    )
+    receipt = clerk.get(f"/workbench/window/{draft.pk}/receipt/").content.decode()
+    assert re.search(r"<dt>领取地点</dt><dd>杭州市司法局</dd>", receipt)
+    # Another window cannot open the walk-in's page.
+    assert _page(windows["town_clerk"], f"/workbench/window/{draft.pk}/pickup/") == 404
+
+
+def test_the_question_is_asked_only_where_a_result_is_handed_over(w, windows, resident):
+    from sifa.workflow.engine.registry import delivers
+    from sifa.workflow.selectors import pickup_windows
+
+    assert delivers("lawyer_licence.bpmn") and not delivers("mediation.bpmn")
+    mediation = applications.start_draft(entry_for("人民调解申请", w["xh_town"]), actor=resident)
+    assert pickup_windows(mediation) == []
+    client = _apply_client(resident)
+    response = client.get(f"/apply/drafts/{mediation.pk}/pickup/")
+    assert response.status_code == 302 and response["Location"] == f"/apply/drafts/{mediation.pk}/check/"
+    assert "在哪里领取办理结果" not in client.get(f"/apply/drafts/{mediation.pk}/check/").content.decode()
