@@ -274,8 +274,9 @@ def pickup_window_choices(application: Application) -> list[Any]:
     (their 司法所, their county bureau); then the other organisations directly below the accepting
     organisation (a city's county bureaus). Only active organisations that run a window (an active
     window clerk) are offered besides the accepting organisation — a window nobody staffs could
-    not hand anything over — so the list stays short (a few rows) whatever the tree's size. Every
-    row passes ``services.drafts.chosen_pickup_window``."""
+    not hand anything over — so the list stays short (a few rows) whatever the tree's size; a
+    window already chosen (through the API) stays on the list. Every row passes
+    ``services.drafts.chosen_pickup_window``."""
     accepting = application.accepting_organisation
     home = _applicant_scope_path(application)
     home_line = [p for p in _ancestors(home) if p.startswith(accepting.path) and p != accepting.path]
@@ -292,7 +293,10 @@ def pickup_window_choices(application: Application) -> list[Any]:
     first = [rows.pop(application.receiving_window_id)] if application.receiving_window_id in rows else []
     line = sorted((o for o in rows.values() if o.path in home_line), key=lambda o: -len(o.path))
     rest = sorted((o for o in rows.values() if o.path not in home_line), key=lambda o: o.path)
-    return [accepting, *first, *line, *rest]
+    listed = {accepting.pk, application.receiving_window_id, *rows}
+    chosen = application.pickup_window
+    kept = [chosen] if chosen is not None and chosen.pk not in listed else []
+    return [accepting, *first, *kept, *line, *rest]
 
 
 def default_pickup_window(application: Application) -> Any:

@@ -403,7 +403,7 @@ class Journey:
                 except ServiceError as refused:
                     if refused.status != 400:
                         raise
-                    errors["pickup_window"] = refused.message
+                    errors["pickup_window"] = (refused.errors or [{}])[0].get("message") or refused.message
                 else:
                     return redirect(position(app, "pickup", self.routes)["next"]["url"])
         context = {

@@ -409,3 +409,17 @@ def test_the_question_is_asked_only_where_a_result_is_handed_over(w, windows, re
     response = client.get(f"/apply/drafts/{mediation.pk}/pickup/")
     assert response.status_code == 302 and response["Location"] == f"/apply/drafts/{mediation.pk}/check/"
     assert "在哪里领取办理结果" not in client.get(f"/apply/drafts/{mediation.pk}/check/").content.decode()
+
+
+def test_a_window_chosen_through_the_api_stays_on_the_list(w, windows, resident):
+    """The 司法所 is not offered on the page (not on the resident's line, not directly below the
+    city), but once chosen through the API it is listed — and checked — rather than lost."""
+    from sifa.workflow.selectors import pickup_windows
+
+    draft = applications.start_draft(entry_for(LAWYER, w["hz"]), actor=resident)
+    assert w["xh_town"] not in pickup_windows(draft)
+    applications.update_draft(draft, actor=resident, pickup_window=str(w["xh_town"].pk))
+    draft.refresh_from_db()
+    assert pickup_windows(draft)[:2] == [w["hz"], w["xh_town"]]
+    page = _apply_client(resident).get(f"/apply/drafts/{draft.pk}/pickup/").content.decode()
+    assert f'value="{w["xh_town"].pk}" checked' in page
