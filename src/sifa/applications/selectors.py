@@ -24,6 +24,7 @@ from sifa.applications.models import (
 from sifa.catalogue.models import CatalogueItem, EntryStatus, ImplementationEntry, VersionStatus
 from sifa.core.errors import NotFound
 from sifa.deadlines.models import ClockPurpose, ClockState
+from sifa.organisations.models import Organisation
 from sifa.organisations.scope import Actor, Role, scoped, subtree_q
 
 NEXT_ACTIONS = {
@@ -264,3 +265,53 @@ def window_query_code(user: Any, app: Application) -> str:
         user=user, scope=f"applications.submit:{app.pk}", key=WINDOW_SUBMIT_KEY.format(pk=app.pk)
     )
     return str((answer or {}).get("query_code") or "")
+
+
+def pickup_window_choices(application: Application) -> list[Any]:
+    """Where the applicant may collect the result (领取窗口), in the order a person looks for it:
+    the accepting organisation (the default) first; then the window that received a walk-in; then
+    the offices on the applicant's own line below the accepting organisation, nearest home first
+    (their 司法所, their county bureau); then the other organisations directly below the accepting
+    organisation (a city's county bureaus). Only active organisations that run a window (an active
+    window clerk) are offered besides the accepting organisation — a window nobody staffs could
+    not hand anything over — so the list stays short (a few rows) whatever the tree's size; a
+    window already chosen (through the API) stays on the list. Every row passes
+    ``services.drafts.chosen_pickup_window``."""
+    accepting = application.accepting_organisation
+    home = _applicant_scope_path(application)
+    home_line = [p for p in _ancestors(home) if p.startswith(accepting.path) and p != accepting.path]
+    staffed = Organisation.objects.filter(
+        is_active=True,
+        path__startswith=accepting.path,
+        memberships__role=Role.WINDOW_CLERK,
+        memberships__user__is_active=True,
+    ).exclude(pk=accepting.pk)
+    near = Q(path__in=home_line) | Q(parent=accepting)
+    if application.receiving_window_id:
+        near |= Q(pk=application.receiving_window_id)
+    rows = {org.pk: org for org in staffed.filter(near).distinct()}
+    first = [rows.pop(application.receiving_window_id)] if application.receiving_window_id in rows else []
+    line = sorted((o for o in rows.values() if o.path in home_line), key=lambda o: -len(o.path))
+    rest = sorted((o for o in rows.values() if o.path not in home_line), key=lambda o: o.path)
+    listed = {accepting.pk, application.receiving_window_id, *rows}
+    chosen = application.pickup_window
+    kept = [chosen] if chosen is not None and chosen.pk not in listed else []
+    return [accepting, *first, *kept, *line, *rest]
+
+
+def default_pickup_window(application: Application) -> Any:
+    """The window the result waits at unless the applicant chose another: the chosen one, the
+    window that received a walk-in, else the accepting organisation."""
+    return application.pickup_window or application.receiving_window or application.accepting_organisation
+
+
+def _applicant_scope_path(application: Application) -> str:
+    party = application.applicant_person or application.applicant_company
+    if party is not None and getattr(party, "scope_path", ""):
+        return party.scope_path
+    return application.applicant.scope_path if application.applicant_id else ""
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = [p for p in (path or "").strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]

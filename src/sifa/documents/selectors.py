@@ -36,21 +36,27 @@ def circulated_q(actor: Actor) -> Q:
     return Q(kind__in=CIRCULATED_KINDS, scope_path__in=ancestors_or_self(actor.paths_for()))
 
 
-def visible(queryset: QuerySet[Document], actor: Actor) -> QuerySet[Document]:
+def visible(queryset: QuerySet[Document], actor: Actor, also: Q | None = None) -> QuerySet[Document]:
     """``queryset`` narrowed to what ``actor`` may read: the data scope (staff: their subtrees;
-    others: documents addressed to them), plus the 通报 of the organisations above a staff member's."""
+    others: documents addressed to them), plus the 通报 of the organisations above a staff member's,
+    plus ``also`` — a predicate of the app that owns the documents' subject (the workflow's
+    documents of the cases the actor sees, ``workflow.selectors.case_documents_q``), still SQL."""
     if actor.user_id is None:
         return queryset.none()
     if actor.is_superuser:
         return queryset
     own = scoped(Document.objects.all(), actor).values("pk")
-    return queryset.filter(Q(pk__in=own) | circulated_q(actor))
+    predicate = Q(pk__in=own) | circulated_q(actor)
+    if also is not None:
+        predicate |= also
+    return queryset.filter(predicate)
 
 
-def documents_for(user: Any) -> QuerySet[Document]:
+def documents_for(user: Any, also: Q | None = None) -> QuerySet[Document]:
     """Documents ``user`` may see: staff within their organisations' subtrees (and the 通报 of the
-    organisations above theirs, which are addressed to them), others their own."""
-    return visible(Document.objects.select_related("organisation"), actor_for(user))
+    organisations above theirs, which are addressed to them), others their own; and ``also`` (see
+    :func:`visible`)."""
+    return visible(Document.objects.select_related("organisation"), actor_for(user), also)
 
 
 def circulated_from_above(actor: Actor, limit: int = 5) -> list[Document]:
@@ -78,10 +84,10 @@ def circulated_to(actor: Actor, organisation: Any, limit: int = 12) -> list[Docu
     return list(visible(rows, actor).order_by("-created_at", "-id")[:limit])
 
 
-def document_for(user: Any, public_id: str) -> Document:
+def document_for(user: Any, public_id: str, also: Q | None = None) -> Document:
     """One visible document by its public id; out of scope reads as not found (404)."""
     try:
-        return documents_for(user).get(public_id=uuid.UUID(str(public_id)))
+        return documents_for(user, also).get(public_id=uuid.UUID(str(public_id)))
     except (Document.DoesNotExist, ValueError):
         raise NotFound("未找到该文书", code="documents.not_found") from None
 

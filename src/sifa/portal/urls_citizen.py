@@ -19,6 +19,7 @@ urlpatterns = [
     path("apply/drafts/<uuid:app_id>/situations/", views_apply.situations, name="citizen-apply-situations"),
     path("apply/drafts/<uuid:app_id>/form/<int:step>/", views_apply.form_step, name="citizen-apply-form"),
     path("apply/drafts/<uuid:app_id>/materials/", views_apply.materials, name="citizen-apply-materials"),
+    path("apply/drafts/<uuid:app_id>/pickup/", views_apply.pickup, name="citizen-apply-pickup"),
     path("apply/drafts/<uuid:app_id>/check/", views_apply.check, name="citizen-apply-check"),
     path("apply/drafts/<uuid:app_id>/done/", views_apply.done, name="citizen-apply-done"),
     path("apply/<str:implementation_code>/", views_apply.start, name="citizen-apply"),

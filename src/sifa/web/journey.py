@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 
 from sifa.applications import services
 from sifa.applications.models import Application, MaterialProvenance
+from sifa.applications.selectors import default_pickup_window
 from sifa.applications.serializers import materials_checklist, partner_consent
 from sifa.catalogue.models import MaterialNecessity
 from sifa.core.errors import ServiceError
@@ -46,6 +47,18 @@ class Routes:
     materials: str
     check: str
     file_url: Callable[[Application, str], str]
+    pickup: str = ""
+    """The 领取地点 page ("在哪里领取办理结果"), if the site offers it."""
+    pickup_windows: Callable[[Application], list] | None = None
+    """Where the draft's result may be collected (the site's rule, ``workflow.selectors
+    .pickup_windows``); the page is in the flow only when this offers a choice."""
+
+
+def pickup_choices(app: Application, routes: Routes) -> list:
+    """The 领取窗口 the journey offers for ``app`` ([] = the question is not asked)."""
+    if not routes.pickup or routes.pickup_windows is None:
+        return []
+    return routes.pickup_windows(app)
 
 
 def schema_of(app: Application) -> dict[str, Any]:
@@ -78,6 +91,8 @@ def flow(app: Application, routes: Routes) -> list[dict[str, str]]:
             }
         )
     pages.append({"key": "materials", "title": "提交材料", "url": reverse(routes.materials, args=[pk])})
+    if pickup_choices(app, routes):
+        pages.append({"key": "pickup", "title": "领取地点", "url": reverse(routes.pickup, args=[pk])})
     pages.append({"key": "check", "title": "核对并提交", "url": reverse(routes.check, args=[pk])})
     return pages
 
@@ -215,6 +230,29 @@ def answers_summary(app: Application, routes: Routes) -> dict[str, Any]:
     return {"situations": situation_rows, "steps": step_rows}
 
 
+PICKUP_QUESTION = "在哪里领取办理结果"
+
+
+def pickup_summary(app: Application, routes: Routes, choices: list | None = None) -> dict[str, str] | None:
+    """The 领取地点 row of check your answers (with its change link), or None when not asked."""
+    choices = pickup_choices(app, routes) if choices is None else choices
+    if not choices:
+        return None
+    return {
+        "label": PICKUP_QUESTION,
+        "value": default_pickup_window(app).name,
+        "url": reverse(routes.pickup, args=[app.pk]),
+    }
+
+
+def _pickup_hint(app: Application, organisation: Any) -> str:
+    if organisation.pk == app.accepting_organisation_id:
+        return "受理机构"
+    if organisation.pk == app.receiving_window_id:
+        return "收取申请材料的窗口"
+    return ""
+
+
 def valid_until_of(raw: str) -> tuple[dt.date | None, str]:
     """A material's optional 有效期至 as posted: the date, or an error message."""
     if not raw:
@@ -338,6 +376,49 @@ class Journey:
         }
         return self._page(request, "form", context, errors)
 
+    def pickup_view(self, guard: Callable[[Callable], Callable]) -> Callable:
+        """The 领取地点 page as the site's view (GET shows, POST saves), behind ``guard``."""
+        return never_cache(require_http_methods(["GET", "POST"])(guard(self.pickup)))
+
+    def pickup(self, request: HttpRequest, app_id: Any) -> HttpResponse:
+        """ "在哪里领取办理结果": a radio list of the windows on offer, the default checked (the chosen
+        one, the window that received a walk-in, else the accepting organisation); saved on the
+        draft as ``pickup_window`` through ``services.update_draft``. An item whose result is not
+        handed over at a window has no such page: it goes on to check your answers."""
+        app = self.draft(request, app_id)
+        if isinstance(app, HttpResponse):
+            return app
+        choices = pickup_choices(app, self.routes)
+        if not choices:
+            return redirect(reverse(self.routes.check, args=[app.pk]))
+        chosen = str(default_pickup_window(app).pk)
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            chosen = request.POST.get("pickup_window", "")
+            if chosen not in {str(org.pk) for org in choices}:
+                errors["pickup_window"] = f"请选择{PICKUP_QUESTION}"
+            else:
+                try:
+                    services.update_draft(app, actor=request.user, pickup_window=chosen)
+                except ServiceError as refused:
+                    if refused.status != 400:
+                        raise
+                    errors["pickup_window"] = (refused.errors or [{}])[0].get("message") or refused.message
+                else:
+                    return redirect(position(app, "pickup", self.routes)["next"]["url"])
+        context = {
+            **self._context(app, "pickup"),
+            "question": PICKUP_QUESTION,
+            "options": [
+                {"value": str(org.pk), "label": org.name, "index": i, "hint": _pickup_hint(app, org)}
+                for i, org in enumerate(choices)
+            ],
+            "chosen": chosen,
+            "error": errors.get("pickup_window", ""),
+            "errors": error_list(errors, {"pickup_window": "#pickup-0"}),
+        }
+        return self._page(request, "pickup", context, errors)
+
     def materials(self, request: HttpRequest, app_id: Any) -> HttpResponse:
         app = self.draft(request, app_id)
         if isinstance(app, HttpResponse):
@@ -382,6 +463,7 @@ class Journey:
             "checklist": checklist(app, self.routes),
             "situations_url": reverse(self.routes.situations, args=[app.pk]),
             "materials_url": reverse(self.routes.materials, args=[app.pk]),
+            "pickup": pickup_summary(app, self.routes),
             "errors": errors or [],
         }
         if title:

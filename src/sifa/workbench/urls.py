@@ -36,6 +36,7 @@ urlpatterns = [
     path("window/<uuid:app_id>/form/<int:step>/", window.form_view, name="workbench-window-form"),
     path("window/<uuid:app_id>/materials/", window.materials_view, name="workbench-window-materials"),
     path("window/<uuid:app_id>/materials/<str:material_id>/", window.file_view, name="workbench-window-file"),
+    path("window/<uuid:app_id>/pickup/", window.pickup_view, name="workbench-window-pickup"),
     path("window/<uuid:app_id>/check/", window.check_view, name="workbench-window-check"),
     path("window/<uuid:app_id>/receipt/", window.receipt_view, name="workbench-window-receipt"),
     path("deliveries/failed/", monitor.failed_deliveries_view, name="workbench-failed-deliveries"),

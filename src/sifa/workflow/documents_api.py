@@ -6,12 +6,15 @@ Mounted under ``/api/v1/`` through ``sifa.workflow.api``:
 * ``GET documents/{public_id}/`` — the document's particulars and whether it is in force
   (``status`` issued / withdrawn, with who withdrew it, when and why);
 * ``GET documents/{public_id}/pdf/`` — the sealed PDF, as an attachment (``X-Sifa-Document-Status``
-  says issued or withdrawn), to its recipient and to staff whose jurisdiction covers the case —
-  and, for a 通报, to the staff of every organisation in its issuer's subtree; anyone else gets 404
-  ``documents.not_found``.
+  says issued or withdrawn), to its recipient, to staff whose jurisdiction covers the case, to a
+  window that sees the case at its step (the window that received it, at acceptance and delivery;
+  the pickup window, at delivery — ``selectors.case_documents_q``) — and, for a 通报, to the staff
+  of every organisation in its issuer's subtree; anyone else gets 404 ``documents.not_found``.
 
-Reads go through ``sifa.documents.selectors`` (data scope); the one write is the audit event of a
-staff read of a 通报 (``documents.services.record_read``).
+Reads go through ``sifa.documents.selectors`` (data scope, widened by the case's visibility); the
+writes are the audit event of a staff read of a 通报 (``documents.services.record_read``) and, for a
+staff download of a case's PDF, the applicant's access-log row, credited to the window it went
+through (``services.case_audit.record_case_document_read``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,10 @@ from sifa.core.api.schema import LOGIN_ERRORS, error_responses, file_response, p
 from sifa.documents.models import CIRCULATED_KINDS
 from sifa.documents.selectors import document_for, documents_for, read_pdf
 from sifa.documents.services import record_read
+from sifa.organisations.scope import actor_for
 from sifa.workflow.models import CaseDocument
+from sifa.workflow.selectors import case_documents_q, case_of_document
+from sifa.workflow.services.case_audit import record_case_document_read
 
 
 def pdf_url(document: Any) -> str:
@@ -116,6 +122,16 @@ def _log_circulated_read(request: Request, document: Any) -> None:
         record_read(document, reader=request.user)
 
 
+def _log_case_document_read(request: Request, actor: Any, document: Any) -> None:
+    """A staff download of a case's document (not the applicant's own) is in the applicant's
+    access log, credited to the window it went through when it went through one."""
+    if document.recipient_id == request.user.pk or not actor.is_staff_actor:
+        return
+    case = case_of_document(actor, document)
+    if case is not None:
+        record_case_document_read(request.user, actor, case, document)
+
+
 class DocumentDetail(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -130,7 +146,7 @@ class DocumentDetail(APIView):
         },
     )
     def get(self, request: Request, public_id: str) -> Response:
-        document = document_for(request.user, public_id)
+        document = document_for(request.user, public_id, case_documents_q(actor_for(request.user)))
         _log_circulated_read(request, document)
         response = Response(DocumentStatusSerializer(document).data)
         response["Cache-Control"] = "private, no-store"
@@ -157,8 +173,10 @@ class DocumentPdf(APIView):
         },
     )
     def get(self, request: Request, public_id: str) -> HttpResponse:
-        document = document_for(request.user, public_id)
+        actor = actor_for(request.user)
+        document = document_for(request.user, public_id, case_documents_q(actor))
         _log_circulated_read(request, document)
+        _log_case_document_read(request, actor, document)
         response = HttpResponse(read_pdf(document), content_type="application/pdf")
         response["X-Sifa-Document-Status"] = "withdrawn" if document.withdrawn_at else "issued"
         # Attachment: a PDF is never rendered inline from our origin (docs/security.md).

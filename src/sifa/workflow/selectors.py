@@ -18,16 +18,23 @@ A window below the accepting organisation sees nothing else of it: a 上城区 c
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from sifa.applications.models import Application, ApplicationStatus
+from sifa.applications.selectors import pickup_window_choices
+from sifa.catalogue.processes import bpmn_file_of
 from sifa.core.errors import NotFound
 from sifa.deadlines.clocks import WarningLevel
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, scoped, subtree_q
+from sifa.workflow.engine.registry import delivers
 from sifa.workflow.models import StartAlert, WorkItem, WorkItemStatus
 
 S = ApplicationStatus
+CASE_DOCUMENT_TYPE = "application"
+"""``Document.related_type`` of a case's documents (``related_id`` is the 办件编号)."""
 DELIVERY_STEP = (S.APPROVED, S.DENIED, S.DELIVERED)
 """颁发、送达 (行政许可法 §44): decided, and the delivery it ends with."""
 RECEIVING_STEPS = (
@@ -87,6 +94,31 @@ def case_windows(actor: Actor, case: Application) -> tuple[int, ...]:
     return tuple(found)
 
 
+def case_documents_q(actor: Actor) -> Q:
+    """The documents (``documents.Document``) of the cases ``actor`` sees — for the documents app's
+    selectors, which know only their own subtree scope: a window that sees a case at its step (the
+    acceptance or 不予受理 notice at acceptance, the decision letter at delivery) opens and prints
+    the documents it hands over, and only while it sees the case (a case's documents carry the
+    case's ``scope_path``, so the standard scope already covers its organisations). One SQL predicate (a subquery over
+    :func:`visible_cases`), never a per-row check; nothing for an actor who is not staff."""
+    if actor.user_id is None or not actor.is_staff_actor:
+        return Q(pk__in=[])
+    numbers = visible_cases(actor).exclude(number="").values("number")
+    return Q(related_type=CASE_DOCUMENT_TYPE, related_id__in=numbers)
+
+
+def case_of_document(actor: Actor, document: Any) -> Application | None:
+    """The case ``document`` is about, if ``actor`` sees it now (for the access log)."""
+    if document.related_type != CASE_DOCUMENT_TYPE or not document.related_id:
+        return None
+    return (
+        visible_cases(actor)
+        .select_related("version__item", "applicant")
+        .filter(number=document.related_id)
+        .first()
+    )
+
+
 def window_deliveries(actor: Actor) -> QuerySet[Application]:
     """Decided cases waiting for delivery at one of the actor's windows — received there or chosen
     by the applicant as the pickup point (窗口领取) — oldest decision first: the window start
@@ -96,6 +128,17 @@ def window_deliveries(actor: Actor) -> QuerySet[Application]:
         .select_related("entry__item", "version__item", "accepting_organisation")
         .order_by("decided_at", "number")
     )
+
+
+def pickup_windows(application: Application) -> list[Any]:
+    """Where the applicant may collect the result (领取窗口) — the apply journey's question "在哪里领取
+    办理结果" — or ``[]`` when there is nothing to ask: the item's process has no 送达 step
+    (人民调解), or no window below the accepting organisation is near enough to offer
+    (``applications.selectors.pickup_window_choices``: the accepting organisation alone)."""
+    if not delivers(bpmn_file_of(application.version)):
+        return []
+    choices = pickup_window_choices(application)
+    return choices if len(choices) > 1 else []
 
 
 def case_for_staff(actor: Actor, number: str) -> Application:

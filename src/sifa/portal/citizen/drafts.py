@@ -19,6 +19,7 @@ from sifa.applications.services.common import (
 from sifa.core.errors import Forbidden, NotFound
 from sifa.organisations.scope import actor_for
 from sifa.web.journey import Routes, ref_of
+from sifa.workflow.selectors import pickup_windows
 
 
 def _citizen_file_url(app: Application, file_id: str) -> str:
@@ -31,6 +32,8 @@ CITIZEN = Routes(
     materials="citizen-apply-materials",
     check="citizen-apply-check",
     file_url=_citizen_file_url,
+    pickup="citizen-apply-pickup",
+    pickup_windows=pickup_windows,
 )
 
 

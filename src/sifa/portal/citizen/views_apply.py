@@ -1,4 +1,5 @@
-"""Apply online: start → 情形 → form steps → materials → check your answers → submit → confirmation.
+"""Apply online: start → 情形 → form steps → materials → 领取地点 (where to collect the result, when
+the item's result is handed over at a window) → check your answers → submit → confirmation.
 
 Every page is a normal GET and POST (the journey works without JavaScript) and every POST saves
 the draft through ``sifa.applications.services``, so an applicant can stop and resume from
@@ -103,6 +104,7 @@ APPLY = Journey(
         "form": "portal/citizen/apply_form.html",
         "materials": "portal/citizen/apply_materials.html",
         "check": "portal/citizen/apply_check.html",
+        "pickup": "portal/citizen/apply_pickup.html",
     },
     render=page,
     draft=_draft,
@@ -110,6 +112,7 @@ APPLY = Journey(
 
 
 situations, form_step, materials = APPLY.step_views(applicant_required)
+pickup = APPLY.pickup_view(applicant_required)
 
 
 # --- check your answers, submit, confirmation --------------------------------------------------

@@ -1,8 +1,8 @@
 """窗口受理 (一窗受理): a window clerk files an application for a walk-in applicant and prints the
 receipt (回执).
 
-start (item) → identity and receiving organisation → 情形 → form steps → scanned materials → check
-and submit → receipt. The form pages are the citizen's own apply journey (``sifa.web.journey``: the
+start (item) → identity and receiving organisation → 情形 → form steps → scanned materials → 领取地点
+(where the applicant collects the result; this window by default) → check and submit → receipt. The form pages are the citizen's own apply journey (``sifa.web.journey``: the
 same JSON-Schema form, checklist and upload gate) under the workbench's addresses and frame.
 Every step is a plain GET/POST and writes only through ``sifa.applications.services`` (each
 command audited). Submitting carries an Idempotency-Key derived from the draft, so a double click
@@ -45,7 +45,7 @@ from sifa.workbench.access import staff_required
 from sifa.workbench.forms import DecoratedForm
 from sifa.workbench.forms_window import COMPANY, ItemChoiceForm, WalkInForm
 from sifa.workbench.views.common import error_summary, page, paginate
-from sifa.workflow.selectors import window_deliveries
+from sifa.workflow.selectors import pickup_windows, window_deliveries
 
 ROUTES = Routes(
     situations="workbench-window-situations",
@@ -53,6 +53,8 @@ ROUTES = Routes(
     materials="workbench-window-materials",
     check="workbench-window-check",
     file_url=lambda app, file_id: reverse("workbench-window-file", args=[app.pk, file_id]),
+    pickup="workbench-window-pickup",
+    pickup_windows=pickup_windows,
 )
 
 PREFILL = {
@@ -117,6 +119,7 @@ WINDOW = Journey(
         "form": "workbench/window/form.html",
         "materials": "workbench/window/materials.html",
         "check": "workbench/window/check.html",
+        "pickup": "workbench/window/pickup.html",
     },
     render=_window_page,
     draft=_draft,
@@ -209,6 +212,7 @@ def _prefilled(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
 
 
 situations_view, form_view, materials_view = WINDOW.step_views(staff_required)
+pickup_view = WINDOW.pickup_view(staff_required)
 
 
 @require_safe
@@ -259,6 +263,9 @@ def receipt_view(request: HttpRequest, app_id: Any) -> HttpResponse:
         or (app.applicant_company.uscc if app.applicant_company else ""),
         "query_code": selectors.window_query_code(request.user, app),
         "window": _receiving_window(request, app),
+        # 领取地点: where the decision and certificate wait (chosen on the 领取地点 page; this window
+        # by default) — only for an item whose result is handed over.
+        "pickup": selectors.default_pickup_window(app).name if pickup_windows(app) else "",
         "materials": [row for row in checklist(app, ROUTES) if row["satisfied"]],
         "limits": guide["time_limits"],
         "licensing": version.item.item_type == ItemType.LICENSING,

@@ -224,6 +224,24 @@ def shipped_files() -> frozenset[str]:
     return frozenset(path.name for path in PROCESS_DIR.glob("*.bpmn"))
 
 
+@functools.cache
+def delivering_files() -> frozenset[str]:
+    """The shipped process files with a 送达 task (``sifa:kind="deliver"``): their result is handed
+    over — at a window (窗口领取), by post or electronically — so an applicant may choose where to
+    collect it. Read with lxml only (no SpiffWorkflow parse; cheap to ask from a page)."""
+    found = set()
+    for path in PROCESS_DIR.glob("*.bpmn"):
+        root = etree.parse(str(path)).getroot()
+        if any(task.get(f"{{{SIFA_NS}}}kind") == "deliver" for task in root.iter(f"{{{BPMN_NS}}}userTask")):
+            found.add(path.name)
+    return frozenset(found)
+
+
+def delivers(bpmn_file: str) -> bool:
+    """Whether the process ``bpmn_file`` ends with a 送达 step (:func:`delivering_files`)."""
+    return bpmn_file in delivering_files()
+
+
 LEGAL_AID_NOTICE = "legal_aid_notice.bpmn"
 NOTICE_PROCESS_FILES = frozenset({LEGAL_AID_NOTICE})
 """Processes a partner's notice starts through the exchange (通知辩护, 法律援助法 §36): nobody applies

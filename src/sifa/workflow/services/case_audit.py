@@ -54,3 +54,20 @@ def record_case_read(reader: Any, actor: Actor, case: Application) -> None:
         from_below=(Role.WINDOW_CLERK,),
         windows=case_windows(actor, case),
     )
+
+
+def record_case_document_read(reader: Any, actor: Actor, case: Application, document: Any) -> None:
+    """Opening or printing a case's document (its PDF or particulars) reads the applicant's
+    personal data: logged in the applicant's 我的数据使用记录 like :func:`record_case_read`,
+    credited to the window through which the case is visible at its step, if it is one."""
+    record_access(
+        reader=reader,
+        actor=actor,
+        subject=case.applicant,
+        subject_ref=document.number or str(document.public_id),
+        object_type="documents.Document",
+        purpose=f"办理“{case.version.item.name}”申请：查看、打印{document.title}",
+        scope_path=case.scope_path,
+        from_below=(Role.WINDOW_CLERK,),
+        windows=case_windows(actor, case),
+    )

@@ -12,14 +12,19 @@ county that receives walk-ins for the city), at 北山街道司法所 (under 西
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
+from django.utils import timezone
 
 from sifa.accounts.tests import factories as account_factories
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus, SubmissionChannel
 from sifa.audit.models import PersonalDataAccess
+from sifa.documents.models import Document, DocumentKind
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
 from sifa.testing import tree
@@ -241,3 +246,180 @@ def test_a_walk_in_filed_before_the_window_was_recorded_gets_the_filing_clerks_w
     old.refresh_from_db()
     online.refresh_from_db()
     assert (old.receiving_window, online.receiving_window) == (windows["sc"], None)
+
+
+PDF_BYTES = b"%PDF-1.4\n% a sealed letter\n%%EOF\n"
+
+
+def _case_document(case: Application, kind: str, sequence: int) -> Document:
+    """The case's document as ``workflow.services.casedocs`` stores it: about the application (by
+    its number), addressed to the applicant, in the case's scope."""
+    key = default_storage.save("documents/window-test.pdf", ContentFile(PDF_BYTES))
+    return Document.objects.create(
+        kind=kind, title=DocumentKind(kind).label, number=f"杭司许〔2025〕{sequence}号", year=2025,
+        sequence=sequence, organisation=case.accepting_organisation, recipient=case.applicant,
+        related_type="application", related_id=case.number, storage_key=key, size=len(PDF_BYTES),
+        sm3="0" * 64, sm2_signature=b"", sm2_key_id="k", seal_certificate_serial="01",
+        scope_path=case.scope_path,
+    )  # fmt: skip
+
+
+def _pdf(user, document: Document) -> int:
+    response = client_for(user).get(f"/api/v1/documents/{document.public_id}/pdf/")
+    if response.status_code == 404:
+        assert response.json()["code"] == "documents.not_found"
+    else:
+        assert response.content == PDF_BYTES
+    return response.status_code
+
+
+def _set(case: Application, status: str) -> None:
+    Application.objects.filter(pk=case.pk).update(status=status)
+
+
+def test_a_pickup_window_prints_the_decision_letter_at_delivery_and_not_before(w, windows, resident):
+    """Issue 14 point 1 follow-up: the window the applicant chose opens the decision letter it
+    hands over — at the delivery step only; no other window ever; the read is in the applicant's
+    access log credited to the pickup window."""
+    case = _case(w, resident, pickup_window=windows["sc"], status=ApplicationStatus.IN_REVIEW)
+    notice = _case_document(case, DocumentKind.ACCEPTANCE_NOTICE, 1)
+    decision = _case_document(case, DocumentKind.APPROVAL_DECISION, 2)
+    clerk, others = windows["sc_clerk"], (windows["town_clerk"], windows["nb_clerk"])
+    assert _pdf(clerk, decision) == 404  # 审查中: the case is the city's, not the window's
+    assert client_for(clerk).get(f"/api/v1/documents/{decision.public_id}/").status_code == 404
+    assert _pdf(windows["hz_reviewer"], decision) == 200  # the accepting organisation, as ever
+    _set(case, ApplicationStatus.APPROVED)
+    assert _pdf(clerk, decision) == 200
+    assert _pdf(windows["sc_colleague"], notice) == 200  # any clerk of that window, any of its documents
+    assert client_for(clerk).get(f"/api/v1/documents/{decision.public_id}/").status_code == 200
+    assert all(_pdf(other, decision) == 404 for other in others)
+    read = PersonalDataAccess.objects.filter(reader=clerk, object_type="documents.Document").get()
+    assert (read.subject, read.subject_ref) == (resident, decision.number)
+    assert (read.reader_organisation_id, read.reader_role) == (windows["sc"].pk, Role.WINDOW_CLERK)
+    assert "准予行政许可决定书" in read.purpose
+    _set(case, ApplicationStatus.DELIVERED)
+    assert _pdf(clerk, decision) == 200  # 已送达: still the window's step (a reprint)
+    # The applicant's own download is not a staff read.
+    assert client_for(resident).get(f"/api/v1/documents/{decision.public_id}/pdf/").status_code == 200
+    assert not PersonalDataAccess.objects.filter(reader=resident).exists()
+    assert all(_pdf(other, decision) == 404 for other in others)
+
+
+def test_the_receiving_window_prints_the_acceptance_notice_at_acceptance_only(w, windows, resident):
+    case = _case(w, resident, channel=SubmissionChannel.WINDOW, receiving_window=windows["sc"])
+    _set(case, ApplicationStatus.NOT_ACCEPTED)
+    refusal = _case_document(case, DocumentKind.REFUSAL_NOTICE, 3)
+    clerk = windows["sc_clerk"]
+    assert _pdf(clerk, refusal) == 200
+    assert _pdf(windows["town_clerk"], refusal) == 404
+    _set(case, ApplicationStatus.IN_REVIEW)  # (not a real path: shows the step decides, not the row)
+    assert _pdf(clerk, refusal) == 404
+    assert _pdf(windows["sc_clerk"], Document(public_id="00000000-0000-0000-0000-000000000000")) == 404
+
+
+# --- 领取地点 on the pages: the citizen's apply journey and the walk-in window form ---------------
+
+
+def _apply_client(user) -> Client:
+    client = Client()
+    if user.memberships.exists():  # staff: a verified (TOTP) login
+        verified_login(client, user)
+    else:
+        client.force_login(user)
+    return client
+
+
+def test_the_applicant_chooses_a_county_window_on_the_portal_and_it_sees_the_case_only_at_delivery(
+    w, windows, resident
+):
+    """ "在哪里领取办理结果" in the citizen's journey (a radio list, no script): the accepting
+    organisation by default, the staffed windows below it offered; the choice is stored on the
+    draft, shown on check your answers with a 修改 link — and that window then sees the case at
+    its delivery step only."""
+    client = _apply_client(resident)
+    entry = entry_for(LAWYER, w["hz"])
+    assert client.post(f"/apply/{entry.implementation_code}/").status_code == 302
+    draft = Application.objects.get(applicant=resident, status=ApplicationStatus.DRAFT)
+    materials = client.get(f"/apply/drafts/{draft.pk}/materials/").content.decode()
+    assert f'href="/apply/drafts/{draft.pk}/pickup/"' in materials  # the next step of the flow
+    page = client.get(f"/apply/drafts/{draft.pk}/pickup/").content.decode()
+    assert "在哪里领取办理结果" in page
+    options = dict(re.findall(r'name="pickup_window" value="(\d+)"( checked)?', page))
+    assert options == {str(w["hz"].pk): " checked", str(windows["sc"].pk): ""}  # 司法所: not on the line
+    assert "杭州市司法局（受理机构）" in page and "杭州市上城区司法局" in page
+    assert "宁波市司法局" not in page
+    refused = client.post(f"/apply/drafts/{draft.pk}/pickup/", {"pickup_window": str(w["nb"].pk)})
+    assert refused.status_code == 400 and 'href="#pickup-0"' in refused.content.decode()
+    chosen = client.post(f"/apply/drafts/{draft.pk}/pickup/", {"pickup_window": str(windows["sc"].pk)})
+    assert chosen.status_code == 302 and chosen["Location"] == f"/apply/drafts/{draft.pk}/check/"
+    draft.refresh_from_db()
+    assert draft.pickup_window == windows["sc"]
+    check = client.get(f"/apply/drafts/{draft.pk}/check/").content.decode()
+    row = re.search(
+        r"<dt>在哪里领取办理结果</dt><dd>([^<]+)</dd>\s*<dd[^>]*><a href=\"([^\"]+)\">修改", check
+    )
+    assert row and row.groups() == ("杭州市上城区司法局", f"/apply/drafts/{draft.pk}/pickup/")
+    # The case goes its way (submitted as any other; here set along its steps): the window sees it
+    # only when it is to be handed over.
+    Application.objects.filter(pk=draft.pk).update(
+        number="T20250901PICKUP", status=ApplicationStatus.IN_REVIEW, submitted_at=timezone.now()
+    )
+    case = Application.objects.get(pk=draft.pk)
+    assert not _sees(windows["sc_clerk"], case)
+    _set(case, ApplicationStatus.APPROVED)
+    assert _sees(windows["sc_clerk"], case) and not _sees(windows["town_clerk"], case)
+    assert case.number in _html(windows["sc_clerk"], "/workbench/window/")
+
+
+def test_a_walk_in_is_collected_at_the_receiving_window_unless_the_applicant_says_otherwise(w, windows):
+    entry = entry_for(LAWYER, w["hz"])
+    walk_in = {"kind": "person", "name": "王五", "id_number": account_factories.id_number("330102")}
+    draft = applications.start_draft(entry, actor=windows["sc_clerk"], walk_in=walk_in)
+    clerk = _apply_client(windows["sc_clerk"])
+    response = clerk.get(f"/workbench/window/{draft.pk}/pickup/")
+    assert response.status_code == 200, (response.status_code, response.get("Location"))
+    page = response.content.decode()
+    options = re.findall(r'name="pickup_window" value="(\d+)"( checked)?', page)
+    assert options[:2] == [(str(w["hz"].pk), ""), (str(windows["sc"].pk), " checked")]
+    assert "杭州市上城区司法局（收取申请材料的窗口）" in page
+    check = clerk.get(f"/workbench/window/{draft.pk}/check/").content.decode()
+    assert re.search(r"<dt>在哪里领取办理结果</dt><dd>杭州市上城区司法局</dd>", check)
+    moved = clerk.post(f"/workbench/window/{draft.pk}/pickup/", {"pickup_window": str(w["hz"].pk)})
+    assert moved.status_code == 302
+    draft.refresh_from_db()
+    assert draft.pickup_window == w["hz"]
+    # The receipt (回执) the applicant takes home says where to collect the result.
+    Application.objects.filter(pk=draft.pk).update(
+        number="T20250901WALKIN", status=ApplicationStatus.PENDING_ACCEPTANCE, received_at=timezone.now()
+    )
+    receipt = clerk.get(f"/workbench/window/{draft.pk}/receipt/").content.decode()
+    assert re.search(r"<dt>领取地点</dt><dd>杭州市司法局</dd>", receipt)
+    # Another window cannot open the walk-in's page.
+    assert _page(windows["town_clerk"], f"/workbench/window/{draft.pk}/pickup/") == 404
+
+
+def test_the_question_is_asked_only_where_a_result_is_handed_over(w, windows, resident):
+    from sifa.workflow.engine.registry import delivers
+    from sifa.workflow.selectors import pickup_windows
+
+    assert delivers("lawyer_licence.bpmn") and not delivers("mediation.bpmn")
+    mediation = applications.start_draft(entry_for("人民调解申请", w["xh_town"]), actor=resident)
+    assert pickup_windows(mediation) == []
+    client = _apply_client(resident)
+    response = client.get(f"/apply/drafts/{mediation.pk}/pickup/")
+    assert response.status_code == 302 and response["Location"] == f"/apply/drafts/{mediation.pk}/check/"
+    assert "在哪里领取办理结果" not in client.get(f"/apply/drafts/{mediation.pk}/check/").content.decode()
+
+
+def test_a_window_chosen_through_the_api_stays_on_the_list(w, windows, resident):
+    """The 司法所 is not offered on the page (not on the resident's line, not directly below the
+    city), but once chosen through the API it is listed — and checked — rather than lost."""
+    from sifa.workflow.selectors import pickup_windows
+
+    draft = applications.start_draft(entry_for(LAWYER, w["hz"]), actor=resident)
+    assert w["xh_town"] not in pickup_windows(draft)
+    applications.update_draft(draft, actor=resident, pickup_window=str(w["xh_town"].pk))
+    draft.refresh_from_db()
+    assert pickup_windows(draft)[:2] == [w["hz"], w["xh_town"]]
+    page = _apply_client(resident).get(f"/apply/drafts/{draft.pk}/pickup/").content.decode()
+    assert f'value="{w["xh_town"].pk}" checked' in page
