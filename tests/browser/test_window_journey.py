@@ -104,7 +104,12 @@ def test_window_clerk_files_a_walk_in_application_and_prints_the_receipt(
     fill_step_two(page)
     check_page(page, "workbench-window-materials")
     upload_everything(page, tmp_path)
-    page.get_by_role("link", name="继续：核对并提交").click()
+    page.get_by_role("link", name="继续：领取地点").click()
+    # 领取地点: the receiving window (the clerk's 司法所) by default; the clerk keeps it.
+    page.get_by_role("heading", name="在哪里领取办理结果").wait_for()
+    assert page.get_by_label(window["orgs"]["town"].name).is_checked()
+    check_page(page, "workbench-window-pickup", shots=False)
+    page.get_by_role("button", name="保存并继续").click()
     page.get_by_role("heading", name="核对申请").wait_for()
     check_page(page, "workbench-window-check")
 
@@ -165,7 +170,8 @@ def test_walk_in_without_javascript(window, live_server, nojs_page, check_page, 
             break
         inputs.first.set_input_files(str(_pdf(tmp_path, f"扫描{index}.pdf")))
         inputs.first.locator("xpath=ancestor::form").get_by_role("button", name=re.compile("^上传")).click()
-    page.get_by_role("link", name="继续：核对并提交").click()
+    page.get_by_role("link", name="继续：领取地点").click()
+    page.get_by_role("button", name="保存并继续").click()  # the receiving window, as chosen by default
     page.get_by_role("button", name="确认提交并打印回执").click()
     page.get_by_role("heading", name="申请材料收件回执").wait_for()
     assert page.get_by_text("使用浏览器的“打印”功能").is_visible()
