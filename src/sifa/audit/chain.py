@@ -35,6 +35,8 @@ from sifa.audit.models import AuditEvent, PersonalDataAccess
 BATCH_SIZE = 2000
 ANCHOR_FILE = "anchors.jsonl"
 PURGE_ACTION = "audit.purged"
+ACCESS_PURGE_ACTION = "audit.access_purged"
+"""The audit event an access-log purge appends (``sifa.audit.triggers.ACCESS_PURGE_ACTION``)."""
 """The event a retention purge appends before it deletes (``sifa.audit.triggers.PURGE_ACTION``)."""
 REWRITE_ACTION = "audit.chain_rewritten"
 """The action of the event a documented chain rewrite appends (see :mod:`sifa.audit.services.renames`)."""
@@ -312,10 +314,17 @@ class AccessLogVerification:
     broken_seq: int | None = None
     reason: str = ""
     anchors_checked: int = 0
+    purged_through: int = 0
+    """Rows 1 … ``purged_through`` were removed by a recorded retention purge (``audit.access_purged``)."""
 
     @property
     def message(self) -> str:
         waiting = f"，另有 {self.unchained} 条尚未入链" if self.unchained else ""
+        if self.ok and self.purged_through:
+            return (
+                f"个人数据查看记录链完整：已入链 {self.count} 条（第 1–{self.purged_through} 条已按保存期限清除，"
+                f"自审计链中清除事件记载的哈希起核验）{waiting}"
+            )
         if self.ok:
             return f"个人数据查看记录链完整：已入链 {self.count} 条{waiting}"
         return f"个人数据查看记录链在第 {self.broken_seq} 条断裂：{self.reason}{waiting}"
@@ -333,6 +342,25 @@ def write_access_anchor(path: Path | None = None) -> Anchor:
     return append_anchor(path or default_access_anchor_path(), head)
 
 
+def access_purge_checkpoint() -> tuple[int, str] | None:
+    """``(through_seq, through_hash)`` when the access log's first chained row follows a recorded
+    retention purge: an ``audit.access_purged`` event in the audit chain names its predecessor's
+    seq and hash (:func:`sifa.audit.services.retention.purge_access_through`)."""
+    first = (
+        PersonalDataAccess.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .values_list("seq", "prev_hash")
+        .first()
+    )
+    if first is None or first[0] <= 1:
+        return None
+    for detail in AuditEvent.objects.filter(action=ACCESS_PURGE_ACTION).values_list("detail", flat=True):
+        detail = detail or {}
+        if str(detail.get("through_seq")) == str(first[0] - 1) and detail.get("through_hash") == first[1]:
+            return first[0] - 1, first[1]
+    return None
+
+
 def verify_access_log(
     *, batch_size: int = BATCH_SIZE, anchors: Iterable[Anchor] | None = None
 ) -> AccessLogVerification:
@@ -345,6 +373,21 @@ def verify_access_log(
         by_seq.setdefault(anchor.seq, []).append(anchor)
     unchained = PersonalDataAccess.objects.filter(seq__isnull=True).count()
     count, expected_prev, last_seq = 0, GENESIS_HASH, 0
+    if (checkpoint := access_purge_checkpoint()) is not None:
+        last_seq, expected_prev = checkpoint
+        for anchor in by_seq.get(last_seq, ()):
+            if anchor.hash != expected_prev:
+                return AccessLogVerification(
+                    False,
+                    0,
+                    unchained,
+                    last_seq,
+                    expected_prev,
+                    "anchor_mismatch",
+                    last_seq,
+                    f"清除事件记载的哈希与 {anchor.anchored_at} 的锚点不符，记录被重写",
+                    len(anchor_list),
+                )
 
     def broken(seq: int, code: str, reason: str) -> AccessLogVerification:
         return AccessLogVerification(
@@ -381,7 +424,13 @@ def verify_access_log(
             f"链尾被截断：{longest.anchored_at} 的锚点记录到第 {longest.seq} 条，现只有 {last_seq} 条",
         )
     return AccessLogVerification(
-        True, count, unchained, last_seq, expected_prev, anchors_checked=len(anchor_list)
+        True,
+        count,
+        unchained,
+        last_seq,
+        expected_prev,
+        anchors_checked=len(anchor_list),
+        purged_through=checkpoint[0] if checkpoint else 0,
     )
 
 

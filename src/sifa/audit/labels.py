@@ -31,6 +31,11 @@ _LABELS: dict[str, str] = {
     "account.add_totp_device": "绑定动态口令",
     "account.create_mandate": "委托代办",
     "account.revoke_mandate": "撤销委托",
+    "consent.given": "同意处理个人信息",
+    "consent.withdrawn": "撤回同意",
+    # 个人信息保护 (sifa.privacy)
+    "privacy.export": "下载个人数据副本",
+    "privacy.purged": "按保存期限清除个人数据",
     # regions and the organisation tree
     "organisation.regions_imported": "导入行政区划",
     "organisation.tree_built": "生成机构树",
@@ -40,6 +45,7 @@ _LABELS: dict[str, str] = {
     "audit.verified": "核验审计链",
     "audit.chain_rewritten": "重写审计链（对象命名迁移）",
     "audit.purged": "清除保存期满的审计事件",
+    "audit.access_purged": "清除保存期满的个人数据查看记录",
 }
 
 

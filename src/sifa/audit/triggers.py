@@ -52,10 +52,22 @@ PURGE_ACTION = "audit.purged"
 """The event a retention purge appends before deleting: ``detail.through_seq`` and
 ``detail.through_hash`` let ``verify`` start after the purged prefix."""
 
+ACCESS_PURGE_FUNCTION = "sifa_access_purge_through"
+"""PostgreSQL ``SECURITY DEFINER`` function (since migration ``0006``) that deletes a recorded,
+expired prefix of the personal-data access log
+(:func:`sifa.audit.services.retention.purge_access_through`)."""
+
+ACCESS_PURGE_ACTION = "audit.access_purged"
+"""The audit event an access-log purge appends before deleting: ``detail.through_seq`` and
+``detail.through_hash`` (the access log's) let ``verify-access`` start after the purged prefix.
+The checkpoint lives in the audit chain, which is verified and anchored on its own."""
+
 ACCESS_CHAIN_REFUSED = "个人数据查看记录的链序号和哈希一经写入，禁止修改"
 ACCESS_DELETE_REFUSED = "个人数据查看记录只能追加，禁止删除"
 PURGE_TOO_YOUNG = f"只能清除保存期满 {RETENTION_MIN_DAYS} 天的审计事件（网络安全法第二十一条）"
 PURGE_NOT_RECORDED = "清除前须先在审计链中记录清除事件（audit.purged），写明清除到的序号和哈希"
+ACCESS_PURGE_TOO_YOUNG = f"只能清除保存期满 {RETENTION_MIN_DAYS} 天的个人数据查看记录（网络安全法第二十一条）"
+ACCESS_PURGE_NOT_RECORDED = "清除前须先在审计链中记录清除事件（audit.access_purged），写明清除到的序号和哈希"
 
 # The purge switch passes a DELETE/TRUNCATE only when it is on **and** the current role holds the
 # table owner's privileges: the owner in its own session (``flush``), or the owner's SECURITY
@@ -160,6 +172,40 @@ POSTGRESQL_INSTALL = [
 its chain columns settable once, the retention purge function. (The trigger function tells a
 pre-``0005`` access-log table, without chain columns, by the absent ``hash``.)"""
 
+POSTGRESQL_ACCESS_PURGE = [
+    # The access log's retention purge, like the audit trail's: only a chained prefix older than
+    # the legal minimum whose end (seq and hash) an ``audit.access_purged`` event has recorded.
+    f"""
+    CREATE OR REPLACE FUNCTION {ACCESS_PURGE_FUNCTION}(through bigint) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, @SCHEMA@, pg_temp AS $$
+    DECLARE
+        through_hash text;
+        deleted bigint;
+    BEGIN
+        SELECT a.hash INTO through_hash FROM audit_personaldataaccess a
+         WHERE a.seq = through AND a.hash <> ''
+           AND a.accessed_at < now() - interval '{RETENTION_MIN_DAYS} days';
+        IF through_hash IS NULL THEN
+            RAISE EXCEPTION '{ACCESS_PURGE_TOO_YOUNG}' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NOT EXISTS (
+            SELECT 1 FROM audit_auditevent e WHERE e.action = '{ACCESS_PURGE_ACTION}'
+               AND e.detail->>'through_seq' = through::text AND e.detail->>'through_hash' = through_hash
+        ) THEN
+            RAISE EXCEPTION '{ACCESS_PURGE_NOT_RECORDED}' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        PERFORM set_config('{PURGE_SETTING}', 'on', true);
+        DELETE FROM audit_personaldataaccess a WHERE a.seq <= through;
+        GET DIAGNOSTICS deleted = ROW_COUNT;
+        PERFORM set_config('{PURGE_SETTING}', '', true);
+        RETURN deleted;
+    END;
+    $$
+    """,  # noqa: S608 -- constants of this module, no input
+    f"REVOKE ALL ON FUNCTION {ACCESS_PURGE_FUNCTION}(bigint) FROM PUBLIC",
+]
+"""Since migration ``0006``: the access log's retention purge function."""
+
 POSTGRESQL_UNINSTALL = [
     "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent",
     "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent",
@@ -168,6 +214,7 @@ POSTGRESQL_UNINSTALL = [
     "DROP TRIGGER IF EXISTS audit_access_no_truncate ON audit_personaldataaccess",
     "DROP FUNCTION IF EXISTS audit_refuse_change()",
     f"DROP FUNCTION IF EXISTS {PURGE_FUNCTION}(bigint)",
+    f"DROP FUNCTION IF EXISTS {ACCESS_PURGE_FUNCTION}(bigint)",
 ]
 
 SQLITE_INSTALL_V1 = [
@@ -259,22 +306,24 @@ def run_for_vendor(connection: Any, statements: dict[str, list[str]], what: str)
             cursor.execute(sql)
 
 
-def _postgresql_install(connection: Any) -> list[str]:
+def _postgresql_install(connection: Any, *, access_purge: bool = True) -> list[str]:
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
         cursor.execute("SELECT quote_ident(current_schema())")
         schema = cursor.fetchone()[0]
-    return [sql.replace("@SCHEMA@", schema) for sql in POSTGRESQL_INSTALL]
+    statements = POSTGRESQL_INSTALL + (POSTGRESQL_ACCESS_PURGE if access_purge else [])
+    return [sql.replace("@SCHEMA@", schema) for sql in statements]
 
 
-def install(connection: Any, *, sqlite_v1: bool = False) -> None:
+def install(connection: Any, *, sqlite_v1: bool = False, access_purge: bool = True) -> None:
     """Create the triggers on ``connection`` (a Django database connection). ``sqlite_v1``: the
-    SQLite triggers of migrations ``0002``/``0004``, before the access log had chain columns."""
+    SQLite triggers of migrations ``0002``/``0004``, before the access log had chain columns.
+    ``access_purge``: the access log's purge function (PostgreSQL, since ``0006``)."""
     run_for_vendor(
         connection,
         {
-            "postgresql": _postgresql_install(connection),
+            "postgresql": _postgresql_install(connection, access_purge=access_purge),
             "sqlite": SQLITE_INSTALL_V1 if sqlite_v1 else SQLITE_INSTALL,
         },
         "append-only triggers",
