@@ -98,6 +98,7 @@ def test_register_with_every_problem_at_once_then_logged_in(
     page.get_by_label("手机号码").fill("13900001234")
     page.get_by_label("设置密码").fill(PASSWORD)
     page.get_by_label("所在地区代码").fill("330106")
+    page.get_by_label("我已阅读并单独同意处理我的公民身份号码").check()
     page.get_by_role("button", name="注册并登录").click()
     page.wait_for_url(f"{base}/me/")
     assert page.get_by_text("注册成功，已为您登录").is_visible()

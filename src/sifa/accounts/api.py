@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.accounts import selectors, serializers, services
-from sifa.accounts.models import AccountKind, ApiToken, NaturalPerson, User
+from sifa.accounts import consents, selectors, serializers, services
+from sifa.accounts.models import AccountKind, ApiToken, ConsentChannel, NaturalPerson, User
 from sifa.accounts.services.common import FieldErrors
 from sifa.audit import context
 from sifa.core.api import throttles
@@ -165,7 +165,7 @@ class RegisterPersonView(APIView):
     @accepts(serializers.RegisterPersonSerializer)
     def post(self, request: Request, *, body: RequestBody) -> Response:
         data = body.validated()
-        person = services.register_person(**data)
+        person = services.register_person(**data, channel=ConsentChannel.API)
         return Response(serializers.user_summary(person.user), status=status.HTTP_201_CREATED)
 
 
@@ -370,6 +370,90 @@ class MandateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(self.serializer_class(mandate).data)
 
 
+def _consent_text_data(text: consents.ConsentText) -> dict[str, Any]:
+    return {
+        "code": text.code,
+        "version": text.version,
+        "effective": text.effective,
+        "title": text.title,
+        "text": text.text,
+        "legal_basis": text.legal_basis,
+        "withdrawable": text.withdrawable,
+        "withdrawal_consequence": text.withdrawal_consequence,
+        "per_application": text.per_application,
+    }
+
+
+class ConsentTextsView(APIView):
+    """The consent texts in force today (what a registration page or app shows next to the box)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary="同意书（当前版本）", responses={200: serializers.ConsentTextSerializer(many=True)}, auth=[]
+    )
+    def get(self, request: Request) -> Response:
+        return Response([_consent_text_data(consents.current(code)) for code in consents.codes()])
+
+
+def _consent_record_data(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in serializers.ConsentRecordSerializer().fields}
+
+
+class MyConsentsView(APIView):
+    """The caller's consents (own rows only: the address names no one), and giving one again."""
+
+    @extend_schema(
+        summary="我的授权同意记录",
+        responses={200: serializers.ConsentRecordSerializer(many=True), **error_responses(*LOGIN_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response([_consent_record_data(row) for row in selectors.consent_rows(request.user)])
+
+    @extend_schema(
+        summary="重新同意（如撤回后再同意处理公民身份号码）",
+        responses={
+            201: serializers.ConsentRecordSerializer,
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                409,
+                notes={409: "consent.stale_version：同意书已更新；consent.give_on_application：在申请页勾选"},
+            ),
+        },
+    )
+    @accepts(serializers.ConsentGiveSerializer)
+    def post(self, request: Request, *, body: RequestBody) -> Response:
+        data = body.validated()
+        record = services.give_consent_again(
+            request.user, data["code"], version=data["version"], channel=ConsentChannel.API
+        )
+        [row] = [r for r in selectors.consent_rows(request.user) if r["id"] == record.pk]
+        return Response(_consent_record_data(row), status=status.HTTP_201_CREATED)
+
+
+class ConsentWithdrawView(APIView):
+    @extend_schema(
+        summary="撤回同意（个人信息保护法第十五条）",
+        parameters=[path_parameter("id", "同意记录 id")],
+        responses={
+            200: serializers.ConsentRecordSerializer,
+            **error_responses(
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={409: "consent.withdraw_on_application：针对一件申请的同意在该申请页撤回"},
+            ),
+        },
+    )
+    @accepts(None)
+    def post(self, request: Request, pk: str) -> Response:
+        record = services.withdraw_consent(request.user, pk, channel=ConsentChannel.API)
+        [row] = [r for r in selectors.consent_rows(request.user) if r["id"] == record.pk]
+        return Response(_consent_record_data(row))
+
+
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("auth/token/revoke/", TokenRevokeView.as_view(), name="auth-token-revoke"),
@@ -377,6 +461,9 @@ urlpatterns = [
     path("accounts/register/person/", RegisterPersonView.as_view(), name="register-person"),
     path("accounts/register/company/", RegisterCompanyView.as_view(), name="register-company"),
     path("me/", MeView.as_view(), name="me"),
+    path("accounts/consent-texts/", ConsentTextsView.as_view(), name="consent-texts"),
+    path("me/consents/", MyConsentsView.as_view(), name="my-consents"),
+    path("me/consents/<str:pk>/withdraw/", ConsentWithdrawView.as_view(), name="my-consent-withdraw"),
     path("persons/", PersonViewSet.as_view({"get": "list"}), name="person-list"),
     path("persons/<str:pk>/", PersonViewSet.as_view({"get": "retrieve"}), name="person-detail"),
     path("companies/", CompanyViewSet.as_view({"get": "list"}), name="company-list"),

@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "账户"
 
     def ready(self) -> None:
-        from sifa.accounts.models import LegalPerson, Mandate, NaturalPerson, SmsMessage, User
+        from sifa.accounts.models import ConsentRecord, LegalPerson, Mandate, NaturalPerson, SmsMessage, User
         from sifa.organisations import scope
 
         # Closed by default: staff see accounts registered in their subtree, holders see their own.
@@ -16,3 +16,4 @@ class AccountsConfig(AppConfig):
         scope.register(LegalPerson, path="scope_path", owners=("user",))
         scope.register(Mandate, path="scope_path", owners=("principal", "agent"))
         scope.register(SmsMessage, path="scope_path", owners=("recipient",))
+        scope.register(ConsentRecord, path="scope_path", owners=("user",))

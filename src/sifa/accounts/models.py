@@ -298,3 +298,41 @@ class SmsChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"验证码 {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ConsentChannel(models.TextChoices):
+    WEB = "web", "网上办事大厅"
+    API = "api", "接口（移动端）"
+    COUNTER = "counter", "窗口"
+
+
+class ConsentRecord(models.Model):
+    """One consent given by an account holder (个人信息保护法 §14, §29): which consent
+    (``code``, ``sifa.accounts.consents``), the version of the text they saw, when and through
+    which channel; and its withdrawal (§15), which never deletes the record. ``object_ref`` names
+    the application a per-application consent was given for."""
+
+    data_class = "personal"
+
+    user = models.ForeignKey(User, verbose_name="账户", on_delete=models.CASCADE, related_name="consents")
+    code = models.CharField("同意事项", max_length=60, db_index=True)
+    version = models.CharField("告知文本版本", max_length=40)
+    object_ref = models.CharField(
+        "关联办件", max_length=100, blank=True, help_text="The application a per-application consent is for."
+    )
+    given_at = models.DateTimeField("同意时间", default=timezone.now)
+    channel = models.CharField("渠道", max_length=10, choices=ConsentChannel.choices)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawal_channel = models.CharField(
+        "撤回渠道", max_length=10, choices=ConsentChannel.choices, blank=True
+    )
+    scope_path = PathField("管辖路径", db_index=True, blank=True, default="")
+
+    class Meta:
+        verbose_name = "个人信息处理同意记录"
+        verbose_name_plural = "个人信息处理同意记录"
+        ordering = ["-given_at", "-id"]
+        indexes = [models.Index(fields=["user", "code"], name="consent_user_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.version} · {self.given_at:%Y-%m-%d}"

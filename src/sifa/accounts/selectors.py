@@ -13,7 +13,16 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from sifa.accounts.models import AccountKind, LegalPerson, Mandate, MandateStatus, NaturalPerson, User
+from sifa.accounts import consents
+from sifa.accounts.models import (
+    AccountKind,
+    ConsentRecord,
+    LegalPerson,
+    Mandate,
+    MandateStatus,
+    NaturalPerson,
+    User,
+)
 from sifa.accounts.services.mandates import item_names as item_names  # names of a mandate's items
 from sifa.accounts.services.registration import id_number_index
 from sifa.audit import services as audit
@@ -174,3 +183,44 @@ def agent_by_identity(*, kind: str, name: str, identifier: str, field: str = "ag
             errors=[{"field": field, "code": "mandate.agent_not_found", "message": AGENT_NOT_FOUND}],
         )
     return row.user
+
+
+# --- consents (个人信息保护法 §14, §15, §29) ----------------------------------------------------------
+
+
+def my_consents(user: User) -> QuerySet:
+    """The consents ``user`` gave, newest first (their own rows only: no id to forge)."""
+    return ConsentRecord.objects.filter(user=user).order_by("-given_at", "-id")
+
+
+def consent_rows(user: User) -> list[dict]:
+    """Each of ``user``'s consents with the exact text they saw and what withdrawing does."""
+    rows = []
+    for record in my_consents(user):
+        text = consents.text_of(record.code, record.version)
+        rows.append(
+            {
+                "id": record.pk,
+                "code": record.code,
+                "version": record.version,
+                "title": text.title if text else record.code,
+                "text": text.text if text else "",
+                "legal_basis": text.legal_basis if text else "",
+                "object_ref": record.object_ref,
+                "given_at": record.given_at,
+                "channel": record.channel,
+                "channel_display": record.get_channel_display(),
+                "withdrawn_at": record.withdrawn_at,
+                "withdrawable": bool(text and text.withdrawable and not text.per_application),
+                "per_application": bool(text and text.per_application),
+                "withdrawal_consequence": text.withdrawal_consequence if text else "",
+            }
+        )
+    return rows
+
+
+def has_withdrawn(user: User, code: str) -> bool:
+    """Whether ``user``'s latest account-wide consent ``code`` is withdrawn. An account that never
+    recorded one (registered before consents were recorded, or at a window) is not refused."""
+    latest = my_consents(user).filter(code=code, object_ref="").first()
+    return latest is not None and latest.withdrawn_at is not None

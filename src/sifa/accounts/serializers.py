@@ -52,6 +52,16 @@ class RegisterPersonSerializer(StrictSerializer):
         required=False, allow_blank=True, default="", max_length=256, trim_whitespace=False
     )
     region_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
+    id_number_consent = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=40,
+        help_text=(
+            "公民身份号码单独同意（个人信息保护法第二十九条）：申请人所见同意书的版本"
+            "（GET /api/v1/accounts/consent-texts/ 的 register.id_number 当前版本）；缺少或已过期则与其他问题一并列出"
+        ),
+    )
 
 
 class RegisterCompanySerializer(StrictSerializer):
@@ -268,3 +278,40 @@ class MeSerializer(UserSummarySerializer):
     region = RegionRefSerializer(allow_null=True)
     memberships = MembershipSerializer(many=True, help_text="工作人员的机构岗位")
     mandates = MyMandatesSerializer(required=False, help_text="群众和企业账户才有")
+
+
+class ConsentWithdrawSerializer(StrictSerializer):
+    """Withdrawing needs nothing but the address (the record is the caller's own)."""
+
+
+class ConsentGiveSerializer(StrictSerializer):
+    code = serializers.CharField(max_length=60, help_text="同意事项代码，如 register.id_number")
+    version = serializers.CharField(max_length=40, help_text="所见同意书的版本（须为当前版本）")
+
+
+class ConsentTextSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    version = serializers.CharField()
+    effective = serializers.DateField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    legal_basis = serializers.CharField()
+    withdrawable = serializers.BooleanField()
+    withdrawal_consequence = serializers.CharField()
+    per_application = serializers.BooleanField()
+
+
+class ConsentRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    version = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    legal_basis = serializers.CharField()
+    object_ref = serializers.CharField()
+    given_at = serializers.DateTimeField()
+    channel = serializers.CharField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    withdrawable = serializers.BooleanField()
+    per_application = serializers.BooleanField()
+    withdrawal_consequence = serializers.CharField()

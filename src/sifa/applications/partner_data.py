@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 
+from sifa.accounts import consents
 from sifa.accounts.models import AccountKind
 from sifa.applications.models import Application, MaterialProvenance
 from sifa.applications.onceonly import PARTNER_SOURCES, Found, ProviderUnavailable, Unsatisfied
@@ -45,10 +46,11 @@ POLICE_SERVICES: dict[str, tuple[str, str]] = {
 }
 """Once-only codes the police partner answers, and the exchange service that answers each."""
 
-CONSENT_VERSION = "police-check-2026-12-v1"
-"""The version of the consent text below; recorded with the consent (a changed text is a new version)."""
+CONSENT_VERSION = consents.current(consents.PARTNER_CHECK).version
+"""The version of the consent text (the registry ``sifa.accounts.consents``); recorded with the
+consent on the application and in the applicant's ``ConsentRecord`` (a changed text is a new version)."""
 
-CONSENT_LABEL = "同意向公安机关核验身份信息和无犯罪记录"
+CONSENT_LABEL = consents.current(consents.PARTNER_CHECK).text
 DEMO_SUFFIX = "（演示交换伙伴：公安模拟系统应答）"
 
 

@@ -64,6 +64,7 @@ _TYPES = [
     ObjectType("accounts.NaturalPerson", "自然人 id（UUID，API 中的 id；绝不用身份证号）", _attr("pk")),
     ObjectType("accounts.LegalPerson", "法人 id（UUID，API 中的 id）", _attr("pk")),
     ObjectType("accounts.Mandate", "委托 id（UUID，API 中的 id）", _attr("pk")),
+    ObjectType("accounts.ConsentRecord", "同意记录 id（API 中的 id）", _attr("pk")),
     ObjectType("accounts.ApiToken", "令牌的内部主键（令牌本身不可公开）", _attr("pk"), internal=True),
     ObjectType("applications.Application", "办件编号（提交前为草稿的 UUID）", _application_id),
     ObjectType("catalogue.CatalogueItem", "基本编码 basic_code", _attr("basic_code")),

@@ -3,7 +3,7 @@
 Split by resource: ``registration`` (citizens, companies), ``staff`` (staff, roles, TOTP),
 ``mandates`` (代办/委托), ``walkin`` (applicants served at the window, 一窗受理), ``auth`` (login,
 SMS codes, API tokens), ``backoff`` (the account-wide login back-off and its lift) and ``sms`` (the
-local SMS gateway's outbox rows).
+local SMS gateway's outbox rows), ``consents`` (consents given and withdrawn, 个人信息保护法 §14, §15).
 """
 
 from sifa.accounts.services.auth import (
@@ -17,6 +17,10 @@ from sifa.accounts.services.auth import (
     send_sms_code,
 )
 from sifa.accounts.services.backoff import lift as lift_login_limits
+from sifa.accounts.services.consents import give as give_consent
+from sifa.accounts.services.consents import give_again as give_consent_again
+from sifa.accounts.services.consents import withdraw as withdraw_consent
+from sifa.accounts.services.consents import withdraw_for as withdraw_consents_for
 from sifa.accounts.services.mandates import create_mandate, revoke_mandate, use_item_lookup
 from sifa.accounts.services.registration import id_number_index, register_company, register_person
 from sifa.accounts.services.sms import keep_local_message
@@ -29,6 +33,8 @@ __all__ = [
     "add_totp_device",
     "create_mandate",
     "create_staff",
+    "give_consent",
+    "give_consent_again",
     "grant_role",
     "id_number_index",
     "issue_api_token",
@@ -46,4 +52,6 @@ __all__ = [
     "use_item_lookup",
     "walk_in_company",
     "walk_in_person",
+    "withdraw_consent",
+    "withdraw_consents_for",
 ]

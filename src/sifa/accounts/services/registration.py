@@ -7,7 +7,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from sifa.accounts.models import ID_NUMBER_INDEX, AccountKind, LegalPerson, NaturalPerson, User
+from sifa.accounts import consents
+from sifa.accounts.models import (
+    ID_NUMBER_INDEX,
+    AccountKind,
+    ConsentChannel,
+    LegalPerson,
+    NaturalPerson,
+    User,
+)
+from sifa.accounts.services import consents as consent_services
 from sifa.accounts.services.common import (
     FieldErrors,
     check_name,
@@ -61,9 +70,23 @@ def _audit_registration(action: str, holder: NaturalPerson | LegalPerson, region
 
 
 def register_person(
-    *, name: str, id_number: str, phone: str, password: str, region_code: str, is_demo: bool = False
+    *,
+    name: str,
+    id_number: str,
+    phone: str,
+    password: str,
+    region_code: str,
+    is_demo: bool = False,
+    id_number_consent: str | None = None,
+    channel: str = ConsentChannel.WEB,
 ) -> NaturalPerson:
-    """Create a 自然人 and their account. Every field problem is reported at once."""
+    """Create a 自然人 and their account. Every field problem is reported at once.
+
+    ``id_number_consent``: the version of the 公民身份号码 separate consent (个人信息保护法 §29,
+    ``consents.REGISTER_ID_NUMBER``) the person ticked on the page or sent to the API — empty or
+    stale is a field error listed with the others; it is recorded (``ConsentRecord``) with the
+    account. The portal and the API always pass it; ``None`` is for callers that are not a
+    registration channel (demo accounts, test factories, bench seeds), which record no consent."""
     errors = FieldErrors()
     name = check_name(name, "name", "姓名", errors, 100)
     parsed = None
@@ -76,6 +99,10 @@ def register_person(
     scope_path = scope_path_for(region, errors) if region else ""
     user = _new_account(AccountKind.PERSON, name)
     check_password(password, user, errors)
+    if id_number_consent is not None:
+        consent_services.check_shown_version(
+            consents.REGISTER_ID_NUMBER, id_number_consent, errors, "id_number_consent"
+        )
     errors.raise_if_any()
 
     index = id_number_index(parsed.value)
@@ -92,6 +119,10 @@ def register_person(
             person.id_number_masked = mask_id_number(parsed.value)
             person.save(force_insert=True)
             _audit_registration("account.register_person", person, region)
+            if id_number_consent is not None:
+                consent_services.give(
+                    user, consents.REGISTER_ID_NUMBER, version=id_number_consent, channel=channel
+                )
     except IntegrityError:
         # Two registrations raced past the checks above; the unique indexes decided.
         raise Conflict("account.duplicate", "该身份号码或手机号码已注册，请直接登录") from None

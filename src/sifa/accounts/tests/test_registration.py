@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sifa.accounts import consents
 from sifa.accounts.models import NaturalPerson, User
 from sifa.accounts.services import register_person
 from sifa.accounts.tests import factories
@@ -25,6 +26,7 @@ def person_payload(**overrides):
         "phone": factories.phone(),
         "password": factories.PASSWORD,
         "region_code": "330106001000",
+        "id_number_consent": consents.current(consents.REGISTER_ID_NUMBER).version,
     }
     data.update(overrides)
     return data
@@ -173,7 +175,14 @@ def test_every_problem_is_reported_at_once(tree, api):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "validation_error"
-    assert {e["field"] for e in body["errors"]} == {"name", "id_number", "phone", "password", "region_code"}
+    assert {e["field"] for e in body["errors"]} == {
+        "name",
+        "id_number",
+        "phone",
+        "password",
+        "region_code",
+        "id_number_consent",
+    }
 
 
 def test_duplicate_id_number_and_phone_are_conflicts(tree, api):

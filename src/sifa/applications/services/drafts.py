@@ -16,6 +16,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from sifa.accounts import consents
+from sifa.accounts import selectors as account_selectors
+from sifa.accounts import services as account_services
 from sifa.accounts.models import AccountKind, NaturalPerson, User
 from sifa.accounts.selectors import mandate_for
 from sifa.accounts.services import walk_in_company, walk_in_person
@@ -211,6 +214,16 @@ def set_partner_consent(application: Application, *, actor: User, consent: bool)
         actor,
         {"version": partner_data.CONSENT_VERSION, "text": partner_data.CONSENT_LABEL, "at": now.isoformat()},
     )
+    # The applicant's own list of consents (我的—授权与个人数据) shows it, with the text seen.
+    holder = application.applicant
+    if holder is not None:
+        ref = str(application.pk)
+        if consent:
+            account_services.give_consent(
+                holder, consents.PARTNER_CHECK, version=partner_data.CONSENT_VERSION, object_ref=ref
+            )
+        else:
+            account_services.withdraw_consents_for(holder, consents.PARTNER_CHECK, object_ref=ref)
     resolve_once_only(application)
     return application
 
@@ -354,6 +367,17 @@ def start_draft(
             getattr(application.applicant, "company", None)
             if (application.applicant.kind == AccountKind.COMPANY)
             else None
+        )
+    if (
+        walk_in is None
+        and application.applicant_person is not None
+        and account_selectors.has_withdrawn(application.applicant, consents.REGISTER_ID_NUMBER)
+    ):
+        # 个人信息保护法 §15: the person withdrew the §29 separate consent to the ID number; online
+        # applications rest on it. The window (identity card in hand) stays open.
+        raise Conflict(
+            "application.id_number_consent_withdrawn",
+            "您已撤回处理公民身份号码的同意，不能网上申请。可在“我的—授权与个人数据”重新同意，或到窗口办理",
         )
     errors = []
     if not isinstance(application.form_data, dict):

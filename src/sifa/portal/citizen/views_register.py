@@ -4,6 +4,9 @@ The accounts services decide (``register_person`` / ``register_company`` check e
 report all problems at once); this page shows them in an error summary linked to the fields.
 After the account exists the new user is logged in through ``login_with_password``, so the login
 is audited and counted like any other. Registrations share the API's limit per client address.
+A person ticks the 公民身份号码 separate consent (个人信息保护法 §29), unticked by default; the page
+sends the version of the text it showed, and the service records it (or lists the missing tick
+with the other errors).
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from sifa.accounts import consents
 from sifa.accounts import services as account_services
 from sifa.accounts.api import RegistrationThrottle
+from sifa.accounts.models import ConsentChannel
 from sifa.core.errors import ServiceError
 from sifa.portal.citizen.common import bound_fields, page, safe_next
 from sifa.web.errors import error_list
 
-PERSON_FIELDS = ("name", "id_number", "phone", "password", "region_code")
+PERSON_FIELDS = ("name", "id_number", "phone", "password", "region_code", "id_number_consent")
 COMPANY_FIELDS = ("name", "uscc", "legal_representative", "phone", "password", "region_code")
 
 # A refusal without a field (a duplicate found after the field checks) still belongs to one.
@@ -46,7 +51,7 @@ def _field_errors(exc: ServiceError, fields: tuple[str, ...]) -> dict[str, str]:
 def _register(kind: str, data: dict[str, str]):
     if kind == "company":
         return account_services.register_company(**data)
-    return account_services.register_person(**data)
+    return account_services.register_person(**data, channel=ConsentChannel.WEB)
 
 
 @never_cache
@@ -55,7 +60,13 @@ def register(request: HttpRequest, kind: str = "person") -> HttpResponse:
     fields = COMPANY_FIELDS if kind == "company" else PERSON_FIELDS
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next", ""), "/me/")
     data = {name: request.POST.get(name, "") for name in fields}
-    shown = {**data, "password": ""}  # a password is never sent back to the browser
+    if kind != "company":
+        # The §29 separate consent: an unticked box sends nothing; ticked, it sends the version of
+        # the text the page showed (a stale version is asked again with today's text).
+        data["id_number_consent"] = (
+            request.POST.get("id_number_consent_version", "") if request.POST.get("id_number_consent") else ""
+        )
+    shown = {**data, "password": "", "id_number_consent": ""}  # never sent back ticked
     context = {
         "title": "法人注册" if kind == "company" else "个人注册",
         "kind": kind,
@@ -63,6 +74,7 @@ def register(request: HttpRequest, kind: str = "person") -> HttpResponse:
         "errors": [],
         "next": next_url,
         "nav": "register",
+        "id_number_consent": consents.current(consents.REGISTER_ID_NUMBER),
     }
     if request.method != "POST":
         return page(request, "portal/citizen/register.html", context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from sifa.accounts import consents
 from sifa.accounts.models import LegalPerson, NaturalPerson
 from sifa.catalogue.tests.conftest import build_tree
 from sifa.core import limits
@@ -33,6 +34,8 @@ PERSON = {
     "phone": "13900001111",
     "password": PASSWORD,
     "region_code": "330106",
+    "id_number_consent": "1",
+    "id_number_consent_version": consents.current(consents.REGISTER_ID_NUMBER).version,
 }
 
 
@@ -59,7 +62,7 @@ def test_every_problem_is_listed_at_once_and_linked_to_its_field(client):
     )
     page = _html(response)
     assert response.status_code == 400 and 'id="error-summary"' in page
-    for field in ("name", "id_number", "phone", "password", "region_code"):
+    for field in ("name", "id_number", "phone", "password", "region_code", "id_number_consent"):
         assert f'<a href="#f-{field}">' in page, field
         assert f'id="f-{field}-error"' in page, field
     assert "请填写姓名" in page and "手机号码应为11位" in page and "密码不能全部是数字" in page

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from sifa.accounts import services
+from sifa.accounts import consents, services
 from sifa.accounts.models import AccountKind, LegalPerson, Mandate, NaturalPerson, User
 from sifa.accounts.services.registration import id_number_index
 from sifa.core.crypto import sm3
@@ -184,6 +184,8 @@ def _person(spec: dict[str, str]) -> User:
         password=DEMO_PASSWORD,
         region_code=township.code,
         is_demo=True,
+        # The demo citizens registered as anyone does on the portal: with the §29 separate consent.
+        id_number_consent=consents.current(consents.REGISTER_ID_NUMBER).version,
     )
     return person.user
 
