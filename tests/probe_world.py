@@ -36,7 +36,7 @@ from rest_framework.test import APIClient
 
 from sifa.accounts import services as accounts
 from sifa.accounts.management.commands import _demo
-from sifa.accounts.models import LegalPerson, Mandate, NaturalPerson, User
+from sifa.accounts.models import ConsentRecord, LegalPerson, Mandate, NaturalPerson, User
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationMaterial
 from sifa.catalogue import services as catalogue
@@ -270,6 +270,8 @@ def build() -> World:
         "person": str(person.pk),
         "company": str(company.pk),
         "mandate": str(Mandate.objects.filter(principal=citizen).order_by("created_at").first().pk),
+        # 陈明 registered with the §29 separate consent (load-demo goes through the registration service).
+        "consent": str(ConsentRecord.objects.filter(user=citizen).order_by("id").first().pk),
         "basic_code": LAWYER_FULL_TIME,
         "catalogue_draft": str(version.number),
         "implementation_code": entry.implementation_code,

@@ -33,7 +33,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from sifa.accounts.models import Mandate, User
+from sifa.accounts.models import ConsentRecord, Mandate, User
 from sifa.applications import services as applications
 from sifa.applications.services.drafts import applicable_materials
 from sifa.catalogue import services as catalogue
@@ -166,6 +166,7 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
             "licence": licence.identifier,
             "authorisation": str(grant.id),
             "mandate": str(Mandate.objects.filter(principal=client).first().pk),
+            "consent": str(ConsentRecord.objects.filter(user=citizen).order_by("id").first().pk),
             "message": str(Notification.objects.filter(recipient=citizen).first().public_id),
             "delivery": str(Delivery.objects.first().public_id),
             "committee": str(committee.pk),
@@ -236,6 +237,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("post", "/api/v1/mandates/"): ("client", "/api/v1/mandates/"),
     ("post", "/api/v1/mandates/{id}/revoke/"): ("client", "/api/v1/mandates/{mandate}/revoke/"),
+    ("post", "/api/v1/me/consents/"): ("citizen", "/api/v1/me/consents/"),
+    ("post", "/api/v1/me/consents/{id}/withdraw/"): ("citizen", "/api/v1/me/consents/{consent}/withdraw/"),
     ("post", "/api/v1/me/messages/{public_id}/read/"): ("citizen", "/api/v1/me/messages/{message}/read/"),
     ("post", "/api/v1/notifications/deliveries/{public_id}/resend/"): (
         "admin",

@@ -88,8 +88,9 @@ LAYERS: dict[str, set[str]] = {
     "indicators": BELOW_APPLICATIONS
     | {"applications", "workflow", "consultation", "evaluation", "complaints", "inspections"},
     "disclosure": BELOW_APPLICATIONS | {"applications", "evaluation", "complaints", "indicators"},
+    "privacy": DOMAIN | {"consultation", "evaluation", "complaints"},
     "web": {"core", "organisations", "accounts", "catalogue", "applications"},
-    "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "indicators"},
+    "portal": DOMAIN | {"web", "laws", "consultation", "evaluation", "complaints", "indicators", "privacy"},
     "workbench": DOMAIN
     | {
         "web",
@@ -114,6 +115,7 @@ LAYERS: dict[str, set[str]] = {
         "inspections",
         "indicators",
         "exchange",
+        "privacy",
     },
     "conf": DOMAIN
     | {
@@ -127,6 +129,7 @@ LAYERS: dict[str, set[str]] = {
         "indicators",
         "exchange",
         "security",
+        "privacy",
         "web",
         "portal",
         "workbench",

@@ -106,6 +106,7 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/laws/<str:statute_id>/": {"statute_id": "statute"},
     "/api/v1/faq/<str:faq_id>/": {"faq_id": "faq"},
     "/api/v1/me/messages/<str:public_id>/read/": {"public_id": "message"},
+    "/api/v1/me/consents/<str:pk>/withdraw/": {"pk": "consent"},
     "/api/v1/notifications/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
     "/api/v1/exchange/messages/<str:message_id>/resend/": {
         "message_id": "00000000-0000-4000-8000-000000000000"
@@ -283,6 +284,7 @@ FILL: dict[str, dict[str, str]] = {
         "authorisation_id": "authorisation",
     },
     "/me/mandates/<str:mandate_id>/revoke/": {"mandate_id": "mandate"},
+    "/me/privacy/consents/<str:consent_id>/withdraw/": {"consent_id": "consent"},
     "/me/documents/<str:public_id>/pdf/": {"public_id": "document"},
     "/applications/<str:ref>/": {"ref": "case"},
     # Admin (the model pages are filled by ``_admin_values``)
@@ -326,6 +328,8 @@ NOT_A_PAGE: dict[str, str] = {
     "/workbench/indicators/withdraw/": "POST only (撤销 the month's 绩效通报)",
     "/applications/<str:ref>/": "a redirect by design: old notification links to 我的空间",
     "/api/v1/me/messages/<str:public_id>/read/": "POST only",
+    "/api/v1/me/consents/<str:pk>/withdraw/": "POST only (withdraws a consent)",
+    "/me/privacy/consents/": "POST only (gives the ID-number consent again)",
     "/api/v1/me/licences/<str:identifier>/authorisations/<str:authorisation_id>/revoke/": "POST only",
     "/consultations/new/done/": "a redirect by design to /consultations/ unless a consultation was just sent",
     "/consultations/<str:number>/rating/": "POST only (rates)",

@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("sifa.inspections.api")),
     path("", include("sifa.indicators.api")),
     path("", include("sifa.indicators.api_report")),
+    path("", include("sifa.privacy.api")),
 ]

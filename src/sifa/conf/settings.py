@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "sifa.inspections",
     "sifa.indicators",
     "sifa.security",
+    "sifa.privacy",
     "sifa.web",
     "sifa.portal",
     "sifa.workbench",

@@ -7,7 +7,7 @@ the message here, phone sealed, so the one-time codes can be read. The caller is
 
 from __future__ import annotations
 
-from sifa.accounts.models import PHONE_INDEX, SmsMessage, User
+from sifa.accounts.models import PHONE_INDEX, SmsChallenge, SmsMessage, User
 from sifa.core.crypto import field_cipher
 from sifa.core.masking import mask_phone
 
@@ -29,3 +29,15 @@ def keep_local_message(
     message.phone_enc = cipher.seal(phone, message.phone_aad)
     message.save(force_insert=True)
     return message
+
+
+def purge_sms_before(cutoff, *, dry_run: bool = False) -> dict[str, int]:
+    """The retention purge of text messages (``sifa privacy purge``): the local outbox's copies
+    sent before ``cutoff`` and the one-time-code challenges that expired before it. Counts only;
+    the caller audits the run."""
+
+    messages = SmsMessage.objects.filter(sent_at__lt=cutoff)
+    challenges = SmsChallenge.objects.filter(expires_at__lt=cutoff)
+    if dry_run:
+        return {"sms.messages": messages.count(), "sms.challenges": challenges.count()}
+    return {"sms.messages": messages.delete()[0], "sms.challenges": challenges.delete()[0]}

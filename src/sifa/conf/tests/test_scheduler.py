@@ -40,6 +40,7 @@ def test_the_logs_are_anchored_every_interval(settings):
     assert jobs[scheduler.ANCHOR_JOB] == 45 * 60
     assert jobs["chain-access-log"] == 60
     assert jobs["security detect"] == 60  # incidents within a minute of the facts
+    assert jobs["privacy purge"] == 24 * 3600  # the retention table, daily (docs/privacy.md)
 
 
 @pytest.mark.django_db
