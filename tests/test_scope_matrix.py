@@ -33,8 +33,9 @@ from django.db.models import QuerySet
 from django.test import Client
 from rest_framework.test import APIClient
 
+from sifa.accounts import consents
 from sifa.accounts import services as accounts
-from sifa.accounts.models import LegalPerson, Mandate, NaturalPerson, User
+from sifa.accounts.models import ConsentRecord, LegalPerson, Mandate, NaturalPerson, User
 from sifa.accounts.tests import factories
 from sifa.applications.models import Application, ApplicationMaterial
 from sifa.audit.models import PersonalDataAccess
@@ -73,6 +74,7 @@ FAMILIES = (
     "access_log",
     "consultations",
     "exchange",
+    "consents",
 )
 PAGE_LISTS = (
     "/me/",
@@ -82,6 +84,7 @@ PAGE_LISTS = (
     "/me/licences/",
     "/me/documents/",
     "/me/mandates/",
+    "/me/privacy/",
     "/workbench/",
     "/workbench/overdue/",
     "/workbench/licences/",
@@ -230,6 +233,9 @@ def _owner(user: User) -> Owner:
     exchanged = ExchangeMessage.objects.filter(case_number__in=[a.number for a in apps])
     m["exchange"] = {str(x.message_id) for x in exchanged}
     d["exchange"] = []  # the log has no detail address
+    given = ConsentRecord.objects.filter(user=user)
+    m["consents"] = {x.object_ref for x in given if "（探针）" in x.object_ref}
+    d["consents"] = [f"/me/privacy/consents/{x.pk}/withdraw/" for x in given]
     return owner
 
 
@@ -346,6 +352,13 @@ def _build() -> Matrix:
         purpose="核查赵金诚执业信息（探针）",
         scope_path=b.scope_path,
     )
+    # B's consents: the §29 separate consent to his ID number, named for the probe.
+    accounts.give_consent(
+        b,
+        consents.REGISTER_ID_NUMBER,
+        version=consents.current(consents.REGISTER_ID_NUMBER).version,
+        object_ref="赵金诚身份号码同意（探针）",
+    )
     # B's consultation, asked online about 上城区: answered by 上城区司法局.
     consultation.create_ticket(
         b,
@@ -453,6 +466,7 @@ def _build() -> Matrix:
         "access_log": "b",
         "consultations": "b",
         "exchange": "staff-city",
+        "consents": "b",
     }
     built = Matrix(world, owners, forbidden, viewers)
     # Log everyone in now, in the module's transaction: a login inside a test rolls back with it.
@@ -594,12 +608,14 @@ FAMILY_MODELS: dict[str, tuple[type, ...]] = {
     "access_log": (PersonalDataAccess,),
     "consultations": (Ticket,),
     "exchange": (ExchangeMessage,),
+    "consents": (ConsentRecord,),
 }
 
 
 def _own_rows_selectors() -> dict[str, list[tuple[Callable[..., Any], Callable[..., Any]]]]:
     """The selectors that guard a family's rows by owner or grant rather than through ``scoped``,
     each with its unguarded stand-in."""
+    from sifa.accounts import selectors as account_selectors
     from sifa.applications import selectors as applications
     from sifa.audit import selectors as audit
     from sifa.consultation.selectors import tickets
@@ -622,6 +638,7 @@ def _own_rows_selectors() -> dict[str, list[tuple[Callable[..., Any], Callable[.
             )
         ],
         "access_log": [(audit.my_access_log, lambda user: PersonalDataAccess.objects.order_by("-id"))],
+        "consents": [(account_selectors.my_consents, lambda user: ConsentRecord.objects.order_by("-id"))],
         "consultations": [
             (tickets.mine, lambda user: Ticket.objects.select_related("organisation").order_by("-id")),
             (tickets.for_asker, lambda user, number: Ticket.objects.get(number=number)),

@@ -92,8 +92,9 @@ def _rows(queryset: Any) -> list[dict[str, Any]]:
 
 def collect(user: User) -> dict[str, Any]:
     """The copy's sections (read only: :func:`export_for` audits and limits)."""
-    mine = Q(applicant=user) | Q(agent=user)
-    applications = Application.objects.filter(mine).order_by("created_at")
+    # As applicant only: an application filed as someone's agent holds the principal's data,
+    # which is theirs to ask for.
+    applications = Application.objects.filter(applicant=user).order_by("created_at")
     account = row(user)
     account["phone"] = user.reveal_phone()
     return {
