@@ -114,6 +114,7 @@ LAYERS: dict[str, set[str]] = {
         "inspections",
         "indicators",
         "exchange",
+        "security",
     },
     "conf": DOMAIN
     | {

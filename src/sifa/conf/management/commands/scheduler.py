@@ -51,6 +51,7 @@ TIMETABLE: list[tuple[str, int]] = [
     ("relay-exchange-outbox", 60),  # 数据交换: send due outbox messages, alerts, dead letters at 24 h
     ("chain-access-log", 60),  # 安全审计: chain the personal-data access-log rows written since
     ("security detect", 60),  # 安全监测: security events and incidents, within a minute of the facts
+    ("security weekly-report", 3600),  # 安全周报: last week's report, written once per jurisdiction
 ]
 
 ANCHOR_JOB = "anchor-logs"
