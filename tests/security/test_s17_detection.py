@@ -215,6 +215,7 @@ def test_s17_synthetic_attacks_raise_their_incidents_within_a_minute(s17, client
         f"\nS17 detection: {figures['attacks']} attacks, {figures['events']} events, "
         f"{figures['incidents']} incidents, {figures['seconds']} seconds\n"
     )
+    sys.__stdout__.flush()
 
 
 def test_s17_mutation_rules_off_fails(s17, client, settings, monkeypatch):
