@@ -173,7 +173,7 @@ class LiftLimitsForm(forms.Form):
 @staff_required
 def login_limits_view(request: HttpRequest) -> HttpResponse:
     _security_admin_only(request)
-    form = LiftLimitsForm(request.POST or None)
+    form = LiftLimitsForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -183,7 +183,7 @@ def login_limits_view(request: HttpRequest) -> HttpResponse:
                 else:
                     done = backoff.lift_address(form.cleaned_data["address"], by=request.user)
             except ServiceError as refused:
-                status = 404 if refused.status == 404 else 403 if refused.status == 403 else 400
+                status = refused.status if refused.status in (403, 404) else 400
                 return page(
                     request,
                     "workbench/security/login_limits.html",
