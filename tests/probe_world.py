@@ -326,6 +326,7 @@ def build() -> World:
         "disclosure_format": "csv",
         "incident": _incident(),
         "incident_action": "acknowledge",
+        "security_report": _security_report(),
     }
     return world
 
@@ -345,6 +346,15 @@ def _incident() -> str:
         )
     [incident] = [i for i in detect().opened if i.rule == "login.address"]
     return str(incident.public_id)
+
+
+def _security_report() -> str:
+    """This week's 安全周报 of every jurisdiction with a security administrator."""
+    from django.utils import timezone
+
+    from sifa.security.services import weekly_reports
+
+    return str(weekly_reports(monday=timezone.localdate())[0].public_id)
 
 
 def _queued_task(notice_id: int) -> None:

@@ -116,6 +116,7 @@ LAYERS: dict[str, set[str]] = {
         "indicators",
         "exchange",
         "privacy",
+        "security",
     },
     "conf": DOMAIN
     | {

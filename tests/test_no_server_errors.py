@@ -182,6 +182,7 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
     "/workbench/exchange/<str:message_id>/resend/": {"message_id": "00000000-0000-4000-8000-000000000000"},
     "/workbench/security/<uuid:public_id>/": {"public_id": "incident"},
+    "/workbench/security/reports/<uuid:public_id>/": {"public_id": "security_report"},
     "/workbench/security/<uuid:public_id>/actions/<str:key>/": {
         "public_id": "incident",
         "key": "incident_action",

@@ -21,7 +21,13 @@ chain is never walked on a request):
   how many are dead letters (failed for good) and the oldest waiting one's age in seconds;
   ``tasks`` (the background worker's queue): how many are ready to run and the oldest one's age.
 
-Neither turns the answer into a 503: the process still serves; they are for monitoring.
+* ``security_detector`` — the security detector's last run (``sifa security detect``, every
+  minute under the scheduler): ``last_run_at``, ``lag_seconds``, ``runs``, and how far it has read
+  the audit trail (``audit_seq``) and verified the audit chain (``chain_verified_seq``) against the
+  chain's head (``audit_head_seq``). ``status`` is ``degraded`` when it has not run for
+  ``SIFA_SECURITY_DETECTOR_STALE_MINUTES`` (no run at all counts as stale), else ``ok``.
+
+None of them turns the answer into a 503: the process still serves; they are for monitoring.
 """
 
 import datetime as dt
@@ -65,6 +71,37 @@ def _audit_anchor() -> dict[str, object]:
     return {"status": status, **report}
 
 
+def _security_detector() -> dict[str, object]:
+    from django.db.models import Max
+
+    from sifa.audit.models import AuditEvent
+    from sifa.security.selectors import detector_cursors
+
+    cursors = detector_cursors()
+    run = cursors.get("run")
+    head = AuditEvent.objects.aggregate(head=Max("seq"))["head"] or 0
+    report: dict[str, object] = {
+        "last_run_at": run.updated_at.isoformat() if run else None,
+        "lag_seconds": None,
+        "runs": run.position if run else 0,
+        "audit_seq": cursors["audit"].position if "audit" in cursors else 0,
+        "chain_verified_seq": cursors["chain"].position if "chain" in cursors else 0,
+        "audit_head_seq": head,
+        "message": "",
+    }
+    stale_after = dt.timedelta(minutes=settings.SECURITY_DETECTOR_STALE_MINUTES)
+    if run is None:
+        return {"status": "degraded", **report, "message": "安全监测尚未运行（sifa scheduler 未运行？）"}
+    lag = timezone.now() - run.updated_at
+    report["lag_seconds"] = max(0, int(lag.total_seconds()))
+    if lag > stale_after:
+        report["message"] = (
+            f"安全监测已超过 {settings.SECURITY_DETECTOR_STALE_MINUTES} 分钟未运行（sifa scheduler 未运行？）"
+        )
+        return {"status": "degraded", **report}
+    return {"status": "ok", **report}
+
+
 def _task_backlog() -> dict[str, object]:
     """The worker's queue: READY tasks only (django_tasks_db's partial index covers exactly those;
     finished and failed results pile up unindexed, so they are not counted here)."""
@@ -102,6 +139,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "exchange_outbox": exchange_backlog(),
             "tasks": _task_backlog(),
         }
+        detector = _security_detector()
     except Exception:  # any database failure means "not healthy", never a 500 page
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     calendar = {
@@ -117,6 +155,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "calendar": calendar,
             "sms_gateway": _sms_gateway(),
             "audit_anchor": _audit_anchor(),
+            "security_detector": detector,
             "backlog": backlog,
         }
     )

@@ -197,6 +197,7 @@ def verify_chain(
     anchors: Iterable[Anchor] | None = None,
     model: Any = AuditEvent,
     start: Anchor | None = None,
+    stop: int | None = None,
 ) -> ChainVerification:
     """Walk the whole chain and name the first broken row (see :class:`ChainVerification`).
 
@@ -204,7 +205,8 @@ def verify_chain(
     migration's historical copy of it). ``start``: a head verified before (the scheduler's last
     verified anchor) — the walk checks that row still has that hash and goes on from there. A
     chain whose first rows were removed by a recorded retention purge is walked from the hash
-    the ``audit.purged`` event names.
+    the ``audit.purged`` event names. ``stop``: walk no further than this seq (one slice of the
+    security detector's sweep); the tail is then not checked for truncation.
     """
     anchor_list = list(read_anchors() if anchors is None else anchors)
     explained = rewritten_anchors(model)
@@ -247,7 +249,10 @@ def verify_chain(
         )
 
     while True:
-        batch = list(model.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
+        rows = model.objects.filter(seq__gt=last_seq)
+        if stop is not None:
+            rows = rows.filter(seq__lte=stop)
+        batch = list(rows.order_by("seq")[:batch_size])
         if not batch:
             break
         for event in batch:
@@ -275,7 +280,7 @@ def verify_chain(
             count, expected_prev, last_seq = count + 1, event.hash, event.seq
 
     longest = max(anchor_list, key=lambda a: a.seq, default=None)
-    if longest is not None and longest.seq > last_seq:
+    if stop is None and longest is not None and longest.seq > last_seq:
         return broken(
             last_seq + 1,
             "truncated",

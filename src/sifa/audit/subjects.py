@@ -85,6 +85,7 @@ _TYPES = [
     ObjectType("documents.Document", "公开标识 public_id（UUID）", _attr("public_id")),
     ObjectType("exchange.OutboxItem", "消息标识 message_id（UUID）", _attr("message_id")),
     ObjectType("security.Incident", "公开标识 public_id（UUID）", _attr("public_id")),
+    ObjectType("security.WeeklyReport", "公开标识 public_id（UUID）", _attr("public_id")),
     ObjectType("laws.Statute", "法规地址标识 slug（如 律师法-2017-09-01）", _attr("slug")),
     ObjectType(
         "indicators.MonthlyFigures", "内部主键；批量归并与重建（按类记录）时为空", _attr("pk"), internal=True
@@ -105,6 +106,11 @@ _TYPES = [
     ObjectType("documents.SealCertificate", "证书序列号（十六进制）", name="电子印章证书"),
     ObjectType("catalogue.Catalogue", "导出文件的 exported_at", name="事项目录导入文件"),
     ObjectType("conf.Backup", "备份目录名（如 postgresql-20261205T060000000000Z）", name="数据库备份"),
+    ObjectType(
+        "conf.Route",
+        "地址名与地址中的标识（如 api-application-detail:TS…），答 404 的请求",
+        name="页面或接口地址",
+    ),
 ]
 
 OBJECT_TYPES: dict[str, ObjectType] = {entry.label: entry for entry in _TYPES}

@@ -236,6 +236,47 @@ declare(
     group="安全 Security",
 )
 declare(
+    "SIFA_SECURITY_NOT_FOUND_IDS",
+    "int",
+    20,
+    "Security monitoring: distinct detail pages or API objects answered 404 to one signed-in account "
+    "within SIFA_SECURITY_WINDOW_MINUTES (ids tried on other jurisdictions, or invented) that raise a "
+    "高 incident.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_SECURITY_UPLOAD_REJECTIONS",
+    "int",
+    10,
+    "Security monitoring: uploads refused by the upload gate for one account (or, not counted for an "
+    "account, from one address) within SIFA_SECURITY_WINDOW_MINUTES that raise a 高 incident.",
+    group="安全 Security",
+)
+declare(
+    "SIFA_SECURITY_EXPORT_ROWS",
+    "int",
+    1000,
+    "Security monitoring: an export of personal data with more records than this raises a 中 incident "
+    "(every export is recorded as a security event).",
+    group="安全 Security",
+)
+declare(
+    "SIFA_SECURITY_CHAIN_SWEEP_ROWS",
+    "int",
+    100000,
+    "Security monitoring: besides the rows written since its last run, each `sifa security detect` "
+    "re-verifies this many older rows of the audit chain, going round the whole chain (a full "
+    "verification every chain length ÷ this many minutes: 60 million rows in 10 hours; about 7 s of hashing a minute at ~15,000 rows/s).",
+    group="安全 Security",
+)
+declare(
+    "SIFA_SECURITY_DETECTOR_STALE_MINUTES",
+    "int",
+    5,
+    "`/healthz` reports the security detector degraded when its last run is older than this.",
+    group="安全 Security",
+)
+declare(
     "SIFA_LIMITS_URL",
     "str",
     "",

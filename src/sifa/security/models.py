@@ -32,6 +32,9 @@ class EventKind(models.TextChoices):
     BAD_SIGNATURE = "bad_signature", "交换签名无效"
     EXCHANGE_REFUSED = "exchange_refused", "交换消息拒收"
     CHAIN_BROKEN = "chain_broken", "审计链断裂"
+    NOT_FOUND = "not_found", "访问不存在或无权对象"
+    UPLOAD_REJECTED = "upload_rejected", "上传被拒"
+    DATA_EXPORT = "data_export", "导出个人数据"
 
 
 class SecurityEvent(models.Model):
@@ -53,7 +56,7 @@ class SecurityEvent(models.Model):
         "来源记录",
         max_length=120,
         unique=True,
-        help_text="audit:<seq>, rejection:<id> or chain:<code>:<seq>.",
+        help_text="audit:<seq>, rejection:<id>, chain:<code>:<seq> or chain-full:<code>:<seq>.",
     )
     incident = models.ForeignKey(
         "Incident",
@@ -178,6 +181,12 @@ class DetectorCursor(models.Model):
 
     name = models.CharField("来源", max_length=40, primary_key=True)
     position = models.BigIntegerField("已读到", default=0)
+    hash = models.CharField(
+        "哈希",
+        max_length=64,
+        blank=True,
+        help_text="The audit chain cursor: the hash of the row at position.",
+    )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -186,3 +195,33 @@ class DetectorCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.position}"
+
+
+class WeeklyReport(models.Model):
+    """安全周报: one week (Monday–Sunday, Asia/Shanghai) of security monitoring for the jurisdiction
+    of an organisation that has security administrators; written once by ``sifa security
+    weekly-report``. ``figures`` holds the counts (see :mod:`sifa.security.services.reports`),
+    never a name or a number typed by a user: accounts by public id, addresses as recorded."""
+
+    data_class = "internal"
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", verbose_name="机构", on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = PathField("管辖路径", db_index=True)
+    week_start = models.DateField("周一")
+    week_end = models.DateField("周日")
+    created_at = models.DateTimeField("生成时间")
+    figures = models.JSONField("统计", default=dict)
+
+    class Meta:
+        verbose_name = "安全周报"
+        verbose_name_plural = "安全周报"
+        ordering = ["-week_start", "scope_path"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "week_start"], name="security_weekly_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"安全周报 {self.week_start:%Y-%m-%d}—{self.week_end:%Y-%m-%d}"

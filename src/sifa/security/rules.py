@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 
 from sifa.security.models import EventKind, Severity
 
@@ -31,6 +32,10 @@ class Rule:
     severity: int
     title: str
     """The incident's title; ``{value}`` is the key's value, ``{count}`` the events counted."""
+    distinct: str = ""
+    """Count distinct values of this SecurityEvent field instead of events (ids tried, not tries)."""
+    where: Callable[[], Q] | None = None
+    """Only trigger events matching this condition count (the big exports, not every export)."""
 
 
 LOGIN_KINDS = (EventKind.LOGIN_FAILED, EventKind.LOCKOUT, EventKind.BACKOFF)
@@ -38,6 +43,10 @@ LOGIN_KINDS = (EventKind.LOGIN_FAILED, EventKind.LOCKOUT, EventKind.BACKOFF)
 
 def _failed_logins() -> int:
     return settings.SECURITY_FAILED_LOGINS
+
+
+def _big_export() -> Q:
+    return Q(details__rows__gt=settings.SECURITY_EXPORT_ROWS)
 
 
 RULES: tuple[Rule, ...] = (
@@ -80,6 +89,48 @@ RULES: tuple[Rule, ...] = (
         threshold=lambda: settings.SECURITY_BAD_SIGNATURES,
         severity=Severity.HIGH,
         title="交换消息签名或密钥无效 {count} 次（{value}）",
+    ),
+    Rule(
+        code="access.not_found_burst",
+        name="批量访问不存在或无权对象",
+        trigger=EventKind.NOT_FOUND,
+        kinds=(EventKind.NOT_FOUND,),
+        field="account",
+        threshold=lambda: settings.SECURITY_NOT_FOUND_IDS,
+        severity=Severity.HIGH,
+        title="同一账户短时间内访问 {count} 个不存在或无权查看的对象（疑似遍历编号）",
+        distinct="subject",
+    ),
+    Rule(
+        code="upload.rejected_account",
+        name="同一账户上传被拒过多",
+        trigger=EventKind.UPLOAD_REJECTED,
+        kinds=(EventKind.UPLOAD_REJECTED,),
+        field="account",
+        threshold=lambda: settings.SECURITY_UPLOAD_REJECTIONS,
+        severity=Severity.HIGH,
+        title="同一账户短时间内上传被拒 {count} 次（疑似投放恶意文件）",
+    ),
+    Rule(
+        code="upload.rejected_address",
+        name="同一地址上传被拒过多",
+        trigger=EventKind.UPLOAD_REJECTED,
+        kinds=(EventKind.UPLOAD_REJECTED,),
+        field="address",
+        threshold=lambda: settings.SECURITY_UPLOAD_REJECTIONS,
+        severity=Severity.HIGH,
+        title="同一来源地址 {value} 短时间内上传被拒 {count} 次",
+    ),
+    Rule(
+        code="export.large",
+        name="大批量导出个人数据",
+        trigger=EventKind.DATA_EXPORT,
+        kinds=(EventKind.DATA_EXPORT,),
+        field="account",
+        threshold=lambda: 1,
+        severity=Severity.MEDIUM,
+        title="大批量导出个人数据（{count} 次超过行数上限）",
+        where=_big_export,
     ),
     Rule(
         code="privilege.separated_admin",

@@ -6,7 +6,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, subtree_q
-from sifa.security.models import Incident, IncidentStatus
+from sifa.security.models import DetectorCursor, Incident, IncidentStatus, WeeklyReport
 
 
 def visible_incidents(actor: Actor) -> QuerySet[Incident]:
@@ -39,3 +39,20 @@ def timeline(incident: Incident):
 
 def recent_events(incident: Incident, limit: int = 50):
     return incident.events.order_by("-occurred_at", "-id")[:limit]
+
+
+def detector_cursors() -> dict[str, DetectorCursor]:
+    """The detector's cursors by name (``run``: its last run; ``audit``, ``chain`` …)."""
+    return {cursor.name: cursor for cursor in DetectorCursor.objects.all()}
+
+
+def visible_reports(actor: Actor) -> QuerySet[WeeklyReport]:
+    """The weekly reports of the actor's security-administrator jurisdictions (none for anyone else)."""
+    paths = actor.paths_for([Role.SECURITY_ADMIN])
+    if not paths:
+        return WeeklyReport.objects.none()
+    return WeeklyReport.objects.filter(subtree_q("scope_path", paths)).select_related("organisation")
+
+
+def report_for(actor: Actor, public_id) -> WeeklyReport | None:
+    return visible_reports(actor).filter(public_id=public_id).first()

@@ -45,6 +45,9 @@ urlpatterns = [
     path("exchange/<str:message_id>/resend/", exchange.resend_view, name="workbench-exchange-resend"),
     path("catalogue/", monitor.catalogue_view, name="workbench-catalogue"),
     path("security/", security.incidents_view, name="workbench-security"),
+    path("security/reports/", security.reports_view, name="workbench-security-reports"),
+    path("security/reports/<uuid:public_id>/", security.report_view, name="workbench-security-report"),
+    path("security/login-limits/", security.login_limits_view, name="workbench-security-login-limits"),
     path("security/<uuid:public_id>/", security.incident_view, name="workbench-security-incident"),
     path(
         "security/<uuid:public_id>/actions/<str:key>/",

@@ -30,7 +30,7 @@ from django.utils import timezone
 from sifa.accounts.models import User
 from sifa.audit import services as audit
 from sifa.core import limits
-from sifa.core.errors import Forbidden
+from sifa.core.errors import Forbidden, NotFound
 from sifa.organisations.models import Membership, Role
 
 KINDS = ("password", "sms")
@@ -125,3 +125,39 @@ def lift(user: User, *, by: User | None = None) -> None:
             scope_path=user.scope_path,
             detail={"by": "command line" if by is None else "security_admin"},
         )
+
+
+def _security_admin_paths(by: User) -> list[str]:
+    return list(
+        Membership.objects.filter(
+            user=by, role=Role.SECURITY_ADMIN, organisation__is_active=True
+        ).values_list("organisation__path", flat=True)
+    )
+
+
+def lift_username(username: str, *, by: User) -> str:
+    """The workbench form (解除登录限制) for an account named by its username: :func:`lift`, with
+    an account outside the administrator's jurisdiction answered like one that does not exist.
+    Returns the message to show."""
+    paths = _security_admin_paths(by)
+    user = User.objects.filter(username=username).first()
+    if user is None or not user.scope_path or not any(user.scope_path.startswith(p) for p in paths):
+        raise NotFound("未找到该账户，或该账户不在您的管辖范围内", code="accounts.not_found")
+    lift(user, by=by)
+    return f"已解除账户 {user.username} 的登录限制（所有地址的锁定和跨地址退避）。"
+
+
+def lift_address(address: str, *, by: User) -> str:
+    """The security administrator lifts django-axes' lockouts of every account from ``address``
+    (an address belongs to no jurisdiction: any 安全管理员 may). Audited (``auth.address_limits_lifted``).
+    Returns the message to show."""
+    if not _security_admin_paths(by):
+        raise Forbidden("只有安全管理员可以解除登录限制")
+    with transaction.atomic():
+        AxesProxyHandler.reset_attempts(ip_address=address)
+        audit.record(
+            "auth.address_limits_lifted",
+            actor=by,
+            detail={"address": address, "by": "security_admin"},
+        )
+    return f"已解除来源地址 {address} 的登录锁定。"

@@ -17,6 +17,8 @@ from sifa.applications.onceonly import subject_material
 from sifa.applications.services.common import audit, invalid, require_actor
 from sifa.applications.services.drafts import applicable_materials, lock
 from sifa.applications.uploads import store_upload
+from sifa.audit.models import AuditResult
+from sifa.audit.services import record
 from sifa.core.errors import Conflict
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION_REQUIRED)
@@ -67,6 +69,17 @@ def upload_material(
             ]
         )
     verdict = store_upload(fileobj, filename, declared_content_type=declared_content_type)
+    if not verdict.accepted:
+        # A security event (等保 入侵防范 f): the gate's code only, never the file's name or bytes.
+        record(
+            "application.material.upload_rejected",
+            actor=actor,
+            organisation=application.accepting_organisation_id,
+            subject=application,
+            result=AuditResult.DENIED,
+            detail={"material": material.name, "code": verdict.code or ""},
+            scope_path=application.scope_path,
+        )
     verdict.raise_if_rejected()
     stored = verdict.stored
     with transaction.atomic():

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from sifa.audit import services as audit
 from sifa.core.crypto import sm3_hex
 from sifa.core.signing import KeyRingError, SigningError, canonical_json
 from sifa.exchange.chain import GENESIS_HASH, row_evidence
@@ -108,4 +109,9 @@ def export(since: dt.date, out: Path) -> Exported:
         archive.writestr("manifest.json", manifest)
         archive.writestr("manifest.sig", signer.sign(manifest))
         archive.writestr("manifest.key_id", signer.key_id)
+    # An export of (masked) personal data: the security detector records it (docs/security.md).
+    audit.record(
+        "exchange.archive_export",
+        detail={"rows": len(lines), "since": since.isoformat(), "first_seq": first_seq, "last_seq": last_seq},
+    )
     return Exported(out, len(lines), first_seq, last_seq, signer.key_id)

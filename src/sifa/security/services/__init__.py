@@ -2,7 +2,8 @@
 
 ``detector.detect``: derive security events and apply the rules (``sifa security detect``, every
 minute under ``sifa scheduler``); ``incidents``: what the security administrator does with an
-incident (确认, 处置, 关闭), each one transaction with its audit event.
+incident (确认, 处置, 关闭), each one transaction with its audit event; ``reports``: the weekly
+report (``sifa security weekly-report``).
 """
 
 from sifa.security.services.detector import DetectionResult, detect
@@ -14,6 +15,7 @@ from sifa.security.services.incidents import (
     is_security_admin,
     may_handle,
 )
+from sifa.security.services.reports import weekly_reports
 
 __all__ = [
     "DetectionResult",
@@ -24,4 +26,5 @@ __all__ = [
     "handle",
     "is_security_admin",
     "may_handle",
+    "weekly_reports",
 ]

@@ -5,16 +5,25 @@ transaction, holding its cursors (``SELECT … FOR UPDATE`` on PostgreSQL; SQLit
 time anyway), so two schedulers never derive the same event twice:
 
 1. the audit trail since the last run: failed logins (``auth.login`` failed), lockouts
-   (``auth.lockout``), back-offs (``auth.backoff``), role grants and revocations (``account.*_role``);
+   (``auth.lockout``), back-offs (``auth.backoff``), role grants and revocations (``account.*_role``),
+   detail pages and API objects answered 404 to a signed-in account (``access.not_found``, written
+   by :class:`sifa.audit.context.NotFoundMiddleware`), uploads the gate refused
+   (``application.material.upload_rejected``) and exports of personal data (any action ending in ``export``,
+   its detail ``rows`` the number of records);
 2. the exchange inbox's refusals (``exchange.Rejection``) since the last run: bad signatures and
    keys, and every other refusal as a low event;
-3. the audit chain, verified in full against its anchors (``verify_chain``): a break is a 严重
-   event, derived once per break (its code and seq);
+3. the audit chain, verified against its anchors (``verify_chain``) in two cheap walks: the rows
+   written since the head the previous run verified (cursor ``chain``: seq and hash), and the next
+   ``SIFA_SECURITY_CHAIN_SWEEP_ROWS`` older rows of a sweep that goes round the whole chain (cursor
+   ``chain-sweep``), so a row changed anywhere is found within chain length ÷ sweep minutes (the
+   whole chain each minute below that length) and no run walks the whole of a national-scale
+   chain. A break is a 严重 event, derived once per break (its code and seq);
 4. the rules (:mod:`sifa.security.rules`): incidents opened, later events attached to the open
    incident of their rule and key; a new 高 or 严重 incident is notified (in-app) to the security
    administrators whose jurisdiction holds it.
 
-Nothing is added to the hot paths: login, upload and the exchange inbox write what they wrote before.
+The hot paths write at most one audit event per fact (a refused upload, a 404 to a signed-in
+account); everything else is derived here. The run's time is kept (cursor ``run``) for ``/healthz``.
 """
 
 from __future__ import annotations
@@ -25,11 +34,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from sifa.audit import services as audit
-from sifa.audit.chain import AnchorFileError, read_anchors, verify_chain
+from sifa.audit.chain import Anchor, AnchorFileError, read_anchors, verify_chain
 from sifa.audit.models import AuditEvent, AuditResult
 from sifa.exchange.models import Rejection
 from sifa.notifications.services import notify
@@ -46,7 +55,18 @@ from sifa.security.models import (
 )
 from sifa.security.rules import RULES, Rule
 
-AUDIT_ACTIONS = ("auth.login", "auth.lockout", "auth.backoff", "account.grant_role", "account.revoke_role")
+AUDIT_ACTIONS = (
+    "auth.login",
+    "auth.lockout",
+    "auth.backoff",
+    "account.grant_role",
+    "account.revoke_role",
+    "access.not_found",
+    "application.material.upload_rejected",
+)
+EXPORT_SUFFIX = "export"
+"""An audit action ending in this (``exchange.archive_export``, a citizen's ``…data_export``) is an
+export of personal data; its detail ``rows`` says how many records left."""
 SIGNATURE_CODES = (
     "exchange.bad_signature",
     "exchange.digest_mismatch",
@@ -54,7 +74,17 @@ SIGNATURE_CODES = (
     "exchange.key_not_valid",
     "exchange.unknown_sender",
 )
-SAFE_DETAIL_KEYS = ("method", "reason", "failures", "wait_seconds", "minutes", "role")
+SAFE_DETAIL_KEYS = (
+    "method",
+    "reason",
+    "failures",
+    "wait_seconds",
+    "minutes",
+    "role",
+    "code",
+    "rows",
+    "route",
+)
 """Audit detail copied onto an event: codes and counts, never a name, number or text typed by a user."""
 CHAIN_KEY = "audit-chain"
 
@@ -75,9 +105,17 @@ def _cursor(name: str) -> DetectorCursor:
 
 def _from_audit(event: AuditEvent) -> SecurityEvent | None:
     account = event.object_id if event.object_type == "accounts.User" else ""
+    actor = str(event.actor.public_id) if event.actor_id else ""
     details = {k: event.detail[k] for k in SAFE_DETAIL_KEYS if k in (event.detail or {})}
     kind, severity = None, Severity.LOW
-    if event.action == "auth.login" and event.result != AuditResult.SUCCESS:
+    if event.action == "access.not_found":
+        kind, account = EventKind.NOT_FOUND, actor
+    elif event.action == "application.material.upload_rejected":
+        kind, account = EventKind.UPLOAD_REJECTED, actor
+    elif event.action.endswith(EXPORT_SUFFIX) and event.result == AuditResult.SUCCESS:
+        kind, account = EventKind.DATA_EXPORT, actor
+        details["action"] = event.action
+    elif event.action == "auth.login" and event.result != AuditResult.SUCCESS:
         kind = EventKind.LOGIN_FAILED
     elif event.action == "auth.lockout":
         kind, severity = EventKind.LOCKOUT, Severity.MEDIUM
@@ -109,7 +147,9 @@ def _derive_audit() -> int:
     cursor = _cursor("audit")
     head = AuditEvent.objects.aggregate(head=Max("seq"))["head"] or 0
     rows = (
-        AuditEvent.objects.filter(seq__gt=cursor.position, seq__lte=head, action__in=AUDIT_ACTIONS)
+        AuditEvent.objects.filter(seq__gt=cursor.position, seq__lte=head)
+        .filter(Q(action__in=AUDIT_ACTIONS) | Q(action__endswith=EXPORT_SUFFIX))
+        .select_related("actor")
         .order_by("seq")
         .iterator(chunk_size=2000)
     )
@@ -147,15 +187,33 @@ def _derive_rejections() -> int:
     return len(derived)
 
 
+def _walk(start_cursor: DetectorCursor, stop: int | None) -> Any:
+    start = None
+    if start_cursor.position and start_cursor.hash:
+        start = Anchor(start_cursor.position, start_cursor.hash, "")
+    return verify_chain(anchors=read_anchors(), start=start, stop=stop)
+
+
 def _check_chain(result: DetectionResult) -> int:
+    verified, sweep = _cursor("chain"), _cursor("chain-sweep")
     try:
-        verification = verify_chain(anchors=read_anchors())
+        # New rows since the last verified head (the whole chain on the first run).
+        verification = _walk(verified, None)
+        if verification.ok:
+            verified.position, verified.hash = verification.head_seq, verification.head_hash
+            verified.save(update_fields=["position", "hash", "updated_at"])
+            # One slice of the sweep over older rows; having reached the head, round again.
+            swept = _walk(sweep, min(sweep.position + settings.SECURITY_CHAIN_SWEEP_ROWS, verified.position))
+            if swept.ok:
+                done = swept.head_seq >= verified.position
+                sweep.position, sweep.hash = (0, "") if done else (swept.head_seq, swept.head_hash)
+                sweep.save(update_fields=["position", "hash", "updated_at"])
+                result.chain_message = verification.message
+                return 0
+            verification = swept
     except AnchorFileError as error:
         code, seq, message = "anchors_unreadable", None, f"锚点文件无法读取：{error}"
     else:
-        if verification.ok:
-            result.chain_message = verification.message
-            return 0
         code, seq, message = verification.code, verification.broken_seq, verification.message
     result.chain_ok, result.chain_message = False, message
     _, created = SecurityEvent.objects.get_or_create(
@@ -179,7 +237,8 @@ def _title(rule: Rule, value: str, events: list[SecurityEvent]) -> str:
     detail = ""
     if rule.trigger == EventKind.CHAIN_BROKEN and events:
         detail = str(events[0].details.get("message", ""))
-    count = sum(1 for e in events if e.kind == rule.trigger)
+    triggers = [e for e in events if e.kind == rule.trigger]
+    count = len({getattr(e, rule.distinct) for e in triggers}) if rule.distinct else len(triggers)
     return rule.title.format(value=value, count=count, detail=detail)[:200]
 
 
@@ -214,12 +273,15 @@ def _apply(rule: Rule, now: dt.datetime, result: DetectionResult) -> None:
     # Groups that reach the threshold within the window raise a new incident.
     recent = pending.filter(occurred_at__gte=now - dt.timedelta(minutes=settings.SECURITY_WINDOW_MINUTES))
     window = recent.filter(kind=rule.trigger)
+    if rule.where is not None:
+        window = window.filter(rule.where())
     threshold = rule.threshold()
+    counted = Count(rule.distinct, distinct=True) if rule.distinct else Count("id")
     if rule.field:
         groups = (
             window.exclude(**{rule.field: ""})
             .values_list(rule.field)
-            .annotate(n=Count("id"))
+            .annotate(n=counted)
             .filter(n__gte=threshold)
             .values_list(rule.field, flat=True)
         )
@@ -296,4 +358,7 @@ def detect(*, now: dt.datetime | None = None) -> DetectionResult:
         result.events = _derive_audit() + _derive_rejections() + _check_chain(result)
         for rule in RULES:
             _apply(rule, now, result)
+        run = _cursor("run")
+        run.position += 1
+        run.save(update_fields=["position", "updated_at"])
     return result

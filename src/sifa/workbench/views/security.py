@@ -1,6 +1,8 @@
 """安全事件 pages for the security administrator (三员分立: only 安全管理员; everyone else 404):
 the incidents of my jurisdiction (open ones first, then by severity), an incident with its
-events and timeline, and the actions 确认 / 处置（记录措施）/ 关闭（处置结果）as plain HTML forms."""
+events and timeline, and the actions 确认 / 处置（记录措施）/ 关闭（处置结果）as plain HTML forms;
+the 安全周报 of my jurisdictions (list, printable detail); and 解除登录限制 (an account in my
+jurisdiction, or an address), the page form of ``sifa lift-login-limits``."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from sifa.accounts.services import backoff
 from sifa.core.errors import NotFound, ServiceError
 from sifa.security import selectors
 from sifa.security import services as security
@@ -118,3 +121,79 @@ def incident_action_view(request: HttpRequest, public_id, key: str) -> HttpRespo
         return _detail(request, incident, status=status, errors=error_summary(form, refused), **bound)
     messages.success(request, done)
     return redirect("workbench-security-incident", public_id=incident.public_id)
+
+
+@require_safe
+@staff_required
+def reports_view(request: HttpRequest) -> HttpResponse:
+    _security_admin_only(request)
+    return page(
+        request,
+        "workbench/security/reports.html",
+        {"nav": "security", "page_obj": paginate(request, selectors.visible_reports(request.actor))},
+    )
+
+
+@require_safe
+@staff_required
+def report_view(request: HttpRequest, public_id) -> HttpResponse:
+    _security_admin_only(request)
+    report = selectors.report_for(request.actor, public_id)
+    if report is None:
+        raise Http404("未找到该安全周报")
+    return page(
+        request,
+        "workbench/security/report.html",
+        {"nav": "security", "report": report, "f": report.figures},
+    )
+
+
+class LiftLimitsForm(forms.Form):
+    username = forms.CharField(
+        label="账户用户名",
+        required=False,
+        max_length=150,
+        help_text="解除该账户在所有地址的登录锁定和跨地址退避。",
+    )
+    address = forms.GenericIPAddressField(
+        label="来源地址",
+        required=False,
+        help_text="解除从该地址登录的所有账户的锁定，例如 198.51.100.7。",
+        error_messages={"invalid": "请输入有效的 IPv4 或 IPv6 地址"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("username")) == bool(data.get("address")):
+            raise forms.ValidationError("请填写账户用户名或来源地址（二者填一项）")
+        return data
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def login_limits_view(request: HttpRequest) -> HttpResponse:
+    _security_admin_only(request)
+    form = LiftLimitsForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                if form.cleaned_data["username"]:
+                    done = backoff.lift_username(form.cleaned_data["username"].strip(), by=request.user)
+                else:
+                    done = backoff.lift_address(form.cleaned_data["address"], by=request.user)
+            except ServiceError as refused:
+                status = refused.status if refused.status in (403, 404) else 400
+                return page(
+                    request,
+                    "workbench/security/login_limits.html",
+                    {"nav": "security", "form": form, "errors": error_summary(form, refused)},
+                    status=status,
+                )
+            messages.success(request, done)
+            return redirect("workbench-security-login-limits")
+        status = 400
+    context = {"nav": "security", "form": form}
+    if status == 400:
+        context["errors"] = error_summary(form)
+    return page(request, "workbench/security/login_limits.html", context, status=status)

@@ -52,6 +52,7 @@ TIMETABLE: list[tuple[str, int]] = [
     ("chain-access-log", 60),  # 安全审计: chain the personal-data access-log rows written since
     ("security detect", 60),  # 安全监测: security events and incidents, within a minute of the facts
     ("privacy purge", 86400),  # 个人信息保护: the retention table, expired rows deleted or de-identified
+    ("security weekly-report", 3600),  # 安全周报: last week's report, written once per jurisdiction
 ]
 
 ANCHOR_JOB = "anchor-logs"
