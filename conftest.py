@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -83,3 +84,28 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
                     stacklevel=1,
                 )
                 cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+BAR_FIGURES = re.compile(r"^(?:S|R)\d{1,2}[a-z]? .*$", re.M)
+"""A figures line of the security bar (``tests/security/``): ``S1 scope matrix: 10342 requests, 0 leaks``."""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the security bar's figures after every run, ``-q`` and parallel runs included.
+
+    The bar's tests write one figures line each to standard output. Passed tests' output is
+    captured and not shown, so the lines are taken from the reports (which carry it from xdist
+    workers too) and printed here, in the order of the test ids.
+    """
+    lines: dict[str, list[str]] = {}
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "") == "call" and report.capstdout:
+                found = BAR_FIGURES.findall(report.capstdout)
+                if found:
+                    lines[report.nodeid] = found
+    if lines:
+        terminalreporter.section("security and reliability bar (tests/security/)")
+        for nodeid in sorted(lines):
+            for line in lines[nodeid]:
+                terminalreporter.write_line(line)
