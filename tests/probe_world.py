@@ -1,5 +1,5 @@
 """The demo-like world the two probes walk (no tests here): ``tests/test_no_server_errors.py`` and
-``tests/test_scope_matrix.py``.
+``tests/security/test_s1_scope_matrix.py``.
 
 It is built through the real services, as ``sifa run`` and the demo loaders build it: the
 organisation tree, the catalogue with its entries, the licence types, the working-day calendar,
