@@ -276,7 +276,19 @@ def test_session_cookie_flags_and_idle_timeout(citizen):
 
 @pytest.mark.parametrize(
     "password",
-    ["", "   ", "12345678", "password", "Password1", "s9-admin-2026", "abcdefgh", "Abcdefgh1"],
+    [
+        "",
+        "   ",
+        "12345678",
+        "password",
+        "Password1",
+        "s9-admin-2026",
+        "abcdefgh",
+        "Abcdefgh1",
+        "Hzclerk2026",  # 11 characters: Django's validators alone let it through
+        "hzwindowclerk2026",  # 17 characters of two classes
+        "HZWINDOW-CLERK",  # two classes
+    ],
 )
 def test_weak_or_empty_staff_passwords_are_refused(tree, password):
     with pytest.raises(ServiceError) as refused:
