@@ -288,11 +288,18 @@ class CompanyViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(serializers.CompanySerializer(page, many=True).data)
 
     @extend_schema(
-        parameters=[path_parameter("id", "法人 id（UUID）")],
+        parameters=[
+            path_parameter("id", "法人 id（UUID）"),
+            OpenApiParameter("purpose", str, description="查看用途（记入个人数据查看记录），默认“办理业务”"),
+        ],
         responses={200: serializers.CompanySerializer, **error_responses(*LOGIN_ERRORS, 404)},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(serializers.CompanySerializer(selectors.company(actor_for(request.user), pk)).data)
+        actor = actor_for(request.user)
+        row = selectors.company(actor, pk)
+        purpose = request.query_params.get("purpose", "").strip() or selectors.DEFAULT_PURPOSE
+        selectors.log_company_read(actor, request.user, row, purpose=purpose)
+        return Response(serializers.CompanySerializer(row).data)
 
 
 def _agent_for(data: dict[str, Any]) -> User:

@@ -1,17 +1,22 @@
-"""Bearer tokens for scripts and apps (``Authorization: Bearer <token>``).
+"""Bearer tokens for scripts and apps (``Authorization: Bearer <token>``), and the browser session.
 
 Tokens are issued by ``POST /api/v1/auth/token/`` (``sifa.accounts.services.issue_api_token``):
 username, password and — for staff — the current TOTP code. Only the SM3 digest of a token is
 stored, so a database leak does not leak usable tokens.
+
+The API also accepts the pages' session (:class:`VerifiedSessionAuthentication`), but a staff
+session counts only once it was verified with TOTP (django-otp): a password-only staff session
+is anonymous to the API, as it is to the workbench (等保 2.0 身份鉴别 d, two factors for staff).
 """
 
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from sifa.accounts.models import ApiToken
+from sifa.accounts.models import AccountKind, ApiToken
 from sifa.audit import context
 from sifa.core.crypto import sm3_hex
 
@@ -52,3 +57,22 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer"}
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication (with its CSRF check), refusing staff sessions without TOTP."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        is_staff = user.is_superuser or getattr(user, "kind", "") == AccountKind.STAFF
+        verified = getattr(user, "is_verified", None)
+        if is_staff and not (verified is not None and verified()):
+            return None  # as if not logged in: 401/403 where a login is needed
+        return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    target_class = "sifa.accounts.authentication.VerifiedSessionAuthentication"

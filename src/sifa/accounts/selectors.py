@@ -70,6 +70,22 @@ def company(actor: Actor, pk: object) -> LegalPerson:
     return _get(companies(actor), pk)
 
 
+def log_company_read(actor: Actor, reader: User, row: LegalPerson, *, purpose: str) -> None:
+    """A staff member opened a company's record (name, USCC, representative, address): the
+    company sees who did in 我的数据使用记录, as a person does for :func:`reveal_person`."""
+    if not actor.is_staff_actor:
+        return
+    audit.record_access(
+        reader=reader,
+        actor=actor,
+        subject=row.user,
+        subject_ref=str(row.id),
+        object_type="accounts.LegalPerson",
+        purpose=(purpose or DEFAULT_PURPOSE)[:200],
+        scope_path=row.scope_path,
+    )
+
+
 def mandates(actor: Actor) -> QuerySet[Mandate]:
     queryset = Mandate.objects.select_related("principal", "agent").order_by("-created_at", "id")
     return scoped(queryset, actor)

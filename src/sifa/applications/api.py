@@ -36,6 +36,7 @@ from rest_framework.views import APIView
 
 from sifa.applications import selectors, serializers, services
 from sifa.applications.models import ApplicationStatus
+from sifa.applications.services import reads
 from sifa.applications.services.common import invalid, is_applicant_side, staff_in_scope
 from sifa.applications.uploads import attachment_response
 from sifa.catalogue.models import ImplementationEntry
@@ -234,7 +235,9 @@ class ApplicationDetail(APIView):
         responses={200: serializers.ApplicationDetailSerializer, **error_responses(*LOGIN_ERRORS, 404)},
     )
     def get(self, request: Request, ref: str) -> Response:
-        return Response(_detail(request, _app(request, ref)))
+        app = _app(request, ref)
+        reads.record_staff_read(request.user, actor_for(request.user), app)
+        return Response(_detail(request, app))
 
 
 class Submit(APIView):
@@ -315,7 +318,9 @@ class MaterialFile(APIView):
         },
     )
     def get(self, request: Request, ref: str, material_id: str):
-        row = selectors.material(actor_for(request.user), ref, material_id)
+        actor = actor_for(request.user)
+        row = selectors.material(actor, ref, material_id)
+        reads.record_staff_material_read(request.user, actor, row)
         return attachment_response(row.storage_key, row.display_name, row.content_type)
 
 
@@ -377,6 +382,7 @@ class Findings(APIView):
     def get(self, request: Request, ref: str) -> Response:
         app = self._staff_app(request, ref)
         rows = selectors.findings(actor_for(request.user), app)
+        reads.record_staff_read(request.user, actor_for(request.user), app, what="查看预审意见")
         return Response({"results": [serializers.finding(f) for f in rows]})
 
     @extend_schema(

@@ -8,7 +8,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from sifa.accounts.models import PHONE_INDEX, User
+from sifa.accounts.models import PHONE_INDEX, AccountKind, User
 from sifa.core.crypto import field_cipher
 from sifa.core.errors import ServiceError
 from sifa.core.masking import mask_phone
@@ -64,11 +64,41 @@ PASSWORD_MESSAGES = {
 """Our Chinese wording per validator code (Django's own zh-hans catalogue misses some of them)."""
 
 
+STAFF_PASSWORD_MIN_LENGTH = 12
+"""Staff passwords (等保 2.0 身份鉴别 a, security.md §2): at least 12 characters and three of the
+four classes — upper case, lower case, digits, other characters."""
+
+
+def _character_classes(password: str) -> int:
+    return sum(
+        (
+            any(c.isupper() for c in password),
+            any(c.islower() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+
+
 def check_password(password: str, user: User, errors: FieldErrors) -> None:
-    """Django's validators (AUTH_PASSWORD_VALIDATORS), messages in Chinese whatever the request says."""
-    if not password:
+    """Django's validators (AUTH_PASSWORD_VALIDATORS), messages in Chinese whatever the request says;
+    for staff also :data:`STAFF_PASSWORD_MIN_LENGTH` and three character classes."""
+    if not password or not password.strip():
         errors.add("password", "field.required", "请设置密码")
         return
+    if user.kind == AccountKind.STAFF:
+        if len(password) < STAFF_PASSWORD_MIN_LENGTH:
+            errors.add(
+                "password",
+                "password.staff_too_short",
+                f"工作人员密码至少需要{STAFF_PASSWORD_MIN_LENGTH}个字符",
+            )
+        if _character_classes(password) < 3:
+            errors.add(
+                "password",
+                "password.staff_too_simple",
+                "工作人员密码须包含大写字母、小写字母、数字和其他符号中的至少三类",
+            )
     with translation.override("zh-hans"):
         try:
             password_validation.validate_password(password, user=user)

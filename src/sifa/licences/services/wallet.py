@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sifa.applications.models import Application
-from sifa.audit.services import record
+from sifa.audit.services import record, record_disclosure
 from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.licences.models import Licence, LicenceAuthorisation, LicenceUse
 from sifa.licences.services.common import required_text
@@ -126,7 +126,24 @@ def record_use(
     application: Any = None,
     authorisation: LicenceAuthorisation | None = None,
 ) -> LicenceUse:
-    """Log one use of ``licence`` by someone other than an anonymous verifier, for its holder."""
+    """Log one use of ``licence`` by someone other than an anonymous verifier, for its holder.
+
+    A use under the holder's authorisation (staff of the grantee downloading the licence) is also
+    a row of the holder's 我的数据使用记录: their data provided to that organisation (S16)."""
+    if authorisation is not None:
+        grantee = organisation or authorisation.grantee_organisation
+        record_disclosure(
+            subject=licence.holder,
+            subject_ref=licence.number,
+            object_type="licences.Licence",
+            receiver=grantee.name if grantee is not None else "经授权的工作人员",
+            purpose=f"用证授权：{purpose}"[:200],
+            legal_basis="持证人的用证授权",
+            organisation=grantee,
+            scope_path=licence.scope_path,
+            case_number=getattr(application, "number", "") or "",
+            official=user if getattr(user, "pk", None) else None,
+        )
     return LicenceUse.objects.create(
         licence=licence,
         used_by=user if getattr(user, "pk", None) else None,

@@ -27,7 +27,7 @@ from sifa.workbench.views.common import error_summary, page
 from sifa.workflow.documents_api import case_documents
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.selectors import case_for_staff, visible_cases
-from sifa.workflow.services.case_audit import record_case_read
+from sifa.workflow.services.case_audit import record_case_material_read, record_case_read
 
 
 def _case(request: HttpRequest, number: str) -> Application:
@@ -147,6 +147,8 @@ def material_file(request: HttpRequest, number: str, material_id: str) -> HttpRe
     if row is None:
         raise Http404("未找到该材料")
     try:
-        return attachment_response(row.storage_key, row.display_name, row.content_type)
+        response = attachment_response(row.storage_key, row.display_name, row.content_type)
     except NotFound:
         raise Http404("未找到该材料文件") from None
+    record_case_material_read(request.user, request.actor, case, row)
+    return response

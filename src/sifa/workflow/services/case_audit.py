@@ -71,3 +71,19 @@ def record_case_document_read(reader: Any, actor: Actor, case: Application, docu
         from_below=(Role.WINDOW_CLERK,),
         windows=case_windows(actor, case),
     )
+
+
+def record_case_material_read(reader: Any, actor: Actor, case: Application, material: Any) -> None:
+    """Opening one of the applicant's materials (the workbench's file link) reads their personal
+    data: logged in the applicant's 我的数据使用记录 like :func:`record_case_read`."""
+    record_access(
+        reader=reader,
+        actor=actor,
+        subject=case.applicant,
+        subject_ref=case.number or str(case.pk),
+        object_type="applications.Application",
+        purpose=f"办理“{case.version.item.name}”申请：查看申请材料“{material.material.name}”",
+        scope_path=case.scope_path,
+        from_below=(Role.WINDOW_CLERK,),
+        windows=case_windows(actor, case),
+    )
