@@ -25,7 +25,6 @@ from sifa.audit import services as audit_services
 from sifa.audit.models import AccessKind, PersonalDataAccess, Visibility
 from sifa.audit.services import record_disclosure
 from sifa.core import limits
-
 from tests.security import test_s1_scope_matrix as scope_matrix
 
 _clients = scope_matrix._clients
