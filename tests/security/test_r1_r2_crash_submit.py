@@ -63,6 +63,7 @@ CLIENTS = 8
 START_TIMEOUT = 90.0
 RUN_TIMEOUT = 900.0  # the clients give up after this: a loaded 2-core machine needs ~6 min for R1
 URL = "/api/v1/applications/"
+AIM_TRIES = 12  # stops of both workers looking for a committed, unanswered submission
 
 SERVER_SETTINGS = """\
 import os
@@ -366,7 +367,7 @@ class Run:
 
     def kill_worker(self) -> None:
         """Stop both workers; kill the one holding a committed, unanswered submission (or any)."""
-        for attempt in range(8):
+        for attempt in range(AIM_TRIES):
             workers = self.server.workers()
             if len(workers) < 2:  # a respawn is still starting: wait for it
                 time.sleep(0.2)
@@ -382,7 +383,7 @@ class Run:
                 ports = {port for port, index in flights.items() if index in pending}
                 inodes = connection_inodes(self.server.port, ports) if ports else set()
                 victims = [pid for pid in workers if inodes and holds_socket(pid, inodes)]
-                if victims or attempt == 7:
+                if victims or attempt == AIM_TRIES - 1:
                     victim = victims[0] if victims else random.choice(workers)
                     self.aimed += 1 if victims else 0
                     _signal(victim, signal.SIGKILL)
@@ -650,7 +651,7 @@ def test_r2_no_lost_or_duplicated_submission_when_postgresql_crashes(cluster, ca
     assert crash.kills == {"database": 10, "worker": 10}, line
 
     crash, outcome, line = crash_run(
-        dbname="sifa_mutant", run=2, count=MUTANT_SUBMISSIONS, kinds=["database", "worker", "worker", "worker"],
+        dbname="sifa_mutant", run=2, count=MUTANT_SUBMISSIONS, kinds=["database", *["worker"] * 5],
         mutant=True,
     )  # fmt: skip
     assert outcome["duplicates"] > 0, line
