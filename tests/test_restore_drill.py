@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -34,6 +33,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from tests.pgcluster import Cluster, free_port, owned_folder, server_programs
+from tests.pgcluster import connect as _connect
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PASSWORD = "Drill-Passw0rd-2026!"
@@ -118,78 +120,18 @@ def test_sqlite_restore_drill(tmp_path: Path) -> None:
 # --- PostgreSQL ------------------------------------------------------------------------------------
 
 
-def _pg_bin() -> Path | None:
-    configured = os.environ.get("SIFA_PG_BIN_DIR")
-    if configured:
-        return Path(configured)
-    root = Path("/usr/lib/postgresql")
-    versions = (
-        sorted((int(p.name) for p in root.glob("*") if p.name.isdigit()), reverse=True)
-        if root.is_dir()
-        else []
-    )
-    for version in versions:
-        if (root / str(version) / "bin" / "initdb").is_file():
-            return root / str(version) / "bin"
-    found = shutil.which("initdb")
-    return Path(found).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Cluster:
-    """A private PostgreSQL cluster in a temporary folder, run as ``postgres`` when we are root."""
-
-    def __init__(self, bin_dir: Path, datadir: Path, port: int) -> None:
-        self.bin_dir, self.datadir, self.port = bin_dir, datadir, port
-        self.run_as = "postgres" if os.geteuid() == 0 else None
-
-    def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        command = [str(self.bin_dir / argv[0]), *argv[1:]]
-        if self.run_as:
-            command = ["runuser", "-u", self.run_as, "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=STEP_TIMEOUT, check=False)
-        if result.returncode != 0:
-            pytest.fail(f"{' '.join(argv)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def stop(self) -> None:
-        if (self.datadir / "postmaster.pid").exists():
-            command = [str(self.bin_dir / "pg_ctl"), "-D", str(self.datadir), "stop", "-m", "immediate", "-w"]
-            if self.run_as:
-                command = ["runuser", "-u", self.run_as, "--", *command]
-            subprocess.run(command, capture_output=True, timeout=60, check=False)
-
-
-def _owned_folder(path: Path, run_as: str | None) -> Path:
-    path.mkdir(mode=0o700)
-    if run_as:
-        shutil.chown(path, run_as, run_as)
-    return path
-
-
-def _connect(port: int, dbname: str = "sifa"):
-    import psycopg
-
-    return psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname=dbname, autocommit=True)
-
-
 def test_postgresql_point_in_time_restore_drill() -> None:
-    bin_dir = _pg_bin()
-    if bin_dir is None or not (bin_dir / "initdb").is_file() or not (bin_dir / "pg_ctl").is_file():
+    bin_dir = server_programs()
+    if bin_dir is None:
         pytest.skip("PostgreSQL server programs (initdb, pg_ctl) not installed: apt-get install postgresql")
     started = time.monotonic()
     base = Path(tempfile.mkdtemp(prefix="sifa-drill-"))
     base.chmod(0o755)  # the postgres OS user must reach the data and archive folders
-    primary = Cluster(bin_dir, base / "primary", _free_port())
-    restored = Cluster(bin_dir, base / "restored", _free_port())
+    primary = Cluster(bin_dir, base / "primary", free_port())
+    restored = Cluster(bin_dir, base / "restored", free_port())
     try:
-        _owned_folder(primary.datadir, primary.run_as)
-        archive = _owned_folder(base / "wal", primary.run_as)
+        owned_folder(primary.datadir, primary.run_as)
+        archive = owned_folder(base / "wal", primary.run_as)
         primary.run("initdb", "-D", str(primary.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                     "--locale=C", "-N")  # fmt: skip
         with (primary.datadir / "postgresql.conf").open("a") as conf:
