@@ -23,7 +23,7 @@ with a parameter × every canary owner's rows × every identity × GET and every
 ids as stored and upper-cased. A banned row must answer exactly as a row that does not exist
 (never 2xx, never 403 where a missing row gets 404, no marker); a row in the identity's expected
 set must answer 2xx. The mutants replay the same requests and stop at the first leak. The figures
-go to ``sys.__stdout__`` (one line each), so they show in CI's ``-q`` output.
+go to standard output (one line each); the root ``conftest.py`` prints them in the run's summary.
 """
 
 from __future__ import annotations
@@ -815,9 +815,8 @@ def remove_scope(monkeypatch: pytest.MonkeyPatch, family: str) -> None:
 
 
 def figures(capsys: pytest.CaptureFixture[str], line: str) -> None:
-    """One line of figures on the terminal, past pytest's capture (so it shows in CI's ``-q``)."""
-    with capsys.disabled():
-        print(f"\n{line}", file=sys.__stdout__, flush=True)
+    """One line of figures, printed with the run's summary by the root ``conftest.py``."""
+    print(line)
 
 
 def _mutant(m: Matrix, family: str | None) -> tuple[int, list[Any]]:
