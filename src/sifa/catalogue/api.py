@@ -67,7 +67,7 @@ class ItemSerializer(serializers.ModelSerializer):
     type_label = serializers.CharField(source="get_item_type_display")
     level = EnumField(ItemLevel)
     level_label = serializers.CharField(source="get_level_display")
-    parent = serializers.CharField(source="parent.basic_code", default=None)
+    parent = serializers.CharField(source="parent.basic_code", default=None, allow_null=True)
     owner = serializers.CharField(source="owner.name")
     versions = VersionSummarySerializer(many=True)
 
@@ -154,7 +154,7 @@ class EntrySerializer(serializers.ModelSerializer):
     organisation_uscc = serializers.CharField(source="organisation.uscc")
     accepting_organisation = serializers.CharField(source="accepting_organisation.name")
     deciding_organisation = serializers.CharField(source="deciding_organisation.name")
-    region = serializers.CharField(source="region_id", default=None)
+    region = serializers.CharField(source="region_id", default=None, allow_null=True)
     legal_limit_unit = EnumField(TimeUnit, allow_blank=True)
     promised_limit_unit = EnumField(TimeUnit, allow_blank=True)
 

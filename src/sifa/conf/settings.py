@@ -289,6 +289,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "GET_LIB_DOC_EXCLUDES": "sifa.core.api.bodies.lib_doc_excludes",
+    # The error answers every operation can give (the door's 400, a bad token's 401…): added once here.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sifa.core.api.schema.default_error_responses",
+    ],
     # Swagger UI served from our own static files (no CDN; CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

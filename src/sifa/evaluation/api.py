@@ -39,7 +39,7 @@ from rest_framework.views import APIView
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
-from sifa.core.api.schema import LOGIN_ERRORS, error_responses
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, paginated
 from sifa.evaluation import selectors, services
 from sifa.evaluation.models import LEVEL_INPUTS, Channel, EntrySource, Level, SubjectKind
 from sifa.organisations.scope import actor_for
@@ -385,7 +385,7 @@ class RatingList(APIView):
         operation_id="ratings_list",
         summary="服务评价（工作人员：管辖范围内；评价人：本人的评价）",
         parameters=[ORGANISATION, PERIOD, OpenApiParameter("page", OpenApiTypes.INT)],
-        responses={200: ServiceRatingOut(many=True), **error_responses(400, *LOGIN_ERRORS)},
+        responses={200: paginated(ServiceRatingOut), **error_responses(400, *LOGIN_ERRORS)},
     )
     def get(self, request: Request) -> Response:
         actor = actor_for(request.user)
@@ -461,7 +461,7 @@ class RectificationList(APIView):
             ORGANISATION,
             OpenApiParameter("page", OpenApiTypes.INT),
         ],
-        responses={200: RectificationOut(many=True), **error_responses(400, *LOGIN_ERRORS)},
+        responses={200: paginated(RectificationOut), **error_responses(400, *LOGIN_ERRORS)},
     )
     def get(self, request: Request) -> Response:
         rows = selectors.rectifications(

@@ -75,7 +75,7 @@ class HeadingSerializer(serializers.ModelSerializer):
 class ArticleSerializer(serializers.ModelSerializer):
     key = serializers.CharField(help_text="条文地址中的条号：6 为第六条，6-1 为第六条之一")
     article = serializers.CharField(source="label", help_text="如“第六条”")
-    heading = serializers.CharField(source="heading.title", default=None)
+    heading = serializers.CharField(source="heading.title", default=None, allow_null=True)
     url = serializers.CharField(source="get_absolute_url")
 
     class Meta:

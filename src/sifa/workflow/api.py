@@ -85,7 +85,7 @@ class ClockSerializer(serializers.Serializer):
 
 
 class TimelineSerializer(serializers.ModelSerializer):
-    organisation = serializers.CharField(source="organisation.name", default=None)
+    organisation = serializers.CharField(source="organisation.name", default=None, allow_null=True)
 
     class Meta:
         model = TimelineEntry
@@ -109,7 +109,9 @@ class CaseSerializer(serializers.Serializer):
     status_label = serializers.CharField()
     row_version = serializers.IntegerField()
     accepting_organisation = serializers.CharField(source="accepting_organisation.name")
-    current_organisation = serializers.CharField(source="current_organisation.name", default=None)
+    current_organisation = serializers.CharField(
+        source="current_organisation.name", default=None, allow_null=True
+    )
     accepted_at = serializers.DateTimeField(allow_null=True)
     deemed_accepted = serializers.BooleanField()
     decided_at = serializers.DateTimeField(allow_null=True)

@@ -179,3 +179,22 @@ def test_schema_endpoint_serves_the_same_document(client):
     response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert "/api/v1/track/{number}/" in response.json()["paths"]
+
+
+def test_every_operation_documents_the_answers_any_request_can_get(schema):
+    """The door's 400 (NUL, lone surrogates, too deep JSON) on every operation; a bad token's 401
+    wherever a token is accepted, public operations included; 413/415 wherever a body is taken
+    (``core.api.schema.default_error_responses``)."""
+    missing = []
+    for method, path, operation in _operations(schema):
+        responses = operation["responses"]
+        expected = {"400"}
+        if operation.get("security") and any(requirement for requirement in operation["security"]):
+            expected.add("401")
+        if "requestBody" in operation:
+            expected |= {"413", "415"}
+        if not expected <= set(responses):
+            missing.append(f"{method} {path}: {sorted(expected - set(responses))}")
+    assert missing == []
+    track = schema["paths"]["/api/v1/track/{number}/"]["get"]
+    assert "request.nul_character" in track["responses"]["400"]["description"]

@@ -37,7 +37,7 @@ from sifa.consultation.models import Category, Channel, Satisfaction, TicketStat
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.pagination import Pagination
-from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
+from sifa.core.api.schema import LOGIN_ERRORS, error_responses, paginated, path_parameter
 from sifa.core.errors import NotFound
 from sifa.organisations.scope import actor_for
 
@@ -323,7 +323,7 @@ class TicketList(APIView):
             ),
             OpenApiParameter("page", OpenApiTypes.INT),
         ],
-        responses={200: TicketSummaryOut(many=True), **error_responses(401)},
+        responses={200: paginated(TicketSummaryOut), **error_responses(401)},
     )
     def get(self, request: Request) -> Response:
         if not request.user.is_authenticated:

@@ -41,6 +41,8 @@ ERROR_DESCRIPTIONS = {
     403: "无权执行该操作（permission.denied 等；以会话方式调用时也包括 CSRF 校验失败）",
     404: "不存在，或不在您可见的范围内（not_found 等）",
     409: "与当前状态冲突（如已提交、已受理、他人已处理、重复登记）",
+    413: "请求内容过大（request.too_large）",
+    415: "不支持的请求内容类型（unsupported_media_type）：请求体请用 application/json",
     422: "幂等键已用于另一个内容不同的请求（idempotency.key_reused）",
     429: "请求过于频繁（rate_limited），retry_after 为建议等待秒数",
     503: "依赖的服务暂不可用",
@@ -48,6 +50,57 @@ ERROR_DESCRIPTIONS = {
 
 #: What every operation behind a login can answer, besides its own errors.
 LOGIN_ERRORS = (401, 403)
+
+#: The 400 any operation can answer before its view runs: the door (``sifa.core.middleware``).
+DOOR_400 = (
+    "请求有误：入口拒绝含 NUL 字符、孤立代理字符或嵌套过深的请求（request.nul_character、"
+    "request.invalid_text、request.too_deep），或参数、请求体不符合说明"
+)
+
+
+def default_error_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: the error answers every operation can give whatever
+    its view says, added where the operation does not document them itself.
+
+    * 400 — the door refuses any request carrying NUL, lone surrogates or too deep JSON;
+    * 401 — a bearer token or session that is invalid or expired, wherever one is accepted
+      (also on public operations: a client presenting a bad token is refused, not served anonymously);
+    * 403 — a session-authenticated write without a valid CSRF token;
+    * 404 — an operation with a path parameter naming nothing (or nothing within the caller's scope),
+      and a paginated list asked for a page that does not exist (``page=0``, ``page=99``);
+    * 413, 415 — a body over the size limit, or in a content type the operation does not parse.
+
+    So a client generated from the document, and the S3 fuzz run, never meets an undocumented code.
+    """
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            schemes = {name for requirement in operation.get("security") or [] for name in requirement}
+            wanted = [400]
+            if schemes:
+                wanted.append(401)
+            if "cookieAuth" in schemes and method != "get":
+                wanted.append(403)
+            paginated = any(
+                p.get("in") == "query" and p.get("name") == "page" for p in operation.get("parameters", [])
+            )
+            if "{" in path or paginated:
+                wanted.append(404)
+            if "requestBody" in operation:
+                wanted += [413, 415]
+            for status in wanted:
+                if str(status) not in responses:
+                    description = DOOR_400 if status == 400 else ERROR_DESCRIPTIONS[status]
+                    if status == 404 and paginated:
+                        description = "页码无效：超出范围或不是正整数（not_found）"
+                    responses[str(status)] = {"description": description, "content": error}
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
 
 
 def error_responses(*statuses: int, notes: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
@@ -60,6 +113,29 @@ def error_responses(*statuses: int, notes: dict[int, str] | None = None) -> dict
             description = f"{description}。{notes[status]}"
         out[status] = OpenApiResponse(ErrorSerializer, description=description)
     return out
+
+
+_PAGES: dict[type, type] = {}
+
+
+def paginated(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The page ``core.api.pagination.Pagination`` answers (``count``, ``next``, ``previous``,
+    ``results``), for an ``APIView`` that pages by hand: drf-spectacular wraps only generic list
+    views. The component is named ``Paginated<Item>List`` as drf-spectacular names its own."""
+    if item not in _PAGES:
+        name = item.__name__.removesuffix("Serializer")
+        _PAGES[item] = type(
+            f"Paginated{name}ListSerializer",
+            (serializers.Serializer,),
+            {
+                "__module__": __name__,
+                "count": serializers.IntegerField(help_text="总条数"),
+                "next": serializers.URLField(allow_null=True, help_text="下一页的地址；没有时为空"),
+                "previous": serializers.URLField(allow_null=True, help_text="上一页的地址；没有时为空"),
+                "results": item(many=True),
+            },
+        )
+    return _PAGES[item]
 
 
 def path_parameter(name: str, description: str) -> OpenApiParameter:
