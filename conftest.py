@@ -86,7 +86,7 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
                 cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
-BAR_FIGURES = re.compile(r"^(?:S|R)\d{1,2}[a-z]? .*$", re.M)
+BAR_FIGURES = re.compile(r"^(?:S|R)\d{1,2}[a-z]?[ /].*$", re.M)
 """A figures line of the security bar (``tests/security/``): ``S1 scope matrix: 10342 requests, 0 leaks``."""
 
 
