@@ -2,9 +2,65 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Iterator
 
 import pytest
+
+FIGURES = "sifa figures"
+
+
+class _Figures(io.StringIO):
+    """``sys.__stdout__`` during the run: the lines a test writes there for CI's output
+    (``S1 scope matrix: … requests, 0 leaks``). Written straight to the real standard output they
+    would be lost: pytest's capture points file descriptor 1 at a temporary file during each test,
+    and a pytest-xdist worker's standard output is /dev/null (execnet). So they are kept, attached
+    to the test's report, and printed by the process that reports (``pytest_runtest_logreport``:
+    the controller under xdist)."""
+
+    def take(self) -> str:
+        text = self.getvalue()
+        self.seek(0)
+        self.truncate(0)
+        return text
+
+
+_run: dict[str, object] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _run["config"], _run["stdout"] = config, sys.__stdout__
+    sys.__stdout__ = _Figures()  # type: ignore[misc]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    figures, sys.__stdout__ = sys.__stdout__, _run.pop("stdout", sys.__stdout__)  # type: ignore[misc]
+    if isinstance(figures, _Figures) and sys.__stdout__ is not None:
+        sys.__stdout__.write(figures.take())  # written outside any test
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    if call.when == "teardown" and isinstance(sys.__stdout__, _Figures):
+        text = sys.__stdout__.take()
+        if text.strip():
+            outcome.get_result().sections.append((FIGURES, text))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Print the figures a test wrote (see ``_Figures``), on the controller under xdist."""
+    config = _run.get("config")
+    if not isinstance(config, pytest.Config) or hasattr(config, "workerinput"):
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    for name, text in report.sections:
+        if name == FIGURES and reporter is not None:
+            if reporter._tw.width_of_current_line:  # after the progress dots
+                reporter.line("")
+            for line in text.strip("\n").splitlines():
+                reporter.line(line)
 
 
 @pytest.fixture(scope="session", autouse=True)
