@@ -25,6 +25,7 @@ the same logged-in identities: never a 5xx.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pprint import pformat
@@ -615,17 +616,17 @@ def test_no_route_answers_5xx_to_anyone(swept):
     assert not swept.failures, "\n".join(map(str, swept.failures))
 
 
-def test_every_identity_reaches_its_pages(swept, capsys):
+def test_every_identity_reaches_its_pages(swept):
     all_routes = routes()
     summary = {group: len(swept.reached(group)) for group in GROUPS}
-    with capsys.disabled():
-        print(f"\nroutes: {len(all_routes)}; reached with a 2xx (GET):")
-        for group, members in GROUPS.items():
-            detail = ", ".join(
-                f"{m} {sum(1 for s in swept.statuses[m].values() if isinstance(s, int) and 200 <= s < 300)}"
-                for m in members
-            )
-            print(f"  {group:<10} {summary[group]:>4}   ({detail})")
+    # sys.__stdout__: shown in CI's output, also from an xdist worker (the root conftest.py).
+    print(f"routes: {len(all_routes)}; reached with a 2xx (GET):", file=sys.__stdout__)
+    for group, members in GROUPS.items():
+        detail = ", ".join(
+            f"{m} {sum(1 for s in swept.statuses[m].values() if isinstance(s, int) and 200 <= s < 300)}"
+            for m in members
+        )
+        print(f"  {group:<10} {summary[group]:>4}   ({detail})", file=sys.__stdout__)
     missing = {}
     for group in GROUPS:
         expected = {r for r in all_routes if _family(r) == group}

@@ -63,15 +63,17 @@ def missing_tools() -> str:
     return ""
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium for the tests of a module (each test gets fresh contexts: ``browser_page``);
+    starting it takes a second or more on a loaded machine."""
     reason = missing_tools()
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still
-    # plain synchronous code, so Django's async-safety guard is lifted for the test's duration.
+    # Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls are still
+    # plain synchronous code, so Django's async-safety guard is lifted for the module's duration.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
