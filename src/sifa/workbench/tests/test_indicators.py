@@ -209,6 +209,12 @@ that issue travel to tomorrow, and 通报 of months long over (2025) are issued 
 
 @pytest.fixture
 def issuing_day(w):
+    """Tomorrow, with the city's seal certificate made now: made there, it would be valid only from
+    tomorrow, and ``pdfsig`` (checking at the real time) would call it expired — unless an earlier
+    test in the run had made it, which made the test depend on the order of the run."""
+    from sifa.documents.ca import default_authority
+
+    default_authority().credentials(w["hz"].uscc, w["hz"].name)
     with travel(REAL_TODAY):
         yield REAL_TODAY
 
