@@ -128,6 +128,7 @@ FILL: dict[str, dict[str, str]] = {
     "/api/v1/track/<str:number>/": {"number": "pending"},
     "/api/v1/cases/<str:number>/": {"number": "pending"},
     "/api/v1/cases/<str:number>/commands/<str:command>/": {"number": "pending", "command": "command"},
+    "/api/v1/cases/<str:number>/licence/pdf/": {"number": "case"},
     "/api/v1/documents/<str:public_id>/": {"public_id": "document"},
     "/api/v1/documents/<str:public_id>/pdf/": {"public_id": "document"},
     # API: the monthly 绩效通报 (a literal period: a month that is over)
@@ -165,6 +166,7 @@ FILL: dict[str, dict[str, str]] = {
     },
     # Workbench
     "/workbench/cases/<str:number>/": {"number": "pending"},
+    "/workbench/cases/<str:number>/licence.pdf": {"number": "case"},
     "/workbench/cases/<str:number>/actions/<str:key>/": {"number": "pending", "key": "action"},
     "/workbench/cases/<str:number>/materials/<str:material_id>/": {
         "number": "pending",

@@ -937,6 +937,8 @@ SWEEP: dict[str, Route | str] = {
     "/api/v1/cases/<str:number>/commands/<str:command>/": Route(
         "work_items", _cases(command="accept"), "staff", reads=False
     ),
+    # The licence a case issued, at its delivery step only (the canaries are not there: 404 alike).
+    "/api/v1/cases/<str:number>/licence/pdf/": Route("applications", _cases(), "staff", reads=False),
     "/api/v1/track/<str:number>/": Route("applications", _cases(), reads=False),
     "/applications/<str:ref>/": Route("applications", _numbers, reads=False),
     "/apply/drafts/<uuid:app_id>/check/": Route("applications", _drafts, "owner", reads=False),
@@ -959,6 +961,7 @@ SWEEP: dict[str, Route | str] = {
     "/workbench/cases/<str:number>/materials/<str:material_id>/": Route(
         "materials", _material_of("number"), "staff"
     ),
+    "/workbench/cases/<str:number>/licence.pdf": Route("applications", _cases(), "staff", reads=False),
     "/workbench/window/<uuid:app_id>/check/": Route("applications", _drafts, "staff", reads=False),
     "/workbench/window/<uuid:app_id>/form/<int:step>/": Route("applications", _drafts, "staff", reads=False),
     "/workbench/window/<uuid:app_id>/materials/": Route("applications", _drafts, "staff", reads=False),

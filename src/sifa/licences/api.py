@@ -250,14 +250,7 @@ class PdfView(APIView):
                 application=authorisation.grantee_application,
                 authorisation=authorisation,
             )
-        response = HttpResponse(licence_pdf.read_pdf(licence), content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'attachment; filename="licence-{licence.number}-{licence.version:03d}.pdf"'
-        )
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-SM3"] = licence.pdf_sm3
-        response["X-Content-SM2-Key-Id"] = licence.pdf_key_id
-        return response
+        return licence_pdf.pdf_response(licence)
 
 
 def wallet_entry(licence: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import HttpResponse
 
 from sifa.documents.rendering import render_pdf
 from sifa.documents.sealing import seal_pdf
@@ -66,3 +67,16 @@ def render_and_seal(licence: Licence) -> StoredPdf:
 def read_pdf(licence: Licence) -> bytes:
     with default_storage.open(licence.pdf_storage_key, "rb") as handle:
         return handle.read()
+
+
+def pdf_response(licence: Licence) -> HttpResponse:
+    """The sealed PDF as an attachment, with its SM3 digest and signing key id in headers (for
+    whoever was found allowed to download it: the holder, authorised staff, the delivering window)."""
+    response = HttpResponse(read_pdf(licence), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="licence-{licence.number}-{licence.version:03d}.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-SM3"] = licence.pdf_sm3
+    response["X-Content-SM2-Key-Id"] = licence.pdf_key_id
+    return response

@@ -28,6 +28,7 @@ urlpatterns = [
     path("cases/<str:number>/", case.case_view, name="workbench-case"),
     path("cases/<str:number>/actions/<str:key>/", case.action_view, name="workbench-action"),
     path("cases/<str:number>/materials/<str:material_id>/", case.material_file, name="workbench-material"),
+    path("cases/<str:number>/licence.pdf", case.licence_pdf, name="workbench-case-licence-pdf"),
     path("window/", window.start_view, name="workbench-window"),
     path("window/new/", window.new_view, name="workbench-window-new"),
     path("window/rating/", window.rating_view, name="workbench-window-rating"),

@@ -5,6 +5,12 @@ Mounted under ``/api/v1/`` through ``sifa.workflow.api``:
 * ``GET me/documents/`` — the documents sent to me (the applicant), newest first.
 * ``GET documents/{public_id}/`` — the document's particulars and whether it is in force
   (``status`` issued / withdrawn, with who withdrew it, when and why);
+* ``GET cases/{number}/licence/pdf/`` — the sealed PDF of the e-licence the case issued, for the
+  staff who hand it over: anyone who sees the case (``selectors.case_licence``: for a window below
+  the accepting organisation, the pickup window or the window that received it) while it is at its
+  delivery step (准予决定, 已送达); anyone else, or before the decision, 404
+  ``workflow.licence_not_found``. Each download is in the holder's access log, credited to the
+  window it went through (``services.case_audit.record_case_licence_read``);
 * ``GET documents/{public_id}/pdf/`` — the sealed PDF, as an attachment (``X-Sifa-Document-Status``
   says issued or withdrawn), to its recipient, to staff whose jurisdiction covers the case, to a
   window that sees the case at its step (the window that received it, at acceptance and delivery;
@@ -34,14 +40,19 @@ from sifa.core.api.schema import LOGIN_ERRORS, error_responses, file_response, p
 from sifa.documents.models import CIRCULATED_KINDS
 from sifa.documents.selectors import document_for, documents_for, read_pdf
 from sifa.documents.services import record_read
+from sifa.licences.pdf import pdf_response
 from sifa.organisations.scope import actor_for
 from sifa.workflow.models import CaseDocument
-from sifa.workflow.selectors import case_documents_q, case_of_document
-from sifa.workflow.services.case_audit import record_case_document_read
+from sifa.workflow.selectors import case_documents_q, case_licence, case_of_document
+from sifa.workflow.services.case_audit import record_case_document_read, record_case_licence_read
 
 
 def pdf_url(document: Any) -> str:
     return f"/api/v1/documents/{document.public_id}/pdf/"
+
+
+def licence_pdf_url(number: str) -> str:
+    return f"/api/v1/cases/{number}/licence/pdf/"
 
 
 class DocumentSerializer(serializers.Serializer):
@@ -73,14 +84,24 @@ class CaseDocumentSerializer(serializers.Serializer):
     pdf = serializers.SerializerMethodField()
     licence_identifier = serializers.CharField(source="licence.identifier", default=None)
     licence_number = serializers.CharField(source="licence.number", default=None)
+    licence_pdf = serializers.SerializerMethodField(
+        help_text="电子证照版式文件（PDF）的下载地址，供送达时打印交付（办件处于送达阶段时可下载）"
+    )
 
     def get_pdf(self, row: CaseDocument) -> str | None:
         return pdf_url(row.document) if row.document_id else None
 
+    def get_licence_pdf(self, row: CaseDocument) -> str | None:
+        if row.licence_id is None or not row.licence.pdf_storage_key:
+            return None
+        return licence_pdf_url(row.application.number)
+
 
 def case_documents(application: Any) -> list[dict[str, Any]]:
     """The case's owed documents, oldest first (for the staff case view and the workbench)."""
-    rows = CaseDocument.objects.filter(application=application).select_related("document", "licence")
+    rows = CaseDocument.objects.filter(application=application).select_related(
+        "document", "licence", "application"
+    )
     return CaseDocumentSerializer(rows.order_by("created_at", "id"), many=True).data
 
 
@@ -187,7 +208,35 @@ class DocumentPdf(APIView):
         return response
 
 
+class CaseLicencePdf(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="cases_licence_pdf",
+        summary="下载办件所发电子证照的版式文件（送达时打印交付）",
+        description=(
+            "能看到该办件的工作人员在送达阶段（准予决定、已送达）下载办件所发电子证照的 PDF，"
+            "用于窗口领取时打印交付；领取窗口在此之前看不到办件。每次下载记入持证人的个人信息使用记录。"
+        ),
+        parameters=[path_parameter("number", "办件编号")],
+        responses={
+            **file_response("application/pdf", "加盖电子印章的 PDF；X-Content-SM3 为其 SM3 摘要"),
+            **error_responses(
+                *LOGIN_ERRORS,
+                404,
+                notes={404: "workflow.licence_not_found：办件不存在、无权查看、未到送达阶段或尚无证照"},
+            ),
+        },
+    )
+    def get(self, request: Request, number: str) -> HttpResponse:
+        actor = actor_for(request.user)
+        case, licence = case_licence(actor, number)
+        record_case_licence_read(request.user, actor, case, licence)
+        return pdf_response(licence)
+
+
 urlpatterns = [
+    path("cases/<str:number>/licence/pdf/", CaseLicencePdf.as_view(), name="workflow-case-licence-pdf"),
     path("me/documents/", MyDocuments.as_view(), name="workflow-my-documents"),
     path("documents/<str:public_id>/", DocumentDetail.as_view(), name="workflow-document-detail"),
     path("documents/<str:public_id>/pdf/", DocumentPdf.as_view(), name="workflow-document-pdf"),

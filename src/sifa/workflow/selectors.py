@@ -30,7 +30,7 @@ from sifa.deadlines.clocks import WarningLevel
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, scoped, subtree_q
 from sifa.workflow.engine.registry import delivers
-from sifa.workflow.models import StartAlert, WorkItem, WorkItemStatus
+from sifa.workflow.models import CaseDocument, StartAlert, WorkItem, WorkItemStatus
 
 S = ApplicationStatus
 CASE_DOCUMENT_TYPE = "application"
@@ -117,6 +117,34 @@ def case_of_document(actor: Actor, document: Any) -> Application | None:
         .filter(number=document.related_id)
         .first()
     )
+
+
+def case_licence(actor: Actor, number: str) -> tuple[Application, Any]:
+    """The e-licence a case issued, for the staff who hand it over (颁发、送达, 行政许可法 §44): the
+    case must be visible to ``actor`` (:func:`visible_cases` — for a window below the accepting
+    organisation, the window that received the case or was chosen for its pickup) **and** at its
+    delivery step (准予决定, 已送达): before the decision there is nothing to hand over, and the
+    window sees nothing of the case in between. The licence is the one the case's own document
+    job issued (``CaseDocument.licence``), with its sealed PDF. Anything else is the same 404
+    ``workflow.licence_not_found`` (an unknown number, another window's case, no PDF yet)."""
+    case = (
+        visible_cases(actor)
+        .select_related("version__item", "applicant")
+        .filter(number=number, status__in=(S.APPROVED, S.DELIVERED))
+        .first()
+    )
+    row = None
+    if case is not None and number:
+        row = (
+            CaseDocument.objects.filter(application=case, licence__isnull=False)
+            .exclude(licence__pdf_storage_key="")
+            .select_related("licence__holder", "licence__licence_type")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+    if row is None:
+        raise NotFound("未找到该办件的电子证照", code="workflow.licence_not_found")
+    return case, row.licence
 
 
 def window_deliveries(actor: Actor) -> QuerySet[Application]:

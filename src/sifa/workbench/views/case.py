@@ -12,12 +12,14 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sifa.applications.models import Application, ApplicationMaterial
 from sifa.applications.uploads import attachment_response
 from sifa.core.errors import NotFound, ServiceError
 from sifa.exchange.selectors import case_messages
+from sifa.licences.pdf import pdf_response
 from sifa.mediation.selectors import case_summary
 from sifa.organisations.models import Role
 from sifa.workbench import presenters
@@ -26,8 +28,12 @@ from sifa.workbench.actions import Available, available_actions, find
 from sifa.workbench.views.common import error_summary, page
 from sifa.workflow.documents_api import case_documents
 from sifa.workflow.models import WorkItem, WorkItemStatus
-from sifa.workflow.selectors import case_for_staff, visible_cases
-from sifa.workflow.services.case_audit import record_case_material_read, record_case_read
+from sifa.workflow.selectors import DELIVERY_STEP, case_for_staff, case_licence, visible_cases
+from sifa.workflow.services.case_audit import (
+    record_case_licence_read,
+    record_case_material_read,
+    record_case_read,
+)
 
 
 def _case(request: HttpRequest, number: str) -> Application:
@@ -62,6 +68,10 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
     actions = available_actions(request.actor, case, [i for i in items if i.status == WorkItemStatus.OPEN])
     record_case_read(request.user, request.actor, case)
     clocks = presenters.clocks(case)
+    documents = case_documents(case)
+    # 颁发、送达: the licence the case issued, printed from the case page to hand it over.
+    at_delivery = case.status in DELIVERY_STEP and any(doc["licence_pdf"] for doc in documents)
+    licence_url = reverse("workbench-case-licence-pdf", args=[case.number]) if at_delivery else ""
     return page(
         request,
         "workbench/case.html",
@@ -77,7 +87,8 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
             "timeline": case.timeline.select_related("organisation").order_by("occurred_at", "id"),
             "clocks": clocks,
             "any_provisional": any(row.clock.due_on and row.clock.provisional for row in clocks),
-            "documents": case_documents(case),
+            "documents": documents,
+            "licence_pdf_url": licence_url,
             "mediation": case_summary(case),
             "exchange_messages": case_messages(request.actor, case.number or ""),
             "actions": [(a, _blank_form(case, a, on_case_page=True)) for a in actions],
@@ -152,3 +163,18 @@ def material_file(request: HttpRequest, number: str, material_id: str) -> HttpRe
         raise Http404("未找到该材料文件") from None
     record_case_material_read(request.user, request.actor, case, row)
     return response
+
+
+@require_safe
+@staff_required
+def licence_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The e-licence the case issued, to print and hand over at delivery (颁发、送达): for whoever
+    sees the case at its delivery step — the pickup window, or the window that received it —
+    as an attachment; logged in the holder's access log, credited to that window. Anything else
+    (another window, another county, before the decision) is 404."""
+    try:
+        case, licence = case_licence(request.actor, number)
+    except NotFound:
+        raise Http404("未找到该办件的电子证照") from None
+    record_case_licence_read(request.user, request.actor, case, licence)
+    return pdf_response(licence)

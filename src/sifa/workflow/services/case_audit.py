@@ -87,3 +87,21 @@ def record_case_material_read(reader: Any, actor: Actor, case: Application, mate
         from_below=(Role.WINDOW_CLERK,),
         windows=case_windows(actor, case),
     )
+
+
+def record_case_licence_read(reader: Any, actor: Actor, case: Application, licence: Any) -> None:
+    """Downloading or printing the e-licence a case issued, to hand it over (颁发、送达), reads the
+    holder's personal data: logged in the holder's 我的数据使用记录 like :func:`record_case_read`,
+    credited to the window through which the case is visible at its delivery step, if it is one
+    (the pickup window, or the window that received it)."""
+    record_access(
+        reader=reader,
+        actor=actor,
+        subject=licence.holder,
+        subject_ref=licence.identifier,
+        object_type="licences.Licence",
+        purpose=f"送达“{case.version.item.name}”办理结果：打印、下载电子证照{licence.number}",
+        scope_path=case.scope_path,
+        from_below=(Role.WINDOW_CLERK,),
+        windows=case_windows(actor, case),
+    )

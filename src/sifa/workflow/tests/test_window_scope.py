@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sifa.accounts.tests import factories as account_factories
 from sifa.applications import services as applications
@@ -423,3 +424,76 @@ def test_a_window_chosen_through_the_api_stays_on_the_list(w, windows, resident)
     assert pickup_windows(draft)[:2] == [w["hz"], w["xh_town"]]
     page = _apply_client(resident).get(f"/apply/drafts/{draft.pk}/pickup/").content.decode()
     assert f'value="{w["xh_town"].pk}" checked' in page
+
+
+def _issued_licence(case: Application, holder):
+    """The e-licence the case's decision issued, as ``workflow.services.casedocs`` records it (a
+    stored PDF stands in for the sealed rendition: rendering is the licences app's test)."""
+    from sifa.licences.models import LicenceType
+    from sifa.licences.services import issue_licence
+    from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
+
+    licence = issue_licence(
+        LicenceType.objects.get(key="lawyer_licence"), holder, case.accepting_organisation, actor=None,
+        application=case, particulars={"practice_organisation": "浙江示例律师事务所"}, with_pdf=False,
+    )  # fmt: skip
+    licence.pdf_storage_key = default_storage.save("licences/window-test.pdf", ContentFile(PDF_BYTES))
+    licence.pdf_sm3 = "0" * 64
+    licence.save(update_fields=["pdf_storage_key", "pdf_sm3"])
+    CaseDocument.objects.create(
+        application=case, kind=CaseDocumentKind.LICENCE, organisation=case.accepting_organisation,
+        issued_on=DAY, status=CaseDocumentStatus.ISSUED, licence=licence,
+    )  # fmt: skip
+    return licence
+
+
+def _licence_pdf(user, case: Application) -> int:
+    """The workbench route (for staff who sign in there with a second factor) and the API answer
+    alike (the API's 404 names the documented code)."""
+    api = client_for(user).get(f"/api/v1/cases/{case.number}/licence/pdf/")
+    page = api
+    if TOTPDevice.objects.filter(user=user).exists():
+        client = Client()
+        verified_login(client, user)
+        page = client.get(f"/workbench/cases/{case.number}/licence.pdf")
+    assert page.status_code == api.status_code
+    if api.status_code == 404:
+        assert api.json()["code"] == "workflow.licence_not_found"
+    else:
+        assert page.content == api.content == PDF_BYTES
+        assert page["Content-Disposition"].startswith("attachment;")
+    return api.status_code
+
+
+def test_a_pickup_window_prints_the_licence_at_delivery_and_not_before(w, windows, resident):
+    """Issue 14: the 上城区 window the applicant chose hands the licence over — it downloads the
+    case's licence PDF (workbench route and API) at the delivery step only; another window, another
+    county, or the same window before the decision get 404; every download is in the holder's
+    access log credited to the pickup window, and the case page links it from the 送达 step."""
+    case = _case(w, resident, pickup_window=windows["sc"], status=ApplicationStatus.IN_REVIEW)
+    licence = _issued_licence(case, resident)
+    clerk, others = windows["sc_clerk"], (windows["town_clerk"], windows["nb_clerk"])
+    assert _licence_pdf(clerk, case) == 404  # 审查中: the case is the city's, not the window's
+    assert _licence_pdf(windows["hz_reviewer"], case) == 404  # nothing to hand over before the decision
+    assert not PersonalDataAccess.objects.filter(object_type="licences.Licence").exists()
+    _set(case, ApplicationStatus.APPROVED)
+    assert _licence_pdf(clerk, case) == 200
+    assert all(_licence_pdf(other, case) == 404 for other in others)
+    assert _licence_pdf(resident, case) == 404  # the holder's own copy is in 我的证照, not here
+    reads = PersonalDataAccess.objects.filter(reader=clerk, object_type="licences.Licence")
+    assert reads.count() == 2  # the page and the API: every download is logged
+    read = reads.latest("id")
+    assert (read.subject, read.subject_ref) == (resident, licence.identifier)
+    assert (read.reader_organisation_id, read.reader_role) == (windows["sc"].pk, Role.WINDOW_CLERK)
+    assert licence.number in read.purpose and "送达" in read.purpose
+    assert not PersonalDataAccess.objects.filter(reader__in=others, object_type="licences.Licence").exists()
+    # The case page links it (the documents list; the 送达 action's form too, when it is open).
+    html = _html(clerk, f"/workbench/cases/{case.number}/")
+    assert f'<a href="/workbench/cases/{case.number}/licence.pdf">下载证照PDF</a>' in html
+    detail = _api(clerk, case.number).json()
+    assert [d["licence_pdf"] for d in detail["documents"]] == [f"/api/v1/cases/{case.number}/licence/pdf/"]
+    _set(case, ApplicationStatus.DELIVERED)
+    assert _licence_pdf(clerk, case) == 200  # 已送达: a reprint
+    assert all(_licence_pdf(other, case) == 404 for other in others)
+    # An unknown number is the same 404.
+    assert _licence_pdf(clerk, type("Case", (), {"number": "T000"})()) == 404
