@@ -60,6 +60,8 @@ def identity_by_keyboard(page) -> None:
     page.keyboard.type(WALK_IN["id_number"])
     tab_to(page, "#id_phone")
     page.keyboard.type(WALK_IN["phone"])
+    tab_to(page, "#id_id_number_consent")  # the applicant has read the §29 text and agrees
+    page.keyboard.press("Space")
     tab_to(page, "#action-form button[type=submit]")
     page.keyboard.press("Enter")
 
@@ -91,7 +93,7 @@ def test_window_clerk_files_a_walk_in_application_and_prints_the_receipt(
     assert page.get_by_label("杭州市司法局").is_checked()  # the only organisation for this window
     page.get_by_role("button", name="下一步：填写申请表").click()
     page.get_by_role("alert").wait_for()
-    for message in ("请填写申请人姓名或单位名称", "请填写公民身份号码", "请填写联系电话"):
+    for message in ("请填写申请人姓名或单位名称", "请填写公民身份号码", "请填写联系电话", "请申请人阅读"):
         assert page.get_by_role("link", name=message).is_visible()
     check_page(page, "workbench-window-identity-errors", shots=False)
     identity_by_keyboard(page)
@@ -162,6 +164,7 @@ def test_walk_in_without_javascript(window, live_server, nojs_page, check_page, 
     page.get_by_label("申请人姓名或单位名称").fill(WALK_IN["name"])
     page.get_by_label("公民身份号码").fill(WALK_IN["id_number"])
     page.get_by_label("联系电话").fill(WALK_IN["phone"])
+    page.get_by_label("申请人已当面阅读并单独同意处理其身份证件号码").check()
     page.get_by_role("button", name="下一步：填写申请表").click()
     fill_step_two(page)
     for index in range(10):  # no upload script here: every form is an ordinary multipart POST

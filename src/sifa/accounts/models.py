@@ -307,14 +307,42 @@ class ConsentChannel(models.TextChoices):
 
 
 class ConsentRecord(models.Model):
-    """One consent given by an account holder (个人信息保护法 §14, §29): which consent
-    (``code``, ``sifa.accounts.consents``), the version of the text they saw, when and through
-    which channel; and its withdrawal (§15), which never deletes the record. ``object_ref`` names
-    the application a per-application consent was given for."""
+    """One consent given by a person (个人信息保护法 §14, §29): which consent (``code``,
+    ``sifa.accounts.consents``), the version of the text they saw, when and through which channel;
+    and its withdrawal (§15), which never deletes the record. ``object_ref`` names the application a
+    per-application consent was given for. Online, the account holder gives it (``user``); at the
+    window (channel ``counter``) a walk-in applicant — who may have no account — gives it in person
+    and the clerk records it (``person``, ``recorded_by``)."""
 
     data_class = "personal"
 
-    user = models.ForeignKey(User, verbose_name="账户", on_delete=models.CASCADE, related_name="consents")
+    user = models.ForeignKey(
+        User,
+        verbose_name="账户",
+        on_delete=models.CASCADE,
+        related_name="consents",
+        null=True,
+        blank=True,
+        help_text="The account holder; empty for a walk-in applicant without an account (see person).",
+    )
+    person = models.ForeignKey(
+        NaturalPerson,
+        verbose_name="自然人",
+        on_delete=models.CASCADE,
+        related_name="consents",
+        null=True,
+        blank=True,
+        help_text="The natural person who consented at the window (一窗受理), with or without an account.",
+    )
+    recorded_by = models.ForeignKey(
+        User,
+        verbose_name="记录人",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The window clerk who recorded a consent given in person (channel counter); empty online.",
+    )
     code = models.CharField("同意事项", max_length=60, db_index=True)
     version = models.CharField("告知文本版本", max_length=40)
     object_ref = models.CharField(

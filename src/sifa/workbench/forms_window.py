@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 
+from sifa.accounts import consents
 from sifa.accounts.services.common import PHONE_RE, normalize_phone
 from sifa.workbench.forms import DecoratedForm
 
@@ -62,6 +63,10 @@ class WalkInForm(DecoratedForm):
         help_text="法人或其他组织填写；该单位已在平台登记的可不填",
     )
     phone = forms.CharField(label="联系电话", required=False, max_length=20, help_text="11位手机号码")
+    id_number_consent = forms.BooleanField(
+        label="申请人已当面阅读并单独同意处理其身份证件号码", required=False
+    )
+    id_number_consent_version = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, entries: list[tuple[str, str]], ask_phone: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,6 +79,16 @@ class WalkInForm(DecoratedForm):
         if len(entries) == 1 and not self.is_bound:
             self.initial["entry"] = entries[0][0]
         self.initial.setdefault("kind", PERSON)
+        # 个人信息保护法 §29: the same separate consent, text and version, as online registration
+        # (consents.REGISTER_ID_NUMBER); never ticked in advance. The version shown travels with
+        # the form, so a text changed in between is asked again (consent.stale_version).
+        text = consents.current(consents.REGISTER_ID_NUMBER)
+        self.fields["id_number_consent"].help_text = (
+            f"自然人填写。请申请人阅读：{text.text}（{text.legal_basis}；告知文本版本 {text.version}）"
+            "申请人可以随时撤回同意（在网上办事大厅“我的—授权与个人数据”或到窗口）。"
+        )
+        self.initial["id_number_consent_version"] = text.version
+        self.initial["id_number_consent"] = False
         self.ask_phone = ask_phone
         if not ask_phone:
             del self.fields["phone"]
@@ -92,8 +107,15 @@ class WalkInForm(DecoratedForm):
         if data.get("kind") == COMPANY:
             if not (data.get("uscc") or "").strip():
                 self.add_error("uscc", "请填写统一社会信用代码")
-        elif data.get("kind") == PERSON and not (data.get("id_number") or "").strip():
-            self.add_error("id_number", "请填写公民身份号码")
+        elif data.get("kind") == PERSON:
+            if not (data.get("id_number") or "").strip():
+                self.add_error("id_number", "请填写公民身份号码")
+            if not data.get("id_number_consent"):
+                text = consents.current(consents.REGISTER_ID_NUMBER)
+                self.add_error(
+                    "id_number_consent",
+                    f"请申请人阅读“{text.title}”，同意后勾选（{text.legal_basis}）",
+                )
         return data
 
     def walk_in(self) -> dict[str, str]:
@@ -106,4 +128,10 @@ class WalkInForm(DecoratedForm):
                 "uscc": data["uscc"],
                 "legal_representative": data["legal_representative"],
             }
-        return {"kind": PERSON, "name": data["name"], "id_number": data["id_number"]}
+        return {
+            "kind": PERSON,
+            "name": data["name"],
+            "id_number": data["id_number"],
+            # The version of the text shown (empty: not ticked) — start_draft records it.
+            "id_number_consent": data["id_number_consent_version"] if data.get("id_number_consent") else "",
+        }

@@ -17,8 +17,10 @@ from sifa.accounts.services.auth import (
     send_sms_code,
 )
 from sifa.accounts.services.backoff import lift as lift_login_limits
+from sifa.accounts.services.consents import check_shown_version as check_consent_shown
 from sifa.accounts.services.consents import give as give_consent
 from sifa.accounts.services.consents import give_again as give_consent_again
+from sifa.accounts.services.consents import give_at_counter as give_consent_at_counter
 from sifa.accounts.services.consents import withdraw as withdraw_consent
 from sifa.accounts.services.consents import withdraw_for as withdraw_consents_for
 from sifa.accounts.services.mandates import create_mandate, revoke_mandate, use_item_lookup
@@ -31,10 +33,12 @@ __all__ = [
     "AuthError",
     "LoginResult",
     "add_totp_device",
+    "check_consent_shown",
     "create_mandate",
     "create_staff",
     "give_consent",
     "give_consent_again",
+    "give_consent_at_counter",
     "grant_role",
     "id_number_index",
     "issue_api_token",

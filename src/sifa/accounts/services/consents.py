@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sifa.accounts import consents
-from sifa.accounts.models import ConsentChannel, ConsentRecord, User
+from sifa.accounts.models import ConsentChannel, ConsentRecord, NaturalPerson, User
 from sifa.accounts.services.common import FieldErrors
 from sifa.audit import services as audit
 from sifa.core.errors import Conflict, NotFound
@@ -62,6 +62,36 @@ def give(
             scope_path=user.scope_path,
         )
         _record(record, "consent.given", user)
+    return record
+
+
+def give_at_counter(person: NaturalPerson, code: str, *, version: str, recorded_by: User) -> ConsentRecord:
+    """A walk-in applicant gives the consent in person at the window (一窗受理), having read the
+    same text (``version``, checked by :func:`check_shown_version`) that online registration shows;
+    the clerk records it: channel ``counter``, ``recorded_by`` the clerk, ``person`` the applicant
+    (and ``user`` their account, if they have one). Run inside the caller's command (the walk-in's
+    ``start_draft``). A consent to the same version already standing for the person is not
+    recorded twice (returned as it is). Audited ``consent.given`` with the clerk as actor."""
+    text = consents.text_of(code, version)
+    if text is None:
+        raise Conflict("consent.unknown_version", "没有这一版本的同意书，请刷新页面后重新同意")
+    with transaction.atomic():
+        standing = ConsentRecord.objects.filter(
+            person=person, code=code, version=version, object_ref="", withdrawn_at=None
+        ).first()
+        if standing is not None:
+            return standing
+        record = ConsentRecord.objects.create(
+            user=person.user,
+            person=person,
+            recorded_by=recorded_by,
+            code=code,
+            version=version,
+            given_at=timezone.now(),
+            channel=ConsentChannel.COUNTER,
+            scope_path=person.scope_path,
+        )
+        _record(record, "consent.given", recorded_by)
     return record
 
 

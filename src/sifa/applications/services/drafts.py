@@ -21,7 +21,13 @@ from sifa.accounts import selectors as account_selectors
 from sifa.accounts import services as account_services
 from sifa.accounts.models import AccountKind, NaturalPerson, User
 from sifa.accounts.selectors import mandate_for
-from sifa.accounts.services import walk_in_company, walk_in_person
+from sifa.accounts.services import (
+    check_consent_shown,
+    give_consent_at_counter,
+    walk_in_company,
+    walk_in_person,
+)
+from sifa.accounts.services.common import FieldErrors
 from sifa.applications import query_codes
 from sifa.applications.models import (
     Application,
@@ -289,9 +295,7 @@ def _take_walk_in(application: Application, actor: User, walk_in: dict[str, Any]
             )
             application.applicant_company, application.applicant = company, company.user
         elif kind == AccountKind.PERSON:
-            person = walk_in_person(
-                name=walk_in.get("name"), id_number=walk_in.get("id_number"), organisation=organisation
-            )
+            person = _walk_in_person(walk_in, organisation, actor)
             application.applicant_person, application.applicant = person, person.user
         else:
             raise invalid(
@@ -309,6 +313,30 @@ def _take_walk_in(application: Application, actor: User, walk_in: dict[str, Any]
         raise invalid(refused.errors) from None
     application.channel = SubmissionChannel.WINDOW
     application.receiving_window_id = receiving_window_for(actor_for(actor), organisation.path)
+
+
+def _walk_in_person(walk_in: dict[str, Any], organisation: Any, actor: User) -> NaturalPerson:
+    """The walk-in person, and — when the window's form asked (``id_number_consent`` present: the
+    version of the text shown, or empty when the box was not ticked) — the §29 separate consent to
+    their 公民身份号码 they gave in person, recorded (channel ``counter``, the clerk as recorder).
+    An unticked or stale consent is a field error (``applicant.id_number_consent``) listed with the
+    identity's own; nothing is written then."""
+    shown = walk_in.get("id_number_consent")
+    errors = FieldErrors()
+    if shown is not None:
+        check_consent_shown(consents.REGISTER_ID_NUMBER, str(shown), errors, "applicant.id_number_consent")
+    try:
+        person = walk_in_person(
+            name=walk_in.get("name"), id_number=walk_in.get("id_number"), organisation=organisation
+        )
+    except ServiceError as refused:
+        if not refused.errors or not errors.items:
+            raise
+        raise invalid([*refused.errors, *errors.items]) from None
+    errors.raise_if_any()
+    if shown is not None:
+        give_consent_at_counter(person, consents.REGISTER_ID_NUMBER, version=str(shown), recorded_by=actor)
+    return person
 
 
 @transaction.atomic

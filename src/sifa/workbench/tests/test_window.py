@@ -9,7 +9,8 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sifa.accounts.models import NaturalPerson
+from sifa.accounts import consents
+from sifa.accounts.models import ConsentChannel, ConsentRecord, NaturalPerson
 from sifa.applications.models import Application, ApplicationStatus, MaterialProvenance, SubmissionChannel
 from sifa.applications.tests.conftest import PDF, id_number
 from sifa.audit.models import AuditEvent
@@ -21,7 +22,15 @@ pytestmark = pytest.mark.django_db
 
 WALK_IN_ID = id_number("33010619700202001")
 LAWYER_CODE = "000100001001"
-IDENTITY = {"kind": "person", "name": "王五", "id_number": WALK_IN_ID, "phone": "13900001111"}
+CONSENT = consents.current(consents.REGISTER_ID_NUMBER)
+IDENTITY = {
+    "kind": "person",
+    "name": "王五",
+    "id_number": WALK_IN_ID,
+    "phone": "13900001111",
+    "id_number_consent": "on",
+    "id_number_consent_version": CONSENT.version,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +111,44 @@ def test_identity_errors_are_listed_at_once_and_nothing_is_written(w, clerk):
     assert company.status_code == 400 and "请填写统一社会信用代码" in _html(company)
     assert not Application.objects.exists()
     assert not NaturalPerson.objects.filter(user__isnull=True).exists()
+
+
+def test_the_walk_in_consents_in_person_to_the_id_number_and_the_clerk_records_it(w, clerk):
+    """个人信息保护法 §29 at the counter: the identity page shows the same separate-consent text and
+    version as online registration, unticked; unticked (or a text changed meanwhile) is a listed
+    error and writes nothing; ticked, the consent is recorded — channel 窗口, the clerk as recorder,
+    the walk-in person (no account) as who gave it — and audited."""
+    user, client = clerk
+    page = _html(client.get("/workbench/window/new/", {"item": LAWYER_CODE}))
+    assert CONSENT.text in page and CONSENT.version in page
+    box = re.search(r'<input type="checkbox" name="id_number_consent"[^>]*>', page).group(0)
+    assert "checked" not in box
+    unticked = _start(client, w, id_number_consent="")
+    assert unticked.status_code == 400
+    refused = _html(unticked)
+    assert (
+        "请申请人阅读“公民身份号码的单独同意”，同意后勾选" in refused
+        and 'href="#id_id_number_consent"' in refused
+    )
+    stale = _start(client, w, id_number_consent_version="2020-01-v0")
+    assert stale.status_code == 400 and "同意书内容已更新" in _html(stale)
+    assert not Application.objects.exists() and not ConsentRecord.objects.exists()
+    assert not NaturalPerson.objects.filter(user__isnull=True).exists()
+    assert _start(client, w).status_code == 302
+    app = Application.objects.get(submitted_by=user)
+    record = ConsentRecord.objects.get()
+    assert (record.code, record.version, record.channel) == (
+        consents.REGISTER_ID_NUMBER,
+        CONSENT.version,
+        ConsentChannel.COUNTER,
+    )
+    assert (record.person, record.user, record.recorded_by) == (app.applicant_person, None, user)
+    assert record.scope_path == app.applicant_person.scope_path
+    event = AuditEvent.objects.get(action="consent.given")
+    assert event.actor_id == user.pk and event.detail["channel"] == "counter"
+    # The same person again, the same text: the standing consent is not recorded twice.
+    assert _start(client, w).status_code == 302
+    assert ConsentRecord.objects.count() == 1
 
 
 def test_an_organisation_this_window_may_not_receive_for_is_refused(w, clerk):
@@ -281,3 +328,21 @@ def test_a_walk_in_company_for_a_city_item(w, clerk):
     app = Application.objects.get(submitted_by=user)
     assert app.applicant_company.uscc == code
     assert app.form_data.get("organisation_name") == "浙江新设律师事务所"
+
+
+def test_the_service_lists_an_unticked_consent_with_the_identitys_errors(w, clerk):
+    """``start_draft`` (also the API's ``applicant.id_number_consent``): an empty version is a field
+    error listed with the identity's own; a walk-in without the key (an organisation, a caller that
+    does not ask) records nothing."""
+    from sifa.applications import services
+    from sifa.core.errors import ServiceError
+
+    user, _client = clerk
+    walk_in = {"kind": "person", "name": "", "id_number": WALK_IN_ID, "id_number_consent": ""}
+    with pytest.raises(ServiceError) as refused:
+        services.start_draft(_entry(w), actor=user, walk_in=walk_in)
+    fields = {e["field"]: e["code"] for e in refused.value.errors}
+    assert fields == {"applicant.name": "field.required", "applicant.id_number_consent": "consent.required"}
+    walk_in = {**walk_in, "name": "王五", "id_number_consent": CONSENT.version}
+    app = services.start_draft(_entry(w), actor=user, walk_in=walk_in)
+    assert ConsentRecord.objects.get().person == app.applicant_person
