@@ -94,7 +94,7 @@ def test_register_with_every_problem_at_once_then_logged_in(
     check_page(page, "citizen-register-errors")
 
     page.get_by_label("姓名").fill("王五")
-    page.get_by_label("公民身份号码").fill(_id_number("33010619851212345"))
+    page.get_by_label("公民身份号码", exact=True).fill(_id_number("33010619851212345"))
     page.get_by_label("手机号码").fill("13900001234")
     page.get_by_label("设置密码").fill(PASSWORD)
     page.get_by_label("所在地区代码").fill("330106")

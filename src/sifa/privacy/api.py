@@ -9,7 +9,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,7 +39,8 @@ class MyDataExportView(APIView):
         summary="下载我的个人数据副本（个人信息保护法第四十五条）",
         responses={
             200: OpenApiResponse(
-                description="JSON：账户、身份（完整证件号码）、办件及材料元数据、证照、文书元数据、同意记录、消息、投诉、咨询、评价、数据使用记录"
+                response=OpenApiTypes.OBJECT,
+                description="JSON：账户、身份（完整证件号码）、办件及材料元数据、证照、文书元数据、同意记录、消息、投诉、咨询、评价、数据使用记录",
             ),
             **error_responses(
                 *LOGIN_ERRORS, 429, notes={429: "privacy.export_rate_limited：每小时至多 5 次"}
@@ -54,7 +57,25 @@ class RetentionTableView(APIView):
 
     @extend_schema(
         summary="个人信息保存期限表",
-        responses={200: OpenApiResponse(description="各类数据的保存期限、起算、处理方式和法律依据")},
+        responses={
+            200: OpenApiResponse(
+                response=inline_serializer(
+                    "RetentionRule",
+                    {
+                        "code": serializers.CharField(),
+                        "data_class": serializers.CharField(),
+                        "models": serializers.ListField(child=serializers.CharField()),
+                        "period_days": serializers.IntegerField(allow_null=True),
+                        "trigger": serializers.CharField(),
+                        "action": serializers.CharField(),
+                        "legal_basis": serializers.CharField(),
+                        "note": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+                description="各类数据的保存期限、起算、处理方式和法律依据",
+            )
+        },
         auth=[],
     )
     def get(self, request: Request) -> Response:
