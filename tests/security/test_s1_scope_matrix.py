@@ -6,7 +6,8 @@ The world is the probes' demo world (``tests/probe_world.py``: 陈明's delivere
 documents in 西湖区, accepted at 杭州市). On top, canaries owned by citizen B, 赵金诚 of 上城区: a
 case delivered through the real services (application, materials, documents, licence, messages,
 deliveries), a second case waiting for acceptance (an open work item), a wallet authorisation of
-his licence, a staff read of his data (access log), his person, company and mandate rows. Every
+his licence, a staff read of his data (access log), his person, company and mandate rows, and his
+人民调解申请 at a 司法所 of 上城区, being mediated (a session recorded). Every
 family has markers — strings that identify its canary rows in any answer (ids, public ids,
 numbers, a distinctive purpose or filename).
 
@@ -37,7 +38,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -62,6 +63,7 @@ from sifa.evaluation.models import Rating, Rectification
 from sifa.exchange.models import ExchangeMessage
 from sifa.licences import services as licences
 from sifa.licences.models import Licence, LicenceAuthorisation
+from sifa.mediation.models import MediationCase, MediationSession
 from sifa.notifications.models import Delivery, Notification
 from sifa.organisations import scope
 from sifa.organisations.models import Role
@@ -90,6 +92,7 @@ FAMILIES = (
     "complaints",
     "ratings",
     "consents",
+    "mediation",
 )
 PAGE_LISTS = (
     "/me/",
@@ -270,6 +273,24 @@ def _owner(user: User) -> Owner:
     d["ratings"] = [
         f"/workbench/rectifications/{r.pk}/" for r in Rectification.objects.filter(rating__in=ratings)
     ]
+    # 人民调解: the case (its number, the dispute) and its sessions (the minutes, staff only).
+    mediated = MediationCase.objects.filter(application__in=apps).select_related("application")
+    sessions = MediationSession.objects.filter(case__in=mediated)
+    m["mediation"] = (
+        {x.application.number for x in mediated}
+        | {x.application.form_data.get("dispute", "") for x in mediated} - {""}
+        | {x.summary for x in sessions if "（探针）" in x.summary}
+    )
+    d["mediation"] = [
+        url
+        for x in mediated
+        for url in (
+            f"/api/v1/cases/{x.application.number}/",
+            f"/workbench/cases/{x.application.number}/",
+            f"/api/v1/applications/{x.application.number}/",
+            f"/me/applications/{x.application.number}/",
+        )
+    ]
     given = ConsentRecord.objects.filter(user=user)
     m["consents"] = {x.object_ref for x in given if "（探针）" in x.object_ref}
     d["consents"] = [f"/me/privacy/consents/{x.pk}/withdraw/" for x in given]
@@ -290,8 +311,76 @@ def _owner(user: User) -> Owner:
         "complaints": list(complaints_filed),
         "ratings": list(Rectification.objects.filter(rating__in=ratings)),
         "consents": list(given),
+        "mediation": [x.application for x in mediated],
     }
     return owner
+
+
+def _mediation_canary(orgs: dict[str, Any], applicant: User, form: dict[str, str]) -> str:
+    """B's 人民调解申请 at a 司法所 of 上城区 (清波街道), through the real services: applied online,
+    accepted by the 司法所's clerk, mediators of its roster assigned and one session recorded by its
+    承办人 (still mediating). Returns the case number."""
+    from django.utils import timezone
+
+    from sifa.applications import services as applications
+    from sifa.catalogue.models import ImplementationEntry
+    from sifa.catalogue.services import generate_entries
+    from sifa.mediation import services as mediation
+    from sifa.mediation.selectors import roster
+    from sifa.organisations.models import OrganisationKind
+    from sifa.testing.factories import OrganisationFactory, RegionFactory
+    from sifa.workflow.services import start_case
+    from sifa.workflow.services.dispatch import run_command
+    from tests.probe_world import _upload_all
+
+    street = RegionFactory(code="330102001000", name="清波街道", level=4, parent=orgs["sc"].region)
+    town = OrganisationFactory(
+        name="清波街道司法所",
+        kind=OrganisationKind.JUDICIAL_OFFICE,
+        level=5,
+        region=street,
+        parent=orgs["sc"],
+    )
+    generate_entries()  # the new 司法所's 实施清单, as the catalogue's load gives every office
+    clerk = factories.staff(town, Role.WINDOW_CLERK, Role.REVIEWER, username="sc-town-staff")
+    committee = mediation.create_committee(clerk, town, name="清波街道人民调解委员会", kind="township")
+    mediation.add_mediator(clerk, committee, name="周慧（探针）", position="director", specialties="邻里纠纷")
+    entry = ImplementationEntry.objects.get(item__name="人民调解申请", organisation=town)
+    draft = applications.start_draft(
+        entry,
+        actor=applicant,
+        form_data={
+            "applicant_name": form["applicant_name"],
+            "id_number": form["id_number"],
+            "phone": form["phone"],
+            "other_party": "吴某",
+            "dispute": "（探针）赵金诚与楼上住户吴某因卫生间漏水、维修费用协商不成发生纠纷。",
+            "referred_by": "police",
+            "preferred_mediators": "周慧（探针）",
+        },
+    )
+    _upload_all(draft, applicant)
+    applications.submit(draft, actor=applicant)
+    applications.run_pre_review(draft.pk)
+    draft.refresh_from_db()
+    start_case(draft)
+    number = draft.number
+    run_command(clerk, number, "accept", {})
+    mediators = [m.pk for m in roster(town)]
+    run_command(clerk, number, "assign_mediators", {"mediators": mediators})
+    run_command(
+        clerk,
+        number,
+        "record_session",
+        {
+            "held_on": timezone.localdate(),
+            "place": "清波街道司法所调解室",
+            "mediators": mediators,
+            "parties_present": "赵金诚、吴某",
+            "summary": "（探针）双方陈述漏水经过，同意先行勘查。",
+        },
+    )
+    return number
 
 
 def _exchange_canary(organisation: Any, case_number: str) -> None:
@@ -427,6 +516,7 @@ def _build() -> Matrix:
     )
     b_case = Application.objects.filter(applicant=b).exclude(number=None).order_by("pk")
     _exchange_canary(orgs["hz"], b_case.first().number)
+    _mediation_canary(orgs, b, form)
     # B's named complaint about the 上城区 window (投诉举报), and his 差评 of his delivered case, which
     # opens a rectification (整改) at 杭州市司法局 (好差评).
     complaints.submit(
@@ -547,6 +637,7 @@ def _build() -> Matrix:
         "complaints": "b",
         "ratings": "b",
         "consents": "b",
+        "mediation": "b",
     }
     built = Matrix(world, owners, forbidden, viewers)
     # Log everyone in now, in the module's transaction: a login inside a test rolls back with it.
@@ -695,6 +786,7 @@ FAMILY_MODELS: dict[str, tuple[type, ...]] = {
     "complaints": (Complaint,),
     "ratings": (Rating, Rectification),
     "consents": (ConsentRecord,),
+    "mediation": (MediationCase, MediationSession),
 }
 
 
@@ -723,8 +815,6 @@ NOT_A_FAMILY: dict[str, str] = {
     "inspections.MockApplication": "督查: role-gated to inspectors (S2)",
     "inspections.RandomCheck": "督查: role-gated to inspectors (S2)",
     "inspections.SampledCase": "督查: role-gated to inspectors (S2)",
-    "mediation.MediationCase": "NOT YET: the probe world has no mediation case to use as a canary",
-    "mediation.MediationSession": "NOT YET: the probe world has no mediation case to use as a canary",
 }
 """Models with a scope rule that are not a family of the matrix, each with the reason."""
 
@@ -800,13 +890,26 @@ def _patch_everywhere(monkeypatch: pytest.MonkeyPatch, original: Any, replacemen
                 monkeypatch.setattr(module, attr, replacement)
 
 
+REACHED_THROUGH: dict[str, tuple[type, dict[str, Any]]] = {
+    "mediation": (Application, {"mediation__isnull": False}),
+}
+"""Families read only through a parent row the view has already scoped (a 人民调解 case and its
+sessions are shown only with their application: ``case_of`` and ``case_summary`` take the case
+the view loaded, never a list of mediations), so their scope is that parent's: the mutant also
+unscopes the parent rows that carry the family (the cases that have a mediation)."""
+
+
 def remove_scope(monkeypatch: pytest.MonkeyPatch, family: str) -> None:
     models = FAMILY_MODELS[family]
     original = scope.scoped
+    parent, carries = REACHED_THROUGH.get(family, (None, {}))
 
     def unscoped(queryset: QuerySet, actor: Any, **kwargs: Any) -> QuerySet:
         if queryset.model in models:
             return queryset
+        if queryset.model is parent:
+            allowed = original(queryset.model.objects.all(), actor, **kwargs).values("pk")
+            return queryset.filter(Q(pk__in=allowed) | Q(**carries))
         return original(queryset, actor, **kwargs)
 
     _patch_everywhere(monkeypatch, original, unscoped)
@@ -910,14 +1013,23 @@ def _grants(owner: Owner) -> list[dict[str, str]]:
     ]
 
 
+def _mediations(param: str, **extra: str) -> Callable[[Owner], list[dict[str, str]]]:
+    """The owner's 人民调解 cases by number at a case route (their other case families are the
+    application's, swept under ``applications``)."""
+    return lambda owner: [{param: a.number, **extra} for a in owner.rows["mediation"]]
+
+
 _licence = _rows("licences", identifier=lambda x: x.identifier)
 _ticket = _rows("consultations", number=lambda x: x.number)
 _complaint = _rows("complaints", number=lambda x: x.number)
 
 NOT_PERSONAL = "names no personal or case row"
-SWEEP: dict[str, Route | str] = {
+SWEEP: dict[str, Route | tuple[Route, ...] | str] = {
     # applications, drafts, cases
-    "/api/v1/applications/<str:ref>/": Route("applications", _refs, "owner"),
+    "/api/v1/applications/<str:ref>/": (
+        Route("applications", _refs, "owner"),
+        Route("mediation", _mediations("ref"), "owner"),
+    ),
     "/api/v1/applications/<str:ref>/correction-notice/": Route(
         "applications", _numbers, "owner", reads=False
     ),
@@ -933,9 +1045,13 @@ SWEEP: dict[str, Route | str] = {
     "/api/v1/applications/drafts/<str:ref>/": Route(
         "applications", lambda o: [{"ref": str(a.pk)} for a in o.rows["drafts"]], "owner", reads=False
     ),
-    "/api/v1/cases/<str:number>/": Route("applications", _cases(), "staff"),
-    "/api/v1/cases/<str:number>/commands/<str:command>/": Route(
-        "work_items", _cases(command="accept"), "staff", reads=False
+    "/api/v1/cases/<str:number>/": (
+        Route("applications", _cases(), "staff"),
+        Route("mediation", _mediations("number"), "staff"),
+    ),
+    "/api/v1/cases/<str:number>/commands/<str:command>/": (
+        Route("work_items", _cases(command="accept"), "staff", reads=False),
+        Route("mediation", _mediations("number", command="record_session"), "staff", reads=False),
     ),
     # The licence a case issued, at its delivery step only (the canaries are not there: 404 alike).
     "/api/v1/cases/<str:number>/licence/pdf/": Route("applications", _cases(), "staff", reads=False),
@@ -947,16 +1063,23 @@ SWEEP: dict[str, Route | str] = {
     "/apply/drafts/<uuid:app_id>/materials/": Route("applications", _drafts, "owner", reads=False),
     "/apply/drafts/<uuid:app_id>/pickup/": Route("applications", _drafts, "owner", reads=False),
     "/apply/drafts/<uuid:app_id>/situations/": Route("applications", _drafts, "owner", reads=False),
-    "/me/applications/<str:ref>/": Route("applications", _refs, "owner"),
+    "/me/applications/<str:ref>/": (
+        Route("applications", _refs, "owner"),
+        Route("mediation", _mediations("ref"), "owner"),
+    ),
     "/me/applications/<str:ref>/correction/": Route("applications", _numbers, "owner", reads=False),
     "/me/applications/<str:ref>/materials/<str:material_id>/file/": Route(
         "materials", _material_of("ref"), "owner"
     ),
     "/me/applications/<str:ref>/rating/": Route("ratings", _numbers, "owner", reads=False),
     "/me/applications/<str:ref>/withdraw/": Route("applications", _numbers, "owner", reads=False),
-    "/workbench/cases/<str:number>/": Route("applications", _cases(), "staff"),
-    "/workbench/cases/<str:number>/actions/<str:key>/": Route(
-        "work_items", _cases(key="accept"), "staff", reads=False
+    "/workbench/cases/<str:number>/": (
+        Route("applications", _cases(), "staff"),
+        Route("mediation", _mediations("number"), "staff"),
+    ),
+    "/workbench/cases/<str:number>/actions/<str:key>/": (
+        Route("work_items", _cases(key="accept"), "staff", reads=False),
+        Route("mediation", _mediations("number", key="record_session"), "staff", reads=False),
     ),
     "/workbench/cases/<str:number>/materials/<str:material_id>/": Route(
         "materials", _material_of("number"), "staff"
@@ -1126,7 +1249,8 @@ SWEEP: dict[str, Route | str] = {
         "consents", _rows("consents", consent_id=lambda x: x.pk), "owner", reads=False
     ),
 }
-"""Every route with a parameter outside the admin site (``/admin/`` is superuser-only and S2's)."""
+"""Every route with a parameter outside the admin site (``/admin/`` is superuser-only and S2's). A
+route that shows rows of more than one family (a case page shows its 人民调解) has one Route each."""
 
 SWEEP_IDENTITIES = (
     "anonymous",
@@ -1153,11 +1277,16 @@ EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
     "citizen": {"a": FAMILIES},
     "b": {"b": FAMILIES},
     # Lawyers' licences are issued, and held in scope, by 浙江省司法厅: the city does not manage them.
-    "staff-city": {"a": CASE_FAMILIES, "b": (*CASE_FAMILIES, "ratings"), "c": CASE_FAMILIES},
-    "staff-county2": {"c": ("applications", "materials"), "b": ("persons",), "b-company": ("companies",)},
+    "staff-city": {"a": CASE_FAMILIES, "b": (*CASE_FAMILIES, "ratings", "mediation"), "c": CASE_FAMILIES},
+    # B's 人民调解 is handled at 清波街道司法所, below 上城区: its county and everyone above see it.
+    "staff-county2": {
+        "c": ("applications", "materials"),
+        "b": ("persons", "mediation"),
+        "b-company": ("companies",),
+    },
     "staff-county": {"a": ("persons",)},
-    "staff-province": {x: (*CASE_FAMILIES, "licences") for x in ("a", "b", "c")},
-    "staff-ministry": {x: (*CASE_FAMILIES, "licences") for x in ("a", "b", "c")},
+    "staff-province": {x: (*CASE_FAMILIES, "licences", *(("mediation",) if x == "b" else ())) for x in "abc"},
+    "staff-ministry": {x: (*CASE_FAMILIES, "licences", *(("mediation",) if x == "b" else ())) for x in "abc"},
 }
 """identity → owner → the families whose every routed read of the owner's rows it must get (2xx)."""
 
@@ -1241,44 +1370,47 @@ class Request:
 
 def sweep_requests(m: Matrix) -> list[Request]:
     requests: list[Request] = []
-    for route, spec in SWEEP.items():
-        if not isinstance(spec, Route):
-            continue
-        for owner_key, owner in m.owners.items():
-            for values in spec.fill(owner):
-                url = _address(route, values)
-                ghosts = {k: v if k in VERBS_IN_PATH else _ghost(v) for k, v in values.items()}
-                plain = (url, _address(route, ghosts), tuple((v, ghosts[k]) for k, v in values.items()))
-                forged = (
-                    _address(route, {k: _forge(k, v) for k, v in values.items()}),
-                    _address(route, {k: _forge(k, v) for k, v in ghosts.items()}),
-                    tuple((_forge(k, v), _forge(k, ghosts[k])) for k, v in values.items()),
-                )
-                variants = [plain] if forged[0] == url else [plain, forged]
-                verbs = _route_verbs(route, url)
-                for identity in SWEEP_IDENTITIES:
-                    banned = spec.family in m.forbidden.get(identity, {}).get(owner_key, ())
-                    visible = spec.family in EXPECTED.get(identity, {}).get(owner_key, ())
-                    if banned:
-                        requests += [
-                            Request(
-                                identity,
-                                method,
-                                address,
-                                route,
-                                spec.family,
-                                owner_key,
-                                "hidden",
-                                ghost,
-                                pairs,
-                            )
-                            for method in ("GET", *verbs)
-                            for address, ghost, pairs in variants
-                        ]
-                    elif visible and spec.reads and spec.side in ("both", _side_of(identity)):
-                        requests.append(
-                            Request(identity, "GET", url, route, spec.family, owner_key, "visible")
+    for route, specs in SWEEP.items():
+        for spec in (specs,) if isinstance(specs, Route) else specs if isinstance(specs, tuple) else ():
+            requests += _route_requests(m, route, spec)
+    return requests
+
+
+def _route_requests(m: Matrix, route: str, spec: Route) -> list[Request]:
+    requests: list[Request] = []
+    for owner_key, owner in m.owners.items():
+        for values in spec.fill(owner):
+            url = _address(route, values)
+            ghosts = {k: v if k in VERBS_IN_PATH else _ghost(v) for k, v in values.items()}
+            plain = (url, _address(route, ghosts), tuple((v, ghosts[k]) for k, v in values.items()))
+            forged = (
+                _address(route, {k: _forge(k, v) for k, v in values.items()}),
+                _address(route, {k: _forge(k, v) for k, v in ghosts.items()}),
+                tuple((_forge(k, v), _forge(k, ghosts[k])) for k, v in values.items()),
+            )
+            variants = [plain] if forged[0] == url else [plain, forged]
+            verbs = _route_verbs(route, url)
+            for identity in SWEEP_IDENTITIES:
+                banned = spec.family in m.forbidden.get(identity, {}).get(owner_key, ())
+                visible = spec.family in EXPECTED.get(identity, {}).get(owner_key, ())
+                if banned:
+                    requests += [
+                        Request(
+                            identity,
+                            method,
+                            address,
+                            route,
+                            spec.family,
+                            owner_key,
+                            "hidden",
+                            ghost,
+                            pairs,
                         )
+                        for method in ("GET", *verbs)
+                        for address, ghost, pairs in variants
+                    ]
+                elif visible and spec.reads and spec.side in ("both", _side_of(identity)):
+                    requests.append(Request(identity, "GET", url, route, spec.family, owner_key, "visible"))
     return requests
 
 
