@@ -118,6 +118,25 @@ def children_of(pid: int) -> list[int]:
     return sorted(found)
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SETTLED = 6.0
+"""Seconds a worker must have lived before it may be killed. granian's main process exits ("Worker
+crash loop detected") when a worker dies within 5.5 s of its respawn; a real crash that repeats
+that fast is a crash loop, for the service manager to restart `sifa serve` (docs/operations.md).
+The test kills workers as a crash would, once each, not a freshly respawned one again."""
+
+
+def age_of(pid: int) -> float:
+    """Seconds since ``pid`` started (0 if it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except OSError:
+        return 0.0
+    started = int(stat.rsplit(")", 1)[1].split()[19]) / CLOCK_TICKS
+    return uptime - started
+
+
 def _signal(pid: int, sig: int) -> None:
     try:
         os.kill(pid, sig)
@@ -369,8 +388,8 @@ class Run:
         """Stop both workers; kill the one holding a committed, unanswered submission (or any)."""
         for attempt in range(AIM_TRIES):
             workers = self.server.workers()
-            if len(workers) < 2:  # a respawn is still starting: wait for it
-                time.sleep(0.2)
+            if len(workers) < 2 or min(map(age_of, workers)) < SETTLED:
+                time.sleep(0.2)  # a respawn is still starting, or has only just: wait for it
                 continue
             for pid in workers:
                 _signal(pid, signal.SIGSTOP)
@@ -393,8 +412,11 @@ class Run:
                 for pid in workers:
                     _signal(pid, signal.SIGCONT)
             time.sleep(random.uniform(0.05, 0.2))
-        # No two workers within the tries: kill what there is.
-        workers = self.server.workers()
+        # No two settled workers within the tries: kill the oldest once it has settled.
+        deadline = time.monotonic() + 2 * SETTLED
+        while time.monotonic() < deadline and not any(age_of(p) >= SETTLED for p in self.server.workers()):
+            time.sleep(0.2)
+        workers = [p for p in self.server.workers() if age_of(p) >= SETTLED]
         if workers:
             _signal(random.choice(workers), signal.SIGKILL)
             self.kills["worker"] = self.kills.get("worker", 0) + 1
@@ -414,11 +436,15 @@ class Run:
             for step, (_name, kill) in enumerate(plan, 1):
                 mark = self.count * step // (len(plan) + 1)
                 while len(self.acknowledged) < mark and any(t.is_alive() for t in threads):
+                    assert self.server.alive(), f"sifa serve exited:\n{self.server.tail()}"
                     time.sleep(0.02)
                 if not any(t.is_alive() for t in threads):
                     break
                 time.sleep(random.uniform(0, 0.1))
                 kill()
+        except BaseException:
+            self.deadline = time.monotonic()  # the clients stop retrying: fail now, not in 15 min
+            raise
         finally:
             for thread in threads:
                 thread.join(RUN_TIMEOUT)
