@@ -307,8 +307,10 @@ def test_a_killed_worker_is_respawned_and_no_answered_request_is_lost(server):
     )
     # An answer that came back is whole: a bad status or body would be listed as "status N".
     assert not [what for _, what in failed if what.startswith("status")], failed
-    # The only failures: requests the dead worker held, at the kill.
-    assert all(-0.05 <= offset < 2.0 for offset, _ in failed), failed
+    # The only failures: requests the dead worker held, at the kill. A request's time is when it
+    # was sent, so one sent shortly before the kill and still in the worker fails too: on a loaded
+    # machine (CI's two xdist workers) that was seen 70 ms before it; a second bounds it.
+    assert all(-1.0 <= offset < 2.0 for offset, _ in failed), failed
     assert len(failed) <= 2 * LOAD_CLIENTS, failed
     assert any(at > killed_at + 2 for at in answered), "nothing answered after the kill"
 

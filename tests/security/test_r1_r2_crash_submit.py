@@ -58,7 +58,7 @@ from tests.security import crash_world
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 SUBMISSIONS = 1000
-MUTANT_SUBMISSIONS = 100
+MUTANT_SUBMISSIONS = 200
 CLIENTS = 8
 START_TIMEOUT = 90.0
 RUN_TIMEOUT = 900.0  # the clients give up after this: a loaded 2-core machine needs ~6 min for R1
@@ -126,6 +126,11 @@ that fast is a crash loop, for the service manager to restart `sifa serve` (docs
 The test kills workers as a crash would, once each, not a freshly respawned one again."""
 
 
+def may_die(server: Server, pid: int) -> bool:
+    """A worker the server started with, or a respawned one that has lived SETTLED seconds."""
+    return pid in server.initial or age_of(pid) >= SETTLED
+
+
 def age_of(pid: int) -> float:
     """Seconds since ``pid`` started (0 if it is gone)."""
     try:
@@ -185,6 +190,8 @@ class Server:
         self.env, self.folder, self.port = env, folder, free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self.initial: set[int] = set()
+        """The workers granian started with the server (not respawned: any may die at once)."""
 
     def start(self) -> None:
         self.starts += 1
@@ -203,6 +210,7 @@ class Server:
                     conn.request("GET", "/healthz")
                     if conn.getresponse().status == 200:
                         conn.close()
+                        self.initial = set(self.workers())
                         return
                 except OSError:
                     pass
@@ -387,10 +395,16 @@ class Run:
     def kill_worker(self) -> None:
         """Stop both workers; kill the one holding a committed, unanswered submission (or any)."""
         for attempt in range(AIM_TRIES):
-            workers = self.server.workers()
-            if len(workers) < 2 or min(map(age_of, workers)) < SETTLED:
-                time.sleep(0.2)  # a respawn is still starting, or has only just: wait for it
-                continue
+            # Both workers up (a respawn may still be starting) and one that has lived SETTLED s.
+            deadline = time.monotonic() + 4 * SETTLED
+            while time.monotonic() < deadline:
+                workers = self.server.workers()
+                if len(workers) == 2 and any(may_die(self.server, pid) for pid in workers):
+                    break
+                time.sleep(0.1)
+            settled = [pid for pid in workers if may_die(self.server, pid)]
+            if not settled:
+                break
             for pid in workers:
                 _signal(pid, signal.SIGSTOP)
             try:
@@ -401,9 +415,9 @@ class Run:
                 pending = set(self.reader.committed(self.world["entry_id"], self.run)) - answered
                 ports = {port for port, index in flights.items() if index in pending}
                 inodes = connection_inodes(self.server.port, ports) if ports else set()
-                victims = [pid for pid in workers if inodes and holds_socket(pid, inodes)]
+                victims = [pid for pid in settled if inodes and holds_socket(pid, inodes)]
                 if victims or attempt == AIM_TRIES - 1:
-                    victim = victims[0] if victims else random.choice(workers)
+                    victim = victims[0] if victims else random.choice(settled)
                     self.aimed += 1 if victims else 0
                     _signal(victim, signal.SIGKILL)
                     self.kills["worker"] = self.kills.get("worker", 0) + 1
@@ -414,9 +428,9 @@ class Run:
             time.sleep(random.uniform(0.05, 0.2))
         # No two settled workers within the tries: kill the oldest once it has settled.
         deadline = time.monotonic() + 2 * SETTLED
-        while time.monotonic() < deadline and not any(age_of(p) >= SETTLED for p in self.server.workers()):
+        while time.monotonic() < deadline and not any(may_die(self.server, p) for p in self.server.workers()):
             time.sleep(0.2)
-        workers = [p for p in self.server.workers() if age_of(p) >= SETTLED]
+        workers = [p for p in self.server.workers() if may_die(self.server, p)]
         if workers:
             _signal(random.choice(workers), signal.SIGKILL)
             self.kills["worker"] = self.kills.get("worker", 0) + 1
