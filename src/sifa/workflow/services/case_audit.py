@@ -43,14 +43,16 @@ def record_case_read(reader: Any, actor: Actor, case: Application) -> None:
     access log), credited to the membership that gave the reader access — one holding the case's
     organisation, or the reader's window through which the case is visible at its current step
     (``selectors.case_windows``: the window that received it or was chosen for its pickup)."""
-    _read_through_case(
-        reader,
-        actor,
-        case,
+    record_access(
+        reader=reader,
+        actor=actor,
         subject=case.applicant,
         subject_ref=case.number or str(case.pk),
         object_type="applications.Application",
         purpose=f"办理“{case.version.item.name}”申请",
+        scope_path=case.scope_path,
+        from_below=(Role.WINDOW_CLERK,),
+        windows=case_windows(actor, case),
     )
 
 
@@ -58,28 +60,32 @@ def record_case_document_read(reader: Any, actor: Actor, case: Application, docu
     """Opening or printing a case's document (its PDF or particulars) reads the applicant's
     personal data: logged in the applicant's 我的数据使用记录 like :func:`record_case_read`,
     credited to the window through which the case is visible at its step, if it is one."""
-    _read_through_case(
-        reader,
-        actor,
-        case,
+    record_access(
+        reader=reader,
+        actor=actor,
         subject=case.applicant,
         subject_ref=document.number or str(document.public_id),
         object_type="documents.Document",
         purpose=f"办理“{case.version.item.name}”申请：查看、打印{document.title}",
+        scope_path=case.scope_path,
+        from_below=(Role.WINDOW_CLERK,),
+        windows=case_windows(actor, case),
     )
 
 
 def record_case_material_read(reader: Any, actor: Actor, case: Application, material: Any) -> None:
     """Opening one of the applicant's materials (the workbench's file link) reads their personal
     data: logged in the applicant's 我的数据使用记录 like :func:`record_case_read`."""
-    _read_through_case(
-        reader,
-        actor,
-        case,
+    record_access(
+        reader=reader,
+        actor=actor,
         subject=case.applicant,
         subject_ref=case.number or str(case.pk),
         object_type="applications.Application",
         purpose=f"办理“{case.version.item.name}”申请：查看申请材料“{material.material.name}”",
+        scope_path=case.scope_path,
+        from_below=(Role.WINDOW_CLERK,),
+        windows=case_windows(actor, case),
     )
 
 
@@ -88,37 +94,13 @@ def record_case_licence_read(reader: Any, actor: Actor, case: Application, licen
     holder's personal data: logged in the holder's 我的数据使用记录 like :func:`record_case_read`,
     credited to the window through which the case is visible at its delivery step, if it is one
     (the pickup window, or the window that received it)."""
-    _read_through_case(
-        reader,
-        actor,
-        case,
+    record_access(
+        reader=reader,
+        actor=actor,
         subject=licence.holder,
         subject_ref=licence.identifier,
         object_type="licences.Licence",
         purpose=f"送达“{case.version.item.name}”办理结果：打印、下载电子证照{licence.number}",
-    )
-
-
-def _read_through_case(
-    reader: Any,
-    actor: Actor,
-    case: Application,
-    *,
-    subject: Any,
-    subject_ref: str,
-    object_type: str,
-    purpose: str,
-) -> None:
-    """One read of a person's data through ``case``, in their 我的数据使用记录: scoped by the case,
-    credited to the membership that gave access — the case's organisation, or the window through
-    which the case is visible at its step (``selectors.case_windows``)."""
-    record_access(
-        reader=reader,
-        actor=actor,
-        subject=subject,
-        subject_ref=subject_ref,
-        object_type=object_type,
-        purpose=purpose,
         scope_path=case.scope_path,
         from_below=(Role.WINDOW_CLERK,),
         windows=case_windows(actor, case),
