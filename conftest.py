@@ -44,16 +44,21 @@ def _fresh_cache() -> Iterator[None]:
     """Each test starts with an empty cache: rate limits (registration, login, verification,
     agent lookups) count in it, and a count left by one test must not refuse the next one.
     The exchange gateway's registry cache too: a key or partner a rolled-back test read must not
-    be trusted by the next one."""
+    be trusted by the next one. And the indicators' organisation paths: an id a rolled-back or
+    flushed test used may name another organisation in the next (SQLite reuses rowids; a flush may
+    restart sequences), which would count its figures under the old path."""
     from django.core.cache import cache
 
     from sifa.exchange import registry
+    from sifa.indicators.services import maintenance
 
     cache.clear()
     registry.forget()
+    maintenance.forget_paths()
     yield
     cache.clear()
     registry.forget()
+    maintenance.forget_paths()
 
 
 @pytest.fixture(scope="session")
