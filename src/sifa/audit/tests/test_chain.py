@@ -148,7 +148,9 @@ def test_a_deleted_row_with_the_gap_closed_is_detected():
     make_chain(6)
     with triggers_dropped():
         raw("DELETE FROM audit_auditevent WHERE seq = 3")
-        raw("UPDATE audit_auditevent SET seq = seq - 1 WHERE seq > 3")
+        # In two steps: PostgreSQL checks the primary key row by row, in the order it meets them.
+        raw("UPDATE audit_auditevent SET seq = -seq WHERE seq > 3")
+        raw("UPDATE audit_auditevent SET seq = -seq - 1 WHERE seq < 0")
     result = verify_chain()
     assert result.broken_seq == 3 and not result.ok
 
