@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from test_staff_journey import log_in
 
 from sifa.evaluation.models import Rating
@@ -38,7 +39,7 @@ def test_a_window_clerk_enters_a_paper_card(browser_page, check_page, live_serve
     page.get_by_role("button", name="补录").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.get_by_role("alert").get_by_role("link", name="评价卡上的日期不能晚于今天").is_visible()
+    expect(page.get_by_role("alert").get_by_role("link", name="评价卡上的日期不能晚于今天")).to_be_visible()
     check_page(page, "workbench-window-back-entry-error")
     assert not Rating.objects.exists()
 
@@ -46,7 +47,7 @@ def test_a_window_clerk_enters_a_paper_card(browser_page, check_page, live_serve
     page.get_by_role("button", name="补录").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.get_by_role("status").get_by_text("已补录评价卡 HZ-2026-0042").is_visible()
+    expect(page.get_by_role("status").get_by_text("已补录评价卡 HZ-2026-0042")).to_be_visible()
     rating = Rating.objects.get()
     assert timezone.localdate(rating.created_at) == card_day and rating.entered_by == clerk
     assert rating.comment == "窗口人员离岗未告知"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import screenshot
+from playwright.sync_api import expect
 
 from sifa.applications import services
 from sifa.applications.models import Application, ApplicationStatus
@@ -221,7 +222,7 @@ def test_citizen_journey(world, live_server, browser_page, browser, check_page, 
     assert page.evaluate("() => document.activeElement.id") == "f-applicant_name"
     fill_lawyer_form(page, check_page)
     page.get_by_role("heading", name="提交材料").wait_for()
-    assert page.get_by_text("无需提交：公安部门共享数据").first.is_visible()
+    expect(page.get_by_text("无需提交：公安部门共享数据").first).to_be_visible()
     check_page(page, "citizen-apply-materials")
     upload_everything(page, tmp_path)
     page.get_by_role("link", name="继续：核对并提交").click()
@@ -250,7 +251,7 @@ def test_citizen_journey(world, live_server, browser_page, browser, check_page, 
     check_page(page, "citizen-me")
     page.get_by_role("link", name=re.compile("提交补正材料")).first.click()
     page.get_by_role("heading", name="补正材料").wait_for()
-    assert page.get_by_text("通讯地址应写明门牌号").first.is_visible()
+    expect(page.get_by_text("通讯地址应写明门牌号").first).to_be_visible()
     check_page(page, "citizen-correction")
     page.get_by_label("通讯地址（选填）").fill("杭州市西湖区北山街道1号")
     page.locator(f"#m-{material.pk}-file").set_input_files(str(_pdf(tmp_path, "清晰.pdf")))
@@ -267,7 +268,7 @@ def test_citizen_journey(world, live_server, browser_page, browser, check_page, 
     # 5. Anyone holding the number and the query code can follow it, without logging in.
     anonymous = browser.new_context(bypass_csp=True, locale="zh-CN").new_page()
     track(anonymous, base, number, code.lower())
-    assert anonymous.get_by_text("已提交补正材料").first.is_visible()
+    expect(anonymous.get_by_text("已提交补正材料").first).to_be_visible()
     check_page(anonymous, "citizen-track")
     anonymous.get_by_label("办件编号").fill(number)
     anonymous.get_by_label("查询码").fill("AAAAAAAA")
@@ -286,13 +287,13 @@ def test_citizen_journey(world, live_server, browser_page, browser, check_page, 
 
     # 7. 我的空间 shows the decision and the licence; the licence page offers its sealed PDF.
     page.goto(f"{base}/me/")
-    assert page.get_by_role("link", name="律师执业证").is_visible()
-    assert page.get_by_text("准予行政许可决定书").first.is_visible()
+    expect(page.get_by_role("link", name="律师执业证")).to_be_visible()
+    expect(page.get_by_text("准予行政许可决定书").first).to_be_visible()
     check_page(page, "citizen-me-decided")
     page.get_by_role("link", name=ITEM).first.click()
-    assert page.get_by_text("作出准予行政许可决定").first.is_visible()
+    expect(page.get_by_text("作出准予行政许可决定").first).to_be_visible()
     page.goto(f"{base}/me/licences/")
-    assert page.get_by_text(licence.number).first.is_visible()
+    expect(page.get_by_text(licence.number).first).to_be_visible()
     check_page(page, "citizen-licences")
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("^下载证照文件")).first.click()
@@ -306,8 +307,8 @@ def test_citizen_journey(world, live_server, browser_page, browser, check_page, 
     assert verify == f"{base}/verify/{licence.identifier}"
     anonymous = browser.new_context(bypass_csp=True, locale="zh-CN").new_page()
     anonymous.goto(verify)
-    assert anonymous.get_by_role("heading", name="证照真实有效").is_visible()
-    assert anonymous.get_by_text(licence.number).first.is_visible()
+    expect(anonymous.get_by_role("heading", name="证照真实有效")).to_be_visible()
+    expect(anonymous.get_by_text(licence.number).first).to_be_visible()
     assert axe(anonymous) == []
     screenshot(anonymous, "verify")
     anonymous.context.close()  # the 375 px check of this page is in test_licence_journey.py
@@ -325,7 +326,7 @@ def test_apply_and_track_without_javascript(world, live_server, nojs_page, check
     number, code = submit_and_read_code(page)
     assert Application.objects.filter(number=number, status__in=["submitted", "pending_acceptance"]).exists()
     track(page, base, number, code)
-    assert page.get_by_text("申请已提交").first.is_visible()
+    expect(page.get_by_text("申请已提交").first).to_be_visible()
     check_page(page, "citizen-track-nojs", shots=False, audit=False)  # audited with JS in the journey
 
 

@@ -7,6 +7,7 @@ the same code. axe-core must find nothing and no page may scroll sideways at 375
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from sifa.complaints import services
 from sifa.complaints.models import Complaint
@@ -47,7 +48,7 @@ def test_an_anonymous_complaint_followed_by_its_tracking_code(world, live_server
     # Nothing written: the summary names the problem and its link takes the keyboard there.
     page.get_by_role("button", name="提交投诉举报").click()
     summary = page.locator(".sifa-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     check_page(page, "complaint-new-errors", shots=False)
 
     # The place chooser with JavaScript: choosing a level fills the next list in place (htmx), no
@@ -90,7 +91,7 @@ def test_an_anonymous_complaint_followed_by_its_tracking_code(world, live_server
     assert page.get_by_label("匿名投诉举报（不留姓名，凭查询码查询）").is_checked()
     page.get_by_role("button", name="提交投诉举报").click()
     page.wait_for_url(f"{base}/complaints/new/done/")
-    assert page.get_by_role("heading", name="投诉举报已提交").is_visible()
+    expect(page.get_by_role("heading", name="投诉举报已提交")).to_be_visible()
     number = page.locator(".sifa-panel__number").inner_text().strip()
     code = page.locator("[data-tracking-code]").inner_text().strip()
     assert number.startswith("TS330106") and len(code) == 8
@@ -105,7 +106,7 @@ def test_an_anonymous_complaint_followed_by_its_tracking_code(world, live_server
     page.get_by_label("投诉编号").fill(number)
     page.get_by_label("查询码").fill("WRONG234")
     page.get_by_role("button", name="查询").click()
-    assert page.locator(".sifa-error-summary").is_visible()
+    expect(page.locator(".sifa-error-summary")).to_be_visible()
     check_page(page, "complaint-track-error", shots=False)
     page.get_by_label("投诉编号").fill(number)
     page.get_by_label("查询码").fill(code.lower())
@@ -121,7 +122,7 @@ def test_an_anonymous_complaint_followed_by_its_tracking_code(world, live_server
     page.get_by_label("查询码").fill(code)
     page.get_by_role("button", name="查询").click()
     assert page.locator("[data-status]").inner_text() == "已答复"
-    assert page.get_by_text(REPLY).is_visible()
+    expect(page.get_by_text(REPLY)).to_be_visible()
     check_page(page, "complaint-progress-replied", shots=False)
 
 

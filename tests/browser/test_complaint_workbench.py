@@ -5,6 +5,7 @@ queue and the complaint page, and neither scrolls sideways at 375 px."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from rest_framework.test import APIClient
 from test_staff_journey import log_in
 
@@ -45,6 +46,6 @@ def test_a_supervisor_accepts_and_replies_to_a_complaint(browser_page, check_pag
     page.get_by_label("答复内容").fill("经核查，窗口已统一材料清单，并对相关工作人员进行批评教育。")
     page.get_by_role("button", name="提交答复").click()
     page.wait_for_url(f"{base}/workbench/complaints/{number}/")
-    assert page.get_by_role("status").get_by_text("已答复投诉举报人。").is_visible()
+    expect(page.get_by_role("status").get_by_text("已答复投诉举报人。")).to_be_visible()
     check_page(page, "workbench-complaint-replied")
     assert Complaint.objects.get(number=number).status == Status.REPLIED

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from test_citizen_journey import log_in, the_citizen
 
 from sifa.applications.models import Application
@@ -66,7 +67,7 @@ def test_a_citizen_asks_online_reads_the_answer_rates_and_converts(
     page.get_by_label("咨询类别").select_option("")
     page.get_by_role("button", name="提交咨询").click()
     summary = page.locator(".sifa-error-summary")
-    assert summary.get_by_role("link", name="请选择咨询类别").is_visible()
+    expect(summary.get_by_role("link", name="请选择咨询类别")).to_be_visible()
     check_page(page, "consultation-ask-errors")
     summary.get_by_role("link", name="请选择咨询类别").click()
     assert page.evaluate("() => document.activeElement.id") == "f-category"
@@ -77,8 +78,8 @@ def test_a_citizen_asks_online_reads_the_answer_rates_and_converts(
     page.get_by_label("答复后用短信告诉我").check()
     page.get_by_role("button", name="提交咨询").click()
     page.wait_for_url(f"{base}/consultations/new/done/")
-    assert page.get_by_role("heading", name="咨询已提交").is_visible()
-    assert page.get_by_text("北山街道司法所").is_visible()
+    expect(page.get_by_role("heading", name="咨询已提交")).to_be_visible()
+    expect(page.get_by_text("北山街道司法所")).to_be_visible()
     check_page(page, "consultation-done")
     ticket = Ticket.objects.get()
     assert ticket.asker == world["citizen"] and ticket.organisation == world["orgs"]["xh_town"]
@@ -86,11 +87,11 @@ def test_a_citizen_asks_online_reads_the_answer_rates_and_converts(
     services.answer(world["consultant"], ticket.number, text=ANSWER, citations=["人民调解法第十七条"])
     page.get_by_role("link", name="查看我的咨询").click()
     page.wait_for_url(f"{base}/consultations/{ticket.number}/")
-    assert page.get_by_text(ANSWER).is_visible()
+    expect(page.get_by_text(ANSWER)).to_be_visible()
     check_page(page, "consultation-detail")
     page.get_by_role("link", name="人民调解法第十七条").click()
     page.wait_for_url(re.compile(r".*/laws/.+/.+/$"))
-    assert page.get_by_text("当事人").first.is_visible()
+    expect(page.get_by_text("当事人").first).to_be_visible()
     page.go_back()
 
     # Rating and conversion by keyboard alone.
@@ -113,10 +114,10 @@ def test_a_citizen_asks_online_reads_the_answer_rates_and_converts(
         draft.entry.item.name == "人民调解申请" and draft.accepting_organisation == world["orgs"]["xh_town"]
     )
     assert draft.form_data["dispute"] == QUESTION  # prefilled from the consultation, not retyped
-    assert page.get_by_text("人民调解申请").first.is_visible()
+    expect(page.get_by_text("人民调解申请").first).to_be_visible()
 
     page.goto(f"{base}/me/")
-    assert page.get_by_role("link", name="邻居装修漏水如何调解").is_visible()
+    expect(page.get_by_role("link", name="邻居装修漏水如何调解")).to_be_visible()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -129,7 +130,7 @@ def test_an_anonymous_asker_without_javascript_follows_with_the_tracking_code(
     # No place of their own: found by name, with what was typed kept.
     page.get_by_label("列表中没有？输入地区名称查找").fill("北山")
     page.get_by_role("button", name="查找地区").click()
-    assert page.get_by_role("status").get_by_text("找到1个地区").is_visible()
+    expect(page.get_by_role("status").get_by_text("找到1个地区")).to_be_visible()
     assert page.get_by_label("标题").input_value() == "邻居装修漏水如何调解"
     page.get_by_role("button", name="提交咨询").click()
     page.wait_for_url(f"{base}/consultations/new/done/")
@@ -144,11 +145,11 @@ def test_an_anonymous_asker_without_javascript_follows_with_the_tracking_code(
     page.get_by_label("工单编号").fill(number)
     page.get_by_label("查询码").fill(code)
     page.get_by_role("button", name="查询", exact=True).click()
-    assert page.get_by_text(ANSWER).is_visible()
-    assert page.get_by_text("匿名咨询不能直接转为申请").is_visible()
+    expect(page.get_by_text(ANSWER)).to_be_visible()
+    expect(page.get_by_text("匿名咨询不能直接转为申请")).to_be_visible()
     page.get_by_label("满意", exact=True).check()
     page.get_by_role("button", name="提交评价").click()
-    assert page.get_by_role("status").get_by_text("感谢您的评价").is_visible()
+    expect(page.get_by_role("status").get_by_text("感谢您的评价")).to_be_visible()
 
     # The same pages audited with JavaScript (axe needs it): the track page with an error, in 关怀模式.
     audited = browser_page
@@ -157,7 +158,7 @@ def test_an_anonymous_asker_without_javascript_follows_with_the_tracking_code(
     audited.get_by_label("工单编号").fill(number)
     audited.get_by_label("查询码").fill("ABCDEFGH")
     audited.get_by_role("button", name="查询", exact=True).click()
-    assert audited.locator(".sifa-error-summary").get_by_text("工单编号或查询码不正确").is_visible()
+    expect(audited.locator(".sifa-error-summary").get_by_text("工单编号或查询码不正确")).to_be_visible()
     assert "sifa-care" in audited.evaluate("() => document.body.className")
     check_page(audited, "consultation-care-track-error")
     audited.goto(f"{base}/consultations/new/")

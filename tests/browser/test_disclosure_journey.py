@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from test_staff_journey import log_in, log_out
 
 from sifa.disclosure.models import Notice, NoticeStatus
@@ -48,7 +49,7 @@ def test_the_public_pages_without_javascript_and_in_care_mode(
         check_page(page, name)
     page.goto(f"{base}/disclosure/")
     page.get_by_role("link", name=TITLE).click()
-    assert page.get_by_role("heading", name="二、材料要求").is_visible()
+    expect(page.get_by_role("heading", name="二、材料要求")).to_be_visible()
     page.context.add_cookies([{"name": "sifa_care", "value": "1", "url": base}])
     page.goto(f"{base}/disclosure/{orgs['hz'].pk}/")
     assert "sifa-care" in page.evaluate("() => document.body.className")
@@ -66,7 +67,7 @@ def test_draft_confidentiality_review_and_publish(browser_page, check_page, live
     check_page(page, "workbench-disclosure")
     page.get_by_role("link", name="起草公开信息").click()
     page.get_by_role("button", name="保存草稿").click()
-    assert page.get_by_role("alert").get_by_text("请填写标题").is_visible()
+    expect(page.get_by_role("alert").get_by_text("请填写标题")).to_be_visible()
     check_page(page, "workbench-disclosure-errors")
     page.get_by_label("通知公告").check()
     page.get_by_label("标题").fill(TITLE)
@@ -78,7 +79,7 @@ def test_draft_confidentiality_review_and_publish(browser_page, check_page, live
     check_page(page, "workbench-disclosure-draft")
     page.get_by_role("button", name="送保密审查").click()
     page.wait_for_url(url)
-    assert page.get_by_role("status").get_by_text("已送保密审查。").is_visible()
+    expect(page.get_by_role("status").get_by_text("已送保密审查。")).to_be_visible()
     log_out(page)
 
     log_in(page, base, supervisor, f"/workbench/disclosure/{notice.public_id}/")
@@ -87,14 +88,14 @@ def test_draft_confidentiality_review_and_publish(browser_page, check_page, live
     page.get_by_label("审查通过并发布").check()
     page.get_by_label("审查意见").fill("经审查，同意公开")
     page.get_by_role("button", name="提交审查结果").click()  # the checklist is not confirmed yet
-    assert page.get_by_role("alert").get_by_text("不能发布").is_visible()
+    expect(page.get_by_role("alert").get_by_text("不能发布")).to_be_visible()
     check_page(page, "workbench-disclosure-review-errors", shots=False)
     page.get_by_label("经审查，不涉及国家秘密、工作秘密、商业秘密和个人隐私").check()
     page.get_by_role("button", name="提交审查结果").click()
     page.wait_for_url(url)
-    assert page.get_by_role("status").get_by_text("已完成保密审查。").is_visible()
+    expect(page.get_by_role("status").get_by_text("已完成保密审查。")).to_be_visible()
     check_page(page, "workbench-disclosure-published")
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.PUBLISHED
     page.get_by_role("link", name="查看公开页面").click()
-    assert page.get_by_role("heading", name=TITLE).is_visible()
+    expect(page.get_by_role("heading", name=TITLE)).to_be_visible()

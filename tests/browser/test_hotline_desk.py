@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 from test_staff_journey import log_in
 
 from sifa.accounts.sms import latest_local_message
@@ -76,10 +77,10 @@ def test_a_hotline_call_is_recorded_answered_rated_and_escalated(browser, check_
         desk.keyboard.press("Enter")
         desk.wait_for_url(f"{base}/workbench/consultations/ZX*/")
         status = desk.get_by_role("status")
-        assert status.get_by_text("分派至北山街道司法所").is_visible()
+        expect(status.get_by_text("分派至北山街道司法所")).to_be_visible()
         ticket = Ticket.objects.get()
         assert ticket.organisation == orgs["xh_town"] and ticket.phone_masked == "138****5678"
-        assert desk.get_by_text("138****5678").first.is_visible()
+        expect(desk.get_by_text("138****5678").first).to_be_visible()
         check_page(desk, "workbench-consultation-ticket", shots=False)
 
         # The 司法所's consultant finds it in the queue and answers, citing the article.
@@ -94,8 +95,8 @@ def test_a_hotline_call_is_recorded_answered_rated_and_escalated(browser, check_
         )
         town.get_by_label("引用的法律条文（每行一条）").fill("人民调解法第十七条")
         town.get_by_role("button", name="提交答复").click()
-        assert town.get_by_role("status").get_by_text("已答复，将以短信告知咨询人").is_visible()
-        assert town.get_by_role("link", name="人民调解法第十七条").is_visible()
+        expect(town.get_by_role("status").get_by_text("已答复，将以短信告知咨询人")).to_be_visible()
+        expect(town.get_by_role("link", name="人民调解法第十七条")).to_be_visible()
         check_page(town, "workbench-consultation-answered")
 
         # The caller has no account: the answer goes by SMS to the number of the call.
@@ -107,7 +108,7 @@ def test_a_hotline_call_is_recorded_answered_rated_and_escalated(browser, check_
         desk.reload()
         desk.get_by_label("非常满意").check()
         desk.get_by_role("button", name="登记评价").click()
-        assert desk.get_by_role("status").get_by_text("已登记评价：非常满意").is_visible()
+        expect(desk.get_by_role("status").get_by_text("已登记评价：非常满意")).to_be_visible()
         ticket.refresh_from_db()
         assert ticket.status == TicketStatus.CLOSED and ticket.rating_channel == "hotline"
 
@@ -128,7 +129,7 @@ def test_a_hotline_call_is_recorded_answered_rated_and_escalated(browser, check_
         bureau.wait_for_url(f"{base}/workbench/consultations/?status=escalated")
         assert bureau.get_by_role("link", name="逾期升级（1）").get_attribute("aria-current") == "page"
         row = bureau.get_by_role("row", name=late.number)
-        assert row.get_by_text("已升级至杭州市西湖区司法局").is_visible()
+        expect(row.get_by_text("已升级至杭州市西湖区司法局")).to_be_visible()
         check_page(bureau, "workbench-consultation-escalated", shots=False)
     finally:
         for context in contexts:

@@ -6,6 +6,7 @@ with JavaScript switched off chooses another month with the plain GET form."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from test_staff_journey import log_in
 
 from sifa.applications.models import ApplicationStatus
@@ -34,7 +35,7 @@ def test_a_province_drills_down_to_the_county_and_back(browser_page, check_page,
     page.wait_for_url(f"{base}/workbench/")
     page.get_by_role("link", name="绩效考核").click()
     page.wait_for_url(f"{base}/workbench/indicators/")
-    assert page.get_by_role("heading", level=1, name="浙江省司法厅").is_visible()
+    expect(page.get_by_role("heading", level=1, name="浙江省司法厅")).to_be_visible()
     check_page(page, "workbench-indicators-province")
     # the charts are named images with a data table beside them
     assert page.get_by_role("img", name="浙江省司法厅 近12个月收件数（件）").count() == 1
@@ -46,7 +47,7 @@ def test_a_province_drills_down_to_the_county_and_back(browser_page, check_page,
     check_page(page, "workbench-indicators-city")
     page.get_by_role("link", name="杭州市西湖区司法局").first.click()
     page.get_by_role("heading", level=1, name="杭州市西湖区司法局").wait_for()
-    assert page.get_by_text("杭州市西湖区司法局没有下级机构。").is_visible()
+    expect(page.get_by_text("杭州市西湖区司法局没有下级机构。")).to_be_visible()
     check_page(page, "workbench-indicators-county")
     page.get_by_role("navigation", name="机构层级").get_by_role("link", name="浙江省司法厅").click()
     page.get_by_role("heading", level=1, name="浙江省司法厅").wait_for()
@@ -74,7 +75,7 @@ def test_issuing_the_monthly_report_without_javascript(nojs_page, check_page, li
     base, page = live_server.url, nojs_page
     log_in(page, base, province, "/workbench/indicators/")
     page.wait_for_url(f"{base}/workbench/indicators/")
-    assert page.get_by_text("尚未印发").is_visible()
+    expect(page.get_by_text("尚未印发")).to_be_visible()
     button = page.get_by_role("button", name="绩效通报").filter(has_text="印发")
     with page.expect_navigation():
         button.click()

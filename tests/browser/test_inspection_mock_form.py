@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from test_staff_journey import log_in
 
 from sifa.applications.services.drafts import applicable_materials
@@ -63,7 +64,7 @@ def test_an_inspector_files_a_mock_application_from_the_workbench(browser_page, 
     with page.expect_navigation():
         page.keyboard.press("Enter")
     summary = page.get_by_role("alert")
-    assert summary.get_by_role("link", name=re.compile(materials[0].name)).first.is_visible()
+    expect(summary.get_by_role("link", name=re.compile(materials[0].name)).first).to_be_visible()
     check_page(page, "workbench-inspection-mock-new-error")
     assert not MockApplication.objects.exists()
 

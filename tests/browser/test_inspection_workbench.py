@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 from test_staff_journey import log_in
 
 from sifa.applications.models import ApplicationStatus
@@ -52,14 +53,14 @@ def test_an_inspector_draws_a_check_and_records_a_finding(browser_page, check_pa
     page.get_by_label("抽取数量").fill("2")
     page.get_by_role("button", name="抽取").click()
     check_page(page, "workbench-inspection-draw-error")
-    assert page.get_by_text("办结月份应为 YYYY-MM").first.is_visible()
+    expect(page.get_by_text("办结月份应为 YYYY-MM").first).to_be_visible()
     page.get_by_label("办结月份").fill(period)
     page.get_by_label("随机种子（可不填）").fill("tongbao")
     page.get_by_role("button", name="抽取").click()
     page.wait_for_url(re.compile(r"/workbench/inspections/checks/[0-9a-f-]{36}/$"))
     check = RandomCheck.objects.get()
     assert page.url == f"{base}/workbench/inspections/checks/{check.public_id}/"
-    assert page.get_by_role("status").get_by_text("已抽取2件（候选4件）").is_visible()
+    expect(page.get_by_role("status").get_by_text("已抽取2件（候选4件）")).to_be_visible()
     check_page(page, "workbench-inspection-check")
 
     number = SampledCase.objects.filter(random_check=check).order_by("position").first().application.number
@@ -80,6 +81,6 @@ def test_an_inspector_draws_a_check_and_records_a_finding(browser_page, check_pa
     page.get_by_label("检查发现").press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/workbench/inspections/checks/{check.public_id}/")
-    assert page.get_by_role("status").get_by_text(f"已记录办件 {number} 的检查结论。").is_visible()
+    expect(page.get_by_role("status").get_by_text(f"已记录办件 {number} 的检查结论。")).to_be_visible()
     row = SampledCase.objects.get(random_check=check, application__number=number)
     assert row.result == "issues" and row.severity == "major" and row.score_total == 95

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from test_citizen_journey import PASSWORD, _id_number, log_in, the_citizen
 
 from sifa.licences.models import Licence, LicenceType
@@ -38,7 +39,7 @@ def test_authorise_use_and_revoke(holder, live_server, browser_page, check_page)
     page, base, licence = browser_page, live_server.url, holder["licence"]
     detail = f"/me/licences/{licence.identifier}/"
     log_in(page, base, detail)
-    assert page.get_by_role("heading", name="律师执业证", level=1).is_visible()
+    expect(page.get_by_role("heading", name="律师执业证", level=1)).to_be_visible()
     check_page(page, "citizen-licence")
 
     # Nothing filled in: every problem in one summary, which takes focus and links to the fields.
@@ -60,7 +61,7 @@ def test_authorise_use_and_revoke(holder, live_server, browser_page, check_page)
     check_page(page, "citizen-licence-authorise-confirm")
     page.get_by_role("button", name="确认授权").click()
     page.get_by_text("用证授权已生效").wait_for()
-    assert page.get_by_role("cell", name="浙江省司法厅", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="浙江省司法厅", exact=True)).to_be_visible()
     [grant] = Licence.objects.get(pk=licence.pk).authorisations.all()
     assert grant.grantee_organisation == holder["orgs"]["zj"] and grant.valid_until == until
 
@@ -90,7 +91,7 @@ def test_register_with_every_problem_at_once_then_logged_in(
     for message in ("请填写姓名", "请填写手机号码", "请设置密码", "请选择所在地区"):
         if message == "请填写手机号码":
             message = "手机号码应为11位中国大陆手机号（以13–19开头）"
-        assert page.get_by_role("link", name=message).is_visible(), message
+        expect(page.get_by_role("link", name=message), message).to_be_visible()
     check_page(page, "citizen-register-errors")
 
     page.get_by_label("姓名").fill("王五")
@@ -101,12 +102,12 @@ def test_register_with_every_problem_at_once_then_logged_in(
     page.get_by_label("我已阅读并单独同意处理我的公民身份号码").check()
     page.get_by_role("button", name="注册并登录").click()
     page.wait_for_url(f"{base}/me/")
-    assert page.get_by_text("注册成功，已为您登录").is_visible()
-    assert page.get_by_text("王五").first.is_visible()
+    expect(page.get_by_text("注册成功，已为您登录")).to_be_visible()
+    expect(page.get_by_text("王五").first).to_be_visible()
 
 
 def test_verification_page_fits_a_phone(holder, live_server, browser_page, check_page):
     page = browser_page
     page.goto(f"{live_server.url}/verify/{holder['licence'].identifier}")
-    assert page.get_by_role("heading", name="证照真实有效").is_visible()
+    expect(page.get_by_role("heading", name="证照真实有效")).to_be_visible()
     check_page(page, "verify")

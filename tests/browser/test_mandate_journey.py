@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from test_citizen_journey import PASSWORD, _id_number, fill_lawyer_form
 from test_window_journey import tab_to
 
@@ -81,7 +82,7 @@ def test_a_law_firm_applies_for_its_client_until_she_revokes(world, live_server,
     page.locator("#error-summary").wait_for()
     assert page.evaluate("() => document.activeElement.id") == "error-summary"
     for message in ("请填写受托人的姓名或单位名称", "请至少选择一个委托事项"):
-        assert page.get_by_role("link", name=message).is_visible(), message
+        expect(page.get_by_role("link", name=message), message).to_be_visible()
     check_page(page, "citizen-mandate-errors", shots=False)
     page.get_by_role("link", name="请至少选择一个委托事项").click()
     assert page.evaluate("() => document.activeElement.id") == "f-items"
@@ -102,7 +103,7 @@ def test_a_law_firm_applies_for_its_client_until_she_revokes(world, live_server,
     tab_to(page, "form button[type=submit]")
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="确认委托").wait_for()
-    assert page.get_by_text(FIRM, exact=True).is_visible()
+    expect(page.get_by_text(FIRM, exact=True)).to_be_visible()
     check_page(page, "citizen-mandate-confirm")
     page.get_by_role("button", name="确认委托").click()
     page.get_by_text("委托已生效").wait_for()
@@ -120,27 +121,27 @@ def test_a_law_firm_applies_for_its_client_until_she_revokes(world, live_server,
     app = Application.objects.get(agent=world["firm"].user)
     assert app.applicant == world["client"] and app.mandate == mandate
     firm_page.goto(f"{base}/me/")
-    assert firm_page.get_by_text("代王丽申请（代办）").is_visible()
+    expect(firm_page.get_by_text("代王丽申请（代办）")).to_be_visible()
 
     # 4. 王丽 sees it in her space, marked as handled by the firm, and revokes the mandate.
     page.goto(f"{base}/me/")
-    assert page.get_by_text(f"由{FIRM}代办").is_visible()
+    expect(page.get_by_text(f"由{FIRM}代办")).to_be_visible()
     check_page(page, "citizen-me-agent", shots=False)
     page.goto(f"{base}/me/mandates/")
     page.get_by_role("link", name=re.compile(f"^撤销.*{FIRM}")).click()
     check_page(page, "citizen-mandate-revoke", shots=False)
     page.get_by_role("button", name="确认撤销").click()
     page.get_by_text("已撤销该委托").wait_for()
-    assert page.get_by_text("已撤销", exact=True).is_visible()
+    expect(page.get_by_text("已撤销", exact=True)).to_be_visible()
 
     # 5. The firm can no longer: continuing the draft and starting again both get a clear page.
     firm_page.goto(f"{base}/apply/drafts/{app.pk}/materials/")
-    assert firm_page.get_by_text("委托人已撤销委托").is_visible()
+    expect(firm_page.get_by_text("委托人已撤销委托")).to_be_visible()
     check_page(firm_page, "citizen-mandate-ended", shots=False)
     firm_page.goto(f"{base}{start}")
     assert firm_page.get_by_text("代委托人申请").count() == 0
     firm_page.goto(f"{base}/me/applications/{app.pk}/")
-    assert firm_page.get_by_role("heading", name="委托已结束").is_visible()
+    expect(firm_page.get_by_role("heading", name="委托已结束")).to_be_visible()
     client.close()
     firm.close()
 

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from test_staff_journey import log_in
 
 from sifa.applications.models import ApplicationStatus
@@ -50,7 +51,7 @@ def test_the_judicial_office_mediates_and_keeps_its_roster(browser_page, check_p
     page.get_by_label("王秀英（北山街道人民调解委员会，委员；擅长：邻里纠纷）").first.check()
     page.get_by_role("button", name="下一步：确认指定人民调解员").click()
     page.get_by_role("button", name="确认指定人民调解员", exact=True).click()
-    assert page.get_by_role("status").get_by_text("已指定人民调解员").is_visible()
+    expect(page.get_by_role("status").get_by_text("已指定人民调解员")).to_be_visible()
 
     page.get_by_text("记录调解", exact=True).click()  # open its <details>
     form = page.locator("form", has=page.get_by_role("button", name="下一步：确认记录调解"))
@@ -61,8 +62,8 @@ def test_the_judicial_office_mediates_and_keeps_its_roster(browser_page, check_p
     form.get_by_label("调解情况").fill("双方同意每日20时后停止施工")
     form.get_by_role("button", name="下一步：确认记录调解").click()
     page.get_by_role("button", name="确认记录调解", exact=True).click()
-    assert page.get_by_role("status").get_by_text("调解记录已保存").is_visible()
-    assert page.get_by_role("cell", name="北山街道司法所调解室").is_visible()
+    expect(page.get_by_role("status").get_by_text("调解记录已保存")).to_be_visible()
+    expect(page.get_by_role("cell", name="北山街道司法所调解室")).to_be_visible()
 
     page.get_by_text("结束调解", exact=True).click()
     form = page.locator("form", has=page.get_by_role("button", name="下一步：确认结束调解"))
@@ -74,7 +75,7 @@ def test_the_judicial_office_mediates_and_keeps_its_roster(browser_page, check_p
     form.get_by_label("协议生效日期（达成协议时必填）").fill(timezone.localdate().isoformat())
     form.get_by_role("button", name="下一步：确认结束调解").click()
     page.get_by_role("button", name="确认结束调解", exact=True).click()
-    assert page.get_by_role("status").get_by_text("调解已结束").is_visible()
+    expect(page.get_by_role("status").get_by_text("调解已结束")).to_be_visible()
     case.refresh_from_db()
     assert case.status == ApplicationStatus.DELIVERED
 
@@ -84,7 +85,7 @@ def test_the_judicial_office_mediates_and_keeps_its_roster(browser_page, check_p
     page.get_by_label("姓名").fill("赵敏")
     page.get_by_label("职务").select_option("appointed")
     page.get_by_role("button", name="登记人民调解员").click()
-    assert page.get_by_role("status").get_by_text("已将人民调解员赵敏登记入名册").is_visible()
+    expect(page.get_by_role("status").get_by_text("已将人民调解员赵敏登记入名册")).to_be_visible()
     page.get_by_role("button", name=re.compile("移出名册.*张建国")).click()
-    assert page.get_by_role("status").get_by_text("人民调解员张建国已移出名册").is_visible()
-    assert page.get_by_role("button", name=re.compile("恢复在册.*张建国")).is_visible()
+    expect(page.get_by_role("status").get_by_text("人民调解员张建国已移出名册")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("恢复在册.*张建国"))).to_be_visible()

@@ -7,6 +7,7 @@ desktop and on a phone.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from test_citizen_journey import the_citizen
 
 from sifa.core import limits
@@ -25,21 +26,21 @@ def test_law_search_then_the_article_page(transactional_db, live_server, browser
     limits.clear()  # the laws rate limit counts per address; start from nothing
     page, base = browser_page, live_server.url
     page.goto(f"{base}/laws/")
-    assert page.get_by_role("heading", name="法律法规库", level=1).is_visible()
+    expect(page.get_by_role("heading", name="法律法规库", level=1)).to_be_visible()
     check_page(page, "laws-index")
 
     page.get_by_role("searchbox", name="关键词").fill("律师执业 申请")
     page.get_by_role("button", name="查找条文").click()
     page.get_by_role("heading", name="相关条文").wait_for()
     results = page.get_by_role("list", name="相关条文")
-    assert results.locator("mark").first.is_visible()  # the query words are marked
+    expect(results.locator("mark").first).to_be_visible()  # the query words are marked
     check_page(page, "laws-search")
 
     results.get_by_role("link", name="《律师法》第六条").click()
     page.wait_for_url(f"{base}/laws/律师法-2017-09-01/6/")
     heading = page.get_by_role("heading", level=1)
     assert heading.inner_text().endswith("第六条") and "中华人民共和国律师法" in heading.inner_text()
-    assert page.get_by_text("申请律师执业").first.is_visible()
+    expect(page.get_by_text("申请律师执业").first).to_be_visible()
     check_page(page, "laws-article")
 
 
@@ -58,7 +59,7 @@ def test_directory_search_then_the_practitioner_page(
     limits.clear()
     page, base = browser_page, live_server.url
     page.goto(f"{base}/directory/")
-    assert page.get_by_role("heading", name="机构人员查询", level=1).is_visible()
+    expect(page.get_by_role("heading", name="机构人员查询", level=1)).to_be_visible()
     check_page(page, "directory-index")
 
     page.get_by_role("searchbox", name="名称").fill(citizen.display_name)
@@ -69,8 +70,8 @@ def test_directory_search_then_the_practitioner_page(
 
     page.get_by_role("link", name=citizen.display_name).click()
     page.wait_for_url(f"{base}/directory/lawyer/{licence.number}/")
-    assert page.get_by_role("heading", name=citizen.display_name, level=1).is_visible()
-    assert page.get_by_text("有效").first.is_visible()
+    expect(page.get_by_role("heading", name=citizen.display_name, level=1)).to_be_visible()
+    expect(page.get_by_text("有效").first).to_be_visible()
     check_page(page, "directory-practitioner")
 
 

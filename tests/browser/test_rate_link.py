@@ -6,6 +6,7 @@ axe-core must find nothing and no page may scroll sideways at 375 px."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from sifa.evaluation.models import Rating
 
@@ -35,8 +36,8 @@ def test_the_visitor_rates_on_the_counter_device_by_keyboard_once(
 ):
     page, base = browser_page, live_server.url
     page.goto(f"{base}{link.path}")
-    assert page.get_by_role("heading", name="评价本次服务").is_visible()
-    assert page.get_by_text("杭州市司法局").first.is_visible()
+    expect(page.get_by_role("heading", name="评价本次服务")).to_be_visible()
+    expect(page.get_by_text("杭州市司法局").first).to_be_visible()
     check_page(page, "rate-link")
     page.get_by_label("评价意见（选填，先填写再点下面的按钮）").fill(COMMENT)
     page.keyboard.press("Tab")  # 非常满意
@@ -45,13 +46,13 @@ def test_the_visitor_rates_on_the_counter_device_by_keyboard_once(
     assert page.evaluate("() => document.activeElement.textContent") == "非常不满意"
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.get_by_role("heading", name="感谢您的评价").is_visible()
-    assert page.get_by_text("已收到您的差评").is_visible()
+    expect(page.get_by_role("heading", name="感谢您的评价")).to_be_visible()
+    expect(page.get_by_text("已收到您的差评")).to_be_visible()
     check_page(page, "rate-link-done")
     rating = Rating.objects.get(number=link.link.number)
     assert (rating.level, rating.channel, rating.comment) == ("very_dissatisfied", "window_tablet", COMMENT)
     page.goto(f"{base}{link.path}")
-    assert page.get_by_role("heading", name="已经评价过了").is_visible()
+    expect(page.get_by_role("heading", name="已经评价过了")).to_be_visible()
     check_page(page, "rate-link-used")
 
 
@@ -69,6 +70,6 @@ def test_rating_by_link_without_javascript(link, live_server, nojs_page, check_p
     page, base = nojs_page, live_server.url
     page.goto(f"{base}{link.path}")
     page.get_by_role("button", name="满意", exact=True).click()
-    assert page.get_by_role("heading", name="感谢您的评价").is_visible()
+    expect(page.get_by_role("heading", name="感谢您的评价")).to_be_visible()
     assert Rating.objects.get(number=link.link.number).level == "satisfied"
     check_page(page, "rate-link-done-nojs", audit=False, shots=False)

@@ -8,6 +8,7 @@ and no page may scroll sideways at 375 px.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from test_citizen_journey import ITEM, log_in, the_citizen
 
 from sifa.evaluation.models import Rating, Rectification
@@ -46,14 +47,14 @@ def test_the_citizen_rates_a_delivered_case_and_sees_the_rectification(
     log_in(page, base, "/me/")
     page.get_by_role("link", name=ITEM).first.click()
     page.wait_for_url(f"{base}/me/applications/{number}/")
-    assert page.get_by_role("heading", name="评价本次服务").is_visible()
+    expect(page.get_by_role("heading", name="评价本次服务")).to_be_visible()
     check_page(page, "rating-form")
 
     # No level chosen: the summary links to the first radio button.
     page.get_by_role("button", name="提交评价").click()
     summary = page.locator(".sifa-error-summary")
     link = summary.get_by_role("link", name="请选择您对本次服务的满意程度")
-    assert link.is_visible()
+    expect(link).to_be_visible()
     check_page(page, "rating-form-errors")
     link.click()
     assert page.evaluate("() => document.activeElement.id") == "f-level"
@@ -69,15 +70,15 @@ def test_the_citizen_rates_a_delivered_case_and_sees_the_rectification(
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/me/applications/{number}/")
-    assert page.get_by_text("感谢您的评价").is_visible()
-    assert page.get_by_text(f"您的评价：非常不满意：{COMMENT}").is_visible()
+    expect(page.get_by_text("感谢您的评价")).to_be_visible()
+    expect(page.get_by_text(f"您的评价：非常不满意：{COMMENT}")).to_be_visible()
 
     rating = Rating.objects.get(number=number)
     assert (rating.level, rating.channel) == ("very_dissatisfied", "web")
     due = Rectification.objects.get(rating=rating).due_date
-    assert page.get_by_text("已启动整改").is_visible()
-    assert page.get_by_text(f"{due.year}年{due.month}月{due.day}日").first.is_visible()
-    assert page.get_by_text("待整改").is_visible()
+    expect(page.get_by_text("已启动整改")).to_be_visible()
+    expect(page.get_by_text(f"{due.year}年{due.month}月{due.day}日").first).to_be_visible()
+    expect(page.get_by_text("待整改")).to_be_visible()
     assert page.get_by_role("button", name="提交评价").count() == 0
     check_page(page, "rating-done")
 
@@ -89,7 +90,7 @@ def test_the_rating_form_in_care_mode(world, live_server, browser_page, check_pa
     page.context.add_cookies([{"name": "sifa_care", "value": "1", "url": base}])
     log_in(page, base, f"/me/applications/{number}/")
     assert page.locator("body.sifa-care").count() == 1
-    assert page.get_by_role("heading", name="评价本次服务").is_visible()
+    expect(page.get_by_role("heading", name="评价本次服务")).to_be_visible()
     check_page(page, "rating-form-care")
 
 
@@ -101,6 +102,6 @@ def test_rating_without_javascript(world, live_server, nojs_page, check_page):
     page.get_by_label("满意", exact=True).check()
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_url(f"{base}/me/applications/{number}/")
-    assert page.get_by_text("您的评价：满意").is_visible()
+    expect(page.get_by_text("您的评价：满意")).to_be_visible()
     assert not Rectification.objects.exists()
     check_page(page, "rating-done-nojs", audit=False, shots=False)

@@ -6,6 +6,7 @@ axe-core reports nothing on the queue and the rectification page, and neither sc
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from test_staff_journey import log_in
 
 from sifa.applications.models import ApplicationStatus
@@ -41,7 +42,7 @@ def test_a_clerk_calls_back_and_reports_a_rectification(browser_page, check_page
     page.get_by_label("整改情况", exact=True).fill("已增设一个窗口，高峰时段弹性排班")
     page.get_by_role("button", name="反馈整改情况").click()
     page.wait_for_url(f"{base}{url}")
-    assert page.get_by_role("status").get_by_text("已反馈整改情况。").is_visible()
+    expect(page.get_by_role("status").get_by_text("已反馈整改情况。")).to_be_visible()
     check_page(page, "workbench-rectification-reported")
     rectification.refresh_from_db()
     assert rectification.status == RectificationStatus.REPORTED
@@ -79,14 +80,14 @@ def test_the_rater_sees_the_outcome_and_an_overdue_one_shows_at_the_province(
 
     base, page = live_server.url, browser_page
     citizen_log_in(page, base, f"/me/applications/{case.number}/")
-    assert page.get_by_text("已统一材料清单并公开说明").is_visible()
-    assert page.get_by_text("已反馈").first.is_visible()
+    expect(page.get_by_text("已统一材料清单并公开说明")).to_be_visible()
+    expect(page.get_by_text("已反馈").first).to_be_visible()
     check_page(page, "rating-outcome")
     page.context.clear_cookies()
 
     log_in(page, base, province, "/workbench/rectifications/?status=escalated")
     page.wait_for_url(f"{base}/workbench/rectifications/?status=escalated")
-    assert page.get_by_text(late_case.number).is_visible()
+    expect(page.get_by_text(late_case.number)).to_be_visible()
     assert page.get_by_text(case.number).count() == 0
     check_page(page, "workbench-rectifications-escalated")
     late.rectification.refresh_from_db()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import screenshot
+from playwright.sync_api import expect
 
 from sifa.applications.models import ApplicationStatus
 from sifa.organisations.models import Role
@@ -55,16 +56,16 @@ def test_staff_journey_accept_review_decide(browser_page, check_page, live_serve
     # 1. The window clerk logs in with password + TOTP and lands on the worklist.
     log_in(page, base, clerk, "/workbench/")
     page.wait_for_url(f"{base}/workbench/")
-    assert page.get_by_role("heading", name="待办工作", level=1).is_visible()
+    expect(page.get_by_role("heading", name="待办工作", level=1)).to_be_visible()
     check_page(page, "workbench-worklist")
 
     # 2. Accept, through the confirmation page.
     page.get_by_role("link", name=case.number).click()
     page.wait_for_url(f"{base}{case_url}")
-    assert page.get_by_text("浙江某某律师事务所").is_visible()
+    expect(page.get_by_text("浙江某某律师事务所")).to_be_visible()
     check_page(page, "workbench-case")
     confirm(page, "受理")
-    assert page.get_by_role("status").get_by_text("已受理").is_visible()
+    expect(page.get_by_role("status").get_by_text("已受理")).to_be_visible()
     log_out(page)
 
     # 3. The city reviewer approves and the case moves to the province.
@@ -75,7 +76,7 @@ def test_staff_journey_accept_review_decide(browser_page, check_page, live_serve
     page.get_by_role("button", name="下一步：确认审查").click()
     screenshot(page, "workbench-confirm")
     page.get_by_role("button", name="确认审查", exact=True).click()
-    assert page.get_by_text("移送浙江省司法厅办理").first.is_visible()
+    expect(page.get_by_text("移送浙江省司法厅办理").first).to_be_visible()
     log_out(page)
 
     # 4. The provincial decision maker decides.
@@ -84,7 +85,7 @@ def test_staff_journey_accept_review_decide(browser_page, check_page, live_serve
     page.get_by_label("准予").check()
     page.get_by_label("审批意见").fill("准予律师执业")
     confirm(page, "作出决定")
-    assert page.get_by_text("作出准予行政许可决定").first.is_visible()
+    expect(page.get_by_text("作出准予行政许可决定").first).to_be_visible()
     screenshot(page, "workbench-decided")
 
     case.refresh_from_db()

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 
 import pytest
+from playwright.sync_api import expect
 from test_citizen_journey import _id_number, _pdf, upload_everything
 from test_staff_journey import log_in
 
@@ -94,13 +95,13 @@ def test_window_clerk_files_a_walk_in_application_and_prints_the_receipt(
     page.get_by_role("button", name="下一步：填写申请表").click()
     page.get_by_role("alert").wait_for()
     for message in ("请填写申请人姓名或单位名称", "请填写公民身份号码", "请填写联系电话", "请申请人阅读"):
-        assert page.get_by_role("link", name=message).is_visible()
+        expect(page.get_by_role("link", name=message)).to_be_visible()
     check_page(page, "workbench-window-identity-errors", shots=False)
     identity_by_keyboard(page)
 
     # 3. The portal's form, prefilled from the identity; then the scans.
     page.get_by_role("heading", name=re.compile("填写申请表")).wait_for()
-    assert page.get_by_text("申请人：王五").is_visible()
+    expect(page.get_by_text("申请人：王五")).to_be_visible()
     assert page.get_by_label("申请人姓名", exact=True).input_value() == "王五"
     check_page(page, "workbench-window-form")
     fill_step_two(page)
@@ -124,7 +125,7 @@ def test_window_clerk_files_a_walk_in_application_and_prints_the_receipt(
     code = page.locator(".wb-receipt__code").inner_text().strip()
     assert number == app.number and re.fullmatch(r"[2-9A-Z]{8}", code)
     for text in ("杭州市司法局", "北山街道司法所", "法定办结时限", "不是受理凭证", "/track/"):
-        assert page.get_by_text(text).first.is_visible(), text
+        expect(page.get_by_text(text).first, text).to_be_visible()
     check_page(page, "workbench-window-receipt")
 
     # 5. Print: the button (JavaScript) prints; the print stylesheet keeps only the receipt.
@@ -135,7 +136,7 @@ def test_window_clerk_files_a_walk_in_application_and_prints_the_receipt(
     page.emulate_media(media="print")
     assert page.locator("header.sifa-header").is_hidden()
     assert page.get_by_role("button", name="打印回执").is_hidden()
-    assert page.locator(".wb-receipt").is_visible()
+    expect(page.locator(".wb-receipt")).to_be_visible()
     pdf = page.pdf(format="A4")  # printed with the print stylesheet
     page.emulate_media(media="screen")
     assert pdf.startswith(b"%PDF")
@@ -177,7 +178,7 @@ def test_walk_in_without_javascript(window, live_server, nojs_page, check_page, 
     page.get_by_role("button", name="保存并继续").click()  # the receiving window, as chosen by default
     page.get_by_role("button", name="确认提交并打印回执").click()
     page.get_by_role("heading", name="申请材料收件回执").wait_for()
-    assert page.get_by_text("使用浏览器的“打印”功能").is_visible()
+    expect(page.get_by_text("使用浏览器的“打印”功能")).to_be_visible()
     assert page.get_by_role("button", name="打印回执").is_hidden()  # it needs JavaScript
     assert re.fullmatch(r"[2-9A-Z]{8}", page.locator(".wb-receipt__code").inner_text().strip())
     check_page(page, "workbench-window-receipt-nojs", shots=False, audit=False)
