@@ -34,6 +34,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from sifa.accounts import consents
 from sifa.accounts import services as accounts
 from sifa.accounts.management.commands import _demo
 from sifa.accounts.models import ConsentRecord, LegalPerson, Mandate, NaturalPerson, User
@@ -372,6 +373,7 @@ def _walk_in(entry: ImplementationEntry, clerk: User, form_data: dict[str, Any],
         "kind": "person",
         "name": "孙窗口",
         "id_number": _demo._id_number({"birth": "19800101", "seq": seq * 3}),
+        "id_number_consent": consents.current(consents.REGISTER_ID_NUMBER).version,
     }
     app = applications.start_draft(entry, actor=clerk, walk_in=person, form_data=form_data, channel="window")
     if form_data:

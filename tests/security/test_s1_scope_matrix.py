@@ -541,7 +541,12 @@ def _build() -> Matrix:
     walk_in = applications.start_draft(
         entry,
         actor=demo_users["demo-county2"],
-        walk_in={"kind": "person", "name": "孙金窗", "id_number": c_id},
+        walk_in={
+            "kind": "person",
+            "name": "孙金窗",
+            "id_number": c_id,
+            "id_number_consent": consents.current(consents.REGISTER_ID_NUMBER).version,
+        },
         form_data={**form, "applicant_name": "孙金窗", "id_number": c_id, "phone": "13912340004"},
         channel="window",
     )

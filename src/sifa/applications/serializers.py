@@ -376,7 +376,7 @@ class WalkInApplicantSerializer(StrictSerializer):
         help_text=(
             "自然人：申请人当面阅读并单独同意处理其公民身份号码（个人信息保护法第二十九条）时所示告知文本的版本"
             "（与网上注册相同，register.id_number）；记为窗口渠道、由本窗口人员记录。空值为未同意"
-            "（applicant.id_number_consent 错误）；不传则不记录（工作台窗口受理页面总是要求勾选）"
+            "（applicant.id_number_consent 错误）；不传时，申请人须已同意且未撤回（此前在窗口或网上注册时），否则同为该错误"
         ),
     )
 

@@ -21,6 +21,7 @@ from sifa.accounts.services.consents import check_shown_version as check_consent
 from sifa.accounts.services.consents import give as give_consent
 from sifa.accounts.services.consents import give_again as give_consent_again
 from sifa.accounts.services.consents import give_at_counter as give_consent_at_counter
+from sifa.accounts.services.consents import standing as consent_standing
 from sifa.accounts.services.consents import withdraw as withdraw_consent
 from sifa.accounts.services.consents import withdraw_for as withdraw_consents_for
 from sifa.accounts.services.mandates import create_mandate, revoke_mandate, use_item_lookup
@@ -34,6 +35,7 @@ __all__ = [
     "LoginResult",
     "add_totp_device",
     "check_consent_shown",
+    "consent_standing",
     "create_mandate",
     "create_staff",
     "give_consent",

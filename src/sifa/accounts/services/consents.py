@@ -7,6 +7,7 @@ and the channel — never the person's data).
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sifa.accounts import consents
@@ -25,6 +26,15 @@ def check_shown_version(code: str, shown: str, errors: FieldErrors, field: str) 
     elif shown != text.version:
         errors.add(field, "consent.stale_version", "同意书内容已更新，请重新阅读后再勾选同意")
     return text.version
+
+
+def standing(person: NaturalPerson, code: str) -> bool:
+    """Whether the person has a consent of ``code`` on record that is not withdrawn — given at a
+    window (``person``) or online from their account (``user``), to any version of the text."""
+    held = ConsentRecord.objects.filter(code=code, object_ref="", withdrawn_at=None)
+    if person.user_id is not None:
+        return held.filter(Q(person=person) | Q(user_id=person.user_id)).exists()
+    return held.filter(person=person).exists()
 
 
 def _record(record: ConsentRecord, action: str, actor: User) -> None:

@@ -23,6 +23,7 @@ from sifa.accounts.models import AccountKind, NaturalPerson, User
 from sifa.accounts.selectors import mandate_for
 from sifa.accounts.services import (
     check_consent_shown,
+    consent_standing,
     give_consent_at_counter,
     walk_in_company,
     walk_in_person,
@@ -333,6 +334,11 @@ def _walk_in_person(walk_in: dict[str, Any], organisation: Any, actor: User) -> 
         if not refused.errors or not errors.items:
             raise
         raise invalid([*refused.errors, *errors.items]) from None
+    if shown is None and not consent_standing(person, consents.REGISTER_ID_NUMBER):
+        # Not asked (an API caller that left the key out) and never given before: the number is not
+        # processed without it (个人信息保护法第二十九条). The person row just made rolls back with
+        # the command.
+        check_consent_shown(consents.REGISTER_ID_NUMBER, "", errors, "applicant.id_number_consent")
     errors.raise_if_any()
     if shown is not None:
         give_consent_at_counter(person, consents.REGISTER_ID_NUMBER, version=str(shown), recorded_by=actor)

@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from sifa.accounts import consents
 from sifa.accounts.models import LegalPerson, NaturalPerson
 from sifa.accounts.services import create_mandate, revoke_mandate
 from sifa.accounts.tests.factories import uscc
@@ -16,6 +17,8 @@ from sifa.catalogue.models import CatalogueItem, ImplementationEntry
 from sifa.testing import CompanyFactory
 
 from .conftest import LAWYER_FULL_TIME, PDF, _client, _staff, id_number, lawyer_form
+
+CONSENT = consents.current(consents.REGISTER_ID_NUMBER).version  # §29, read at the window
 
 API = "/api/v1/applications"
 LAWYER_MAIN = LAWYER_FULL_TIME[:-3] + "000"
@@ -180,7 +183,7 @@ def test_bad_walk_in_identities_get_a_clear_400_and_nothing_is_written(
 
 
 def test_a_walk_in_under_a_registered_citizens_number_must_carry_their_name(world, town_clerk):
-    registered = {"name": "张三", "id_number": lawyer_form()["id_number"]}
+    registered = {"name": "张三", "id_number": lawyer_form()["id_number"], "id_number_consent": CONSENT}
     ok = town_clerk.post(f"{API}/drafts/", _body(world, applicant=registered), format="json")
     assert ok.status_code == 201
     # Filed under the registered citizen: it shows in their own space.
@@ -194,7 +197,7 @@ def test_a_walk_in_under_a_registered_citizens_number_must_carry_their_name(worl
 
 def test_a_township_clerk_cannot_receive_for_another_countys_organisation(world, town_clerk):
     beijing = _org_entry(world, "dc", "律师执业许可（专职律师执业）")
-    walk_in = {"name": "王五", "id_number": id_number("33010619700202001")}
+    walk_in = {"name": "王五", "id_number": id_number("33010619700202001"), "id_number_consent": CONSENT}
     response = town_clerk.post(
         f"{API}/drafts/", {"entry": beijing.implementation_code, "applicant": walk_in}, format="json"
     )

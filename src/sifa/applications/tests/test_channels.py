@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sifa.accounts import consents
 from sifa.accounts.models import Mandate
 from sifa.applications.models import Application, SubmissionChannel
 from sifa.organisations.models import Role
 
 from .conftest import _client, _staff, id_number, lawyer_form
+
+CONSENT = consents.current(consents.REGISTER_ID_NUMBER).version  # §29, read at the window
 
 API = "/api/v1/applications"
 
@@ -46,7 +49,7 @@ def test_agent_needs_a_mandate_for_the_item(world):
 
 def test_window_clerk_registers_a_walk_in_applicant_by_id_number(world, django_user_model):
     town_clerk = _staff(django_user_model, "town-clerk", world["orgs"]["xh_town"])
-    walk_in = {"name": "王五", "id_number": id_number("33010619700202001")}
+    walk_in = {"name": "王五", "id_number": id_number("33010619700202001"), "id_number_consent": CONSENT}
     response = _client(town_clerk).post(f"{API}/drafts/", _body(world, applicant=walk_in), format="json")
     assert response.status_code == 201, response.json()
     app = Application.objects.get(pk=response.json()["id"])
@@ -57,7 +60,7 @@ def test_window_clerk_registers_a_walk_in_applicant_by_id_number(world, django_u
 
 
 def test_clerk_in_another_province_cannot_take_the_walk_in(world):
-    walk_in = {"name": "王五", "id_number": id_number("33010619700202001")}
+    walk_in = {"name": "王五", "id_number": id_number("33010619700202001"), "id_number_consent": CONSENT}
     response = world["elsewhere_api"].post(f"{API}/drafts/", _body(world, applicant=walk_in), format="json")
     assert response.status_code == 403
 

@@ -3,7 +3,11 @@ never was a GB/T 2260 code is a clear finding or a 400 — at the window and in 
 
 from __future__ import annotations
 
+from sifa.accounts import consents
+
 from .conftest import PDF, _client, _staff, id_number, lawyer_form
+
+CONSENT = consents.current(consents.REGISTER_ID_NUMBER).version  # §29, read at the window
 
 API = "/api/v1/applications"
 HISTORICAL = id_number("11010319800101001")  # 崇文区, merged into 东城区 in 2010
@@ -15,7 +19,7 @@ def _walk_in(world, django_user_model, number: str):
     body = {
         "entry": world["entry"].implementation_code,
         "form_data": lawyer_form(id_number=number),
-        "applicant": {"name": "王五", "id_number": number},
+        "applicant": {"name": "王五", "id_number": number, "id_number_consent": CONSENT},
     }
     return _client(clerk).post(f"{API}/drafts/", body, format="json")
 

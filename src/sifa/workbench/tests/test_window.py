@@ -332,8 +332,9 @@ def test_a_walk_in_company_for_a_city_item(w, clerk):
 
 def test_the_service_lists_an_unticked_consent_with_the_identitys_errors(w, clerk):
     """``start_draft`` (also the API's ``applicant.id_number_consent``): an empty version is a field
-    error listed with the identity's own; a walk-in without the key (an organisation, a caller that
-    does not ask) records nothing."""
+    error listed with the identity's own; a person's walk-in without the key passes only when the
+    person's consent already stands (given at a window before, or online), and records nothing new;
+    without one it is the same field error (个人信息保护法第二十九条)."""
     from sifa.applications import services
     from sifa.core.errors import ServiceError
 
@@ -343,6 +344,15 @@ def test_the_service_lists_an_unticked_consent_with_the_identitys_errors(w, cler
         services.start_draft(_entry(w), actor=user, walk_in=walk_in)
     fields = {e["field"]: e["code"] for e in refused.value.errors}
     assert fields == {"applicant.name": "field.required", "applicant.id_number_consent": "consent.required"}
+    unasked = {"kind": "person", "name": "王五", "id_number": WALK_IN_ID}
+    with pytest.raises(ServiceError) as refused:
+        services.start_draft(_entry(w), actor=user, walk_in=unasked)
+    assert [(e["field"], e["code"]) for e in refused.value.errors] == [
+        ("applicant.id_number_consent", "consent.required")
+    ]
+    assert not NaturalPerson.objects.filter(name="王五").exists()  # rolled back with the command
     walk_in = {**walk_in, "name": "王五", "id_number_consent": CONSENT.version}
     app = services.start_draft(_entry(w), actor=user, walk_in=walk_in)
     assert ConsentRecord.objects.get().person == app.applicant_person
+    again = services.start_draft(_entry(w), actor=user, walk_in=unasked)  # the consent stands
+    assert again.applicant_person == app.applicant_person and ConsentRecord.objects.count() == 1

@@ -21,6 +21,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sifa.accounts import consents
 from sifa.accounts.tests import factories as account_factories
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus, SubmissionChannel
@@ -33,6 +34,8 @@ from sifa.testing.cases import make_case
 from sifa.testing.login import verified_login
 from sifa.workflow.selectors import visible_cases
 from sifa.workflow.tests.conftest import client_for, command, entry_for, staff, travel
+
+CONSENT = consents.current(consents.REGISTER_ID_NUMBER).version  # §29, read at the window
 
 LAWYER = "律师执业许可（专职律师执业）"
 DAY = dt.date(2025, 9, 1)
@@ -123,7 +126,12 @@ def test_a_walk_in_records_the_window_that_received_it_and_only_that_window_hand
     """The county window files a walk-in for the city: the application remembers the window; a
     colleague at the same window carries on, another window (on the same line) gets 404."""
     entry = entry_for(LAWYER, w["hz"])
-    walk_in = {"kind": "person", "name": "王五", "id_number": account_factories.id_number("330102")}
+    walk_in = {
+        "kind": "person",
+        "name": "王五",
+        "id_number": account_factories.id_number("330102"),
+        "id_number_consent": CONSENT,
+    }
     draft = applications.start_draft(entry, actor=windows["sc_clerk"], walk_in=walk_in)
     assert (draft.channel, draft.receiving_window) == (SubmissionChannel.WINDOW, windows["sc"])
     assert _page(windows["sc_colleague"], f"/workbench/window/{draft.pk}/check/") == 200
@@ -374,7 +382,12 @@ def test_the_applicant_chooses_a_county_window_on_the_portal_and_it_sees_the_cas
 
 def test_a_walk_in_is_collected_at_the_receiving_window_unless_the_applicant_says_otherwise(w, windows):
     entry = entry_for(LAWYER, w["hz"])
-    walk_in = {"kind": "person", "name": "王五", "id_number": account_factories.id_number("330102")}
+    walk_in = {
+        "kind": "person",
+        "name": "王五",
+        "id_number": account_factories.id_number("330102"),
+        "id_number_consent": CONSENT,
+    }
     draft = applications.start_draft(entry, actor=windows["sc_clerk"], walk_in=walk_in)
     clerk = _apply_client(windows["sc_clerk"])
     response = clerk.get(f"/workbench/window/{draft.pk}/pickup/")
