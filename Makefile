@@ -1,5 +1,6 @@
 # Sifa — the two commands are `make run` and `make test` (see README.md).
-# GNU make; needs only python3.11 with venv and pip (Debian 12: python3.11 python3.11-venv).
+# GNU make; needs python3.11 with venv and pip (Debian 12: python3.11 python3.11-venv) and, for the
+# PDFs, the Debian packages in RUNTIME_DEBS, which `make run` installs when run as root.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,8 +15,11 @@ STAMP := $(VENV)/.sifa-installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
 LINT_PATHS := src bench tests
+# Debian packages the app needs at run time: CJK fonts and HarfBuzz subsetting for the PDFs
+# (WeasyPrint), Pango which WeasyPrint lays text out with, fontconfig's fc-match for the seal's font.
+RUNTIME_DEBS ?= fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig
 
-.PHONY: help install run test lint format docs bench clean
+.PHONY: help install runtime-debs run test lint format docs bench clean
 
 help:
 	@echo "make run    - install, migrate, load data, serve on http://localhost:$${PORT:-8000}/ (Ctrl-C stops)"
@@ -34,8 +38,30 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PIP) install --no-deps -e .
 	@touch $@
 
-run: $(STAMP)
-	SIFA_DEBUG=1 SIFA_PARTNER_DATA=$${SIFA_PARTNER_DATA-exchange} $(BIN)/sifa run
+# Installs the missing RUNTIME_DEBS quietly when run as root on Debian; otherwise names them.
+runtime-debs:
+	@missing=(); \
+	if command -v dpkg-query >/dev/null; then \
+	  for pkg in $(RUNTIME_DEBS); do \
+	    dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$$pkg"); \
+	  done; \
+	fi; \
+	if (( $${#missing[@]} )); then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make run: 安装运行所需的 Debian 软件包：$${missing[*]}"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null 2>&1 \
+	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null; }; \
+	  else \
+	    echo "make run: 缺少运行所需的 Debian 软件包（生成 PDF 需要）：$${missing[*]}；请以 root 运行 make run，或执行 sudo apt-get install $${missing[*]}" >&2; \
+	  fi; \
+	fi
+
+# The public address (QR codes, printed verification addresses, the guide's 网上办理地址, links in
+# notifications) is this server's own unless SIFA_PUBLIC_URL is given: PORT=8765 make run → :8765.
+run: $(STAMP) runtime-debs
+	SIFA_DEBUG=1 SIFA_PARTNER_DATA=$${SIFA_PARTNER_DATA-exchange} \
+	  SIFA_PUBLIC_URL=$${SIFA_PUBLIC_URL:-http://localhost:$${PORT:-8000}} $(BIN)/sifa run --port $${PORT:-8000}
 
 test: $(STAMP)
 	@if [ ! -f node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; fi

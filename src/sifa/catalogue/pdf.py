@@ -1,9 +1,10 @@
 """The printable guide: WeasyPrint HTML → PDF with the Noto CJK fonts embedded (subset).
 
 Rendering takes about a second, so each PDF is cached on disk under
-``SIFA_VAR_DIR/cache/guides/``. The file name carries the implementation code, the version number
-and the entry's ``updated_at``: publishing a new version moves every entry to it and touches
-``updated_at`` (services.publish_version), so the next download renders afresh, and the stale file
+``SIFA_VAR_DIR/cache/guides/``. The file name carries the implementation code, the version
+number, the entry's ``updated_at`` and a digest of the public address the guide prints as its
+网上办理地址 (``SIFA_PUBLIC_URL``: `PORT=8765 make run` after a run on :8000 renders afresh).
+Publishing a new version moves every entry to it and touches ``updated_at`` (services.publish_version), so the next download renders afresh, and the stale file
 of that entry is deleted then. Files are written to a temporary name and renamed, so concurrent
 workers never serve half a file.
 """
@@ -18,6 +19,7 @@ from django.template.loader import render_to_string
 
 from sifa.catalogue import guides
 from sifa.catalogue.models import ImplementationEntry, ItemVersion
+from sifa.core.crypto import sm3_hex
 
 PRINT_CSS = Path(__file__).parent / "static" / "catalogue" / "guide-print.css"
 
@@ -30,7 +32,8 @@ def cache_dir() -> Path:
 
 def cache_key(entry: ImplementationEntry, version: ItemVersion) -> str:
     stamp = entry.updated_at.strftime("%Y%m%d%H%M%S%f")
-    return f"{entry.implementation_code}-v{version.number}-{stamp}.pdf"
+    address = sm3_hex(settings.PUBLIC_URL.encode("utf-8"))[:8]
+    return f"{entry.implementation_code}-v{version.number}-{stamp}-{address}.pdf"
 
 
 def render(guide: dict) -> bytes:

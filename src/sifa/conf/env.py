@@ -95,7 +95,11 @@ declare(
     "SIFA_PUBLIC_URL",
     "str",
     "http://localhost:8000",
-    "The public base URL, used in links that leave the site (QR codes, e-mails, SMS).",
+    "The public base URL, used in links that leave the site: the QR code and verification address "
+    "printed on licences and documents, the guide's 网上办理地址, links in notifications (SMS, "
+    "e-mail). `make run` and `sifa run` set it to the address they serve on "
+    "(`PORT=8765 make run` → `http://localhost:8765`) unless it is given; its host is added to "
+    "the allowed hosts.",
 )
 declare("PORT", "int", 8000, "TCP port `make run` serves on.")
 declare("SIFA_WEB_WORKERS", "int", 2, "Web server worker processes for `sifa serve`.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,11 @@ BLIND_INDEX_KEY = _required_secret("SIFA_BLIND_INDEX_KEY", "blind_index_key", 32
 
 ALLOWED_HOSTS = env("SIFA_ALLOWED_HOSTS")
 PUBLIC_URL = env("SIFA_PUBLIC_URL").rstrip("/")
+# The public address's host is one this server answers to (`SIFA_PUBLIC_URL=http://192.168.1.5:8000
+# make run`: a licence's QR code scanned by a phone on the same network opens this server).
+_public_host = urlsplit(PUBLIC_URL).hostname
+if _public_host and _public_host not in ALLOWED_HOSTS and "*" not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, _public_host]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,6 +1,7 @@
 """The public verification page ``/verify/<identifier>`` (and ``/verify/?id=…`` from its form).
 
-Plain server-rendered Chinese HTML, no login, no JavaScript, no caching (the status is live).
+Server-rendered Chinese HTML on the portal's template (its header, navigation and 关怀模式), no
+login, no caching (the status is live); the holder's 执业机构 shows where the licence records one.
 The same rate limit as the API applies per client address.
 """
 
@@ -12,6 +13,8 @@ from django.shortcuts import redirect, render
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import IdentifierError
 from sifa.licences.api import VerifyThrottle
+from sifa.licences.models import Licence
+from sifa.licences.selectors import law_firm_of
 from sifa.licences.verification import verify_identifier
 
 TEMPLATE = "licences/verify.html"
@@ -48,4 +51,16 @@ def verify_page(request: HttpRequest, identifier: str) -> HttpResponse:
         return _page(
             request, {"identifier": identifier, "error": error.message, "code": error.code}, error.status
         )
-    return _page(request, {"identifier": identifier, "result": result})
+    return _page(
+        request,
+        {"identifier": identifier, "result": result, "practice_organisation": _practice_organisation(result)},
+    )
+
+
+def _practice_organisation(result: dict) -> str:
+    """The holder's 执业机构 where the licence records one (a lawyer's: 律师法 §10), "" otherwise.
+    Only an authentic licence's: a row whose signature fails says nothing more than the verdict."""
+    if not result["authentic"]:
+        return ""
+    licence = Licence.objects.filter(identifier=result["identifier"]).only("particulars").first()
+    return law_firm_of(licence) if licence is not None else ""

@@ -184,6 +184,21 @@ def test_guide_pdf_is_cached_and_a_new_version_renders_afresh(cat, client, var_d
     assert len(cached) == 1 and "-v2-" in cached[0].name
 
 
+def test_the_guide_pdf_prints_the_address_the_server_runs_on(cat, client, var_dir, settings):
+    """网上办理地址 is SIFA_PUBLIC_URL; a run on another port (`PORT=8765 make run`) does not get the
+    PDF cached on the previous one."""
+    entry = _entry(LAWYER_FULL_TIME)
+    url = f"/guides/{entry.implementation_code}/guide.pdf"
+    settings.PUBLIC_URL = "http://localhost:8000"
+    assert client.get(url).status_code == 200
+    settings.PUBLIC_URL = "http://localhost:8765"
+    assert client.get(url).status_code == 200
+    [cached] = (var_dir / "cache" / "guides").glob("*.pdf")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(cached), "-"], capture_output=True, text=True).stdout
+        assert "http://localhost:8765" in text and "localhost:8000" not in text
+
+
 @pytest.fixture
 def staff(cat, django_user_model):
     def make(username: str, org_key: str | None, role: str = Role.CATALOGUE_ADMIN) -> Client:

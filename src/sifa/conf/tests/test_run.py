@@ -44,3 +44,22 @@ def test_production_starts_no_relay_nor_simulators(started):
     children, out = started(debug=False)
     assert [child.name for child in children] == ["web", "worker", "scheduler"]
     assert "发件箱转发进程" not in out
+
+
+def test_the_public_address_is_this_server_unless_one_is_given(started, monkeypatch):
+    """`sifa run --port 8123` with no SIFA_PUBLIC_URL: the demo licences its loaders issue and every
+    child it starts use http://localhost:8123 (QR codes, verification addresses, notification links)."""
+    import os
+
+    from django.conf import settings
+
+    monkeypatch.delenv("SIFA_PUBLIC_URL", raising=False)
+    monkeypatch.setattr(settings, "PUBLIC_URL", settings.PUBLIC_URL)
+    monkeypatch.setattr(settings, "ALLOWED_HOSTS", list(settings.ALLOWED_HOSTS))
+    _children, out = started(debug=True)
+    assert os.environ["SIFA_PUBLIC_URL"] == settings.PUBLIC_URL == "http://localhost:8123"
+    assert "http://localhost:8123/（SIFA_PUBLIC_URL）" in out
+
+    assert run.public_url(8123, {"SIFA_PUBLIC_URL": "http://192.168.1.5:8123/"}) == "http://192.168.1.5:8123"
+    run.use_public_url("http://192.168.1.5:8123")
+    assert "192.168.1.5" in settings.ALLOWED_HOSTS  # a phone on the same network may open the QR code

@@ -117,6 +117,17 @@ def test_revocation_shows_at_once_on_the_api_and_the_page(people, orgs):
     assert "已吊销" in text and "证照真实有效" not in text
 
 
+def test_the_verify_page_is_a_portal_page_naming_the_practice_organisation(people, orgs):
+    """/verify/<id> wears the portal's header and navigation; a lawyer's licence shows the 执业机构 it
+    records (律师法 §10), a licence recording none shows no such row."""
+    licence = lawyer_licence(people, orgs)
+    text = client_for().get(f"/verify/{licence.identifier}").content.decode()
+    assert 'aria-label="主导航"' in text and "sifa-footer" in text and 'lang="zh-Hans"' in text
+    assert "<dt>执业机构</dt><dd>浙江示例律师事务所</dd>" in text
+    bare = lawyer_licence(people, orgs, particulars={})
+    assert "执业机构" not in client_for().get(f"/verify/{bare.identifier}").content.decode()
+
+
 def test_suspension_and_reinstatement(people, orgs):
     licence = lawyer_licence(people, orgs)
     services.suspend(licence, actor=people["decider"], reason="停止执业六个月")

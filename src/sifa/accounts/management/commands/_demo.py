@@ -85,7 +85,14 @@ STAFF = [
         "legal_aid",
         [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER],
     ),
-    ("demo-county2", "上城区窗口人员（演示）", "other_county", [Role.WINDOW_CLERK, Role.REVIEWER]),
+    # 上城区 has its own entries (公证员、公证机构、基层法律服务工作者, 法律援助异议处理): its bureau decides
+    # the objections to its legal-aid centre's decisions (法律援助法 §49) as 西湖区's does.
+    (
+        "demo-county2",
+        "上城区窗口人员（演示）",
+        "other_county",
+        [Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER],
+    ),
     # The province's 12348 hotline: records calls and routes them (or answers on the call).
     ("demo-hotline", "12348热线接线员（演示）", "province", [Role.CONSULTANT]),
     # The national working-day calendar: enters the State Council's annual holiday notice.

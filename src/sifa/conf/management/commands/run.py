@@ -85,6 +85,26 @@ def web_child(port: int) -> Child:
 STOP_TIMEOUT_SECONDS = 15.0
 
 
+def public_url(port: int, environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """The address QR codes, printed verification addresses, the guide's 网上办理地址 and notification
+    links carry: ``SIFA_PUBLIC_URL`` when given (``make run`` derives it from ``PORT``; a proxy's
+    address in front of a deployment), else this server on ``port`` (docs/configuration.md)."""
+    given = (environ.get("SIFA_PUBLIC_URL") or "").strip().rstrip("/")
+    return given or f"http://localhost:{port}"
+
+
+def use_public_url(url: str) -> None:
+    """Make ``url`` the public address of this process (the loaders it runs issue the demo
+    licences, whose QR codes carry it) and of every child it starts (they inherit the variable)."""
+    from urllib.parse import urlsplit
+
+    os.environ["SIFA_PUBLIC_URL"] = url
+    settings.PUBLIC_URL = url
+    host = urlsplit(url).hostname
+    if host and host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, host]
+
+
 def find_command(spellings: tuple[str, ...]) -> str | None:
     """The installed management command matching one of ``spellings``, if any."""
     available = get_commands()
@@ -183,6 +203,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
+        address = public_url(options["port"])
+        use_public_url(address)
         call_command("migrate", interactive=False, verbosity=verbosity)
         if not options["no_load"]:
             self._load(verbosity)
@@ -200,7 +222,10 @@ class Command(BaseCommand):
         simulators = simulator_children(options["port"]) if settings.DEBUG else []
         relay = [relay_child()] if settings.DEBUG and find_command(("exchange",)) else []
         children += relay + simulators
-        self.stdout.write(f"sifa run: http://localhost:{options['port']}/ — Ctrl-C 停止")
+        self.stdout.write(
+            f"sifa run: http://localhost:{options['port']}/ — Ctrl-C 停止；"
+            f"二维码、核验地址和通知链接使用 {address}/（SIFA_PUBLIC_URL）"
+        )
         if relay:
             self.stdout.write(
                 "sifa run: 数据交换发件箱转发进程（exchange relay --loop，每秒一轮），随服务一起停止"
