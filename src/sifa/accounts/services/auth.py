@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sifa.accounts import sms
-from sifa.accounts.models import AccountKind, ApiToken, SmsChallenge, User
+from sifa.accounts.models import AccountKind, ApiToken, SmsChallenge, SmsPurpose, User
 from sifa.accounts.services import backoff
 from sifa.accounts.services.common import PHONE_RE, normalize_phone, phone_index
 from sifa.audit import services as audit
@@ -202,7 +202,9 @@ def send_sms_code(phone: str) -> None:
     now = timezone.now()
     with transaction.atomic():
         recent = SmsChallenge.objects.filter(
-            phone_index=index, created_at__gt=now - dt.timedelta(seconds=SMS_RESEND_SECONDS)
+            phone_index=index,
+            purpose=SmsPurpose.LOGIN,
+            created_at__gt=now - dt.timedelta(seconds=SMS_RESEND_SECONDS),
         ).exists()
         if recent:
             raise ServiceError("auth.sms_rate_limited", "验证码发送过于频繁，请60秒后再试", status=429)
@@ -241,7 +243,7 @@ def login_with_sms_code(request, *, phone: str, code: str) -> LoginResult:
     with transaction.atomic():
         challenge = (
             SmsChallenge.objects.select_for_update()
-            .filter(phone_index=index, consumed_at__isnull=True, expires_at__gt=now)
+            .filter(phone_index=index, purpose=SmsPurpose.LOGIN, consumed_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at")
             .first()
         )
