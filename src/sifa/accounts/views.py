@@ -152,7 +152,7 @@ def sms_login_view(request: HttpRequest) -> HttpResponse:
         form = forms.PhoneForm(request.POST)
         if form.is_valid():
             try:
-                services.send_sms_code(form.cleaned_data["phone"])
+                services.send_sms_code(form.cleaned_data["phone"], client=_client(request))
             except ServiceError as error:
                 exc = error
                 form.add_error("phone", error.message)
@@ -211,7 +211,7 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
 @login_required
 def me_view(request: HttpRequest) -> HttpResponse:
     """账户与安全: who is signed in (masked identifiers only) and what they can change."""
-    context = {"account": request.user, "home": _home_of(request.user), "nav": "me"}
+    context = {"account": request.user, "home": _home_of(request.user), "nav": "account"}
     return _page(request, "accounts/me.html", context)
 
 
@@ -231,7 +231,9 @@ def change_password_view(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, request.user)  # this session stays; the others end
             messages.success(request, "密码已修改。其他设备上的登录已失效。")
             return redirect("accounts-me")
-    return _page(request, "accounts/password_change.html", {"form": form, "nav": "me"}, _status(form, exc))
+    return _page(
+        request, "accounts/password_change.html", {"form": form, "nav": "account"}, _status(form, exc)
+    )
 
 
 def _password_args(form: forms.ChangePasswordForm) -> dict[str, str]:
@@ -264,7 +266,7 @@ def change_phone_view(request: HttpRequest) -> HttpResponse:
             request.session[NEW_PHONE] = phone
             messages.success(request, f"验证码已发送到 {mask_phone(phone)}，5分钟内有效。")
             return redirect("accounts-phone-confirm")
-    context = {"form": form, "nav": "me", "account": request.user}
+    context = {"form": form, "nav": "account", "account": request.user}
     return _page(request, "accounts/phone_change.html", context, _status(form, exc))
 
 
@@ -288,7 +290,7 @@ def confirm_phone_view(request: HttpRequest) -> HttpResponse:
             request.session.pop(NEW_PHONE, None)
             messages.success(request, f"手机号码已更换为 {mask_phone(phone)}，请用新号码登录。")
             return redirect("accounts-me")
-    context = {"form": form, "nav": "me", "phone_masked": mask_phone(phone)}
+    context = {"form": form, "nav": "account", "phone_masked": mask_phone(phone)}
     return _page(request, "accounts/phone_confirm.html", context, _status(form, exc))
 
 

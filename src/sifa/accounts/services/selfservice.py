@@ -32,7 +32,7 @@ from django.utils import timezone
 from sifa.accounts import sms
 from sifa.accounts.models import AccountKind, SmsChallenge, SmsPurpose, User
 from sifa.accounts.services import backoff
-from sifa.accounts.services.auth import SMS_CODE_ATTEMPTS, SMS_CODE_MINUTES
+from sifa.accounts.services.auth import SEND_PER_ADDRESS, SMS_CODE_ATTEMPTS, SMS_CODE_MINUTES
 from sifa.accounts.services.common import (
     PHONE_RE,
     FieldErrors,
@@ -50,8 +50,6 @@ from sifa.core.errors import ServiceError
 SEND_PER_NUMBER_MINUTE = limits.Rate(1, 60)
 """One code per number per minute (the page says 60 秒后可以重新获取)."""
 SEND_PER_NUMBER_DAY = limits.Rate(10, 86400)
-SEND_PER_ADDRESS = limits.Rate(20, 3600)
-"""Codes asked from one client address in an hour, whatever the numbers."""
 CHECK_PER_NUMBER = limits.Rate(10, 3600)
 """Code checks for one number in an hour (on top of the 5 tries of each code)."""
 
