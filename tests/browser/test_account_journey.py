@@ -108,3 +108,19 @@ def test_the_idle_warning_keeps_or_ends_the_session(citizen, live_server, browse
     expect(page.get_by_text("由于长时间没有操作")).to_be_visible()
     page.goto(f"{base}/me/")
     page.wait_for_url(re.compile(r".*/accounts/login/\?next=/me/$"))
+
+
+def test_without_javascript_sign_in_and_out_work(citizen, live_server, nojs_page, check_page):
+    from playwright.sync_api import expect
+
+    page, base = nojs_page, live_server.url
+    page.goto(f"{base}/")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="登录").click()
+    sign_in(page, citizen["phone"], citizen["password"])
+    page.wait_for_url(f"{base}/me/")
+    check_page(page, "account-me-nojs", shots=False, audit=False)
+    page.get_by_role("navigation", name="主导航").get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r".*/accounts/login/$"))
+    expect(page.get_by_text("您已安全退出")).to_be_visible()
+    page.goto(f"{base}/me/")
+    page.wait_for_url(re.compile(r".*/accounts/login/\?next=/me/$"))
