@@ -82,7 +82,7 @@ def _pdf(tmp_path: Path, name: str) -> Path:
 
 def log_in(page, base: str, next_url: str) -> None:
     page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.get_by_label("用户名或手机号码").fill(PHONE_NUMBER)
+    page.get_by_label("手机号码", exact=True).fill(PHONE_NUMBER)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base}{next_url}")

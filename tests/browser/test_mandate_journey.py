@@ -58,7 +58,7 @@ def world(transactional_db, settings, tmp_path):
 
 def log_in_as(page, base: str, phone: str, next_url: str) -> None:
     page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.get_by_label("用户名或手机号码").fill(phone)
+    page.get_by_label("手机号码", exact=True).fill(phone)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base}{next_url}")

@@ -23,9 +23,9 @@ pytestmark = pytest.mark.browser
 
 def log_in(page, base: str, user, next_url: str) -> None:
     page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.get_by_label("用户名或手机号码").fill(user.username)
+    page.get_by_label("用户名", exact=True).fill(user.username)
     page.get_by_label("密码").fill(W.PASSWORD)
-    page.get_by_label("动态验证码（工作人员必填）").fill(W.totp_code(user))
+    page.get_by_label("动态验证码").fill(W.totp_code(user))
     page.get_by_role("button", name="登录").click()
 
 

@@ -276,8 +276,15 @@ class SmsMessage(models.Model):
         return field_cipher().open(self.phone_enc, self.phone_aad)
 
 
+class SmsPurpose(models.TextChoices):
+    LOGIN = "login", "短信验证码登录"
+    PASSWORD_RESET = "password_reset", "找回密码"
+    PHONE_CHANGE = "phone_change", "更换手机号码"
+
+
 class SmsChallenge(models.Model):
-    """A one-time SMS login code: 6 digits, 5 minutes, 5 attempts, used once.
+    """A one-time SMS code: 6 digits, 5 minutes, 5 attempts, used once, for one ``purpose`` (a
+    login code never resets a password, and the other way round).
 
     Only the SM3 digest of the code is kept; the phone appears only as its blind index.
     """
@@ -285,6 +292,7 @@ class SmsChallenge(models.Model):
     data_class = "internal"
 
     phone_index = models.CharField("手机号盲索引", max_length=64, db_index=True)
+    purpose = models.CharField("用途", max_length=20, choices=SmsPurpose.choices, default=SmsPurpose.LOGIN)
     code_digest = models.CharField("验证码摘要", max_length=64)
     created_at = models.DateTimeField("发送时间", default=timezone.now)
     expires_at = models.DateTimeField("过期时间")

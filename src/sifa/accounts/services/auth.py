@@ -26,17 +26,20 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sifa.accounts import sms
-from sifa.accounts.models import AccountKind, ApiToken, SmsChallenge, User
+from sifa.accounts.models import AccountKind, ApiToken, SmsChallenge, SmsPurpose, User
 from sifa.accounts.services import backoff
 from sifa.accounts.services.common import PHONE_RE, normalize_phone, phone_index
 from sifa.audit import services as audit
 from sifa.audit.models import AuditResult
+from sifa.core import limits
 from sifa.core.crypto import constant_time_equal, sm3_hex
 from sifa.core.errors import ServiceError
 
 SMS_CODE_MINUTES = 5
 SMS_CODE_ATTEMPTS = 5
 SMS_RESEND_SECONDS = 60
+SEND_PER_ADDRESS = limits.Rate(20, 3600)
+"""SMS codes (every purpose) asked from one client address in an hour, whatever the numbers."""
 
 
 class AuthError(ServiceError):
@@ -186,11 +189,15 @@ def _code_digest(index: str, code: str) -> str:
     return sm3_hex(f"{index}:{code}".encode())
 
 
-def send_sms_code(phone: str) -> None:
-    """Send a 6-digit login code. Answers the same whether or not the number has an account."""
+def send_sms_code(phone: str, *, client: str = "") -> None:
+    """Send a 6-digit login code. Answers the same whether or not the number has an account.
+    ``client`` (the page's caller address) counts against :data:`SEND_PER_ADDRESS`; the API
+    throttles by address itself."""
     phone = normalize_phone(phone)
     if not PHONE_RE.match(phone):
         raise ServiceError("phone.invalid", "手机号码应为11位中国大陆手机号（以13–19开头）")
+    if client and not limits.hit(f"sms.address:{client}", SEND_PER_ADDRESS).allowed:
+        raise ServiceError("auth.sms_rate_limited", "获取验证码过于频繁，请1小时后再试", status=429)
     try:
         # Checked for every number alike, so a misconfigured gateway reveals no account.
         gateway = sms.get_gateway()
@@ -202,7 +209,9 @@ def send_sms_code(phone: str) -> None:
     now = timezone.now()
     with transaction.atomic():
         recent = SmsChallenge.objects.filter(
-            phone_index=index, created_at__gt=now - dt.timedelta(seconds=SMS_RESEND_SECONDS)
+            phone_index=index,
+            purpose=SmsPurpose.LOGIN,
+            created_at__gt=now - dt.timedelta(seconds=SMS_RESEND_SECONDS),
         ).exists()
         if recent:
             raise ServiceError("auth.sms_rate_limited", "验证码发送过于频繁，请60秒后再试", status=429)
@@ -241,7 +250,7 @@ def login_with_sms_code(request, *, phone: str, code: str) -> LoginResult:
     with transaction.atomic():
         challenge = (
             SmsChallenge.objects.select_for_update()
-            .filter(phone_index=index, consumed_at__isnull=True, expires_at__gt=now)
+            .filter(phone_index=index, purpose=SmsPurpose.LOGIN, consumed_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at")
             .first()
         )
