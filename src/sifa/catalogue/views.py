@@ -161,6 +161,9 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
     context["query"].pop("page", None)
     if data.get("region"):
         context["query"]["region"] = data["region"]
+    else:
+        own = places.own_region(request.user)
+        context["own_region"] = {"code": own.code, "label": places.full_label(own)} if own else None
     return render(request, "catalogue/index.html", context)
 
 

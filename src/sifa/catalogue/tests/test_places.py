@@ -150,6 +150,12 @@ def test_where_i_live_is_preselected_from_the_account(cat, client: Client):
     assert "办事地点：<strong>浙江省杭州市西湖区北山街道</strong>（按您账户登记的地区，可以更改）" in html
     assert '<option value="330106001000" selected>北山街道</option>' in html
     assert _organisations(html) == ["杭州市西湖区司法局", "杭州市司法局"]
+    index = client.get("/catalogue/").content.decode()
+    assert (
+        'href="/catalogue/?region=330106001000#results">查看您所在地区（浙江省杭州市西湖区北山街道）' in index
+    )
+    places_page = client.get("/catalogue/places/").content.decode()
+    assert "/catalogue/?region=330106001000#results" in places_page
 
 
 def test_the_catalogue_filter_takes_a_place_name(cat, nanchang, client: Client):
