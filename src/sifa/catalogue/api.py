@@ -318,7 +318,12 @@ class ItemDetail(APIView):
     get=extend_schema(
         summary="实施清单（公开）",
         parameters=[
-            OpenApiParameter("region", OpenApiTypes.STR, description="行政区划代码（6位或12位）"),
+            OpenApiParameter(
+                "region",
+                OpenApiTypes.STR,
+                description="行政区划代码（6位或12位）或地区名称（如“杭州西湖区”“北山街道”）；"
+                "结果离该地区最近的在前。名称未找到或对应多个地区时返回400",
+            ),
             OpenApiParameter("org", OpenApiTypes.STR, description="实施机构：机构编号或18位统一社会信用代码"),
             OpenApiParameter("item", OpenApiTypes.STR, description="事项基本编码"),
             CHANGED_SINCE,
@@ -327,7 +332,7 @@ class ItemDetail(APIView):
     )
 )
 class EntryList(generics.ListAPIView):
-    """实施清单（公开）；region 返回服务该区划的全部实施事项（含上级机构实施的）。"""
+    """实施清单（公开）；region 返回服务该区划的全部实施事项（含上级机构实施的），离该地区最近的在前。"""
 
     permission_classes = [AllowAny]
     serializer_class = EntrySerializer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -26,6 +26,7 @@ from sifa.catalogue.models import (
 )
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import normalize_uscc
+from sifa.organisations import places
 from sifa.organisations.models import Region
 
 REGION_RE = re.compile(r"^(\d{6}|\d{12})$")
@@ -140,19 +141,60 @@ def region_chain(code: str) -> list[str]:
     return chain
 
 
+def resolve_place(value: str) -> str:
+    """The region code a ``region`` filter means: a 6- or 12-digit code as it is, or a place name as
+    people type it (杭州西湖区, 西湖区, 北山街道). Unknown or ambiguous names are a 400 with a stable
+    code and a Chinese message naming the choices."""
+    text = (value or "").strip()
+    if not text or text.isdigit():
+        return text
+    matches = places.find(text, limit=10)
+    if not matches:
+        raise _bad(
+            "region",
+            "catalogue.filter.region_unknown",
+            f"没有找到名为“{places.normalise(text)}”的地区，请检查名称，如“杭州市西湖区”“北山街道”",
+        )
+    if len(matches) > 1:
+        names = "、".join(f"{places.full_label(r)}（{r.code}）" for r in matches)
+        raise _bad(
+            "region",
+            "catalogue.filter.region_ambiguous",
+            f"“{places.normalise(text)}”可能是多个地区：{names}。请写上所在的市或省，或使用区划代码",
+        )
+    return matches[0].code
+
+
+#: How near an entry's place is to the chosen one (smaller is nearer): the place itself, the units
+#: inside it, then each level above, the national entries last.
+NATIONAL = 99
+
+
 def entries(*, region: str = "", org: str = "", item: str = "", changed_since: str = "") -> QuerySet:
-    """Active implementation entries; ``region`` = every entry serving it: its own, its ancestors'
-    and the national ones, and — for a county or a city — those of the units inside it two levels
-    down (a resident of 西湖区 looking for 人民调解 finds the 司法所 of her street)."""
+    """Active implementation entries; ``region`` (a code or a place name) = every entry serving it:
+    its own, its ancestors' and the national ones, and — for a county or a city — those of the
+    units inside it two levels down (a resident of 西湖区 looking for 人民调解 finds the 司法所 of her
+    street), nearest first: the place itself (and the units inside it), then the county, the city,
+    the province, the national entries (``closeness``)."""
     qs = ImplementationEntry.objects.filter(status=EntryStatus.ACTIVE)
+    order = ["implementation_code"]
     if region:
-        code = region.strip()
+        code = resolve_place(region)
+        chain = region_chain(code)
         qs = qs.filter(
-            Q(region_id__in=region_chain(code))
+            Q(region_id__in=chain)
             | Q(region__isnull=True)
             | Q(region__parent_id=code)
             | Q(region__parent__parent_id=code)
+        ).annotate(
+            closeness=Case(
+                *[When(region_id=c, then=Value(2 * i)) for i, c in enumerate(chain)],
+                When(region__isnull=True, then=Value(NATIONAL)),
+                default=Value(1),  # inside the chosen place: a township of the chosen county
+                output_field=IntegerField(),
+            )
         )
+        order = ["closeness", "implementation_code"]
     if org:
         value = org.strip()
         if value.isdigit() and len(value) < 12:
@@ -168,7 +210,7 @@ def entries(*, region: str = "", org: str = "", item: str = "", changed_since: s
         qs = qs.filter(updated_at__gte=since)
     return qs.select_related(
         "item", "version", "organisation", "accepting_organisation", "deciding_organisation"
-    ).order_by("implementation_code")
+    ).order_by(*order)
 
 
 def entry_by_code(code: str) -> ImplementationEntry:

@@ -6,6 +6,7 @@ from sifa.catalogue import views
 
 urlpatterns = [
     path("catalogue/", views.catalogue_index, name="catalogue-index"),
+    path("catalogue/places/", views.place_page, name="catalogue-places"),
     path("catalogue/<str:basic_code>/", views.item_page, name="catalogue-item"),
     path("guides/preview/<str:basic_code>/<str:number>/", views.guide_preview, name="guide-preview"),
     path("guides/<str:implementation_code>.json", views.guide_json, name="guide-json"),

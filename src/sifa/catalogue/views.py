@@ -16,11 +16,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from sifa.catalogue import guides, opendata, pdf, selectors, services
+from sifa.catalogue import chooser, guides, opendata, pdf, selectors, services
 from sifa.catalogue.models import CatalogueItem, EntryStatus, ExerciseLevel, ImplementationEntry, ItemType
 from sifa.catalogue.opendata_columns import CSV_FILES
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError
+from sifa.organisations import places
 from sifa.organisations.models import Region
 
 PAGE_SIZE = 20
@@ -92,12 +93,13 @@ class CatalogueFilterForm(forms.Form):
         choices=[("", "全部"), *ExerciseLevel.choices],
         error_messages=_CHOICE_ERROR,
     )
-    region = forms.RegexField(
-        label="行政区划代码",
+    region = forms.CharField(
+        label="地区",
         required=False,
-        regex=selectors.REGION_RE,
-        help_text="6位县级或12位乡镇（街道）代码；结果包括上级机构和辖区内乡镇（街道）机构办理的事项",
-        error_messages={"invalid": "行政区划代码应为6位或12位数字"},
+        max_length=30,
+        help_text="地区名称，如“杭州市西湖区”“西湖区”“北山街道”（也可填6位或12位行政区划代码）；"
+        "结果包括上级机构和辖区内乡镇（街道）机构办理的事项，离您最近的在前",
+        error_messages={"max_length": "地区名称不能超过30个字"},
     )
     page = forms.IntegerField(
         required=False,
@@ -112,17 +114,19 @@ class CatalogueFilterForm(forms.Form):
         for field in self.fields.values():
             css = "sifa-select" if isinstance(field, forms.ChoiceField) else "sifa-input"
             field.widget.attrs.setdefault("class", css)
-        self.fields["region"].widget.attrs.update({"inputmode": "numeric", "maxlength": "12"})
+        self.fields["region"].widget.attrs.update({"autocomplete": "off"})
         self.fields["q"].widget.input_type = "search"
 
     def clean_region(self) -> str:
-        code = self.cleaned_data["region"]
-        if code:
+        """A place name or a code → the region code (ambiguous names list the places meant)."""
+        value = self.cleaned_data["region"].strip()
+        if value:
             try:
-                selectors.region_chain(code)
+                value = selectors.resolve_place(value)
+                selectors.region_chain(value)
             except ServiceError as exc:
                 raise forms.ValidationError(exc.message, code=exc.code) from None
-        return code
+        return value
 
 
 def _page(request: HttpRequest, qs, size: int, number: int | None):
@@ -147,13 +151,39 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
     )
     if data.get("region"):
         entries = selectors.entries(region=data["region"]).filter(item_id__in=items.values("pk"))
-        context["entries"] = _page(request, entries, ENTRY_PAGE_SIZE, data.get("page"))
-        context["region"] = Region.objects.get(code=data["region"])
+        region = Region.objects.select_related("parent__parent__parent").get(code=data["region"])
+        context["entries"] = _near_first(_page(request, entries, ENTRY_PAGE_SIZE, data.get("page")), region)
+        context["region"] = region
+        context["region_label"] = places.full_label(region)
     else:
         context["items"] = _page(request, items, PAGE_SIZE, data.get("page"))
     context["query"] = request.GET.copy()
     context["query"].pop("page", None)
+    if data.get("region"):
+        context["query"]["region"] = data["region"]
+    else:
+        own = places.own_region(request.user)
+        context["own_region"] = {"code": own.code, "label": places.full_label(own)} if own else None
     return render(request, "catalogue/index.html", context)
+
+
+def _near_first(page, region: Region):
+    """Each entry of the page with its closeness in words (本地, 辖区内, 上级：杭州市, 全国)."""
+    chain = places.chain(region)
+    for entry in page:
+        entry.nearness = chooser.closeness_label(entry.closeness, chain)
+    return page
+
+
+@require_safe
+def place_page(request: HttpRequest) -> HttpResponse:
+    """按地区查找: the place chooser on its own; 确定 goes to the catalogue's services for the place.
+    An htmx request (a select changed) gets the selects alone, with the next level to choose."""
+    choice = chooser.choose(request)
+    context = {"choice": choice, "nav": "catalogue", "action": request.path, "keep": []}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "catalogue/_place_selects.html", {**context, "swapped": True})
+    return render(request, "catalogue/places.html", context)
 
 
 @require_safe
@@ -164,22 +194,45 @@ def item_page(request: HttpRequest, basic_code: str) -> HttpResponse:
     version = selectors.live_version(item)
     if version is None:
         raise NotFound("该事项尚未发布或已停止办理", code="catalogue.item_not_published")
-    region = request.GET.get("region", "").strip()
-    entries = selectors.entries(item=item.basic_code, region=region)
+    children = list(item.children.filter(versions__status="published").order_by("basic_code"))
     try:
         number = int(request.GET.get("page") or 1)
     except ValueError:
         raise ServiceError("catalogue.page", "页码应为正整数") from None
+    choice = chooser.choose(request)
+    entries = selectors.entries(item=item.basic_code, region=choice.code)
+    page = _page(request, entries, ENTRY_PAGE_SIZE, max(number, 1))
+    if choice.region is not None:
+        page = _near_first(page, choice.region)
+    query = request.GET.copy()
+    query.pop("page", None)
+    if choice.region is not None:
+        for name in ("where", *chooser.PARAMS):
+            query.pop(name, None)
+        query["region"] = choice.code
     context = {
         "item": item,
         "version": version,
-        "children": item.children.filter(versions__status="published").order_by("basic_code"),
-        "entries": _page(request, entries, ENTRY_PAGE_SIZE, max(number, 1)),
-        "region": region,
+        "children": [(child, _plain_choice(child, item)) for child in children],
+        "entries": page,
+        "choice": choice,
+        "query": query,
+        "action": request.path,
+        "keep": [],
         "nav": "catalogue",
         "limit": guides.limit_text(version.legal_limit_value, version.legal_limit_unit),
     }
     return render(request, "catalogue/item.html", context)
+
+
+def _plain_choice(child: CatalogueItem, parent: CatalogueItem) -> dict[str, str]:
+    """A 子项 in plain words: what sets it apart from the 主项 (律师执业许可（专职律师执业） →
+    专职律师执业) and who it is for (its live version's 适用范围)."""
+    name = child.name
+    if name.startswith(parent.name) and name.endswith("）") and "（" in name[len(parent.name) :]:
+        name = name[len(parent.name) + 1 : -1]
+    version = selectors.live_version(child)
+    return {"name": name, "who": version.scope if version else ""}
 
 
 # --- guides -----------------------------------------------------------------------------------

@@ -128,8 +128,11 @@ def test_item_page_lists_implementers_with_links_to_guides(cat, client):
     only_zj = client.get("/catalogue/000100001001/", {"region": "330106"}).content.decode()
     assert "杭州市司法局" in only_zj and "北京市东城区司法局" not in only_zj
     main_item = client.get("/catalogue/000100001000/").content.decode()
-    assert "律师执业许可（专职律师执业）" in main_item  # a 主项 links to its 子项
-    assert client.get("/catalogue/000100001001/", {"region": "x"}).status_code == 400
+    assert (
+        'href="/catalogue/000100001001/#implementers">专职律师执业</a>' in main_item
+    )  # a 主项 links to its 子项
+    unknown = client.get("/catalogue/000100001001/", {"region": "x"})  # a name no place has
+    assert unknown.status_code == 200 and "没有找到名为“x”的地区" in unknown.content.decode()
     assert client.get("/catalogue/000100001001/", {"page": "x"}).status_code == 400
     assert client.post("/catalogue/").status_code == 405
 

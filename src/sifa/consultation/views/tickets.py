@@ -42,6 +42,7 @@ from sifa.consultation import selectors, services
 from sifa.consultation.api.tickets import TrackingThrottle
 from sifa.consultation.models import Category, Channel, Satisfaction, Ticket, TicketStatus
 from sifa.core.errors import ServiceError
+from sifa.organisations import places
 from sifa.organisations.models import Region, RegionLevel
 
 SESSION_CREATED = "consultation_created"
@@ -113,23 +114,12 @@ def _signed_in(request: HttpRequest) -> bool:
 
 def _label(region: Region) -> str:
     """``杭州市西湖区北山街道``: the place with the units above it (without the province)."""
-    names = [region.name]
-    parent = region.parent
-    while parent is not None and parent.level > RegionLevel.PROVINCE:
-        names.insert(0, parent.name)
-        parent = parent.parent
-    return "".join(names)
+    return places.label(region)
 
 
 def _own_region(user: Any) -> Region | None:
     """The signed-in person's or company's registered place (常住地 / 登记地)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    for relation in ("person", "company"):
-        holder = getattr(user, relation, None)  # no such profile: None
-        if holder is not None:
-            return holder.region
-    return None
+    return places.own_region(user)
 
 
 def _near(region: Region) -> list[Region]:
@@ -141,11 +131,8 @@ def _near(region: Region) -> list[Region]:
 
 
 def _find(where: str) -> list[Region]:
-    return list(
-        Region.objects.filter(name__contains=where, level__gte=RegionLevel.COUNTY)
-        .select_related("parent__parent__parent")
-        .order_by("code")[:FIND_LIMIT]
-    )
+    """Places by name as people type them (杭州西湖区, 西湖区, 北山街道): ``places.find``."""
+    return [r for r in places.find(where, limit=FIND_LIMIT) if r.level >= RegionLevel.COUNTY]
 
 
 def _whole(county: Region) -> str:
