@@ -70,12 +70,16 @@ class ItemSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent.basic_code", default=None, allow_null=True)
     owner = serializers.CharField(source="owner.name")
     versions = VersionSummarySerializer(many=True)
+    summary = serializers.CharField(
+        read_only=True, help_text="一句话说明（适用对象与办理结果，至多60字）；未发布时为空"
+    )
 
     class Meta:
         model = CatalogueItem
         fields = [
             "basic_code",
             "name",
+            "summary",
             "type",
             "type_label",
             "level",

@@ -38,6 +38,7 @@ LOCKED_TRANSITIONS = {
     (VersionStatus.PUBLISHED, VersionStatus.WITHDRAWN),
 }
 MUTABLE_AFTER_PUBLISH = ("status", "valid_until", "updated_at")
+SUMMARY_LENGTH = 60  # a search result's one-line description, in characters
 
 
 class CatalogueItem(models.Model):
@@ -98,6 +99,12 @@ class CatalogueItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.basic_code}）"
+
+    @property
+    def summary(self) -> str:
+        """一句话说明 of the live version (every search result shows it); reads prefetched versions."""
+        live = [v for v in self.versions.all() if v.status == VersionStatus.PUBLISHED]
+        return live[-1].summary if live else ""
 
 
 class ItemVersion(models.Model):
@@ -270,6 +277,17 @@ class ItemVersion(models.Model):
     @classmethod
     def content_attnames(cls) -> list[str]:
         return [f.attname for f in cls._meta.concrete_fields if f.name not in ("id", *MUTABLE_AFTER_PUBLISH)]
+
+    @property
+    def summary(self) -> str:
+        """一句话说明: who it is for and what they get, in one line of at most SUMMARY_LENGTH characters."""
+        parts = []
+        if self.scope:
+            parts.append(f"适用于{self.scope.rstrip('。；;')}")
+        if self.result_name:
+            parts.append(f"办结后取得{self.result_name}")
+        text = "；".join(parts)
+        return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
 
 
 def _version_locked(version_id: int | None) -> bool:
