@@ -105,7 +105,7 @@ class MaterialSerializer(serializers.ModelSerializer):
 class SituationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Situation
-        fields = ["code", "question", "options", "order"]
+        fields = ["code", "question", "hint", "basis", "options", "order"]
 
 
 class StageSerializer(serializers.ModelSerializer):
@@ -236,7 +236,9 @@ class GuideVersionSerializer(serializers.Serializer):
 
 class GuideSituationSerializer(serializers.Serializer):
     code = serializers.CharField()
-    question = serializers.CharField()
+    question = serializers.CharField(help_text="用群众的话问的问题")
+    hint = serializers.CharField(help_text="问题下方的说明（谁算、举例），可为空")
+    basis = serializers.CharField(help_text="问题背后的法律条文原文（页面上在“了解更多”中），可为空")
     options = serializers.JSONField()
     answer = serializers.CharField()
 

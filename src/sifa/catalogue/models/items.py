@@ -423,8 +423,14 @@ class Situation(VersionChild):
     )
     order = models.PositiveSmallIntegerField("排序", default=0)
     code = models.CharField("情形代码", max_length=50)
-    question = models.CharField("问题", max_length=300)
+    question = models.CharField("问题", max_length=300, help_text="In plain words, as people would ask it")
     options = models.JSONField("选项", default=list, help_text='[{"value": "yes", "label": "是"}, …]')
+    hint = models.TextField(
+        "说明", blank=True, help_text="Plain-language help under the question (who counts, examples)"
+    )
+    basis = models.TextField(
+        "法律依据", blank=True, help_text="The article behind the question, quoted; shown behind 了解更多"
+    )
 
     class Meta:
         verbose_name = "情形"
