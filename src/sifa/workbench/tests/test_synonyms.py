@@ -40,6 +40,7 @@ def test_admins_of_other_items_may_not_remove_and_others_do_not_see_the_page(log
     # 浙江's catalogue admin authors no shipped item (the ministry owns them): the list shows no 删除.
     html = login(people["zj_catalogue"]).get(URL).content.decode()
     assert "律师证" in html and "由事项所属机构维护" in html and 'value="remove"' not in html
+    assert "没有负责维护的事项" in html and 'value="add"' not in html  # says why, offers no empty form
     synonym = SearchSynonym.objects.get(term="律师证")
     response = login(people["zj_catalogue"]).post(URL, {"action": "remove", "synonym": str(synonym.pk)})
     assert response.status_code == 403 and SearchSynonym.objects.filter(pk=synonym.pk).exists()

@@ -101,6 +101,7 @@ def synonyms_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": paginate(request, rows),
             "mine": mine,
+            "can_add": bool(items),
             "q": q,
             "errors": error_summary(form if adding else None, error),
         },
