@@ -26,7 +26,7 @@ def test_load_demo_is_idempotent_and_lists_logins(tree, capsys):
     call_command("load-demo")
     capsys.readouterr()
     rows = _accounts(capsys)
-    assert User.objects.filter(is_demo=True).count() == len(rows) == 20
+    assert User.objects.filter(is_demo=True).count() == len(rows) == 21
     assert Mandate.objects.count() == 1
     by_name = {r["username"]: r for r in rows}
     assert set(by_name["demo-ministry"]["roles"]) == {"window_clerk", "reviewer", "decision_maker"}

@@ -122,10 +122,9 @@ def test_tracking_without_login_shows_the_timeline_and_hides_wrong_codes(case, c
 
 
 def test_tracking_shows_plain_status_and_the_expected_completion_date(case, client):
-    from sifa.catalogue.models import TimeUnit
     from sifa.deadlines import db_calendar
-    from sifa.deadlines.calendar import TimeLimit
-    from sifa.deadlines.models import ClockPurpose
+    from sifa.deadlines.calendar import TimeLimit, TimeUnit
+    from sifa.deadlines.models import ClockPurpose, ClockState
     from sifa.deadlines.services import seed_calendar, start_clock, suspend_clock
     from sifa.testing.clock import travel
 
@@ -149,7 +148,9 @@ def test_tracking_shows_plain_status_and_the_expected_completion_date(case, clie
         page = _html(client.post("/track/", {"number": app.number, "code": case["code"]}))
         due = f"{clock.due_on.year}年{clock.due_on.month}月{clock.due_on.day}日前"
         assert "<dt>预计办结日期</dt>" in page and due in page
-        assert "（暂定）" not in page and "按法定时限计算" in page
+        assert "按法定时限计算" in page and "办理暂停中" not in page
+        # 暂定 here only if the calendar years it counts are unpublished (the clock says which).
+        assert ("（暂定）" in page) == ClockState.objects.get(pk=clock.pk).provisional
         suspend_clock(clock.pk, kind="appraisal", on=day, reason="委托鉴定")
         page = _html(client.post("/track/", {"number": app.number, "code": case["code"]}))
         # Paused: the date if it resumed tomorrow, marked 暂定, and why.
