@@ -148,7 +148,7 @@ def test_tracking_shows_plain_status_and_the_expected_completion_date(case, clie
         page = _html(client.post("/track/", {"number": app.number, "code": case["code"]}))
         due = f"{clock.due_on.year}年{clock.due_on.month}月{clock.due_on.day}日前"
         assert "<dt>预计办结日期</dt>" in page and due in page
-        assert "按法定时限计算" in page and "办理暂停中" not in page
+        assert f"按{ClockPurpose.LEGAL.label}计算" in page and "办理暂停中" not in page
         # 暂定 here only if the calendar years it counts are unpublished (the clock says which).
         assert ("（暂定）" in page) == ClockState.objects.get(pk=clock.pk).provisional
         suspend_clock(clock.pk, kind="appraisal", on=day, reason="委托鉴定")
