@@ -35,6 +35,22 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "已撤回"
 
 
+PLAIN_STATUS = {
+    ApplicationStatus.DRAFT: "未提交",
+    ApplicationStatus.SUBMITTED: "待受理",
+    ApplicationStatus.CORRECTION_REQUIRED: "需补正材料",
+    ApplicationStatus.PENDING_ACCEPTANCE: "待受理",
+    ApplicationStatus.ACCEPTED: "已受理",
+    ApplicationStatus.IN_REVIEW: "审查中",
+    ApplicationStatus.SUSPENDED: "暂停办理",
+    ApplicationStatus.NOT_ACCEPTED: "不予受理",
+    ApplicationStatus.DELIVERED: "已办结",
+    ApplicationStatus.WITHDRAWN: "已撤回",
+}
+"""What applicants read for a status (``Application.status_label``): the words of 浙里办 / 一网通办
+(待受理, 审查中, 已办结), not the workbench's finer ones (已提交（待预审）, 中止（时限暂停）); a
+decision reads 准予许可 / 不予许可 (准予办理 / 不予办理 for services)."""
+
 OPEN_STATUSES = (
     ApplicationStatus.SUBMITTED,
     ApplicationStatus.CORRECTION_REQUIRED,
@@ -290,15 +306,16 @@ class Application(models.Model):
 
     @property
     def status_label(self) -> str:
-        """The status in words the applicant reads. 准予许可 / 不予许可 are the words of a
-        行政许可 (行政许可法 §38); a decided legal-aid, mediation or other service application
-        reads 准予办理 / 不予办理, as its decision letter does."""
+        """The status in plain words the applicant reads (portal, tracking page, API
+        ``status_label``): :data:`PLAIN_STATUS`, never the staff's 已提交（待预审）. 准予许可 /
+        不予许可 are the words of a 行政许可 (行政许可法 §38); a decided legal-aid, mediation or
+        other service application reads 准予办理 / 不予办理, as its decision letter does."""
         if self.status in (ApplicationStatus.APPROVED, ApplicationStatus.DENIED):
             from sifa.catalogue.models.codes import ItemType
 
             if self.version.item.item_type != ItemType.LICENSING:
                 return "准予办理" if self.status == ApplicationStatus.APPROVED else "不予办理"
-        return self.get_status_display()
+        return PLAIN_STATUS.get(self.status, self.get_status_display())
 
 
 class MaterialProvenance(models.TextChoices):

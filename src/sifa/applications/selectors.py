@@ -6,11 +6,13 @@ with the same answer for an unknown number and a wrong code.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from sifa.applications import query_codes
 from sifa.applications.models import (
@@ -23,6 +25,8 @@ from sifa.applications.models import (
 )
 from sifa.catalogue.models import CatalogueItem, EntryStatus, ImplementationEntry, VersionStatus
 from sifa.core.errors import NotFound
+from sifa.deadlines.calendar import CalendarDataMissing
+from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import Actor, Role, scoped, subtree_q
@@ -115,14 +119,27 @@ def deadline(app: Application) -> dict[str, Any] | None:
     for purpose in (ClockPurpose.LEGAL, ClockPurpose.PROMISED, ClockPurpose.NOTICE_WINDOW):
         clock = clocks.get(purpose)
         if clock is not None:
+            expected_on = clock.due_on if not clock.paused else _projected_due_on(clock)
             return {
                 "kind": clock.get_purpose_display(),
                 "due_on": clock.due_on,
+                "expected_on": expected_on,
                 "working_days_left": clock.working_days_left,
                 "paused": clock.paused,
                 "provisional": clock.provisional,
+                # 暂定 for the applicant: the calendar is not yet published, or the clock is paused
+                # (the date holds only if the suspension ends today).
+                "expected_provisional": clock.provisional or clock.paused,
             }
     return None
+
+
+def _projected_due_on(clock: ClockState) -> dt.date | None:
+    """A paused clock's due date if it resumed tomorrow; None without calendar data."""
+    try:
+        return clock.to_clock().status(DatabaseCalendar(), timezone.localdate()).projected_due_on
+    except CalendarDataMissing:
+        return None
 
 
 def track(number: str, code: str) -> Application:

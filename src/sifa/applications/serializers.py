@@ -218,8 +218,15 @@ class DeadlineSerializer(serializers.Serializer):
     due_on = serializers.DateField(
         allow_null=True, help_text="截止日期；计时中从不为空，仅中止期间（paused）为空"
     )
+    expected_on = serializers.DateField(
+        allow_null=True,
+        help_text="预计办结日期：计时中即截止日期；中止期间为“明日恢复计时”时的截止日期；无日历数据时为空",
+    )
     working_days_left = serializers.IntegerField(allow_null=True)
     paused = serializers.BooleanField(help_text="中止中（时限暂停）")
+    expected_provisional = serializers.BooleanField(
+        help_text="预计办结日期为暂定：provisional 或 paused（中止结束的日期未定）"
+    )
     provisional = serializers.BooleanField(
         help_text="暂定：截止日期计入了国务院办公厅尚未公布放假安排的年度，按《全国年节及纪念日放假办法》推算，公布后可能变动"
     )

@@ -69,6 +69,9 @@ _TYPES = [
     ObjectType("applications.Application", "办件编号（提交前为草稿的 UUID）", _application_id),
     ObjectType("catalogue.CatalogueItem", "基本编码 basic_code", _attr("basic_code")),
     ObjectType("catalogue.ItemVersion", "基本编码/v版本号（如 …/v2）", _version_id),
+    ObjectType(
+        "catalogue.SearchSynonym", "同义词的内部主键（工作台表单中的 id）", _attr("pk"), internal=True
+    ),
     ObjectType("complaints.Complaint", "投诉编号 number（如 TS33010620261204000001）", _attr("number")),
     ObjectType("consultation.Faq", "公开标识 public_id（UUID）", _attr("public_id")),
     ObjectType("consultation.Ticket", "工单编号 number（如 ZX33010620261204000001）", _attr("number")),

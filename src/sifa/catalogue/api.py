@@ -70,12 +70,16 @@ class ItemSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent.basic_code", default=None, allow_null=True)
     owner = serializers.CharField(source="owner.name")
     versions = VersionSummarySerializer(many=True)
+    summary = serializers.CharField(
+        read_only=True, help_text="一句话说明（适用对象与办理结果，至多60字）；未发布时为空"
+    )
 
     class Meta:
         model = CatalogueItem
         fields = [
             "basic_code",
             "name",
+            "summary",
             "type",
             "type_label",
             "level",
@@ -101,7 +105,7 @@ class MaterialSerializer(serializers.ModelSerializer):
 class SituationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Situation
-        fields = ["code", "question", "options", "order"]
+        fields = ["code", "question", "hint", "basis", "options", "order"]
 
 
 class StageSerializer(serializers.ModelSerializer):
@@ -232,7 +236,9 @@ class GuideVersionSerializer(serializers.Serializer):
 
 class GuideSituationSerializer(serializers.Serializer):
     code = serializers.CharField()
-    question = serializers.CharField()
+    question = serializers.CharField(help_text="用群众的话问的问题")
+    hint = serializers.CharField(help_text="问题下方的说明（谁算、举例），可为空")
+    basis = serializers.CharField(help_text="问题背后的法律条文原文（页面上在“了解更多”中），可为空")
     options = serializers.JSONField()
     answer = serializers.CharField()
 

@@ -303,6 +303,8 @@ def build(
             {
                 "code": s.code,
                 "question": s.question,
+                "hint": s.hint,
+                "basis": s.basis,
                 "options": s.options,
                 "answer": answers.get(s.code, ""),
             }

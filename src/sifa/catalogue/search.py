@@ -13,6 +13,10 @@ are stored in ``CatalogueItem.search_text``. The database then only has to match
 A query is segmented the same way (precise mode) and every word must match. Where no item has been
 indexed yet, callers fall back to a substring match on the name (see ``selectors.items``).
 
+The words people use (检索同义词, ``SearchSynonym``, curated by catalogue admins) are matched
+apart from the index: a query that *is* a word (律师证) or *contains* one (补办律师证) also finds
+the words' items, and ``selectors.items`` lists those first — exact words before contained ones.
+
 Nothing here writes: the index is written by ``sifa.catalogue.services.search_index``.
 """
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from sifa.catalogue.models import CatalogueItem, ItemVersion, Topic
+from sifa.catalogue.models import CatalogueItem, ItemVersion, SearchSynonym, Topic
 from sifa.core.segmentation import query_words
 
 FTS_TABLE = "catalogue_item_fts"
@@ -60,3 +64,19 @@ def matching_ids(query: str) -> list[int] | None:
                 [" ".join(words)],
             )
         return [row[0] for row in cursor.fetchall()]
+
+
+def synonym_item_ids(query: str) -> tuple[set[int], set[int]]:
+    """Ids of the items the query's synonyms point to: (the query is the word, the query contains
+    the word). The list is short (hundreds of words), so it is matched here rather than in SQL."""
+    text = "".join((query or "").split())
+    if not text:
+        return set(), set()
+    exact: set[int] = set()
+    contained: set[int] = set()
+    for term, item_id in SearchSynonym.objects.values_list("term", "item_id"):
+        if term == text:
+            exact.add(item_id)
+        elif term in text:
+            contained.add(item_id)
+    return exact, contained - exact

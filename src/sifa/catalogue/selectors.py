@@ -67,7 +67,18 @@ def items(
         # character or a word jieba splits differently still finds something.
         ids = search.matching_ids(q.strip())
         by_name = Q(name__contains=q.strip())
-        qs = qs.filter(by_name if ids is None else Q(pk__in=ids) | by_name)
+        exact, contained = search.synonym_item_ids(q)
+        by_synonym = Q(pk__in=exact | contained)
+        qs = qs.filter((by_name if ids is None else Q(pk__in=ids) | by_name) | by_synonym)
+        if exact or contained:
+            # The items people mean by the words they typed come first (律师证 → 律师执业许可).
+            rank = Case(
+                When(pk__in=exact, then=Value(0)),
+                When(pk__in=contained, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+            qs = qs.annotate(synonym_rank=rank)
     if item_type:
         if item_type not in ItemType.values:
             raise _bad(
@@ -90,9 +101,10 @@ def items(
     since = parse_changed_since(changed_since)
     if since is not None:
         qs = qs.filter(updated_at__gte=since)
+    ordering = ("synonym_rank", "basic_code") if "synonym_rank" in qs.query.annotations else ("basic_code",)
     return qs.prefetch_related(
         Prefetch("versions", queryset=ItemVersion.objects.order_by("number"))
-    ).order_by("basic_code")
+    ).order_by(*ordering)
 
 
 def item_by_code(code: str) -> CatalogueItem:

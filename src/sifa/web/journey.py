@@ -33,6 +33,7 @@ from sifa.applications.selectors import default_pickup_window
 from sifa.applications.serializers import materials_checklist, partner_consent
 from sifa.catalogue.models import MaterialNecessity
 from sifa.core.errors import ServiceError
+from sifa.core.masking import mask_id_number, mask_phone
 from sifa.web import jsonschema_forms as jf
 from sifa.web.errors import error_list
 
@@ -52,6 +53,9 @@ class Routes:
     pickup_windows: Callable[[Application], list] | None = None
     """Where the draft's result may be collected (the site's rule, ``workflow.selectors
     .pickup_windows``); the page is in the flow only when this offers a choice."""
+    mask_on_check: bool = False
+    """Show 公民身份号码 and phone numbers masked on the check page (the portal: the page may be
+    on a shared screen; the window clerk checks them against the card in hand, unmasked)."""
 
 
 def pickup_choices(app: Application, routes: Routes) -> list:
@@ -183,6 +187,8 @@ def situation_rows(app: Application, answers: dict[str, str], errors: dict[str, 
         {
             "code": q.code,
             "question": q.question,
+            "hint": q.hint,
+            "basis": q.basis,
             "error": errors.get(q.code, ""),
             "options": [
                 {"value": str(o.get("value")), "label": o.get("label") or o.get("value"), "index": i}
@@ -208,6 +214,17 @@ def read_situations(app: Application, posted: Any) -> tuple[dict[str, str], dict
     return answers, errors
 
 
+def _shown(field: jf.Field, value: str, mask: bool) -> str:
+    """A check-page value, masked where the journey says so: 110***********002X, 138****5678."""
+    if not mask or not value:
+        return value
+    if field.widget == "id-number":
+        return mask_id_number(value)
+    if field.widget == "tel":
+        return mask_phone(value)
+    return value
+
+
 def answers_summary(app: Application, routes: Routes) -> dict[str, Any]:
     """The 情形 answers and the form as label → answer rows, each with its change link."""
     schema = schema_of(app)
@@ -223,7 +240,13 @@ def answers_summary(app: Application, routes: Routes) -> dict[str, Any]:
         {
             "step": step,
             "url": reverse(routes.form, args=[app.pk, step.number]),
-            "rows": [{"field": f, "value": jf.display_value(f, app.form_data or {})} for f in step.fields],
+            "rows": [
+                {
+                    "field": f,
+                    "value": _shown(f, jf.display_value(f, app.form_data or {}), routes.mask_on_check),
+                }
+                for f in step.fields
+            ],
         }
         for step in jf.steps_of(schema)
     ]

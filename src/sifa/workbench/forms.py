@@ -12,7 +12,10 @@ from typing import Any
 from django import forms
 from django.forms.forms import DeclarativeFieldsMetaclass
 
+from sifa.applications.serializers import materials_checklist
 from sifa.deadlines.clocks import SuspensionKind
+from sifa.web import jsonschema_forms as jf
+from sifa.web.journey import schema_of
 from sifa.workflow.services import DECISIONS, DELIVERY_METHODS, REVIEW_OUTCOMES
 from sifa.workflow.services.notices import needs_experience
 
@@ -74,9 +77,10 @@ class ActionForm(DecoratedForm):
     row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     task = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, item: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, item: Any = None, case: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item = item
+        self.case = case
 
     def command_data(self) -> dict[str, Any]:
         """The command body: blank optional fields left out, so the service sees only answers."""
@@ -133,30 +137,68 @@ class RefuseForm(ActionForm):
     reasons = _text("不予受理的理由", help_text="将写入不予受理决定书并告知申请人（行政许可法第三十二条）")
 
 
-class LinesField(forms.CharField):
-    """One problem per line → ``[{"field": "", "message": line}]`` (the notice lists every one)."""
-
-    widget = forms.Textarea(attrs={"rows": 5})
-
-    def clean(self, value: Any) -> list[dict[str, str]]:
-        text = super().clean(value)
-        return [{"field": "", "message": line.strip()} for line in text.splitlines() if line.strip()]
-
-
 class CorrectionForm(ActionForm):
-    items = LinesField(
-        label="需补正的内容",
-        required=False,
-        help_text="每行一项。未解决的预审意见会自动列入，一次性告知申请人全部需补正的内容（行政许可法第三十二条）。",
-    )
+    """一次性告知补正 (行政许可法 §32): one optional input per material and per form field of the
+    application, so that every item names the material or field it concerns (the applicant's
+    correction page shows those first). At least one item is needed — an open 预审意见 counts, as
+    the notice lists those too.
+    """
+
+    MATERIAL_PREFIX = "material_"
+    FIELD_PREFIX = "field_"
+
+    def __init__(self, *args: Any, case: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        self.targets: dict[str, tuple[str, str]] = {}  # form field name → (notice field, what)
+        if case is None:
+            return
+        for row in materials_checklist(case):
+            name = f"{self.MATERIAL_PREFIX}{row['material']}"
+            self.targets[name] = (f"materials.{row['material']}", f"材料：{row['name']}")
+        for index, field in enumerate(jf.all_fields(schema_of(case))):
+            name = f"{self.FIELD_PREFIX}{index}"
+            self.targets[name] = (field.name, f"申请表：{field.title}")
+        for name, (_target, what) in self.targets.items():
+            self.fields[name] = forms.CharField(
+                label=f"{what}（需补正时填写）",
+                max_length=500,
+                required=False,
+                error_messages={"max_length": "每项补正要求不能超过500字"},
+            )
+        first = next(iter(self.targets), None)
+        if first is not None:
+            self.fields[first].help_text = (
+                "在需要补正的材料或字段后写明问题，如“照片不清晰，请重新上传”；未填写的不列入。"
+                "未解决的预审意见会自动列入，一次性告知申请人全部需补正的内容（行政许可法第三十二条）。"
+            )
+        self.open_findings = list(case.findings.filter(resolved=False).values_list("message", flat=True))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        items = [
+            {"field": target, "message": str(data.get(name) or "").strip()}
+            for name, (target, _what) in self.targets.items()
+            if str(data.get(name) or "").strip()
+        ]
+        if not items and not getattr(self, "open_findings", []):
+            raise forms.ValidationError(
+                "请至少在一项材料或申请表字段后填写需补正的内容", code="correction.empty"
+            )
+        data["items"] = items
+        return data
+
+    def command_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in super().command_data().items() if k in ("row_version", "task")}
+        return {**data, "items": self.cleaned_data.get("items") or []}
 
     def summary(self) -> list[tuple[str, str]]:
-        lines = [i["message"] for i in self.cleaned_data.get("items") or []]
-        return (
-            [("需补正的内容", "；".join(lines))]
-            if lines
-            else [("需补正的内容", "（仅列入未解决的预审意见）")]
-        )
+        rows = [
+            (self.targets[name][1], str(self.cleaned_data.get(name)).strip())
+            for name in self.targets
+            if str(self.cleaned_data.get(name) or "").strip()
+        ]
+        rows += [("预审意见（自动列入）", message) for message in getattr(self, "open_findings", [])]
+        return rows
 
 
 class ReviewForm(ActionForm):

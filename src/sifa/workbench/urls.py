@@ -18,6 +18,7 @@ from sifa.workbench.views import (
     monitor,
     rectification,
     security,
+    synonyms,
     window,
     worklist,
 )
@@ -45,6 +46,7 @@ urlpatterns = [
     path("exchange/failed/", exchange.dead_letters_view, name="workbench-exchange-dead-letters"),
     path("exchange/<str:message_id>/resend/", exchange.resend_view, name="workbench-exchange-resend"),
     path("catalogue/", monitor.catalogue_view, name="workbench-catalogue"),
+    path("catalogue/synonyms/", synonyms.synonyms_view, name="workbench-synonyms"),
     path("security/", security.incidents_view, name="workbench-security"),
     path("security/reports/", security.reports_view, name="workbench-security-reports"),
     path("security/reports/<uuid:public_id>/", security.report_view, name="workbench-security-report"),

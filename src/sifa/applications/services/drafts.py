@@ -424,11 +424,47 @@ def start_draft(
         application.pickup_window = chosen_pickup_window(organisation, pickup_window)
     if errors:
         raise invalid(errors)
+    if walk_in is None and on_behalf_of is None and application.applicant == actor:
+        # Forms that remember: what the account knows fills the form, the answers given win.
+        application.form_data = {**account_prefill(application), **application.form_data}
     application.save(force_insert=True)
     resolve_once_only(application)
     require_subject_licence(application)
     audit("draft", application, actor, {"entry": entry.implementation_code, "version": entry.version.number})
     return application
+
+
+def _region_name(region: Any) -> str:
+    """浙江省杭州市西湖区: the names from the province down (a 直辖市 named once)."""
+    names: list[str] = []
+    while region is not None:
+        if region.name not in names:
+            names.insert(0, region.name)
+        region = region.parent
+    return "".join(names)
+
+
+def account_prefill(application: Application) -> dict[str, str]:
+    """The applicant block of the form from the applicant's own account: a person's name,
+    公民身份号码, phone and — as the start of the address — the place they live (常住地区划); a
+    company's name and phone. Only fields the version's form asks for; never for an agent or at the
+    window (the person there is someone else)."""
+    form = getattr(application.version, "form", None)
+    properties = (form.schema.get("properties") or {}) if form is not None else {}
+    account = application.applicant
+    known: dict[str, str] = {}
+    person = application.applicant_person
+    if person is not None:
+        known["applicant_name"] = person.name
+        known["id_number"] = person.reveal_id_number()
+        if person.region_id:
+            known["address"] = _region_name(person.region)
+    company = application.applicant_company
+    if company is not None:
+        known["organisation_name"] = getattr(company, "name", "") or ""
+    if account is not None:
+        known["phone"] = account.reveal_phone()
+    return {key: value for key, value in known.items() if key in properties and value}
 
 
 PICKUP_WINDOW_MESSAGE = "领取窗口应为受理机构或其下级机构"

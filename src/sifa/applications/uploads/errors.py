@@ -6,7 +6,11 @@ technical reason (which PDF name, which zip member) for logs and the security-ev
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from sifa.core.errors import ServiceError
+
+ACCEPTED_TYPES = "PDF、JPG、PNG、OFD"
 
 TYPE_NOT_ALLOWED = "upload.type_not_allowed"
 TOO_LARGE = "upload.too_large"
@@ -24,8 +28,8 @@ OFD_UNSAFE = "upload.ofd_unsafe"
 MALWARE = "upload.malware"
 
 MESSAGES: dict[str, str] = {
-    TYPE_NOT_ALLOWED: "只接受 PDF、JPEG、PNG 或 OFD 文件，该文件的实际内容不属于这些类型。",
-    TOO_LARGE: "文件超过了大小上限，请压缩或拆分后重新上传。",
+    TYPE_NOT_ALLOWED: "仅支持 PDF、JPG、PNG、OFD 文件，该文件的实际内容不属于这些类型。",
+    TOO_LARGE: "文件超过了大小上限，请压缩或拆分后重新上传。",  # with the limit: message_for()
     EMPTY: "文件为空，请重新选择文件。",
     BAD_NAME: "文件名不合法（含有路径、控制字符、保留名称或过长），请修改文件名后重新上传。",
     EXTENSION_MISMATCH: "文件扩展名与文件的实际类型不符，或文件名中含有可执行文件的扩展名。",
@@ -42,14 +46,40 @@ MESSAGES: dict[str, str] = {
 }
 
 
+def size_text(max_bytes: int) -> str:
+    """A byte limit as people read it: 20 MB, 1.5 MB, 300 KB."""
+    mib = max_bytes / (1024 * 1024)
+    if mib >= 1:
+        return f"{mib:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(max_bytes / 1024))} KB"
+
+
+def upload_rule(max_bytes: int | None = None) -> str:
+    """The rule every upload field states: 文件不能超过 20 MB，仅支持 PDF、JPG、PNG、OFD."""
+    limit = settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
+    return f"文件不能超过 {size_text(limit)}，仅支持 {ACCEPTED_TYPES}"
+
+
+def message_for(code: str, max_bytes: int | None = None) -> str:
+    """The applicant's message; size and type refusals state the limit they broke."""
+    if code == TOO_LARGE:
+        return f"{upload_rule(max_bytes)}。该文件超过了大小上限，请压缩或拆分后重新上传。"
+    if code == TYPE_NOT_ALLOWED:
+        return f"{upload_rule(max_bytes)}。该文件的实际内容不属于这些类型，请转换格式后重新上传。"
+    return MESSAGES[code]
+
+
 class UploadRejected(ServiceError):
     """An upload failed a check; raised inside the gate and turned into a verdict."""
 
-    def __init__(self, code: str, detail: str = "", *, message: str | None = None) -> None:
+    def __init__(
+        self, code: str, detail: str = "", *, message: str | None = None, max_bytes: int | None = None
+    ) -> None:
+        message = message or message_for(code, max_bytes)
         super().__init__(
             code,
-            message or MESSAGES[code],
-            errors=[{"field": "file", "code": code, "message": message or MESSAGES[code]}],
+            message,
+            errors=[{"field": "file", "code": code, "message": message}],
             status=413 if code == TOO_LARGE else 400,
         )
         self.detail = detail

@@ -113,7 +113,9 @@ def _spool(fileobj: BinaryIO, out: BinaryIO, limits: UploadLimits) -> tuple[int,
     while chunk := fileobj.read(CHUNK):
         size += len(chunk)
         if size > limits.max_bytes:
-            raise UploadRejected(errors.TOO_LARGE, f"more than {limits.max_bytes} bytes")
+            raise UploadRejected(
+                errors.TOO_LARGE, f"more than {limits.max_bytes} bytes", max_bytes=limits.max_bytes
+            )
         if kind is None:
             head += chunk[: HEAD_BYTES - len(head)]
             if len(head) >= HEAD_BYTES:
@@ -137,7 +139,7 @@ def _check(fileobj: BinaryIO, filename: str, limits: UploadLimits, work_dir: Pat
     display_name = sanitize_display_name(filename)
     declared_size = getattr(fileobj, "size", None)
     if isinstance(declared_size, int) and declared_size > limits.max_bytes:
-        raise UploadRejected(errors.TOO_LARGE, f"{declared_size} bytes declared")
+        raise UploadRejected(errors.TOO_LARGE, f"{declared_size} bytes declared", max_bytes=limits.max_bytes)
     work: list[Path] = []
     try:
         fd, path = _new_work_file(work_dir)

@@ -13,6 +13,7 @@ from sifa.catalogue.models.items import (
     Situation,
     Stage,
 )
+from sifa.catalogue.models.synonyms import SearchSynonym
 
 __all__ = [
     "LOCKED_STATUSES",
@@ -23,6 +24,7 @@ __all__ = [
     "ItemVersion",
     "Material",
     "ProcessDefinition",
+    "SearchSynonym",
     "Situation",
     "Stage",
 ]

@@ -38,6 +38,7 @@ LOCKED_TRANSITIONS = {
     (VersionStatus.PUBLISHED, VersionStatus.WITHDRAWN),
 }
 MUTABLE_AFTER_PUBLISH = ("status", "valid_until", "updated_at")
+SUMMARY_LENGTH = 60  # a search result's one-line description, in characters
 
 
 class CatalogueItem(models.Model):
@@ -98,6 +99,12 @@ class CatalogueItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.basic_code}）"
+
+    @property
+    def summary(self) -> str:
+        """一句话说明 of the live version (every search result shows it); reads prefetched versions."""
+        live = [v for v in self.versions.all() if v.status == VersionStatus.PUBLISHED]
+        return live[-1].summary if live else ""
 
 
 class ItemVersion(models.Model):
@@ -271,6 +278,17 @@ class ItemVersion(models.Model):
     def content_attnames(cls) -> list[str]:
         return [f.attname for f in cls._meta.concrete_fields if f.name not in ("id", *MUTABLE_AFTER_PUBLISH)]
 
+    @property
+    def summary(self) -> str:
+        """一句话说明: who it is for and what they get, in one line of at most SUMMARY_LENGTH characters."""
+        parts = []
+        if self.scope:
+            parts.append(f"适用于{self.scope.rstrip('。；;')}")
+        if self.result_name:
+            parts.append(f"办结后取得{self.result_name}")
+        text = "；".join(parts)
+        return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+
 
 def _version_locked(version_id: int | None) -> bool:
     return bool(version_id) and ItemVersion.objects.filter(pk=version_id, status__in=LOCKED_STATUSES).exists()
@@ -405,8 +423,14 @@ class Situation(VersionChild):
     )
     order = models.PositiveSmallIntegerField("排序", default=0)
     code = models.CharField("情形代码", max_length=50)
-    question = models.CharField("问题", max_length=300)
+    question = models.CharField("问题", max_length=300, help_text="In plain words, as people would ask it")
     options = models.JSONField("选项", default=list, help_text='[{"value": "yes", "label": "是"}, …]')
+    hint = models.TextField(
+        "说明", blank=True, help_text="Plain-language help under the question (who counts, examples)"
+    )
+    basis = models.TextField(
+        "法律依据", blank=True, help_text="The article behind the question, quoted; shown behind 了解更多"
+    )
 
     class Meta:
         verbose_name = "情形"

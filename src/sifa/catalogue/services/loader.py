@@ -30,6 +30,7 @@ from sifa.catalogue.services.items import (
     withdraw_version,
 )
 from sifa.catalogue.services.search_index import reindex_all
+from sifa.catalogue.services.synonyms import seed_synonyms
 from sifa.core.crypto import sm3_hex
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import uscc_is_valid
@@ -44,6 +45,7 @@ class LoadResult:
     unchanged: list[str] = field(default_factory=list)
     entries_created: int = 0
     skipped_organisations: list[str] = field(default_factory=list)
+    synonyms_seeded: int = 0
 
 
 def _code(parts: tuple[str, int, int]) -> str:
@@ -114,6 +116,7 @@ def load_items(specs: Iterable[dict] = ITEMS) -> LoadResult:
         (result.published if changed else result.unchanged).append(item.basic_code)
     # Items loaded before the search index existed are unchanged, so publish did not index them.
     reindex_all()
+    result.synonyms_seeded = seed_synonyms()
     return result
 
 

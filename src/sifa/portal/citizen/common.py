@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from sifa.accounts.models import AccountKind
+from sifa.applications.uploads.errors import upload_rule
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import IdentifierError
 
@@ -30,6 +31,7 @@ def care_mode_on(request: HttpRequest) -> bool:
 def page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     """Render a citizen page; ``care_mode`` switches the 关怀模式 class on ``<body>``."""
     context.setdefault("care_mode", care_mode_on(request))
+    context.setdefault("upload_rule", upload_rule())
     context.setdefault("nav", "me")
     return render(request, template, context, status=status)
 

@@ -34,6 +34,7 @@ CITIZEN = Routes(
     file_url=_citizen_file_url,
     pickup="citizen-apply-pickup",
     pickup_windows=pickup_windows,
+    mask_on_check=True,
 )
 
 

@@ -1,7 +1,8 @@
 """补正: the one-time notice (一次性告知书, 行政许可法 §32) with everything fixed on one page.
 
 One multipart form holds the whole application: each material can be replaced in place and each
-form field corrected, with the notice's items shown next to what they are about. Submitting it
+form field corrected, with the notice's items shown next to what they are about. The flagged
+materials and fields come first; everything else is behind 修改其他内容 (a ``<details>``). Submitting it
 stores the new files first (a rejected file stores nothing and is reported on its input), then
 resubmits the corrected form through ``services.submit_correction``, which re-runs pre-review.
 """
@@ -112,7 +113,21 @@ def correction(request: HttpRequest, ref: str) -> HttpResponse:
         }
         for row in checklist(app, CITIZEN)
     ]
-    material_rows.sort(key=lambda r: not r["issue"])
+    # The flagged items first; the rest behind 修改其他内容, opened when one of them has an error
+    # (or when the notice flags nothing on the page, so nothing is hidden for no reason).
+    flagged = {
+        "materials": [r for r in material_rows if r["issue"]],
+        "fields": [b for b in bound if b["issue"]],
+    }
+    others = {
+        "materials": [r for r in material_rows if not r["issue"]],
+        "fields": [b for b in bound if not b["issue"]],
+    }
+    others_open = (
+        not (flagged["materials"] or flagged["fields"])
+        or any(r["error"] or r["date_error"] for r in others["materials"])
+        or any(b["error"] for b in others["fields"])
+    )
     context = {
         "title": "补正材料",
         "app": app,
@@ -120,8 +135,9 @@ def correction(request: HttpRequest, ref: str) -> HttpResponse:
         "notice": notice,
         "items": items,
         "general": general,
-        "fields": bound,
-        "materials": material_rows,
+        "flagged": flagged,
+        "others": others,
+        "others_open": others_open,
         "errors": [{"href": "#" + key, "message": message} for key, message in errors.items()],
         "section": "applications",
     }

@@ -73,6 +73,7 @@ def test_unknown_or_malformed_implementation_code_is_a_chinese_404(site):
 
 def test_a_step_with_errors_shows_a_linked_summary_and_keeps_the_input(site):
     app = _start(site)
+    prefilled = dict(app.form_data)  # from the account
     response = site["client"].post(
         f"/apply/drafts/{app.pk}/form/1/", {"applicant_name": "张三", "id_number": "123", "phone": ""}
     )
@@ -85,7 +86,7 @@ def test_a_step_with_errors_shows_a_linked_summary_and_keeps_the_input(site):
     assert 'aria-describedby="f-id_number-hint f-id_number-error"' in page
     assert "<title>错误：" in page
     app.refresh_from_db()
-    assert app.form_data == {}  # nothing saved while the step has errors
+    assert app.form_data == prefilled  # nothing saved while the step has errors
 
 
 def test_material_checklist_shows_what_once_only_sources_already_provide(site):
@@ -149,7 +150,10 @@ def test_full_apply_shows_the_query_code_once_and_a_resubmit_never_files_twice(s
     # The code works on the public tracking page.
     site["client"].logout()
     tracked = _html(site["client"].post("/track/", {"number": app.number, "code": code.lower()}))
-    assert "已提交（待预审）" in tracked and "杭州市司法局" in tracked
+    assert "<strong>待受理</strong>" in tracked and "杭州市司法局" in tracked
+    assert (
+        "已提交（待预审）" not in tracked and "（预审）" not in tracked
+    )  # plain words, stage on its own row
 
 
 def test_situation_questions_decide_the_materials(cat, client):  # noqa: F811
@@ -159,6 +163,12 @@ def test_situation_questions_decide_the_materials(cat, client):  # noqa: F811
     client.post(f"/apply/{entry.implementation_code}/")
     app = Application.objects.get(applicant=citizen)
     url = f"/apply/drafts/{app.pk}/situations/"
+    page = _html(client.get(url))
+    for question in entry.version.situations.exclude(basis=""):
+        # Plain question, its hint wired to the group, the article behind 了解更多.
+        assert question.question in page and question.hint in page and question.basis in page
+        assert f'aria-describedby="s-{question.code}-hint"' in page
+    assert "<summary>了解更多" in page or not entry.version.situations.exclude(basis="").exists()
     response = client.post(url, {})
     assert response.status_code == 400 and "请选择：" in _html(response)
     answers = {q.code: str(q.options[0]["value"]) for q in entry.version.situations.all()}
@@ -189,3 +199,22 @@ def test_staff_cannot_apply_as_a_citizen(site, client, django_user_model):
     client.force_login(staff)
     response = client.get(f"/apply/{site['entry'].implementation_code}/")
     assert response.status_code == 403 and "工作人员" in _html(response)
+
+
+def test_the_form_is_prefilled_from_the_account_and_masked_on_the_check_page(site):
+    from sifa.core.masking import mask_id_number
+
+    app = _start(site)
+    data = app.form_data
+    assert (data["applicant_name"], data["id_number"], data["phone"]) == ("张三", VALID_ID, "13800000001")
+    assert data["address"].endswith("西湖区")  # the place the person lives: the start of the address
+    page = _html(site["client"].get(f"/apply/drafts/{app.pk}/form/1/"))
+    assert 'value="张三"' in page and f'value="{VALID_ID}"' in page and 'value="13800000001"' in page
+    assert "已按您账户中的信息填好申请人信息" in page and "只显示部分数字" in page
+    _fill_form(site, app)
+    materials = _html(site["client"].get(f"/apply/drafts/{app.pk}/materials/"))
+    assert "文件不能超过 20 MB，仅支持 PDF、JPG、PNG、OFD" in materials  # the rule, before any refusal
+    _upload_all(site, app)
+    check = _html(site["client"].get(f"/apply/drafts/{app.pk}/check/"))
+    assert mask_id_number(VALID_ID) in check and VALID_ID not in check
+    assert "138****0001" in check and "13800000001" not in check

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -67,10 +68,20 @@ def test_correction_page_shows_every_item_and_fixes_everything_in_place(
     page = _html(client.get(f"/me/applications/{app.number}/correction/"))
     assert notice.document_number in page and "通讯地址应写明门牌号" in page and "不清晰，请重新上传" in page
     assert 'id="f-address-issue"' in page and f'id="m-{material.pk}-issue"' in page
-    # A field error is reported on the field, and nothing is resubmitted.
+    # The flagged material and field first; the rest behind 修改其他内容, closed.
+    flagged, others = page.split("<summary>修改其他内容</summary>")
+    assert (
+        "需要补正的内容" in flagged
+        and 'id="f-address"' in flagged
+        and f'id="m-{material.pk}-file"' in flagged
+    )
+    assert 'id="f-phone"' in others and 'id="f-address"' not in others and "m-" in others
+    assert '<details class="sifa-details">' in page
+    # A field error is reported on the field (opening 修改其他内容), and nothing is resubmitted.
     form = {**lawyer_form(address="杭州市西湖区北山街道1号"), "phone": "12"}
     response = client.post(f"/me/applications/{app.number}/correction/", form)
     assert response.status_code == 400 and '<a href="#f-phone">联系电话的格式不正确</a>' in _html(response)
+    assert '<details class="sifa-details" open>' in _html(response)
     app.refresh_from_db()
     assert app.status == ApplicationStatus.CORRECTION_REQUIRED
     # Fixed field + replaced file in one submit.
@@ -108,6 +119,45 @@ def test_tracking_without_login_shows_the_timeline_and_hides_wrong_codes(case, c
     assert strip.sub("", _html(wrong)) == strip.sub("", _html(unknown))
     empty = client.post("/track/", {})
     assert empty.status_code == 400 and '<a href="#f-number">请输入办件编号</a>' in _html(empty)
+
+
+def test_tracking_shows_plain_status_and_the_expected_completion_date(case, client):
+    from sifa.deadlines import db_calendar
+    from sifa.deadlines.calendar import TimeLimit, TimeUnit
+    from sifa.deadlines.models import ClockPurpose, ClockState
+    from sifa.deadlines.services import seed_calendar, start_clock, suspend_clock
+    from sifa.testing.clock import travel
+
+    client.logout()
+    app = case["app"]
+    page = _html(client.post("/track/", {"number": app.number, "code": case["code"]}))
+    assert "<strong>待受理</strong>" in page and "已提交（待预审）" not in page
+    assert "<dt>当前环节</dt><dd>预审</dd>" in page
+    seed_calendar(2025, 2026)
+    db_calendar.forget()
+    day = dt.date(2025, 9, 1)
+    with travel(day):
+        clock = start_clock(
+            subject_type="applications.Application",
+            subject_id=app.number,
+            purpose=ClockPurpose.LEGAL,
+            limit=TimeLimit(20, TimeUnit.WORKING_DAYS),
+            started_on=day,
+            scope_path=app.scope_path,
+        )
+        page = _html(client.post("/track/", {"number": app.number, "code": case["code"]}))
+        due = f"{clock.due_on.year}年{clock.due_on.month}月{clock.due_on.day}日前"
+        assert "<dt>预计办结日期</dt>" in page and due in page
+        assert f"按{ClockPurpose.LEGAL.label}计算" in page and "办理暂停中" not in page
+        # 暂定 here only if the calendar years it counts are unpublished (the clock says which).
+        assert ("（暂定）" in page) == ClockState.objects.get(pk=clock.pk).provisional
+        suspend_clock(clock.pk, kind="appraisal", on=day, reason="委托鉴定")
+        page = _html(client.post("/track/", {"number": app.number, "code": case["code"]}))
+        # Paused: the date if it resumed tomorrow, marked 暂定, and why.
+        assert "<dt>预计办结日期</dt>" in page and "（暂定）" in page and "办理暂停中" in page
+        expected = re.search(r"<strong>(\d{4})年(\d{1,2})月(\d{1,2})日前</strong>", page)
+        assert expected and dt.date(*map(int, expected.groups())) >= clock.due_on
+    db_calendar.forget()
 
 
 def test_tracking_is_rate_limited_per_address(case, client, settings):

@@ -94,13 +94,41 @@ def test_refuse_needs_reasons(login, people, case):
     assert case.status == ApplicationStatus.NOT_ACCEPTED
 
 
-def test_request_correction_issues_one_notice_with_every_line(login, people, case):
+def _material_ids(case) -> dict[str, int]:
+    return {m.name: m.pk for m in case.version.materials.all()}
+
+
+def test_request_correction_names_the_material_or_field_of_every_item(login, people, case):
     PreReviewFinding.objects.create(application=case, source="auto", code="x", message="缺少身份证复印件")
-    act(login(people["hz_clerk"]), case, "request_correction", {"items": "照片不清晰\n\n学历证明缺页"})
+    client = login(people["hz_clerk"])
+    url = f"/workbench/cases/{case.number}/actions/request_correction/"
+    page = client.get(url).content.decode()
+    materials = _material_ids(case)
+    photo, name = next(iter(materials.items()))
+    # One input per material and per form field, each labelled with what it concerns.
+    assert f"材料：{photo}（需补正时填写）" in page and "申请表：" in page
+    assert f'name="material_{name}"' in page
+    confirm = client.post(url, {f"material_{name}": "照片不清晰", "field_0": "姓名与证件不一致"})
+    assert confirm.status_code == 200 and f"材料：{photo}" in confirm.content.decode()
+    act(client, case, "request_correction", {f"material_{name}": "照片不清晰", "field_0": "姓名与证件不一致"})
     case.refresh_from_db()
     assert case.status == ApplicationStatus.CORRECTION_REQUIRED
     notice = CorrectionNotice.objects.get(application=case)
-    assert [i["message"] for i in notice.items] == ["缺少身份证复印件", "照片不清晰", "学历证明缺页"]
+    assert [(i["field"], i["message"]) for i in notice.items] == [
+        ("", "缺少身份证复印件"),
+        (f"materials.{name}", "照片不清晰"),
+        ("applicant_name", "姓名与证件不一致"),
+    ]
+
+
+def test_a_correction_notice_cannot_be_sent_without_an_item(login, people, case):
+    client = login(people["hz_clerk"])
+    url = f"/workbench/cases/{case.number}/actions/request_correction/"
+    empty = client.post(url, {})
+    html = empty.content.decode()
+    assert empty.status_code == 400 and "请至少在一项材料或申请表字段后填写需补正的内容" in html
+    assert "确认" not in html.split("<h1", 1)[1].split("</h1>", 1)[0]  # still the form, not the confirmation
+    assert not CorrectionNotice.objects.filter(application=case).exists()
 
 
 def test_pre_review_finding_and_notice_before_acceptance(login, people, w):

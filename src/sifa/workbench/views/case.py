@@ -57,7 +57,7 @@ def _blank_form(case: Application, action: Available, *, on_case_page: bool = Fa
     # The case page shows several action forms at once: field ids carry the action's key there so
     # two forms asking for the same field (e.g. mediators, reason) never share an id or a label.
     auto_id = f"id_{action.key}_%s" if on_case_page else "id_%s"
-    return action.spec.form_class(item=action.item, initial=initial, prefix=None, auto_id=auto_id)
+    return action.spec.form_class(item=action.item, case=case, initial=initial, prefix=None, auto_id=auto_id)
 
 
 @require_safe
@@ -121,7 +121,7 @@ def action_view(request: HttpRequest, number: str, key: str) -> HttpResponse:
         return redirect("workbench-case", number=case.number)
     if request.method == "GET":
         return _action_page(request, case, action, _blank_form(case, action))
-    form = action.spec.form_class(request.POST, item=action.item)
+    form = action.spec.form_class(request.POST, item=action.item, case=case)
     if not form.is_valid():
         return _action_page(request, case, action, form, status=400)
     if request.POST.get("confirmed") != "1":

@@ -97,6 +97,8 @@ STAFF = [
     ("demo-hotline", "12348热线接线员（演示）", "province", [Role.CONSULTANT]),
     # The national working-day calendar: enters the State Council's annual holiday notice.
     ("demo-calendar", "司法部工作日历管理员（演示）", "ministry", [Role.CALENDAR_ADMIN]),
+    # 群众常用说法 (search synonyms) of the shipped items, which the ministry owns.
+    ("demo-catalogue", "司法部事项管理员（演示）", "ministry", [Role.CATALOGUE_ADMIN]),
     # 模拟办件 and 随机抽查 (sifa.inspections): the province's inspector, and the city's for its subtree.
     ("demo-inspector", "省厅督查人员（演示）", "province", [Role.INSPECTOR]),
     ("demo-city-inspector", "杭州市局督查人员（演示）", "city", [Role.INSPECTOR]),
