@@ -86,7 +86,7 @@ def test_every_demo_case_is_closed_by_demo_accounts(demo_world):
         assert done.status == ApplicationStatus.DELIVERED, (done.item, done.organisation, done.status)
         if done.query_code:  # a notice's suspect has no query code: the notifying organ is answered
             shown = _status_on_tracking_page(done.number, done.query_code)
-            assert "办结" in shown, (done.item, done.organisation, shown)
+            assert shown.strip() == "已办结", (done.item, done.organisation, shown)
     # The level each process runs at is walked: e.g. the lawyer's licence is issued and delivered
     # by demo accounts after the province's decision, the 上城区 objection decided by its bureau.
     steps = {(w.item, w.organisation): w.steps for w in walks}
