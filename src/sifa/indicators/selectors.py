@@ -5,9 +5,10 @@ memberships (or the actor is a superuser); anything else is :class:`~sifa.core.e
 (404), never a hint that the organisation exists. Figures are **subtree** figures (the organisation
 and everything below it) for one month (Asia/Shanghai), read from ``MonthlyFigures`` plus the
 subtree's not-yet-folded ``PendingDelta`` rows — exact at any moment, never a scan of the facts.
-A leaf organisation (no children: a 司法所, a 法律援助中心) has no roll-up rows: its figures are
-computed from its own facts, one grouped query per fact table through their organisation indexes
-(``sifa.indicators.leaves``; a few dozen facts a month; ADR 0005, R8c).
+A leaf organisation (no children: a 司法所, a 法律援助中心) has a roll-up row only for a hot month
+(more than ``SIFA_INDICATORS_HOT_LEAF_FACTS`` facts, ADR 0010), read like a parent's; in a cold
+month its figures are computed from its own facts, one grouped query per fact table through their
+organisation indexes (``sifa.indicators.leaves``; at most K facts of the month; ADR 0005, R8c).
 Mock applications (模拟办件) are never counted.
 
 Stable signatures (the dashboard pages depend on them):
@@ -404,9 +405,9 @@ def drill_down(
 ) -> tuple[Figures, list[tuple[Organisation, Figures]]]:
     """:func:`figures` and :func:`children` together, what a dashboard shows, in a constant number
     of queries whatever the children and the facts: 1 for an organisation whose children all have
-    children (the children, the rows and the pending-delta probe in one statement; one more when
-    deltas are pending), 5 more when some are leaves (their facts), 6 for a leaf itself
-    (docs/indicators.md)."""
+    children or a row for the month (the children, the rows and the pending-delta probe in one
+    statement; one more when deltas are pending), 5 more when some are leaves in a cold month
+    (their facts), 6 for a leaf itself in a cold month, 1 in a hot one (docs/indicators.md)."""
     organisation = _require(actor, organisation)
     return _drill_down(organisation, _month(month))
 
