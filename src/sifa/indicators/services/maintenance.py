@@ -204,20 +204,23 @@ def _expand(
     return totals, leaf_months - hot
 
 
-def _lock_rows(mode: str) -> None:
+def _lock_rows(mode: str, *, deltas: bool = False) -> None:
     """PostgreSQL: take the roll-up table's lock in ``mode``. Folds take ROW EXCLUSIVE (they do not
     wait on each other), a promotion SHARE ROW EXCLUSIVE, which waits for the folds in flight and
     holds new ones off while it reads, so no fold decides a leaf-month is cold (and drops its
-    deltas) while the promotion computes the row from the facts minus the pending deltas."""
+    deltas) while the promotion computes the row from the facts minus the pending deltas. A fold
+    (``deltas``) locks the deltas' table first, in the rebuild's order, so the two never deadlock."""
     if connection.vendor == "postgresql":
+        tables = [PendingDelta._meta.db_table] if deltas else []
+        tables.append(MonthlyFigures._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {MonthlyFigures._meta.db_table} IN {mode} MODE")
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN {mode} MODE")
 
 
 def fold(limit: int = 20000) -> int:
     """Fold up to ``limit`` of the oldest deltas into the roll-ups; returns how many were folded."""
     with transaction.atomic():
-        _lock_rows("ROW EXCLUSIVE")
+        _lock_rows("ROW EXCLUSIVE", deltas=True)
         qs = PendingDelta.objects.order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True)
@@ -244,8 +247,12 @@ def _figures_by_month(keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date
     found: dict[tuple[int, dt.date], Counter] = {}
     for month, ids in sorted(by_month.items()):
         ids_sorted = sorted(ids)
-        for start in range(0, len(ids_sorted), 200):
-            got = leaf_figures(ids_sorted[start : start + 200], [month])
+        for start in range(0, len(ids_sorted), 256):
+            chunk = ids_sorted[start : start + 256]
+            # Padded to a power of two with ids no organisation has, so the compiled statements
+            # (one per number of organisations, ``leaves._statement``) are few and reused.
+            size = 1 << (len(chunk) - 1).bit_length()
+            got = leaf_figures(chunk + [-1 - i for i in range(size - len(chunk))], [month])
             found.update({k: v for k, v in got.items() if k in keys})
     return found
 
