@@ -9,8 +9,9 @@ by the seed environment); prints one JSON object for ``bench.indicator_workloads
   the county with the most cases; the raw side computes received / accepted / decided of the same
   month per child straight from ``applications_application`` (subtree range join, indexed);
 * R8c — roll-up rows ÷ fact rows per organisation level (1 部 … 5 乡); leaves (司法所, centres)
-  keep no rows since ADR 0005's amendment, so level 5 counts 0 and the township dashboard (the
-  busiest 司法所 by its facts) measures the read from the facts;
+  keep a row only for their hot months (more than ``SIFA_INDICATORS_HOT_LEAF_FACTS`` facts, ADR
+  0010), so level 5 counts those; the township dashboard (the busiest 司法所 by its facts) reads
+  its month from its row when hot, from its facts otherwise (``hot`` says which);
 * t(dashboard) alone, for R8a (the caller compares two sizes).
 
 Pending deltas are folded first (``fold_all``, as the every-minute scheduler would), so the
@@ -62,6 +63,7 @@ GROUP BY o.id
 def measure(repeat: int) -> dict:
     import datetime as dt
 
+    from django.conf import settings
     from django.db import connection
     from django.db.models import Count
     from django.test.utils import CaptureQueriesContext
@@ -140,6 +142,8 @@ def measure(repeat: int) -> dict:
             "r8b": t_dash / t_raw if t_raw else None,
             "queries": len(queries.captured_queries),
             "children": Organisation.objects.filter(parent=organisation, is_active=True).count(),
+            "hot": level == 5
+            and MonthlyFigures.objects.filter(organisation=organisation, month=month).exists(),
         }
     rows = dict(
         MonthlyFigures.objects.values_list("organisation__level")
@@ -148,6 +152,10 @@ def measure(repeat: int) -> dict:
     )
     out["r8c"] = {str(level): rows.get(level, 0) / facts for level in range(1, 6)}
     out["rows"] = {str(level): rows.get(level, 0) for level in range(1, 6)}
+    out["hot_leaf_rows"] = MonthlyFigures.objects.exclude(
+        organisation_id__in=Organisation.objects.filter(parent__isnull=False).values("parent_id")
+    ).count()
+    out["hot_leaf_facts"] = getattr(settings, "INDICATORS_HOT_LEAF_FACTS", None)
     return out
 
 

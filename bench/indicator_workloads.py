@@ -96,7 +96,15 @@ def _w8(ctx: Context, seconds: float, pairs: int) -> list[Row]:
                 notes=(
                     size,
                     f"{m.get('queries', '?')} queries, {m.get('children', '?')} children"
-                    + (" (read from the facts: a leaf)" if level == "township" else ""),
+                    + (
+                        (
+                            " (a leaf: its hot month read from its row)"
+                            if m.get("hot")
+                            else " (a leaf: read from its facts)"
+                        )
+                        if level == "township"
+                        else ""
+                    ),
                 ),
                 block="W8",
                 unit="ms",
@@ -118,7 +126,8 @@ def _w8(ctx: Context, seconds: float, pairs: int) -> list[Row]:
                 size,
                 "per level (1 部 … 5 乡): "
                 + ", ".join(f"{k}: {base['rows'][k]} rows = {v:.4f}" for k, v in sorted(base["r8c"].items())),
-                "leaves (司法所, 法律援助中心 …) keep no roll-up rows: read from their facts (ADR 0005)",
+                f"leaves (司法所, 法律援助中心 …) keep a row only for a hot month (> {base.get('hot_leaf_facts', '?')} "
+                f"facts, ADR 0010): {base.get('hot_leaf_rows', '?')} such rows; the others are read from their facts",
             ),
             block="W8",
             unit="rows",

@@ -588,6 +588,19 @@ declare(
     group="好差评 Ratings",
 )
 
+# --- 绩效考核 (sifa.indicators; docs/indicators.md) ------------------------------------------
+declare(
+    "SIFA_INDICATORS_HOT_LEAF_FACTS",
+    "int",
+    50,
+    "A leaf organisation (a 司法所, a 法律援助中心) keeps a roll-up row for a month once more than this "
+    "many of its facts fall in that month (applications received, ratings, rectifications opened, "
+    "complaints received, random-check findings): a hot leaf-month is read from its row, a cold one "
+    "(at most this many facts) from its facts. Rows at the leaf level stay below facts ÷ this value "
+    "(R8c, ADR 0010): 50 keeps them ≤ 0.02 of the facts. Must be ≥ 1 (docs/indicators.md).",
+    group="绩效考核 Indicators",
+)
+
 # --- complaints and reports (sifa.complaints; docs/complaints.md) -----------------------------
 declare(
     "SIFA_COMPLAINT_REPLY_DAYS",

@@ -1,8 +1,10 @@
-"""Figures of leaf organisations (no roll-up rows, ADR 0005) from their facts: one grouped query per
+"""Figures of leaf organisations (no roll-up rows in a cold month, ADR 0005 and 0010) from their facts: one grouped query per
 fact table, whatever the number of organisations, facts or months asked for.
 
-A leaf — a 司法所, a 法律援助中心 — keeps no ``MonthlyFigures`` rows (R8c): its figures, and its line
-in its parent's drill-down, are computed from the facts when read. Each fact table is read once,
+A leaf — a 司法所, a 法律援助中心 — keeps no ``MonthlyFigures`` row for a cold month (R8c; a hot
+month, over ``SIFA_INDICATORS_HOT_LEAF_FACTS`` facts, has one: ADR 0010): its figures, and its line
+in its parent's drill-down, are then computed from the facts when read (and a promotion computes a
+hot month's first row the same way). Each fact table is read once,
 ``GROUP BY`` organisation, filtered by the organisations (their foreign-key indexes) and the month
 range, every metric a ``SUM(CASE …)`` of the same rule as ``sifa.indicators.metrics`` (the rebuild's
 functions): the applications (with their first correction notice, materials, latest clocks and the

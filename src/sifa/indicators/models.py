@@ -1,8 +1,10 @@
 """绩效考核 roll-ups: monthly SUBTREE figures per organisation, kept without a hot row.
 
 * ``MonthlyFigures`` — one row per (organisation, month) holding the figures of the organisation
-  *and its whole subtree* (a 司法所, county, city, province, the ministry), so a dashboard reads one
-  row for the organisation plus one per child and never scans facts.
+  *and its whole subtree* (a county, city, province, the ministry; a leaf — a 司法所 — only for a
+  month with more than ``SIFA_INDICATORS_HOT_LEAF_FACTS`` facts, ADR 0010), so a dashboard reads
+  one row for the organisation plus one per child and never scans facts (a cold leaf-month's few
+  facts are read instead).
 * ``PendingDelta`` — insert-only: what one command changed, for the leaf organisation and the
   month, written in the command's transaction. ``sifa roll-up-indicators`` (the scheduler, every
   minute) folds the deltas into the rows of the leaf and all its ancestors and deletes them;

@@ -5,9 +5,10 @@ memberships (or the actor is a superuser); anything else is :class:`~sifa.core.e
 (404), never a hint that the organisation exists. Figures are **subtree** figures (the organisation
 and everything below it) for one month (Asia/Shanghai), read from ``MonthlyFigures`` plus the
 subtree's not-yet-folded ``PendingDelta`` rows — exact at any moment, never a scan of the facts.
-A leaf organisation (no children: a 司法所, a 法律援助中心) has no roll-up rows: its figures are
-computed from its own facts, one grouped query per fact table through their organisation indexes
-(``sifa.indicators.leaves``; a few dozen facts a month; ADR 0005, R8c).
+A leaf organisation (no children: a 司法所, a 法律援助中心) has a roll-up row only for a hot month
+(more than ``SIFA_INDICATORS_HOT_LEAF_FACTS`` facts, ADR 0010), read like a parent's; in a cold
+month its figures are computed from its own facts, one grouped query per fact table through their
+organisation indexes (``sifa.indicators.leaves``; at most K facts of the month; ADR 0005, R8c).
 Mock applications (模拟办件) are never counted.
 
 Stable signatures (the dashboard pages depend on them):
@@ -273,29 +274,40 @@ def _read(
     pending: bool | None = None,
 ) -> dict[int, dict[dt.date, Figures]]:
     """The figures of ``organisation`` and of ``kids`` (some of its children) for ``months``, by
-    organisation id, in a constant number of queries: the roll-up rows of all the organisations
-    with children in one ``IN``, the subtree's pending deltas (an ``EXISTS`` probe, then one grouped
-    query), and the leaves' facts in one grouped query per fact table (``leaves.leaf_figures``).
-    ``kids`` carry ``has_children`` (:func:`_dashboard_sql`); ``is_leaf``: ``organisation`` has no
-    children at all (active or not). ``rows`` and ``pending``: the organisations with children
-    already read with their roll-up rows for the one month, and the probe's answer
-    (:func:`_dashboard_sql`), which spare the ``IN`` and the probe."""
+    organisation id, in a constant number of queries: the roll-up rows of all of them in one ``IN``
+    (the organisations with children, and the leaves' hot months — ADR 0010), the subtree's pending
+    deltas (an ``EXISTS`` probe, then one grouped query), and the leaves' cold months from their
+    facts in one grouped query per fact table (``leaves.leaf_figures``) — only when some leaf-month
+    asked has no row. ``kids`` carry ``has_children`` (:func:`_dashboard_sql`); ``is_leaf``:
+    ``organisation`` has no children at all (active or not). ``rows`` and ``pending``: the
+    organisation and its children already read with their roll-up rows for the one month
+    (``has_row``), and the probe's answer (:func:`_dashboard_sql`), which spare the ``IN`` and the
+    probe."""
     parents = [k for k in kids if k.has_children] + ([] if is_leaf else [organisation])
     leaves = [k for k in kids if not k.has_children] + ([organisation] if is_leaf else [])
+    leaf_ids = {leaf.pk for leaf in leaves}
     totals: dict[tuple[int, dt.date], Counter] = {}
-    if parents:
-        if rows is not None:
-            totals.update({(row.pk, months[0]): Counter(_joined_counts(row)) for row in rows})
-        else:
-            totals.update(_row_counts([p.pk for p in parents], months))
-        by_path = sorted(((p.path, p.pk) for p in parents), key=lambda p: -len(p[0]))
+    if rows is not None:
+        found = {(row.pk, months[0]): Counter(_joined_counts(row)) for row in rows if row.has_row}
+    else:
+        found = _row_counts([o.pk for o in parents + leaves], months)
+    # A leaf-month with a row is hot: read from the row (plus its pending deltas), as a parent is.
+    hot = {key for key in found if key[0] in leaf_ids}
+    totals.update(found)
+    if parents or hot:
+        targets = sorted(((o.path, o.pk) for o in parents + leaves), key=lambda p: -len(p[0]))
         for row in _pending(organisation.path, months, probed=pending):
             counts = {n: row[n] or 0 for n in METRIC_NAMES}
-            for path, pk in by_path:  # the organisation itself, and the child the delta lies under
-                if row["path"].startswith(path):
-                    totals.setdefault((pk, row["month"]), Counter()).update(counts)
-    if leaves:  # a leaf's facts are read as they are now: its pending deltas are already in them
-        totals.update(leaf_figures([leaf.pk for leaf in leaves], months))
+            for path, pk in targets:  # the organisation itself, and the child the delta lies under
+                if not row["path"].startswith(path):
+                    continue
+                if pk in leaf_ids and (pk, row["month"]) not in hot:
+                    continue  # a cold leaf-month's facts are read as they are now: its deltas are in them
+                totals.setdefault((pk, row["month"]), Counter()).update(counts)
+    cold = [(leaf.pk, m) for leaf in leaves for m in months if (leaf.pk, m) not in hot]
+    if cold:
+        read = leaf_figures({key[0] for key in cold}, {key[1] for key in cold})
+        totals.update({key: counts for key, counts in read.items() if key not in hot})
     return {
         org.pk: {m: Figures(month=m, counts=dict(+totals.get((org.pk, m), Counter()))) for m in months}
         for org in [organisation, *kids]
@@ -327,13 +339,14 @@ def _dashboard_sql() -> str:
         f"r.{quote(rows.get_field(name).column)} AS {quote(_METRIC_ALIAS + name)}" for name in METRIC_NAMES
     )
     row_org, row_month = (quote(rows.get_field(n).column) for n in ("organisation", "month"))
+    row_pk = quote(rows.pk.column)
     delta_path, delta_month = (quote(delta.get_field(n).column) for n in ("path", "month"))
     pk = quote(org.pk.column)
     # Only quoted model names and placeholders go into the text; every value is a parameter.
     found = (
         f"SELECT {org_columns}, "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {quote(org.db_table)} c WHERE c.{parent} = o.{pk}) AS has_children, "
-        f"{metrics}, "
+        f"r.{row_pk} IS NOT NULL AS has_row, {metrics}, "
         f"EXISTS (SELECT 1 FROM {quote(delta.db_table)} p WHERE p.{delta_month} = %s "
         f"AND p.{delta_path} >= %s AND p.{delta_path} < %s) AS any_pending "
         f"FROM {quote(org.db_table)} o LEFT JOIN {quote(rows.db_table)} r "
@@ -357,11 +370,14 @@ def _drill_down(
     every = [row for row in rows if row.pk != organisation.pk]
     kids = [kid for kid in every if kid.is_active]
     pending = bool(rows and rows[0].any_pending)
-    if pending or not every or any(not kid.has_children for kid in kids):
-        parents = [row for row in rows if row.has_children]
-        found = _read(organisation, [month], kids, is_leaf=not every, rows=parents, pending=pending)
+    # A leaf without a row for the month — the organisation itself or an active child — is read
+    # from its facts; a hot leaf-month has a row, read here like a parent's (ADR 0010).
+    shown = {organisation.pk} | {kid.pk for kid in kids}
+    cold = any(row.pk in shown and not row.has_children and not row.has_row for row in rows)
+    if pending or cold or not rows:
+        found = _read(organisation, [month], kids, is_leaf=not every, rows=rows, pending=pending)
         return found[organisation.pk][month], [(kid, found[kid.pk][month]) for kid in kids]
-    counts = {row.pk: _joined_counts(row) for row in rows if row.has_children}
+    counts = {row.pk: _joined_counts(row) for row in rows if row.has_row}
     own = Figures(month=month, counts=counts.get(organisation.pk, {}))
     return own, [(kid, Figures(month=month, counts=counts.get(kid.pk, {}))) for kid in kids]
 
@@ -389,9 +405,9 @@ def drill_down(
 ) -> tuple[Figures, list[tuple[Organisation, Figures]]]:
     """:func:`figures` and :func:`children` together, what a dashboard shows, in a constant number
     of queries whatever the children and the facts: 1 for an organisation whose children all have
-    children (the children, the rows and the pending-delta probe in one statement; one more when
-    deltas are pending), 5 more when some are leaves (their facts), 6 for a leaf itself
-    (docs/indicators.md)."""
+    children or a row for the month (the children, the rows and the pending-delta probe in one
+    statement; one more when deltas are pending), 5 more when some are leaves in a cold month
+    (their facts), 6 for a leaf itself in a cold month, 1 in a hot one (docs/indicators.md)."""
     organisation = _require(actor, organisation)
     return _drill_down(organisation, _month(month))
 

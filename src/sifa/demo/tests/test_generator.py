@@ -335,3 +335,38 @@ def test_leaves_read_from_their_facts_give_what_the_rebuild_gives(world):
             .first()
         )
         assert own.counts == {k: v for k, v in (row or {}).items() if v}
+
+
+def test_hot_leaf_months_are_read_from_their_rows_and_give_what_their_facts_give(world, settings):
+    """ADR 0010 over the generated cases: with a low threshold (K = 2) the rebuild gives a leaf a
+    row for each month holding more than K facts and none for the others; the dashboard reads the
+    hot ones from their rows and the cold ones from their facts, and both equal the facts."""
+    from sifa.indicators import selectors
+    from sifa.indicators.leaves import leaf_figures
+    from sifa.indicators.services.maintenance import is_hot
+    from sifa.organisations.scope import Actor
+
+    settings.INDICATORS_HOT_LEAF_FACTS = 2
+    run(*ARGS)
+    call_command("rebuild-indicators", verbosity=0)
+    parents = set(Organisation.objects.exclude(parent=None).values_list("parent_id", flat=True))
+    leaves = set(Organisation.objects.exclude(pk__in=parents).values_list("pk", flat=True))
+    months = sorted(set(MonthlyFigures.objects.values_list("month", flat=True)))
+    facts = leaf_figures(leaves, months)
+    hot = {
+        (row.organisation_id, row.month): row
+        for row in MonthlyFigures.objects.filter(organisation_id__in=leaves)
+    }
+    assert hot and len(hot) < len(facts)  # some leaf-months hot, some cold
+    assert {key for key, counts in facts.items() if is_hot(counts)} == set(hot)
+    superuser = Actor(user_id=0, is_superuser=True)
+    by_pk = Organisation.objects.in_bulk(leaves | parents)
+    for (leaf, month), counts in facts.items():
+        if (leaf, month) in hot:
+            row = hot[(leaf, month)]
+            assert {n: v for n in selectors.METRIC_NAMES if (v := getattr(row, n))} == dict(counts)
+        own, _kids = selectors.drill_down(superuser, by_pk[leaf], month)
+        assert own.counts == dict(counts), (leaf, month)
+        if by_pk[leaf].is_active:
+            _own, kids = selectors.drill_down(superuser, by_pk[by_pk[leaf].parent_id], month)
+            assert dict(kids)[by_pk[leaf]].counts == dict(counts), (leaf, month)

@@ -6,10 +6,13 @@
   It never touches a ``MonthlyFigures`` row, so two commands never wait on each other here.
 * :func:`fold` (``sifa roll-up-indicators``, every minute) takes the oldest deltas — ``FOR UPDATE
   SKIP LOCKED`` on PostgreSQL, so two schedulers take disjoint sets — adds them to the rows of
-  every ancestor (and of the organisation itself unless it is a leaf: see :func:`rolled_up`) with one ``INSERT … ON CONFLICT DO UPDATE`` and deletes them, in one
-  transaction.
+  every ancestor (and of the organisation itself unless it is a leaf: see :func:`rolled_up`; a
+  leaf's own row only for a hot leaf-month, one that has a row) with one ``INSERT … ON CONFLICT DO
+  UPDATE`` and deletes them, in one transaction; then :func:`promote` gives the cold leaf-months it
+  touched that now hold more than ``SIFA_INDICATORS_HOT_LEAF_FACTS`` facts their row (ADR 0010).
 * :func:`rebuild` (``sifa rebuild-indicators``) recomputes every contribution from the facts and
-  the rows from the contributions; it is idempotent and gives what the incremental path gives.
+  the rows from the contributions (a leaf's row for each of its hot months); it is idempotent and
+  gives what the incremental path gives.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from sifa.audit.services import record as audit
@@ -72,6 +77,41 @@ def rolled_up(path: str, parents: set[int]) -> list[int]:
     if ids and ids[-1] not in parents:
         ids.pop()
     return ids
+
+
+HOT_FACTS = ("received", "ratings", "rectifications_opened", "complaints_received", "checks_done")
+"""The figures that count a leaf-month's facts, each fact once, in the month it was born: the
+applications received (mock ones are not), the ratings, the rectifications opened, the complaints
+received and the random-check findings. Their sum over all leaf-months is at most the number of
+facts, so hot leaf-months (each more than K) number fewer than facts ÷ K (R8c, ADR 0010)."""
+
+
+def hot_threshold() -> int:
+    """K: a leaf-month with more than K facts is hot (``SIFA_INDICATORS_HOT_LEAF_FACTS``)."""
+    return int(settings.INDICATORS_HOT_LEAF_FACTS)
+
+
+def is_hot(counts: dict[str, int]) -> bool:
+    """Whether a leaf-month with these figures is over the threshold (gets a roll-up row)."""
+    return sum(int(counts.get(name, 0)) for name in HOT_FACTS) > hot_threshold()
+
+
+def _leaf_of(path: str, parents: set[int]) -> int | None:
+    """The organisation at ``path`` when it is a leaf (not among ``parents``), else None."""
+    ids = ancestors(path)
+    return ids[-1] if ids and ids[-1] not in parents else None
+
+
+def hot_rows(keys: Iterable[tuple[int, dt.date]]) -> set[tuple[int, dt.date]]:
+    """Those (leaf, month) of ``keys`` that have a ``MonthlyFigures`` row: the hot leaf-months."""
+    keys = set(keys)
+    found: set[tuple[int, dt.date]] = set()
+    ids = sorted({k[0] for k in keys})
+    months = sorted({k[1] for k in keys})
+    for start in range(0, len(ids), 500):
+        rows = MonthlyFigures.objects.filter(organisation_id__in=ids[start : start + 500], month__in=months)
+        found.update(k for k in rows.values_list("organisation_id", "month") if k in keys)
+    return found
 
 
 def _delta_rows(delta: Figures) -> list[PendingDelta]:
@@ -141,32 +181,126 @@ def _upsert(totals: dict[tuple[int, dt.date], Counter]) -> None:
             cursor.execute(sql, params)
 
 
-def _expand(rows: list[dict]) -> dict[tuple[int, dt.date], Counter]:
+def _expand(
+    rows: list[dict],
+) -> tuple[dict[tuple[int, dt.date], Counter], set[tuple[int, dt.date]]]:
+    """The rows the deltas add to, and the cold leaf-months they touched (candidates to promote)."""
     totals: dict[tuple[int, dt.date], Counter] = {}
     parents = parents_among(ancestors(row["path"])[-1] for row in rows if row["path"].strip("/"))
+    leaf_months = {
+        (leaf, row["month"]) for row in rows if (leaf := _leaf_of(row["path"], parents)) is not None
+    }
+    hot = hot_rows(leaf_months)
     for row in rows:
         counts = Counter({n: row[n] for n in METRIC_NAMES if row[n]})
         if not counts:
             continue
-        for organisation_id in rolled_up(row["path"], parents):
+        targets = rolled_up(row["path"], parents)
+        leaf = _leaf_of(row["path"], parents)
+        if leaf is not None and (leaf, row["month"]) in hot:
+            targets.append(leaf)
+        for organisation_id in targets:
             totals.setdefault((organisation_id, row["month"]), Counter()).update(counts)
-    return totals
+    return totals, leaf_months - hot
+
+
+def _lock_rows(mode: str, *, deltas: bool = False) -> None:
+    """PostgreSQL: take the roll-up table's lock in ``mode``. Folds take ROW EXCLUSIVE (they do not
+    wait on each other), a promotion SHARE ROW EXCLUSIVE, which waits for the folds in flight and
+    holds new ones off while it reads, so no fold decides a leaf-month is cold (and drops its
+    deltas) while the promotion computes the row from the facts minus the pending deltas. A fold
+    (``deltas``) locks the deltas' table first, in the rebuild's order, so the two never deadlock."""
+    if connection.vendor == "postgresql":
+        tables = [PendingDelta._meta.db_table] if deltas else []
+        tables.append(MonthlyFigures._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN {mode} MODE")
 
 
 def fold(limit: int = 20000) -> int:
     """Fold up to ``limit`` of the oldest deltas into the roll-ups; returns how many were folded."""
     with transaction.atomic():
+        _lock_rows("ROW EXCLUSIVE", deltas=True)
         qs = PendingDelta.objects.order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True)
         rows = list(qs.values("id", "path", "month", *METRIC_NAMES)[:limit])
         if not rows:
             return 0
-        _upsert(_expand(rows))
+        totals, cold = _expand(rows)
+        _upsert(totals)
         ids = [r["id"] for r in rows]
         for start in range(0, len(ids), 5000):
             PendingDelta.objects.filter(id__in=ids[start : start + 5000]).delete()
         audit("indicators.fold", subject=MonthlyFigures, detail={"deltas": len(rows)})
+    promote(cold)
+    return len(rows)
+
+
+def _figures_by_month(keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], Counter]:
+    """The leaf-months ``keys`` computed from their facts (``leaves.leaf_figures``, per month)."""
+    from sifa.indicators.leaves import leaf_figures
+
+    by_month: dict[dt.date, set[int]] = {}
+    for organisation_id, month in keys:
+        by_month.setdefault(month, set()).add(organisation_id)
+    found: dict[tuple[int, dt.date], Counter] = {}
+    for month, ids in sorted(by_month.items()):
+        ids_sorted = sorted(ids)
+        for start in range(0, len(ids_sorted), 256):
+            chunk = ids_sorted[start : start + 256]
+            # Padded to a power of two with ids no organisation has, so the compiled statements
+            # (one per number of organisations, ``leaves._statement``) are few and reused.
+            size = 1 << (len(chunk) - 1).bit_length()
+            got = leaf_figures(chunk + [-1 - i for i in range(size - len(chunk))], [month])
+            found.update({k: v for k, v in got.items() if k in keys})
+    return found
+
+
+def promote(candidates: Iterable[tuple[int, dt.date]]) -> int:
+    """Give each of the cold (leaf, month) ``candidates`` that now holds more than K facts
+    (:func:`is_hot`) its ``MonthlyFigures`` row; returns how many rows were created.
+
+    The row must say what the folds will not add: the leaf-month's figures from its facts **minus**
+    its pending deltas (those will be folded into it, the leaf-month being hot from then on). Both
+    are read in one snapshot (PostgreSQL: REPEATABLE READ, taken after the SHARE ROW EXCLUSIVE lock
+    that waits out the folds in flight — :func:`_lock_rows`; SQLite: the IMMEDIATE transaction),
+    so a command committing meanwhile is in neither or in both; its later deltas go to the row.
+    A first look without the lock spares it when no candidate is hot (the usual case)."""
+    candidates = set(candidates)
+    if not candidates:
+        return 0
+    hot = {key for key, counts in _figures_by_month(candidates).items() if is_hot(counts)}
+    if not hot:
+        return 0
+    own_transaction = not connection.in_atomic_block
+    with transaction.atomic():
+        if own_transaction and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        _lock_rows("SHARE ROW EXCLUSIVE")
+        hot -= hot_rows(hot)  # promoted meanwhile
+        figures = {key: counts for key, counts in _figures_by_month(hot).items() if is_hot(counts)}
+        if not figures:
+            return 0
+        pending: dict[tuple[int, dt.date], dict] = {}
+        ids = sorted({k[0] for k in figures})
+        months = sorted({k[1] for k in figures})
+        for start in range(0, len(ids), 500):
+            grouped = (
+                PendingDelta.objects.filter(organisation_id__in=ids[start : start + 500], month__in=months)
+                .values("organisation_id", "month")
+                .annotate(**{n: Sum(n) for n in METRIC_NAMES})
+                .order_by()
+            )
+            for row in grouped:
+                pending[(row["organisation_id"], row["month"])] = row
+        rows: dict[tuple[int, dt.date], dict[str, int]] = {}
+        for key, counts in figures.items():
+            waiting = pending.get(key, {})
+            rows[key] = {n: int(counts.get(n, 0)) - int(waiting.get(n) or 0) for n in METRIC_NAMES}
+        _upsert(rows)
+        audit("indicators.promote", subject=MonthlyFigures, detail={"rows": len(rows)})
         return len(rows)
 
 
@@ -194,6 +328,7 @@ def rebuild(month: dt.date | None = None, *, actor: object = None) -> dict[str, 
                     f"{MonthlyFigures._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
                 )
         totals: dict[tuple[int, dt.date], Counter] = {}
+        leaf_totals: dict[tuple[int, dt.date], Counter] = {}
         facts = 0
         ledger: list[Contribution] = []
         month_parts: dict[tuple[str, str], dict] = {}
@@ -222,10 +357,16 @@ def rebuild(month: dt.date | None = None, *, actor: object = None) -> dict[str, 
             for (organisation_id, at), counts in contribution.items():
                 if month is not None and at != month:
                     continue
-                for ancestor in rolled_up(path_of(organisation_id), parents):
+                path = path_of(organisation_id)
+                for ancestor in rolled_up(path, parents):
                     totals.setdefault((ancestor, at), Counter()).update(counts)
+                leaf = _leaf_of(path, parents)
+                if leaf is not None:
+                    leaf_totals.setdefault((leaf, at), Counter()).update(counts)
         if ledger:
             Contribution.objects.bulk_create(ledger)
+        # A leaf's row only for its hot months (ADR 0010).
+        totals.update({key: counts for key, counts in leaf_totals.items() if is_hot(counts)})
         rows = MonthlyFigures.objects.all()
         deltas = PendingDelta.objects.all()
         if month is not None:
@@ -267,8 +408,12 @@ __all__ = [
     "fold",
     "fold_all",
     "forget_paths",
+    "hot_rows",
+    "hot_threshold",
+    "is_hot",
     "parents_among",
     "path_of",
+    "promote",
     "rebuild",
     "record",
     "rolled_up",

@@ -84,3 +84,25 @@ def test_the_api_dashboard_does_not_grow_with_the_children(w, people, viewers, d
     with django_assert_max_num_queries(at_county):
         body = client.get(url.format(w["xh"].pk)).json()
     assert len(body["children"]) == 3
+
+
+@pytest.mark.django_db
+def test_a_hot_leaf_month_costs_one_statement(w, people, settings, django_assert_max_num_queries):
+    """A leaf-month over the threshold has its row (ADR 0010): the leaf's dashboard is the one
+    statement (its row joined), plus the grouped read of its deltas while some are pending — no
+    fact table is read. Its parent, with a cold leaf child left, costs no more than before."""
+    from sifa.indicators.models import MonthlyFigures
+
+    settings.INDICATORS_HOT_LEAF_FACTS = 2
+    facts(w, people, 2)
+    fold_all()
+    assert MonthlyFigures.objects.filter(organisation=w["xh_aid"], month=SEPT).exists()
+    own, _ = dashboard("xh_aid", w, django_assert_max_num_queries, 1)
+    assert own.received == 3
+    facts(w, people, 1)  # pending deltas: + their grouped read
+    own, _ = dashboard("xh_aid", w, django_assert_max_num_queries, ALL_PARENTS)
+    assert own.received == 5
+    own, kids = dashboard("xh", w, django_assert_max_num_queries, SOME_LEAVES)
+    assert dict(kids)[w["xh_aid"]].received == 5
+    fold_all()
+    dashboard("xh", w, django_assert_max_num_queries, SOME_LEAVES - 1)
