@@ -214,6 +214,10 @@ def test_citizen_journey(world, live_server, browser_page, browser, check_page, 
     log_in(page, base, apply_url)
     check_page(page, "citizen-apply-start")
     page.get_by_role("button", name="开始新的申请").click()
+    # The form comes prefilled from the account; the name is cleared here to meet the error summary.
+    name = page.get_by_label("申请人姓名", exact=True)
+    expect(name).not_to_have_value("")
+    name.fill("")
     page.get_by_role("button", name="保存并继续").click()
     page.locator("#error-summary").wait_for()
     assert page.evaluate("() => document.activeElement.id") == "error-summary"
