@@ -6,7 +6,7 @@ either, every ``browser`` test is skipped with the reason. Tests get:
 
 * ``browser_page`` / ``nojs_page`` — a page in a fresh context (CSP bypassed so axe can be
   injected; ``nojs_page`` has JavaScript switched off, for the no-JS journeys);
-* ``check_page(page, name)`` — axe-core (WCAG 2.1 A/AA + best practice) must report nothing,
+* ``check_page(page, name)`` — no id used twice on the page, axe-core (WCAG 2.1 A/AA + best practice) must report nothing,
   the page must not scroll sideways at 375 px, and screenshots are taken (``audit=False`` skips
   axe, for pages without JavaScript; ``shots=False`` skips screenshots);
 * ``axe(page)`` — the violations alone;
@@ -145,11 +145,25 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+def duplicate_ids(page: Any) -> dict[str, int]:
+    """Ids used more than once on the current page, with their count (HTML wants each id once: a
+    label, ``aria-describedby`` or an error-summary link pointing at a repeated id finds the first)."""
+    return page.evaluate(
+        """() => {
+          const seen = {};
+          for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id] || 0) + 1;
+          return Object.fromEntries(Object.entries(seen).filter(([, n]) => n > 1));
+        }"""
+    )
+
+
 @pytest.fixture
 def check_page() -> Callable[..., None]:
-    """axe finds nothing, 375 px does not scroll sideways; screenshots at both widths."""
+    """Every id once, axe finds nothing, 375 px does not scroll sideways; screenshots at both widths."""
 
     def check(page: Any, name: str, *, shots: bool = True, audit: bool = True) -> None:
+        repeated = duplicate_ids(page)
+        assert not repeated, f"{name}: ids used more than once: {repeated}"
         if audit:
             violations = axe_violations(page)
             assert violations == [], f"{name}: " + json.dumps(violations, ensure_ascii=False, indent=1)
