@@ -16,7 +16,8 @@ background next to it, 3:1: the best of the outline and of a box-shadow added by
 (GOV.UK's yellow-and-black: the yellow outline alone is 1.4:1 on white, its black bar 21:1); and
 at rest the border of text fields and selects against the background around them, 3:1 (WCAG
 1.4.11). ``<details>`` are opened for the measure (their controls are measured too) and closed
-again; disabled controls are exempt (WCAG 1.4.3).
+again, and the element focused before and the scroll position are restored; disabled controls are
+exempt (WCAG 1.4.3).
 
 It prints one line per state, ``R15/contrast <name> <state>: min text … · min indicator …`` (the
 lowest ratio and where), and fails with every pair below its threshold. ``contrast_report`` returns
@@ -103,6 +104,7 @@ _SETUP = r"""
     elements: [],
     opened: [],
     setup() {
+      this.before = {active: document.activeElement, x: window.scrollX, y: window.scrollY};
       this.opened = [...document.querySelectorAll('details:not([open])')];
       this.opened.forEach((d) => { d.open = true; });
       this.elements = [...document.querySelectorAll(SELECTOR)].filter((el) => !el.disabled && !el.closest('fieldset[disabled]'));
@@ -124,6 +126,10 @@ _SETUP = r"""
       this.elements.forEach((el) => { el.removeAttribute('data-r15'); el.removeAttribute('data-r15-visited'); });
       this.opened.forEach((d) => { d.open = false; });
       if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+      // The page as the test left it: the same element focused, the same scroll position.
+      const {active, x, y} = this.before;
+      if (active && active !== document.body && active.focus) active.focus({preventScroll: true});
+      window.scrollTo(x, y);
     },
     visited(on) { this.elements.forEach((el) => { if (el.matches('a[href]')) { if (on) el.setAttribute('data-r15-visited', ''); else el.removeAttribute('data-r15-visited'); } }); },
     // One element in its current state: text pairs, the indicator (focus states), the field border (rest).
