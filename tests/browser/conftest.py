@@ -6,9 +6,12 @@ either, every ``browser`` test is skipped with the reason. Tests get:
 
 * ``browser_page`` / ``nojs_page`` — a page in a fresh context (CSP bypassed so axe can be
   injected; ``nojs_page`` has JavaScript switched off, for the no-JS journeys);
-* ``check_page(page, name)`` — axe-core (WCAG 2.1 A/AA + best practice) must report nothing,
-  the page must not scroll sideways at 375 px, and screenshots are taken (``audit=False`` skips
-  axe, for pages without JavaScript; ``shots=False`` skips screenshots);
+* ``check_page(page, name)`` — no id is used twice on the page; axe-core (WCAG 2.1 A/AA + best
+  practice) must report nothing, and with it the contrast of every control at rest, focused and
+  visited (``contrast.py``: text 4.5:1, large text 3:1, focus indicator 3:1;
+  ``SIFA_CONTRAST=full`` adds hovered and pressed, ``SIFA_CONTRAST=off`` skips it); the page must
+  not scroll sideways at 375 px; and screenshots are taken (``audit=False`` skips axe and the
+  contrast, for pages without JavaScript; ``shots=False`` skips screenshots);
 * ``axe(page)`` — the violations alone;
 * ``screenshot(page, name)`` — a full-page PNG into ``SCREENSHOTS``: ``var/screenshots/`` by default,
   so a test run never rewrites the committed pictures; ``SIFA_SCREENSHOTS=docs/screenshots``
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contrast import contrast_check
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -39,6 +43,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Contrast in every state on every checked page: "on" (at rest, focused, visited), "full" (also
+# hovered and pressed: slower), "off".
+CONTRAST = os.environ.get("SIFA_CONTRAST", "on")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 800}
@@ -145,14 +152,33 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+def duplicate_ids(page: Any) -> dict[str, int]:
+    """Ids used more than once on the current page, with their count (HTML wants each id once: a
+    label, ``aria-describedby`` or an error-summary link pointing at a repeated id finds the first)."""
+    return page.evaluate(
+        """() => {
+          const seen = {};
+          for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id] || 0) + 1;
+          return Object.fromEntries(Object.entries(seen).filter(([, n]) => n > 1));
+        }"""
+    )
+
+
 @pytest.fixture
 def check_page() -> Callable[..., None]:
-    """axe finds nothing, 375 px does not scroll sideways; screenshots at both widths."""
+    """Every id once, axe finds nothing, 375 px does not scroll sideways; screenshots at both widths."""
 
     def check(page: Any, name: str, *, shots: bool = True, audit: bool = True) -> None:
+        repeated = duplicate_ids(page)
+        assert not repeated, f"{name}: ids used more than once: {repeated}"
         if audit:
             violations = axe_violations(page)
             assert violations == [], f"{name}: " + json.dumps(violations, ensure_ascii=False, indent=1)
+            if CONTRAST != "off":
+                # axe checks the resting page only: contrast at rest, focused and visited too
+                # (hovered and pressed as well with SIFA_CONTRAST=full; tests/browser/contrast.py).
+                full = CONTRAST == "full"
+                contrast_check(page, name, hover=full, active=full)
         if shots:
             screenshot(page, name)
         size = page.viewport_size or DESKTOP

@@ -79,3 +79,41 @@ def test_every_staff_command_of_the_transition_table_has_its_action_form():
     """A row added to the table without a workbench action would break the case page."""
     staff_commands = {name for name, rule in TRANSITIONS.items() if not rule.by_applicant}
     assert staff_commands <= set(ACTIONS)
+
+
+def _ids_and_labels(html: str) -> tuple[list[str], list[str]]:
+    from html.parser import HTMLParser
+
+    ids: list[str] = []
+    fors: list[str] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            values = dict(attrs)
+            if values.get("id"):
+                ids.append(values["id"])
+            if tag == "label" and values.get("for"):
+                fors.append(values["for"])
+
+    Collect().feed(html)
+    return ids, fors
+
+
+def test_the_case_page_uses_each_id_once_and_every_label_finds_its_field(login, people, w):
+    """Issue 15: the case page shows one form per action, and several forms ask for the same fields
+    (row_version, task, reason …): each form's ids carry the action's key, so no id repeats and
+    every ``<label for>`` names a field that exists — at acceptance (受理, 不予受理, 补正告知) and at
+    the province's decision (作出决定, 退回重新审查, 中止, 延期)."""
+    case = W.make_case(W.entry_for(W.LAWYER, w["hz"]), people["citizen"])
+    start_case(case)
+    pages = [login(people["hz_clerk"]).get(f"/workbench/cases/{case.number}/").content.decode()]
+    run_command(people["hz_clerk"], case.number, "accept", {})
+    run_command(people["hz_reviewer"], case.number, "review", {"outcome": "approve", "opinion": "报省厅"})
+    pages.append(login(people["zj_decider"]).get(f"/workbench/cases/{case.number}/").content.decode())
+    for html in pages:
+        assert len(buttons(html, case)) >= 2
+        ids, fors = _ids_and_labels(html)
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        assert repeated == [], repeated
+        assert set(fors) <= set(ids), sorted(set(fors) - set(ids))
+        assert "id_row_version" not in ids  # each form's own: id_<action>_row_version
