@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "sifa.audit.context.AuditContextMiddleware",
     "sifa.audit.context.NotFoundMiddleware",
+    "sifa.core.middleware.DevelopmentErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "sifa.conf.urls"
