@@ -94,7 +94,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         request,
         403,
         "csrf.failed",
-        "页面已过期或请求来源无法验证，您填写的内容没有提交。请重新打开该页面，填写后再提交。",
+        "页面已过期或请求来源无法验证，您填写的内容没有提交。请刷新页面（或点下面的链接重新打开该页面），填写后再提交。",
         title="页面已过期，请重新提交",
         retry=request.method not in ("GET", "HEAD"),
     )
