@@ -255,6 +255,7 @@ FILL: dict[str, dict[str, str]] = {
     "/guides/<str:implementation_code>.json": {"implementation_code": "implementation_code"},
     "/guides/<str:implementation_code>/guide.pdf": {"implementation_code": "implementation_code"},
     "/guides/<str:implementation_code>/": {"implementation_code": "implementation_code"},
+    "/open-data/implementations/<str:province>.json": {"province": "330000"},
     "/disclosure/opendata/<str:dataset>.<str:fmt>": {
         "dataset": "disclosure_dataset",
         "fmt": "disclosure_format",
@@ -307,6 +308,7 @@ QUERY: dict[str, str] = {
     "/api/v1/mediation/roster/": "organisation={office}",
     "/api/v1/faq/": "q=律师证",
     "/api/v1/complaints/track/<str:number>/": "code={complaint_code}",
+    "/open-data/changes.json": "since=2020-01-01T00:00:00",
 }
 
 UNFILLED: dict[str, str] = {}
@@ -379,6 +381,10 @@ PUBLIC = (
     "/open-data/",
     "/open-data/catalogue.json",
     "/open-data/catalogue.csv",
+    "/open-data/index.json",
+    "/open-data/items.json",
+    "/open-data/implementations/<str:province>.json",
+    "/open-data/changes.json",
     "/api/v1/schema/",
     "/api/v1/docs/",
     "/api/v1/^regions/$",

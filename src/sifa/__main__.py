@@ -1,4 +1,12 @@
-"""`sifa` console script and `python -m sifa`: Django's manage.py for Sifa."""
+"""`sifa` console script and `python -m sifa`: Django's manage.py for Sifa.
+
+Every command runs under one handler (:func:`main`): a configuration problem — a setting that must
+be set, a database that cannot be reached or has not been migrated — ends in a short Chinese message
+that says what to do, with exit status 2, never in a traceback. ``--traceback`` shows the traceback
+as usual; any other error is a programming error and keeps Django's traceback.
+"""
+
+from __future__ import annotations
 
 import os
 import sys
@@ -25,11 +33,59 @@ def development_default(argv: list[str], environ: MutableMapping[str, str]) -> N
         environ["SIFA_DEBUG"] = "1"
 
 
+EXIT_CONFIGURATION = 2
+HELP = "（加 --traceback 可查看完整的技术信息；全部配置项见 docs/configuration.md）"
+
+
+def _detail(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def explain(exc: BaseException) -> str | None:
+    """The Chinese message for a configuration problem, or None for anything else."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import utils as db
+
+    detail = _detail(exc)
+    if isinstance(exc, ImproperlyConfigured):
+        hint = ""
+        if "SIFA_DEBUG is off" in detail:
+            hint = "\n开发或演示环境请在命令前加 SIFA_DEBUG=1（与 make run 相同），例如 SIFA_DEBUG=1 .venv/bin/sifa demo-accounts"
+        return f"配置不完整：{detail}{hint}"
+    if isinstance(exc, db.OperationalError | db.ProgrammingError):
+        lowered = detail.lower()
+        if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+            return (
+                f"数据库尚未初始化（缺少数据表：{detail}）。\n"
+                "请先运行 .venv/bin/sifa migrate（make run 会自动执行），再重试。"
+            )
+        if isinstance(exc, db.OperationalError) and any(
+            word in lowered
+            for word in ("connection", "could not connect", "unable to open", "password", "does not exist")
+        ):
+            return (
+                f"无法连接数据库：{detail}\n"
+                "请检查 DATABASE_URL（留空则使用 SIFA_VAR_DIR 下的 SQLite 数据库）和数据库服务是否已启动。"
+            )
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sifa.conf.settings")
+    argv = list(argv if argv is not None else sys.argv)
+    try:
+        _run(argv)
+    except Exception as exc:
+        message = None if "--traceback" in argv else explain(exc)
+        if message is None:
+            raise
+        sys.stderr.write(f"sifa: {message}\n{HELP}\n")
+        sys.exit(EXIT_CONFIGURATION)
+
+
+def _run(argv: list[str]) -> None:
     from django.core.management import execute_from_command_line, get_commands
 
-    argv = list(argv if argv is not None else sys.argv)
     development_default(argv, os.environ)
     # `sifa config-docs` and `sifa config_docs` are the same command.
     if len(argv) > 1 and "-" in argv[1] and not argv[1].startswith("-"):

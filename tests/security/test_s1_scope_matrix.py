@@ -1236,6 +1236,7 @@ SWEEP: dict[str, Route | tuple[Route, ...] | str] = {
     "/guides/<str:implementation_code>.json": NOT_PERSONAL,
     "/guides/<str:implementation_code>/": NOT_PERSONAL,
     "/guides/<str:implementation_code>/guide.pdf": NOT_PERSONAL,
+    "/open-data/implementations/<str:province>.json": NOT_PERSONAL,
     "/guides/preview/<str:basic_code>/<str:number>/": NOT_PERSONAL,
     "/laws/<str:slug>/": NOT_PERSONAL,
     "/laws/<str:slug>/<str:key>/": NOT_PERSONAL,

@@ -5,7 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html", template_name_js="api/swagger_ui.js"
+        ),
+        name="api-docs",
+    ),
     path("", include("sifa.organisations.api")),
     path("", include("sifa.accounts.api")),
     path("", include("sifa.audit.api")),

@@ -85,8 +85,8 @@ def _version(version: ItemVersion) -> dict[str, Any]:
     return body
 
 
-def export_catalogue(*, published_only: bool = True) -> dict[str, Any]:
-    """The catalogue as one JSON-ready dict (see the module docstring for the two uses)."""
+def item_rows(*, published_only: bool = True) -> models.QuerySet:
+    """Items with their versions prefetched (only the live one for open data), by basic code."""
     versions = ItemVersion.objects.select_related("form", "process").prefetch_related(
         "materials", "situations", "fees", "process__stages"
     )
@@ -95,47 +95,60 @@ def export_catalogue(*, published_only: bool = True) -> dict[str, Any]:
     items_qs = CatalogueItem.objects.select_related("owner", "parent").order_by("basic_code")
     if published_only:
         items_qs = items_qs.filter(versions__status=VersionStatus.PUBLISHED)
-    items = items_qs.prefetch_related(models.Prefetch("versions", queryset=versions.order_by("number")))
+    return items_qs.prefetch_related(models.Prefetch("versions", queryset=versions.order_by("number")))
+
+
+def entry_rows(*, published_only: bool = True) -> models.QuerySet:
+    """Implementation entries (only active entries of live versions for open data), by code."""
     entries = ImplementationEntry.objects.select_related(
         "item", "version", "organisation", "accepting_organisation", "deciding_organisation"
     ).order_by("implementation_code")
     if published_only:
         entries = entries.filter(status=EntryStatus.ACTIVE, version__status=VersionStatus.PUBLISHED)
+    return entries
+
+
+def item_dict(item: CatalogueItem) -> dict[str, Any]:
+    return {
+        "basic_code": item.basic_code,
+        "name": item.name,
+        "item_type": item.item_type,
+        "parent": item.parent.basic_code if item.parent_id else None,
+        "level": item.level,
+        "legal_basis": item.legal_basis,
+        "exercise_levels": item.exercise_levels,
+        "service_objects": item.service_objects,
+        "topics": item.topics,
+        "owner": _org_ref(item.owner),
+        "source": item.source,
+        "updated_at": _value(item.updated_at),
+        "versions": [_version(v) for v in item.versions.all()],
+    }
+
+
+def entry_dict(entry: ImplementationEntry) -> dict[str, Any]:
+    return {
+        **{name: _value(getattr(entry, name)) for name in ENTRY_FIELDS},
+        "basic_code": entry.item.basic_code,
+        "version": entry.version.number,
+        "organisation": _org_ref(entry.organisation),
+        "accepting_organisation": _org_ref(entry.accepting_organisation),
+        "deciding_organisation": _org_ref(entry.deciding_organisation),
+        "region": entry.region_id,
+        "updated_at": _value(entry.updated_at),
+    }
+
+
+def export_catalogue(*, published_only: bool = True) -> dict[str, Any]:
+    """The catalogue as one JSON-ready dict (see the module docstring for the two uses)."""
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "scope": "published" if published_only else "all",
         "exported_at": timezone.now().isoformat(),
-        "items": [
-            {
-                "basic_code": item.basic_code,
-                "name": item.name,
-                "item_type": item.item_type,
-                "parent": item.parent.basic_code if item.parent_id else None,
-                "level": item.level,
-                "legal_basis": item.legal_basis,
-                "exercise_levels": item.exercise_levels,
-                "service_objects": item.service_objects,
-                "topics": item.topics,
-                "owner": _org_ref(item.owner),
-                "source": item.source,
-                "updated_at": _value(item.updated_at),
-                "versions": [_version(v) for v in item.versions.all()],
-            }
-            for item in items
-        ],
+        "items": [item_dict(item) for item in item_rows(published_only=published_only)],
         "implementations": [
-            {
-                **{name: _value(getattr(entry, name)) for name in ENTRY_FIELDS},
-                "basic_code": entry.item.basic_code,
-                "version": entry.version.number,
-                "organisation": _org_ref(entry.organisation),
-                "accepting_organisation": _org_ref(entry.accepting_organisation),
-                "deciding_organisation": _org_ref(entry.deciding_organisation),
-                "region": entry.region_id,
-                "updated_at": _value(entry.updated_at),
-            }
-            for entry in entries.iterator(chunk_size=2000)
+            entry_dict(entry) for entry in entry_rows(published_only=published_only).iterator(chunk_size=2000)
         ],
     }
 
@@ -193,3 +206,50 @@ def csv_zip(data: dict[str, Any]) -> bytes:
             writer.writerows([_cell(row.get(c)) for c in columns] for row in rows)
             archive.writestr(name, "\ufeff" + text.getvalue())
     return buffer.getvalue()
+
+
+# --- changes since a time ---------------------------------------------------------------------
+
+CHANGES_FORMAT = "sifa.catalogue.changes"
+CHANGES_PAGE = 2000
+
+
+def changes(since: Any, *, after: str = "", limit: int = CHANGES_PAGE) -> dict[str, Any]:
+    """What changed in the published catalogue at or after ``since``, in the shapes of the export.
+
+    Items and entries that are live are given whole (``items``, ``implementations``: replace your
+    copy by ``basic_code`` / ``implementation_code``); those that stopped being offered — a
+    withdrawn item, an entry withdrawn or of a withdrawn item — are listed by code
+    (``removed_items``, ``removed_implementations``: delete your copy). Entries come in pages of
+    ``limit`` by implementation code (``next_after``: pass it as ``after`` for the next page);
+    items come on the first page. ``until`` is when this answer was read: the next ``since``.
+    """
+    until = timezone.now()
+    result: dict[str, Any] = {
+        "format": CHANGES_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "items": [],
+        "removed_items": [],
+    }
+    if not after:
+        live = item_rows().filter(updated_at__gte=since)
+        result["items"] = [item_dict(item) for item in live]
+        codes = {item["basic_code"] for item in result["items"]}
+        result["removed_items"] = sorted(
+            set(CatalogueItem.objects.filter(updated_at__gte=since).values_list("basic_code", flat=True))
+            - codes
+        )
+    changed = ImplementationEntry.objects.filter(updated_at__gte=since).order_by("implementation_code")
+    if after:
+        changed = changed.filter(implementation_code__gt=after)
+    page = list(changed.values_list("implementation_code", flat=True)[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    live_entries = [entry_dict(e) for e in entry_rows().filter(implementation_code__in=page)]
+    live_codes = {e["implementation_code"] for e in live_entries}
+    result["implementations"] = live_entries
+    result["removed_implementations"] = [code for code in page if code not in live_codes]
+    result["next_after"] = page[-1] if more else None
+    return result

@@ -15,4 +15,12 @@ urlpatterns = [
     path("open-data/", views.open_data_index, name="open-data"),
     path("open-data/catalogue.json", views.open_data_json, name="open-data-json"),
     path("open-data/catalogue.csv", views.open_data_csv, name="open-data-csv"),
+    path("open-data/changes.json", views.open_data_changes, name="open-data-changes"),
+    path("open-data/index.json", views.open_data_part, {"part": "index.json"}, name="open-data-index-json"),
+    path("open-data/items.json", views.open_data_part, {"part": "items.json"}, name="open-data-items"),
+    path(
+        "open-data/implementations/<str:province>.json",
+        views.open_data_province,
+        name="open-data-implementations",
+    ),
 ]

@@ -7,16 +7,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from sifa.catalogue import chooser, guides, opendata, pdf, selectors, services
+from sifa.catalogue import chooser, guides, opendata, opendata_files, pdf, selectors, services
 from sifa.catalogue.models import CatalogueItem, EntryStatus, ExerciseLevel, ImplementationEntry, ItemType
 from sifa.catalogue.opendata_columns import CSV_FILES
 from sifa.core.errors import NotFound, ServiceError
@@ -25,6 +26,7 @@ from sifa.organisations import places
 from sifa.organisations.models import Region
 
 PAGE_SIZE = 20
+JSON_TYPE = "application/json; charset=utf-8"
 ENTRY_PAGE_SIZE = 50
 
 
@@ -297,24 +299,55 @@ def guide_preview(request: HttpRequest, basic_code: str, number: str) -> HttpRes
 # --- open data --------------------------------------------------------------------------------
 
 
-def _open_data_file(suffix: str) -> Path:
-    """The cached download, keyed by what changes when the catalogue changes."""
-    stats = CatalogueItem.objects.aggregate(n=Count("id"), t=Max("updated_at"))
-    entry_stats = ImplementationEntry.objects.aggregate(n=Count("id"), t=Max("updated_at"))
-    stamps = [s["t"].strftime("%Y%m%d%H%M%S%f") if s["t"] else "0" for s in (stats, entry_stats)]
-    directory = Path(settings.VAR_DIR) / "cache" / "open-data"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"catalogue-{stats['n']}-{entry_stats['n']}-{'-'.join(stamps)}.{suffix}"
-    if not path.exists():
-        data = opendata.export_catalogue(published_only=True)
-        content = opendata.dumps(data) if suffix == "json" else opendata.csv_zip(data)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_bytes(content)
-        temporary.replace(path)
-        for stale in directory.glob(f"catalogue-*.{suffix}"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    return path
+def _accepts_gzip(request: HttpRequest) -> bool:
+    """Whether the client takes gzip (RFC 9110 §12.5.3; ``gzip;q=0`` refuses it)."""
+    for part in request.headers.get("Accept-Encoding", "").split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip", "*"):
+            q = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+            try:
+                return float(q) > 0
+            except ValueError:
+                return False
+    return False
+
+
+def _open_data_download(
+    request: HttpRequest, name: str, content_type: str, *, attachment: str = ""
+) -> HttpResponse:
+    """One file of the current snapshot: gzip-compressed when the client accepts it (precomputed,
+    never per request), with ETag and Last-Modified, and 304 when the client's copy is current."""
+    snapshot = opendata_files.current()
+    info = snapshot.file(name)
+    if info is None:
+        return error_page(
+            request, 404, "没有这个开放数据文件，请从开放数据页面选择下载。", "opendata.not_found"
+        )
+    compressed = info.gzip_path is not None and _accepts_gzip(request)
+    etag = f'"{info.etag}{"-gzip" if compressed else ""}"'
+    last_modified = int(snapshot.last_modified.timestamp()) if snapshot.last_modified else None
+    headers = {"ETag": etag, "Cache-Control": "public, no-cache"}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        for header, value in headers.items():
+            not_modified[header] = value
+        patch_vary_headers(not_modified, ["Accept-Encoding"])
+        return not_modified
+    path = info.gzip_path if compressed else info.path
+    response = FileResponse(
+        path.open("rb"),
+        content_type=content_type,
+        as_attachment=bool(attachment),
+        filename=attachment or Path(name).name,
+    )
+    for header, value in headers.items():
+        response[header] = value
+    patch_vary_headers(response, ["Accept-Encoding"])
+    if compressed:
+        response["Content-Encoding"] = "gzip"
+    return response
 
 
 @require_safe
@@ -328,15 +361,55 @@ def open_data_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def open_data_json(request: HttpRequest) -> FileResponse:
-    return FileResponse(_open_data_file("json").open("rb"), content_type="application/json; charset=utf-8")
+def open_data_json(request: HttpRequest) -> HttpResponse:
+    return _open_data_download(request, "catalogue.json", JSON_TYPE)
 
 
 @require_safe
-def open_data_csv(request: HttpRequest) -> FileResponse:
-    return FileResponse(
-        _open_data_file("zip").open("rb"),
-        content_type="application/zip",
-        as_attachment=True,
-        filename="catalogue-csv.zip",
+def open_data_csv(request: HttpRequest) -> HttpResponse:
+    return _open_data_download(
+        request, "catalogue-csv.zip", "application/zip", attachment="catalogue-csv.zip"
     )
+
+
+@require_safe
+def open_data_part(request: HttpRequest, part: str) -> HttpResponse:
+    """``index.json`` and ``items.json``."""
+    return _open_data_download(request, part, JSON_TYPE)
+
+
+@require_safe
+def open_data_province(request: HttpRequest, province: str) -> HttpResponse:
+    """One province's implementation entries (``national``: those with no region)."""
+    if not (province == opendata_files.NATIONAL or (province.isascii() and province.isdigit())):
+        return error_page(
+            request, 404, "没有这个开放数据文件，请从开放数据页面选择下载。", "opendata.not_found"
+        )
+    return _open_data_download(request, f"implementations/{province}.json", JSON_TYPE)
+
+
+@require_safe
+@json_errors
+def open_data_changes(request: HttpRequest) -> HttpResponse:
+    """What changed since ``?since=`` (ISO 8601), paged by ``?after=`` (``opendata.changes``)."""
+    raw = request.GET.get("since", "")
+    try:
+        since = selectors.parse_changed_since(raw)
+    except ServiceError:
+        since = None
+    if since is None:
+        raise ServiceError(
+            "catalogue.changes.since",
+            "请用 since 参数给出ISO 8601日期时间，如 ?since=2026-01-01T00:00:00%2B08:00（加号写作 %2B）",
+        )
+    after = request.GET.get("after", "").strip()
+    if after and not (after.isascii() and after.isalnum() and len(after) <= 40):
+        raise ServiceError("catalogue.changes.after", "after 应为上一页的 next_after（实施编码）")
+    data = opendata.changes(since, after=after)
+    if data["next_after"]:
+        data["next"] = f"{request.path}?{urlencode({'since': raw.strip(), 'after': data['next_after']})}"
+    else:
+        data["next"] = None
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response

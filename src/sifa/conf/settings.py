@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "sifa.audit.context.AuditContextMiddleware",
     "sifa.audit.context.NotFoundMiddleware",
+    "sifa.core.middleware.DevelopmentErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "sifa.conf.urls"
@@ -304,6 +305,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own static files (no CDN; CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links: Swagger UI puts them inside each operation's toggle button (nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "REDOC_DIST": "SIDECAR",
     # Fields named "channel" (and "level") with different choices: each enum gets its own name.
     "ENUM_NAME_OVERRIDES": {

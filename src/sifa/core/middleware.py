@@ -25,8 +25,8 @@ from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import get_resolver
 
 from sifa.core.requesttext import NUL, TextProblem, json_problem, text_problem
@@ -155,3 +155,32 @@ def _is_shaped(response: HttpResponse) -> bool:
     except ValueError:
         return False
     return isinstance(body, dict) and "code" in body
+
+
+class DevelopmentErrorPagesMiddleware:
+    """Development mode (``SIFA_DEBUG=1``, what ``make run`` and every demo use) answers a missing
+    page and a bad request with the site's Chinese error pages too, not Django's English debug
+    pages: a demo user who mistypes an address or follows a stale link sees 页面不存在 and the way
+    back. The handlers add a short 开发模式 detail (what was not found) for the developer. A 500
+    keeps Django's traceback page in development: that one is for the developer only. A 403 and a
+    CSRF failure never needed this: Django answers them with ``handler403`` and
+    ``CSRF_FAILURE_VIEW`` whatever the mode. With ``SIFA_DEBUG`` off the handlers answer anyway."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # No route matched: Django answered with its technical 404 page (the view never ran).
+        if settings.DEBUG and response.status_code == 404 and request.resolver_match is None:
+            return get_resolver().resolve_error_handler(404)(request, exception=None)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not settings.DEBUG:
+            return None
+        if isinstance(exception, Http404):
+            return get_resolver().resolve_error_handler(404)(request, exception=exception)
+        if isinstance(exception, BadRequest | SuspiciousOperation):
+            return get_resolver().resolve_error_handler(400)(request, exception=exception)
+        return None

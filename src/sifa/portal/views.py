@@ -1,5 +1,6 @@
 """Portal pages. The home page is a search box and the ways into the catalogue."""
 
+from django.conf import settings
 from django.core.exceptions import (
     DisallowedHost,
     RequestDataTooBig,
@@ -10,6 +11,7 @@ from django.core.exceptions import (
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.urls import Resolver404
 from django.views.decorators.http import require_safe
 
 from sifa.core.middleware import RefusedInput, is_api
@@ -26,8 +28,22 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
         from django.http import JsonResponse
 
         return JsonResponse({"code": "not_found", "message": "未找到您要访问的内容"}, status=404)
-    context = {"title": "页面不存在", "message": "您访问的页面不存在或已被移除。", "code": "not_found"}
+    context = {
+        "title": "页面不存在",
+        "message": "您访问的页面不存在或已被移除。请检查网址，或从下面的链接重新进入。",
+        "code": "not_found",
+        "debug_detail": _debug_detail(request, exception),
+    }
     return render(request, "portal/error.html", context, status=404)
+
+
+def _debug_detail(request: HttpRequest, exception: Exception | None) -> str:
+    """What the developer would have read on Django's debug page, in development mode only."""
+    if not settings.DEBUG:
+        return ""
+    if exception is None or isinstance(exception, Resolver404):
+        return f"没有与 {request.path} 匹配的路由（sifa.conf.urls）"
+    return f"{type(exception).__name__}: {exception}"
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -65,7 +81,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         if isinstance(exception, exc_type):
             code, message, status = exc_code, exc_message, exc_status
             break
-    return _error(request, status, code, message, title="请求有误")
+    return _error(request, status, code, message, title="请求有误", exception=exception)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -78,13 +94,30 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         request,
         403,
         "csrf.failed",
-        "页面已过期或请求来源无法验证，请刷新页面后重新提交",
-        title="请刷新页面后重试",
+        "页面已过期或请求来源无法验证，您填写的内容没有提交。请刷新页面（或点下面的链接重新打开该页面），填写后再提交。",
+        title="页面已过期，请重新提交",
+        retry=request.method not in ("GET", "HEAD"),
     )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, *, title: str) -> HttpResponse:
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    title: str,
+    retry: bool = False,
+    exception: Exception | None = None,
+) -> HttpResponse:
     if is_api(request):
         return JsonResponse({"code": code, "message": message}, status=status)
-    context = {"title": title, "message": message, "code": code}
+    context = {
+        "title": title,
+        "message": message,
+        "code": code,
+        # The same address by GET: the form again, with a fresh token (never another site's address).
+        "retry_url": request.get_full_path() if retry else "",
+        "debug_detail": _debug_detail(request, exception) if exception is not None else "",
+    }
     return render(request, "portal/error.html", context, status=status)

@@ -52,7 +52,11 @@ TIMETABLE: list[tuple[str, int]] = [
     ("chain-access-log", 60),  # 安全审计: chain the personal-data access-log rows written since
     ("security detect", 60),  # 安全监测: security events and incidents, within a minute of the facts
     ("privacy purge", 86400),  # 个人信息保护: the retention table, expired rows deleted or de-identified
-    ("security weekly-report", 3600),  # 安全周报: last week's report, written once per jurisdiction
+    ("security weekly-report", 3600),
+    (
+        "build-open-data",
+        120,
+    ),  # 开放数据: the files of a changed catalogue, built before the first download  # 安全周报: last week's report, written once per jurisdiction
 ]
 
 ANCHOR_JOB = "anchor-logs"

@@ -1,0 +1,40 @@
+"""`sifa <command>` with missing configuration: a Chinese message and exit status 2, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[3]
+
+
+def _sifa(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SIFA_", "DATABASE_URL", "DJANGO_"))}
+    clean |= {"PYTHONPATH": str(SRC), "SIFA_VAR_DIR": str(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "sifa", *args], env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "配置不完整：SIFA_SECRET_KEY"),  # production mode without its secrets
+        ({"SIFA_DEBUG": "1"}, "数据库尚未初始化"),  # a fresh SQLite file, never migrated
+        ({"SIFA_DEBUG": "1", "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}, "无法连接数据库"),
+    ],
+)
+def test_missing_configuration_is_a_chinese_message_not_a_traceback(tmp_path, env, expected):
+    result = _sifa(tmp_path, "demo-accounts", **env)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert "--traceback" in result.stderr  # how to see the details
+
+
+def test_traceback_flag_still_shows_the_traceback(tmp_path):
+    result = _sifa(tmp_path, "demo-accounts", "--traceback", SIFA_DEBUG="1")
+    assert result.returncode != 0 and "Traceback" in result.stderr
