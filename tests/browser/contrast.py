@@ -73,6 +73,8 @@ _SETUP = r"""
   };
   const shown = (el) => {
     if (el.closest('[hidden], [inert]')) return false;
+    const modal = document.querySelector('dialog:modal');  // an open modal dialog makes the rest inert
+    if (modal && !modal.contains(el)) return false;
     const s = getComputedStyle(el);
     if (s.visibility !== 'visible' || s.display === 'none') return false;
     const r = el.getBoundingClientRect();

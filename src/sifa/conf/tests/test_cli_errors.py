@@ -29,12 +29,12 @@ def _sifa(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     ],
 )
 def test_missing_configuration_is_a_chinese_message_not_a_traceback(tmp_path, env, expected):
-    result = _sifa(tmp_path, "demo-accounts", **env)
+    result = _sifa(tmp_path, "audit", "verify", **env)  # any command that reads the database
     assert result.returncode == 2, result.stderr
     assert expected in result.stderr and "Traceback" not in result.stderr
     assert "--traceback" in result.stderr  # how to see the details
 
 
 def test_traceback_flag_still_shows_the_traceback(tmp_path):
-    result = _sifa(tmp_path, "demo-accounts", "--traceback", SIFA_DEBUG="1")
+    result = _sifa(tmp_path, "audit", "verify", "--traceback", SIFA_DEBUG="1")
     assert result.returncode != 0 and "Traceback" in result.stderr
