@@ -21,6 +21,8 @@ import secrets
 from functools import lru_cache
 from typing import ClassVar, Protocol
 
+from django.core.exceptions import ImproperlyConfigured
+
 from sifa.core.crypto import sm3
 from sifa.core.signing import libcrypto
 from sifa.core.signing import pem as der
@@ -216,11 +218,22 @@ _SELF_TEST_PRIVATE = bytes(range(1, 33))
 
 @lru_cache(maxsize=1)
 def backend() -> OpenSslBackend | GmsslBackend:
-    """OpenSSL's libcrypto if it signs and verifies SM2 here, else gmssl-pyx; decided once."""
+    """OpenSSL's libcrypto if it signs and verifies SM2 here, else gmssl-pyx; decided once per
+    process (``SIFA_SM2_BACKEND``: ``auto``, ``openssl`` or ``gmssl-pyx``)."""
+    from django.conf import settings
+
+    wanted = getattr(settings, "SM2_BACKEND", "auto") if settings.configured else "auto"
+    if wanted == GmsslBackend.name:
+        logger.info("SM2 backend: gmssl-pyx (SIFA_SM2_BACKEND)")
+        return GmsslBackend()
+    if wanted not in ("auto", OpenSslBackend.name):
+        raise ImproperlyConfigured(f"SIFA_SM2_BACKEND must be auto, openssl or gmssl-pyx, not {wanted!r}")
     public = public_from_private(_SELF_TEST_PRIVATE)
     if libcrypto.self_test(pkcs8_der(_SELF_TEST_PRIVATE, public), spki_der(public)):
         logger.info("SM2 backend: OpenSSL libcrypto (%s)", libcrypto.version())
         return OpenSslBackend()
+    if wanted == OpenSslBackend.name:
+        raise ImproperlyConfigured("SIFA_SM2_BACKEND=openssl, but this libcrypto has no usable SM2")
     logger.warning("SM2 backend: gmssl-pyx (this libcrypto has no usable SM2)")
     return GmsslBackend()
 

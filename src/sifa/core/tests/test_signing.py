@@ -602,3 +602,27 @@ def test_libcrypto_derives_the_same_public_key_as_the_standard_curve(tmp_path: P
     hex_lines = text.split("pub:")[1].split("ASN1 OID")[0]
     public = bytes.fromhex("".join(hex_lines.split()).replace(":", ""))
     assert public == b"\x04" + public_from_private(private)
+
+
+def test_sm2_backend_setting_forces_the_fallback_or_refuses_a_bad_name(settings) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from sifa.core.signing import sm2
+
+    try:
+        settings.SM2_BACKEND = "gmssl-pyx"
+        sm2.backend.cache_clear()
+        assert sm2.backend_name() == "gmssl-pyx"
+        signer = sm2.Sm2Signer.generate("k")
+        assert sm2.Sm2Verifier(signer.verifier()._public, using=sm2.OpenSslBackend()).verify(
+            DATA, signer.sign(DATA)
+        )
+        settings.SM2_BACKEND = "openssl"
+        sm2.backend.cache_clear()
+        assert sm2.backend_name() == "openssl"
+        settings.SM2_BACKEND = "libsodium"
+        sm2.backend.cache_clear()
+        with pytest.raises(ImproperlyConfigured):
+            sm2.backend()
+    finally:
+        sm2.backend.cache_clear()
