@@ -7,8 +7,10 @@ real partner simulator (its own process and SQLite file), then runs N signed rou
 does, and prints the median time of each part: seal, the request's log append and commit, the
 HTTP call, and the opening and logging of the answer. With ``--cprofile`` it also prints the 25
 most expensive functions (cumulative) over the N round trips, and the number of SQL queries of
-one round trip; the simulator (the other peer) then runs under ``python -m cProfile`` too and its
-20 most expensive functions are printed after it stops (SIGTERM: it shuts down cleanly).
+one round trip (a CPU-time profile: on a shared machine a wall-clock one charges other processes'
+turns to whatever was running). Both peers' CPU per round trip (user + system, the simulator's from
+``/proc``) is printed first. The simulator is not profiled function by function: it answers in
+``wsgiref`` threads, which ``python -m cProfile`` does not see.
 """
 
 from __future__ import annotations
@@ -50,12 +52,9 @@ def main(argv: list[str]) -> int:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     db = Path(tempfile.mkdtemp()) / "w9-profile.sqlite3"
-    sim_profile = Path(tempfile.mkdtemp()) / "simulator.prof"
-    wrapper: list[str] = []  # the simulator answers in threads, which `-m cProfile` does not see
     sim = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
-            *wrapper,
             "-m",
             "sifa",
             "partner-sim",
@@ -90,10 +89,6 @@ def main(argv: list[str]) -> int:
     finally:
         sim.terminate()
         sim.wait(timeout=30)
-        if profile and sim_profile.exists():
-            print("\n=== the partner simulator (the other peer), whole run incl. start-up ===")
-            pstats.Stats(str(sim_profile)).sort_stats("cumulative").print_stats(30)
-            pstats.Stats(str(sim_profile)).sort_stats("tottime").print_stats(20)
 
 
 def _cpu_seconds(pid: int) -> float:
