@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 LINT_PATHS := src bench tests
 # Debian packages the app needs at run time: CJK fonts and HarfBuzz subsetting for the PDFs
 # (WeasyPrint), Pango which WeasyPrint lays text out with, fontconfig's fc-match for the seal's font.
-RUNTIME_DEBS ?= fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig
+RUNTIME_DEBS ?= fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig libssl3
 
 .PHONY: help install runtime-debs run test lint format docs bench clean
 

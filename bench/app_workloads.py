@@ -305,7 +305,9 @@ APP_BASELINES: dict[str, Workload] = {
         "W4-superuser", "W4 as a superuser holding the same reviewer role", _w4("superuser", "transition"), ""
     ),
     "W5": Workload("W5", "W5 public progress query", _track, ""),
-    "openssl-sm2": Workload("openssl-sm2", "`openssl speed sm2` verify/s, same machine", _openssl_sm2, ""),
+    "openssl-sm2": Workload(
+        "openssl-sm2", "`openssl speed sm2` verify/s (per CPU second), same machine", _openssl_sm2, ""
+    ),
     "rating-floor": Workload(
         "rating-floor",
         "pgbench -N c8 TPS (PostgreSQL) / raw SQLite WAL+FULL single-row commits/s (SQLite)",
@@ -337,7 +339,10 @@ APP_WORKLOADS: list[Workload] = [
     Workload("W5", "public progress query `GET /api/v1/track/{number}/?code=`", _track, "db1"),
     Workload("W6a", "licence verification `GET /api/v1/licences/verify/{identifier}/`", _verify, "W5"),
     Workload(
-        "W6b", "SM2 verifies/s of `sifa.core.signing`, one thread, in-process", _sm2_library, "openssl-sm2"
+        "W6b",
+        "SM2 verifies per CPU second of `sifa.core.signing` (OpenSSL libcrypto), one thread, in-process",
+        _sm2_library,
+        "openssl-sm2",
     ),
     Workload(
         "W10",

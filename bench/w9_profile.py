@@ -7,7 +7,10 @@ real partner simulator (its own process and SQLite file), then runs N signed rou
 does, and prints the median time of each part: seal, the request's log append and commit, the
 HTTP call, and the opening and logging of the answer. With ``--cprofile`` it also prints the 25
 most expensive functions (cumulative) over the N round trips, and the number of SQL queries of
-one round trip.
+one round trip (a CPU-time profile: on a shared machine a wall-clock one charges other processes'
+turns to whatever was running). Both peers' CPU per round trip (user + system, the simulator's from
+``/proc``) is printed first. The simulator is not profiled function by function: it answers in
+``wsgiref`` threads, which ``python -m cProfile`` does not see.
 """
 
 from __future__ import annotations
@@ -76,19 +79,25 @@ def main(argv: list[str]) -> int:
         os.environ.update(client_env(ctx, f"{parties['receiver']}={base}/exchange/"))
         import urllib.request
 
-        for _ in range(100):
+        for _ in range(600):  # up to 2 minutes on a loaded machine
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310
                 break
             except OSError:
                 time.sleep(0.2)
-        return _profile(base, count, profile)
+        return _profile(base, count, profile, sim.pid)
     finally:
         sim.terminate()
-        sim.wait(timeout=15)
+        sim.wait(timeout=30)
 
 
-def _profile(base: str, count: int, profile: bool) -> int:
+def _cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds of a process so far (/proc/PID/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _profile(base: str, count: int, profile: bool, sim_pid: int) -> int:
     from bench.exchangespeed import Signed, _setup
 
     _setup()
@@ -155,7 +164,10 @@ def _profile(base: str, count: int, profile: bool) -> int:
         client.transport.deliver(client.endpoint, envelope, timeout=30)
 
     totals = []
-    profiler = cProfile.Profile() if profile else None
+    # CPU time, not wall time: on a shared machine a wall-clock profile charges other processes' turns
+    # (and every fsync wait) to whatever function was running.
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    cpu_client, cpu_sim = os.times(), _cpu_seconds(sim_pid)
     for i in range(count):
         started = time.perf_counter()
         if profiler:
@@ -166,7 +178,17 @@ def _profile(base: str, count: int, profile: bool) -> int:
         totals.append(time.perf_counter() - started)
         for name in parts:
             parts[name].append(clock[name])
+    after = os.times()
+    client_cpu = (after.user + after.system - cpu_client.user - cpu_client.system) / count * 1000
+    sim_cpu = (_cpu_seconds(sim_pid) - cpu_sim) / count * 1000
+    from sifa.core.signing.sm2 import backend_name
+
     print(f"{connection.vendor}: {count} signed round trips, one client, median per part (ms):")
+    print(
+        f"  CPU per round trip (user+system, mean): client {client_cpu:.2f} ms, simulator {sim_cpu:.2f} ms, "
+        f"both {client_cpu + sim_cpu:.2f} ms (SM2 backend: {backend_name()}"
+        f"{', under cProfile' if profile else ''})"
+    )
     for name, values in parts.items():
         print(f"  {name:20s} {statistics.median(values) * 1000:7.2f}")
     print(f"  {'total':20s} {statistics.median(totals) * 1000:7.2f}  ({1 / statistics.median(totals):.0f}/s)")

@@ -429,6 +429,15 @@ declare(
     "1234567812345678) or `Ed25519` (RFC 8032). Existing keys keep their algorithm.",
     group="安全 Security",
 )
+declare(
+    "SIFA_SM2_BACKEND",
+    "str",
+    "auto",
+    "Which library computes SM2 signatures (ADR 0011): `auto` (OpenSSL's libcrypto.so.3 when it "
+    "passes an SM2 self-test at start, else gmssl-pyx), `openssl` (refuse to start SM2 without it) "
+    "or `gmssl-pyx` (the fallback, e.g. to compare speed). Both make the same signatures.",
+    group="安全 Security",
+)
 
 # --- data exchange (sifa.exchange; docs/exchange.md) -------------------------------------------
 declare(

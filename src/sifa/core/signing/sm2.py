@@ -1,4 +1,4 @@
-"""SM2-with-SM3 signatures (GB/T 32918.2, GB/T 35276) through gmssl-pyx, the C-backed GmSSL binding.
+"""SM2-with-SM3 signatures (GB/T 32918.2, GB/T 35276) through the system's OpenSSL 3 libcrypto.
 
 The signed value is SM3(Z ‖ message) where Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) with the
 distinguishing id ``1234567812345678`` (GB/T 35276 default) — exactly what
@@ -6,15 +6,25 @@ distinguishing id ``1234567812345678`` (GB/T 35276 default) — exactly what
 are DER ``SEQUENCE{INTEGER r, INTEGER s}``. Keys are stored as openssl writes them:
 PKCS#8 / SubjectPublicKeyInfo with id-ecPublicKey (1.2.840.10045.2.1) and the SM2 curve
 (1.2.156.10197.1.301).
+
+The elliptic-curve operations run in one of two backends, chosen once per process (ADR 0011):
+OpenSSL's libcrypto through :mod:`sifa.core.signing.libcrypto` when it has SM2 (Debian 12's
+libcrypto.so.3 does), otherwise gmssl-pyx (GmSSL 3.2 in C). Both sign and verify the same digest
+e = SM3(Z ‖ M) and produce the same DER form, so signatures of either verify with the other and with
+the ``openssl`` command line. :func:`backend_name` says which one runs; it is logged once.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import logging
+import secrets
+from functools import lru_cache
+from typing import ClassVar, Protocol
 
-import gmssl_pyx
+from django.core.exceptions import ImproperlyConfigured
 
 from sifa.core.crypto import sm3
+from sifa.core.signing import libcrypto
 from sifa.core.signing import pem as der
 from sifa.core.signing.base import SM2_WITH_SM3, Signer, SigningError, Verifier, as_bytes
 
@@ -122,6 +132,117 @@ def pkcs8_der(private: bytes, public: bytes) -> bytes:
     )
 
 
+logger = logging.getLogger("sifa.signing")
+
+
+class _PublicKey(Protocol):
+    def verify_digest(self, digest: bytes, signature: bytes) -> bool: ...
+
+
+class _PrivateKey(Protocol):
+    def sign_digest(self, digest: bytes) -> bytes: ...
+
+
+class OpenSslBackend:
+    """SM2 in the system's OpenSSL 3 libcrypto (``EVP_PKEY_sign``/``EVP_PKEY_verify``)."""
+
+    name = "openssl"
+
+    def public(self, public: bytes) -> _PublicKey:
+        try:
+            return libcrypto.Sm2Key(spki_der(public), private=False)
+        except libcrypto.LibcryptoError:
+            raise SigningError("signing.bad_public_key", "SM2 公钥不是曲线上的有效点") from None
+
+    def private(self, private: bytes, public: bytes) -> _PrivateKey:
+        try:
+            return libcrypto.Sm2Key(pkcs8_der(private, public), private=True)
+        except libcrypto.LibcryptoError:
+            raise SigningError("signing.bad_private_key", "SM2 私钥不在有效范围内") from None
+
+    def generate(self) -> bytes:
+        # d uniform in [1, n − 2] (GB/T 32918.1 §6.1) from the operating system's CSPRNG; the
+        # public key is derived (and checked) by Sm2Signer.
+        return (secrets.randbelow(N - 2) + 1).to_bytes(32, "big")
+
+
+class _GmsslPublic:
+    __slots__ = ("_public",)
+
+    def __init__(self, public: bytes) -> None:
+        self._public = public
+
+    def verify_digest(self, digest: bytes, signature: bytes) -> bool:
+        import gmssl_pyx
+
+        try:
+            return bool(gmssl_pyx.sm2_verify_sm3_digest(self._public, digest, signature))
+        except gmssl_pyx.GmsslInnerError:
+            return False
+
+
+class _GmsslPrivate:
+    __slots__ = ("_private",)
+
+    def __init__(self, private: bytes) -> None:
+        self._private = private
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        import gmssl_pyx
+
+        # Not gmssl_pyx.sm2_sign: GmSSL's sm2_sign_init precomputes a table of 32 (k, k·G) pairs
+        # for the context on every call and then uses one (≈ 3 ms; docs/keys.md, "Performance").
+        return gmssl_pyx.sm2_sign_sm3_digest(self._private, digest)
+
+
+class GmsslBackend:
+    """The fallback: gmssl-pyx (GmSSL 3.2 in C), for a libcrypto without SM2."""
+
+    name = "gmssl-pyx"
+
+    def public(self, public: bytes) -> _PublicKey:
+        return _GmsslPublic(public)
+
+    def private(self, private: bytes, public: bytes) -> _PrivateKey:
+        return _GmsslPrivate(private)
+
+    def generate(self) -> bytes:
+        import gmssl_pyx
+
+        return gmssl_pyx.sm2_key_generate()[1]
+
+
+# The self-test key pair of backend(): a fixed scalar, used for nothing else.
+_SELF_TEST_PRIVATE = bytes(range(1, 33))
+
+
+@lru_cache(maxsize=1)
+def backend() -> OpenSslBackend | GmsslBackend:
+    """OpenSSL's libcrypto if it signs and verifies SM2 here, else gmssl-pyx; decided once per
+    process (``SIFA_SM2_BACKEND``: ``auto``, ``openssl`` or ``gmssl-pyx``)."""
+    from django.conf import settings
+
+    wanted = getattr(settings, "SM2_BACKEND", "auto") if settings.configured else "auto"
+    if wanted == GmsslBackend.name:
+        logger.info("SM2 backend: gmssl-pyx (SIFA_SM2_BACKEND)")
+        return GmsslBackend()
+    if wanted not in ("auto", OpenSslBackend.name):
+        raise ImproperlyConfigured(f"SIFA_SM2_BACKEND must be auto, openssl or gmssl-pyx, not {wanted!r}")
+    public = public_from_private(_SELF_TEST_PRIVATE)
+    if libcrypto.self_test(pkcs8_der(_SELF_TEST_PRIVATE, public), spki_der(public)):
+        logger.info("SM2 backend: OpenSSL libcrypto (%s)", libcrypto.version())
+        return OpenSslBackend()
+    if wanted == OpenSslBackend.name:
+        raise ImproperlyConfigured("SIFA_SM2_BACKEND=openssl, but this libcrypto has no usable SM2")
+    logger.warning("SM2 backend: gmssl-pyx (this libcrypto has no usable SM2)")
+    return GmsslBackend()
+
+
+def backend_name() -> str:
+    """``openssl`` or ``gmssl-pyx``: which library signs and verifies SM2 in this process."""
+    return backend().name
+
+
 def is_sm2_algorithm(algorithm: bytes, parameter: bytes | None) -> bool:
     """id-ecPublicKey with the SM2 curve, as openssl writes it, or the bare SM2 OID some tools use."""
     return (algorithm == OID_EC_PUBLIC_KEY and parameter == OID_SM2) or algorithm == OID_SM2
@@ -130,10 +251,13 @@ def is_sm2_algorithm(algorithm: bytes, parameter: bytes | None) -> bool:
 class Sm2Verifier(Verifier):
     algorithm: ClassVar[str] = SM2_WITH_SM3
 
-    def __init__(self, public: bytes, key_id: str | None = None) -> None:
+    def __init__(
+        self, public: bytes, key_id: str | None = None, *, using: OpenSslBackend | GmsslBackend | None = None
+    ) -> None:
         super().__init__(key_id)
         self._public = _check_public(public)
         self._z = z_value(self._public)
+        self._key = (using or backend()).public(self._public)
 
     @classmethod
     def from_spki(cls, spki: bytes, key_id: str | None = None) -> Sm2Verifier:
@@ -149,12 +273,8 @@ class Sm2Verifier(Verifier):
         data_bytes, signature_bytes = as_bytes(data), as_bytes(signature)
         if data_bytes is None or signature_bytes is None or not _strict_signature(signature_bytes):
             return False
-        try:
-            # e = SM3(Z ‖ M) with Z cached per key; the same check as sm2_verify(…, DISTINGUISHING_ID).
-            digest = sm3(self._z + data_bytes)
-            return bool(gmssl_pyx.sm2_verify_sm3_digest(self._public, digest, signature_bytes))
-        except gmssl_pyx.GmsslInnerError:
-            return False
+        # e = SM3(Z ‖ M) with Z cached per key: what openssl's ``-digest sm3 -pkeyopt distid:…`` checks.
+        return self._key.verify_digest(sm3(self._z + data_bytes), signature_bytes)
 
     def public_key_der(self) -> bytes:
         return spki_der(self._public)
@@ -166,7 +286,14 @@ class Sm2Verifier(Verifier):
 class Sm2Signer(Signer):
     algorithm: ClassVar[str] = SM2_WITH_SM3
 
-    def __init__(self, private: bytes, public: bytes | None, key_id: str) -> None:
+    def __init__(
+        self,
+        private: bytes,
+        public: bytes | None,
+        key_id: str,
+        *,
+        using: OpenSslBackend | GmsslBackend | None = None,
+    ) -> None:
         super().__init__(key_id)
         scalar = int.from_bytes(private, "big")
         if len(private) != 32 or not 0 < scalar < N - 1:
@@ -177,11 +304,12 @@ class Sm2Signer(Signer):
         self.__private = private
         self._public = derived
         self._z = z_value(derived)
+        self._using = using or backend()
+        self._key = self._using.private(private, derived)
 
     @classmethod
     def generate(cls, key_id: str = "") -> Sm2Signer:
-        public, private = gmssl_pyx.sm2_key_generate()
-        return cls(private, public, key_id)
+        return cls(backend().generate(), None, key_id)
 
     @classmethod
     def from_der(cls, label: str, data: bytes, key_id: str) -> Sm2Signer:
@@ -219,13 +347,11 @@ class Sm2Signer(Signer):
         data_bytes = as_bytes(data)
         if data_bytes is None:
             raise TypeError("data to sign must be bytes")
-        # Not gmssl_pyx.sm2_sign: GmSSL's sm2_sign_init precomputes a table of 32 (k, k·G) pairs for
-        # the context on every call and then uses one (≈ 3 ms; docs/keys.md, "Speed"). The same
-        # signature is e = SM3(Z ‖ M) signed as a digest, with Z computed once per key.
-        return gmssl_pyx.sm2_sign_sm3_digest(self.__private, sm3(self._z + data_bytes))
+        # e = SM3(Z ‖ M) signed as a digest, with Z computed once per key (docs/keys.md, "Performance").
+        return self._key.sign_digest(sm3(self._z + data_bytes))
 
     def verifier(self) -> Sm2Verifier:
-        return Sm2Verifier(self._public, self.key_id)
+        return Sm2Verifier(self._public, self.key_id, using=self._using)
 
     def private_key_pem(self) -> str:
         return der.pem_encode("PRIVATE KEY", pkcs8_der(self.__private, self._public))

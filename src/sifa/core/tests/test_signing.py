@@ -474,10 +474,155 @@ def test_sm2_signature_over_cached_z_is_the_library_message_signature() -> None:
 
 def test_sm2_signing_is_not_the_slow_per_call_context_path() -> None:
     """GmSSL's sm2_sign_init precomputes 32 nonces per call (≈ 3 ms a signature, 10× a verify).
-    Our signer must stay well under that: 200 signatures in far less than 200 × 3 ms."""
+    Our signer must stay well under that: 200 signatures in far less than 200 × 3 ms. CPU time of
+    this process, not wall time, so a loaded machine does not fail it."""
     import time
 
-    started = time.perf_counter()
+    started = time.process_time()
     for index in range(200):
         _SM2.sign(DATA + bytes([index]))
-    assert time.perf_counter() - started < 0.4  # ≈ 0.05 s measured; ≈ 0.6 s on the slow path
+    # ≈ 0.07 s measured (OpenSSL ≈ 0.35 ms a signature); ≈ 0.6 s on the slow path
+    assert time.process_time() - started < 0.4
+
+
+# --- the backends: OpenSSL's libcrypto (primary) and gmssl-pyx (fallback), ADR 0011 -------------
+
+
+def _backends():
+    from sifa.core.signing.sm2 import GmsslBackend, OpenSslBackend
+
+    return OpenSslBackend(), GmsslBackend()
+
+
+def test_sm2_runs_on_openssl_libcrypto_here() -> None:
+    """Debian 12's libcrypto.so.3 has SM2, so the backend chosen once per process is OpenSSL's."""
+    from sifa.core.signing import libcrypto
+    from sifa.core.signing.sm2 import backend_name
+
+    assert backend_name() == "openssl"
+    assert libcrypto.version().startswith("OpenSSL 3.")
+
+
+@pytest.mark.parametrize("signing", ["openssl", "gmssl-pyx"])
+def test_each_backend_verifies_the_others_signatures(signing: str) -> None:
+    from sifa.core.signing.sm2 import Sm2Signer, Sm2Verifier
+
+    backends = {backend.name: backend for backend in _backends()}
+    other = backends["gmssl-pyx" if signing == "openssl" else "openssl"]
+    signer = Sm2Signer(Sm2Signer.generate()._Sm2Signer__private, None, "k", using=backends[signing])
+    public = signer.verifier()._public
+    for data in (b"", DATA, DATA * 50):
+        signature = signer.sign(data)
+        assert Sm2Verifier(public, using=other).verify(data, signature)
+        assert Sm2Verifier(public, using=backends[signing]).verify(data, signature)
+        assert not Sm2Verifier(public, using=other).verify(data + b"x", signature)
+        assert not Sm2Verifier(public, using=other).verify(data, flip(signature, len(signature) - 1))
+
+
+@needs_openssl
+def test_gmssl_fallback_signature_verifies_with_the_openssl_command_line(tmp_path: Path) -> None:
+    from sifa.core.signing.sm2 import GmsslBackend, Sm2Signer
+
+    signer = Sm2Signer(bytes(range(7, 39)), None, "k", using=GmsslBackend())
+    pub = tmp_path / "pub.pem"
+    pub.write_text(signer.public_key_pem())
+    assert openssl_verifies(pub, DATA, signer.sign(DATA), tmp_path)
+
+
+def test_libcrypto_leaves_no_error_on_the_queue_after_a_bad_signature() -> None:
+    """A failed verify pushes errors onto OpenSSL's per-thread queue; they are cleared, so hashlib
+    or cryptography in the same thread never sees a stale error."""
+    from sifa.core.signing import libcrypto
+
+    lib = libcrypto._library()
+    signer = generate_signer(SM2_WITH_SM3, dt.datetime.now(dt.UTC))
+    verifier = signer.verifier()
+    good = signer.sign(DATA)
+    bad_der = b"\x30\x06\x02\x01\x01\x02\x01\x01"  # r = s = 1: well-formed, wrong
+    for signature in (flip(good, 12), bad_der):
+        assert not verifier._key.verify_digest(bytes(32), signature)
+        assert lib.ERR_peek_error() == 0
+    assert not verifier._key.verify_digest(bytes(32), b"\x00garbage")
+    assert lib.ERR_peek_error() == 0
+    assert verifier.verify(DATA, good)
+
+
+def test_libcrypto_keys_sign_and_verify_from_several_threads_at_once() -> None:
+    """One key object, four threads: each gets its own EVP_PKEY_CTX (contexts are not shared)."""
+    import threading
+
+    signer = generate_signer(SM2_WITH_SM3, dt.datetime.now(dt.UTC))
+    verifier = signer.verifier()
+    failures: list[int] = []
+
+    def work(seed: int) -> None:
+        for index in range(150):
+            data = DATA + bytes([seed, index % 256])
+            signature = signer.sign(data)
+            if not verifier.verify(data, signature) or verifier.verify(data + b"!", signature):
+                failures.append(index)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def test_libcrypto_refuses_a_key_that_is_not_sm2() -> None:
+    from sifa.core.signing import libcrypto
+
+    p256 = base64.b64decode(
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYP7UuiVanTHJYet0xjVtaMBJuJI7Yfps5mliLmDyn7Z5A/4QCLi8"
+        "maQa6elWKLxk8vGyDC1+n1F3o8KU1EYimQ=="
+    )
+    with pytest.raises(libcrypto.LibcryptoError):
+        libcrypto.Sm2Key(p256, private=False)
+    with pytest.raises(libcrypto.LibcryptoError):
+        libcrypto.Sm2Key(b"\x30\x03\x02\x01\x00", private=True)
+
+
+@needs_openssl
+def test_libcrypto_derives_the_same_public_key_as_the_standard_curve(tmp_path: Path) -> None:
+    """standards.md §10.1's curve: openssl's own public key for our private scalar equals d·G
+    computed in Python from the GB/T 32918.5 constants in sm2.py (a SEC1 key without its public
+    part makes openssl compute it)."""
+    from sifa.core.signing import pem
+    from sifa.core.signing.sm2 import OID_SM2, public_from_private
+
+    private = bytes(range(3, 35))
+    sec1 = pem.tlv(
+        pem.SEQUENCE,
+        pem.encode_integer(1) + pem.tlv(pem.OCTET_STRING, private) + pem.tlv(0xA0, pem.tlv(pem.OID, OID_SM2)),
+    )
+    key = tmp_path / "k.pem"
+    key.write_text(pem.pem_encode("EC PRIVATE KEY", sec1))
+    text = openssl("ec", "-in", str(key), "-text", "-noout").stdout
+    hex_lines = text.split("pub:")[1].split("ASN1 OID")[0]
+    public = bytes.fromhex("".join(hex_lines.split()).replace(":", ""))
+    assert public == b"\x04" + public_from_private(private)
+
+
+def test_sm2_backend_setting_forces_the_fallback_or_refuses_a_bad_name(settings) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from sifa.core.signing import sm2
+
+    try:
+        settings.SM2_BACKEND = "gmssl-pyx"
+        sm2.backend.cache_clear()
+        assert sm2.backend_name() == "gmssl-pyx"
+        signer = sm2.Sm2Signer.generate("k")
+        assert sm2.Sm2Verifier(signer.verifier()._public, using=sm2.OpenSslBackend()).verify(
+            DATA, signer.sign(DATA)
+        )
+        settings.SM2_BACKEND = "openssl"
+        sm2.backend.cache_clear()
+        assert sm2.backend_name() == "openssl"
+        settings.SM2_BACKEND = "libsodium"
+        sm2.backend.cache_clear()
+        with pytest.raises(ImproperlyConfigured):
+            sm2.backend()
+    finally:
+        sm2.backend.cache_clear()
