@@ -36,5 +36,5 @@ def test_missing_configuration_is_a_chinese_message_not_a_traceback(tmp_path, en
 
 
 def test_traceback_flag_still_shows_the_traceback(tmp_path):
-    result = _sifa(tmp_path, "audit", "verify", "--traceback", SIFA_DEBUG="1")
+    result = _sifa(tmp_path, "audit", "--traceback", "verify", SIFA_DEBUG="1")
     assert result.returncode != 0 and "Traceback" in result.stderr
