@@ -22,6 +22,7 @@ TEMPLATES = {
     "login_code": "【司法行政政务服务】您的登录验证码为{code}，{minutes}分钟内有效。请勿泄露给他人。",
     "reset_code": "【司法行政政务服务】您正在找回密码，验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
     "phone_change_code": "【司法行政政务服务】您正在将账户手机号码更换为本号码，验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
+    "phone_changed_notice": "【司法行政政务服务】您的账户手机号码已于{time}更换为{masked}，本号码不再用于登录。如非本人操作，请立即拨打12348或到司法行政服务窗口办理。",
 }
 """Message templates as registered with the carrier (短信模板); params fill the braces."""
 

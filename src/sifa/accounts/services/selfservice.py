@@ -24,6 +24,7 @@ password hash); the page that changed it keeps its own session (``update_session
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 
 from django.db import transaction
@@ -46,6 +47,8 @@ from sifa.audit import services as audit
 from sifa.core import limits
 from sifa.core.crypto import constant_time_equal, sm3_hex
 from sifa.core.errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 SEND_PER_NUMBER_MINUTE = limits.Rate(1, 60)
 """One code per number per minute (the page says 60 秒后可以重新获取)."""
@@ -268,8 +271,18 @@ def send_phone_change_code(user: User, *, new_phone: str, current: str, client: 
     return new_phone
 
 
+def _tell_old_number(phone: str, notice: dict[str, str], user: User) -> None:
+    """After the change commits, the old number is told (a taken-over account's owner learns of
+    it there). The change stands if the gateway fails: the failure is logged, not raised."""
+    try:
+        sms.get_gateway().send(phone, "phone_changed_notice", notice, recipient=user)
+    except sms.SmsGatewayError:
+        logger.warning("phone change notice to the old number not sent (user %s)", user.pk)
+
+
 def change_phone(user: User, *, new_phone: str, code: str) -> None:
-    """Set the new number once the code sent to it is confirmed (audited with both masks)."""
+    """Set the new number once the code sent to it is confirmed (audited with both masks); the old
+    number is then told by SMS (:func:`_tell_old_number`)."""
     errors = FieldErrors()
     new_phone = check_phone(new_phone, errors, "new_phone")
     code = _code_or_error(code, errors)
@@ -291,6 +304,7 @@ def change_phone(user: User, *, new_phone: str, code: str) -> None:
                 ],
             )
         old_masked = locked.phone_masked
+        old_phone = locked.reveal_phone()
         set_phone(locked, normalize_phone(new_phone))
         locked.save(update_fields=["phone_enc", "phone_index", "phone_masked"])
         audit.record(
@@ -300,6 +314,12 @@ def change_phone(user: User, *, new_phone: str, code: str) -> None:
             scope_path=locked.scope_path,
             detail={"from": old_masked, "to": locked.phone_masked},
         )
+        if old_phone:
+            notice = {
+                "time": timezone.localtime().strftime("%Y年%m月%d日%H:%M"),
+                "masked": locked.phone_masked,
+            }
+            transaction.on_commit(lambda: _tell_old_number(old_phone, notice, locked))
     user.phone_enc, user.phone_index, user.phone_masked = (
         locked.phone_enc,
         locked.phone_index,

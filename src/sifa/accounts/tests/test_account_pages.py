@@ -201,7 +201,9 @@ def test_change_password_keeps_this_session_and_ends_the_others(client, citizen)
     assert AuditEvent.objects.filter(action="account.password_changed", actor=citizen.user).exists()
 
 
-def test_change_phone_is_confirmed_by_a_code_sent_to_the_new_number(client, citizen):
+def test_change_phone_is_confirmed_by_a_code_sent_to_the_new_number(
+    client, citizen, django_capture_on_commit_callbacks
+):
     old = citizen.user.reveal_phone()
     new = factories.phone()
     _sign_in(client, old)
@@ -213,10 +215,14 @@ def test_change_phone_is_confirmed_by_a_code_sent_to_the_new_number(client, citi
     code = _code(new)
     wrong = client.post("/accounts/phone/confirm/", {"code": "abc"})
     assert wrong.status_code == 400 and "短信验证码是6位数字" in wrong.content.decode()
-    ok = client.post("/accounts/phone/confirm/", {"code": code})
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post("/accounts/phone/confirm/", {"code": code})
     assert ok.status_code == 302
     citizen.user.refresh_from_db()
     assert citizen.user.reveal_phone() == new
+    told = latest_local_message(old)  # the old number learns of the change, with the new one masked
+    assert told.template == "phone_changed_notice" and told.params["masked"] == citizen.user.phone_masked
+    assert new not in told.body
     event = AuditEvent.objects.get(action="account.phone_changed", actor=citizen.user)
     assert new not in str(event.detail) and old not in str(event.detail)
     assert _sign_in(Client(), new).status_code == 302
