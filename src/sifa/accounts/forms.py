@@ -68,11 +68,14 @@ def _phone_field(label: str = "手机号码", hint: str = PHONE_HINT) -> forms.C
     )
 
 
-def _code_field() -> forms.CharField:
+def _code_field(
+    label: str = "短信验证码", help_text: str = "6位数字，5分钟内有效", required: str = "请填写短信验证码"
+) -> forms.CharField:
+    """A one-time code: an SMS code, or (staff) the authenticator's TOTP code."""
     return forms.CharField(
-        label="短信验证码",
+        label=label,
         max_length=10,
-        help_text="6位数字，5分钟内有效",
+        help_text=help_text,
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",
@@ -81,7 +84,7 @@ def _code_field() -> forms.CharField:
                 "code": True,
             }
         ),
-        error_messages={"required": "请填写短信验证码"},
+        error_messages={"required": required},
     )
 
 
@@ -125,20 +128,7 @@ class StaffLoginForm(PageForm):
         error_messages={"required": "请填写用户名"},
     )
     password = _password_field("密码", "current-password")
-    totp = forms.CharField(
-        label="动态验证码",
-        max_length=10,
-        help_text="打开身份验证器应用，输入当前显示的6位数字。",
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "spellcheck": "false",
-                "code": True,
-            }
-        ),
-        error_messages={"required": "请填写动态验证码"},
-    )
+    totp = _code_field("动态验证码", "打开身份验证器应用，输入当前显示的6位数字。", "请填写动态验证码")
 
 
 class PhoneForm(PageForm):
