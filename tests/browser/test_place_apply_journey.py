@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 from test_citizen_journey import PASSWORD, PHONE_NUMBER, world  # noqa: F401 (the fixture)
-from test_place_chooser_journey import PATH
+from test_place_chooser_journey import HTMX_IDLE, PATH
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +44,7 @@ def test_sign_in_apply_by_place_and_sign_out(world, live_server, browser_page, c
     for label, name in PATH:
         select = page.get_by_label(label, exact=True)
         expect(select).to_be_visible()  # htmx brought it after the level above was chosen
+        page.wait_for_function(HTMX_IDLE)  # htmx hears a change only on settled selects
         select.select_option(label=name)
     expect(page.get_by_label("乡镇（街道）（可不选）")).to_be_visible()
     check_page(page, "place-apply-chosen", shots=False)

@@ -13,6 +13,10 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
+HTMX_IDLE = (
+    "() => window.htmx !== undefined"
+    " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+)
 PATH = (("省（自治区、直辖市）", "浙江省"), ("市（州、盟）", "杭州市"), ("县（市、区）", "西湖区"))
 NEAREST_FIRST = {"本地": 0, "辖区内": 1, "上级：杭州市": 2, "上级：浙江省": 3, "全国": 4}
 
@@ -73,7 +77,10 @@ def test_with_javascript_the_selects_cascade(catalogue, browser_page, check_page
     _to_the_lawyer_licence(page, base, check, "place-js")
     for label, name in PATH:
         select = page.get_by_label(label, exact=True)
-        expect(select).to_be_visible()  # htmx brought it after the level above was chosen
+        expect(select).to_be_visible(timeout=15_000)  # htmx brought it after the level above was chosen
+        # htmx listens on the selects it swapped in only once they have settled; a change made in
+        # between (a script is faster than a person) would go unheard.
+        page.wait_for_function(HTMX_IDLE)
         select.select_option(label=name)
     expect(page.get_by_label("乡镇（街道）（可不选）")).to_be_visible()
     expect(page.get_by_label("乡镇（街道）（可不选）")).to_be_focused()  # focus moves on to the next level
