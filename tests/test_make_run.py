@@ -138,6 +138,7 @@ def test_sifa_demo_accounts_beside_make_run_needs_no_settings_and_answers_in_chi
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "ImproperlyConfigured" not in done.stderr
     assert "尚未建立数据库" in done.stderr and "make run" in done.stderr
+    assert done.stderr.startswith("错误：") and "CommandError" not in done.stderr
     assert not (tmp_path / "var" / "sifa.sqlite3").exists()  # asking left no empty database behind
 
 

@@ -2,8 +2,11 @@
 
 Every command runs under one handler (:func:`main`): a configuration problem — a setting that must
 be set, a database that cannot be reached or has not been migrated — ends in a short Chinese message
-that says what to do, with exit status 2, never in a traceback. ``--traceback`` shows the traceback
-as usual; any other error is a programming error and keeps Django's traceback.
+that says what to do, with exit status 2, never in a traceback. A command that refuses
+(``CommandError``, whose messages are ours and Chinese) prints its message after ``错误：`` instead
+of Django's English ``CommandError:`` prefix, with the command's exit status (1 unless it says
+otherwise). ``--traceback`` shows the traceback as usual; any other error is a programming error
+and keeps Django's traceback.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import MutableMapping
+from typing import Any
 
 DEVELOPMENT_COMMANDS = frozenset({"demo-accounts", "demo_accounts"})
 """Commands that exist only for the development demo (they refuse to run with ``SIFA_DEBUG`` off)."""
@@ -83,8 +87,43 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_CONFIGURATION)
 
 
+ERROR_PREFIX = "错误："
+"""What a refused command's message starts with (Django's own says ``CommandError:``)."""
+
+
+def refusing_in_chinese(command: Any) -> Any:
+    """``command`` (a ``BaseCommand``) with its ``CommandError`` printed as ``错误：<message>`` and
+    its exit status kept. Django's ``run_from_argv`` still handles ``--traceback`` (the error is
+    raised again) and the system-check report (printed as it is); it closes the connections."""
+    from django.core.management.base import CommandError, SystemCheckError
+
+    execute = command.execute
+
+    def execute_in_chinese(*args: Any, **options: Any) -> Any:
+        try:
+            return execute(*args, **options)
+        except CommandError as exc:
+            if options.get("traceback") or isinstance(exc, SystemCheckError):
+                raise
+            command.stderr.write(f"{ERROR_PREFIX}{exc}")
+            sys.exit(exc.returncode)
+
+    command.execute = execute_in_chinese
+    return command
+
+
+def _utility(argv: list[str]) -> Any:
+    from django.core.management import ManagementUtility
+
+    class Utility(ManagementUtility):
+        def fetch_command(self, subcommand: str) -> Any:
+            return refusing_in_chinese(super().fetch_command(subcommand))
+
+    return Utility(argv)
+
+
 def _run(argv: list[str]) -> None:
-    from django.core.management import execute_from_command_line, get_commands
+    from django.core.management import get_commands
 
     development_default(argv, os.environ)
     # `sifa config-docs` and `sifa config_docs` are the same command.
@@ -94,7 +133,7 @@ def _run(argv: list[str]) -> None:
         django.setup()
         if argv[1] not in get_commands() and argv[1].replace("-", "_") in get_commands():
             argv[1] = argv[1].replace("-", "_")
-    execute_from_command_line(argv)
+    _utility(argv).execute()
 
 
 if __name__ == "__main__":
