@@ -15,7 +15,7 @@ Applicants (and agents, and window clerks for walk-ins):
   GET   applications/{ref}/                 detail: materials checklist, notices, timeline, deadline
 Window clerks in scope (pre-review):
   GET/POST applications/{ref}/findings/     list / add a finding {field, message, code?}
-  POST  applications/{ref}/correction-notice/   issue the one-time notice {items?: [{field, message}]}
+  POST  applications/{ref}/correction-notice/   issue the one-time notice {items?: [{field, code?, message}]}
 Public (no login, rate-limited):
   GET   track/{number}/?code=               timeline by number + query code; 404 for either wrong
 """
@@ -407,6 +407,13 @@ class Findings(APIView):
         return Response(serializers.finding(row), status=status.HTTP_201_CREATED)
 
 
+CORRECTION_ITEM_CODES = (
+    "correction.empty（没有任何补正内容）、correction.item_unnamed（某项未指明材料或字段）、"
+    "correction.item_unknown_material（材料不是该事项的申请材料）、"
+    "correction.item_unknown_field（字段不在申请表中）、correction.item_message_required（某项未写明补正要求）"
+)
+
+
 class CorrectionNoticeIssue(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -415,7 +422,16 @@ class CorrectionNoticeIssue(APIView):
         parameters=[REF],
         responses={
             201: serializers.CorrectionNoticeIssuedSerializer,
-            **error_responses(400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_in_pre_review"}),
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={
+                    400: CORRECTION_ITEM_CODES,
+                    409: "application.not_in_pre_review",
+                },
+            ),
         },
     )
     @accepts(serializers.CorrectionNoticeCreateSerializer)

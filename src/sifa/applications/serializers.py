@@ -262,7 +262,10 @@ class CorrectionItemSerializer(StrictSerializer):
         required=False,
         allow_blank=True,
         max_length=200,
-        help_text="需补正的表单字段或材料名称；整体性要求为空",
+        help_text=(
+            "所涉及的材料（materials.<材料ID>，该事项的申请材料之一）或申请表字段（如 address、address.city）；"
+            "发出补正告知时必填"
+        ),
     )
     code = serializers.CharField(required=False, allow_blank=True, max_length=80, help_text="问题代码")
     message = serializers.CharField(

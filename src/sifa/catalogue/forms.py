@@ -109,6 +109,27 @@ def _name_findings(schema: dict[str, Any], data: Any, path: list[str]) -> list[d
     return found
 
 
+def has_field(schema: dict[str, Any], name: str) -> bool:
+    """Whether ``name`` is a field of the form: a property, or a dotted path into an object's
+    properties (``address.city``) or an array's items (``members.0.name``), as the findings and
+    the correction items name them."""
+    node: Any = schema or {}
+    parts = str(name or "").split(".")
+    if not all(parts):
+        return False
+    for part in parts:
+        if not isinstance(node, dict):
+            return False
+        properties = node.get("properties")
+        if isinstance(properties, dict) and isinstance(properties.get(part), dict):
+            node = properties[part]
+        elif part.isdigit() and isinstance(node.get("items"), dict):
+            node = node["items"]
+        else:
+            return False
+    return True
+
+
 def validate_form(version: ItemVersion, data: Any) -> list[dict[str, str]]:
     """Validate ``data`` against ``version``'s form; an empty list means it is acceptable."""
     form = getattr(version, "form", None)

@@ -61,3 +61,20 @@ def make_case(
         **{k: v for k, v in fields.items() if v is not None},
     }
     return Application.objects.create(**values)
+
+
+def material_item(case: Application, message: str, index: int = 0) -> dict[str, str]:
+    """A correction item naming the ``index``-th material of the case's item (``materials.<id>``),
+    as the workbench's 补正告知 form names it."""
+    material = list(case.version.materials.order_by("order", "id"))[index]
+    return {"field": f"materials.{material.pk}", "message": message}
+
+
+def field_item(case: Application, message: str, name: str = "") -> dict[str, str]:
+    """A correction item naming a field of the case's application form (``name``, or its first)."""
+    schema = case.version.form.schema if hasattr(case.version, "form") else {}
+    properties = schema.get("properties") or {}
+    assert properties, "the case's item has no application form"
+    name = name or sorted(properties)[0]
+    assert name in properties, f"the form has no field {name}"
+    return {"field": name, "message": message}

@@ -22,6 +22,7 @@ from sifa.applications.services.materials import upload_material
 from sifa.applications.services.prereview import (
     add_finding,
     automatic_findings,
+    check_correction_items,
     correction_notice_issued,
     issue_correction_notice,
     run_pre_review,
@@ -35,6 +36,7 @@ __all__ = [
     "applicable_materials",
     "automatic_findings",
     "check_complete",
+    "check_correction_items",
     "correction_notice_issued",
     "idempotent",
     "issue_correction_notice",

@@ -46,7 +46,7 @@ from sifa.applications.services.drafts import (
 )
 from sifa.applications.services.timeline import transition
 from sifa.applications.signals import ready_for_acceptance
-from sifa.catalogue.forms import validate_form
+from sifa.catalogue.forms import has_field, validate_form
 from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, parse_id_number, validate_uscc
 
@@ -236,6 +236,74 @@ def add_finding(
     return finding
 
 
+MATERIAL_PREFIX = "materials."
+"""A correction item names a material as ``materials.<id>`` (the id of one of the item version's
+materials), as the pre-review findings do; any other ``field`` is a field of the application form."""
+
+_CORRECTION_ITEM_ERRORS = {
+    "correction.item_unnamed": "第{n}项补正内容未指明所涉及的材料或申请表字段",
+    "correction.item_unknown_material": "第{n}项补正内容所指的材料（{name}）不是该事项的申请材料",
+    "correction.item_unknown_field": "第{n}项补正内容所指的字段（{name}）不是该申请表的字段",
+    "correction.item_message_required": "请写明第{n}项需补正的内容",
+}
+
+
+def check_correction_items(application: Application, items: Any) -> list[dict[str, str]]:
+    """The items of a one-time notice, each naming the material or form field it concerns
+    (``field``: ``materials.<id>`` or a form field such as ``address`` or ``address.city``) and
+    what to correct (``message``); returns them as the notice keeps them.
+
+    Refuses (400) an item that names neither (``correction.item_unnamed``), a material that is not
+    one of the item version's materials (``correction.item_unknown_material``), a field that is not
+    on the application form (``correction.item_unknown_field``) or an item without a message
+    (``correction.item_message_required``). Every problem is in ``errors`` (``items[i].field`` or
+    ``items[i].message``); the answer's code and message are the first one's.
+    """
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise ServiceError(
+            "correction.items_invalid", "补正内容应为列表，每项写明所涉及的材料或字段及补正要求"
+        )
+    version = application.version
+    form = getattr(version, "form", None)  # none: the item has no application form
+    schema = (form.schema if form is not None else None) or {}
+    material_ids = {str(pk) for pk in version.materials.values_list("pk", flat=True)}
+    problems: list[dict[str, str]] = []
+    out: list[dict[str, str]] = []
+
+    def refuse(index: int, key: str, code: str, name: str = "") -> None:
+        shown = name if len(name) <= 40 else name[:40] + "…"
+        message = _CORRECTION_ITEM_ERRORS[code].format(n=index + 1, name=shown)
+        problems.append({"field": f"items[{index}].{key}", "code": code, "message": message})
+
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            refuse(index, "field", "correction.item_unnamed")
+            continue
+        field = str(item.get("field") or "").strip()
+        message = str(item.get("message") or "").strip()
+        if not field:
+            refuse(index, "field", "correction.item_unnamed")
+        elif field.startswith(MATERIAL_PREFIX):
+            if field[len(MATERIAL_PREFIX) :] not in material_ids:
+                refuse(index, "field", "correction.item_unknown_material", field[len(MATERIAL_PREFIX) :])
+        elif not has_field(schema, field):
+            refuse(index, "field", "correction.item_unknown_field", field)
+        if not message:
+            refuse(index, "message", "correction.item_message_required")
+        out.append(
+            {
+                "field": field[:200],
+                "code": str(item.get("code") or "staff.finding")[:80],
+                "message": message[:500],
+            }
+        )
+    if problems:
+        raise ServiceError(problems[0]["code"], problems[0]["message"], errors=problems)
+    return out
+
+
 correction_notice_issued = Signal()
 """Sent with ``notice`` (a :class:`CorrectionNotice`) and ``actor`` in the notice's transaction."""
 
@@ -246,6 +314,7 @@ def issue_correction_notice(
 ) -> CorrectionNotice:
     """ONE 一次性告知书 listing every open finding plus ``items``; status → correction_required.
 
+    Each of ``items`` names the material or form field it concerns (:func:`check_correction_items`).
     ``actor`` None is the system (an automatic notice); otherwise a window clerk in scope. The
     workflow's "request correction" command calls this too.
     """
@@ -254,18 +323,10 @@ def issue_correction_notice(
         _staff_application(application, actor)
     if application.status not in NOTICE_STATUSES:
         raise Conflict("application.not_in_pre_review", "该申请当前不能发出补正告知")
+    extra = check_correction_items(application, items)
     problems: list[dict[str, str]] = []
     seen = set()
     open_findings = list(application.findings.filter(resolved=False).order_by("id"))
-    extra = [
-        {
-            "field": str(i.get("field", ""))[:200],
-            "code": str(i.get("code") or "staff.finding")[:80],
-            "message": str(i.get("message", "")).strip()[:500],
-        }
-        for i in items or []
-        if isinstance(i, dict)
-    ]
     for entry in [{"field": f.field, "code": f.code, "message": f.message} for f in open_findings] + extra:
         key = (entry["field"], entry["message"])
         if entry["message"] and key not in seen:

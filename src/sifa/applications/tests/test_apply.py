@@ -18,6 +18,7 @@ from sifa.applications.models import (
 )
 from sifa.applications.signals import ready_for_acceptance
 from sifa.audit.models import AuditEvent
+from sifa.catalogue.models import Material
 
 from .conftest import BAD_CHECK_DIGIT_ID, PDF, lawyer_form
 
@@ -142,6 +143,76 @@ def test_full_journey_two_findings_one_notice_corrected_then_ready(world, django
         assert AuditEvent.objects.filter(action="application.correction.notice").count() == 1
     finally:
         ready_for_acceptance.disconnect(receiver)
+
+
+def test_every_notice_item_names_a_material_or_a_field_of_the_case(world, django_capture_on_commit_callbacks):
+    """§32: the applicant must be told what to correct and where. An item with only a message, a
+    material of another item or a field the form does not have is refused (400), nothing issued."""
+    draft = _draft(world)
+    _ready(world, draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        number = world["api"].post(f"{API}/{draft['id']}/submit/").json()["number"]
+    app = Application.objects.get(number=number)
+    mine = app.version.materials.order_by("order", "id").first()
+    elsewhere = Material.objects.exclude(version=app.version).first()
+    url = f"{API}/{number}/correction-notice/"
+
+    def refused(items: list[dict]) -> dict:
+        response = world["clerk_api"].post(url, {"items": items}, format="json")
+        assert response.status_code == 400, response.json()
+        return response.json()
+
+    body = refused([{"message": "身份证明不清晰"}])
+    assert body["code"] == "correction.item_unnamed" and "第1项" in body["message"]
+    assert body["errors"][0]["field"] == "items[0].field"
+    body = refused([{"field": "address", "message": "写明门牌号"}, {"field": "id", "message": "不清晰"}])
+    assert (
+        body["code"] == "correction.item_unknown_field"
+        and "第2项" in body["message"]
+        and "id" in body["message"]
+    )
+    assert (
+        refused([{"field": "cert", "message": "缺少实习考核材料"}])["code"] == "correction.item_unknown_field"
+    )
+    assert refused([{"field": f"materials.{elsewhere.pk}", "message": "不清晰"}])["code"] == (
+        "correction.item_unknown_material"
+    )
+    assert (
+        refused([{"field": "materials.x", "message": "不清晰"}])["code"] == "correction.item_unknown_material"
+    )
+    # Every problem at once, in the order of the items.
+    body = refused([{"message": "甲"}, {"field": "nope", "message": "乙"}])
+    assert [e["code"] for e in body["errors"]] == ["correction.item_unnamed", "correction.item_unknown_field"]
+    assert not CorrectionNotice.objects.filter(application=app).exists()
+
+    items = [
+        {"field": "address", "message": "通讯地址应写明门牌号"},
+        {"field": f"materials.{mine.pk}", "message": f"{mine.name}不清晰，请重新上传"},
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = world["clerk_api"].post(url, {"items": items}, format="json")
+    assert issued.status_code == 201, issued.json()
+    assert [i["field"] for i in issued.json()["items"]] == ["address", f"materials.{mine.pk}"]
+
+
+def test_the_service_refuses_an_item_without_a_message(world, django_capture_on_commit_callbacks):
+    from sifa.applications import services
+    from sifa.core.errors import ServiceError
+
+    draft = _draft(world)
+    _ready(world, draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        number = world["api"].post(f"{API}/{draft['id']}/submit/").json()["number"]
+    app = Application.objects.get(number=number)
+    with pytest.raises(ServiceError) as refused:
+        services.issue_correction_notice(app, items=[{"field": "address", "message": " "}], actor=None)
+    assert refused.value.code == "correction.item_message_required" and refused.value.status == 400
+    with pytest.raises(ServiceError) as refused:
+        services.issue_correction_notice(app, items=["通讯地址"], actor=None)
+    assert refused.value.code == "correction.item_unnamed"
+    with pytest.raises(ServiceError) as refused:
+        services.issue_correction_notice(app, items=[], actor=None)
+    assert refused.value.code == "correction.empty"
 
 
 def test_submit_lists_every_problem_and_writes_nothing(world):

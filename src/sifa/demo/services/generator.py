@@ -547,7 +547,9 @@ class Planner:
             )
             fields["closed_at"] = withdrawn
         else:
-            if rng.random() < SHARE_CORRECTION:
+            # A notice names the material it concerns (``materials.<id>``, as the correction
+            # service requires), so only a case whose item asks for materials gets one.
+            if rng.random() < SHARE_CORRECTION and entry.materials:
                 issued = add_event(
                     self.at(self.add(ready, self.randint(0, 2)), now),
                     ApplicationStatus.CORRECTION_REQUIRED,
@@ -555,11 +557,7 @@ class Planner:
                     "一次性告知：请补正材料",
                     "共 1 项需补正：材料不清晰，请重新提交",
                 )
-                notice = {
-                    "issued_at": issued,
-                    "answered_at": None,
-                    "material": entry.materials[0] if entry.materials else None,
-                }
+                notice = {"issued_at": issued, "answered_at": None, "material": entry.materials[0]}
                 now = issued
                 if rng.random() < SHARE_CORRECTION_UNANSWERED:
                     if rng.random() < 0.5:
@@ -733,9 +731,13 @@ class Planner:
             materials.append(row)
         notice_row = None
         if notice is not None and notice["issued_at"] < self.cutoff:
-            items = [{"code": "material.unclear", "message": "材料不清晰，请重新提交"}]
-            if notice["material"] is not None:
-                items[0]["material_id"] = notice["material"]
+            items = [
+                {
+                    "field": f"materials.{notice['material']}",
+                    "code": "material.unclear",
+                    "message": "材料不清晰，请重新提交",
+                }
+            ]
             notice_row = {
                 "id": self.uuid(),
                 "application_id": app_id,

@@ -13,6 +13,7 @@ from sifa.indicators.models import Contribution, MonthlyFigures, PendingDelta
 from sifa.indicators.services import fold, fold_all, rebuild
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import Actor, actor_for
+from sifa.testing.cases import material_item
 from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
 
 SEPT = dt.date(2025, 9, 1)
@@ -109,7 +110,7 @@ def test_rebuild_gives_what_the_incremental_maintenance_gave(w, people):
     corrected = make_case(entry_for(lawyer, w["hz"]), people["citizen"], received=dt.date(2025, 9, 29))
     refused = make_case(entry_for(lawyer, w["hz"]), people["citizen"], received=dt.date(2025, 9, 29))
     with travel(dt.date(2025, 9, 30)):
-        items = [{"field": "id", "message": "身份证明不清晰"}]
+        items = [material_item(corrected, "身份证明不清晰")]
         assert (
             command(people["hz_clerk"], corrected.number, "request_correction", items=items).status_code
             == 200

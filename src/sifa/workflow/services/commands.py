@@ -166,6 +166,8 @@ def request_correction(ctx: CommandContext) -> None:
         raise bad_input(
             [{"field": "items", "code": "workflow.items_required", "message": "请列出需要补正的全部内容"}]
         )
+    # Every item names a material or form field of the case (400 before anything is undone).
+    application_services.check_correction_items(ctx.application, items)
     # The acceptance task ends here; the applicant's resubmission passes pre-review again and
     # ``ready_for_acceptance`` starts a fresh process (nothing past acceptance has happened yet).
     projection.cancel_open(ctx.application)

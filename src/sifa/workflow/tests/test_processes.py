@@ -10,6 +10,7 @@ from django.core.management import call_command
 from sifa.applications.models import ApplicationStatus, CorrectionNotice
 from sifa.applications.signals import ready_for_acceptance
 from sifa.catalogue.models import ItemVersion, ProcessDefinition, VersionStatus
+from sifa.testing.cases import field_item, material_item
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
 from sifa.workflow.services import DEEMED_ACCEPTANCE_TITLE, apply_deemed_acceptance
 from sifa.workflow.tests.conftest import (
@@ -164,9 +165,19 @@ def test_request_correction_hands_over_to_the_applications_service(w, people, mo
     case = make_case(entry_for("律师执业许可（专职律师执业）", w["hz"]), people["citizen"])
     with travel(DAY):
         assert command(people["hz_clerk"], case.number, "request_correction").status_code == 400
+        # Items that name no material or field of the case are refused before anything is undone.
+        for loose, code in (
+            ([{"message": "身份证明不清晰"}], "correction.item_unnamed"),
+            ([{"field": "id", "message": "身份证明不清晰"}], "correction.item_unknown_field"),
+            ([{"field": "materials.0", "message": "缺少实习考核材料"}], "correction.item_unknown_material"),
+        ):
+            refused = command(people["hz_clerk"], case.number, "request_correction", items=loose)
+            assert refused.status_code == 400 and refused.json()["code"] == code, refused.json()
+        case.refresh_from_db()
+        assert calls == [] and case.status == ApplicationStatus.PENDING_ACCEPTANCE
         items = [
-            {"field": "id", "message": "身份证明不清晰"},
-            {"field": "cert", "message": "缺少实习考核材料"},
+            material_item(case, "身份证明不清晰"),
+            field_item(case, "通讯地址应写明门牌号", "address"),
         ]
         assert command(people["hz_clerk"], case.number, "request_correction", items=items).status_code == 200
     assert calls == [(case.number, items, people["hz_clerk"])]

@@ -8,6 +8,7 @@ import datetime as dt
 
 from sifa.catalogue.models import ItemVersion, LimitStart
 from sifa.deadlines.models import ClockPurpose
+from sifa.testing.cases import material_item
 from sifa.workflow import caseclocks
 from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.services import start_case
@@ -73,9 +74,8 @@ def test_a_correction_request_stops_the_receipt_clock(w, people):
     with travel(RECEIVED):
         start_case(case)
     with travel(RECEIVED + dt.timedelta(days=1)):
-        response = command(
-            people["aid_clerk"], case.number, "request_correction", items=[{"message": "缺少身份证明"}]
-        )
+        items = [material_item(case, "缺少身份证明")]
+        response = command(people["aid_clerk"], case.number, "request_correction", items=items)
     assert response.status_code == 200, response.json()
     assert not caseclocks.running_clocks(case)
     assert caseclocks.case_clocks(case).filter(purpose=ClockPurpose.LEGAL).count() == 1
