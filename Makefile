@@ -78,9 +78,13 @@ format: $(STAMP)
 docs: $(STAMP)
 	SIFA_DEBUG=1 $(BIN)/sifa config_docs
 
+# Generated cases of the second bench pass (issue 16): 1 M on PostgreSQL, 100 k on the embedded
+# SQLite (a county-level node's size; 1 M there takes long to generate). BENCH_CASES=0: demo data only.
+BENCH_CASES ?= $(if $(BENCH_DATABASE_URL),1000000,100000)
+
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "wrk not installed: using the Python load generator"
-	$(BIN)/python -m bench.run
+	BENCH_CASES=$(BENCH_CASES) $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

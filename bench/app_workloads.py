@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import queue
 import re
 import subprocess
 import sys
@@ -27,7 +28,7 @@ import uuid
 from collections.abc import Callable
 from functools import cache
 
-from bench.loadgen import Flow, FlowError, send
+from bench.loadgen import Flow, FlowError, Job, send
 from bench.seed_data import two_megabyte_pdf
 from bench.sides import CommandSide, FlowSide, MinSide, PgbenchSide, Side, process_tree
 from bench.workloads import Context, Skip, Workload, get
@@ -44,10 +45,23 @@ def _bearer(ctx: Context, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {ctx.need('tokens')[who]}"}
 
 
-def _flow_side(ctx: Context, title: str, make_flow: Callable[[int], Flow], *, rss: bool = False) -> FlowSide:
+def _flow_side(
+    ctx: Context,
+    title: str,
+    make_flow: Callable[[int], Flow],
+    *,
+    rss: bool = False,
+    open_job: Callable[[], tuple[Job, Callable[[], None]]] | None = None,
+) -> FlowSide:
     pids = (lambda: process_tree(ctx.server_pid)) if rss and ctx.server_pid else None
     return FlowSide(
-        title, runner=ctx.runner, host=ctx.host, port=ctx.port, make_flow=make_flow, server_pids=pids
+        title,
+        runner=ctx.runner,
+        host=ctx.host,
+        port=ctx.port,
+        make_flow=make_flow,
+        server_pids=pids,
+        open_job=open_job,
     )
 
 
@@ -170,11 +184,54 @@ def _transition_flow(ctx: Context, who: str) -> Callable[[int], Flow]:
     return make_flow
 
 
+def _transition_jobs(ctx: Context, who: str) -> Callable[[], tuple[Job, Callable[[], None]]]:
+    """Open-loop W4: job *i* is **one** transition (suspend or resume, whichever the case it takes
+    is ready for) on a case no other job holds at that moment, on a connection of its own; the
+    clean-up resumes every case the run left suspended."""
+    cases: list[str] = list(ctx.need("w4_cases"))
+    headers = {**_bearer(ctx, who), "Content-Type": "application/json", "Connection": "close"}
+
+    def command(number: str, resume: bool) -> None:
+        conn = http.client.HTTPConnection(ctx.host, ctx.port, timeout=60)
+        try:
+            verb, body = ("resume", b"{}") if resume else ("suspend", SUSPEND)
+            send(conn, "POST", f"{API}/cases/{number}/commands/{verb}/", body, headers, expect=(200,))
+        finally:
+            conn.close()
+
+    def make() -> tuple[Job, Callable[[], None]]:
+        free: queue.Queue[str] = queue.Queue()
+        suspended = dict.fromkeys(cases, False)
+        for number in cases:
+            free.put(number)
+
+        def job(_i: int) -> str:
+            number = free.get()
+            try:
+                command(number, suspended[number])
+                suspended[number] = not suspended[number]
+            finally:
+                free.put(number)
+            return "suspend" if suspended[number] else "resume"
+
+        def finish() -> None:
+            for number, is_suspended in suspended.items():
+                if is_suspended:
+                    try:
+                        command(number, True)
+                    except (OSError, http.client.HTTPException, FlowError):
+                        pass
+
+        return job, finish
+
+    return make
+
+
 def _w4(who: str, title: str) -> Callable[[Context], Side]:
     def prepare(ctx: Context) -> Side:
         make_flow = _transition_flow(ctx, who)
         _probe(ctx, make_flow)
-        return _flow_side(ctx, title, make_flow)
+        return _flow_side(ctx, title, make_flow, open_job=_transition_jobs(ctx, who))
 
     return prepare
 
@@ -334,8 +391,16 @@ APP_WORKLOADS: list[Workload] = [
         _w4("reviewer", "transition"),
         "write-floor",
     ),
-    Workload("W4r", "W4 (city reviewer) against the raw Django write", _w4_vs_django, "django-write"),
-    Workload("W4s", "W4 scoped (city reviewer) ÷ superuser", _w4("reviewer", "transition"), "W4-superuser"),
+    Workload(
+        "W4r", "W4 (city reviewer) against the raw Django write", _w4_vs_django, "django-write", latency=False
+    ),
+    Workload(
+        "W4s",
+        "W4 scoped (city reviewer) ÷ superuser",
+        _w4("reviewer", "transition"),
+        "W4-superuser",
+        latency=False,
+    ),
     Workload("W5", "public progress query `GET /api/v1/track/{number}/?code=`", _track, "db1"),
     Workload("W6a", "licence verification `GET /api/v1/licences/verify/{identifier}/`", _verify, "W5"),
     Workload(

@@ -1,6 +1,7 @@
 """Closed-loop HTTP load generators: wrk when installed, else a small threaded Python client, and a
 threaded Python *flow* runner for multi-step workloads that wrk cannot drive (W3, W4); plus an
-open-loop constant-rate client for latency percentiles (:func:`open_loop_latencies`, W7).
+open-loop constant-rate client for latency percentiles (:func:`open_loop`: the p50/p95/p99 of
+every HTTP workload at half its saturation, and W7's p95).
 
 Both sides of a ratio always use the same generator with the same settings, so the generator's own
 cost (it shares the 2 cores with the server) cancels out of the ratio.
@@ -206,35 +207,55 @@ class Latencies:
     errors: int
     late: int
     """Requests sent more than 100 ms after their scheduled time (every worker was busy)."""
+    rate: float = 0.0
+    """The scheduled arrival rate (requests per second)."""
+    last_error: str = ""
 
     def percentile(self, p: float) -> float:
         """Nearest-rank percentile in milliseconds (inf when nothing was measured)."""
-        if not self.seconds:
-            return math.inf
-        ordered = sorted(self.seconds)
-        return 1000 * ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+        return 1000 * nearest_rank(sorted(self.seconds), p)
 
 
-def open_loop_latencies(
-    host: str, port: int, request: Request, rate: float, seconds: float, workers: int = 16
-) -> Latencies:
-    """Send ``request`` (cycling its ``paths``) at a constant ``rate`` per second for ``seconds``,
-    whatever the answers' speed (open loop, scale.md §7.1.2), from ``workers`` threads.
+def nearest_rank(ordered: list[float], p: float) -> float:
+    """The nearest-rank ``p``-th percentile of an ascending list: the smallest value with at least
+    ``p`` % of the values at or below it (inf for an empty list)."""
+    if not ordered:
+        return math.inf
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
-    Request *i* is due at ``start + i / rate``; its latency runs from that due time to the end of
-    the answer, so a request that waited for a free worker counts its wait (no coordinated
-    omission). Each request opens its own connection and closes it, as distinct visitors do: a
-    keep-alive connection left idle between requests can hold one of the server's slots (granian
-    ``--backpressure``), and a request on a connection beyond them waited for the whole run (seen:
-    ~9.6 s in a 10 s run). An answer of 400 or more counts as an error and not as a latency.
+
+def schedule(rate: float, seconds: float) -> list[float]:
+    """The due times (seconds after the start) of a constant-rate open-loop run: request *i* is
+    due at *i* ÷ ``rate``, whatever happened to the requests before it; at least one request."""
+    if rate <= 0:
+        raise ValueError("the arrival rate must be positive")
+    return [i / rate for i in range(max(1, int(rate * seconds)))]
+
+
+Job = Callable[[int], str]
+"""Request *i* of an open-loop run, sent on a connection of its own: returns a label for the
+latency (e.g. the path) or raises (OSError, HTTPException, FlowError) when it failed."""
+
+OPEN_LOOP_WORKERS = 32
+
+
+def open_loop(rate: float, seconds: float, job: Job, workers: int = OPEN_LOOP_WORKERS) -> Latencies:
+    """Run ``job(i)`` at a constant ``rate`` per second for ``seconds`` from ``workers`` threads,
+    whatever the answers' speed (open loop, scale.md §7.1.2).
+
+    Job *i* is due at ``start + i / rate`` (:func:`schedule`); its latency runs from that due time
+    to the end of the answer, so a job that waited for a free worker counts its wait (no
+    coordinated omission: a slow answer cannot hold back the arrivals behind it, and the time they
+    waited is measured). A job that raised counts as an error and not as a latency.
     """
-    total = max(1, int(rate * seconds))
+    due_times = schedule(rate, seconds)
     lock = threading.Lock()
     turn = [0]
     latencies: list[float] = []
-    paths: list[str] = []
+    labels: list[str] = []
     errors = [0]
     late = [0]
+    last_error = [""]
     start = time.perf_counter() + 0.05
 
     def worker() -> None:
@@ -242,32 +263,26 @@ def open_loop_latencies(
             with lock:
                 i = turn[0]
                 turn[0] += 1
-            if i >= total:
+            if i >= len(due_times):
                 break
-            due = start + i / rate
+            due = start + due_times[i]
             wait = due - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
             elif wait < -0.1:
                 with lock:
                     late[0] += 1
-            path = request.path_at(i)
-            conn = http.client.HTTPConnection(host, port, timeout=30)
             try:
-                headers = {**request.headers, "Connection": "close"}
-                conn.request(request.method, path, body=request.body or None, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status < 400
-            except (OSError, http.client.HTTPException):
+                label = job(i)
+                ok = True
+            except (OSError, http.client.HTTPException, FlowError) as failure:
                 ok = False
-            finally:
-                conn.close()
+                last_error[0] = str(failure)[:300]
             elapsed = time.perf_counter() - due
             with lock:
                 if ok:
                     latencies.append(elapsed)
-                    paths.append(path)
+                    labels.append(label)
                 else:
                     errors[0] += 1
 
@@ -276,7 +291,41 @@ def open_loop_latencies(
         thread.start()
     for thread in threads:
         thread.join()
-    return Latencies(latencies, paths, errors[0], late[0])
+    return Latencies(latencies, labels, errors[0], late[0], rate, last_error[0])
+
+
+def request_job(host: str, port: int, request: Request) -> Job:
+    """Job *i*: ``request`` (its *i*-th path of a query set) on a new connection, closed after.
+
+    Each request opens its own connection, as distinct visitors do: a keep-alive connection left
+    idle between requests can hold one of the server's slots (granian ``--backpressure``), and a
+    request on a connection beyond them waited for the whole run (seen: ~9.6 s in a 10 s run).
+    An answer of 400 or more is a failure.
+    """
+
+    def job(i: int) -> str:
+        path = request.path_at(i)
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            headers = {**request.headers, "Connection": "close"}
+            conn.request(request.method, path, body=request.body or None, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status >= 400:
+                raise FlowError(f"{request.method} {path} answered {response.status}: {body[:200]!r}")
+        finally:
+            conn.close()
+        return path
+
+    return job
+
+
+def open_loop_latencies(
+    host: str, port: int, request: Request, rate: float, seconds: float, workers: int = 16
+) -> Latencies:
+    """Send ``request`` (cycling its ``paths``) at a constant ``rate`` per second for ``seconds``
+    (:func:`open_loop` with :func:`request_job`); ``paths`` of the result are the requests' paths."""
+    return open_loop(rate, seconds, request_job(host, port, request), workers)
 
 
 def pick_generator() -> LoadGenerator:

@@ -28,7 +28,14 @@ BLOCK_TITLES = {
     "W8": "W8, performance dashboard (绩效考核) over the roll-ups",
     "W9": "W9, exchange gateway signed round trip",
     "W10": "W10, satisfaction rating write",
+    "scale": "growth from the demo data to the generated cases",
 }
+
+P95_TARGETS_MS = {"W1": 50.0, "W1h": 50.0, "W2": 50.0, "W5": 50.0, "W6a": 50.0, "W4": 100.0}
+"""Open-loop p95 targets at half of the saturation rate (issue 16; scale.md §7.2), per workload."""
+
+GROWTH_LIMIT = 0.10
+"""A workload's ratio at N generated cases may differ from its ratio on the demo data by ±10 %."""
 
 
 def markers(kind: str, block: str = "") -> tuple[str, str]:
@@ -60,6 +67,30 @@ class Row:
     """The results block the row goes to ("" is the main table; see ``BLOCK_TITLES``)."""
     unit: str = "rps"
     """What the two measured values are: ``rps`` (rates) or ``ms`` (latencies, e.g. a p95)."""
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    """Open-loop latency percentiles of the numerator at ``latency_rate`` (``--latency``)."""
+    latency_rate: float = 0.0
+    latency_count: int = 0
+    latency_errors: int = 0
+    latency_late: int = 0
+    """Requests sent more than 100 ms after their due time (the generator itself fell behind)."""
+
+    @property
+    def p95_target_ms(self) -> float | None:
+        return P95_TARGETS_MS.get(self.key)
+
+    def latency_summary(self) -> str:
+        if self.p95_ms is None:
+            return ""
+        target = self.p95_target_ms
+        verdict = "" if target is None else (" ✓" if self.p95_ms <= target else " ✗") + f" (≤ {target:g} ms)"
+        return (
+            f"open loop {self.latency_rate:.1f}/s: p50 {self.p50_ms:.1f} / p95 {self.p95_ms:.1f}{verdict} / "
+            f"p99 {self.p99_ms:.1f} ms, {self.latency_count} answers, {self.latency_errors} errors, "
+            f"{self.latency_late} late"
+        )
 
     def summary(self) -> str:
         flag = "  ⚠ CV > 10 % or errors: rerun" if self.flagged else ""
@@ -79,6 +110,22 @@ def _values(row: Row) -> str:
     if row.unit == "rps":
         return f"{_rate(row.rps_numerator)} / {_rate(row.rps_denominator)}"
     return f"{row.rps_numerator:.1f} {row.unit} / {row.rps_denominator:.1f} {row.unit}"
+
+
+def _latency_cells(row: Row) -> str:
+    """The p50 / p95 / p99 and the p95 target cells of a row."""
+    target = row.p95_target_ms
+    target_cell = "–" if target is None else f"≤ {target:g}"
+    if row.p95_ms is None:
+        return f"– | {target_cell}"
+    if target is not None:
+        target_cell += " ✓" if row.p95_ms <= target else " **✗**"
+    late = f", {row.latency_late} late" if row.latency_late else ""
+    errors = f", {row.latency_errors} errors" if row.latency_errors else ""
+    return (
+        f"{row.p50_ms:.1f} / {row.p95_ms:.1f} / {row.p99_ms:.1f} at {_rate(row.latency_rate)}/s "
+        f"(n={row.latency_count}{errors}{late}) | {target_cell}"
+    )
 
 
 def _cell(text: str) -> str:
@@ -170,13 +217,15 @@ def render(
         f"- Load generators: {generator}; {pairs} A/B pairs × {seconds:g} s after a discarded warm-up",
         "",
         "| Workload | Denominator | Ratio (median) | Min–max | CV workload / denominator | "
-        "rps (or ms) workload / denominator | Note |",
-        "|---|---|---|---|---|---|---|",
+        "rps (or ms) workload / denominator | p50 / p95 / p99 ms, open loop at ½ saturation | "
+        "p95 target ms | Note |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if row.skipped:
             lines.append(
-                f"| {row.key}: {row.title} | {row.baseline} | – | – | – | – | skipped: {_cell(row.skipped)} |"
+                f"| {row.key}: {row.title} | {row.baseline} | – | – | – | – | {_latency_cells(row)} | "
+                f"skipped: {_cell(row.skipped)} |"
             )
             continue
         note = "⚠ CV > 10 % or errors: rerun before trusting" if row.flagged else "ok"
@@ -187,10 +236,30 @@ def render(
         lines.append(
             f"| {row.key}: {row.title} | {row.baseline} | **{row.ratio_median:.3f}** | "
             f"{row.ratio_min:.3f}–{row.ratio_max:.3f} | {row.cv_numerator:.1%} / {row.cv_denominator:.1%} | "
-            f"{_values(row)} | {note} |"
+            f"{_values(row)} | {_latency_cells(row)} | {note} |"
         )
-    lines += ["", "Absolute rates are shown for context only; the ratios are the result.", "", end]
+    lines += ["", "Absolute rates are shown for context only; the ratios are the result."]
+    if any(row.p95_ms is not None for row in rows):
+        lines += [
+            "",
+            "Latency: after a workload's pairs, its numerator alone, open loop at half its median "
+            "measured rate (request *i* due at *i* ÷ rate, latency from the due time, a new "
+            "connection per request, 32 sender threads; `bench.loadgen.open_loop`), nearest-rank "
+            "percentiles; W4 schedules single transitions. *late* = sent over 100 ms after the due "
+            "time (the generator fell behind: the percentiles then understate).",
+        ]
+    lines += ["", end]
     return "\n".join(lines) + "\n"
+
+
+def _replace_block(text: str, rendered: str, kind: str, name: str) -> str:
+    start, end = markers(kind, name)
+    candidates = [(start, end)] if name else [(start, end), (LEGACY_START, LEGACY_END)]
+    for old_start, old_end in candidates:
+        if old_start in text and old_end in text:
+            head, rest = text.split(old_start, 1)
+            return head + rendered + rest.split(old_end, 1)[1].lstrip("\n")
+    return text.rstrip("\n") + "\n\n" + rendered
 
 
 def write_report(
@@ -199,13 +268,81 @@ def write_report(
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
     for name in dict.fromkeys(row.block for row in rows):
         rendered = render([r for r in rows if r.block == name], generator, seconds, pairs, env, name)
-        start, end = markers(database_kind(env), name)
-        candidates = [(start, end)] if name else [(start, end), (LEGACY_START, LEGACY_END)]
-        for old_start, old_end in candidates:
-            if old_start in text and old_end in text:
-                head, rest = text.split(old_start, 1)
-                text = head + rendered + rest.split(old_end, 1)[1].lstrip("\n")
-                break
-        else:
-            text = text.rstrip("\n") + "\n\n" + rendered
+        text = _replace_block(text, rendered, database_kind(env), name)
     path.write_text(text, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Growth:
+    """One workload's ratio on the demo data and at N generated cases."""
+
+    key: str
+    title: str
+    demo: Row
+    scaled: Row
+
+    @property
+    def growth(self) -> float | None:
+        """ratio at N ÷ ratio on the demo data (None when either side was not measured)."""
+        if self.demo.skipped or self.scaled.skipped or not self.demo.ratio_median:
+            return None
+        return self.scaled.ratio_median / self.demo.ratio_median
+
+    @property
+    def flagged(self) -> bool:
+        growth = self.growth
+        return growth is not None and abs(growth - 1) > GROWTH_LIMIT
+
+
+def growth_rows(demo: list[Row], scaled: list[Row]) -> list[Growth]:
+    """Pair the rows of the two passes by workload key, in the demo pass's order."""
+    at_scale = {row.key: row for row in scaled}
+    return [Growth(row.key, row.title, row, at_scale[row.key]) for row in demo if row.key in at_scale]
+
+
+def _p95(row: Row) -> str:
+    return "–" if row.p95_ms is None or row.skipped else f"{row.p95_ms:.1f}"
+
+
+def render_growth(growths: list[Growth], cases: int, seed: int, generation: str, env: dict[str, str]) -> str:
+    kind = database_kind(env)
+    start, end = markers(kind, "scale")
+    heading = "PostgreSQL" if kind == "postgresql" else "SQLite"
+    lines = [
+        start,
+        "",
+        f"### Latest results: growth from the demo data to {cases:,} generated cases: {heading}",
+        "",
+        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Database: {database(env)}",
+        f"- Generated cases: `sifa generate-cases --cases {cases} --seed {seed}` ({generation})",
+        "- Growth = ratio at N ÷ ratio on the demo data, same harness and settings, two passes of one "
+        f"`make bench`; flagged when outside 1 ± {GROWTH_LIMIT:.0%}. W4 and W5 read generated cases "
+        "in the second pass (see Method).",
+        "",
+        "| Workload | Ratio, demo data | Ratio at N | Growth | p95 ms, demo / at N | Note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for g in growths:
+        growth = g.growth
+        if growth is None:
+            reason = g.demo.skipped or g.scaled.skipped or "not measured"
+            lines.append(f"| {g.key}: {g.title} | – | – | – | – | skipped: {_cell(reason)} |")
+            continue
+        note = f"⚠ outside ±{GROWTH_LIMIT:.0%}" if g.flagged else "ok"
+        if g.demo.flagged or g.scaled.flagged:
+            note += "; a side's CV > 10 % or errors"
+        lines.append(
+            f"| {g.key}: {g.title} | {g.demo.ratio_median:.3f} | {g.scaled.ratio_median:.3f} | "
+            f"**{growth:.2f}** | {_p95(g.demo)} / {_p95(g.scaled)} | {note} |"
+        )
+    lines += ["", end]
+    return "\n".join(lines) + "\n"
+
+
+def write_growth(
+    path: Path, growths: list[Growth], cases: int, seed: int, generation: str, env: dict[str, str]
+) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
+    rendered = render_growth(growths, cases, seed, generation, env)
+    path.write_text(_replace_block(text, rendered, database_kind(env), "scale"), encoding="utf-8")

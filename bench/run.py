@@ -13,6 +13,7 @@ default, or ``BENCH_DATABASE_URL`` (e.g. ``postgres://postgres@127.0.0.1:5432/si
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import secrets
@@ -31,8 +32,8 @@ if __package__ in (None, ""):
 # (a second worktree sharing one virtualenv would otherwise benchmark the first one's code).
 sys.path.insert(0, str(ROOT / "src"))
 
-from bench.loadgen import FlowRunner, pick_generator  # noqa: E402
-from bench.report import Row, write_report  # noqa: E402
+from bench.loadgen import FlowRunner, Latencies, pick_generator  # noqa: E402
+from bench.report import Row, growth_rows, write_growth, write_report  # noqa: E402
 from bench.sides import cv, measure_pair  # noqa: E402
 from bench.workloads import BASELINES, WORKLOADS, Context, Skip  # noqa: E402
 
@@ -191,22 +192,84 @@ class Server:
         self.log.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "5")))
-    parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--only", default="", help="comma-separated workload keys, e.g. W0,W3")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
-    parser.add_argument("--no-write", action="store_true", help="print the results only")
-    args = parser.parse_args(argv)
-    selected = [w for w in WORKLOADS if not args.only or w.key in args.only.split(",")]
+def measure_workload(workload, ctx: Context, args: argparse.Namespace) -> list[Row]:
+    """The rows of one workload: its same-run pairs, then (``--latency``) its open-loop latencies."""
+    runner = ctx.runner
+    if workload.run is not None:  # measures itself (W7: two library sizes, its own rows)
+        print(f"{workload.key}: {args.pairs} samples × {args.seconds:g} s per side …", flush=True)
+        try:
+            made = workload.run(ctx, args.seconds, args.pairs)
+        except Skip as reason:
+            print(f"{workload.key}: skipped — {reason}")
+            made = [Row(workload.key, workload.title, "", skipped=str(reason), block=workload.block)]
+        for row in made:
+            print(f"  {row.key}: " + (row.skipped or row.summary()))
+        return made
+    baseline = BASELINES[workload.baseline]
+    try:
+        a, b = workload.prepare(ctx), baseline.prepare(ctx)
+    except Skip as reason:
+        print(f"{workload.key}: skipped — {reason}")
+        return [Row(workload.key, workload.title, baseline.title, skipped=str(reason), block=workload.block)]
+    print(f"{workload.key}: {args.pairs} pairs × {args.seconds:g} s vs {baseline.key} …", flush=True)
+    m = measure_pair(a, b, args.seconds, args.pairs)
+    row = Row(
+        workload.key,
+        workload.title,
+        baseline.title,
+        ratio_median=statistics.median(m.ratios),
+        ratio_min=min(m.ratios),
+        ratio_max=max(m.ratios),
+        cv_numerator=cv(m.numerator_rps),
+        cv_denominator=cv(m.denominator_rps),
+        rps_numerator=statistics.median(m.numerator_rps),
+        rps_denominator=statistics.median(m.denominator_rps),
+        errors=m.errors,
+        flagged=max(cv(m.numerator_rps), cv(m.denominator_rps)) > CV_LIMIT or m.errors > 0,
+        notes=tuple(a.notes() + b.notes()),
+        block=workload.block,
+    )
+    print("  " + row.summary())
+    if m.errors and runner.last_error:
+        print(f"  last flow error: {runner.last_error}")
+    if args.latency and workload.latency and row.rps_numerator > 0:
+        rate = latency_rate(row.rps_numerator)
+        measured = a.latencies(rate, latency_seconds(rate, args.latency_seconds))
+        if measured is not None:
+            row = with_latencies(row, measured)
+            print("  " + row.latency_summary())
+            if measured.errors and measured.last_error:
+                print(f"  last open-loop error: {measured.last_error}")
+    return [row]
 
-    print("seeding the bench database …")
-    started = time.perf_counter()
-    data, data_error = seed(data=any(w.needs_data for w in selected))
-    print(f"  seeding took {time.perf_counter() - started:.0f} s")
-    gen = pick_generator()
-    runner = FlowRunner()
+
+def latency_rate(saturation: float) -> float:
+    """Half the measured saturation rate (scale.md §7.1.2), at most ``BENCH_LATENCY_MAX_RATE``
+    (400/s by default: the Python sender shares the 2 cores; the report shows the rate used)."""
+    return min(saturation / 2, float(os.environ.get("BENCH_LATENCY_MAX_RATE", "400")))
+
+
+def latency_seconds(rate: float, seconds: float) -> float:
+    """Long enough for 100 answers (a p99 that is not just the maximum), at most 3 × ``seconds``."""
+    return min(max(seconds, 100 / rate), 3 * seconds)
+
+
+def with_latencies(row: Row, measured: Latencies) -> Row:
+    return dataclasses.replace(
+        row,
+        p50_ms=measured.percentile(50),
+        p95_ms=measured.percentile(95),
+        p99_ms=measured.percentile(99),
+        latency_rate=measured.rate,
+        latency_count=len(measured.seconds),
+        latency_errors=measured.errors,
+        latency_late=measured.late,
+        flagged=row.flagged or measured.errors > 0,
+    )
+
+
+def run_pass(selected: list, data: dict, data_error: str, args: argparse.Namespace, gen, runner) -> list[Row]:
+    """Start the server, measure ``selected`` against it, stop it."""
     server = Server(free_port())
     rows: list[Row] = []
     try:
@@ -223,60 +286,138 @@ def main(argv: list[str] | None = None) -> int:
             server_pid=server.process.pid,
         )
         for workload in selected:
-            if workload.run is not None:  # measures itself (W7: two library sizes, its own rows)
-                print(f"{workload.key}: {args.pairs} samples × {args.seconds:g} s per side …", flush=True)
-                try:
-                    made = workload.run(ctx, args.seconds, args.pairs)
-                except Skip as reason:
-                    print(f"{workload.key}: skipped — {reason}")
-                    made = [Row(workload.key, workload.title, "", skipped=str(reason), block=workload.block)]
-                for row in made:
-                    print(f"  {row.key}: " + (row.skipped or row.summary()))
-                rows.extend(made)
-                continue
-            baseline = BASELINES[workload.baseline]
-            try:
-                a, b = workload.prepare(ctx), baseline.prepare(ctx)
-            except Skip as reason:
-                print(f"{workload.key}: skipped — {reason}")
-                rows.append(
-                    Row(
-                        workload.key,
-                        workload.title,
-                        baseline.title,
-                        skipped=str(reason),
-                        block=workload.block,
-                    )
-                )
-                continue
-            print(f"{workload.key}: {args.pairs} pairs × {args.seconds:g} s vs {baseline.key} …", flush=True)
-            m = measure_pair(a, b, args.seconds, args.pairs)
-            row = Row(
-                workload.key,
-                workload.title,
-                baseline.title,
-                ratio_median=statistics.median(m.ratios),
-                ratio_min=min(m.ratios),
-                ratio_max=max(m.ratios),
-                cv_numerator=cv(m.numerator_rps),
-                cv_denominator=cv(m.denominator_rps),
-                rps_numerator=statistics.median(m.numerator_rps),
-                rps_denominator=statistics.median(m.denominator_rps),
-                errors=m.errors,
-                flagged=max(cv(m.numerator_rps), cv(m.denominator_rps)) > CV_LIMIT or m.errors > 0,
-                notes=tuple(a.notes() + b.notes()),
-                block=workload.block,
-            )
-            rows.append(row)
-            print("  " + row.summary())
-            if m.errors and runner.last_error:
-                print(f"  last flow error: {runner.last_error}")
+            rows.extend(measure_workload(workload, ctx, args))
     finally:
         server.stop()
+    return rows
+
+
+def bench_data(*args: str) -> dict:
+    """``python -m bench.seed_data <args>`` in the seeding environment; its JSON answer."""
+    made = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bench.seed_data", *args],
+        env=seed_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode != 0:
+        reason = (made.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        raise RuntimeError(f"bench.seed_data {' '.join(args)} failed: {reason}")
+    return json.loads(made.stdout or "{}")
+
+
+def ensure_cases(cases: int, seed: int) -> str:
+    """Make sure the bench database holds exactly the ``cases`` generated with ``seed``: reuse them
+    when the marker says so (and the count agrees), else purge what is there and generate, with
+    ``sifa generate-cases``'s progress bar on the terminal. Returns how (for the report)."""
+    found = bench_data("--marker")
+    if found.get("cases") == cases and found.get("seed") == seed and found.get("present") == cases:
+        print(f"  cases: reusing {cases:,} generated cases (seed {seed}, made {found['made_at']})")
+        return f"reused, generated {found['made_at']} in {found['seconds'] / 60:.1f} min"
+    env = seed_env()
+    bench_data("--unmark")
+    if found.get("present"):
+        print(f"  cases: purging {found['present']:,} generated cases of another size or seed …", flush=True)
+        sifa(env, "generate-cases", "--purge")
+    print(f"  cases: sifa generate-cases --cases {cases} --seed {seed} …", flush=True)
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603 — progress bar on stderr, left on the terminal
+        [sys.executable, "-m", "sifa", "generate-cases", "--cases", str(cases), "--seed", str(seed)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    bench_data("--mark", str(cases), str(seed), f"{seconds:.1f}")
+    return f"generated by this run in {seconds / 60:.1f} min"
+
+
+def default_cases() -> int:
+    """``BENCH_CASES``, else 0 (no second pass; ``make bench`` sets it, see the Makefile)."""
+    return int(os.environ.get("BENCH_CASES", "0").replace("_", "") or 0)
+
+
+def scaled_data(data: dict) -> dict:
+    """The first pass's bench data with W4's and W5's cases taken among the generated ones."""
+    generated = bench_data("--generated")
+    scaled = dict(data)
+    if "w5_cases" in generated:
+        scaled["w5_cases"] = generated["w5_cases"]
+    else:
+        scaled.pop("w5_cases", None)
+        print(f"  cases: W5 has no generated case ({generated.get('w5_skip')}): skipped at N")
+    if "w4_cases" in generated:
+        scaled["w4_cases"] = generated["w4_cases"]
+        scaled["tokens"] = {**data.get("tokens", {}), **generated["w4_tokens"]}
+        print(f"  cases: W4 at N: {generated['w4_how']}")
+    else:
+        scaled.pop("w4_cases", None)
+        print(f"  cases: W4 has no generated case ({generated.get('w4_skip')}): skipped at N")
+    return scaled
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "5")))
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated workload keys, e.g. W0,W3")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument("--no-write", action="store_true", help="print the results only")
+    parser.add_argument(
+        "--latency",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("BENCH_LATENCY", "1") != "0",
+        help="after each workload's pairs, measure p50/p95/p99 open loop at half its rate (default on)",
+    )
+    parser.add_argument(
+        "--latency-seconds",
+        type=float,
+        default=float(os.environ.get("BENCH_LATENCY_SECONDS", "10")),
+        help="length of each open-loop latency run (default 10 s)",
+    )
+    parser.add_argument(
+        "--cases",
+        type=lambda v: int(v.replace("_", "")),
+        default=default_cases(),
+        help="after the demo-data pass, generate (or reuse) N cases and rerun (BENCH_CASES; 0: no)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated cases (default 1)")
+    args = parser.parse_args(argv)
+    selected = [w for w in WORKLOADS if not args.only or w.key in args.only.split(",")]
+
+    print("seeding the bench database …")
+    started = time.perf_counter()
+    data, data_error = seed(data=any(w.needs_data for w in selected))
+    print(f"  seeding took {time.perf_counter() - started:.0f} s")
+    gen = pick_generator()
+    runner = FlowRunner()
+    rows = run_pass(selected, data, data_error, args, gen, runner)
+    generators = f"{gen.name} (single requests); {runner.name} (W3, W4 and their HTTP denominators)"
+    if args.latency:
+        generators += "; open-loop latencies: python, 32 threads, one connection per request"
     if not args.no_write:
-        generators = f"{gen.name} (single requests); {runner.name} (W3, W4 and their HTTP denominators)"
         write_report(args.output, rows, generators, args.seconds, args.pairs, server_env())
         print(f"wrote {args.output}")
+    if args.cases:
+        # Workloads that measure themselves (W7: the law library, W8: its own case sizes) are
+        # not repeated: they do not read the cases, or generate and purge their own.
+        again = [w for w in selected if w.run is None]
+        print(f"second pass: {args.cases:,} generated cases (seed {args.seed}) …", flush=True)
+        started = time.perf_counter()
+        generation = ensure_cases(args.cases, args.seed)
+        data_n = scaled_data(data)
+        print(f"  preparing the cases took {time.perf_counter() - started:.0f} s")
+        scaled = run_pass(again, data_n, data_error, args, gen, runner)
+        growths = growth_rows(rows, scaled)
+        for g in growths:
+            growth = (
+                "–" if g.growth is None else f"{g.growth:.2f}" + ("  ⚠ outside ±10 %" if g.flagged else "")
+            )
+            print(f"  growth {g.key}: {growth}")
+        if not args.no_write:
+            write_growth(args.output, growths, args.cases, args.seed, generation, server_env())
+            print(f"wrote the growth table into {args.output}")
     return 0
 
 

@@ -7,6 +7,11 @@ a real one does: draft → uploads through the safe-upload gate → submit → a
 process start → the city window accepts it (``sifa.workflow.services.run_command``). Fresh cases
 are made on every run, so W4's suspend/resume pairs always start from a known state and W5 reads a
 timeline of five rows.
+
+With ``--generated`` (the second pass of ``make bench --cases N``) it picks the W4 and W5 cases
+among the cases ``sifa generate-cases`` made instead (:func:`generated_main`); ``--marker``,
+``--mark N SEED SECONDS`` and ``--unmark`` read and write the marker that says which generation
+the bench database holds (:data:`MARKER_TABLE`), so a rerun with the same N and seed reuses it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ W4_CASES = int(os.environ.get("BENCH_W4_CASES", "32"))
 W5_CASES = 4
 PASSWORD = "Bench-Secret-2024!"  # noqa: S105 — bench accounts in the bench database only
 WRITE_TABLE = "bench_write"
+MARKER_TABLE = "bench_generated"
+"""One row: the N and seed of the generated cases in the bench database, written by the harness
+after ``sifa generate-cases`` succeeded (and removed before it purges or generates)."""
+GENERATED = "G"
+"""A generated 办件编号 has ``G`` after its region and date (real ones only digits after ``SF``)."""
 
 
 def small_pdf(note: bytes = b"bench") -> bytes:
@@ -280,9 +290,253 @@ def _required_materials_for_new_draft(entry, citizen, id_number: str) -> int:
     return (asked or required)[0]
 
 
+def _marker_table() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (cases BIGINT NOT NULL, seed BIGINT NOT NULL, "
+            "seconds DOUBLE PRECISION NOT NULL, made_at VARCHAR(40) NOT NULL)"
+        )
+
+
+def marker() -> dict[str, Any]:
+    """What the marker says (``cases``, ``seed``, ``seconds``, ``made_at``; empty without one) and
+    how many generated cases the database holds now (``present``)."""
+    from django.db import connection
+
+    from sifa.demo.services.generator import generated_cases
+
+    _marker_table()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cases, seed, seconds, made_at FROM {MARKER_TABLE}")  # noqa: S608
+        row = cursor.fetchone()
+    found = dict(zip(("cases", "seed", "seconds", "made_at"), row, strict=True)) if row else {}
+    return {**found, "present": generated_cases().count()}
+
+
+def mark(cases: int | None, seed: int = 0, seconds: float = 0.0) -> None:
+    """Replace the marker (``cases`` None: remove it)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    _marker_table()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {MARKER_TABLE}")  # noqa: S608
+        if cases is not None:
+            cursor.execute(
+                f"INSERT INTO {MARKER_TABLE} (cases, seed, seconds, made_at) VALUES (%s, %s, %s, %s)",  # noqa: S608
+                [cases, seed, seconds, timezone.now().isoformat(timespec="seconds")],
+            )
+
+
+def _spread(queryset, count: int) -> list:
+    """``count`` rows spread evenly over ``queryset`` (ordered by primary key), not its first ones."""
+    total = queryset.count()
+    if not total:
+        return []
+    ordered = queryset.order_by("pk")
+    positions = sorted({min(total - 1, total * (j + 1) // (count + 1)) for j in range(count)})
+    return [ordered[position] for position in positions]
+
+
+def _generated_w5() -> list[dict[str, str]]:
+    """W5 at N: delivered generated cases spread over the whole set, each given a query code.
+
+    The generator stores no query code (only a code's keyed digest is ever stored, and a generated
+    case has no applicant to hand one to), so the bench gives these cases one as the submit
+    service does (``sifa.applications.query_codes``): a bench-only update in the bench database."""
+    from sifa.applications.models import Application, ApplicationStatus
+    from sifa.applications.query_codes import new_query_code, query_code_digest
+
+    chosen = _spread(
+        Application.objects.filter(number__contains=GENERATED, status=ApplicationStatus.DELIVERED), W5_CASES
+    )
+    cases = []
+    for application in chosen:
+        code = new_query_code()
+        Application.objects.filter(pk=application.pk).update(query_code_digest=query_code_digest(code))
+        cases.append({"number": application.number, "code": code})
+    return cases
+
+
+def _common_ancestor(organisations: list) -> Any:
+    ancestor = organisations[0]
+    while ancestor.parent_id and not all(o.path.startswith(ancestor.path) for o in organisations):
+        ancestor = ancestor.parent
+    return ancestor
+
+
+def _generated_staff(
+    username: str, scope: Any, memberships: list[tuple[Any, str]], *, superuser: bool = False
+):
+    from sifa.accounts.models import User
+    from sifa.organisations.models import Membership
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username, PASSWORD, kind="staff", display_name=username)
+    user.is_superuser = user.is_staff = superuser
+    user.scope_path = scope.path
+    user.save()
+    for organisation, role in memberships:
+        Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+    return user
+
+
+def _province(path: str) -> str:
+    """The province-level part of an organisation path (``/1/10/2466/`` → ``/1/10/``)."""
+    return "/".join(path.split("/")[:3]) + "/"
+
+
+def _generated_w4(entry) -> tuple[list[str], dict[str, str], str]:
+    """W4 at N: up to ``W4_CASES`` accepted generated cases with a process, as W4 needs.
+
+    The generator makes no process instance (staff cannot act on a generated case), so the bench
+    takes generated cases still waiting for acceptance (待受理: the cases cut at the end of the
+    period) and has a window clerk accept them through the workflow service (``run_command``, which
+    starts their process first), as ``bench.seed_data`` accepts its own cases; then it checks that
+    the reviewer can suspend and resume each one (a case that cannot is left out). It prefers the
+    cases whose version runs the seeded 律师执业许可 entry's process, then those of the province
+    with the most waiting cases, so the reviewer's scope stays narrow. Cases an earlier run
+    accepted so are taken again first (they stay accepted: W4 resumes what it suspends).
+    Staff: ``bench-g-clerk`` (window clerk at the cases' organisations), ``bench-g-reviewer`` and
+    ``bench-g-superuser`` (reviewer at the cases' organisations and those of their work items),
+    scoped to the nearest organisation above all the chosen cases.
+
+    Returns the case numbers, the tokens (reviewer, superuser) and what was done (for the report).
+    """
+    from collections import Counter
+
+    from django.db import transaction
+
+    from sifa.accounts.services.auth import issue_api_token
+    from sifa.applications.models import Application, ApplicationStatus
+    from sifa.organisations.models import Membership, Organisation, Role
+    from sifa.workflow.models import ProcessInstance, WorkItem
+    from sifa.workflow.services.dispatch import run_command
+    from sifa.workflow.services.start import process_file_of
+
+    process = process_file_of(Application(version=entry.version)).file_name
+    generated = Application.objects.filter(number__contains=GENERATED).select_related(
+        "accepting_organisation", "version"
+    )
+    taken = list(
+        generated.filter(
+            status__in=(ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW),
+            pk__in=ProcessInstance.objects.values("application_id"),
+        ).order_by("number")[:W4_CASES]
+    )
+    waiting = list(generated.filter(status=ApplicationStatus.PENDING_ACCEPTANCE).order_by("number")[:1000])
+    busiest = Counter(_province(a.accepting_organisation.path) for a in waiting).most_common(1)
+    top = busiest[0][0] if busiest else ""
+    waiting.sort(
+        key=lambda a: (
+            process_file_of(a).file_name != process,
+            _province(a.accepting_organisation.path) != top,
+            a.number,
+        )
+    )
+    root = Organisation.objects.filter(parent__isnull=True).order_by("path").first()
+    clerk_orgs = {a.accepting_organisation for a in waiting[: 4 * W4_CASES]}
+    clerk = _generated_staff("bench-g-clerk", root, [(o, Role.WINDOW_CLERK) for o in clerk_orgs])
+    reviewer = _generated_staff("bench-g-reviewer", root, [])
+    superuser = _generated_staff("bench-g-superuser", root, [], superuser=True)
+    suspend = {"kind": "expert_review", "reason": "组织专家评审"}
+
+    def reviewable(application) -> bool:
+        """Give the reviewers their role where the case's items are, then suspend and resume it."""
+        orgs = set(WorkItem.objects.filter(application=application).values_list("organisation_id", flat=True))
+        orgs.add(application.accepting_organisation_id)
+        for organisation in Organisation.objects.filter(pk__in=orgs):
+            for user in (reviewer, superuser):
+                Membership.objects.get_or_create(user=user, organisation=organisation, role=Role.REVIEWER)
+        try:
+            with transaction.atomic():
+                run_command(reviewer, application.number, "suspend", suspend)
+                run_command(reviewer, application.number, "resume", {})
+        except Exception:
+            return False
+        return True
+
+    chosen = [a for a in taken if reviewable(a)]
+    accepted = failed = 0
+    for application in waiting:
+        if len(chosen) >= W4_CASES or application.accepting_organisation not in clerk_orgs:
+            break
+        try:
+            with transaction.atomic():
+                run_command(clerk, application.number, "accept", {})
+        except Exception:
+            failed += 1
+            continue
+        application.refresh_from_db()
+        if application.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW) and reviewable(
+            application
+        ):
+            accepted += 1
+            chosen.append(application)
+        else:
+            failed += 1
+    if len(chosen) < 8:
+        raise LookupError(
+            f"only {len(chosen)} generated cases could be accepted and suspended ({len(waiting)} waiting "
+            "for acceptance; W4 needs 8, one per connection)"
+        )
+    scope = _common_ancestor([a.accepting_organisation for a in chosen])
+    for user in (reviewer, superuser):
+        user.scope_path = scope.path
+        user.save()
+    how = (
+        f"{len(chosen)} generated cases under {scope.name} ({accepted} accepted now through run_command, "
+        f"{len(chosen) - accepted} by an earlier run, {failed} left out)"
+    )
+    tokens = {"reviewer": issue_api_token(reviewer)[0], "superuser": issue_api_token(superuser)[0]}
+    return [a.number for a in chosen], tokens, how
+
+
+def generated_main() -> int:
+    """Print the bench data of the second pass: W4's and W5's cases among the generated ones (and
+    the tokens of the staff who act on them); the other keys are the first pass's."""
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    data: dict[str, Any] = {}
+    with transaction.atomic():
+        data["w5_cases"] = _generated_w5()
+    if not data["w5_cases"]:
+        data.pop("w5_cases")
+        data["w5_skip"] = "no delivered generated case"
+    try:
+        with transaction.atomic():
+            cases, tokens, how = _generated_w4(_entry())
+        data.update(w4_cases=cases, w4_tokens=tokens, w4_how=how)
+    except LookupError as missing:
+        data["w4_skip"] = str(missing)
+    sys.stdout.write(json.dumps(data, ensure_ascii=False))
+    return 0
+
+
+def _command(argv: list[str]) -> int:
+    if argv[:1] == ["--generated"]:
+        return generated_main()
+    if argv[:1] in (["--marker"], ["--mark"], ["--unmark"]):
+        import django
+
+        django.setup()
+        if argv[0] == "--marker":
+            sys.stdout.write(json.dumps(marker()))
+        else:
+            mark(*(int(argv[1]), int(argv[2]), float(argv[3])) if argv[0] == "--mark" else (None,))
+        return 0
+    return main()
+
+
 if __name__ == "__main__":
     try:
-        sys.exit(main())
+        sys.exit(_command(sys.argv[1:]))
     except Exception:
         traceback.print_exc()
         sys.exit(1)

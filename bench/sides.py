@@ -19,7 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.loadgen import CONNECTIONS, Flow, FlowRunner, LoadGenerator, Request, Sample
+from bench.loadgen import (
+    CONNECTIONS,
+    Flow,
+    FlowRunner,
+    Job,
+    Latencies,
+    LoadGenerator,
+    Request,
+    Sample,
+    open_loop,
+    request_job,
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,11 @@ class Side:
         if self.warmup:
             self.measure(seconds)
 
+    def latencies(self, rate: float, seconds: float) -> Latencies | None:
+        """Open-loop latencies at a constant ``rate`` (see ``bench.loadgen.open_loop``), or None
+        when this side has no single request to schedule (pgbench, a command, a W3 flow)."""
+        return None
+
 
 @dataclass
 class HttpSide(Side):
@@ -79,6 +95,9 @@ class HttpSide(Side):
 
     def measure(self, seconds: float) -> Sample:
         return self.gen.measure(self.host, self.port, self.request, seconds)
+
+    def latencies(self, rate: float, seconds: float) -> Latencies | None:
+        return open_loop(rate, seconds, request_job(self.host, self.port, self.request))
 
 
 @dataclass
@@ -91,6 +110,19 @@ class FlowSide(Side):
     """When set, the peak RSS of these processes is recorded for every sample (``peak_rss``)."""
     peak_rss: list[int] = field(default_factory=list)
     idle_rss: int = 0
+    open_job: Callable[[], tuple[Job, Callable[[], None]]] | None = None
+    """When set, the flow's latency is measured open loop: it returns the job (one unit, e.g. one
+    transition, on a connection of its own) and a clean-up run after the run (e.g. resume the cases
+    it left suspended, so the next pairs start from the state they expect)."""
+
+    def latencies(self, rate: float, seconds: float) -> Latencies | None:
+        if self.open_job is None:
+            return None
+        job, finish = self.open_job()
+        try:
+            return open_loop(rate, seconds, job)
+        finally:
+            finish()
 
     def warm(self, seconds: float) -> None:
         self.runner.measure(self.host, self.port, self.make_flow, seconds)

@@ -95,6 +95,10 @@ class Workload:
     """Whether it reads what ``bench.seed_data`` makes (cases, tokens, a licence) or pages that
     need the collected static files. A run whose workloads all say no skips both steps, the
     slowest of the seeding (W10, in-process, needs only the migrations and the loaders)."""
+    latency: bool = True
+    """Whether ``--latency`` measures its open-loop p50/p95/p99 after the pairs (when its side can:
+    a single request, or a flow with an open-loop job such as W4's). Off for rows that repeat
+    another row's numerator (W4r, W4s)."""
 
 
 def get(path: str, title: str = "") -> Callable[[Context], Side]:
