@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from sifa.accounts import forms, services
+from sifa.accounts.middleware import signed_out_for_idleness
 from sifa.accounts.models import AccountKind
 from sifa.accounts.services.common import normalize_phone
 from sifa.core.errors import ServiceError
@@ -76,9 +77,23 @@ def _status(form: forms.PageForm, exc: ServiceError | None = None) -> int:
     return 400 if form.errors else 200
 
 
-def _with_next(name: str, next_url: str) -> str:
+def _with_next(name: str, next_url: str, *, timed_out: bool = False) -> str:
     url = reverse(name)
-    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+    query = {"timeout": "1"} if timed_out else {}
+    if next_url:
+        query["next"] = next_url
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _timed_out(request: HttpRequest) -> bool:
+    """Whether the sign-in page says the session ended for idleness: the idle warning's
+    ``?timeout=1`` (with JavaScript), or the signed-in session of this browser ended by itself
+    (:mod:`sifa.accounts.middleware`, also without JavaScript). Only a notice: nothing else follows
+    from the flag."""
+    shown = request.GET.get("timeout") == "1" or signed_out_for_idleness(request)
+    if shown:
+        request.idle_notice_shown = True
+    return shown
 
 
 def _sign_in(request: HttpRequest, result, next_url: str) -> HttpResponse:
@@ -94,7 +109,8 @@ def _sign_in(request: HttpRequest, result, next_url: str) -> HttpResponse:
 def _password_login(request: HttpRequest, *, staff: bool) -> HttpResponse:
     next_url = _next_url(request)
     if not staff and request.method == "GET" and next_url.startswith("/workbench/"):
-        return redirect(_with_next("accounts-login-staff", next_url))
+        timed_out = request.GET.get("timeout") == "1"
+        return redirect(_with_next("accounts-login-staff", next_url, timed_out=timed_out))
     form_class = forms.StaffLoginForm if staff else forms.LoginForm
     form = form_class(_posted(request))
     exc = None
@@ -116,7 +132,7 @@ def _password_login(request: HttpRequest, *, staff: bool) -> HttpResponse:
         "form": form,
         "next": next_url,
         "staff_hint": exc is not None and exc.code == "auth.totp_required" and not staff,
-        "timed_out": request.GET.get("timeout") == "1",
+        "timed_out": request.method == "GET" and _timed_out(request),
         "method": "password",
     }
     return _page(request, template, context, status=_status(form, exc))
