@@ -1,5 +1,5 @@
 """The account pages: sign in (citizens by password or SMS code, staff by password + TOTP), sign out,
-账户与安全, 忘记密码, 修改密码, 更换手机号码, and the session keep-alive of the idle warning.
+账户与安全, 忘记密码, 修改密码, 更换手机号码, 详细地址, and the session keep-alive of the idle warning.
 
 Server-rendered, GOV.UK-style (error summary, labels, hints), no inline script or style (CSP
 forbids both); every page works without JavaScript. The pages use the portal's look through its
@@ -32,6 +32,7 @@ from sifa.accounts.models import AccountKind
 from sifa.accounts.services.common import normalize_phone
 from sifa.core.errors import ServiceError
 from sifa.core.masking import mask_phone
+from sifa.organisations import places
 
 RESET_PHONE = "sifa_reset_phone"
 SMS_LOGIN_PHONE = "sifa_sms_login_phone"
@@ -227,8 +228,46 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
 @login_required
 def me_view(request: HttpRequest) -> HttpResponse:
     """账户与安全: who is signed in (masked identifiers only) and what they can change."""
-    context = {"account": request.user, "home": _home_of(request.user), "nav": "account"}
+    person = _own_person(request.user)
+    context = {"account": request.user, "home": _home_of(request.user), "nav": "account", "person": person}
+    if person is not None:
+        context["region_label"] = places.full_label(places.own_region(request.user))
     return _page(request, "accounts/me.html", context)
+
+
+def _own_person(user):
+    """The signed-in citizen's 自然人 record, or None (companies, staff)."""
+    return getattr(user, "person", None) if user.kind == AccountKind.PERSON else None
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_address_view(request: HttpRequest) -> HttpResponse:
+    """详细地址: the street and number below the registered region; fills the address of applications."""
+    person = _own_person(request.user)
+    if person is None:
+        messages.info(request, "只有个人账户可以填写详细地址。")
+        return redirect("accounts-me")
+    initial = None if request.method == "POST" else {"address": person.reveal_address()}
+    form = forms.AddressForm(_posted(request), initial=initial)
+    exc = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.change_address(request.user, address=form.cleaned_data["address"])
+        except ServiceError as error:
+            exc = error
+            form.add_service_error(error)
+        else:
+            done = f"详细地址已保存：{saved.address_masked}" if saved.address_masked else "详细地址已删除。"
+            messages.success(request, done)
+            return redirect("accounts-me")
+    context = {
+        "form": form,
+        "nav": "account",
+        "region_label": places.full_label(places.own_region(request.user)),
+    }
+    return _page(request, "accounts/address.html", context, _status(form, exc))
 
 
 @never_cache
