@@ -2,7 +2,8 @@
 reaches 我的空间, signs out with the header's 退出 and cannot reach /me/ any more; forgets the
 password, resets it with the code the local SMS stand-in kept, and signs in with the new one. With
 JavaScript, the idle warning appears before the session ends (继续 keeps it, then it ends and the
-sign-in page says why). axe-core finds nothing on any page visited; nothing scrolls at 375 px.
+sign-in page says why). Without JavaScript, a 详细地址 is given on 账户与安全 (a too long one listed in
+the error summary). axe-core finds nothing on any page visited; nothing scrolls at 375 px.
 """
 
 from __future__ import annotations
@@ -119,6 +120,16 @@ def test_without_javascript_sign_in_and_out_work(citizen, live_server, nojs_page
     sign_in(page, citizen["phone"], citizen["password"])
     page.wait_for_url(f"{base}/me/")
     check_page(page, "account-me-nojs", shots=False, audit=False)
+    # 详细地址 on 账户与安全: a too long one is listed in the summary, a right one is saved, masked.
+    page.goto(f"{base}/accounts/me/")
+    page.get_by_role("link", name="填写详细地址").click()
+    page.get_by_label("详细地址（可不填）").fill("路" * 121)
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#error-summary").get_by_role("link", name="详细地址不能超过120个字")).to_be_visible()
+    check_page(page, "account-address-errors-nojs", shots=False, audit=False)
+    page.get_by_label("详细地址（可不填）").fill("北山街道1号2幢301室")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("详细地址已保存：北山街道****")).to_be_visible()
     page.get_by_role("navigation", name="主导航").get_by_role("button", name="退出").click()
     page.wait_for_url(re.compile(r".*/accounts/login/$"))
     expect(page.get_by_text("您已安全退出")).to_be_visible()

@@ -8,6 +8,8 @@ place are listed nearest first. axe-core must report nothing and no page may scr
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -87,6 +89,14 @@ def test_with_javascript_the_selects_cascade(catalogue, browser_page, check_page
     check("place-js-chosen")
     page.get_by_role("button", name="确定").click()
     _the_office(page, check, "place-js")
+
+    # The place is remembered: the places page starts from it, with 更换地区.
+    page.goto(f"{base}/catalogue/places/")
+    expect(page.get_by_role("status")).to_contain_text("浙江省杭州市西湖区（您上次选择的地区）")
+    expect(page.get_by_label("县（市、区）", exact=True)).to_have_value("330106")
+    page.get_by_role("link", name="更换地区").click()
+    page.wait_for_url(re.compile(r".*#place-province$"))
+    check("place-js-remembered")
 
 
 def test_without_javascript_one_level_after_the_other(catalogue, nojs_page, browser_page, check_page):

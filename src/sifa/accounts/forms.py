@@ -161,3 +161,15 @@ class ChangePhoneForm(PageForm):
 
 class ConfirmPhoneForm(PageForm):
     code = _code_field()
+
+
+class AddressForm(PageForm):
+    """详细地址: optional; the service checks the length (the message states the limit)."""
+
+    address = forms.CharField(
+        label="详细地址（可不填）",
+        required=False,
+        max_length=1000,  # the service states the real limit in its message
+        help_text="街道（乡镇）以下的地址，如“北山街道1号”“文三路8号2幢301室”。申请时用来填写通讯地址；不填则只填地区。",
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )

@@ -1,8 +1,8 @@
 """Accounts: natural persons, legal persons, staff, agents with mandates, API tokens.
 
-Personal identifiers (公民身份号码, phone numbers) are stored only as SM4-GCM ciphertext with the
-row's UUID as associated data, next to an HMAC-SM3 blind index for exact lookup and a masked
-form for lists (see ``sifa.core.crypto`` and ``sifa.core.masking``). Writes go through
+Personal identifiers (公民身份号码, phone numbers) and a person's 详细地址 are stored only as SM4-GCM
+ciphertext with the row's UUID as associated data, next to an HMAC-SM3 blind index for exact lookup
+(not for the address: nobody is looked up by it) and a masked form for lists (see ``sifa.core.crypto`` and ``sifa.core.masking``). Writes go through
 ``sifa.accounts.services``; reads of personal data through ``sifa.accounts.selectors``.
 """
 
@@ -115,6 +115,13 @@ class NaturalPerson(models.Model):
     region = models.ForeignKey(
         "organisations.Region", verbose_name="常住地区划", on_delete=models.PROTECT, related_name="+"
     )
+    address_enc = models.BinaryField(
+        "详细地址（密文）",
+        null=True,
+        editable=False,
+        help_text="Street, number, building and flat below the region (optional; sealed like the ID number).",
+    )
+    address_masked = models.CharField("详细地址（脱敏）", max_length=60, blank=True, editable=False)
     scope_path = PathField("管辖路径", db_index=True)
     real_name_verified = models.BooleanField("已实名核验", default=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -133,6 +140,14 @@ class NaturalPerson(models.Model):
     def reveal_id_number(self) -> str:
         """Decrypt the 公民身份号码. Only for authorised reads; callers log the access."""
         return field_cipher().open(self.id_number_enc, self.id_number_aad)
+
+    @property
+    def address_aad(self) -> str:
+        return sealed_aad("accounts.NaturalPerson", self.id, "address")
+
+    def reveal_address(self) -> str:
+        """Decrypt the 详细地址 (empty when none was given). Only for authorised reads."""
+        return field_cipher().open(self.address_enc, self.address_aad) if self.address_enc else ""
 
 
 class LegalPerson(models.Model):

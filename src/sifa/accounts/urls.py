@@ -16,4 +16,5 @@ urlpatterns = [
     path("password/change/", views.change_password_view, name="accounts-password-change"),
     path("phone/change/", views.change_phone_view, name="accounts-phone-change"),
     path("phone/confirm/", views.confirm_phone_view, name="accounts-phone-confirm"),
+    path("address/", views.change_address_view, name="accounts-address"),
 ]

@@ -1,5 +1,5 @@
 """The account pages: sign in (citizens by password or SMS code, staff by password + TOTP), sign out,
-账户与安全, 忘记密码, 修改密码, 更换手机号码, and the session keep-alive of the idle warning.
+账户与安全, 忘记密码, 修改密码, 更换手机号码, 详细地址, and the session keep-alive of the idle warning.
 
 Server-rendered, GOV.UK-style (error summary, labels, hints), no inline script or style (CSP
 forbids both); every page works without JavaScript. The pages use the portal's look through its
@@ -27,10 +27,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from sifa.accounts import forms, services
+from sifa.accounts.middleware import signed_out_for_idleness
 from sifa.accounts.models import AccountKind
 from sifa.accounts.services.common import normalize_phone
 from sifa.core.errors import ServiceError
 from sifa.core.masking import mask_phone
+from sifa.organisations import places
 
 RESET_PHONE = "sifa_reset_phone"
 SMS_LOGIN_PHONE = "sifa_sms_login_phone"
@@ -76,9 +78,23 @@ def _status(form: forms.PageForm, exc: ServiceError | None = None) -> int:
     return 400 if form.errors else 200
 
 
-def _with_next(name: str, next_url: str) -> str:
+def _with_next(name: str, next_url: str, *, timed_out: bool = False) -> str:
     url = reverse(name)
-    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+    query = {"timeout": "1"} if timed_out else {}
+    if next_url:
+        query["next"] = next_url
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _timed_out(request: HttpRequest) -> bool:
+    """Whether the sign-in page says the session ended for idleness: the idle warning's
+    ``?timeout=1`` (with JavaScript), or the signed-in session of this browser ended by itself
+    (:mod:`sifa.accounts.middleware`, also without JavaScript). Only a notice: nothing else follows
+    from the flag."""
+    shown = request.GET.get("timeout") == "1" or signed_out_for_idleness(request)
+    if shown:
+        request.idle_notice_shown = True
+    return shown
 
 
 def _sign_in(request: HttpRequest, result, next_url: str) -> HttpResponse:
@@ -94,7 +110,8 @@ def _sign_in(request: HttpRequest, result, next_url: str) -> HttpResponse:
 def _password_login(request: HttpRequest, *, staff: bool) -> HttpResponse:
     next_url = _next_url(request)
     if not staff and request.method == "GET" and next_url.startswith("/workbench/"):
-        return redirect(_with_next("accounts-login-staff", next_url))
+        timed_out = request.GET.get("timeout") == "1"
+        return redirect(_with_next("accounts-login-staff", next_url, timed_out=timed_out))
     form_class = forms.StaffLoginForm if staff else forms.LoginForm
     form = form_class(_posted(request))
     exc = None
@@ -116,7 +133,7 @@ def _password_login(request: HttpRequest, *, staff: bool) -> HttpResponse:
         "form": form,
         "next": next_url,
         "staff_hint": exc is not None and exc.code == "auth.totp_required" and not staff,
-        "timed_out": request.GET.get("timeout") == "1",
+        "timed_out": request.method == "GET" and _timed_out(request),
         "method": "password",
     }
     return _page(request, template, context, status=_status(form, exc))
@@ -211,8 +228,46 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
 @login_required
 def me_view(request: HttpRequest) -> HttpResponse:
     """账户与安全: who is signed in (masked identifiers only) and what they can change."""
-    context = {"account": request.user, "home": _home_of(request.user), "nav": "account"}
+    person = _own_person(request.user)
+    context = {"account": request.user, "home": _home_of(request.user), "nav": "account", "person": person}
+    if person is not None:
+        context["region_label"] = places.full_label(places.own_region(request.user))
     return _page(request, "accounts/me.html", context)
+
+
+def _own_person(user):
+    """The signed-in citizen's 自然人 record, or None (companies, staff)."""
+    return getattr(user, "person", None) if user.kind == AccountKind.PERSON else None
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_address_view(request: HttpRequest) -> HttpResponse:
+    """详细地址: the street and number below the registered region; fills the address of applications."""
+    person = _own_person(request.user)
+    if person is None:
+        messages.info(request, "只有个人账户可以填写详细地址。")
+        return redirect("accounts-me")
+    initial = None if request.method == "POST" else {"address": person.reveal_address()}
+    form = forms.AddressForm(_posted(request), initial=initial)
+    exc = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.change_address(request.user, address=form.cleaned_data["address"])
+        except ServiceError as error:
+            exc = error
+            form.add_service_error(error)
+        else:
+            done = f"详细地址已保存：{saved.address_masked}" if saved.address_masked else "详细地址已删除。"
+            messages.success(request, done)
+            return redirect("accounts-me")
+    context = {
+        "form": form,
+        "nav": "account",
+        "region_label": places.full_label(places.own_region(request.user)),
+    }
+    return _page(request, "accounts/address.html", context, _status(form, exc))
 
 
 @never_cache

@@ -28,6 +28,7 @@ _LABELS: dict[str, str] = {
     "account.password_reset": "短信验证码重置密码",
     "account.password_changed": "修改密码",
     "account.phone_changed": "更换手机号码",
+    "account.address_changed": "修改详细地址",
     "account.create_staff": "创建工作人员账户",
     "account.grant_role": "授予岗位",
     "account.revoke_role": "撤销岗位",

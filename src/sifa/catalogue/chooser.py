@@ -4,7 +4,15 @@ and a place-name search (杭州西湖区, 西湖区, 北山街道), so that nobo
 Without JavaScript the selects are a GET form: choose the province, press 确定, the page comes
 back with the province applied and the cities to choose from, and so on down. With htmx each
 change fetches the next select at once (``/catalogue/places/`` answers an htmx request with the
-selects alone). A signed-in person starts from the place registered on the account.
+selects alone).
+
+**The place is remembered.** A place chosen on a page (a name typed, a place picked from a list,
+the selects and 确定) is kept in the session (:func:`remember`; anonymous visitors have a session
+too) and preselected on the next item pages and on ``/catalogue/places/`` — "您上次选择的地区",
+with 更换地区 (to the selects) and 不限地区 (``place=any``: every organisation, and the place is
+forgotten). With nothing chosen, a signed-in person starts from the place registered on the
+account. htmx's fetches of the selects alone remember nothing: only the page the person asked for
+does. Signing out ends the session and so forgets the place (a shared hall computer).
 
 :func:`choose` reads the request into a :class:`Choice`; it never raises: an unknown or ambiguous
 name becomes a Chinese notice or a list of the places meant, each with the units above it.
@@ -29,6 +37,10 @@ LEVELS: dict[int, tuple[str, str]] = {
 }
 PARAMS = tuple(name for name, _ in LEVELS.values())
 WHERE_MAX = places.MAX_LENGTH
+SESSION_KEY = "sifa_place"
+"""The session key of the remembered place: a region code."""
+ANY = "any"
+"""``?place=any``: no place (every organisation), and the remembered one is forgotten."""
 
 
 @dataclass
@@ -37,6 +49,10 @@ class Choice:
     """The chosen place, or None."""
     from_account: bool = False
     """The place is the signed-in account's registered one (nothing was chosen on the page)."""
+    remembered: bool = False
+    """The place is the one chosen on an earlier page (kept in the session)."""
+    cleared: bool = False
+    """不限地区 was asked for: no place, and the remembered one is forgotten."""
     where: str = ""
     """The name typed, kept only when it did not lead to one place."""
     matches: list[dict[str, str]] = field(default_factory=list)
@@ -49,6 +65,11 @@ class Choice:
     @property
     def code(self) -> str:
         return self.region.code if self.region else ""
+
+    @property
+    def chosen(self) -> bool:
+        """The place was chosen on this page (not remembered, not the account's)."""
+        return self.region is not None and not self.from_account and not self.remembered
 
     @property
     def label(self) -> str:
@@ -137,11 +158,39 @@ def choose(request: HttpRequest, *, use_account: bool = True) -> Choice:
             _search(choice, region)
     elif any(params.get(name) for name in PARAMS):
         choice.region = _from_selects(params)
-    elif use_account:
-        choice.region = places.own_region(request.user)
-        choice.from_account = choice.region is not None
+    elif params.get("place") == ANY:
+        choice.cleared = True
+    else:
+        choice.region, choice.remembered = default_place(request, use_account=use_account)
+        choice.from_account = choice.region is not None and not choice.remembered
     choice.selects = _selects(choice.region)
     return choice
+
+
+def _remembered_code(request: HttpRequest) -> str:
+    session = getattr(request, "session", None)
+    return str(session.get(SESSION_KEY) or "") if session is not None else ""
+
+
+def default_place(request: HttpRequest, *, use_account: bool = True) -> tuple[Region | None, bool]:
+    """The place a page starts from when none is asked for: the one chosen on an earlier page
+    (``True``: remembered), else the signed-in account's registered place (when ``use_account``)."""
+    remembered = _get(_remembered_code(request))
+    if remembered is not None:
+        return remembered, True
+    return (places.own_region(request.user) if use_account else None), False
+
+
+def remember(request: HttpRequest, choice: Choice) -> None:
+    """Keep a place chosen on this page for the next pages, or forget it (不限地区). Not for an
+    htmx fetch of the selects alone: a level picked on the way is not yet a choice."""
+    session = getattr(request, "session", None)
+    if session is None or request.headers.get("HX-Request") == "true":
+        return
+    if choice.cleared:
+        session.pop(SESSION_KEY, None)
+    elif choice.chosen and session.get(SESSION_KEY) != choice.code:
+        session[SESSION_KEY] = choice.code
 
 
 def closeness_label(closeness: int, chain: list[Region]) -> str:

@@ -164,8 +164,10 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
     if data.get("region"):
         context["query"]["region"] = data["region"]
     else:
-        own = places.own_region(request.user)
-        context["own_region"] = {"code": own.code, "label": places.full_label(own)} if own else None
+        own, remembered = chooser.default_place(request)
+        context["own_region"] = (
+            {"code": own.code, "label": places.full_label(own), "remembered": remembered} if own else None
+        )
     return render(request, "catalogue/index.html", context)
 
 
@@ -182,6 +184,7 @@ def place_page(request: HttpRequest) -> HttpResponse:
     """按地区查找: the place chooser on its own; 确定 goes to the catalogue's services for the place.
     An htmx request (a select changed) gets the selects alone, with the next level to choose."""
     choice = chooser.choose(request)
+    chooser.remember(request, choice)
     context = {"choice": choice, "nav": "catalogue", "action": request.path, "keep": []}
     if request.headers.get("HX-Request") == "true":
         return render(request, "catalogue/_place_selects.html", {**context, "swapped": True})
@@ -202,6 +205,7 @@ def item_page(request: HttpRequest, basic_code: str) -> HttpResponse:
     except ValueError:
         raise ServiceError("catalogue.page", "页码应为正整数") from None
     choice = chooser.choose(request)
+    chooser.remember(request, choice)
     entries = selectors.entries(item=item.basic_code, region=choice.code)
     page = _page(request, entries, ENTRY_PAGE_SIZE, max(number, 1))
     if choice.region is not None:
@@ -209,9 +213,10 @@ def item_page(request: HttpRequest, basic_code: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     if choice.region is not None:
-        for name in ("where", *chooser.PARAMS):
+        for name in ("where", "place", *chooser.PARAMS):
             query.pop(name, None)
-        query["region"] = choice.code
+        if choice.chosen:
+            query["region"] = choice.code
     context = {
         "item": item,
         "version": version,

@@ -33,7 +33,7 @@ from sifa.applications.selectors import default_pickup_window
 from sifa.applications.serializers import materials_checklist, partner_consent
 from sifa.catalogue.models import MaterialNecessity
 from sifa.core.errors import ServiceError
-from sifa.core.masking import mask_id_number, mask_phone
+from sifa.core.masking import mask_address, mask_id_number, mask_phone
 from sifa.web import jsonschema_forms as jf
 from sifa.web.errors import error_list
 
@@ -214,14 +214,21 @@ def read_situations(app: Application, posted: Any) -> tuple[dict[str, str], dict
     return answers, errors
 
 
-def _shown(field: jf.Field, value: str, mask: bool) -> str:
-    """A check-page value, masked where the journey says so: 110***********002X, 138****5678."""
+ADDRESS_FIELD = "address"
+"""The form's 通讯地址 (``catalogue.data.common.person_form``), prefilled from the account."""
+
+
+def _shown(field: jf.Field, value: str, mask: bool, *, person: bool = False) -> str:
+    """A check-page value, masked where the journey says so: 110***********002X, 138****5678, and
+    a person's address 浙江省杭州市西湖区北山街道****."""
     if not mask or not value:
         return value
     if field.widget == "id-number":
         return mask_id_number(value)
     if field.widget == "tel":
         return mask_phone(value)
+    if person and field.name == ADDRESS_FIELD:
+        return mask_address(value)
     return value
 
 
@@ -243,7 +250,12 @@ def answers_summary(app: Application, routes: Routes) -> dict[str, Any]:
             "rows": [
                 {
                     "field": f,
-                    "value": _shown(f, jf.display_value(f, app.form_data or {}), routes.mask_on_check),
+                    "value": _shown(
+                        f,
+                        jf.display_value(f, app.form_data or {}),
+                        routes.mask_on_check,
+                        person=app.applicant_person_id is not None,
+                    ),
                 }
                 for f in step.fields
             ],

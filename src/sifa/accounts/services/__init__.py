@@ -2,10 +2,11 @@
 
 Split by resource: ``registration`` (citizens, companies), ``staff`` (staff, roles, TOTP),
 ``mandates`` (代办/委托), ``walkin`` (applicants served at the window, 一窗受理), ``auth`` (login,
-SMS codes, API tokens), ``selfservice`` (忘记密码, 修改密码, 更换手机号码), ``backoff`` (the account-wide login back-off and its lift) and ``sms`` (the
+SMS codes, API tokens), ``selfservice`` (忘记密码, 修改密码, 更换手机号码), ``address`` (a person's 详细地址), ``backoff`` (the account-wide login back-off and its lift) and ``sms`` (the
 local SMS gateway's outbox rows), ``consents`` (consents given and withdrawn, 个人信息保护法 §14, §15).
 """
 
+from sifa.accounts.services.address import change_address
 from sifa.accounts.services.auth import (
     AuthError,
     LoginResult,
@@ -41,6 +42,7 @@ __all__ = [
     "AuthError",
     "LoginResult",
     "add_totp_device",
+    "change_address",
     "change_password",
     "change_phone",
     "check_consent_shown",

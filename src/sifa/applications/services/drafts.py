@@ -444,11 +444,26 @@ def _region_name(region: Any) -> str:
     return "".join(names)
 
 
+def _address(person: Any) -> str:
+    """浙江省杭州市西湖区 + the account's 详细地址 (北山街道1号); the detail alone when it already
+    starts with the region's names (full, or from the city down)."""
+    region = _region_name(person.region) if person.region_id else ""
+    detail = person.reveal_address()
+    if not detail:
+        return region
+    below_province, unit = "", person.region if person.region_id else None
+    while unit is not None and unit.parent_id is not None:
+        below_province, unit = unit.name + below_province, unit.parent
+    if not region or detail.startswith(region) or (below_province and detail.startswith(below_province)):
+        return detail
+    return region + detail
+
+
 def account_prefill(application: Application) -> dict[str, str]:
     """The applicant block of the form from the applicant's own account: a person's name,
-    公民身份号码, phone and — as the start of the address — the place they live (常住地区划); a
-    company's name and phone. Only fields the version's form asks for; never for an agent or at the
-    window (the person there is someone else)."""
+    公民身份号码, phone and address — the place they live (常住地区划) followed by the account's
+    详细地址 when one was given; a company's name and phone. Only fields the version's form asks
+    for; never for an agent or at the window (the person there is someone else)."""
     form = getattr(application.version, "form", None)
     properties = (form.schema.get("properties") or {}) if form is not None else {}
     account = application.applicant
@@ -457,8 +472,7 @@ def account_prefill(application: Application) -> dict[str, str]:
     if person is not None:
         known["applicant_name"] = person.name
         known["id_number"] = person.reveal_id_number()
-        if person.region_id:
-            known["address"] = _region_name(person.region)
+        known["address"] = _address(person)
     company = application.applicant_company
     if company is not None:
         known["organisation_name"] = getattr(company, "name", "") or ""

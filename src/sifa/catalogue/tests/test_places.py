@@ -134,8 +134,8 @@ def test_the_lawyer_licence_office_for_xihu_by_name_or_by_selects(cat, client: C
 def test_entries_are_listed_nearest_first(cat, client: Client):
     html = client.get(f"/catalogue/{NOTARY}/", {"where": "北山街道"}).content.decode()
     assert _organisations(html) == ["杭州市西湖区司法局", "杭州市司法局"]
-    everything = _organisations(client.get(f"/catalogue/{NOTARY}/").content.decode())
-    assert len(everything) > 2  # without a place: every implementing organisation
+    everything = _organisations(Client().get(f"/catalogue/{NOTARY}/").content.decode())
+    assert len(everything) > 2  # without a place (a new visitor): every implementing organisation
     index = client.get("/catalogue/", {"region": "杭州西湖区"}).content.decode()
     tags = re.findall(r'<span class="sifa-tag">([^<]+)</span>', index.split('id="results"', 1)[1])
     order = {"本地": 0, "辖区内": 1, "上级：杭州市": 2, "上级：浙江省": 3, "全国": 4}
@@ -185,3 +185,65 @@ def test_the_api_region_filter_refuses_an_unknown_name_with_a_400(nanchang, regi
 def test_the_api_region_filter_takes_a_place_name_nearest_first(cat):
     rows = APIClient().get(f"{API}/implementations/", {"region": "杭州西湖区", "item": NOTARY}).json()
     assert [row["organisation"] for row in rows["results"]] == ["杭州市西湖区司法局", "杭州市司法局"]
+
+
+def test_the_chosen_place_is_remembered_on_the_next_pages(cat, client: Client):
+    """An anonymous visitor chooses 西湖区 once (by name, by the selects without JavaScript, or from
+    the places page); the next item pages and the places page start from it, with 更换地区 and
+    不限地区, which shows every organisation and forgets the place."""
+    client.get(f"/catalogue/{LAWYER_FULL_TIME}/", {"where": "杭州西湖区"})
+    html = client.get(f"/catalogue/{NOTARY}/").content.decode()
+    assert "办事地点：<strong>浙江省杭州市西湖区</strong>（您上次选择的地区）" in html
+    assert '<option value="330106" selected>西湖区</option>' in html
+    assert '<a href="#place-province">更换地区</a>' in html
+    assert f'href="/catalogue/{NOTARY}/?place=any#place">不限地区</a>' in html
+    assert _organisations(html) == ["杭州市西湖区司法局", "杭州市司法局"]
+    places_page = client.get("/catalogue/places/").content.decode()
+    assert "（您上次选择的地区）" in places_page and "/catalogue/?region=330106#results" in places_page
+    index = client.get("/catalogue/").content.decode()
+    assert 'href="/catalogue/?region=330106#results">查看您选择的地区（浙江省杭州市西湖区）' in index
+    # A main item's sub-items need no region in their links: the next page remembers it.
+    assert (
+        f'href="/catalogue/{LAWYER_FULL_TIME}/#implementers"'
+        in client.get(f"/catalogue/{LAWYER}/").content.decode()
+    )
+
+    # 更换地区 by the selects (no JavaScript: 确定 after the level): 北京市 is now remembered.
+    client.get("/catalogue/places/", {"province": "110000"})
+    assert (
+        "办事地点：<strong>北京市</strong>（您上次选择的地区）"
+        in client.get(f"/catalogue/{NOTARY}/").content.decode()
+    )
+
+    # 不限地区: every organisation, and nothing remembered any more.
+    anywhere = client.get(f"/catalogue/{NOTARY}/", {"place": "any"}).content.decode()
+    assert "办事地点" not in anywhere and len(_organisations(anywhere)) > 2
+    assert "办事地点" not in client.get(f"/catalogue/{NOTARY}/").content.decode()
+
+
+def test_an_htmx_fetch_of_the_selects_remembers_nothing(cat, client: Client):
+    client.get("/catalogue/places/", {"province": "330000"}, headers={"HX-Request": "true"})
+    assert "办事地点" not in client.get(f"/catalogue/{NOTARY}/").content.decode()
+    assert "sifa_place" not in client.session
+
+
+def test_a_chosen_place_goes_before_the_accounts_and_ends_with_the_session(cat, client: Client):
+    person = PersonFactory(region_code="330106001000")
+    client.force_login(person.user)
+    client.get(f"/catalogue/{NOTARY}/", {"region": "110000"})
+    html = client.get(f"/catalogue/{NOTARY}/").content.decode()
+    assert "办事地点：<strong>北京市</strong>（您上次选择的地区）" in html
+    client.get(f"/catalogue/{NOTARY}/", {"place": "any"})  # 不限地区 forgets it: the account's again
+    html = client.get(f"/catalogue/{NOTARY}/").content.decode()
+    assert "（按您账户登记的地区，可以更改）" in html
+    client.get(f"/catalogue/{NOTARY}/", {"region": "110000"})
+    client.post("/accounts/logout/")  # a shared hall computer: the next person starts afresh
+    assert "办事地点" not in client.get(f"/catalogue/{NOTARY}/").content.decode()
+
+
+def test_a_remembered_code_that_no_longer_exists_is_ignored(cat, client: Client):
+    session = client.session
+    session["sifa_place"] = "999999"
+    session.save()
+    html = client.get(f"/catalogue/{NOTARY}/").content.decode()
+    assert "办事地点" not in html

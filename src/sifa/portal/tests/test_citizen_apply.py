@@ -218,3 +218,29 @@ def test_the_form_is_prefilled_from_the_account_and_masked_on_the_check_page(sit
     check = _html(site["client"].get(f"/apply/drafts/{app.pk}/check/"))
     assert mask_id_number(VALID_ID) in check and VALID_ID not in check
     assert "138****0001" in check and "13800000001" not in check
+
+
+def test_the_accounts_street_address_completes_the_prefilled_address_and_is_masked(site):
+    """The 详细地址 given on 账户与安全 follows the region's names in the form's 通讯地址; the check
+    page shows the places only."""
+    from sifa.accounts.services import change_address
+
+    change_address(site["citizen"], address="北山街道1号2幢301室")
+    app = _start(site)
+    assert app.form_data["address"] == "浙江省杭州市西湖区北山街道1号2幢301室"
+    step = _html(site["client"].get(f"/apply/drafts/{app.pk}/form/1/"))
+    assert "浙江省杭州市西湖区北山街道1号2幢301室" in step and "请补充街道和门牌号" not in step
+    form = {**lawyer_form(), "address": app.form_data["address"]}
+    base = f"/apply/drafts/{app.pk}/form"
+    assert site["client"].post(f"{base}/1/", form).status_code == 302
+    assert site["client"].post(f"{base}/2/", form).status_code == 302
+    _upload_all(site, app)
+    check = _html(site["client"].get(f"/apply/drafts/{app.pk}/check/"))
+    assert "浙江省杭州市西湖区北山街道****" in check and "2幢301室" not in check
+
+
+def test_an_address_typed_in_full_on_the_account_is_not_doubled(site):
+    from sifa.accounts.services import change_address
+
+    change_address(site["citizen"], address="杭州市西湖区文三路8号")
+    assert _start(site).form_data["address"] == "杭州市西湖区文三路8号"
