@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from sifa.accounts import consents
@@ -161,7 +162,7 @@ def resolve_once_only(application: Application, *, ask_partners: bool = True) ->
             logger.warning("部门共享数据未返回应答编号或应答时间，材料“%s”改为由申请人提交", material.name)
             continue
         added.append(
-            ApplicationMaterial.objects.create(
+            ApplicationMaterial(
                 application=application,
                 material=material,
                 provenance=found.provenance,
@@ -177,6 +178,10 @@ def resolve_once_only(application: Application, *, ask_partners: bool = True) ->
                 partner_answered_at=found.answered_at,
             )
         )
+    if added:
+        # One INSERT for all of them (the sources exclude this application, so nothing read above
+        # depends on these rows); no receiver listens to ApplicationMaterial saves.
+        ApplicationMaterial.objects.bulk_create(added)
     if notices != (application.once_only_notices or {}):
         Application.objects.filter(pk=application.pk).update(once_only_notices=notices)
         application.once_only_notices = notices
@@ -428,6 +433,7 @@ def start_draft(
         # Forms that remember: what the account knows fills the form, the answers given win.
         application.form_data = {**account_prefill(application), **application.form_data}
     application.save(force_insert=True)
+    _materials_once(application)
     resolve_once_only(application)
     require_subject_licence(application)
     audit("draft", application, actor, {"entry": entry.implementation_code, "version": entry.version.number})
@@ -504,6 +510,12 @@ def chosen_pickup_window(accepting: Organisation, ref: Any) -> Organisation:
             ]
         )
     return chosen
+
+
+def _materials_once(application: Application) -> None:
+    """Read the version's catalogue materials once for the checks that follow (each asks
+    ``applicable_materials``); a published version's materials do not change."""
+    prefetch_related_objects([application.version], "materials")
 
 
 def lock(application: Application) -> Application:
@@ -602,6 +614,7 @@ def submit(application: Application, *, actor: User) -> tuple[Application, str]:
         raise Conflict("application.not_draft", "该申请已提交，请勿重复提交")
     check_not_stale(application)
     require_process(application.version)
+    _materials_once(application)
     resolve_once_only(application, ask_partners=False)
     require_subject_licence(application)
     check_complete(application)

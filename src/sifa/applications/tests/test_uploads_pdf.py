@@ -78,3 +78,36 @@ def test_open_action_in_an_object_stream_is_judged_by_its_value_at_every_piece_b
             assert refused and rejected.code == PDF_ACTIVE_CONTENT, size
         else:
             assert not refused, size
+
+
+def names_seen(data: bytes, size: int, *, long_names_only: bool) -> list[bytes]:
+    seen: list[bytes] = []
+    scan = _DataScan(
+        lambda name: seen.append(name) if name in ACTIVE_LONG else None, long_names_only=long_names_only
+    )
+    for start in range(0, len(data), size):
+        scan.feed(data[start : start + size])
+    scan.close()
+    return seen
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=300),
+            st.sampled_from(sorted(ACTIVE_LONG)).map(lambda name: b"/" + name),
+            st.tuples(
+                st.sampled_from(sorted(ACTIVE_LONG)), st.lists(st.booleans(), min_size=20, max_size=20)
+            ).map(lambda pair: b"/" + escape(*pair)),
+            st.sampled_from([b"/", b" ", b"#", b"/J#61va", b"Script", b"(", b"/" + b"x" * 300]),
+        ),
+        max_size=12,
+    ),
+    st.integers(min_value=1, max_value=400),
+)
+def test_the_fast_scan_of_stream_data_flags_exactly_the_names_the_full_scan_flags(parts, size):
+    """Raw stream data (images, fonts) is searched for suspect names in one regex pass; it must see
+    the same long active names as reading every name, whatever the pieces the stream comes in."""
+    data = b"".join(parts)
+    assert names_seen(data, size, long_names_only=True) == names_seen(data, size, long_names_only=False)

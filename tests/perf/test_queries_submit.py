@@ -1,0 +1,140 @@
+"""W3 (docs/performance.md): the three requests of an online submission — a draft, a 2 MB PDF
+upload, the submission with an ``Idempotency-Key`` — each cost a fixed, small number of queries.
+
+The requests are the bench's (``bench/app_workloads.py``, W3): a citizen's bearer token, the
+upload as a multipart body. A view that gains a query fails here first (an N+1 guard, issue 16).
+The limits are today's counts; lower them when a change saves a query, never raise them without
+saying why in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import random
+import uuid
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from sifa.applications.tests.conftest import LAWYER_FULL_TIME, VALID_ID, lawyer_form
+from sifa.applications.tests.upload_corpus import make_pdf
+from sifa.catalogue.models import ImplementationEntry
+from sifa.deadlines import db_calendar
+from sifa.deadlines.models import CalendarYear
+from sifa.deadlines.services import define_year, seed_calendar
+from sifa.testing import PersonFactory, bearer_client, load_catalogue, rolled_back, tree
+
+API = "/api/v1/applications"
+BOUNDARY = "----sifa-perf-w3"
+
+
+def scan_like_pdf() -> bytes:
+    """2 MB like the bench's: one page and an image of incompressible pixels (a phone scan)."""
+    pixels = random.Random(20261127).randbytes(2 * 1024 * 1024 - 900)
+    image = b"<< /Type /XObject /Subtype /Image /Width 1024 /Height %d /ColorSpace /DeviceGray " % (
+        len(pixels) // 1024
+    )
+    image += b"/BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream" % (len(pixels), pixels)
+    return make_pdf([image])
+
+
+PDF = scan_like_pdf()
+SMALL_PDF = make_pdf()
+
+DRAFT = 30
+"""Token, entry, person, consent, form schema, regions; the application; the once-only look-ups
+(one per material not yet held: the applicant's earlier uploads) and one INSERT for all that they
+found; the version's materials once; the audit event; the answer's materials, notices, timeline
+and clocks."""
+UPLOAD = 12
+"""Token, scope, the application (twice: the scoped read and the service's), the version's
+materials; the row lock, superseding, the INSERT, the audit event."""
+SUBMIT = 46
+"""The idempotency record; the checks (the version's materials read once, the application's
+materials, form, situations), the number, the timeline, the
+indicators' contribution, the audit event, the applicant's notification and its deliveries."""
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with rolled_back(django_db_blocker):
+        orgs = tree("ministry", "zj", "hz", "xh")
+        load_catalogue()
+        calendar_ahead()
+        citizen = PersonFactory(
+            name="张三", id_number=VALID_ID, phone="13800000001", region_code="330106"
+        ).user
+        entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
+        yield {"citizen": citizen, "entry": entry}
+    db_calendar.forget()
+
+
+def calendar_ahead() -> None:
+    """This year and the next in the working-day calendar (a deadline started in December ends
+    next year; an administrator enters a year chinese-calendar does not ship yet, as here)."""
+    today = timezone.localdate()
+    seed_calendar(today.year - 1, today.year)
+    if not CalendarYear.objects.filter(year=today.year + 1, complete=True).exists():
+        define_year(today.year + 1, holidays={dt.date(today.year + 1, 1, 1): "元旦"}, makeup_workdays={})
+    db_calendar.forget()
+
+
+def multipart(material: int, data: bytes) -> bytes:
+    return b"".join(
+        [
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="material"\r\n\r\n{material}\r\n'.encode(),
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="扫描件.pdf"\r\n'.encode(),
+            b"Content-Type: application/pdf\r\n\r\n",
+            data,
+            f"\r\n--{BOUNDARY}--\r\n".encode(),
+        ]
+    )
+
+
+def audit_lock() -> int:
+    """On PostgreSQL each audited request also takes the audit chain's advisory lock (one query)."""
+    return 1 if connection.vendor == "postgresql" else 0
+
+
+def three_requests(world, limits: tuple[int, int, int] | None, django_assert_max_num_queries) -> dict:
+    counted = limits is not None
+
+    def at_most(n: int):
+        return django_assert_max_num_queries(n) if counted else contextlib.nullcontext()
+
+    limits = tuple(limit + audit_lock() for limit in limits) if limits else (0, 0, 0)
+    client = bearer_client(world["citizen"])
+    body = {"entry": world["entry"].implementation_code, "form_data": lawyer_form()}
+    client.post(f"{API}/drafts/", body, format="json")  # warm: the token's first use, caches
+    with at_most(limits[0]):
+        draft = client.post(f"{API}/drafts/", body, format="json")
+    assert draft.status_code == 201, draft.json()
+    ref = draft.json()["id"]
+    requested = [m["material"] for m in draft.json()["materials"] if m["requested"]]
+    # as in the bench: later drafts reuse earlier uploads once-only, the 2 MB PDF replaces one
+    material = world.setdefault("material", requested[0] if requested else None)
+    others = [m for m in requested if m != material]
+    kind = f"multipart/form-data; boundary={BOUNDARY}"
+    for other in others:  # the rest of the requested materials, small (the first application only)
+        client.generic("POST", f"{API}/{ref}/materials/", multipart(other, SMALL_PDF), kind)
+    with at_most(limits[1]):
+        upload = client.generic("POST", f"{API}/{ref}/materials/", multipart(material, PDF), kind)
+    assert upload.status_code == 201, upload.json()
+    key = {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
+    with at_most(limits[2]):
+        submitted = client.post(f"{API}/{ref}/submit/", {}, format="json", **key)
+    assert submitted.status_code == 201, submitted.json()
+    return submitted.json()
+
+
+@pytest.mark.django_db
+def test_draft_upload_and_submit_each_cost_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    # The first application uploads every requested material; later ones reuse them once-only
+    # and upload the 2 MB scan to one material, as each iteration of the bench does.
+    first = three_requests(world, None, django_assert_max_num_queries)
+    second = three_requests(world, (DRAFT, UPLOAD, SUBMIT), django_assert_max_num_queries)
+    # The applicant's third application costs no more: nothing grows with their history.
+    third = three_requests(world, (DRAFT, UPLOAD, SUBMIT), django_assert_max_num_queries)
+    assert len({first["number"], second["number"], third["number"]}) == 3
