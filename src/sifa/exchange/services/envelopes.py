@@ -245,7 +245,9 @@ def _open(
 
 
 def _seen(header: dict[str, Any]) -> ExchangeMessage | None:
-    return ExchangeMessage.objects.filter(sender=header["sender"], message_id=header["message_id"]).first()
+    return ExchangeMessage.objects.filter(
+        sender=header["sender"], message_id=header["message_id"], copy_number=0
+    ).first()
 
 
 def _duplicate(
@@ -268,7 +270,7 @@ def _seen_and_answered(header: dict[str, Any]) -> tuple[int | None, dt.datetime 
     statement and one ORM compilation per inbound message instead of two (docs/performance.md,
     "SM2 on OpenSSL, and the W9 profile"). The full row is read only for a duplicate."""
     seen_key = (header["sender"], header["message_id"])
-    wanted = Q(sender=seen_key[0], message_id=seen_key[1])
+    wanted = Q(sender=seen_key[0], message_id=seen_key[1], copy_number=0)
     answered_key = None
     if header["kind"] != "request":
         answered_key = (header["receiver"], header["correlation_id"])
@@ -280,11 +282,11 @@ def _seen_and_answered(header: dict[str, Any]) -> tuple[int | None, dt.datetime 
         )
     seen_pk, answered = None, None
     rows = ExchangeMessage.objects.filter(wanted).values_list(
-        "pk", "sender", "message_id", "direction", "receiver", "sent_at"
+        "pk", "sender", "message_id", "direction", "receiver", "sent_at", "copy_number"
     )
-    for pk, sender, message_id, direction, receiver, sent_at in rows:
+    for pk, sender, message_id, direction, receiver, sent_at, copy_number in rows:
         key = (sender, str(message_id))
-        if key == seen_key:
+        if key == seen_key and copy_number == 0:
             seen_pk = pk
         if (
             answered_key is not None
@@ -292,7 +294,8 @@ def _seen_and_answered(header: dict[str, Any]) -> tuple[int | None, dt.datetime 
             and direction == Direction.OUTBOUND
             and receiver == header["sender"]
         ):
-            answered = sent_at
+            # Of the copies sent (the first and those signed again for retries), the first.
+            answered = sent_at if answered is None else min(answered, sent_at)
     return seen_pk, answered
 
 

@@ -43,9 +43,11 @@ def append(
     status: str,
     partner: Partner | None,
     scope_path: str,
+    copy_number: int = 0,
 ) -> ExchangeMessage:
     """Store one signed message (its header bytes and signature as evidence; the body sealed and
-    masked). Raises ``IntegrityError`` when the sender already used the message id."""
+    masked). Raises ``IntegrityError`` when the sender already used the message id (or, for a copy
+    signed again for a retry, ``copy_number`` > 0, that copy's number)."""
     row = ExchangeMessage(
         message_id=header["message_id"],
         correlation_id=header["correlation_id"],
@@ -70,6 +72,7 @@ def append(
             envelope.body_bytes.decode("utf-8"), sealed_aad(header["sender"], header["message_id"])
         ),
         scope_path=scope_path,
+        copy_number=copy_number,
     )
     row.save(force_insert=True)
     transaction.on_commit(BATCHER.note)
