@@ -143,6 +143,7 @@ def build() -> World:
         "staff-audit": demo["demo-auditadmin"],
         "staff-inspector": demo["demo-inspector"],
         "staff-security": demo["demo-secadmin"],
+        "staff-exchange": demo["demo-exchange"],
         "admin": admin,
         "admin-auditor": auditor,
     }

@@ -7,7 +7,7 @@ session through the login page (password, plus the TOTP code for staff) for the 
 admin, a bearer token from ``/api/v1/auth/token/`` for the API. Every route is requested with GET
 and HEAD by anonymous, the citizen 陈明, the staff members (杭州市 window/review/decision, 西湖区,
 the province's decision maker and supervisor, the 司法所's roster keeper, the calendar
-administrator, the province's inspector) and the admin (a superuser).
+administrator, the province's inspector, 杭州's 数据交换管理员) and the admin (a superuser).
 
 * No answer is a 5xx (nor an exception).
 * A route an identity gets a 2xx on counts as reached by it. The reach per identity is printed
@@ -54,6 +54,7 @@ STAFF = (
     "staff-audit",
     "staff-inspector",
     "staff-security",
+    "staff-exchange",
 )
 ADMINS = ("admin", "admin-auditor")
 IDENTITIES = ("anonymous", "citizen", *STAFF, *ADMINS)

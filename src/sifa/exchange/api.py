@@ -5,10 +5,11 @@
   same answer. A refusal is a 4xx with the reason code (``exchange.*``), logged. An address with
   too many refusals (``SIFA_EXCHANGE_INBOX_REFUSED_RATE``) or too many messages
   (``SIFA_EXCHANGE_INBOX_RATE``) is answered 429 before any check.
-* ``GET exchange/partners/`` — staff: the registry (partners, keys, services).
+* ``GET exchange/partners/`` — the registry (partners, keys, services): 数据交换管理员, system and
+  security administrators.
 * ``GET exchange/messages/?case=&status=`` — staff: the message log of their jurisdiction.
-* ``POST exchange/messages/{id}/resend/`` — a supervisor or system administrator puts a dead letter
-  (失败需人工处理) back in the outbox under the same message id (audited).
+* ``POST exchange/messages/{id}/resend/`` — a 数据交换管理员 puts a dead letter (失败需人工处理) of
+  their jurisdiction back in the outbox under the same message id (audited).
 """
 
 from __future__ import annotations
@@ -148,8 +149,11 @@ class PartnersView(APIView):
 
     @extend_schema(
         operation_id="exchange_partners",
-        summary="交换伙伴登记（伙伴、公钥、服务；工作人员）",
-        responses={200: OpenApiTypes.OBJECT, **error_responses(*LOGIN_ERRORS)},
+        summary="交换伙伴登记（伙伴、公钥、服务；数据交换管理员、系统管理员、安全管理员）",
+        responses={
+            200: OpenApiTypes.OBJECT,
+            **error_responses(*LOGIN_ERRORS, notes={403: "exchange.staff_only、exchange.registry_forbidden"}),
+        },
     )
     def get(self, request: Request) -> Response:
         return Response(selectors.registry(actor_for(request.user)))
@@ -198,7 +202,7 @@ class ResendView(APIView):
 
     @extend_schema(
         operation_id="exchange_message_resend",
-        summary="重新发送失败需人工处理的交换消息（监督人员、系统管理员）",
+        summary="重新发送失败需人工处理的交换消息（数据交换管理员，管辖范围内）",
         parameters=[path_parameter("message_id", "消息标识（UUID）")],
         responses={
             200: OutboxItemOut,

@@ -43,7 +43,10 @@ def _utc(value: dt.datetime) -> str:
 
 
 def row_evidence(row: ExchangeMessage, seq: int) -> dict[str, Any]:
-    return {
+    """What the chain hashes for ``row``. A copy signed again for a retry (``copy_number`` > 0)
+    also hashes its number; a first copy's evidence has no such key, so rows chained before copies
+    were logged keep their hashes."""
+    evidence = {
         "seq": seq,
         "message_id": str(row.message_id),
         "correlation_id": str(row.correlation_id) if row.correlation_id else None,
@@ -60,6 +63,9 @@ def row_evidence(row: ExchangeMessage, seq: int) -> dict[str, Any]:
         "recorded_at": _utc(row.recorded_at),
         "scope_path": row.scope_path,
     }
+    if row.copy_number:
+        evidence["copy_number"] = row.copy_number
+    return evidence
 
 
 def row_hash(prev_hash: str, row: ExchangeMessage, seq: int) -> str:

@@ -134,7 +134,9 @@ class ExchangeMessage(models.Model):
     """The message log: one row per signed message, in or out, kept as evidence.
 
     ``header`` is the exact signed bytes (canonical JSON) and ``signature`` the DER signature over
-    them; the header carries the SM3 digest of the canonical body. ``seq``, ``prev_hash`` and
+    them; the header carries the SM3 digest of the canonical body. ``copy_number`` > 0 marks a
+    copy of an outgoing message that the relay signed again for a retry (ADR 0009): every copy
+    that left is a row of its own. ``seq``, ``prev_hash`` and
     ``hash`` are filled when a batch chains the row (docs/exchange.md, "The message log").
     """
 
@@ -165,6 +167,12 @@ class ExchangeMessage(models.Model):
     scope_path = PathField(
         "管辖路径", db_index=True, blank=True, help_text="Path of Sifa's organisation in the message"
     )
+    copy_number = models.PositiveSmallIntegerField(
+        "重签副本序号",
+        default=0,
+        help_text="0: the message as first signed; n: the n-th copy the relay signed again for a retry "
+        "(same message id and content, a fresh timestamp; ADR 0009)",
+    )
     seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True)
     prev_hash = models.CharField("前一哈希", max_length=64, blank=True)
     hash = models.CharField("哈希", max_length=64, blank=True)
@@ -174,8 +182,17 @@ class ExchangeMessage(models.Model):
         verbose_name_plural = "交换消息"
         ordering = ("-recorded_at", "-id")
         constraints = [
-            # The replay window: one message id per sender, ever (the log is kept).
-            models.UniqueConstraint(fields=("sender", "message_id"), name="exchange_message_once"),
+            # The replay window: one message id per sender, ever (the log is kept). Only the first
+            # signed copy counts: the copies Sifa's relay signs again for a retry are logged too,
+            # each under its own number (every copy sent is evidence; ADR 0009).
+            models.UniqueConstraint(
+                fields=("sender", "message_id"),
+                condition=models.Q(copy_number=0),
+                name="exchange_message_once",
+            ),
+            models.UniqueConstraint(
+                fields=("sender", "message_id", "copy_number"), name="exchange_message_copy_once"
+            ),
         ]
 
     def __str__(self) -> str:

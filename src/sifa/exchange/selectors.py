@@ -1,6 +1,7 @@
 """Reads of the exchange gateway for staff, scoped in SQL. Nothing here writes.
 
-* :func:`registry` — the partners with their keys and services (any staff member);
+* :func:`registry` — the partners with their keys and services (数据交换管理员, system and security
+  administrators);
 * :func:`messages` — the message log of the caller's jurisdiction (``scoped``: the subtree of
   their organisations), filtered by case number and status; metadata only, never a body.
 * :func:`dead_letters`, :func:`item_in_scope`, :func:`case_messages` — the outbox of the caller's
@@ -25,6 +26,7 @@ from sifa.exchange.models import (
     Partner,
     PartnerService,
 )
+from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, scoped
 
 CASE_MAX = 60
@@ -35,8 +37,17 @@ def _staff_only(actor: Actor) -> None:
         raise Forbidden("数据交换记录仅供工作人员查询", "exchange.staff_only")
 
 
+REGISTRY_ROLES = (Role.EXCHANGE_OPERATOR, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+"""Who reads the partner registry (partners, keys, services): the 数据交换管理员, and the system
+and security administrators who register partners and their keys (``sifa exchange add-key``)."""
+
+
 def registry(actor: Actor) -> dict[str, Any]:
     _staff_only(actor)
+    if not (actor.is_superuser or actor.has_role(*REGISTRY_ROLES)):
+        raise Forbidden(
+            "交换伙伴登记仅供数据交换管理员、系统管理员和安全管理员查询", "exchange.registry_forbidden"
+        )
     partners = Partner.objects.prefetch_related("keys", "services").order_by("kind", "name")
     own = PartnerService.objects.filter(provider__isnull=True).order_by("code", "version")
     return {
@@ -112,6 +123,7 @@ def summary(row: ExchangeMessage) -> dict[str, Any]:
         "key_id": row.key_id,
         "body_digest": row.body_digest,
         "seq": row.seq,
+        "copy_number": row.copy_number,
         "delivery": _delivery(row),
     }
 

@@ -50,6 +50,7 @@ EVIDENCE_COLUMNS = (
     "body_masked",
     "body_sealed",
     "scope_path",
+    "copy_number",
 )
 """Never changed once written."""
 OPERATIONAL_COLUMNS = ("status",)

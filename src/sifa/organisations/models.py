@@ -188,6 +188,7 @@ class Role(models.TextChoices):
     CONSULTANT = "consultant", "法律咨询人员"
     CALENDAR_ADMIN = "calendar_admin", "工作日历管理员"
     INSPECTOR = "inspector", "督查人员"
+    EXCHANGE_OPERATOR = "exchange_operator", "数据交换管理员"
     SYSTEM_ADMIN = "system_admin", "系统管理员"
     SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDIT_ADMIN = "audit_admin", "审计管理员"

@@ -69,6 +69,11 @@ def can_monitor_deliveries(actor: Actor) -> bool:
     return actor.is_superuser or actor.has_role(*MONITOR_ROLES)
 
 
+def can_handle_exchange(actor: Actor) -> bool:
+    """数据交换管理员: the dead letters of their jurisdiction and 重新发送."""
+    return actor.is_superuser or actor.has_role(Role.EXCHANGE_OPERATOR)
+
+
 def can_author_catalogue(actor: Actor) -> bool:
     return actor.is_superuser or actor.has_role(*CATALOGUE_ROLES)
 
@@ -93,6 +98,7 @@ def menu_for(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("consultation-new", "登记来电/来访", "workbench-consultation-new"))
     if can_monitor_deliveries(actor):
         items.append(MenuItem("deliveries", "发送失败的消息", "workbench-failed-deliveries"))
+    if can_handle_exchange(actor):
         items.append(MenuItem("exchange", "交换失败消息", "workbench-exchange-dead-letters"))
     if can_author_catalogue(actor):
         items.append(MenuItem("catalogue", "事项管理", "workbench-catalogue"))

@@ -26,7 +26,7 @@ def test_load_demo_is_idempotent_and_lists_logins(tree, capsys):
     call_command("load-demo")
     capsys.readouterr()
     rows = _accounts(capsys)
-    assert User.objects.filter(is_demo=True).count() == len(rows) == 21
+    assert User.objects.filter(is_demo=True).count() == len(rows) == 22
     assert Mandate.objects.count() == 1
     by_name = {r["username"]: r for r in rows}
     assert set(by_name["demo-ministry"]["roles"]) == {"window_clerk", "reviewer", "decision_maker"}
@@ -50,6 +50,9 @@ def test_load_demo_is_idempotent_and_lists_logins(tree, capsys):
     # The shipped items' search synonyms are kept at the ministry, which owns those items.
     assert by_name["demo-catalogue"]["roles"] == ["catalogue_admin"]
     assert by_name["demo-catalogue"]["organisation_name"] == "中华人民共和国司法部"
+    # The exchange's dead letters and 重新发送 of 杭州's subtree (数据交换管理员).
+    assert by_name["demo-exchange"]["roles"] == ["exchange_operator"]
+    assert by_name["demo-exchange"]["organisation_name"] == "杭州市司法局"
     admins = [r for r in rows if set(r["roles"]) & {"system_admin", "security_admin", "audit_admin"}]
     assert len(admins) == 3 and all(len(r["roles"]) == 1 for r in admins)
     assert all(r["totp_secret"] for r in rows if r["kind"] == "staff")

@@ -26,8 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from jsonschema.exceptions import SchemaError
 
@@ -245,7 +244,9 @@ def _open(
 
 
 def _seen(header: dict[str, Any]) -> ExchangeMessage | None:
-    return ExchangeMessage.objects.filter(sender=header["sender"], message_id=header["message_id"]).first()
+    return ExchangeMessage.objects.filter(
+        sender=header["sender"], message_id=header["message_id"], copy_number=0
+    ).first()
 
 
 def _duplicate(
@@ -268,31 +269,37 @@ def _seen_and_answered(header: dict[str, Any]) -> tuple[int | None, dt.datetime 
     statement and one ORM compilation per inbound message instead of two (docs/performance.md,
     "SM2 on OpenSSL, and the W9 profile"). The full row is read only for a duplicate."""
     seen_key = (header["sender"], header["message_id"])
-    wanted = Q(sender=seen_key[0], message_id=seen_key[1])
     answered_key = None
+    table, quote = ExchangeMessage._meta.db_table, connection.ops.quote_name
+    uuid_field = ExchangeMessage._meta.get_field("message_id")
+
+    def message_id(value: str) -> Any:
+        return uuid_field.get_db_prep_value(value, connection)
+
+    # A hand-written statement (the ORM compiled this OR of two lookups anew for every message,
+    # ≈ 1.5 ms of CPU); both halves are lookups by the log's unique key.
+    sql = (
+        f"SELECT id, sender, message_id, direction, receiver, sent_at, copy_number FROM {quote(table)} "  # noqa: S608
+        "WHERE (sender = %s AND message_id = %s AND copy_number = 0)"
+    )
+    params: list[Any] = [seen_key[0], message_id(seen_key[1])]
     if header["kind"] != "request":
         answered_key = (header["receiver"], header["correlation_id"])
-        wanted |= Q(
-            direction=Direction.OUTBOUND,
-            sender=answered_key[0],
-            message_id=answered_key[1],
-            receiver=header["sender"],
-        )
+        sql += " OR (direction = %s AND sender = %s AND message_id = %s AND receiver = %s)"
+        params += [Direction.OUTBOUND.value, answered_key[0], message_id(answered_key[1]), header["sender"]]
     seen_pk, answered = None, None
-    rows = ExchangeMessage.objects.filter(wanted).values_list(
-        "pk", "sender", "message_id", "direction", "receiver", "sent_at"
-    )
-    for pk, sender, message_id, direction, receiver, sent_at in rows:
-        key = (sender, str(message_id))
-        if key == seen_key:
-            seen_pk = pk
+    for row in ExchangeMessage.objects.raw(sql, params):
+        key = (row.sender, str(row.message_id))
+        if key == seen_key and row.copy_number == 0:
+            seen_pk = row.pk
         if (
             answered_key is not None
             and key == answered_key
-            and direction == Direction.OUTBOUND
-            and receiver == header["sender"]
+            and row.direction == Direction.OUTBOUND
+            and row.receiver == header["sender"]
         ):
-            answered = sent_at
+            # Of the copies sent (the first and those signed again for retries), the first.
+            answered = row.sent_at if answered is None else min(answered, row.sent_at)
     return seen_pk, answered
 
 

@@ -83,7 +83,10 @@ def refused_shape(remote_addr: str = "") -> None:
 def _answer_of(message: ExchangeMessage) -> ExchangeMessage | None:
     return (
         ExchangeMessage.objects.filter(
-            direction=Direction.OUTBOUND, correlation_id=message.message_id, receiver=message.sender
+            direction=Direction.OUTBOUND,
+            correlation_id=message.message_id,
+            receiver=message.sender,
+            copy_number=0,
         )
         .order_by("id")
         .first()

@@ -11,8 +11,8 @@
   otherwise schedules a retry with exponential back-off and jitter. Every retry carries the
   **same message id**. After 24 h an item is a dead letter (失败需人工处理). The 15 min, 1 h and
   6 h alerts are raised once each.
-* :func:`resend` puts a dead letter back in the queue (supervisors and system administrators in
-  whose jurisdiction it is; audited).
+* :func:`resend` puts a dead letter back in the queue (数据交换管理员 in whose jurisdiction it is;
+  audited).
 """
 
 from __future__ import annotations
@@ -65,8 +65,12 @@ ALERT_WORDS = ("15 分钟", "1 小时", "6 小时")
 SEND_TIMEOUT = 10.0
 BATCH_SIZE = 50
 ALERT_ROLES = (Role.SUPERVISOR, Role.SYSTEM_ADMIN)
-"""Who hears about undelivered messages: the sending organisation's 监督人员 and 系统管理员."""
-RESEND_ROLES = ALERT_ROLES
+"""Who of the sending organisation itself hears about undelivered messages: its 监督人员 and
+系统管理员 (besides the 数据交换管理员 whose jurisdiction covers it, who act on them)."""
+OPERATOR_ROLES = (Role.EXCHANGE_OPERATOR,)
+"""Who holds the dead letters and 重新发送: the 数据交换管理员 of a jurisdiction (docs/exchange.md,
+"Who handles the outbox")."""
+RESEND_ROLES = OPERATOR_ROLES
 ACTIVE = (OutboxStatus.UNSIGNED, OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
@@ -180,10 +184,24 @@ def _log(item: OutboxItem, envelope: Envelope, body: dict[str, Any]) -> Exchange
 # --- alerts ---------------------------------------------------------------------------------------
 
 
+def _ancestor_paths(path: str) -> list[str]:
+    """``/1/12/345/`` → ``/1/``, ``/1/12/``, ``/1/12/345/``: the organisations whose subtree holds it."""
+    parts = [part for part in path.split("/") if part]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 def alert_recipients(organisation: Organisation) -> list[User]:
+    """The sending organisation's supervisors and system administrators, and the 数据交换管理员 of
+    that organisation or of one above it (their jurisdiction holds the message)."""
     users = (
         User.objects.filter(
-            memberships__organisation=organisation, memberships__role__in=ALERT_ROLES, is_active=True
+            Q(memberships__organisation=organisation, memberships__role__in=ALERT_ROLES)
+            | Q(
+                memberships__organisation__path__in=_ancestor_paths(organisation.path),
+                memberships__organisation__is_active=True,
+                memberships__role__in=OPERATOR_ROLES,
+            ),
+            is_active=True,
         )
         .distinct()
         .order_by("pk")
@@ -192,8 +210,7 @@ def alert_recipients(organisation: Organisation) -> list[User]:
 
 
 def _alert(item: OutboxItem, event: str, context: dict[str, Any]) -> None:
-    """Notify the sending organisation's supervisors and system administrators, audit it and
-    log it (in the current transaction)."""
+    """Notify :func:`alert_recipients`, audit it and log it (in the current transaction)."""
     full = {
         "service": f"{item.service_code} v{item.service_version}",
         "partner": item.partner.name,
@@ -322,20 +339,50 @@ def sign_waiting(now: dt.datetime | None = None, *, limit: int = BATCH_SIZE) -> 
     return signed
 
 
+def _fresh(row: ExchangeMessage) -> bool:
+    """Whether a logged copy may still be sent byte for byte: signed within half the receivers'
+    clock window."""
+    return timezone.now() - row.sent_at <= dt.timedelta(seconds=settings.EXCHANGE_CLOCK_SKEW_SECONDS / 2)
+
+
 def _envelope_for_attempt(item: OutboxItem) -> Envelope:
-    """The logged envelope; once its timestamp is older than half the receivers' clock window it
-    is signed again with a fresh timestamp under the **same** message id (the receiver treats a
-    re-signed copy of the same content as a duplicate: docs/exchange.md, "Idempotency")."""
-    assert item.log_entry is not None
-    envelope = envelopes.stored_envelope(item.log_entry)
-    age = timezone.now() - item.log_entry.sent_at
-    if age <= dt.timedelta(seconds=settings.EXCHANGE_CLOCK_SKEW_SECONDS / 2):
-        return envelope
+    """The copy to send now. The logged envelope while its timestamp is within half the
+    receivers' clock window; after that the latest copy signed again, while it is; else the
+    same message signed again with a fresh timestamp under the **same** message id (the receiver
+    treats a re-signed copy of the same content as a duplicate: docs/exchange.md,
+    "Idempotency"). A copy signed again is **logged before it leaves**, numbered (``copy_number``
+    1, 2, …) and committed, so that every copy a partner may have received is evidence in the
+    chained log (ADR 0009)."""
+    first = item.log_entry
+    assert first is not None
+    if _fresh(first):
+        return envelopes.stored_envelope(first)
+    latest = (
+        ExchangeMessage.objects.filter(sender=first.sender, message_id=first.message_id)
+        .order_by("-copy_number")
+        .first()
+    )
+    if latest is not None and latest.copy_number > 0 and _fresh(latest):
+        return envelopes.stored_envelope(latest)
+    envelope = envelopes.stored_envelope(first)
     header = json.loads(envelope.header_bytes)
     for name in ("timestamp", "key_id", "body_digest"):
         header.pop(name, None)
     header["timestamp"] = now_timestamp()
-    return envelopes.seal(header, json.loads(envelope.body_bytes))
+    body = json.loads(envelope.body_bytes)
+    copy = envelopes.seal(header, body)
+    with transaction.atomic():
+        log.append(
+            copy,
+            json.loads(copy.header_bytes),
+            body,
+            direction=Direction.OUTBOUND,
+            status=MessageStatus.SENT,
+            partner=item.partner,
+            scope_path=item.scope_path,
+            copy_number=(latest.copy_number if latest is not None else 0) + 1,
+        )
+    return copy
 
 
 def attempt(item: OutboxItem, transport: Transport) -> str:
@@ -449,8 +496,8 @@ def relay_once(transport: Transport, *, limit: int = BATCH_SIZE, max_batches: in
 def resend(actor_user: User, message_id: str) -> OutboxItem:
     """Put a dead letter back in the queue under the same message id, with a fresh 24 h (audited).
 
-    Only supervisors and system administrators whose jurisdiction covers the sending organisation
-    may do it; outside it the message does not exist (404)."""
+    Only a 数据交换管理员 whose jurisdiction covers the sending organisation may do it (403 for
+    other staff in whose jurisdiction it is); outside it the message does not exist (404)."""
     actor = actor_for(actor_user)
     with transaction.atomic():
         item = item_in_scope(actor, message_id, for_update=True)
@@ -463,7 +510,7 @@ def resend(actor_user: User, message_id: str) -> OutboxItem:
             None,
         )
         if membership is None and not actor.is_superuser:
-            raise Forbidden("只有监督人员或系统管理员可以重新发送交换消息", "exchange.resend_forbidden")
+            raise Forbidden("只有数据交换管理员可以重新发送交换消息", "exchange.resend_forbidden")
         if item.status != OutboxStatus.DEAD:
             raise Conflict(
                 "exchange.not_dead",

@@ -9,6 +9,8 @@ import pytest
 
 from sifa.exchange.envelope import Envelope
 from sifa.exchange.models import ExchangeMessage, MessageStatus, Rejection
+from sifa.organisations.models import Role
+from sifa.testing import staff
 
 from .conftest import CASE, client, notice, notice_body
 
@@ -72,10 +74,20 @@ def test_refusals_are_4xx_with_the_reason_code_and_logged(world):
     assert Rejection.objects.order_by("-id").first().code == "exchange.malformed"
 
 
-def test_the_registry_is_for_staff(world):
-    assert client().get("/api/v1/exchange/partners/").status_code == 401
-    assert client(world["people"]["citizen"]).get("/api/v1/exchange/partners/").status_code == 403
-    response = client(world["people"]["bj"]).get("/api/v1/exchange/partners/")
+def test_the_registry_is_for_exchange_operators_and_the_administrators_who_register_keys(world):
+    url = "/api/v1/exchange/partners/"
+    assert client().get(url).status_code == 401
+    assert client(world["people"]["citizen"]).get(url).status_code == 403
+    refused = client(world["people"]["bj"]).get(url)  # a window clerk
+    assert refused.status_code == 403 and refused.json()["code"] == "exchange.registry_forbidden"
+    supervisor = staff("hz-supervisor-registry", world["orgs"]["hz"], Role.SUPERVISOR)
+    assert client(supervisor).get(url).status_code == 403
+    assert (
+        client(staff("zj-secadmin-registry", world["orgs"]["zj"], Role.SECURITY_ADMIN)).get(url).status_code
+        == 200
+    )
+    # The registry is not scoped: a Beijing operator reads the same partners.
+    response = client(staff("bj-exchange", world["orgs"]["bj"], Role.EXCHANGE_OPERATOR)).get(url)
     assert response.status_code == 200
     body = response.json()
     names = {p["name"] for p in body["partners"]}

@@ -218,3 +218,20 @@ def test_the_default_anchor_file_is_used_without_anchors(world, settings):
     raw("DELETE FROM exchange_exchangemessage WHERE seq = 2")
     code, _, err = run("verify-log")
     assert code == 1 and "链尾被截断" in err
+
+
+def test_chaining_reads_only_the_hashed_columns_and_costs_the_same_statements_per_batch(world):
+    """``chain_pending`` reads the waiting rows with a raw query of the columns the chain hashes
+    (``log._CHAINED_COLUMNS``): if the evidence needed another column, every row would cost one more
+    query to load it, and the hashes would still have to agree with ``verify-log``'s full rows."""
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for batch in (1, 3):
+        for _ in range(batch):
+            receive(notice(world).as_wire())
+        with CaptureQueriesContext(connection) as queries:
+            assert log.chain_pending() == 2 * batch
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+    assert run("verify-log")[0] == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -46,11 +47,19 @@ class FakeCourt:
         self.held: dict[str, dict[str, Any]] = {}
         self.answers: dict[str, Envelope] = {}
         self.duplicates = 0
+        self.received: list[Envelope] = []
 
     def send(self, endpoint: str, envelope: Envelope, *, timeout: float) -> Envelope:
         assert endpoint == ENDPOINT
         header = json.loads(envelope.header_bytes)
         self.calls.append(header["message_id"])
+        self.received.append(envelope)
+        # Every copy that leaves is in the message log already, with its signature (ADR 0009).
+        assert ExchangeMessage.objects.filter(
+            message_id=header["message_id"],
+            header=envelope.header_bytes.decode(),
+            signature=envelope.signature,
+        ).exists()
         what = self.script(len(self.calls))
         if what == "down":
             raise TransportError("连接被重置")
@@ -91,6 +100,12 @@ def court(world, settings):
 @pytest.fixture
 def supervisor(world):
     return staff("hz-supervisor", world["orgs"]["hz"], Role.SUPERVISOR, totp=True)
+
+
+@pytest.fixture
+def operator(world):
+    """杭州's 数据交换管理员: the province's messages are outside their jurisdiction."""
+    return staff("hz-exchange", world["orgs"]["hz"], Role.EXCHANGE_OPERATOR, totp=True)
 
 
 def queue(world, court, **overrides) -> OutboxItem:
@@ -229,6 +244,84 @@ def test_a_lost_acknowledgement_is_retried_under_the_same_id_and_the_partner_kee
     assert fake.calls == [str(item.message_id)] * 2 and len(fake.held) == 1 and fake.duplicates == 1
 
 
+def test_every_copy_sent_is_in_the_chained_log_and_verify_log_still_finds_tampering(world, court, tmp_path):
+    from .test_log import raw, run
+
+    fake = FakeCourt(world, lambda n: "lost" if n < 4 else "ok")
+    start = timezone.now().replace(microsecond=0)
+    with at(start):
+        item = queue(world, court)
+    steps = (
+        dt.timedelta(0),  # the first copy
+        dt.timedelta(minutes=10),  # past half the clock window: signed again (copy 1)
+        dt.timedelta(minutes=11, seconds=30),  # copy 1 is 90 s old: sent again byte for byte
+        dt.timedelta(minutes=20),  # copy 1 is stale: signed again (copy 2), acknowledged
+    )
+    for step in steps:
+        with at(start + step):
+            outbox.relay_once(fake)
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.CONFIRMED and item.attempts == 4
+    copies = list(ExchangeMessage.objects.filter(message_id=item.message_id).order_by("copy_number"))
+    assert [row.copy_number for row in copies] == [0, 1, 2] and copies[0] == item.log_entry
+    assert {row.direction for row in copies} == {Direction.OUTBOUND}
+    assert len({row.header for row in copies}) == 3 and len({bytes(row.signature) for row in copies}) == 3
+    for row in copies:  # each logged copy is what was signed: it verifies with Sifa's key
+        assert world["ring"].verify(row.key_id, row.header.encode(), bytes(row.signature))
+        assert json.loads(row.header)["body_digest"] == copies[0].body_digest
+    sent = [(e.header_bytes.decode(), e.signature) for e in fake.received]
+    logged_copies = [(row.header, bytes(row.signature)) for row in copies]
+    assert sent == [logged_copies[0], logged_copies[1], logged_copies[1], logged_copies[2]]
+    assert envelopes.stored_envelope(copies[2]).as_wire() == fake.received[-1].as_wire()
+
+    assert run("chain")[0] == 0
+    code, out, _ = run("verify-log")
+    assert code == 0 and "尚未入链" not in out, out
+    out_file = tmp_path / "archive.zip"
+    assert run("export", "--since", start.date().isoformat(), "--out", str(out_file))[0] == 0
+    with zipfile.ZipFile(out_file) as archive:
+        lines = [json.loads(line) for line in archive.read("messages.jsonl").decode().splitlines()]
+        mine = [line for line in lines if line["message_id"] == str(item.message_id)]
+        assert [line.get("copy_number", 0) for line in mine] == [0, 1, 2]
+        for line, row in zip(mine, copies, strict=True):
+            stem = f"messages/{line['seq']:08d}-{item.message_id}"
+            assert archive.read(f"{stem}.header.json").decode() == row.header
+            assert archive.read(f"{stem}.sig") == bytes(row.signature)
+
+    copy = ExchangeMessage.objects.get(message_id=item.message_id, copy_number=1)
+    raw("UPDATE exchange_exchangemessage SET copy_number = 5 WHERE id = %s", [copy.pk])
+    code, _, err = run("verify-log")
+    assert code == 1 and f"第 {copy.seq} 条断裂（消息 {item.message_id}）" in err and "被修改" in err
+    raw("UPDATE exchange_exchangemessage SET copy_number = 1 WHERE id = %s", [copy.pk])
+    raw(
+        "UPDATE exchange_exchangemessage SET signature = %s WHERE id = %s",
+        [bytes(copy.signature)[:-1] + b"\x00", copy.pk],
+    )
+    assert run("verify-log")[0] == 1
+
+
+def test_a_copy_signed_again_cannot_be_logged_twice_nor_changed(world, court):
+    from django.db import DatabaseError, IntegrityError
+
+    fake = FakeCourt(world, lambda n: "lost" if n == 1 else "ok")
+    start = timezone.now().replace(microsecond=0)
+    with at(start):
+        item = queue(world, court)
+        outbox.relay_once(fake)
+    with at(start + dt.timedelta(minutes=10)):
+        outbox.relay_once(fake)
+    copy = ExchangeMessage.objects.get(message_id=item.message_id, copy_number=1)
+    with pytest.raises(DatabaseError), transaction.atomic():  # evidence: the guard trigger refuses
+        ExchangeMessage.objects.filter(pk=copy.pk).update(copy_number=2)
+    again = ExchangeMessage.objects.get(pk=copy.pk)
+    again.pk, again.seq = None, None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        again.save(force_insert=True)  # the same copy number twice
+    again.copy_number = 0
+    with pytest.raises(IntegrityError), transaction.atomic():
+        again.save(force_insert=True)  # a second first copy: the replay window
+
+
 def test_a_re_signed_copy_of_the_same_message_is_a_duplicate_and_a_changed_one_a_replay(world):
     first = notice(world)
     opened = envelopes.open(first)
@@ -291,32 +384,56 @@ def _dead(world, court) -> OutboxItem:
     return item
 
 
-def test_resend_over_the_api_is_for_supervisors_in_scope_and_audited(world, court, supervisor):
+def test_resend_over_the_api_is_for_exchange_operators_in_scope_and_audited(world, court, operator):
     item = _dead(world, court)
     url = f"/api/v1/exchange/messages/{item.message_id}/resend/"
-    assert client(world["people"]["hz"]).post(url).status_code == 403  # a window clerk
-    beijing = staff("bj-supervisor", world["orgs"]["bj"], Role.SUPERVISOR)
-    assert client(beijing).post(url).status_code == 404  # not in their jurisdiction
-    answer = client(supervisor).post(url)
+    # In the jurisdiction but not a 数据交换管理员: refused (403), whatever the role.
+    for role in (Role.WINDOW_CLERK, Role.SUPERVISOR, Role.SYSTEM_ADMIN, Role.DECISION_MAKER):
+        other = staff(f"hz-{role}-resend", world["orgs"]["hz"], role)
+        refused = client(other).post(url)
+        assert refused.status_code == 403 and refused.json()["code"] == "exchange.resend_forbidden", role
+    # Operators elsewhere, or below the sending organisation: the message does not exist (404).
+    beijing = staff("bj-exchange-resend", world["orgs"]["bj"], Role.EXCHANGE_OPERATOR)
+    below = staff("xh-exchange-resend", world["orgs"]["xh"], Role.EXCHANGE_OPERATOR)
+    for outsider in (beijing, below):
+        assert client(outsider).post(url).status_code == 404
+    assert client(world["people"]["citizen"]).post(url).status_code == 403
+    item.refresh_from_db()
+    assert item.status == OutboxStatus.DEAD
+    answer = client(operator).post(url)
     assert answer.status_code == 200, answer.content
     assert answer.json()["status"] == "pending" and answer.json()["attempts"] == 0
     item.refresh_from_db()
     assert item.status == OutboxStatus.PENDING and item.alerts_sent == 0
     event = AuditEvent.objects.get(action="exchange.outbox.resend")
-    assert event.actor == supervisor and event.object_id == str(item.message_id)
-    assert client(supervisor).post(url).json()["code"] == "exchange.not_dead"
-    assert client(supervisor).post(url, {"x": 1}, format="json").status_code == 400
+    assert event.actor == operator and event.object_id == str(item.message_id)
+    assert event.role == Role.EXCHANGE_OPERATOR
+    assert client(operator).post(url).json()["code"] == "exchange.not_dead"
+    assert client(operator).post(url, {"x": 1}, format="json").status_code == 400
     fake = FakeCourt(world)
     assert outbox.relay_once(fake).confirmed == 1 and fake.calls == [str(item.message_id)]
 
 
-def test_the_dead_letter_page_lists_my_jurisdiction_and_resends_without_javascript(world, court, supervisor):
+def test_an_operator_above_the_sending_organisation_resends_and_hears_the_alerts(world, court):
+    province = staff("zj-exchange", world["orgs"]["zj"], Role.EXCHANGE_OPERATOR)
+    beijing = staff("bj-exchange-alerts", world["orgs"]["bj"], Role.EXCHANGE_OPERATOR)
+    supervisor = staff("hz-supervisor-alerts", world["orgs"]["hz"], Role.SUPERVISOR)
+    item = queue(world, court)
+    outbox._dead(item, "24 小时内未能送达")
+    assert len(alerts(province, "exchange.dead_letter")) == 1
+    assert len(alerts(supervisor, "exchange.dead_letter")) == 1
+    assert alerts(beijing, "exchange.dead_letter") == []
+    assert client(province).post(f"/api/v1/exchange/messages/{item.message_id}/resend/").status_code == 200
+
+
+def test_the_dead_letter_page_is_the_exchange_operators_of_my_jurisdiction(world, court, operator):
     item = _dead(world, court)
     browser = Client()
-    verified_login(browser, supervisor)
+    verified_login(browser, operator)
+    assert "交换失败消息" in browser.get("/workbench/").content.decode()
     page = browser.get("/workbench/exchange/failed/").content.decode()
     assert str(item.message_id) in page and "连接被重置" in page and "重新发送" in page
-    beijing = staff("bj-supervisor", world["orgs"]["bj"], Role.SUPERVISOR, totp=True)
+    beijing = staff("bj-exchange", world["orgs"]["bj"], Role.EXCHANGE_OPERATOR, totp=True)
     other = Client()
     verified_login(other, beijing)
     assert str(item.message_id) not in other.get("/workbench/exchange/failed/").content.decode()
@@ -329,9 +446,13 @@ def test_the_dead_letter_page_lists_my_jurisdiction_and_resends_without_javascri
     assert "已重新排队发送" in done
     item.refresh_from_db()
     assert item.status == OutboxStatus.PENDING
-    clerk = Client()
-    verified_login(clerk, staff("hz-clerk-2", world["orgs"]["hz"], Role.WINDOW_CLERK, totp=True))
-    assert clerk.get("/workbench/exchange/failed/").status_code == 404
+    # Other staff of the jurisdiction, supervisors and system administrators included: no such page.
+    for name, role in (("hz-clerk-2", Role.WINDOW_CLERK), ("hz-supervisor-page", Role.SUPERVISOR)):
+        clerk = Client()
+        verified_login(clerk, staff(name, world["orgs"]["hz"], role, totp=True))
+        assert clerk.get("/workbench/exchange/failed/").status_code == 404
+        assert clerk.post(url).status_code == 404
+        assert "交换失败消息" not in clerk.get("/workbench/").content.decode()
 
 
 def test_the_case_view_words(world, court):

@@ -10,20 +10,21 @@ from django.views.decorators.http import require_POST, require_safe
 from sifa.core.errors import NotFound, ServiceError
 from sifa.exchange.selectors import dead_letters, item_in_scope
 from sifa.exchange.services.outbox import resend
-from sifa.workbench.access import can_monitor_deliveries, staff_required
+from sifa.workbench.access import can_handle_exchange, staff_required
 from sifa.workbench.views.common import page, paginate
 
 
-def _monitor_only(request: HttpRequest) -> None:
-    # The same people who resend failed notifications: supervisors and system administrators.
-    if not can_monitor_deliveries(request.actor):
+def _operator_only(request: HttpRequest) -> None:
+    # 数据交换管理员 only (docs/exchange.md, "Who handles the outbox"); to anyone else the pages do
+    # not exist.
+    if not can_handle_exchange(request.actor):
         raise Http404("未找到该页面")
 
 
 @require_safe
 @staff_required
 def dead_letters_view(request: HttpRequest) -> HttpResponse:
-    _monitor_only(request)
+    _operator_only(request)
     return page(
         request,
         "workbench/exchange/dead_letters.html",
@@ -35,7 +36,7 @@ def dead_letters_view(request: HttpRequest) -> HttpResponse:
 @staff_required
 def resend_view(request: HttpRequest, message_id: str) -> HttpResponse:
     """Resend with a confirmation step: the first POST shows what will be sent again."""
-    _monitor_only(request)
+    _operator_only(request)
     try:
         item = item_in_scope(request.actor, message_id)
     except NotFound:

@@ -102,6 +102,9 @@ STAFF = [
     # 模拟办件 and 随机抽查 (sifa.inspections): the province's inspector, and the city's for its subtree.
     ("demo-inspector", "省厅督查人员（演示）", "province", [Role.INSPECTOR]),
     ("demo-city-inspector", "杭州市局督查人员（演示）", "city", [Role.INSPECTOR]),
+    # 数据交换管理员 of 杭州: the exchange's dead letters in the city's subtree (the 西湖区法律援助中心's
+    # 指派律师通知 to the court among them), 重新发送, and the partner registry (docs/exchange.md).
+    ("demo-exchange", "数据交换管理员（演示）", "city", [Role.EXCHANGE_OPERATOR]),
     ("demo-sysadmin", "系统管理员（演示）", "province", [Role.SYSTEM_ADMIN]),
     ("demo-secadmin", "安全管理员（演示）", "province", [Role.SECURITY_ADMIN]),
     ("demo-auditadmin", "审计管理员（演示）", "province", [Role.AUDIT_ADMIN]),
