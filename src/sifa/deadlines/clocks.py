@@ -9,7 +9,8 @@ result is exact and reproducible from the same inputs.
 
 Suspension intervals are half-open: a suspension from ``started_on`` to ``ended_on`` removes the
 days ``started_on`` … ``ended_on - 1`` from the count; counting resumes on ``ended_on`` (the day
-the clock is resumed counts again). An open suspension (no ``ended_on``) pauses the clock.
+the clock is resumed counts again). An open suspension (no ``ended_on``) pauses the clock. A
+suspension resumed on the day it began removes no day and is not kept (:meth:`Clock.resume`).
 """
 
 from __future__ import annotations
@@ -197,6 +198,11 @@ class Clock:
         if not open_ones:
             raise ClockError("时限未处于中止状态")
         current = open_ones[0]
+        if on == current.started_on:
+            # Resumed the day it began: the half-open interval removes no day, so the clock keeps
+            # nothing of it (the case timeline and the audit trail record both commands). A
+            # clock's events grow with the days it was suspended, never with the commands given.
+            return self._with(suspensions=tuple(s for s in self.suspensions if s is not current))
         closed = Suspension(current.kind, current.started_on, on, current.reason)
         return self._with(suspensions=tuple(closed if s is current else s for s in self.suspensions))
 

@@ -7,7 +7,8 @@ Mounted under ``/api/v1/`` (``path("", include("sifa.workflow.api"))`` in ``sifa
 * ``GET  cases/{number}/`` — staff view: status, current stage, clocks, work items, full timeline,
   and ``allowed_commands``: what the caller may do now (``sifa.workflow.transitions.offers``, the
   same list the workbench offers).
-* ``POST cases/{number}/commands/{command}/`` — ``{opinion, reasons, outcome, decision, …}``.
+* ``POST cases/{number}/commands/{command}/`` — ``{opinion, reasons, outcome, decision, …}``; the
+  answer is the staff view of the case with its newest ``ANSWER_TIMELINE`` timeline entries.
 * ``GET  me/documents/``, ``GET documents/{public_id}/pdf/`` — see ``sifa.workflow.documents_api``.
 """
 
@@ -128,10 +129,16 @@ class CaseSerializer(serializers.Serializer):
         help_text="当前登录的工作人员现在可以办理的命令（状态、环节和岗位都符合；与工作台提供的操作一致）"
     )
 
-    def _items(self, case: Application):
-        return case.work_items.select_related("organisation", "application__version__item", "clock").order_by(
-            "id"
-        )
+    def _items(self, case: Application) -> list:
+        """The case's work items, read once per serialized case (stage, work items and the allowed
+        commands all use them)."""
+        cache = self.__dict__.setdefault("_items_of", {})
+        if case.pk not in cache:
+            items = list(case.work_items.select_related("organisation", "clock").order_by("id"))
+            for item in items:
+                item.application = case  # the case at hand, with its item loaded: no join
+            cache[case.pk] = items
+        return cache[case.pk]
 
     def get_stage(self, case: Application) -> str:
         open_items = [i for i in self._items(case) if i.status == "open"]
@@ -165,10 +172,18 @@ class CaseSerializer(serializers.Serializer):
         return case_summary(case)
 
     def get_timeline(self, case: Application) -> list[dict]:
-        return TimelineSerializer(
-            case.timeline.select_related("organisation").order_by("occurred_at", "id"), many=True
-        ).data
+        entries = case.timeline.select_related("organisation")
+        limit = self.context.get("timeline_limit")
+        if limit:  # the newest ``limit`` entries, oldest first
+            entries = reversed(list(entries.order_by("-occurred_at", "-id")[:limit]))
+        else:
+            entries = entries.order_by("occurred_at", "id")
+        return TimelineSerializer(entries, many=True).data
 
+
+ANSWER_TIMELINE = 50
+"""A command's answer carries the case's newest 50 timeline entries (``GET cases/{number}/`` has
+them all): answering a command costs the same on a long case as on a fresh one."""
 
 TEXT = 2000
 """Longest free text a command takes (opinions, reasons, mediation records)."""
@@ -296,10 +311,13 @@ class CaseCommand(APIView):
     )
     @accepts(CommandSerializer)
     def post(self, request: Request, number: str, command: str, *, body: RequestBody) -> Response:
-        case = run_command(request.user, number, command, dict(body.validated()))
+        actor = actor_for(request.user)  # once per request: the command and its answer share it
+        case = run_command(request.user, number, command, dict(body.validated()), actor=actor)
         if command == "withdraw":
             return Response({"number": case.number, "status": case.status, "row_version": case.row_version})
-        return Response(CaseSerializer(case, context={"actor": actor_for(request.user)}).data)
+        return Response(
+            CaseSerializer(case, context={"actor": actor, "timeline_limit": ANSWER_TIMELINE}).data
+        )
 
 
 urlpatterns = [

@@ -102,6 +102,45 @@ def record(
     ``actor`` defaults to the request's authenticated user, ``ip_address`` to its peer address
     and ``scope_path`` to the actor's. ``result`` must be an :class:`AuditResult` value.
     """
+    event = _event(
+        action,
+        actor=actor,
+        organisation=organisation,
+        role=role,
+        subject=subject,
+        result=result,
+        detail=detail,
+        ip_address=ip_address,
+        scope_path=scope_path,
+    )
+    _append([event])
+    return event
+
+
+def record_many(events: list[dict[str, Any]]) -> list[AuditEvent]:
+    """Append several events at once, in order: each dict holds the keyword arguments of
+    :func:`record`. One chain lock, one read of the head and one insert for all of them (a command
+    that changes several clocks writes their events together); the chain is the same as with one
+    :func:`record` call per event."""
+    built = [_event(**values) for values in events]
+    if built:
+        _append(built)
+    return built
+
+
+def _event(
+    action: str,
+    *,
+    actor: Any = None,
+    organisation: Any = None,
+    role: str = "",
+    subject: Any = None,
+    result: str = AuditResult.SUCCESS,
+    detail: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+    scope_path: str = "",
+) -> AuditEvent:
+    """The event, not yet in the chain (no ``seq``, time or hashes)."""
     if result not in AuditResult.values:
         raise ValueError(f"audit result must be one of {AuditResult.values}, got {result!r}")
     if not action:
@@ -127,15 +166,25 @@ def record(
     )
     # Callers hold either the organisation or just its id.
     event.organisation_id = getattr(organisation, "pk", organisation)
+    return event
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Chain ``events`` after the head, in order, and insert them."""
     # No savepoint: a failed append fails the command it belongs to anyway (W10 profile).
     with transaction.atomic(savepoint=False):
         _lock_chain()
         head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
-        event.seq = prev_seq + 1
         # The time is taken under the lock so it never runs backwards along the chain.
-        event.occurred_at = timezone.now()
-        event.prev_hash = prev_hash
-        event.hash = chain_hash(prev_hash, event)
-        event.save(force_insert=True)
-    return event
+        now = timezone.now()
+        for event in events:
+            prev_seq += 1
+            event.seq = prev_seq
+            event.occurred_at = now
+            event.prev_hash = prev_hash
+            event.hash = prev_hash = chain_hash(prev_hash, event)
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            AuditEvent.objects.bulk_create(events)

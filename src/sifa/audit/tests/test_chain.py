@@ -26,6 +26,29 @@ def test_events_link_from_the_genesis_hash():
     assert len(second.hash) == 64
 
 
+def test_several_events_appended_at_once_chain_as_one_at_a_time(reviewer, orgs):
+    [before] = make_chain(1)
+    batch = services.record_many(
+        [
+            {
+                "action": "case.suspend",
+                "actor": reviewer,
+                "organisation": orgs["hangzhou"],
+                "detail": {"n": n},
+            }
+            for n in range(3)
+        ]
+    )
+    after = services.record("case.resume", actor=reviewer)
+    assert [e.seq for e in batch] == [before.seq + 1, before.seq + 2, before.seq + 3]
+    assert [e.prev_hash for e in batch] == [before.hash, batch[0].hash, batch[1].hash]
+    assert after.prev_hash == batch[2].hash
+    stored = list(AuditEvent.objects.filter(seq__in=[e.seq for e in batch]).order_by("seq"))
+    assert [chain_hash(e.prev_hash, e) for e in stored] == [e.hash for e in batch]
+    assert verify_chain().ok
+    assert services.record_many([]) == []
+
+
 def test_stored_event_hashes_the_same_as_when_written(reviewer, orgs):
     """Whatever the database does to values on the way in (IPv6, JSON, time zones), the row
     read back must hash exactly as it did when it was written."""

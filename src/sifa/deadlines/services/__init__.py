@@ -21,10 +21,12 @@ from sifa.deadlines.services.clocks import (
     extend_clock,
     recompute,
     resume_clock,
+    resume_clocks,
     start_clock,
     start_notice_window,
     stop_clock,
     suspend_clock,
+    suspend_clocks,
 )
 from sifa.deadlines.services.notices import publish_notice, save_notice_draft
 from sifa.deadlines.services.refresh import (
@@ -47,6 +49,7 @@ __all__ = [
     "record_calendar_alert",
     "refresh_warnings",
     "resume_clock",
+    "resume_clocks",
     "save_notice_draft",
     "seed_calendar",
     "set_day",
@@ -54,5 +57,6 @@ __all__ = [
     "start_notice_window",
     "stop_clock",
     "suspend_clock",
+    "suspend_clocks",
     "write_year",
 ]

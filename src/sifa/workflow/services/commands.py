@@ -326,8 +326,8 @@ def suspend(ctx: CommandContext) -> None:
     kind = choice(ctx.data, "kind", dict(SuspensionKind.choices), "中止事由")
     require(ctx.data, "reason")
     reason = text(ctx.data, "reason")
-    for clock in caseclocks.running_clocks(ctx.application):
-        clock_services.suspend_clock(clock.pk, kind=kind, on=ctx.today, reason=reason, actor=ctx.user)
+    running = [clock.pk for clock in caseclocks.running_clocks(ctx.application)]
+    clock_services.suspend_clocks(running, kind=kind, on=ctx.today, reason=reason, actor=ctx.user)
     ctx.instance.resume_status = ctx.application.status
     ctx.instance.save(update_fields=["resume_status", "updated_at"])
     label = SuspensionKind(kind).label
@@ -339,11 +339,10 @@ def suspend(ctx: CommandContext) -> None:
 
 
 def resume(ctx: CommandContext) -> None:
-    for clock in caseclocks.running_clocks(ctx.application):
-        # The recorded events decide, not the cached ``paused`` column: that column is not
-        # refreshed while a year's calendar is missing, and the clock must still resume.
-        if clock.to_clock().paused:
-            clock_services.resume_clock(clock.pk, on=ctx.today, actor=ctx.user)
+    # The recorded events decide, not the cached ``paused`` column: that column is not
+    # refreshed while a year's calendar is missing, and the clock must still resume.
+    paused = [clock.pk for clock in caseclocks.running_clocks(ctx.application) if clock.to_clock().paused]
+    clock_services.resume_clocks(paused, on=ctx.today, actor=ctx.user)
     status = ctx.instance.resume_status or ApplicationStatus.IN_REVIEW
     ctx.record(status, "resumed", "恢复计时")
     projection.refresh_case(ctx.application)

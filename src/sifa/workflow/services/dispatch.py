@@ -19,7 +19,7 @@ from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services.common import MANDATE_ENDED, MANDATE_ENDED_MESSAGE, agent_may_act
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.organisations.models import Role
-from sifa.organisations.scope import actor_for
+from sifa.organisations.scope import Actor, actor_for
 from sifa.workflow.models import ProcessInstance
 from sifa.workflow.selectors import case_for_staff
 from sifa.workflow.services import commands, service_commands
@@ -57,10 +57,11 @@ COMMANDS: dict[str, Handler] = {
 """The handler of every command of ``transitions.TRANSITIONS`` (a test checks both name the same)."""
 
 
-def _target(ctx: CommandContext, command: str) -> None:
-    """Pick the work item the command acts on; 409 if none fits, 403 if the actor may do none."""
+def _target(ctx: CommandContext, command: str, open_now: list) -> None:
+    """Pick the work item the command acts on (of ``open_now``, the case's open work items); 409 if
+    none fits, 403 if the actor may do none."""
     rule = TRANSITIONS[command]
-    items = acting_items(command, ctx.application, open_items(ctx.application))
+    items = acting_items(command, ctx.application, open_now)
     if rule.case_command:
         if not items:
             raise not_allowed(f"当前没有可{rule.label}的办理环节")
@@ -84,7 +85,7 @@ def _target(ctx: CommandContext, command: str) -> None:
     ctx.item, ctx.role = mine[0]
 
 
-def _load_case(user: Any, command: str, number: str) -> Application:
+def _load_case(user: Any, command: str, number: str, actor: Actor) -> Application:
     if TRANSITIONS[command].by_applicant:
         case = Application.objects.filter(number=number).filter(Q(applicant=user) | Q(agent=user)).first()
         if case is None:
@@ -92,26 +93,34 @@ def _load_case(user: Any, command: str, number: str) -> Application:
         if not agent_may_act(user, case):  # a former agent (mandate revoked, expired, narrowed)
             raise Forbidden(MANDATE_ENDED_MESSAGE, MANDATE_ENDED)
         return case
-    return case_for_staff(actor_for(user), number)
+    return case_for_staff(actor, number)
 
 
-def run_command(user: Any, number: str, command: str, data: dict[str, Any]) -> Application:
-    """Run ``command`` on case ``number`` for ``user``; returns the updated application."""
+def run_command(
+    user: Any, number: str, command: str, data: dict[str, Any], *, actor: Actor | None = None
+) -> Application:
+    """Run ``command`` on case ``number`` for ``user``; returns the updated application.
+
+    ``actor`` is ``actor_for(user)`` when the caller already built it for this request (the
+    scope is resolved once per request, not once per use)."""
     handler = COMMANDS.get(command)
     if handler is None:
         raise NotFound(f"没有名为 {command} 的办理命令", code="workflow.unknown_command")
     if not isinstance(data, dict):
         raise ServiceError("validation_error", "请求内容应为 JSON 对象")
+    actor = actor if actor is not None else actor_for(user)
     with transaction.atomic():
-        application = _load_case(user, command, number)
+        application = _load_case(user, command, number, actor)
         instance = ProcessInstance.objects.select_for_update().filter(application=application).first()
         if instance is None and application.status == ApplicationStatus.PENDING_ACCEPTANCE:
             instance = start_case(application, actor=user)
-        application.refresh_from_db()
+        # Read again now that the case is locked, with what every command reads (item, entry).
+        application = _reload(application)
         expected = data.get("row_version")
         if expected is not None and expected != application.row_version:
             raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
-        refused = refusal(command, application, open_items(application))
+        items = open_items(application)
+        refused = refusal(command, application, items)
         if refused:
             raise not_allowed(refused)
         if instance is None:
@@ -120,15 +129,28 @@ def run_command(user: Any, number: str, command: str, data: dict[str, Any]) -> A
             application=application,
             instance=instance,
             user=user,
-            actor=actor_for(user),
+            actor=actor,
             data=data,
             today=timezone.localdate(),
             now=timezone.now(),
         )
         if not TRANSITIONS[command].by_applicant:
-            _target(ctx, command)
+            _target(ctx, command, items)
         handler(ctx)
         ctx.finish()
         audit(ctx, command)
-        application.refresh_from_db()
-    return application
+    return _reload(application)
+
+
+CASE_RELATIONS = (
+    "entry__deciding_organisation",
+    "version__item",
+    "accepting_organisation",
+    "current_organisation",
+)
+
+
+def _reload(application: Application) -> Application:
+    """The case as stored, with the relations the commands and the case view read (one query;
+    ``refresh_from_db`` would drop them and read each again later)."""
+    return Application.objects.select_related(*CASE_RELATIONS).get(pk=application.pk)
