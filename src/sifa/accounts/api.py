@@ -186,6 +186,17 @@ class RegisterCompanyView(APIView):
         return Response(serializers.user_summary(company.user), status=status.HTTP_201_CREATED)
 
 
+MEMBERSHIP_FIELDS = (
+    "role",
+    "organisation__name",
+    "organisation__level",
+    "organisation__path",
+    "organisation__region",
+)
+"""What ``_membership_data`` reads: ``GET /api/v1/me/`` runs with every API client's start, so it
+reads the columns it answers with, not whole rows (docs/performance.md, "2026-12-05 evening")."""
+
+
 def _membership_data(membership: Membership) -> dict[str, Any]:
     org = membership.organisation
     return {
@@ -219,10 +230,16 @@ class MeView(APIView):
                 _membership_data(m)
                 for m in Membership.objects.filter(user=user)
                 .select_related("organisation")
+                .only(*MEMBERSHIP_FIELDS)
                 .order_by("organisation__path", "role")
             ],
         }
-        person = NaturalPerson.objects.select_related("region").filter(user=user).first()
+        person = (
+            NaturalPerson.objects.select_related("region")
+            .only("id", "name", "id_number_masked", "region__code", "region__name")
+            .filter(user=user)
+            .first()
+        )
         if person is not None:
             body["person"] = {
                 "id": str(person.id),

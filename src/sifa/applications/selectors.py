@@ -106,7 +106,12 @@ def findings(actor: Actor, app: Application) -> QuerySet[PreReviewFinding]:
 
 
 def public_timeline(app: Application) -> QuerySet[TimelineEntry]:
-    return app.timeline.filter(public=True).select_related("organisation").order_by("occurred_at", "id")
+    return (
+        app.timeline.filter(public=True)
+        .select_related("organisation")
+        .only("application", "occurred_at", "event", "title", "detail", "organisation__name")
+        .order_by("occurred_at", "id")
+    )
 
 
 def deadline(app: Application) -> dict[str, Any] | None:
@@ -115,11 +120,17 @@ def deadline(app: Application) -> dict[str, Any] | None:
     ``provisional``: the due date counts a day of a year whose official 放假安排 is not yet entered (暂定).
     """
     ids = [str(app.pk)] + ([app.number] if app.number else [])
-    clocks = {c.purpose: c for c in ClockState.objects.filter(subject_id__in=ids, stopped_on__isnull=True)}
+    # The derived columns only; a paused clock's projection reads its events (one more query).
+    open_clocks = ClockState.objects.filter(subject_id__in=ids, stopped_on__isnull=True).only(
+        "id", "purpose", "due_on", "working_days_left", "paused", "provisional"
+    )
+    clocks = {c.purpose: c for c in open_clocks}
     for purpose in (ClockPurpose.LEGAL, ClockPurpose.PROMISED, ClockPurpose.NOTICE_WINDOW):
         clock = clocks.get(purpose)
         if clock is not None:
-            expected_on = clock.due_on if not clock.paused else _projected_due_on(clock)
+            expected_on = (
+                clock.due_on if not clock.paused else _projected_due_on(ClockState.objects.get(pk=clock.pk))
+            )
             return {
                 "kind": clock.get_purpose_display(),
                 "due_on": clock.due_on,
@@ -142,10 +153,29 @@ def _projected_due_on(clock: ClockState) -> dt.date | None:
         return None
 
 
+TRACKED_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "submitted_at",
+    "query_code_digest",
+    "entry__item__name",
+    "version__item__item_type",
+    "accepting_organisation__name",
+    "current_organisation__name",
+)
+"""What the public progress answer (``serializers.tracking``) reads of a case: a public query per
+address runs on every request, and reading (and decoding) the whole wide row cost more than the
+query (docs/performance.md, "2026-12-05 evening")."""
+
+
 def track(number: str, code: str) -> Application:
     """Public tracking: unknown number and wrong code are the same 404 (constant-time compare)."""
     row = (
-        Application.objects.select_related("entry__item", "accepting_organisation", "current_organisation")
+        Application.objects.select_related(
+            "entry__item", "version__item", "accepting_organisation", "current_organisation"
+        )
+        .only(*TRACKED_FIELDS)
         .filter(number=str(number or "")[:50])
         .first()
     )

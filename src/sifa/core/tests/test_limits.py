@@ -175,3 +175,33 @@ def test_counts_made_at_once_never_pass_the_cap_nor_lose_one(settings):
     assert capped.count(None) == 7
     free = run_together(lambda _: limits.store().incr("race-free", 60_000), 12)
     assert sorted(free) == list(range(1, 13))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_count_of_its_own_commits_without_fsync_on_sqlite_and_restores_the_level(settings):
+    """On SQLite a count outside a transaction commits with ``synchronous=NORMAL`` (no fsync of the
+    WAL for a counter), then the connection is back at its own level; inside a transaction the
+    count commits with it, at the connection's level. PostgreSQL is not touched."""
+    from django.db import connection, transaction
+
+    settings.LIMITS_URL = ""
+    seen: list[str] = []
+
+    def note(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note):
+        assert limits.store().incr("own-commit", 60_000) == 1
+        with transaction.atomic():
+            assert limits.store().incr("own-commit", 60_000) == 2
+    assert limits.get("own-commit") == 2
+    lowered = [sql for sql in seen if sql.startswith("PRAGMA synchronous=")]
+    if connection.vendor != "sqlite":
+        assert lowered == []
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        level = cursor.fetchone()[0]
+    assert level == 2  # FULL, as the settings' init_command says
+    assert lowered == ["PRAGMA synchronous=1", "PRAGMA synchronous=2"]  # the first count only

@@ -1,0 +1,113 @@
+"""Profile the small reads in-process: ``me``, W5 (public progress query), W6a (licence verification).
+
+Runs against the bench database that ``python -m bench.run`` seeded (same settings, keys and data
+as the benchmarked server), through Django's test client with the full middleware stack, and prints
+per workload the queries of one request and a cProfile summary of N requests::
+
+    PYTHONPATH=src .venv/bin/python -m bench.read_profile [--requests 300] [--top 25]
+
+With ``BENCH_DATABASE_URL`` set it reads the PostgreSQL bench database instead. It makes its own
+bearer token (for a bench staff account) and gives one accepted bench case a new query code (the
+seeded code is not kept), in the bench database only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+
+
+def _setup() -> None:
+    from bench.run import server_env
+
+    os.environ.update(server_env())
+    os.environ.setdefault("SIFA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    import django
+
+    django.setup()
+
+
+def _fixtures() -> dict[str, tuple[str, dict]]:
+    from sifa.accounts.models import User
+    from sifa.accounts.services.auth import issue_api_token
+    from sifa.applications.models import Application
+    from sifa.applications.query_codes import new_query_code, query_code_digest
+    from sifa.licences.models import Licence
+
+    staff = User.objects.get(username="bench-reviewer")
+    token, _ = issue_api_token(staff)
+    case = (
+        Application.objects.filter(number__isnull=False).exclude(query_code_digest="").order_by("-pk").first()
+    )
+    code = new_query_code()
+    Application.objects.filter(pk=case.pk).update(query_code_digest=query_code_digest(code))
+    licence = Licence.objects.order_by("-pk").first()
+    return {
+        "me": ("/api/v1/me/", {"HTTP_AUTHORIZATION": f"Bearer {token}"}),
+        "W5": (f"/api/v1/track/{case.number}/?code={code}", {}),
+        "W6a": (f"/api/v1/licences/verify/{licence.identifier}/", {}),
+        "db1": ("/bench/db1", {}),
+        "hello": ("/bench/hello", {}),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--only", default="me,W5,W6a,db1,hello")
+    args = parser.parse_args(argv)
+    _setup()
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="127.0.0.1")
+    fixtures = _fixtures()
+    for key in args.only.split(","):
+        path, headers = fixtures[key]
+        for _ in range(20):  # warm up: URL resolver, caches, connection
+            response = client.get(path, **headers)
+        if response.status_code != 200:
+            print(f"{key}: GET {path} answered {response.status_code}: {response.content[:200]!r}")
+            continue
+        queries: list[str] = []
+
+        def note(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(note):
+            client.get(path, **headers)
+        started = time.perf_counter()
+        for _ in range(args.requests):
+            client.get(path, **headers)
+        plain = (time.perf_counter() - started) / args.requests * 1000
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for _ in range(args.requests):
+            client.get(path, **headers)
+        profiler.disable()
+        elapsed = time.perf_counter() - started
+        print(f"\n=== {key}: GET {path.split('?')[0]}  {connection.vendor}")
+        print(
+            f"{len(queries)} queries per request; {plain:.2f} ms per request "
+            f"({elapsed / args.requests * 1000:.2f} ms under cProfile)"
+        )
+        for sql in queries:
+            print("   ", " ".join(sql.split())[:200])
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(args.top)
+        stats.sort_stats("tottime").print_stats(args.top)
+        print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
