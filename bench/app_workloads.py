@@ -2,8 +2,9 @@
 
 | key | numerator | denominator |
 |---|---|---|
-| W1 / W1h | catalogue list, JSON API / HTML page | bare WSGI hello (R1) |
-| W2 | guide page ``/guides/<implementation_code>/`` | Django hello (R2) |
+| W1 / W1h | catalogue list, JSON API / HTML page, uncached (``/bench/nocache/…``) | Django hello (issue 16) |
+| W2 | guide page ``/guides/<implementation_code>/``, uncached | Django hello (R2) |
+| W1c / W1hc / W2c | the same three answered from the public page cache (anonymous) | Django hello |
 | W3 | draft → 2 MB PDF upload → submit with Idempotency-Key (flow) | min(fsync'd 2 MB writes/s, pgbench -N c8) (R3) |
 | W4 | suspend/resume pairs on accepted cases, city reviewer (flow) | pgbench simple-update c8 (PostgreSQL) or raw Django write (SQLite) (R4) |
 | W4r | W4 | raw Django write (PostgreSQL only: comparable with SQLite's R4) |
@@ -79,9 +80,15 @@ def _probe(ctx: Context, make_flow: Callable[[int], Flow]) -> None:
 # --- W1, W2: catalogue and guide --------------------------------------------------------------
 
 
-def _guide(ctx: Context) -> Side:
-    code = ctx.need("implementation_code")
-    return get(f"/guides/{code}/", "guide page")(ctx)
+NO_CACHE = "/bench/nocache"  # bench.wsgi: past the public page cache, for this request only
+
+
+def _guide(prefix: str) -> Callable[[Context], Side]:
+    def prepare(ctx: Context) -> Side:
+        code = ctx.need("implementation_code")
+        return get(f"{prefix}/guides/{code}/", "guide page")(ctx)
+
+    return prepare
 
 
 # --- W3: submit with a 2 MB upload ------------------------------------------------------------
@@ -375,10 +382,23 @@ APP_BASELINES: dict[str, Workload] = {
 
 APP_WORKLOADS: list[Workload] = [
     Workload(
-        "W1", "catalogue list `GET /api/v1/catalogue/items/` (JSON)", get(f"{API}/catalogue/items/"), "bare"
+        "W1",
+        "catalogue list `GET /api/v1/catalogue/items/` (JSON), uncached",
+        get(f"{NO_CACHE}{API}/catalogue/items/"),
     ),
-    Workload("W1h", "catalogue page `GET /catalogue/` (HTML)", get("/catalogue/"), "bare"),
-    Workload("W2", "guide page `GET /guides/<implementation_code>/` (律师执业许可)", _guide),
+    Workload(
+        "W1c",
+        "catalogue list `GET /api/v1/catalogue/items/` (JSON), public page cache",
+        get(f"{API}/catalogue/items/"),
+    ),
+    Workload("W1h", "catalogue page `GET /catalogue/` (HTML), uncached", get(f"{NO_CACHE}/catalogue/")),
+    Workload("W1hc", "catalogue page `GET /catalogue/` (HTML), public page cache", get("/catalogue/")),
+    Workload(
+        "W2", "guide page `GET /guides/<implementation_code>/` (律师执业许可), uncached", _guide(NO_CACHE)
+    ),
+    Workload(
+        "W2c", "guide page `GET /guides/<implementation_code>/` (律师执业许可), public page cache", _guide("")
+    ),
     Workload(
         "W3",
         "submit with a 2 MB upload: draft → upload PDF → submit with Idempotency-Key (transactions/s)",

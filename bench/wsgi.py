@@ -8,6 +8,10 @@ added cost is a string comparison or two per request.
 ``/bench/norollup/<path>`` serves ``<path>`` with the indicators' roll-up maintenance switched off
 for that request only (a thread-local flag read by a wrapper around the receiver), so W8d measures
 W4 with maintenance ÷ W4 without on the same server, alternating, in the same run.
+
+``/bench/nocache/<path>`` serves ``<path>`` past the public page cache (``sifa.core.pagecache``:
+the WSGI environ key ``sifa.public_cache`` set to ``off``), so W1/W1h/W2 measure the uncached
+path and W1c/W1hc/W2c the cached one on the same server.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from sifa.conf.wsgi import application as django_application
 
 NO_ROLLUP_PREFIX = "/bench/norollup"
+NO_CACHE_PREFIX = "/bench/nocache"
 _request = threading.local()
 
 
@@ -46,6 +51,10 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
         start_response("200 OK", _HEADERS)
         return [_BODY]
     path = environ.get("PATH_INFO", "")
+    if path.startswith(NO_CACHE_PREFIX + "/"):
+        environ["PATH_INFO"] = path[len(NO_CACHE_PREFIX) :]
+        environ["sifa.public_cache"] = "off"
+        return django_application(environ, start_response)
     if path.startswith(NO_ROLLUP_PREFIX + "/"):
         environ["PATH_INFO"] = path[len(NO_ROLLUP_PREFIX) :]
         _request.no_rollup = True

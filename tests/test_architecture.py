@@ -160,6 +160,7 @@ INFRASTRUCTURE_WRITERS: dict[str, str] = {
     "sifa.accounts.models": "UserManager.create_user, Django's manager contract (createsuperuser)",
     "sifa.exchange.simulator.store": "the partner simulators' own SQLite file, never Sifa's database",
     "sifa.core.limits.stores": "counters of rate limits, throttles and the login back-off (bookkeeping)",
+    "sifa.core.pagecache.stores": "the public page cache's entries and generations (derived copies of public answers)",
 }
 """Modules outside ``services`` that may write, each for one infrastructure reason."""
 

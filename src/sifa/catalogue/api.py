@@ -35,6 +35,7 @@ from sifa.catalogue.models import (
     Fee,
     ImplementationEntry,
     ItemLevel,
+    ItemType,
     ItemVersion,
     Material,
     Situation,
@@ -42,6 +43,8 @@ from sifa.catalogue.models import (
     TimeUnit,
     VersionStatus,
 )
+from sifa.catalogue.services.pages import PAGE_CACHE
+from sifa.core import pagecache
 from sifa.core.api.bodies import RequestBody, Strict, accepts
 from sifa.core.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import ServiceError
@@ -300,6 +303,64 @@ class ItemList(generics.ListAPIView):
             changed_since=p.get("changed_since", ""),
         )
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The same body ``ItemSerializer`` describes, built from plain rows in three queries
+        (count, the page, its versions): the nested serializers cost 40× the framework's own
+        request (docs/performance.md, "W1/W1h/W2 profiles")."""
+        rows = selectors.item_rows(self.get_queryset())
+        page = self.paginate_queryset(rows)
+        rows = list(page if page is not None else rows)
+        data = item_list_body(rows)
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _moment(value: Any) -> Any:
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+def item_list_body(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``ItemSerializer(many=True).data`` of ``selectors.item_rows`` rows, field for field
+    (tests/perf/test_queries_catalogue.py compares the two)."""
+    versions = selectors.versions_by_item([row["id"] for row in rows])
+    type_labels = {value: str(label) for value, label in ItemType.choices}
+    level_labels = {value: str(label) for value, label in ItemLevel.choices}
+    body = []
+    for row in rows:
+        own = versions[row["id"]]
+        body.append(
+            {
+                "basic_code": row["basic_code"],
+                "name": row["name"],
+                "summary": selectors.live_summary(own),
+                "type": row["item_type"],
+                "type_label": type_labels.get(row["item_type"], row["item_type"]),
+                "level": row["level"],
+                "level_label": level_labels.get(row["level"], str(row["level"])),
+                "parent": row["parent__basic_code"],
+                "legal_basis": row["legal_basis"],
+                "exercise_levels": row["exercise_levels"],
+                "service_objects": row["service_objects"],
+                "topics": row["topics"],
+                "owner": row["owner__name"],
+                "source": row["source"],
+                "updated_at": _moment(row["updated_at"]),
+                "versions": [
+                    {
+                        "number": v["number"],
+                        "status": v["status"],
+                        "valid_from": _moment(v["valid_from"]),
+                        "valid_until": _moment(v["valid_until"]),
+                        "published_at": _moment(v["published_at"]),
+                    }
+                    for v in own
+                ],
+            }
+        )
+    return body
+
 
 class ItemDetail(APIView):
     """事项详情：当前发布版本的全部要素。"""
@@ -481,7 +542,11 @@ class VersionWithdraw(APIView):
 
 
 urlpatterns = [
-    path("catalogue/items/", ItemList.as_view(), name="catalogue-items"),
+    path(
+        "catalogue/items/",
+        pagecache.public(PAGE_CACHE, accept=True)(ItemList.as_view()),
+        name="catalogue-items",
+    ),
     path("catalogue/items/<str:basic_code>/", ItemDetail.as_view(), name="catalogue-item"),
     path("catalogue/items/<str:basic_code>/drafts/", DraftCreate.as_view(), name="catalogue-drafts"),
     path(

@@ -23,6 +23,7 @@ from sifa.catalogue.models import (
     ItemVersion,
     Topic,
     VersionStatus,
+    version_summary,
 )
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import normalize_uscc
@@ -105,6 +106,54 @@ def items(
     return qs.prefetch_related(
         Prefetch("versions", queryset=ItemVersion.objects.order_by("number"))
     ).order_by(*ordering)
+
+
+ITEM_COLUMNS = (
+    "id",
+    "basic_code",
+    "name",
+    "item_type",
+    "level",
+    "parent__basic_code",
+    "legal_basis",
+    "exercise_levels",
+    "service_objects",
+    "topics",
+    "owner__name",
+    "source",
+    "updated_at",
+)
+VERSION_COLUMNS = (
+    "item_id",
+    "number",
+    "status",
+    "valid_from",
+    "valid_until",
+    "published_at",
+    "scope",
+    "result_name",
+)
+
+
+def item_rows(qs: QuerySet) -> QuerySet:
+    """``items()`` as plain rows (the list's columns, owner and parent joined): the public list
+    reads 20 rows, not 60 model instances with their nested serializers."""
+    return qs.prefetch_related(None).values(*ITEM_COLUMNS)
+
+
+def versions_by_item(item_ids: list[int]) -> dict[int, list[dict]]:
+    """Every version of these items as rows, by item, in number order (one query)."""
+    found: dict[int, list[dict]] = {pk: [] for pk in item_ids}
+    rows = ItemVersion.objects.filter(item_id__in=item_ids).order_by("item_id", "number")
+    for row in rows.values(*VERSION_COLUMNS):
+        found[row["item_id"]].append(row)
+    return found
+
+
+def live_summary(versions: list[dict]) -> str:
+    """The 一句话说明 of the live (last published) version among ``versions_by_item`` rows."""
+    live = [v for v in versions if v["status"] == VersionStatus.PUBLISHED]
+    return version_summary(live[-1]["scope"], live[-1]["result_name"]) if live else ""
 
 
 def item_by_code(code: str) -> CatalogueItem:

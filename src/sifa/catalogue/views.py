@@ -20,6 +20,8 @@ from django.views.decorators.http import require_safe
 from sifa.catalogue import chooser, guides, opendata, opendata_files, pdf, selectors, services
 from sifa.catalogue.models import CatalogueItem, EntryStatus, ExerciseLevel, ImplementationEntry, ItemType
 from sifa.catalogue.opendata_columns import CSV_FILES
+from sifa.catalogue.services.pages import PAGE_CACHE
+from sifa.core import pagecache
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError
 from sifa.organisations import places
@@ -136,6 +138,7 @@ def _page(request: HttpRequest, qs, size: int, number: int | None):
 
 
 @require_safe
+@pagecache.public(PAGE_CACHE, vary_session=(chooser.SESSION_KEY,))
 @page_errors
 def catalogue_index(request: HttpRequest) -> HttpResponse:
     """办事目录: search by name or keyword, filter by topic, type, level; ``region`` = services for
@@ -258,6 +261,7 @@ def _guide_response(request: HttpRequest, entry, version, *, preview: bool = Fal
 
 
 @require_safe
+@pagecache.public(PAGE_CACHE)
 @page_errors
 def guide_page(request: HttpRequest, implementation_code: str) -> HttpResponse:
     entry, version = selectors.guide_entry(implementation_code)

@@ -290,6 +290,25 @@ declare(
     group="安全 Security",
 )
 declare(
+    "SIFA_CACHE_URL",
+    "str",
+    "",
+    "Where the public page cache (the catalogue's list, pages and guides for anonymous visitors) "
+    "is kept, shared by every web process: empty for the database (table core_pagecacheentry), or "
+    "a Redis URL (redis://host:6379/1). Never one process's memory. Publishing in the catalogue "
+    'invalidates it at once (docs/performance.md, "Public page cache").',
+    group="性能 Performance",
+)
+declare(
+    "SIFA_PUBLIC_CACHE_SECONDS",
+    "int",
+    300,
+    "How long a cached public answer is served at most (changes made through the catalogue "
+    "services invalidate it at once; this bounds changes made elsewhere, e.g. an organisation "
+    "renamed). 0 turns the public page cache off.",
+    group="性能 Performance",
+)
+declare(
     "SIFA_API_TOKEN_HOURS",
     "int",
     12,

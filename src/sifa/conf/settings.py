@@ -216,6 +216,8 @@ ACCOUNT_BACKOFF_HOURS = env("SIFA_ACCOUNT_BACKOFF_HOURS")
 ACCOUNT_BACKOFF_MAX_SECONDS = env("SIFA_ACCOUNT_BACKOFF_MAX_SECONDS")
 # Counters of rate limits, throttles and the back-off (sifa.core.limits): the database, or Redis.
 LIMITS_URL = env("SIFA_LIMITS_URL")
+CACHE_URL = env("SIFA_CACHE_URL")
+PUBLIC_CACHE_SECONDS: int = max(0, env("SIFA_PUBLIC_CACHE_SECONDS"))
 
 # --- sessions and cookies --------------------------------------------------------------------
 SESSION_COOKIE_AGE = env("SIFA_SESSION_IDLE_SECONDS")
@@ -376,7 +378,8 @@ EMAIL_BACKEND = env("SIFA_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("SIFA_EMAIL_FROM")
 
 # Nothing of Sifa counts in this cache: limits and throttles are in sifa.core.limits (the database
-# or SIFA_LIMITS_URL), shared by every process; tests/test_shared_limits.py keeps it that way.
+# or SIFA_LIMITS_URL), shared by every process; tests/test_shared_limits.py keeps it that way. The
+# public page cache is sifa.core.pagecache (the database or SIFA_CACHE_URL), shared likewise.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {

@@ -1,4 +1,5 @@
-"""The shared kernel's one table: the counters of ``sifa.core.limits`` when no Redis is configured."""
+"""The shared kernel's tables: the counters of ``sifa.core.limits`` and the public page cache of
+``sifa.core.pagecache``, each used when no Redis is configured for it."""
 
 from __future__ import annotations
 
@@ -33,3 +34,32 @@ class LimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} = {self.value}"
+
+
+class PageCacheEntry(models.Model):
+    """One cached public answer (a catalogue page or list, the same for every anonymous visitor),
+    or the generation of a namespace (``~g:<namespace>``), shared by every web process.
+
+    An entry is served only while its generation is the namespace's current one and it has not
+    expired; publishing in the catalogue adds one to the generation, so every older entry is dead
+    at once. Written only by ``sifa.core.pagecache.stores`` (docs/performance.md, "Public page
+    cache").
+    """
+
+    data_class = "public"
+
+    key = models.CharField(
+        "键", max_length=80, primary_key=True, help_text="请求的摘要（SHA-256），或 ~g:命名空间（代数）"
+    )
+    generation = models.BigIntegerField("代数", default=0, help_text="写入时命名空间的代数；代数行为当前代数")
+    body = models.BinaryField("内容", default=b"", help_text="状态、响应头和响应体")
+    expires_ms = models.BigIntegerField(
+        "失效时刻", db_index=True, help_text="自 1970-01-01 UTC 起的毫秒数；过期的条目不再使用"
+    )
+
+    class Meta:
+        verbose_name = "公开页面缓存"
+        verbose_name_plural = "公开页面缓存"
+
+    def __str__(self) -> str:
+        return self.key

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.signals import request_finished, request_started
 from django.db.models import Max
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,6 +30,34 @@ CITATION = re.compile(rf"第([{NUMERAL}0-9]+)条(?:之([{NUMERAL}]+))?")
 DELIMITERS = "；;、，,：:。（）()\n 　"
 GENERIC = ("条例", "本法", "该法", "办法", "规定", "决定")
 _names: tuple[tuple, dict[str, str]] | None = None
+_articles: dict[tuple, Article | None] = {}
+"""(library stamp, slug, number, suffix) → the article: a page citing 26 articles read each once
+per library version, not once per page view."""
+_request = threading.local()
+"""Within one request the library's stamp is read once (a guide page calls ``find`` for each of
+its dozens of references); outside a request it is read on every call."""
+
+
+def _request_began(**kwargs) -> None:
+    _request.active, _request.stamp = True, None
+
+
+def _request_ended(**kwargs) -> None:
+    _request.active, _request.stamp = False, None
+
+
+request_started.connect(_request_began, dispatch_uid="sifa.laws.references.started")
+request_finished.connect(_request_ended, dispatch_uid="sifa.laws.references.finished")
+
+
+def _stamp() -> tuple:
+    """The library's version: the latest statute id and import time (an import changes both)."""
+    if getattr(_request, "active", False) and _request.stamp is not None:
+        return _request.stamp
+    stamp = tuple(Statute.objects.aggregate(n=Max("id"), t=Max("imported_at")).values())
+    if getattr(_request, "active", False):
+        _request.stamp = stamp
+    return stamp
 
 
 @dataclass
@@ -53,7 +83,7 @@ def normalise(law: str) -> str:
 def _name_map() -> dict[str, str]:
     """Short name and full title (without 中华人民共和国) → the slug of the latest version."""
     global _names
-    stamp = tuple(Statute.objects.aggregate(n=Max("id"), t=Max("imported_at")).values())
+    stamp = _stamp()
     if _names is None or _names[0] != stamp:
         names: dict[str, str] = {}
         rows = Statute.objects.order_by("version_date").values_list("short_title", "title", "slug")
@@ -119,14 +149,23 @@ def find(text: str, context: Iterable[str] = (), law: str = "") -> list[Citation
         article = None
         slug = statute_slug(current_law, context) if current_law else None
         if slug:
-            article = (
-                Article.objects.filter(statute__slug=slug, number=number, suffix=suffix)
-                .select_related("statute")
-                .first()
-            )
+            article = _article(slug, number, suffix)
         found.append(Citation(law_start, match.end(), current_law, number, suffix, article))
         previous_end = match.end()
     return found
+
+
+def _article(slug: str, number: int, suffix: int) -> Article | None:
+    key = (_stamp(), slug, number, suffix)
+    if key not in _articles:
+        if len(_articles) > 5000 or any(k[0] != key[0] for k in list(_articles)[:1]):
+            _articles.clear()  # another library version: forget the old one's articles
+        _articles[key] = (
+            Article.objects.filter(statute__slug=slug, number=number, suffix=suffix)
+            .select_related("statute")
+            .first()
+        )
+    return _articles[key]
 
 
 def find_ref(ref: dict) -> list[Citation]:

@@ -12,6 +12,7 @@ from sifa.catalogue.models.items import (
     ProcessDefinition,
     Situation,
     Stage,
+    version_summary,
 )
 from sifa.catalogue.models.synonyms import SearchSynonym
 
@@ -27,4 +28,5 @@ __all__ = [
     "SearchSynonym",
     "Situation",
     "Stage",
+    "version_summary",
 ]

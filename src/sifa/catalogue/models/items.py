@@ -281,13 +281,18 @@ class ItemVersion(models.Model):
     @property
     def summary(self) -> str:
         """一句话说明: who it is for and what they get, in one line of at most SUMMARY_LENGTH characters."""
-        parts = []
-        if self.scope:
-            parts.append(f"适用于{self.scope.rstrip('。；;')}")
-        if self.result_name:
-            parts.append(f"办结后取得{self.result_name}")
-        text = "；".join(parts)
-        return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+        return version_summary(self.scope, self.result_name)
+
+
+def version_summary(scope: str, result_name: str) -> str:
+    """A version's 一句话说明 from its 适用范围 and 审批结果名称 (also for rows read with ``values()``)."""
+    parts = []
+    if scope:
+        parts.append(f"适用于{scope.rstrip('。；;')}")
+    if result_name:
+        parts.append(f"办结后取得{result_name}")
+    text = "；".join(parts)
+    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
 
 
 def _version_locked(version_id: int | None) -> bool:

@@ -36,6 +36,7 @@ from sifa.catalogue.models import (
     VersionStatus,
 )
 from sifa.catalogue.quality import check_version
+from sifa.catalogue.services.pages import changed
 from sifa.catalogue.services.search_index import index_item
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.organisations.models import Organisation, Role
@@ -80,6 +81,7 @@ def audit_item(
     """The audit event ``catalogue.<action>`` of a change to an item or one of its versions, in the
     caller's transaction (the event names the version when a version changed)."""
     item = subject.item if isinstance(subject, ItemVersion) else subject
+    changed()
     record(
         f"catalogue.{action}",
         actor=user,

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 from sifa.catalogue.models import CatalogueItem, VersionStatus
 from sifa.catalogue.search import FTS_TABLE, document
+from sifa.catalogue.services.pages import changed
 from sifa.core.segmentation import segment
 
 
@@ -35,6 +36,7 @@ def reindex_all() -> int:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
+    changed()
     items = list(CatalogueItem.objects.select_related("parent"))
     for item in items:
         index_item(item)

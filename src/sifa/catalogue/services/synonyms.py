@@ -19,6 +19,7 @@ from sifa.catalogue.identifiers import validate_basic_code
 from sifa.catalogue.models import CatalogueItem, SearchSynonym
 from sifa.catalogue.models.synonyms import TERM_MAX_LENGTH
 from sifa.catalogue.services.items import can_author
+from sifa.catalogue.services.pages import changed
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError
 from sifa.organisations.models import Role
@@ -36,6 +37,7 @@ def _invalid(field: str, code: str, message: str) -> ServiceError:
 
 
 def _audit(action: str, user: Any, synonym: SearchSynonym) -> None:
+    changed()
     record(
         f"catalogue.synonym.{action}",
         actor=user,
@@ -99,6 +101,7 @@ def seed_synonyms(pairs: list[tuple[str, str]] = SYNONYMS) -> int:
     ]
     SearchSynonym.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
+        changed()
         record(
             "catalogue.synonym.seed",
             subject=SearchSynonym,

@@ -1,0 +1,85 @@
+"""Profile W1, W1h and W2 in-process (docs/performance.md, "W1/W1h/W2 profiles").
+
+``python -m bench.catalogue_profile [N] [--cprofile] [--cached]`` (with ``BENCH_DATABASE_URL`` for
+PostgreSQL) uses the bench database as ``python -m bench.run --only W1,W1h,W2`` left it (run that
+once first), with the server's settings (``bench.settings``, DEBUG off), and requests each page N
+times (default 200) through Django's test client, anonymously, as wrk does. For each page it
+prints the SQL queries of one request (count and statements) and the median **CPU time** of a
+request (``time.process_time`` of this one thread: other processes on the machine do not count,
+unlike wall-clock rates), next to the Django hello view ``/bench/hello`` measured the same way —
+their quotient is an in-process estimate of the bench's ratio that a loaded machine barely moves.
+With ``--cprofile`` it also prints the 25 most expensive functions (own CPU time) over N requests.
+``--cached`` leaves the public page cache on (by default it is off for this process,
+``SIFA_PUBLIC_CACHE_SECONDS=0``, so the profile is of the uncached path).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import time
+
+
+def main(argv: list[str]) -> int:
+    count = int(next((a for a in argv if a.isdigit()), "200"))
+    from bench.run import server_env
+
+    os.environ.update(server_env())
+    if "--cached" not in argv:
+        os.environ["SIFA_PUBLIC_CACHE_SECONDS"] = "0"
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.test import Client
+
+    from bench.seed_data import _entry
+
+    code = _entry().implementation_code  # the entry W2 reads (the seeded city entry)
+    pages = {
+        "hello": "/bench/hello",
+        "W1": "/api/v1/catalogue/items/",
+        "W1h": "/catalogue/",
+        "W2": f"/guides/{code}/",
+    }
+    client = Client(HTTP_HOST="127.0.0.1")
+    cpu: dict[str, float] = {}
+    for key, path in pages.items():
+        for _ in range(3):
+            assert client.get(path).status_code == 200, path
+        queries: list[str] = []
+
+        def record(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connections["default"].execute_wrapper(record):
+            client.get(path)
+        times = []
+        for _ in range(count):
+            started = time.process_time()
+            client.get(path)
+            times.append(time.process_time() - started)
+        cpu[key] = statistics.median(times)
+        ratio = f", hello ÷ this {cpu['hello'] / cpu[key]:.3f}" if key != "hello" else ""
+        print(f"## {key} GET {path}: {len(queries)} queries, CPU {cpu[key] * 1000:.2f} ms/request{ratio}")
+        for sql in queries:
+            print("   ", sql[:200])
+        if "--cprofile" in argv and key != "hello":
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
+            for _ in range(count):
+                client.get(path)
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+            print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

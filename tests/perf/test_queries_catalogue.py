@@ -1,0 +1,192 @@
+"""Issue 16: the public catalogue's list (W1), page (W1h) and guide (W2) — a query guard for each
+(an added query, an N+1 in a template filter, fails here by name), the list's hand-built body
+field for field against its serializer, and the shared public page cache: served to anonymous
+visitors, dead on publish, never used for signed-in ones (docs/performance.md, "Public page cache")."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from sifa.catalogue import services
+from sifa.catalogue.api import ItemSerializer, item_list_body
+from sifa.catalogue.models import CatalogueItem, ImplementationEntry
+from sifa.catalogue.selectors import item_rows, items
+from sifa.core import pagecache
+from sifa.core.tests.test_limits import redis_url  # noqa: F401  (fixture)
+from sifa.testing import staff
+
+LAWYER = "000100001000"
+LAWYER_FULL_TIME = "000100001001"
+LIST = "/api/v1/catalogue/items/"
+PAGE = "/catalogue/"
+
+# The uncached path, query by query (a view that gains one fails here):
+W1_QUERIES = 3  # COUNT(*) of the list, the page of items (owner and parent joined), their versions
+W1H_QUERIES = 3  # the same three, for the HTML page
+W2_QUERIES = 7  # entry (+ item, version, organisations), version (+ item, form, process), materials,
+# situations, fees, stages, and the law library's version once (laws.references, per request)
+
+
+def _guide_url() -> str:
+    entry = ImplementationEntry.objects.filter(
+        item__basic_code=LAWYER_FULL_TIME, organisation__name="杭州市司法局"
+    ).first()
+    return f"/guides/{entry.implementation_code}/"
+
+
+@pytest.fixture
+def uncached(settings):
+    settings.PUBLIC_CACHE_SECONDS = 0
+
+
+@pytest.fixture(params=["database", "redis"])
+def cached(request, settings):
+    """The cache on, in the database (the embedded default) or in a throw-away Redis."""
+    settings.PUBLIC_CACHE_SECONDS = 300
+    settings.CACHE_URL = request.getfixturevalue("redis_url") if request.param == "redis" else ""
+    assert pagecache.store().name == request.param
+    yield
+    if request.param == "redis":
+        pagecache.clear()  # Redis is outside the test's transaction
+
+
+def test_w1_catalogue_list_queries(cat, uncached, django_assert_max_num_queries):
+    with django_assert_max_num_queries(W1_QUERIES):
+        response = Client().get(LIST)
+    assert response.status_code == 200 and response.json()["count"] > 15
+
+
+def test_w1_filtered_list_queries(cat, uncached, django_assert_max_num_queries):
+    with django_assert_max_num_queries(W1_QUERIES):
+        assert Client().get(LIST, {"type": "01", "level": "3", "page": "1"}).status_code == 200
+
+
+def test_w1h_catalogue_page_queries(cat, uncached, django_assert_max_num_queries):
+    with django_assert_max_num_queries(W1H_QUERIES):
+        response = Client().get(PAGE)
+    assert response.status_code == 200 and "找到" in response.content.decode()
+
+
+def test_w2_guide_page_queries(cat, uncached, django_assert_max_num_queries):
+    url = _guide_url()
+    Client().get(url)  # the process's first guide reads the law library's names (once per version)
+    with django_assert_max_num_queries(W2_QUERIES):
+        response = Client().get(url)
+    assert response.status_code == 200 and "申请材料目录" in response.content.decode()
+
+
+def test_the_list_body_is_the_serializers_field_for_field(cat):
+    qs = items()
+    assert item_list_body(list(item_rows(qs))) == ItemSerializer(qs, many=True).data
+
+
+# --- the public page cache ------------------------------------------------------------------------
+
+
+def _csrf_free(body: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"', b"csrf", body)
+
+
+def _headers(response) -> dict[str, str]:
+    return {k: v for k, v in response.items() if k not in ("X-Sifa-Cache", "Content-Length")}
+
+
+@pytest.mark.parametrize("path", [LIST, f"{LIST}?type=01", PAGE, f"{PAGE}?q=律师", "guide"])
+def test_an_anonymous_answer_is_served_from_the_cache(cat, cached, path, django_assert_num_queries):
+    path = _guide_url() if path == "guide" else path
+    client = Client()
+    first = client.get(path)
+    assert first.status_code == 200 and first["X-Sifa-Cache"] == "miss"
+    with django_assert_num_queries(1 if pagecache.store().name == "database" else 0):
+        second = Client().get(path)  # the lookup: generation and entry in one statement (or script)
+    assert second["X-Sifa-Cache"] == "hit"
+    assert _csrf_free(second.content) == _csrf_free(first.content)
+    assert _headers(second) == _headers(first)
+
+
+def test_a_cached_page_carries_the_visitors_own_csrf_token(cat, cached):
+    Client().get(PAGE)
+    visitor = Client(enforce_csrf_checks=True)
+    hit = visitor.get(PAGE)
+    assert hit["X-Sifa-Cache"] == "hit"
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', hit.content).group(1)
+    assert b"\x00" not in hit.content and "csrftoken" in hit.cookies
+    # The 关怀模式 switch posts with the token of the cached page: accepted, not a 403.
+    switched = visitor.post(
+        reverse("citizen-care-mode"), {"csrfmiddlewaretoken": token.decode(), "care": "on", "next": PAGE}
+    )
+    assert switched.status_code in (302, 303), switched.status_code
+
+
+def test_the_cache_keys_on_the_query_string_and_the_care_mode(cat, cached):
+    client = Client()
+    assert client.get(f"{PAGE}?q=律师")["X-Sifa-Cache"] == "miss"
+    assert client.get(f"{PAGE}?q=公证")["X-Sifa-Cache"] == "miss"
+    client.cookies["sifa_care"] = "1"
+    cared = client.get(f"{PAGE}?q=律师")
+    assert cared["X-Sifa-Cache"] == "miss" and b"sifa-care" in cared.content
+
+
+def test_publishing_invalidates_the_cached_answers(cat, cached):
+    client = Client()
+    guide = _guide_url()
+    for path in (LIST, guide):
+        client.get(path)
+        assert client.get(path)["X-Sifa-Cache"] == "hit"
+    item = CatalogueItem.objects.get(basic_code=LAWYER_FULL_TIME)
+    draft = services.new_draft(item, system=True)  # a new draft is listed in the item's versions
+    listed = client.get(LIST, {"page_size": "200"})
+    assert listed["X-Sifa-Cache"] == "miss"
+    versions = next(i["versions"] for i in listed.json()["results"] if i["basic_code"] == LAWYER_FULL_TIME)
+    assert [v["number"] for v in versions] == [1, 2]
+    services.publish_version(draft, system=True)
+    page = client.get(guide)
+    assert page["X-Sifa-Cache"] == "miss" and "第2版" in page.content.decode()
+
+
+def test_signed_in_visitors_never_get_or_make_a_cached_page(cat, cached):
+    anonymous = Client()
+    anonymous.get(PAGE)
+    assert anonymous.get(PAGE)["X-Sifa-Cache"] == "hit"
+    user = staff("cache-reader", cat["orgs"]["hz"], "window_clerk")
+    signed_in = Client()
+    signed_in.force_login(user)
+    page = signed_in.get(PAGE)
+    assert "X-Sifa-Cache" not in page and "退出" in page.content.decode()
+    # and nothing of theirs was stored: the anonymous visitor still sees 登录
+    again = anonymous.get(PAGE)
+    assert again["X-Sifa-Cache"] == "hit" and "退出" not in again.content.decode()
+    assert "登录" in again.content.decode()
+
+
+def test_api_clients_with_a_token_are_not_served_from_the_cache(cat, cached):
+    Client().get(LIST)
+    response = Client(HTTP_AUTHORIZATION="Bearer not-a-token").get(LIST)
+    assert "X-Sifa-Cache" not in response
+
+
+def test_a_bypassing_front_wsgi_wrapper_gets_the_uncached_path(cat, cached):
+    client = Client()
+    client.get(LIST)
+    assert "X-Sifa-Cache" not in client.get(LIST, **{pagecache.BYPASS: "off"})
+
+
+def test_one_visitors_chosen_place_never_reaches_another(cat, cached):
+    """/catalogue/ links to the place an anonymous visitor chose (您上次选择的地区, kept in the
+    session): the place is part of the key, so a page cached for one visitor is not served to
+    another, and a visitor with no place gets the page without one."""
+    chooser = Client()
+    chooser.get(f"/catalogue/{LAWYER_FULL_TIME}/", {"where": "杭州西湖区"})
+    first = chooser.get(PAGE)
+    assert first["X-Sifa-Cache"] == "miss" and "/catalogue/?region=330106" in first.content.decode()
+    assert chooser.get(PAGE)["X-Sifa-Cache"] == "hit"
+    stranger = Client().get(PAGE)
+    assert "330106" not in stranger.content.decode()
+    stranger_with_session = Client()
+    stranger_with_session.get(f"/catalogue/{LAWYER_FULL_TIME}/", {"where": "北京市"})
+    other = stranger_with_session.get(PAGE)
+    assert other["X-Sifa-Cache"] == "miss" and "330106" not in other.content.decode()
