@@ -55,6 +55,14 @@ def _title(schema: dict[str, Any], path: list[str]) -> str:
     return node.get("title") or (path[-1] if path else "表单")
 
 
+def field_title(schema: dict[str, Any], name: str) -> str:
+    """The title a form shows for field ``name`` (``address.city`` → 所在城市), or ``""`` when
+    ``name`` is not a field of the form (:func:`has_field`)."""
+    if not has_field(schema, name):
+        return ""
+    return _title(schema or {}, str(name).split("."))
+
+
 def validate_data(schema: dict[str, Any], data: Any) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     reported: set[str] = set()

@@ -21,6 +21,11 @@ def start_on_ready_for_acceptance(sender: Any, application: Any, **kwargs: Any) 
         record_start_failure(application, refused, source="ready_for_acceptance")
 
 
+def _form_schema(application: Any) -> dict[str, Any]:
+    form = getattr(application.version, "form", None)
+    return (form.schema if form is not None else None) or {}
+
+
 def owe_correction_document(sender: Any, notice: Any, actor: Any = None, **kwargs: Any) -> None:
     """Inside the notice's transaction: owe its sealed 补正告知书 (one per notice, every item listed)."""
     application = notice.application
@@ -29,7 +34,7 @@ def owe_correction_document(sender: Any, notice: Any, actor: Any = None, **kwarg
         CaseDocumentKind.CORRECTION_NOTICE,
         organisation=application.accepting_organisation,
         actor=actor,
-        context={"items": correction_items(notice.items)},
+        context={"items": correction_items(notice.items, _form_schema(application))},
         key=str(notice.pk),
         on=timezone.localdate(notice.issued_at),
     )

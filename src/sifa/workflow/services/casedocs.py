@@ -33,6 +33,7 @@ from django.utils.encoding import iri_to_uri, uri_to_iri
 from sifa.applications.models import Application
 from sifa.applications.services import transition
 from sifa.audit.models import AuditResult
+from sifa.catalogue import forms
 from sifa.catalogue.models import ItemType, LicenceEffect, Material
 from sifa.catalogue.timelimits import describe as describe_time_limit
 from sifa.documents.services import issue_document
@@ -109,8 +110,11 @@ def split_reasons(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def correction_items(items: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The notice's findings as the letter's rows: which material or field, what, what to do."""
+def correction_items(
+    items: list[dict[str, Any]], schema: dict[str, Any] | None = None
+) -> list[dict[str, str]]:
+    """The notice's findings as the letter's rows: which material or form field (by the title the
+    form shows, from ``schema``), what, what to do."""
     material_ids = [
         int(i["field"].split(".", 1)[1])
         for i in items
@@ -124,7 +128,10 @@ def correction_items(items: list[dict[str, Any]]) -> list[dict[str, str]]:
         material = ""
         if field.startswith("materials.") and field.split(".", 1)[1].isdigit():
             material = names.get(int(field.split(".", 1)[1]), "")
-        elif "：" in message:
+        elif field and schema:
+            title = forms.field_title(schema, field)
+            material = f"申请表：{title}" if title else ""
+        if not material and "：" in message:
             material = message.split("：", 1)[0]
         rows.append(
             {"material": material or "申请表", "problem": message, "requirement": CORRECTION_REQUIREMENT}
