@@ -169,6 +169,9 @@ def check_page() -> Callable[..., None]:
     """Every id once, axe finds nothing, 375 px does not scroll sideways; screenshots at both widths."""
 
     def check(page: Any, name: str, *, shots: bool = True, audit: bool = True) -> None:
+        # A form sent just before (a plain GET form without JavaScript) may have committed the
+        # new address while its document is still empty: check the page once it has loaded.
+        page.wait_for_load_state("load")
         repeated = duplicate_ids(page)
         assert not repeated, f"{name}: ids used more than once: {repeated}"
         if audit:
