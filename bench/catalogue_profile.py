@@ -3,7 +3,7 @@
 ``python -m bench.catalogue_profile [N] [--cprofile] [--cached]`` (with ``BENCH_DATABASE_URL`` for
 PostgreSQL) uses the bench database as ``python -m bench.run --only W1,W1h,W2`` left it (run that
 once first), with the server's settings (``bench.settings``, DEBUG off), and requests each page N
-times (default 200) through Django's test client, anonymously, as wrk does. For each page it
+times (default 200) — and W0's ``/healthz`` — through Django's test client, anonymously, as wrk does. For each page it
 prints the SQL queries of one request (count and statements) and the median **CPU time** of a
 request (``time.process_time`` of this one thread: other processes on the machine do not count,
 unlike wall-clock rates), next to the Django hello view ``/bench/hello`` measured the same way —
@@ -42,6 +42,7 @@ def main(argv: list[str]) -> int:
     code = _entry().implementation_code  # the entry W2 reads (the seeded city entry)
     pages = {
         "hello": "/bench/hello",
+        "W0": "/healthz",
         "W1": "/api/v1/catalogue/items/",
         "W1h": "/catalogue/",
         "W2": f"/guides/{code}/",

@@ -357,6 +357,7 @@ NOT_A_PAGE: dict[str, str] = {
 PUBLIC = (
     "/",
     "/healthz",
+    "/readyz",
     "/accounts/login/",
     "/accounts/login/sms/",
     "/accounts/login/staff/",

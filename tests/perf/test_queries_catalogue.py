@@ -190,3 +190,125 @@ def test_one_visitors_chosen_place_never_reaches_another(cat, cached):
     stranger_with_session.get(f"/catalogue/{LAWYER_FULL_TIME}/", {"where": "北京市"})
     other = stranger_with_session.get(PAGE)
     assert other["X-Sifa-Cache"] == "miss" and "330106" not in other.content.decode()
+
+
+# --- hits before URL resolution (sifa.core.pagecache.PublicPageCacheMiddleware) -------------------
+
+
+def _masked_tokens(body: bytes) -> list[bytes]:
+    return re.findall(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', body)
+
+
+def _visit(cookies, path: str, method: str = "get", **extra):
+    """One request of a visitor whose browser holds ``cookies`` (a fresh client each time, so every
+    answer is for the same visitor state)."""
+    client = Client()
+    for name, morsel in cookies.items():
+        client.cookies[name] = morsel.value
+    return getattr(client, method)(path, **extra)
+
+
+def _answer(response, sent) -> tuple:
+    """Everything a browser gets, with the per-render CSRF mask unmasked to its secret (the masked
+    token differs on every render, cached or not) and a fresh visitor's new CSRF secret named."""
+    from django.middleware.csrf import _unmask_cipher_token
+
+    body = response.content
+    secrets = {_unmask_cipher_token(token.decode()) for token in _masked_tokens(body)}
+    cookie = response.cookies.get("csrftoken")
+    if secrets:
+        expected = cookie.value if cookie is not None else sent["csrftoken"].value
+        assert secrets == {expected}, "the page's token is the visitor's own"
+    body = _csrf_free(body)
+    fresh_secret = "csrftoken" not in sent
+    cookies = {
+        name: (
+            "<new>" if name == "csrftoken" and fresh_secret else morsel.value,
+            {k: v for k, v in morsel.items() if k != "expires" and v},
+        )
+        for name, morsel in response.cookies.items()
+    }
+    headers = [(k, v) for k, v in response.items() if k != "X-Sifa-Cache"]
+    return response.status_code, headers, cookies, body
+
+
+def _visitors(cat) -> dict[str, object]:
+    """Cookie jars of the visitors whose answers differ: none yet, a CSRF cookie already, 关怀模式,
+    a chosen place (in the session), and English."""
+    fresh = Client()
+    with_csrf = Client()
+    with_csrf.get(reverse("citizen-care-mode"))  # any page that hands out a token
+    with_csrf.get(PAGE, **{pagecache.BYPASS: "off"})
+    cared = Client()
+    cared.cookies["sifa_care"] = "1"
+    placed = Client()
+    placed.get(f"/catalogue/{LAWYER_FULL_TIME}/", {"where": "杭州西湖区"})
+    assert "sessionid" in placed.cookies and "csrftoken" in with_csrf.cookies
+    return {"fresh": fresh.cookies, "csrf": with_csrf.cookies, "care": cared.cookies, "place": placed.cookies}
+
+
+@pytest.mark.parametrize("path", [PAGE, f"{PAGE}?q=律师", LIST, "guide"])
+def test_a_hit_is_the_misss_answer_for_the_same_visitor(cat, cached, path):
+    """For each kind of visitor: the uncached answer, the miss that stores it and the hit are the
+    same status, headers (Vary, Cache-Control, Content-Language, the security headers, in order),
+    cookies (the CSRF cookie, with its attributes) and body — but for X-Sifa-Cache."""
+    path = _guide_url() if path == "guide" else path
+    for who, cookies in _visitors(cat).items():
+        extra = {"HTTP_ACCEPT_LANGUAGE": "en"} if who == "fresh" else {}
+        pagecache.clear()  # visitors whose keys agree (the list has no place) would share the entry
+        uncached_answer = _visit(cookies, path, **{pagecache.BYPASS: "off"}, **extra)
+        miss = _visit(cookies, path, **extra)
+        hit = _visit(cookies, path, **extra)
+        assert "X-Sifa-Cache" not in uncached_answer, who
+        assert (miss["X-Sifa-Cache"], hit["X-Sifa-Cache"]) == ("miss", "hit"), (who, path)
+        expected = _answer(uncached_answer, cookies)
+        assert _answer(miss, cookies) == expected, who
+        assert _answer(hit, cookies) == expected, who
+        if path.startswith(PAGE):
+            assert hit["Vary"] and "Cookie" in hit["Vary"], who  # the CSRF token (and session) vary it
+            assert "csrftoken" in hit.cookies, who
+
+
+def test_head_is_never_cached_and_answers_as_before(cat, cached):
+    Client().get(PAGE)
+    head = Client().head(PAGE)
+    plain = Client().head(PAGE, **{pagecache.BYPASS: "off"})
+    assert "X-Sifa-Cache" not in head and head.status_code == 200 and head.content == b""
+    assert _answer(head, {}) == _answer(plain, {})
+
+
+def test_a_hit_never_reaches_the_resolver_or_the_view(cat, cached, monkeypatch):
+    from django.core.handlers.base import BaseHandler
+
+    for path in (PAGE, LIST, _guide_url()):
+        Client().get(path)  # stored, and the path's view remembered by this process
+
+    def no_resolving(self, request):
+        raise AssertionError(f"resolved {request.path_info}")
+
+    monkeypatch.setattr(BaseHandler, "resolve_request", no_resolving)
+    for path in (PAGE, LIST, _guide_url()):
+        assert Client().get(path)["X-Sifa-Cache"] == "hit"
+
+
+def test_paths_of_views_not_marked_fall_through(cat, cached):
+    assert "X-Sifa-Cache" not in Client().get("/")
+    missing = Client().get("/guides/no-such-guide/")
+    assert missing.status_code == 404 and "X-Sifa-Cache" not in missing
+    assert Client().get("/guides/no-such-guide/").status_code == 404  # never stored
+
+
+def test_the_fast_visitor_token_is_djangos_token_for_the_visitors_secret(rf):
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, _does_token_match, _get_new_csrf_string
+
+    request = rf.get(PAGE)
+    secret = _get_new_csrf_string()
+    request.META["CSRF_COOKIE"] = secret
+    tokens = {pagecache.visitor_token(request) for _ in range(200)}
+    assert len(tokens) == 200  # a fresh mask each time
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # the cookie goes out, as with get_token
+    for token in tokens:
+        assert len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS)
+        assert _does_token_match(token, secret)
+    fresh = rf.get(PAGE)  # no CSRF cookie yet: Django's get_token makes the secret
+    assert _does_token_match(pagecache.visitor_token(fresh), fresh.META["CSRF_COOKIE"])

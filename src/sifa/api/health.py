@@ -1,7 +1,14 @@
-"""`GET /healthz`: the process answers and the database answers; plus two outlooks.
+"""Two probes: ``GET /healthz`` (liveness) and ``GET /readyz`` (readiness, with the full report).
 
-``calendar`` and ``sms_gateway`` are warnings, not failures, and the load balancer still sees
-200 (every instance shares the configuration, so taking one out of rotation would not help):
+* ``/healthz`` — the process answers and the database answers one ``SELECT 1``:
+  ``{"status": "ok", "database": "ok"}``, or 503 ``{"status": "error", "database":
+  "unavailable"}``. Nothing else, so the load balancer's and the orchestrator's liveness probes,
+  every few seconds on every instance, cost about what Django's hello view costs (bench W0).
+* ``/readyz`` — the same answer and the same 503, plus the outlooks and reports below, for
+  readiness probes and monitoring (a few indexed aggregates and a small file per call).
+
+In ``/readyz``, ``calendar`` and ``sms_gateway`` are warnings, not failures, and the probe still
+sees 200 (every instance shares the configuration, so taking one out of rotation would not help):
 
 * ``calendar.status`` is ``warning`` from 1 October until next year's official 放假安排 is entered
   (deadlines reaching that year are provisional);
@@ -9,7 +16,7 @@
   (``sifa.accounts.sms.gateways``): login codes and SMS notifications cannot be sent. Only the
   configured name is shown, never the list of adapters.
 
-Two more reports, cheap enough for every probe (a small file and three indexed aggregates; the
+Reports cheap enough for a readiness probe (a small file and a few indexed aggregates; the
 chain is never walked on a request):
 
 * ``audit_anchor`` — the outcome of the scheduler's last verify-and-anchor of the audit chain
@@ -127,12 +134,30 @@ def _sms_gateway() -> dict[str, str]:
     }
 
 
+def _database_answers() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+_UNAVAILABLE = {"status": "error", "database": "unavailable"}
+
+
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process and one ``SELECT 1``."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        _database_answers()
+    except Exception:  # any database failure means "not healthy", never a 500 page
+        return JsonResponse(_UNAVAILABLE, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness and monitoring: the database, then every outlook and report (module docstring)."""
+    try:
+        _database_answers()
         outlook = calendar_outlook(timezone.localdate())
         backlog = {
             "notifications": notification_backlog(),
@@ -141,7 +166,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         }
         detector = _security_detector()
     except Exception:  # any database failure means "not healthy", never a 500 page
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+        return JsonResponse(_UNAVAILABLE, status=503)
     calendar = {
         "status": "warning" if outlook.alert else "ok",
         "next_year": outlook.year,

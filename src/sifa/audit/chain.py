@@ -449,7 +449,7 @@ def status_path() -> Path:
 
 
 def read_status(path: Path | None = None) -> dict[str, Any] | None:
-    """The outcome of the last :func:`verify_and_anchor` (``/healthz`` shows it), or None."""
+    """The outcome of the last :func:`verify_and_anchor` (``/readyz`` shows it), or None."""
     path = path or status_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -472,7 +472,7 @@ def verify_and_anchor(anchors_path: Path | None = None) -> dict[str, Any]:
     The walk starts at the head the previous run verified and anchored (cheap: only the events
     since then, plus a check that that row still has its hash); the first run, or one after a
     failure, walks the whole chain. A broken chain is not anchored (an anchor vouches for the
-    head). The outcome goes to ``SIFA_VAR_DIR/audit-anchors/last-verified.json`` for ``/healthz``.
+    head). The outcome goes to ``SIFA_VAR_DIR/audit-anchors/last-verified.json`` for ``/readyz``.
     """
     path = anchors_path or default_anchor_path()
     status_file = path.with_name(STATUS_FILE)

@@ -277,7 +277,7 @@ declare(
     "SIFA_SECURITY_DETECTOR_STALE_MINUTES",
     "int",
     5,
-    "`/healthz` reports the security detector degraded when its last run is older than this.",
+    "`/readyz` reports the security detector degraded when its last run is older than this.",
     group="安全 Security",
 )
 declare(
@@ -319,8 +319,8 @@ declare(
     "SIFA_HTTPS",
     "bool",
     False,
-    "Sifa is reached over HTTPS (behind TLS): redirect plain HTTP to HTTPS (except `/healthz`, for "
-    "load-balancer probes), send HSTS for a year and trust `X-Forwarded-Proto: https` from the proxy. "
+    "Sifa is reached over HTTPS (behind TLS): redirect plain HTTP to HTTPS (except `/healthz` and "
+    "`/readyz`, for load-balancer probes), send HSTS for a year and trust `X-Forwarded-Proto: https` from the proxy. "
     "Session and CSRF cookies carry the `Secure` flag whenever SIFA_DEBUG is off, with or without it.",
     group="安全 Security",
 )

@@ -105,13 +105,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sifa.core.middleware.RequestTextMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sifa.accounts.middleware.IdleSignOutMiddleware",
+    # Public page cache hits are answered here, before URL resolution: everything above acts on a
+    # hit as on a miss; everything below runs only on a miss (sifa.core.pagecache).
+    "sifa.core.pagecache.PublicPageCacheMiddleware",
+    # The CSP header is the same on every answer: a hit carries the one stored with the miss.
+    "csp.middleware.CSPMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -238,7 +242,7 @@ if HTTPS:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes from the load balancer speak plain HTTP
+    SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz)$"]  # probes (load balancer, orchestrator) speak plain HTTP
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

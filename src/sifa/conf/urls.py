@@ -4,13 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
-from sifa.api.health import healthz
+from sifa.api.health import healthz, readyz
 
 # The admin site demands a verified TOTP device, like every other staff login (等保 level 3).
 admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),  # liveness: one SELECT 1
+    path("readyz", readyz, name="readyz"),  # readiness: the full report (sifa.api.health)
     path("api/v1/", include("sifa.api.urls")),
     path("accounts/", include("sifa.accounts.urls")),
     path("admin/", admin.site.urls),

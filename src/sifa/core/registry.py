@@ -18,7 +18,7 @@ app that defines the adapters' interface ``T``::
   names the family, the name asked for and the names that exist.
 * Registration order is kept (a family that is asked in order, like once-only, relies on it);
   :meth:`Registry.names`, iteration and :meth:`Registry.describe` list the family for the docs
-  and ``/healthz``; :func:`registries` lists every family.
+  and ``/readyz``; :func:`registries` lists every family.
 * :meth:`Registry.override` registers or replaces an adapter for one ``with`` block and puts
   everything back afterwards (tests and demos).
 """

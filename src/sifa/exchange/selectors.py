@@ -201,7 +201,7 @@ def case_messages(actor: Actor, case_number: str) -> list[dict[str, Any]]:
 
 
 def outbox_backlog() -> dict[str, object]:
-    """The exchange outbox's backlog for ``/healthz``: waiting (待签名, 待对方确认, 发送中) and dead
+    """The exchange outbox's backlog for ``/readyz``: waiting (待签名, 待对方确认, 发送中) and dead
     letters (失败需人工处理), and the oldest waiting item's age in seconds. One aggregate over the
     indexed ``status``; no rows, no partner data."""
     waiting = (OutboxStatus.UNSIGNED, OutboxStatus.PENDING, OutboxStatus.SENDING)

@@ -74,7 +74,7 @@ def monitoring_role_for(actor: Actor, scope_path: str) -> tuple[int, str] | None
 
 
 def outbox_backlog() -> dict[str, object]:
-    """The delivery outbox's backlog for ``/healthz``: counts and the oldest waiting delivery's age,
+    """The delivery outbox's backlog for ``/readyz``: counts and the oldest waiting delivery's age,
     no rows (one aggregate over the ``delivery_due`` index's leading ``status``; not scoped: no
     personal data leaves it)."""
     waiting = (DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.SENDING)

@@ -3,5 +3,5 @@ exception handler (``errors``), the OpenAPI building blocks (``schema``), pagina
 request bodies every write endpoint declares and validates with one serializer (``bodies``).
 
 It imports nothing of Sifa above ``core``. The top of the API — routing under ``/api/v1/``,
-OpenAPI assembly, ``/healthz`` — is ``sifa.api``, which nothing imports.
+OpenAPI assembly, ``/healthz`` and ``/readyz`` — is ``sifa.api``, which nothing imports.
 """

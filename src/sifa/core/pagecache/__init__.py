@@ -3,11 +3,16 @@ list, pages and guides), kept in a store every web process shares — the databa
 ``core_pagecacheentry`` by default, Redis when ``SIFA_CACHE_URL`` names one — for at most
 ``SIFA_PUBLIC_CACHE_SECONDS`` (0 turns the cache off).
 
-* :func:`public` decorates a view: an anonymous ``GET`` (no session user, no ``Authorization``
-  header) is answered from the store when an entry of the namespace's current generation is
-  there, otherwise rendered by the view and stored if it is a plain 200 that sets no cookie.
-  Signed-in visitors and API clients with a token always get a fresh answer, and theirs is never
-  stored: the header's 登录/退出 and anything personal stay out of the cache.
+* :func:`public` marks a view's anonymous answers as cacheable in a namespace, and
+  :class:`PublicPageCacheMiddleware` does the work **before URL resolution**: an anonymous ``GET``
+  (no session user, no ``Authorization`` header) to a path whose view is marked is answered from
+  the store when an entry of the namespace's current generation is there — the resolver, the view
+  and the middlewares after this one never run — otherwise it falls through to today's path and
+  the answer is stored if it is a plain 200 that sets no cookie and changes no session. Which
+  view a path reaches is resolved once per process and path (an LRU of ``ROUTES`` paths), so a hit
+  costs a dictionary look-up instead of the resolver. Signed-in visitors and API clients with a
+  token always get a fresh answer, and theirs is never stored: the header's 登录/退出 and anything
+  personal stay out of the cache.
 * :func:`bump` invalidates a namespace at once (the catalogue services call it on every change,
   ``sifa.catalogue.services``): the generation goes up by one and older entries are never served.
 
@@ -17,6 +22,17 @@ API views (``accept=True``), the ``Accept`` header, and the values of the sessio
 (``vary_session``: the place an anonymous visitor chose). An HTML page's CSRF token (the 关怀模式 switch
 is a POST form) is stored as a placeholder and replaced by the visitor's own token when served,
 so the CSRF cookie is set as on a rendered page.
+
+What is stored is the answer as it leaves the middlewares inside this one (``MIDDLEWARE`` in
+``sifa.conf.settings``: after authentication and ``IdleSignOutMiddleware``; inside it CSP, OTP,
+messages, X-Frame-Options, axes, the audit context), so their headers (``Content-Security-Policy``,
+``X-Frame-Options``) are stored with it; a hit goes back out through the same outer middlewares as
+a miss — the security headers, the session's ``Vary: Cookie`` (replayed when the rendered answer
+read the session), ``Content-Language``, the CSRF cookie — so a hit is the miss's answer byte for
+byte, but for ``X-Sifa-Cache`` and the visitor's own (freshly masked) CSRF token. ``HEAD`` and
+every other method are never cached. The key also carries :data:`FORMAT` and a fingerprint of
+``MIDDLEWARE`` and the header settings stored with the answer, so a deployment that changes them
+never serves an answer stored before it.
 
 A front WSGI wrapper may set ``environ["sifa.public_cache"] = "off"`` to bypass the cache for one
 request (the bench's ``/bench/nocache/…`` measures the uncached path on the same server); no HTTP
@@ -29,20 +45,23 @@ import hashlib
 import json
 import logging
 import re
+import secrets
 from collections.abc import Callable
-from functools import wraps
+from dataclasses import dataclass
+from functools import lru_cache, wraps
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
+from django.urls import Resolver404, get_resolver, get_urlconf
 
 from sifa.core.limits.stores import now_ms
 from sifa.core.pagecache import stores
 from sifa.core.pagecache.stores import PageStore
 
-__all__ = ["BYPASS", "HEADER", "bump", "clear", "public", "store"]
+__all__ = ["BYPASS", "HEADER", "PublicPageCacheMiddleware", "Route", "bump", "clear", "public", "store"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +73,21 @@ VARY_COOKIES = ("sifa_care",)
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{32,64})(")')
 _CSRF_PLACEHOLDER = b"\x00csrf\x00"
 _SKIPPED_HEADERS = {"content-length", "set-cookie"}
+FORMAT = "3"
+"""The stored form's version, part of every key: entries of an older form are never read."""
+ROUTES = 4096
+"""Paths whose view (cacheable or not) each process remembers, least recently used dropped first."""
+ROUTE_ATTRIBUTE = "sifa_public_cache"
+
+
+@dataclass(frozen=True)
+class Route:
+    """What :func:`public` said about a view: its namespace and what its answer depends on."""
+
+    namespace: str
+    accept: bool = False
+    vary_session: tuple[str, ...] = ()
+
 
 _stores: dict[str, PageStore] = {}
 
@@ -107,8 +141,25 @@ def _session_values(request: HttpRequest, names: tuple[str, ...]) -> str:
     return "\x1e".join(str(session.get(name, "")) for name in names)
 
 
-def _key(namespace: str, request: HttpRequest, accept: bool, session_values: str = "") -> str:
+def _fingerprint() -> str:
+    """What the stored headers depend on besides the view: the middlewares inside this one and the
+    header settings they read. Part of every key, so a deployment that changes them never serves an
+    answer stored before (the CSP or X-Frame-Options of the old settings)."""
+    names = (
+        "MIDDLEWARE",
+        "CONTENT_SECURITY_POLICY",
+        "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+        "X_FRAME_OPTIONS",
+    )
+    described = repr([getattr(settings, name, None) for name in names])
+    return FORMAT + ":" + hashlib.sha256(described.encode()).hexdigest()[:16]
+
+
+def _key(
+    namespace: str, request: HttpRequest, accept: bool, session_values: str = "", fingerprint: str = FORMAT
+) -> str:
     parts = [
+        fingerprint,
         namespace,
         request.method or "",
         request.scheme or "",
@@ -122,80 +173,157 @@ def _key(namespace: str, request: HttpRequest, accept: bool, session_values: str
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _payload(response: HttpResponse, session_read: bool) -> bytes | None:
-    """The stored form of a response, or None when it must not be stored."""
+def _payload(request: HttpRequest, response: HttpResponse) -> bytes | None:
+    """The stored form of an answer as it leaves the inner middlewares, or None when it must not
+    be stored (not a plain 200, a cookie, a changed session, ``private``/``no-store``)."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
-    if "private" in response.get("Cache-Control", "") or "no-store" in response.get("Cache-Control", ""):
+    cache_control = response.get("Cache-Control", "")
+    if "private" in cache_control or "no-store" in cache_control:
         return None
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return None  # SessionMiddleware would save it (and set a cookie): not the same for all
     body = response.content
-    csrf = False
+    csrf = bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))  # get_token ran (the cookie goes out)
     if b"csrfmiddlewaretoken" in body:
         body, replaced = _CSRF_INPUT.subn(rb"\1" + _CSRF_PLACEHOLDER + rb"\3", body)
-        csrf = replaced > 0
+        csrf = csrf or replaced > 0
     headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
-    meta = {"status": response.status_code, "headers": headers, "csrf": csrf, "session": session_read}
+    accessed = bool(getattr(session, "accessed", False))
+    meta = {"status": response.status_code, "headers": headers, "csrf": csrf, "session": accessed}
     return json.dumps(meta).encode() + b"\n" + body
 
 
 def _response(request: HttpRequest, payload: bytes) -> HttpResponse:
     meta_line, _, body = payload.partition(b"\n")
     meta = json.loads(meta_line)
-    if meta.get("session") and hasattr(request, "session"):
+    if meta["session"] and hasattr(request, "session"):
         request.session.accessed = True  # as the rendered answer did: SessionMiddleware adds Vary: Cookie
-    if meta.get("csrf"):
-        body = body.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
+    if meta["csrf"]:
+        token = visitor_token(request)  # CsrfViewMiddleware sets the cookie, as on a rendered page
+        if _CSRF_PLACEHOLDER in body:
+            body = body.replace(_CSRF_PLACEHOLDER, token.encode())
     response = HttpResponse(body, status=meta["status"])
     for name, value in meta["headers"]:
         response[name] = value
     return response
 
 
+_CHARS = CSRF_ALLOWED_CHARS
+_UNBIASED = 256 - 256 % len(_CHARS)  # bytes below this map onto the 62 characters evenly
+_TO_CHAR = bytes(ord(_CHARS[byte % len(_CHARS)]) for byte in range(256))
+_DROPPED = bytes(range(_UNBIASED, 256))
+_SHIFTED = {
+    (secret, mask): _CHARS[(i + j) % len(_CHARS)]
+    for i, secret in enumerate(_CHARS)
+    for j, mask in enumerate(_CHARS)
+}
+
+
+def _mask() -> str:
+    drawn = b""
+    while len(drawn) < CSRF_SECRET_LENGTH:
+        drawn += secrets.token_bytes(CSRF_SECRET_LENGTH + 8).translate(_TO_CHAR, _DROPPED)
+    return drawn[:CSRF_SECRET_LENGTH].decode()
+
+
+def visitor_token(request: HttpRequest) -> str:
+    """``django.middleware.csrf.get_token(request)``: the visitor's CSRF secret under a fresh random
+    mask, and the cookie sent with the answer — the mask drawn from one ``os.urandom`` call instead
+    of Django's 32 (``get_random_string``), which was a tenth of a cached page's CPU. The token is
+    Django's form (mask + secret shifted by the mask over the 62 allowed characters, checked by
+    ``CsrfViewMiddleware``); a visitor without a CSRF cookie yet gets Django's own ``get_token``."""
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret or len(secret) != CSRF_SECRET_LENGTH:
+        return get_token(request)
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token: the cookie goes out again
+    mask = _mask()
+    return mask + "".join(map(_SHIFTED.__getitem__, zip(secret, mask, strict=True)))
+
+
+@lru_cache(maxsize=ROUTES)
+def _route(urlconf: str | None, path: str) -> Route | None:
+    try:
+        match = get_resolver(urlconf).resolve(path)
+    except Resolver404:
+        return None
+    return getattr(match.func, ROUTE_ATTRIBUTE, None)
+
+
+def route(request: HttpRequest) -> Route | None:
+    """The :class:`Route` of the view ``request``'s path reaches, or None (resolved once per path)."""
+    return _route(getattr(request, "urlconf", None) or get_urlconf(), request.path_info)
+
+
+class PublicPageCacheMiddleware:
+    """Answers a cache hit before URL resolution (see the module's docstring); must come after
+    ``AuthenticationMiddleware`` and every middleware that has to act on a hit too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.fingerprint = _fingerprint()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        seconds = _seconds()
+        if seconds <= 0 or not _cacheable_request(request):
+            return self.get_response(request)
+        found = route(request)
+        if found is None:
+            return self.get_response(request)
+        namespace = found.namespace
+        session_values = _session_values(request, found.vary_session)
+        key = _key(namespace, request, found.accept, session_values, self.fingerprint)
+        target = store()
+        try:
+            generation, cached = target.lookup(namespace, key, now_ms())
+        except Exception:  # a store that is down (Redis): answer uncached, never a 500
+            if target.name == "database":
+                raise
+            log.warning("public page cache unavailable; answering uncached", exc_info=True)
+            return self.get_response(request)
+        if cached is not None:
+            response = _response(request, cached)
+            response[HEADER] = "hit"
+            return response
+        csrf_before = bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is None or getattr(match.func, ROUTE_ATTRIBUTE, None) != found:
+            return response  # not the marked view's answer after all
+        if csrf_before:
+            return response  # a malformed CSRF cookie was replaced: this answer is that visitor's
+        payload = _payload(request, response)
+        if payload is not None:
+            try:
+                target.save(namespace, key, generation, payload, seconds * 1000)
+            except Exception:
+                if target.name == "database":
+                    raise
+                log.warning("public page cache unavailable; answer not stored", exc_info=True)
+            response[HEADER] = "miss"
+        return response
+
+
 def public(
     namespace: str, *, accept: bool = False, vary_session: tuple[str, ...] = ()
 ) -> Callable[[Callable], Callable]:
-    """Cache the anonymous answers of a view in ``namespace`` (see the module's docstring).
+    """Mark the anonymous answers of a view as cacheable in ``namespace`` (see the module's
+    docstring; :class:`PublicPageCacheMiddleware` serves and stores them).
 
     ``accept``: the view negotiates its format from the ``Accept`` header (DRF), so the header is
     part of the key. ``vary_session``: session keys the anonymous page depends on (the place a
     visitor chose, ``catalogue.chooser.SESSION_KEY``); their values are part of the key, so one
     visitor's choice is never served to another.
     """
+    marked = Route(namespace, accept, tuple(vary_session))
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            seconds = _seconds()
-            if seconds <= 0 or not _cacheable_request(request):
-                return view(request, *args, **kwargs)
-            key = _key(namespace, request, accept, _session_values(request, vary_session))
-            target = store()
-            try:
-                generation, cached = target.lookup(namespace, key, now_ms())
-            except Exception:  # a store that is down (Redis): answer uncached, never a 500
-                if target.name == "database":
-                    raise
-                log.warning("public page cache unavailable; answering uncached", exc_info=True)
-                return view(request, *args, **kwargs)
-            if cached is not None:
-                response = _response(request, cached)
-                response[HEADER] = "hit"
-                return response
-            response = view(request, *args, **kwargs)
-            if callable(getattr(response, "render", None)):
-                response = response.render()
-            session = getattr(request, "session", None)
-            payload = _payload(response, bool(getattr(session, "accessed", False)))
-            if payload is not None:
-                try:
-                    target.save(namespace, key, generation, payload, seconds * 1000)
-                except Exception:
-                    if target.name == "database":
-                        raise
-                    log.warning("public page cache unavailable; answer not stored", exc_info=True)
-                response[HEADER] = "miss"
-            return response
+            return view(request, *args, **kwargs)
 
+        setattr(wrapper, ROUTE_ATTRIBUTE, marked)
         return wrapper
 
     return decorate

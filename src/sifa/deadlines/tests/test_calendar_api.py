@@ -1,5 +1,5 @@
 """The public calendar API, and the watch on next year's calendar: the workbench banner's source,
-``/healthz`` and the refresh job's warning in the monitoring log."""
+``/readyz`` and the refresh job's warning in the monitoring log."""
 
 import datetime as dt
 import logging
@@ -89,8 +89,8 @@ def test_the_alert_ends_when_next_year_is_entered(seeded):
 
 
 @time_machine.travel(dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC), tick=False)
-def test_healthz_reports_the_calendar_warning_and_stays_200(seeded, client):
-    response = client.get("/healthz")
+def test_readyz_reports_the_calendar_warning_and_stays_200(seeded, client):
+    response = client.get("/readyz")
     assert response.status_code == 200
     calendar = response.json()["calendar"]
     assert (calendar["status"], calendar["next_year"], calendar["next_year_status"]) == (
@@ -102,8 +102,8 @@ def test_healthz_reports_the_calendar_warning_and_stays_200(seeded, client):
 
 
 @time_machine.travel(dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC), tick=False)
-def test_healthz_calendar_is_ok_before_october(seeded, client):
-    assert client.get("/healthz").json()["calendar"]["status"] == "ok"
+def test_readyz_calendar_is_ok_before_october(seeded, client):
+    assert client.get("/readyz").json()["calendar"]["status"] == "ok"
 
 
 @time_machine.travel(dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC), tick=False)

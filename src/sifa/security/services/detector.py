@@ -23,7 +23,7 @@ time anyway), so two schedulers never derive the same event twice:
    administrators whose jurisdiction holds it.
 
 The hot paths write at most one audit event per fact (a refused upload, a 404 to a signed-in
-account); everything else is derived here. The run's time is kept (cursor ``run``) for ``/healthz``.
+account); everything else is derived here. The run's time is kept (cursor ``run``) for ``/readyz``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Issue 14 point 4, the rest of monitoring: 404 bursts, refused uploads and exports as events; the
 audit chain verified each minute without walking all of it; incidents by SMS and e-mail too;
-/healthz reports the detector; the weekly report; lifting login limits from the workbench."""
+/readyz reports the detector; the weekly report; lifting login limits from the workbench."""
 
 from __future__ import annotations
 
@@ -121,18 +121,18 @@ def test_a_high_incident_reaches_the_security_admin_by_sms_and_email(w):
     assert "安全事件" in notification.sms_text and incident.title in notification.title
 
 
-def test_healthz_reports_the_detectors_last_run(w, client, settings):
-    before = client.get("/healthz").json()["security_detector"]
+def test_readyz_reports_the_detectors_last_run(w, client, settings):
+    before = client.get("/readyz").json()["security_detector"]
     assert (before["status"], before["last_run_at"]) == ("degraded", None)
     record("test.step")
     detect()
-    body = client.get("/healthz")
+    body = client.get("/readyz")
     assert body.status_code == 200
     report = body.json()["security_detector"]
     assert report["status"] == "ok" and report["runs"] == 1 and report["lag_seconds"] <= 5
     assert report["chain_verified_seq"] == report["audit_seq"] == report["audit_head_seq"]
     settings.SECURITY_DETECTOR_STALE_MINUTES = -1  # as if the scheduler stopped long ago
-    stale = client.get("/healthz").json()["security_detector"]
+    stale = client.get("/readyz").json()["security_detector"]
     assert stale["status"] == "degraded" and "未运行" in stale["message"]
 
 

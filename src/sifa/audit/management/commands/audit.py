@@ -72,7 +72,7 @@ class Command(BaseCommand):
         anchor.add_argument(
             "--verify",
             action="store_true",
-            help="先核验（自上次核验过的链头起），完整才锚定，结果供 /healthz 显示（定时任务用）",
+            help="先核验（自上次核验过的链头起），完整才锚定，结果供 /readyz 显示（定时任务用）",
         )
         purge = sub.add_parser(
             "purge",

@@ -1,7 +1,7 @@
 """``sifa anchor-logs``: verify the audit chain and anchor every log's head (the scheduler's job).
 
 1. the audit chain: ``sifa audit anchor --verify`` — verified from the head the previous run
-   verified, then anchored; the outcome is kept for ``/healthz``;
+   verified, then anchored; the outcome is kept for ``/readyz``;
 2. the personal-data access log: ``sifa audit anchor-access`` (chains the waiting rows first);
 3. the exchange message log: ``sifa exchange anchor`` (chains the waiting rows first).
 
