@@ -60,8 +60,19 @@ def is_notice_only(version: ItemVersion) -> bool:
 
 def process_available(version: ItemVersion) -> bool:
     """True when the version names a process file the platform ships and a person can apply."""
-    name = bpmn_file_of(version)
+    return file_available(bpmn_file_of(version))
+
+
+def file_available(name: str) -> bool:
+    """True when ``name`` (a version's process file, "" for none) is shipped and a person can apply."""
     return bool(name) and _shipped is not None and _shipped(name) and not _notice_only(name)
+
+
+def file_unavailable_note(name: str) -> str:
+    """Why a version with the process file ``name`` cannot be applied for ("" when it can)."""
+    if file_available(name):
+        return ""
+    return NOTICE_ONLY_MESSAGE if _notice_only(name) else NO_PROCESS_MESSAGE
 
 
 def unavailable_note(version: ItemVersion) -> str:

@@ -4,8 +4,10 @@ filters are validated here and bad values raise ``ServiceError`` (400) with a Ch
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -18,6 +20,7 @@ from sifa.catalogue.models import (
     CatalogueItem,
     EntryStatus,
     ExerciseLevel,
+    GuidePage,
     ImplementationEntry,
     ItemType,
     ItemVersion,
@@ -27,8 +30,9 @@ from sifa.catalogue.models import (
 )
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import normalize_uscc
+from sifa.laws.models import LibraryVersion
 from sifa.organisations import places
-from sifa.organisations.models import Region
+from sifa.organisations.models import Organisation, Region
 
 REGION_RE = re.compile(r"^(\d{6}|\d{12})$")
 MAX_QUERY_LENGTH = 100
@@ -298,3 +302,40 @@ def guide_entry(code: str) -> tuple[ImplementationEntry, ItemVersion]:
     if version.status != VersionStatus.PUBLISHED:
         raise NotFound("该事项已停止办理，暂无办事指南", code="catalogue.guide_not_published")
     return entry, version
+
+
+_GUIDE_PAGE_SQL: str | None = None
+
+
+def _guide_page_sql() -> str:
+    """One statement: the entry's stored guide, only while everything it was rendered from holds."""
+    global _GUIDE_PAGE_SQL
+    if _GUIDE_PAGE_SQL is None:
+        # Table names from the models, values as parameters.
+        _GUIDE_PAGE_SQL = f"""
+        SELECT g.head, g.body FROM {GuidePage._meta.db_table} g
+        JOIN {ImplementationEntry._meta.db_table} e ON e.id = g.entry_id
+        JOIN {ItemVersion._meta.db_table} v ON v.id = e.version_id
+        JOIN {CatalogueItem._meta.db_table} i ON i.id = e.item_id
+        JOIN {Organisation._meta.db_table} o ON o.id = e.organisation_id
+        JOIN {Organisation._meta.db_table} a ON a.id = e.accepting_organisation_id
+        JOIN {Organisation._meta.db_table} d ON d.id = e.deciding_organisation_id
+        LEFT JOIN {LibraryVersion._meta.db_table} lv ON lv.id = 1
+        WHERE e.implementation_code = %s AND e.status = %s AND v.status = %s AND g.fingerprint = %s
+          AND g.version_id = e.version_id AND g.entry_updated_at = e.updated_at
+          AND g.version_updated_at = v.updated_at AND g.item_updated_at = i.updated_at
+          AND g.organisation_name = o.name AND g.accepting_name = a.name AND g.deciding_name = d.name
+          AND g.library_version = COALESCE(lv.value, 0)"""  # noqa: S608
+    return _GUIDE_PAGE_SQL
+
+
+def guide_page(code: str, fingerprint: str) -> tuple[dict, str] | None:
+    """The stored head and body of the guide of the entry ``code`` (``GuidePage``), or None when
+    there is none or it is stale (the caller renders and stores it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _guide_page_sql(),
+            [code.strip().upper(), EntryStatus.ACTIVE, VersionStatus.PUBLISHED, fingerprint],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (json.loads(row[0]), row[1])

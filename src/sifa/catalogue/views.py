@@ -15,11 +15,14 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from sifa.catalogue import chooser, guides, opendata, opendata_files, pdf, selectors, services
 from sifa.catalogue.models import CatalogueItem, EntryStatus, ExerciseLevel, ImplementationEntry, ItemType
 from sifa.catalogue.opendata_columns import CSV_FILES
+from sifa.catalogue.processes import file_available, file_unavailable_note
+from sifa.catalogue.services import guide_pages
 from sifa.catalogue.services.pages import PAGE_CACHE
 from sifa.core import pagecache
 from sifa.core.errors import NotFound, ServiceError
@@ -264,8 +267,28 @@ def _guide_response(request: HttpRequest, entry, version, *, preview: bool = Fal
 @pagecache.public(PAGE_CACHE)
 @page_errors
 def guide_page(request: HttpRequest, implementation_code: str) -> HttpResponse:
-    entry, version = selectors.guide_entry(implementation_code)
-    return _guide_response(request, entry, version)
+    """The public guide. Without 情形 answers (no query string) the body is the entry's stored
+    read model (``GuidePage``: one query), rendered anew only when it is missing or stale; the
+    head, the 在线申请 button and the base template are rendered per request."""
+    if request.GET:
+        entry, version = selectors.guide_entry(implementation_code)
+        return _guide_response(request, entry, version)
+    stored = selectors.guide_page(implementation_code, guide_pages.fingerprint())
+    if stored is None:
+        entry, version = selectors.guide_entry(implementation_code)
+        stored = guide_pages.store(entry, version)
+    head, body = stored
+    # The stored parts were rendered (escaped) by the guide's own templates (guide_pages.render).
+    page = {key: mark_safe(head[key]) for key in guide_pages.HEAD_TEMPLATES}  # noqa: S308
+    page.update(name=head["name"], implementation_code=head["implementation_code"])
+    context = {
+        "page": page,
+        "body": mark_safe(body),  # noqa: S308
+        "online": file_available(head["process_file"]),
+        "note": file_unavailable_note(head["process_file"]),
+        "nav": "catalogue",
+    }
+    return render(request, "catalogue/guide_stored.html", context)
 
 
 @require_safe

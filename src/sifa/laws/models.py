@@ -121,3 +121,22 @@ class Article(models.Model):
     @property
     def paragraphs(self) -> list[str]:
         return [p for p in self.text.split("\n") if p]
+
+
+class LibraryVersion(models.Model):
+    """The law library's version: one row (id 1) whose ``value`` the importer raises in the
+    transaction of every import that changed a statute. Read models that render links to articles
+    (the catalogue's guide pages) keep the value they were rendered under and are not served once
+    it moved on."""
+
+    data_class = "public"
+
+    value = models.PositiveBigIntegerField("版本", default=0)
+    changed_at = models.DateTimeField("变更时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "法律法规库版本"
+        verbose_name_plural = "法律法规库版本"
+
+    def __str__(self) -> str:
+        return str(self.value)

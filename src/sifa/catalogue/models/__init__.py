@@ -1,6 +1,7 @@
 """Catalogue models: code tables, items and versions with their content, implementation entries."""
 
 from sifa.catalogue.models.codes import *  # noqa: F403
+from sifa.catalogue.models.guide_pages import GuidePage
 from sifa.catalogue.models.implementation import ImplementationEntry
 from sifa.catalogue.models.items import (
     LOCKED_STATUSES,
@@ -21,6 +22,7 @@ __all__ = [
     "CatalogueItem",
     "Fee",
     "FormSchema",
+    "GuidePage",
     "ImplementationEntry",
     "ItemVersion",
     "Material",

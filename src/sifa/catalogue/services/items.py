@@ -36,6 +36,7 @@ from sifa.catalogue.models import (
     VersionStatus,
 )
 from sifa.catalogue.quality import check_version
+from sifa.catalogue.services import guide_pages
 from sifa.catalogue.services.pages import changed
 from sifa.catalogue.services.search_index import index_item
 from sifa.core.errors import Conflict, Forbidden, ServiceError
@@ -397,6 +398,7 @@ def publish_version(version: ItemVersion, *, by: Any = None, system: bool = Fals
     ImplementationEntry.objects.filter(item=item).update(version=version, updated_at=now)
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
     index_item(item)
+    guide_pages.rebuild_item(item, version)
     audit_item("version.publish", by, version, {"superseded": live.number if live else None})
     return version
 
@@ -410,10 +412,13 @@ def withdraw_version(version: ItemVersion, *, by: Any = None, system: bool = Fal
     if version.status not in (VersionStatus.DRAFT, VersionStatus.PUBLISHED):
         raise version_immutable()
     now = timezone.now()
+    was_live = version.status == VersionStatus.PUBLISHED
     version.status = VersionStatus.WITHDRAWN
     version.valid_until = now
     version.save()
     ImplementationEntry.objects.filter(item=item).update(updated_at=now)
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
+    if was_live:
+        guide_pages.forget_item(item)
     audit_item("version.withdraw", by, version)
     return version

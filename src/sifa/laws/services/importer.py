@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 
 from sifa.audit.services import record
 from sifa.core.segmentation import segment
-from sifa.laws.models import Article, Effectiveness, Heading, Statute
+from sifa.laws.models import Article, Effectiveness, Heading, LibraryVersion, Statute
 from sifa.laws.parser import ParsedStatute, ParseError, parse
 from sifa.laws.search import FTS_TABLE
 
@@ -99,6 +99,7 @@ def import_directory(
             _store(batch, result)
         if result.statutes:
             _mark_amended()
+            bump_library_version()
         record(
             "laws.import",
             subject=Statute,
@@ -241,3 +242,12 @@ def _mark_amended() -> None:
             Statute.objects.filter(pk__in=versions[1:], effectiveness="").update(
                 effectiveness=Effectiveness.AMENDED
             )
+
+
+def bump_library_version() -> int:
+    """Raise the library's version (``LibraryVersion``) in the caller's transaction: every page
+    rendered with links into the library under the old version is stale from its commit."""
+    rows = LibraryVersion.objects.filter(pk=1).update(value=F("value") + 1)
+    if not rows:
+        LibraryVersion.objects.create(pk=1, value=1)
+    return LibraryVersion.objects.values_list("value", flat=True).get(pk=1)
