@@ -25,7 +25,7 @@ LIST = "/api/v1/catalogue/items/"
 PAGE = "/catalogue/"
 
 # The uncached path, query by query (a view that gains one fails here):
-W1_QUERIES = 3  # COUNT(*) of the list, the page of items (owner and parent joined), their versions
+W1_QUERIES = 2  # COUNT(*) of the list's read model and the page of its ready entries (ItemListing)
 W1H_QUERIES = 3  # the same three, for the HTML page
 W2_QUERIES = 7  # entry (+ item, version, organisations), version (+ item, form, process), materials,
 # situations, fees, stages, and the law library's version once (laws.references, per request)

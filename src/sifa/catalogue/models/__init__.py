@@ -14,6 +14,7 @@ from sifa.catalogue.models.items import (
     Stage,
     version_summary,
 )
+from sifa.catalogue.models.listing import ItemListing
 from sifa.catalogue.models.synonyms import SearchSynonym
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Fee",
     "FormSchema",
     "ImplementationEntry",
+    "ItemListing",
     "ItemVersion",
     "Material",
     "ProcessDefinition",
