@@ -25,7 +25,8 @@ LIST = "/api/v1/catalogue/items/"
 PAGE = "/catalogue/"
 
 # The uncached path, query by query (a view that gains one fails here):
-W1_QUERIES = 2  # COUNT(*) of the list's read model and the page of its ready entries (ItemListing)
+W1_QUERIES = 1  # the count and the page of ready entries of the list's read model (ItemListing), together
+W1_FILTERED_QUERIES = 2  # with a filter: COUNT(*) and the page, through the filters' ORM lookups
 W1H_QUERIES = 3  # the same three, for the HTML page
 W2_QUERIES = 7  # entry (+ item, version, organisations), version (+ item, form, process), materials,
 # situations, fees, stages, and the law library's version once (laws.references, per request)
@@ -61,7 +62,7 @@ def test_w1_catalogue_list_queries(cat, uncached, django_assert_max_num_queries)
 
 
 def test_w1_filtered_list_queries(cat, uncached, django_assert_max_num_queries):
-    with django_assert_max_num_queries(W1_QUERIES):
+    with django_assert_max_num_queries(W1_FILTERED_QUERIES):
         assert Client().get(LIST, {"type": "01", "level": "3", "page": "1"}).status_code == 200
 
 

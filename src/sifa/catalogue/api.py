@@ -306,15 +306,17 @@ class ItemList(generics.ListAPIView):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The body ``ItemSerializer`` describes, from the read model (``ItemListing``): the page's
-        ready JSON entries joined, with the count — two raw statements without a filter, the same
+        ready JSON entries joined, with the count — one raw statement without a filter, the same
         lookups as ``items()`` with one (docs/catalogue.md, "The list's read model")."""
         p = request.query_params
         filters = {name: p.get(param, "") for param, name in LIST_FILTERS.items()}
-        entries = selectors.listed_entries(**filters) if any(filters.values()) else listing.AllEntries()
-        page = self.paginate_queryset(entries)
-        if page is None:
-            return Response(ListBody(("[" + ",".join(entries[0 : entries.count()]) + "]").encode()))
         paginator = self.paginator
+        if any(filters.values()):
+            entries = selectors.listed_entries(**filters)
+        else:
+            number = p.get(paginator.page_query_param) or "1"
+            entries = listing.AllEntries(listing.expected_page(number, paginator.get_page_size(request)))
+        page = self.paginate_queryset(entries)
         head = {
             "count": paginator.page.paginator.count,
             "next": paginator.get_next_link(),
