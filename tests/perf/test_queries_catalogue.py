@@ -25,7 +25,8 @@ LIST = "/api/v1/catalogue/items/"
 PAGE = "/catalogue/"
 
 # The uncached path, query by query (a view that gains one fails here):
-W1_QUERIES = 3  # COUNT(*) of the list, the page of items (owner and parent joined), their versions
+W1_QUERIES = 1  # the count and the page of ready entries of the list's read model (ItemListing), together
+W1_FILTERED_QUERIES = 2  # with a filter: COUNT(*) and the page, through the filters' ORM lookups
 W1H_QUERIES = 3  # the same three, for the HTML page
 W2_QUERIES = 1  # the stored guide (GuidePage) with the entry, version, item and organisations it was
 # rendered from joined to check it is current (docs/catalogue.md, "Guide read model")
@@ -63,7 +64,7 @@ def test_w1_catalogue_list_queries(cat, uncached, django_assert_max_num_queries)
 
 
 def test_w1_filtered_list_queries(cat, uncached, django_assert_max_num_queries):
-    with django_assert_max_num_queries(W1_QUERIES):
+    with django_assert_max_num_queries(W1_FILTERED_QUERIES):
         assert Client().get(LIST, {"type": "01", "level": "3", "page": "1"}).status_code == 200
 
 

@@ -17,6 +17,7 @@ Errors follow ``sifa.core.api.errors``: ``{"code", "message", "errors"?}``, alwa
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import FileResponse, HttpResponse
@@ -25,17 +26,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.catalogue import guides, pdf, selectors, services
+from sifa.catalogue import guides, listing, pdf, selectors, services
 from sifa.catalogue.models import (
     CatalogueItem,
     Fee,
     ImplementationEntry,
     ItemLevel,
-    ItemType,
     ItemVersion,
     Material,
     Situation,
@@ -304,62 +305,64 @@ class ItemList(generics.ListAPIView):
         )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """The same body ``ItemSerializer`` describes, built from plain rows in three queries
-        (count, the page, its versions): the nested serializers cost 40× the framework's own
-        request (docs/performance.md, "W1/W1h/W2 profiles")."""
-        rows = selectors.item_rows(self.get_queryset())
-        page = self.paginate_queryset(rows)
-        rows = list(page if page is not None else rows)
-        data = item_list_body(rows)
-        return self.get_paginated_response(data) if page is not None else Response(data)
+        """The body ``ItemSerializer`` describes, from the read model (``ItemListing``): the page's
+        ready JSON entries joined, with the count — one raw statement without a filter, the same
+        lookups as ``items()`` with one (docs/catalogue.md, "The list's read model")."""
+        p = request.query_params
+        filters = {name: p.get(param, "") for param, name in LIST_FILTERS.items()}
+        paginator = self.paginator
+        if any(filters.values()):
+            entries = selectors.listed_entries(**filters)
+        else:
+            number = p.get(paginator.page_query_param) or "1"
+            entries = listing.AllEntries(listing.expected_page(number, paginator.get_page_size(request)))
+        page = self.paginate_queryset(entries)
+        head = {
+            "count": paginator.page.paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+        }
+        return Response(ListBody(listing.body(head, list(page))))
 
 
-_DATETIME = serializers.DateTimeField()
+#: query parameter → ``selectors.items`` argument
+LIST_FILTERS = {
+    "q": "q",
+    "type": "item_type",
+    "level": "level",
+    "topic": "topic",
+    "changed_since": "changed_since",
+}
 
 
-def _moment(value: Any) -> Any:
-    return _DATETIME.to_representation(value) if value is not None else None
+class ListBody(bytes):
+    """A list body already rendered as JSON (``ListRenderer`` sends it as it is)."""
+
+
+class ListRenderer(JSONRenderer):
+    """The API's JSON renderer, passing a ``ListBody`` through untouched (re-rendered only when the
+    client asks for indentation, e.g. the browsable API)."""
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        if isinstance(data, ListBody):
+            if self.get_indent(accepted_media_type, renderer_context or {}) is None:
+                return bytes(data)
+            data = json.loads(data)
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+ItemList.renderer_classes = [
+    ListRenderer if renderer is JSONRenderer else renderer for renderer in ItemList.renderer_classes
+]
 
 
 def item_list_body(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``ItemSerializer(many=True).data`` of ``selectors.item_rows`` rows, field for field
-    (tests/perf/test_queries_catalogue.py compares the two)."""
-    versions = selectors.versions_by_item([row["id"] for row in rows])
-    type_labels = {value: str(label) for value, label in ItemType.choices}
-    level_labels = {value: str(label) for value, label in ItemLevel.choices}
-    body = []
-    for row in rows:
-        own = versions[row["id"]]
-        body.append(
-            {
-                "basic_code": row["basic_code"],
-                "name": row["name"],
-                "summary": selectors.live_summary(own),
-                "type": row["item_type"],
-                "type_label": type_labels.get(row["item_type"], row["item_type"]),
-                "level": row["level"],
-                "level_label": level_labels.get(row["level"], str(row["level"])),
-                "parent": row["parent__basic_code"],
-                "legal_basis": row["legal_basis"],
-                "exercise_levels": row["exercise_levels"],
-                "service_objects": row["service_objects"],
-                "topics": row["topics"],
-                "owner": row["owner__name"],
-                "source": row["source"],
-                "updated_at": _moment(row["updated_at"]),
-                "versions": [
-                    {
-                        "number": v["number"],
-                        "status": v["status"],
-                        "valid_from": _moment(v["valid_from"]),
-                        "valid_until": _moment(v["valid_until"]),
-                        "published_at": _moment(v["published_at"]),
-                    }
-                    for v in own
-                ],
-            }
-        )
-    return body
+    """``ItemSerializer(many=True).data`` of ``selectors.item_rows`` rows, field for field, as the
+    read model's entries are built (tests/perf/test_queries_catalogue.py compares the two)."""
+    versions = listing.versions_by_item(ItemVersion, [row["id"] for row in rows])
+    return [listing.entry(row, versions[row["id"]]) for row in rows]
 
 
 class ItemDetail(APIView):

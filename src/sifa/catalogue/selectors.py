@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from sifa.catalogue import search
 from sifa.catalogue.identifiers import validate_basic_code, validate_implementation_code
+from sifa.catalogue.listing import ITEM_COLUMNS
 from sifa.catalogue.models import (
     CORPORATE_TOPIC_PREFIX,
     PERSONAL_TOPIC_PREFIX,
@@ -22,11 +23,11 @@ from sifa.catalogue.models import (
     ExerciseLevel,
     GuidePage,
     ImplementationEntry,
+    ItemListing,
     ItemType,
     ItemVersion,
     Topic,
     VersionStatus,
-    version_summary,
 )
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import normalize_uscc
@@ -65,6 +66,42 @@ def items(
     qs = CatalogueItem.objects.filter(versions__status=VersionStatus.PUBLISHED).select_related(
         "owner", "parent"
     )
+    qs = filter_items(qs, q=q, item_type=item_type, level=level, topic=topic, changed_since=changed_since)
+    ordering = ("synonym_rank", "basic_code") if "synonym_rank" in qs.query.annotations else ("basic_code",)
+    return qs.prefetch_related(
+        Prefetch("versions", queryset=ItemVersion.objects.order_by("number"))
+    ).order_by(*ordering)
+
+
+def listed_entries(
+    *, q: str = "", item_type: str = "", level: str = "", topic: str = "", changed_since: str = ""
+) -> QuerySet:
+    """The public list's ready JSON entries (``ItemListing.body``) that ``items()`` with the same
+    filters would list, in the same order."""
+    qs = filter_items(
+        ItemListing.objects.all(),
+        q=q,
+        item_type=item_type,
+        level=level,
+        topic=topic,
+        changed_since=changed_since,
+    )
+    ordering = ("synonym_rank", "basic_code") if "synonym_rank" in qs.query.annotations else ("basic_code",)
+    return qs.order_by(*ordering).values_list("body", flat=True)
+
+
+def filter_items(
+    qs: QuerySet,
+    *,
+    q: str = "",
+    item_type: str = "",
+    level: str = "",
+    topic: str = "",
+    changed_since: str = "",
+) -> QuerySet:
+    """The list's filters, on ``CatalogueItem`` or on its read model ``ItemListing`` (whose primary
+    key is the item's and whose filtered columns have the item's names and types). Bad values are a
+    400 with a stable code."""
     if q:
         if len(q) > MAX_QUERY_LENGTH:
             raise _bad("q", "catalogue.filter.q", "查询关键词不能超过100个字")
@@ -106,58 +143,12 @@ def items(
     since = parse_changed_since(changed_since)
     if since is not None:
         qs = qs.filter(updated_at__gte=since)
-    ordering = ("synonym_rank", "basic_code") if "synonym_rank" in qs.query.annotations else ("basic_code",)
-    return qs.prefetch_related(
-        Prefetch("versions", queryset=ItemVersion.objects.order_by("number"))
-    ).order_by(*ordering)
-
-
-ITEM_COLUMNS = (
-    "id",
-    "basic_code",
-    "name",
-    "item_type",
-    "level",
-    "parent__basic_code",
-    "legal_basis",
-    "exercise_levels",
-    "service_objects",
-    "topics",
-    "owner__name",
-    "source",
-    "updated_at",
-)
-VERSION_COLUMNS = (
-    "item_id",
-    "number",
-    "status",
-    "valid_from",
-    "valid_until",
-    "published_at",
-    "scope",
-    "result_name",
-)
+    return qs
 
 
 def item_rows(qs: QuerySet) -> QuerySet:
-    """``items()`` as plain rows (the list's columns, owner and parent joined): the public list
-    reads 20 rows, not 60 model instances with their nested serializers."""
+    """``items()`` as plain rows (the list's columns, owner and parent joined)."""
     return qs.prefetch_related(None).values(*ITEM_COLUMNS)
-
-
-def versions_by_item(item_ids: list[int]) -> dict[int, list[dict]]:
-    """Every version of these items as rows, by item, in number order (one query)."""
-    found: dict[int, list[dict]] = {pk: [] for pk in item_ids}
-    rows = ItemVersion.objects.filter(item_id__in=item_ids).order_by("item_id", "number")
-    for row in rows.values(*VERSION_COLUMNS):
-        found[row["item_id"]].append(row)
-    return found
-
-
-def live_summary(versions: list[dict]) -> str:
-    """The 一句话说明 of the live (last published) version among ``versions_by_item`` rows."""
-    live = [v for v in versions if v["status"] == VersionStatus.PUBLISHED]
-    return version_summary(live[-1]["scope"], live[-1]["result_name"]) if live else ""
 
 
 def item_by_code(code: str) -> CatalogueItem:

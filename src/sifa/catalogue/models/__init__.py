@@ -15,6 +15,7 @@ from sifa.catalogue.models.items import (
     Stage,
     version_summary,
 )
+from sifa.catalogue.models.listing import ItemListing
 from sifa.catalogue.models.synonyms import SearchSynonym
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "FormSchema",
     "GuidePage",
     "ImplementationEntry",
+    "ItemListing",
     "ItemVersion",
     "Material",
     "ProcessDefinition",

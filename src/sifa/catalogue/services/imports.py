@@ -25,6 +25,7 @@ from sifa.catalogue.models import (
     Stage,
 )
 from sifa.catalogue.opendata import CHILD_SKIP, ENTRY_FIELDS, FORMAT, FORMAT_VERSION, VERSION_SKIP
+from sifa.catalogue.services.listing import rebuild_all
 from sifa.catalogue.services.search_index import reindex_all
 from sifa.core.errors import ServiceError
 from sifa.organisations.models import Organisation, Region
@@ -142,6 +143,7 @@ def import_catalogue(data: Any, *, by: Any = None) -> dict[str, int]:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _bad_file(f"缺少或无法识别的内容（{exc.__class__.__name__}: {exc}）") from None
     reindex_all()
+    rebuild_all()
     counts = {"items": len(items), "versions": len(versions), "implementations": len(rows)}
     record(
         "catalogue.import",

@@ -37,6 +37,7 @@ from sifa.catalogue.models import (
 )
 from sifa.catalogue.quality import check_version
 from sifa.catalogue.services import guide_pages
+from sifa.catalogue.services.listing import refresh_items
 from sifa.catalogue.services.pages import changed
 from sifa.catalogue.services.search_index import index_item
 from sifa.core.errors import Conflict, Forbidden, ServiceError
@@ -211,6 +212,7 @@ def new_draft(item: CatalogueItem, *, by: Any = None, system: bool = False) -> I
     draft.save()
     if base is not None:
         _copy_children(base, draft)
+    refresh_items([item.pk])  # the list shows every version of an item
     audit_item("version.draft", by, draft, {"from": base.number if base else None})
     return draft
 
@@ -274,6 +276,8 @@ def update_draft(
         ProcessDefinition.objects.update_or_create(
             version=version, defaults={"bpmn_file": fields["bpmn_file"]}
         )
+    if {"valid_from", "valid_until"} & set(fields):
+        refresh_items([item.pk])  # the list shows each version's dates
     audit_item("version.update", by, version, {"fields": sorted(fields)})
     return version
 
@@ -399,6 +403,7 @@ def publish_version(version: ItemVersion, *, by: Any = None, system: bool = Fals
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
     index_item(item)
     guide_pages.rebuild_item(item, version)
+    refresh_items([item.pk])
     audit_item("version.publish", by, version, {"superseded": live.number if live else None})
     return version
 
@@ -420,5 +425,6 @@ def withdraw_version(version: ItemVersion, *, by: Any = None, system: bool = Fal
     CatalogueItem.objects.filter(pk=item.pk).update(updated_at=now)
     if was_live:
         guide_pages.forget_item(item)
+    refresh_items([item.pk])
     audit_item("version.withdraw", by, version)
     return version

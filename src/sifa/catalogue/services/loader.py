@@ -29,6 +29,7 @@ from sifa.catalogue.services.items import (
     update_draft,
     withdraw_version,
 )
+from sifa.catalogue.services.listing import rebuild_all
 from sifa.catalogue.services.search_index import reindex_all
 from sifa.catalogue.services.synonyms import seed_synonyms
 from sifa.core.crypto import sm3_hex
@@ -116,6 +117,7 @@ def load_items(specs: Iterable[dict] = ITEMS) -> LoadResult:
         (result.published if changed else result.unchanged).append(item.basic_code)
     # Items loaded before the search index existed are unchanged, so publish did not index them.
     reindex_all()
+    rebuild_all()  # the list's read model (publish kept it current; this also covers older loads)
     result.synonyms_seeded = seed_synonyms()
     return result
 

@@ -22,6 +22,7 @@ from django.db.models import Max
 from sifa.audit.services import record
 from sifa.organisations.models import Organisation, Region
 from sifa.organisations.orgtree import OrgSpec, RegionRow, plan
+from sifa.organisations.signals import organisations_renamed
 
 REGIONS_FILE = Path(__file__).parent.parent / "data" / "regions.csv.gz"
 BATCH_SIZE = 2000
@@ -153,6 +154,7 @@ def build_organisations() -> SyncResult:
     paths: dict[tuple[str, str], str] = {}
     to_create: list[Organisation] = []
     to_update: list[Organisation] = []
+    renamed: list[int] = []
     for spec in specs:
         current = existing.get(spec.key)
         if current is None:
@@ -168,6 +170,8 @@ def build_organisations() -> SyncResult:
             to_create.append(Organisation(id=pk, **row))
         elif any(current[field] != row[field] for field in _ORG_FIELDS):
             to_update.append(Organisation(id=pk, **row))
+            if current["name"] != row["name"]:
+                renamed.append(pk)
 
     Organisation.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     Organisation.objects.bulk_update(
@@ -175,6 +179,8 @@ def build_organisations() -> SyncResult:
     )
     if to_create:
         _reset_id_sequence()
+    if renamed:
+        organisations_renamed.send(sender=Organisation, ids=renamed)
     result = SyncResult(
         created=len(to_create), updated=len(to_update), unchanged=len(specs) - len(to_create) - len(to_update)
     )
