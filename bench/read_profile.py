@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="127.0.0.1")
     fixtures = _fixtures()
+    cpu: dict[str, float] = {}
     for key in args.only.split(","):
         path, headers = fixtures[key]
         for _ in range(20):  # warm up: URL resolver, caches, connection
@@ -83,10 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 
         with connection.execute_wrapper(note):
             client.get(path, **headers)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for _ in range(args.requests):
             client.get(path, **headers)
         plain = (time.perf_counter() - started) / args.requests * 1000
+        cpu[key] = (time.process_time() - cpu_started) / args.requests * 1000
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         print(f"\n=== {key}: GET {path.split('?')[0]}  {connection.vendor}")
         print(
-            f"{len(queries)} queries per request; {plain:.2f} ms per request "
+            f"{len(queries)} queries per request; {cpu[key]:.2f} ms CPU, {plain:.2f} ms wall per request "
             f"({elapsed / args.requests * 1000:.2f} ms under cProfile)"
         )
         for sql in queries:
@@ -106,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
         print(out.getvalue())
+    if "hello" in cpu:
+        print(
+            "\nCPU per request (time.process_time), and hello's CPU ÷ the workload's (the ratio the harness targets):"
+        )
+        for key, ms in cpu.items():
+            print(f"  {key:6} {ms:7.3f} ms  {cpu['hello'] / ms:5.3f} × hello")
     return 0
 
 

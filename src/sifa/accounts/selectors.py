@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from sifa.accounts import consents
@@ -26,9 +27,10 @@ from sifa.accounts.models import (
 from sifa.accounts.services.mandates import item_names as item_names  # names of a mandate's items
 from sifa.accounts.services.registration import id_number_index
 from sifa.audit import services as audit
+from sifa.core.db import FixedRows
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, normalize_id_number, parse_id_number, validate_uscc
-from sifa.organisations.models import Role
+from sifa.organisations.models import Membership, Organisation, Region, Role
 from sifa.organisations.scope import Actor, attributed_membership, scoped
 
 FULL_IDENTIFIER_ROLES = (Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER)
@@ -240,3 +242,75 @@ def has_withdrawn(user: User, code: str) -> bool:
     recorded one (registered before consents were recorded, or at a window) is not refused."""
     latest = my_consents(user).filter(code=code, object_ref="").first()
     return latest is not None and latest.withdrawn_at is not None
+
+
+# --- the caller's own account (GET /api/v1/me/) ----------------------------------------------------
+# Read on every API client's start: fixed SQL over the columns the answer shows, no ORM query built
+# per request (docs/performance.md, "2026-12-06: me"). The caller's own data, so no scope and no
+# access-log row (docs/audit.md: the access log records staff reads of other people's data).
+
+_MEMBERSHIP_COLUMNS = FixedRows(Membership, "role")
+_MEMBERSHIP_ORGANISATIONS = FixedRows(Organisation, "id", "name", "level", "path", "region")
+_PERSON_COLUMNS = FixedRows(NaturalPerson, "id", "name", "id_number_masked")
+_PERSON_REGIONS = FixedRows(Region, "code", "name")
+_OWN_STATEMENTS: dict[str, tuple[str, str]] = {}
+
+
+def _own_statements() -> tuple[str, str]:
+    found = _OWN_STATEMENTS.get(connection.vendor)
+    if found is None:
+        q = connection.ops.quote_name
+        memberships = (
+            f"SELECT {_MEMBERSHIP_COLUMNS.columns('m')}, {_MEMBERSHIP_ORGANISATIONS.columns('o')} "  # noqa: S608
+            f"FROM {q(Membership._meta.db_table)} m "
+            f"INNER JOIN {q(Organisation._meta.db_table)} o ON o.{q('id')} = m.{q('organisation_id')} "
+            f"WHERE m.{q('user_id')} = %s ORDER BY o.{q('path')} ASC, m.{q('role')} ASC"
+        )
+        person = (
+            f"SELECT {_PERSON_COLUMNS.columns('p')}, {_PERSON_REGIONS.columns('r')} "  # noqa: S608
+            f"FROM {q(NaturalPerson._meta.db_table)} p "
+            f"INNER JOIN {q(Region._meta.db_table)} r ON r.{q('code')} = p.{q('region_id')} "
+            f"WHERE p.{q('user_id')} = %s"
+        )
+        found = _OWN_STATEMENTS[connection.vendor] = (memberships, person)
+    return found
+
+
+def own_memberships(user: User) -> list[dict]:
+    """The caller's memberships with their organisations, by organisation path and role."""
+    role_labels = {value: str(label) for value, label in Role.choices}
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(_own_statements()[0], [user.pk])
+        for row in cursor.fetchall():
+            (role,) = _MEMBERSHIP_COLUMNS.convert(row[:1], connection)
+            org_id, name, level, path, region_code = _MEMBERSHIP_ORGANISATIONS.convert(row[1:], connection)
+            rows.append(
+                {
+                    "organisation": {
+                        "id": org_id,
+                        "name": name,
+                        "level": level,
+                        "path": path,
+                        "region_code": region_code,
+                    },
+                    "role": role,
+                    "role_display": role_labels.get(role, role),
+                }
+            )
+    return rows
+
+
+def own_person(user: User) -> tuple[dict, dict] | None:
+    """The caller's natural person (id, name, masked 公民身份号码) and its region, or ``None``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_own_statements()[1], [user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    person_id, name, id_number_masked = _PERSON_COLUMNS.convert(row[:3], connection)
+    code, region_name = _PERSON_REGIONS.convert(row[3:], connection)
+    return (
+        {"id": str(person_id), "name": name, "id_number_masked": id_number_masked},
+        {"code": code, "name": region_name},
+    )
