@@ -21,6 +21,7 @@ from sifa.accounts.services.common import FieldErrors
 from sifa.audit import context
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, accepts
+from sifa.core.api.negotiation import QuickNegotiation
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import Forbidden, ServiceError
 from sifa.organisations.scope import actor_for
@@ -188,22 +189,24 @@ class RegisterCompanyView(APIView):
 class MeView(APIView):
     """The caller: masked identifiers only, memberships, and for citizens their mandates."""
 
+    content_negotiation_class = QuickNegotiation
+
     @extend_schema(
         summary="当前用户", responses={200: serializers.MeSerializer, **error_responses(*LOGIN_ERRORS)}
     )
     def get(self, request: Request) -> Response:
         user: User = request.user
+        memberships, person, region = selectors.own_account(user)
         body = {
             **serializers.user_summary(user),
             "phone_masked": user.phone_masked,
             "person": None,
             "company": None,
             "region": None,
-            "memberships": selectors.own_memberships(user),
+            "memberships": memberships,
         }
-        person = selectors.own_person(user)
         if person is not None:
-            body["person"], body["region"] = person
+            body["person"], body["region"] = person, region
         company = getattr(user, "company", None) if user.kind == AccountKind.COMPANY else None
         if company is not None:
             body["company"] = serializers.CompanySerializer(company).data

@@ -8,6 +8,7 @@ hold a case-handling role over the row, and each such read is logged for the dat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterable
 
@@ -253,39 +254,51 @@ _MEMBERSHIP_COLUMNS = FixedRows(Membership, "role")
 _MEMBERSHIP_ORGANISATIONS = FixedRows(Organisation, "id", "name", "level", "path", "region")
 _PERSON_COLUMNS = FixedRows(NaturalPerson, "id", "name", "id_number_masked")
 _PERSON_REGIONS = FixedRows(Region, "code", "name")
-_OWN_STATEMENTS: dict[str, tuple[str, str]] = {}
+_OWN_STATEMENTS: dict[str, str] = {}
 
 
-def _own_statements() -> tuple[str, str]:
+def _own_statement() -> str:
+    """Memberships (kind 0, by organisation path and role) and the natural person (kind 1) in one
+    statement: ``kind, role, organisation × 5, person × 3, region × 2``."""
     found = _OWN_STATEMENTS.get(connection.vendor)
     if found is None:
         q = connection.ops.quote_name
-        memberships = (
-            f"SELECT {_MEMBERSHIP_COLUMNS.columns('m')}, {_MEMBERSHIP_ORGANISATIONS.columns('o')} "  # noqa: S608
+        found = _OWN_STATEMENTS[connection.vendor] = (
+            f"SELECT 0, {_MEMBERSHIP_COLUMNS.columns('m')}, {_MEMBERSHIP_ORGANISATIONS.columns('o')}, "  # noqa: S608
+            "NULL, NULL, NULL, NULL, NULL "
             f"FROM {q(Membership._meta.db_table)} m "
             f"INNER JOIN {q(Organisation._meta.db_table)} o ON o.{q('id')} = m.{q('organisation_id')} "
-            f"WHERE m.{q('user_id')} = %s ORDER BY o.{q('path')} ASC, m.{q('role')} ASC"
-        )
-        person = (
-            f"SELECT {_PERSON_COLUMNS.columns('p')}, {_PERSON_REGIONS.columns('r')} "  # noqa: S608
+            f"WHERE m.{q('user_id')} = %s "
+            "UNION ALL "
+            "SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, "
+            f"{_PERSON_COLUMNS.columns('p')}, {_PERSON_REGIONS.columns('r')} "
             f"FROM {q(NaturalPerson._meta.db_table)} p "
             f"INNER JOIN {q(Region._meta.db_table)} r ON r.{q('code')} = p.{q('region_id')} "
-            f"WHERE p.{q('user_id')} = %s"
+            f"WHERE p.{q('user_id')} = %s "
+            "ORDER BY 1 ASC, 6 ASC, 2 ASC"
         )
-        found = _OWN_STATEMENTS[connection.vendor] = (memberships, person)
     return found
 
 
-def own_memberships(user: User) -> list[dict]:
-    """The caller's memberships with their organisations, by organisation path and role."""
-    role_labels = {value: str(label) for value, label in Role.choices}
-    rows = []
+@functools.cache
+def _role_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Role.choices}
+
+
+def own_account(user: User) -> tuple[list[dict], dict | None, dict | None]:
+    """The caller's memberships with their organisations (by organisation path and role), and
+    their natural person (id, name, masked 公民身份号码) with its region, or ``None, None``."""
+    role_labels = _role_labels()
+    memberships: list[dict] = []
+    person = region = None
     with connection.cursor() as cursor:
-        cursor.execute(_own_statements()[0], [user.pk])
-        for row in cursor.fetchall():
-            (role,) = _MEMBERSHIP_COLUMNS.convert(row[:1], connection)
-            org_id, name, level, path, region_code = _MEMBERSHIP_ORGANISATIONS.convert(row[1:], connection)
-            rows.append(
+        cursor.execute(_own_statement(), [user.pk, user.pk])
+        rows = cursor.fetchall()
+    for row in rows:
+        if row[0] == 0:
+            (role,) = _MEMBERSHIP_COLUMNS.convert(row[1:2], connection)
+            org_id, name, level, path, region_code = _MEMBERSHIP_ORGANISATIONS.convert(row[2:7], connection)
+            memberships.append(
                 {
                     "organisation": {
                         "id": org_id,
@@ -298,19 +311,9 @@ def own_memberships(user: User) -> list[dict]:
                     "role_display": role_labels.get(role, role),
                 }
             )
-    return rows
-
-
-def own_person(user: User) -> tuple[dict, dict] | None:
-    """The caller's natural person (id, name, masked 公民身份号码) and its region, or ``None``."""
-    with connection.cursor() as cursor:
-        cursor.execute(_own_statements()[1], [user.pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    person_id, name, id_number_masked = _PERSON_COLUMNS.convert(row[:3], connection)
-    code, region_name = _PERSON_REGIONS.convert(row[3:], connection)
-    return (
-        {"id": str(person_id), "name": name, "id_number_masked": id_number_masked},
-        {"code": code, "name": region_name},
-    )
+        else:
+            person_id, name, id_number_masked = _PERSON_COLUMNS.convert(row[7:10], connection)
+            code, region_name = _PERSON_REGIONS.convert(row[10:12], connection)
+            person = {"id": str(person_id), "name": name, "id_number_masked": id_number_masked}
+            region = {"code": code, "name": region_name}
+    return memberships, person, region
