@@ -21,12 +21,13 @@ from sifa.core import limits
 from sifa.deadlines import db_calendar
 from tests import probe_world
 
-ME_STAFF_QUERIES = 4
-"""Token with its account (1), the token's last-used stamp at most once a minute (1), memberships
-(1), the natural person (1)."""
-ME_CITIZEN_QUERIES = 7
+ME_STAFF_QUERIES = 2
+"""The token with its account, memberships and natural person, in one fixed statement (1), and
+the token's last-used stamp at most once a minute (1). Before 2026-12-06: 4 (token with account,
+stamp, memberships, person)."""
+ME_CITIZEN_QUERIES = 5
 """As for staff, plus the caller's scope (``actor_for``: its memberships, 1) and the mandates given
-and received (2)."""
+and received (2). Before 2026-12-06: 7."""
 TRACK_QUERIES = 5
 """The throttle (2), the case with its item, version item and organisations (1), its open clocks
 (1), its public timeline with organisations (1)."""

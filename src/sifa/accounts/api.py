@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sifa.accounts import consents, selectors, serializers, services
+from sifa.accounts.authentication import AccountBearerTokenAuthentication, VerifiedSessionAuthentication
 from sifa.accounts.models import AccountKind, ApiToken, ConsentChannel, User
 from sifa.accounts.services.common import FieldErrors
 from sifa.audit import context
@@ -189,6 +190,7 @@ class RegisterCompanyView(APIView):
 class MeView(APIView):
     """The caller: masked identifiers only, memberships, and for citizens their mandates."""
 
+    authentication_classes = [AccountBearerTokenAuthentication, VerifiedSessionAuthentication]
     content_negotiation_class = QuickNegotiation
 
     @extend_schema(
@@ -196,7 +198,8 @@ class MeView(APIView):
     )
     def get(self, request: Request) -> Response:
         user: User = request.user
-        memberships, person, region = selectors.own_account(user)
+        account = getattr(request.auth, "account", None)  # read with the bearer token
+        memberships, person, region = account if account is not None else selectors.own_account(user)
         body = {
             **serializers.user_summary(user),
             "phone_masked": user.phone_masked,

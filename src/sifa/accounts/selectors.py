@@ -254,28 +254,44 @@ _MEMBERSHIP_COLUMNS = FixedRows(Membership, "role")
 _MEMBERSHIP_ORGANISATIONS = FixedRows(Organisation, "id", "name", "level", "path", "region")
 _PERSON_COLUMNS = FixedRows(NaturalPerson, "id", "name", "id_number_masked")
 _PERSON_REGIONS = FixedRows(Region, "code", "name")
+OWN_ACCOUNT_WIDTH = 11
+"""Columns of :func:`own_account_sql`: role, organisation × 5, person × 3, region × 2."""
+
+
+def own_account_sql(user_alias: str) -> tuple[str, str, str]:
+    """Columns, joins and ordering that add the memberships and the natural person of the account
+    ``user_alias`` to a statement: one row per membership (by organisation path and role; one row
+    with empty membership columns when there is none), the person's columns on each row."""
+    q = connection.ops.quote_name
+    columns = ", ".join(
+        (
+            _MEMBERSHIP_COLUMNS.columns("m"),
+            _MEMBERSHIP_ORGANISATIONS.columns("o"),
+            _PERSON_COLUMNS.columns("p"),
+            _PERSON_REGIONS.columns("r"),
+        )
+    )
+    user_id = f"{q(user_alias)}.{q(User._meta.pk.column)}"
+    joins = (
+        f"LEFT OUTER JOIN {q(Membership._meta.db_table)} m ON m.{q('user_id')} = {user_id} "
+        f"LEFT OUTER JOIN {q(Organisation._meta.db_table)} o ON o.{q('id')} = m.{q('organisation_id')} "
+        f"LEFT OUTER JOIN {q(NaturalPerson._meta.db_table)} p ON p.{q('user_id')} = {user_id} "
+        f"LEFT OUTER JOIN {q(Region._meta.db_table)} r ON r.{q('code')} = p.{q('region_id')}"
+    )
+    return columns, joins, f"ORDER BY o.{q('path')} ASC, m.{q('role')} ASC"
+
+
 _OWN_STATEMENTS: dict[str, str] = {}
 
 
 def _own_statement() -> str:
-    """Memberships (kind 0, by organisation path and role) and the natural person (kind 1) in one
-    statement: ``kind, role, organisation × 5, person × 3, region × 2``."""
     found = _OWN_STATEMENTS.get(connection.vendor)
     if found is None:
         q = connection.ops.quote_name
+        columns, joins, order = own_account_sql("u")
         found = _OWN_STATEMENTS[connection.vendor] = (
-            f"SELECT 0, {_MEMBERSHIP_COLUMNS.columns('m')}, {_MEMBERSHIP_ORGANISATIONS.columns('o')}, "  # noqa: S608
-            "NULL, NULL, NULL, NULL, NULL "
-            f"FROM {q(Membership._meta.db_table)} m "
-            f"INNER JOIN {q(Organisation._meta.db_table)} o ON o.{q('id')} = m.{q('organisation_id')} "
-            f"WHERE m.{q('user_id')} = %s "
-            "UNION ALL "
-            "SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, "
-            f"{_PERSON_COLUMNS.columns('p')}, {_PERSON_REGIONS.columns('r')} "
-            f"FROM {q(NaturalPerson._meta.db_table)} p "
-            f"INNER JOIN {q(Region._meta.db_table)} r ON r.{q('code')} = p.{q('region_id')} "
-            f"WHERE p.{q('user_id')} = %s "
-            "ORDER BY 1 ASC, 6 ASC, 2 ASC"
+            f"SELECT {columns} FROM {q(User._meta.db_table)} u {joins} "  # noqa: S608 (names from the models)
+            f"WHERE u.{q(User._meta.pk.column)} = %s {order}"
         )
     return found
 
@@ -285,35 +301,41 @@ def _role_labels() -> dict[str, str]:
     return {value: str(label) for value, label in Role.choices}
 
 
+def own_account_from(rows, connection=connection) -> tuple[list[dict], dict | None, dict | None]:
+    """Memberships, person and region from the rows of :func:`own_account_sql`'s columns."""
+    role_labels = _role_labels()
+    memberships: list[dict] = []
+    for row in rows:
+        if row[0] is None:
+            continue  # no membership
+        (role,) = _MEMBERSHIP_COLUMNS.convert(row[0:1], connection)
+        org_id, name, level, path, region_code = _MEMBERSHIP_ORGANISATIONS.convert(row[1:6], connection)
+        memberships.append(
+            {
+                "organisation": {
+                    "id": org_id,
+                    "name": name,
+                    "level": level,
+                    "path": path,
+                    "region_code": region_code,
+                },
+                "role": role,
+                "role_display": role_labels.get(role, role),
+            }
+        )
+    first = rows[0] if rows else None
+    if first is None or first[6] is None:
+        return memberships, None, None
+    person_id, name, id_number_masked = _PERSON_COLUMNS.convert(first[6:9], connection)
+    code, region_name = _PERSON_REGIONS.convert(first[9:11], connection)
+    person = {"id": str(person_id), "name": name, "id_number_masked": id_number_masked}
+    return memberships, person, {"code": code, "name": region_name}
+
+
 def own_account(user: User) -> tuple[list[dict], dict | None, dict | None]:
     """The caller's memberships with their organisations (by organisation path and role), and
     their natural person (id, name, masked 公民身份号码) with its region, or ``None, None``."""
-    role_labels = _role_labels()
-    memberships: list[dict] = []
-    person = region = None
     with connection.cursor() as cursor:
-        cursor.execute(_own_statement(), [user.pk, user.pk])
+        cursor.execute(_own_statement(), [user.pk])
         rows = cursor.fetchall()
-    for row in rows:
-        if row[0] == 0:
-            (role,) = _MEMBERSHIP_COLUMNS.convert(row[1:2], connection)
-            org_id, name, level, path, region_code = _MEMBERSHIP_ORGANISATIONS.convert(row[2:7], connection)
-            memberships.append(
-                {
-                    "organisation": {
-                        "id": org_id,
-                        "name": name,
-                        "level": level,
-                        "path": path,
-                        "region_code": region_code,
-                    },
-                    "role": role,
-                    "role_display": role_labels.get(role, role),
-                }
-            )
-        else:
-            person_id, name, id_number_masked = _PERSON_COLUMNS.convert(row[7:10], connection)
-            code, region_name = _PERSON_REGIONS.convert(row[10:12], connection)
-            person = {"id": str(person_id), "name": name, "id_number_masked": id_number_masked}
-            region = {"code": code, "name": region_name}
-    return memberships, person, region
+    return own_account_from(rows)
