@@ -6,6 +6,9 @@ per workload the queries of one request and a cProfile summary of N requests::
 
     PYTHONPATH=src .venv/bin/python -m bench.read_profile [--requests 300] [--top 25]
 
+``--rounds N --only me,hello`` only times: the workloads' loops alternate N times and the median
+CPU time per request (``time.process_time``) of each is printed with its ratio to hello.
+
 With ``BENCH_DATABASE_URL`` set it reads the PostgreSQL bench database instead. It makes its own
 bearer token (for a bench staff account) and gives one accepted bench case a new query code (the
 seeded code is not kept), in the bench database only.
@@ -56,11 +59,42 @@ def _fixtures() -> dict[str, tuple[str, dict]]:
     }
 
 
+def _rounds(client, fixtures, keys: list[str], rounds: int, requests: int, vendor: str) -> int:
+    """CPU ms per request (``time.process_time``) of each workload, its loops alternated with the
+    others' so a change in the machine's load touches all of them; medians of ``rounds``."""
+    import statistics
+
+    times: dict[str, list[float]] = {key: [] for key in keys}
+    for key in keys:
+        path, headers = fixtures[key]
+        for _ in range(30):
+            client.get(path, **headers)
+    for _ in range(rounds):
+        for key in keys:
+            path, headers = fixtures[key]
+            started = time.process_time()
+            for _ in range(requests):
+                client.get(path, **headers)
+            times[key].append((time.process_time() - started) / requests * 1000)
+    hello = statistics.median(times["hello"]) if "hello" in times else None
+    for key, values in times.items():
+        ms = statistics.median(values)
+        ratio = f"  {hello / ms:5.3f} × hello" if hello else ""
+        print(f"{vendor:10} {key:6} {ms:7.3f} ms CPU per request (median of {rounds}){ratio}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--only", default="me,W5,W6a,db1,hello")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="only time CPU: alternate the workloads' loops of --requests this many times, print medians",
+    )
     args = parser.parse_args(argv)
     _setup()
     from django.db import connection
@@ -68,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
 
     client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="127.0.0.1")
     fixtures = _fixtures()
+    if args.rounds:
+        return _rounds(client, fixtures, args.only.split(","), args.rounds, args.requests, connection.vendor)
+    cpu: dict[str, float] = {}
     for key in args.only.split(","):
         path, headers = fixtures[key]
         for _ in range(20):  # warm up: URL resolver, caches, connection
@@ -83,10 +120,11 @@ def main(argv: list[str] | None = None) -> int:
 
         with connection.execute_wrapper(note):
             client.get(path, **headers)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for _ in range(args.requests):
             client.get(path, **headers)
         plain = (time.perf_counter() - started) / args.requests * 1000
+        cpu[key] = (time.process_time() - cpu_started) / args.requests * 1000
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
@@ -96,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         print(f"\n=== {key}: GET {path.split('?')[0]}  {connection.vendor}")
         print(
-            f"{len(queries)} queries per request; {plain:.2f} ms per request "
+            f"{len(queries)} queries per request; {cpu[key]:.2f} ms CPU, {plain:.2f} ms wall per request "
             f"({elapsed / args.requests * 1000:.2f} ms under cProfile)"
         )
         for sql in queries:
@@ -106,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
         print(out.getvalue())
+    if "hello" in cpu:
+        print(
+            "\nCPU per request (time.process_time), and hello's CPU ÷ the workload's (the ratio the harness targets):"
+        )
+        for key, ms in cpu.items():
+            print(f"  {key:6} {ms:7.3f} ms  {cpu['hello'] / ms:5.3f} × hello")
     return 0
 
 

@@ -21,12 +21,13 @@ from sifa.core import limits
 from sifa.deadlines import db_calendar
 from tests import probe_world
 
-ME_STAFF_QUERIES = 4
-"""Token with its account (1), the token's last-used stamp at most once a minute (1), memberships
-(1), the natural person (1)."""
-ME_CITIZEN_QUERIES = 7
+ME_STAFF_QUERIES = 2
+"""The token with its account, memberships and natural person, in one fixed statement (1), and
+the token's last-used stamp at most once a minute (1). Before 2026-12-06: 4 (token with account,
+stamp, memberships, person)."""
+ME_CITIZEN_QUERIES = 5
 """As for staff, plus the caller's scope (``actor_for``: its memberships, 1) and the mandates given
-and received (2)."""
+and received (2). Before 2026-12-06: 7."""
 TRACK_QUERIES = 5
 """The throttle (2), the case with its item, version item and organisations (1), its open clocks
 (1), its public timeline with organisations (1)."""
@@ -102,3 +103,57 @@ def test_licence_verification_reads_in_a_fixed_number_of_queries(world, django_a
         response = APIClient().get(f"/api/v1/licences/verify/{identifier}/")
     assert response.status_code == 200
     assert response.json()["identifier"] == identifier
+
+
+def _me_from_the_orm(user) -> dict:
+    """The staff part of ``GET /api/v1/me/`` as the ORM built it before the fixed statements."""
+    from sifa.accounts.models import NaturalPerson
+    from sifa.organisations.models import Membership
+
+    memberships = [
+        {
+            "organisation": {
+                "id": m.organisation.pk,
+                "name": m.organisation.name,
+                "level": m.organisation.level,
+                "path": m.organisation.path,
+                "region_code": m.organisation.region_id,
+            },
+            "role": m.role,
+            "role_display": m.get_role_display(),
+        }
+        for m in Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__path", "role")
+    ]
+    person = NaturalPerson.objects.select_related("region").filter(user=user).first()
+    return {
+        "public_id": str(user.public_id),
+        "username": user.username,
+        "kind": user.kind,
+        "display_name": user.display_name,
+        "phone_masked": user.phone_masked,
+        "person": None
+        if person is None
+        else {"id": str(person.id), "name": person.name, "id_number_masked": person.id_number_masked},
+        "region": None if person is None else {"code": person.region.code, "name": person.region.name},
+        "memberships": memberships,
+    }
+
+
+@pytest.mark.django_db
+def test_me_answers_what_the_orm_reads_gave(world):
+    """The fixed statements of ``me`` (and of the token lookup) answer the same as the ORM reads."""
+    from sifa.accounts.models import LegalPerson
+
+    company = LegalPerson.objects.select_related("user").get(pk=world.values["company"]).user
+    for name, user in [*world.users.items(), ("company", company)]:
+        token, _ = issue_api_token(user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        body = client.get("/api/v1/me/").json()
+        expected = _me_from_the_orm(user)
+        if name == "company":
+            del expected["region"]  # a company's region is its registered one (CompanySerializer)
+            assert body["company"] is not None
+        assert {key: body[key] for key in expected} == expected, name

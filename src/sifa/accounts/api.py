@@ -16,14 +16,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sifa.accounts import consents, selectors, serializers, services
-from sifa.accounts.models import AccountKind, ApiToken, ConsentChannel, NaturalPerson, User
+from sifa.accounts.authentication import AccountBearerTokenAuthentication, VerifiedSessionAuthentication
+from sifa.accounts.models import AccountKind, ApiToken, ConsentChannel, User
 from sifa.accounts.services.common import FieldErrors
 from sifa.audit import context
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, accepts
+from sifa.core.api.negotiation import QuickNegotiation
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import Forbidden, ServiceError
-from sifa.organisations.models import Membership
 from sifa.organisations.scope import actor_for
 
 REGISTRATION_ERRORS = error_responses(
@@ -186,67 +187,29 @@ class RegisterCompanyView(APIView):
         return Response(serializers.user_summary(company.user), status=status.HTTP_201_CREATED)
 
 
-MEMBERSHIP_FIELDS = (
-    "role",
-    "organisation__name",
-    "organisation__level",
-    "organisation__path",
-    "organisation__region",
-)
-"""What ``_membership_data`` reads: ``GET /api/v1/me/`` runs with every API client's start, so it
-reads the columns it answers with, not whole rows (docs/performance.md, "2026-12-05 evening")."""
-
-
-def _membership_data(membership: Membership) -> dict[str, Any]:
-    org = membership.organisation
-    return {
-        "organisation": {
-            "id": org.pk,
-            "name": org.name,
-            "level": org.level,
-            "path": org.path,
-            "region_code": org.region_id,
-        },
-        "role": membership.role,
-        "role_display": membership.get_role_display(),
-    }
-
-
 class MeView(APIView):
     """The caller: masked identifiers only, memberships, and for citizens their mandates."""
+
+    authentication_classes = [AccountBearerTokenAuthentication, VerifiedSessionAuthentication]
+    content_negotiation_class = QuickNegotiation
 
     @extend_schema(
         summary="当前用户", responses={200: serializers.MeSerializer, **error_responses(*LOGIN_ERRORS)}
     )
     def get(self, request: Request) -> Response:
         user: User = request.user
+        account = getattr(request.auth, "account", None)  # read with the bearer token
+        memberships, person, region = account if account is not None else selectors.own_account(user)
         body = {
             **serializers.user_summary(user),
             "phone_masked": user.phone_masked,
             "person": None,
             "company": None,
             "region": None,
-            "memberships": [
-                _membership_data(m)
-                for m in Membership.objects.filter(user=user)
-                .select_related("organisation")
-                .only(*MEMBERSHIP_FIELDS)
-                .order_by("organisation__path", "role")
-            ],
+            "memberships": memberships,
         }
-        person = (
-            NaturalPerson.objects.select_related("region")
-            .only("id", "name", "id_number_masked", "region__code", "region__name")
-            .filter(user=user)
-            .first()
-        )
         if person is not None:
-            body["person"] = {
-                "id": str(person.id),
-                "name": person.name,
-                "id_number_masked": person.id_number_masked,
-            }
-            body["region"] = serializers.region_data(person.region)
+            body["person"], body["region"] = person, region
         company = getattr(user, "company", None) if user.kind == AccountKind.COMPANY else None
         if company is not None:
             body["company"] = serializers.CompanySerializer(company).data

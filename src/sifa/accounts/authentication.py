@@ -11,18 +11,75 @@ is anonymous to the API, as it is to the workbench (等保 2.0 身份鉴别 d, t
 
 from __future__ import annotations
 
+from django.db import connection
 from django.utils import timezone
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from sifa.accounts.models import AccountKind, ApiToken
+from sifa.accounts import selectors
+from sifa.accounts.models import AccountKind, ApiToken, User
 from sifa.audit import context
 from sifa.core.crypto import sm3_hex
+from sifa.core.db import FixedRows
+
+_TOKEN_ROWS = FixedRows(ApiToken)
+_USER_ROWS = FixedRows(User)
+
+
+def _token_statement(with_account: bool) -> str:
+    """The token with its account, in one statement written once (no ORM query built per request);
+    ``with_account``: with the account's memberships and natural person as well (``GET /api/v1/me/``),
+    one row per membership."""
+    quote = connection.ops.quote_name
+    columns, joins, order = selectors.own_account_sql("u") if with_account else ("", "", "")
+    return (
+        f"SELECT {_TOKEN_ROWS.columns('t')}, {_USER_ROWS.columns('u')}{', ' if columns else ''}{columns} "  # noqa: S608 (names from the models)
+        f"FROM {quote(ApiToken._meta.db_table)} t "
+        f"INNER JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = t.{quote('user_id')} "
+        f"{joins} WHERE t.{quote('key_digest')} = %s {order}"
+    )
+
+
+_STATEMENTS: dict[tuple[str, bool], str] = {}
+
+
+def token_with_user(key: str, *, with_account: bool = False) -> ApiToken | None:
+    """The live token whose digest is ``key``'s, its ``user`` loaded, or ``None``.
+
+    A revoked or expired token, or one whose account is deactivated, is ``None``: everything is
+    read from the database on every request (nothing is cached), so revoking a token, signing out,
+    locking or deactivating an account and changing roles take effect on the next request.
+    ``with_account``: the token's ``account`` holds what ``selectors.own_account`` gives, read by
+    the same statement.
+    """
+    statement = _STATEMENTS.get((connection.vendor, with_account))
+    if statement is None:
+        statement = _STATEMENTS[connection.vendor, with_account] = _token_statement(with_account)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [sm3_hex(key.encode())])
+        rows = cursor.fetchall() if with_account else [cursor.fetchone()]
+    row = rows[0] if rows else None
+    if row is None:
+        return None
+    width = len(_TOKEN_ROWS.fields)
+    token = _TOKEN_ROWS.build(row[:width], connection)
+    if token.revoked or token.expires_at <= timezone.now():
+        return None
+    end = width + len(_USER_ROWS.fields)
+    user = _USER_ROWS.build(row[width:end], connection)
+    if not user.is_active:
+        return None
+    token.user = user
+    if with_account:
+        token.account = selectors.own_account_from([r[end:] for r in rows], connection)
+    return token
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
+    with_account = False
+    """True: the token's statement reads the account's memberships and person too (``token.account``)."""
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
@@ -34,12 +91,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("令牌格式错误") from None
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_digest=sm3_hex(key.encode()), revoked=False, expires_at__gt=timezone.now())
-            .first()
-        )
-        if token is None or not token.user.is_active:
+        token = token_with_user(key, with_account=self.with_account)
+        if token is None:
             raise exceptions.AuthenticationFailed("令牌无效或已过期，请重新登录")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
@@ -51,8 +104,16 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+class AccountBearerTokenAuthentication(BearerTokenAuthentication):
+    """The bearer token for ``GET /api/v1/me/``: the same checks, and the account's memberships and
+    natural person read by the token's own statement (one query, docs/performance.md)."""
+
+    with_account = True
+
+
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "sifa.accounts.authentication.BearerTokenAuthentication"
+    match_subclasses = True
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):

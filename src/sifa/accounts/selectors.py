@@ -8,9 +8,11 @@ hold a case-handling role over the row, and each such read is logged for the dat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from sifa.accounts import consents
@@ -26,9 +28,10 @@ from sifa.accounts.models import (
 from sifa.accounts.services.mandates import item_names as item_names  # names of a mandate's items
 from sifa.accounts.services.registration import id_number_index
 from sifa.audit import services as audit
+from sifa.core.db import FixedRows
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, normalize_id_number, parse_id_number, validate_uscc
-from sifa.organisations.models import Role
+from sifa.organisations.models import Membership, Organisation, Region, Role
 from sifa.organisations.scope import Actor, attributed_membership, scoped
 
 FULL_IDENTIFIER_ROLES = (Role.WINDOW_CLERK, Role.REVIEWER, Role.DECISION_MAKER)
@@ -240,3 +243,99 @@ def has_withdrawn(user: User, code: str) -> bool:
     recorded one (registered before consents were recorded, or at a window) is not refused."""
     latest = my_consents(user).filter(code=code, object_ref="").first()
     return latest is not None and latest.withdrawn_at is not None
+
+
+# --- the caller's own account (GET /api/v1/me/) ----------------------------------------------------
+# Read on every API client's start: fixed SQL over the columns the answer shows, no ORM query built
+# per request (docs/performance.md, "2026-12-06: me"). The caller's own data, so no scope and no
+# access-log row (docs/audit.md: the access log records staff reads of other people's data).
+
+_MEMBERSHIP_COLUMNS = FixedRows(Membership, "role")
+_MEMBERSHIP_ORGANISATIONS = FixedRows(Organisation, "id", "name", "level", "path", "region")
+_PERSON_COLUMNS = FixedRows(NaturalPerson, "id", "name", "id_number_masked")
+_PERSON_REGIONS = FixedRows(Region, "code", "name")
+OWN_ACCOUNT_WIDTH = 11
+"""Columns of :func:`own_account_sql`: role, organisation × 5, person × 3, region × 2."""
+
+
+def own_account_sql(user_alias: str) -> tuple[str, str, str]:
+    """Columns, joins and ordering that add the memberships and the natural person of the account
+    ``user_alias`` to a statement: one row per membership (by organisation path and role; one row
+    with empty membership columns when there is none), the person's columns on each row."""
+    q = connection.ops.quote_name
+    columns = ", ".join(
+        (
+            _MEMBERSHIP_COLUMNS.columns("m"),
+            _MEMBERSHIP_ORGANISATIONS.columns("o"),
+            _PERSON_COLUMNS.columns("p"),
+            _PERSON_REGIONS.columns("r"),
+        )
+    )
+    user_id = f"{q(user_alias)}.{q(User._meta.pk.column)}"
+    joins = (
+        f"LEFT OUTER JOIN {q(Membership._meta.db_table)} m ON m.{q('user_id')} = {user_id} "
+        f"LEFT OUTER JOIN {q(Organisation._meta.db_table)} o ON o.{q('id')} = m.{q('organisation_id')} "
+        f"LEFT OUTER JOIN {q(NaturalPerson._meta.db_table)} p ON p.{q('user_id')} = {user_id} "
+        f"LEFT OUTER JOIN {q(Region._meta.db_table)} r ON r.{q('code')} = p.{q('region_id')}"
+    )
+    return columns, joins, f"ORDER BY o.{q('path')} ASC, m.{q('role')} ASC"
+
+
+_OWN_STATEMENTS: dict[str, str] = {}
+
+
+def _own_statement() -> str:
+    found = _OWN_STATEMENTS.get(connection.vendor)
+    if found is None:
+        q = connection.ops.quote_name
+        columns, joins, order = own_account_sql("u")
+        found = _OWN_STATEMENTS[connection.vendor] = (
+            f"SELECT {columns} FROM {q(User._meta.db_table)} u {joins} "  # noqa: S608 (names from the models)
+            f"WHERE u.{q(User._meta.pk.column)} = %s {order}"
+        )
+    return found
+
+
+@functools.cache
+def _role_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Role.choices}
+
+
+def own_account_from(rows, connection=connection) -> tuple[list[dict], dict | None, dict | None]:
+    """Memberships, person and region from the rows of :func:`own_account_sql`'s columns."""
+    role_labels = _role_labels()
+    memberships: list[dict] = []
+    for row in rows:
+        if row[0] is None:
+            continue  # no membership
+        (role,) = _MEMBERSHIP_COLUMNS.convert(row[0:1], connection)
+        org_id, name, level, path, region_code = _MEMBERSHIP_ORGANISATIONS.convert(row[1:6], connection)
+        memberships.append(
+            {
+                "organisation": {
+                    "id": org_id,
+                    "name": name,
+                    "level": level,
+                    "path": path,
+                    "region_code": region_code,
+                },
+                "role": role,
+                "role_display": role_labels.get(role, role),
+            }
+        )
+    first = rows[0] if rows else None
+    if first is None or first[6] is None:
+        return memberships, None, None
+    person_id, name, id_number_masked = _PERSON_COLUMNS.convert(first[6:9], connection)
+    code, region_name = _PERSON_REGIONS.convert(first[9:11], connection)
+    person = {"id": str(person_id), "name": name, "id_number_masked": id_number_masked}
+    return memberships, person, {"code": code, "name": region_name}
+
+
+def own_account(user: User) -> tuple[list[dict], dict | None, dict | None]:
+    """The caller's memberships with their organisations (by organisation path and role), and
+    their natural person (id, name, masked 公民身份号码) with its region, or ``None, None``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_own_statement(), [user.pk])
+        rows = cursor.fetchall()
+    return own_account_from(rows)

@@ -129,6 +129,30 @@ def test_expired_and_revoked_tokens_are_refused(api, citizen, as_user):
     assert "令牌" in expired.json()["message"] or expired.json()["code"] == "auth.failed"
 
 
+def test_a_token_follows_its_account_on_the_very_next_request(as_user, clerk, tree):
+    """Nothing about a bearer token or its account is cached: a deactivated account, a revoked
+    token and a changed role all show on the next request (docs/performance.md, "2026-12-06: me")."""
+    from sifa.accounts.models import User
+    from sifa.accounts.services.staff import grant_role, revoke_role
+
+    client = as_user(clerk)
+    assert [m["role"] for m in client.get("/api/v1/me/").json()["memberships"]] == [Role.WINDOW_CLERK]
+    grant_role(clerk, tree.county, Role.REVIEWER)
+    roles = [m["role"] for m in client.get("/api/v1/me/").json()["memberships"]]
+    assert sorted(roles) == sorted([Role.WINDOW_CLERK, Role.REVIEWER])
+    revoke_role(clerk, tree.county, Role.WINDOW_CLERK)
+    assert [m["role"] for m in client.get("/api/v1/me/").json()["memberships"]] == [Role.REVIEWER]
+
+    User.objects.filter(pk=clerk.pk).update(is_active=False)
+    refused = client.get("/api/v1/me/")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "auth.failed"
+    User.objects.filter(pk=clerk.pk).update(is_active=True)
+    assert client.get("/api/v1/me/").status_code == 200
+    ApiToken.objects.filter(user=clerk).update(revoked=True)
+    assert client.get("/api/v1/me/").status_code == 401
+
+
 def test_revoke_without_a_bearer_token_is_explained(citizen, client):
     client.force_login(citizen.user)
     response = client.post("/api/v1/auth/token/revoke/")
