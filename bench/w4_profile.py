@@ -5,9 +5,12 @@ the bench database as ``python -m bench.run --only W4`` left it (run that once f
 reviewer (a fresh bearer token, through the whole middleware stack and the API view, exactly the
 requests of W4) it runs N suspend/resume pairs on one accepted bench case, one after the other,
 and prints: the SQL queries of one suspend and of one resume (grouped by table and kind), the
-median time of a transition, and with ``--cprofile`` the 30 most expensive functions (cumulative)
-over the N pairs. It then runs N more pairs and prints the median again, so a cost that grows with
-the case's history shows up as a slower second half.
+median wall time and the mean CPU time (``time.process_time``) of a transition, and with
+``--cprofile`` the 30 most expensive functions (cumulative) over the N pairs. It then runs N more
+pairs and prints the median again, so a cost that grows with the case's history shows up as a
+slower second half. Last, the CPU time of W4's denominator, the raw Django write
+(``POST /bench/write``, UPDATE + INSERT in one transaction), and of the Django hello view, measured
+the same way in this process, and W4's CPU ratio to the raw write (R4 if CPU were the only cost).
 """
 
 from __future__ import annotations
@@ -64,13 +67,17 @@ def main(argv: list[str]) -> int:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     base = f"/api/v1/cases/{case.number}/commands"
 
+    cpu: list[float] = []
+
     def pair() -> tuple[float, float]:
+        cpu_started = time.process_time()
         started = time.perf_counter()
         response = client.post(f"{base}/suspend/", SUSPEND, content_type="application/json")
         assert response.status_code == 200, response.content[:300]
         middle = time.perf_counter()
         response = client.post(f"{base}/resume/", {}, content_type="application/json")
         assert response.status_code == 200, response.content[:300]
+        cpu.append(time.process_time() - cpu_started)
         return middle - started, time.perf_counter() - middle
 
     pair()  # warm up
@@ -91,9 +98,33 @@ def main(argv: list[str]) -> int:
         times.extend(pair())
     if profiler:
         profiler.disable()
-    print(f"first {count} pairs: median transition {statistics.median(times) * 1000:.2f} ms")
+    first_cpu = sum(cpu) / (2 * len(cpu)) * 1000
+    print(
+        f"first {count} pairs: median transition {statistics.median(times) * 1000:.2f} ms,"
+        f" CPU {first_cpu:.2f} ms per transition"
+    )
+    cpu.clear()
     later = [t for _ in range(count) for t in pair()]
-    print(f"next {count} pairs: median transition {statistics.median(later) * 1000:.2f} ms")
+    transition_cpu = sum(cpu) / (2 * len(cpu)) * 1000
+    print(
+        f"next {count} pairs: median transition {statistics.median(later) * 1000:.2f} ms,"
+        f" CPU {transition_cpu:.2f} ms per transition"
+    )
+    plain = Client(HTTP_HOST="127.0.0.1")
+    floors = {}
+    for name, call in (
+        ("raw Django write (POST /bench/write)", lambda i: plain.post(f"/bench/write?slot={i % 100}")),
+        ("Django hello (GET /bench/hello)", lambda i: plain.get("/bench/hello")),
+    ):
+        for i in range(20):  # warm up
+            call(i)
+        started = time.process_time()
+        for i in range(4 * count):
+            assert call(i).status_code == 200
+        floors[name] = (time.process_time() - started) / (4 * count) * 1000
+        print(f"{name}: CPU {floors[name]:.3f} ms per request")
+    write_cpu = floors["raw Django write (POST /bench/write)"]
+    print(f"W4 CPU ratio to the raw write: {write_cpu / transition_cpu:.3f} (target R4 >= 0.25)")
     if profiler:
         profiler.dump_stats(os.environ.get("W4_PROFILE_OUT", "/dev/null"))
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)

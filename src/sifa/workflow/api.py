@@ -172,13 +172,35 @@ class CaseSerializer(serializers.Serializer):
         return case_summary(case)
 
     def get_timeline(self, case: Application) -> list[dict]:
-        entries = case.timeline.select_related("organisation")
+        entries = case.timeline.values_list(*TIMELINE_COLUMNS)
         limit = self.context.get("timeline_limit")
         if limit:  # the newest ``limit`` entries, oldest first
             entries = reversed(list(entries.order_by("-occurred_at", "-id")[:limit]))
         else:
             entries = entries.order_by("occurred_at", "id")
-        return TimelineSerializer(entries, many=True).data
+        return timeline_rows(entries)
+
+
+TIMELINE_COLUMNS = ("occurred_at", "event", "title", "detail", "organisation__name", "public")
+_OCCURRED_AT = serializers.DateTimeField()
+
+
+def timeline_rows(rows) -> list[dict]:
+    """What ``TimelineSerializer`` gives for each entry, field for field and byte for byte, built
+    from the rows' ``TIMELINE_COLUMNS``: a command's answer carries up to 50 entries, and a model
+    instance and a serializer per entry were a tenth of the command's CPU time (W4 profile)."""
+    at = _OCCURRED_AT.to_representation
+    return [
+        {
+            "occurred_at": at(occurred_at),
+            "event": event,
+            "title": title,
+            "detail": detail,
+            "organisation": organisation,
+            "public": public,
+        }
+        for occurred_at, event, title, detail, organisation, public in rows
+    ]
 
 
 ANSWER_TIMELINE = 50

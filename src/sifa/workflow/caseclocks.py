@@ -42,7 +42,24 @@ def case_clocks(application: Any) -> QuerySet[ClockState]:
 
 
 def running_clocks(application: Any) -> list[ClockState]:
+    """The case's running clocks, by id; those :func:`hold_running_clocks` locked, when it did."""
+    held = application.__dict__.get(HELD)
+    if held is not None:
+        return held
     return list(case_clocks(application).filter(stopped_on__isnull=True).order_by("id"))
+
+
+HELD = "_held_running_clocks"
+
+
+def hold_running_clocks(application: Any) -> list[ClockState]:
+    """Lock the case's running clocks (``SELECT … FOR UPDATE``) and keep them on ``application``
+    for the rest of a case command (suspend, resume, extend): its guard, its handler — which changes
+    these rows in place (``deadlines.services``) — and its answer read them from here, not from the
+    database again. A case command neither starts nor stops a clock, so the list stays whole."""
+    held = list(case_clocks(application).filter(stopped_on__isnull=True).order_by("id").select_for_update())
+    application.__dict__[HELD] = held
+    return held
 
 
 def stages_of(version: ItemVersion) -> dict[int, Stage]:

@@ -99,10 +99,14 @@ class CaseDocumentSerializer(serializers.Serializer):
 
 def case_documents(application: Any) -> list[dict[str, Any]]:
     """The case's owed documents, oldest first (for the staff case view and the workbench)."""
-    rows = CaseDocument.objects.filter(application=application).select_related(
-        "document", "licence", "application"
+    rows = list(
+        CaseDocument.objects.filter(application=application)
+        .select_related("document", "licence")
+        .order_by("created_at", "id")
     )
-    return CaseDocumentSerializer(rows.order_by("created_at", "id"), many=True).data
+    for row in rows:
+        row.application = application  # the case at hand: no join back to it
+    return CaseDocumentSerializer(rows, many=True).data
 
 
 class DocumentStatusSerializer(serializers.Serializer):

@@ -172,7 +172,9 @@ def pickup_windows(application: Application) -> list[Any]:
 def case_for_staff(actor: Actor, number: str) -> Application:
     case = (
         visible_cases(actor)
-        .select_related("entry__deciding_organisation", "version__item", "accepting_organisation")
+        .select_related(
+            "entry__deciding_organisation", "version__item", "accepting_organisation", "current_organisation"
+        )
         .filter(number=number)
         .first()
     )

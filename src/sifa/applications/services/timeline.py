@@ -54,31 +54,34 @@ def transition(
         updates["status"] = status
     updates["updated_at"] = timezone.now()
     previous_status = application.status
-    with transaction.atomic():
+    # No savepoint: a stale row is refused before anything is written (below, outside the block),
+    # and any other error rolls back the caller's transaction as a whole.
+    with transaction.atomic(savepoint=False):
         changed = Application.objects.filter(pk=application.pk, row_version=application.row_version).update(
             row_version=F("row_version") + 1, **updates
         )
-        if changed != 1:
-            raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
-        # The row is now exactly the one read plus these updates (the UPDATE matched its
-        # row_version): set them on the instance instead of reading it again, which keeps its
-        # loaded relations (one query less per entry, and none re-read later).
-        for name, value in updates.items():
-            setattr(application, name, value)
-        application.row_version += 1
-        entry = TimelineEntry.objects.create(
-            application=application,
-            occurred_at=occurred_at or timezone.now(),
-            event=event,
-            title=title,
-            detail=detail,
-            organisation=organisation,
-            public=public,
-        )
-        application_changed.send(
-            sender=Application,
-            application=application,
-            previous_status=previous_status,
-            changed=frozenset(k for k in updates if k != "updated_at"),
-        )
-        return entry
+        if changed == 1:
+            # The row is now exactly the one read plus these updates (the UPDATE matched its
+            # row_version): set them on the instance instead of reading it again, which keeps its
+            # loaded relations (one query less per entry, and none re-read later).
+            for name, value in updates.items():
+                setattr(application, name, value)
+            application.row_version += 1
+            entry = TimelineEntry.objects.create(
+                application=application,
+                occurred_at=occurred_at or timezone.now(),
+                event=event,
+                title=title,
+                detail=detail,
+                organisation=organisation,
+                public=public,
+            )
+            application_changed.send(
+                sender=Application,
+                application=application,
+                previous_status=previous_status,
+                changed=frozenset(k for k in updates if k != "updated_at"),
+            )
+    if changed != 1:
+        raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
+    return entry

@@ -123,41 +123,71 @@ CHANGED_COLUMNS = [
 
 
 def _change(
-    clock_id: int, action: str, apply, detail: dict[str, Any], actor: Any, calendar: WorkingCalendar | None
-) -> ClockState:
-    return _change_many([clock_id], action, apply, detail, actor, calendar)[0]
-
-
-def _change_many(
-    clock_ids: list[int],
+    clock: int | ClockState,
     action: str,
     apply,
     detail: dict[str, Any],
     actor: Any,
     calendar: WorkingCalendar | None,
+    audit_into: list[dict[str, Any]] | None = None,
+) -> ClockState:
+    return _change_many([clock], action, apply, detail, actor, calendar, audit_into)[0]
+
+
+def _change_many(
+    clocks: list[int] | list[ClockState],
+    action: str,
+    apply,
+    detail: dict[str, Any],
+    actor: Any,
+    calendar: WorkingCalendar | None,
+    audit_into: list[dict[str, Any]] | None = None,
 ) -> list[ClockState]:
     """Apply one event to each clock: one locking read and one audit append for all (a case
-    command moves the legal, promised and stage clocks of the case together)."""
-    if not clock_ids:
+    command moves the legal, promised and stage clocks of the case together).
+
+    ``clocks`` are ids, or rows the caller already read with ``select_for_update`` in its own
+    transaction (the workflow's case commands lock the case's running clocks once and share them
+    between the guard, the handler and the answer): those are changed in place, not read again.
+    Every event is applied before anything is written, so a refused one (409) leaves no write
+    behind and needs no savepoint. With ``audit_into`` the audit events are added to that list for
+    the caller to append, in the same transaction, together with its own (one chain append per
+    command): ``audit.services.record_many``."""
+    if not clocks:
         return []
-    with transaction.atomic():
-        states = list(ClockState.objects.select_for_update().filter(pk__in=clock_ids).order_by("id"))
-        if len(states) != len(set(clock_ids)):
-            raise NotFound("时限记录不存在", code="clock.not_found")
-        calendar = calendar or DatabaseCalendar()
-        today = _today(None)
-        for state in states:
+    with transaction.atomic(savepoint=False):
+        if isinstance(clocks[0], ClockState):
+            states = sorted(clocks, key=lambda state: state.pk)
+        else:
+            states = list(ClockState.objects.select_for_update().filter(pk__in=clocks).order_by("id"))
+            if len(states) != len(set(clocks)):
+                states = None
+        refused, moved = None, []
+        for state in states or ():
             try:
-                clock: Clock = apply(state.to_clock())
-            except ClockError as refused:
-                raise Conflict("clock.invalid_event", str(refused)) from refused
-            state.store_clock(clock)
-            state.version += 1
-            recompute(state, calendar, today)
-            # One UPDATE per clock: Django's bulk_update builds a CASE per column and row, which
-            # costs more to compile than it saves for the three clocks of a case (W4 profile).
-            state.save(update_fields=CHANGED_COLUMNS)
-        record_many([_audit_values(action, state, actor, detail) for state in states])
+                moved.append(apply(state.to_clock()))
+            except ClockError as error:
+                refused = error
+                break
+        if states and refused is None:
+            calendar = calendar or DatabaseCalendar()
+            today = _today(None)
+            for state, clock in zip(states, moved, strict=True):
+                state.store_clock(clock)
+                state.version += 1
+                recompute(state, calendar, today)
+                # One UPDATE per clock: Django's bulk_update builds a CASE per column and row, which
+                # costs more to compile than it saves for the three clocks of a case (W4 profile).
+                state.save(update_fields=CHANGED_COLUMNS)
+            events = [_audit_values(action, state, actor, detail) for state in states]
+            if audit_into is None:
+                record_many(events)
+            else:
+                audit_into.extend(events)
+    if states is None:
+        raise NotFound("时限记录不存在", code="clock.not_found")
+    if refused is not None:
+        raise Conflict("clock.invalid_event", str(refused)) from refused
     return states
 
 
@@ -175,15 +205,17 @@ def suspend_clock(
 
 
 def suspend_clocks(
-    clock_ids: list[int],
+    clock_ids: list[int] | list[ClockState],
     *,
     kind: str,
     on: dt.date,
     reason: str,
     actor: Any = None,
     calendar: WorkingCalendar | None = None,
+    audit_into: list[dict[str, Any]] | None = None,
 ) -> list[ClockState]:
-    """:func:`suspend_clock` for several clocks at once (a case's clocks), in one step."""
+    """:func:`suspend_clock` for several clocks at once (a case's clocks), in one step (ids, or
+    rows locked by the caller: see :func:`_change_many`)."""
     if kind not in SuspensionKind.values:
         raise ServiceError(
             "clock.bad_suspension_kind", "中止事由只能是听证、招标、拍卖、检验、检测、检疫、鉴定或专家评审"
@@ -197,7 +229,7 @@ def suspend_clocks(
         return clock.suspend(SuspensionKind(kind), on, reason)
 
     detail = {"kind": kind, "on": on.isoformat(), "reason": reason}
-    return _change_many(clock_ids, "deadlines.clock.suspend", apply, detail, actor, calendar)
+    return _change_many(clock_ids, "deadlines.clock.suspend", apply, detail, actor, calendar, audit_into)
 
 
 def resume_clock(
@@ -208,7 +240,12 @@ def resume_clock(
 
 
 def resume_clocks(
-    clock_ids: list[int], *, on: dt.date, actor: Any = None, calendar: WorkingCalendar | None = None
+    clock_ids: list[int] | list[ClockState],
+    *,
+    on: dt.date,
+    actor: Any = None,
+    calendar: WorkingCalendar | None = None,
+    audit_into: list[dict[str, Any]] | None = None,
 ) -> list[ClockState]:
     """:func:`resume_clock` for several clocks at once (a case's clocks), in one step."""
     return _change_many(
@@ -218,11 +255,12 @@ def resume_clocks(
         {"on": on.isoformat()},
         actor,
         calendar,
+        audit_into,
     )
 
 
 def extend_clock(
-    clock_id: int,
+    clock_id: int | ClockState,
     *,
     days: int,
     approved_by: str,
@@ -230,6 +268,7 @@ def extend_clock(
     on: dt.date,
     actor: Any = None,
     calendar: WorkingCalendar | None = None,
+    audit_into: list[dict[str, Any]] | None = None,
 ) -> ClockState:
     """行政许可法 §42: extend by ``days`` (10 working days) with the head's approval and reasons."""
     if not approved_by.strip() or not reason.strip():
@@ -241,7 +280,7 @@ def extend_clock(
         return clock.extend(days, approved_by, reason, on)
 
     detail = {"days": days, "approved_by": approved_by, "reason": reason, "on": on.isoformat()}
-    return _change(clock_id, "deadlines.clock.extend", apply, detail, actor, calendar)
+    return _change(clock_id, "deadlines.clock.extend", apply, detail, actor, calendar, audit_into)
 
 
 def stop_clock(

@@ -26,7 +26,32 @@ def record_case(
 ) -> AuditEvent:
     """Append ``action`` about ``application`` to the audit trail, in the caller's transaction."""
     return record(
-        action,
+        **case_event(
+            action,
+            application,
+            actor=actor,
+            organisation=organisation,
+            role=role,
+            result=result,
+            detail=detail,
+        )
+    )
+
+
+def case_event(
+    action: str,
+    application: Application,
+    *,
+    actor: Any = None,
+    organisation: Any = None,
+    role: str = "",
+    result: str = AuditResult.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The keyword arguments of ``audit.services.record`` (or one item of ``record_many``) for
+    :func:`record_case`'s event."""
+    return dict(
+        action=action,
         actor=actor,
         organisation=organisation,
         role=role,

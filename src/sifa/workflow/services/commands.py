@@ -326,26 +326,28 @@ def suspend(ctx: CommandContext) -> None:
     kind = choice(ctx.data, "kind", dict(SuspensionKind.choices), "中止事由")
     require(ctx.data, "reason")
     reason = text(ctx.data, "reason")
-    running = [clock.pk for clock in caseclocks.running_clocks(ctx.application)]
-    clock_services.suspend_clocks(running, kind=kind, on=ctx.today, reason=reason, actor=ctx.user)
+    running = caseclocks.running_clocks(ctx.application)  # locked by ``run_command``
+    clock_services.suspend_clocks(
+        running, kind=kind, on=ctx.today, reason=reason, actor=ctx.user, audit_into=ctx.clock_audit
+    )
     ctx.instance.resume_status = ctx.application.status
     ctx.instance.save(update_fields=["resume_status", "updated_at"])
     label = SuspensionKind(kind).label
     ctx.record(
         ApplicationStatus.SUSPENDED, "suspended", f"{label}期间中止计时（行政许可法第四十五条）", reason
     )
-    projection.refresh_case(ctx.application)
+    projection.refresh_case(ctx.application, ctx.open_items)
     ctx.audit.update(kind=kind, reason=reason)
 
 
 def resume(ctx: CommandContext) -> None:
     # The recorded events decide, not the cached ``paused`` column: that column is not
     # refreshed while a year's calendar is missing, and the clock must still resume.
-    paused = [clock.pk for clock in caseclocks.running_clocks(ctx.application) if clock.to_clock().paused]
-    clock_services.resume_clocks(paused, on=ctx.today, actor=ctx.user)
+    paused = [clock for clock in caseclocks.running_clocks(ctx.application) if clock.to_clock().paused]
+    clock_services.resume_clocks(paused, on=ctx.today, actor=ctx.user, audit_into=ctx.clock_audit)
     status = ctx.instance.resume_status or ApplicationStatus.IN_REVIEW
     ctx.record(status, "resumed", "恢复计时")
-    projection.refresh_case(ctx.application)
+    projection.refresh_case(ctx.application, ctx.open_items)
 
 
 def extend(ctx: CommandContext) -> None:
@@ -357,15 +359,16 @@ def extend(ctx: CommandContext) -> None:
             clock.purpose == ClockPurpose.STAGE and clock.pk in deciding_clocks
         ):
             clock_services.extend_clock(
-                clock.pk,
+                clock,
                 days=EXTENSION_DAYS,
                 approved_by=approved_by,
                 reason=reason,
                 on=ctx.today,
                 actor=ctx.user,
+                audit_into=ctx.clock_audit,
             )
     ctx.record(None, "extended", "经负责人批准，办理期限延长十个工作日（行政许可法第四十二条）", reason)
-    projection.refresh_case(ctx.application)
+    projection.refresh_case(ctx.application, ctx.open_items)
     ctx.audit.update(days=EXTENSION_DAYS, approved_by=approved_by, reason=reason)
 
 

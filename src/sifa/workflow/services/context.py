@@ -16,6 +16,7 @@ from typing import Any
 
 from sifa.applications.models import Application
 from sifa.applications.services import transition
+from sifa.audit.services import record_many
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.notifications.services import notify
 from sifa.organisations.models import Organisation, Role
@@ -24,7 +25,7 @@ from sifa.workflow.engine import runtime
 from sifa.workflow.engine.registry import ProcessFile
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
 from sifa.workflow.services import projection
-from sifa.workflow.services.case_audit import record_case
+from sifa.workflow.services.case_audit import case_event
 from sifa.workflow.services.start import process_file_of
 
 INPUT_LABELS = {
@@ -54,6 +55,11 @@ class CommandContext:
     audit: dict[str, Any] = field(default_factory=dict)
     handover_to: Organisation | None = None
     pending_entries: list[tuple[str, str, str]] = field(default_factory=list)
+    clock_audit: list[dict[str, Any]] = field(default_factory=list)
+    """The clocks' audit events of a case command, appended with the command's own by :func:`audit`
+    (one chain append per command, in the order they happened)."""
+    open_items: list[WorkItem] = field(default_factory=list)
+    """The case's open work items as read before the handler ran."""
     _process: ProcessFile | None = None
     _workflow: Any = None
 
@@ -161,7 +167,8 @@ def bad_input(errors: list[dict[str, str]]) -> ServiceError:
 
 
 def audit(ctx: CommandContext, command: str) -> None:
-    record_case(
+    """The audit event ``workflow.<command>``, after the clocks' events the command collected."""
+    values = case_event(
         f"workflow.{command}",
         ctx.application,
         actor=ctx.user,
@@ -169,6 +176,8 @@ def audit(ctx: CommandContext, command: str) -> None:
         role=ctx.role,
         detail={"status": ctx.application.status, **ctx.audit},
     )
+    record_many([*ctx.clock_audit, values])
+    ctx.clock_audit.clear()
 
 
 def open_items(application: Application) -> list[WorkItem]:

@@ -20,6 +20,7 @@ from sifa.applications.services.common import MANDATE_ENDED, MANDATE_ENDED_MESSA
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, actor_for
+from sifa.workflow import caseclocks
 from sifa.workflow.models import ProcessInstance
 from sifa.workflow.selectors import case_for_staff
 from sifa.workflow.services import commands, service_commands
@@ -109,13 +110,23 @@ def run_command(
     if not isinstance(data, dict):
         raise ServiceError("validation_error", "请求内容应为 JSON 对象")
     actor = actor if actor is not None else actor_for(user)
+    rule = TRANSITIONS[command]
     with transaction.atomic():
-        application = _load_case(user, command, number, actor)
-        instance = ProcessInstance.objects.select_for_update().filter(application=application).first()
+        if rule.by_applicant:
+            application = _load_case(user, command, number, actor)
+            instance = _lock(application=application)
+            # Read again now that the case is locked, with what every command reads (item, entry).
+            application = _reload(application)
+        else:
+            # Lock first, then read the case once, in the actor's scope (404 outside it, and the
+            # transaction, lock included, is rolled back), with what every command reads.
+            instance = _lock(application__number=number)
+            application = case_for_staff(actor, number)
         if instance is None and application.status == ApplicationStatus.PENDING_ACCEPTANCE:
             instance = start_case(application, actor=user)
-        # Read again now that the case is locked, with what every command reads (item, entry).
-        application = _reload(application)
+            application = _reload(application)
+        if rule.case_command:
+            caseclocks.hold_running_clocks(application)  # the guard, handler and answer share them
         expected = data.get("row_version")
         if expected is not None and expected != application.row_version:
             raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
@@ -133,13 +144,23 @@ def run_command(
             data=data,
             today=timezone.localdate(),
             now=timezone.now(),
+            open_items=items,
         )
-        if not TRANSITIONS[command].by_applicant:
+        if not rule.by_applicant:
             _target(ctx, command, items)
         handler(ctx)
         ctx.finish()
         audit(ctx, command)
+    if rule.case_command:
+        # A case command (suspend, resume, extend) changes the case only through ``ctx.record``,
+        # which sets what its UPDATE wrote on this instance: it is the row as stored.
+        return application
     return _reload(application)
+
+
+def _lock(**case: Any) -> ProcessInstance | None:
+    """The case's process instance, locked for the rest of the command's transaction."""
+    return ProcessInstance.objects.select_for_update(of=("self",)).filter(**case).first()
 
 
 CASE_RELATIONS = (
@@ -148,6 +169,7 @@ CASE_RELATIONS = (
     "accepting_organisation",
     "current_organisation",
 )
+"""The relations every command reads (``selectors.case_for_staff`` loads the same)."""
 
 
 def _reload(application: Application) -> Application:

@@ -146,15 +146,24 @@ def _copy_from_clock(items: list[WorkItem]) -> int:
     return len(changed)
 
 
-def refresh_case(application: Any) -> int:
-    """Copy due dates and warning levels from the clocks onto the case's open work items."""
-    return _copy_from_clock(
-        list(
+def refresh_case(application: Any, items: list[WorkItem] | None = None) -> int:
+    """Copy due dates and warning levels from the clocks onto the case's open work items.
+
+    ``items`` are the case's open work items when the caller has them (read with their clock in
+    this transaction, and none opened or closed since: a case command); a clock the command locked
+    and changed (``caseclocks.hold_running_clocks``) is taken from there, not read again."""
+    if items is None:
+        items = list(
             WorkItem.objects.filter(application=application, status=WorkItemStatus.OPEN).select_related(
                 "clock"
             )
         )
-    )
+    else:
+        held = {clock.pk: clock for clock in caseclocks.running_clocks(application)}
+        for item in items:
+            if item.clock_id in held:
+                item.clock = held[item.clock_id]
+    return _copy_from_clock(items)
 
 
 def refresh_all(batch_size: int = 500) -> int:
