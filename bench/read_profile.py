@@ -2,7 +2,8 @@
 
 Runs against the bench database that ``python -m bench.run`` seeded (same settings, keys and data
 as the benchmarked server), through Django's test client with the full middleware stack, and prints
-per workload the queries of one request and a cProfile summary of N requests::
+per workload the queries of one request, the wall and CPU (``time.process_time``) milliseconds per
+request, and a cProfile summary of N requests::
 
     PYTHONPATH=src .venv/bin/python -m bench.read_profile [--requests 300] [--top 25]
 
@@ -83,10 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 
         with connection.execute_wrapper(note):
             client.get(path, **headers)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for _ in range(args.requests):
             client.get(path, **headers)
         plain = (time.perf_counter() - started) / args.requests * 1000
+        cpu = (time.process_time() - cpu_started) / args.requests * 1000
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         print(f"\n=== {key}: GET {path.split('?')[0]}  {connection.vendor}")
         print(
-            f"{len(queries)} queries per request; {plain:.2f} ms per request "
+            f"{len(queries)} queries per request; {plain:.2f} ms per request, {cpu:.2f} ms CPU "
             f"({elapsed / args.requests * 1000:.2f} ms under cProfile)"
         )
         for sql in queries:
