@@ -163,7 +163,9 @@ def test_progress_answer_throttled_after_the_rate_counted_once_per_request(world
     number = world.values["pending"]
     allowed = TrackingThrottle().num_requests
     answers = [
-        APIClient().get(f"/api/v1/track/{number}/", {"code": "AAAAAAAA" if i % 2 else world.values["query_code"]})
+        APIClient().get(
+            f"/api/v1/track/{number}/", {"code": "AAAAAAAA" if i % 2 else world.values["query_code"]}
+        )
         for i in range(allowed)
     ]
     assert {a.status_code for a in answers} == {200, 404}
