@@ -2,7 +2,8 @@
 
 Runs against the bench database that ``python -m bench.run`` seeded (same settings, keys and data
 as the benchmarked server), through Django's test client with the full middleware stack, and prints
-per workload the queries of one request and a cProfile summary of N requests::
+per workload the queries of one request, the wall and CPU (``time.process_time``) milliseconds per
+request, and a cProfile summary of N requests::
 
     PYTHONPATH=src .venv/bin/python -m bench.read_profile [--requests 300] [--top 25]
 

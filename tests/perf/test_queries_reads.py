@@ -4,8 +4,8 @@ public progress query ``GET /api/v1/track/{number}/?code=`` (W5) and licence ver
 ``GET /api/v1/licences/verify/{identifier}/`` (W6a).
 
 Each test fails when its view gains a query. The budgets are what the views make today, counted
-inside the test's transaction (the shared limits count with two statements there: the previous
-window's read and the capped upsert). Raise a budget only with the profile that says why.
+inside the test's transaction (the shared limits count with one statement there: the capped upsert
+that reads the previous window's weight). Raise a budget only with the profile that says why.
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ stamp, memberships, person)."""
 ME_CITIZEN_QUERIES = 5
 """As for staff, plus the caller's scope (``actor_for``: its memberships, 1) and the mandates given
 and received (2). Before 2026-12-06: 7."""
-TRACK_QUERIES = 5
-"""The throttle (2), the case with its item, version item and organisations (1), its open clocks
-(1), its public timeline with organisations (1)."""
-VERIFY_QUERIES = 4
-"""The throttle (2), the licence with its type (1), its successor (1)."""
+TRACK_QUERIES = 4
+"""The throttle (1: the previous window's weight is read inside the capped upsert), the case with
+its item, version item and organisations (1), its open clocks (1), its public timeline with
+organisations (1); fixed SQL (``sifa.applications.progress``). A wrong code: the throttle and the
+case (2)."""
+VERIFY_QUERIES = 3
+"""The throttle (1), the licence with its type (1), its successor (1)."""
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +159,73 @@ def test_me_answers_what_the_orm_reads_gave(world):
             del expected["region"]  # a company's region is its registered one (CompanySerializer)
             assert body["company"] is not None
         assert {key: body[key] for key in expected} == expected, name
+
+
+def _with_new_code(app) -> str:
+    from sifa.applications.models import Application
+    from sifa.applications.query_codes import new_query_code, query_code_digest
+
+    code = new_query_code()
+    Application.objects.filter(pk=app.pk).update(query_code_digest=query_code_digest(code))
+    return code
+
+
+@pytest.mark.django_db
+def test_progress_answer_from_fixed_sql_is_the_serializers_answer_for_every_case(world):
+    """``progress.progress`` (the API's fixed SQL) and ``serializers.tracking(selectors.track())``
+    (the page 办件查询) give the same answer for every submitted case, in every status."""
+    from sifa.applications import progress, selectors, serializers
+    from sifa.applications.models import Application
+
+    cases = list(Application.objects.filter(number__isnull=False).exclude(number=""))
+    assert cases
+    for app in cases:
+        code = _with_new_code(app)
+        assert progress.progress(app.number, code) == serializers.tracking(selectors.track(app.number, code))
+        assert progress.progress(app.number, code.lower()) is not None
+        assert progress.progress(app.number, "AAAAAAAA") is None
+    assert progress.progress("NO-SUCH-NUMBER", "AAAAAAAA") is None
+    assert progress.progress("", "") is None
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [("right", 200), ("AAAAAAAA", 404), ("", 404)], ids=["right", "wrong", "empty"]
+)
+@pytest.mark.django_db
+def test_progress_answer_bytes_and_headers_are_drfs(world, code, status):
+    """The plain GET answered without DRF's negotiation gives the bytes and headers DRF gives
+    (an ``Accept`` it does not take goes through DRF)."""
+    limits.clear()
+    number = world.values["pending"]
+    query = {"code": world.values["query_code"] if code == "right" else code}
+    url = f"/api/v1/track/{number}/"
+    answers = [
+        APIClient().get(url, query, **extra)
+        for extra in ({}, {"HTTP_ACCEPT": "*/*"}, {"HTTP_ACCEPT": "application/json"})
+    ]
+    through_drf = APIClient().get(url, query, HTTP_ACCEPT="application/json, */*;q=0.8")
+    for answer in answers:
+        assert answer.status_code == through_drf.status_code == status
+        assert answer.content == through_drf.content
+        assert sorted(answer.items()) == sorted(through_drf.items())
+
+
+@pytest.mark.django_db
+def test_progress_answer_throttled_after_the_rate_counted_once_per_request(world, settings):
+    from sifa.applications.api import TrackingThrottle
+
+    limits.clear()
+    number = world.values["pending"]
+    allowed = TrackingThrottle().num_requests
+    answers = [
+        APIClient().get(
+            f"/api/v1/track/{number}/", {"code": "AAAAAAAA" if i % 2 else world.values["query_code"]}
+        )
+        for i in range(allowed)
+    ]
+    assert {a.status_code for a in answers} == {200, 404}
+    refused = APIClient().get(f"/api/v1/track/{number}/", {"code": world.values["query_code"]})
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert int(refused["Retry-After"]) >= 1
+    limits.clear()

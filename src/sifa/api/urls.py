@@ -3,6 +3,9 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from sifa.applications import api as applications_api
+from sifa.licences import api as licences_api
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
@@ -12,6 +15,11 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # The most frequent public reads first: Django tries the patterns in order, and every include
+    # passed over on the way costs its list of tried patterns (docs/performance.md, "2026-12-06:
+    # W5 on fixed SQL"): the progress query and licence verification by identifier.
+    path("", include(applications_api.public_urlpatterns)),
+    path("", include(licences_api.public_urlpatterns)),
     path("", include("sifa.organisations.api")),
     path("", include("sifa.accounts.api")),
     path("", include("sifa.audit.api")),

@@ -24,17 +24,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import path
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sifa.applications import selectors, serializers, services
+from sifa.applications import progress, selectors, serializers, services
 from sifa.applications.models import ApplicationStatus
 from sifa.applications.services import reads
 from sifa.applications.services.common import invalid, is_applicant_side, staff_in_scope
@@ -447,10 +450,58 @@ class CorrectionNoticeIssue(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+FAST_ACCEPT = frozenset({"", "*/*", "application/json"})
+"""The ``Accept`` headers :class:`Track` answers without DRF's negotiation: all choose DRF's
+``JSONRenderer`` with no parameters (an ``indent``, or HTML for a browser, goes through DRF)."""
+
+
 class Track(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [TrackingThrottle]
+
+    def dispatch(self, request, *args, **kwargs):
+        """A plain ``GET …?code=`` asking for JSON (or anything) is answered here: the throttle,
+        :func:`sifa.applications.progress.progress` (fixed SQL) and the JSON renderer, without
+        DRF's request wrapping and negotiation. The bytes and headers are DRF's
+        (``tests/perf/test_queries_reads.py`` compares them). Every other request, and the 404 and
+        429 answers, go through DRF's ``dispatch`` with the throttle's decision already taken, so
+        a request is counted once."""
+        if (
+            request.method != "GET"
+            or request.META.get("HTTP_ACCEPT", "") not in FAST_ACCEPT
+            or any(name != "code" for name in request.GET)
+        ):
+            return super().dispatch(request, *args, **kwargs)
+        self.args, self.kwargs = args, kwargs
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                self._checked, self._refused, self._wait = True, True, throttle.wait()
+                return super().dispatch(request, *args, **kwargs)
+        self._checked = True
+        self._body = progress.progress(kwargs.get("number", ""), request.GET.get("code", ""))
+        if self._body is None:
+            return super().dispatch(request, *args, **kwargs)
+        response = HttpResponse(JSONRenderer().render(self._body), content_type=JSONRenderer.media_type)
+        headers = self.default_response_headers
+        vary = headers.pop("Vary", None)
+        if vary:
+            patch_vary_headers(response, [name.strip() for name in vary.split(",")])
+        for key, value in headers.items():
+            response[key] = value
+        return response
+
+    _checked = False
+    """The throttles already ran in :meth:`dispatch` (and ``_refused`` says what they decided)."""
+    _refused = False
+    _wait: float | None = None
+    _body: dict[str, Any] | None = None
+
+    def check_throttles(self, request: Request) -> None:
+        if not self._checked:
+            super().check_throttles(request)
+        elif self._refused:
+            self.throttled(request, self._wait)
 
     @extend_schema(
         summary="凭办件编号和查询码查询进度（免登录）",
@@ -465,8 +516,12 @@ class Track(APIView):
         },
     )
     def get(self, request: Request, number: str) -> Response:
-        app = selectors.track(number, request.query_params.get("code", ""))
-        return Response(serializers.tracking(app))
+        body = (
+            self._body if self._checked else progress.progress(number, request.query_params.get("code", ""))
+        )
+        if body is None:
+            raise NotFound()
+        return Response(body)
 
 
 urlpatterns = [
@@ -489,5 +544,8 @@ urlpatterns = [
         CorrectionNoticeIssue.as_view(),
         name="application-correction-notice",
     ),
-    path("track/<str:number>/", Track.as_view(), name="application-track"),
 ]
+
+public_urlpatterns = [path("track/<str:number>/", Track.as_view(), name="application-track")]
+"""The public progress query, routed first by ``sifa.api.urls`` (it is the most frequent public
+read; Django tries patterns in order)."""

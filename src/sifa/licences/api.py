@@ -378,7 +378,6 @@ class UsesView(APIView):
 
 urlpatterns = [
     path("licences/verify/", VerifyCopyView.as_view(), name="licence-verify-copy"),
-    path("licences/verify/<str:identifier>/", VerifyView.as_view(), name="licence-verify"),
     path("licences/<str:identifier>/pdf/", PdfView.as_view(), name="licence-pdf"),
     path("keys/", KeysView.as_view(), name="signing-keys"),
     path("me/licences/", WalletView.as_view(), name="my-licences"),
@@ -394,3 +393,7 @@ urlpatterns = [
     ),
     path("me/licences/<str:identifier>/uses/", UsesView.as_view(), name="my-licence-uses"),
 ]
+
+public_urlpatterns = [path("licences/verify/<str:identifier>/", VerifyView.as_view(), name="licence-verify")]
+"""Verification by identifier (a QR code scanned), routed first by ``sifa.api.urls`` (Django tries
+patterns in order)."""

@@ -92,12 +92,40 @@ def check_signature(
     return SignatureCheck(False, "licence.signature_invalid", "签名与证照数据不符：数据被改动或签名是伪造的")
 
 
+STORED_CHECKS_KEPT = 4096
+"""How many verification results of register rows a process remembers (about 2 KB each)."""
+
+_stored_results: dict[tuple[Any, bytes, bytes], bool] = {}
+
+
+def _verified(verifier: Any, payload: bytes, signature: bytes) -> bool:
+    """``verifier.verify(payload, signature)``, remembered per process: the result of verifying the
+    same bytes with the same public key never changes, and verification by identifier (a QR code
+    scanned, W6a) checks the same few register rows again and again. The key is the verifier object
+    itself (kept alive by the memo, so never confused with another key's), the exact payload and
+    the exact signature; whether the key still exists is asked on every request, before this."""
+    memo = (verifier, payload, signature)
+    result = _stored_results.get(memo)
+    if result is None:
+        result = bool(verifier.verify(payload, signature))
+        if len(_stored_results) >= STORED_CHECKS_KEPT:
+            _stored_results.clear()
+        _stored_results[memo] = result
+    return result
+
+
 def stored_check(licence: Licence) -> SignatureCheck:
-    """The stored licence's own signature; a deleted (compromised) key reads as not authentic."""
+    """The stored licence's own signature; a deleted (compromised) key reads as not authentic.
+
+    The key is looked up in the key ring on every call (a deleted key shows at once); the SM2 (or
+    Ed25519) verification of the row's bytes with that key is remembered (:func:`_verified`)."""
     try:
-        return check_signature(licence.payload.encode("utf-8"), bytes(licence.signature), licence.key_id)
+        verifier = keyring().verifier(licence.key_id)
     except SigningError as error:
         return SignatureCheck(False, error.code, error.message)
+    if _verified(verifier, licence.payload.encode("utf-8"), bytes(licence.signature)):
+        return SignatureCheck(True)
+    return SignatureCheck(False, "licence.signature_invalid", "签名与证照数据不符：数据被改动或签名是伪造的")
 
 
 def b64(data: bytes) -> str:

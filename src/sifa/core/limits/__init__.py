@@ -123,11 +123,21 @@ def hit(key: str, rate: Rate) -> Decision:
     """Count one request under ``key`` if the rate allows it."""
     counters = store()
     current_key, previous_key, elapsed, length = _windows(key, rate)
-    previous = counters.get(previous_key)
+    in_one = getattr(counters, "hit_window", None)
+    if in_one is not None:
+        # One statement (the database store): the previous window's weight is read in it; a
+        # refusal reads both windows for its wait.
+        counted = in_one(current_key, previous_key, 2 * length, rate.count, elapsed, length)
+        if counted is not None:
+            return Decision(True, counted, 0.0)
+        previous = counters.get(previous_key)
+    else:
+        previous = counters.get(previous_key)
+        carried = _carried(previous, elapsed, length)
+        counted = counters.incr(current_key, 2 * length, cap=rate.count - carried)
+        if counted is not None:
+            return Decision(True, counted + carried, 0.0)
     carried = _carried(previous, elapsed, length)
-    counted = counters.incr(current_key, 2 * length, cap=rate.count - carried)
-    if counted is not None:
-        return Decision(True, counted + carried, 0.0)
     current = counters.get(current_key)
     return Decision(False, current + carried, _retry_after(current, previous, elapsed, length, rate.count))
 

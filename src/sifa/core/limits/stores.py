@@ -75,6 +75,27 @@ _NORMAL = 1
 
 _GET = 'SELECT value FROM core_limitcounter WHERE "key" = %s AND expires_ms > %s'
 
+# A sliding-window hit in one statement (``sifa.core.limits.hit``): what the previous window still
+# weighs (``ceil(previous × still_ms / length_ms)``, 0 without a live previous window) is read by a
+# subquery, and the current window's count is added to only while count + weight < limit. A new or
+# expired key is inserted or restarted at 1 only when the weight leaves room. No row comes back
+# when the request is refused; else the new count plus the weight.
+_CARRIED = (
+    "COALESCE((SELECT (p.value * CAST(%s AS BIGINT) + CAST(%s AS BIGINT) - 1) / CAST(%s AS BIGINT) "
+    'FROM core_limitcounter p WHERE p."key" = %s AND p.expires_ms > %s), 0)'
+)
+_HIT = f"""
+INSERT INTO core_limitcounter ("key", value, expires_ms)
+SELECT %s, 1, CAST(%s AS BIGINT) WHERE CAST(%s AS BIGINT) > {_CARRIED}
+ON CONFLICT ("key") DO UPDATE SET
+  value = CASE WHEN core_limitcounter.expires_ms <= %s THEN 1 ELSE core_limitcounter.value + 1 END,
+  expires_ms = CASE WHEN core_limitcounter.expires_ms <= %s
+                    THEN excluded.expires_ms ELSE core_limitcounter.expires_ms END
+WHERE CASE WHEN core_limitcounter.expires_ms <= %s THEN 0 ELSE core_limitcounter.value END
+      + {_CARRIED} < %s
+RETURNING value + {_CARRIED}
+"""
+
 
 def _sqlite_synchronous(cursor) -> int:
     """The connection's ``synchronous`` level when a count would be its own SQLite commit, else 0."""
@@ -97,19 +118,33 @@ class DatabaseStore:
             return None
         now = now_ms()
         cap_value = cap if cap is not None else 2**62
-        params = [key, now + ttl_ms, now, now, now, cap_value]
+        return self._count(_UPSERT, [key, now + ttl_ms, now, now, now, cap_value])
+
+    def hit_window(
+        self, key: str, previous_key: str, ttl_ms: int, limit: int, elapsed_ms: int, length_ms: int
+    ) -> int | None:
+        """Count one under ``key`` if ``key``'s count plus the weight of ``previous_key`` (the
+        previous window, ``elapsed_ms`` into a window of ``length_ms``) stays below ``limit``: one
+        statement, the same answer as ``get(previous_key)`` then ``incr(key, cap=limit - weight)``.
+        The estimate with this request (count + weight), or ``None`` when refused (nothing counted)."""
+        now = now_ms()
+        carried = [length_ms - elapsed_ms, length_ms, length_ms, previous_key, now]
+        params = [key, now + ttl_ms, limit, *carried, now, now, now, *carried, limit, *carried]
+        return self._count(_HIT, params)
+
+    def _count(self, sql: str, params: list) -> int | None:
         with connection.cursor() as cursor:
             level = _sqlite_synchronous(cursor)
             if level > _NORMAL:
                 # Its own commit, a counter: no fsync for it (the module's docstring says why).
                 cursor.execute(f"PRAGMA synchronous={_NORMAL}")
                 try:
-                    cursor.execute(_UPSERT, params)
+                    cursor.execute(sql, params)
                     row = cursor.fetchone()
                 finally:
                     cursor.execute(f"PRAGMA synchronous={level}")
             else:
-                cursor.execute(_UPSERT, params)
+                cursor.execute(sql, params)
                 row = cursor.fetchone()
         if next(_increments) % PURGE_EVERY == 0:
             self.purge()

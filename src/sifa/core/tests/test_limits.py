@@ -205,3 +205,39 @@ def test_a_count_of_its_own_commits_without_fsync_on_sqlite_and_restores_the_lev
         level = cursor.fetchone()[0]
     assert level == 2  # FULL, as the settings' init_command says
     assert lowered == ["PRAGMA synchronous=1", "PRAGMA synchronous=2"]  # the first count only
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("previous", [0, 3, 10, 40])
+@pytest.mark.parametrize("elapsed_ms", [0, 1, 29_999, 30_000, 59_999])
+def test_one_statement_hit_counts_as_get_then_capped_incr(previous, elapsed_ms):
+    """``DatabaseStore.hit_window`` (one statement) lets through exactly what ``get`` of the previous
+    window then ``incr`` with the cap left by its weight let through, for new, live and expired
+    keys, and counts nothing when it refuses."""
+    from sifa.core.limits.stores import DatabaseStore
+
+    store = DatabaseStore()
+    length, limit = 60_000, 10
+    carried = -(-previous * (length - elapsed_ms) // length)
+    for key_state in ("new", "live", "expired"):
+        store.clear()
+        if previous:
+            store.put("prev", previous, 120_000)
+        if key_state == "live":
+            store.put("cur", 2, 120_000)
+        elif key_state == "expired":
+            store.put("cur", 9, 1)
+            time.sleep(0.005)
+        start = store.get("cur")
+        allowed = []
+        for _ in range(limit + 2):
+            counted = store.hit_window("cur", "prev", 120_000, limit, elapsed_ms, length)
+            allowed.append(counted)
+        expected_room = max(0, limit - carried - start)
+        assert [c is not None for c in allowed] == [True] * expected_room + [False] * (
+            limit + 2 - expected_room
+        )
+        assert [c for c in allowed if c is not None] == [
+            start + i + 1 + carried for i in range(expected_room)
+        ]
+        assert store.get("cur") == start + expected_room

@@ -209,6 +209,26 @@ def test_a_deleted_key_makes_its_licences_read_as_not_authentic(people, orgs, ri
     assert status == 200 and body["authentic"] is False and body["reason_code"] == "signing.unknown_key"
 
 
+def test_a_remembered_verification_still_sees_a_deleted_key_and_changed_bytes(people, orgs, ring):
+    """``stored_check`` remembers verification results, never the key's existence nor other bytes."""
+    from sifa.licences.models import Licence
+
+    licence = lawyer_licence(people, orgs)
+    assert verify(licence.identifier)[1]["authentic"] is True
+    assert verify(licence.identifier)[1]["authentic"] is True  # remembered
+    tampered = licence.payload.replace(licence.number, licence.number[:-1] + "9")
+    Licence.objects.filter(pk=licence.pk).update(payload=tampered)
+    body = verify(licence.identifier)[1]
+    assert body["authentic"] is False and body["reason_code"] == "licence.signature_invalid"
+    Licence.objects.filter(pk=licence.pk).update(payload=licence.payload)
+    assert verify(licence.identifier)[1]["authentic"] is True
+    ring.rotate()
+    for path in ring.directory.glob(f"{licence.key_id}.*"):
+        path.unlink()
+    status, body = verify(licence.identifier)
+    assert status == 200 and body["authentic"] is False and body["reason_code"] == "signing.unknown_key"
+
+
 def test_a_new_licence_needs_an_issuer_with_uscc_and_a_matching_holder(people, orgs):
     from sifa.core.errors import ServiceError
 
