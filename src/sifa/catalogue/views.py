@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from html import escape  # Django's escape() less its lazy-string wrapper: the same text
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -17,7 +18,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.html import escape
 from django.utils.http import RFC3986_SUBDELIMS, http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
