@@ -154,8 +154,8 @@ def _page(request: HttpRequest, qs, size: int, number: int | None):
 # the code's choice tables) and the item link's parts (reversed per URLconf and script prefix).
 _UNBOUND_FILTER_FIELDS: dict[tuple, str] = {}
 _ITEM_URL: dict[tuple, tuple[str, str]] = {}
-_TYPE_LABELS = dict(ItemType.choices)
-_LEVEL_LABELS = dict(ItemLevel.choices)
+_TYPE_LABELS = {code: escape(label) for code, label in ItemType.choices}
+_LEVEL_LABELS = {code: escape(label) for code, label in ItemLevel.choices}
 _URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 
@@ -183,15 +183,18 @@ def _result_rows(rows) -> SafeString:
     for row in rows:
         code = row["basic_code"]
         summary = version_summary(row["versions__scope"] or "", row["versions__result_name"] or "")
+        # One escape() per row (NUL separates the values; escape() leaves it as it is).
+        values = [f"{head}{quote(code, safe=_URL_SAFE)}{tail}", row["name"], summary, code]
+        escaped = escape("\0".join(values)).split("\0")
+        url, name, summary, code = escaped if len(escaped) == 4 else [escape(v) for v in values]
         item_type = row["item_type"]
         level = row["level"]
-        url = escape(head + quote(code, safe=_URL_SAFE) + tail)
-        parts.append(f'\n  <li>\n    <h3><a href="{url}">{escape(row["name"])}</a></h3>\n    ')
+        parts.append(f'\n  <li>\n    <h3><a href="{url}">{name}</a></h3>\n    ')
         if summary:
-            parts.append(f'<p class="sifa-result-summary">{escape(summary)}</p>')
+            parts.append(f'<p class="sifa-result-summary">{summary}</p>')
         parts.append(
-            f'\n    <p class="sifa-meta"><span class="sifa-tag">{escape(_TYPE_LABELS.get(item_type, item_type))}'
-            f"</span>基本编码 <code>{escape(code)}</code> · {escape(_LEVEL_LABELS.get(level, level))}</p>\n  </li>\n  "
+            f'\n    <p class="sifa-meta"><span class="sifa-tag">{_TYPE_LABELS.get(item_type) or escape(str(item_type))}'
+            f"</span>基本编码 <code>{code}</code> · {_LEVEL_LABELS.get(level) or escape(str(level))}</p>\n  </li>\n  "
         )
     return mark_safe("\n  " + "".join(parts) if parts else "")  # noqa: S308 (every value escaped above)
 
@@ -202,11 +205,21 @@ def _result_rows(rows) -> SafeString:
 def catalogue_index(request: HttpRequest) -> HttpResponse:
     """办事目录: search by name or keyword, filter by topic, type, level; ``region`` = services for
     my county (the entries serving the region, higher levels included)."""
-    context: dict = {"nav": "catalogue"}
+    # Every name the templates ask for is set (a name that is missing costs the template engine two
+    # exceptions per lookup).
+    context: dict = {
+        "nav": "catalogue",
+        "care_mode": False,
+        "form_errors": None,
+        "entries": None,
+        "items": None,
+    }
+    context.update(filter_fields="", own_region=None)
     if request.GET:
         form = CatalogueFilterForm(request.GET)
         context["form"] = form
         if not form.is_valid():
+            context["form_errors"] = form.errors
             return render(request, "catalogue/index.html", context, status=400)
         data = form.cleaned_data
     else:
