@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When, Window
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -156,8 +156,10 @@ def page_rows(qs: QuerySet) -> QuerySet:
 class CompiledRows:
     """A ``page_rows`` query whose SQL is compiled once per process and filter, then executed as it
     is for every page: compiling the ORM query cost more CPU than running it. Paginator-compatible
-    (``count()`` and slicing); the rows are dicts of ``PAGE_COLUMNS``. Only for filters from closed
-    sets (``key``), so the cache is bounded; every call reads the database, so nothing is stale."""
+    (``count()`` and slicing); the rows are dicts of ``PAGE_COLUMNS``. ``fetch(number, size)``
+    reads a page and the number of rows of the whole list in one query (a window count), which
+    ``count()`` and the page's slice then use. Only for filters from closed sets (``key``), so the
+    cache is bounded; every call reads the database, so nothing is stale."""
 
     _sql: dict[tuple, tuple[str, str, tuple]] = {}
     ordered = True
@@ -166,21 +168,39 @@ class CompiledRows:
         cache_key = (DEFAULT_DB_ALIAS, connections[DEFAULT_DB_ALIAS].vendor, *key)
         compiled = self._sql.get(cache_key)
         if compiled is None:
-            qs = build()
+            qs = build().annotate(listed=Window(Count("pk")))
             sql, params = qs.query.get_compiler(qs.db).as_sql()
             compiled = self._sql[cache_key] = (qs.db, sql, tuple(params))
         self.alias, self.sql, self.params = compiled
+        self._count: int | None = None
+        self._fetched: tuple[int, list[dict]] = (-1, [])
+
+    def _rows(self, offset: int, limit: int) -> list[tuple]:
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(f"{self.sql} LIMIT %s OFFSET %s", (*self.params, limit, offset))
+            return cursor.fetchall()
+
+    def fetch(self, number: int, size: int) -> None:
+        offset = (number - 1) * size
+        rows = self._rows(offset, size)
+        if rows:
+            self._count = rows[0][-1]
+        self._fetched = (offset, [dict(zip(PAGE_COLUMNS, row[:-1], strict=True)) for row in rows])
 
     def count(self) -> int:
-        with connections[self.alias].cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({self.sql}) counted", self.params)  # noqa: S608 (ORM-compiled)
-            return cursor.fetchone()[0]
+        if self._count is None:
+            with connections[self.alias].cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({self.sql}) counted", self.params)  # noqa: S608 (ORM-compiled)
+                self._count = cursor.fetchone()[0]
+        return self._count
 
     def __getitem__(self, window: slice) -> list[dict]:
         offset = window.start or 0
-        with connections[self.alias].cursor() as cursor:
-            cursor.execute(f"{self.sql} LIMIT %s OFFSET %s", (*self.params, window.stop - offset, offset))
-            return [dict(zip(PAGE_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        fetched_at, fetched = self._fetched
+        if offset == fetched_at and window.stop - offset <= len(fetched):
+            return fetched[: window.stop - offset]
+        rows = self._rows(offset, window.stop - offset)
+        return [dict(zip(PAGE_COLUMNS, row[:-1], strict=True)) for row in rows]
 
 
 def versions_by_item(item_ids: list[int]) -> dict[int, list[dict]]:

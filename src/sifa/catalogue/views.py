@@ -242,6 +242,7 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
             # Filters from closed sets only: the query's SQL is compiled once per process and filter.
             key = ("catalogue_index", query["item_type"], query["level"], query["topic"])
             rows = selectors.CompiledRows(key, lambda: selectors.page_rows(selectors.items(**query)))
+            rows.fetch(data.get("page") or 1, PAGE_SIZE)  # the page and the count in one query
         page = _page(request, rows, PAGE_SIZE, data.get("page"))
         context["items"] = page
         context["result_rows"] = _result_rows(page.object_list)
