@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
@@ -32,6 +34,13 @@ def fixed_url(name: str) -> str:
 
 
 _FRAGMENTS: dict[tuple, tuple[int, str]] = {}
+
+
+@receiver(setting_changed)
+def _forget(**kwargs: object) -> None:
+    """A changed setting (in tests: the URLconf, static files, features) may change what was built."""
+    _REVERSED.clear()
+    _FRAGMENTS.clear()
 
 
 class FixedFragmentNode(template.Node):
