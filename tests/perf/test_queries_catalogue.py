@@ -27,7 +27,7 @@ PAGE = "/catalogue/"
 # The uncached path, query by query (a view that gains one fails here):
 W1_QUERIES = 1  # the count and the page of ready entries of the list's read model (ItemListing), together
 W1_FILTERED_QUERIES = 2  # with a filter: COUNT(*) and the page, through the filters' ORM lookups
-W1H_QUERIES = 3  # the same three, for the HTML page
+W1H_QUERIES = 1  # the HTML page: a page of items with their live versions and the count (one join, a window)
 W2_QUERIES = 1  # the stored guide (GuidePage) with the entry, version, item and organisations it was
 # rendered from joined to check it is current (docs/catalogue.md, "Guide read model")
 W2_ANSWERS_QUERIES = 7  # with 情形 answers, the full build: entry (+ item, version, organisations),

@@ -6,20 +6,32 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from html import escape  # Django's escape() less its lazy-string wrapper: the same text
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
-from django.utils.safestring import mark_safe
+from django.utils.http import RFC3986_SUBDELIMS, http_date
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from sifa.catalogue import chooser, guides, opendata, opendata_files, pdf, selectors, services
-from sifa.catalogue.models import CatalogueItem, EntryStatus, ExerciseLevel, ImplementationEntry, ItemType
+from sifa.catalogue.models import (
+    CatalogueItem,
+    EntryStatus,
+    ExerciseLevel,
+    ImplementationEntry,
+    ItemLevel,
+    ItemType,
+    version_summary,
+)
 from sifa.catalogue.opendata_columns import CSV_FILES
 from sifa.catalogue.processes import file_available, file_unavailable_note
 from sifa.catalogue.services import guide_pages
@@ -140,31 +152,102 @@ def _page(request: HttpRequest, qs, size: int, number: int | None):
     return Paginator(qs, size).get_page(number or 1)
 
 
+# The page's fixed parts, built once per process: the unbound filter form's HTML (its choices are
+# the code's choice tables) and the item link's parts (reversed per URLconf and script prefix).
+_UNBOUND_FILTER_FIELDS: dict[tuple, str] = {}
+_ITEM_URL: dict[tuple, tuple[str, str]] = {}
+_TYPE_LABELS = {code: escape(label) for code, label in ItemType.choices}
+_LEVEL_LABELS = {code: escape(label) for code, label in ItemLevel.choices}
+_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
+
+
+def _url_key() -> tuple:
+    return (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+
+
+def _unbound_filter_fields() -> str:
+    key = _url_key()
+    html = _UNBOUND_FILTER_FIELDS.get(key)
+    if html is None:
+        fields = render_to_string("catalogue/_filter_fields.html", {"form": CatalogueFilterForm()})
+        html = _UNBOUND_FILTER_FIELDS[key] = mark_safe(fields)  # noqa: S308 (rendered by the template)
+    return html
+
+
+def _result_rows(rows) -> SafeString:
+    """The results list's items (``selectors.PAGE_COLUMNS`` rows), as the template wrote them: an
+    item's name linked to its page, its 一句话说明, its type, basic code and level."""
+    key = _url_key()
+    head, tail = _ITEM_URL.get(key) or _ITEM_URL.setdefault(
+        key, tuple(reverse("catalogue-item", args=["~"]).rsplit("~", 1))
+    )
+    parts = []
+    for row in rows:
+        code = row["basic_code"]
+        summary = version_summary(row["versions__scope"] or "", row["versions__result_name"] or "")
+        # One escape() per row (NUL separates the values; escape() leaves it as it is).
+        values = [f"{head}{quote(code, safe=_URL_SAFE)}{tail}", row["name"], summary, code]
+        escaped = escape("\0".join(values)).split("\0")
+        url, name, summary, code = escaped if len(escaped) == 4 else [escape(v) for v in values]
+        item_type = row["item_type"]
+        level = row["level"]
+        parts.append(f'\n  <li>\n    <h3><a href="{url}">{name}</a></h3>\n    ')
+        if summary:
+            parts.append(f'<p class="sifa-result-summary">{summary}</p>')
+        parts.append(
+            f'\n    <p class="sifa-meta"><span class="sifa-tag">{_TYPE_LABELS.get(item_type) or escape(str(item_type))}'
+            f"</span>基本编码 <code>{code}</code> · {_LEVEL_LABELS.get(level) or escape(str(level))}</p>\n  </li>\n  "
+        )
+    return mark_safe("\n  " + "".join(parts) if parts else "")  # noqa: S308 (every value escaped above)
+
+
 @require_safe
 @pagecache.public(PAGE_CACHE, vary_session=(chooser.SESSION_KEY,))
 @page_errors
 def catalogue_index(request: HttpRequest) -> HttpResponse:
     """办事目录: search by name or keyword, filter by topic, type, level; ``region`` = services for
     my county (the entries serving the region, higher levels included)."""
-    form = CatalogueFilterForm(request.GET or None)
-    context: dict = {"form": form, "nav": "catalogue"}
-    if form.is_bound and not form.is_valid():
-        return render(request, "catalogue/index.html", context, status=400)
-    data = form.cleaned_data if form.is_bound else {}
-    items = selectors.items(
-        q=data.get("q", ""),
-        item_type=data.get("type", ""),
-        level=data.get("level", ""),
-        topic=data.get("topic", ""),
-    )
+    # Every name the templates ask for is set (a name that is missing costs the template engine two
+    # exceptions per lookup).
+    context: dict = {
+        "nav": "catalogue",
+        "care_mode": False,
+        "form_errors": None,
+        "entries": None,
+        "items": None,
+    }
+    context.update(filter_fields="", own_region=None)
+    if request.GET:
+        form = CatalogueFilterForm(request.GET)
+        context["form"] = form
+        if not form.is_valid():
+            context["form_errors"] = form.errors
+            return render(request, "catalogue/index.html", context, status=400)
+        data = form.cleaned_data
+    else:
+        # The unbound form (no filter): its HTML is the same on every request.
+        data = {}
+        context["filter_fields"] = _unbound_filter_fields()
+    query = {"q": data.get("q", ""), "item_type": data.get("type", ""), "level": data.get("level", "")}
+    query["topic"] = data.get("topic", "")
     if data.get("region"):
+        items = selectors.items(**query)
         entries = selectors.entries(region=data["region"]).filter(item_id__in=items.values("pk"))
         region = Region.objects.select_related("parent__parent__parent").get(code=data["region"])
         context["entries"] = _near_first(_page(request, entries, ENTRY_PAGE_SIZE, data.get("page")), region)
         context["region"] = region
         context["region_label"] = places.full_label(region)
     else:
-        context["items"] = _page(request, items, PAGE_SIZE, data.get("page"))
+        if query["q"]:
+            rows = selectors.page_rows(selectors.items(**query))
+        else:
+            # Filters from closed sets only: the query's SQL is compiled once per process and filter.
+            key = ("catalogue_index", query["item_type"], query["level"], query["topic"])
+            rows = selectors.CompiledRows(key, lambda: selectors.page_rows(selectors.items(**query)))
+            rows.fetch(data.get("page") or 1, PAGE_SIZE)  # the page and the count in one query
+        page = _page(request, rows, PAGE_SIZE, data.get("page"))
+        context["items"] = page
+        context["result_rows"] = _result_rows(page.object_list)
     context["query"] = request.GET.copy()
     context["query"].pop("page", None)
     if data.get("region"):

@@ -1,0 +1,86 @@
+"""The public catalogue page (``/catalogue/``) built from plain rows: every result shows what the
+models say (name, link, 一句话说明, type, basic code, level), a change in the catalogue shows on the
+next request (the precompiled query reads the database every time), and the header built once per
+process still follows who is signed in (issue 16, docs/performance.md)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from sifa.catalogue import services
+from sifa.catalogue.models import CatalogueItem
+from sifa.catalogue.selectors import items
+from sifa.testing import staff
+
+PAGE = "/catalogue/"
+
+
+@pytest.fixture(autouse=True)
+def uncached(settings):
+    settings.PUBLIC_CACHE_SECONDS = 0
+
+
+def _results(html: str) -> str:
+    return html.split('<ul class="sifa-results" aria-labelledby="results">', 1)[1].split("</ul>", 1)[0]
+
+
+def _expected_row(item: CatalogueItem) -> str:
+    summary = f'<p class="sifa-result-summary">{escape(item.summary)}</p>' if item.summary else ""
+    return (
+        f'<li>\n    <h3><a href="{reverse("catalogue-item", args=[item.basic_code])}">{escape(item.name)}</a></h3>'
+        f'\n    {summary}\n    <p class="sifa-meta"><span class="sifa-tag">{item.get_item_type_display()}</span>'
+        f"基本编码 <code>{item.basic_code}</code> · {item.get_level_display()}</p>\n  </li>"
+    )
+
+
+@pytest.mark.parametrize("query", [{}, {"type": "01"}, {"topic": "personal"}, {"q": "律师"}, {"page": "2"}])
+def test_each_result_shows_what_the_models_say(cat, query):
+    html = Client().get(PAGE, query).content.decode()
+    filters = {"q": query.get("q", ""), "item_type": query.get("type", ""), "topic": query.get("topic", "")}
+    expected = list(items(**filters))
+    number = int(query.get("page", "1"))
+    shown = expected[(number - 1) * 20 : number * 20]
+    assert shown, "the sample catalogue has results for every query here"
+    results = _results(html)
+    assert results.count("<li>") == len(shown)
+    for item in shown:
+        assert _expected_row(item) in results
+    assert f"找到 {len(expected)} 个事项" in html
+
+
+def test_no_results_says_so(cat):
+    html = Client().get(PAGE, {"q": "没有这种事项"}).content.decode()
+    assert "<li>没有找到符合条件的事项。" in _results(html) and "找到 0 个事项" in html
+
+
+def test_a_change_in_the_catalogue_shows_on_the_next_request(cat):
+    client = Client()
+    item = CatalogueItem.objects.get(basic_code="000100001001")
+    assert item.name in client.get(PAGE).content.decode()
+    published = item.versions.get(status="published")
+    services.withdraw_version(published, system=True)
+    html = client.get(PAGE).content.decode()
+    assert f"<code>{item.basic_code}</code>" not in html
+    draft = services.new_draft(item, system=True)
+    services.update_draft(draft, {"scope": "新的适用范围"}, system=True)
+    services.publish_version(draft, system=True)
+    html = client.get(PAGE).content.decode()
+    assert f"<code>{item.basic_code}</code>" in html and "适用于新的适用范围" in html
+
+
+def test_the_header_follows_who_is_signed_in(cat):
+    anonymous, signed_in = Client(), Client()
+    signed_in.force_login(staff("page-reader", cat["orgs"]["hz"], "window_clerk"))
+    for _ in range(2):  # the second time from the header built once per process
+        page = anonymous.get(PAGE).content.decode()
+        assert ">登录</a>" in page and "退出" not in page
+        assert re.search(r'href="/catalogue/" aria-current="page">办事目录', page)
+        mine = signed_in.get(PAGE).content.decode()
+        assert "退出" in mine and ">登录</a>" not in mine and "账户与安全" in mine
+        home = anonymous.get("/").content.decode()
+        assert re.search(r'aria-current="page">首页', home) and 'aria-current="page">办事目录' not in home
