@@ -164,8 +164,7 @@ class PreviousApplications:
         chosen = (
             Material.objects.filter(pk__in=[m.pk for m in materials])
             .annotate(reusable_row=Subquery(newest))
-            .filter(reusable_row__isnull=False)
-            .values("reusable_row")
+            .values("reusable_row")  # NULL where none: matches no row (not filtered: evaluated once)
         )
         rows = ApplicationMaterial.objects.filter(pk__in=chosen).select_related("application", "material")
         by_name: dict[str, ApplicationMaterial] = {}
