@@ -43,18 +43,20 @@ def scan_like_pdf() -> bytes:
 PDF = scan_like_pdf()
 SMALL_PDF = make_pdf()
 
-DRAFT = 30
-"""Token, entry, person, consent, form schema, regions; the application; the once-only look-ups
-(one per material not yet held: the applicant's earlier uploads) and one INSERT for all that they
-found; the version's materials once; the audit event; the answer's materials, notices, timeline
-and clocks."""
+DRAFT = 17
+"""Token, entry (twice), process, person (with its region and the two above it, one join),
+consent, form schema; the application; the version's materials once; the once-only sources (the
+licence wallet; the applicant's earlier uploads, one query for all the materials); one INSERT for
+all that they found; the audit event. A draft just created holds no material, notice, timeline
+entry or clock, so neither the checks nor the answer read them."""
 UPLOAD = 12
 """Token, scope, the application (twice: the scoped read and the service's), the version's
 materials; the row lock, superseding, the INSERT, the audit event."""
-SUBMIT = 46
-"""The idempotency record; the checks (the version's materials read once, the application's
-materials, form, situations), the number, the timeline, the
-indicators' contribution, the audit event, the applicant's notification and its deliveries."""
+SUBMIT = 34
+"""The idempotency record (inserted, then given the answer); the row lock (with the accepting
+organisation and its region); the checks (the version's materials, the application's materials
+once, form, situations), the number (one ``UPDATE … RETURNING``), the timeline, the indicators'
+contribution, the audit event, the applicant's notification and its deliveries (one INSERT)."""
 
 
 @pytest.fixture(scope="module")

@@ -42,6 +42,7 @@ from sifa.applications.models import ApplicationStatus
 from sifa.applications.services import reads
 from sifa.applications.services.common import invalid, is_applicant_side, staff_in_scope
 from sifa.applications.uploads import attachment_response
+from sifa.applications.uploads.streaming import WorkFileUploadHandler
 from sifa.catalogue.models import ImplementationEntry
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, accepts
@@ -102,9 +103,9 @@ def _app(request: Request, ref: str):
     return selectors.application(actor_for(request.user), ref)
 
 
-def _detail(request: Request, app) -> dict[str, Any]:
+def _detail(request: Request, app, *, new: bool = False) -> dict[str, Any]:
     return serializers.detail(
-        app, staff=not is_applicant_side(request.user, app) and staff_in_scope(request.user, app)
+        app, staff=not is_applicant_side(request.user, app) and staff_in_scope(request.user, app), new=new
     )
 
 
@@ -189,7 +190,7 @@ class DraftCreate(APIView):
     @accepts(serializers.ApplicationStartSerializer)
     def post(self, request: Request, *, body: RequestBody) -> Response:
         app = _start(request, body.validated())
-        return Response(_detail(request, app), status=status.HTTP_201_CREATED)
+        return Response(_detail(request, app, new=True), status=status.HTTP_201_CREATED)
 
 
 class DraftUpdate(APIView):
@@ -277,6 +278,10 @@ class Submit(APIView):
 class MaterialUpload(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+    upload_handler = WorkFileUploadHandler
+    """The file goes straight to the store's work folder, hashed as it arrives (one copy; the gate
+    checks it there and moves it into place); set before the body is parsed
+    (``sifa.core.middleware.RequestTextMiddleware``)."""
 
     @extend_schema(
         summary="上传申请材料",

@@ -39,10 +39,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus, MaterialProvenance
-from sifa.catalogue.models import LicenceEffect
+from sifa.catalogue.models import LicenceEffect, Material
 from sifa.core.registry import Registry
 
 PREVIOUS_MATERIAL_MAX_AGE_DAYS = 180
@@ -128,17 +129,26 @@ class EmptyLicenceWallet:
 
 
 class PreviousApplications:
-    """A still-valid uploaded material of the same name from the applicant's earlier application."""
+    """A still-valid uploaded material of the same name from the applicant's earlier application.
+
+    :meth:`find_many` answers for all of a draft's materials in one query (the draft asks it);
+    :meth:`find` asks for one."""
 
     def find(self, application: Application, material) -> Found | None:
+        return self.find_many(application, [material]).get(material.pk)
+
+    def find_many(self, application: Application, materials) -> dict[int, Found | None]:
+        """Per material (by id): the most recent still-valid upload or window scan of a material of
+        the same name in one of the applicant's earlier submitted (not withdrawn) applications, or
+        None. One query for all of them: per name, the newest fresh row (a correlated subquery)."""
+        materials = list(materials)
         owner = _owner_filter(application)
-        if owner is None:
-            return None
+        if owner is None or not materials:
+            return {m.pk: None for m in materials}
         today = timezone.localdate()
         oldest = timezone.now() - dt.timedelta(days=PREVIOUS_MATERIAL_MAX_AGE_DAYS)
-        rows = (
+        reusable = (
             ApplicationMaterial.objects.filter(
-                material__name=material.name,
                 superseded=False,
                 provenance__in=(MaterialProvenance.UPLOAD, MaterialProvenance.WINDOW_SCAN),
                 application__number__isnull=False,
@@ -147,25 +157,37 @@ class PreviousApplications:
             .exclude(application=application)
             .exclude(application__status__in=(ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))
             .exclude(storage_key="")
-            .select_related("application")
-            .order_by("-created_at")
+            # Fresh: within its own expiry date, or (without one) uploaded in the last 180 days.
+            .filter(Q(valid_until__gte=today) | Q(valid_until__isnull=True, created_at__gte=oldest))
         )
-        for row in rows[:20]:
-            fresh = row.valid_until >= today if row.valid_until else row.created_at >= oldest
-            if fresh:
-                number = row.application.number
-                return Found(
-                    provenance=MaterialProvenance.PREVIOUS,
-                    source_reference=number,
-                    source_label=f"复用办件 {number} 的材料",
-                    valid_until=row.valid_until,
-                    storage_key=row.storage_key,
-                    display_name=row.display_name,
-                    content_type=row.content_type,
-                    size=row.size,
-                    sm3=row.sm3,
-                )
-        return None
+        newest = reusable.filter(material__name=OuterRef("name")).order_by("-created_at").values("pk")[:1]
+        chosen = (
+            Material.objects.filter(pk__in=[m.pk for m in materials])
+            .annotate(reusable_row=Subquery(newest))
+            .values("reusable_row")  # NULL where none: matches no row (not filtered: evaluated once)
+        )
+        rows = ApplicationMaterial.objects.filter(pk__in=chosen).select_related("application", "material")
+        by_name: dict[str, ApplicationMaterial] = {}
+        for row in rows:
+            best = by_name.get(row.material.name)
+            if best is None or row.created_at > best.created_at:
+                by_name[row.material.name] = row
+        return {m.pk: _previous(by_name[m.name]) if m.name in by_name else None for m in materials}
+
+
+def _previous(row: ApplicationMaterial) -> Found:
+    number = row.application.number
+    return Found(
+        provenance=MaterialProvenance.PREVIOUS,
+        source_reference=number,
+        source_label=f"复用办件 {number} 的材料",
+        valid_until=row.valid_until,
+        storage_key=row.storage_key,
+        display_name=row.display_name,
+        content_type=row.content_type,
+        size=row.size,
+        sm3=row.sm3,
+    )
 
 
 def _owner_filter(application: Application) -> dict | None:
@@ -258,6 +280,37 @@ class ProviderRegistry(Registry[OnceOnlyProvider]):
             if found is not None:
                 return found, None
         return None, notice
+
+    def lookup_all(
+        self, application: Application, materials, *, without: tuple[str, ...] = ()
+    ) -> dict[int, tuple[Found | None, dict | None]]:
+        """:meth:`lookup_with_notice` for each of ``materials`` (by id), in the same order of
+        providers. A provider with ``find_many`` (read-only: earlier applications) is asked once
+        for all the materials, the first time one of them reaches it; the others per material."""
+        materials = list(materials)
+        batched: dict[str, dict[int, Found | None]] = {}
+        answers: dict[int, tuple[Found | None, dict | None]] = {}
+        for material in materials:
+            notice = None
+            answer: tuple[Found | None, dict | None] | None = None
+            for name, provider in self.items():
+                if name in without:
+                    continue
+                try:
+                    if hasattr(provider, "find_many"):
+                        if name not in batched:
+                            batched[name] = provider.find_many(application, materials)
+                        found = batched[name].get(material.pk)
+                    else:
+                        found = provider.find(application, material)
+                except OnceOnlyNotice as told:
+                    notice = told.as_notice()
+                    continue
+                if found is not None:
+                    answer = (found, None)
+                    break
+            answers[material.pk] = answer or (None, notice)
+        return answers
 
 
 EXCHANGE = "exchange"

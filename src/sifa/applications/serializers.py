@@ -108,7 +108,9 @@ def summary(app: Application) -> dict[str, Any]:
     }
 
 
-def detail(app: Application, *, staff: bool) -> dict[str, Any]:
+def detail(app: Application, *, staff: bool, new: bool = False) -> dict[str, Any]:
+    """``new``: ``app`` was created by this request (``start_draft``). Nothing writes a correction
+    notice, a timeline entry, a clock or a finding before the submit, so they are not read."""
     body = summary(app)
     body.update(
         {
@@ -124,10 +126,10 @@ def detail(app: Application, *, staff: bool) -> dict[str, Any]:
                     "answered_at": n.answered_at,
                     "items": n.items,
                 }
-                for n in app.correction_notices.order_by("issued_at")
+                for n in ([] if new else app.correction_notices.order_by("issued_at"))
             ],
-            "timeline": timeline(app),
-            "deadline": selectors.deadline(app),
+            "timeline": [] if new else timeline(app),
+            "deadline": None if new else selectors.deadline(app),
             "partner_consent": partner_consent(app),
             "pickup_window": (
                 {"id": app.pickup_window_id, "name": app.pickup_window.name} if app.pickup_window_id else None
@@ -135,7 +137,7 @@ def detail(app: Application, *, staff: bool) -> dict[str, Any]:
         }
     )
     if staff:
-        body["findings"] = [finding(f) for f in app.findings.order_by("id")]
+        body["findings"] = [] if new else [finding(f) for f in app.findings.order_by("id")]
     return body
 
 

@@ -27,7 +27,7 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.urls import get_resolver
+from django.urls import Resolver404, get_resolver, resolve
 
 from sifa.core.requesttext import NUL, TextProblem, json_problem, text_problem
 
@@ -61,8 +61,22 @@ def request_problem(request: HttpRequest) -> TextProblem | None:
         # Parsed here for every method (Django fills request.POST for POST only; DRF parses PATCH).
         return _fields_problem(QueryDict(request.body, encoding=request.encoding))
     if content_type == "multipart/form-data":
+        _stream_uploads(request)
         return _fields_problem(request.POST)
     return None
+
+
+def _stream_uploads(request: HttpRequest) -> None:
+    """Before the body is parsed here: a view with an ``upload_handler`` (a Django
+    ``FileUploadHandler`` class) receives its files through it instead of Django's defaults (the
+    materials upload streams them into the upload store's work folder, one copy)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return
+    handler = getattr(getattr(match.func, "view_class", None), "upload_handler", None)
+    if handler is not None:
+        request.upload_handlers = [handler(request)]
 
 
 def _fields_problem(fields: QueryDict) -> TextProblem | None:

@@ -9,6 +9,7 @@ different form or materials and the applicant must see what they are applying un
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import uuid
 from typing import Any
@@ -108,9 +109,35 @@ def _situation_errors(version: ItemVersion, answers: Any) -> list[dict[str, str]
     return errors
 
 
+def applicable_to(application: Application) -> list[Material]:
+    """:func:`applicable_materials` for the application's version and 情形 answers, evaluated once
+    per instance (a command's checks and its answer each ask; the answers may change in between,
+    so they key the memo)."""
+    key = (
+        application.version_id,
+        json.dumps(application.situation_answers or {}, sort_keys=True, default=str),
+    )
+    memo = application.__dict__.get("_applicable")
+    if memo is None or memo[0] != key:
+        memo = (key, applicable_materials(application.version, application.situation_answers))
+        application.__dict__["_applicable"] = memo
+    return memo[1]
+
+
 def current_materials(application: Application) -> dict[int, ApplicationMaterial]:
-    """The live (not superseded) material per catalogue material."""
+    """The live (not superseded) material per catalogue material.
+
+    :func:`resolve_once_only` leaves what it read and inserted on the instance, so the checks and
+    the answer after it in the same command read them once; :func:`forget_materials` drops it
+    (an upload through another instance)."""
+    known = application.__dict__.get("_live_materials")
+    if known is not None:
+        return dict(known)
     return {m.material_id: m for m in application.materials.filter(superseded=False)}
+
+
+def forget_materials(application: Application) -> None:
+    application.__dict__.pop("_live_materials", None)
 
 
 def missing_material_errors(application: Application) -> list[dict[str, str]]:
@@ -121,12 +148,14 @@ def missing_material_errors(application: Application) -> list[dict[str, str]]:
             "code": "material.missing",
             "message": f"请提交材料：{m.name}",
         }
-        for m in applicable_materials(application.version, application.situation_answers)
+        for m in applicable_to(application)
         if m.necessity == "required" and m.pk not in have
     ]
 
 
-def resolve_once_only(application: Application, *, ask_partners: bool = True) -> list[ApplicationMaterial]:
+def resolve_once_only(
+    application: Application, *, ask_partners: bool = True, held: dict[int, ApplicationMaterial] | None = None
+) -> list[ApplicationMaterial]:
     """Satisfy applicable materials from once-only sources before they are asked for.
 
     A source that does not satisfy a material may say why (a partner down, a negative answer, no
@@ -137,20 +166,27 @@ def resolve_once_only(application: Application, *, ask_partners: bool = True) ->
     ``ask_partners=False`` leaves the ``partner`` slot out: :func:`submit` does, because a submit
     that is refused (a missing material) rolls back, and a query made in it would have disclosed
     the applicant's data to the partner with its log and tracker rows rolled back too. Partners
-    are asked when the draft is saved and when the consent is given (or confirmed again)."""
-    have = current_materials(application)
+    are asked when the draft is saved and when the consent is given (or confirmed again).
+
+    ``held``: the application's live materials when the caller knows them (a draft just created
+    holds none); read otherwise."""
+    forget_materials(application)
+    have = dict(held) if held is not None else current_materials(application)
     notices = dict(application.once_only_notices or {})
     added = []
-    for material in applicable_materials(application.version, application.situation_answers):
+    wanted = []
+    for material in applicable_to(application):
         key = str(material.pk)
         if material.pk in have:
             notices.pop(key, None)
-            continue
-        if notices.get(key, {}).get("code") == "declined":
-            continue
-        found, notice = registry.lookup_with_notice(
-            application, material, without=() if ask_partners else ("partner",)
-        )
+        elif notices.get(key, {}).get("code") != "declined":
+            wanted.append(material)
+    # Every source asked for all the wanted materials at once where it can (the applicant's
+    # earlier applications: one query), in the providers' order per material.
+    answers = registry.lookup_all(application, wanted, without=() if ask_partners else ("partner",))
+    for material in wanted:
+        key = str(material.pk)
+        found, notice = answers[material.pk]
         if notice is not None:
             notices[key] = notice
         elif ask_partners:
@@ -182,6 +218,7 @@ def resolve_once_only(application: Application, *, ask_partners: bool = True) ->
         # One INSERT for all of them (the sources exclude this application, so nothing read above
         # depends on these rows); no receiver listens to ApplicationMaterial saves.
         ApplicationMaterial.objects.bulk_create(added)
+    application.__dict__["_live_materials"] = {**have, **{row.material_id: row for row in added}}
     if notices != (application.once_only_notices or {}):
         Application.objects.filter(pk=application.pk).update(once_only_notices=notices)
         application.once_only_notices = notices
@@ -245,7 +282,7 @@ def require_subject_licence(application: Application) -> None:
     ``application.no_current_licence`` otherwise (nothing is written; the caller's transaction
     rolls back)."""
     have = current_materials(application)
-    for material in applicable_materials(application.version, application.situation_answers):
+    for material in applicable_to(application):
         if not subject_material(application, material):
             continue
         row = have.get(material.pk)
@@ -401,7 +438,12 @@ def start_draft(
     else:
         raise Forbidden("工作人员请通过窗口受理为申请人录入申请", "application.not_applicant")
     if application.applicant is not None:
-        application.applicant_person = NaturalPerson.objects.filter(user=application.applicant).first()
+        # The region and the two above it: the address the form is filled with (account_prefill).
+        application.applicant_person = (
+            NaturalPerson.objects.filter(user=application.applicant)
+            .select_related("region__parent__parent")
+            .first()
+        )
         application.applicant_company = (
             getattr(application.applicant, "company", None)
             if (application.applicant.kind == AccountKind.COMPANY)
@@ -434,7 +476,7 @@ def start_draft(
         application.form_data = {**account_prefill(application), **application.form_data}
     application.save(force_insert=True)
     _materials_once(application)
-    resolve_once_only(application)
+    resolve_once_only(application, held={})  # just inserted: it holds no material yet
     require_subject_licence(application)
     audit("draft", application, actor, {"entry": entry.implementation_code, "version": entry.version.number})
     return application
@@ -524,7 +566,7 @@ def lock(application: Application) -> Application:
     # audit-chain lock (found by `make bench` W3).
     return (
         Application.objects.select_for_update(of=("self",))
-        .select_related("version", "entry__item")
+        .select_related("version", "entry__item", "accepting_organisation__region")
         .get(pk=application.pk)
     )
 
@@ -612,6 +654,8 @@ def submit(application: Application, *, actor: User) -> tuple[Application, str]:
     require_actor(actor, application)
     if application.status != ApplicationStatus.DRAFT:
         raise Conflict("application.not_draft", "该申请已提交，请勿重复提交")
+    if actor.pk == application.applicant_id:
+        application.applicant = actor  # the notification's recipient, not read again
     check_not_stale(application)
     require_process(application.version)
     _materials_once(application)

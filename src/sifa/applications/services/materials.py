@@ -15,7 +15,7 @@ from sifa.applications.models import (
 )
 from sifa.applications.onceonly import subject_material
 from sifa.applications.services.common import audit, invalid, require_actor
-from sifa.applications.services.drafts import applicable_materials, lock
+from sifa.applications.services.drafts import applicable_to, forget_materials, lock
 from sifa.applications.uploads import store_upload
 from sifa.audit.models import AuditResult
 from sifa.audit.services import record
@@ -29,7 +29,7 @@ def _material_of(application: Application, material_id: Any):
         wanted = int(material_id)
     except (TypeError, ValueError):
         wanted = None
-    for material in applicable_materials(application.version, application.situation_answers):
+    for material in applicable_to(application):
         if material.pk == wanted:
             return material
     raise invalid(
@@ -53,6 +53,7 @@ def upload_material(
     and raises the gate's error (4xx with its code). If the transaction then fails the stored file
     is an orphan the storage sweep removes — never a row without a file.
     """
+    forget_materials(application)  # the caller's instance no longer knows its live materials
     application = Application.objects.select_related("version").get(pk=application.pk)
     require_actor(actor, application)
     if application.status not in EDITABLE:

@@ -14,26 +14,40 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from sifa.applications.models import NumberCounter
 
 MINISTRY_REGION = "100000"
 
 
+BUMP = 'UPDATE "applications_numbercounter" SET "last" = "last" + 1 WHERE "key" = %s RETURNING "last"'
+"""``last + 1`` under the row lock, read back in the same statement (``RETURNING``: PostgreSQL, and
+SQLite ≥ 3.35); the table is :class:`NumberCounter`'s."""
+
+
+def _bump(key: str) -> int | None:
+    """The sequence's next value, or None when it has no row yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(BUMP, [key])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def next_in_sequence(key: str) -> int:
     """The next value of sequence ``key`` (starting at 1), inside the caller's transaction."""
-    with transaction.atomic():
-        if not NumberCounter.objects.filter(key=key).update(last=F("last") + 1):
-            try:
-                with transaction.atomic():
-                    NumberCounter.objects.create(key=key, last=1)
-                    return 1
-            except IntegrityError:
-                # Another transaction created the row first; its lock now orders us after it.
-                NumberCounter.objects.filter(key=key).update(last=F("last") + 1)
-        return NumberCounter.objects.values_list("last", flat=True).get(key=key)
+    value = _bump(key)
+    if value is not None:
+        return value
+    try:
+        with transaction.atomic():
+            NumberCounter.objects.create(key=key, last=1)
+            return 1
+    except IntegrityError:
+        # Another transaction created the row first; its lock now orders us after it.
+        value = _bump(key)
+        assert value is not None
+        return value
 
 
 def region_code_of(organisation: Any) -> str:

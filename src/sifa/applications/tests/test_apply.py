@@ -414,6 +414,48 @@ def test_upload_is_streamed_not_read_whole(world):
     assert response.status_code == 201
 
 
+def _work_files(settings) -> list:
+    incoming = settings.MEDIA_ROOT / "uploads" / ".incoming"
+    return list(incoming.iterdir()) if incoming.exists() else []
+
+
+def test_upload_is_written_once_straight_into_the_store(world, settings, monkeypatch):
+    """One copy: the request body goes to the store's work folder as it arrives, hashed on the
+    way (SM3); the gate checks that file in place and moves it, never copying it again."""
+    from sifa.applications.uploads import gate
+    from sifa.core.crypto import sm3_hex
+
+    def copied(*args, **kwargs):
+        raise AssertionError("the upload was copied a second time")
+
+    monkeypatch.setattr(gate, "_spool", copied)
+    draft = _draft(world)
+    response = _upload(world["api"], draft["id"], _requested(draft)[0])
+    assert response.status_code == 201, response.json()
+    assert response.json()["sm3"] == sm3_hex(PDF)
+    assert response.json()["size"] == len(PDF)
+    assert _work_files(settings) == []
+
+
+def test_upload_refused_before_the_gate_leaves_no_work_file(world, settings):
+    draft = _draft(world)
+    assert _upload(world["api"], draft["id"], 999999).status_code == 400
+    too_big = PDF + b"%" + b"x" * 4096 + b"\n"
+    settings.UPLOAD_MAX_BYTES = 1024
+    assert _upload(world["api"], draft["id"], _requested(draft)[0], data=too_big).status_code == 413
+    assert _work_files(settings) == []
+
+
+def test_eicar_is_found_across_the_streamed_chunks(world):
+    """The signature split between two 64 KB chunks of the request body is still found."""
+    eicar = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+    data = PDF[:-6] + b"%" * (64 * 1024) + eicar + b"\n%%EOF\n"
+    draft = _draft(world)
+    response = _upload(world["api"], draft["id"], _requested(draft)[0], data=data)
+    assert response.status_code == 400
+    assert response.json()["code"] == "upload.malware"
+
+
 def test_tracking_is_rate_limited(world):
     from rest_framework.test import APIClient
 

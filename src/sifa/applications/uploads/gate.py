@@ -28,11 +28,11 @@ from .ofd import ZipLimits, check_ofd
 from .pdf import scan_pdf
 from .sniff import HEAD_BYTES, FileKind, check_extension, sniff
 from .store import UploadStore, default_store
+from .streaming import EICAR, WorkFile
 
 logger = logging.getLogger("sifa.uploads")
 
 CHUNK = 64 * 1024
-EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
 
 @dataclass(frozen=True)
@@ -134,18 +134,50 @@ def _spool(fileobj: BinaryIO, out: BinaryIO, limits: UploadLimits) -> tuple[int,
     return size, digest.hexdigest(), kind
 
 
+def _streamed(fileobj: WorkFile, limits: UploadLimits) -> tuple[int, str, FileKind]:
+    """What :func:`_spool` finds, for a file the upload handler already wrote to the work folder
+    (hashed, its head kept, the signature looked for as it arrived), in the same order."""
+    if fileobj.received > settings.UPLOAD_MAX_BYTES:
+        # Not written past the server's limit: too large whatever a caller's own limit says.
+        raise UploadRejected(
+            errors.TOO_LARGE, f"more than {settings.UPLOAD_MAX_BYTES} bytes", max_bytes=limits.max_bytes
+        )
+    kind = sniff(fileobj.head) if len(fileobj.head) >= HEAD_BYTES else None
+    if fileobj.malware:
+        raise UploadRejected(errors.MALWARE, "EICAR test signature")
+    if fileobj.received == 0:
+        raise UploadRejected(errors.EMPTY)
+    return fileobj.received, fileobj.sm3, kind or sniff(fileobj.head)
+
+
 def _check(fileobj: BinaryIO, filename: str, limits: UploadLimits, work_dir: Path) -> _Checked:
-    """Run every check; return the work file to store. Deletes its work files on rejection."""
+    """Run every check; return the work file to store. Deletes its work files on rejection.
+
+    A :class:`~sifa.applications.uploads.streaming.WorkFile` already in ``work_dir`` (the upload
+    handler streamed the request body there) is checked in place: no second copy."""
     display_name = sanitize_display_name(filename)
     declared_size = getattr(fileobj, "size", None)
+    streamed = isinstance(fileobj, WorkFile) and fileobj.work_dir == work_dir and not fileobj.claimed
+    if streamed:
+        fileobj.claimed = True  # this function now commits or deletes it
     if isinstance(declared_size, int) and declared_size > limits.max_bytes:
+        if streamed:
+            fileobj.claimed = False  # closing the request's files deletes it
         raise UploadRejected(errors.TOO_LARGE, f"{declared_size} bytes declared", max_bytes=limits.max_bytes)
     work: list[Path] = []
     try:
-        fd, path = _new_work_file(work_dir)
-        work.append(path)
-        with os.fdopen(fd, "w+b") as spooled:
-            size, source_sm3, kind = _spool(fileobj, spooled, limits)
+        if streamed:
+            work.append(fileobj.path)
+            path, spooled = fileobj.path, fileobj.file
+        else:
+            fd, path = _new_work_file(work_dir)
+            work.append(path)
+            spooled = os.fdopen(fd, "w+b")
+        with spooled:
+            if streamed:
+                size, source_sm3, kind = _streamed(fileobj, limits)
+            else:
+                size, source_sm3, kind = _spool(fileobj, spooled, limits)
             check_extension(display_name, kind)
             if kind is FileKind.PDF:
                 scan_pdf(spooled, size, max_decoded=limits.max_pdf_decoded)
