@@ -10,6 +10,12 @@ answer opened with the same checks as any inbound message (docs/exchange.md, "HT
   digest, replay, clock window, correlation to the message sent, response schema), so it is logged
   as evidence, and any refusal is recorded as a ``Rejection``.
 
+* Connections are kept alive and reused per endpoint (:class:`ConnectionPool`): an idle
+  connection the partner has closed is dropped before use; a reused connection that fails before
+  any byte of an answer arrives (the partner closed it as the request left) is retried **once**
+  on a fresh connection, with the same bytes. A fresh connection is never retried here, a timeout
+  never: those go back to the relay as before.
+
 The errors are typed. Only the first two mean "delivery is uncertain" and are
 :class:`~sifa.exchange.transport.TransportError`: the relay retries them, and the message id makes
 the retry safe.
@@ -31,6 +37,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import select
+import socket
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -111,12 +121,88 @@ class Delivered:
     duplicate: bool
 
 
+STALE_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+"""What a kept-alive connection the partner closed meanwhile raises, before any answer byte."""
+
+
+class ConnectionPool:
+    """Idle HTTP(S) connections per endpoint, each used by one thread at a time.
+
+    :meth:`take` gives an idle connection (``reused`` True) or a new, unconnected one; :meth:`give`
+    keeps a connection whose answer was read whole and which the partner left open (at most
+    ``max_idle`` per endpoint), and closes any other. A connection that is readable while idle has
+    been closed by the partner (or holds bytes nobody asked for): it is dropped, never used. After a
+    ``fork`` the child starts with an empty pool (the sockets are the parent's).
+    """
+
+    def __init__(self, max_idle: int = 8) -> None:
+        self.max_idle = max_idle
+        self._idle: dict[tuple[str, str, int | None], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def take(
+        self, scheme: str, host: str, port: int | None, connect_timeout: float
+    ) -> tuple[http.client.HTTPConnection, bool]:
+        key = (scheme, host, port)
+        while True:
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._idle, self._pid = {}, os.getpid()
+                idle = self._idle.get(key)
+                connection = idle.pop() if idle else None
+            if connection is None:
+                return self.new(scheme, host, port, connect_timeout), False
+            if _still_open(connection):
+                return connection, True
+            connection.close()
+
+    @staticmethod
+    def new(scheme: str, host: str, port: int | None, connect_timeout: float) -> http.client.HTTPConnection:
+        """A new connection, not yet connected."""
+        cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        return cls(host, port, timeout=connect_timeout)
+
+    def give(self, scheme: str, host: str, port: int | None, connection: http.client.HTTPConnection) -> None:
+        key = (scheme, host, port)
+        with self._lock:
+            if self._pid == os.getpid():
+                idle = self._idle.setdefault(key, [])
+                if len(idle) < self.max_idle:
+                    idle.append(connection)
+                    return
+        connection.close()
+
+    def clear(self) -> None:
+        with self._lock:
+            pools, self._idle = self._idle, {}
+        for idle in pools.values():
+            for connection in idle:
+                connection.close()
+
+
+def _still_open(connection: http.client.HTTPConnection) -> bool:
+    sock = connection.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+POOL = ConnectionPool()
+"""The process's kept-alive connections to partners (shared by every :class:`HttpTransport`)."""
+
+
 def allowed_endpoints() -> set[str]:
     return {item.partition("=")[2].strip() for item in settings.EXCHANGE_ENDPOINTS if "=" in item}
 
 
 class HttpTransport:
-    """POST an envelope, open the answer. Thread-safe: one connection per call."""
+    """POST an envelope, open the answer. Thread-safe: a call uses one connection of :data:`POOL`
+    at a time."""
 
     def __init__(self, *, connect_timeout: float | None = None) -> None:
         self.connect_timeout = (
@@ -144,11 +230,39 @@ class HttpTransport:
 
     def _post(self, endpoint: str, payload: bytes, timeout: float) -> tuple[int, bytes]:
         parts = urlsplit(endpoint)
-        cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        connection = cls(parts.hostname, parts.port, timeout=self.connect_timeout)
-        path = parts.path or "/"
+        scheme, host, port, path = parts.scheme, parts.hostname or "", parts.port, parts.path or "/"
+        connection, reused = POOL.take(scheme, host, port, self.connect_timeout)
         try:
-            connection.connect()
+            return self._exchange(scheme, host, port, connection, path, payload, timeout)
+        except STALE_ERRORS as error:
+            if not reused:
+                raise PartnerUnreachable(type(error).__name__) from None
+        # The partner closed a kept-alive connection as the request left, before any byte of an
+        # answer: once more, on a new connection, the same bytes (the same message id, which a
+        # partner that did receive the first copy answers with its stored answer).
+        connection = POOL.new(scheme, host, port, self.connect_timeout)
+        try:
+            return self._exchange(scheme, host, port, connection, path, payload, timeout)
+        except STALE_ERRORS as error:
+            raise PartnerUnreachable(type(error).__name__) from None
+
+    def _exchange(
+        self,
+        scheme: str,
+        host: str,
+        port: int | None,
+        connection: http.client.HTTPConnection,
+        path: str,
+        payload: bytes,
+        timeout: float,
+    ) -> tuple[int, bytes]:
+        """One request on ``connection``; it goes back to the pool only after a whole answer the
+        partner did not close. :data:`STALE_ERRORS` before the answer's first byte pass through."""
+        kept = False
+        try:
+            if connection.sock is None:
+                connection.connect()
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             connection.sock.settimeout(timeout)  # from here on, the read timeout
             connection.request(
                 "POST",
@@ -161,14 +275,23 @@ class HttpTransport:
                 },
             )
             response = connection.getresponse()
-            body = response.read(MAX_ANSWER_BYTES + 1)
+            try:
+                body = response.read(MAX_ANSWER_BYTES + 1)
+            except STALE_ERRORS as error:  # the answer had begun: never retried here
+                raise PartnerUnreachable(type(error).__name__) from None
+            kept = response.isclosed() and not response.will_close
             return response.status, body
+        except STALE_ERRORS:
+            raise
         except TimeoutError as error:
             raise PartnerTimeout(type(error).__name__) from None
         except (OSError, http.client.HTTPException) as error:
             raise PartnerUnreachable(type(error).__name__) from None
         finally:
-            connection.close()
+            if kept:
+                POOL.give(scheme, host, port, connection)
+            else:
+                connection.close()
 
     @staticmethod
     def _json(payload: bytes, status: int) -> Any:

@@ -4,6 +4,10 @@
   ``{code, message}`` with the gateway's codes and statuses. The same message again gets the
   stored answer, byte for byte, also after a restart.
 * ``GET /healthz`` — ``{"status": "ok", "partner": …, "uscc": …, "received": N}``.
+* HTTP/1.1 with keep-alive: a connection serves requests until the client closes it, asks for
+  ``Connection: close``, speaks HTTP/1.0 without keep-alive, leaves a request body unread (a 413),
+  or stays idle :data:`IDLE_SECONDS`. The gateway's sender reuses its connections per endpoint
+  (:mod:`sifa.exchange.http_transport`).
 * ``POST /bench/unsigned/`` — only with ``--unsigned-bench`` (refused unless SIFA_DEBUG): the
   same answer to the same message with **no signature checked or made**, the denominator of W9
   (scale.md R9a, docs/performance.md). Without the flag the path does not exist (404).
@@ -24,7 +28,7 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from types import FrameType
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 from sifa.core.signing import CanonicalJsonError, Signer, canonical_json, load_signer
 from sifa.exchange.demo import DemoPartner, demo_partner
@@ -41,6 +45,11 @@ from sifa.exchange.simulator.protocol import SifaKeys, open_from_sifa
 from sifa.exchange.simulator.store import Store
 
 MAX_REQUEST_BYTES = 1024 * 1024
+IDLE_SECONDS = 30
+"""A kept-alive connection with no new request for this long is closed (its thread ends)."""
+BODY_READ = "sifa.body_read"
+"""Set in the WSGI environ once the request body has been read whole: only then may the
+connection carry another request (otherwise its unread bytes would be taken for one)."""
 PLACEHOLDER_SIGNATURE = bytes.fromhex("3006020101020101")
 """DER SEQUENCE{1, 1}: what W9's unsigned side puts where a signature goes (never valid)."""
 REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
@@ -207,6 +216,8 @@ class Simulator:
         if length > MAX_REQUEST_BYTES:
             return self._json(start_response, 413, {"code": "exchange.too_large", "message": "消息超过 1 MB"})
         raw = environ["wsgi.input"].read(length) if length else b""
+        if len(raw) == length and "HTTP_TRANSFER_ENCODING" not in environ:
+            environ[BODY_READ] = True
         low, high = self.latency
         if high:
             time.sleep(random.uniform(low, high))
@@ -233,6 +244,8 @@ class Simulator:
 
     @staticmethod
     def _json(start_response: Callable[..., Any], status: int, payload: dict[str, Any]) -> list[bytes]:
+        # Answered before the body was read (404, 405, 413): BODY_READ stays unset unless the
+        # request had no body, so the connection is closed after this answer.
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         start_response(f"{status} {REASONS.get(status, 'Error')}", headers)
@@ -244,7 +257,59 @@ class _Server(ThreadingMixIn, WSGIServer):
     allow_reuse_address = True
 
 
+class _Http11ServerHandler(ServerHandler):
+    http_version = "1.1"
+    reusable = False
+    """The request's body was read whole and the answer carried a Content-Length: the next request
+    can follow on the connection."""
+
+    def close(self) -> None:
+        environ = self.environ or {}
+        bodiless = not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ
+        framed = self.headers is not None and "Content-Length" in self.headers
+        self.reusable = framed and (bodiless or bool(environ.get(BODY_READ)))
+        super().close()
+
+
 class _QuietHandler(WSGIRequestHandler):
+    """``wsgiref``'s handler serves one request per connection (HTTP/1.0); this one keeps the
+    connection for the next request, as HTTP/1.1 does, whenever that is safe."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = IDLE_SECONDS
+
+    def handle(self) -> None:
+        self.close_connection = True
+        self._handle_one()
+        while not self.close_connection:
+            self._handle_one()
+
+    def _handle_one(self) -> None:
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except (TimeoutError, OSError):
+            self.close_connection = True
+            return
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            self.close_connection = True
+            return
+        if not self.parse_request():  # an error was answered; parse_request closes
+            self.close_connection = True
+            return
+        handler = _Http11ServerHandler(
+            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+        )
+        handler.request_handler = self
+        handler.run(self.server.get_app())
+        if not handler.reusable:
+            self.close_connection = True
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 

@@ -401,3 +401,97 @@ def test_send_checks_sifas_signed_answer(world, tmp_path):
 def test_sigterm_stops_the_simulator_cleanly(police):
     """Last in the module: the simulator stops with status 0 on SIGTERM."""
     assert police.stop() == 0
+
+
+# --- kept-alive connections ------------------------------------------------------------------
+
+
+def test_the_simulator_keeps_the_connection_and_the_transport_reuses_it(world, police, allow):
+    from sifa.exchange.http_transport import POOL
+
+    POOL.clear()
+    transport = HttpTransport()
+    transport.deliver(endpoint(world), request(world), timeout=5)
+    (idle,) = POOL._idle[("http", "127.0.0.1", police.port)]
+    local = idle.sock.getsockname()
+    second = transport.deliver(endpoint(world), request(world), timeout=5)
+    assert second.body["match"] is True
+    (again,) = POOL._idle[("http", "127.0.0.1", police.port)]
+    assert again is idle and again.sock.getsockname() == local  # the same TCP connection
+
+
+class KeepAliveStub:
+    """An HTTP/1.1 partner that answers 503 and keeps the connection, except that the requests
+    numbered in ``drop`` (1-based, over all connections) are read and the connection then closed
+    without a byte of answer: what a partner closing an idle connection as a request arrives does."""
+
+    def __init__(self, drop: set[int]) -> None:
+        self.drop, self.requests, self.connections = drop, 0, 0
+        stub_self = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                stub_self.connections += 1
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                stub_self.requests += 1
+                if stub_self.requests in stub_self.drop:
+                    self.close_connection = True
+                    return
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = simulator_endpoint(self.server.server_address[1])
+
+
+@pytest.mark.parametrize(
+    ("drop", "requests", "connections", "error"),
+    [
+        ({2}, 3, 2, "HTTP 503"),  # a reused connection closed: once more on a new one, answered
+        ({2, 3}, 3, 2, "RemoteDisconnected"),  # closed again on the new one: no second retry
+        ({1}, 1, 1, "RemoteDisconnected"),  # a new connection is never retried here (the relay does)
+    ],
+)
+def test_a_kept_alive_connection_the_partner_closed_is_retried_once(
+    world, police, drop, requests, connections, error
+):
+    from sifa.exchange.http_transport import POOL
+
+    POOL.clear()
+    partner = KeepAliveStub(drop)
+    try:
+        with override_settings(EXCHANGE_ENDPOINTS=[f"{world['partners']['police'].uscc}={partner.url}"]):
+            if 1 not in drop:
+                with pytest.raises(PartnerUnreachable):  # the first request: 503, connection kept
+                    HttpTransport().deliver(partner.url, request(world), timeout=2)
+            with pytest.raises(PartnerUnreachable) as raised:
+                HttpTransport().deliver(partner.url, request(world), timeout=2)
+    finally:
+        partner.server.shutdown()
+        POOL.clear()
+    assert error in raised.value.message
+    assert (partner.requests, partner.connections) == (requests, connections)
+
+
+def test_an_idle_connection_the_partner_closed_is_not_used(world, police, allow):
+    from sifa.exchange.http_transport import POOL
+
+    POOL.clear()
+    HttpTransport().deliver(endpoint(world), request(world), timeout=5)
+    (idle,) = POOL._idle[("http", "127.0.0.1", police.port)]
+    police.stop()
+    police.start()  # the old connection is closed by the stopped process
+    delivered = HttpTransport().deliver(endpoint(world), request(world), timeout=5)
+    assert delivered.body["match"] is True
+    (fresh,) = POOL._idle[("http", "127.0.0.1", police.port)]
+    assert fresh is not idle
