@@ -495,3 +495,27 @@ def test_an_idle_connection_the_partner_closed_is_not_used(world, police, allow)
     assert delivered.body["match"] is True
     (fresh,) = POOL._idle[("http", "127.0.0.1", police.port)]
     assert fresh is not idle
+
+
+def test_the_simulator_closes_a_connection_whose_body_it_did_not_read(world, police):
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", police.port, timeout=5)
+    connection.request("GET", "/healthz")
+    first = connection.getresponse()
+    assert first.status == 200 and not first.will_close
+    first.read()
+    sock = connection.sock
+    connection.request("GET", "/healthz")  # the same connection
+    second = connection.getresponse()
+    assert second.status == 200 and connection.sock is sock
+    second.read()
+    connection.request(
+        "POST", "/nowhere/", body=b'{"unread": true}', headers={"Content-Type": "application/json"}
+    )
+    refused = connection.getresponse()
+    assert refused.status == 404
+    refused.read()
+    sock.settimeout(5)
+    assert sock.recv(1) == b""  # closed: the unread body is never taken for a request
+    connection.close()
