@@ -28,11 +28,10 @@ stamp, memberships, person)."""
 ME_CITIZEN_QUERIES = 5
 """As for staff, plus the caller's scope (``actor_for``: its memberships, 1) and the mandates given
 and received (2). Before 2026-12-06: 7."""
-TRACK_QUERIES = 4
-"""The throttle (1: the previous window's weight is read inside the capped upsert), the case with
-its item, version item and organisations (1), its open clocks (1), its public timeline with
-organisations (1); fixed SQL (``sifa.applications.progress``). A wrong code: the throttle and the
-case (2)."""
+TRACK_QUERIES = 2
+"""The throttle's one-statement sliding-window count (1) and, in one ``UNION ALL``, the case with its
+item, version item and organisations, its open clocks and its public timeline (1); fixed SQL
+(``sifa.applications.progress``). A wrong code costs the same two. Before 2026-12-06: 5, then 4."""
 VERIFY_QUERIES = 3
 """The throttle (1), the licence with its type (1), its successor (1)."""
 
