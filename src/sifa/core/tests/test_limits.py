@@ -240,7 +240,7 @@ def test_one_statement_hit_counts_as_get_then_capped_incr(store, previous, elaps
         assert store.get("cur") == start + expected_room
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_hit_of_its_own_commits_asynchronously_on_postgresql_only(settings):
     """On PostgreSQL a sliding-window hit outside a transaction turns ``synchronous_commit`` off for
     its own transaction only (``set_config(…, true)``): the connection's setting is unchanged
