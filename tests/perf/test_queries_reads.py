@@ -28,13 +28,13 @@ stamp, memberships, person)."""
 ME_CITIZEN_QUERIES = 5
 """As for staff, plus the caller's scope (``actor_for``: its memberships, 1) and the mandates given
 and received (2). Before 2026-12-06: 7."""
-TRACK_QUERIES = 4
-"""The throttle (1: the previous window's weight is read inside the capped upsert), the case with
-its item, version item and organisations (1), its open clocks (1), its public timeline with
-organisations (1); fixed SQL (``sifa.applications.progress``). A wrong code: the throttle and the
-case (2)."""
-VERIFY_QUERIES = 3
-"""The throttle (1), the licence with its type (1), its successor (1)."""
+TRACK_QUERIES = 2
+"""The throttle's one-statement sliding-window count (1) and, in one ``UNION ALL``, the case with its
+item, version item and organisations, its open clocks and its public timeline (1); fixed SQL
+(``sifa.applications.progress``). A wrong code costs the same two. Before 2026-12-06: 5, then 4."""
+VERIFY_QUERIES = 2
+"""The throttle (1), the licence with its type and its newest successor in one fixed statement (1;
+``sifa.licences.verification``). Before 2026-12-06: 4, then 3 (the successor apart)."""
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,61 @@ def _bearer(world: probe_world.World, name: str) -> APIClient:
 
 
 @pytest.mark.django_db
+def _verification_from_the_orm(identifier: str) -> dict:
+    """``GET /api/v1/licences/verify/{identifier}/`` as the ORM built it before the fixed statement
+    (``checked_at`` left out)."""
+    import json
+
+    from sifa.licences.payload import SignatureCheck, b64, stored_check
+    from sifa.licences.verification import _algorithm, find_licence, licence_facts
+
+    licence = find_licence(identifier)
+    check = stored_check(licence)
+    if check.authentic and json.loads(licence.payload).get("certificate_identifier") != licence.identifier:
+        check = SignatureCheck(False, "licence.payload_mismatch", "签名数据不属于该电子证照标识")
+    return {
+        "authentic": check.authentic,
+        "reason_code": check.code,
+        "reason": check.reason,
+        **licence_facts(licence),
+        "payload": b64(licence.payload.encode("utf-8")),
+        "signature": b64(licence.signature),
+        "key_id": licence.key_id,
+        "algorithm": _algorithm(licence.key_id),
+    }
+
+
+@pytest.mark.django_db
+def test_verification_from_fixed_sql_is_the_orm_answer_for_every_licence(world):
+    """``verify_identifier`` (one fixed statement) gives, value for value, type for type and byte
+    for byte once rendered, the answer the ORM gave, for every licence of the test world (valid,
+    superseded, revoked…); a malformed or unknown identifier is refused with the ORM path's code."""
+    from rest_framework.renderers import JSONRenderer
+
+    from sifa.licences.models import Licence
+    from sifa.licences.verification import find_licence, verify_identifier
+
+    identifiers = list(Licence.objects.values_list("identifier", flat=True))
+    assert identifiers
+    for identifier in identifiers:
+        answer = verify_identifier(identifier)
+        answer.pop("checked_at")
+        expected = _verification_from_the_orm(identifier)
+        assert answer == expected
+        assert [type(value) for value in answer.values()] == [type(value) for value in expected.values()]
+        assert JSONRenderer().render(answer) == JSONRenderer().render(expected)
+    first = identifiers[0]
+    for wrong in ("", "no-such-licence", first[:-1] + ("0" if first[-1] != "0" else "1"), first.lower()):
+        codes = []
+        for read in (verify_identifier, find_licence):
+            try:
+                read(wrong)
+                codes.append(None)
+            except Exception as error:  # 400 IdentifierError, 404 NotFound: compared
+                codes.append((type(error).__name__, getattr(error, "code", None)))
+        assert codes[0] == codes[1], (wrong, codes)
+
+
 @pytest.mark.parametrize(
     ("name", "budget"), [("staff-city", ME_STAFF_QUERIES), ("citizen", ME_CITIZEN_QUERIES)]
 )

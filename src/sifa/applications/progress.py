@@ -15,7 +15,6 @@ checked with one keyed HMAC-SM3 and a constant-time comparison (docs/security.md
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from functools import cache
 from typing import Any
 
@@ -37,34 +36,57 @@ _PURPOSES = (ClockPurpose.LEGAL.value, ClockPurpose.PROMISED.value, ClockPurpose
 _PURPOSE_NAMES = dict(ClockPurpose.choices)
 
 
+# The one statement's columns: 0 the row's kind (0 the case, 1 an open clock, 2 a public timeline
+# entry), then each kind's own columns, NULL in the rows of the other kinds.
+_CASE, _CLOCK, _ENTRY = 0, 1, 2
+_CASE_COLUMNS = slice(1, 10)
+_CLOCK_COLUMNS = slice(10, 16)
+_ENTRY_COLUMNS = slice(16, 21)
+
+
 @cache
-def _statements() -> tuple[str, str, str]:
-    """(case, clocks, timeline) SQL, table names from the models (built once per process)."""
+def _statement(vendor: str) -> str:
+    """The case, its open clocks and its public timeline in one ``UNION ALL`` (table names from
+    the models; built once per process and database vendor). The first branch names every column's
+    type, so PostgreSQL resolves the other branches' NULLs; the rows come case first, then clocks,
+    then the timeline in ``occurred_at, id`` order."""
     app, entry, version = (
         Application._meta.db_table,
         ImplementationEntry._meta.db_table,
         ItemVersion._meta.db_table,
     )
     item, org = CatalogueItem._meta.db_table, Organisation._meta.db_table
-    case = (
-        f"SELECT a.id, a.number, a.status, a.submitted_at, a.query_code_digest, ei.name, vi.item_type, "  # noqa: S608
-        f"ao.name, co.name FROM {app} a "
+    clock, line = ClockState._meta.db_table, TimelineEntry._meta.db_table
+    if vendor == "postgresql":
+        text_id = "CAST(x.id AS varchar)"
+    else:  # SQLite keeps a UUID as 32 hex digits; a clock's subject is the dashed form
+        text_id = (
+            "substr(x.id, 1, 8) || '-' || substr(x.id, 9, 4) || '-' || substr(x.id, 13, 4) || '-' "
+            "|| substr(x.id, 17, 4) || '-' || substr(x.id, 21, 12)"
+        )
+    none = lambda kind: f"CAST(NULL AS {kind})"  # noqa: E731
+    clock_nulls = ", ".join(none(k) for k in ("bigint", "varchar", "date", "integer", "boolean", "boolean"))
+    entry_nulls = ", ".join(
+        none(k) for k in ("timestamp with time zone", "varchar", "varchar", "text", "varchar", "bigint")
+    )
+    case_nulls = ", ".join(["NULL"] * 9)
+    return (
+        f"SELECT 0, a.id, a.number, a.status, a.submitted_at, a.query_code_digest, ei.name, vi.item_type, "  # noqa: S608
+        f"ao.name, co.name, {clock_nulls}, {entry_nulls} FROM {app} a "
         f"INNER JOIN {entry} e ON e.id = a.entry_id INNER JOIN {item} ei ON ei.id = e.item_id "
         f"INNER JOIN {version} v ON v.id = a.version_id INNER JOIN {item} vi ON vi.id = v.item_id "
         f"INNER JOIN {org} ao ON ao.id = a.accepting_organisation_id "
         f"LEFT OUTER JOIN {org} co ON co.id = a.current_organisation_id "
-        f"WHERE a.number = %s LIMIT 1"
+        f"WHERE a.number = %s "
+        f"UNION ALL SELECT 1, {case_nulls}, c.id, c.purpose, c.due_on, c.working_days_left, c.paused, "
+        f"c.provisional, {', '.join(['NULL'] * 6)} FROM {clock} c "
+        f"WHERE c.subject_id IN (%s, (SELECT {text_id} FROM {app} x WHERE x.number = %s)) "
+        f"AND c.stopped_on IS NULL "
+        f"UNION ALL SELECT 2, {case_nulls}, {', '.join(['NULL'] * 6)}, t.occurred_at, t.event, t.title, "
+        f"t.detail, o.name, t.id FROM {line} t LEFT OUTER JOIN {org} o ON o.id = t.organisation_id "
+        f"WHERE t.application_id = (SELECT x.id FROM {app} x WHERE x.number = %s) AND t.public "
+        f"ORDER BY 1, 17, 22"
     )
-    clocks = (
-        f"SELECT id, purpose, due_on, working_days_left, paused, provisional FROM {ClockState._meta.db_table} "  # noqa: S608
-        f"WHERE subject_id IN (%s, %s) AND stopped_on IS NULL"
-    )
-    timeline = (
-        f"SELECT t.occurred_at, t.event, t.title, t.detail, o.name FROM {TimelineEntry._meta.db_table} t "  # noqa: S608
-        f"LEFT OUTER JOIN {org} o ON o.id = t.organisation_id "
-        f"WHERE t.application_id = %s AND t.public ORDER BY t.occurred_at, t.id"
-    )
-    return case, clocks, timeline
 
 
 def _datetime(value: Any) -> dt.datetime | None:
@@ -91,11 +113,9 @@ def _status_label(status: str, item_type: str) -> str:
     return PLAIN_STATUS.get(status, _STATUS_NAMES.get(status, status))
 
 
-def _deadline(cursor, clocks_sql: str, app_id: uuid.UUID, number: str) -> dict[str, Any] | None:
-    """``selectors.deadline`` from the clocks' derived columns (a paused clock's projection reads
-    its events through ``selectors``, as there)."""
-    cursor.execute(clocks_sql, [str(app_id), number])
-    clocks = {row[1]: row for row in cursor.fetchall()}
+def _deadline(clocks: dict[str, tuple]) -> dict[str, Any] | None:
+    """``selectors.deadline`` from the open clocks' derived columns, by purpose (a paused clock's
+    projection reads its events through ``selectors``, as there)."""
     for purpose in _PURPOSES:
         row = clocks.get(purpose)
         if row is not None:
@@ -116,27 +136,28 @@ def _deadline(cursor, clocks_sql: str, app_id: uuid.UUID, number: str) -> dict[s
 
 def progress(number: str, code: str) -> dict[str, Any] | None:
     """The public progress answer, or ``None`` for an unknown number or a wrong code (the same)."""
-    case_sql, clocks_sql, timeline_sql = _statements()
+    number = str(number or "")[:50]
     with connection.cursor() as cursor:
-        cursor.execute(case_sql, [str(number or "")[:50]])
-        row = cursor.fetchone()
-        digest = row[4] if row is not None else ""
-        if not query_codes.query_code_matches(code or "", digest) or row is None:
-            return None
-        raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = row
-        app_id = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id)
-        deadline = _deadline(cursor, clocks_sql, app_id, number)
-        cursor.execute(timeline_sql, [raw_id])
-        timeline = [
-            {
-                "occurred_at": _datetime(occurred_at),
-                "event": event,
-                "title": title,
-                "detail": detail,
-                "organisation": organisation or "",
-            }
-            for occurred_at, event, title, detail, organisation in cursor.fetchall()
-        ]
+        cursor.execute(_statement(connection.vendor), [number, number, number, number])
+        rows = cursor.fetchall()
+    case = rows[0] if rows and rows[0][0] == _CASE else None
+    digest = case[5] if case is not None else ""
+    if not query_codes.query_code_matches(code or "", digest) or case is None:
+        return None
+    _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case[_CASE_COLUMNS]
+    clocks = {row[11]: row[_CLOCK_COLUMNS] for row in rows if row[0] == _CLOCK}
+    timeline = [
+        {
+            "occurred_at": _datetime(occurred_at),
+            "event": event,
+            "title": title,
+            "detail": detail,
+            "organisation": organisation or "",
+        }
+        for occurred_at, event, title, detail, organisation in (
+            row[_ENTRY_COLUMNS] for row in rows if row[0] == _ENTRY
+        )
+    ]
     return {
         "number": number,
         "item": item,
@@ -145,6 +166,6 @@ def progress(number: str, code: str) -> dict[str, Any] | None:
         "stage": selectors.STAGES.get(status, ""),
         "organisation": current if current is not None else accepting,
         "submitted_at": _datetime(submitted_at),
-        "deadline": deadline,
+        "deadline": _deadline(clocks),
         "timeline": timeline,
     }

@@ -125,8 +125,8 @@ def hit(key: str, rate: Rate) -> Decision:
     current_key, previous_key, elapsed, length = _windows(key, rate)
     in_one = getattr(counters, "hit_window", None)
     if in_one is not None:
-        # One statement (the database store): the previous window's weight is read in it; a
-        # refusal reads both windows for its wait.
+        # One statement (the database store) or one script (Redis): the previous window's
+        # weight is read in it; a refusal reads both windows for its wait.
         counted = in_one(current_key, previous_key, 2 * length, rate.count, elapsed, length)
         if counted is not None:
             return Decision(True, counted, 0.0)

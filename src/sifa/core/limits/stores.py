@@ -21,8 +21,11 @@ public request (the progress query, licence verification), and compiling an ORM 
 more than the statement itself (docs/performance.md, "2026-12-05 evening"). On SQLite a count made
 outside a transaction commits with ``synchronous=NORMAL`` (WAL: no fsync at that commit; the next
 durable commit of the connection, or a checkpoint, syncs it) instead of the connection's ``FULL``:
-a power cut may forget the last moments' counts, never corrupt the file. Counts made inside a
-transaction commit with it, durably.
+a power cut may forget the last moments' counts, never corrupt the file. On PostgreSQL a
+sliding-window hit made outside a transaction commits with ``synchronous_commit = off`` for that
+transaction only (the same trade: no wait for the WAL flush; a crash may forget the last fraction
+of a second's counts, never leave the table inconsistent). Counts made inside a transaction commit
+with it, durably.
 """
 
 from __future__ import annotations
@@ -95,6 +98,15 @@ WHERE CASE WHEN core_limitcounter.expires_ms <= %s THEN 0 ELSE core_limitcounter
       + {_CARRIED} < %s
 RETURNING value + {_CARRIED}
 """
+# The same on PostgreSQL when the count is its own transaction (autocommit): the statement also
+# sets ``synchronous_commit`` off for that transaction only (``set_config(…, true)`` is
+# ``SET LOCAL``), so its commit does not wait for the WAL flush. Other processes see the count at
+# once; a crash may forget the last fraction of a second's counts (docs/security.md, "Shared limits").
+_HIT_ASYNC = _HIT.replace(
+    "WHERE CAST(%s AS BIGINT) >",
+    "WHERE set_config('synchronous_commit', 'off', true) = 'off' AND CAST(%s AS BIGINT) >",
+    1,
+)
 
 
 def _sqlite_synchronous(cursor) -> int:
@@ -130,7 +142,8 @@ class DatabaseStore:
         now = now_ms()
         carried = [length_ms - elapsed_ms, length_ms, length_ms, previous_key, now]
         params = [key, now + ttl_ms, limit, *carried, now, now, now, *carried, limit, *carried]
-        return self._count(_HIT, params)
+        asynchronous = connection.vendor == "postgresql" and connection.get_autocommit()
+        return self._count(_HIT_ASYNC if asynchronous else _HIT, params)
 
     def _count(self, sql: str, params: list) -> int | None:
         with connection.cursor() as cursor:
@@ -181,6 +194,21 @@ if value == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return value
 """
 
+# A sliding-window hit (``DatabaseStore.hit_window``'s answer) in one round trip: the previous
+# window's weight, ceil(previous × still_ms / length_ms), then the capped increment. -1: refused.
+_HIT_SCRIPT = """
+local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
+local carried = 0
+if previous > 0 then
+  carried = math.floor((previous * tonumber(ARGV[3]) + tonumber(ARGV[4]) - 1) / tonumber(ARGV[4]))
+end
+local value = tonumber(redis.call('GET', KEYS[1]) or '0')
+if value + carried >= tonumber(ARGV[2]) then return -1 end
+value = redis.call('INCR', KEYS[1])
+if value == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return value + carried
+"""
+
 
 class RedisStore:
     """Counters in Redis (``SIFA_LIMITS_URL=redis://…``), under the prefix ``sifa:limit:``."""
@@ -193,11 +221,21 @@ class RedisStore:
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._incr = self.client.register_script(_INCR_SCRIPT)
+        self._hit = self.client.register_script(_HIT_SCRIPT)
 
     def incr(self, key: str, ttl_ms: int, cap: int | None = None) -> int | None:
         if cap is not None and cap <= 0:
             return None
         value = int(self._incr(keys=[self.prefix + key], args=[ttl_ms, cap if cap is not None else 2**62]))
+        return None if value < 0 else value
+
+    def hit_window(
+        self, key: str, previous_key: str, ttl_ms: int, limit: int, elapsed_ms: int, length_ms: int
+    ) -> int | None:
+        """``DatabaseStore.hit_window`` in one script (one round trip instead of a read and a
+        capped increment)."""
+        keys = [self.prefix + key, self.prefix + previous_key]
+        value = int(self._hit(keys=keys, args=[ttl_ms, limit, length_ms - elapsed_ms, length_ms]))
         return None if value < 0 else value
 
     def get(self, key: str) -> int:

@@ -210,13 +210,10 @@ def test_a_count_of_its_own_commits_without_fsync_on_sqlite_and_restores_the_lev
 @pytest.mark.django_db
 @pytest.mark.parametrize("previous", [0, 3, 10, 40])
 @pytest.mark.parametrize("elapsed_ms", [0, 1, 29_999, 30_000, 59_999])
-def test_one_statement_hit_counts_as_get_then_capped_incr(previous, elapsed_ms):
-    """``DatabaseStore.hit_window`` (one statement) lets through exactly what ``get`` of the previous
-    window then ``incr`` with the cap left by its weight let through, for new, live and expired
-    keys, and counts nothing when it refuses."""
-    from sifa.core.limits.stores import DatabaseStore
-
-    store = DatabaseStore()
+def test_one_statement_hit_counts_as_get_then_capped_incr(store, previous, elapsed_ms):
+    """``hit_window`` (one statement on the database, one script on Redis) lets through exactly
+    what ``get`` of the previous window then ``incr`` with the cap left by its weight let through,
+    for new, live and expired keys, and counts nothing when it refuses."""
     length, limit = 60_000, 10
     carried = -(-previous * (length - elapsed_ms) // length)
     for key_state in ("new", "live", "expired"):
@@ -241,3 +238,33 @@ def test_one_statement_hit_counts_as_get_then_capped_incr(previous, elapsed_ms):
             start + i + 1 + carried for i in range(expected_room)
         ]
         assert store.get("cur") == start + expected_room
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hit_of_its_own_commits_asynchronously_on_postgresql_only(settings):
+    """On PostgreSQL a sliding-window hit outside a transaction turns ``synchronous_commit`` off for
+    its own transaction only (``set_config(…, true)``): the connection's setting is unchanged
+    after it, and a hit inside a transaction leaves that transaction's durability alone."""
+    from django.db import connection, transaction
+
+    settings.LIMITS_URL = ""
+    seen: list[str] = []
+
+    def note(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    rate = limits.Rate.parse("5/min")
+    with connection.execute_wrapper(note):
+        assert limits.hit("async-commit", rate).allowed
+        with transaction.atomic():
+            assert limits.hit("async-commit", rate).allowed
+    assert limits.peek("async-commit", rate).count == 2
+    asynchronous = ["set_config('synchronous_commit'" in sql for sql in seen if "INSERT" in sql]
+    if connection.vendor != "postgresql":
+        assert asynchronous == [False, False]
+        return
+    assert asynchronous == [True, False]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
