@@ -8,7 +8,9 @@ request, and a cProfile summary of N requests::
     PYTHONPATH=src .venv/bin/python -m bench.read_profile [--requests 300] [--top 25]
 
 ``--rounds N --only me,hello`` only times: the workloads' loops alternate N times and the median
-CPU time per request (``time.process_time``) of each is printed with its ratio to hello.
+CPU time per request (``time.process_time``) of each is printed with its ratio to hello; add
+``--server-connections`` to run ``close_old_connections()`` before each request as the server does
+(the first query then pays ``CONN_HEALTH_CHECKS``), and ``--no-health-checks`` to turn the check off.
 
 With ``BENCH_DATABASE_URL`` set it reads the PostgreSQL bench database instead. It makes its own
 bearer token (for a bench staff account) and gives one accepted bench case a new query code (the
@@ -60,12 +62,27 @@ def _fixtures() -> dict[str, tuple[str, dict]]:
     }
 
 
-def _rounds(client, fixtures, keys: list[str], rounds: int, requests: int, vendor: str) -> int:
+def _rounds(
+    client,
+    fixtures,
+    keys: list[str],
+    rounds: int,
+    requests: int,
+    vendor: str,
+    server_connections: bool = False,
+) -> int:
     """CPU ms per request (``time.process_time``) of each workload, its loops alternated with the
-    others' so a change in the machine's load touches all of them; medians of ``rounds``."""
+    others' so a change in the machine's load touches all of them; medians of ``rounds``.
+
+    With ``server_connections`` every request is preceded by ``close_old_connections()``, as the
+    server's ``request_started``/``request_finished`` signals do (the test client skips them): with
+    ``CONN_HEALTH_CHECKS`` the first query of each request then pays the ``SELECT 1`` check."""
     import statistics
 
+    from django.db import close_old_connections
+
     times: dict[str, list[float]] = {key: [] for key in keys}
+    walls: dict[str, list[float]] = {key: [] for key in keys}
     for key in keys:
         path, headers = fixtures[key]
         for _ in range(30):
@@ -73,15 +90,21 @@ def _rounds(client, fixtures, keys: list[str], rounds: int, requests: int, vendo
     for _ in range(rounds):
         for key in keys:
             path, headers = fixtures[key]
-            started = time.process_time()
+            started, wall_started = time.process_time(), time.perf_counter()
             for _ in range(requests):
+                if server_connections:
+                    close_old_connections()
                 client.get(path, **headers)
             times[key].append((time.process_time() - started) / requests * 1000)
+            walls[key].append((time.perf_counter() - wall_started) / requests * 1000)
     hello = statistics.median(times["hello"]) if "hello" in times else None
     for key, values in times.items():
         ms = statistics.median(values)
         ratio = f"  {hello / ms:5.3f} × hello" if hello else ""
-        print(f"{vendor:10} {key:6} {ms:7.3f} ms CPU per request (median of {rounds}){ratio}")
+        wall = statistics.median(walls[key])
+        print(
+            f"{vendor:10} {key:6} {ms:7.3f} ms CPU, {wall:7.3f} ms wall per request (median of {rounds}){ratio}"
+        )
     return 0
 
 
@@ -96,15 +119,36 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="only time CPU: alternate the workloads' loops of --requests this many times, print medians",
     )
+    parser.add_argument(
+        "--server-connections",
+        action="store_true",
+        help="with --rounds: close_old_connections() before each request, as the server does",
+    )
+    parser.add_argument(
+        "--no-health-checks",
+        action="store_true",
+        help="turn CONN_HEALTH_CHECKS off for this run (to measure what the check costs)",
+    )
     args = parser.parse_args(argv)
     _setup()
     from django.db import connection
+
+    if args.no_health_checks:
+        connection.settings_dict["CONN_HEALTH_CHECKS"] = False
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="127.0.0.1")
     fixtures = _fixtures()
     if args.rounds:
-        return _rounds(client, fixtures, args.only.split(","), args.rounds, args.requests, connection.vendor)
+        return _rounds(
+            client,
+            fixtures,
+            args.only.split(","),
+            args.rounds,
+            args.requests,
+            connection.vendor,
+            server_connections=args.server_connections,
+        )
     cpu: dict[str, float] = {}
     for key in args.only.split(","):
         path, headers = fixtures[key]

@@ -284,3 +284,66 @@ def test_progress_answer_throttled_after_the_rate_counted_once_per_request(world
     assert refused.json()["code"] == "rate_limited"
     assert int(refused["Retry-After"]) >= 1
     limits.clear()
+
+
+@pytest.mark.django_db
+def test_me_bytes_and_headers_with_the_quick_negotiation_are_drfs(world, monkeypatch):
+    """``me`` (and a few other API reads) answer the same bytes, status and headers with the API's
+    quick negotiation as with DRF's own, for every kind of caller: staff, citizen, company, no
+    token, a bad token, a revoked token, a session. (The browsable HTML answer is left out: DRF
+    renders a fresh CSRF token into it on every request; both classes hand it to DRF.)"""
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.views import APIView
+
+    from sifa.accounts.models import LegalPerson
+    from sifa.accounts.services.auth import revoke_api_token
+    from sifa.core.api.negotiation import QuickNegotiation
+
+    assert APIView.content_negotiation_class is QuickNegotiation
+    company = LegalPerson.objects.select_related("user").get(pk=world.values["company"]).user
+    callers: dict[str, APIClient] = {}
+    for name, user in [
+        ("staff", world.users["staff-city"]),
+        ("citizen", world.users["citizen"]),
+        ("company", company),
+    ]:
+        callers[name] = _bearer_for(user)
+    callers["none"] = APIClient()
+    callers["bad"] = APIClient()
+    callers["bad"].credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    key, token = issue_api_token(world.users["citizen"])
+    revoke_api_token(token, by=world.users["citizen"])
+    callers["revoked"] = APIClient()
+    callers["revoked"].credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    callers["session"] = APIClient()
+    callers["session"].force_login(world.users["citizen"])
+    accepts = [
+        {},
+        {"HTTP_ACCEPT": "*/*"},
+        {"HTTP_ACCEPT": "application/json"},
+        {"HTTP_ACCEPT": "application/json, */*;q=0.8"},
+    ]
+    paths = ["/api/v1/me/", "/api/v1/me/messages/", "/api/v1/me/access-log/"]
+    compared = 0
+    for name, client in callers.items():
+        for path in paths:
+            for extra in accepts:
+                answers = []
+                for negotiation in (QuickNegotiation, DefaultContentNegotiation):
+                    monkeypatch.setattr(APIView, "content_negotiation_class", negotiation)
+                    limits.clear()
+                    answers.append(client.get(path, **extra))
+                quick, drf = answers
+                assert quick.status_code == drf.status_code, (name, path, extra)
+                assert quick.content == drf.content, (name, path, extra)
+                assert sorted(quick.items()) == sorted(drf.items()), (name, path, extra)
+                compared += 1
+    monkeypatch.setattr(APIView, "content_negotiation_class", QuickNegotiation)
+    assert compared == len(callers) * len(paths) * len(accepts)
+
+
+def _bearer_for(user) -> APIClient:
+    token, _ = issue_api_token(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client

@@ -22,7 +22,6 @@ from sifa.accounts.services.common import FieldErrors
 from sifa.audit import context
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, accepts
-from sifa.core.api.negotiation import QuickNegotiation
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import Forbidden, ServiceError
 from sifa.organisations.scope import actor_for
@@ -191,7 +190,6 @@ class MeView(APIView):
     """The caller: masked identifiers only, memberships, and for citizens their mandates."""
 
     authentication_classes = [AccountBearerTokenAuthentication, VerifiedSessionAuthentication]
-    content_negotiation_class = QuickNegotiation
 
     @extend_schema(
         summary="当前用户", responses={200: serializers.MeSerializer, **error_responses(*LOGIN_ERRORS)}

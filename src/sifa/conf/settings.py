@@ -291,6 +291,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's negotiation with the commonest Accept headers answered without parsing (same answers).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "sifa.core.api.negotiation.QuickNegotiation",
     "EXCEPTION_HANDLER": "sifa.core.api.errors.exception_handler",
     # Throttles key on the peer address; X-Forwarded-For is trusted only from this many proxies
     # (None would trust any client-supplied header and let a client dodge every rate limit).
