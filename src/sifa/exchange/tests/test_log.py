@@ -107,7 +107,7 @@ def test_a_changed_signature_is_found(world):
     row = ExchangeMessage.objects.get(seq=1)
     raw(
         "UPDATE exchange_exchangemessage SET signature = %s WHERE seq = 1",
-        [bytes(row.signature)[:-1] + b"\x00"],
+        [bytes(row.signature)[:-1] + bytes([row.signature[-1] ^ 0x01])],  # always a change
     )
     assert run("verify-log")[0] == 1
 

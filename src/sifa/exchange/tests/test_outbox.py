@@ -295,7 +295,7 @@ def test_every_copy_sent_is_in_the_chained_log_and_verify_log_still_finds_tamper
     raw("UPDATE exchange_exchangemessage SET copy_number = 1 WHERE id = %s", [copy.pk])
     raw(
         "UPDATE exchange_exchangemessage SET signature = %s WHERE id = %s",
-        [bytes(copy.signature)[:-1] + b"\x00", copy.pk],
+        [bytes(copy.signature)[:-1] + bytes([copy.signature[-1] ^ 0x01]), copy.pk],
     )
     assert run("verify-log")[0] == 1
 
