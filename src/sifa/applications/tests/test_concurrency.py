@@ -36,6 +36,9 @@ def test_concurrent_retries_make_one_application(monkeypatch):
         answered_at=timezone.now(),
     )
     monkeypatch.setattr(registry, "lookup_with_notice", lambda application, material, **_: (found, None))
+    monkeypatch.setattr(
+        registry, "lookup_all", lambda application, materials, **_: {m.pk: (found, None) for m in materials}
+    )
     payload = {"entry": entry.implementation_code, "form_data": lawyer_form(id_number="110101199003077774")}
 
     def attempt(_index: int):
