@@ -317,8 +317,8 @@ def render_growth(growths: list[Growth], cases: int, seed: int, generation: str,
         f"- Database: {database(env)}",
         f"- Generated cases: `sifa generate-cases --cases {cases} --seed {seed}` ({generation})",
         "- Growth = ratio at N ÷ ratio on the demo data, same harness and settings, two passes of one "
-        f"`make bench`; flagged when outside 1 ± {GROWTH_LIMIT:.0%}. W4 and W5 read generated cases "
-        "in the second pass (see Method).",
+        f"`make bench`; flagged when outside 1 ± {GROWTH_LIMIT:.0%}. The demo-data pass runs without "
+        "generated cases; W4 and W5 read generated cases in the pass at N (see Method).",
         "",
         "| Workload | Ratio, demo data | Ratio at N | Growth | p95 ms, demo / at N | Note |",
         "|---|---|---|---|---|---|",

@@ -307,19 +307,67 @@ def bench_data(*args: str) -> dict:
     return json.loads(made.stdout or "{}")
 
 
+def reusable(found: dict, cases: int, seed: int) -> bool:
+    """The marker names these ``cases`` and ``seed``, and the count of generated cases agrees."""
+    return found.get("cases") == cases and found.get("seed") == seed and found.get("present") == cases
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """How one run orders its passes so that the demo-data pass never sees generated cases.
+
+    ``reuse``: the bench database already holds exactly the N cases of this seed, so the pass at N
+    runs first on them, then they are purged and the demo-data pass runs without them (the next
+    run generates them again). Otherwise ``purge_first`` (generated cases of another size or seed,
+    or without a marker, are present) purges them before the demo-data pass, and the cases are
+    generated after it. With ``cases`` 0 there is no second pass and nothing is purged: the
+    demo-data pass runs on whatever the database holds, as it always did."""
+
+    reuse: bool = False
+    purge_first: bool = False
+
+    @property
+    def n_first(self) -> bool:
+        return self.reuse
+
+
+def plan(found: dict, cases: int, seed: int) -> Plan:
+    if not cases:
+        return Plan()
+    if reusable(found, cases, seed):
+        return Plan(reuse=True)
+    return Plan(purge_first=bool(found.get("present")))
+
+
+def purge_cases(found: dict, why: str) -> float:
+    """Remove the marker, the generated cases the bench accepted (``bench.seed_data --release``),
+    then the rest (``sifa generate-cases --purge``), and rebuild the roll-ups from the facts left
+    (``sifa rebuild-indicators``: the accepted ones had entered them); the seconds taken."""
+    bench_data("--unmark")
+    print(f"  cases: purging {found['present']:,} generated cases ({why}) …", flush=True)
+    started = time.perf_counter()
+    bench_data("--release")
+    env = seed_env()
+    sifa(env, "generate-cases", "--purge")
+    sifa(env, "rebuild-indicators")
+    seconds = time.perf_counter() - started
+    print(f"  cases: purged in {seconds:.1f} s")
+    return seconds
+
+
 def ensure_cases(cases: int, seed: int) -> str:
     """Make sure the bench database holds exactly the ``cases`` generated with ``seed``: reuse them
     when the marker says so (and the count agrees), else purge what is there and generate, with
     ``sifa generate-cases``'s progress bar on the terminal. Returns how (for the report)."""
     found = bench_data("--marker")
-    if found.get("cases") == cases and found.get("seed") == seed and found.get("present") == cases:
+    if reusable(found, cases, seed):
         print(f"  cases: reusing {cases:,} generated cases (seed {seed}, made {found['made_at']})")
         return f"reused, generated {found['made_at']} in {found['seconds'] / 60:.1f} min"
     env = seed_env()
-    bench_data("--unmark")
     if found.get("present"):
-        print(f"  cases: purging {found['present']:,} generated cases of another size or seed …", flush=True)
-        sifa(env, "generate-cases", "--purge")
+        purge_cases(found, "of another size or seed")
+    else:
+        bench_data("--unmark")
     print(f"  cases: sifa generate-cases --cases {cases} --seed {seed} …", flush=True)
     started = time.perf_counter()
     subprocess.run(  # noqa: S603 — progress bar on stderr, left on the terminal
@@ -380,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         "--cases",
         type=lambda v: int(v.replace("_", "")),
         default=default_cases(),
-        help="after the demo-data pass, generate (or reuse) N cases and rerun (BENCH_CASES; 0: no)",
+        help="also measure on N generated cases (BENCH_CASES; 0: no): after the demo-data pass, "
+        "generating them; or, when the bench database holds them already, before it, then purging them",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated cases (default 1)")
     args = parser.parse_args(argv)
@@ -392,23 +441,40 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  seeding took {time.perf_counter() - started:.0f} s")
     gen = pick_generator()
     runner = FlowRunner()
-    rows = run_pass(selected, data, data_error, args, gen, runner)
     generators = f"{gen.name} (single requests); {runner.name} (W3, W4 and their HTTP denominators)"
     if args.latency:
         generators += "; open-loop latencies: python, 32 threads, one connection per request"
+    # Workloads that measure themselves (W7: the law library, W8: its own case sizes) are not
+    # repeated at N: they do not read the cases, or generate and purge their own.
+    again = [w for w in selected if w.run is None]
+    found = bench_data("--marker") if args.cases else {}
+    order = plan(found, args.cases, args.seed)
+    scaled: list[Row] = []
+    if order.n_first:
+        # The cases are already there (a generation takes ≈ 32 min at 1 M on PostgreSQL): measure
+        # them first, then purge them so that the demo-data pass does not run over them.
+        print(f"pass at N first: reusing {args.cases:,} generated cases (seed {args.seed}) …", flush=True)
+        generation = (
+            f"reused (generated {found['made_at']} in {found['seconds'] / 60:.1f} min), measured before "
+            "the demo-data pass, then purged"
+        )
+        scaled = run_pass(again, scaled_data(data), data_error, args, gen, runner)
+        generation += f" in {purge_cases(found, 'so that the demo-data pass runs without them'):.0f} s"
+    elif order.purge_first:
+        purge_cases(found, "of another size or seed, before the demo-data pass")
+    print("demo-data pass …", flush=True)
+    rows = run_pass(selected, data, data_error, args, gen, runner)
     if not args.no_write:
         write_report(args.output, rows, generators, args.seconds, args.pairs, server_env())
         print(f"wrote {args.output}")
     if args.cases:
-        # Workloads that measure themselves (W7: the law library, W8: its own case sizes) are
-        # not repeated: they do not read the cases, or generate and purge their own.
-        again = [w for w in selected if w.run is None]
-        print(f"second pass: {args.cases:,} generated cases (seed {args.seed}) …", flush=True)
-        started = time.perf_counter()
-        generation = ensure_cases(args.cases, args.seed)
-        data_n = scaled_data(data)
-        print(f"  preparing the cases took {time.perf_counter() - started:.0f} s")
-        scaled = run_pass(again, data_n, data_error, args, gen, runner)
+        if not order.n_first:
+            print(f"second pass: {args.cases:,} generated cases (seed {args.seed}) …", flush=True)
+            started = time.perf_counter()
+            generation = ensure_cases(args.cases, args.seed)
+            data_n = scaled_data(data)
+            print(f"  preparing the cases took {time.perf_counter() - started:.0f} s")
+            scaled = run_pass(again, data_n, data_error, args, gen, runner)
         growths = growth_rows(rows, scaled)
         for g in growths:
             growth = (

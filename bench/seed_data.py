@@ -11,7 +11,8 @@ timeline of five rows.
 With ``--generated`` (the second pass of ``make bench --cases N``) it picks the W4 and W5 cases
 among the cases ``sifa generate-cases`` made instead (:func:`generated_main`); ``--marker``,
 ``--mark N SEED SECONDS`` and ``--unmark`` read and write the marker that says which generation
-the bench database holds (:data:`MARKER_TABLE`), so a rerun with the same N and seed reuses it.
+the bench database holds (:data:`MARKER_TABLE`), so a rerun with the same N and seed reuses it;
+``--release`` removes the generated cases the bench accepted, before a purge (:func:`release`).
 """
 
 from __future__ import annotations
@@ -330,6 +331,28 @@ def mark(cases: int | None, seed: int = 0, seconds: float = 0.0) -> None:
             )
 
 
+def release() -> int:
+    """Remove the generated cases the bench itself accepted (W4 at N: ``run_command`` started their
+    process), with everything that refers to them, so that ``sifa generate-cases --purge`` (which
+    stops when something refers to a generated case) can remove the rest. The ORM's cascade
+    deletes their process, work items, timeline, materials and notices; their clocks name them by
+    id and go too. Returns the number of cases removed (at most a few dozen)."""
+    from django.db import transaction
+
+    from sifa.applications.models import Application
+    from sifa.deadlines.models import ClockState
+    from sifa.workflow.models import ProcessInstance
+
+    with transaction.atomic():
+        accepted = Application.objects.filter(
+            number__contains=GENERATED, pk__in=ProcessInstance.objects.values("application_id")
+        )
+        ids = [str(pk) for pk in accepted.values_list("pk", flat=True)]
+        ClockState.objects.filter(subject_type="application", subject_id__in=ids).delete()
+        accepted.delete()
+    return len(ids)
+
+
 def _spread(queryset, count: int) -> list:
     """``count`` rows spread evenly over ``queryset`` (ordered by primary key), not its first ones."""
     total = queryset.count()
@@ -522,12 +545,14 @@ def generated_main() -> int:
 def _command(argv: list[str]) -> int:
     if argv[:1] == ["--generated"]:
         return generated_main()
-    if argv[:1] in (["--marker"], ["--mark"], ["--unmark"]):
+    if argv[:1] in (["--marker"], ["--mark"], ["--unmark"], ["--release"]):
         import django
 
         django.setup()
         if argv[0] == "--marker":
             sys.stdout.write(json.dumps(marker()))
+        elif argv[0] == "--release":
+            sys.stdout.write(json.dumps({"released": release()}))
         else:
             mark(*(int(argv[1]), int(argv[2]), float(argv[3])) if argv[0] == "--mark" else (None,))
         return 0
