@@ -23,7 +23,7 @@ from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, actor_for
 from sifa.workflow import caseclocks
 from sifa.workflow.models import ProcessInstance
-from sifa.workflow.selectors import case_for_command, case_for_staff
+from sifa.workflow.selectors import STAFF_CASE_RELATIONS, case_for_command, case_for_staff
 from sifa.workflow.services import commands, service_commands
 from sifa.workflow.services.context import (
     CommandContext,
@@ -180,12 +180,7 @@ def _lock_number(number: str) -> ProcessInstance | None:
     return found[0] if found else None
 
 
-CASE_RELATIONS = (
-    "entry__deciding_organisation",
-    "version__item",
-    "accepting_organisation",
-    "current_organisation",
-)
+CASE_RELATIONS = STAFF_CASE_RELATIONS
 """The relations every command reads (``selectors.case_for_staff`` loads the same)."""
 
 
