@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Lookup
 
@@ -95,3 +97,152 @@ class FixedRows:
         if not self.complete:
             raise ValueError("build() needs every concrete field: FixedRows(model) without names")
         return self.model.from_db(connection.alias, self.attnames, self.convert(values, connection))
+
+
+class PreparedQuery:
+    """A queryset compiled once per database and run again with other values: the same SQL, the
+    same converters and the same instances (``select_related`` relations included) as the ORM
+    gives, without building and compiling the query on every call.
+
+    ``build(*markers)`` returns the queryset with each varying value replaced by its marker (a
+    value no real row holds: a string such as ``"\\x00number"``, a UUID of zeros and ones);
+    :meth:`rows` runs the compiled statement with real values (of the markers' types) in their
+    place. For the few statements on the path of every case command (docs/performance.md,
+    "W4 write path"): compiling such a query cost several times running it.
+    """
+
+    def __init__(self, build, *markers) -> None:
+        self.build = build
+        self.markers = markers
+        self._compiled: dict[tuple[str, str], tuple] = {}
+
+    def _slot(self, param) -> tuple[int, bool] | None:
+        for index, marker in enumerate(self.markers):
+            if param == marker:
+                return index, False
+            if isinstance(marker, uuid.UUID) and param == marker.hex:  # SQLite stores UUIDs as hex
+                return index, True
+        return None
+
+    def _compile(self, connection) -> tuple:
+        from django.db.models.query import get_related_populators
+
+        key = (connection.alias, connection.vendor)
+        found = self._compiled.get(key)
+        if found is None:
+            compiler = self.build(*self.markers).query.get_compiler(using=connection.alias)
+            sql, params = compiler.as_sql()
+            slots = [self._slot(param) for param in params]
+            if sorted(slot[0] for slot in slots if slot) != list(range(len(self.markers))):
+                raise ValueError("every marker must be a parameter of the query, once")
+            select, klass_info = compiler.select, compiler.klass_info
+            fields = klass_info["select_fields"]
+            start, end = fields[0], fields[-1] + 1
+            found = (
+                sql,
+                tuple(params),
+                slots,
+                compiler,
+                compiler.get_converters([column[0] for column in select[: compiler.col_count]]),
+                klass_info["model"],
+                (start, end),
+                [column[0].target.attname for column in select[start:end]],
+                get_related_populators(klass_info, select, connection.alias),
+            )
+            self._compiled[key] = found
+        return found
+
+    def rows(self, *values, using: str = "default") -> list:
+        """The instances the queryset gives with ``values`` in place of its markers, in order."""
+        from django.db import connections
+
+        connection = connections[using]
+        sql, params, slots, compiler, converters, model, (start, end), names, populators = self._compile(
+            connection
+        )
+        bound = [
+            param if slot is None else (values[slot[0]].hex if slot[1] else values[slot[0]])
+            for slot, param in zip(slots, params, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bound)
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        found = []
+        for row in rows:
+            instance = model.from_db(using, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            found.append(instance)
+        return found
+
+
+class FixedUpdate:
+    """``instance.save(update_fields=names)`` as one statement built once per database, for models
+    without a ``save()`` override or save signals: ``sql(connection)`` is ``UPDATE … SET <names>
+    WHERE pk = %s``, and ``params(instance, connection)`` prepares each value exactly as that save
+    does (the field's ``pre_save``, so ``auto_now`` stamps the instance too, then
+    ``get_db_prep_save``). Several rows go in one ``executemany`` (the caller writes: services)."""
+
+    def __init__(self, model: type[models.Model], *names: str) -> None:
+        meta = model._meta
+        self.model = model
+        self.fields = tuple(meta.get_field(name) for name in names)
+        self._sql: dict[str, str] = {}
+
+    def sql(self, connection) -> str:
+        found = self._sql.get(connection.vendor)
+        if found is None:
+            quote = connection.ops.quote_name
+            meta = self.model._meta
+            assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
+            found = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+            self._sql[connection.vendor] = found
+        return found
+
+    def params(self, instance: models.Model, connection) -> list:
+        values = [
+            field.get_db_prep_save(field.pre_save(instance, False), connection) for field in self.fields
+        ]
+        values.append(self.model._meta.pk.get_db_prep_value(instance.pk, connection))
+        return values
+
+
+class FixedInsert:
+    """``instance.save(force_insert=True)`` as one statement built once per database, for models
+    without a ``save()`` override or save signals: ``sql(connection)`` inserts every concrete field
+    (the primary key too when ``with_pk``, else it is returned: ``RETURNING`` where the database
+    has it), ``params(instance, connection)`` prepares each value as that save does (``pre_save``:
+    defaults already set, ``auto_now_add`` stamps the instance; ``get_db_prep_save``), and
+    ``saved(instance, cursor, connection)`` takes the new key and marks the instance as stored.
+    The caller (a service) executes it, several rows in one ``executemany``."""
+
+    def __init__(self, model: type[models.Model], *, with_pk: bool = False) -> None:
+        self.model = model
+        self.with_pk = with_pk
+        self.fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
+        self._sql: dict[str, str] = {}
+
+    def sql(self, connection) -> str:
+        found = self._sql.get(connection.vendor)
+        if found is None:
+            quote = connection.ops.quote_name
+            meta = self.model._meta
+            columns = ", ".join(quote(field.column) for field in self.fields)
+            marks = ", ".join(["%s"] * len(self.fields))
+            found = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+            if not self.with_pk and connection.features.can_return_columns_from_insert:
+                found += f" RETURNING {quote(meta.pk.column)}"
+            self._sql[connection.vendor] = found
+        return found
+
+    def params(self, instance: models.Model, connection) -> list:
+        return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.fields]
+
+    def saved(self, instance: models.Model, cursor, connection) -> None:
+        if not self.with_pk:
+            returning = "RETURNING" in self.sql(connection)
+            instance.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+        instance._state.adding = False
+        instance._state.db = connection.alias

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from sifa.catalogue.models import ItemVersion, LimitStart, Stage
+from sifa.core.db import PreparedQuery
 from sifa.deadlines.calendar import TimeLimit, TimeUnit
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose, ClockState
@@ -50,6 +51,15 @@ def running_clocks(application: Any) -> list[ClockState]:
 
 
 HELD = "_held_running_clocks"
+_RUNNING_LOCKED = PreparedQuery(
+    lambda subject_id: (
+        ClockState.objects.filter(subject_type=SUBJECT_TYPE, subject_id=subject_id, stopped_on__isnull=True)
+        .order_by("id")
+        .select_for_update()
+    ),
+    "\x00subject",
+)
+"""The running clocks of a case, locked: one statement compiled once (on every case command)."""
 
 
 def hold_running_clocks(application: Any) -> list[ClockState]:
@@ -57,7 +67,7 @@ def hold_running_clocks(application: Any) -> list[ClockState]:
     for the rest of a case command (suspend, resume, extend): its guard, its handler — which changes
     these rows in place (``deadlines.services``) — and its answer read them from here, not from the
     database again. A case command neither starts nor stops a clock, so the list stays whole."""
-    held = list(case_clocks(application).filter(stopped_on__isnull=True).order_by("id").select_for_update())
+    held = _RUNNING_LOCKED.rows(str(application.pk))
     application.__dict__[HELD] = held
     return held
 

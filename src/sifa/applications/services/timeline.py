@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus, TimelineEntry
 from sifa.applications.signals import application_changed
+from sifa.core.db import FixedInsert
 from sifa.core.errors import Conflict
 
 TERMINAL_STATUSES = frozenset(
@@ -57,9 +57,7 @@ def transition(
     # No savepoint: a stale row is refused before anything is written (below, outside the block),
     # and any other error rolls back the caller's transaction as a whole.
     with transaction.atomic(savepoint=False):
-        changed = Application.objects.filter(pk=application.pk, row_version=application.row_version).update(
-            row_version=F("row_version") + 1, **updates
-        )
+        changed = _update(application, updates)
         if changed == 1:
             # The row is now exactly the one read plus these updates (the UPDATE matched its
             # row_version): set them on the instance instead of reading it again, which keeps its
@@ -67,7 +65,7 @@ def transition(
             for name, value in updates.items():
                 setattr(application, name, value)
             application.row_version += 1
-            entry = TimelineEntry.objects.create(
+            entry = TimelineEntry(
                 application=application,
                 occurred_at=occurred_at or timezone.now(),
                 event=event,
@@ -76,6 +74,9 @@ def transition(
                 organisation=organisation,
                 public=public,
             )
+            with connection.cursor() as cursor:  # ``TimelineEntry.objects.create``, compiled once
+                cursor.execute(_ENTRY.sql(connection), _ENTRY.params(entry, connection))
+                _ENTRY.saved(entry, cursor, connection)
             application_changed.send(
                 sender=Application,
                 application=application,
@@ -85,3 +86,34 @@ def transition(
     if changed != 1:
         raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
     return entry
+
+
+_ENTRY = FixedInsert(TimelineEntry)
+_UPDATES: dict[tuple[str, tuple[str, ...]], tuple[str, list]] = {}
+
+
+def _update(application: Application, updates: dict[str, Any]) -> int:
+    """``Application.objects.filter(pk=…, row_version=n).update(row_version=n + 1, **updates)``
+    as a statement built once per database and set of columns (the ORM compiled it on every
+    transition), each value prepared as that update prepares it. The number of rows changed."""
+    names = tuple(updates)
+    key = (connection.vendor, names)
+    found = _UPDATES.get(key)
+    if found is None:
+        meta = Application._meta
+        quote = connection.ops.quote_name
+        fields = [meta.get_field(name) for name in names]
+        version = quote(meta.get_field("row_version").column)
+        assignments = ", ".join([f"{version} = {version} + 1", *(f"{quote(f.column)} = %s" for f in fields)])
+        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s AND {version} = %s"  # noqa: S608
+        found = _UPDATES[key] = (sql, fields)
+    sql, fields = found
+    params = []
+    for field, value in zip(fields, updates.values(), strict=True):
+        if field.remote_field and hasattr(value, "prepare_database_save"):
+            value = value.prepare_database_save(field)
+        params.append(field.get_db_prep_save(value, connection))
+    params += [Application._meta.pk.get_db_prep_value(application.pk, connection), application.row_version]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

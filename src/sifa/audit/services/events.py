@@ -22,6 +22,7 @@ from sifa.audit import context
 from sifa.audit.hashing import GENESIS_HASH, chain_hash
 from sifa.audit.models import AuditEvent, AuditResult
 from sifa.audit.subjects import subject_of
+from sifa.core.db import FixedInsert
 
 _PG_LOCK_KEY = 0x5F1FA  # pg_advisory_xact_lock key reserved for audit appends
 NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the same on SQLite
@@ -174,7 +175,9 @@ def _append(events: list[AuditEvent]) -> None:
     # No savepoint: a failed append fails the command it belongs to anyway (W10 profile).
     with transaction.atomic(savepoint=False):
         _lock_chain()
-        head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        with connection.cursor() as cursor:
+            cursor.execute(_head_sql())
+            head = cursor.fetchone()
         prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
         # The time is taken under the lock so it never runs backwards along the chain.
         now = timezone.now()
@@ -184,7 +187,31 @@ def _append(events: list[AuditEvent]) -> None:
             event.occurred_at = now
             event.prev_hash = prev_hash
             event.hash = prev_hash = chain_hash(prev_hash, event)
-        if len(events) == 1:
-            events[0].save(force_insert=True)
-        else:
-            AuditEvent.objects.bulk_create(events)
+        _insert(events)
+
+
+_SQL: dict[tuple[str, str], str] = {}
+
+
+def _head_sql() -> str:
+    """The chain's head (``seq``, ``hash``): the primary key's last row."""
+    sql = _SQL.get(("head", connection.vendor))
+    if sql is None:
+        quote = connection.ops.quote_name
+        table, seq, digest = (quote(n) for n in (AuditEvent._meta.db_table, "seq", "hash"))
+        sql = _SQL[("head", connection.vendor)] = (
+            f"SELECT {seq}, {digest} FROM {table} ORDER BY {seq} DESC LIMIT 1"  # noqa: S608
+        )
+    return sql
+
+
+_INSERT = FixedInsert(AuditEvent, with_pk=True)
+
+
+def _insert(events: list[AuditEvent]) -> None:
+    """``save(force_insert=True)`` of each event (``AuditEvent`` has no save override or signals;
+    ``seq`` is given): one statement built once per database, all rows in one ``executemany``."""
+    with connection.cursor() as cursor:
+        cursor.executemany(_INSERT.sql(connection), [_INSERT.params(event, connection) for event in events])
+        for event in events:
+            _INSERT.saved(event, cursor, connection)

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from sifa.applications import services as application_services
 from sifa.applications.models import ApplicationStatus
+from sifa.core.db import FixedUpdate
 from sifa.deadlines import services as clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
@@ -35,6 +38,8 @@ from sifa.workflow.services.context import (
     text,
 )
 from sifa.workflow.transitions import deciding_items, is_licensing
+
+_RESUME_STATUS = FixedUpdate(ProcessInstance, "resume_status", "updated_at")
 
 EXTENSION_DAYS = 10
 """行政许可法 §42: the head of the organisation may extend the limit by ten (working) days, once."""
@@ -331,7 +336,8 @@ def suspend(ctx: CommandContext) -> None:
         running, kind=kind, on=ctx.today, reason=reason, actor=ctx.user, audit_into=ctx.clock_audit
     )
     ctx.instance.resume_status = ctx.application.status
-    ctx.instance.save(update_fields=["resume_status", "updated_at"])
+    with connection.cursor() as cursor:  # save(update_fields=…), compiled once
+        cursor.execute(_RESUME_STATUS.sql(connection), _RESUME_STATUS.params(ctx.instance, connection))
     label = SuspensionKind(kind).label
     ctx.record(
         ApplicationStatus.SUSPENDED, "suspended", f"{label}期间中止计时（行政许可法第四十五条）", reason

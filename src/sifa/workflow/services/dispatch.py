@@ -17,12 +17,13 @@ from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services.common import MANDATE_ENDED, MANDATE_ENDED_MESSAGE, agent_may_act
+from sifa.core.db import PreparedQuery
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, actor_for
 from sifa.workflow import caseclocks
 from sifa.workflow.models import ProcessInstance
-from sifa.workflow.selectors import case_for_staff
+from sifa.workflow.selectors import STAFF_CASE_RELATIONS, case_for_command, case_for_staff
 from sifa.workflow.services import commands, service_commands
 from sifa.workflow.services.context import (
     CommandContext,
@@ -120,8 +121,8 @@ def run_command(
         else:
             # Lock first, then read the case once, in the actor's scope (404 outside it, and the
             # transaction, lock included, is rolled back), with what every command reads.
-            instance = _lock(application__number=number)
-            application = case_for_staff(actor, number)
+            instance = _lock_number(number)
+            application = case_for_command(actor, number)
         if instance is None and application.status == ApplicationStatus.PENDING_ACCEPTANCE:
             instance = start_case(application, actor=user)
             application = _reload(application)
@@ -163,12 +164,23 @@ def _lock(**case: Any) -> ProcessInstance | None:
     return ProcessInstance.objects.select_for_update(of=("self",)).filter(**case).first()
 
 
-CASE_RELATIONS = (
-    "entry__deciding_organisation",
-    "version__item",
-    "accepting_organisation",
-    "current_organisation",
+_LOCK_BY_NUMBER = PreparedQuery(
+    lambda number: (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .filter(application__number=number)
+        .order_by("pk")[:1]
+    ),
+    "\x00number",
 )
+
+
+def _lock_number(number: str) -> ProcessInstance | None:
+    """:func:`_lock` by the case's number (a staff command): one statement compiled once."""
+    found = _LOCK_BY_NUMBER.rows(number)
+    return found[0] if found else None
+
+
+CASE_RELATIONS = STAFF_CASE_RELATIONS
 """The relations every command reads (``selectors.case_for_staff`` loads the same)."""
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
+from sifa.core.db import FixedUpdate
 from sifa.core.errors import ServiceError
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Organisation, OrganisationLevel
@@ -142,8 +144,16 @@ def _copy_from_clock(items: list[WorkItem]) -> int:
         if (item.due_on, item.warning_level) != (due, level):
             item.due_on, item.warning_level = due, level
             changed.append(item)
-    WorkItem.objects.bulk_update(changed, ["due_on", "warning_level"])
+    if changed:
+        # One statement for all (``bulk_update`` builds a CASE per column and row on every call).
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                _DUE_UPDATE.sql(connection), [_DUE_UPDATE.params(item, connection) for item in changed]
+            )
     return len(changed)
+
+
+_DUE_UPDATE = FixedUpdate(WorkItem, "due_on", "warning_level")
 
 
 def refresh_case(application: Any, items: list[WorkItem] | None = None) -> int:

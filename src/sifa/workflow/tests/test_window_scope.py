@@ -17,22 +17,25 @@ import re
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.forms.models import model_to_dict
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sifa.accounts import consents
+from sifa.accounts.models import User
 from sifa.accounts.tests import factories as account_factories
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus, SubmissionChannel
 from sifa.audit.models import PersonalDataAccess
+from sifa.core.errors import NotFound
 from sifa.documents.models import Document, DocumentKind
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
-from sifa.testing import tree
+from sifa.testing import CitizenFactory, tree
 from sifa.testing.cases import make_case
 from sifa.testing.login import verified_login
-from sifa.workflow.selectors import visible_cases
+from sifa.workflow.selectors import case_for_command, case_for_staff, sees_case, visible_cases
 from sifa.workflow.tests.conftest import client_for, command, entry_for, staff, travel
 
 CONSENT = consents.current(consents.REGISTER_ID_NUMBER).version  # §29, read at the window
@@ -510,3 +513,59 @@ def test_a_pickup_window_prints_the_licence_at_delivery_and_not_before(w, window
     assert all(_licence_pdf(other, case) == 404 for other in others)
     # An unknown number is the same 404.
     assert _licence_pdf(clerk, type("Case", (), {"number": "T000"})()) == 404
+
+
+def _same_case_read(actors, case) -> None:
+    """``case_for_command`` (the commands' one compiled statement, scope checked on the row) finds
+    exactly the cases ``case_for_staff`` (the scoped ORM query) finds, for every actor, with the
+    same values and the same relations loaded."""
+    case.refresh_from_db()
+    for name, user in actors.items():
+        actor = actor_for(user)
+        assert sees_case(actor, case) == visible_cases(actor).filter(pk=case.pk).exists(), name
+        try:
+            expected = case_for_staff(actor, case.number)
+        except NotFound:
+            with pytest.raises(NotFound):
+                case_for_command(actor, case.number)
+            continue
+        found = case_for_command(actor, case.number)
+        assert model_to_dict(found) == model_to_dict(expected), name
+        for relation in ("entry", "entry__deciding_organisation", "version", "version__item"):
+            a, b = found, expected
+            for part in relation.split("__"):
+                a, b = getattr(a, part), getattr(b, part)
+            assert model_to_dict(a) == model_to_dict(b), (name, relation)
+        for relation in ("accepting_organisation", "current_organisation"):
+            assert Application._meta.get_field(relation).is_cached(found), (name, relation)
+            assert getattr(found, relation) == getattr(expected, relation), (name, relation)
+
+
+def test_a_command_reads_the_case_in_the_same_scope_as_the_case_view(w, windows, resident):
+    """At every step of a walk-in case with a pickup window (the three rules of ``visible_cases``:
+    subtree, receiving window, pickup window), for staff above, at and beside it, a superuser and
+    an account without memberships."""
+    actors = {
+        **{k: v for k, v in windows.items() if k != "sc"},
+        "root": User.objects.create_superuser("scope-root", password="x-Secret-123456"),
+        "nobody": CitizenFactory(username="scope-nobody"),
+        "resident": resident,
+    }
+    case = _case(
+        w,
+        resident,
+        channel=SubmissionChannel.WINDOW,
+        receiving_window=windows["sc"],
+        pickup_window=windows["sc"],
+    )
+    with travel(DAY):
+        _same_case_read(actors, case)
+        assert command(windows["sc_clerk"], case.number, "accept").status_code == 200
+        _same_case_read(actors, case)
+        command(windows["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅")
+        _same_case_read(actors, case)
+    with travel(dt.date(2025, 9, 10)):
+        command(windows["zj_decider"], case.number, "decide", decision="approve", opinion="准予")
+        _same_case_read(actors, case)
+    with pytest.raises(NotFound):
+        case_for_command(actor_for(windows["hz_reviewer"]), "SF-NO-SUCH-CASE")
