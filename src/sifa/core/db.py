@@ -105,7 +105,8 @@ class PreparedQuery:
     gives, without building and compiling the query on every call.
 
     ``build(*markers)`` returns the queryset with each varying value replaced by its marker (a
-    value no real row holds: a string such as ``"\\x00number"``, a UUID of zeros and ones);
+    value no real row holds: a string such as ``"\\x00number"``, a UUID of zeros and ones; a
+    marker may stand in more than one place);
     :meth:`rows` runs the compiled statement with real values (of the markers' types) in their
     place. For the few statements on the path of every case command (docs/performance.md,
     "W4 write path"): compiling such a query cost several times running it.
@@ -133,8 +134,8 @@ class PreparedQuery:
             compiler = self.build(*self.markers).query.get_compiler(using=connection.alias)
             sql, params = compiler.as_sql()
             slots = [self._slot(param) for param in params]
-            if sorted(slot[0] for slot in slots if slot) != list(range(len(self.markers))):
-                raise ValueError("every marker must be a parameter of the query, once")
+            if {slot[0] for slot in slots if slot} != set(range(len(self.markers))):
+                raise ValueError("every marker must be a parameter of the query")
             select, klass_info = compiler.select, compiler.klass_info
             fields = klass_info["select_fields"]
             start, end = fields[0], fields[-1] + 1
