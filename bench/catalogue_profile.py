@@ -14,7 +14,8 @@ With ``--cprofile`` it also prints the 25 most expensive functions (own CPU time
 
 ``--rounds R`` (with ``--only hello,W1h,…`` to pick pages) only times: the pages' loops of N requests
 alternate R times, so hello and each page see the same load, and the median over the rounds of each
-page's CPU time per request is printed with the median of the rounds' ratios hello ÷ page.
+page's CPU time per request is printed with the median of the rounds' ratios hello ÷ page, and
+the same for each round's 10th percentile (less moved by other processes on a loaded machine).
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def _rounds(client, pages: dict[str, str], count: int, rounds: int) -> int:
         for _ in range(3):
             assert client.get(path).status_code == 200, path
     medians: dict[str, list[float]] = {key: [] for key in pages}
+    lows: dict[str, list[float]] = {key: [] for key in pages}
     for _ in range(rounds):
         for key, path in pages.items():
             times = []
@@ -103,12 +105,16 @@ def _rounds(client, pages: dict[str, str], count: int, rounds: int) -> int:
                 client.get(path)
                 times.append(time.process_time() - started)
             medians[key].append(statistics.median(times))
+            lows[key].append(statistics.quantiles(times, n=10)[0])
     for key, values in medians.items():
         ratios = [hello / value for hello, value in zip(medians["hello"], values, strict=True)]
+        low_ratios = [hello / value for hello, value in zip(lows["hello"], lows[key], strict=True)]
         print(
             f"## {key} GET {pages[key]}: CPU {statistics.median(values) * 1000:.3f} ms/request"
             f" (rounds {min(values) * 1000:.3f}–{max(values) * 1000:.3f}),"
-            f" hello ÷ this {statistics.median(ratios):.3f} ({min(ratios):.3f}–{max(ratios):.3f})"
+            f" hello ÷ this {statistics.median(ratios):.3f} ({min(ratios):.3f}–{max(ratios):.3f});"
+            f" 10th percentiles: {statistics.median(lows[key]) * 1000:.3f} ms,"
+            f" hello ÷ this {statistics.median(low_ratios):.3f}"
         )
     return 0
 
