@@ -11,6 +11,11 @@ their quotient is an in-process estimate of the bench's ratio that a loaded mach
 With ``--cprofile`` it also prints the 25 most expensive functions (own CPU time) over N requests.
 ``--cached`` leaves the public page cache on (by default it is off for this process,
 ``SIFA_PUBLIC_CACHE_SECONDS=0``, so the profile is of the uncached path).
+
+``--rounds R`` (with ``--only hello,W1h,…`` to pick pages) only times: the pages' loops of N requests
+alternate R times, so hello and each page see the same load, and the median over the rounds of each
+page's CPU time per request is printed with the median of the rounds' ratios hello ÷ page, and
+the same for each round's 10th percentile (less moved by other processes on a loaded machine).
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ def main(argv: list[str]) -> int:
         "W2": f"/guides/{code}/",
     }
     client = Client(HTTP_HOST="127.0.0.1")
+    rounds = next((int(argv[i + 1]) for i, a in enumerate(argv) if a == "--rounds"), 0)
+    if rounds:
+        only = next((argv[i + 1].split(",") for i, a in enumerate(argv) if a == "--only"), list(pages))
+        return _rounds(client, {k: pages[k] for k in ["hello", *only] if k in pages}, count, rounds)
     cpu: dict[str, float] = {}
     for key, path in pages.items():
         for _ in range(3):
@@ -79,6 +88,34 @@ def main(argv: list[str]) -> int:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
             print(out.getvalue())
+    return 0
+
+
+def _rounds(client, pages: dict[str, str], count: int, rounds: int) -> int:
+    for path in pages.values():
+        for _ in range(3):
+            assert client.get(path).status_code == 200, path
+    medians: dict[str, list[float]] = {key: [] for key in pages}
+    lows: dict[str, list[float]] = {key: [] for key in pages}
+    for _ in range(rounds):
+        for key, path in pages.items():
+            times = []
+            for _ in range(count):
+                started = time.process_time()
+                client.get(path)
+                times.append(time.process_time() - started)
+            medians[key].append(statistics.median(times))
+            lows[key].append(statistics.quantiles(times, n=10)[0])
+    for key, values in medians.items():
+        ratios = [hello / value for hello, value in zip(medians["hello"], values, strict=True)]
+        low_ratios = [hello / value for hello, value in zip(lows["hello"], lows[key], strict=True)]
+        print(
+            f"## {key} GET {pages[key]}: CPU {statistics.median(values) * 1000:.3f} ms/request"
+            f" (rounds {min(values) * 1000:.3f}–{max(values) * 1000:.3f}),"
+            f" hello ÷ this {statistics.median(ratios):.3f} ({min(ratios):.3f}–{max(ratios):.3f});"
+            f" 10th percentiles: {statistics.median(lows[key]) * 1000:.3f} ms,"
+            f" hello ÷ this {statistics.median(low_ratios):.3f}"
+        )
     return 0
 
 

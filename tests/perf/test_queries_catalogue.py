@@ -323,3 +323,66 @@ def test_the_fast_visitor_token_is_djangos_token_for_the_visitors_secret(rf):
         assert _does_token_match(token, secret)
     fresh = rf.get(PAGE)  # no CSRF cookie yet: Django's get_token makes the secret
     assert _does_token_match(pagecache.visitor_token(fresh), fresh.META["CSRF_COOKIE"])
+
+
+def test_a_hit_puts_the_visitors_token_wherever_the_page_had_one(rf):
+    """The stored page keeps where each token went (not the token); a hit puts the visitor's own
+    freshly masked token there, in every form, and the headers come back as they were set."""
+    from django.http import HttpResponse
+    from django.middleware.csrf import _does_token_match, _get_new_csrf_string
+
+    form = '<form><input type="hidden" name="csrfmiddlewaretoken" value="{}"></form>'
+    rendered = "<p>甲</p>" + form.format("A" * 64) + "<p>乙</p>" + form.format("B" * 64) + "<p>丙</p>"
+    response = HttpResponse(rendered)
+    response["Vary"] = "Accept-Language, Cookie"
+    response["Content-Security-Policy"] = "default-src 'self'"
+    request = rf.get(PAGE)
+    payload = pagecache._payload(request, response)
+    assert b"A" * 64 not in payload and b"B" * 64 not in payload
+    visitor = rf.get(PAGE)
+    visitor.META["CSRF_COOKIE"] = secret = _get_new_csrf_string()
+    for _ in range(2):  # the second hit reads the head parsed by the first
+        hit = pagecache._response(visitor, payload)
+        tokens = _masked_tokens(hit.content)
+        assert len(tokens) == 2 and all(_does_token_match(t.decode(), secret) for t in tokens)
+        assert re.sub(rb'value="[A-Za-z0-9]+"', b"", hit.content) == re.sub(
+            rb'value="[A-Za-z0-9]+"', b"", response.content
+        )
+        assert list(hit.items()) == list(response.items())
+
+
+def test_the_redis_lookup_outlives_a_lost_connection_and_a_flushed_script(settings, redis_url):  # noqa: F811
+    """Each thread keeps its own connection for the lookup: a connection Redis closed is replaced
+    (the lookup is retried once), a script Redis forgot is loaded again, and threads never share
+    a reply."""
+    import threading
+
+    settings.CACHE_URL = redis_url
+    store = pagecache.store()
+    try:
+        store.save("test-ns", "k1", 0, b"one", 60_000)
+        assert store.lookup("test-ns", "k1", 0) == (0, b"one")
+        store.client.client_kill_filter(_type="normal", skipme=True)  # closes the lookup's connection
+        assert store.lookup("test-ns", "k1", 0) == (0, b"one")
+        store.client.script_flush()
+        assert store.lookup("test-ns", "k1", 0) == (0, b"one")
+        store.bump("test-ns")
+        assert store.lookup("test-ns", "k1", 0) == (1, None)
+        for n in range(8):
+            store.save("test-ns", f"t{n}", 1, f"page {n}".encode() * 500, 60_000)
+        wrong: list[object] = []
+
+        def read(n: int) -> None:
+            for _ in range(50):
+                found = store.lookup("test-ns", f"t{n}", 0)
+                if found != (1, f"page {n}".encode() * 500):
+                    wrong.append(found)
+
+        threads = [threading.Thread(target=read, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert wrong == []
+    finally:
+        store.clear()

@@ -19,9 +19,9 @@ list, pages and guides), kept in a store every web process shares — the databa
 The key is the method, scheme, host, full path with its query string as sent, the language
 negotiated by ``LocaleMiddleware``, the ``sifa_care`` cookie (关怀模式 changes the page) and, for
 API views (``accept=True``), the ``Accept`` header, and the values of the session keys a view names
-(``vary_session``: the place an anonymous visitor chose). An HTML page's CSRF token (the 关怀模式 switch
-is a POST form) is stored as a placeholder and replaced by the visitor's own token when served,
-so the CSRF cookie is set as on a rendered page.
+(``vary_session``: the place an anonymous visitor chose). An HTML page is stored without its CSRF
+token (the 关怀模式 switch is a POST form) and with the offsets where the token goes; the visitor's
+own token is put there when served, so the CSRF cookie is set as on a rendered page.
 
 What is stored is the answer as it leaves the middlewares inside this one (``MIDDLEWARE`` in
 ``sifa.conf.settings``: after authentication and ``IdleSignOutMiddleware``; inside it CSP, OTP,
@@ -54,6 +54,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.response import ResponseHeaders
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.urls import Resolver404, get_resolver, get_urlconf
 
@@ -71,9 +72,8 @@ HEADER = "X-Sifa-Cache"
 """``hit`` or ``miss`` on a cacheable request's answer (absent when the cache was not asked)."""
 VARY_COOKIES = ("sifa_care",)
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{32,64})(")')
-_CSRF_PLACEHOLDER = b"\x00csrf\x00"
 _SKIPPED_HEADERS = {"content-length", "set-cookie"}
-FORMAT = "3"
+FORMAT = "4"
 """The stored form's version, part of every key: entries of an older form are never read."""
 ROUTES = 4096
 """Paths whose view (cacheable or not) each process remembers, least recently used dropped first."""
@@ -186,27 +186,81 @@ def _payload(request: HttpRequest, response: HttpResponse) -> bytes | None:
         return None  # SessionMiddleware would save it (and set a cookie): not the same for all
     body = response.content
     csrf = bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))  # get_token ran (the cookie goes out)
+    token_at: list[int] = []  # where the visitor's token goes, in the body stored without them
     if b"csrfmiddlewaretoken" in body:
-        body, replaced = _CSRF_INPUT.subn(rb"\1" + _CSRF_PLACEHOLDER + rb"\3", body)
-        csrf = csrf or replaced > 0
+        pieces = _CSRF_INPUT.split(body)  # text, before, token, after, text, …
+        kept = [pieces[0]]
+        for i in range(1, len(pieces), 4):
+            kept.append(pieces[i])
+            token_at.append(sum(map(len, kept)))
+            kept += [pieces[i + 2], pieces[i + 3]]
+        body = b"".join(kept)
+        csrf = csrf or bool(token_at)
     headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
     accessed = bool(getattr(session, "accessed", False))
-    meta = {"status": response.status_code, "headers": headers, "csrf": csrf, "session": accessed}
+    meta = {
+        "status": response.status_code,
+        "headers": headers,
+        "csrf": csrf,
+        "token_at": token_at,
+        "session": accessed,
+    }
     return json.dumps(meta).encode() + b"\n" + body
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """The parsed head of a stored answer: its status, its headers already checked and encoded the
+    way ``HttpResponse`` keeps them (name in lower case → name, value), and what a hit replays."""
+
+    status: int
+    headers: dict[str, tuple[str, str]]
+    csrf: bool
+    token_at: tuple[int, ...]
+    session: bool
+
+
+PARSED = 512
+"""Distinct stored heads each process keeps parsed; all are dropped when there are more."""
+_parsed: dict[bytes, _Stored] = {}
+
+
+def _stored(meta_line: bytes) -> _Stored:
+    """The head of a stored answer, parsed and its headers checked once per process and head (a
+    page's head is the same for every hit): a hit neither parses JSON nor checks header values."""
+    found = _parsed.get(meta_line)
+    if found is None:
+        meta = json.loads(meta_line)
+        checked = ResponseHeaders({})
+        for name, value in meta["headers"]:
+            checked[name] = value  # HttpResponse's own checks and encoding, as on every set
+        found = _Stored(
+            meta["status"], dict(checked._store), meta["csrf"], tuple(meta["token_at"]), meta["session"]
+        )
+        if len(_parsed) >= PARSED:
+            _parsed.clear()
+        _parsed[meta_line] = found
+    return found
 
 
 def _response(request: HttpRequest, payload: bytes) -> HttpResponse:
     meta_line, _, body = payload.partition(b"\n")
-    meta = json.loads(meta_line)
-    if meta["session"] and hasattr(request, "session"):
+    stored = _stored(meta_line)
+    if stored.session and hasattr(request, "session"):
         request.session.accessed = True  # as the rendered answer did: SessionMiddleware adds Vary: Cookie
-    if meta["csrf"]:
-        token = visitor_token(request)  # CsrfViewMiddleware sets the cookie, as on a rendered page
-        if _CSRF_PLACEHOLDER in body:
-            body = body.replace(_CSRF_PLACEHOLDER, token.encode())
-    response = HttpResponse(body, status=meta["status"])
-    for name, value in meta["headers"]:
-        response[name] = value
+    if stored.csrf:
+        token = visitor_token(request).encode()  # CsrfViewMiddleware sets the cookie, as on a rendered page
+        if stored.token_at:
+            pieces, start = [], 0
+            for at in stored.token_at:
+                pieces += [body[start:at], token]
+                start = at
+            pieces.append(body[start:])
+            body = b"".join(pieces)
+    response = HttpResponse(body, status=stored.status)
+    # The stored headers were checked as ``response[name] = value`` checks them (``_stored``);
+    # updating the store keeps Content-Type first, as setting them one by one did.
+    response.headers._store.update(stored.headers)
     return response
 
 

@@ -18,6 +18,8 @@ transaction takes effect with the commit (and not at all if it rolls back).
 from __future__ import annotations
 
 import itertools
+import os
+import threading
 from typing import Protocol
 
 from django.db import connection
@@ -103,9 +105,26 @@ return {generation, body}
 """
 
 
+def _resp_command(*parts: bytes) -> bytes:
+    """A Redis command in the protocol's own framing (what redis-py's ``pack_command`` sends)."""
+    framed = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        framed.append(b"$%d\r\n%s\r\n" % (len(part), part))
+    return b"".join(framed)
+
+
 class RedisStore:
     """Entries in Redis (``SIFA_CACHE_URL=redis://…``), under the prefix ``sifa:page:``; Redis
-    drops them at their expiry."""
+    drops them at their expiry.
+
+    ``lookup`` — every cacheable anonymous request makes one — runs on a connection of its own per
+    thread, made once by the client's pool and kept (closed when the thread ends), and sends the script's ``EVALSHA`` framed
+    by hand: redis-py's pool, command packing and ``Script`` bookkeeping cost ≈ 4 × the round trip's
+    own CPU (docs/performance.md, "2026-12-06 (late): the cache hit path"). Redis's reply is read by
+    redis-py's own parser. A connection that fails is dropped (the next lookup takes a new one); a
+    lost connection is retried once on a new one; a server that lost the script (a restart,
+    ``SCRIPT FLUSH``) gets it loaded again. The other operations go through the client as before.
+    """
 
     name = "redis"
     prefix = "sifa:page:"
@@ -115,9 +134,47 @@ class RedisStore:
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._lookup = self.client.register_script(_LOOKUP_SCRIPT)
+        self._evalsha = b"EVALSHA", self._lookup.sha.encode(), b"2"
+        self._local = threading.local()
+
+    def _connection(self):
+        held = getattr(self._local, "held", None)
+        if held is None or held[0] != os.getpid():  # none yet, or inherited across a fork
+            connection = self.client.connection_pool.make_connection()  # the thread's, closed with it
+            connection.connect()
+            held = self._local.held = (os.getpid(), connection)
+        return held[1]
+
+    def _drop(self) -> None:
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is not None and held[0] == os.getpid():
+            held[1].disconnect()
+
+    def _call(self, command: bytes):
+        from redis.exceptions import ConnectionError, NoScriptError
+
+        for attempt in (1, 2, 3):
+            connection = self._connection()
+            try:
+                connection.send_packed_command([command], check_health=False)
+                return connection.read_response()
+            except NoScriptError:
+                if attempt == 3:
+                    raise
+                self.client.script_load(_LOOKUP_SCRIPT)
+            except ConnectionError:  # not a timeout: a lost connection is retried once, on a new one
+                self._drop()
+                if attempt > 1:
+                    raise
+            except BaseException:
+                self._drop()  # a timeout or an interrupted read leaves the reply unread: never reuse
+                raise
+        raise AssertionError("unreachable")
 
     def lookup(self, namespace: str, key: str, now_ms: int) -> tuple[int, bytes | None]:
-        found = self._lookup(keys=[self.prefix + generation_key(namespace), self.prefix + key])
+        keys = (self.prefix + generation_key(namespace)).encode(), (self.prefix + key).encode()
+        found = self._call(_resp_command(*self._evalsha, *keys))
         return int(found[0]), (bytes(found[1]) if len(found) > 1 else None)
 
     def save(self, namespace: str, key: str, generation: int, payload: bytes, ttl_ms: int) -> None:
