@@ -178,6 +178,7 @@ STAFF_CASE_RELATIONS = (
 )
 """The relations a staff command and the staff case view read with the case."""
 
+
 def _scope_shape(actor: Actor) -> tuple:
     """What the SQL of :func:`visible_cases` depends on besides values: superuser or not, the
     number of subtree roots, and for each window membership the depth of its line."""
