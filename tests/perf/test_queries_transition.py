@@ -26,12 +26,13 @@ LAWYER = "律师执业许可（专职律师执业）"
 ACCEPTED_ON = dt.date(2025, 9, 1)
 SUSPENDED_ON = dt.date(2025, 9, 3)
 SUSPEND = {"kind": "expert_review", "reason": "组织专家评审"}
-MAX_QUERIES = {"suspend": 21, "resume": 20}
+MAX_QUERIES = {"suspend": 20, "resume": 19}
 """The most queries one API request may run (authentication, scope, lock, clocks, status and
-timeline, audit chain, work items and the case returned): 20 / 19 on SQLite, 21 / 20 on PostgreSQL
+timeline, audit chain, work items and the case returned): 19 / 18 on SQLite, 20 / 19 on PostgreSQL
 (the audit chain's advisory lock) in the W4 profile of docs/performance.md ("2026-12-06: W4 write
-path": the case's clocks in one statement, from 22 / 21 and 23 / 22; "2026-12-06: W4 case
-commands", from 33 / 32 and 35 / 34; 55 / 52 and 59 / 56 before the first W4 profile)."""
+path": the case's clocks in one statement; "2026-12-06: W4 answer": its mediation read with its
+work items; from 23 / 22 after "2026-12-06: W4 case commands", from 33 / 32 and 35 / 34; 55 / 52
+and 59 / 56 before the first W4 profile)."""
 HISTORY_PAIRS = 100
 """Suspend/resume pairs run before measuring: 200 timeline entries and 200 clock events."""
 

@@ -1,0 +1,332 @@
+"""The staff view of a case (``GET cases/{number}/`` and every command's answer), built from plain rows.
+
+:func:`case_view` gives exactly what ``api.CaseSerializer`` gives for the case — key for key and byte
+for byte once rendered (``tests/test_workflow_caseview.py`` compares them) — with four fixed
+statements instead of the serializer's five ORM queries and its per-field machinery: building and
+compiling the ORM queries (three of them with joined models of 40–100 columns) and the serializers
+were ≈ 40 % of a suspend's or resume's CPU time (docs/performance.md, "W4 answer"). The case itself
+and its item, entry and organisations are what the caller already loaded (``case_for_staff`` or
+the command); nothing of them is read again.
+
+* the work items, with their organisations (whole rows: the allowed commands' rules read them),
+  the clocks' ``provisional`` flag and, in the same statement, whether the case has a mediation;
+* all the case's clocks, by id;
+* the timeline (its newest ``timeline_limit`` entries, oldest first, when a limit is given);
+* the owed documents, with the document's and the licence's few columns the view shows.
+
+A case with a mediation gets it from ``mediation.selectors.case_summary``, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from rest_framework import serializers
+
+from sifa.applications.models import Application, TimelineEntry
+from sifa.core.db import FixedRows
+from sifa.deadlines.calendar import TimeLimit, TimeUnit
+from sifa.deadlines.models import ClockState
+from sifa.documents.models import Document
+from sifa.licences.models import Licence
+from sifa.mediation.models import MediationCase
+from sifa.mediation.selectors import case_summary
+from sifa.organisations.models import Organisation
+from sifa.workflow import caseclocks
+from sifa.workflow.documents_api import licence_pdf_url
+from sifa.workflow.models import CaseDocument, WorkItem, WorkItemStatus
+from sifa.workflow.transitions import offers
+
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
+
+_ITEMS = FixedRows(WorkItem)
+_ORGANISATIONS = FixedRows(Organisation)
+_ITEM_CLOCK = FixedRows(ClockState, "provisional")
+_CLOCKS = FixedRows(
+    ClockState,
+    "purpose",
+    "stage",
+    "started_on",
+    "limit_value",
+    "limit_unit",
+    "due_on",
+    "provisional",
+    "working_days_left",
+    "warning_level",
+    "paused",
+    "stopped_on",
+    "suspensions",
+    "extensions",
+)
+_TIMELINE = FixedRows(TimelineEntry, "occurred_at", "event", "title", "detail", "public")
+_TIMELINE_ORGANISATION = FixedRows(Organisation, "name")
+_CASE_DOCUMENTS = FixedRows(
+    CaseDocument, "kind", "status", "attempts", "last_error", "document_id", "licence_id"
+)
+_DOCUMENTS = FixedRows(Document, "number", "public_id")
+_LICENCES = FixedRows(Licence, "identifier", "number", "pdf_storage_key")
+
+_STATEMENTS: dict[str, dict[str, str]] = {}
+
+
+def _statements() -> dict[str, str]:
+    """The four statements, per database vendor (quoted names from the models)."""
+    found = _STATEMENTS.get(connection.vendor)
+    if found is not None:
+        return found
+    q = connection.ops.quote_name
+    table = {
+        model: q(model._meta.db_table)
+        for model in (WorkItem, Organisation, ClockState, MediationCase, TimelineEntry, CaseDocument)
+    }
+    document, licence = q(Document._meta.db_table), q(Licence._meta.db_table)
+    found = _STATEMENTS[connection.vendor] = {
+        # One row per work item, by id; one row of NULLs (but the mediation column) without any.
+        "items": (
+            f"SELECT (SELECT m.{q('id')} FROM {table[MediationCase]} m WHERE m.{q('application_id')} = %s), "  # noqa: S608 (names from the models)
+            f"{_ITEMS.columns('w')}, {_ORGANISATIONS.columns('o')}, {_ITEM_CLOCK.columns('c')} "
+            f"FROM (SELECT 1 AS {q('one')}) x "
+            f"LEFT OUTER JOIN {table[WorkItem]} w ON w.{q('application_id')} = %s "
+            f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = w.{q('organisation_id')} "
+            f"LEFT OUTER JOIN {table[ClockState]} c ON c.{q('id')} = w.{q('clock_id')} "
+            f"ORDER BY w.{q('id')} ASC"
+        ),
+        "clocks": (
+            f"SELECT {_CLOCKS.columns('c')} FROM {table[ClockState]} c "  # noqa: S608 (names from the models)
+            f"WHERE c.{q('subject_type')} = %s AND c.{q('subject_id')} = %s ORDER BY c.{q('id')} ASC"
+        ),
+        "timeline": (
+            f"SELECT {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"FROM {table[TimelineEntry]} t "
+            f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
+            f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} ASC, t.{q('id')} ASC"
+        ),
+        "timeline_newest": (
+            f"SELECT {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"FROM {table[TimelineEntry]} t "
+            f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
+            f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} DESC, t.{q('id')} DESC LIMIT %s"
+        ),
+        "documents": (
+            f"SELECT {_CASE_DOCUMENTS.columns('d')}, {_DOCUMENTS.columns('doc')}, {_LICENCES.columns('l')} "  # noqa: S608 (names from the models)
+            f"FROM {table[CaseDocument]} d "
+            f"LEFT OUTER JOIN {document} doc ON doc.{q('id')} = d.{q('document_id')} "
+            f"LEFT OUTER JOIN {licence} l ON l.{q('id')} = d.{q('licence_id')} "
+            f"WHERE d.{q('application_id')} = %s ORDER BY d.{q('created_at')} ASC, d.{q('id')} ASC"
+        ),
+    }
+    return found
+
+
+def _rows(statement: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
+_LABELS: dict[str, dict[str, str]] = {}
+
+
+def _labels(field: str) -> dict[str, str]:
+    """``get_<field>_display()`` of a case document, as a dict of the field's choices."""
+    found = _LABELS.get(field)
+    if found is None:
+        found = _LABELS[field] = {
+            value: str(label) for value, label in CaseDocument._meta.get_field(field).flatchoices
+        }
+    return found
+
+
+def case_view(case: Application, actor: Any, *, timeline_limit: int | None = None) -> dict[str, Any]:
+    """What ``CaseSerializer(case, context={"actor": actor, "timeline_limit": timeline_limit}).data``
+    gives, from the case as loaded (its ``version__item``, ``accepting_organisation`` and
+    ``current_organisation``) and four statements."""
+    statements = _statements()
+    case_id = Application._meta.pk.get_db_prep_value(case.pk, connection)
+    item_name = str(case.version.item.name)
+    current = case.current_organisation
+    items, mediation = _work_items(case, statements, case_id)
+    open_items = [i for i in items if i.status == "open"]
+    at = _DATETIME.to_representation
+    return {
+        "number": str(case.number),
+        "item_name": item_name,
+        "version": int(case.version.number),
+        "status": str(case.status),
+        "status_label": str(case.status_label),
+        "row_version": int(case.row_version),
+        "accepting_organisation": str(case.accepting_organisation.name),
+        "current_organisation": None if current is None or current.name is None else str(current.name),
+        "accepted_at": None if case.accepted_at is None else at(case.accepted_at),
+        "deemed_accepted": _boolean(case.deemed_accepted),
+        "decided_at": None if case.decided_at is None else at(case.decided_at),
+        "stage": "、".join(i.title for i in open_items),
+        "clocks": _clocks(case, statements),
+        "work_items": [_work_item(case, item_name, item) for item in items],
+        "timeline": _timeline(statements, case_id, timeline_limit),
+        "documents": _documents(case, statements, case_id),
+        "mediation": case_summary(case) if mediation is not None else None,
+        "allowed_commands": _allowed(actor, case, items),
+    }
+
+
+def _work_items(case: Application, statements: dict[str, str], case_id: Any) -> tuple[list[WorkItem], Any]:
+    rows = _rows(statements["items"], [case_id, case_id])
+    mediation = rows[0][0] if rows else None
+    items_end = 1 + len(_ITEMS.fields)
+    organisations_end = items_end + len(_ORGANISATIONS.fields)
+    items = []
+    for row in rows:
+        if row[1] is None:  # the one row of a case without work items
+            continue
+        item = _ITEMS.build(row[1:items_end], connection)
+        item.organisation = _ORGANISATIONS.build(row[items_end:organisations_end], connection)
+        item.application = case  # the case at hand, with its item loaded: no join
+        if item.clock_id is None:
+            item._clock_provisional = None
+        else:
+            (item._clock_provisional,) = _ITEM_CLOCK.convert(row[organisations_end:], connection)
+        items.append(item)
+    return items, mediation
+
+
+_BOOLEAN = serializers.BooleanField()
+
+
+def _work_item(case: Application, item_name: str, item: WorkItem) -> dict[str, Any]:
+    """``WorkItemSerializer(item).data`` with the item's own status, outcome and opinion (as
+    ``CaseSerializer.get_work_items``)."""
+    provisional = item._clock_provisional
+    return {
+        "id": int(item.id),
+        "number": str(case.number),
+        "item_name": item_name,
+        "status": item.status,
+        "task": str(item.task_name),
+        "title": str(item.title),
+        "kind": str(item.kind),
+        "stage": str(item.stage_name),
+        "organisation": str(item.organisation.name),
+        "role": str(item.role),
+        "due_on": None if item.due_on is None else _DATE.to_representation(item.due_on),
+        # ``clock.provisional`` with ``default=False``: False without a clock
+        "provisional": False if item.clock_id is None else _boolean(provisional),
+        "warning_level": str(item.warning_level),
+        "created_at": None if item.created_at is None else _DATETIME.to_representation(item.created_at),
+        "outcome": item.outcome,
+        "opinion": item.opinion,
+    }
+
+
+def _boolean(value: Any) -> Any:
+    return None if value is None else _BOOLEAN.to_representation(value)
+
+
+def _clocks(case: Application, statements: dict[str, str]) -> list[dict[str, Any]]:
+    date = _DATE.to_representation
+    found = []
+    rows = _rows(statements["clocks"], [caseclocks.SUBJECT_TYPE, str(case.pk)])
+    for row in rows:
+        (
+            purpose,
+            stage,
+            started_on,
+            limit_value,
+            limit_unit,
+            due_on,
+            provisional,
+            working_days_left,
+            warning_level,
+            paused,
+            stopped_on,
+            suspensions,
+            extensions,
+        ) = _CLOCKS.convert(row, connection)
+        found.append(
+            {
+                "purpose": str(purpose),
+                "stage": str(stage),
+                "started_on": None if started_on is None else date(started_on),
+                "limit": str(TimeLimit(limit_value, TimeUnit(limit_unit))),
+                "due_on": None if due_on is None else date(due_on),
+                "provisional": _boolean(provisional),
+                "working_days_left": None if working_days_left is None else int(working_days_left),
+                "warning_level": str(warning_level),
+                "paused": _boolean(paused),
+                "stopped_on": None if stopped_on is None else date(stopped_on),
+                "suspensions": suspensions,
+                "extensions": extensions,
+            }
+        )
+    return found
+
+
+def _timeline(statements: dict[str, str], case_id: Any, limit: int | None) -> list[dict[str, Any]]:
+    """What ``TimelineSerializer`` gives for each entry (``api.timeline_rows``)."""
+    if limit:  # the newest ``limit`` entries, oldest first
+        rows = _rows(statements["timeline_newest"], [case_id, limit])
+        rows.reverse()
+    else:
+        rows = _rows(statements["timeline"], [case_id])
+    at = _DATETIME.to_representation
+    found = []
+    for row in rows:
+        occurred_at, event, title, detail, public = _TIMELINE.convert(row[:5], connection)
+        (organisation,) = _TIMELINE_ORGANISATION.convert(row[5:], connection)
+        found.append(
+            {
+                "occurred_at": at(occurred_at),
+                "event": event,
+                "title": title,
+                "detail": detail,
+                "organisation": organisation,
+                "public": public,
+            }
+        )
+    return found
+
+
+def _documents(case: Application, statements: dict[str, str], case_id: Any) -> list[dict[str, Any]]:
+    """What ``documents_api.case_documents`` gives (``CaseDocumentSerializer``)."""
+    kinds, statuses = _labels("kind"), _labels("status")
+    found = []
+    for row in _rows(statements["documents"], [case_id]):
+        kind, status, attempts, last_error, document_id, licence_id = _CASE_DOCUMENTS.convert(
+            row[:6], connection
+        )
+        number, public_id = _DOCUMENTS.convert(row[6:8], connection)
+        identifier, licence_number, pdf_storage_key = _LICENCES.convert(row[8:], connection)
+        found.append(
+            {
+                "kind": str(kind),
+                "kind_label": str(kinds.get(kind, kind)),
+                "status": str(status),
+                "status_label": str(statuses.get(status, status)),
+                "attempts": int(attempts),
+                "last_error": str(last_error),
+                "number": None if document_id is None or number is None else str(number),
+                "public_id": None if document_id is None or public_id is None else str(public_id),
+                "pdf": None if document_id is None else f"/api/v1/documents/{public_id}/pdf/",
+                "licence_identifier": None if licence_id is None or identifier is None else str(identifier),
+                "licence_number": None
+                if licence_id is None or licence_number is None
+                else str(licence_number),
+                "licence_pdf": None
+                if licence_id is None or not pdf_storage_key
+                else licence_pdf_url(case.number),
+            }
+        )
+    return found
+
+
+def _allowed(actor: Any, case: Application, items: list[WorkItem]) -> list[dict[str, Any]]:
+    """``CaseSerializer.get_allowed_commands``: the commands ``actor`` may give now."""
+    if actor is None:
+        return []
+    open_items = [i for i in items if i.status == WorkItemStatus.OPEN]
+    return [
+        {"command": o.command, "label": o.label, "task": o.item.task_name if o.item else None}
+        for o in offers(actor, case, open_items)
+    ]
