@@ -10,7 +10,7 @@ most expensive functions (cumulative) over the N round trips, and the number of 
 one round trip (a CPU-time profile: on a shared machine a wall-clock one charges other processes'
 turns to whatever was running). Both peers' CPU per round trip (user + system, the simulator's from
 ``/proc``) is printed first. The simulator is not profiled function by function: it answers in
-``wsgiref`` threads, which ``python -m cProfile`` does not see.
+its server's connection threads, which ``python -m cProfile`` does not see.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sifa.core.divisions import is_ever_valid
 
@@ -132,7 +133,10 @@ def validate_uscc(value: str) -> str:
     return code
 
 
+@lru_cache(maxsize=4096)
 def uscc_is_valid(value: str) -> bool:
+    """Whether ``value`` is a valid USCC. Cached: a pure function of the string, asked for both
+    parties of every exchange message (the sender and receiver recur)."""
     try:
         validate_uscc(value)
     except IdentifierError:

@@ -30,6 +30,24 @@ class CanonicalJsonError(ServiceError):
     """A value cannot be signed as canonical JSON, or a payload is not canonical (400)."""
 
 
+def _valid(value: Any) -> bool:
+    """Whether ``value`` can be written canonically (no paths built: the common case). Only when
+    it cannot does :func:`_check` walk it again to say where."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not _valid(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(_valid(item) for item in value)
+    return False  # floats, subclasses and other types: _check decides and explains
+
+
 def _check(value: Any, path: str) -> None:
     if value is None or isinstance(value, bool | str):
         return
@@ -56,7 +74,8 @@ def _check(value: Any, path: str) -> None:
 
 def canonical_json(value: Any) -> bytes:
     """Encode ``value`` canonically; raise CanonicalJsonError for floats and non-JSON types."""
-    _check(value, "$")
+    if not _valid(value):
+        _check(value, "$")
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
     try:
         return text.encode("utf-8")

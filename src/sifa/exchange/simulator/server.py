@@ -1,4 +1,4 @@
-"""The simulator's WSGI app and its server (the standard library's, threaded), stopped by SIGTERM.
+"""The simulator's WSGI app and its own minimal HTTP/1.1 server (threaded), stopped by SIGTERM.
 
 * ``POST /exchange/`` — Sifa's signed envelope in, the partner's signed answer out; refusals are
   ``{code, message}`` with the gateway's codes and statuses. The same message again gets the
@@ -6,7 +6,7 @@
 * ``GET /healthz`` — ``{"status": "ok", "partner": …, "uscc": …, "received": N}``.
 * HTTP/1.1 with keep-alive: a connection serves requests until the client closes it, asks for
   ``Connection: close``, speaks HTTP/1.0 without keep-alive, leaves a request body unread (a 413),
-  or stays idle :data:`IDLE_SECONDS`. The gateway's sender reuses its connections per endpoint
+  sends a request that cannot be parsed, or stays idle :data:`IDLE_SECONDS`. The gateway's sender reuses its connections per endpoint
   (:mod:`sifa.exchange.http_transport`).
 * ``POST /bench/unsigned/`` — only with ``--unsigned-bench`` (refused unless SIFA_DEBUG): the
   same answer to the same message with **no signature checked or made**, the denominator of W9
@@ -21,14 +21,16 @@ import signal
 import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from socketserver import ThreadingMixIn
+from socketserver import StreamRequestHandler, TCPServer, ThreadingMixIn
 from types import FrameType
 from typing import Any
-from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
+from urllib.parse import unquote
+from wsgiref.handlers import format_date_time
 
 from sifa.core.signing import CanonicalJsonError, Signer, canonical_json, load_signer
 from sifa.exchange.demo import DemoPartner, demo_partner
@@ -52,6 +54,9 @@ BODY_READ = "sifa.body_read"
 connection carry another request (otherwise its unread bytes would be taken for one)."""
 PLACEHOLDER_SIGNATURE = bytes.fromhex("3006020101020101")
 """DER SEQUENCE{1, 1}: what W9's unsigned side puts where a signature goes (never valid)."""
+MAX_LINE = 65536
+MAX_HEADERS = 100
+SERVER = "sifa-partner-sim"
 REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
 REASONS |= {409: "Conflict", 413: "Content Too Large", 503: "Service Unavailable"}
 
@@ -252,71 +257,140 @@ class Simulator:
         return [body]
 
 
-class _Server(ThreadingMixIn, WSGIServer):
+class _Server(ThreadingMixIn, TCPServer):
+    """One thread per connection (not per request: a kept-alive connection keeps its thread)."""
+
     daemon_threads = True
     allow_reuse_address = True
 
-
-class _Http11ServerHandler(ServerHandler):
-    http_version = "1.1"
-    reusable = False
-    """The request's body was read whole and the answer carried a Content-Length: the next request
-    can follow on the connection."""
-
-    def close(self) -> None:
-        environ = self.environ or {}
-        bodiless = not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ
-        framed = self.headers is not None and "Content-Length" in self.headers
-        self.reusable = framed and (bodiless or bool(environ.get(BODY_READ)))
-        super().close()
+    def __init__(self, address: tuple[str, int], app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        super().__init__(address, _Handler)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """``wsgiref``'s handler serves one request per connection (HTTP/1.0); this one keeps the
-    connection for the next request, as HTTP/1.1 does, whenever that is safe."""
+class _Handler(StreamRequestHandler):
+    """A minimal HTTP/1.1 server for the WSGI app, with keep-alive.
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    ``wsgiref`` parsed each request's headers with the ``email`` package, copied the process's
+    environment into every WSGI environ and wrote the status line, each header and the body in
+    separate sends; that was most of the simulator's CPU besides SM2 (docs/performance.md, "W9
+    early morning"). This handler reads the request line and headers itself, calls the same WSGI
+    app with the environ it reads, and writes the answer (always framed by a ``Content-Length``)
+    in one send. The connection carries the next request unless the client asked to close it (or
+    spoke HTTP/1.0 without keep-alive), the request body was not read whole (404, 405 or 413
+    answered before reading it), the request could not be parsed, the app failed, or it stays
+    idle :data:`IDLE_SECONDS`."""
+
     timeout = IDLE_SECONDS
+    disable_nagle_algorithm = True
+    rbufsize = 64 * 1024
 
     def handle(self) -> None:
-        self.close_connection = True
-        self._handle_one()
-        while not self.close_connection:
-            self._handle_one()
+        while self._handle_one():
+            pass
 
-    def _handle_one(self) -> None:
+    def _handle_one(self) -> bool:
+        """Serve one request; True if the connection may carry another."""
         try:
-            self.raw_requestline = self.rfile.readline(65537)
+            line = self.rfile.readline(MAX_LINE + 1)
         except (TimeoutError, OSError):
-            self.close_connection = True
-            return
-        if not self.raw_requestline:
-            self.close_connection = True
-            return
-        if len(self.raw_requestline) > 65536:
-            self.requestline = self.request_version = self.command = ""
-            self.send_error(414)
-            self.close_connection = True
-            return
-        if not self.parse_request():  # an error was answered; parse_request closes
-            self.close_connection = True
-            return
-        handler = _Http11ServerHandler(
-            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+            return False
+        if not line:
+            return False
+        if len(line) > MAX_LINE:
+            return self._error(414, "URI Too Long")
+        parts = line.decode("iso-8859-1").split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            return self._error(400, "Bad Request")
+        method, target, version = parts
+        environ: dict[str, Any] = {}
+        try:
+            for _ in range(MAX_HEADERS + 1):
+                raw = self.rfile.readline(MAX_LINE + 1)
+                if raw in (b"\r\n", b"\n", b""):
+                    break
+                if len(raw) > MAX_LINE:
+                    return self._error(431, "Request Header Fields Too Large")
+                name, colon, value = raw.decode("iso-8859-1").partition(":")
+                if not colon or not name or name != name.strip():
+                    return self._error(400, "Bad Request")
+                key = name.upper().replace("-", "_")
+                if key not in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+                    key = "HTTP_" + key
+                value = value.strip()
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+            else:
+                return self._error(431, "Request Header Fields Too Large")
+        except (TimeoutError, OSError):
+            return False
+        connection = environ.get("HTTP_CONNECTION", "").lower()
+        keep = "close" not in connection and (version != "HTTP/1.0" or "keep-alive" in connection)
+        if environ.get("HTTP_EXPECT", "").lower() == "100-continue" and version != "HTTP/1.0":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        path, _, query = target.partition("?")
+        environ.update(
+            {
+                "REQUEST_METHOD": method,
+                "PATH_INFO": unquote(path, "iso-8859-1"),
+                "QUERY_STRING": query,
+                "SERVER_PROTOCOL": version,
+                "SERVER_NAME": self.server.server_address[0],
+                "SERVER_PORT": str(self.server.server_address[1]),
+                "REMOTE_ADDR": self.client_address[0],
+                "SCRIPT_NAME": "",
+                "wsgi.version": (1, 0),
+                "wsgi.url_scheme": "http",
+                "wsgi.input": self.rfile,
+                "wsgi.errors": sys.stderr,
+                "wsgi.multithread": True,
+                "wsgi.multiprocess": False,
+                "wsgi.run_once": False,
+            }
         )
-        handler.request_handler = self
-        handler.run(self.server.get_app())
-        if not handler.reusable:
-            self.close_connection = True
+        answered: list[Any] = []
+        written: list[bytes] = []  # the WSGI write() callable's bytes, before the iterable's
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answered[:] = [status, headers]
+            return written.append
+
+        try:
+            result = self.server.app(environ, start_response)
+            try:
+                body = b"".join([*written, *result])
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        except Exception:  # any failure of the app is a 500 and a closed connection
+            traceback.print_exc()
+            return self._error(500, "Internal Server Error")
+        bodiless = environ.get("CONTENT_LENGTH", "0") in ("", "0") and "HTTP_TRANSFER_ENCODING" not in environ
+        keep = keep and (bodiless or bool(environ.get(BODY_READ)))
+        status, headers = answered
+        head = [f"HTTP/1.1 {status}", f"Date: {format_date_time(time.time())}", f"Server: {SERVER}"]
+        head += [f"{name}: {value}" for name, value in headers if name.lower() != "content-length"]
+        head.append(f"Content-Length: {len(body)}")
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("iso-8859-1") + body)
+        return keep
+
+    def _error(self, status: int, reason: str) -> bool:
+        """Answer an unreadable request and close the connection."""
+        body = json.dumps({"code": "http.bad_request", "message": reason}).encode("ascii")
+        head = (
+            f"HTTP/1.1 {status} {reason}\r\nServer: {SERVER}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        try:
+            self.wfile.write(head.encode("ascii") + body)
+        except OSError:
+            pass
+        return False
 
 
 def serve(app: Simulator, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> int:
     """Serve until SIGTERM or SIGINT; return 0 after a clean stop."""
-    server = make_server(host, port, app, server_class=_Server, handler_class=_QuietHandler)
+    server = _Server((host, port), app)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

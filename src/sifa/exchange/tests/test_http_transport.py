@@ -519,3 +519,44 @@ def test_the_simulator_closes_a_connection_whose_body_it_did_not_read(world, pol
     sock.settimeout(5)
     assert sock.recv(1) == b""  # closed: the unread body is never taken for a request
     connection.close()
+
+
+def _raw_exchange(port: int, request: bytes) -> tuple[bytes, bool]:
+    """Send raw bytes to the simulator; (what it answered, whether it then closed the connection)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return answer, True
+            answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        length = int(
+            next(
+                line.split(b":")[1]
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
+        )
+        while len(body) < length:
+            body += sock.recv(65536)
+        sock.settimeout(2)
+        try:
+            closed = sock.recv(1) == b""
+        except TimeoutError:
+            closed = False
+        return head + b"\r\n\r\n" + body, closed
+
+
+def test_the_simulator_answers_http_10_and_bad_requests_and_closes(world, police):
+    answer, closed = _raw_exchange(police.port, b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ") and b'"status": "ok"' in answer and closed
+    answer, closed = _raw_exchange(police.port, b"GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ") and not closed
+    answer, closed = _raw_exchange(police.port, b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ") and closed
+    answer, closed = _raw_exchange(police.port, b"NONSENSE\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 ") and closed
+    answer, closed = _raw_exchange(police.port, b"GET /healthz HTTP/1.1\r\n" + b"X-A: b\r\n" * 101 + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 ") and closed
