@@ -462,11 +462,10 @@ FAST_ACCEPT = frozenset({"", "*/*", "application/json"})
 ``JSONRenderer`` with no parameters (an ``indent``, or HTML for a browser, goes through DRF)."""
 
 
+# The public progress query as DRF serves it: its schema, and every request track() does not
+# answer itself (another method or Accept, another query parameter, the 404 and 429 answers). No
+# docstring: drf-spectacular would publish it as the operation's description.
 class Track(APIView):
-    """The public progress query as DRF serves it: its schema, and every request :func:`track`
-    does not answer itself (another method or ``Accept``, another query parameter, the 404 and 429
-    answers)."""
-
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [TrackingThrottle]
