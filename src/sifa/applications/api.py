@@ -22,11 +22,12 @@ Public (no login, rate-limited):
 
 from __future__ import annotations
 
+import functools
+from functools import cache
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -44,6 +45,7 @@ from sifa.applications.services.common import invalid, is_applicant_side, staff_
 from sifa.applications.uploads import attachment_response
 from sifa.applications.uploads.streaming import WorkFileUploadHandler
 from sifa.catalogue.models import ImplementationEntry
+from sifa.core import limits
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, accepts
 from sifa.core.api.pagination import Pagination
@@ -456,51 +458,22 @@ class CorrectionNoticeIssue(APIView):
 
 
 FAST_ACCEPT = frozenset({"", "*/*", "application/json"})
-"""The ``Accept`` headers :class:`Track` answers without DRF's negotiation: all choose DRF's
+"""The ``Accept`` headers :func:`track` answers without DRF's negotiation: all choose DRF's
 ``JSONRenderer`` with no parameters (an ``indent``, or HTML for a browser, goes through DRF)."""
 
 
+# The public progress query as DRF serves it: its schema, and every request track() does not
+# answer itself (another method or Accept, another query parameter, the 404 and 429 answers). No
+# docstring: drf-spectacular would publish it as the operation's description.
 class Track(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [TrackingThrottle]
 
-    def dispatch(self, request, *args, **kwargs):
-        """A plain ``GET …?code=`` asking for JSON (or anything) is answered here: the throttle,
-        :func:`sifa.applications.progress.progress` (fixed SQL) and the JSON renderer, without
-        DRF's request wrapping and negotiation. The bytes and headers are DRF's
-        (``tests/perf/test_queries_reads.py`` compares them). Every other request, and the 404 and
-        429 answers, go through DRF's ``dispatch`` with the throttle's decision already taken, so
-        a request is counted once."""
-        if (
-            request.method != "GET"
-            or request.META.get("HTTP_ACCEPT", "") not in FAST_ACCEPT
-            or any(name != "code" for name in request.GET)
-        ):
-            return super().dispatch(request, *args, **kwargs)
-        self.args, self.kwargs = args, kwargs
-        for throttle in self.get_throttles():
-            if not throttle.allow_request(request, self):
-                self._checked, self._refused, self._wait = True, True, throttle.wait()
-                return super().dispatch(request, *args, **kwargs)
-        self._checked = True
-        self._body = progress.progress(kwargs.get("number", ""), request.GET.get("code", ""))
-        if self._body is None:
-            return super().dispatch(request, *args, **kwargs)
-        response = HttpResponse(JSONRenderer().render(self._body), content_type=JSONRenderer.media_type)
-        headers = self.default_response_headers
-        vary = headers.pop("Vary", None)
-        if vary:
-            patch_vary_headers(response, [name.strip() for name in vary.split(",")])
-        for key, value in headers.items():
-            response[key] = value
-        return response
-
     _checked = False
-    """The throttles already ran in :meth:`dispatch` (and ``_refused`` says what they decided)."""
+    """The throttle already ran in :func:`track` (and ``_refused`` says what it decided)."""
     _refused = False
     _wait: float | None = None
-    _body: dict[str, Any] | None = None
 
     def check_throttles(self, request: Request) -> None:
         if not self._checked:
@@ -521,12 +494,56 @@ class Track(APIView):
         },
     )
     def get(self, request: Request, number: str) -> Response:
-        body = (
-            self._body if self._checked else progress.progress(number, request.query_params.get("code", ""))
-        )
+        # Here only through DRF: a request track() answered is not counted again (_checked), and
+        # its 404 comes here without a read; any other one is counted by DRF's throttle first.
+        body = None if self._checked else progress.progress(number, request.query_params.get("code", ""))
         if body is None:
             raise NotFound()
         return Response(body)
+
+
+_drf_track = Track.as_view()
+
+
+@cache
+def _track_headers() -> tuple[tuple[str, str], ...]:
+    """The headers DRF's ``finalize_response`` gives :class:`Track`'s answers (``Allow``, ``Vary``)."""
+    view = Track()
+    view.setup(None)  # as for a request: a view with get() answers HEAD too (Allow)
+    return tuple(view.default_response_headers.items())
+
+
+@functools.wraps(_drf_track)  # its view class and schema (drf-spectacular reads Track from it)
+def track(request: HttpRequest, number: str) -> HttpResponse:
+    """``GET /api/v1/track/{number}/?code=``: a plain ``GET …?code=`` asking for JSON (or anything)
+    is answered here, without DRF's request wrapping, negotiation and response: the throttle's count
+    and, only when it allows the request, the case's read (one statement on PostgreSQL:
+    :func:`sifa.applications.progress.counted_progress`), and DRF's JSON renderer. The bytes and
+    headers are DRF's (``tests/perf/test_queries_reads.py`` compares them for every kind of
+    answer). The 404 and 429 answers, and every other request (HEAD, OPTIONS, a browser's
+    ``Accept``, ``?format=``), are :class:`Track`'s through DRF's ``dispatch``, with the throttle's
+    decision already taken, so each request is counted once."""
+    if (
+        request.method != "GET"
+        or request.META.get("HTTP_ACCEPT", "") not in FAST_ACCEPT
+        or any(name != "code" for name in request.GET)
+    ):
+        return _drf_track(request, number=number)
+    throttle = TrackingThrottle()
+    decision, body = progress.counted_progress(
+        number,
+        request.GET.get("code", ""),
+        throttle.get_cache_key(request, None),
+        limits.Rate(throttle.num_requests, throttle.duration),
+    )
+    if body is None:
+        view = Track(_checked=True, _refused=not decision.allowed, _wait=decision.retry_after or None)
+        view.setup(request, number=number)
+        return view.dispatch(request, number=number)
+    response = HttpResponse(JSONRenderer().render(body), content_type=JSONRenderer.media_type)
+    for name, value in _track_headers():
+        response[name] = value
+    return response
 
 
 urlpatterns = [
@@ -551,6 +568,6 @@ urlpatterns = [
     ),
 ]
 
-public_urlpatterns = [path("track/<str:number>/", Track.as_view(), name="application-track")]
+public_urlpatterns = [path("track/<str:number>/", track, name="application-track")]
 """The public progress query, routed first by ``sifa.api.urls`` (it is the most frequent public
 read; Django tries patterns in order)."""

@@ -27,6 +27,7 @@ from sifa.applications import query_codes, selectors
 from sifa.applications.models import PLAIN_STATUS, Application, ApplicationStatus, TimelineEntry
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ItemVersion
 from sifa.catalogue.models.codes import ItemType
+from sifa.core import limits
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Organisation
 
@@ -48,8 +49,8 @@ _ENTRY_COLUMNS = slice(16, 21)
 def _statement(vendor: str) -> str:
     """The case, its open clocks and its public timeline in one ``UNION ALL`` (table names from
     the models; built once per process and database vendor). The first branch names every column's
-    type, so PostgreSQL resolves the other branches' NULLs; the rows come case first, then clocks,
-    then the timeline in ``occurred_at, id`` order."""
+    type, so PostgreSQL resolves the other branches' NULLs. Without its ``ORDER BY``: ordered by
+    ``_ORDER`` (the case first, then clocks, then the timeline in ``occurred_at, id`` order)."""
     app, entry, version = (
         Application._meta.db_table,
         ImplementationEntry._meta.db_table,
@@ -84,9 +85,15 @@ def _statement(vendor: str) -> str:
         f"AND c.stopped_on IS NULL "
         f"UNION ALL SELECT 2, {case_nulls}, {', '.join(['NULL'] * 6)}, t.occurred_at, t.event, t.title, "
         f"t.detail, o.name, t.id FROM {line} t LEFT OUTER JOIN {org} o ON o.id = t.organisation_id "
-        f"WHERE t.application_id = (SELECT x.id FROM {app} x WHERE x.number = %s) AND t.public "
-        f"ORDER BY 1, 17, 22"
+        f"WHERE t.application_id = (SELECT x.id FROM {app} x WHERE x.number = %s) AND t.public"
     )
+
+
+_ORDER = (1, 17, 22)
+"""The page's order (kind; a timeline entry's ``occurred_at``, then its id), as column positions.
+:func:`counted_progress` sorts the few rows itself instead (:func:`_answer`): the same order, as
+SQLite compares its text timestamps byte by byte and PostgreSQL its timestamps, without a sort
+step in the statement."""
 
 
 def _datetime(value: Any) -> dt.datetime | None:
@@ -134,13 +141,36 @@ def _deadline(clocks: dict[str, tuple]) -> dict[str, Any] | None:
     return None
 
 
+@cache
+def _ordered(vendor: str) -> str:
+    return f"{_statement(vendor)} ORDER BY {', '.join(str(position) for position in _ORDER)}"
+
+
 def progress(number: str, code: str) -> dict[str, Any] | None:
     """The public progress answer, or ``None`` for an unknown number or a wrong code (the same)."""
     number = str(number or "")[:50]
     with connection.cursor() as cursor:
-        cursor.execute(_statement(connection.vendor), [number, number, number, number])
-        rows = cursor.fetchall()
-    case = rows[0] if rows and rows[0][0] == _CASE else None
+        cursor.execute(_ordered(connection.vendor), [number, number, number, number])
+        return _answer(cursor.fetchall(), code)
+
+
+def counted_progress(number: str, code: str, key: str, rate: limits.Rate) -> tuple[limits.Decision, Any]:
+    """The request counted under ``key`` at ``rate`` (the progress query's throttle), then, only
+    when it is allowed, :func:`progress`'s answer: on PostgreSQL the count and the read are one
+    statement (``limits.hit_then_read``). A refused request reads nothing (answer ``None``)."""
+    number = str(number or "")[:50]
+    decision, rows = limits.hit_then_read(key, rate, _statement(connection.vendor), [number] * 4)
+    return decision, (_answer(rows, code) if decision.allowed else None)
+
+
+def _by_time(row: tuple) -> tuple:
+    """A timeline row's place: ``occurred_at, id`` (the statement's ``ORDER BY 17, 22``)."""
+    return row[16], row[21]
+
+
+def _answer(rows: list[tuple], code: str) -> dict[str, Any] | None:
+    """The answer from the statement's rows, in any order (the timeline is sorted here)."""
+    case = next((row for row in rows if row[0] == _CASE), None)
     digest = case[5] if case is not None else ""
     if not query_codes.query_code_matches(code or "", digest) or case is None:
         return None
@@ -155,7 +185,7 @@ def progress(number: str, code: str) -> dict[str, Any] | None:
             "organisation": organisation or "",
         }
         for occurred_at, event, title, detail, organisation in (
-            row[_ENTRY_COLUMNS] for row in rows if row[0] == _ENTRY
+            row[_ENTRY_COLUMNS] for row in sorted((row for row in rows if row[0] == _ENTRY), key=_by_time)
         )
     ]
     return {

@@ -145,15 +145,19 @@ TEMPLATES = [
 ]
 
 # --- database: embedded SQLite by default, DATABASE_URL for PostgreSQL ----------------------
+SQLITE_ENGINE = "sifa.core.sqlite_backend"
+"""Django's SQLite backend with each statement's placeholder conversion remembered (its module says why)."""
 if env("DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=env("SIFA_DB_CONN_MAX_AGE"))
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": SQLITE_ENGINE,
             "NAME": VAR_DIR / "sifa.sqlite3",
             "OPTIONS": {
                 # IMMEDIATE: every atomic block takes the write lock up front, so two writers

@@ -20,5 +20,5 @@ if os.environ.get("PYTEST_XDIST_WORKER") and "SIFA_VAR_DIR" not in os.environ:
 from sifa.conf.settings import *  # noqa: F403
 
 # One test database file per test run, so that runs in parallel never share a file.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from sifa.core import limits
@@ -46,6 +47,20 @@ class SharedRateThrottle(SimpleRateThrottle):
 
     def wait(self) -> float | None:
         return self.decision.retry_after if self.decision is not None and not self.decision.allowed else None
+
+    def get_ident(self, request: Any) -> str | None:
+        """DRF's client address (``X-Forwarded-For`` trusted from ``NUM_PROXIES`` proxies, else the
+        peer's), the header read from ``META`` where DRF builds ``request.headers`` (every header
+        of the request) to read this one: the same value, on every throttled request."""
+        xff = request.META.get("HTTP_X_FORWARDED_FOR")
+        remote_addr = request.META.get("REMOTE_ADDR")
+        num_proxies = api_settings.NUM_PROXIES
+        if num_proxies is not None:
+            if num_proxies == 0 or xff is None:
+                return remote_addr
+            addrs = xff.split(",")
+            return addrs[-min(num_proxies, len(addrs))].strip()
+        return "".join(xff.split()) if xff else remote_addr
 
 
 class AnonymousThrottle(SharedRateThrottle):

@@ -7,6 +7,8 @@ let N × processes through (docs/security.md, "Shared limits").
 
 * :func:`hit` counts one request against a :class:`Rate` and says whether it is allowed; a refused
   request is not counted, so a client that waits is let in again at the promised rate.
+  :func:`hit_then_read` also reads what the request asked for, only when it is allowed, in the
+  count's own statement where the store allows it (PostgreSQL).
 * :func:`peek` looks without counting; :func:`add` counts without asking (refusals, failures).
 * :func:`first` is true for the first call of a key in a period (log something once).
 * :func:`reset` forgets a key; :func:`clear` every counter (tests; an operator starting afresh).
@@ -21,9 +23,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
 from sifa.core.limits import stores
 from sifa.core.limits.stores import CounterStore, now_ms
@@ -37,6 +42,7 @@ __all__ = [
     "first",
     "get",
     "hit",
+    "hit_then_read",
     "peek",
     "put",
     "reset",
@@ -137,9 +143,49 @@ def hit(key: str, rate: Rate) -> Decision:
         counted = counters.incr(current_key, 2 * length, cap=rate.count - carried)
         if counted is not None:
             return Decision(True, counted + carried, 0.0)
+    return _refused(counters, current_key, previous, elapsed, length, rate)
+
+
+def _refused(
+    counters: CounterStore, current_key: str, previous: int, elapsed: int, length: int, rate: Rate
+) -> Decision:
     carried = _carried(previous, elapsed, length)
     current = counters.get(current_key)
     return Decision(False, current + carried, _retry_after(current, previous, elapsed, length, rate.count))
+
+
+def hit_then_read(
+    key: str, rate: Rate, sql: str, params: Sequence[Any], order: tuple[int, ...] = ()
+) -> tuple[Decision, list[tuple]]:
+    """:func:`hit`, and only when the request is allowed, the rows of the read ``sql`` (one
+    ``SELECT`` on the request's database connection, without ``ORDER BY``: ``order`` gives it as
+    1-based column positions). A refused request reads nothing: its rows are ``[]``.
+
+    Where the store allows it the count and the read are **one statement**: the database store on
+    PostgreSQL counts in a data-modifying ``WITH`` whose read runs only when the count was made (one
+    round trip instead of two; the same count, the same cap, the same asynchronous commit outside a
+    transaction as :func:`hit`). Elsewhere (SQLite, Redis) the count, then the read. The read must
+    not depend on the count (on PostgreSQL it does not see it: one statement, one snapshot)."""
+    counters = store()
+    together = getattr(counters, "hit_window_then_read", None)
+    if together is not None:
+        current_key, previous_key, elapsed, length = _windows(key, rate)
+        answer = together(
+            current_key, previous_key, 2 * length, rate.count, elapsed, length, sql, params, order
+        )
+        if answer is not None:
+            counted, rows = answer
+            if counted is not None:
+                return Decision(True, counted, 0.0), rows
+            return _refused(counters, current_key, counters.get(previous_key), elapsed, length, rate), []
+    decision = hit(key, rate)
+    if not decision.allowed:
+        return decision, []
+    if order:
+        sql = f"{sql} ORDER BY {', '.join(str(position) for position in order)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return decision, cursor.fetchall()
 
 
 def peek(key: str, rate: Rate) -> Decision:

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from django.db import connection
 
@@ -108,6 +109,26 @@ _HIT_ASYNC = _HIT.replace(
     1,
 )
 
+# The hit and a read in one PostgreSQL statement (``DatabaseStore.hit_window_then_read``): the hit
+# (``_HIT`` or ``_HIT_ASYNC``) is a data-modifying ``WITH``, which PostgreSQL runs exactly once,
+# whatever the rest reads; the read is joined to its one returned row, so it is made only when the
+# hit counted (a refusal returns no row at all). Each row: the count, 1 (0 rows read: NULL), the
+# read's columns.
+_THEN_READ = (
+    "WITH sifa_hit (sifa_counted) AS ({hit}) "
+    "SELECT h.sifa_counted, r.* FROM sifa_hit h "
+    "LEFT JOIN LATERAL (SELECT 1 AS sifa_read, q.* FROM ({read}) q) r ON TRUE{order}"
+)
+
+
+def _hit_params(
+    key: str, previous_key: str, ttl_ms: int, limit: int, elapsed_ms: int, length_ms: int
+) -> list:
+    """The parameters of ``_HIT`` (and ``_HIT_ASYNC``)."""
+    now = now_ms()
+    carried = [length_ms - elapsed_ms, length_ms, length_ms, previous_key, now]
+    return [key, now + ttl_ms, limit, *carried, now, now, now, *carried, limit, *carried]
+
 
 def _sqlite_synchronous(cursor) -> int:
     """The connection's ``synchronous`` level when a count would be its own SQLite commit, else 0."""
@@ -139,11 +160,42 @@ class DatabaseStore:
         previous window, ``elapsed_ms`` into a window of ``length_ms``) stays below ``limit``: one
         statement, the same answer as ``get(previous_key)`` then ``incr(key, cap=limit - weight)``.
         The estimate with this request (count + weight), or ``None`` when refused (nothing counted)."""
-        now = now_ms()
-        carried = [length_ms - elapsed_ms, length_ms, length_ms, previous_key, now]
-        params = [key, now + ttl_ms, limit, *carried, now, now, now, *carried, limit, *carried]
+        params = _hit_params(key, previous_key, ttl_ms, limit, elapsed_ms, length_ms)
         asynchronous = connection.vendor == "postgresql" and connection.get_autocommit()
         return self._count(_HIT_ASYNC if asynchronous else _HIT, params)
+
+    def hit_window_then_read(
+        self,
+        key: str,
+        previous_key: str,
+        ttl_ms: int,
+        limit: int,
+        elapsed_ms: int,
+        length_ms: int,
+        sql: str,
+        params: Sequence[Any],
+        order: tuple[int, ...] = (),
+    ) -> tuple[int | None, list[tuple]] | None:
+        """:meth:`hit_window`, and when it counted, the rows of the read ``sql`` (in ``order``,
+        1-based column positions of ``sql``): one statement on PostgreSQL. ``None`` on SQLite,
+        where a statement is a function call, not a round trip, and cannot write in a ``WITH``
+        (the caller counts, then reads). Refused: ``(None, [])``, nothing read."""
+        if connection.vendor != "postgresql":
+            return None
+        hit_params = _hit_params(key, previous_key, ttl_ms, limit, elapsed_ms, length_ms)
+        statement = _THEN_READ.format(
+            hit=(_HIT_ASYNC if connection.get_autocommit() else _HIT).strip(),
+            read=sql,
+            order=f" ORDER BY {', '.join(str(position + 2) for position in order)}" if order else "",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*hit_params, *params])
+            rows = cursor.fetchall()
+        if next(_increments) % PURGE_EVERY == 0:
+            self.purge()
+        if not rows:
+            return None, []
+        return int(rows[0][0]), [row[2:] for row in rows if row[1] is not None]
 
     def _count(self, sql: str, params: list) -> int | None:
         with connection.cursor() as cursor:

@@ -268,3 +268,38 @@ def test_a_hit_of_its_own_commits_asynchronously_on_postgresql_only(settings):
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.django_db
+def test_hit_then_read_counts_as_hit_and_reads_only_when_allowed(settings):
+    """``hit_then_read`` (one statement on PostgreSQL, the count then the read elsewhere) lets
+    through exactly what ``hit`` lets through, counts the same, reads in the given order, and reads
+    nothing for a refused request."""
+    from django.db import connection
+
+    settings.LIMITS_URL = ""
+    limits.clear()
+    rate = limits.Rate.parse("3/min")
+    read = "SELECT %s, 2 UNION ALL SELECT %s, 1"
+    seen: list[str] = []
+
+    def note(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    answers = []
+    with connection.execute_wrapper(note):
+        for _ in range(5):
+            answers.append(limits.hit_then_read("read-key", rate, read, ["b", "a"], order=(2,)))
+    assert [decision.allowed for decision, _rows in answers] == [True, True, True, False, False]
+    assert [decision.count for decision, _rows in answers[:3]] == [1, 2, 3]
+    assert [[tuple(row) for row in rows] for _decision, rows in answers[:3]] == [[("a", 1), ("b", 2)]] * 3
+    assert [rows for _decision, rows in answers[3:]] == [[], []]
+    assert answers[3][0].retry_after >= 1
+    assert limits.peek("read-key", rate).count == 3
+    assert ("WITH sifa_hit" in seen[0]) is (connection.vendor == "postgresql")
+    # An empty read of an allowed request: no rows, the count made.
+    limits.clear()
+    decision, rows = limits.hit_then_read("read-key", rate, "SELECT %s WHERE 1 = 0", ["x"])
+    assert decision.allowed and decision.count == 1 and rows == []
+    limits.clear()
