@@ -7,7 +7,8 @@ requests of W3: the draft as JSON, the upload as a multipart body, the submit wi
 ``Idempotency-Key``) it runs N flows one after the other and prints, per request: its SQL queries
 (grouped by table and kind) and the median **CPU** time (``time.process_time``) — and the same for
 Django's hello view, measured the same way, as the yardstick. With ``--cprofile`` it also prints
-the 30 most expensive functions (cumulative, CPU time) over the N flows.
+the 30 most expensive functions (cumulative, CPU time) over the N flows; ``--cprofile=upload``
+(or ``draft``, ``submit``) profiles that request only.
 
 Every flow leaves a submitted application in the bench database (as ``make bench`` W3 does).
 """
@@ -48,6 +49,9 @@ def _shape(sql: str) -> str:
 
 def main(argv: list[str]) -> int:
     count = int(next((a for a in argv if a.isdigit()), "30"))
+    option = next((a for a in argv if a.startswith("--cprofile")), None)
+    profiler = cProfile.Profile(time.process_time) if option else None
+    profile_step = option.partition("=")[2] or None if option else None
     _setup()
     from django.db import connection
     from django.test import Client
@@ -75,9 +79,14 @@ def main(argv: list[str]) -> int:
             context = CaptureQueriesContext(connection) if captured is not None else None
             if context is not None:
                 context.__enter__()
+            profiling = profiler is not None and timed is not None and profile_step in (None, name)
+            if profiling:
+                profiler.enable()
             started = time.process_time()
             response = call()
             spent = time.process_time() - started
+            if profiling:
+                profiler.disable()
             if context is not None:
                 context.__exit__(None, None, None)
                 captured[name] = context.captured_queries
@@ -121,14 +130,9 @@ def main(argv: list[str]) -> int:
         hello.append(time.process_time() - started)
     assert response.status_code == 200, response.status_code
     hello_ms = statistics.median(hello[20:]) * 1000
-    profiler = cProfile.Profile(time.process_time) if "--cprofile" in argv else None
     timed: dict[str, list[float]] = collections.defaultdict(list)
-    if profiler:
-        profiler.enable()
     for _ in range(count):
         flow(timed, None)
-    if profiler:
-        profiler.disable()
     print(f"CPU ms per request, median of {count} (hello {hello_ms:.2f} ms):")
     total = 0.0
     for name in ("draft", "upload", "submit"):

@@ -49,9 +49,9 @@ consent, form schema; the application; the version's materials once; the once-on
 licence wallet; the applicant's earlier uploads, one query for all the materials); one INSERT for
 all that they found; the audit event. A draft just created holds no material, notice, timeline
 entry or clock, so neither the checks nor the answer read them."""
-UPLOAD = 12
-"""Token, scope, the application (twice: the scoped read and the service's), the version's
-materials; the row lock, superseding, the INSERT, the audit event."""
+UPLOAD = 11
+"""Token, scope, the application once (the scoped read, with its version), the material asked
+for; the row lock, superseding, the INSERT, the audit event."""
 SUBMIT = 34
 """The idempotency record (inserted, then given the answer); the row lock (with the accepting
 organisation and its region); the checks (the version's materials, the application's materials

@@ -301,7 +301,7 @@ class MaterialUpload(APIView):
     )
     @accepts(serializers.MaterialUploadSerializer, media_types=("multipart/form-data",))
     def post(self, request: Request, ref: str, *, body: RequestBody) -> Response:
-        app = _app(request, ref)
+        app = selectors.application_with_version(actor_for(request.user), ref)
         data = body.validated()
         upload = data["file"]
         row = services.upload_material(
@@ -312,6 +312,7 @@ class MaterialUpload(APIView):
             filename=upload.name or "",
             valid_until=data.get("valid_until"),
             declared_content_type=upload.content_type,
+            fresh=True,
         )
         return Response(serializers._material_file(app, row), status=status.HTTP_201_CREATED)
 

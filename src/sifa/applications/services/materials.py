@@ -15,26 +15,48 @@ from sifa.applications.models import (
 )
 from sifa.applications.onceonly import subject_material
 from sifa.applications.services.common import audit, invalid, require_actor
-from sifa.applications.services.drafts import applicable_to, forget_materials, lock
+from sifa.applications.services.drafts import forget_materials
 from sifa.applications.uploads import store_upload
 from sifa.audit.models import AuditResult
 from sifa.audit.services import record
+from sifa.catalogue.models import Material
 from sifa.core.errors import Conflict
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION_REQUIRED)
 
 
-def _material_of(application: Application, material_id: Any):
+def _material_of(application: Application, material_id: Any) -> Material:
+    """The catalogue material ``material_id`` if the application asks for it: one of its version's
+    materials that applies under its 情形 answers (what ``applicable_to`` lists, read as one row)."""
     try:
         wanted = int(material_id)
     except (TypeError, ValueError):
         wanted = None
-    for material in applicable_to(application):
-        if material.pk == wanted:
-            return material
-    raise invalid(
-        [{"field": "material", "code": "material.unknown", "message": "该事项在所选情形下不需要此材料"}]
+    material = (
+        Material.objects.filter(version_id=application.version_id, pk=wanted).first()
+        if wanted is not None
+        else None
     )
+    if material is None or not material.applies_to(application.situation_answers or {}):
+        raise invalid(
+            [{"field": "material", "code": "material.unknown", "message": "该事项在所选情形下不需要此材料"}]
+        )
+    return material
+
+
+_LOCKED_COLUMNS = ("status", "channel", "accepting_organisation_id", "scope_path")
+"""What the upload's writes read of the application (the status check, the provenance, the audit
+event): read again under the row lock, the rest of the instance does not change meanwhile."""
+
+
+def _lock(application: Application) -> None:
+    """Lock the application's row and refresh what the writes read (``_LOCKED_COLUMNS``), in one
+    narrow statement instead of the command lock's joined read of the whole row."""
+    row = (
+        Application.objects.select_for_update().filter(pk=application.pk).values_list(*_LOCKED_COLUMNS).get()
+    )
+    for name, value in zip(_LOCKED_COLUMNS, row, strict=True):
+        setattr(application, name, value)
 
 
 def upload_material(
@@ -46,15 +68,21 @@ def upload_material(
     filename: str,
     valid_until: dt.date | None = None,
     declared_content_type: str | None = None,
+    fresh: bool = False,
 ) -> ApplicationMaterial:
     """Store one uploaded file for a material (replacing the current one, if any).
 
     The gate checks and stores the file before the row is written; a rejected file stores nothing
     and raises the gate's error (4xx with its code). If the transaction then fails the stored file
     is an orphan the storage sweep removes — never a row without a file.
+
+    ``fresh``: the caller read ``application`` (with its version) in this request, e.g. the API's
+    scoped read, so it is not read again before the checks. Either way the row is locked and its
+    status checked again before anything is written.
     """
     forget_materials(application)  # the caller's instance no longer knows its live materials
-    application = Application.objects.select_related("version").get(pk=application.pk)
+    if not fresh:
+        application = Application.objects.select_related("version").get(pk=application.pk)
     require_actor(actor, application)
     if application.status not in EDITABLE:
         raise Conflict("application.materials_locked", "当前状态下不能修改申请材料")
@@ -84,7 +112,7 @@ def upload_material(
     verdict.raise_if_rejected()
     stored = verdict.stored
     with transaction.atomic():
-        application = lock(application)
+        _lock(application)
         if application.status not in EDITABLE:
             raise Conflict("application.materials_locked", "当前状态下不能修改申请材料")
         application.materials.filter(material=material, superseded=False).update(superseded=True)

@@ -20,9 +20,9 @@ def verdict(data: bytes):
     return inspect_upload(io.BytesIO(data), "a.pdf")
 
 
-def escape(name: bytes, mask: list[bool]) -> bytes:
+def escape(name: bytes, mask: list[bool], *, spelling: bytes = b"#%02X") -> bytes:
     return b"".join(
-        b"#%02X" % byte if hide else bytes([byte]) for byte, hide in zip(name, mask, strict=False)
+        spelling % byte if hide else bytes([byte]) for byte, hide in zip(name, mask, strict=False)
     )
 
 
@@ -100,7 +100,16 @@ def names_seen(data: bytes, size: int, *, long_names_only: bool) -> list[bytes]:
             st.tuples(
                 st.sampled_from(sorted(ACTIVE_LONG)), st.lists(st.booleans(), min_size=20, max_size=20)
             ).map(lambda pair: b"/" + escape(*pair)),
-            st.sampled_from([b"/", b" ", b"#", b"/J#61va", b"Script", b"(", b"/" + b"x" * 300]),
+            st.tuples(
+                st.sampled_from(sorted(ACTIVE_LONG)), st.lists(st.booleans(), min_size=20, max_size=20)
+            ).map(lambda pair: b"/" + escape(*pair, spelling=b"#%02x")),
+            st.tuples(
+                st.sampled_from(sorted(ACTIVE_LONG)), st.sampled_from([b"x", b"#", b"#6", b"s", b"\x80"])
+            ).map(lambda pair: b"/" + pair[0] + pair[1]),
+            st.sampled_from(sorted(ACTIVE_LONG)).map(lambda name: b"/x" + name),
+            st.sampled_from(
+                [b"/", b" ", b"#", b"/J#61va", b"Script", b"(", b"/" + b"x" * 300, b"#2F", b"/#4A", b"/Ja#76"]
+            ),
         ),
         max_size=12,
     ),

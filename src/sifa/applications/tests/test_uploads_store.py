@@ -6,11 +6,16 @@ import hashlib
 import io
 import os
 import re
+import tempfile
 import tracemalloc
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from sifa.applications.uploads import (
     FileSystemUploadStore,
@@ -20,6 +25,7 @@ from sifa.applications.uploads import (
     store_upload,
 )
 from sifa.applications.uploads.errors import PDF_ACTIVE_CONTENT, TOO_LARGE, TYPE_NOT_ALLOWED
+from sifa.applications.uploads.streaming import EICAR, WorkFile
 from sifa.core.errors import NotFound
 
 from .upload_corpus import make_pdf, pdf_stream
@@ -194,3 +200,33 @@ def test_attachment_response_never_serves_html(store):
 def test_unknown_or_malformed_keys_are_not_found(store, key):
     with pytest.raises(NotFound):
         attachment_response(key, "a.pdf", "application/pdf", store=store)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=200),
+            st.just(EICAR),
+            st.integers(min_value=1, max_value=len(EICAR) - 1).map(lambda cut: EICAR[:cut]),
+            st.integers(min_value=1, max_value=len(EICAR) - 1).map(lambda cut: EICAR[cut:]),
+        ),
+        max_size=8,
+    ),
+    st.integers(min_value=1, max_value=300),
+)
+def test_the_streamed_file_sees_the_signature_and_digest_whatever_the_chunks(parts, size):
+    """The upload handler's chunks may cut the body anywhere (even into pieces shorter than the
+    signature): the signature is found exactly when it is in the bytes, and the SM3 is theirs."""
+    data = b"".join(parts)
+    fd, name = tempfile.mkstemp(prefix=".part-")
+    work = WorkFile(Path(name), os.fdopen(fd, "w+b"), "a.pdf", "application/pdf", None)
+    try:
+        for start in range(0, len(data), size):
+            work.feed(data[start : start + size])
+        work.finish()
+        assert work.malware is (EICAR in data)
+        assert work.sm3 == hashlib.new("sm3", data).hexdigest()
+        assert work.file.read() == data
+    finally:
+        work.close()

@@ -78,14 +78,35 @@ _TOKEN = re.compile(
     rb"|(?P<word>[^" + _DELIM + rb"]+)"
 )
 _NAME_IN_DATA = re.compile(rb"/([^" + _DELIM + rb"]{1,256})")
-_LONG_NAME_SUSPECT = re.compile(
-    rb"/(?:[^" + _DELIM + rb"]{0,255}#"
-    rb"|(?:" + b"|".join(sorted(ACTIVE_LONG, key=len, reverse=True)) + rb")(?![^" + _DELIM + rb"]))"
+
+
+def _spelled(name: bytes) -> bytes:
+    """A regex for every raw spelling of ``name``: each byte as itself or ``#xx`` (either case)."""
+    parts = []
+    for byte in name:
+        hex_digits = b"%02X" % byte
+        escaped = b"#" + b"".join(
+            b"[%s%s]" % (bytes([c]), bytes([c]).lower()) if bytes([c]).isalpha() else bytes([c])
+            for c in hex_digits
+        )
+        parts.append(b"(?:" + re.escape(bytes([byte])) + b"|" + escaped + b")")
+    return b"".join(parts)
+
+
+_LONG_ACTIVE_NAME = re.compile(
+    rb"/(?=["
+    + re.escape(b"#" + bytes(sorted({name[0] for name in ACTIVE_LONG})))
+    + rb"])(?:"
+    + b"|".join(_spelled(name) for name in sorted(ACTIVE_LONG, key=len, reverse=True))
+    + rb")(?![^"
+    + _DELIM
+    + rb"])"
 )
-"""Where a name in stream data can decode to a long active name: spelled out whole, or with a
-``#`` escape among its first 256 bytes. A superset of what ``_NAME_IN_DATA`` + ``decode_name``
-can flag, found in one pass of the regex engine (a scanned page is megabytes of image data with
-a ``/`` every 256 bytes on average: looking at each name in Python cost 30–60 ms per 2 MB)."""
+"""Exactly the names in stream data that decode to a long active name (spelled out, or with any
+``#xx`` escapes; the name ends right after it). Found in one pass of the regex engine, which
+skips to each ``/`` and gives up on most after a byte or two: a scanned page is megabytes of
+image data with a ``/`` every 256 bytes on average, and looking at each name in Python cost
+30–60 ms per 2 MB (and reading up to 256 bytes after each ``/`` for a ``#``, ≈ 5 ms)."""
 _STRING_SPECIAL = re.compile(rb"[()\\]")
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _INT = re.compile(rb"[+-]?\d+")
@@ -171,20 +192,18 @@ class _DataScan:
         self._carry = data[keep_from:][-512:]
 
     def _feed_long_names(self, data: bytes) -> None:
-        """``feed`` when only long names matter (raw stream bytes): the same names are checked and
-        the same bytes carried over, but only names that could decode to a long one are decoded.
-        Every ``/`` starts a name (``/`` is a delimiter), so a suspect position is exactly where
-        ``_NAME_IN_DATA.finditer`` would have matched."""
+        """``feed`` when only long names matter (raw stream bytes): the same long active names are
+        flagged and the same bytes carried over, but only names that decode to one are decoded.
+        Every ``/`` starts a name (``/`` is a delimiter), so a match is exactly where
+        ``_NAME_IN_DATA.finditer`` would have matched a name that decodes to a long active one."""
         keep_from = len(data)
         last = data.rfind(b"/")
         if last >= 0:
             tail = _NAME_IN_DATA.match(data, last)
             if tail is not None and tail.end() == len(data):
                 keep_from = last  # maybe unterminated: look again with the next piece
-        for suspect in _LONG_NAME_SUSPECT.finditer(data, 0, keep_from):
-            match = _NAME_IN_DATA.match(data, suspect.start())
-            if match is not None:
-                self._check(decode_name(match.group(1)))
+        for match in _LONG_ACTIVE_NAME.finditer(data, 0, keep_from):
+            self._check(decode_name(match.group(0)[1:]))
         if data.endswith(b"/"):
             keep_from = min(keep_from, len(data) - 1)
         self._carry = data[keep_from:][-512:]

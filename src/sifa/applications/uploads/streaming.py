@@ -31,6 +31,8 @@ from .sniff import HEAD_BYTES
 from .store import UploadStore, default_store
 
 EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+_BORDER = len(EICAR) - 1
+"""A signature across a chunk border has at most this many bytes on either side of it."""
 
 
 class WorkFile(UploadedFile):
@@ -56,10 +58,11 @@ class WorkFile(UploadedFile):
             return  # refused as too large by the gate; nothing more is written
         if len(self.head) < HEAD_BYTES:
             self.head += chunk[: HEAD_BYTES - len(self.head)]
-        window = self._carry + chunk
-        if EICAR in window:
+        # The signature inside this chunk, or across its start (the stream's last bytes before it
+        # and its first ones): the chunk itself is not copied.
+        if EICAR in chunk or EICAR in self._carry + chunk[:_BORDER]:
             self.malware = True
-        self._carry = window[-len(EICAR) :]
+        self._carry = chunk[-_BORDER:] if len(chunk) >= _BORDER else (self._carry + chunk)[-_BORDER:]
         self._digest.update(chunk)
         self.file.write(chunk)
 
