@@ -153,7 +153,7 @@ class PreviousApplications:
         column = lookup.removeprefix("application__")
         ids = [m.pk for m in materials]
         params = [
-            owner_id,
+            Application._meta.get_field(column).get_db_prep_value(owner_id, connection),
             str(MaterialProvenance.UPLOAD),
             str(MaterialProvenance.WINDOW_SCAN),
             Application._meta.pk.get_db_prep_value(application.pk, connection),
