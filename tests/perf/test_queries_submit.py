@@ -43,20 +43,23 @@ def scan_like_pdf() -> bytes:
 PDF = scan_like_pdf()
 SMALL_PDF = make_pdf()
 
-DRAFT = 17
-"""Token, entry (twice), process, person (with its region and the two above it, one join),
-consent, form schema; the application; the version's materials once; the once-only sources (the
-licence wallet; the applicant's earlier uploads, one query for all the materials); one INSERT for
-all that they found; the audit event. A draft just created holds no material, notice, timeline
-entry or clock, so neither the checks nor the answer read them."""
+DRAFT = 13
+"""Token, the entry with its version, form, process, item and accepting organisation (one fixed
+statement), person (with its region and the two above it, one join), consent; the application;
+the version's materials once; the once-only sources (the licence wallet: the type and the licence
+in one statement; the applicant's earlier uploads, one query for all the materials); one INSERT
+for all that they found; the audit event. A draft just created holds no material, notice,
+timeline entry or clock, so neither the checks nor the answer read them."""
 UPLOAD = 11
 """Token, scope, the application once (the scoped read, with its version), the material asked
 for; the row lock, superseding, the INSERT, the audit event."""
-SUBMIT = 34
-"""The idempotency record (inserted, then given the answer); the row lock (with the accepting
-organisation and its region); the checks (the version's materials, the application's materials
-once, form, situations), the number (one ``UPDATE … RETURNING``), the timeline, the indicators'
-contribution, the audit event, the applicant's notification and its deliveries (one INSERT)."""
+SUBMIT = 23
+"""The scope and the application's id; the idempotency record (inserted first, no read before
+it, no savepoint: given the answer after); the row lock (with the entry as it is now, the
+version's form and process, the accepting organisation and its region); the checks (the
+version's materials and 情形 questions, the application's materials once), the number (one
+``UPDATE … RETURNING``), the timeline, the indicators' contribution (no ledger read for a draft
+just submitted), the audit event, the applicant's notification and its deliveries (one INSERT)."""
 
 
 @pytest.fixture(scope="module")

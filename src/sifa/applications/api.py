@@ -76,7 +76,7 @@ class TrackingThrottle(throttles.SharedRateThrottle):
 
 
 def _entry(code: str) -> ImplementationEntry:
-    entry = ImplementationEntry.objects.filter(implementation_code=code).first()
+    entry = services.entry_for_draft(code)  # with what the draft reads of it: not read again
     if entry is None:
         raise invalid([{"field": "entry", "code": "entry.not_found", "message": "未找到该实施清单事项"}])
     return entry
@@ -166,7 +166,8 @@ class ApplicationList(APIView):
 
         def run() -> tuple[int, dict[str, Any]]:
             app = _start(request, data)
-            app, code = services.submit(app, actor=request.user)
+            # inside idempotent's transaction, which rolls back as a whole on any refusal
+            app, code = services.submit_in_transaction(app, actor=request.user)
             return status.HTTP_201_CREATED, _submitted(app, code)
 
         code, body = services.idempotent(
@@ -261,10 +262,12 @@ class Submit(APIView):
     )
     @accepts(None)
     def post(self, request: Request, ref: str) -> Response:
-        app = _app(request, ref)
+        # Only the id: the submit locks the row and reads it whole in its transaction.
+        app = selectors.application_id_only(actor_for(request.user), ref)
 
         def run() -> tuple[int, dict[str, Any]]:
-            submitted, code = services.submit(app, actor=request.user)
+            # inside idempotent's transaction, which rolls back as a whole on any refusal
+            submitted, code = services.submit_in_transaction(app, actor=request.user)
             return status.HTTP_201_CREATED, _submitted(submitted, code)
 
         code, body = services.idempotent(

@@ -34,16 +34,18 @@ labelled 演示模拟 and carry a ``SIM-`` answer id.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.db import connection
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationMaterial, ApplicationStatus, MaterialProvenance
 from sifa.catalogue.models import LicenceEffect, Material
+from sifa.core.db import FixedRows
 from sifa.core.registry import Registry
 
 PREVIOUS_MATERIAL_MAX_AGE_DAYS = 180
@@ -147,36 +149,112 @@ class PreviousApplications:
             return {m.pk: None for m in materials}
         today = timezone.localdate()
         oldest = timezone.now() - dt.timedelta(days=PREVIOUS_MATERIAL_MAX_AGE_DAYS)
-        reusable = (
-            ApplicationMaterial.objects.filter(
-                superseded=False,
-                provenance__in=(MaterialProvenance.UPLOAD, MaterialProvenance.WINDOW_SCAN),
-                application__number__isnull=False,
-                **owner,
-            )
-            .exclude(application=application)
-            .exclude(application__status__in=(ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))
-            .exclude(storage_key="")
-            # Fresh: within its own expiry date, or (without one) uploaded in the last 180 days.
-            .filter(Q(valid_until__gte=today) | Q(valid_until__isnull=True, created_at__gte=oldest))
-        )
-        newest = reusable.filter(material__name=OuterRef("name")).order_by("-created_at").values("pk")[:1]
-        chosen = (
-            Material.objects.filter(pk__in=[m.pk for m in materials])
-            .annotate(reusable_row=Subquery(newest))
-            .values("reusable_row")  # NULL where none: matches no row (not filtered: evaluated once)
-        )
-        rows = ApplicationMaterial.objects.filter(pk__in=chosen).select_related("application", "material")
-        by_name: dict[str, ApplicationMaterial] = {}
-        for row in rows:
-            best = by_name.get(row.material.name)
+        ((lookup, owner_id),) = owner.items()
+        column = lookup.removeprefix("application__")
+        ids = [m.pk for m in materials]
+        params = [
+            Application._meta.get_field(column).get_db_prep_value(owner_id, connection),
+            str(MaterialProvenance.UPLOAD),
+            str(MaterialProvenance.WINDOW_SCAN),
+            Application._meta.pk.get_db_prep_value(application.pk, connection),
+            str(ApplicationStatus.DRAFT),
+            str(ApplicationStatus.WITHDRAWN),
+            _VALID_UNTIL.get_db_prep_value(today, connection),
+            _CREATED_AT.get_db_prep_value(oldest, connection),
+            *ids,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_previous_sql(column, len(ids)), params)
+            fetched = cursor.fetchall()
+        by_name: dict[str, _Previous] = {}
+        for values in fetched:
+            row = _Previous(*_PREVIOUS_COLUMNS.convert(values, connection))
+            best = by_name.get(row.name)
             if best is None or row.created_at > best.created_at:
-                by_name[row.material.name] = row
+                by_name[row.name] = row
         return {m.pk: _previous(by_name[m.name]) if m.name in by_name else None for m in materials}
 
 
-def _previous(row: ApplicationMaterial) -> Found:
-    number = row.application.number
+class _Previous(NamedTuple):
+    valid_until: dt.date | None
+    storage_key: str
+    display_name: str
+    content_type: str
+    size: int
+    sm3: str
+    created_at: dt.datetime
+    number: str
+    name: str
+
+
+class _PreviousColumns:
+    """The columns of :class:`_Previous` from three tables (aliases ``am``, ``a``, ``m``)."""
+
+    def __init__(self) -> None:
+        self.parts = (
+            (
+                FixedRows(
+                    ApplicationMaterial,
+                    "valid_until",
+                    "storage_key",
+                    "display_name",
+                    "content_type",
+                    "size",
+                    "sm3",
+                    "created_at",
+                ),
+                "am",
+            ),
+            (FixedRows(Application, "number"), "a"),
+            (FixedRows(Material, "name"), "m"),
+        )
+
+    def columns(self) -> str:
+        return ", ".join(rows.columns(alias) for rows, alias in self.parts)
+
+    def convert(self, values, connection) -> list:
+        out: list = []
+        start = 0
+        for rows, _alias in self.parts:
+            end = start + len(rows.fields)
+            out += rows.convert(values[start:end], connection)
+            start = end
+        return out
+
+
+_PREVIOUS_COLUMNS = _PreviousColumns()
+_VALID_UNTIL = ApplicationMaterial._meta.get_field("valid_until")
+_CREATED_AT = ApplicationMaterial._meta.get_field("created_at")
+
+
+@functools.lru_cache(maxsize=64)
+def _previous_sql(owner_column: str, count: int) -> str:
+    """Per wanted material (by id), the newest fresh reusable row of a material of the same name
+    (a correlated subquery, evaluated once per material), with its application's number and the
+    name: the query the ORM built from ``reusable``/``newest``/``chosen`` before, written once
+    (building it cost more than running it; docs/performance.md, W3)."""
+    owner = {"applicant_id": "applicant_id", "applicant_person_id": "applicant_person_id"}[owner_column]
+    marks = ", ".join(["%s"] * count)
+    # Only column names and placeholders are formatted in; every value is a parameter.
+    return (
+        f"SELECT {_PREVIOUS_COLUMNS.columns()} "  # noqa: S608
+        'FROM "applications_applicationmaterial" am '
+        'INNER JOIN "applications_application" a ON am."application_id" = a."id" '
+        'INNER JOIN "catalogue_material" m ON am."material_id" = m."id" '
+        'WHERE am."id" IN (SELECT (SELECT u."id" FROM "applications_applicationmaterial" u '
+        'INNER JOIN "applications_application" ua ON u."application_id" = ua."id" '
+        'INNER JOIN "catalogue_material" um ON u."material_id" = um."id" '
+        f'WHERE ua."{owner}" = %s AND ua."number" IS NOT NULL AND u."provenance" IN (%s, %s) '
+        'AND NOT u."superseded" AND NOT (u."application_id" = %s) '
+        'AND NOT (ua."status" IN (%s, %s)) AND NOT (u."storage_key" = \'\') '
+        'AND (u."valid_until" >= %s OR (u."created_at" >= %s AND u."valid_until" IS NULL)) '
+        'AND um."name" = v."name" ORDER BY u."created_at" DESC LIMIT 1) '
+        f'FROM "catalogue_material" v WHERE v."id" IN ({marks}))'
+    )
+
+
+def _previous(row: _Previous) -> Found:
+    number = row.number
     return Found(
         provenance=MaterialProvenance.PREVIOUS,
         source_reference=number,

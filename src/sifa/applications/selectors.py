@@ -96,6 +96,18 @@ def application_with_version(actor: Actor, ref: Any) -> Application:
     if not rows:
         raise NotFound()
     return rows[0]
+def application_id_only(actor: Actor, ref: Any) -> Application:
+    """:func:`application` (the same scope, the same 404), reading only the id: for a command that
+    locks the row and reads it whole itself (the submit)."""
+    queryset = scoped(Application.objects.only("pk"), actor)
+    ref = str(ref or "")
+    try:
+        row = queryset.filter(pk=uuid.UUID(ref)).first()
+    except ValueError:
+        row = queryset.filter(number=ref).first()
+    if row is None:
+        raise NotFound()
+    return row
 
 
 def _stored_material(

@@ -28,7 +28,14 @@ def on_application_changed(
         and (application.status in COUNTED_STATUSES or previous_status in COUNTED_STATUSES)
     ):
         return
-    maintenance.record(FactKind.APPLICATION, application.pk, contributions.of_application(application))
+    # A draft has never contributed (nothing moves a case back to 草稿, and a draft has no
+    # submitted_at), so its submission has no ledger row to read yet.
+    maintenance.record(
+        FactKind.APPLICATION,
+        application.pk,
+        contributions.of_application(application),
+        new=previous_status == "draft",
+    )
 
 
 def on_rating_saved(

@@ -10,10 +10,12 @@ and notice numbers). Reads are in :mod:`sifa.applications.selectors`.
 from sifa.applications.services.drafts import (
     applicable_materials,
     check_complete,
+    entry_for_draft,
     resolve_once_only,
     set_partner_consent,
     start_draft,
     submit,
+    submit_in_transaction,
     update_draft,
     withdraw,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "check_complete",
     "check_correction_items",
     "correction_notice_issued",
+    "entry_for_draft",
     "idempotent",
     "issue_correction_notice",
     "resolve_once_only",
@@ -46,6 +49,7 @@ __all__ = [
     "start_draft",
     "submit",
     "submit_correction",
+    "submit_in_transaction",
     "transition",
     "update_draft",
     "upload_material",

@@ -14,8 +14,7 @@ import logging
 import uuid
 from typing import Any
 
-from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db import connection, transaction
 from django.utils import timezone
 
 from sifa.accounts import consents
@@ -53,8 +52,19 @@ from sifa.applications.services.common import (
 )
 from sifa.applications.services.timeline import transition
 from sifa.catalogue.forms import validate_form
-from sifa.catalogue.models import EntryStatus, ImplementationEntry, ItemVersion, Material, VersionStatus
+from sifa.catalogue.models import (
+    CatalogueItem,
+    EntryStatus,
+    FormSchema,
+    ImplementationEntry,
+    ItemVersion,
+    Material,
+    ProcessDefinition,
+    Situation,
+    VersionStatus,
+)
 from sifa.catalogue.processes import require_process
+from sifa.core.db import FixedRows
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import actor_for
@@ -295,10 +305,71 @@ def require_subject_licence(application: Application) -> None:
             )
 
 
-def _live_entry(entry: ImplementationEntry) -> ImplementationEntry:
-    entry = ImplementationEntry.objects.select_related("version", "item", "accepting_organisation").get(
-        pk=entry.pk
+_ENTRY_RELATED = ("version__form", "version__process", "item", "accepting_organisation")
+"""What a draft reads of its entry: the version with its form (the form's prefill) and process
+(``require_process``), the item, the accepting organisation."""
+
+
+_ENTRY_ROWS = (
+    (FixedRows(ImplementationEntry), "e"),
+    (FixedRows(ItemVersion), "v"),
+    (FixedRows(FormSchema), "f"),
+    (FixedRows(ProcessDefinition), "p"),
+    (FixedRows(CatalogueItem), "i"),
+    (FixedRows(Organisation), "o"),
+)
+
+
+@functools.cache
+def _entry_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    table = {alias: quote(rows.model._meta.db_table) for rows, alias in _ENTRY_ROWS}
+    columns = ", ".join(rows.columns(alias) for rows, alias in _ENTRY_ROWS)
+    return (
+        f"SELECT {columns} FROM {table['e']} e "  # noqa: S608 (names only; the code is a parameter)
+        f'INNER JOIN {table["v"]} v ON e."version_id" = v."id" '
+        f'LEFT OUTER JOIN {table["f"]} f ON f."version_id" = v."id" '
+        f'LEFT OUTER JOIN {table["p"]} p ON p."version_id" = v."id" '
+        f'INNER JOIN {table["i"]} i ON e."item_id" = i."id" '
+        f'INNER JOIN {table["o"]} o ON e."accepting_organisation_id" = o."id" '
+        'WHERE e."implementation_code" = %s'
     )
+
+
+def entry_for_draft(code: str) -> ImplementationEntry | None:
+    """The entry with this 实施编码 and all that :func:`start_draft` reads of it — the version
+    with its form (the form's prefill) and process (``require_process``), the item, the accepting
+    organisation — in one fixed statement (None when there is none): the same instances
+    ``select_related`` would build, without building the query on every draft. :func:`start_draft`
+    then does not read the entry again."""
+    with connection.cursor() as cursor:
+        cursor.execute(_entry_sql(connection.vendor), [code])
+        values = cursor.fetchone()
+    if values is None:
+        return None
+    built = {}
+    start = 0
+    for rows, alias in _ENTRY_ROWS:
+        end = start + len(rows.fields)
+        part = values[start:end]
+        built[alias] = rows.build(part, connection) if part[0] is not None else None
+        start = end
+    entry, version = built["e"], built["v"]
+    fields = ImplementationEntry._meta
+    fields.get_field("version").set_cached_value(entry, version)
+    fields.get_field("item").set_cached_value(entry, built["i"])
+    fields.get_field("accepting_organisation").set_cached_value(entry, built["o"])
+    for name, alias in (("form", "f"), ("process", "p")):
+        ItemVersion._meta.get_field(name).set_cached_value(version, built[alias])
+        if built[alias] is not None:
+            built[alias]._meta.get_field("version").set_cached_value(built[alias], version)
+    entry.__dict__["_read_for_draft"] = True
+    return entry
+
+
+def _live_entry(entry: ImplementationEntry) -> ImplementationEntry:
+    if not entry.__dict__.pop("_read_for_draft", False):
+        entry = ImplementationEntry.objects.select_related(*_ENTRY_RELATED).get(pk=entry.pk)
     if entry.status != EntryStatus.ACTIVE or entry.version.status != VersionStatus.PUBLISHED:
         raise Conflict("application.entry_unavailable", "该事项当前不接受申请")
     # No accepted dead end: a version whose process is not shipped cannot be handled by anyone.
@@ -554,21 +625,59 @@ def chosen_pickup_window(accepting: Organisation, ref: Any) -> Organisation:
     return chosen
 
 
-def _materials_once(application: Application) -> None:
+_CHILD_ROWS = {"materials": FixedRows(Material), "situations": FixedRows(Situation)}
+
+
+@functools.cache
+def _children_sql(name: str, vendor: str) -> str:
+    rows = _CHILD_ROWS[name]
+    table = connection.ops.quote_name(rows.model._meta.db_table)
+    # The models' own ordering (version, order, id), for one version.
+    return (
+        f"SELECT {rows.columns('c')} FROM {table} c "  # noqa: S608 (names only; the id is a parameter)
+        'WHERE c."version_id" = %s ORDER BY c."order", c."id"'
+    )
+
+
+def _read_children(version: ItemVersion, name: str) -> None:
+    """``version.<name>.all()`` read once with fixed SQL and kept as ``prefetch_related`` keeps it
+    (the same instances and order; no query built per request)."""
+    cache = version.__dict__.setdefault("_prefetched_objects_cache", {})
+    if name in cache:
+        return
+    rows = _CHILD_ROWS[name]
+    with connection.cursor() as cursor:
+        cursor.execute(_children_sql(name, connection.vendor), [version.pk])
+        found = [rows.build(values, connection) for values in cursor.fetchall()]
+    back = rows.model._meta.get_field("version")
+    for child in found:
+        back.set_cached_value(child, version)
+    queryset = getattr(version, name).all()
+    queryset._result_cache = found
+    queryset._prefetch_done = True
+    cache[name] = queryset
+
+
+def _materials_once(application: Application, *, situations: bool = False) -> None:
     """Read the version's catalogue materials once for the checks that follow (each asks
-    ``applicable_materials``); a published version's materials do not change."""
-    prefetch_related_objects([application.version], "materials")
+    ``applicable_materials``), and its 情形 questions when ``situations`` (the submit's check);
+    a published version's materials and questions do not change."""
+    _read_children(application.version, "materials")
+    if situations:
+        _read_children(application.version, "situations")
 
 
-def lock(application: Application) -> Application:
+def lock(application: Application, *, for_submit: bool = False) -> Application:
+    """The application under its row lock, with the version, the entry and its item and the
+    accepting organisation and its region. ``for_submit``: also the entry's status and version as
+    they are now, and the version's form and process (the submit's checks), in the same statement."""
     # of=("self",): lock only the application row. Without it PostgreSQL also locks the joined
     # catalogue rows, so every submit for one entry queued on them and deadlocked with the
     # audit-chain lock (found by `make bench` W3).
-    return (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("version", "entry__item", "accepting_organisation__region")
-        .get(pk=application.pk)
-    )
+    related = ["version", "entry__item", "accepting_organisation__region"]
+    if for_submit:
+        related += ["version__form", "version__process"]
+    return Application.objects.select_for_update(of=("self",)).select_related(*related).get(pk=application.pk)
 
 
 @transaction.atomic
@@ -626,8 +735,11 @@ def check_complete(application: Application) -> None:
         raise invalid(errors)
 
 
-def check_not_stale(application: Application) -> None:
-    entry = ImplementationEntry.objects.only("version_id", "status").get(pk=application.entry_id)
+def check_not_stale(application: Application, *, entry: ImplementationEntry | None = None) -> None:
+    """``entry``: the application's entry when the caller just read it (in the locking statement:
+    as fresh as a read of its own, neither locks the entry); read otherwise."""
+    if entry is None:
+        entry = ImplementationEntry.objects.only("version_id", "status").get(pk=application.entry_id)
     if entry.version_id != application.version_id:
         raise Conflict(
             "application.stale_version",
@@ -644,21 +756,29 @@ def _enqueue_pre_review(application_id: str) -> None:
     enqueue_pre_review(application_id)
 
 
-@transaction.atomic
 def submit(application: Application, *, actor: User) -> tuple[Application, str]:
     """Submit a draft: validate everything, number it, start the pre-review after the commit.
 
     Returns the application and the query code (shown once; only its digest is kept).
     """
-    application = lock(application)
+    with transaction.atomic():
+        return submit_in_transaction(application, actor=actor)
+
+
+def submit_in_transaction(application: Application, *, actor: User) -> tuple[Application, str]:
+    """:func:`submit` inside the caller's transaction, which rolls back as a whole when it fails
+    (``idempotent``'s, whose record it answers): no savepoint of its own."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("submit_in_transaction runs inside the caller's transaction")
+    application = lock(application, for_submit=True)
     require_actor(actor, application)
     if application.status != ApplicationStatus.DRAFT:
         raise Conflict("application.not_draft", "该申请已提交，请勿重复提交")
     if actor.pk == application.applicant_id:
         application.applicant = actor  # the notification's recipient, not read again
-    check_not_stale(application)
+    check_not_stale(application, entry=application.entry)
     require_process(application.version)
-    _materials_once(application)
+    _materials_once(application, situations=True)
     resolve_once_only(application, ask_partners=False)
     require_subject_licence(application)
     check_complete(application)

@@ -3,7 +3,8 @@
 The record is inserted FIRST in the command's transaction. The unique index (user, scope, key)
 makes a concurrent retry wait on that insert: when the first request commits, the retry's insert
 fails and it replays the committed answer; when the first request fails and rolls back, the retry
-simply runs. Only successful answers are kept, so a request refused for bad input can be fixed
+simply runs. A retry after the first request committed is the same: its insert fails, and the
+stored answer is read then (no read before the insert: a first request costs no extra query). Only successful answers are kept, so a request refused for bad input can be fixed
 and sent again with the same key. The one secret in an answer (the query code) is stored sealed
 (SM4-GCM), never in clear text.
 """
@@ -89,21 +90,21 @@ def idempotent(
     digest = request_digest(payload)
     aad = _aad(user.pk, scope, key)
     for _attempt in range(3):
-        existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
-        if existing is not None:
-            return _replay(existing, digest, aad)
         try:
             with transaction.atomic():
+                # The record first, as the transaction's first statement: a concurrent request with
+                # the same key waits on this row until this one commits or rolls back. No savepoint
+                # around it: a duplicate rolls the whole (still empty) transaction back, and the
+                # committed answer is read below — one read only when there is one to replay.
                 try:
-                    with transaction.atomic():
-                        record = IdempotencyRecord.objects.create(
-                            user=user,
-                            scope=scope,
-                            key=key,
-                            request_digest=digest,
-                            response_status=0,
-                            response_body={},
-                        )
+                    record = IdempotencyRecord.objects.create(
+                        user=user,
+                        scope=scope,
+                        key=key,
+                        request_digest=digest,
+                        response_status=0,
+                        response_body={},
+                    )
                 except IntegrityError:
                     raise _Raced() from None
                 status, body = run()
@@ -112,7 +113,9 @@ def idempotent(
                 record.save(update_fields=["response_status", "response_body"])
                 return status, body
         except _Raced:
-            continue
+            existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
+            if existing is not None:
+                return _replay(existing, digest, aad)
     raise Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后重试")
 
 
