@@ -96,6 +96,8 @@ def application_with_version(actor: Actor, ref: Any) -> Application:
     if not rows:
         raise NotFound()
     return rows[0]
+
+
 def application_id_only(actor: Actor, ref: Any) -> Application:
     """:func:`application` (the same scope, the same 404), reading only the id: for a command that
     locks the row and reads it whole itself (the submit)."""
