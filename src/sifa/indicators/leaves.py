@@ -259,7 +259,7 @@ def _applications_query(ids: list[int], months: list[dt.date]) -> tuple[str, lis
             ]
     inner, inner_params = _cases(ids, months).query.sql_with_params()
     # The OFFSET keeps the planner from pulling the derived table up into the aggregate, which
-    # would copy each subquery back into every aggregate that tests it (PostgreSQL, SQLite alike).
+    # would copy each subquery back into every aggregate that tests it (PostgreSQL did; SQLite may).
     fence = "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
     sql = f"SELECT {', '.join(select)} FROM ({inner} {fence}) c GROUP BY 1, 2, 3"  # noqa: S608 (placeholders only)
     return sql, params + list(inner_params)

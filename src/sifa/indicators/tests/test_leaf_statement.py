@@ -1,7 +1,7 @@
 """The applications' leaf statement aggregates the cases as a derived table (each case's correlated
 subqueries once). It must give exactly what the earlier statement gave — the ORM's, where every
-aggregate carried its own copy of the subqueries it tests — over generated cases with every status,
-on-time and overdue legal and promised clocks, corrections, materials, suspended and decided cases.
+aggregate carried its own copy of the subqueries it tests — over generated cases of most statuses,
+on-time and overdue legal and promised clocks, corrections, materials and decided cases.
 The earlier statement is kept here, verbatim, as the reference."""
 
 from __future__ import annotations
