@@ -40,7 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.functions import Cast, TruncDate
 
 from sifa.applications.models import Application, ApplicationMaterial, CorrectionNotice, MaterialProvenance
 from sifa.catalogue.models.codes import CaseType
@@ -126,10 +126,13 @@ def _add(out: Figures, organisation_id: int, month: dt.date | None, **values: in
             bucket[name] += int(value)
 
 
-def _applications_query(ids: list[int], months: list[dt.date]) -> QuerySet:
+def _cases(ids: list[int], months: list[dt.date]) -> QuerySet:
+    """The cases the applications figures of ``months`` can count, one row each with the values
+    the figures test: its own columns and, computed once per case, its correlated subqueries (first
+    correction notice, current and once-only materials, the deciding work item, the latest legal
+    and promised clocks)."""
     first, _ = _bounds(months[0])
     _, stop = _bounds(months[-1])
-    decided = _in_any("decided_at", months)
     latest_work = Subquery(
         WorkItem.objects.filter(application_id=OuterRef("pk"), outcome__in=list(OUTCOMES))
         .order_by("-completed_at", "-id")
@@ -155,57 +158,111 @@ def _applications_query(ids: list[int], months: list[dt.date]) -> QuerySet:
         | Q(version__legal_limit_value=0)
         | Q(version__promised_limit_value=0)
     )
-    by_status = Q(status__in=("approved", "denied"))
-    approved = Q(status="approved") | (~by_status & Q(work_outcome__in=APPROVING))
-    denied = Q(status="denied") | (~by_status & Q(work_outcome__in=DENYING))
-    day = _local_date("decided_at")
-    # A case without the clock compares with NULL: neither on time nor overdue (as in ``metrics``).
-    aggregates = {
-        "decided": _count(decided),
-        "approved": _count(decided & approved),
-        "denied": _count(decided & denied),
-        "legal_on_time": _count(decided & Q(decided_day__lte=F("legal_due"))),
-        "legal_overdue": _count(decided & Q(decided_day__gt=F("legal_due"))),
-        "promised_on_time": _count(decided & Q(decided_day__lte=F("promised_due"))),
-        "promised_overdue": _count(decided & Q(decided_day__gt=F("promised_due"))),
-    }
-    for i, month in enumerate(months):
-        submitted, accepted, closed = (
-            _in("submitted_at", month),
-            _in("accepted_at", month),
-            _in("closed_at", month),
-        )
-        aggregates |= {
-            f"received_{i}": _count(submitted),
-            f"online_{i}": _count(submitted & Q(channel__in=metrics.ONLINE_CHANNELS)),
-            f"instant_{i}": _count(submitted & instant),
-            f"corrected_{i}": _count(_in("first_correction", month)),
-            f"accepted_{i}": _count(accepted),
-            f"materials_{i}": _count(accepted, Coalesce(F("material_count"), Value(0))),
-            f"materials_once_only_{i}": _count(accepted, Coalesce(F("once_only_count"), Value(0))),
-            f"not_accepted_{i}": _count(closed & Q(status="not_accepted")),
-            f"delivered_{i}": _count(closed & Q(status="delivered")),
-        }
+    # A subquery whose value only figures of the cases accepted (decided) in the months test runs
+    # only for the cases accepted (decided) in the range, as the aggregates' conditions did before.
+    accepted = Q(accepted_at__gte=first, accepted_at__lt=stop)
+    decided = Q(decided_at__gte=first, decided_at__lt=stop)
     return (
         Application.objects.filter(accepting_organisation_id__in=ids, is_mock=False, submitted_at__lt=stop)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=first) | Q(decided_at__gte=first))
-        .annotate(
-            first_correction=first_correction,
-            material_count=materials,
-            once_only_count=once_only,
-            work_outcome=latest_work,
-            legal_due=_due(ClockPurpose.LEGAL),
-            promised_due=_due(ClockPurpose.PROMISED),
-            decided_day=day,
-        )
-        .values(
-            "accepting_organisation_id",
-            accepted_on=SqlCase(When(decided, then=_local_date("accepted_at"))),
-            decided_on=SqlCase(When(decided, then=day)),
-        )
-        .annotate(**aggregates)
         .order_by()
+        .values(
+            org=F("accepting_organisation_id"),
+            case_status=F("status"),
+            case_channel=F("channel"),
+            submitted=F("submitted_at"),
+            accepted=F("accepted_at"),
+            decided=F("decided_at"),
+            closed=F("closed_at"),
+            is_instant=SqlCase(When(instant, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            first_correction=first_correction,
+            material_count=SqlCase(When(accepted, then=materials)),
+            once_only_count=SqlCase(When(accepted, then=once_only)),
+            work_outcome=SqlCase(When(decided, then=latest_work)),
+            legal_due=SqlCase(When(decided, then=_due(ClockPurpose.LEGAL))),
+            promised_due=SqlCase(When(decided, then=_due(ClockPurpose.PROMISED))),
+            accepted_day=_local_date("accepted_at"),
+            decided_day=_local_date("decided_at"),
+        )
     )
+
+
+def _applications_query(ids: list[int], months: list[dt.date]) -> tuple[str, list]:
+    """``GROUP BY`` organisation (and, for the cases decided in the range, the local dates of
+    acceptance and decision) over the derived table of :func:`_cases`: each case's subqueries run
+    once, whatever the number of figures that test them (an annotation used inside an aggregate is
+    copied into each such aggregate by the ORM, so the legal clock, for one, ran twice — for
+    ``legal_on_time`` and ``legal_overdue``)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list = []
+
+    def p(value) -> str:
+        params.append(value)
+        return "%s"
+
+    def within(column: str, month: dt.date) -> str:
+        start, end = _bounds(month)
+        return f"(c.{column} >= {p(adapt(start))} AND c.{column} < {p(adapt(end))})"
+
+    def one_of(column: str, values: Sequence[str]) -> str:
+        return f"c.{column} IN ({', '.join(p(v) for v in values)})"
+
+    def count(condition: str, value: str = "1") -> str:
+        return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
+
+    def decided() -> str:
+        return "(" + " OR ".join(within("decided", month) for month in months) + ")"
+
+    # Each placeholder is appended in the order it appears in the statement.
+    select = [
+        "c.org AS accepting_organisation_id",
+        f"CASE WHEN {decided()} THEN c.accepted_day END AS accepted_on",
+        f"CASE WHEN {decided()} THEN c.decided_day END AS decided_on",
+    ]
+
+    def by_status() -> str:
+        return one_of("case_status", ("approved", "denied"))
+
+    def approved() -> str:
+        return f"(c.case_status = {p('approved')} OR (NOT ({by_status()}) AND {one_of('work_outcome', APPROVING)}))"
+
+    def denied() -> str:
+        return (
+            f"(c.case_status = {p('denied')} OR (NOT ({by_status()}) AND {one_of('work_outcome', DENYING)}))"
+        )
+
+    # A case without the clock compares with NULL: neither on time nor overdue (as in ``metrics``).
+    select += [
+        f"{count(decided())} AS decided",
+        f"{count(f'{decided()} AND {approved()}')} AS approved",
+        f"{count(f'{decided()} AND {denied()}')} AS denied",
+        f"{count(f'{decided()} AND c.decided_day <= c.legal_due')} AS legal_on_time",
+        f"{count(f'{decided()} AND c.decided_day > c.legal_due')} AS legal_overdue",
+        f"{count(f'{decided()} AND c.decided_day <= c.promised_due')} AS promised_on_time",
+        f"{count(f'{decided()} AND c.decided_day > c.promised_due')} AS promised_overdue",
+    ]
+    # Every fragment is built where it is used: ``p`` appends its value in the statement's order.
+    for i, month in enumerate(months):
+        select += [
+            f"{count(within('submitted', month))} AS received_{i}",
+            f"{count(within('submitted', month) + ' AND ' + one_of('case_channel', metrics.ONLINE_CHANNELS))}"
+            f" AS online_{i}",
+            f"{count(within('submitted', month) + ' AND c.is_instant = 1')} AS instant_{i}",
+            f"{count(within('first_correction', month))} AS corrected_{i}",
+            f"{count(within('accepted', month))} AS accepted_{i}",
+            f"{count(within('accepted', month), 'COALESCE(c.material_count, 0)')} AS materials_{i}",
+            f"{count(within('accepted', month), 'COALESCE(c.once_only_count, 0)')} AS materials_once_only_{i}",
+        ]
+        for status in ("not_accepted", "delivered"):
+            select += [
+                f"{count(within('closed', month) + ' AND c.case_status = ' + p(status))} AS {status}_{i}"
+            ]
+    inner, inner_params = _cases(ids, months).query.sql_with_params()
+    # The OFFSET keeps the planner from pulling the derived table up into the aggregate, which
+    # would copy each subquery back into every aggregate that tests it (PostgreSQL did; SQLite may).
+    fence = "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
+    sql = f"SELECT {', '.join(select)} FROM ({inner} {fence}) c GROUP BY 1, 2, 3"  # noqa: S608 (placeholders only)
+    return sql, params + list(inner_params)
 
 
 def _applications(rows: Iterable[dict], months: list[dt.date], out: Figures) -> None:
@@ -395,7 +452,8 @@ def _statement(query, n_ids: int, n_months: int) -> tuple[str, list[tuple[str, o
     ids = [_SENTINEL_ID - i for i in range(n_ids)]
     months = [dt.date(_SENTINEL_YEAR + 2 * j, 3, 1) for j in range(n_months)]
     roles = {(type(v), v): role for role, v in _placeholders(ids, months).items()}
-    sql, params = query(ids, months).query.sql_with_params()
+    built = query(ids, months)
+    sql, params = built if isinstance(built, tuple) else built.query.sql_with_params()
     template = [("role", roles[(type(p), p)]) if (type(p), p) in roles else ("value", p) for p in params]
     if len(_STATEMENTS) >= _MAX_STATEMENTS:
         _STATEMENTS.clear()
