@@ -363,21 +363,24 @@ def _guide_page_sql() -> str:
     """One statement: the entry's stored guide, only while everything it was rendered from holds."""
     global _GUIDE_PAGE_SQL
     if _GUIDE_PAGE_SQL is None:
-        # Table names from the models, values as parameters.
+        # Table names from the models, values as parameters. Two tables joined, the rest scalar
+        # subqueries (a NULL when the version is not published: no row): PostgreSQL plans an
+        # eight-table join in 11–20 ms on every request (client-side binding, no prepared plan),
+        # these in ≈ 0.4 ms (docs/performance.md, "W2 on PostgreSQL: the guide statement's plan").
+        org = Organisation._meta.db_table
         _GUIDE_PAGE_SQL = f"""
         SELECT g.head, g.body FROM {GuidePage._meta.db_table} g
         JOIN {ImplementationEntry._meta.db_table} e ON e.id = g.entry_id
-        JOIN {ItemVersion._meta.db_table} v ON v.id = e.version_id
-        JOIN {CatalogueItem._meta.db_table} i ON i.id = e.item_id
-        JOIN {Organisation._meta.db_table} o ON o.id = e.organisation_id
-        JOIN {Organisation._meta.db_table} a ON a.id = e.accepting_organisation_id
-        JOIN {Organisation._meta.db_table} d ON d.id = e.deciding_organisation_id
-        LEFT JOIN {LibraryVersion._meta.db_table} lv ON lv.id = 1
-        WHERE e.implementation_code = %s AND e.status = %s AND v.status = %s AND g.fingerprint = %s
+        WHERE e.implementation_code = %s AND e.status = %s AND g.fingerprint = %s
           AND g.version_id = e.version_id AND g.entry_updated_at = e.updated_at
-          AND g.version_updated_at = v.updated_at AND g.item_updated_at = i.updated_at
-          AND g.organisation_name = o.name AND g.accepting_name = a.name AND g.deciding_name = d.name
-          AND g.library_version = COALESCE(lv.value, 0)"""  # noqa: S608
+          AND g.version_updated_at = (
+            SELECT v.updated_at FROM {ItemVersion._meta.db_table} v WHERE v.id = e.version_id AND v.status = %s)
+          AND g.item_updated_at = (SELECT i.updated_at FROM {CatalogueItem._meta.db_table} i WHERE i.id = e.item_id)
+          AND g.organisation_name = (SELECT o.name FROM {org} o WHERE o.id = e.organisation_id)
+          AND g.accepting_name = (SELECT o.name FROM {org} o WHERE o.id = e.accepting_organisation_id)
+          AND g.deciding_name = (SELECT o.name FROM {org} o WHERE o.id = e.deciding_organisation_id)
+          AND g.library_version = COALESCE((SELECT lv.value FROM {LibraryVersion._meta.db_table} lv WHERE lv.id = 1), 0)
+        """  # noqa: S608
     return _GUIDE_PAGE_SQL
 
 
@@ -387,7 +390,7 @@ def guide_page(code: str, fingerprint: str) -> tuple[dict, str] | None:
     with connection.cursor() as cursor:
         cursor.execute(
             _guide_page_sql(),
-            [code.strip().upper(), EntryStatus.ACTIVE, VersionStatus.PUBLISHED, fingerprint],
+            [code.strip().upper(), EntryStatus.ACTIVE, fingerprint, VersionStatus.PUBLISHED],
         )
         row = cursor.fetchone()
     return None if row is None else (json.loads(row[0]), row[1])
