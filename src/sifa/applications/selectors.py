@@ -69,47 +69,36 @@ def applications(actor: Actor) -> QuerySet[Application]:
     return scoped(queryset, actor)
 
 
-def application(actor: Actor, ref: Any) -> Application:
-    """By 办件编号, or by id (drafts have no number yet)."""
-    queryset = applications(actor)
+def _one_by_ref(queryset: QuerySet[Application], ref: Any) -> Application:
+    """The one row of ``queryset`` whose id (a UUID) or 办件编号 is ``ref``; 404 when none. Both
+    are unique: the first row is the row."""
     ref = str(ref or "")
     try:
-        row = queryset.filter(pk=uuid.UUID(ref)).first()
+        lookup = {"pk": uuid.UUID(ref)}
     except ValueError:
-        row = queryset.filter(number=ref).first()
-    if row is None:
-        raise NotFound()
-    return row
-
-
-def application_with_version(actor: Actor, ref: Any) -> Application:
-    """:func:`application` (same scope, same 404) with only its version joined, for a command
-    whose service reads nothing else of it (an upload): the wide read's five joins and its
-    ordering cost a few milliseconds of query building and instances per request. The id and
-    the number are unique, so the row needs no ordering."""
-    queryset = scoped(Application.objects.select_related("version"), actor)
-    ref = str(ref or "")
-    try:
-        rows = list(queryset.filter(pk=uuid.UUID(ref))[:1])
-    except ValueError:
-        rows = list(queryset.filter(number=ref)[:1])
+        lookup = {"number": ref}
+    rows = list(queryset.filter(**lookup)[:1])
     if not rows:
         raise NotFound()
     return rows[0]
 
 
+def application(actor: Actor, ref: Any) -> Application:
+    """By 办件编号, or by id (drafts have no number yet)."""
+    return _one_by_ref(applications(actor), ref)
+
+
+def application_with_version(actor: Actor, ref: Any) -> Application:
+    """:func:`application` (same scope, same 404) with only its version joined, for a command
+    whose service reads nothing else of it (an upload): the wide read's five joins and its
+    ordering cost a few milliseconds of query building and instances per request."""
+    return _one_by_ref(scoped(Application.objects.select_related("version"), actor), ref)
+
+
 def application_id_only(actor: Actor, ref: Any) -> Application:
     """:func:`application` (the same scope, the same 404), reading only the id: for a command that
     locks the row and reads it whole itself (the submit)."""
-    queryset = scoped(Application.objects.only("pk"), actor)
-    ref = str(ref or "")
-    try:
-        row = queryset.filter(pk=uuid.UUID(ref)).first()
-    except ValueError:
-        row = queryset.filter(number=ref).first()
-    if row is None:
-        raise NotFound()
-    return row
+    return _one_by_ref(scoped(Application.objects.only("pk"), actor), ref)
 
 
 def _stored_material(
