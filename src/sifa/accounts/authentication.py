@@ -22,7 +22,7 @@ from sifa.accounts import selectors
 from sifa.accounts.models import AccountKind, ApiToken, User
 from sifa.audit import context
 from sifa.core.crypto import sm3_hex
-from sifa.core.db import FixedRows
+from sifa.core.db import FixedRows, fixed_cursor
 
 _TOKEN_ROWS = FixedRows(ApiToken)
 _USER_ROWS = FixedRows(User)
@@ -57,7 +57,7 @@ def token_with_user(key: str, *, with_account: bool = False) -> ApiToken | None:
     statement = _STATEMENTS.get((connection.vendor, with_account))
     if statement is None:
         statement = _STATEMENTS[connection.vendor, with_account] = _token_statement(with_account)
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(statement, [sm3_hex(key.encode())])
         rows = cursor.fetchall() if with_account else [cursor.fetchone()]
     row = rows[0] if rows else None

@@ -28,7 +28,7 @@ from sifa.accounts.models import (
 from sifa.accounts.services.mandates import item_names as item_names  # names of a mandate's items
 from sifa.accounts.services.registration import id_number_index
 from sifa.audit import services as audit
-from sifa.core.db import FixedRows
+from sifa.core.db import FixedRows, fixed_cursor
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, normalize_id_number, parse_id_number, validate_uscc
 from sifa.organisations.models import Membership, Organisation, Region, Role
@@ -335,7 +335,7 @@ def own_account_from(rows, connection=connection) -> tuple[list[dict], dict | No
 def own_account(user: User) -> tuple[list[dict], dict | None, dict | None]:
     """The caller's memberships with their organisations (by organisation path and role), and
     their natural person (id, name, masked 公民身份号码) with its region, or ``None, None``."""
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(_own_statement(), [user.pk])
         rows = cursor.fetchall()
     return own_account_from(rows)

@@ -28,6 +28,7 @@ from sifa.applications.models import PLAIN_STATUS, Application, ApplicationStatu
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ItemVersion
 from sifa.catalogue.models.codes import ItemType
 from sifa.core import limits
+from sifa.core.db import fixed_cursor
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Organisation
 
@@ -149,7 +150,7 @@ def _ordered(vendor: str) -> str:
 def progress(number: str, code: str) -> dict[str, Any] | None:
     """The public progress answer, or ``None`` for an unknown number or a wrong code (the same)."""
     number = str(number or "")[:50]
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(_ordered(connection.vendor), [number, number, number, number])
         return _answer(cursor.fetchall(), code)
 

@@ -129,6 +129,18 @@ declare(
     group="数据库 Database",
 )
 declare(
+    "SIFA_DB_PREPARED",
+    "bool",
+    True,
+    "PostgreSQL: the statements Sifa runs with the same text on every request (the bearer "
+    "token's lookup, the public progress query, licence verification, the page cache and "
+    "rate-limit counters, the workflow's fixed writes) are server-side prepared statements, "
+    "parsed and planned once per connection. Turn it off (`0`) behind a connection pooler in "
+    "transaction mode that does not carry prepared statements (PgBouncer before 1.21, or "
+    "without `max_prepared_statements`). No effect on SQLite.",
+    group="数据库 Database",
+)
+declare(
     "SIFA_BACKUP_DIR",
     "str",
     "",

@@ -152,6 +152,11 @@ if env("DATABASE_URL"):
         "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=env("SIFA_DB_CONN_MAX_AGE"))
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env("SIFA_DB_PREPARED"):
+        # The fixed statements (``sifa.core.db.fixed_cursor``) are prepared on the server. Not
+        # None (None turns psycopg's preparing off) and never reached, so the ORM's statements
+        # (client-side binding) are not prepared (docs/deploy.md, "Prepared statements").
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
 else:

@@ -165,7 +165,7 @@ class PreparedQuery:
             param if slot is None else (values[slot[0]].hex if slot[1] else values[slot[0]])
             for slot, param in zip(slots, params, strict=True)
         ]
-        with connection.cursor() as cursor:
+        with fixed_cursor(connection) as cursor:
             cursor.execute(sql, bound)
             rows = cursor.fetchall()
         if converters:
@@ -247,3 +247,104 @@ class FixedInsert:
             instance.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
         instance._state.adding = False
         instance._state.db = connection.alias
+
+
+# --- server-side prepared statements for the fixed statements (PostgreSQL) -----------------
+_preparing = None
+
+
+def _forget_prepared(raw) -> None:
+    """Make psycopg prepare each statement of the connection ``raw`` anew, under a new name; the
+    old ones are closed on the server after the next statement that succeeds (psycopg's own
+    maintenance, as when its cache is full)."""
+    prepared = raw._prepared
+    prepared._to_flush.extend(prepared._names.values())
+    prepared._names.clear()
+    prepared._counts.clear()
+
+
+def _preparing_classes() -> tuple:
+    global _preparing
+    if _preparing is None:
+        from django.db.backends.postgresql.base import (
+            TIMESTAMPTZ_OID,
+            CursorDebugWrapper,
+            ServerBindingCursor,
+        )
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+        from django.db.backends.utils import CursorWrapper
+        from psycopg.errors import FeatureNotSupported
+        from psycopg.pq import Format, TransactionStatus
+
+        class PreparingCursor(ServerBindingCursor):
+            """``execute`` with ``prepare=True``: the statement is parsed and planned once per
+            connection (psycopg names it and keeps it in the connection's cache); psycopg's
+            ``executemany`` prepares already."""
+
+            def execute(self, query, params=None, *, prepare=True, binary=None):
+                try:
+                    return super().execute(query, params, prepare=prepare, binary=binary)
+                except FeatureNotSupported as error:
+                    if error.diag.source_function != "RevalidateCachedQuery":
+                        raise
+                    # "cached plan must not change result type": another connection changed a
+                    # column this statement returns (a migration while this process runs).
+                    # psycopg would run the stale statement again and again: forget this
+                    # connection's statements (each is closed after the next statement that
+                    # succeeds) and, outside a transaction, run it once more, prepared anew;
+                    # inside one, the transaction has failed and the next one prepares anew.
+                    _forget_prepared(self._conn)
+                    if self._conn.info.transaction_status != TransactionStatus.IDLE:
+                        raise
+                    return super().execute(query, params, prepare=prepare, binary=binary)
+
+        class PreparedDebugWrapper(CursorDebugWrapper):
+            """The debug wrapper (``DEBUG``, ``CaptureQueriesContext``) logging each statement
+            with its values in place, as for the other statements: a cursor that binds on the
+            server keeps no such text for ``last_executed_query`` to read."""
+
+            def execute(self, sql, params=None):
+                try:
+                    shown = self.db.ops.compose_sql(sql, params) if params is not None else sql
+                except Exception:  # the log shows the statement as written
+                    shown = sql
+                with self.debug_sql(shown, params):
+                    return CursorWrapper.execute(self, sql, params)
+
+        _preparing = PreparingCursor, PreparedDebugWrapper, TIMESTAMPTZ_OID, Format.TEXT, register_tzloader
+    return _preparing
+
+
+def fixed_cursor(connection):
+    """A cursor for the statements whose text is the same on every call (hand-written SQL,
+    ``FixedRows``, ``FixedUpdate``, ``FixedInsert``, ``PreparedQuery``): on PostgreSQL with
+    ``SIFA_DB_PREPARED`` on, each one is a server-side prepared statement of the connection, so
+    the server parses and plans it once per connection, not on every request; elsewhere (SQLite,
+    the setting off for a transaction-pooling proxy) it is ``connection.cursor()``.
+
+    It is Django's cursor wrapper all the same (``connection.cursor()``'s steps: the health check,
+    the connection, the thread check, the debug wrapper), so query counting and
+    ``execute_wrapper`` see each statement. Only for statements of fixed text: each distinct text
+    (and each set of parameter types) is one prepared statement of the connection (psycopg keeps
+    the 100 newest). Values are bound by the server: a parameter whose type the statement does not
+    fix (``%s IS NULL``) needs a cast. psycopg forgets the connection's prepared statements when
+    a ``ROLLBACK`` (a savepoint's too), ``ALTER`` or ``DROP`` runs on it, and a new connection
+    starts with none.
+    """
+    if (
+        connection.vendor != "postgresql"
+        or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
+    ):
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor_class, debug_wrapper, oid, text, register_tzloader = _preparing_classes()
+        raw = connection.connection
+        cursor = cursor_class(raw)
+        if connection.timezone != raw.adapters.get_loader(oid, text).timezone:
+            register_tzloader(connection.timezone, cursor)
+        connection.validate_thread_sharing()
+        if connection.queries_logged:
+            return debug_wrapper(cursor, connection)
+        return connection.make_cursor(cursor)

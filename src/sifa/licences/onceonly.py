@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from sifa.applications.models import MaterialProvenance
 from sifa.applications.onceonly import Found, subject_material
-from sifa.core.db import FixedRows
+from sifa.core.db import FixedRows, fixed_cursor
 from sifa.licences.models import Licence, LicenceStatus, LicenceType
 from sifa.licences.services import record_use
 
@@ -63,7 +63,7 @@ def usable_licence(
     if issuer_path:
         params.append(connection.ops.prep_for_like_query(issuer_path) + "%")
     params.append(Licence._meta.get_field("valid_until").get_db_prep_value(timezone.localdate(), connection))
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(_wallet_sql(connection.vendor, tuple(owners), bool(issuer_path)), params)
         values = cursor.fetchone()
     if values is None:

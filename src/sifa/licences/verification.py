@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from sifa.core.db import fixed_cursor
 from sifa.core.errors import NotFound
 from sifa.core.signing import SM2_WITH_SM3
 from sifa.licences.models import EXPIRED, EXPIRED_LABEL, HolderCodeType, Licence, LicenceStatus, LicenceType
@@ -111,7 +112,7 @@ def _registered(identifier: str) -> tuple[SimpleNamespace, str, str, str | None]
     """``find_licence`` with fixed SQL: the row's columns (dates as dates, the signature as bytes),
     its type's name and code and its newest successor's identifier; 400 and 404 as there."""
     identifier = canonical_identifier(identifier)
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(_by_identifier(), [identifier])
         row = cursor.fetchone()
     if row is None:

@@ -25,7 +25,7 @@ from django.db import connection
 from rest_framework import serializers
 
 from sifa.applications.models import Application, TimelineEntry
-from sifa.core.db import FixedRows
+from sifa.core.db import FixedRows, fixed_cursor
 from sifa.deadlines.calendar import TimeLimit, TimeUnit
 from sifa.deadlines.models import ClockState
 from sifa.documents.models import Document
@@ -121,7 +121,7 @@ def _statements() -> dict[str, str]:
 
 
 def _rows(statement: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
 

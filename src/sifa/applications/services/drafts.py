@@ -64,7 +64,7 @@ from sifa.catalogue.models import (
     VersionStatus,
 )
 from sifa.catalogue.processes import require_process
-from sifa.core.db import FixedRows
+from sifa.core.db import FixedRows, fixed_cursor
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import actor_for
@@ -342,7 +342,7 @@ def entry_for_draft(code: str) -> ImplementationEntry | None:
     organisation — in one fixed statement (None when there is none): the same instances
     ``select_related`` would build, without building the query on every draft. :func:`start_draft`
     then does not read the entry again."""
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(_entry_sql(connection.vendor), [code])
         values = cursor.fetchone()
     if values is None:
@@ -646,7 +646,7 @@ def _read_children(version: ItemVersion, name: str) -> None:
     if name in cache:
         return
     rows = _CHILD_ROWS[name]
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(_children_sql(name, connection.vendor), [version.pk])
         found = [rows.build(values, connection) for values in cursor.fetchall()]
     back = rows.model._meta.get_field("version")

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus, TimelineEntry
 from sifa.applications.signals import application_changed
-from sifa.core.db import FixedInsert
+from sifa.core.db import FixedInsert, fixed_cursor
 from sifa.core.errors import Conflict
 
 TERMINAL_STATUSES = frozenset(
@@ -74,7 +74,7 @@ def transition(
                 organisation=organisation,
                 public=public,
             )
-            with connection.cursor() as cursor:  # ``TimelineEntry.objects.create``, compiled once
+            with fixed_cursor(connection) as cursor:  # ``TimelineEntry.objects.create``, compiled once
                 cursor.execute(_ENTRY.sql(connection), _ENTRY.params(entry, connection))
                 _ENTRY.saved(entry, cursor, connection)
             application_changed.send(
@@ -114,6 +114,6 @@ def _update(application: Application, updates: dict[str, Any]) -> int:
             value = value.prepare_database_save(field)
         params.append(field.get_db_prep_save(value, connection))
     params += [Application._meta.pk.get_db_prep_value(application.pk, connection), application.row_version]
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

@@ -22,7 +22,7 @@ from sifa.audit import context
 from sifa.audit.hashing import GENESIS_HASH, chain_hash
 from sifa.audit.models import AuditEvent, AuditResult
 from sifa.audit.subjects import subject_of
-from sifa.core.db import FixedInsert
+from sifa.core.db import FixedInsert, fixed_cursor
 
 _PG_LOCK_KEY = 0x5F1FA  # pg_advisory_xact_lock key reserved for audit appends
 NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the same on SQLite
@@ -211,7 +211,7 @@ _INSERT = FixedInsert(AuditEvent, with_pk=True)
 def _insert(events: list[AuditEvent]) -> None:
     """``save(force_insert=True)`` of each event (``AuditEvent`` has no save override or signals;
     ``seq`` is given): one statement built once per database, all rows in one ``executemany``."""
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.executemany(_INSERT.sql(connection), [_INSERT.params(event, connection) for event in events])
         for event in events:
             _INSERT.saved(event, cursor, connection)

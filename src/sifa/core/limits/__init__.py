@@ -30,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from sifa.core.db import fixed_cursor
 from sifa.core.limits import stores
 from sifa.core.limits.stores import CounterStore, now_ms
 
@@ -183,7 +184,7 @@ def hit_then_read(
         return decision, []
     if order:
         sql = f"{sql} ORDER BY {', '.join(str(position) for position in order)}"
-    with connection.cursor() as cursor:
+    with fixed_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return decision, cursor.fetchall()
 

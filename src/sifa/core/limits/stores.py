@@ -37,6 +37,7 @@ from typing import Any, Protocol
 
 from django.db import connection
 
+from sifa.core.db import fixed_cursor
 from sifa.core.models import LimitCounter
 
 PURGE_EVERY = 1000
@@ -188,7 +189,7 @@ class DatabaseStore:
             read=sql,
             order=f" ORDER BY {', '.join(str(position + 2) for position in order)}" if order else "",
         )
-        with connection.cursor() as cursor:
+        with fixed_cursor(connection) as cursor:
             cursor.execute(statement, [*hit_params, *params])
             rows = cursor.fetchall()
         if next(_increments) % PURGE_EVERY == 0:
@@ -198,7 +199,7 @@ class DatabaseStore:
         return int(rows[0][0]), [row[2:] for row in rows if row[1] is not None]
 
     def _count(self, sql: str, params: list) -> int | None:
-        with connection.cursor() as cursor:
+        with fixed_cursor(connection) as cursor:
             level = _sqlite_synchronous(cursor)
             if level > _NORMAL:
                 # Its own commit, a counter: no fsync for it (the module's docstring says why).
@@ -216,7 +217,7 @@ class DatabaseStore:
         return int(row[0]) if row else None
 
     def get(self, key: str) -> int:
-        with connection.cursor() as cursor:
+        with fixed_cursor(connection) as cursor:
             cursor.execute(_GET, [key, now_ms()])
             row = cursor.fetchone()
         return int(row[0]) if row else 0

@@ -24,6 +24,8 @@ from typing import Protocol
 
 from django.db import connection
 
+from sifa.core.db import fixed_cursor
+
 PURGE_EVERY = 500
 """Expired rows are deleted by one save in this many (per process)."""
 FOREVER_MS = 2**62
@@ -72,7 +74,7 @@ class DatabaseStore:
 
     def lookup(self, namespace: str, key: str, now_ms: int) -> tuple[int, bytes | None]:
         gen = generation_key(namespace)
-        with connection.cursor() as cursor:
+        with fixed_cursor(connection) as cursor:
             cursor.execute(_LOOKUP, [gen, key, now_ms, gen])
             generation, body = cursor.fetchone()
         return int(generation), (bytes(body) if body is not None else None)
@@ -81,13 +83,13 @@ class DatabaseStore:
         from sifa.core.limits.stores import now_ms
 
         now = now_ms()
-        with connection.cursor() as cursor:
+        with fixed_cursor(connection) as cursor:
             cursor.execute(_SAVE, [key, generation, payload, now + ttl_ms])
             if next(_saves) % PURGE_EVERY == 0:
                 cursor.execute(_PURGE, [now])
 
     def bump(self, namespace: str) -> None:
-        with connection.cursor() as cursor:
+        with fixed_cursor(connection) as cursor:
             cursor.execute(_BUMP, [generation_key(namespace), b"", FOREVER_MS])
 
     def clear(self) -> None:

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from sifa.audit.services import record, record_many
-from sifa.core.db import FixedUpdate
+from sifa.core.db import FixedUpdate, fixed_cursor
 from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.deadlines.calendar import CalendarDataMissing, TimeLimit, WorkingCalendar, depends_on_provisional
 from sifa.deadlines.clocks import NOTICE_WINDOW, Clock, ClockError, SuspensionKind, WarningLevel
@@ -180,7 +180,7 @@ def _change_many(
                 recompute(state, calendar, today)
             # One statement for all (``save(update_fields=CHANGED_COLUMNS)`` per clock, without
             # compiling it each time; Django's bulk_update would build a CASE per column and row).
-            with connection.cursor() as cursor:
+            with fixed_cursor(connection) as cursor:
                 cursor.executemany(
                     _CLOCK_UPDATE.sql(connection),
                     [_CLOCK_UPDATE.params(state, connection) for state in states],

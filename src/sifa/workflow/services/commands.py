@@ -17,7 +17,7 @@ from django.db import connection
 
 from sifa.applications import services as application_services
 from sifa.applications.models import ApplicationStatus
-from sifa.core.db import FixedUpdate
+from sifa.core.db import FixedUpdate, fixed_cursor
 from sifa.deadlines import services as clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
@@ -336,7 +336,7 @@ def suspend(ctx: CommandContext) -> None:
         running, kind=kind, on=ctx.today, reason=reason, actor=ctx.user, audit_into=ctx.clock_audit
     )
     ctx.instance.resume_status = ctx.application.status
-    with connection.cursor() as cursor:  # save(update_fields=…), compiled once
+    with fixed_cursor(connection) as cursor:  # save(update_fields=…), compiled once
         cursor.execute(_RESUME_STATUS.sql(connection), _RESUME_STATUS.params(ctx.instance, connection))
     label = SuspensionKind(kind).label
     ctx.record(

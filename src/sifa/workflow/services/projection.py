@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from sifa.core.db import FixedUpdate
+from sifa.core.db import FixedUpdate, fixed_cursor
 from sifa.core.errors import ServiceError
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Organisation, OrganisationLevel
@@ -146,7 +146,7 @@ def _copy_from_clock(items: list[WorkItem]) -> int:
             changed.append(item)
     if changed:
         # One statement for all (``bulk_update`` builds a CASE per column and row on every call).
-        with connection.cursor() as cursor:
+        with fixed_cursor(connection) as cursor:
             cursor.executemany(
                 _DUE_UPDATE.sql(connection), [_DUE_UPDATE.params(item, connection) for item in changed]
             )
