@@ -316,11 +316,7 @@ def _seen_and_answered(header: dict[str, Any]) -> tuple[int | None, dt.datetime 
     return seen_pk, answered
 
 
-def _datetime_from_db(value: Any) -> dt.datetime:
-    """A ``DateTimeField`` value as a plain cursor returns it, converted as the ORM converts it
-    (SQLite stores text; PostgreSQL returns an aware datetime)."""
-    convert = getattr(connection.ops, "convert_datetimefield_value", None)
-    return convert(value, None, connection) if convert is not None else value
+_datetime_from_db = log.datetime_from_db
 
 
 def _service_schema(header: dict[str, Any], partner: Partner, answered: dt.datetime | None) -> dict[str, Any]:
