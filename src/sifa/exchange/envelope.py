@@ -22,7 +22,7 @@ import datetime as dt
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sifa.core.crypto import sm3_hex
@@ -180,15 +180,35 @@ class Envelope:
     header_bytes: bytes
     body_bytes: bytes
     signature: bytes
+    parsed: tuple[dict[str, Any], dict[str, Any]] | None = field(default=None, compare=False, repr=False)
+    """For an envelope read by :meth:`from_wire`: the header and body objects whose canonical JSON
+    *are* ``header_bytes`` and ``body_bytes``, so that opening it need not parse those bytes
+    again. None otherwise (sealed here, read from the log, or nested too deep to trust without
+    the canonical parse)."""
 
     def as_wire(self) -> dict[str, Any]:
-        import json
-
         return {
             "header": json.loads(self.header_bytes),
             "body": json.loads(self.body_bytes),
             "signature": base64.b64encode(self.signature).decode("ascii"),
         }
+
+    def wire_bytes(self) -> bytes:
+        """:meth:`as_wire` as compact UTF-8 JSON, the signed header and body bytes written as they
+        are (canonical JSON is JSON): what the gateway posts, without parsing and encoding both
+        again. ``json.dumps(as_wire(), ensure_ascii=False, separators=(",", ":"))`` gives the same
+        bytes."""
+        return b"".join(
+            (
+                b'{"header":',
+                self.header_bytes,
+                b',"body":',
+                self.body_bytes,
+                b',"signature":"',
+                base64.b64encode(self.signature),
+                b'"}',
+            )
+        )
 
     @classmethod
     def from_wire(cls, data: Any) -> Envelope:
@@ -210,7 +230,19 @@ class Envelope:
             raw = b""
         if not raw or len(raw) > MAX_SIGNATURE_BYTES:
             raise EnvelopeError("exchange.malformed", "签名应为 Base64 编码的 DER 签名")
-        return cls(header_bytes, body_bytes, raw)
+        # The bytes were derived from these objects canonically (no float, no duplicate key, keys
+        # sorted), so parsing them again could only give the same objects back, unless they nest
+        # deeper than a canonical parse allows: then they are parsed again, and refused there.
+        shallow = _few_brackets(header_bytes) and _few_brackets(body_bytes)
+        return cls(header_bytes, body_bytes, raw, (data["header"], data["body"]) if shallow else None)
+
+
+def _few_brackets(data: bytes) -> bool:
+    """Whether ``data`` cannot nest deeper than ``SIFA_JSON_MAX_DEPTH`` (it has no more opening
+    brackets than that), the check :func:`~sifa.core.signing.parse_canonical_json` would make."""
+    from django.conf import settings
+
+    return data.count(b"{") + data.count(b"[") <= settings.JSON_MAX_DEPTH
 
 
 def mask_id_numbers(value: Any) -> Any:

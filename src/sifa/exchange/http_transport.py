@@ -216,7 +216,7 @@ class HttpTransport:
     def deliver(self, endpoint: str, envelope: Envelope, *, timeout: float) -> Delivered:
         if endpoint not in allowed_endpoints():
             raise ServiceError("exchange.endpoint_not_allowed", "该地址不在交换地址白名单中", status=503)
-        status, payload = self._post(endpoint, json.dumps(envelope.as_wire()).encode("utf-8"), timeout)
+        status, payload = self._post(endpoint, envelope.wire_bytes(), timeout)
         if status >= 500 or status in RETRY_STATUSES:
             raise PartnerUnreachable(f"HTTP {status}")
         data = self._json(payload, status)
@@ -315,10 +315,13 @@ class HttpTransport:
             record_rejection(error, b"")
             raise BadAnswer(error.code, error.message) from None
         request = json.loads(sent.header_bytes)
-        try:
-            claimed = json.loads(answer.header_bytes)
-        except ValueError:
-            claimed = {}
+        if answer.parsed is not None:
+            claimed = answer.parsed[0]
+        else:
+            try:
+                claimed = json.loads(answer.header_bytes)
+            except ValueError:
+                claimed = {}
         if (
             claimed.get("correlation_id") != request["message_id"]
             or claimed.get("sender") != request["receiver"]

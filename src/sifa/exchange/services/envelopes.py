@@ -189,8 +189,12 @@ def _open(
     answering_since: dt.datetime | None = None,
     answers_sent: bool = False,
 ) -> Opened:
-    header = check_header(_parse(envelope.header_bytes, "消息头"))
-    body = _parse(envelope.body_bytes, "正文")
+    if envelope.parsed is not None:  # read from the wire: the objects the signed bytes encode
+        header, body = envelope.parsed
+        check_header(header)
+    else:
+        header = check_header(_parse(envelope.header_bytes, "消息头"))
+        body = _parse(envelope.body_bytes, "正文")
     partner = registry.partner(header["sender"])
     if partner is None:
         raise _refuse("exchange.unknown_sender", "发送方不是登记的交换伙伴")
@@ -312,11 +316,7 @@ def _seen_and_answered(header: dict[str, Any]) -> tuple[int | None, dt.datetime 
     return seen_pk, answered
 
 
-def _datetime_from_db(value: Any) -> dt.datetime:
-    """A ``DateTimeField`` value as a plain cursor returns it, converted as the ORM converts it
-    (SQLite stores text; PostgreSQL returns an aware datetime)."""
-    convert = getattr(connection.ops, "convert_datetimefield_value", None)
-    return convert(value, None, connection) if convert is not None else value
+_datetime_from_db = log.datetime_from_db
 
 
 def _service_schema(header: dict[str, Any], partner: Partner, answered: dt.datetime | None) -> dict[str, Any]:

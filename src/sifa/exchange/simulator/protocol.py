@@ -139,8 +139,11 @@ def open_from_sifa(
     now: dt.datetime | None = None,
     skew_seconds: int = CLOCK_SKEW_SECONDS,
 ) -> Inbound:
-    header = _parse(envelope.header_bytes, "消息头")
-    body = _parse(envelope.body_bytes, "正文")
+    if envelope.parsed is not None:  # read from the wire: the objects the signed bytes encode
+        header, body = envelope.parsed
+    else:
+        header = _parse(envelope.header_bytes, "消息头")
+        body = _parse(envelope.body_bytes, "正文")
     try:
         check_header(header)
     except EnvelopeError as error:

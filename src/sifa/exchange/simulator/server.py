@@ -127,7 +127,7 @@ class Simulator:
             body,
             signer=self.signer,
         )
-        text = json.dumps(sealed.as_wire(), ensure_ascii=False, separators=(",", ":"))
+        text = sealed.wire_bytes().decode("utf-8")
         stored = self.store.keep(
             header["sender"],
             header["message_id"],

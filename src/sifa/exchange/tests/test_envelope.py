@@ -197,6 +197,24 @@ def test_malformed_envelopes_are_refused(world):
     refused(Envelope(b'{"kind":"request"}', envelope.body_bytes, envelope.signature), "exchange.malformed")
 
 
+def test_the_wire_form_read_once_is_the_one_opened_and_a_deep_one_is_still_parsed(world, settings):
+    envelope = notice(world)
+    wire = envelope.wire_bytes()
+    # The bytes posted: the signed header and body as they are, the same JSON as as_wire().
+    assert json.loads(wire) == envelope.as_wire()
+    assert wire == json.dumps(envelope.as_wire(), ensure_ascii=False, separators=(",", ":")).encode()
+    read = Envelope.from_wire(json.loads(wire))
+    assert read == envelope and read.parsed == (json.loads(envelope.header_bytes), notice_body())
+    assert envelopes.open(read).body == notice_body()  # opened from the objects read once
+    # Nested deeper than a canonical parse allows: no shortcut, refused as before.
+    settings.JSON_MAX_DEPTH = 3
+    deep = {**notice_body(), "x": {"y": {"z": {}}}}
+    header = json.loads(envelope.header_bytes)
+    read = Envelope.from_wire({"header": header, "body": deep, "signature": "AAAA"})
+    assert read.parsed is None
+    refused(read, "exchange.malformed")
+
+
 def test_without_a_key_nothing_is_signed(world, tmp_path, monkeypatch):
     empty = KeyRing(tmp_path / "none", generate=False)
     monkeypatch.setattr(envelopes, "default_keyring", lambda: empty)
