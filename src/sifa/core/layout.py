@@ -38,6 +38,7 @@ from django.template.context import make_context
 from django.template.defaultfilters import urlencode
 from django.template.loader_tags import BlockNode, ExtendsNode
 from django.urls import get_script_prefix, get_urlconf
+from django.utils.autoreload import file_changed
 from django.utils.html import conditional_escape
 
 BASE = "portal/base.html"
@@ -87,6 +88,7 @@ _PAGES: dict[str, tuple[Any, dict[str, BlockNode]] | None] = {}
 
 
 @receiver(setting_changed)
+@receiver(file_changed)  # the development server: an edited template is used without a restart
 def _forget(**kwargs: object) -> None:
     _SKELETONS.clear()
     _PAGES.clear()
