@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import RFC3986_SUBDELIMS, http_date
 from django.utils.safestring import SafeString, mark_safe
@@ -39,6 +39,7 @@ from sifa.catalogue.services.pages import PAGE_CACHE
 from sifa.core import pagecache
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError
+from sifa.core.layout import render_page
 from sifa.organisations import places
 from sifa.organisations.models import Region
 
@@ -156,6 +157,7 @@ def _page(request: HttpRequest, qs, size: int, number: int | None):
 # the code's choice tables) and the item link's parts (reversed per URLconf and script prefix).
 _UNBOUND_FILTER_FIELDS: dict[tuple, str] = {}
 _ITEM_URL: dict[tuple, tuple[str, str]] = {}
+_APPLY_URL: dict[tuple, tuple[str, str] | None] = {}
 _TYPE_LABELS = {code: escape(label) for code, label in ItemType.choices}
 _LEVEL_LABELS = {code: escape(label) for code, label in ItemLevel.choices}
 _URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
@@ -172,6 +174,21 @@ def _unbound_filter_fields() -> str:
         fields = render_to_string("catalogue/_filter_fields.html", {"form": CatalogueFilterForm()})
         html = _UNBOUND_FILTER_FIELDS[key] = mark_safe(fields)  # noqa: S308 (rendered by the template)
     return html
+
+
+def _apply_url(code: str) -> str:
+    """``{% url 'citizen-apply' code %}`` ("" when the route is not installed or refuses the code),
+    with the route reversed once per process (URLconf and script prefix) instead of per guide."""
+    key = _url_key()
+    if key not in _APPLY_URL:
+        try:
+            _APPLY_URL[key] = tuple(reverse("citizen-apply", args=["~"]).rsplit("~", 1))
+        except NoReverseMatch:
+            _APPLY_URL[key] = None
+    parts = _APPLY_URL[key]
+    if parts is None or not code or "/" in code:  # <str:…> takes no "/" (reverse() would refuse it)
+        return ""
+    return f"{parts[0]}{quote(code, safe=_URL_SAFE)}{parts[1]}"
 
 
 def _result_rows(rows) -> SafeString:
@@ -222,7 +239,7 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
         context["form"] = form
         if not form.is_valid():
             context["form_errors"] = form.errors
-            return render(request, "catalogue/index.html", context, status=400)
+            return render_page(request, "catalogue/index.html", context, status=400)
         data = form.cleaned_data
     else:
         # The unbound form (no filter): its HTML is the same on every request.
@@ -257,7 +274,7 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
         context["own_region"] = (
             {"code": own.code, "label": places.full_label(own), "remembered": remembered} if own else None
         )
-    return render(request, "catalogue/index.html", context)
+    return render_page(request, "catalogue/index.html", context)
 
 
 def _near_first(page, region: Region):
@@ -364,14 +381,16 @@ def guide_page(request: HttpRequest, implementation_code: str) -> HttpResponse:
     # The stored parts were rendered (escaped) by the guide's own templates (guide_pages.render).
     page = {key: mark_safe(head[key]) for key in guide_pages.HEAD_TEMPLATES}  # noqa: S308
     page.update(name=head["name"], implementation_code=head["implementation_code"])
+    online = file_available(head["process_file"])
     context = {
         "page": page,
         "body": mark_safe(body),  # noqa: S308
-        "online": file_available(head["process_file"]),
+        "online": online,
+        "apply_url": _apply_url(head["implementation_code"]) if online else "",
         "note": file_unavailable_note(head["process_file"]),
         "nav": "catalogue",
     }
-    return render(request, "catalogue/guide_stored.html", context)
+    return render_page(request, "catalogue/guide_stored.html", context)
 
 
 @require_safe
