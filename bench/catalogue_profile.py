@@ -55,6 +55,7 @@ def main(argv: list[str]) -> int:
         "W1h": "/catalogue/",
         "W2": f"/guides/{code}/",
     }
+
     class Cookieless(Client):
         def request(self, **request):
             response = super().request(**request)
