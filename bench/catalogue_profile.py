@@ -11,6 +11,9 @@ their quotient is an in-process estimate of the bench's ratio that a loaded mach
 With ``--cprofile`` it also prints the 25 most expensive functions (own CPU time) over N requests.
 ``--cached`` leaves the public page cache on (by default it is off for this process,
 ``SIFA_PUBLIC_CACHE_SECONDS=0``, so the profile is of the uncached path).
+``--no-cookies`` forgets the answer's cookies after every request, so each request comes from a
+new visitor as with wrk (which keeps no cookies): an HTML page then makes a new CSRF secret every
+time. Without it the client keeps the ``csrftoken`` cookie of its first page, as a browser does.
 
 ``--rounds R`` (with ``--only hello,W1h,…`` to pick pages) only times: the pages' loops of N requests
 alternate R times, so hello and each page see the same load, and the median over the rounds of each
@@ -52,7 +55,14 @@ def main(argv: list[str]) -> int:
         "W1h": "/catalogue/",
         "W2": f"/guides/{code}/",
     }
-    client = Client(HTTP_HOST="127.0.0.1")
+
+    class Cookieless(Client):
+        def request(self, **request):
+            response = super().request(**request)
+            self.cookies.clear()  # as wrk: every request from a visitor without cookies
+            return response
+
+    client = (Cookieless if "--no-cookies" in argv else Client)(HTTP_HOST="127.0.0.1")
     rounds = next((int(argv[i + 1]) for i, a in enumerate(argv) if a == "--rounds"), 0)
     if rounds:
         only = next((argv[i + 1].split(",") for i, a in enumerate(argv) if a == "--only"), list(pages))

@@ -321,8 +321,21 @@ def test_the_fast_visitor_token_is_djangos_token_for_the_visitors_secret(rf):
     for token in tokens:
         assert len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS)
         assert _does_token_match(token, secret)
-    fresh = rf.get(PAGE)  # no CSRF cookie yet: Django's get_token makes the secret
-    assert _does_token_match(pagecache.visitor_token(fresh), fresh.META["CSRF_COOKIE"])
+    secrets_made = set()
+    for _ in range(200):  # no CSRF cookie yet: a new secret, as Django's _add_new_csrf_cookie makes it
+        fresh = rf.get(PAGE)
+        token = pagecache.visitor_token(fresh)
+        made = fresh.META["CSRF_COOKIE"]
+        assert len(made) == 32 and set(made) <= set(CSRF_ALLOWED_CHARS)
+        assert fresh.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # the new secret goes out as the cookie
+        assert len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS)
+        assert _does_token_match(token, made) and token[:32] != made
+        secrets_made.add(made)
+    assert len(secrets_made) == 200  # each visitor its own secret
+    odd = rf.get(PAGE)  # a secret of another length is left to Django's get_token
+    odd.META["CSRF_COOKIE"] = "x" * 10
+    pagecache.visitor_token(odd)
+    assert odd.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
 
 
 def test_a_hit_puts_the_visitors_token_wherever_the_page_had_one(rf):

@@ -275,11 +275,17 @@ _SHIFTED = {
 }
 
 
-def _mask() -> str:
+def _draw(count: int) -> str:
+    """``count`` characters of the 62 allowed, each equally likely, from one ``os.urandom`` call
+    (bytes ≥ 248 dropped, so the 62 characters divide what is kept evenly)."""
     drawn = b""
-    while len(drawn) < CSRF_SECRET_LENGTH:
-        drawn += secrets.token_bytes(CSRF_SECRET_LENGTH + 8).translate(_TO_CHAR, _DROPPED)
-    return drawn[:CSRF_SECRET_LENGTH].decode()
+    while len(drawn) < count:
+        drawn += secrets.token_bytes(count + 8 + count // 4).translate(_TO_CHAR, _DROPPED)
+    return drawn[:count].decode()
+
+
+def _mask() -> str:
+    return _draw(CSRF_SECRET_LENGTH)
 
 
 def visitor_token(request: HttpRequest) -> str:
@@ -287,12 +293,23 @@ def visitor_token(request: HttpRequest) -> str:
     mask, and the cookie sent with the answer — the mask drawn from one ``os.urandom`` call instead
     of Django's 32 (``get_random_string``), which was a tenth of a cached page's CPU. The token is
     Django's form (mask + secret shifted by the mask over the 62 allowed characters, checked by
-    ``CsrfViewMiddleware``); a visitor without a CSRF cookie yet gets Django's own ``get_token``."""
+    ``CsrfViewMiddleware``).
+
+    A visitor without a CSRF secret yet (a first visit; every request of a client that keeps no
+    cookies) gets a new one as Django's ``_add_new_csrf_cookie`` makes it — 32 of the 62 characters,
+    each equally likely, put in ``CSRF_COOKIE`` for the cookie — drawn with the mask from the same
+    ``os.urandom`` call instead of Django's 64 (≈ 70 µs, a quarter of such a hit). A secret of
+    another length (none is left in ``CSRF_COOKIE`` by Django 4.1+) still goes to ``get_token``."""
     secret = request.META.get("CSRF_COOKIE")
-    if not secret or len(secret) != CSRF_SECRET_LENGTH:
+    if secret is None:
+        drawn = _draw(2 * CSRF_SECRET_LENGTH)
+        secret, mask = drawn[:CSRF_SECRET_LENGTH], drawn[CSRF_SECRET_LENGTH:]
+        request.META["CSRF_COOKIE"] = secret  # as _add_new_csrf_cookie: the new secret, sent as the cookie
+    elif len(secret) != CSRF_SECRET_LENGTH:
         return get_token(request)
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token: the cookie goes out again
-    mask = _mask()
+    else:
+        mask = _mask()
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token: the cookie goes out (again)
     return mask + "".join(map(_SHIFTED.__getitem__, zip(secret, mask, strict=True)))
 
 
