@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import Q, QuerySet
 
 from sifa.organisations.models import Membership, Role
@@ -79,11 +79,7 @@ def actor_for(user) -> Actor:
     """Build the actor for a Django user (one query for the memberships)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
-    rows = tuple(
-        Membership.objects.filter(user_id=user.pk, organisation__is_active=True)
-        .values_list("organisation_id", "organisation__path", "role")
-        .order_by("organisation__path", "role")
-    )
+    rows = _memberships(user.pk)
     return Actor(
         user_id=user.pk,
         is_superuser=bool(user.is_superuser),
@@ -91,6 +87,35 @@ def actor_for(user) -> Actor:
         roles=frozenset(r for _o, _p, r in rows),
         memberships=rows,
     )
+
+
+_MEMBERSHIPS: dict[str, str] = {}
+
+
+def _memberships(user_id: int) -> tuple[tuple[int, str, str], ...]:
+    """``Membership.objects.filter(user_id=…, organisation__is_active=True).values_list(
+    "organisation_id", "organisation__path", "role").order_by("organisation__path", "role")`` as a
+    statement written once per database (the same joins, filter and order): every API request
+    builds its actor, and compiling that ORM query cost several times running it (W4 profile,
+    docs/performance.md "2026-12-07"). The three columns need no conversion on either database."""
+    from django.db import connections
+
+    db = connections[DEFAULT_DB_ALIAS]
+    sql = _MEMBERSHIPS.get(db.vendor)
+    if sql is None:
+        q = db.ops.quote_name
+        organisation = Membership._meta.get_field("organisation").related_model._meta
+        meta = Membership._meta
+        m, o = q(meta.db_table), q(organisation.db_table)
+        sql = _MEMBERSHIPS[db.vendor] = (
+            f"SELECT {m}.{q(meta.get_field('organisation').column)}, {o}.{q('path')}, {m}.{q('role')} "  # noqa: S608 (names from the models)
+            f"FROM {m} INNER JOIN {o} ON ({m}.{q(meta.get_field('organisation').column)} = {o}.{q('id')}) "
+            f"WHERE ({m}.{q(meta.get_field('user').column)} = %s AND {o}.{q('is_active')} = %s) "
+            f"ORDER BY {o}.{q('path')} ASC, {m}.{q('role')} ASC"
+        )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [user_id, True])
+        return tuple(tuple(row) for row in cursor.fetchall())
 
 
 class Grant(NamedTuple):

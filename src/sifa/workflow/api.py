@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from sifa.applications.models import Application, TimelineEntry
 from sifa.applications.serializers import CorrectionItemSerializer
-from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
+from sifa.core.api.bodies import RequestBody, SentFieldsOnly, StrictSerializer, accepts
 from sifa.core.api.schema import ErrorSerializer
 from sifa.core.errors import ServiceError
 from sifa.deadlines.clocks import WarningLevel
@@ -223,7 +223,7 @@ def _text(help_text: str = "", max_length: int = TEXT) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, max_length=max_length, help_text=help_text)
 
 
-class CommandSerializer(StrictSerializer):
+class CommandSerializer(SentFieldsOnly, StrictSerializer):
     """Fields used by the commands; each command reads only its own (see docs/workflow.md)."""
 
     task = serializers.CharField(

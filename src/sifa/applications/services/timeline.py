@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus, TimelineEntry
@@ -74,9 +74,10 @@ def transition(
                 organisation=organisation,
                 public=public,
             )
-            with fixed_cursor(connection) as cursor:  # ``TimelineEntry.objects.create``, compiled once
-                cursor.execute(_ENTRY.sql(connection), _ENTRY.params(entry, connection))
-                _ENTRY.saved(entry, cursor, connection)
+            db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+            with fixed_cursor(db) as cursor:  # ``TimelineEntry.objects.create``, compiled once
+                cursor.execute(_ENTRY.sql(db), _ENTRY.params(entry, db))
+                _ENTRY.saved(entry, cursor, db)
             application_changed.send(
                 sender=Application,
                 application=application,

@@ -8,13 +8,14 @@ the change it describes. The request's address and the acting membership come fr
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import math
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
@@ -45,6 +46,11 @@ def fit(model: type, field: str, value: Any) -> str:
     return text[: model._meta.get_field(field).max_length]
 
 
+_RESULTS = frozenset(AuditResult.values)
+"""``AuditResult.values`` (a list the enum builds anew on every read), once."""
+
+
+@functools.lru_cache(maxsize=1024)
 def _stored_ip(value: str | None) -> str | None:
     """The address exactly as the column returns it (IPv6 compressed), or None if not an address."""
     if not value:
@@ -142,7 +148,7 @@ def _event(
     scope_path: str = "",
 ) -> AuditEvent:
     """The event, not yet in the chain (no ``seq``, time or hashes)."""
-    if result not in AuditResult.values:
+    if result not in _RESULTS:
         raise ValueError(f"audit result must be one of {AuditResult.values}, got {result!r}")
     if not action:
         raise ValueError("audit action is required")
@@ -211,7 +217,8 @@ _INSERT = FixedInsert(AuditEvent, with_pk=True)
 def _insert(events: list[AuditEvent]) -> None:
     """``save(force_insert=True)`` of each event (``AuditEvent`` has no save override or signals;
     ``seq`` is given): one statement built once per database, all rows in one ``executemany``."""
-    with fixed_cursor(connection) as cursor:
-        cursor.executemany(_INSERT.sql(connection), [_INSERT.params(event, connection) for event in events])
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+    with fixed_cursor(db) as cursor:
+        cursor.executemany(_INSERT.sql(db), [_INSERT.params(event, db) for event in events])
         for event in events:
-            _INSERT.saved(event, cursor, connection)
+            _INSERT.saved(event, cursor, db)

@@ -29,6 +29,7 @@ operation shows, so what the schema documents and what the API accepts cannot dr
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -93,6 +94,28 @@ class Strict:
 
 class StrictSerializer(Strict, serializers.Serializer):
     """A request body (or a nested object in one) that accepts only the fields it declares."""
+
+
+class SentFieldsOnly:
+    """Mixin for a request serializer with many optional fields of which a body sends a few (the
+    case commands' body declares about thirty; a suspend sends two, a resume none): when validating
+    a body, only the declared fields the body names are built (DRF deep-copies every declared field
+    for each serializer instance, which was a tenth of a command's CPU time: docs/performance.md,
+    "2026-12-07"). A field that is optional without a default gives nothing when it is not sent, so
+    the validated data and every error are exactly the full serializer's; a required field, or one
+    with a default, is always built. Unknown fields are still refused (:class:`Strict`), and without
+    data (the OpenAPI schema, an answer) every field is there. Not for serializers with
+    ``validate()`` reading fields that were not sent."""
+
+    def get_fields(self) -> dict[str, Any]:
+        data = getattr(self, "initial_data", None)
+        if not isinstance(data, Mapping):
+            return super().get_fields()  # type: ignore[misc]
+        return {
+            name: copy.deepcopy(field)
+            for name, field in self._declared_fields.items()  # type: ignore[attr-defined]
+            if name in data or field.required or field.default is not empty
+        }
 
 
 class StrictSerializerExtension(OpenApiSerializerExtension):

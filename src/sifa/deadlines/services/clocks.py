@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from sifa.audit.services import record, record_many
@@ -180,10 +180,10 @@ def _change_many(
                 recompute(state, calendar, today)
             # One statement for all (``save(update_fields=CHANGED_COLUMNS)`` per clock, without
             # compiling it each time; Django's bulk_update would build a CASE per column and row).
-            with fixed_cursor(connection) as cursor:
+            db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+            with fixed_cursor(db) as cursor:
                 cursor.executemany(
-                    _CLOCK_UPDATE.sql(connection),
-                    [_CLOCK_UPDATE.params(state, connection) for state in states],
+                    _CLOCK_UPDATE.sql(db), [_CLOCK_UPDATE.params(state, db) for state in states]
                 )
             events = [_audit_values(action, state, actor, detail) for state in states]
             if audit_into is None:
