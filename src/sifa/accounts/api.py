@@ -24,7 +24,7 @@ from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, accepts
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import Forbidden, ServiceError
-from sifa.organisations.scope import actor_for
+from sifa.organisations.scope import Actor, actor_for
 
 REGISTRATION_ERRORS = error_responses(
     400, 409, 429, notes={400: "各项问题一次列全", 409: "account.duplicate_phone 等：已注册"}
@@ -213,10 +213,17 @@ class MeView(APIView):
             body["company"] = serializers.CompanySerializer(company).data
             body["region"] = serializers.region_data(company.region)
         if user.kind != AccountKind.STAFF:
-            mine = selectors.mandates(actor_for(user))
+            # The caller's scope: ``actor_for``'s answer for an account without memberships, read by
+            # the statement above (the same rows ``actor_for`` reads, unfiltered: none means none).
+            actor = (
+                Actor(user_id=user.pk, is_superuser=bool(user.is_superuser))
+                if not memberships
+                else actor_for(user)
+            )
+            given, received = selectors.own_mandates(actor, user)
             body["mandates"] = {
-                "given": serializers.MandateSerializer(mine.filter(principal=user), many=True).data,
-                "received": serializers.MandateSerializer(mine.filter(agent=user), many=True).data,
+                "given": serializers.MandateSerializer(given, many=True).data,
+                "received": serializers.MandateSerializer(received, many=True).data,
             }
         return Response(body)
 
@@ -439,13 +446,17 @@ class ConsentWithdrawView(APIView):
         return Response(_consent_record_data(row))
 
 
+first_urlpatterns = [path("me/", MeView.as_view(), name="me")]
+"""``GET /api/v1/me/``, the first pattern ``sifa.api.urls`` tries: every API client reads it on start
+and after, and each include Django passes over on the way costs its list of tried patterns
+(docs/performance.md, "2026-12-07: me")."""
+
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("auth/token/revoke/", TokenRevokeView.as_view(), name="auth-token-revoke"),
     path("auth/sms-code/", SmsCodeView.as_view(), name="auth-sms-code"),
     path("accounts/register/person/", RegisterPersonView.as_view(), name="register-person"),
     path("accounts/register/company/", RegisterCompanyView.as_view(), name="register-company"),
-    path("me/", MeView.as_view(), name="me"),
     path("accounts/consent-texts/", ConsentTextsView.as_view(), name="consent-texts"),
     path("me/consents/", MyConsentsView.as_view(), name="my-consents"),
     path("me/consents/<str:pk>/withdraw/", ConsentWithdrawView.as_view(), name="my-consent-withdraw"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import HTTP_HEADER_ENCODING, authentication, exceptions
 
 from sifa.accounts import selectors
 from sifa.accounts.models import AccountKind, ApiToken, User
@@ -26,6 +26,7 @@ from sifa.core.db import FixedRows, fixed_cursor
 
 _TOKEN_ROWS = FixedRows(ApiToken)
 _USER_ROWS = FixedRows(User)
+_TOKEN_USER = ApiToken._meta.get_field("user")
 
 
 def _token_statement(with_account: bool) -> str:
@@ -63,17 +64,20 @@ def token_with_user(key: str, *, with_account: bool = False) -> ApiToken | None:
     row = rows[0] if rows else None
     if row is None:
         return None
+    db = cursor.db  # the connection itself: ``connection`` looks it up again on every attribute
     width = len(_TOKEN_ROWS.fields)
-    token = _TOKEN_ROWS.build(row[:width], connection)
+    token = _TOKEN_ROWS.build(row[:width], db)
     if token.revoked or token.expires_at <= timezone.now():
         return None
     end = width + len(_USER_ROWS.fields)
-    user = _USER_ROWS.build(row[width:end], connection)
+    user = _USER_ROWS.build(row[width:end], db)
     if not user.is_active:
         return None
-    token.user = user
+    # ``token.user = user`` without the descriptor's checks: the join made ``token.user_id`` the
+    # user's id, and both come from this connection; only the cached object is left to set.
+    _TOKEN_USER.set_cached_value(token, user)
     if with_account:
-        token.account = selectors.own_account_from([r[end:] for r in rows], connection)
+        token.account = selectors.own_account_from([r[end:] for r in rows], db)
     return token
 
 
@@ -83,7 +87,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     """True: the token's statement reads the account's memberships and person too (``token.account``)."""
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
+        # DRF's ``get_authorization_header`` reads it from ``request.headers``, which builds the map
+        # of every header of the request: the same value is ``META``'s, read alone.
+        header = request.META.get("HTTP_AUTHORIZATION", b"")
+        if isinstance(header, str):
+            header = header.encode(HTTP_HEADER_ENCODING)
+        header = header.split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from sifa.accounts import consents
 from sifa.accounts.models import (
@@ -92,6 +92,16 @@ def log_company_read(actor: Actor, reader: User, row: LegalPerson, *, purpose: s
 def mandates(actor: Actor) -> QuerySet[Mandate]:
     queryset = Mandate.objects.select_related("principal", "agent").order_by("-created_at", "id")
     return scoped(queryset, actor)
+
+
+def own_mandates(actor: Actor, user: User) -> tuple[list[Mandate], list[Mandate]]:
+    """The mandates ``user`` gave and received that ``actor`` may read, each list in
+    :func:`mandates`' order: one scoped statement for both (a mandate given to oneself is in both)."""
+    rows = list(mandates(actor).filter(Q(principal_id=user.pk) | Q(agent_id=user.pk)))
+    return (
+        [row for row in rows if row.principal_id == user.pk],
+        [row for row in rows if row.agent_id == user.pk],
+    )
 
 
 def mandate(actor: Actor, pk: object) -> Mandate:

@@ -3,10 +3,13 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from sifa.accounts import api as accounts_api
 from sifa.applications import api as applications_api
 from sifa.licences import api as licences_api
 
 urlpatterns = [
+    # ``me/`` first, as a plain pattern (no include to pass): the most frequent signed-in read.
+    *accounts_api.first_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

@@ -32,13 +32,22 @@ class CryptoError(Exception):
     """A sealed value could not be opened (wrong key, wrong row, or tampered bytes)."""
 
 
+_SM3 = hashlib.new("sm3")
+"""An empty SM3 state, copied for each digest: ``hashlib.new`` looks the algorithm up in OpenSSL on
+every call (the bearer token's digest is taken on every API request), a copy does not."""
+
+
 def sm3(data: bytes) -> bytes:
     """SM3 digest (GB/T 32905), via OpenSSL."""
-    return hashlib.new("sm3", data).digest()
+    digest = _SM3.copy()
+    digest.update(data)
+    return digest.digest()
 
 
 def sm3_hex(data: bytes) -> str:
-    return hashlib.new("sm3", data).hexdigest()
+    digest = _SM3.copy()
+    digest.update(data)
+    return digest.hexdigest()
 
 
 def hmac_sm3(key: bytes, data: bytes) -> bytes:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from django.db import models
-from django.db.models import Lookup
+from django.db.models import Lookup, signals
+from django.db.models.base import Model, ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 
 PATH_CEILING = "~"
 """Sorts after every character a path may hold (digits and '/'), in byte order."""
@@ -93,10 +96,58 @@ class FixedRows:
         return values
 
     def build(self, values, connection):
-        """The model instance of a whole row (``FixedRows(model)`` without field names)."""
+        """The model instance of a whole row (``FixedRows(model)`` without field names).
+
+        The instance ``Model.from_db`` makes, made without its general path when nothing can tell
+        them apart (:attr:`_plain`: no ``__init__``/``from_db`` of the model's own, no descriptor
+        that does more than store a column's value, no ``pre_init``/``post_init`` receiver for the
+        model): ``Model.__init__`` then only sets ``_state`` and each column's attribute in field
+        order, which is what is done here, in the same order (docs/performance.md, "2026-12-07: me")."""
         if not self.complete:
             raise ValueError("build() needs every concrete field: FixedRows(model) without names")
-        return self.model.from_db(connection.alias, self.attnames, self.convert(values, connection))
+        model = self.model
+        values = self.convert(values, connection)
+        plain = self._plain
+        if plain is None or (
+            (signals.pre_init.receivers or signals.post_init.receivers)  # none at all: no look-up
+            and (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
+        ):
+            return model.from_db(connection.alias, self.attnames, values)
+        instance = model.__new__(model)
+        state = instance._state = ModelState()
+        if any(values[index] is not None for index in plain):
+            state.fields_cache = {}  # as a foreign key's setter leaves it (it looked for a cached object)
+        state.adding = False
+        state.db = connection.alias
+        instance.__dict__.update(zip(self.attnames, values, strict=True))
+        return instance
+
+    @functools.cached_property
+    def _plain(self) -> tuple[int, ...] | None:
+        """``None`` when ``Model.__init__`` may do more for this model than set ``_state`` and store
+        each column's value in the instance's ``__dict__`` (signals aside); else the positions of
+        the foreign key columns, whose setter leaves an empty ``_state.fields_cache`` when it is
+        given a value other than ``None``."""
+        model = self.model
+        if model._meta.abstract or model.from_db.__func__ is not Model.from_db.__func__:
+            return None
+        if any("__init__" in vars(klass) for klass in model.__mro__ if klass not in (Model, object)):
+            return None
+        if tuple(field.attname for field in model._meta.concrete_fields) != self.attnames:
+            return None
+        foreign_keys = []
+        for index, name in enumerate(self.attnames):
+            for klass in model.__mro__:
+                if name in vars(klass):
+                    descriptor = type(vars(klass)[name])
+                    # A foreign key's column attribute only drops the cached related object when
+                    # its value changes (a new instance has none). Any other setter may do more.
+                    if descriptor is ForeignKeyDeferredAttribute:
+                        foreign_keys.append(index)
+                    elif hasattr(descriptor, "__set__"):
+                        return None
+                    break
+        return tuple(foreign_keys)
 
 
 class PreparedQuery:

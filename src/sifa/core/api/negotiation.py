@@ -23,12 +23,15 @@ answer goes through DRF's negotiation unchanged (same renderer, same 404/406 err
 
 from __future__ import annotations
 
+import functools
+
 from rest_framework.negotiation import DefaultContentNegotiation
 
 JSON = "application/json"
 ANY = "*/*"
 
 
+@functools.cache  # a renderer's media type: a handful of strings, looked at on every request
 def _plain(media_type: str) -> bool:
     main, slash, sub = media_type.partition("/")
     return (
@@ -58,4 +61,5 @@ class QuickNegotiation(DefaultContentNegotiation):
 
     def _format_override(self, request) -> bool:
         override = self.settings.URL_FORMAT_OVERRIDE
-        return bool(override) and override in request.query_params
+        # No query string, no override: DRF's query_params would parse an empty one to see it.
+        return bool(override) and bool(request.META.get("QUERY_STRING")) and override in request.query_params

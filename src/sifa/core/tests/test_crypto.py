@@ -63,3 +63,15 @@ def test_masks():
     assert mask_id_number("11010519491231002X") == "110***********002X"
     assert mask_phone("13800138000") == "138****8000"
     assert mask_name("张三") == "张*"
+
+
+def test_sm3_digests_do_not_share_state():
+    from sifa.core.crypto import sm3
+
+    for _ in range(3):
+        assert (
+            sm3(b"abc").hex()
+            == sm3_hex(b"abc")
+            == ("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
+        )
+    assert sm3_hex(b"") == "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b"
