@@ -27,7 +27,7 @@ the token's last-used stamp at most once a minute (1). Before 2026-12-06: 4 (tok
 stamp, memberships, person)."""
 ME_CITIZEN_QUERIES = 3
 """As for staff, plus the mandates given and received in one scoped statement (1); the scope of an
-account without memberships comes from the token's statement. Before 2026-12-07: 5 (the scope's
+account without memberships comes from the token's statement. Before 2026-12-06 (day): 5 (the scope's
 memberships, and the mandates given and received apart); before 2026-12-06: 7."""
 TRACK_QUERIES = 2
 """The throttle's one-statement sliding-window count (1) and, in one ``UNION ALL``, the case with its

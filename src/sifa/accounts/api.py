@@ -449,7 +449,7 @@ class ConsentWithdrawView(APIView):
 first_urlpatterns = [path("me/", MeView.as_view(), name="me")]
 """``GET /api/v1/me/``, the first pattern ``sifa.api.urls`` tries: every API client reads it on start
 and after, and each include Django passes over on the way costs its list of tried patterns
-(docs/performance.md, "2026-12-07: me")."""
+(docs/performance.md, "2026-12-06 (day): me")."""
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -102,7 +102,7 @@ class FixedRows:
         them apart (:attr:`_plain`: no ``__init__``/``from_db`` of the model's own, no descriptor
         that does more than store a column's value, no ``pre_init``/``post_init`` receiver for the
         model): ``Model.__init__`` then only sets ``_state`` and each column's attribute in field
-        order, which is what is done here, in the same order (docs/performance.md, "2026-12-07: me")."""
+        order, which is what is done here, in the same order (docs/performance.md, "2026-12-06 (day): me")."""
         if not self.complete:
             raise ValueError("build() needs every concrete field: FixedRows(model) without names")
         model = self.model

@@ -97,7 +97,7 @@ def _memberships(user_id: int) -> tuple[tuple[int, str, str], ...]:
     "organisation_id", "organisation__path", "role").order_by("organisation__path", "role")`` as a
     statement written once per database (the same joins, filter and order): every API request
     builds its actor, and compiling that ORM query cost several times running it (W4 profile,
-    docs/performance.md "2026-12-07"). The three columns need no conversion on either database."""
+    docs/performance.md "2026-12-06 (day)"). The three columns need no conversion on either database."""
     from django.db import connections
 
     db = connections[DEFAULT_DB_ALIAS]

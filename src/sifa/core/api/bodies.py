@@ -101,7 +101,7 @@ class SentFieldsOnly:
     case commands' body declares about thirty; a suspend sends two, a resume none): when validating
     a body, only the declared fields the body names are built (DRF deep-copies every declared field
     for each serializer instance, which was a tenth of a command's CPU time: docs/performance.md,
-    "2026-12-07"). A field that is optional without a default gives nothing when it is not sent, so
+    "2026-12-06 (day)"). A field that is optional without a default gives nothing when it is not sent, so
     the validated data and every error are exactly the full serializer's; a required field, or one
     with a default, is always built. Unknown fields are still refused (:class:`Strict`), and without
     data (the OpenAPI schema, an answer) every field is there. Not for serializers with
