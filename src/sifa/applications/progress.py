@@ -82,7 +82,8 @@ def _statement(vendor: str) -> str:
         f"WHERE a.number = %s "
         f"UNION ALL SELECT 1, {case_nulls}, c.id, c.purpose, c.due_on, c.working_days_left, c.paused, "
         f"c.provisional, {', '.join(['NULL'] * 6)} FROM {clock} c "
-        f"WHERE c.subject_id IN (%s, (SELECT {text_id} FROM {app} x WHERE x.number = %s)) "
+        f"WHERE c.subject_type = 'application' "  # the clock index (subject_type, subject_id): no scan of the open clocks
+        f"AND c.subject_id = (SELECT {text_id} FROM {app} x WHERE x.number = %s) "
         f"AND c.stopped_on IS NULL "
         f"UNION ALL SELECT 2, {case_nulls}, {', '.join(['NULL'] * 6)}, t.occurred_at, t.event, t.title, "
         f"t.detail, o.name, t.id FROM {line} t LEFT OUTER JOIN {org} o ON o.id = t.organisation_id "
@@ -151,7 +152,7 @@ def progress(number: str, code: str) -> dict[str, Any] | None:
     """The public progress answer, or ``None`` for an unknown number or a wrong code (the same)."""
     number = str(number or "")[:50]
     with fixed_cursor(connection) as cursor:
-        cursor.execute(_ordered(connection.vendor), [number, number, number, number])
+        cursor.execute(_ordered(connection.vendor), [number, number, number])
         return _answer(cursor.fetchall(), code)
 
 
@@ -160,7 +161,7 @@ def counted_progress(number: str, code: str, key: str, rate: limits.Rate) -> tup
     when it is allowed, :func:`progress`'s answer: on PostgreSQL the count and the read are one
     statement (``limits.hit_then_read``). A refused request reads nothing (answer ``None``)."""
     number = str(number or "")[:50]
-    decision, rows = limits.hit_then_read(key, rate, _statement(connection.vendor), [number] * 4)
+    decision, rows = limits.hit_then_read(key, rate, _statement(connection.vendor), [number] * 3)
     return decision, (_answer(rows, code) if decision.allowed else None)
 
 

@@ -138,11 +138,12 @@ def deadline(app: Application) -> dict[str, Any] | None:
 
     ``provisional``: the due date counts a day of a year whose official 放假安排 is not yet entered (暂定).
     """
-    ids = [str(app.pk)] + ([app.number] if app.number else [])
-    # The derived columns only; a paused clock's projection reads its events (one more query).
-    open_clocks = ClockState.objects.filter(subject_id__in=ids, stopped_on__isnull=True).only(
-        "id", "purpose", "due_on", "working_days_left", "paused", "provisional"
-    )
+    # The case's clocks as the workflow starts them (subject "application", the case's id): one
+    # probe of the clock index; the derived columns only; a paused clock's projection reads its
+    # events (one more query).
+    open_clocks = ClockState.objects.filter(
+        subject_type="application", subject_id=str(app.pk), stopped_on__isnull=True
+    ).only("id", "purpose", "due_on", "working_days_left", "paused", "provisional")
     clocks = {c.purpose: c for c in open_clocks}
     for purpose in (ClockPurpose.LEGAL, ClockPurpose.PROMISED, ClockPurpose.NOTICE_WINDOW):
         clock = clocks.get(purpose)

@@ -138,8 +138,8 @@ def test_tracking_shows_plain_status_and_the_expected_completion_date(case, clie
     day = dt.date(2025, 9, 1)
     with travel(day):
         clock = start_clock(
-            subject_type="applications.Application",
-            subject_id=app.number,
+            subject_type="application",  # as the workflow starts a case's clocks
+            subject_id=str(app.pk),
             purpose=ClockPurpose.LEGAL,
             limit=TimeLimit(20, TimeUnit.WORKING_DAYS),
             started_on=day,
