@@ -8,7 +8,11 @@ requests of W3: the draft as JSON, the upload as a multipart body, the submit wi
 (grouped by table and kind) and the median **CPU** time (``time.process_time``) — and the same for
 Django's hello view, measured the same way, as the yardstick. With ``--cprofile`` it also prints
 the 30 most expensive functions (cumulative, CPU time) over the N flows; ``--cprofile=upload``
-(or ``draft``, ``submit``) profiles that request only.
+(or ``draft``, ``submit``) profiles that request only. ``--locks`` also prints, per request, how
+long it holds what serializes writers (median wall ms): SQLite's write lock (``BEGIN IMMEDIATE`` to
+the end of ``COMMIT``, and writes made outside a transaction); on PostgreSQL the audit chain's
+advisory lock and the number counter's row lock (from the statement that takes it to the end of
+``COMMIT``). One request after another holds them for at least that long, however many cores.
 
 Every flow leaves a submitted application in the bench database (as ``make bench`` W3 does).
 """
@@ -47,13 +51,79 @@ def _shape(sql: str) -> str:
     return f"{verb} {table.group(1) if table else sql[:60]}"
 
 
+class LockClock:
+    """Time spent holding what serializes concurrent writers, per request (see ``--locks``)."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.held: dict[str, float] = collections.defaultdict(float)
+        self._since: dict[str, float] = {}
+
+    def _take(self, name: str) -> None:
+        self._since.setdefault(name, (time.perf_counter(), time.process_time()))
+
+    def _release(self) -> None:
+        now, cpu = time.perf_counter(), time.process_time()
+        for name, (since, since_cpu) in self._since.items():
+            self.held[name] += now - since
+            self.held[name + " (CPU)"] += cpu - since_cpu
+        self._since.clear()
+
+    def install(self) -> None:
+        connection = self.connection
+        clock = self
+        if connection.vendor == "sqlite":
+            begin = type(connection)._start_transaction_under_autocommit
+
+            def start(wrapper):
+                clock._take("sqlite write lock")
+                return begin(wrapper)
+
+            type(connection)._start_transaction_under_autocommit = start
+        for name in ("_commit", "_rollback"):
+            original = getattr(type(connection), name)
+
+            def ended(wrapper, _original=original, _name=name):
+                started = time.perf_counter()
+                try:
+                    return _original(wrapper)
+                finally:
+                    clock.held[_name.strip("_") + " (wall, in the above)"] += time.perf_counter() - started
+                    clock._release()
+
+            setattr(type(connection), name, ended)
+
+        def wrapper(execute, sql, params, many, context):
+            text = sql.lstrip()[:60].upper()
+            write = text.startswith(("INSERT", "UPDATE", "DELETE"))
+            if connection.vendor == "sqlite" and write and not connection.in_atomic_block:
+                started = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    clock.held["sqlite write lock"] += time.perf_counter() - started
+            if connection.vendor == "postgresql":
+                if "PG_ADVISORY_XACT_LOCK" in sql.upper():
+                    clock._take("audit chain lock")
+                elif "applications_numbercounter" in sql and write:
+                    clock._take("number counter row")
+            return execute(sql, params, many, context)
+
+        connection.execute_wrappers.append(wrapper)
+
+    def take(self) -> dict[str, float]:
+        held, self.held = dict(self.held), collections.defaultdict(float)
+        return held
+
+
 def main(argv: list[str]) -> int:
     count = int(next((a for a in argv if a.isdigit()), "30"))
     option = next((a for a in argv if a.startswith("--cprofile")), None)
     profiler = cProfile.Profile(time.process_time) if option else None
     profile_step = option.partition("=")[2] or None if option else None
+    locks = "--locks" in argv
     _setup()
-    from django.db import connection
+    from django.db import connection, connections
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -72,6 +142,9 @@ def main(argv: list[str]) -> int:
     def draft():
         return client.post(f"{API}/drafts/", draft_body, content_type="application/json")
 
+    clock = LockClock(connections["default"]) if locks else None
+    held: dict[str, dict[str, list[float]]] = collections.defaultdict(lambda: collections.defaultdict(list))
+
     def flow(timed: dict[str, list[float]] | None, captured: dict[str, list] | None) -> None:
         steps = []
 
@@ -82,9 +155,14 @@ def main(argv: list[str]) -> int:
             profiling = profiler is not None and timed is not None and profile_step in (None, name)
             if profiling:
                 profiler.enable()
+            if clock is not None:
+                clock.take()
             started = time.process_time()
             response = call()
             spent = time.process_time() - started
+            if clock is not None and timed is not None:
+                for lock, seconds in clock.take().items():
+                    held[name][lock].append(seconds)
             if profiling:
                 profiler.disable()
             if context is not None:
@@ -113,6 +191,8 @@ def main(argv: list[str]) -> int:
             201,
         )
 
+    if clock is not None:
+        clock.install()
     for _ in range(3):  # warm up: the token's first use, URL resolver, caches, connection
         flow(None, None)
     captured: dict[str, list] = {}
@@ -140,6 +220,18 @@ def main(argv: list[str]) -> int:
         total += ms
         print(f"  {name:7s} {ms:8.2f} ms  ({ms / hello_ms:6.1f} × hello)")
     print(f"  flow    {total:8.2f} ms  ({total / hello_ms:6.1f} × hello)")
+    if clock is not None:
+        print("held per request, median wall ms (what one writer at a time holds):")
+        per_lock: dict[str, float] = collections.defaultdict(float)
+        for name in ("draft", "upload", "submit"):
+            for lock, values in sorted(held[name].items()):
+                values = values + [0.0] * (count - len(values))
+                ms = statistics.median(values) * 1000
+                per_lock[lock] += ms
+                print(f"  {name:7s} {lock:20s} {ms:8.2f} ms")
+        for lock, ms in per_lock.items():
+            bound = f"  (at most {1000 / ms:.0f} flows/s, any core count)" if "(" not in lock else ""
+            print(f"  flow    {lock:20s} {ms:8.2f} ms{bound}")
     if profiler:
         profiler.dump_stats(os.environ.get("W3_PROFILE_OUT", "/dev/null"))
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
