@@ -359,14 +359,40 @@ class ProviderRegistry(Registry[OnceOnlyProvider]):
                 return found, None
         return None, notice
 
+    def read_ahead(self, application: Application, materials) -> dict[str, dict[int, Found | None]]:
+        """What the providers with ``find_many`` (read-only: earlier applications) answer for
+        ``materials``, asked before the caller's transaction (a read holds no write lock); pass it
+        to :meth:`lookup_all` as ``read``. The answer is the same as if they were asked there:
+        the providers are still consulted in their order per material, a read-only answer only
+        used when the materials before it in the order found nothing."""
+        materials = list(materials)
+        read: dict[str, dict[int, Found | None]] = {}
+        for name, provider in self.items():
+            if hasattr(provider, "find_many"):
+                try:
+                    read[name] = provider.find_many(application, materials)
+                except OnceOnlyNotice:
+                    continue  # asked again in the transaction, where its notice is kept
+        return read
+
     def lookup_all(
-        self, application: Application, materials, *, without: tuple[str, ...] = ()
+        self,
+        application: Application,
+        materials,
+        *,
+        without: tuple[str, ...] = (),
+        read: dict[str, dict[int, Found | None]] | None = None,
     ) -> dict[int, tuple[Found | None, dict | None]]:
         """:meth:`lookup_with_notice` for each of ``materials`` (by id), in the same order of
         providers. A provider with ``find_many`` (read-only: earlier applications) is asked once
-        for all the materials, the first time one of them reaches it; the others per material."""
+        for all the materials, the first time one of them reaches it; the others per material.
+        ``read``: :meth:`read_ahead`'s answers, used for a provider when they cover every one of
+        ``materials`` (it is asked again otherwise)."""
         materials = list(materials)
-        batched: dict[str, dict[int, Found | None]] = {}
+        wanted = {m.pk for m in materials}
+        batched: dict[str, dict[int, Found | None]] = {
+            name: answers for name, answers in (read or {}).items() if wanted <= answers.keys()
+        }
         answers: dict[int, tuple[Found | None, dict | None]] = {}
         for material in materials:
             notice = None

@@ -164,7 +164,11 @@ def missing_material_errors(application: Application) -> list[dict[str, str]]:
 
 
 def resolve_once_only(
-    application: Application, *, ask_partners: bool = True, held: dict[int, ApplicationMaterial] | None = None
+    application: Application,
+    *,
+    ask_partners: bool = True,
+    held: dict[int, ApplicationMaterial] | None = None,
+    read: dict | None = None,
 ) -> list[ApplicationMaterial]:
     """Satisfy applicable materials from once-only sources before they are asked for.
 
@@ -179,7 +183,8 @@ def resolve_once_only(
     are asked when the draft is saved and when the consent is given (or confirmed again).
 
     ``held``: the application's live materials when the caller knows them (a draft just created
-    holds none); read otherwise."""
+    holds none); read otherwise. ``read``: the read-only sources' answers the caller read before
+    its transaction (``registry.read_ahead``)."""
     forget_materials(application)
     have = dict(held) if held is not None else current_materials(application)
     notices = dict(application.once_only_notices or {})
@@ -193,7 +198,9 @@ def resolve_once_only(
             wanted.append(material)
     # Every source asked for all the wanted materials at once where it can (the applicant's
     # earlier applications: one query), in the providers' order per material.
-    answers = registry.lookup_all(application, wanted, without=() if ask_partners else ("partner",))
+    answers = registry.lookup_all(
+        application, wanted, without=() if ask_partners else ("partner",), read=read
+    )
     for material in wanted:
         key = str(material.pk)
         found, notice = answers[material.pk]
@@ -458,7 +465,6 @@ def _walk_in_person(walk_in: dict[str, Any], organisation: Any, actor: User) -> 
     return person
 
 
-@transaction.atomic
 def start_draft(
     entry: ImplementationEntry,
     *,
@@ -480,7 +486,50 @@ def start_draft(
     ``is_mock`` marks a 模拟办件 filed by ``sifa.inspections`` as its test applicant: from here on it
     is an ordinary online application (docs/inspections.md). ``pickup_window``: the organisation
     (id) whose window the applicant chose to collect the result at (:func:`chosen_pickup_window`).
-    """
+
+    The checks and reads come first, outside the transaction that inserts the draft (on SQLite
+    every transaction holds the database's one write lock from its start, so reads there make
+    every other writer wait); the same reads as inside it on PostgreSQL (each statement sees what
+    was committed when it ran). A walk-in may record the person and their consent: then all of it
+    is one transaction, as the insert."""
+    if walk_in is not None:
+        with transaction.atomic():
+            return _start_draft(
+                entry,
+                actor=actor,
+                form_data=form_data,
+                situation_answers=situation_answers,
+                on_behalf_of=on_behalf_of,
+                walk_in=walk_in,
+                channel=channel,
+                is_mock=is_mock,
+                pickup_window=pickup_window,
+            )
+    return _start_draft(
+        entry,
+        actor=actor,
+        form_data=form_data,
+        situation_answers=situation_answers,
+        on_behalf_of=on_behalf_of,
+        walk_in=walk_in,
+        channel=channel,
+        is_mock=is_mock,
+        pickup_window=pickup_window,
+    )
+
+
+def _start_draft(
+    entry: ImplementationEntry,
+    *,
+    actor: User,
+    form_data: dict[str, Any] | None,
+    situation_answers: dict[str, str] | None,
+    on_behalf_of: Any,
+    walk_in: dict[str, Any] | None,
+    channel: str,
+    is_mock: bool,
+    pickup_window: Any,
+) -> Application:
     entry = _live_entry(entry)
     organisation = entry.accepting_organisation
     application = Application(
@@ -545,11 +594,17 @@ def start_draft(
     if walk_in is None and on_behalf_of is None and application.applicant == actor:
         # Forms that remember: what the account knows fills the form, the answers given win.
         application.form_data = {**account_prefill(application), **application.form_data}
-    application.save(force_insert=True)
     _materials_once(application)
-    resolve_once_only(application, held={})  # just inserted: it holds no material yet
-    require_subject_licence(application)
-    audit("draft", application, actor, {"entry": entry.implementation_code, "version": entry.version.number})
+    # The applicant's earlier applications, read before the write lock (a new draft wants every
+    # applicable material); asked in the transaction only after the licence wallet found nothing.
+    read = registry.read_ahead(application, applicable_to(application))
+    with transaction.atomic():
+        application.save(force_insert=True)
+        resolve_once_only(application, held={}, read=read)  # just inserted: it holds no material yet
+        require_subject_licence(application)
+        audit(
+            "draft", application, actor, {"entry": entry.implementation_code, "version": entry.version.number}
+        )
     return application
 
 

@@ -296,6 +296,49 @@ def test_reuses_a_still_valid_material_from_an_earlier_application(world, django
     assert _requested(second) == []
 
 
+def test_the_earlier_applications_are_read_before_the_drafts_write_transaction(
+    world, django_capture_on_commit_callbacks
+):
+    """On SQLite a transaction holds the one write lock from its start: the draft's reads (the
+    applicant's earlier applications among them) come before it, the insert and the rows found
+    in it; the answer is the reuse test's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = _draft(world)
+    _ready(world, first)
+    with django_capture_on_commit_callbacks(execute=True):
+        world["api"].post(f"{API}/{first['id']}/submit/")
+    with CaptureQueriesContext(connection) as captured:
+        second = _draft(world)
+    statements = [q["sql"] for q in captured.captured_queries]
+    previous = next(i for i, sql in enumerate(statements) if "applications_applicationmaterial" in sql)
+    insert = next(
+        i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "applications_application"')
+    )
+    assert previous < insert
+    assert len([m for m in second["materials"] if m["provenance"] == MaterialProvenance.PREVIOUS]) == 3
+
+
+def test_answers_read_ahead_are_used_only_when_they_cover_every_material(world, monkeypatch):
+    from sifa.applications.models import Application
+    from sifa.applications.onceonly import registry
+
+    first = _draft(world)
+    application = Application.objects.select_related("version").get(pk=first["id"])
+    materials = list(application.version.materials.all())
+    read = {"previous": {m.pk: None for m in materials[:-1]}}
+    asked = []
+    provider = registry.get("previous")
+    monkeypatch.setattr(
+        provider, "find_many", lambda app, ms: asked.append(len(ms)) or {m.pk: None for m in ms}
+    )
+    registry.lookup_all(application, materials[:-1], without=("partner",), read=read)
+    assert asked == []
+    registry.lookup_all(application, materials, without=("partner",), read=read)
+    assert asked == [len(materials)]
+
+
 def test_create_and_submit_in_one_call_when_complete(world, django_capture_on_commit_callbacks):
     first = _draft(world)
     _ready(world, first)
