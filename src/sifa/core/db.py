@@ -105,49 +105,85 @@ class FixedRows:
         order, which is what is done here, in the same order (docs/performance.md, "2026-12-06 (day): me")."""
         if not self.complete:
             raise ValueError("build() needs every concrete field: FixedRows(model) without names")
-        model = self.model
-        values = self.convert(values, connection)
-        plain = self._plain
-        if plain is None or (
-            (signals.pre_init.receivers or signals.post_init.receivers)  # none at all: no look-up
-            and (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
-        ):
-            return model.from_db(connection.alias, self.attnames, values)
-        instance = model.__new__(model)
-        state = instance._state = ModelState()
-        if any(values[index] is not None for index in plain):
-            state.fields_cache = {}  # as a foreign key's setter leaves it (it looked for a cached object)
-        state.adding = False
-        state.db = connection.alias
-        instance.__dict__.update(zip(self.attnames, values, strict=True))
-        return instance
+        return _make(
+            self.model, self.attnames, self._plain, connection.alias, self.convert(values, connection)
+        )
 
     @functools.cached_property
     def _plain(self) -> tuple[int, ...] | None:
-        """``None`` when ``Model.__init__`` may do more for this model than set ``_state`` and store
-        each column's value in the instance's ``__dict__`` (signals aside); else the positions of
-        the foreign key columns, whose setter leaves an empty ``_state.fields_cache`` when it is
-        given a value other than ``None``."""
-        model = self.model
-        if model._meta.abstract or model.from_db.__func__ is not Model.from_db.__func__:
-            return None
-        if any("__init__" in vars(klass) for klass in model.__mro__ if klass not in (Model, object)):
-            return None
-        if tuple(field.attname for field in model._meta.concrete_fields) != self.attnames:
-            return None
-        foreign_keys = []
-        for index, name in enumerate(self.attnames):
-            for klass in model.__mro__:
-                if name in vars(klass):
-                    descriptor = type(vars(klass)[name])
-                    # A foreign key's column attribute only drops the cached related object when
-                    # its value changes (a new instance has none). Any other setter may do more.
-                    if descriptor is ForeignKeyDeferredAttribute:
-                        foreign_keys.append(index)
-                    elif hasattr(descriptor, "__set__"):
-                        return None
-                    break
-        return tuple(foreign_keys)
+        return _plain_foreign_keys(self.model, self.attnames)
+
+
+def _make(model: type[models.Model], attnames, plain: tuple[int, ...] | None, alias: str, values):
+    """``model.from_db(alias, attnames, values)`` for a whole row, made without ``Model.__init__``'s
+    general path when nothing can tell them apart (``plain``: :func:`_plain_foreign_keys`, and no
+    ``pre_init``/``post_init`` receiver for the model): ``Model.__init__`` then only sets ``_state``
+    and each column's attribute in field order, which is what is done here, in the same order
+    (docs/performance.md, "2026-12-06 (day): me")."""
+    if plain is None or (
+        (signals.pre_init.receivers or signals.post_init.receivers)  # none at all: no look-up
+        and (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
+    ):
+        return model.from_db(alias, attnames, values)
+    instance = model.__new__(model)
+    state = instance._state = ModelState()
+    if any(values[index] is not None for index in plain):
+        state.fields_cache = {}  # as a foreign key's setter leaves it (it looked for a cached object)
+    state.adding = False
+    state.db = alias
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    return instance
+
+
+def _plain_foreign_keys(model: type[models.Model], attnames) -> tuple[int, ...] | None:
+    """``None`` when ``Model.__init__`` may do more for ``model`` than set ``_state`` and store each
+    column's value in the instance's ``__dict__`` (signals aside), or when ``attnames`` are not all
+    its columns in field order; else the positions of the foreign key columns, whose setter leaves
+    an empty ``_state.fields_cache`` when it is given a value other than ``None``."""
+    attnames = tuple(attnames)
+    if model._meta.abstract or model.from_db.__func__ is not Model.from_db.__func__:
+        return None
+    if any("__init__" in vars(klass) for klass in model.__mro__ if klass not in (Model, object)):
+        return None
+    if tuple(field.attname for field in model._meta.concrete_fields) != attnames:
+        return None
+    foreign_keys = []
+    for index, name in enumerate(attnames):
+        for klass in model.__mro__:
+            if name in vars(klass):
+                descriptor = type(vars(klass)[name])
+                # A foreign key's column attribute only drops the cached related object when
+                # its value changes (a new instance has none). Any other setter may do more.
+                if descriptor is ForeignKeyDeferredAttribute:
+                    foreign_keys.append(index)
+                elif hasattr(descriptor, "__set__"):
+                    return None
+                break
+    return tuple(foreign_keys)
+
+
+def _populate(populator, row, from_obj) -> None:
+    """Django's ``RelatedPopulator.populate`` (a ``select_related`` relation of a row), each
+    instance made by :func:`_make` (``populator.plain``, set by :meth:`PreparedQuery._compile`)."""
+    if populator.reorder_for_init:
+        data = populator.reorder_for_init(row)
+    else:
+        data = row[populator.cols_start : populator.cols_end]
+    if data[populator.pk_idx] is None:
+        obj = None
+    else:
+        obj = _make(populator.model_cls, populator.init_list, populator.plain, populator.db, data)
+        for related in populator.related_populators:
+            _populate(related, row, obj)
+    populator.local_setter(from_obj, obj)
+    if obj is not None:
+        populator.remote_setter(obj, from_obj)
+
+
+def _mark_plain(populators) -> None:
+    for populator in populators:
+        populator.plain = _plain_foreign_keys(populator.model_cls, populator.init_list)
+        _mark_plain(populator.related_populators)
 
 
 class PreparedQuery:
@@ -160,7 +196,9 @@ class PreparedQuery:
     marker may stand in more than one place);
     :meth:`rows` runs the compiled statement with real values (of the markers' types) in their
     place. For the few statements on the path of every case command (docs/performance.md,
-    "W4 write path"): compiling such a query cost several times running it.
+    "W4 write path"): compiling such a query cost several times running it. The instances (the
+    row's model and each ``select_related`` relation) are made as ``FixedRows.build`` makes them:
+    without ``Model.__init__``'s general path when nothing can tell them apart (:func:`_make`).
     """
 
     def __init__(self, build, *markers) -> None:
@@ -190,6 +228,9 @@ class PreparedQuery:
             select, klass_info = compiler.select, compiler.klass_info
             fields = klass_info["select_fields"]
             start, end = fields[0], fields[-1] + 1
+            names = [column[0].target.attname for column in select[start:end]]
+            populators = get_related_populators(klass_info, select, connection.alias)
+            _mark_plain(populators)
             found = (
                 sql,
                 tuple(params),
@@ -198,8 +239,9 @@ class PreparedQuery:
                 compiler.get_converters([column[0] for column in select[: compiler.col_count]]),
                 klass_info["model"],
                 (start, end),
-                [column[0].target.attname for column in select[start:end]],
-                get_related_populators(klass_info, select, connection.alias),
+                names,
+                populators,
+                _plain_foreign_keys(klass_info["model"], names),
             )
             self._compiled[key] = found
         return found
@@ -209,8 +251,8 @@ class PreparedQuery:
         from django.db import connections
 
         connection = connections[using]
-        sql, params, slots, compiler, converters, model, (start, end), names, populators = self._compile(
-            connection
+        sql, params, slots, compiler, converters, model, (start, end), names, populators, plain = (
+            self._compile(connection)
         )
         bound = [
             param if slot is None else (values[slot[0]].hex if slot[1] else values[slot[0]])
@@ -223,9 +265,9 @@ class PreparedQuery:
             rows = compiler.apply_converters(rows, converters)
         found = []
         for row in rows:
-            instance = model.from_db(using, names, row[start:end])
+            instance = _make(model, names, plain, using, row[start:end])
             for populator in populators:
-                populator.populate(row, instance)
+                _populate(populator, row, instance)
             found.append(instance)
         return found
 
@@ -292,12 +334,48 @@ class FixedInsert:
     def params(self, instance: models.Model, connection) -> list:
         return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.fields]
 
+    def prepare(self, values, connection) -> list:
+        """:meth:`params` from the row's values (in :attr:`fields`' order, as the instance would
+        hold them after ``pre_save``) instead of an instance: for rows built without a model
+        instance, whose fields fill in nothing themselves (no default left, no ``auto_now``).
+        A string bound for a text column whose preparation returns a string unchanged
+        (:func:`_passes_text`) is passed as it is; every other value is prepared by its field."""
+        passes = self._passes
+        return [
+            value
+            if type(value) is str and passes[index]
+            else self.fields[index].get_db_prep_save(value, connection)
+            for index, value in enumerate(values)
+        ]
+
+    @functools.cached_property
+    def _passes(self) -> tuple[bool, ...]:
+        return tuple(_passes_text(field) for field in self.fields)
+
     def saved(self, instance: models.Model, cursor, connection) -> None:
         if not self.with_pk:
             returning = "RETURNING" in self.sql(connection)
             instance.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
         instance._state.adding = False
         instance._state.db = connection.alias
+
+
+def _passes_text(field: models.Field) -> bool:
+    """Whether ``field.get_db_prep_save(value, connection)`` is ``value`` itself for every ``str``:
+    a ``CharField`` or ``TextField`` whose preparation steps are Django's own (``Field``'s save
+    and database steps, then ``CharField``/``TextField``'s ``get_prep_value`` and ``to_python``,
+    which return a string as it is)."""
+    klass = type(field)
+    for base in (models.CharField, models.TextField):
+        if (
+            isinstance(field, base)
+            and klass.get_db_prep_save is models.Field.get_db_prep_save
+            and klass.get_db_prep_value is models.Field.get_db_prep_value
+            and klass.get_prep_value is base.get_prep_value
+            and klass.to_python is base.to_python
+        ):
+            return True
+    return False
 
 
 # --- server-side prepared statements for the fixed statements (PostgreSQL) -----------------

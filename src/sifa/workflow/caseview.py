@@ -20,6 +20,7 @@ A case with a mediation gets it from ``mediation.selectors.case_summary``, as be
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -63,7 +64,8 @@ _CLOCKS = FixedRows(
     "suspensions",
     "extensions",
 )
-_TIMELINE = FixedRows(TimelineEntry, "occurred_at", "event", "title", "detail", "public")
+_TIMELINE_INSTANT = FixedRows(TimelineEntry, "occurred_at")
+_TIMELINE = FixedRows(TimelineEntry, "event", "title", "detail", "public")
 _TIMELINE_ORGANISATION = FixedRows(Organisation, "name")
 _CASE_DOCUMENTS = FixedRows(
     CaseDocument, "kind", "status", "attempts", "last_error", "document_id", "licence_id"
@@ -101,13 +103,13 @@ def _statements() -> dict[str, str]:
             f"WHERE c.{q('subject_type')} = %s AND c.{q('subject_id')} = %s ORDER BY c.{q('id')} ASC"
         ),
         "timeline": (
-            f"SELECT {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"SELECT {_TIMELINE_INSTANT.columns('t')}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
             f"FROM {table[TimelineEntry]} t "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
             f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} ASC, t.{q('id')} ASC"
         ),
         "timeline_newest": (
-            f"SELECT {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"SELECT {_TIMELINE_INSTANT.columns('t')}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
             f"FROM {table[TimelineEntry]} t "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
             f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} DESC, t.{q('id')} DESC LIMIT %s"
@@ -208,12 +210,17 @@ def _instants():
     looked up once per answer instead of once per entry (50 entries in a command's answer): an
     aware datetime, as stored with ``USE_TZ``, is converted to that zone and written in ISO 8601
     with ``Z`` for UTC, exactly as DRF's ``DateTimeField`` writes it; anything else (no time zone
-    configured, a naive or empty value) goes through the field itself."""
+    configured, a naive or empty value) goes through the field itself. The function returned
+    carries the zone (``at.zone``) when it is the ISO 8601 writer."""
     zone = _DATETIME.timezone if hasattr(_DATETIME, "timezone") else _DATETIME.default_timezone()
     output = getattr(_DATETIME, "format", api_settings.DATETIME_FORMAT)
     if zone is None or output is None or output.lower() != ISO_8601:
         return _DATETIME.to_representation
+    return _instants_in(zone)
 
+
+@functools.lru_cache(maxsize=16)
+def _instants_in(zone: Any):
     def at(value: Any) -> Any:
         if not value or not isinstance(value, dt.datetime) or not timezone.is_aware(value):
             return _DATETIME.to_representation(value)
@@ -223,6 +230,7 @@ def _instants():
             return _DATETIME.to_representation(value)  # the field's own error
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
+    at.zone = zone
     return at
 
 
@@ -302,13 +310,17 @@ def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | No
     else:
         rows = _rows(db, statements["timeline"], [case_id])
     at = _instants()
+    zone = getattr(at, "zone", None)
     found = []
     for row in rows:
-        occurred_at, event, title, detail, public = _TIMELINE.convert(row[:5], db)
+        event, title, detail, public = _TIMELINE.convert(row[1:5], db)
         (organisation,) = _TIMELINE_ORGANISATION.convert(row[5:], db)
+        # A command's answer shows the same newest entries as the one before it: the instant as
+        # written is kept per stored value (and zone), so each is parsed and written once.
+        written = _written_instant(db, zone, row[0]) if zone is not None else at(_occurred_at(db, row[0]))
         found.append(
             {
-                "occurred_at": at(occurred_at),
+                "occurred_at": written,
                 "event": event,
                 "title": title,
                 "detail": detail,
@@ -317,6 +329,27 @@ def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | No
             }
         )
     return found
+
+
+def _occurred_at(db: Any, stored: Any) -> Any:
+    """A timeline entry's ``occurred_at`` as the ORM gives it from the column's ``stored`` value."""
+    return _TIMELINE_INSTANT.convert((stored,), db)[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _written_instant_of(vendor: str, connection_zone: Any, zone: Any, stored: Any) -> Any:
+    from django.db import connections as all_connections
+
+    return _instants_in(zone)(_occurred_at(all_connections[DEFAULT_DB_ALIAS], stored))
+
+
+def _written_instant(db: Any, zone: Any, stored: Any) -> Any:
+    """``at(occurred_at)`` of :func:`_timeline`, for the column's ``stored`` value (text on SQLite,
+    an aware datetime on PostgreSQL), kept per value, database and zones: the conversion depends
+    on nothing else."""
+    if db.alias != DEFAULT_DB_ALIAS:
+        return _instants_in(zone)(_occurred_at(db, stored))
+    return _written_instant_of(db.vendor, db.timezone, zone, stored)
 
 
 def _documents(db: Any, case: Application, statements: dict[str, str], case_id: Any) -> list[dict[str, Any]]:

@@ -121,7 +121,7 @@ def record(
         scope_path=scope_path,
     )
     _append([event])
-    return event
+    return _instance(event)
 
 
 def record_many(events: list[dict[str, Any]]) -> list[AuditEvent]:
@@ -132,7 +132,50 @@ def record_many(events: list[dict[str, Any]]) -> list[AuditEvent]:
     built = [_event(**values) for values in events]
     if built:
         _append(built)
-    return built
+    return [_instance(event) for event in built]
+
+
+def append(events: list[dict[str, Any]]) -> None:
+    """:func:`record_many` for a caller that does not use the stored events (a workflow command's
+    audit): the same rows and the same chain, without building an ``AuditEvent`` per row."""
+    built = [_event(**values) for values in events]
+    if built:
+        _append(built)
+
+
+_COLUMNS = tuple(field.attname for field in AuditEvent._meta.concrete_fields)
+"""``AuditEvent``'s columns, in the insert's order (``_INSERT.fields``)."""
+
+
+class _Row:
+    """An event as the chain hashes it (:func:`~sifa.audit.hashing.canonical_event` reads these
+    attributes) and the insert writes it: ``AuditEvent``'s columns (and the actor, for the
+    instance :func:`record` returns), without a model instance — building one and preparing its
+    fields one by one was a tenth of a workflow command's CPU time (docs/performance.md)."""
+
+    __slots__ = (*_COLUMNS, "actor")
+
+
+_LENGTHS = {
+    name: AuditEvent._meta.get_field(name).max_length
+    for name in ("actor_username", "role", "action", "object_type", "object_id")
+}
+
+
+def _fit(name: str, value: Any) -> str:
+    """:func:`fit` for one of ``AuditEvent``'s text columns (lengths read once)."""
+    text = str(value or "").replace("\x00", NUL_REPLACEMENT)
+    return text[: _LENGTHS[name]]
+
+
+def _instance(row: _Row) -> AuditEvent:
+    """The stored event as an ``AuditEvent`` instance (what :func:`record` returns)."""
+    event = AuditEvent(**{name: getattr(row, name) for name in _COLUMNS})
+    if row.actor is not None:  # as ``AuditEvent(actor=…)`` leaves it: the account at hand
+        event.actor = row.actor
+    event._state.adding = False
+    event._state.db = DEFAULT_DB_ALIAS
+    return event
 
 
 def _event(
@@ -146,8 +189,8 @@ def _event(
     detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
     scope_path: str = "",
-) -> AuditEvent:
-    """The event, not yet in the chain (no ``seq``, time or hashes)."""
+) -> _Row:
+    """The event's row, not yet in the chain (no ``seq``, time or hashes)."""
     if result not in _RESULTS:
         raise ValueError(f"audit result must be one of {AuditResult.values}, got {result!r}")
     if not action:
@@ -157,26 +200,26 @@ def _event(
     if actor is None and ctx.user is not None and getattr(ctx.user, "is_authenticated", False):
         actor = ctx.user
     actor = actor if getattr(actor, "pk", None) else None
-    event = AuditEvent(
-        actor=actor,
-        actor_username=fit(AuditEvent, "actor_username", getattr(actor, "username", "")),
-        role=fit(AuditEvent, "role", role),
-        action=fit(AuditEvent, "action", action),
-        object_type=fit(AuditEvent, "object_type", object_type),
-        object_id=fit(AuditEvent, "object_id", object_id),
-        result=str(result),
-        ip_address=_stored_ip(ip_address if ip_address is not None else ctx.ip_address),
-        # Without an explicit jurisdiction the event belongs to the actor's (an account's scope
-        # path is its 司法所/司法局, a staff member's their organisation).
-        scope_path=scope_path or getattr(actor, "scope_path", "") or "",
-        detail=_stored_detail(detail),
-    )
+    row = _Row()
+    row.actor_id = actor.pk if actor is not None else None
+    row.actor_username = _fit("actor_username", getattr(actor, "username", ""))
     # Callers hold either the organisation or just its id.
-    event.organisation_id = getattr(organisation, "pk", organisation)
-    return event
+    row.organisation_id = getattr(organisation, "pk", organisation)
+    row.actor = actor  # kept for the instance record() returns, not written
+    row.role = _fit("role", role)
+    row.action = _fit("action", action)
+    row.object_type = _fit("object_type", object_type)
+    row.object_id = _fit("object_id", object_id)
+    row.result = str(result)
+    row.ip_address = _stored_ip(ip_address if ip_address is not None else ctx.ip_address)
+    # Without an explicit jurisdiction the event belongs to the actor's (an account's scope
+    # path is its 司法所/司法局, a staff member's their organisation).
+    row.scope_path = scope_path or getattr(actor, "scope_path", "") or ""
+    row.detail = _stored_detail(detail)
+    return row
 
 
-def _append(events: list[AuditEvent]) -> None:
+def _append(events: list[_Row]) -> None:
     """Chain ``events`` after the head, in order, and insert them."""
     # No savepoint: a failed append fails the command it belongs to anyway (W10 profile).
     with transaction.atomic(savepoint=False):
@@ -214,11 +257,14 @@ def _head_sql() -> str:
 _INSERT = FixedInsert(AuditEvent, with_pk=True)
 
 
-def _insert(events: list[AuditEvent]) -> None:
+def _insert(events: list[_Row]) -> None:
     """``save(force_insert=True)`` of each event (``AuditEvent`` has no save override or signals;
-    ``seq`` is given): one statement built once per database, all rows in one ``executemany``."""
+    ``seq`` is given, and no field has a default or ``auto_now`` left to fill): one statement built
+    once per database, each value prepared as that save prepares it, all rows in one
+    ``executemany``."""
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+    prepare = _INSERT.prepare
     with fixed_cursor(db) as cursor:
-        cursor.executemany(_INSERT.sql(db), [_INSERT.params(event, db) for event in events])
-        for event in events:
-            _INSERT.saved(event, cursor, db)
+        cursor.executemany(
+            _INSERT.sql(db), [prepare([getattr(event, name) for name in _COLUMNS], db) for event in events]
+        )

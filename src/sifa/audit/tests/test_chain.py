@@ -79,6 +79,53 @@ def test_stored_event_hashes_the_same_as_when_written(reviewer, orgs):
     assert chain_hash(stored.prev_hash, stored) == stored.hash == written.hash
 
 
+def test_append_writes_the_rows_an_instance_save_writes(reviewer, orgs):
+    """``append`` (a workflow command's audit, rows without ``AuditEvent`` instances) prepares
+    exactly the values ``save(force_insert=True)`` of the stored event would, and chains like
+    ``record``: same columns, same hashes, the chain verifies."""
+    from django.db import connection
+
+    from sifa.audit.services.events import _INSERT
+
+    [before] = make_chain(1)
+    detail = {"when": dt.date(2026, 1, 31), "名称": ["律师", 1.5, None], "nul": "a\x00b"}
+    services.append(
+        [
+            {
+                "action": "deadlines.clock.suspend",
+                "actor": reviewer,
+                "subject": AuditSubject("applications.Application", "1"),
+            },
+            {
+                "action": "workflow.suspend",
+                "actor": reviewer,
+                "organisation": orgs["hangzhou"],
+                "role": "reviewer",
+                "detail": detail,
+                "ip_address": "2001:0DB8::1",
+                "scope_path": "/1/2/",
+            },
+        ]
+    )
+    stored = list(AuditEvent.objects.filter(seq__gt=before.seq).order_by("seq"))
+    assert [e.action for e in stored] == ["deadlines.clock.suspend", "workflow.suspend"]
+    assert stored[0].prev_hash == before.hash and stored[1].prev_hash == stored[0].hash
+    assert [chain_hash(e.prev_hash, e) for e in stored] == [e.hash for e in stored]
+
+    def plain(params: list) -> list:  # PostgreSQL's JSON parameter is a wrapper of the value
+        return [(type(p), p.obj) if hasattr(p, "obj") else p for p in params]
+
+    for event in stored:
+        values = [getattr(event, field.attname) for field in _INSERT.fields]
+        assert plain(_INSERT.prepare(values, connection)) == plain(_INSERT.params(event, connection))
+    assert (stored[1].actor_username, stored[1].ip_address, stored[1].organisation_id) == (
+        reviewer.username,
+        "2001:db8::1",
+        orgs["hangzhou"].pk,
+    )
+    assert verify_chain().ok
+
+
 def test_scope_path_defaults_to_the_actors(citizen):
     event = services.record("account.register_person", actor=citizen)
     assert event.scope_path == "/1/2/3/"

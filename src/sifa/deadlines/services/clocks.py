@@ -14,7 +14,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
-from sifa.audit.services import record, record_many
+from sifa.audit.services import append, record
 from sifa.core.db import FixedUpdate, fixed_cursor
 from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.deadlines.calendar import CalendarDataMissing, TimeLimit, WorkingCalendar, depends_on_provisional
@@ -154,7 +154,7 @@ def _change_many(
     Every event is applied before anything is written, so a refused one (409) leaves no write
     behind and needs no savepoint. With ``audit_into`` the audit events are added to that list for
     the caller to append, in the same transaction, together with its own (one chain append per
-    command): ``audit.services.record_many``."""
+    command): ``audit.services.append``."""
     if not clocks:
         return []
     with transaction.atomic(savepoint=False):
@@ -187,7 +187,7 @@ def _change_many(
                 )
             events = [_audit_values(action, state, actor, detail) for state in states]
             if audit_into is None:
-                record_many(events)
+                append(events)
             else:
                 audit_into.extend(events)
     if states is None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sifa.applications.models import Application
 from sifa.applications.services import transition
-from sifa.audit.services import record_many
+from sifa.audit.services import append
 from sifa.core.db import PreparedQuery
 from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.notifications.services import notify
@@ -178,7 +178,7 @@ def audit(ctx: CommandContext, command: str) -> None:
         role=ctx.role,
         detail={"status": ctx.application.status, **ctx.audit},
     )
-    record_many([*ctx.clock_audit, values])
+    append([*ctx.clock_audit, values])
     ctx.clock_audit.clear()
 
 
