@@ -5,7 +5,9 @@ the bench database as ``python -m bench.run --only W9`` left it (run that once f
 real partner simulator (its own process and SQLite file), then runs N signed round trips
 (default 300) in this process, one after the other, exactly as ``bench.exchangespeed signed``
 does, and prints the median time of each part: seal, the request's log append and commit, the
-HTTP call, and the opening and logging of the answer. With ``--cprofile`` it also prints the 25
+HTTP call, and the opening and logging of the answer (wall time; with ``--cpu`` this process's CPU
+time instead, which a loaded machine distorts far less: the HTTP part is then the client's own
+share of the call, without the simulator's). With ``--cprofile`` it also prints the 25
 most expensive functions (cumulative) over the N round trips, and the number of SQL queries of
 one round trip (a CPU-time profile: on a shared machine a wall-clock one charges other processes'
 turns to whatever was running). Both peers' CPU per round trip (user + system, the simulator's from
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str]) -> int:
     count = int(next((a for a in argv if a.isdigit()), "300"))
     profile = "--cprofile" in argv
+    clock = time.process_time if "--cpu" in argv else time.perf_counter
     from bench.run import BENCH_DIR, seed_env
     from bench.workloads import Context  # before bench.exchange_workloads (a circular import)
 
@@ -85,7 +88,7 @@ def main(argv: list[str]) -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        return _profile(base, count, profile, sim.pid)
+        return _profile(base, count, profile, sim.pid, clock)
     finally:
         sim.terminate()
         sim.wait(timeout=30)
@@ -97,7 +100,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _profile(base: str, count: int, profile: bool, sim_pid: int) -> int:
+def _profile(base: str, count: int, profile: bool, sim_pid: int, now=time.perf_counter) -> int:
     from bench.exchangespeed import Signed, _setup
 
     _setup()
@@ -113,29 +116,29 @@ def _profile(base: str, count: int, profile: bool, sim_pid: int) -> int:
         client.once(i)
     parts: dict[str, list[float]] = {"seal": [], "log request": [], "HTTP": [], "open + log answer": []}
     post, open_ = http_transport.HttpTransport._post, http_transport.HttpTransport._open
-    clock: dict[str, float] = {}
+    clock: dict[str, float] = {}  # the last round trip's parts
 
     def timed_post(self, *args, **kwargs):
-        started = time.perf_counter()
+        started = now()
         try:
             return post(self, *args, **kwargs)
         finally:
-            clock["HTTP"] = time.perf_counter() - started
+            clock["HTTP"] = now() - started
 
     def timed_open(*args, **kwargs):
-        started = time.perf_counter()
+        started = now()
         try:
             return open_(*args, **kwargs)
         finally:
-            clock["open + log answer"] = time.perf_counter() - started
+            clock["open + log answer"] = now() - started
 
     chain_pending = log.chain_pending
     batches: list[tuple[int, float]] = []
 
     def timed_chain(*args, **kwargs):
-        started = time.perf_counter()
+        started = now()
         chained = chain_pending(*args, **kwargs)
-        batches.append((chained, time.perf_counter() - started))
+        batches.append((chained, now() - started))
         return chained
 
     log.chain_pending = timed_chain
@@ -146,10 +149,10 @@ def _profile(base: str, count: int, profile: bool, sim_pid: int) -> int:
         from bench.exchangespeed import _body, _header
 
         body = _body(index)
-        started = time.perf_counter()
+        started = now()
         envelope = envelopes.seal(_header(client.organisation, client.partner), body)
-        clock["seal"] = time.perf_counter() - started
-        started = time.perf_counter()
+        clock["seal"] = now() - started
+        started = now()
         with transaction.atomic():
             log.append(
                 envelope,
@@ -160,7 +163,7 @@ def _profile(base: str, count: int, profile: bool, sim_pid: int) -> int:
                 partner=client.partner,
                 scope_path=client.organisation.path,
             )
-        clock["log request"] = time.perf_counter() - started
+        clock["log request"] = now() - started
         client.transport.deliver(client.endpoint, envelope, timeout=30)
 
     totals = []
@@ -169,13 +172,13 @@ def _profile(base: str, count: int, profile: bool, sim_pid: int) -> int:
     profiler = cProfile.Profile(time.process_time) if profile else None
     cpu_client, cpu_sim = os.times(), _cpu_seconds(sim_pid)
     for i in range(count):
-        started = time.perf_counter()
+        started = now()
         if profiler:
             profiler.enable()
         once(1000 + i)
         if profiler:
             profiler.disable()
-        totals.append(time.perf_counter() - started)
+        totals.append(now() - started)
         for name in parts:
             parts[name].append(clock[name])
     after = os.times()
@@ -183,7 +186,8 @@ def _profile(base: str, count: int, profile: bool, sim_pid: int) -> int:
     sim_cpu = (_cpu_seconds(sim_pid) - cpu_sim) / count * 1000
     from sifa.core.signing.sm2 import backend_name
 
-    print(f"{connection.vendor}: {count} signed round trips, one client, median per part (ms):")
+    kind = "CPU time of the client process" if now is time.process_time else "wall time"
+    print(f"{connection.vendor}: {count} signed round trips, one client, median per part (ms, {kind}):")
     print(
         f"  CPU per round trip (user+system, mean): client {client_cpu:.2f} ms, simulator {sim_cpu:.2f} ms, "
         f"both {client_cpu + sim_cpu:.2f} ms (SM2 backend: {backend_name()}"
@@ -191,7 +195,8 @@ def _profile(base: str, count: int, profile: bool, sim_pid: int) -> int:
     )
     for name, values in parts.items():
         print(f"  {name:20s} {statistics.median(values) * 1000:7.2f}")
-    print(f"  {'total':20s} {statistics.median(totals) * 1000:7.2f}  ({1 / statistics.median(totals):.0f}/s)")
+    rate = "" if now is time.process_time else f"  ({1 / statistics.median(totals):.0f}/s)"
+    print(f"  {'total':20s} {statistics.median(totals) * 1000:7.2f}{rate}")
     if batches:
         rows = sum(n for n, _ in batches)
         spent = sum(t for _, t in batches)
