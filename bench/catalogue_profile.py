@@ -19,6 +19,11 @@ time. Without it the client keeps the ``csrftoken`` cookie of its first page, as
 alternate R times, so hello and each page see the same load, and the median over the rounds of each
 page's CPU time per request is printed with the median of the rounds' ratios hello ÷ page, and
 the same for each round's 10th percentile (less moved by other processes on a loaded machine).
+``--server-connections`` runs ``close_old_connections()`` before each request, as the server's
+request signals do (the test client skips them), so the first statement of each request pays
+``CONN_HEALTH_CHECKS`` as it does in the server. On PostgreSQL the rounds also print the CPU time of
+the connection's PostgreSQL backend per request (``utime + stime`` of ``/proc/<pid>/stat`` over
+each loop; 10 ms ticks): it shares the machine's cores with the web server, so the bench pays it.
 """
 
 from __future__ import annotations
@@ -66,7 +71,8 @@ def main(argv: list[str]) -> int:
     rounds = next((int(argv[i + 1]) for i, a in enumerate(argv) if a == "--rounds"), 0)
     if rounds:
         only = next((argv[i + 1].split(",") for i, a in enumerate(argv) if a == "--only"), list(pages))
-        return _rounds(client, {k: pages[k] for k in ["hello", *only] if k in pages}, count, rounds)
+        chosen = {k: pages[k] for k in ["hello", *only] if k in pages}
+        return _rounds(client, chosen, count, rounds, "--server-connections" in argv)
     cpu: dict[str, float] = {}
     for key, path in pages.items():
         for _ in range(3):
@@ -101,19 +107,45 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _rounds(client, pages: dict[str, str], count: int, rounds: int) -> int:
+def _backend_ticks() -> int | None:
+    """The CPU ticks (utime + stime) of this connection's PostgreSQL backend, or None elsewhere."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # not on this machine
+        return None
+    return int(fields[11]) + int(fields[12])
+
+
+def _rounds(client, pages: dict[str, str], count: int, rounds: int, server_connections: bool = False) -> int:
+    from django.db import close_old_connections
+
     for path in pages.values():
         for _ in range(3):
             assert client.get(path).status_code == 200, path
     medians: dict[str, list[float]] = {key: [] for key in pages}
     lows: dict[str, list[float]] = {key: [] for key in pages}
+    backend: dict[str, list[float]] = {key: [] for key in pages}
+    tick = os.sysconf("SC_CLK_TCK")
     for _ in range(rounds):
         for key, path in pages.items():
             times = []
+            ticks = _backend_ticks()
             for _ in range(count):
                 started = time.process_time()
+                if server_connections:
+                    close_old_connections()  # request_started's, inside the timed request
                 client.get(path)
                 times.append(time.process_time() - started)
+            after = _backend_ticks()
+            if ticks is not None and after is not None:
+                backend[key].append((after - ticks) / tick / count)
             medians[key].append(statistics.median(times))
             lows[key].append(statistics.quantiles(times, n=10)[0])
     for key, values in medians.items():
@@ -125,6 +157,11 @@ def _rounds(client, pages: dict[str, str], count: int, rounds: int) -> int:
             f" hello ÷ this {statistics.median(ratios):.3f} ({min(ratios):.3f}–{max(ratios):.3f});"
             f" 10th percentiles: {statistics.median(lows[key]) * 1000:.3f} ms,"
             f" hello ÷ this {statistics.median(low_ratios):.3f}"
+            + (
+                f"; PostgreSQL backend CPU {statistics.median(backend[key]) * 1000:.3f} ms/request"
+                if backend[key]
+                else ""
+            )
         )
     return 0
 

@@ -30,6 +30,7 @@ from sifa.catalogue.models import (
     Topic,
     VersionStatus,
 )
+from sifa.core.db import fixed_cursor
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import normalize_uscc
 from sifa.laws.models import LibraryVersion
@@ -185,7 +186,8 @@ class CompiledRows:
         self._fetched: tuple[int, list[dict]] = (-1, [])
 
     def _rows(self, offset: int, limit: int) -> list[tuple]:
-        with connections[self.alias].cursor() as cursor:
+        # The text is the same for every page of a filter: prepared once per connection (PostgreSQL).
+        with fixed_cursor(connections[self.alias]) as cursor:
             cursor.execute(f"{self.sql} LIMIT %s OFFSET %s", (*self.params, limit, offset))
             return cursor.fetchall()
 
@@ -386,8 +388,10 @@ def _guide_page_sql() -> str:
 
 def guide_page(code: str, fingerprint: str) -> tuple[dict, str] | None:
     """The stored head and body of the guide of the entry ``code`` (``GuidePage``), or None when
-    there is none or it is stale (the caller renders and stores it)."""
-    with connection.cursor() as cursor:
+    there is none or it is stale (the caller renders and stores it). The statement's text never
+    changes: on PostgreSQL it is prepared once per connection (``fixed_cursor``), not planned on
+    every request."""
+    with fixed_cursor(connection) as cursor:
         cursor.execute(
             _guide_page_sql(),
             [code.strip().upper(), EntryStatus.ACTIVE, fingerprint, VersionStatus.PUBLISHED],

@@ -191,9 +191,26 @@ def _apply_url(code: str) -> str:
     return f"{parts[0]}{quote(code, safe=_URL_SAFE)}{parts[1]}"
 
 
+# The results' HTML by URL key and the page's rows (their values, in order): the same rows give the
+# same HTML, so a page whose rows did not change since it was last shown reuses it (a dictionary
+# lookup instead of 20 items' escaping and link building). Bounded: emptied when full.
+_RESULTS_HTML: dict[tuple, SafeString] = {}
+RESULTS_HTML_KEPT = 256
+
+
 def _result_rows(rows) -> SafeString:
     """The results list's items (``selectors.PAGE_COLUMNS`` rows), as the template wrote them: an
     item's name linked to its page, its 一句话说明, its type, basic code and level."""
+    key = (*_url_key(), *(tuple(row.values()) for row in rows))
+    html = _RESULTS_HTML.get(key)
+    if html is None:
+        if len(_RESULTS_HTML) >= RESULTS_HTML_KEPT:
+            _RESULTS_HTML.clear()
+        html = _RESULTS_HTML[key] = _render_result_rows(rows)
+    return html
+
+
+def _render_result_rows(rows) -> SafeString:
     key = _url_key()
     head, tail = _ITEM_URL.get(key) or _ITEM_URL.setdefault(
         key, tuple(reverse("catalogue-item", args=["~"]).rsplit("~", 1))
@@ -267,6 +284,10 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
         context["result_rows"] = _result_rows(page.object_list)
     context["query"] = request.GET.copy()
     context["query"].pop("page", None)
+    if context["items"] is not None:
+        context["items_count"], context["items_pagination"] = _items_numbers(
+            context["items"], context["query"]
+        )
     if data.get("region"):
         context["query"]["region"] = data["region"]
     else:
@@ -275,6 +296,27 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
             {"code": own.code, "label": places.full_label(own), "remembered": remembered} if own else None
         )
     return render_page(request, "catalogue/index.html", context)
+
+
+def _items_numbers(page, query) -> tuple[str, SafeString]:
+    """The results' count and ``_pagination.html`` for ``page``, as the template renders them: the
+    numbers as ``{{ }}`` shows an int without a thousand separator (``str()``), so the template
+    engine's localisation of each number (four translation lookups apiece) is skipped; with
+    ``USE_THOUSAND_SEPARATOR`` on the template renders them as before (``None``)."""
+    if settings.USE_THOUSAND_SEPARATOR:
+        return None, None
+    paginator = page.paginator
+    if paginator.num_pages <= 1:  # has_other_pages() is False
+        return str(paginator.count), mark_safe("\n")
+    query_part = f"{escape(query.urlencode())}&amp;" if query else ""
+    html = '\n<nav aria-label="分页"><ul class="sifa-pagination">\n  '
+    if page.number > 1:
+        html += f'<li><a href="?{query_part}page={page.number - 1}" rel="prev">上一页</a></li>'
+    html += f"\n  <li>第 {page.number} 页，共 {paginator.num_pages} 页</li>\n  "
+    if page.number < paginator.num_pages:
+        html += f'<li><a href="?{query_part}page={page.number + 1}" rel="next">下一页</a></li>'
+    html += "\n</ul></nav>\n\n"
+    return str(paginator.count), mark_safe(html)  # noqa: S308 (the query escaped, the rest numbers)
 
 
 def _near_first(page, region: Region):

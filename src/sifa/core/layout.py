@@ -41,6 +41,8 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils.autoreload import file_changed
 from django.utils.html import conditional_escape
 
+from sifa.core.pagecache import visitor_token
+
 BASE = "portal/base.html"
 _MARK = f"sifahole{secrets.token_hex(8)}x"
 _HOLE = re.compile(re.escape(_MARK) + r"([a-wyz]+)([^x]*)x")  # no hole's name has an "x"
@@ -179,10 +181,18 @@ def render_page(
     skeleton = _skeleton(key, nav, care, names)
     ctx = make_context(context, request, autoescape=template.engine.autoescape)
     filled: dict[str, str] = {}
+    if "csrf_token" in context:
+        token = str(context["csrf_token"] or "")
+    else:
+        # The visitor's token as the context processor's get_token() gives it (the same secret, a new
+        # mask, the cookie sent), drawn by pagecache.visitor_token from one os.urandom call instead
+        # of Django's 32 (64 for a visitor without a secret yet: every request of a client without
+        # cookies); the page's own {% csrf_token %} shows the same token.
+        token = visitor_token(request)
+        ctx.push(csrf_token=token)
+    if token in ("", "NOTPROVIDED"):  # {% csrf_token %} would show no field
+        return render(request, template_name, context, status=status)
     with ctx.render_context.push_state(template), ctx.bind_template(template):
-        token = str(ctx.get("csrf_token") or "")
-        if token in ("", "NOTPROVIDED"):  # {% csrf_token %} would show no field
-            return render(request, template_name, context, status=status)
         ctx.template_name = template.name
         for name, block in blocks.items():
             filled[name.replace("_", "")] = block.render(ctx)

@@ -84,3 +84,47 @@ def test_the_header_follows_who_is_signed_in(cat):
         assert "退出" in mine and ">登录</a>" not in mine and "账户与安全" in mine
         home = anonymous.get("/").content.decode()
         assert re.search(r'aria-current="page">首页', home) and 'aria-current="page">办事目录' not in home
+
+
+@pytest.mark.parametrize("count", [0, 1, 20, 21, 45, 1234])
+@pytest.mark.parametrize("query", ["", "type=xk", "q=%E5%BE%8B%E5%B8%88&x=<a>&y=\"'"])
+def test_the_count_and_pagination_are_the_templates(count, query, settings):
+    """``views._items_numbers`` gives what ``{{ items.paginator.count }}`` and ``_pagination.html``
+    render, on every page of the list; with a thousand separator the template renders them."""
+    from django.core.paginator import Paginator
+    from django.http import QueryDict
+    from django.template.loader import render_to_string
+
+    from sifa.catalogue import views
+
+    paginator = Paginator(list(range(count)), views.PAGE_SIZE)
+    query_dict = QueryDict(query)
+    for number in paginator.page_range:
+        page = paginator.page(number)
+        expected = render_to_string("catalogue/_pagination.html", {"page": page, "query": query_dict})
+        assert views._items_numbers(page, query_dict) == (str(count), expected)
+    settings.USE_THOUSAND_SEPARATOR = True
+    assert views._items_numbers(paginator.page(1), query_dict) == (None, None)
+
+
+def test_the_results_html_is_reused_only_for_the_same_rows(monkeypatch):
+    from sifa.catalogue import views
+
+    monkeypatch.setattr(views, "_RESULTS_HTML", {})
+    monkeypatch.setattr(views, "RESULTS_HTML_KEPT", 2)
+    row = {
+        "basic_code": "000100001001",
+        "name": "律师执业<许可>",
+        "item_type": "xk",
+        "level": "national",
+        "versions__scope": "a",
+        "versions__result_name": "b",
+    }
+    first = views._result_rows([row])
+    assert views._result_rows([dict(row)]) is first
+    assert views._result_rows([{**row, "name": "律师执业许可"}]) == views._render_result_rows(
+        [{**row, "name": "律师执业许可"}]
+    )
+    assert "律师执业&lt;许可&gt;" in first and first == views._render_result_rows([row])
+    views._result_rows([{**row, "basic_code": "000100001002"}])
+    assert len(views._RESULTS_HTML) <= 2

@@ -1,7 +1,12 @@
 """The catalogue page and the stored guide with ``portal/base.html`` from its skeleton
 (``sifa.core.layout.render_page``) are byte for byte the pages the template engine renders: for
 关怀模式 by cookie or not, paths and query strings that need escaping, the refused filter form (400),
-the CSRF cookie new or kept, and a signed-in visitor (rendered the usual way)."""
+the CSRF cookie new or kept, and a signed-in visitor (rendered the usual way).
+
+The skeleton's CSRF token is drawn by ``pagecache.visitor_token`` (one ``os.urandom`` call), the
+template engine's by Django's ``get_token``: both are random, so the comparison checks that each
+token is the visitor's (it unmasks to the secret of the cookie sent, or of the one the visitor
+had) and then compares the pages with the token and the new secret put aside."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import re
 
 import pytest
 from django.middleware import csrf
+from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 
 from sifa.catalogue.models import ImplementationEntry
@@ -56,15 +62,24 @@ def _both(login, cookies: dict, url: str, same_tokens, monkeypatch) -> tuple:
                 patch.setattr(layout, "_page", lambda name: None)
             same_tokens["n"] = itertools.count()
             response = client.get(url)
+        body = response.content
+        sent = response.cookies.get("csrftoken")
+        secret = sent.value if sent is not None else cookies.get("csrftoken")
+        assert "csrftoken" not in cookies or secret == cookies["csrftoken"], url  # kept, not replaced
+        for token in _TOKEN.findall(body):
+            assert secret and _unmask_cipher_token(token.decode()) == secret, url
         answers.append(
             (
                 response.status_code,
                 sorted(response.items()),
-                re.sub(r"expires=[^;]*; |sessionid=[^;]*", "", response.cookies.output()),
-                response.content,
+                re.sub(r"expires=[^;]*; |sessionid=[^;]*|csrftoken=\w+", "", response.cookies.output()),
+                _TOKEN.sub(b'name="csrfmiddlewaretoken" value="-"', body),
             )
         )
     return answers[0], answers[1]
+
+
+_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="(\w+)"')
 
 
 @pytest.mark.parametrize("cookies", [{}, {"sifa_care": "1"}, {"sifa_care": "0"}, {"csrftoken": "a" * 32}])
