@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import transaction
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from sifa.accounts.services.auth import issue_api_token
@@ -246,11 +247,56 @@ def test_progress_answer_from_fixed_sql_is_the_serializers_answer_for_every_case
     assert cases
     for app in cases:
         code = _with_new_code(app)
-        assert progress.progress(app.number, code) == serializers.tracking(selectors.track(app.number, code))
+        answer = progress.progress(app.number, code)
+        assert answer == serializers.tracking(selectors.track(app.number, code))
+        # The API's bytes, written without DRF's encoder, are what DRF's renderer writes.
+        assert progress.progress_json(app.number, code) == JSONRenderer().render(answer)
         assert progress.progress(app.number, code.lower()) is not None
         assert progress.progress(app.number, "AAAAAAAA") is None
+        assert progress.progress_json(app.number, "AAAAAAAA") is None
     assert progress.progress("NO-SUCH-NUMBER", "AAAAAAAA") is None
     assert progress.progress("", "") is None
+    assert progress.progress_json("", "") is None
+
+
+def test_progress_json_writes_dates_and_line_separators_as_drfs_renderer():
+    """The answer's JSON (``progress._json``) against DRF's renderer for the values a case can
+    hold: times with and without microseconds, dates, no deadline, and U+2028/U+2029 in text."""
+    import datetime as dt
+
+    from sifa.applications import progress
+
+    for submitted_at in (
+        dt.datetime(2026, 12, 6, 10, 4, 20, 486196, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+    ):
+        for deadline in (
+            None,
+            {
+                "kind": "法定",
+                "due_on": dt.date(2027, 1, 18),
+                "expected_on": None,
+                "working_days_left": 3,
+                "paused": True,
+            },
+        ):
+            answer = {
+                "number": "SF1",
+                "item": '律师\u2028执业\u2029许可 "引号" \\',
+                "submitted_at": submitted_at,
+                "deadline": deadline,
+                "timeline": [{"occurred_at": submitted_at, "title": "受理", "organisation": ""}],
+            }
+            expected = JSONRenderer().render(answer)
+            stamped = {
+                **answer,
+                "submitted_at": progress._stamp(submitted_at),
+                "timeline": [{**answer["timeline"][0], "occurred_at": progress._stamp(submitted_at)}],
+            }
+            assert progress._json(stamped) == expected
+    # SQLite's text of a stored time is written as the aware time it stands for.
+    assert progress._stamp("2026-12-06 10:04:20.486196") == "2026-12-06T10:04:20.486196Z"
+    assert progress._stamp("2027-01-01 00:00:00") == "2027-01-01T00:00:00Z"
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,8 @@ urlpatterns = [
     ),
     # The most frequent public reads first: Django tries the patterns in order, and every include
     # passed over on the way costs its list of tried patterns (docs/performance.md, "2026-12-06:
-    # W5 on fixed SQL"): the progress query and licence verification by identifier.
-    path("", include(applications_api.public_urlpatterns)),
+    # W5 on fixed SQL"): licence verification by identifier (the progress query is routed before
+    # this include: ``root_urlpatterns``).
     path("", include(licences_api.public_urlpatterns)),
     path("", include("sifa.organisations.api")),
     path("", include("sifa.accounts.api")),
@@ -45,3 +45,12 @@ urlpatterns = [
     path("", include("sifa.indicators.api_report")),
     path("", include("sifa.privacy.api")),
 ]
+
+root_urlpatterns = [
+    path(f"api/v1/{route.pattern}", route.callback, name=route.name)
+    for route in applications_api.public_urlpatterns
+]
+"""The public progress query (``GET /api/v1/track/{number}/?code=``, the most frequent public read),
+routed by ``sifa.conf.urls`` at the top level, before ``api/v1/``'s include: resolving it then
+tries no pattern of the API and enters no include (docs/performance.md, "2026-12-06 (session 2):
+W5")."""

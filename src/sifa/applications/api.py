@@ -522,7 +522,8 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
     """``GET /api/v1/track/{number}/?code=``: a plain ``GET …?code=`` asking for JSON (or anything)
     is answered here, without DRF's request wrapping, negotiation and response: the throttle's count
     and, only when it allows the request, the case's read (one statement on PostgreSQL:
-    :func:`sifa.applications.progress.counted_progress`), and DRF's JSON renderer. The bytes and
+    :func:`sifa.applications.progress.counted_progress`), and the answer's JSON as DRF's renderer
+    writes it (``progress._json``). The bytes and
     headers are DRF's (``tests/perf/test_queries_reads.py`` compares them for every kind of
     answer). The 404 and 429 answers, and every other request (HEAD, OPTIONS, a browser's
     ``Accept``, ``?format=``), are :class:`Track`'s through DRF's ``dispatch``, with the throttle's
@@ -539,12 +540,13 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         request.GET.get("code", ""),
         throttle.get_cache_key(request, None),
         limits.Rate(throttle.num_requests, throttle.duration),
+        encoded=True,
     )
     if body is None:
         view = Track(_checked=True, _refused=not decision.allowed, _wait=decision.retry_after or None)
         view.setup(request, number=number)
         return view.dispatch(request, number=number)
-    response = HttpResponse(JSONRenderer().render(body), content_type=JSONRenderer.media_type)
+    response = HttpResponse(body, content_type=JSONRenderer.media_type)
     for name, value in _track_headers():
         response[name] = value
     return response
@@ -573,5 +575,6 @@ urlpatterns = [
 ]
 
 public_urlpatterns = [path("track/<str:number>/", track, name="application-track")]
-"""The public progress query, routed first by ``sifa.api.urls`` (it is the most frequent public
-read; Django tries patterns in order)."""
+"""The public progress query, routed under ``api/v1/`` at the site's top level, before the API's
+include (``sifa.api.urls.root_urlpatterns``: it is the most frequent public read; Django tries
+patterns in order)."""

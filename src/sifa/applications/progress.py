@@ -15,13 +15,15 @@ checked with one keyed HMAC-SM3 and a constant-time comparison (docs/security.md
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
+from rest_framework.renderers import JSONRenderer
 
 from sifa.applications import query_codes, selectors
 from sifa.applications.models import PLAIN_STATUS, Application, ApplicationStatus, TimelineEntry
@@ -99,13 +101,14 @@ step in the statement."""
 
 
 def _datetime(value: Any) -> dt.datetime | None:
-    """A raw timestamp as the ORM gives it: aware (UTC) with ``USE_TZ``."""
+    """A raw timestamp as the ORM gives it: aware (UTC) with ``USE_TZ`` (``timezone.make_aware``
+    with UTC is this ``replace``)."""
     if value is None:
         return None
     if not isinstance(value, dt.datetime):
         value = parse_datetime(value)
-    if settings.USE_TZ and timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
+    if value.utcoffset() is None and settings.USE_TZ:
+        value = value.replace(tzinfo=dt.UTC)
     return value
 
 
@@ -150,19 +153,73 @@ def _ordered(vendor: str) -> str:
 
 def progress(number: str, code: str) -> dict[str, Any] | None:
     """The public progress answer, or ``None`` for an unknown number or a wrong code (the same)."""
+    return _read(number, code, _datetime)
+
+
+def progress_json(number: str, code: str) -> bytes | None:
+    """:func:`progress`'s answer as the API's JSON (:func:`counted_progress` with ``encoded``),
+    uncounted; ``None`` as there."""
+    return _read(number, code, _stamp)
+
+
+def _read(number: str, code: str, moment) -> Any:
     number = str(number or "")[:50]
     with fixed_cursor(connection) as cursor:
         cursor.execute(_ordered(connection.vendor), [number, number, number])
-        return _answer(cursor.fetchall(), code)
+        return _answer(cursor.fetchall(), code, moment)
 
 
-def counted_progress(number: str, code: str, key: str, rate: limits.Rate) -> tuple[limits.Decision, Any]:
+def counted_progress(
+    number: str, code: str, key: str, rate: limits.Rate, *, encoded: bool = False
+) -> tuple[limits.Decision, Any]:
     """The request counted under ``key`` at ``rate`` (the progress query's throttle), then, only
-    when it is allowed, :func:`progress`'s answer: on PostgreSQL the count and the read are one
-    statement (``limits.hit_then_read``). A refused request reads nothing (answer ``None``)."""
+    when it is allowed, :func:`progress`'s answer — with ``encoded``, as the bytes of the API's
+    JSON answer (:func:`progress_json`): the count and the read are one statement on PostgreSQL,
+    one cursor on SQLite (``limits.hit_then_read``). A refused request reads nothing (answer
+    ``None``)."""
     number = str(number or "")[:50]
     decision, rows = limits.hit_then_read(key, rate, _statement(connection.vendor), [number] * 3)
-    return decision, (_answer(rows, code) if decision.allowed else None)
+    if not decision.allowed:
+        return decision, None
+    return decision, _answer(rows, code, _stamp if encoded else _datetime)
+
+
+def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    """A date or time as DRF's ``JSONEncoder`` writes it (ISO 8601; UTC as ``Z``)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _stamp(value: Any) -> str | None:
+    """``_iso(_datetime(value))``: a raw timestamp as the API's JSON writes it."""
+    return None if value is None else _iso(_datetime(value))
+
+
+_SEPARATORS = SHORT_SEPARATORS if JSONRenderer.compact else LONG_SEPARATORS
+
+
+def _json(answer: dict[str, Any]) -> bytes:
+    """``JSONRenderer().render()`` of the answer whose timestamps are already DRF's text
+    (:func:`_stamp`), byte for byte: the deadline's dates written as DRF's encoder writes them,
+    then ``json.dumps`` with DRF's settings (Unicode, compact, strict) and DRF's escaping of
+    U+2028/U+2029 — without the encoder's Python callback for each date and time
+    (``tests/perf/test_queries_reads.py`` compares both for every case)."""
+    deadline = answer["deadline"]
+    if deadline is not None:
+        answer["deadline"] = {
+            **deadline,
+            "due_on": _iso(deadline["due_on"]),
+            "expected_on": _iso(deadline["expected_on"]),
+        }
+    text = json.dumps(
+        answer,
+        ensure_ascii=JSONRenderer.ensure_ascii,
+        allow_nan=not JSONRenderer.strict,
+        separators=_SEPARATORS,
+    )
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
 def _by_time(row: tuple) -> tuple:
@@ -170,34 +227,42 @@ def _by_time(row: tuple) -> tuple:
     return row[16], row[21]
 
 
-def _answer(rows: list[tuple], code: str) -> dict[str, Any] | None:
-    """The answer from the statement's rows, in any order (the timeline is sorted here)."""
-    case = next((row for row in rows if row[0] == _CASE), None)
+def _answer(rows: list[tuple], code: str, moment) -> Any:
+    """The answer from the statement's rows, in any order (the timeline is sorted here), its
+    timestamps made by ``moment`` (:func:`_datetime`: the answer; :func:`_stamp`: its JSON bytes)."""
+    case, clocks, entries = None, {}, []
+    for row in rows:
+        kind = row[0]
+        if kind == _ENTRY:
+            entries.append(row)
+        elif kind == _CLOCK:
+            clocks[row[11]] = row[_CLOCK_COLUMNS]
+        elif case is None:
+            case = row
     digest = case[5] if case is not None else ""
     if not query_codes.query_code_matches(code or "", digest) or case is None:
         return None
     _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case[_CASE_COLUMNS]
-    clocks = {row[11]: row[_CLOCK_COLUMNS] for row in rows if row[0] == _CLOCK}
+    entries.sort(key=_by_time)
     timeline = [
         {
-            "occurred_at": _datetime(occurred_at),
-            "event": event,
-            "title": title,
-            "detail": detail,
-            "organisation": organisation or "",
+            "occurred_at": moment(row[16]),
+            "event": row[17],
+            "title": row[18],
+            "detail": row[19],
+            "organisation": row[20] or "",
         }
-        for occurred_at, event, title, detail, organisation in (
-            row[_ENTRY_COLUMNS] for row in sorted((row for row in rows if row[0] == _ENTRY), key=_by_time)
-        )
+        for row in entries
     ]
-    return {
+    answer = {
         "number": number,
         "item": item,
         "status": status,
         "status_label": _status_label(status, item_type),
         "stage": selectors.STAGES.get(status, ""),
         "organisation": current if current is not None else accepting,
-        "submitted_at": _datetime(submitted_at),
+        "submitted_at": moment(submitted_at),
         "deadline": _deadline(clocks),
         "timeline": timeline,
     }
+    return _json(answer) if moment is _stamp else answer

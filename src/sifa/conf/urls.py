@@ -5,6 +5,7 @@ from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
 from sifa.api.health import healthz, readyz
+from sifa.api.urls import root_urlpatterns as api_root_urlpatterns
 
 # The admin site demands a verified TOTP device, like every other staff login (等保 level 3).
 admin.site.__class__ = OTPAdminSite
@@ -12,6 +13,7 @@ admin.site.__class__ = OTPAdminSite
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # liveness: one SELECT 1
     path("readyz", readyz, name="readyz"),  # readiness: the full report (sifa.api.health)
+    *api_root_urlpatterns,  # the public progress query, without entering api/v1/'s include
     path("api/v1/", include("sifa.api.urls")),
     path("accounts/", include("sifa.accounts.urls")),
     path("admin/", admin.site.urls),

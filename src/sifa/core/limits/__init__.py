@@ -165,8 +165,9 @@ def hit_then_read(
     Where the store allows it the count and the read are **one statement**: the database store on
     PostgreSQL counts in a data-modifying ``WITH`` whose read runs only when the count was made (one
     round trip instead of two; the same count, the same cap, the same asynchronous commit outside a
-    transaction as :func:`hit`). Elsewhere (SQLite, Redis) the count, then the read. The read must
-    not depend on the count (on PostgreSQL it does not see it: one statement, one snapshot)."""
+    transaction as :func:`hit`). On SQLite the database store counts, then reads, on one cursor;
+    with Redis the count, then the read. The read must not depend on the count (on PostgreSQL it
+    does not see it: one statement, one snapshot)."""
     counters = store()
     together = getattr(counters, "hit_window_then_read", None)
     if together is not None:

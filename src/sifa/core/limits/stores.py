@@ -35,7 +35,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from sifa.core.db import fixed_cursor
 from sifa.core.models import LimitCounter
@@ -77,6 +77,7 @@ RETURNING value
 """
 _NORMAL = 1
 """SQLite's ``synchronous=NORMAL``: in WAL mode a commit writes the log without an fsync."""
+_SYNCHRONOUS = {level: f"PRAGMA synchronous={level}" for level in range(4)}
 
 _GET = 'SELECT value FROM core_limitcounter WHERE "key" = %s AND expires_ms > %s'
 
@@ -120,6 +121,8 @@ _THEN_READ = (
     "SELECT h.sifa_counted, r.* FROM sifa_hit h "
     "LEFT JOIN LATERAL (SELECT 1 AS sifa_read, q.* FROM ({read}) q) r ON TRUE{order}"
 )
+_then_read: dict[tuple[bool, str, tuple[int, ...]], str] = {}
+"""Each read's ``_THEN_READ`` statement, built once per process (a few fixed reads use it)."""
 
 
 def _hit_params(
@@ -131,15 +134,34 @@ def _hit_params(
     return [key, now + ttl_ms, limit, *carried, now, now, now, *carried, limit, *carried]
 
 
-def _sqlite_synchronous(cursor) -> int:
+def _sqlite_synchronous(db, cursor) -> int:
     """The connection's ``synchronous`` level when a count would be its own SQLite commit, else 0."""
-    if connection.vendor != "sqlite" or not connection.get_autocommit():
+    if db.vendor != "sqlite" or not db.get_autocommit():
         return 0
-    level = getattr(connection, "sifa_synchronous", None)  # set by init_command: read it once
+    level = getattr(db, "sifa_synchronous", None)  # set by init_command: read it once
     if level is None:
         cursor.execute("PRAGMA synchronous")
-        level = connection.sifa_synchronous = int(cursor.fetchone()[0])
+        level = db.sifa_synchronous = int(cursor.fetchone()[0])
     return level
+
+
+def _counted(db, cursor, sql: str, params: Sequence[Any]) -> tuple | None:
+    """Run the counting statement ``sql`` on ``cursor`` (of ``db``, the request's connection) and
+    return its row. On SQLite, when it is its own commit, with ``synchronous=NORMAL`` for that
+    commit (the module's docstring says why), set and restored on the SQLite connection itself:
+    a setting of the connection, not a statement of the request (no parameters, no I/O), so it
+    does not go through Django's cursor wrapper, its logging and its error translation."""
+    level = _sqlite_synchronous(db, cursor)
+    if level <= _NORMAL:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+    raw = db.connection
+    raw.execute(_SYNCHRONOUS[_NORMAL])
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+    finally:
+        raw.execute(_SYNCHRONOUS.get(level) or f"PRAGMA synchronous={int(level)}")
 
 
 class DatabaseStore:
@@ -178,18 +200,32 @@ class DatabaseStore:
         order: tuple[int, ...] = (),
     ) -> tuple[int | None, list[tuple]] | None:
         """:meth:`hit_window`, and when it counted, the rows of the read ``sql`` (in ``order``,
-        1-based column positions of ``sql``): one statement on PostgreSQL. ``None`` on SQLite,
-        where a statement is a function call, not a round trip, and cannot write in a ``WITH``
-        (the caller counts, then reads). Refused: ``(None, [])``, nothing read."""
-        if connection.vendor != "postgresql":
-            return None
+        1-based column positions of ``sql``). On PostgreSQL one statement (the count in a
+        data-modifying ``WITH``); on SQLite, which cannot write in a ``WITH`` and where a statement
+        is a function call, not a round trip, the count then the read on one cursor. Refused:
+        ``(None, [])``, nothing read."""
+        db = connections[DEFAULT_DB_ALIAS]
         hit_params = _hit_params(key, previous_key, ttl_ms, limit, elapsed_ms, length_ms)
-        statement = _THEN_READ.format(
-            hit=(_HIT_ASYNC if connection.get_autocommit() else _HIT).strip(),
-            read=sql,
-            order=f" ORDER BY {', '.join(str(position + 2) for position in order)}" if order else "",
-        )
-        with fixed_cursor(connection) as cursor:
+        if db.vendor != "postgresql":
+            read = f"{sql} ORDER BY {', '.join(str(position) for position in order)}" if order else sql
+            with fixed_cursor(db) as cursor:
+                counted = _counted(db, cursor, _HIT, hit_params)
+                rows = None
+                if counted is not None:
+                    cursor.execute(read, params)
+                    rows = cursor.fetchall()
+            if next(_increments) % PURGE_EVERY == 0:
+                self.purge()
+            return (None, []) if counted is None else (int(counted[0]), rows)
+        asynchronous = db.get_autocommit()
+        statement = _then_read.get((asynchronous, sql, order))
+        if statement is None:
+            statement = _then_read[asynchronous, sql, order] = _THEN_READ.format(
+                hit=(_HIT_ASYNC if asynchronous else _HIT).strip(),
+                read=sql,
+                order=f" ORDER BY {', '.join(str(position + 2) for position in order)}" if order else "",
+            )
+        with fixed_cursor(db) as cursor:
             cursor.execute(statement, [*hit_params, *params])
             rows = cursor.fetchall()
         if next(_increments) % PURGE_EVERY == 0:
@@ -199,19 +235,9 @@ class DatabaseStore:
         return int(rows[0][0]), [row[2:] for row in rows if row[1] is not None]
 
     def _count(self, sql: str, params: list) -> int | None:
-        with fixed_cursor(connection) as cursor:
-            level = _sqlite_synchronous(cursor)
-            if level > _NORMAL:
-                # Its own commit, a counter: no fsync for it (the module's docstring says why).
-                cursor.execute(f"PRAGMA synchronous={_NORMAL}")
-                try:
-                    cursor.execute(sql, params)
-                    row = cursor.fetchone()
-                finally:
-                    cursor.execute(f"PRAGMA synchronous={level}")
-            else:
-                cursor.execute(sql, params)
-                row = cursor.fetchone()
+        db = connections[DEFAULT_DB_ALIAS]
+        with fixed_cursor(db) as cursor:
+            row = _counted(db, cursor, sql, params)
         if next(_increments) % PURGE_EVERY == 0:
             self.purge()
         return int(row[0]) if row else None

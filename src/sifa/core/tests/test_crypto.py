@@ -75,3 +75,14 @@ def test_sm3_digests_do_not_share_state():
             == ("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
         )
     assert sm3_hex(b"") == "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b"
+
+
+def test_keyed_hmac_state_gives_the_same_mac_as_keying_each_time():
+    """The blind index's HMAC-SM3 from a keyed state kept per process equals the MAC keyed anew,
+    for every key length (short, a block, longer than a block) and message, again and again."""
+    from sifa.core.crypto import hmac_sm3, hmac_sm3_keyed
+
+    for key in (b"k", b"\x01" * 32, b"\x02" * 64, b"\x03" * 100):
+        for data in (b"", b"applications.query_code:ABCDEFGH", b"x" * 200):
+            assert hmac_sm3_keyed(key, data) == hmac_sm3(key, data)
+            assert hmac_sm3_keyed(key, data) == hmac_sm3(key, data)

@@ -191,10 +191,20 @@ def test_a_count_of_its_own_commits_without_fsync_on_sqlite_and_restores_the_lev
         seen.append(sql)
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(note):
-        assert limits.store().incr("own-commit", 60_000) == 1
-        with transaction.atomic():
-            assert limits.store().incr("own-commit", 60_000) == 2
+    # The level is set on the SQLite connection itself, not through Django's cursor: SQLite's
+    # own trace of the statements it runs sees it.
+    connection.ensure_connection()
+    traced = connection.vendor == "sqlite"
+    if traced:
+        connection.connection.set_trace_callback(seen.append)
+    try:
+        with connection.execute_wrapper(note):
+            assert limits.store().incr("own-commit", 60_000) == 1
+            with transaction.atomic():
+                assert limits.store().incr("own-commit", 60_000) == 2
+    finally:
+        if traced:
+            connection.connection.set_trace_callback(None)
     assert limits.get("own-commit") == 2
     lowered = [sql for sql in seen if sql.startswith("PRAGMA synchronous=")]
     if connection.vendor != "sqlite":
