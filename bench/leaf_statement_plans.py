@@ -61,6 +61,7 @@ def main() -> None:
         leaves._READERS = ((query, leaves._applications), *leaves._READERS[1:])
         sql, template = leaves._statement(query, len(ids), len(months))
         values = leaves._placeholders(ids, months)
+        values[("ids", None)] = ids  # PostgreSQL: the organisations as one array
         params = [values[v] if kind == "role" else v for kind, v in template]
         runs = []
         with connection.cursor() as cursor:

@@ -45,11 +45,13 @@ from django.db.models.functions import Cast, TruncDate
 from sifa.applications.models import Application, ApplicationMaterial, CorrectionNotice, MaterialProvenance
 from sifa.catalogue.models.codes import CaseType
 from sifa.complaints.models import Complaint
+from sifa.core.db import fixed_cursor
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.evaluation.models import Rating, Rectification
 from sifa.indicators import metrics
 from sifa.indicators.services.facts import OUTCOMES, working_days
 from sifa.inspections.models import Result, SampledCase
+from sifa.organisations.models import Organisation
 from sifa.workflow.models import WorkItem
 
 Figures = dict[tuple[int, dt.date], Counter]
@@ -410,7 +412,7 @@ def _checks(rows: Iterable[dict], months: list[dt.date], out: Figures) -> None:
         )
 
 
-# --- one statement per (table, number of organisations, number of months), compiled once -----------
+# --- one statement per (table, months and organisations padded to a power of two), compiled once ---
 
 _STATEMENTS: dict[tuple, tuple[str, list[tuple[str, object]]]] = {}
 _MAX_STATEMENTS = 256
@@ -444,28 +446,66 @@ def _statement(query, n_ids: int, n_months: int) -> tuple[str, list[tuple[str, o
     each parameter. Building and compiling these expressions costs far more than running them
     (≈ 5 ms of Python per query against well under 1 ms in PostgreSQL for a few leaves), so the
     statement is compiled once, for stand-in organisations and months, each parameter recognised by
-    its stand-in value; every later read only substitutes the real values."""
-    key = (connection.alias, connection.vendor, query.__name__, n_ids, n_months)
+    its stand-in value; every later read only substitutes the real values.
+
+    On PostgreSQL the organisations are one array parameter (``= ANY(%s::bigint[])`` in place of
+    the ``IN`` list, role ``ids``): the text is then the same for any number of them, and PostgreSQL
+    keeps a generic plan for it (with an ``IN`` list of 64 placeholders it kept re-planning the
+    applications statement, W8)."""
+    array = connection.vendor == "postgresql"
+    key = (connection.alias, connection.vendor, query.__name__, 1 if array else n_ids, n_months)
     found = _STATEMENTS.get(key)
     if found is not None:
         return found
-    ids = [_SENTINEL_ID - i for i in range(n_ids)]
+    ids = [_SENTINEL_ID - i for i in range(key[3])]
     months = [dt.date(_SENTINEL_YEAR + 2 * j, 3, 1) for j in range(n_months)]
     roles = {(type(v), v): role for role, v in _placeholders(ids, months).items()}
     built = query(ids, months)
     sql, params = built if isinstance(built, tuple) else built.query.sql_with_params()
     template = [("role", roles[(type(p), p)]) if (type(p), p) in roles else ("value", p) for p in params]
+    if array:
+        sql, template = _as_array(sql, template)
     if len(_STATEMENTS) >= _MAX_STATEMENTS:
         _STATEMENTS.clear()
     _STATEMENTS[key] = (sql, template)
     return sql, template
 
 
+def _as_array(sql: str, template: list[tuple[str, object]]) -> tuple[str, list[tuple[str, object]]]:
+    """``column IN (%s)`` of the one stand-in organisation → ``column = ANY(%s::bigint[])``."""
+    parts = sql.split("%s")
+    where = [i for i, (kind, role) in enumerate(template) if kind == "role" and role == ("id", 0)]
+    if len(parts) != len(template) + 1 or len(where) != 1:
+        raise ValueError("the statement has no single list of organisations")
+    i = where[0]
+    if not parts[i].endswith(" IN (") or not parts[i + 1].startswith(")"):
+        raise ValueError("the organisations are not an IN list")
+    cast = Organisation._meta.pk.rel_db_type(connection)
+    parts[i] = parts[i][: -len(" IN (")] + " = ANY("
+    parts[i + 1] = f"::{cast}[])" + parts[i + 1][1:]
+    return "%s".join(parts), [*template[:i], ("role", ("ids", None)), *template[i + 1 :]]
+
+
+def _padded(values: Sequence) -> list:
+    """``values`` with its last one repeated up to the next power of two: a statement's text then
+    depends on the number of months (and, on SQLite, of organisations) only through that power
+    (1, 2, 4, 8 …), so a few texts serve every dashboard and trend, and on PostgreSQL each is
+    prepared once per connection. A repeated organisation or month changes no figure (``IN`` and
+    ``OR`` ignore it; the readers read the real months' columns only)."""
+    size = 1 << (len(values) - 1).bit_length()
+    return [*values, *[values[-1]] * (size - len(values))]
+
+
 def _rows(query, ids: list[int], months: list[dt.date]) -> list[dict]:
+    array = connection.vendor == "postgresql"
+    ids, months = (ids if array else _padded(ids)), _padded(months)
     sql, template = _statement(query, len(ids), len(months))
-    values = _placeholders(ids, months)
+    values = _placeholders(ids if not array else [], months)
+    values[("ids", None)] = ids
     params = [values[v] if kind == "role" else v for kind, v in template]
-    with connection.cursor() as cursor:
+    # Fixed text for its shape: on PostgreSQL a prepared statement, planned once per connection
+    # (re-planning the five statements cost more than running them, W8).
+    with fixed_cursor(connection) as cursor:
         cursor.execute(sql, params)
         columns = [c[0] for c in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

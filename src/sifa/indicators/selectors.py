@@ -37,7 +37,7 @@ from django.db import connection
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from sifa.core.db import PATH_CEILING
+from sifa.core.db import PATH_CEILING, FixedRows, fixed_cursor
 from sifa.core.errors import NotFound, ServiceError
 from sifa.indicators.leaves import leaf_figures
 from sifa.indicators.metrics import (
@@ -357,6 +357,27 @@ def _dashboard_sql() -> str:
     return found
 
 
+_ORGANISATIONS = FixedRows(Organisation)
+
+
+def _dashboard_rows(params: list) -> list[Organisation]:
+    """The rows of :func:`_dashboard_sql` as ``Organisation.objects.raw`` makes them (each
+    organisation complete, the other columns as attributes, unconverted), the statement prepared
+    once per connection on PostgreSQL (its text never changes; planning it on every request cost
+    about as much as running it, W8)."""
+    with fixed_cursor(connection) as cursor:
+        cursor.execute(_dashboard_sql(), params)
+        found = cursor.fetchall()
+    width = len(_ORGANISATIONS.fields)
+    extra = ["has_children", "has_row", *(_METRIC_ALIAS + name for name in METRIC_NAMES), "any_pending"]
+    rows = []
+    for values in found:
+        row = _ORGANISATIONS.build(values[:width], connection)
+        row.__dict__.update(zip(extra, values[width:], strict=True))
+        rows.append(row)
+    return rows
+
+
 def _drill_down(
     organisation: Organisation, month: dt.date
 ) -> tuple[Figures, list[tuple[Organisation, Figures]]]:
@@ -366,7 +387,7 @@ def _drill_down(
     (or a leaf organisation) their facts (:func:`_read`)."""
     day = connection.ops.adapt_datefield_value(month)
     params = [day, organisation.path, organisation.path + PATH_CEILING, day, organisation.pk, organisation.pk]
-    rows = list(Organisation.objects.raw(_dashboard_sql(), params))
+    rows = _dashboard_rows(params)
     every = [row for row in rows if row.pk != organisation.pk]
     kids = [kid for kid in every if kid.is_active]
     pending = bool(rows and rows[0].any_pending)

@@ -11,6 +11,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Case as SqlCase
 from django.db.models import (
     Count,
@@ -187,3 +188,91 @@ def test_the_derived_table_gives_the_figures_the_inline_statement_gave(generated
             organisations, [month], True, monkeypatch
         )
     assert metrics.ONLINE_CHANNELS  # the rule both statements share
+
+
+def test_padding_repeats_the_last_value_up_to_a_power_of_two():
+    assert leaves._padded([7]) == [7]
+    assert leaves._padded([7, 8]) == [7, 8]
+    assert leaves._padded([7, 8, 9]) == [7, 8, 9, 9]
+    assert leaves._padded(list(range(5))) == [0, 1, 2, 3, 4, 4, 4, 4]
+    assert leaves._padded(list(range(8))) == list(range(8))
+
+
+@pytest.mark.django_db
+def test_padding_the_organisations_and_months_changes_no_figure(generated, monkeypatch):
+    """The statements run for a power of two of organisations and months (the last repeated): the
+    figures are those of the exact lists, for every shape the dashboards and the trend ask."""
+    parents = set(Organisation.objects.exclude(parent=None).values_list("parent_id", flat=True))
+    used = set(Application.objects.values_list("accepting_organisation_id", flat=True))
+    organisations = sorted(used - parents)
+    assert len(organisations) >= 3
+    shapes = [
+        (organisations, [dt.date(2026, m, 1) for m in range(1, 4)]),  # n → 2^k, 3 → 4 months
+        (organisations[:3], [dt.date(2026, 3, 1)]),
+        (organisations[:1], [dt.date(2026, m, 1) for m in range(1, 6)]),  # 5 → 8 months
+    ]
+    for ids, months in shapes:
+        leaves._STATEMENTS.clear()
+        padded = leaves.leaf_figures(ids, months)
+        padded_again = [leaves.leaf_figures(ids, months) for _ in range(6)]  # PostgreSQL: a generic plan
+        leaves._STATEMENTS.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(leaves, "_padded", list)
+            exact = leaves.leaf_figures(ids, months)
+        leaves._STATEMENTS.clear()
+        assert padded == exact
+        assert padded_again == [exact] * 6
+        assert sum(exact.values(), Counter())["received"] > 0
+
+
+@pytest.mark.django_db
+def test_one_text_per_number_of_months_whatever_the_organisations():
+    """PostgreSQL: the organisations are one array parameter, so each statement keeps one text
+    (and one prepared plan) for any number of them; SQLite: one per power of two."""
+    for query, _read in leaves._READERS:
+        one, three, four = (leaves._statement(query, n, 1)[0] for n in (1, 3, 4))
+        if connection.vendor == "postgresql":
+            assert one == three == four
+            assert one.count("= ANY(%s::bigint[])") == 1
+        else:
+            assert one != four
+
+
+@pytest.mark.django_db
+def test_the_dashboard_rows_are_what_the_raw_queryset_made(generated):
+    """The dashboard statement, now run on a fixed cursor (prepared on PostgreSQL), gives the same
+    organisations with the same values and extra columns as ``Organisation.objects.raw`` did."""
+    from django.core.management import call_command as run
+
+    from sifa.core.db import PATH_CEILING
+    from sifa.indicators import selectors
+
+    run("rebuild-indicators")
+    parents = set(Organisation.objects.exclude(parent=None).values_list("parent_id", flat=True))
+    used = set(Application.objects.values_list("accepting_organisation_id", flat=True))
+    leaf = Organisation.objects.filter(pk__in=used - parents, parent__isnull=False).order_by("pk").first()
+    chain = [leaf]  # the leaf, its parent and its grandparent (where there are)
+    while chain[-1].parent_id is not None and len(chain) < 3:
+        chain.append(chain[-1].parent)
+    assert len(chain) > 1
+    extra = ["has_children", "has_row", *(selectors._METRIC_ALIAS + n for n in selectors.METRIC_NAMES)]
+    with_rows = 0
+    for organisation in chain:
+        for month in [dt.date(2026, m, 1) for m in range(1, 7)]:
+            day = connection.ops.adapt_datefield_value(month)
+            path = organisation.path
+            params = [day, path, path + PATH_CEILING, day, organisation.pk, organisation.pk]
+            for _ in range(7):  # PostgreSQL: past the custom plans
+                new = selectors._dashboard_rows(params)
+            old = list(Organisation.objects.raw(selectors._dashboard_sql(), params))
+            assert len(new) == len(old) > 0
+            for a, b in zip(new, old, strict=True):
+                fields = [f.attname for f in Organisation._meta.concrete_fields]
+                assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+                assert [getattr(a, f) for f in [*extra, "any_pending"]] == [
+                    getattr(b, f) for f in [*extra, "any_pending"]
+                ]
+                assert a._state.adding is b._state.adding is False
+                assert a._state.db == b._state.db
+            with_rows += sum(1 for row in new if row.has_row)
+    assert with_rows > 0  # the roll-up columns were compared with values, not only NULLs
