@@ -81,10 +81,14 @@ docs: $(STAMP)
 # Generated cases of the second bench pass (issue 16): 1 M on PostgreSQL, 100 k on the embedded
 # SQLite (a county-level node's size; 1 M there takes long to generate). BENCH_CASES=0: demo data only.
 BENCH_CASES ?= $(if $(BENCH_DATABASE_URL),1000000,100000)
+# The public page cache's store on PostgreSQL: Redis, as a PostgreSQL deployment runs it
+# (docs/deploy.md); the database store is measured beside it (W1cd/W1hcd/W2cd). SQLite: the
+# database store, the embedded default. BENCH_CACHE_URL= (empty) measures the database store only.
+BENCH_CACHE_URL ?= $(if $(BENCH_DATABASE_URL),redis://127.0.0.1:6379/15,)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "wrk not installed: using the Python load generator"
-	BENCH_CASES=$(BENCH_CASES) $(BIN)/python -m bench.run
+	BENCH_CASES=$(BENCH_CASES) BENCH_CACHE_URL=$(BENCH_CACHE_URL) $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

@@ -5,6 +5,7 @@
 | W1 / W1h | catalogue list, JSON API / HTML page, uncached (``/bench/nocache/…``) | Django hello (issue 16) |
 | W2 | guide page ``/guides/<implementation_code>/``, uncached | Django hello (R2) |
 | W1c / W1hc / W2c | the same three answered from the public page cache (anonymous) | Django hello |
+| W1cd / W1hcd / W2cd | the same from the database store when the server caches in Redis (``BENCH_CACHE_URL``) | Django hello |
 | W3 | draft → 2 MB PDF upload → submit with Idempotency-Key (flow) | min(fsync'd 2 MB writes/s, pgbench -N c8) (R3) |
 | W4 | suspend/resume pairs on accepted cases, city reviewer (flow) | pgbench simple-update c8 (PostgreSQL) or raw Django write (SQLite) (R4) |
 | W4r | W4 | raw Django write (PostgreSQL only: comparable with SQLite's R4) |
@@ -81,6 +82,18 @@ def _probe(ctx: Context, make_flow: Callable[[int], Flow]) -> None:
 
 
 NO_CACHE = "/bench/nocache"  # bench.wsgi: past the public page cache, for this request only
+DATABASE_CACHE = "/bench/dbcache"  # bench.wsgi: the page cache in the database store, this request only
+
+
+def _database_store(path: Callable[[Context], str]) -> Callable[[Context], Side]:
+    """A cached row again with the database store, when the server caches in Redis."""
+
+    def prepare(ctx: Context) -> Side:
+        if not ctx.seed_env.get("SIFA_CACHE_URL"):
+            raise Skip("the configured store is the database (no BENCH_CACHE_URL): the row above")
+        return get(DATABASE_CACHE + path(ctx))(ctx)
+
+    return prepare
 
 
 def _guide(prefix: str) -> Callable[[Context], Side]:
@@ -398,6 +411,21 @@ APP_WORKLOADS: list[Workload] = [
     ),
     Workload(
         "W2c", "guide page `GET /guides/<implementation_code>/` (律师执业许可), public page cache", _guide("")
+    ),
+    Workload(
+        "W1cd",
+        "W1c with the page cache in the database store (`/bench/dbcache/…`)",
+        _database_store(lambda ctx: f"{API}/catalogue/items/"),
+    ),
+    Workload(
+        "W1hcd",
+        "W1hc with the page cache in the database store",
+        _database_store(lambda ctx: "/catalogue/"),
+    ),
+    Workload(
+        "W2cd",
+        "W2c with the page cache in the database store",
+        _database_store(lambda ctx: f"/guides/{ctx.need('implementation_code')}/"),
     ),
     Workload(
         "W3",

@@ -179,6 +179,17 @@ def _psql(url: str, query: str) -> str:
         return "?"
 
 
+def cache_store(env: dict[str, str]) -> str:
+    """Where the benchmarked server keeps the public page cache (``BENCH_CACHE_URL``)."""
+    url = env.get("SIFA_CACHE_URL", "")
+    if not url:
+        return "the database store (table `core_pagecacheentry`; no BENCH_CACHE_URL)"
+    return (
+        f"Redis {url.split('@')[-1]} (BENCH_CACHE_URL); W1cd/W1hcd/W2cd: the database store "
+        "(`/bench/dbcache/…`)"
+    )
+
+
 def database(env: dict[str, str]) -> str:
     url = env.get("DATABASE_URL", "")
     if not url:
@@ -211,6 +222,7 @@ def render(
         f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {machine()}",
         f"- Database: {database(env)}",
+        f"- Public page cache: {cache_store(env)}",
         f"- Git commit: {commit}",
         f"- Server: granian WSGI as `sifa serve` runs it, {env.get('SIFA_WEB_WORKERS', '2')} workers × "
         f"{env.get('SIFA_WEB_THREADS', '4')} threads, DEBUG off",

@@ -12,6 +12,12 @@ W4 with maintenance ÷ W4 without on the same server, alternating, in the same r
 ``/bench/nocache/<path>`` serves ``<path>`` past the public page cache (``sifa.core.pagecache``:
 the WSGI environ key ``sifa.public_cache`` set to ``off``), so W1/W1h/W2 measure the uncached
 path and W1c/W1hc/W2c the cached one on the same server.
+
+``/bench/dbcache/<path>`` serves ``<path>`` with the public page cache in the database store
+(table ``core_pagecacheentry``) for that request, whatever ``SIFA_CACHE_URL`` configures, so a
+run whose server caches in Redis (``BENCH_CACHE_URL``) measures the database store's hits too
+(W1cd/W1hcd/W2cd). Its entries are never invalidated by a publish while Redis is the configured
+store: bench only, where nothing publishes during a run.
 """
 
 from __future__ import annotations
@@ -41,6 +47,22 @@ def _install_switch() -> None:
 
 _install_switch()
 
+
+def _install_store_switch() -> None:
+    from sifa.core import pagecache
+    from sifa.core.pagecache.stores import DatabaseStore
+
+    configured, database = pagecache.store, DatabaseStore()
+
+    def store() -> Any:
+        return database if getattr(_request, "database_cache", False) else configured()
+
+    pagecache.store = store  # the middleware looks the name up on every request
+
+
+_install_store_switch()
+DATABASE_CACHE_PREFIX = "/bench/dbcache"
+
 BARE_PATH = "/bench/bare"
 _BODY = b'{"hello":"world"}'
 _HEADERS = [("Content-Type", "application/json"), ("Content-Length", str(len(_BODY)))]
@@ -55,6 +77,13 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
         environ["PATH_INFO"] = path[len(NO_CACHE_PREFIX) :]
         environ["sifa.public_cache"] = "off"
         return django_application(environ, start_response)
+    if path.startswith(DATABASE_CACHE_PREFIX + "/"):
+        environ["PATH_INFO"] = path[len(DATABASE_CACHE_PREFIX) :]
+        _request.database_cache = True
+        try:
+            return django_application(environ, start_response)
+        finally:
+            _request.database_cache = False
     if path.startswith(NO_ROLLUP_PREFIX + "/"):
         environ["PATH_INFO"] = path[len(NO_ROLLUP_PREFIX) :]
         _request.no_rollup = True

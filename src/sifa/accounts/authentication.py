@@ -11,7 +11,7 @@ is anonymous to the API, as it is to the workbench (等保 2.0 身份鉴别 d, t
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.drainage import set_override
@@ -22,7 +22,7 @@ from sifa.accounts import selectors
 from sifa.accounts.models import AccountKind, ApiToken, User
 from sifa.audit import context
 from sifa.core.crypto import sm3_hex
-from sifa.core.db import FixedRows, fixed_cursor
+from sifa.core.db import FixedRows, first_read
 
 _TOKEN_ROWS = FixedRows(ApiToken)
 _USER_ROWS = FixedRows(User)
@@ -55,16 +55,15 @@ def token_with_user(key: str, *, with_account: bool = False) -> ApiToken | None:
     ``with_account``: the token's ``account`` holds what ``selectors.own_account`` gives, read by
     the same statement.
     """
-    statement = _STATEMENTS.get((connection.vendor, with_account))
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: ``connection`` looks it up on every use
+    statement = _STATEMENTS.get((db.vendor, with_account))
     if statement is None:
-        statement = _STATEMENTS[connection.vendor, with_account] = _token_statement(with_account)
-    with fixed_cursor(connection) as cursor:
-        cursor.execute(statement, [sm3_hex(key.encode())])
-        rows = cursor.fetchall() if with_account else [cursor.fetchone()]
-    row = rows[0] if rows else None
-    if row is None:
+        statement = _STATEMENTS[db.vendor, with_account] = _token_statement(with_account)
+    # A request's first statement: it is the connection's health check too (``first_read``).
+    rows = first_read(db, statement, [sm3_hex(key.encode())])
+    if not rows:
         return None
-    db = cursor.db  # the connection itself: ``connection`` looks it up again on every attribute
+    row = rows[0]
     width = len(_TOKEN_ROWS.fields)
     token = _TOKEN_ROWS.build(row[:width], db)
     if token.revoked or token.expires_at <= timezone.now():

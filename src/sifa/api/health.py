@@ -40,7 +40,7 @@ None of them turns the answer into a 503: the process still serves; they are for
 import datetime as dt
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Min
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -48,6 +48,7 @@ from django.views.decorators.http import require_GET
 
 from sifa.accounts.sms import gateways
 from sifa.audit.chain import read_status
+from sifa.core.db import first_read
 from sifa.deadlines.selectors import calendar_outlook
 from sifa.exchange.selectors import outbox_backlog as exchange_backlog
 from sifa.notifications.selectors import outbox_backlog as notification_backlog
@@ -135,9 +136,8 @@ def _sms_gateway() -> dict[str, str]:
 
 
 def _database_answers() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    # The request's first statement: the connection's health check too (``first_read``).
+    first_read(connections[DEFAULT_DB_ALIAS], "SELECT 1", [])
 
 
 _UNAVAILABLE = {"status": "error", "database": "unavailable"}

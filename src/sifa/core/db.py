@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 
-from django.db import models
+from django.db import DatabaseError, models
 from django.db.models import Lookup, signals
 from django.db.models.base import Model, ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
@@ -440,11 +440,58 @@ def _preparing_classes() -> tuple:
                 with self.debug_sql(shown, params):
                     return CursorWrapper.execute(self, sql, params)
 
-        _preparing = PreparingCursor, PreparedDebugWrapper, TIMESTAMPTZ_OID, Format.TEXT, register_tzloader
+        _preparing = (
+            PreparingCursor,
+            PreparedDebugWrapper,
+            TIMESTAMPTZ_OID,
+            Format.TEXT,
+            Format.BINARY,
+            register_tzloader,
+        )
     return _preparing
 
 
-def fixed_cursor(connection):
+def first_read(connection, sql: str, params, *, binary: bool = False) -> list:
+    """The rows of one read-only statement of fixed text (run through :func:`fixed_cursor`), which,
+    when it is the request's first statement, is also the request's connection health check.
+
+    With ``CONN_HEALTH_CHECKS`` Django sends a ``SELECT 1`` before a request's first statement on
+    a kept connection, and opens a new connection when it fails — one more round trip, and its
+    server CPU, on every request (on PostgreSQL, a whole round trip for the public page cache's hit
+    and the bearer token's read, which are nothing but that first statement). Here the statement
+    itself is the check: when the check is still due, outside any transaction, it runs at once and,
+    when it fails because the connection is lost (``closed``: a restarted server, an ended session),
+    the connection is closed and the statement runs once more on a new one — what the check would
+    have done, one statement later. That is safe only because the statement changes nothing: a read
+    run twice answers as once. Any other failure is raised as before; a connection that hangs
+    (a network cut) hangs the statement as it would have hung the check.
+
+    Elsewhere (the check already done or off, inside ``atomic``) it is ``fixed_cursor`` as usual.
+    ``binary``: as :func:`fixed_cursor`'s.
+    """
+    due = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+    if due:
+        connection.health_check_done = True  # this statement is the check
+        try:
+            with fixed_cursor(connection, binary=binary) as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+        except DatabaseError:
+            raw = connection.connection
+            if raw is not None and not getattr(raw, "closed", False):
+                raise  # the connection is alive: the statement's own failure
+            connection.close()  # as the failed check closes it; the statement runs on a new one
+    with fixed_cursor(connection, binary=binary) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def fixed_cursor(connection, *, binary: bool = False):
     """A cursor for the statements whose text is the same on every call (hand-written SQL,
     ``FixedRows``, ``FixedUpdate``, ``FixedInsert``, ``PreparedQuery``): on PostgreSQL with
     ``SIFA_DB_PREPARED`` on, each one is a server-side prepared statement of the connection, so
@@ -459,6 +506,11 @@ def fixed_cursor(connection):
     fix (``%s IS NULL``) needs a cast. psycopg forgets the connection's prepared statements when
     a ``ROLLBACK`` (a savepoint's too), ``ALTER`` or ``DROP`` runs on it, and a new connection
     starts with none.
+
+    ``binary``: the prepared statement's results come in PostgreSQL's binary form — the same Python
+    values (psycopg's loaders), without the server writing them as text and the client parsing it
+    (a ``bytea`` of 13 kB is 27 kB of hex in text form). Only for columns whose binary loader gives
+    the text one's value (integers, text, ``bytea``); ignored elsewhere.
     """
     if (
         connection.vendor != "postgresql"
@@ -468,9 +520,11 @@ def fixed_cursor(connection):
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cursor_class, debug_wrapper, oid, text, register_tzloader = _preparing_classes()
+        cursor_class, debug_wrapper, oid, text, binary_format, register_tzloader = _preparing_classes()
         raw = connection.connection
         cursor = cursor_class(raw)
+        if binary:
+            cursor.format = binary_format
         if connection.timezone != raw.adapters.get_loader(oid, text).timezone:
             register_tzloader(connection.timezone, cursor)
         connection.validate_thread_sharing()

@@ -22,9 +22,9 @@ import os
 import threading
 from typing import Protocol
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-from sifa.core.db import fixed_cursor
+from sifa.core.db import first_read, fixed_cursor
 
 PURGE_EVERY = 500
 """Expired rows are deleted by one save in this many (per process)."""
@@ -48,11 +48,13 @@ class PageStore(Protocol):
     def clear(self) -> None: ...
 
 
+# The namespace's generation row and the entry's row, by primary key, in one statement with no
+# subquery: both rows come back (the entry's only while it lives) and the generation is compared
+# here. The subqueries it replaced (the generation read twice, as initplans) cost PostgreSQL about
+# twice the backend CPU (docs/performance.md, "2026-12-06 (session 2)").
 _LOOKUP = """
-SELECT COALESCE((SELECT generation FROM core_pagecacheentry WHERE "key" = %s), 0),
-       (SELECT body FROM core_pagecacheentry
-        WHERE "key" = %s AND expires_ms > %s
-          AND generation = COALESCE((SELECT generation FROM core_pagecacheentry WHERE "key" = %s), 0))
+SELECT "key", generation, body FROM core_pagecacheentry
+WHERE "key" = %s OR ("key" = %s AND expires_ms > %s)
 """
 _SAVE = """
 INSERT INTO core_pagecacheentry ("key", generation, body, expires_ms) VALUES (%s, %s, %s, %s)
@@ -74,10 +76,17 @@ class DatabaseStore:
 
     def lookup(self, namespace: str, key: str, now_ms: int) -> tuple[int, bytes | None]:
         gen = generation_key(namespace)
-        with fixed_cursor(connection) as cursor:
-            cursor.execute(_LOOKUP, [gen, key, now_ms, gen])
-            generation, body = cursor.fetchone()
-        return int(generation), (bytes(body) if body is not None else None)
+        # A hit's only statement, so the request's first: the connection's health check too.
+        rows = first_read(connections[DEFAULT_DB_ALIAS], _LOOKUP, [gen, key, now_ms], binary=True)
+        generation, stored, body = 0, -1, None
+        for found, row_generation, row_body in rows:
+            if found == gen:
+                generation = row_generation
+            else:
+                stored, body = row_generation, row_body
+        if stored != generation:
+            return int(generation), None  # none, or made under an older generation: never served
+        return int(generation), bytes(body)
 
     def save(self, namespace: str, key: str, generation: int, payload: bytes, ttl_ms: int) -> None:
         from sifa.core.limits.stores import now_ms
