@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import CharField, TextField
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus, TimelineEntry
@@ -57,8 +58,32 @@ def transition(
     # No savepoint: a stale row is refused before anything is written (below, outside the block),
     # and any other error rolls back the caller's transaction as a whole.
     with transaction.atomic(savepoint=False):
-        changed = _update(application, updates)
-        if changed == 1:
+        if connection.vendor == "postgresql":
+            # The UPDATE and the entry's INSERT in one statement (one round trip); the entry is
+            # inserted only if the UPDATE matched the row_version read, as below.
+            entry = TimelineEntry(
+                application=application,
+                occurred_at=occurred_at or timezone.now(),
+                event=event,
+                title=title,
+                detail=detail,
+                organisation=organisation,
+                public=public,
+            )
+            changed = _update_and_insert(application, updates, entry)
+            if changed == 1:
+                for name, value in updates.items():
+                    setattr(application, name, value)
+                application.row_version += 1
+                application_changed.send(
+                    sender=Application,
+                    application=application,
+                    previous_status=previous_status,
+                    changed=frozenset(k for k in updates if k != "updated_at"),
+                )
+        else:
+            changed = _update(application, updates)
+        if changed == 1 and connection.vendor != "postgresql":
             # The row is now exactly the one read plus these updates (the UPDATE matched its
             # row_version): set them on the instance instead of reading it again, which keeps its
             # loaded relations (one query less per entry, and none re-read later).
@@ -93,11 +118,7 @@ _ENTRY = FixedInsert(TimelineEntry)
 _UPDATES: dict[tuple[str, tuple[str, ...]], tuple[str, list]] = {}
 
 
-def _update(application: Application, updates: dict[str, Any]) -> int:
-    """``Application.objects.filter(pk=…, row_version=n).update(row_version=n + 1, **updates)``
-    as a statement built once per database and set of columns (the ORM compiled it on every
-    transition), each value prepared as that update prepares it. The number of rows changed."""
-    names = tuple(updates)
+def _update_sql(names: tuple[str, ...]) -> tuple[str, list]:
     key = (connection.vendor, names)
     found = _UPDATES.get(key)
     if found is None:
@@ -108,13 +129,68 @@ def _update(application: Application, updates: dict[str, Any]) -> int:
         assignments = ", ".join([f"{version} = {version} + 1", *(f"{quote(f.column)} = %s" for f in fields)])
         sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s AND {version} = %s"  # noqa: S608
         found = _UPDATES[key] = (sql, fields)
-    sql, fields = found
+    return found
+
+
+def _update_params(application: Application, updates: dict[str, Any], fields: list, db) -> list:
     params = []
     for field, value in zip(fields, updates.values(), strict=True):
         if field.remote_field and hasattr(value, "prepare_database_save"):
             value = value.prepare_database_save(field)
-        params.append(field.get_db_prep_save(value, connection))
-    params += [Application._meta.pk.get_db_prep_value(application.pk, connection), application.row_version]
+        params.append(field.get_db_prep_save(value, db))
+    params += [Application._meta.pk.get_db_prep_value(application.pk, db), application.row_version]
+    return params
+
+
+_WITH_ENTRY: dict[tuple[str, ...], str] = {}
+
+
+def _cast(field, db) -> str:
+    """The type a value is cast to for its column: text for a text column (so a value too long
+    for a ``varchar(n)`` fails on assignment as in an INSERT's VALUES, instead of being cut)."""
+    if isinstance(field, (CharField, TextField)):
+        return "text"
+    return field.cast_db_type(db)
+
+
+def _update_and_insert(application: Application, updates: dict[str, Any], entry: TimelineEntry) -> int:
+    """PostgreSQL: :func:`_update` and the entry's insert in one statement, a data-modifying
+    ``WITH``: the entry's row is inserted only if the UPDATE changed the case (the row_version
+    matched, after any concurrent writer's commit), and its id returned. The number of rows
+    changed (1, or 0 for a stale case: nothing written)."""
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+    names = tuple(updates)
+    update_sql, fields = _update_sql(names)
+    sql = _WITH_ENTRY.get(names)
+    if sql is None:
+        quote = db.ops.quote_name
+        meta = TimelineEntry._meta
+        columns = ", ".join(quote(field.column) for field in _ENTRY.fields)
+        # The values are selected, not VALUES of the INSERT: each cast to its column's type.
+        values = ", ".join(f"%s::{_cast(field, db)}" for field in _ENTRY.fields)
+        sql = _WITH_ENTRY[names] = (
+            f"WITH u AS ({update_sql} RETURNING 1) "  # noqa: S608
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {values} FROM u "
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+    params = _update_params(application, updates, fields, db) + _ENTRY.params(entry, db)
+    with fixed_cursor(db) as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return 0
+    entry.pk = row[0]
+    entry._state.adding = False
+    entry._state.db = db.alias
+    return 1
+
+
+def _update(application: Application, updates: dict[str, Any]) -> int:
+    """``Application.objects.filter(pk=…, row_version=n).update(row_version=n + 1, **updates)``
+    as a statement built once per database and set of columns (the ORM compiled it on every
+    transition), each value prepared as that update prepares it. The number of rows changed."""
+    sql, fields = _update_sql(tuple(updates))
+    params = _update_params(application, updates, fields, connection)
     with fixed_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

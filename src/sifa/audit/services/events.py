@@ -71,7 +71,36 @@ def _stored_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
     """
     if not detail:
         return {}
+    if _plain(detail):  # already as the column returns it: copied, not encoded and parsed
+        return _copy(detail)
     return _jsonb_stable(json.loads(json.dumps(detail, cls=DjangoJSONEncoder, ensure_ascii=False)))
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` comes back unchanged from a JSON round trip and from jsonb: dicts with
+    string keys, lists, strings without NUL, booleans, None, integers, finite non-integral floats
+    (exact types but for strings: an IntEnum or other subclass goes the long way)."""
+    kind = type(value)
+    if isinstance(value, str):  # a str subclass (a TextChoices member) is written as its text
+        return "\x00" not in value
+    if kind is dict:
+        return all(type(key) is str and "\x00" not in key and _plain(item) for key, item in value.items())
+    if kind is list:
+        return all(_plain(item) for item in value)
+    if kind is float:
+        return math.isfinite(value) and not value.is_integer()
+    return value is None or kind is bool or kind is int
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a plain value (:func:`_plain`), as the round trip would give: new dicts and lists."""
+    if type(value) is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_copy(item) for item in value]
+    if isinstance(value, str) and type(value) is not str:
+        return str.__str__(value)  # the text itself, as the round trip gives it
+    return value
 
 
 def _jsonb_stable(value: Any) -> Any:
