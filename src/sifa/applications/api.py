@@ -264,6 +264,7 @@ class Submit(APIView):
     def post(self, request: Request, ref: str) -> Response:
         # Only the id: the submit locks the row and reads it whole in its transaction.
         app = selectors.application_id_only(actor_for(request.user), ref)
+        services.read_ahead_for_submit(app)  # the catalogue rows its checks read, before the lock
 
         def run() -> tuple[int, dict[str, Any]]:
             # inside idempotent's transaction, which rolls back as a whole on any refusal

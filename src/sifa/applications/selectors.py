@@ -96,9 +96,10 @@ def application_with_version(actor: Actor, ref: Any) -> Application:
 
 
 def application_id_only(actor: Actor, ref: Any) -> Application:
-    """:func:`application` (the same scope, the same 404), reading only the id: for a command that
-    locks the row and reads it whole itself (the submit)."""
-    return _one_by_ref(scoped(Application.objects.only("pk"), actor), ref)
+    """:func:`application` (the same scope, the same 404), reading only the id and the version's id:
+    for a command that locks the row and reads it whole itself (the submit, which reads the
+    version's catalogue rows before its transaction)."""
+    return _one_by_ref(scoped(Application.objects.only("pk", "version"), actor), ref)
 
 
 def _stored_material(

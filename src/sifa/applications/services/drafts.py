@@ -64,7 +64,7 @@ from sifa.catalogue.models import (
     VersionStatus,
 )
 from sifa.catalogue.processes import require_process
-from sifa.core.db import FixedRows, fixed_cursor
+from sifa.core.db import FixedRows, PreparedQuery, fixed_cursor
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import actor_for
@@ -694,16 +694,23 @@ def _children_sql(name: str, vendor: str) -> str:
     )
 
 
-def _read_children(version: ItemVersion, name: str) -> None:
+def _children_rows(version_id: Any, name: str) -> list:
+    rows = _CHILD_ROWS[name]
+    with fixed_cursor(connection) as cursor:
+        cursor.execute(_children_sql(name, connection.vendor), [version_id])
+        return [rows.build(values, connection) for values in cursor.fetchall()]
+
+
+def _read_children(version: ItemVersion, name: str, *, found: list | None = None) -> None:
     """``version.<name>.all()`` read once with fixed SQL and kept as ``prefetch_related`` keeps it
-    (the same instances and order; no query built per request)."""
+    (the same instances and order; no query built per request). ``found``: the rows when the
+    caller read them already (:func:`read_ahead_for_submit`)."""
     cache = version.__dict__.setdefault("_prefetched_objects_cache", {})
     if name in cache:
         return
     rows = _CHILD_ROWS[name]
-    with fixed_cursor(connection) as cursor:
-        cursor.execute(_children_sql(name, connection.vendor), [version.pk])
-        found = [rows.build(values, connection) for values in cursor.fetchall()]
+    if found is None:
+        found = _children_rows(version.pk, name)
     back = rows.model._meta.get_field("version")
     for child in found:
         back.set_cached_value(child, version)
@@ -713,26 +720,69 @@ def _read_children(version: ItemVersion, name: str) -> None:
     cache[name] = queryset
 
 
-def _materials_once(application: Application, *, situations: bool = False) -> None:
+_SUBMIT_CHILDREN = ("materials", "situations")
+
+
+def read_ahead_for_submit(application: Application) -> None:
+    """Read the catalogue rows the submit's checks read — the version's materials and 情形
+    questions — before its transaction (``application`` as the scoped read gave it, with its
+    ``version_id``), so on SQLite they are not read under the write lock every other writer waits
+    for. A published version's materials and questions do not change; the submit uses them only
+    when the row it locks still has that version (a stale draft is refused before they are used),
+    and reads them under the lock otherwise. Only reads: a submit refused or replayed after it
+    has written nothing."""
+    version_id = application.__dict__.get("version_id")
+    if version_id is None:
+        return
+    application.__dict__["_submit_children"] = (
+        version_id,
+        {name: _children_rows(version_id, name) for name in _SUBMIT_CHILDREN},
+    )
+
+
+def _materials_once(application: Application, *, situations: bool = False, ahead: dict | None = None) -> None:
     """Read the version's catalogue materials once for the checks that follow (each asks
     ``applicable_materials``), and its 情形 questions when ``situations`` (the submit's check);
-    a published version's materials and questions do not change."""
-    _read_children(application.version, "materials")
+    a published version's materials and questions do not change. ``ahead``: those rows read
+    before the transaction (:func:`read_ahead_for_submit`), for this version."""
+    ahead = ahead or {}
+    _read_children(application.version, "materials", found=ahead.get("materials"))
     if situations:
-        _read_children(application.version, "situations")
+        _read_children(application.version, "situations", found=ahead.get("situations"))
+
+
+def _lock_query(related: tuple[str, ...]) -> PreparedQuery:
+    # of=("self",): lock only the application row. Without it PostgreSQL also locks the joined
+    # catalogue rows, so every submit for one entry queued on them and deadlocked with the
+    # audit-chain lock (found by `make bench` W3). No ordering and no LIMIT: one row by its key.
+    return PreparedQuery(
+        lambda pk: (
+            Application.objects.select_for_update(of=("self",))
+            .select_related(*related)
+            .filter(pk=pk)
+            .order_by()
+        ),
+        uuid.UUID(int=0x5A1F_A000_0000_4000_8000_0000_0000_0001),
+    )
+
+
+_LOCK_RELATED = ("version", "entry__item", "accepting_organisation__region")
+_LOCK = _lock_query(_LOCK_RELATED)
+_LOCK_FOR_SUBMIT = _lock_query((*_LOCK_RELATED, "version__form", "version__process"))
 
 
 def lock(application: Application, *, for_submit: bool = False) -> Application:
     """The application under its row lock, with the version, the entry and its item and the
     accepting organisation and its region. ``for_submit``: also the entry's status and version as
-    they are now, and the version's form and process (the submit's checks), in the same statement."""
-    # of=("self",): lock only the application row. Without it PostgreSQL also locks the joined
-    # catalogue rows, so every submit for one entry queued on them and deadlocked with the
-    # audit-chain lock (found by `make bench` W3).
-    related = ["version", "entry__item", "accepting_organisation__region"]
-    if for_submit:
-        related += ["version__form", "version__process"]
-    return Application.objects.select_for_update(of=("self",)).select_related(*related).get(pk=application.pk)
+    they are now, and the version's form and process (the submit's checks), in the same statement.
+
+    One statement compiled once per database (``PreparedQuery``): the same instances the
+    ``select_related`` query gives, without building its seven joins on every command."""
+    pk = application.pk if isinstance(application.pk, uuid.UUID) else uuid.UUID(str(application.pk))
+    found = (_LOCK_FOR_SUBMIT if for_submit else _LOCK).rows(pk)
+    if not found:
+        raise Application.DoesNotExist("Application matching query does not exist.")
+    return found[0]
 
 
 @transaction.atomic
@@ -825,6 +875,7 @@ def submit_in_transaction(application: Application, *, actor: User) -> tuple[App
     (``idempotent``'s, whose record it answers): no savepoint of its own."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("submit_in_transaction runs inside the caller's transaction")
+    read = application.__dict__.get("_submit_children")
     application = lock(application, for_submit=True)
     require_actor(actor, application)
     if application.status != ApplicationStatus.DRAFT:
@@ -833,7 +884,9 @@ def submit_in_transaction(application: Application, *, actor: User) -> tuple[App
         application.applicant = actor  # the notification's recipient, not read again
     check_not_stale(application, entry=application.entry)
     require_process(application.version)
-    _materials_once(application, situations=True)
+    _materials_once(
+        application, situations=True, ahead=read[1] if read and read[0] == application.version_id else None
+    )
     resolve_once_only(application, ask_partners=False)
     require_subject_licence(application)
     check_complete(application)

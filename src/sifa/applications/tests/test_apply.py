@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -337,6 +338,71 @@ def test_answers_read_ahead_are_used_only_when_they_cover_every_material(world, 
     assert asked == []
     registry.lookup_all(application, materials, without=("partner",), read=read)
     assert asked == [len(materials)]
+
+
+def test_the_submits_catalogue_reads_come_before_its_write_transaction(
+    world, django_capture_on_commit_callbacks
+):
+    """On SQLite a transaction holds the one write lock from its start: the version's materials
+    and 情形 questions (catalogue rows a published version does not change) are read before the
+    idempotency record's insert, and not again in the transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    draft = _draft(world)
+    _ready(world, draft)
+    # The pre-review's task (after the commit) not run: it reads the catalogue for its own checks.
+    with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=False):
+        response = world["api"].post(f"{API}/{draft['id']}/submit/", HTTP_IDEMPOTENCY_KEY="read-ahead-1")
+    assert response.status_code == 201
+    statements = [q["sql"] for q in captured.captured_queries]
+    record = next(
+        i for i, sql in enumerate(statements) if 'INSERT INTO "applications_idempotencyrecord"' in sql
+    )
+    for table in ("catalogue_material", "catalogue_situation"):
+        reads = [
+            i for i, sql in enumerate(statements) if sql.startswith("SELECT") and f'FROM "{table}"' in sql
+        ]
+        assert reads and all(i < record for i in reads), table
+
+
+def test_the_row_lock_reads_what_the_orm_query_reads(world):
+    """``drafts.lock`` (one statement compiled once) gives the instances the ``select_related``
+    query gives: every column of the application and of each related row."""
+    from django.db import transaction
+
+    from sifa.applications.models import Application
+    from sifa.applications.services import drafts
+
+    draft = _draft(world)
+    related = [
+        "version",
+        "entry__item",
+        "accepting_organisation__region",
+        "version__form",
+        "version__process",
+    ]
+    expected = Application.objects.select_related(*related).get(pk=draft["id"])
+    with transaction.atomic():
+        locked = drafts.lock(Application(pk=uuid.UUID(draft["id"])), for_submit=True)
+        plain = drafts.lock(Application(pk=uuid.UUID(draft["id"])))
+    pairs = [
+        (locked, expected),
+        (locked.version, expected.version),
+        (locked.entry, expected.entry),
+        (locked.entry.item, expected.entry.item),
+        (locked.accepting_organisation, expected.accepting_organisation),
+        (locked.accepting_organisation.region, expected.accepting_organisation.region),
+        (locked.version.form, expected.version.form),
+        (locked.version.process, expected.version.process),
+    ]
+    for mine, theirs in pairs:
+        assert type(mine) is type(theirs)
+        for field in type(theirs)._meta.concrete_fields:
+            assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
+    assert plain.pk == expected.pk and plain.entry.item_id == expected.entry.item_id
+    with transaction.atomic(), pytest.raises(Application.DoesNotExist):
+        drafts.lock(Application(pk=uuid.uuid4()))
 
 
 def test_create_and_submit_in_one_call_when_complete(world, django_capture_on_commit_callbacks):
