@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import connection, transaction
@@ -492,30 +493,18 @@ def start_draft(
     every other writer wait); the same reads as inside it on PostgreSQL (each statement sees what
     was committed when it ran). A walk-in may record the person and their consent: then all of it
     is one transaction, as the insert."""
-    if walk_in is not None:
-        with transaction.atomic():
-            return _start_draft(
-                entry,
-                actor=actor,
-                form_data=form_data,
-                situation_answers=situation_answers,
-                on_behalf_of=on_behalf_of,
-                walk_in=walk_in,
-                channel=channel,
-                is_mock=is_mock,
-                pickup_window=pickup_window,
-            )
-    return _start_draft(
-        entry,
-        actor=actor,
-        form_data=form_data,
-        situation_answers=situation_answers,
-        on_behalf_of=on_behalf_of,
-        walk_in=walk_in,
-        channel=channel,
-        is_mock=is_mock,
-        pickup_window=pickup_window,
-    )
+    with transaction.atomic() if walk_in is not None else nullcontext():
+        return _start_draft(
+            entry,
+            actor=actor,
+            form_data=form_data,
+            situation_answers=situation_answers,
+            on_behalf_of=on_behalf_of,
+            walk_in=walk_in,
+            channel=channel,
+            is_mock=is_mock,
+            pickup_window=pickup_window,
+        )
 
 
 def _start_draft(

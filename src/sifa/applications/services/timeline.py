@@ -58,51 +58,33 @@ def transition(
     # No savepoint: a stale row is refused before anything is written (below, outside the block),
     # and any other error rolls back the caller's transaction as a whole.
     with transaction.atomic(savepoint=False):
+        entry = TimelineEntry(
+            application=application,
+            occurred_at=occurred_at or timezone.now(),
+            event=event,
+            title=title,
+            detail=detail,
+            organisation=organisation,
+            public=public,
+        )
         if connection.vendor == "postgresql":
             # The UPDATE and the entry's INSERT in one statement (one round trip); the entry is
             # inserted only if the UPDATE matched the row_version read, as below.
-            entry = TimelineEntry(
-                application=application,
-                occurred_at=occurred_at or timezone.now(),
-                event=event,
-                title=title,
-                detail=detail,
-                organisation=organisation,
-                public=public,
-            )
             changed = _update_and_insert(application, updates, entry)
-            if changed == 1:
-                for name, value in updates.items():
-                    setattr(application, name, value)
-                application.row_version += 1
-                application_changed.send(
-                    sender=Application,
-                    application=application,
-                    previous_status=previous_status,
-                    changed=frozenset(k for k in updates if k != "updated_at"),
-                )
         else:
             changed = _update(application, updates)
-        if changed == 1 and connection.vendor != "postgresql":
+            if changed == 1:
+                db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+                with fixed_cursor(db) as cursor:  # ``TimelineEntry.objects.create``, compiled once
+                    cursor.execute(_ENTRY.sql(db), _ENTRY.params(entry, db))
+                    _ENTRY.saved(entry, cursor, db)
+        if changed == 1:
             # The row is now exactly the one read plus these updates (the UPDATE matched its
             # row_version): set them on the instance instead of reading it again, which keeps its
             # loaded relations (one query less per entry, and none re-read later).
             for name, value in updates.items():
                 setattr(application, name, value)
             application.row_version += 1
-            entry = TimelineEntry(
-                application=application,
-                occurred_at=occurred_at or timezone.now(),
-                event=event,
-                title=title,
-                detail=detail,
-                organisation=organisation,
-                public=public,
-            )
-            db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
-            with fixed_cursor(db) as cursor:  # ``TimelineEntry.objects.create``, compiled once
-                cursor.execute(_ENTRY.sql(db), _ENTRY.params(entry, db))
-                _ENTRY.saved(entry, cursor, db)
             application_changed.send(
                 sender=Application,
                 application=application,
