@@ -77,18 +77,12 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
         environ["PATH_INFO"] = path[len(NO_CACHE_PREFIX) :]
         environ["sifa.public_cache"] = "off"
         return django_application(environ, start_response)
-    if path.startswith(DATABASE_CACHE_PREFIX + "/"):
-        environ["PATH_INFO"] = path[len(DATABASE_CACHE_PREFIX) :]
-        _request.database_cache = True
-        try:
-            return django_application(environ, start_response)
-        finally:
-            _request.database_cache = False
-    if path.startswith(NO_ROLLUP_PREFIX + "/"):
-        environ["PATH_INFO"] = path[len(NO_ROLLUP_PREFIX) :]
-        _request.no_rollup = True
-        try:
-            return django_application(environ, start_response)
-        finally:
-            _request.no_rollup = False
+    for prefix, flag in ((DATABASE_CACHE_PREFIX, "database_cache"), (NO_ROLLUP_PREFIX, "no_rollup")):
+        if path.startswith(prefix + "/"):
+            environ["PATH_INFO"] = path[len(prefix) :]
+            setattr(_request, flag, True)  # for this request only: the thread serves it to the end
+            try:
+                return django_application(environ, start_response)
+            finally:
+                setattr(_request, flag, False)
     return django_application(environ, start_response)
