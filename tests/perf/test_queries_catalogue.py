@@ -364,6 +364,40 @@ def test_a_hit_puts_the_visitors_token_wherever_the_page_had_one(rf):
         assert list(hit.items()) == list(response.items())
 
 
+def test_the_redis_lookup_reads_large_pages_and_refuses_other_replies(settings, redis_url):  # noqa: F811
+    """The lookup's reply is read from the socket here: a page larger than the thread's buffer
+    comes back whole, an entry stored under an older generation is a miss, and a reply that is
+    not the lookup's (an error, more than one reply) is refused."""
+    from sifa.core.pagecache.stores import _Reply, _values, generation_key
+
+    settings.CACHE_URL = redis_url
+    store = pagecache.store()
+    try:
+        large = bytes(range(256)) * 1200  # 300 kB, newlines and CRLFs inside
+        store.save("test-ns", "big", 0, large, 60_000)
+        assert store.lookup("test-ns", "big", 0) == (0, large)
+        assert store.lookup("test-ns", "none", 0) == (0, None)
+        store.save("test-ns", "old", 0, b"made before the publish", 60_000)
+        store.bump("test-ns")
+        assert store.lookup("test-ns", "old", 0) == (1, None)
+        store.client.set(store.prefix + generation_key("test-ns"), b"not a number")
+        with pytest.raises(ValueError):
+            store.lookup("test-ns", "old", 0)
+        store.client.set(store.prefix + generation_key("test-ns"), b"1")
+        assert store.lookup("test-ns", "big", 0) == (1, None)
+        store.save("test-ns", "big", 1, large, 60_000)
+        assert store.lookup("test-ns", "big", 0) == (1, large)
+    finally:
+        store.clear()
+    reply = bytearray(b"*2\r\n$1\r\n7\r\n$-1\r\n")
+    assert [_values(reply, end) for end in (3, 9, len(reply) - 1)] == [None, None, None]
+    assert _values(reply, len(reply)) == [b"7", None]
+    with pytest.raises(_Reply):
+        _values(bytearray(b"-ERR unknown command\r\n"), 22)
+    with pytest.raises(_Reply):
+        _values(reply + b"+OK\r\n", len(reply) + 5)
+
+
 def test_the_redis_lookup_outlives_a_lost_connection_and_a_flushed_script(settings, redis_url):  # noqa: F811
     """Each thread keeps its own connection for the lookup: a connection Redis closed is replaced
     (the lookup is retried once), a script Redis forgot is loaded again, and threads never share

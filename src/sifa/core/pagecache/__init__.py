@@ -73,7 +73,7 @@ HEADER = "X-Sifa-Cache"
 VARY_COOKIES = ("sifa_care",)
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{32,64})(")')
 _SKIPPED_HEADERS = {"content-length", "set-cookie"}
-FORMAT = "4"
+FORMAT = "5"
 """The stored form's version, part of every key: entries of an older form are never read."""
 ROUTES = 4096
 """Paths whose view (cacheable or not) each process remembers, least recently used dropped first."""

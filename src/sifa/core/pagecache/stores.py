@@ -6,7 +6,7 @@ Both stores offer the same three operations:
 
 * ``lookup(namespace, key, now_ms)`` → ``(generation, payload or None)``: the namespace's current
   generation and the entry stored under ``key`` for that generation, if it has not expired. One
-  round trip (one SQL statement, one Redis script).
+  round trip (one SQL statement, one Redis `MGET`).
 * ``save(namespace, key, generation, payload, ttl_ms)`` stores an entry made at ``generation``.
   An entry made while a publish happened carries the old generation and is never served.
 * ``bump(namespace)`` adds one to the generation: every entry of the namespace is dead at once.
@@ -106,16 +106,6 @@ class DatabaseStore:
             cursor.execute(_CLEAR)
 
 
-# The generation and the entry stored under it, in one round trip. A missing entry leaves a
-# one-element answer (a nil ends a Lua table).
-_LOOKUP_SCRIPT = """
-local generation = redis.call('GET', KEYS[1]) or '0'
-local body = redis.call('GET', KEYS[2] .. ':' .. generation)
-if not body then return {generation} end
-return {generation, body}
-"""
-
-
 def _resp_command(*parts: bytes) -> bytes:
     """A Redis command in the protocol's own framing (what redis-py's ``pack_command`` sends)."""
     framed = [b"*%d\r\n" % len(parts)]
@@ -124,17 +114,86 @@ def _resp_command(*parts: bytes) -> bytes:
     return b"".join(framed)
 
 
+class _Reply(Exception):
+    """Redis answered something other than the lookup's two values (an error, another type)."""
+
+
+def _values(buffer: bytearray, end: int) -> list[bytes | None] | None:
+    """The bulk strings of the RESP2 array reply in ``buffer[:end]`` (None for a nil), or None
+    while the reply is incomplete."""
+    if end < 4:
+        return None
+    if buffer[0] != 42:  # "*": an error ("-…") or any other reply is never a lookup's answer
+        line = buffer.find(b"\r\n", 0, end)
+        if line < 0:
+            return None
+        raise _Reply(bytes(buffer[:line]).decode("utf-8", "replace"))
+    line = buffer.find(b"\r\n", 1, end)
+    if line < 0:
+        return None
+    values: list[bytes | None] = []
+    at = line + 2
+    for _ in range(int(buffer[1:line])):
+        line = buffer.find(b"\r\n", at, end)
+        if line < 0:
+            return None
+        if buffer[at] != 36:  # "$"
+            raise _Reply(f"unexpected reply type {chr(buffer[at])!r}")
+        length = int(buffer[at + 1 : line])
+        if length < 0:
+            values.append(None)
+            at = line + 2
+            continue
+        at = line + 2 + length + 2
+        if at > end:
+            return None
+        values.append(bytes(buffer[line + 2 : at - 2]))
+    if at != end:
+        raise _Reply("more bytes than one reply")
+    return values
+
+
+class _Held:
+    """A thread's lookup connection: redis-py's connection (made, authenticated and with its
+    database selected by the client's pool) and a receive buffer the replies are read into."""
+
+    __slots__ = ("buffer", "connection", "pid", "sock")
+
+    def __init__(self, connection) -> None:
+        self.pid = os.getpid()
+        self.connection = connection
+        self.sock = connection._sock
+        self.buffer = bytearray(65536)
+
+    def ask(self, command: bytes) -> list[bytes | None]:
+        self.sock.sendall(command)
+        buffer, end = self.buffer, 0
+        while True:
+            if end == len(buffer):
+                buffer = self.buffer = buffer + bytearray(len(buffer))  # a larger page: keep the room
+            got = self.sock.recv_into(memoryview(buffer)[end:])
+            if not got:
+                raise ConnectionResetError("Redis closed the connection")
+            end += got
+            values = _values(buffer, end)
+            if values is not None:
+                return values
+
+
 class RedisStore:
     """Entries in Redis (``SIFA_CACHE_URL=redis://…``), under the prefix ``sifa:page:``; Redis
-    drops them at their expiry.
+    drops them at their expiry. An entry's value is its generation, a newline and the payload.
 
-    ``lookup`` — every cacheable anonymous request makes one — runs on a connection of its own per
-    thread, made once by the client's pool and kept (closed when the thread ends), and sends the script's ``EVALSHA`` framed
-    by hand: redis-py's pool, command packing and ``Script`` bookkeeping cost ≈ 4 × the round trip's
-    own CPU (docs/performance.md, "2026-12-06 (late): the cache hit path"). Redis's reply is read by
-    redis-py's own parser. A connection that fails is dropped (the next lookup takes a new one); a
-    lost connection is retried once on a new one; a server that lost the script (a restart,
-    ``SCRIPT FLUSH``) gets it loaded again. The other operations go through the client as before.
+    ``lookup`` — every cacheable anonymous request makes one — is one ``MGET`` of the namespace's
+    generation and the entry, the generation compared here (an entry of an older generation is a
+    miss, as in the database store): a Lua script doing the same cost Redis ≈ 2.5 × the CPU
+    (docs/performance.md, "2026-12-06 (session 3)"). It runs on a connection of its own per thread,
+    made once by the client's pool (RESP2, authenticated, its database selected) and kept (closed
+    when the thread ends); the command is framed once and the reply read from the socket into the
+    thread's buffer and parsed here: redis-py's pool, command packing and reply parser cost more
+    CPU than the round trip itself. A connection that fails is dropped (the next lookup takes a new
+    one); a lost connection is retried once on a new one; a timeout or any other failure drops the
+    connection (its reply may be unread) and is raised. The other operations go through the client.
     """
 
     name = "redis"
@@ -143,53 +202,62 @@ class RedisStore:
     def __init__(self, url: str) -> None:
         import redis  # only needed when Redis is configured
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        self._lookup = self.client.register_script(_LOOKUP_SCRIPT)
-        self._evalsha = b"EVALSHA", self._lookup.sha.encode(), b"2"
+        # RESP2: no push messages on the lookup's connection, nils as "$-1".
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, protocol=2)
         self._local = threading.local()
 
-    def _connection(self):
+    def _held(self) -> _Held:
         held = getattr(self._local, "held", None)
-        if held is None or held[0] != os.getpid():  # none yet, or inherited across a fork
+        if held is None or held.pid != os.getpid():  # none yet, or inherited across a fork
             connection = self.client.connection_pool.make_connection()  # the thread's, closed with it
             connection.connect()
-            held = self._local.held = (os.getpid(), connection)
-        return held[1]
+            held = self._local.held = _Held(connection)
+        return held
 
     def _drop(self) -> None:
         held = getattr(self._local, "held", None)
         self._local.held = None
-        if held is not None and held[0] == os.getpid():
-            held[1].disconnect()
+        if held is not None and held.pid == os.getpid():
+            held.connection.disconnect()
 
-    def _call(self, command: bytes):
-        from redis.exceptions import ConnectionError, NoScriptError
+    def _ask(self, command: bytes) -> list[bytes | None]:
+        from redis import exceptions
 
-        for attempt in (1, 2, 3):
-            connection = self._connection()
+        for attempt in (1, 2):
+            held = self._held()
             try:
-                connection.send_packed_command([command], check_health=False)
-                return connection.read_response()
-            except NoScriptError:
-                if attempt == 3:
-                    raise
-                self.client.script_load(_LOOKUP_SCRIPT)
-            except ConnectionError:  # not a timeout: a lost connection is retried once, on a new one
+                return held.ask(command)
+            except _Reply as error:
+                self._drop()
+                raise exceptions.ResponseError(str(error)) from None
+            except TimeoutError as error:  # the reply may still come: never reuse the connection
+                self._drop()
+                raise exceptions.TimeoutError("Redis did not answer the page cache in time") from error
+            except OSError as error:  # a lost connection is retried once, on a new one
                 self._drop()
                 if attempt > 1:
-                    raise
+                    raise exceptions.ConnectionError(f"Redis connection lost: {error}") from error
             except BaseException:
-                self._drop()  # a timeout or an interrupted read leaves the reply unread: never reuse
+                self._drop()  # an interrupted read leaves the reply unread: never reuse
                 raise
         raise AssertionError("unreachable")
 
     def lookup(self, namespace: str, key: str, now_ms: int) -> tuple[int, bytes | None]:
-        keys = (self.prefix + generation_key(namespace)).encode(), (self.prefix + key).encode()
-        found = self._call(_resp_command(*self._evalsha, *keys))
-        return int(found[0]), (bytes(found[1]) if len(found) > 1 else None)
+        generation, entry = self._ask(
+            _resp_command(
+                b"MGET", (self.prefix + generation_key(namespace)).encode(), (self.prefix + key).encode()
+            )
+        )
+        current = int(generation) if generation is not None else 0
+        if entry is None:
+            return current, None
+        stored, _, payload = entry.partition(b"\n")
+        if int(stored) != current:
+            return current, None  # made under an older generation: never served
+        return current, payload
 
     def save(self, namespace: str, key: str, generation: int, payload: bytes, ttl_ms: int) -> None:
-        self.client.set(f"{self.prefix}{key}:{generation}", payload, px=max(1, ttl_ms))
+        self.client.set(self.prefix + key, b"%d\n" % generation + payload, px=max(1, ttl_ms))
 
     def bump(self, namespace: str) -> None:
         self.client.incr(self.prefix + generation_key(namespace))
