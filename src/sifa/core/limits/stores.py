@@ -11,6 +11,11 @@ Both stores offer the same four operations, each atomic on its own:
 * ``put(key, value, ttl_ms)`` sets a value (the login back-off's "not before" moment).
 * ``delete(*keys)``; ``clear()`` removes every counter (tests, and an operator starting afresh).
 
+Beside them, each store may offer faster forms that ``sifa.core.limits`` uses when present:
+``hit_window`` (a sliding-window hit in one statement or script), ``get_window`` (both windows'
+counts in one read), and the database store ``hit_window_then_read`` and
+``peek_window_then_read`` (a hit, or a read-only look, and a read in one statement).
+
 The database store is one ``INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING`` statement
 (SQLite ≥ 3.35 and PostgreSQL alike), so two processes counting the same key at once never lose
 an increment and never both pass a cap. It runs on the request's connection: a count made inside
