@@ -10,7 +10,8 @@
 The public endpoints' anti-abuse throttles (tracking 30/min, verification 120/min, the law library
 60/min per address) would cap a closed-loop benchmark from one address at 0.5–2 rps, so their
 limits are raised here (the bench settings load this URLconf; production never does);
-the throttle code still runs (cache read and write on every request), only the limit differs.
+the throttle code still runs (the shared limits store read on every request, and written
+on every counted one — for the progress query only a failed lookup, ADR 0012), only the limit differs.
 """
 
 from __future__ import annotations

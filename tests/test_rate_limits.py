@@ -1,4 +1,5 @@
-"""A client cannot dodge the tracking rate limit by sending its own X-Forwarded-For header."""
+"""A client cannot dodge the tracking rate limit (30 failed lookups a minute per client address) by
+sending its own X-Forwarded-For header."""
 
 import pytest
 from rest_framework.test import APIClient

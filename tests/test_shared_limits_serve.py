@@ -33,7 +33,7 @@ from sifa.core import limits
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-TRACK_LIMIT = 30  # sifa.applications.api.TrackingThrottle: 30/min per client address
+TRACK_LIMIT = 30  # sifa.applications.api.TrackingThrottle: 30 failed lookups/min per client address
 BACKOFF_AFTER = 3
 
 SERVER_SETTINGS = """\

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import transaction
+from django.test import RequestFactory
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
@@ -30,22 +31,18 @@ ME_CITIZEN_QUERIES = 3
 """As for staff, plus the mandates given and received in one scoped statement (1); the scope of an
 account without memberships comes from the token's statement. Before 2026-12-06 (day): 5 (the scope's
 memberships, and the mandates given and received apart); before 2026-12-06: 7."""
-TRACK_QUERIES = 2
-"""The throttle's one-statement sliding-window count (1) and, in one ``UNION ALL``, the case with its
-item, version item and organisations, its open clocks and its public timeline (1); fixed SQL
-(``sifa.applications.progress``). A wrong code costs the same two. Before 2026-12-06: 5, then 4.
-On PostgreSQL the count and the read are one statement (``limits.hit_then_read``):
-:data:`TRACK_QUERIES_POSTGRESQL`."""
-TRACK_QUERIES_POSTGRESQL = 1
+TRACK_QUERIES = 1
+"""A found case: the throttle's look at the client's failures (both windows' counts) and, in one
+``UNION ALL``, the case with its item, version item and organisations, its open clocks and its
+public timeline, in one read-only statement (``limits.peek_then_read``; fixed SQL,
+``sifa.applications.progress``), on SQLite and PostgreSQL alike; nothing is written. Before
+2026-12-06: 5, then 4, then 2 (1 on PostgreSQL) while every request was counted (ADR 0012)."""
+TRACK_FAILURE_QUERIES = 2
+"""An unknown number or a wrong code: the same statement, then the failure's count (one capped
+upsert, ``limits.hit``)."""
 VERIFY_QUERIES = 2
 """The throttle (1), the licence with its type and its newest successor in one fixed statement (1;
 ``sifa.licences.verification``). Before 2026-12-06: 4, then 3 (the successor apart)."""
-
-
-def _track_queries() -> int:
-    from django.db import connection
-
-    return TRACK_QUERIES_POSTGRESQL if connection.vendor == "postgresql" else TRACK_QUERIES
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +145,7 @@ def test_me_after_the_first_request_does_not_stamp_the_token_again(world, django
 def test_progress_query_reads_in_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     limits.clear()
     number, code = world.values["pending"], world.values["query_code"]
-    with django_assert_max_num_queries(_track_queries()):
+    with django_assert_max_num_queries(TRACK_QUERIES):
         response = APIClient().get(f"/api/v1/track/{number}/", {"code": code})
     assert response.status_code == 200
     body = response.json()
@@ -156,11 +153,13 @@ def test_progress_query_reads_in_a_fixed_number_of_queries(world, django_assert_
 
 
 @pytest.mark.django_db
-def test_wrong_query_code_costs_no_more_than_a_right_one(world, django_assert_max_num_queries):
+def test_wrong_code_and_unknown_number_cost_the_read_and_the_count(world, django_assert_max_num_queries):
     limits.clear()
-    with django_assert_max_num_queries(_track_queries()):
-        response = APIClient().get(f"/api/v1/track/{world.values['pending']}/", {"code": "AAAAAAAA"})
-    assert response.status_code == 404
+    for number in (world.values["pending"], "SF-NO-SUCH-NUMBER"):
+        with django_assert_max_num_queries(TRACK_FAILURE_QUERIES):
+            response = APIClient().get(f"/api/v1/track/{number}/", {"code": "AAAAAAAA"})
+        assert response.status_code == 404
+    limits.clear()
 
 
 @pytest.mark.django_db
@@ -333,23 +332,29 @@ def test_progress_answer_bytes_and_headers_are_drfs(world, number, code, status)
 
 
 @pytest.mark.django_db
-def test_progress_answer_throttled_after_the_rate_counted_once_per_request(world, settings):
+def test_progress_answer_throttled_after_the_rate_of_failures(world, settings):
+    """Only failed lookups count (ADR 0012): found answers leave the count alone; once the rate of
+    failures is reached, every request is refused, a right code too, with DRF's 429."""
     from sifa.applications.api import TrackingThrottle
 
     limits.clear()
     number = world.values["pending"]
     allowed = TrackingThrottle().num_requests
+    key = TrackingThrottle().get_cache_key(RequestFactory().get("/"), None)
+    rate = limits.Rate(allowed, TrackingThrottle().duration)
     answers = [
         APIClient().get(
             f"/api/v1/track/{number}/", {"code": "AAAAAAAA" if i % 2 else world.values["query_code"]}
         )
-        for i in range(allowed)
+        for i in range(2 * allowed)
     ]
-    assert {a.status_code for a in answers} == {200, 404}
+    assert [a.status_code for a in answers] == [200, 404] * allowed
+    assert limits.peek(key, rate).count == allowed
     refused = APIClient().get(f"/api/v1/track/{number}/", {"code": world.values["query_code"]})
     assert refused.status_code == 429
     assert refused.json()["code"] == "rate_limited"
     assert int(refused["Retry-After"]) >= 1
+    assert limits.peek(key, rate).count == allowed  # a refusal is not counted
     # The 429 of the plain view is DRF's: the same bytes and headers (Retry-After aside, which
     # counts down) as through DRF's own dispatch (an Accept header it does not take).
     through_drf = APIClient().get(
@@ -363,6 +368,37 @@ def test_progress_answer_throttled_after_the_rate_counted_once_per_request(world
         (k, v) for k, v in through_drf.items() if k != "Retry-After"
     )
     limits.clear()
+
+
+@pytest.mark.django_db
+def test_found_answers_write_nothing(world, django_capture_on_commit_callbacks):
+    """100 found answers by one client are all 200 and leave its count at 0, through the plain
+    view and through DRF (a browser's ``Accept``, ``?format=json``, HEAD) alike; no statement of
+    theirs writes."""
+    from django.db import connection
+
+    from sifa.applications.api import TrackingThrottle
+
+    limits.clear()
+    number, code = world.values["pending"], world.values["query_code"]
+    key = TrackingThrottle().get_cache_key(RequestFactory().get("/"), None)
+    rate = limits.Rate(TrackingThrottle().num_requests, TrackingThrottle().duration)
+    statements: list[str] = []
+
+    def seen(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    url = f"/api/v1/track/{number}/"
+    with connection.execute_wrapper(seen):
+        statuses = [APIClient().get(url, {"code": code}).status_code for _ in range(97)]
+        statuses.append(APIClient().get(url, {"code": code}, HTTP_ACCEPT="text/html").status_code)
+        statuses.append(APIClient().get(url, {"code": code, "format": "json"}).status_code)
+        statuses.append(APIClient().head(url, {"code": code}).status_code)
+    assert statuses == [200] * 100
+    assert limits.peek(key, rate).count == 0
+    writes = [sql for sql in statements if not sql.lstrip().upper().startswith("SELECT")]
+    assert writes == []
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ Window clerks in scope (pre-review):
   POST  applications/{ref}/correction-notice/   issue the one-time notice {items?: [{field, code?, message}]}
 Public (no login, rate-limited):
   GET   track/{number}/?code=               timeline by number + query code; 404 for either wrong
+                                            (30 failed lookups a minute per client, then 429 for all)
 """
 
 from __future__ import annotations
@@ -65,14 +66,14 @@ REF = path_parameter("ref", "办件编号，或草稿的 id（UUID）")
 STATE_CONFLICT = "如 application.not_draft、application.materials_locked"
 
 
-class TrackingThrottle(throttles.SharedRateThrottle):
-    """Per client address, whoever is logged in: guessing query codes must stay impractical."""
+class TrackingThrottle(throttles.FailureThrottle):
+    """Failed lookups (unknown number or wrong code) per client address, whoever is logged in:
+    guessing query codes must stay impractical, while an applicant refreshing the page with the
+    right code is never counted (docs/adr/0012-count-only-failed-progress-queries.md). Every
+    request is refused once 30 failures are in the window, even with the right code."""
 
     scope = "application_tracking"
     rate = "30/min"
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def _entry(code: str) -> ImplementationEntry:
@@ -488,6 +489,10 @@ class Track(APIView):
 
     @extend_schema(
         summary="凭办件编号和查询码查询进度（免登录）",
+        description=(
+            "同一客户端地址每分钟查询失败（编号不存在或查询码错误）达30次后，"
+            "该分钟内的查询一律返回429（查询码正确也不例外）；查询成功不计入次数。"
+        ),
         auth=[],
         parameters=[
             path_parameter("number", "办件编号"),
@@ -499,10 +504,16 @@ class Track(APIView):
         },
     )
     def get(self, request: Request, number: str) -> Response:
-        # Here only through DRF: a request track() answered is not counted again (_checked), and
-        # its 404 comes here without a read; any other one is counted by DRF's throttle first.
-        body = None if self._checked else progress.progress(number, request.query_params.get("code", ""))
+        # Here only through DRF: a request track() answered comes here for its 404 (already
+        # counted) without a read; any other one was looked at by DRF's throttle (check only),
+        # then a failed lookup is counted here, and refused when the failures reached the rate.
+        if self._checked:
+            raise NotFound()
+        body = progress.progress(number, request.query_params.get("code", ""))
         if body is None:
+            throttle = TrackingThrottle()
+            if not throttle.count_failure(request, self):
+                self.throttled(request, throttle.wait())
             raise NotFound()
         return Response(body)
 
@@ -521,14 +532,14 @@ def _track_headers() -> tuple[tuple[str, str], ...]:
 @functools.wraps(_drf_track)  # its view class and schema (drf-spectacular reads Track from it)
 def track(request: HttpRequest, number: str) -> HttpResponse:
     """``GET /api/v1/track/{number}/?code=``: a plain ``GET …?code=`` asking for JSON (or anything)
-    is answered here, without DRF's request wrapping, negotiation and response: the throttle's count
-    and, only when it allows the request, the case's read (one statement on PostgreSQL:
-    :func:`sifa.applications.progress.counted_progress`), and the answer's JSON as DRF's renderer
-    writes it (``progress._json``). The bytes and
+    is answered here, without DRF's request wrapping, negotiation and response: the throttle's look
+    at the client's failures and, only when it allows the request, the case's read (one read-only
+    statement: :func:`sifa.applications.progress.checked_progress`; a failed lookup is counted
+    after it), and the answer's JSON as DRF's renderer writes it (``progress._json``). The bytes and
     headers are DRF's (``tests/perf/test_queries_reads.py`` compares them for every kind of
     answer). The 404 and 429 answers, and every other request (HEAD, OPTIONS, a browser's
     ``Accept``, ``?format=``), are :class:`Track`'s through DRF's ``dispatch``, with the throttle's
-    decision already taken, so each request is counted once."""
+    decision already taken, so each failure is counted once."""
     if (
         request.method != "GET"
         or request.META.get("HTTP_ACCEPT", "") not in FAST_ACCEPT
@@ -536,7 +547,7 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
     ):
         return _drf_track(request, number=number)
     throttle = TrackingThrottle()
-    decision, body = progress.counted_progress(
+    decision, body = progress.checked_progress(
         number,
         request.GET.get("code", ""),
         throttle.get_cache_key(request, None),

@@ -10,6 +10,8 @@ W5 on fixed SQL").
 
 An unknown number and a wrong code cost the same statement and give the same ``None``; the code is
 checked with one keyed HMAC-SM3 and a constant-time comparison (docs/security.md, "Query codes").
+Under the API's throttle (:func:`checked_progress`) both are counted as a failed lookup, and a
+found case is not counted at all (docs/adr/0012-count-only-failed-progress-queries.md).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def _statement(vendor: str) -> str:
 
 _ORDER = (1, 17, 22)
 """The page's order (kind; a timeline entry's ``occurred_at``, then its id), as column positions.
-:func:`counted_progress` sorts the few rows itself instead (:func:`_answer`): the same order, as
+:func:`checked_progress` sorts the few rows itself instead (:func:`_answer`): the same order, as
 SQLite compares its text timestamps byte by byte and PostgreSQL its timestamps, without a sort
 step in the statement."""
 
@@ -157,8 +159,8 @@ def progress(number: str, code: str) -> dict[str, Any] | None:
 
 
 def progress_json(number: str, code: str) -> bytes | None:
-    """:func:`progress`'s answer as the API's JSON (:func:`counted_progress` with ``encoded``),
-    uncounted; ``None`` as there."""
+    """:func:`progress`'s answer as the API's JSON (:func:`checked_progress` with ``encoded``),
+    unthrottled; ``None`` as there."""
     return _read(number, code, _stamp)
 
 
@@ -169,19 +171,26 @@ def _read(number: str, code: str, moment) -> Any:
         return _answer(cursor.fetchall(), code, moment)
 
 
-def counted_progress(
+def checked_progress(
     number: str, code: str, key: str, rate: limits.Rate, *, encoded: bool = False
 ) -> tuple[limits.Decision, Any]:
-    """The request counted under ``key`` at ``rate`` (the progress query's throttle), then, only
-    when it is allowed, :func:`progress`'s answer — with ``encoded``, as the bytes of the API's
-    JSON answer (:func:`progress_json`): the count and the read are one statement on PostgreSQL,
-    one cursor on SQLite (``limits.hit_then_read``). A refused request reads nothing (answer
-    ``None``)."""
+    """:func:`progress`'s answer under the progress query's throttle, which counts **failed**
+    lookups only (docs/adr/0012-count-only-failed-progress-queries.md): the client's count under
+    ``key`` is looked at (``rate`` failures in the window refuse the request, whatever its code)
+    and, only when it allows the request, the case is read — one read-only statement with the
+    database store (``limits.peek_then_read``). A found case is the answer and writes nothing; an
+    unknown number or a wrong code (the same ``None``) is then counted with one capped hit, whose
+    decision is returned: refused when the client's failures reached the rate meanwhile (answered
+    429 as any refusal). A refused request reads nothing (answer ``None``). With ``encoded``, the
+    answer is the bytes of the API's JSON answer (:func:`progress_json`)."""
     number = str(number or "")[:50]
-    decision, rows = limits.hit_then_read(key, rate, _statement(connection.vendor), [number] * 3)
+    decision, rows = limits.peek_then_read(key, rate, _statement(connection.vendor), [number] * 3)
     if not decision.allowed:
         return decision, None
-    return decision, _answer(rows, code, _stamp if encoded else _datetime)
+    answer = _answer(rows, code, _stamp if encoded else _datetime)
+    if answer is None:
+        decision = limits.hit(key, rate)
+    return decision, answer
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:

@@ -10,6 +10,13 @@
   ``allow_request`` only looks, and the view calls :meth:`RefusalThrottle.count_refusal` when it
   refuses one. A client that keeps sending what is refused is stopped before the expensive check
   (the exchange inbox: a signature check and a rejection row each).
+* :class:`FailureThrottle` counts only the *failed* lookups per client address, as a login
+  throttle counts wrong passwords: ``allow_request`` only looks (every request, right or wrong,
+  is refused once ``rate`` failures are in the window), and the view calls
+  :meth:`FailureThrottle.count_failure` for a lookup that found nothing. Unlike a refusal's
+  count, a failure's is capped: a failure that finds the rate reached meanwhile (another request
+  of the client counted in between) is refused too, so no more than ``rate`` failures are ever
+  answered in the window (the public progress query, docs/adr/0012-count-only-failed-progress-queries.md).
 
 Each app's subclass names its own ``scope`` (part of the counter's key) and rates. Every throttle
 here is a :class:`SharedRateThrottle`: DRF's throttle interface, counted by ``sifa.core.limits`` in
@@ -136,3 +143,28 @@ class RefusalThrottle(SharedRateThrottle):
         if self.rate is None:
             return
         limits.add(self.get_cache_key(request, view), limits.Rate(self.num_requests, self.duration))
+
+
+class FailureThrottle(SharedRateThrottle):
+    """Failed lookups per client address, signed in or not. ``allow_request`` answers False once
+    ``rate`` failures are in the window, without counting the request; :meth:`count_failure`
+    counts one and says whether it was still within the rate."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        self.decision = limits.peek(self.key, limits.Rate(self.num_requests, self.duration))
+        return self.decision.allowed
+
+    def count_failure(self, request: Request, view: Any) -> bool:
+        """Count one failure (capped at the rate, as :func:`sifa.core.limits.hit`); False when the
+        client's failures had reached the rate: the view answers 429 (:meth:`wait` says how long)."""
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        self.decision = limits.hit(self.key, limits.Rate(self.num_requests, self.duration))
+        return self.decision.allowed

@@ -10,6 +10,9 @@ let N × processes through (docs/security.md, "Shared limits").
   :func:`hit_then_read` also reads what the request asked for, only when it is allowed, in the
   count's own statement where the store allows it (PostgreSQL).
 * :func:`peek` looks without counting; :func:`add` counts without asking (refusals, failures).
+  :func:`peek_then_read` looks and, only when a request would be allowed, reads what it asked
+  for, in one read-only statement with the database store (a throttle that counts failures only:
+  docs/adr/0012-count-only-failed-progress-queries.md).
 * :func:`first` is true for the first call of a key in a period (log something once).
 * :func:`reset` forgets a key; :func:`clear` every counter (tests; an operator starting afresh).
 
@@ -45,6 +48,7 @@ __all__ = [
     "hit",
     "hit_then_read",
     "peek",
+    "peek_then_read",
     "put",
     "reset",
     "store",
@@ -194,12 +198,46 @@ def peek(key: str, rate: Rate) -> Decision:
     """Whether a request under ``key`` would be allowed now; counts nothing."""
     counters = store()
     current_key, previous_key, elapsed, length = _windows(key, rate)
-    previous = counters.get(previous_key)
-    current = counters.get(current_key)
+    both = getattr(counters, "get_window", None)
+    if both is not None:
+        current, previous = both(current_key, previous_key)
+    else:
+        previous = counters.get(previous_key)
+        current = counters.get(current_key)
+    return _looked(current, previous, elapsed, length, rate)
+
+
+def _looked(current: int, previous: int, elapsed: int, length: int, rate: Rate) -> Decision:
+    """:func:`peek`'s answer from the two windows' counts."""
     estimate = current + _carried(previous, elapsed, length)
     if estimate < rate.count:
         return Decision(True, estimate, 0.0)
     return Decision(False, estimate, _retry_after(current, previous, elapsed, length, rate.count))
+
+
+def peek_then_read(key: str, rate: Rate, sql: str, params: Sequence[Any]) -> tuple[Decision, list[tuple]]:
+    """:func:`peek`, and only when a request would be allowed, the rows of the read ``sql`` (one
+    ``SELECT`` on the request's database connection, in no particular order). Counts nothing and
+    writes nothing: a refused request reads nothing (its rows are ``[]``).
+
+    With the database store the look and the read are **one read-only statement**, on PostgreSQL
+    and SQLite alike (no write, no commit to wait for); with Redis the look (one round trip for both
+    windows), then the read. The read must not depend on the count."""
+    counters = store()
+    current_key, previous_key, elapsed, length = _windows(key, rate)
+    together = getattr(counters, "peek_window_then_read", None)
+    if together is not None:
+        current, previous, rows = together(
+            current_key, previous_key, rate.count, elapsed, length, sql, params
+        )
+        decision = _looked(current, previous, elapsed, length, rate)
+        return decision, rows if decision.allowed else []
+    decision = peek(key, rate)
+    if not decision.allowed:
+        return decision, []
+    with fixed_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        return decision, cursor.fetchall()
 
 
 def add(key: str, rate: Rate) -> int:

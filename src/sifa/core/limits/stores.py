@@ -11,6 +11,11 @@ Both stores offer the same four operations, each atomic on its own:
 * ``put(key, value, ttl_ms)`` sets a value (the login back-off's "not before" moment).
 * ``delete(*keys)``; ``clear()`` removes every counter (tests, and an operator starting afresh).
 
+Beside them, each store may offer faster forms that ``sifa.core.limits`` uses when present:
+``hit_window`` (a sliding-window hit in one statement or script), ``get_window`` (both windows'
+counts in one read), and the database store ``hit_window_then_read`` and
+``peek_window_then_read`` (a hit, or a read-only look, and a read in one statement).
+
 The database store is one ``INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING`` statement
 (SQLite ≥ 3.35 and PostgreSQL alike), so two processes counting the same key at once never lose
 an increment and never both pass a cap. It runs on the request's connection: a count made inside
@@ -124,6 +129,37 @@ _THEN_READ = (
 _then_read: dict[tuple[bool, str, tuple[int, ...]], str] = {}
 """Each read's ``_THEN_READ`` statement, built once per process (a few fixed reads use it)."""
 
+# Both windows' live counts in one read (``sifa.core.limits.peek``), 0 for an absent or expired one.
+_COUNTS = (
+    'SELECT COALESCE((SELECT c.value FROM core_limitcounter c WHERE c."key" = %s AND c.expires_ms > %s), 0) '
+    "AS sifa_current, "
+    'COALESCE((SELECT p.value FROM core_limitcounter p WHERE p."key" = %s AND p.expires_ms > %s), 0) '
+    "AS sifa_previous"
+)
+
+# The look and a read in one read-only statement (``DatabaseStore.peek_window_then_read``): both
+# windows' counts, and the read joined to them only while count + the previous window's weight
+# (``_CARRIED``'s rounding) stays below the limit. Each row: the two counts, 1 (no row read: NULL),
+# the read's columns. On PostgreSQL the read is ``LATERAL`` with the condition inside, a one-time
+# filter: a refused look reads nothing. SQLite has no ``LATERAL``: the condition is the join's.
+# The parameters in both: the counts' four, the read's, then the condition's four.
+_ROOM = (
+    "k.sifa_current + (k.sifa_previous * CAST(%s AS BIGINT) + CAST(%s AS BIGINT) - 1) / CAST(%s AS BIGINT) "
+    "< CAST(%s AS BIGINT)"
+)
+_PEEK_THEN_READ = {
+    "postgresql": (
+        f"SELECT k.sifa_current, k.sifa_previous, r.* FROM ({_COUNTS}) k "  # noqa: S608
+        f"LEFT JOIN LATERAL (SELECT 1 AS sifa_read, q.* FROM ({{read}}) q WHERE {_ROOM}) r ON TRUE"
+    ),
+    "sqlite": (
+        f"SELECT k.sifa_current, k.sifa_previous, r.* FROM ({_COUNTS}) k "  # noqa: S608
+        f"LEFT JOIN (SELECT 1 AS sifa_read, q.* FROM ({{read}}) q) r ON {_ROOM}"
+    ),
+}
+_peek_then_read: dict[tuple[str, str], str] = {}
+"""Each read's ``_PEEK_THEN_READ`` statement, built once per process and vendor."""
+
 
 def _hit_params(
     key: str, previous_key: str, ttl_ms: int, limit: int, elapsed_ms: int, length_ms: int
@@ -234,6 +270,41 @@ class DatabaseStore:
             return None, []
         return int(rows[0][0]), [row[2:] for row in rows if row[1] is not None]
 
+    def peek_window_then_read(
+        self,
+        key: str,
+        previous_key: str,
+        limit: int,
+        elapsed_ms: int,
+        length_ms: int,
+        sql: str,
+        params: Sequence[Any],
+    ) -> tuple[int, int, list[tuple]]:
+        """``key``'s and ``previous_key``'s live counts (the current and the previous window,
+        ``elapsed_ms`` into a window of ``length_ms``) and, only while the count plus the previous
+        window's weight stays below ``limit``, the rows of the read ``sql``: one read-only
+        statement (no write, no commit). Refused: the counts and ``[]``."""
+        db = connections[DEFAULT_DB_ALIAS]
+        vendor = "postgresql" if db.vendor == "postgresql" else "sqlite"
+        statement = _peek_then_read.get((vendor, sql))
+        if statement is None:
+            statement = _peek_then_read[vendor, sql] = _PEEK_THEN_READ[vendor].format(read=sql)
+        now = now_ms()
+        room = [length_ms - elapsed_ms, length_ms, length_ms, limit]
+        with fixed_cursor(db) as cursor:
+            cursor.execute(statement, [key, now, previous_key, now, *params, *room])
+            rows = cursor.fetchall()
+        first = rows[0]
+        return int(first[0]), int(first[1]), [row[3:] for row in rows if row[2] is not None]
+
+    def get_window(self, key: str, previous_key: str) -> tuple[int, int]:
+        """``get(key)`` and ``get(previous_key)`` in one statement."""
+        now = now_ms()
+        with fixed_cursor(connection) as cursor:
+            cursor.execute(_COUNTS, [key, now, previous_key, now])
+            current, previous = cursor.fetchone()
+        return int(current), int(previous)
+
     def _count(self, sql: str, params: list) -> int | None:
         db = connections[DEFAULT_DB_ALIAS]
         with fixed_cursor(db) as cursor:
@@ -319,6 +390,11 @@ class RedisStore:
 
     def get(self, key: str) -> int:
         return int(self.client.get(self.prefix + key) or 0)
+
+    def get_window(self, key: str, previous_key: str) -> tuple[int, int]:
+        """``get(key)`` and ``get(previous_key)`` in one round trip."""
+        current, previous = self.client.mget(self.prefix + key, self.prefix + previous_key)
+        return int(current or 0), int(previous or 0)
 
     def put(self, key: str, value: int, ttl_ms: int) -> None:
         self.client.set(self.prefix + key, value, px=max(1, ttl_ms))

@@ -313,3 +313,49 @@ def test_hit_then_read_counts_as_hit_and_reads_only_when_allowed(settings):
     decision, rows = limits.hit_then_read("read-key", rate, "SELECT %s WHERE 1 = 0", ["x"])
     assert decision.allowed and decision.count == 1 and rows == []
     limits.clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("previous", [0, 3, 10, 40])
+@pytest.mark.parametrize("elapsed_ms", [0, 1, 29_999, 59_999])
+def test_peek_then_read_looks_as_peek_reads_only_when_allowed_and_writes_nothing(store, previous, elapsed_ms):
+    """``peek_then_read`` (one read-only statement with the database store on SQLite and
+    PostgreSQL, the look then the read with Redis) decides as ``peek`` does, for live, expired and
+    absent windows and every weight of the previous window, reads the rows only when allowed, and
+    writes nothing."""
+    from django.db import connection
+
+    rate = limits.Rate(10, 60)
+    read = "SELECT %s, 2 UNION ALL SELECT %s, 1"
+    moment = 1_800_000_000 - 1_800_000_000 % 60 + elapsed_ms / 1000
+    for current in (0, 5, 9, 10, 12, -1):  # -1: an expired current window
+        store.clear()
+        with time_machine.travel(moment, tick=False) as clock:
+            current_key, previous_key, _elapsed, _length = limits._windows("look", rate)
+            if current < 0:
+                clock.move_to(moment - 10)
+                store.put(current_key, 9, 1)  # expired 10 s before the look
+                time.sleep(0.005)
+                clock.move_to(moment)
+            if previous:
+                store.put(previous_key, previous, 600_000)
+            if current > 0:
+                store.put(current_key, current, 600_000)
+            seen: list[str] = []
+
+            def note(execute, sql, params, many, context, seen=seen):
+                seen.append(sql)
+                return execute(sql, params, many, context)
+
+            expected = limits.peek("look", rate)
+            with connection.execute_wrapper(note):
+                decision, rows = limits.peek_then_read("look", rate, read, ["b", "a"])
+            assert decision == expected, (current, previous, elapsed_ms)
+            if decision.allowed:
+                assert sorted(tuple(row) for row in rows) == [("a", 1), ("b", 2)]
+            else:
+                assert rows == [] and decision.retry_after >= 1
+            assert store.get(current_key) == max(current, 0)
+        assert all(sql.lstrip().upper().startswith("SELECT") for sql in seen)
+        if store.name == "database":
+            assert len(seen) == 1
