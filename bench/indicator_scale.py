@@ -14,6 +14,12 @@ by the seed environment); prints one JSON object for ``bench.indicator_workloads
   its month from its row when hot, from its facts otherwise (``hot`` says which);
 * t(dashboard) alone, for R8a (the caller compares two sizes).
 
+The dashboard answers from its answer cache (ADR 0013) once asked: ``dashboard_ms`` (R8b) is that
+**hit** — the validator's statement and the store's look-up — and ``miss_ms`` (``r8b_miss``) the
+**miss** beside it: every kept answer killed first (untimed), then the validator, the look-up, the
+computation as before the cache and the store's save. With ``SIFA_INDICATORS_CACHE_SECONDS=0`` both
+are the computation.
+
 Pending deltas are folded first (``fold_all``, as the every-minute scheduler would), so the
 harness's own seeded cases are measured without a hand step when no size is given.
 """
@@ -34,6 +40,17 @@ def _setup() -> None:
     import django
 
     django.setup()
+
+
+def _timed_after(before, fn, repeat: int) -> float:
+    """The median of ``fn`` with ``before`` run (untimed) ahead of each sample."""
+    samples = []
+    for _ in range(repeat):
+        before()
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
 
 
 def _timed(fn, repeat: int) -> float:
@@ -116,7 +133,15 @@ def measure(repeat: int) -> dict:
             )
         return Organisation.objects.get(pk=row) if row else None
 
-    out: dict = {"facts": facts, "month": month.isoformat(), "levels": {}}
+    from sifa.core import pagecache
+
+    out: dict = {
+        "facts": facts,
+        "month": month.isoformat(),
+        "levels": {},
+        "cache_seconds": int(getattr(settings, "INDICATORS_CACHE_SECONDS", 0) or 0),
+        "cache_store": pagecache.store().name,
+    }
     for level, name in ((1, "ministry"), (2, "province"), (4, "county"), (5, "township")):
         organisation = top(level)
         if organisation is None:
@@ -130,17 +155,27 @@ def measure(repeat: int) -> dict:
                 cursor.execute(RAW, [start, end] * 3 + [organisation.pk, organisation.pk] + [start, end] * 3)
                 cursor.fetchall()
 
+        def forget() -> None:  # every kept dashboard answer dies (what a change of the tree does)
+            pagecache.bump(selectors.CACHE_NAMESPACE)
+
         dashboard()  # the process's caches (catalogue versions, working calendar) filled once
+        forget()
+        with CaptureQueriesContext(connection) as missed:
+            dashboard()  # a miss: the validator, the look-up, the computation, the store's save
         with CaptureQueriesContext(connection) as queries:
-            dashboard()
+            dashboard()  # a hit (with the cache on): the validator and the look-up
         t_dash = _timed(dashboard, repeat)
+        t_miss = _timed_after(forget, dashboard, repeat)
         t_raw = _timed(raw, max(3, repeat // 4))
         out["levels"][name] = {
             "organisation": organisation.name,
             "dashboard_ms": t_dash * 1000,
+            "miss_ms": t_miss * 1000,
             "raw_ms": t_raw * 1000,
             "r8b": t_dash / t_raw if t_raw else None,
+            "r8b_miss": t_miss / t_raw if t_raw else None,
             "queries": len(queries.captured_queries),
+            "miss_queries": len(missed.captured_queries),
             "children": Organisation.objects.filter(parent=organisation, is_active=True).count(),
             "hot": level == 5
             and MonthlyFigures.objects.filter(organisation=organisation, month=month).exists(),

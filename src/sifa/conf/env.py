@@ -640,6 +640,17 @@ declare(
     "(R8c, ADR 0010): 50 keeps them ≤ 0.02 of the facts. Must be ≥ 1 (docs/indicators.md).",
     group="绩效考核 Indicators",
 )
+declare(
+    "SIFA_INDICATORS_CACHE_SECONDS",
+    "int",
+    86400,
+    "How long a dashboard's answer (an organisation's figures and its children's for one month) is "
+    "kept in the shared cache (SIFA_CACHE_URL: the database or Redis) at most. Every read checks it "
+    "against the revision of the roll-up row covering the subtree and the subtree's pending deltas "
+    "first, so a kept answer is never stale; this only bounds the space. 0 turns the cache off "
+    "(ADR 0013, docs/indicators.md).",
+    group="绩效考核 Indicators",
+)
 
 # --- complaints and reports (sifa.complaints; docs/complaints.md) -----------------------------
 declare(

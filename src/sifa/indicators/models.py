@@ -56,6 +56,11 @@ class MonthlyFigures(FiguresBase):
     )
     month = models.DateField("月份", help_text="统计月份（该月第一天，按北京时间划分）")
     updated_at = models.DateTimeField("更新时间", auto_now=True, help_text="最后一次归并增量的时间")
+    revision = models.BigIntegerField(
+        "修订号",
+        default=0,
+        help_text="每次归并增量加一（与数字同一语句）：仪表盘答案缓存据此判断是否仍然有效（ADR 0013）",
+    )
 
     class Meta:
         verbose_name = "月度绩效汇总"

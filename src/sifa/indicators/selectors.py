@@ -29,16 +29,20 @@ Stable signatures (the dashboard pages depend on them):
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
+from sifa.core import pagecache
 from sifa.core.db import PATH_CEILING, FixedRows, fixed_cursor
 from sifa.core.errors import NotFound, ServiceError
+from sifa.core.limits.stores import now_ms
 from sifa.indicators.leaves import leaf_figures
 from sifa.indicators.metrics import (
     METRIC_LABELS,
@@ -52,6 +56,7 @@ from sifa.indicators.metrics import (
 from sifa.indicators.models import MonthlyFigures, PendingDelta
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import Actor
+from sifa.organisations.signals import TREE_CACHE_NAMESPACE
 
 RATES: dict[str, tuple[str, str, str]] = {
     # name: (label, numerator, denominator) — each a ratio of two stored sums, computed here.
@@ -403,6 +408,125 @@ def _drill_down(
     return own, [(kid, Figures(month=month, counts=counts.get(kid.pk, {}))) for kid in kids]
 
 
+# --- the dashboard's answer cache (ADR 0013) ------------------------------------------------------
+
+CACHE_NAMESPACE = TREE_CACHE_NAMESPACE
+"""The shared cache's namespace of the dashboard's answers: its generation goes up whenever an
+organisation is saved, deleted or the tree is synchronised (``sifa.organisations.signals``), so no
+answer names a child as it no longer is."""
+CACHE_FORMAT = "1"
+"""The stored form's version, part of every key: answers of an older form are never read."""
+
+_VALIDATOR_SQL: dict[str, str] = {}
+
+
+def _validator_sql() -> str:
+    """One statement that says whether a stored dashboard answer still holds: the organisation's
+    **covering row** for the month — its own ``MonthlyFigures`` row when it has children, its
+    parent's when it is a leaf (a leaf's facts are folded into every ancestor's row) — by primary
+    key and ``revision``, and the number of the subtree's pending deltas of the month.
+
+    Every change of a figure writes a ``PendingDelta`` in the command's transaction (the count goes
+    up: deltas are only inserted between two folds); a fold deletes the deltas it folds and, in the
+    same transaction, adds one to the revision of every row above them, the covering row included;
+    a rebuild deletes the rows and makes new ones (new primary keys). So the triple never comes back
+    to an earlier value while the figures differ, even when two changes cancel out in the sums
+    (ADR 0013). A count, not the highest delta id: ids are drawn before commit, so a delta committed
+    late can carry a lower id than one already seen."""
+    found = _VALIDATOR_SQL.get(connection.vendor)
+    if found is not None:
+        return found
+    quote = connection.ops.quote_name
+    org, rows, delta = Organisation._meta, MonthlyFigures._meta, PendingDelta._meta
+    pk, parent = quote(org.pk.column), quote(org.get_field("parent").column)
+    row_org, row_month = (quote(rows.get_field(n).column) for n in ("organisation", "month"))
+    delta_path, delta_month = (quote(delta.get_field(n).column) for n in ("path", "month"))
+    children = f"EXISTS (SELECT 1 FROM {quote(org.db_table)} c WHERE c.{parent} = o.{pk})"  # noqa: S608
+    # Only quoted model names and placeholders go into the text; every value is a parameter.
+    found = (
+        f"SELECT CASE WHEN {children} THEN o.{pk} ELSE o.{parent} END, "  # noqa: S608
+        f"r.{quote(rows.pk.column)}, r.{quote(rows.get_field('revision').column)}, "
+        f"(SELECT COUNT(*) FROM {quote(delta.db_table)} p WHERE p.{delta_month} = %s "
+        f"AND p.{delta_path} >= %s AND p.{delta_path} < %s) "
+        f"FROM {quote(org.db_table)} o LEFT JOIN {quote(rows.db_table)} r ON r.{row_month} = %s "
+        f"AND r.{row_org} = CASE WHEN {children} THEN o.{pk} ELSE o.{parent} END "
+        f"WHERE o.{pk} = %s"
+    )
+    _VALIDATOR_SQL[connection.vendor] = found
+    return found
+
+
+def _validator(organisation: Organisation, month: dt.date) -> list | None:
+    """The organisation's validator for ``month`` (:func:`_validator_sql`): [covering organisation,
+    its row's id, the row's revision, pending deltas]; ``None`` when nothing covers it (a lone
+    organisation without parent nor children), whose answer is not cached."""
+    day = connection.ops.adapt_datefield_value(month)
+    params = [day, organisation.path, organisation.path + PATH_CEILING, day, organisation.pk]
+    with fixed_cursor(connection) as cursor:
+        cursor.execute(_validator_sql(), params)
+        found = cursor.fetchone()
+    if found is None or found[0] is None:
+        return None
+    return [int(v) if v is not None else None for v in found]
+
+
+def _in_transaction() -> bool:
+    """Whether the caller runs inside a transaction of its own (a test case's own does not count,
+    as for Django's ``durable``): it may hold uncommitted changes, so its answer is neither read
+    from the shared cache nor stored there."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+_FIELDS = tuple(f.attname for f in Organisation._meta.concrete_fields)
+
+
+def _encode(validator: list, answer: tuple[Figures, list[tuple[Organisation, Figures]]]) -> bytes:
+    own, kids = answer
+    rows = [
+        [[getattr(kid, name) for name in _FIELDS], getattr(kid, "has_children", None), f.counts]
+        for kid, f in kids
+    ]
+    return json.dumps([validator, own.counts, rows], ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _decode(
+    payload: bytes, validator: list, month: dt.date
+) -> tuple[Figures, list[tuple[Organisation, Figures]]] | None:
+    stored, own, rows = json.loads(payload)
+    if stored != validator:
+        return None
+    kids = []
+    for values, has_children, counts in rows:
+        kid = Organisation.from_db(DEFAULT_DB_ALIAS, _FIELDS, values)
+        kid.has_children = has_children
+        kids.append((kid, Figures(month=month, counts=counts)))
+    return Figures(month=month, counts=own), kids
+
+
+def _answer(organisation: Organisation, month: dt.date) -> tuple[Figures, list[tuple[Organisation, Figures]]]:
+    """The dashboard from the shared cache when the stored answer's validator is the current one
+    (one statement, :func:`_validator`, then the store's look-up: one statement with the database
+    store, one round trip with Redis), else computed (:func:`_drill_down`) and stored with the
+    validator read **before** computing it — a change committed meanwhile is in the answer or makes
+    the next validator differ, never the other way round (ADR 0013)."""
+    seconds = int(getattr(settings, "INDICATORS_CACHE_SECONDS", 0) or 0)
+    if seconds <= 0 or _in_transaction():
+        return _drill_down(organisation, month)
+    validator = _validator(organisation, month)
+    if validator is None:
+        return _drill_down(organisation, month)
+    store = pagecache.store()
+    key = f"ind:{CACHE_FORMAT}:{organisation.pk}:{month.isoformat()}"
+    generation, payload = store.lookup(CACHE_NAMESPACE, key, now_ms())
+    if payload is not None:
+        found = _decode(payload, validator, month)
+        if found is not None:
+            return found
+    answer = _drill_down(organisation, month)
+    store.save(CACHE_NAMESPACE, key, generation, _encode(validator, answer), seconds * 1000)
+    return answer
+
+
 def _joined_counts(row: Organisation) -> dict[str, int]:
     return {name: value for name in METRIC_NAMES if (value := getattr(row, _METRIC_ALIAS + name))}
 
@@ -418,7 +542,7 @@ def children(actor: Actor, organisation: Any, month: Any) -> list[tuple[Organisa
     """The active children of ``organisation`` with their subtree figures (drill-down, depth 1),
     in tree order. An organisation's own figures minus its children's are what it handled itself."""
     organisation = _require(actor, organisation)
-    return _drill_down(organisation, _month(month))[1]
+    return _answer(organisation, _month(month))[1]
 
 
 def drill_down(
@@ -430,7 +554,7 @@ def drill_down(
     statement; one more when deltas are pending), 5 more when some are leaves in a cold month
     (their facts), 6 for a leaf itself in a cold month, 1 in a hot one (docs/indicators.md)."""
     organisation = _require(actor, organisation)
-    return _drill_down(organisation, _month(month))
+    return _answer(organisation, _month(month))
 
 
 def series(

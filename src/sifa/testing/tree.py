@@ -84,8 +84,12 @@ def tree(*keys: str, on: dict[str, Organisation] | None = None, **fields: dict) 
 @contextmanager
 def rolled_back(django_db_blocker) -> Iterator[None]:
     """A world built once per module inside a transaction rolled back at the end; each test's own
-    ``db`` transaction nests inside it (a savepoint), so tests stay isolated from each other."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    ``db`` transaction nests inside it (a savepoint), so tests stay isolated from each other.
+    Like a test case's own, it is marked as the test's (``_from_testcase``): code that behaves
+    otherwise inside a caller's transaction (the dashboard's answer cache) sees none."""
+    block = transaction.atomic()
+    block._from_testcase = True
+    with django_db_blocker.unblock(), block:
         try:
             yield
         finally:

@@ -157,11 +157,16 @@ def record(kind: str, fact_id: object, contribution: Figures, *, new: bool = Fal
 
 
 def _upsert(totals: dict[tuple[int, dt.date], Counter]) -> None:
-    """Add ``totals`` to the rows (created when missing), in key order (no deadlock between folds)."""
+    """Add ``totals`` to the rows (created when missing), in key order (no deadlock between folds).
+
+    The same statement adds one to a row's ``revision``: the dashboard's answer cache is valid
+    while the revision of the row covering its subtree (and the subtree's pending deltas) is
+    unchanged (``selectors``, ADR 0013). A new row starts at 0 under a new primary key, so a row
+    deleted and made again (a rebuild) never repeats an earlier (row, revision)."""
     if not totals:
         return
     table = MonthlyFigures._meta.db_table
-    columns = ["organisation_id", "month", "updated_at", *METRIC_NAMES]
+    columns = ["organisation_id", "month", "updated_at", "revision", *METRIC_NAMES]
     sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in METRIC_NAMES)
     now = timezone.now()
     keys = sorted(totals)
@@ -172,11 +177,12 @@ def _upsert(totals: dict[tuple[int, dt.date], Counter]) -> None:
             params: list[object] = []
             for organisation_id, month in chunk:
                 counts = totals[(organisation_id, month)]
-                params += [organisation_id, month, now, *(int(counts.get(n, 0)) for n in METRIC_NAMES)]
+                params += [organisation_id, month, now, 0, *(int(counts.get(n, 0)) for n in METRIC_NAMES)]
             # Table and column names come from the model, never from input; the values are parameters.
             sql = (
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "  # noqa: S608
-                f"ON CONFLICT (organisation_id, month) DO UPDATE SET updated_at = excluded.updated_at, {sets}"
+                f"ON CONFLICT (organisation_id, month) DO UPDATE SET updated_at = excluded.updated_at, "
+                f"revision = {table}.revision + 1, {sets}"
             )
             cursor.execute(sql, params)
 

@@ -1,7 +1,8 @@
 """The dashboard (``selectors.drill_down``: an organisation's figures and its children's, what
 ``GET /api/v1/indicators/?depth=1``, the workbench dashboard, the CSV and the 通报 read) costs a
 constant number of queries at every level: it does not grow with the children or the facts (W8,
-R8b; docs/indicators.md "Reading")."""
+R8b; docs/indicators.md "Reading"). Answered from the answer cache (ADR 0013) it is one statement
+and the store's look-up at every level."""
 
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ def facts(w, people, n: int) -> None:
     other = make_case(entry_for(AID, w["xh_aid"]), people["citizen"])
     with travel(dt.date(2025, 9, 3)):
         command(people["aid_clerk"], other.number, "accept")
+
+
+@pytest.fixture(autouse=True)
+def computed(settings):
+    """These guards count the dashboard's computation (a miss of the answer cache, ADR 0013, runs
+    it with the validator, the look-up and the store's save beside it): the cache off."""
+    settings.INDICATORS_CACHE_SECONDS = 0
 
 
 def dashboard(key, w, django_assert_max_num_queries, limit: int):
@@ -106,3 +114,25 @@ def test_a_hot_leaf_month_costs_one_statement(w, people, settings, django_assert
     assert dict(kids)[w["xh_aid"]].received == 5
     fold_all()
     dashboard("xh", w, django_assert_max_num_queries, SOME_LEAVES - 1)
+
+
+CACHE_HIT = 1 + 1
+"""The validator's one statement, then the store's look-up (a statement with the database store,
+a Redis round trip with Redis)."""
+
+
+@pytest.mark.django_db
+def test_a_kept_answer_costs_one_statement_and_the_look_up_at_every_level(
+    w, people, settings, django_assert_max_num_queries
+):
+    settings.INDICATORS_CACHE_SECONDS, settings.CACHE_URL = 3600, ""
+    facts(w, people, 1)  # deltas pending
+    keys = ("ministry", "zj", "hz", "xh", "xh_aid", "xh_town")
+    for key in keys:
+        selectors.drill_down(SUPERUSER, w[key], SEPT)  # kept
+    for key in keys:
+        dashboard(key, w, django_assert_max_num_queries, CACHE_HIT)
+    fold_all()
+    for key in keys:
+        selectors.drill_down(SUPERUSER, w[key], SEPT)  # the fold changed the validator: kept again
+        dashboard(key, w, django_assert_max_num_queries, CACHE_HIT)

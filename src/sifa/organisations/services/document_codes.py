@@ -21,6 +21,7 @@ from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.orgtree import choose_document_code, document_code_candidates
 from sifa.organisations.scope import actor_for
+from sifa.organisations.signals import tree_changed
 
 CONFIGURED_MAX_LENGTH = 10
 _HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
@@ -71,7 +72,8 @@ def ensure_document_code(organisation: Organisation) -> str:
         current.region_id or "",
     )
     code = choose_document_code(candidates, lambda c: _taken_by_other(c, current.pk))
-    Organisation.objects.filter(pk=current.pk, document_code="").update(document_code=code)
+    if Organisation.objects.filter(pk=current.pk, document_code="").update(document_code=code):
+        tree_changed()  # an update sends no post_save
     return Organisation.objects.filter(pk=current.pk).values_list("document_code", flat=True).get()
 
 

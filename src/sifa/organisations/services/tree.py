@@ -22,7 +22,7 @@ from django.db.models import Max
 from sifa.audit.services import record
 from sifa.organisations.models import Organisation, Region
 from sifa.organisations.orgtree import OrgSpec, RegionRow, plan
-from sifa.organisations.signals import organisations_renamed
+from sifa.organisations.signals import organisations_renamed, tree_changed
 
 REGIONS_FILE = Path(__file__).parent.parent / "data" / "regions.csv.gz"
 BATCH_SIZE = 2000
@@ -179,6 +179,8 @@ def build_organisations() -> SyncResult:
     )
     if to_create:
         _reset_id_sequence()
+    if to_create or to_update:
+        tree_changed()  # bulk writes send no post_save
     if renamed:
         organisations_renamed.send(sender=Organisation, ids=renamed)
     result = SyncResult(
