@@ -522,6 +522,11 @@ def fixed_cursor(connection, *, binary: bool = False):
     a ``ROLLBACK`` (a savepoint's too), ``ALTER`` or ``DROP`` runs on it, and a new connection
     starts with none.
 
+    On PostgreSQL the psycopg cursor under the wrapper is the connection's kept one (``KeptCursor``:
+    built once per connection, handed back by ``close()``; a new one while it is lent), with
+    psycopg's compiled ``timestamptz`` loader where it gives Django's values
+    (:func:`_set_timestamptz_loader`; docs/performance.md, "session 3: PostgreSQL's extra cost").
+
     ``binary``: the prepared statement's results come in PostgreSQL's binary form — the same Python
     values (psycopg's loaders), without the server writing them as text and the client parsing it
     (a ``bytea`` of 13 kB is 27 kB of hex in text form). Only for columns whose binary loader gives
