@@ -55,6 +55,9 @@ def _fixtures() -> dict[str, tuple[str, dict]]:
         "W1c": ("/api/v1/catalogue/items/", {}),
         "W1hc": ("/catalogue/", {}),
         "W2c": (f"/guides/{code}/", {}),
+        "W1": ("/bench/nocache/api/v1/catalogue/items/", {}),
+        "W1h": ("/bench/nocache/catalogue/", {}),
+        "W2": (f"/bench/nocache/guides/{code}/", {}),
         "me": ("/api/v1/me/", {"HTTP_AUTHORIZATION": f"Bearer {staff_token}"}),
         "me-citizen": ("/api/v1/me/", {"HTTP_AUTHORIZATION": f"Bearer {citizen_token}"}),
     }

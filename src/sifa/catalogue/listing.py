@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 
 from sifa.catalogue.models.codes import ItemLevel, ItemType
 from sifa.catalogue.models.items import version_summary
+from sifa.core.db import first_read
 
 ITEM_COLUMNS = (
     "id",
@@ -154,24 +155,21 @@ class AllEntries:
         self.rows: list[str] | None = None
 
     def count(self) -> int:
-        with connection.cursor() as cursor:
-            if self.expected is not None:
-                start, stop = self.expected.start, self.expected.stop
-                cursor.execute(self.COUNT_AND_PAGE, [stop - start, start])
-                rows = cursor.fetchall()
-                if rows:
-                    self.rows = [row[1] for row in rows]
-                    return rows[0][0]
-            cursor.execute(self.COUNT)
-            return cursor.fetchone()[0]
+        # Fixed texts: prepared once per connection on PostgreSQL, and the request's first
+        # statement is its connection health check too (``first_read``: no ``SELECT 1`` first).
+        if self.expected is not None:
+            start, stop = self.expected.start, self.expected.stop
+            rows = first_read(connection, self.COUNT_AND_PAGE, [stop - start, start])
+            if rows:
+                self.rows = [row[1] for row in rows]
+                return rows[0][0]
+        return first_read(connection, self.COUNT, [])[0][0]
 
     def __getitem__(self, page: slice) -> list[str]:
         expected = self.expected
         if self.rows is not None and page.start == expected.start and page.stop <= expected.stop:
             return self.rows[: page.stop - page.start]
-        with connection.cursor() as cursor:
-            cursor.execute(self.PAGE, [page.stop - page.start, page.start])
-            return [row[0] for row in cursor.fetchall()]
+        return [row[0] for row in first_read(connection, self.PAGE, [page.stop - page.start, page.start])]
 
 
 def expected_page(number: object, size: int) -> slice | None:

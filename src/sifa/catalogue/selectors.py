@@ -30,7 +30,7 @@ from sifa.catalogue.models import (
     Topic,
     VersionStatus,
 )
-from sifa.core.db import fixed_cursor
+from sifa.core.db import first_read
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import normalize_uscc
 from sifa.laws.models import LibraryVersion
@@ -186,10 +186,11 @@ class CompiledRows:
         self._fetched: tuple[int, list[dict]] = (-1, [])
 
     def _rows(self, offset: int, limit: int) -> list[tuple]:
-        # The text is the same for every page of a filter: prepared once per connection (PostgreSQL).
-        with fixed_cursor(connections[self.alias]) as cursor:
-            cursor.execute(f"{self.sql} LIMIT %s OFFSET %s", (*self.params, limit, offset))
-            return cursor.fetchall()
+        # The text is the same for every page of a filter: prepared once per connection (PostgreSQL),
+        # and, as the request's first statement, its connection health check too (``first_read``).
+        return first_read(
+            connections[self.alias], f"{self.sql} LIMIT %s OFFSET %s", (*self.params, limit, offset)
+        )
 
     def fetch(self, number: int, size: int) -> None:
         offset = (number - 1) * size
@@ -389,12 +390,11 @@ def _guide_page_sql() -> str:
 def guide_page(code: str, fingerprint: str) -> tuple[dict, str] | None:
     """The stored head and body of the guide of the entry ``code`` (``GuidePage``), or None when
     there is none or it is stale (the caller renders and stores it). The statement's text never
-    changes: on PostgreSQL it is prepared once per connection (``fixed_cursor``), not planned on
+    changes: on PostgreSQL it is prepared once per connection (``first_read``), not planned on
     every request."""
-    with fixed_cursor(connection) as cursor:
-        cursor.execute(
-            _guide_page_sql(),
-            [code.strip().upper(), EntryStatus.ACTIVE, fingerprint, VersionStatus.PUBLISHED],
-        )
-        row = cursor.fetchone()
-    return None if row is None else (json.loads(row[0]), row[1])
+    rows = first_read(  # the request's first statement: its connection health check too
+        connection,
+        _guide_page_sql(),
+        [code.strip().upper(), EntryStatus.ACTIVE, fingerprint, VersionStatus.PUBLISHED],
+    )
+    return None if not rows else (json.loads(rows[0][0]), rows[0][1])

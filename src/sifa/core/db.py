@@ -427,6 +427,19 @@ def _preparing_classes() -> tuple:
                         raise
                     return super().execute(query, params, prepare=prepare, binary=binary)
 
+        class KeptCursor(PreparingCursor):
+            """The connection's one cursor for the fixed statements (:func:`fixed_cursor`), lent to
+            one user at a time and kept for the next one: ``close()`` hands it back (its results
+            dropped) instead of closing it, so a request does not build a psycopg cursor (its
+            adapters' map, its transformer and each column's loader) for every statement."""
+
+            lent = False
+
+            def close(self) -> None:
+                self._reset()
+                self.format = text_format
+                self.lent = False
+
         class PreparedDebugWrapper(CursorDebugWrapper):
             """The debug wrapper (``DEBUG``, ``CaptureQueriesContext``) logging each statement
             with its values in place, as for the other statements: a cursor that binds on the
@@ -440,8 +453,10 @@ def _preparing_classes() -> tuple:
                 with self.debug_sql(shown, params):
                     return CursorWrapper.execute(self, sql, params)
 
+        text_format = Format.TEXT
         _preparing = (
             PreparingCursor,
+            KeptCursor,
             PreparedDebugWrapper,
             TIMESTAMPTZ_OID,
             Format.TEXT,
@@ -507,6 +522,11 @@ def fixed_cursor(connection, *, binary: bool = False):
     a ``ROLLBACK`` (a savepoint's too), ``ALTER`` or ``DROP`` runs on it, and a new connection
     starts with none.
 
+    On PostgreSQL the psycopg cursor under the wrapper is the connection's kept one (``KeptCursor``:
+    built once per connection, handed back by ``close()``; a new one while it is lent), with
+    psycopg's compiled ``timestamptz`` loader where it gives Django's values
+    (:func:`_set_timestamptz_loader`; docs/performance.md, "session 3: PostgreSQL's extra cost").
+
     ``binary``: the prepared statement's results come in PostgreSQL's binary form — the same Python
     values (psycopg's loaders), without the server writing them as text and the client parsing it
     (a ``bytea`` of 13 kB is 27 kB of hex in text form). Only for columns whose binary loader gives
@@ -520,14 +540,45 @@ def fixed_cursor(connection, *, binary: bool = False):
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cursor_class, debug_wrapper, oid, text, binary_format, register_tzloader = _preparing_classes()
+        cursor_class, kept_class, debug_wrapper, oid, text, binary_format, register_tzloader = (
+            _preparing_classes()
+        )
         raw = connection.connection
-        cursor = cursor_class(raw)
+        cursor = getattr(connection, "_sifa_fixed_cursor", None)
+        if cursor is None or cursor.lent or cursor.connection is not raw or cursor.closed:
+            # A new connection (or this one's cursor is lent: a fixed statement inside another's
+            # use) gets a new cursor; the first one of each connection is kept.
+            kept = cursor is None or cursor.connection is not raw or cursor.closed
+            cursor = (kept_class if kept else cursor_class)(raw)
+            _set_timestamptz_loader(connection, cursor, raw, oid, text, register_tzloader)
+            if kept:
+                connection._sifa_fixed_cursor = cursor
+        if type(cursor) is kept_class:
+            cursor.lent = True
         if binary:
             cursor.format = binary_format
-        if connection.timezone != raw.adapters.get_loader(oid, text).timezone:
-            register_tzloader(connection.timezone, cursor)
         connection.validate_thread_sharing()
         if connection.queries_logged:
             return debug_wrapper(cursor, connection)
         return connection.make_cursor(cursor)
+
+
+def _set_timestamptz_loader(connection, cursor, raw, oid, text, register_tzloader) -> None:
+    """The cursor's ``timestamptz`` loader: psycopg's own (compiled) when it gives exactly what
+    Django's gives, else Django's.
+
+    Django loads each ``timestamptz`` with a Python subclass of psycopg's Python loader that sets
+    the connection's ``timezone`` on the value (``datetime.replace``): ≈ 12 µs a value, where
+    psycopg's compiled loader takes 0.5 µs. The compiled loader gives the instant in the session's
+    time zone (``TimeZone``, which Django sets to ``connection.timezone``'s name); when psycopg
+    maps that zone to the very ``tzinfo`` Django would set (UTC: ``datetime.timezone.utc`` on both
+    sides), the two give equal values with the same ``tzinfo`` object, so the compiled one is used
+    for the fixed statements' cursors. Otherwise (another ``TIME_ZONE`` for the database, naive
+    datetimes) Django's rule, as in its ``create_cursor``."""
+    from psycopg._tz import get_tzinfo
+    from psycopg.types.datetime import TimestamptzLoader
+
+    if connection.timezone is not None and get_tzinfo(raw.pgconn) is connection.timezone:
+        cursor.adapters.register_loader(oid, TimestamptzLoader)  # the compiled one (psycopg_c)
+    elif connection.timezone != raw.adapters.get_loader(oid, text).timezone:
+        register_tzloader(connection.timezone, cursor)

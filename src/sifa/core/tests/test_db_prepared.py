@@ -126,3 +126,51 @@ def test_turned_off_it_is_the_ordinary_cursor(monkeypatch):
         cursor.execute("SELECT %s + 2", [40])
         assert cursor.fetchone()[0] == 42
     assert _prepared() == before
+
+
+@needs_postgres
+@pytest.mark.django_db
+def test_the_connection_keeps_one_cursor_and_lends_a_new_one_inside_its_use():
+    """One psycopg cursor per connection serves the fixed statements one after the other; a fixed
+    statement run while it is lent gets a cursor of its own; both answer as before."""
+    with fixed_cursor(connection) as outer:
+        kept = outer.cursor
+        outer.execute(STATEMENT, [1, "x"])
+        with fixed_cursor(connection) as inner:
+            assert inner.cursor is not kept
+            inner.execute(STATEMENT, [2, "y"])
+            assert inner.fetchall() == [(3, "y")]
+        assert outer.fetchall() == [(2, "x")]
+    with fixed_cursor(connection, binary=True) as again:
+        assert again.cursor is kept
+        again.execute("SELECT %s::bytea", [b"\x00\x01"])
+        assert bytes(again.fetchone()[0]) == b"\x00\x01"
+    assert _run() == [(42, "a")]  # text again after the binary use
+    with pytest.raises(DataError), transaction.atomic(), fixed_cursor(connection) as failing:
+        failing.execute("SELECT 1 / %s::int", [0])
+    assert _run() == [(42, "a")]  # the kept cursor serves on after a failed statement
+
+
+@needs_postgres
+@pytest.mark.django_db
+def test_timestamps_of_a_fixed_statement_are_django_s():
+    """psycopg's compiled ``timestamptz`` loader on the fixed cursors gives what Django's gives: the
+    same instants with the same ``tzinfo`` object, NULL as ``None``, microseconds and far dates."""
+    values = [
+        "2026-12-06 12:34:56.789012+08",
+        "1900-01-01 00:00:00+00",
+        "9999-12-31 23:59:59.999999+00",
+        "2000-02-29 00:00:00.000001-05:30",
+        None,
+    ]
+    statement = "SELECT " + ", ".join(["%s::timestamptz"] * len(values))
+    with connection.cursor() as cursor:  # the ORM's cursor: Django's loader
+        cursor.execute(statement, values)
+        expected = cursor.fetchone()
+    for _ in range(2):
+        with fixed_cursor(connection) as cursor:
+            cursor.execute(statement, values)
+            got = cursor.fetchone()
+        assert got == expected
+        assert [getattr(v, "tzinfo", None) for v in got] == [getattr(v, "tzinfo", None) for v in expected]
+        assert all(a is None or a.tzinfo is b.tzinfo for a, b in zip(got, expected, strict=True))
