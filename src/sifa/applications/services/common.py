@@ -114,7 +114,8 @@ def audit(action: str, application: Application, actor: Any, detail: dict[str, A
 
 
 def notify_applicant(application: Application, event: str, context: dict[str, Any]) -> None:
-    """Notify the applicant (and agent) in this transaction.
+    """Notify the applicant (and agent) in this transaction, which rolls back as a whole if this
+    fails (no savepoint of its own).
 
     A walk-in applicant without an account gets the paper notice at the window instead.
     """
@@ -126,4 +127,5 @@ def notify_applicant(application: Application, event: str, context: dict[str, An
             {"number": application.number, "item_name": application.entry.item.name, **context},
             related=application,
             link=f"/applications/{application.number}/",
+            savepoint=False,
         )

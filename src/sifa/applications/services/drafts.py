@@ -946,8 +946,10 @@ def submit_in_transaction(application: Application, *, actor: User) -> tuple[App
             "received_at": now,
         },
     )
-    audit("submit", application, actor, {"channel": application.channel})
+    # The notification before the audit event: on PostgreSQL the audit chain's lock, which every
+    # writer takes, is then held from the event to the commit only (the rows are the same).
     notify_applicant(application, "application.submitted", {})
+    audit("submit", application, actor, {"channel": application.channel})
     transaction.on_commit(functools.partial(_enqueue_pre_review, str(application.pk)))
     return application, code
 
