@@ -53,13 +53,14 @@ timeline entry or clock, so neither the checks nor the answer read them."""
 UPLOAD = 11
 """Token, scope, the application once (the scoped read, with its version), the material asked
 for; the row lock, superseding, the INSERT, the audit event."""
-SUBMIT = 23
+SUBMIT = 20
 """The scope and the application's id; the idempotency record (inserted first, no read before
 it, no savepoint: given the answer after); the row lock (with the entry as it is now, the
 version's form and process, the accepting organisation and its region); the checks (the
 version's materials and 情形 questions, the application's materials once), the number (one
-``UPDATE … RETURNING``), the timeline, the indicators' contribution (no ledger read for a draft
-just submitted), the audit event, the applicant's notification and its deliveries (one INSERT)."""
+``UPDATE … RETURNING``), the timeline, the indicators' contribution (no ledger read and no
+correction notices read for a draft just submitted), the applicant's notification and its
+deliveries (one INSERT; no savepoint of its own), the audit event."""
 
 
 @pytest.fixture(scope="module")

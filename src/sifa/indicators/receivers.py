@@ -30,11 +30,13 @@ def on_application_changed(
         return
     # A draft has never contributed (nothing moves a case back to 草稿, and a draft has no
     # submitted_at), so its submission has no ledger row to read yet.
+    # Nor any correction notice yet: one is issued only with a later move to 待补正.
+    new = previous_status == "draft"
     maintenance.record(
         FactKind.APPLICATION,
         application.pk,
-        contributions.of_application(application),
-        new=previous_status == "draft",
+        contributions.of_application(application, just_submitted=new),
+        new=new,
     )
 
 

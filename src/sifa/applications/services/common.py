@@ -10,7 +10,7 @@ from sifa.accounts.models import Mandate
 from sifa.accounts.selectors import mandate_for
 from sifa.applications.models import Application
 from sifa.applications.selectors import window_covers, window_ids
-from sifa.audit.services import record
+from sifa.audit.services import append
 from sifa.core.errors import Forbidden, NotFound, ServiceError
 from sifa.notifications.services import notify
 from sifa.organisations.scope import Role, actor_for
@@ -98,18 +98,24 @@ def require_actor(user: Any, application: Application) -> None:
 
 
 def audit(action: str, application: Application, actor: Any, detail: dict[str, Any] | None = None) -> None:
-    record(
-        f"application.{action}",
-        actor=actor,
-        organisation=application.accepting_organisation_id,
-        subject=application,
-        detail=detail or {},
-        scope_path=application.scope_path,
+    # The stored event is not used: appended as a row, without an ``AuditEvent`` instance.
+    append(
+        [
+            {
+                "action": f"application.{action}",
+                "actor": actor,
+                "organisation": application.accepting_organisation_id,
+                "subject": application,
+                "detail": detail or {},
+                "scope_path": application.scope_path,
+            }
+        ]
     )
 
 
 def notify_applicant(application: Application, event: str, context: dict[str, Any]) -> None:
-    """Notify the applicant (and agent) in this transaction.
+    """Notify the applicant (and agent) in this transaction, which rolls back as a whole if this
+    fails (no savepoint of its own).
 
     A walk-in applicant without an account gets the paper notice at the window instead.
     """
@@ -121,4 +127,5 @@ def notify_applicant(application: Application, event: str, context: dict[str, An
             {"number": application.number, "item_name": application.entry.item.name, **context},
             related=application,
             link=f"/applications/{application.number}/",
+            savepoint=False,
         )

@@ -16,10 +16,11 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 
 from sifa.applications.models import IdempotencyRecord
 from sifa.core.crypto import field_cipher, sm3_hex
+from sifa.core.db import FixedInsert, FixedUpdate, fixed_cursor
 from sifa.core.errors import Conflict, ServiceError
 
 MAX_KEY_LENGTH = 200
@@ -96,27 +97,48 @@ def idempotent(
                 # the same key waits on this row until this one commits or rolls back. No savepoint
                 # around it: a duplicate rolls the whole (still empty) transaction back, and the
                 # committed answer is read below — one read only when there is one to replay.
+                record = IdempotencyRecord(
+                    user=user,
+                    scope=scope,
+                    key=key,
+                    request_digest=digest,
+                    response_status=0,
+                    response_body={},
+                )
                 try:
-                    record = IdempotencyRecord.objects.create(
-                        user=user,
-                        scope=scope,
-                        key=key,
-                        request_digest=digest,
-                        response_status=0,
-                        response_body={},
-                    )
+                    _insert(record)
                 except IntegrityError:
                     raise _Raced() from None
                 status, body = run()
                 record.response_status = status
                 record.response_body = _seal(body, aad)
-                record.save(update_fields=["response_status", "response_body"])
+                _store_answer(record)
                 return status, body
         except _Raced:
             existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
             if existing is not None:
                 return _replay(existing, digest, aad)
     raise Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后重试")
+
+
+_INSERT = FixedInsert(IdempotencyRecord)
+_ANSWER = FixedUpdate(IdempotencyRecord, "response_status", "response_body")
+
+
+def _insert(record: IdempotencyRecord) -> None:
+    """``record.save(force_insert=True)`` (no save override or signals), as one statement built
+    once per database (``FixedInsert``): the same row, the key returned."""
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+    with fixed_cursor(db) as cursor:
+        cursor.execute(_INSERT.sql(db), _INSERT.params(record, db))
+        _INSERT.saved(record, cursor, db)
+
+
+def _store_answer(record: IdempotencyRecord) -> None:
+    """``record.save(update_fields=["response_status", "response_body"])``, built once."""
+    db = connections[DEFAULT_DB_ALIAS]
+    with fixed_cursor(db) as cursor:
+        cursor.execute(_ANSWER.sql(db), _ANSWER.params(record, db))
 
 
 def stored_answer(*, user: Any, scope: str, key: str) -> dict[str, Any] | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, BinaryIO
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from sifa.applications.models import (
     Application,
@@ -20,6 +21,7 @@ from sifa.applications.uploads import store_upload
 from sifa.audit.models import AuditResult
 from sifa.audit.services import record
 from sifa.catalogue.models import Material
+from sifa.core.db import FixedInsert, fixed_cursor
 from sifa.core.errors import Conflict
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION_REQUIRED)
@@ -49,14 +51,66 @@ _LOCKED_COLUMNS = ("status", "channel", "accepting_organisation_id", "scope_path
 event): read again under the row lock, the rest of the instance does not change meanwhile."""
 
 
+@functools.cache
+def _lock_sql(vendor: str) -> str:
+    """``Application.objects.select_for_update().filter(pk=…).values_list(*_LOCKED_COLUMNS)``,
+    written once (the columns need no converter; SQLite has no row locks: its transaction
+    already holds the database's write lock)."""
+    quote = connection.ops.quote_name
+    meta = Application._meta
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _LOCKED_COLUMNS)
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    return sql + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+
+
+@functools.cache
+def _supersede_sql(vendor: str) -> str:
+    """``application.materials.filter(material=…, superseded=False).update(superseded=True)``."""
+    quote = connection.ops.quote_name
+    meta = ApplicationMaterial._meta
+    flag = quote(meta.get_field("superseded").column)
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {flag} = %s "  # noqa: S608 (names only)
+        f"WHERE {quote(meta.get_field('application').column)} = %s "
+        f"AND {quote(meta.get_field('material').column)} = %s AND {flag} = %s"
+    )
+
+
 def _lock(application: Application) -> None:
     """Lock the application's row and refresh what the writes read (``_LOCKED_COLUMNS``), in one
-    narrow statement instead of the command lock's joined read of the whole row."""
-    row = (
-        Application.objects.select_for_update().filter(pk=application.pk).values_list(*_LOCKED_COLUMNS).get()
-    )
+    narrow statement of fixed text instead of the command lock's joined read of the whole row."""
+    with fixed_cursor(connection) as cursor:
+        cursor.execute(
+            _lock_sql(connection.vendor), [Application._meta.pk.get_db_prep_value(application.pk, connection)]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Application.DoesNotExist("Application matching query does not exist.")
     for name, value in zip(_LOCKED_COLUMNS, row, strict=True):
         setattr(application, name, value)
+
+
+_MATERIAL = FixedInsert(ApplicationMaterial, with_pk=True)
+
+
+def _store_row(application: Application, material: Material, row: ApplicationMaterial) -> None:
+    """Supersede the material's live row and insert ``row`` (``ApplicationMaterial`` has no save
+    override and nothing listens to its saves): the ORM's UPDATE and ``save(force_insert=True)``
+    as statements of fixed text, each value prepared as the ORM prepares it."""
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+    boolean = ApplicationMaterial._meta.get_field("superseded")
+    with fixed_cursor(db) as cursor:
+        cursor.execute(
+            _supersede_sql(db.vendor),
+            [
+                boolean.get_db_prep_save(True, db),
+                Application._meta.pk.get_db_prep_value(application.pk, db),
+                material.pk,
+                boolean.get_db_prep_save(False, db),
+            ],
+        )
+        cursor.execute(_MATERIAL.sql(db), _MATERIAL.params(row, db))
+        _MATERIAL.saved(row, cursor, db)
 
 
 def upload_material(
@@ -115,8 +169,7 @@ def upload_material(
         _lock(application)
         if application.status not in EDITABLE:
             raise Conflict("application.materials_locked", "当前状态下不能修改申请材料")
-        application.materials.filter(material=material, superseded=False).update(superseded=True)
-        row = ApplicationMaterial.objects.create(
+        row = ApplicationMaterial(
             application=application,
             material=material,
             provenance=MaterialProvenance.WINDOW_SCAN
@@ -130,6 +183,7 @@ def upload_material(
             valid_until=valid_until,
             uploaded_by=actor,
         )
+        _store_row(application, material, row)
         audit(
             "material.upload",
             application,

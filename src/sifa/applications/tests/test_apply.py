@@ -405,6 +405,42 @@ def test_the_row_lock_reads_what_the_orm_query_reads(world):
         drafts.lock(Application(pk=uuid.uuid4()))
 
 
+def test_the_live_materials_read_is_the_orm_query(world):
+    """``drafts.current_materials`` (one statement compiled once) gives the rows
+    ``application.materials.filter(superseded=False)`` gives, every column, each knowing its
+    application; a superseded upload is left out."""
+    from sifa.applications.models import Application
+    from sifa.applications.services import drafts
+
+    draft = _draft(world)
+    material = _requested(draft)[0]
+    assert _upload(world["api"], draft["id"], material).status_code == 201
+    assert _upload(world["api"], draft["id"], material).status_code == 201  # supersedes the first
+    application = Application.objects.get(pk=draft["id"])
+    expected = {row.material_id: row for row in application.materials.filter(superseded=False)}
+    found = drafts.current_materials(application)
+    assert set(found) == set(expected) and material in found
+    for key, row in found.items():
+        for field in type(row)._meta.concrete_fields:
+            assert getattr(row, field.attname) == getattr(expected[key], field.attname), field.name
+        assert row.application is application
+
+
+def test_a_just_submitted_drafts_facts_are_the_facts_read_in_full(world, django_capture_on_commit_callbacks):
+    """The indicators' contribution of a draft just submitted skips the correction notices (it
+    has none yet): the same facts as when they are read."""
+    from sifa.applications.models import Application
+    from sifa.indicators.services import facts
+
+    draft = _draft(world)
+    _ready(world, draft)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = world["api"].post(f"{API}/{draft['id']}/submit/", HTTP_IDEMPOTENCY_KEY="facts-1")
+    assert response.status_code == 201
+    application = Application.objects.get(pk=draft["id"])
+    assert facts.application_facts(application, just_submitted=True) == facts.application_facts(application)
+
+
 def test_create_and_submit_in_one_call_when_complete(world, django_capture_on_commit_callbacks):
     first = _draft(world)
     _ready(world, first)

@@ -12,8 +12,9 @@ from sifa.indicators.services import facts
 from sifa.inspections.models import SampledCase
 
 
-def of_application(application) -> metrics.Contribution:
-    found = facts.application_facts(application)
+def of_application(application, *, just_submitted: bool = False) -> metrics.Contribution:
+    """``just_submitted``: a draft submitted in this transaction (``facts.application_facts``)."""
+    found = facts.application_facts(application, just_submitted=just_submitted)
     return metrics.application_contribution(found) if found else {}
 
 

@@ -152,8 +152,13 @@ def _work_outcomes(application_ids: list) -> dict[Any, str]:
     return dict(rows)
 
 
-def application_facts_many(rows: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
-    """Facts of many applications (rows of ``APPLICATION_FIELDS`` values), in a few queries."""
+def application_facts_many(
+    rows: list[dict[str, Any]], *, just_submitted: bool = False
+) -> dict[Any, dict[str, Any]]:
+    """Facts of many applications (rows of ``APPLICATION_FIELDS`` values), in a few queries.
+    ``just_submitted``: drafts submitted in this transaction — no correction notice yet (one is
+    issued only with the move to 待补正, after submission, and nothing moves a case back to 草稿),
+    so the notices are not read."""
     submitted = [r["pk"] for r in rows if r["submitted_at"] is not None and not r["is_mock"]]
     if not submitted:
         return {}
@@ -163,7 +168,7 @@ def application_facts_many(rows: list[dict[str, Any]]) -> dict[Any, dict[str, An
         r["pk"] for r in rows if r["decided_at"] is not None and r["status"] not in ("approved", "denied")
     ]
     instant = instant_versions({r["version_id"] for r in rows})
-    corrections = _corrections(submitted)
+    corrections = {} if just_submitted else _corrections(submitted)
     materials = _materials(accepted) if accepted else {}
     dues = _dues(decided) if decided else {}
     outcomes = _work_outcomes(closed_decided) if closed_decided else {}
@@ -182,10 +187,11 @@ def application_facts_many(rows: list[dict[str, Any]]) -> dict[Any, dict[str, An
     return out
 
 
-def application_facts(application: Application) -> dict[str, Any] | None:
-    """Facts of one application (None for a draft or a mock case: it contributes nothing)."""
+def application_facts(application: Application, *, just_submitted: bool = False) -> dict[str, Any] | None:
+    """Facts of one application (None for a draft or a mock case: it contributes nothing);
+    ``just_submitted``: see :func:`application_facts_many`."""
     row = {name: getattr(application, name) for name in APPLICATION_FIELDS}
-    return application_facts_many([row]).get(application.pk)
+    return application_facts_many([row], just_submitted=just_submitted).get(application.pk)
 
 
 def application_rows(batch: int = 5000) -> Iterator[list[dict[str, Any]]]:

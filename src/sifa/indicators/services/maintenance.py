@@ -22,11 +22,12 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from sifa.audit.services import record as audit
+from sifa.core.db import FixedInsert, fixed_cursor
 from sifa.indicators import metrics
 from sifa.indicators.metrics import METRIC_NAMES
 from sifa.indicators.metrics import Contribution as Figures
@@ -146,14 +147,34 @@ def record(kind: str, fact_id: object, contribution: Figures, *, new: bool = Fal
         if not delta:
             return 0
         encoded = metrics.encode(contribution)
-        if row is None:
-            Contribution.objects.create(kind=kind, fact_id=fact_id, figures=encoded)
-        else:
-            row.figures = encoded
-            row.save(update_fields=["figures"])
         rows = _delta_rows(delta)
+        if row is None:
+            _insert_new(Contribution(kind=kind, fact_id=fact_id, figures=encoded), rows)
+            return len(rows)
+        row.figures = encoded
+        row.save(update_fields=["figures"])
         PendingDelta.objects.bulk_create(rows)
         return len(rows)
+
+
+_CONTRIBUTION = FixedInsert(Contribution)
+_DELTA = FixedInsert(PendingDelta)
+
+
+def _insert_new(row: Contribution, deltas: list[PendingDelta]) -> None:
+    """A new fact's ledger row and its deltas: ``row.save(force_insert=True)`` and
+    ``PendingDelta.objects.bulk_create(deltas)`` (neither model has a save override or save
+    signals) as statements built once per database (``FixedInsert``), each value prepared as
+    those saves prepare it (``auto_now_add`` stamps each delta), the deltas in one
+    ``executemany`` (their keys are not used)."""
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+    with fixed_cursor(db) as cursor:
+        cursor.execute(_CONTRIBUTION.sql(db), _CONTRIBUTION.params(row, db))
+        _CONTRIBUTION.saved(row, cursor, db)
+        if deltas:
+            # Without the key's RETURNING: an executemany returns no rows.
+            sql = _DELTA.sql(db).partition(" RETURNING ")[0]
+            cursor.executemany(sql, [_DELTA.params(delta, db) for delta in deltas])
 
 
 def _upsert(totals: dict[tuple[int, dt.date], Counter]) -> None:

@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
 from sifa.accounts.models import User
 from sifa.audit.services import record
 from sifa.core.crypto import field_cipher
+from sifa.core.db import FixedInsert, fixed_cursor
 from sifa.core.errors import Conflict, Forbidden
 from sifa.core.masking import mask_phone
 from sifa.notifications import tasks
@@ -51,12 +52,16 @@ def notify(
     channels: Iterable[str] | None = None,
     related: Related = None,
     link: str = "",
+    savepoint: bool = True,
 ) -> Notification:
     """Write one notification and its deliveries in the caller's transaction.
 
     ``channels`` defaults to the event's channels; a channel the recipient cannot be reached on
     (no e-mail address, no phone number) is skipped. Unknown events, channels or missing context
     are refused here, so the caller's command fails loudly instead of a message vanishing later.
+
+    ``savepoint=False``: no savepoint of its own inside the caller's transaction (two statements
+    fewer), for a caller whose transaction rolls back as a whole when this fails.
     """
     template = get_event(event)
     wanted = list(dict.fromkeys(channels if channels is not None else template.channels))
@@ -68,8 +73,8 @@ def notify(
     rendered = render(event, context or {})
     related_type, related_id = _related_ref(related)
     now = timezone.now()
-    with transaction.atomic():
-        notification = Notification.objects.create(
+    with transaction.atomic(savepoint=savepoint):
+        notification = Notification(
             recipient=recipient,
             event=event,
             title=rendered.title[:200],
@@ -81,6 +86,7 @@ def notify(
             scope_path=recipient.scope_path,
             created_at=now,
         )
+        _insert_notification(notification)
         deliveries: list[Delivery] = []
         for name in wanted:
             channel = get_channel(name)
@@ -92,11 +98,59 @@ def notify(
                 delivery.status, delivery.attempts, delivery.sent_at = DeliveryStatus.SENT, 1, now
             deliveries.append(delivery)
         # One INSERT for all the channels (ids returned on PostgreSQL and SQLite ≥ 3.35).
-        Delivery.objects.bulk_create(deliveries)
+        _insert_deliveries(deliveries)
         outbox = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
         if outbox:
             transaction.on_commit(partial(tasks.enqueue_delivery, outbox), robust=True)
     return notification
+
+
+_NOTIFICATION = FixedInsert(Notification)
+_DELIVERY = FixedInsert(Delivery)
+_DELIVERIES_SQL: dict[tuple[str, int], str] = {}
+
+
+def _insert_notification(notification: Notification) -> None:
+    """``notification.save(force_insert=True)`` (no save override or signals) as one statement
+    built once per database (``FixedInsert``): the same row, its key returned."""
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+    with fixed_cursor(db) as cursor:
+        cursor.execute(_NOTIFICATION.sql(db), _NOTIFICATION.params(notification, db))
+        _NOTIFICATION.saved(notification, cursor, db)
+
+
+def _insert_deliveries(deliveries: list[Delivery]) -> None:
+    """``Delivery.objects.bulk_create(deliveries)``: one multi-row INSERT built once per database
+    and number of rows, each value prepared as that insert prepares it, the keys returned in the
+    rows' order (as ``bulk_create`` takes them, where the database returns them; else
+    ``bulk_create`` itself)."""
+    if not deliveries:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.features.can_return_rows_from_bulk_insert:
+        Delivery.objects.bulk_create(deliveries)
+        return
+    key = (db.vendor, len(deliveries))
+    sql = _DELIVERIES_SQL.get(key)
+    if sql is None:
+        quote = db.ops.quote_name
+        meta = Delivery._meta
+        columns = ", ".join(quote(field.column) for field in _DELIVERY.fields)
+        row = "(" + ", ".join(["%s"] * len(_DELIVERY.fields)) + ")"
+        sql = _DELIVERIES_SQL[key] = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(deliveries))} "  # noqa: S608
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+    params: list[Any] = []
+    for delivery in deliveries:
+        params += _DELIVERY.params(delivery, db)
+    with fixed_cursor(db) as cursor:
+        cursor.execute(sql, params)
+        keys = cursor.fetchall()
+    for delivery, (pk,) in zip(deliveries, keys, strict=True):
+        delivery.pk = pk
+        delivery._state.adding = False
+        delivery._state.db = db.alias
 
 
 def notify_phone(
