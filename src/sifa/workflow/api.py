@@ -349,9 +349,16 @@ class CaseCommand(APIView):
         return Response(case_view(case, actor, timeline_limit=ANSWER_TIMELINE))
 
 
+command_urlpatterns = [
+    path("cases/<str:number>/commands/<str:command>/", CaseCommand.as_view(), name="workflow-command")
+]
+"""A command on a case (every transition of the workflow), routed under ``api/v1/`` at the site's
+top level, before the API's include (``sifa.api.urls.root_urlpatterns``): resolving it then enters
+no include and tries none of the API's other patterns (docs/performance.md, "2026-12-06 (session
+3): W4"). No pattern of the API matches its paths, so every path resolves as before."""
+
 urlpatterns = [
     path("workitems/", WorkItemList.as_view(), name="workflow-workitems"),
     path("cases/<str:number>/", CaseDetail.as_view(), name="workflow-case"),
-    path("cases/<str:number>/commands/<str:command>/", CaseCommand.as_view(), name="workflow-command"),
     *documents_api.urlpatterns,
 ]
