@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sifa.accounts.authentication import ActorBearerTokenAuthentication, VerifiedSessionAuthentication
 from sifa.applications.models import Application, TimelineEntry
 from sifa.applications.serializers import CorrectionItemSerializer
 from sifa.core.api.bodies import RequestBody, SentFieldsOnly, StrictSerializer, accepts
@@ -331,6 +332,8 @@ class CaseDetail(APIView):
 
 
 class CaseCommand(APIView):
+    # The bearer token's statement reads the caller's scope too (``request.auth.actor``).
+    authentication_classes = [ActorBearerTokenAuthentication, VerifiedSessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -341,7 +344,9 @@ class CaseCommand(APIView):
     )
     @accepts(CommandSerializer)
     def post(self, request: Request, number: str, command: str, *, body: RequestBody) -> Response:
-        actor = actor_for(request.user)  # once per request: the command and its answer share it
+        # Once per request, the command and its answer share it: read with the token when there is
+        # one (``ActorBearerTokenAuthentication``), else here.
+        actor = getattr(request.auth, "actor", None) or actor_for(request.user)
         case = run_command(request.user, number, command, dict(body.validated()), actor=actor)
         if command == "withdraw":
             return Response({"number": case.number, "status": case.status, "row_version": case.row_version})
