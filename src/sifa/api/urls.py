@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from sifa.accounts import api as accounts_api
 from sifa.applications import api as applications_api
 from sifa.licences import api as licences_api
+from sifa.workflow import api as workflow_api
 
 urlpatterns = [
     # ``me/`` first, as a plain pattern (no include to pass): the most frequent signed-in read.
@@ -48,9 +49,10 @@ urlpatterns = [
 
 root_urlpatterns = [
     path(f"api/v1/{route.pattern}", route.callback, name=route.name)
-    for route in applications_api.public_urlpatterns
+    for route in (*applications_api.public_urlpatterns, *workflow_api.command_urlpatterns)
 ]
-"""The public progress query (``GET /api/v1/track/{number}/?code=``, the most frequent public read),
-routed by ``sifa.conf.urls`` at the top level, before ``api/v1/``'s include: resolving it then
-tries no pattern of the API and enters no include (docs/performance.md, "2026-12-06 (session 2):
-W5")."""
+"""The public progress query (``GET /api/v1/track/{number}/?code=``, the most frequent public read)
+and the staff's commands on a case (``POST /api/v1/cases/{number}/commands/{command}/``, every
+transition), routed by ``sifa.conf.urls`` at the top level, before ``api/v1/``'s include: resolving
+them then tries no pattern of the API and enters no include (docs/performance.md, "2026-12-06
+(session 2): W5" and "2026-12-06 (session 3): W4")."""

@@ -13,7 +13,7 @@ admin.site.__class__ = OTPAdminSite
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # liveness: one SELECT 1
     path("readyz", readyz, name="readyz"),  # readiness: the full report (sifa.api.health)
-    *api_root_urlpatterns,  # the public progress query, without entering api/v1/'s include
+    *api_root_urlpatterns,  # the progress query and case commands, without entering api/v1/'s include
     path("api/v1/", include("sifa.api.urls")),
     path("accounts/", include("sifa.accounts.urls")),
     path("admin/", admin.site.urls),

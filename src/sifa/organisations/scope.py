@@ -79,7 +79,12 @@ def actor_for(user) -> Actor:
     """Build the actor for a Django user (one query for the memberships)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
-    rows = _memberships(user.pk)
+    return actor_of(user, _memberships(user.pk))
+
+
+def actor_of(user, rows: tuple[tuple[int, str, str], ...]) -> Actor:
+    """The actor of an authenticated ``user`` whose memberships in active organisations are
+    ``rows`` ((organisation id, path, role) by path and role, as :func:`_memberships` reads them)."""
     return Actor(
         user_id=user.pk,
         is_superuser=bool(user.is_superuser),

@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sifa.accounts.authentication import ActorBearerTokenAuthentication, VerifiedSessionAuthentication
 from sifa.applications.models import Application, TimelineEntry
 from sifa.applications.serializers import CorrectionItemSerializer
 from sifa.core.api.bodies import RequestBody, SentFieldsOnly, StrictSerializer, accepts
@@ -331,6 +332,8 @@ class CaseDetail(APIView):
 
 
 class CaseCommand(APIView):
+    # The bearer token's statement reads the caller's scope too (``request.auth.actor``).
+    authentication_classes = [ActorBearerTokenAuthentication, VerifiedSessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -341,7 +344,9 @@ class CaseCommand(APIView):
     )
     @accepts(CommandSerializer)
     def post(self, request: Request, number: str, command: str, *, body: RequestBody) -> Response:
-        actor = actor_for(request.user)  # once per request: the command and its answer share it
+        # Once per request, the command and its answer share it: read with the token when there is
+        # one (``ActorBearerTokenAuthentication``), else here.
+        actor = getattr(request.auth, "actor", None) or actor_for(request.user)
         case = run_command(request.user, number, command, dict(body.validated()), actor=actor)
         if command == "withdraw":
             return Response({"number": case.number, "status": case.status, "row_version": case.row_version})
@@ -349,9 +354,16 @@ class CaseCommand(APIView):
         return Response(case_view(case, actor, timeline_limit=ANSWER_TIMELINE))
 
 
+command_urlpatterns = [
+    path("cases/<str:number>/commands/<str:command>/", CaseCommand.as_view(), name="workflow-command")
+]
+"""A command on a case (every transition of the workflow), routed under ``api/v1/`` at the site's
+top level, before the API's include (``sifa.api.urls.root_urlpatterns``): resolving it then enters
+no include and tries none of the API's other patterns (docs/performance.md, "2026-12-06 (session
+3): W4"). No pattern of the API matches its paths, so every path resolves as before."""
+
 urlpatterns = [
     path("workitems/", WorkItemList.as_view(), name="workflow-workitems"),
     path("cases/<str:number>/", CaseDetail.as_view(), name="workflow-case"),
-    path("cases/<str:number>/commands/<str:command>/", CaseCommand.as_view(), name="workflow-command"),
     *documents_api.urlpatterns,
 ]

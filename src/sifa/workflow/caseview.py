@@ -311,45 +311,40 @@ def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | No
         rows = _rows(db, statements["timeline"], [case_id])
     at = _instants()
     zone = getattr(at, "zone", None)
-    found = []
-    for row in rows:
-        event, title, detail, public = _TIMELINE.convert(row[1:5], db)
-        (organisation,) = _TIMELINE_ORGANISATION.convert(row[5:], db)
-        # A command's answer shows the same newest entries as the one before it: the instant as
-        # written is kept per stored value (and zone), so each is parsed and written once.
-        written = _written_instant(db, zone, row[0]) if zone is not None else at(_occurred_at(db, row[0]))
-        found.append(
-            {
-                "occurred_at": written,
-                "event": event,
-                "title": title,
-                "detail": detail,
-                "organisation": organisation,
-                "public": public,
-            }
-        )
-    return found
+    if zone is not None and db.alias == DEFAULT_DB_ALIAS:
+        # A command's answer shows the same newest entries as the one before it: each entry as
+        # written is kept per stored row (and database, zones), so each is converted once.
+        vendor, connection_zone = db.vendor, db.timezone
+        return [dict(_entry_of(vendor, connection_zone, zone, tuple(row))) for row in rows]
+    return [_entry(db, at, row) for row in rows]
+
+
+def _entry(db: Any, at: Any, row: Any) -> dict[str, Any]:
+    """One timeline entry of :func:`_timeline`, from its stored ``row``; ``at`` writes the instant."""
+    event, title, detail, public = _TIMELINE.convert(row[1:5], db)
+    (organisation,) = _TIMELINE_ORGANISATION.convert(row[5:], db)
+    return {
+        "occurred_at": at(_occurred_at(db, row[0])),
+        "event": event,
+        "title": title,
+        "detail": detail,
+        "organisation": organisation,
+        "public": public,
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _entry_of(vendor: str, connection_zone: Any, zone: Any, row: tuple) -> dict[str, Any]:
+    """:func:`_entry` on the default database, kept per stored row, database and zones: the entry
+    as written depends on nothing else. Callers copy it (each answer owns its dicts)."""
+    from django.db import connections as all_connections
+
+    return _entry(all_connections[DEFAULT_DB_ALIAS], _instants_in(zone), row)
 
 
 def _occurred_at(db: Any, stored: Any) -> Any:
     """A timeline entry's ``occurred_at`` as the ORM gives it from the column's ``stored`` value."""
     return _TIMELINE_INSTANT.convert((stored,), db)[0]
-
-
-@functools.lru_cache(maxsize=4096)
-def _written_instant_of(vendor: str, connection_zone: Any, zone: Any, stored: Any) -> Any:
-    from django.db import connections as all_connections
-
-    return _instants_in(zone)(_occurred_at(all_connections[DEFAULT_DB_ALIAS], stored))
-
-
-def _written_instant(db: Any, zone: Any, stored: Any) -> Any:
-    """``at(occurred_at)`` of :func:`_timeline`, for the column's ``stored`` value (text on SQLite,
-    an aware datetime on PostgreSQL), kept per value, database and zones: the conversion depends
-    on nothing else."""
-    if db.alias != DEFAULT_DB_ALIAS:
-        return _instants_in(zone)(_occurred_at(db, stored))
-    return _written_instant_of(db.vendor, db.timezone, zone, stored)
 
 
 def _documents(db: Any, case: Application, statements: dict[str, str], case_id: Any) -> list[dict[str, Any]]:
