@@ -8,8 +8,8 @@
 * ``GET complaints/{number}/`` — a supervisor in scope, or the signed-in complainant.
 * ``POST complaints/{number}/commands/{accept|supervise|report|reply|close}/`` — supervisors.
 
-Rate limits: submitting is limited per client address (anonymous) or per account, tracking per
-address; every 4xx has a stable code and a Chinese message.
+Rate limits: submitting is limited per client address (anonymous) or per account, tracking by the
+failed lookups per address; every 4xx has a stable code and a Chinese message.
 """
 
 from __future__ import annotations
@@ -48,8 +48,11 @@ class SubmitThrottle(throttles.SubmitThrottle):
     account_rate = ACCOUNT_SUBMIT_RATE
 
 
-class TrackingThrottle(throttles.TrackingCodeThrottle):
-    """Reading with a tracking code: per address, so guessing codes stays impractical."""
+class TrackingThrottle(throttles.TrackingCodeFailureThrottle):
+    """Failed lookups with a tracking code (unknown number or wrong code) per address, so guessing
+    codes stays impractical, while a complainant who finds the complaint is never counted; once 30
+    failures are in the window every lookup is refused, a right code too (the API and the page
+    share the count; docs/adr/0012-count-only-failed-progress-queries.md)."""
 
     scope = "complaints_tracking"
     rate = TRACKING_RATE
@@ -231,11 +234,23 @@ class ComplaintTrack(APIView):
     @extend_schema(
         operation_id="complaints_track",
         summary="凭编号和查询码查询办理进度和结果",
+        description=(
+            "未登录时，同一客户端地址每分钟查询失败（编号不存在或查询码错误）达30次后，"
+            "该分钟内的查询一律返回429（查询码正确也不例外）；查询成功不计入次数。"
+        ),
         parameters=[NUMBER, OpenApiParameter("code", OpenApiTypes.STR, description="查询码")],
         responses={200: OpenApiTypes.OBJECT, **error_responses(404, 429)},
     )
     def get(self, request: Request, number: str) -> Response:
-        complaint = selectors.by_tracking_code(number, request.query_params.get("code", ""))
+        # DRF's throttle only looked at the client's failures; a lookup that found nothing is
+        # counted here, and refused when the failures reached the rate meanwhile.
+        try:
+            complaint = selectors.by_tracking_code(number, request.query_params.get("code", ""))
+        except NotFound:
+            throttle = TrackingThrottle()
+            if not throttle.count_failure(request, self):
+                self.throttled(request, throttle.wait())
+            raise
         return Response(selectors.view(complaint))
 
 

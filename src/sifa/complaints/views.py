@@ -16,7 +16,8 @@ posts). The pages only call :mod:`sifa.complaints.services` and :mod:`sifa.compl
 * ``/complaints/new/done/`` — number, handling organisation, due date and, when no account is
   behind it, the tracking code (查询码) — once: kept in the session for this one view;
 * ``/complaints/track/`` — progress and outcome by number and tracking code (a POST, so the code
-  stays out of addresses and logs; per-address limit of the API's ``TrackingThrottle``).
+  stays out of addresses and logs; the API's ``TrackingThrottle``: failed lookups per address,
+  the count shared with the API).
 """
 
 from __future__ import annotations
@@ -166,10 +167,8 @@ def track(request: HttpRequest) -> HttpResponse:
     number = request.POST.get("number", "").strip().upper()[:30]
     code = request.POST.get("code", "").strip().upper()
     context["number"] = number
-    if not TrackingThrottle().allow_request(request, None):
-        errors = {"number": "查询过于频繁，请一分钟后再试"}
-        context.update(errors=errors, summary=_summary(errors))
-        return _render(request, "complaints/track.html", context, status=429)
+    if not TrackingThrottle().allow_request(request, None):  # looks only: failed lookups are counted
+        return _limited(request, context)
     errors = {}
     if not number:
         errors["number"] = "请输入投诉编号"
@@ -181,7 +180,15 @@ def track(request: HttpRequest) -> HttpResponse:
     try:
         complaint = selectors.by_tracking_code(number, code)
     except ServiceError:
+        if not TrackingThrottle().count_failure(request, None):  # the failures reached the rate meanwhile
+            return _limited(request, context)
         errors = {"number": NOT_FOUND_MESSAGE}
         context.update(errors=errors, summary=_summary(errors))
         return _render(request, "complaints/track.html", context, status=404)
     return _render(request, "complaints/progress.html", {"complaint": selectors.view(complaint)})
+
+
+def _limited(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    errors = {"number": "查询过于频繁，请一分钟后再试"}
+    context.update(errors=errors, summary=_summary(errors))
+    return _render(request, "complaints/track.html", context, status=429)

@@ -15,7 +15,8 @@ mini-program, the Weibo integration, the 12348 hotline system and the hall's ter
   the draft application's id and its address.
 
 Rate limits: creating is limited per client address (anonymous) or per account, reading by
-tracking code per address; every 4xx has a stable code and a Chinese message.
+tracking code by the failed lookups per address (rating by every request, in the same count);
+every 4xx has a stable code and a Chinese message.
 """
 
 from __future__ import annotations
@@ -64,10 +65,21 @@ class CreateThrottle(throttles.SubmitThrottle):
     account_rate = ACCOUNT_CREATE_RATE
 
 
-class TrackingThrottle(throttles.TrackingCodeThrottle):
-    """Reading or rating with a tracking code: per address, so guessing codes stays impractical."""
+class TrackingThrottle(throttles.TrackingCodeFailureThrottle):
+    """Failed lookups with a tracking code (unknown number, wrong or no code) per address, so
+    guessing codes stays impractical, while an asker who finds the consultation is never counted;
+    once 30 failures (and ratings, :class:`RatingThrottle`) are in the window every lookup is
+    refused, a right code too (docs/adr/0012-count-only-failed-progress-queries.md)."""
 
     scope = "consultation_tracking"
+    rate = TRACKING_RATE
+
+
+class RatingThrottle(throttles.TrackingCodeThrottle):
+    """Rating with a tracking code (a write): every request per address, in the same count as
+    :class:`TrackingThrottle`'s failed lookups."""
+
+    scope = TrackingThrottle.scope
     rate = TRACKING_RATE
 
 
@@ -385,11 +397,23 @@ class TicketDetail(APIView):
     @extend_schema(
         operation_id="consultations_retrieve",
         summary="查看咨询及答复（咨询人、管辖范围内的工作人员，或凭查询码）",
+        description=(
+            "未登录时，同一客户端地址每分钟查询失败（编号不存在或查询码错误）与评价合计达30次后，"
+            "该分钟内的查询一律返回429（查询码正确也不例外）；查询成功不计入次数。"
+        ),
         parameters=[NUMBER, CODE],
         responses={200: TicketOut, **error_responses(404, 429)},
     )
     def get(self, request: Request, number: str) -> Response:
-        ticket, staff = _find(request, number, request.query_params.get("code", ""))
+        # DRF's throttle only looked at the client's failures; a lookup without an account that
+        # found nothing is counted here, and refused when the failures reached the rate meanwhile.
+        try:
+            ticket, staff = _find(request, number, request.query_params.get("code", ""))
+        except NotFound:
+            throttle = TrackingThrottle()
+            if not throttle.count_failure(request, self):
+                self.throttled(request, throttle.wait())
+            raise
         return Response(selectors.view(ticket, staff=staff))
 
 
@@ -442,7 +466,7 @@ class TransferView(APIView):
 
 class RatingView(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [TrackingThrottle]
+    throttle_classes = [RatingThrottle]
 
     @extend_schema(
         operation_id="consultations_rate",

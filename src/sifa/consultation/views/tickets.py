@@ -16,8 +16,9 @@ posts) and at 375 px. The pages only call :mod:`sifa.consultation.services` and
 * ``/consultations/<number>/`` — the signed-in asker's consultation: question, answer with its
   articles linked to the law library, history, the rating form, 转为法律援助/人民调解申请;
 * ``/consultations/track/`` — an anonymous asker's consultation by number and tracking code (a
-  POST, so the code stays out of addresses and logs; per-address limit of the API's
-  ``TrackingThrottle``), read-only plus the rating form.
+  POST, so the code stays out of addresses and logs; the API's per-address budget: a lookup is
+  checked and counted only when it finds nothing, ``TrackingThrottle``, a rating counted every
+  time, ``RatingThrottle``), read-only plus the rating form.
 
 Out of reach is 404 (another asker's number does not exist for the caller).
 """
@@ -39,7 +40,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sifa.applications.models import ApplicationStatus
 from sifa.consultation import selectors, services
-from sifa.consultation.api.tickets import TrackingThrottle
+from sifa.consultation.api.tickets import RatingThrottle, TrackingThrottle
 from sifa.consultation.models import Category, Channel, Satisfaction, Ticket, TicketStatus
 from sifa.core.errors import ServiceError
 from sifa.organisations import places
@@ -101,8 +102,16 @@ def _summary(errors: dict[str, str]) -> list[dict[str, str]]:
     return [{"href": f"#f-{name}", "message": message} for name, message in errors.items()]
 
 
-def _throttled(request: HttpRequest) -> bool:
-    return not TrackingThrottle().allow_request(request, None)
+def _throttled(request: HttpRequest, *, rating: bool) -> bool:
+    """Refused by the API's budget: a rating counts every request, a lookup only looks (a lookup
+    that finds nothing is counted by :func:`_failed`)."""
+    throttle = RatingThrottle() if rating else TrackingThrottle()
+    return not throttle.allow_request(request, None)
+
+
+def _failed(request: HttpRequest) -> bool:
+    """Count a lookup that found nothing; True when the failures reached the rate meanwhile."""
+    return not TrackingThrottle().count_failure(request, None)
 
 
 def _signed_in(request: HttpRequest) -> bool:
@@ -385,10 +394,9 @@ def track(request: HttpRequest) -> HttpResponse:
     number = request.POST.get("number", "").strip().upper()
     code = request.POST.get("code", "").strip().upper()
     context.update(number=number)
-    if _throttled(request):
-        context["errors"] = {"number": "查询过于频繁，请一分钟后再试"}
-        context["summary"] = _summary(context["errors"])
-        return _render(request, "consultation/track.html", context, status=429)
+    rating = request.POST.get("action") == "rate"
+    if _throttled(request, rating=rating):
+        return _limited(request, context)
     errors = {}
     if not number:
         errors["number"] = "请输入工单编号"
@@ -400,10 +408,12 @@ def track(request: HttpRequest) -> HttpResponse:
     try:
         ticket = selectors.by_tracking_code(number, code)
     except ServiceError:
+        if not rating and _failed(request):
+            return _limited(request, context)
         context.update(errors={"number": NOT_FOUND_MESSAGE}, summary=_summary({"number": NOT_FOUND_MESSAGE}))
         return _render(request, "consultation/track.html", context, status=404)
     context.update(_ticket_context(ticket), owner=False, code=code, errors={}, summary=[])
-    if request.POST.get("action") != "rate":
+    if not rating:
         return _render(request, "consultation/detail.html", context)
     satisfaction, comment = request.POST.get("satisfaction", ""), request.POST.get("comment", "").strip()
     try:
@@ -421,3 +431,9 @@ def track(request: HttpRequest) -> HttpResponse:
         return _render(request, "consultation/detail.html", context, status=exc.status)
     context.update(_ticket_context(ticket), rated=True)
     return _render(request, "consultation/detail.html", context)
+
+
+def _limited(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    context["errors"] = {"number": "查询过于频繁，请一分钟后再试"}
+    context["summary"] = _summary(context["errors"])
+    return _render(request, "consultation/track.html", context, status=429)

@@ -4,8 +4,9 @@
 * :class:`PerClientThrottle` counts per account when signed in, else per client address.
 * :class:`SubmitThrottle` counts only the POSTs, at ``anonymous_rate`` without an account and at
   ``account_rate`` with one: the rate is chosen per request.
-* :class:`TrackingCodeThrottle` counts the requests without an account per client address, so
-  that guessing tracking codes stays impractical; a signed-in account is not counted.
+* :class:`TrackingCodeThrottle` counts every request without an account per client address (a
+  write with a tracking code: rating a consultation); a signed-in account is not counted. The
+  lookups by tracking code count only their failures (:class:`FailureThrottle` below).
 * :class:`RefusalThrottle` counts only the requests the view *refused*, per client address: its
   ``allow_request`` only looks, and the view calls :meth:`RefusalThrottle.count_refusal` when it
   refuses one. A client that keeps sending what is refused is stopped before the expensive check
@@ -16,7 +17,9 @@
   :meth:`FailureThrottle.count_failure` for a lookup that found nothing. Unlike a refusal's
   count, a failure's is capped: a failure that finds the rate reached meanwhile (another request
   of the client counted in between) is refused too, so no more than ``rate`` failures are ever
-  answered in the window (the public progress query, docs/adr/0012-count-only-failed-progress-queries.md).
+  answered in the window (docs/adr/0012-count-only-failed-progress-queries.md: the public progress
+  query and the 办件查询 page, the tracking-code lookups of complaints and consultations).
+  :class:`TrackingCodeFailureThrottle` is one that neither checks nor counts a signed-in account.
 
 Each app's subclass names its own ``scope`` (part of the counter's key) and rates. Every throttle
 here is a :class:`SharedRateThrottle`: DRF's throttle interface, counted by ``sifa.core.limits`` in
@@ -157,6 +160,8 @@ class FailureThrottle(SharedRateThrottle):
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
         self.decision = limits.peek(self.key, limits.Rate(self.num_requests, self.duration))
         return self.decision.allowed
 
@@ -166,5 +171,17 @@ class FailureThrottle(SharedRateThrottle):
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
         self.decision = limits.hit(self.key, limits.Rate(self.num_requests, self.duration))
         return self.decision.allowed
+
+
+class TrackingCodeFailureThrottle(FailureThrottle):
+    """Failed tracking-code lookups without an account, per client address; a signed-in account
+    is neither checked nor counted (as :class:`TrackingCodeThrottle`)."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if getattr(request.user, "is_authenticated", False):
+            return None
+        return super().get_cache_key(request, view)

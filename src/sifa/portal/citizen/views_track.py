@@ -2,7 +2,8 @@
 
 Tracking is a POST so that the query code never lands in an address bar, a history list or a
 server log. An unknown number and a wrong code give the same message and status (the selector
-compares in constant time), and each client address gets 30 tries a minute, like the API.
+compares in constant time), and each client address gets 30 failed lookups a minute, like the API
+(after them every lookup is refused, a right code too; one that finds the case is not counted).
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from sifa.web.errors import error_list
 TRACK_RATE = "30/m"
 
 
-class TrackThrottle(throttles.PerAddressThrottle):
-    """The 办件查询 form's POSTs per client address, counted in the shared limits store."""
+class TrackThrottle(throttles.FailureThrottle):
+    """The 办件查询 form's failed lookups (unknown number or wrong code) per client address, signed
+    in or not, counted in the shared limits store: every POST looks, once 30 failures are in the
+    window every POST is refused, a right code too, and a lookup that finds the case writes
+    nothing (docs/adr/0012-count-only-failed-progress-queries.md)."""
 
     scope = "portal_track"
     rate = TRACK_RATE
@@ -59,9 +63,8 @@ def track(request: HttpRequest) -> HttpResponse:
     context = {"title": "办件查询", "form": form, "nav": "track", "result": None, "errors": []}
     if request.method != "POST":
         return page(request, "portal/citizen/track.html", context)
-    if not TrackThrottle().allow_request(request, None):
-        context["errors"] = [{"href": "#f-number", "message": "查询过于频繁，请一分钟后再试"}]
-        return page(request, "portal/citizen/track.html", context, status=429)
+    if not TrackThrottle().allow_request(request, None):  # looks only: failed lookups are counted
+        return _limited(request, context)
     if not form.is_valid():
         errors = {name: " ".join(messages) for name, messages in form.errors.items()}
         context["errors"] = error_list(errors)
@@ -69,11 +72,18 @@ def track(request: HttpRequest) -> HttpResponse:
     try:
         app = selectors.track(form.cleaned_data["number"], form.cleaned_data["code"])
     except NotFound:
+        if not TrackThrottle().count_failure(request, None):  # the failures reached the rate meanwhile
+            return _limited(request, context)
         context["errors"] = [{"href": "#f-number", "message": NOT_FOUND_MESSAGE}]
         return page(request, "portal/citizen/track.html", context, status=404)
     context["result"] = tracking(app)
     context["form"] = TrackForm()
     return page(request, "portal/citizen/track.html", context)
+
+
+def _limited(request: HttpRequest, context: dict) -> HttpResponse:
+    context["errors"] = [{"href": "#f-number", "message": "查询过于频繁，请一分钟后再试"}]
+    return page(request, "portal/citizen/track.html", context, status=429)
 
 
 @require_POST

@@ -160,14 +160,56 @@ def test_tracking_shows_plain_status_and_the_expected_completion_date(case, clie
     db_calendar.forget()
 
 
+def _track_failures() -> int:
+    from django.test import RequestFactory
+
+    from sifa.core import limits
+    from sifa.portal.citizen.views_track import TrackThrottle
+
+    throttle = TrackThrottle()
+    key = throttle.get_cache_key(RequestFactory().post("/track/"), None)
+    return limits.peek(key, limits.Rate(throttle.num_requests, throttle.duration)).count
+
+
 def test_tracking_is_rate_limited_per_address(case, client, settings):
+    """Only failed lookups count (ADR 0012): below the limit a right code is found and not
+    counted; after 30 failures a minute every lookup is refused, a right code too."""
     from sifa.core import limits
 
     limits.clear()
-    for _ in range(30):
-        client.post("/track/", {"number": "SF1", "code": "X"})
-    response = client.post("/track/", {"number": case["app"].number, "code": case["code"]})
+    number, code = case["app"].number, case["code"]
+    for i in range(30):
+        wrong = {"number": "SF1", "code": "X"} if i % 2 else {"number": number, "code": "WRONG123"}
+        assert client.post("/track/", wrong).status_code == 404
+        if i < 29:
+            assert client.post("/track/", {"number": number, "code": code}).status_code == 200
+        assert _track_failures() == i + 1
+    response = client.post("/track/", {"number": number, "code": code})
     assert response.status_code == 429 and "查询过于频繁" in _html(response)
+    assert _track_failures() == 30  # a refusal is not counted
+    limits.clear()
+
+
+def test_found_lookups_on_the_tracking_page_are_never_limited_and_write_nothing(case):
+    from django.db import connection
+    from django.test import Client
+
+    from sifa.core import limits
+
+    limits.clear()
+    number, code = case["app"].number, case["code"]
+    seen: list[str] = []
+
+    def note(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note):
+        statuses = [Client().post("/track/", {"number": number, "code": code}).status_code for _ in range(40)]
+        invalid = [Client().post("/track/", {"number": number}).status_code for _ in range(5)]
+    assert statuses == [200] * 40 and invalid == [400] * 5  # a form without a code is no lookup
+    assert _track_failures() == 0
+    assert [sql for sql in seen if not sql.lstrip().upper().startswith("SELECT")] == []
     limits.clear()
 
 
