@@ -235,7 +235,7 @@ class ComplaintTrack(APIView):
         operation_id="complaints_track",
         summary="凭编号和查询码查询办理进度和结果",
         description=(
-            "未登录时，同一客户端地址每分钟查询失败（编号不存在或查询码错误）达30次后，"
+            "每分钟查询失败（编号不存在或查询码错误）达30次后（登录账户按账户计，未登录按客户端地址计），"
             "该分钟内的查询一律返回429（查询码正确也不例外）；查询成功不计入次数。"
         ),
         parameters=[NUMBER, OpenApiParameter("code", OpenApiTypes.STR, description="查询码")],

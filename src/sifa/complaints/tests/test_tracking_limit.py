@@ -96,9 +96,14 @@ def test_a_form_without_number_or_code_is_not_a_lookup(filed):
     assert statuses == [400] * 35 and _failures() == 0
 
 
-def test_a_signed_in_account_is_neither_checked_nor_counted(filed, people):
+def test_a_signed_in_accounts_failures_count_per_account_not_per_address(filed, people):
     number, code = filed
+    allowed = TrackingThrottle().num_requests
     signed_in = client(people["citizen"])
-    statuses = [signed_in.get(f"{URL}track/{number}/", {"code": "WRONG"}).status_code for _ in range(35)]
-    assert statuses == [404] * 35 and _failures() == 0
-    assert signed_in.get(f"{URL}track/{number}/", {"code": code}).status_code == 200
+    statuses = [
+        signed_in.get(f"{URL}track/{number}/", {"code": "WRONG"}).status_code for _ in range(allowed + 5)
+    ]
+    assert statuses == [404] * allowed + [429] * 5
+    assert _failures() == 0  # the address's own count is untouched
+    assert signed_in.get(f"{URL}track/{number}/", {"code": code}).status_code == 429  # a right code too
+    assert client().get(f"{URL}track/{number}/", {"code": code}).status_code == 200

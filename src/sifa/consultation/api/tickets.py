@@ -15,7 +15,7 @@ mini-program, the Weibo integration, the 12348 hotline system and the hall's ter
   the draft application's id and its address.
 
 Rate limits: creating is limited per client address (anonymous) or per account, reading by
-tracking code by the failed lookups per address (rating by every request, in the same count);
+tracking code by the failed lookups per account or address (rating by every request, in the same count);
 every 4xx has a stable code and a Chinese message.
 """
 
@@ -66,7 +66,7 @@ class CreateThrottle(throttles.SubmitThrottle):
 
 
 class TrackingThrottle(throttles.TrackingCodeFailureThrottle):
-    """Failed lookups with a tracking code (unknown number, wrong or no code) per address, so
+    """Failed lookups with a tracking code (unknown number, wrong or no code) per account or address, so
     guessing codes stays impractical, while an asker who finds the consultation is never counted;
     once 30 failures (and ratings, :class:`RatingThrottle`) are in the window every lookup is
     refused, a right code too (docs/adr/0012-count-only-failed-progress-queries.md)."""
@@ -398,7 +398,7 @@ class TicketDetail(APIView):
         operation_id="consultations_retrieve",
         summary="查看咨询及答复（咨询人、管辖范围内的工作人员，或凭查询码）",
         description=(
-            "未登录时，同一客户端地址每分钟查询失败（编号不存在或查询码错误）与评价合计达30次后，"
+            "每分钟查询失败（编号不存在或查询码错误）达30次后（登录账户按账户计；未登录按客户端地址计，与评价合计），"
             "该分钟内的查询一律返回429（查询码正确也不例外）；查询成功不计入次数。"
         ),
         parameters=[NUMBER, CODE],

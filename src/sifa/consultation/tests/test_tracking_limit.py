@@ -109,8 +109,11 @@ def test_a_rating_with_the_code_counts_every_request_in_the_same_count(asked):
     assert _failures() == 5
 
 
-def test_a_signed_in_account_is_neither_checked_nor_counted(asked, people):
-    number, _code = asked
+def test_a_signed_in_accounts_failures_count_per_account_not_per_address(asked, people):
+    number, code = asked
+    allowed = TrackingThrottle().num_requests
     signed_in = client(people["citizen"])
-    statuses = [signed_in.get(f"{URL}{number}/", {"code": "WRONG"}).status_code for _ in range(35)]
-    assert statuses == [404] * 35 and _failures() == 0
+    statuses = [signed_in.get(f"{URL}{number}/", {"code": "WRONG"}).status_code for _ in range(allowed + 5)]
+    assert statuses == [404] * allowed + [429] * 5
+    assert _failures() == 0  # the address's own count is untouched
+    assert client().get(f"{URL}{number}/", {"code": code}).status_code == 200

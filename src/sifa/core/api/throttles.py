@@ -178,10 +178,12 @@ class FailureThrottle(SharedRateThrottle):
 
 
 class TrackingCodeFailureThrottle(FailureThrottle):
-    """Failed tracking-code lookups without an account, per client address; a signed-in account
-    is neither checked nor counted (as :class:`TrackingCodeThrottle`)."""
+    """Failed tracking-code lookups: a signed-in account's per account, everyone else's per client
+    address. Only failures count, so a person reading their own complaints or consultations is
+    never refused, and a signed-in account cannot guess codes without a bound either."""
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if getattr(request.user, "is_authenticated", False):
-            return None
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_authenticated", False):
+            return self.cache_format % {"scope": self.scope, "ident": f"user-{user.pk}"}
         return super().get_cache_key(request, view)
