@@ -182,20 +182,57 @@ class ClockState(models.Model):
     def limit(self) -> TimeLimit:
         return TimeLimit(self.limit_value, TimeUnit(self.limit_unit))
 
+    def _clock_key(self) -> tuple:
+        return (
+            self.started_on,
+            self.limit_value,
+            self.limit_unit,
+            self.stopped_on,
+            self.suspensions,
+            self.extensions,
+        )
+
+    def _keep_clock(self, clock: Clock) -> None:
+        started_on, value, unit, stopped_on, suspensions, extensions = self._clock_key()
+        snapshot = (
+            started_on,
+            value,
+            unit,
+            stopped_on,
+            [dict(s) for s in suspensions],
+            [dict(e) for e in extensions],
+        )
+        self.__dict__[_CLOCK] = (snapshot, clock)
+
     def to_clock(self) -> Clock:
-        return Clock(
+        """The clock of the stored events. Built once per state of the columns it reads and kept on
+        this row (a case command's guard, its change, the recomputation and its answer all ask for
+        it): built again as soon as one of them differs by value from what it was built from, an
+        event changed in place included. ``Clock`` is immutable."""
+        kept = self.__dict__.get(_CLOCK)
+        if kept is not None and kept[0] == self._clock_key():
+            return kept[1]
+        clock = Clock(
             started_on=self.started_on,
             limit=self.limit,
             suspensions=tuple(Suspension.from_dict(s) for s in self.suspensions),
             extensions=tuple(Extension.from_dict(e) for e in self.extensions),
             stopped_on=self.stopped_on,
         )
+        self._keep_clock(clock)
+        return clock
 
     def store_clock(self, clock: Clock) -> None:
-        """Copy a clock's events back (the caller saves and bumps ``version``)."""
+        """Copy a clock's events back (the caller saves and bumps ``version``); ``to_clock`` gives
+        ``clock`` itself from then on (reading the stored events back gives an equal clock)."""
         self.suspensions = [s.as_dict() for s in clock.suspensions]
         self.extensions = [e.as_dict() for e in clock.extensions]
         self.stopped_on = clock.stopped_on
+        self._keep_clock(clock)
+
+
+_CLOCK = "_clock"
+"""Where ``ClockState.to_clock`` keeps the clock it built, with the columns it was built from."""
 
 
 class NoticeStatus(models.TextChoices):

@@ -24,15 +24,19 @@ from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.deadlines.services.calendar_table import record_calendar_alert
 
 
-def recompute(state: ClockState, calendar: WorkingCalendar, today: dt.date) -> bool:
+def recompute(
+    state: ClockState, calendar: WorkingCalendar, today: dt.date, clock: Clock | None = None
+) -> bool:
     """Set the derived columns of ``state`` (unsaved) as of ``today``.
 
     ``provisional`` is set when a day counted from the start up to the (projected) due date lies in
     a provisional calendar year: the due date is 暂定 until that year's official notice is entered.
     Without calendar data the derived columns become unknown (``due_on`` None), the year's alert is
     recorded, and False is returned: the events stay the record and a later refresh fills them in.
+    ``clock`` is ``state.to_clock()`` when the caller has it (it just stored it).
     """
-    clock = state.to_clock()
+    if clock is None:
+        clock = state.to_clock()
     try:
         status = clock.status(calendar, today)
         provisional = depends_on_provisional(calendar, clock.started_on, status.projected_due_on)
@@ -177,7 +181,7 @@ def _change_many(
             for state, clock in zip(states, moved, strict=True):
                 state.store_clock(clock)
                 state.version += 1
-                recompute(state, calendar, today)
+                recompute(state, calendar, today, clock)
             # One statement for all (``save(update_fields=CHANGED_COLUMNS)`` per clock, without
             # compiling it each time; Django's bulk_update would build a CASE per column and row).
             db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it

@@ -200,3 +200,35 @@ def test_a_failing_receiver_of_moved_due_dates_does_not_stop_the_refresh(seeded,
     assert (state.due_on, state.provisional, state.stage) == (D(2027, 1, 4), False, "市级审查")
     assert result.moved == 1
     assert "could not tell the owners of 1 moved due dates" in caplog.text
+
+
+def test_a_stored_clock_is_built_once_per_state_of_its_events():
+    """``to_clock`` keeps the clock it built (and the one ``store_clock`` stored) while the columns
+    it reads are unchanged by value, and builds a new one, equal to a fresh build, when one changes
+    (reassigned or changed in place)."""
+
+    def fresh(state):
+        return ClockState(
+            started_on=state.started_on,
+            limit_value=state.limit_value,
+            limit_unit=state.limit_unit,
+            suspensions=[dict(s) for s in state.suspensions],
+            extensions=[dict(e) for e in state.extensions],
+            stopped_on=state.stopped_on,
+        ).to_clock()
+
+    state = ClockState.objects.get(pk=start().pk)
+    first = state.to_clock()
+    assert state.to_clock() is first
+    suspended = first.suspend(SuspensionKind.EXPERT_REVIEW, START, "组织专家评审")
+    state.store_clock(suspended)
+    assert state.to_clock() is suspended
+    assert suspended == fresh(state)
+    state.suspensions[0]["started_on"] = D(2026, 9, 29).isoformat()  # in place
+    moved = state.to_clock()
+    assert moved is not suspended and moved == fresh(state)
+    assert moved.suspensions[0].started_on == D(2026, 9, 29)
+    state.stopped_on = D(2026, 10, 9)
+    assert state.to_clock().stopped_on == D(2026, 10, 9)
+    state.extensions = [{"days": 10, "approved_by": "王厅长", "reason": "延期", "granted_on": "2026-10-01"}]
+    assert state.to_clock() == fresh(state) and state.to_clock().extensions[0].days == 10

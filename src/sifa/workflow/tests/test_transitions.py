@@ -183,3 +183,37 @@ def test_a_deemed_accepted_immediate_case_is_decided_and_no_longer_refused_or_se
             assert "已受理" in refused.json()["message"] or "即为受理" in refused.json()["message"]
         decided = command(clerk, case.number, "accept", decision="deny", reasons="证书记载事项无需变更")
     assert decided.json()["status"] == ApplicationStatus.DENIED
+
+
+def test_a_case_command_neither_reads_nor_rewrites_the_engine_state(w, people, monkeypatch):
+    """Suspend, resume and extend act on the clocks only: the process instance is locked without its
+    engine state (not parsed, not written back), and the stored state is what it was."""
+    from sifa.workflow.engine import runtime
+    from sifa.workflow.models import ProcessInstance
+    from sifa.workflow.services import dispatch
+
+    case = make_case(entry_for(APPRAISER, w["hz"]), people["citizen"])
+    decider = people["zj_decider"]
+    locked = []
+    real_lock = dispatch._lock_number
+
+    def lock(number, **kwargs):
+        found = real_lock(number, **kwargs)
+        locked.append(found)
+        return found
+
+    monkeypatch.setattr(dispatch, "_lock_number", lock)
+    with travel(DAY):
+        command(people["hz_clerk"], case.number, "accept")
+        command(people["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅")
+        assert "state" not in locked[-1].get_deferred_fields()
+        before = ProcessInstance.objects.get(application=case).state
+        monkeypatch.setattr(runtime, "load", lambda *a: pytest.fail("a case command loaded the engine"))
+        for name, body in (
+            ("suspend", {"kind": "expert_review", "reason": "组织专家评审"}),
+            ("extend", {"approved_by": "王厅长", "reason": "专家评审延期"}),
+            ("resume", {}),
+        ):
+            assert command(decider, case.number, name, **body).status_code == 200
+            assert locked[-1].get_deferred_fields() == {"state"}
+    assert ProcessInstance.objects.get(application=case).state == before
