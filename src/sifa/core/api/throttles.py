@@ -128,33 +128,10 @@ class TrackingCodeThrottle(SharedRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class RefusalThrottle(SharedRateThrottle):
-    """Refusals per client address. ``allow_request`` answers False once ``rate`` refusals are in
-    the window, without counting the request itself; :meth:`count_refusal` counts one."""
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-    def allow_request(self, request: Request, view: Any) -> bool:
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        self.decision = limits.peek(self.key, limits.Rate(self.num_requests, self.duration))
-        return self.decision.allowed
-
-    def count_refusal(self, request: Request, view: Any) -> None:
-        if self.rate is None:
-            return
-        limits.add(self.get_cache_key(request, view), limits.Rate(self.num_requests, self.duration))
-
-
-class FailureThrottle(SharedRateThrottle):
-    """Failed lookups per client address, signed in or not. ``allow_request`` answers False once
-    ``rate`` failures are in the window, without counting the request; :meth:`count_failure`
-    counts one and says whether it was still within the rate."""
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+class LookingThrottle(PerAddressThrottle):
+    """Per client address; ``allow_request`` only looks: it answers False once ``rate`` counted
+    requests are in the window, without counting the request itself (the subclasses say which
+    requests count). A request without a key is let through uncounted."""
 
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.rate is None:
@@ -164,6 +141,20 @@ class FailureThrottle(SharedRateThrottle):
             return True
         self.decision = limits.peek(self.key, limits.Rate(self.num_requests, self.duration))
         return self.decision.allowed
+
+
+class RefusalThrottle(LookingThrottle):
+    """Refusals per client address: :meth:`count_refusal` counts one."""
+
+    def count_refusal(self, request: Request, view: Any) -> None:
+        if self.rate is None:
+            return
+        limits.add(self.get_cache_key(request, view), limits.Rate(self.num_requests, self.duration))
+
+
+class FailureThrottle(LookingThrottle):
+    """Failed lookups per client address, signed in or not: :meth:`count_failure` counts one and
+    says whether it was still within the rate."""
 
     def count_failure(self, request: Request, view: Any) -> bool:
         """Count one failure (capped at the rate, as :func:`sifa.core.limits.hit`); False when the
