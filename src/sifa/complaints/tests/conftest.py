@@ -8,8 +8,17 @@ import pytest
 from rest_framework.test import APIClient
 
 from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
+from sifa.core import limits
 from sifa.organisations.models import Role
 from sifa.testing import PersonFactory, staff
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Every complaint test starts and ends with no counted requests (the limits are shared)."""
+    limits.clear()
+    yield
+    limits.clear()
 
 
 def client(user=None) -> APIClient:

@@ -10,17 +10,9 @@ import pytest
 from sifa.complaints.models import Complaint
 from sifa.complaints.services import complaints as commands
 from sifa.complaints.tests.conftest import body, client
-from sifa.core import limits
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/complaints/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    limits.clear()
-    yield
-    limits.clear()
 
 
 def codes(response) -> set[str]:

@@ -15,19 +15,11 @@ from sifa.catalogue.models import ImplementationEntry
 from sifa.complaints import services
 from sifa.complaints.models import Complaint, EventKind, Status
 from sifa.complaints.tests.conftest import body, client
-from sifa.core import limits
 from sifa.notifications.models import Notification
 from sifa.testing.cases import make_case
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/complaints/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    limits.clear()
-    yield
-    limits.clear()
 
 
 def command(user, number, name, **data):

@@ -8,19 +8,11 @@ from django.db.models import Q
 from django.test import Client
 
 from sifa.complaints.models import Complaint
-from sifa.core import limits
 from sifa.organisations.models import Organisation, Region
 
 pytestmark = pytest.mark.django_db
 
 TEXT = "窗口工作人员让我来回跑了三次，每次要求的材料都不一样，请核查。"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    limits.clear()
-    yield
-    limits.clear()
 
 
 def form(**overrides):

@@ -18,13 +18,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/complaints/"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    limits.clear()
-    yield
-    limits.clear()
-
-
 @pytest.fixture
 def filed(cat, people):
     answer = client().post(URL, body(cat["orgs"], anonymous=True), format="json").json()

@@ -47,12 +47,16 @@ class SharedRateThrottle(SimpleRateThrottle):
     decision: limits.Decision | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
+        return self._decide(request, view, limits.hit)
+
+    def _decide(self, request: Request, view: Any, step: Any) -> bool:
+        """``step`` (:func:`sifa.core.limits.peek` or ``hit``) on the request's key; True without one."""
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        self.decision = limits.hit(self.key, limits.Rate(self.num_requests, self.duration))
+        self.decision = step(self.key, limits.Rate(self.num_requests, self.duration))
         return self.decision.allowed
 
     def wait(self) -> float | None:
@@ -134,13 +138,7 @@ class LookingThrottle(PerAddressThrottle):
     requests count). A request without a key is let through uncounted."""
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
-        self.decision = limits.peek(self.key, limits.Rate(self.num_requests, self.duration))
-        return self.decision.allowed
+        return self._decide(request, view, limits.peek)
 
 
 class RefusalThrottle(LookingThrottle):
@@ -159,13 +157,7 @@ class FailureThrottle(LookingThrottle):
     def count_failure(self, request: Request, view: Any) -> bool:
         """Count one failure (capped at the rate, as :func:`sifa.core.limits.hit`); False when the
         client's failures had reached the rate: the view answers 429 (:meth:`wait` says how long)."""
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
-        self.decision = limits.hit(self.key, limits.Rate(self.num_requests, self.duration))
-        return self.decision.allowed
+        return self._decide(request, view, limits.hit)
 
 
 class TrackingCodeFailureThrottle(FailureThrottle):
