@@ -6,13 +6,12 @@ code is refused too."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.db import connection
-from django.test import Client, RequestFactory
+from django.test import Client
 
 from sifa.complaints.api import TrackingThrottle
 from sifa.complaints.tests.conftest import body, client
 from sifa.core import limits
+from sifa.testing.limits import failures, statements
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/complaints/"
@@ -26,22 +25,10 @@ def filed(cat, people):
 
 
 def _failures() -> int:
-    request = RequestFactory().get("/")
-    request.user = AnonymousUser()
-    throttle = TrackingThrottle()
-    return limits.peek(
-        throttle.get_cache_key(request, None), limits.Rate(throttle.num_requests, throttle.duration)
-    ).count
+    return failures(TrackingThrottle)
 
 
-def _statements():
-    seen: list[str] = []
-
-    def note(execute, sql, params, many, context):
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    return seen, connection.execute_wrapper(note)
+_statements = statements
 
 
 def test_found_lookups_are_never_limited_and_write_nothing(filed):

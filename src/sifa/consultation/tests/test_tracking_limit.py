@@ -7,14 +7,13 @@ too. A rating with the tracking code is a write and still counts every request, 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.db import connection
-from django.test import Client, RequestFactory
+from django.test import Client
 
 from sifa.consultation.api.tickets import TrackingThrottle
 from sifa.consultation.tests.conftest import client
 from sifa.consultation.tests.test_bad_input import web
 from sifa.core import limits
+from sifa.testing.limits import failures, statements
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/consultations/"
@@ -36,21 +35,10 @@ def asked(cat, people):
 
 
 def _failures() -> int:
-    request = RequestFactory().get("/")
-    request.user = AnonymousUser()
-    throttle = TrackingThrottle()
-    rate = limits.Rate(throttle.num_requests, throttle.duration)
-    return limits.peek(throttle.get_cache_key(request, None), rate).count
+    return failures(TrackingThrottle)
 
 
-def _statements():
-    seen: list[str] = []
-
-    def note(execute, sql, params, many, context):
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    return seen, connection.execute_wrapper(note)
+_statements = statements
 
 
 def test_found_lookups_are_never_limited_and_write_nothing(asked):
