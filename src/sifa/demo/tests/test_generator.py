@@ -26,7 +26,7 @@ from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.deadlines.services import seed_calendar
 from sifa.deadlines.services.clocks import recompute
-from sifa.demo.services import generator
+from sifa.demo.services import generator, generator_plan
 from sifa.evaluation.models import Rating, Rectification
 from sifa.indicators.models import MonthlyFigures
 from sifa.organisations.models import Organisation, Role
@@ -183,7 +183,7 @@ def test_a_second_run_needs_a_purge_first(world):
 
 
 def _local(moment):
-    return moment.astimezone(generator.TZ).date()
+    return moment.astimezone(generator_plan.TZ).date()
 
 
 def test_cases_carry_the_clocks_the_workflow_starts(world):
@@ -197,7 +197,10 @@ def test_cases_carry_the_clocks_the_workflow_starts(world):
     for clock in ClockState.objects.filter(subject_type="application"):
         clocks.setdefault(clock.subject_id, {})[clock.purpose] = clock
     assert set(clocks) <= set(cases)
-    calendar, as_of = DatabaseCalendar(), generator.period(6, "2026-06")[1] - generator.dt.timedelta(days=1)
+    calendar, as_of = (
+        DatabaseCalendar(),
+        generator_plan.period(6, "2026-06")[1] - generator.dt.timedelta(days=1),
+    )
     decided = stopped_late = 0
     for key, case in cases.items():
         version = versions[case.version_id]
