@@ -185,7 +185,7 @@ def _form(id_number: str) -> dict[str, str]:
 
 def _required_materials(application) -> list[int]:
     from sifa.applications.services import applicable_materials
-    from sifa.applications.services.drafts import current_materials
+    from sifa.applications.services.draft_materials import current_materials
 
     have = current_materials(application)
     return [

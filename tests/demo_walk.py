@@ -24,7 +24,7 @@ from sifa.accounts.models import AccountKind, LegalPerson, NaturalPerson, User
 from sifa.accounts.services.registration import id_number_index
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.services.drafts import missing_material_errors
+from sifa.applications.services.draft_materials import missing_material_errors
 from sifa.catalogue.models import ImplementationEntry
 from sifa.demo.cases import demo_pdf
 from sifa.organisations.models import Role

@@ -383,7 +383,7 @@ def _walk_in(entry: ImplementationEntry, clerk: User, form_data: dict[str, Any],
 
 
 def _upload_all(application: Application, actor: User) -> None:
-    from sifa.applications.services.drafts import missing_material_errors
+    from sifa.applications.services.draft_materials import missing_material_errors
 
     for problem in missing_material_errors(application):
         applications.upload_material(

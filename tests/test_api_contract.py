@@ -35,7 +35,7 @@ from rest_framework.test import APIClient
 
 from sifa.accounts.models import ConsentRecord, Mandate, User
 from sifa.applications import services as applications
-from sifa.applications.services.drafts import applicable_materials
+from sifa.applications.services.draft_materials import applicable_materials
 from sifa.catalogue import services as catalogue
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
 from sifa.catalogue.tests.conftest import build_tree

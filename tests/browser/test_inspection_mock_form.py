@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from test_staff_journey import log_in
 
-from sifa.applications.services.drafts import applicable_materials
+from sifa.applications.services.draft_materials import applicable_materials
 from sifa.catalogue.models import ImplementationEntry
 from sifa.inspections.models import MockApplication
 from sifa.organisations.models import Role

@@ -46,7 +46,7 @@ def tag_of(form_data: Any) -> tuple[int, int] | None:
 def build() -> dict[str, Any]:
     from sifa.accounts.services import issue_api_token
     from sifa.applications.services import applicable_materials, start_draft, submit, upload_material
-    from sifa.applications.services.drafts import current_materials
+    from sifa.applications.services.draft_materials import current_materials
     from sifa.applications.tests.upload_corpus.samples import make_pdf
     from sifa.catalogue.models import ImplementationEntry
     from sifa.testing import PersonFactory, id_number, load_catalogue, tree

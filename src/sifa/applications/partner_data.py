@@ -7,7 +7,7 @@ partner is asked, with the applicant's consent, whether the applicant's name and
 for the applicant's separate, informed consent before their data is sent to the police for it. So:
 
 * without consent (:data:`CONSENT_VERSION` recorded on the application by
-  ``drafts.set_partner_consent``) nobody is asked and the material is requested as an upload;
+  ``draft_consent.set_partner_consent``) nobody is asked and the material is requested as an upload;
 * with consent, the accepting organisation asks the police synchronously
   (:func:`sifa.exchange.services.query.ask`, timeout ``SIFA_PARTNER_QUERY_TIMEOUT_SECONDS``): the
   request is sealed, logged, sent, and the signed answer opened and logged; the answer's message id
@@ -56,7 +56,7 @@ DEMO_SUFFIX = "（演示交换伙伴：公安模拟系统应答）"
 
 def police_materials(application: Application) -> list[Any]:
     """The application's applicable materials the police partner can answer for."""
-    from sifa.applications.services.drafts import applicable_materials
+    from sifa.applications.services.draft_materials import applicable_materials
 
     return [
         m

@@ -15,7 +15,7 @@ from sifa.applications.models import (
     SubmissionChannel,
 )
 from sifa.applications.services.common import INVALID, INVALID_MESSAGE
-from sifa.applications.services.drafts import applicable_materials, current_materials
+from sifa.applications.services.draft_materials import applicable_materials, current_materials
 from sifa.core.api.bodies import StrictSerializer
 from sifa.core.api.schema import EnumField
 

@@ -25,7 +25,7 @@ from sifa.accounts.management.commands import _demo
 from sifa.accounts.models import LegalPerson, User
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus
-from sifa.applications.services.drafts import missing_material_errors
+from sifa.applications.services.draft_materials import missing_material_errors
 from sifa.catalogue.models import ImplementationEntry
 from sifa.organisations.models import Membership, Role
 from sifa.workflow.models import CaseDocument, CaseDocumentStatus, WorkItem, WorkItemStatus

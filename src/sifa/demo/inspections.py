@@ -18,7 +18,7 @@ from django.utils import timezone
 from sifa.accounts.management.commands import _demo
 from sifa.accounts.models import User
 from sifa.applications.models import ApplicationStatus
-from sifa.applications.services.drafts import applicable_materials
+from sifa.applications.services.draft_materials import applicable_materials
 from sifa.catalogue.models import ImplementationEntry
 from sifa.core.identifiers import id_number_check_digit
 from sifa.demo.cases import LAWYER_FULL_TIME, MAX_STEPS, DemoCase, _issue_documents, _step, demo_pdf

@@ -1,19 +1,19 @@
 """Application commands — the only write path for 办件 before acceptance. Each is atomic and audited.
 
-Split by resource: ``drafts`` (apply, submit, withdraw), ``materials`` (uploads), ``prereview``
-(automatic and staff pre-review, the one-time correction notice, corrections), ``idempotency``
-(replaying the first answer to a retried request), ``timeline`` (the one status change every
-command makes, before acceptance here and after it in ``sifa.workflow``) and ``numbers`` (办件编号
-and notice numbers). Reads are in :mod:`sifa.applications.selectors`.
+Split by resource: ``drafts`` (apply, submit, withdraw), ``draft_materials`` (the materials a
+draft asks for, once-only look-ups), ``draft_consent`` (consent to partner checks), ``materials``
+(uploads), ``prereview`` (automatic and staff pre-review, the one-time correction notice,
+corrections), ``idempotency`` (replaying the first answer to a retried request), ``timeline`` (the
+one status change every command makes, before acceptance here and after it in ``sifa.workflow``)
+and ``numbers`` (办件编号 and notice numbers). Reads are in :mod:`sifa.applications.selectors`.
 """
 
+from sifa.applications.services.draft_consent import set_partner_consent
+from sifa.applications.services.draft_materials import applicable_materials, resolve_once_only
 from sifa.applications.services.drafts import (
-    applicable_materials,
     check_complete,
     entry_for_draft,
     read_ahead_for_submit,
-    resolve_once_only,
-    set_partner_consent,
     start_draft,
     submit,
     submit_in_transaction,

@@ -16,7 +16,7 @@ from sifa.applications.models import (
 )
 from sifa.applications.onceonly import subject_material
 from sifa.applications.services.common import audit, invalid, require_actor
-from sifa.applications.services.drafts import forget_materials
+from sifa.applications.services.draft_materials import forget_materials
 from sifa.applications.uploads import store_upload
 from sifa.audit.models import AuditResult
 from sifa.audit.services import record

@@ -36,14 +36,12 @@ from sifa.applications.services.common import (
     require_actor,
     staff_in_scope,
 )
-from sifa.applications.services.drafts import (
-    _enqueue_pre_review,
-    check_complete,
+from sifa.applications.services.draft_materials import (
     current_materials,
-    lock,
     missing_material_errors,
     resolve_once_only,
 )
+from sifa.applications.services.drafts import _enqueue_pre_review, check_complete, lock
 from sifa.applications.services.timeline import transition
 from sifa.applications.signals import ready_for_acceptance
 from sifa.catalogue.forms import has_field, validate_form

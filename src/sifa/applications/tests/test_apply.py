@@ -406,11 +406,11 @@ def test_the_row_lock_reads_what_the_orm_query_reads(world):
 
 
 def test_the_live_materials_read_is_the_orm_query(world):
-    """``drafts.current_materials`` (one statement compiled once) gives the rows
+    """``draft_materials.current_materials`` (one statement compiled once) gives the rows
     ``application.materials.filter(superseded=False)`` gives, every column, each knowing its
     application; a superseded upload is left out."""
     from sifa.applications.models import Application
-    from sifa.applications.services import drafts
+    from sifa.applications.services import draft_materials
 
     draft = _draft(world)
     material = _requested(draft)[0]
@@ -418,7 +418,7 @@ def test_the_live_materials_read_is_the_orm_query(world):
     assert _upload(world["api"], draft["id"], material).status_code == 201  # supersedes the first
     application = Application.objects.get(pk=draft["id"])
     expected = {row.material_id: row for row in application.materials.filter(superseded=False)}
-    found = drafts.current_materials(application)
+    found = draft_materials.current_materials(application)
     assert set(found) == set(expected) and material in found
     for key, row in found.items():
         for field in type(row)._meta.concrete_fields:

@@ -59,7 +59,7 @@ TEST_NAME = "李测试"
 
 def mock_body(orgs, *, materials=None, id_no: str = TEST_ID) -> dict:
     """A 律师执业许可（专职）mock application at 杭州市司法局 with every material."""
-    from sifa.applications.services.drafts import applicable_materials
+    from sifa.applications.services.draft_materials import applicable_materials
     from sifa.catalogue.models import ImplementationEntry
 
     entry = ImplementationEntry.objects.select_related("version").get(

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from sifa.applications.models import Application
-from sifa.applications.services.drafts import applicable_materials
+from sifa.applications.services.draft_materials import applicable_materials
 from sifa.catalogue.models import ImplementationEntry
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf
 from sifa.inspections.models import MockApplication

@@ -30,7 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from sifa.accounts.services.common import PHONE_RE, normalize_phone
-from sifa.applications.services.drafts import applicable_materials
+from sifa.applications.services.draft_materials import applicable_materials
 from sifa.catalogue.models import EntryStatus, ImplementationEntry, MaterialNecessity
 from sifa.catalogue.processes import process_available
 from sifa.core.errors import ServiceError
