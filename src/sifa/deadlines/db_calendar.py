@@ -18,6 +18,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Sum
+
 from sifa.deadlines import provisional
 from sifa.deadlines.calendar import CalendarDataMissing
 from sifa.deadlines.models import CalendarDay, CalendarYear
@@ -48,6 +50,23 @@ def forget(year: int | None = None) -> None:
             _cache.clear()
         else:
             _cache.pop(year, None)
+
+
+_seen: list[int | None] = [None]
+"""The calendar table's stamp when this process last dropped its copies (:func:`ensure_current`)."""
+
+
+def ensure_current() -> None:
+    """Drop this process's copies of every year if the calendar table changed since it last looked
+    (one query): the stamp is the sum of the years' revisions, which every change of the table
+    raises (a year's ``revision`` only goes up, a new year adds one, none is deleted). For a reader
+    that keeps what it computes beyond the cache's minute — the dashboard's answer cache
+    (``sifa.indicators.selectors``) — so nothing counted on a year's old days is kept under a
+    validator read after the change."""
+    stamp = CalendarYear.objects.aggregate(stamp=Sum("revision"))["stamp"] or 0
+    if stamp != _seen[0]:
+        forget()
+        _seen[0] = stamp
 
 
 class DatabaseCalendar:

@@ -11,6 +11,7 @@ class IndicatorsConfig(AppConfig):
 
         from sifa.applications.signals import application_changed
         from sifa.complaints.models import Complaint
+        from sifa.deadlines.signals import calendar_changed
         from sifa.evaluation.models import Rating, Rectification
         from sifa.indicators import receivers
         from sifa.inspections.models import SampledCase
@@ -24,3 +25,4 @@ class IndicatorsConfig(AppConfig):
         post_save.connect(
             receivers.on_sampled_case_saved, sender=SampledCase, dispatch_uid="indicators.check"
         )
+        calendar_changed.connect(receivers.on_calendar_changed, dispatch_uid="indicators.calendar")

@@ -1,6 +1,8 @@
 """Receivers that keep the roll-ups current, each in the transaction of the command that changed
 the fact: the application's transitions (``application_changed``), and saves of ratings,
-rectifications, complaints and random-check findings (Django's ``post_save``; those apps write them with ``save()``)."""
+rectifications, complaints and random-check findings (Django's ``post_save``; those apps write them with ``save()``); and a change of
+the working-day calendar (the deadlines app's ``calendar_changed``), which recounts the working days
+from acceptance to decision of the cases it touches."""
 
 from __future__ import annotations
 
@@ -64,3 +66,7 @@ def on_sampled_case_saved(sender: Any, instance: Any, raw: bool = False, **kwarg
 def on_complaint_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if not raw:
         maintenance.record(FactKind.COMPLAINT, instance.pk, contributions.of_complaint(instance))
+
+
+def on_calendar_changed(sender: Any, days: frozenset, **kwargs: Any) -> None:
+    maintenance.recount_working_days(days)

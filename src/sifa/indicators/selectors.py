@@ -43,6 +43,7 @@ from sifa.core import pagecache
 from sifa.core.db import PATH_CEILING, FixedRows, fixed_cursor
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.limits.stores import now_ms
+from sifa.deadlines import db_calendar
 from sifa.indicators.leaves import leaf_figures
 from sifa.indicators.metrics import (
     METRIC_LABELS,
@@ -522,6 +523,9 @@ def _answer(organisation: Organisation, month: dt.date) -> tuple[Figures, list[t
         found = _decode(payload, validator, month)
         if found is not None:
             return found
+    # What is kept outlives the process's copy of the calendar (a minute): count a cold leaf's
+    # working days on the table as it is now, not on a copy older than the validator just read.
+    db_calendar.ensure_current()
     answer = _drill_down(organisation, month)
     store.save(CACHE_NAMESPACE, key, generation, _encode(validator, answer), seconds * 1000)
     return answer

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +22,10 @@ from django.utils import timezone
 from sifa.audit.services import record
 from sifa.core.errors import ServiceError
 from sifa.deadlines import db_calendar
-from sifa.deadlines.calendar import ONE_DAY
+from sifa.deadlines.calendar import ONE_DAY, CalendarDataMissing
+from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.models import CHINESE_CALENDAR_SOURCE, CalendarAlert, CalendarDay, CalendarYear, DayKind
+from sifa.deadlines.signals import calendar_changed
 
 MANUAL_SOURCE = "manual"
 
@@ -91,7 +94,7 @@ def seed_calendar(from_year: int | None = None, to_year: int | None = None) -> S
         )
     created = updated = unchanged = kept = 0
     years = tuple(range(from_year, to_year + 1))
-    with transaction.atomic():
+    with transaction.atomic(), _announcing(years):
         for year in years:
             existing = {
                 d.date: d
@@ -154,6 +157,37 @@ def _forget(year: int | None) -> None:
     transaction.on_commit(functools.partial(db_calendar.forget, year))
 
 
+def _counted(year: int) -> frozenset[dt.date] | None:
+    """The working days of ``year`` as every deadline counts them now (official, provisional, or
+    None without data), read afresh — inside the caller's transaction, its own writes included."""
+    db_calendar.forget(year)
+    try:
+        return frozenset(DatabaseCalendar().workdays(year))
+    except CalendarDataMissing:
+        return None
+
+
+@contextmanager
+def _announcing(years: Iterable[int]) -> Iterator[None]:
+    """Around a calendar write inside the command's transaction: afterwards, send
+    ``calendar_changed`` with the days whose working status changed, if any (so what was stored from
+    working days is recounted in the same transaction)."""
+    years = sorted(set(years))
+    before = {year: _counted(year) for year in years}
+    yield
+    changed: set[dt.date] = set()
+    for year in years:
+        after = _counted(year)
+        if after == before[year]:
+            continue
+        if after is None or before[year] is None:
+            changed.update(_days_of(year))
+        else:
+            changed.update(after ^ before[year])
+    if changed:
+        calendar_changed.send(sender=CalendarDay, days=frozenset(changed))
+
+
 def _mark_year_complete(year: int, source: str, *, changed: bool) -> None:
     row, was_created = CalendarYear.objects.get_or_create(
         year=year, defaults={"complete": True, "source": source}
@@ -196,7 +230,7 @@ def set_day(
             message,
             errors=[{"field": "kind", "code": "mismatch", "message": message}],
         )
-    with transaction.atomic():
+    with transaction.atomic(), _announcing([day.year]):
         row = CalendarDay.objects.select_for_update().filter(date=day).first()
         before = (
             None
@@ -289,7 +323,7 @@ def write_year(
             rows.append((day, False, DayKind.HOLIDAY, holidays[day]))
         else:
             rows.append((day, day.weekday() < 5, _default_kind(day, day.weekday() < 5), ""))
-    with transaction.atomic():
+    with transaction.atomic(), _announcing([year]):
         CalendarDay.objects.filter(date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31)).delete()
         CalendarDay.objects.bulk_create(
             [

@@ -10,6 +10,10 @@
   leaf's own row only for a hot leaf-month, one that has a row) with one ``INSERT … ON CONFLICT DO
   UPDATE`` and deletes them, in one transaction; then :func:`promote` gives the cold leaf-months it
   touched that now hold more than ``SIFA_INDICATORS_HOT_LEAF_FACTS`` facts their row (ADR 0010).
+* :func:`recount_working_days` runs inside a calendar command's transaction (the deadlines app's
+  ``calendar_changed``): the cases whose working days from acceptance to decision count a day
+  whose working status changed are recorded again, as a command would, and every kept dashboard
+  answer is dropped.
 * :func:`rebuild` (``sifa rebuild-indicators``) recomputes every contribution from the facts and
   the rows from the contributions (a leaf's row for each of its hot months); it is idempotent and
   gives what the incremental path gives.
@@ -331,6 +335,94 @@ def promote(candidates: Iterable[tuple[int, dt.date]]) -> int:
         return len(rows)
 
 
+RECOUNT_BATCH = 2000
+
+
+def recount_working_days(days: Iterable[dt.date]) -> dict[str, object]:
+    """Record again, in the calendar command's transaction, every case whose stored working days
+    from acceptance to decision (``decision_days``, ``decision_days_counted``) count one of
+    ``days`` — the days whose working status the command changed — so the ledger, the deltas and
+    through them the roll-up rows and the cold leaves' figures read from facts (which count on the
+    calendar as it is now) agree again; then drop every kept dashboard answer and audit what was
+    recounted (``indicators.calendar_recount``).
+
+    A case counts a day ``d`` when it was accepted before ``d`` and decided on or after it (the
+    acceptance day does not count, 民法典 §201), so only cases decided on or after the first
+    changed day and accepted before the last are read, in primary-key batches; those whose
+    contribution differs from the ledger are recomputed with their process instance locked (as a
+    command holds it, so no command on the case interleaves) and recorded with :func:`record`. A
+    change that only touches days after today (next year's notice in December) reads one empty
+    batch. The other figures do not depend on the calendar (on-time figures compare with the stored
+    due date of the case's stopped clock: docs/indicators.md)."""
+    from sifa.applications.models import Application
+    from sifa.core import pagecache
+    from sifa.indicators.services import facts as fact_rows
+    from sifa.organisations.signals import TREE_CACHE_NAMESPACE
+    from sifa.workflow.models import ProcessInstance
+
+    days = sorted(set(days))
+    if not days:
+        return {}
+    first = dt.datetime.combine(days[0], dt.time.min, tzinfo=metrics.SHANGHAI)
+    last = dt.datetime.combine(days[-1], dt.time.min, tzinfo=metrics.SHANGHAI)
+    cases = Application.objects.filter(
+        submitted_at__isnull=False, is_mock=False, decided_at__gte=first, accepted_at__lt=last
+    ).order_by("pk")
+    examined = recounted = 0
+    months: set[dt.date] = set()
+    after = None
+    while True:
+        page = cases if after is None else cases.filter(pk__gt=after)
+        rows = list(page.values(*fact_rows.APPLICATION_FIELDS)[:RECOUNT_BATCH])
+        if not rows:
+            break
+        after = rows[-1]["pk"]
+        examined += len(rows)
+        stale = _changed(fact_rows.application_facts_many(rows))
+        if not stale:
+            continue
+        list(ProcessInstance.objects.select_for_update().filter(application_id__in=stale).order_by("pk"))
+        locked = Application.objects.filter(pk__in=stale).order_by("pk")
+        changed = _changed(
+            fact_rows.application_facts_many(list(locked.values(*fact_rows.APPLICATION_FIELDS)))
+        )
+        for pk, (contribution, delta) in changed.items():
+            record(FactKind.APPLICATION, pk, contribution)
+            recounted += 1
+            months.update(month for _organisation, month in delta)
+    pagecache.bump(TREE_CACHE_NAMESPACE)
+    detail = {
+        "days": len(days),
+        "first_day": days[0].isoformat(),
+        "last_day": days[-1].isoformat(),
+        "cases_examined": examined,
+        "cases_recounted": recounted,
+        "months": [metrics.month_label(month) for month in sorted(months)],
+    }
+    audit("indicators.calendar_recount", subject=MonthlyFigures, detail=detail)
+    return detail
+
+
+def _changed(found: dict) -> dict:
+    """The cases of ``found`` (facts by primary key) whose contribution is not what the ledger
+    holds: {pk: (contribution, difference)}."""
+    if not found:
+        return {}
+    keys = [str(pk) for pk in found]
+    ledger = dict(
+        Contribution.objects.filter(kind=FactKind.APPLICATION, fact_id__in=keys).values_list(
+            "fact_id", "figures"
+        )
+    )
+    out = {}
+    for pk, facts_of in found.items():
+        contribution = metrics.application_contribution(facts_of)
+        delta = metrics.difference(contribution, metrics.decode(ledger.get(str(pk))))
+        if delta:
+            out[pk] = (contribution, delta)
+    return out
+
+
 def fold_all(limit: int = 20000) -> int:
     total = 0
     while folded := fold(limit):
@@ -443,5 +535,6 @@ __all__ = [
     "promote",
     "rebuild",
     "record",
+    "recount_working_days",
     "rolled_up",
 ]
