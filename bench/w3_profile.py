@@ -13,6 +13,9 @@ long it holds what serializes writers (median wall ms): SQLite's write lock (``B
 the end of ``COMMIT``, and writes made outside a transaction); on PostgreSQL the audit chain's
 advisory lock and the number counter's row lock (from the statement that takes it to the end of
 ``COMMIT``). One request after another holds them for at least that long, however many cores.
+``--phases`` prints, per request, the median CPU and wall ms of each named phase
+(``bench/w3_phases.py``: multipart parse, SM3, file write, type checks, PDF screen, fsyncs,
+SQL, commit, the rest).
 
 Every flow leaves a submitted application in the bench database (as ``make bench`` W3 does).
 """
@@ -122,6 +125,7 @@ def main(argv: list[str]) -> int:
     profiler = cProfile.Profile(time.process_time) if option else None
     profile_step = option.partition("=")[2] or None if option else None
     locks = "--locks" in argv
+    with_phases = "--phases" in argv
     _setup()
     from django.db import connection, connections
     from django.test import Client
@@ -143,6 +147,15 @@ def main(argv: list[str]) -> int:
         return client.post(f"{API}/drafts/", draft_body, content_type="application/json")
 
     clock = LockClock(connections["default"]) if locks else None
+    phases = None
+    if with_phases:
+        from bench import w3_phases
+
+        phases = w3_phases.Phases()
+        w3_phases.install(phases, connections["default"])
+    by_phase: dict[str, dict[str, list[tuple[float, float]]]] = collections.defaultdict(
+        lambda: collections.defaultdict(list)
+    )
     held: dict[str, dict[str, list[float]]] = collections.defaultdict(lambda: collections.defaultdict(list))
 
     def flow(timed: dict[str, list[float]] | None, captured: dict[str, list] | None) -> None:
@@ -157,9 +170,22 @@ def main(argv: list[str]) -> int:
                 profiler.enable()
             if clock is not None:
                 clock.take()
-            started = time.process_time()
+            if phases is not None:
+                phases.take()
+            started, started_wall = time.process_time(), time.perf_counter()
             response = call()
             spent = time.process_time() - started
+            if phases is not None and timed is not None:
+                named = phases.take()
+                for phase in w3_phases.ORDER[:-1]:
+                    by_phase[name][phase].append(named.get(phase, (0.0, 0.0)))
+                wall = time.perf_counter() - started_wall
+                rest = (
+                    spent - sum(cpu for cpu, _ in named.values()),
+                    wall - sum(w for _, w in named.values()),
+                )
+                by_phase[name]["the rest"].append(rest)
+                by_phase[name]["whole request"].append((spent, wall))
             if clock is not None and timed is not None:
                 for lock, seconds in clock.take().items():
                     held[name][lock].append(seconds)
@@ -232,6 +258,18 @@ def main(argv: list[str]) -> int:
         for lock, ms in per_lock.items():
             bound = f"  (at most {1000 / ms:.0f} flows/s, any core count)" if "(" not in lock else ""
             print(f"  flow    {lock:20s} {ms:8.2f} ms{bound}")
+    if phases is not None:
+        print(f"per phase, median of {count}: CPU ms / wall ms (self time; 'the rest': routing, middleware,")
+        print("authentication, DRF, views, services' Python, ORM)")
+        for name in ("draft", "upload", "submit"):
+            print(f"  {name}")
+            for phase in (*w3_phases.ORDER, "whole request"):
+                values = by_phase[name].get(phase)
+                if not values or not any(cpu or wall for cpu, wall in values):
+                    continue
+                cpu = statistics.median(v[0] for v in values) * 1000
+                wall = statistics.median(v[1] for v in values) * 1000
+                print(f"    {phase:20s} {cpu:8.2f} {wall:8.2f}")
     if profiler:
         profiler.dump_stats(os.environ.get("W3_PROFILE_OUT", "/dev/null"))
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)

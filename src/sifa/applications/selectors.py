@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -24,6 +24,7 @@ from sifa.applications.models import (
     TimelineEntry,
 )
 from sifa.catalogue.models import CatalogueItem, EntryStatus, ImplementationEntry, VersionStatus
+from sifa.core.db import PreparedQuery
 from sifa.core.errors import NotFound
 from sifa.deadlines.calendar import CalendarDataMissing
 from sifa.deadlines.db_calendar import DatabaseCalendar
@@ -91,8 +92,44 @@ def application(actor: Actor, ref: Any) -> Application:
 def application_with_version(actor: Actor, ref: Any) -> Application:
     """:func:`application` (same scope, same 404) with only its version joined, for a command
     whose service reads nothing else of it (an upload): the wide read's five joins and its
-    ordering cost a few milliseconds of query building and instances per request."""
+    ordering cost a few milliseconds of query building and instances per request.
+
+    For an applicant (no staff membership, not a superuser: the scope is the owner columns only)
+    the statement is compiled once per database and lookup (:data:`_OWN_WITH_VERSION`): the same
+    SQL, scope in its WHERE clause, the same instance."""
+    if actor.user_id is not None and not actor.is_superuser and not actor.is_staff_actor:
+        ref = str(ref or "")
+        try:
+            key: Any = uuid.UUID(ref)
+            prepared = _OWN_WITH_VERSION["pk"]
+        except ValueError:
+            key, prepared = ref, _OWN_WITH_VERSION["number"]
+        rows = prepared.rows(key, actor.user_id)
+        if not rows:
+            raise NotFound()
+        return rows[0]
     return _one_by_ref(scoped(Application.objects.select_related("version"), actor), ref)
+
+
+def _own_with_version(lookup: str) -> Callable[..., QuerySet[Application]]:
+    def build(ref: Any, user_id: int) -> QuerySet[Application]:
+        owner = Actor(user_id=user_id)
+        queryset = scoped(Application.objects.select_related("version"), owner)
+        return queryset.filter(**{lookup: ref})[:1]
+
+    return build
+
+
+_OWNER_MARKER = -(10**12) - 3
+_OWN_WITH_VERSION = {
+    "pk": PreparedQuery(
+        _own_with_version("pk"), uuid.UUID(int=0x5A1F_A000_0000_4000_8000_0000_0000_0003), _OWNER_MARKER
+    ),
+    "number": PreparedQuery(_own_with_version("number"), "\x00number", _OWNER_MARKER),
+}
+""":func:`_one_by_ref` of ``scoped(…select_related("version"), actor)`` for an actor whose scope is
+its owner columns only (``applicant``, ``agent``, ``submitted_by`` = the user), by id or by
+办件编号; the user's id is one marker in the three places."""
 
 
 def application_id_only(actor: Actor, ref: Any) -> Application:

@@ -21,10 +21,29 @@ from sifa.applications.uploads import store_upload
 from sifa.audit.models import AuditResult
 from sifa.audit.services import record
 from sifa.catalogue.models import Material
-from sifa.core.db import FixedInsert, fixed_cursor
+from sifa.core.db import FixedInsert, PreparedQuery, fixed_cursor
 from sifa.core.errors import Conflict
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION_REQUIRED)
+
+
+_MATERIAL_OF_VERSION = PreparedQuery(
+    lambda version, pk: Material.objects.filter(version_id=version, pk=pk)[:1],
+    -(10**12) - 1,
+    -(10**12) - 2,
+)
+"""``Material.objects.filter(version_id=…, pk=…).first()`` (the model's ordering, ``LIMIT 1``),
+compiled once per database: building it cost more than running it."""
+
+
+def _material_row(version_id: int, wanted: int) -> Material | None:
+    low, high = connection.ops.integer_field_range(Material._meta.pk.get_internal_type())
+    if not (low is None or low <= wanted) or not (high is None or wanted <= high):
+        # Out of the column's range: the ORM answers "no row" (Django's overflow rule) without
+        # asking the database; a bound parameter would fail instead.
+        return Material.objects.filter(version_id=version_id, pk=wanted).first()
+    found = _MATERIAL_OF_VERSION.rows(version_id, wanted)
+    return found[0] if found else None
 
 
 def _material_of(application: Application, material_id: Any) -> Material:
@@ -34,11 +53,7 @@ def _material_of(application: Application, material_id: Any) -> Material:
         wanted = int(material_id)
     except (TypeError, ValueError):
         wanted = None
-    material = (
-        Material.objects.filter(version_id=application.version_id, pk=wanted).first()
-        if wanted is not None
-        else None
-    )
+    material = _material_row(application.version_id, wanted) if wanted is not None else None
     if material is None or not material.applies_to(application.situation_answers or {}):
         raise invalid(
             [{"field": "material", "code": "material.unknown", "message": "该事项在所选情形下不需要此材料"}]
