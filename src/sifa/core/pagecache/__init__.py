@@ -15,6 +15,9 @@ list, pages and guides), kept in a store every web process shares — the databa
   personal stay out of the cache.
 * :func:`bump` invalidates a namespace at once (the catalogue services call it on every change,
   ``sifa.catalogue.services``): the generation goes up by one and older entries are never served.
+  With Redis a process answers a hit it read again for ``stores.NEAR_MS`` (10 ms) without asking,
+  and the commit's bump of a :func:`public_namespace` waits as long before the publisher's answer,
+  so from that answer on no process serves the old generation (``stores.RedisStore``).
 
 The key is the method, scheme, host, full path with its query string as sent, the language
 negotiated by ``LocaleMiddleware``, the ``sifa_care`` cookie (关怀模式 changes the page) and, for

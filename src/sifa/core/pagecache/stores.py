@@ -37,7 +37,7 @@ NEAR_MS = 10
 """How long a Redis store process may answer a ``near`` lookup from a hit it read, counted from
 before the read was sent; a publish waits as long after the commit's increment before it answers
 (``sifa.core.pagecache.bump``), so no hit after the publisher's answer is of the old generation."""
-NEAR_ENTRIES = 256
+NEAR_ENTRIES = 64
 """Hits each process keeps per namespace for ``near`` lookups; all are dropped when there are more."""
 _saves = itertools.count(1)
 
