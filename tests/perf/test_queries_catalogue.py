@@ -453,7 +453,7 @@ def test_a_near_redis_lookup_is_answered_from_the_process_for_its_moment_only(
     asked: list[bytes] = []
     ask = store._ask
     monkeypatch.setattr(store, "_ask", lambda command: asked.append(command) or ask(command))
-    monkeypatch.setattr(stores, "NEAR_MS", 200)
+    monkeypatch.setattr(stores, "NEAR_MS", 1000)  # long enough for a loaded machine
     try:
         store.save("test-ns", "page", 0, b"the page", 60_000)
         assert store.lookup("test-ns", "page", 0, near=True) == (0, b"the page")
@@ -465,7 +465,7 @@ def test_a_near_redis_lookup_is_answered_from_the_process_for_its_moment_only(
         store.client.incr(store.prefix + stores.generation_key("test-ns"))  # another process's publish
         started = time.monotonic()
         while store.lookup("test-ns", "page", 0, near=True) == (0, b"the page"):
-            assert time.monotonic() - started < 0.2
+            assert time.monotonic() - started < 5
         assert store.lookup("test-ns", "page", 0, near=True) == (1, None)
         store.save("test-ns", "page", 1, b"the new page", 60_000)
         assert store.lookup("test-ns", "page", 0, near=True) == (1, b"the new page")
@@ -480,6 +480,7 @@ def test_a_publish_waits_until_no_process_answers_the_old_generation(
     settings,
     redis_url,  # noqa: F811
     django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     """With Redis, the commit's increment of a public namespace is followed by a wait of ``NEAR_MS``
     (a near hit read before it is then over everywhere), registered once per transaction — but
@@ -491,6 +492,7 @@ def test_a_publish_waits_until_no_process_answers_the_old_generation(
     from sifa.core.pagecache import stores
 
     settings.CACHE_URL = redis_url
+    monkeypatch.setattr(stores, "NEAR_MS", 500)  # longer than an increment on a loaded machine
     store = pagecache.store()
     generation = store.prefix + stores.generation_key("catalogue")
     try:
