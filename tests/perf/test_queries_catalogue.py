@@ -433,3 +433,86 @@ def test_the_redis_lookup_outlives_a_lost_connection_and_a_flushed_script(settin
         assert wrong == []
     finally:
         store.clear()
+
+
+def test_a_near_redis_lookup_is_answered_from_the_process_for_its_moment_only(
+    settings,
+    redis_url,  # noqa: F811
+    monkeypatch,
+):
+    """A public page's hit read from Redis is answered again from the process for ``NEAR_MS`` from
+    before its read was sent — without a round trip — and never after: a publish in another process
+    (the generation increased behind this one's back) is seen once that moment is over, and this
+    process's own publish at once. Other lookups (``near`` off) always ask Redis."""
+    import time
+
+    from sifa.core.pagecache import stores
+
+    settings.CACHE_URL = redis_url
+    store = pagecache.store()
+    asked: list[bytes] = []
+    ask = store._ask
+    monkeypatch.setattr(store, "_ask", lambda command: asked.append(command) or ask(command))
+    monkeypatch.setattr(stores, "NEAR_MS", 1000)  # long enough for a loaded machine
+    try:
+        store.save("test-ns", "page", 0, b"the page", 60_000)
+        assert store.lookup("test-ns", "page", 0, near=True) == (0, b"the page")
+        assert store.lookup("test-ns", "page", 0, near=True) == (0, b"the page")
+        assert len(asked) == 1
+        assert store.lookup("test-ns", "page", 0) == (0, b"the page") and len(asked) == 2
+        assert store.lookup("test-ns", "none", 0, near=True) == (0, None)
+        assert store.lookup("test-ns", "none", 0, near=True) == (0, None) and len(asked) == 4
+        store.client.incr(store.prefix + stores.generation_key("test-ns"))  # another process's publish
+        started = time.monotonic()
+        while store.lookup("test-ns", "page", 0, near=True) == (0, b"the page"):
+            assert time.monotonic() - started < 5
+        assert store.lookup("test-ns", "page", 0, near=True) == (1, None)
+        store.save("test-ns", "page", 1, b"the new page", 60_000)
+        assert store.lookup("test-ns", "page", 0, near=True) == (1, b"the new page")
+        store.bump("test-ns")  # this process's publish: at once
+        assert store.lookup("test-ns", "page", 0, near=True) == (2, None)
+    finally:
+        store.clear()
+
+
+def test_a_publish_waits_until_no_process_answers_the_old_generation(
+    db,
+    settings,
+    redis_url,  # noqa: F811
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    """With Redis, the commit's increment of a public namespace is followed by a wait of ``NEAR_MS``
+    (a near hit read before it is then over everywhere), registered once per transaction — but
+    again after a savepoint that registered it was rolled back; other namespaces do not wait."""
+    import time
+
+    from django.db import transaction
+
+    from sifa.core.pagecache import stores
+
+    settings.CACHE_URL = redis_url
+    monkeypatch.setattr(stores, "NEAR_MS", 500)  # longer than an increment on a loaded machine
+    store = pagecache.store()
+    generation = store.prefix + stores.generation_key("catalogue")
+    try:
+        with django_capture_on_commit_callbacks() as callbacks:
+            with pytest.raises(RuntimeError), transaction.atomic():
+                pagecache.bump("catalogue")
+                raise RuntimeError("rolled back")
+            pagecache.bump("catalogue")
+            pagecache.bump("catalogue")
+            with transaction.atomic():
+                pagecache.bump("catalogue")
+            pagecache.bump("not-public")
+        assert len(callbacks) == 2
+        before = int(store.client.get(generation))
+        started = time.monotonic()
+        callbacks[0]()
+        assert time.monotonic() - started >= stores.NEAR_MS / 1000
+        assert int(store.client.get(generation)) == before + 1
+        started = time.monotonic()
+        callbacks[1]()
+        assert time.monotonic() - started < stores.NEAR_MS / 1000
+    finally:
+        store.clear()

@@ -15,6 +15,9 @@ list, pages and guides), kept in a store every web process shares — the databa
   personal stay out of the cache.
 * :func:`bump` invalidates a namespace at once (the catalogue services call it on every change,
   ``sifa.catalogue.services``): the generation goes up by one and older entries are never served.
+  With Redis a process answers a hit it read again for ``stores.NEAR_MS`` (10 ms) without asking,
+  and the commit's bump of a :func:`public_namespace` waits as long before the publisher's answer,
+  so from that answer on no process serves the old generation (``stores.RedisStore``).
 
 The key is the method, scheme, host, full path with its query string as sent, the language
 negotiated by ``LocaleMiddleware``, the ``sifa_care`` cookie (关怀模式 changes the page) and, for
@@ -46,6 +49,7 @@ import json
 import logging
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -62,7 +66,17 @@ from sifa.core.limits.stores import now_ms
 from sifa.core.pagecache import stores
 from sifa.core.pagecache.stores import PageStore
 
-__all__ = ["BYPASS", "HEADER", "PublicPageCacheMiddleware", "Route", "bump", "clear", "public", "store"]
+__all__ = [
+    "BYPASS",
+    "HEADER",
+    "PublicPageCacheMiddleware",
+    "Route",
+    "bump",
+    "clear",
+    "public",
+    "public_namespace",
+    "store",
+]
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +118,55 @@ def _seconds() -> int:
     return int(getattr(settings, "PUBLIC_CACHE_SECONDS", 0) or 0)
 
 
+_PUBLIC: set[str] = set()
+_after_commit: dict[tuple[int, str], Callable[[], None]] = {}
+
+
+def public_namespace(namespace: str) -> str:
+    """Declare ``namespace`` as one whose answers :func:`public` views serve (returns it): with
+    Redis, its hits may be answered from what a process read at most ``stores.NEAR_MS`` before, so
+    :func:`bump` waits that long after the commit's increment. Declare it where the module that
+    bumps it can see it (``sifa.catalogue.services.pages``)."""
+    _PUBLIC.add(namespace)
+    return namespace
+
+
+def _bump_after_commit(target: PageStore, namespace: str) -> Callable[[], None]:
+    """The commit's increment of ``namespace``, one callable per store and namespace (so a
+    transaction registers it once); for a public namespace it then waits until no process can
+    still answer from a generation read before the increment (``stores.NEAR_MS``)."""
+    found = _after_commit.get((id(target), namespace))
+    if found is None:
+
+        def after_commit() -> None:
+            target.bump(namespace)
+            if namespace in _PUBLIC:
+                time.sleep(stores.NEAR_MS / 1000)
+
+        found = _after_commit[(id(target), namespace)] = after_commit
+    return found
+
+
 def bump(namespace: str) -> None:
     """Invalidate every cached answer of ``namespace`` (call it inside the changing transaction).
 
     The database store counts in the caller's transaction (a rollback undoes it); Redis counts at
-    once and again after the commit, so no answer rendered from the old rows outlives the commit.
+    once and again after the commit, so no answer rendered from the old rows outlives the commit —
+    and, for a :func:`public_namespace`, then waits ``stores.NEAR_MS``, so no process answers a hit
+    from a generation read before the commit once the publisher has its answer (the commit's
+    increment is registered once per transaction: a bulk change waits once).
     """
     target = store()
     target.bump(namespace)
     if target.name != "database":
-        transaction.on_commit(lambda: target.bump(namespace))
+        after_commit = _bump_after_commit(target, namespace)
+        connection = transaction.get_connection()
+        if connection.in_atomic_block:
+            savepoints = set(connection.savepoint_ids)
+            for held, registered, _robust in connection.run_on_commit:
+                if registered is after_commit and held <= savepoints:
+                    return  # already registered where a rollback that drops it drops this change too
+        transaction.on_commit(after_commit)
 
 
 def clear() -> None:
@@ -347,7 +400,7 @@ class PublicPageCacheMiddleware:
         key = _key(namespace, request, found.accept, session_values, self.fingerprint)
         target = store()
         try:
-            generation, cached = target.lookup(namespace, key, now_ms())
+            generation, cached = target.lookup(namespace, key, now_ms(), near=True)
         except Exception:  # a store that is down (Redis): answer uncached, never a 500
             if target.name == "database":
                 raise
@@ -387,7 +440,7 @@ def public(
     visitor chose, ``catalogue.chooser.SESSION_KEY``); their values are part of the key, so one
     visitor's choice is never served to another.
     """
-    marked = Route(namespace, accept, tuple(vary_session))
+    marked = Route(public_namespace(namespace), accept, tuple(vary_session))
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)

@@ -1,12 +1,15 @@
 """Where the public page cache lives: the database table ``core_pagecacheentry``, or Redis when
-``SIFA_CACHE_URL`` names one. Never this process's memory: every web process sees the same
-entries, and one publish invalidates them for all.
+``SIFA_CACHE_URL`` names one, so every web process sees the same entries and one publish
+invalidates them for all. (A Redis process keeps what it read for at most :data:`NEAR_MS`, and a
+publish waits that long before it answers: see :class:`RedisStore`.)
 
 Both stores offer the same three operations:
 
-* ``lookup(namespace, key, now_ms)`` → ``(generation, payload or None)``: the namespace's current
-  generation and the entry stored under ``key`` for that generation, if it has not expired. One
-  round trip (one SQL statement, one Redis `MGET`).
+* ``lookup(namespace, key, now_ms, near=False)`` → ``(generation, payload or None)``: the
+  namespace's current generation and the entry stored under ``key`` for that generation, if it has
+  not expired. One round trip (one SQL statement, one Redis `MGET`) — but for Redis with
+  ``near=True`` (the public pages' hits, ``PublicPageCacheMiddleware``), which may answer from what
+  this process read at most :data:`NEAR_MS` before (see :class:`RedisStore`).
 * ``save(namespace, key, generation, payload, ttl_ms)`` stores an entry made at ``generation``.
   An entry made while a publish happened carries the old generation and is never served.
 * ``bump(namespace)`` adds one to the generation: every entry of the namespace is dead at once.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 from typing import Protocol
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -29,6 +33,12 @@ from sifa.core.db import first_read, fixed_cursor
 PURGE_EVERY = 500
 """Expired rows are deleted by one save in this many (per process)."""
 FOREVER_MS = 2**62
+NEAR_MS = 10
+"""How long a Redis store process may answer a ``near`` lookup from a hit it read, counted from
+before the read was sent; a publish waits as long after the commit's increment before it answers
+(``sifa.core.pagecache.bump``), so no hit after the publisher's answer is of the old generation."""
+NEAR_ENTRIES = 64
+"""Hits each process keeps per namespace for ``near`` lookups; all are dropped when there are more."""
 _saves = itertools.count(1)
 
 
@@ -39,7 +49,9 @@ def generation_key(namespace: str) -> str:
 class PageStore(Protocol):
     name: str
 
-    def lookup(self, namespace: str, key: str, now_ms: int) -> tuple[int, bytes | None]: ...
+    def lookup(
+        self, namespace: str, key: str, now_ms: int, near: bool = False
+    ) -> tuple[int, bytes | None]: ...
 
     def save(self, namespace: str, key: str, generation: int, payload: bytes, ttl_ms: int) -> None: ...
 
@@ -74,7 +86,7 @@ class DatabaseStore:
 
     name = "database"
 
-    def lookup(self, namespace: str, key: str, now_ms: int) -> tuple[int, bytes | None]:
+    def lookup(self, namespace: str, key: str, now_ms: int, near: bool = False) -> tuple[int, bytes | None]:
         gen = generation_key(namespace)
         # A hit's only statement, so the request's first: the connection's health check too.
         rows = first_read(connections[DEFAULT_DB_ALIAS], _LOOKUP, [gen, key, now_ms], binary=True)
@@ -194,6 +206,17 @@ class RedisStore:
     CPU than the round trip itself. A connection that fails is dropped (the next lookup takes a new
     one); a lost connection is retried once on a new one; a timeout or any other failure drops the
     connection (its reply may be unread) and is raised. The other operations go through the client.
+
+    A ``near`` lookup (the public pages' hits) may skip the round trip: each process keeps the hits
+    it read — the entry and the generation of the same ``MGET`` — stamped with the monotonic time
+    **before** that command was sent, and for :data:`NEAR_MS` after the stamp answers the same key
+    from there. ``bump`` forgets the namespace's kept hits in its own process at once, and a publish
+    waits :data:`NEAR_MS` after the commit's increment before it answers (``pagecache.bump``): a hit
+    read before the increment was sent before it, so it is no longer answered once the publisher
+    has its answer — from then on every hit, in every process, is of the new generation, as with a
+    round trip per hit. (An entry may so be answered up to :data:`NEAR_MS` past its expiry.) The
+    round trip cost a hit ≈ 200 µs of CPU on a loaded machine, more than the rest of the hit
+    (docs/performance.md, "2026-12-06 (session 4)").
     """
 
     name = "redis"
@@ -205,6 +228,8 @@ class RedisStore:
         # RESP2: no push messages on the lookup's connection, nils as "$-1".
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, protocol=2)
         self._local = threading.local()
+        # namespace → key → (generation, answer until (monotonic), payload), for near lookups
+        self._near: dict[str, dict[str, tuple[int, float, bytes]]] = {}
 
     def _held(self) -> _Held:
         held = getattr(self._local, "held", None)
@@ -242,7 +267,12 @@ class RedisStore:
                 raise
         raise AssertionError("unreachable")
 
-    def lookup(self, namespace: str, key: str, now_ms: int) -> tuple[int, bytes | None]:
+    def lookup(self, namespace: str, key: str, now_ms: int, near: bool = False) -> tuple[int, bytes | None]:
+        if near:
+            kept = self._near.get(namespace, {}).get(key)
+            if kept is not None and time.monotonic() < kept[1]:
+                return kept[0], kept[2]
+        asked = time.monotonic()  # before the command is sent: what it reads is no older
         generation, entry = self._ask(
             _resp_command(
                 b"MGET", (self.prefix + generation_key(namespace)).encode(), (self.prefix + key).encode()
@@ -254,6 +284,11 @@ class RedisStore:
         stored, _, payload = entry.partition(b"\n")
         if int(stored) != current:
             return current, None  # made under an older generation: never served
+        if near:
+            held = self._near.setdefault(namespace, {})
+            if len(held) >= NEAR_ENTRIES:
+                held.clear()
+            held[key] = (current, asked + NEAR_MS / 1000, payload)
         return current, payload
 
     def save(self, namespace: str, key: str, generation: int, payload: bytes, ttl_ms: int) -> None:
@@ -261,8 +296,10 @@ class RedisStore:
 
     def bump(self, namespace: str) -> None:
         self.client.incr(self.prefix + generation_key(namespace))
+        self._near.pop(namespace, None)  # this process reads the new generation at once
 
     def clear(self) -> None:
+        self._near.clear()
         for found in self.client.scan_iter(match=self.prefix + "*", count=500):
             self.client.delete(found)
 
