@@ -571,3 +571,48 @@ def test_fixed_rows_build_the_instances_model_from_db_builds(world):
         signals.post_init.disconnect(receiver, sender=User)
     assert calls == [user]
     assert users.build(row, connection) == user and len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_own_mandates_compiled_once_are_the_querysets(world):
+    """An account without memberships reads its own mandates with the statement compiled once
+    (``selectors._OWN_MANDATES``): the same instances, in the same order, with the same principal
+    and agent loaded, as the scoped queryset gives; any other actor reads through the queryset."""
+    from django.db import connection
+    from django.db.models import Q
+    from django.test.utils import CaptureQueriesContext
+
+    from sifa.accounts import selectors
+    from sifa.accounts.models import Mandate, User
+    from sifa.organisations.scope import Actor, actor_for
+
+    def fields(instance) -> dict:
+        return {k: (v, type(v)) for k, v in vars(instance).items() if k != "_state"}
+
+    parties = set(Mandate.objects.values_list("principal_id", flat=True)) | set(
+        Mandate.objects.values_list("agent_id", flat=True)
+    )
+    compared = 0
+    for user in User.objects.filter(pk__in=parties):
+        actor = actor_for(user)
+        if actor.memberships or actor.is_superuser:
+            continue
+        expected = list(selectors.mandates(actor).filter(Q(principal_id=user.pk) | Q(agent_id=user.pk)))
+        got = selectors._OWN_MANDATES.rows(user.pk)
+        assert [m.pk for m in got] == [m.pk for m in expected] and expected
+        for built, orm in zip(got, expected, strict=True):
+            assert fields(built) == fields(orm)
+            assert (built._state.adding, built._state.db) == (orm._state.adding, orm._state.db)
+            assert fields(built.principal) == fields(orm.principal)
+            assert fields(built.agent) == fields(orm.agent)
+        given, received = selectors.own_mandates(actor, user)
+        assert [m.pk for m in given + received] == [m.pk for m in expected if m.principal_id == user.pk] + [
+            m.pk for m in expected if m.agent_id == user.pk
+        ]
+        compared += 1
+    assert compared >= 2
+    assert selectors._OWN_MANDATES.rows(selectors._NO_USER + 1) == []
+    staff = Actor(user_id=1, memberships=((1, "1", "x"),))
+    with CaptureQueriesContext(connection) as queries:  # another actor: the queryset's own statement
+        selectors.own_mandates(staff, User(pk=1))
+    assert len(queries.captured_queries) == 1

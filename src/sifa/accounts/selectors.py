@@ -28,7 +28,7 @@ from sifa.accounts.models import (
 from sifa.accounts.services.mandates import item_names as item_names  # names of a mandate's items
 from sifa.accounts.services.registration import id_number_index
 from sifa.audit import services as audit
-from sifa.core.db import FixedRows, fixed_cursor
+from sifa.core.db import FixedRows, PreparedQuery, fixed_cursor
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, normalize_id_number, parse_id_number, validate_uscc
 from sifa.organisations.models import Membership, Organisation, Region, Role
@@ -94,10 +94,33 @@ def mandates(actor: Actor) -> QuerySet[Mandate]:
     return scoped(queryset, actor)
 
 
+_NO_USER = -(2**31) + 7
+"""A user id no account has: the marker of the caller's id in :data:`_OWN_MANDATES`."""
+
+_OWN_MANDATES = PreparedQuery(
+    lambda user_id: mandates(Actor(user_id=user_id)).filter(Q(principal_id=user_id) | Q(agent_id=user_id)),
+    _NO_USER,
+)
+"""The caller's own mandates as :func:`own_mandates` reads them for an account without memberships
+(a citizen's or a company's ``GET /api/v1/me/``), compiled once: the scope of such an actor is its
+own rows only (``scope.scoped``: the rule's owners), so the statement is the same for every one."""
+
+
 def own_mandates(actor: Actor, user: User) -> tuple[list[Mandate], list[Mandate]]:
     """The mandates ``user`` gave and received that ``actor`` may read, each list in
-    :func:`mandates`' order: one scoped statement for both (a mandate given to oneself is in both)."""
-    rows = list(mandates(actor).filter(Q(principal_id=user.pk) | Q(agent_id=user.pk)))
+    :func:`mandates`' order: one scoped statement for both (a mandate given to oneself is in both).
+
+    For the account itself without memberships (its scope: its own rows) the statement compiled
+    once (:data:`_OWN_MANDATES`), the same SQL, values and instances as the queryset gives."""
+    if (
+        actor.user_id == user.pk
+        and actor.user_id is not None
+        and not actor.is_superuser
+        and not actor.memberships
+    ):
+        rows = _OWN_MANDATES.rows(user.pk)
+    else:
+        rows = list(mandates(actor).filter(Q(principal_id=user.pk) | Q(agent_id=user.pk)))
     return (
         [row for row in rows if row.principal_id == user.pk],
         [row for row in rows if row.agent_id == user.pk],

@@ -147,12 +147,16 @@ TEMPLATES = [
 # --- database: embedded SQLite by default, DATABASE_URL for PostgreSQL ----------------------
 SQLITE_ENGINE = "sifa.core.sqlite_backend"
 """Django's SQLite backend with each statement's placeholder conversion remembered (its module says why)."""
+POSTGRESQL_ENGINE = "sifa.core.postgresql_backend"
+"""Django's PostgreSQL backend with psycopg's compiled timestamp loader where it gives Django's values."""
 if env("DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=env("SIFA_DB_CONN_MAX_AGE"))
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env("SIFA_DB_PREPARED"):
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
+    if DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE and env("SIFA_DB_PREPARED"):
         # The fixed statements (``sifa.core.db.fixed_cursor``) are prepared on the server. Not
         # None (None turns psycopg's preparing off) and never reached, so the ORM's statements
         # (client-side binding) are not prepared (docs/deploy.md, "Prepared statements").

@@ -572,13 +572,21 @@ def _set_timestamptz_loader(connection, cursor, raw, oid, text, register_tzloade
     psycopg's compiled loader takes 0.5 µs. The compiled loader gives the instant in the session's
     time zone (``TimeZone``, which Django sets to ``connection.timezone``'s name); when psycopg
     maps that zone to the very ``tzinfo`` Django would set (UTC: ``datetime.timezone.utc`` on both
-    sides), the two give equal values with the same ``tzinfo`` object, so the compiled one is used
-    for the fixed statements' cursors. Otherwise (another ``TIME_ZONE`` for the database, naive
-    datetimes) Django's rule, as in its ``create_cursor``."""
-    from psycopg._tz import get_tzinfo
+    sides), the two give equal values with the same ``tzinfo`` object
+    (:func:`sifa.core.postgresql_backend.base.gives_djangos_timestamps`). Sifa's backend registers
+    the compiled one on the connection already, which the cursor inherits; on Django's own backend
+    it is set here. Otherwise (another ``TIME_ZONE`` for the database, naive datetimes) Django's
+    rule, as in its ``create_cursor``."""
     from psycopg.types.datetime import TimestamptzLoader
 
-    if connection.timezone is not None and get_tzinfo(raw.pgconn) is connection.timezone:
-        cursor.adapters.register_loader(oid, TimestamptzLoader)  # the compiled one (psycopg_c)
-    elif connection.timezone != raw.adapters.get_loader(oid, text).timezone:
+    from sifa.core.postgresql_backend.base import gives_djangos_timestamps
+
+    if gives_djangos_timestamps(connection, raw):
+        if raw is not getattr(connection, "_compiled_loader_on", None):
+            cursor.adapters.register_loader(oid, TimestamptzLoader)  # the compiled one (psycopg_c)
+    elif connection.timezone != getattr(raw.adapters.get_loader(oid, text), "timezone", _COMPILED):
         register_tzloader(connection.timezone, cursor)
+
+
+_COMPILED = object()
+"""The ``timezone`` of the connection's loader when it is psycopg's compiled one (it has none)."""
