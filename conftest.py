@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 
@@ -89,6 +90,35 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
                     stacklevel=1,
                 )
                 cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+SLOW_DEFAULT_SECONDS = 30
+"""The weight of a ``slow`` marker given without ``seconds``."""
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a parallel run, the modules marked ``slow`` first, the longest first.
+
+    ``--dist loadfile`` hands out whole modules in the order of the collection (CI passes
+    ``--no-loadscope-reorder``: xdist's default order, by number of tests, sends the long modules
+    with few tests — the crash test, the restore drill, the chaos test — last, and one worker runs
+    them alone while the other has finished). A module that takes long marks itself
+    ``pytest.mark.slow(seconds=N)`` with its rough time in CI; the sort is stable, so the order of
+    the tests inside a module, and of the other modules, is kept. A serial run is not reordered.
+    Runs after pytest-django's own ordering (``trylast``).
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    weights: dict[str, float] = {}
+    for item in items:
+        marker = item.get_closest_marker("slow")
+        if marker is not None:
+            module = item.nodeid.split("::", 1)[0]
+            seconds = marker.kwargs.get("seconds", SLOW_DEFAULT_SECONDS)
+            weights[module] = max(weights.get(module, 0), seconds)
+    if weights:
+        items.sort(key=lambda item: -weights.get(item.nodeid.split("::", 1)[0], 0))
 
 
 BAR_FIGURES = re.compile(r"^(?:S|R)\d{1,2}[a-z]?[ /].*$", re.M)

@@ -34,7 +34,7 @@ from sifa.workflow.engine.registry import process_for
 from sifa.workflow.services import lane_organisation
 from sifa.workflow.transitions import holds_role, window_organisations
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=30)]
 
 
 @pytest.fixture

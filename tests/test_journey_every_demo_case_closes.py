@@ -30,7 +30,7 @@ from sifa.testing import load_catalogue, tree
 from sifa.workflow.engine.registry import PROCESS_DIR
 from tests.demo_walk import NOTICE_PROCESS, walk
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=40)]
 
 DEMO_ORGANISATIONS = ("ministry", "province", "city", "county", "other_county", "legal_aid", "township")
 

@@ -36,7 +36,7 @@ from sifa.testing import CompanyFactory, PersonFactory, api_client, load_catalog
 from sifa.testing.clock import SHANGHAI, travel, working_days_after  # noqa: F401
 from sifa.workflow.models import CaseDocument, CaseDocumentKind, WorkItem, WorkItemStatus
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=30)]
 API = "/api/v1/applications"
 SUBMITTED_ON = dt.date(2026, 2, 27)
 ACCEPTED_ON = dt.date(2026, 3, 2)

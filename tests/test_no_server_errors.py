@@ -43,7 +43,7 @@ from sifa.deadlines import db_calendar
 from tests import probe_world
 from tests.probe_world import World, routes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.slow(seconds=150)]
 
 STAFF = (
     "staff-city",

@@ -37,6 +37,8 @@ import pytest
 from tests.pgcluster import Cluster, free_port, owned_folder, server_programs
 from tests.pgcluster import connect as _connect
 
+pytestmark = pytest.mark.slow(seconds=120)
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 PASSWORD = "Drill-Passw0rd-2026!"
 STEP_TIMEOUT = 240

@@ -34,7 +34,7 @@ from django.db import connection
 from sifa.conf.management.commands import run
 
 # The mark makes pytest-django create the test database the servers use (they only read it).
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=30)]
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"

@@ -30,7 +30,7 @@ from sifa.core import limits
 
 # urllib opens only the http://127.0.0.1 addresses of the servers this module starts.
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow(seconds=30)]
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 TRACK_LIMIT = 30  # sifa.applications.api.TrackingThrottle: 30 failed lookups/min per client address

@@ -57,6 +57,20 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+BROWSER_MODULE_SECONDS = 20
+"""A browser module's rough time in CI (Chromium, the live server, a flush after each test): its
+tests are marked ``slow`` with it, so a parallel run starts them before the quick modules (root
+``conftest.py``). A module that takes much longer marks itself with its own ``slow(seconds=…)``."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if item.get_closest_marker("slow") is None and here in Path(item.path).parents:
+            item.add_marker(pytest.mark.slow(seconds=BROWSER_MODULE_SECONDS))
+
+
 def missing_tools() -> str:
     """Why browser tests cannot run here, or "" when they can."""
     try:

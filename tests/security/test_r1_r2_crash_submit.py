@@ -55,6 +55,8 @@ from django.db import connection
 from tests.pgcluster import Cluster, connect, free_port, server_programs
 from tests.security import crash_world
 
+pytestmark = pytest.mark.slow(seconds=150)
+
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 SUBMISSIONS = 1000

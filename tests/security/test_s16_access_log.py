@@ -31,7 +31,7 @@ _clients = scope_matrix._clients
 _patch_everywhere = scope_matrix._patch_everywhere
 matrix_world = scope_matrix.matrix_world  # the scope matrix's world, built once for this module
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=90)]
 
 STAFF = ("staff-city", "staff-county2", "staff-province", "staff-county", "staff-supervisor-xh")
 """Who may read B's rows, in the order tried: 杭州市 (B's case), 上城区 (B's person and company)."""

@@ -39,6 +39,8 @@ from sifa.security.services import detector as detector_module
 from sifa.testing import staff, verified_login
 from sifa.testing.cases import make_case
 
+pytestmark = pytest.mark.slow(seconds=30)
+
 API = "/api/v1/applications"
 TOKEN_URL = "/api/v1/auth/token/"
 INBOX = "/api/v1/exchange/inbox/"

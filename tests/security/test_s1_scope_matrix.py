@@ -71,7 +71,7 @@ from sifa.workflow.models import WorkItem, WorkItemStatus
 from tests import probe_world
 from tests.probe_world import World, routes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.slow(seconds=240)]
 
 NOT_LIST_ENDPOINTS = {"schema/", "docs/"}
 FAMILIES = (

@@ -68,7 +68,7 @@ from sifa.core.identifiers import IdentifierError, parse_id_number
 from sifa.deadlines import db_calendar
 from tests import probe_world
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=90)]
 
 SCHEMA_PATH = "/api/v1/schema/"
 SEED = 20261205

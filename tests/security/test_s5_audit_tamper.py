@@ -30,7 +30,7 @@ from sifa.organisations.models import Role
 from sifa.testing import CitizenFactory, staff, tree
 from sifa.testing.concurrency import run_together
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=40)]
 
 ROWS = 6
 ANCHORED_THROUGH = 3

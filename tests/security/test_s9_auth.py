@@ -30,7 +30,7 @@ from sifa.core.errors import ServiceError
 from sifa.organisations.models import Role
 from sifa.testing import bearer_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=30)]
 
 TOKEN_URL = "/api/v1/auth/token/"
 WRONG = "Wrong-pass-99"

@@ -44,6 +44,8 @@ from sifa.testing import id_number, tree
 from .faultproxy import FaultProxy
 from .test_http_transport import SRC, SimProcess
 
+pytestmark = pytest.mark.slow(seconds=60)
+
 N = 1000
 RELAYS = 2
 KILL_AT = (0.10, 0.25, 0.40, 0.55, 0.70)

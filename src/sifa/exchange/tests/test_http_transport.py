@@ -38,6 +38,8 @@ from sifa.exchange.simulator.data import CRIMINAL_RECORDS
 from sifa.exchange.transport import TransportError
 from sifa.testing import id_number
 
+pytestmark = pytest.mark.slow(seconds=30)
+
 SRC = Path(__file__).resolve().parents[3]
 APPLICANT = {"name": "张三", "id_number": id_number("33010619900101123")}
 
