@@ -1,7 +1,8 @@
 """Query-count guards of the small reads the benchmark measures (issue 16; docs/performance.md,
 "2026-12-05 evening: me/W5/W6a profiles"): ``GET /api/v1/me/`` with a bearer token (``me``), the
-public progress query ``GET /api/v1/track/{number}/?code=`` (W5) and licence verification
-``GET /api/v1/licences/verify/{identifier}/`` (W6a).
+public progress query ``GET /api/v1/track/{number}/?code=`` (W5) and the answer of licence
+verification ``GET /api/v1/licences/verify/{identifier}/`` (W6a) against the ORM's (its query-count
+guard and its bytes: ``test_queries_verify.py``).
 
 Each test fails when its view gains a query. The budgets are what the views make today, counted
 inside the test's transaction (the shared limits count with one statement there: the capped upsert
@@ -40,9 +41,6 @@ public timeline, in one read-only statement (``limits.peek_then_read``; fixed SQ
 TRACK_FAILURE_QUERIES = 2
 """An unknown number or a wrong code: the same statement, then the failure's count (one capped
 upsert, ``limits.hit``)."""
-VERIFY_QUERIES = 2
-"""The throttle (1), the licence with its type and its newest successor in one fixed statement (1;
-``sifa.licences.verification``). Before 2026-12-06: 4, then 3 (the successor apart)."""
 
 
 @pytest.fixture(scope="module")
@@ -160,16 +158,6 @@ def test_wrong_code_and_unknown_number_cost_the_read_and_the_count(world, django
             response = APIClient().get(f"/api/v1/track/{number}/", {"code": "AAAAAAAA"})
         assert response.status_code == 404
     limits.clear()
-
-
-@pytest.mark.django_db
-def test_licence_verification_reads_in_a_fixed_number_of_queries(world, django_assert_max_num_queries):
-    limits.clear()
-    identifier = world.values["licence"]
-    with django_assert_max_num_queries(VERIFY_QUERIES):
-        response = APIClient().get(f"/api/v1/licences/verify/{identifier}/")
-    assert response.status_code == 200
-    assert response.json()["identifier"] == identifier
 
 
 def _me_from_the_orm(user) -> dict:

@@ -19,11 +19,6 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    # The most frequent public reads first: Django tries the patterns in order, and every include
-    # passed over on the way costs its list of tried patterns (docs/performance.md, "2026-12-06:
-    # W5 on fixed SQL"): licence verification by identifier (the progress query is routed before
-    # this include: ``root_urlpatterns``).
-    path("", include(licences_api.public_urlpatterns)),
     path("", include("sifa.organisations.api")),
     path("", include("sifa.accounts.api")),
     path("", include("sifa.audit.api")),
@@ -49,10 +44,15 @@ urlpatterns = [
 
 root_urlpatterns = [
     path(f"api/v1/{route.pattern}", route.callback, name=route.name)
-    for route in (*applications_api.public_urlpatterns, *workflow_api.command_urlpatterns)
+    for route in (
+        *applications_api.public_urlpatterns,
+        *workflow_api.command_urlpatterns,
+        *licences_api.public_urlpatterns,
+    )
 ]
-"""The public progress query (``GET /api/v1/track/{number}/?code=``, the most frequent public read)
-and the staff's commands on a case (``POST /api/v1/cases/{number}/commands/{command}/``, every
-transition), routed by ``sifa.conf.urls`` at the top level, before ``api/v1/``'s include: resolving
+"""The public progress query (``GET /api/v1/track/{number}/?code=``, the most frequent public read),
+the staff's commands on a case (``POST /api/v1/cases/{number}/commands/{command}/``, every
+transition) and the licence verification by identifier (``GET /api/v1/licences/verify/{identifier}/``,
+a QR code scanned), routed by ``sifa.conf.urls`` at the top level, before ``api/v1/``'s include: resolving
 them then tries no pattern of the API and enters no include (docs/performance.md, "2026-12-06
-(session 2): W5" and "2026-12-06 (session 3): W4")."""
+(session 2): W5", "2026-12-06 (session 3): W4" and "2026-12-06 (session 4): W6a")."""

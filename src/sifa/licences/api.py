@@ -7,23 +7,28 @@ Public, no login, rate-limited: ``licences/verify/<identifier>/`` (GET), ``licen
 
 from __future__ import annotations
 
+import functools
+from functools import cache
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sifa.core import limits
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
 from sifa.core.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import NotFound
+from sifa.core.identifiers import IdentifierError
 from sifa.licences import pdf as licence_pdf
-from sifa.licences import selectors, services
+from sifa.licences import selectors, services, verification
 from sifa.licences.models import HolderCodeType, LicenceAuthorisation, LicenceUse
 from sifa.licences.payload import keyring
 from sifa.licences.verification import verify_copy, verify_identifier
@@ -165,9 +170,23 @@ class PublicView(APIView):
     throttle_classes = [VerifyThrottle]
 
 
+# The verification by identifier as DRF serves it: its schema, and every request verify() does not
+# answer itself. Its docstring is the operation's description (drf-spectacular).
 class VerifyView(PublicView):
     """Authentic or not, the current status (never cached), masked holder, issuer, validity, and
     the exact signed bytes with signature and key id for an offline check."""
+
+    _checked = False
+    """The throttle already counted in :func:`verify` (``_refused`` says what it decided), and
+    the licence was not found when it was allowed."""
+    _refused = False
+    _wait: float | None = None
+
+    def check_throttles(self, request: Request) -> None:
+        if not self._checked:
+            super().check_throttles(request)
+        elif self._refused:
+            self.throttled(request, self._wait)
 
     @extend_schema(
         summary="核验电子证照（免登录）",
@@ -179,9 +198,62 @@ class VerifyView(PublicView):
         auth=[],
     )
     def get(self, request: Request, identifier: str) -> Response:
+        if self._checked:  # counted and read by verify(): not in the register
+            raise verification.not_found()
         response = Response(verify_identifier(identifier))
         response["Cache-Control"] = "no-store"
         return response
+
+
+_drf_verify = VerifyView.as_view()
+
+QUICK_ACCEPT = frozenset({"*/*", "application/json"})
+"""The ``Accept`` headers (or none) :func:`verify` answers without DRF's negotiation: both choose
+DRF's ``JSONRenderer`` with no parameters (an ``indent``, or HTML for a browser, goes through DRF)."""
+
+
+@cache
+def _verify_headers() -> tuple[tuple[str, str], ...]:
+    """The headers DRF's ``finalize_response`` gives :class:`VerifyView`'s answers (``Allow``, ``Vary``)."""
+    view = VerifyView()
+    view.setup(None)  # as for a request: a view with get() answers HEAD too (Allow)
+    return tuple(view.default_response_headers.items())
+
+
+@functools.wraps(_drf_verify)  # its view class and schema (drf-spectacular reads VerifyView from it)
+def verify(request: HttpRequest, identifier: str) -> HttpResponse:
+    """``GET /api/v1/licences/verify/{identifier}/``: a plain ``GET`` asking for JSON (or anything)
+    with a well-formed identifier is answered here, without DRF's request wrapping, negotiation
+    and response: the throttle's count (every request counts, 120 a minute per client address) and,
+    only when it allows the request, the licence's read, in one statement on PostgreSQL
+    (:func:`sifa.licences.verification.checked_verification`), and the answer's JSON as DRF's
+    renderer writes it. The bytes and headers are DRF's (``tests/perf/test_queries_verify.py``
+    compares them for every kind of answer). The 404 and 429 answers (with the count already
+    made), a malformed identifier (400, counted by DRF's throttle first, as before), and every
+    other request (HEAD, OPTIONS, a browser's ``Accept``, a query string) are :class:`VerifyView`'s
+    through DRF's ``dispatch``."""
+    if request.method != "GET" or request.GET or request.META.get("HTTP_ACCEPT", "*/*") not in QUICK_ACCEPT:
+        return _drf_verify(request, identifier=identifier)
+    try:
+        canonical = verification.canonical(identifier)
+    except IdentifierError:
+        return _drf_verify(request, identifier=identifier)
+    throttle = VerifyThrottle()
+    decision, body = verification.checked_verification(
+        canonical,
+        throttle.get_cache_key(request, None) if throttle.rate is not None else None,
+        limits.Rate(throttle.num_requests or 0, throttle.duration or 0),
+    )
+    if body is None:
+        refused = decision is not None and not decision.allowed
+        view = VerifyView(_checked=True, _refused=refused, _wait=decision.retry_after if refused else None)
+        view.setup(request, identifier=identifier)
+        return view.dispatch(request, identifier=identifier)
+    response = HttpResponse(body, content_type=JSONRenderer.media_type)
+    response["Cache-Control"] = "no-store"
+    for name, value in _verify_headers():
+        response[name] = value
+    return response
 
 
 class CopySerializer(StrictSerializer):
@@ -394,6 +466,6 @@ urlpatterns = [
     path("me/licences/<str:identifier>/uses/", UsesView.as_view(), name="my-licence-uses"),
 ]
 
-public_urlpatterns = [path("licences/verify/<str:identifier>/", VerifyView.as_view(), name="licence-verify")]
-"""Verification by identifier (a QR code scanned), routed first by ``sifa.api.urls`` (Django tries
-patterns in order)."""
+public_urlpatterns = [path("licences/verify/<str:identifier>/", verify, name="licence-verify")]
+"""Verification by identifier (a QR code scanned), routed under ``api/v1/`` at the site's top level,
+before the API's include (``sifa.api.urls.root_urlpatterns``: Django tries patterns in order)."""

@@ -119,11 +119,16 @@ def stored_check(licence: Licence) -> SignatureCheck:
 
     The key is looked up in the key ring on every call (a deleted key shows at once); the SM2 (or
     Ed25519) verification of the row's bytes with that key is remembered (:func:`_verified`)."""
+    return stored_check_of(licence.key_id, licence.payload, bytes(licence.signature))
+
+
+def stored_check_of(key_id: str, payload: str, signature: bytes) -> SignatureCheck:
+    """:func:`stored_check` of a register row's key id, payload (text) and signature (bytes)."""
     try:
-        verifier = keyring().verifier(licence.key_id)
+        verifier = keyring().verifier(key_id)
     except SigningError as error:
         return SignatureCheck(False, error.code, error.message)
-    if _verified(verifier, licence.payload.encode("utf-8"), bytes(licence.signature)):
+    if _verified(verifier, payload.encode("utf-8"), signature):
         return SignatureCheck(True)
     return SignatureCheck(False, "licence.signature_invalid", "签名与证照数据不符：数据被改动或签名是伪造的")
 

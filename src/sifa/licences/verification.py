@@ -7,15 +7,20 @@ offline with ``openssl pkeyutl`` (docs/licences.md). The holder appears masked.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from functools import cache
+from collections.abc import Sequence
+from functools import cache, lru_cache
 from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
+from rest_framework.renderers import JSONRenderer
 
+from sifa.core import limits
 from sifa.core.db import fixed_cursor
 from sifa.core.errors import NotFound
 from sifa.core.signing import SM2_WITH_SM3
@@ -28,6 +33,7 @@ from sifa.licences.payload import (
     parse_payload,
     public_holder_name,
     stored_check,
+    stored_check_of,
 )
 from sifa.licences.selectors import canonical_identifier
 
@@ -73,7 +79,7 @@ def find_licence(identifier: str) -> Licence:
     identifier = canonical_identifier(identifier)
     licence = Licence.objects.select_related("licence_type").filter(identifier=identifier).first()
     if licence is None:
-        raise NotFound("证照库中没有该电子证照标识，请核对后重新输入", "licence.not_found")
+        raise not_found()
     return licence
 
 
@@ -108,6 +114,11 @@ def _by_identifier() -> str:
     )
 
 
+def not_found() -> NotFound:
+    """The 404 of an identifier that is well-formed but not in the register."""
+    return NotFound("证照库中没有该电子证照标识，请核对后重新输入", "licence.not_found")
+
+
 def _registered(identifier: str) -> tuple[SimpleNamespace, str, str, str | None]:
     """``find_licence`` with fixed SQL: the row's columns (dates as dates, the signature as bytes),
     its type's name and code and its newest successor's identifier; 400 and 404 as there."""
@@ -116,7 +127,13 @@ def _registered(identifier: str) -> tuple[SimpleNamespace, str, str, str | None]
         cursor.execute(_by_identifier(), [identifier])
         row = cursor.fetchone()
     if row is None:
-        raise NotFound("证照库中没有该电子证照标识，请核对后重新输入", "licence.not_found")
+        raise not_found()
+    return _licence_of(row)
+
+
+def _licence_of(row: Sequence[Any]) -> tuple[SimpleNamespace, str, str, str | None]:
+    """A row of :func:`_by_identifier` as the licence's columns (dates as dates, the signature as
+    bytes), its type's name and code and its newest successor's identifier."""
     licence = SimpleNamespace(**dict(zip(_COLUMNS, row, strict=False)))
     for name in _DATES:
         value = getattr(licence, name)
@@ -128,10 +145,9 @@ def _registered(identifier: str) -> tuple[SimpleNamespace, str, str, str | None]
 
 
 def _registered_facts(
-    licence: SimpleNamespace, type_name: str, type_code: str, successor: str | None
+    licence: SimpleNamespace, type_name: str, type_code: str, successor: str | None, today: dt.date
 ) -> dict:
     """``licence_facts`` of a row read by ``_registered`` (the same keys, values and order)."""
-    today = timezone.localdate()
     status = licence.status
     if status == LicenceStatus.VALID and licence.valid_until and licence.valid_until < today:
         status = EXPIRED
@@ -160,12 +176,16 @@ def _registered_facts(
     }
 
 
-def verify_identifier(identifier: str) -> dict[str, Any]:
-    """The public verification by identifier, read with one fixed statement (docs/performance.md,
-    "2026-12-06 (later): W5 in one statement, W6a on fixed SQL"); ``tests/perf`` checks that it
-    equals what the ORM path (``find_licence`` and ``licence_facts``) gives for every licence."""
-    licence, type_name, type_code, successor = _registered(identifier)
-    check = stored_check(licence)
+def _verification(
+    licence: SimpleNamespace,
+    type_name: str,
+    type_code: str,
+    successor: str | None,
+    check: SignatureCheck,
+    today: dt.date,
+) -> dict[str, Any]:
+    """The answer by identifier without its ``checked_at`` (the last key), for the stored row's
+    own signature check ``check`` (:func:`~sifa.licences.payload.stored_check`)."""
     if check.authentic and json.loads(licence.payload).get("certificate_identifier") != licence.identifier:
         # Signed bytes of another licence stored under this identifier: authentic, but not this one.
         check = SignatureCheck(False, "licence.payload_mismatch", "签名数据不属于该电子证照标识")
@@ -173,13 +193,113 @@ def verify_identifier(identifier: str) -> dict[str, Any]:
         "authentic": check.authentic,
         "reason_code": check.code,
         "reason": check.reason,
-        **_registered_facts(licence, type_name, type_code, successor),
+        **_registered_facts(licence, type_name, type_code, successor, today),
         "payload": b64(licence.payload.encode("utf-8")),
         "signature": b64(licence.signature),
         "key_id": licence.key_id,
         "algorithm": _algorithm(licence.key_id),
-        "checked_at": timezone.now(),
     }
+
+
+def verify_identifier(identifier: str) -> dict[str, Any]:
+    """The public verification by identifier, read with one fixed statement (docs/performance.md,
+    "2026-12-06 (later): W5 in one statement, W6a on fixed SQL"); ``tests/perf`` checks that it
+    equals what the ORM path (``find_licence`` and ``licence_facts``) gives for every licence.
+    The API's plain ``GET`` is answered by :func:`checked_verification` (the same answer as JSON)."""
+    licence, type_name, type_code, successor = _registered(identifier)
+    answer = _verification(
+        licence, type_name, type_code, successor, stored_check(licence), timezone.localdate()
+    )
+    answer["checked_at"] = timezone.now()
+    return answer
+
+
+# --- The API's plain GET: the count, the read and the answer's JSON (W6a) ---------------------
+
+ANSWERS_KEPT = 1024
+"""How many answers (without ``checked_at``, as JSON text; a few KB each with its row) a process
+remembers."""
+
+_answers: dict[tuple[Any, ...], str] = {}
+_SIGNATURE, _KEY_ID, _PAYLOAD = (_COLUMNS.index(name) for name in ("signature", "key_id", "payload"))
+_SEPARATORS = SHORT_SEPARATORS if JSONRenderer.compact else LONG_SEPARATORS
+
+
+def _iso(value: Any) -> Any:
+    """A date or time as DRF's ``JSONEncoder`` writes it (ISO 8601; UTC as ``Z``); else the value."""
+    if not isinstance(value, dt.date):
+        return value
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _json_text(answer: dict[str, Any]) -> str:
+    """``JSONRenderer().render(answer)`` as text (DRF's settings and U+2028/U+2029 escaping), the
+    answer's dates already written as DRF's encoder writes them (:func:`_iso`)."""
+    text = json.dumps(
+        answer,
+        ensure_ascii=JSONRenderer.ensure_ascii,
+        allow_nan=not JSONRenderer.strict,
+        separators=_SEPARATORS,
+    )
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def verification_json(row: Sequence[Any]) -> bytes:
+    """The API's answer to a row of :func:`_by_identifier`, byte for byte what DRF's renderer
+    writes for :func:`verify_identifier`'s answer (``tests/perf/test_queries_verify.py``).
+
+    The key is looked up in the key ring on every call (a deleted key shows at once) and the
+    signature's verification is remembered per process as before (``payload.stored_check``). The
+    rest of the answer depends only on the row, that check and today's date (expiry), so its JSON
+    is remembered per process for those three; ``checked_at`` is written on every call."""
+    if isinstance(row[_SIGNATURE], memoryview):
+        row = (*row[:_SIGNATURE], bytes(row[_SIGNATURE]), *row[_SIGNATURE + 1 :])
+    check = stored_check_of(row[_KEY_ID], row[_PAYLOAD], row[_SIGNATURE])
+    today = timezone.localdate()
+    memo = (tuple(row), check, today)
+    text = _answers.get(memo)
+    if text is None:
+        answer = _verification(*_licence_of(row), check, today)
+        answer = {name: _iso(value) for name, value in answer.items()}
+        text = _json_text(answer)[:-1]
+        if len(_answers) >= ANSWERS_KEPT:
+            _answers.clear()
+        _answers[memo] = text
+    return f'{text},"checked_at":"{_iso(timezone.now())}"}}'.encode()
+
+
+@lru_cache(maxsize=1024)
+def _canonical(identifier: str) -> str:
+    return canonical_identifier(identifier)
+
+
+def canonical(identifier: str) -> str:
+    """``canonical_identifier`` (400 with ``licence_id.*`` when malformed), its result remembered
+    per process for identifiers up to 128 characters: a pure function of the text (the same QR
+    codes are scanned again and again); a malformed one raises every time (nothing remembered)."""
+    return _canonical(identifier) if len(identifier) <= 128 else canonical_identifier(identifier)
+
+
+def checked_verification(
+    identifier: str, key: str | None, rate: limits.Rate
+) -> tuple[limits.Decision | None, bytes | None]:
+    """The API's answer by identifier (``identifier`` already canonical) as JSON bytes
+    (:func:`verification_json`), under the verification's throttle, which counts **every**
+    request (docs/security.md, "Shared limits"): the count under ``key`` and, only when the rate
+    allows it, the read (``limits.hit_then_read``: one statement on PostgreSQL, the count then the
+    read on one cursor on SQLite). A refused request reads nothing; a refused or unknown licence
+    answers ``None`` (its 429 or 404 is DRF's). Without a ``key`` (no rate) nothing is counted."""
+    if key is None:
+        with fixed_cursor(connection) as cursor:
+            cursor.execute(_by_identifier(), [identifier])
+            rows = cursor.fetchall()
+        decision = None
+    else:
+        decision, rows = limits.hit_then_read(key, rate, _by_identifier(), [identifier])
+    if not rows:
+        return decision, None
+    return decision, verification_json(rows[0])
 
 
 def verify_copy(payload_b64: str, signature_b64: str, key_id: str) -> dict[str, Any]:
