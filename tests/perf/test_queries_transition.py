@@ -26,11 +26,12 @@ LAWYER = "律师执业许可（专职律师执业）"
 ACCEPTED_ON = dt.date(2025, 9, 1)
 SUSPENDED_ON = dt.date(2025, 9, 3)
 SUSPEND = {"kind": "expert_review", "reason": "组织专家评审"}
-MAX_QUERIES = {"suspend": 18, "resume": 17}
+MAX_QUERIES = {"suspend": 17, "resume": 16}
 """The most queries one API request may run (authentication with the caller's scope, lock, clocks,
-status and timeline, audit chain, work items and the case returned): 18 / 17 on SQLite and on
+status and timeline, audit chain, work items and the case returned): 17 / 16 on SQLite and on
 PostgreSQL (there one more for the audit chain's advisory lock, one less for the case's update and
 its timeline entry in one statement) in the W4 profile of docs/performance.md ("2026-12-06 (session
+4): W4": the answer's clocks are the ones the command locked, 18 / 17 before; "2026-12-06 (session
 3): W4": the scope read by the token's statement, 19 / 18 before; "2026-12-06 (session 2): W4, the
 case's update and its timeline entry in one statement": 20 / 19 on PostgreSQL before; "2026-12-06: W4
 write path": the case's clocks in one statement; "2026-12-06: W4 answer": its mediation read with

@@ -51,25 +51,37 @@ def running_clocks(application: Any) -> list[ClockState]:
 
 
 HELD = "_held_running_clocks"
-_RUNNING_LOCKED = PreparedQuery(
+HELD_ALL = "_held_clocks"
+_CASE_LOCKED = PreparedQuery(
     lambda subject_id: (
-        ClockState.objects.filter(subject_type=SUBJECT_TYPE, subject_id=subject_id, stopped_on__isnull=True)
+        ClockState.objects.filter(subject_type=SUBJECT_TYPE, subject_id=subject_id)
         .order_by("id")
         .select_for_update()
     ),
     "\x00subject",
 )
-"""The running clocks of a case, locked: one statement compiled once (on every case command)."""
+"""All the case's clocks, locked: one statement compiled once (on every case command)."""
 
 
 def hold_running_clocks(application: Any) -> list[ClockState]:
-    """Lock the case's running clocks (``SELECT … FOR UPDATE``) and keep them on ``application``
-    for the rest of a case command (suspend, resume, extend): its guard, its handler — which changes
-    these rows in place (``deadlines.services``) — and its answer read them from here, not from the
-    database again. A case command neither starts nor stops a clock, so the list stays whole."""
-    held = _RUNNING_LOCKED.rows(str(application.pk))
+    """Lock the case's clocks (``SELECT … FOR UPDATE``) and keep them on ``application`` for the
+    rest of a case command (suspend, resume, extend): its guard, its handler — which changes the
+    running ones in place (``deadlines.services``) — and its answer (:func:`held_clocks`) read them
+    from here, not from the database again. The stopped clocks are read (and locked) with the
+    running ones, so the answer needs no statement of its own; no command changes a stopped clock,
+    and the periodic refresh (``refresh-deadlines``) reads only running ones. A case command neither
+    starts nor stops a clock, so the lists stay whole. Returns the running clocks, by id."""
+    every = _CASE_LOCKED.rows(str(application.pk))
+    held = [clock for clock in every if clock.stopped_on is None]
+    application.__dict__[HELD_ALL] = every
     application.__dict__[HELD] = held
     return held
+
+
+def held_clocks(application: Any) -> list[ClockState] | None:
+    """All the case's clocks, by id, as :func:`hold_running_clocks` locked them and the command
+    changed them (each as stored now); None outside a case command."""
+    return application.__dict__.get(HELD_ALL)
 
 
 def stages_of(version: ItemVersion) -> dict[int, Stage]:

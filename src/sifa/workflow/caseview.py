@@ -10,7 +10,8 @@ the command); nothing of them is read again.
 
 * the work items, with their organisations (whole rows: the allowed commands' rules read them),
   the clocks' ``provisional`` flag and, in the same statement, whether the case has a mediation;
-* all the case's clocks, by id;
+* all the case's clocks, by id — none in a case command's answer (suspend, resume, extend): its
+  clocks are the ones the command locked and stored (``caseclocks.held_clocks``);
 * the timeline (its newest ``timeline_limit`` entries, oldest first, when a limit is given);
 * the owed documents, with the document's and the licence's few columns the view shows.
 
@@ -147,7 +148,7 @@ def _labels(field: str) -> dict[str, str]:
 def case_view(case: Application, actor: Any, *, timeline_limit: int | None = None) -> dict[str, Any]:
     """What ``CaseSerializer(case, context={"actor": actor, "timeline_limit": timeline_limit}).data``
     gives, from the case as loaded (its ``version__item``, ``accepting_organisation`` and
-    ``current_organisation``) and four statements."""
+    ``current_organisation``) and four statements (three in a case command's answer)."""
     # The connection itself, not the ``django.db.connection`` proxy: every attribute read through
     # the proxy looks the connection up again, and the rows' converters read it per value.
     db = connections[DEFAULT_DB_ALIAS]
@@ -264,25 +265,31 @@ def _boolean(value: Any) -> Any:
 
 
 def _clocks(db: Any, case: Application, statements: dict[str, str]) -> list[dict[str, Any]]:
+    held = caseclocks.held_clocks(case)
+    if held is not None:  # a case command's answer: its clocks as it locked and stored them
+        rows = [_held_values(clock, db) for clock in held]
+    else:
+        rows = [
+            _CLOCKS.convert(row, db)
+            for row in _rows(db, statements["clocks"], [caseclocks.SUBJECT_TYPE, str(case.pk)])
+        ]
     date = _DATE.to_representation
     found = []
-    rows = _rows(db, statements["clocks"], [caseclocks.SUBJECT_TYPE, str(case.pk)])
-    for row in rows:
-        (
-            purpose,
-            stage,
-            started_on,
-            limit_value,
-            limit_unit,
-            due_on,
-            provisional,
-            working_days_left,
-            warning_level,
-            paused,
-            stopped_on,
-            suspensions,
-            extensions,
-        ) = _CLOCKS.convert(row, db)
+    for (
+        purpose,
+        stage,
+        started_on,
+        limit_value,
+        limit_unit,
+        due_on,
+        provisional,
+        working_days_left,
+        warning_level,
+        paused,
+        stopped_on,
+        suspensions,
+        extensions,
+    ) in rows:
         found.append(
             {
                 "purpose": str(purpose),
@@ -300,6 +307,36 @@ def _clocks(db: Any, case: Application, statements: dict[str, str]) -> list[dict
             }
         )
     return found
+
+
+_CLOCK_ATTRIBUTES = tuple(field.attname for field in _CLOCKS.fields)
+
+
+def _held_values(clock: ClockState, db: Any) -> list[Any]:
+    """A held clock's :data:`_CLOCKS` values as the clocks' statement would read them back: its
+    columns as the command stored them, its events (JSON) as the column gives them — on
+    PostgreSQL (``jsonb``) with each object's keys in ``jsonb``'s order (shorter keys first, then
+    by their bytes), elsewhere as written."""
+    values = [getattr(clock, name) for name in _CLOCK_ATTRIBUTES]
+    jsonb = db.vendor == "postgresql"
+    values[-2] = _as_stored(values[-2], jsonb)
+    values[-1] = _as_stored(values[-1], jsonb)
+    return values
+
+
+def _as_stored(value: Any, jsonb: bool) -> Any:
+    """A copy of a JSON ``value`` as the database gives it back (see :func:`_held_values`)."""
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=_jsonb_key) if jsonb else value.items()
+        return {key: _as_stored(item, jsonb) for key, item in items}
+    if isinstance(value, list):
+        return [_as_stored(item, jsonb) for item in value]
+    return value
+
+
+def _jsonb_key(item: tuple[str, Any]) -> tuple[int, bytes]:
+    key = item[0].encode()
+    return len(key), key
 
 
 def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | None) -> list[dict[str, Any]]:

@@ -158,3 +158,27 @@ def test_every_staff_read_of_a_case_is_still_in_the_applicants_access_log(w, peo
     view(people["hz_clerk"], application.number)
     assert PersonalDataAccess.objects.filter(subject=people["citizen"]).count() == before + 2
     assert client_for(people["nb_reviewer"]).get(f"/api/v1/cases/{application.number}/").status_code == 404
+
+
+def test_a_case_commands_answer_shows_the_clocks_it_locked_stopped_ones_included(w, people, checked):
+    """A case command's answer (suspend, resume) takes the case's clocks from the command's lock —
+    the running ones as it changed them, the stopped ones as they are — with no statement of its
+    own: the same bytes as the serializer reading them afresh (``checked``)."""
+    from sifa.deadlines.models import ClockPurpose
+    from sifa.deadlines.services import stop_clock
+    from sifa.workflow import caseclocks
+
+    application = make_case(entry_for(LAWYER, w["hz"]), people["citizen"])
+    with travel(ACCEPTED_ON):
+        assert command(people["hz_clerk"], application.number, "accept").status_code == 200
+        promised = caseclocks.case_clocks(application).get(purpose=ClockPurpose.PROMISED)
+        stop_clock(promised.pk, on=ACCEPTED_ON)
+    body = {"kind": "expert_review", "reason": "组织专家评审"}
+    with travel(ACCEPTED_ON + dt.timedelta(days=2)):
+        suspended = command(people["hz_reviewer"], application.number, "suspend", **body).json()
+    with travel(ACCEPTED_ON + dt.timedelta(days=9)):
+        resumed = command(people["hz_reviewer"], application.number, "resume").json()
+    for answer in (suspended, resumed):
+        assert any(clock["stopped_on"] for clock in answer["clocks"])
+        assert any(not clock["stopped_on"] and clock["suspensions"] for clock in answer["clocks"])
+    assert resumed["clocks"] == checked[-1]["clocks"]
