@@ -15,7 +15,9 @@ serving the connection (``/proc/<backend pid>/schedstat``, nanoseconds on CPU) p
 hello ÷ (web + backend) — on a machine where PostgreSQL shares the cores, each round trip's
 backend CPU is the server's too — and the statements of one request and the connection health
 checks (Django's ``SELECT 1``) it made: together, its round trips to the database. ``me`` uses a new bearer token of ``bench-reviewer`` (staff) and ``me-citizen`` one of the
-bench citizen, made in the bench database.
+bench citizen, made in the bench database; W5 reads the newest bench case with its query code
+(``BENCH_W5_CODE``, or a new code set in the bench database), db1 is its denominator
+(``/bench/db1``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def _fixtures() -> dict[str, tuple[str, dict]]:
     citizen, _ = _citizen()
     citizen_token, _ = issue_api_token(citizen)
     code = _entry().implementation_code
+    case, query_code = _tracked_case()
     return {
         "hello": ("/bench/hello", {}),
         "W0": ("/healthz", {}),
@@ -60,7 +63,27 @@ def _fixtures() -> dict[str, tuple[str, dict]]:
         "W2": (f"/bench/nocache/guides/{code}/", {}),
         "me": ("/api/v1/me/", {"HTTP_AUTHORIZATION": f"Bearer {staff_token}"}),
         "me-citizen": ("/api/v1/me/", {"HTTP_AUTHORIZATION": f"Bearer {citizen_token}"}),
+        "W5": (f"/api/v1/track/{case}/?code={query_code}", {}),
+        "db1": ("/bench/db1", {}),
     }
+
+
+def _tracked_case() -> tuple[str, str]:
+    """The newest bench case with a query code, and that code: the code given by ``BENCH_W5_CODE``
+    when it is the case's (so several processes can read the same case), else a new one, set in the
+    bench database (the seeded code is not kept) and printed."""
+    from sifa.applications.models import Application
+    from sifa.applications.query_codes import new_query_code, query_code_digest, query_code_matches
+
+    case = (
+        Application.objects.filter(number__isnull=False).exclude(query_code_digest="").order_by("-pk").first()
+    )
+    code = os.environ.get("BENCH_W5_CODE", "")
+    if not code or not query_code_matches(code, case.query_code_digest):
+        code = new_query_code()
+        Application.objects.filter(pk=case.pk).update(query_code_digest=query_code_digest(code))
+        print(f"# W5: case {case.number}, a new query code (BENCH_W5_CODE={code})")
+    return case.number, code
 
 
 def _environ(path: str, headers: dict) -> dict:
@@ -174,6 +197,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         if pid is not None:
             line += f"  backend {db:6.3f} ms  hello÷(web+backend) {hello_total / total:5.3f}"
+        print(line)
+    if "W5" in keys and "db1" in keys:  # W5's own denominator (scale.md §7: db1 ÷ W5)
+        ratios = [d / w for d, w in zip(web["db1"], web["W5"], strict=True)]
+        line = f"{connection.vendor:10} db1÷W5     web {statistics.median(ratios):5.3f} ({min(ratios):.3f}–{max(ratios):.3f})"
+        if pid is not None:
+            both = [
+                (dw + db) / (ww + wb)
+                for dw, db, ww, wb in zip(web["db1"], backend["db1"], web["W5"], backend["W5"], strict=True)
+            ]
+            line += f"  (web+backend) {statistics.median(both):5.3f} ({min(both):.3f}–{max(both):.3f})"
         print(line)
     print(f"# hello web {hello_web:.3f} ms; {args.rounds} rounds × {args.requests} requests")
     return 0

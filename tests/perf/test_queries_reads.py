@@ -246,6 +246,52 @@ def test_progress_answer_from_fixed_sql_is_the_serializers_answer_for_every_case
     assert progress.progress_json("", "") is None
 
 
+def test_sqlite_stamp_text_is_written_as_parsing_it_would():
+    """``progress._stamp`` writes SQLite's text of a stored time without parsing it: the same text
+    as parsing it (``_datetime``) and writing it (``_iso``), with and without microseconds, with
+    zero microseconds written out, early and late years; other text is parsed as before."""
+    import datetime as dt
+
+    from sifa.applications import progress
+
+    moments = [
+        dt.datetime(2026, 12, 6, 10, 4, 20, 486196),
+        dt.datetime(2026, 12, 6, 10, 4, 20),
+        dt.datetime(2027, 1, 1, 0, 0, 0, 1),
+        dt.datetime(5, 2, 28, 23, 59, 59, 999999),
+        dt.datetime(9999, 12, 31, 23, 59, 59),
+    ]
+    texts = [str(moment) for moment in moments] + [
+        "2026-12-06 10:04:20.000000",  # not Django's text: parsed
+        "2026-12-06 10:04:20.5",
+        "2026-12-06T10:04:20",
+        "2026-12-06 10:04:20+08:00",
+    ]
+    for text in texts:
+        assert progress._stamp(text) == progress._iso(progress._datetime(text)), text
+    aware = dt.datetime(2026, 12, 6, 10, 4, 20, tzinfo=dt.UTC)
+    assert progress._stamp(aware) == "2026-12-06T10:04:20Z"
+
+
+@pytest.mark.django_db
+def test_progress_code_in_a_plain_query_string_is_request_gets(world):
+    """``track`` takes a ``code=`` of letters and digits from the query string itself; encoded,
+    repeated or accompanied codes go through ``request.GET`` (or DRF) with the same answers."""
+    limits.clear()
+    number, code = world.values["pending"], world.values["query_code"]
+    url = f"/api/v1/track/{number}/"
+    plain = APIClient().get(f"{url}?code={code}")
+    assert plain.status_code == 200
+    encoded = "".join(f"%{ord(c):02X}" for c in code)
+    for query in (f"code={encoded}", f"code=AAAAAAAA&code={code}", f"code={code}&"):
+        again = APIClient().get(f"{url}?{query}")
+        assert again.status_code == 200, query
+        assert again.content == plain.content and sorted(again.items()) == sorted(plain.items())
+    assert APIClient().get(f"{url}?code={code.lower()}").content == plain.content
+    assert APIClient().get(f"{url}?code=").status_code == 404
+    limits.clear()
+
+
 def test_progress_json_writes_dates_and_line_separators_as_drfs_renderer():
     """The answer's JSON (``progress._json``) against DRF's renderer for the values a case can
     hold: times with and without microseconds, dates, no deadline, and U+2028/U+2029 in text."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -55,7 +56,13 @@ def _statement(vendor: str) -> str:
     """The case, its open clocks and its public timeline in one ``UNION ALL`` (table names from
     the models; built once per process and database vendor). The first branch names every column's
     type, so PostgreSQL resolves the other branches' NULLs. Without its ``ORDER BY``: ordered by
-    ``_ORDER`` (the case first, then clocks, then the timeline in ``occurred_at, id`` order)."""
+    ``_ORDER`` (the case first, then clocks, then the timeline in ``occurred_at, id`` order).
+
+    The case's item, item type and organisations, and a timeline entry's organisation, are scalar
+    subqueries by primary key (each foreign key is required and constrained, so they give what the
+    inner joins gave; the current organisation and an entry's may be NULL, as with the outer joins):
+    PostgreSQL then reaches each by its index, where for the joins its plan on a small database
+    was merge joins over the sorted organisations and entries (docs/performance.md, "session 4")."""
     app, entry, version = (
         Application._meta.db_table,
         ImplementationEntry._meta.db_table,
@@ -64,12 +71,15 @@ def _statement(vendor: str) -> str:
     item, org = CatalogueItem._meta.db_table, Organisation._meta.db_table
     clock, line = ClockState._meta.db_table, TimelineEntry._meta.db_table
     if vendor == "postgresql":
-        text_id = "CAST(x.id AS varchar)"
+        text_id, occurred_at = "CAST(x.id AS varchar)", "t.occurred_at"
     else:  # SQLite keeps a UUID as 32 hex digits; a clock's subject is the dashed form
         text_id = (
             "substr(x.id, 1, 8) || '-' || substr(x.id, 9, 4) || '-' || substr(x.id, 13, 4) || '-' "
             "|| substr(x.id, 17, 4) || '-' || substr(x.id, 21, 12)"
         )
+        # The stored text as it is (an expression has no declared type, so Django's converter does
+        # not parse it into a datetime for ``_stamp`` to write back as text).
+        occurred_at = "CAST(t.occurred_at AS text)"
     none = lambda kind: f"CAST(NULL AS {kind})"  # noqa: E731
     clock_nulls = ", ".join(none(k) for k in ("bigint", "varchar", "date", "integer", "boolean", "boolean"))
     entry_nulls = ", ".join(
@@ -77,20 +87,20 @@ def _statement(vendor: str) -> str:
     )
     case_nulls = ", ".join(["NULL"] * 9)
     return (
-        f"SELECT 0, a.id, a.number, a.status, a.submitted_at, a.query_code_digest, ei.name, vi.item_type, "  # noqa: S608
-        f"ao.name, co.name, {clock_nulls}, {entry_nulls} FROM {app} a "
-        f"INNER JOIN {entry} e ON e.id = a.entry_id INNER JOIN {item} ei ON ei.id = e.item_id "
-        f"INNER JOIN {version} v ON v.id = a.version_id INNER JOIN {item} vi ON vi.id = v.item_id "
-        f"INNER JOIN {org} ao ON ao.id = a.accepting_organisation_id "
-        f"LEFT OUTER JOIN {org} co ON co.id = a.current_organisation_id "
+        f"SELECT 0, a.id, a.number, a.status, a.submitted_at, a.query_code_digest, "  # noqa: S608
+        f"(SELECT ei.name FROM {item} ei WHERE ei.id = (SELECT e.item_id FROM {entry} e WHERE e.id = a.entry_id)), "
+        f"(SELECT vi.item_type FROM {item} vi WHERE vi.id = (SELECT v.item_id FROM {version} v WHERE v.id = a.version_id)), "
+        f"(SELECT ao.name FROM {org} ao WHERE ao.id = a.accepting_organisation_id), "
+        f"(SELECT co.name FROM {org} co WHERE co.id = a.current_organisation_id), "
+        f"{clock_nulls}, {entry_nulls} FROM {app} a "
         f"WHERE a.number = %s "
         f"UNION ALL SELECT 1, {case_nulls}, c.id, c.purpose, c.due_on, c.working_days_left, c.paused, "
         f"c.provisional, {', '.join(['NULL'] * 6)} FROM {clock} c "
         f"WHERE c.subject_type = 'application' "  # the clock index (subject_type, subject_id): no scan of the open clocks
         f"AND c.subject_id = (SELECT {text_id} FROM {app} x WHERE x.number = %s) "
         f"AND c.stopped_on IS NULL "
-        f"UNION ALL SELECT 2, {case_nulls}, {', '.join(['NULL'] * 6)}, t.occurred_at, t.event, t.title, "
-        f"t.detail, o.name, t.id FROM {line} t LEFT OUTER JOIN {org} o ON o.id = t.organisation_id "
+        f"UNION ALL SELECT 2, {case_nulls}, {', '.join(['NULL'] * 6)}, {occurred_at}, t.event, t.title, "
+        f"t.detail, (SELECT o.name FROM {org} o WHERE o.id = t.organisation_id), t.id FROM {line} t "
         f"WHERE t.application_id = (SELECT x.id FROM {app} x WHERE x.number = %s) AND t.public"
     )
 
@@ -201,9 +211,21 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+_SQLITE_STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.(?!0{6})\d{6})?")
+"""SQLite's text of a stored time as Django writes it (``str()`` of the naive UTC time: no
+fraction when there are no microseconds, else six digits)."""
+
+
 def _stamp(value: Any) -> str | None:
-    """``_iso(_datetime(value))``: a raw timestamp as the API's JSON writes it."""
-    return None if value is None else _iso(_datetime(value))
+    """``_iso(_datetime(value))``: a raw timestamp as the API's JSON writes it. SQLite's text of a
+    stored time in the form Django writes is that text with ``T`` and ``Z`` (UTC) — what parsing it
+    and writing it again gives, without the two (tested against it); other text, and PostgreSQL's
+    instants, are parsed and written."""
+    if value is None:
+        return None
+    if type(value) is str and settings.USE_TZ and _SQLITE_STAMP.fullmatch(value):
+        return f"{value[:10]}T{value[11:]}Z"
+    return _iso(_datetime(value))
 
 
 _SEPARATORS = SHORT_SEPARATORS if JSONRenderer.compact else LONG_SEPARATORS
