@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from sifa.deadlines.calendar import (
     CalendarDataMissing,
     WorkingCalendar,
@@ -66,6 +68,12 @@ def bounds(days: Iterable[dt.date]) -> tuple[dt.date, dt.date]:
     return ordered[0], ordered[-1]
 
 
+def starts_before(day: dt.date) -> dt.datetime:
+    """The first moment of ``day`` in the local time zone: an item opened before it (its start day
+    earlier than ``day``) may span ``day``; one opened later cannot (民法典 §201)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def audit_detail(
     before: dt.date, before_provisional: bool, after: Recount, days: frozenset[dt.date]
 ) -> dict[str, object]:
@@ -83,4 +91,4 @@ def audit_detail(
     }
 
 
-__all__ = ["CAUSE", "Recount", "audit_detail", "bounds", "recount", "touches"]
+__all__ = ["CAUSE", "Recount", "audit_detail", "bounds", "recount", "starts_before", "touches"]

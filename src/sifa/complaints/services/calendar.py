@@ -12,24 +12,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from sifa.complaints.models import OPEN_STATUSES, Complaint
 from sifa.complaints.services.complaints import _audit, reply_days
 from sifa.deadlines.db_calendar import DatabaseCalendar
-from sifa.deadlines.stored import audit_detail, bounds, recount
+from sifa.deadlines.stored import audit_detail, bounds, recount, starts_before
 
 
+@transaction.atomic
 def follow_calendar(days: frozenset[dt.date]) -> int:
     """Count again the open complaints the change of ``days`` concerns; how many were written."""
     if not days:
         return 0
-    first, _last = bounds(days)
-    rows = Complaint.objects.filter(status__in=OPEN_STATUSES).filter(
-        Q(due_provisional=True) | Q(due_date__gte=first)
-    )
+    first, last = bounds(days)
+    spans = Q(due_date__gte=first, created_at__lt=starts_before(last))
+    rows = Complaint.objects.filter(status__in=OPEN_STATUSES).filter(Q(due_provisional=True) | spans)
     if connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
     calendar, limit, written = DatabaseCalendar(), reply_days(), 0

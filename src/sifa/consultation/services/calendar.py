@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,17 +20,19 @@ from sifa.consultation.models import Ticket, TicketStatus
 from sifa.consultation.services.common import audit
 from sifa.consultation.services.tickets import answer_days
 from sifa.deadlines.db_calendar import DatabaseCalendar
-from sifa.deadlines.stored import audit_detail, bounds, recount
+from sifa.deadlines.stored import audit_detail, bounds, recount, starts_before
 
 
+@transaction.atomic
 def follow_calendar(days: frozenset[dt.date]) -> int:
     """Count again the open tickets the change of ``days`` concerns; how many were written."""
     if not days:
         return 0
-    first, _last = bounds(days)
-    rows = Ticket.objects.filter(status=TicketStatus.OPEN).filter(
-        Q(due_provisional=True) | Q(due_date__gte=first)
-    )
+    first, last = bounds(days)
+    before = starts_before(last)
+    received = Q(call_started_at__lt=before) | Q(call_started_at__isnull=True, created_at__lt=before)
+    spans = Q(due_date__gte=first) & received
+    rows = Ticket.objects.filter(status=TicketStatus.OPEN).filter(Q(due_provisional=True) | spans)
     if connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
     calendar, limit, written = DatabaseCalendar(), answer_days(), 0

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from sifa.deadlines.calendar import CalendarDataMissing, add_working_days
 from sifa.deadlines.db_calendar import DatabaseCalendar
-from sifa.deadlines.stored import Recount, audit_detail, bounds, recount, touches
+from sifa.deadlines.stored import Recount, audit_detail, bounds, recount, starts_before, touches
 from sifa.evaluation.models import Rectification, RectificationStatus
 from sifa.evaluation.services.common import audit
 from sifa.evaluation.services.rectifications import callback_days, rectify_days
@@ -39,14 +39,14 @@ def _callback_due(
         return callback
 
 
+@transaction.atomic
 def follow_calendar(days: frozenset[dt.date]) -> int:
     """Count again the open rectifications the change of ``days`` concerns; how many were written."""
     if not days:
         return 0
-    first, _last = bounds(days)
-    rows = Rectification.objects.filter(status__in=OPEN).filter(
-        Q(due_provisional=True) | Q(due_date__gte=first)
-    )
+    first, last = bounds(days)
+    spans = Q(due_date__gte=first, rating__created_at__lt=starts_before(last))
+    rows = Rectification.objects.filter(status__in=OPEN).filter(Q(due_provisional=True) | spans)
     if connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
     calendar, written = DatabaseCalendar(), 0
