@@ -16,3 +16,8 @@ class ComplaintsConfig(AppConfig):
         register(Complaint, path="scope_path", owners=("complainant",))
         register(Supervision, path="complaint__scope_path", owners=())
         register(ComplaintEvent, path="complaint__scope_path", owners=("complaint__complainant",))
+        # A change of the working calendar counts the open items' due dates again, in its transaction.
+        from sifa.complaints.services.calendar import on_calendar_changed
+        from sifa.deadlines.signals import calendar_changed
+
+        calendar_changed.connect(on_calendar_changed, dispatch_uid="complaints.calendar")

@@ -16,3 +16,8 @@ class ConsultationConfig(AppConfig):
         register(Ticket, path="scope_path", owners=("asker",))
         register(Citation, path="ticket__scope_path", owners=("ticket__asker",))
         register(TicketEvent, path="ticket__scope_path", owners=("ticket__asker",))
+        # A change of the working calendar counts the open items' due dates again, in its transaction.
+        from sifa.consultation.services.calendar import on_calendar_changed
+        from sifa.deadlines.signals import calendar_changed
+
+        calendar_changed.connect(on_calendar_changed, dispatch_uid="consultation.calendar")

@@ -35,4 +35,4 @@ the frozenset of dates whose working status, as ``DatabaseCalendar`` counts it, 
 of a year that had no data before or has none after). Not sent when no day's status changed (a
 renamed holiday, a partial edit of a provisional year). Receivers recount what they stored from
 working days in that transaction (``sifa.indicators``: the working days from acceptance to
-decision)."""
+decision; complaints, consultation and evaluation: the stored due dates of their open items)."""

@@ -18,3 +18,8 @@ class EvaluationConfig(AppConfig):
         register(Rectification, path="scope_path", owners=("rating__rater",))
         register(RatingLink, path="scope_path")
         ticket_rated.connect(record_ticket_rating, dispatch_uid="evaluation.ticket_rated")
+        # A change of the working calendar counts the open items' due dates again, in its transaction.
+        from sifa.deadlines.signals import calendar_changed
+        from sifa.evaluation.services.calendar import on_calendar_changed
+
+        calendar_changed.connect(on_calendar_changed, dispatch_uid="evaluation.calendar")

@@ -1,0 +1,94 @@
+"""Due dates stored outside the clocks, counted again after a change of the working calendar.
+
+A complaint's 答复期限, a 12348 ticket's answer limit and a rectification's 整改/回访期限 are counted in
+working days when they are opened and stored with their 暂定 mark. When the calendar changes
+(``signals.calendar_changed``), their apps count the open ones again in the change's transaction
+with :func:`recount` (pure: no writes here). docs/deadlines.md, "When the arrangement changes".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from sifa.deadlines.calendar import (
+    CalendarDataMissing,
+    WorkingCalendar,
+    add_working_days,
+    depends_on_provisional,
+)
+
+CAUSE = "工作日历调整"
+"""The cause the moves are audited with; the calendar command's own event in the same transaction
+names who changed what (as for ``indicators.calendar_recount``)."""
+
+
+@dataclass(frozen=True)
+class Recount:
+    due: dt.date
+    provisional: bool
+
+
+def touches(days: frozenset[dt.date], start: dt.date, due: dt.date) -> bool:
+    """Whether a changed day lies in the period: after the start day (民法典 §201) up to and
+    including the due date. A day after the due date cannot move it (the count ended before)."""
+    return any(start < day <= due for day in days)
+
+
+def recount(
+    calendar: WorkingCalendar,
+    start: dt.date,
+    working_days: int,
+    *,
+    due: dt.date,
+    provisional: bool,
+    days: frozenset[dt.date],
+) -> Recount | None:
+    """The period of ``working_days`` from ``start`` counted on ``calendar`` as it is now, if the
+    change of ``days`` can concern it (it spans one of them, or it is 暂定) and the result differs
+    from the stored ``due``/``provisional``; None otherwise (also where the calendar has no data for
+    a year it reaches: the stored date is kept)."""
+    if not provisional and not touches(days, start, due):
+        return None
+    try:
+        new_due = add_working_days(calendar, start, working_days)
+        new_provisional = depends_on_provisional(calendar, start, new_due)
+    except CalendarDataMissing:
+        return None
+    if (new_due, new_provisional) == (due, provisional):
+        return None
+    return Recount(new_due, new_provisional)
+
+
+def bounds(days: Iterable[dt.date]) -> tuple[dt.date, dt.date]:
+    ordered = sorted(days)
+    return ordered[0], ordered[-1]
+
+
+def starts_before(day: dt.date) -> dt.datetime:
+    """The first moment of ``day`` in the local time zone: an item opened before it (its start day
+    earlier than ``day``) may span ``day``; one opened later cannot (民法典 §201)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def audit_detail(
+    before: dt.date, before_provisional: bool, after: Recount, days: frozenset[dt.date]
+) -> dict[str, object]:
+    """The ``detail`` of a ``…due_date_moved`` event (the shape of ``deadlines.clock.due_date_moved``
+    plus the mark before and the changed days' range)."""
+    first, last = bounds(days)
+    return {
+        "before": before.isoformat(),
+        "after": after.due.isoformat(),
+        "provisional_before": before_provisional,
+        "provisional": after.provisional,
+        "cause": CAUSE,
+        "first_day": first.isoformat(),
+        "last_day": last.isoformat(),
+    }
+
+
+__all__ = ["CAUSE", "Recount", "audit_detail", "bounds", "recount", "starts_before", "touches"]
