@@ -94,10 +94,42 @@ def seed_env() -> dict[str, str]:
     return env
 
 
+class SeedFailed(Exception):
+    """A ``sifa`` command of the seeding failed: its message is the command and what it printed."""
+
+
 def sifa(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "sifa", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=check
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "sifa", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
     )
+    if check and done.returncode != 0:
+        said = (done.stderr.strip() or done.stdout.strip())[-2000:]
+        raise SeedFailed(f"sifa {' '.join(args)} failed (exit {done.returncode}):\n{said}")
+    return done
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names when it does not exist yet (a fresh machine has
+    only ``postgres``): connected to the server's maintenance database with the same credentials."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    name = params.get("dbname") or ""
+    if not name:
+        return
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+        return
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise SeedFailed(f"PostgreSQL at {url} does not answer: {exc}") from exc
+    with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(sql.Identifier(name))
+        )
+    print(f"  seed: created the PostgreSQL database {name}")
 
 
 def seed(data: bool = True) -> tuple[dict, str]:
@@ -107,6 +139,8 @@ def seed(data: bool = True) -> tuple[dict, str]:
     Returns the bench data (see ``bench.seed_data``) and, if making it failed, why.
     """
     env = seed_env()
+    if env["DATABASE_URL"]:
+        ensure_database(env["DATABASE_URL"])
     available = set(sifa(env, "help", "--commands").stdout.split())
     sifa(env, "migrate", "--noinput")
     for spellings in LOADERS + DEMO_LOADERS:
@@ -470,7 +504,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"public page cache: Redis {cache_url} (BENCH_CACHE_URL); W1cd/W1hcd/W2cd: the database store")
     print("seeding the bench database …")
     started = time.perf_counter()
-    data, data_error = seed(data=any(w.needs_data for w in selected))
+    try:
+        data, data_error = seed(data=any(w.needs_data for w in selected))
+    except SeedFailed as failed:
+        print(f"seeding the bench database failed: {failed}")
+        return 2
     print(f"  seeding took {time.perf_counter() - started:.0f} s")
     gen = pick_generator()
     runner = FlowRunner()
