@@ -2,7 +2,10 @@
 
 ``complaints.received`` and ``complaints.replied`` go to the complainant (inbox when signed in, SMS
 when they asked for it); ``complaints.submitted`` and ``complaints.supervised`` tell the handling
-organisation's supervisors; ``complaints.overdue`` tells the supervisors of the level above. None
+organisation's supervisors; ``complaints.overdue`` tells the supervisors of the level above.
+After a change of the working calendar, ``complaints.due_moved`` tells the complainant and
+``complaints.due_moved_staff`` the handling organisation's supervisors that the 答复期限 moved, and
+``complaints.overdue_withdrawn`` tells the level above that its overdue mark was withdrawn. None
 carries the complainant's name or number.
 """
 
@@ -83,6 +86,52 @@ for _template in (
         sms="投诉举报{{ number }}逾期未答复，请登录工作台督办。",
         fields=("number", "organisation", "due"),
         sample={"number": _NUMBER, "organisation": "杭州市西湖区司法局", "due": "2026年12月25日"},
+        channels=(Channel.IN_APP,),
+    ),
+    EventTemplate(
+        code="complaints.due_moved",
+        name="投诉举报答复期限调整",
+        title="您的投诉举报答复期限已调整",
+        body=(
+            "因{{ reason }}，您的投诉举报（编号 {{ number }}）的答复期限由{{ before }}调整为{{ after }}。"
+            "办理进度可凭编号查询。"
+        ),
+        sms="因{{ reason }}，投诉举报{{ number }}答复期限调整为{{ after|clip:15 }}。",
+        fields=("number", "before", "after", "reason"),
+        sample={
+            "number": _NUMBER,
+            "before": "2027年12月31日",
+            "after": "2028年12月31日（暂定）",
+            "reason": "法定节假日调整",
+        },
+        channels=(Channel.IN_APP, Channel.SMS),
+    ),
+    EventTemplate(
+        code="complaints.due_moved_staff",
+        name="投诉举报答复期限调整（办理机构）",
+        title="投诉举报答复期限已调整",
+        body="因{{ reason }}，投诉举报 {{ number }} 的答复期限由{{ before }}调整为{{ after }}，请按新期限答复。",
+        sms="因{{ reason }}，投诉举报{{ number }}答复期限已调整，请登录工作台查看。",
+        fields=("number", "before", "after", "reason"),
+        sample={
+            "number": _NUMBER,
+            "before": "2027年12月31日",
+            "after": "2028年12月31日（暂定）",
+            "reason": "法定节假日调整",
+        },
+        channels=(Channel.IN_APP,),
+    ),
+    EventTemplate(
+        code="complaints.overdue_withdrawn",
+        name="投诉举报逾期提示撤销",
+        title="下级办理的投诉举报逾期提示已撤销",
+        body=(
+            "投诉举报 {{ number }}（{{ organisation }}办理）的答复期限因工作日历调整而顺延至{{ due }}，"
+            "尚未逾期，此前的逾期提示已撤销，已移出本机构的逾期清单。"
+        ),
+        sms="投诉举报{{ number }}期限顺延，逾期提示已撤销。",
+        fields=("number", "organisation", "due"),
+        sample={"number": _NUMBER, "organisation": "杭州市西湖区司法局", "due": "2026年12月25日（暂定）"},
         channels=(Channel.IN_APP,),
     ),
 ):

@@ -49,6 +49,12 @@ class Status(models.TextChoices):
 OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED)
 
 
+def current_reply_days() -> int:
+    """``SIFA_COMPLAINT_REPLY_DAYS`` now: the limit a complaint opened now is given (and, once, the
+    limit migration 0002 gave the complaints that existed before the limit was stored)."""
+    return int(settings.COMPLAINT_REPLY_DAYS)
+
+
 class Complaint(models.Model):
     """投诉举报件."""
 
@@ -115,6 +121,12 @@ class Complaint(models.Model):
     text_enc = models.BinaryField("投诉内容（密文）", editable=False)
     reply_enc = models.BinaryField("答复（密文）", null=True, editable=False)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    reply_days = models.PositiveSmallIntegerField(
+        "答复时限（工作日）",
+        default=current_reply_days,
+        help_text="SIFA_COMPLAINT_REPLY_DAYS when it was made; a change of the working calendar "
+        "counts the due date again with this limit, never with a later setting",
+    )
     due_date = models.DateField("答复期限")
     due_provisional = models.BooleanField("期限暂定", default=False)
     overdue_at = models.DateTimeField("逾期升级时间", null=True, blank=True)
@@ -215,6 +227,8 @@ class EventKind(models.TextChoices):
     REPLIED = "replied", "答复"
     SMS_SENT = "sms", "短信告知办理结果"
     OVERDUE = "overdue", "逾期提示上级"
+    DUE_MOVED = "due_moved", "答复期限调整"
+    OVERDUE_WITHDRAWN = "overdue_withdrawn", "撤销逾期提示"
     CLOSED = "closed", "办结"
 
 

@@ -4,7 +4,10 @@
 asked for it (a 12348 caller without an account gets it by SMS only). The SMS carries the start of
 the answer, so a caller without internet access still has it, and says where the whole answer is.
 ``consultation.escalated`` tells the consultants and supervisors of the organisation above that a
-ticket is overdue.
+ticket is overdue. After a change of the working calendar, ``consultation.due_moved`` tells the
+asker and ``consultation.due_moved_staff`` the consultants and supervisors holding the ticket that
+its 答复期限 moved; ``consultation.escalation_withdrawn`` tells the level above that an escalation was
+withdrawn because the new date has not passed.
 """
 
 from __future__ import annotations
@@ -61,6 +64,49 @@ for _template in (
         sms="咨询工单{{ number }}逾期未答复，已升级督办，请登录工作台处理。",
         fields=("number", "organisation", "due"),
         sample={"number": _NUMBER, "organisation": "北山街道司法所", "due": "2026年12月9日"},
+        channels=(Channel.IN_APP,),
+    ),
+    EventTemplate(
+        code="consultation.due_moved",
+        name="法律咨询答复期限调整",
+        title="您的法律咨询答复期限已调整",
+        body="因{{ reason }}，您的法律咨询（工单编号 {{ number }}）的答复期限由{{ before }}调整为{{ after }}。",
+        sms="因{{ reason }}，咨询{{ number }}答复期限调整为{{ after|clip:15 }}。",
+        fields=("number", "before", "after", "reason"),
+        sample={
+            "number": _NUMBER,
+            "before": "2027年12月31日",
+            "after": "2028年12月31日（暂定）",
+            "reason": "法定节假日调整",
+        },
+        channels=(Channel.IN_APP, Channel.SMS),
+    ),
+    EventTemplate(
+        code="consultation.due_moved_staff",
+        name="法律咨询答复期限调整（承办机构）",
+        title="咨询工单答复期限已调整",
+        body="因{{ reason }}，咨询工单 {{ number }} 的答复期限由{{ before }}调整为{{ after }}，请按新期限答复。",
+        sms="因{{ reason }}，咨询{{ number }}答复期限已调整，请登录工作台查看。",
+        fields=("number", "before", "after", "reason"),
+        sample={
+            "number": _NUMBER,
+            "before": "2027年12月31日",
+            "after": "2028年12月31日（暂定）",
+            "reason": "法定节假日调整",
+        },
+        channels=(Channel.IN_APP,),
+    ),
+    EventTemplate(
+        code="consultation.escalation_withdrawn",
+        name="咨询逾期升级撤销",
+        title="咨询工单逾期升级已撤销",
+        body=(
+            "咨询工单 {{ number }}（{{ organisation }}承办）的答复期限因工作日历调整而顺延至{{ due }}，"
+            "尚未逾期，逾期升级已撤销，已移出本机构的逾期升级清单。"
+        ),
+        sms="咨询{{ number }}期限顺延，逾期升级已撤销。",
+        fields=("number", "organisation", "due"),
+        sample={"number": _NUMBER, "organisation": "北山街道司法所", "due": "2026年12月9日（暂定）"},
         channels=(Channel.IN_APP,),
     ),
 ):

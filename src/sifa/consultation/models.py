@@ -179,6 +179,12 @@ class FaqItem(models.Model):
         return self.item_code
 
 
+def current_answer_days() -> int:
+    """``SIFA_CONSULTATION_ANSWER_DAYS`` now: the limit a ticket received now is given (and, once,
+    the limit migration gave the tickets that existed before the limit was stored)."""
+    return int(settings.CONSULTATION_ANSWER_DAYS)
+
+
 class Ticket(models.Model):
     """咨询工单: one consultation from any channel, answered by the organisation it is routed to."""
 
@@ -227,6 +233,12 @@ class Ticket(models.Model):
     )
     question_enc = models.BinaryField("咨询内容（密文）", editable=False)
     status = models.CharField("状态", max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN)
+    answer_days = models.PositiveSmallIntegerField(
+        "答复时限（工作日）",
+        default=current_answer_days,
+        help_text="SIFA_CONSULTATION_ANSWER_DAYS when it was received; a change of the working "
+        "calendar counts the due date again with this limit, never with a later setting",
+    )
     due_date = models.DateField("答复期限", help_text="Working days from the day after it was received")
     due_provisional = models.BooleanField(
         "期限暂定",
@@ -358,6 +370,8 @@ class EventKind(models.TextChoices):
     ANSWERED = "answered", "答复"
     SMS_SENT = "sms", "短信告知答复"
     ESCALATED = "escalated", "逾期升级督办"
+    DUE_MOVED = "due_moved", "答复期限调整"
+    ESCALATION_WITHDRAWN = "unescalated", "撤销逾期升级"
     RATED = "rated", "评价"
     CONVERTED = "converted", "转为办件申请"
 

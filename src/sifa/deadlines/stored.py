@@ -25,6 +25,12 @@ CAUSE = "工作日历调整"
 """The cause the moves are audited with; the calendar command's own event in the same transaction
 names who changed what (as for ``indicators.calendar_recount``)."""
 
+REASON = "法定节假日调整"
+"""The reason the people concerned are told when a stored due date moves."""
+
+WITHDRAWN = "期限因工作日历调整而顺延"
+"""Why an escalation made under the old calendar is withdrawn when the new due date has not passed."""
+
 
 @dataclass(frozen=True)
 class Recount:
@@ -63,6 +69,25 @@ def recount(
     return Recount(new_due, new_provisional)
 
 
+def withdraws_escalation(escalated: bool, new_due: dt.date, today: dt.date | None = None) -> bool:
+    """Whether an escalation (overdue → the level above) is withdrawn after a recount: it was made,
+    and the item is no longer overdue on the new calendar (its due date is today or later)."""
+    return escalated and new_due >= (today or timezone.localdate())
+
+
+def moved_text(before: dt.date, after: dt.date, *, what: str = "答复期限", provisional: bool = False) -> str:
+    """The line the people concerned read: ``因法定节假日调整，答复期限由2027年1月15日调整为2027年1月18日。``
+    (or ``…不变，不再暂定`` where only the 暂定 mark went)."""
+    mark = "（暂定）" if provisional else ""
+    if before == after:
+        return f"因{REASON}，{what}{date_text(after)}已确定{mark}。"
+    return f"因{REASON}，{what}由{date_text(before)}调整为{date_text(after)}{mark}。"
+
+
+def date_text(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def bounds(days: Iterable[dt.date]) -> tuple[dt.date, dt.date]:
     ordered = sorted(days)
     return ordered[0], ordered[-1]
@@ -91,4 +116,17 @@ def audit_detail(
     }
 
 
-__all__ = ["CAUSE", "Recount", "audit_detail", "bounds", "recount", "starts_before", "touches"]
+__all__ = [
+    "CAUSE",
+    "REASON",
+    "WITHDRAWN",
+    "Recount",
+    "audit_detail",
+    "bounds",
+    "date_text",
+    "moved_text",
+    "recount",
+    "starts_before",
+    "touches",
+    "withdraws_escalation",
+]

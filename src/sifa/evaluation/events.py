@@ -3,6 +3,9 @@
 ``evaluation.bad_rating`` tells the supervisors of the responsible organisation that a 差评 opened a
 rectification; ``evaluation.reported`` tells the rater (with an account) what was done;
 ``evaluation.escalated`` tells the supervisors of the level above that a rectification is overdue;
+``evaluation.due_moved_staff`` and ``evaluation.due_moved`` tell the supervisors and a named rater
+awaiting the callback that a change of the working calendar moved the 整改期限;
+``evaluation.escalation_withdrawn`` tells the level above that an escalation was withdrawn;
 ``evaluation.rate_link`` is the SMS with a rating link after a window visit or a 12348 call.
 """
 
@@ -69,6 +72,61 @@ for _template in (
             "url": "https://sifa.example.cn/rate/Xq3v9LmP0aZk7RtYb2Wc4NdE5fGh/",
         },
         channels=(Channel.SMS,),
+    ),
+    EventTemplate(
+        code="evaluation.due_moved_staff",
+        name="差评整改期限调整",
+        title="差评整改期限已调整",
+        body=(
+            "因{{ reason }}，{{ number }} 的差评整改期限由{{ before }}调整为{{ after }}"
+            "{% if callback %}，回访期限为{{ callback }}{% endif %}，请按新期限整改反馈。"
+        ),
+        sms="因{{ reason }}，{{ number }}整改期限已调整，请登录工作台查看。",
+        fields=("number", "before", "after", "reason"),
+        sample={
+            "number": _NUMBER,
+            "before": "2027年12月31日",
+            "after": "2028年12月31日（暂定）",
+            "callback": "2028年12月30日",
+            "reason": "法定节假日调整",
+        },
+        channels=(Channel.IN_APP,),
+    ),
+    EventTemplate(
+        code="evaluation.due_moved",
+        name="差评整改期限调整（评价人）",
+        title="您的评价的整改期限已调整",
+        body=(
+            "因{{ reason }}，您对 {{ number }} 的评价的整改期限由{{ before }}调整为{{ after }}"
+            "{% if callback %}，工作人员将于{{ callback }}前回访您{% endif %}。"
+        ),
+        sms="因{{ reason }}，{{ number }}整改期限调整为{{ after|clip:15 }}。",
+        fields=("number", "before", "after", "reason"),
+        sample={
+            "number": _NUMBER,
+            "before": "2027年12月31日",
+            "after": "2028年12月31日（暂定）",
+            "callback": "2028年12月30日",
+            "reason": "法定节假日调整",
+        },
+        channels=(Channel.IN_APP, Channel.SMS),
+    ),
+    EventTemplate(
+        code="evaluation.escalation_withdrawn",
+        name="差评整改逾期升级撤销",
+        title="差评整改逾期升级已撤销",
+        body=(
+            "{{ number }} 的差评整改（{{ organisation }}负责）期限因工作日历调整而顺延至{{ due }}，"
+            "尚未逾期，逾期升级已撤销，已移出本机构的升级清单。"
+        ),
+        sms="{{ number }}整改期限顺延，逾期升级已撤销。",
+        fields=("number", "organisation", "due"),
+        sample={
+            "number": _NUMBER,
+            "organisation": "杭州市西湖区公共法律服务中心",
+            "due": "2026年12月25日（暂定）",
+        },
+        channels=(Channel.IN_APP,),
     ),
 ):
     register_event(_template)

@@ -204,6 +204,16 @@ class RectificationStatus(models.TextChoices):
     SET_ASIDE = "set_aside", "差评已撤销"
 
 
+def current_rectify_days() -> int:
+    """``SIFA_EVALUATION_RECTIFY_DAYS`` now (the limit a rectification opened now is given)."""
+    return int(settings.EVALUATION_RECTIFY_DAYS)
+
+
+def current_callback_days() -> int:
+    """``SIFA_EVALUATION_CALLBACK_DAYS`` now (the callback limit a rectification opened now is given)."""
+    return int(settings.EVALUATION_CALLBACK_DAYS)
+
+
 class Rectification(models.Model):
     """整改 of one 差评, at the rating's organisation."""
 
@@ -218,8 +228,23 @@ class Rectification(models.Model):
         "状态", max_length=20, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
     )
     callback_due = models.DateField("回访期限", null=True, blank=True, help_text="Named raters only")
+    rectify_days = models.PositiveSmallIntegerField(
+        "整改时限（工作日）",
+        default=current_rectify_days,
+        help_text="SIFA_EVALUATION_RECTIFY_DAYS when it was opened; a change of the working calendar "
+        "counts the due date again with this limit, never with a later setting",
+    )
+    callback_days = models.PositiveSmallIntegerField(
+        "回访时限（工作日）",
+        default=current_callback_days,
+        help_text="SIFA_EVALUATION_CALLBACK_DAYS when it was opened (used for named raters)",
+    )
     due_date = models.DateField("整改期限")
     due_provisional = models.BooleanField("期限暂定", default=False)
+    due_moved_at = models.DateTimeField(
+        "期限调整时间", null=True, blank=True, help_text="The last move by a change of the working calendar"
+    )
+    due_before = models.DateField("调整前整改期限", null=True, blank=True)
     callback_at = models.DateTimeField("回访时间", null=True, blank=True)
     callback_note = models.CharField("回访记录", max_length=500, blank=True)
     outcome = models.TextField("整改情况", blank=True)
@@ -244,6 +269,13 @@ class Rectification(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    escalation_withdrawn_at = models.DateTimeField(
+        "撤销逾期升级时间",
+        null=True,
+        blank=True,
+        help_text="An escalation withdrawn because a change of the working calendar put the due date "
+        "back in the future (期限因工作日历调整而顺延); the escalation itself stays in the audit trail",
     )
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", default=timezone.now)

@@ -29,6 +29,7 @@ COMPLAINANT_EVENTS = (
     EventKind.ROUTED,
     EventKind.ACCEPTED,
     EventKind.SUPERVISED,
+    EventKind.DUE_MOVED,
     EventKind.REPLIED,
     EventKind.SMS_SENT,
     EventKind.CLOSED,
@@ -196,6 +197,9 @@ def view(complaint: Complaint, *, viewer: Any = None, staff: bool = False) -> di
         "closed_at": complaint.closed_at,
         "history": history(complaint, staff=staff),
     }
+    moves = [step["note"] for step in data["history"] if step["kind"] == EventKind.DUE_MOVED]
+    data["due_change"] = moves[-1] if moves else ""
+    """The last 答复期限调整 (a change of the working calendar), shown beside the date."""
     if staff:
         hidden = viewer is not None and complaint.staff_member_id == viewer.pk
         data.update(

@@ -240,9 +240,9 @@ def _staff_command(user: Any, number: Complaint | str) -> tuple[Complaint, Actor
     return complaint, actor
 
 
-def _due(start: dt.date) -> tuple[dt.date, bool]:
+def _due(start: dt.date, limit: int) -> tuple[dt.date, bool]:
     calendar = DatabaseCalendar()
-    due = add_working_days(calendar, start, reply_days())
+    due = add_working_days(calendar, start, limit)
     return due, depends_on_provisional(calendar, start, due)
 
 
@@ -437,7 +437,8 @@ def _submit(
         )
     handler = handler_for(target)
     today = timezone.localdate()
-    due, provisional = _due(today)
+    limit = reply_days()
+    due, provisional = _due(today, limit)
     prefix = f"TS{region_code_of(handler)}{today:%Y%m%d}"
     complaint = Complaint(
         number=f"{prefix}{next_in_sequence(prefix):06d}",
@@ -451,6 +452,7 @@ def _submit(
         complainant=complainant,
         anonymous=bool(anonymous) or (not signed_in and not name),
         wants_sms=bool(wants_sms),
+        reply_days=limit,
         due_date=due,
         due_provisional=provisional,
         idempotency_owner=owner if key else "",

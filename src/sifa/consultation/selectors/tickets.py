@@ -31,6 +31,7 @@ ASKER_EVENTS = (
     EventKind.CREATED,
     EventKind.ROUTED,
     EventKind.TRANSFERRED,
+    EventKind.DUE_MOVED,
     EventKind.ANSWERED,
     EventKind.SMS_SENT,
     EventKind.RATED,
@@ -229,6 +230,8 @@ def view(ticket: Ticket, *, staff: bool = False) -> dict[str, Any]:
         "application": str(ticket.application_id) if ticket.application_id else "",
         "history": history(ticket, staff=staff),
     }
+    moves = [step["note"] for step in data["history"] if step["kind"] == EventKind.DUE_MOVED]
+    data["due_change"] = moves[-1] if moves else ""
     if staff:
         data.update(
             {

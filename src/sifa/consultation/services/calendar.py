@@ -2,9 +2,19 @@
 
 Connected to ``sifa.deadlines.signals.calendar_changed``; runs inside the calendar command's
 transaction. An open ticket (待答复) whose period spans a changed day, or whose date is 暂定, is counted
-again from the day it was received (the call's day for a call recorded afterwards); a new date or
-mark is written with its audit event ``consultation.ticket.due_date_moved`` (no actor). Answered
-and rated tickets keep theirs.
+again from the day it was received (the call's day for a call recorded afterwards) with the limit it
+was given then (``Ticket.answer_days``, never a later setting); a new date or mark is written with
+its audit event ``consultation.ticket.due_date_moved`` (no actor). Answered and rated tickets keep
+theirs.
+
+When the date itself moves, the ticket's history gets a 答复期限调整 step (the asker's page and the
+tracking page show it), the asker is told as they were told the date (inbox, and SMS when they
+asked for it, also to a caller without an account) and the consultants and supervisors of the
+organisation holding it are told in their inbox. An escalation made under the old calendar is
+withdrawn when the new date has not passed: ``escalated_at``/``escalated_to`` are cleared (the
+ticket leaves the level above's 逾期升级 queue), the history keeps the escalation with an 撤销逾期升级
+step, the audit event ``consultation.ticket.escalation_withdrawn`` records it and the level above is
+told.
 """
 
 from __future__ import annotations
@@ -16,11 +26,37 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sifa.consultation.models import Ticket, TicketStatus
+from sifa.consultation.models import EventKind, Ticket, TicketStatus
 from sifa.consultation.services.common import audit
-from sifa.consultation.services.tickets import answer_days
+from sifa.consultation.services.tickets import QUEUE_ROLES, _event, due_text, link_of
 from sifa.deadlines.db_calendar import DatabaseCalendar
-from sifa.deadlines.stored import audit_detail, bounds, recount, starts_before
+from sifa.deadlines.stored import (
+    REASON,
+    WITHDRAWN,
+    audit_detail,
+    bounds,
+    date_text,
+    moved_text,
+    recount,
+    starts_before,
+    withdraws_escalation,
+)
+from sifa.notifications.models import Channel as NotifyChannel
+from sifa.notifications.services import notify, notify_phone
+from sifa.organisations.models import Membership, Organisation
+
+
+def _members(organisation: Organisation) -> list[Any]:
+    rows = (
+        Membership.objects.filter(organisation=organisation, role__in=QUEUE_ROLES, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    return list({m.user_id: m.user for m in rows}.values())
+
+
+def staff_link(ticket: Ticket) -> str:
+    return f"/workbench/consultations/{ticket.number}/"
 
 
 @transaction.atomic
@@ -29,24 +65,32 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
     if not days:
         return 0
     first, last = bounds(days)
-    before = starts_before(last)
-    received = Q(call_started_at__lt=before) | Q(call_started_at__isnull=True, created_at__lt=before)
+    before_day = starts_before(last)
+    received = Q(call_started_at__lt=before_day) | Q(call_started_at__isnull=True, created_at__lt=before_day)
     spans = Q(due_date__gte=first) & received
     rows = Ticket.objects.filter(status=TicketStatus.OPEN).filter(Q(due_provisional=True) | spans)
     if connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
-    calendar, limit, written = DatabaseCalendar(), answer_days(), 0
-    for ticket in rows.select_related("organisation").order_by("id"):
+    calendar, written, today = DatabaseCalendar(), 0, timezone.localdate()
+    for ticket in rows.select_related("organisation", "escalated_to", "asker").order_by("id"):
         start = timezone.localdate(ticket.call_started_at or ticket.created_at)
+        before = ticket.due_date
         new = recount(
-            calendar, start, limit, due=ticket.due_date, provisional=ticket.due_provisional, days=days
+            calendar, start, ticket.answer_days, due=before, provisional=ticket.due_provisional, days=days
         )
         if new is None:
             continue
-        detail = audit_detail(ticket.due_date, ticket.due_provisional, new, days)
+        detail = audit_detail(before, ticket.due_provisional, new, days)
+        detail["answer_days"] = ticket.answer_days
+        withdraw = withdraws_escalation(ticket.escalated_at is not None, new.due, today)
+        escalated_at, escalated_to = ticket.escalated_at, ticket.escalated_to
         ticket.due_date, ticket.due_provisional = new.due, new.provisional
         ticket.updated_at = timezone.now()
-        ticket.save(update_fields=["due_date", "due_provisional", "updated_at"])
+        fields = ["due_date", "due_provisional", "updated_at"]
+        if withdraw:
+            ticket.escalated_at, ticket.escalated_to = None, None
+            fields += ["escalated_at", "escalated_to"]
+        ticket.save(update_fields=fields)
         audit(
             "ticket.due_date_moved",
             None,
@@ -55,8 +99,91 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
             scope_path=ticket.scope_path,
             detail=detail,
         )
+        if new.due != before:
+            _tell_moved(ticket, before)
+        if withdraw:
+            _withdraw(ticket, escalated_at, escalated_to, before)
         written += 1
     return written
+
+
+def _tell_moved(ticket: Ticket, before: dt.date) -> None:
+    _event(
+        ticket,
+        EventKind.DUE_MOVED,
+        note=moved_text(before, ticket.due_date, provisional=ticket.due_provisional),
+    )
+    context = {
+        "number": ticket.number,
+        "before": date_text(before),
+        "after": due_text(ticket),
+        "reason": REASON,
+    }
+    if ticket.asker_id is not None:
+        channels = [NotifyChannel.IN_APP, *([NotifyChannel.SMS] if ticket.wants_sms else [])]
+        notify(
+            ticket.asker,
+            "consultation.due_moved",
+            context,
+            channels=channels,
+            related=ticket,
+            link=link_of(ticket),
+        )
+    elif ticket.phone_enc and ticket.wants_sms:
+        notify_phone(
+            ticket.reveal_phone(),
+            "consultation.due_moved",
+            context,
+            scope_path=ticket.scope_path,
+            related=ticket,
+        )
+    for user in _members(ticket.organisation):
+        notify(
+            user,
+            "consultation.due_moved_staff",
+            context,
+            channels=[NotifyChannel.IN_APP],
+            related=ticket,
+            link=staff_link(ticket),
+        )
+
+
+def _withdraw(
+    ticket: Ticket, escalated_at: dt.datetime | None, escalated_to: Organisation | None, before: dt.date
+) -> None:
+    where = escalated_to or ticket.organisation
+    _event(
+        ticket,
+        EventKind.ESCALATION_WITHDRAWN,
+        organisation=escalated_to,
+        note=f"{WITHDRAWN}至{due_text(ticket)}，撤销升级至{where.name}的督办",
+    )
+    audit(
+        "ticket.escalation_withdrawn",
+        None,
+        organisation=where,
+        subject=ticket,
+        scope_path=where.path,
+        detail={
+            "escalated_at": escalated_at.isoformat() if escalated_at else None,
+            "to": where.name,
+            "due_before": before.isoformat(),
+            "due_date": ticket.due_date.isoformat(),
+            "reason": WITHDRAWN,
+        },
+    )
+    if escalated_to is None:
+        return
+    context = {"number": ticket.number, "organisation": ticket.organisation.name, "due": due_text(ticket)}
+    for user in _members(escalated_to):
+        notify(
+            user,
+            "consultation.escalation_withdrawn",
+            context,
+            channels=[NotifyChannel.IN_APP],
+            related=ticket,
+            link=staff_link(ticket),
+        )
 
 
 def on_calendar_changed(sender: Any, days: frozenset[dt.date], **kwargs: Any) -> None:

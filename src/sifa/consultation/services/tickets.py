@@ -422,6 +422,7 @@ def _create(
         asker=asker,
         wants_sms=bool(wants_sms),
         title=title,
+        answer_days=answer_days(),
         due_date=due,
         due_provisional=provisional,
         recorded_by=user if staff_channel else None,

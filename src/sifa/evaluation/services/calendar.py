@@ -2,9 +2,19 @@
 
 Connected to ``sifa.deadlines.signals.calendar_changed``; runs inside the calendar command's
 transaction. An open rectification (待整改 or 申诉中) whose period spans a changed day, or whose date
-is 暂定, is counted again from the rating's day; a new 整改期限 or mark, and a new 回访期限 while the
-callback is not done, are written with their audit event ``evaluation.rectification.due_date_moved``
-(no actor). Reported, closed and set-aside rectifications keep theirs.
+is 暂定, is counted again from the rating's day with the limits it was given when it opened
+(``Rectification.rectify_days``/``callback_days``, never a later setting); a new 整改期限 or mark,
+and a new 回访期限 while the callback is not done, are written with their audit event
+``evaluation.rectification.due_date_moved`` (no actor). Reported, closed and set-aside
+rectifications keep theirs.
+
+When a date itself moves, the moment and the date before are kept on the row (the workbench
+history shows 期限调整), the organisation's supervisors are told in their inbox, and so is a named
+rater with an account still awaiting the callback. An escalation made under the old calendar is
+withdrawn when the new 整改期限 has not passed: ``escalated_at``/``escalated_to`` are cleared (it
+leaves the level above's ``escalated`` list and the indicators' 逾期升级 count),
+``escalation_withdrawn_at`` is set, the audit event ``evaluation.rectification.escalation_withdrawn``
+keeps the escalation's moment and level, and the level above's supervisors are told.
 """
 
 from __future__ import annotations
@@ -18,23 +28,40 @@ from django.utils import timezone
 
 from sifa.deadlines.calendar import CalendarDataMissing, add_working_days
 from sifa.deadlines.db_calendar import DatabaseCalendar
-from sifa.deadlines.stored import Recount, audit_detail, bounds, recount, starts_before, touches
+from sifa.deadlines.stored import (
+    REASON,
+    WITHDRAWN,
+    Recount,
+    audit_detail,
+    bounds,
+    recount,
+    starts_before,
+    touches,
+    withdraws_escalation,
+)
 from sifa.evaluation.models import Rectification, RectificationStatus
 from sifa.evaluation.services.common import audit
-from sifa.evaluation.services.rectifications import callback_days, rectify_days
+from sifa.evaluation.services.rectifications import TOLD_ROLES, _members, date_text, my_link, workbench_link
+from sifa.notifications.models import Channel as NotifyChannel
+from sifa.notifications.services import notify
 
 OPEN = (RectificationStatus.OPEN, RectificationStatus.APPEALED)
 
 
 def _callback_due(
-    calendar: DatabaseCalendar, start: dt.date, callback: dt.date, provisional: bool, days: frozenset[dt.date]
+    calendar: DatabaseCalendar,
+    start: dt.date,
+    limit: int,
+    callback: dt.date,
+    provisional: bool,
+    days: frozenset[dt.date],
 ) -> dt.date:
     """The 回访期限 counted again where the change concerns it (it has no mark of its own: it lies
     inside the 整改 period, whose mark covers it)."""
     if not provisional and not touches(days, start, callback):
         return callback
     try:
-        return add_working_days(calendar, start, callback_days())
+        return add_working_days(calendar, start, limit)
     except CalendarDataMissing:
         return callback
 
@@ -49,25 +76,44 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
     rows = Rectification.objects.filter(status__in=OPEN).filter(Q(due_provisional=True) | spans)
     if connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
-    calendar, written = DatabaseCalendar(), 0
-    for rectification in rows.select_related("rating", "organisation").order_by("id"):
+    calendar, written, today = DatabaseCalendar(), 0, timezone.localdate()
+    rows = rows.select_related("rating", "rating__rater", "organisation", "escalated_to").order_by("id")
+    for rectification in rows:
         start = timezone.localdate(rectification.rating.created_at)
         due, provisional = rectification.due_date, rectification.due_provisional
-        new = recount(calendar, start, rectify_days(), due=due, provisional=provisional, days=days)
+        new = recount(
+            calendar, start, rectification.rectify_days, due=due, provisional=provisional, days=days
+        )
         callback = rectification.callback_due
         new_callback = callback
         if callback is not None and rectification.callback_at is None:
-            new_callback = _callback_due(calendar, start, callback, provisional, days)
+            new_callback = _callback_due(
+                calendar, start, rectification.callback_days, callback, provisional, days
+            )
         if new is None and new_callback == callback:
             continue
         new = new or Recount(due, provisional)
         detail = audit_detail(due, provisional, new, days)
+        detail["rectify_days"] = rectification.rectify_days
         if new_callback != callback:
             detail["callback_due_before"] = callback.isoformat() if callback else None
             detail["callback_due"] = new_callback.isoformat() if new_callback else None
+            detail["callback_days"] = rectification.callback_days
+        moved = new.due != due or new_callback != callback
+        withdraw = withdraws_escalation(rectification.escalated_at is not None, new.due, today)
+        escalated_at, escalated_to = rectification.escalated_at, rectification.escalated_to
+        now = timezone.now()
         rectification.due_date, rectification.due_provisional = new.due, new.provisional
-        rectification.callback_due, rectification.updated_at = new_callback, timezone.now()
-        rectification.save(update_fields=["due_date", "due_provisional", "callback_due", "updated_at"])
+        rectification.callback_due, rectification.updated_at = new_callback, now
+        fields = ["due_date", "due_provisional", "callback_due", "updated_at"]
+        if moved:
+            rectification.due_moved_at, rectification.due_before = now, due
+            fields += ["due_moved_at", "due_before"]
+        if withdraw:
+            rectification.escalated_at, rectification.escalated_to = None, None
+            rectification.escalation_withdrawn_at = now
+            fields += ["escalated_at", "escalated_to", "escalation_withdrawn_at"]
+        rectification.save(update_fields=fields)
         audit(
             "rectification.due_date_moved",
             None,
@@ -76,8 +122,80 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
             scope_path=rectification.scope_path,
             detail=detail,
         )
+        if moved:
+            _tell_moved(rectification, due, callback)
+        if withdraw:
+            _withdraw(rectification, escalated_at, escalated_to, due)
         written += 1
     return written
+
+
+def _tell_moved(rectification: Rectification, before: dt.date, callback_before: dt.date | None) -> None:
+    context = {
+        "number": rectification.rating.number,
+        "before": date_text(before),
+        "after": date_text(rectification.due_date, rectification.due_provisional),
+        "callback": date_text(rectification.callback_due)
+        if rectification.callback_due and rectification.callback_at is None
+        else "",
+        "reason": REASON,
+    }
+    related = ("evaluation.rectification", str(rectification.pk))
+    for user in _members(rectification.organisation, TOLD_ROLES):
+        notify(
+            user,
+            "evaluation.due_moved_staff",
+            context,
+            channels=[NotifyChannel.IN_APP],
+            related=related,
+            link=workbench_link(rectification),
+        )
+    rater = rectification.rating.rater
+    if rater is not None and rectification.rating.rater_named and rectification.callback_at is None:
+        notify(
+            rater,
+            "evaluation.due_moved",
+            context,
+            channels=[NotifyChannel.IN_APP],
+            related=related,
+            link=my_link(rectification),
+        )
+
+
+def _withdraw(
+    rectification: Rectification, escalated_at: dt.datetime | None, escalated_to: Any, before: dt.date
+) -> None:
+    where = escalated_to or rectification.organisation
+    audit(
+        "rectification.escalation_withdrawn",
+        None,
+        organisation=where,
+        subject=rectification,
+        scope_path=where.path,
+        detail={
+            "escalated_at": escalated_at.isoformat() if escalated_at else None,
+            "to": where.name,
+            "due_before": before.isoformat(),
+            "due_date": rectification.due_date.isoformat(),
+            "reason": WITHDRAWN,
+        },
+    )
+    if escalated_to is None:
+        return
+    context = {
+        "number": rectification.rating.number,
+        "organisation": rectification.organisation.name,
+        "due": date_text(rectification.due_date, rectification.due_provisional),
+    }
+    for user in _members(escalated_to, TOLD_ROLES):
+        notify(
+            user,
+            "evaluation.escalation_withdrawn",
+            context,
+            channels=[NotifyChannel.IN_APP],
+            related=("evaluation.rectification", str(rectification.pk)),
+            link=workbench_link(rectification),
+        )
 
 
 def on_calendar_changed(sender: Any, days: frozenset[dt.date], **kwargs: Any) -> None:

@@ -65,14 +65,17 @@ def open_rectification(rating: Rating) -> Rectification:
     """Open the rectification of a 差评 (inside the rating's transaction)."""
     calendar = DatabaseCalendar()
     start = timezone.localdate(rating.created_at)
-    due = add_working_days(calendar, start, rectify_days())
-    callback_due = add_working_days(calendar, start, callback_days()) if rating.rater_named else None
+    limit, callback_limit = rectify_days(), callback_days()
+    due = add_working_days(calendar, start, limit)
+    callback_due = add_working_days(calendar, start, callback_limit) if rating.rater_named else None
     now = timezone.now()
     rectification = Rectification.objects.create(
         rating=rating,
         organisation=rating.organisation,
         scope_path=rating.scope_path,
         callback_due=callback_due,
+        rectify_days=limit,
+        callback_days=callback_limit,
         due_date=due,
         due_provisional=depends_on_provisional(calendar, start, due),
         created_at=now,

@@ -23,6 +23,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sifa.core.errors import ServiceError
+from sifa.deadlines.stored import WITHDRAWN, moved_text
 from sifa.evaluation import selectors, services
 from sifa.evaluation.models import Rectification, RectificationStatus
 from sifa.evaluation.services.rectifications import APPEAL_ROLES, DECIDE_ROLES
@@ -183,6 +184,12 @@ def _rectification(request: HttpRequest, rectification_id: int) -> Rectification
     return found
 
 
+def _moved_note(r: Rectification) -> str:
+    if r.due_before is None:
+        return ""
+    return moved_text(r.due_before, r.due_date, what="整改期限", provisional=r.due_provisional)
+
+
 def history(rectification: Rectification) -> list[dict[str, Any]]:
     """What happened so far, from the rectification's own moments (each also an audit event)."""
     r = rectification
@@ -191,6 +198,8 @@ def history(rectification: Rectification) -> list[dict[str, Any]]:
         ("开始整改", r.created_at, f"整改期限{services.date_text(r.due_date, r.due_provisional)}"),
         ("回访评价人", r.callback_at, r.callback_note),
         ("逾期升级", r.escalated_at, f"升级至{r.escalated_to.name}" if r.escalated_to_id else ""),
+        ("期限调整", r.due_moved_at, _moved_note(r)),
+        ("撤销逾期升级", r.escalation_withdrawn_at, WITHDRAWN),
         ("申诉", r.appealed_at, r.appeal_evidence),
         ("反馈整改情况", r.reported_at, r.outcome),
         ("办结" if r.status == RectificationStatus.CLOSED else "差评已撤销", r.closed_at, ""),
