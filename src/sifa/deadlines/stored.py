@@ -3,7 +3,10 @@
 A complaint's 答复期限, a 12348 ticket's answer limit and a rectification's 整改/回访期限 are counted in
 working days when they are opened and stored with their 暂定 mark. When the calendar changes
 (``signals.calendar_changed``), their apps count the open ones again in the change's transaction
-with :func:`recount` (pure: no writes here). docs/deadlines.md, "When the arrangement changes".
+with :func:`recount` (pure: no writes here), with the limit stored on the item when it opened.
+They tell the people concerned of a moved date (:func:`moved_text`, the reason :data:`REASON`) and
+withdraw an escalation whose new date has not passed (:func:`withdraws_escalation`, :data:`WITHDRAWN`).
+docs/deadlines.md, "When the arrangement changes".
 """
 
 from __future__ import annotations
@@ -76,11 +79,9 @@ def withdraws_escalation(escalated: bool, new_due: dt.date, today: dt.date | Non
 
 
 def moved_text(before: dt.date, after: dt.date, *, what: str = "答复期限", provisional: bool = False) -> str:
-    """The line the people concerned read: ``因法定节假日调整，答复期限由2027年1月15日调整为2027年1月18日。``
-    (or ``…不变，不再暂定`` where only the 暂定 mark went)."""
+    """The line the people concerned read when a date moved (a date that only loses 暂定 is not a
+    move): ``因法定节假日调整，答复期限由2027年1月15日调整为2027年1月18日。``"""
     mark = "（暂定）" if provisional else ""
-    if before == after:
-        return f"因{REASON}，{what}{date_text(after)}已确定{mark}。"
     return f"因{REASON}，{what}由{date_text(before)}调整为{date_text(after)}{mark}。"
 
 
