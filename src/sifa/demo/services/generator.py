@@ -351,6 +351,7 @@ def generate(
             )
         planner = Planner(seed, start, stop, entries)
         tables = {model: Table(model) for model in TABLES}
+        indexes = _bulk_load_settings(entries, cases)
         if connection.vendor == "postgresql" and cases > batch:
             chunks = _pipelined(planner, tables, cases, batch)
         else:
@@ -359,6 +360,7 @@ def generate(
             _store(chunk, tables, summary)
             if progress is not None:
                 progress(summary.cases, cases)
+        _restore(indexes)
         summary.seconds = time.perf_counter() - started
         root = Organisation.objects.filter(parent__isnull=True).order_by("path").first()
         audit_record(
@@ -384,6 +386,74 @@ def analyze() -> None:
 
 
 TABLES = (Application, TimelineEntry, ApplicationMaterial, CorrectionNotice, ClockState)
+
+INDEX_REBUILD_MIN = 50_000
+"""From this many cases — and at least as many as the applications already stored — PostgreSQL's
+secondary indexes of the filled tables are dropped for the load and built again after it (one
+sort per index instead of one index insertion per row: issue 12, docs/performance.md)."""
+
+
+def _bulk_load_settings(entries: list[Entry], cases: int) -> list[str]:
+    """PostgreSQL, for this transaction: the row-by-row foreign-key checks off and, for a large
+    load, the secondary indexes dropped; returns the statements that build them again.
+
+    Foreign keys. Every reference a generated row makes is to a row of this transaction (its case,
+    its rating) or to an entry, its version, its materials or an organisation read from the database
+    above; those are locked here ``FOR KEY SHARE`` — the lock each row's deferred check would take
+    at commit (hundreds of millions of queued trigger events at 10 M cases) — and the checks are
+    off (``session_replication_role = replica``, superuser only; without it they stay on).
+    Indexes: those that back no constraint (primary keys, ``UNIQUE`` constraints and the foreign
+    keys' targets stay and are checked row by row), dropped inside this transaction (so the tables
+    are locked until it ends), built again by :func:`_restore` with their own definitions."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser')")
+        superuser = cursor.fetchone()[0] == "on"
+        if superuser:
+            references = (
+                (Organisation, {e.organisation_id for e in entries} | {e.deciding_id for e in entries}),
+                (ImplementationEntry, {e.id for e in entries}),
+                (ItemVersion, {e.version_id for e in entries}),
+                (Material, {m for e in entries for m in e.materials}),
+            )
+            for model, ids in references:
+                table = connection.ops.quote_name(model._meta.db_table)
+                locked = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE) s"  # noqa: S608
+                cursor.execute(locked, [sorted(ids)])
+                if cursor.fetchone()[0] != len(ids):
+                    raise GeneratorError("demo.generate.failed", "生成办件失败：实施清单引用的数据已变化")
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        if cases < INDEX_REBUILD_MIN or cases < Application.objects.count():
+            return []
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
+            " JOIN pg_class c ON c.oid = x.indexrelid"
+            " WHERE x.indrelid = ANY(%s::regclass[])"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)"
+            " ORDER BY c.relname",
+            [[model._meta.db_table for model in (*TABLES, Rating, Rectification)]],
+        )
+        found = cursor.fetchall()
+        for name, _definition in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [definition for _name, definition in found]
+
+
+def _restore(indexes: list[str]) -> None:
+    """Build the dropped indexes again (and the foreign-key checks back on for the rest of the
+    transaction: the audit event)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+        if indexes:
+            # PostgreSQL builds no index on a table with deferred checks pending (those of work
+            # earlier in the same transaction, e.g. a purge in a test): they run now, not at commit.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for definition in indexes:
+            cursor.execute(definition)
 
 
 def _prepare(planned: list[dict[str, Any]], tables: dict[type, Table]) -> dict[str, Any]:
