@@ -49,6 +49,7 @@ __all__ = [
     "clear",
     "count",
     "first",
+    "forget_tallies",
     "get",
     "hit",
     "hit_then_read",
@@ -436,9 +437,15 @@ def reset(*keys: str) -> None:
     store().delete(*keys)
 
 
-def clear() -> None:
+def forget_tallies() -> None:
+    """Forget this process's unsent counts (:func:`tally`) without sending them: a test whose
+    transaction rolled back the batches it sent starts from nothing, as the store's rows do."""
     global _next_sweep_ms
     with _tally_lock:
         _tallies.clear()
         _next_sweep_ms = 0
+
+
+def clear() -> None:
+    forget_tallies()
     store().clear()
