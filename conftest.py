@@ -50,14 +50,17 @@ def _fresh_cache() -> Iterator[None]:
     restart sequences), which would count its figures under the old path."""
     from django.core.cache import cache
 
+    from sifa.core import limits
     from sifa.exchange import registry
     from sifa.indicators.services import maintenance
 
     cache.clear()
     registry.forget()
     maintenance.forget_paths()
+    limits.forget_tallies()  # counts of a rate limit kept in the process (ADR 0016)
     yield
     cache.clear()
+    limits.forget_tallies()
     registry.forget()
     maintenance.forget_paths()
 

@@ -17,7 +17,8 @@ backend CPU is the server's too — and the statements of one request and the co
 checks (Django's ``SELECT 1``) it made: together, its round trips to the database. ``me`` uses a new bearer token of ``bench-reviewer`` (staff) and ``me-citizen`` one of the
 bench citizen, made in the bench database; W5 reads the newest bench case with its query code
 (``BENCH_W5_CODE``, or a new code set in the bench database), db1 is its denominator
-(``/bench/db1``).
+(``/bench/db1``); W6a verifies the newest licence by identifier, and ``W5÷W6a`` is R6a's
+ratio in CPU (W5's CPU per request ÷ W6a's).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def _fixtures() -> dict[str, tuple[str, dict]]:
     from bench.seed_data import _citizen, _entry
     from sifa.accounts.models import User
     from sifa.accounts.services.auth import issue_api_token
+    from sifa.licences.models import Licence
 
     staff = User.objects.get(username="bench-reviewer")
     staff_token, _ = issue_api_token(staff)
@@ -52,6 +54,7 @@ def _fixtures() -> dict[str, tuple[str, dict]]:
     citizen_token, _ = issue_api_token(citizen)
     code = _entry().implementation_code
     case, query_code = _tracked_case()
+    licence = Licence.objects.order_by("-pk").first()
     return {
         "hello": ("/bench/hello", {}),
         "W0": ("/healthz", {}),
@@ -65,6 +68,7 @@ def _fixtures() -> dict[str, tuple[str, dict]]:
         "me-citizen": ("/api/v1/me/", {"HTTP_AUTHORIZATION": f"Bearer {citizen_token}"}),
         "W5": (f"/api/v1/track/{case}/?code={query_code}", {}),
         "db1": ("/bench/db1", {}),
+        "W6a": (f"/api/v1/licences/verify/{licence.identifier}/", {}),
     }
 
 
@@ -205,6 +209,16 @@ def main(argv: list[str] | None = None) -> int:
             both = [
                 (dw + db) / (ww + wb)
                 for dw, db, ww, wb in zip(web["db1"], backend["db1"], web["W5"], backend["W5"], strict=True)
+            ]
+            line += f"  (web+backend) {statistics.median(both):5.3f} ({min(both):.3f}–{max(both):.3f})"
+        print(line)
+    if "W5" in keys and "W6a" in keys:  # R6a = rps(W6a) ÷ rps(W5): W5's CPU ÷ W6a's
+        ratios = [f / v for f, v in zip(web["W5"], web["W6a"], strict=True)]
+        line = f"{connection.vendor:10} W5÷W6a     web {statistics.median(ratios):5.3f} ({min(ratios):.3f}–{max(ratios):.3f})"
+        if pid is not None:
+            both = [
+                (fw + fb) / (vw + vb)
+                for fw, fb, vw, vb in zip(web["W5"], backend["W5"], web["W6a"], backend["W6a"], strict=True)
             ]
             line += f"  (web+backend) {statistics.median(both):5.3f} ({min(both):.3f}–{max(both):.3f})"
         print(line)

@@ -160,6 +160,11 @@ class VerifyThrottle(throttles.AnonymousThrottle):
     scope = "licence_verify"
     rate = VERIFY_RATE
 
+    def allow_request(self, request: Request, view: Any) -> bool:
+        """Counted with ``limits.tally``: a read-only look, the count sent to the store in batches
+        (docs/adr/0016-licence-verifications-counted-in-batches.md)."""
+        return self._decide(request, view, limits.tally)
+
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 

@@ -286,17 +286,19 @@ def checked_verification(
 ) -> tuple[limits.Decision | None, bytes | None]:
     """The API's answer by identifier (``identifier`` already canonical) as JSON bytes
     (:func:`verification_json`), under the verification's throttle, which counts **every**
-    request (docs/security.md, "Shared limits"): the count under ``key`` and, only when the rate
-    allows it, the read (``limits.hit_then_read``: one statement on PostgreSQL, the count then the
-    read on one cursor on SQLite). A refused request reads nothing; a refused or unknown licence
-    answers ``None`` (its 429 or 404 is DRF's). Without a ``key`` (no rate) nothing is counted."""
+    request (docs/security.md, "Shared limits"): the look at the count under ``key`` and, only
+    when the rate allows it, the read, in one read-only statement on both databases, the request
+    counted in the process and sent to the store in batches (``limits.tally_then_read``;
+    docs/adr/0016-licence-verifications-counted-in-batches.md). A refused request is not counted
+    and its rows are not used; a refused or unknown licence answers ``None`` (its 429 or 404 is
+    DRF's). Without a ``key`` (no rate) nothing is counted."""
     if key is None:
         with fixed_cursor(connection) as cursor:
             cursor.execute(_by_identifier(), [identifier])
             rows = cursor.fetchall()
         decision = None
     else:
-        decision, rows = limits.hit_then_read(key, rate, _by_identifier(), [identifier])
+        decision, rows = limits.tally_then_read(key, rate, _by_identifier(), [identifier])
     if not rows:
         return decision, None
     return decision, verification_json(rows[0])

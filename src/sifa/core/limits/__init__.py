@@ -13,6 +13,10 @@ let N × processes through (docs/security.md, "Shared limits").
   :func:`peek_then_read` looks and, only when a request would be allowed, reads what it asked
   for, in one read-only statement with the database store (a throttle that counts failures only:
   docs/adr/0012-count-only-failed-progress-queries.md).
+* :func:`tally` (and :func:`tally_then_read`) is :func:`hit` whose count reaches the store in
+  batches: the decision reads the store (read-only) plus this process's allowed requests not yet
+  sent; exact in one process, each other process at most ``TALLY_BATCH - 1`` per window behind —
+  the licence verification's limit only (docs/adr/0016-licence-verifications-counted-in-batches.md).
 * :func:`first` is true for the first call of a key in a period (log something once).
 * :func:`reset` forgets a key; :func:`clear` every counter (tests; an operator starting afresh).
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +49,7 @@ __all__ = [
     "clear",
     "count",
     "first",
+    "forget_tallies",
     "get",
     "hit",
     "hit_then_read",
@@ -51,7 +57,10 @@ __all__ = [
     "peek_then_read",
     "put",
     "reset",
+    "send_tallies",
     "store",
+    "tally",
+    "tally_then_read",
 ]
 
 UNITS = {
@@ -204,6 +213,9 @@ def peek(key: str, rate: Rate) -> Decision:
     else:
         previous = counters.get(previous_key)
         current = counters.get(current_key)
+    if _tallies:  # this process's allowed requests not yet in the store (tally)
+        current += _unsent(current_key)
+        previous += _unsent(previous_key)
     return _looked(current, previous, elapsed, length, rate)
 
 
@@ -240,6 +252,160 @@ def peek_then_read(key: str, rate: Rate, sql: str, params: Sequence[Any]) -> tup
         return decision, cursor.fetchall()
 
 
+# --- Counts sent in batches (docs/adr/0016-licence-verifications-counted-in-batches.md) ----------
+
+TALLY_BATCH = 8
+"""A process sends the requests it allowed under a tallied key to the store once this many are
+waiting (:func:`tally`): one write per this many requests of one client under load."""
+TALLY_MS = 1000
+"""… and at its next tallied request once the oldest waiting one is this old (milliseconds)."""
+
+
+@dataclass
+class _Tally:
+    """One window's requests allowed by this process under a tallied key."""
+
+    ttl_ms: int
+    ends_ms: int
+    """When the window (its key) stops being the current or the previous one: forgotten then."""
+    allowed: int = 0
+    sent: int = 0
+    """Of ``allowed``, added to the store (committed)."""
+    sending: int = 0
+    """Of ``allowed``, being added now."""
+    since_ms: int = 0
+    """When the oldest of those not yet sent was allowed."""
+
+
+_tallies: dict[str, _Tally] = {}
+_tally_lock = threading.Lock()
+_next_sweep_ms = 0
+
+
+def _unsent(window_key: str) -> int:
+    entry = _tallies.get(window_key)
+    return entry.allowed - entry.sent if entry is not None else 0
+
+
+def _sent(window_key: str) -> int:
+    entry = _tallies.get(window_key)
+    return entry.sent if entry is not None else 0
+
+
+def tally(key: str, rate: Rate) -> Decision:
+    """:func:`hit` for a key whose count may reach the store in batches: the store's count (one
+    read-only look) plus this process's allowed requests not yet sent decides, and an allowed request
+    is counted in the process, sent with others (:data:`TALLY_BATCH`, :data:`TALLY_MS`).
+    Exact within one process; across processes each other process may hold up to
+    ``TALLY_BATCH - 1`` of the key's requests unsent per window (docs/security.md, "Shared limits")."""
+    return tally_then_read(key, rate, None, ())[0]
+
+
+def tally_then_read(
+    key: str, rate: Rate, sql: str | None, params: Sequence[Any]
+) -> tuple[Decision, list[tuple]]:
+    """:func:`tally`, and only when the request is allowed, the rows of the read ``sql`` (one
+    ``SELECT`` on the request's connection, in no particular order; ``None``: nothing to read).
+    With the database store the look and the read are **one read-only statement**
+    (``peek_window_then_read``, as :func:`peek_then_read`: a look that leaves no room reads
+    nothing); the batch, when one is due, is one more statement (an uncapped add). With Redis the
+    look (one round trip), then the read. A refused request is not counted and its rows are ``[]``."""
+    global _next_sweep_ms
+    counters = store()
+    current_key, previous_key, elapsed, length = _windows(key, rate)
+    with _tally_lock:  # what the store held of this process's counts before the look
+        sent_current, sent_previous = _sent(current_key), _sent(previous_key)
+    together = getattr(counters, "peek_window_then_read", None) if sql is not None else None
+    if together is not None:
+        current, previous, rows = together(
+            current_key, previous_key, rate.count, elapsed, length, sql, params
+        )
+    else:
+        both = getattr(counters, "get_window", None)
+        current, previous = (
+            both(current_key, previous_key)
+            if both is not None
+            else (
+                counters.get(current_key),
+                counters.get(previous_key),
+            )
+        )
+        rows = None
+    now = now_ms()
+    sends: list[tuple[str, _Tally, int]] = []
+    with _tally_lock:
+        # A batch sent after the look is counted here as unsent: at worst once too often, never missed.
+        entry = _tallies.get(current_key)
+        earlier = _tallies.get(previous_key)
+        current += entry.allowed - sent_current if entry is not None else 0
+        previous += earlier.allowed - sent_previous if earlier is not None else 0
+        decision = _looked(current, previous, elapsed, length, rate)
+        if decision.allowed:
+            if entry is None:
+                entry = _tallies[current_key] = _Tally(2 * length, now - elapsed + 2 * length)
+            if entry.allowed == entry.sent + entry.sending:
+                entry.since_ms = now
+            entry.allowed += 1
+            decision = Decision(True, decision.count + 1, 0.0)
+            waiting = entry.allowed - entry.sent - entry.sending
+            if waiting >= TALLY_BATCH:
+                entry.sending += waiting
+                sends.append((current_key, entry, waiting))
+        if now >= _next_sweep_ms:
+            _next_sweep_ms = now + TALLY_MS
+            sends.extend(_due(now))
+    _send(counters, sends)
+    if not decision.allowed:
+        return decision, []
+    if rows is None and sql is not None:
+        with fixed_cursor(connection) as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    return decision, rows or []
+
+
+def _due(now: int) -> list[tuple[str, _Tally, int]]:
+    """The batches older than :data:`TALLY_MS` (marked as being sent), and the windows that ended
+    forgotten (under ``_tally_lock``)."""
+    due = []
+    for window_key, entry in list(_tallies.items()):
+        waiting = entry.allowed - entry.sent - entry.sending
+        if now >= entry.ends_ms:
+            if not entry.sending:
+                del _tallies[window_key]  # no longer read: neither the current nor the previous window
+        elif waiting and now - entry.since_ms >= TALLY_MS:
+            entry.sending += waiting
+            due.append((window_key, entry, waiting))
+    return due
+
+
+def _send(counters: CounterStore, sends: list[tuple[str, _Tally, int]]) -> None:
+    """Add each batch to the store; a batch that fails is left waiting (sent with the next)."""
+    for position, (window_key, entry, count) in enumerate(sends):
+        try:
+            counters.add_many(window_key, entry.ttl_ms, count)
+        except BaseException:
+            with _tally_lock:
+                for _key, failed, n in sends[position:]:
+                    failed.sending -= n
+            raise
+        with _tally_lock:
+            entry.sending -= count
+            entry.sent += count
+
+
+def send_tallies() -> None:
+    """Send every waiting batch now (tests; a process that stops)."""
+    with _tally_lock:
+        sends = []
+        for window_key, entry in _tallies.items():
+            waiting = entry.allowed - entry.sent - entry.sending
+            if waiting:
+                entry.sending += waiting
+                sends.append((window_key, entry, waiting))
+    _send(store(), sends)
+
+
 def add(key: str, rate: Rate) -> int:
     """Count one under ``key`` whatever the rate says; the new estimate."""
     counters = store()
@@ -271,5 +437,15 @@ def reset(*keys: str) -> None:
     store().delete(*keys)
 
 
+def forget_tallies() -> None:
+    """Forget this process's unsent counts (:func:`tally`) without sending them: a test whose
+    transaction rolled back the batches it sent starts from nothing, as the store's rows do."""
+    global _next_sweep_ms
+    with _tally_lock:
+        _tallies.clear()
+        _next_sweep_ms = 0
+
+
 def clear() -> None:
+    forget_tallies()
     store().clear()

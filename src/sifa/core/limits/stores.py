@@ -2,11 +2,13 @@
 Redis when ``SIFA_LIMITS_URL`` names one. Never this process's memory: every web process, worker
 and restart sees the same counts.
 
-Both stores offer the same four operations, each atomic on its own:
+Both stores offer the same operations, each atomic on its own:
 
 * ``incr(key, ttl_ms, cap)`` adds one unless the live value has reached ``cap`` and returns the
   new value, or ``None`` when it was at the cap (nothing counted). A key that does not exist or
   has expired starts again at 1 and lives ``ttl_ms`` from now.
+* ``add_many(key, ttl_ms, n)`` adds ``n`` without a cap (a batch of requests ``limits.tally``
+  already allowed), restarting an expired value at ``n``; the new value.
 * ``get(key)`` the live value, 0 when absent or expired.
 * ``put(key, value, ttl_ms)`` sets a value (the login back-off's "not before" moment).
 * ``delete(*keys)``; ``clear()`` removes every counter (tests, and an operator starting afresh).
@@ -80,6 +82,20 @@ ON CONFLICT ("key") DO UPDATE SET
 WHERE core_limitcounter.expires_ms <= %s OR core_limitcounter.value < %s
 RETURNING value
 """
+# Adds ``n`` (a batch of requests already allowed: ``sifa.core.limits.tally``) without a cap, or
+# restarts an expired value at ``n``; a new key lives ``ttl`` from now. ``SELECT … WHERE`` (not
+# ``VALUES``) so that PostgreSQL's form can set ``synchronous_commit`` in the same statement.
+_ADD = """
+INSERT INTO core_limitcounter ("key", value, expires_ms)
+SELECT %s, CAST(%s AS BIGINT), CAST(%s AS BIGINT) WHERE 1 = 1
+ON CONFLICT ("key") DO UPDATE SET
+  value = CASE WHEN core_limitcounter.expires_ms <= %s THEN excluded.value
+               ELSE core_limitcounter.value + excluded.value END,
+  expires_ms = CASE WHEN core_limitcounter.expires_ms <= %s
+                    THEN excluded.expires_ms ELSE core_limitcounter.expires_ms END
+RETURNING value
+"""
+_ADD_ASYNC = _ADD.replace("WHERE 1 = 1", "WHERE set_config('synchronous_commit', 'off', true) = 'off'", 1)
 _NORMAL = 1
 """SQLite's ``synchronous=NORMAL``: in WAL mode a commit writes the log without an fsync."""
 _SYNCHRONOUS = {level: f"PRAGMA synchronous={level}" for level in range(4)}
@@ -228,6 +244,15 @@ class DatabaseStore:
         asynchronous = connection.vendor == "postgresql" and connection.get_autocommit()
         return self._count(_HIT_ASYNC if asynchronous else _HIT, params)
 
+    def add_many(self, key: str, ttl_ms: int, n: int) -> int:
+        """Add ``n`` to ``key`` without a cap (``incr`` ``n`` times in one statement); the new
+        value. On PostgreSQL, as its own transaction, committed without waiting for the WAL flush
+        (the trade of :meth:`hit_window`)."""
+        now = now_ms()
+        asynchronous = connection.vendor == "postgresql" and connection.get_autocommit()
+        row = self._count(_ADD_ASYNC if asynchronous else _ADD, [key, n, now + ttl_ms, now, now])
+        return row or 0
+
     def hit_window_then_read(
         self,
         key: str,
@@ -365,6 +390,14 @@ return value + carried
 """
 
 
+# Adds ARGV[2] without a cap; the expiry is set when the key is new. The new value.
+_ADD_SCRIPT = """
+local value = redis.call('INCRBY', KEYS[1], ARGV[2])
+if value == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return value
+"""
+
+
 class RedisStore:
     """Counters in Redis (``SIFA_LIMITS_URL=redis://…``), under the prefix ``sifa:limit:``."""
 
@@ -377,12 +410,17 @@ class RedisStore:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._incr = self.client.register_script(_INCR_SCRIPT)
         self._hit = self.client.register_script(_HIT_SCRIPT)
+        self._add = self.client.register_script(_ADD_SCRIPT)
 
     def incr(self, key: str, ttl_ms: int, cap: int | None = None) -> int | None:
         if cap is not None and cap <= 0:
             return None
         value = int(self._incr(keys=[self.prefix + key], args=[ttl_ms, cap if cap is not None else 2**62]))
         return None if value < 0 else value
+
+    def add_many(self, key: str, ttl_ms: int, n: int) -> int:
+        """``DatabaseStore.add_many``: ``n`` added in one script."""
+        return int(self._add(keys=[self.prefix + key], args=[ttl_ms, n]))
 
     def hit_window(
         self, key: str, previous_key: str, ttl_ms: int, limit: int, elapsed_ms: int, length_ms: int

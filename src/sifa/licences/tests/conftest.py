@@ -22,8 +22,9 @@ def ring(settings, tmp_path, monkeypatch) -> KeyRing:
     settings.MEDIA_ROOT = tmp_path / "media"
     keys = KeyRing(tmp_path / "signing", generate=True)
     monkeypatch.setattr("sifa.licences.payload.default_keyring", lambda: keys)
-    # The verification throttle counts in the shared limits store, in the database: each test's
-    # counts are rolled back with its transaction.
+    # The verification throttle counts in the shared limits store, in the database (each test's
+    # counts are rolled back with its transaction), and in the process until sent: the root
+    # conftest forgets those before and after each test (ADR 0016).
     return keys
 
 
