@@ -53,7 +53,7 @@ def test_an_inspector_draws_a_check_and_records_a_finding(browser_page, check_pa
     page.get_by_label("抽取数量").fill("2")
     page.get_by_role("button", name="抽取").click()
     check_page(page, "workbench-inspection-draw-error")
-    expect(page.get_by_text("办结月份应为 YYYY-MM").first).to_be_visible()
+    expect(page.get_by_text("办结月份应为 年-月").first).to_be_visible()
     page.get_by_label("办结月份").fill(period)
     page.get_by_label("随机种子（可不填）").fill("tongbao")
     page.get_by_role("button", name="抽取").click()

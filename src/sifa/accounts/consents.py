@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sifa.core.identifiers import local_today
+
 
 @dataclass(frozen=True)
 class ConsentText:
@@ -77,7 +79,7 @@ REGISTRY: dict[tuple[str, str], ConsentText] = {(t.code, t.version): t for t in 
 
 def current(code: str, today: dt.date | None = None) -> ConsentText:
     """The version of ``code`` in effect ``today`` (the latest effective one)."""
-    today = today or dt.date.today()
+    today = today or local_today()  # the day in Beijing, not the server clock's
     versions = [t for t in _TEXTS if t.code == code and t.effective <= today]
     if not versions:
         versions = [t for t in _TEXTS if t.code == code]

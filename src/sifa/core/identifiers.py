@@ -36,6 +36,19 @@ _ID_RE = re.compile(r"^\d{17}[\dX]$")
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
 
 
+def local_today() -> dt.date:
+    """Today in the platform's time zone (``TIME_ZONE``, Asia/Shanghai), not the server clock's: on a
+    server kept in UTC, ``date.today()`` is still yesterday until 08:00 Beijing time. Outside
+    Django (settings not configured) the local clock's date."""
+    from django.conf import settings
+
+    if settings.configured:
+        from django.utils import timezone
+
+        return timezone.localdate()
+    return dt.date.today()
+
+
 def id_number_check_digit(first17: str) -> str:
     """The 18th character for the first 17 digits."""
     if len(first17) != 17 or not first17.isdigit():
@@ -78,7 +91,7 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumber:
         birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
     except ValueError:
         raise IdentifierError("id_number.birth_date", "公民身份号码中的出生日期不存在") from None
-    today = today or dt.date.today()
+    today = today or local_today()
     if birth > today:
         raise IdentifierError("id_number.birth_date_future", "公民身份号码中的出生日期晚于今天")
     if birth < EARLIEST_BIRTH:

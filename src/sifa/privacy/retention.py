@@ -28,6 +28,9 @@ class RetentionRule:
     action: str
     legal_basis: str
     note: str = ""
+    """For the operators and docs/privacy.md: how the job does it."""
+    label: str = ""
+    """What the data is, in the words of the people it is about (the 数据 column of 授权与个人数据)."""
 
 
 AUDIT_DAYS = 3 * 365
@@ -45,6 +48,7 @@ RULES: tuple[RetentionRule, ...] = (
         action="delete",
         legal_basis="个人信息保护法第十九条、第四十七条第一款第一项（验证码和通知已送达，处理目的已实现）",
         note="本地短信网关的留存副本（开发、测试环境读取验证码）和一次性验证码记录",
+        label="短信通知和短信验证码",
     ),
     RetentionRule(
         code="consultation.contacts",
@@ -55,6 +59,7 @@ RULES: tuple[RetentionRule, ...] = (
         action="anonymise",
         legal_basis="个人信息保护法第十九条、第四十七条第一款第一项（联系方式仅用于答复，答复后目的已实现）",
         note="清除称呼、联系电话（密文和脱敏形式）和短信告知选项；咨询内容、答复和处理经过作为服务记录保留",
+        label="法律咨询留下的称呼、联系电话和短信告知选项（咨询内容和答复作为服务记录保留）",
     ),
     RetentionRule(
         code="access_log",
@@ -65,6 +70,7 @@ RULES: tuple[RetentionRule, ...] = (
         action="prefix",
         legal_basis="网络安全法第二十一条第三项（日志至少六个月）；个人信息保护法第十九条",
         note="哈希链前缀清除：先在审计链记录 audit.access_purged（清除到的序号和哈希），verify-access 自该哈希起核验",
+        label="您的个人数据被查看、使用的记录（“我的数据使用记录”）",
     ),
     RetentionRule(
         code="audit",
@@ -75,6 +81,7 @@ RULES: tuple[RetentionRule, ...] = (
         action="prefix",
         legal_basis="网络安全法第二十一条第三项（日志至少六个月）；等保 2.0 安全审计",
         note="哈希链前缀清除（audit.purged）；不早于个人数据查看记录清除事件，以免其核验起点被删；清除前按月归档并保存锚点",
+        label="平台操作审计记录（登录、办理、修改等操作的日志）",
     ),
     RetentionRule(
         code="cases",
@@ -85,6 +92,7 @@ RULES: tuple[RetentionRule, ...] = (
         action="keep",
         legal_basis="个人信息保护法第十三条第一款第三项（履行法定职责）；档案法、机关档案管理规定（归档保存）",
         note="办件档案按档案保管期限归档、移交，不由本任务清除；撤回同意不影响其保存",
+        label="办件、申请材料和文书（按档案保管期限归档，撤回同意不影响其保存）",
     ),
     RetentionRule(
         code="accounts",
@@ -95,6 +103,7 @@ RULES: tuple[RetentionRule, ...] = (
         action="keep",
         legal_basis="个人信息保护法第十四条、第十五条（同意记录是同意和撤回的证明）、第四十七条",
         note="账户存续期间保存；平台尚无账户注销功能，注销后的清除规则随该功能实现",
+        label="账户、身份信息和同意记录（账户存续期间保存）",
     ),
 )
 

@@ -57,6 +57,12 @@ def test_load_demo_is_idempotent_and_lists_logins(tree, capsys):
     assert len(admins) == 3 and all(len(r["roles"]) == 1 for r in admins)
     assert all(r["totp_secret"] for r in rows if r["kind"] == "staff")
     assert all(r["totp_secret"] is None for r in rows if r["kind"] != "staff")
+    # The text listing: the ministry has no region code, and says so with “-”, not “None”.
+    call_command("demo-accounts")
+    ministry = next(
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("demo-ministry\t")
+    )
+    assert "None" not in ministry and "\t- 中华人民共和国司法部\t" in ministry
     user = User.objects.get(kind="person", is_demo=True, mandates_given__isnull=False)
     parse_id_number(user.person.reveal_id_number())
     assert validate_uscc(User.objects.get(kind="company").company.uscc).startswith("31")

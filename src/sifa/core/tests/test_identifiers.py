@@ -228,3 +228,34 @@ def test_iso7064_mod37_36_on_real_licence_identifiers(identifier):
     parts = identifier.split(".")
     body = "".join(parts[5:-1])
     assert iso7064_mod37_36(body) == parts[-1]
+
+
+def test_today_is_the_day_in_beijing_not_the_server_clocks():
+    """At 03:00 on 7 December in Beijing a UTC server clock still says 6 December: a child born on
+    the 7th is born today, not in the future, and the day's texts are those of the 7th."""
+    import time_machine
+
+    from sifa.core.identifiers import id_number_check_digit, local_today
+
+    first17 = "33010620261207001"
+    born_today = first17 + id_number_check_digit(first17)
+    with time_machine.travel(dt.datetime(2026, 12, 6, 19, 0, tzinfo=dt.UTC), tick=False):
+        assert local_today() == dt.date(2026, 12, 7)
+        assert parse_id_number(born_today).birth_date == dt.date(2026, 12, 7)
+
+
+def test_the_consent_text_in_effect_is_chosen_by_the_day_in_beijing(monkeypatch):
+    """A new version of a notice takes effect at midnight in Beijing (16:00 UTC the day before)."""
+    import dataclasses
+
+    import time_machine
+
+    from sifa.accounts import consents
+
+    old = consents.current(consents.REGISTER_ID_NUMBER)
+    new = dataclasses.replace(old, version="2027-01-v2", effective=dt.date(2027, 1, 1))
+    monkeypatch.setattr(consents, "_TEXTS", (*consents._TEXTS, new))
+    with time_machine.travel(dt.datetime(2026, 12, 31, 16, 30, tzinfo=dt.UTC), tick=False):
+        assert consents.current(consents.REGISTER_ID_NUMBER).version == "2027-01-v2"
+    with time_machine.travel(dt.datetime(2026, 12, 31, 15, 30, tzinfo=dt.UTC), tick=False):
+        assert consents.current(consents.REGISTER_ID_NUMBER).version == old.version

@@ -135,6 +135,10 @@ def test_the_clerk_enters_a_card_on_the_workbench_without_javascript(people):
     assert 'href="#id_collected_on"' in future.content.decode()
     empty = clerk.post(URL, {})
     assert empty.status_code == 400 and "请填写评价卡编号" in empty.content.decode()
+    garbled = clerk.post(URL, {**body, "collected_on": "20.11.2026"}).content.decode()
+    assert (
+        "评价日期应为 年-月-日" in garbled and "YYYY" not in garbled and "YYYY" not in form.content.decode()
+    )
     done = clerk.post(URL, body, follow=True)
     assert done.status_code == 200 and "已补录评价卡 HZ-0100" in done.content.decode()
     assert "期限自评价日期起算" in done.content.decode()

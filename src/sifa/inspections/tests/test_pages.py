@@ -56,7 +56,7 @@ def test_drawing_and_recording_a_finding_without_javascript(world):
         "/workbench/inspections/checks/new/",
         {"organisation": world["orgs"]["hz"].pk, "period": "2026-13", "size": 2},
     )
-    assert bad.status_code == 400 and "办结月份应为 YYYY-MM" in bad.content.decode()
+    assert bad.status_code == 400 and "办结月份应为 年-月" in bad.content.decode()
     drawn = inspector.post(
         "/workbench/inspections/checks/new/",
         {"organisation": world["orgs"]["hz"].pk, "period": "2026-10", "size": 2, "seed": "abc"},

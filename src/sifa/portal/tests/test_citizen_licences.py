@@ -181,3 +181,16 @@ def test_my_documents_list_and_download_only_mine(people, orgs):  # noqa: F811
     assert response["Content-Disposition"].startswith("attachment;")
     assert client.get(f"/me/documents/{theirs.public_id}/pdf/").status_code == 404
     assert client.get("/me/documents/not-a-uuid/pdf/").status_code == 404
+
+
+def test_the_authorisation_hint_gives_the_last_day_allowed_not_a_fixed_date(people, licence):  # noqa: F811
+    """In January 2027 “如 2026-12-31” would have been a day the form refuses."""
+    import time_machine
+
+    with time_machine.travel(
+        dt.datetime(2027, 1, 15, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False
+    ):
+        page = _html(client_for(people["citizen"]).get(f"/me/licences/{licence.identifier}/authorise/"))
+    last = (dt.date(2027, 1, 15) + dt.timedelta(days=licence_services.MAX_AUTHORISATION_DAYS)).isoformat()
+    assert f"最长一年，即最晚 {last}" in page and f'max="{last}"' in page
+    assert "2026-12-31" not in page

@@ -217,3 +217,18 @@ def test_the_copy_is_rate_limited_per_account(world):
     assert limited.status_code == 429 and limited.json()["code"] == "privacy.export_rate_limited"
     assert bearer_client(world["b"]).get("/api/v1/me/data-export/").status_code == 200
     assert logged_in(world["a"]).get("/me/privacy/export/").status_code == 429
+
+
+def test_the_retention_table_names_the_data_in_plain_words(world):
+    """授权与个人数据 tells the person what is kept and how long, not how the purge job works."""
+    import re
+
+    from sifa.privacy import retention
+
+    page = logged_in(world["a"]).get("/me/privacy/").content.decode()
+    table = page.split('id="retention"', 1)[1].split("</table>", 1)[0]
+    for rule in retention.RULES:
+        assert rule.label and rule.label in table, rule.code
+        assert rule.note not in table, rule.code
+    assert not re.search(r"[a-z]+[._-][a-z_]+", re.sub(r"<[^>]+>", " ", table))  # no audit.access_purged
+    assert "定时任务" not in table and "开发、测试环境" not in table

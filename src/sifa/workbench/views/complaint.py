@@ -56,7 +56,7 @@ class SuperviseForm(DecoratedForm):
         label="督办期限",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="办理机构应在此日期前办结（或报告办理情况）",
-        error_messages={"required": "请填写督办期限", "invalid": "督办期限应为日期（YYYY-MM-DD）"},
+        error_messages={"required": "请填写督办期限", "invalid": "督办期限应为日期，格式：年-月-日"},
     )
     requires_report = forms.BooleanField(label="要求报告办理情况", required=False, initial=True)
 

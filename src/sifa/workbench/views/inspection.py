@@ -78,9 +78,9 @@ class DrawForm(DecoratedForm):
         label="办结月份",
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
         max_length=7,
-        help_text="格式 YYYY-MM，如 2026-11；只能抽查已经结束的月份",
+        help_text="格式：年-月，如 2026-11；只能抽查已经结束的月份",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": "请填写办结月份", "invalid": "办结月份应为 YYYY-MM，如 2026-11"},
+        error_messages={"required": "请填写办结月份", "invalid": "办结月份应为 年-月，如 2026-11"},
     )
     size = forms.IntegerField(
         label="抽取数量",

@@ -346,7 +346,7 @@ class CardForm(DecoratedForm):
         label="评价日期",
         help_text="评价卡或评价器记录上的日期，格式 2026-11-20；只能补录今天及之前60天内的评价",
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": "请填写评价日期", "invalid": "评价日期应为 YYYY-MM-DD，如 2026-11-20"},
+        error_messages={"required": "请填写评价日期", "invalid": "评价日期应为 年-月-日，如 2026-11-20"},
     )
     card_number = forms.CharField(
         label="评价卡编号",

@@ -58,7 +58,7 @@ class Command(BaseCommand):
             secret = row["totp_secret"] or "-"
             self.stdout.write(
                 f"{row['username']}\t{row['password']}\t{row['kind']}\t{roles}\t"
-                f"{row['organisation_code']} {row['organisation_name']}\tTOTP: {secret}"
+                f"{row['organisation_code'] or '-'} {row['organisation_name']}\tTOTP: {secret}"
             )
             for licence in row["licences"]:
                 self.stdout.write(f"\t持有 {licence['name']} {licence['number']}：{licence['identifier']}")
