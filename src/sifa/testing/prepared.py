@@ -73,14 +73,20 @@ class PreparedWorld:
     @contextmanager
     def _on(self, database: str) -> Iterator[None]:
         """The default connection on ``database`` for the block, back on the test database after."""
+        from django.contrib.contenttypes.models import ContentType
+
         source = connection.settings_dict["NAME"]
         connection.close()
         connection.settings_dict["NAME"] = database
+        # Content types are cached by id per process: a flush of the test database (a
+        # transactional test) makes them again under new ids, which the copy does not have.
+        ContentType.objects.clear_cache()
         try:
             yield
         finally:
             connection.close()
             connection.settings_dict["NAME"] = source
+            ContentType.objects.clear_cache()
 
     def _prepare(self) -> None:
         self.database = self._copy(connection.settings_dict["NAME"])
