@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +67,122 @@ def _fresh_cache() -> Iterator[None]:
     maintenance.forget_paths()
 
 
+MIGRATED_WAIT_SECONDS = 900
+"""How long a parallel worker waits for the first one to migrate before it migrates on its own."""
+
+
+class _MigratedOnce:
+    """In a parallel run on PostgreSQL the migrations run once: the first worker migrates its test
+    database and copies it as a template (``test_<name>_migrated``); the others create theirs from
+    that template (``TEST["TEMPLATE"]``: ``CREATE DATABASE … TEMPLATE``), where ``migrate`` finds
+    nothing left to apply. Applying the migrations takes about 30 s of CPU per process (Django
+    renders the model states of some 130 migrations). The workers agree through a lock file in the
+    run's shared temporary folder; the controller drops the template at the end."""
+
+    lock: Any = None
+    marker: Path | None = None
+    template = ""
+
+    @staticmethod
+    def wanted(keepdb: bool) -> bool:
+        from django.db import connection
+
+        return (
+            bool(os.environ.get("PYTEST_XDIST_WORKER")) and connection.vendor == "postgresql" and not keepdb
+        )
+
+    @staticmethod
+    def template_name() -> str:
+        from django.db import connection
+
+        return f"test_{connection.settings_dict['NAME']}_migrated"[:63]
+
+    @classmethod
+    def before_setup(cls, shared: Path) -> None:
+        """Take the lock; with a template already made, create this worker's database from it."""
+        import fcntl
+        import time
+
+        from django.db import connection
+
+        cls.template = cls.template_name()
+        cls.lock = open(shared / "sifa-migrated.lock", "w")
+        deadline = time.monotonic() + MIGRATED_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(cls.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:  # the first worker is stuck: migrate here
+                    cls.lock.close()
+                    cls.lock = None
+                    return
+                time.sleep(0.5)
+        marker = shared / "sifa-migrated-template"
+        if marker.exists():
+            connection.settings_dict.setdefault("TEST", {})["TEMPLATE"] = marker.read_text()
+            cls.release()
+        else:
+            cls.marker = marker
+
+    @classmethod
+    def after_setup(cls) -> None:
+        """The first worker, migrated: its database copied as the template, the lock released."""
+        from django.db import connection
+
+        if cls.marker is None:
+            return
+        try:
+            source = connection.settings_dict["NAME"]
+            connection.close()
+            quoted = connection.ops.quote_name
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {quoted(cls.template)}")
+                cursor.execute(f"CREATE DATABASE {quoted(cls.template)} TEMPLATE {quoted(source)}")
+            cls.marker.write_text(cls.template)
+        finally:
+            cls.marker = None
+            cls.release()
+
+    @classmethod
+    def release(cls) -> None:
+        if cls.lock is not None:
+            cls.lock.close()
+            cls.lock = None
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, django_db_keepdb, tmp_path_factory
+) -> None:
+    """pytest-django's hook before the test databases are created: the migrations once per
+    parallel run (``_MigratedOnce``)."""
+    if _MigratedOnce.wanted(django_db_keepdb):
+        _MigratedOnce.before_setup(tmp_path_factory.getbasetemp().parent)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller of a parallel run on PostgreSQL drops the migrated template."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(session.config.option, "numprocesses", None):
+        return
+    try:
+        from django.db import connection
+    except ImportError:
+        return
+    if connection.vendor != "postgresql" or session.config.getvalue("reuse_db"):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    template = _MigratedOnce.template_name()
+    try:
+        with session.config.stash[blocking_manager_key].unblock(), connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(template)}")
+    except Exception as exc:  # never the run's verdict: the next run (and .ci/run) drops it
+        import warnings
+
+        warnings.warn(f"the migrated template {template} was not dropped: {exc!r}", stacklevel=1)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     """pytest-django's test database, with a check before it is dropped: on PostgreSQL, any other
@@ -72,6 +190,8 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     connection never closed) would make the drop fail ("is being accessed by other users") and
     leave the database behind. Each one is reported as a warning naming its last statement, then
     ended, so the run cleans up after itself and the leak is visible in the output."""
+    with django_db_blocker.unblock():
+        _MigratedOnce.after_setup()
     yield
     import warnings
 

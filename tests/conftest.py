@@ -16,3 +16,31 @@ def calendar(db):
     db_calendar.forget()
     yield
     db_calendar.forget()
+
+
+@pytest.fixture(scope="session")
+def probe(django_db_setup, django_db_blocker):
+    """The probes' demo world (``tests/probe_world.py``), built once per test process in a copy of
+    the test database; a module takes it with ``probe.use()`` (docs/testing.md, "One world, built
+    once")."""
+    from sifa.testing.prepared import PreparedWorld
+    from tests import probe_world
+
+    prepared = PreparedWorld("probe", probe_world.build)
+    yield prepared
+    with django_db_blocker.unblock():
+        prepared.drop()
+
+
+@pytest.fixture(scope="module")
+def probe_world_module(probe, django_db_blocker):
+    """The probes' world for a module, in a transaction rolled back at the end of the module."""
+    from sifa.core import limits
+
+    with django_db_blocker.unblock():
+        try:
+            with probe.use() as world:
+                yield world
+        finally:
+            db_calendar.forget()
+            limits.clear()

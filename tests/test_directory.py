@@ -5,38 +5,24 @@ the page and in the API; nothing personal beyond what the law makes public; bad 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from sifa.accounts.management.commands import _demo
-from sifa.core import limits
-from sifa.deadlines import db_calendar
 from sifa.directory.api import DirectoryThrottle
 from sifa.licences import services as licences
 from sifa.licences.models import Licence
 from sifa.mediation.models import MediationCommittee
 from sifa.organisations.models import Organisation, OrganisationKind
-from tests import probe_world
 from tests.probe_world import World
 
 API = "/api/v1/directory/"
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> Iterator[World]:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield probe_world.build()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            db_calendar.forget()
-            limits.clear()
+def world(probe_world_module) -> World:
+    return probe_world_module
 
 
 @pytest.fixture

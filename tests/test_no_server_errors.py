@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pprint import pformat
 from typing import Any
@@ -34,12 +33,10 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
 from sifa.core import limits
-from sifa.deadlines import db_calendar
 from tests import probe_world
 from tests.probe_world import World, routes
 
@@ -453,19 +450,10 @@ def _family(route: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+def world(probe_world_module, django_db_blocker) -> World:
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            world = probe_world.build()
-            _more_values(world)
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            db_calendar.forget()
-            limits.clear()
+        _more_values(probe_world_module)
+    return probe_world_module
 
 
 def _more_values(world: World) -> None:

@@ -11,17 +11,13 @@ that reads the previous window's weight). Raise a budget only with the profile t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.db import transaction
 from django.test import RequestFactory
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from sifa.accounts.services.auth import issue_api_token
 from sifa.core import limits
-from sifa.deadlines import db_calendar
 from tests import probe_world
 
 ME_STAFF_QUERIES = 2
@@ -44,17 +40,8 @@ upsert, ``limits.hit``)."""
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> Iterator[probe_world.World]:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield probe_world.build()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            db_calendar.forget()
-            limits.clear()
+def world(probe_world_module) -> probe_world.World:
+    return probe_world_module
 
 
 def _bearer(world: probe_world.World, name: str) -> APIClient:

@@ -10,17 +10,15 @@ with the profile that says why.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from sifa.core import limits
 from sifa.core.identifiers import iso7064_mod37_36
-from sifa.deadlines import db_calendar
 from tests import probe_world
 
 VERIFY_QUERIES = {"postgresql": 1, "sqlite": 1}
@@ -38,17 +36,8 @@ PLAIN = ({}, {"HTTP_ACCEPT": "*/*"}, {"HTTP_ACCEPT": "application/json"})
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> Iterator[probe_world.World]:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield probe_world.build()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            db_calendar.forget()
-            limits.clear()
+def world(probe_world_module) -> probe_world.World:
+    return probe_world_module
 
 
 def _key_and_rate() -> tuple[str, limits.Rate]:

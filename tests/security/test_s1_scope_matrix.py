@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.test import Client
 from rest_framework.test import APIClient
@@ -426,21 +425,19 @@ class Matrix:
 
 
 @pytest.fixture(scope="module")
-def matrix_world(django_db_setup, django_db_blocker) -> Iterator[Matrix]:
+def matrix_world(probe, django_db_blocker) -> Iterator[Matrix]:
+    """The probes' world (built once per test process, ``probe``) with the canaries on top, in the
+    module's transaction."""
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
         try:
-            yield _build()
+            with probe.use() as world:
+                yield _build(world)
         finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
             db_calendar.forget()
             limits.clear()
 
 
-def _build() -> Matrix:
-    world = probe_world.build()
+def _build(world: World) -> Matrix:
     orgs = world.orgs
     # Citizen B in 上城区 with his own delivered case, a pending one, a grant, a staff read.
     id_number, phone = factories.id_number("330102"), "13912340001"  # not a demo account's number

@@ -163,27 +163,28 @@ class Fuzz:
 
 
 @pytest.fixture(scope="module")
-def fuzz(django_db_setup, django_db_blocker) -> Iterator[Fuzz]:
+def fuzz(probe, django_db_blocker) -> Iterator[Fuzz]:
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
         try:
-            world = probe_world.build()
-            headers: dict[str, dict[str, str]] = {"anonymous": {}}
-            for identity, name in LOGINS.items():
-                client = probe_world.token_login(world, name)
-                headers[identity] = {"Authorization": client._credentials["HTTP_AUTHORIZATION"]}
-            with wsgi_in_transaction():
-                schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, get_wsgi_application(), config=_config())
-            own = NaturalPerson.objects.get(user=world.users["citizen"]).reveal_id_number()
-            fuzz = Fuzz(schema=schema, headers=headers, values=world.values, own_ids={"citizen": {own}})
-            fuzz.gates = _gates(fuzz)
-            yield fuzz
+            with probe.use() as world:
+                yield _fuzz(world)
         finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
             db_calendar.forget()
             limits.clear()
+
+
+def _fuzz(world: probe_world.World) -> Fuzz:
+    """Log the identities in and load the schema, in the module's transaction (on the world)."""
+    headers: dict[str, dict[str, str]] = {"anonymous": {}}
+    for identity, name in LOGINS.items():
+        client = probe_world.token_login(world, name)
+        headers[identity] = {"Authorization": client._credentials["HTTP_AUTHORIZATION"]}
+    with wsgi_in_transaction():
+        schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, get_wsgi_application(), config=_config())
+    own = NaturalPerson.objects.get(user=world.users["citizen"]).reveal_id_number()
+    fuzz = Fuzz(schema=schema, headers=headers, values=world.values, own_ids={"citizen": {own}})
+    fuzz.gates = _gates(fuzz)
+    return fuzz
 
 
 def _config() -> SchemathesisConfig:
