@@ -5,23 +5,37 @@ Views validate shapes, call ``services`` for every write and ``selectors`` for e
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.compat import split_header_value
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sifa.accounts import consents, selectors, serializers, services
-from sifa.accounts.authentication import AccountBearerTokenAuthentication, VerifiedSessionAuthentication
+from sifa.accounts.authentication import (
+    READ_ATTRIBUTE,
+    AccountBearerTokenAuthentication,
+    VerifiedSessionAuthentication,
+    accept,
+    bearer_key,
+    token_with_user,
+)
 from sifa.accounts.models import AccountKind, ApiToken, ConsentChannel, User
 from sifa.accounts.services.common import FieldErrors
 from sifa.audit import context
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, accepts
+from sifa.core.api.negotiation import QUICK_ACCEPT
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import Forbidden, ServiceError
 from sifa.organisations.scope import Actor, actor_for
@@ -195,37 +209,113 @@ class MeView(APIView):
         summary="当前用户", responses={200: serializers.MeSerializer, **error_responses(*LOGIN_ERRORS)}
     )
     def get(self, request: Request) -> Response:
-        user: User = request.user
-        account = getattr(request.auth, "account", None)  # read with the bearer token
-        memberships, person, region = account if account is not None else selectors.own_account(user)
-        body = {
-            **serializers.user_summary(user),
-            "phone_masked": user.phone_masked,
-            "person": None,
-            "company": None,
-            "region": None,
-            "memberships": memberships,
+        return Response(me_body(request.user, getattr(request.auth, "account", None)))
+
+
+def me_body(user: User, account) -> dict[str, Any]:
+    """The answer of ``GET /api/v1/me/`` for ``user``; ``account``: what ``selectors.own_account``
+    gives, when the token's statement read it already (else it is read here)."""
+    memberships, person, region = account if account is not None else selectors.own_account(user)
+    body = {
+        **serializers.user_summary(user),
+        "phone_masked": user.phone_masked,
+        "person": None,
+        "company": None,
+        "region": None,
+        "memberships": memberships,
+    }
+    if person is not None:
+        body["person"], body["region"] = person, region
+    company = getattr(user, "company", None) if user.kind == AccountKind.COMPANY else None
+    if company is not None:
+        body["company"] = serializers.CompanySerializer(company).data
+        body["region"] = serializers.region_data(company.region)
+    if user.kind != AccountKind.STAFF:
+        # The caller's scope: ``actor_for``'s answer for an account without memberships, read by
+        # the statement above (the same rows ``actor_for`` reads, unfiltered: none means none).
+        actor = (
+            Actor(user_id=user.pk, is_superuser=bool(user.is_superuser))
+            if not memberships
+            else actor_for(user)
+        )
+        given, received = selectors.own_mandates(actor, user)
+        body["mandates"] = {
+            "given": serializers.MandateSerializer(given, many=True).data,
+            "received": serializers.MandateSerializer(received, many=True).data,
         }
-        if person is not None:
-            body["person"], body["region"] = person, region
-        company = getattr(user, "company", None) if user.kind == AccountKind.COMPANY else None
-        if company is not None:
-            body["company"] = serializers.CompanySerializer(company).data
-            body["region"] = serializers.region_data(company.region)
-        if user.kind != AccountKind.STAFF:
-            # The caller's scope: ``actor_for``'s answer for an account without memberships, read by
-            # the statement above (the same rows ``actor_for`` reads, unfiltered: none means none).
-            actor = (
-                Actor(user_id=user.pk, is_superuser=bool(user.is_superuser))
-                if not memberships
-                else actor_for(user)
-            )
-            given, received = selectors.own_mandates(actor, user)
-            body["mandates"] = {
-                "given": serializers.MandateSerializer(given, many=True).data,
-                "received": serializers.MandateSerializer(received, many=True).data,
-            }
-        return Response(body)
+    return body
+
+
+_drf_me = MeView.as_view()
+
+
+@functools.cache
+def _me_headers() -> tuple[list[str] | None, tuple[tuple[str, str], ...]]:
+    """What DRF's ``finalize_response`` adds to :class:`MeView`'s answers: the ``Vary`` values it
+    patches in first, then the other headers (``Allow``), in its order."""
+    view = MeView()
+    view.setup(None)  # as for a request: a view with get() answers HEAD too (Allow)
+    headers = dict(view.default_response_headers)
+    vary = headers.pop("Vary", None)
+    return (None if vary is None else list(split_header_value(vary))), tuple(headers.items())
+
+
+@csrf_exempt
+@functools.wraps(_drf_me)  # its view class and schema (drf-spectacular reads MeView from it)
+def me(request: HttpRequest) -> HttpResponse:
+    """``GET /api/v1/me/`` with a bearer token: a plain ``GET`` (no query string) asking for JSON
+    (``Accept`` absent, ``*/*`` or ``application/json``) with a well-formed ``Authorization: Bearer``
+    header is answered here, without DRF's request wrapping, negotiation, authentication loop and
+    response: the token's statement (the same read, :func:`token_with_user`), the same stamp and
+    audit context (:func:`accept`), the same body (:func:`me_body`) written by DRF's
+    ``JSONRenderer``, with the headers DRF gives it (docs/performance.md, "session 5: me").
+
+    A token that is not live (revoked, expired, its account deactivated, unknown) is answered by
+    :class:`MeView` through DRF (its 401), with the read made here (not read twice); so is every
+    other request (a session, HEAD, OPTIONS, a browser's ``Accept``, a query string), and an error
+    raised on the way is answered by DRF's exception handling as :class:`MeView` answers it."""
+    if (
+        request.method != "GET"
+        or request.META.get("QUERY_STRING")
+        or request.META.get("HTTP_ACCEPT", "*/*") not in QUICK_ACCEPT
+    ):
+        return _drf_me(request)
+    key = bearer_key(request)
+    if key is None:
+        return _drf_me(request)
+    try:
+        token = token_with_user(key, with_account=True)
+        if token is None:
+            setattr(request, READ_ATTRIBUTE, (key, (True, False), None))
+            return _drf_me(request)
+        accept(token)
+        request.user, request.auth = token.user, token  # as DRF's ``Request`` sets them
+        content = JSONRenderer().render(me_body(token.user, token.account))
+    except Exception as error:  # answered as DRF's dispatch answers it
+        return _drf_error(request, error)
+    response = HttpResponse(content, content_type=JSONRenderer.media_type)
+    vary, headers = _me_headers()
+    if vary is not None:
+        patch_vary_headers(response, vary)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def _drf_error(request: HttpRequest, error: Exception) -> HttpResponse:
+    """The answer :class:`MeView`'s ``dispatch`` gives when ``error`` is raised in it."""
+    view = MeView()
+    view.setup(request)
+    view.args, view.kwargs = (), {}
+    wrapped = view.initialize_request(request)
+    view.request = wrapped
+    view.headers = view.default_response_headers
+    view.format_kwarg = view.get_format_suffix()
+    wrapped.accepted_renderer, wrapped.accepted_media_type = view.perform_content_negotiation(wrapped)
+    wrapped.version, wrapped.versioning_scheme = view.determine_version(wrapped)
+    response = view.handle_exception(error)
+    view.response = view.finalize_response(wrapped, response)
+    return view.response
 
 
 class PersonViewSet(viewsets.GenericViewSet):
@@ -446,7 +536,7 @@ class ConsentWithdrawView(APIView):
         return Response(_consent_record_data(row))
 
 
-first_urlpatterns = [path("me/", MeView.as_view(), name="me")]
+first_urlpatterns = [path("me/", me, name="me")]
 """``GET /api/v1/me/``, the first pattern ``sifa.api.urls`` tries: every API client reads it on start
 and after, and each include Django passes over on the way costs its list of tried patterns
 (docs/performance.md, "2026-12-06 (day): me")."""

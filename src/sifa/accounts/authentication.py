@@ -109,6 +109,40 @@ def token_with_user(key: str, *, with_account: bool = False, with_actor: bool = 
     return token
 
 
+READ_ATTRIBUTE = "_sifa_bearer_read"
+"""The Django request's attribute holding ``(key, (with_account, with_actor), token or None)`` when
+the token of its ``Authorization`` header was read before DRF's authentication (``GET
+/api/v1/me/``'s plain view, ``sifa.accounts.api.me``): the same read, not made twice."""
+
+
+def bearer_key(request) -> str | None:
+    """The token of a well-formed ``Authorization: Bearer <token>`` header of the Django request
+    (what :meth:`BearerTokenAuthentication.authenticate` accepts as one), or ``None`` for any other
+    header or none."""
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if not isinstance(header, str):
+        return None
+    try:
+        parts = header.encode(HTTP_HEADER_ENCODING).split()
+    except UnicodeEncodeError:
+        return None
+    if len(parts) != 2 or parts[0].lower() != b"bearer":
+        return None
+    try:
+        return parts[1].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def accept(token: ApiToken) -> None:
+    """What a live bearer token's request does once the token is read: its last-used stamp (at most
+    once a minute) and the audit context's user."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    context.bind_user(token.user)
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
     with_account = False
@@ -131,13 +165,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("令牌格式错误") from None
-        token = token_with_user(key, with_account=self.with_account, with_actor=self.with_actor)
+        read = getattr(request._request, READ_ATTRIBUTE, None)  # the token read before (me_quick)
+        if read is not None and read[0] == key and read[1] == (self.with_account, self.with_actor):
+            token = read[2]
+        else:
+            token = token_with_user(key, with_account=self.with_account, with_actor=self.with_actor)
         if token is None:
             raise exceptions.AuthenticationFailed("令牌无效或已过期，请重新登录")
-        now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        context.bind_user(token.user)
+        accept(token)
         return (token.user, token)
 
     def authenticate_header(self, request) -> str:

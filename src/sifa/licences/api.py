@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from sifa.core import limits
 from sifa.core.api import throttles
 from sifa.core.api.bodies import RequestBody, StrictSerializer, accepts
+from sifa.core.api.negotiation import QUICK_ACCEPT
 from sifa.core.api.schema import LOGIN_ERRORS, EnumField, error_responses, file_response, path_parameter
 from sifa.core.errors import NotFound
 from sifa.core.identifiers import IdentifierError
@@ -211,10 +212,6 @@ class VerifyView(PublicView):
 
 
 _drf_verify = VerifyView.as_view()
-
-QUICK_ACCEPT = frozenset({"*/*", "application/json"})
-"""The ``Accept`` headers (or none) :func:`verify` answers without DRF's negotiation: both choose
-DRF's ``JSONRenderer`` with no parameters (an ``indent``, or HTML for a browser, goes through DRF)."""
 
 
 @cache

@@ -29,6 +29,11 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 JSON = "application/json"
 ANY = "*/*"
+QUICK_ACCEPT = frozenset({ANY, JSON})
+"""The ``Accept`` headers (or none: ``*/*``) the plain views of the hottest reads answer without DRF's
+negotiation (``sifa.licences.api.verify``, ``sifa.accounts.api.me``): for a view whose renderers
+are DRF's default ones both choose ``JSONRenderer`` with no parameters (an ``indent``, or HTML for a
+browser, goes through DRF)."""
 
 
 @functools.cache  # a renderer's media type: a handful of strings, looked at on every request
