@@ -23,9 +23,11 @@ is kept in this process for ``SIFA_EXCHANGE_REGISTRY_TTL_SECONDS`` (0 turns the 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -106,13 +108,15 @@ def answered_service(partner: Partner, code: str, version: str) -> PartnerServic
 
 def validator(schema: dict[str, Any]) -> Draft202012Validator:
     """A compiled validator for a service's schema (raises ``SchemaError`` when it is invalid).
-    Keyed by the schema's text, so a changed schema gets a new validator."""
-    import json
+    Keyed by the schema's text, so a changed schema gets a new validator. Not bound by the TTL: a
+    validator is a function of that text alone, so it is compiled (and the schema checked) once
+    per process, not again each time the registry's rows are read afresh (≈ 12 ms of CPU every
+    ``SIFA_EXCHANGE_REGISTRY_TTL_SECONDS``, docs/performance.md, "2026-12-06 (session 5)")."""
+    return _compiled(json.dumps(schema, sort_keys=True))
 
-    text = json.dumps(schema, sort_keys=True)
 
-    def load() -> Draft202012Validator:
-        Draft202012Validator.check_schema(schema)
-        return Draft202012Validator(schema)
-
-    return _cached(("validator", text), load)  # type: ignore[return-value]
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> Draft202012Validator:
+    schema = json.loads(text)
+    Draft202012Validator.check_schema(schema)  # an invalid schema raises: nothing is kept
+    return Draft202012Validator(schema)
