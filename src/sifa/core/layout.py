@@ -63,6 +63,7 @@ class _Strict:
 
 class _User(_Strict):
     is_authenticated = False
+    kind = ""  # an anonymous visitor has no account kind: the header shows 我的空间, not 工作台
 
 
 class _Request(_Strict):
