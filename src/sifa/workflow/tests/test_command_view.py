@@ -51,6 +51,12 @@ def _comparable(content: bytes) -> bytes:
     return content
 
 
+def _headers(response) -> list[tuple[str, str]]:
+    if connection.vendor == "postgresql":  # the length follows the ids' digits (see _comparable)
+        return [(name, value) for name, value in response.items() if name != "Content-Length"]
+    return list(response.items())
+
+
 def _same_both_ways(monkeypatch, drf_runs, client, number: str, command: str, body, **extra):
     """The answer of the view as routed, then — from the same state, rolled back to — DRF's."""
     before = transaction.savepoint()
@@ -63,7 +69,7 @@ def _same_both_ways(monkeypatch, drf_runs, client, number: str, command: str, bo
     transaction.savepoint_rollback(before)
     assert fast.status_code == slow.status_code, (command, fast.content, slow.content)
     assert _comparable(fast.content) == _comparable(slow.content), command
-    assert list(fast.items()) == list(slow.items()), command
+    assert _headers(fast) == _headers(slow), command
     drf_runs.clear()
     return fast, fast_runs
 
@@ -118,7 +124,7 @@ def test_the_answers_are_drf_s_byte_for_byte(case_world, monkeypatch, drf_runs):
         assert response.status_code == 404
         for extra in (
             {"HTTP_ACCEPT": "application/json; indent=2"},
-            {"HTTP_ACCEPT": "text/html"},
+            {"HTTP_ACCEPT": "application/xml"},
             {"QUERY_STRING": "format=json"},
             {"HTTP_AUTHORIZATION": "Bearer not-a-token"},
             {"HTTP_AUTHORIZATION": ""},
