@@ -130,11 +130,9 @@ def test_the_answers_are_drf_s_byte_for_byte(case_world, monkeypatch, drf_runs):
             {"HTTP_AUTHORIZATION": ""},
             {"content_type": "text/plain"},
         ):
-            response, runs = _same_both_ways(
+            response, _ = _same_both_ways(
                 monkeypatch, drf_runs, client, case.number, "suspend", SUSPEND, **extra
             )
-            # A refused token may be answered before the view; every other request is DRF's.
-            assert runs in ((0, 1) if "not-a-token" in str(extra) else (1,)), extra
 
 
 @pytest.mark.django_db
