@@ -17,14 +17,22 @@ Both case views are built by ``sifa.workflow.caseview.case_view`` from plain row
 
 from __future__ import annotations
 
+import functools
+import json
+from typing import Any
+
 from django.db.models import F
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import generics, serializers
+from rest_framework import exceptions, generics, serializers
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils import json as drf_json
 from rest_framework.views import APIView
 
 from sifa.accounts.authentication import ActorBearerTokenAuthentication, VerifiedSessionAuthentication
@@ -331,10 +339,26 @@ class CaseDetail(APIView):
         return Response(case_view(case, actor))  # what CaseSerializer gives, from plain rows
 
 
+# A command on a case as DRF serves it: its schema, and every request ``command`` does not answer
+# itself (see there). No docstring: drf-spectacular would publish it as the operation's description.
 class CaseCommand(APIView):
     # The bearer token's statement reads the caller's scope too (``request.auth.actor``).
     authentication_classes = [ActorBearerTokenAuthentication, VerifiedSessionAuthentication]
     permission_classes = [IsAuthenticated]
+
+    _authenticated: tuple[Any, Any] | None = None
+    """``(user, token)`` when :func:`case_command` already authenticated the request with the bearer
+    token: DRF takes them instead of reading the token again."""
+    _raised: BaseException | None = None
+    """What the command raised when :func:`case_command` ran it: answered as DRF answers it, without
+    running the command again."""
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        wrapped = super().initialize_request(request, *args, **kwargs)
+        if self._authenticated is not None:
+            wrapped._authenticator = self.authentication_classes[0]()
+            wrapped.user, wrapped.auth = self._authenticated
+        return wrapped
 
     @extend_schema(
         parameters=[
@@ -344,6 +368,8 @@ class CaseCommand(APIView):
     )
     @accepts(CommandSerializer)
     def post(self, request: Request, number: str, command: str, *, body: RequestBody) -> Response:
+        if self._raised is not None:
+            raise self._raised
         # Once per request, the command and its answer share it: read with the token when there is
         # one (``ActorBearerTokenAuthentication``), else here.
         actor = getattr(request.auth, "actor", None) or actor_for(request.user)
@@ -354,8 +380,88 @@ class CaseCommand(APIView):
         return Response(case_view(case, actor, timeline_limit=ANSWER_TIMELINE))
 
 
+_drf_command = CaseCommand.as_view()
+
+
+@functools.cache
+def _command_headers() -> tuple[tuple[str, str], ...]:
+    """The headers DRF's ``finalize_response`` gives :class:`CaseCommand`'s answers, in its order:
+    ``Vary`` (patched in first), then the others (``Allow``)."""
+    view = CaseCommand()
+    view.setup(None)
+    headers = dict(view.default_response_headers)
+    vary = headers.pop("Vary", None)
+    return (*((("Vary", vary),) if vary is not None else ()), *headers.items())
+
+
+_FAST_ACCEPT = frozenset({"", "*/*", "application/json"})
+"""The ``Accept`` headers :func:`case_command` answers without DRF's negotiation: all choose DRF's
+``JSONRenderer`` with no parameters (an ``indent``, or HTML for a browser, goes through DRF)."""
+
+_JSON_TYPES = frozenset({"application/json", "application/json; charset=utf-8"})
+"""The ``Content-Type`` of a body :func:`case_command` reads itself (DRF's ``JSONParser``, UTF-8)."""
+
+_BEARER = ActorBearerTokenAuthentication()
+
+
+@csrf_exempt  # as DRF's views: the session's CSRF check is DRF's (``VerifiedSessionAuthentication``)
+@functools.wraps(_drf_command)  # its view class and schema (drf-spectacular reads CaseCommand from it)
+def case_command(request: HttpRequest, number: str, command: str) -> HttpResponse:
+    """``POST /api/v1/cases/{number}/commands/{command}/``: a plain ``POST`` with a bearer token
+    and a JSON body, asking for JSON (or anything), is answered here without DRF's request wrapping,
+    negotiation and response: the token (with the caller's scope), the body read as DRF's
+    ``JSONParser`` reads it and validated by ``CommandSerializer``, the command, and its answer
+    rendered by DRF's ``JSONRenderer`` with DRF's headers — the same bytes and headers
+    (``workflow/tests/test_command_view.py`` compares them). Anything else goes through
+    :class:`CaseCommand` (DRF's ``dispatch``): another method, ``Accept``, content type or query
+    string, no bearer token (a session) or a refused one, a body that does not parse or fit (its
+    400), and what the command raises (its error answer: DRF is then given the exception, the
+    command does not run twice). The token is read once: DRF is given what it gave."""
+    meta = request.META
+    if (
+        request.method != "POST"
+        or meta.get("HTTP_ACCEPT", "") not in _FAST_ACCEPT
+        or meta.get("CONTENT_TYPE", "") not in _JSON_TYPES
+        or meta.get("QUERY_STRING")
+        or not meta.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
+    ):
+        return _drf_command(request, number=number, command=command)
+    try:
+        found = _BEARER.authenticate(request)
+    except exceptions.AuthenticationFailed:
+        found = None
+    if found is None:
+        return _drf_command(request, number=number, command=command)
+    request.user, request.auth = found
+    drf = {"_authenticated": found}
+    try:
+        data = json.loads(request.body.decode("utf-8"), parse_constant=drf_json.strict_constant)
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    serializer = CommandSerializer(data=data) if isinstance(data, dict) else None
+    if serializer is None or not serializer.is_valid():
+        return CaseCommand.as_view(**drf)(request, number=number, command=command)
+    try:
+        user, token = found
+        actor = getattr(token, "actor", None) or actor_for(user)
+        case = run_command(user, number, command, dict(serializer.validated_data), actor=actor)
+        if command == "withdraw":
+            answer = {"number": case.number, "status": case.status, "row_version": case.row_version}
+        else:
+            answer = case_view(case, actor, timeline_limit=ANSWER_TIMELINE)
+    except Exception as exc:  # answered by DRF's exception handling, as before
+        return CaseCommand.as_view(**drf, _raised=exc)(request, number=number, command=command)
+    response = HttpResponse(_RENDERER.render(answer), content_type=JSONRenderer.media_type)
+    for name, value in _command_headers():
+        response[name] = value
+    return response
+
+
+_RENDERER = JSONRenderer()
+
+
 command_urlpatterns = [
-    path("cases/<str:number>/commands/<str:command>/", CaseCommand.as_view(), name="workflow-command")
+    path("cases/<str:number>/commands/<str:command>/", case_command, name="workflow-command")
 ]
 """A command on a case (every transition of the workflow), routed under ``api/v1/`` at the site's
 top level, before the API's include (``sifa.api.urls.root_urlpatterns``): resolving it then enters
