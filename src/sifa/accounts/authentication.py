@@ -165,7 +165,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("令牌格式错误") from None
-        read = getattr(request._request, READ_ATTRIBUTE, None)  # the token read before (me_quick)
+        # The token read before (me_quick) sits on Django's request: DRF's wraps it, the case
+        # command's plain view (workflow.api.case_command) passes Django's own.
+        read = getattr(getattr(request, "_request", request), READ_ATTRIBUTE, None)
         if read is not None and read[0] == key and read[1] == (self.with_account, self.with_actor):
             token = read[2]
         else:
