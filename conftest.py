@@ -59,7 +59,7 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     registry.forget()
     maintenance.forget_paths()
-    limits.forget_tallies()  # counts of a rate limit kept in the process (ADR 0016)
+    limits.forget_tallies()  # counts of a rate limit kept in the process (ADR 0015)
     yield
     cache.clear()
     limits.forget_tallies()

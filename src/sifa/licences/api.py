@@ -163,7 +163,7 @@ class VerifyThrottle(throttles.AnonymousThrottle):
 
     def allow_request(self, request: Request, view: Any) -> bool:
         """Counted with ``limits.tally``: a read-only look, the count sent to the store in batches
-        (docs/adr/0016-licence-verifications-counted-in-batches.md)."""
+        (docs/adr/0015-licence-verifications-counted-in-batches.md)."""
         return self._decide(request, view, limits.tally)
 
     def get_cache_key(self, request, view):

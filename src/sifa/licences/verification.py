@@ -289,7 +289,7 @@ def checked_verification(
     request (docs/security.md, "Shared limits"): the look at the count under ``key`` and, only
     when the rate allows it, the read, in one read-only statement on both databases, the request
     counted in the process and sent to the store in batches (``limits.tally_then_read``;
-    docs/adr/0016-licence-verifications-counted-in-batches.md). A refused request is not counted
+    docs/adr/0015-licence-verifications-counted-in-batches.md). A refused request is not counted
     and its rows are not used; a refused or unknown licence answers ``None`` (its 429 or 404 is
     DRF's). Without a ``key`` (no rate) nothing is counted."""
     if key is None:

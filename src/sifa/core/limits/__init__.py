@@ -16,7 +16,7 @@ let N × processes through (docs/security.md, "Shared limits").
 * :func:`tally` (and :func:`tally_then_read`) is :func:`hit` whose count reaches the store in
   batches: the decision reads the store (read-only) plus this process's allowed requests not yet
   sent; exact in one process, each other process at most ``TALLY_BATCH - 1`` per window behind —
-  the licence verification's limit only (docs/adr/0016-licence-verifications-counted-in-batches.md).
+  the licence verification's limit only (docs/adr/0015-licence-verifications-counted-in-batches.md).
 * :func:`first` is true for the first call of a key in a period (log something once).
 * :func:`reset` forgets a key; :func:`clear` every counter (tests; an operator starting afresh).
 
@@ -252,7 +252,7 @@ def peek_then_read(key: str, rate: Rate, sql: str, params: Sequence[Any]) -> tup
         return decision, cursor.fetchall()
 
 
-# --- Counts sent in batches (docs/adr/0016-licence-verifications-counted-in-batches.md) ----------
+# --- Counts sent in batches (docs/adr/0015-licence-verifications-counted-in-batches.md) ----------
 
 TALLY_BATCH = 8
 """A process sends the requests it allowed under a tallied key to the store once this many are

@@ -1,5 +1,5 @@
 """``limits.tally`` and ``limits.tally_then_read``: a count kept in the process and sent to the
-store in batches (docs/adr/0016-licence-verifications-counted-in-batches.md)."""
+store in batches (docs/adr/0015-licence-verifications-counted-in-batches.md)."""
 
 from __future__ import annotations
 

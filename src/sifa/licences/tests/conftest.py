@@ -24,7 +24,7 @@ def ring(settings, tmp_path, monkeypatch) -> KeyRing:
     monkeypatch.setattr("sifa.licences.payload.default_keyring", lambda: keys)
     # The verification throttle counts in the shared limits store, in the database (each test's
     # counts are rolled back with its transaction), and in the process until sent: the root
-    # conftest forgets those before and after each test (ADR 0016).
+    # conftest forgets those before and after each test (ADR 0015).
     return keys
 
 
