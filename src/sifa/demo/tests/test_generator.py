@@ -373,3 +373,19 @@ def test_hot_leaf_months_are_read_from_their_rows_and_give_what_their_facts_give
         if by_pk[leaf].is_active:
             _own, kids = selectors.drill_down(superuser, by_pk[by_pk[leaf].parent_id], month)
             assert dict(kids)[by_pk[leaf]].counts == dict(counts), (leaf, month)
+
+
+@pytest.mark.parametrize("k", [2, 1000])
+def test_the_set_based_rebuild_writes_the_python_rebuilds_tables(world, settings, k):
+    """On PostgreSQL a full rebuild is set-based SQL (``indicators.services.rebuild_sql``): over the
+    generated cases (every status, clocks, materials, corrections, outcomes, ratings and
+    rectifications; with a low threshold K the hot leaf-months' rows too) it writes the ledger,
+    the roll-up rows and the audit detail the Python path writes, in the same order."""
+    from sifa.indicators.tests.rebuilds import assert_the_rebuilds_agree
+
+    settings.INDICATORS_HOT_LEAF_FACTS = k
+    run(*ARGS)
+    found = assert_the_rebuilds_agree()
+    assert len(found["ledger"]) > 300 and len(found["rows"]) > 30
+    leaves = set(Organisation.objects.filter(children__isnull=True).values_list("pk", flat=True))
+    assert any(row[0] in leaves for row in found["rows"]) == (k == 2)

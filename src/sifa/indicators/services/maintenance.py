@@ -431,14 +431,20 @@ def fold_all(limit: int = 20000) -> int:
     return total
 
 
-def rebuild(month: dt.date | None = None, *, actor: object = None) -> dict[str, int]:
+def rebuild(
+    month: dt.date | None = None, *, actor: object = None, set_based: bool | None = None
+) -> dict[str, int]:
     """Recompute every contribution from the facts, then the roll-ups from the contributions.
 
     With ``month``, only that month's rows are rewritten (every fact is still read: its
-    contribution may fall in several months). Idempotent; one transaction.
+    contribution may fall in several months). Idempotent; one transaction. A full rebuild on
+    PostgreSQL is set-based SQL (``rebuild_sql``: the same tables); ``set_based=False`` takes the
+    Python path there too (the tests compare the two).
     """
     from sifa.indicators.services.contributions import all_contributions
 
+    if set_based is None:
+        set_based = month is None and connection.vendor == "postgresql"
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Hold off commands and folds on these tables while the rebuild runs.
@@ -447,6 +453,20 @@ def rebuild(month: dt.date | None = None, *, actor: object = None) -> dict[str, 
                     f"LOCK TABLE {PendingDelta._meta.db_table}, {Contribution._meta.db_table}, "
                     f"{MonthlyFigures._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
                 )
+        if set_based and month is None:
+            from sifa.indicators.services.rebuild_sql import rebuild_all
+
+            Contribution.objects.all().delete()
+            MonthlyFigures.objects.all().delete()
+            PendingDelta.objects.all().delete()
+            done = rebuild_all(hot_threshold())
+            audit(
+                "indicators.rebuild",
+                actor=actor,
+                subject=MonthlyFigures,
+                detail={"month": "all", **done},
+            )
+            return done
         totals: dict[tuple[int, dt.date], Counter] = {}
         leaf_totals: dict[tuple[int, dt.date], Counter] = {}
         facts = 0

@@ -19,6 +19,7 @@ from sifa.deadlines.signals import calendar_changed
 from sifa.indicators import selectors
 from sifa.indicators.models import PendingDelta
 from sifa.indicators.services import fold, fold_all, rebuild
+from sifa.indicators.tests.rebuilds import assert_the_rebuilds_agree
 from sifa.indicators.tests.test_answer_cache import HIT, shown, statements
 from sifa.indicators.tests.test_rollup import AID, snapshot
 from sifa.organisations.scope import Actor
@@ -67,6 +68,7 @@ def check(w, months=(SEPT, OCT)):
     incremental = snapshot()
     rebuild()
     assert snapshot() == incremental
+    assert_the_rebuilds_agree()
 
 
 def last_event() -> int:

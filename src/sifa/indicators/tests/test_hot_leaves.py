@@ -20,6 +20,7 @@ from sifa.indicators.leaves import leaf_figures
 from sifa.indicators.models import MonthlyFigures, PendingDelta
 from sifa.indicators.services import fold_all, rebuild
 from sifa.indicators.services.maintenance import hot_rows, is_hot, promote
+from sifa.indicators.tests.rebuilds import assert_the_rebuilds_agree
 from sifa.indicators.tests.test_rollup import aid_case, snapshot
 from sifa.organisations.models import Organisation
 from sifa.organisations.scope import Actor
@@ -89,6 +90,7 @@ def test_a_leaf_month_switches_from_its_facts_to_its_row_exactly_at_the_threshol
     assert snapshot() == incremental
     rebuild(SEPT)
     assert snapshot() == incremental
+    assert_the_rebuilds_agree()
     check(w)
 
 

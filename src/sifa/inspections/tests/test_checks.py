@@ -11,6 +11,7 @@ from sifa.applications.models import ApplicationStatus
 from sifa.audit.models import AuditEvent
 from sifa.catalogue.models import ImplementationEntry
 from sifa.demo.cases import LAWYER_FULL_TIME
+from sifa.indicators.tests.rebuilds import assert_the_rebuilds_agree
 from sifa.inspections import selectors, services
 from sifa.inspections.models import CheckStatus, RandomCheck
 from sifa.inspections.tests.conftest import client
@@ -131,6 +132,7 @@ def test_findings_close_the_check_and_feed_the_summary(world, closed):
     assert indicators.public_figures(world["orgs"]["hz"].pk, "2026-10").checks_done == 0
     maintenance.rebuild()
     assert indicators.public_figures(world["orgs"]["zj"].pk, "2026-11").checks_with_issues == 1
+    assert_the_rebuilds_agree()
 
 
 def test_only_inspectors_in_scope_draw_and_see_checks(world, closed):
