@@ -77,28 +77,43 @@ class SimProcess:
         self.process = subprocess.Popen(
             self.argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode() if self.process.stderr else "exited")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as answer:
-                    if json.loads(answer.read())["status"] == "ok":
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("partner simulator did not start")
+        started = False
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        self.process.stderr.read().decode() if self.process.stderr else "exited"
+                    )
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as answer:
+                        if json.loads(answer.read())["status"] == "ok":
+                            started = True
+                            return
+                except OSError:
+                    time.sleep(0.1)
+            raise RuntimeError("partner simulator did not start")
+        finally:
+            if not started:  # never leave a simulator running behind a failed start
+                self.kill()
 
     def kill(self) -> None:
         assert self.process is not None
-        self.process.kill()
+        if self.process.poll() is None:
+            self.process.kill()
         self.process.wait(10)
 
     def stop(self) -> int:
+        """SIGTERM and wait; a simulator that has not stopped after 10 s is killed (and the
+        timeout raised), so that no process outlives the test."""
         assert self.process is not None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(10)
+        try:
+            return self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
 
     def copies(self, message_id: str) -> int:
         with sqlite3.connect(self.db) as db:
