@@ -6,8 +6,10 @@ import functools
 import uuid
 
 from django.db import DatabaseError, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Lookup, signals
 from django.db.models.base import Model, ModelState
+from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 
 PATH_CEILING = "~"
@@ -296,9 +298,11 @@ class FixedUpdate:
         return found
 
     def params(self, instance: models.Model, connection) -> list:
-        values = [
-            field.get_db_prep_save(field.pre_save(instance, False), connection) for field in self.fields
-        ]
+        passing = _passing(self, connection)
+        values = []
+        for field, kinds in zip(self.fields, passing, strict=True):
+            value = field.pre_save(instance, False)
+            values.append(value if type(value) in kinds else field.get_db_prep_save(value, connection))
         values.append(self.model._meta.pk.get_db_prep_value(instance.pk, connection))
         return values
 
@@ -339,18 +343,13 @@ class FixedInsert:
         hold them after ``pre_save``) instead of an instance: for rows built without a model
         instance, whose fields fill in nothing themselves (no default left, no ``auto_now``).
         A string bound for a text column whose preparation returns a string unchanged
-        (:func:`_passes_text`) is passed as it is; every other value is prepared by its field."""
-        passes = self._passes
+        (:func:`_passes_text`), and an ``int`` or ``bool`` whose preparation returns it unchanged
+        (:func:`_passing_types`), is passed as it is; every other value is prepared by its field."""
+        fields = self.fields
         return [
-            value
-            if type(value) is str and passes[index]
-            else self.fields[index].get_db_prep_save(value, connection)
-            for index, value in enumerate(values)
+            value if type(value) in kinds else fields[index].get_db_prep_save(value, connection)
+            for index, (value, kinds) in enumerate(zip(values, _passing(self, connection), strict=True))
         ]
-
-    @functools.cached_property
-    def _passes(self) -> tuple[bool, ...]:
-        return tuple(_passes_text(field) for field in self.fields)
 
     def saved(self, instance: models.Model, cursor, connection) -> None:
         if not self.with_pk:
@@ -358,6 +357,65 @@ class FixedInsert:
             instance.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
         instance._state.adding = False
         instance._state.db = connection.alias
+
+
+def _passing(statement: FixedInsert | FixedUpdate, connection) -> tuple[tuple[type, ...], ...]:
+    """:func:`_passing_types` of each of ``statement``'s fields, on ``connection``'s database."""
+    cache = statement.__dict__.setdefault("_passing", {})
+    found = cache.get(connection.vendor)
+    if found is None:
+        found = cache[connection.vendor] = tuple(
+            _passing_types(field, connection) for field in statement.fields
+        )
+    return found
+
+
+def _passing_types(field: models.Field, connection) -> tuple[type, ...]:
+    """The value types (exact types: ``type(value) in …``) for which ``field.get_db_prep_save(value,
+    connection)`` is ``value`` itself, judged from which classes' preparation steps the field
+    uses (a field that overrides any step gets ``()``: every value prepared by the field):
+
+    * ``str`` for a text field (:func:`_passes_text`);
+    * ``bool`` for a ``BooleanField`` (``get_prep_value`` and ``to_python`` return ``True`` and
+      ``False`` as they are);
+    * ``int`` for an integer field whose database adapts integers as they are (SQLite; PostgreSQL
+      wraps each in its column's integer type), and for an ``AutoField`` family primary key on
+      any database (``validate_autopk_value`` returns the value; no adaptation);
+    * a ``ForeignKey``: what its target field passes (it hands the value to the target's
+      ``get_db_prep_save``)."""
+    klass = type(field)
+    if _passes_text(field):
+        return (str,)
+    if isinstance(field, models.ForeignKey):
+        if klass.get_db_prep_save is not models.ForeignKey.get_db_prep_save:
+            return ()
+        target = field.target_field
+        if not target.empty_strings_allowed or connection.features.interprets_empty_strings_as_nulls:
+            return tuple(kind for kind in _passing_types(target, connection) if kind is not str)  # "" → NULL
+        return _passing_types(target, connection)
+    if klass.get_db_prep_save is not models.Field.get_db_prep_save:
+        return ()
+    if isinstance(field, models.BooleanField):
+        plain = (
+            klass.get_db_prep_value is models.Field.get_db_prep_value
+            and klass.get_prep_value is models.BooleanField.get_prep_value
+            and klass.to_python is models.BooleanField.to_python
+        )
+        return (bool,) if plain else ()
+    if isinstance(field, models.IntegerField) and klass.get_prep_value is models.IntegerField.get_prep_value:
+        ops = type(connection.ops)
+        if isinstance(field, AutoFieldMixin):
+            plain = (
+                klass.get_db_prep_value is AutoFieldMixin.get_db_prep_value
+                and ops.validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
+            )
+        else:
+            plain = (
+                klass.get_db_prep_value is models.IntegerField.get_db_prep_value
+                and ops.adapt_integerfield_value is BaseDatabaseOperations.adapt_integerfield_value
+            )
+        return (int,) if plain else ()
+    return ()
 
 
 def _passes_text(field: models.Field) -> bool:

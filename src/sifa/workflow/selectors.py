@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.selectors import pickup_window_choices
+from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ItemVersion
 from sifa.catalogue.processes import bpmn_file_of
 from sifa.core.db import PATH_CEILING, PreparedQuery
 from sifa.core.errors import NotFound
@@ -205,13 +207,30 @@ def _scope_values(actor: Actor) -> list:
 
 _SCOPED_CASES: dict[tuple, PreparedQuery] = {}
 
+CASE_COMMAND_DEFERRED = tuple(
+    f"{path}{field.name}"
+    for path, model in (
+        ("", Application),
+        ("entry__", ImplementationEntry),
+        ("version__", ItemVersion),
+        ("version__item__", CatalogueItem),
+    )
+    for field in model._meta.concrete_fields
+    if isinstance(field, models.JSONField)
+)
+"""What a case command (suspend, resume, extend) and its answer never read of the case, its entry
+and its item: their JSON columns (the applicant's form and answers, the item's guide lists — about
+twenty of the 157 columns, each parsed on every read). :func:`case_for_command` leaves them out of
+a case command's read; were one read after all, Django would load it then (a deferred field: one
+more statement, never another value; ``workflow/tests/test_case_command_read.py``)."""
 
-def _scoped_case(shape: tuple) -> PreparedQuery:
+
+def _scoped_case(shape: tuple, lean: bool = False) -> PreparedQuery:
     """The staff case read of :func:`case_for_staff` for actors of one :func:`_scope_shape`,
     compiled once: ``WHERE number = %s AND <visible_cases' predicate>``, the predicate written
     with the same ranges and lists as :func:`subtree_q` and :func:`window_q` but every value a
     marker (a value no row holds), so the scope stays in SQL."""
-    found = _SCOPED_CASES.get(shape)
+    found = _SCOPED_CASES.get((shape, lean))
     if found is not None:
         return found
     superuser, n_paths, windows = shape
@@ -224,6 +243,8 @@ def _scoped_case(shape: tuple) -> PreparedQuery:
 
     def build(number, *values):
         cases = Application.objects.select_related(*STAFF_CASE_RELATIONS).filter(number=number)
+        if lean:
+            cases = cases.defer(*CASE_COMMAND_DEFERRED)
         if superuser:
             return cases
         given = iter(values)
@@ -236,18 +257,19 @@ def _scoped_case(shape: tuple) -> PreparedQuery:
             predicate |= line & Q(pickup_window_id=next(given), status__in=DELIVERY_STEP)
         return cases.filter(predicate)
 
-    found = _SCOPED_CASES[shape] = PreparedQuery(build, *markers)
+    found = _SCOPED_CASES[(shape, lean)] = PreparedQuery(build, *markers)
     return found
 
 
-def case_for_command(actor: Actor, number: str) -> Application:
+def case_for_command(actor: Actor, number: str, *, lean: bool = False) -> Application:
     """:func:`case_for_staff` for a staff command, which reads it on every call: the same
     statement, scope in its WHERE clause (404 outside it, as before), compiled once per shape of
-    actor (:func:`_scope_shape`). The same instance, with the same relations loaded."""
+    actor (:func:`_scope_shape`). The same instance, with the same relations loaded; ``lean``
+    (a case command) without :data:`CASE_COMMAND_DEFERRED`."""
     shape = _scope_shape(actor)
     if actor.user_id is None or shape == (False, 0, ()):  # no scope at all: nothing to read
         raise NotFound("未找到该办件", code="workflow.case_not_found")
-    found = _scoped_case(shape).rows(number, *_scope_values(actor))
+    found = _scoped_case(shape, lean).rows(number, *_scope_values(actor))
     if not found:
         raise NotFound("未找到该办件", code="workflow.case_not_found")
     return found[0]

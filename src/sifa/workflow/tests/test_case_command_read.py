@@ -1,0 +1,131 @@
+"""A case command (suspend, resume, extend) reads the case without the JSON columns it never reads
+(``selectors.CASE_COMMAND_DEFERRED``): the same answers, bytes and headers and the same rows
+written as with the whole case read, and no deferred column loaded on the way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Model
+from django.forms.models import model_to_dict
+
+from sifa.applications.models import Application
+from sifa.organisations.scope import actor_for
+from sifa.testing import bearer_client
+from sifa.workflow.selectors import CASE_COMMAND_DEFERRED, case_for_command
+from sifa.workflow.services import dispatch
+from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
+
+pytestmark = pytest.mark.django_db
+
+ACCEPTED_ON = dt.date(2025, 9, 1)
+APPRAISER = "司法鉴定人执业登记"  # 行政许可法 §42 applies: extend succeeds at the deciding province
+SUSPEND = {"kind": "expert_review", "reason": "组织专家评审"}
+
+
+def _whole(actor, number, lean=False):
+    return case_for_command(actor, number)
+
+
+def _written(log):
+    def statements(execute, sql, params, many, context):
+        if sql.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "WITH"):  # the writes
+            log.append((sql, repr(params)))
+        return execute(sql, params, many, context)
+
+    return statements
+
+
+def _comparable(content: bytes) -> bytes:
+    # PostgreSQL's sequences do not roll back: a row written again gets another id.
+    if connection.vendor == "postgresql":
+        return re.sub(rb'"id":\d+', b'"id":0', content)
+    return content
+
+
+def _rows(log):
+    if connection.vendor == "postgresql":  # the same, but for the ids the sequences gave
+        return [(sql, re.sub(r"\b\d{2,}\b", "0", params)) for sql, params in log]
+    return log
+
+
+def _same_both_ways(monkeypatch, client, number, name, body):
+    """The command with the lean read (as routed, no deferred column loaded), then — from the same
+    state, rolled back to — with the whole case read."""
+    loaded = []
+    refresh = Model.refresh_from_db
+    answers = []
+    for whole in (False, True):
+        before = transaction.savepoint()
+        log: list = []
+        with monkeypatch.context() as patched:
+            patched.setattr(
+                Model, "refresh_from_db", lambda self, *a, **k: loaded.append(k) or refresh(self, *a, **k)
+            )
+            if whole:
+                patched.setattr(dispatch, "case_for_command", _whole)
+            with connection.execute_wrapper(_written(log)):
+                response = client.post(
+                    f"/api/v1/cases/{number}/commands/{name}/", body, content_type="application/json"
+                )
+        transaction.savepoint_rollback(before)
+        headers = [
+            (k, v) for k, v in response.items() if k != "Content-Length" or connection.vendor != "postgresql"
+        ]
+        answers.append((response.status_code, _comparable(response.content), headers, _rows(log)))
+        if not whole:
+            assert loaded == [], (name, loaded)
+    assert answers[0] == answers[1], name
+    return answers[0][0]
+
+
+def test_the_lean_read_leaves_out_only_the_json_columns(w, people):
+    case = make_case(entry_for(APPRAISER, w["hz"]), people["citizen"])
+    with travel(ACCEPTED_ON):
+        command(people["hz_clerk"], case.number, "accept")
+    actor = actor_for(people["hz_reviewer"])
+    lean, whole = case_for_command(actor, case.number, lean=True), case_for_command(actor, case.number)
+    deferred = {
+        "": lean.get_deferred_fields(),
+        "entry__": lean.entry.get_deferred_fields(),
+        "version__": lean.version.get_deferred_fields(),
+        "version__item__": lean.version.item.get_deferred_fields(),
+    }
+    assert {f"{path}{name}" for path, names in deferred.items() for name in names} == set(
+        CASE_COMMAND_DEFERRED
+    )
+    assert not whole.get_deferred_fields() and not whole.version.get_deferred_fields()
+    # Each column read is the same; a deferred one, read after all, is loaded with its value.
+    for a, b in (
+        (lean, whole),
+        (lean.entry, whole.entry),
+        (lean.version, whole.version),
+        (lean.version.item, whole.version.item),
+    ):
+        assert model_to_dict(a) == model_to_dict(b)
+
+
+def test_suspend_resume_and_extend_answer_and_write_the_same(w, people, monkeypatch):
+    case = make_case(entry_for(APPRAISER, w["hz"]), people["citizen"])
+    reviewer, decider = bearer_client(people["hz_reviewer"]), bearer_client(people["zj_decider"])
+    with travel(ACCEPTED_ON):
+        command(people["hz_clerk"], case.number, "accept")
+        for name, body in (("suspend", SUSPEND), ("resume", {})):
+            assert _same_both_ways(monkeypatch, reviewer, case.number, name, body) == 200
+            reviewer.post(
+                f"/api/v1/cases/{case.number}/commands/{name}/", body, content_type="application/json"
+            )
+        extend = {"reason": "情况复杂", "approved_by": "张局长"}
+        assert (
+            _same_both_ways(monkeypatch, reviewer, case.number, "extend", extend) == 409
+        )  # not the decider's
+        command(people["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅")
+        extend = {"reason": "情况复杂", "approved_by": "张厅长"}
+        assert _same_both_ways(monkeypatch, decider, case.number, "extend", extend) == 200
+        decider.post(f"/api/v1/cases/{case.number}/commands/extend/", extend, content_type="application/json")
+        assert _same_both_ways(monkeypatch, decider, case.number, "extend", extend) == 409  # once only
+        assert _same_both_ways(monkeypatch, decider, case.number, "suspend", SUSPEND) == 200
+    assert Application.objects.get(pk=case.pk).status == "in_review"
