@@ -18,6 +18,9 @@ from sifa.core import pagecache
 from sifa.core.limits.stores import now_ms
 from sifa.core.pagecache import stores
 
+# Two tests flush the database after them (transaction=True): 13–42 s each on a loaded PostgreSQL.
+pytestmark = pytest.mark.slow(seconds=30)
+
 NAMESPACE = "catalogue"  # the catalogue's public namespace (sifa.catalogue.services.pages)
 
 
