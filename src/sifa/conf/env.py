@@ -307,8 +307,9 @@ declare(
     "",
     "Where the public page cache (the catalogue's list, pages and guides for anonymous visitors) "
     "is kept, shared by every web process: empty for the database (table core_pagecacheentry), or "
-    "a Redis URL (redis://host:6379/1). Never one process's memory (with Redis a process answers "
-    "a hit it read again for at most 10 ms, and a publish waits as long before it answers). "
+    "a Redis URL (redis://host:6379/1). Never one process's memory (with either store a process "
+    "answers a public page's hit it read again for at most 10 ms, and a publish waits as long "
+    "before it answers). "
     'Publishing in the catalogue invalidates it at once (docs/performance.md, "Public page cache").',
     group="性能 Performance",
 )

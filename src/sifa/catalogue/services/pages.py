@@ -12,8 +12,8 @@ from sifa.core import pagecache
 
 PAGE_CACHE = pagecache.public_namespace("catalogue")
 """The namespace of the catalogue's public pages and list in ``sifa.core.pagecache`` (declared
-public here, where every command that changes the catalogue sees it: with Redis a publish then
-waits until no process answers from the generation before it, ``pagecache.bump``)."""
+public here, where every command that changes the catalogue sees it: a publish then waits until
+no process answers from the generation before it, ``pagecache.bump``)."""
 
 
 def changed() -> None:

@@ -15,9 +15,10 @@ list, pages and guides), kept in a store every web process shares — the databa
   personal stay out of the cache.
 * :func:`bump` invalidates a namespace at once (the catalogue services call it on every change,
   ``sifa.catalogue.services``): the generation goes up by one and older entries are never served.
-  With Redis a process answers a hit it read again for ``stores.NEAR_MS`` (10 ms) without asking,
-  and the commit's bump of a :func:`public_namespace` waits as long before the publisher's answer,
-  so from that answer on no process serves the old generation (``stores.RedisStore``).
+  A process answers a public page's hit it read again for ``stores.NEAR_MS`` (10 ms) without
+  asking its store, and the commit's bump of a :func:`public_namespace` waits as long before the
+  publisher's answer, so from that answer on no process serves the old generation
+  (``stores.NearHits``).
 
 The key is the method, scheme, host, full path with its query string as sent, the language
 negotiated by ``LocaleMiddleware``, the ``sifa_care`` cookie (关怀模式 changes the page) and, for
@@ -123,23 +124,25 @@ _after_commit: dict[tuple[int, str], Callable[[], None]] = {}
 
 
 def public_namespace(namespace: str) -> str:
-    """Declare ``namespace`` as one whose answers :func:`public` views serve (returns it): with
-    Redis, its hits may be answered from what a process read at most ``stores.NEAR_MS`` before, so
-    :func:`bump` waits that long after the commit's increment. Declare it where the module that
-    bumps it can see it (``sifa.catalogue.services.pages``)."""
+    """Declare ``namespace`` as one whose answers :func:`public` views serve (returns it): its hits
+    may be answered from what a process read at most ``stores.NEAR_MS`` before, so :func:`bump`
+    waits that long after the commit's increment. Declare it where the module that bumps it can
+    see it (``sifa.catalogue.services.pages``)."""
     _PUBLIC.add(namespace)
     return namespace
 
 
 def _bump_after_commit(target: PageStore, namespace: str) -> Callable[[], None]:
-    """The commit's increment of ``namespace``, one callable per store and namespace (so a
-    transaction registers it once); for a public namespace it then waits until no process can
-    still answer from a generation read before the increment (``stores.NEAR_MS``)."""
+    """What follows the commit of ``namespace``'s increment, one callable per store and namespace
+    (so a transaction registers it once): with Redis the increment again, with the database this
+    process's kept hits forgotten again; for a public namespace then a wait until no process can
+    still answer from a generation read before the commit (``stores.NEAR_MS``)."""
     found = _after_commit.get((id(target), namespace))
     if found is None:
+        again = target.forget if target.name == "database" else target.bump
 
         def after_commit() -> None:
-            target.bump(namespace)
+            again(namespace)
             if namespace in _PUBLIC:
                 time.sleep(stores.NEAR_MS / 1000)
 
@@ -151,14 +154,15 @@ def bump(namespace: str) -> None:
     """Invalidate every cached answer of ``namespace`` (call it inside the changing transaction).
 
     The database store counts in the caller's transaction (a rollback undoes it); Redis counts at
-    once and again after the commit, so no answer rendered from the old rows outlives the commit —
-    and, for a :func:`public_namespace`, then waits ``stores.NEAR_MS``, so no process answers a hit
-    from a generation read before the commit once the publisher has its answer (the commit's
-    increment is registered once per transaction: a bulk change waits once).
+    once and again after the commit, so no answer rendered from the old rows outlives the commit.
+    For a :func:`public_namespace`, the commit is followed by a wait of ``stores.NEAR_MS``, so no
+    process answers a hit from a generation read before the commit once the publisher has its
+    answer (registered once per transaction: a bulk change waits once). The database store's other
+    namespaces register nothing: their lookups are never ``near``.
     """
     target = store()
     target.bump(namespace)
-    if target.name != "database":
+    if target.name != "database" or namespace in _PUBLIC:
         after_commit = _bump_after_commit(target, namespace)
         connection = transaction.get_connection()
         if connection.in_atomic_block:

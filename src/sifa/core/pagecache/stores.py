@@ -1,15 +1,15 @@
 """Where the public page cache lives: the database table ``core_pagecacheentry``, or Redis when
 ``SIFA_CACHE_URL`` names one, so every web process sees the same entries and one publish
-invalidates them for all. (A Redis process keeps what it read for at most :data:`NEAR_MS`, and a
-publish waits that long before it answers: see :class:`RedisStore`.)
+invalidates them for all. (Each process keeps the public pages' hits it read for at most
+:data:`NEAR_MS`, and a publish waits that long before it answers: see :class:`NearHits`.)
 
 Both stores offer the same three operations:
 
 * ``lookup(namespace, key, now_ms, near=False)`` → ``(generation, payload or None)``: the
   namespace's current generation and the entry stored under ``key`` for that generation, if it has
-  not expired. One round trip (one SQL statement, one Redis `MGET`) — but for Redis with
-  ``near=True`` (the public pages' hits, ``PublicPageCacheMiddleware``), which may answer from what
-  this process read at most :data:`NEAR_MS` before (see :class:`RedisStore`).
+  not expired. One round trip (one SQL statement, one Redis `MGET`) — but with ``near=True`` (the
+  public pages' hits, ``PublicPageCacheMiddleware``), which may answer from what this process read
+  at most :data:`NEAR_MS` before (see :class:`NearHits`).
 * ``save(namespace, key, generation, payload, ttl_ms)`` stores an entry made at ``generation``.
   An entry made while a publish happened carries the old generation and is never served.
 * ``bump(namespace)`` adds one to the generation: every entry of the namespace is dead at once.
@@ -34,8 +34,8 @@ PURGE_EVERY = 500
 """Expired rows are deleted by one save in this many (per process)."""
 FOREVER_MS = 2**62
 NEAR_MS = 10
-"""How long a Redis store process may answer a ``near`` lookup from a hit it read, counted from
-before the read was sent; a publish waits as long after the commit's increment before it answers
+"""How long a process may answer a ``near`` lookup from a hit it read, counted from before the read
+was sent; a publish waits as long after the commit of its increment before it answers
 (``sifa.core.pagecache.bump``), so no hit after the publisher's answer is of the old generation."""
 NEAR_ENTRIES = 64
 """Hits each process keeps per namespace for ``near`` lookups; all are dropped when there are more."""
@@ -44,6 +44,49 @@ _saves = itertools.count(1)
 
 def generation_key(namespace: str) -> str:
     return f"~g:{namespace}"
+
+
+class NearHits:
+    """The hits a process read from its store, answered again for ``near`` lookups (the public
+    pages' hits) for :data:`NEAR_MS` — both stores keep one.
+
+    Each hit is kept with the generation of the same read and stamped with ``time.monotonic()``
+    taken **before** the read was sent, and is answered from here until :data:`NEAR_MS` after that
+    stamp. Invalidation stays exact relative to the publisher's answer: a process's own ``bump``
+    forgets the namespace's hits at once, and the commit of a public namespace's increment is
+    followed by a wait of :data:`NEAR_MS` before the publisher gets its answer
+    (``sifa.core.pagecache.bump``). A hit kept anywhere that showed the old generation was read
+    before that commit (Redis processed the ``MGET`` before the ``INCR``; the database statement's
+    snapshot, taken after it was sent, did not see the commit), so it was stamped before the
+    commit and its moment is over before the wait is. From the publisher's answer on, every hit in
+    every process and host is of the new generation, as with one round trip per hit. (An entry may
+    so be answered up to :data:`NEAR_MS` past its expiry.) At most :data:`NEAR_ENTRIES` per
+    namespace: all are dropped when there are more.
+    """
+
+    __slots__ = ("_kept",)
+
+    def __init__(self) -> None:
+        # namespace → key → (generation, answer until (monotonic), payload)
+        self._kept: dict[str, dict[str, tuple[int, float, bytes]]] = {}
+
+    def get(self, namespace: str, key: str) -> tuple[int, bytes] | None:
+        kept = self._kept.get(namespace, {}).get(key)
+        if kept is not None and time.monotonic() < kept[1]:
+            return kept[0], kept[2]
+        return None
+
+    def keep(self, namespace: str, key: str, generation: int, asked: float, payload: bytes) -> None:
+        held = self._kept.setdefault(namespace, {})
+        if len(held) >= NEAR_ENTRIES:
+            held.clear()
+        held[key] = (generation, asked + NEAR_MS / 1000, payload)
+
+    def forget(self, namespace: str) -> None:
+        self._kept.pop(namespace, None)
+
+    def clear(self) -> None:
+        self._kept.clear()
 
 
 class PageStore(Protocol):
@@ -56,6 +99,8 @@ class PageStore(Protocol):
     def save(self, namespace: str, key: str, generation: int, payload: bytes, ttl_ms: int) -> None: ...
 
     def bump(self, namespace: str) -> None: ...
+
+    def forget(self, namespace: str) -> None: ...
 
     def clear(self) -> None: ...
 
@@ -82,14 +127,31 @@ _CLEAR = "DELETE FROM core_pagecacheentry"
 
 
 class DatabaseStore:
-    """Entries in ``core_pagecacheentry`` (docs/performance.md, "Public page cache")."""
+    """Entries in ``core_pagecacheentry`` (docs/performance.md, "Public page cache").
+
+    A ``near`` lookup (the public pages' hits) may skip the statement: the process answers a hit it
+    read at most :data:`NEAR_MS` before from :class:`NearHits`. Only a hit read outside any
+    transaction is kept: its statement saw committed rows only (inside one it could see the
+    transaction's own uncommitted bump and entry, which a rollback undoes). The statement's round
+    trip, psycopg's execute and Django's cursor cost a hit on PostgreSQL more CPU than the rest of
+    it (docs/performance.md, "session 6: the database store's hits").
+    """
 
     name = "database"
 
+    def __init__(self) -> None:
+        self._near = NearHits()
+
     def lookup(self, namespace: str, key: str, now_ms: int, near: bool = False) -> tuple[int, bytes | None]:
+        if near:
+            kept = self._near.get(namespace, key)
+            if kept is not None:
+                return kept
         gen = generation_key(namespace)
+        asked = time.monotonic()  # before the statement is sent: what it reads is no older
+        database = connections[DEFAULT_DB_ALIAS]
         # A hit's only statement, so the request's first: the connection's health check too.
-        rows = first_read(connections[DEFAULT_DB_ALIAS], _LOOKUP, [gen, key, now_ms], binary=True)
+        rows = first_read(database, _LOOKUP, [gen, key, now_ms], binary=True)
         generation, stored, body = 0, -1, None
         for found, row_generation, row_body in rows:
             if found == gen:
@@ -98,7 +160,10 @@ class DatabaseStore:
                 stored, body = row_generation, row_body
         if stored != generation:
             return int(generation), None  # none, or made under an older generation: never served
-        return int(generation), bytes(body)
+        payload = bytes(body)
+        if near and not database.in_atomic_block:
+            self._near.keep(namespace, key, int(generation), asked, payload)
+        return int(generation), payload
 
     def save(self, namespace: str, key: str, generation: int, payload: bytes, ttl_ms: int) -> None:
         from sifa.core.limits.stores import now_ms
@@ -112,8 +177,14 @@ class DatabaseStore:
     def bump(self, namespace: str) -> None:
         with fixed_cursor(connection) as cursor:
             cursor.execute(_BUMP, [generation_key(namespace), b"", FOREVER_MS])
+        self._near.forget(namespace)  # this process reads the new generation at once
+
+    def forget(self, namespace: str) -> None:
+        """Forget this process's kept hits of ``namespace`` (after the commit of its bump)."""
+        self._near.forget(namespace)
 
     def clear(self) -> None:
+        self._near.clear()
         with connection.cursor() as cursor:
             cursor.execute(_CLEAR)
 
@@ -208,14 +279,10 @@ class RedisStore:
     connection (its reply may be unread) and is raised. The other operations go through the client.
 
     A ``near`` lookup (the public pages' hits) may skip the round trip: each process keeps the hits
-    it read — the entry and the generation of the same ``MGET`` — stamped with the monotonic time
-    **before** that command was sent, and for :data:`NEAR_MS` after the stamp answers the same key
-    from there. ``bump`` forgets the namespace's kept hits in its own process at once, and a publish
-    waits :data:`NEAR_MS` after the commit's increment before it answers (``pagecache.bump``): a hit
-    read before the increment was sent before it, so it is no longer answered once the publisher
-    has its answer — from then on every hit, in every process, is of the new generation, as with a
-    round trip per hit. (An entry may so be answered up to :data:`NEAR_MS` past its expiry.) The
-    round trip cost a hit ≈ 200 µs of CPU on a loaded machine, more than the rest of the hit
+    it read — the entry and the generation of the same ``MGET`` — for :data:`NEAR_MS`
+    (:class:`NearHits`; ``bump`` forgets the namespace's kept hits in its own process at once, a
+    publish waits :data:`NEAR_MS` after the commit's increment before it answers). The round trip
+    cost a hit ≈ 200 µs of CPU on a loaded machine, more than the rest of the hit
     (docs/performance.md, "2026-12-06 (session 4)").
     """
 
@@ -228,8 +295,7 @@ class RedisStore:
         # RESP2: no push messages on the lookup's connection, nils as "$-1".
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, protocol=2)
         self._local = threading.local()
-        # namespace → key → (generation, answer until (monotonic), payload), for near lookups
-        self._near: dict[str, dict[str, tuple[int, float, bytes]]] = {}
+        self._near = NearHits()
 
     def _held(self) -> _Held:
         held = getattr(self._local, "held", None)
@@ -269,9 +335,9 @@ class RedisStore:
 
     def lookup(self, namespace: str, key: str, now_ms: int, near: bool = False) -> tuple[int, bytes | None]:
         if near:
-            kept = self._near.get(namespace, {}).get(key)
-            if kept is not None and time.monotonic() < kept[1]:
-                return kept[0], kept[2]
+            kept = self._near.get(namespace, key)
+            if kept is not None:
+                return kept
         asked = time.monotonic()  # before the command is sent: what it reads is no older
         generation, entry = self._ask(
             _resp_command(
@@ -285,10 +351,7 @@ class RedisStore:
         if int(stored) != current:
             return current, None  # made under an older generation: never served
         if near:
-            held = self._near.setdefault(namespace, {})
-            if len(held) >= NEAR_ENTRIES:
-                held.clear()
-            held[key] = (current, asked + NEAR_MS / 1000, payload)
+            self._near.keep(namespace, key, current, asked, payload)
         return current, payload
 
     def save(self, namespace: str, key: str, generation: int, payload: bytes, ttl_ms: int) -> None:
@@ -296,7 +359,10 @@ class RedisStore:
 
     def bump(self, namespace: str) -> None:
         self.client.incr(self.prefix + generation_key(namespace))
-        self._near.pop(namespace, None)  # this process reads the new generation at once
+        self._near.forget(namespace)  # this process reads the new generation at once
+
+    def forget(self, namespace: str) -> None:
+        self._near.forget(namespace)
 
     def clear(self) -> None:
         self._near.clear()
