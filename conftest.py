@@ -137,6 +137,7 @@ class _MigratedOnce:
             connection.close()
             quoted = connection.ops.quote_name
             with connection._nodb_cursor() as cursor:
+                cursor.execute("SET synchronous_commit = off")  # as the test database's commits
                 cursor.execute(f"DROP DATABASE IF EXISTS {quoted(cls.template)}")
                 cursor.execute(f"CREATE DATABASE {quoted(cls.template)} TEMPLATE {quoted(source)}")
             cls.marker.write_text(cls.template)
@@ -192,6 +193,7 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     ended, so the run cleans up after itself and the leak is visible in the output."""
     with django_db_blocker.unblock():
         _MigratedOnce.after_setup()
+        _commits_without_waiting_for_the_disk()
     yield
     import warnings
 
@@ -213,6 +215,31 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
                     stacklevel=1,
                 )
                 cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def _commits_without_waiting_for_the_disk() -> None:
+    """On PostgreSQL the test database commits with ``synchronous_commit = off``: a commit returns
+    once its WAL is in PostgreSQL's buffers, without waiting for the disk's flush (the WAL writer
+    flushes within a fraction of a second). Set on the database (``ALTER DATABASE … SET``), so
+    every session on it has it — this process's, its threads', the servers and relays a test
+    starts on the test database — and no other database does: the private clusters of the
+    restore drill and the R2 crash test (``tests/pgcluster.py``), where a crash must not lose an
+    acknowledged commit, keep the server's default. Nothing is lost unless PostgreSQL itself
+    stops uncleanly, and the test database is dropped at the end of the run anyway. Production's
+    settings are untouched (docs/testing.md, "Commits without waiting for the disk")."""
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        return
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+            cursor.execute("SET synchronous_commit = off")  # this session too (it is open already)
+    except DatabaseError as exc:  # not the database's owner: commits wait for the disk, as before
+        import warnings
+
+        warnings.warn(f"the test database commits synchronously: {exc!r}", stacklevel=1)
 
 
 SLOW_DEFAULT_SECONDS = 30

@@ -265,19 +265,29 @@ def test_a_hit_of_its_own_commits_asynchronously_on_postgresql_only(settings):
         return execute(sql, params, many, context)
 
     rate = limits.Rate.parse("5/min")
-    with connection.execute_wrapper(note):
-        assert limits.hit("async-commit", rate).allowed
-        with transaction.atomic():
+    if connection.vendor == "postgresql":
+        # The connection as production's: the test database commits asynchronously (the root
+        # conftest.py), which would hide a hit that turned the setting off for the session.
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = on")
+    try:
+        with connection.execute_wrapper(note):
             assert limits.hit("async-commit", rate).allowed
-    assert limits.peek("async-commit", rate).count == 2
-    asynchronous = ["set_config('synchronous_commit'" in sql for sql in seen if "INSERT" in sql]
-    if connection.vendor != "postgresql":
-        assert asynchronous == [False, False]
-        return
-    assert asynchronous == [True, False]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        assert cursor.fetchone()[0] == "on"
+            with transaction.atomic():
+                assert limits.hit("async-commit", rate).allowed
+        assert limits.peek("async-commit", rate).count == 2
+        asynchronous = ["set_config('synchronous_commit'" in sql for sql in seen if "INSERT" in sql]
+        if connection.vendor != "postgresql":
+            assert asynchronous == [False, False]
+            return
+        assert asynchronous == [True, False]
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    finally:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
 
 
 @pytest.mark.django_db
