@@ -216,6 +216,7 @@ def test_progress_answer_from_fixed_sql_is_the_serializers_answer_for_every_case
     (the page 办件查询) give the same answer for every submitted case, in every status."""
     from sifa.applications import progress, selectors, serializers
     from sifa.applications.models import Application
+    from sifa.core import limits
 
     cases = list(Application.objects.filter(number__isnull=False).exclude(number=""))
     assert cases
@@ -225,6 +226,14 @@ def test_progress_answer_from_fixed_sql_is_the_serializers_answer_for_every_case
         assert answer == serializers.tracking(selectors.track(app.number, code))
         # The API's bytes, written without DRF's encoder, are what DRF's renderer writes.
         assert progress.progress_json(app.number, code) == JSONRenderer().render(answer)
+        # … and the API's own read under the limit's look (its rows materialised once on SQLite,
+        # where the kinds share columns: no value may change its type there).
+        decision, body = progress.checked_progress(app.number, code, "reads-test", limits.Rate(30, 60))
+        assert decision.allowed and body == answer
+        decision, body = progress.checked_progress(
+            app.number, code, "reads-test", limits.Rate(30, 60), encoded=True
+        )
+        assert body == JSONRenderer().render(answer)
         assert progress.progress(app.number, code.lower()) is not None
         assert progress.progress(app.number, "AAAAAAAA") is None
         assert progress.progress_json(app.number, "AAAAAAAA") is None
