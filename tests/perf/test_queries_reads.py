@@ -216,6 +216,7 @@ def test_progress_answer_from_fixed_sql_is_the_serializers_answer_for_every_case
     (the page 办件查询) give the same answer for every submitted case, in every status."""
     from sifa.applications import progress, selectors, serializers
     from sifa.applications.models import Application
+    from sifa.core import limits
 
     cases = list(Application.objects.filter(number__isnull=False).exclude(number=""))
     assert cases
@@ -225,12 +226,54 @@ def test_progress_answer_from_fixed_sql_is_the_serializers_answer_for_every_case
         assert answer == serializers.tracking(selectors.track(app.number, code))
         # The API's bytes, written without DRF's encoder, are what DRF's renderer writes.
         assert progress.progress_json(app.number, code) == JSONRenderer().render(answer)
+        # … and the API's own read under the limit's look (its rows materialised once on SQLite,
+        # where the kinds share columns: no value may change its type there).
+        decision, body = progress.checked_progress(app.number, code, "reads-test", limits.Rate(30, 60))
+        assert decision.allowed and body == answer
+        decision, body = progress.checked_progress(
+            app.number, code, "reads-test", limits.Rate(30, 60), encoded=True
+        )
+        assert body == JSONRenderer().render(answer)
         assert progress.progress(app.number, code.lower()) is not None
         assert progress.progress(app.number, "AAAAAAAA") is None
         assert progress.progress_json(app.number, "AAAAAAAA") is None
     assert progress.progress("NO-SUCH-NUMBER", "AAAAAAAA") is None
     assert progress.progress("", "") is None
     assert progress.progress_json("", "") is None
+
+
+@pytest.mark.django_db
+def test_progress_under_the_limits_look_keeps_the_clocks_numbers(world):
+    """On SQLite the statement's kinds share columns and the limit's look materialises its rows:
+    an open clock's days left and its ``paused``/``provisional`` flags stay numbers there (a column
+    with the case's text affinity would make them text, and ``'0'`` a paused clock)."""
+    import datetime as dt
+
+    from sifa.applications import progress
+    from sifa.applications.models import Application
+    from sifa.core import limits
+    from sifa.deadlines.models import ClockState
+
+    app = Application.objects.filter(number__isnull=False).exclude(number="").first()
+    code = _with_new_code(app)
+    ClockState.objects.create(
+        subject_type="application",
+        subject_id=str(app.pk),
+        purpose="legal",
+        scope_path="0001",
+        started_on=dt.date(2026, 12, 1),
+        limit_value=20,
+        limit_unit="working_days",
+        due_on=dt.date(2026, 12, 29),
+        working_days_left=7,
+    )
+    plain = progress.progress(app.number, code)
+    assert plain["deadline"]["working_days_left"] == 7 and plain["deadline"]["paused"] is False
+    decision, looked = progress.checked_progress(app.number, code, "reads-clock", limits.Rate(30, 60))
+    assert decision.allowed and looked == plain
+    _, body = progress.checked_progress(app.number, code, "reads-clock", limits.Rate(30, 60), encoded=True)
+    assert body == JSONRenderer().render(plain)
+    assert b'"working_days_left":7,"paused":false' in body
 
 
 def test_sqlite_stamp_text_is_written_as_parsing_it_would():

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -44,19 +46,49 @@ _PURPOSE_NAMES = dict(ClockPurpose.choices)
 
 
 # The one statement's columns: 0 the row's kind (0 the case, 1 an open clock, 2 a public timeline
-# entry), then each kind's own columns, NULL in the rows of the other kinds.
+# entry), then each kind's own columns. On PostgreSQL each kind has columns of its own (NULL in the
+# rows of the other kinds: a column's type is the same in every branch); on SQLite, whose columns
+# have no type, the kinds share columns 1–9 (9 wide instead of 21: each row is materialised once
+# under the limit's look and built as a tuple of that width; docs/performance.md, "session 6").
 _CASE, _CLOCK, _ENTRY = 0, 1, 2
 _CASE_COLUMNS = slice(1, 10)
-_CLOCK_COLUMNS = slice(10, 16)
-_ENTRY_COLUMNS = slice(16, 21)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each kind's columns are in a row of :func:`_statement`'s (for one vendor)."""
+
+    clock: slice
+    """An open clock's ``id, purpose, due_on, working_days_left, paused, provisional``."""
+    entry: int
+    """A timeline entry's first column: ``occurred_at, event, title, detail, organisation, id``."""
+    order: tuple[int, ...]
+    """The page's order (kind; a timeline entry's ``occurred_at``, then its id) as 1-based column
+    positions. :func:`checked_progress` sorts the few rows itself instead (:func:`_answer`): the
+    same order, as SQLite compares its text timestamps byte by byte and PostgreSQL its
+    timestamps, without a sort step in the statement."""
+
+
+_LAYOUTS = {
+    "postgresql": _Layout(clock=slice(10, 16), entry=16, order=(1, 17, 22)),
+    "sqlite": _Layout(clock=slice(1, 7), entry=1, order=(1, 2, 7)),
+}
+
+
+def _layout(vendor: str) -> _Layout:
+    return _LAYOUTS["postgresql" if vendor == "postgresql" else "sqlite"]
 
 
 @cache
 def _statement(vendor: str) -> str:
     """The case, its open clocks and its public timeline in one ``UNION ALL`` (table names from
-    the models; built once per process and database vendor). The first branch names every column's
-    type, so PostgreSQL resolves the other branches' NULLs. Without its ``ORDER BY``: ordered by
-    ``_ORDER`` (the case first, then clocks, then the timeline in ``occurred_at, id`` order).
+    the models; built once per process and database vendor), its columns as :func:`_layout` says.
+    On PostgreSQL the first branch names every column's type, so PostgreSQL resolves the other
+    branches' NULLs; on SQLite no column of the first branch has a declared type or an affinity
+    (each is an expression, ``+column``), so Django's converters, chosen by declared types, parse
+    no column of any row, and no value changes its type where the rows are materialised (a shared
+    column holds other kinds' values: text, integers). Without its ``ORDER BY``: ordered by the
+    layout's ``order``.
 
     The case's item, item type and organisations, and a timeline entry's organisation, are scalar
     subqueries by primary key (each foreign key is required and constrained, so they give what the
@@ -70,16 +102,34 @@ def _statement(vendor: str) -> str:
     )
     item, org = CatalogueItem._meta.db_table, Organisation._meta.db_table
     clock, line = ClockState._meta.db_table, TimelineEntry._meta.db_table
-    if vendor == "postgresql":
-        text_id, occurred_at = "CAST(x.id AS varchar)", "t.occurred_at"
-    else:  # SQLite keeps a UUID as 32 hex digits; a clock's subject is the dashed form
+    names = [
+        f"(SELECT ei.name FROM {item} ei WHERE ei.id = (SELECT e.item_id FROM {entry} e WHERE e.id = a.entry_id))",  # noqa: S608
+        f"(SELECT vi.item_type FROM {item} vi WHERE vi.id = (SELECT v.item_id FROM {version} v WHERE v.id = a.version_id))",  # noqa: S608
+        f"(SELECT ao.name FROM {org} ao WHERE ao.id = a.accepting_organisation_id)",  # noqa: S608
+        f"(SELECT co.name FROM {org} co WHERE co.id = a.current_organisation_id)",  # noqa: S608
+    ]
+    clock_columns = "c.id, c.purpose, c.due_on, c.working_days_left, c.paused, c.provisional"
+    entry_where = f"WHERE t.application_id = (SELECT x.id FROM {app} x WHERE x.number = %s) AND t.public"  # noqa: S608
+    entry_organisation = f"(SELECT o.name FROM {org} o WHERE o.id = t.organisation_id)"  # noqa: S608
+    if vendor != "postgresql":  # SQLite keeps a UUID as 32 hex digits; a clock's subject is the dashed form
         text_id = (
             "substr(x.id, 1, 8) || '-' || substr(x.id, 9, 4) || '-' || substr(x.id, 13, 4) || '-' "
             "|| substr(x.id, 17, 4) || '-' || substr(x.id, 21, 12)"
         )
-        # The stored text as it is (an expression has no declared type, so Django's converter does
-        # not parse it into a datetime for ``_stamp`` to write back as text).
-        occurred_at = "CAST(t.occurred_at AS text)"
+        # Times as their stored text (an expression has no declared type, so Django's converter
+        # does not parse it into a datetime for ``_stamp`` to write back as text). No affinity
+        # either (``+``, not a ``CAST``): where the limit's look materialises the rows, a column
+        # with the case's text affinity would turn the clocks' numbers into text.
+        return (
+            f"SELECT 0, +a.id, +a.number, +a.status, +a.submitted_at, "  # noqa: S608
+            f"+a.query_code_digest, {', '.join(f'+{name}' for name in names)} FROM {app} a WHERE a.number = %s "
+            f"UNION ALL SELECT 1, {clock_columns}, NULL, NULL, NULL FROM {clock} c "
+            f"WHERE c.subject_type = 'application' "  # the clock index (subject_type, subject_id)
+            f"AND c.subject_id = (SELECT {text_id} FROM {app} x WHERE x.number = %s) "
+            f"AND c.stopped_on IS NULL "
+            f"UNION ALL SELECT 2, +t.occurred_at, t.event, t.title, t.detail, "
+            f"{entry_organisation}, t.id, NULL, NULL, NULL FROM {line} t {entry_where}"
+        )
     none = lambda kind: f"CAST(NULL AS {kind})"  # noqa: E731
     clock_nulls = ", ".join(none(k) for k in ("bigint", "varchar", "date", "integer", "boolean", "boolean"))
     entry_nulls = ", ".join(
@@ -87,29 +137,16 @@ def _statement(vendor: str) -> str:
     )
     case_nulls = ", ".join(["NULL"] * 9)
     return (
-        f"SELECT 0, a.id, a.number, a.status, a.submitted_at, a.query_code_digest, "  # noqa: S608
-        f"(SELECT ei.name FROM {item} ei WHERE ei.id = (SELECT e.item_id FROM {entry} e WHERE e.id = a.entry_id)), "
-        f"(SELECT vi.item_type FROM {item} vi WHERE vi.id = (SELECT v.item_id FROM {version} v WHERE v.id = a.version_id)), "
-        f"(SELECT ao.name FROM {org} ao WHERE ao.id = a.accepting_organisation_id), "
-        f"(SELECT co.name FROM {org} co WHERE co.id = a.current_organisation_id), "
+        f"SELECT 0, a.id, a.number, a.status, a.submitted_at, a.query_code_digest, {', '.join(names)}, "  # noqa: S608
         f"{clock_nulls}, {entry_nulls} FROM {app} a "
         f"WHERE a.number = %s "
-        f"UNION ALL SELECT 1, {case_nulls}, c.id, c.purpose, c.due_on, c.working_days_left, c.paused, "
-        f"c.provisional, {', '.join(['NULL'] * 6)} FROM {clock} c "
+        f"UNION ALL SELECT 1, {case_nulls}, {clock_columns}, {', '.join(['NULL'] * 6)} FROM {clock} c "
         f"WHERE c.subject_type = 'application' "  # the clock index (subject_type, subject_id): no scan of the open clocks
-        f"AND c.subject_id = (SELECT {text_id} FROM {app} x WHERE x.number = %s) "
+        f"AND c.subject_id = (SELECT CAST(x.id AS varchar) FROM {app} x WHERE x.number = %s) "
         f"AND c.stopped_on IS NULL "
-        f"UNION ALL SELECT 2, {case_nulls}, {', '.join(['NULL'] * 6)}, {occurred_at}, t.event, t.title, "
-        f"t.detail, (SELECT o.name FROM {org} o WHERE o.id = t.organisation_id), t.id FROM {line} t "
-        f"WHERE t.application_id = (SELECT x.id FROM {app} x WHERE x.number = %s) AND t.public"
+        f"UNION ALL SELECT 2, {case_nulls}, {', '.join(['NULL'] * 6)}, t.occurred_at, t.event, t.title, "
+        f"t.detail, {entry_organisation}, t.id FROM {line} t {entry_where}"
     )
-
-
-_ORDER = (1, 17, 22)
-"""The page's order (kind; a timeline entry's ``occurred_at``, then its id), as column positions.
-:func:`checked_progress` sorts the few rows itself instead (:func:`_answer`): the same order, as
-SQLite compares its text timestamps byte by byte and PostgreSQL its timestamps, without a sort
-step in the statement."""
 
 
 def _datetime(value: Any) -> dt.datetime | None:
@@ -160,7 +197,7 @@ def _deadline(clocks: dict[str, tuple]) -> dict[str, Any] | None:
 
 @cache
 def _ordered(vendor: str) -> str:
-    return f"{_statement(vendor)} ORDER BY {', '.join(str(position) for position in _ORDER)}"
+    return f"{_statement(vendor)} ORDER BY {', '.join(str(position) for position in _layout(vendor).order)}"
 
 
 def progress(number: str, code: str) -> dict[str, Any] | None:
@@ -177,8 +214,9 @@ def progress_json(number: str, code: str) -> bytes | None:
 def _read(number: str, code: str, moment) -> Any:
     number = str(number or "")[:50]
     with fixed_cursor(connection) as cursor:
-        cursor.execute(_ordered(connection.vendor), [number, number, number])
-        return _answer(cursor.fetchall(), code, moment)
+        vendor = connection.vendor
+        cursor.execute(_ordered(vendor), [number, number, number])
+        return _answer(cursor.fetchall(), code, moment, _layout(vendor))
 
 
 def checked_progress(
@@ -194,10 +232,11 @@ def checked_progress(
     429 as any refusal). A refused request reads nothing (answer ``None``). With ``encoded``, the
     answer is the bytes of the API's JSON answer (:func:`progress_json`)."""
     number = str(number or "")[:50]
-    decision, rows = limits.peek_then_read(key, rate, _statement(connection.vendor), [number] * 3)
+    vendor = connection.vendor
+    decision, rows = limits.peek_then_read(key, rate, _statement(vendor), [number] * 3)
     if not decision.allowed:
         return decision, None
-    answer = _answer(rows, code, _stamp if encoded else _datetime)
+    answer = _answer(rows, code, _stamp if encoded else _datetime, _layout(vendor))
     if answer is None:
         decision = limits.hit(key, rate)
     return decision, answer
@@ -228,6 +267,9 @@ def _stamp(value: Any) -> str | None:
     return _iso(_datetime(value))
 
 
+_by_time = operator.itemgetter(0, 5)
+"""A timeline entry's place (its columns from ``occurred_at``): ``occurred_at, id``."""
+
 _SEPARATORS = SHORT_SEPARATORS if JSONRenderer.compact else LONG_SEPARATORS
 
 
@@ -253,21 +295,19 @@ def _json(answer: dict[str, Any]) -> bytes:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
-def _by_time(row: tuple) -> tuple:
-    """A timeline row's place: ``occurred_at, id`` (the statement's ``ORDER BY 17, 22``)."""
-    return row[16], row[21]
-
-
-def _answer(rows: list[tuple], code: str, moment) -> Any:
-    """The answer from the statement's rows, in any order (the timeline is sorted here), its
-    timestamps made by ``moment`` (:func:`_datetime`: the answer; :func:`_stamp`: its JSON bytes)."""
+def _answer(rows: list[tuple], code: str, moment, layout: _Layout) -> Any:
+    """The answer from the statement's rows (columns as ``layout`` says), in any order (the
+    timeline is sorted here: ``occurred_at, id``), its timestamps made by ``moment``
+    (:func:`_datetime`: the answer; :func:`_stamp`: its JSON bytes)."""
     case, clocks, entries = None, {}, []
+    clock_columns, at = layout.clock, layout.entry
     for row in rows:
         kind = row[0]
         if kind == _ENTRY:
-            entries.append(row)
+            entries.append(row[at : at + 6])
         elif kind == _CLOCK:
-            clocks[row[11]] = row[_CLOCK_COLUMNS]
+            columns = row[clock_columns]
+            clocks[columns[1]] = columns
         elif case is None:
             case = row
     digest = case[5] if case is not None else ""
@@ -277,13 +317,13 @@ def _answer(rows: list[tuple], code: str, moment) -> Any:
     entries.sort(key=_by_time)
     timeline = [
         {
-            "occurred_at": moment(row[16]),
-            "event": row[17],
-            "title": row[18],
-            "detail": row[19],
-            "organisation": row[20] or "",
+            "occurred_at": moment(occurred_at),
+            "event": event,
+            "title": title,
+            "detail": detail,
+            "organisation": organisation or "",
         }
-        for row in entries
+        for occurred_at, event, title, detail, organisation, _id in entries
     ]
     answer = {
         "number": number,

@@ -540,8 +540,15 @@ def first_read(connection, sql: str, params, *, binary: bool = False) -> list:
     (a network cut) hangs the statement as it would have hung the check.
 
     Elsewhere (the check already done or off, inside ``atomic``) it is ``fixed_cursor`` as usual.
-    ``binary``: as :func:`fixed_cursor`'s.
+    ``binary``: as :func:`fixed_cursor`'s. On SQLite the statement runs on the SQLite connection
+    itself unless it is to be logged, counted or wrapped (``DatabaseWrapper.plain_rows`` of
+    ``sifa.core.sqlite_backend``: the same steps without Django's cursor wrapper).
     """
+    plain = getattr(connection, "plain_rows", None)
+    if plain is not None:
+        rows = plain(sql, params)
+        if rows is not None:
+            return rows
     due = (
         connection.connection is not None
         and connection.health_check_enabled

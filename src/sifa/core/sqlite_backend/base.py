@@ -30,15 +30,44 @@ class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
     def convert_query(self, query, *, param_names=None):
         if param_names is not None:  # "pyformat" (named) parameters: Django's own, not remembered
             return super().convert_query(query, param_names=param_names)
-        converted = _converted.get(query)
-        if converted is None:
-            converted = super().convert_query(query)
-            if len(_converted) >= REMEMBERED:
-                _converted.clear()
-            _converted[query] = converted
-        return converted
+        return converted(query)
+
+
+def converted(query: str) -> str:
+    """``query`` with SQLite's ``?`` placeholders, as Django's conversion gives it, remembered."""
+    text = _converted.get(query)
+    if text is None:
+        text = base.SQLiteCursorWrapper.convert_query(None, query)
+        if len(_converted) >= REMEMBERED:
+            _converted.clear()
+        _converted[query] = text
+    return text
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def create_cursor(self, name=None):
         return self.connection.cursor(factory=SQLiteCursorWrapper)
+
+    def plain_rows(self, sql: str, params) -> list | None:
+        """The rows of the read ``sql`` (``%s`` placeholders, positional ``params``) run on the
+        SQLite connection itself, or ``None`` when it must go through Django's cursor wrapper
+        (``sifa.core.db.first_read`` then does): no connection yet, the statement to be logged or
+        counted (``DEBUG``, ``CaptureQueriesContext``, the query-count guards) or an
+        ``execute_wrapper`` installed. Otherwise it takes the wrapper's own steps — the health
+        check (outside ``atomic`` the read is the check, as in ``first_read``: SQLite's
+        ``is_usable()`` is always true), the thread check, the broken-transaction check, Django's
+        error translation — without building the wrapper, its cursor and its ``fetchall`` around
+        the one statement (docs/performance.md, "session 6: W5")."""
+        if self.connection is None or self.queries_logged or self.execute_wrappers:
+            return None
+        if self.health_check_enabled and not self.health_check_done:
+            if self.in_atomic_block:
+                self.close_if_health_check_failed()
+                if self.connection is None:
+                    return None
+            else:
+                self.health_check_done = True
+        self.validate_thread_sharing()
+        self.validate_no_broken_transaction()
+        with self.wrap_database_errors:
+            return self.connection.execute(converted(sql), params).fetchall()

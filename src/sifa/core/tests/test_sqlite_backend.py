@@ -54,3 +54,35 @@ def test_sqlite_runs_on_sifas_backend():
         cursor.execute("SELECT %s || '%%'", ["50"])
         assert cursor.fetchone()[0] == "50%"
         assert isinstance(cursor.cursor, base.SQLiteCursorWrapper)
+
+
+@pytest.mark.django_db
+def test_a_plain_read_gives_the_cursors_rows_and_leaves_logged_and_wrapped_ones_to_it():
+    """``plain_rows`` (``first_read`` on SQLite) runs the read on the SQLite connection itself —
+    the rows the cursor gives — but returns ``None`` (the cursor's path) whenever the statement
+    is to be logged or counted, or seen by an ``execute_wrapper``."""
+    from django.test.utils import CaptureQueriesContext
+
+    from sifa.core.db import first_read
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    statement, params = "SELECT %s || '%%', %s + 1, NULL UNION ALL SELECT 'b', 2, x'00'", ["a", 1]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        expected = cursor.fetchall()
+    assert connection.plain_rows(statement, params) == expected == [("a%", 2, None), ("b", 2, b"\x00")]
+    with CaptureQueriesContext(connection) as queries:
+        assert connection.plain_rows(statement, params) is None
+        assert first_read(connection, statement, params) == expected
+    assert len(queries.captured_queries) == 1
+    seen = []
+
+    def note(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note):
+        assert connection.plain_rows(statement, params) is None
+        assert first_read(connection, statement, params) == expected
+    assert seen == [statement]
