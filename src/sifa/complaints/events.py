@@ -5,8 +5,9 @@ when they asked for it); ``complaints.submitted`` and ``complaints.supervised`` 
 organisation's supervisors; ``complaints.overdue`` tells the supervisors of the level above.
 After a change of the working calendar, ``complaints.due_moved`` tells the complainant and
 ``complaints.due_moved_staff`` the handling organisation's supervisors that the 答复期限 moved, and
-``complaints.overdue_withdrawn`` tells the level above that its overdue mark was withdrawn. None
-carries the complainant's name or number.
+``complaints.overdue_withdrawn`` tells the level above that its overdue mark was withdrawn; each
+person gets one of them per recount, listing every complaint concerned (``count``, ``items``; the
+single-complaint text when there is one). None carries the complainant's name or number.
 """
 
 from __future__ import annotations
@@ -91,14 +92,25 @@ for _template in (
     EventTemplate(
         code="complaints.due_moved",
         name="投诉举报答复期限调整",
-        title="您的投诉举报答复期限已调整",
+        title="您的{% if count > 1 %}{{ count }}件{% endif %}投诉举报答复期限已调整",
         body=(
+            "{% if count == 1 %}"
             "因{{ reason }}，您的投诉举报（编号 {{ number }}）的答复期限由{{ before }}调整为{{ after }}。"
             "办理进度可凭编号查询。"
+            "{% else %}"
+            "因{{ reason }}，您的以下{{ count }}件投诉举报的答复期限已调整：\n"
+            "{% for line in items %}{{ line }}\n{% endfor %}"
+            "办理进度可凭编号查询。"
+            "{% endif %}"
         ),
-        sms="因{{ reason }}，投诉举报{{ number }}答复期限调整为{{ after|clip:15 }}。",
-        fields=("number", "before", "after", "reason"),
+        sms=(
+            "{% if count == 1 %}因{{ reason }}，投诉举报{{ number }}答复期限调整为{{ after|clip:15 }}。"
+            "{% else %}因{{ reason }}，您的{{ count }}件投诉举报答复期限已调整，详见平台消息。{% endif %}"
+        ),
+        fields=("count", "items", "number", "reason"),
         sample={
+            "count": 1,
+            "items": [f"{_NUMBER}：2027年12月31日 → 2028年12月31日（暂定）（法定节假日调整）"],
             "number": _NUMBER,
             "before": "2027年12月31日",
             "after": "2028年12月31日（暂定）",
@@ -109,11 +121,23 @@ for _template in (
     EventTemplate(
         code="complaints.due_moved_staff",
         name="投诉举报答复期限调整（办理机构）",
-        title="投诉举报答复期限已调整",
-        body="因{{ reason }}，投诉举报 {{ number }} 的答复期限由{{ before }}调整为{{ after }}，请按新期限答复。",
-        sms="因{{ reason }}，投诉举报{{ number }}答复期限已调整，请登录工作台查看。",
-        fields=("number", "before", "after", "reason"),
+        title="{% if count > 1 %}{{ count }}件{% endif %}投诉举报答复期限已调整",
+        body=(
+            "{% if count == 1 %}"
+            "因{{ reason }}，投诉举报 {{ number }} 的答复期限由{{ before }}调整为{{ after }}，请按新期限答复。"
+            "{% else %}"
+            "因{{ reason }}，本机构办理的以下{{ count }}件投诉举报的答复期限已调整，请按新期限答复：\n"
+            "{% for line in items %}{{ line }}\n{% endfor %}"
+            "{% endif %}"
+        ),
+        sms=(
+            "{% if count == 1 %}因{{ reason }}，投诉举报{{ number }}答复期限已调整，请登录工作台查看。"
+            "{% else %}因{{ reason }}，{{ count }}件投诉举报答复期限已调整，请登录工作台查看。{% endif %}"
+        ),
+        fields=("count", "items", "number", "reason"),
         sample={
+            "count": 9999,
+            "items": [f"{_NUMBER}：2027年12月31日 → 2028年12月31日（暂定）（法定节假日调整）"],
             "number": _NUMBER,
             "before": "2027年12月31日",
             "after": "2028年12月31日（暂定）",
@@ -124,14 +148,28 @@ for _template in (
     EventTemplate(
         code="complaints.overdue_withdrawn",
         name="投诉举报逾期提示撤销",
-        title="下级办理的投诉举报逾期提示已撤销",
+        title="下级办理的{% if count > 1 %}{{ count }}件{% endif %}投诉举报逾期提示已撤销",
         body=(
+            "{% if count == 1 %}"
             "投诉举报 {{ number }}（{{ organisation }}办理）的答复期限因工作日历调整而顺延至{{ due }}，"
             "尚未逾期，此前的逾期提示已撤销，已移出本机构的逾期清单。"
+            "{% else %}"
+            "以下{{ count }}件投诉举报的答复期限因工作日历调整而顺延，尚未逾期，此前的逾期提示已撤销，"
+            "已移出本机构的逾期清单：\n{% for line in items %}{{ line }}\n{% endfor %}"
+            "{% endif %}"
         ),
-        sms="投诉举报{{ number }}期限顺延，逾期提示已撤销。",
-        fields=("number", "organisation", "due"),
-        sample={"number": _NUMBER, "organisation": "杭州市西湖区司法局", "due": "2026年12月25日（暂定）"},
+        sms=(
+            "{% if count == 1 %}投诉举报{{ number }}期限顺延，逾期提示已撤销。"
+            "{% else %}{{ count }}件投诉举报期限顺延，逾期提示已撤销。{% endif %}"
+        ),
+        fields=("count", "items", "number"),
+        sample={
+            "count": 1,
+            "items": [f"{_NUMBER}（杭州市西湖区司法局办理）：顺延至2026年12月25日（暂定）"],
+            "number": _NUMBER,
+            "organisation": "杭州市西湖区司法局",
+            "due": "2026年12月25日（暂定）",
+        },
         channels=(Channel.IN_APP,),
     ),
 ):

@@ -69,11 +69,23 @@ for _template in (
     EventTemplate(
         code="consultation.due_moved",
         name="法律咨询答复期限调整",
-        title="您的法律咨询答复期限已调整",
-        body="因{{ reason }}，您的法律咨询（工单编号 {{ number }}）的答复期限由{{ before }}调整为{{ after }}。",
-        sms="因{{ reason }}，咨询{{ number }}答复期限调整为{{ after|clip:15 }}。",
-        fields=("number", "before", "after", "reason"),
+        title="您的{% if count > 1 %}{{ count }}件{% endif %}法律咨询答复期限已调整",
+        body=(
+            "{% if count == 1 %}"
+            "因{{ reason }}，您的法律咨询（工单编号 {{ number }}）的答复期限由{{ before }}调整为{{ after }}。"
+            "{% else %}"
+            "因{{ reason }}，您的以下{{ count }}件法律咨询的答复期限已调整：\n{% for line in items %}{{ line }}\n{% endfor %}"
+            "{% endif %}"
+        ),
+        sms=(
+            "{% if count == 1 %}"
+            "因{{ reason }}，咨询{{ number }}答复期限调整为{{ after|clip:15 }}。"
+            "{% else %}因{{ reason }}，您的{{ count }}件法律咨询答复期限已调整，详见平台消息。{% endif %}"
+        ),
+        fields=("count", "items", "number", "reason"),
         sample={
+            "count": 1,
+            "items": [f"{_NUMBER}：2027年12月31日 → 2028年12月31日（暂定）（法定节假日调整）"],
             "number": _NUMBER,
             "before": "2027年12月31日",
             "after": "2028年12月31日（暂定）",
@@ -84,11 +96,23 @@ for _template in (
     EventTemplate(
         code="consultation.due_moved_staff",
         name="法律咨询答复期限调整（承办机构）",
-        title="咨询工单答复期限已调整",
-        body="因{{ reason }}，咨询工单 {{ number }} 的答复期限由{{ before }}调整为{{ after }}，请按新期限答复。",
-        sms="因{{ reason }}，咨询{{ number }}答复期限已调整，请登录工作台查看。",
-        fields=("number", "before", "after", "reason"),
+        title="{% if count > 1 %}{{ count }}件{% endif %}咨询工单答复期限已调整",
+        body=(
+            "{% if count == 1 %}"
+            "因{{ reason }}，咨询工单 {{ number }} 的答复期限由{{ before }}调整为{{ after }}，请按新期限答复。"
+            "{% else %}"
+            "因{{ reason }}，以下{{ count }}件咨询工单的答复期限已调整，请按新期限答复：\n{% for line in items %}{{ line }}\n{% endfor %}"
+            "{% endif %}"
+        ),
+        sms=(
+            "{% if count == 1 %}"
+            "因{{ reason }}，咨询{{ number }}答复期限已调整，请登录工作台查看。"
+            "{% else %}因{{ reason }}，{{ count }}件咨询工单答复期限已调整，请登录工作台查看。{% endif %}"
+        ),
+        fields=("count", "items", "number", "reason"),
         sample={
+            "count": 9999,
+            "items": [f"{_NUMBER}：2027年12月31日 → 2028年12月31日（暂定）（法定节假日调整）"],
             "number": _NUMBER,
             "before": "2027年12月31日",
             "after": "2028年12月31日（暂定）",
@@ -99,14 +123,29 @@ for _template in (
     EventTemplate(
         code="consultation.escalation_withdrawn",
         name="咨询逾期升级撤销",
-        title="咨询工单逾期升级已撤销",
+        title="{% if count > 1 %}{{ count }}件{% endif %}咨询工单逾期升级已撤销",
         body=(
+            "{% if count == 1 %}"
             "咨询工单 {{ number }}（{{ organisation }}承办）的答复期限因工作日历调整而顺延至{{ due }}，"
             "尚未逾期，逾期升级已撤销，已移出本机构的逾期升级清单。"
+            "{% else %}"
+            "以下{{ count }}件咨询工单的答复期限因工作日历调整而顺延，尚未逾期，逾期升级已撤销，已移出本机构的逾期升级清单：\n"
+            "{% for line in items %}{{ line }}\n{% endfor %}"
+            "{% endif %}"
         ),
-        sms="咨询{{ number }}期限顺延，逾期升级已撤销。",
-        fields=("number", "organisation", "due"),
-        sample={"number": _NUMBER, "organisation": "北山街道司法所", "due": "2026年12月9日（暂定）"},
+        sms=(
+            "{% if count == 1 %}"
+            "咨询{{ number }}期限顺延，逾期升级已撤销。"
+            "{% else %}{{ count }}件咨询工单期限顺延，逾期升级已撤销。{% endif %}"
+        ),
+        fields=("count", "items", "number"),
+        sample={
+            "count": 9999,
+            "items": [f"{_NUMBER}（北山街道司法所承办）：顺延至2026年12月9日（暂定）"],
+            "number": _NUMBER,
+            "organisation": "北山街道司法所",
+            "due": "2026年12月9日（暂定）",
+        },
         channels=(Channel.IN_APP,),
     ),
 ):

@@ -4,7 +4,8 @@ A complaint's 答复期限, a 12348 ticket's answer limit and a rectification's 
 working days when they are opened and stored with their 暂定 mark. When the calendar changes
 (``signals.calendar_changed``), their apps count the open ones again in the change's transaction
 with :func:`recount` (pure: no writes here), with the limit stored on the item when it opened.
-They tell the people concerned of a moved date (:func:`moved_text`, the reason :data:`REASON`) and
+They tell the people concerned of a moved date (:func:`moved_text`, the reason :data:`REASON`),
+one message per person per recount listing every item of theirs that moved (:class:`Letters`), and
 withdraw an escalation whose new date has not passed (:func:`withdraws_escalation`, :data:`WITHDRAWN`).
 docs/deadlines.md, "When the arrangement changes".
 """
@@ -12,8 +13,9 @@ docs/deadlines.md, "When the arrangement changes".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -117,14 +119,88 @@ def audit_detail(
     }
 
 
+MAX_LINES = 50
+"""A message lists at most this many items; the list it links to has them all."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One moved item as a person is told of it: its number, the line that names it, where it is."""
+
+    number: str
+    line: str
+    link: str
+    related: Any = None
+    values: dict[str, str] = field(default_factory=dict)
+    """What a message about this item alone says (``before``, ``after``, ``due`` …)."""
+
+
+@dataclass
+class Letter:
+    """The message one person gets for one recount: every item of theirs, in the order met."""
+
+    recipient: Any
+    items: list[Item] = field(default_factory=list)
+    sms: bool = False
+    """Whether the person asked to be told by SMS of at least one of the items (named persons
+    only: an anonymous person's SMS is sent per tracking code, never gathered)."""
+
+    def context(self, **common: str) -> dict[str, Any]:
+        """The template context: ``count``, ``items`` (the lines, at most :data:`MAX_LINES`) and,
+        for the text of a single item, its ``number`` and values."""
+        lines = [item.line for item in self.items]
+        if len(lines) > MAX_LINES:
+            lines = [*lines[:MAX_LINES], f"……另有 {len(lines) - MAX_LINES} 件"]
+        first = self.items[0]
+        return {**first.values, **common, "count": len(self.items), "items": lines, "number": first.number}
+
+    def link(self, many: str) -> str:
+        """The item's own page for one item, ``many`` (the person's list) for several."""
+        return self.items[0].link if len(self.items) == 1 else many
+
+    def related(self) -> Any:
+        return self.items[0].related if len(self.items) == 1 else None
+
+
+class Letters:
+    """The messages of one recount, one per person (pure: the apps send them with ``notify``).
+
+    ``add(user, item)`` for every item a person must be told of; iterating gives each person's
+    :class:`Letter` once, in the order the people were first met."""
+
+    def __init__(self) -> None:
+        self._letters: dict[int, Letter] = {}
+
+    def add(self, recipient: Any, item: Item, *, sms: bool = False) -> None:
+        letter = self._letters.setdefault(recipient.pk, Letter(recipient))
+        letter.items.append(item)
+        letter.sms = letter.sms or sms
+
+    def __iter__(self) -> Iterator[Letter]:
+        return iter(list(self._letters.values()))
+
+    def __len__(self) -> int:
+        return len(self._letters)
+
+
+def moved_line(number: str, before: dt.date, after: str) -> str:
+    """``TS…：2026年11月23日 → 2026年11月24日（法定节假日调整）`` — one line of a grouped message."""
+    return f"{number}：{date_text(before)} → {after}（{REASON}）"
+
+
 __all__ = [
     "CAUSE",
+    "MAX_LINES",
     "REASON",
     "WITHDRAWN",
+    "Item",
+    "Letter",
+    "Letters",
     "Recount",
     "audit_detail",
     "bounds",
     "date_text",
+    "moved_line",
     "moved_text",
     "recount",
     "starts_before",

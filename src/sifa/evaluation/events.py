@@ -76,14 +76,26 @@ for _template in (
     EventTemplate(
         code="evaluation.due_moved_staff",
         name="差评整改期限调整",
-        title="差评整改期限已调整",
+        title="{% if count > 1 %}{{ count }}件{% endif %}差评整改期限已调整",
         body=(
+            "{% if count == 1 %}"
             "因{{ reason }}，{{ number }} 的差评整改期限由{{ before }}调整为{{ after }}"
             "{% if callback %}，回访期限为{{ callback }}{% endif %}，请按新期限整改反馈。"
+            "{% else %}"
+            "因{{ reason }}，以下{{ count }}件差评整改的期限已调整，请按新期限整改反馈：\n{% for line in items %}{{ line }}\n{% endfor %}"
+            "{% endif %}"
         ),
-        sms="因{{ reason }}，{{ number }}整改期限已调整，请登录工作台查看。",
-        fields=("number", "before", "after", "reason"),
+        sms=(
+            "{% if count == 1 %}"
+            "因{{ reason }}，{{ number }}整改期限已调整，请登录工作台查看。"
+            "{% else %}因{{ reason }}，{{ count }}件差评整改期限已调整，请登录工作台查看。{% endif %}"
+        ),
+        fields=("count", "items", "number", "reason"),
         sample={
+            "count": 9999,
+            "items": [
+                f"{_NUMBER}：2027年12月31日 → 2028年12月31日（暂定），回访期限2028年12月30日（法定节假日调整）"
+            ],
             "number": _NUMBER,
             "before": "2027年12月31日",
             "after": "2028年12月31日（暂定）",
@@ -95,14 +107,24 @@ for _template in (
     EventTemplate(
         code="evaluation.due_moved",
         name="差评整改期限调整（评价人）",
-        title="您的评价的整改期限已调整",
+        title="您的{% if count > 1 %}{{ count }}件{% endif %}评价的整改期限已调整",
         body=(
+            "{% if count == 1 %}"
             "因{{ reason }}，您对 {{ number }} 的评价的整改期限由{{ before }}调整为{{ after }}"
             "{% if callback %}，工作人员将于{{ callback }}前回访您{% endif %}。"
+            "{% else %}"
+            "因{{ reason }}，您的以下{{ count }}件评价的整改期限已调整：\n{% for line in items %}{{ line }}\n{% endfor %}"
+            "{% endif %}"
         ),
-        sms="因{{ reason }}，{{ number }}整改期限调整为{{ after|clip:15 }}。",
-        fields=("number", "before", "after", "reason"),
+        sms=(
+            "{% if count == 1 %}"
+            "因{{ reason }}，{{ number }}整改期限调整为{{ after|clip:15 }}。"
+            "{% else %}因{{ reason }}，您的{{ count }}件评价的整改期限已调整，详见平台消息。{% endif %}"
+        ),
+        fields=("count", "items", "number", "reason"),
         sample={
+            "count": 1,
+            "items": [f"{_NUMBER}：2027年12月31日 → 2028年12月31日（暂定）（法定节假日调整）"],
             "number": _NUMBER,
             "before": "2027年12月31日",
             "after": "2028年12月31日（暂定）",
@@ -114,14 +136,25 @@ for _template in (
     EventTemplate(
         code="evaluation.escalation_withdrawn",
         name="差评整改逾期升级撤销",
-        title="差评整改逾期升级已撤销",
+        title="{% if count > 1 %}{{ count }}件{% endif %}差评整改逾期升级已撤销",
         body=(
+            "{% if count == 1 %}"
             "{{ number }} 的差评整改（{{ organisation }}负责）期限因工作日历调整而顺延至{{ due }}，"
             "尚未逾期，逾期升级已撤销，已移出本机构的升级清单。"
+            "{% else %}"
+            "以下{{ count }}件差评整改的期限因工作日历调整而顺延，尚未逾期，逾期升级已撤销，已移出本机构的升级清单：\n"
+            "{% for line in items %}{{ line }}\n{% endfor %}"
+            "{% endif %}"
         ),
-        sms="{{ number }}整改期限顺延，逾期升级已撤销。",
-        fields=("number", "organisation", "due"),
+        sms=(
+            "{% if count == 1 %}"
+            "{{ number }}整改期限顺延，逾期升级已撤销。"
+            "{% else %}{{ count }}件差评整改期限顺延，逾期升级已撤销。{% endif %}"
+        ),
+        fields=("count", "items", "number"),
         sample={
+            "count": 9999,
+            "items": [f"{_NUMBER}（杭州市西湖区公共法律服务中心负责）：顺延至2026年12月25日（暂定）"],
             "number": _NUMBER,
             "organisation": "杭州市西湖区公共法律服务中心",
             "due": "2026年12月25日（暂定）",

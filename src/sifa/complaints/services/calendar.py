@@ -10,11 +10,13 @@ When the date itself moves, the complainant's history gets a 答复期限调整 
 and 我的空间 show it), the complainant is told as they were told the date (inbox, and SMS when they
 asked for it, also to an anonymous complainant's number), and the handling organisation's
 supervisors are told in their inbox — never the staff member complained about, and no message
-names the complainant. An overdue mark (逾期提示上级) made under the old calendar is withdrawn
+names the complainant. Each person gets one message per recount listing every complaint of theirs
+that moved (number, the date before and after, the reason); an anonymous complainant's SMS stays
+one per complaint (tracking code): it names that complaint only. An overdue mark (逾期提示上级) made under the old calendar is withdrawn
 when the new date has not passed: the mark is cleared (so the complaint leaves the level above's
 overdue list and the indicators' 逾期升级 count), the history keeps it with an 撤销逾期提示 step,
 the audit event ``complaints.complaint.overdue_withdrawn`` records it, and the level above's
-supervisors are told. A 督办期限 is a date the supervisor set, not a count, and is kept.
+supervisors are told (one message each per recount, listing the complaints). A 督办期限 is a date the supervisor set, not a count, and is kept.
 """
 
 from __future__ import annotations
@@ -40,9 +42,12 @@ from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.stored import (
     REASON,
     WITHDRAWN,
+    Item,
+    Letters,
     audit_detail,
     bounds,
     date_text,
+    moved_line,
     moved_text,
     recount,
     starts_before,
@@ -63,6 +68,7 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
     if connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
     calendar, written, today = DatabaseCalendar(), 0, timezone.localdate()
+    told = _Told()
     for complaint in rows.select_related("handler", "complainant").order_by("id"):
         start = timezone.localdate(complaint.created_at)
         before = complaint.due_date
@@ -95,54 +101,84 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
             detail=detail,
         )
         if new.due != before:
-            _tell_moved(complaint, before)
+            _tell_moved(complaint, before, told)
         if withdraw:
-            _withdraw(complaint, overdue_at, before)
+            _withdraw(complaint, overdue_at, before, told)
         written += 1
+    told.send()
     return written
 
 
-def _tell_moved(complaint: Complaint, before: dt.date) -> None:
-    """The history step, the complainant (as they were told the date) and the handlers."""
-    note = moved_text(before, complaint.due_date, provisional=complaint.due_provisional)
-    _event(complaint, EventKind.DUE_MOVED, note=note)
-    context = {
-        "number": complaint.number,
-        "before": date_text(before),
-        "after": due_text(complaint),
-        "reason": REASON,
-    }
-    if complaint.complainant_id is not None:
-        channels = [NotifyChannel.IN_APP, *([NotifyChannel.SMS] if complaint.wants_sms else [])]
-        notify(
-            complaint.complainant,
-            "complaints.due_moved",
-            context,
-            channels=channels,
-            related=complaint,
-            link=my_link(complaint),
-        )
-    elif complaint.phone_enc and complaint.wants_sms:
-        notify_phone(
-            complaint.reveal_phone(),
-            "complaints.due_moved",
-            context,
-            scope_path=complaint.scope_path,
-            related=complaint,
-        )
-    for supervisor in supervisors_of(complaint.handler):
-        if supervisor.pk != complaint.staff_member_id:
+class _Told:
+    """The messages of one recount: one per person (complainant, supervisor), each listing their
+    complaints; an anonymous complainant's SMS per complaint."""
+
+    def __init__(self) -> None:
+        self.complainants, self.staff, self.above = Letters(), Letters(), Letters()
+        self._supervisors: dict[int, list] = {}
+
+    def supervisors(self, organisation: Any) -> list:
+        if organisation.pk not in self._supervisors:
+            self._supervisors[organisation.pk] = supervisors_of(organisation)
+        return self._supervisors[organisation.pk]
+
+    def send(self) -> None:
+        for letter in self.complainants:
+            channels = [NotifyChannel.IN_APP, *([NotifyChannel.SMS] if letter.sms else [])]
             notify(
-                supervisor,
+                letter.recipient,
+                "complaints.due_moved",
+                letter.context(reason=REASON),
+                channels=channels,
+                related=letter.related(),
+                link=letter.link("/me/complaints/"),
+            )
+        for letter in self.staff:
+            notify(
+                letter.recipient,
                 "complaints.due_moved_staff",
-                context,
+                letter.context(reason=REASON),
                 channels=[NotifyChannel.IN_APP],
-                related=complaint,
-                link=staff_link(complaint),
+                related=letter.related(),
+                link=letter.link("/workbench/complaints/"),
+            )
+        for letter in self.above:
+            notify(
+                letter.recipient,
+                "complaints.overdue_withdrawn",
+                letter.context(),
+                channels=[NotifyChannel.IN_APP],
+                related=letter.related(),
+                link=letter.link("/workbench/complaints/?status=overdue"),
             )
 
 
-def _withdraw(complaint: Complaint, overdue_at: dt.datetime | None, before: dt.date) -> None:
+def _tell_moved(complaint: Complaint, before: dt.date, told: _Told) -> None:
+    """The history step, the complainant (as they were told the date) and the handlers."""
+    note = moved_text(before, complaint.due_date, provisional=complaint.due_provisional)
+    _event(complaint, EventKind.DUE_MOVED, note=note)
+    after = due_text(complaint)
+    values = {"before": date_text(before), "after": after}
+    line = moved_line(complaint.number, before, after)
+    if complaint.complainant_id is not None:
+        item = Item(complaint.number, line, my_link(complaint), complaint, values)
+        told.complainants.add(complaint.complainant, item, sms=complaint.wants_sms)
+    elif complaint.phone_enc and complaint.wants_sms:
+        # Per tracking code: the SMS names this complaint only, never another one of the number.
+        notify_phone(
+            complaint.reveal_phone(),
+            "complaints.due_moved",
+            {**values, "number": complaint.number, "reason": REASON, "count": 1, "items": [line]},
+            scope_path=complaint.scope_path,
+            related=complaint,
+        )
+    item = Item(complaint.number, line, staff_link(complaint), complaint, values)
+    for supervisor in told.supervisors(complaint.handler):
+        if supervisor.pk != complaint.staff_member_id:
+            told.staff.add(supervisor, item)
+
+
+def _withdraw(complaint: Complaint, overdue_at: dt.datetime | None, before: dt.date, told: _Told) -> None:
     """Withdraw the overdue mark: kept in the history and the audit trail, the level above told."""
     above = level_above(complaint.handler)
     where = above.name if above else complaint.handler.name
@@ -167,17 +203,12 @@ def _withdraw(complaint: Complaint, overdue_at: dt.datetime | None, before: dt.d
     )
     if above is None:
         return
-    context = {"number": complaint.number, "organisation": complaint.handler.name, "due": due_text(complaint)}
-    for user in supervisors_of(above):
+    values = {"organisation": complaint.handler.name, "due": due_text(complaint)}
+    line = f"{complaint.number}（{values['organisation']}办理）：顺延至{values['due']}"
+    item = Item(complaint.number, line, staff_link(complaint), complaint, values)
+    for user in told.supervisors(above):
         if user.pk != complaint.staff_member_id:
-            notify(
-                user,
-                "complaints.overdue_withdrawn",
-                context,
-                channels=[NotifyChannel.IN_APP],
-                related=complaint,
-                link=staff_link(complaint),
-            )
+            told.above.add(user, item)
 
 
 def on_calendar_changed(sender: Any, days: frozenset[dt.date], **kwargs: Any) -> None:

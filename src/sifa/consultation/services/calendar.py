@@ -10,7 +10,8 @@ theirs.
 When the date itself moves, the ticket's history gets a 答复期限调整 step (the asker's page and the
 tracking page show it), the asker is told as they were told the date (inbox, and SMS when they
 asked for it, also to a caller without an account) and the consultants and supervisors of the
-organisation holding it are told in their inbox. An escalation made under the old calendar is
+organisation holding it are told in their inbox: one message per person per recount, listing every
+ticket of theirs that moved (a caller without an account gets an SMS per ticket, naming it only). An escalation made under the old calendar is
 withdrawn when the new date has not passed: ``escalated_at``/``escalated_to`` are cleared (the
 ticket leaves the level above's 逾期升级 queue), the history keeps the escalation with an 撤销逾期升级
 step, the audit event ``consultation.ticket.escalation_withdrawn`` records it and the level above is
@@ -33,9 +34,12 @@ from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.stored import (
     REASON,
     WITHDRAWN,
+    Item,
+    Letters,
     audit_detail,
     bounds,
     date_text,
+    moved_line,
     moved_text,
     recount,
     starts_before,
@@ -72,6 +76,7 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
     if connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
     calendar, written, today = DatabaseCalendar(), 0, timezone.localdate()
+    told = _Told()
     for ticket in rows.select_related("organisation", "escalated_to", "asker").order_by("id"):
         start = timezone.localdate(ticket.call_started_at or ticket.created_at)
         before = ticket.due_date
@@ -100,56 +105,91 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
             detail=detail,
         )
         if new.due != before:
-            _tell_moved(ticket, before)
+            _tell_moved(ticket, before, told)
         if withdraw:
-            _withdraw(ticket, escalated_at, escalated_to, before)
+            _withdraw(ticket, escalated_at, escalated_to, before, told)
         written += 1
+    told.send()
     return written
 
 
-def _tell_moved(ticket: Ticket, before: dt.date) -> None:
+class _Told:
+    """The messages of one recount: one per person (asker, consultant, supervisor), each listing
+    their tickets; a caller without an account gets an SMS per ticket."""
+
+    def __init__(self) -> None:
+        self.askers, self.staff, self.above = Letters(), Letters(), Letters()
+        self._members: dict[int, list[Any]] = {}
+
+    def members(self, organisation: Organisation) -> list[Any]:
+        if organisation.pk not in self._members:
+            self._members[organisation.pk] = _members(organisation)
+        return self._members[organisation.pk]
+
+    def send(self) -> None:
+        for letter in self.askers:
+            channels = [NotifyChannel.IN_APP, *([NotifyChannel.SMS] if letter.sms else [])]
+            notify(
+                letter.recipient,
+                "consultation.due_moved",
+                letter.context(reason=REASON),
+                channels=channels,
+                related=letter.related(),
+                link=letter.link("/consultations/"),
+            )
+        for letter in self.staff:
+            notify(
+                letter.recipient,
+                "consultation.due_moved_staff",
+                letter.context(reason=REASON),
+                channels=[NotifyChannel.IN_APP],
+                related=letter.related(),
+                link=letter.link("/workbench/consultations/"),
+            )
+        for letter in self.above:
+            notify(
+                letter.recipient,
+                "consultation.escalation_withdrawn",
+                letter.context(),
+                channels=[NotifyChannel.IN_APP],
+                related=letter.related(),
+                link=letter.link("/workbench/consultations/"),
+            )
+
+
+def _tell_moved(ticket: Ticket, before: dt.date, told: _Told) -> None:
     _event(
         ticket,
         EventKind.DUE_MOVED,
         note=moved_text(before, ticket.due_date, provisional=ticket.due_provisional),
     )
-    context = {
-        "number": ticket.number,
-        "before": date_text(before),
-        "after": due_text(ticket),
-        "reason": REASON,
-    }
+    after = due_text(ticket)
+    values = {"before": date_text(before), "after": after}
+    line = moved_line(ticket.number, before, after)
     if ticket.asker_id is not None:
-        channels = [NotifyChannel.IN_APP, *([NotifyChannel.SMS] if ticket.wants_sms else [])]
-        notify(
-            ticket.asker,
-            "consultation.due_moved",
-            context,
-            channels=channels,
-            related=ticket,
-            link=link_of(ticket),
+        told.askers.add(
+            ticket.asker, Item(ticket.number, line, link_of(ticket), ticket, values), sms=ticket.wants_sms
         )
     elif ticket.phone_enc and ticket.wants_sms:
+        # Per ticket: the SMS names this ticket only, never another one of the same number.
         notify_phone(
             ticket.reveal_phone(),
             "consultation.due_moved",
-            context,
+            {**values, "number": ticket.number, "reason": REASON, "count": 1, "items": [line]},
             scope_path=ticket.scope_path,
             related=ticket,
         )
-    for user in _members(ticket.organisation):
-        notify(
-            user,
-            "consultation.due_moved_staff",
-            context,
-            channels=[NotifyChannel.IN_APP],
-            related=ticket,
-            link=staff_link(ticket),
-        )
+    item = Item(ticket.number, line, staff_link(ticket), ticket, values)
+    for user in told.members(ticket.organisation):
+        told.staff.add(user, item)
 
 
 def _withdraw(
-    ticket: Ticket, escalated_at: dt.datetime | None, escalated_to: Organisation | None, before: dt.date
+    ticket: Ticket,
+    escalated_at: dt.datetime | None,
+    escalated_to: Organisation | None,
+    before: dt.date,
+    told: _Told,
 ) -> None:
     where = escalated_to or ticket.organisation
     _event(
@@ -174,16 +214,11 @@ def _withdraw(
     )
     if escalated_to is None:
         return
-    context = {"number": ticket.number, "organisation": ticket.organisation.name, "due": due_text(ticket)}
-    for user in _members(escalated_to):
-        notify(
-            user,
-            "consultation.escalation_withdrawn",
-            context,
-            channels=[NotifyChannel.IN_APP],
-            related=ticket,
-            link=staff_link(ticket),
-        )
+    values = {"organisation": ticket.organisation.name, "due": due_text(ticket)}
+    line = f"{ticket.number}（{values['organisation']}承办）：顺延至{values['due']}"
+    item = Item(ticket.number, line, staff_link(ticket), ticket, values)
+    for user in told.members(escalated_to):
+        told.above.add(user, item)
 
 
 def on_calendar_changed(sender: Any, days: frozenset[dt.date], **kwargs: Any) -> None:

@@ -13,13 +13,19 @@ The rule (docs/consultation.md, "Routing"):
 * a county-level place without a bureau in Sifa walks up to the city, then the province.
 
 A hotline operator may route by hand to any organisation in their jurisdiction instead.
+
+A ticket is transferred (转办) only to an organisation that can take it: one with an active
+consultant of its own (:func:`staffed`), who answers it there; elsewhere it would land in no one's
+hands (docs/consultation.md, "Transfer").
 """
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from sifa.consultation.models import Category
 from sifa.core.errors import ServiceError
-from sifa.organisations.models import Organisation, OrganisationKind, Region, RegionLevel
+from sifa.organisations.models import Membership, Organisation, OrganisationKind, Region, RegionLevel, Role
 
 TOWNSHIP_CATEGORIES = frozenset(Category.values) - {Category.LEGAL_AID, Category.PRACTICE}
 ANSWERING_KINDS = (
@@ -30,6 +36,27 @@ ANSWERING_KINDS = (
     OrganisationKind.MINISTRY,
 )
 """Organisations that answer consultations (every kind Sifa has)."""
+TAKING_ROLES = (Role.CONSULTANT,)
+"""The role that answers a ticket (``tickets.ANSWER_ROLES``): an organisation takes a transferred
+ticket only if an active member holds it there."""
+
+
+def staffed(rows: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    """``rows`` narrowed to the organisations with an active consultant of their own (one query,
+    the test inside it)."""
+    members = Membership.objects.filter(
+        organisation=OuterRef("pk"), role__in=TAKING_ROLES, user__is_active=True
+    )
+    return rows.filter(Exists(members))
+
+
+def takes_tickets(organisation: Organisation) -> bool:
+    return staffed(Organisation.objects.filter(pk=organisation.pk)).exists()
+
+
+def no_taker(organisation: Organisation) -> str:
+    """Why a ticket is not transferred to ``organisation`` (``consultation.no_consultant``)."""
+    return f"{organisation.name}暂无承办咨询的工作人员，转办后将无人答复，请选择其他机构"
 
 
 def _active(**lookup: object) -> Organisation | None:

@@ -67,7 +67,7 @@ STAFF_CHANNELS = (Channel.HOTLINE, Channel.HALL)
 """Channels on which staff record the consultation for someone else."""
 
 RECORD_ROLES = {Channel.HOTLINE: (Role.CONSULTANT,), Channel.HALL: (Role.CONSULTANT, Role.WINDOW_CLERK)}
-ANSWER_ROLES = (Role.CONSULTANT,)
+ANSWER_ROLES = routing.TAKING_ROLES
 TRANSFER_ROLES = (Role.CONSULTANT, Role.SUPERVISOR)
 QUEUE_ROLES = (Role.CONSULTANT, Role.SUPERVISOR)
 
@@ -573,7 +573,8 @@ def _acting_organisation(actor: Actor, ticket: Ticket, roles: tuple[str, ...]) -
 
 @transaction.atomic
 def transfer(user: Any, ticket: Ticket | str, *, organisation: Any, reason: str) -> Ticket:
-    """Hand an open ticket to another organisation of the same province (转办), with the reason.
+    """Hand an open ticket to another organisation of the same province that can take it
+    (``routing.takes_tickets``; else ``consultation.no_consultant``) (转办), with the reason.
 
     The time limit keeps counting from the day it was received: the asker is not made to wait
     longer because it moved.
@@ -596,6 +597,8 @@ def transfer(user: Any, ticket: Ticket | str, *, organisation: Any, reason: str)
         or _staff_may(actor, TRANSFER_ROLES, target.path)
     ):
         errors.append(problem("organisation", "other_province", "只能转办至本省（区、市）的机构"))
+    elif not routing.takes_tickets(target):  # no one would answer it there
+        errors.append(problem("organisation", "no_consultant", routing.no_taker(target)))
     if not 2 <= len(reason) <= 200:
         errors.append(problem("reason", "reason_required", "请填写转办理由（2至200字）"))
     _readable("reason", "转办理由", reason, errors)
@@ -604,13 +607,8 @@ def transfer(user: Any, ticket: Ticket | str, *, organisation: Any, reason: str)
     source = ticket.organisation
     ticket.organisation, ticket.scope_path, ticket.updated_at = target, target.path, timezone.now()
     ticket.save(update_fields=["organisation", "scope_path", "updated_at"])
-    _event(
-        ticket,
-        EventKind.TRANSFERRED,
-        user,
-        organisation=target,
-        note=f"由{source.name}转办至{target.name}：{reason}",
-    )
+    note = f"由{source.name}转办至{target.name}：{reason}"
+    _event(ticket, EventKind.TRANSFERRED, user, organisation=target, note=note)
     audit(
         "ticket.transfer",
         user,

@@ -9,6 +9,8 @@ import pytest
 
 from sifa.consultation.models import Ticket
 from sifa.consultation.tests.conftest import client
+from sifa.organisations.models import Role
+from sifa.testing import staff
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/consultations/"
@@ -219,6 +221,44 @@ def test_transfer_rules(cat, people):
     # Moved away from the 司法所: its consultant no longer reaches it; the centre's does.
     assert town.get(f"{URL}{number}/").status_code == 404
     assert client(people["aid"]).get(f"{URL}{number}/").status_code == 200
+
+
+def test_a_transfer_only_reaches_an_organisation_with_a_consultant(cat, people):
+    """An organisation without an active consultant of its own would hold the ticket where no one
+    answers it: refused with its own code and a Chinese message naming it, and nothing moves."""
+    orgs = cat["orgs"]
+    number = client(people["citizen"]).post(URL, web(), format="json").json()["number"]
+    town = client(people["town"])
+    nobody = town.post(
+        f"{URL}{number}/transfer/",
+        {"organisation": orgs["xh_centre"].pk, "reason": "属公共法律服务中心"},
+        format="json",
+    )
+    assert nobody.status_code == 400
+    problem = nobody.json()
+    assert problem["code"] == "consultation.no_consultant"
+    assert (
+        problem["message"].startswith(orgs["xh_centre"].name)
+        and "暂无承办咨询的工作人员" in problem["message"]
+    )
+    assert Ticket.objects.get(number=number).organisation == orgs["xh_town"]
+    # A consultant who left (inactive) does not count either; one who is active does.
+    leaver = staff("centre-consultant", orgs["xh_centre"], Role.CONSULTANT)
+    leaver.is_active = False
+    leaver.save(update_fields=["is_active"])
+    again = town.post(
+        f"{URL}{number}/transfer/",
+        {"organisation": orgs["xh_centre"].pk, "reason": "属公共法律服务中心"},
+        format="json",
+    )
+    assert again.json()["code"] == "consultation.no_consultant"
+    staff("centre-consultant-2", orgs["xh_centre"], Role.CONSULTANT)
+    moved = town.post(
+        f"{URL}{number}/transfer/",
+        {"organisation": orgs["xh_centre"].pk, "reason": "属公共法律服务中心"},
+        format="json",
+    )
+    assert moved.status_code == 200 and moved.json()["organisation"] == orgs["xh_centre"].name
 
 
 def test_tracking_code_guessing_is_rate_limited(cat, people):

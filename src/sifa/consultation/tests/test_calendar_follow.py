@@ -98,3 +98,20 @@ def test_an_escalation_stays_when_the_new_date_has_passed_too(cat, people):
     ticket.refresh_from_db()
     assert ticket.due_date == NEW_DUE and ticket.escalated_at is not None
     assert not AuditEvent.objects.filter(action="consultation.ticket.escalation_withdrawn").exists()
+
+
+def test_one_message_per_person_lists_every_moved_ticket(cat, people):
+    first, second = asked(people["citizen"]), asked(people["citizen"])
+    Notification.objects.all().delete()
+
+    with travel(ASKED):
+        correct_a_day()
+
+    told = Notification.objects.get(recipient=people["citizen"], event="consultation.due_moved")
+    assert told.title == "您的2件法律咨询答复期限已调整" and told.link == "/consultations/"
+    for ticket in (first, second):
+        assert f"{ticket.number}：2026年11月12日 → 2026年11月13日（法定节假日调整）" in told.body
+    staff = Notification.objects.filter(event="consultation.due_moved_staff", recipient=people["town"])
+    assert staff.count() == 1
+    assert first.number in staff.get().body and second.number in staff.get().body
+    assert staff.get().link == "/workbench/consultations/"

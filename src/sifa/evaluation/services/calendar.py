@@ -10,7 +10,8 @@ rectifications keep theirs.
 
 When a date itself moves, the moment and the date before are kept on the row (the workbench
 history shows 期限调整), the organisation's supervisors are told in their inbox, and so is a named
-rater with an account still awaiting the callback. An escalation made under the old calendar is
+rater with an account still awaiting the callback: one message per person per recount, listing
+every rectification of theirs that moved. An escalation made under the old calendar is
 withdrawn when the new 整改期限 has not passed: ``escalated_at``/``escalated_to`` are cleared (it
 leaves the level above's ``escalated`` list and the indicators' 逾期升级 count),
 ``escalation_withdrawn_at`` is set, the audit event ``evaluation.rectification.escalation_withdrawn``
@@ -31,9 +32,12 @@ from sifa.deadlines.db_calendar import DatabaseCalendar
 from sifa.deadlines.stored import (
     REASON,
     WITHDRAWN,
+    Item,
+    Letters,
     Recount,
     audit_detail,
     bounds,
+    moved_line,
     recount,
     starts_before,
     touches,
@@ -77,6 +81,7 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
     if connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
     calendar, written, today = DatabaseCalendar(), 0, timezone.localdate()
+    told = _Told()
     rows = rows.select_related("rating", "rating__rater", "organisation", "escalated_to").order_by("id")
     for rectification in rows:
         start = timezone.localdate(rectification.rating.created_at)
@@ -123,47 +128,70 @@ def follow_calendar(days: frozenset[dt.date]) -> int:
             detail=detail,
         )
         if moved:
-            _tell_moved(rectification, due, callback)
+            _tell_moved(rectification, due, told)
         if withdraw:
-            _withdraw(rectification, escalated_at, escalated_to, due)
+            _withdraw(rectification, escalated_at, escalated_to, due, told)
         written += 1
+    told.send()
     return written
 
 
-def _tell_moved(rectification: Rectification, before: dt.date, callback_before: dt.date | None) -> None:
-    context = {
-        "number": rectification.rating.number,
-        "before": date_text(before),
-        "after": date_text(rectification.due_date, rectification.due_provisional),
-        "callback": date_text(rectification.callback_due)
+class _Told:
+    """The messages of one recount: one per person (supervisor, named rater), each listing their
+    rectifications."""
+
+    def __init__(self) -> None:
+        self.raters, self.staff, self.above = Letters(), Letters(), Letters()
+        self._members: dict[int, list[Any]] = {}
+
+    def members(self, organisation: Any) -> list[Any]:
+        if organisation.pk not in self._members:
+            self._members[organisation.pk] = _members(organisation, TOLD_ROLES)
+        return self._members[organisation.pk]
+
+    def send(self) -> None:
+        for letters, event, many in (
+            (self.staff, "evaluation.due_moved_staff", "/workbench/rectifications/"),
+            (self.raters, "evaluation.due_moved", "/me/"),
+            (self.above, "evaluation.escalation_withdrawn", "/workbench/rectifications/"),
+        ):
+            for letter in letters:
+                common = {} if letters is self.above else {"reason": REASON}
+                notify(
+                    letter.recipient,
+                    event,
+                    letter.context(**common),
+                    channels=[NotifyChannel.IN_APP],
+                    related=letter.related(),
+                    link=letter.link(many),
+                )
+
+
+def _tell_moved(rectification: Rectification, before: dt.date, told: _Told) -> None:
+    number = rectification.rating.number
+    after = date_text(rectification.due_date, rectification.due_provisional)
+    callback = (
+        date_text(rectification.callback_due)
         if rectification.callback_due and rectification.callback_at is None
-        else "",
-        "reason": REASON,
-    }
+        else ""
+    )
+    values = {"before": date_text(before), "after": after, "callback": callback}
+    line = moved_line(number, before, after + (f"，回访期限{callback}" if callback else ""))
     related = ("evaluation.rectification", str(rectification.pk))
-    for user in _members(rectification.organisation, TOLD_ROLES):
-        notify(
-            user,
-            "evaluation.due_moved_staff",
-            context,
-            channels=[NotifyChannel.IN_APP],
-            related=related,
-            link=workbench_link(rectification),
-        )
+    item = Item(number, line, workbench_link(rectification), related, values)
+    for user in told.members(rectification.organisation):
+        told.staff.add(user, item)
     rater = rectification.rating.rater
     if rater is not None and rectification.rating.rater_named and rectification.callback_at is None:
-        notify(
-            rater,
-            "evaluation.due_moved",
-            context,
-            channels=[NotifyChannel.IN_APP],
-            related=related,
-            link=my_link(rectification),
-        )
+        told.raters.add(rater, Item(number, line, my_link(rectification), related, values))
 
 
 def _withdraw(
-    rectification: Rectification, escalated_at: dt.datetime | None, escalated_to: Any, before: dt.date
+    rectification: Rectification,
+    escalated_at: dt.datetime | None,
+    escalated_to: Any,
+    before: dt.date,
+    told: _Told,
 ) -> None:
     where = escalated_to or rectification.organisation
     audit(
@@ -182,20 +210,15 @@ def _withdraw(
     )
     if escalated_to is None:
         return
-    context = {
-        "number": rectification.rating.number,
+    number = rectification.rating.number
+    values = {
         "organisation": rectification.organisation.name,
         "due": date_text(rectification.due_date, rectification.due_provisional),
     }
-    for user in _members(escalated_to, TOLD_ROLES):
-        notify(
-            user,
-            "evaluation.escalation_withdrawn",
-            context,
-            channels=[NotifyChannel.IN_APP],
-            related=("evaluation.rectification", str(rectification.pk)),
-            link=workbench_link(rectification),
-        )
+    line = f"{number}（{values['organisation']}负责）：顺延至{values['due']}"
+    related = ("evaluation.rectification", str(rectification.pk))
+    for user in told.members(escalated_to):
+        told.above.add(user, Item(number, line, workbench_link(rectification), related, values))
 
 
 def on_calendar_changed(sender: Any, days: frozenset[dt.date], **kwargs: Any) -> None:

@@ -283,6 +283,8 @@ def _appeal(user: Any, actor: Actor, rectification: Rectification, evidence: str
         raise Conflict("evaluation.not_open", "只有待整改的差评可以申诉")
     if rectification.appealed_at is not None:
         raise Conflict("evaluation.already_appealed", "该差评已申诉过一次")
+    if rectification.organisation.parent_id is None:  # no one above could ever decide it
+        raise Conflict("evaluation.no_level_above", "本机构没有上级机构复核申诉，请直接整改并反馈整改情况")
     _check("text", "申诉理由和证据", evidence, 10, OUTCOME_MAX, "evidence_length")
     rectification.appeal_evidence, rectification.appealed_at = evidence, timezone.now()
     rectification.status = RectificationStatus.APPEALED

@@ -78,3 +78,20 @@ def test_an_escalation_is_withdrawn_when_the_new_date_has_not_passed(orgs, peopl
     assert "顺延至2026年11月24日" in told.body
     steps = {step["label"]: step["note"] for step in history(rectification)}
     assert steps["撤销逾期升级"] == "期限因工作日历调整而顺延"
+
+
+def test_one_message_per_person_lists_every_moved_rectification(orgs, people):
+    first, second = opened(orgs, people["applicant"]), opened(orgs, people["applicant"])
+    Notification.objects.all().delete()
+
+    with travel(dt.date(2026, 11, 3)):
+        correct_a_day()
+
+    staff = Notification.objects.filter(recipient=people["hz_supervisor"], event="evaluation.due_moved_staff")
+    assert staff.count() == 1
+    listed = staff.get()
+    assert listed.title == "2件差评整改期限已调整" and listed.link == "/workbench/rectifications/"
+    for rectification in (first, second):
+        assert f"{rectification.rating.number}：2026年11月23日 → 2026年11月24日" in listed.body
+    rater = Notification.objects.get(recipient=people["applicant"], event="evaluation.due_moved")
+    assert rater.title == "您的2件评价的整改期限已调整" and rater.body.count("法定节假日调整") == 3

@@ -11,6 +11,8 @@ from sifa.audit.models import AuditEvent
 from sifa.evaluation import services
 from sifa.evaluation.models import Rating, Rectification, RectificationStatus
 from sifa.evaluation.tests.conftest import client, lawyer_case
+from sifa.organisations.models import Role
+from sifa.testing import staff
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +139,23 @@ def test_the_staff_notifications_link_to_the_workbench_page(orgs, people):
     _post(clerk, rectification, "report", text="已整改完毕")
     reported = Notification.objects.get(recipient=people["applicant"], event="evaluation.reported")
     assert reported.link == f"/me/applications/{rectification.rating.number}/"
+
+
+def test_no_appeal_where_no_level_above_could_decide_it(orgs, people):
+    """An appeal is decided by the level above; at the top there is none, and an appeal there would
+    leave the rectification 申诉中 for ever: refused, and not offered in the workbench."""
+    from sifa.organisations.scope import actor_for
+    from sifa.workbench.views.rectification import allowed
+
+    rectification = _bad_rating(orgs, people)
+    Rectification.objects.filter(pk=rectification.pk).update(
+        organisation=orgs["ministry"], scope_path=orgs["ministry"].path
+    )
+    top = staff("ministry-supervisor", orgs["ministry"], Role.SUPERVISOR)
+    rectification.refresh_from_db()
+    assert "appeal" not in allowed(actor_for(top), rectification)
+    refused = _post(top, rectification, "appeal", text="评价人在窗口辱骂工作人员，有录像为证")
+    assert refused.status_code == 409 and refused.json()["code"] == "evaluation.no_level_above"
+    assert "没有上级机构" in refused.json()["message"]
+    rectification.refresh_from_db()
+    assert rectification.status == "open" and rectification.appealed_at is None

@@ -30,6 +30,7 @@ def test_only_inspectors_see_the_pages_and_the_menu_link(world):
     inspector = browser(world["users"]["demo-inspector"])
     index = inspector.get("/workbench/inspections/")
     assert index.status_code == 200 and "随机抽查办结件" in index.content.decode()
+    assert "/api/v1/" not in index.content.decode()  # the page speaks to people, not to programs
     assert 'href="/workbench/inspections/"' in inspector.get("/workbench/").content.decode()
     clerk = browser(world["users"]["demo-city"])
     assert clerk.get("/workbench/inspections/").status_code == 404
@@ -68,6 +69,9 @@ def test_drawing_and_recording_a_finding_without_javascript(world):
     number = SampledCase.objects.filter(random_check=check).order_by("position").first().application.number
     url = f"/workbench/inspections/checks/{check.public_id}/cases/{number}/"
     assert url in page and "abc" in page
+    # The inspector is named as a person on the page, not by the login name.
+    shown = re.search(r'<td data-label="检查人">([^<]*)</td>', page)[1]
+    assert shown == world["users"]["demo-inspector"].display_name and "demo-" not in shown
     scores = {
         "score_legal_basis": 25,
         "score_materials": 20,

@@ -225,6 +225,38 @@ def test_transfer_to_the_legal_aid_centre(login, desk):
     assert login(desk["aid"]).get(url).status_code == 200
 
 
+def test_the_transfer_form_offers_only_organisations_with_a_consultant(login, desk):
+    """The city bureau and the 公共法律服务中心 have no consultant: not offered, and refused if posted anyway; without any other
+    organisation that can take the ticket, the page says so instead of a form that leads nowhere."""
+    call(login(desk["operator"]), category="labour")
+    ticket = Ticket.objects.get()
+    url = f"/workbench/consultations/{ticket.number}/"
+    town = login(desk["town"])
+    orgs = desk["orgs"]
+    shown = town.get(url).content.decode()
+    for staffed in ("xh_aid", "xh", "zj"):
+        assert f'<option value="{orgs[staffed].pk}">' in shown
+    for empty in ("hz", "xh_centre"):
+        assert f'<option value="{orgs[empty].pk}">' not in shown
+    posted = town.post(
+        url,
+        {
+            "action": "transfer",
+            "transfer-organisation": str(orgs["xh_centre"].pk),
+            "transfer-reason": "属中心",
+        },
+    )
+    assert posted.status_code == 400 and "请选择转办的机构" in posted.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.organisation == orgs["xh_town"]
+    # Beijing: 东城区 is the only staffed organisation of its province, so there is nowhere to go.
+    beijing = login(desk["beijing"])
+    call(beijing, region="110101", category="practice")
+    far = Ticket.objects.get(organisation=orgs["dc"])
+    lonely = beijing.get(f"/workbench/consultations/{far.number}/").content.decode()
+    assert "data-no-transfer-target" in lonely and 'name="transfer-organisation"' not in lonely
+
+
 def test_the_queue_tabs_count_and_filter(login, desk):
     operator = login(desk["operator"])
     call(operator)

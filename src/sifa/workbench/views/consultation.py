@@ -119,10 +119,11 @@ def routing_choices(actor: Actor) -> list[tuple[str, str]]:
 
 
 def transfer_choices(ticket: Ticket) -> list[tuple[str, str]]:
-    """The answering organisations of the ticket's province, other than the one holding it."""
+    """The organisations of the ticket's province that can take it (an active consultant of their
+    own, ``routing.staffed``), other than the one holding it."""
     parts = [p for p in ticket.organisation.path.split("/") if p]
     province = "/" + "/".join(parts[:2]) + "/"
-    rows = _organisations((province,)).exclude(pk=ticket.organisation_id)
+    rows = routing.staffed(_organisations((province,)).exclude(pk=ticket.organisation_id))
     return [("", "请选择")] + [(str(o.pk), o.name) for o in rows]
 
 
@@ -248,6 +249,11 @@ class TransferForm(DecoratedForm):
     def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
         super().__init__(*args, prefix="transfer", **kwargs)
         self.fields["organisation"].choices = transfer_choices(ticket)
+
+    @property
+    def has_targets(self) -> bool:
+        """Whether any organisation can take the ticket (else the page says so, without a form)."""
+        return len(self.fields["organisation"].choices) > 1
 
 
 class RatingForm(DecoratedForm):

@@ -25,6 +25,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from sifa.accounts.models import User
 from sifa.core.errors import ServiceError
 from sifa.inspections import selectors, services
 from sifa.inspections.checklist import CASE_CHECKLIST, MOCK_CHECKLIST
@@ -245,8 +246,12 @@ def _check(request: HttpRequest, check_id: str):
 def check_view(request: HttpRequest, check_id: str) -> HttpResponse:
     check = _check(request, check_id)
     data = selectors.check_view(check)
+    # The page names the inspector as a person (姓名), not by the login name the API gives.
+    logins = {row["inspector"] for row in data["cases"]}
+    names = dict(User.objects.filter(username__in=logins).values_list("username", "display_name"))
     for row in data["cases"]:
         row["mine"] = row["inspector"] == request.user.username and row["checked_at"] is None
+        row["inspector_name"] = names.get(row["inspector"]) or row["inspector"]
     return page(request, "workbench/inspection/check.html", {"nav": "inspections", "data": data})
 
 

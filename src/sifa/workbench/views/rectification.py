@@ -120,6 +120,7 @@ def allowed(actor: Actor, rectification: Rectification) -> list[str]:
     if (
         status == RectificationStatus.OPEN
         and rectification.appealed_at is None
+        and rectification.organisation.parent_id is not None  # someone above decides it
         and _holds(actor, APPEAL_ROLES, path)
     ):
         found.append("appeal")
