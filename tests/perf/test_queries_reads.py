@@ -254,7 +254,14 @@ def test_progress_under_the_limits_look_keeps_the_clocks_numbers(world):
     from sifa.core import limits
     from sifa.deadlines.models import ClockState
 
-    app = Application.objects.filter(number__isnull=False).exclude(number="").first()
+    clocked = ClockState.objects.filter(subject_type="application", purpose="legal").values("subject_id")
+    app = (
+        Application.objects.filter(number__isnull=False)
+        .exclude(number="")
+        .exclude(pk__in=[row["subject_id"] for row in clocked])
+        .order_by("pk")
+        .first()
+    )
     code = _with_new_code(app)
     ClockState.objects.create(
         subject_type="application",
