@@ -687,3 +687,98 @@ def test_own_mandates_compiled_once_are_the_querysets(world):
     with CaptureQueriesContext(connection) as queries:  # another actor: the queryset's own statement
         selectors.own_mandates(staff, User(pk=1))
     assert len(queries.captured_queries) == 1
+
+
+def _progress_rows(code: str, *, status: str, item: str, detail, organisation, clock, entries: int) -> list:
+    """The statement's rows (SQLite's layout) of one case: the case, an open clock, its entries."""
+    from sifa.applications.query_codes import query_code_digest
+
+    case = (0, "a" * 32, "SF2026-000001", status, "2026-12-06 10:04:20.486196", query_code_digest(code))
+    rows = [(*case, item, "licensing", "市司法局", organisation)]
+    if clock is not None:
+        rows.append((1, *clock, None, None, None))
+    for i in range(entries):
+        stamp = f"2026-12-0{1 + i % 9} 0{i % 10}:00:00" + (".000001" if i % 2 else "")
+        rows.append((2, stamp, f"event.{i}", f"第{i}步", detail, organisation, entries - i, None, None, None))
+    return rows
+
+
+def test_progress_bytes_written_from_the_columns_are_drfs():
+    """The API's answer written from the statement's columns into fixed templates
+    (``progress._encoded``) is, byte for byte, DRF's renderer's JSON of the same answer built as a
+    dictionary (``progress._answer`` with real times), for values no case of the test world holds:
+    quotes, backslashes, control characters, U+2028/U+2029, characters outside the BMP, no detail,
+    no organisation, a deadline or none, an empty timeline, every status."""
+    from sifa.applications import progress
+    from sifa.applications.models import ApplicationStatus
+
+    layout = progress._layout("sqlite")
+    code = "ABCD2345"
+    clocks = [
+        None,
+        (7, "legal", "2027-01-18", 3, 0, 0),
+        (7, "promised", "2027-01-18", -2, 0, 1),
+        (8, "notice_window", "2027-01-18", None, 0, 1),
+    ]
+    texts = ['律师\u2028执业\u2029许可 "引号" \\ \x00\x1f\x7f 😀 é', "", "plain"]
+    cases = 0
+    for status in ApplicationStatus.values:
+        for clock in clocks:
+            for text in texts:
+                for organisation in (None, "县司法局", text):
+                    for entries in (0, 1, 3):
+                        rows = _progress_rows(
+                            code,
+                            status=status,
+                            item=text,
+                            detail=text,
+                            organisation=organisation,
+                            clock=clock,
+                            entries=entries,
+                        )
+                        plain = progress._answer(rows, code, progress._datetime, layout)
+                        assert progress._answer(rows, code, progress._stamp, layout) == JSONRenderer().render(
+                            plain
+                        )
+                        cases += 1
+    assert cases == 12 * 4 * 3 * 3 * 3
+    assert (
+        progress._answer(
+            _progress_rows(
+                "ABCD2346", status="accepted", item="x", detail="", organisation=None, clock=None, entries=1
+            ),
+            code,
+            progress._stamp,
+            layout,
+        )
+        is None
+    )
+
+
+def test_progress_bytes_of_one_answer():
+    """The bytes of one answer, written out: a change to them is a change of the public API."""
+    from sifa.applications import progress
+
+    rows = _progress_rows(
+        "ABCD2345",
+        status="in_review",
+        item='律师执业许可 "A"\u2028',
+        detail="",
+        organisation=None,
+        clock=(7, "legal", "2027-01-18", 3, 0, 0),
+        entries=2,
+    )
+    body = progress._answer(rows, "abcd2345", progress._stamp, progress._layout("sqlite"))
+    assert (
+        body
+        == (
+            '{"number":"SF2026-000001","item":"律师执业许可 \\"A\\"\\u2028","status":"in_review",'
+            '"status_label":"审查中","stage":"审查","organisation":"市司法局",'
+            '"submitted_at":"2026-12-06T10:04:20.486196Z","deadline":{"kind":"法定办结时限",'
+            '"due_on":"2027-01-18","expected_on":"2027-01-18","working_days_left":3,"paused":false,'
+            '"provisional":false,"expected_provisional":false},"timeline":['
+            '{"occurred_at":"2026-12-01T00:00:00Z","event":"event.0","title":"第0步","detail":"",'
+            '"organisation":""},{"occurred_at":"2026-12-02T01:00:00.000001Z","event":"event.1",'
+            '"title":"第1步","detail":"","organisation":""}]}'
+        ).encode()
+    )

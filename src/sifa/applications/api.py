@@ -530,6 +530,17 @@ def _track_headers() -> tuple[tuple[str, str], ...]:
     return tuple(view.default_response_headers.items())
 
 
+@cache
+def _track_header_store() -> dict[str, tuple[str, str]]:
+    """:func:`_track_headers` as a response's header store holds them once set one by one
+    (``response[name] = value``: checked and converted once per process, not per answer; as
+    ``sifa.core.pagecache`` replays a stored page's headers)."""
+    response = HttpResponse()
+    for name, value in _track_headers():
+        response[name] = value
+    return {name.lower(): response.headers._store[name.lower()] for name, _value in _track_headers()}
+
+
 _PLAIN_CODE = re.compile(r"code=([0-9A-Za-z]*)")
 """A query string that is ``code=`` and nothing but ASCII letters and digits: ``request.GET`` gives
 that code and no other name (nothing to decode), so :func:`track` takes it without building the
@@ -574,8 +585,7 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         view.setup(request, number=number)
         return view.dispatch(request, number=number)
     response = HttpResponse(body, content_type=JSONRenderer.media_type)
-    for name, value in _track_headers():
-        response[name] = value
+    response.headers._store.update(_track_header_store())  # after Content-Type, as set one by one
     return response
 
 

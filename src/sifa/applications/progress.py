@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
 from rest_framework.renderers import JSONRenderer
@@ -219,6 +219,20 @@ def _read(number: str, code: str, moment) -> Any:
         return _answer(cursor.fetchall(), code, moment, _layout(vendor))
 
 
+_VENDORS: dict[str, str] = {}
+
+
+def _vendor() -> str:
+    """``connection.vendor`` of the default database, found by its configured engine: without
+    the connection's lookup through the handler's per-thread storage (≈ 3.5 µs on every request;
+    the store reads the connection itself)."""
+    engine = connections.settings[DEFAULT_DB_ALIAS]["ENGINE"]
+    vendor = _VENDORS.get(engine)
+    if vendor is None:
+        vendor = _VENDORS[engine] = connections[DEFAULT_DB_ALIAS].vendor
+    return vendor
+
+
 def checked_progress(
     number: str, code: str, key: str, rate: limits.Rate, *, encoded: bool = False
 ) -> tuple[limits.Decision, Any]:
@@ -232,7 +246,7 @@ def checked_progress(
     429 as any refusal). A refused request reads nothing (answer ``None``). With ``encoded``, the
     answer is the bytes of the API's JSON answer (:func:`progress_json`)."""
     number = str(number or "")[:50]
-    vendor = connection.vendor
+    vendor = _vendor()
     decision, rows = limits.peek_then_read(key, rate, _statement(vendor), [number] * 3)
     if not decision.allowed:
         return decision, None
@@ -271,6 +285,69 @@ _by_time = operator.itemgetter(0, 5)
 """A timeline entry's place (its columns from ``occurred_at``): ``occurred_at, id``."""
 
 _SEPARATORS = SHORT_SEPARATORS if JSONRenderer.compact else LONG_SEPARATORS
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=JSONRenderer.ensure_ascii, allow_nan=not JSONRenderer.strict, separators=_SEPARATORS
+)
+"""``json.dumps`` with DRF's settings, made once (``json.dumps`` with arguments builds an encoder
+per call): for a value :func:`_scalar` does not write itself."""
+_STRING = (
+    json.encoder.encode_basestring_ascii if JSONRenderer.ensure_ascii else json.encoder.encode_basestring
+)
+"""A string as ``json``'s encoder writes it with DRF's ``ensure_ascii`` (its C function)."""
+
+
+def _scalar(value: Any) -> str:
+    """``_ENCODER.encode(value)`` for a value that is no list or dict: text, a number, a flag,
+    ``None``."""
+    if type(value) is str:
+        return _STRING(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    return _ENCODER.encode(value)
+
+
+def _template(keys: tuple[str, ...]) -> str:
+    """An object of ``keys`` as ``_ENCODER`` writes it, each value a ``%s`` (the values' JSON)."""
+    item_separator, key_separator = (separator.replace("%", "%%") for separator in _SEPARATORS)
+    return (
+        "{" + item_separator.join(f"{_STRING(key).replace('%', '%%')}{key_separator}%s" for key in keys) + "}"
+    )
+
+
+_ANSWER_KEYS = (
+    "number",
+    "item",
+    "status",
+    "status_label",
+    "stage",
+    "organisation",
+    "submitted_at",
+    "deadline",
+    "timeline",
+)
+_ENTRY_KEYS = ("occurred_at", "event", "title", "detail", "organisation")
+_DEADLINE_KEYS = (
+    "kind",
+    "due_on",
+    "expected_on",
+    "working_days_left",
+    "paused",
+    "provisional",
+    "expected_provisional",
+)
+_ANSWER, _TIMELINE_ENTRY, _DEADLINE = (
+    _template(_ANSWER_KEYS),
+    _template(_ENTRY_KEYS),
+    _template(_DEADLINE_KEYS),
+)
+"""The answer's objects with their keys written once: only the values are encoded per request
+(docs/performance.md, "session 7")."""
 
 
 def _json(answer: dict[str, Any]) -> bytes:
@@ -278,7 +355,8 @@ def _json(answer: dict[str, Any]) -> bytes:
     (:func:`_stamp`), byte for byte: the deadline's dates written as DRF's encoder writes them,
     then ``json.dumps`` with DRF's settings (Unicode, compact, strict) and DRF's escaping of
     U+2028/U+2029 — without the encoder's Python callback for each date and time
-    (``tests/perf/test_queries_reads.py`` compares both for every case)."""
+    (``tests/perf/test_queries_reads.py`` compares both for every case). The API's answer is
+    written by :func:`_encoded`, the same bytes without building this dictionary."""
     deadline = answer["deadline"]
     if deadline is not None:
         answer["deadline"] = {
@@ -286,19 +364,18 @@ def _json(answer: dict[str, Any]) -> bytes:
             "due_on": _iso(deadline["due_on"]),
             "expected_on": _iso(deadline["expected_on"]),
         }
-    text = json.dumps(
-        answer,
-        ensure_ascii=JSONRenderer.ensure_ascii,
-        allow_nan=not JSONRenderer.strict,
-        separators=_SEPARATORS,
-    )
+    return _bytes(_ENCODER.encode(answer))
+
+
+def _bytes(text: str) -> bytes:
+    """The JSON text as DRF's renderer sends it: U+2028/U+2029 escaped, UTF-8."""
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
 def _answer(rows: list[tuple], code: str, moment, layout: _Layout) -> Any:
     """The answer from the statement's rows (columns as ``layout`` says), in any order (the
     timeline is sorted here: ``occurred_at, id``), its timestamps made by ``moment``
-    (:func:`_datetime`: the answer; :func:`_stamp`: its JSON bytes)."""
+    (:func:`_datetime`: the answer; :func:`_stamp`: its JSON bytes, :func:`_encoded`)."""
     case, clocks, entries = None, {}, []
     clock_columns, at = layout.clock, layout.entry
     for row in rows:
@@ -313,8 +390,10 @@ def _answer(rows: list[tuple], code: str, moment, layout: _Layout) -> Any:
     digest = case[5] if case is not None else ""
     if not query_codes.query_code_matches(code or "", digest) or case is None:
         return None
-    _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case[_CASE_COLUMNS]
     entries.sort(key=_by_time)
+    if moment is _stamp:
+        return _encoded(case, clocks, entries)
+    _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case[_CASE_COLUMNS]
     timeline = [
         {
             "occurred_at": moment(occurred_at),
@@ -325,7 +404,7 @@ def _answer(rows: list[tuple], code: str, moment, layout: _Layout) -> Any:
         }
         for occurred_at, event, title, detail, organisation, _id in entries
     ]
-    answer = {
+    return {
         "number": number,
         "item": item,
         "status": status,
@@ -336,4 +415,56 @@ def _answer(rows: list[tuple], code: str, moment, layout: _Layout) -> Any:
         "deadline": _deadline(clocks),
         "timeline": timeline,
     }
-    return _json(answer) if moment is _stamp else answer
+
+
+def _encoded(case: tuple, clocks: dict[str, tuple], entries: list[tuple]) -> bytes:
+    """:func:`_json` of :func:`_answer`'s dictionary (the timeline sorted), written from the
+    columns into the objects' templates (``_ANSWER``, ``_TIMELINE_ENTRY``, ``_DEADLINE``): the
+    same bytes — each value as ``json`` writes it (:func:`_scalar`), the keys, separators and
+    brackets as it writes them — without the dictionaries and ``json``'s walk over them
+    (``tests/perf/test_queries_reads.py`` compares both for every case and for values no case of
+    the test world holds)."""
+    _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case[_CASE_COLUMNS]
+    deadline = _deadline(clocks)
+    if deadline is not None:
+        deadline = _DEADLINE % (
+            _scalar(deadline["kind"]),
+            _scalar(_iso(deadline["due_on"])),
+            _scalar(_iso(deadline["expected_on"])),
+            _scalar(deadline["working_days_left"]),
+            _scalar(deadline["paused"]),
+            _scalar(deadline["provisional"]),
+            _scalar(deadline["expected_provisional"]),
+        )
+    string = _STRING
+    sqlite_text = _SQLITE_STAMP.fullmatch if settings.USE_TZ else None
+
+    def stamp(value: Any) -> str | None:  # _stamp, with USE_TZ read once per answer
+        if type(value) is str and sqlite_text is not None and sqlite_text(value):
+            return f"{value[:10]}T{value[11:]}Z"
+        return _iso(_datetime(value))
+
+    # Each object's values are mostly text: all written by ``json``'s C function for a string at
+    # once, else (a ``None``, which it refuses with a TypeError) each by ``_scalar``.
+    members = []
+    for occurred_at, event, title, detail, organisation, _id in entries:
+        values = (stamp(occurred_at), event, title, detail, organisation or "")
+        try:
+            members.append(_TIMELINE_ENTRY % tuple(map(string, values)))
+        except TypeError:
+            members.append(_TIMELINE_ENTRY % tuple(map(_scalar, values)))
+    values = (
+        number,
+        item,
+        status,
+        _status_label(status, item_type),
+        selectors.STAGES.get(status, ""),
+        current if current is not None else accepting,
+        stamp(submitted_at),
+    )
+    try:
+        written = tuple(map(string, values))
+    except TypeError:
+        written = tuple(map(_scalar, values))
+    text = _ANSWER % (*written, deadline or "null", f"[{_SEPARATORS[0].join(members)}]")
+    return _bytes(text)
