@@ -514,7 +514,7 @@ declare(
     "An outbox item left 发送中 (sending) longer than this belongs to a relay that died: the next "
     "relay pass puts it back in the queue. Keep it well above the send timeout (10 s); lower it "
     "only for tests (the R3 chaos test kills relays and uses 3).",
-    group="å¤é¨ç³»ç» Outside systems",
+    group="外部系统 Outside systems",
 )
 declare(
     "SIFA_EXCHANGE_INBOX_RATE",

@@ -65,7 +65,8 @@ def year_status(year: int) -> str | None:
 
 @dataclass(frozen=True)
 class CalendarOutlook:
-    """Whether next year's official notice is overdue for entry (from 1 October until entered)."""
+    """Whether a year's official notice is overdue for entry: next year's from 1 October until
+    entered, and this year's whenever it is still missing (January on a provisional calendar)."""
 
     year: int
     status: str | None
@@ -73,7 +74,22 @@ class CalendarOutlook:
     message: str
 
 
+ENTER_NOW = "国务院办公厅公布通知后，请工作日历管理员尽快录入并发布。"
+
+
 def calendar_outlook(today: dt.date) -> CalendarOutlook:
+    current = year_status(today.year)
+    if current != OFFICIAL:
+        # The new year has begun without its notice entered: every deadline counted today is
+        # provisional (or, beyond the rules, cannot be counted) — say so until it is entered.
+        how = (
+            "本年的期限暂按《全国年节及纪念日放假办法》推算（不含调休）并标注“暂定”"
+            if current
+            else "本年的期限无法计算"
+        )
+        return CalendarOutlook(
+            today.year, current, True, f"{today.year}年放假安排尚未录入：{how}。{ENTER_NOW}"
+        )
     year = today.year + 1
     status = year_status(year)
     due = today >= dt.date(today.year, *ALERT_FROM)
@@ -92,7 +108,7 @@ def calendar_outlook(today: dt.date) -> CalendarOutlook:
         year,
         status,
         True,
-        f"{year}年放假安排尚未录入：{how}。国务院办公厅公布通知后，请工作日历管理员尽快录入并发布。",
+        f"{year}年放假安排尚未录入：{how}。{ENTER_NOW}",
     )
 
 

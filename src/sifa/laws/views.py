@@ -5,9 +5,11 @@ needed; bad input gets a Chinese message (400 with the form error, 404 page), ne
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.encoding import uri_to_iri
 from django.views.decorators.http import require_safe
 
 from sifa.core.errors import ServiceError
@@ -86,5 +88,15 @@ def article_page(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     except ServiceError as exc:
         return _error(request, exc.status, exc.message, exc.code)
     previous, following = selectors.neighbours(article)
-    context = {"statute": statute, "article": article, "previous": previous, "next": following, "nav": "laws"}
+    # 本条地址: the permanent address to cite, as the decision letters print it (SIFA_PUBLIC_URL,
+    # readable Chinese) — not this request's host, query string or percent-encoding.
+    permanent = settings.PUBLIC_URL.rstrip("/") + uri_to_iri(article.get_absolute_url())
+    context = {
+        "statute": statute,
+        "article": article,
+        "previous": previous,
+        "next": following,
+        "nav": "laws",
+        "permanent_url": permanent,
+    }
     return render(request, "laws/article.html", context)

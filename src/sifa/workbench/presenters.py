@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from sifa.applications.models import Application, ApplicationMaterial
+from sifa.applications.models import Application, ApplicationMaterial, SubmissionChannel
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose, ClockState
 
@@ -44,17 +44,37 @@ def _show(value: Any, spec: dict[str, Any]) -> str:
     return "" if value is None else str(value)
 
 
+NOTICE_LABELS = {
+    "notifier_uscc": "通知机关统一社会信用代码",
+    "notified_at": "通知日期",
+    "notice_message_id": "通知消息编号",
+}
+"""The particulars an organ's 通知辩护 keeps beside its form's fields
+(``sifa.workflow.services.notices``), under Chinese names; its ``ground`` code is shown by its
+words, 通知情形 (``ground_text``), so not twice."""
+NOTICE_HIDDEN = frozenset({"ground"})
+
+
 def form_rows(case: Application) -> list[tuple[str, str]]:
-    """(label, value) in the schema's order; answers the schema does not know come last, by name."""
+    """(label, value) in the schema's order; answers the schema does not know come last, by name.
+    A case filed from an organ's notice names the suspect or defendant first: nobody filled in a
+    form, and the centre must know whom it assigns a lawyer to."""
     schema = _schema(case)
     props = schema.get("properties") or {}
     data = case.form_data if isinstance(case.form_data, dict) else {}
-    order = list(props) + [k for k in data if k not in props]
-    return [
-        (str((props.get(k) or {}).get("title") or k), _show(data[k], props.get(k) or {}))
+    notice = case.channel == SubmissionChannel.EXCHANGE
+    order = list(props) + [k for k in data if k not in props and not (notice and k in NOTICE_HIDDEN)]
+    rows = [
+        (
+            str((props.get(k) or {}).get("title") or (NOTICE_LABELS.get(k, k) if notice else k)),
+            _show(data[k], props.get(k) or {}),
+        )
         for k in order
         if k in data
     ]
+    if notice and "applicant_name" not in data and case.applicant_person_id is not None:
+        rows.insert(0, ("犯罪嫌疑人、被告人", case.applicant_person.name))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ LAWYER_FORM = applicant_form(
             "type": "string",
             "title": "法律职业资格证书编号",
             "pattern": "^[A-Z0-9]{8,30}$",
+            "description": "法律职业资格证书上的证书编号，8至30位大写字母或数字，如 A20191234567",
         },
     },
     ("law_firm", "qualification_number"),

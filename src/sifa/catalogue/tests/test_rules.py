@@ -69,6 +69,22 @@ def test_form_errors_are_chinese_and_per_field():
     assert "law_firm" in fields and fields["extra"] == "表单包含未定义的字段"
 
 
+def _fields(properties: dict, prefix: str = ""):
+    for name, prop in (properties or {}).items():
+        yield prefix + name, prop
+        if prop.get("type") == "object":
+            yield from _fields(prop.get("properties"), f"{prefix}{name}.")
+
+
+def test_every_field_with_a_format_says_what_to_type():
+    """“…的格式不正确” alone left an applicant guessing (法律职业资格证书编号 wants 8–30 capitals or
+    digits; 联系电话 a mobile number, not a landline): a field with a pattern carries its hint."""
+    for spec in ITEMS:
+        for name, prop in _fields((spec.get("form") or {}).get("properties")):
+            if "pattern" in prop:
+                assert prop.get("description"), (spec["name"], name)
+
+
 def test_names_in_form_data_refuse_bidi_controls():
     """Issue 14: ``applicant_name`` with U+202E was accepted; now a per-field Chinese error."""
     lawyer = next(spec for spec in ITEMS if spec["name"] == "律师执业许可")

@@ -26,6 +26,16 @@ def test_every_declared_variable_is_documented_under_its_group() -> None:
         assert f"## {setting.group}" in text
 
 
+def test_each_group_is_one_section_with_a_readable_name() -> None:
+    """A group name typed in another encoding (外部系统 read as Latin-1) made a second, garbled
+    "Outside systems" section that a reader of the page would not find."""
+    text = render_configuration(DECLARED.values())
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert len(headings) == len(set(headings)), headings
+    for setting in DECLARED.values():
+        assert not any("\u0080" <= ch <= "\u00ff" for ch in setting.group), (setting.name, setting.group)
+
+
 def test_doc_is_machine_independent_and_hides_secret_defaults() -> None:
     settings = [
         Setting("X_DIR", "path", BASE_DIR / "var" / "files", "files", group="G"),

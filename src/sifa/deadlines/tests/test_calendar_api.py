@@ -75,12 +75,27 @@ def test_bad_years_answer_4xx_with_a_code(db, year, status, code):
 
 @pytest.mark.parametrize(
     ("today", "alert"),
-    [(D(2026, 9, 30), False), (D(2026, 10, 1), True), (D(2026, 12, 31), True), (D(2027, 1, 1), False)],
+    [(D(2026, 9, 30), False), (D(2026, 10, 1), True), (D(2026, 12, 31), True)],
 )
 def test_from_1_october_next_years_missing_notice_is_an_alert(seeded, today, alert):
     outlook = calendar_outlook(today)
     assert outlook.alert is alert
-    assert outlook.status == "provisional"
+    assert (outlook.year, outlook.status) == (2027, "provisional")
+
+
+@pytest.mark.parametrize("today", [D(2027, 1, 1), D(2027, 1, 11), D(2027, 6, 30)])
+def test_a_new_year_begun_without_its_notice_stays_an_alert(seeded, today):
+    """On 1 January the missing 2027 notice is this year's, not next year's: the alert does not
+    fall silent (it used to look at 2028 alone and say “ok” while every deadline was 暂定)."""
+    outlook = calendar_outlook(today)
+    assert (outlook.year, outlook.status, outlook.alert) == (2027, "provisional", True)
+    assert "2027年放假安排尚未录入" in outlook.message and "暂定" in outlook.message
+
+
+def test_the_alert_ends_when_this_year_is_entered(seeded):
+    services.define_year(2027, holidays={D(2027, 1, 1): "元旦"}, makeup_workdays={})
+    outlook = calendar_outlook(D(2027, 1, 11))
+    assert (outlook.year, outlook.alert) == (2028, False)
 
 
 def test_the_alert_ends_when_next_year_is_entered(seeded):
@@ -99,6 +114,19 @@ def test_readyz_reports_the_calendar_warning_and_stays_200(seeded, client):
         "provisional",
     )
     assert "2027年放假安排尚未录入" in calendar["message"]
+
+
+@time_machine.travel(dt.datetime(2027, 1, 11, 2, tzinfo=dt.UTC), tick=False)
+def test_readyz_and_the_refresh_warn_in_january_while_this_year_is_not_entered(seeded, client, caplog):
+    calendar = client.get("/readyz").json()["calendar"]
+    assert (calendar["status"], calendar["next_year"], calendar["next_year_status"]) == (
+        "warning",
+        2027,
+        "provisional",
+    )
+    with caplog.at_level(logging.WARNING, logger="sifa.deadlines"):
+        call_command("refresh-deadlines")
+    assert any("calendar.this_year_not_official year=2027" in r.getMessage() for r in caplog.records)
 
 
 @time_machine.travel(dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC), tick=False)

@@ -490,6 +490,11 @@ def test_the_case_page_offers_assign_by_licence_number(world):
     page = web.get(f"/workbench/cases/{case.number}/").content.decode()
     assert "通知辩护指派律师" in page and "指派律师的执业证号" in page
     assert 'name="licence_number"' in page and 'name="assignee"' not in page
+    # Whom the lawyer is for, and the notice's particulars in Chinese — no internal field names.
+    assert "犯罪嫌疑人、被告人" in page and "王某某" in page
+    assert "通知日期" in page and "通知消息编号" in page and "通知机关统一社会信用代码" in page
+    for key in ("notifier_uscc", "notified_at", "notice_message_id", ">ground<"):
+        assert key not in page, key
 
 
 # --- the notice's ground: §26 and §28 ------------------------------------------------------------

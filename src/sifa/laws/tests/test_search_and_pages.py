@@ -87,6 +87,16 @@ def test_pages_without_javascript(laws, client) -> None:
     assert article.status_code == 200 and "申请律师执业" in article.content.decode()
 
 
+def test_the_article_address_to_cite_is_the_public_one(laws, client, settings) -> None:
+    """本条地址 is what the decision letters print: the public address, readable, without the
+    request's own host or query string (a reader behind a proxy or on 127.0.0.1 copies it)."""
+    settings.PUBLIC_URL = "https://sifa.example.cn"
+    body = client.get(
+        "/laws/律师法-2017-09-01/6/", {"from": "search"}, HTTP_HOST="127.0.0.1"
+    ).content.decode()
+    assert "<dt>本条地址</dt><dd><code>https://sifa.example.cn/laws/律师法-2017-09-01/6/</code></dd>" in body
+
+
 def test_unknown_statutes_and_articles_are_chinese_404(laws, client) -> None:
     for url in ("/laws/没有这部法/", "/laws/律师法-2017-09-01/999/", "/laws/律师法-2017-09-01/六/"):
         response = client.get(url)

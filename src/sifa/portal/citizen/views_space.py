@@ -267,6 +267,34 @@ def message_read(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("citizen-messages")
 
 
+DRAFT_REFERENCE = "草稿 "  # sifa.applications.partner_data.case_reference of a draft
+
+
+def _my_cases(user: Any, references: list[str]) -> dict[str, dict[str, str]]:
+    """The tracker's 办件 references that are the caller's own applications, as the number they bear
+    now and their page: a check made while the application was still a draft (“草稿 d1bf3d3d”, the
+    reference the exchange message carried) names the number it was submitted under, so the row
+    leads to the case instead of to a draft the citizen can no longer find."""
+    drafts = {r[len(DRAFT_REFERENCE) :] for r in references if r.startswith(DRAFT_REFERENCE)}
+    numbers = {r for r in references if r and not r.startswith(DRAFT_REFERENCE)}
+    if not drafts and not numbers:
+        return {}
+    prefixes = Q()
+    for prefix in drafts:
+        if prefix.isalnum():
+            prefixes |= Q(pk__startswith=prefix)
+    mine = Application.objects.filter(applicant=user).exclude(number="")
+    found: dict[str, dict[str, str]] = {}
+    for pk, number in mine.filter(prefixes | Q(number__in=numbers)).values_list("pk", "number"):
+        url = reverse("citizen-application", args=[number])
+        if number in numbers:
+            found[number] = {"number": number, "url": url}
+        draft = f"{DRAFT_REFERENCE}{str(pk).replace('-', '')[:8]}"
+        if draft[len(DRAFT_REFERENCE) :] in drafts:
+            found[draft] = {"number": number, "url": url, "draft": "1"}
+    return found
+
+
 @never_cache
 @require_safe
 @applicant_required
@@ -275,6 +303,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     full; for data given to or asked for by a partner organ, the receiver, legal basis, case number
     and exchange message id."""
     page_obj = _paged(request, my_access_log(request.user))
+    cases = _my_cases(request.user, [row.case_number for row in page_obj])
     rows = [
         {
             "at": row.accessed_at,
@@ -286,6 +315,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "receiver": row.receiver,
             "legal_basis": row.legal_basis,
             "case_number": row.case_number,
+            "case": cases.get(row.case_number),
             "message_id": row.message_id,
         }
         for row in page_obj

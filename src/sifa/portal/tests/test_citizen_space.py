@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sifa.applications import services
 from sifa.applications.models import ApplicationStatus
-from sifa.audit.services import record_access
+from sifa.audit.services import record_access, record_disclosure
 from sifa.catalogue.tests.conftest import build_tree, cat, loaded  # noqa: F401  (fixtures)
 from sifa.organisations.models import Role
 from sifa.testing import staff
@@ -266,6 +266,37 @@ def test_another_citizen_gets_404_on_every_page_of_my_application(case, client):
     assert app.number not in _html(client.get("/me/")) and "证明.pdf" not in _html(
         client.get("/me/materials/")
     )
+
+
+def test_a_check_made_on_the_draft_leads_to_the_case_it_became(case):
+    """The police checks of a draft carry its reference (草稿 d1bf3d3d); once submitted, 我的数据使用
+    记录 names the 办件编号 and links to it, not a draft the citizen cannot find any more. Another
+    person's reference, or a partner's own case number, stays as it was, without a link."""
+    app, citizen, hz = case["app"], case["citizen"], case["orgs"]["hz"]
+    other, _ = submitted_application(lawyer_entry(case["orgs"]), person("李四", OTHER_ID, "13800000009"))
+    for reference in (
+        f"草稿 {str(app.pk)[:8]}",
+        f"草稿 {str(other.pk)[:8]}",
+        app.number,
+        "（2026）浙01刑初1号",
+    ):
+        record_disclosure(
+            subject=citizen,
+            subject_ref=str(citizen.public_id),
+            object_type="accounts.NaturalPerson",
+            receiver="杭州市公安局",
+            purpose="居民身份核验",
+            legal_basis="个人信息保护法第十三条",
+            organisation=hz,
+            scope_path=hz.path,
+            case_number=reference,
+            message_id="9b4f1685-77b7-475c-b99c-1b5e65d7691d",
+        )
+    log = _html(case["client"].get("/me/access-log/"))
+    link = f'办件：<a href="/me/applications/{app.number}/">{app.number}</a>'
+    assert f"{link}（提交前核验）" in log and f"{link}<br>" in log
+    assert f"办件：草稿 {str(other.pk)[:8]}<br>" in log and other.number not in log
+    assert "办件：（2026）浙01刑初1号<br>" in log
 
 
 def test_care_mode_is_a_cookie_set_by_a_plain_form(client, db):

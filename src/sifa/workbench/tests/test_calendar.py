@@ -41,7 +41,10 @@ def test_only_the_ministry_calendar_administrator_has_the_calendar_pages(login, 
     assert "2027" in html and "暂定" in html and "chinese-calendar 1.11.0" in html
 
 
-@pytest.mark.parametrize(("day", "shown"), [(dt.date(2026, 9, 30), False), (dt.date(2026, 10, 1), True)])
+@pytest.mark.parametrize(
+    ("day", "shown"),
+    [(dt.date(2026, 9, 30), False), (dt.date(2026, 10, 1), True), (dt.date(2027, 1, 11), True)],
+)
 def test_the_banner_from_1_october_links_to_the_entry_page(login, w, people, calendar_admin, day, shown):
     with _on(day):
         html = login(calendar_admin).get("/workbench/").content.decode()

@@ -44,7 +44,8 @@ class Command(BaseCommand):
         outlook = calendar_outlook(today)
         if outlook.alert:
             logger.warning(
-                "calendar.next_year_not_official year=%s status=%s: %s",
+                "calendar.%s_not_official year=%s status=%s: %s",
+                "this_year" if outlook.year == today.year else "next_year",
                 outlook.year,
                 outlook.status,
                 outlook.message,
