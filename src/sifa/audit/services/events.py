@@ -23,7 +23,7 @@ from sifa.audit import context
 from sifa.audit.hashing import GENESIS_HASH, chain_hash
 from sifa.audit.models import AuditEvent, AuditResult
 from sifa.audit.subjects import subject_of
-from sifa.core.db import FixedInsert, fixed_cursor
+from sifa.core.db import FixedInsert, fixed_cursor, write
 
 _PG_LOCK_KEY = 0x5F1FA  # pg_advisory_xact_lock key reserved for audit appends
 NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the same on SQLite
@@ -169,7 +169,9 @@ def append(events: list[dict[str, Any]]) -> None:
     audit): the same rows and the same chain, without building an ``AuditEvent`` per row."""
     built = [_event(**values) for values in events]
     if built:
-        _append(built)
+        # Inside a case command's ``core.db.deferred_writes`` the rows are built now and chained
+        # under its lock (the head, the time and the hashes are read and made there).
+        write(lambda: _append(built))
 
 
 _COLUMNS = tuple(field.attname for field in AuditEvent._meta.concrete_fields)
