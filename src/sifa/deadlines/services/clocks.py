@@ -8,6 +8,7 @@ stores the events, recomputes the derived columns, bumps ``version`` and writes 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -182,7 +183,9 @@ def _change_many(
     command): ``audit.services.append``."""
     if not clocks:
         return []
-    with transaction.atomic(savepoint=False):
+    # Deferred (``core.db.deferred_writes``): nothing is written here, so no transaction is opened
+    # (on SQLite that would take the write lock the command prepares before).
+    with contextlib.nullcontext() if deferring() else transaction.atomic(savepoint=False):
         if isinstance(clocks[0], ClockState):
             states = sorted(clocks, key=lambda state: state.pk)
         else:

@@ -11,11 +11,13 @@ lock on by default, where this interleaving cannot happen)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from sifa.applications.models import Application, TimelineEntry
+from sifa.audit.hashing import chain_hash
 from sifa.audit.models import AuditEvent
 from sifa.core.db import Stale
 from sifa.core.errors import Conflict
@@ -221,10 +223,18 @@ def test_attempts_are_bounded_then_the_conflict_is_answered(w, people, monkeypat
 
 
 def test_nothing_is_written_before_the_writes(w, people, monkeypatch):
-    """The preparation only reads; every write of suspend, resume and extend is in the plan."""
+    """The preparation only reads, and opens no transaction (on SQLite its ``BEGIN IMMEDIATE``
+    would take the write lock); every write of suspend, resume and extend is in the plan."""
     case = _case(w, people, reviewed=True)
     write = dispatch._write
     log: list[str] = []
+    enter = transaction.Atomic.__enter__
+
+    def opened(self):
+        log.append("atomic")
+        return enter(self)
+
+    monkeypatch.setattr(transaction.Atomic, "__enter__", opened)
 
     def statements(execute, sql, params, many, context):
         if sql.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "WITH"):
@@ -241,3 +251,9 @@ def test_nothing_is_written_before_the_writes(w, people, monkeypatch):
             log.clear()
             assert _run(people["zj_decider"], case.number, name, body) == "ok", name
             assert log, name  # and the plan wrote them
+    # The audit rows encoded before the lock chain as every other event: each hash is the SM3 of
+    # its predecessor's and its canonical JSON as stored.
+    events = list(AuditEvent.objects.order_by("seq"))
+    for before, event in itertools.pairwise(events):
+        assert event.prev_hash == before.hash
+        assert event.hash == chain_hash(before.hash, event), event.action
