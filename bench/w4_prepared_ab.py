@@ -9,10 +9,11 @@ checks, handler and audit rows before the ``BEGIN IMMEDIATE``, only the writes a
 old (false: the whole command in one transaction from its start), order swapped every round, two
 pairs after each switch not counted, each round followed by the raw Django write (``POST
 /bench/write``). Per side: the median CPU time (``time.process_time``) per transition, and the
-median CPU and wall time from ``BEGIN IMMEDIATE`` to the end of ``COMMIT`` (the write lock held),
-with the raw write's. Before the rounds it checks that both ways answer a suspend and a resume
+median CPU and wall time from ``BEGIN IMMEDIATE`` to the end of ``COMMIT`` (the write lock held;
+a request's transactions summed, and their number printed), with the raw write's. Before the rounds it checks that both ways answer a suspend and a resume
 with the same status, bytes and headers and leave the same rows (the case, its clocks, work items,
-timeline and the audit rows' columns but their time and hashes; clock frozen, each rolled back).
+timeline and the audit rows, their sequence numbers, times and hashes too; clock frozen, each
+rolled back).
 """
 
 from __future__ import annotations
@@ -80,7 +81,11 @@ def main(argv: list[str]) -> int:
         assert response.status_code == 200, response.content[:300]
         return response
 
+    counts: dict[str, int] = {}
+    side_now = ["new"]
+
     def use(side: str) -> None:
+        side_now[0] = side
         prepared = side == "new"
         dispatch.prepared_before_lock = lambda connection: prepared
 
@@ -97,21 +102,22 @@ def main(argv: list[str]) -> int:
             assert plain.post(f"/bench/write?slot={i % 100}").status_code == 200
         return (time.process_time() - cpu) / n * 1000
 
-    def lock() -> tuple[float, float]:
-        found = (statistics.median(h[0] for h in held) * 1000, statistics.median(h[1] for h in held) * 1000)
+    def lock(requests: int) -> tuple[float, float]:
+        """The median wall and CPU time a request held the lock (all its transactions together)."""
+        assert len(held) % requests == 0, (len(held), requests)
+        each = len(held) // requests  # the transactions of one request
+        per = [held[i : i + each] for i in range(0, len(held), each)]
+        found = (
+            statistics.median(sum(h[0] for h in p) for p in per) * 1000,
+            statistics.median(sum(h[1] for h in p) for p in per) * 1000,
+        )
+        counts[side_now[0]] = each
         held.clear()
         return found
 
     def rows(since: int) -> list:
         pk = str(case.pk)
-        audit = [
-            {
-                k: v
-                for k, v in model_to_dict(e).items()
-                if k not in ("seq", "occurred_at", "prev_hash", "hash")
-            }
-            for e in AuditEvent.objects.filter(seq__gt=since).order_by("seq")
-        ]
+        audit = [model_to_dict(e) for e in AuditEvent.objects.filter(seq__gt=since).order_by("seq")]
         return [
             model_to_dict(Application.objects.get(pk=case.pk)),
             model_to_dict(ProcessInstance.objects.get(application_id=case.pk)),
@@ -153,9 +159,10 @@ def main(argv: list[str]) -> int:
             transitions(2)
             held.clear()
             found[side].append(transitions(pairs))
-            locks[side].append(lock())
+            locks[side].append(lock(2 * pairs))
+        side_now[0] = "raw"
         found["raw"].append(raw(2 * pairs))
-        locks["raw"].append(lock())
+        locks["raw"].append(lock(2 * pairs))
     use("new")
     ratio = [n / o for n, o in zip(found["new"], found["old"], strict=True)]
     median = {name: statistics.median(values) for name, values in found.items()}
@@ -168,8 +175,9 @@ def main(argv: list[str]) -> int:
         f" raw write {median['raw']:.3f} ms; new / old per round {statistics.median(ratio):.3f}"
         f" (quartiles {low:.3f}-{high:.3f})"
     )
+    print(f"transactions per request: {counts}")
     print(
-        f"write lock held, CPU: old {held_cpu['old']:.3f} ms, new {held_cpu['new']:.3f} ms,"
+        f"write lock held per request, CPU: old {held_cpu['old']:.3f} ms, new {held_cpu['new']:.3f} ms,"
         f" raw write {held_cpu['raw']:.3f} ms; wall: old {held_wall['old']:.1f} ms,"
         f" new {held_wall['new']:.1f} ms, raw write {held_wall['raw']:.1f} ms"
     )
