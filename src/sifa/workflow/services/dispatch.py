@@ -3,7 +3,10 @@
 Every command is one transaction: lock the case's process instance (starting it when the case still
 waits for acceptance), check scope (404), state (409, from ``sifa.workflow.transitions``), role (403)
 and input (400) in that order, run the handler — engine task, work items, clocks, status and
-timeline, notification, documents owed — and write the audit event ``workflow.<command>``.
+timeline, notification, documents owed — and write the audit event ``workflow.<command>``. On
+SQLite, whose write lock is the whole database's, the case commands (suspend, resume, extend) are
+prepared before that transaction and only write in it, each write checked by version
+(:func:`_run_prepared`; docs/workflow.md, "Case commands on SQLite").
 """
 
 from __future__ import annotations
