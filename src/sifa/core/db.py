@@ -681,7 +681,7 @@ _PLAN: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.Con
 def deferred_writes() -> Iterator[list[Callable[[], None]]]:
     """Collect the writes of :func:`write` instead of running them: the list of steps, in order,
     for the caller to run later in one transaction (a case command computes its rows before it
-    takes SQLite's write lock and only writes under it: docs/workflow.md, "One transaction").
+    takes SQLite's write lock and only writes under it: docs/workflow.md, "Case commands on SQLite").
     Each step checks the version of what it changes and raises :class:`Stale` if it moved."""
     plan: list[Callable[[], None]] = []
     token = _PLAN.set(plan)

@@ -196,8 +196,8 @@ def prepared_before_lock(connection: Any) -> bool:
 def _run_prepared(
     user: Any, number: str, command: str, data: dict[str, Any], actor: Actor, handler: Handler
 ) -> Application | None:
-    """A case command (suspend, resume, extend) in two phases (docs/workflow.md, "One
-    transaction"): its reads, checks, handler and audit rows first, outside any transaction, with
+    """A case command (suspend, resume, extend) in two phases (docs/workflow.md, "Case
+    commands on SQLite"): its reads, checks, handler and audit rows first, outside any transaction, with
     every write collected (``core.db.deferred_writes``) and its values prepared; then only those
     writes, in one transaction, each conditional on the version read (the case's ``row_version``,
     each changed clock's ``version``). A case changed in between (``core.db.Stale``) is read and
