@@ -10,11 +10,15 @@ suspend/resume pairs, then 2 × PAIRS raw Django writes (``POST /bench/write``),
 prints per round: the CPU time (``time.process_time``) per request, and the wall and CPU time from
 the ``BEGIN IMMEDIATE`` to the end of the ``COMMIT`` (medians over the round's transactions); the
 raw write's lock-held CPU ÷ W4's is the ratio a saturated single writer allows (the wall time
-includes waiting for a core on a loaded machine).
+includes waiting for a core on a loaded machine). With ``--profile`` a cProfile runs only while a
+transition holds the lock (not the raw writes') and its 40 most expensive functions under the lock
+are printed at the end (docs/performance.md, "2026-12-07 (session 7): W4").
 """
 
 from __future__ import annotations
 
+import cProfile
+import pstats
 import statistics
 import sys
 import time
@@ -23,7 +27,11 @@ from bench.w4_profile import SUSPEND, _setup
 
 
 def main(argv: list[str]) -> int:
+    profiling = "--profile" in argv
+    argv = [a for a in argv if a != "--profile"]
     pairs, rounds = (int(a) for a in ([*argv, "60", "3"][:2]))
+    profiler = cProfile.Profile(time.process_time)
+    profile_now: list[bool] = [False]
     _setup()
     from django.db import connections
     from django.db.models import Count
@@ -43,10 +51,14 @@ def main(argv: list[str]) -> int:
 
     def timed_begin(self):
         started["wall"], started["cpu"] = time.perf_counter(), time.process_time()
+        if profile_now[0]:
+            profiler.enable()
         return begin(self)
 
     def timed_commit(self):
         done = commit(self)
+        if profile_now[0]:
+            profiler.disable()
         if "wall" in started:
             held.append((time.perf_counter() - started.pop("wall"), time.process_time() - started.pop("cpu")))
         return done
@@ -89,7 +101,9 @@ def main(argv: list[str]) -> int:
     held.clear()
     print(f"case {case.number}, {pairs} pairs and {2 * pairs} raw writes per round")
     for _ in range(rounds):
+        profile_now[0] = profiling
         w4 = transitions(pairs)
+        profile_now[0] = False
         w4_wall, w4_cpu = lock()
         write = raw(2 * pairs)
         write_wall, write_cpu = lock()
@@ -98,6 +112,9 @@ def main(argv: list[str]) -> int:
             f" raw write {write:.2f} ms CPU, lock held {write_cpu:.2f} ms CPU ({write_wall:.1f} ms wall);"
             f" ratio: CPU {write / w4:.3f}, lock-held CPU {write_cpu / w4_cpu:.3f}"
         )
+    if profiling:
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
     return 0
 
 

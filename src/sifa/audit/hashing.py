@@ -23,7 +23,17 @@ def canonical_event(event: AuditEvent) -> bytes:
     UTF-8, no spaces, keys sorted, ``occurred_at`` in UTC with microseconds (see docs/audit.md).
     ``prev_hash`` and ``hash`` are not part of it: the link is the ``prev_hash ||`` prefix.
     """
-    occurred = event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return canonical_text(event, occurred=canonical_time(event.occurred_at)).encode()
+
+
+def canonical_time(value: dt.datetime) -> str:
+    """An event's ``occurred_at`` as its canonical JSON holds it."""
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def canonical_text(event: Any, *, occurred: str) -> str:
+    """:func:`canonical_event` as text, with ``occurred`` as the time (the append encodes an event
+    before its time and sequence number are known, with placeholders: ``audit.services.events``)."""
     payload = {
         "seq": event.seq,
         "occurred_at": occurred,
@@ -39,7 +49,7 @@ def canonical_event(event: AuditEvent) -> bytes:
         "scope_path": event.scope_path,
         "detail": event.detail,
     }
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def chain_hash(prev_hash: str, event: AuditEvent) -> str:

@@ -1,9 +1,13 @@
-"""Database helpers shared by every app: materialized-path columns and their subtree lookup."""
+"""Database helpers shared by every app: materialized-path columns and their subtree lookup; the
+fixed statements of the hot paths; writes collected to run later under one lock (``deferred_writes``)."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import uuid
+from collections.abc import Callable, Iterator
 
 from django.db import DatabaseError, models
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -11,6 +15,8 @@ from django.db.models import Lookup, signals
 from django.db.models.base import Model, ModelState
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+
+from sifa.core.errors import Conflict
 
 PATH_CEILING = "~"
 """Sorts after every character a path may hold (digits and '/'), in byte order."""
@@ -655,3 +661,46 @@ def _set_timestamptz_loader(connection, cursor, raw, oid, text, register_tzloade
 
 _COMPILED = object()
 """The ``timezone`` of the connection's loader when it is psycopg's compiled one (it has none)."""
+
+
+class Stale(Conflict):
+    """A write prepared by :func:`deferred_writes` found its row changed since it was read (the
+    case's ``row_version``, a clock's ``version``): the caller reads again and redoes the command
+    (``workflow.services.dispatch``), or, out of attempts, answers the conflict ``application.stale``."""
+
+    def __init__(self) -> None:
+        super().__init__("application.stale", "该办件已被他人处理，请刷新后重试")
+
+
+_PLAN: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "sifa_plan", default=None
+)
+
+
+@contextlib.contextmanager
+def deferred_writes() -> Iterator[list[Callable[[], None]]]:
+    """Collect the writes of :func:`write` instead of running them: the list of steps, in order,
+    for the caller to run later in one transaction (a case command computes its rows before it
+    takes SQLite's write lock and only writes under it: docs/workflow.md, "Case commands on SQLite").
+    Each step checks the version of what it changes and raises :class:`Stale` if it moved."""
+    plan: list[Callable[[], None]] = []
+    token = _PLAN.set(plan)
+    try:
+        yield plan
+    finally:
+        _PLAN.reset(token)
+
+
+def deferring() -> bool:
+    """Whether writes are being collected (:func:`deferred_writes`), not run."""
+    return _PLAN.get() is not None
+
+
+def write(step: Callable[[], None]) -> None:
+    """Run ``step`` (a service's statements, their values already prepared) now, or, inside
+    :func:`deferred_writes`, add it to the plan."""
+    plan = _PLAN.get()
+    if plan is None:
+        step()
+    else:
+        plan.append(step)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus, TimelineEntry
 from sifa.applications.signals import application_changed
-from sifa.core.db import FixedInsert, fixed_cursor
+from sifa.core.db import FixedInsert, Stale, deferring, fixed_cursor, write
 from sifa.core.errors import Conflict
 
 TERMINAL_STATUSES = frozenset(
@@ -55,6 +55,10 @@ def transition(
         updates["status"] = status
     updates["updated_at"] = timezone.now()
     previous_status = application.status
+    if deferring():
+        return _deferred(
+            application, updates, previous_status, event, title, detail, organisation, public, occurred_at
+        )
     # No savepoint: a stale row is refused before anything is written (below, outside the block),
     # and any other error rolls back the caller's transaction as a whole.
     with transaction.atomic(savepoint=False):
@@ -93,6 +97,67 @@ def transition(
             )
     if changed != 1:
         raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
+    return entry
+
+
+def _deferred(
+    application: Application,
+    updates: dict[str, Any],
+    previous_status: str,
+    event: str,
+    title: str,
+    detail: str,
+    organisation: Any,
+    public: bool,
+    occurred_at: dt.datetime | None,
+) -> TimelineEntry:
+    """:func:`transition` inside ``core.db.deferred_writes`` (a case command prepared before its
+    lock): the statements' values are prepared and ``application`` set as the update will leave it
+    now; the UPDATE (conditional on the ``row_version`` read), the entry's INSERT and the signal
+    run as one step under the lock, and a case changed meanwhile raises ``core.db.Stale`` there
+    (the command is read and prepared again)."""
+    entry = TimelineEntry(
+        application=application,
+        occurred_at=occurred_at or timezone.now(),
+        event=event,
+        title=title,
+        detail=detail,
+        organisation=organisation,
+        public=public,
+    )
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+    names = tuple(updates)
+    update_sql, fields = _update_sql(names)
+    update_params = _update_params(application, updates, fields, db)
+    entry_params = _ENTRY.params(entry, db)
+    sql, params = "", []
+    if db.vendor == "postgresql":
+        sql, params = _with_entry_sql(db, names, update_sql), update_params + entry_params
+    changed = frozenset(k for k in updates if k != "updated_at")
+
+    def step() -> None:
+        if db.vendor == "postgresql":
+            with fixed_cursor(db) as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+            if row is None:
+                raise Stale
+            _saved(entry, row[0], db)
+        else:
+            with fixed_cursor(db) as cursor:
+                cursor.execute(update_sql, update_params)
+                if cursor.rowcount != 1:
+                    raise Stale
+                cursor.execute(_ENTRY.sql(db), entry_params)
+                _ENTRY.saved(entry, cursor, db)
+        application_changed.send(
+            sender=Application, application=application, previous_status=previous_status, changed=changed
+        )
+
+    write(step)
+    for name, value in updates.items():
+        setattr(application, name, value)
+    application.row_version += 1
     return entry
 
 
@@ -143,6 +208,19 @@ def _update_and_insert(application: Application, updates: dict[str, Any], entry:
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
     names = tuple(updates)
     update_sql, fields = _update_sql(names)
+    sql = _with_entry_sql(db, names, update_sql)
+    params = _update_params(application, updates, fields, db) + _ENTRY.params(entry, db)
+    with fixed_cursor(db) as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return 0
+    _saved(entry, row[0], db)
+    return 1
+
+
+def _with_entry_sql(db, names: tuple[str, ...], update_sql: str) -> str:
+    """The statement of :func:`_update_and_insert` for this set of updated columns (built once)."""
     sql = _WITH_ENTRY.get(names)
     if sql is None:
         quote = db.ops.quote_name
@@ -155,16 +233,13 @@ def _update_and_insert(application: Application, updates: dict[str, Any], entry:
             f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {values} FROM u "
             f"RETURNING {quote(meta.pk.column)}"
         )
-    params = _update_params(application, updates, fields, db) + _ENTRY.params(entry, db)
-    with fixed_cursor(db) as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return 0
-    entry.pk = row[0]
+    return sql
+
+
+def _saved(entry: TimelineEntry, pk: int, db) -> None:
+    entry.pk = pk
     entry._state.adding = False
     entry._state.db = db.alias
-    return 1
 
 
 def _update(application: Application, updates: dict[str, Any]) -> int:

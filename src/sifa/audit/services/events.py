@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
 from sifa.audit import context
-from sifa.audit.hashing import GENESIS_HASH, chain_hash
+from sifa.audit.hashing import GENESIS_HASH, canonical_text, canonical_time, chain_hash
 from sifa.audit.models import AuditEvent, AuditResult
 from sifa.audit.subjects import subject_of
-from sifa.core.db import FixedInsert, fixed_cursor
+from sifa.core.crypto import sm3_hex
+from sifa.core.db import FixedInsert, deferring, fixed_cursor, write
 
 _PG_LOCK_KEY = 0x5F1FA  # pg_advisory_xact_lock key reserved for audit appends
 NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the same on SQLite
@@ -168,7 +169,16 @@ def append(events: list[dict[str, Any]]) -> None:
     """:func:`record_many` for a caller that does not use the stored events (a workflow command's
     audit): the same rows and the same chain, without building an ``AuditEvent`` per row."""
     built = [_event(**values) for values in events]
-    if built:
+    if not built:
+        return
+    if deferring():
+        # Inside a case command's ``core.db.deferred_writes``: the rows are built, their insert's
+        # values prepared and their canonical JSON encoded now; the head, the time, the sequence
+        # numbers and the hashes are read and made under its lock, as always.
+        db = connections[DEFAULT_DB_ALIAS]
+        prepared = [_prepared_row(event, db) for event in built]
+        write(lambda: _append(built, prepared))
+    else:
         _append(built)
 
 
@@ -248,8 +258,48 @@ def _event(
     return row
 
 
-def _append(events: list[_Row]) -> None:
-    """Chain ``events`` after the head, in order, and insert them."""
+_CHAIN_COLUMNS = ("seq", "occurred_at", "prev_hash", "hash")
+"""The columns only the append fills in (under the chain's lock)."""
+_SEQ_MARK, _TIME_MARK = "\ue000seq\ue000", "\ue000occurred_at\ue000"
+"""Placeholders in an event's canonical JSON encoded before the append (private-use characters,
+kept as they are with ``ensure_ascii=False``)."""
+
+
+class _Prepared:
+    """An event's insert values but the chain's columns, and its canonical JSON around its
+    ``seq`` and ``occurred_at`` (None where the placeholders are not each found once)."""
+
+    __slots__ = ("canonical", "values")
+
+    def __init__(self, values: list, canonical: tuple[str, str, str] | None) -> None:
+        self.values, self.canonical = values, canonical
+
+
+def _prepared_row(event: _Row, db) -> _Prepared:
+    for name in _CHAIN_COLUMNS:
+        setattr(event, name, None)
+    values = _INSERT.prepare([getattr(event, name) for name in _COLUMNS], db)
+    event.seq, event.occurred_at = _SEQ_MARK, _TIME_MARK
+    try:
+        text = canonical_text(event, occurred=_TIME_MARK)
+    finally:
+        event.seq = event.occurred_at = None
+    seq_mark, time_mark = f'"{_SEQ_MARK}"', _TIME_MARK
+    canonical = None
+    if (
+        text.count(seq_mark) == 1
+        and text.count(time_mark) == 1
+        and text.index(time_mark) < text.index(seq_mark)
+    ):
+        head, rest = text.split(time_mark)
+        middle, tail = rest.split(seq_mark)
+        canonical = (head, middle, tail)
+    return _Prepared(values, canonical)
+
+
+def _append(events: list[_Row], prepared: list[_Prepared] | None = None) -> None:
+    """Chain ``events`` after the head, in order, and insert them (with ``prepared``, their values
+    and canonical JSON made before: :func:`append` in a deferred command)."""
     # No savepoint: a failed append fails the command it belongs to anyway (W10 profile).
     with transaction.atomic(savepoint=False):
         _lock_chain()
@@ -259,13 +309,37 @@ def _append(events: list[_Row]) -> None:
         prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
         # The time is taken under the lock so it never runs backwards along the chain.
         now = timezone.now()
-        for event in events:
+        if prepared is None:
+            for event in events:
+                prev_seq += 1
+                event.seq = prev_seq
+                event.occurred_at = now
+                event.prev_hash = prev_hash
+                event.hash = prev_hash = chain_hash(prev_hash, event)
+            _insert(events)
+            return
+        db = connections[DEFAULT_DB_ALIAS]
+        occurred = canonical_time(now)
+        stored_now = _INSERT.fields[_AT[1]].get_db_prep_save(now, db)
+        rows = []
+        for event, ready in zip(events, prepared, strict=True):
             prev_seq += 1
             event.seq = prev_seq
             event.occurred_at = now
             event.prev_hash = prev_hash
-            event.hash = prev_hash = chain_hash(prev_hash, event)
-        _insert(events)
+            if ready.canonical is None:
+                event.hash = chain_hash(prev_hash, event)
+            else:
+                head, middle, tail = ready.canonical
+                canonical = f"{head}{occurred}{middle}{prev_seq}{tail}".encode()
+                event.hash = sm3_hex(prev_hash.encode() + canonical)
+            values = list(ready.values)
+            values[_AT[0]], values[_AT[1]] = prev_seq, stored_now
+            values[_AT[2]], values[_AT[3]] = prev_hash, event.hash
+            prev_hash = event.hash
+            rows.append(values)
+        with fixed_cursor(db) as cursor:
+            cursor.executemany(_INSERT.sql(db), rows)
 
 
 _SQL: dict[tuple[str, str], str] = {}
@@ -284,6 +358,8 @@ def _head_sql() -> str:
 
 
 _INSERT = FixedInsert(AuditEvent, with_pk=True)
+_AT = tuple(_COLUMNS.index(name) for name in _CHAIN_COLUMNS)
+"""Where ``seq``, ``occurred_at``, ``prev_hash`` and ``hash`` are in the insert's values."""
 
 
 def _insert(events: list[_Row]) -> None:

@@ -8,6 +8,7 @@ stores the events, recomputes the derived columns, bumps ``version`` and writes 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from sifa.audit.services import append, record
-from sifa.core.db import FixedUpdate, fixed_cursor
+from sifa.core.db import FixedUpdate, Stale, deferring, fixed_cursor, write
 from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.deadlines.calendar import CalendarDataMissing, TimeLimit, WorkingCalendar, depends_on_provisional
 from sifa.deadlines.clocks import NOTICE_WINDOW, Clock, ClockError, SuspensionKind, WarningLevel
@@ -128,6 +129,27 @@ CHANGED_COLUMNS = [
 _CLOCK_UPDATE = FixedUpdate(ClockState, *CHANGED_COLUMNS)
 
 
+_CHECKED_SQL: dict[str, str] = {}
+
+
+def _checked_sql(db) -> str:
+    """:data:`_CLOCK_UPDATE`'s statement, only where ``version`` is still the one read."""
+    found = _CHECKED_SQL.get(db.vendor)
+    if found is None:
+        found = _CHECKED_SQL[db.vendor] = f"{_CLOCK_UPDATE.sql(db)} AND {db.ops.quote_name('version')} = %s"
+    return found
+
+
+def _update_checked(db, sql: str, rows: list[list]) -> None:
+    """:func:`_checked_sql` for each row (its last parameter the version read);
+    :class:`~sifa.core.db.Stale` if one moved (the command reads the clocks again)."""
+    with fixed_cursor(db) as cursor:
+        cursor.executemany(sql, rows)
+        changed = cursor.rowcount
+    if changed != len(rows):
+        raise Stale
+
+
 def _change(
     clock: int | ClockState,
     action: str,
@@ -161,7 +183,9 @@ def _change_many(
     command): ``audit.services.append``."""
     if not clocks:
         return []
-    with transaction.atomic(savepoint=False):
+    # Deferred (``core.db.deferred_writes``): nothing is written here, so no transaction is opened
+    # (on SQLite that would take the write lock the command prepares before).
+    with contextlib.nullcontext() if deferring() else transaction.atomic(savepoint=False):
         if isinstance(clocks[0], ClockState):
             states = sorted(clocks, key=lambda state: state.pk)
         else:
@@ -185,10 +209,17 @@ def _change_many(
             # One statement for all (``save(update_fields=CHANGED_COLUMNS)`` per clock, without
             # compiling it each time; Django's bulk_update would build a CASE per column and row).
             db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
-            with fixed_cursor(db) as cursor:
-                cursor.executemany(
-                    _CLOCK_UPDATE.sql(db), [_CLOCK_UPDATE.params(state, db) for state in states]
-                )
+            if deferring():
+                # Written later, under the command's lock (``core.db.deferred_writes``): each row
+                # only if its version is still the one read, else the command is read again.
+                rows = [[*_CLOCK_UPDATE.params(state, db), state.version - 1] for state in states]
+                sql = _checked_sql(db)
+                write(lambda: _update_checked(db, sql, rows))
+            else:
+                with fixed_cursor(db) as cursor:
+                    cursor.executemany(
+                        _CLOCK_UPDATE.sql(db), [_CLOCK_UPDATE.params(state, db) for state in states]
+                    )
             events = [_audit_values(action, state, actor, detail) for state in states]
             if audit_into is None:
                 append(events)

@@ -17,7 +17,7 @@ from django.db import connection
 
 from sifa.applications import services as application_services
 from sifa.applications.models import ApplicationStatus
-from sifa.core.db import FixedUpdate, fixed_cursor
+from sifa.core.db import FixedUpdate, fixed_cursor, write
 from sifa.deadlines import services as clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
@@ -336,14 +336,19 @@ def suspend(ctx: CommandContext) -> None:
         running, kind=kind, on=ctx.today, reason=reason, actor=ctx.user, audit_into=ctx.clock_audit
     )
     ctx.instance.resume_status = ctx.application.status
-    with fixed_cursor(connection) as cursor:  # save(update_fields=…), compiled once
-        cursor.execute(_RESUME_STATUS.sql(connection), _RESUME_STATUS.params(ctx.instance, connection))
+    params = _RESUME_STATUS.params(ctx.instance, connection)  # save(update_fields=…), compiled once
+    write(lambda: _store_resume_status(params))
     label = SuspensionKind(kind).label
     ctx.record(
         ApplicationStatus.SUSPENDED, "suspended", f"{label}期间中止计时（行政许可法第四十五条）", reason
     )
     projection.refresh_case(ctx.application, ctx.open_items)
     ctx.audit.update(kind=kind, reason=reason)
+
+
+def _store_resume_status(params: list) -> None:
+    with fixed_cursor(connection) as cursor:
+        cursor.execute(_RESUME_STATUS.sql(connection), params)
 
 
 def resume(ctx: CommandContext) -> None:

@@ -3,7 +3,10 @@
 Every command is one transaction: lock the case's process instance (starting it when the case still
 waits for acceptance), check scope (404), state (409, from ``sifa.workflow.transitions``), role (403)
 and input (400) in that order, run the handler — engine task, work items, clocks, status and
-timeline, notification, documents owed — and write the audit event ``workflow.<command>``.
+timeline, notification, documents owed — and write the audit event ``workflow.<command>``. On
+SQLite, whose write lock is the whole database's, the case commands (suspend, resume, extend) are
+prepared before that transaction and only write in it, each write checked by version
+(:func:`_run_prepared`; docs/workflow.md, "Case commands on SQLite").
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services.common import MANDATE_ENDED, MANDATE_ENDED_MESSAGE, agent_may_act
-from sifa.core.db import PreparedQuery
+from sifa.core.db import PreparedQuery, Stale, deferred_writes
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor, actor_for
@@ -112,6 +115,10 @@ def run_command(
         raise ServiceError("validation_error", "请求内容应为 JSON 对象")
     actor = actor if actor is not None else actor_for(user)
     rule = TRANSITIONS[command]
+    if rule.case_command and not rule.by_applicant and prepared_before_lock(connection):
+        done = _run_prepared(user, number, command, data, actor, handler)
+        if done is not None:
+            return done
     with transaction.atomic():
         if rule.by_applicant:
             application = _load_case(user, command, number, actor)
@@ -126,37 +133,100 @@ def run_command(
         if instance is None and application.status == ApplicationStatus.PENDING_ACCEPTANCE:
             instance = start_case(application, actor=user)
             application = _reload(application)
-        if rule.case_command:
-            caseclocks.hold_running_clocks(application)  # the guard, handler and answer share them
-        expected = data.get("row_version")
-        if expected is not None and expected != application.row_version:
-            raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
-        items = open_items(application)
-        refused = refusal(command, application, items)
-        if refused:
-            raise not_allowed(refused)
-        if instance is None:
-            raise not_allowed(f"该办件尚未进入办理流程，不能{TRANSITIONS[command].label}")
-        ctx = CommandContext(
-            application=application,
-            instance=instance,
-            user=user,
-            actor=actor,
-            data=data,
-            today=timezone.localdate(),
-            now=timezone.now(),
-            open_items=items,
-        )
-        if not rule.by_applicant:
-            _target(ctx, command, items)
-        handler(ctx)
-        ctx.finish()
-        audit(ctx, command)
+        _run(application, instance, user, actor, command, data, handler)
     if rule.case_command:
         # A case command (suspend, resume, extend) changes the case only through ``ctx.record``,
         # which sets what its UPDATE wrote on this instance: it is the row as stored.
         return application
     return _reload(application)
+
+
+def _run(
+    application: Application,
+    instance: ProcessInstance | None,
+    user: Any,
+    actor: Actor,
+    command: str,
+    data: dict[str, Any],
+    handler: Handler,
+) -> None:
+    """Check the command against the case as read (row_version, state, target, role, input) and
+    run its handler, then its audit event."""
+    rule = TRANSITIONS[command]
+    if rule.case_command:
+        caseclocks.hold_running_clocks(application)  # the guard, handler and answer share them
+    expected = data.get("row_version")
+    if expected is not None and expected != application.row_version:
+        raise Conflict("application.stale", "该办件已被他人处理，请刷新后重试")
+    items = open_items(application)
+    refused = refusal(command, application, items)
+    if refused:
+        raise not_allowed(refused)
+    if instance is None:
+        raise not_allowed(f"该办件尚未进入办理流程，不能{TRANSITIONS[command].label}")
+    ctx = CommandContext(
+        application=application,
+        instance=instance,
+        user=user,
+        actor=actor,
+        data=data,
+        today=timezone.localdate(),
+        now=timezone.now(),
+        open_items=items,
+    )
+    if not rule.by_applicant:
+        _target(ctx, command, items)
+    handler(ctx)
+    ctx.finish()
+    audit(ctx, command)
+
+
+ATTEMPTS = 3
+"""How often a case command prepared before the write lock is read and prepared again when the
+case or one of its clocks changed between its reads and its writes (then 409 ``application.stale``)."""
+
+
+def prepared_before_lock(connection: Any) -> bool:
+    """Whether case commands read and prepare before they take the write lock: where a writer
+    locks the whole database (SQLite), not a row (PostgreSQL, where the case's lock stops only
+    the commands on the same case and the command stays one transaction from its lock on)."""
+    return not connection.features.has_select_for_update
+
+
+def _run_prepared(
+    user: Any, number: str, command: str, data: dict[str, Any], actor: Actor, handler: Handler
+) -> Application | None:
+    """A case command (suspend, resume, extend) in two phases (docs/workflow.md, "Case
+    commands on SQLite"): its reads, checks, handler and audit rows first, outside any transaction, with
+    every write collected (``core.db.deferred_writes``) and its values prepared; then only those
+    writes, in one transaction, each conditional on the version read (the case's ``row_version``,
+    each changed clock's ``version``). A case changed in between (``core.db.Stale``) is read and
+    prepared again, at most :data:`ATTEMPTS` times; the answer is then what the serial order gives
+    (the second suspend of two is refused as it would be after the first). None for a case whose
+    process has not started: that command runs in one transaction (``start_case`` writes)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        with deferred_writes() as plan:
+            instance = _lock_number(number, with_state=False)  # no row lock here: SQLite has none
+            application = case_for_command(actor, number, lean=True)
+            if instance is None:
+                return None
+            _run(application, instance, user, actor, command, data, handler)
+        try:
+            _write(plan)
+        except Stale:
+            if attempt == ATTEMPTS:
+                raise
+            continue
+        return application
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _write(plan: list[Callable[[], None]]) -> None:
+    """The prepared writes of a case command, in order, in one transaction (on SQLite its
+    ``BEGIN IMMEDIATE`` takes the write lock)."""
+    with transaction.atomic():
+        for step in plan:
+            step()
 
 
 def _lock(**case: Any) -> ProcessInstance | None:

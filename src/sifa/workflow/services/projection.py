@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from sifa.core.db import FixedUpdate, fixed_cursor
+from sifa.core.db import FixedUpdate, fixed_cursor, write
 from sifa.core.errors import ServiceError
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Organisation, OrganisationLevel
@@ -145,12 +145,16 @@ def _copy_from_clock(items: list[WorkItem]) -> int:
             item.due_on, item.warning_level = due, level
             changed.append(item)
     if changed:
-        # One statement for all (``bulk_update`` builds a CASE per column and row on every call).
-        with fixed_cursor(connection) as cursor:
-            cursor.executemany(
-                _DUE_UPDATE.sql(connection), [_DUE_UPDATE.params(item, connection) for item in changed]
-            )
+        # One statement for all (``bulk_update`` builds a CASE per column and row on every call);
+        # its values prepared now, written now or under a case command's lock (``core.db.write``).
+        rows = [_DUE_UPDATE.params(item, connection) for item in changed]
+        write(lambda: _update_due(rows))
     return len(changed)
+
+
+def _update_due(rows: list[list]) -> None:
+    with fixed_cursor(connection) as cursor:
+        cursor.executemany(_DUE_UPDATE.sql(connection), rows)
 
 
 _DUE_UPDATE = FixedUpdate(WorkItem, "due_on", "warning_level")
