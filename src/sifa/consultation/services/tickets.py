@@ -9,8 +9,7 @@ Who may do what (docs/consultation.md, "Who does what"):
 * **web, WeChat, Weibo**: anyone — a signed-in citizen or company (the asker), or anonymously
   with a tracking code (查询码) shown once and, when a number is given, sent by SMS;
 * **hotline, hall**: staff who record it for a caller or visitor — a consultant (12348 operator)
-  or a window clerk — in their jurisdiction; the operator may route by hand, to an organisation
-  with a consultant of its own (as for transfer);
+  or a window clerk — in their jurisdiction; the operator may route by hand (as transfer: staffed);
 * **answer**: a consultant whose jurisdiction holds the ticket (the answering organisation, or the
   one above it after escalation);
 * **transfer**: a consultant or supervisor whose jurisdiction holds the ticket, to another
