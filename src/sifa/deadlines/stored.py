@@ -13,7 +13,7 @@ docs/deadlines.md, "When the arrangement changes".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,10 +163,11 @@ class Letter:
 
 
 class Letters:
-    """The messages of one recount, one per person (pure: the apps send them with ``notify``).
+    """The messages of one recount, one per person.
 
     ``add(user, item)`` for every item a person must be told of; iterating gives each person's
-    :class:`Letter` once, in the order the people were first met."""
+    :class:`Letter` once, in the order the people were first met; :meth:`send` hands each to the
+    sender the app passes in (``notifications.notify``: deadlines does not import notifications)."""
 
     def __init__(self) -> None:
         self._letters: dict[int, Letter] = {}
@@ -181,6 +182,30 @@ class Letters:
 
     def __len__(self) -> int:
         return len(self._letters)
+
+    def send(
+        self,
+        sender: Callable[..., Any],
+        event: str,
+        *,
+        many: str,
+        channels: Sequence[str],
+        sms: str | None = None,
+        **common: str,
+    ) -> None:
+        """Each person's letter through ``sender(recipient, event, context, channels=, related=,
+        link=)``: the context with ``common`` (:meth:`Letter.context`), ``channels`` and ``sms``
+        too for a person who asked to be told by SMS, the item's own link or ``many``."""
+        for letter in self:
+            wanted = [*channels, *([sms] if sms is not None and letter.sms else [])]
+            sender(
+                letter.recipient,
+                event,
+                letter.context(**common),
+                channels=wanted,
+                related=letter.related(),
+                link=letter.link(many),
+            )
 
 
 def moved_line(number: str, before: dt.date, after: str) -> str:

@@ -49,6 +49,7 @@ PUBLIC_RATE = "120/min"
 
 ORGANISATION = OpenApiParameter("organisation", OpenApiTypes.INT, description="机构ID（含其下级机构）")
 PERIOD = OpenApiParameter("period", OpenApiTypes.STR, description="统计月份 YYYY-MM，如 2026-12")
+ITEM = OpenApiParameter("item", OpenApiTypes.STR, description="事项基本编码（只统计该事项的评价）")
 
 
 class RatingThrottle(throttles.PerClientThrottle):
@@ -143,6 +144,7 @@ class LevelCountOut(serializers.Serializer):
 
 class PublicRatingsOut(serializers.Serializer):
     organisation = serializers.CharField()
+    item = serializers.CharField(required=False, help_text="事项基本编码（按事项统计时）")
     period = serializers.CharField()
     total = serializers.IntegerField()
     levels = LevelCountOut(many=True)
@@ -437,8 +439,8 @@ class PublicRatings(APIView):
 
     @extend_schema(
         operation_id="public_ratings",
-        summary="好差评统计（公开）：各等级数量、满意率、整改率",
-        parameters=[ORGANISATION, PERIOD],
+        summary="好差评统计（公开）：各等级数量、满意率、整改率（按机构、事项和月份）",
+        parameters=[ORGANISATION, PERIOD, ITEM],
         responses={200: PublicRatingsOut, **error_responses(400, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -446,6 +448,7 @@ class PublicRatings(APIView):
             selectors.public_statistics(
                 organisation=request.query_params.get("organisation"),
                 period=request.query_params.get("period"),
+                item=request.query_params.get("item"),
             )
         )
 

@@ -123,34 +123,28 @@ class _Told:
         return self._supervisors[organisation.pk]
 
     def send(self) -> None:
-        for letter in self.complainants:
-            channels = [NotifyChannel.IN_APP, *([NotifyChannel.SMS] if letter.sms else [])]
-            notify(
-                letter.recipient,
-                "complaints.due_moved",
-                letter.context(reason=REASON),
-                channels=channels,
-                related=letter.related(),
-                link=letter.link("/me/complaints/"),
-            )
-        for letter in self.staff:
-            notify(
-                letter.recipient,
-                "complaints.due_moved_staff",
-                letter.context(reason=REASON),
-                channels=[NotifyChannel.IN_APP],
-                related=letter.related(),
-                link=letter.link("/workbench/complaints/"),
-            )
-        for letter in self.above:
-            notify(
-                letter.recipient,
-                "complaints.overdue_withdrawn",
-                letter.context(),
-                channels=[NotifyChannel.IN_APP],
-                related=letter.related(),
-                link=letter.link("/workbench/complaints/?status=overdue"),
-            )
+        in_app = [NotifyChannel.IN_APP]
+        self.complainants.send(
+            notify,
+            "complaints.due_moved",
+            many="/me/complaints/",
+            channels=in_app,
+            sms=NotifyChannel.SMS,
+            reason=REASON,
+        )
+        self.staff.send(
+            notify,
+            "complaints.due_moved_staff",
+            many="/workbench/complaints/",
+            channels=in_app,
+            reason=REASON,
+        )
+        self.above.send(
+            notify,
+            "complaints.overdue_withdrawn",
+            many="/workbench/complaints/?status=overdue",
+            channels=in_app,
+        )
 
 
 def _tell_moved(complaint: Complaint, before: dt.date, told: _Told) -> None:

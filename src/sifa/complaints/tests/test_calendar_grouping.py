@@ -114,3 +114,23 @@ def test_a_letter_lists_its_items_in_order_and_caps_the_lines():
     assert (first.sms, second.sms) == (True, False)
     assert first.link("/all/") == "/all/" and second.link("/all/") == "/m/"
     assert first.related() is None
+
+
+def test_letters_are_sent_through_the_sender_passed_in():
+    """``Letters.send`` (deadlines cannot import notifications): one call per person, SMS only to
+    the one who asked, the common values in the context, the item's link or the list's."""
+    letters, one, two, sent = Letters(), _Person(1), _Person(2), []
+    letters.add(one, Item("N1", "line 1", "/n/1/", related="r1", values={"after": "x"}), sms=True)
+    letters.add(one, Item("N2", "line 2", "/n/2/"))
+    letters.add(two, Item("M", "line m", "/m/", related="rm"))
+
+    def sender(recipient, event, context, *, channels, related, link):
+        sent.append((recipient, event, context, channels, related, link))
+
+    letters.send(sender, "x.due_moved", many="/all/", channels=["in_app"], sms="sms", reason="R")
+    (first, second) = sent
+    assert first[:2] == (one, "x.due_moved") and first[3:] == (["in_app", "sms"], None, "/all/")
+    assert first[2]["reason"] == "R" and first[2]["count"] == 2 and first[2]["items"] == ["line 1", "line 2"]
+    assert second[3:] == (["in_app"], "rm", "/m/") and second[2]["number"] == "M"
+    letters.send(sender, "x.withdrawn", many="/all/", channels=["in_app"])
+    assert "reason" not in sent[-1][2] and sent[-1][3] == ["in_app"]

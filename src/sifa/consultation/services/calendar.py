@@ -127,34 +127,25 @@ class _Told:
         return self._members[organisation.pk]
 
     def send(self) -> None:
-        for letter in self.askers:
-            channels = [NotifyChannel.IN_APP, *([NotifyChannel.SMS] if letter.sms else [])]
-            notify(
-                letter.recipient,
-                "consultation.due_moved",
-                letter.context(reason=REASON),
-                channels=channels,
-                related=letter.related(),
-                link=letter.link("/consultations/"),
-            )
-        for letter in self.staff:
-            notify(
-                letter.recipient,
-                "consultation.due_moved_staff",
-                letter.context(reason=REASON),
-                channels=[NotifyChannel.IN_APP],
-                related=letter.related(),
-                link=letter.link("/workbench/consultations/"),
-            )
-        for letter in self.above:
-            notify(
-                letter.recipient,
-                "consultation.escalation_withdrawn",
-                letter.context(),
-                channels=[NotifyChannel.IN_APP],
-                related=letter.related(),
-                link=letter.link("/workbench/consultations/"),
-            )
+        in_app = [NotifyChannel.IN_APP]
+        self.askers.send(
+            notify,
+            "consultation.due_moved",
+            many="/consultations/",
+            channels=in_app,
+            sms=NotifyChannel.SMS,
+            reason=REASON,
+        )
+        self.staff.send(
+            notify,
+            "consultation.due_moved_staff",
+            many="/workbench/consultations/",
+            channels=in_app,
+            reason=REASON,
+        )
+        self.above.send(
+            notify, "consultation.escalation_withdrawn", many="/workbench/consultations/", channels=in_app
+        )
 
 
 def _tell_moved(ticket: Ticket, before: dt.date, told: _Told) -> None:

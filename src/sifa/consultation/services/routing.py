@@ -12,11 +12,11 @@ The rule (docs/consultation.md, "Routing"):
   supervises the practitioners of its area;
 * a county-level place without a bureau in Sifa walks up to the city, then the province.
 
-A hotline operator may route by hand to any organisation in their jurisdiction instead.
+A hotline operator may route by hand to an organisation in their jurisdiction instead.
 
-A ticket is transferred (转办) only to an organisation that can take it: one with an active
-consultant of its own (:func:`staffed`), who answers it there; elsewhere it would land in no one's
-hands (docs/consultation.md, "Transfer").
+A ticket is routed by hand at the desk or transferred (转办) only to an organisation that can take
+it: one with an active consultant of its own (:func:`staffed`), who answers it there; elsewhere it
+would land in no one's hands (docs/consultation.md, "Transfer").
 """
 
 from __future__ import annotations
@@ -57,6 +57,11 @@ def takes_tickets(organisation: Organisation) -> bool:
 def no_taker(organisation: Organisation) -> str:
     """Why a ticket is not transferred to ``organisation`` (``consultation.no_consultant``)."""
     return f"{organisation.name}暂无承办咨询的工作人员，转办后将无人答复，请选择其他机构"
+
+
+def no_taker_at_desk(organisation: Organisation) -> str:
+    """Why a call is not routed by hand to ``organisation`` (``consultation.no_consultant``)."""
+    return f"{organisation.name}暂无承办咨询的工作人员，分派后将无人答复，请选择其他机构或自动分派"
 
 
 def _active(**lookup: object) -> Organisation | None:

@@ -9,7 +9,7 @@ Who may do what (docs/consultation.md, "Who does what"):
 * **web, WeChat, Weibo**: anyone — a signed-in citizen or company (the asker), or anonymously
   with a tracking code (查询码) shown once and, when a number is given, sent by SMS;
 * **hotline, hall**: staff who record it for a caller or visitor — a consultant (12348 operator)
-  or a window clerk — in their jurisdiction; the operator may route by hand;
+  or a window clerk — in their jurisdiction; the operator may route by hand (as transfer: staffed);
 * **answer**: a consultant whose jurisdiction holds the ticket (the answering organisation, or the
   one above it after escalation);
 * **transfer**: a consultant or supervisor whose jurisdiction holds the ticket, to another
@@ -390,6 +390,8 @@ def _create(
             target = Organisation.objects.filter(pk=_int(organisation), is_active=True).first()
             if target is None or not _staff_may(actor, RECORD_ROLES[channel], target.path):
                 errors.append(problem("organisation", "bad_organisation", "请在您管辖范围内选择承办机构"))
+            elif not routing.takes_tickets(target):  # as for 转办: no one would answer it there
+                errors.append(problem("organisation", "no_consultant", routing.no_taker_at_desk(target)))
     if errors:
         raise invalid(errors)
 

@@ -152,6 +152,24 @@ def test_an_operator_routes_only_inside_their_jurisdiction(cat, people):
     assert "consultation.bad_organisation" in codes(forged)
 
 
+def test_routing_by_hand_reaches_only_an_organisation_with_a_consultant(cat, people):
+    """As for 转办: a call routed by hand to an organisation of the operator's jurisdiction without
+    an active consultant of its own is refused with ``consultation.no_consultant`` and a Chinese
+    message naming it, and nothing is recorded; once a consultant is there, it goes through."""
+    orgs = cat["orgs"]
+    operator = client(people["operator"])
+    base = web(channel="hotline", phone="13812345678")
+    nobody = operator.post(URL, {**base, "organisation": orgs["xh_centre"].pk}, format="json")
+    assert nobody.status_code == 400 and "consultation.no_consultant" in codes(nobody)
+    (found,) = [e for e in nobody.json()["errors"] if e["code"] == "consultation.no_consultant"]
+    assert found["field"] == "organisation" and found["message"].startswith(orgs["xh_centre"].name)
+    assert "暂无承办咨询的工作人员" in found["message"]
+    assert not Ticket.objects.filter(organisation=orgs["xh_centre"]).exists()
+    staff("centre-consultant", orgs["xh_centre"], Role.CONSULTANT)
+    routed = operator.post(URL, {**base, "organisation": orgs["xh_centre"].pk}, format="json")
+    assert routed.status_code == 201 and routed.json()["organisation"] == orgs["xh_centre"].name
+
+
 def test_other_jurisdictions_and_forged_numbers_are_404(cat, people):
     number = client(people["citizen"]).post(URL, web(), format="json").json()["number"]
     beijing = client(people["beijing"])

@@ -227,12 +227,27 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def public_statistics(*, organisation: Any = None, period: Any = None) -> dict[str, Any]:
-    """Counts only: no rating, number, comment or person. Set-aside ratings are not counted."""
+ITEM_CODE = re.compile(r"^[0-9A-Za-z]{1,20}$")
+
+
+def item_of(value: Any) -> str:
+    """An item's 基本编码 as given (``?item=``), "" for none; 400 ``evaluation.bad_item`` otherwise."""
+    value = str(value or "").strip()
+    if value and not ITEM_CODE.match(value):
+        raise _bad("bad_item", "事项基本编码应为不超过20位的字母或数字", "item")
+    return value
+
+
+def public_statistics(*, organisation: Any = None, period: Any = None, item: Any = None) -> dict[str, Any]:
+    """Counts only: no rating, number, comment or person. Set-aside ratings are not counted. With
+    ``item`` (a catalogue item's 基本编码) the ratings of that item only, and the answer names it."""
     org = organisation_of(organisation)
+    code = item_of(item)
     rows = _filtered(
         Rating.objects.filter(set_aside=False), org, period, path="scope_path", moment="created_at"
     )
+    if code:
+        rows = rows.filter(item_code=code)
     counts = dict.fromkeys(Level.values, 0)
     for row in rows.values("level").annotate(n=Count("id")).order_by():
         counts[row["level"]] = row["n"]
@@ -245,6 +260,7 @@ def public_statistics(*, organisation: Any = None, period: Any = None) -> dict[s
     ).count()
     return {
         "organisation": org.name if org else "全部",
+        **({"item": code} if code else {}),
         "period": str(period or ""),
         "total": total,
         "levels": [{"level": key, "label": label, "count": counts[key]} for key, label in Level.choices],

@@ -150,21 +150,18 @@ class _Told:
         return self._members[organisation.pk]
 
     def send(self) -> None:
-        for letters, event, many in (
-            (self.staff, "evaluation.due_moved_staff", "/workbench/rectifications/"),
-            (self.raters, "evaluation.due_moved", "/me/"),
-            (self.above, "evaluation.escalation_withdrawn", "/workbench/rectifications/"),
-        ):
-            for letter in letters:
-                common = {} if letters is self.above else {"reason": REASON}
-                notify(
-                    letter.recipient,
-                    event,
-                    letter.context(**common),
-                    channels=[NotifyChannel.IN_APP],
-                    related=letter.related(),
-                    link=letter.link(many),
-                )
+        in_app = [NotifyChannel.IN_APP]
+        self.staff.send(
+            notify,
+            "evaluation.due_moved_staff",
+            many="/workbench/rectifications/",
+            channels=in_app,
+            reason=REASON,
+        )
+        self.raters.send(notify, "evaluation.due_moved", many="/me/", channels=in_app, reason=REASON)
+        self.above.send(
+            notify, "evaluation.escalation_withdrawn", many="/workbench/rectifications/", channels=in_app
+        )
 
 
 def _tell_moved(rectification: Rectification, before: dt.date, told: _Told) -> None:

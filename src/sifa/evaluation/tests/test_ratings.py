@@ -138,6 +138,27 @@ def test_public_statistics_count_levels_without_personal_data(orgs, people):
     assert client().get("/api/v1/public/ratings/", {"period": "26-1"}).status_code == 400
 
 
+def test_public_statistics_per_item(orgs, people):
+    """Per organisation and item (issue 12: 按机构和事项): ``?item=`` counts that item's ratings
+    only and names it; a malformed code is 400, one nobody rated counts zero."""
+    for level in ("满意", "非常不满意"):
+        case = lawyer_case(orgs, people["applicant"])
+        assert _rate(people["applicant"], case.number, level).status_code == 201
+    code = Rating.objects.first().item_code
+    public = client()
+    one = public.get("/api/v1/public/ratings/", {"organisation": orgs["hz"].pk, "item": code}).json()
+    assert one["item"] == code and one["total"] == 2 and one["bad"] == 1 and one["satisfaction_rate"] == 0.5
+    assert public.get("/api/v1/public/ratings/", {"item": "000100009999"}).json()["total"] == 0
+    assert "item" not in public.get("/api/v1/public/ratings/", {"organisation": orgs["hz"].pk}).json()
+    bad = public.get("/api/v1/public/ratings/", {"item": "0001-0000"})
+    assert bad.status_code == 400 and _codes(bad) == {"evaluation.bad_item"}
+    # The staff list narrows by organisation (a subtree) and month the same way.
+    period = Rating.objects.first().created_at.strftime("%Y-%m")
+    province = client(people["zj_supervisor"])
+    assert len(province.get(URL, {"organisation": orgs["hz"].pk, "period": period}).json()["results"]) == 2
+    assert province.get(URL, {"organisation": orgs["nb"].pk, "period": period}).json()["results"] == []
+
+
 # --- the consultation's ratings flow in ------------------------------------------------------------
 
 

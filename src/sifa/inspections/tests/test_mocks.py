@@ -1,20 +1,26 @@
 """Must show (issue 12, point 4): a mock application (模拟办件) is handled end to end by staff who
-cannot tell, and changes no public statistic; the inspector scores it once it has ended."""
+cannot tell, and changes no indicator and no public statistic; the inspector scores it once it
+has ended."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.core.errors import ServiceError
 from sifa.evaluation import selectors as evaluation_selectors
 from sifa.evaluation import services as evaluation
+from sifa.indicators.models import Contribution, MonthlyFigures, PendingDelta
 from sifa.inspections import selectors
 from sifa.inspections.models import MockApplication
 from sifa.inspections.tests.conftest import TEST_NAME, client, mock_body
 from sifa.licences.models import Licence
 from sifa.notifications.models import Notification
+from sifa.testing.clock import travel
 from sifa.workflow.models import CaseDocument, CaseDocumentStatus, WorkItem, WorkItemStatus
 from sifa.workflow.services import issue_owed, run_command, start_case
 
@@ -103,8 +109,32 @@ def handle(world, application: Application) -> list[str]:
     raise AssertionError("the mock application did not end")
 
 
+def counted(world) -> tuple:
+    """Everything the indicators and the public statistics hold or say for this month: the roll-up
+    rows, deltas and contributions, and the public statistics of 杭州, 浙江 and the platform, read
+    as the public reads them (once the month is over)."""
+    month = timezone.localdate().replace(day=1)
+    after = (month + dt.timedelta(days=32)).replace(day=5)
+    rows = (
+        sorted(tuple(r.values()) for r in MonthlyFigures.objects.values()),
+        sorted(tuple(r.values()) for r in PendingDelta.objects.values()),
+        sorted(tuple(r.values()) for r in Contribution.objects.values()),
+    )
+    with travel(after):
+        public = []
+        for organisation in (world["orgs"]["hz"].pk, world["orgs"]["zj"].pk, ""):
+            answer = client().get(
+                "/api/v1/public/statistics/", {"organisation": organisation, "period": f"{month:%Y-%m}"}
+            )
+            assert answer.status_code == 200, answer.content
+            public.append(answer.json()["figures"])
+        ratings = client().get("/api/v1/public/ratings/", {"organisation": world["orgs"]["hz"].pk}).json()
+    return rows, public, ratings
+
+
 def test_a_mock_application_is_handled_end_to_end_unnoticed_and_counts_nowhere(world):
     before = evaluation_selectors.public_statistics(organisation=world["orgs"]["hz"].pk)
+    indicators_before = counted(world)
     filed = file(world)
     assert filed.status_code == 201, filed.content
     body = filed.json()
@@ -134,6 +164,8 @@ def test_a_mock_application_is_handled_end_to_end_unnoticed_and_counts_nowhere(w
         )
     assert refused.value.code == "evaluation.mock_application"
     assert evaluation_selectors.public_statistics(organisation=world["orgs"]["hz"].pk) == before
+    # Nor did any indicator: no roll-up row, delta or contribution, no public figure of any level.
+    assert counted(world) == indicators_before
 
     # Ended: the organisation may now know it was a mock, and its score once scored.
     mock = MockApplication.objects.get(application=application)

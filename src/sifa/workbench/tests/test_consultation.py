@@ -327,3 +327,21 @@ def test_the_desk_previews_the_routing_without_recording(login, desk):
     assert "将由您选择的杭州市西湖区司法局承办" in chosen
     assert "请先选择咨询类别和地区" in client.post(DESK, {**body, "region": "110101001000"}).content.decode()
     assert not Ticket.objects.exists()
+
+
+def test_the_desk_routes_by_hand_only_to_organisations_with_a_consultant(login, desk):
+    """As the 转办 list: the desk offers 自动分派 and the organisations of the operator's jurisdiction
+    with an active consultant of their own; another one is refused and nothing is recorded."""
+    orgs = desk["orgs"]
+    client = login(desk["operator"])
+    page = client.get(DESK).content.decode()
+    for staffed in ("xh", "xh_town", "xh_aid"):
+        assert f'<option value="{orgs[staffed].pk}"' in page
+    assert f'<option value="{orgs["xh_centre"].pk}"' not in page  # no consultant there
+    response, _ = call(client, organisation=str(orgs["xh_centre"].pk))
+    assert response.status_code == 400 and "请在您管辖范围内选择承办机构" in response.content.decode()
+    assert not Ticket.objects.exists()
+    _staff("centre-consultant", orgs["xh_centre"], Role.CONSULTANT)
+    assert f'<option value="{orgs["xh_centre"].pk}"' in client.get(DESK).content.decode()
+    response, _ = call(client, organisation=str(orgs["xh_centre"].pk))
+    assert response.status_code == 302 and Ticket.objects.get().organisation == orgs["xh_centre"]

@@ -4,8 +4,9 @@
   clerk a visit) as a ticket: caller's number (shown masked once saved), call start and end,
   category, place (chosen from a list, no codes to type), summary, question, recording reference,
   SMS wanted, and routing — 自动分派 (``services.route``) or an organisation of the operator's
-  jurisdiction. A consultant may answer on the call (当场答复): the ticket is recorded and answered
-  in one go. A hidden token makes a double submission record one ticket.
+  jurisdiction with a consultant of its own (as for 转办). A consultant may answer on the call
+  (当场答复): the ticket is recorded and answered in one go. A hidden token makes a double
+  submission record one ticket.
 * ``/workbench/consultations/`` — the queue of my jurisdiction, one tab per ``selectors.QUEUES``
   with its count, filtered by category and channel.
 * ``/workbench/consultations/<number>/`` — one ticket (``selectors.for_staff``, which logs the
@@ -114,8 +115,11 @@ def place_choices(actor: Actor) -> list[tuple[str, Any]]:
 
 
 def routing_choices(actor: Actor) -> list[tuple[str, str]]:
+    """自动分派, then the organisations of the operator's jurisdiction that can take the call (an
+    active consultant of their own, ``routing.staffed``, as for 转办)."""
     paths = None if actor.is_superuser else _record_paths(actor)
-    return [(AUTO, "自动分派（按地区和类别）")] + [(str(o.pk), o.name) for o in _organisations(paths)]
+    rows = routing.staffed(_organisations(paths))
+    return [(AUTO, "自动分派（按地区和类别）")] + [(str(o.pk), o.name) for o in rows]
 
 
 def transfer_choices(ticket: Ticket) -> list[tuple[str, str]]:
@@ -181,7 +185,7 @@ class DeskForm(DecoratedForm):
     organisation = forms.ChoiceField(
         label="承办机构",
         required=False,
-        help_text="默认按地区和类别自动分派，也可以选择您管辖范围内的机构",
+        help_text="默认按地区和类别自动分派，也可以选择您管辖范围内有咨询员的机构",
     )
     answer_now = forms.BooleanField(label="当场答复（通话中已答复的，登记答复内容）", required=False)
     answer = forms.CharField(
