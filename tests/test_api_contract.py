@@ -38,7 +38,7 @@ from sifa.applications import services as applications
 from sifa.applications.services.draft_materials import applicable_materials
 from sifa.catalogue import services as catalogue
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry
-from sifa.catalogue.tests.conftest import build_tree
+from sifa.catalogue.tests.conftest import CATALOGUE_TREE
 from sifa.complaints import services as complaints
 from sifa.consultation import services as consultation
 from sifa.core import limits
@@ -56,7 +56,7 @@ from sifa.licences import services as licence_services
 from sifa.licences.models import Licence
 from sifa.mediation.models import MediationCommittee, Mediator
 from sifa.notifications.models import Delivery, Notification
-from sifa.testing import load_catalogue, rolled_back, tree
+from sifa.testing import catalogue_tree, rolled_back, tree
 from sifa.testing.clock import travel
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -73,8 +73,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
     """The demo world (accounts, delivered cases, licences, mandates) plus a draft application,
     a catalogue draft, a licence authorisation and a mediation roster; rolled back at the end."""
     with rolled_back(django_db_blocker):
-        orgs = build_tree()
-        load_catalogue()  # with the licence types, as `sifa run` does: the demo's approvals issue licences
+        orgs = catalogue_tree(*CATALOGUE_TREE)  # with the licence types, as `sifa run` loads them
         tree("sc", on=orgs)  # the demo's second county
         seed_calendar(2026, 2026)
         db_calendar.forget()

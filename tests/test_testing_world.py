@@ -73,3 +73,44 @@ def test_staff_log_in_with_the_shared_password_and_hold_their_roles(client):
         "window_clerk",
     }
     assert user.totpdevice_set.filter(confirmed=True).count() == 1
+
+
+def _rows() -> list[tuple]:
+    from sifa.organisations.models import Region
+
+    return [
+        *Region.objects.order_by("pk").values_list(),
+        *Organisation.objects.order_by("pk").values_list(),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_build_is_written_back_row_for_row():
+    """``snapshot.once`` runs the build once; on the database as it found it, it writes the same
+    rows back (ids, paths, timestamps) and hands out a fresh copy of the result; a new row gets
+    an id after them. As between two transactional tests: the first flushes, the next builds."""
+    from django.core.management import call_command
+
+    from sifa.testing import snapshot
+
+    builds = []
+
+    def build():
+        builds.append(1)
+        return tree("zj", "hz")
+
+    try:
+        call_command("flush", verbosity=0, interactive=False)  # a state the next flush leaves
+        first = snapshot.once("test-world", build)
+        rows = _rows()
+        call_command("flush", verbosity=0, interactive=False)
+        second = snapshot.once("test-world", build)
+        assert builds == [1]
+        assert _rows() == rows
+        assert second["hz"].pk == first["hz"].pk and second["hz"] is not first["hz"]
+        assert tree("xh", on=second)["xh"].pk > max(o.pk for o in first.values())
+        # another state (a row more): built again, not written back
+        snapshot.once("test-world", build)
+        assert builds == [1, 1]
+    finally:
+        snapshot.forget()

@@ -15,11 +15,10 @@ def test_searching_lawyer_licence_lists_the_practising_licence_first(
 ):
     from playwright.sync_api import expect
 
-    from sifa.catalogue.tests.conftest import build_tree
-    from sifa.testing import load_catalogue
+    from sifa.catalogue.tests.conftest import CATALOGUE_TREE
+    from sifa.testing.tree import catalogue_tree
 
-    build_tree()
-    load_catalogue()
+    catalogue_tree(*CATALOGUE_TREE)
     page, base = browser_page, live_server.url
     page.goto(f"{base}/catalogue/")
     expect(page.get_by_role("heading", name="政务服务事项目录", level=1)).to_be_visible()

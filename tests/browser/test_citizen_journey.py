@@ -50,13 +50,13 @@ def world(transactional_db, settings, tmp_path):
     from sifa.catalogue import search
     from sifa.catalogue.models import ImplementationEntry
     from sifa.catalogue.services import reindex_all
-    from sifa.catalogue.tests.conftest import build_tree
+    from sifa.catalogue.tests.conftest import CATALOGUE_TREE
     from sifa.deadlines.services import seed_calendar
-    from sifa.testing import load_catalogue, staff
+    from sifa.testing import staff
+    from sifa.testing.tree import catalogue_tree
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    orgs = build_tree()
-    load_catalogue()
+    orgs = catalogue_tree(*CATALOGUE_TREE)
     seed_calendar(2025, 2026)
     if not search.is_indexed():
         reindex_all()

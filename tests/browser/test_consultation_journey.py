@@ -29,14 +29,14 @@ ANSWER = "可以向北山街道人民调解委员会申请调解，人民调解�
 def world(transactional_db, settings, tmp_path):
     """The organisation tree, the catalogue (人民调解申请 at 北山街道司法所), the law library's sample,
     the calendar, the citizen and the 司法所's consultant — committed for the live server."""
-    from sifa.catalogue.tests.conftest import build_tree
+    from sifa.catalogue.tests.conftest import CATALOGUE_TREE
     from sifa.deadlines.services import seed_calendar
     from sifa.laws.services import import_sample
-    from sifa.testing import load_catalogue, staff
+    from sifa.testing import staff
+    from sifa.testing.tree import catalogue_tree
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    orgs = build_tree()
-    load_catalogue()
+    orgs = catalogue_tree(*CATALOGUE_TREE)
     import_sample()
     seed_calendar(2025, 2026)
     return {

@@ -27,11 +27,10 @@ NEAREST_FIRST = {"本地": 0, "辖区内": 1, "上级：杭州市": 2, "上级�
 def catalogue(transactional_db, live_server):
     """The small tree (浙江 → 杭州 → 西湖区 → 北山街道, and 北京) with the shipped catalogue on it,
     committed for the live server."""
-    from sifa.catalogue.tests.conftest import build_tree
-    from sifa.testing import load_catalogue
+    from sifa.catalogue.tests.conftest import CATALOGUE_TREE
+    from sifa.testing.tree import catalogue_tree
 
-    build_tree()
-    load_catalogue()
+    catalogue_tree(*CATALOGUE_TREE)
     return live_server.url
 
 

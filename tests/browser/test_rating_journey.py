@@ -23,14 +23,13 @@ def world(transactional_db, settings, tmp_path):
     """The organisation tree, the catalogue, the calendar and the citizen's 律师执业许可 case at
     杭州市司法局, delivered — committed for the live server."""
     from sifa.catalogue.models import ImplementationEntry
-    from sifa.catalogue.tests.conftest import build_tree
+    from sifa.catalogue.tests.conftest import CATALOGUE_TREE
     from sifa.deadlines.services import seed_calendar
-    from sifa.testing import load_catalogue
     from sifa.testing.cases import make_case
+    from sifa.testing.tree import catalogue_tree
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    orgs = build_tree()
-    load_catalogue()
+    orgs = catalogue_tree(*CATALOGUE_TREE)
     seed_calendar(2025, 2026)
     citizen = the_citizen()
     entry = ImplementationEntry.objects.get(item__name=ITEM, organisation=orgs["hz"])

@@ -24,7 +24,7 @@ from sifa.catalogue.models import ImplementationEntry
 from sifa.deadlines import db_calendar
 from sifa.deadlines.models import CalendarYear
 from sifa.deadlines.services import define_year, seed_calendar
-from sifa.testing import PersonFactory, bearer_client, load_catalogue, rolled_back, tree
+from sifa.testing import PersonFactory, bearer_client, catalogue_tree, rolled_back
 
 API = "/api/v1/applications"
 BOUNDARY = "----sifa-perf-w3"
@@ -66,8 +66,7 @@ deliveries (one INSERT; no savepoint of its own), the audit event."""
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     with rolled_back(django_db_blocker):
-        orgs = tree("ministry", "zj", "hz", "xh")
-        load_catalogue()
+        orgs = catalogue_tree("ministry", "zj", "hz", "xh")
         calendar_ahead()
         citizen = PersonFactory(
             name="张三", id_number=VALID_ID, phone="13800000001", region_code="330106"

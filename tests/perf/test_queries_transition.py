@@ -17,7 +17,13 @@ from sifa.applications.models import TimelineEntry
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.organisations.models import Role
-from sifa.testing import CitizenFactory, bearer_client, load_catalogue, rolled_back, staff, tree
+from sifa.testing import (
+    CitizenFactory,
+    bearer_client,
+    catalogue_tree,
+    rolled_back,
+    staff,
+)
 from sifa.testing.cases import entry_for, make_case
 from sifa.testing.clock import travel
 from sifa.workflow.services import run_command
@@ -44,8 +50,7 @@ HISTORY_PAIRS = 100
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     with rolled_back(django_db_blocker):
-        orgs = tree("ministry", "zj", "hz", "xh")
-        load_catalogue()
+        orgs = catalogue_tree("ministry", "zj", "hz", "xh")
         seed_calendar(2025, 2026)
         db_calendar.forget()
         people = {

@@ -17,7 +17,7 @@ from sifa.testing.factories import (
     staff,
 )
 from sifa.testing.login import api_client, bearer_client, totp_code, verified_login
-from sifa.testing.tree import NODES, REGIONS, load_catalogue, rolled_back, tree
+from sifa.testing.tree import NODES, REGIONS, catalogue_tree, load_catalogue, rolled_back, tree
 
 __all__ = [
     "NODES",
@@ -31,6 +31,7 @@ __all__ = [
     "StaffFactory",
     "api_client",
     "bearer_client",
+    "catalogue_tree",
     "id_number",
     "load_catalogue",
     "rolled_back",

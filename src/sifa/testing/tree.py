@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import transaction
 
@@ -94,6 +95,25 @@ def rolled_back(django_db_blocker) -> Iterator[None]:
             yield
         finally:
             transaction.set_rollback(True)
+
+
+def catalogue_tree(*keys: str) -> dict[str, Organisation]:
+    """``tree(*keys)`` with :func:`load_catalogue` on it, on a database with neither, returned as
+    ``tree`` returns it. Built once per test process; later calls on a database in the same state
+    (a transactional test after the flush of the one before, the next module's transaction) get
+    the same rows written back (:mod:`sifa.testing.snapshot`: about 4 s of CPU saved a call)."""
+    return catalogue_tree_loaded(*keys)[0]
+
+
+def catalogue_tree_loaded(*keys: str) -> tuple[dict[str, Organisation], Any]:
+    """:func:`catalogue_tree` and what :func:`load_catalogue` returned."""
+    from sifa.testing import snapshot
+
+    def build() -> tuple[dict[str, Organisation], Any]:
+        orgs = tree(*keys)
+        return orgs, load_catalogue()
+
+    return snapshot.once("catalogue-tree:" + ",".join(keys), build)
 
 
 def load_catalogue():

@@ -18,14 +18,14 @@ from sifa.applications.models import Application, MaterialProvenance
 from sifa.applications.partner_data import CONSENT_VERSION
 from sifa.audit.models import AuditEvent, PersonalDataAccess
 from sifa.catalogue.models import ImplementationEntry
-from sifa.catalogue.tests.conftest import build_tree
+from sifa.catalogue.tests.conftest import CATALOGUE_TREE
 from sifa.core.signing import default_keyring
 from sifa.exchange.demo import DEMO_PARTNERS
 from sifa.exchange.models import Direction, ExchangeMessage, PartnerKey
 from sifa.exchange.services import partners
 from sifa.exchange.simulator.data import CRIMINAL_RECORDS
 from sifa.exchange.tests.test_http_transport import SimProcess, free_port
-from sifa.testing import PersonFactory, api_client, id_number, load_catalogue, rolled_back
+from sifa.testing import PersonFactory, api_client, catalogue_tree, id_number, rolled_back
 
 from .conftest import LAWYER_FULL_TIME, lawyer_form
 
@@ -43,8 +43,7 @@ OTHER_ID = id_number("33010619850505432")
 def _world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dict[str, Any]]:
     key_dir = tmp_path_factory.mktemp("partner-keys")
     with rolled_back(django_db_blocker):
-        orgs = build_tree()
-        load_catalogue()
+        orgs = catalogue_tree(*CATALOGUE_TREE)  # with the licence types, as `sifa run` loads them
         partners.load_demo_partners(key_dir)
         for key in PartnerKey.objects.all():  # made just now: backdate, as the exchange tests do
             partners.add_key(

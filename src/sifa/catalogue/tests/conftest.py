@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from sifa.organisations.models import Organisation
-from sifa.testing import load_catalogue, rolled_back, tree
+from sifa.testing import rolled_back, tree
+from sifa.testing.tree import catalogue_tree_loaded
 
 CATALOGUE_TREE = (
     "ministry", "zj", "hz", "xh", "xh_aid", "xh_centre", "xh_town", "bj", "dc", "dc_aid", "dc_town",
@@ -19,10 +20,11 @@ def build_tree() -> dict[str, Organisation]:
 
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker):
-    """Tree + catalogue built once per module, rolled back at the end."""
+    """Tree + catalogue for the module, rolled back at the end: built once per test process and
+    state of the database, written back for the modules after (``sifa.testing.snapshot``)."""
     with rolled_back(django_db_blocker):
-        orgs = build_tree()
-        yield {"orgs": orgs, "result": load_catalogue()}
+        orgs, result = catalogue_tree_loaded(*CATALOGUE_TREE)
+        yield {"orgs": orgs, "result": result}
 
 
 @pytest.fixture

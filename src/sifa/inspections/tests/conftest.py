@@ -11,19 +11,18 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from sifa.accounts.models import User
-from sifa.catalogue.tests.conftest import build_tree
+from sifa.catalogue.tests.conftest import CATALOGUE_TREE
 from sifa.core import limits
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.demo.cases import LAWYER_FULL_TIME, demo_pdf
-from sifa.testing import id_number, load_catalogue, rolled_back, tree
+from sifa.testing import catalogue_tree, id_number, rolled_back, tree
 
 
 @pytest.fixture(scope="module")
 def _world(django_db_setup, django_db_blocker):
     with rolled_back(django_db_blocker):
-        orgs = build_tree()
-        load_catalogue()
+        orgs = catalogue_tree(*CATALOGUE_TREE)  # with the licence types, as `sifa run` loads them
         tree("sc", on=orgs)
         seed_calendar(2025, 2026)
         db_calendar.forget()

@@ -23,11 +23,11 @@ from sifa.accounts import services as accounts
 from sifa.accounts.models import ConsentRecord, NaturalPerson
 from sifa.applications import services as applications
 from sifa.audit.models import AuditEvent
-from sifa.catalogue.tests.conftest import build_tree
+from sifa.catalogue.tests.conftest import CATALOGUE_TREE
 from sifa.core import limits
 from sifa.core.errors import ServiceError
 from sifa.portal.tests.test_citizen_support import lawyer_entry, person, submitted_application
-from sifa.testing import PASSWORD, bearer_client, id_number, load_catalogue, rolled_back
+from sifa.testing import PASSWORD, bearer_client, catalogue_tree, id_number, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,7 @@ CURRENT = consents.current(consents.REGISTER_ID_NUMBER).version
 def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
     """Two citizens with a consent each; A has a submitted application. Rolled back at the end."""
     with rolled_back(django_db_blocker):
-        orgs = build_tree()
-        load_catalogue()
+        orgs = catalogue_tree(*CATALOGUE_TREE)  # with the licence types, as `sifa run` loads them
         a = person("李雷", ID_A, "13900005551")
         b = person("韩梅梅", ID_B, "13900005552")
         consent_a = accounts.give_consent(a, consents.REGISTER_ID_NUMBER, version=CURRENT)

@@ -10,9 +10,8 @@ from sifa.testing import (
     PASSWORD,
     CitizenFactory,
     StaffFactory,
-    load_catalogue,
+    catalogue_tree,
     totp_code,
-    tree,
     verified_login,
 )
 from sifa.testing.cases import entry_for, make_case
@@ -28,8 +27,7 @@ def build_world() -> dict[str, Organisation]:
     """The organisation tree, the catalogue with its implementation entries, the calendar."""
     from sifa.deadlines.services import seed_calendar
 
-    orgs = tree(*WORKBENCH_TREE)
-    load_catalogue()
+    orgs = catalogue_tree(*WORKBENCH_TREE)  # built once per process (sifa.testing.snapshot)
     seed_calendar(2025, 2026)
     return orgs
 

@@ -16,7 +16,7 @@ from sifa.catalogue.models import ImplementationEntry
 from sifa.deadlines import db_calendar
 from sifa.deadlines.services import seed_calendar
 from sifa.organisations.models import Organisation, Role
-from sifa.testing import CitizenFactory, api_client, cases, load_catalogue, rolled_back, tree
+from sifa.testing import CitizenFactory, api_client, cases, catalogue_tree, rolled_back, tree
 from sifa.testing.cases import entry_for  # noqa: F401  (used by the tests)
 from sifa.testing.clock import SHANGHAI, at, travel, working_days_after  # noqa: F401  (used by the tests)
 
@@ -30,8 +30,7 @@ def build_world() -> dict[str, Organisation]:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     with rolled_back(django_db_blocker):
-        orgs = build_world()
-        load_catalogue()
+        orgs = catalogue_tree(*WORKFLOW_TREE)  # build_world() and the catalogue, once per process
         seed_calendar(2025, 2026)
         yield orgs
 
