@@ -15,6 +15,7 @@ from django.db.models import Lookup, signals
 from django.db.models.base import Model, ModelState
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.utils.connection import ConnectionProxy
 
 from sifa.core.errors import Conflict
 
@@ -466,16 +467,69 @@ def _preparing_classes() -> tuple:
         )
         from django.db.backends.postgresql.psycopg_any import register_tzloader
         from django.db.backends.utils import CursorWrapper
-        from psycopg.errors import FeatureNotSupported
-        from psycopg.pq import Format, TransactionStatus
+        from psycopg import adapt
+        from psycopg.errors import FeatureNotSupported, OperationalError
+        from psycopg.pq import ConnStatus, ExecStatus, Format, TransactionStatus, error_message
+
+        idle, in_transaction = TransactionStatus.IDLE, TransactionStatus.INTRANS
+        answered, lost = (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK), ConnStatus.BAD
 
         class PreparingCursor(ServerBindingCursor):
             """``execute`` with ``prepare=True``: the statement is parsed and planned once per
             connection (psycopg names it and keeps it in the connection's cache); psycopg's
             ``executemany`` prepares already."""
 
+            def _run_prepared(self, query, params, binary):
+                """The statement run with libpq's one blocking call (``PQexecPrepared``, the GIL
+                released while it waits) when it is prepared on the connection already and
+                nothing else is due first, else ``None``: psycopg's own ``execute`` then.
+
+                What psycopg's ``execute`` does for such a statement, without its generators
+                and its send–poll–read loop (≈ 60 µs less per statement, docs/performance.md,
+                "session 7"): the same values bound the same way (its query conversion), the
+                same prepared statement, results, errors (from the result, as psycopg makes
+                them) and cache order. Left to psycopg: a statement not yet prepared, values
+                for a ``BEGIN`` still to send (not autocommit, no transaction open), a
+                pipeline, prepared statements waiting to be closed, a closed cursor."""
+                conn = self._conn
+                pgconn = self._pgconn
+                status = pgconn.transaction_status
+                if (
+                    params is None
+                    or conn._pipeline is not None
+                    or not (status == in_transaction or (status == idle and conn._autocommit))
+                ):
+                    return None
+                prepared = conn._prepared
+                if prepared._to_flush or self._closed:
+                    return None
+                if self._last_query is not query:  # as psycopg's ``_start_query``
+                    self._last_query = None
+                    self._tx = adapt.Transformer(self)
+                pgq = self._convert_query(query, params)
+                key = prepared.key(pgq)
+                name = prepared._names.get(key)
+                if name is None:
+                    return None
+                self._reset()
+                fmt = self.format if binary is None else (binary_format if binary else text_format)
+                with conn.lock:
+                    result = pgconn.exec_prepared(
+                        name, pgq.params, param_formats=pgq.formats, result_format=fmt
+                    )
+                prepared._names.move_to_end(key)  # as psycopg's ``maybe_add_to_cache``
+                if result.status not in answered:
+                    if pgconn.status == lost:  # a lost session: psycopg's class (OperationalError)
+                        raise OperationalError(error_message(pgconn))
+                    self._check_results([result])  # psycopg's error for the result
+                self._set_results([result])
+                self._last_query = query
+                return self
+
             def execute(self, query, params=None, *, prepare=True, binary=None):
                 try:
+                    if prepare and self._run_prepared(query, params, binary) is not None:
+                        return self
                     return super().execute(query, params, prepare=prepare, binary=binary)
                 except FeatureNotSupported as error:
                     if error.diag.source_function != "RevalidateCachedQuery":
@@ -517,7 +571,7 @@ def _preparing_classes() -> tuple:
                 with self.debug_sql(shown, params):
                     return CursorWrapper.execute(self, sql, params)
 
-        text_format = Format.TEXT
+        text_format, binary_format = Format.TEXT, Format.BINARY
         _preparing = (
             PreparingCursor,
             KeptCursor,
@@ -528,6 +582,16 @@ def _preparing_classes() -> tuple:
             register_tzloader,
         )
     return _preparing
+
+
+def itself(connection):
+    """The database wrapper itself for Django's ``connection`` proxy (``django.db.connection``,
+    whose every attribute is looked up in ``connections`` anew: ≈ 3–5 µs each, a dozen times in
+    one fixed statement's steps), else ``connection``: the same object the proxy would reach in
+    this thread for the length of one call."""
+    if type(connection) is ConnectionProxy:
+        return connection._connections[connection._alias]
+    return connection
 
 
 def first_read(connection, sql: str, params, *, binary: bool = False) -> list:
@@ -550,6 +614,7 @@ def first_read(connection, sql: str, params, *, binary: bool = False) -> list:
     itself unless it is to be logged, counted or wrapped (``DatabaseWrapper.plain_rows`` of
     ``sifa.core.sqlite_backend``: the same steps without Django's cursor wrapper).
     """
+    connection = itself(connection)
     plain = getattr(connection, "plain_rows", None)
     if plain is not None:
         rows = plain(sql, params)
@@ -603,6 +668,7 @@ def fixed_cursor(connection, *, binary: bool = False):
     (a ``bytea`` of 13 kB is 27 kB of hex in text form). Only for columns whose binary loader gives
     the text one's value (integers, text, ``bytea``); ignored elsewhere.
     """
+    connection = itself(connection)
     if (
         connection.vendor != "postgresql"
         or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None

@@ -174,3 +174,108 @@ def test_timestamps_of_a_fixed_statement_are_django_s():
         assert got == expected
         assert [getattr(v, "tzinfo", None) for v in got] == [getattr(v, "tzinfo", None) for v in expected]
         assert all(a is None or a.tzinfo is b.tzinfo for a, b in zip(got, expected, strict=True))
+
+
+def _through_psycopg(monkeypatch) -> list[str]:
+    """The statements that go through psycopg's own ``execute`` from now on (the others, already
+    prepared, are run with libpq's one call)."""
+    import psycopg
+
+    seen: list[str] = []
+    original = psycopg.Cursor.execute
+
+    def execute(self, query, params=None, **kwargs):
+        seen.append(query)
+        return original(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    return seen
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_is_run_with_one_call_and_answers_as_psycopg(monkeypatch):
+    """Once prepared, a fixed statement runs without psycopg's ``execute`` (session 7): the same
+    rows, description and row count as psycopg's path gave, counted and logged all the same."""
+    with fixed_cursor(connection) as cursor:
+        cursor.execute(STATEMENT, [41, "a"])
+        first = (cursor.fetchall(), [c.name for c in cursor.description], cursor.rowcount)
+    seen = _through_psycopg(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(2):
+            with fixed_cursor(connection) as cursor:
+                cursor.execute(STATEMENT, [41, "a"])
+                assert (cursor.fetchall(), [c.name for c in cursor.description], cursor.rowcount) == first
+        with fixed_cursor(connection, binary=True) as cursor:  # a prepared statement, binary results
+            cursor.execute(STATEMENT, [1, "b"])
+            assert cursor.fetchall() == [(2, "b")]
+        with fixed_cursor(connection) as cursor:
+            cursor.execute(STATEMENT, [None, None])  # NULLs bound as psycopg binds them
+            assert cursor.fetchall() == [(None, None)]
+    assert [q["sql"] for q in queries.captured_queries][:2] == ["SELECT 41 + 1, 'a'"] * 2
+    assert len(queries.captured_queries) == 4
+    assert seen.count(STATEMENT) <= 1  # only NULL's other parameter types prepare anew
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_s_failure_is_psycopg_s_and_the_cursor_serves_on(monkeypatch):
+    statement = "SELECT 1 / (%s - 41), %s"
+    assert _run(statement, (42, "a")) == [(1, "a")]  # prepared
+    seen = _through_psycopg(monkeypatch)
+    with pytest.raises(DataError, match="division by zero"):  # autocommit: its own transaction
+        _run(statement, (41, "a"))
+    assert _run(statement, (43, "a")) == [(0, "a")]
+    with pytest.raises(DataError), transaction.atomic():
+        _run()  # BEGIN is due: psycopg's path
+        _run(statement, (41, "a"))  # inside the transaction: one call
+    assert _run(statement, (42, "b")) == [(1, "b")]  # prepared anew after the rollback
+    assert seen.count(statement) == 1 and seen.count(STATEMENT) == 1
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_on_a_session_the_server_ended_raises_operational_error():
+    """As psycopg's path raises it (Django's ``OperationalError``, the connection closed), so the
+    first read's retry and Django's connection handling see what they saw."""
+    from django.db.utils import OperationalError
+
+    _run()
+    pid = connection.connection.info.backend_pid
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    import psycopg
+
+    with psycopg.connect(**{**params, "autocommit": True}) as other:
+        other.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])  # waits until it has ended
+    with pytest.raises(OperationalError):
+        _run()
+    assert connection.connection.closed
+    connection.close()
+    assert _run() == [(42, "a")]
+
+
+@pytest.mark.django_db
+def test_the_connection_proxy_is_resolved_once_to_the_wrapper_it_reaches():
+    """``fixed_cursor`` and ``first_read`` take Django's ``connection`` proxy or the wrapper itself:
+    the same wrapper, the same statement seen by the counters and ``execute_wrapper``."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from sifa.core.db import first_read, itself
+
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    assert itself(connection) is wrapper
+    assert itself(wrapper) is wrapper
+    seen = []
+
+    def note(execute, sql, params, many, context):
+        seen.append(context["connection"])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note), CaptureQueriesContext(connection) as queries:
+        assert [tuple(r) for r in first_read(connection, STATEMENT, [41, "a"])] == [(42, "a")]
+        assert [tuple(r) for r in first_read(wrapper, STATEMENT, [41, "a"])] == [(42, "a")]
+        assert _run() == [(42, "a")]
+    assert seen == [wrapper] * 3
+    assert len(queries.captured_queries) == 3
