@@ -4,7 +4,9 @@
   answered consultation (signed in): ``subject`` (application | consultation | visit | call),
   ``number``, ``level`` (非常满意 … 非常不满意, or its key very_satisfied … very_dissatisfied),
   ``channel``, ``comment``. Once per subject and rater (409 ``evaluation.already_rated``); someone
-  else's case is 404. Rate-limited per account.
+  else's case is 404. Rate-limited per account. A window visit or a 12348 call is rated with its
+  rating link's ``token`` (no account needed; ``services.rate_with_token``, the link page's
+  checks, rating and audit), rate-limited per client address.
 * ``POST ratings/links/`` — staff: a single-use rating link for a window visit (``subject`` visit,
   window clerks: ``channel`` window_tablet — the answer carries the URL to open on the counter's
   评价器 — or sms with ``phone``) or a 12348 call (``subject`` call, ``number`` of the hotline
@@ -24,6 +26,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +34,8 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.exceptions import ParseError
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -45,6 +49,8 @@ from sifa.evaluation.models import LEVEL_INPUTS, Channel, EntrySource, Level, Su
 from sifa.organisations.scope import actor_for
 
 RATING_RATE = "20/hour"
+LINK_RATE = "30/min"
+"""Ratings with a link's token, per client address: the link page's rate (``/rate/<token>/``)."""
 PUBLIC_RATE = "120/min"
 
 ORGANISATION = OpenApiParameter("organisation", OpenApiTypes.INT, description="机构ID（含其下级机构）")
@@ -59,9 +65,45 @@ class RatingThrottle(throttles.PerClientThrottle):
     rate = RATING_RATE
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if request.method != "POST":
-            return None
+        if request.method != "POST" or _by_link(request):
+            return None  # a link's token is counted per address (LinkRatingThrottle)
         return super().get_cache_key(request, view)
+
+
+def _body(request: Request) -> Mapping[str, Any]:
+    try:
+        data = request.data
+    except ParseError:
+        return {}
+    return data if isinstance(data, Mapping) else {}
+
+
+def _by_link(request: Request) -> bool:
+    """A rating of a window visit or a 12348 call by its link's token (or one that forgot it)."""
+    if request.method != "POST":
+        return False
+    body = _body(request)
+    return "token" in body or body.get("subject") in services.LINK_SUBJECTS
+
+
+class RatingPermission(BasePermission):
+    """Reading and rating one's own case need an account; rating a visit or a call with its
+    link's token does not (the token stands for the rater, as on the link page)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if getattr(request.user, "is_authenticated", False):
+            return True
+        return request.method == "POST" and _body(request).get("subject") in services.LINK_SUBJECTS
+
+
+class LinkRatingThrottle(throttles.PerAddressThrottle):
+    """Ratings with a link's token: 30 a minute per client address, as the link page."""
+
+    scope = "evaluation_rate_link"
+    rate = LINK_RATE
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return super().get_cache_key(request, view) if _by_link(request) else None
 
 
 class PublicThrottle(throttles.SharedRateThrottle):
@@ -84,6 +126,7 @@ class ServiceRatingInput(StrictSerializer):
         "level": "evaluation.bad_level",
         "channel": "evaluation.bad_channel",
         "comment": "evaluation.comment_length",
+        "token": "evaluation.bad_token",
     }
 
     subject = serializers.ChoiceField(
@@ -106,6 +149,14 @@ class ServiceRatingInput(StrictSerializer):
     )
     comment = serializers.CharField(
         max_length=500, required=False, allow_blank=True, error_messages=_messages("文字评价不能超过500字")
+    )
+    token = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        error_messages=_messages("评价码无效，请核对短信或评价器中的评价链接"),
+        help_text="仅 visit、call：评价链接中的评价码（短信或评价器链接 /rate/ 之后的28个字符），无需登录；"
+        "评价渠道取评价链接的渠道（window_tablet 或 sms）",
     )
 
 
@@ -380,8 +431,8 @@ class RatingCards(APIView):
 
 
 class RatingList(APIView):
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [RatingThrottle]
+    permission_classes = [RatingPermission]
+    throttle_classes = [RatingThrottle, LinkRatingThrottle]
 
     @extend_schema(
         operation_id="ratings_list",
@@ -412,8 +463,10 @@ class RatingList(APIView):
                 409,
                 429,
                 notes={
-                    404: "evaluation.not_found（不是本人的办件或咨询）",
+                    400: "evaluation.token_required（窗口来访、热线来电缺少评价码）、evaluation.token_unexpected 等",
+                    404: "evaluation.not_found（不是本人的办件或咨询）、evaluation.link_invalid（评价码无效或不属于该服务）",
                     409: "evaluation.already_rated、evaluation.not_finished、consultation.not_answered",
+                    410: "evaluation.link_expired、evaluation.link_withdrawn",
                 },
             ),
         },
@@ -421,6 +474,18 @@ class RatingList(APIView):
     @accepts(ServiceRatingInput)
     def post(self, request: Request, *, body: RequestBody) -> Response:
         data = body.validated()
+        signed_in = request.user.is_authenticated
+        if data.get("token") or (data["subject"] in services.LINK_SUBJECTS and not signed_in):
+            rating = services.rate_with_token(
+                subject=data["subject"],
+                number=data["number"],
+                token=data.get("token", ""),
+                level=data["level"],
+                comment=data.get("comment", ""),
+            )
+            return Response(
+                selectors.rating_out(rating, actor_for(request.user)), status=status.HTTP_201_CREATED
+            )
         rating = services.rate(
             request.user,
             subject=data["subject"],

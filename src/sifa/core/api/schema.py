@@ -41,6 +41,7 @@ ERROR_DESCRIPTIONS = {
     403: "无权执行该操作（permission.denied 等；以会话方式调用时也包括 CSRF 校验失败）",
     404: "不存在，或不在您可见的范围内（not_found 等）",
     409: "与当前状态冲突（如已提交、已受理、他人已处理、重复登记）",
+    410: "已失效（如评价链接已过期或已作废）",
     413: "请求内容过大（request.too_large）",
     415: "不支持的请求内容类型（unsupported_media_type）：请求体请用 application/json",
     422: "幂等键已用于另一个内容不同的请求（idempotency.key_reused）",

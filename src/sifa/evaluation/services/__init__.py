@@ -16,8 +16,15 @@ from sifa.evaluation.services.links import (
     issue_link,
     open_link,
     rate_by_link,
+    rate_with_token,
 )
-from sifa.evaluation.services.ratings import RATEABLE_STATUSES, rate, record_ticket_rating, ticket_kind
+from sifa.evaluation.services.ratings import (
+    LINK_SUBJECTS,
+    RATEABLE_STATUSES,
+    rate,
+    record_ticket_rating,
+    ticket_kind,
+)
 from sifa.evaluation.services.rectifications import (
     COMMANDS,
     DECISIONS,
@@ -34,6 +41,7 @@ __all__ = [
     "COMMANDS",
     "DECISIONS",
     "HANDLE_ROLES",
+    "LINK_SUBJECTS",
     "LINK_VALID",
     "RATEABLE_STATUSES",
     "callback_days",
@@ -48,6 +56,7 @@ __all__ = [
     "open_rectification",
     "rate",
     "rate_by_link",
+    "rate_with_token",
     "record_ticket_rating",
     "rectify_days",
     "ticket_kind",

@@ -41,7 +41,13 @@ from sifa.core.crypto import field_cipher
 from sifa.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from sifa.evaluation.models import Channel, Rating, RatingLink, SubjectKind, level_of
 from sifa.evaluation.services.common import audit, check_text, invalid, problem, text
-from sifa.evaluation.services.ratings import COMMENT_MAX, RATING_CHANNEL, record
+from sifa.evaluation.services.ratings import (
+    COMMENT_MAX,
+    LINK_SUBJECTS,
+    RATING_CHANNEL,
+    record,
+    token_required,
+)
 from sifa.notifications.services import notify_phone
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import actor_for
@@ -285,7 +291,11 @@ def _audit_issue(user: Any, issued: Issued) -> None:
     )
 
 
-def _find(token: str, *, lock: bool = False) -> RatingLink:
+def _find(
+    token: str, *, lock: bool = False, subject: str | None = None, number: str | None = None
+) -> RatingLink:
+    """The usable link of ``token``; with ``subject`` and ``number`` (the API) only if it is that
+    service's link — another service's token is as unknown (404), whatever its state."""
     token = text(token)
     if not signed(token):
         raise _invalid_link()
@@ -293,7 +303,7 @@ def _find(token: str, *, lock: bool = False) -> RatingLink:
     if lock:
         rows = rows.select_for_update(of=("self",))
     link = rows.first()
-    if link is None:
+    if link is None or (subject is not None and (link.subject_kind, link.number) != (subject, number)):
         raise _invalid_link()
     if link.used_at is not None:
         raise _used()
@@ -312,9 +322,12 @@ def open_link(token: str) -> RatingLink:
 
 
 @transaction.atomic
-def rate_by_link(token: str, *, level: str, comment: str = "") -> Rating:
-    """Rate the visit or call of a link, once; the link is used up in the same transaction."""
-    link = _find(token, lock=True)
+def rate_by_link(
+    token: str, *, level: str, comment: str = "", subject: str | None = None, number: str | None = None
+) -> Rating:
+    """Rate the visit or call of a link, once; the link is used up in the same transaction. With
+    ``subject`` and ``number`` (:func:`rate_with_token`) the token must be that service's link."""
+    link = _find(token, lock=True, subject=subject, number=number)
     comment = text(comment)
     errors: list[dict[str, str]] = []
     key = level_of(level)
@@ -366,6 +379,28 @@ def rate_by_link(token: str, *, level: str, comment: str = "") -> Rating:
     return rating
 
 
+def rate_with_token(*, subject: str, number: str, token: str, level: str, comment: str = "") -> Rating:
+    """``POST /api/v1/ratings/`` for a window visit or a 12348 call: the token of its rating link
+    (the part of the SMS or 评价器 link after ``/rate/``) stands for the rater, who need not be
+    signed in. The link page's checks, rating and audit (:func:`rate_by_link`); a token of another
+    service is 404 ``evaluation.link_invalid``, no token 400 ``evaluation.token_required``, a token
+    with an application or a consultation 400 ``evaluation.token_unexpected``."""
+    subject, number, token = text(subject), text(number).upper(), text(token)
+    if subject not in LINK_SUBJECTS:
+        raise invalid(
+            [
+                problem(
+                    "token",
+                    "token_unexpected",
+                    "办件和法律咨询由申请人或咨询人本人登录后评价，不使用评价链接的评价码",
+                )
+            ]
+        )
+    if not token:
+        raise token_required()
+    return rate_by_link(token, level=level, comment=comment, subject=subject, number=number)
+
+
 __all__ = [
     "LINK_VALID",
     "Issued",
@@ -375,4 +410,5 @@ __all__ = [
     "open_link",
     "path_of",
     "rate_by_link",
+    "rate_with_token",
 ]

@@ -4,7 +4,10 @@ Who may rate what (docs/evaluation.md, "Who rates"):
 
 * **application** (办件): its applicant, once it is delivered (已送达) or refused (不予受理, 不予许可);
 * **consultation**, **visit**, **call** (咨询工单 from the web, the service hall, the 12348 hotline):
-  the signed-in asker once it is answered. The ticket's own rating is the one command
+  the signed-in asker once it is answered. A visit or a call without such a ticket (the clerk or
+  the operator recorded it, nobody signed in asked) is rated with its rating link's token
+  (:func:`sifa.evaluation.services.links.rate_with_token`); without one it is 400
+  ``evaluation.token_required``. The ticket's own rating is the one command
   (:func:`sifa.consultation.services.rate`); its ``ticket_rated`` signal makes the rating here
   (:func:`record_ticket_rating`), also when a hotline operator records a caller's rating or an
   anonymous asker rates with the tracking code.
@@ -24,7 +27,7 @@ from sifa.applications.models import Application, ApplicationStatus
 from sifa.consultation import services as consultation
 from sifa.consultation.models import Channel as TicketChannel
 from sifa.consultation.models import Ticket
-from sifa.core.errors import Conflict, NotFound
+from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.evaluation.models import Channel, Level, Rating, SubjectKind, level_of
 from sifa.evaluation.services.common import audit, check_text, invalid, problem, text
 from sifa.evaluation.services.rectifications import open_rectification
@@ -33,6 +36,9 @@ RATEABLE_STATUSES = (ApplicationStatus.DELIVERED, ApplicationStatus.NOT_ACCEPTED
 """An application is rated once delivered or refused (不予受理; 不予许可 before its delivery)."""
 
 COMMENT_MAX = 500
+
+LINK_SUBJECTS = (SubjectKind.VISIT, SubjectKind.CALL)
+"""What a rating link (评价邀请) is issued for: rated with the link's token, no account needed."""
 
 TICKET_KIND = {TicketChannel.HALL: SubjectKind.VISIT, TicketChannel.HOTLINE: SubjectKind.CALL}
 """A ticket from the hall is a window visit, from the hotline a call; the rest are consultations."""
@@ -61,6 +67,18 @@ rating here keeps the exact channel)."""
 
 def _not_found() -> NotFound:
     return NotFound("未找到可评价的办件或咨询", code="evaluation.not_found")
+
+
+def token_required() -> ServiceError:
+    return invalid(
+        [
+            problem(
+                "token",
+                "token_required",
+                "评价窗口来访或热线来电，请填写评价链接中的评价码（token：短信或评价器链接中 /rate/ 之后的部分）",
+            )
+        ]
+    )
 
 
 def _already() -> Conflict:
@@ -134,6 +152,8 @@ def _rate_application(user: Any, number: str, level: str, channel: str, comment:
 
 def _rate_ticket(user: Any, subject: str, number: str, level: str, channel: str, comment: str) -> Rating:
     ticket = Ticket.objects.filter(number=number, asker_id=user.pk).first()
+    if ticket is None and subject in LINK_SUBJECTS:
+        raise token_required()  # a visit or a call nobody signed in asked: rated by its link
     if ticket is None or ticket_kind(ticket) != subject:
         raise _not_found()
     if Rating.objects.filter(subject_kind=subject, number=number, rater=user).exists():
