@@ -18,6 +18,7 @@ from sifa.applications.onceonly import subject_material
 from sifa.applications.services.common import audit, invalid, require_actor
 from sifa.applications.services.draft_materials import forget_materials
 from sifa.applications.uploads import store_upload
+from sifa.applications.uploads.sniff import kinds_of
 from sifa.audit.models import AuditResult
 from sifa.audit.services import record
 from sifa.catalogue.models import Material
@@ -166,7 +167,9 @@ def upload_material(
                 }
             ]
         )
-    verdict = store_upload(fileobj, filename, declared_content_type=declared_content_type)
+    verdict = store_upload(
+        fileobj, filename, declared_content_type=declared_content_type, kinds=kinds_of(material.file_format)
+    )
     if not verdict.accepted:
         # A security event (等保 入侵防范 f): the gate's code only, never the file's name or bytes.
         record(

@@ -658,3 +658,46 @@ def test_a_lone_surrogate_in_a_drafts_form_data_is_refused_not_a_500(world):
     )
     assert response.status_code == 400 and response.json()["code"] == "request.invalid_text"
     assert Application.objects.get(pk=draft["id"]).form_data["applicant_name"] == "张三"
+
+
+def test_a_format_the_material_does_not_take_is_refused_at_upload(world, settings):
+    """An OFD for a material of 电子文件格式 ``pdf,jpg,png`` is refused when chosen — stored nothing,
+    audited — rather than taken and then sent back by pre-review; the other kinds still pass."""
+    from .upload_corpus.samples import make_zip
+
+    draft = _draft(world)
+    material_id = _requested(draft)[0]
+    material = Material.objects.get(pk=material_id)
+    assert material.file_format == "pdf,jpg,png"
+    stored_before = ApplicationMaterial.objects.count()
+    response = _upload(world["api"], draft["id"], material_id, name="营业执照.ofd", data=make_zip({}))
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "material.format"
+    assert (
+        body["message"]
+        == "该材料仅接收 PDF、JPG、PNG 格式的文件，所选文件是 OFD 文件，请转换格式后重新上传。"
+    )
+    assert ApplicationMaterial.objects.count() == stored_before
+    assert _work_files(settings) == []
+    event = AuditEvent.objects.filter(action="application.material.upload_rejected").latest("seq")
+    assert event.detail["code"] == "material.format"
+
+    # A published version cannot be edited through the catalogue; the test changes the row itself.
+    Material.objects.filter(pk=material_id).update(file_format="pdf,ofd")
+    response = _upload(world["api"], draft["id"], material_id, name="营业执照.ofd", data=make_zip({}))
+    assert response.status_code == 201, response.json()
+
+
+def test_the_upload_fields_offer_the_material_formats():
+    from sifa.applications.uploads.sniff import FileKind, accept_attribute, kinds_of
+    from sifa.web.templatetags.sifa_uploads import upload_accept, upload_formats
+
+    assert kinds_of("pdf,jpg,png") == {FileKind.PDF, FileKind.JPEG, FileKind.PNG}
+    assert kinds_of(" PDF ， .ofd") == {FileKind.PDF, FileKind.OFD}
+    assert kinds_of("doc") == frozenset() and kinds_of("") == frozenset()
+    assert accept_attribute(kinds_of("pdf,jpg,png")) == ".pdf,.jpg,.jpeg,.png"
+    assert upload_accept("pdf,jpg,png") == ".pdf,.jpg,.jpeg,.png"
+    assert upload_accept("") == ".pdf,.jpg,.jpeg,.png,.ofd"
+    assert upload_formats("pdf,jpg,png") == "PDF、JPG、PNG"
+    assert upload_formats("doc") == "PDF、JPG、PNG、OFD"

@@ -26,6 +26,9 @@ CORRUPT = "upload.corrupt"
 COMPRESSION_BOMB = "upload.compression_bomb"
 OFD_UNSAFE = "upload.ofd_unsafe"
 MALWARE = "upload.malware"
+FORMAT_NOT_WANTED = "material.format"
+"""The file is a kind the gate accepts but not one the material's 电子文件格式 names (the code
+pre-review gives the same problem)."""
 
 MESSAGES: dict[str, str] = {
     TYPE_NOT_ALLOWED: "仅支持 PDF、JPG、PNG、OFD 文件，该文件的实际内容不属于这些类型。",
@@ -43,6 +46,7 @@ MESSAGES: dict[str, str] = {
     COMPRESSION_BOMB: "文件中的压缩数据解压后过大，疑似压缩炸弹，不予接收。",
     OFD_UNSAFE: "OFD 文件结构不安全（含有附件、可执行内容、异常路径或外部实体），不予接收。",
     MALWARE: "文件含有恶意代码特征，不予接收。",
+    FORMAT_NOT_WANTED: "该材料不接收此格式的文件，请按办事指南要求的格式重新上传。",
 }
 
 

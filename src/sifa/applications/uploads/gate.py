@@ -26,7 +26,7 @@ from .images import ImageLimits, reencode
 from .names import sanitize_display_name
 from .ofd import ZipLimits, check_ofd
 from .pdf import scan_pdf
-from .sniff import HEAD_BYTES, FileKind, check_extension, sniff
+from .sniff import HEAD_BYTES, LABELS, FileKind, check_extension, sniff
 from .store import UploadStore, default_store
 from .streaming import EICAR, WorkFile
 
@@ -150,7 +150,25 @@ def _streamed(fileobj: WorkFile, limits: UploadLimits) -> tuple[int, str, FileKi
     return fileobj.received, fileobj.sm3, kind or sniff(fileobj.head)
 
 
-def _check(fileobj: BinaryIO, filename: str, limits: UploadLimits, work_dir: Path) -> _Checked:
+def _check_wanted(kind: FileKind, kinds: frozenset[FileKind] | None) -> None:
+    """A kind the gate accepts may still not be one the material asks for (its 电子文件格式):
+    refused here, before the type's own checks, rather than stored and flagged at pre-review."""
+    if kinds and kind not in kinds:
+        labels = "、".join(LABELS[k] for k in FileKind if k in kinds)
+        raise UploadRejected(
+            errors.FORMAT_NOT_WANTED,
+            f"{kind} not in {sorted(str(k) for k in kinds)}",
+            message=f"该材料仅接收 {labels} 格式的文件，所选文件是 {LABELS[kind]} 文件，请转换格式后重新上传。",
+        )
+
+
+def _check(
+    fileobj: BinaryIO,
+    filename: str,
+    limits: UploadLimits,
+    work_dir: Path,
+    kinds: frozenset[FileKind] | None = None,
+) -> _Checked:
     """Run every check; return the work file to store. Deletes its work files on rejection.
 
     A :class:`~sifa.applications.uploads.streaming.WorkFile` already in ``work_dir`` (the upload
@@ -179,6 +197,7 @@ def _check(fileobj: BinaryIO, filename: str, limits: UploadLimits, work_dir: Pat
             else:
                 size, source_sm3, kind = _spool(fileobj, spooled, limits)
             check_extension(display_name, kind)
+            _check_wanted(kind, kinds)
             if kind is FileKind.PDF:
                 scan_pdf(spooled, size, max_decoded=limits.max_pdf_decoded)
             elif kind is FileKind.OFD:
@@ -256,8 +275,12 @@ def store_upload(
     max_bytes: int | None = None,
     limits: UploadLimits | None = None,
     store: UploadStore | None = None,
+    kinds: frozenset[FileKind] | None = None,
 ) -> UploadVerdict:
     """Check an upload and, if it passes, store it under a random key.
+
+    ``kinds``: the kinds the material takes (``sniff.kinds_of`` of its 电子文件格式); another
+    kind is refused with ``material.format``. None or empty: every kind the gate accepts.
 
     The verdict's ``stored`` holds the key, size, SM3 digest, sniffed type and display name to
     record on the material; a rejected verdict has a stable ``code`` and a Chinese ``message``,
@@ -266,7 +289,7 @@ def store_upload(
     limits = limits or UploadLimits.default(max_bytes)
     store = store or default_store()
     try:
-        checked = _check(fileobj, filename, limits, store.temp_dir())
+        checked = _check(fileobj, filename, limits, store.temp_dir(), kinds)
     except UploadRejected as exc:
         return _rejected(exc, declared_content_type)
     try:

@@ -40,6 +40,32 @@ _ALLOWED_EXTENSIONS = {
     FileKind.OFD: ("ofd",),
 }
 
+_FORMAT_NAMES = {
+    "pdf": FileKind.PDF,
+    "jpg": FileKind.JPEG,
+    "jpeg": FileKind.JPEG,
+    "jpe": FileKind.JPEG,
+    "png": FileKind.PNG,
+    "ofd": FileKind.OFD,
+}
+LABELS = {FileKind.PDF: "PDF", FileKind.JPEG: "JPG", FileKind.PNG: "PNG", FileKind.OFD: "OFD"}
+
+
+def kinds_of(file_format: str) -> frozenset[FileKind]:
+    """The kinds a material's 电子文件格式 names (``pdf,jpg,png``: comma-separated, any case).
+    Empty when it names none the gate knows: then the gate takes every kind it accepts."""
+    names = (name.strip().lstrip(".").lower() for name in (file_format or "").replace("，", ",").split(","))
+    return frozenset(_FORMAT_NAMES[name] for name in names if name in _FORMAT_NAMES)
+
+
+def accept_attribute(kinds: frozenset[FileKind]) -> str:
+    """The file input's ``accept`` for these kinds (every kind when empty): ``.pdf,.jpg,.jpeg,.png``."""
+    wanted = kinds or frozenset(FileKind)
+    return ",".join(
+        f".{ext}" for kind in FileKind if kind in wanted for ext in _ALLOWED_EXTENSIONS[kind] if ext != "jpe"
+    )
+
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 ZIP_MAGIC = b"PK\x03\x04"
