@@ -27,14 +27,10 @@ from sifa.audit import services
 from sifa.audit.chain import AnchorFileError, verify_chain
 from sifa.audit.labels import action_label, data_type_label, role_label
 from sifa.audit.models import AuditEvent, PersonalDataAccess
-from sifa.audit.selectors import audit_events, is_audit_admin, my_access_log
+from sifa.audit.selectors import audit_events, is_audit_admin, my_access_log, reader_name
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses
 from sifa.core.errors import Forbidden, ServiceError
-from sifa.core.masking import mask_name
 from sifa.organisations.scope import Actor, Role, actor_for
-
-STAFF_PLACEHOLDER = "工作人员"
-AUTOMATIC_PLACEHOLDER = "系统自动核验"
 
 
 class AccessLogEntrySerializer(serializers.ModelSerializer):
@@ -71,9 +67,7 @@ class AccessLogEntrySerializer(serializers.ModelSerializer):
         ]
 
     def get_reader_name(self, obj: PersonalDataAccess) -> str:
-        if obj.reader is None:
-            return AUTOMATIC_PLACEHOLDER
-        return mask_name(obj.reader.display_name) if obj.reader.display_name else STAFF_PLACEHOLDER
+        return reader_name(obj)
 
     def get_reader_role(self, obj: PersonalDataAccess) -> str:
         return role_label(obj.reader_role)

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sifa.audit.models import AuditEvent, PersonalDataAccess, Visibility
+from sifa.core.masking import mask_name
 from sifa.organisations.scope import Actor, Role, scoped
 
 
@@ -60,6 +61,22 @@ def my_access_log(user, *, now: dt.datetime | None = None) -> QuerySet[PersonalD
         .select_related("reader", "reader_organisation")
         .order_by("-accessed_at", "-id")
     )
+
+
+STAFF_PLACEHOLDER = "工作人员"
+AUTOMATIC_PLACEHOLDER = "系统自动核验"
+
+
+def reader_name(access: PersonalDataAccess) -> str:
+    """Who read, as the subject is shown it: a person's name masked (``张*``); a demo account's
+    name whole — it names a role (``市局审查人员（演示）``), which masking would turn into
+    ``市*********``; nobody (an automatic check) as such."""
+    reader = access.reader
+    if reader is None:
+        return AUTOMATIC_PLACEHOLDER
+    if not reader.display_name:
+        return STAFF_PLACEHOLDER
+    return reader.display_name if reader.is_demo else mask_name(reader.display_name)
 
 
 def access_log(actor: Actor) -> QuerySet[PersonalDataAccess]:

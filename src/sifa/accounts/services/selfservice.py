@@ -316,7 +316,7 @@ def change_phone(user: User, *, new_phone: str, code: str) -> None:
         )
         if old_phone:
             notice = {
-                "time": timezone.localtime().strftime("%Y年%m月%d日%H:%M"),
+                "time": _when(timezone.localtime()),
                 "masked": locked.phone_masked,
             }
             transaction.on_commit(lambda: _tell_old_number(old_phone, notice, locked))
@@ -325,3 +325,8 @@ def change_phone(user: User, *, new_phone: str, code: str) -> None:
         locked.phone_index,
         locked.phone_masked,
     )
+
+
+def _when(moment) -> str:
+    """``2027年1月4日 09:05``: the date as GB/T 15835 writes it (no leading zeros), then the time."""
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"

@@ -128,7 +128,7 @@ def _material_findings(application: Application, today: dt.date) -> list[dict[st
                 {
                     "field": f"materials.{material.pk}",
                     "code": "material.expired",
-                    "message": f"{material.name}已于{row.valid_until:%Y年%m月%d日}过期，请提交有效期内的材料",
+                    "message": f"{material.name}已于{row.valid_until.year}年{row.valid_until.month}月{row.valid_until.day}日过期，请提交有效期内的材料",
                 }
             )
     return out

@@ -75,6 +75,18 @@ def test_a_reader_without_a_name_is_shown_as_staff(citizen, orgs):
     assert row["reader_name"] == "工作人员"
 
 
+def test_a_demo_reader_is_shown_by_its_role_name_not_masked(citizen, orgs):
+    """A demo account's name names a role: masked it would read 市*********."""
+    from sifa.accounts.models import User
+
+    demo = User.objects.create_user(
+        username="demo-city-x", kind="staff", display_name="市局审查人员（演示）", is_demo=True
+    )
+    read(demo, citizen, orgs, "核验身份")
+    row = client_for(citizen).get("/api/v1/me/access-log/").json()["results"][0]
+    assert row["reader_name"] == "市局审查人员（演示）"
+
+
 def test_the_access_log_needs_a_login():
     response = APIClient().get("/api/v1/me/access-log/")
     assert response.status_code in (401, 403)

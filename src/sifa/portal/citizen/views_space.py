@@ -22,10 +22,9 @@ from sifa.applications.serializers import timeline
 from sifa.applications.services.common import agent_may_act
 from sifa.applications.services.drafts import PRE_ACCEPTANCE
 from sifa.applications.uploads import attachment_response
-from sifa.audit.selectors import my_access_log
+from sifa.audit.selectors import my_access_log, reader_name
 from sifa.consultation import selectors as consultations
 from sifa.core.errors import NotFound, ServiceError
-from sifa.core.masking import mask_name
 from sifa.evaluation import selectors as evaluation
 from sifa.evaluation import services as evaluation_services
 from sifa.evaluation.models import Channel as RatingChannel
@@ -308,7 +307,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         {
             "at": row.accessed_at,
             "organisation": row.reader_organisation.name if row.reader_organisation else "",
-            "reader": mask_name(row.reader.display_name or "工作人员") if row.reader else "系统自动核验",
+            "reader": reader_name(row),
             "purpose": row.purpose,
             "object_type": row.object_type,
             "kind": row.get_kind_display(),
