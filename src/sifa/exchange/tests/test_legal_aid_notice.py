@@ -29,7 +29,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from sifa.accounts.models import NaturalPerson
@@ -50,7 +51,7 @@ from sifa.organisations.scope import actor_for
 from sifa.testing import PersonFactory, id_number, load_catalogue, rolled_back, staff, tree
 from sifa.workflow.models import WorkItem, WorkItemStatus
 
-from .conftest import CASE, client, notice, notice_body, signer_of
+from .conftest import CASE, SUSPECT_ID, client, notice, notice_body, signer_of
 from .test_http_transport import SimProcess
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +198,19 @@ def test_a_notice_to_the_bureau_becomes_a_case_at_its_legal_aid_centre(world):
     rows = client(world["people"]["aid"]).get("/api/v1/workitems/").json()
     listed = rows["results"] if isinstance(rows, dict) else rows
     assert any(case.number in json.dumps(row, ensure_ascii=False) for row in listed)
+
+
+def test_a_registered_suspect_follows_the_court_case_number_to_the_legal_aid_case(world):
+    """In 我的数据使用记录 the court's notice names its 案号 and leads to the case it opened here."""
+    person = PersonFactory(name="王某某", id_number=SUSPECT_ID)
+    case = case_of(post(to_xh(world)))
+    assert case.applicant_id == person.user_id
+    browser = Client()
+    browser.force_login(person.user)
+    page = browser.get(reverse("citizen-access-log")).content.decode()
+    link = f'<a href="{reverse("citizen-application", args=[case.number])}">{case.number}</a>'
+    assert f"案号：{CASE}<br>办件：{link}" in page
+    assert browser.get(reverse("citizen-application", args=[case.number])).status_code == 200
 
 
 def test_a_notice_addressed_to_the_centre_itself_stays_there(world):

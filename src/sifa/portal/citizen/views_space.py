@@ -291,6 +291,15 @@ def _my_cases(user: Any, references: list[str]) -> dict[str, dict[str, str]]:
         draft = f"{DRAFT_REFERENCE}{str(pk).replace('-', '')[:8]}"
         if draft[len(DRAFT_REFERENCE) :] in drafts:
             found[draft] = {"number": number, "url": url, "draft": "1"}
+    court = (
+        numbers - found.keys()
+    )  # an organ's 案号 (a 通知辩护 names its court case): the case it opened here
+    if court:
+        opened = mine.filter(form_data__court_case_number__in=sorted(court))
+        for number, court_number in opened.values_list("number", "form_data__court_case_number"):
+            if court_number in court:
+                url = reverse("citizen-application", args=[number])
+                found.setdefault(court_number, {"number": number, "url": url, "court": court_number})
     return found
 
 
