@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationMaterial, SubmissionChannel
+from sifa.deadlines.calendar import TimeUnit
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose, ClockState
 
@@ -121,6 +123,21 @@ class ClockRow:
         if self.clock.stopped_on:
             return f"已停止（{self.clock.stopped_on:%Y-%m-%d}）"
         return "已中止计时" if self.clock.paused else "计时中"
+
+    @property
+    def left(self) -> str:
+        """What is left, in the limit's own unit: a 3-day 通知辩护 (法律援助法 §36, 自然日) in days,
+        a working-day limit in working days (the recount's figure); — while paused or stopped."""
+        clock = self.clock
+        if clock.stopped_on or clock.due_on is None or clock.working_days_left is None:
+            return "—"
+        if clock.limit_unit == TimeUnit.CALENDAR_DAYS:
+            days, unit = (clock.due_on - timezone.localdate()).days, "天"
+        else:
+            days, unit = clock.working_days_left, "个工作日"
+        if days < 0:
+            return f"已超期{-days}{unit}"
+        return "今日到期" if days == 0 else f"{days}{unit}"
 
     @property
     def suspensions(self) -> list[str]:

@@ -509,6 +509,11 @@ def test_the_case_page_offers_assign_by_licence_number(world):
     assert "通知日期" in page and "通知消息编号" in page and "通知机关统一社会信用代码" in page
     for key in ("notifier_uscc", "notified_at", "notice_message_id", ">ground<"):
         assert key not in page, key
+    # §36's three days are 自然日: what is left is told in days, not working days.
+    due = due_three_days_after(timezone.localdate(case.received_at))
+    left = (due - timezone.localdate()).days
+    assert "剩余工作日" not in page
+    assert f'<td data-label="剩余时间">{left}天</td>' in page
 
 
 # --- the notice's ground: §26 and §28 ------------------------------------------------------------
