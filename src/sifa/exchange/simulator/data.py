@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sifa.core.identifiers import IdentifierError, id_number_check_digit, parse_id_number
 from sifa.exchange.simulator.protocol import refuse
@@ -50,8 +51,17 @@ def _id_number(body: dict[str, Any]) -> str:
         raise refuse("partner.id_number_invalid", f"公民身份号码无效：{error.message}") from None
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+"""The court's own time: a 案号's year is the year in China when the case is registered."""
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def court_year(now: dt.datetime | None = None) -> int:
+    """The year of a 案号 the court gives now (Beijing time: 1 January begins 8 hours before UTC's)."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(SHANGHAI).year
 
 
 def answer_body(kind: str, header: dict[str, Any], body: dict[str, Any], store: Store) -> dict[str, Any]:
@@ -83,7 +93,7 @@ def answer_body(kind: str, header: dict[str, Any], body: dict[str, Any], store: 
             "acknowledged_at": _now(),
         }
     # judicial-confirmation.refer
-    year = dt.date.today().year
+    year = court_year()
     serial = int(header["message_id"].replace("-", "")[:6], 16) % 9000 + 1000
     return {
         "status": "received",
