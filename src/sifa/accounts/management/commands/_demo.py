@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from sifa.accounts import consents, services
 from sifa.accounts.models import AccountKind, LegalPerson, Mandate, NaturalPerson, User
@@ -224,7 +225,7 @@ def load() -> dict[str, int]:
         )
         created["companies"] = 1
     if not Mandate.objects.filter(principal=citizen, agent=agent).exists():
-        today = dt.date.today()
+        today = timezone.localdate()
         services.create_mandate(
             principal=citizen,
             agent=agent,

@@ -130,6 +130,7 @@ class Command(BaseCommand):
 
 
 def sim_today() -> str:
-    import datetime as dt
+    """Today in Beijing (the platform's ``TIME_ZONE``), as the organ dates its notice."""
+    from django.utils import timezone
 
-    return dt.date.today().isoformat()
+    return timezone.localdate().isoformat()
