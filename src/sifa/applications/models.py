@@ -315,7 +315,8 @@ class Application(models.Model):
 
             if self.version.item.item_type != ItemType.LICENSING:
                 return "准予办理" if self.status == ApplicationStatus.APPROVED else "不予办理"
-        return PLAIN_STATUS.get(self.status, self.get_status_display())
+        plain = PLAIN_STATUS.get(self.status)  # the display label only when there is none
+        return self.get_status_display() if plain is None else plain
 
 
 class MaterialProvenance(models.TextChoices):

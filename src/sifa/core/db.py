@@ -267,9 +267,12 @@ class PreparedQuery:
             param if slot is None else (values[slot[0]].hex if slot[1] else values[slot[0]])
             for slot, param in zip(slots, params, strict=True)
         ]
-        with fixed_cursor(connection) as cursor:
-            cursor.execute(sql, bound)
-            rows = cursor.fetchall()
+        plain_rows = getattr(connection, "plain_rows", None)  # SQLite: without the cursor wrapper
+        rows = None if plain_rows is None else plain_rows(sql, bound)
+        if rows is None:
+            with fixed_cursor(connection) as cursor:
+                cursor.execute(sql, bound)
+                rows = cursor.fetchall()
         if converters:
             rows = compiler.apply_converters(rows, converters)
         found = []

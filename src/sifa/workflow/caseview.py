@@ -88,6 +88,13 @@ def _statements() -> dict[str, str]:
         for model in (WorkItem, Organisation, ClockState, MediationCase, TimelineEntry, CaseDocument)
     }
     document, licence = q(Document._meta.db_table), q(Licence._meta.db_table)
+    instant = _TIMELINE_INSTANT.columns("t")
+    if connection.vendor == "sqlite":
+        # An entry's instant as its stored text: an expression has no declared type, so the sqlite3
+        # module does not parse it (its "datetime" converter, 50 entries per command answer);
+        # ``_occurred_at`` reads it with the field's converters as the ORM does, the same instant,
+        # once per stored row (``_entry_of``).
+        instant = f"CAST({instant} AS TEXT)"
     found = _STATEMENTS[connection.vendor] = {
         # One row per work item, by id; one row of NULLs (but the mediation column) without any.
         "items": (
@@ -104,13 +111,13 @@ def _statements() -> dict[str, str]:
             f"WHERE c.{q('subject_type')} = %s AND c.{q('subject_id')} = %s ORDER BY c.{q('id')} ASC"
         ),
         "timeline": (
-            f"SELECT {_TIMELINE_INSTANT.columns('t')}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"SELECT {instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
             f"FROM {table[TimelineEntry]} t "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
             f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} ASC, t.{q('id')} ASC"
         ),
         "timeline_newest": (
-            f"SELECT {_TIMELINE_INSTANT.columns('t')}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"SELECT {instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
             f"FROM {table[TimelineEntry]} t "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
             f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} DESC, t.{q('id')} DESC LIMIT %s"
@@ -127,6 +134,11 @@ def _statements() -> dict[str, str]:
 
 
 def _rows(db: Any, statement: str, params: list) -> list[tuple]:
+    plain = getattr(db, "plain_rows", None)  # SQLite: without Django's cursor wrapper
+    if plain is not None:
+        rows = plain(statement, params)
+        if rows is not None:
+            return rows
     with fixed_cursor(db) as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
@@ -158,7 +170,7 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
     current = case.current_organisation
     items, mediation = _work_items(db, case, statements, case_id)
     open_items = [i for i in items if i.status == "open"]
-    at = _DATETIME.to_representation
+    at = _instants()
     return {
         "number": str(case.number),
         "item_name": item_name,
@@ -173,7 +185,7 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
         "decided_at": None if case.decided_at is None else at(case.decided_at),
         "stage": "、".join(i.title for i in open_items),
         "clocks": _clocks(db, case, statements),
-        "work_items": [_work_item(case, item_name, item) for item in items],
+        "work_items": [_work_item(case, item_name, item, at) for item in items],
         "timeline": _timeline(db, statements, case_id, timeline_limit),
         "documents": _documents(db, case, statements, case_id),
         "mediation": case_summary(case) if mediation is not None else None,
@@ -235,9 +247,10 @@ def _instants_in(zone: Any):
     return at
 
 
-def _work_item(case: Application, item_name: str, item: WorkItem) -> dict[str, Any]:
+def _work_item(case: Application, item_name: str, item: WorkItem, at: Any = None) -> dict[str, Any]:
     """``WorkItemSerializer(item).data`` with the item's own status, outcome and opinion (as
-    ``CaseSerializer.get_work_items``)."""
+    ``CaseSerializer.get_work_items``); ``at`` writes its instant (:func:`_instants`)."""
+    at = at or _instants()
     provisional = item._clock_provisional
     return {
         "id": int(item.id),
@@ -254,14 +267,17 @@ def _work_item(case: Application, item_name: str, item: WorkItem) -> dict[str, A
         # ``clock.provisional`` with ``default=False``: False without a clock
         "provisional": False if item.clock_id is None else _boolean(provisional),
         "warning_level": str(item.warning_level),
-        "created_at": None if item.created_at is None else _DATETIME.to_representation(item.created_at),
+        "created_at": None if item.created_at is None else at(item.created_at),
         "outcome": item.outcome,
         "opinion": item.opinion,
     }
 
 
 def _boolean(value: Any) -> Any:
-    return None if value is None else _BOOLEAN.to_representation(value)
+    # ``True`` and ``False`` are what DRF's ``BooleanField`` gives for themselves (its first checks).
+    if value is True or value is False or value is None:
+        return value
+    return _BOOLEAN.to_representation(value)
 
 
 def _clocks(db: Any, case: Application, statements: dict[str, str]) -> list[dict[str, Any]]:

@@ -86,3 +86,38 @@ def test_a_plain_read_gives_the_cursors_rows_and_leaves_logged_and_wrapped_ones_
         assert connection.plain_rows(statement, params) is None
         assert first_read(connection, statement, params) == expected
     assert seen == [statement]
+
+
+@pytest.mark.django_db
+def test_a_prepared_querys_rows_are_the_same_read_plainly_or_through_the_cursor():
+    """``PreparedQuery.rows`` reads through ``plain_rows`` on SQLite (a case command's reads):
+    the same instances, values and related rows as through Django's cursor, which a counted or
+    wrapped statement still takes (and is counted and seen)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from sifa.accounts.models import User
+    from sifa.core.db import PreparedQuery
+    from sifa.testing import CitizenFactory
+
+    CitizenFactory(username="plain-a")
+    CitizenFactory(username="plain-b")
+    query = PreparedQuery(
+        lambda name: User.objects.filter(username__gte=name).order_by("username"), "\x00name"
+    )
+
+    def values(users):
+        return [
+            ({f.attname: getattr(u, f.attname) for f in User._meta.concrete_fields}, u._state.db)
+            for u in users
+        ]
+
+    plain = query.rows("plain-")
+    with CaptureQueriesContext(connection) as queries:
+        counted = query.rows("plain-")
+    assert len(queries.captured_queries) == 1
+    assert [u.username for u in plain][:2] == ["plain-a", "plain-b"]
+    assert (
+        values(plain)
+        == values(counted)
+        == values(User.objects.filter(username__gte="plain-").order_by("username"))
+    )
