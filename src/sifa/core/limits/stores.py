@@ -180,15 +180,15 @@ _PEEK_THEN_READ = {
 }
 # On SQLite, for a read of a known width (``peek_window_then_read``'s ``width``): the counts in a
 # row of their own (padded with NULLs to the read's width: SQLite's columns have no type), then
-# the read's rows under the room's condition as a scalar subquery — uncorrelated, so SQLite
-# evaluates it once, before the read, which it skips when there is no room — instead of the two
-# counts and the join's flag on every row of the read, and the read's rows materialised for the
-# join (docs/performance.md, "session 8"). The counts' row is first: SQLite returns a ``UNION
-# ALL``'s arms in order. The parameters: the counts' four, the read's, the condition's four, the
-# counts' four again.
+# the read's rows, which are dropped in Python when the counts leave no room (``_ROOM``'s
+# arithmetic) — instead of the two counts and the join's flag on every row of the read and the
+# read's rows materialised for the join. SQLite ran the read under the join's condition when
+# refused too (the condition is tested on the materialised rows): a refusal now also fetches them
+# (docs/performance.md, "session 8"). The counts' row is first: SQLite returns a ``UNION ALL``'s
+# arms in order. The parameters: the counts' four, then the read's.
 _PEEK_THEN_READ_APART = (
     f"SELECT k.sifa_current, k.sifa_previous{{padding}} FROM ({_COUNTS}) k "  # noqa: S608
-    f"UNION ALL SELECT * FROM ({{read}}) WHERE (SELECT {_ROOM} FROM ({_COUNTS}) k)"
+    "UNION ALL SELECT * FROM ({read})"
 )
 _peek_then_read: dict[tuple[str, str], str] = {}
 """Each read's ``_PEEK_THEN_READ`` statement, built once per process and vendor (and width)."""
@@ -341,10 +341,11 @@ class DatabaseStore:
                 statement = _peek_then_read[f"sqlite-{width}", sql] = _PEEK_THEN_READ_APART.format(
                     padding=", NULL" * (width - 2), read=sql
                 )
-            counts = [key, now, previous_key, now]
-            rows = first_read(db, statement, [*counts, *params, *room, *counts])
-            first = rows[0]
-            return int(first[0]), int(first[1]), rows[1:]
+            rows = first_read(db, statement, [key, now, previous_key, now, *params])
+            current, previous = int(rows[0][0]), int(rows[0][1])
+            if current + (previous * room[0] + length_ms - 1) // length_ms >= limit:  # not _ROOM
+                return current, previous, []
+            return current, previous, rows[1:]
         statement = _peek_then_read.get((vendor, sql))
         if statement is None:
             statement = _peek_then_read[vendor, sql] = _PEEK_THEN_READ[vendor].format(read=sql)
