@@ -51,6 +51,9 @@ _PURPOSE_NAMES = dict(ClockPurpose.choices)
 # have no type, the kinds share columns 1–9 (9 wide instead of 21: each row is materialised once
 # under the limit's look and built as a tuple of that width; docs/performance.md, "session 6").
 _CASE, _CLOCK, _ENTRY = 0, 1, 2
+_RANKED = 2**40
+"""A clock's rank in SQLite's choice of the shown clock is its purpose's place times this, less
+its id (ids stay below it)."""
 _CASE_COLUMNS = slice(1, 10)
 
 
@@ -67,11 +70,14 @@ class _Layout:
     positions. :func:`checked_progress` sorts the few rows itself instead (:func:`_answer`): the
     same order, as SQLite compares its text timestamps byte by byte and PostgreSQL its
     timestamps, without a sort step in the statement."""
+    width: int | None
+    """The statement's number of columns, given to the limit's look on SQLite, which then returns
+    its counts in a row of their own instead of on every row (``limits.peek_then_read``)."""
 
 
 _LAYOUTS = {
-    "postgresql": _Layout(clock=slice(10, 16), entry=16, order=(1, 17, 22)),
-    "sqlite": _Layout(clock=slice(1, 7), entry=1, order=(1, 2, 7)),
+    "postgresql": _Layout(clock=slice(10, 16), entry=16, order=(1, 17, 22), width=None),
+    "sqlite": _Layout(clock=slice(1, 7), entry=1, order=(1, 2, 7), width=10),
 }
 
 
@@ -116,6 +122,20 @@ def _statement(vendor: str) -> str:
             "substr(x.id, 1, 8) || '-' || substr(x.id, 9, 4) || '-' || substr(x.id, 13, 4) || '-' "
             "|| substr(x.id, 17, 4) || '-' || substr(x.id, 21, 12)"
         )
+        # The deadline's clock chosen here (:func:`_deadline`'s choice: the first purpose of
+        # ``_PURPOSES`` with an open clock; of two open clocks of one purpose, the one read last
+        # before, the newer: ``_answer`` kept the last row of a purpose, and the rows came in the
+        # clock index's order, by id): one row instead of every open clock of the case
+        # (docs/performance.md, "session 8"). Chosen by SQLite's ``min()`` with bare columns (the
+        # columns of the row with the least rank, purpose first, then the greatest id), not by
+        # ``ORDER BY … LIMIT 1``, whose sort opens a temporary b-tree on every request (≈ 25 µs,
+        # more than the rows it saves); no row when no shown clock is open. The columns without
+        # affinity (``+``), as the first branch's.
+        purposes = ", ".join(f"'{purpose}'" for purpose in _PURPOSES)
+        ranks = " ".join(f"WHEN '{purpose}' THEN {rank}" for rank, purpose in enumerate(_PURPOSES))
+        columns = clock_columns.split(", ")
+        shown_names = ", ".join(f"sifa_{column[2:]}" for column in columns)
+        shown_clock = ", ".join(f"+{column} AS sifa_{column[2:]}" for column in columns)
         # Times as their stored text (an expression has no declared type, so Django's converter
         # does not parse it into a datetime for ``_stamp`` to write back as text). No affinity
         # either (``+``, not a ``CAST``): where the limit's look materialises the rows, a column
@@ -123,10 +143,11 @@ def _statement(vendor: str) -> str:
         return (
             f"SELECT 0, +a.id, +a.number, +a.status, +a.submitted_at, "  # noqa: S608
             f"+a.query_code_digest, {', '.join(f'+{name}' for name in names)} FROM {app} a WHERE a.number = %s "
-            f"UNION ALL SELECT 1, {clock_columns}, NULL, NULL, NULL FROM {clock} c "
+            f"UNION ALL SELECT 1, {shown_names}, NULL, NULL, NULL FROM (SELECT {shown_clock}, "
+            f"min(CASE c.purpose {ranks} END * {_RANKED} - c.id) AS sifa_rank FROM {clock} c "
             f"WHERE c.subject_type = 'application' "  # the clock index (subject_type, subject_id)
             f"AND c.subject_id = (SELECT {text_id} FROM {app} x WHERE x.number = %s) "
-            f"AND c.stopped_on IS NULL "
+            f"AND c.stopped_on IS NULL AND +c.purpose IN ({purposes})) WHERE sifa_rank IS NOT NULL "
             f"UNION ALL SELECT 2, +t.occurred_at, t.event, t.title, t.detail, "
             f"{entry_organisation}, t.id, NULL, NULL, NULL FROM {line} t {entry_where}"
         )
@@ -247,10 +268,11 @@ def checked_progress(
     answer is the bytes of the API's JSON answer (:func:`progress_json`)."""
     number = str(number or "")[:50]
     vendor = _vendor()
-    decision, rows = limits.peek_then_read(key, rate, _statement(vendor), [number] * 3)
+    layout = _layout(vendor)
+    decision, rows = limits.peek_then_read(key, rate, _statement(vendor), [number] * 3, width=layout.width)
     if not decision.allowed:
         return decision, None
-    answer = _answer(rows, code, _stamp if encoded else _datetime, _layout(vendor))
+    answer = _answer(rows, code, _stamp if encoded else _datetime, layout)
     if answer is None:
         decision = limits.hit(key, rate)
     return decision, answer

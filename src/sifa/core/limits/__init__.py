@@ -227,20 +227,24 @@ def _looked(current: int, previous: int, elapsed: int, length: int, rate: Rate) 
     return Decision(False, estimate, _retry_after(current, previous, elapsed, length, rate.count))
 
 
-def peek_then_read(key: str, rate: Rate, sql: str, params: Sequence[Any]) -> tuple[Decision, list[tuple]]:
+def peek_then_read(
+    key: str, rate: Rate, sql: str, params: Sequence[Any], *, width: int | None = None
+) -> tuple[Decision, list[tuple]]:
     """:func:`peek`, and only when a request would be allowed, the rows of the read ``sql`` (one
     ``SELECT`` on the request's database connection, in no particular order). Counts nothing and
     writes nothing: a refused request reads nothing (its rows are ``[]``).
 
     With the database store the look and the read are **one read-only statement**, on PostgreSQL
     and SQLite alike (no write, no commit to wait for); with Redis the look (one round trip for both
-    windows), then the read. The read must not depend on the count."""
+    windows), then the read. The read must not depend on the count. ``width``: the read's number
+    of columns, when every row has that many (the database store may then send the counts apart
+    from the rows: ``DatabaseStore.peek_window_then_read``)."""
     counters = store()
     current_key, previous_key, elapsed, length = _windows(key, rate)
     together = getattr(counters, "peek_window_then_read", None)
     if together is not None:
         current, previous, rows = together(
-            current_key, previous_key, rate.count, elapsed, length, sql, params
+            current_key, previous_key, rate.count, elapsed, length, sql, params, width
         )
         decision = _looked(current, previous, elapsed, length, rate)
         return decision, rows if decision.allowed else []

@@ -178,8 +178,20 @@ _PEEK_THEN_READ = {
         f"LEFT JOIN (SELECT 1 AS sifa_read, q.* FROM ({{read}}) q) r ON {_ROOM}"
     ),
 }
+# On SQLite, for a read of a known width (``peek_window_then_read``'s ``width``): the counts in a
+# row of their own (padded with NULLs to the read's width: SQLite's columns have no type), then
+# the read's rows, which are dropped in Python when the counts leave no room (``_ROOM``'s
+# arithmetic) — instead of the two counts and the join's flag on every row of the read and the
+# read's rows materialised for the join. SQLite ran the read under the join's condition when
+# refused too (the condition is tested on the materialised rows): a refusal now also fetches them
+# (docs/performance.md, "session 8"). The counts' row is first: SQLite returns a ``UNION ALL``'s
+# arms in order. The parameters: the counts' four, then the read's.
+_PEEK_THEN_READ_APART = (
+    f"SELECT k.sifa_current, k.sifa_previous{{padding}} FROM ({_COUNTS}) k "  # noqa: S608
+    "UNION ALL SELECT * FROM ({read})"
+)
 _peek_then_read: dict[tuple[str, str], str] = {}
-"""Each read's ``_PEEK_THEN_READ`` statement, built once per process and vendor."""
+"""Each read's ``_PEEK_THEN_READ`` statement, built once per process and vendor (and width)."""
 
 
 def _hit_params(
@@ -309,20 +321,34 @@ class DatabaseStore:
         length_ms: int,
         sql: str,
         params: Sequence[Any],
+        width: int | None = None,
     ) -> tuple[int, int, list[tuple]]:
         """``key``'s and ``previous_key``'s live counts (the current and the previous window,
         ``elapsed_ms`` into a window of ``length_ms``) and, only while the count plus the previous
         window's weight stays below ``limit``, the rows of the read ``sql``: one read-only
         statement (no write, no commit), which is also the request's connection health check when
         it is its first statement (``first_read``: no ``SELECT 1`` before it on PostgreSQL).
-        Refused: the counts and ``[]``."""
+        Refused: the counts and ``[]``. ``width``: the read's number of columns (at least 2),
+        when known: on SQLite the counts then come in a row of their own
+        (``_PEEK_THEN_READ_APART``)."""
         db = connections[DEFAULT_DB_ALIAS]
         vendor = "postgresql" if db.vendor == "postgresql" else "sqlite"
+        now = now_ms()
+        room = [length_ms - elapsed_ms, length_ms, length_ms, limit]
+        if vendor == "sqlite" and width is not None and width >= 2:
+            statement = _peek_then_read.get((f"sqlite-{width}", sql))
+            if statement is None:
+                statement = _peek_then_read[f"sqlite-{width}", sql] = _PEEK_THEN_READ_APART.format(
+                    padding=", NULL" * (width - 2), read=sql
+                )
+            rows = first_read(db, statement, [key, now, previous_key, now, *params])
+            current, previous = int(rows[0][0]), int(rows[0][1])
+            if current + (previous * room[0] + length_ms - 1) // length_ms >= limit:  # not _ROOM
+                return current, previous, []
+            return current, previous, rows[1:]
         statement = _peek_then_read.get((vendor, sql))
         if statement is None:
             statement = _peek_then_read[vendor, sql] = _PEEK_THEN_READ[vendor].format(read=sql)
-        now = now_ms()
-        room = [length_ms - elapsed_ms, length_ms, length_ms, limit]
         rows = first_read(db, statement, [key, now, previous_key, now, *params, *room])
         first = rows[0]
         return int(first[0]), int(first[1]), [row[3:] for row in rows if row[2] is not None]

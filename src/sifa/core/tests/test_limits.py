@@ -328,11 +328,15 @@ def test_hit_then_read_counts_as_hit_and_reads_only_when_allowed(settings):
 @pytest.mark.django_db
 @pytest.mark.parametrize("previous", [0, 3, 10, 40])
 @pytest.mark.parametrize("elapsed_ms", [0, 1, 29_999, 59_999])
-def test_peek_then_read_looks_as_peek_reads_only_when_allowed_and_writes_nothing(store, previous, elapsed_ms):
+@pytest.mark.parametrize("width", [None, 2])
+def test_peek_then_read_looks_as_peek_reads_only_when_allowed_and_writes_nothing(
+    store, previous, elapsed_ms, width
+):
     """``peek_then_read`` (one read-only statement with the database store on SQLite and
     PostgreSQL, the look then the read with Redis) decides as ``peek`` does, for live, expired and
     absent windows and every weight of the previous window, reads the rows only when allowed, and
-    writes nothing."""
+    writes nothing — with the read's width given too (on SQLite the counts then come in a row of
+    their own)."""
     from django.db import connection
 
     rate = limits.Rate(10, 60)
@@ -359,7 +363,7 @@ def test_peek_then_read_looks_as_peek_reads_only_when_allowed_and_writes_nothing
 
             expected = limits.peek("look", rate)
             with connection.execute_wrapper(note):
-                decision, rows = limits.peek_then_read("look", rate, read, ["b", "a"])
+                decision, rows = limits.peek_then_read("look", rate, read, ["b", "a"], width=width)
             assert decision == expected, (current, previous, elapsed_ms)
             if decision.allowed:
                 assert sorted(tuple(row) for row in rows) == [("a", 1), ("b", 2)]
