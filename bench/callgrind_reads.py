@@ -7,7 +7,8 @@ valgrind's callgrind, zeroing the counters just before the measured loop and dum
         --zero-before='*getppid*' --dump-before='*getsid*' --callgrind-out-file=/tmp/cg.%p \\
         .venv/bin/python -m bench.callgrind_reads --only me --requests 300
 
-and read the second dump's ``summary:`` line (instructions of the loop) ÷ ``--requests``. The loop
+and read each dump's ``summary:`` line after the first (instructions of one workload's loop, in
+``--only``'s order) ÷ ``--requests``. The loop
 calls ``bench.wsgi.application`` (the server's WSGI callable: ``request_started`` and
 ``request_finished`` run as under granian) with the environ wrk sends, as ``bench.wsgi_profile``
 does, after ``--warm`` requests of the same workload. ``os.getppid()`` and ``os.getsid(0)`` mark the
@@ -50,18 +51,17 @@ def main(argv: list[str] | None = None) -> int:
 
     only = args.only.split(",")
     fixtures = _fixtures(only)
-    if len(only) != 1:
-        raise SystemExit("one workload per run: the dump holds one loop")
-    path, headers = fixtures[only[0]]
-    for _ in range(args.warm):
-        status, body = _call(application, path, headers)
-    if not status.startswith("200"):
-        raise SystemExit(f"GET {path} answered {status}: {body[:200]!r}")
-    os.getppid()  # callgrind: --zero-before
-    for _ in range(args.requests):
-        _call(application, path, headers)
-    os.getsid(0)  # callgrind: --dump-before
-    print(f"{only[0]} {status} {len(body)} bytes", file=sys.stderr)
+    for key in only:  # one dump per workload, in this order
+        path, headers = fixtures[key]
+        for _ in range(args.warm):
+            status, body = _call(application, path, headers)
+        if not status.startswith("200"):
+            raise SystemExit(f"GET {path} answered {status}: {body[:200]!r}")
+        os.getppid()  # callgrind: --zero-before
+        for _ in range(args.requests):
+            _call(application, path, headers)
+        os.getsid(0)  # callgrind: --dump-before
+        print(f"{key} {status} {len(body)} bytes", file=sys.stderr)
     return 0
 
 
