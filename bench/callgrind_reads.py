@@ -12,7 +12,9 @@ and read each dump's ``summary:`` line after the first (instructions of one work
 calls ``bench.wsgi.application`` (the server's WSGI callable: ``request_started`` and
 ``request_finished`` run as under granian) with the environ wrk sends, as ``bench.wsgi_profile``
 does, after ``--warm`` requests of the same workload. ``os.getppid()`` and ``os.getsid(0)`` mark the
-loop (neither is called by Sifa or Django). Only this process's instructions are counted: the
+loop (neither is called by Sifa or Django); before each loop the objects made so far are
+collected and frozen (``gc.freeze``), so a full collection of Django's own objects, whose moment
+depends on the history of the process, does not land in one loop and not in another. Only this process's instructions are counted: the
 PostgreSQL backend's CPU is not. Without valgrind it just runs (and prints the status of each
 workload's last answer and its bytes' length).
 """
@@ -20,6 +22,7 @@ workload's last answer and its bytes' length).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -57,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             status, body = _call(application, path, headers)
         if not status.startswith("200"):
             raise SystemExit(f"GET {path} answered {status}: {body[:200]!r}")
+        gc.collect()  # the objects made so far (Django's, the warm requests'): out of the loop's
+        gc.freeze()  # full collections, whose moment would otherwise decide a loop's count
         os.getppid()  # callgrind: --zero-before
         for _ in range(args.requests):
             _call(application, path, headers)
