@@ -537,9 +537,10 @@ class ConsentWithdrawView(APIView):
 
 
 first_urlpatterns = [path("me/", me, name="me")]
-"""``GET /api/v1/me/``, the first pattern ``sifa.api.urls`` tries: every API client reads it on start
-and after, and each include Django passes over on the way costs its list of tried patterns
-(docs/performance.md, "2026-12-06 (day): me")."""
+"""``GET /api/v1/me/``, routed at the site's top level before ``api/v1/``'s include
+(``sifa.api.urls.root_urlpatterns``): every API client reads it on start and after, and each include
+Django enters or passes over on the way costs its list of tried patterns and a match of its own
+(docs/performance.md, "2026-12-06 (day): me" and "2026-12-07 (session 8): me")."""
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -9,8 +9,6 @@ from sifa.licences import api as licences_api
 from sifa.workflow import api as workflow_api
 
 urlpatterns = [
-    # ``me/`` first, as a plain pattern (no include to pass): the most frequent signed-in read.
-    *accounts_api.first_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -45,14 +43,17 @@ urlpatterns = [
 root_urlpatterns = [
     path(f"api/v1/{route.pattern}", route.callback, name=route.name)
     for route in (
+        *accounts_api.first_urlpatterns,
         *applications_api.public_urlpatterns,
         *workflow_api.command_urlpatterns,
         *licences_api.public_urlpatterns,
     )
 ]
-"""The public progress query (``GET /api/v1/track/{number}/?code=``, the most frequent public read),
+"""The caller's own account (``GET /api/v1/me/``, the most frequent signed-in read), the public
+progress query (``GET /api/v1/track/{number}/?code=``, the most frequent public read),
 the staff's commands on a case (``POST /api/v1/cases/{number}/commands/{command}/``, every
 transition) and the licence verification by identifier (``GET /api/v1/licences/verify/{identifier}/``,
 a QR code scanned), routed by ``sifa.conf.urls`` at the top level, before ``api/v1/``'s include: resolving
 them then tries no pattern of the API and enters no include (docs/performance.md, "2026-12-06
-(session 2): W5", "2026-12-06 (session 3): W4" and "2026-12-06 (session 4): W6a")."""
+(session 2): W5", "2026-12-06 (session 3): W4", "2026-12-06 (session 4): W6a" and "2026-12-07
+(session 8): me")."""

@@ -115,7 +115,7 @@ MIDDLEWARE = [
     # hit as on a miss; everything below runs only on a miss (sifa.core.pagecache).
     "sifa.core.pagecache.PublicPageCacheMiddleware",
     # The CSP header is the same on every answer: a hit carries the one stored with the miss.
-    "csp.middleware.CSPMiddleware",
+    "sifa.core.csp.CSPMiddleware",  # django-csp's, the policy built once (sifa.core.csp)
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

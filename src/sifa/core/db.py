@@ -614,13 +614,15 @@ def first_read(connection, sql: str, params, *, binary: bool = False) -> list:
 
     Elsewhere (the check already done or off, inside ``atomic``) it is ``fixed_cursor`` as usual.
     ``binary``: as :func:`fixed_cursor`'s. On SQLite the statement runs on the SQLite connection
-    itself unless it is to be logged, counted or wrapped (``DatabaseWrapper.plain_rows`` of
-    ``sifa.core.sqlite_backend``: the same steps without Django's cursor wrapper).
+    itself, on PostgreSQL (a statement prepared already) on the connection's kept psycopg cursor
+    itself, unless it is to be logged, counted or wrapped (``DatabaseWrapper.plain_rows`` of
+    ``sifa.core.sqlite_backend`` and ``sifa.core.postgresql_backend``: the same steps without
+    Django's cursor wrapper).
     """
     connection = itself(connection)
     plain = getattr(connection, "plain_rows", None)
     if plain is not None:
-        rows = plain(sql, params)
+        rows = plain(sql, params, binary)
         if rows is not None:
             return rows
     due = (

@@ -23,6 +23,7 @@ that uses it costs nothing more than one Django's check would.
 
 from __future__ import annotations
 
+from django.db import DatabaseError
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.utils.asyncio import async_unsafe
@@ -72,3 +73,58 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.settings_dict["OPTIONS"].get("server_side_binding") is not True:
             return base.ServerSideCursor(raw, name=name, scrollable=False, withhold=raw.autocommit)
         return raw.cursor(name, scrollable=False, withhold=raw.autocommit)
+
+    def plain_rows(self, sql: str, params, binary: bool = False) -> list | None:
+        """The rows of the read ``sql`` when it is prepared on the connection already, run on the
+        connection's kept psycopg cursor itself (``sifa.core.db``'s ``KeptCursor._run_prepared``:
+        libpq's one call), or ``None`` when it must take ``fixed_cursor``'s way
+        (``sifa.core.db.first_read`` then does): no connection or no kept cursor yet (or it is
+        lent), the statement to be logged or counted (``DEBUG``, ``CaptureQueriesContext``, the
+        query-count guards) or an ``execute_wrapper`` installed, the health check due inside
+        ``atomic``, prepared statements off, or anything ``_run_prepared`` leaves to psycopg's
+        ``execute`` (a statement not prepared yet…: nothing was sent then). Otherwise it takes
+        the wrapper's own steps — the health check (outside ``atomic`` the read is the check, as in
+        ``first_read``, and a lost connection is closed for ``first_read`` to run the statement on
+        a new one), the thread check, the broken-transaction check, Django's error translation —
+        without building Django's cursor wrapper around the one statement: the twin of
+        ``sifa.core.sqlite_backend``'s (docs/performance.md, "session 8: me")."""
+        raw = self.connection
+        cursor = getattr(self, "_sifa_fixed_cursor", None)
+        if (
+            raw is None
+            or cursor is None
+            or cursor.lent
+            or cursor.connection is not raw
+            or self.queries_logged
+            or self.execute_wrappers
+            or self.settings_dict["OPTIONS"].get("prepare_threshold") is None
+        ):
+            return None
+        due = self.health_check_enabled and not self.health_check_done
+        if due and self.in_atomic_block:
+            return None  # fixed_cursor checks first (``close_if_health_check_failed``)
+        self.validate_thread_sharing()
+        self.validate_no_broken_transaction()
+        if due:
+            self.health_check_done = True  # this statement is the check (first_read's rule)
+        try:
+            with self.wrap_database_errors:
+                if cursor.closed:
+                    rows = None
+                else:
+                    cursor.lent = True
+                    try:
+                        if cursor._run_prepared(sql, params, bool(binary)) is None:
+                            rows = None
+                        else:
+                            rows = cursor.fetchall()
+                    finally:
+                        cursor.close()  # the kept cursor's close: its results dropped, handed back
+        except DatabaseError:  # Django's, as wrap_database_errors raises it
+            if not due or not raw.closed:
+                raise  # the connection is alive (or was checked before): the statement's own failure
+            self.close()  # as the failed check closes it; first_read runs the statement on a new one
+            return None
+        if rows is None and due:
+            self.health_check_done = False  # nothing was sent: first_read's own way checks as before
+        return rows

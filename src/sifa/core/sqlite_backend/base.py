@@ -48,7 +48,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def create_cursor(self, name=None):
         return self.connection.cursor(factory=SQLiteCursorWrapper)
 
-    def plain_rows(self, sql: str, params) -> list | None:
+    def plain_rows(self, sql: str, params, binary: bool = False) -> list | None:
         """The rows of the read ``sql`` (``%s`` placeholders, positional ``params``) run on the
         SQLite connection itself, or ``None`` when it must go through Django's cursor wrapper
         (``sifa.core.db.first_read`` then does): no connection yet, the statement to be logged or
@@ -57,7 +57,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         check (outside ``atomic`` the read is the check, as in ``first_read``: SQLite's
         ``is_usable()`` is always true), the thread check, the broken-transaction check, Django's
         error translation — without building the wrapper, its cursor and its ``fetchall`` around
-        the one statement (docs/performance.md, "session 6: W5")."""
+        the one statement (docs/performance.md, "session 6: W5"). ``binary`` (PostgreSQL's
+        result form) means nothing here."""
         if self.connection is None or self.queries_logged or self.execute_wrappers:
             return None
         if self.health_check_enabled and not self.health_check_done:

@@ -168,3 +168,36 @@ def test_a_cache_hit_and_a_token_survive_a_session_the_server_ended(checked):
     assert token_with_user(key, with_account=True).user.username == "first-read"
     assert checked == []
     store.clear()
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_read_neither_counted_nor_wrapped_runs_on_the_kept_cursor_itself(checked, monkeypatch):
+    """Session 8: once prepared, a first read that nothing counts, logs or wraps runs on the
+    connection's kept psycopg cursor without Django's cursor wrapper — the same rows (text and
+    binary), the health check made by it, a failure Django's and the connection serving on; the
+    kept cursor is handed back each time."""
+    from django.db.backends import utils
+
+    failing = "SELECT 1 / (%s - 1)"
+    first_read(connection, STATEMENT, [0])  # prepared (the wrapper's way: the first time)
+    first_read(connection, failing, [2])
+    with CaptureQueriesContext(connection) as queries:  # counted: the wrapper's way, as before
+        assert first_read(connection, STATEMENT, [41]) == [(42,)]
+    assert len(queries.captured_queries) == 1
+    built = []
+    init = utils.CursorWrapper.__init__
+    monkeypatch.setattr(utils.CursorWrapper, "__init__", lambda self, *a: built.append(1) or init(self, *a))
+    _new_request()
+    assert first_read(connection, STATEMENT, [41]) == [(42,)]
+    assert connection.health_check_done and checked == []
+    assert first_read(connection, STATEMENT, [1], binary=True) == [(2,)]
+    assert built == []
+    with pytest.raises(DataError):
+        first_read(connection, failing, [1])
+    assert first_read(connection, STATEMENT, [2]) == [(3,)]
+    kept = connection._sifa_fixed_cursor
+    assert not kept.lent and kept.format == 0 and not kept.closed  # handed back, text form
+    with transaction.atomic():  # BEGIN is due: psycopg's way
+        assert first_read(connection, STATEMENT, [3]) == [(4,)]
+    assert built == [1]
