@@ -78,7 +78,9 @@ GROUP BY o.id
 """
 
 
-def measure(repeat: int, *, raw_side: bool = True) -> dict:
+def measure(
+    repeat: int, *, raw_side: bool = True, month_at: str = "", paths: dict[int, str] | None = None
+) -> dict:
     import datetime as dt
 
     from django.conf import settings
@@ -105,12 +107,14 @@ def measure(repeat: int, *, raw_side: bool = True) -> dict:
     )
     if not facts or busiest is None:
         return {"error": "no submitted cases with roll-ups in the bench database"}
-    month = busiest["month"]
+    month = dt.date.fromisoformat(month_at) if month_at else busiest["month"]
     start = dt.datetime.combine(month, dt.time(), tzinfo=SHANGHAI)
     end = dt.datetime.combine(add_months(month, 1), dt.time(), tzinfo=SHANGHAI)
     actor = Actor(user_id=0, is_superuser=True)
 
     def top(level: int) -> Organisation | None:
+        if paths and level in paths:  # the organisation measured at the other size (bench.w8_pair)
+            return Organisation.objects.filter(path=paths[level]).first()
         if level == 5:  # 司法所 are leaves: no roll-up rows, the busiest by its facts
             row = (
                 Application.objects.filter(
@@ -170,6 +174,7 @@ def measure(repeat: int, *, raw_side: bool = True) -> dict:
         t_raw = _timed(raw, max(3, repeat // 4)) if raw_side else 0.0
         out["levels"][name] = {
             "organisation": organisation.name,
+            "path": organisation.path,
             "dashboard_ms": t_dash * 1000,
             "miss_ms": t_miss * 1000,
             "raw_ms": t_raw * 1000 if raw_side else None,
@@ -204,6 +209,14 @@ def main() -> int:
         action="store_true",
         help="time the dashboards only, not the raw GROUP BY (R8a pairs: bench.w8_pair)",
     )
+    parser.add_argument("--month", default="", help="the month measured (YYYY-MM-01), not the busiest")
+    parser.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="LEVEL=PATH",
+        help="the organisation measured at a level (1, 2, 4, 5), by its path, not the busiest",
+    )
     args = parser.parse_args()
     _setup()
     result: dict = {}
@@ -231,7 +244,8 @@ def main() -> int:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "sifa", "rebuild-indicators"], check=True, capture_output=True)
         result["rebuild_s"] = time.perf_counter() - started
-    result.update(measure(args.repeat, raw_side=not args.dashboards_only))
+    paths = {int(level): path for level, path in (item.split("=", 1) for item in args.at)}
+    result.update(measure(args.repeat, raw_side=not args.dashboards_only, month_at=args.month, paths=paths))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

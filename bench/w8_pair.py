@@ -7,8 +7,10 @@ the two sizes in two bench databases (each seeded by ``bench.run`` with its own
 ``BENCH_DATABASE_URL`` and ``BENCH_W8_CASES``) and alternates ``bench.indicator_scale
 --dashboards-only`` between them, small, large, large, small …, each a fresh process with its own
 answer cache (a Redis database per size: ``--small-cache``/``--large-cache``, or the database
-store when not given). It prints one JSON object: per level, each round's dashboard times (hit and
-miss) at both sizes, the medians and R8a = median(large) ÷ median(small).
+store when not given), at the month and organisations the larger size's busiest are (a first,
+untimed run picks them; the tree is the same in both databases). It prints one JSON object: per
+level, each round's dashboard times (hit and miss) at both sizes, the medians and R8a =
+median(large) ÷ median(small).
 
 Run it from the checkout that seeded the databases (``var/bench/keys.env``: the bench's keys).
 """
@@ -24,11 +26,13 @@ import sys
 
 from bench.run import ROOT, seed_env
 
+LEVELS = {"ministry": 1, "province": 2, "county": 4, "township": 5}
 
-def _measure(url: str, cache: str, repeat: int) -> dict:
+
+def _measure(url: str, cache: str, repeat: int, same: list[str]) -> dict:
     env = {**seed_env(), "DATABASE_URL": url, "SIFA_CACHE_URL": cache}
     done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bench.indicator_scale", "--dashboards-only", "--repeat", str(repeat)],
+        [sys.executable, "-m", "bench.indicator_scale", "--dashboards-only", "--repeat", str(repeat), *same],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -55,9 +59,15 @@ def main() -> int:
     os.chdir(ROOT)
     runs: dict[str, list[dict]] = {"small": [], "large": []}
     sides = (("small", args.small, args.small_cache), ("large", args.large, args.large_cache))
+    # The larger size picks the month and the organisations (its busiest); both sizes then measure
+    # those same ones, so a ratio compares one dashboard at two sizes, not two organisations.
+    first = _measure(args.large, args.large_cache, args.repeat, [])
+    same = ["--month", first["month"]]
+    for level, m in first["levels"].items():
+        same += ["--at", f"{LEVELS[level]}={m['path']}"]
     for round_no in range(args.rounds):
         for name, url, cache in sides if round_no % 2 == 0 else sides[::-1]:
-            runs[name].append(_measure(url, cache, args.repeat))
+            runs[name].append(_measure(url, cache, args.repeat, same))
     out: dict = {
         "facts": {name: runs[name][0]["facts"] for name in runs},
         "month": {name: runs[name][0]["month"] for name in runs},
