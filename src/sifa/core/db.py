@@ -124,11 +124,12 @@ class FixedRows:
 
 
 def _make(model: type[models.Model], attnames, plain: tuple[int, ...] | None, alias: str, values):
-    """``model.from_db(alias, attnames, values)`` for a whole row, made without ``Model.__init__``'s
-    general path when nothing can tell them apart (``plain``: :func:`_plain_foreign_keys`, and no
-    ``pre_init``/``post_init`` receiver for the model): ``Model.__init__`` then only sets ``_state``
-    and each column's attribute in field order, which is what is done here, in the same order
-    (docs/performance.md, "2026-12-06 (day): me")."""
+    """``model.from_db(alias, attnames, values)`` for a row (every column, or those not deferred),
+    made without ``Model.__init__``'s general path when nothing can tell them apart (``plain``:
+    :func:`_plain_foreign_keys`, and no ``pre_init``/``post_init`` receiver for the model):
+    ``Model.__init__`` then only sets ``_state`` and each read column's attribute in field order
+    (a deferred one is skipped, left to be loaded if read), which is what is done here, in the same
+    order (docs/performance.md, "2026-12-06 (day): me", "session 9: W4")."""
     if plain is None or (
         (signals.pre_init.receivers or signals.post_init.receivers)  # none at all: no look-up
         and (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
@@ -146,15 +147,18 @@ def _make(model: type[models.Model], attnames, plain: tuple[int, ...] | None, al
 
 def _plain_foreign_keys(model: type[models.Model], attnames) -> tuple[int, ...] | None:
     """``None`` when ``Model.__init__`` may do more for ``model`` than set ``_state`` and store each
-    column's value in the instance's ``__dict__`` (signals aside), or when ``attnames`` are not all
-    its columns in field order; else the positions of the foreign key columns, whose setter leaves
-    an empty ``_state.fields_cache`` when it is given a value other than ``None``."""
+    column's value in the instance's ``__dict__`` (signals aside), or when ``attnames`` are not its
+    columns in field order (all of them, or those a read did not defer: ``Model.from_db`` then
+    gives ``__init__`` a ``DEFERRED`` for each of the others, which it skips); else the positions of
+    the foreign key columns, whose setter leaves an empty ``_state.fields_cache`` when it is given a
+    value other than ``None``."""
     attnames = tuple(attnames)
     if model._meta.abstract or model.from_db.__func__ is not Model.from_db.__func__:
         return None
     if any("__init__" in vars(klass) for klass in model.__mro__ if klass not in (Model, object)):
         return None
-    if tuple(field.attname for field in model._meta.concrete_fields) != attnames:
+    columns = iter(field.attname for field in model._meta.concrete_fields)
+    if not all(name in columns for name in attnames):  # not its columns in field order (some deferred)
         return None
     foreign_keys = []
     for index, name in enumerate(attnames):
@@ -645,6 +649,28 @@ def first_read(connection, sql: str, params, *, binary: bool = False) -> list:
     with fixed_cursor(connection, binary=binary) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def run_fixed(connection, sql: str, params, *, many: bool = False, result: Callable | None = None):
+    """Run one write of fixed text (``sql`` with ``params``; with ``many``, ``params`` are rows
+    for one ``executemany``) and give ``result(cursor)`` (the cursor it ran on, still open), or,
+    without ``result``, the number of rows it changed (``rowcount``).
+
+    On SQLite the statement runs on the SQLite connection itself (``DatabaseWrapper.plain_execute``
+    of ``sifa.core.sqlite_backend``), without building Django's cursor wrapper around it, unless
+    it is to be logged or counted or an ``execute_wrapper`` is installed (the query-count guards
+    see every statement); elsewhere, and then, through :func:`fixed_cursor` as before."""
+    connection = itself(connection)
+    plain = getattr(connection, "plain_execute", None)
+    cursor = None if plain is None else plain(sql, params, many)
+    if cursor is not None:
+        return cursor.rowcount if result is None else result(cursor)
+    with fixed_cursor(connection) as cursor:
+        if many:
+            cursor.executemany(sql, params)
+        else:
+            cursor.execute(sql, params)
+        return cursor.rowcount if result is None else result(cursor)
 
 
 def fixed_cursor(connection, *, binary: bool = False):

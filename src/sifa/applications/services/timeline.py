@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from sifa.applications.models import Application, ApplicationStatus, TimelineEntry
 from sifa.applications.signals import application_changed
-from sifa.core.db import FixedInsert, Stale, deferring, fixed_cursor, write
+from sifa.core.db import FixedInsert, Stale, deferring, fixed_cursor, run_fixed, write
 from sifa.core.errors import Conflict
 
 TERMINAL_STATUSES = frozenset(
@@ -144,12 +144,9 @@ def _deferred(
                 raise Stale
             _saved(entry, row[0], db)
         else:
-            with fixed_cursor(db) as cursor:
-                cursor.execute(update_sql, update_params)
-                if cursor.rowcount != 1:
-                    raise Stale
-                cursor.execute(_ENTRY.sql(db), entry_params)
-                _ENTRY.saved(entry, cursor, db)
+            if run_fixed(db, update_sql, update_params) != 1:
+                raise Stale
+            run_fixed(db, _ENTRY.sql(db), entry_params, result=lambda cursor: _ENTRY.saved(entry, cursor, db))
         application_changed.send(
             sender=Application, application=application, previous_status=previous_status, changed=changed
         )

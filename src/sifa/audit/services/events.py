@@ -24,7 +24,7 @@ from sifa.audit.hashing import GENESIS_HASH, canonical_text, canonical_time, cha
 from sifa.audit.models import AuditEvent, AuditResult
 from sifa.audit.subjects import subject_of
 from sifa.core.crypto import sm3_hex
-from sifa.core.db import FixedInsert, deferring, fixed_cursor, write
+from sifa.core.db import FixedInsert, deferring, run_fixed, write
 
 _PG_LOCK_KEY = 0x5F1FA  # pg_advisory_xact_lock key reserved for audit appends
 NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the same on SQLite
@@ -303,9 +303,7 @@ def _append(events: list[_Row], prepared: list[_Prepared] | None = None) -> None
     # No savepoint: a failed append fails the command it belongs to anyway (W10 profile).
     with transaction.atomic(savepoint=False):
         _lock_chain()
-        with connection.cursor() as cursor:
-            cursor.execute(_head_sql())
-            head = cursor.fetchone()
+        head = _head()
         prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
         # The time is taken under the lock so it never runs backwards along the chain.
         now = timezone.now()
@@ -338,11 +336,23 @@ def _append(events: list[_Row], prepared: list[_Prepared] | None = None) -> None
             values[_AT[2]], values[_AT[3]] = prev_hash, event.hash
             prev_hash = event.hash
             rows.append(values)
-        with fixed_cursor(db) as cursor:
-            cursor.executemany(_INSERT.sql(db), rows)
+        run_fixed(db, _INSERT.sql(db), rows, many=True)
 
 
 _SQL: dict[tuple[str, str], str] = {}
+
+
+def _head() -> tuple | None:
+    """The chain's head (``seq``, ``hash``) or None: on SQLite read on its connection itself
+    (``DatabaseWrapper.plain_rows``) unless the statement is to be counted or logged."""
+    db = connections[DEFAULT_DB_ALIAS]
+    plain = getattr(db, "plain_rows", None)
+    rows = None if plain is None else plain(_head_sql(), ())
+    if rows is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_head_sql())
+            return cursor.fetchone()
+    return rows[0] if rows else None
 
 
 def _head_sql() -> str:
@@ -369,7 +379,5 @@ def _insert(events: list[_Row]) -> None:
     ``executemany``."""
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
     prepare = _INSERT.prepare
-    with fixed_cursor(db) as cursor:
-        cursor.executemany(
-            _INSERT.sql(db), [prepare([getattr(event, name) for name in _COLUMNS], db) for event in events]
-        )
+    rows = [prepare([getattr(event, name) for name in _COLUMNS], db) for event in events]
+    run_fixed(db, _INSERT.sql(db), rows, many=True)

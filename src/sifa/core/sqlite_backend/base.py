@@ -59,16 +59,39 @@ class DatabaseWrapper(base.DatabaseWrapper):
         error translation — without building the wrapper, its cursor and its ``fetchall`` around
         the one statement (docs/performance.md, "session 6: W5"). ``binary`` (PostgreSQL's
         result form) means nothing here."""
-        if self.connection is None or self.queries_logged or self.execute_wrappers:
+        if not self._plain():
             return None
+        with self.wrap_database_errors:
+            return self.connection.execute(converted(sql), params).fetchall()
+
+    def plain_execute(self, sql: str, params, many: bool = False):
+        """The write ``sql`` (``%s`` placeholders; ``params`` a row of values, or rows with
+        ``many``) run on the SQLite connection itself, as :meth:`plain_rows` runs a read: the
+        sqlite3 cursor it ran on (its ``rowcount``, ``lastrowid``, the rows of a ``RETURNING``), or
+        ``None`` when it must go through Django's cursor wrapper (``sifa.core.db.run_fixed`` then
+        does): no connection yet, the statement to be logged or counted, an ``execute_wrapper``
+        installed. The wrapper's own steps are taken (the health check, the thread check, the
+        broken-transaction check, Django's error translation); the statement is the same text
+        Django's wrapper would run, with the same values (docs/performance.md, "session 9: W4")."""
+        if not self._plain():
+            return None
+        with self.wrap_database_errors:
+            if many:
+                return self.connection.executemany(converted(sql), params)
+            return self.connection.execute(converted(sql), params)
+
+    def _plain(self) -> bool:
+        """Whether a statement may run on the SQLite connection itself (:meth:`plain_rows`), after
+        the steps of Django's cursor wrapper that concern it."""
+        if self.connection is None or self.queries_logged or self.execute_wrappers:
+            return False
         if self.health_check_enabled and not self.health_check_done:
             if self.in_atomic_block:
                 self.close_if_health_check_failed()
                 if self.connection is None:
-                    return None
+                    return False
             else:
                 self.health_check_done = True
         self.validate_thread_sharing()
         self.validate_no_broken_transaction()
-        with self.wrap_database_errors:
-            return self.connection.execute(converted(sql), params).fetchall()
+        return True

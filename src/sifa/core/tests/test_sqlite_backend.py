@@ -121,3 +121,84 @@ def test_a_prepared_querys_rows_are_the_same_read_plainly_or_through_the_cursor(
         == values(counted)
         == values(User.objects.filter(username__gte="plain-").order_by("username"))
     )
+
+
+@pytest.mark.django_db
+def test_a_prepared_querys_instances_with_deferred_columns_are_the_orms():
+    """With some columns deferred (a case command's read), ``PreparedQuery.rows`` makes each
+    instance without ``Model.__init__``'s general path as for a whole row: the same columns read,
+    the same ones deferred (loaded with their value when read), on either database."""
+    from sifa.accounts.models import User
+    from sifa.core.db import PreparedQuery, _plain_foreign_keys
+    from sifa.testing import CitizenFactory
+
+    CitizenFactory(username="lean-a", display_name="甲")
+    query = PreparedQuery(
+        lambda name: User.objects.filter(username=name).defer("display_name", "email"), "\x00n"
+    )
+    names = [f.attname for f in User._meta.concrete_fields if f.name not in ("display_name", "email")]
+    assert _plain_foreign_keys(User, names) is not None
+    assert _plain_foreign_keys(User, list(reversed(names))) is None  # not in field order
+    (ours,) = query.rows("lean-a")
+    orms = User.objects.filter(username="lean-a").defer("display_name", "email").get()
+    assert ours.get_deferred_fields() == orms.get_deferred_fields() == {"display_name", "email"}
+    state = ("_state",)
+    assert {k: v for k, v in vars(ours).items() if k not in state} == {
+        k: v for k, v in vars(orms).items() if k not in state
+    }
+    assert (ours._state.adding, ours._state.db) == (orms._state.adding, orms._state.db)
+    assert ours.display_name == "甲" and not ours.get_deferred_fields() - {"email"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_plain_write_changes_what_the_cursor_would_and_leaves_counted_ones_to_it():
+    """``run_fixed`` (a case command's writes) runs a write on the SQLite connection itself — its
+    rows changed, an ``executemany``'s rows, a ``RETURNING``'s row — and through Django's cursor
+    whenever the statement is to be counted or seen by an ``execute_wrapper`` (counted, seen)."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from sifa.core.db import run_fixed
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE plain_w (id integer PRIMARY KEY, v text)")
+    try:
+        plain = connection.vendor == "sqlite"
+        with transaction.atomic():
+            assert (
+                run_fixed(
+                    connection, "INSERT INTO plain_w (id, v) VALUES (%s, %s)", [[1, "a"], [2, "b"]], many=True
+                )
+                == 2
+            )
+            assert run_fixed(connection, "UPDATE plain_w SET v = %s WHERE id > %s", ["c", 0]) == 2
+            got = run_fixed(
+                connection,
+                "INSERT INTO plain_w (id, v) VALUES (%s, %s) RETURNING id",
+                [3, "%"],
+                result=lambda cursor: cursor.fetchone(),
+            )
+            assert got == (3,)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, v FROM plain_w ORDER BY id")
+            assert cursor.fetchall() == [(1, "c"), (2, "c"), (3, "%")]
+        if plain:
+            assert connection.plain_execute("UPDATE plain_w SET v = v", []) is not None
+        with CaptureQueriesContext(connection) as queries:
+            if plain:
+                assert connection.plain_execute("UPDATE plain_w SET v = v", []) is None
+            assert run_fixed(connection, "UPDATE plain_w SET v = %s WHERE id = %s", ["d", 1]) == 1
+            assert run_fixed(connection, "DELETE FROM plain_w WHERE id = %s", [[2], [3]], many=True) == 2
+        assert len(queries.captured_queries) == 2
+        seen = []
+
+        def note(execute, sql, params, many, context):
+            seen.append((sql, many))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(note):
+            assert run_fixed(connection, "UPDATE plain_w SET v = %s", ["e"]) == 1
+        assert seen == [("UPDATE plain_w SET v = %s", False)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE plain_w")

@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from sifa.audit.services import append, record
-from sifa.core.db import FixedUpdate, Stale, deferring, fixed_cursor, write
+from sifa.core.db import FixedUpdate, Stale, deferring, fixed_cursor, run_fixed, write
 from sifa.core.errors import Conflict, NotFound, ServiceError
 from sifa.deadlines.calendar import CalendarDataMissing, TimeLimit, WorkingCalendar, depends_on_provisional
 from sifa.deadlines.clocks import NOTICE_WINDOW, Clock, ClockError, SuspensionKind, WarningLevel
@@ -143,10 +143,7 @@ def _checked_sql(db) -> str:
 def _update_checked(db, sql: str, rows: list[list]) -> None:
     """:func:`_checked_sql` for each row (its last parameter the version read);
     :class:`~sifa.core.db.Stale` if one moved (the command reads the clocks again)."""
-    with fixed_cursor(db) as cursor:
-        cursor.executemany(sql, rows)
-        changed = cursor.rowcount
-    if changed != len(rows):
+    if run_fixed(db, sql, rows, many=True) != len(rows):
         raise Stale
 
 

@@ -17,7 +17,7 @@ from django.db import connection
 
 from sifa.applications import services as application_services
 from sifa.applications.models import ApplicationStatus
-from sifa.core.db import FixedUpdate, fixed_cursor, write
+from sifa.core.db import FixedUpdate, run_fixed, write
 from sifa.deadlines import services as clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
@@ -347,8 +347,7 @@ def suspend(ctx: CommandContext) -> None:
 
 
 def _store_resume_status(params: list) -> None:
-    with fixed_cursor(connection) as cursor:
-        cursor.execute(_RESUME_STATUS.sql(connection), params)
+    run_fixed(connection, _RESUME_STATUS.sql(connection), params)
 
 
 def resume(ctx: CommandContext) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from sifa.core.db import FixedUpdate, fixed_cursor, write
+from sifa.core.db import FixedUpdate, run_fixed, write
 from sifa.core.errors import ServiceError
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Organisation, OrganisationLevel
@@ -153,8 +153,7 @@ def _copy_from_clock(items: list[WorkItem]) -> int:
 
 
 def _update_due(rows: list[list]) -> None:
-    with fixed_cursor(connection) as cursor:
-        cursor.executemany(_DUE_UPDATE.sql(connection), rows)
+    run_fixed(connection, _DUE_UPDATE.sql(connection), rows, many=True)
 
 
 _DUE_UPDATE = FixedUpdate(WorkItem, "due_on", "warning_level")
