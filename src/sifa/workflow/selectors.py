@@ -30,7 +30,7 @@ from sifa.catalogue.processes import bpmn_file_of
 from sifa.core.db import PATH_CEILING, PreparedQuery
 from sifa.core.errors import NotFound
 from sifa.deadlines.clocks import WarningLevel
-from sifa.organisations.models import Role
+from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import Actor, scoped, subtree_q
 from sifa.workflow.engine.registry import delivers
 from sifa.workflow.models import CaseDocument, StartAlert, WorkItem, WorkItemStatus
@@ -207,22 +207,54 @@ def _scope_values(actor: Actor) -> list:
 
 _SCOPED_CASES: dict[tuple, PreparedQuery] = {}
 
+CASE_COMMAND_READ = {
+    "": (
+        "number",
+        "status",
+        "row_version",
+        "submitted_at",
+        "accepted_at",
+        "decided_at",
+        "deemed_accepted",
+        "is_mock",
+        "scope_path",
+    ),
+    "entry__": (),
+    "entry__deciding_organisation__": ("name",),
+    "version__": ("number", "extension_applies", "extension_basis"),
+    "version__item__": ("name", "item_type"),
+    "accepting_organisation__": ("name",),
+    "current_organisation__": ("name",),
+}
+"""What a case command (suspend, resume, extend) and its answer read of the case and its
+relations (:data:`STAFF_CASE_RELATIONS`), besides the primary keys and foreign keys (always read):
+its checks and handler, the timeline's update, the roll-ups' receiver, the audit rows and
+``caseview.case_view``."""
+
+_CASE_COMMAND_MODELS = (
+    ("", Application),
+    ("entry__", ImplementationEntry),
+    ("entry__deciding_organisation__", Organisation),
+    ("version__", ItemVersion),
+    ("version__item__", CatalogueItem),
+    ("accepting_organisation__", Organisation),
+    ("current_organisation__", Organisation),
+)
+
 CASE_COMMAND_DEFERRED = tuple(
     f"{path}{field.name}"
-    for path, model in (
-        ("", Application),
-        ("entry__", ImplementationEntry),
-        ("version__", ItemVersion),
-        ("version__item__", CatalogueItem),
-    )
+    for path, model in _CASE_COMMAND_MODELS
     for field in model._meta.concrete_fields
-    if isinstance(field, models.JSONField)
+    if not field.primary_key
+    and not isinstance(field, models.ForeignKey)
+    and field.name not in CASE_COMMAND_READ[path]
 )
-"""What a case command (suspend, resume, extend) and its answer never read of the case, its entry
-and its item: their JSON columns (the applicant's form and answers, the item's guide lists — about
-twenty of the 157 columns, each parsed on every read). :func:`case_for_command` leaves them out of
-a case command's read; were one read after all, Django would load it then (a deferred field: one
-more statement, never another value; ``workflow/tests/test_case_command_read.py``)."""
+"""What a case command and its answer never read of the case and its relations: every column but
+:data:`CASE_COMMAND_READ`, the primary keys and the foreign keys — of the 157 columns of the whole
+read (the JSON ones among them: the applicant's form and answers, the item's guide lists, each
+parsed on every read) it reads 40. :func:`case_for_command` leaves them out of a case command's
+read; were one read after all, Django would load it then (a deferred field: one more statement,
+never another value; ``workflow/tests/test_case_command_read.py``)."""
 
 
 def _scoped_case(shape: tuple, lean: bool = False) -> PreparedQuery:

@@ -129,7 +129,10 @@ def run_command(
             # Lock first, then read the case once, in the actor's scope (404 outside it, and the
             # transaction, lock included, is rolled back), with what every command reads.
             instance = _lock_number(number, with_state=not rule.case_command)
-            application = case_for_command(actor, number, lean=rule.case_command)
+            # A case command reads the case lean, but for a case whose process has not started:
+            # the command starts it (``start_case`` reads more of it) or is refused.
+            lean = rule.case_command and instance is not None
+            application = case_for_command(actor, number, lean=lean)
         if instance is None and application.status == ApplicationStatus.PENDING_ACCEPTANCE:
             instance = start_case(application, actor=user)
             application = _reload(application)

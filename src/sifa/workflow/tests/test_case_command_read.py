@@ -1,6 +1,7 @@
-"""A case command (suspend, resume, extend) reads the case without the JSON columns it never reads
-(``selectors.CASE_COMMAND_DEFERRED``): the same answers, bytes and headers and the same rows
-written as with the whole case read, and no deferred column loaded on the way."""
+"""A case command (suspend, resume, extend) reads of the case and its relations only the columns it
+uses (``selectors.CASE_COMMAND_READ``; the rest, ``CASE_COMMAND_DEFERRED``, left out): the same
+answers, bytes and headers and the same rows written as with the whole case read, and no deferred
+column loaded on the way."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import re
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.forms.models import model_to_dict
 
 from sifa.applications.models import Application
 from sifa.organisations.scope import actor_for
 from sifa.testing import bearer_client
-from sifa.workflow.selectors import CASE_COMMAND_DEFERRED, case_for_command
+from sifa.workflow.selectors import CASE_COMMAND_DEFERRED, CASE_COMMAND_READ, case_for_command
 from sifa.workflow.services import dispatch
 from sifa.workflow.tests.conftest import command, entry_for, make_case, travel
 
@@ -82,30 +83,42 @@ def _same_both_ways(monkeypatch, client, number, name, body):
     return answers[0][0]
 
 
-def test_the_lean_read_leaves_out_only_the_json_columns(w, people):
+def test_the_lean_read_reads_only_what_a_case_command_reads(w, people):
     case = make_case(entry_for(APPRAISER, w["hz"]), people["citizen"])
     with travel(ACCEPTED_ON):
         command(people["hz_clerk"], case.number, "accept")
     actor = actor_for(people["hz_reviewer"])
     lean, whole = case_for_command(actor, case.number, lean=True), case_for_command(actor, case.number)
-    deferred = {
-        "": lean.get_deferred_fields(),
-        "entry__": lean.entry.get_deferred_fields(),
-        "version__": lean.version.get_deferred_fields(),
-        "version__item__": lean.version.item.get_deferred_fields(),
+    assert lean.current_organisation is not None and lean.entry.deciding_organisation is not None
+    pairs = {
+        "": (lean, whole),
+        "entry__": (lean.entry, whole.entry),
+        "entry__deciding_organisation__": (
+            lean.entry.deciding_organisation,
+            whole.entry.deciding_organisation,
+        ),
+        "version__": (lean.version, whole.version),
+        "version__item__": (lean.version.item, whole.version.item),
+        "accepting_organisation__": (lean.accepting_organisation, whole.accepting_organisation),
+        "current_organisation__": (lean.current_organisation, whole.current_organisation),
     }
-    assert {f"{path}{name}" for path, names in deferred.items() for name in names} == set(
-        CASE_COMMAND_DEFERRED
-    )
-    assert not whole.get_deferred_fields() and not whole.version.get_deferred_fields()
+    deferred = {f"{path}{name}" for path, (a, _b) in pairs.items() for name in a.get_deferred_fields()}
+    assert deferred == set(CASE_COMMAND_DEFERRED)
+    # Only what a case command reads is read (the keys besides), and none of it is a JSON column.
+    kept = {f"{path}{name}" for path, names in CASE_COMMAND_READ.items() for name in names}
+    assert not any(isinstance(_field(name), JSONField) for name in kept)
+    assert all(not b.get_deferred_fields() for _a, b in pairs.values())
     # Each column read is the same; a deferred one, read after all, is loaded with its value.
-    for a, b in (
-        (lean, whole),
-        (lean.entry, whole.entry),
-        (lean.version, whole.version),
-        (lean.version.item, whole.version.item),
-    ):
+    for a, b in pairs.values():
         assert model_to_dict(a) == model_to_dict(b)
+
+
+def _field(path: str):
+    model = Application
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
 
 
 def test_suspend_resume_and_extend_answer_and_write_the_same(w, people, monkeypatch):
