@@ -652,24 +652,17 @@ def first_read(connection, sql: str, params, *, binary: bool = False) -> list:
 
 
 def run_fixed(connection, sql: str, params, *, many: bool = False, result: Callable | None = None):
-    """Run one write of fixed text (``sql`` with ``params``; with ``many``, ``params`` are rows
-    for one ``executemany``) and give ``result(cursor)`` (the cursor it ran on, still open), or,
-    without ``result``, the number of rows it changed (``rowcount``).
-
-    On SQLite the statement runs on the SQLite connection itself (``DatabaseWrapper.plain_execute``
-    of ``sifa.core.sqlite_backend``), without building Django's cursor wrapper around it, unless
-    it is to be logged or counted or an ``execute_wrapper`` is installed (the query-count guards
-    see every statement); elsewhere, and then, through :func:`fixed_cursor` as before."""
+    """Run one write of fixed text (``params`` rows for one ``executemany`` with ``many``); give
+    ``result(cursor)`` (the cursor still open) or the rows changed (``rowcount``). On SQLite it runs
+    on the SQLite connection itself (``DatabaseWrapper.plain_execute``) unless it is to be logged
+    or counted or an ``execute_wrapper`` is installed; elsewhere, and then, :func:`fixed_cursor`."""
     connection = itself(connection)
     plain = getattr(connection, "plain_execute", None)
     cursor = None if plain is None else plain(sql, params, many)
     if cursor is not None:
         return cursor.rowcount if result is None else result(cursor)
     with fixed_cursor(connection) as cursor:
-        if many:
-            cursor.executemany(sql, params)
-        else:
-            cursor.execute(sql, params)
+        (cursor.executemany if many else cursor.execute)(sql, params)
         return cursor.rowcount if result is None else result(cursor)
 
 

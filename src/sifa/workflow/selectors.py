@@ -252,9 +252,9 @@ CASE_COMMAND_DEFERRED = tuple(
 """What a case command and its answer never read of the case and its relations: every column but
 :data:`CASE_COMMAND_READ`, the primary keys and the foreign keys — of the 157 columns of the whole
 read (the JSON ones among them: the applicant's form and answers, the item's guide lists, each
-parsed on every read) it reads 52, 35 of them keys. :func:`case_for_command` leaves them out of a case command's
-read; were one read after all, Django would load it then (a deferred field: one more statement,
-never another value; ``workflow/tests/test_case_command_read.py``)."""
+parsed on every read) it reads 52, 35 of them keys. :func:`case_for_command` leaves them out of a
+case command's read; were one read after all, Django would load it then (a deferred field: one more
+statement, never another value; ``workflow/tests/test_case_command_read.py``)."""
 
 
 def _scoped_case(shape: tuple, lean: bool = False) -> PreparedQuery:
