@@ -683,6 +683,16 @@ def test_a_format_the_material_does_not_take_is_refused_at_upload(world, setting
     event = AuditEvent.objects.filter(action="application.material.upload_rejected").latest("seq")
     assert event.detail["code"] == "material.format"
 
+    # A file of no kind the gate takes: the refusal names the material's formats, not the gate's four.
+    response = _upload(
+        world["api"], draft["id"], material_id, name="营业执照.pdf", data=b"MZ\x90\x00" + bytes(200)
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "upload.type_not_allowed"
+    assert response.json()["message"] == (
+        "该材料仅接收 PDF、JPG、PNG 格式的文件，该文件的实际内容不属于这些类型，请转换格式后重新上传。"
+    )
+
     # A published version cannot be edited through the catalogue; the test changes the row itself.
     Material.objects.filter(pk=material_id).update(file_format="pdf,ofd")
     response = _upload(world["api"], draft["id"], material_id, name="营业执照.ofd", data=make_zip({}))
