@@ -100,6 +100,11 @@ def test_full_journey_two_findings_one_notice_corrected_then_ready(world, django
         assert detail["status"] == ApplicationStatus.SUBMITTED
         codes = sorted(f["code"] for f in detail["findings"])
         assert codes == ["id_number.check_digit", "material.expired"], codes
+        # ... and the window sees it: its acceptance work item is open, the findings on the case page.
+        assert received == [number]
+        from sifa.workflow.models import WorkItem, WorkItemStatus
+
+        assert WorkItem.objects.filter(application__number=number, status=WorkItemStatus.OPEN).exists()
 
         # The clerk issues ONE notice listing both, plus nothing else.
         with django_capture_on_commit_callbacks(execute=True):
@@ -125,7 +130,7 @@ def test_full_journey_two_findings_one_notice_corrected_then_ready(world, django
         assert corrected.status_code == 200, corrected.json()
         app.refresh_from_db()
         assert app.status == ApplicationStatus.PENDING_ACCEPTANCE
-        assert received == [number]
+        assert received == [number, number]  # after the findings, and again once it passed
         assert app.correction_notices.get().answered_at is not None
 
         # Every step is on the public timeline, reachable with the query code, without staff names.
