@@ -38,6 +38,12 @@ class ConsentText:
 
 REGISTER_ID_NUMBER = "register.id_number"
 PARTNER_CHECK = "application.partner_check"
+"""The police checks of an application that asks for the criminal record (律师执业许可): identity and
+无犯罪记录, the latter sensitive personal information (§28), hence a separate consent (§29)."""
+PARTNER_IDENTITY = "application.partner_identity"
+"""The police check of an application that asks only for the applicant's identity (法律援助申请,
+公证员执业许可 …): name and 公民身份号码 compared, nothing about a criminal record — the consent names
+only what is checked (§14: specific; §17: the notice says what is processed)."""
 
 _TEXTS: tuple[ConsentText, ...] = (
     ConsentText(
@@ -65,6 +71,20 @@ _TEXTS: tuple[ConsentText, ...] = (
         title="向公安机关核验身份信息和无犯罪记录",
         text="同意向公安机关核验身份信息和无犯罪记录",
         legal_basis="个人信息保护法第十四条、第二十九条（犯罪记录属于敏感个人信息，需单独同意）",
+        withdrawable=True,
+        withdrawal_consequence=(
+            "撤回后不再向公安机关核验，相应材料需要您自行上传；已收到的核验结果仍然有效"
+            "（个人信息保护法第十五条）。申请提交前可在该申请的材料页撤回。"
+        ),
+        per_application=True,
+    ),
+    ConsentText(
+        code=PARTNER_IDENTITY,
+        version="police-identity-2026-12-v1",
+        effective=dt.date(2026, 12, 7),
+        title="向公安机关核验身份信息",
+        text="同意向公安机关核验身份信息（姓名、公民身份号码）",
+        legal_basis="个人信息保护法第十三条第一款第一项、第十四条",
         withdrawable=True,
         withdrawal_consequence=(
             "撤回后不再向公安机关核验，相应材料需要您自行上传；已收到的核验结果仍然有效"

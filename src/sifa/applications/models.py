@@ -273,13 +273,13 @@ class Application(models.Model):
         "同意部门核验时间",
         null=True,
         blank=True,
-        help_text="申请人单独同意向公安机关核验身份信息和无犯罪记录的时间（个人信息保护法第十四条、第二十九条）；撤回同意后清空",
+        help_text="申请人同意向公安机关核验身份信息（事项需要时还有无犯罪记录，单独同意）的时间（个人信息保护法第十四条、第二十九条）；撤回同意后清空",
     )
     partner_consent_version = models.CharField(
         "同意书版本",
         max_length=40,
         blank=True,
-        help_text="申请人同意时所见告知文本的版本（applications.partner_data.CONSENT_VERSION）",
+        help_text="申请人同意时所见告知文本的版本（applications.partner_data.consent_text）",
     )
     once_only_notices = models.JSONField(
         "免提交提示",

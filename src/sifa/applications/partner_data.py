@@ -47,10 +47,15 @@ POLICE_SERVICES: dict[str, tuple[str, str]] = {
 """Once-only codes the police partner answers, and the exchange service that answers each."""
 
 CONSENT_VERSION = consents.current(consents.PARTNER_CHECK).version
-"""The version of the consent text (the registry ``sifa.accounts.consents``); recorded with the
-consent on the application and in the applicant's ``ConsentRecord`` (a changed text is a new version)."""
+"""The version of the consent text to the identity *and* criminal-record checks (the registry
+``sifa.accounts.consents``); recorded with the consent on the application and in the applicant's
+``ConsentRecord`` (a changed text is a new version). An application whose police materials are the
+identity alone is asked for :data:`consents.PARTNER_IDENTITY` instead (:func:`consent_text`)."""
 
 CONSENT_LABEL = consents.current(consents.PARTNER_CHECK).text
+SENSITIVE_CODES = frozenset({"police.criminal_record"})
+"""Once-only codes that send sensitive personal information's question to the police (个人信息保护法
+§28: a criminal record), so need the consent that names it."""
 DEMO_SUFFIX = "（演示交换伙伴：公安模拟系统应答）"
 
 
@@ -75,9 +80,30 @@ def consent_offered(application: Application) -> bool:
     )
 
 
+def consent_text(application: Application) -> consents.ConsentText:
+    """The consent this application asks for: the criminal-record one only when one of its materials
+    is answered by the criminal-record check; otherwise the identity one, which names nothing else
+    (个人信息保护法 §14: a consent is specific; §17: the notice says what is processed)."""
+    codes = {m.satisfiable_by_partner_data for m in police_materials(application)}
+    code = consents.PARTNER_CHECK if codes & SENSITIVE_CODES else consents.PARTNER_IDENTITY
+    return consents.current(code)
+
+
+def consent_covers(application: Application, code: str) -> bool:
+    """Whether the consent recorded on the application covers the check ``code``: the identity one
+    does not cover the criminal record (the application's materials changed after it was given)."""
+    if application.partner_consent_at is None:
+        return False
+    if code not in SENSITIVE_CODES:
+        return True
+    given = consents.text_of(consents.PARTNER_CHECK, application.partner_consent_version)
+    return given is not None
+
+
 def consent_notice(application: Application) -> dict[str, Any]:
     """What the applicant reads next to the checkbox (个人信息保护法 §17): who asks whom, what for,
     on which legal basis, which data, and that refusing costs nothing but an upload."""
+    text = consent_text(application)
     checks = []
     for material in police_materials(application):
         code = material.satisfiable_by_partner_data
@@ -91,12 +117,14 @@ def consent_notice(application: Application) -> dict[str, Any]:
                 "legal_basis": offered.legal_basis if offered else "",
             }
         )
+    given = application.partner_consent_at is not None
     return {
-        "label": CONSENT_LABEL,
-        "version": CONSENT_VERSION,
+        "label": text.text,
+        "version": application.partner_consent_version if given else text.version,
         "organisation": application.accepting_organisation.name,
         "checks": checks,
         "data": "姓名、公民身份号码",
+        "sensitive": text.code == consents.PARTNER_CHECK,
         "given_at": application.partner_consent_at,
     }
 
@@ -114,6 +142,14 @@ def _official(application: Application) -> tuple[str, Any]:
     return "申请人本人（网上申请）", None
 
 
+def _consent_basis(application: Application) -> str:
+    """The tracker's words for the consent the query rests on: the separate consent (§29) for the
+    criminal-record text, the applicant's consent (§13 第一款第一项, §14) for the identity one."""
+    if consents.text_of(consents.PARTNER_CHECK, application.partner_consent_version) is not None:
+        return "申请人单独同意（个人信息保护法第十三条、第二十九条）"
+    return "申请人同意（个人信息保护法第十三条第一款第一项、第十四条）"
+
+
 class ExchangePartnerData:
     """Asks the police partner over the exchange; see the module docstring."""
 
@@ -125,6 +161,11 @@ class ExchangePartnerData:
             raise Unsatisfied(
                 "no_consent",
                 f"您未同意向公安机关核验，请上传“{material.name}”",
+            )
+        if not consent_covers(application, code):
+            raise Unsatisfied(
+                "no_consent",
+                f"您同意的核验不包括无犯罪记录，请重新勾选同意并保存，或上传“{material.name}”",
             )
         unavailable = (
             f"公安部门数据暂时无法核验，请上传“{material.name}”（也可稍后重试：保存或提交时将再次核验）"
@@ -183,7 +224,7 @@ class ExchangePartnerData:
             object_type="accounts.NaturalPerson",
             receiver=offered.provider.name,
             purpose=f"{offered.name}（{offered.purpose}），申请“{application.version.item.name}”",
-            legal_basis=f"{offered.legal_basis}；申请人单独同意（个人信息保护法第十三条、第二十九条）",
+            legal_basis=f"{offered.legal_basis}；{_consent_basis(application)}",
             organisation=application.accepting_organisation,
             scope_path=application.scope_path,
             case_number=reference,

@@ -303,8 +303,11 @@ class PartnerCheckSerializer(serializers.Serializer):
 
 
 class PartnerConsentSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text="同意事项")
-    version = serializers.CharField(help_text="告知文本版本")
+    label = serializers.CharField(help_text="同意事项：只核验身份的事项不含无犯罪记录")
+    version = serializers.CharField(help_text="告知文本版本（已同意的，为同意时所见的版本）")
+    sensitive = serializers.BooleanField(
+        help_text="是否涉及敏感个人信息（无犯罪记录）而需单独同意（个人信息保护法第二十九条）"
+    )
     organisation = serializers.CharField(help_text="发起核验的机关（受理机关）")
     checks = PartnerCheckSerializer(many=True)
     data = serializers.CharField(help_text="提供的个人信息种类")
@@ -425,8 +428,8 @@ class ApplicationChangeSerializer(ApplicationBody):
     situation_answers = _situation_answers()
     partner_consent = serializers.BooleanField(
         required=False,
-        help_text="申请人单独同意向公安机关核验身份信息和无犯罪记录（true），或撤回同意（false）；"
-        "见 partner_consent.checks 的用途和法律依据",
+        help_text="申请人同意向公安机关核验（true），或撤回同意（false）：核验身份信息，事项需要时还有无犯罪记录"
+        "（partner_consent.label 为所同意的文本）；见 partner_consent.checks 的用途和法律依据",
     )
     pickup_window = serializers.CharField(
         required=False,

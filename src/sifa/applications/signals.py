@@ -1,9 +1,11 @@
 """Signals other apps connect to.
 
 ``ready_for_acceptance(sender, application)`` is sent after the commit of the transaction in which
-the automatic pre-review passed (status → ``pending_acceptance``). ``sifa.workflow`` connects to it
-to start the BPMN process and create the acceptance work item; sending it only after the commit
-means a receiver never sees a status that could still be rolled back.
+the automatic pre-review ended: passed (status → ``pending_acceptance``) or with findings for the
+window to check (status stays ``submitted``). ``sifa.workflow`` connects to it to start the BPMN
+process and create the acceptance work item, so the window sees the application in its worklist
+either way; sending it only after the commit means a receiver never sees a status that could still
+be rolled back.
 
 ``application_changed(sender, application, previous_status, changed)`` is sent by
 ``sifa.applications.services.timeline.transition`` — the one function every status change goes

@@ -26,7 +26,8 @@ def _schema(case: Application) -> dict[str, Any]:
 
 
 def _show(value: Any, spec: dict[str, Any]) -> str:
-    """A value as a person reads it: enum codes under their titles, booleans as 是/否, lists joined."""
+    """A value as a person reads it: enum codes under their titles (the labels the form offered),
+    booleans as 是/否, lists joined."""
     if isinstance(value, bool):
         return YES_NO[value]
     if isinstance(value, list):
@@ -37,8 +38,9 @@ def _show(value: Any, spec: dict[str, Any]) -> str:
             f"{(props.get(k) or {}).get('title', k)}：{_show(v, props.get(k) or {})}"
             for k, v in value.items()
         )
-    names = spec.get("x-enumNames") or spec.get("enumNames")
-    if names and "enum" in spec and value in spec["enum"]:
+    # The catalogue's forms name their options in ``x-ui.labels`` (as the form showed them).
+    names = spec.get("x-enumNames") or spec.get("enumNames") or (spec.get("x-ui") or {}).get("labels")
+    if names and "enum" in spec and value in spec["enum"][: len(names)]:
         return str(names[spec["enum"].index(value)])
     for option in spec.get("oneOf") or []:
         if isinstance(option, dict) and option.get("const") == value:

@@ -200,6 +200,11 @@ def run_pre_review(application_id: Any) -> list[PreReviewFinding]:
         organisation=organisation,
     )
     audit("pre_review.findings", application, None, {"codes": sorted({p["code"] for p in problems})})
+    # The window must see it: the acceptance work item opens as for a passed pre-review, and the case
+    # page lists the findings for the one-time notice (or for 受理 when the clerk finds them
+    # unfounded). Without it the application waited in no worklist — a legal-aid one for ever, its
+    # limit running from receipt (法律援助法 §43) — and a licensing one until §32 deemed it accepted.
+    transaction.on_commit(functools.partial(_send_ready, application.pk))
     return findings
 
 

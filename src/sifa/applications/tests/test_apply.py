@@ -100,6 +100,11 @@ def test_full_journey_two_findings_one_notice_corrected_then_ready(world, django
         assert detail["status"] == ApplicationStatus.SUBMITTED
         codes = sorted(f["code"] for f in detail["findings"])
         assert codes == ["id_number.check_digit", "material.expired"], codes
+        # ... and the window sees it: its acceptance work item is open, the findings on the case page.
+        assert received == [number]
+        from sifa.workflow.models import WorkItem, WorkItemStatus
+
+        assert WorkItem.objects.filter(application__number=number, status=WorkItemStatus.OPEN).exists()
 
         # The clerk issues ONE notice listing both, plus nothing else.
         with django_capture_on_commit_callbacks(execute=True):
@@ -125,7 +130,7 @@ def test_full_journey_two_findings_one_notice_corrected_then_ready(world, django
         assert corrected.status_code == 200, corrected.json()
         app.refresh_from_db()
         assert app.status == ApplicationStatus.PENDING_ACCEPTANCE
-        assert received == [number]
+        assert received == [number, number]  # after the findings, and again once it passed
         assert app.correction_notices.get().answered_at is not None
 
         # Every step is on the public timeline, reachable with the query code, without staff names.
@@ -682,6 +687,16 @@ def test_a_format_the_material_does_not_take_is_refused_at_upload(world, setting
     assert _work_files(settings) == []
     event = AuditEvent.objects.filter(action="application.material.upload_rejected").latest("seq")
     assert event.detail["code"] == "material.format"
+
+    # A file of no kind the gate takes: the refusal names the material's formats, not the gate's four.
+    response = _upload(
+        world["api"], draft["id"], material_id, name="营业执照.pdf", data=b"MZ\x90\x00" + bytes(200)
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "upload.type_not_allowed"
+    assert response.json()["message"] == (
+        "该材料仅接收 PDF、JPG、PNG 格式的文件，该文件的实际内容不属于这些类型，请转换格式后重新上传。"
+    )
 
     # A published version cannot be edited through the catalogue; the test changes the row itself.
     Material.objects.filter(pk=material_id).update(file_format="pdf,ofd")

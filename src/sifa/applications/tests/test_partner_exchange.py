@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
+from sifa.accounts import consents
+from sifa.accounts.models import ConsentRecord
 from sifa.applications.models import Application, MaterialProvenance
 from sifa.applications.partner_data import CONSENT_VERSION
 from sifa.audit.models import AuditEvent, PersonalDataAccess
@@ -37,6 +39,8 @@ CLEAN_ID = id_number("33010619900101123")
 MISMATCH_ID = id_number("33010619900101995")  # 顺序码 995: registered to someone else
 RECORD_ID = sorted(CRIMINAL_RECORDS)[0]
 OTHER_ID = id_number("33010619850505432")
+NOTARY = "000100009000"
+"""公证员执业许可（任职）: its police material is the identity alone (no criminal-record check)."""
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +71,8 @@ def _world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dic
             ),
         }
         entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
-        yield {"orgs": orgs, "people": people, "entry": entry, "key_dir": key_dir}
+        notary = ImplementationEntry.objects.get(item__basic_code=NOTARY, organisation=orgs["hz"])
+        yield {"orgs": orgs, "people": people, "entry": entry, "notary": notary, "key_dir": key_dir}
 
 
 @pytest.fixture(scope="module")
@@ -266,3 +271,53 @@ def test_the_consent_form_works_without_javascript_and_can_be_withdrawn(world):
     assert AuditEvent.objects.filter(
         action="application.partner_consent_withdrawn", object_id=draft["id"]
     ).exists()
+
+
+def test_an_identity_only_item_asks_consent_to_the_identity_alone(world):
+    """个人信息保护法 §14/§17: the consent names what is checked — an item whose only police material is
+    the identity does not ask about (or mention) a criminal record, and its consent does not stand
+    for one if the application's materials later come to need it."""
+    person = world["people"]["other"]
+    answer = api_client(person.user).post(
+        f"{API}/drafts/", {"entry": world["notary"].implementation_code, "form_data": {}}, format="json"
+    )
+    assert answer.status_code == 201, answer.json()
+    draft = answer.json()
+    consent = draft["partner_consent"]
+    assert consent["label"] == "同意向公安机关核验身份信息（姓名、公民身份号码）"
+    assert consent["sensitive"] is False and "犯罪" not in json.dumps(consent, ensure_ascii=False)
+    assert {c["material"] for c in consent["checks"]} == {"身份证明"}
+    after = _consent(world, "other", draft)
+    app = Application.objects.get(pk=draft["id"])
+    identity = consents.current(consents.PARTNER_IDENTITY)
+    assert app.partner_consent_version == identity.version
+    assert after["partner_consent"]["version"] == identity.version
+    record = ConsentRecord.objects.get(user=person.user, object_ref=draft["id"])
+    assert (record.code, record.version) == (identity.code, identity.version)
+    assert [m.service_code for m in _outbound(draft["id"])] == ["identity.verify"]
+    assert _material(after, "身份证明")["satisfied"]
+    row = PersonalDataAccess.objects.filter(subject=person.user).order_by("-pk").first()
+    assert "第二十九条" not in row.legal_basis and "第十四条" in row.legal_basis
+    # The page says so without JavaScript, and says nothing of a criminal record.
+    client = Client()
+    client.force_login(person.user)
+    page = client.get(f"/apply/drafts/{draft['id']}/materials/").content.decode()
+    assert "只核对姓名与公民身份号码是否一致" in page and "犯罪记录属于敏感个人信息" not in page
+    # Withdrawn: the record of the identity consent is withdrawn with it.
+    _consent(world, "other", draft, given=False)
+    record.refresh_from_db()
+    assert record.withdrawn_at is not None
+
+
+def test_an_identity_consent_does_not_stand_for_the_criminal_record(world):
+    from sifa.applications import partner_data
+
+    draft = _draft(world, "clean")
+    app = Application.objects.get(pk=draft["id"])
+    assert partner_data.consent_text(app).code == consents.PARTNER_CHECK
+    app.partner_consent_at = app.created_at
+    app.partner_consent_version = consents.current(consents.PARTNER_IDENTITY).version
+    assert partner_data.consent_covers(app, "police.identity")
+    assert not partner_data.consent_covers(app, "police.criminal_record")
+    app.partner_consent_version = CONSENT_VERSION
+    assert partner_data.consent_covers(app, "police.criminal_record")

@@ -64,6 +64,13 @@ def upload_rule(max_bytes: int | None = None) -> str:
     return f"文件不能超过 {size_text(limit)}，仅支持 {ACCEPTED_TYPES}"
 
 
+def materials_rule(max_bytes: int | None = None) -> str:
+    """What a materials page says once for all its fields: the size limit; each material states its
+    own formats (its 电子文件格式, which may be fewer than the gate's four)."""
+    limit = settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
+    return f"文件不能超过 {size_text(limit)}，格式以每项材料注明的为准"
+
+
 def message_for(code: str, max_bytes: int | None = None) -> str:
     """The applicant's message; size and type refusals state the limit they broke."""
     if code == TOO_LARGE:

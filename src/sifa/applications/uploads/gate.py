@@ -162,6 +162,19 @@ def _check_wanted(kind: FileKind, kinds: frozenset[FileKind] | None) -> None:
         )
 
 
+def _name_wanted(exc: UploadRejected, kinds: frozenset[FileKind] | None) -> None:
+    """A file of no kind the gate takes, for a material that takes fewer than the gate's four: the
+    refusal names the material's own formats, not the gate's (an OFD offered to a PDF-only material
+    would be refused next)."""
+    if exc.code == errors.TYPE_NOT_ALLOWED and kinds:
+        labels = "、".join(LABELS[k] for k in FileKind if k in kinds)
+        raise UploadRejected(
+            errors.TYPE_NOT_ALLOWED,
+            exc.detail,
+            message=f"该材料仅接收 {labels} 格式的文件，该文件的实际内容不属于这些类型，请转换格式后重新上传。",
+        ) from None
+
+
 def _check(
     fileobj: BinaryIO,
     filename: str,
@@ -192,10 +205,14 @@ def _check(
             work.append(path)
             spooled = os.fdopen(fd, "w+b")
         with spooled:
-            if streamed:
-                size, source_sm3, kind = _streamed(fileobj, limits)
-            else:
-                size, source_sm3, kind = _spool(fileobj, spooled, limits)
+            try:
+                if streamed:
+                    size, source_sm3, kind = _streamed(fileobj, limits)
+                else:
+                    size, source_sm3, kind = _spool(fileobj, spooled, limits)
+            except UploadRejected as exc:
+                _name_wanted(exc, kinds)
+                raise
             check_extension(display_name, kind)
             _check_wanted(kind, kinds)
             if kind is FileKind.PDF:

@@ -290,7 +290,7 @@ def _demo_services(partners: dict[str, Partner]) -> None:
         code="identity.verify",
         version="1",
         name="居民身份核验",
-        purpose="核验申请人身份（律师执业许可等）",
+        purpose="核验申请人身份",
         legal_basis="《个人信息保护法》第十三条第一款第三项、第三十四条",
         request_schema=_NAME_ID,
         response_schema={

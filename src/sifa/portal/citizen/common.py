@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from sifa.accounts.models import AccountKind
-from sifa.applications.uploads.errors import upload_rule
+from sifa.applications.uploads.errors import materials_rule, upload_rule
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import IdentifierError
 
@@ -32,6 +32,7 @@ def page(request: HttpRequest, template: str, context: dict[str, Any], status: i
     """Render a citizen page; ``care_mode`` switches the 关怀模式 class on ``<body>``."""
     context.setdefault("care_mode", care_mode_on(request))
     context.setdefault("upload_rule", upload_rule())
+    context.setdefault("materials_rule", materials_rule())
     context.setdefault("nav", "me")
     return render(request, template, context, status=status)
 

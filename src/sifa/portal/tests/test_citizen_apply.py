@@ -213,7 +213,8 @@ def test_the_form_is_prefilled_from_the_account_and_masked_on_the_check_page(sit
     assert "已按您账户中的信息填好申请人信息" in page and "只显示部分数字" in page
     _fill_form(site, app)
     materials = _html(site["client"].get(f"/apply/drafts/{app.pk}/materials/"))
-    assert "文件不能超过 20 MB，仅支持 PDF、JPG、PNG、OFD" in materials  # the rule, before any refusal
+    # The rule, before any refusal: the size once; each material names its own formats.
+    assert "文件不能超过 20 MB，格式以每项材料注明的为准" in materials and "OFD" not in materials
     _upload_all(site, app)
     check = _html(site["client"].get(f"/apply/drafts/{app.pk}/check/"))
     assert mask_id_number(VALID_ID) in check and VALID_ID not in check

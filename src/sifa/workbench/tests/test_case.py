@@ -106,3 +106,17 @@ def test_materials_are_previewed_and_served_only_in_scope(login, people, case, t
         login(people["hz_clerk"]).get(f"/workbench/cases/{case.number}/materials/not-a-uuid/").status_code
         == 404
     )
+
+
+def test_an_option_is_shown_by_the_label_the_form_offered():
+    """案件类别 ``criminal`` reads 刑事 on the case page, as the applicant chose it (``x-ui.labels``)."""
+    from sifa.workbench.presenters import _show
+
+    spec = {
+        "type": "string",
+        "enum": ["criminal", "civil", "administrative", "non_litigation"],
+        "x-ui": {"widget": "select", "labels": ["刑事", "民事", "行政", "非诉讼"]},
+    }
+    assert [_show(v, spec) for v in spec["enum"]] == ["刑事", "民事", "行政", "非诉讼"]
+    assert _show("other", spec) == "other" and _show(None, spec) == ""
+    assert _show(["civil"], {"type": "array", "items": spec}) == "民事"

@@ -5,6 +5,7 @@ application) and opens the receipt; every bad input comes back on the page and w
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -234,6 +235,16 @@ def test_a_walk_in_application_from_identity_to_receipt(w, clerk, login):
     ):
         assert text in page, text
     assert WALK_IN_ID not in page  # the ID number is masked on paper
+    assert "法定办结时限自受理之日起计算" in page  # 行政许可法 §42
+    # An item whose statute counts from receipt (法律援助法 §43) says so instead; the test changes
+    # the published version's row itself.
+    from sifa.catalogue.models import ItemVersion, LimitStart
+
+    ItemVersion.objects.filter(pk=app.version_id).update(limit_start=LimitStart.RECEIPT)
+    received = f"{app.received_at.astimezone(ZoneInfo('Asia/Shanghai')):%Y年%-m月%-d日}"
+    page = _html(client.get(f"/workbench/window/{app.pk}/receipt/"))
+    assert f"法定办结时限自收到申请之日起计算（收件时间 {received}，当日不计入）" in page
+    ItemVersion.objects.filter(pk=app.version_id).update(limit_start=LimitStart.ACCEPTANCE)
     # The code on the receipt is the application's query code, and it survives a reload.
     from sifa.applications import selectors
 

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from sifa.applications.uploads.errors import upload_rule
+from sifa.applications.uploads.errors import materials_rule, upload_rule
 from sifa.core.errors import ServiceError
 from sifa.deadlines.selectors import calendar_outlook
 from sifa.workbench.access import menu_for
@@ -21,7 +21,13 @@ PAGE_SIZE = 20
 
 def page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
     menu = menu_for(request.actor)
-    context = {"menu": menu, "calendar_alert": _calendar_alert(menu), "upload_rule": upload_rule(), **context}
+    context = {
+        "menu": menu,
+        "calendar_alert": _calendar_alert(menu),
+        "upload_rule": upload_rule(),
+        "materials_rule": materials_rule(),
+        **context,
+    }
     return render(request, template, context, status=status)
 
 

@@ -32,7 +32,7 @@ from sifa.applications.models import Application, ApplicationStatus, SubmissionC
 from sifa.applications.uploads import attachment_response
 from sifa.catalogue import guides
 from sifa.catalogue import selectors as catalogue_selectors
-from sifa.catalogue.models import ItemType
+from sifa.catalogue.models import ItemType, LimitStart
 from sifa.catalogue.processes import process_available
 from sifa.core.errors import NotFound, ServiceError
 from sifa.evaluation import selectors as evaluation_selectors
@@ -269,6 +269,10 @@ def receipt_view(request: HttpRequest, app_id: Any) -> HttpResponse:
         "materials": [row for row in checklist(app, ROUTES) if row["satisfied"]],
         "limits": guide["time_limits"],
         "licensing": version.item.item_type == ItemType.LICENSING,
+        # 法律援助法 §43/§49 count from 收到申请之日, not from 受理 (``LimitStart``): the note says which.
+        "limit_start": LimitStart(version.limit_start).label
+        if version.limit_start
+        else LimitStart.ACCEPTANCE.label,
         "phone": guide["consultation"]["phone"],
         "track_url": f"{settings.PUBLIC_URL}/track/",
         "printed_at": timezone.localtime(),
