@@ -690,17 +690,37 @@ def test_own_mandates_compiled_once_are_the_querysets(world):
 
 
 def _progress_rows(code: str, *, status: str, item: str, detail, organisation, clock, entries: int) -> list:
-    """The statement's rows (SQLite's layout) of one case: the case, an open clock, its entries."""
+    """The statement's rows (SQLite's layout) of one case — the case, an open clock, its entries —
+    each array written by SQLite's own ``json_array`` (as the statement does), so the values come
+    back through SQLite's JSON and the answer's reading of it."""
+    import sqlite3
+
     from sifa.applications.query_codes import query_code_digest
 
-    case = (0, "a" * 32, "SF2026-000001", status, "2026-12-06 10:04:20.486196", query_code_digest(code))
-    rows = [(*case, item, "licensing", "市司法局", organisation)]
-    if clock is not None:
-        rows.append((1, *clock, None, None, None))
+    sqlite = sqlite3.connect(":memory:")
+
+    def array(*values) -> str:
+        marks = ", ".join("?" * len(values))
+        return sqlite.execute(f"SELECT json_array({marks})", values).fetchone()[0]
+
+    case = array(
+        "a" * 32,
+        "SF2026-000001",
+        status,
+        "2026-12-06 10:04:20.486196",
+        query_code_digest(code),
+        item,
+        "licensing",
+        "市司法局",
+        organisation,
+    )
+    shown = array(*clock, -1) if clock is not None else array(*[None] * 7)
+    timeline = []
     for i in range(entries):
         stamp = f"2026-12-0{1 + i % 9} 0{i % 10}:00:00" + (".000001" if i % 2 else "")
-        rows.append((2, stamp, f"event.{i}", f"第{i}步", detail, organisation, entries - i, None, None, None))
-    return rows
+        timeline.append(array(stamp, f"event.{i}", f"第{i}步", detail, organisation, entries - i))
+    sqlite.close()
+    return [(case, shown, f"[{','.join(timeline)}]")]
 
 
 def test_progress_bytes_written_from_the_columns_are_drfs():

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import json.scanner
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -45,39 +47,78 @@ _PURPOSES = (ClockPurpose.LEGAL.value, ClockPurpose.PROMISED.value, ClockPurpose
 _PURPOSE_NAMES = dict(ClockPurpose.choices)
 
 
-# The one statement's columns: 0 the row's kind (0 the case, 1 an open clock, 2 a public timeline
-# entry), then each kind's own columns. On PostgreSQL each kind has columns of its own (NULL in the
-# rows of the other kinds: a column's type is the same in every branch); on SQLite, whose columns
-# have no type, the kinds share columns 1–9 (9 wide instead of 21: each row is materialised once
-# under the limit's look and built as a tuple of that width; docs/performance.md, "session 6").
+# PostgreSQL's statement: one row per kind — 0 the case, 1 an open clock, 2 a public timeline
+# entry —, each kind with columns of its own (NULL in the rows of the other kinds: a column's type
+# is the same in every branch). SQLite's statement: one row for the case, or none, of three
+# columns — the case's values, the shown clock's and its timeline entries', each a JSON array
+# built by SQLite (docs/performance.md, "session 9").
 _CASE, _CLOCK, _ENTRY = 0, 1, 2
 _RANKED = 2**40
 """A clock's rank in SQLite's choice of the shown clock is its purpose's place times this, less
 its id (ids stay below it)."""
 _CASE_COLUMNS = slice(1, 10)
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())
+"""``json``'s scanner (its C function) with the default decoder's settings: one JSON value read
+from a string at a position, without ``json.loads``'s Python steps around it (the text is
+SQLite's, a single JSON array: nothing before or after it)."""
+
+
+def _row_parts(rows: list[tuple], layout: _Layout) -> tuple[tuple | None, dict[str, tuple], list[tuple]]:
+    """The case's values (``_CASE_COLUMNS``), its open clocks by purpose (the last row of a purpose
+    kept) and its public timeline entries (unsorted) from PostgreSQL's rows, in any order."""
+    case, clocks, entries = None, {}, []
+    clock_columns, at = layout.clock, layout.entry
+    for row in rows:
+        kind = row[0]
+        if kind == _ENTRY:
+            entries.append(row[at : at + 6])
+        elif kind == _CLOCK:
+            columns = row[clock_columns]
+            clocks[columns[1]] = columns
+        elif case is None:
+            case = row[_CASE_COLUMNS]
+    return case, clocks, entries
+
+
+def _json_parts(rows: list[tuple], layout: _Layout) -> tuple[list | None, dict[str, list], list[list]]:
+    """:func:`_row_parts` from SQLite's row: its three JSON arrays read back (integers as integers,
+    text as text, ``null`` as ``None``: every value the columns hold; no column is a real or a
+    blob), the clock only when one is open (its rank, the array's last value, is not ``null``)."""
+    if not rows:
+        return None, {}, []
+    case, clock, entries = rows[0]
+    clock = _SCAN(clock, 0)[0]
+    return _SCAN(case, 0)[0], {} if clock[6] is None else {clock[1]: clock[:6]}, _SCAN(entries, 0)[0]
 
 
 @dataclass(frozen=True)
 class _Layout:
-    """Where each kind's columns are in a row of :func:`_statement`'s (for one vendor)."""
+    """How a vendor's statement gives the case, its open clocks and its timeline."""
 
-    clock: slice
-    """An open clock's ``id, purpose, due_on, working_days_left, paused, provisional``."""
-    entry: int
-    """A timeline entry's first column: ``occurred_at, event, title, detail, organisation, id``."""
-    order: tuple[int, ...]
-    """The page's order (kind; a timeline entry's ``occurred_at``, then its id) as 1-based column
-    positions. :func:`checked_progress` sorts the few rows itself instead (:func:`_answer`): the
-    same order, as SQLite compares its text timestamps byte by byte and PostgreSQL its
-    timestamps, without a sort step in the statement."""
-    width: int | None
+    parts: Callable[[list[tuple], _Layout], tuple]
+    """The rows' case (its 9 values, or ``None``), open clocks by purpose (each
+    ``id, purpose, due_on, working_days_left, paused, provisional``) and timeline entries (each
+    ``occurred_at, event, title, detail, organisation, id``, in no order): :func:`_row_parts`,
+    :func:`_json_parts`."""
+    numbers: int
+    """How many times the statement takes the case's number as a parameter."""
+    clock: slice | None = None
+    """PostgreSQL: where an open clock's columns are in its row."""
+    entry: int = 0
+    """PostgreSQL: a timeline entry's first column in its row."""
+    order: tuple[int, ...] = ()
+    """PostgreSQL: the page's order (kind; a timeline entry's ``occurred_at``, then its id) as
+    1-based column positions. :func:`checked_progress` sorts the few entries itself instead
+    (:func:`_answer`): the same order, as PostgreSQL compares its timestamps, without a sort step in
+    the statement. SQLite's one row needs no order."""
+    width: int | None = None
     """The statement's number of columns, given to the limit's look on SQLite, which then returns
-    its counts in a row of their own instead of on every row (``limits.peek_then_read``)."""
+    its counts in a row of their own (``limits.peek_then_read``)."""
 
 
 _LAYOUTS = {
-    "postgresql": _Layout(clock=slice(10, 16), entry=16, order=(1, 17, 22), width=None),
-    "sqlite": _Layout(clock=slice(1, 7), entry=1, order=(1, 2, 7), width=10),
+    "postgresql": _Layout(_row_parts, 3, clock=slice(10, 16), entry=16, order=(1, 17, 22)),
+    "sqlite": _Layout(_json_parts, 1, width=3),
 }
 
 
@@ -87,14 +128,11 @@ def _layout(vendor: str) -> _Layout:
 
 @cache
 def _statement(vendor: str) -> str:
-    """The case, its open clocks and its public timeline in one ``UNION ALL`` (table names from
-    the models; built once per process and database vendor), its columns as :func:`_layout` says.
-    On PostgreSQL the first branch names every column's type, so PostgreSQL resolves the other
-    branches' NULLs; on SQLite no column of the first branch has a declared type or an affinity
-    (each is an expression, ``+column``), so Django's converters, chosen by declared types, parse
-    no column of any row, and no value changes its type where the rows are materialised (a shared
-    column holds other kinds' values: text, integers). Without its ``ORDER BY``: ordered by the
-    layout's ``order``.
+    """The case, its open clocks and its public timeline in one statement (table names from the
+    models; built once per process and database vendor), its columns as :func:`_layout` says. On
+    PostgreSQL one ``UNION ALL`` whose first branch names every column's type, so PostgreSQL
+    resolves the other branches' NULLs; without its ``ORDER BY``: ordered by the layout's
+    ``order``. On SQLite one row of JSON arrays (:func:`_sqlite_statement`).
 
     The case's item, item type and organisations, and a timeline entry's organisation, are scalar
     subqueries by primary key (each foreign key is required and constrained, so they give what the
@@ -117,40 +155,8 @@ def _statement(vendor: str) -> str:
     clock_columns = "c.id, c.purpose, c.due_on, c.working_days_left, c.paused, c.provisional"
     entry_where = f"WHERE t.application_id = (SELECT x.id FROM {app} x WHERE x.number = %s) AND t.public"  # noqa: S608
     entry_organisation = f"(SELECT o.name FROM {org} o WHERE o.id = t.organisation_id)"  # noqa: S608
-    if vendor != "postgresql":  # SQLite keeps a UUID as 32 hex digits; a clock's subject is the dashed form
-        text_id = (
-            "substr(x.id, 1, 8) || '-' || substr(x.id, 9, 4) || '-' || substr(x.id, 13, 4) || '-' "
-            "|| substr(x.id, 17, 4) || '-' || substr(x.id, 21, 12)"
-        )
-        # The deadline's clock chosen here (:func:`_deadline`'s choice: the first purpose of
-        # ``_PURPOSES`` with an open clock; of two open clocks of one purpose, the one read last
-        # before, the newer: ``_answer`` kept the last row of a purpose, and the rows came in the
-        # clock index's order, by id): one row instead of every open clock of the case
-        # (docs/performance.md, "session 8"). Chosen by SQLite's ``min()`` with bare columns (the
-        # columns of the row with the least rank, purpose first, then the greatest id), not by
-        # ``ORDER BY … LIMIT 1``, whose sort opens a temporary b-tree on every request (≈ 25 µs,
-        # more than the rows it saves); no row when no shown clock is open. The columns without
-        # affinity (``+``), as the first branch's.
-        purposes = ", ".join(f"'{purpose}'" for purpose in _PURPOSES)
-        ranks = " ".join(f"WHEN '{purpose}' THEN {rank}" for rank, purpose in enumerate(_PURPOSES))
-        columns = clock_columns.split(", ")
-        shown_names = ", ".join(f"sifa_{column[2:]}" for column in columns)
-        shown_clock = ", ".join(f"+{column} AS sifa_{column[2:]}" for column in columns)
-        # Times as their stored text (an expression has no declared type, so Django's converter
-        # does not parse it into a datetime for ``_stamp`` to write back as text). No affinity
-        # either (``+``, not a ``CAST``): where the limit's look materialises the rows, a column
-        # with the case's text affinity would turn the clocks' numbers into text.
-        return (
-            f"SELECT 0, +a.id, +a.number, +a.status, +a.submitted_at, "  # noqa: S608
-            f"+a.query_code_digest, {', '.join(f'+{name}' for name in names)} FROM {app} a WHERE a.number = %s "
-            f"UNION ALL SELECT 1, {shown_names}, NULL, NULL, NULL FROM (SELECT {shown_clock}, "
-            f"min(CASE c.purpose {ranks} END * {_RANKED} - c.id) AS sifa_rank FROM {clock} c "
-            f"WHERE c.subject_type = 'application' "  # the clock index (subject_type, subject_id)
-            f"AND c.subject_id = (SELECT {text_id} FROM {app} x WHERE x.number = %s) "
-            f"AND c.stopped_on IS NULL AND +c.purpose IN ({purposes})) WHERE sifa_rank IS NOT NULL "
-            f"UNION ALL SELECT 2, +t.occurred_at, t.event, t.title, t.detail, "
-            f"{entry_organisation}, t.id, NULL, NULL, NULL FROM {line} t {entry_where}"
-        )
+    if vendor != "postgresql":
+        return _sqlite_statement(names)
     none = lambda kind: f"CAST(NULL AS {kind})"  # noqa: E731
     clock_nulls = ", ".join(none(k) for k in ("bigint", "varchar", "date", "integer", "boolean", "boolean"))
     entry_nulls = ", ".join(
@@ -167,6 +173,50 @@ def _statement(vendor: str) -> str:
         f"AND c.stopped_on IS NULL "
         f"UNION ALL SELECT 2, {case_nulls}, {', '.join(['NULL'] * 6)}, t.occurred_at, t.event, t.title, "
         f"t.detail, {entry_organisation}, t.id FROM {line} t {entry_where}"
+    )
+
+
+def _sqlite_statement(names: list[str]) -> str:
+    """SQLite's statement: the case found by its number once, and one row of three JSON arrays
+    built by SQLite — the case's values (as :data:`_CASE_COLUMNS` of PostgreSQL's row), the shown
+    clock's with its rank, and the public timeline entries' — instead of a row per clock and entry
+    with the case looked up again for each kind (docs/performance.md, "session 9"). Each array
+    holds what the columns hold, read back by :func:`_json_parts`.
+
+    Three values per request instead of 6–7 rows of 10: CPython 3.11's ``sqlite3`` releases and
+    takes the GIL around each step and each column it fetches, and a thread waiting for the GIL is
+    woken each time; the clock and timeline subqueries are correlated to the case's row, so the
+    case's number is looked up once (``x.number = %s`` three times before).
+
+    The deadline's clock is chosen here (:func:`_deadline`'s choice: the first purpose of
+    ``_PURPOSES`` with an open clock; of two open clocks of one purpose the newer, the last row of
+    a purpose before, as the clock index gave them by id; docs/performance.md, "session 8"), by
+    SQLite's ``min()`` with bare columns (the values of the row with the least rank, purpose
+    first, then the greatest id); no clock open: the aggregate's one row of NULLs, its rank
+    ``null``. A clock's subject is the case's id in the dashed form (SQLite keeps a UUID as 32 hex
+    digits). Times as their stored text."""
+    app, line, clock = Application._meta.db_table, TimelineEntry._meta.db_table, ClockState._meta.db_table
+    org = Organisation._meta.db_table
+    text_id = (
+        "substr(a.id, 1, 8) || '-' || substr(a.id, 9, 4) || '-' || substr(a.id, 13, 4) || '-' "
+        "|| substr(a.id, 17, 4) || '-' || substr(a.id, 21, 12)"
+    )
+    purposes = ", ".join(f"'{purpose}'" for purpose in _PURPOSES)
+    ranks = " ".join(f"WHEN '{purpose}' THEN {rank}" for rank, purpose in enumerate(_PURPOSES))
+    shown_clock = (
+        "SELECT json_array(c.id, c.purpose, c.due_on, c.working_days_left, c.paused, c.provisional, "  # noqa: S608
+        f"min(CASE c.purpose {ranks} END * {_RANKED} - c.id)) FROM {clock} c "
+        f"WHERE c.subject_type = 'application' "  # the clock index (subject_type, subject_id)
+        f"AND c.subject_id = {text_id} AND c.stopped_on IS NULL AND +c.purpose IN ({purposes})"
+    )
+    timeline = (
+        "SELECT json_group_array(json_array(t.occurred_at, t.event, t.title, t.detail, "  # noqa: S608
+        f"(SELECT o.name FROM {org} o WHERE o.id = t.organisation_id), t.id)) FROM {line} t "
+        "WHERE t.application_id = a.id AND t.public"
+    )
+    return (
+        "SELECT json_array(a.id, a.number, a.status, a.submitted_at, a.query_code_digest, "  # noqa: S608
+        f"{', '.join(names)}), ({shown_clock}), ({timeline}) FROM {app} a WHERE a.number = %s"
     )
 
 
@@ -218,7 +268,8 @@ def _deadline(clocks: dict[str, tuple]) -> dict[str, Any] | None:
 
 @cache
 def _ordered(vendor: str) -> str:
-    return f"{_statement(vendor)} ORDER BY {', '.join(str(position) for position in _layout(vendor).order)}"
+    order = _layout(vendor).order
+    return f"{_statement(vendor)} ORDER BY {', '.join(map(str, order))}" if order else _statement(vendor)
 
 
 def progress(number: str, code: str) -> dict[str, Any] | None:
@@ -236,8 +287,9 @@ def _read(number: str, code: str, moment) -> Any:
     number = str(number or "")[:50]
     with fixed_cursor(connection) as cursor:
         vendor = connection.vendor
-        cursor.execute(_ordered(vendor), [number, number, number])
-        return _answer(cursor.fetchall(), code, moment, _layout(vendor))
+        layout = _layout(vendor)
+        cursor.execute(_ordered(vendor), [number] * layout.numbers)
+        return _answer(cursor.fetchall(), code, moment, layout)
 
 
 _VENDORS: dict[str, str] = {}
@@ -269,7 +321,9 @@ def checked_progress(
     number = str(number or "")[:50]
     vendor = _vendor()
     layout = _layout(vendor)
-    decision, rows = limits.peek_then_read(key, rate, _statement(vendor), [number] * 3, width=layout.width)
+    decision, rows = limits.peek_then_read(
+        key, rate, _statement(vendor), [number] * layout.numbers, width=layout.width
+    )
     if not decision.allowed:
         return decision, None
     answer = _answer(rows, code, _stamp if encoded else _datetime, layout)
@@ -395,27 +449,17 @@ def _bytes(text: str) -> bytes:
 
 
 def _answer(rows: list[tuple], code: str, moment, layout: _Layout) -> Any:
-    """The answer from the statement's rows (columns as ``layout`` says), in any order (the
-    timeline is sorted here: ``occurred_at, id``), its timestamps made by ``moment``
-    (:func:`_datetime`: the answer; :func:`_stamp`: its JSON bytes, :func:`_encoded`)."""
-    case, clocks, entries = None, {}, []
-    clock_columns, at = layout.clock, layout.entry
-    for row in rows:
-        kind = row[0]
-        if kind == _ENTRY:
-            entries.append(row[at : at + 6])
-        elif kind == _CLOCK:
-            columns = row[clock_columns]
-            clocks[columns[1]] = columns
-        elif case is None:
-            case = row
-    digest = case[5] if case is not None else ""
+    """The answer from the statement's rows (as ``layout`` reads them: :func:`_row_parts`,
+    :func:`_json_parts`), the timeline sorted here (``occurred_at, id``), its timestamps made by
+    ``moment`` (:func:`_datetime`: the answer; :func:`_stamp`: its JSON bytes, :func:`_encoded`)."""
+    case, clocks, entries = layout.parts(rows, layout)
+    digest = case[4] if case is not None else ""
     if not query_codes.query_code_matches(code or "", digest) or case is None:
         return None
     entries.sort(key=_by_time)
     if moment is _stamp:
         return _encoded(case, clocks, entries)
-    _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case[_CASE_COLUMNS]
+    _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case
     timeline = [
         {
             "occurred_at": moment(occurred_at),
@@ -439,14 +483,14 @@ def _answer(rows: list[tuple], code: str, moment, layout: _Layout) -> Any:
     }
 
 
-def _encoded(case: tuple, clocks: dict[str, tuple], entries: list[tuple]) -> bytes:
+def _encoded(case: tuple | list, clocks: dict[str, tuple], entries: list) -> bytes:
     """:func:`_json` of :func:`_answer`'s dictionary (the timeline sorted), written from the
     columns into the objects' templates (``_ANSWER``, ``_TIMELINE_ENTRY``, ``_DEADLINE``): the
     same bytes — each value as ``json`` writes it (:func:`_scalar`), the keys, separators and
     brackets as it writes them — without the dictionaries and ``json``'s walk over them
     (``tests/perf/test_queries_reads.py`` compares both for every case and for values no case of
     the test world holds)."""
-    _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case[_CASE_COLUMNS]
+    _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case
     deadline = _deadline(clocks)
     if deadline is not None:
         deadline = _DEADLINE % (
