@@ -6,6 +6,8 @@ Views validate shapes, call ``services`` for every write and ``selectors`` for e
 from __future__ import annotations
 
 import functools
+from json.encoder import encode_basestring, encode_basestring_ascii
+from operator import itemgetter
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.compat import split_header_value
+from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS, split_header_value
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -260,6 +262,20 @@ def _me_headers() -> tuple[list[str] | None, tuple[tuple[str, str], ...]]:
     return (None if vary is None else list(split_header_value(vary))), tuple(headers.items())
 
 
+@functools.cache
+def _me_header_store() -> dict[str, tuple[str, str]]:
+    """:func:`_me_headers` as a fresh answer's header store holds them once the ``Vary`` values are
+    patched in and the others set one by one (checked and converted once per process, not per
+    answer; as ``sifa.applications.api.track`` sets its own)."""
+    response = HttpResponse(content_type=JSONRenderer.media_type)
+    vary, headers = _me_headers()
+    if vary is not None:
+        patch_vary_headers(response, vary)
+    for name, value in headers:
+        response[name] = value
+    return {name: header for name, header in response.headers._store.items() if name != "content-type"}
+
+
 @csrf_exempt
 @functools.wraps(_drf_me)  # its view class and schema (drf-spectacular reads MeView from it)
 def me(request: HttpRequest) -> HttpResponse:
@@ -284,22 +300,95 @@ def me(request: HttpRequest) -> HttpResponse:
     if key is None:
         return _drf_me(request)
     try:
-        token = token_with_user(key, with_account=True)
+        # Only the fields read here (``narrow``: the others deferred); a token not live is None.
+        token = token_with_user(key, with_account=True, narrow=True)
         if token is None:
             setattr(request, READ_ATTRIBUTE, (key, (True, False), None))
             return _drf_me(request)
         accept(token)
         request.user, request.auth = token.user, token  # as DRF's ``Request`` sets them
-        content = JSONRenderer().render(me_body(token.user, token.account))
+        content = me_json(token.user, token.account)
     except Exception as error:  # answered as DRF's dispatch answers it
         return _drf_error(request, error)
     response = HttpResponse(content, content_type=JSONRenderer.media_type)
-    vary, headers = _me_headers()
-    if vary is not None:
-        patch_vary_headers(response, vary)
-    for name, value in headers:
-        response[name] = value
+    response.headers._store.update(_me_header_store())  # after Content-Type, as set one by one
     return response
+
+
+_SEPARATORS = SHORT_SEPARATORS if JSONRenderer.compact else LONG_SEPARATORS
+_ENCODER = JSONRenderer.encoder_class(
+    ensure_ascii=JSONRenderer.ensure_ascii, allow_nan=not JSONRenderer.strict, separators=_SEPARATORS
+)
+"""``json.dumps`` with DRF's encoder and settings, as ``JSONRenderer().render`` calls it (no
+``indent``: the plain view's ``Accept`` has none), made once: ``json.dumps(…, cls=…)`` builds one per
+call."""
+_STRING = encode_basestring_ascii if JSONRenderer.ensure_ascii else encode_basestring
+"""A string as the encoder writes it (its C function)."""
+
+
+def _object(keys: tuple[str, ...]) -> str:
+    """An object of ``keys`` as :data:`_ENCODER` writes it, each value a ``%s`` (the value's JSON)."""
+    item_separator, key_separator = (separator.replace("%", "%%") for separator in _SEPARATORS)
+    return (
+        "{" + item_separator.join(f"{_STRING(key).replace('%', '%%')}{key_separator}%s" for key in keys) + "}"
+    )
+
+
+_STAFF_ME = _object(
+    (
+        "public_id",
+        "username",
+        "kind",
+        "display_name",
+        "phone_masked",
+        "person",
+        "company",
+        "region",
+        "memberships",
+    )
+)
+_MEMBERSHIP = _object(("organisation", "role", "role_display"))
+_ORGANISATION_KEYS = ("id", "name", "level", "path", "region_code")
+_ORGANISATION = _object(_ORGANISATION_KEYS)
+""":func:`me_body`'s objects for a staff account (no company, no mandates) with their keys written
+once, in its order: only the values are encoded per request."""
+
+
+def _value(value: Any) -> str:
+    return _STRING(value) if type(value) is str else _ENCODER.encode(value)
+
+
+def me_json(user: User, account) -> bytes:
+    """``JSONRenderer().render(me_body(user, account))``, byte for byte: DRF's encoder and settings
+    and its escaping of U+2028/U+2029; a staff account's answer written into :func:`me_body`'s
+    objects' templates (``_STAFF_ME``…), the same bytes without the renderer's steps and the
+    encoder's walk over the dictionaries (``accounts/tests/test_me_plain.py`` compares both)."""
+    if user.kind != AccountKind.STAFF or account is None:
+        text = _ENCODER.encode(me_body(user, account))
+    else:
+        memberships, person, region = account
+        members = [
+            _MEMBERSHIP
+            % (
+                _ORGANISATION
+                % tuple(map(_value, itemgetter(*_ORGANISATION_KEYS)(membership["organisation"]))),
+                _value(membership["role"]),
+                _value(membership["role_display"]),
+            )
+            for membership in memberships
+        ]
+        text = _STAFF_ME % (
+            _value(str(user.public_id)),
+            _value(user.username),
+            _value(user.kind),
+            _value(user.display_name),
+            _value(user.phone_masked),
+            _value(person),
+            "null",
+            "null" if person is None else _value(region),  # as me_body: the person's region
+            f"[{_SEPARATORS[0].join(members)}]",
+        )
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
 def _drf_error(request: HttpRequest, error: Exception) -> HttpResponse:

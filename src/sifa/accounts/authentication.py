@@ -28,21 +28,31 @@ from sifa.organisations.scope import actor_of
 
 _TOKEN_ROWS = FixedRows(ApiToken)
 _USER_ROWS = FixedRows(User)
+_NARROW_TOKEN_ROWS = FixedRows(ApiToken, "id", "user", "expires_at", "last_used_at", "revoked")
+_NARROW_USER_ROWS = FixedRows(
+    User, "id", "is_superuser", "public_id", "username", "kind", "display_name", "phone_masked", "is_active"
+)
+"""What ``GET /api/v1/me/``'s plain view reads of the token and its account (``narrow``): the
+checks, the stamp, the answer's fields; the rest (the password hash, the phone's ciphertext, the
+digest…) deferred — 13 columns of 36 fewer for the server to write and the client to read
+(docs/performance.md, "session 9: me")."""
 _TOKEN_USER = ApiToken._meta.get_field("user")
 
 
-def _token_statement(with_account: bool, with_actor: bool = False) -> str:
+def _token_statement(with_account: bool, with_actor: bool = False, narrow: bool = False) -> str:
     """The token with its account, in one statement written once (no ORM query built per request);
     ``with_account``: with the account's memberships and natural person as well (``GET /api/v1/me/``),
     one row per membership; ``with_actor``: with what ``scope.actor_for`` reads (the memberships in
-    active organisations, in its order), one row per membership."""
+    active organisations, in its order), one row per membership; ``narrow``: the token's and the
+    account's columns ``_NARROW_TOKEN_ROWS`` and ``_NARROW_USER_ROWS`` only."""
     quote = connection.ops.quote_name
+    token_rows, user_rows = (_NARROW_TOKEN_ROWS, _NARROW_USER_ROWS) if narrow else (_TOKEN_ROWS, _USER_ROWS)
     if with_actor:
         columns, joins, order = actor_sql("u")
     else:
         columns, joins, order = selectors.own_account_sql("u") if with_account else ("", "", "")
     return (
-        f"SELECT {_TOKEN_ROWS.columns('t')}, {_USER_ROWS.columns('u')}{', ' if columns else ''}{columns} "  # noqa: S608 (names from the models)
+        f"SELECT {token_rows.columns('t')}, {user_rows.columns('u')}{', ' if columns else ''}{columns} "  # noqa: S608 (names from the models)
         f"FROM {quote(ApiToken._meta.db_table)} t "
         f"INNER JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = t.{quote('user_id')} "
         f"{joins} WHERE t.{quote('key_digest')} = %s {order}"
@@ -66,10 +76,12 @@ def actor_sql(user_alias: str) -> tuple[str, str, str]:
     return columns, joins, f"ORDER BY o.{q('path')} ASC, m.{q('role')} ASC"
 
 
-_STATEMENTS: dict[tuple[str, bool, bool], str] = {}
+_STATEMENTS: dict[tuple[str, bool, bool, bool], str] = {}
 
 
-def token_with_user(key: str, *, with_account: bool = False, with_actor: bool = False) -> ApiToken | None:
+def token_with_user(
+    key: str, *, with_account: bool = False, with_actor: bool = False, narrow: bool = False
+) -> ApiToken | None:
     """The live token whose digest is ``key``'s, its ``user`` loaded, or ``None``.
 
     A revoked or expired token, or one whose account is deactivated, is ``None``: everything is
@@ -77,25 +89,28 @@ def token_with_user(key: str, *, with_account: bool = False, with_actor: bool = 
     locking or deactivating an account and changing roles take effect on the next request.
     ``with_account``: the token's ``account`` holds what ``selectors.own_account`` gives, read by
     the same statement. ``with_actor`` (not with ``with_account``): the token's ``actor`` is what
-    ``scope.actor_for(token.user)`` gives, read by the same statement.
+    ``scope.actor_for(token.user)`` gives, read by the same statement. ``narrow``: the token and its
+    ``user`` with only the fields ``GET /api/v1/me/``'s plain view reads, the others deferred (a
+    later read of one is a query of its own, as for ``.only()``); the same checks.
     """
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: ``connection`` looks it up on every use
-    shape = (db.vendor, with_account, with_actor)
+    shape = (db.vendor, with_account, with_actor, narrow)
     statement = _STATEMENTS.get(shape)
     if statement is None:
-        statement = _STATEMENTS[shape] = _token_statement(with_account, with_actor)
+        statement = _STATEMENTS[shape] = _token_statement(with_account, with_actor, narrow)
     params = [True, sm3_hex(key.encode())] if with_actor else [sm3_hex(key.encode())]
     # A request's first statement: it is the connection's health check too (``first_read``).
     rows = first_read(db, statement, params)
     if not rows:
         return None
     row = rows[0]
-    width = len(_TOKEN_ROWS.fields)
-    token = _TOKEN_ROWS.build(row[:width], db)
+    token_rows, user_rows = (_NARROW_TOKEN_ROWS, _NARROW_USER_ROWS) if narrow else (_TOKEN_ROWS, _USER_ROWS)
+    width = len(token_rows.fields)
+    token = token_rows.build(row[:width], db)
     if token.revoked or token.expires_at <= timezone.now():
         return None
-    end = width + len(_USER_ROWS.fields)
-    user = _USER_ROWS.build(row[width:end], db)
+    end = width + len(user_rows.fields)
+    user = user_rows.build(row[width:end], db)
     if not user.is_active:
         return None
     # ``token.user = user`` without the descriptor's checks: the join made ``token.user_id`` the

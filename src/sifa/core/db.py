@@ -65,14 +65,14 @@ class FixedRows:
     backend's and the fields' converters (SQLite's text datetimes, UUIDs, booleans…), and
     ``build(values, connection)`` makes the instance of a whole row with ``Model.from_db``, so the
     instance is complete (no deferred field, no lazy query later). ``FixedRows(model, *names)``
-    reads only the named fields (``convert`` only).
+    reads only the named fields (named in field order): ``build`` then makes the instance
+    ``Model.from_db`` makes of those fields, the others deferred (as ``.only()`` gives them).
     """
 
     def __init__(self, model: type[models.Model], *names: str) -> None:
         self.model = model
         meta = model._meta
         self.fields = tuple(meta.get_field(name) for name in names) if names else tuple(meta.concrete_fields)
-        self.complete = not names
         self.attnames = tuple(field.attname for field in self.fields)
         self._converters: dict[str, list] = {}
 
@@ -105,15 +105,13 @@ class FixedRows:
         return values
 
     def build(self, values, connection):
-        """The model instance of a whole row (``FixedRows(model)`` without field names).
+        """The model instance of the row (of every column, or of the named ones: the rest deferred).
 
         The instance ``Model.from_db`` makes, made without its general path when nothing can tell
         them apart (:attr:`_plain`: no ``__init__``/``from_db`` of the model's own, no descriptor
         that does more than store a column's value, no ``pre_init``/``post_init`` receiver for the
         model): ``Model.__init__`` then only sets ``_state`` and each column's attribute in field
         order, which is what is done here, in the same order (docs/performance.md, "2026-12-06 (day): me")."""
-        if not self.complete:
-            raise ValueError("build() needs every concrete field: FixedRows(model) without names")
         return _make(
             self.model, self.attnames, self._plain, connection.alias, self.convert(values, connection)
         )

@@ -214,7 +214,8 @@ def test_an_error_on_the_way_is_answered_as_drf_answers_it(tree, monkeypatch, er
     def fails(user, account):
         raise error
 
-    monkeypatch.setattr(api, "me_body", fails)
+    monkeypatch.setattr(api, "me_body", fails)  # DRF's view
+    monkeypatch.setattr(api, "me_json", fails)  # the plain view's (a staff account's answer)
     key, _ = issue_api_token(factories.staff(tree.city, "reviewer"))
     answers = []
     for reference in (False, True):
@@ -222,3 +223,64 @@ def test_an_error_on_the_way_is_answered_as_drf_answers_it(tree, monkeypatch, er
         answers.append(_answer(_get(client, reference, **_bearer(key))))
     assert answers[0] == answers[1]
     assert answers[0][0] == (400 if isinstance(error, ServiceError) else 500)
+
+
+@pytest.mark.django_db
+def test_a_staff_answer_written_into_templates_is_drfs_for_any_text(tree, django_assert_num_queries):
+    """``me_json`` writes a staff account's answer into templates: the same bytes as DRF's renderer
+    for text no probe account holds (quotes, ``%``, backslashes, U+2028/U+2029, Chinese, control
+    characters), several memberships, an empty region code, and a staff account with a person."""
+    from rest_framework.renderers import JSONRenderer
+
+    from sifa.organisations.models import Membership
+
+    user = factories.staff(tree.city, "reviewer")
+    Membership.objects.create(user=user, organisation=tree.county, role="decision_maker")
+    odd = 'a"b\\c%s%%\u2028\u2029\x01张三\ud7ff'
+    User.objects.filter(pk=user.pk).update(display_name=odd, phone_masked="138****%d")
+    key, _ = issue_api_token(user)
+    with django_assert_num_queries(1):
+        token = api.token_with_user(key, with_account=True, narrow=True)
+    memberships, _person, _region = token.account
+    assert len(memberships) == 2
+    renders = JSONRenderer().render
+    assert api.me_json(token.user, token.account) == renders(api.me_body(token.user, token.account))
+    memberships[0]["organisation"]["region_code"] = None
+    memberships[1]["organisation"]["name"] = odd
+    with_person = (
+        memberships,
+        {"id": "x", "name": odd, "id_number_masked": "1***"},
+        {"code": "1", "name": odd},
+    )
+    without_person = (memberships, None, {"code": "1", "name": odd})  # me_body shows no region then
+    for account in (without_person, with_person, ([], None, None)):
+        assert api.me_json(token.user, account) == renders(api.me_body(token.user, account))
+    plain, reference = _both(Client(), **_bearer(key))
+    assert plain == reference and plain[0] == 200
+
+
+@pytest.mark.django_db
+def test_the_plain_views_token_and_account_read_only_what_it_needs(tree, django_assert_num_queries):
+    """``narrow``: the token and account as ``.only()`` gives them (the rest deferred, read when
+    asked for), the same values as the full read; the whole request one statement."""
+    user = factories.staff(tree.city, "reviewer")
+    key, _ = issue_api_token(user)
+    full = api.token_with_user(key, with_account=True)
+    with django_assert_num_queries(1):
+        narrow = api.token_with_user(key, with_account=True, narrow=True)
+    assert narrow.account == full.account and narrow.user is narrow._state.fields_cache["user"]
+    assert narrow.get_deferred_fields() == {"key_digest", "prefix", "created_at"}
+    assert narrow.user.get_deferred_fields() == {
+        "password", "last_login", "phone_enc", "phone_index", "email", "scope_path", "is_staff", "is_demo",
+        "date_joined",
+    }  # fmt: skip
+    only_token = ApiToken.objects.only("id", "user", "expires_at", "last_used_at", "revoked").get(pk=full.pk)
+    assert vars(narrow).keys() - {"account"} == vars(only_token).keys()
+    for name in ("id", "user_id", "expires_at", "last_used_at", "revoked"):
+        assert getattr(narrow, name) == getattr(full, name), name
+    for field in User._meta.concrete_fields:
+        with django_assert_num_queries(0 if field.attname in vars(narrow.user) else 1):
+            assert getattr(narrow.user, field.attname) == getattr(full.user, field.attname), field.name
+    assert Client().get("/api/v1/me/", **_bearer(key)).status_code == 200  # the token stamped
+    with django_assert_num_queries(1):
+        assert Client().get("/api/v1/me/", **_bearer(key)).status_code == 200
