@@ -231,6 +231,9 @@ def _open(
     try:
         # One INSERT: inside the caller's transaction a savepoint (a repeated id must not break
         # it); outside any, the statement commits by itself, as BEGIN, INSERT, COMMIT did.
+        # The answer to Sifa's own request (``answers_sent``, ``answering_since``) committed by
+        # itself does not wait for its own fsync (ADR 0018); a message a partner sent to the
+        # inbox, which it is acknowledged for, always does.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             row = log.append(
                 envelope,
@@ -240,6 +243,7 @@ def _open(
                 status=MessageStatus.RECEIVED,
                 partner=partner,
                 scope_path=organisation.path,
+                own_fsync=not (answers_sent or answering_since is not None),
             )
     except IntegrityError:
         # The same id arrived concurrently: one insert won; this one is its duplicate or a replay.

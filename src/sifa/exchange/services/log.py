@@ -48,10 +48,16 @@ def append(
     partner: Partner | None,
     scope_path: str,
     copy_number: int = 0,
+    own_fsync: bool = True,
 ) -> ExchangeMessage:
     """Store one signed message (its header bytes and signature as evidence; the body sealed and
     masked). Raises ``IntegrityError`` when the sender already used the message id (or, for a copy
-    signed again for a retry, ``copy_number`` > 0, that copy's number)."""
+    signed again for a retry, ``copy_number`` > 0, that copy's number).
+
+    ``own_fsync=False`` is for the answer a partner gave to Sifa's own request, and only outside
+    any transaction (the row then commits by itself): that commit does not wait for its own fsync
+    (:func:`_insert_without_own_fsync`, ADR 0018). Inside the caller's transaction it changes
+    nothing: the caller's commit is durable, and the row with it."""
     row = ExchangeMessage(
         message_id=header["message_id"],
         correlation_id=header["correlation_id"],
@@ -78,9 +84,45 @@ def append(
         scope_path=scope_path,
         copy_number=copy_number,
     )
-    _insert(row)
-    transaction.on_commit(BATCHER.note)
+    if own_fsync or connection.in_atomic_block:
+        _insert(row)
+        transaction.on_commit(BATCHER.note)
+    else:
+        _insert_without_own_fsync(row)
+        BATCHER.note()  # after the connection's durability is restored: a batch commits durably
     return row
+
+
+def _insert_without_own_fsync(row: ExchangeMessage) -> None:
+    """:func:`_insert` committed by itself without waiting for its own fsync (ADR 0018).
+
+    PostgreSQL: the INSERT (its own transaction) sets ``synchronous_commit`` to ``off`` for that
+    transaction only, ``set_config('synchronous_commit', 'off', true)`` in its ``RETURNING`` (the
+    function form of ``SET LOCAL``; one statement, where ``BEGIN``, ``SET LOCAL``, ``INSERT``,
+    ``COMMIT`` cost more CPU in round trips than the fsync saved). SQLite (WAL): the connection at
+    ``synchronous=NORMAL`` for that one autocommitted INSERT and restored at once (SQLite refuses
+    to change it inside a transaction; outside any, the INSERT is its own transaction). The row is
+    visible at once and survives a killed process; an OS crash may lose it until the next durable
+    commit on the database, which writes the one sequential WAL up to and including it. Only the
+    answer to Sifa's own request is written so: nobody is told anything on the strength of it, and
+    the partner gives the same answer again, byte for byte, for the same message id (ADR 0009)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "sqlite":
+        _insert(row, own_fsync=False)
+        return
+    db.ensure_connection()
+    raw = db.connection
+    level = getattr(db, "sifa_synchronous", None)  # set by init_command: read once (as core.limits)
+    if level is None:
+        level = db.sifa_synchronous = int(raw.execute("PRAGMA synchronous").fetchone()[0])
+    if level < 2:  # NORMAL or OFF already: nothing to relax or restore
+        _insert(row)
+        return
+    raw.execute("PRAGMA synchronous=NORMAL")
+    try:
+        _insert(row)
+    finally:
+        raw.execute(f"PRAGMA synchronous={int(level)}")
 
 
 _INSERT_SQL: dict[str, str] = {}
@@ -127,13 +169,16 @@ def _preparers() -> list[tuple[Any, str, tuple[type, ...], bool]]:
     return result
 
 
-def _insert(row: ExchangeMessage) -> None:
+def _insert(row: ExchangeMessage, *, own_fsync: bool = True) -> None:
     """``row.save(force_insert=True)`` without the ORM's per-call work: one INSERT statement, built
     once per database vendor from the model's fields, with each value prepared by its field exactly
     as the ORM prepares it (``get_db_prep_save``). The message log has no signals and no
     ``save()`` override; this saves ≈ 1 ms of CPU per row (docs/performance.md, "W9", 2026-12-05
-    evening). A unique violation raises ``IntegrityError`` as before."""
-    sql = _INSERT_SQL.get(connection.vendor)
+    evening). A unique violation raises ``IntegrityError`` as before. ``own_fsync=False``
+    (PostgreSQL, a statement outside any transaction): see :func:`_insert_without_own_fsync`."""
+    # Never inside a transaction: the setting would hold for the caller's whole commit.
+    relaxed = not own_fsync and connection.vendor == "postgresql" and not connection.in_atomic_block
+    sql = _INSERT_SQL.get(connection.vendor + ":relaxed" if relaxed else connection.vendor)
     if sql is None:
         fields = _insert_fields()
         quote = connection.ops.quote_name
@@ -143,6 +188,11 @@ def _insert(row: ExchangeMessage) -> None:
         if connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {quote(ExchangeMessage._meta.pk.column)}"
         _INSERT_SQL[connection.vendor] = sql
+        if connection.vendor == "postgresql":
+            _INSERT_SQL[connection.vendor + ":relaxed"] = (
+                sql + ", set_config('synchronous_commit', 'off', true)"
+            )
+        sql = _INSERT_SQL[connection.vendor + ":relaxed" if relaxed else connection.vendor]
     # The connection itself, not the thread-local proxy: each attribute read through
     # ``django.db.connection`` is a lookup in ``connections`` (≈ 30 per row in the preparers).
     db = connections[DEFAULT_DB_ALIAS]

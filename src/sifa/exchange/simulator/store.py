@@ -2,7 +2,11 @@
 
 ``received`` has one row per ``(sender, message_id)`` (the primary key), written before the answer
 leaves, so a killed-and-restarted simulator answers a repeated message with the same answer and
-never holds two copies. The file is in WAL mode with ``synchronous=FULL``.
+never holds two copies. The file is in WAL mode with ``synchronous=NORMAL``: a commit is in the WAL
+before the answer leaves, so a killed simulator (the chaos test kills it) keeps every answer it
+gave; only an OS crash could lose the newest ones. That is a stand-in's durability, chosen so that
+W9's partner costs no fsync per message (docs/performance.md, issue 13, session 9): a real partner
+keeps its answers as its own rules say, which is no part of Sifa's cost.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class Store:
         if db is None:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
         return db
 

@@ -502,3 +502,26 @@ def test_the_back_off_and_the_claim_lease_are_settings_for_tests(settings):
     for attempts, nominal in [(1, 0.05), (2, 0.1), (8, 6.0), (40, 6.0)]:
         assert nominal * 0.8 <= outbox.retry_delay(attempts, rng).total_seconds() <= nominal * 1.2
     assert outbox.claim_lease() == dt.timedelta(seconds=2)
+
+
+def test_only_the_partners_answer_to_a_relayed_message_commits_without_its_own_fsync(
+    world, court, monkeypatch
+):
+    """ADR 0018: the answer the relay got back is logged with ``own_fsync=False`` (it commits by
+    itself, and the item's confirmation after it commits durably); the message queued, and a
+    message a partner sent to the inbox (it is acknowledged for it), keep their fsync."""
+    from sifa.exchange.services import log
+    from sifa.exchange.services.inbox import receive
+
+    calls: list[tuple[str, bool]] = []
+    append = log.append
+
+    def spy(envelope, header, body, **options):
+        calls.append((header["kind"], options.get("own_fsync", True)))
+        return append(envelope, header, body, **options)
+
+    monkeypatch.setattr(log, "append", spy)
+    queue(world, court)
+    assert outbox.relay_once(FakeCourt(world)).confirmed == 1
+    receive(notice(world).as_wire())
+    assert calls == [("request", True), ("response", False), ("request", True), ("response", True)]
