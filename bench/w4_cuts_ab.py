@@ -62,7 +62,13 @@ def main(argv: list[str]) -> int:
 
     def use(side: str) -> None:
         new = side == "new"
-        db._passing = new_passing if new else (lambda statement, connection: ((),) * len(statement.fields))
+        db._passing = (
+            new_passing
+            if new
+            else (
+                lambda statement, connection: (((),) * len(statement.fields), ({},) * len(statement.fields))
+            )
+        )
         dispatch.case_for_command = (
             new_read if new else (lambda actor, number, lean=False: new_read(actor, number))
         )

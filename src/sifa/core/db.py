@@ -10,13 +10,12 @@ import uuid
 from collections.abc import Callable, Iterator
 
 from django.db import DatabaseError, models
-from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Lookup, signals
 from django.db.models.base import Model, ModelState
-from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.utils.connection import ConnectionProxy
 
+from sifa.core.db_values import _converters, _passing_types
 from sifa.core.errors import Conflict
 
 PATH_CEILING = "~"
@@ -310,11 +309,14 @@ class FixedUpdate:
         return found
 
     def params(self, instance: models.Model, connection) -> list:
-        passing = _passing(self, connection)
         values = []
-        for field, kinds in zip(self.fields, passing, strict=True):
+        for field, kinds, steps in zip(self.fields, *_passing(self, connection), strict=True):
             value = field.pre_save(instance, False)
-            values.append(value if type(value) in kinds else field.get_db_prep_save(value, connection))
+            if type(value) in kinds:
+                values.append(value)
+            else:
+                step = steps.get(type(value))
+                values.append(field.get_db_prep_save(value, connection) if step is None else step(value))
         values.append(self.model._meta.pk.get_db_prep_value(instance.pk, connection))
         return values
 
@@ -348,20 +350,24 @@ class FixedInsert:
         return found
 
     def params(self, instance: models.Model, connection) -> list:
-        return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.fields]
+        return self.prepare([field.pre_save(instance, True) for field in self.fields], connection)
 
     def prepare(self, values, connection) -> list:
         """:meth:`params` from the row's values (in :attr:`fields`' order, as the instance would
         hold them after ``pre_save``) instead of an instance: for rows built without a model
         instance, whose fields fill in nothing themselves (no default left, no ``auto_now``).
-        A string bound for a text column whose preparation returns a string unchanged
-        (:func:`_passes_text`), and an ``int`` or ``bool`` whose preparation returns it unchanged
-        (:func:`_passing_types`), is passed as it is; every other value is prepared by its field."""
-        fields = self.fields
-        return [
-            value if type(value) in kinds else fields[index].get_db_prep_save(value, connection)
-            for index, (value, kinds) in enumerate(zip(values, _passing(self, connection), strict=True))
-        ]
+        A value its field's preparation returns unchanged (``sifa.core.db_values._passing_types``:
+        a string for a text column, an ``int`` or ``bool``, ``None`` for a nullable column) is
+        passed as it is, a date or JSON value (SQLite) takes the one step its preparation ends in
+        (``_converters``); every other value is prepared by its field."""
+        prepared = []
+        for field, value, kinds, steps in zip(self.fields, values, *_passing(self, connection), strict=True):
+            if type(value) in kinds:
+                prepared.append(value)
+            else:
+                step = steps.get(type(value))
+                prepared.append(field.get_db_prep_save(value, connection) if step is None else step(value))
+        return prepared
 
     def saved(self, instance: models.Model, cursor, connection) -> None:
         if not self.with_pk:
@@ -371,81 +377,18 @@ class FixedInsert:
         instance._state.db = connection.alias
 
 
-def _passing(statement: FixedInsert | FixedUpdate, connection) -> tuple[tuple[type, ...], ...]:
-    """:func:`_passing_types` of each of ``statement``'s fields, on ``connection``'s database."""
+def _passing(statement: FixedInsert | FixedUpdate, connection) -> tuple[tuple, tuple]:
+    """:func:`~sifa.core.db_values._passing_types` and :func:`~sifa.core.db_values._converters`
+    of each of ``statement``'s fields, on ``connection``'s database."""
     cache = statement.__dict__.setdefault("_passing", {})
     found = cache.get(connection.vendor)
     if found is None:
-        found = cache[connection.vendor] = tuple(
-            _passing_types(field, connection) for field in statement.fields
+        fields = statement.fields
+        found = cache[connection.vendor] = (
+            tuple(_passing_types(field, connection) for field in fields),
+            tuple(_converters(field, connection) for field in fields),
         )
     return found
-
-
-def _passing_types(field: models.Field, connection) -> tuple[type, ...]:
-    """The value types (exact types: ``type(value) in …``) for which ``field.get_db_prep_save(value,
-    connection)`` is ``value`` itself, judged from which classes' preparation steps the field
-    uses (a field that overrides any step gets ``()``: every value prepared by the field):
-
-    * ``str`` for a text field (:func:`_passes_text`);
-    * ``bool`` for a ``BooleanField`` (``get_prep_value`` and ``to_python`` return ``True`` and
-      ``False`` as they are);
-    * ``int`` for an integer field whose database adapts integers as they are (SQLite; PostgreSQL
-      wraps each in its column's integer type), and for an ``AutoField`` family primary key on
-      any database (``validate_autopk_value`` returns the value; no adaptation);
-    * a ``ForeignKey``: what its target field passes (it hands the value to the target's
-      ``get_db_prep_save``)."""
-    klass = type(field)
-    if _passes_text(field):
-        return (str,)
-    if isinstance(field, models.ForeignKey):
-        if klass.get_db_prep_save is not models.ForeignKey.get_db_prep_save:
-            return ()
-        target = field.target_field
-        if not target.empty_strings_allowed or connection.features.interprets_empty_strings_as_nulls:
-            return tuple(kind for kind in _passing_types(target, connection) if kind is not str)  # "" → NULL
-        return _passing_types(target, connection)
-    if klass.get_db_prep_save is not models.Field.get_db_prep_save:
-        return ()
-    if isinstance(field, models.BooleanField):
-        plain = (
-            klass.get_db_prep_value is models.Field.get_db_prep_value
-            and klass.get_prep_value is models.BooleanField.get_prep_value
-            and klass.to_python is models.BooleanField.to_python
-        )
-        return (bool,) if plain else ()
-    if isinstance(field, models.IntegerField) and klass.get_prep_value is models.IntegerField.get_prep_value:
-        ops = type(connection.ops)
-        if isinstance(field, AutoFieldMixin):
-            plain = (
-                klass.get_db_prep_value is AutoFieldMixin.get_db_prep_value
-                and ops.validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
-            )
-        else:
-            plain = (
-                klass.get_db_prep_value is models.IntegerField.get_db_prep_value
-                and ops.adapt_integerfield_value is BaseDatabaseOperations.adapt_integerfield_value
-            )
-        return (int,) if plain else ()
-    return ()
-
-
-def _passes_text(field: models.Field) -> bool:
-    """Whether ``field.get_db_prep_save(value, connection)`` is ``value`` itself for every ``str``:
-    a ``CharField`` or ``TextField`` whose preparation steps are Django's own (``Field``'s save
-    and database steps, then ``CharField``/``TextField``'s ``get_prep_value`` and ``to_python``,
-    which return a string as it is)."""
-    klass = type(field)
-    for base in (models.CharField, models.TextField):
-        if (
-            isinstance(field, base)
-            and klass.get_db_prep_save is models.Field.get_db_prep_save
-            and klass.get_db_prep_value is models.Field.get_db_prep_value
-            and klass.get_prep_value is base.get_prep_value
-            and klass.to_python is base.to_python
-        ):
-            return True
-    return False
 
 
 # --- server-side prepared statements for the fixed statements (PostgreSQL) -----------------
