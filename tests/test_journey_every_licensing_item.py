@@ -130,7 +130,7 @@ JOURNEYS = [
         CANCEL_ROUTE, (WD, 40), "cancel", "律师执业证", "zj", holds="lawyer_licence",
     ),
     Journey(
-        "律师事务所设立许可", "hz", "company", {**COMPANY_FORM, "firm_form": "partnership"},
+        "律师事务所设立许可", "hz", "company", COMPANY_FORM,
         (
             Step("accept", "hz", None),
             Step("city_review", "hz", (WD, 20)),

@@ -109,7 +109,6 @@ def demo_cases() -> list[DemoCase]:
                 "contact_name": _demo.COMPANY["representative"],
                 "phone": _demo.COMPANY["phone"],
                 "address": "杭州市西湖区文三路1号",
-                "firm_form": "partnership",
             },
             {"firm_form": "partnership"},
         ),

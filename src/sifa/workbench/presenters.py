@@ -81,6 +81,27 @@ def form_rows(case: Application) -> list[tuple[str, str]]:
     return rows
 
 
+def situation_rows(case: Application) -> list[tuple[str, str]]:
+    """(question, the option chosen) for each 情形 of the case's item version the applicant
+    answered, in the version's order: the answers that decided which materials were asked for
+    (e.g. 法律援助法第四十二条's 免予核查), shown to the reviewer as the applicant chose them."""
+    answers = case.situation_answers if isinstance(case.situation_answers, dict) else {}
+    if not answers:
+        return []
+    rows = []
+    for situation in case.version.situations.all():
+        if situation.code not in answers:
+            continue
+        value = answers[situation.code]
+        labels = {
+            str(o.get("value")): str(o.get("label", o.get("value")))
+            for o in situation.options or []
+            if isinstance(o, dict)
+        }
+        rows.append((str(situation.question), labels.get(str(value), str(value))))
+    return rows
+
+
 @dataclass(frozen=True)
 class MaterialRow:
     row: ApplicationMaterial

@@ -222,17 +222,8 @@ ITEMS: list[dict] = [
             stage("省级审核决定", "2", 10, basis="律师法第十八条"),
             stage("颁发、送达执业证书", "2", 10, basis="行政许可法第四十四条"),
         ],
-        "form": org_form(
-            {
-                "firm_form": {
-                    "type": "string",
-                    "title": "组织形式",
-                    "enum": ["partnership", "individual", "state"],
-                    "x-ui": {"widget": "radio", "labels": ["合伙", "个人", "国家出资"]},
-                }
-            },
-            ("firm_form",),
-        ),
+        # 组织形式 is the 情形 above (it decides 合伙协议): the form does not ask it again.
+        "form": org_form(),
         "bpmn": "law_firm_licence.bpmn",
     },
     {

@@ -503,7 +503,6 @@ OTHER_ITEMS: list[dict] = [
                     "enum": ["criminal", "civil", "administrative", "non_litigation"],
                     "x-ui": {"widget": "select", "labels": ["刑事", "民事", "行政", "非诉讼"]},
                 },
-                "means_exempt": {"type": "boolean", "title": "属于免予核查经济困难状况的人员"},
                 "facts": {
                     "type": "string",
                     "title": "案情及申请事由",

@@ -113,3 +113,13 @@ def test_each_missing_required_field_is_reported_once():
     }
     errors = validate_data(schema, {})
     assert sorted(e["field"] for e in errors) == ["a", "b"]
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=lambda item: item["name"])
+def test_a_form_never_asks_again_what_a_situation_asked(item):
+    """一次告知, no question twice: a 情形 answer (which decides the materials) is kept with the
+    application; a form field of the same code would ask it again and could contradict it (法律援助
+    申请 once asked 免予核查 as a 情形 and again as a form field)."""
+    situations = {s["code"] for s in item.get("situations", [])}
+    fields = set((item.get("form") or {}).get("properties") or {})
+    assert not situations & fields

@@ -120,3 +120,20 @@ def test_an_option_is_shown_by_the_label_the_form_offered():
     assert [_show(v, spec) for v in spec["enum"]] == ["刑事", "民事", "行政", "非诉讼"]
     assert _show("other", spec) == "other" and _show(None, spec) == ""
     assert _show(["civil"], {"type": "array", "items": spec}) == "民事"
+
+
+def test_the_reviewer_sees_the_situations_the_applicant_chose(login, people, w):
+    """The 情形 answers decided which materials were asked for (律师事务所设立许可: 合伙协议 only
+    for a partnership): the case page shows each question with the option chosen, by its label."""
+    firm = W.make_case(
+        W.entry_for("律师事务所设立许可", w["hz"]),
+        people["citizen"],
+        form_data={"organisation_name": "浙江某某律师事务所"},
+        situation_answers={"firm_form": "partnership"},
+    )
+    html = login(people["hz_clerk"]).get(f"/workbench/cases/{firm.number}/").content.decode()
+    assert "申请人选择的办理情形" in html
+    assert "拟设立的律师事务所组织形式是？" in html and "合伙律师事务所" in html
+    Application.objects.filter(pk=firm.pk).update(situation_answers={})
+    html = login(people["hz_clerk"]).get(f"/workbench/cases/{firm.number}/").content.decode()
+    assert "申请人选择的办理情形" not in html

@@ -81,6 +81,7 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
             "items": items,
             "roles": dict(Role.choices),
             "form_rows": presenters.form_rows(case),
+            "situation_rows": presenters.situation_rows(case),
             "materials": presenters.materials(case),
             "findings": case.findings.order_by("id"),
             "notices": case.correction_notices.order_by("issued_at"),
