@@ -125,10 +125,10 @@ def _finished_months(today: dt.date, count: int) -> list[str]:
 def load_check() -> RandomCheck | None:
     """The demo random check: ``demo-city-inspector`` draws, with the seed ``demo-<month>``, from
     the cases of 杭州市司法局's subtree closed in the most recent finished month that has any (up to
-    a year back), assigns them to itself and records one finding (存在问题, 一般) on the first drawn
-    case, which the indicators count under 随机抽查. None while no finished month has a closed case
-    — on a demo database loaded this month its cases close this month, and a month still running
-    is not drawn (docs/inspections.md): the next run after the month ends makes the check.
+    a year back) — on a fresh demo last month's, made by :func:`sifa.demo.history.load_history` —
+    assigns them to itself and records one finding (存在问题, 一般) on a drawn 不予受理 case (the
+    first drawn case when none was drawn), which the indicators count under 随机抽查. None while no
+    finished month has a closed case (a month still running is not drawn, docs/inspections.md).
     Idempotent: the check is found by its idempotency key, and the finding is recorded once."""
     _demo.ensure_allowed()
     city = _demo.find_tree().city
@@ -157,8 +157,11 @@ def load_check() -> RandomCheck | None:
             seed=f"demo-{period}",
             idempotency_key=f"{CHECK_KEY}-{period}",
         ).check
-    first = check.cases.select_related("application").order_by("position").first()
-    if first is not None and first.checked_at is None:
+    drawn = list(check.cases.select_related("application").order_by("position"))
+    # The finding is about a 不予受理决定书: on a refused case when one was drawn, else the first.
+    refused = [c for c in drawn if c.application.status == ApplicationStatus.NOT_ACCEPTED]
+    first = (refused or drawn or [None])[0]
+    if first is not None and not any(c.checked_at for c in drawn):
         inspections.record_finding(
             inspector,
             check.public_id,

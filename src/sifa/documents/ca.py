@@ -48,6 +48,10 @@ SEAL_VALIDITY = dt.timedelta(days=3 * 365)
 RENEW_BEFORE = dt.timedelta(days=30)
 """A seal certificate this close to its end is replaced, so no document is sealed at the edge."""
 RSA_BITS = 2048
+DEVELOPMENT_BACKDATE = dt.timedelta(days=400)
+"""The CA development creates on first use is valid from this long before it was made, so the demo
+history (cases of last month, ``sifa.demo.history``) can be sealed under its own dates; a production
+CA is an operator's, never invented here."""
 
 
 class SealConfigurationError(ServiceError):
@@ -221,7 +225,7 @@ class SealAuthority:
             .issuer_name(name)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_before(now - DEVELOPMENT_BACKDATE)
             .not_valid_after(now + CA_VALIDITY)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(

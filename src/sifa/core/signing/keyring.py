@@ -48,6 +48,13 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+DEVELOPMENT_BACKDATE = dt.timedelta(days=400)
+"""The key development makes on first use is valid from this long before it was made, so the demo
+history (cases of last month, ``sifa.demo.history``) can be signed under its own dates. A key made
+by ``sifa keys rotate`` (production, and the tests' key of the run) is valid from the moment it is
+made."""
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     """What is public about a key: the entry ``GET /api/v1/keys/`` serves."""
@@ -265,7 +272,8 @@ class KeyRing:
     def _rotate(self, algorithm: str | None, *, first_only: bool) -> KeyInfo:
         """The new key's files are written before the old key is retired, all under the exclusive
         lock, so a reader sees either the old or the new state. ``first_only`` is the development
-        first-use path: if another process created a key while we waited for the lock, keep it."""
+        first-use path: if another process created a key while we waited for the lock, keep it; the
+        key it makes is valid from :data:`DEVELOPMENT_BACKDATE` before."""
         algorithm = get_algorithm(algorithm or self.algorithm).name
         with self._locked(exclusive=True):
             current = self._load()
@@ -274,7 +282,8 @@ class KeyRing:
                 return active[0]
             now = _now()
             signer = generate_signer(algorithm, now)
-            info = KeyInfo(signer.key_id, algorithm, signer.public_key_pem(), now, None, "active")
+            valid_from = now - DEVELOPMENT_BACKDATE if first_only else now
+            info = KeyInfo(signer.key_id, algorithm, signer.public_key_pem(), valid_from, None, "active")
             _write_private(self.directory / f"{signer.key_id}.pem", signer.private_key_pem())
             for old in active:
                 retired = replace(old, status="retired", valid_until=now)

@@ -6,15 +6,19 @@ consultations (open, answered, escalated) through the consultation services, the
 anonymous report) through the evaluation and complaint services, publish the demo 政务公开
 notices through the disclosure services, file, handle and score the demo inspector's mock
 application (模拟办件), and draw the demo random check (随机抽查) of 杭州市司法局's cases closed in
-the last finished month that has any, with one finding (idempotent)."""
+the last finished month that has any, with one finding (idempotent). First of all, last month's
+walk-in cases at 杭州市司法局 (``sifa.demo.history``), run through the same services under a
+controlled clock, so a fresh demo has a finished month to draw."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from sifa.demo.cases import load_cases
 from sifa.demo.consultations import ensure_consultations
 from sifa.demo.disclosure import ensure_notices
+from sifa.demo.history import load_history
 from sifa.demo.inspections import load_check, load_mock
 from sifa.demo.lawyers import ensure_senior_lawyer
 from sifa.demo.mandates import load_mandates
@@ -27,6 +31,17 @@ class Command(BaseCommand):
     help = "用真实的办理流程为演示律师和律师事务所办结执业许可并颁发电子证照（可重复运行）。"
 
     def handle(self, *args, **options) -> None:
+        # Before today's cases: the seals issued for last month's moments serve today's too.
+        history = load_history()
+        if history.skipped:
+            self.stdout.write(f"上月演示办件：未补办（{history.skipped}，早于 {history.month} 的办理日期）")
+        for application in history.cases:
+            self.stdout.write(
+                f"上月演示办件：{application.number} {application.status_label}"
+                f"（{timezone.localtime(application.closed_at):%Y-%m-%d} 办结）"
+                if application.closed_at
+                else f"上月演示办件：{application.number} {application.status_label}"
+            )
         cases = load_cases()
         for key, application in cases.items():
             licence = Licence.objects.filter(application=application).first()
@@ -75,7 +90,7 @@ class Command(BaseCommand):
         check = load_check()
         if check is None:
             self.stdout.write(
-                "随机抽查：已结束的月份中尚无杭州市司法局的办结件（本月办结的演示办件在下月可抽查，届时再运行本命令）"
+                "随机抽查：已结束的月份中尚无杭州市司法局的办结件（上月演示办件未补办时，本月办结的演示办件在下月可抽查，届时再运行本命令）"
             )
         else:
             self.stdout.write(
