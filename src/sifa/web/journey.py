@@ -327,6 +327,9 @@ def upload_from_post(request: HttpRequest, app: Application) -> dict[str, str]:
     except ServiceError as exc:
         if exc.status >= 500 or exc.status in (403, 404, 409):
             raise
+        on_date = [e.get("message", "") for e in exc.errors if e.get("field") == "valid_until"]
+        if on_date:
+            return {f"{prefix}-valid-until": "；".join(on_date)}
         detail = "；".join(e.get("message", "") for e in exc.errors)
         return {f"{prefix}-file": detail or exc.message}
     messages.success(request, f"已上传“{row.material.name}”：{row.display_name}")

@@ -7,6 +7,7 @@ import functools
 from typing import Any, BinaryIO
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
 
 from sifa.applications.models import (
     Application,
@@ -164,6 +165,19 @@ def upload_material(
                     "field": "material",
                     "code": "material.from_licence_library",
                     "message": f"{material.name}由电子证照库提供（本申请变更或注销的就是该证照），不能上传替换",
+                }
+            ]
+        )
+    if valid_until is not None and valid_until < timezone.localdate():
+        # Said now, not only at pre-review: the applicant has the document in hand and can upload
+        # one still valid (a material that expires while the draft waits is pre-review's finding).
+        raise invalid(
+            [
+                {
+                    "field": "valid_until",
+                    "code": "material.expired",
+                    "message": f"{material.name}已于{valid_until.year}年{valid_until.month}月{valid_until.day}日"
+                    "过期，请上传有效期内的材料",
                 }
             ]
         )

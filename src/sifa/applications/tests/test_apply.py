@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from sifa.applications.models import (
     Application,
@@ -48,12 +49,36 @@ def _requested(draft: dict) -> list[int]:
 
 
 def _ready(world, draft, *, expired_first: bool = False) -> None:
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    """Every requested material uploaded; ``expired_first``: the first one's 有效期至 passed while
+    the draft waited (uploaded valid through today, the day then gone by), for pre-review to find."""
+    today = timezone.localdate()
     for index, material in enumerate(_requested(draft)):
+        expiring = expired_first and index == 0
         response = _upload(
-            world["api"], draft["id"], material, valid_until=yesterday if expired_first and index == 0 else ""
+            world["api"], draft["id"], material, valid_until=today.isoformat() if expiring else ""
         )
         assert response.status_code == 201, response.json()
+        if expiring:
+            ApplicationMaterial.objects.filter(pk=response.json()["id"]).update(
+                valid_until=today - dt.timedelta(days=1)
+            )
+
+
+def test_a_material_already_expired_is_refused_at_upload_and_nothing_is_stored(world):
+    """The applicant is told at once, on the date, and can upload one still valid; valid through
+    today is accepted."""
+    draft = _draft(world)
+    material = _requested(draft)[0]
+    before = ApplicationMaterial.objects.count()
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    refused = _upload(world["api"], draft["id"], material, valid_until=yesterday.isoformat())
+    assert refused.status_code == 400, refused.json()
+    (error,) = refused.json()["errors"]
+    assert (error["field"], error["code"]) == ("valid_until", "material.expired")
+    assert f"已于{yesterday.year}年{yesterday.month}月{yesterday.day}日过期" in error["message"]
+    assert ApplicationMaterial.objects.count() == before
+    today = _upload(world["api"], draft["id"], material, valid_until=timezone.localdate().isoformat())
+    assert today.status_code == 201, today.json()
 
 
 def test_identity_comes_from_partner_data_and_is_not_requested(world):

@@ -65,7 +65,12 @@ def _uploads(request: HttpRequest, app: Application, rows: list[dict]) -> dict[s
         except ServiceError as exc:
             if exc.status in (403, 404, 409):
                 raise
-            errors[f"m-{row['material']}-file"] = f"{row['name']}：{exc.message}"
+            on_date = [e.get("message", "") for e in exc.errors if e.get("field") == "valid_until"]
+            if on_date:
+                errors[f"m-{row['material']}-valid-until"] = "；".join(on_date)
+                continue
+            detail = "；".join(e.get("message", "") for e in exc.errors if e.get("message"))
+            errors[f"m-{row['material']}-file"] = f"{row['name']}：{detail or exc.message}"
     return errors
 
 

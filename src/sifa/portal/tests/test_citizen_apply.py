@@ -115,6 +115,26 @@ def test_a_rejected_upload_is_reported_on_its_input(site):
     assert "请选择要上传的文件" in _html(missing)
 
 
+def test_an_expired_material_is_refused_on_its_date(site):
+    """有效期至 already past: the refusal is on the date field, named for the material, nothing kept."""
+    app = _start(site)
+    page = _html(site["client"].get(f"/apply/drafts/{app.pk}/materials/"))
+    material = re.findall(r'name="material" value="(\d+)"', page)[0]
+    response = site["client"].post(
+        f"/apply/drafts/{app.pk}/materials/",
+        {
+            "material": material,
+            "file": SimpleUploadedFile("证明.pdf", PDF, "application/pdf"),
+            "valid_until": "2020-01-31",
+        },
+    )
+    page = _html(response)
+    assert response.status_code == 400
+    assert f'<a href="#m-{material}-valid-until">' in page
+    assert f'id="m-{material}-date-error"' in page and "已于2020年1月31日过期，请上传有效期内的材料" in page
+    assert "已上传" not in page
+
+
 def test_check_page_lists_every_missing_piece_with_links_to_fix_it(site):
     app = _start(site)
     response = site["client"].post(f"/apply/drafts/{app.pk}/check/")
