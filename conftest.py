@@ -9,6 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# No per-example deadline: speed is measured by `make bench`, not by timed tests, and on a loaded
+# CI machine a pure example can take longer than Hypothesis's default 200 ms (DeadlineExceeded).
+hypothesis_settings.register_profile("sifa", deadline=None)
+hypothesis_settings.load_profile("sifa")
 
 
 @pytest.fixture(scope="session", autouse=True)
