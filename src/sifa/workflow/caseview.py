@@ -47,6 +47,8 @@ _DATE = serializers.DateField()
 _DATETIME = serializers.DateTimeField()
 
 _ITEMS = FixedRows(WorkItem)
+_ITEM_ORGANISATION = WorkItem._meta.get_field("organisation")
+_ITEM_APPLICATION = WorkItem._meta.get_field("application")
 _ORGANISATIONS = FixedRows(Organisation)
 _ITEM_CLOCK = FixedRows(ClockState, "provisional")
 _CLOCKS = FixedRows(
@@ -205,8 +207,12 @@ def _work_items(
         if row[1] is None:  # the one row of a case without work items
             continue
         item = _ITEMS.build(row[1:items_end], db)
-        item.organisation = _ORGANISATIONS.build(row[items_end:organisations_end], db)
-        item.application = case  # the case at hand, with its item loaded: no join
+        # ``item.organisation = …`` and ``item.application = …`` without the descriptors' checks:
+        # the join made ``item.organisation_id`` the organisation's id, the statement's
+        # ``application_id`` is the case's, and all come from this connection; only the cached
+        # objects are left to set (the case at hand, with its item loaded: no join).
+        _ITEM_ORGANISATION.set_cached_value(item, _ORGANISATIONS.build(row[items_end:organisations_end], db))
+        _ITEM_APPLICATION.set_cached_value(item, case)
         if item.clock_id is None:
             item._clock_provisional = None
         else:
@@ -368,8 +374,25 @@ def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | No
         # A command's answer shows the same newest entries as the one before it: each entry as
         # written is kept per stored row (and database, zones), so each is converted once.
         vendor, connection_zone = db.vendor, db.timezone
-        return [dict(_entry_of(vendor, connection_zone, zone, tuple(row))) for row in rows]
+        keys = [(vendor, connection_zone, zone, tuple(row)) for row in rows]
+        entries = Entries(dict(_entry_of(*key)) for key in keys)
+        entries.keys = keys
+        return entries
     return [_entry(db, at, row) for row in rows]
+
+
+class Entries(list):
+    """The timeline's entries (a list of dicts like any other), with the key each was kept under
+    (:func:`_entry_of`): a renderer may take each entry's JSON text from :func:`entry_text`, kept
+    per stored row, instead of encoding the same entries for every answer."""
+
+    __slots__ = ("keys",)
+
+
+@functools.lru_cache(maxsize=4096)
+def entry_text(key: tuple, encoder: Any) -> str:
+    """``encoder.encode(entry)`` of the entry kept under ``key`` (an :class:`Entries`' key)."""
+    return encoder.encode(_entry_of(*key))
 
 
 def _entry(db: Any, at: Any, row: Any) -> dict[str, Any]:
