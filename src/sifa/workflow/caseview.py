@@ -25,7 +25,7 @@ import functools
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
@@ -331,7 +331,8 @@ def _clocks(db: Any, case: Application, statements: dict[str, str]) -> list[dict
             _CLOCKS.convert(row, db)
             for row in _rows(db, statements["clocks"], [caseclocks.SUBJECT_TYPE, str(case.pk)])
         ]
-    date = _DATE.to_representation
+    date = _dates()
+    language = translation.get_language()
     found = []
     for (
         purpose,
@@ -353,7 +354,7 @@ def _clocks(db: Any, case: Application, statements: dict[str, str]) -> list[dict
                 "purpose": str(purpose),
                 "stage": str(stage),
                 "started_on": None if started_on is None else date(started_on),
-                "limit": str(TimeLimit(limit_value, TimeUnit(limit_unit))),
+                "limit": _limit_text(limit_value, limit_unit, language),
                 "due_on": None if due_on is None else date(due_on),
                 "provisional": _boolean(provisional),
                 "working_days_left": None if working_days_left is None else int(working_days_left),
@@ -365,6 +366,26 @@ def _clocks(db: Any, case: Application, statements: dict[str, str]) -> list[dict
             }
         )
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _limit_text(value: Any, unit: Any, language: str | None) -> str:
+    """``str(TimeLimit(value, TimeUnit(unit)))`` in ``language`` (its unit's label is translatable),
+    kept: a case's clocks have a few limits, the same in every answer."""
+    return str(TimeLimit(value, TimeUnit(unit)))
+
+
+def _dates():
+    """``_DATE.to_representation``, a ``date`` written in ISO 8601 directly when that is the
+    field's format (what the field then does for it: ``value.isoformat()``)."""
+    output = getattr(_DATE, "format", api_settings.DATE_FORMAT)
+    if output is None or output.lower() != ISO_8601:
+        return _DATE.to_representation
+    return _iso_date
+
+
+def _iso_date(value: Any) -> Any:
+    return value.isoformat() if type(value) is dt.date else _DATE.to_representation(value)
 
 
 _CLOCK_ATTRIBUTES = tuple(field.attname for field in _CLOCKS.fields)
