@@ -432,7 +432,7 @@ def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | No
         # written is kept per stored row (and database, zones), so each is converted once.
         vendor, connection_zone = db.vendor, db.timezone
         keys = [(vendor, connection_zone, zone, tuple(row)) for row in rows]
-        entries = Entries(dict(_entry_of(*key)) for key in keys)
+        entries = Entries([dict(_entry_of(*key)) for key in keys])
         entries.keys = keys
         return entries
     return [_entry(db, at, row) for row in rows]
