@@ -36,7 +36,29 @@ _NARROW_USER_ROWS = FixedRows(
 checks, the stamp, the answer's fields; the rest (the password hash, the phone's ciphertext, the
 digest…) deferred — 13 columns of 36 fewer for the server to write and the client to read
 (docs/performance.md, "session 9: me")."""
+_ACTOR_USER_ROWS = FixedRows(
+    User,
+    "id",
+    "is_superuser",
+    "public_id",
+    "username",
+    "kind",
+    "display_name",
+    "phone_masked",
+    "scope_path",
+    "is_active",
+)
+"""What a case command reads of its caller (``with_actor`` and ``narrow``): ``me``'s columns and the
+account's scope path (an audit event names it when no other is given); the password hash, the
+phone's ciphertext and the like deferred."""
 _TOKEN_USER = ApiToken._meta.get_field("user")
+
+
+def _row_shapes(with_actor: bool, narrow: bool) -> tuple[FixedRows, FixedRows]:
+    """The token's and the account's columns read (see :func:`token_with_user`)."""
+    if not narrow:
+        return _TOKEN_ROWS, _USER_ROWS
+    return _NARROW_TOKEN_ROWS, _ACTOR_USER_ROWS if with_actor else _NARROW_USER_ROWS
 
 
 def _token_statement(with_account: bool, with_actor: bool = False, narrow: bool = False) -> str:
@@ -44,9 +66,10 @@ def _token_statement(with_account: bool, with_actor: bool = False, narrow: bool 
     ``with_account``: with the account's memberships and natural person as well (``GET /api/v1/me/``),
     one row per membership; ``with_actor``: with what ``scope.actor_for`` reads (the memberships in
     active organisations, in its order), one row per membership; ``narrow``: the token's and the
-    account's columns ``_NARROW_TOKEN_ROWS`` and ``_NARROW_USER_ROWS`` only."""
+    account's columns ``_NARROW_TOKEN_ROWS`` and ``_NARROW_USER_ROWS`` (``_ACTOR_USER_ROWS`` with
+    ``with_actor``) only."""
     quote = connection.ops.quote_name
-    token_rows, user_rows = (_NARROW_TOKEN_ROWS, _NARROW_USER_ROWS) if narrow else (_TOKEN_ROWS, _USER_ROWS)
+    token_rows, user_rows = _row_shapes(with_actor, narrow)
     if with_actor:
         columns, joins, order = actor_sql("u")
     else:
@@ -90,8 +113,9 @@ def token_with_user(
     ``with_account``: the token's ``account`` holds what ``selectors.own_account`` gives, read by
     the same statement. ``with_actor`` (not with ``with_account``): the token's ``actor`` is what
     ``scope.actor_for(token.user)`` gives, read by the same statement. ``narrow``: the token and its
-    ``user`` with only the fields ``GET /api/v1/me/``'s plain view reads, the others deferred (a
-    later read of one is a query of its own, as for ``.only()``); the same checks.
+    ``user`` with only the fields ``GET /api/v1/me/``'s plain view reads (and, ``with_actor``, the
+    account's scope path: a case command's), the others deferred (a later read of one is a query
+    of its own, as for ``.only()``); the same checks.
     """
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: ``connection`` looks it up on every use
     shape = (db.vendor, with_account, with_actor, narrow)
@@ -104,7 +128,7 @@ def token_with_user(
     if not rows:
         return None
     row = rows[0]
-    token_rows, user_rows = (_NARROW_TOKEN_ROWS, _NARROW_USER_ROWS) if narrow else (_TOKEN_ROWS, _USER_ROWS)
+    token_rows, user_rows = _row_shapes(with_actor, narrow)
     width = len(token_rows.fields)
     token = token_rows.build(row[:width], db)
     if token.revoked or token.expires_at <= timezone.now():
@@ -164,6 +188,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     """True: the token's statement reads the account's memberships and person too (``token.account``)."""
     with_actor = False
     """True: the token's statement reads the account's scope too (``token.actor``, ``actor_for``'s)."""
+    narrow = False
+    """True: the token and its account with ``token_with_user``'s narrow columns only, the others
+    deferred (loaded if ever read)."""
 
     def authenticate(self, request):
         # DRF's ``get_authorization_header`` reads it from ``request.headers``, which builds the map
@@ -186,7 +213,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if read is not None and read[0] == key and read[1] == (self.with_account, self.with_actor):
             token = read[2]
         else:
-            token = token_with_user(key, with_account=self.with_account, with_actor=self.with_actor)
+            token = token_with_user(
+                key, with_account=self.with_account, with_actor=self.with_actor, narrow=self.narrow
+            )
         if token is None:
             raise exceptions.AuthenticationFailed("令牌无效或已过期，请重新登录")
         accept(token)
@@ -210,6 +239,9 @@ class ActorBearerTokenAuthentication(BearerTokenAuthentication):
     (session 3): W4")."""
 
     with_actor = True
+    narrow = True
+    """A case command reads of the account what ``GET /api/v1/me/`` reads (its id, name, kind,
+    state) and its scope path (``_ACTOR_USER_ROWS``), the rest deferred."""
 
 
 # The same scheme as their parent in the OpenAPI document (``bearerAuth``): the subclasses only

@@ -49,7 +49,12 @@ def canonical_text(event: Any, *, occurred: str) -> str:
         "scope_path": event.scope_path,
         "detail": event.detail,
     }
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(payload)
+
+
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+"""What ``json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` builds
+for every event, built once: the canonical JSON (UTF-8 text, keys sorted, no spaces)."""
 
 
 def chain_hash(prev_hash: str, event: AuditEvent) -> str:

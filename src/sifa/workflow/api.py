@@ -21,6 +21,7 @@ import functools
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
@@ -28,6 +29,8 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers
+from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
+from rest_framework.fields import SkipField, empty
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -45,7 +48,7 @@ from sifa.deadlines.clocks import WarningLevel
 from sifa.mediation.selectors import case_summary
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
-from sifa.workflow import caseclocks, documents_api
+from sifa.workflow import caseclocks, caseview, documents_api
 from sifa.workflow.caseview import case_view
 from sifa.workflow.models import WorkItemStatus
 from sifa.workflow.selectors import case_for_staff, worklist
@@ -414,6 +417,58 @@ def _empty_body_fits() -> bool:
     return serializer.is_valid() and dict(serializer.validated_data) == {}
 
 
+_SCALAR_FIELDS = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.BooleanField,
+    serializers.IntegerField,
+    serializers.DateField,
+)
+
+
+@functools.cache
+def _body_fields() -> dict[str, serializers.Field] | None:
+    """``CommandSerializer``'s fields of one value each (text, choice, flag, number, date), built
+    and bound once for :func:`_validated`; None when the serializer does more with a body than
+    validate each sent field by itself (a required field or one with a default, a ``validate``,
+    serializer-level validators)."""
+    serializer = CommandSerializer()
+    fields = serializer.fields
+    if (
+        any(field.required or field.default is not empty for field in fields.values())
+        or type(serializer).validate is not serializers.Serializer.validate
+        or serializer.validators
+    ):
+        return None
+    return {
+        name: field
+        for name, field in fields.items()
+        if type(field) in _SCALAR_FIELDS
+        and not field.read_only
+        and field.source_attrs == [name]
+        and getattr(serializer, f"validate_{name}", None) is None
+    }
+
+
+def _validated(data: dict[str, Any]) -> dict[str, Any] | None:
+    """What ``CommandSerializer(data=data)`` validates ``data`` to, when it is valid and sends only
+    fields of one value each: each sent field validated by that field (:func:`_body_fields`,
+    built once: the serializer deep-copies each sent field per request), in the serializer's field
+    order; None for any other body, and for any value a field refuses (the serializer then
+    validates the body, and answers its 400)."""
+    fields = _body_fields()
+    if fields is None or any(name not in fields for name in data):
+        return None
+    validated = {}
+    for name, field in fields.items():
+        if name in data:
+            try:
+                validated[name] = field.run_validation(data[name])
+            except (exceptions.ValidationError, DjangoValidationError, SkipField):
+                return None
+    return validated
+
+
 @csrf_exempt  # as DRF's views: the session's CSRF check is DRF's (``VerifiedSessionAuthentication``)
 @functools.wraps(_drf_command)  # its view class and schema (drf-spectacular reads CaseCommand from it)
 def case_command(request: HttpRequest, number: str, command: str) -> HttpResponse:
@@ -449,8 +504,10 @@ def case_command(request: HttpRequest, number: str, command: str) -> HttpRespons
     except (ValueError, UnicodeDecodeError):
         data = None
     if data == {} and _empty_body_fits():  # a resume's body: what the serializer gives, known
-        validated: dict[str, Any] = {}
+        validated: dict[str, Any] | None = {}
     else:
+        validated = _validated(data) if type(data) is dict else None
+    if validated is None:
         serializer = CommandSerializer(data=data) if isinstance(data, dict) else None
         if serializer is None or not serializer.is_valid():
             return CaseCommand.as_view(**drf)(request, number=number, command=command)
@@ -465,13 +522,49 @@ def case_command(request: HttpRequest, number: str, command: str) -> HttpRespons
             answer = case_view(case, actor, timeline_limit=ANSWER_TIMELINE)
     except Exception as exc:  # answered by DRF's exception handling, as before
         return CaseCommand.as_view(**drf, _raised=exc)(request, number=number, command=command)
-    response = HttpResponse(_RENDERER.render(answer), content_type=JSONRenderer.media_type)
+    response = HttpResponse(_render(answer), content_type=JSONRenderer.media_type)
     for name, value in _command_headers():
         response[name] = value
     return response
 
 
 _RENDERER = JSONRenderer()
+
+
+@functools.cache
+def _encoder() -> json.JSONEncoder:
+    """The encoder ``_RENDERER.render`` has ``json.dumps`` build for an answer (no indent), built once."""
+    renderer = _RENDERER
+    return renderer.encoder_class(
+        ensure_ascii=renderer.ensure_ascii,
+        allow_nan=not renderer.strict,
+        separators=SHORT_SEPARATORS if renderer.compact else LONG_SEPARATORS,
+    )
+
+
+_TIMELINE_MARK = "\ue000timeline\ue000"
+"""The answer's timeline while the rest is encoded (a private-use character on each side)."""
+
+
+def _render(answer: Any) -> bytes:
+    """``_RENDERER.render(answer)``, the same bytes: the timeline's entries (``caseview.Entries``)
+    spliced in as their JSON texts kept per stored row (``caseview.entry_text``) — a command's
+    answer carries the same 50 entries as the one before it but one, and encoding them was most of
+    encoding the answer (docs/performance.md, "session 10: W4"); the rest encoded as
+    ``json.dumps`` encodes it, by the same encoder."""
+    timeline = answer.get("timeline") if type(answer) is dict else None
+    keys = getattr(timeline, "keys", None) if type(timeline) is caseview.Entries else None
+    if keys is None or len(keys) != len(timeline):
+        return _RENDERER.render(answer)
+    encoder = _encoder()
+    text = encoder.encode({**answer, "timeline": _TIMELINE_MARK})
+    mark = encoder.encode(_TIMELINE_MARK)
+    if text.count(mark) != 1:  # the mark in the answer's own text: encoded whole
+        return _RENDERER.render(answer)
+    entries = encoder.item_separator.join([caseview.entry_text(key, encoder) for key in keys])
+    text = text.replace(mark, f"[{entries}]")
+    # As ``JSONRenderer.render``: U+2028 and U+2029 always escaped.
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
 command_urlpatterns = [

@@ -25,7 +25,7 @@ import functools
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
@@ -47,6 +47,10 @@ _DATE = serializers.DateField()
 _DATETIME = serializers.DateTimeField()
 
 _ITEMS = FixedRows(WorkItem)
+_ITEM_ORGANISATION = WorkItem._meta.get_field("organisation")
+_ITEM_APPLICATION = WorkItem._meta.get_field("application")
+_ITEM_STATUS = 1 + _ITEMS.attnames.index("status")
+"""Where a work item's ``status`` is in a row of the items' statement (after the mediation column)."""
 _ORGANISATIONS = FixedRows(Organisation)
 _ITEM_CLOCK = FixedRows(ClockState, "provisional")
 _CLOCKS = FixedRows(
@@ -168,9 +172,9 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
     case_id = Application._meta.pk.get_db_prep_value(case.pk, db)
     item_name = str(case.version.item.name)
     current = case.current_organisation
-    items, mediation = _work_items(db, case, statements, case_id)
-    open_items = [i for i in items if i.status == "open"]
     at = _instants()
+    items, work_items, mediation = _work_items(db, case, statements, case_id, item_name, at)
+    open_items = [i for i in items if i.status == "open"]
     return {
         "number": str(case.number),
         "item_name": item_name,
@@ -185,7 +189,7 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
         "decided_at": None if case.decided_at is None else at(case.decided_at),
         "stage": "、".join(i.title for i in open_items),
         "clocks": _clocks(db, case, statements),
-        "work_items": [_work_item(case, item_name, item, at) for item in items],
+        "work_items": work_items,
         "timeline": _timeline(db, statements, case_id, timeline_limit),
         "documents": _documents(db, case, statements, case_id),
         "mediation": case_summary(case) if mediation is not None else None,
@@ -194,25 +198,60 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
 
 
 def _work_items(
-    db: Any, case: Application, statements: dict[str, str], case_id: Any
-) -> tuple[list[WorkItem], Any]:
+    db: Any, case: Application, statements: dict[str, str], case_id: Any, item_name: str, at: Any
+) -> tuple[list[WorkItem], list[dict[str, Any]], Any]:
+    """The case's work items that may still be acted on (``WorkItem``s: the stage and the allowed
+    commands read them), the answer's ``work_items`` (all of them) and the case's mediation id.
+    A done or cancelled item is only shown: its entry is kept per stored row (and database, zones,
+    case number and item name, all it is written from), as the timeline's are, and no instance is
+    built for it."""
     rows = _rows(db, statements["items"], [case_id, case_id])
     mediation = rows[0][0] if rows else None
-    items_end = 1 + len(_ITEMS.fields)
-    organisations_end = items_end + len(_ORGANISATIONS.fields)
-    items = []
+    zone = getattr(at, "zone", None)
+    kept = zone is not None and db.alias == DEFAULT_DB_ALIAS
+    number = str(case.number)
+    items, shown = [], []
     for row in rows:
         if row[1] is None:  # the one row of a case without work items
             continue
-        item = _ITEMS.build(row[1:items_end], db)
-        item.organisation = _ORGANISATIONS.build(row[items_end:organisations_end], db)
-        item.application = case  # the case at hand, with its item loaded: no join
-        if item.clock_id is None:
-            item._clock_provisional = None
-        else:
-            (item._clock_provisional,) = _ITEM_CLOCK.convert(row[organisations_end:], db)
+        if kept and row[_ITEM_STATUS] != WorkItemStatus.OPEN:
+            key = (db.vendor, db.timezone, zone, number, item_name, tuple(row[1:]))
+            shown.append(dict(_shown_item_of(*key)))
+            continue
+        item = _item(row[1:], db)
+        _ITEM_APPLICATION.set_cached_value(item, case)  # the case at hand, with its item loaded
         items.append(item)
-    return items, mediation
+        shown.append(_work_item_values(number, item_name, item, at))
+    return items, shown, mediation
+
+
+def _item(row: tuple, db: Any) -> WorkItem:
+    """A work item of the items' statement (its ``row`` without the mediation column), with its
+    organisation and its clock's ``provisional`` flag (``_clock_provisional``)."""
+    items_end = len(_ITEMS.fields)
+    organisations_end = items_end + len(_ORGANISATIONS.fields)
+    item = _ITEMS.build(row[:items_end], db)
+    # ``item.organisation = …`` without the descriptor's checks: the join made
+    # ``item.organisation_id`` the organisation's id, both come from this connection; only the
+    # cached object is left to set (as for the case, ``item.application``).
+    _ITEM_ORGANISATION.set_cached_value(item, _ORGANISATIONS.build(row[items_end:organisations_end], db))
+    if item.clock_id is None:
+        item._clock_provisional = None
+    else:
+        (item._clock_provisional,) = _ITEM_CLOCK.convert(row[organisations_end:], db)
+    return item
+
+
+@functools.lru_cache(maxsize=1024)
+def _shown_item_of(
+    vendor: str, connection_zone: Any, zone: Any, number: str, item_name: str, row: tuple
+) -> dict[str, Any]:
+    """A work item's entry of the answer (:func:`_work_item`) from its stored ``row``, kept per
+    row, database, zones, case number and item name: it depends on nothing else. Callers copy it."""
+    from django.db import connections as all_connections
+
+    item = _item(row, all_connections[DEFAULT_DB_ALIAS])
+    return _work_item_values(number, item_name, item, _instants_in(zone))
 
 
 _BOOLEAN = serializers.BooleanField()
@@ -250,11 +289,14 @@ def _instants_in(zone: Any):
 def _work_item(case: Application, item_name: str, item: WorkItem, at: Any = None) -> dict[str, Any]:
     """``WorkItemSerializer(item).data`` with the item's own status, outcome and opinion (as
     ``CaseSerializer.get_work_items``); ``at`` writes its instant (:func:`_instants`)."""
-    at = at or _instants()
+    return _work_item_values(str(case.number), item_name, item, at or _instants())
+
+
+def _work_item_values(number: str, item_name: str, item: WorkItem, at: Any) -> dict[str, Any]:
     provisional = item._clock_provisional
     return {
         "id": int(item.id),
-        "number": str(case.number),
+        "number": number,
         "item_name": item_name,
         "status": item.status,
         "task": str(item.task_name),
@@ -289,7 +331,8 @@ def _clocks(db: Any, case: Application, statements: dict[str, str]) -> list[dict
             _CLOCKS.convert(row, db)
             for row in _rows(db, statements["clocks"], [caseclocks.SUBJECT_TYPE, str(case.pk)])
         ]
-    date = _DATE.to_representation
+    date = _dates()
+    language = translation.get_language()
     found = []
     for (
         purpose,
@@ -311,7 +354,7 @@ def _clocks(db: Any, case: Application, statements: dict[str, str]) -> list[dict
                 "purpose": str(purpose),
                 "stage": str(stage),
                 "started_on": None if started_on is None else date(started_on),
-                "limit": str(TimeLimit(limit_value, TimeUnit(limit_unit))),
+                "limit": _limit_text(limit_value, limit_unit, language),
                 "due_on": None if due_on is None else date(due_on),
                 "provisional": _boolean(provisional),
                 "working_days_left": None if working_days_left is None else int(working_days_left),
@@ -323,6 +366,26 @@ def _clocks(db: Any, case: Application, statements: dict[str, str]) -> list[dict
             }
         )
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _limit_text(value: Any, unit: Any, language: str | None) -> str:
+    """``str(TimeLimit(value, TimeUnit(unit)))`` in ``language`` (its unit's label is translatable),
+    kept: a case's clocks have a few limits, the same in every answer."""
+    return str(TimeLimit(value, TimeUnit(unit)))
+
+
+def _dates():
+    """``_DATE.to_representation``, a ``date`` written in ISO 8601 directly when that is the
+    field's format (what the field then does for it: ``value.isoformat()``)."""
+    output = getattr(_DATE, "format", api_settings.DATE_FORMAT)
+    if output is None or output.lower() != ISO_8601:
+        return _DATE.to_representation
+    return _iso_date
+
+
+def _iso_date(value: Any) -> Any:
+    return value.isoformat() if type(value) is dt.date else _DATE.to_representation(value)
 
 
 _CLOCK_ATTRIBUTES = tuple(field.attname for field in _CLOCKS.fields)
@@ -368,8 +431,25 @@ def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | No
         # A command's answer shows the same newest entries as the one before it: each entry as
         # written is kept per stored row (and database, zones), so each is converted once.
         vendor, connection_zone = db.vendor, db.timezone
-        return [dict(_entry_of(vendor, connection_zone, zone, tuple(row))) for row in rows]
+        keys = [(vendor, connection_zone, zone, tuple(row)) for row in rows]
+        entries = Entries([dict(_entry_of(*key)) for key in keys])
+        entries.keys = keys
+        return entries
     return [_entry(db, at, row) for row in rows]
+
+
+class Entries(list):
+    """The timeline's entries (a list of dicts like any other), with the key each was kept under
+    (:func:`_entry_of`): a renderer may take each entry's JSON text from :func:`entry_text`, kept
+    per stored row, instead of encoding the same entries for every answer."""
+
+    __slots__ = ("keys",)
+
+
+@functools.lru_cache(maxsize=4096)
+def entry_text(key: tuple, encoder: Any) -> str:
+    """``encoder.encode(entry)`` of the entry kept under ``key`` (an :class:`Entries`' key)."""
+    return encoder.encode(_entry_of(*key))
 
 
 def _entry(db: Any, at: Any, row: Any) -> dict[str, Any]:

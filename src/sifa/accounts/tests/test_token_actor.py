@@ -57,3 +57,24 @@ def test_a_command_builds_no_actor_of_its_own(monkeypatch):
     response = bearer_client(person).post("/api/v1/cases/NOPE/commands/suspend/", {}, format="json")
     assert response.status_code == 404, response.content
     assert calls == []
+
+
+def test_a_commands_narrow_token_reads_the_accounts_columns_it_uses_and_equals_the_whole_read():
+    """``ActorBearerTokenAuthentication`` reads the token and account narrow (``_ACTOR_USER_ROWS``):
+    every column it reads is the whole read's, the rest deferred; the actor is the same."""
+    from sifa.accounts.authentication import _ACTOR_USER_ROWS, ActorBearerTokenAuthentication
+
+    assert ActorBearerTokenAuthentication.narrow and ActorBearerTokenAuthentication.with_actor
+    orgs = tree("ministry", "zj", "hz")
+    person = staff("narrow-reviewer", orgs["hz"], Role.REVIEWER)
+    key, _token = issue_api_token(person)
+    whole = token_with_user(key, with_actor=True)
+    with CaptureQueriesContext(connection) as queries:
+        narrow = token_with_user(key, with_actor=True, narrow=True)
+        read = {name: getattr(narrow.user, name) for name in _ACTOR_USER_ROWS.attnames}
+    assert len(queries.captured_queries) == 1  # nothing read is deferred
+    assert read == {name: getattr(whole.user, name) for name in _ACTOR_USER_ROWS.attnames}
+    assert "scope_path" in read and read["scope_path"] == person.scope_path
+    deferred = narrow.user.get_deferred_fields()
+    assert deferred == {f.attname for f in type(person)._meta.concrete_fields} - set(read)
+    assert narrow.actor == whole.actor and narrow.pk == whole.pk

@@ -72,9 +72,39 @@ def _stored_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
     """
     if not detail:
         return {}
-    if _plain(detail):  # already as the column returns it: copied, not encoded and parsed
-        return _copy(detail)
+    copied = _plain_copy(detail)  # already as the column returns it: copied, not encoded and parsed
+    if copied is not _NOT_PLAIN:
+        return copied
     return _jsonb_stable(json.loads(json.dumps(detail, cls=DjangoJSONEncoder, ensure_ascii=False)))
+
+
+_NOT_PLAIN = object()
+
+
+def _plain_copy(value: Any) -> Any:
+    """``_copy(value)`` if ``_plain(value)``, else :data:`_NOT_PLAIN`: both in one walk, a dict's
+    texts, flags, integers and empty values taken as they are without a call each (an event's
+    detail is mostly those)."""
+    kind = type(value)
+    if kind is dict:
+        copied = {}
+        for key, item in value.items():
+            if type(key) is not str or "\x00" in key:
+                return _NOT_PLAIN
+            kind = type(item)
+            if kind is str:
+                if "\x00" in item:
+                    return _NOT_PLAIN
+            elif not (item is None or kind is bool or kind is int):
+                item = _plain_copy(item)
+                if item is _NOT_PLAIN:
+                    return _NOT_PLAIN
+            copied[key] = item
+        return copied
+    if kind is list:
+        copied = [_plain_copy(item) for item in value]
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in copied) else copied
+    return _copy(value) if _plain(value) else _NOT_PLAIN
 
 
 def _plain(value: Any) -> bool:

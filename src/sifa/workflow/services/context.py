@@ -23,6 +23,7 @@ from sifa.core.errors import Conflict, Forbidden, ServiceError
 from sifa.notifications.services import notify
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import Actor
+from sifa.workflow import caseclocks
 from sifa.workflow.engine import runtime
 from sifa.workflow.engine.registry import ProcessFile
 from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
@@ -192,10 +193,32 @@ _OPEN_ITEMS = PreparedQuery(
 )
 
 
+_OPEN_ITEMS_OF_HELD = PreparedQuery(
+    lambda application_id: (
+        WorkItem.objects.filter(application_id=application_id, status=WorkItemStatus.OPEN)
+        .select_related("organisation")
+        .order_by("id")
+    ),
+    uuid.UUID(int=0xF00D),
+)
+_ITEM_CLOCK = WorkItem._meta.get_field("clock")
+
+
 def open_items(application: Application) -> list[WorkItem]:
     """The case's open work items with their organisation and clock (one statement compiled once:
-    every command reads them)."""
-    return _OPEN_ITEMS.rows(application.pk)
+    every command reads them). In a case command, whose clocks are held already
+    (``caseclocks.hold_running_clocks``: all the case's clocks, read in the same transaction or,
+    on SQLite, before the same write lock), each item's clock is the held one, not read again."""
+    held = caseclocks.held_clocks(application)
+    if held is None:
+        return _OPEN_ITEMS.rows(application.pk)
+    clocks = {clock.pk: clock for clock in held}
+    items = _OPEN_ITEMS_OF_HELD.rows(application.pk)
+    if any(item.clock_id is not None and item.clock_id not in clocks for item in items):
+        return _OPEN_ITEMS.rows(application.pk)  # a clock not the case's: read as before
+    for item in items:
+        _ITEM_CLOCK.set_cached_value(item, None if item.clock_id is None else clocks[item.clock_id])
+    return items
 
 
 def notify_applicant(application: Application, event: str, **context: Any) -> None:
