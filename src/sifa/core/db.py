@@ -349,6 +349,20 @@ class FixedInsert:
             self._sql[connection.vendor] = found
         return found
 
+    def sql_rows(self, connection, count: int) -> str:
+        """One statement inserting ``count`` rows (``VALUES (…), (…)``, their values one after the
+        other): what ``executemany`` of :meth:`sql` writes, in one statement — on PostgreSQL one
+        execution on the server instead of one per row. Only with ``with_pk`` (nothing returned)."""
+        if not self.with_pk:
+            raise ValueError("sql_rows inserts rows whose key is given (with_pk)")
+        key = f"{connection.vendor}:{count}"
+        found = self._sql.get(key)
+        if found is None:
+            one = self.sql(connection)
+            head, marks = one[: one.rindex(" VALUES (")], f"({', '.join(['%s'] * len(self.fields))})"
+            found = self._sql[key] = f"{head} VALUES {', '.join([marks] * count)}"
+        return found
+
     def params(self, instance: models.Model, connection) -> list:
         return self.prepare([field.pre_save(instance, True) for field in self.fields], connection)
 

@@ -386,8 +386,13 @@ def _insert(events: list[_Row]) -> None:
     """``save(force_insert=True)`` of each event (``AuditEvent`` has no save override or signals;
     ``seq`` is given, and no field has a default or ``auto_now`` left to fill): one statement built
     once per database, each value prepared as that save prepares it, all rows in one
-    ``executemany``."""
+    ``executemany`` (SQLite) or one multi-row statement (PostgreSQL)."""
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
     prepare = _INSERT.prepare
     rows = [prepare([getattr(event, name) for name in _COLUMNS], db) for event in events]
+    if db.vendor == "postgresql":
+        # One statement for all the rows (``VALUES (…), (…)``): one execution on the server, not one
+        # per row as ``executemany``'s pipeline sends them; the same rows in the same order.
+        run_fixed(db, _INSERT.sql_rows(db, len(rows)), [value for row in rows for value in row])
+        return
     run_fixed(db, _INSERT.sql(db), rows, many=True)
