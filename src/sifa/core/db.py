@@ -616,6 +616,10 @@ def run_fixed(connection, sql: str, params, *, many: bool = False, result: Calla
     cursor = None if plain is None else plain(sql, params, many)
     if cursor is not None:
         return cursor.rowcount if result is None else result(cursor)
+    if many and len(params) == 1 and connection.vendor == "postgresql":
+        # One row: one ``execute`` (libpq's one call when prepared), not psycopg's ``executemany``
+        # and its pipeline; the same statement, values and ``rowcount``.
+        many, params = False, params[0]
     with fixed_cursor(connection) as cursor:
         (cursor.executemany if many else cursor.execute)(sql, params)
         return cursor.rowcount if result is None else result(cursor)
