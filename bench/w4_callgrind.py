@@ -13,6 +13,13 @@ included), warms up with 5 suspend/resume pairs and runs N more:
 * ``callgrind``: with callgrind's instrumentation on for the N pairs only — run it under
   ``valgrind --tool=callgrind --instr-atstart=no``; the total ÷ 2N is the instructions per command;
 * ``cpu``: prints the CPU time per command (``time.process_time``);
+* ``server`` (PostgreSQL): the CPU time per command of this process (``time.process_time``), of
+  its server backend (``pg_backend_pid()``) and of the server's WAL writer, each from the time the
+  kernel counts it running (``/proc/<pid>/schedstat``, nanoseconds; the WAL writer serves every
+  connection of the server, so its share is only as quiet as the server);
+* ``statements`` (PostgreSQL): the backend's CPU time per statement, by statement (an
+  ``execute_wrapper`` reads the backend's ``schedstat`` around each one; ``COMMIT`` is
+  Django's ``_commit``, read the same way), then the whole command's;
 * ``dump``: the clock frozen at 2026-12-07 09:30 UTC, writes each answer's status line, headers and
   body to ``W4_DUMP`` (JSON), to compare two versions' answers byte for byte (and, by dumping the
   database after, their rows). Set ``PYTHONHASHSEED`` alike for both: django-csp writes its policy's
@@ -110,6 +117,11 @@ def run(mode: str, n: int) -> None:
             if keep:
                 answers.append((line, headers, content.decode()))
 
+    if mode in ("server", "statements"):
+        for _ in range(5):
+            pair()
+        _server(mode, n, pair)
+        return
     if mode == "dump":
         import datetime as dt
 
@@ -133,6 +145,71 @@ def run(mode: str, n: int) -> None:
     if mode == "callgrind":
         subprocess.run([*control, "off", str(os.getpid())], check=True, capture_output=True)  # noqa: S603
     print(f"CPU {spent / (2 * n) * 1000:.3f} ms per command")
+
+
+def _ran(pid: int) -> int:
+    """Nanoseconds process ``pid`` has run on a CPU (``/proc/<pid>/schedstat``'s first field)."""
+    with open(f"/proc/{pid}/schedstat") as found:
+        return int(found.read().split()[0])
+
+
+def _server(mode: str, n: int, pair) -> None:
+    """``run server`` / ``run statements`` (module docstring)."""
+    from collections import defaultdict
+
+    from django.db import connections
+
+    connection = connections["default"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'")
+        walwriter = cursor.fetchone()[0]
+    spent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    def timed(what: str, call):
+        before = _ran(backend)
+        try:
+            return call()
+        finally:
+            counted = spent[what]
+            counted[0] += 1
+            counted[1] += _ran(backend) - before
+
+    def wrapper(execute, sql, params, many, context):
+        words = " ".join(sql.split()[:4])[:60]
+        return timed(words + (" [many]" if many else ""), lambda: execute(sql, params, many, context))
+
+    commit = type(connection)._commit
+    if mode == "statements":
+        connection.execute_wrappers.append(wrapper)
+        type(connection)._commit = lambda self: timed("COMMIT", lambda: commit(self))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
+        lsn = cursor.fetchone()[0]
+    try:
+        web, server, wal = time.process_time(), _ran(backend), _ran(walwriter)
+        for _ in range(n):
+            pair()
+        web, server, wal = time.process_time() - web, _ran(backend) - server, _ran(walwriter) - wal
+    finally:
+        type(connection)._commit = commit
+        if wrapper in connection.execute_wrappers:
+            connection.execute_wrappers.remove(wrapper)
+    commands = 2 * n
+    with connection.cursor() as cursor:  # the server's WAL: this database's and any other's
+        cursor.execute("SELECT pg_current_wal_insert_lsn() - %s::pg_lsn", [lsn])
+        print(f"WAL {float(cursor.fetchone()[0]) / commands:.0f} bytes per command (the whole server's)")
+        cursor.execute("SELECT left(statement, 70) FROM pg_prepared_statements ORDER BY prepare_time")
+        prepared = [row[0] for row in cursor.fetchall()]
+    if mode == "statements":
+        print("prepared on the server:", *prepared, sep="\n  ")
+    print(
+        f"web {web / commands * 1e3:.3f} ms, backend {server / commands / 1e6:.3f} ms, "
+        f"walwriter {wal / commands / 1e6:.3f} ms per command"
+    )
+    for what, (count, ns) in sorted(spent.items(), key=lambda item: -item[1][1]):
+        print(f"{ns / commands / 1e3:9.1f} us/command {count / commands:5.2f}x  {what}")
 
 
 def main(argv: list[str]) -> int:

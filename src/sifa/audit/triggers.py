@@ -206,6 +206,44 @@ POSTGRESQL_ACCESS_PURGE = [
 ]
 """Since migration ``0006``: the access log's retention purge function."""
 
+CHAIN_HEAD_FUNCTION = "sifa_audit_chain_head"
+"""PostgreSQL function (since migration ``0007``) that takes the audit chain's lock and gives its
+head: one statement of an append instead of two (``sifa.audit.services.events``)."""
+
+CHAIN_LOCK_KEY = 0x5F1FA
+"""The ``pg_advisory_xact_lock`` key reserved for audit appends (the chain's lock)."""
+
+POSTGRESQL_CHAIN_HEAD = [
+    # VOLATILE: under READ COMMITTED each statement in it takes a new snapshot, so the head is read
+    # after the lock is held and sees the previous holder's committed append, as a statement of its
+    # own after ``SELECT pg_advisory_xact_lock`` did. Not SECURITY DEFINER (it runs with the
+    # caller's rights); names qualified instead of a pinned search_path, which would cost a
+    # setting's save and restore on every call.
+    f"""
+    CREATE OR REPLACE FUNCTION {CHAIN_HEAD_FUNCTION}(OUT head_seq bigint, OUT head_hash varchar)
+    LANGUAGE plpgsql VOLATILE AS $$
+    BEGIN
+        PERFORM pg_catalog.pg_advisory_xact_lock({CHAIN_LOCK_KEY});
+        SELECT e.seq, e.hash INTO head_seq, head_hash
+          FROM @SCHEMA@.audit_auditevent e ORDER BY e.seq DESC LIMIT 1;
+    END;
+    $$
+    """,  # noqa: S608 -- constants of this module, no input
+]
+"""Since migration ``0007``: the chain's lock and head in one call (NULLs for an empty chain)."""
+
+
+def install_chain_head(connection: Any) -> None:
+    """Create :data:`CHAIN_HEAD_FUNCTION` on a PostgreSQL ``connection``; nothing elsewhere."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT quote_ident(current_schema())")
+        schema = cursor.fetchone()[0]
+        for sql in POSTGRESQL_CHAIN_HEAD:
+            cursor.execute(sql.replace("@SCHEMA@", schema))
+
+
 POSTGRESQL_UNINSTALL = [
     "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent",
     "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent",

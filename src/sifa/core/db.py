@@ -308,6 +308,28 @@ class FixedUpdate:
             self._sql[connection.vendor] = found
         return found
 
+    def sql_rows(self, connection, count: int) -> str:
+        """PostgreSQL: one statement updating ``count`` rows, each row's values (:meth:`params`) one
+        after the other — ``UPDATE … SET <names> FROM (VALUES (…), (…)) … WHERE pk = v.pk``, each
+        value cast to its column's type (text for a text column, so a value too long for a
+        ``varchar(n)`` fails on assignment as with :meth:`sql`): what ``executemany`` of :meth:`sql`
+        changes, with one execution on the server instead of one per row."""
+        key = f"{connection.vendor}:{count}"
+        found = self._sql.get(key)
+        if found is None:
+            quote = connection.ops.quote_name
+            meta = self.model._meta
+            fields = (*self.fields, meta.pk)
+            row = f"({', '.join(f'%s::{_column_cast(field, connection)}' for field in fields)})"
+            names = ", ".join(f"v{i}" for i in range(len(fields)))
+            assignments = ", ".join(f"{quote(field.column)} = v.v{i}" for i, field in enumerate(self.fields))
+            found = self._sql[key] = (
+                f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
+                f"FROM (VALUES {', '.join([row] * count)}) AS v ({names}) "
+                f"WHERE {quote(meta.db_table)}.{quote(meta.pk.column)} = v.v{len(self.fields)}"
+            )
+        return found
+
     def params(self, instance: models.Model, connection) -> list:
         values = []
         for field, kinds, steps in zip(self.fields, *_passing(self, connection), strict=True):
@@ -319,6 +341,14 @@ class FixedUpdate:
                 values.append(field.get_db_prep_save(value, connection) if step is None else step(value))
         values.append(self.model._meta.pk.get_db_prep_value(instance.pk, connection))
         return values
+
+
+def _column_cast(field, connection) -> str:
+    """The type a value is cast to for ``field``'s column: text for a text column (assigned to a
+    ``varchar(n)`` it is checked as a bound value is), else the field's own cast type."""
+    if isinstance(field, (models.CharField, models.TextField)):
+        return "text"
+    return field.cast_db_type(connection)
 
 
 class FixedInsert:
@@ -347,6 +377,20 @@ class FixedInsert:
             if not self.with_pk and connection.features.can_return_columns_from_insert:
                 found += f" RETURNING {quote(meta.pk.column)}"
             self._sql[connection.vendor] = found
+        return found
+
+    def sql_rows(self, connection, count: int) -> str:
+        """One statement inserting ``count`` rows (``VALUES (…), (…)``, their values one after the
+        other): what ``executemany`` of :meth:`sql` writes, in one statement — on PostgreSQL one
+        execution on the server instead of one per row. Only with ``with_pk`` (nothing returned)."""
+        if not self.with_pk:
+            raise ValueError("sql_rows inserts rows whose key is given (with_pk)")
+        key = f"{connection.vendor}:{count}"
+        found = self._sql.get(key)
+        if found is None:
+            one = self.sql(connection)
+            head, marks = one[: one.rindex(" VALUES (")], f"({', '.join(['%s'] * len(self.fields))})"
+            found = self._sql[key] = f"{head} VALUES {', '.join([marks] * count)}"
         return found
 
     def params(self, instance: models.Model, connection) -> list:
@@ -602,6 +646,10 @@ def run_fixed(connection, sql: str, params, *, many: bool = False, result: Calla
     cursor = None if plain is None else plain(sql, params, many)
     if cursor is not None:
         return cursor.rowcount if result is None else result(cursor)
+    if many and len(params) == 1 and connection.vendor == "postgresql":
+        # One row: one ``execute`` (libpq's one call when prepared), not psycopg's ``executemany``
+        # and its pipeline; the same statement, values and ``rowcount``.
+        many, params = False, params[0]
     with fixed_cursor(connection) as cursor:
         (cursor.executemany if many else cursor.execute)(sql, params)
         return cursor.rowcount if result is None else result(cursor)

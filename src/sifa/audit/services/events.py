@@ -23,21 +23,32 @@ from sifa.audit import context
 from sifa.audit.hashing import GENESIS_HASH, canonical_text, canonical_time, chain_hash
 from sifa.audit.models import AuditEvent, AuditResult
 from sifa.audit.subjects import subject_of
+from sifa.audit.triggers import CHAIN_HEAD_FUNCTION
 from sifa.core.crypto import sm3_hex
-from sifa.core.db import FixedInsert, deferring, run_fixed, write
+from sifa.core.db import FixedInsert, deferring, fixed_cursor, run_fixed, write
 
-_PG_LOCK_KEY = 0x5F1FA  # pg_advisory_xact_lock key reserved for audit appends
 NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the same on SQLite
+_LOCKED_HEAD_SQL = f"SELECT head_seq, head_hash FROM {CHAIN_HEAD_FUNCTION}()"  # noqa: S608 -- a constant
 
 
-def _lock_chain() -> None:
-    """Serialize appends: concurrent writers must never read the same chain head."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-    # SQLite: settings open every atomic block with BEGIN IMMEDIATE, which already holds the
-    # database's single write lock for the whole transaction. On both, ``seq`` is the primary
-    # key, so even a writer that skipped the lock could not fork the chain, only fail.
+def _locked_head() -> tuple | None:
+    """Serialize appends — concurrent writers must never read the same chain head — and give the
+    head (``seq``, ``hash``), or None for an empty chain.
+
+    PostgreSQL: one statement, prepared on the server (``core.db.fixed_cursor``): the function of
+    migration ``audit.0007`` takes the chain's advisory lock (``pg_advisory_xact_lock``, released
+    at commit) and then reads the head, in a snapshot taken after the lock is held (READ
+    COMMITTED: the previous holder's append is seen). SQLite: settings open every atomic block
+    with BEGIN IMMEDIATE, which already holds the database's single write lock for the whole
+    transaction; the head is read (:func:`_head`). On both, ``seq`` is the primary key, so even a
+    writer that skipped the lock could not fork the chain, only fail."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        return _head()
+    with fixed_cursor(db) as cursor:
+        cursor.execute(_LOCKED_HEAD_SQL, [])
+        row = cursor.fetchone()
+    return None if row[0] is None else (row[0], row[1])
 
 
 def fit(model: type, field: str, value: Any) -> str:
@@ -332,8 +343,7 @@ def _append(events: list[_Row], prepared: list[_Prepared] | None = None) -> None
     and canonical JSON made before: :func:`append` in a deferred command)."""
     # No savepoint: a failed append fails the command it belongs to anyway (W10 profile).
     with transaction.atomic(savepoint=False):
-        _lock_chain()
-        head = _head()
+        head = _locked_head()
         prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
         # The time is taken under the lock so it never runs backwards along the chain.
         now = timezone.now()
@@ -373,7 +383,7 @@ _SQL: dict[tuple[str, str], str] = {}
 
 
 def _head() -> tuple | None:
-    """The chain's head (``seq``, ``hash``) or None: on SQLite read on its connection itself
+    """The chain's head (``seq``, ``hash``) or None (SQLite, under its write lock): read on its connection itself
     (``DatabaseWrapper.plain_rows``) unless the statement is to be counted or logged."""
     db = connections[DEFAULT_DB_ALIAS]
     plain = getattr(db, "plain_rows", None)
@@ -406,8 +416,13 @@ def _insert(events: list[_Row]) -> None:
     """``save(force_insert=True)`` of each event (``AuditEvent`` has no save override or signals;
     ``seq`` is given, and no field has a default or ``auto_now`` left to fill): one statement built
     once per database, each value prepared as that save prepares it, all rows in one
-    ``executemany``."""
+    ``executemany`` (SQLite) or one multi-row statement (PostgreSQL)."""
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
     prepare = _INSERT.prepare
     rows = [prepare([getattr(event, name) for name in _COLUMNS], db) for event in events]
+    if db.vendor == "postgresql":
+        # One statement for all the rows (``VALUES (…), (…)``): one execution on the server, not one
+        # per row as ``executemany``'s pipeline sends them; the same rows in the same order.
+        run_fixed(db, _INSERT.sql_rows(db, len(rows)), [value for row in rows for value in row])
+        return
     run_fixed(db, _INSERT.sql(db), rows, many=True)

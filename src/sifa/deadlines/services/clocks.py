@@ -213,10 +213,16 @@ def _change_many(
                 sql = _checked_sql(db)
                 write(lambda: _update_checked(db, sql, rows))
             else:
+                rows = [_CLOCK_UPDATE.params(state, db) for state in states]
                 with fixed_cursor(db) as cursor:
-                    cursor.executemany(
-                        _CLOCK_UPDATE.sql(db), [_CLOCK_UPDATE.params(state, db) for state in states]
-                    )
+                    if db.vendor == "postgresql":
+                        # One statement for all the rows: one execution on the server, not one per
+                        # row as ``executemany``'s pipeline sends them.
+                        many = len(rows) > 1
+                        sql = _CLOCK_UPDATE.sql_rows(db, len(rows)) if many else _CLOCK_UPDATE.sql(db)
+                        cursor.execute(sql, [value for row in rows for value in row])
+                    else:
+                        cursor.executemany(_CLOCK_UPDATE.sql(db), rows)
             events = [_audit_values(action, state, actor, detail) for state in states]
             if audit_into is None:
                 append(events)
