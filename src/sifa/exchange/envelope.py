@@ -50,6 +50,10 @@ MAX_SIGNATURE_BYTES = 160
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,59}$")
 _VERSION = re.compile(r"^[0-9A-Za-z.]{1,10}$")
 _KEY_ID = re.compile(r"^[a-z0-9-]{1,80}$")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A UUID's canonical text: ``str(uuid.UUID(value)) == value`` holds exactly for these."""
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_HEADER_FIELD_SET = frozenset(HEADER_FIELDS)
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
@@ -84,6 +88,8 @@ def _text(header: dict[str, Any], name: str, *, limit: int, blank: bool = False)
 
 
 def _uuid(value: Any, name: str) -> str:
+    if type(value) is str and _CANONICAL_UUID.fullmatch(value):  # what the check below accepts
+        return value
     try:
         parsed = uuid.UUID(str(value))
     except ValueError:
@@ -131,7 +137,7 @@ def check_header(header: Any) -> dict[str, Any]:
     may ride along, nothing signed may be ignored)."""
     if not isinstance(header, dict):
         raise EnvelopeError("exchange.malformed", "消息头应为 JSON 对象")
-    if set(header) != set(HEADER_FIELDS):
+    if header.keys() != _HEADER_FIELD_SET:
         missing = sorted(set(HEADER_FIELDS) - set(header))
         extra = sorted(set(header) - set(HEADER_FIELDS))
         raise EnvelopeError(
@@ -166,7 +172,7 @@ def check_header(header: Any) -> dict[str, Any]:
     _text(header, "purpose", limit=200)
     parse_timestamp(header["timestamp"])
     digest = header["body_digest"]
-    if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
         raise EnvelopeError("exchange.malformed", "消息头的 body_digest 应为 64 位小写十六进制 SM3 摘要")
     if not isinstance(header["key_id"], str) or not _KEY_ID.match(header["key_id"]):
         raise EnvelopeError("exchange.malformed", "消息头的 key_id 格式不正确")

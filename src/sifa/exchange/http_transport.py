@@ -35,9 +35,11 @@ a partner that keeps answering badly ends as a dead letter after 24 h.
 
 from __future__ import annotations
 
+import email.parser
 import http.client
 import json
 import os
+import re
 import select
 import socket
 import threading
@@ -121,6 +123,115 @@ class Delivered:
     duplicate: bool
 
 
+class _OneSend:
+    """An ``http.client`` connection that sends a request's head and a bytes body in one
+    ``send``: ``http.client`` sends them in two, so on a connection without Nagle's delay
+    (``TCP_NODELAY``) the partner's server wakes once for the head and again for the body, and
+    each side makes one system call more per message (docs/performance.md, "session 10: W9").
+    The bytes on the wire are the same, in the same order."""
+
+    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
+        if type(message_body) is not bytes or encode_chunked:
+            super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
+            return
+        # http.client's own head: its buffered lines, then the blank line.
+        self._buffer.extend((b"", b""))  # type: ignore[attr-defined]
+        head = b"\r\n".join(self._buffer)  # type: ignore[attr-defined]
+        del self._buffer[:]  # type: ignore[attr-defined]
+        self.send(head + message_body)  # type: ignore[attr-defined]
+
+
+_PLAIN_HEADER = re.compile(rb"[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n")
+"""A header line the ``email`` parser reads as ``name: value`` alone: a token, a colon, no folding."""
+_MAX_LINE = 65536
+_MAX_HEADERS = 100
+
+
+class _Response(http.client.HTTPResponse):
+    """``http.client.HTTPResponse`` whose header block, when every line is a plain
+    ``Name: value`` (no folded line, no ``From `` line, nothing the parser would note as a
+    defect), becomes its ``HTTPMessage`` without the ``email`` package's feed parser, which cost
+    more CPU than the rest of reading an answer (docs/performance.md, "session 10: W9"). The
+    message holds the same ``(name, value)`` pairs the parser's ``compat32`` policy gives (the value
+    without its leading blanks and line end); any other header block goes through the parser as
+    before. The rest is ``HTTPResponse.begin`` as it is."""
+
+    def begin(self) -> None:
+        if self.headers is not None:
+            return
+        while True:  # read until a non-100 answer (the 100's header lines are skipped)
+            version, status, reason = self._read_status()
+            if status != http.client.CONTINUE:
+                break
+            _header_lines(self.fp)
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        self.headers = self.msg = _message(_header_lines(self.fp))
+        transfer_encoding = self.headers.get("transfer-encoding")
+        self.chunked = bool(transfer_encoding) and transfer_encoding.lower() == "chunked"
+        if self.chunked:
+            self.chunk_left = None
+        self.will_close = self._check_close()
+        self.length = None
+        length = self.headers.get("content-length")
+        if length and not self.chunked:
+            try:
+                self.length = int(length)
+            except ValueError:
+                self.length = None
+            else:
+                if self.length < 0:
+                    self.length = None
+        if (
+            status in (http.client.NO_CONTENT, http.client.NOT_MODIFIED)
+            or 100 <= status < 200
+            or self._method == "HEAD"
+        ):
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
+
+
+def _header_lines(fp: Any) -> list[bytes]:
+    """``http.client``'s reading of a header block: its lines up to the blank one, with its limits."""
+    lines = []
+    while True:
+        line = fp.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        lines.append(line)
+        if len(lines) > _MAX_HEADERS:
+            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            return lines
+
+
+def _message(lines: list[bytes]) -> http.client.HTTPMessage:
+    """The header block as ``http.client.parse_headers`` reads it."""
+    if lines[-1] in (b"\r\n", b"\n") and all(_PLAIN_HEADER.fullmatch(line) for line in lines[:-1]):
+        message = http.client.HTTPMessage()
+        for line in lines[:-1]:
+            name, _, value = line.decode("iso-8859-1").partition(":")
+            message.set_raw(name, value.lstrip(" \t").rstrip("\r\n"))
+        message.set_payload("")
+        return message
+    return email.parser.Parser(_class=http.client.HTTPMessage).parsestr(b"".join(lines).decode("iso-8859-1"))
+
+
+class _HTTPConnection(_OneSend, http.client.HTTPConnection):
+    response_class = _Response
+
+
+class _HTTPSConnection(_OneSend, http.client.HTTPSConnection):
+    response_class = _Response
+
+
 STALE_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
 """What a kept-alive connection the partner closed meanwhile raises, before any answer byte."""
 
@@ -160,7 +271,7 @@ class ConnectionPool:
     @staticmethod
     def new(scheme: str, host: str, port: int | None, connect_timeout: float) -> http.client.HTTPConnection:
         """A new connection, not yet connected."""
-        cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        cls = _HTTPSConnection if scheme == "https" else _HTTPConnection
         return cls(host, port, timeout=connect_timeout)
 
     def give(self, scheme: str, host: str, port: int | None, connection: http.client.HTTPConnection) -> None:

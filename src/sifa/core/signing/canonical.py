@@ -40,7 +40,18 @@ def _valid(value: Any) -> bool:
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or not _valid(item):
+            if type(key) is not str:
+                return False
+            # The leaves inline (a header's or a body's values are mostly strings): one call per
+            # nested object or list, not one per value.
+            item_kind = type(item)
+            if item_kind is str or item is None or item_kind is bool:
+                continue
+            if item_kind is int:
+                if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                    return False
+                continue
+            if not _valid(item):
                 return False
         return True
     if kind is list or kind is tuple:

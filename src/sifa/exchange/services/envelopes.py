@@ -27,10 +27,11 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from jsonschema.exceptions import SchemaError
 
+from sifa.core.db import first_read
 from sifa.core.errors import ServiceError
 from sifa.core.signing import (
     CanonicalJsonError,
@@ -279,11 +280,15 @@ def _seen_and_answered(header: dict[str, Any]) -> tuple[int | None, dt.datetime 
     are lookups by the log's unique key (sender, message_id); asked together they cost one
     statement and one ORM compilation per inbound message instead of two (docs/performance.md,
     "SM2 on OpenSSL, and the W9 profile"). The full row is read only for a duplicate."""
-    table, quote = ExchangeMessage._meta.db_table, connection.ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: no proxy lookup per attribute
+    table, quote = ExchangeMessage._meta.db_table, db.ops.quote_name
     uuid_field = ExchangeMessage._meta.get_field("message_id")
+    hex_uuids = not db.features.has_native_uuid_field
 
     def message_id(value: str) -> Any:
-        return uuid_field.get_db_prep_value(value, connection)
+        if hex_uuids and log.is_canonical_uuid(value):  # what the field's preparation makes of it
+            return value.replace("-", "")
+        return uuid_field.get_db_prep_value(value, db)
 
     # A hand-written statement on a plain cursor (the ORM compiled this OR of two lookups anew for
     # every message, ≈ 1.5 ms of CPU, and a raw queryset built a model per row); both halves are
@@ -300,9 +305,10 @@ def _seen_and_answered(header: dict[str, Any]) -> tuple[int | None, dt.datetime 
         answered_key = (header["receiver"], message_id(header["correlation_id"]))
         sql += " OR (direction = %s AND sender = %s AND message_id = %s AND receiver = %s)"
         params += [Direction.OUTBOUND.value, *answered_key, header["sender"]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    # On SQLite the statement runs on the SQLite connection itself, on PostgreSQL prepared
+    # (``sifa.core.db.first_read``: Django's cursor wrapper's steps without the wrapper, unless the
+    # statement is to be logged or counted).
+    rows = first_read(db, sql, params)
     seen_pk, answered = None, None
     for pk, sender, mid, direction, receiver, sent_at, copy_number in rows:
         key = (sender, mid)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 import types
@@ -22,9 +23,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from sifa.core.crypto import field_cipher
+from sifa.core.db import _plain_foreign_keys
 from sifa.exchange.chain import GENESIS_HASH, row_hash
 from sifa.exchange.envelope import Envelope, mask_id_numbers, parse_timestamp
 from sifa.exchange.models import ExchangeMessage, Partner
@@ -58,32 +62,33 @@ def append(
     any transaction (the row then commits by itself): that commit does not wait for its own fsync
     (:func:`_insert_without_own_fsync`, ADR 0018). Inside the caller's transaction it changes
     nothing: the caller's commit is durable, and the row with it."""
-    row = ExchangeMessage(
-        message_id=header["message_id"],
-        correlation_id=header["correlation_id"],
-        direction=direction,
-        kind=header["kind"],
-        status=status,
-        service_code=header["service"]["code"],
-        service_version=header["service"]["version"],
-        sender=header["sender"],
-        receiver=header["receiver"],
-        partner=partner,
-        case_number=header["issue"],
-        purpose=header["purpose"],
-        sent_at=parse_timestamp(header["timestamp"]),
-        recorded_at=timezone.now(),
-        key_id=header["key_id"],
-        header=envelope.header_bytes.decode("utf-8"),
-        signature=envelope.signature,
-        body_digest=header["body_digest"],
-        body_masked=mask_id_numbers(body),
-        body_sealed=field_cipher().seal(
+    values = {
+        "message_id": header["message_id"],
+        "correlation_id": header["correlation_id"],
+        "direction": direction,
+        "kind": header["kind"],
+        "status": status,
+        "service_code": header["service"]["code"],
+        "service_version": header["service"]["version"],
+        "sender": header["sender"],
+        "receiver": header["receiver"],
+        "partner_id": None if partner is None else partner.pk,
+        "case_number": header["issue"],
+        "purpose": header["purpose"],
+        "sent_at": parse_timestamp(header["timestamp"]),
+        "recorded_at": timezone.now(),
+        "key_id": header["key_id"],
+        "header": envelope.header_bytes.decode("utf-8"),
+        "signature": envelope.signature,
+        "body_digest": header["body_digest"],
+        "body_masked": mask_id_numbers(body),
+        "body_sealed": field_cipher().seal(
             envelope.body_bytes.decode("utf-8"), sealed_aad(header["sender"], header["message_id"])
         ),
-        scope_path=scope_path,
-        copy_number=copy_number,
-    )
+        "scope_path": scope_path,
+        "copy_number": copy_number,
+    }
+    row = _new_row([values.get(attname, default) for attname, default in _row_defaults()], partner)
     if own_fsync or connection.in_atomic_block:
         _insert(row)
         transaction.on_commit(BATCHER.note)
@@ -127,6 +132,50 @@ def _insert_without_own_fsync(row: ExchangeMessage) -> None:
 
 _INSERT_SQL: dict[str, str] = {}
 
+
+def _new_row(values: list[Any], partner: Partner | None) -> ExchangeMessage:
+    """``ExchangeMessage(partner=partner, …)`` from every concrete field's value in the model's
+    order (``partner_id`` for the partner): the same unsaved instance, the partner cached as its
+    descriptor caches it. When nothing can tell them apart (no ``pre_init``/``post_init``
+    receiver, no setter but the foreign key column's: ``sifa.core.db._plain_foreign_keys``) it is
+    made as ``sifa.core.db`` makes the rows it reads, without ``Model.__init__``'s per-field work
+    (docs/performance.md, "session 10: W9")."""
+    plain = _plain_row()
+    if plain is None or (
+        (signals.pre_init.receivers or signals.post_init.receivers)
+        and (
+            signals.pre_init.has_listeners(ExchangeMessage)
+            or signals.post_init.has_listeners(ExchangeMessage)
+        )
+    ):
+        row = ExchangeMessage(*values)
+        row._state.fields_cache["partner"] = partner
+        return row
+    row = ExchangeMessage.__new__(ExchangeMessage)
+    row._state = ModelState()
+    row._state.fields_cache = {"partner": partner}
+    row.__dict__.update(zip(_attnames(), values, strict=True))
+    return row
+
+
+@lru_cache(maxsize=1)
+def _attnames() -> tuple[str, ...]:
+    return tuple(field.attname for field in ExchangeMessage._meta.concrete_fields)
+
+
+@lru_cache(maxsize=1)
+def _plain_row() -> tuple[int, ...] | None:
+    return _plain_foreign_keys(ExchangeMessage, _attnames())
+
+
+@lru_cache(maxsize=1)
+def _row_defaults() -> tuple[tuple[str, Any], ...]:
+    """(attribute, default) of each concrete field of the log, in the model's order. The fields
+    :func:`append` does not fill (the key, the chain's ``seq``, ``prev_hash``, ``hash``) have
+    immutable defaults (None, ""), so one value serves every row."""
+    return tuple((field.attname, field.get_default()) for field in ExchangeMessage._meta.concrete_fields)
+
+
 _TEXT_FIELDS = (models.CharField, models.TextField)
 _INTEGER_FIELDS = (
     models.IntegerField,
@@ -137,6 +186,13 @@ _INTEGER_FIELDS = (
     models.PositiveBigIntegerField,
     models.ForeignKey,
 )
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_canonical_uuid(value: str) -> bool:
+    """Whether ``value`` is a UUID's canonical text (lower-case hex, hyphenated), whose 32 hex
+    digits are what a ``UUIDField`` stores on a database without a UUID type."""
+    return type(value) is str and _CANONICAL_UUID.fullmatch(value) is not None
 
 
 def _insert_fields() -> list[Any]:
@@ -144,16 +200,19 @@ def _insert_fields() -> list[Any]:
 
 
 @lru_cache(maxsize=1)
-def _preparers() -> list[tuple[Any, str, tuple[type, ...], bool]]:
+def _preparers() -> list[tuple[Any, str, tuple[type, ...], bool, bool]]:
     """For each inserted field: (the field, its attribute, the value types it stores unchanged,
-    whether it is a plain ``DateTimeField``).
+    whether it is a plain ``DateTimeField``, whether it is a ``UUIDField``).
 
     A ``CharField``/``TextField`` prepares a ``str`` (or None) as itself, an integer field or a
     foreign key to an integer key an ``int`` (or None) as itself: for those :func:`_insert` skips
     ``pre_save`` and ``get_db_prep_save`` (≈ 0.3 ms of CPU per row); any other value or field
     goes through them as the ORM does. No field of the log is ``auto_now``. A ``DateTimeField``
     given an aware ``datetime`` is adapted by the backend directly: ``get_db_prep_save`` would
-    only check that it is aware and pass it on to ``adapt_datetimefield_value``."""
+    only check that it is aware and pass it on to ``adapt_datetimefield_value``. A ``UUIDField``
+    given the canonical text of a UUID (lower-case, hyphenated: what ``check_header`` lets into
+    a header) on a database without a native UUID type (SQLite) is its 32 hex digits, which is
+    what ``get_db_prep_save`` makes of it through ``uuid.UUID(…).hex``."""
     result = []
     for field in _insert_fields():
         if type(field) in _TEXT_FIELDS:
@@ -165,7 +224,9 @@ def _preparers() -> list[tuple[Any, str, tuple[type, ...], bool]]:
             same = (int, type(None))
         else:
             same = ()
-        result.append((field, field.attname, same, type(field) is models.DateTimeField))
+        result.append(
+            (field, field.attname, same, type(field) is models.DateTimeField, type(field) is models.UUIDField)
+        )
     return result
 
 
@@ -175,41 +236,52 @@ def _insert(row: ExchangeMessage, *, own_fsync: bool = True) -> None:
     as the ORM prepares it (``get_db_prep_save``). The message log has no signals and no
     ``save()`` override; this saves ≈ 1 ms of CPU per row (docs/performance.md, "W9", 2026-12-05
     evening). A unique violation raises ``IntegrityError`` as before. ``own_fsync=False``
-    (PostgreSQL, a statement outside any transaction): see :func:`_insert_without_own_fsync`."""
-    # Never inside a transaction: the setting would hold for the caller's whole commit.
-    relaxed = not own_fsync and connection.vendor == "postgresql" and not connection.in_atomic_block
-    sql = _INSERT_SQL.get(connection.vendor + ":relaxed" if relaxed else connection.vendor)
-    if sql is None:
-        fields = _insert_fields()
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {quote(ExchangeMessage._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-        if connection.features.can_return_columns_from_insert:
-            sql += f" RETURNING {quote(ExchangeMessage._meta.pk.column)}"
-        _INSERT_SQL[connection.vendor] = sql
-        if connection.vendor == "postgresql":
-            _INSERT_SQL[connection.vendor + ":relaxed"] = (
-                sql + ", set_config('synchronous_commit', 'off', true)"
-            )
-        sql = _INSERT_SQL[connection.vendor + ":relaxed" if relaxed else connection.vendor]
+    (PostgreSQL, a statement outside any transaction): see :func:`_insert_without_own_fsync`.
+    On SQLite the statement runs on the SQLite connection itself (``plain_execute`` of
+    ``sifa.core.sqlite_backend``: Django's cursor wrapper's steps without the wrapper), unless it is
+    to be logged or counted."""
     # The connection itself, not the thread-local proxy: each attribute read through
     # ``django.db.connection`` is a lookup in ``connections`` (≈ 30 per row in the preparers).
     db = connections[DEFAULT_DB_ALIAS]
+    # Never inside a transaction: the setting would hold for the caller's whole commit.
+    relaxed = not own_fsync and db.vendor == "postgresql" and not db.in_atomic_block
+    sql = _INSERT_SQL.get(db.vendor + ":relaxed" if relaxed else db.vendor)
+    if sql is None:
+        fields = _insert_fields()
+        quote = db.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {quote(ExchangeMessage._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+        if db.features.can_return_columns_from_insert:
+            sql += f" RETURNING {quote(ExchangeMessage._meta.pk.column)}"
+        _INSERT_SQL[db.vendor] = sql
+        if db.vendor == "postgresql":
+            _INSERT_SQL[db.vendor + ":relaxed"] = sql + ", set_config('synchronous_commit', 'off', true)"
+        sql = _INSERT_SQL[db.vendor + ":relaxed" if relaxed else db.vendor]
     adapt_datetime = db.ops.adapt_datetimefield_value
+    hex_uuids = not db.features.has_native_uuid_field
     params = []
-    for field, attname, same, is_datetime in _preparers():
+    for field, attname, same, is_datetime, is_uuid in _preparers():
         value = getattr(row, attname)
         if type(value) in same:
             pass
         elif is_datetime and type(value) is dt.datetime and value.tzinfo is not None:
             value = adapt_datetime(value)
+        elif is_uuid and hex_uuids and is_canonical_uuid(value):
+            value = value.replace("-", "")
         else:
             value = field.get_db_prep_save(field.pre_save(row, True), db)
         params.append(value)
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        row.pk = cursor.fetchone()[0] if "RETURNING" in sql else cursor.lastrowid
+    returning = "RETURNING" in sql
+    plain = getattr(db, "plain_execute", None)
+    cursor = None if plain is None else plain(sql, params)
+    if cursor is not None:
+        with db.wrap_database_errors:  # the RETURNING row's fetch ends the statement (its commit)
+            row.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    else:
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            row.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     row._state.adding = False
     row._state.db = db.alias
 
