@@ -96,16 +96,20 @@ def test_material_checklist_shows_what_once_only_sources_already_provide(site):
     assert page.count("需上传") == 3 and page.count('enctype="multipart/form-data"') == 3
 
 
-def test_a_rejected_upload_is_reported_on_its_input(site):
+def _upload_first(site, file, **fields):
+    """(draft, the first material's id, the answer) after posting ``file`` for the first material."""
     app = _start(site)
     page = _html(site["client"].get(f"/apply/drafts/{app.pk}/materials/"))
     material = re.findall(r'name="material" value="(\d+)"', page)[0]
     response = site["client"].post(
-        f"/apply/drafts/{app.pk}/materials/",
-        {
-            "material": material,
-            "file": SimpleUploadedFile("脚本.pdf", b"MZ\x90\x00 not a pdf", "application/pdf"),
-        },
+        f"/apply/drafts/{app.pk}/materials/", {"material": material, "file": file, **fields}
+    )
+    return app, material, response
+
+
+def test_a_rejected_upload_is_reported_on_its_input(site):
+    app, material, response = _upload_first(
+        site, SimpleUploadedFile("脚本.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
     )
     page = _html(response)
     assert response.status_code == 400
@@ -117,16 +121,8 @@ def test_a_rejected_upload_is_reported_on_its_input(site):
 
 def test_an_expired_material_is_refused_on_its_date(site):
     """有效期至 already past: the refusal is on the date field, named for the material, nothing kept."""
-    app = _start(site)
-    page = _html(site["client"].get(f"/apply/drafts/{app.pk}/materials/"))
-    material = re.findall(r'name="material" value="(\d+)"', page)[0]
-    response = site["client"].post(
-        f"/apply/drafts/{app.pk}/materials/",
-        {
-            "material": material,
-            "file": SimpleUploadedFile("证明.pdf", PDF, "application/pdf"),
-            "valid_until": "2020-01-31",
-        },
+    _, material, response = _upload_first(
+        site, SimpleUploadedFile("证明.pdf", PDF, "application/pdf"), valid_until="2020-01-31"
     )
     page = _html(response)
     assert response.status_code == 400
