@@ -332,6 +332,9 @@ class Run:
     def __post_init__(self) -> None:
         self.queue = list(range(self.count))
         self.deadline = time.monotonic() + RUN_TIMEOUT
+        # Submissions from this index on wait for the next kill (``execute``): fast clients must
+        # not finish the run before the plan's last kill, or the kills would depend on speed.
+        self.released = self.count
 
     # Clients.
 
@@ -342,7 +345,11 @@ class Run:
             with self.lock:
                 if not self.queue:
                     break
-                index = self.queue.pop(0)
+                waiting = self.queue[0] >= self.released and time.monotonic() < self.deadline
+                index = None if waiting else self.queue.pop(0)
+            if index is None:
+                time.sleep(0.01)
+                continue
             body = json.dumps(
                 {
                     "entry": self.world["entry"],
@@ -443,14 +450,20 @@ class Run:
         self.server.start()
 
     def execute(self, plan: list[tuple[str, Callable[[], None]]]) -> float:
-        """Run the clients; do the ``plan``'s kills spread evenly over the acknowledgements."""
+        """Run the clients; do the ``plan``'s kills spread evenly over the acknowledgements. The
+        clients take no submission beyond the next kill's mark before this kill is done, so every
+        kill of the plan happens whatever the speed of the server."""
         started = time.monotonic()
+        marks = [self.count * step // (len(plan) + 1) for step in range(1, len(plan) + 1)] + [self.count]
+        self.released = marks[1] if plan else self.count
         threads = [threading.Thread(target=self.client) for _ in range(CLIENTS)]
         for thread in threads:
             thread.start()
         try:
             for step, (_name, kill) in enumerate(plan, 1):
-                mark = self.count * step // (len(plan) + 1)
+                mark = marks[step - 1]
+                with self.lock:
+                    self.released = marks[step]
                 while len(self.acknowledged) < mark and any(t.is_alive() for t in threads):
                     assert self.server.alive(), f"sifa serve exited:\n{self.server.tail()}"
                     time.sleep(0.02)
@@ -458,10 +471,14 @@ class Run:
                     break
                 time.sleep(random.uniform(0, 0.1))
                 kill()
+                with self.lock:
+                    self.released = marks[step + 1] if step + 1 < len(marks) else self.count
         except BaseException:
             self.deadline = time.monotonic()  # the clients stop retrying: fail now, not in 15 min
             raise
         finally:
+            with self.lock:
+                self.released = self.count
             for thread in threads:
                 thread.join(RUN_TIMEOUT)
         return time.monotonic() - started
