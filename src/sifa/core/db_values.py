@@ -114,33 +114,29 @@ def _plain_foreign_key(field: models.Field) -> bool:
     )
 
 
+def _django_steps(field: models.Field, base: type[models.Field]) -> bool:
+    """``field`` is a ``base`` whose preparation is Django's own: ``get_db_prep_save`` the
+    generic one, ``get_db_prep_value``, ``get_prep_value`` and ``to_python`` those of ``base``."""
+    klass = type(field)
+    return (
+        isinstance(field, base)
+        and klass.get_db_prep_save is models.Field.get_db_prep_save
+        and klass.get_db_prep_value is base.get_db_prep_value
+        and klass.get_prep_value is base.get_prep_value
+        and klass.to_python is base.to_python
+    )
+
+
 def _plain_date(field: models.Field) -> bool:
     """A ``DateField`` prepared by Django's own steps: a ``date`` (exact type) or ``None`` goes
     through ``to_python`` unchanged to ``connection.ops.adapt_datefield_value``."""
-    klass = type(field)
-    return (
-        isinstance(field, models.DateField)
-        and klass.get_db_prep_save is models.Field.get_db_prep_save
-        and klass.get_db_prep_value is models.DateField.get_db_prep_value
-        and klass.get_prep_value is models.DateField.get_prep_value
-        and klass.to_python is models.DateField.to_python
-    )
+    return _django_steps(field, models.DateField)
 
 
 def _plain_other(field: models.Field) -> bool:
     """A ``DateTimeField`` or ``GenericIPAddressField`` prepared by Django's own steps (which give
     ``None`` for ``None`` to the operations' adaptation)."""
-    klass = type(field)
-    for base in (models.DateTimeField, models.GenericIPAddressField):
-        if (
-            isinstance(field, base)
-            and klass.get_db_prep_save is models.Field.get_db_prep_save
-            and klass.get_db_prep_value is base.get_db_prep_value
-            and klass.get_prep_value is base.get_prep_value
-            and klass.to_python is base.to_python
-        ):
-            return True
-    return False
+    return any(_django_steps(field, base) for base in (models.DateTimeField, models.GenericIPAddressField))
 
 
 def _plain_json(field: models.Field) -> bool:
