@@ -16,6 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from sifa.core.db import PathField
 
@@ -73,6 +74,21 @@ class SubmissionChannel(models.TextChoices):
     EXCHANGE = "exchange", "数据交换（办案机关通知）"
 
 
+PARTIAL_LINKS = (
+    "applicant_person",
+    "applicant_company",
+    "submitted_by",
+    "agent",
+    "mandate",
+    "current_organisation",
+    "receiving_window",
+    "pickup_window",
+)
+"""The case's optional links indexed only where set (``app_<name>_set``, ``WHERE <name> IS NOT
+NULL``): every lookup by such a link (``= x``, ``IN (…)``, the foreign key's own check) implies
+``IS NOT NULL`` and uses the index; a case written with the link empty enters no entry."""
+
+
 class Application(models.Model):
     """One 办件. ``number`` is the public 办件编号; ``query_code`` lets anyone holding it track
     progress without logging in (only its SM3 digest is stored)."""
@@ -119,6 +135,7 @@ class Application(models.Model):
         verbose_name="申请人账户",
         null=True,
         blank=True,
+        db_index=False,  # app_applicant_created leads with it
         on_delete=models.PROTECT,
         related_name="applications",
         help_text="申请人（公民、法人或者其他组织，行政许可法第二十九条）的平台账户；窗口受理的申请人可以没有账户",
@@ -128,6 +145,7 @@ class Application(models.Model):
         verbose_name="申请人（自然人）",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="GB/T 39046 表5 申请者名称、证件类型和证件号码：申请人为自然人时的实名信息",
@@ -137,6 +155,7 @@ class Application(models.Model):
         verbose_name="申请人（法人）",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="GB/T 39046 表5 申请者名称和统一社会信用代码（GB 32100）：申请人为法人或者其他组织时",
@@ -146,6 +165,7 @@ class Application(models.Model):
         verbose_name="提交人",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="实际提交申请的账户：申请人本人、其代理人或窗口工作人员",
@@ -155,6 +175,7 @@ class Application(models.Model):
         verbose_name="代理人",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="applications_as_agent",
         help_text="GB/T 39046 表5 代理人：受申请人委托代为办理的账户",
@@ -164,6 +185,7 @@ class Application(models.Model):
         verbose_name="委托",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="代理人办理所依据的委托；委托撤销、到期或不再包含该事项后，代理人不能再办理",
@@ -180,7 +202,7 @@ class Application(models.Model):
         max_length=24,
         choices=ApplicationStatus.choices,
         default=ApplicationStatus.DRAFT,
-        db_index=True,
+        # No index of its own: app_status_scope leads with it (ADR 0019).
         help_text="办件状态：受理前由申请服务变更，受理后由办件流程变更；每次变更记入办理进程",
     )
     form_data = models.JSONField(
@@ -204,6 +226,7 @@ class Application(models.Model):
         verbose_name="当前办理机构",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="当前办理机构，例如由上级机关作出决定时；为空时即受理单位",
@@ -213,6 +236,7 @@ class Application(models.Model):
         verbose_name="收件窗口",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="一窗受理：为来访申请人录入申请的窗口所在机构（可以是受理单位的下级机构）；"
@@ -223,6 +247,7 @@ class Application(models.Model):
         verbose_name="领取窗口",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="申请人选择领取办理结果的窗口所在机构（受理单位或其下级机构）；该窗口只在送达环节看到本办件；未选择的为空",
@@ -299,6 +324,12 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="app_applicant_created"),
             models.Index(fields=["status", "scope_path"], name="app_status_scope"),
+            # A link most cases leave empty is indexed where it is set: a case written without it
+            # enters no entry (docs/performance.md, "2026-12-07 (session 11): W4 on PostgreSQL").
+            *(
+                models.Index(fields=[name], name=f"app_{name}_set", condition=Q(**{f"{name}__isnull": False}))
+                for name in PARTIAL_LINKS
+            ),
         ]
 
     def __str__(self) -> str:
@@ -541,6 +572,7 @@ class TimelineEntry(models.Model):
     application = models.ForeignKey(
         Application,
         verbose_name="办件",
+        db_index=False,  # applications_timeline_order leads with it
         on_delete=models.CASCADE,
         related_name="timeline",
         help_text="所属办件",
@@ -558,6 +590,7 @@ class TimelineEntry(models.Model):
         verbose_name="办理机构",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="办理该步骤的机构",
@@ -572,6 +605,11 @@ class TimelineEntry(models.Model):
             # A case's entries in their order: the newest 50 of a command's answer are read from
             # the index's end, not sorted from all the case's entries (cost independent of history).
             models.Index(fields=["application", "occurred_at", "id"], name="applications_timeline_order"),
+            models.Index(
+                fields=["organisation"],
+                name="timeline_organisation_set",
+                condition=Q(organisation__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

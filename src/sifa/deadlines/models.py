@@ -147,10 +147,10 @@ class ClockState(models.Model):
     extensions = models.JSONField("延长记录", default=list, blank=True, help_text="行政许可法 §42")
     stopped_on = models.DateField("办结日期", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
-    due_on = models.DateField("截止日期", null=True, blank=True, db_index=True)
+    due_on = models.DateField("截止日期", null=True, blank=True)
     working_days_left = models.IntegerField("剩余工作日", null=True, blank=True)
     warning_level = models.CharField(
-        "预警等级", max_length=10, choices=WarningLevel.choices, default=WarningLevel.GREEN, db_index=True
+        "预警等级", max_length=10, choices=WarningLevel.choices, default=WarningLevel.GREEN
     )
     paused = models.BooleanField("已中止", default=False)
     provisional = models.BooleanField(

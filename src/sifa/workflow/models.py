@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from sifa.core.db import PathField
 from sifa.deadlines.clocks import WarningLevel
@@ -73,6 +74,7 @@ class WorkItem(models.Model):
     application = models.ForeignKey(
         "applications.Application",
         verbose_name="办件",
+        db_index=False,  # workitem_case leads with it
         on_delete=models.CASCADE,
         related_name="work_items",
         help_text="GB/T 39046 表7 事项办理: the case this 环节 belongs to (办件编号)",
@@ -113,6 +115,7 @@ class WorkItem(models.Model):
         verbose_name="时限",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The stage sub-clock (or the legal clock) the due date comes from",
@@ -153,6 +156,7 @@ class WorkItem(models.Model):
         verbose_name="办理人",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="GB/T 39046 表7 环节处理人 (empty: the system, e.g. 行政许可法 §32 deemed acceptance)",
@@ -166,6 +170,13 @@ class WorkItem(models.Model):
             models.Index(fields=["status", "scope_path"], name="workitem_open_scope"),
             models.Index(fields=["status", "warning_level", "due_on"], name="workitem_open_warning"),
             models.Index(fields=["application", "status"], name="workitem_case"),
+            # Indexed where set: an open item (no one has completed it) enters no entry here.
+            models.Index(fields=["clock"], name="workitem_clock_set", condition=Q(clock__isnull=False)),
+            models.Index(
+                fields=["completed_by"],
+                name="workitem_completed_by_set",
+                condition=Q(completed_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

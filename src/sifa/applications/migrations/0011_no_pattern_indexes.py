@@ -14,5 +14,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        pattern_indexes.drop("applications", "Application"),
+        pattern_indexes.drop("applications", "Application", ("status", "scope_path")),
     ]

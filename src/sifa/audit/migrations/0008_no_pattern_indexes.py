@@ -14,5 +14,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        pattern_indexes.drop("audit", "AuditEvent"),
+        pattern_indexes.drop("audit", "AuditEvent", ("action", "object_id", "scope_path", "hash")),
     ]

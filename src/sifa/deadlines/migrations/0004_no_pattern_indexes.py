@@ -14,5 +14,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        pattern_indexes.drop("deadlines", "ClockState"),
+        pattern_indexes.drop("deadlines", "ClockState", ("scope_path", "warning_level")),
     ]
