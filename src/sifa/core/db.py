@@ -459,17 +459,32 @@ def _preparing_classes() -> tuple:
         )
         from django.db.backends.postgresql.psycopg_any import register_tzloader
         from django.db.backends.utils import CursorWrapper
+        from psycopg import _queries as psycopg_queries
         from psycopg import adapt
         from psycopg.errors import FeatureNotSupported, OperationalError
         from psycopg.pq import ConnStatus, ExecStatus, Format, TransactionStatus, error_message
 
         idle, in_transaction = TransactionStatus.IDLE, TransactionStatus.INTRANS
         answered, lost = (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK), ConnStatus.BAD
+        split = functools.lru_cache(maxsize=256)(psycopg_queries._query2pg_nocache)
+
+        class FixedTextQuery(psycopg_queries.PostgresQuery):
+            """psycopg's conversion with its split (``%s`` to ``$n``) kept for every fixed text, not
+            only up to 50 values (a case command's 64-value audit insert was split by a regular
+            expression each time: docs/performance.md, "session 11: W4"); the same values."""
+
+            def convert(self, query, vars) -> None:
+                if vars is None or type(query) is not str:
+                    return super().convert(query, vars)
+                found = split(self._ensure_bytes(query), self._tx.encoding)
+                self.query, self._want_formats, self._order, self._parts = found
+                return self.dump(vars)
 
         class PreparingCursor(ServerBindingCursor):
-            """``execute`` with ``prepare=True``: the statement is parsed and planned once per
-            connection (psycopg names it and keeps it in the connection's cache); psycopg's
-            ``executemany`` prepares already."""
+            """``execute`` with ``prepare=True``: parsed and planned once per connection (psycopg
+            names and keeps it); ``executemany`` prepares already; each text's split kept (above)."""
+
+            _query_cls = FixedTextQuery
 
             def _run_prepared(self, query, params, binary):
                 """The statement run with libpq's one blocking call (``PQexecPrepared``, the GIL
