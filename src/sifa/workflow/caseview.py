@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -93,12 +94,18 @@ def _statements() -> dict[str, str]:
     }
     document, licence = q(Document._meta.db_table), q(Licence._meta.db_table)
     instant = _TIMELINE_INSTANT.columns("t")
+    entry = f"{instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')}"
     if connection.vendor == "sqlite":
         # An entry's instant as its stored text: an expression has no declared type, so the sqlite3
         # module does not parse it (its "datetime" converter, 50 entries per command answer);
         # ``_occurred_at`` reads it with the field's converters as the ORM does, the same instant,
-        # once per stored row (``_entry_of``).
-        instant = f"CAST({instant} AS TEXT)"
+        # once per stored row (``_entry_of``). And each entry's six columns as one JSON array
+        # (``json_array``): one text column per row instead of six, one string to fetch and to
+        # look the kept entry up by; :func:`_stored_row` gives the six values back.
+        entry = (
+            f"json_array(CAST({instant} AS TEXT), {_TIMELINE.columns('t')}, "
+            f"{_TIMELINE_ORGANISATION.columns('o')})"
+        )
     found = _STATEMENTS[connection.vendor] = {
         # One row per work item, by id; one row of NULLs (but the mediation column) without any.
         "items": (
@@ -115,13 +122,13 @@ def _statements() -> dict[str, str]:
             f"WHERE c.{q('subject_type')} = %s AND c.{q('subject_id')} = %s ORDER BY c.{q('id')} ASC"
         ),
         "timeline": (
-            f"SELECT {instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"SELECT {entry} "  # noqa: S608 (names from the models)
             f"FROM {table[TimelineEntry]} t "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
             f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} ASC, t.{q('id')} ASC"
         ),
         "timeline_newest": (
-            f"SELECT {instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"SELECT {entry} "  # noqa: S608 (names from the models)
             f"FROM {table[TimelineEntry]} t "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
             f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} DESC, t.{q('id')} DESC LIMIT %s"
@@ -452,8 +459,18 @@ def entry_text(key: tuple, encoder: Any) -> str:
     return encoder.encode(_entry_of(*key))
 
 
+def _stored_row(row: Any) -> Any:
+    """A timeline row's six values: on SQLite the statement gives them as one JSON array (its one
+    column), which gives back each text as stored, ``public`` as the integer stored (0 or 1: the
+    field's converter makes it the same flag) and an empty organisation as ``null``."""
+    if len(row) == 1 and type(row[0]) is str:
+        return tuple(json.loads(row[0]))
+    return row
+
+
 def _entry(db: Any, at: Any, row: Any) -> dict[str, Any]:
     """One timeline entry of :func:`_timeline`, from its stored ``row``; ``at`` writes the instant."""
+    row = _stored_row(row)
     event, title, detail, public = _TIMELINE.convert(row[1:5], db)
     (organisation,) = _TIMELINE_ORGANISATION.convert(row[5:], db)
     return {
