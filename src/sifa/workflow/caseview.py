@@ -459,6 +459,17 @@ def entry_text(key: tuple, encoder: Any) -> str:
     return encoder.encode(_entry_of(*key))
 
 
+@functools.lru_cache(maxsize=4096)
+def entry_bytes(key: tuple, encoder: Any) -> bytes:
+    """:func:`entry_text` as ``JSONRenderer.render`` gives it (:func:`renderer_bytes`), kept."""
+    return renderer_bytes(encoder.encode(_entry_of(*key)))
+
+
+def renderer_bytes(text: str) -> bytes:
+    """JSON ``text`` as ``JSONRenderer.render`` makes its bytes: U+2028 and U+2029 escaped, UTF-8."""
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
 def _stored_row(row: Any) -> Any:
     """A timeline row's six values: on SQLite the statement gives them as one JSON array (its one
     column), which gives back each text as stored, ``public`` as the integer stored (0 or 1: the
