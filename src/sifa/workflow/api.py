@@ -548,13 +548,13 @@ _TIMELINE_MARK = "\ue000timeline\ue000"
 
 def _render(answer: Any) -> bytes:
     """``_RENDERER.render(answer)``, the same bytes: the timeline's entries (``caseview.Entries``)
-    spliced in as their rendered bytes kept per stored row (``caseview.entry_bytes``) — a command's
+    spliced in as their rendered bytes kept per stored row (``caseview.Kept``) — a command's
     answer carries the same 50 entries as the one before it but one, and encoding them was most of
     encoding the answer (docs/performance.md, "session 10: W4"; their UTF-8 and escapes, "session
     11: W4"); the rest encoded as ``json.dumps`` encodes it, by the same encoder."""
     timeline = answer.get("timeline") if type(answer) is dict else None
-    keys = getattr(timeline, "keys", None) if type(timeline) is caseview.Entries else None
-    if keys is None or len(keys) != len(timeline):
+    kept = getattr(timeline, "kept", None) if type(timeline) is caseview.Entries else None
+    if kept is None or len(kept) != len(timeline):
         return _RENDERER.render(answer)
     encoder = _encoder()
     text = encoder.encode({**answer, "timeline": _TIMELINE_MARK})
@@ -562,7 +562,7 @@ def _render(answer: Any) -> bytes:
     if text.count(mark) != 1:  # the mark in the answer's own text: encoded whole
         return _RENDERER.render(answer)
     head, tail = text.split(mark)
-    entries = _separator(encoder).join([caseview.entry_bytes(key, encoder) for key in keys])
+    entries = _separator(encoder).join([entry.rendered(encoder) for entry in kept])
     # The bytes ``JSONRenderer.render`` gives for the whole text — U+2028 and U+2029 escaped, then
     # UTF-8 — made piece by piece (the escape is per character): the entries' bytes are kept.
     return b"".join((caseview.renderer_bytes(head), b"[", entries, b"]", caseview.renderer_bytes(tail)))

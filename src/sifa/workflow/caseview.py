@@ -439,30 +439,37 @@ def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | No
         # written is kept per stored row (and database, zones), so each is converted once.
         vendor, connection_zone = db.vendor, db.timezone
         keys = [(vendor, connection_zone, zone, tuple(row)) for row in rows]
-        entries = Entries([dict(_entry_of(*key)) for key in keys])
-        entries.keys = keys
+        kept = [_kept_of(*key) for key in keys]
+        entries = Entries([dict(one.entry) for one in kept])
+        entries.keys, entries.kept = keys, kept
         return entries
     return [_entry(db, at, row) for row in rows]
 
 
 class Entries(list):
     """The timeline's entries (a list of dicts like any other), with the key each was kept under
-    (:func:`_entry_of`): a renderer may take each entry's JSON text from :func:`entry_text`, kept
-    per stored row, instead of encoding the same entries for every answer."""
+    (:func:`_entry_of`) and what is kept under it (:class:`Kept`): a renderer may take each
+    entry's rendered bytes from there, kept per stored row, instead of encoding the same entries
+    for every answer."""
 
-    __slots__ = ("keys",)
-
-
-@functools.lru_cache(maxsize=4096)
-def entry_text(key: tuple, encoder: Any) -> str:
-    """``encoder.encode(entry)`` of the entry kept under ``key`` (an :class:`Entries`' key)."""
-    return encoder.encode(_entry_of(*key))
+    __slots__ = ("kept", "keys")
 
 
-@functools.lru_cache(maxsize=4096)
-def entry_bytes(key: tuple, encoder: Any) -> bytes:
-    """:func:`entry_text` as ``JSONRenderer.render`` gives it (:func:`renderer_bytes`), kept."""
-    return renderer_bytes(encoder.encode(_entry_of(*key)))
+class Kept:
+    """A timeline entry kept per stored row (:func:`_kept_of`): the entry, and its bytes as each
+    renderer's encoder gives them (:meth:`rendered`), made once."""
+
+    __slots__ = ("_rendered", "entry")
+
+    def __init__(self, entry: dict[str, Any]) -> None:
+        self.entry, self._rendered = entry, {}
+
+    def rendered(self, encoder: Any) -> bytes:
+        """:func:`renderer_bytes` of ``encoder.encode(entry)``, kept per encoder."""
+        found = self._rendered.get(encoder)
+        if found is None:
+            found = self._rendered[encoder] = renderer_bytes(encoder.encode(self.entry))
+        return found
 
 
 def renderer_bytes(text: str) -> bytes:
@@ -494,13 +501,18 @@ def _entry(db: Any, at: Any, row: Any) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=4096)
 def _entry_of(vendor: str, connection_zone: Any, zone: Any, row: tuple) -> dict[str, Any]:
     """:func:`_entry` on the default database, kept per stored row, database and zones: the entry
     as written depends on nothing else. Callers copy it (each answer owns its dicts)."""
+    return _kept_of(vendor, connection_zone, zone, row).entry
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_of(vendor: str, connection_zone: Any, zone: Any, row: tuple) -> Kept:
+    """:func:`_entry_of`'s entry, kept (:class:`Kept`)."""
     from django.db import connections as all_connections
 
-    return _entry(all_connections[DEFAULT_DB_ALIAS], _instants_in(zone), row)
+    return Kept(_entry(all_connections[DEFAULT_DB_ALIAS], _instants_in(zone), row))
 
 
 def _occurred_at(db: Any, stored: Any) -> Any:
