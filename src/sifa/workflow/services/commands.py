@@ -325,10 +325,14 @@ def deliver(ctx: CommandContext) -> None:
 # --- case commands (act on the clocks of the whole case) -------------------------------------
 
 
+_SUSPENSION_KINDS = dict(SuspensionKind.choices)
+"""``dict(SuspensionKind.choices)``, built once (the enum builds its choices anew on every read)."""
+
+
 def suspend(ctx: CommandContext) -> None:
     # Licensing items only, and not while a not-counted stage holds the clocks: the guard of
     # ``transitions.TRANSITIONS["suspend"]`` refused every other case before this runs.
-    kind = choice(ctx.data, "kind", dict(SuspensionKind.choices), "中止事由")
+    kind = choice(ctx.data, "kind", _SUSPENSION_KINDS, "中止事由")
     require(ctx.data, "reason")
     reason = text(ctx.data, "reason")
     running = caseclocks.running_clocks(ctx.application)  # locked by ``run_command``
