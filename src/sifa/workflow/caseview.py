@@ -82,9 +82,9 @@ _LICENCES = FixedRows(Licence, "identifier", "number", "pdf_storage_key")
 _STATEMENTS: dict[str, dict[str, str]] = {}
 
 
-def _statements() -> dict[str, str]:
+def _statements(db: Any = None) -> dict[str, str]:
     """The four statements, per database vendor (quoted names from the models)."""
-    found = _STATEMENTS.get(connection.vendor)
+    found = _STATEMENTS.get((db or connection).vendor)
     if found is not None:
         return found
     q = connection.ops.quote_name
@@ -175,7 +175,7 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
     # The connection itself, not the ``django.db.connection`` proxy: every attribute read through
     # the proxy looks the connection up again, and the rows' converters read it per value.
     db = connections[DEFAULT_DB_ALIAS]
-    statements = _statements()
+    statements = _statements(db)
     case_id = Application._meta.pk.get_db_prep_value(case.pk, db)
     item_name = str(case.version.item.name)
     current = case.current_organisation
@@ -197,7 +197,7 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
         "stage": "、".join(i.title for i in open_items),
         "clocks": _clocks(db, case, statements),
         "work_items": work_items,
-        "timeline": _timeline(db, statements, case_id, timeline_limit),
+        "timeline": _timeline(db, statements, case_id, timeline_limit, at),
         "documents": _documents(db, case, statements, case_id),
         "mediation": case_summary(case) if mediation is not None else None,
         "allowed_commands": _allowed(actor, case, items),
@@ -425,14 +425,17 @@ def _jsonb_key(item: tuple[str, Any]) -> tuple[int, bytes]:
     return len(key), key
 
 
-def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | None) -> list[dict[str, Any]]:
-    """What ``TimelineSerializer`` gives for each entry (``api.timeline_rows``)."""
+def _timeline(
+    db: Any, statements: dict[str, str], case_id: Any, limit: int | None, at: Any = None
+) -> list[dict[str, Any]]:
+    """What ``TimelineSerializer`` gives for each entry (``api.timeline_rows``); ``at`` is
+    :func:`_instants` when the caller has it (one answer, one look-up of the zone)."""
     if limit:  # the newest ``limit`` entries, oldest first
         rows = _rows(db, statements["timeline_newest"], [case_id, limit])
         rows.reverse()
     else:
         rows = _rows(db, statements["timeline"], [case_id])
-    at = _instants()
+    at = at or _instants()
     zone = getattr(at, "zone", None)
     if zone is not None and db.alias == DEFAULT_DB_ALIAS:
         # A command's answer shows the same newest entries as the one before it: each entry as
