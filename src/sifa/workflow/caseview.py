@@ -95,7 +95,11 @@ def _statements(db: Any = None) -> dict[str, str]:
     document, licence = q(Document._meta.db_table), q(Licence._meta.db_table)
     instant = _TIMELINE_INSTANT.columns("t")
     entry = f"{instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')}"
+    item = f"{_ITEMS.columns('w')}, {_ORGANISATIONS.columns('o')}, {_ITEM_CLOCK.columns('c')}"
     if connection.vendor == "sqlite":
+        # A work item's 33 columns as one JSON array too, after its status (:func:`_work_items`):
+        # the sqlite3 module names, types and fetches each column of each statement one by one.
+        item = f"w.{q('status')}, json_array({item})"
         # An entry's instant as its stored text: an expression has no declared type, so the sqlite3
         # module does not parse it (its "datetime" converter, 50 entries per command answer);
         # ``_occurred_at`` reads it with the field's converters as the ORM does, the same instant,
@@ -110,7 +114,7 @@ def _statements(db: Any = None) -> dict[str, str]:
         # One row per work item, by id; one row of NULLs (but the mediation column) without any.
         "items": (
             f"SELECT (SELECT m.{q('id')} FROM {table[MediationCase]} m WHERE m.{q('application_id')} = %s), "  # noqa: S608 (names from the models)
-            f"{_ITEMS.columns('w')}, {_ORGANISATIONS.columns('o')}, {_ITEM_CLOCK.columns('c')} "
+            f"{item} "
             f"FROM (SELECT 1 AS {q('one')}) x "
             f"LEFT OUTER JOIN {table[WorkItem]} w ON w.{q('application_id')} = %s "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = w.{q('organisation_id')} "
@@ -221,20 +225,32 @@ def _work_items(
     for row in rows:
         if row[1] is None:  # the one row of a case without work items
             continue
-        if kept and row[_ITEM_STATUS] != WorkItemStatus.OPEN:
-            key = (db.vendor, db.timezone, zone, number, item_name, tuple(row[1:]))
+        # SQLite: the mediation, the status and the item's columns as one JSON array (its text).
+        packed = len(row) == _PACKED
+        stored = row[2] if packed else tuple(row[1:])
+        if kept and (row[1] if packed else row[_ITEM_STATUS]) != WorkItemStatus.OPEN:
+            key = (db.vendor, db.timezone, zone, number, item_name, stored)
             shown.append(dict(_shown_item_of(*key)))
             continue
-        item = _item(row[1:], db)
+        item = _item(stored, db)
         _ITEM_APPLICATION.set_cached_value(item, case)  # the case at hand, with its item loaded
         items.append(item)
         shown.append(_work_item_values(number, item_name, item, at))
     return items, shown, mediation
 
 
-def _item(row: tuple, db: Any) -> WorkItem:
-    """A work item of the items' statement (its ``row`` without the mediation column), with its
+_PACKED = 3
+"""The width of a row of the items' statement on SQLite: the mediation, the status, the item."""
+
+
+def _item(row: Any, db: Any) -> WorkItem:
+    """A work item of the items' statement (its ``row`` without the mediation column; on SQLite the
+    JSON array of its columns, which gives each value as stored — the texts, numbers and empty
+    values as the sqlite3 module gives them, dates and instants as their stored text, flags as
+    the integer stored, each then converted by the same converters: the same instance), with its
     organisation and its clock's ``provisional`` flag (``_clock_provisional``)."""
+    if type(row) is str:
+        row = json.loads(row)
     items_end = len(_ITEMS.fields)
     organisations_end = items_end + len(_ORGANISATIONS.fields)
     item = _ITEMS.build(row[:items_end], db)
