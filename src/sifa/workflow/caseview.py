@@ -96,7 +96,9 @@ def _statements(db: Any = None) -> dict[str, str]:
     instant = _TIMELINE_INSTANT.columns("t")
     entry = f"{instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')}"
     item = f"{_ITEMS.columns('w')}, {_ORGANISATIONS.columns('o')}, {_ITEM_CLOCK.columns('c')}"
+    owed = f"{_CASE_DOCUMENTS.columns('d')}, {_DOCUMENTS.columns('doc')}, {_LICENCES.columns('l')}"
     if connection.vendor == "sqlite":
+        owed = f"json_array({owed})"  # texts, numbers and empty values only: as the columns give them
         # A work item's 33 columns as one JSON array too, after its status (:func:`_work_items`):
         # the sqlite3 module names, types and fetches each column of each statement one by one.
         item = f"w.{q('status')}, json_array({item})"
@@ -138,7 +140,7 @@ def _statements(db: Any = None) -> dict[str, str]:
             f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} DESC, t.{q('id')} DESC LIMIT %s"
         ),
         "documents": (
-            f"SELECT {_CASE_DOCUMENTS.columns('d')}, {_DOCUMENTS.columns('doc')}, {_LICENCES.columns('l')} "  # noqa: S608 (names from the models)
+            f"SELECT {owed} "  # noqa: S608 (names from the models)
             f"FROM {table[CaseDocument]} d "
             f"LEFT OUTER JOIN {document} doc ON doc.{q('id')} = d.{q('document_id')} "
             f"LEFT OUTER JOIN {licence} l ON l.{q('id')} = d.{q('licence_id')} "
@@ -544,6 +546,8 @@ def _documents(db: Any, case: Application, statements: dict[str, str], case_id: 
     kinds, statuses = _labels("kind"), _labels("status")
     found = []
     for row in _rows(db, statements["documents"], [case_id]):
+        if len(row) == 1:  # SQLite: the columns as one JSON array
+            row = json.loads(row[0])
         kind, status, attempts, last_error, document_id, licence_id = _CASE_DOCUMENTS.convert(row[:6], db)
         number, public_id = _DOCUMENTS.convert(row[6:8], db)
         identifier, licence_number, pdf_storage_key = _LICENCES.convert(row[8:], db)
