@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import json
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -17,6 +18,7 @@ from django.utils.connection import ConnectionProxy
 
 from sifa.core.db_values import _converters, _passing_types
 from sifa.core.errors import Conflict
+from sifa.core.packed import packed_sql
 
 PATH_CEILING = "~"
 """Sorts after every character a path may hold (digits and '/'), in byte order."""
@@ -242,7 +244,7 @@ class PreparedQuery:
             populators = get_related_populators(klass_info, select, connection.alias)
             _mark_plain(populators)
             found = (
-                sql,
+                packed_sql(compiler, sql, connection) or sql,  # SQLite: one JSON array per row
                 tuple(params),
                 slots,
                 compiler,
@@ -274,6 +276,8 @@ class PreparedQuery:
             with fixed_cursor(connection) as cursor:
                 cursor.execute(sql, bound)
                 rows = cursor.fetchall()
+        if sql.startswith("SELECT json_array("):  # ``core.packed``: the same values, then converted
+            rows = [json.loads(row[0]) for row in rows]
         if converters:
             rows = compiler.apply_converters(rows, converters)
         found = []
@@ -686,16 +690,12 @@ def fixed_cursor(connection, *, binary: bool = False):
     a ``ROLLBACK`` (a savepoint's too), ``ALTER`` or ``DROP`` runs on it, and a new connection
     starts with none.
 
-    On PostgreSQL the psycopg cursor under the wrapper is the connection's kept one (``KeptCursor``:
-    built once per connection, handed back by ``close()``; a new one while it is lent), with
-    psycopg's compiled ``timestamptz`` loader where it gives Django's values
-    (:func:`_set_timestamptz_loader`; docs/performance.md, "session 3: PostgreSQL's extra cost").
+    On PostgreSQL the cursor under the wrapper is the connection's kept one (``KeptCursor``), with
+    psycopg's compiled ``timestamptz`` loader where it gives Django's (:func:`_set_timestamptz_loader`).
 
-    ``binary``: the prepared statement's results come in PostgreSQL's binary form — the same Python
-    values (psycopg's loaders), without the server writing them as text and the client parsing it
-    (a ``bytea`` of 13 kB is 27 kB of hex in text form). Only for columns whose binary loader gives
-    the text one's value (integers, text, ``bytea``); ignored elsewhere.
-    """
+    ``binary``: the results in PostgreSQL's binary form — the same values (psycopg's loaders), not
+    written as text and parsed (a 13 kB ``bytea`` is 27 kB of hex). Only for columns whose binary
+    loader gives the text one's value (integers, text, ``bytea``); ignored elsewhere."""
     connection = itself(connection)
     if (
         connection.vendor != "postgresql"
