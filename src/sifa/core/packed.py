@@ -32,12 +32,15 @@ _CONVERTED = {
 """The sqlite3 converters (by declared type) whose value the field's own converter also gives."""
 _CHANGED_BY_JSON = ("real", "floa", "doub", "dec", "numeric", "blob")
 """Declared types whose values a JSON array would not give back as they are."""
+MOST = 100
+"""The most columns packed: an SQL function takes at most 127 arguments (``SQLITE_MAX_FUNCTION_ARG``,
+100 in older builds); a wider read keeps its columns."""
 
 
 def packed_sql(compiler, sql: str, connection) -> str | None:
     """``sql`` (``compiler``'s statement) with its select list as one ``json_array(…)`` on SQLite
     when nothing can tell the two apart (module docstring), else None."""
-    if connection.vendor != "sqlite" or compiler.col_count == 0:
+    if connection.vendor != "sqlite" or not 0 < compiler.col_count <= MOST:
         return None
     columns = []
     for expression, (column, params), alias in compiler.select[: compiler.col_count]:
