@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 from django.db import connection
-from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoSQLiteOperations
 
 from sifa.core.db import PreparedQuery, fixed_cursor
 from sifa.core.packed import MOST, packed_sql
@@ -74,6 +73,8 @@ def test_a_read_wider_than_a_functions_arguments_keeps_its_columns():
     ],
 )
 def test_sqlite_instants_are_converted_as_django_converts_them(value):
+    from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoSQLiteOperations
+
     ours = connection.ops.convert_datetimefield_value(value, None, connection)
     django = DjangoSQLiteOperations(connection).convert_datetimefield_value(value, None, connection)
     assert ours == django and type(ours) is type(django)
@@ -83,6 +84,8 @@ def test_sqlite_instants_are_converted_as_django_converts_them(value):
 @sqlite_only
 @pytest.mark.parametrize("value", ["0123456789abcdef0123456789abcdef", None])
 def test_sqlite_uuids_are_converted_as_django_converts_them(value):
+    from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoSQLiteOperations
+
     ours = connection.ops.convert_uuidfield_value(value, None, connection)
     assert ours == DjangoSQLiteOperations(connection).convert_uuidfield_value(value, None, connection)
     assert value is None or type(ours) is uuid.UUID
