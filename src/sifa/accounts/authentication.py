@@ -11,6 +11,8 @@ is anonymous to the API, as it is to the workbench (等保 2.0 身份鉴别 d, t
 
 from __future__ import annotations
 
+import json
+
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from drf_spectacular.authentication import SessionScheme
@@ -74,8 +76,11 @@ def _token_statement(with_account: bool, with_actor: bool = False, narrow: bool 
         columns, joins, order = actor_sql("u")
     else:
         columns, joins, order = selectors.own_account_sql("u") if with_account else ("", "", "")
+    selected = f"{token_rows.columns('t')}, {user_rows.columns('u')}{', ' if columns else ''}{columns}"
+    if _packed(connection, with_actor, narrow):
+        selected = f"json_array({selected})"
     return (
-        f"SELECT {token_rows.columns('t')}, {user_rows.columns('u')}{', ' if columns else ''}{columns} "  # noqa: S608 (names from the models)
+        f"SELECT {selected} "  # noqa: S608 (names from the models)
         f"FROM {quote(ApiToken._meta.db_table)} t "
         f"INNER JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = t.{quote('user_id')} "
         f"{joins} WHERE t.{quote('key_digest')} = %s {order}"
@@ -100,6 +105,14 @@ def actor_sql(user_alias: str) -> tuple[str, str, str]:
 
 
 _STATEMENTS: dict[tuple[str, bool, bool, bool], str] = {}
+
+
+def _packed(db, with_actor: bool, narrow: bool) -> bool:
+    """Whether the token's statement gives each row as one JSON array of its columns: a case
+    command's (``with_actor`` and ``narrow``: integers, texts, instants, flags and a UUID, each
+    converted as the columns' own values would be) on SQLite, whose sqlite3 module names, types
+    and fetches each column of a statement one by one (docs/performance.md, "session 11: W4")."""
+    return with_actor and narrow and db.vendor == "sqlite"
 
 
 def token_with_user(
@@ -127,6 +140,8 @@ def token_with_user(
     rows = first_read(db, statement, params)
     if not rows:
         return None
+    if _packed(db, with_actor, narrow):
+        rows = [json.loads(row[0]) for row in rows]
     row = rows[0]
     token_rows, user_rows = _row_shapes(with_actor, narrow)
     width = len(token_rows.fields)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import json
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -17,6 +18,7 @@ from django.utils.connection import ConnectionProxy
 
 from sifa.core.db_values import _converters, _passing_types
 from sifa.core.errors import Conflict
+from sifa.core.packed import packed_sql
 
 PATH_CEILING = "~"
 """Sorts after every character a path may hold (digits and '/'), in byte order."""
@@ -242,7 +244,7 @@ class PreparedQuery:
             populators = get_related_populators(klass_info, select, connection.alias)
             _mark_plain(populators)
             found = (
-                sql,
+                packed_sql(compiler, sql, connection) or sql,  # SQLite: one JSON array per row
                 tuple(params),
                 slots,
                 compiler,
@@ -274,6 +276,8 @@ class PreparedQuery:
             with fixed_cursor(connection) as cursor:
                 cursor.execute(sql, bound)
                 rows = cursor.fetchall()
+        if sql.startswith("SELECT json_array("):  # ``core.packed``: the same values, then converted
+            rows = [json.loads(row[0]) for row in rows]
         if converters:
             rows = compiler.apply_converters(rows, converters)
         found = []
@@ -459,17 +463,32 @@ def _preparing_classes() -> tuple:
         )
         from django.db.backends.postgresql.psycopg_any import register_tzloader
         from django.db.backends.utils import CursorWrapper
+        from psycopg import _queries as psycopg_queries
         from psycopg import adapt
         from psycopg.errors import FeatureNotSupported, OperationalError
         from psycopg.pq import ConnStatus, ExecStatus, Format, TransactionStatus, error_message
 
         idle, in_transaction = TransactionStatus.IDLE, TransactionStatus.INTRANS
         answered, lost = (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK), ConnStatus.BAD
+        split = functools.lru_cache(maxsize=256)(psycopg_queries._query2pg_nocache)
+
+        class FixedTextQuery(psycopg_queries.PostgresQuery):
+            """psycopg's conversion with its split (``%s`` to ``$n``) kept for every fixed text, not
+            only up to 50 values (a case command's 64-value audit insert was split by a regular
+            expression each time: docs/performance.md, "session 11: W4"); the same values."""
+
+            def convert(self, query, vars) -> None:
+                if vars is None or type(query) is not str:
+                    return super().convert(query, vars)
+                found = split(self._ensure_bytes(query), self._tx.encoding)
+                self.query, self._want_formats, self._order, self._parts = found
+                return self.dump(vars)
 
         class PreparingCursor(ServerBindingCursor):
-            """``execute`` with ``prepare=True``: the statement is parsed and planned once per
-            connection (psycopg names it and keeps it in the connection's cache); psycopg's
-            ``executemany`` prepares already."""
+            """``execute`` with ``prepare=True``: parsed and planned once per connection (psycopg
+            names and keeps it); ``executemany`` prepares already; each text's split kept (above)."""
+
+            _query_cls = FixedTextQuery
 
             def _run_prepared(self, query, params, binary):
                 """The statement run with libpq's one blocking call (``PQexecPrepared``, the GIL
@@ -671,16 +690,12 @@ def fixed_cursor(connection, *, binary: bool = False):
     a ``ROLLBACK`` (a savepoint's too), ``ALTER`` or ``DROP`` runs on it, and a new connection
     starts with none.
 
-    On PostgreSQL the psycopg cursor under the wrapper is the connection's kept one (``KeptCursor``:
-    built once per connection, handed back by ``close()``; a new one while it is lent), with
-    psycopg's compiled ``timestamptz`` loader where it gives Django's values
-    (:func:`_set_timestamptz_loader`; docs/performance.md, "session 3: PostgreSQL's extra cost").
+    On PostgreSQL the cursor under the wrapper is the connection's kept one (``KeptCursor``), with
+    psycopg's compiled ``timestamptz`` loader where it gives Django's (:func:`_set_timestamptz_loader`).
 
-    ``binary``: the prepared statement's results come in PostgreSQL's binary form — the same Python
-    values (psycopg's loaders), without the server writing them as text and the client parsing it
-    (a ``bytea`` of 13 kB is 27 kB of hex in text form). Only for columns whose binary loader gives
-    the text one's value (integers, text, ``bytea``); ignored elsewhere.
-    """
+    ``binary``: the results in PostgreSQL's binary form — the same values (psycopg's loaders), not
+    written as text and parsed (a 13 kB ``bytea`` is 27 kB of hex). Only for columns whose binary
+    loader gives the text one's value (integers, text, ``bytea``); ignored elsewhere."""
     connection = itself(connection)
     if (
         connection.vendor != "postgresql"

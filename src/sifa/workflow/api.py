@@ -548,23 +548,29 @@ _TIMELINE_MARK = "\ue000timeline\ue000"
 
 def _render(answer: Any) -> bytes:
     """``_RENDERER.render(answer)``, the same bytes: the timeline's entries (``caseview.Entries``)
-    spliced in as their JSON texts kept per stored row (``caseview.entry_text``) — a command's
+    spliced in as their rendered bytes kept per stored row (``caseview.Kept``) — a command's
     answer carries the same 50 entries as the one before it but one, and encoding them was most of
-    encoding the answer (docs/performance.md, "session 10: W4"); the rest encoded as
-    ``json.dumps`` encodes it, by the same encoder."""
+    encoding the answer (docs/performance.md, "session 10: W4"; their UTF-8 and escapes, "session
+    11: W4"); the rest encoded as ``json.dumps`` encodes it, by the same encoder."""
     timeline = answer.get("timeline") if type(answer) is dict else None
-    keys = getattr(timeline, "keys", None) if type(timeline) is caseview.Entries else None
-    if keys is None or len(keys) != len(timeline):
+    kept = getattr(timeline, "kept", None) if type(timeline) is caseview.Entries else None
+    if kept is None or len(kept) != len(timeline):
         return _RENDERER.render(answer)
     encoder = _encoder()
     text = encoder.encode({**answer, "timeline": _TIMELINE_MARK})
     mark = encoder.encode(_TIMELINE_MARK)
     if text.count(mark) != 1:  # the mark in the answer's own text: encoded whole
         return _RENDERER.render(answer)
-    entries = encoder.item_separator.join([caseview.entry_text(key, encoder) for key in keys])
-    text = text.replace(mark, f"[{entries}]")
-    # As ``JSONRenderer.render``: U+2028 and U+2029 always escaped.
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+    head, tail = text.split(mark)
+    entries = _separator(encoder).join([entry.rendered(encoder) for entry in kept])
+    # The bytes ``JSONRenderer.render`` gives for the whole text — U+2028 and U+2029 escaped, then
+    # UTF-8 — made piece by piece (the escape is per character): the entries' bytes are kept.
+    return b"".join((caseview.renderer_bytes(head), b"[", entries, b"]", caseview.renderer_bytes(tail)))
+
+
+@functools.cache
+def _separator(encoder: json.JSONEncoder) -> bytes:
+    return encoder.item_separator.encode()
 
 
 command_urlpatterns = [

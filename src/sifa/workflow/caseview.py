@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -81,9 +82,9 @@ _LICENCES = FixedRows(Licence, "identifier", "number", "pdf_storage_key")
 _STATEMENTS: dict[str, dict[str, str]] = {}
 
 
-def _statements() -> dict[str, str]:
+def _statements(db: Any = None) -> dict[str, str]:
     """The four statements, per database vendor (quoted names from the models)."""
-    found = _STATEMENTS.get(connection.vendor)
+    found = _STATEMENTS.get((db or connection).vendor)
     if found is not None:
         return found
     q = connection.ops.quote_name
@@ -93,17 +94,29 @@ def _statements() -> dict[str, str]:
     }
     document, licence = q(Document._meta.db_table), q(Licence._meta.db_table)
     instant = _TIMELINE_INSTANT.columns("t")
+    entry = f"{instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')}"
+    item = f"{_ITEMS.columns('w')}, {_ORGANISATIONS.columns('o')}, {_ITEM_CLOCK.columns('c')}"
+    owed = f"{_CASE_DOCUMENTS.columns('d')}, {_DOCUMENTS.columns('doc')}, {_LICENCES.columns('l')}"
     if connection.vendor == "sqlite":
+        owed = f"json_array({owed})"  # texts, numbers and empty values only: as the columns give them
+        # A work item's 33 columns as one JSON array too, after its status (:func:`_work_items`):
+        # the sqlite3 module names, types and fetches each column of each statement one by one.
+        item = f"w.{q('status')}, json_array({item})"
         # An entry's instant as its stored text: an expression has no declared type, so the sqlite3
         # module does not parse it (its "datetime" converter, 50 entries per command answer);
         # ``_occurred_at`` reads it with the field's converters as the ORM does, the same instant,
-        # once per stored row (``_entry_of``).
-        instant = f"CAST({instant} AS TEXT)"
+        # once per stored row (``_entry_of``). And each entry's six columns as one JSON array
+        # (``json_array``): one text column per row instead of six, one string to fetch and to
+        # look the kept entry up by; :func:`_stored_row` gives the six values back.
+        entry = (
+            f"json_array(CAST({instant} AS TEXT), {_TIMELINE.columns('t')}, "
+            f"{_TIMELINE_ORGANISATION.columns('o')})"
+        )
     found = _STATEMENTS[connection.vendor] = {
         # One row per work item, by id; one row of NULLs (but the mediation column) without any.
         "items": (
             f"SELECT (SELECT m.{q('id')} FROM {table[MediationCase]} m WHERE m.{q('application_id')} = %s), "  # noqa: S608 (names from the models)
-            f"{_ITEMS.columns('w')}, {_ORGANISATIONS.columns('o')}, {_ITEM_CLOCK.columns('c')} "
+            f"{item} "
             f"FROM (SELECT 1 AS {q('one')}) x "
             f"LEFT OUTER JOIN {table[WorkItem]} w ON w.{q('application_id')} = %s "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = w.{q('organisation_id')} "
@@ -115,19 +128,19 @@ def _statements() -> dict[str, str]:
             f"WHERE c.{q('subject_type')} = %s AND c.{q('subject_id')} = %s ORDER BY c.{q('id')} ASC"
         ),
         "timeline": (
-            f"SELECT {instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"SELECT {entry} "  # noqa: S608 (names from the models)
             f"FROM {table[TimelineEntry]} t "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
             f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} ASC, t.{q('id')} ASC"
         ),
         "timeline_newest": (
-            f"SELECT {instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')} "  # noqa: S608 (names from the models)
+            f"SELECT {entry} "  # noqa: S608 (names from the models)
             f"FROM {table[TimelineEntry]} t "
             f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = t.{q('organisation_id')} "
             f"WHERE t.{q('application_id')} = %s ORDER BY t.{q('occurred_at')} DESC, t.{q('id')} DESC LIMIT %s"
         ),
         "documents": (
-            f"SELECT {_CASE_DOCUMENTS.columns('d')}, {_DOCUMENTS.columns('doc')}, {_LICENCES.columns('l')} "  # noqa: S608 (names from the models)
+            f"SELECT {owed} "  # noqa: S608 (names from the models)
             f"FROM {table[CaseDocument]} d "
             f"LEFT OUTER JOIN {document} doc ON doc.{q('id')} = d.{q('document_id')} "
             f"LEFT OUTER JOIN {licence} l ON l.{q('id')} = d.{q('licence_id')} "
@@ -168,7 +181,7 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
     # The connection itself, not the ``django.db.connection`` proxy: every attribute read through
     # the proxy looks the connection up again, and the rows' converters read it per value.
     db = connections[DEFAULT_DB_ALIAS]
-    statements = _statements()
+    statements = _statements(db)
     case_id = Application._meta.pk.get_db_prep_value(case.pk, db)
     item_name = str(case.version.item.name)
     current = case.current_organisation
@@ -190,7 +203,7 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
         "stage": "、".join(i.title for i in open_items),
         "clocks": _clocks(db, case, statements),
         "work_items": work_items,
-        "timeline": _timeline(db, statements, case_id, timeline_limit),
+        "timeline": _timeline(db, statements, case_id, timeline_limit, at),
         "documents": _documents(db, case, statements, case_id),
         "mediation": case_summary(case) if mediation is not None else None,
         "allowed_commands": _allowed(actor, case, items),
@@ -214,20 +227,32 @@ def _work_items(
     for row in rows:
         if row[1] is None:  # the one row of a case without work items
             continue
-        if kept and row[_ITEM_STATUS] != WorkItemStatus.OPEN:
-            key = (db.vendor, db.timezone, zone, number, item_name, tuple(row[1:]))
+        # SQLite: the mediation, the status and the item's columns as one JSON array (its text).
+        packed = len(row) == _PACKED
+        stored = row[2] if packed else tuple(row[1:])
+        if kept and (row[1] if packed else row[_ITEM_STATUS]) != WorkItemStatus.OPEN:
+            key = (db.vendor, db.timezone, zone, number, item_name, stored)
             shown.append(dict(_shown_item_of(*key)))
             continue
-        item = _item(row[1:], db)
+        item = _item(stored, db)
         _ITEM_APPLICATION.set_cached_value(item, case)  # the case at hand, with its item loaded
         items.append(item)
         shown.append(_work_item_values(number, item_name, item, at))
     return items, shown, mediation
 
 
-def _item(row: tuple, db: Any) -> WorkItem:
-    """A work item of the items' statement (its ``row`` without the mediation column), with its
+_PACKED = 3
+"""The width of a row of the items' statement on SQLite: the mediation, the status, the item."""
+
+
+def _item(row: Any, db: Any) -> WorkItem:
+    """A work item of the items' statement (its ``row`` without the mediation column; on SQLite the
+    JSON array of its columns, which gives each value as stored — the texts, numbers and empty
+    values as the sqlite3 module gives them, dates and instants as their stored text, flags as
+    the integer stored, each then converted by the same converters: the same instance), with its
     organisation and its clock's ``provisional`` flag (``_clock_provisional``)."""
+    if type(row) is str:
+        row = json.loads(row)
     items_end = len(_ITEMS.fields)
     organisations_end = items_end + len(_ORGANISATIONS.fields)
     item = _ITEMS.build(row[:items_end], db)
@@ -418,42 +443,73 @@ def _jsonb_key(item: tuple[str, Any]) -> tuple[int, bytes]:
     return len(key), key
 
 
-def _timeline(db: Any, statements: dict[str, str], case_id: Any, limit: int | None) -> list[dict[str, Any]]:
-    """What ``TimelineSerializer`` gives for each entry (``api.timeline_rows``)."""
+def _timeline(
+    db: Any, statements: dict[str, str], case_id: Any, limit: int | None, at: Any = None
+) -> list[dict[str, Any]]:
+    """What ``TimelineSerializer`` gives for each entry (``api.timeline_rows``); ``at`` is
+    :func:`_instants` when the caller has it (one answer, one look-up of the zone)."""
     if limit:  # the newest ``limit`` entries, oldest first
         rows = _rows(db, statements["timeline_newest"], [case_id, limit])
         rows.reverse()
     else:
         rows = _rows(db, statements["timeline"], [case_id])
-    at = _instants()
+    at = at or _instants()
     zone = getattr(at, "zone", None)
     if zone is not None and db.alias == DEFAULT_DB_ALIAS:
         # A command's answer shows the same newest entries as the one before it: each entry as
         # written is kept per stored row (and database, zones), so each is converted once.
         vendor, connection_zone = db.vendor, db.timezone
         keys = [(vendor, connection_zone, zone, tuple(row)) for row in rows]
-        entries = Entries([dict(_entry_of(*key)) for key in keys])
-        entries.keys = keys
+        kept = [_kept_of(*key) for key in keys]
+        entries = Entries([dict(one.entry) for one in kept])
+        entries.keys, entries.kept = keys, kept
         return entries
     return [_entry(db, at, row) for row in rows]
 
 
 class Entries(list):
     """The timeline's entries (a list of dicts like any other), with the key each was kept under
-    (:func:`_entry_of`): a renderer may take each entry's JSON text from :func:`entry_text`, kept
-    per stored row, instead of encoding the same entries for every answer."""
+    (:func:`_entry_of`) and what is kept under it (:class:`Kept`): a renderer may take each
+    entry's rendered bytes from there, kept per stored row, instead of encoding the same entries
+    for every answer."""
 
-    __slots__ = ("keys",)
+    __slots__ = ("kept", "keys")
 
 
-@functools.lru_cache(maxsize=4096)
-def entry_text(key: tuple, encoder: Any) -> str:
-    """``encoder.encode(entry)`` of the entry kept under ``key`` (an :class:`Entries`' key)."""
-    return encoder.encode(_entry_of(*key))
+class Kept:
+    """A timeline entry kept per stored row (:func:`_kept_of`): the entry, and its bytes as each
+    renderer's encoder gives them (:meth:`rendered`), made once."""
+
+    __slots__ = ("_rendered", "entry")
+
+    def __init__(self, entry: dict[str, Any]) -> None:
+        self.entry, self._rendered = entry, {}
+
+    def rendered(self, encoder: Any) -> bytes:
+        """:func:`renderer_bytes` of ``encoder.encode(entry)``, kept per encoder."""
+        found = self._rendered.get(encoder)
+        if found is None:
+            found = self._rendered[encoder] = renderer_bytes(encoder.encode(self.entry))
+        return found
+
+
+def renderer_bytes(text: str) -> bytes:
+    """JSON ``text`` as ``JSONRenderer.render`` makes its bytes: U+2028 and U+2029 escaped, UTF-8."""
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
+def _stored_row(row: Any) -> Any:
+    """A timeline row's six values: on SQLite the statement gives them as one JSON array (its one
+    column), which gives back each text as stored, ``public`` as the integer stored (0 or 1: the
+    field's converter makes it the same flag) and an empty organisation as ``null``."""
+    if len(row) == 1 and type(row[0]) is str:
+        return tuple(json.loads(row[0]))
+    return row
 
 
 def _entry(db: Any, at: Any, row: Any) -> dict[str, Any]:
     """One timeline entry of :func:`_timeline`, from its stored ``row``; ``at`` writes the instant."""
+    row = _stored_row(row)
     event, title, detail, public = _TIMELINE.convert(row[1:5], db)
     (organisation,) = _TIMELINE_ORGANISATION.convert(row[5:], db)
     return {
@@ -466,13 +522,18 @@ def _entry(db: Any, at: Any, row: Any) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=4096)
 def _entry_of(vendor: str, connection_zone: Any, zone: Any, row: tuple) -> dict[str, Any]:
     """:func:`_entry` on the default database, kept per stored row, database and zones: the entry
     as written depends on nothing else. Callers copy it (each answer owns its dicts)."""
+    return _kept_of(vendor, connection_zone, zone, row).entry
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_of(vendor: str, connection_zone: Any, zone: Any, row: tuple) -> Kept:
+    """:func:`_entry_of`'s entry, kept (:class:`Kept`)."""
     from django.db import connections as all_connections
 
-    return _entry(all_connections[DEFAULT_DB_ALIAS], _instants_in(zone), row)
+    return Kept(_entry(all_connections[DEFAULT_DB_ALIAS], _instants_in(zone), row))
 
 
 def _occurred_at(db: Any, stored: Any) -> Any:
@@ -485,6 +546,8 @@ def _documents(db: Any, case: Application, statements: dict[str, str], case_id: 
     kinds, statuses = _labels("kind"), _labels("status")
     found = []
     for row in _rows(db, statements["documents"], [case_id]):
+        if len(row) == 1:  # SQLite: the columns as one JSON array
+            row = json.loads(row[0])
         kind, status, attempts, last_error, document_id, licence_id = _CASE_DOCUMENTS.convert(row[:6], db)
         number, public_id = _DOCUMENTS.convert(row[6:8], db)
         identifier, licence_number, pdf_storage_key = _LICENCES.convert(row[8:], db)

@@ -127,7 +127,7 @@ def _deferred(
     )
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
     names = tuple(updates)
-    update_sql, fields = _update_sql(names)
+    update_sql, fields = _update_sql(names, db)
     update_params = _update_params(application, updates, fields, db)
     entry_params = _ENTRY.params(entry, db)
     sql, params = "", []
@@ -162,12 +162,13 @@ _ENTRY = FixedInsert(TimelineEntry)
 _UPDATES: dict[tuple[str, tuple[str, ...]], tuple[str, list]] = {}
 
 
-def _update_sql(names: tuple[str, ...]) -> tuple[str, list]:
-    key = (connection.vendor, names)
+def _update_sql(names: tuple[str, ...], db: Any = None) -> tuple[str, list]:
+    db = db or connection
+    key = (db.vendor, names)
     found = _UPDATES.get(key)
     if found is None:
         meta = Application._meta
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         fields = [meta.get_field(name) for name in names]
         version = quote(meta.get_field("row_version").column)
         assignments = ", ".join([f"{version} = {version} + 1", *(f"{quote(f.column)} = %s" for f in fields)])

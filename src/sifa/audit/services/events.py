@@ -31,7 +31,7 @@ NUL_REPLACEMENT = "\ufffd"  # PostgreSQL text and jsonb cannot hold NUL; the sam
 _LOCKED_HEAD_SQL = f"SELECT head_seq, head_hash FROM {CHAIN_HEAD_FUNCTION}()"  # noqa: S608 -- a constant
 
 
-def _locked_head() -> tuple | None:
+def _locked_head(db=None) -> tuple | None:
     """Serialize appends — concurrent writers must never read the same chain head — and give the
     head (``seq``, ``hash``), or None for an empty chain.
 
@@ -41,10 +41,11 @@ def _locked_head() -> tuple | None:
     COMMITTED: the previous holder's append is seen). SQLite: settings open every atomic block
     with BEGIN IMMEDIATE, which already holds the database's single write lock for the whole
     transaction; the head is read (:func:`_head`). On both, ``seq`` is the primary key, so even a
-    writer that skipped the lock could not fork the chain, only fail."""
-    db = connections[DEFAULT_DB_ALIAS]
+    writer that skipped the lock could not fork the chain, only fail. ``db``: the default
+    connection, when the caller has it."""
+    db = db or connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
-        return _head()
+        return _head(db)
     with fixed_cursor(db) as cursor:
         cursor.execute(_LOCKED_HEAD_SQL, [])
         row = cursor.fetchone()
@@ -218,7 +219,7 @@ def append(events: list[dict[str, Any]]) -> None:
         # numbers and the hashes are read and made under its lock, as always.
         db = connections[DEFAULT_DB_ALIAS]
         prepared = [_prepared_row(event, db) for event in built]
-        write(lambda: _append(built, prepared))
+        write(lambda: _append(built, prepared, db))
     else:
         _append(built)
 
@@ -338,72 +339,83 @@ def _prepared_row(event: _Row, db) -> _Prepared:
     return _Prepared(values, canonical)
 
 
-def _append(events: list[_Row], prepared: list[_Prepared] | None = None) -> None:
+def _append(events: list[_Row], prepared: list[_Prepared] | None = None, db=None) -> None:
     """Chain ``events`` after the head, in order, and insert them (with ``prepared``, their values
-    and canonical JSON made before: :func:`append` in a deferred command)."""
+    and canonical JSON made before: :func:`append` in a deferred command; ``db``, the default
+    connection, when the caller has it)."""
+    db = db or connections[DEFAULT_DB_ALIAS]
+    if prepared is not None and db.in_atomic_block:
+        # A deferred command's append, run by its writes' transaction (``dispatch._write``): an
+        # inner block without a savepoint would only mark that transaction for rollback on a
+        # failure, which rolls it back anyway as the failure leaves it.
+        _chain(events, prepared, db)
+        return
     # No savepoint: a failed append fails the command it belongs to anyway (W10 profile).
     with transaction.atomic(savepoint=False):
-        head = _locked_head()
-        prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
-        # The time is taken under the lock so it never runs backwards along the chain.
-        now = timezone.now()
-        if prepared is None:
-            for event in events:
-                prev_seq += 1
-                event.seq = prev_seq
-                event.occurred_at = now
-                event.prev_hash = prev_hash
-                event.hash = prev_hash = chain_hash(prev_hash, event)
-            _insert(events)
-            return
-        db = connections[DEFAULT_DB_ALIAS]
-        occurred = canonical_time(now)
-        stored_now = _INSERT.fields[_AT[1]].get_db_prep_save(now, db)
-        rows = []
-        for event, ready in zip(events, prepared, strict=True):
+        _chain(events, prepared, db)
+
+
+def _chain(events: list[_Row], prepared: list[_Prepared] | None, db) -> None:
+    """:func:`_append`'s work, inside its transaction."""
+    head = _locked_head(db)
+    prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
+    # The time is taken under the lock so it never runs backwards along the chain.
+    now = timezone.now()
+    if prepared is None:
+        for event in events:
             prev_seq += 1
             event.seq = prev_seq
             event.occurred_at = now
             event.prev_hash = prev_hash
-            if ready.canonical is None:
-                event.hash = chain_hash(prev_hash, event)
-            else:
-                head, middle, tail = ready.canonical
-                canonical = f"{head}{occurred}{middle}{prev_seq}{tail}".encode()
-                event.hash = sm3_hex(prev_hash.encode() + canonical)
-            values = list(ready.values)
-            values[_AT[0]], values[_AT[1]] = prev_seq, stored_now
-            values[_AT[2]], values[_AT[3]] = prev_hash, event.hash
-            prev_hash = event.hash
-            rows.append(values)
-        run_fixed(db, _INSERT.sql(db), rows, many=True)
+            event.hash = prev_hash = chain_hash(prev_hash, event)
+        _insert(events, db)
+        return
+    occurred = canonical_time(now)
+    stored_now = _INSERT.fields[_AT[1]].get_db_prep_save(now, db)
+    rows = []
+    for event, ready in zip(events, prepared, strict=True):
+        prev_seq += 1
+        event.seq = prev_seq
+        event.occurred_at = now
+        event.prev_hash = prev_hash
+        if ready.canonical is None:
+            event.hash = chain_hash(prev_hash, event)
+        else:
+            head, middle, tail = ready.canonical
+            canonical = f"{head}{occurred}{middle}{prev_seq}{tail}".encode()
+            event.hash = sm3_hex(prev_hash.encode() + canonical)
+        values = list(ready.values)
+        values[_AT[0]], values[_AT[1]] = prev_seq, stored_now
+        values[_AT[2]], values[_AT[3]] = prev_hash, event.hash
+        prev_hash = event.hash
+        rows.append(values)
+    run_fixed(db, _INSERT.sql(db), rows, many=True)
 
 
 _SQL: dict[tuple[str, str], str] = {}
 
 
-def _head() -> tuple | None:
+def _head(db=None) -> tuple | None:
     """The chain's head (``seq``, ``hash``) or None (SQLite, under its write lock): read on its connection itself
     (``DatabaseWrapper.plain_rows``) unless the statement is to be counted or logged."""
-    db = connections[DEFAULT_DB_ALIAS]
+    db = db or connections[DEFAULT_DB_ALIAS]
     plain = getattr(db, "plain_rows", None)
-    rows = None if plain is None else plain(_head_sql(), ())
+    rows = None if plain is None else plain(_head_sql(db), ())
     if rows is None:
-        with connection.cursor() as cursor:
-            cursor.execute(_head_sql())
+        with db.cursor() as cursor:
+            cursor.execute(_head_sql(db))
             return cursor.fetchone()
     return rows[0] if rows else None
 
 
-def _head_sql() -> str:
+def _head_sql(db=None) -> str:
     """The chain's head (``seq``, ``hash``): the primary key's last row."""
-    sql = _SQL.get(("head", connection.vendor))
+    db = db or connection
+    sql = _SQL.get(("head", db.vendor))
     if sql is None:
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         table, seq, digest = (quote(n) for n in (AuditEvent._meta.db_table, "seq", "hash"))
-        sql = _SQL[("head", connection.vendor)] = (
-            f"SELECT {seq}, {digest} FROM {table} ORDER BY {seq} DESC LIMIT 1"  # noqa: S608
-        )
+        sql = _SQL[("head", db.vendor)] = f"SELECT {seq}, {digest} FROM {table} ORDER BY {seq} DESC LIMIT 1"  # noqa: S608
     return sql
 
 
@@ -412,12 +424,12 @@ _AT = tuple(_COLUMNS.index(name) for name in _CHAIN_COLUMNS)
 """Where ``seq``, ``occurred_at``, ``prev_hash`` and ``hash`` are in the insert's values."""
 
 
-def _insert(events: list[_Row]) -> None:
+def _insert(events: list[_Row], db=None) -> None:
     """``save(force_insert=True)`` of each event (``AuditEvent`` has no save override or signals;
     ``seq`` is given, and no field has a default or ``auto_now`` left to fill): one statement built
     once per database, each value prepared as that save prepares it, all rows in one
     ``executemany`` (SQLite) or one multi-row statement (PostgreSQL)."""
-    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
+    db = db or connections[DEFAULT_DB_ALIAS]  # not the proxy: each field's preparation reads it
     prepare = _INSERT.prepare
     rows = [prepare([getattr(event, name) for name in _COLUMNS], db) for event in events]
     if db.vendor == "postgresql":

@@ -18,7 +18,13 @@ two threads convert the same statement once each).
 
 from __future__ import annotations
 
-from django.db.backends.sqlite3 import base
+import datetime as dt
+import functools
+import uuid
+from _thread import get_ident as _thread_ident
+
+from django.conf import settings
+from django.db.backends.sqlite3 import base, operations
 
 REMEMBERED = 2048
 """Distinct statements remembered per process before the memory starts again from empty."""
@@ -44,7 +50,35 @@ def converted(query: str) -> str:
     return text
 
 
+_uuid = functools.lru_cache(maxsize=4096)(uuid.UUID)
+"""``uuid.UUID(text)``, kept per text: a ``UUID`` cannot be changed, so one instance may stand for
+every read of the same key (a case's id is read by every statement of its command)."""
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    """Django's SQLite operations; two of its converters take a shorter way to the same value for
+    the values a read gives most (docs/performance.md, "session 11: W4")."""
+
+    def convert_datetimefield_value(self, value, expression, connection):
+        # A naive ``datetime`` (what the sqlite3 module's "datetime" converter gives) made aware as
+        # ``timezone.make_aware(value, self.connection.timezone)`` makes it; anything else: Django.
+        if type(value) is dt.datetime and value.tzinfo is None:
+            if not settings.USE_TZ:
+                return value
+            zone = self.connection.timezone
+            if zone is not None:
+                return value.replace(tzinfo=zone)
+        return super().convert_datetimefield_value(value, expression, connection)
+
+    def convert_uuidfield_value(self, value, expression, connection):
+        if type(value) is str:
+            return _uuid(value)
+        return super().convert_uuidfield_value(value, expression, connection)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def create_cursor(self, name=None):
         return self.connection.cursor(factory=SQLiteCursorWrapper)
 
@@ -83,7 +117,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _plain(self) -> bool:
         """Whether a statement may run on the SQLite connection itself (:meth:`plain_rows`), after
         the steps of Django's cursor wrapper that concern it."""
-        if self.connection is None or self.queries_logged or self.execute_wrappers:
+        # ``queries_logged``, without the property: ``force_debug_cursor or settings.DEBUG``.
+        if self.connection is None or self.force_debug_cursor or self.execute_wrappers or settings.DEBUG:
             return False
         if self.health_check_enabled and not self.health_check_done:
             if self.in_atomic_block:
@@ -92,6 +127,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
                     return False
             else:
                 self.health_check_done = True
-        self.validate_thread_sharing()
-        self.validate_no_broken_transaction()
+        if self._thread_ident != _thread_ident() and not self._thread_sharing_count:
+            self.validate_thread_sharing()  # Django's refusal
+        if self.needs_rollback:
+            self.validate_no_broken_transaction()  # Django's refusal
         return True

@@ -17,7 +17,7 @@ from django.db import connection
 
 from sifa.applications import services as application_services
 from sifa.applications.models import ApplicationStatus
-from sifa.core.db import FixedUpdate, run_fixed, write
+from sifa.core.db import FixedUpdate, itself, run_fixed, write
 from sifa.deadlines import services as clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
@@ -325,10 +325,14 @@ def deliver(ctx: CommandContext) -> None:
 # --- case commands (act on the clocks of the whole case) -------------------------------------
 
 
+_SUSPENSION_KINDS = dict(SuspensionKind.choices)
+"""``dict(SuspensionKind.choices)``, built once (the enum builds its choices anew on every read)."""
+
+
 def suspend(ctx: CommandContext) -> None:
     # Licensing items only, and not while a not-counted stage holds the clocks: the guard of
     # ``transitions.TRANSITIONS["suspend"]`` refused every other case before this runs.
-    kind = choice(ctx.data, "kind", dict(SuspensionKind.choices), "中止事由")
+    kind = choice(ctx.data, "kind", _SUSPENSION_KINDS, "中止事由")
     require(ctx.data, "reason")
     reason = text(ctx.data, "reason")
     running = caseclocks.running_clocks(ctx.application)  # locked by ``run_command``
@@ -336,8 +340,9 @@ def suspend(ctx: CommandContext) -> None:
         running, kind=kind, on=ctx.today, reason=reason, actor=ctx.user, audit_into=ctx.clock_audit
     )
     ctx.instance.resume_status = ctx.application.status
-    params = _RESUME_STATUS.params(ctx.instance, connection)  # save(update_fields=…), compiled once
-    write(lambda: _store_resume_status(params))
+    db = itself(connection)  # one look-up, not one per attribute the preparation reads
+    params = _RESUME_STATUS.params(ctx.instance, db)  # save(update_fields=…), compiled once
+    write(lambda: _store_resume_status(params, db))
     label = SuspensionKind(kind).label
     ctx.record(
         ApplicationStatus.SUSPENDED, "suspended", f"{label}期间中止计时（行政许可法第四十五条）", reason
@@ -346,8 +351,9 @@ def suspend(ctx: CommandContext) -> None:
     ctx.audit.update(kind=kind, reason=reason)
 
 
-def _store_resume_status(params: list) -> None:
-    run_fixed(connection, _RESUME_STATUS.sql(connection), params)
+def _store_resume_status(params: list, db: Any = None) -> None:
+    db = db or itself(connection)
+    run_fixed(db, _RESUME_STATUS.sql(db), params)
 
 
 def resume(ctx: CommandContext) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from sifa.core.db import FixedUpdate, run_fixed, write
+from sifa.core.db import FixedUpdate, itself, run_fixed, write
 from sifa.core.errors import ServiceError
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Organisation, OrganisationLevel
@@ -147,13 +147,15 @@ def _copy_from_clock(items: list[WorkItem]) -> int:
     if changed:
         # One statement for all (``bulk_update`` builds a CASE per column and row on every call);
         # its values prepared now, written now or under a case command's lock (``core.db.write``).
-        rows = [_DUE_UPDATE.params(item, connection) for item in changed]
-        write(lambda: _update_due(rows))
+        db = itself(connection)  # one look-up, not one per attribute the preparation reads
+        rows = [_DUE_UPDATE.params(item, db) for item in changed]
+        write(lambda: _update_due(rows, db))
     return len(changed)
 
 
-def _update_due(rows: list[list]) -> None:
-    run_fixed(connection, _DUE_UPDATE.sql(connection), rows, many=True)
+def _update_due(rows: list[list], db: Any = None) -> None:
+    db = db or itself(connection)
+    run_fixed(db, _DUE_UPDATE.sql(db), rows, many=True)
 
 
 _DUE_UPDATE = FixedUpdate(WorkItem, "due_on", "warning_level")

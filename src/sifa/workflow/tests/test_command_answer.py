@@ -1,6 +1,6 @@
 """A case command's answer as ``api.case_command`` writes it without DRF: its bytes are what DRF's
-``JSONRenderer`` gives for the same view (the timeline spliced in from each entry's JSON kept per
-stored row, ``caseview.entry_text``), and a body validated field by field (``api._validated``) gives
+``JSONRenderer`` gives for the same view (the timeline spliced in from each entry's bytes kept per
+stored row, ``caseview.Kept``), and a body validated field by field (``api._validated``) gives
 what ``CommandSerializer`` gives, or nothing — the serializer then answers (docs/performance.md,
 "session 10: W4")."""
 
