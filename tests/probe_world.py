@@ -177,6 +177,15 @@ def build() -> World:
     # A walk-in draft the city's window clerk files for a person without an account.
     walk_in, walk_in_submitted = (_walk_in(entry, users["staff-city"], lawyer.form_data, seq) for seq in "78")
     applications.submit(walk_in_submitted, actor=users["staff-city"])
+    # One whose 一次性告知书 the window answers for the walk-in (/workbench/window/<id>/correction/).
+    walk_in_correction = _walk_in(entry, users["staff-city"], lawyer.form_data, "5")
+    applications.submit(walk_in_correction, actor=users["staff-city"])
+    first_material = walk_in_correction.version.materials.order_by("order", "id").first()
+    applications.issue_correction_notice(
+        walk_in_correction,
+        items=[{"field": f"materials.{first_material.pk}", "message": "请补充签名后的申请书"}],
+        actor=users["staff-city"],
+    )
 
     licence = Licence.objects.filter(holder=citizen).order_by("id").first()
     grant = licences.grant(
@@ -318,6 +327,7 @@ def build() -> World:
         "walk_in": str(walk_in.pk),
         "walk_in_material": _material(walk_in),
         "walk_in_submitted": str(walk_in_submitted.pk),
+        "walk_in_correction": str(walk_in_correction.pk),
         "situations_draft": str(situations_draft.pk),
         "walk_in_situations": str(walk_in_situations.pk),
         "notice": str(notice.pk),

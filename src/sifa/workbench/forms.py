@@ -255,6 +255,14 @@ class DeliverForm(ActionForm):
         error_messages=_required("邮寄单号"),
     )
 
+    def __init__(self, *args: Any, case: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        if case is not None and case.applicant_id is None:
+            # A walk-in applicant without an account has no 申请人空间 (the service refuses it too).
+            method = self.fields["method"]
+            method.choices = [(k, v) for k, v in DELIVERY_METHODS.items() if k != "electronic"]
+            method.help_text = "申请人在窗口申请、没有平台账户，不能电子送达"
+
 
 class SuspendForm(ActionForm):
     kind = forms.ChoiceField(

@@ -41,6 +41,7 @@ urlpatterns = [
     path("window/<uuid:app_id>/pickup/", window.pickup_view, name="workbench-window-pickup"),
     path("window/<uuid:app_id>/check/", window.check_view, name="workbench-window-check"),
     path("window/<uuid:app_id>/receipt/", window.receipt_view, name="workbench-window-receipt"),
+    path("window/<uuid:app_id>/correction/", window.correction_view, name="workbench-window-correction"),
     path("deliveries/failed/", monitor.failed_deliveries_view, name="workbench-failed-deliveries"),
     path("deliveries/<str:public_id>/resend/", monitor.resend_view, name="workbench-resend"),
     path("exchange/failed/", exchange.dead_letters_view, name="workbench-exchange-dead-letters"),

@@ -137,7 +137,7 @@ OTHER_ITEMS: list[dict] = [
             "handling_flow": "申请→受理→市级初审→省级审核登记→颁发司法鉴定许可证→编入名册并公告",
             "legal_limit_value": 40,
             "legal_limit_unit": "working_day",
-            "legal_limit_note": "市级二十日内初审（行政许可法第四十三条），省级二十日内审查登记（第四十二条，经负责人批准可以延长十日）；省级实践同（standards.md §6）",
+            "legal_limit_note": "市级二十日内初审（行政许可法第四十三条），省级二十日内审查登记（第四十二条，经负责人批准可以延长十日）；按行政许可法第八十二条以工作日计算",
             "promised_limit_value": 40,
             "promised_limit_unit": "working_day",
             "result_name": "司法鉴定许可证",

@@ -124,3 +124,29 @@ def test_citations_resolve_short_law_names():
     )
     assert citation("行政许可法第四十四条", laws) == "《中华人民共和国行政许可法》第四十四条"
     assert citation("省级实践", laws) == ""
+
+
+def _texts(value, path=""):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _texts(inner, f"{path}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, inner in enumerate(value):
+            yield from _texts(inner, f"{path}[{index}]")
+
+
+def test_no_shipped_guide_text_points_at_a_design_document():
+    """What a guide, a receipt and a 受理通知书 print comes from the item's version and materials:
+    the 司法鉴定机构登记 time limit read “…；省级实践同（standards.md §6）” on the window's receipt.
+    Only ``source`` (内容来源, the editors' note) may name the documents the content came from."""
+    from sifa.catalogue.data.items import ITEMS
+
+    leaks = [
+        (item["name"], path, text)
+        for item in ITEMS
+        for path, text in _texts({k: v for k, v in item.items() if k != "source"})
+        if ".md" in text or "V-2nd" in text
+    ]
+    assert leaks == []

@@ -119,10 +119,14 @@ def jurisdiction(issuer: Organisation) -> str:
     return code[:6] if code else "100000"
 
 
-def holder_identity(holder: Any, licence_type: LicenceType) -> tuple[str, str, str]:
-    """(holder name, code type, full code) from the holder's account."""
-    person = getattr(holder, "person", None) if holder is not None else None
-    company = getattr(holder, "company", None) if holder is not None else None
+def holder_identity(
+    holder: Any, licence_type: LicenceType, *, person: Any = None, company: Any = None
+) -> tuple[str, str, str]:
+    """(holder name, code type, full code) from the holder's account, or — for a walk-in
+    applicant recorded without one — from the ``person`` or ``company`` record itself."""
+    if holder is not None:
+        person = getattr(holder, "person", None)
+        company = getattr(holder, "company", None)
     if licence_type.holder_kind == HolderKind.PERSON:
         if person is None:
             raise ServiceError("licence.holder_kind", f"{licence_type.name}的持证人应为已实名的自然人")

@@ -51,15 +51,21 @@ def issue_licence(
     application: Any = None,
     particulars: dict[str, Any] | None = None,
     with_pdf: bool = True,
+    holder_person: Any = None,
+    holder_company: Any = None,
 ) -> Licence:
-    """Issue version 001 of a new licence to ``holder`` (a User with a person or company record).
+    """Issue version 001 of a new licence to ``holder`` (a User with a person or company record),
+    or, with ``holder`` None, to the ``holder_person`` / ``holder_company`` a window recorded
+    without an account (the licence then has no account; its blind index finds it).
 
     ``valid_from`` defaults to today, ``valid_until`` to the type's default validity (None: 长期).
     ``number`` (证照编号) is generated per type, issuer and year unless given.
     """
     check_issuing_permission(actor, issuer)
     issuer_code = issuer_uscc(issuer)
-    holder_name, code_type, holder_code = holder_identity(holder, licence_type)
+    holder_name, code_type, holder_code = holder_identity(
+        holder, licence_type, person=holder_person, company=holder_company
+    )
     today = timezone.localdate()
     valid_from = valid_from or today
     valid_until = valid_until if valid_until is not None else default_until(licence_type, valid_from)
@@ -117,7 +123,11 @@ def issue_for_application(
     licence_type = type_for_result(application.version.result_name)
     if licence_type is None:
         return None
-    if application.applicant_id is None:
+    if (
+        application.applicant_id is None
+        and application.applicant_person_id is None
+        and application.applicant_company_id is None
+    ):
         raise ServiceError("licence.holder_without_account", "申请人没有平台账户，电子证照无法归集到其证照库")
     existing = Licence.objects.filter(application=application).first()
     if existing is not None:
@@ -135,4 +145,8 @@ def issue_for_application(
         application=application,
         particulars=particulars,
         with_pdf=with_pdf,
+        # A walk-in applicant recorded without an account (一窗受理) holds the licence by the
+        # identity the window checked: the 公民身份号码's blind index or the USCC finds it later.
+        holder_person=application.applicant_person if application.applicant_id is None else None,
+        holder_company=application.applicant_company if application.applicant_id is None else None,
     )

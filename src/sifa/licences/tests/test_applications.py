@@ -120,3 +120,38 @@ def test_the_licence_a_change_is_about_cannot_be_swapped_for_an_upload(world):
     assert refused.value.errors[0]["code"] == "material.from_licence_library"
     subject.refresh_from_db()
     assert not subject.superseded and subject.provenance == MaterialProvenance.LICENCE
+
+
+def test_a_walk_in_applicant_without_an_account_holds_the_licence_by_the_checked_identity(world):
+    """一窗受理: a person recorded at the window without an account. Their licence used to fail
+    forever (licence.holder_without_account): the 准予 decision letter stayed 出具失败，待重试 and
+    the window had no certificate to hand over. It is issued to the recorded person, found later by
+    the blind index of the 公民身份号码."""
+    from sifa.accounts import consents
+    from sifa.core.crypto import field_cipher
+    from sifa.licences.selectors import usable_wallet_licence
+    from sifa.testing import id_number
+
+    clerk = staff("hz-clerk", world["orgs"]["hz"], Role.WINDOW_CLERK)
+    number = id_number("33010619900101456")
+    entry = ImplementationEntry.objects.select_related("version").get(
+        item__basic_code=LAWYER_FULL_TIME, organisation=world["orgs"]["hz"]
+    )
+    walk_in = {
+        "kind": "person",
+        "name": "李窗口",
+        "id_number": number,
+        "id_number_consent": consents.current(consents.REGISTER_ID_NUMBER).version,
+    }
+    application = start_draft(
+        entry, actor=clerk, walk_in=walk_in, form_data={"law_firm": "浙江示例律师事务所"}
+    )
+    assert application.applicant_id is None and application.applicant_person_id is not None
+    licence = issue_for_application(application, world["decider"], issuer=world["orgs"]["zj"], with_pdf=False)
+    assert licence is not None and licence.holder_id is None
+    assert licence.holder_name == "李窗口" and licence.reveal_holder_code() == number
+    index = field_cipher().blind_index(number, "accounts.id_number")
+    assert licence.holder_code_index == index
+    found = usable_wallet_licence(licence.licence_type_id, holder_id=None, id_number_index=index)
+    assert found == licence
+    assert issue_for_application(application, world["decider"], with_pdf=False) == licence

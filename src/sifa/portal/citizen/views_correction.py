@@ -1,15 +1,7 @@
-"""补正: the one-time notice (一次性告知书, 行政许可法 §32) with everything fixed on one page.
-
-One multipart form holds the whole application: each material can be replaced in place and each
-form field corrected, with the notice's items shown next to what they are about. The flagged
-materials and fields come first; everything else is behind 修改其他内容 (a ``<details>``). Submitting it
-stores the new files first (a rejected file stores nothing and is reported on its input), then
-resubmits the corrected form through ``services.submit_correction``, which re-runs pre-review.
-"""
+"""补正: the one-time notice (一次性告知书, 行政许可法 §32) with everything fixed on one page — the
+applicant's side of :mod:`sifa.web.correction` (the window has the same page for a walk-in)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -17,61 +9,11 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from sifa.applications import services
-from sifa.applications.models import Application, ApplicationStatus
-from sifa.core.errors import ServiceError
+from sifa.applications.models import ApplicationStatus
 from sifa.portal.citizen.common import applicant_required, page
 from sifa.portal.citizen.drafts import CITIZEN, my_application
-from sifa.web import jsonschema_forms as jf
-from sifa.web.journey import bound_fields, checklist, ref_of, schema_of, valid_until_of
-
-
-def _flagged(items: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str], list[str]]:
-    """The notice's items split into form fields, materials (by id) and general remarks."""
-    fields: dict[str, str] = {}
-    materials: dict[str, str] = {}
-    general: list[str] = []
-    for item in items:
-        name, message = str(item.get("field") or ""), str(item.get("message") or "")
-        if name.startswith("materials."):
-            materials[name.split(".", 1)[1]] = message
-        elif name and not name.startswith("situation_answers"):
-            fields[name] = message
-        else:
-            general.append(message)
-    return fields, materials, general
-
-
-def _uploads(request: HttpRequest, app: Application, rows: list[dict]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for row in rows:
-        upload = request.FILES.get(f"file-{row['material']}")
-        valid_until, date_error = valid_until_of(request.POST.get(f"valid-{row['material']}", "").strip())
-        if date_error:
-            errors[f"m-{row['material']}-valid-until"] = date_error
-            continue
-        if upload is None:
-            continue
-        try:
-            services.upload_material(
-                app,
-                actor=request.user,
-                material_id=row["material"],
-                fileobj=upload,
-                filename=upload.name or "",
-                valid_until=valid_until,
-                declared_content_type=upload.content_type,
-            )
-        except ServiceError as exc:
-            if exc.status in (403, 404, 409):
-                raise
-            on_date = [e.get("message", "") for e in exc.errors if e.get("field") == "valid_until"]
-            if on_date:
-                errors[f"m-{row['material']}-valid-until"] = "；".join(on_date)
-                continue
-            detail = "；".join(e.get("message", "") for e in exc.errors if e.get("message"))
-            errors[f"m-{row['material']}-file"] = f"{row['name']}：{detail or exc.message}"
-    return errors
+from sifa.web.correction import correction_page
+from sifa.web.journey import ref_of
 
 
 @never_cache
@@ -82,68 +24,10 @@ def correction(request: HttpRequest, ref: str) -> HttpResponse:
     if app.status != ApplicationStatus.CORRECTION_REQUIRED:
         messages.info(request, "该申请当前没有待补正的内容。")
         return redirect("citizen-application", ref=ref_of(app))
-    notice = app.correction_notices.filter(answered_at__isnull=True).order_by("-issued_at").first()
-    items = list(notice.items) if notice else []
-    flagged_fields, flagged_materials, general = _flagged(items)
-    schema = schema_of(app)
-    fields = jf.all_fields(schema)
-    errors: dict[str, str] = {}
-    posted = None
-    if request.method == "POST":
-        errors = _uploads(request, app, checklist(app, CITIZEN))
-        data, field_errors = jf.read_fields(fields, request.POST, app.form_data or {}, schema)
-        errors.update({"f-" + k.replace(".", "-"): v for k, v in field_errors.items()})
-        if not errors:
-            try:
-                services.submit_correction(app, actor=request.user, form_data=data)
-            except ServiceError as exc:
-                if not exc.errors:
-                    raise
-                for error in exc.errors:
-                    name = error.get("field", "")
-                    key = f"m-{name.split('.', 1)[1]}-file" if name.startswith("materials.") else "f-" + name
-                    errors[key.replace(".", "-")] = error.get("message", "")
-            else:
-                messages.success(request, "补正材料已提交，我们将重新预审，结果会通过消息通知您。")
-                return redirect("citizen-application", ref=ref_of(app))
-        posted = request.POST
-    field_errors = {f.name: errors.get(f.html_id, "") for f in fields}
-    bound = bound_fields(fields, app.form_data or {}, field_errors, posted, flagged_fields)
-    material_rows = [
-        {
-            **row,
-            "issue": flagged_materials.get(str(row["material"]), ""),
-            "error": errors.get(f"m-{row['material']}-file", ""),
-            "date_error": errors.get(f"m-{row['material']}-valid-until", ""),
-        }
-        for row in checklist(app, CITIZEN)
-    ]
-    # The flagged items first; the rest behind 修改其他内容, opened when one of them has an error
-    # (or when the notice flags nothing on the page, so nothing is hidden for no reason).
-    flagged = {
-        "materials": [r for r in material_rows if r["issue"]],
-        "fields": [b for b in bound if b["issue"]],
-    }
-    others = {
-        "materials": [r for r in material_rows if not r["issue"]],
-        "fields": [b for b in bound if not b["issue"]],
-    }
-    others_open = (
-        not (flagged["materials"] or flagged["fields"])
-        or any(r["error"] or r["date_error"] for r in others["materials"])
-        or any(b["error"] for b in others["fields"])
-    )
-    context = {
-        "title": "补正材料",
-        "app": app,
-        "ref": ref_of(app),
-        "notice": notice,
-        "items": items,
-        "general": general,
-        "flagged": flagged,
-        "others": others,
-        "others_open": others_open,
-        "errors": [{"href": "#" + key, "message": message} for key, message in errors.items()],
-        "section": "applications",
-    }
-    return page(request, "portal/citizen/correction.html", context, status=400 if errors else 200)
+    done, context = correction_page(request, app, CITIZEN)
+    if done:
+        messages.success(request, "补正材料已提交，我们将重新预审，结果会通过消息通知您。")
+        return redirect("citizen-application", ref=ref_of(app))
+    context.update(ref=ref_of(app), section="applications")
+    status = 400 if context["errors"] else 200
+    return page(request, "portal/citizen/correction.html", context, status=status)

@@ -367,3 +367,43 @@ def test_the_service_lists_an_unticked_consent_with_the_identitys_errors(w, cler
     assert ConsentRecord.objects.get().person == app.applicant_person
     again = services.start_draft(_entry(w), actor=user, walk_in=unasked)  # the consent stands
     assert again.applicant_person == app.applicant_person and ConsentRecord.objects.count() == 1
+
+
+def test_the_window_answers_a_correction_notice_for_its_walk_in(w, clerk, login):
+    """A walk-in recorded without an account cannot log in to answer a 一次性告知书: the case sat in
+    需补正材料 with no action anywhere. The window that received it enters the scans and the
+    corrected form on one page (the receipt and the start page link to it); pre-review runs again."""
+    from sifa.applications.services import issue_correction_notice
+    from sifa.testing.cases import material_item
+
+    user, client = clerk
+    _start(client, w)
+    app = Application.objects.get(submitted_by=user)
+    _walk_through(client, app)
+    assert client.post(f"/workbench/window/{app.pk}/check/").status_code == 302
+    app.refresh_from_db()
+    assert app.applicant_id is None
+    # Nothing to correct yet: the page sends the clerk back to the receipt.
+    assert client.get(f"/workbench/window/{app.pk}/correction/")["Location"].endswith("/receipt/")
+    item = material_item(app, "申请书未签名，请补充签名后的申请书")
+    issue_correction_notice(app, items=[item], actor=user)
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.CORRECTION_REQUIRED
+    url = f"/workbench/window/{app.pk}/correction/"
+    assert url in _html(client.get(f"/workbench/window/{app.pk}/receipt/"))
+    assert url in _html(client.get("/workbench/window/"))
+    page = _html(client.get(url))
+    assert "录入补正材料" in page and "申请书未签名，请补充签名后的申请书" in page
+    material = item["field"].split(".", 1)[1]
+    form = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', page))
+    upload = SimpleUploadedFile("补正.pdf", PDF, "application/pdf")
+    response = client.post(url, {**form, f"file-{material}": upload})
+    assert response.status_code == 302, _html(response)[:2000]
+    assert response["Location"] == f"/workbench/window/{app.pk}/receipt/"
+    app.refresh_from_db()
+    assert app.status != ApplicationStatus.CORRECTION_REQUIRED
+    assert app.materials.filter(superseded=False, material_id=material, display_name="补正.pdf").exists()
+    assert AuditEvent.objects.filter(action="application.correction.submit", actor=user).exists()
+    # Another window, or a citizen, gets the same 404 as on every walk-in page.
+    ningbo = login(W.staff("nb-window", (w["nb"], Role.WINDOW_CLERK)))  # the same test client
+    assert ningbo.get(url).status_code == 404

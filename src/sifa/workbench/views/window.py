@@ -2,7 +2,8 @@
 receipt (回执).
 
 start (item) → identity and receiving organisation → 情形 → form steps → scanned materials → 领取地点
-(where the applicant collects the result; this window by default) → check and submit → receipt. The form pages are the citizen's own apply journey (``sifa.web.journey``: the
+(where the applicant collects the result; this window by default) → check and submit → receipt;
+``correction/`` answers a 一次性告知书 (补正) for the walk-in. The form pages are the citizen's own apply journey (``sifa.web.journey``: the
 same JSON-Schema form, checklist and upload gate) under the workbench's addresses and frame.
 Every step is a plain GET/POST and writes only through ``sifa.applications.services`` (each
 command audited). Submitting carries an Idempotency-Key derived from the draft, so a double click
@@ -40,6 +41,7 @@ from sifa.evaluation import services as evaluation
 from sifa.evaluation.models import Channel as RatingChannel
 from sifa.evaluation.models import EntrySource
 from sifa.evaluation.models import Level as RatingLevel
+from sifa.web.correction import correction_page
 from sifa.web.journey import Journey, Routes, checklist, flow
 from sifa.workbench.access import staff_required
 from sifa.workbench.forms import DecoratedForm
@@ -278,6 +280,29 @@ def receipt_view(request: HttpRequest, app_id: Any) -> HttpResponse:
         "printed_at": timezone.localtime(),
     }
     return _window_page(request, "workbench/window/receipt.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def correction_view(request: HttpRequest, app_id: Any) -> HttpResponse:
+    """补正 at the window: the 一次性告知书 answered for a walk-in applicant (行政许可法 §32) — the
+    scanned replacements and the corrected form on one page, as the applicant's own page in 我的空间
+    (:mod:`sifa.web.correction`). One recorded without an account has no other way to answer it."""
+    app = _walk_in(request, app_id)
+    if app.status != ApplicationStatus.CORRECTION_REQUIRED:
+        messages.info(request, "该申请当前没有待补正的内容。")
+        return redirect("workbench-window-receipt", app_id=app.pk)
+    try:
+        done, context = correction_page(request, app, ROUTES)
+    except ServiceError as refused:
+        return _refused(request, refused)
+    if done:
+        messages.success(request, f"已提交 {app.number} 的补正材料，受理机构将重新预审。")
+        return redirect("workbench-window-receipt", app_id=app.pk)
+    context["applicant"] = _applicant_name(app)
+    status = 400 if context["errors"] else 200
+    return _window_page(request, "workbench/window/correction.html", context, status=status)
 
 
 def _receiving_window(request: HttpRequest, app: Application) -> str:

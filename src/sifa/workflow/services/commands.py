@@ -305,6 +305,18 @@ def _assign_defender(ctx: CommandContext) -> None:
 
 def deliver(ctx: CommandContext) -> None:
     method = choice(ctx.data, "method", DELIVERY_METHODS, "送达方式")
+    if method == "electronic" and ctx.application.applicant_id is None:
+        # A walk-in applicant recorded without an account has no 申请人空间 to receive it in:
+        # the case would read 已送达（电子送达至申请人空间）with nothing delivered anywhere.
+        raise bad_input(
+            [
+                {
+                    "field": "method",
+                    "code": "workflow.no_applicant_space",
+                    "message": "申请人在窗口申请、没有平台账户，无法电子送达至申请人空间：请选择邮寄送达或窗口领取",
+                }
+            ]
+        )
     if method == "mail":
         require(ctx.data, "tracking_number")
     tracking = text(ctx.data, "tracking_number")

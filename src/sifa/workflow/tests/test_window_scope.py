@@ -568,3 +568,32 @@ def test_a_command_reads_the_case_in_the_same_scope_as_the_case_view(w, windows,
         _same_case_read(actors, case)
     with pytest.raises(NotFound):
         case_for_command(actor_for(windows["hz_reviewer"]), "SF-NO-SUCH-CASE")
+
+
+def test_a_walk_in_without_an_account_is_never_delivered_to_a_space_it_does_not_have(w, windows):
+    """An applicant recorded at the window without an account has no 申请人空间: 电子送达 is not
+    offered on the case page and the service refuses it (the case used to read 已送达（电子送达至
+    申请人空间）with nothing delivered anywhere); 窗口领取 closes the case."""
+    case = _case(w, None, channel=SubmissionChannel.WINDOW, receiving_window=windows["sc"])
+    clerk = windows["sc_clerk"]
+    with travel(DAY):
+        assert command(clerk, case.number, "accept").status_code == 200
+        assert (
+            command(
+                windows["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅"
+            ).status_code
+            == 200
+        )
+    with travel(dt.date(2025, 9, 10)):
+        decided = command(windows["zj_decider"], case.number, "decide", decision="approve", opinion="准予")
+        assert decided.status_code == 200, decided.json()
+        page = _html(clerk, f"/workbench/cases/{case.number}/")
+        assert 'value="pickup"' in page and 'value="electronic"' not in page
+        assert "没有平台账户，不能电子送达" in page
+        refused = command(clerk, case.number, "deliver", method="electronic")
+        assert refused.status_code == 400, refused.json()
+        assert "workflow.no_applicant_space" in refused.content.decode()
+        assert Application.objects.get(pk=case.pk).status == ApplicationStatus.APPROVED
+        delivered = command(clerk, case.number, "deliver", method="pickup")
+        assert delivered.status_code == 200, delivered.json()
+        assert delivered.json()["status"] == ApplicationStatus.DELIVERED

@@ -70,6 +70,60 @@ def simulator_children(port: int) -> list[Child]:
     ]
 
 
+def port_taken(port: int) -> bool:
+    """Whether something already listens on ``port`` of loopback (a bind there is refused)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def free_port(avoid: set[int]) -> int:
+    """A loopback port the system gives out as free, not one of ``avoid``."""
+    import socket
+
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if port not in avoid:
+            return port
+
+
+def place_simulators(web_port: int) -> dict[str, tuple[int, int]]:
+    """Development: move a partner simulator off the web server's own port, or off a port something
+    else already listens on, to a free loopback port, before anything reads the allow-list.
+
+    ``sifa run --port 8101`` with the default SIFA_PARTNER_SIM_PORTS (police=8101) started the
+    公安 simulator on 127.0.0.1:8101 beside the web server on 0.0.0.0:8101: every request to
+    ``http://localhost:8101/`` reached the simulator and answered ``{"code": "not_found"}``. The
+    new ports replace SIFA_PARTNER_SIM_PORTS (and the allow-list derived from it, unless
+    SIFA_EXCHANGE_ENDPOINTS is given) in this process and in every child it starts. Returns the
+    moves, ``{kind: (old, new)}``."""
+    from sifa.exchange.demo import simulator_allow_list, simulator_ports
+
+    ports = simulator_ports(settings.PARTNER_SIM_PORTS)
+    taken = {web_port}
+    moves: dict[str, tuple[int, int]] = {}
+    for kind, port in ports.items():
+        if port in taken or port_taken(port):
+            moves[kind] = (port, free_port(taken | set(ports.values())))
+            ports[kind] = moves[kind][1]
+        taken.add(ports[kind])
+    if moves:
+        entries = [f"{kind}={port}" for kind, port in ports.items()]
+        os.environ["SIFA_PARTNER_SIM_PORTS"] = ",".join(entries)
+        derived = simulator_allow_list(settings.PARTNER_SIM_PORTS)
+        if sorted(settings.EXCHANGE_ENDPOINTS) == sorted(derived):  # not given: derived from the ports
+            settings.EXCHANGE_ENDPOINTS = simulator_allow_list(entries)
+        settings.PARTNER_SIM_PORTS = entries
+    return moves
+
+
 def relay_child() -> Child:
     """Development: ``sifa exchange relay --loop`` sends the outbox within a second (the
     scheduler's pass every minute stays as the fallback; docs/exchange.md, "The outbox relay")."""
@@ -205,6 +259,11 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         address = public_url(options["port"])
         use_public_url(address)
+        moved = place_simulators(options["port"]) if settings.DEBUG else {}
+        for kind, (old, new) in moved.items():
+            self.stdout.write(
+                f"sifa run: {PARTNER_KIND_NAMES[kind]}模拟器端口 {old} 已被占用（或与 Web 服务相同），改用 {new}"
+            )
         call_command("migrate", interactive=False, verbosity=verbosity)
         if not options["no_load"]:
             self._load(verbosity)
