@@ -27,8 +27,9 @@ from sifa.workbench.access import staff_required
 from sifa.workbench.actions import Available, available_actions, find
 from sifa.workbench.views.common import error_summary, page
 from sifa.workflow.documents_api import case_documents
-from sifa.workflow.models import WorkItem, WorkItemStatus
+from sifa.workflow.models import CaseDocumentStatus, WorkItem, WorkItemStatus
 from sifa.workflow.selectors import DELIVERY_STEP, case_for_staff, case_licence, visible_cases
+from sifa.workflow.services import casedocs
 from sifa.workflow.services.case_audit import (
     record_case_licence_read,
     record_case_material_read,
@@ -69,6 +70,12 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
     record_case_read(request.user, request.actor, case)
     clocks = presenters.clocks(case)
     documents = case_documents(case)
+    # 送达 waits for the decision's documents: not offered while one failed to issue; say why.
+    delivery_hold = ""
+    if any(a.spec.name == "deliver" for a in actions):
+        delivery_hold = casedocs.delivery_hold_message(casedocs.held_for_delivery(documents))
+        if delivery_hold:
+            actions = [a for a in actions if a.spec.name != "deliver"]
     # 颁发、送达: the licence the case issued, printed from the case page to hand it over.
     at_delivery = case.status in DELIVERY_STEP and any(doc["licence_pdf"] for doc in documents)
     licence_url = reverse("workbench-case-licence-pdf", args=[case.number]) if at_delivery else ""
@@ -93,6 +100,7 @@ def case_view(request: HttpRequest, number: str) -> HttpResponse:
             "mediation": case_summary(case),
             "exchange_messages": case_messages(request.actor, case.number or ""),
             "actions": [(a, _blank_form(case, a, on_case_page=True)) for a in actions],
+            "delivery_hold": delivery_hold,
         },
     )
 
@@ -120,6 +128,13 @@ def action_view(request: HttpRequest, number: str, key: str) -> HttpResponse:
     if action is None:
         messages.error(request, "该操作当前不可办理，可能已由他人处理，请查看最新办理情况。")
         return redirect("workbench-case", number=case.number)
+    if action.spec.name == "deliver":
+        hold = casedocs.delivery_hold_message(
+            casedocs.held_for_delivery(case.case_documents.filter(status=CaseDocumentStatus.FAILED))
+        )
+        if hold:
+            messages.error(request, hold)
+            return redirect("workbench-case", number=case.number)
     if request.method == "GET":
         return _action_page(request, case, action, _blank_form(case, action))
     form = action.spec.form_class(request.POST, item=action.item, case=case)

@@ -18,13 +18,14 @@ from django.db import connection
 from sifa.applications import services as application_services
 from sifa.applications.models import ApplicationStatus
 from sifa.core.db import FixedUpdate, itself, run_fixed, write
+from sifa.core.errors import Conflict
 from sifa.deadlines import services as clock_services
 from sifa.deadlines.clocks import SuspensionKind
 from sifa.deadlines.models import ClockPurpose
 from sifa.licences.selectors import law_firm_of, lawyer_licence_by_number
 from sifa.licences.services import check_subject
 from sifa.workflow import caseclocks
-from sifa.workflow.models import CaseDocumentKind, ProcessInstance
+from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus, ProcessInstance
 from sifa.workflow.services import casedocs, clocks, notices, projection
 from sifa.workflow.services.context import (
     CommandContext,
@@ -304,6 +305,11 @@ def _assign_defender(ctx: CommandContext) -> None:
 
 
 def deliver(ctx: CommandContext) -> None:
+    # Nothing to hand over while the decision's letter (or licence) failed to issue.
+    failed = CaseDocument.objects.filter(application=ctx.application, status=CaseDocumentStatus.FAILED)
+    held = casedocs.held_for_delivery(failed.exclude(kind__in=casedocs.BEFORE_DECISION))
+    if held:
+        raise Conflict(casedocs.DOCUMENT_NOT_ISSUED, casedocs.delivery_hold_message(held))
     method = choice(ctx.data, "method", DELIVERY_METHODS, "送达方式")
     if method == "electronic" and ctx.application.applicant_id is None:
         # A walk-in applicant recorded without an account has no 申请人空间 to receive it in:

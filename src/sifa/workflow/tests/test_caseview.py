@@ -21,6 +21,7 @@ from sifa.applications.models import ApplicationStatus
 from sifa.audit.models import PersonalDataAccess
 from sifa.testing.cases import field_item, material_item
 from sifa.workflow import api
+from sifa.workflow.models import CaseDocument, CaseDocumentStatus
 from sifa.workflow.tests.conftest import client_for, command, entry_for, make_case, travel
 from sifa.workflow.tests.test_lawyer_path import (  # noqa: F401  (run again here, every view checked)
     case,
@@ -127,7 +128,14 @@ def test_every_state_of_a_licence_case_gives_the_serializers_bytes(w, people, ch
         assert response.status_code == 200, response.json()
     issue_owed_tolerantly()  # the e-licence fails here (no verified holder): a pending row with its error
     with travel(later):
-        look()  # decided: decision letter issued, e-licence pending with its last error
+        look()  # decided: decision letter issued, e-licence failed with its last error
+        # Nothing to hand over yet: 送达 waits for the retry (workflow.document_not_issued).
+        response = command(people["zj_clerk"], application.number, "deliver", method="pickup")
+        assert response.status_code == 409, response.json()
+        assert response.json()["code"] == "workflow.document_not_issued"
+        CaseDocument.objects.filter(application=application, status=CaseDocumentStatus.FAILED).update(
+            status=CaseDocumentStatus.ISSUED
+        )  # as a successful retry leaves it
         response = command(people["zj_clerk"], application.number, "deliver", method="pickup")
         assert response.status_code == 200, response.json()
         look()

@@ -597,3 +597,37 @@ def test_a_walk_in_without_an_account_is_never_delivered_to_a_space_it_does_not_
         delivered = command(clerk, case.number, "deliver", method="pickup")
         assert delivered.status_code == 200, delivered.json()
         assert delivered.json()["status"] == ApplicationStatus.DELIVERED
+
+
+def test_delivery_waits_for_a_decision_letter_that_failed_to_issue(w, windows, resident):
+    """While the 准予行政许可决定书 reads 出具失败，待重试 there is nothing to hand over: the case page
+    does not offer 送达 and says why, the action page sends the clerk back, and the service refuses
+    it (409 ``workflow.document_not_issued``); once the retry issues it, 送达 closes the case."""
+    from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
+
+    case = _case(w, resident, channel=SubmissionChannel.WINDOW, receiving_window=windows["sc"])
+    clerk = windows["sc_clerk"]
+    with travel(DAY):
+        assert command(clerk, case.number, "accept").status_code == 200
+        command(windows["hz_reviewer"], case.number, "review", outcome="approve", opinion="报省厅")
+    with travel(dt.date(2025, 9, 10)):
+        decided = command(windows["zj_decider"], case.number, "decide", decision="approve", opinion="准予")
+        assert decided.status_code == 200, decided.json()
+        letter = CaseDocument.objects.filter(application=case, kind=CaseDocumentKind.APPROVAL_DECISION)
+        assert letter.update(status=CaseDocumentStatus.FAILED, last_error="印章服务不可用") == 1
+        page = _html(clerk, f"/workbench/cases/{case.number}/")
+        assert f"/workbench/cases/{case.number}/actions/deliver/" not in page
+        assert 'value="pickup"' not in page
+        assert "准予行政许可决定书出具失败，待重试，暂不能送达" in page
+        assert _page(clerk, f"/workbench/cases/{case.number}/actions/deliver/") == 302
+        refused = command(clerk, case.number, "deliver", method="pickup")
+        assert refused.status_code == 409, refused.json()
+        assert refused.json()["code"] == "workflow.document_not_issued"
+        assert "准予行政许可决定书出具失败" in refused.json()["message"]
+        assert Application.objects.get(pk=case.pk).status == ApplicationStatus.APPROVED
+        letter.update(status=CaseDocumentStatus.ISSUED)  # as a successful retry leaves it
+        page = _html(clerk, f"/workbench/cases/{case.number}/")
+        assert 'value="pickup"' in page and "暂不能送达" not in page
+        delivered = command(clerk, case.number, "deliver", method="pickup")
+        assert delivered.status_code == 200, delivered.json()
+        assert delivered.json()["status"] == ApplicationStatus.DELIVERED
