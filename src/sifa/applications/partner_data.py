@@ -118,14 +118,25 @@ def consent_notice(application: Application) -> dict[str, Any]:
             }
         )
     given = application.partner_consent_at is not None
+    organisation = application.accepting_organisation.name
+    if application.applicant_id is None:
+        # A walk-in without an account: the check is logged against the person record only
+        # (``_track``: subject None), which no account lists, now or after a later registration.
+        log_hint = (
+            f"每次核验都由{organisation}记录。您没有平台账户，不能在网上查看这些记录，"
+            f"可以向受理窗口或{organisation}申请查阅、复制（个人信息保护法第四十五条）。"
+        )
+    else:
+        log_hint = "每次核验都记录在“我的数据使用记录”中。"
     return {
         "label": text.text,
         "version": application.partner_consent_version if given else text.version,
-        "organisation": application.accepting_organisation.name,
+        "organisation": organisation,
         "checks": checks,
         "data": "姓名、公民身份号码",
         "sensitive": text.code == consents.PARTNER_CHECK,
         "given_at": application.partner_consent_at,
+        "log_hint": log_hint,
     }
 
 

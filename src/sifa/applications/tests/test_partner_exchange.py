@@ -321,3 +321,24 @@ def test_an_identity_consent_does_not_stand_for_the_criminal_record(world):
     assert not partner_data.consent_covers(app, "police.criminal_record")
     app.partner_consent_version = CONSENT_VERSION
     assert partner_data.consent_covers(app, "police.criminal_record")
+
+
+def test_the_consent_says_where_the_checks_are_logged_for_an_account_and_for_a_walk_in(world):
+    """The log of each check (``_track``) is a row of the subject's account, which lists it in 我的数据
+    使用记录; a walk-in recorded without an account has no such list (the row's subject is empty
+    and stays so), so the text tells them to ask the window or the organ (个人信息保护法 §45)."""
+    from django.template.loader import render_to_string
+
+    from sifa.applications.partner_data import consent_notice
+
+    draft = _draft(world, "clean")
+    app = Application.objects.select_related("accepting_organisation").get(pk=draft["id"])
+    template = "web/journey/_partner_consent.html"
+    online = render_to_string(template, {"partner_consent": consent_notice(app)})
+    assert "每次核验都记录在“我的数据使用记录”中。" in online
+    app.applicant_id = None  # as the window records a walk-in applicant without an account
+    walk_in = render_to_string(template, {"partner_consent": consent_notice(app)})
+    organisation = app.accepting_organisation.name
+    assert "我的数据使用记录" not in walk_in
+    assert f"每次核验都由{organisation}记录。您没有平台账户，不能在网上查看这些记录" in walk_in
+    assert f"可以向受理窗口或{organisation}申请查阅、复制（个人信息保护法第四十五条）" in walk_in
