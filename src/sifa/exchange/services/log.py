@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import threading
 import time
 import types
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -117,9 +120,7 @@ def _insert_without_own_fsync(row: ExchangeMessage) -> None:
         return
     db.ensure_connection()
     raw = db.connection
-    level = getattr(db, "sifa_synchronous", None)  # set by init_command: read once (as core.limits)
-    if level is None:
-        level = db.sifa_synchronous = int(raw.execute("PRAGMA synchronous").fetchone()[0])
+    level = _synchronous(db, raw)
     if level < 2:  # NORMAL or OFF already: nothing to relax or restore
         _insert(row)
         return
@@ -128,6 +129,120 @@ def _insert_without_own_fsync(row: ExchangeMessage) -> None:
         _insert(row)
     finally:
         raw.execute(f"PRAGMA synchronous={int(level)}")
+
+
+def _synchronous(db: Any, raw: Any) -> int:
+    """The connection's ``synchronous`` level as ``init_command`` set it, read once per connection
+    wrapper (as ``core.limits`` reads it)."""
+    level = getattr(db, "sifa_synchronous", None)
+    if level is None:
+        level = db.sifa_synchronous = int(raw.execute("PRAGMA synchronous").fetchone()[0])
+    return level
+
+
+@contextmanager
+def durable_before_sending() -> Iterator[None]:
+    """``transaction.atomic()`` for the transaction that logs a request which leaves as soon as it
+    has committed (ADR 0020). When the block returns, what it wrote is committed **and durable**,
+    as under ``atomic()``; nothing may leave before that.
+
+    SQLite (WAL, the connection at ``synchronous=FULL`` or above), outermost block only: the
+    transaction commits at ``synchronous=NORMAL`` (its WAL frames written, no fsync, the write
+    lock released at once), then, first of its ``on_commit`` steps, the WAL file is
+    ``fdatasync``-ed through a descriptor this connection keeps open (:func:`_wal_descriptor`),
+    and the connection's level is restored. So the fsync of one relay process no longer holds the
+    one write lock that every other process waits for, and the fsyncs of several processes overlap.
+    After the commit our frames are either still in the WAL, which the ``fdatasync`` makes
+    durable, or a checkpoint has copied them into the database file: a checkpoint syncs the WAL
+    before it copies and the database file after, and the WAL only starts again from its beginning
+    after a complete checkpoint. If the ``fdatasync`` fails, the error propagates: the caller sends
+    nothing.
+
+    Anything else is plain ``atomic()``: PostgreSQL (its commit waits for its WAL flush, and
+    concurrent commits share one flush already), a block inside the caller's transaction (the
+    caller's commit decides, durably), a connection below ``FULL``, or no WAL file to sync."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "sqlite" or db.in_atomic_block or not db.get_autocommit():
+        with transaction.atomic():
+            yield
+        return
+    raw = db.connection
+    level = _synchronous(db, raw)
+    descriptor = _wal_descriptor(db, raw) if level >= 2 else None
+    if descriptor is None:
+        with transaction.atomic():
+            yield
+        return
+    restored = False
+
+    def restore() -> None:
+        nonlocal restored
+        if not restored:
+            raw.execute(_LEVELS.get(level) or f"PRAGMA synchronous={int(level)}")
+            restored = True
+
+    def sync_then_restore() -> None:
+        try:
+            os.fdatasync(descriptor)
+        finally:
+            restore()
+
+    raw.execute("PRAGMA synchronous=NORMAL")  # outside any transaction: SQLite refuses it inside
+    try:
+        with transaction.atomic():
+            transaction.on_commit(sync_then_restore)  # the first step after the commit
+            yield
+    finally:
+        restore()  # rolled back (no step ran), or the step failed before restoring
+
+
+_LEVELS = {level: f"PRAGMA synchronous={level}" for level in range(4)}
+
+
+def _wal_descriptor(db: Any, raw: Any) -> int | None:
+    """A read-only descriptor of the ``-wal`` file of ``raw``'s database, kept open per SQLite
+    connection (``db.sifa_wal``: the connection, the WAL's path, the descriptor), or None when
+    the database is not in WAL mode (in memory, a rollback journal) or the file is not there.
+
+    Each call checks that the path still names the file the descriptor is open on (one ``stat``,
+    one ``fstat``); if not (a connection's close deleted the WAL and a new one was made), it opens
+    it again. The first time a descriptor is opened the directory is synced once, so that the WAL
+    file's own name is durable whoever created it. Only the ``-wal`` file is opened: SQLite's POSIX
+    locks live on the database file and the ``-shm`` file, and closing any descriptor of a file
+    drops every lock the process holds on it."""
+    kept = getattr(db, "sifa_wal", None)
+    if kept is None or kept[0] is not raw:
+        if kept is not None and kept[2] is not None:
+            os.close(kept[2])
+        path = None
+        if str(raw.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            main = next((row[2] for row in raw.execute("PRAGMA database_list") if row[1] == "main"), "")
+            path = f"{main}-wal" if main else None  # "": an in-memory or temporary database
+        kept = db.sifa_wal = [raw, path, None]
+    path, descriptor = kept[1], kept[2]
+    if path is None:
+        return None
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return None
+    if descriptor is not None:
+        opened = os.fstat(descriptor)
+        if (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino):
+            return descriptor
+        os.close(descriptor)
+        kept[2] = None
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    directory = os.open(os.path.dirname(path) or ".", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    kept[2] = descriptor
+    return descriptor
 
 
 _INSERT_SQL: dict[str, str] = {}

@@ -371,7 +371,7 @@ def _envelope_for_attempt(item: OutboxItem) -> Envelope:
     header["timestamp"] = now_timestamp()
     body = json.loads(envelope.body_bytes)
     copy = envelopes.seal(header, body)
-    with transaction.atomic():
+    with log.durable_before_sending():  # committed and durable before :func:`attempt` sends it
         log.append(
             copy,
             json.loads(copy.header_bytes),

@@ -4,6 +4,7 @@ row written in the caller's transaction is as durable as that transaction."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -105,3 +106,98 @@ def test_a_refused_insert_restores_the_durability_too(strict):
         append(str(first.message_id), own_fsync=False)  # the sender used this id already
     assert durability() == durable
     assert not connection.in_atomic_block and ExchangeMessage.objects.count() == 1
+
+
+# --- a request that leaves as soon as it is committed (ADR 0020) ----------------------------------
+
+
+@pytest.fixture
+def order(monkeypatch):
+    """What happens, in order: each INSERT of the log (the connection's durability during it,
+    whether in a transaction), each ``fdatasync`` (the file, whether in a transaction, the
+    durability then), and the send."""
+    events: list[tuple] = []
+    insert, fdatasync = log._insert, os.fdatasync
+
+    def spy_insert(row, **options):
+        events.append(("insert", durability(), connection.in_atomic_block))
+        insert(row, **options)
+
+    def spy_fdatasync(descriptor):
+        events.append(("fdatasync", os.readlink(f"/proc/self/fd/{descriptor}"), connection.in_atomic_block))
+        fdatasync(descriptor)
+
+    monkeypatch.setattr(log, "_insert", spy_insert)
+    monkeypatch.setattr(os, "fdatasync", spy_fdatasync)
+    return events
+
+
+def wal_path() -> str:
+    return f"{connection.settings_dict['NAME']}-wal"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_commits_at_normal_and_its_wal_is_synced_after_the_commit_before_it_leaves(strict, order):
+    """SQLite: the request's transaction commits at ``synchronous=NORMAL`` (no fsync under the write
+    lock), then, outside the transaction and before the transport is called, the ``-wal`` file is
+    ``fdatasync``-ed and the connection's level restored. PostgreSQL: a plain durable commit."""
+    durable, relaxed = strict
+
+    class Transport:
+        def deliver(self, endpoint, envelope, *, timeout):
+            order.append(("send", durability(), connection.in_atomic_block))
+
+    with log.durable_before_sending():
+        row = append()
+    Transport().deliver("https://police.example.test/", None, timeout=1)
+    if connection.vendor == "sqlite":
+        wal = os.path.realpath(wal_path())
+        assert order == [("insert", relaxed, True), ("fdatasync", wal, False), ("send", durable, False)]
+    else:
+        assert order == [("insert", durable, True), ("send", durable, False)]
+    assert ExchangeMessage.objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_the_callers_transaction_or_rolled_back_nothing_is_relaxed_nor_synced(strict, order):
+    durable, _ = strict
+    with transaction.atomic():
+        with log.durable_before_sending():  # the caller's commit decides, durably
+            append()
+    with pytest.raises(IntegrityError):
+        with log.durable_before_sending():
+            first = append()
+            append(str(first.message_id))  # refused: the block rolls back, nothing to sync
+    assert durability() == durable and not connection.in_atomic_block
+    # The first INSERT in the caller's transaction at its level; the refused block's at NORMAL, and
+    # no fdatasync: nothing committed, nothing leaves.
+    assert [event[0] for event in order] == ["insert", "insert", "insert"]
+    assert order[0] == ("insert", durable, True)
+    assert ExchangeMessage.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_the_wal_descriptor_is_kept_per_connection_and_opened_again_for_a_new_one(strict):
+    connection.ensure_connection()
+    first = log._wal_descriptor(connection, connection.connection)
+    assert first is not None and log._wal_descriptor(connection, connection.connection) == first
+    assert os.path.samefile(f"/proc/self/fd/{first}", wal_path())
+    connection.close()
+    connection.ensure_connection()
+    second = log._wal_descriptor(connection, connection.connection)
+    assert second is not None and os.path.samefile(f"/proc/self/fd/{second}", wal_path())
+    assert connection.sifa_wal[0] is connection.connection
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_without_a_wal_file_to_sync_the_commit_is_durable_by_itself(strict, order, monkeypatch):
+    durable, _ = strict
+    connection.ensure_connection()
+    log._wal_descriptor(connection, connection.connection)
+    connection.sifa_wal[1] = wal_path() + "-not-there"  # as if the WAL were gone or renamed
+    with log.durable_before_sending():
+        append()
+    assert order == [("insert", durable, True)]
+    connection.close()  # the next connection looks for its WAL again

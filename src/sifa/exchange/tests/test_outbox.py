@@ -525,3 +525,53 @@ def test_only_the_partners_answer_to_a_relayed_message_commits_without_its_own_f
     assert outbox.relay_once(FakeCourt(world)).confirmed == 1
     receive(notice(world).as_wire())
     assert calls == [("request", True), ("response", False), ("request", True), ("response", True)]
+
+
+def test_a_copy_signed_again_is_durable_before_it_leaves(world, court, monkeypatch):
+    """ADR 0020: the relay logs a copy signed again in ``log.durable_before_sending`` (SQLite:
+    committed at ``synchronous=NORMAL``, the WAL synced after the commit) and hands it to the
+    transport only after that block has returned; the first copy was committed with the caller's
+    transaction, long before the relay sends it."""
+    from contextlib import contextmanager
+
+    from sifa.exchange.services import log
+
+    events: list[str] = []
+    durable, append = log.durable_before_sending, log.append
+
+    @contextmanager
+    def spy_durable():
+        events.append("begin")
+        with durable():
+            yield
+        events.append("durable")
+
+    def spy_append(envelope, header, body, **options):
+        events.append(f"log {header['kind']} {options.get('copy_number', 0)}")
+        return append(envelope, header, body, **options)
+
+    monkeypatch.setattr(log, "durable_before_sending", spy_durable)
+    monkeypatch.setattr(log, "append", spy_append)
+    fake = FakeCourt(world, lambda n: "lost" if n < 2 else "ok")
+    send = fake.send
+
+    def spy_send(endpoint, envelope, *, timeout):
+        events.append("send")
+        return send(endpoint, envelope, timeout=timeout)
+
+    fake.send = spy_send
+    start = timezone.now().replace(microsecond=0)
+    with at(start):
+        queue(world, court)
+        outbox.relay_once(fake)
+    with at(start + dt.timedelta(minutes=10)):  # past half the clock window: signed again
+        assert outbox.relay_once(fake).confirmed == 1
+    assert events == [
+        "log request 0",
+        "send",
+        "begin",
+        "log request 1",
+        "durable",
+        "send",
+        "log response 0",
+    ]
