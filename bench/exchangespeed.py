@@ -11,7 +11,9 @@ parent prints ``round trips/s: N`` (the sum over the workers).
 
 A **signed** round trip is the gateway's own code, nothing re-implemented here:
 ``services.envelopes.seal`` (canonical JSON, SM3 body digest, SM2 signature with Sifa's key ring)
-→ ``services.log.append`` of the request in its transaction → ``HttpTransport.deliver`` to
+→ ``services.log.append`` of the request in its transaction
+(``services.log.durable_before_sending``: committed and durable before it leaves, ADR 0020)
+→ ``HttpTransport.deliver`` to
 ``BASE_URL/exchange/`` (allow-listed) → the simulator opens it (signature, digest, replay, clock),
 stores it, answers and signs → ``deliver`` opens the answer with ``services.envelopes.open``
 (signature, key validity, digest, correlation, response schema) and appends it to the message log.
@@ -96,15 +98,12 @@ def _gateway() -> Any:
     module."""
     from types import SimpleNamespace
 
-    from django.db import transaction
-
     from sifa.exchange.models import Direction, MessageStatus
     from sifa.exchange.services import envelopes, log
 
     return SimpleNamespace(
         envelopes=envelopes,
         log=log,
-        atomic=transaction.atomic,
         OUTBOUND=Direction.OUTBOUND,
         SENT=MessageStatus.SENT,
     )
@@ -158,7 +157,7 @@ class Signed:
         gateway = self._gateway
         body = self._bodies[index % len(self._bodies)]
         envelope = gateway.envelopes.seal(_header(self.organisation, self.partner), body, signer=self.signer)
-        with gateway.atomic():
+        with gateway.log.durable_before_sending():  # committed and durable before it leaves
             gateway.log.append(
                 envelope,
                 json.loads(envelope.header_bytes),
