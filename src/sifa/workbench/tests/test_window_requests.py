@@ -89,6 +89,27 @@ def test_the_window_withdraws_a_walk_in_before_acceptance_with_a_reason_and_a_co
     assert AuditEvent.objects.filter(action="application.withdraw").count() == 1
 
 
+def test_a_withdrawal_in_pending_acceptance_takes_the_acceptance_task_off_the_worklist(w, clerk):
+    """The case starts for its acceptance once pre-review ends (``start_case``: the acceptance work
+    item on the window's worklist); withdrawn before acceptance, it is ended as the case command
+    撤回申请 ends one after: no open task, the process completed."""
+    from sifa.workflow.models import ProcessInstance, WorkItem, WorkItemStatus
+    from sifa.workflow.services import start_case
+
+    user, client = clerk
+    app = _submitted(client, w, user)
+    start_case(app)
+    assert WorkItem.objects.filter(application=app, status=WorkItemStatus.OPEN).exists()
+    url = f"/workbench/window/{app.pk}/withdraw/"
+    assert client.post(url, {"reason": "申请人另行申请", "confirmed": "1"}).status_code == 302
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.WITHDRAWN
+    assert not WorkItem.objects.filter(application=app, status=WorkItemStatus.OPEN).exists()
+    assert ProcessInstance.objects.get(application=app).completed
+    assert "已撤回" in _html(client.get(f"/workbench/window/{app.pk}/receipt/"))  # the message shown
+    assert app.number not in _html(client.get("/workbench/"))
+
+
 def test_an_accepted_walk_in_is_not_withdrawn_at_the_window(w, clerk):
     from sifa.applications import services
 
