@@ -184,6 +184,7 @@ FILL: dict[str, dict[str, str]] = {
     "/workbench/window/<uuid:app_id>/check/": {"app_id": "walk_in"},
     "/workbench/window/<uuid:app_id>/receipt/": {"app_id": "walk_in_submitted"},
     "/workbench/window/<uuid:app_id>/correction/": {"app_id": "walk_in_correction"},
+    "/workbench/window/<uuid:app_id>/withdraw/": {"app_id": "walk_in_submitted"},
     "/workbench/deliveries/<str:public_id>/resend/": {"public_id": "delivery"},
     "/workbench/exchange/<str:message_id>/resend/": {"message_id": "00000000-0000-4000-8000-000000000000"},
     "/workbench/security/<uuid:public_id>/": {"public_id": "incident"},

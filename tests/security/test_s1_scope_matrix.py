@@ -1106,6 +1106,7 @@ SWEEP: dict[str, Route | tuple[Route, ...] | str] = {
     "/workbench/window/<uuid:app_id>/pickup/": Route("applications", _drafts, "staff", reads=False),
     "/workbench/window/<uuid:app_id>/receipt/": Route("applications", _drafts, "staff", reads=False),
     "/workbench/window/<uuid:app_id>/correction/": Route("applications", _drafts, "staff", reads=False),
+    "/workbench/window/<uuid:app_id>/withdraw/": Route("applications", _drafts, "staff", reads=False),
     "/workbench/window/<uuid:app_id>/situations/": Route("applications", _drafts, "staff", reads=False),
     # people, companies, mandates
     "/api/v1/persons/<str:pk>/": Route("persons", _rows("persons", pk=lambda x: x.pk), "staff"),

@@ -122,9 +122,12 @@ def consent_notice(application: Application) -> dict[str, Any]:
     if application.applicant_id is None:
         # A walk-in without an account: the check is logged against the person record only
         # (``_track``: subject None), which no account lists, now or after a later registration.
+        # The window (or the organisation's supervisors) prints them a copy on request:
+        # 数据使用记录查阅, ``/workbench/window/data-use/`` (``sifa.workflow.data_use``).
         log_hint = (
             f"每次核验都由{organisation}记录。您没有平台账户，不能在网上查看这些记录，"
-            f"可以向受理窗口或{organisation}申请查阅、复制（个人信息保护法第四十五条）。"
+            f"可以持身份证件向受理窗口或{organisation}申请查阅、复制，"
+            "工作人员核对身份后当场打印交您（个人信息保护法第四十五条）。"
         )
     else:
         log_hint = "每次核验都记录在“我的数据使用记录”中。"

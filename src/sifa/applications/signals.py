@@ -12,7 +12,8 @@ be rolled back.
 through — *inside* the command's transaction, after the row and the timeline entry are written:
 ``application`` is the fresh row, ``previous_status`` the status before, ``changed`` the names of
 the fields the transition set (``status`` included when it changed). ``sifa.indicators`` connects to
-it to maintain the performance roll-ups in the same transaction.
+it to maintain the performance roll-ups in the same transaction; ``sifa.workflow`` to end a case
+started for its acceptance when the application is withdrawn before it (``end_on_withdrawal``).
 """
 
 from django.dispatch import Signal

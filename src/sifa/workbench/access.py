@@ -86,6 +86,8 @@ def menu_for(actor: Actor) -> list[MenuItem]:
     ]
     if actor.has_role(Role.WINDOW_CLERK):
         items.append(MenuItem("window", "窗口受理", "workbench-window"))
+    elif actor.has_role(Role.SUPERVISOR):  # clerks find it on the 窗口受理 page
+        items.append(MenuItem("data-use", "数据使用记录查阅", "workbench-window-data-use"))
     if can_work_queue(actor):
         items.append(MenuItem("consultations", "法律咨询", "workbench-consultations"))
     if actor.is_superuser or actor.has_role(*RECTIFY_ROLES):

@@ -135,3 +135,75 @@ class WalkInForm(DecoratedForm):
             # The version of the text shown (empty: not ticked) — start_draft records it.
             "id_number_consent": data["id_number_consent_version"] if data.get("id_number_consent") else "",
         }
+
+
+class WithdrawForm(DecoratedForm):
+    """撤回申请 at the window: the reason the walk-in applicant gives (recorded on the timeline and
+    in the audit event); ``confirmed`` is set by the confirmation step's hidden field."""
+
+    reason = forms.CharField(
+        label="撤回理由",
+        max_length=200,
+        help_text="申请人提出撤回的理由，如实记录（200字以内）；记入办理过程和审计记录",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写撤回理由", "max_length": "撤回理由不能超过200字"},
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data.get("reason", "").split())
+        if not reason:
+            raise forms.ValidationError("请填写撤回理由")
+        return reason
+
+
+DATA_USE_REASON = "应本人申请查阅、复制其个人信息使用记录（个人信息保护法第四十五条）"
+
+
+class DataUseForm(DecoratedForm):
+    """数据使用记录查阅: who the record is for (the person or organisation in front of the clerk,
+    identified by the document they show) and the request's reason. ``workflow.data_use`` judges
+    the identifiers and whether anything in the clerk's jurisdiction is about them."""
+
+    kind = forms.ChoiceField(
+        label="当事人类型",
+        choices=KINDS,
+        widget=forms.RadioSelect,
+        error_messages=_messages("当事人类型", "选择"),
+    )
+    name = forms.CharField(
+        label="姓名或单位名称",
+        max_length=200,
+        help_text="与身份证件或营业执照（登记证书）上的一致",
+        error_messages=_messages("姓名或单位名称"),
+    )
+    id_number = forms.CharField(
+        label="公民身份号码", required=False, max_length=30, help_text="自然人填写：18位，末位为X的请大写"
+    )
+    uscc = forms.CharField(
+        label="统一社会信用代码", required=False, max_length=30, help_text="法人或其他组织填写：18位"
+    )
+    reason = forms.CharField(
+        label="申请事由",
+        max_length=150,
+        help_text="记入当事人的数据使用记录，如：本人到窗口申请查阅、复制；受委托代为申请的，写明委托人",
+        error_messages={"required": "请填写申请事由", "max_length": "申请事由不能超过150字"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("kind", PERSON)
+        self.initial.setdefault("reason", "本人到窗口申请查阅、复制")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == COMPANY and not (data.get("uscc") or "").strip():
+            self.add_error("uscc", "请填写统一社会信用代码")
+        elif data.get("kind") == PERSON and not (data.get("id_number") or "").strip():
+            self.add_error("id_number", "请填写公民身份号码")
+        data["reason"] = " ".join(str(data.get("reason") or "").split())
+        return data
+
+    def identifier(self) -> str:
+        data = self.cleaned_data
+        return str(data["uscc"] if data["kind"] == COMPANY else data["id_number"]).strip().upper()

@@ -7,6 +7,7 @@ from sifa.workbench.views import (
     case,
     complaint,
     consultation,
+    data_use,
     disclosure,
     exchange,
     faq,
@@ -20,6 +21,7 @@ from sifa.workbench.views import (
     security,
     synonyms,
     window,
+    window_withdraw,
     worklist,
 )
 
@@ -34,6 +36,7 @@ urlpatterns = [
     path("window/new/", window.new_view, name="workbench-window-new"),
     path("window/rating/", window.rating_view, name="workbench-window-rating"),
     path("window/rating/back-entry/", window.back_entry_view, name="workbench-window-back-entry"),
+    path("window/data-use/", data_use.data_use_view, name="workbench-window-data-use"),
     path("window/<uuid:app_id>/situations/", window.situations_view, name="workbench-window-situations"),
     path("window/<uuid:app_id>/form/<int:step>/", window.form_view, name="workbench-window-form"),
     path("window/<uuid:app_id>/materials/", window.materials_view, name="workbench-window-materials"),
@@ -42,6 +45,7 @@ urlpatterns = [
     path("window/<uuid:app_id>/check/", window.check_view, name="workbench-window-check"),
     path("window/<uuid:app_id>/receipt/", window.receipt_view, name="workbench-window-receipt"),
     path("window/<uuid:app_id>/correction/", window.correction_view, name="workbench-window-correction"),
+    path("window/<uuid:app_id>/withdraw/", window_withdraw.withdraw_view, name="workbench-window-withdraw"),
     path("deliveries/failed/", monitor.failed_deliveries_view, name="workbench-failed-deliveries"),
     path("deliveries/<str:public_id>/resend/", monitor.resend_view, name="workbench-resend"),
     path("exchange/failed/", exchange.dead_letters_view, name="workbench-exchange-dead-letters"),

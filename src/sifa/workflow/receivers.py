@@ -1,4 +1,5 @@
-"""Signal receivers: a case ready for acceptance starts its process; a correction notice owes its letter."""
+"""Signal receivers: a case ready for acceptance starts its process; a correction notice owes its
+letter; a withdrawal before acceptance ends the case started for it."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from sifa.applications.models import ApplicationStatus
 from sifa.core.errors import ServiceError
 from sifa.workflow.models import CaseDocumentKind
 from sifa.workflow.services import correction_items, owe, record_start_failure, start_case
+from sifa.workflow.services.start import end_before_acceptance
 
 
 def start_on_ready_for_acceptance(sender: Any, application: Any, **kwargs: Any) -> None:
@@ -19,6 +22,15 @@ def start_on_ready_for_acceptance(sender: Any, application: Any, **kwargs: Any) 
         start_case(application)
     except ServiceError as refused:
         record_start_failure(application, refused, source="ready_for_acceptance")
+
+
+def end_on_withdrawal(
+    sender: Any, application: Any, previous_status: str, changed: frozenset[str], **kwargs: Any
+) -> None:
+    """Inside every status change (``application_changed``): a withdrawal before acceptance leaves
+    no acceptance task on a worklist nor a clock running (``end_before_acceptance``)."""
+    if "status" in changed and application.status == ApplicationStatus.WITHDRAWN:
+        end_before_acceptance(application, previous_status)
 
 
 def _form_schema(application: Any) -> dict[str, Any]:

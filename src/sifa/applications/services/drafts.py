@@ -732,19 +732,23 @@ def submit_in_transaction(application: Application, *, actor: User) -> tuple[App
 
 
 @transaction.atomic
-def withdraw(application: Application, actor: User) -> Application:
-    """Withdrawal by the applicant before acceptance (after it, ``sifa.workflow`` handles it)."""
+def withdraw(application: Application, actor: User, *, reason: str = "") -> Application:
+    """Withdrawal by the applicant before acceptance (after it, ``sifa.workflow`` handles it); a
+    window clerk records a walk-in's withdrawal at the window that received it, with the reason
+    the applicant gave (``reason``: on the timeline and in the audit event's detail)."""
     application = lock(application)
     require_actor(actor, application)
     if application.status not in PRE_ACCEPTANCE:
         raise Conflict("application.withdraw_after_acceptance", "该申请已受理，请通过办件撤回申请办理")
+    reason = str(reason or "").strip()[:200]
     transition(
         application,
         status=ApplicationStatus.WITHDRAWN,
         event="withdrawn",
         title="申请人已撤回申请",
+        detail=f"撤回理由：{reason}" if reason else "",
         organisation=application.accepting_organisation,
         fields={"closed_at": timezone.now()},
     )
-    audit("withdraw", application, actor)
+    audit("withdraw", application, actor, {"reason": reason} if reason else None)
     return application

@@ -341,4 +341,5 @@ def test_the_consent_says_where_the_checks_are_logged_for_an_account_and_for_a_w
     organisation = app.accepting_organisation.name
     assert "我的数据使用记录" not in walk_in
     assert f"每次核验都由{organisation}记录。您没有平台账户，不能在网上查看这些记录" in walk_in
-    assert f"可以向受理窗口或{organisation}申请查阅、复制（个人信息保护法第四十五条）" in walk_in
+    assert f"可以持身份证件向受理窗口或{organisation}申请查阅、复制" in walk_in
+    assert "工作人员核对身份后当场打印交您（个人信息保护法第四十五条）" in walk_in

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from sifa.applications import selectors, services
 from sifa.applications.models import Application, ApplicationStatus, SubmissionChannel
+from sifa.applications.services.drafts import PRE_ACCEPTANCE
 from sifa.applications.uploads import attachment_response
 from sifa.catalogue import guides
 from sifa.catalogue import selectors as catalogue_selectors
@@ -64,6 +65,15 @@ PREFILL = {
     COMPANY: {"organisation_name": "name", "uscc": "uscc", "phone": "phone"},
 }
 """Form fields filled from the identity the clerk has just typed (when the item's form has them)."""
+
+
+WITHDRAWABLE = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.CORRECTION_REQUIRED,
+    ApplicationStatus.PENDING_ACCEPTANCE,
+)
+"""Submitted walk-ins the window may withdraw at the applicant's request (before acceptance:
+``applications.services.withdraw``); a draft is withdrawn from the list of the clerk's walk-ins."""
 
 
 def _window_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
@@ -144,7 +154,10 @@ def start_view(request: HttpRequest) -> HttpResponse:
             "form": ItemChoiceForm(items=items),
             "has_items": bool(items),
             "page_obj": rows,
-            "rows": [{"app": app, "applicant": _applicant_name(app)} for app in rows],
+            "rows": [
+                {"app": app, "applicant": _applicant_name(app), "withdrawable": app.status in PRE_ACCEPTANCE}
+                for app in rows
+            ],
             "deliveries": list(window_deliveries(request.actor)[:50]),
         },
     )
@@ -278,6 +291,7 @@ def receipt_view(request: HttpRequest, app_id: Any) -> HttpResponse:
         "phone": guide["consultation"]["phone"],
         "track_url": f"{settings.PUBLIC_URL}/track/",
         "printed_at": timezone.localtime(),
+        "can_withdraw": app.status in WITHDRAWABLE,
     }
     return _window_page(request, "workbench/window/receipt.html", context)
 

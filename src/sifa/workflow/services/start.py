@@ -67,3 +67,27 @@ def start_case(application: Application, *, actor: Any = None, on: dt.date | Non
             detail={"process": process.process_id, "file": process.file_name},
         )
     return instance
+
+
+ENDED_BEFORE_ACCEPTANCE = frozenset(
+    {ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUIRED, ApplicationStatus.PENDING_ACCEPTANCE}
+)
+"""The statuses from which ``applications.services.withdraw`` ends a case already started for its
+acceptance (after acceptance the case command 撤回申请 ends it itself)."""
+
+
+def end_before_acceptance(application: Application, previous_status: str) -> None:
+    """A withdrawal before acceptance (``applications.services.withdraw``: the applicant's own, or
+    the receiving window's for a walk-in) ends the case started for acceptance as the case command
+    撤回申请 does after it: its open work items are cancelled (off every worklist), its clocks
+    stopped, its process completed. Nothing when no case was started. In the withdrawal's
+    transaction (``application_changed``)."""
+    if previous_status not in ENDED_BEFORE_ACCEPTANCE:
+        return
+    instance = ProcessInstance.objects.filter(application=application, completed=False).first()
+    if instance is None:
+        return
+    projection.cancel_open(application)
+    clocks.stop_all(application, timezone.localdate(), None)
+    instance.completed = True
+    instance.save(update_fields=["completed", "updated_at"])
