@@ -44,3 +44,14 @@ def probe_world_module(probe, django_db_blocker):
         finally:
             db_calendar.forget()
             limits.clear()
+
+
+@pytest.fixture(autouse=True)
+def _journey_documents():
+    """Each test starts with no documents issued before a 送达 left to report
+    (``service_journeys.issue_documents``): a rolled-back test's row ids may come again."""
+    from tests import service_journeys
+
+    service_journeys._issued_for_delivery.clear()
+    yield
+    service_journeys._issued_for_delivery.clear()

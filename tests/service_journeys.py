@@ -21,6 +21,7 @@ from sifa.applications.tests.upload_corpus import make_pdf
 from sifa.catalogue.models import ImplementationEntry
 from sifa.organisations.models import Organisation
 from sifa.testing import api_client
+from sifa.testing.cases import issue_pending_documents
 from sifa.testing.clock import SHANGHAI, travel, working_days_after  # noqa: F401  (used by the journeys)
 from sifa.workflow.models import CaseDocument, CaseDocumentStatus, WorkItem, WorkItemStatus
 
@@ -70,7 +71,13 @@ def apply(
     return submitted.json()["number"]
 
 
+_issued_for_delivery: list[int] = []
+"""Documents :func:`command` issued before a 送达, for the next :func:`issue_documents` to report."""
+
+
 def command(api: APIClient, number: str, name: str, expect: int = 200, **body) -> dict:
+    if name == "deliver":  # 送达 waits for the decision's documents, which the worker has issued by now
+        _issued_for_delivery.extend(issue_pending_documents(number))
     response = api.post(f"/api/v1/cases/{number}/commands/{name}/", body, format="json")
     assert response.status_code == expect, (name, response.json())
     return response.json()
@@ -95,7 +102,10 @@ def issue_documents() -> list[CaseDocument]:
     rows = list(CaseDocument.objects.filter(status=CaseDocumentStatus.PENDING).order_by("id"))
     for row in rows:
         issue_owed(row.pk)
-    issued = list(CaseDocument.objects.filter(pk__in=[r.pk for r in rows]).select_related("document"))
+    # With those :func:`command` issued before a 送达 (which waits for them) since the last call.
+    pks = [*_issued_for_delivery, *(r.pk for r in rows)]
+    _issued_for_delivery.clear()
+    issued = list(CaseDocument.objects.filter(pk__in=pks).order_by("id").select_related("document"))
     failed = [(r.kind, r.last_error) for r in issued if r.status != CaseDocumentStatus.ISSUED]
     assert not failed, failed
     return issued

@@ -24,6 +24,7 @@ from sifa.applications.tests.test_apply import _draft, _ready, _upload
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Role
 from sifa.testing import api_client, staff
+from sifa.testing.cases import issue_pending_documents
 from sifa.testing.clock import travel, working_days_after
 from sifa.workflow.models import WorkItem, WorkItemStatus
 
@@ -37,6 +38,8 @@ def _staff(django_user_model, username, organisation, role):
 
 
 def _command(client, number, name, **body):
+    if name == "deliver":  # 送达 waits for the decision's documents, which the worker has issued by now
+        issue_pending_documents(number)
     response = client.post(f"/api/v1/cases/{number}/commands/{name}/", body, format="json")
     assert response.status_code == 200, (name, response.json())
     return response.json()

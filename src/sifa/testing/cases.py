@@ -78,3 +78,27 @@ def field_item(case: Application, message: str, name: str = "") -> dict[str, str
     name = name or sorted(properties)[0]
     assert name in properties, f"the form has no field {name}"
     return {"field": name, "message": message}
+
+
+def issue_pending_documents(number: str) -> list[int]:
+    """Issue the documents case ``number``'s commands owe and still read 待出具, as the worker's
+    task does right after each command commits (``casedocs.owe`` enqueues it with
+    ``transaction.on_commit``, which never fires inside a test's transaction). 送达 waits for them
+    (``transitions.delivery_hold``). A failed one stays failed: its retry is the sweep's.
+
+    Signed at the real time, out of any ``travel``: the run's signing key is valid from the run's
+    start only (``_keys_of_the_run`` in the root conftest), so a letter sealed "in 2025" would fail
+    (``signing.key_expired``) where the worker, seconds after the decision, seals it. Returns the
+    ids of the rows it tried."""
+    import time_machine
+
+    from sifa.workflow.models import CaseDocument, CaseDocumentStatus
+    from sifa.workflow.services import issue_owed
+
+    pending = CaseDocument.objects.filter(application__number=number, status=CaseDocumentStatus.PENDING)
+    now = dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), tz=dt.UTC)
+    tried = list(pending.order_by("id").values_list("pk", flat=True))
+    with time_machine.travel(now, tick=False):
+        for pk in tried:
+            issue_owed(pk)
+    return tried

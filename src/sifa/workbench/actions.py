@@ -23,7 +23,7 @@ from sifa.organisations.scope import Actor
 from sifa.workbench import forms, service_forms
 from sifa.workflow.models import WorkItem
 from sifa.workflow.services import run_command
-from sifa.workflow.transitions import TRANSITIONS, offers
+from sifa.workflow.transitions import TRANSITIONS, Offer, offers
 
 PRE_REVIEW_ROLES = (Role.WINDOW_CLERK,)
 
@@ -191,11 +191,14 @@ def _window_clerk_for(actor: Actor, case: Application) -> bool:
     )
 
 
-def available_actions(actor: Actor, case: Application, items: list[WorkItem]) -> list[Available]:
-    """What this actor may do on this case now, in the order a person would do it."""
+def available_actions(
+    actor: Actor, case: Application, items: list[WorkItem], *, offered: list[Offer] | None = None
+) -> list[Available]:
+    """What this actor may do on this case now, in the order a person would do it (``offered``: the
+    workflow's offers when already asked for, held ones included)."""
     if case.status in TERMINAL_STATUSES:
         return []
-    offered = offers(actor, case, items)
+    offered = [o for o in offered if not o.held] if offered is not None else offers(actor, case, items)
     per_command = {o.command: sum(1 for x in offered if x.command == o.command) for o in offered}
     found = [
         Available(

@@ -188,6 +188,7 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
     at = _instants()
     items, work_items, mediation = _work_items(db, case, statements, case_id, item_name, at)
     open_items = [i for i in items if i.status == "open"]
+    documents = _documents(db, case, statements, case_id)
     return {
         "number": str(case.number),
         "item_name": item_name,
@@ -204,9 +205,9 @@ def case_view(case: Application, actor: Any, *, timeline_limit: int | None = Non
         "clocks": _clocks(db, case, statements),
         "work_items": work_items,
         "timeline": _timeline(db, statements, case_id, timeline_limit, at),
-        "documents": _documents(db, case, statements, case_id),
+        "documents": documents,
         "mediation": case_summary(case) if mediation is not None else None,
-        "allowed_commands": _allowed(actor, case, items),
+        "allowed_commands": _allowed(actor, case, items, documents),
     }
 
 
@@ -574,12 +575,15 @@ def _documents(db: Any, case: Application, statements: dict[str, str], case_id: 
     return found
 
 
-def _allowed(actor: Any, case: Application, items: list[WorkItem]) -> list[dict[str, Any]]:
-    """``CaseSerializer.get_allowed_commands``: the commands ``actor`` may give now."""
+def _allowed(
+    actor: Any, case: Application, items: list[WorkItem], documents: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``CaseSerializer.get_allowed_commands``: the commands ``actor`` may give now (送达 held by
+    the case's ``documents`` as read for the answer: ``transitions.delivery_hold``)."""
     if actor is None:
         return []
     open_items = [i for i in items if i.status == WorkItemStatus.OPEN]
     return [
         {"command": o.command, "label": o.label, "task": o.item.task_name if o.item else None}
-        for o in offers(actor, case, open_items)
+        for o in offers(actor, case, open_items, documents=documents)
     ]

@@ -19,8 +19,9 @@ against the command handlers. Read-only: nothing here writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services import TERMINAL_STATUSES
@@ -28,7 +29,7 @@ from sifa.catalogue.models import ItemType
 from sifa.organisations.models import Organisation, Role
 from sifa.organisations.scope import Actor
 from sifa.workflow import caseclocks
-from sifa.workflow.models import WorkItem
+from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus, WorkItem
 
 S = ApplicationStatus
 WAITING = frozenset({S.PENDING_ACCEPTANCE})
@@ -235,6 +236,48 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+BEFORE_DECISION = frozenset(
+    {CaseDocumentKind.ACCEPTANCE_NOTICE, CaseDocumentKind.REFUSAL_NOTICE, CaseDocumentKind.CORRECTION_NOTICE}
+)
+"""Letters owed before the decision (受理、不予受理、补正): not what 送达 hands over."""
+DOCUMENT_NOT_ISSUED = "workflow.document_not_issued"
+"""The code of the 送达 refusal while a document the decision owes is not issued yet."""
+
+
+def delivery_hold(application: Application, documents: Iterable[Any] | None = None) -> str:
+    """Why 送达 must wait for the documents the decision owes (决定书, 电子证照 …; not the earlier
+    受理/不予受理/补正 letters); "" when it need not. The one rule of the case page, the API's
+    ``allowed_commands`` and the ``deliver`` command (409 :data:`DOCUMENT_NOT_ISSUED`): 行政许可法
+    第四十四条 has the licence and the written decision handed over, and there is nothing to hand over
+    while one reads 出具失败，待重试 (the sweep retries it) or is still being issued (seconds after
+    the decision, or longer while no worker runs).
+
+    ``documents`` are the case's documents as already read (dicts of ``case_documents``, with
+    ``kind``, ``status`` and ``kind_label``); None reads the ones not issued (one query)."""
+    if documents is None:
+        rows = (
+            CaseDocument.objects.filter(application=application)
+            .exclude(status=CaseDocumentStatus.ISSUED)
+            .exclude(kind__in=BEFORE_DECISION)
+            .order_by("id")
+            .values("kind", "status")
+        )
+        documents = [{**row, "kind_label": CaseDocumentKind(row["kind"]).label} for row in rows]
+    failed: list[str] = []
+    pending: list[str] = []
+    for row in documents:
+        if row["kind"] in BEFORE_DECISION or row["status"] == CaseDocumentStatus.ISSUED:
+            continue
+        held = failed if row["status"] == CaseDocumentStatus.FAILED else pending
+        if row["kind_label"] not in held:
+            held.append(str(row["kind_label"]))
+    if failed:
+        return f"{'、'.join(failed)}出具失败，待重试，暂不能送达：没有可交付的文书，平台重新出具后才能送达"
+    if pending:
+        return f"{'、'.join(pending)}正在出具，出具完成后方可送达"
+    return ""
+
+
 def refusal(command: str, application: Application, items: list[WorkItem]) -> str:
     """Why ``command`` may not run on ``application`` in its current state; "" when it may.
 
@@ -310,18 +353,34 @@ class Offer:
 
     command: str
     item: WorkItem | None = None
+    held: str = ""
+    """Why it must wait although status, task and role allow it (送达: :func:`delivery_hold`); a
+    held offer is not offered — :func:`considered` lists it so a page can say why."""
 
     @property
     def label(self) -> str:
         return TRANSITIONS[self.command].label
 
 
-def offers(actor: Actor, application: Application, items: list[WorkItem]) -> list[Offer]:
+def offers(
+    actor: Actor, application: Application, items: list[WorkItem], *, documents: Iterable[Any] | None = None
+) -> list[Offer]:
     """Every staff command ``actor`` may give on ``application`` now, in the table's order.
 
     The same rules as ``run_command``: the status (and guard) of :data:`TRANSITIONS`, then the task
-    kind and the actor's role at the task's organisation. ``items`` are the case's open work items.
+    kind and the actor's role at the task's organisation, and 送达 not while the decision's
+    documents are not issued (:func:`delivery_hold`, the ``deliver`` command's own check). ``items``
+    are the case's open work items; ``documents`` the case's documents when already read.
     """
+    return [o for o in considered(actor, application, items, documents=documents) if not o.held]
+
+
+def considered(
+    actor: Actor, application: Application, items: list[WorkItem], *, documents: Iterable[Any] | None = None
+) -> list[Offer]:
+    """:func:`offers` with the held ones among them (``Offer.held`` says why). The documents are read
+    only when 送达 would be offered (a decided case, a window clerk of it): never for the other
+    commands."""
     found: list[Offer] = []
     for command, rule in TRANSITIONS.items():
         if rule.by_applicant or refusal(command, application, items):
@@ -339,4 +398,8 @@ def offers(actor: Actor, application: Application, items: list[WorkItem]) -> lis
             if acting_role(actor, command, i, application)
         ]
         found += [Offer(command, item) for item in (mine[:1] if rule.case_command else mine)]
+    if any(o.command == "deliver" for o in found):
+        hold = delivery_hold(application, documents)
+        if hold:
+            found = [Offer(o.command, o.item, hold) if o.command == "deliver" else o for o in found]
     return found

@@ -204,6 +204,9 @@ class TicketOut(serializers.Serializer):
     overdue = serializers.BooleanField()
     answer = serializers.CharField()
     answered_at = serializers.DateTimeField(allow_null=True)
+    answered_by_organisation = serializers.CharField(
+        help_text="作出答复的机构（12348热线当场答复的为接听人员所在机构，可能不是承办机构；未答复为空）"
+    )
     citations = CitationOut(many=True)
     satisfaction = serializers.CharField()
     satisfaction_label = serializers.CharField()

@@ -232,6 +232,10 @@ def view(ticket: Ticket, *, staff: bool = False) -> dict[str, Any]:
     }
     moves = [step["note"] for step in data["history"] if step["kind"] == EventKind.DUE_MOVED]
     data["due_change"] = moves[-1] if moves else ""
+    # Who answered: the organisation the answer was given for (its 答复 event), which is not the
+    # 承办机构 when the 12348 operator answered on the call (当场答复: the operator's own organisation).
+    answered = [step["organisation"] for step in data["history"] if step["kind"] == EventKind.ANSWERED]
+    data["answered_by_organisation"] = (answered[-1] or data["organisation"]) if answered else ""
     if staff:
         data.update(
             {

@@ -7,9 +7,11 @@ import zoneinfo
 
 import time_machine
 
+from sifa.accounts.tests import factories as account_factories
 from sifa.applications.models import ApplicationStatus, CorrectionNotice, PreReviewFinding
 from sifa.deadlines.models import ClockPurpose, ClockState
 from sifa.organisations.models import Role
+from sifa.testing.cases import issue_pending_documents
 from sifa.workbench.tests import world as W
 from sifa.workflow.services import run_command, start_case
 
@@ -71,6 +73,10 @@ def test_service_errors_are_shown_with_their_message(login, people, case):
 
 
 def test_accept_review_decide_deliver_through_the_pages(login, people, case):
+    # The 律师执业证's holder is a verified natural person: else the licence cannot be issued and
+    # 送达 waits for it (transitions.delivery_hold).
+    case.applicant = account_factories.person(region_code="330106", name="李四").user
+    case.save(update_fields=["applicant"])
     assert act(login(people["hz_clerk"]), case, "accept", {}).status_code == 302
     act(login(people["hz_reviewer"]), case, "review", {"outcome": "approve", "opinion": "符合条件，报省厅"})
     case.refresh_from_db()
@@ -78,6 +84,11 @@ def test_accept_review_decide_deliver_through_the_pages(login, people, case):
     act(login(people["zj_decider"]), case, "decide", {"decision": "approve", "opinion": "准予"})
     case.refresh_from_db()
     assert case.status == ApplicationStatus.APPROVED
+    # 送达 waits while the decision letter is being issued (待出具), then the worker issues it.
+    page = login(people["zj_clerk"]).get(f"/workbench/cases/{case.number}/").content.decode()
+    assert "准予行政许可决定书正在出具，出具完成后方可送达" in page
+    assert f"/workbench/cases/{case.number}/actions/deliver/" not in page
+    issue_pending_documents(case.number)
     act(login(people["zj_clerk"]), case, "deliver", {"method": "mail", "tracking_number": "SF1234567890"})
     case.refresh_from_db()
     assert case.status == ApplicationStatus.DELIVERED

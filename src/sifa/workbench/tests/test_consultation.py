@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from sifa.audit.models import PersonalDataAccess
 from sifa.catalogue.tests.conftest import _laws_sample, cat, laws, loaded  # noqa: F401  (fixtures)
-from sifa.consultation import services
+from sifa.consultation import selectors, services
 from sifa.consultation.models import Citation, EventKind, Ticket, TicketStatus
 from sifa.organisations.models import Role
 from sifa.testing import CitizenFactory, StaffFactory
@@ -118,6 +118,14 @@ def test_answering_on_the_call_records_it_answered(login, desk):
     ticket = Ticket.objects.get()
     assert ticket.status == TicketStatus.ANSWERED and ticket.answered_by == desk["operator"]
     assert [c.label for c in Citation.objects.filter(ticket=ticket)] == ["人民调解法第十七条"]
+    # Answered on the call by the 12348 operator: the answer is the operator's organisation's, not
+    # the office the ticket was routed to (which never saw it), for the asker and on the workbench.
+    province, town = desk["orgs"]["zj"].name, desk["orgs"]["xh_town"].name
+    shown = selectors.view(ticket)
+    assert shown["organisation"] == town and shown["answered_by_organisation"] == province
+    assert selectors.view(ticket, staff=True)["answered_by_organisation"] == province
+    page = client.get(f"/workbench/consultations/{ticket.number}/").content.decode()
+    assert f"（{province}） 于" in page
 
 
 def test_the_judicial_office_answers_citing_an_article_and_the_rating_is_recorded(login, client, desk):

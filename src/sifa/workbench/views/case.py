@@ -27,14 +27,14 @@ from sifa.workbench.access import staff_required
 from sifa.workbench.actions import Available, available_actions, find
 from sifa.workbench.views.common import error_summary, page
 from sifa.workflow.documents_api import case_documents
-from sifa.workflow.models import CaseDocumentStatus, WorkItem, WorkItemStatus
+from sifa.workflow.models import WorkItem, WorkItemStatus
 from sifa.workflow.selectors import DELIVERY_STEP, case_for_staff, case_licence, visible_cases
-from sifa.workflow.services import casedocs
 from sifa.workflow.services.case_audit import (
     record_case_licence_read,
     record_case_material_read,
     record_case_read,
 )
+from sifa.workflow.transitions import Offer, considered
 
 
 def _case(request: HttpRequest, number: str) -> Application:
@@ -48,9 +48,15 @@ def _items(case: Application) -> list[WorkItem]:
     return list(case.work_items.select_related("organisation", "completed_by").order_by("id"))
 
 
-def _available(request: HttpRequest, case: Application) -> list[Available]:
+def _available(request: HttpRequest, case: Application) -> tuple[list[Available], str]:
+    """The actions offered, and why 送达 waits when it does ("" otherwise)."""
     open_items = [i for i in _items(case) if i.status == WorkItemStatus.OPEN]
-    return available_actions(request.actor, case, open_items)
+    offered = considered(request.actor, case, open_items)
+    return available_actions(request.actor, case, open_items, offered=offered), _held(offered)
+
+
+def _held(offered: list[Offer]) -> str:
+    return next((o.held for o in offered if o.held), "")
 
 
 def _blank_form(case: Application, action: Available, *, on_case_page: bool = False):
@@ -66,16 +72,14 @@ def _blank_form(case: Application, action: Available, *, on_case_page: bool = Fa
 def case_view(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number)
     items = _items(case)
-    actions = available_actions(request.actor, case, [i for i in items if i.status == WorkItemStatus.OPEN])
+    open_items = [i for i in items if i.status == WorkItemStatus.OPEN]
+    documents = case_documents(case)
+    # 送达 waits for the decision's documents (transitions.delivery_hold): not offered; say why.
+    offered = considered(request.actor, case, open_items, documents=documents)
+    actions = available_actions(request.actor, case, open_items, offered=offered)
+    delivery_hold = _held(offered)
     record_case_read(request.user, request.actor, case)
     clocks = presenters.clocks(case)
-    documents = case_documents(case)
-    # 送达 waits for the decision's documents: not offered while one failed to issue; say why.
-    delivery_hold = ""
-    if any(a.spec.name == "deliver" for a in actions):
-        delivery_hold = casedocs.delivery_hold_message(casedocs.held_for_delivery(documents))
-        if delivery_hold:
-            actions = [a for a in actions if a.spec.name != "deliver"]
     # 颁发、送达: the licence the case issued, printed from the case page to hand it over.
     at_delivery = case.status in DELIVERY_STEP and any(doc["licence_pdf"] for doc in documents)
     licence_url = reverse("workbench-case-licence-pdf", args=[case.number]) if at_delivery else ""
@@ -124,17 +128,14 @@ def _action_page(request, case, action, form, *, error: ServiceError | None = No
 @staff_required
 def action_view(request: HttpRequest, number: str, key: str) -> HttpResponse:
     case = _case(request, number)
-    action = find(_available(request, case), key)
+    available, held = _available(request, case)
+    action = find(available, key)
     if action is None:
-        messages.error(request, "该操作当前不可办理，可能已由他人处理，请查看最新办理情况。")
+        if held and key.split("-", 1)[0] == "deliver":
+            messages.error(request, held)  # 送达 waits for the decision's documents
+        else:
+            messages.error(request, "该操作当前不可办理，可能已由他人处理，请查看最新办理情况。")
         return redirect("workbench-case", number=case.number)
-    if action.spec.name == "deliver":
-        hold = casedocs.delivery_hold_message(
-            casedocs.held_for_delivery(case.case_documents.filter(status=CaseDocumentStatus.FAILED))
-        )
-        if hold:
-            messages.error(request, hold)
-            return redirect("workbench-case", number=case.number)
     if request.method == "GET":
         return _action_page(request, case, action, _blank_form(case, action))
     form = action.spec.form_class(request.POST, item=action.item, case=case)

@@ -73,37 +73,6 @@ RETRY_AFTER_SECONDS = 60
 MAX_BACKOFF_SECONDS = 3600
 
 
-BEFORE_DECISION = frozenset(
-    {CaseDocumentKind.ACCEPTANCE_NOTICE, CaseDocumentKind.REFUSAL_NOTICE, CaseDocumentKind.CORRECTION_NOTICE}
-)
-"""Letters owed before the decision (受理、不予受理、补正): not what 送达 hands over."""
-DOCUMENT_NOT_ISSUED = "workflow.document_not_issued"
-"""The code of the 送达 refusal while a document the decision owes is not issued yet."""
-
-
-def held_for_delivery(rows: Any) -> list[str]:
-    """The labels of the decision's documents whose issuance failed, among ``rows`` (dicts or
-    objects with ``kind``, ``status`` and ``kind_label``/``get_kind_display``): 送达 waits for their
-    retry — a case delivered while its 决定书 reads 出具失败，待重试 has nothing to hand over. (A
-    pending one is on its way, issued within seconds of the decision, and does not hold it.)"""
-    held: list[str] = []
-    for row in rows:
-        get = row.get if isinstance(row, dict) else lambda k, r=row: getattr(r, k)
-        if get("kind") in BEFORE_DECISION or get("status") != CaseDocumentStatus.FAILED:
-            continue
-        label = get("kind_label") if isinstance(row, dict) else row.get_kind_display()
-        if label not in held:
-            held.append(label)
-    return held
-
-
-def delivery_hold_message(labels: list[str]) -> str:
-    """Why 送达 is not possible yet ("" when it is)."""
-    if not labels:
-        return ""
-    return f"{'、'.join(labels)}出具失败，待重试，暂不能送达：没有可交付的文书，平台重新出具后才能送达"
-
-
 def owe(
     application: Application,
     kind: str,

@@ -25,7 +25,7 @@ from sifa.deadlines.models import ClockPurpose
 from sifa.licences.selectors import law_firm_of, lawyer_licence_by_number
 from sifa.licences.services import check_subject
 from sifa.workflow import caseclocks
-from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus, ProcessInstance
+from sifa.workflow.models import CaseDocumentKind, ProcessInstance
 from sifa.workflow.services import casedocs, clocks, notices, projection
 from sifa.workflow.services.context import (
     CommandContext,
@@ -38,7 +38,7 @@ from sifa.workflow.services.context import (
     require,
     text,
 )
-from sifa.workflow.transitions import deciding_items, is_licensing
+from sifa.workflow.transitions import DOCUMENT_NOT_ISSUED, deciding_items, delivery_hold, is_licensing
 
 _RESUME_STATUS = FixedUpdate(ProcessInstance, "resume_status", "updated_at")
 
@@ -305,11 +305,11 @@ def _assign_defender(ctx: CommandContext) -> None:
 
 
 def deliver(ctx: CommandContext) -> None:
-    # Nothing to hand over while the decision's letter (or licence) failed to issue.
-    failed = CaseDocument.objects.filter(application=ctx.application, status=CaseDocumentStatus.FAILED)
-    held = casedocs.held_for_delivery(failed.exclude(kind__in=casedocs.BEFORE_DECISION))
-    if held:
-        raise Conflict(casedocs.DOCUMENT_NOT_ISSUED, casedocs.delivery_hold_message(held))
+    # Nothing to hand over while the decision's letter (or licence) is not issued: the rule the
+    # case page and ``allowed_commands`` offer by (``transitions.delivery_hold``).
+    hold = delivery_hold(ctx.application)
+    if hold:
+        raise Conflict(DOCUMENT_NOT_ISSUED, hold)
     method = choice(ctx.data, "method", DELIVERY_METHODS, "送达方式")
     if method == "electronic" and ctx.application.applicant_id is None:
         # A walk-in applicant recorded without an account has no 申请人空间 to receive it in:

@@ -19,6 +19,7 @@ from sifa.organisations.models import Organisation, Role
 from sifa.testing import CitizenFactory, api_client, cases, catalogue_tree, rolled_back, tree
 from sifa.testing.cases import entry_for  # noqa: F401  (used by the tests)
 from sifa.testing.clock import SHANGHAI, at, travel, working_days_after  # noqa: F401  (used by the tests)
+from sifa.workflow.transitions import DECIDED
 
 WORKFLOW_TREE = ("ministry", "zj", "hz", "xh", "xh_aid", "xh_town", "nb", "hs")
 
@@ -75,4 +76,9 @@ def client_for(user: User) -> APIClient:
 
 
 def command(user: User, number: str, name: str, **body):
-    return client_for(user).post(f"/api/v1/cases/{number}/commands/{name}/", body, format="json")
+    """Give the command through the API; after a decision, what the worker does once it commits:
+    issue the documents it owes (送达 waits for them, ``transitions.delivery_hold``)."""
+    response = client_for(user).post(f"/api/v1/cases/{number}/commands/{name}/", body, format="json")
+    if response.status_code == 200 and response.json().get("status") in DECIDED:
+        cases.issue_pending_documents(number)
+    return response

@@ -9,6 +9,7 @@ import pytest
 
 from sifa.accounts.models import User
 from sifa.accounts.services import create_mandate, revoke_mandate
+from sifa.accounts.tests import factories as account_factories
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.audit.models import AuditEvent
 from sifa.deadlines.models import ClockPurpose, ClockState
@@ -41,6 +42,10 @@ def stage_clock(case, order: int) -> ClockState:
 
 def test_lawyer_licence_from_acceptance_to_delivery(w, people, case):
     assert entry_for(LAWYER, w["hz"]).accepting_organisation == w["hz"]
+    # The 律师执业证's holder is a verified natural person (else the licence cannot be issued and
+    # 送达 waits for it: transitions.delivery_hold).
+    case.applicant = account_factories.person(region_code="330106", name="陈律师").user
+    case.save(update_fields=["applicant"])
     with travel(ACCEPTED_ON):
         response = command(people["hz_clerk"], case.number, "accept")
         assert response.status_code == 200, response.json()
@@ -70,7 +75,10 @@ def test_lawyer_licence_from_acceptance_to_delivery(w, people, case):
         body = response.json()
     assert body["status"] == ApplicationStatus.DELIVERED
     assert open_items(case) == []
+    # (The letters' own entries — 受理通知书, 准予行政许可决定书 — come as the worker issues them.)
     public = [(e["event"], e["title"]) for e in body["timeline"] if e["public"]]
+    assert {"document_acceptance_notice", "document_approval_decision"} <= {event for event, _ in public}
+    public = [(event, title) for event, title in public if not event.startswith("document_")]
     assert [event for event, _ in public] == ["accepted", "reviewed", "handed_over", "decided", "delivered"]
     assert public[2][1] == "移送浙江省司法厅办理"
     assert "邮寄单号：SF1234567890" in [e["detail"] for e in body["timeline"]]

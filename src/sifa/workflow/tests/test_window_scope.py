@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sifa.accounts import consents
 from sifa.accounts.models import User
+from sifa.accounts.services.walkin import walk_in_person
 from sifa.accounts.tests import factories as account_factories
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus, SubmissionChannel
@@ -574,7 +575,10 @@ def test_a_walk_in_without_an_account_is_never_delivered_to_a_space_it_does_not_
     """An applicant recorded at the window without an account has no 申请人空间: 电子送达 is not
     offered on the case page and the service refuses it (the case used to read 已送达（电子送达至
     申请人空间）with nothing delivered anywhere); 窗口领取 closes the case."""
-    case = _case(w, None, channel=SubmissionChannel.WINDOW, receiving_window=windows["sc"])
+    person = walk_in_person(name="王窗口", id_number="330106198503151238", organisation=windows["sc"])
+    case = _case(
+        w, None, channel=SubmissionChannel.WINDOW, receiving_window=windows["sc"], applicant_person=person
+    )
     clerk = windows["sc_clerk"]
     with travel(DAY):
         assert command(clerk, case.number, "accept").status_code == 200
@@ -600,9 +604,10 @@ def test_a_walk_in_without_an_account_is_never_delivered_to_a_space_it_does_not_
 
 
 def test_delivery_waits_for_a_decision_letter_that_failed_to_issue(w, windows, resident):
-    """While the 准予行政许可决定书 reads 出具失败，待重试 there is nothing to hand over: the case page
-    does not offer 送达 and says why, the action page sends the clerk back, and the service refuses
-    it (409 ``workflow.document_not_issued``); once the retry issues it, 送达 closes the case."""
+    """While the 准予行政许可决定书 reads 出具失败，待重试 — or is still being issued — there is nothing
+    to hand over: the case page does not offer 送达 and says why, the action page sends the clerk
+    back, the API's ``allowed_commands`` do not list it and the service refuses it (409
+    ``workflow.document_not_issued``); once it is issued, 送达 closes the case."""
     from sifa.workflow.models import CaseDocument, CaseDocumentKind, CaseDocumentStatus
 
     case = _case(w, resident, channel=SubmissionChannel.WINDOW, receiving_window=windows["sc"])
@@ -620,14 +625,29 @@ def test_delivery_waits_for_a_decision_letter_that_failed_to_issue(w, windows, r
         assert 'value="pickup"' not in page
         assert "准予行政许可决定书出具失败，待重试，暂不能送达" in page
         assert _page(clerk, f"/workbench/cases/{case.number}/actions/deliver/") == 302
+        # The API's allowed_commands follow the same rule (transitions.delivery_hold).
+        assert "deliver" not in [c["command"] for c in _api(clerk, case.number).json()["allowed_commands"]]
         refused = command(clerk, case.number, "deliver", method="pickup")
         assert refused.status_code == 409, refused.json()
         assert refused.json()["code"] == "workflow.document_not_issued"
         assert "准予行政许可决定书出具失败" in refused.json()["message"]
         assert Application.objects.get(pk=case.pk).status == ApplicationStatus.APPROVED
-        letter.update(status=CaseDocumentStatus.ISSUED)  # as a successful retry leaves it
+        # Still being issued (the worker has not run yet): it holds 送达 too, saying so.
+        letter.update(status=CaseDocumentStatus.PENDING, last_error="")
         page = _html(clerk, f"/workbench/cases/{case.number}/")
-        assert 'value="pickup"' in page and "暂不能送达" not in page
+        assert 'value="pickup"' not in page
+        assert "准予行政许可决定书正在出具，出具完成后方可送达" in page
+        assert "deliver" not in [c["command"] for c in _api(clerk, case.number).json()["allowed_commands"]]
+        refused = client_for(clerk).post(
+            f"/api/v1/cases/{case.number}/commands/deliver/", {"method": "pickup"}, format="json"
+        )
+        assert refused.status_code == 409, refused.json()
+        assert refused.json()["code"] == "workflow.document_not_issued"
+        assert refused.json()["message"] == "准予行政许可决定书正在出具，出具完成后方可送达"
+        letter.update(status=CaseDocumentStatus.ISSUED)  # as a successful issuance leaves it
+        page = _html(clerk, f"/workbench/cases/{case.number}/")
+        assert 'value="pickup"' in page and "暂不能送达" not in page and "正在出具" not in page
+        assert "deliver" in [c["command"] for c in _api(clerk, case.number).json()["allowed_commands"]]
         delivered = command(clerk, case.number, "deliver", method="pickup")
         assert delivered.status_code == 200, delivered.json()
         assert delivered.json()["status"] == ApplicationStatus.DELIVERED
