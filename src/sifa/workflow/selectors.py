@@ -241,13 +241,24 @@ _CASE_COMMAND_MODELS = (
     ("current_organisation__", Organisation),
 )
 
+CASE_COMMAND_TRAVERSED = {
+    path: tuple(
+        relation[len(path) :].split("__", 1)[0]
+        for relation in (r + "__" for r in STAFF_CASE_RELATIONS)
+        if relation.startswith(path) and relation != path
+    )
+    for path, _model in _CASE_COMMAND_MODELS
+}
+"""The links :data:`STAFF_CASE_RELATIONS` follows from each model of the read (kept: they join)."""
+
 CASE_COMMAND_DEFERRED = tuple(
     f"{path}{field.name}"
     for path, model in _CASE_COMMAND_MODELS
     for field in model._meta.concrete_fields
     if not field.primary_key
-    and not isinstance(field, models.ForeignKey)
     and field.name not in CASE_COMMAND_READ[path]
+    and (path == "" or field.name not in CASE_COMMAND_TRAVERSED[path])
+    and not (path == "" and isinstance(field, models.ForeignKey))
 )
 """What a case command and its answer never read of the case and its relations: every column but
 :data:`CASE_COMMAND_READ`, the primary keys and the foreign keys — of the 157 columns of the whole
