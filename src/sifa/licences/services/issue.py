@@ -13,16 +13,12 @@ import secrets
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from sifa.accounts.models import ID_NUMBER_INDEX
-from sifa.core.crypto import field_cipher
 from sifa.core.errors import Conflict, ServiceError
 from sifa.core.licence_ids import build_licence_id
-from sifa.licences.models import HolderCodeType, IssueKind, Licence, LicenceStatus, LicenceType
+from sifa.licences.models import IssueKind, Licence, LicenceType
 from sifa.licences.services.common import (
-    USCC_INDEX,
     audit,
     check_dates,
     check_issuing_permission,
@@ -115,41 +111,6 @@ PARTICULAR_FIELDS = {"law_firm": "practice_organisation", "practice_organisation
 """Application form fields copied onto the licence (律师执业证 records the 执业机构)."""
 
 
-ONE_PER_HOLDER = {
-    "lawyer_licence": "律师只能在一个律师事务所执业，变更执业机构的应当申请换发律师执业证书"
-    "（《中华人民共和国律师法》第十条）",
-    "law_firm_licence": "律师事务所的名称、住所、章程、合伙人等事项变更的，应当申请变更，而不是再次申请设立",
-}
-"""Licence types a holder holds one of at a time (by ``LicenceType.key``), and why."""
-
-
-def _refuse_a_second(application: Any, licence_type: LicenceType) -> None:
-    """A holder already holding a valid licence of a one-per-holder type gets no second one (409
-    ``licence.already_held``): the guard at issuing, whatever let the application through."""
-    why = ONE_PER_HOLDER.get(licence_type.key)
-    if why is None:
-        return
-    person = application.applicant_person if application.applicant_id is None else None
-    company = application.applicant_company if application.applicant_id is None else None
-    _name, code_type, code = holder_identity(
-        application.applicant, licence_type, person=person, company=company
-    )
-    index = field_cipher().blind_index(
-        code, ID_NUMBER_INDEX if code_type == HolderCodeType.ID_NUMBER else USCC_INDEX
-    )
-    held = (
-        Licence.objects.filter(licence_type=licence_type, holder_code_index=index, status=LicenceStatus.VALID)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate()))
-        .order_by("id")
-        .first()
-    )
-    if held is not None:
-        raise Conflict(
-            "licence.already_held",
-            f"{held.holder_name}已持有有效的{licence_type.name}（编号{held.number}），不能再颁发一份：{why}",
-        )
-
-
 def issue_for_application(
     application: Any, actor: Any, *, issuer: Organisation | None = None, with_pdf: bool = True
 ) -> Licence | None:
@@ -171,7 +132,6 @@ def issue_for_application(
     existing = Licence.objects.filter(application=application).first()
     if existing is not None:
         return existing  # a retried decision must not issue twice
-    _refuse_a_second(application, licence_type)
     issuer = issuer or application.current_organisation or application.accepting_organisation
     form = application.form_data or {}
     particulars = {
