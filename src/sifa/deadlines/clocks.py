@@ -135,7 +135,8 @@ class ClockStatus:
     ``due_on`` is the last day of the period; while paused it is ``None`` and ``projected_due_on``
     says where it would fall if the clock resumed tomorrow. ``working_days_left`` counts the
     unsuspended working days after ``as_of`` up to the due date (0 on the due date itself,
-    negative once overdue).
+    negative once overdue: −1 from the day after the due date even when that is a rest day, so a
+    limit missed on a Friday is red on the Saturday, not 今日到期).
     """
 
     as_of: dt.date
@@ -297,8 +298,8 @@ class Clock:
             left = working_days_between(calendar, effective, due) - self._suspended_working_days(
                 calendar, effective, due, intervals
             )
-        else:
-            left = -working_days_between(calendar, due, effective)
+        else:  # overdue from the day after the due date, a rest day included (at least −1)
+            left = min(-1, -working_days_between(calendar, due, effective))
         suspended = self._suspended_working_days(calendar, self.started_on, effective, intervals)
         return ClockStatus(
             as_of=effective,

@@ -43,6 +43,16 @@ def test_warning_turns_yellow_two_working_days_before_and_red_after(official):
     assert (late.working_days_left, late.warning_level) == (-1, WarningLevel.RED)
 
 
+def test_a_limit_missed_on_a_friday_is_red_over_the_weekend(official):
+    # Due Fri 10/30: on Sat 10/31 and Sun 11/1 no working day has passed since, but the limit has.
+    clock = Clock(D(2026, 9, 28), WD20)
+    for day in (D(2026, 10, 31), D(2026, 11, 1)):
+        late = clock.status(official, day)
+        assert (late.working_days_left, late.warning_level) == (-1, WarningLevel.RED), day
+    decided_on_saturday = clock.stop(D(2026, 10, 31)).status(official, D(2026, 12, 1))
+    assert decided_on_saturday.warning_level == WarningLevel.RED
+
+
 def test_a_hearing_of_three_working_days_moves_the_deadline_three_working_days(official):
     # Suspended 10/12 (Mon) … resumed 10/15 (Thu): 10/12, 10/13, 10/14 are not counted.
     clock = Clock(D(2026, 9, 28), WD20).suspend(SuspensionKind.HEARING, D(2026, 10, 12), "听证")
