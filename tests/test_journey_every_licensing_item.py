@@ -326,7 +326,7 @@ def _legal_paused(application: Application) -> bool:
     )
 
 
-def _walk(journey: Journey, world, number: str, capture) -> None:
+def _walk(journey: Journey, world, number: str, capture, worker: list[int]) -> None:
     """Every step of the route on its own working day: the task is open at the right organisation
     with the right due date; its staff member completes it through the API."""
     orgs, application = world["orgs"], Application.objects.get(number=number)
@@ -345,6 +345,8 @@ def _walk(journey: Journey, world, number: str, capture) -> None:
         assert item.due_on == due(opened[step.task], limit), (step.task, item.due_on)
         user = world["staff"][(item.organisation_id, item.role)]
         name, body = COMMANDS[item.kind]
+        if name == "deliver":  # 送达 waits for the decision's documents, which the worker has issued
+            _issue_owed(worker)
         with travel(day), capture(execute=True):
             response = _client(user).post(
                 f"/api/v1/cases/{number}/commands/{name}/", {**body, "task": item.task_name}, format="json"
@@ -363,6 +365,13 @@ def _walk(journey: Journey, world, number: str, capture) -> None:
         assert _legal_due(application) == due(legal_start, journey.legal)
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DELIVERED
+
+
+def _issue_owed(worker: list[int]) -> None:
+    from sifa.workflow.tasks import issue_case_document
+
+    while worker:
+        assert issue_case_document.enqueue(worker.pop(0)).return_value == "issued"
 
 
 def _holding(journey: Journey, world, applicant) -> Licence | None:
@@ -389,12 +398,8 @@ def test_apply_and_reach_the_result(journey, world, worker, django_capture_on_co
         number = _apply(journey, applicant, entry, django_capture_on_commit_callbacks)
     application = Application.objects.get(number=number)
     assert application.status == ApplicationStatus.PENDING_ACCEPTANCE  # the process started by itself
-    _walk(journey, world, number, django_capture_on_commit_callbacks)
-
-    from sifa.workflow.tasks import issue_case_document
-
-    while worker:
-        assert issue_case_document.enqueue(worker.pop(0)).return_value == "issued"
+    _walk(journey, world, number, django_capture_on_commit_callbacks, worker)
+    assert not worker  # 送达 waited for every owed document (transitions.delivery_hold)
     decision = CaseDocument.objects.get(application=application, kind=CaseDocumentKind.APPROVAL_DECISION)
     letter = decision.document
     assert letter.title == TITLES[journey.result]

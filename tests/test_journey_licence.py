@@ -97,6 +97,7 @@ def _approved_case(world, django_user_model, capture, worker):  # noqa: F811
         _run(reviewer, capture, number, "review", outcome="approve", opinion="符合条件，报省厅")
     with _travel(dt.date(2026, 9, 17)):
         _run(decider, capture, number, "decide", decision="approve", opinion="准予许可")
+    worker()  # 送达 waits for the decision's documents, which the worker has issued by then
     with _travel(dt.date(2026, 9, 18)):
         _run(clerk, capture, number, "deliver", method="electronic")
     worker()
