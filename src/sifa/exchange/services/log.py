@@ -177,7 +177,7 @@ def durable_before_sending() -> Iterator[None]:
 
     def restore() -> None:
         nonlocal restored
-        if not restored:
+        if not restored and db.connection is raw:  # a closed connection's successor has its own level
             raw.execute(_LEVELS.get(level) or f"PRAGMA synchronous={int(level)}")
             restored = True
 
