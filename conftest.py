@@ -300,3 +300,40 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         for nodeid in sorted(lines):
             for line in lines[nodeid]:
                 terminalreporter.write_line(line)
+    _longest_modules(terminalreporter)
+
+
+LONGEST_MODULES = 25
+"""How many modules the run's summary lists by their time (setup, call and teardown summed)."""
+
+
+def _longest_modules(terminalreporter: pytest.TerminalReporter) -> None:
+    """The modules that took longest, with the worker that ran each and each worker's total: where
+    CI's minutes go (``--durations`` lists tests; a module's world and servers are set up in its
+    first test and torn down in its last, and ``--dist loadfile`` hands out whole modules)."""
+    seconds: dict[str, float] = {}
+    worker_of: dict[str, str] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            nodeid, duration = getattr(report, "nodeid", ""), getattr(report, "duration", None)
+            if not nodeid or duration is None or getattr(report, "when", None) is None:
+                continue
+            module = nodeid.split("::", 1)[0]
+            seconds[module] = seconds.get(module, 0.0) + duration
+            node = getattr(report, "node", None)
+            gateway = getattr(node, "gateway", None)
+            if gateway is not None:
+                worker_of[module] = gateway.id
+    if not seconds:
+        return
+    terminalreporter.section(f"the {LONGEST_MODULES} longest modules (s, setup + call + teardown)")
+    for module, total in sorted(seconds.items(), key=lambda kv: -kv[1])[:LONGEST_MODULES]:
+        terminalreporter.write_line(f"{total:8.1f}  {worker_of.get(module, '-'):4}  {module}")
+    workers: dict[str, float] = {}
+    for module, total in seconds.items():
+        workers[worker_of.get(module, "-")] = workers.get(worker_of.get(module, "-"), 0.0) + total
+    terminalreporter.write_line(
+        "per worker: "
+        + ", ".join(f"{name} {total:.0f} s" for name, total in sorted(workers.items()))
+        + f"; all modules {sum(seconds.values()):.0f} s in {len(seconds)} modules"
+    )
