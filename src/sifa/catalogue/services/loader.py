@@ -2,9 +2,10 @@
 
 Idempotent: an item whose live version was loaded from the same content (same SM3 digest) is left
 alone; changed content becomes a new version through the normal draft → quality gate → publish
-path. The item's ``source`` note is not version content: it is kept out of the digest and a changed
-text is written to the item in place (``update_item_source``), without a new version. Entries are generated for every organisation that implements an item at its level, in bulk
-(≈ 50k rows for a full national tree), and existing entries are kept.
+path. The item's ``source`` note is not version content: it is kept out of the digest, and a changed
+text is written to the item in place (``update_item_source``), without a new version (docs/catalogue.md,
+"内容来源 is public too"). Entries are generated for every organisation that implements an item at its
+level, in bulk (≈ 50k rows for a full national tree), and existing entries are kept.
 """
 
 from __future__ import annotations
