@@ -312,6 +312,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
         "admin",
         "/api/v1/staff/licences/{licence}/revoke/",
     ),
+    ("post", "/api/v1/window/data-use/"): ("staff", "/api/v1/window/data-use/"),
 }
 
 

@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
         "RatingChannelEnum": "sifa.evaluation.models.Channel",
         "RatingLevelEnum": "sifa.evaluation.models.Level",
         "RatingLevelInputEnum": "sifa.evaluation.models.LEVEL_INPUTS",
+        # person/company of a walk-in: 窗口受理's applicant and 数据使用记录查阅's party (one enum).
+        "WalkInApplicantKindEnum": "sifa.workflow.data_use.KINDS",
     },
 }
 

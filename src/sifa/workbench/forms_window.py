@@ -23,6 +23,41 @@ def _messages(label: str, verb: str = "填写") -> dict[str, str]:
     return {"required": f"请{verb}{label}", "invalid_choice": f"请选择有效的{label}"}
 
 
+def _kind_field(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, choices=KINDS, widget=forms.RadioSelect, error_messages=_messages(label, "选择")
+    )
+
+
+def _name_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=200,
+        help_text="与身份证件或营业执照（登记证书）上的一致",
+        error_messages=_messages(label),
+    )
+
+
+def _id_number_field() -> forms.CharField:
+    return forms.CharField(
+        label="公民身份号码", required=False, max_length=30, help_text="自然人填写：18位，末位为X的请大写"
+    )
+
+
+def _uscc_field() -> forms.CharField:
+    return forms.CharField(
+        label="统一社会信用代码", required=False, max_length=30, help_text="法人或其他组织填写：18位"
+    )
+
+
+def _require_identifier(form: forms.Form, data: dict[str, Any]) -> None:
+    """The identifier of the kind chosen is required (a person's 公民身份号码, an organisation's USCC)."""
+    if data.get("kind") == COMPANY and not (data.get("uscc") or "").strip():
+        form.add_error("uscc", "请填写统一社会信用代码")
+    elif data.get("kind") == PERSON and not (data.get("id_number") or "").strip():
+        form.add_error("id_number", "请填写公民身份号码")
+
+
 class ItemChoiceForm(DecoratedForm):
     """Step 1: the item (only items the clerk's windows may receive for are offered)."""
 
@@ -38,24 +73,10 @@ class WalkInForm(DecoratedForm):
     form asks for one: it is filled into the form for the clerk to check on the next pages)."""
 
     entry = forms.ChoiceField(label="受理机构", error_messages=_messages("受理机构", "选择"))
-    kind = forms.ChoiceField(
-        label="申请人类型",
-        choices=KINDS,
-        widget=forms.RadioSelect,
-        error_messages=_messages("申请人类型", "选择"),
-    )
-    name = forms.CharField(
-        label="申请人姓名或单位名称",
-        max_length=200,
-        help_text="与身份证件或营业执照（登记证书）上的一致",
-        error_messages=_messages("申请人姓名或单位名称"),
-    )
-    id_number = forms.CharField(
-        label="公民身份号码", required=False, max_length=30, help_text="自然人填写：18位，末位为X的请大写"
-    )
-    uscc = forms.CharField(
-        label="统一社会信用代码", required=False, max_length=30, help_text="法人或其他组织填写：18位"
-    )
+    kind = _kind_field("申请人类型")
+    name = _name_field("申请人姓名或单位名称")
+    id_number = _id_number_field()
+    uscc = _uscc_field()
     legal_representative = forms.CharField(
         label="法定代表人或负责人",
         required=False,
@@ -104,12 +125,8 @@ class WalkInForm(DecoratedForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("kind") == COMPANY:
-            if not (data.get("uscc") or "").strip():
-                self.add_error("uscc", "请填写统一社会信用代码")
-        elif data.get("kind") == PERSON:
-            if not (data.get("id_number") or "").strip():
-                self.add_error("id_number", "请填写公民身份号码")
+        _require_identifier(self, data)
+        if data.get("kind") == PERSON:
             if not data.get("id_number_consent"):
                 text = consents.current(consents.REGISTER_ID_NUMBER)
                 self.add_error(
@@ -165,24 +182,10 @@ class DataUseForm(DecoratedForm):
     identified by the document they show) and the request's reason. ``workflow.data_use`` judges
     the identifiers and whether anything in the clerk's jurisdiction is about them."""
 
-    kind = forms.ChoiceField(
-        label="当事人类型",
-        choices=KINDS,
-        widget=forms.RadioSelect,
-        error_messages=_messages("当事人类型", "选择"),
-    )
-    name = forms.CharField(
-        label="姓名或单位名称",
-        max_length=200,
-        help_text="与身份证件或营业执照（登记证书）上的一致",
-        error_messages=_messages("姓名或单位名称"),
-    )
-    id_number = forms.CharField(
-        label="公民身份号码", required=False, max_length=30, help_text="自然人填写：18位，末位为X的请大写"
-    )
-    uscc = forms.CharField(
-        label="统一社会信用代码", required=False, max_length=30, help_text="法人或其他组织填写：18位"
-    )
+    kind = _kind_field("当事人类型")
+    name = _name_field("姓名或单位名称")
+    id_number = _id_number_field()
+    uscc = _uscc_field()
     reason = forms.CharField(
         label="申请事由",
         max_length=150,
@@ -197,10 +200,7 @@ class DataUseForm(DecoratedForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("kind") == COMPANY and not (data.get("uscc") or "").strip():
-            self.add_error("uscc", "请填写统一社会信用代码")
-        elif data.get("kind") == PERSON and not (data.get("id_number") or "").strip():
-            self.add_error("id_number", "请填写公民身份号码")
+        _require_identifier(self, data)
         data["reason"] = " ".join(str(data.get("reason") or "").split())
         return data
 

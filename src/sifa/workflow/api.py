@@ -13,6 +13,7 @@ Mounted under ``/api/v1/`` (``path("", include("sifa.workflow.api"))`` in ``sifa
 Both case views are built by ``sifa.workflow.caseview.case_view`` from plain rows: exactly what
 ``CaseSerializer`` (their schema) gives, for a fraction of its CPU time.
 * ``GET  me/documents/``, ``GET documents/{public_id}/pdf/`` — see ``sifa.workflow.documents_api``.
+* ``POST window/data-use/`` — 数据使用记录查阅 at the window; see ``sifa.workflow.data_use_api``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from sifa.deadlines.clocks import WarningLevel
 from sifa.mediation.selectors import case_summary
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
-from sifa.workflow import caseclocks, caseview, documents_api
+from sifa.workflow import caseclocks, caseview, data_use_api, documents_api
 from sifa.workflow.caseview import case_view
 from sifa.workflow.models import WorkItemStatus
 from sifa.workflow.selectors import case_for_staff, worklist
@@ -585,4 +586,5 @@ urlpatterns = [
     path("workitems/", WorkItemList.as_view(), name="workflow-workitems"),
     path("cases/<str:number>/", CaseDetail.as_view(), name="workflow-case"),
     *documents_api.urlpatterns,
+    *data_use_api.urlpatterns,
 ]

@@ -37,6 +37,7 @@ from sifa.organisations.models import Role
 from sifa.organisations.scope import Actor
 
 PERSON, COMPANY = "person", "company"
+KINDS = [(PERSON, "自然人"), (COMPANY, "法人或其他组织")]
 ROLES = (Role.WINDOW_CLERK, Role.SUPERVISOR)
 """Who hands out the copy: the window (受理窗口) and the organisation's supervisors (监督人员)."""
 NOT_FOUND = "在您的管辖范围内没有与该姓名（名称）和证件号码相符的数据使用记录，请核对后重试"
@@ -154,34 +155,37 @@ def copy_for(
         raise NotFound(NOT_FOUND, code="data_use.not_found")
     what = "打印数据使用记录副本" if printed else "查阅数据使用记录"
     purpose = f"{reason}：{what}（个人信息保护法第四十五条）"
-    scope_path = _read_at(actor, party, rows)
-    if party.kind == COMPANY:
-        record_access(
-            reader=reader,
-            actor=actor,
-            subject=party.user,
-            subject_ref=str(party.pk),
-            object_type="accounts.LegalPerson",
-            purpose=purpose,
-            scope_path=scope_path,
-            roles=ROLES,
-        )
+    read = {
+        "reader": reader,
+        "actor": actor,
+        "subject": party.user,
+        "subject_ref": str(party.pk),
+        "purpose": purpose,
+        "scope_path": _read_at(actor, party, rows),
+        "roles": ROLES,
+    }
+    if party.kind == COMPANY:  # the object type stays a literal at each call (audit.subjects' rule)
+        record_access(object_type="accounts.LegalPerson", **read)
     else:
-        record_access(
-            reader=reader,
-            actor=actor,
-            subject=party.user,
-            subject_ref=str(party.pk),
-            object_type="accounts.NaturalPerson",
-            purpose=purpose,
-            scope_path=scope_path,
-            roles=ROLES,
-        )
+        record_access(object_type="accounts.NaturalPerson", **read)
     return {"rows": rows[:MAX_ROWS], "more": len(rows) > MAX_ROWS}
+
+
+def look_up(
+    actor: Actor, reader: Any, *, kind: str, name: str, identifier: str, reason: str, printed: bool = False
+) -> tuple[Party, dict[str, Any]]:
+    """The party and their copy, as the workbench page and ``POST /api/v1/window/data-use/`` ask
+    for it: :func:`find_party`, then :func:`copy_for` (logged for the party). Someone who may not
+    look records up gets ``NotFound`` before their identifier is even parsed."""
+    if not may_look_up(actor):
+        raise NotFound()
+    party = find_party(kind, name, identifier)
+    return party, copy_for(actor, reader, party, reason=reason, printed=printed)
 
 
 __all__ = [
     "COMPANY",
+    "KINDS",
     "MAX_ROWS",
     "NOT_FOUND",
     "PERSON",
@@ -189,5 +193,6 @@ __all__ = [
     "Party",
     "copy_for",
     "find_party",
+    "look_up",
     "may_look_up",
 ]

@@ -355,7 +355,7 @@ FIRM_CHANGE_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": {"implementer": "ministry", "decider": "self"},
-        "source": f"律师法第八条（经国务院司法行政部门考核合格，准予执业）；行政许可法第四十二条、第四十五条；{LAW_SOURCE}；司法部审批项目编码09001（standards.md §6）",
+        "source": f"律师法第八条（经国务院司法行政部门考核合格，准予执业）；行政许可法第四十二条、第四十五条；{LAW_SOURCE}；司法部审批项目编码09001",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "在法律服务人员紧缺领域从事专业工作满十五年的人员申请专职律师执业",

@@ -127,7 +127,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["2", "3", "6"],
         "topics": ["C01"],
         "implement": CITY,
-        "source": "全国人大常委会《关于司法鉴定管理问题的决定》第三条（省级司法行政部门负责登记）；司法部令第95号；时限为省级实践（standards.md §6，V-2nd）",
+        "source": "全国人大常委会《关于司法鉴定管理问题的决定》第三条（省级司法行政部门负责登记）；司法鉴定机构登记管理办法（司法部令第95号）；办理时限依行政许可法第四十二条、第四十三条",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "申请从事法医类、物证类、声像资料类等司法鉴定业务的法人或者其他组织",
@@ -167,7 +167,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": CITY,
-        "source": "全国人大常委会《关于司法鉴定管理问题的决定》第三条、第四条；司法部令第96号（standards.md §6，V-2nd）",
+        "source": "全国人大常委会《关于司法鉴定管理问题的决定》第三条、第四条；司法鉴定人登记管理办法（司法部令第96号）；时限参照省级司法行政部门公布的办事指南",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "申请从事司法鉴定业务的个人",
@@ -210,7 +210,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": {"implementer": "county_bureaus", "decider": "prefecture"},
-        "source": "国务院令第412号目录第75项；基层法律服务工作者管理办法第十条、第十二条（standards.md §6，V-2nd）",
+        "source": "国务院对确需保留的行政审批项目设定行政许可的决定（国务院令第412号）附件第75项；基层法律服务工作者管理办法（司法部令第138号修订）第十条、第十二条；县级审查时限依行政许可法第四十三条",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "申请在基层法律服务所执业的人员",
@@ -263,7 +263,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P01"],
         "implement": {"implementer": "prefecture_bureaus", "decider": "ministry"},
-        "source": "法律职业资格管理办法（司法部令第146号）第四条：市级受理审查、省级核查、司法部审核认定（standards.md §6，V-2nd）；司法部审批项目编码09002",
+        "source": "法律职业资格管理办法（司法部令第146号）第四条：市级受理审查、省级核查、司法部审核认定；司法部审批项目编码09002",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "通过国家统一法律职业资格考试，申请授予法律职业资格的人员",

@@ -20,6 +20,7 @@ from sifa.catalogue.services.items import (
     remove_child,
     update_child,
     update_draft,
+    update_item_source,
     withdraw_version,
 )
 from sifa.catalogue.services.loader import LoadResult, generate_entries, load_items
@@ -47,5 +48,6 @@ __all__ = [
     "seed_synonyms",
     "update_child",
     "update_draft",
+    "update_item_source",
     "withdraw_version",
 ]

@@ -191,6 +191,26 @@ def create_item(
     return item
 
 
+@transaction.atomic
+def update_item_source(
+    item: CatalogueItem, source: str, *, by: Any = None, system: bool = False
+) -> CatalogueItem:
+    """Replace the item's 内容来源 note. ``source`` belongs to the item, not to a version (a
+    published version's frozen content does not include it), so it is changed in place; the list's
+    read model, the page cache and the open data follow (``updated_at``). Audited as
+    ``catalogue.item.update`` with the old and the new text."""
+    _authorise(by, item.owner, system)
+    item = CatalogueItem.objects.select_for_update().get(pk=item.pk)
+    if item.source == source:
+        return item
+    before = item.source
+    item.source = source
+    item.save(update_fields=["source", "updated_at"])
+    refresh_items([item.pk])
+    audit_item("item.update", by, item, {"fields": ["source"], "source": {"from": before, "to": source}})
+    return item
+
+
 def current_version(item: CatalogueItem) -> ItemVersion | None:
     return item.versions.filter(status=VersionStatus.PUBLISHED).first()
 

@@ -2,8 +2,10 @@
 
 Idempotent: an item whose live version was loaded from the same content (same SM3 digest) is left
 alone; changed content becomes a new version through the normal draft → quality gate → publish
-path. Entries are generated for every organisation that implements an item at its level, in bulk
-(≈ 50k rows for a full national tree), and existing entries are kept.
+path. The item's ``source`` note is not version content: it is kept out of the digest, and a changed
+text is written to the item in place (``update_item_source``), without a new version (docs/catalogue.md,
+"内容来源 is public too"). Entries are generated for every organisation that implements an item at its
+level, in bulk (≈ 50k rows for a full national tree), and existing entries are kept.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sifa.catalogue.services.items import (
     publish_version,
     remove_child,
     update_draft,
+    update_item_source,
     withdraw_version,
 )
 from sifa.catalogue.services.listing import rebuild_all
@@ -44,6 +47,7 @@ BATCH_SIZE = 2000
 class LoadResult:
     published: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    sources_updated: list[str] = field(default_factory=list)  # 内容来源 rewritten in place
     entries_created: int = 0
     skipped_organisations: list[str] = field(default_factory=list)
     synonyms_seeded: int = 0
@@ -53,11 +57,43 @@ def _code(parts: tuple[str, int, int]) -> str:
     return basic_code(*parts)
 
 
+# Keys of an item's spec that are the item's, not its versions', and that the loader writes to the
+# item in place when they change (a published version's frozen content does not include them).
+ITEM_IN_PLACE = ("source",)
+
+# Live versions loaded before ``source`` left the digest whose ``source`` has been corrected since
+# (a design-document reference taken out of five items' 内容来源, 2026-12-07): the digest of the
+# content as shipped now → the digest the version was loaded under (the whole spec with the old
+# ``source``). A pair only matches while the content stays exactly as it was; any later change of
+# the content gives another digest, and a new version, as always.
+LOADED_BEFORE_SOURCE_CORRECTION = {
+    "1bb0f72d844d8774c8f565e24a482e7fa5f79da32725c68da198d5b7174ef7ca": "52d362209b483e5087e08d87e042482f94d6a56d3bd4fb9fd2eac1761d3e674b",  # 特许律师执业许可
+    "ea0938c89e7e19c26514dd826986203bc655c2768223e2024170e4306a20ac4d": "a9a699e099f21ddde67f5195cc6d9e7473166a654f3b18c16c8f713ac9ac128b",  # 司法鉴定机构登记
+    "d37be29c46b411f8ca0803b3a4d475fd9631bca78aba5ab51895ed582c4ec76a": "b32a2275b7e3e8e1593ce57be7de3235c6c3dd784f5f496e84ce6c717a27ca45",  # 司法鉴定人执业登记
+    "f15fb1fa8432c2d0db31c013693bb08b25ace79b449e301667eeadcc449bf380": "5bdcba57a94df30e3c14e0dc761e4de33fdb369b6553461830c064e626f4c0b1",  # 基层法律服务工作者执业核准
+    "5d9cc69f6399f9f3d66a6918b7a0b986fad5365290cc9ade3cc6f506a8275997": "b2b03aaac44162f71fe1382b4040ddf84d18f94ffdbcc24932aa13d9aca45a3b",  # 法律职业资格认定
+}
+
+
 def _digest(spec: dict) -> str:
     return sm3_hex(json.dumps(spec, ensure_ascii=False, sort_keys=True, default=str).encode())
 
 
-def _load_item(spec: dict, owner: Organisation) -> tuple[CatalogueItem, bool]:
+def content_digest(spec: dict) -> str:
+    """The SM3 digest a live version loaded from ``spec`` carries: the spec without the keys the
+    item keeps itself (``ITEM_IN_PLACE``)."""
+    return _digest({key: value for key, value in spec.items() if key not in ITEM_IN_PLACE})
+
+
+def _loaded_from(live_digest: str, spec: dict) -> bool:
+    """Whether a live version with ``live_digest`` was loaded from the content of ``spec``. Versions
+    loaded before 2026-12-07 carry the digest of the whole spec, ``source`` included: they match
+    while their ``source`` is unchanged, or through ``LOADED_BEFORE_SOURCE_CORRECTION``."""
+    digest = content_digest(spec)
+    return live_digest in (digest, _digest(spec), LOADED_BEFORE_SOURCE_CORRECTION.get(digest))
+
+
+def _load_item(spec: dict, owner: Organisation, result: LoadResult) -> tuple[CatalogueItem, bool]:
     code = _code(spec["code"])
     item = CatalogueItem.objects.filter(basic_code=code).first()
     if item is None:
@@ -76,9 +112,12 @@ def _load_item(spec: dict, owner: Organisation) -> tuple[CatalogueItem, bool]:
             topics=spec["topics"],
             source=spec["source"],
         )
-    digest = _digest(spec)
+    if item.source != spec["source"]:
+        item = update_item_source(item, spec["source"], system=True)
+        result.sources_updated.append(code)
+    digest = content_digest(spec)
     live = current_version(item)
-    if live is not None and live.source_digest == digest:
+    if live is not None and _loaded_from(live.source_digest, spec):
         return item, False
     stale = item.versions.filter(status=VersionStatus.DRAFT).first()
     if stale is not None:
@@ -113,7 +152,7 @@ def load_items(specs: Iterable[dict] = ITEMS) -> LoadResult:
     result = LoadResult()
     for spec in specs:
         with transaction.atomic():
-            item, changed = _load_item(spec, owner)
+            item, changed = _load_item(spec, owner, result)
         (result.published if changed else result.unchanged).append(item.basic_code)
     # Items loaded before the search index existed are unchanged, so publish did not index them.
     reindex_all()

@@ -73,8 +73,15 @@ def data_use_view(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     printed = request.POST.get("format") == "pdf"
     try:
-        party = data_use.find_party(data["kind"], data["name"], form.identifier())
-        copy = data_use.copy_for(request.actor, request.user, party, reason=data["reason"], printed=printed)
+        party, copy = data_use.look_up(
+            request.actor,
+            request.user,
+            kind=data["kind"],
+            name=data["name"],
+            identifier=form.identifier(),
+            reason=data["reason"],
+            printed=printed,
+        )
     except ServiceError as refused:
         for problem in refused.errors:
             if problem.get("field") in form.fields:
