@@ -180,3 +180,29 @@ def test_answers_take_the_full_path_and_the_404s_stay(cat):
     assert narrowed.status_code in (200, 400)
     assert Client().get("/guides/11330100J33010000E3000100009999/").status_code == 404
     assert Client().get("/guides/not-a-code/").status_code == 404
+
+
+def test_the_stored_body_is_kept_in_the_row_compressed_with_lz4_on_postgresql(cat):
+    """PostgreSQL: the body is stored compressed in the row (``STORAGE MAIN``), with LZ4 where the
+    server has it (migration 0009), not in the TOAST table with pglz — the same text read back."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("column storage: PostgreSQL")
+    url = _url()
+    first = _page(url)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage, attcompression FROM pg_attribute "
+            "WHERE attrelid = 'catalogue_guidepage'::regclass AND attname = 'body'"
+        )
+        storage, compression = cursor.fetchone()
+        cursor.execute(
+            "SELECT pg_column_compression(body), pg_column_size(body) < octet_length(body) "
+            "FROM catalogue_guidepage WHERE entry_id = %s",
+            [_entry().pk],
+        )
+        stored_with, compressed = cursor.fetchone()
+    assert storage == "m" and compressed
+    assert compression in ("l", "") and stored_with == ("lz4" if compression == "l" else "pglz")
+    assert _page(url) == first
