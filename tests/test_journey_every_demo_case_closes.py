@@ -96,7 +96,9 @@ def test_every_demo_case_is_closed_by_demo_accounts(demo_world):
     # applies instead and the case closes.
     refused = {(w.item, w.organisation): w.refused for w in walks if w.refused}
     assert set(refused.values()) == {"application.licence_already_held"}
-    assert {("律师执业许可（专职律师执业）", "杭州市司法局"), ("律师事务所设立许可", "杭州市司法局")} <= set(refused)
+    assert {("律师执业许可（专职律师执业）", "杭州市司法局"), ("律师事务所设立许可", "杭州市司法局")} <= set(
+        refused
+    )
     lawyer = steps[("律师执业许可（专职律师执业）", "杭州市司法局")]
     assert [title for title, _user in lawyer] == ["受理", "市级审查", "省级审核决定", "颁发、送达"]
     assert steps[("法律援助异议处理", "杭州市上城区司法局")][1][1] == "demo-county2"
