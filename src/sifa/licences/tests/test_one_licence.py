@@ -192,3 +192,23 @@ def test_the_window_cannot_file_it_for_a_walk_in_holder(world):
     with pytest.raises(Conflict) as refused:
         _draft(world, actor=clerk, walk_in=walk_in)
     assert refused.value.code == REFUSED and "张三已持有律师执业证" in refused.value.message
+
+
+def test_a_law_firm_holding_its_licence_cannot_apply_to_be_set_up_again(world):
+    """Our reading of 律师法 §18, §21 (docs/licences.md): a firm is set up once, its changes are
+    律师事务所变更许可. Found by the account and by the USCC's blind index."""
+    from sifa.licences.services import issue_licence
+    from sifa.licences.types import type_for
+    from sifa.testing import CompanyFactory
+
+    firm = CompanyFactory(name="浙江示例律师事务所").user
+    held = issue_licence(type_for("law_firm_licence"), firm, world["orgs"]["zj"], actor=None, with_pdf=False)
+    entry = ImplementationEntry.objects.get(item__name="律师事务所设立许可", organisation=world["orgs"]["hz"])
+    with pytest.raises(Conflict) as refused:
+        start_draft(entry, actor=firm, form_data={})
+    assert refused.value.code == REFUSED
+    assert f"律师事务所执业许可证（编号{held.number}" in refused.value.message
+    assert "第二十一条" in refused.value.message and "律师事务所变更许可" in refused.value.message
+    Licence.objects.filter(pk=held.pk).update(holder=None)  # held by the USCC alone (imported)
+    with pytest.raises(Conflict):
+        start_draft(entry, actor=firm, form_data={})
