@@ -1,7 +1,9 @@
 """Walk a demo case to its end with demo accounts only (no tests here; used by
 ``test_journey_every_demo_case_closes`` and runnable by hand against a ``make run`` database).
 
-The applicant is a demo account (陈明 for a person's item, 浙江明理律师事务所 for a company's); the
+The applicant is a demo account (陈明 for a person's item, 浙江明理律师事务所 for a company's; for an
+item that would issue a second 律师执业证 / 律师事务所执业许可证 to them, refused by 律师法 §10, a demo
+newcomer holding none, ``newcomer_for``); the
 form is filled from the item's JSON Schema, every requested required material uploaded, the
 application submitted and pre-reviewed. Then, step by step, the open work item goes to the first
 demo staff account the workflow itself lets act on it (``transitions.acting_role``) and the
@@ -21,11 +23,13 @@ from django.utils import timezone
 
 from sifa.accounts.management.commands import _demo
 from sifa.accounts.models import AccountKind, LegalPerson, NaturalPerson, User
-from sifa.accounts.services.registration import id_number_index
+from sifa.accounts.services.registration import id_number_index, register_company
 from sifa.applications import services as applications
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.services.draft_materials import missing_material_errors
 from sifa.catalogue.models import ImplementationEntry
+from sifa.core.errors import Conflict
+from sifa.core.identifiers import make_uscc
 from sifa.demo.cases import demo_pdf
 from sifa.organisations.models import Role
 from sifa.organisations.scope import actor_for
@@ -78,6 +82,10 @@ class Walk:
     """(task title, demo account) in order."""
     gap: tuple[str, str, str, str] | None = None
     """(process, step, role, organisation) of the step no demo account may take."""
+    refused: str = ""
+    """The code the demo account was refused with before another applicant applied: 陈明 and the
+    demo law firm hold the 律师执业证 / 律师事务所执业许可证 ``load_cases`` issued, so an item that would
+    issue a second is refused to them (``application.licence_already_held``, 律师法 §10)."""
 
 
 def applicant_for(entry: ImplementationEntry) -> User:
@@ -86,6 +94,33 @@ def applicant_for(entry: ImplementationEntry) -> User:
         return LegalPerson.objects.get(uscc=_demo._demo_uscc()).user
     person = NaturalPerson.objects.get(id_number_index=id_number_index(_demo._id_number(_demo.CITIZEN)))
     return person.user
+
+
+def newcomer_for(entry: ImplementationEntry, applicant: User) -> User:
+    """A demo account (``is_demo``, registered as anyone registers) that holds no licence yet, of the
+    kind of ``applicant``, one per entry: who applies for an item that would issue a licence the
+    demo account already holds (律师法 §10: 陈明 cannot be licensed twice; a firm is set up once)."""
+    if applicant.kind == AccountKind.COMPANY:
+        uscc = make_uscc("3", "1", "330106", f"MA2W{entry.pk % 10000:04d}")
+        found = LegalPerson.objects.filter(uscc=uscc).first()
+        if found is not None:
+            return found.user
+        return register_company(
+            name=f"浙江演示{entry.pk}律师事务所",
+            uscc=uscc,
+            legal_representative="吴正",
+            phone=f"137{entry.pk % 100000000:08d}",
+            password=_demo.DEMO_PASSWORD,
+            region_code="330106",
+            is_demo=True,
+        ).user
+    spec = {
+        "name": "吴新",
+        "birth": "19920202",
+        "seq": f"{entry.pk % 1000:03d}",
+        "phone": f"136{entry.pk:08d}",
+    }
+    return _demo._person(spec)
 
 
 def _schema(entry: ImplementationEntry) -> dict[str, Any]:
@@ -108,11 +143,13 @@ def _value(name: str, spec: dict[str, Any], applicant: User) -> Any:
     if spec.get("format") == "date":
         return timezone.localdate().isoformat()
     if name == "id_number":
-        return _demo._id_number(_demo.CITIZEN)
+        person = NaturalPerson.objects.filter(user=applicant).first()
+        return person.reveal_id_number() if person is not None else _demo._id_number(_demo.CITIZEN)
     if name == "phone":
         return _demo.COMPANY["phone"] if applicant.kind == AccountKind.COMPANY else _demo.CITIZEN["phone"]
     if name.endswith("_name") or name == "name":
-        return _demo.CITIZEN["name"]
+        person = NaturalPerson.objects.filter(user=applicant).first()
+        return person.name if person is not None else _demo.CITIZEN["name"]
     pattern = spec.get("pattern", "")
     if pattern and not re.fullmatch(pattern, "演示内容"):
         raise AssertionError(f"no demo value for field {name} ({pattern})")
@@ -222,14 +259,25 @@ def _notice(entry: ImplementationEntry) -> Application:
     return Application.objects.get(number=answer["case_number"])
 
 
-def _apply(entry: ImplementationEntry, result: Walk) -> Application:
-    applicant = applicant_for(entry)
-    application = applications.start_draft(
+def _draft(entry: ImplementationEntry, applicant: User) -> Application:
+    return applications.start_draft(
         entry,
         actor=applicant,
         form_data=form_data(entry, applicant),
         situation_answers=situation_answers(entry),
     )
+
+
+def _apply(entry: ImplementationEntry, result: Walk) -> Application:
+    applicant = applicant_for(entry)
+    try:
+        application = _draft(entry, applicant)
+    except Conflict as refused:
+        if refused.code != "application.licence_already_held":
+            raise
+        result.refused = refused.code
+        applicant = newcomer_for(entry, applicant)
+        application = _draft(entry, applicant)
     for problem in missing_material_errors(application):
         material_id = int(problem["field"].split(".", 1)[1])
         applications.upload_material(

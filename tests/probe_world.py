@@ -18,8 +18,10 @@ member's second login uses the next step's code, which the device accepts within
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,12 +160,16 @@ def build() -> World:
     entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
     delivered = cases["lawyer"]
 
-    # 陈明's draft with one material, and his second application, waiting for acceptance at 杭州市.
-    draft = applications.start_draft(entry, actor=citizen, form_data=lawyer.form_data)
-    _upload_all(draft, citizen)
-    pending = applications.start_draft(entry, actor=citizen, form_data=lawyer.form_data)
-    _upload_all(pending, citizen)
-    _pending, query_code = applications.submit(pending, actor=citizen)
+    # 陈明's draft with one material, and his second application, waiting for acceptance at 杭州市:
+    # filed as before the one-licence rule (律师法 §10), which refuses them to the holder of the
+    # 律师执业证 load_cases issued — a deployment's older applications look like this, and the pages
+    # must still show them (their approval is refused, 409 licence.already_held).
+    with _before_the_one_licence_rule():
+        draft = applications.start_draft(entry, actor=citizen, form_data=lawyer.form_data)
+        _upload_all(draft, citizen)
+        pending = applications.start_draft(entry, actor=citizen, form_data=lawyer.form_data)
+        _upload_all(pending, citizen)
+        _pending, query_code = applications.submit(pending, actor=citizen)
     # Drafts of an item whose guide asks 情形 questions, for the situations pages.
     asks = entry_with_situations(orgs["hz"])
     situations_draft = applications.start_draft(asks, actor=citizen)
@@ -376,6 +382,25 @@ def _queued_task(notice_id: int) -> None:
     from sifa.deadlines.tasks import recompute_after_notice
 
     DatabaseBackend("default", {"QUEUES": [], "OPTIONS": {}}).enqueue(recompute_after_notice, [notice_id], {})
+
+
+@contextlib.contextmanager
+def _before_the_one_licence_rule() -> Iterator[None]:
+    """The licence wallet as it was before the one-licence rule: it still finds materials, and
+    answers no licence already held (``held``)."""
+    from sifa.applications.onceonly import registry
+
+    wallet = registry.get("licence")
+
+    class Before:
+        def find(self, application: Any, material: Any) -> Any:
+            return wallet.find(application, material)
+
+        def held(self, application: Any) -> None:
+            return None
+
+    with registry.override("licence", Before()):
+        yield
 
 
 def _walk_in(entry: ImplementationEntry, clerk: User, form_data: dict[str, Any], seq: str) -> Application:

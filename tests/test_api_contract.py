@@ -63,6 +63,8 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 BIG_INTEGER = 10**20
 LONG_TEXT = "长" * 20_000
 UNKNOWN_FIELD = "no_such_field"
+LAWYER_CHANGE = "000100002000"
+"""律师执业变更许可（变更执业机构）: the demo lawyer's next application (a change of firm, 律师法 §10)."""
 
 
 # --- the world --------------------------------------------------------------------------------
@@ -93,7 +95,9 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
     citizen = User.objects.get(phone_index=_phone_index("13800000001"))
     client = User.objects.get(phone_index=_phone_index("13800000004"))
     admin = User.objects.create_superuser("contract-admin", password="x-Contract-2026!", kind="staff")
-    entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
+    # 陈明 holds the 律师执业证 load_cases issued: his next application is a change of firm (a second
+    # 律师执业许可 is refused, 律师法 §10), which takes that licence from his wallet.
+    entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_CHANGE, organisation=orgs["hz"])
     draft = applications.start_draft(entry, actor=citizen)
     licence = Licence.objects.filter(holder=citizen).first()
     grant = licence_services.grant(
@@ -153,7 +157,11 @@ def _objects(orgs: dict[str, Any], cases: dict[str, Any]) -> dict[str, Any]:
             "admin": admin,
         },
         "entry": entry.implementation_code,
-        "material": applicable_materials(draft.version, draft.situation_answers)[0].pk,
+        "material": next(
+            m.pk
+            for m in applicable_materials(draft.version, draft.situation_answers)
+            if not m.satisfiable_by_licence_type  # the licence changed comes from the wallet only
+        ),
         "paths": {
             "ref": str(draft.pk),
             "case": case.number,

@@ -3,7 +3,8 @@
 For every implementation entry of the demo organisations (司法部, 浙江省司法厅, 杭州市司法局, 西湖区 and
 上城区司法局, 西湖区法律援助中心, 北山街道司法所) that takes cases — so every shipped process file at
 every level it runs at — a demo applicant applies (通知辩护 arrives as the data exchange delivers it)
-and each open step is taken by the first demo account the workflow lets act on it, through the
+(one refused by the one-licence rule, 律师法 §10, demonstrates the refusal and a demo newcomer applies
+instead) and each open step is taken by the first demo account the workflow lets act on it, through the
 workflow commands as that account (``tests/demo_walk.py``). The case must end, and the public
 tracking page (``/track/``, 办件编号 + 查询码, no login) must say so. A step no demo account may take
 fails the test listing (process, step, role, organisation) of every such step.
@@ -90,6 +91,14 @@ def test_every_demo_case_is_closed_by_demo_accounts(demo_world):
     # The level each process runs at is walked: e.g. the lawyer's licence is issued and delivered
     # by demo accounts after the province's decision, the 上城区 objection decided by its bureau.
     steps = {(w.item, w.organisation): w.steps for w in walks}
+    # 律师法 §10, on purpose: 陈明 and the demo firm hold the licences load_cases issued, so an item that
+    # would issue a second is refused to them at the draft; a newcomer (a demo account holding none)
+    # applies instead and the case closes.
+    refused = {(w.item, w.organisation): w.refused for w in walks if w.refused}
+    assert set(refused.values()) == {"application.licence_already_held"}
+    assert {("律师执业许可（专职律师执业）", "杭州市司法局"), ("律师事务所设立许可", "杭州市司法局")} <= set(
+        refused
+    )
     lawyer = steps[("律师执业许可（专职律师执业）", "杭州市司法局")]
     assert [title for title, _user in lawyer] == ["受理", "市级审查", "省级审核决定", "颁发、送达"]
     assert steps[("法律援助异议处理", "杭州市上城区司法局")][1][1] == "demo-county2"

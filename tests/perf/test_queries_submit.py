@@ -42,9 +42,11 @@ def scan_like_pdf() -> bytes:
 PDF = scan_like_pdf()
 SMALL_PDF = make_pdf()
 
-DRAFT = 13
+DRAFT = 14
 """Token, the entry with its version, form, process, item and accepting organisation (one fixed
-statement), person (with its region and the two above it, one join), consent; the application;
+statement), person (with its region and the two above it, one join), consent; the one-licence
+rule (律师法 §10: the valid 律师执业证 the applicant may already hold, one statement — only for an
+item issuing a 律师执业证 or 律师事务所执业许可证, as this one does; 13 before); the application;
 the version's materials once; the once-only sources (the licence wallet: the type and the licence
 in one statement; the applicant's earlier uploads, one query for all the materials); one INSERT
 for all that they found; the audit event. A draft just created holds no material, notice,
@@ -52,11 +54,12 @@ timeline entry or clock, so neither the checks nor the answer read them."""
 UPLOAD = 11
 """Token, scope, the application once (the scoped read, with its version), the material asked
 for; the row lock, superseding, the INSERT, the audit event."""
-SUBMIT = 20
+SUBMIT = 21
 """The scope and the application's id; the idempotency record (inserted first, no read before
 it, no savepoint: given the answer after); the row lock (with the entry as it is now, the
 version's form and process, the accepting organisation and its region); the checks (the
-version's materials and 情形 questions, the application's materials once), the number (one
+version's materials and 情形 questions, the application's materials once, the one-licence rule's
+statement as at the draft: a licence issued or imported since; 20 before), the number (one
 ``UPDATE … RETURNING``), the timeline, the indicators' contribution (no ledger read and no
 correction notices read for a draft just submitted), the applicant's notification and its
 deliveries (one INSERT; no savepoint of its own), the audit event."""

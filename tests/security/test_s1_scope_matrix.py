@@ -465,13 +465,14 @@ def _build(world: World) -> Matrix:
     from sifa.applications import services as applications
     from sifa.catalogue.models import ImplementationEntry
     from sifa.workflow.services import start_case
-    from tests.probe_world import _upload_all  # the same uploads the demo applicant makes
+    from tests.probe_world import _before_the_one_licence_rule, _upload_all  # as for the demo applicant
 
     entry = ImplementationEntry.objects.get(item__basic_code=LAWYER_FULL_TIME, organisation=orgs["hz"])
     demo_users = {u.username: u for u in User.objects.filter(is_demo=True)}
-    pending = applications.start_draft(entry, actor=b, form_data=form)
-    _upload_all(pending, b)
-    applications.submit(pending, actor=b)
+    with _before_the_one_licence_rule():  # his second 律师执业许可, filed as before 律师法 §10's refusal
+        pending = applications.start_draft(entry, actor=b, form_data=form)
+        _upload_all(pending, b)
+        applications.submit(pending, actor=b)
     applications.run_pre_review(pending.pk)
     pending.refresh_from_db()
     start_case(pending)

@@ -155,7 +155,9 @@ class ApplicationList(APIView):
                 409,
                 notes={
                     400: "缺少的材料和填写问题一次列全，什么也不保存",
-                    409: "application.entry_unavailable、idempotency.in_progress",
+                    409: "application.entry_unavailable、idempotency.in_progress、"
+                    "application.licence_already_held（已持有有效的律师执业证或律师事务所执业许可证，"
+                    "不能再申请颁发同类证照：律师法第十条）",
                 },
             ),
         },
@@ -189,7 +191,16 @@ class DraftCreate(APIView):
         summary="新建草稿",
         responses={
             201: serializers.ApplicationDetailSerializer,
-            **error_responses(400, *LOGIN_ERRORS, 409, notes={409: "application.entry_unavailable"}),
+            **error_responses(
+                400,
+                *LOGIN_ERRORS,
+                409,
+                notes={
+                    409: "application.entry_unavailable、application.licence_already_held（申请人已持有"
+                    "有效的律师执业证或律师事务所执业许可证，不能再申请颁发同类证照：律师法第十条；"
+                    "变更执业机构请申请变更许可）"
+                },
+            ),
         },
     )
     @accepts(serializers.ApplicationStartSerializer)
@@ -258,7 +269,14 @@ class Submit(APIView):
         responses={
             201: serializers.SubmittedSerializer,
             **error_responses(
-                400, *LOGIN_ERRORS, 404, 409, notes={409: "application.not_draft、idempotency.in_progress"}
+                400,
+                *LOGIN_ERRORS,
+                404,
+                409,
+                notes={
+                    409: "application.not_draft、idempotency.in_progress、application.licence_already_held"
+                    "（草稿之后已取得同类有效证照：律师法第十条）"
+                },
             ),
         },
     )

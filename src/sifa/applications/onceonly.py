@@ -10,7 +10,9 @@ the material is then simply asked for (never a failed application because a part
 Hooks:
 
 * ``LicenceWalletProvider`` looks in the applicant's e-licence wallet (``sifa.licences`` registers
-  its provider with ``registry.replace("licence", …)`` in its ``AppConfig.ready``).
+  its provider with ``registry.replace("licence", …)`` in its ``AppConfig.ready``). Its ``held``
+  answers the one-licence rule at application (律师法 §10): the valid licence the applicant
+  already holds of the type the item would issue (``services.draft_materials.refuse_a_second_licence``).
 * ``PartnerDataProvider`` asks a partner agency (公安, 教育, …) and must return a :class:`Found`
   carrying the partner's answer: ``answer_id`` and ``answered_at``. A partner-sourced ``Found``
   without them is never recorded (the material is asked for), so nothing is labelled
@@ -114,8 +116,29 @@ class OnceOnlyProvider(Protocol):
         """A source that satisfies ``material`` (a catalogue ``Material``) for this application."""
 
 
+@dataclass(frozen=True)
+class HeldLicence:
+    """A licence still in force (有效 or 停止执业) the applicant already holds of a type one holds
+    one of at a time (律师法 §10), which the item applied for would issue again: what the refusal
+    names."""
+
+    name: str
+    number: str
+    issuer_name: str
+    holder_name: str
+    reason: str
+    """Why one at a time, with the article, and what to apply for instead (Chinese)."""
+    description: str = ""
+    """The licence as the refusal names it: “律师执业证（编号…，浙江省司法厅颁发，状态：有效）”."""
+
+
 class LicenceWalletProvider(OnceOnlyProvider, Protocol):
     """Looks up ``material.satisfiable_by_licence_type`` in the applicant's e-licence wallet."""
+
+    def held(self, application: Application) -> HeldLicence | None:
+        """The valid licence the applicant already holds of the one-per-holder type the
+        application's item would issue (its ``licence_effect`` is ``issue``), or None. Reads
+        nothing for an item whose result is not such a licence."""
 
 
 class PartnerDataProvider(OnceOnlyProvider, Protocol):
@@ -127,6 +150,9 @@ class EmptyLicenceWallet:
     in its ``AppConfig.ready``; by itself it finds nothing."""
 
     def find(self, application: Application, material) -> Found | None:
+        return None
+
+    def held(self, application: Application) -> HeldLicence | None:
         return None
 
 

@@ -15,9 +15,11 @@ from django.db import connection
 from django.utils import timezone
 
 from sifa.applications.models import MaterialProvenance
-from sifa.applications.onceonly import Found, subject_material
+from sifa.applications.onceonly import Found, HeldLicence, subject_material
+from sifa.catalogue.models import LicenceEffect
 from sifa.core.db import FixedRows, fixed_cursor
 from sifa.licences.models import Licence, LicenceStatus, LicenceType
+from sifa.licences.one_per_holder import ONE_PER_HOLDER, describe, held_by_applicant, one_per_holder_type
 from sifa.licences.services import record_use
 
 _LICENCE = FixedRows(Licence)
@@ -110,4 +112,26 @@ class WalletProvider:
             source_reference=licence.identifier,
             source_label=f"来自电子证照库：{licence.name} {licence.number}（{licence.issuer_name}）",
             valid_until=licence.valid_until,
+        )
+
+    def held(self, application: Any) -> HeldLicence | None:
+        """The one-licence rule at application (律师法 §10, :mod:`sifa.licences.one_per_holder`):
+        for an item that issues a new licence of a one-per-holder type, the valid one the applicant
+        already holds (one query); nothing is read for any other item."""
+        version = application.version
+        if (version.licence_effect or LicenceEffect.ISSUE) != LicenceEffect.ISSUE:
+            return None
+        spec = one_per_holder_type(version.result_name)
+        if spec is None:
+            return None
+        licence = held_by_applicant(application, spec)
+        if licence is None:
+            return None
+        return HeldLicence(
+            name=licence.name,
+            number=licence.number,
+            issuer_name=licence.issuer_name,
+            holder_name=licence.holder_name,
+            reason=ONE_PER_HOLDER[spec.key],
+            description=describe(licence),
         )

@@ -9,7 +9,12 @@ and ``numbers`` (办件编号 and notice numbers). Reads are in :mod:`sifa.appli
 """
 
 from sifa.applications.services.draft_consent import set_partner_consent
-from sifa.applications.services.draft_materials import applicable_materials, resolve_once_only
+from sifa.applications.services.draft_materials import (
+    applicable_materials,
+    refuse_a_second_licence,
+    resolve_once_only,
+    second_licence_refusal,
+)
 from sifa.applications.services.drafts import (
     check_complete,
     entry_for_draft,
@@ -45,8 +50,10 @@ __all__ = [
     "idempotent",
     "issue_correction_notice",
     "read_ahead_for_submit",
+    "refuse_a_second_licence",
     "resolve_once_only",
     "run_pre_review",
+    "second_licence_refusal",
     "set_partner_consent",
     "start_draft",
     "submit",

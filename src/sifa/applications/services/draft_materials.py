@@ -10,9 +10,10 @@ import uuid
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from sifa.accounts.models import AccountKind, NaturalPerson
 from sifa.applications.models import Application, ApplicationMaterial, MaterialProvenance
 from sifa.applications.onceonly import registry, subject_material
-from sifa.catalogue.models import ItemVersion, Material
+from sifa.catalogue.models import ItemVersion, LicenceEffect, Material
 from sifa.core.db import FixedInsert, PreparedQuery, fixed_cursor
 from sifa.core.errors import Conflict
 
@@ -190,3 +191,46 @@ def require_subject_licence(application: Application) -> None:
                 f"电子证照库中没有您持有的、由{issuer}颁发的有效{material.name}，不能申请"
                 f"{application.version.item.name}。持有纸质证书的，请先由颁发机关将其录入电子证照库",
             )
+
+
+def refuse_a_second_licence(application: Application) -> None:
+    """The one-licence rule at application (律师法 §10: 律师只能在一个律师事务所执业): an item that
+    issues a new licence of a type its holder holds one of at a time (律师执业证, 律师事务所执业许可证)
+    is refused to an applicant already holding a valid one — 409 ``application.licence_already_held``
+    naming it and what to apply for instead (a change, 换发), before anyone decides a case whose
+    licence could not be issued. Asked of the ``licence`` once-only slot (``held``), which reads
+    nothing for the other items; a licence no longer in force (注销, 吊销, expired) does not count; a suspended one (停止执业) does."""
+    if (application.version.licence_effect or LicenceEffect.ISSUE) != LicenceEffect.ISSUE:
+        return  # a change, renewal or cancellation acts on the licence held
+    held = getattr(registry.get("licence"), "held", None)
+    found = held(application) if held is not None else None
+    if found is not None:
+        raise Conflict("application.licence_already_held", licence_already_held_message(application, found))
+
+
+def licence_already_held_message(application: Application, held) -> str:
+    """The refusal the applicant (or the clerk or agent for them) reads."""
+    return (
+        f"{held.holder_name}已持有{held.description or held.name + '（编号' + held.number + '）'}，"
+        f"不能再申请“{application.entry.item.name}”：{held.reason}"
+    )
+
+
+def second_licence_refusal(entry, applicant) -> str:
+    """What :func:`refuse_a_second_licence` would answer ``applicant`` (an account) starting a draft
+    for ``entry``, or ``""``: the portal's start page says it before the applicant fills anything in."""
+    version = entry.version
+    if (version.licence_effect or LicenceEffect.ISSUE) != LicenceEffect.ISSUE:
+        return ""
+    held = getattr(registry.get("licence"), "held", None)
+    if held is None:
+        return ""
+    application = Application(entry=entry, version=version, applicant=applicant)
+    if applicant.kind == AccountKind.COMPANY:
+        application.applicant_company = getattr(applicant, "company", None)
+    else:
+        application.applicant_person_id = (
+            NaturalPerson.objects.filter(user=applicant).values_list("pk", flat=True).first()
+        )
+    found = held(application)
+    return licence_already_held_message(application, found) if found is not None else ""

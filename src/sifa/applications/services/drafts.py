@@ -50,6 +50,7 @@ from sifa.applications.services.common import (
 from sifa.applications.services.draft_materials import (
     applicable_to,
     missing_material_errors,
+    refuse_a_second_licence,
     require_subject_licence,
     resolve_once_only,
 )
@@ -373,6 +374,9 @@ def _start_draft(
             "application.id_number_consent_withdrawn",
             "您已撤回处理公民身份号码的同意，不能网上申请。可在“我的—授权与个人数据”重新同意，或到窗口办理",
         )
+    # 律师法 §10: told now, not after a decision whose licence could not be issued (one query, only
+    # for an item issuing a 律师执业证 or 律师事务所执业许可证).
+    refuse_a_second_licence(application)
     errors = []
     if not isinstance(application.form_data, dict):
         errors.append({"field": "form_data", "code": "form.type", "message": "申请表数据格式不正确"})
@@ -705,6 +709,7 @@ def submit_in_transaction(application: Application, *, actor: User) -> tuple[App
     )
     resolve_once_only(application, ask_partners=False)
     require_subject_licence(application)
+    refuse_a_second_licence(application)  # a licence issued or imported since the draft (律师法 §10)
     check_complete(application)
     now = timezone.now()
     organisation = application.accepting_organisation

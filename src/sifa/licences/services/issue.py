@@ -15,10 +15,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from sifa.accounts.models import ID_NUMBER_INDEX
+from sifa.core.crypto import field_cipher
 from sifa.core.errors import Conflict, ServiceError
 from sifa.core.licence_ids import build_licence_id
-from sifa.licences.models import IssueKind, Licence, LicenceType
+from sifa.licences.models import HolderCodeType, IssueKind, Licence, LicenceType
+from sifa.licences.one_per_holder import ONE_PER_HOLDER, describe, held_licence
 from sifa.licences.services.common import (
+    USCC_INDEX,
     audit,
     check_dates,
     check_issuing_permission,
@@ -111,6 +115,29 @@ PARTICULAR_FIELDS = {"law_firm": "practice_organisation", "practice_organisation
 """Application form fields copied onto the licence (律师执业证 records the 执业机构)."""
 
 
+def _refuse_a_second(application: Any, licence_type: LicenceType) -> None:
+    """A holder already holding a valid licence of a one-per-holder type gets no second one (409
+    ``licence.already_held``): the guard at issuing, whatever let the application through (the
+    refusals at application and at the decision come first, :mod:`sifa.licences.one_per_holder`)."""
+    why = ONE_PER_HOLDER.get(licence_type.key)
+    if why is None:
+        return
+    person = application.applicant_person if application.applicant_id is None else None
+    company = application.applicant_company if application.applicant_id is None else None
+    _name, code_type, code = holder_identity(
+        application.applicant, licence_type, person=person, company=company
+    )
+    index = field_cipher().blind_index(
+        code, ID_NUMBER_INDEX if code_type == HolderCodeType.ID_NUMBER else USCC_INDEX
+    )
+    held = held_licence(licence_type.key, code_index=index)
+    if held is not None:
+        raise Conflict(
+            "licence.already_held",
+            f"{held.holder_name}已持有{describe(held)}，不能再颁发一份：{why}",
+        )
+
+
 def issue_for_application(
     application: Any, actor: Any, *, issuer: Organisation | None = None, with_pdf: bool = True
 ) -> Licence | None:
@@ -132,6 +159,7 @@ def issue_for_application(
     existing = Licence.objects.filter(application=application).first()
     if existing is not None:
         return existing  # a retried decision must not issue twice
+    _refuse_a_second(application, licence_type)
     issuer = issuer or application.current_organisation or application.accepting_organisation
     form = application.form_data or {}
     particulars = {

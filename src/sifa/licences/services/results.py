@@ -18,6 +18,7 @@ from sifa.applications.onceonly import subject_material
 from sifa.catalogue.models import LicenceEffect
 from sifa.core.errors import Conflict
 from sifa.licences.models import Licence, LicenceStatus
+from sifa.licences.one_per_holder import ONE_PER_HOLDER, describe, held_by_applicant, one_per_holder_type
 from sifa.licences.services.common import CHANGEABLE
 from sifa.licences.services.issue import issue_for_application
 from sifa.licences.services.status import cancel
@@ -59,8 +60,14 @@ def subject_licence(application: Any) -> Licence | None:
 
 def check_subject(application: Any) -> Licence | None:
     """Before approving a 换发/注销: the licence must still be in force (it may have been revoked or
-    cancelled since the application). 409 ``licence.subject_not_current`` otherwise."""
+    cancelled since the application). 409 ``licence.subject_not_current`` otherwise.
+
+    Before approving an item that issues a licence its holder holds one of at a time (律师法 §10,
+    :mod:`sifa.licences.one_per_holder`): the applicant must not hold a valid one (issued on another
+    application or imported since this one was submitted). 409 ``licence.already_held`` otherwise —
+    the decider gives a 不予 decision instead of one that could not be issued."""
     if effect_of(application) == LicenceEffect.ISSUE:
+        refuse_a_second_approval(application)
         return None
     licence = subject_licence(application)
     if licence is None or licence.status not in CHANGEABLE:
@@ -71,6 +78,21 @@ def check_subject(application: Any) -> Licence | None:
             "不能准予；请作出不予决定并说明理由",
         )
     return licence
+
+
+def refuse_a_second_approval(application: Any) -> None:
+    """409 ``licence.already_held`` when the approval would issue a one-per-holder licence to an
+    applicant already holding a valid one (a mock application issues nothing: never refused)."""
+    spec = one_per_holder_type(application.version.result_name)
+    if spec is None or getattr(application, "is_mock", False):
+        return
+    held = held_by_applicant(application, spec)
+    if held is not None:
+        raise Conflict(
+            "licence.already_held",
+            f"申请人{held.holder_name}已持有{describe(held)}，"
+            f"准予后无法颁发：{ONE_PER_HOLDER[spec.key]}。不能准予；请作出不予决定并说明理由",
+        )
 
 
 def changed_particulars(application: Any) -> tuple[dict[str, str], str | None]:

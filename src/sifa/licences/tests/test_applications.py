@@ -59,6 +59,26 @@ def test_an_approved_lawyer_application_issues_a_lawyer_licence(world):
     assert issue_for_application(application, world["decider"], with_pdf=False) == licence
 
 
+def test_a_lawyer_holding_a_valid_licence_is_issued_no_second_one(world):
+    """律师法第十条: a lawyer practises at one firm, and changing it is a 换发 — an approved second
+    律师执业许可 does not issue a second 律师执业证 (409 ``licence.already_held``, naming the one held);
+    once that one is no longer valid (注销), a new one may be issued."""
+    from sifa.licences.models import Licence, LicenceStatus
+
+    # Both drafted before either licence exists (the refusals at application and at the decision
+    # come first; tests/test_one_licence.py): the guard at issuing is the last line of defence.
+    first, again = _draft(world, LAWYER_FULL_TIME), _draft(world, LAWYER_FULL_TIME)
+    held = issue_for_application(first, world["decider"], issuer=world["orgs"]["zj"], with_pdf=False)
+    with pytest.raises(Conflict) as refused:
+        issue_for_application(again, world["decider"], issuer=world["orgs"]["zj"], with_pdf=False)
+    assert refused.value.code == "licence.already_held"
+    assert held.number in refused.value.message and "律师法》第十条" in refused.value.message
+    assert Licence.objects.filter(holder=world["citizen"]).count() == 1
+    Licence.objects.filter(pk=held.pk).update(status=LicenceStatus.CANCELLED)
+    second = issue_for_application(again, world["decider"], issuer=world["orgs"]["zj"], with_pdf=False)
+    assert second is not None and second.pk != held.pk
+
+
 def test_a_change_application_takes_the_licence_from_the_wallet_with_provenance(world):
     first = issue_for_application(
         _draft(world, LAWYER_FULL_TIME), world["decider"], issuer=world["orgs"]["zj"], with_pdf=False

@@ -82,6 +82,8 @@ def start(request: HttpRequest, implementation_code: str) -> HttpResponse:
         ],
         "principals": [{"user": user, "mandate": mandate} for user, mandate in principals],
         "title": f"申请：{entry.item.name}",
+        # 律师法 §10: one who already holds the licence the item issues is told before starting.
+        "refusal": services.second_licence_refusal(entry, request.user),
         # 人民调解法 §23: an applicant may choose mediators — show the 司法所's roster to choose from.
         "roster": public_roster(entry.accepting_organisation)
         if "preferred_mediators" in _fields(version)
