@@ -7,7 +7,8 @@ N client processes (default ``W9_CLIENTS``, 4) that run ``bench.exchangespeed.Si
 back, exactly W9's signed side. Over the measured seconds it reads, from ``/proc``:
 
 * the CPU (user, system) of the clients, of the simulator and, on PostgreSQL, of each client's
-  server backend; their voluntary and involuntary context switches;
+  server backend; their voluntary and involuntary context switches and file read/write system
+  calls;
 * the machine's idle and I/O-wait time (``/proc/stat``), and the load average;
 
 and prints each per round trip (``--openssl``: after each round ``openssl speed sm2`` as W9 runs
@@ -60,8 +61,9 @@ def _machine() -> tuple[float, float, float]:
 
 
 def _proc_syscalls(pid: int) -> tuple[int, int]:
-    """(read, write) system calls of a process (``/proc/PID/io``: ``syscr``, ``syscw``; reads
-    include ``recv``, writes ``send``: the messages a backend or a peer handled)."""
+    """(read, write) system calls of a process on files (``/proc/PID/io``: ``syscr``, ``syscw``:
+    ``read``/``pread``/``write``/``pwrite`` and the like; a socket's ``recv``/``send`` are not
+    counted there): the database files' I/O of a peer or a backend."""
     with open(f"/proc/{pid}/io", encoding="ascii") as handle:
         found = dict(line.split(":") for line in handle if ":" in line)
     return int(found["syscr"]), int(found["syscw"])
