@@ -11,8 +11,8 @@ parent prints ``round trips/s: N`` (the sum over the workers).
 
 A **signed** round trip is the gateway's own code, nothing re-implemented here:
 ``services.envelopes.seal`` (canonical JSON, SM3 body digest, SM2 signature with Sifa's key ring)
-→ ``services.log.append`` of the request in its transaction
-(``services.log.durable_before_sending``: committed and durable before it leaves, ADR 0020)
+→ ``services.log.append`` of the request (``before_sending=True``: one statement committed by
+itself and durable before it leaves, as the relay logs a copy signed again; ADR 0020, 0022)
 → ``HttpTransport.deliver`` to
 ``BASE_URL/exchange/`` (allow-listed) → the simulator opens it (signature, digest, replay, clock),
 stores it, answers and signs → ``deliver`` opens the answer with ``services.envelopes.open``
@@ -157,16 +157,16 @@ class Signed:
         gateway = self._gateway
         body = self._bodies[index % len(self._bodies)]
         envelope = gateway.envelopes.seal(_header(self.organisation, self.partner), body, signer=self.signer)
-        with gateway.log.durable_before_sending():  # committed and durable before it leaves
-            gateway.log.append(
-                envelope,
-                json.loads(envelope.header_bytes),
-                body,
-                direction=gateway.OUTBOUND,
-                status=gateway.SENT,
-                partner=self.partner,
-                scope_path=self.organisation.path,
-            )
+        gateway.log.append(  # committed and durable before it leaves, as the relay's copy
+            envelope,
+            json.loads(envelope.header_bytes),
+            body,
+            direction=gateway.OUTBOUND,
+            status=gateway.SENT,
+            partner=self.partner,
+            scope_path=self.organisation.path,
+            before_sending=True,
+        )
         delivered = self.transport.deliver(self.endpoint, envelope, timeout=TIMEOUT)
         if "match" not in delivered.body:
             raise RuntimeError(f"unexpected answer {delivered.body!r}")

@@ -1,6 +1,6 @@
 """W9's signed round trip, both peers in one process, CPU per phase (docs/performance.md, "W9").
 
-``python -m bench.w9_phases [N] [--rounds R] [--cprofile [--callees REGEX]] [--no-fsync WHERE]`` (with ``BENCH_DATABASE_URL`` for PostgreSQL) uses the
+``python -m bench.w9_phases [N] [--rounds R] [--cprofile [--callees REGEX]] [--no-fsync WHERE] [--callgrind]`` (with ``BENCH_DATABASE_URL`` for PostgreSQL) uses the
 bench database as ``python -m bench.run --only W9`` left it (run that once first). It serves the
 partner simulator's own WSGI app and HTTP server (``sifa.exchange.simulator.server``) on a thread of
 this process (its own SQLite file, the demo 公安's key, Sifa's public keys from the file W9 writes),
@@ -13,6 +13,7 @@ what it calls; indented phases are parts of the one above. R rounds (default 3) 
 median of each figure printed: CPU per round trip of the whole, and per phase. ``--cprofile``
 profiles the client's thread instead (CPU time of that thread). ``--no-fsync sifa|partner|both`` is
 a diagnostic: that database at ``synchronous=NORMAL``, to show what its fsyncs cost.
+``--callgrind`` runs N round trips between two markers for callgrind (:func:`_callgrind`).
 
 The batch window of the message log's chaining is wall time (200 ms), so at a low rate (a loaded
 machine) the batches are small and chaining weighs more per round trip than at W9's rate.
@@ -182,9 +183,32 @@ def _instrument_all() -> None:
     del registry
 
 
+def _callgrind(client, count: int) -> int:
+    """``--callgrind``: N round trips between two markers, for ``valgrind --tool=callgrind
+    --zero-before='*getppid*' --dump-before='*getsid*'``: the dump's total ÷ N is the instructions
+    per round trip of both peers (their user-space code: not the kernel's, not PostgreSQL's)."""
+    import gc
+
+    import bench.exchangespeed
+
+    bench.exchangespeed.TIMEOUT = 3600.0  # under valgrind, on a loaded machine, an answer is slow
+    for i in range(60):  # warm: imports, connections, caches, the statements
+        client.once(i)
+    gc.collect()
+    gc.freeze()  # a full collection of what the set-up made would land in one run and not another
+    os.getppid()  # zero the counters
+    for i in range(count):
+        client.once(20_000 + i)
+    os.getsid(0)  # dump
+    print(f"callgrind: {count} round trips between the markers")
+    return 0
+
+
 def _run(client, count: int, rounds: int) -> int:
     from django.db import connection
 
+    if "--callgrind" in sys.argv:
+        return _callgrind(client, count)
     for i in range(30):  # warm: imports, connections, caches
         client.once(i)
     _instrument_all()

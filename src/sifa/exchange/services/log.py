@@ -56,6 +56,7 @@ def append(
     scope_path: str,
     copy_number: int = 0,
     own_fsync: bool = True,
+    before_sending: bool = False,
 ) -> ExchangeMessage:
     """Store one signed message (its header bytes and signature as evidence; the body sealed and
     masked). Raises ``IntegrityError`` when the sender already used the message id (or, for a copy
@@ -64,7 +65,14 @@ def append(
     ``own_fsync=False`` is for the answer a partner gave to Sifa's own request, and only outside
     any transaction (the row then commits by itself): that commit does not wait for its own fsync
     (:func:`_insert_without_own_fsync`, ADR 0018). Inside the caller's transaction it changes
-    nothing: the caller's commit is durable, and the row with it."""
+    nothing: the caller's commit is durable, and the row with it.
+
+    ``before_sending=True`` is for a message that leaves as soon as this returns (W9's request, the
+    relay's copy signed again): outside any transaction the row is one statement committed by
+    itself and **durable when this returns** (:func:`_insert_durably`: what
+    :func:`durable_before_sending` around ``append`` gives, without the transaction block's
+    ``BEGIN`` and ``COMMIT``; ADR 0022). Inside the caller's transaction it changes nothing: the
+    caller's commit decides, as a nested ``durable_before_sending`` would."""
     values = {
         "message_id": header["message_id"],
         "correlation_id": header["correlation_id"],
@@ -92,13 +100,52 @@ def append(
         "copy_number": copy_number,
     }
     row = _new_row([values.get(attname, default) for attname, default in _row_defaults()], partner)
-    if own_fsync or connection.in_atomic_block:
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.in_atomic_block:
         _insert(row)
         transaction.on_commit(BATCHER.note)
+    elif before_sending and db.get_autocommit():
+        _insert_durably(db, row)
+        BATCHER.note()
+    elif own_fsync:
+        _insert(row)
+        transaction.on_commit(BATCHER.note)  # autocommit: at once
     else:
         _insert_without_own_fsync(row)
         BATCHER.note()  # after the connection's durability is restored: a batch commits durably
     return row
+
+
+def _insert_durably(db: Any, row: ExchangeMessage) -> None:
+    """:func:`_insert` outside any transaction, its own transaction, committed and durable when it
+    returns, for a message that leaves next (ADR 0022).
+
+    PostgreSQL: the one autocommitted INSERT, whose commit waits for its WAL flush
+    (``synchronous_commit`` as the connection has it, as for ``atomic()``): one round trip to the
+    server where ``BEGIN``, ``INSERT``, ``COMMIT`` took three. SQLite (WAL, the connection at
+    ``synchronous=FULL`` or above): the INSERT commits by itself at ``synchronous=NORMAL`` (its WAL
+    frames written, the write lock released as the statement ends, no fsync under it), then the
+    ``-wal`` file is ``fdatasync``-ed through the connection's kept descriptor and the level
+    restored, as :func:`durable_before_sending` does after its commit (ADR 0020; the reasoning is
+    there). If the INSERT is refused nothing is synced; if the ``fdatasync`` fails the error
+    propagates and the caller sends nothing. Without a WAL file to sync, or below ``FULL``, the
+    INSERT commits at the connection's own level."""
+    if db.vendor != "sqlite":
+        _insert(row)
+        return
+    db.ensure_connection()
+    raw = db.connection
+    level = _synchronous(db, raw)
+    descriptor = _wal_descriptor(db, raw) if level >= 2 else None
+    if descriptor is None:
+        _insert(row)
+        return
+    raw.execute("PRAGMA synchronous=NORMAL")
+    try:
+        _insert(row)
+        os.fdatasync(descriptor)
+    finally:
+        raw.execute(_LEVELS.get(level) or f"PRAGMA synchronous={int(level)}")
 
 
 def _insert_without_own_fsync(row: ExchangeMessage) -> None:

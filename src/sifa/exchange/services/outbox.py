@@ -371,17 +371,17 @@ def _envelope_for_attempt(item: OutboxItem) -> Envelope:
     header["timestamp"] = now_timestamp()
     body = json.loads(envelope.body_bytes)
     copy = envelopes.seal(header, body)
-    with log.durable_before_sending():  # committed and durable before :func:`attempt` sends it
-        log.append(
-            copy,
-            json.loads(copy.header_bytes),
-            body,
-            direction=Direction.OUTBOUND,
-            status=MessageStatus.SENT,
-            partner=item.partner,
-            scope_path=item.scope_path,
-            copy_number=(latest.copy_number if latest is not None else 0) + 1,
-        )
+    log.append(  # committed and durable before :func:`attempt` sends it (ADR 0020, 0022)
+        copy,
+        json.loads(copy.header_bytes),
+        body,
+        direction=Direction.OUTBOUND,
+        status=MessageStatus.SENT,
+        partner=item.partner,
+        scope_path=item.scope_path,
+        copy_number=(latest.copy_number if latest is not None else 0) + 1,
+        before_sending=True,
+    )
     return copy
 
 

@@ -201,3 +201,43 @@ def test_without_a_wal_file_to_sync_the_commit_is_durable_by_itself(strict, orde
         append()
     assert order == [("insert", durable, True)]
     connection.close()  # the next connection looks for its WAL again
+
+
+# --- the same, as one statement committed by itself (ADR 0022) ----------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_appended_before_sending_is_one_statement_durable_when_append_returns(strict, order):
+    """``append(before_sending=True)`` outside a transaction: SQLite: the INSERT commits by itself
+    at ``synchronous=NORMAL`` (no transaction block), then the ``-wal`` file is ``fdatasync``-ed and
+    the level restored, all before ``append`` returns; PostgreSQL: the one INSERT, autocommitted,
+    durable (no ``BEGIN``, no ``COMMIT``)."""
+    durable, relaxed = strict
+    with CaptureQueriesContext(connection) as queries:
+        row = append(before_sending=True)
+    order.append(("send", durability(), connection.in_atomic_block))
+    if connection.vendor == "sqlite":
+        wal = os.path.realpath(wal_path())
+        assert order == [("insert", relaxed, False), ("fdatasync", wal, False), ("send", durable, False)]
+    else:
+        # Outside any atomic block, so autocommitted: its own transaction, committed durably.
+        assert order == [("insert", durable, False), ("send", durable, False)]
+        inserts = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("INSERT")]
+        assert len(inserts) == 1 and RELAXED not in inserts[0]
+    assert ExchangeMessage.objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_appended_before_sending_a_refused_insert_syncs_nothing_and_a_transaction_decides(strict, order):
+    durable, _ = strict
+    first = append(before_sending=True)
+    del order[:]
+    with pytest.raises(IntegrityError):
+        append(str(first.message_id), before_sending=True)  # the sender used this id already
+    assert durability() == durable and not connection.in_atomic_block
+    assert [event[0] for event in order] == ["insert"]  # refused: nothing committed, nothing synced
+    del order[:]
+    with transaction.atomic():
+        append(before_sending=True)  # in the caller's transaction: its commit decides, durably
+    assert order == [("insert", durable, True)]
+    assert durability() == durable and ExchangeMessage.objects.count() == 2

@@ -528,29 +528,22 @@ def test_only_the_partners_answer_to_a_relayed_message_commits_without_its_own_f
 
 
 def test_a_copy_signed_again_is_durable_before_it_leaves(world, court, monkeypatch):
-    """ADR 0020: the relay logs a copy signed again in ``log.durable_before_sending`` (SQLite:
-    committed at ``synchronous=NORMAL``, the WAL synced after the commit) and hands it to the
-    transport only after that block has returned; the first copy was committed with the caller's
-    transaction, long before the relay sends it."""
-    from contextlib import contextmanager
-
+    """ADR 0020, 0022: the relay logs a copy signed again with ``before_sending=True`` (outside a
+    transaction one statement committed by itself and durable when ``append`` returns:
+    ``test_log_durability``) and hands it to the transport only after ``append`` has returned; the
+    first copy was committed with the caller's transaction, long before the relay sends it."""
     from sifa.exchange.services import log
 
     events: list[str] = []
-    durable, append = log.durable_before_sending, log.append
-
-    @contextmanager
-    def spy_durable():
-        events.append("begin")
-        with durable():
-            yield
-        events.append("durable")
+    append = log.append
 
     def spy_append(envelope, header, body, **options):
         events.append(f"log {header['kind']} {options.get('copy_number', 0)}")
-        return append(envelope, header, body, **options)
+        row = append(envelope, header, body, **options)
+        if options.get("before_sending"):
+            events.append("durable")
+        return row
 
-    monkeypatch.setattr(log, "durable_before_sending", spy_durable)
     monkeypatch.setattr(log, "append", spy_append)
     fake = FakeCourt(world, lambda n: "lost" if n < 2 else "ok")
     send = fake.send
@@ -569,7 +562,6 @@ def test_a_copy_signed_again_is_durable_before_it_leaves(world, court, monkeypat
     assert events == [
         "log request 0",
         "send",
-        "begin",
         "log request 1",
         "durable",
         "send",
