@@ -159,17 +159,34 @@ def _staff(username: str, organisation: Any, role: str, *, superuser: bool = Fal
     return user
 
 
-def _citizen():
+def _citizen(name: str = "张三", first17: str = "33010619900101123", phone: str = "13900009917"):
     from sifa.accounts.models import NaturalPerson
     from sifa.accounts.services import id_number_index, register_person
 
-    number = _id_number("33010619900101123")
+    number = _id_number(first17)
     person = NaturalPerson.objects.filter(id_number_index=id_number_index(number)).first()
     if person is None:
         person = register_person(
-            name="张三", id_number=number, phone="13900009917", password=PASSWORD, region_code="330106"
+            name=name, id_number=number, phone=phone, password=PASSWORD, region_code="330106"
         )
     return person.user, number
+
+
+def _licence_holder():
+    """W6a's licence holder: not the applicant of W3, W4 and W5 (张三), who applies for
+    律师执业许可 again and again — holding a 律师执业证 would have each of those refused
+    (律师法第十条, ``application.licence_already_held``)."""
+    return _citizen("李四", "33010619900202456", "13900009918")[0]
+
+
+def _applicant_holds_no_lawyer_licence(citizen) -> None:
+    """A bench database seeded before the one-licence rule issued 张三 the W6a licence: 注销 it (a
+    bench row, written directly), so that 张三's drafts are not refused."""
+    from sifa.licences.models import Licence, LicenceStatus
+
+    Licence.objects.filter(holder=citizen, licence_type__key="lawyer_licence").exclude(
+        status__in=(LicenceStatus.CANCELLED, LicenceStatus.SUPERSEDED)
+    ).update(status=LicenceStatus.CANCELLED)
 
 
 def _form(id_number: str) -> dict[str, str]:
@@ -244,6 +261,7 @@ def main() -> int:
     entry = _entry()
     organisation = entry.accepting_organisation
     citizen, id_number = _citizen()
+    _applicant_holds_no_lawyer_licence(citizen)
     clerk = _staff("bench-clerk", organisation, Role.WINDOW_CLERK)
     reviewer = _staff("bench-reviewer", organisation, Role.REVIEWER)
     # A superuser with the same reviewer role: the scope check is skipped for it, the role check is
@@ -268,7 +286,7 @@ def main() -> int:
         },
         "w4_cases": [number for number, _code in cases[:W4_CASES]],
         "w5_cases": [{"number": number, "code": code} for number, code in cases[W4_CASES:]],
-        **_licence(citizen, issuer),
+        **_licence(_licence_holder(), issuer),
         "placeholder_calendar_years": placeholder_years,
         "seconds": round(time.perf_counter() - started, 1),
     }
