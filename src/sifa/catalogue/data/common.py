@@ -21,7 +21,12 @@ LOCAL_TO_PROVINCE = {"implementer": "local_bureaus", "decider": "province"}
 LOCAL_TO_MINISTRY = {"implementer": "local_bureaus", "decider": "ministry"}
 
 LAWYER_BARS = "无民事行为能力或者限制民事行为能力的；受过刑事处罚的（过失犯罪的除外）；被开除公职或者被吊销律师、公证员执业证书的，不予颁发律师执业证书（律师法第七条）"
-LAW_SOURCE = "法律条文核对自 LawRefBook/Laws（2f4c5c2）"
+
+# Provenance (an editors' note, not public text): the articles the items cite from 律师法, 公证法,
+# 法律援助法, 行政许可法, 人民调解法, 行政复议法 and 外国律师事务所驻华代表机构管理条例 were checked
+# against LawRefBook/Laws (commit 2f4c5c2). Until 2026-12-07 seventeen items' 内容来源 (``source``,
+# shown to the public) ended with “法律条文核对自 LawRefBook/Laws（2f4c5c2）”; it is kept here and in
+# docs/catalogue.md ("Content sources") instead.
 
 
 def ref(law: str, *articles: str) -> list[dict[str, str]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from sifa.catalogue.data.common import (
     CITY,
-    LAW_SOURCE,
     LAWYER_BARS,
     LAWYERS_LAW,
     LICENSING_DEFAULTS,
@@ -129,7 +128,7 @@ ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": None,
-        "source": f"律师法第五条至第七条；{LAW_SOURCE}。分为专职、兼职两个子项",
+        "source": "律师法第五条至第七条。分为专职、兼职两个子项",
         "version": _lawyer_version("申请在律师事务所执业的人员"),
         "materials": LAWYER_MATERIALS,
         "stages": LAWYER_STAGES,
@@ -146,7 +145,7 @@ ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": CITY,
-        "source": f"律师法第五条至第七条；{LAW_SOURCE}",
+        "source": "律师法第五条至第七条",
         "version": _lawyer_version("申请专职律师执业的人员"),
         "materials": LAWYER_MATERIALS,
         "stages": LAWYER_STAGES,
@@ -163,7 +162,7 @@ ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": CITY,
-        "source": f"律师法第六条第二款、第十二条（高等院校、科研机构中从事法学教育、研究工作的人员）；{LAW_SOURCE}",
+        "source": "律师法第六条第二款、第十二条（高等院校、科研机构中从事法学教育、研究工作的人员）",
         "version": _lawyer_version(
             "高等院校、科研机构中从事法学教育、研究工作，经所在单位同意申请兼职律师执业的人员（律师法第十二条）"
         ),
@@ -182,7 +181,7 @@ ITEMS: list[dict] = [
         "objects": ["6"],
         "topics": ["C01"],
         "implement": CITY,
-        "source": f"律师法第十四条至第十八条；{LAW_SOURCE}",
+        "source": "律师法第十四条至第十八条",
         "version": {
             **LICENSING_DEFAULTS,
             **NO_EXTENSION_LAWYERS_LAW,
@@ -235,7 +234,7 @@ ITEMS: list[dict] = [
         "objects": ["6"],
         "topics": ["C01"],
         "implement": CITY,
-        "source": f"律师法第十九条（依照第十八条程序办理，由分所所在地省级审核）；{LAW_SOURCE}",
+        "source": "律师法第十九条（依照第十八条程序办理，由分所所在地省级审核）",
         "version": {
             **LICENSING_DEFAULTS,
             **NO_EXTENSION_LAWYERS_LAW,

@@ -15,7 +15,6 @@ from sifa.catalogue.data.common import (
     CITY,
     DECISION_BASIS,
     DELIVERY_BASIS,
-    LAW_SOURCE,
     LAWYER_BARS,
     LAWYERS_LAW,
     LICENSING_DEFAULTS,
@@ -133,7 +132,7 @@ CHANGE_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": CITY,
-        "source": f"律师法第十条：律师变更执业机构的，应当申请换发律师执业证书；行政许可法第四十九条（变更）、第四十二条至第四十四条（期限）；{LAW_SOURCE}",
+        "source": "律师法第十条：律师变更执业机构的，应当申请换发律师执业证书；行政许可法第四十九条（变更）、第四十二条至第四十四条（期限）",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "变更执业机构的执业律师",
@@ -191,7 +190,7 @@ CHANGE_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": CITY,
-        "source": f"行政许可法第七十条（应当依法办理注销手续的情形）；律师法第九条只规定撤销准予执业决定后的注销，不是申请注销的依据；{LAW_SOURCE}",
+        "source": "行政许可法第七十条（应当依法办理注销手续的情形）；律师法第九条只规定撤销准予执业决定后的注销，不是申请注销的依据",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "终止执业、依法应当注销律师执业证书的律师",
@@ -242,7 +241,7 @@ FIRM_CHANGE_ITEMS: list[dict] = [
         "objects": ["6"],
         "topics": ["C02"],
         "implement": CITY,
-        "source": f"律师法第二十一条：变更名称、负责人、章程、合伙协议的，应当报原审核部门批准；行政许可法第四十九条；{LAW_SOURCE}",
+        "source": "律师法第二十一条：变更名称、负责人、章程、合伙协议的，应当报原审核部门批准；行政许可法第四十九条",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "变更名称、负责人、章程、合伙协议的律师事务所",
@@ -306,7 +305,7 @@ FIRM_CHANGE_ITEMS: list[dict] = [
         "objects": ["6"],
         "topics": ["C02"],
         "implement": CITY,
-        "source": f"律师法第二十二条：律师事务所终止的，由颁发执业证书的部门注销该律师事务所的执业证书；行政许可法第七十条第（三）项；{LAW_SOURCE}",
+        "source": "律师法第二十二条：律师事务所终止的，由颁发执业证书的部门注销该律师事务所的执业证书；行政许可法第七十条第（三）项",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "依法终止的律师事务所",
@@ -355,7 +354,7 @@ FIRM_CHANGE_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": {"implementer": "ministry", "decider": "self"},
-        "source": f"律师法第八条（经国务院司法行政部门考核合格，准予执业）；行政许可法第四十二条、第四十五条；{LAW_SOURCE}；司法部审批项目编码09001",
+        "source": "律师法第八条（经国务院司法行政部门考核合格，准予执业）；行政许可法第四十二条、第四十五条；司法部审批项目编码09001",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "在法律服务人员紧缺领域从事专业工作满十五年的人员申请专职律师执业",

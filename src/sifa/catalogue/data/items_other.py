@@ -9,7 +9,6 @@ from sifa.catalogue.data.common import (
     DECISION_BASIS,
     DELIVERY_BASIS,
     FOREIGN_FIRMS_REG,
-    LAW_SOURCE,
     LAWYERS_LAW,
     LEGAL_AID_LAW,
     LICENSING_DEFAULTS,
@@ -38,7 +37,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": LOCAL_TO_MINISTRY,
-        "source": f"公证法第十八条至第二十一条（所在地的司法行政部门报省级审核同意后，报请司法部任命，由省级颁发执业证书）；行政许可法第四十二条至第四十四条（期限）；{LAW_SOURCE}",
+        "source": "公证法第十八条至第二十一条（所在地的司法行政部门报省级审核同意后，报请司法部任命，由省级颁发执业证书）；行政许可法第四十二条至第四十四条（期限）",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "申请担任公证员的人员",
@@ -88,7 +87,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["3"],
         "topics": ["C01"],
         "implement": LOCAL_TO_PROVINCE,
-        "source": f"公证法第八条、第九条（由所在地的司法行政部门报省级司法行政部门批准）；行政许可法第四十二条至第四十四条（期限）；{LAW_SOURCE}",
+        "source": "公证法第八条、第九条（由所在地的司法行政部门报省级司法行政部门批准）；行政许可法第四十二条至第四十四条（期限）",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "申请设立公证机构",
@@ -167,7 +166,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P02"],
         "implement": CITY,
-        "source": "全国人大常委会《关于司法鉴定管理问题的决定》第三条、第四条；司法鉴定人登记管理办法（司法部令第96号）；时限参照省级司法行政部门公布的办事指南",
+        "source": "全国人大常委会《关于司法鉴定管理问题的决定》第三条、第四条；司法鉴定人登记管理办法（司法部令第96号）；决定未规定办理期限，时限依行政许可法第四十二条、第四十三条",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "申请从事司法鉴定业务的个人",
@@ -177,7 +176,7 @@ OTHER_ITEMS: list[dict] = [
             "handling_flow": "申请→受理→市级初审→省级审核登记→颁发司法鉴定人执业证",
             "legal_limit_value": 40,
             "legal_limit_unit": "working_day",
-            "legal_limit_note": "省级实践：市级二十日初审，省级二十日审查",
+            "legal_limit_note": "关于司法鉴定管理问题的决定未规定办理期限，依照行政许可法：市级二十日内初审（第四十三条），省级二十日内审查登记（第四十二条，经负责人批准可以延长十日）；按行政许可法第八十二条以工作日计算",
             "promised_limit_value": 40,
             "promised_limit_unit": "working_day",
             "result_name": "司法鉴定人执业证",
@@ -193,7 +192,10 @@ OTHER_ITEMS: list[dict] = [
             material("专业技术职称、执业资格或者学历证书", "government", issuing_body="发证机关"),
             material("司法鉴定机构同意执业的证明", "other", issuing_body="司法鉴定机构"),
         ],
-        "stages": [stage("市级初审", "3", 20), stage("省级审查登记", "2", 20)],
+        "stages": [
+            stage("市级初审", "3", 20, basis=LOWER_REVIEW_BASIS),
+            stage("省级审查登记", "2", 20, basis=DECISION_BASIS),
+        ],
         "form": applicant_form(),
         "bpmn": "appraiser_registration.bpmn",
     },
@@ -331,7 +333,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["6"],
         "topics": ["C03"],
         "implement": PROVINCE_TO_MINISTRY,
-        "source": f"外国律师事务所驻华代表机构管理条例第六条至第九条；{LAW_SOURCE}；司法部审批项目编码09003",
+        "source": "外国律师事务所驻华代表机构管理条例第六条至第九条；司法部审批项目编码09003",
         "version": {
             **LICENSING_DEFAULTS,
             "scope": "申请在华设立代表机构、派驻代表的外国律师事务所",
@@ -415,7 +417,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P03"],
         "implement": {"implementer": "legal_aid_centres", "decider": "self"},
-        "source": f"法律援助法第三十八条至第四十三条；{LAW_SOURCE}。“七日”“三日”未规定为工作日，按自然日公布",
+        "source": "法律援助法第三十八条至第四十三条。“七日”“三日”未规定为工作日，按自然日公布",
         "version": {
             **SERVICE_DEFAULTS,
             "scope": "因经济困难或者其他原因需要法律援助的公民",
@@ -526,7 +528,7 @@ OTHER_ITEMS: list[dict] = [
         "topics": ["P03"],
         "implement": {"implementer": "legal_aid_centres", "decider": "self"},
         "source": (
-            f"法律援助法第二十五条、第二十八条、第三十六条；{LAW_SOURCE}。由人民法院、人民检察院、公安机关经数据交换通知"
+            "法律援助法第二十五条、第二十八条、第三十六条。由人民法院、人民检察院、公安机关经数据交换通知"
             "法律援助机构启动，不接受申请；“三日”未规定为工作日，按自然日公布，自收到通知的次日起算"
         ),
         "version": {
@@ -588,7 +590,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["1"],
         "topics": ["P03"],
         "implement": {"implementer": "county_bureaus", "decider": "self"},
-        "source": f"法律援助法第四十九条：向设立该法律援助机构的司法行政部门提出，五日内审查；{LAW_SOURCE}",
+        "source": "法律援助法第四十九条：向设立该法律援助机构的司法行政部门提出，五日内审查",
         "version": {
             **SERVICE_DEFAULTS,
             "scope": "对法律援助机构不予法律援助、终止法律援助的决定有异议的申请人、受援人",
@@ -662,7 +664,7 @@ OTHER_ITEMS: list[dict] = [
         "objects": ["1", "2", "6"],
         "topics": ["P04", "C04"],
         "implement": {"implementer": "judicial_offices", "decider": "self"},
-        "source": f"人民调解法第十七条、第十九条、第二十三条、第二十六条、第二十八条、第二十九条、第三十三条；{LAW_SOURCE}。司法所登记受理，由其名册上的人民调解委员会指定人民调解员调解",
+        "source": "人民调解法第十七条、第十九条、第二十三条、第二十六条、第二十八条、第二十九条、第三十三条。司法所登记受理，由其名册上的人民调解委员会指定人民调解员调解",
         "version": {
             **SERVICE_DEFAULTS,
             "scope": "发生民间纠纷、希望通过人民调解解决的当事人",

@@ -1,7 +1,7 @@
 """Catalogue commands — the only write path of the catalogue. Each is atomic, checks permission
 (``system=True`` for the platform's own loader) and is audited.
 
-Split by resource: ``items`` (an item, its drafts and their children, publish, withdraw),
+Split by resource: ``items`` (an item and its own fields, its drafts and their children, publish, withdraw),
 ``loader`` (the shipped content and the generated 实施清单 entries, ``sifa load-catalogue``),
 ``imports`` (restoring an export, ``sifa import-catalogue``), ``search_index`` (the derived
 search index, written inside those commands) and ``synonyms`` (the words people use, 检索同义词). Reads are in ``selectors``, ``guides``, ``search``
@@ -20,6 +20,7 @@ from sifa.catalogue.services.items import (
     remove_child,
     update_child,
     update_draft,
+    update_item,
     update_item_source,
     withdraw_version,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "seed_synonyms",
     "update_child",
     "update_draft",
+    "update_item",
     "update_item_source",
     "withdraw_version",
 ]

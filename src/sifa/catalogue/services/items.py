@@ -191,24 +191,66 @@ def create_item(
     return item
 
 
+# The item's own columns (GB/T 39046 表4) a command may change in place: they are not part of a
+# version's frozen content, so a change needs no new version. The type, the level and the parent
+# are part of the 基本编码 and never change.
+ITEM_EDITABLE = ("name", "legal_basis", "exercise_levels", "service_objects", "topics", "source")
+# What the search index reads of an item (``search.document``): a change re-indexes it.
+_INDEXED = {"name", "legal_basis", "topics"}
+
+
 @transaction.atomic
+def update_item(
+    item: CatalogueItem, fields: dict[str, Any], *, by: Any = None, system: bool = False
+) -> CatalogueItem:
+    """Change the item's own fields (``ITEM_EDITABLE``: 事项名称, 设定依据, 行使层级, 服务对象, 服务主题,
+    内容来源) in place, checked like :func:`create_item`. The list's read model, the search index
+    (the item, and its 子项 when the name changed: their document carries it), the page cache and the
+    open data follow; the stored guide pages of its entries are stale from the new ``updated_at`` and
+    rendered again on their next visit (``guide_pages``). Audited as ``catalogue.item.update`` with
+    the names of the changed fields and each one's old and new value; nothing changed, nothing written."""
+    _authorise(by, item.owner, system)
+    unknown = sorted(set(fields) - set(ITEM_EDITABLE))
+    if unknown:
+        raise _invalid(
+            [{"field": n, "code": "field.unknown", "message": "不能修改该字段或字段不存在"} for n in unknown]
+        )
+    item = CatalogueItem.objects.select_for_update().get(pk=item.pk)
+    changes = {name: value for name, value in fields.items() if getattr(item, name) != value}
+    if not changes:
+        return item
+    before = {name: getattr(item, name) for name in changes}
+    for name, value in changes.items():
+        setattr(item, name, value)
+    errors = _check_legal_basis(item.legal_basis) if "legal_basis" in changes else []
+    for name in set(changes) & set(_ITEM_CODE_LISTS):
+        errors += _check_code_list(name, changes[name], _ITEM_CODE_LISTS[name])
+    try:
+        unchanged = [f.name for f in CatalogueItem._meta.fields if f.name not in changes]
+        item.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors += _errors_from(exc)
+    if errors:
+        raise _invalid(errors)
+    item.save(update_fields=[*sorted(changes), "updated_at"])
+    if _INDEXED & set(changes):
+        index_item(item)
+        if "name" in changes:
+            for child in item.children.select_related("parent"):
+                index_item(child)
+    refresh_items([item.pk])
+    detail: dict[str, Any] = {"fields": sorted(changes)}
+    detail.update({name: {"from": before[name], "to": changes[name]} for name in sorted(changes)})
+    audit_item("item.update", by, item, detail)
+    return item
+
+
 def update_item_source(
     item: CatalogueItem, source: str, *, by: Any = None, system: bool = False
 ) -> CatalogueItem:
-    """Replace the item's 内容来源 note. ``source`` belongs to the item, not to a version (a
-    published version's frozen content does not include it), so it is changed in place; the list's
-    read model, the page cache and the open data follow (``updated_at``). Audited as
-    ``catalogue.item.update`` with the old and the new text."""
-    _authorise(by, item.owner, system)
-    item = CatalogueItem.objects.select_for_update().get(pk=item.pk)
-    if item.source == source:
-        return item
-    before = item.source
-    item.source = source
-    item.save(update_fields=["source", "updated_at"])
-    refresh_items([item.pk])
-    audit_item("item.update", by, item, {"fields": ["source"], "source": {"from": before, "to": source}})
-    return item
+    """Replace the item's 内容来源 note (:func:`update_item` with ``source`` alone; audited with
+    ``{"fields": ["source"], "source": {"from", "to"}}``)."""
+    return update_item(item, {"source": source}, by=by, system=system)
 
 
 def current_version(item: CatalogueItem) -> ItemVersion | None:

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"事项目录载入完成：发布 {len(result.published)} 个，未变 {len(result.unchanged)} 个，"
-                f"更新内容来源 {len(result.sources_updated)} 个；"
+                f"更新内容来源 {len(result.sources_updated)} 个，更新事项信息 {len(result.items_updated)} 个；"
                 f"新增实施清单 {result.entries_created} 条；新增群众常用说法 {result.synonyms_seeded} 个；"
                 f"跳过机构 {len(result.skipped_organisations)} 个（统一社会信用代码无效或层级不符）；用时 {elapsed:.2f} 秒"
             )
