@@ -268,6 +268,9 @@ class GuideSerializer(serializers.Serializer):
         help_text="能否在线申请：事项版本未配置可用办理流程的为 false（申请草稿将答复 409 catalogue.no_process）"
     )
     online_application_note = serializers.CharField(help_text="不能在线申请时的说明；可以申请时为空")
+    one_licence_notice = serializers.CharField(
+        help_text="一人一证的提示（律师法第十条）：已持有有效执业证书的应当申请变更事项；其他事项为空"
+    )
     situations = GuideSituationSerializer(many=True)
     materials_total = serializers.IntegerField()
     materials_shown = serializers.IntegerField()

@@ -29,6 +29,24 @@ from sifa.catalogue.models import (
 )
 from sifa.catalogue.processes import NO_PROCESS_MESSAGE, process_available, unavailable_note
 
+_HOLDS_LAWYER_LICENCE = (
+    "已持有有效律师执业证书的（包括停止执业期间），不能再申请本事项：律师只能在一个律师事务所执业，"
+    "律师变更执业机构的，应当申请换发律师执业证书（律师法第十条），请申请“律师执业变更许可（变更执业机构）”。"
+)
+ONE_LICENCE_NOTICES = {
+    "000100001001": _HOLDS_LAWYER_LICENCE,  # 律师执业许可（专职律师执业）
+    "000100001002": _HOLDS_LAWYER_LICENCE,  # 律师执业许可（兼职律师执业）
+    "000100008000": _HOLDS_LAWYER_LICENCE,  # 特许律师执业许可
+    "000100004000": (  # 律师事务所设立许可
+        "已持有有效律师事务所执业证书的律师事务所，不能再申请设立：律师事务所变更名称、负责人、章程、"
+        "合伙协议的，应当报原审核部门批准（律师法第二十一条），请申请“律师事务所变更许可”。"
+    ),
+}
+"""The one-licence rule (律师法第十条; docs/licences.md "One licence at a time") told on the guide of the
+items it refuses to a holder of the licence in force, by 基本编码: page text, not version content, so
+it needs no new version. The items are those ``sifa.licences.one_per_holder`` refuses (its tests keep
+the two lists equal); that module is above the catalogue and cannot be read from here."""
+
 NOT_APPLICABLE = "不适用"
 SET_BY_IMPLEMENTER = "由实施机构确定"
 # (key, number in 附录2, element name). "codes" is not numbered: 基本编码/实施编码/版本 head the guide.
@@ -299,6 +317,7 @@ def build(
         # An item whose version names no shipped process can not be applied for (no dead end).
         "online_application": online,
         "online_application_note": "" if online else (unavailable_note(version) or NO_PROCESS_MESSAGE),
+        "one_licence_notice": ONE_LICENCE_NOTICES.get(item.basic_code, ""),
         "situations": [
             {
                 "code": s.code,

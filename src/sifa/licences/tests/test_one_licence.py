@@ -18,6 +18,7 @@ from sifa.accounts.services import register_person
 from sifa.applications.models import Application
 from sifa.applications.services import refuse_a_second_licence, submit
 from sifa.applications.services.drafts import start_draft
+from sifa.catalogue.guides import ONE_LICENCE_NOTICES
 from sifa.catalogue.models import ImplementationEntry, LicenceEffect
 from sifa.catalogue.tests.conftest import cat, loaded  # noqa: F401  (fixtures)
 from sifa.core.errors import Conflict
@@ -25,7 +26,7 @@ from sifa.licences.models import Licence, LicenceStatus
 from sifa.licences.one_per_holder import one_per_holder_type
 from sifa.licences.services import check_subject, issue_for_application, load_licence_types
 from sifa.organisations.models import Role
-from sifa.testing import bearer_client, staff
+from sifa.testing import bearer_client, staff, verified_login
 
 from .conftest import CITIZEN_ID
 
@@ -212,3 +213,56 @@ def test_a_law_firm_holding_its_licence_cannot_apply_to_be_set_up_again(world):
     Licence.objects.filter(pk=held.pk).update(holder=None)  # held by the USCC alone (imported)
     with pytest.raises(Conflict):
         start_draft(entry, actor=firm, form_data={})
+
+
+def test_the_guides_of_the_items_the_rule_refuses_tell_a_holder_to_apply_for_the_change(world, client):
+    """The notice is page text by 基本编码 (the catalogue cannot read this app): it is on exactly the
+    guides of the items that issue a one-per-holder licence, and on no other."""
+    refused = {
+        entry.item.basic_code
+        for entry in ImplementationEntry.objects.select_related("item", "version")
+        if entry.version.licence_effect == LicenceEffect.ISSUE
+        and one_per_holder_type(entry.version.result_name)
+    }
+    assert (
+        refused
+        == set(ONE_LICENCE_NOTICES)
+        == {"000100001001", "000100001002", "000100004000", "000100008000"}
+    )
+    page = client.get(f"/guides/{_entry(world).implementation_code}/").content.decode()
+    notice = page[page.index('id="one-licence"') :]
+    assert "已持有有效律师执业证书的" in notice and "律师执业变更许可（变更执业机构）" in notice
+    assert "律师法</a>第十条" in notice or "律师法第十条" in notice
+    change = client.get(f"/guides/{_entry(world, LAWYER_CHANGE).implementation_code}/").content.decode()
+    assert 'id="one-licence"' not in change
+    answer = client.get(f"/guides/{_entry(world).implementation_code}.json").json()
+    assert answer["one_licence_notice"] == ONE_LICENCE_NOTICES[LAWYER_FULL_TIME]
+
+
+def test_the_window_clerk_sees_the_refusal_on_the_page(world, client):
+    """窗口受理 in the workbench: the clerk starting 律师执业许可 for a walk-in who holds a 律师执业证
+    reads the Chinese refusal on the page, and no application is made."""
+    _licensed(world)
+    before = Application.objects.count()
+    clerk = staff("hz-window", world["orgs"]["hz"], Role.WINDOW_CLERK, two_factor=True, registered=True)
+    verified_login(client, clerk)
+    start = client.get("/workbench/window/new/", {"item": LAWYER_FULL_TIME}).content.decode()
+    assert _entry(world).implementation_code in start
+    answer = client.post(
+        "/workbench/window/new/",
+        {
+            "item": LAWYER_FULL_TIME,
+            "entry": _entry(world).implementation_code,
+            "kind": "person",
+            "name": "张三",
+            "id_number": CITIZEN_ID,
+            "phone": "13900000011",
+            "id_number_consent": "on",
+            "id_number_consent_version": consents.current(consents.REGISTER_ID_NUMBER).version,
+        },
+    )
+    page = answer.content.decode()
+    assert answer.status_code == 409
+    assert "张三已持有律师执业证" in page and "律师法》第十条" in page
+    assert "律师执业变更许可（变更执业机构）" in page and REFUSED in page
+    assert Application.objects.count() == before
