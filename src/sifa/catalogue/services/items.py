@@ -206,9 +206,11 @@ def update_item(
     """Change the item's own fields (``ITEM_EDITABLE``: 事项名称, 设定依据, 行使层级, 服务对象, 服务主题,
     内容来源) in place, checked like :func:`create_item`. The list's read model, the search index
     (the item, and its 子项 when the name changed: their document carries it), the page cache and the
-    open data follow; the stored guide pages of its entries are stale from the new ``updated_at`` and
-    rendered again on their next visit (``guide_pages``). Audited as ``catalogue.item.update`` with
-    the names of the changed fields and each one's old and new value; nothing changed, nothing written."""
+    open data follow; a field the guide shows (all but ``source``) touches the item's entries too (for
+    ``changed_since`` and the guide PDF's cache key), and the stored guide pages are stale from the
+    new ``updated_at`` and rendered again on their next visit (``guide_pages``). Audited as
+    ``catalogue.item.update`` with the names of the changed fields and each one's old and new value;
+    nothing changed, nothing written."""
     _authorise(by, item.owner, system)
     unknown = sorted(set(fields) - set(ITEM_EDITABLE))
     if unknown:
@@ -233,6 +235,9 @@ def update_item(
     if errors:
         raise _invalid(errors)
     item.save(update_fields=[*sorted(changes), "updated_at"])
+    if set(changes) - {"source"}:
+        # The guide shows them: its PDF's cache key and the entries' changed_since follow the entries.
+        ImplementationEntry.objects.filter(item=item).update(updated_at=item.updated_at)
     if _INDEXED & set(changes):
         index_item(item)
         if "name" in changes:

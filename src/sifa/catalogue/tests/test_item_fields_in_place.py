@@ -68,6 +68,7 @@ def test_an_item_loaded_from_an_older_spec_gets_its_own_fields_in_place_on_the_n
     item = _item(CANCEL)
     live = _live(item)
 
+    touched = ImplementationEntry.objects.filter(item=item).values_list("updated_at", flat=True).first()
     first = load_items([older])
     assert first.published == [] and first.items_updated == [item.basic_code]
     item.refresh_from_db()
@@ -77,6 +78,8 @@ def test_an_item_loaded_from_an_older_spec_gets_its_own_fields_in_place_on_the_n
         ["1", "6"],
     )
     assert "《中华人民共和国律师法》第九条" in _guide(item)
+    # The entries follow (changed_since, the guide PDF's cache key).
+    assert ImplementationEntry.objects.filter(item=item, updated_at__lte=touched).exists() is False
 
     result = load_items()
 
