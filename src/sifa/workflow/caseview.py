@@ -97,6 +97,33 @@ def _statements(db: Any = None) -> dict[str, str]:
     entry = f"{instant}, {_TIMELINE.columns('t')}, {_TIMELINE_ORGANISATION.columns('o')}"
     item = f"{_ITEMS.columns('w')}, {_ORGANISATIONS.columns('o')}, {_ITEM_CLOCK.columns('c')}"
     owed = f"{_CASE_DOCUMENTS.columns('d')}, {_DOCUMENTS.columns('doc')}, {_LICENCES.columns('l')}"
+    item_joins = (
+        f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = w.{q('organisation_id')} "
+        f"LEFT OUTER JOIN {table[ClockState]} c ON c.{q('id')} = w.{q('clock_id')} "
+    )
+    owed_joins = (
+        f"LEFT OUTER JOIN {document} doc ON doc.{q('id')} = d.{q('document_id')} "
+        f"LEFT OUTER JOIN {licence} l ON l.{q('id')} = d.{q('licence_id')} "
+    )
+    if connection.vendor == "postgresql":
+        # The item's organisation, its clock's flag and the document's and licence's columns as
+        # scalar subqueries by primary key instead of joins — the organisation's, the document's
+        # and the licence's columns each as one JSON array (text, :func:`_json_row`): the server
+        # starts each joined relation and node anew on every execution (docs/performance.md,
+        # "session 14: W4 on PostgreSQL"). Each key is a foreign key (the item's organisation
+        # ``NOT NULL``), so a subquery finds the row the join found, or none where it found none.
+        item = (
+            f"{_ITEMS.columns('w')}, (SELECT json_build_array({_ORGANISATIONS.columns('o')})::text "  # noqa: S608 (names from the models)
+            f"FROM {table[Organisation]} o WHERE o.{q('id')} = w.{q('organisation_id')}), "
+            f"(SELECT {_ITEM_CLOCK.columns('c')} FROM {table[ClockState]} c WHERE c.{q('id')} = w.{q('clock_id')})"
+        )
+        owed = (
+            f"{_CASE_DOCUMENTS.columns('d')}, (SELECT json_build_array({_DOCUMENTS.columns('doc')})::text "  # noqa: S608 (names from the models)
+            f"FROM {document} doc WHERE doc.{q('id')} = d.{q('document_id')}), "
+            f"(SELECT json_build_array({_LICENCES.columns('l')})::text "
+            f"FROM {licence} l WHERE l.{q('id')} = d.{q('licence_id')})"
+        )
+        item_joins = owed_joins = ""
     if connection.vendor == "sqlite":
         owed = f"json_array({owed})"  # texts, numbers and empty values only: as the columns give them
         # A work item's 33 columns as one JSON array too, after its status (:func:`_work_items`):
@@ -119,8 +146,7 @@ def _statements(db: Any = None) -> dict[str, str]:
             f"{item} "
             f"FROM (SELECT 1 AS {q('one')}) x "
             f"LEFT OUTER JOIN {table[WorkItem]} w ON w.{q('application_id')} = %s "
-            f"LEFT OUTER JOIN {table[Organisation]} o ON o.{q('id')} = w.{q('organisation_id')} "
-            f"LEFT OUTER JOIN {table[ClockState]} c ON c.{q('id')} = w.{q('clock_id')} "
+            f"{item_joins}"
             f"ORDER BY w.{q('id')} ASC"
         ),
         "clocks": (
@@ -142,8 +168,7 @@ def _statements(db: Any = None) -> dict[str, str]:
         "documents": (
             f"SELECT {owed} "  # noqa: S608 (names from the models)
             f"FROM {table[CaseDocument]} d "
-            f"LEFT OUTER JOIN {document} doc ON doc.{q('id')} = d.{q('document_id')} "
-            f"LEFT OUTER JOIN {licence} l ON l.{q('id')} = d.{q('licence_id')} "
+            f"{owed_joins}"
             f"WHERE d.{q('application_id')} = %s ORDER BY d.{q('created_at')} ASC, d.{q('id')} ASC"
         ),
     }
@@ -244,6 +269,18 @@ def _work_items(
 
 _PACKED = 3
 """The width of a row of the items' statement on SQLite: the mediation, the status, the item."""
+_OWED_PACKED = 8
+"""The width of a row of the documents' statement on PostgreSQL: the case document's six
+columns, the document's and the licence's as one JSON array each."""
+_JSON_VALUE = json.JSONDecoder().scan_once
+"""The JSON scanner of ``json.loads`` (the C one), without ``loads``' Python steps around it."""
+
+
+def _json_row(text: str | None, width: int) -> list:
+    """The columns of a row that PostgreSQL gave as one JSON array (``json_build_array(…)::text``:
+    texts, numbers, flags and empty values, each as the column gives it, a UUID as its text), or
+    ``width`` empty values where the subquery found no row."""
+    return [None] * width if text is None else _JSON_VALUE(text, 0)[0]
 
 
 def _item(row: Any, db: Any) -> WorkItem:
@@ -255,12 +292,16 @@ def _item(row: Any, db: Any) -> WorkItem:
     if type(row) is str:
         row = json.loads(row)
     items_end = len(_ITEMS.fields)
-    organisations_end = items_end + len(_ORGANISATIONS.fields)
+    if len(row) == items_end + 2:  # PostgreSQL: the organisation's columns as one JSON array (text)
+        organisation, organisations_end = _JSON_VALUE(row[items_end], 0)[0], items_end + 1
+    else:
+        organisations_end = items_end + len(_ORGANISATIONS.fields)
+        organisation = row[items_end:organisations_end]
     item = _ITEMS.build(row[:items_end], db)
     # ``item.organisation = …`` without the descriptor's checks: the join made
     # ``item.organisation_id`` the organisation's id, both come from this connection; only the
     # cached object is left to set (as for the case, ``item.application``).
-    _ITEM_ORGANISATION.set_cached_value(item, _ORGANISATIONS.build(row[items_end:organisations_end], db))
+    _ITEM_ORGANISATION.set_cached_value(item, _ORGANISATIONS.build(organisation, db))
     if item.clock_id is None:
         item._clock_provisional = None
     else:
@@ -549,6 +590,8 @@ def _documents(db: Any, case: Application, statements: dict[str, str], case_id: 
     for row in _rows(db, statements["documents"], [case_id]):
         if len(row) == 1:  # SQLite: the columns as one JSON array
             row = json.loads(row[0])
+        elif len(row) == _OWED_PACKED:  # PostgreSQL: the document's and the licence's as one each
+            row = (*row[:6], *_json_row(row[6], 2), *_json_row(row[7], 3))
         kind, status, attempts, last_error, document_id, licence_id = _CASE_DOCUMENTS.convert(row[:6], db)
         number, public_id = _DOCUMENTS.convert(row[6:8], db)
         identifier, licence_number, pdf_storage_key = _LICENCES.convert(row[8:], db)

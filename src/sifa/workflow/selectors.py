@@ -18,16 +18,18 @@ A window below the accepting organisation sees nothing else of it: a 上城区 c
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from sifa.applications.models import Application, ApplicationStatus
 from sifa.applications.selectors import pickup_window_choices
 from sifa.catalogue.models import CatalogueItem, ImplementationEntry, ItemVersion
 from sifa.catalogue.processes import bpmn_file_of
-from sifa.core.db import PATH_CEILING, PreparedQuery
+from sifa.core.db import PATH_CEILING, FixedRows, PreparedQuery, _make, fixed_cursor
 from sifa.core.errors import NotFound
 from sifa.deadlines.clocks import WarningLevel
 from sifa.organisations.models import Organisation, Role
@@ -268,12 +270,13 @@ case command's read; were one read after all, Django would load it then (a defer
 statement, never another value; ``workflow/tests/test_case_command_read.py``)."""
 
 
-def _scoped_case(shape: tuple, lean: bool = False) -> PreparedQuery:
+def _scoped_case(shape: tuple, lean: bool = False, subqueries: bool = False) -> PreparedQuery:
     """The staff case read of :func:`case_for_staff` for actors of one :func:`_scope_shape`,
     compiled once: ``WHERE number = %s AND <visible_cases' predicate>``, the predicate written
     with the same ranges and lists as :func:`subtree_q` and :func:`window_q` but every value a
-    marker (a value no row holds), so the scope stays in SQL."""
-    found = _SCOPED_CASES.get((shape, lean))
+    marker (a value no row holds), so the scope stays in SQL. ``subqueries`` (a lean read on
+    PostgreSQL): the case's own row, its relations read by :class:`_CaseWithRelations`."""
+    found = _SCOPED_CASES.get((shape, lean, subqueries))
     if found is not None:
         return found
     superuser, n_paths, windows = shape
@@ -285,9 +288,13 @@ def _scoped_case(shape: tuple, lean: bool = False) -> PreparedQuery:
             markers += [-(10**9) - 2 * w, -(10**9) - 2 * w - 1]
 
     def build(number, *values):
-        cases = Application.objects.select_related(*STAFF_CASE_RELATIONS).filter(number=number)
-        if lean:
-            cases = cases.defer(*CASE_COMMAND_DEFERRED)
+        cases = Application.objects.filter(number=number)
+        if subqueries:
+            cases = cases.defer(*(name for name in CASE_COMMAND_DEFERRED if "__" not in name))
+        else:
+            cases = cases.select_related(*STAFF_CASE_RELATIONS)
+            if lean:
+                cases = cases.defer(*CASE_COMMAND_DEFERRED)
         if superuser:
             return cases
         given = iter(values)
@@ -300,7 +307,157 @@ def _scoped_case(shape: tuple, lean: bool = False) -> PreparedQuery:
             predicate |= line & Q(pickup_window_id=next(given), status__in=DELIVERY_STEP)
         return cases.filter(predicate)
 
-    found = _SCOPED_CASES[(shape, lean)] = PreparedQuery(build, *markers)
+    kind = _CaseWithRelations if subqueries else PreparedQuery
+    found = _SCOPED_CASES[(shape, lean, subqueries)] = kind(build, *markers)
+    return found
+
+
+_RELATION_ROWS = {
+    path: FixedRows(
+        model,
+        *(
+            field.name
+            for field in model._meta.concrete_fields
+            if f"{path}{field.name}" not in CASE_COMMAND_DEFERRED
+        ),
+    )
+    for path, model in _CASE_COMMAND_MODELS
+    if path
+}
+"""Each relation's columns a lean read gives (``select_related``'s for the lean read: the primary key,
+the links it follows and :data:`CASE_COMMAND_READ`, in field order), built as its populator builds it."""
+
+_RELATION_COLUMNS = (
+    ("id", "deciding_organisation_id"),
+    ("id", "name"),
+    ("id", "item_id", "number", "extension_applies", "extension_basis"),
+    ("id", "name", "item_type"),
+    ("id", "name"),
+    ("id", "name"),
+)
+""":data:`_RELATION_ROWS`' columns, which :class:`_CaseWithRelations`' subqueries read."""
+
+_JSON_VALUE = json.JSONDecoder().scan_once
+"""The JSON scanner of ``json.loads`` (the C one), without ``loads``' Python steps around it: the
+relations' text is PostgreSQL's own JSON, one value without surrounding space."""
+
+
+class _CaseWithRelations(PreparedQuery):
+    """PostgreSQL: the lean case read with the relations of :data:`STAFF_CASE_RELATIONS` as scalar
+    subqueries by primary key, nested in one giving a JSON array (text) instead of six joins — the
+    version's columns, its item's, the entry's deciding organisation and the names of the three
+    organisations (the deciding one, the case's accepting and current one) — and the same
+    instances built from them, set on the case as the read's populators set them. The server
+    opens, locks and starts each joined relation, index and node anew on every execution
+    (docs/performance.md, "session 12" and "session 14: W4 on PostgreSQL"); every link here is a
+    ``NOT NULL`` foreign key but the current organisation, so each subquery finds the row the
+    inner join found."""
+
+    def _compile(self, connection) -> tuple:
+        key = (connection.alias, connection.vendor, "relations")
+        found = self._compiled.get(key)
+        if found is None:
+            if tuple(rows.attnames for rows in _RELATION_ROWS.values()) != _RELATION_COLUMNS:
+                raise ValueError("the lean read's relations are not the subqueries' columns")
+            sql, *rest = super()._compile(connection)
+            q = connection.ops.quote_name
+            case = q(Application._meta.db_table)
+            entry, version = ImplementationEntry._meta.db_table, ItemVersion._meta.db_table
+            item, organisation = CatalogueItem._meta.db_table, Organisation._meta.db_table
+            tail = f" FROM {case} "
+            if f"{tail}WHERE " not in sql or sql.count(tail) != 1:
+                raise ValueError("not the case read's statement")
+            relations = (
+                f", (SELECT json_build_array(v.{q('item_id')}, v.{q('number')}, "  # noqa: S608 (names from the models)
+                f"v.{q('extension_applies')}, v.{q('extension_basis')}, "
+                f"(SELECT json_build_array(i.{q('name')}, i.{q('item_type')}) "
+                f"FROM {q(item)} i WHERE i.{q('id')} = v.{q('item_id')}), "
+                f"(SELECT json_build_array(e.{q('deciding_organisation_id')}, "
+                f"(SELECT json_object_agg(o.{q('id')}, o.{q('name')}) FROM {q(organisation)} o "
+                f"WHERE o.{q('id')} IN (e.{q('deciding_organisation_id')}, "
+                f"{case}.{q('accepting_organisation_id')}, {case}.{q('current_organisation_id')}))) "
+                f"FROM {q(entry)} e WHERE e.{q('id')} = {case}.{q('entry_id')}))::text "
+                f"FROM {q(version)} v WHERE v.{q('id')} = {case}.{q('version_id')})"
+            )
+            found = self._compiled[key] = (sql.replace(tail, relations + tail), *rest, _makers(connection))
+        return found
+
+    def rows(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:
+        connection = connections[using]
+        sql, params, slots, compiler, converters, model, (start, end), names, _populators, plain, makers = (
+            self._compile(connection)
+        )
+        bound = [
+            param if slot is None else (values[slot[0]].hex if slot[1] else values[slot[0]])
+            for slot, param in zip(slots, params, strict=True)
+        ]
+        with fixed_cursor(connection) as cursor:
+            cursor.execute(sql, bound)
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        found = []
+        for row in rows:
+            case = _make(model, names, plain, using, row[start:end])
+            _set_relations(case, row[end], makers)
+            found.append(case)
+        return found
+
+
+_MAKERS: dict[tuple[str, str], tuple] = {}
+
+
+def _makers(connection) -> tuple:
+    """For each relation of :data:`_RELATION_ROWS`, in its order, what builds its instance from its
+    values: :func:`core.db._make` with the relation's columns where the values need no
+    converter on this database (the instance ``FixedRows.build`` makes, made in one call), else
+    ``FixedRows.build`` itself."""
+    key = (connection.alias, connection.vendor)
+    found = _MAKERS.get(key)
+    if found is None:
+        found = _MAKERS[key] = tuple(
+            functools.partial(_make, rows.model, rows.attnames, rows._plain, connection.alias)
+            if not rows._converters_for(connection)
+            else functools.partial(_built, rows, connection)
+            for rows in _RELATION_ROWS.values()
+        )
+    return found
+
+
+def _built(rows: FixedRows, connection, values) -> Any:
+    return rows.build(values, connection)
+
+
+def _set_relations(case: Application, relations: str, makers: tuple) -> None:
+    """The relations of :class:`_CaseWithRelations`' row set on ``case`` as the read's populators
+    set them (``Field.set_cached_value``: the instance's ``_state.fields_cache`` under the field's
+    name), in their order — the entry with its deciding organisation, the version with its item,
+    the accepting and the current organisation — each organisation's name by its id from the
+    names' JSON object (its keys the ids' text)."""
+    entry_of, deciding_of, version_of, item_of, accepting_of, current_of = makers  # :func:`_makers`
+    item_id, number, applies, basis, (name, item_type), (deciding, names) = _JSON_VALUE(relations, 0)[0]
+    cache = case._state.fields_cache
+    entry = cache["entry"] = entry_of((case.entry_id, deciding))
+    entry._state.fields_cache["deciding_organisation"] = deciding_of((deciding, names[str(deciding)]))
+    version = cache["version"] = version_of((case.version_id, item_id, number, applies, basis))
+    version._state.fields_cache["item"] = item_of((item_id, name, item_type))
+    accepting = case.accepting_organisation_id
+    cache["accepting_organisation"] = accepting_of((accepting, names[str(accepting)]))
+    current = case.current_organisation_id
+    cache["current_organisation"] = None if current is None else current_of((current, names[str(current)]))
+
+
+_VENDORS: dict[str, str] = {}
+
+
+def _vendor() -> str:
+    """The default database's vendor, from its configured engine (a dictionary read): looking the
+    connection itself up (``connections[alias]``, a thread- and task-local read) costs more than
+    the read it would choose for."""
+    engine = connections.settings[DEFAULT_DB_ALIAS]["ENGINE"]
+    found = _VENDORS.get(engine)
+    if found is None:
+        found = _VENDORS[engine] = connections[DEFAULT_DB_ALIAS].vendor
     return found
 
 
@@ -308,11 +465,13 @@ def case_for_command(actor: Actor, number: str, *, lean: bool = False) -> Applic
     """:func:`case_for_staff` for a staff command, which reads it on every call: the same
     statement, scope in its WHERE clause (404 outside it, as before), compiled once per shape of
     actor (:func:`_scope_shape`). The same instance, with the same relations loaded; ``lean``
-    (a case command) without :data:`CASE_COMMAND_DEFERRED`."""
+    (a case command) without :data:`CASE_COMMAND_DEFERRED` (on PostgreSQL its relations read by
+    :class:`_CaseWithRelations`)."""
     shape = _scope_shape(actor)
     if actor.user_id is None or shape == (False, 0, ()):  # no scope at all: nothing to read
         raise NotFound("未找到该办件", code="workflow.case_not_found")
-    found = _scoped_case(shape, lean).rows(number, *_scope_values(actor))
+    subqueries = lean and _vendor() == "postgresql"
+    found = _scoped_case(shape, lean, subqueries).rows(number, *_scope_values(actor))
     if not found:
         raise NotFound("未找到该办件", code="workflow.case_not_found")
     return found[0]

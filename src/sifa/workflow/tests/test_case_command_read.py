@@ -146,3 +146,45 @@ def test_suspend_resume_and_extend_answer_and_write_the_same(w, people, monkeypa
         assert _same_both_ways(monkeypatch, decider, case.number, "extend", extend) == 409  # once only
         assert _same_both_ways(monkeypatch, decider, case.number, "suspend", SUSPEND) == 200
     assert Application.objects.get(pk=case.pk).status == "in_review"
+
+
+def _instances(case):
+    """Every instance of a lean read, by relation path: its values and its cached relations' names,
+    in the order they were set."""
+    found, todo = {}, [("", case)]
+    while todo:
+        path, instance = todo.pop(0)
+        if instance is None:
+            found[path] = None
+            continue
+        values = {k: v for k, v in vars(instance).items() if k != "_state"}
+        cache = instance._state.fields_cache
+        state = (instance._state.db, instance._state.adding)
+        found[path] = (type(instance), values, list(cache), state, instance.get_deferred_fields())
+        todo += [(f"{path}{name}__", related) for name, related in cache.items()]
+    return found
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_on_postgresql_the_relations_read_by_subqueries_are_the_joined_reads_instances(w, people):
+    """PostgreSQL reads a case command's relations as scalar subqueries (``_CaseWithRelations``);
+    the instances, their values, deferred fields and cached relations are the joined lean read's,
+    with and without a current organisation, for a scoped actor and a superuser."""
+    from sifa.workflow.selectors import _scope_shape, _scope_values, _scoped_case
+
+    accepted = make_case(entry_for(APPRAISER, w["hz"]), people["citizen"])
+    with travel(ACCEPTED_ON):
+        command(people["hz_clerk"], accepted.number, "accept")
+    submitted = make_case(entry_for(APPRAISER, w["hz"]), people["citizen"])
+    Application.objects.filter(pk=submitted.pk).update(current_organisation=None)
+    superuser = people["zj_decider"]
+    superuser.is_superuser = True
+    superuser.save(update_fields=["is_superuser"])
+    for actor in (actor_for(people["hz_reviewer"]), actor_for(superuser)):
+        shape, values = _scope_shape(actor), _scope_values(actor)
+        for case in (accepted, submitted):
+            (joined,) = _scoped_case(shape, True, False).rows(case.number, *values)
+            (subqueries,) = _scoped_case(shape, True, True).rows(case.number, *values)
+            assert _instances(subqueries) == _instances(joined)
+            assert (subqueries.current_organisation is None) == (case is submitted)
+            assert case_for_command(actor, case.number, lean=True).entry.deciding_organisation.name
