@@ -181,3 +181,20 @@ def test_the_statement_returns_only_the_shown_clock(world):
     clock = json.loads(rows[0][1])
     assert clock[1] == "legal" and clock[6] is not None
     assert type(clock[0]) is int and type(clock[3]) is int and clock[4] == 0
+
+
+@pytest.mark.django_db
+def test_the_statement_builds_no_temporary_index_per_run():
+    """On SQLite the progress query's statement builds no ephemeral b-tree when it runs: an
+    ``IN (…)`` list of the clock's purposes did, on every request (docs/performance.md, "session
+    14: W5"); the purposes are compared one by one instead."""
+    from django.db import connection
+
+    from sifa.applications import progress
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's program (EXPLAIN's opcodes)")
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {progress._statement('sqlite')}", ["SF-NO-SUCH-NUMBER"])
+        opcodes = [row[1] for row in cursor.fetchall()]
+    assert "OpenEphemeral" not in opcodes

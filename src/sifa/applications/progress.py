@@ -201,13 +201,17 @@ def _sqlite_statement(names: list[str]) -> str:
         "substr(a.id, 1, 8) || '-' || substr(a.id, 9, 4) || '-' || substr(a.id, 13, 4) || '-' "
         "|| substr(a.id, 17, 4) || '-' || substr(a.id, 21, 12)"
     )
-    purposes = ", ".join(f"'{purpose}'" for purpose in _PURPOSES)
+    # The purposes as ``OR``ed comparisons, not ``IN (…)``: SQLite builds an ephemeral index of an
+    # ``IN`` list's values on every run of the statement (``OpenEphemeral`` and an insert per value
+    # under ``Once``, which holds for one run only) — ≈ 11 % of the statement (docs/performance.md,
+    # "session 14: W5"). ``+`` keeps the comparisons off any index, as before.
+    purposes = " OR ".join(f"+c.purpose = '{purpose}'" for purpose in _PURPOSES)
     ranks = " ".join(f"WHEN '{purpose}' THEN {rank}" for rank, purpose in enumerate(_PURPOSES))
     shown_clock = (
         "SELECT json_array(c.id, c.purpose, c.due_on, c.working_days_left, c.paused, c.provisional, "  # noqa: S608
         f"min(CASE c.purpose {ranks} END * {_RANKED} - c.id)) FROM {clock} c "
         f"WHERE c.subject_type = 'application' "  # the clock index (subject_type, subject_id)
-        f"AND c.subject_id = {text_id} AND c.stopped_on IS NULL AND +c.purpose IN ({purposes})"
+        f"AND c.subject_id = {text_id} AND c.stopped_on IS NULL AND ({purposes})"
     )
     timeline = (
         "SELECT json_group_array(json_array(t.occurred_at, t.event, t.title, t.detail, "  # noqa: S608
@@ -493,10 +497,14 @@ def _encoded(case: tuple | list, clocks: dict[str, tuple], entries: list) -> byt
     _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case
     deadline = _deadline(clocks)
     if deadline is not None:
+        due_on, expected_on = deadline["due_on"], deadline["expected_on"]
+        due_text = _iso(due_on)
+        # A clock that is not paused expects its due date itself (``_deadline``): written once.
+        expected_text = due_text if expected_on is due_on else _iso(expected_on)
         deadline = _DEADLINE % (
             _scalar(deadline["kind"]),
-            _scalar(_iso(deadline["due_on"])),
-            _scalar(_iso(deadline["expected_on"])),
+            _scalar(due_text),
+            _scalar(expected_text),
             _scalar(deadline["working_days_left"]),
             _scalar(deadline["paused"]),
             _scalar(deadline["provisional"]),
