@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from sifa.core.signing import KeyRing
 from sifa.exchange.chain import verify_log
-from sifa.exchange.models import Direction, ExchangeMessage, PartnerKey
+from sifa.exchange.models import Direction, ExchangeMessage, MessageLink, PartnerKey
 from sifa.exchange.services import envelopes, log, partners
 from sifa.exchange.services.inbox import receive
 from sifa.testing import tree
@@ -58,7 +58,7 @@ def test_concurrent_messages_and_batches_keep_one_unforked_chain(live_world):
     result = verify_log()
     assert result.ok and result.unchained == 0, result.message
     assert result.count == ExchangeMessage.objects.count() == threads * each * 2
-    forks = ExchangeMessage.objects.values("prev_hash").annotate(n=Count("id")).filter(n__gt=1)
+    forks = MessageLink.objects.values("prev_hash").annotate(n=Count("seq")).filter(n__gt=1)
     assert not forks.exists()
 
 
