@@ -7,9 +7,10 @@
 * ``PartnerKey`` — a partner's SM2 public key; several per partner (rotation): the key named in a
   message must have been valid at the message's time.
 * ``ExchangeMessage`` — the message log: every request, response and receipt, in or out, with its
-  signed header and signature as evidence, SM3 hash-chained in batches (``seq``/``prev_hash``/
-  ``hash`` are empty until the row is chained). ID numbers never appear in clear: the body is
-  kept sealed (SM4-GCM) and as a masked copy.
+  signed header and signature as evidence, SM3 hash-chained in batches (each row's
+  ``MessageLink`` — ``seq``, ``prev_hash``, ``hash`` — is inserted when a batch chains it; ADR
+  0023). ID numbers never appear in clear: the body is kept sealed (SM4-GCM) and as a masked copy.
+* ``MessageLink`` — the chain of the message log, insert-only.
 * ``Rejection`` — every refused inbound message with its stable reason code.
 
 Endpoints are not stored here: they come from ``SIFA_EXCHANGE_ENDPOINTS`` only.
