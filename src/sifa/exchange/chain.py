@@ -1,13 +1,16 @@
 """What the message log's chain hashes, and checking it (``sifa exchange verify-log``).
 
-Each chained row's ``hash`` is SM3 over its predecessor's hash and the canonical JSON of its
-evidence (:func:`row_evidence`): the signed header, the signature, the body digest and what the
-gateway recorded about the message. ``status`` is not hashed: it is operational and changes.
+Each chained row has a link (:class:`~sifa.exchange.models.MessageLink`, its own insert-only table;
+ADR 0023): ``seq``, ``prev_hash`` and ``hash``, SM3 over its predecessor's hash and the canonical
+JSON of the row's evidence (:func:`row_evidence`): the signed header, the signature, the body
+digest and what the gateway recorded about the message. ``status`` is not hashed: it is
+operational and changes.
 
-:func:`verify_log` walks the chained rows in ``seq`` order in batches and names the first bad
-one: ``missing`` (a seq is absent: a row was removed), ``link_mismatch`` (its ``prev_hash`` is not
-its predecessor's hash: rows were reordered, or one before it removed or rewritten),
-``hash_mismatch`` (the row itself was changed). Rows not chained yet are counted, not checked.
+:func:`verify_log` walks the links in ``seq`` order in batches, each with its row, and names the
+first bad one: ``missing`` (a seq is absent: a row or its link was removed), ``link_mismatch`` (its
+``prev_hash`` is not its predecessor's hash: rows were reordered, or one before it removed or
+rewritten), ``hash_mismatch`` (the row, or which row a link names, was changed). Rows not chained
+yet (no link) are counted, not checked.
 
 Removing the newest rows, or rewriting every row from some seq on with fresh hashes, leaves a
 chain consistent in itself. :func:`write_anchor` (``sifa exchange anchor``) therefore appends the
@@ -32,7 +35,7 @@ from sifa.audit.chain import Anchor, append_anchor
 from sifa.audit.hashing import GENESIS_HASH
 from sifa.core.crypto import sm3_hex
 from sifa.core.signing import canonical_json
-from sifa.exchange.models import ExchangeMessage
+from sifa.exchange.models import ExchangeMessage, MessageLink
 
 BATCH_SIZE = 2000
 ANCHOR_FILE = "anchors.jsonl"
@@ -103,9 +106,7 @@ def default_anchor_path() -> Path:
 def write_anchor(path: Path | None = None) -> Anchor:
     """Append the chained head (seq 0 and the genesis hash for an empty log) to the anchor file
     and flush it to disk. Chain what is waiting first (``chain_pending``) to anchor it too."""
-    head = (
-        ExchangeMessage.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
-    )
+    head = MessageLink.objects.order_by("-seq").values_list("seq", "hash").first()
     return append_anchor(path or default_anchor_path(), head)
 
 
@@ -116,7 +117,7 @@ def verify_log(*, batch_size: int = BATCH_SIZE, anchors: Iterable[Anchor] = ()) 
     by_seq: dict[int, list[Anchor]] = {}
     for anchor in anchor_list:
         by_seq.setdefault(anchor.seq, []).append(anchor)
-    unchained = ExchangeMessage.objects.filter(seq__isnull=True).count()
+    unchained = ExchangeMessage.objects.filter(link__isnull=True).count()
     count, expected_prev, last_seq = 0, GENESIS_HASH, 0
 
     def broken(seq: int, code: str, reason: str, message_id: str = "") -> LogVerification:
@@ -125,10 +126,14 @@ def verify_log(*, batch_size: int = BATCH_SIZE, anchors: Iterable[Anchor] = ()) 
         )
 
     while True:
-        batch = list(ExchangeMessage.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
+        batch = list(
+            MessageLink.objects.filter(seq__gt=last_seq)
+            .select_related("message")
+            .order_by("seq")[:batch_size]
+        )
         if not batch:
             break
-        for row in batch:
+        for row in (link.message for link in batch):
             expected_seq = last_seq + 1
             if row.seq != expected_seq:
                 return broken(

@@ -7,9 +7,10 @@
 * ``PartnerKey`` — a partner's SM2 public key; several per partner (rotation): the key named in a
   message must have been valid at the message's time.
 * ``ExchangeMessage`` — the message log: every request, response and receipt, in or out, with its
-  signed header and signature as evidence, SM3 hash-chained in batches (``seq``/``prev_hash``/
-  ``hash`` are empty until the row is chained). ID numbers never appear in clear: the body is
-  kept sealed (SM4-GCM) and as a masked copy.
+  signed header and signature as evidence, SM3 hash-chained in batches (each row's
+  ``MessageLink`` — ``seq``, ``prev_hash``, ``hash`` — is inserted when a batch chains it; ADR
+  0023). ID numbers never appear in clear: the body is kept sealed (SM4-GCM) and as a masked copy.
+* ``MessageLink`` — the chain of the message log, insert-only.
 * ``Rejection`` — every refused inbound message with its stable reason code.
 
 Endpoints are not stored here: they come from ``SIFA_EXCHANGE_ENDPOINTS`` only.
@@ -136,8 +137,9 @@ class ExchangeMessage(models.Model):
     ``header`` is the exact signed bytes (canonical JSON) and ``signature`` the DER signature over
     them; the header carries the SM3 digest of the canonical body. ``copy_number`` > 0 marks a
     copy of an outgoing message that the relay signed again for a retry (ADR 0009): every copy
-    that left is a row of its own. ``seq``, ``prev_hash`` and
-    ``hash`` are filled when a batch chains the row (docs/exchange.md, "The message log").
+    that left is a row of its own. The row is never updated but for its ``status``: a batch
+    chains it by inserting its :class:`MessageLink` (``seq``, ``prev_hash``, ``hash``; ADR 0023),
+    which the properties of the same names read (None and ``""`` while the row waits).
     """
 
     data_class = "case"
@@ -173,9 +175,6 @@ class ExchangeMessage(models.Model):
         help_text="0: the message as first signed; n: the n-th copy the relay signed again for a retry "
         "(same message id and content, a fresh timestamp; ADR 0009)",
     )
-    seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True)
-    prev_hash = models.CharField("前一哈希", max_length=64, blank=True)
-    hash = models.CharField("哈希", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "交换消息"
@@ -208,6 +207,60 @@ class ExchangeMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.service_code} {self.message_id}"
+
+    def chain_link(self) -> MessageLink | None:
+        """The row's link in the chain, None while it waits (a query unless ``select_related``)."""
+        try:
+            return self.link
+        except MessageLink.DoesNotExist:
+            return None
+
+    @property
+    def seq(self) -> int | None:
+        link = self.chain_link()
+        return None if link is None else link.seq
+
+    @property
+    def prev_hash(self) -> str:
+        link = self.chain_link()
+        return "" if link is None else link.prev_hash
+
+    @property
+    def hash(self) -> str:
+        link = self.chain_link()
+        return "" if link is None else link.hash
+
+
+class MessageLink(models.Model):
+    """One message-log row's place in the SM3 hash chain (ADR 0023), inserted by the batch that
+    chains it and never changed: ``hash`` is SM3 over ``prev_hash`` and the message's evidence
+    (:func:`sifa.exchange.chain.row_evidence`). Chaining inserts these rows only; the log's own
+    row is not touched. A batch chains the waiting rows in ``id`` order, under SQLite's write lock
+    or PostgreSQL's table lock that no insert holds (``services.log.chain_pending``)."""
+
+    data_class = "internal"
+
+    seq = models.BigIntegerField("链序号", primary_key=True)
+    # No foreign key constraint: its check would lock the log's row (``FOR KEY SHARE``, a write
+    # to the row's page on PostgreSQL) for each link, and wait for the inbox's lock on the row it
+    # answers. A link naming no row breaks the chain where ``verify-log`` walks it.
+    message = models.OneToOneField(
+        ExchangeMessage,
+        verbose_name="消息",
+        on_delete=models.DO_NOTHING,
+        related_name="link",
+        db_constraint=False,
+    )
+    prev_hash = models.CharField("前一哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64)
+
+    class Meta:
+        verbose_name = "消息链节"
+        verbose_name_plural = "消息链节"
+        ordering = ("seq",)
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.hash[:8]}"
 
 
 class Rejection(models.Model):

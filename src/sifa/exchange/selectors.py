@@ -103,7 +103,7 @@ def messages(actor: Actor, *, case: str = "", status: str = "") -> QuerySet[Exch
         rows = rows.filter(case_number=case).exclude(case_number="")
     if status:
         rows = rows.filter(status=status)
-    return rows.select_related("partner", "outbox").order_by("-recorded_at", "-id")
+    return rows.select_related("partner", "outbox", "link").order_by("-recorded_at", "-id")
 
 
 def summary(row: ExchangeMessage) -> dict[str, Any]:

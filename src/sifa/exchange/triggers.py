@@ -9,8 +9,10 @@ fails if it forgets (and if a new column is in neither list below).
 
 * ``UPDATE`` of an evidence column (:data:`EVIDENCE_COLUMNS`: the signed header, the signature,
   the body, who, when, what) is refused.
-* ``status`` may change (已接收 → 已答复). The chain columns ``seq``, ``prev_hash`` and ``hash`` may
-  change only from empty (``NULL`` / ``''``) to set — what ``chain_pending`` does once per row.
+* ``status`` may change (已接收 → 已答复); nothing else may.
+* The chain (``exchange_messagelink``, ADR 0023) is insert-only: any ``UPDATE`` of a link is
+  refused, and ``DELETE`` / ``TRUNCATE`` as for the log (:func:`install_links`, migration
+  ``0007_chain_by_insertion``).
 * ``DELETE`` (and ``TRUNCATE`` on PostgreSQL) is refused unless the session opened the audit
   trail's purge switch (:func:`sifa.audit.triggers.purge_allowed`), which only ``flush`` does (test
   teardown, resetting a development database) — and, on PostgreSQL, only when the session's role
@@ -55,25 +57,14 @@ EVIDENCE_COLUMNS = (
 """Never changed once written."""
 OPERATIONAL_COLUMNS = ("status",)
 """May change."""
-CHAIN_COLUMNS = ("seq", "prev_hash", "hash")
-"""May change only while empty (``seq`` NULL, the hashes ``''``): chaining fills them once."""
+LINK_TABLE = "exchange_messagelink"
 
 UPDATE_REFUSED = "交换消息日志只能追加，禁止修改已记录的内容"
 CHAIN_REFUSED = "交换消息日志的链序号和哈希一经写入，禁止修改"
 DELETE_REFUSED = "交换消息日志只能追加，禁止删除"
 
 
-def _pg_chain_changed() -> str:
-    return " OR ".join(
-        [
-            "(OLD.seq IS NOT NULL AND NEW.seq IS DISTINCT FROM OLD.seq)",
-            "(OLD.prev_hash <> '' AND NEW.prev_hash IS DISTINCT FROM OLD.prev_hash)",
-            "(OLD.hash <> '' AND NEW.hash IS DISTINCT FROM OLD.hash)",
-        ]
-    )
-
-
-_PG_ALLOWED = " - ".join(f"'{name}'" for name in (*OPERATIONAL_COLUMNS, *CHAIN_COLUMNS))
+_PG_ALLOWED = " - ".join(f"'{name}'" for name in OPERATIONAL_COLUMNS)
 
 POSTGRESQL_INSTALL = [
     f"""
@@ -87,9 +78,6 @@ POSTGRESQL_INSTALL = [
         END IF;
         IF (to_jsonb(NEW) - {_PG_ALLOWED}) IS DISTINCT FROM (to_jsonb(OLD) - {_PG_ALLOWED}) THEN
             RAISE EXCEPTION '{UPDATE_REFUSED}' USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        IF {_pg_chain_changed()} THEN
-            RAISE EXCEPTION '{CHAIN_REFUSED}' USING ERRCODE = 'insufficient_privilege';
         END IF;
         RETURN NEW;
     END;
@@ -111,24 +99,12 @@ POSTGRESQL_UNINSTALL = [
 ]
 
 _SQLITE_EVIDENCE_CHANGED = " OR ".join(f'NEW."{name}" IS NOT OLD."{name}"' for name in EVIDENCE_COLUMNS)
-_SQLITE_CHAIN_CHANGED = " OR ".join(
-    [
-        "(OLD.seq IS NOT NULL AND NEW.seq IS NOT OLD.seq)",
-        "(OLD.prev_hash <> '' AND NEW.prev_hash IS NOT OLD.prev_hash)",
-        "(OLD.hash <> '' AND NEW.hash IS NOT OLD.hash)",
-    ]
-)
 
 SQLITE_INSTALL = [
     f"""
     CREATE TRIGGER exchange_message_no_update BEFORE UPDATE ON {TABLE}
     WHEN {_SQLITE_EVIDENCE_CHANGED}
     BEGIN SELECT RAISE(ABORT, '{UPDATE_REFUSED}'); END
-    """,
-    f"""
-    CREATE TRIGGER exchange_message_chain_once BEFORE UPDATE ON {TABLE}
-    WHEN {_SQLITE_CHAIN_CHANGED}
-    BEGIN SELECT RAISE(ABORT, '{CHAIN_REFUSED}'); END
     """,
     f"""
     CREATE TRIGGER exchange_message_no_delete BEFORE DELETE ON {TABLE}
@@ -143,6 +119,51 @@ SQLITE_UNINSTALL = [
 ]
 
 
+POSTGRESQL_LINK_INSTALL = [
+    f"""
+    CREATE OR REPLACE FUNCTION exchange_link_guard() RETURNS trigger LANGUAGE plpgsql {PG_SAFE_PATH} AS $$
+    BEGIN
+        IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+            IF {PG_PURGE_PERMITTED} THEN
+                RETURN OLD;
+            END IF;
+            RAISE EXCEPTION '{DELETE_REFUSED}' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RAISE EXCEPTION '{CHAIN_REFUSED}' USING ERRCODE = 'insufficient_privilege';
+    END;
+    $$
+    """,
+    f"""
+    CREATE TRIGGER exchange_link_guard BEFORE UPDATE OR DELETE ON {LINK_TABLE}
+    FOR EACH ROW EXECUTE FUNCTION exchange_link_guard()
+    """,
+    f"""
+    CREATE TRIGGER exchange_link_no_truncate BEFORE TRUNCATE ON {LINK_TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION exchange_link_guard()
+    """,
+]
+POSTGRESQL_LINK_UNINSTALL = [
+    f"DROP TRIGGER IF EXISTS exchange_link_guard ON {LINK_TABLE}",
+    f"DROP TRIGGER IF EXISTS exchange_link_no_truncate ON {LINK_TABLE}",
+    "DROP FUNCTION IF EXISTS exchange_link_guard()",
+]
+SQLITE_LINK_INSTALL = [
+    f"""
+    CREATE TRIGGER exchange_link_no_update BEFORE UPDATE ON {LINK_TABLE}
+    BEGIN SELECT RAISE(ABORT, '{CHAIN_REFUSED}'); END
+    """,
+    f"""
+    CREATE TRIGGER exchange_link_no_delete BEFORE DELETE ON {LINK_TABLE}
+    WHEN NOT {SQLITE_PURGE_FUNCTION}()
+    BEGIN SELECT RAISE(ABORT, '{DELETE_REFUSED}'); END
+    """,
+]
+SQLITE_LINK_UNINSTALL = [
+    "DROP TRIGGER IF EXISTS exchange_link_no_update",
+    "DROP TRIGGER IF EXISTS exchange_link_no_delete",
+]
+
+
 def install(connection: Any) -> None:
     """Create the triggers on ``connection`` (a Django database connection)."""
     run_for_vendor(
@@ -153,4 +174,21 @@ def install(connection: Any) -> None:
 def uninstall(connection: Any) -> None:
     run_for_vendor(
         connection, {"postgresql": POSTGRESQL_UNINSTALL, "sqlite": SQLITE_UNINSTALL}, "message-log triggers"
+    )
+
+
+def install_links(connection: Any) -> None:
+    """Create the chain table's triggers (insert-only; ADR 0023)."""
+    run_for_vendor(
+        connection,
+        {"postgresql": POSTGRESQL_LINK_INSTALL, "sqlite": SQLITE_LINK_INSTALL},
+        "message-chain triggers",
+    )
+
+
+def uninstall_links(connection: Any) -> None:
+    run_for_vendor(
+        connection,
+        {"postgresql": POSTGRESQL_LINK_UNINSTALL, "sqlite": SQLITE_LINK_UNINSTALL},
+        "message-chain triggers",
     )

@@ -29,7 +29,7 @@ from sifa.audit import services as audit
 from sifa.core.crypto import sm3_hex
 from sifa.core.signing import KeyRingError, SigningError, canonical_json
 from sifa.exchange.chain import GENESIS_HASH, row_evidence
-from sifa.exchange.models import ExchangeMessage, PartnerKey
+from sifa.exchange.models import MessageLink, PartnerKey
 from sifa.exchange.services import envelopes
 from sifa.exchange.services.envelopes import SigningUnavailable
 from sifa.exchange.services.log import chain_pending
@@ -57,14 +57,15 @@ def _public_pem(key_id: str) -> str | None:
 def export(since: dt.date, out: Path) -> Exported:
     chain_pending()
     start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    rows = ExchangeMessage.objects.filter(seq__isnull=False, recorded_at__gte=start).order_by("seq")
+    links = MessageLink.objects.filter(message__recorded_at__gte=start).select_related("message")
+    rows = (link.message for link in links.order_by("seq").iterator(chunk_size=1000))
     files: dict[str, bytes] = {}
     lines: list[bytes] = []
     key_ids: set[str] = set()
     first_seq = last_seq = None
     prev_before = GENESIS_HASH
     head = GENESIS_HASH
-    for row in rows.iterator(chunk_size=1000):
+    for row in rows:
         if first_seq is None:
             first_seq, prev_before = row.seq, row.prev_hash
         last_seq, head = row.seq, row.hash

@@ -2,8 +2,9 @@
 
 :func:`append` inserts the row inside the caller's transaction, so a message is in the log
 exactly when what it belongs to commits; nothing acknowledged can be lost by a crash. Chaining
-(``seq``, ``prev_hash``, ``hash``) happens later in :func:`chain_pending`, one transaction for a
-whole batch: after a commit, once ``SIFA_EXCHANGE_LOG_BATCH`` rows are waiting or
+(a :class:`~sifa.exchange.models.MessageLink` inserted per row: ``seq``, ``prev_hash``, ``hash``;
+the row itself is never updated, ADR 0023) happens later in :func:`chain_pending`, one transaction
+for a whole batch: after a commit, once ``SIFA_EXCHANGE_LOG_BATCH`` rows are waiting or
 ``SIFA_EXCHANGE_LOG_BATCH_MS`` has passed since the last batch, and at once from
 ``sifa exchange chain``, ``verify-log`` callers that want it, and ``export``. So the log costs one
 insert per message and one commit per batch, never one fsync per message for the chain.
@@ -25,7 +26,15 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    OperationalError,
+    connection,
+    connections,
+    models,
+    transaction,
+)
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -34,11 +43,9 @@ from sifa.core.crypto import field_cipher
 from sifa.core.db import _plain_foreign_keys
 from sifa.exchange.chain import GENESIS_HASH, row_hash
 from sifa.exchange.envelope import Envelope, mask_id_numbers, parse_timestamp
-from sifa.exchange.models import ExchangeMessage, Partner
+from sifa.exchange.models import ExchangeMessage, MessageLink, Partner
 
 logger = logging.getLogger("sifa.exchange")
-
-_PG_LOCK_KEY = 0x5F1FB  # pg_advisory_xact_lock key reserved for message-log chaining
 
 
 def sealed_aad(sender: str, message_id: str) -> str:
@@ -333,8 +340,8 @@ def _plain_row() -> tuple[int, ...] | None:
 @lru_cache(maxsize=1)
 def _row_defaults() -> tuple[tuple[str, Any], ...]:
     """(attribute, default) of each concrete field of the log, in the model's order. The fields
-    :func:`append` does not fill (the key, the chain's ``seq``, ``prev_hash``, ``hash``) have
-    immutable defaults (None, ""), so one value serves every row."""
+    :func:`append` does not fill (the key) have immutable defaults (None), so one value serves
+    every row."""
     return tuple((field.attname, field.get_default()) for field in ExchangeMessage._meta.concrete_fields)
 
 
@@ -474,44 +481,84 @@ _CHAINED_COLUMNS = (
 )
 """The columns :func:`sifa.exchange.chain.row_evidence` reads (``test_log`` checks the two agree)."""
 
-
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-    # SQLite: every atomic block begins IMMEDIATE and holds the one write lock already.
+_LOCK_WAIT = "SET LOCAL lock_timeout = '100ms'; "
+"""A batch after a commit waits at most this long for PostgreSQL's table lock (ADR 0023)."""
 
 
-def chain_pending(limit: int | None = None) -> int:
-    """Chain every committed row still waiting (at most ``limit``), in one transaction."""
-    with transaction.atomic():
-        _lock_chain()
-        table = connection.ops.quote_name(ExchangeMessage._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT seq, hash FROM {table} WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")  # noqa: S608
+def _lock_chain(db: Any, table: str, *, wait: bool) -> None:
+    """Make every row of the log that was ever given an id committed or gone, and keep it so
+    until the batch commits (ADR 0023). SQLite: every atomic block begins ``IMMEDIATE`` and holds
+    the one write lock already. PostgreSQL: ``SHARE ROW EXCLUSIVE`` on the log waits for every
+    transaction that inserted into it (an ``INSERT`` takes ``ROW EXCLUSIVE`` before its id is
+    drawn) and conflicts with itself, so batches run one at a time. ``wait=False`` (a batch after
+    a commit) gives up after :data:`_LOCK_WAIT`: a transaction that logged a message and is still
+    open (``query.ask`` waiting for its partner) does not hold every later message up."""
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(f"{'' if wait else _LOCK_WAIT}LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def chain_pending(limit: int | None = None, *, wait: bool = True) -> int:
+    """Chain every committed row still waiting (at most ``limit``), in one transaction, by
+    inserting their links (:class:`~sifa.exchange.models.MessageLink`; ADR 0023): the log's own
+    rows are never updated.
+
+    A batch holds the log's only writer (SQLite's write lock, PostgreSQL's table lock:
+    :func:`_lock_chain`), so no row with a smaller id can commit after it: the rows waiting are
+    exactly those with an id above the largest id chained, found through the primary key, and a
+    batch chains them in id order. On SQLite the batch commits at ``synchronous=NORMAL`` and the
+    WAL is ``fdatasync``-ed after the write lock is released (:func:`durable_before_sending`):
+    its links are durable when this returns, before an anchor or an export can name them.
+
+    ``wait=False`` (the batcher): on PostgreSQL, if the table lock is not had within
+    :data:`_LOCK_WAIT`, nothing is chained and 0 is returned; a later batch chains the rows."""
+    try:
+        return _chain(limit, wait)
+    except OperationalError as error:
+        if wait or getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        return 0
+
+
+def _chain(limit: int | None, wait: bool) -> int:
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
+    table = quote(ExchangeMessage._meta.db_table)
+    links = quote(MessageLink._meta.db_table)
+    db.ensure_connection()
+    with durable_before_sending():
+        _lock_chain(db, table, wait=wait)
+        with db.cursor() as cursor:
+            # The head, and the largest id chained (after a migration from chains kept in the log's
+            # own rows, not always the head's: those were chained in the order they committed).
+            cursor.execute(
+                f"SELECT seq, hash, (SELECT MAX(message_id) FROM {links}) FROM {links} "  # noqa: S608
+                "ORDER BY seq DESC LIMIT 1"
+            )
             head = cursor.fetchone()
-        seq, prev = head if head else (0, GENESIS_HASH)
+        seq, prev, after = head if head else (0, GENESIS_HASH, 0)
         # Only the columns the chain hashes (not the sealed and masked bodies), on a plain cursor:
         # the ORM's compilation of this query cost more than hashing a batch of three rows, and a
         # model per row (a raw queryset) more than the hashing too.
-        columns = ", ".join(connection.ops.quote_name(name) for name in _CHAINED_COLUMNS)
-        sql = f"SELECT {columns} FROM {table} WHERE seq IS NULL ORDER BY id"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} LIMIT %s" if limit else sql, [limit] if limit else [])
+        columns = ", ".join(quote(name) for name in _CHAINED_COLUMNS)
+        sql = f"SELECT {columns} FROM {table} WHERE id > %s ORDER BY id"  # noqa: S608
+        with db.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s" if limit else sql, [after, limit] if limit else [after])
             rows = [_chained_row(values) for values in cursor.fetchall()]
+        chained = []
         for row in rows:
             seq += 1
-            row.seq, row.prev_hash = seq, prev
-            row.hash = prev = row_hash(prev, row, seq)
-        if rows:
-            # One parameterised statement for the batch (executemany): Django's bulk_update builds a
-            # CASE per column and row in Python, ≈ 0.6 ms a row, more than the rest of chaining.
-            with connection.cursor() as cursor:
+            digest = row_hash(prev, row, seq)
+            chained.append((seq, row.pk, prev, digest))
+            prev = digest
+        if chained:
+            # One parameterised statement for the batch (executemany), as for the rows before.
+            with db.cursor() as cursor:
                 cursor.executemany(
-                    f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",  # noqa: S608
-                    [(row.seq, row.prev_hash, row.hash, row.pk) for row in rows],
+                    f"INSERT INTO {links} (seq, message_id, prev_hash, hash) VALUES (%s, %s, %s, %s)",  # noqa: S608
+                    chained,
                 )
-    return len(rows)
+    return len(chained)
 
 
 def datetime_from_db(value: Any) -> dt.datetime:
@@ -557,7 +604,7 @@ class Batcher:
                 self._pending, self._last = 0, time.monotonic()
         if due:
             try:
-                chain_pending()
+                chain_pending(wait=False)
             except DatabaseError:
                 # The messages are committed; a later batch (or the scheduler) chains them. An
                 # accepted message must never turn into an error because chaining failed.

@@ -133,9 +133,11 @@ def tampered(envelope: Envelope, *, header: bytes | None = None, body: bytes | N
 @contextmanager
 def log_triggers_dropped() -> Iterator[None]:
     """Play the attacker with database access: drop the message log's guard triggers, then put
-    them back (``sifa.exchange.triggers``)."""
+    them back (``sifa.exchange.triggers``), the chain table's too."""
     triggers.uninstall(connection)
+    triggers.uninstall_links(connection)
     try:
         yield
     finally:
         triggers.install(connection)
+        triggers.install_links(connection)

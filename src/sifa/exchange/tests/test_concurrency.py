@@ -4,14 +4,15 @@ never fork the message log's chain (separate connections, released together)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count
 
 from sifa.core.signing import KeyRing
 from sifa.exchange.chain import verify_log
-from sifa.exchange.models import Direction, ExchangeMessage, PartnerKey
+from sifa.exchange.models import Direction, ExchangeMessage, MessageLink, PartnerKey
 from sifa.exchange.services import envelopes, log, partners
 from sifa.exchange.services.inbox import receive
 from sifa.testing import tree
@@ -58,8 +59,33 @@ def test_concurrent_messages_and_batches_keep_one_unforked_chain(live_world):
     result = verify_log()
     assert result.ok and result.unchained == 0, result.message
     assert result.count == ExchangeMessage.objects.count() == threads * each * 2
-    forks = ExchangeMessage.objects.values("prev_hash").annotate(n=Count("id")).filter(n__gt=1)
+    forks = MessageLink.objects.values("prev_hash").annotate(n=Count("seq")).filter(n__gt=1)
     assert not forks.exists()
+
+
+def test_a_batch_after_a_commit_gives_way_to_an_open_transaction_that_logged(live_world, settings):
+    """PostgreSQL: a batch is the log's only writer (``LOCK TABLE … SHARE ROW EXCLUSIVE``, ADR 0023).
+    Another transaction holding what an INSERT holds (``ROW EXCLUSIVE``) makes a batch after a commit
+    give up after its short wait and leave the rows waiting; the next batch chains them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite: a batch waits for the one write lock as every writer does")
+    settings.EXCHANGE_LOG_BATCH, settings.EXCHANGE_LOG_BATCH_MS = 10**6, 10**9  # no batch on its own
+    log.BATCHER.__init__()
+    receive(notice(live_world).as_wire())
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("LOCK TABLE exchange_exchangemessage IN ROW EXCLUSIVE MODE")
+        started = time.monotonic()
+        assert log.chain_pending(wait=False) == 0
+        assert time.monotonic() - started < 5
+        assert not connection.in_atomic_block and MessageLink.objects.count() == 0
+        other.rollback()
+    finally:
+        other.close()
+    assert log.chain_pending(wait=False) == 2
+    assert verify_log().ok
 
 
 def test_relays_running_together_never_send_one_message_twice(live_world, settings):

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from sifa.exchange import chain
-from sifa.exchange.models import ExchangeMessage
+from sifa.exchange.models import ExchangeMessage, MessageLink
 from sifa.exchange.services import envelopes, log
 from sifa.exchange.services.inbox import receive
 
@@ -44,7 +44,7 @@ def logged(world, count: int) -> list[ExchangeMessage]:
     for _ in range(count):
         receive(notice(world).as_wire())
     log.chain_pending()
-    return list(ExchangeMessage.objects.order_by("seq"))
+    return list(ExchangeMessage.objects.order_by("link__seq"))
 
 
 def raw(sql: str, params=()) -> None:
@@ -53,15 +53,33 @@ def raw(sql: str, params=()) -> None:
         cursor.execute(sql, params)
 
 
+def at(seq: int) -> str:
+    """The log row chained at ``seq``, in a tampering statement's ``WHERE``."""
+    return f"id = (SELECT message_id FROM exchange_messagelink WHERE seq = {int(seq)})"  # noqa: S608
+
+
+def remove(where: str) -> None:
+    """Remove the chained rows (and their links) whose link matches ``where``."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT message_id FROM exchange_messagelink WHERE {where}")  # noqa: S608
+        ids = [row[0] for row in cursor.fetchall()]
+    raw(f"DELETE FROM exchange_messagelink WHERE {where}")  # noqa: S608
+    for pk in ids:
+        raw("DELETE FROM exchange_exchangemessage WHERE id = %s", [pk])
+
+
 def test_rows_wait_unchained_until_a_batch_chains_them(world):
     receive(notice(world).as_wire())
-    assert ExchangeMessage.objects.filter(seq__isnull=True).count() == 2
+    assert ExchangeMessage.objects.filter(link__isnull=True).count() == 2
     code, out, _ = run("verify-log")
     assert code == 0 and "已入链 0 条" in out and "另有 2 条尚未入链" in out
     assert run("chain")[1] == "已入链 2 条\n"
     code, out, _ = run("verify-log", "--batch-size", "1")
     assert (code, out) == (0, "消息日志完整：已入链 2 条\n")
-    assert list(ExchangeMessage.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2]
+    assert list(MessageLink.objects.values_list("seq", flat=True)) == [1, 2]
+    assert list(MessageLink.objects.values_list("message_id", flat=True)) == sorted(
+        ExchangeMessage.objects.values_list("id", flat=True)
+    )  # chained in id order
 
 
 def test_a_batch_is_chained_after_commit_once_enough_are_waiting(
@@ -72,15 +90,15 @@ def test_a_batch_is_chained_after_commit_once_enough_are_waiting(
     log.BATCHER.__init__()
     with django_capture_on_commit_callbacks(execute=True):
         receive(notice(world).as_wire())  # 2 rows: not yet a batch
-    assert ExchangeMessage.objects.filter(seq__isnull=True).count() == 2
+    assert ExchangeMessage.objects.filter(link__isnull=True).count() == 2
     with django_capture_on_commit_callbacks(execute=True):
         receive(notice(world).as_wire())  # 4 rows: one batch
-    assert ExchangeMessage.objects.filter(seq__isnull=True).count() == 0
+    assert ExchangeMessage.objects.filter(link__isnull=True).count() == 0
 
 
 def test_a_changed_row_is_found(world):
     rows = logged(world, 2)
-    raw("UPDATE exchange_exchangemessage SET purpose = %s, case_number = %s WHERE seq = 3", ["改", "X"])
+    raw(f"UPDATE exchange_exchangemessage SET purpose = %s, case_number = %s WHERE {at(3)}", ["改", "X"])  # noqa: S608
     code, out, err = run("verify-log")
     assert code == 1 and out == ""
     assert err.startswith(f"消息日志在第 3 条断裂（消息 {rows[2].message_id}）：哈希不符，该条内容被修改")
@@ -88,25 +106,41 @@ def test_a_changed_row_is_found(world):
 
 def test_a_removed_row_is_found(world):
     logged(world, 2)
-    raw("DELETE FROM exchange_exchangemessage WHERE seq = 2")
+    remove("seq = 2")
+    code, _, err = run("verify-log")
+    assert code == 1 and err.startswith("消息日志在第 2 条断裂") and "记录被删除" in err
+
+
+def test_a_removed_link_is_found(world):
+    logged(world, 2)
+    raw("DELETE FROM exchange_messagelink WHERE seq = 2")  # the row is left, unchained
     code, _, err = run("verify-log")
     assert code == 1 and err.startswith("消息日志在第 2 条断裂") and "记录被删除" in err
 
 
 def test_reordered_rows_are_found(world):
     logged(world, 2)
-    raw("UPDATE exchange_exchangemessage SET seq = -2 WHERE seq = 2")
-    raw("UPDATE exchange_exchangemessage SET seq = 2 WHERE seq = 3")
-    raw("UPDATE exchange_exchangemessage SET seq = 3 WHERE seq = -2")
+    raw("UPDATE exchange_messagelink SET seq = -2 WHERE seq = 2")
+    raw("UPDATE exchange_messagelink SET seq = 2 WHERE seq = 3")
+    raw("UPDATE exchange_messagelink SET seq = 3 WHERE seq = -2")
     code, _, err = run("verify-log")
     assert code == 1 and err.startswith("消息日志在第 2 条断裂") and "记录顺序被调整" in err
 
 
+def test_links_pointed_at_each_other_s_rows_are_found(world):
+    rows = logged(world, 2)
+    raw("UPDATE exchange_messagelink SET message_id = -1 WHERE seq = 2")
+    raw("UPDATE exchange_messagelink SET message_id = %s WHERE seq = 3", [rows[1].pk])
+    raw("UPDATE exchange_messagelink SET message_id = %s WHERE seq = 2", [rows[2].pk])
+    code, _, err = run("verify-log")
+    assert code == 1 and err.startswith(f"消息日志在第 2 条断裂（消息 {rows[2].message_id}）：哈希不符")
+
+
 def test_a_changed_signature_is_found(world):
     logged(world, 1)
-    row = ExchangeMessage.objects.get(seq=1)
+    row = ExchangeMessage.objects.get(link__seq=1)
     raw(
-        "UPDATE exchange_exchangemessage SET signature = %s WHERE seq = 1",
+        f"UPDATE exchange_exchangemessage SET signature = %s WHERE {at(1)}",  # noqa: S608
         [bytes(row.signature)[:-1] + bytes([row.signature[-1] ^ 0x01])],  # always a change
     )
     assert run("verify-log")[0] == 1
@@ -174,10 +208,10 @@ def test_removing_the_newest_rows_is_found_against_the_anchor(world, tmp_path):
     logged(world, 2)
     receive(notice(world).as_wire())  # waiting rows: `anchor` chains them first
     code, out, _ = run("anchor", "--anchors", str(anchors))
-    head = ExchangeMessage.objects.order_by("-seq").first()
+    head = MessageLink.objects.order_by("-seq").first()
     assert code == 0 and out.startswith(f"已锚定第 6 条（{head.hash[:4]}…") and str(anchors) in out
     assert run("verify-log", "--anchors", str(anchors))[1] == "消息日志完整：已入链 6 条，核对锚点 1 个\n"
-    raw("DELETE FROM exchange_exchangemessage WHERE seq >= 5")  # the newest rows: no broken link
+    remove("seq >= 5")  # the newest rows: no broken link
     assert run("verify-log")[0] == 0  # without the anchor (the default file is empty), nothing shows
     code, _, err = run("verify-log", "--anchors", str(anchors))
     assert code == 1 and err.startswith("消息日志在第 5 条断裂") and "链尾被截断" in err and "第 6 条" in err
@@ -188,11 +222,12 @@ def test_a_log_rewritten_from_a_row_on_is_found_against_the_anchor(world, tmp_pa
     rows = logged(world, 1)
     run("anchor", "--anchors", str(anchors))
     # Rewrite row 2 and recompute its hash: consistent in itself, but not what was anchored.
-    row = ExchangeMessage.objects.get(seq=2)
+    row = ExchangeMessage.objects.get(link__seq=2)
     row.case_number = "X"
     forged = chain.row_hash(row.prev_hash, row, 2)
     assert forged != row.hash
-    raw("UPDATE exchange_exchangemessage SET case_number = %s, hash = %s WHERE seq = 2", ["X", forged])
+    raw(f"UPDATE exchange_exchangemessage SET case_number = %s WHERE {at(2)}", ["X"])  # noqa: S608
+    raw("UPDATE exchange_messagelink SET hash = %s WHERE seq = 2", [forged])
     assert run("verify-log")[0] == 0
     code, _, err = run("verify-log", "--anchors", str(anchors))
     assert (
@@ -215,7 +250,7 @@ def test_the_default_anchor_file_is_used_without_anchors(world, settings):
     logged(world, 1)
     code, out, _ = run("anchor")
     assert code == 0 and str(settings.VAR_DIR / "exchange-anchors" / "anchors.jsonl") in out
-    raw("DELETE FROM exchange_exchangemessage WHERE seq = 2")
+    remove("seq = 2")
     code, _, err = run("verify-log")
     assert code == 1 and "链尾被截断" in err
 

@@ -112,10 +112,13 @@ def test_a_refused_insert_restores_the_durability_too(strict):
 
 
 @pytest.fixture
-def order(monkeypatch):
+def order(monkeypatch, settings):
     """What happens, in order: each INSERT of the log (the connection's durability during it,
     whether in a transaction), each ``fdatasync`` (the file, whether in a transaction, the
-    durability then), and the send."""
+    durability then), and the send. No chaining batch falls due on its own (it syncs too:
+    ``test_a_chaining_batch_commits_at_normal_and_is_synced_after_the_commit``)."""
+    settings.EXCHANGE_LOG_BATCH, settings.EXCHANGE_LOG_BATCH_MS = 10**6, 10**9
+    log.BATCHER.__init__()
     events: list[tuple] = []
     insert, fdatasync = log._insert, os.fdatasync
 
@@ -134,6 +137,32 @@ def order(monkeypatch):
 
 def wal_path() -> str:
     return f"{connection.settings_dict['NAME']}-wal"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chaining_batch_commits_at_normal_and_is_synced_after_the_commit(strict, order, monkeypatch):
+    """SQLite: the batch that inserts the links commits at ``synchronous=NORMAL`` (no fsync under the
+    write lock), then the ``-wal`` is ``fdatasync``-ed outside the transaction and the level
+    restored, before ``chain_pending`` returns (ADR 0023). PostgreSQL: a plain durable commit."""
+    durable, relaxed = strict
+    append()
+    order.clear()
+    during: list[tuple[str, bool]] = []
+    lock = log._lock_chain
+
+    def spy(db, table, *, wait):
+        during.append((durability(), connection.in_atomic_block))
+        lock(db, table, wait=wait)
+
+    monkeypatch.setattr(log, "_lock_chain", spy)
+    assert log.chain_pending() == 1
+    if connection.vendor == "sqlite":
+        assert during == [(relaxed, True)]
+        assert order == [("fdatasync", os.path.realpath(wal_path()), False)]
+    else:
+        assert during == [(durable, True)] and order == []
+    assert durability() == durable
+    assert ExchangeMessage.objects.get().seq == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,6 @@
 """The database itself guards the message log (``sifa.exchange.triggers``): the evidence of a logged
-message cannot be changed nor the row deleted (ORM or raw SQL), the chain columns are filled once,
-the status may move on. ``flush`` and the sqlite3 shell: ``test_triggers_flush.py``."""
+message cannot be changed nor the row deleted (ORM or raw SQL), the chain's links are inserted once
+and never changed nor deleted, the status may move on. ``flush`` and the sqlite3 shell: ``test_triggers_flush.py``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 
 from sifa.exchange import triggers
 from sifa.exchange.chain import verify_log
-from sifa.exchange.models import ExchangeMessage, MessageStatus
+from sifa.exchange.models import ExchangeMessage, MessageLink, MessageStatus
 from sifa.exchange.services import log
 from sifa.exchange.services.inbox import receive
 
@@ -35,10 +35,10 @@ def logged(world, count: int = 1, *, chain: bool = True) -> list[ExchangeMessage
     return list(ExchangeMessage.objects.order_by("id"))
 
 
-def test_every_column_is_evidence_status_or_chain():
+def test_every_column_is_evidence_or_status():
     """A new column must be placed in one of the lists (and the triggers reinstalled)."""
     columns = {field.column for field in ExchangeMessage._meta.concrete_fields}
-    listed = [*triggers.EVIDENCE_COLUMNS, *triggers.OPERATIONAL_COLUMNS, *triggers.CHAIN_COLUMNS]
+    listed = [*triggers.EVIDENCE_COLUMNS, *triggers.OPERATIONAL_COLUMNS]
     assert len(listed) == len(set(listed))
     assert columns == set(listed)
 
@@ -77,16 +77,20 @@ def test_evidence_cannot_be_changed_by_the_orm_nor_raw_sql(world):
 
 
 @pytest.mark.django_db
-def test_the_chain_columns_are_set_once(world):
+def test_the_chain_is_inserted_once_and_never_changed(world):
     rows = logged(world)
     assert "链序号和哈希一经写入，禁止修改" in refused(
-        lambda: ExchangeMessage.objects.filter(pk=rows[0].pk).update(seq=99)
+        lambda: MessageLink.objects.filter(message=rows[0]).update(seq=99)
     )
-    assert "禁止修改" in refused(lambda: raw("UPDATE exchange_exchangemessage SET seq = NULL WHERE seq = 1"))
-    assert "禁止修改" in refused(lambda: raw("UPDATE exchange_exchangemessage SET hash = '' WHERE seq = 2"))
+    assert "禁止修改" in refused(lambda: raw("UPDATE exchange_messagelink SET hash = '' WHERE seq = 2"))
     assert "禁止修改" in refused(
-        lambda: raw("UPDATE exchange_exchangemessage SET prev_hash = hash WHERE seq = 2")
+        lambda: raw("UPDATE exchange_messagelink SET prev_hash = hash WHERE seq = 2")
     )
+    assert "禁止修改" in refused(
+        lambda: raw("UPDATE exchange_messagelink SET message_id = message_id WHERE seq = 1")
+    )
+    assert "禁止删除" in refused(lambda: MessageLink.objects.filter(seq=2).delete())
+    assert "禁止删除" in refused(lambda: raw("DELETE FROM exchange_messagelink WHERE seq = 1"))
     assert verify_log().ok
 
 
@@ -94,6 +98,8 @@ def test_the_chain_columns_are_set_once(world):
 def test_rows_cannot_be_deleted(world):
     rows = logged(world)
     assert "禁止删除" in refused(lambda: ExchangeMessage.objects.filter(pk=rows[0].pk).delete())
-    assert "禁止删除" in refused(lambda: raw("DELETE FROM exchange_exchangemessage WHERE seq = 2"))
+    assert "禁止删除" in refused(
+        lambda: raw("DELETE FROM exchange_exchangemessage WHERE id = %s", [rows[1].pk])
+    )
     # TRUNCATE (PostgreSQL): test_flush_may_empty_the_log_but_nothing_else_may, outside a transaction.
     assert ExchangeMessage.objects.count() == 2 and verify_log().ok
