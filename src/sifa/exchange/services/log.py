@@ -482,20 +482,23 @@ _CHAINED_COLUMNS = (
 """The columns :func:`sifa.exchange.chain.row_evidence` reads (``test_log`` checks the two agree)."""
 
 _LOCK_WAIT = "SET LOCAL lock_timeout = '100ms'; "
-"""A batch after a commit waits at most this long for PostgreSQL's table lock (ADR 0023)."""
+"""A batch waits at most this long for PostgreSQL's table lock at a time (ADR 0023)."""
+_LOCK_PAUSE = 0.05
+"""Seconds a batch that must chain (``wait=True``) pauses before it asks for the lock again."""
 
 
-def _lock_chain(db: Any, table: str, *, wait: bool) -> None:
+def _lock_chain(db: Any, table: str) -> None:
     """Make every row of the log that was ever given an id committed or gone, and keep it so
     until the batch commits (ADR 0023). SQLite: every atomic block begins ``IMMEDIATE`` and holds
     the one write lock already. PostgreSQL: ``SHARE ROW EXCLUSIVE`` on the log waits for every
     transaction that inserted into it (an ``INSERT`` takes ``ROW EXCLUSIVE`` before its id is
-    drawn) and conflicts with itself, so batches run one at a time. ``wait=False`` (a batch after
-    a commit) gives up after :data:`_LOCK_WAIT`: a transaction that logged a message and is still
-    open (``query.ask`` waiting for its partner) does not hold every later message up."""
+    drawn) and conflicts with itself, so batches run one at a time. Every attempt gives up after
+    :data:`_LOCK_WAIT`: while a lock request waits in PostgreSQL's queue, every later ``INSERT`` into
+    the log waits behind it, so a transaction that logged a message and is still open
+    (``query.ask`` waiting for its partner) must not hold every later message up for longer."""
     if db.vendor == "postgresql":
         with db.cursor() as cursor:
-            cursor.execute(f"{'' if wait else _LOCK_WAIT}LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"{_LOCK_WAIT}LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def chain_pending(limit: int | None = None, *, wait: bool = True) -> int:
@@ -510,24 +513,28 @@ def chain_pending(limit: int | None = None, *, wait: bool = True) -> int:
     WAL is ``fdatasync``-ed after the write lock is released (:func:`durable_before_sending`):
     its links are durable when this returns, before an anchor or an export can name them.
 
-    ``wait=False`` (the batcher): on PostgreSQL, if the table lock is not had within
-    :data:`_LOCK_WAIT`, nothing is chained and 0 is returned; a later batch chains the rows."""
-    try:
-        return _chain(limit, wait)
-    except OperationalError as error:
-        if wait or getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
-            raise
-        return 0
+    On PostgreSQL, if the table lock is not had within :data:`_LOCK_WAIT`, the batch is rolled
+    back: ``wait=False`` (the batcher) then returns 0 and a later batch chains the rows; otherwise
+    (the commands, the scheduler) it tries again after a pause that lets the queued inserts pass."""
+    while True:
+        try:
+            return _chain(limit)
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            if not wait:
+                return 0
+            time.sleep(_LOCK_PAUSE)
 
 
-def _chain(limit: int | None, wait: bool) -> int:
+def _chain(limit: int | None) -> int:
     db = connections[DEFAULT_DB_ALIAS]
     quote = db.ops.quote_name
     table = quote(ExchangeMessage._meta.db_table)
     links = quote(MessageLink._meta.db_table)
     db.ensure_connection()
     with durable_before_sending():
-        _lock_chain(db, table, wait=wait)
+        _lock_chain(db, table)
         with db.cursor() as cursor:
             # The head, and the largest id chained (after a migration from chains kept in the log's
             # own rows, not always the head's: those were chained in the order they committed).

@@ -121,3 +121,48 @@ def test_relays_running_together_never_send_one_message_twice(live_world, settin
     run_together(lambda _i: outbox.relay_once(fake, limit=3, max_batches=None), threads, timeout=None)
     assert len(fake.calls) == count == len(set(fake.calls)) and fake.duplicates == 0
     assert OutboxItem.objects.filter(status=OutboxStatus.CONFIRMED).count() == count
+
+
+def test_a_batch_that_must_chain_asks_again_without_queueing_the_log_s_inserts(live_world, settings):
+    """PostgreSQL: ``sifa exchange chain`` and the scheduler (``chain_pending()``) wait for an open
+    transaction that logged a message, but never longer than 100 ms at a time in the lock queue, so
+    other inserts into the log are not held behind its request meanwhile (ADR 0023)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite: a batch waits for the one write lock as every writer does")
+    import threading
+
+    settings.EXCHANGE_LOG_BATCH, settings.EXCHANGE_LOG_BATCH_MS = 10**6, 10**9  # no batch on its own
+    log.BATCHER.__init__()
+    receive(notice(live_world).as_wire())
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    chained: list[int] = []
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("LOCK TABLE exchange_exchangemessage IN ROW EXCLUSIVE MODE")
+
+        def chain() -> None:
+            try:
+                chained.append(log.chain_pending())
+            finally:
+                connections.close_all()
+
+        waiting = threading.Thread(target=chain)
+        waiting.start()
+        time.sleep(0.5)
+        assert waiting.is_alive() and not chained
+        third = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with third.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+                # What an INSERT into the log takes: granted within the batch's 100 ms pauses.
+                cursor.execute("BEGIN; LOCK TABLE exchange_exchangemessage IN ROW EXCLUSIVE MODE; ROLLBACK")
+        finally:
+            third.close()
+        other.rollback()
+        waiting.join(10)
+        assert not waiting.is_alive()
+    finally:
+        other.close()
+    assert chained == [2]
+    assert verify_log().ok

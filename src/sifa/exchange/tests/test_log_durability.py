@@ -150,9 +150,9 @@ def test_a_chaining_batch_commits_at_normal_and_is_synced_after_the_commit(stric
     during: list[tuple[str, bool]] = []
     lock = log._lock_chain
 
-    def spy(db, table, *, wait):
+    def spy(db, table):
         during.append((durability(), connection.in_atomic_block))
-        lock(db, table, wait=wait)
+        lock(db, table)
 
     monkeypatch.setattr(log, "_lock_chain", spy)
     assert log.chain_pending() == 1
