@@ -342,7 +342,8 @@ class FixedUpdate:
                 values.append(value)
             else:
                 step = steps.get(type(value))
-                values.append(field.get_db_prep_save(value, connection) if step is None else step(value))
+                prepared = None if step is None else step(value)
+                values.append(field.get_db_prep_save(value, connection) if prepared is None else prepared)
         values.append(self.model._meta.pk.get_db_prep_value(instance.pk, connection))
         return values
 
@@ -406,15 +407,17 @@ class FixedInsert:
         instance, whose fields fill in nothing themselves (no default left, no ``auto_now``).
         A value its field's preparation returns unchanged (``sifa.core.db_values._passing_types``:
         a string for a text column, an ``int`` or ``bool``, ``None`` for a nullable column) is
-        passed as it is, a date or JSON value (SQLite) takes the one step its preparation ends in
-        (``_converters``); every other value is prepared by its field."""
+        passed as it is, a date, instant, address or JSON value (SQLite) takes the one step its
+        preparation ends in (``_converters``; a step that gives None leaves the value to its
+        field); every other value is prepared by its field."""
         prepared = []
         for field, value, kinds, steps in zip(self.fields, values, *_passing(self, connection), strict=True):
             if type(value) in kinds:
                 prepared.append(value)
             else:
                 step = steps.get(type(value))
-                prepared.append(field.get_db_prep_save(value, connection) if step is None else step(value))
+                done = None if step is None else step(value)  # None: the field prepares it
+                prepared.append(field.get_db_prep_save(value, connection) if done is None else done)
         return prepared
 
     def saved(self, instance: models.Model, cursor, connection) -> None:

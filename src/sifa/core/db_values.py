@@ -10,6 +10,7 @@ import functools
 import json
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.fields import AutoFieldMixin
@@ -152,19 +153,77 @@ def _plain_json(field: models.Field) -> bool:
     )
 
 
+_DATE_TEXTS: dict[dt.date, str] = {}
+
+
+def date_text(value: dt.date) -> str:
+    """``str(value)`` of a ``date`` (exact type), kept per date: ``date.isoformat`` formats through
+    ``PyUnicode_FromFormat``, ≈ 3,000 instructions a call, and a case command writes and shows
+    the same few dates again and again (its clocks' start, due and refresh dates). A ``date``
+    cannot be changed; at 2,048 dates the memory starts again from empty."""
+    text = _DATE_TEXTS.get(value)
+    if text is None:
+        if len(_DATE_TEXTS) >= 2048:
+            _DATE_TEXTS.clear()
+        text = _DATE_TEXTS[value] = str(value)
+    return text
+
+
+def _address(field: models.GenericIPAddressField, value: str) -> str | None:
+    """``field.get_db_prep_save(value, connection)`` of a ``str`` where the operations' adaptation
+    is the base one (``value or None``: SQLite): the field's ``get_prep_value`` (an IPv6 address
+    cleaned, anything else ``str(value)``, the text itself), then that."""
+    if ":" in value:
+        return field.get_prep_value(value) or None
+    return value or None
+
+
+def _sqlite_adapt_instant() -> Callable:
+    from sifa.core.sqlite_backend.base import DatabaseOperations
+
+    return DatabaseOperations.adapt_datetimefield_value
+
+
+def _sqlite_instant(value: dt.datetime) -> str | None:
+    """``field.get_db_prep_save(value, connection)`` of an instant in UTC on SQLite (Sifa's
+    backend, the database's ``TIME_ZONE`` unset, ``USE_TZ``): the field's steps give an aware
+    value back as it is, then the operations write it naive in UTC —
+    ``value.isoformat(" ")`` without "+00:00" (``sqlite_backend.DatabaseOperations``). None for
+    any other instant: the field prepares it (a naive one is warned about and made aware)."""
+    if value.tzinfo is dt.UTC and settings._wrapped.USE_TZ:
+        return value.isoformat(" ")[:-6]
+    return None
+
+
 def _converters(field: models.Field, connection) -> dict[type, Callable]:
     """The value types (exact types) for which ``field.get_db_prep_save(value, connection)`` is one
     known step of the database's own operations, and that step: what the field's preparation
     ends in, without the steps before it that give the value back unchanged.
 
     * a ``date`` for a plain date field on a database whose ``adapt_datefield_value`` is Django's
-      base one (SQLite): ``str(value)``;
+      base one (SQLite): ``str(value)`` (:func:`date_text`, kept per date);
+    * an instant (``datetime``) for a plain ``DateTimeField`` on SQLite: :func:`_sqlite_instant`,
+      which gives None for an instant it does not write itself (the field then prepares it);
+    * a ``str`` for a plain ``GenericIPAddressField`` where ``adapt_ipaddressfield_value`` is the
+      base one (SQLite): :func:`_address`;
     * a ``dict`` or ``list`` for a plain ``JSONField``: ``json.dumps(value, cls=field.encoder)``
       where ``adapt_json_value`` is the base one (SQLite), ``Jsonb(value, dumps=…)`` with the
       dumps Django's PostgreSQL operations take (``get_json_dumps(encoder)``, cached) there."""
     ops = type(connection.ops)
     if _plain_date(field) and ops.adapt_datefield_value is BaseDatabaseOperations.adapt_datefield_value:
-        return {dt.date: str}
+        return {dt.date: date_text}
+    if (
+        _django_steps(field, models.DateTimeField)
+        and connection.vendor == "sqlite"
+        and ops.adapt_datetimefield_value is _sqlite_adapt_instant()
+        and connection.settings_dict.get("TIME_ZONE") is None
+    ):
+        return {dt.datetime: _sqlite_instant}
+    if (
+        _django_steps(field, models.GenericIPAddressField)
+        and ops.adapt_ipaddressfield_value is BaseDatabaseOperations.adapt_ipaddressfield_value
+    ):
+        return {str: functools.partial(_address, field)}
     if not _plain_json(field):
         return {}
     if ops.adapt_json_value is BaseDatabaseOperations.adapt_json_value:

@@ -60,6 +60,19 @@ class DatabaseOperations(operations.DatabaseOperations):
     the values a read gives most (docs/performance.md, "session 11: W4")."""
 
     def convert_datetimefield_value(self, value, expression, connection):
+        # The text of an instant as Django writes it on SQLite (``adapt_datetimefield_value``: UTC,
+        # naive, ``YYYY-MM-DD HH:MM:SS[.ffffff]``; what a packed read, ``core.packed``, gives) in
+        # UTC, as Django's ``parse_datetime`` (``fromisoformat``) then ``make_aware`` give it: read
+        # with its offset in one step, without ``replace`` (docs/performance.md, "session 14: W4").
+        # A text of another shape, or with an offset of its own, fails here: Django's way.
+        # (The connection's zone is UTC only with ``USE_TZ``: Django forgets it when a setting of
+        # time changes, ``update_connections_time_zone``.)
+        if type(value) is str and len(value) in (19, 26):
+            if self.connection.timezone is dt.UTC:
+                try:
+                    return dt.datetime.fromisoformat(value + "+00:00")
+                except ValueError:
+                    pass
         # A naive ``datetime`` (what the sqlite3 module's "datetime" converter gives) made aware as
         # ``timezone.make_aware(value, self.connection.timezone)`` makes it; anything else: Django.
         if type(value) is dt.datetime and value.tzinfo is None:
@@ -69,6 +82,16 @@ class DatabaseOperations(operations.DatabaseOperations):
             if zone is not None:
                 return value.replace(tzinfo=zone)
         return super().convert_datetimefield_value(value, expression, connection)
+
+    def adapt_datetimefield_value(self, value):
+        # An instant in UTC (``timezone.now()``'s) written as Django writes it: made naive in the
+        # connection's zone, UTC (``make_naive``: ``astimezone`` gives the instant itself, then
+        # ``replace``), then ``str`` — the same text as its ``isoformat(" ")`` without the
+        # "+00:00" (docs/performance.md, "session 14: W4"). Anything else: Django.
+        # (The connection's zone is UTC only with ``USE_TZ``, as above.)
+        if type(value) is dt.datetime and value.tzinfo is dt.UTC and self.connection.timezone is dt.UTC:
+            return value.isoformat(" ")[:-6]
+        return super().adapt_datetimefield_value(value)
 
     def convert_uuidfield_value(self, value, expression, connection):
         if type(value) is str:
@@ -117,8 +140,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _plain(self) -> bool:
         """Whether a statement may run on the SQLite connection itself (:meth:`plain_rows`), after
         the steps of Django's cursor wrapper that concern it."""
-        # ``queries_logged``, without the property: ``force_debug_cursor or settings.DEBUG``.
-        if self.connection is None or self.force_debug_cursor or self.execute_wrappers or settings.DEBUG:
+        # ``queries_logged``, without the property: ``force_debug_cursor or settings.DEBUG`` —
+        # ``DEBUG`` read from the settings object itself (``settings._wrapped``: under
+        # ``override_settings`` too), not through ``LazySettings``, whose every read formats an
+        # ``AttributeError`` (its check for a proxy method, ``_mask_wrapped``): ≈ 3,000
+        # instructions, and this check runs before each of a case command's 14 statements
+        # (docs/performance.md, "session 14: W4").
+        if (
+            self.connection is None
+            or self.force_debug_cursor
+            or self.execute_wrappers
+            or settings._wrapped.DEBUG
+        ):
             return False
         if self.health_check_enabled and not self.health_check_done:
             if self.in_atomic_block:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -68,6 +69,10 @@ def test_a_read_wider_than_a_functions_arguments_keeps_its_columns():
         dt.datetime(2025, 9, 1, 2, 3, 4, 5),
         dt.datetime(2025, 9, 1, 2, 3, 4, tzinfo=dt.UTC),
         "2025-09-01 02:03:04.000005",
+        "2025-09-01 02:03:04",  # as Django writes them (19 or 26 characters): read in one step
+        "2025-09-01T02:03:04",
+        "2025-09-01 02+05:00",  # 19 characters with an offset of its own: Django's way
+        "2025-09-01 02:03:04.1+08:00",
         "2025-09-01T02:03:04+08:00",
         None,
     ],
@@ -79,6 +84,26 @@ def test_sqlite_instants_are_converted_as_django_converts_them(value):
     django = DjangoSQLiteOperations(connection).convert_datetimefield_value(value, None, connection)
     assert ours == django and type(ours) is type(django)
     assert getattr(ours, "tzinfo", None) == getattr(django, "tzinfo", None)
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2025, 9, 1, 2, 3, 4, tzinfo=dt.UTC),  # written in one step
+        dt.datetime(2025, 9, 1, 2, 3, 4, 5, tzinfo=dt.UTC, fold=1),
+        dt.datetime(2025, 9, 1, 10, 3, 4, 120000, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        dt.datetime(2025, 9, 1, 10, 3, 4, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")),
+        dt.datetime(2025, 9, 1, 2, 3, 4),
+        None,
+    ],
+)
+def test_sqlite_instants_are_written_as_django_writes_them(value):
+    from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoSQLiteOperations
+
+    ours = connection.ops.adapt_datetimefield_value(value)
+    assert ours == DjangoSQLiteOperations(connection).adapt_datetimefield_value(value)
+    assert type(ours) is type(DjangoSQLiteOperations(connection).adapt_datetimefield_value(value))
 
 
 @sqlite_only
