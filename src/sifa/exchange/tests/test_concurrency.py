@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -63,10 +66,10 @@ def test_concurrent_messages_and_batches_keep_one_unforked_chain(live_world):
     assert not forks.exists()
 
 
-def test_a_batch_after_a_commit_gives_way_to_an_open_transaction_that_logged(live_world, settings):
-    """PostgreSQL: a batch is the log's only writer (``LOCK TABLE … SHARE ROW EXCLUSIVE``, ADR 0023).
-    Another transaction holding what an INSERT holds (``ROW EXCLUSIVE``) makes a batch after a commit
-    give up after its short wait and leave the rows waiting; the next batch chains them."""
+@contextmanager
+def a_transaction_that_logged(live_world, settings) -> Iterator[Any]:
+    """PostgreSQL only: two messages logged and waiting to be chained, and another connection's open
+    transaction holding what an INSERT into the log holds (``ROW EXCLUSIVE``)."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite: a batch waits for the one write lock as every writer does")
     settings.EXCHANGE_LOG_BATCH, settings.EXCHANGE_LOG_BATCH_MS = 10**6, 10**9  # no batch on its own
@@ -77,13 +80,21 @@ def test_a_batch_after_a_commit_gives_way_to_an_open_transaction_that_logged(liv
         other.set_autocommit(False)
         with other.cursor() as cursor:
             cursor.execute("LOCK TABLE exchange_exchangemessage IN ROW EXCLUSIVE MODE")
+        yield other
+    finally:
+        other.close()
+
+
+def test_a_batch_after_a_commit_gives_way_to_an_open_transaction_that_logged(live_world, settings):
+    """PostgreSQL: a batch is the log's only writer (``LOCK TABLE … SHARE ROW EXCLUSIVE``, ADR 0023).
+    Another transaction holding what an INSERT holds (``ROW EXCLUSIVE``) makes a batch after a commit
+    give up after its short wait and leave the rows waiting; the next batch chains them."""
+    with a_transaction_that_logged(live_world, settings) as other:
         started = time.monotonic()
         assert log.chain_pending(wait=False) == 0
         assert time.monotonic() - started < 5
         assert not connection.in_atomic_block and MessageLink.objects.count() == 0
         other.rollback()
-    finally:
-        other.close()
     assert log.chain_pending(wait=False) == 2
     assert verify_log().ok
 
@@ -127,19 +138,10 @@ def test_a_batch_that_must_chain_asks_again_without_queueing_the_log_s_inserts(l
     """PostgreSQL: ``sifa exchange chain`` and the scheduler (``chain_pending()``) wait for an open
     transaction that logged a message, but never longer than 100 ms at a time in the lock queue, so
     other inserts into the log are not held behind its request meanwhile (ADR 0023)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite: a batch waits for the one write lock as every writer does")
     import threading
 
-    settings.EXCHANGE_LOG_BATCH, settings.EXCHANGE_LOG_BATCH_MS = 10**6, 10**9  # no batch on its own
-    log.BATCHER.__init__()
-    receive(notice(live_world).as_wire())
-    other = connections.create_connection(DEFAULT_DB_ALIAS)
     chained: list[int] = []
-    try:
-        other.set_autocommit(False)
-        with other.cursor() as cursor:
-            cursor.execute("LOCK TABLE exchange_exchangemessage IN ROW EXCLUSIVE MODE")
+    with a_transaction_that_logged(live_world, settings) as other:
 
         def chain() -> None:
             try:
@@ -162,7 +164,5 @@ def test_a_batch_that_must_chain_asks_again_without_queueing_the_log_s_inserts(l
         other.rollback()
         waiting.join(10)
         assert not waiting.is_alive()
-    finally:
-        other.close()
     assert chained == [2]
     assert verify_log().ok
