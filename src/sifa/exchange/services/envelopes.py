@@ -296,14 +296,18 @@ def _seen_and_answered(header: dict[str, Any]) -> tuple[int | None, dt.datetime 
     # message id as the backend stores it, as it was bound), the time converted as the ORM does.
     seen_key = (header["sender"], message_id(header["message_id"]))
     answered_key = None
-    sql = (
-        f"SELECT id, sender, message_id, direction, receiver, sent_at, copy_number FROM {quote(table)} "  # noqa: S608
-        "WHERE (sender = %s AND message_id = %s AND copy_number = 0)"
-    )
+    select = f"SELECT id, sender, message_id, direction, receiver, sent_at, copy_number FROM {quote(table)}"  # noqa: S608
+    sql = f"{select} WHERE sender = %s AND message_id = %s AND copy_number = 0"
     params: list[Any] = [*seen_key]
     if header["kind"] != "request":
         answered_key = (header["receiver"], message_id(header["correlation_id"]))
-        sql += " OR (direction = %s AND sender = %s AND message_id = %s AND receiver = %s)"
+        # Two lookups by the unique key, not one ``OR``: prepared while the log was empty,
+        # PostgreSQL's generic plan for the ``OR`` was a sequential scan, kept for the
+        # connection's life as the log grew (docs/performance.md, "session 15: W9 on PostgreSQL
+        # as the log grows"); each branch of the ``UNION ALL`` is an index scan at any size.
+        sql += (
+            f" UNION ALL {select} WHERE direction = %s AND sender = %s AND message_id = %s AND receiver = %s"
+        )
         params += [Direction.OUTBOUND.value, *answered_key, header["sender"]]
     # On SQLite the statement runs on the SQLite connection itself, on PostgreSQL prepared
     # (``sifa.core.db.first_read``: Django's cursor wrapper's steps without the wrapper, unless the

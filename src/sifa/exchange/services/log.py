@@ -536,21 +536,34 @@ def _chain(limit: int | None) -> int:
     with durable_before_sending():
         _lock_chain(db, table)
         with db.cursor() as cursor:
-            # The head, and the largest id chained (after a migration from chains kept in the log's
-            # own rows, not always the head's: those were chained in the order they committed).
+            # The head, the largest id chained (after a migration from chains kept in the log's
+            # own rows, not always the head's: those were chained in the order they committed) and
+            # the largest id logged: probes of an index's end, one row even on an empty chain.
             cursor.execute(
-                f"SELECT seq, hash, (SELECT MAX(message_id) FROM {links}) FROM {links} "  # noqa: S608
-                "ORDER BY seq DESC LIMIT 1"
+                f"SELECT (SELECT MAX(seq) FROM {links}), "  # noqa: S608
+                f"(SELECT hash FROM {links} ORDER BY seq DESC LIMIT 1), "
+                f"(SELECT MAX(message_id) FROM {links}), (SELECT MAX(id) FROM {table})"
             )
-            head = cursor.fetchone()
-        seq, prev, after = head if head else (0, GENESIS_HASH, 0)
+            seq, prev, after, newest = cursor.fetchone()
+        if seq is None:  # nothing chained yet
+            seq, prev, after = 0, GENESIS_HASH, 0
+        if newest is None or newest <= after:
+            return 0
+        # The waiting rows are the ids in (after, newest]. Bounded on both sides, so PostgreSQL reads
+        # them through the primary key whatever it knows of the table: ``id > after`` alone, on a
+        # log that was never analysed (autovacuum off, or not yet run on a table that grew from
+        # empty), is estimated at a third of the log, and the batch read the whole log (a
+        # sequential scan and a sort) under the table lock that every insert waits for
+        # (docs/performance.md, "session 15: W9 on PostgreSQL as the log grows").
         # Only the columns the chain hashes (not the sealed and masked bodies), on a plain cursor:
         # the ORM's compilation of this query cost more than hashing a batch of three rows, and a
         # model per row (a raw queryset) more than the hashing too.
         columns = ", ".join(quote(name) for name in _CHAINED_COLUMNS)
-        sql = f"SELECT {columns} FROM {table} WHERE id > %s ORDER BY id"  # noqa: S608
+        sql = f"SELECT {columns} FROM {table} WHERE id > %s AND id <= %s ORDER BY id"  # noqa: S608
         with db.cursor() as cursor:
-            cursor.execute(f"{sql} LIMIT %s" if limit else sql, [after, limit] if limit else [after])
+            cursor.execute(
+                f"{sql} LIMIT %s" if limit else sql, [after, newest, limit] if limit else [after, newest]
+            )
             rows = [_chained_row(values) for values in cursor.fetchall()]
         chained = []
         for row in rows:
