@@ -25,6 +25,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.utils.functional import empty
+
 from sifa.core.crypto import sm3_hex
 from sifa.core.errors import ServiceError
 from sifa.core.identifiers import uscc_is_valid
@@ -54,6 +57,8 @@ _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 """A UUID's canonical text: ``str(uuid.UUID(value)) == value`` holds exactly for these."""
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _HEADER_FIELD_SET = frozenset(HEADER_FIELDS)
+_SERVICE_FIELDS = frozenset(("code", "version"))
+_USER_FIELDS = frozenset(("official", "organisation"))
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
@@ -156,7 +161,7 @@ def check_header(header: Any) -> dict[str, Any]:
     service = header["service"]
     if (
         not isinstance(service, dict)
-        or set(service) != {"code", "version"}
+        or service.keys() != _SERVICE_FIELDS
         or not isinstance(service["code"], str)
         or not _CODE.match(service["code"])
         or not isinstance(service["version"], str)
@@ -164,7 +169,7 @@ def check_header(header: Any) -> dict[str, Any]:
     ):
         raise EnvelopeError("exchange.malformed", "消息头的 service 应为 {code, version}")
     user = header["user_id"]
-    if not isinstance(user, dict) or set(user) != {"official", "organisation"}:
+    if not isinstance(user, dict) or user.keys() != _USER_FIELDS:
         raise EnvelopeError("exchange.malformed", "消息头的 user_id 应为 {official, organisation}")
     _text(user, "official", limit=60)
     _text(user, "organisation", limit=100)
@@ -245,10 +250,20 @@ class Envelope:
 
 def _few_brackets(data: bytes) -> bool:
     """Whether ``data`` cannot nest deeper than ``SIFA_JSON_MAX_DEPTH`` (it has no more opening
-    brackets than that), the check :func:`~sifa.core.signing.parse_canonical_json` would make."""
-    from django.conf import settings
+    brackets than that), the check :func:`~sifa.core.signing.parse_canonical_json` would make.
+    The setting is read from the settings object itself (``settings._wrapped``: under
+    ``override_settings`` too), not through ``LazySettings``, whose every read formats an
+    ``AttributeError`` (docs/performance.md, session 15)."""
+    return data.count(b"{") + data.count(b"[") <= settings_object().JSON_MAX_DEPTH
 
-    return data.count(b"{") + data.count(b"[") <= settings.JSON_MAX_DEPTH
+
+def settings_object() -> Any:
+    """The configured settings object (what ``LazySettings`` reads through), set up if not yet."""
+    wrapped = settings._wrapped
+    if wrapped is empty:
+        settings._setup()
+        wrapped = settings._wrapped
+    return wrapped
 
 
 def mask_id_numbers(value: Any) -> Any:
@@ -261,5 +276,9 @@ def mask_id_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [mask_id_numbers(item) for item in value]
     if isinstance(value, str):
-        return _ID_NUMBER.sub(lambda match: mask_id_number(match.group(0)), value)
+        return _ID_NUMBER.sub(_masked, value)
     return value
+
+
+def _masked(match: re.Match[str]) -> str:
+    return mask_id_number(match.group(0))

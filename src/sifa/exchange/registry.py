@@ -30,10 +30,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db.models import Q
 from jsonschema import Draft202012Validator
 
+from sifa.exchange.envelope import settings_object
 from sifa.exchange.models import Partner, PartnerKey, PartnerService
 from sifa.organisations.models import Organisation
 
@@ -51,12 +51,11 @@ def forget(*_args: Any, **_kwargs: Any) -> None:
 
 
 def _cached(key: tuple[Any, ...], load: Callable[[], T | None]) -> T | None:
-    ttl = settings.EXCHANGE_REGISTRY_TTL_SECONDS
+    ttl = settings_object().EXCHANGE_REGISTRY_TTL_SECONDS  # not through LazySettings (envelope.py)
     if ttl <= 0:
         return load()
     now = time.monotonic()
-    with _lock:
-        entry = _entries.get(key)
+    entry = _entries.get(key)  # one dict read, atomic: the lock guards the writes
     if entry is not None and entry[0] > now:
         return entry[1]
     value = load()

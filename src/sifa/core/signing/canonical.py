@@ -24,6 +24,10 @@ from sifa.core.errors import ServiceError
 from sifa.core.requesttext import json_problem
 
 MAX_SAFE_INTEGER = 2**53 - 1
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode
+"""``json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)``
+without building its encoder for every call (``json.dumps`` makes one per call when given any
+option): the same encoder, so the same text."""
 
 
 class CanonicalJsonError(ServiceError):
@@ -87,7 +91,7 @@ def canonical_json(value: Any) -> bytes:
     """Encode ``value`` canonically; raise CanonicalJsonError for floats and non-JSON types."""
     if not _valid(value):
         _check(value, "$")
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    text = _ENCODE(value)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:

@@ -18,6 +18,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from sifa.core.identifiers import IdentifierError, id_number_check_digit, parse_id_number
 from sifa.exchange.simulator.protocol import refuse
 from sifa.exchange.simulator.store import Store
@@ -46,9 +48,17 @@ def _id_number(body: dict[str, Any]) -> str:
     if not isinstance(name, str) or not name.strip() or not isinstance(number, str):
         raise refuse("exchange.schema", "正文应为 {name, id_number}")
     try:
-        return parse_id_number(number).value
+        return parse_id_number(number, today=_today()).value
     except IdentifierError as error:
         raise refuse("partner.id_number_invalid", f"公民身份号码无效：{error.message}") from None
+
+
+def _today() -> dt.date:
+    """Today in the platform's time zone, what ``parse_id_number`` reads by default
+    (``timezone.localdate()``): the simulator never activates a zone of its own, so it is
+    ``TIME_ZONE``'s, without ``localdate``'s per-call look-up of the active zone
+    (docs/performance.md, session 15)."""
+    return dt.datetime.now(timezone.get_default_timezone()).date()
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -25,6 +25,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from socketserver import StreamRequestHandler, TCPServer, ThreadingMixIn
 from types import FrameType
@@ -61,6 +62,10 @@ REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 40
 REASONS |= {409: "Conflict", 413: "Content Too Large", 503: "Service Unavailable"}
 
 
+_demo_partner = lru_cache(maxsize=None)(demo_partner)
+"""The demo partner of a kind (a constant), found once per kind: ``answer`` reads it three times."""
+
+
 def parse_latency(text: str) -> tuple[float, float]:
     """``"50-300"`` → (0.05, 0.3) seconds; ``"0"`` → (0, 0)."""
     low, _, high = str(text).strip().partition("-")
@@ -93,14 +98,13 @@ class Simulator:
 
     @property
     def partner(self) -> DemoPartner:
-        return demo_partner(self.kind)
+        return _demo_partner(self.kind)
 
     # --- answering ---------------------------------------------------------------------------
 
     def answer(self, wire: Any) -> str:
         """The signed answer (JSON text) to an envelope from Sifa, or an EnvelopeError."""
-        from sifa.exchange.services.envelopes import seal
-
+        seal = _seal()
         envelope = Envelope.from_wire(wire)
         inbound = open_from_sifa(
             envelope,
@@ -257,6 +261,28 @@ class Simulator:
         return [body]
 
 
+@lru_cache(maxsize=1)
+def _seal() -> Callable[..., Envelope]:
+    """``sifa.exchange.services.envelopes.seal``, imported on first use (it needs Django's apps)."""
+    from sifa.exchange.services.envelopes import seal
+
+    return seal
+
+
+_date: tuple[int, str] = (-1, "")
+
+
+def _date_header() -> str:
+    """The ``Date`` header's value for now (``format_date_time(time.time())``), formatted once per
+    second: it has a resolution of one second."""
+    global _date
+    second = int(time.time())
+    cached = _date
+    if cached[0] != second:
+        cached = _date = (second, format_date_time(second))
+    return cached[1]
+
+
 class _Server(ThreadingMixIn, TCPServer):
     """One thread per connection (not per request: a kept-alive connection keeps its thread)."""
 
@@ -368,7 +394,7 @@ class _Handler(StreamRequestHandler):
         bodiless = environ.get("CONTENT_LENGTH", "0") in ("", "0") and "HTTP_TRANSFER_ENCODING" not in environ
         keep = keep and (bodiless or bool(environ.get(BODY_READ)))
         status, headers = answered
-        head = [f"HTTP/1.1 {status}", f"Date: {format_date_time(time.time())}", f"Server: {SERVER}"]
+        head = [f"HTTP/1.1 {status}", f"Date: {_date_header()}", f"Server: {SERVER}"]
         head += [f"{name}: {value}" for name, value in headers if name.lower() != "content-length"]
         head.append(f"Content-Length: {len(body)}")
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("iso-8859-1") + body)

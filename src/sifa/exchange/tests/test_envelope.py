@@ -262,3 +262,67 @@ def test_openssl_verifies_a_sealed_header_and_refuses_a_changed_byte(world, tmp_
     bad = openssl_verify(tmp_path / "bad", pem, bytes(changed), envelope.signature)
     assert bad.returncode != 0
     assert base64.b64decode(envelope.as_wire()["signature"]) == envelope.signature
+
+
+SCHEMAS = [
+    {"type": "object", "required": ["match"], "properties": {"match": {"type": "boolean"}}},
+    {
+        "type": "object",
+        "required": ["has_record"],
+        "properties": {"has_record": {"type": "boolean"}, "checked_at": {"type": "string"}},
+    },
+    {"type": "object"},
+    {},
+    {
+        "type": "object",
+        "title": "t",
+        "properties": {
+            "n": {"type": "integer"},
+            "x": {"type": "null"},
+            "l": {"type": "array"},
+            "o": {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
+        },
+    },
+    {"type": "object", "properties": {"s": {"type": "string", "maxLength": 2}}},
+    {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string"}}},
+    {"type": ["object", "null"], "required": ["a"]},
+    {"type": "object", "properties": {"n": {"type": "number"}}},
+    {"required": ["a"], "properties": {"a": True, "b": False}},
+]
+INSTANCES = [
+    {},
+    {"match": True},
+    {"match": False, "checked_at": "2026-12-08T00:00:00Z"},
+    {"match": 1},
+    {"match": "true"},
+    {"match": None},
+    {"has_record": False, "checked_at": 3},
+    {"has_record": True, "checked_at": "x"},
+    {"n": 1, "x": None, "l": [], "o": {"a": "b"}},
+    {"n": True, "x": 0, "l": {}, "o": {"b": 1}},
+    {"n": 2**60, "o": {"a": 1}},
+    {"n": 1.0},
+    {"n": 1.5},
+    {"s": "abc"},
+    {"s": "ab"},
+    {"a": "x", "b": 1},
+    {"a": "x"},
+    {"b": 1},
+]
+
+
+def test_the_plain_schema_check_accepts_only_what_jsonschema_accepts():
+    """``plainly_valid`` may skip ``jsonschema`` only for a body ``jsonschema`` finds valid, and it
+    does so for the services' answers (their schemas use type, required and properties only)."""
+    from jsonschema import Draft202012Validator
+
+    plain = 0
+    for schema in SCHEMAS:
+        validator = Draft202012Validator(schema)
+        for instance in INSTANCES:
+            if envelopes.plainly_valid(schema, instance):
+                plain += 1
+                assert validator.is_valid(instance), (schema, instance)
+    assert envelopes.plainly_valid(SCHEMAS[0], {"match": True, "checked_at": "2026-12-08T00:00:00Z"})
+    assert not envelopes.plainly_valid(SCHEMAS[5], {"s": "ab"})  # maxLength: left to jsonschema
+    assert plain >= 20

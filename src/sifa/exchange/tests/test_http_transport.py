@@ -577,3 +577,41 @@ def test_the_simulator_answers_http_10_and_bad_requests_and_closes(world, police
     assert answer.startswith(b"HTTP/1.1 400 ") and closed
     answer, closed = _raw_exchange(police.port, b"GET /healthz HTTP/1.1\r\n" + b"X-A: b\r\n" * 101 + b"\r\n")
     assert answer.startswith(b"HTTP/1.1 431 ") and closed
+
+
+class _Capture:
+    """A socket that keeps what is sent."""
+
+    def __init__(self) -> None:
+        self.sent = b""
+
+    def sendall(self, data: bytes) -> None:
+        self.sent += data
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "partner.example.cn", "::1", "例子.cn"])
+@pytest.mark.parametrize("port", [None, 80, 443, 8101])
+def test_the_request_head_from_its_template_is_http_clients_own(host, port):
+    """``post_json`` writes what ``request("POST", …)`` with the transport's headers wrote, byte
+    for byte (the request line, Host with or without the port, Accept-Encoding, Content-Length,
+    the three headers), for HTTP and HTTPS, and leaves the connection waiting for the answer."""
+    import http.client
+
+    from sifa.exchange import http_transport
+
+    pairs = (
+        (http.client.HTTPConnection, http_transport._HTTPConnection),
+        (http.client.HTTPSConnection, http_transport._HTTPSConnection),
+    )
+    for plain_class, our_class in pairs:
+        for path, body in (("/exchange/", b'{"header":{}}'), ("/", b""), ("/a/b", "中".encode() * 5000)):
+            plain, ours = plain_class(host, port), our_class(host, port)
+            plain.sock, ours.sock = _Capture(), _Capture()
+            plain.request("POST", path, body=body, headers=http_transport.REQUEST_HEADERS)
+            ours.post_json(path, body)
+            assert ours.sock.sent == plain.sock.sent
+            assert ours._method == "POST"
+            assert ours._HTTPConnection__state == plain._HTTPConnection__state == http.client._CS_REQ_SENT
