@@ -64,11 +64,18 @@ CHAIN_REFUSED = "交换消息日志的链序号和哈希一经写入，禁止修
 DELETE_REFUSED = "交换消息日志只能追加，禁止删除"
 
 
-_PG_ALLOWED = " - ".join(f"'{name}'" for name in OPERATIONAL_COLUMNS)
-
-POSTGRESQL_INSTALL = [
-    f"""
-    CREATE OR REPLACE FUNCTION exchange_message_guard() RETURNS trigger LANGUAGE plpgsql {PG_SAFE_PATH} AS $$
+def _guards(
+    prefix: str, table: str, *, pg_update: str, sqlite_update_when: str, update_refused: str
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The guard of an append-only table, named ``{prefix}_…``: (PostgreSQL install, uninstall,
+    SQLite install, uninstall). ``DELETE`` and ``TRUNCATE`` are refused unless the purge switch
+    allows them, the same for both tables; an ``UPDATE`` runs ``pg_update`` (the body of the
+    plpgsql function after the delete branch) on PostgreSQL, and on SQLite is refused with
+    ``update_refused`` when ``sqlite_update_when`` holds (always, if it is empty)."""
+    when = f"\n    WHEN {sqlite_update_when}" if sqlite_update_when else ""
+    postgresql_install = [
+        f"""
+    CREATE OR REPLACE FUNCTION {prefix}_guard() RETURNS trigger LANGUAGE plpgsql {PG_SAFE_PATH} AS $$
     BEGIN
         IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
             IF {PG_PURGE_PERMITTED} THEN
@@ -76,92 +83,68 @@ POSTGRESQL_INSTALL = [
             END IF;
             RAISE EXCEPTION '{DELETE_REFUSED}' USING ERRCODE = 'insufficient_privilege';
         END IF;
+{pg_update}
+    END;
+    $$
+    """,
+        f"""
+    CREATE TRIGGER {prefix}_guard BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {prefix}_guard()
+    """,
+        f"""
+    CREATE TRIGGER {prefix}_no_truncate BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_guard()
+    """,
+    ]
+    postgresql_uninstall = [
+        f"DROP TRIGGER IF EXISTS {prefix}_guard ON {table}",
+        f"DROP TRIGGER IF EXISTS {prefix}_no_truncate ON {table}",
+        f"DROP FUNCTION IF EXISTS {prefix}_guard()",
+    ]
+    sqlite_install = [
+        f"""
+    CREATE TRIGGER {prefix}_no_update BEFORE UPDATE ON {table}{when}
+    BEGIN SELECT RAISE(ABORT, '{update_refused}'); END
+    """,
+        f"""
+    CREATE TRIGGER {prefix}_no_delete BEFORE DELETE ON {table}
+    WHEN NOT {SQLITE_PURGE_FUNCTION}()
+    BEGIN SELECT RAISE(ABORT, '{DELETE_REFUSED}'); END
+    """,
+    ]
+    sqlite_uninstall = [
+        f"DROP TRIGGER IF EXISTS {prefix}_no_update",
+        f"DROP TRIGGER IF EXISTS {prefix}_no_delete",
+    ]
+    return postgresql_install, postgresql_uninstall, sqlite_install, sqlite_uninstall
+
+
+_PG_ALLOWED = " - ".join(f"'{name}'" for name in OPERATIONAL_COLUMNS)
+
+# The log: only ``status`` may change.
+POSTGRESQL_INSTALL, POSTGRESQL_UNINSTALL, SQLITE_INSTALL, SQLITE_UNINSTALL = _guards(
+    "exchange_message",
+    TABLE,
+    pg_update=f"""\
         IF (to_jsonb(NEW) - {_PG_ALLOWED}) IS DISTINCT FROM (to_jsonb(OLD) - {_PG_ALLOWED}) THEN
             RAISE EXCEPTION '{UPDATE_REFUSED}' USING ERRCODE = 'insufficient_privilege';
         END IF;
-        RETURN NEW;
-    END;
-    $$
-    """,
-    f"""
-    CREATE TRIGGER exchange_message_guard BEFORE UPDATE OR DELETE ON {TABLE}
-    FOR EACH ROW EXECUTE FUNCTION exchange_message_guard()
-    """,
-    f"""
-    CREATE TRIGGER exchange_message_no_truncate BEFORE TRUNCATE ON {TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION exchange_message_guard()
-    """,
-]
-POSTGRESQL_UNINSTALL = [
-    f"DROP TRIGGER IF EXISTS exchange_message_guard ON {TABLE}",
-    f"DROP TRIGGER IF EXISTS exchange_message_no_truncate ON {TABLE}",
-    "DROP FUNCTION IF EXISTS exchange_message_guard()",
-]
+        RETURN NEW;""",
+    sqlite_update_when=" OR ".join(f'NEW."{name}" IS NOT OLD."{name}"' for name in EVIDENCE_COLUMNS),
+    update_refused=UPDATE_REFUSED,
+)
+# and the trigger that kept the chain columns set once, before the chain had a table (ADR 0023)
+SQLITE_UNINSTALL.append("DROP TRIGGER IF EXISTS exchange_message_chain_once")
 
-_SQLITE_EVIDENCE_CHANGED = " OR ".join(f'NEW."{name}" IS NOT OLD."{name}"' for name in EVIDENCE_COLUMNS)
-
-SQLITE_INSTALL = [
-    f"""
-    CREATE TRIGGER exchange_message_no_update BEFORE UPDATE ON {TABLE}
-    WHEN {_SQLITE_EVIDENCE_CHANGED}
-    BEGIN SELECT RAISE(ABORT, '{UPDATE_REFUSED}'); END
-    """,
-    f"""
-    CREATE TRIGGER exchange_message_no_delete BEFORE DELETE ON {TABLE}
-    WHEN NOT {SQLITE_PURGE_FUNCTION}()
-    BEGIN SELECT RAISE(ABORT, '{DELETE_REFUSED}'); END
-    """,
-]
-SQLITE_UNINSTALL = [
-    "DROP TRIGGER IF EXISTS exchange_message_no_update",
-    "DROP TRIGGER IF EXISTS exchange_message_chain_once",
-    "DROP TRIGGER IF EXISTS exchange_message_no_delete",
-]
-
-
-POSTGRESQL_LINK_INSTALL = [
-    f"""
-    CREATE OR REPLACE FUNCTION exchange_link_guard() RETURNS trigger LANGUAGE plpgsql {PG_SAFE_PATH} AS $$
-    BEGIN
-        IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
-            IF {PG_PURGE_PERMITTED} THEN
-                RETURN OLD;
-            END IF;
-            RAISE EXCEPTION '{DELETE_REFUSED}' USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        RAISE EXCEPTION '{CHAIN_REFUSED}' USING ERRCODE = 'insufficient_privilege';
-    END;
-    $$
-    """,
-    f"""
-    CREATE TRIGGER exchange_link_guard BEFORE UPDATE OR DELETE ON {LINK_TABLE}
-    FOR EACH ROW EXECUTE FUNCTION exchange_link_guard()
-    """,
-    f"""
-    CREATE TRIGGER exchange_link_no_truncate BEFORE TRUNCATE ON {LINK_TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION exchange_link_guard()
-    """,
-]
-POSTGRESQL_LINK_UNINSTALL = [
-    f"DROP TRIGGER IF EXISTS exchange_link_guard ON {LINK_TABLE}",
-    f"DROP TRIGGER IF EXISTS exchange_link_no_truncate ON {LINK_TABLE}",
-    "DROP FUNCTION IF EXISTS exchange_link_guard()",
-]
-SQLITE_LINK_INSTALL = [
-    f"""
-    CREATE TRIGGER exchange_link_no_update BEFORE UPDATE ON {LINK_TABLE}
-    BEGIN SELECT RAISE(ABORT, '{CHAIN_REFUSED}'); END
-    """,
-    f"""
-    CREATE TRIGGER exchange_link_no_delete BEFORE DELETE ON {LINK_TABLE}
-    WHEN NOT {SQLITE_PURGE_FUNCTION}()
-    BEGIN SELECT RAISE(ABORT, '{DELETE_REFUSED}'); END
-    """,
-]
-SQLITE_LINK_UNINSTALL = [
-    "DROP TRIGGER IF EXISTS exchange_link_no_update",
-    "DROP TRIGGER IF EXISTS exchange_link_no_delete",
-]
+# The chain: insert-only.
+POSTGRESQL_LINK_INSTALL, POSTGRESQL_LINK_UNINSTALL, SQLITE_LINK_INSTALL, SQLITE_LINK_UNINSTALL = _guards(
+    "exchange_link",
+    LINK_TABLE,
+    pg_update=f"""\
+        RAISE EXCEPTION '{CHAIN_REFUSED}' USING ERRCODE = 'insufficient_privilege';""",
+    sqlite_update_when="",
+    update_refused=CHAIN_REFUSED,
+)
 
 
 def install(connection: Any) -> None:

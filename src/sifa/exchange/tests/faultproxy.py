@@ -9,7 +9,8 @@ Each request, after a random delay, meets one fate drawn from a seeded generator
 * ``forward``: forwarded, and the partner's answer returned as it is.
 
 It counts the fates and, per message id, how many copies reached the partner: a copy after the
-first is a **duplicate** that the partner must absorb.
+first is a **duplicate** that the partner must absorb. It also keeps every copy that came through it
+(message id and signature, whatever its fate): each left Sifa, so each must be in Sifa's log.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class FaultProxy:
         self.fates: Counter[str] = Counter()
         self.delivered: Counter[str] = Counter()
         """Copies that reached the partner, per message id."""
+        self.copies: set[tuple[str, str]] = set()
+        """Every copy sent through the proxy: (message id, Base64 signature)."""
         self.partner_errors: Counter[int] = Counter()
         self._server: ThreadingHTTPServer | None = None
 
@@ -84,6 +87,7 @@ class FaultProxy:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                message_id = proxy._sent(body)
                 fate = proxy._fate()
                 low, high = proxy.latency_ms
                 if high:
@@ -96,7 +100,7 @@ class FaultProxy:
                     return
                 status, answer = proxy._forward(self.path, body)
                 if status == 200:
-                    proxy._delivered(body)
+                    proxy._delivered(message_id)
                 elif status:
                     with proxy._lock:
                         proxy.partner_errors[status] += 1
@@ -167,10 +171,19 @@ class FaultProxy:
         finally:
             connection.close()
 
-    def _delivered(self, body: bytes) -> None:
+    def _sent(self, body: bytes) -> str | None:
+        """Keep the copy; its message id (None if the body is not an envelope)."""
         try:
-            message_id = json.loads(body)["header"]["message_id"]
+            wire = json.loads(body)
+            copy = (wire["header"]["message_id"], wire["signature"])
         except (ValueError, KeyError, TypeError):
+            return None
+        with self._lock:
+            self.copies.add(copy)
+        return copy[0]
+
+    def _delivered(self, message_id: str | None) -> None:
+        if message_id is None:
             return
         with self._lock:
             self.delivered[message_id] += 1
