@@ -24,10 +24,11 @@ ME_STAFF_QUERIES = 2
 """The token with its account, memberships and natural person, in one fixed statement (1), and
 the token's last-used stamp at most once a minute (1). Before 2026-12-06: 4 (token with account,
 stamp, memberships, person)."""
-ME_CITIZEN_QUERIES = 3
-"""As for staff, plus the mandates given and received in one scoped statement (1); the scope of an
-account without memberships comes from the token's statement. Before 2026-12-06 (day): 5 (the scope's
-memberships, and the mandates given and received apart); before 2026-12-06: 7."""
+ME_CITIZEN_QUERIES = 2
+"""As for staff: the mandates given and received are read by the token's statement too, scoped in
+it (the caller's own). Before 2026-12-08: 3 (the mandates in a statement of their own); before
+2026-12-06 (day): 5 (the scope's memberships, and the mandates given and received apart); before
+2026-12-06: 7."""
 TRACK_QUERIES = 1
 """A found case: the throttle's look at the client's failures (both windows' counts) and, in one
 ``UNION ALL``, the case with its item, version item and organisations, its open clocks and its
@@ -119,11 +120,58 @@ def test_me_reads_in_a_fixed_number_of_queries(world, django_assert_max_num_quer
 
 
 @pytest.mark.django_db
-def test_me_after_the_first_request_does_not_stamp_the_token_again(world, django_assert_max_num_queries):
-    client = _bearer(world, "staff-city")
+@pytest.mark.parametrize(
+    ("name", "budget"), [("staff-city", ME_STAFF_QUERIES), ("citizen", ME_CITIZEN_QUERIES)]
+)
+def test_me_after_the_first_request_does_not_stamp_the_token_again(
+    world, django_assert_num_queries, name, budget
+):
+    """Once the token is stamped, one statement: the token with the account (and a citizen's
+    mandates, given and received)."""
+    client = _bearer(world, name)
     assert client.get("/api/v1/me/").status_code == 200
-    with django_assert_max_num_queries(ME_STAFF_QUERIES - 1):
-        assert client.get("/api/v1/me/").status_code == 200
+    with django_assert_num_queries(budget - 1):
+        body = client.get("/api/v1/me/").json()
+    assert ("mandates" in body) == (name == "citizen")
+    if name == "citizen":
+        assert body["mandates"]["given"] or body["mandates"]["received"]
+
+
+@pytest.mark.django_db
+def test_me_of_a_token_known_as_staffs_reads_no_mandates_and_a_wrong_guess_costs_a_statement(world):
+    """A token this process read for a staff account is read again without the mandates' subquery
+    (its plan's start-up costs PostgreSQL every execution); a token wrongly taken for a staff
+    account's still gets its mandates, read by a statement of their own: the same answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sifa.accounts import authentication
+    from sifa.accounts.models import Mandate
+    from sifa.core.crypto import sm3_hex
+
+    mandate = Mandate.objects.filter(principal__kind="person").select_related("principal").first()
+    key, _ = issue_api_token(mandate.principal)
+    citizen = APIClient()
+    citizen.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    staff = _bearer(world, "staff-city")
+    for client in (citizen, staff):
+        client.get("/api/v1/me/")  # stamped; the staff token's kind remembered
+    answers = []
+    for client in (staff, citizen):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/api/v1/me/")
+        answers.append(response.content)
+        assert len(queries.captured_queries) == 1
+        assert ("accounts_mandate" in queries.captured_queries[0]["sql"]) == (client is citizen)
+    authentication._STAFF_TOKENS[sm3_hex(key.encode())] = None  # a wrong guess
+    with CaptureQueriesContext(connection) as queries:
+        response = citizen.get("/api/v1/me/")
+    assert response.content == answers[1] and response.json()["mandates"]["given"]
+    assert len(queries.captured_queries) == 2
+    assert sm3_hex(key.encode()) not in authentication._STAFF_TOKENS
+    with CaptureQueriesContext(connection) as queries:
+        assert citizen.get("/api/v1/me/").content == answers[1]
+    assert len(queries.captured_queries) == 1
 
 
 @pytest.mark.django_db
@@ -645,48 +693,65 @@ def test_fixed_rows_build_the_instances_model_from_db_builds(world):
 
 
 @pytest.mark.django_db
-def test_own_mandates_compiled_once_are_the_querysets(world):
-    """An account without memberships reads its own mandates with the statement compiled once
-    (``selectors._OWN_MANDATES``): the same instances, in the same order, with the same principal
-    and agent loaded, as the scoped queryset gives; any other actor reads through the queryset."""
+def test_own_mandates_read_with_the_account_are_the_scoped_querysets(world):
+    """The mandates a caller gave and received, read by the account's own statement (the token's
+    for ``me``): the instances the scoped queryset of ``actor_for(caller)`` gives, in its order
+    (newest first, then by id: two mandates made at the same instant, one on a whole second), with
+    the fields the answer reads and the principal and agent loaded; none for staff; one statement."""
+    import datetime as dt
+
     from django.db import connection
     from django.db.models import Q
     from django.test.utils import CaptureQueriesContext
 
     from sifa.accounts import selectors
-    from sifa.accounts.models import Mandate, User
-    from sifa.organisations.scope import Actor, actor_for
+    from sifa.accounts.models import AccountKind, Mandate, User
+    from sifa.organisations.scope import actor_for
 
-    def fields(instance) -> dict:
-        return {k: (v, type(v)) for k, v in vars(instance).items() if k != "_state"}
+    def fields(instance, names) -> dict:
+        return {name: (getattr(instance, name), type(getattr(instance, name))) for name in names}
 
+    mandate_fields = [f.attname for f in selectors._MANDATE_COLUMNS.fields]
+    party_fields = [f.attname for f in selectors._PARTY_COLUMNS.fields]
+    first = Mandate.objects.order_by("pk").first()
+    second = Mandate.objects.create(  # the same parties: both in one caller's list
+        principal_id=first.principal_id,
+        agent_id=first.agent_id,
+        scope=first.scope,
+        valid_from=first.valid_from,
+        valid_until=first.valid_until,
+        document_reference="同一时刻",
+        status=first.status,
+        scope_path=first.scope_path,
+    )
+    rows = [first, second]
+    instant = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)  # a whole second, both the same
+    Mandate.objects.filter(pk__in=[m.pk for m in rows]).update(created_at=instant)
     parties = set(Mandate.objects.values_list("principal_id", flat=True)) | set(
         Mandate.objects.values_list("agent_id", flat=True)
     )
-    compared = 0
-    for user in User.objects.filter(pk__in=parties):
-        actor = actor_for(user)
-        if actor.memberships or actor.is_superuser:
+    compared = with_two = 0
+    for user in User.objects.filter(Q(pk__in=parties) | Q(pk__in=[u.pk for u in world.users.values()])):
+        with CaptureQueriesContext(connection) as queries:
+            mine = selectors.own_account(user)[3]
+        assert len(queries.captured_queries) == 1
+        expected = list(selectors.mandates(actor_for(user)).filter(Q(principal=user) | Q(agent=user)))
+        if user.kind == AccountKind.STAFF:
+            assert mine is None, user.username
             continue
-        expected = list(selectors.mandates(actor).filter(Q(principal_id=user.pk) | Q(agent_id=user.pk)))
-        got = selectors._OWN_MANDATES.rows(user.pk)
-        assert [m.pk for m in got] == [m.pk for m in expected] and expected
-        for built, orm in zip(got, expected, strict=True):
-            assert fields(built) == fields(orm)
+        mine = mine or []
+        assert [m.pk for m in mine] == [m.pk for m in expected], user.username
+        for built, orm in zip(mine, expected, strict=True):
+            assert fields(built, mandate_fields) == fields(orm, mandate_fields)
             assert (built._state.adding, built._state.db) == (orm._state.adding, orm._state.db)
-            assert fields(built.principal) == fields(orm.principal)
-            assert fields(built.agent) == fields(orm.agent)
-        given, received = selectors.own_mandates(actor, user)
-        assert [m.pk for m in given + received] == [m.pk for m in expected if m.principal_id == user.pk] + [
-            m.pk for m in expected if m.agent_id == user.pk
-        ]
-        compared += 1
-    assert compared >= 2
-    assert selectors._OWN_MANDATES.rows(selectors._NO_USER + 1) == []
-    staff = Actor(user_id=1, memberships=((1, "1", "x"),))
-    with CaptureQueriesContext(connection) as queries:  # another actor: the queryset's own statement
-        selectors.own_mandates(staff, User(pk=1))
-    assert len(queries.captured_queries) == 1
+            assert fields(built.principal, party_fields) == fields(orm.principal, party_fields)
+            assert fields(built.agent, party_fields) == fields(orm.agent, party_fields)
+        given, received = selectors.own_mandates(user, mine)
+        assert [m.pk for m in given] == [m.pk for m in expected if m.principal_id == user.pk]
+        assert [m.pk for m in received] == [m.pk for m in expected if m.agent_id == user.pk]
+        compared += bool(expected)
+        with_two += sum(m.created_at == instant for m in mine) == 2
+    assert compared >= 2 and with_two >= 1
 
 
 def _progress_rows(code: str, *, status: str, item: str, detail, organisation, clock, entries: int) -> list:

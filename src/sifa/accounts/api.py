@@ -40,7 +40,7 @@ from sifa.core.api.bodies import RequestBody, accepts
 from sifa.core.api.negotiation import QUICK_ACCEPT
 from sifa.core.api.schema import LOGIN_ERRORS, error_responses, path_parameter
 from sifa.core.errors import Forbidden, ServiceError
-from sifa.organisations.scope import Actor, actor_for
+from sifa.organisations.scope import actor_for
 
 REGISTRATION_ERRORS = error_responses(
     400, 409, 429, notes={400: "各项问题一次列全", 409: "account.duplicate_phone 等：已注册"}
@@ -217,7 +217,7 @@ class MeView(APIView):
 def me_body(user: User, account) -> dict[str, Any]:
     """The answer of ``GET /api/v1/me/`` for ``user``; ``account``: what ``selectors.own_account``
     gives, when the token's statement read it already (else it is read here)."""
-    memberships, person, region = account if account is not None else selectors.own_account(user)
+    memberships, person, region, mine = account if account is not None else selectors.own_account(user)
     body = {
         **serializers.user_summary(user),
         "phone_masked": user.phone_masked,
@@ -233,14 +233,12 @@ def me_body(user: User, account) -> dict[str, Any]:
         body["company"] = serializers.CompanySerializer(company).data
         body["region"] = serializers.region_data(company.region)
     if user.kind != AccountKind.STAFF:
-        # The caller's scope: ``actor_for``'s answer for an account without memberships, read by
-        # the statement above (the same rows ``actor_for`` reads, unfiltered: none means none).
-        actor = (
-            Actor(user_id=user.pk, is_superuser=bool(user.is_superuser))
-            if not memberships
-            else actor_for(user)
-        )
-        given, received = selectors.own_mandates(actor, user)
+        # The caller's own mandates, scoped in the statement that read the account (the owners'
+        # rule: what ``scoped(mandates, actor_for(user))`` leaves of them; docs/performance.md,
+        # "session 15: me").
+        if mine is None:  # not read with the account (a token taken for a staff account's)
+            mine = selectors.own_mandate_rows(user)
+        given, received = selectors.own_mandates(user, mine)
         body["mandates"] = {
             "given": serializers.MandateSerializer(given, many=True).data,
             "received": serializers.MandateSerializer(received, many=True).data,
@@ -366,7 +364,7 @@ def me_json(user: User, account) -> bytes:
     if user.kind != AccountKind.STAFF or account is None:
         text = _ENCODER.encode(me_body(user, account))
     else:
-        memberships, person, region = account
+        memberships, person, region, _mine = account
         members = [
             _MEMBERSHIP
             % (

@@ -63,19 +63,24 @@ def _row_shapes(with_actor: bool, narrow: bool) -> tuple[FixedRows, FixedRows]:
     return _NARROW_TOKEN_ROWS, _ACTOR_USER_ROWS if with_actor else _NARROW_USER_ROWS
 
 
-def _token_statement(with_account: bool, with_actor: bool = False, narrow: bool = False) -> str:
+def _token_statement(
+    with_account: bool, with_actor: bool = False, narrow: bool = False, with_mandates: bool = True
+) -> str:
     """The token with its account, in one statement written once (no ORM query built per request);
     ``with_account``: with the account's memberships and natural person as well (``GET /api/v1/me/``),
     one row per membership; ``with_actor``: with what ``scope.actor_for`` reads (the memberships in
     active organisations, in its order), one row per membership; ``narrow``: the token's and the
     account's columns ``_NARROW_TOKEN_ROWS`` and ``_NARROW_USER_ROWS`` (``_ACTOR_USER_ROWS`` with
-    ``with_actor``) only."""
+    ``with_actor``) only; ``with_mandates`` (with ``with_account``): the account's mandates too
+    (``selectors.own_account_sql``)."""
     quote = connection.ops.quote_name
     token_rows, user_rows = _row_shapes(with_actor, narrow)
     if with_actor:
         columns, joins, order = actor_sql("u")
     else:
-        columns, joins, order = selectors.own_account_sql("u") if with_account else ("", "", "")
+        columns, joins, order = (
+            selectors.own_account_sql("u", with_mandates) if with_account else ("", "", "")
+        )
     selected = f"{token_rows.columns('t')}, {user_rows.columns('u')}{', ' if columns else ''}{columns}"
     if _packed(connection, with_actor, narrow):
         selected = f"json_array({selected})"
@@ -104,7 +109,25 @@ def actor_sql(user_alias: str) -> tuple[str, str, str]:
     return columns, joins, f"ORDER BY o.{q('path')} ASC, m.{q('role')} ASC"
 
 
-_STATEMENTS: dict[tuple[str, bool, bool, bool], str] = {}
+_STATEMENTS: dict[tuple[str, bool, bool, bool, bool], str] = {}
+
+_STAFF_TOKENS: dict[str, None] = {}
+"""Digests of tokens this process read for a staff account (with ``with_account``), at most
+:data:`_STAFF_TOKENS_KEPT`: their next read leaves the mandates out of the statement. Only a choice
+of statement — the token and its account are read on every request as before, and an account found
+not to be staff's is answered with its mandates read by a statement of their own
+(``selectors.own_mandate_rows``) — so a wrong or lost entry costs a round trip, never an answer
+(docs/performance.md, "session 15: me")."""
+_STAFF_TOKENS_KEPT = 4096
+
+
+def _remember_kind(digest: str, staff: bool) -> None:
+    if not staff:
+        _STAFF_TOKENS.pop(digest, None)
+    elif digest not in _STAFF_TOKENS:
+        if len(_STAFF_TOKENS) >= _STAFF_TOKENS_KEPT:
+            _STAFF_TOKENS.clear()
+        _STAFF_TOKENS[digest] = None
 
 
 def _packed(db, with_actor: bool, narrow: bool) -> bool:
@@ -124,18 +147,21 @@ def token_with_user(
     read from the database on every request (nothing is cached), so revoking a token, signing out,
     locking or deactivating an account and changing roles take effect on the next request.
     ``with_account``: the token's ``account`` holds what ``selectors.own_account`` gives, read by
-    the same statement. ``with_actor`` (not with ``with_account``): the token's ``actor`` is what
+    the same statement (the mandates too, unless this process read the token for a staff account
+    before: :data:`_STAFF_TOKENS`). ``with_actor`` (not with ``with_account``): the token's ``actor`` is what
     ``scope.actor_for(token.user)`` gives, read by the same statement. ``narrow``: the token and its
     ``user`` with only the fields ``GET /api/v1/me/``'s plain view reads (and, ``with_actor``, the
     account's scope path: a case command's), the others deferred (a later read of one is a query
     of its own, as for ``.only()``); the same checks.
     """
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: ``connection`` looks it up on every use
-    shape = (db.vendor, with_account, with_actor, narrow)
+    digest = sm3_hex(key.encode())
+    with_mandates = with_account and digest not in _STAFF_TOKENS
+    shape = (db.vendor, with_account, with_actor, narrow, with_mandates)
     statement = _STATEMENTS.get(shape)
     if statement is None:
-        statement = _STATEMENTS[shape] = _token_statement(with_account, with_actor, narrow)
-    params = [True, sm3_hex(key.encode())] if with_actor else [sm3_hex(key.encode())]
+        statement = _STATEMENTS[shape] = _token_statement(with_account, with_actor, narrow, with_mandates)
+    params = [True, digest] if with_actor else [digest]
     # A request's first statement: it is the connection's health check too (``first_read``).
     rows = first_read(db, statement, params)
     if not rows:
@@ -156,7 +182,8 @@ def token_with_user(
     # user's id, and both come from this connection; only the cached object is left to set.
     _TOKEN_USER.set_cached_value(token, user)
     if with_account:
-        token.account = selectors.own_account_from([r[end:] for r in rows], db)
+        _remember_kind(digest, user.kind == AccountKind.STAFF)
+        token.account = selectors.own_account_from([r[end:] for r in rows], db, with_mandates)
     if with_actor:
         memberships = tuple((r[end], r[end + 1], r[end + 2]) for r in rows if r[end] is not None)
         token.actor = actor_of(user, memberships)

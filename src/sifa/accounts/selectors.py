@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import uuid
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from sifa.accounts import consents
 from sifa.accounts.models import (
@@ -28,7 +29,7 @@ from sifa.accounts.models import (
 from sifa.accounts.services.mandates import item_names as item_names  # names of a mandate's items
 from sifa.accounts.services.registration import id_number_index
 from sifa.audit import services as audit
-from sifa.core.db import FixedRows, PreparedQuery, fixed_cursor
+from sifa.core.db import FixedRows, fixed_cursor
 from sifa.core.errors import NotFound, ServiceError
 from sifa.core.identifiers import IdentifierError, normalize_id_number, parse_id_number, validate_uscc
 from sifa.organisations.models import Membership, Organisation, Region, Role
@@ -94,36 +95,12 @@ def mandates(actor: Actor) -> QuerySet[Mandate]:
     return scoped(queryset, actor)
 
 
-_NO_USER = -(2**31) + 7
-"""A user id no account has: the marker of the caller's id in :data:`_OWN_MANDATES`."""
-
-_OWN_MANDATES = PreparedQuery(
-    lambda user_id: mandates(Actor(user_id=user_id)).filter(Q(principal_id=user_id) | Q(agent_id=user_id)),
-    _NO_USER,
-)
-"""The caller's own mandates as :func:`own_mandates` reads them for an account without memberships
-(a citizen's or a company's ``GET /api/v1/me/``), compiled once: the scope of such an actor is its
-own rows only (``scope.scoped``: the rule's owners), so the statement is the same for every one."""
-
-
-def own_mandates(actor: Actor, user: User) -> tuple[list[Mandate], list[Mandate]]:
-    """The mandates ``user`` gave and received that ``actor`` may read, each list in
-    :func:`mandates`' order: one scoped statement for both (a mandate given to oneself is in both).
-
-    For the account itself without memberships (its scope: its own rows) the statement compiled
-    once (:data:`_OWN_MANDATES`), the same SQL, values and instances as the queryset gives."""
-    if (
-        actor.user_id == user.pk
-        and actor.user_id is not None
-        and not actor.is_superuser
-        and not actor.memberships
-    ):
-        rows = _OWN_MANDATES.rows(user.pk)
-    else:
-        rows = list(mandates(actor).filter(Q(principal_id=user.pk) | Q(agent_id=user.pk)))
+def own_mandates(user: User, mine: list[Mandate]) -> tuple[list[Mandate], list[Mandate]]:
+    """The mandates ``user`` gave and received, of ``mine`` (:func:`own_account`'s, in
+    :func:`mandates`' order): a mandate given to oneself would be in both."""
     return (
-        [row for row in rows if row.principal_id == user.pk],
-        [row for row in rows if row.agent_id == user.pk],
+        [row for row in mine if row.principal_id == user.pk],
+        [row for row in mine if row.agent_id == user.pk],
     )
 
 
@@ -287,24 +264,79 @@ _MEMBERSHIP_COLUMNS = FixedRows(Membership, "role")
 _MEMBERSHIP_ORGANISATIONS = FixedRows(Organisation, "id", "name", "level", "path", "region")
 _PERSON_COLUMNS = FixedRows(NaturalPerson, "id", "name", "id_number_masked")
 _PERSON_REGIONS = FixedRows(Region, "code", "name")
-OWN_ACCOUNT_WIDTH = 11
-"""Columns of :func:`own_account_sql`: role, organisation × 5, person × 3, region × 2."""
+_MANDATE_COLUMNS = FixedRows(
+    Mandate,
+    "id",
+    "principal",
+    "agent",
+    "scope",
+    "valid_from",
+    "valid_until",
+    "document_reference",
+    "status",
+    "created_at",
+)
+_PARTY_COLUMNS = FixedRows(User, "id", "public_id", "kind", "display_name")
+"""What ``MandateSerializer`` reads of a mandate and of its principal and agent (the principal's and
+the agent's ids are the mandate's own columns); the rest deferred."""
+OWN_ACCOUNT_WIDTH = 12
+"""Columns of :func:`own_account_sql`: role, organisation × 5, person × 3, region × 2, mandates."""
 
 
-def own_account_sql(user_alias: str) -> tuple[str, str, str]:
-    """Columns, joins and ordering that add the memberships and the natural person of the account
-    ``user_alias`` to a statement: one row per membership (by organisation path and role; one row
-    with empty membership columns when there is none), the person's columns on each row."""
+def _own_mandates_sql(user_alias: str) -> str:
+    """The mandates the account ``user_alias`` gave or received, as one JSON array of one
+    array per mandate (:data:`_MANDATE_COLUMNS`, then the principal's and the agent's
+    :data:`_PARTY_COLUMNS` but their ids), for an account that is not staff's (``NULL`` for staff,
+    whose ``me`` shows none; ``[]`` for none). Scoped in the statement: a caller reads its own
+    mandates only — the owners' rule of ``scope.register(Mandate, owners=("principal", "agent"))``, which is all that
+    ``scoped(…, actor_for(caller))`` leaves of the caller's mandates for any actor that is the caller
+    (its subtree adds none the owners' rule does not give). Unordered: :func:`own_account_from`
+    sorts them as :func:`mandates` orders them."""
     q = connection.ops.quote_name
-    columns = ", ".join(
-        (
-            _MEMBERSHIP_COLUMNS.columns("m"),
-            _MEMBERSHIP_ORGANISATIONS.columns("o"),
-            _PERSON_COLUMNS.columns("p"),
-            _PERSON_REGIONS.columns("r"),
-        )
+    mandate, user = Mandate._meta, User._meta
+    user_id = f"{q(user_alias)}.{q(user.pk.column)}"
+    principal, agent = mandate.get_field("principal").column, mandate.get_field("agent").column
+    party = [f.column for f in _PARTY_COLUMNS.fields[1:]]
+    values = [f"md.{q(f.column)}" for f in _MANDATE_COLUMNS.fields]
+    values += [f"pu.{q(column)}" for column in party] + [f"au.{q(column)}" for column in party]
+    if connection.vendor == "postgresql":
+        # The JSON column as its text (what the connection gives for it), the rest as ``to_json``
+        # writes them (UUIDs, dates and the instant parsed back by ``_mandate_rows``).
+        scope = mandate.get_field("scope").column
+        values = [f"{v}::text" if v == f"md.{q(scope)}" else v for v in values]
+        aggregate, array = "json_agg", "json_build_array"
+    else:
+        aggregate, array = "json_group_array", "json_array"
+    staff = AccountKind.STAFF.value  # a constant of the code, written into the statement
+    return (
+        f"CASE WHEN {q(user_alias)}.{q(user.get_field('kind').column)} <> '{staff}' THEN "  # noqa: S608 (names from the models)
+        f"COALESCE((SELECT {aggregate}({array}({', '.join(values)})) "
+        f"FROM {q(mandate.db_table)} md "
+        f"INNER JOIN {q(user.db_table)} pu ON pu.{q(user.pk.column)} = md.{q(principal)} "
+        f"INNER JOIN {q(user.db_table)} au ON au.{q(user.pk.column)} = md.{q(agent)} "
+        f"WHERE md.{q(principal)} = {user_id} OR md.{q(agent)} = {user_id}), '[]') END"
     )
+
+
+def own_account_sql(user_alias: str, with_mandates: bool = True) -> tuple[str, str, str]:
+    """Columns, joins and ordering that add the memberships, the natural person and (``with_mandates``)
+    the mandates of the account ``user_alias`` to a statement: one row per membership (by
+    organisation path and role; one row with empty membership columns when there is none), the
+    person's columns and the mandates (:func:`_own_mandates_sql`) on each row. Without the mandates
+    for an account known to be staff's: on PostgreSQL their subquery's plan costs every execution
+    its start-up (≈ 24 µs of the server's CPU, docs/performance.md, "session 15: me") even where
+    the ``CASE`` never runs it."""
+    q = connection.ops.quote_name
     user_id = f"{q(user_alias)}.{q(User._meta.pk.column)}"
+    parts = [
+        _MEMBERSHIP_COLUMNS.columns("m"),
+        _MEMBERSHIP_ORGANISATIONS.columns("o"),
+        _PERSON_COLUMNS.columns("p"),
+        _PERSON_REGIONS.columns("r"),
+    ]
+    if with_mandates:
+        parts.append(_own_mandates_sql(user_alias))
+    columns = ", ".join(parts)
     joins = (
         f"LEFT OUTER JOIN {q(Membership._meta.db_table)} m ON m.{q('user_id')} = {user_id} "
         f"LEFT OUTER JOIN {q(Organisation._meta.db_table)} o ON o.{q('id')} = m.{q('organisation_id')} "
@@ -314,19 +346,33 @@ def own_account_sql(user_alias: str) -> tuple[str, str, str]:
     return columns, joins, f"ORDER BY o.{q('path')} ASC, m.{q('role')} ASC"
 
 
-_OWN_STATEMENTS: dict[str, str] = {}
+_OWN_STATEMENTS: dict[tuple[str, bool], str] = {}
 
 
-def _own_statement() -> str:
-    found = _OWN_STATEMENTS.get(connection.vendor)
+def _own_statement(with_mandates: bool) -> str:
+    found = _OWN_STATEMENTS.get((connection.vendor, with_mandates))
     if found is None:
         q = connection.ops.quote_name
-        columns, joins, order = own_account_sql("u")
-        found = _OWN_STATEMENTS[connection.vendor] = (
+        columns, joins, order = own_account_sql("u", with_mandates)
+        found = _OWN_STATEMENTS[connection.vendor, with_mandates] = (
             f"SELECT {columns} FROM {q(User._meta.db_table)} u {joins} "  # noqa: S608 (names from the models)
             f"WHERE u.{q(User._meta.pk.column)} = %s {order}"
         )
     return found
+
+
+def own_mandate_rows(user: User) -> list[Mandate]:
+    """The mandates ``user`` gave or received, read alone (:func:`_own_mandates_sql`): for an
+    account read without them (``own_account_from(…, with_mandates=False)``) that is not staff's."""
+    q = connection.ops.quote_name
+    with fixed_cursor(connection) as cursor:
+        cursor.execute(
+            f"SELECT {_own_mandates_sql('u')} FROM {q(User._meta.db_table)} u "  # noqa: S608 (names from the models)
+            f"WHERE u.{q(User._meta.pk.column)} = %s",
+            [user.pk],
+        )
+        rows = cursor.fetchall()
+    return (_mandate_rows(rows[0][0], connection) if rows else None) or []
 
 
 @functools.cache
@@ -334,8 +380,52 @@ def _role_labels() -> dict[str, str]:
     return {value: str(label) for value, label in Role.choices}
 
 
-def own_account_from(rows, connection=connection) -> tuple[list[dict], dict | None, dict | None]:
-    """Memberships, person and region from the rows of :func:`own_account_sql`'s columns."""
+Account = tuple[list[dict], dict | None, dict | None, list[Mandate] | None]
+"""The caller's memberships, natural person, its region and mandates (``None`` for staff, or when
+not read: :func:`own_mandate_rows` reads them then)."""
+
+_UUID_AT = (0, 9, 12)
+_DATES_AT = (4, 5)
+_INSTANT_AT = 8
+"""Where :func:`_own_mandates_sql`'s arrays hold a UUID, a date and an instant: on PostgreSQL
+written by ``to_json`` as text, made here what the connection gives for the column."""
+
+
+def _mandate_rows(value, connection) -> list[Mandate] | None:
+    """The mandates of :func:`_own_mandates_sql`'s column, each with its principal and agent, in
+    :func:`mandates`' order (newest first, then by id, as the database orders instants and UUIDs:
+    compared as ``datetime`` and ``uuid.UUID`` here); ``None`` for staff."""
+    if value is None:
+        return None
+    arrays = json.loads(value) if isinstance(value, str) else value
+    found = []
+    postgresql = connection.vendor == "postgresql"
+    width = len(_MANDATE_COLUMNS.fields)
+    for array in arrays:
+        if postgresql:
+            for index in _UUID_AT:
+                array[index] = uuid.UUID(array[index])
+            for index in _DATES_AT:
+                array[index] = dt.date.fromisoformat(array[index])
+            array[_INSTANT_AT] = dt.datetime.fromisoformat(array[_INSTANT_AT])
+        mandate = _MANDATE_COLUMNS.build(array[:width], connection)
+        principal = _PARTY_COLUMNS.build([mandate.principal_id, *array[width : width + 3]], connection)
+        agent = _PARTY_COLUMNS.build([mandate.agent_id, *array[width + 3 : width + 6]], connection)
+        _MANDATE_PRINCIPAL.set_cached_value(mandate, principal)
+        _MANDATE_AGENT.set_cached_value(mandate, agent)
+        found.append(mandate)
+    found.sort(key=lambda mandate: mandate.id)
+    found.sort(key=lambda mandate: mandate.created_at, reverse=True)
+    return found
+
+
+_MANDATE_PRINCIPAL = Mandate._meta.get_field("principal")
+_MANDATE_AGENT = Mandate._meta.get_field("agent")
+
+
+def own_account_from(rows, connection=connection, with_mandates: bool = True) -> Account:
+    """Memberships, person, region and mandates from the rows of :func:`own_account_sql`'s columns
+    (the mandates ``None`` when not read: ``with_mandates`` false)."""
     role_labels = _role_labels()
     memberships: list[dict] = []
     for row in rows:
@@ -357,18 +447,23 @@ def own_account_from(rows, connection=connection) -> tuple[list[dict], dict | No
             }
         )
     first = rows[0] if rows else None
-    if first is None or first[6] is None:
-        return memberships, None, None
+    if first is None:
+        return memberships, None, None, None
+    mine = _mandate_rows(first[11], connection) if with_mandates else None
+    if first[6] is None:
+        return memberships, None, None, mine
     person_id, name, id_number_masked = _PERSON_COLUMNS.convert(first[6:9], connection)
     code, region_name = _PERSON_REGIONS.convert(first[9:11], connection)
     person = {"id": str(person_id), "name": name, "id_number_masked": id_number_masked}
-    return memberships, person, {"code": code, "name": region_name}
+    return memberships, person, {"code": code, "name": region_name}, mine
 
 
-def own_account(user: User) -> tuple[list[dict], dict | None, dict | None]:
-    """The caller's memberships with their organisations (by organisation path and role), and
-    their natural person (id, name, masked 公民身份号码) with its region, or ``None, None``."""
+def own_account(user: User) -> Account:
+    """The caller's memberships with their organisations (by organisation path and role), their
+    natural person (id, name, masked 公民身份号码) with its region, or ``None, None``, and the
+    mandates they gave or received (``None`` for staff): one statement."""
+    with_mandates = user.kind != AccountKind.STAFF
     with fixed_cursor(connection) as cursor:
-        cursor.execute(_own_statement(), [user.pk])
+        cursor.execute(_own_statement(with_mandates), [user.pk])
         rows = cursor.fetchall()
-    return own_account_from(rows)
+    return own_account_from(rows, connection, with_mandates)

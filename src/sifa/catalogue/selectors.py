@@ -359,20 +359,24 @@ def guide_entry(code: str) -> tuple[ImplementationEntry, ItemVersion]:
     return entry, version
 
 
-_GUIDE_PAGE_SQL: str | None = None
+_GUIDE_PAGE_SQL: dict[str, str] = {}
 
 
 def _guide_page_sql() -> str:
-    """One statement: the entry's stored guide, only while everything it was rendered from holds."""
-    global _GUIDE_PAGE_SQL
-    if _GUIDE_PAGE_SQL is None:
+    """One statement: the entry's stored guide, only while everything it was rendered from holds.
+    On PostgreSQL the body as the bytes of its text (``textsend``: the text in the connection's
+    encoding, UTF-8, as the server sends a text column) read with binary results, so the client
+    neither decodes it into ``str`` nor the answer encodes it again (:func:`guide_page`)."""
+    found = _GUIDE_PAGE_SQL.get(connection.vendor)
+    if found is None:
+        body = "textsend(g.body)" if connection.vendor == "postgresql" else "g.body"
         # Table names from the models, values as parameters. Two tables joined, the rest scalar
         # subqueries (a NULL when the version is not published: no row): PostgreSQL plans an
         # eight-table join in 11–20 ms on every request (client-side binding, no prepared plan),
         # these in ≈ 0.4 ms (docs/performance.md, "W2 on PostgreSQL: the guide statement's plan").
         org = Organisation._meta.db_table
-        _GUIDE_PAGE_SQL = f"""
-        SELECT g.head, g.body FROM {GuidePage._meta.db_table} g
+        found = _GUIDE_PAGE_SQL[connection.vendor] = f"""
+        SELECT g.head, {body} FROM {GuidePage._meta.db_table} g
         JOIN {ImplementationEntry._meta.db_table} e ON e.id = g.entry_id
         WHERE e.implementation_code = %s AND e.status = %s AND g.fingerprint = %s
           AND g.version_id = e.version_id AND g.entry_updated_at = e.updated_at
@@ -384,17 +388,22 @@ def _guide_page_sql() -> str:
           AND g.deciding_name = (SELECT o.name FROM {org} o WHERE o.id = e.deciding_organisation_id)
           AND g.library_version = COALESCE((SELECT lv.value FROM {LibraryVersion._meta.db_table} lv WHERE lv.id = 1), 0)
         """  # noqa: S608
-    return _GUIDE_PAGE_SQL
+    return found
 
 
-def guide_page(code: str, fingerprint: str) -> tuple[dict, str] | None:
-    """The stored head and body of the guide of the entry ``code`` (``GuidePage``), or None when
-    there is none or it is stale (the caller renders and stores it). The statement's text never
-    changes: on PostgreSQL it is prepared once per connection (``first_read``), not planned on
-    every request."""
+def guide_page(code: str, fingerprint: str) -> tuple[dict, bytes] | None:
+    """The stored head and body (its UTF-8 bytes) of the guide of the entry ``code``
+    (``GuidePage``), or None when there is none or it is stale (the caller renders and stores it).
+    The statement's text never changes: on PostgreSQL it is prepared once per connection
+    (``first_read``), not planned on every request."""
+    postgresql = connection.vendor == "postgresql"
     rows = first_read(  # the request's first statement: its connection health check too
         connection,
         _guide_page_sql(),
         [code.strip().upper(), EntryStatus.ACTIVE, fingerprint, VersionStatus.PUBLISHED],
+        binary=postgresql,
     )
-    return None if not rows else (json.loads(rows[0][0]), rows[0][1])
+    if not rows:
+        return None
+    head, body = rows[0]
+    return json.loads(head), (body if postgresql else body.encode())

@@ -241,7 +241,8 @@ def test_a_staff_answer_written_into_templates_is_drfs_for_any_text(tree, django
     key, _ = issue_api_token(user)
     with django_assert_num_queries(1):
         token = api.token_with_user(key, with_account=True, narrow=True)
-    memberships, _person, _region = token.account
+    memberships, _person, _region, mine = token.account
+    assert mine is None  # staff: no mandates read
     assert len(memberships) == 2
     renders = JSONRenderer().render
     assert api.me_json(token.user, token.account) == renders(api.me_body(token.user, token.account))
@@ -251,9 +252,10 @@ def test_a_staff_answer_written_into_templates_is_drfs_for_any_text(tree, django
         memberships,
         {"id": "x", "name": odd, "id_number_masked": "1***"},
         {"code": "1", "name": odd},
+        None,
     )
-    without_person = (memberships, None, {"code": "1", "name": odd})  # me_body shows no region then
-    for account in (without_person, with_person, ([], None, None)):
+    without_person = (memberships, None, {"code": "1", "name": odd}, None)  # me_body: no region then
+    for account in (without_person, with_person, ([], None, None, None)):
         assert api.me_json(token.user, account) == renders(api.me_body(token.user, account))
     plain, reference = _both(Client(), **_bearer(key))
     assert plain == reference and plain[0] == 200
