@@ -7,7 +7,8 @@ valgrind's callgrind, zeroing the counters just before the measured loop and dum
         --zero-before='*getppid*' --dump-before='*getsid*' --callgrind-out-file=/tmp/cg.%p \\
         .venv/bin/python -m bench.callgrind_reads --only me --requests 300
 
-and read each dump's ``summary:`` line after the first (instructions of one workload's loop, in
+(``--only W5,db1``: the progress query of ``bench.wsgi_profile``'s tracked case and its
+denominator) and read each dump's ``summary:`` line after the first (instructions of one workload's loop, in
 ``--only``'s order) ÷ ``--requests``. The loop
 calls ``bench.wsgi.application`` (the server's WSGI callable: ``request_started`` and
 ``request_finished`` run as under granian) with the environ wrk sends, as ``bench.wsgi_profile``
@@ -40,6 +41,13 @@ def _fixtures(only: list[str]) -> dict[str, tuple[str, dict]]:
         fixtures["me"] = ("/api/v1/me/", {"HTTP_AUTHORIZATION": f"Bearer {token}"})
     if "W2" in only:
         fixtures["W2"] = (f"/bench/nocache/guides/{_entry().implementation_code}/", {})
+    if "W5" in only:
+        from bench.wsgi_profile import _tracked_case
+
+        case, code = _tracked_case()
+        fixtures["W5"] = (f"/api/v1/track/{case}/?code={code}", {})
+    if "db1" in only:
+        fixtures["db1"] = ("/bench/db1", {})
     return fixtures
 
 

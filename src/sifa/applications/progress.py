@@ -8,6 +8,10 @@ query is public and runs on every request of an applicant refreshing the page; b
 queries and model rows cost several times the reads themselves (docs/performance.md, "2026-12-06:
 W5 on fixed SQL").
 
+On SQLite the API's plain GET takes the answer's bytes from a statement that writes them
+(:func:`_written_statement`, docs/performance.md, "2026-12-08 (session 15): W5"); the dictionary
+answer (DRF's other ``Accept``s, the page) and PostgreSQL read the columns.
+
 An unknown number and a wrong code cost the same statement and give the same ``None``; the code is
 checked with one keyed HMAC-SM3 and a constant-time comparison (docs/security.md, "Query codes").
 Under the API's throttle (:func:`checked_progress`) both are counted as a failed lookup, and a
@@ -325,12 +329,21 @@ def checked_progress(
     number = str(number or "")[:50]
     vendor = _vendor()
     layout = _layout(vendor)
-    decision, rows = limits.peek_then_read(
-        key, rate, _statement(vendor), [number] * layout.numbers, width=layout.width
-    )
-    if not decision.allowed:
-        return decision, None
-    answer = _answer(rows, code, _stamp if encoded else _datetime, layout)
+    if encoded and layout.width is not None and _WRITES_IN_SQL and settings.USE_TZ:
+        # SQLite writes the answer's bytes itself (:func:`_written_statement`).
+        decision, rows = limits.peek_then_read(key, rate, _written_statement(), [number], width=4)
+        if not decision.allowed:
+            return decision, None
+        answer = _written_answer(rows, code)
+        if answer is _DECLINED:  # a value SQLite does not write as json would: read and written here
+            answer = _read(number, code, _stamp)
+    else:
+        decision, rows = limits.peek_then_read(
+            key, rate, _statement(vendor), [number] * layout.numbers, width=layout.width
+        )
+        if not decision.allowed:
+            return decision, None
+        answer = _answer(rows, code, _stamp if encoded else _datetime, layout)
     if answer is None:
         decision = limits.hit(key, rate)
     return decision, answer
@@ -487,6 +500,25 @@ def _answer(rows: list[tuple], code: str, moment, layout: _Layout) -> Any:
     }
 
 
+def _deadline_text(deadline: dict[str, Any] | None) -> str | None:
+    """:func:`_deadline`'s object as the answer's JSON writes it (``_DEADLINE``), or ``None``."""
+    if deadline is None:
+        return None
+    due_on, expected_on = deadline["due_on"], deadline["expected_on"]
+    due_text = _iso(due_on)
+    # A clock that is not paused expects its due date itself (``_deadline``): written once.
+    expected_text = due_text if expected_on is due_on else _iso(expected_on)
+    return _DEADLINE % (
+        _scalar(deadline["kind"]),
+        _scalar(due_text),
+        _scalar(expected_text),
+        _scalar(deadline["working_days_left"]),
+        _scalar(deadline["paused"]),
+        _scalar(deadline["provisional"]),
+        _scalar(deadline["expected_provisional"]),
+    )
+
+
 def _encoded(case: tuple | list, clocks: dict[str, tuple], entries: list) -> bytes:
     """:func:`_json` of :func:`_answer`'s dictionary (the timeline sorted), written from the
     columns into the objects' templates (``_ANSWER``, ``_TIMELINE_ENTRY``, ``_DEADLINE``): the
@@ -495,21 +527,7 @@ def _encoded(case: tuple | list, clocks: dict[str, tuple], entries: list) -> byt
     (``tests/perf/test_queries_reads.py`` compares both for every case and for values no case of
     the test world holds)."""
     _raw_id, number, status, submitted_at, _digest, item, item_type, accepting, current = case
-    deadline = _deadline(clocks)
-    if deadline is not None:
-        due_on, expected_on = deadline["due_on"], deadline["expected_on"]
-        due_text = _iso(due_on)
-        # A clock that is not paused expects its due date itself (``_deadline``): written once.
-        expected_text = due_text if expected_on is due_on else _iso(expected_on)
-        deadline = _DEADLINE % (
-            _scalar(deadline["kind"]),
-            _scalar(due_text),
-            _scalar(expected_text),
-            _scalar(deadline["working_days_left"]),
-            _scalar(deadline["paused"]),
-            _scalar(deadline["provisional"]),
-            _scalar(deadline["expected_provisional"]),
-        )
+    deadline = _deadline_text(_deadline(clocks))
     string = _STRING
     sqlite_text = _SQLITE_STAMP.fullmatch if settings.USE_TZ else None
 
@@ -542,3 +560,212 @@ def _encoded(case: tuple | list, clocks: dict[str, tuple], entries: list) -> byt
         written = tuple(map(_scalar, values))
     text = _ANSWER % (*written, deadline or "null", f"[{_SEPARATORS[0].join(members)}]")
     return _bytes(text)
+
+
+# --- SQLite: the API's answer written by the statement (docs/performance.md, "session 15: W5") ---
+
+_WRITES_IN_SQL = JSONRenderer.compact and not JSONRenderer.ensure_ascii
+"""SQLite's ``json_quote`` writes a string as ``json`` does with ``ensure_ascii=False`` (``"``,
+``\\`` and the control characters escaped, ``\\u00XX`` in lower case, everything else as itself):
+DRF's compact, Unicode JSON is what the statement can write. Otherwise (and without ``USE_TZ``,
+whose times ``_stamp`` writes) the answer is written from the columns (:func:`_encoded`)."""
+_DECLINED = object()
+""":func:`_written_answer` for a found case whose answer SQLite did not write (a value it does not
+write as ``json`` would): read again and written in Python."""
+_DIGITS = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+_STAMP_19 = f"{_DIGITS} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+_STAMP_26 = f"{_STAMP_19}.[0-9][0-9][0-9][0-9][0-9][0-9]"
+
+
+class _Sql(str):
+    """An SQL expression among the parts of :func:`_sql_printf` (the rest are text)."""
+
+
+def _sql_literal(text: str) -> str:
+    """``text`` as an SQL string literal (a ``%`` doubled for Django's placeholder conversion)."""
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+
+
+def _sql_json(value: str) -> str:
+    """A string as the answer's JSON writes it (``_STRING``), as an SQL string literal."""
+    return _sql_literal(_STRING(value))
+
+
+def _sql_printf(parts: list[str]) -> str:
+    """SQL giving ``parts`` written one after another — text as itself, each :class:`_Sql` as its
+    value — in one ``printf()`` (one buffer: a chain of ``||`` allocates and copies again at each
+    step). No value may be ``NULL`` (``printf`` writes it as nothing)."""
+    form = "".join("%s" if isinstance(part, _Sql) else part.replace("%", "%%") for part in parts)
+    values = [part for part in parts if isinstance(part, _Sql)]
+    return f"printf({_sql_literal(form)}, {', '.join(values)})" if values else _sql_literal(form)
+
+
+def _key(keys: tuple[str, ...], key: str) -> str:
+    """What the answer's JSON writes before ``key``'s value in an object of ``keys``: ``{`` or the
+    item separator, the key, the key separator (as :func:`_template`)."""
+    item_separator, key_separator = _SEPARATORS
+    return f"{'{' if keys.index(key) == 0 else item_separator}{_STRING(key)}{key_separator}"
+
+
+def _sql_stamped(column: str, null: str, text: str) -> str:
+    """SQL giving ``null`` when ``column`` is ``NULL``, ``text`` when SQLite's text of the time is
+    in the form Django writes (``_SQLITE_STAMP`` with ASCII digits: :func:`_stamp` writes it with
+    ``T`` and ``Z``, ``text`` writes ``replace(column, ' ', 'T')``), otherwise ``NULL``
+    (:data:`_DECLINED`)."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN {null} WHEN typeof({column}) = 'text' AND CASE length({column}) "
+        f"WHEN 19 THEN {column} GLOB '{_STAMP_19}' WHEN 26 THEN {column} GLOB '{_STAMP_26}' "
+        f"AND substr({column}, 21) <> '000000' END THEN {text} END"
+    )
+
+
+def _sql_printf_stamped(column: str, before: list[str]) -> str:
+    """:func:`_sql_printf` of ``before`` and :func:`_stamp` of ``column`` as JSON (``null``, or the
+    text in quotes), as :func:`_sql_stamped` allows."""
+    stamp = _Sql(f"replace({column}, ' ', 'T')")
+    return _sql_stamped(column, _sql_printf([*before, "null"]), _sql_printf([*before, '"', stamp, 'Z"']))
+
+
+def _sql_cases(column: str, texts: dict, otherwise: str) -> str:
+    """``texts[column]`` as JSON, else ``otherwise`` (SQL)."""
+    whens = " ".join(f"WHEN {_sql_literal(str(k))} THEN {_sql_json(v)}" for k, v in texts.items())
+    return f"CASE {column} {whens} ELSE {otherwise} END"
+
+
+_DEADLINE_KEY = _key(_ANSWER_KEYS, "deadline")
+
+
+@cache
+def _written_statement() -> str:
+    """SQLite's statement for the API's answer: one row for the case (or none) of the query code's
+    digest and the answer's JSON in three parts, each written by SQLite as :func:`_encoded` writes
+    it from :func:`_statement`'s columns — the case's part up to ``"submitted_at"``'s value, the
+    deadline from the separator before its key, and the timeline with the closing brace — as
+    UTF-8 (``BLOB``: no text decoded and encoded again). The same lookups as
+    :func:`_sqlite_statement` (the case by number once; its names by primary key; the shown clock
+    by ``min()`` with bare columns; the public timeline entries in the order of the index
+    ``applications_timeline_order``, the page's: ``occurred_at``, then id); the status label, stage
+    and clock kind by ``CASE`` from the same dictionaries; each part by one ``printf()``.
+
+    A paused clock's deadline is its values' JSON array (``[…]``): its projection reads its events
+    in Python (:func:`_deadline`). A time or date not in the form Django writes makes its part
+    ``NULL``: the answer is then read again and written in Python (:data:`_DECLINED`)."""
+    app, line, clock = Application._meta.db_table, TimelineEntry._meta.db_table, ClockState._meta.db_table
+    item, version = CatalogueItem._meta.db_table, ItemVersion._meta.db_table
+    entry, org = ImplementationEntry._meta.db_table, Organisation._meta.db_table
+    approved, denied = ApplicationStatus.APPROVED.value, ApplicationStatus.DENIED.value
+    item_type = f"(SELECT vi.item_type FROM {item} vi WHERE vi.id = (SELECT v.item_id FROM {version} v WHERE v.id = a.version_id))"  # noqa: S608
+    label = (
+        f"CASE WHEN (a.status = '{approved}' OR a.status = '{denied}') AND {item_type} IS NOT "
+        f"'{ItemType.LICENSING.value}' THEN CASE a.status WHEN '{approved}' THEN {_sql_json('准予办理')} "
+        f"ELSE {_sql_json('不予办理')} END ELSE "
+        + _sql_cases("a.status", {**_STATUS_NAMES, **PLAIN_STATUS}, "json_quote(a.status)")
+        + " END"
+    )
+    case = [
+        _key(_ANSWER_KEYS, "number"),
+        _Sql("json_quote(a.number)"),
+        _key(_ANSWER_KEYS, "item"),
+        _Sql(
+            f"json_quote((SELECT ei.name FROM {item} ei WHERE ei.id = (SELECT e.item_id FROM {entry} e WHERE e.id = a.entry_id)))"  # noqa: S608
+        ),
+        _key(_ANSWER_KEYS, "status"),
+        _Sql("json_quote(a.status)"),
+        _key(_ANSWER_KEYS, "status_label"),
+        _Sql(f"({label})"),
+        _key(_ANSWER_KEYS, "stage"),
+        _Sql(f"({_sql_cases('a.status', selectors.STAGES, _sql_json(''))})"),
+        _key(_ANSWER_KEYS, "organisation"),
+        _Sql(
+            f"json_quote(coalesce((SELECT co.name FROM {org} co WHERE co.id = a.current_organisation_id), "  # noqa: S608
+            f"(SELECT ao.name FROM {org} ao WHERE ao.id = a.accepting_organisation_id)))"
+        ),
+        _key(_ANSWER_KEYS, "submitted_at"),
+    ]
+    head = _sql_printf_stamped("a.submitted_at", case)
+    provisional = _Sql("CASE WHEN c.provisional THEN 'true' ELSE 'false' END")
+    kinds = {purpose: _PURPOSE_NAMES[purpose] for purpose in _PURPOSES}
+
+    def written_deadline(due: list[str]) -> str:
+        return _sql_printf(
+            [
+                _DEADLINE_KEY,
+                _key(_DEADLINE_KEYS, "kind"),
+                _Sql(f"({_sql_cases('c.purpose', kinds, 'NULL')})"),
+                _key(_DEADLINE_KEYS, "due_on"),
+                *due,
+                _key(_DEADLINE_KEYS, "expected_on"),  # not paused: the due date itself (_deadline)
+                *due,
+                _key(_DEADLINE_KEYS, "working_days_left"),
+                _Sql("json_quote(c.working_days_left)"),
+                _key(_DEADLINE_KEYS, "paused"),
+                "false",
+                _key(_DEADLINE_KEYS, "provisional"),
+                provisional,
+                _key(_DEADLINE_KEYS, "expected_provisional"),  # provisional or paused
+                provisional,
+                "}",
+            ]
+        )
+
+    text_id = (
+        "substr(a.id, 1, 8) || '-' || substr(a.id, 9, 4) || '-' || substr(a.id, 13, 4) || '-' "
+        "|| substr(a.id, 17, 4) || '-' || substr(a.id, 21, 12)"
+    )
+    purposes = " OR ".join(f"+c.purpose = '{purpose}'" for purpose in _PURPOSES)  # not IN: session 14
+    ranks = " ".join(f"WHEN '{purpose}' THEN {rank}" for rank, purpose in enumerate(_PURPOSES))
+    quoted_due = written_deadline(['"', _Sql("c.due_on"), '"'])
+    deadline = (
+        f"SELECT CASE WHEN min(CASE c.purpose {ranks} END * {_RANKED} - c.id) IS NULL "  # noqa: S608
+        f"THEN {_sql_literal(_DEADLINE_KEY + 'null')} "
+        "WHEN c.paused THEN json_array(c.id, c.purpose, c.due_on, c.working_days_left, c.paused, c.provisional) "
+        f"WHEN c.due_on IS NULL THEN {written_deadline(['null'])} "
+        f"WHEN c.due_on GLOB '{_DIGITS}' THEN {quoted_due} END "
+        f"FROM {clock} c WHERE c.subject_type = 'application' AND c.subject_id = {text_id} "
+        f"AND c.stopped_on IS NULL AND ({purposes})"
+    )
+    # An entry by json_object (one buffer, each text escaped as json_quote escapes it), its keys
+    # in _ENTRY_KEYS' order; compact as DRF's JSON.
+    values = [
+        "t.event",
+        "t.title",
+        "t.detail",
+        f"coalesce((SELECT o.name FROM {org} o WHERE o.id = t.organisation_id), '')",  # noqa: S608
+    ]
+
+    def member_object(stamp: str) -> str:
+        pairs = zip(_ENTRY_KEYS, [stamp, *values], strict=True)
+        return f"json_object({', '.join(f'{_sql_literal(key)}, {value}' for key, value in pairs)})"
+
+    member = _sql_stamped(
+        "t.occurred_at", member_object("NULL"), member_object("replace(t.occurred_at, ' ', 'T') || 'Z'")
+    )
+    entries = _sql_printf(
+        [_key(_ANSWER_KEYS, "timeline"), "[", _Sql(f"group_concat(m, {_sql_literal(_SEPARATORS[0])})"), "]}"]
+    )
+    # A member left NULL (a time SQLite does not write) is skipped by group_concat: counted apart.
+    timeline = (
+        f"SELECT CASE WHEN count(*) = count(m) THEN {entries} END "  # noqa: S608
+        f"FROM (SELECT {member} AS m FROM {line} t WHERE t.application_id = a.id AND t.public "
+        "ORDER BY t.occurred_at, t.id)"
+    )
+    return (
+        f"SELECT a.query_code_digest, CAST({head} AS BLOB), CAST(({deadline}) AS BLOB), "  # noqa: S608
+        f"CAST(({timeline}) AS BLOB) FROM {app} a WHERE a.number = %s"
+    )
+
+
+def _written_answer(rows: list[tuple], code: str) -> bytes | object | None:
+    """The answer's bytes from :func:`_written_statement`'s row (the query code checked as in
+    :func:`_answer`, with the same constant-time comparison for an unknown number), ``None`` for
+    an unknown number or a wrong code, :data:`_DECLINED` when SQLite left a part unwritten."""
+    digest = rows[0][0] if rows else ""
+    if not query_codes.query_code_matches(code or "", digest) or not rows:
+        return None
+    _digest, head, deadline, tail = rows[0]
+    if head is None or deadline is None or tail is None:
+        return _DECLINED
+    if deadline[:1] == b"[":  # a paused clock: its projection is read in Python
+        clock = _SCAN(deadline.decode(), 0)[0]
+        deadline = (_DEADLINE_KEY + _deadline_text(_deadline({clock[1]: clock[:6]}))).encode()
+    return (head + deadline + tail).replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
