@@ -20,6 +20,10 @@ included), warms up with 5 suspend/resume pairs and runs N more:
 * ``statements`` (PostgreSQL): the backend's CPU time per statement, by statement (an
   ``execute_wrapper`` reads the backend's ``schedstat`` around each one; ``COMMIT`` is
   Django's ``_commit``, read the same way), then the whole command's;
+* ``write-callgrind``, ``write-cpu``: the same for the raw Django write (``POST /bench/write``,
+  W4's denominator, sent as the bench sends it: an empty body, no token; its tables are
+  ``bench.seed_data._bench_tables``'s, made by ``setup``), two requests per pair, so its
+  instructions per request compare with W4's per command;
 * ``dump``: the clock frozen at 2026-12-07 09:30 UTC, writes each answer's status line, headers and
   body to ``W4_DUMP`` (JSON), to compare two versions' answers byte for byte (and, by dumping the
   database after, their rows). Set ``PYTHONHASHSEED`` alike for both: django-csp writes its policy's
@@ -46,6 +50,7 @@ SUSPEND = {"kind": "expert_review", "reason": "组织专家评审"}
 def setup() -> None:
     import datetime as dt
 
+    from bench.seed_data import _bench_tables
     from sifa.accounts.services.auth import issue_api_token
     from sifa.deadlines import db_calendar
     from sifa.deadlines.services import seed_calendar
@@ -66,6 +71,7 @@ def setup() -> None:
     )
     with travel(dt.date(2025, 9, 1)):
         run_command(clerk, case.number, "accept", {})
+    _bench_tables()
     with open(os.environ["W4_WORLD"], "w") as out:
         json.dump({"number": case.number, "token": issue_api_token(reviewer)[0]}, out)
 
@@ -78,13 +84,18 @@ def run(mode: str, n: int) -> None:
     base = f"/api/v1/cases/{world['number']}/commands"
     answers: list = []
 
-    def post(path: str, payload: dict) -> tuple[str, list, bytes]:
-        raw = json.dumps(payload).encode()
+    raw_write = mode.startswith("write-")
+    mode = mode.removeprefix("write-")
+
+    def post(path: str, payload: dict | None, query: str = "") -> tuple[str, list, bytes]:
+        """``payload`` None: an empty body without a token or a content type, as the bench's
+        raw write sends it (``bench.app_workloads``: ``POST /bench/write?slot=N``, ``b""``)."""
+        raw = b"" if payload is None else json.dumps(payload).encode()
         environ = {
             "REQUEST_METHOD": "POST",
             "SCRIPT_NAME": "",
             "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8000",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -102,6 +113,8 @@ def run(mode: str, n: int) -> None:
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
         }
+        if payload is None:
+            del environ["HTTP_AUTHORIZATION"], environ["CONTENT_TYPE"]
         status = []
         answer = application(environ, lambda line, headers, exc_info=None: status.append((line, headers)))
         try:
@@ -111,6 +124,11 @@ def run(mode: str, n: int) -> None:
         return status[0][0], status[0][1], body
 
     def pair(keep: bool = False) -> None:
+        if raw_write:  # two raw writes, W4's denominator (``bench.urls.write``), one per command
+            for slot in (1, 2):
+                line, _headers, content = post("/bench/write", None, f"slot={slot}")
+                assert line.startswith("200"), content[:300]
+            return
         for command, body in (("suspend", SUSPEND), ("resume", {})):
             line, headers, content = post(f"{base}/{command}/", body)
             assert line.startswith("200"), content[:300]
